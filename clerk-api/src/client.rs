@@ -1,0 +1,252 @@
+//! The client: configuration, authentication headers and the one place requests are sent.
+
+use crate::error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+use crate::runtime::{Request, RequestBody};
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Clerk's production Backend API.
+pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com/v1";
+/// How long a request may take, from connecting to reading the whole body, unless configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const DEFAULT_USER_AGENT: &str = concat!("clerk-api-rust/", env!("CARGO_PKG_VERSION"));
+
+/// A Clerk Backend API client. Cheap to clone: clones share one connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), clerk_api::Error> {
+/// let clerk = clerk_api::Clerk::from_env()?;
+/// let users = clerk.users().list().limit(10).send().await?;
+/// for user in users {
+///     println!("{} {:?}", user.id, user.first_name);
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Clerk {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Clerk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Clerk")
+            .field("base_url", &self.inner.base_url)
+            .field("secret_key", &"[redacted]")
+            .field("timeout", &self.inner.timeout)
+            .finish()
+    }
+}
+
+impl Clerk {
+    /// A client for Clerk's production API with the given secret key (`sk_live_...`/`sk_test_...`).
+    pub fn new(secret_key: impl Into<String>) -> Result<Clerk, Error> {
+        Clerk::builder(secret_key).build()
+    }
+
+    /// A client configured from the environment: the secret key from `CLERK_SECRET_KEY`, and
+    /// the base URL from `CLERK_API_URL` when set.
+    pub fn from_env() -> Result<Clerk, Error> {
+        let key = std::env::var("CLERK_SECRET_KEY").unwrap_or_default();
+        let mut builder = Clerk::builder(key);
+        if let Ok(url) = std::env::var("CLERK_API_URL") {
+            if !url.trim().is_empty() {
+                builder = builder.base_url(url);
+            }
+        }
+        builder.build()
+    }
+
+    /// A builder for a client with a custom base URL, timeout, user agent or HTTP client.
+    pub fn builder(secret_key: impl Into<String>) -> ClerkBuilder {
+        ClerkBuilder {
+            secret_key: SecretKey(secret_key.into()),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: None,
+            http: None,
+        }
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// Sends a request and decodes a JSON success body into `T`.
+    pub(crate) async fn execute_json<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+        let (status, body) = self.execute(request).await?;
+        decode(status, &body)
+    }
+
+    /// Sends a request whose success response has no body worth decoding.
+    pub(crate) async fn execute_empty(&self, request: Request) -> Result<(), Error> {
+        self.execute(request).await.map(|_| ())
+    }
+
+    /// Sends a request: the one place every call goes through. Not generic, so it is compiled
+    /// once, not once per response type.
+    async fn execute(&self, request: Request) -> Result<(u16, bytes::Bytes), Error> {
+        let inner = &*self.inner;
+        let mut url = reqwest::Url::parse(&format!("{}{}", inner.base_url, request.path))
+            .map_err(|e| Error::Request(format!("invalid URL for path `{}`: {e}", request.path)))?;
+        if !request.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        }
+        let mut builder = inner
+            .http
+            .request(request.method, url)
+            .header(AUTHORIZATION, inner.authorization.clone())
+            .header(USER_AGENT, inner.user_agent.clone())
+            .header("Clerk-API-Version", crate::API_VERSION)
+            .timeout(inner.timeout);
+        builder = match request.body {
+            RequestBody::None => builder,
+            RequestBody::Json(Ok(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes),
+            RequestBody::Json(Err(message)) => return Err(Error::Request(message)),
+            RequestBody::Multipart(form) => builder.multipart(form.into_form()),
+        };
+        let response = builder.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Api(Box::new(api_error(status, &body))));
+        }
+        Ok((status, body))
+    }
+}
+
+fn transport(error: reqwest::Error) -> Error {
+    if error.is_timeout() {
+        Error::Timeout(error)
+    } else {
+        Error::Transport(error.without_url())
+    }
+}
+
+/// Parses a `ClerkErrors` body (`{"errors": [...], "clerk_trace_id": "..."}`) leniently: a
+/// body of another shape keeps its first bytes instead.
+fn api_error(status: u16, body: &[u8]) -> ApiError {
+    #[derive(serde::Deserialize)]
+    struct ClerkErrors {
+        #[serde(default)]
+        errors: Vec<ClerkError>,
+        #[serde(default)]
+        clerk_trace_id: Option<String>,
+    }
+    match serde_json::from_slice::<ClerkErrors>(body) {
+        Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => {
+            ApiError { status, errors: parsed.errors, clerk_trace_id: parsed.clerk_trace_id, raw_body: None }
+        }
+        _ => ApiError { status, errors: Vec::new(), clerk_trace_id: None, raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)) },
+    }
+}
+
+/// Decodes a success body, naming the path of the first field that does not fit.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let offset = offset_of(body, inner.line(), inner.column());
+        Error::Decode(Box::new(DecodeError { status, path, message: inner.to_string(), excerpt: excerpt(body, offset.saturating_sub(60), 120) }))
+    })
+}
+
+fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
+    let line_start: usize = body.split(|b| *b == b'\n').take(line.saturating_sub(1)).map(|l| l.len() + 1).sum();
+    (line_start + column).min(body.len())
+}
+
+fn excerpt(body: &[u8], start: usize, len: usize) -> String {
+    let start = start.min(body.len());
+    let end = (start + len).min(body.len());
+    String::from_utf8_lossy(&body[start..end]).into_owned()
+}
+
+/// The secret key, kept out of `Debug` output.
+struct SecretKey(String);
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Configures a [`Clerk`] client. Get one from [`Clerk::builder`].
+#[derive(Debug)]
+#[must_use]
+pub struct ClerkBuilder {
+    secret_key: SecretKey,
+    base_url: String,
+    timeout: Duration,
+    user_agent: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl ClerkBuilder {
+    /// Sends requests to this base URL instead of `https://api.clerk.com/v1` (a proxy, a mock server).
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// The time a request may take in all, from connecting to reading the body (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Prepends a product token to the `User-Agent` header, which always names this crate.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = Some(user_agent.into());
+        self
+    }
+
+    /// Uses this HTTP client (with its own proxy, TLS and pool settings) instead of a new one.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<Clerk, Error> {
+        let key = self.secret_key.0.trim();
+        if key.is_empty() {
+            return Err(ConfigError::MissingSecretKey.into());
+        }
+        if key.starts_with("pk_") {
+            return Err(ConfigError::PublishableKey.into());
+        }
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidSecretKey)?;
+        authorization.set_sensitive(true);
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        match reqwest::Url::parse(&base_url) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") => {}
+            _ => return Err(ConfigError::InvalidBaseUrl(self.base_url).into()),
+        }
+        let user_agent = match &self.user_agent {
+            Some(custom) => format!("{custom} {DEFAULT_USER_AGENT}"),
+            None => DEFAULT_USER_AGENT.to_owned(),
+        };
+        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| ConfigError::HttpClient("the user agent is not a valid header value".into()))?;
+        let http = match self.http {
+            Some(http) => http,
+            None => {
+                crate::tls::install_default_provider();
+                reqwest::Client::builder().build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
+            }
+        };
+        Ok(Clerk { inner: Arc::new(Inner { http, base_url, authorization, user_agent, timeout: self.timeout }) })
+    }
+}

@@ -1,0 +1,140 @@
+//! The error type of every call.
+
+use std::fmt;
+
+/// Everything that can go wrong when calling Clerk.
+///
+/// Match on the kind you handle and treat the rest as opaque; new kinds may be added.
+/// No variant ever contains the secret key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Clerk answered with a non-success HTTP status.
+    #[error(transparent)]
+    Api(Box<ApiError>),
+    /// The request did not complete within the configured timeout.
+    #[error("request to Clerk timed out")]
+    Timeout(#[source] reqwest::Error),
+    /// The request could not be sent or its response could not be read (DNS, TLS, connection).
+    #[error("could not reach Clerk: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// A success response whose body is not what the spec says.
+    #[error(transparent)]
+    Decode(Box<DecodeError>),
+    /// The request could not be built from the arguments given (a body that does not serialize,
+    /// an invalid base URL).
+    #[error("could not build the request: {0}")]
+    Request(String),
+    /// The client is misconfigured (no secret key, a publishable key in its place).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+impl Error {
+    /// The HTTP status of an API error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api(api) => Some(api.status),
+            Error::Decode(decode) => Some(decode.status),
+            _ => None,
+        }
+    }
+
+    /// The parsed API error, if Clerk answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+}
+
+/// A non-success answer from Clerk, with its errors parsed from the `ClerkErrors` body.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status code.
+    pub status: u16,
+    /// The errors Clerk listed; empty when the body was not a `ClerkErrors` document.
+    pub errors: Vec<ClerkError>,
+    /// Clerk's trace id for the request, for support tickets.
+    pub clerk_trace_id: Option<String>,
+    /// The raw response body when it was not a `ClerkErrors` document (HTML from a proxy, say),
+    /// cut to 512 bytes.
+    pub raw_body: Option<String>,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Clerk API error (HTTP {})", self.status)?;
+        for (i, error) in self.errors.iter().enumerate() {
+            let separator = if i == 0 { ": " } else { "; " };
+            write!(f, "{separator}{} ({})", error.long_message.as_deref().unwrap_or(&error.message), error.code)?;
+        }
+        if let Some(trace) = &self.clerk_trace_id {
+            write!(f, " [clerk_trace_id {trace}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// One entry of Clerk's `errors` list.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[non_exhaustive]
+pub struct ClerkError {
+    /// Stable, machine-readable code such as `form_identifier_not_found`.
+    pub code: String,
+    /// A short message for people.
+    pub message: String,
+    /// A longer message for people.
+    #[serde(default)]
+    pub long_message: Option<String>,
+    /// Extra data, such as the name of the offending parameter.
+    #[serde(default)]
+    pub meta: Option<serde_json::Value>,
+}
+
+/// A success response that did not decode into the type the spec gives.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// HTTP status of the response.
+    pub status: u16,
+    /// Where in the body decoding failed, such as `data[3].email_addresses[0].verification`.
+    pub path: String,
+    /// What was wrong there.
+    pub message: String,
+    /// A short excerpt of the body around the failure.
+    pub excerpt: String,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not decode Clerk's response (HTTP {}) at `{}`: {}", self.status, self.path, self.message)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// The client could not be configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No secret key was given (or `CLERK_SECRET_KEY` is unset or empty).
+    #[error("no Clerk secret key: set CLERK_SECRET_KEY to your instance's secret key (sk_live_... or sk_test_...)")]
+    MissingSecretKey,
+    /// A publishable key (`pk_...`) was given where the secret key belongs.
+    #[error("a Clerk publishable key (pk_...) was given where the secret key (sk_...) belongs; the Backend API needs the secret key")]
+    PublishableKey,
+    /// The secret key contains characters that cannot go in an HTTP header.
+    #[error("the Clerk secret key contains characters that cannot be sent in an HTTP header")]
+    InvalidSecretKey,
+    /// The base URL does not parse.
+    #[error("invalid base URL `{0}`")]
+    InvalidBaseUrl(String),
+    /// The HTTP client could not be built (TLS initialisation failed).
+    #[error("could not build the HTTP client: {0}")]
+    HttpClient(String),
+}

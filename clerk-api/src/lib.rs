@@ -1,0 +1,36 @@
+//! A typed client for [Clerk](https://clerk.com)'s Backend API, generated from Clerk's own
+//! OpenAPI spec.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), clerk_api::Error> {
+//! use clerk_api::{types, Clerk};
+//!
+//! let clerk = Clerk::from_env()?; // reads CLERK_SECRET_KEY
+//! let user = clerk.users().get("user_2abc").send().await?;
+//! let created = clerk
+//!     .organizations()
+//!     .create(types::CreateOrganizationBody { name: "Acme".into(), ..Default::default() })
+//!     .send()
+//!     .await?;
+//! println!("{} joined {}", user.id, created.id);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Operations are grouped as in Clerk's official SDKs (`clerk.users()`, `clerk.organizations()`,
+//! ...). Required path parameters and the request body are arguments; optional parameters are
+//! builder methods; `.send().await` returns the typed response or an [`Error`].
+//!
+//! Every request sends `Clerk-API-Version: ` [`API_VERSION`].
+
+mod client;
+mod error;
+mod file_part;
+mod generated;
+mod runtime;
+mod tls;
+
+pub use client::{Clerk, ClerkBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use file_part::FilePart;
+pub use generated::{operations, types, API_VERSION};

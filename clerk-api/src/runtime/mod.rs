@@ -1,0 +1,59 @@
+//! What generated code builds on: a request description, parameter encoding, multipart
+//! forms and the macros behind open enums and tagged unions. Crate-private.
+
+mod macros;
+mod multipart;
+mod params;
+
+pub(crate) use macros::{deserialize_str, open_enum, tagged_union};
+pub(crate) use multipart::Multipart;
+pub(crate) use params::{path_segment, ParamValue};
+pub(crate) use reqwest::Method;
+
+/// One request, described by generated code and sent by [`crate::Clerk`].
+pub(crate) struct Request {
+    pub method: Method,
+    /// Path below the base URL, with path parameters already encoded.
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub body: RequestBody,
+}
+
+pub(crate) enum RequestBody {
+    None,
+    /// Serialized JSON, or why serializing failed (reported when the request is sent).
+    Json(Result<Vec<u8>, String>),
+    Multipart(Multipart),
+}
+
+impl Request {
+    pub fn new(method: Method, path: String) -> Request {
+        Request { method, path, query: Vec::new(), body: RequestBody::None }
+    }
+
+    /// Adds `name=value` when a value is set.
+    pub fn query<T: ParamValue + ?Sized>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.query.push((name, value.param_string().into_owned()));
+        }
+    }
+
+    /// Adds an array: `name=a&name=b` when exploded (OpenAPI's default for `form`), else `name=a,b`.
+    pub fn query_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, explode: bool) {
+        let Some(values) = values else { return };
+        if explode {
+            self.query.extend(values.iter().map(|v| (name, v.param_string().into_owned())));
+        } else if !values.is_empty() {
+            let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
+            self.query.push((name, joined.join(",")));
+        }
+    }
+
+    pub fn json<T: serde::Serialize>(&mut self, body: &T) {
+        self.body = RequestBody::Json(serde_json::to_vec(body).map_err(|e| format!("the request body does not serialize to JSON: {e}")));
+    }
+
+    pub fn multipart(&mut self, form: Multipart) {
+        self.body = RequestBody::Multipart(form);
+    }
+}

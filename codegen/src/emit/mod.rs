@@ -1,0 +1,38 @@
+//! Stage 3: the model to token streams, one per output file.
+
+mod docs;
+mod idents;
+mod operations;
+mod registry;
+mod types;
+
+use crate::model::Api;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(crate) use registry::registry;
+
+/// Files of the generated module, by path relative to it, as tokens.
+pub(crate) fn files(api: &Api) -> Vec<(String, TokenStream)> {
+    let version = &api.version;
+    let version_doc = " The Clerk API version this code was generated from, sent as `Clerk-API-Version`.";
+    let mut files = vec![
+        (
+            "mod.rs".to_owned(),
+            quote! {
+                pub mod operations;
+                pub mod types;
+
+                #[doc = #version_doc]
+                pub const API_VERSION: &str = #version;
+            },
+        ),
+        ("types.rs".to_owned(), types::types_module(&api.types)),
+        ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
+    ];
+    for group in &api.groups {
+        files.push((format!("operations/{}.rs", group.name.trim_start_matches("r#")), operations::group_module(group)));
+    }
+    files
+}
+

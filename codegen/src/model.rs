@@ -1,0 +1,153 @@
+//! The intermediate model: what the Rust API looks like, with every name final.
+//!
+//! Normalization produces it from the spec; emission and the API-surface summary read it.
+//! Nothing here refers back to `openapiv3`.
+
+/// The whole API of one spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Api {
+    pub title: String,
+    /// `info.version`, which for Clerk is the API version date sent as `Clerk-API-Version`.
+    pub version: String,
+    pub types: Vec<TypeDef>,
+    pub groups: Vec<Group>,
+    /// Every `example` found on a schema, response or media type, with the type it must decode into.
+    pub examples: Vec<Example>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    /// Rust name, unique among all types.
+    pub name: String,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    /// JSON pointer of the schema this type comes from.
+    pub origin: String,
+    pub kind: TypeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct(Struct),
+    /// A string enum, open: unknown values are kept in a catch-all variant.
+    Enum(Vec<EnumVariant>),
+    /// `oneOf` with a discriminator: dispatch on the value of `tag`.
+    Tagged { tag: String, variants: Vec<UnionVariant> },
+    /// `oneOf`/`anyOf` without a discriminator: the first variant that decodes wins.
+    Untagged(Vec<UnionVariant>),
+    /// A named schema that is not an object (an array, a map, a primitive, another type).
+    Alias(TypeRef),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// Sent as `multipart/form-data`: no serde derives, fields become form parts.
+    pub multipart: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub wire: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub nullable: bool,
+    /// Needs a `Box` because the field closes a cycle of directly contained structs.
+    pub boxed: bool,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumVariant {
+    pub name: String,
+    pub wire: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnionVariant {
+    pub name: String,
+    /// The discriminator value for tagged unions; empty for untagged ones.
+    pub tag_value: String,
+    pub ty: TypeRef,
+}
+
+/// A reference to a Rust type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TypeRef {
+    String,
+    I32,
+    I64,
+    F64,
+    Bool,
+    /// `format: binary`: raw bytes (a file part in multipart bodies).
+    Bytes,
+    /// Free-form JSON.
+    Json,
+    Named(String),
+    Array(Box<TypeRef>),
+    /// `additionalProperties` with a schema: string keys to values.
+    Map(Box<TypeRef>),
+}
+
+/// Operations that share an `x-speakeasy-group`, reached as `clerk.<name>()`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    /// snake_case accessor and module name.
+    pub name: String,
+    /// UpperCamelCase name of the group handle type.
+    pub type_name: String,
+    pub operations: Vec<Operation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub operation_id: String,
+    /// snake_case method on the group handle.
+    pub method: String,
+    /// UpperCamelCase name of the request builder.
+    pub builder: String,
+    pub http_method: String,
+    pub path: String,
+    pub summary: Option<String>,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+    /// Path parameters in the order they appear in the path.
+    pub path_params: Vec<Param>,
+    pub query_params: Vec<Param>,
+    pub body: Option<Body>,
+    /// Type of the first 2xx response body; `None` when it has none.
+    pub response: Option<TypeRef>,
+    pub success_status: u16,
+    /// HTTP statuses the operation declares besides its success.
+    pub error_statuses: Vec<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub wire: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    /// For arrays in the query: `a=1&a=2` (true) or `a=1,2` (false).
+    pub explode: bool,
+    pub doc: Option<String>,
+    pub deprecated: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub ty: TypeRef,
+    pub multipart: bool,
+    pub required: bool,
+}
+
+/// An example value from the spec and the type it must decode into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub pointer: String,
+    pub ty: TypeRef,
+    pub nullable: bool,
+    pub value: serde_json::Value,
+}

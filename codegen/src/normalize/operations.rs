@@ -1,0 +1,242 @@
+//! Paths and operations to groups of request builders.
+
+use super::refs::{resolve, SchemaRef};
+use super::types::Types;
+use crate::error::{join, Error, Result};
+use crate::model::{Body, Example, Group, Operation, Param, TypeRef};
+use crate::names::{self, Scope};
+use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode};
+use std::collections::BTreeMap;
+
+const JSON: &str = "application/json";
+const MULTIPART: &str = "multipart/form-data";
+
+pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<Vec<Group>> {
+    // Group name -> (method scope, builder scope, operations); BTreeMap keeps groups sorted.
+    let mut groups: BTreeMap<String, (String, Scope, Scope, Vec<Operation>)> = BTreeMap::new();
+    for (path, item) in &api.paths.paths {
+        let path_pointer = join("#/paths", path);
+        let ReferenceOr::Item(item) = item else {
+            return Err(Error::at(path_pointer, "path item $refs are not supported"));
+        };
+        for (method, op) in item.iter() {
+            let pointer = join(&path_pointer, method);
+            let group_raw = extension_str(&op.extensions, "x-speakeasy-group")
+                .or_else(|| op.tags.first().map(String::as_str))
+                .unwrap_or("default");
+            let operation_id = op.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
+            let method_raw = extension_str(&op.extensions, "x-speakeasy-name-override").unwrap_or(&operation_id);
+            let group_name = names::snake_name(group_raw).trim_start_matches("r#").to_owned();
+            let (_, method_scope, builder_scope, _) = groups.entry(group_name.clone()).or_insert_with(|| {
+                let type_name = names::type_name(group_raw);
+                let mut builders = Scope::default();
+                builders.claim(&type_name);
+                (type_name, Scope::default(), builders, Vec::new())
+            });
+            let method_name = method_scope.claim(&names::snake_name(method_raw));
+            let builder = builder_scope.claim(&names::type_name(&operation_id));
+            let operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
+            groups.get_mut(&group_name).map(|g| g.3.push(operation));
+        }
+    }
+    Ok(groups
+        .into_iter()
+        .map(|(name, (type_name, _, _, operations))| Group { name, type_name, operations })
+        .collect())
+}
+
+fn extension_str<'a>(extensions: &'a indexmap::IndexMap<String, serde_json::Value>, key: &str) -> Option<&'a str> {
+    extensions.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty())
+}
+
+struct OperationNames<'p> {
+    method: &'p str,
+    path: &'p str,
+    pointer: &'p str,
+    operation_id: String,
+    method_name: String,
+    builder: String,
+}
+
+fn operation<'a>(
+    api: &'a OpenAPI,
+    types: &mut Types<'a>,
+    item: &'a openapiv3::PathItem,
+    op: &'a openapiv3::Operation,
+    names_: OperationNames<'_>,
+) -> Result<Operation> {
+    let OperationNames { method, path, pointer, operation_id, method_name, builder } = names_;
+    let components = api.components.as_ref();
+
+    // Operation parameters override path-level ones with the same name and location.
+    let mut params: Vec<(&Parameter, String)> = Vec::new();
+    let sources = [(&item.parameters, join(&join("#/paths", path), "parameters")), (&op.parameters, join(pointer, "parameters"))];
+    for (list, list_pointer) in sources {
+        for (i, param) in list.iter().enumerate() {
+            let (param, at) = resolve(components.map(|c| &c.parameters), param, "parameters", &join(&list_pointer, i.to_string()))?;
+            let data = param.parameter_data_ref();
+            params.retain(|(p, _)| !(p.parameter_data_ref().name == data.name && std::mem::discriminant(*p) == std::mem::discriminant(param)));
+            params.push((param, at));
+        }
+    }
+
+    let mut scope = Scope::default();
+    let wires: Vec<&str> = params.iter().map(|(p, _)| p.parameter_data_ref().name.as_str()).collect();
+    let rust_names = names::snake_names(wires.iter().copied(), &mut scope);
+    let mut path_params = Vec::new();
+    let mut query_params = Vec::new();
+    for ((param, at), name) in params.iter().zip(rust_names) {
+        let data = param.parameter_data_ref();
+        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
+            return Err(Error::at(at, "parameters with `content` are not supported"));
+        };
+        let base = format!("{builder}{}", names::type_name(&data.name));
+        let (ty, _) = types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?;
+        check_param_type(&ty, at)?;
+        let (explode, is_path) = match param {
+            Parameter::Query { style, .. } => (
+                data.explode.unwrap_or(matches!(style, QueryStyle::Form)),
+                false,
+            ),
+            Parameter::Path { .. } => (false, true),
+            Parameter::Header { .. } | Parameter::Cookie { .. } if !data.required => continue,
+            Parameter::Header { .. } | Parameter::Cookie { .. } => {
+                return Err(Error::at(at, "required header and cookie parameters are not supported"))
+            }
+        };
+        let param = Param {
+            name,
+            wire: data.name.clone(),
+            ty,
+            required: data.required || is_path,
+            explode,
+            doc: data.description.clone(),
+            deprecated: data.deprecated.unwrap_or(false),
+        };
+        if is_path { path_params.push(param) } else { query_params.push(param) }
+    }
+    path_params = order_path_params(path, path_params, pointer)?;
+
+    let body = match &op.request_body {
+        None => None,
+        Some(body) => {
+            let (body, at) = resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
+            let base = format!("{builder}Body");
+            let (media, multipart) = match (body.content.get(JSON), body.content.get(MULTIPART)) {
+                (Some(media), _) => (media, false),
+                (None, Some(media)) => (media, true),
+                (None, None) => {
+                    let found: Vec<&String> = body.content.keys().collect();
+                    return Err(Error::at(join(&at, "content"), format!("no supported request body media type (found {found:?})")));
+                }
+            };
+            let media_pointer = join(&join(&at, "content"), if multipart { MULTIPART } else { JSON });
+            let ty = match &media.schema {
+                Some(schema) => {
+                    types.set_multipart(multipart);
+                    let ty = types.type_of(SchemaRef::from(schema), &base, &join(&media_pointer, "schema"));
+                    types.set_multipart(false);
+                    ty?.0
+                }
+                None => TypeRef::Json,
+            };
+            record_media_examples(types, media, &ty, &media_pointer);
+            Some(Body { ty, multipart, required: body.required })
+        }
+    };
+
+    let mut success: Option<(u16, Option<TypeRef>)> = None;
+    let mut error_statuses = Vec::new();
+    for (status, response) in &op.responses.responses {
+        let code = match status {
+            StatusCode::Code(code) => *code,
+            StatusCode::Range(range) => range * 100,
+        };
+        let at = join(&join(pointer, "responses"), status.to_string());
+        if !(200..300).contains(&code) {
+            error_statuses.push(code);
+            continue;
+        }
+        if success.as_ref().is_some_and(|(best, _)| *best <= code) {
+            continue;
+        }
+        let (response, at) = resolve(components.map(|c| &c.responses), response, "responses", &at)?;
+        let base = match at.strip_prefix("#/components/responses/") {
+            Some(name) => format!("{}Response", names::type_name(name)),
+            None => format!("{builder}Response"),
+        };
+        let ty = match response.content.get(JSON) {
+            Some(media) => {
+                let media_pointer = join(&join(&at, "content"), JSON);
+                let ty = match &media.schema {
+                    Some(schema) => types.type_of(SchemaRef::from(schema), &base, &join(&media_pointer, "schema"))?.0,
+                    None => TypeRef::Json,
+                };
+                record_media_examples(types, media, &ty, &media_pointer);
+                Some(ty)
+            }
+            None => None,
+        };
+        success = Some((code, ty));
+    }
+    let (success_status, response) = success.unwrap_or((200, None));
+    if op.responses.default.is_some() {
+        error_statuses.push(0);
+    }
+
+    Ok(Operation {
+        operation_id,
+        method: method_name,
+        builder,
+        http_method: method.to_uppercase(),
+        path: path.to_owned(),
+        summary: op.summary.clone(),
+        doc: op.description.clone(),
+        deprecated: op.deprecated,
+        path_params,
+        query_params,
+        body,
+        response,
+        success_status,
+        error_statuses,
+    })
+}
+
+/// Path and query parameters must be strings, numbers, booleans, string enums or arrays of those.
+fn check_param_type(ty: &TypeRef, pointer: &str) -> Result<()> {
+    match ty {
+        TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool | TypeRef::Named(_) => Ok(()),
+        TypeRef::Array(inner) if !matches!(**inner, TypeRef::Array(_)) => check_param_type(inner, pointer),
+        other => Err(Error::at(pointer, format!("unsupported parameter type {other:?}"))),
+    }
+}
+
+/// Orders path parameters as they appear in the template, checking that each placeholder has one.
+fn order_path_params(path: &str, mut params: Vec<Param>, pointer: &str) -> Result<Vec<Param>> {
+    let mut ordered = Vec::with_capacity(params.len());
+    for placeholder in path.split('{').skip(1).filter_map(|s| s.split_once('}').map(|(name, _)| name)) {
+        let index = params
+            .iter()
+            .position(|p| p.wire == placeholder)
+            .ok_or_else(|| Error::at(pointer, format!("path placeholder `{{{placeholder}}}` has no path parameter")))?;
+        ordered.push(params.remove(index));
+    }
+    if let Some(extra) = params.first() {
+        return Err(Error::at(pointer, format!("path parameter `{}` does not appear in the path", extra.wire)));
+    }
+    Ok(ordered)
+}
+
+fn record_media_examples(types: &mut Types<'_>, media: &openapiv3::MediaType, ty: &TypeRef, pointer: &str) {
+    if let Some(value) = &media.example {
+        types.examples.push(Example { pointer: join(pointer, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
+    }
+    for (name, example) in &media.examples {
+        if let ReferenceOr::Item(example) = example {
+            if let Some(value) = &example.value {
+                let at = join(&join(&join(pointer, "examples"), name), "value");
+                types.examples.push(Example { pointer: at, ty: ty.clone(), nullable: false, value: value.clone() });
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! A plain-text summary of the generated Rust API, one line per operation and per type,
+//! for snapshot tests that show what changes between API versions.
+
+use crate::model::{Api, Param, TypeKind, TypeRef};
+use std::fmt::Write;
+
+pub fn surface(api: &Api) -> String {
+    let operations: usize = api.groups.iter().map(|g| g.operations.len()).sum();
+    let mut out = format!("{} {}: {} operations in {} groups, {} types\n\n", api.title, api.version, operations, api.groups.len(), api.types.len());
+    for group in &api.groups {
+        for op in &group.operations {
+            let params: Vec<String> = op.path_params.iter().chain(&op.query_params).map(param).collect();
+            let body = match &op.body {
+                Some(b) if b.multipart => format!(" body(multipart): {}", ty(&b.ty)),
+                Some(b) => format!(" body: {}", ty(&b.ty)),
+                None => String::new(),
+            };
+            let response = op.response.as_ref().map_or("()".to_owned(), ty);
+            let deprecated = if op.deprecated { " [deprecated]" } else { "" };
+            let _ = writeln!(out, "op {}.{} {} {} ({}) [{}]{body} -> {} {response}{deprecated}", group.name, op.method, op.http_method, op.path, op.builder, params.join(", "), op.success_status);
+        }
+    }
+    out.push('\n');
+    for def in &api.types {
+        let deprecated = if def.deprecated { " [deprecated]" } else { "" };
+        let line = match &def.kind {
+            TypeKind::Struct(s) => {
+                let fields: Vec<String> = s
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let optional = if f.required { "" } else { "?" };
+                        let nullable = if f.nullable { " | null" } else { "" };
+                        format!("{}{optional}: {}{nullable}", f.name, ty(&f.ty))
+                    })
+                    .collect();
+                let kind = if s.multipart { "form" } else { "struct" };
+                format!("{kind} {} {{ {} }}", def.name, fields.join(", "))
+            }
+            TypeKind::Enum(variants) => {
+                let wires: Vec<String> = variants.iter().map(|v| format!("{:?}", v.wire)).collect();
+                format!("enum {} = {}", def.name, wires.join(" | "))
+            }
+            TypeKind::Tagged { tag, variants } => {
+                let arms: Vec<String> = variants.iter().map(|v| format!("{:?} => {}", v.tag_value, ty(&v.ty))).collect();
+                format!("union {} by {tag} {{ {} }}", def.name, arms.join(", "))
+            }
+            TypeKind::Untagged(variants) => {
+                let arms: Vec<String> = variants.iter().map(|v| ty(&v.ty)).collect();
+                format!("union {} = {}", def.name, arms.join(" | "))
+            }
+            TypeKind::Alias(target) => format!("alias {} = {}", def.name, ty(target)),
+        };
+        let _ = writeln!(out, "type {line}{deprecated}");
+    }
+    out
+}
+
+fn param(p: &Param) -> String {
+    let optional = if p.required { "" } else { "?" };
+    format!("{}{optional}: {}", p.name, ty(&p.ty))
+}
+
+fn ty(t: &TypeRef) -> String {
+    match t {
+        TypeRef::String => "String".into(),
+        TypeRef::I32 => "i32".into(),
+        TypeRef::I64 => "i64".into(),
+        TypeRef::F64 => "f64".into(),
+        TypeRef::Bool => "bool".into(),
+        TypeRef::Bytes => "FilePart".into(),
+        TypeRef::Json => "Json".into(),
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Array(inner) => format!("[{}]", ty(inner)),
+        TypeRef::Map(inner) => format!("{{String: {}}}", ty(inner)),
+    }
+}

@@ -1,0 +1,64 @@
+//! `cargo xtask generate --spec FILE --out DIR`: a standalone crate for any Clerk-style spec,
+//! made of the generated code and a copy of clerk-api's hand-written runtime.
+
+use std::path::Path;
+
+/// clerk-api's hand-written files, copied as they are.
+const RUNTIME_FILES: &[&str] = &["lib.rs", "client.rs", "error.rs", "file_part.rs", "tls.rs", "runtime/mod.rs", "runtime/macros.rs", "runtime/multipart.rs", "runtime/params.rs"];
+
+pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), String> {
+    let text = std::fs::read_to_string(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let source = codegen::Source { path: spec.display().to_string(), origin: "a local file".to_owned() };
+    let output = codegen::generate(&text, &source).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let src = out.join("src");
+    let generated = src.join("generated");
+    if generated.exists() {
+        std::fs::remove_dir_all(&generated).map_err(|e| format!("{}: {e}", generated.display()))?;
+    }
+    for file in RUNTIME_FILES {
+        let from = root.join("clerk-api/src").join(file);
+        let to = src.join(file);
+        std::fs::create_dir_all(to.parent().unwrap_or(&src)).map_err(|e| e.to_string())?;
+        std::fs::copy(&from, &to).map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))?;
+    }
+    for file in &output.files {
+        let to = generated.join(&file.path);
+        std::fs::create_dir_all(to.parent().unwrap_or(&generated)).map_err(|e| e.to_string())?;
+        std::fs::write(&to, &file.contents).map_err(|e| format!("{}: {e}", to.display()))?;
+    }
+    let manifest = std::fs::read_to_string(root.join("clerk-api/Cargo.toml")).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("Cargo.toml"), standalone_manifest(&manifest, name)).map_err(|e| e.to_string())?;
+    let operations: usize = output.api.groups.iter().map(|g| g.operations.len()).sum();
+    eprintln!("generated {} ({} operations, {} types) in {}", name, operations, output.api.types.len(), out.display());
+    Ok(())
+}
+
+/// clerk-api's manifest, renamed, with workspace inheritance replaced by values and its own
+/// empty `[workspace]` so it builds on its own.
+fn standalone_manifest(manifest: &str, name: &str) -> String {
+    let mut out = String::new();
+    let mut skip_lints = false;
+    for line in manifest.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            skip_lints = trimmed == "[lints]";
+            if skip_lints {
+                continue;
+            }
+        }
+        if skip_lints {
+            continue;
+        }
+        let line = match trimmed {
+            l if l.starts_with("name = ") => format!("name = \"{name}\""),
+            "edition.workspace = true" => "edition = \"2021\"".to_owned(),
+            "license.workspace = true" => "license = \"MIT\"".to_owned(),
+            l if l.starts_with("repository.workspace") || l.starts_with("rust-version.workspace") => continue,
+            _ => line.to_owned(),
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str("\n[workspace]\n");
+    out
+}

@@ -1,0 +1,102 @@
+//! `cargo xtask regen` and `cargo xtask check`: generate clerk-api's `generated` module from
+//! the pinned spec, writing it (regen) or comparing it with what is checked in (check).
+
+use crate::fetch_spec::read_pinned;
+use crate::pins::Pins;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub const GENERATED_DIR: &str = "clerk-api/src/generated";
+pub const REGISTRY_DIR: &str = "tests/src/generated";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Write,
+    Check,
+}
+
+/// The expected contents of every generated file, by path from the repository root.
+pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<Vec<(PathBuf, String)>, String> {
+    let spec = read_pinned(root, pins, &pins.generate, mirror)?;
+    let source = codegen::Source { path: pins.generate.clone(), origin: pins.origin() };
+    let output = codegen::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
+    let mut files: Vec<(PathBuf, String)> = output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
+    files.push((Path::new(REGISTRY_DIR).join(&output.test_registry.path), output.test_registry.contents));
+    files.push((Path::new(REGISTRY_DIR).join("mod.rs"), format!("{}pub mod type_registry;\n", header_of(&files[0].1))));
+    Ok(files)
+}
+
+fn header_of(text: &str) -> String {
+    text.lines().next().map(|l| format!("{l}\n")).unwrap_or_default()
+}
+
+/// Writes (or checks) the generated files and removes (or reports) stale ones.
+pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let files = expected_files(root, pins, mirror)?;
+    let mut problems = Vec::new();
+    let mut written = 0;
+    for (path, contents) in &files {
+        match ensure_file_contents(&root.join(path), contents, mode) {
+            Ok(true) => written += 1,
+            Ok(false) => {}
+            Err(problem) => problems.push(format!("{}: {problem}", path.display())),
+        }
+    }
+    let expected: BTreeSet<PathBuf> = files.iter().map(|(p, _)| root.join(p)).collect();
+    for dir in [GENERATED_DIR, REGISTRY_DIR] {
+        for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {
+            match mode {
+                Mode::Write => std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?,
+                Mode::Check => problems.push(format!("{}: not produced by the generator (stale)", stale.strip_prefix(root).unwrap_or(&stale).display())),
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(format!("generated code is out of date; run `cargo xtask regen`:\n  {}", problems.join("\n  ")));
+    }
+    match mode {
+        Mode::Write => eprintln!("regen: {} files, {written} changed, in {:.2?}", files.len(), started.elapsed()),
+        Mode::Check => eprintln!("check: {} generated files match {}", files.len(), pins.generate),
+    }
+    Ok(())
+}
+
+/// The one door for generated files: writes only what changed; in check mode reports instead.
+/// Returns whether the file was (or would be) changed.
+fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<bool, String> {
+    let current = std::fs::read_to_string(path).ok();
+    if current.as_deref() == Some(contents) {
+        return Ok(false);
+    }
+    match mode {
+        Mode::Write => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(path, contents).map_err(|e| e.to_string())?;
+            Ok(true)
+        }
+        Mode::Check => Err(match current {
+            None => "missing".to_owned(),
+            Some(current) => {
+                let line = current.lines().zip(contents.lines()).position(|(a, b)| a != b).unwrap_or_else(|| current.lines().count().min(contents.lines().count()));
+                format!("differs from the generator's output from line {}", line + 1)
+            }
+        }),
+    }
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
