@@ -55,11 +55,21 @@ pub(crate) struct Scope {
 }
 
 impl Scope {
+    /// Claims a type-style name: `Name`, then `Name2`, `Name3`, ...
     pub fn claim(&mut self, base: &str) -> String {
+        let separator = if base.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
+        self.claim_with(base, separator)
+    }
+
+    /// Claims a snake_case name: `name`, then `name_2`, `name_3`, ...
+    pub fn claim_snake(&mut self, base: &str) -> String {
+        self.claim_with(base, "_")
+    }
+
+    fn claim_with(&mut self, base: &str, separator: &str) -> String {
         if self.taken.insert(base.to_owned()) {
             return base.to_owned();
         }
-        let separator = if base.ends_with(|c: char| c.is_ascii_digit()) { "_" } else { "" };
         (2..)
             .map(|n| format!("{base}{separator}{n}"))
             .find(|candidate| self.taken.insert(candidate.clone()))
@@ -77,7 +87,7 @@ pub(crate) fn snake_names<'a>(wires: impl IntoIterator<Item = &'a str> + Clone, 
         for (index, wire) in wires.iter().enumerate() {
             let snake = snake_name(wire);
             if (snake.trim_start_matches("r#") == *wire) == pass {
-                names[index] = scope.claim(&snake);
+                names[index] = scope.claim_snake(&snake);
             }
         }
     }

@@ -33,7 +33,7 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
                 builders.claim(&type_name);
                 (type_name, Scope::default(), builders, Vec::new())
             });
-            let method_name = method_scope.claim(&names::snake_name(method_raw));
+            let method_name = method_scope.claim_snake(&names::snake_name(method_raw));
             let builder = builder_scope.claim(&names::type_name(&operation_id));
             let operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
             groups.get_mut(&group_name).map(|g| g.3.push(operation));
@@ -93,6 +93,9 @@ fn operation<'a>(
         let base = format!("{builder}{}", names::type_name(&data.name));
         let (ty, _) = types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?;
         check_param_type(&ty, at)?;
+        if let Some(value) = &data.example {
+            types.examples.push(Example { pointer: join(at, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
+        }
         let (explode, is_path) = match param {
             Parameter::Query { style, .. } => (
                 data.explode.unwrap_or(matches!(style, QueryStyle::Form)),

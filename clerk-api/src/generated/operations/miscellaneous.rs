@@ -15,7 +15,7 @@ impl Miscellaneous<'_> {
     pub fn get_public_interstitial(&self) -> GetPublicInterstitial {
         GetPublicInterstitial {
             client: self.client.clone(),
-            frontend_api2: None,
+            frontend_api_2: None,
             frontend_api: None,
             publishable_key: None,
             proxy_url: None,
@@ -30,7 +30,7 @@ impl Miscellaneous<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetPublicInterstitial {
     client: crate::Clerk,
-    frontend_api2: Option<String>,
+    frontend_api_2: Option<String>,
     frontend_api: Option<String>,
     publishable_key: Option<String>,
     proxy_url: Option<String>,
@@ -41,8 +41,8 @@ pub struct GetPublicInterstitial {
 impl GetPublicInterstitial {
     /// Please use `frontend_api` instead
     #[deprecated]
-    pub fn frontend_api2(mut self, frontend_api2: impl Into<String>) -> Self {
-        self.frontend_api2 = Some(frontend_api2.into());
+    pub fn frontend_api_2(mut self, frontend_api_2: impl Into<String>) -> Self {
+        self.frontend_api_2 = Some(frontend_api_2.into());
         self
     }
     /// The Frontend API key of your instance
@@ -82,7 +82,7 @@ impl GetPublicInterstitial {
             crate::runtime::Method::GET,
             "/public/interstitial".to_owned(),
         );
-        request.query("frontendApi", self.frontend_api2.as_ref());
+        request.query("frontendApi", self.frontend_api_2.as_ref());
         request.query("frontend_api", self.frontend_api.as_ref());
         request.query("publishable_key", self.publishable_key.as_ref());
         request.query("proxy_url", self.proxy_url.as_ref());
