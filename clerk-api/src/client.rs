@@ -156,7 +156,10 @@ fn api_error(status: u16, body: &[u8]) -> ApiError {
 pub(crate) fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
     let mut deserializer = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = err.path().to_string();
+        let path = match err.path().to_string() {
+            root if root == "." => "(the whole body)".to_owned(),
+            path => path,
+        };
         let inner = err.into_inner();
         let offset = offset_of(body, inner.line(), inner.column());
         Error::Decode(Box::new(DecodeError { status, path, message: inner.to_string(), excerpt: excerpt(body, offset.saturating_sub(60), 120) }))

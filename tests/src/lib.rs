@@ -2,6 +2,7 @@
 //! name -> type table.
 
 pub mod generated;
+pub mod http_stub;
 
 use std::path::{Path, PathBuf};
 
