@@ -1,6 +1,6 @@
 //! Stage 1: text to the `openapiv3` document model.
 
-use crate::error::{Error, Result};
+use crate::error::{join, Error, Result};
 
 /// Parses an OpenAPI 3.0 document from YAML (or JSON, which is YAML).
 ///
@@ -17,10 +17,51 @@ pub fn load(text: &str) -> Result<openapiv3::OpenAPI> {
     if !matches!(value.get("openapi").and_then(|v| v.as_str()), Some(v) if v.starts_with("3.0")) {
         return Err(Error::at("#/openapi", "only OpenAPI 3.0.x documents are supported"));
     }
-    serde_path_to_error::deserialize(value).map_err(|err| {
-        let pointer = path_to_pointer(&err.path().to_string());
-        Error::at(pointer, format!("not a valid OpenAPI 3.0 node: {}", err.inner()))
-    })
+    match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()) {
+        Ok(document) => Ok(document),
+        Err(err) => {
+            // `openapiv3` flattens maps, which hides the path below `#/paths` and
+            // `#/components`; deserializing the parts one by one finds the exact node.
+            let (pointer, message) = narrow(&value).unwrap_or_else(|| (path_to_pointer(&err.path().to_string()), err.inner().to_string()));
+            Err(Error::at(pointer, format!("not a valid OpenAPI 3.0 node: {message}")))
+        }
+    }
+}
+
+/// Finds the first operation or component that does not deserialize, with the path inside it.
+fn narrow(document: &serde_yaml::Value) -> Option<(String, String)> {
+    fn check<T: serde::de::DeserializeOwned>(value: &serde_yaml::Value, pointer: &str) -> Option<(String, String)> {
+        let err = serde_path_to_error::deserialize::<_, T>(value.clone()).err()?;
+        let inner = path_to_pointer(&err.path().to_string());
+        Some((format!("{pointer}{}", inner.trim_start_matches('#')), err.inner().to_string()))
+    }
+    let entries = |value: Option<&serde_yaml::Value>| -> Vec<(String, serde_yaml::Value)> {
+        value
+            .and_then(|v| v.as_mapping())
+            .map(|m| m.iter().map(|(k, v)| (k.as_str().unwrap_or_default().to_owned(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    for (path, item) in entries(document.get("paths")) {
+        let item_pointer = join("#/paths", &path);
+        for (method, operation) in entries(Some(&item)) {
+            let at = join(&item_pointer, &method);
+            let found = match method.as_str() {
+                "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => check::<openapiv3::Operation>(&operation, &at),
+                "parameters" => check::<Vec<openapiv3::ReferenceOr<openapiv3::Parameter>>>(&operation, &at),
+                _ => None,
+            };
+            if found.is_some() {
+                return found;
+            }
+        }
+    }
+    let components = document.get("components");
+    for (name, schema) in entries(components.and_then(|c| c.get("schemas"))) {
+        if let Some(found) = check::<openapiv3::ReferenceOr<openapiv3::Schema>>(&schema, &join("#/components/schemas", &name)) {
+            return Some(found);
+        }
+    }
+    None
 }
 
 /// Turns serde_path_to_error's dotted path (`paths./users.get`) into a JSON pointer.
@@ -31,7 +72,7 @@ fn path_to_pointer(path: &str) -> String {
     let mut pointer = String::from("#");
     for segment in path.split('.') {
         let segment = segment.trim_start_matches('[').trim_end_matches(']');
-        pointer = crate::error::join(&pointer, segment);
+        pointer = join(&pointer, segment);
     }
     pointer
 }

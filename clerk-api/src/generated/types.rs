@@ -22,13 +22,66 @@ pub struct ActorToken {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum ActorTokenObject { ActorToken = "actor_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ActorTokenObject {
+    /// `actor_token`
+    ActorToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum ActorTokenStatus { Pending = "pending", Accepted = "accepted", Revoked =
-    "revoked", }
+impl ActorTokenObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ActorToken => "actor_token",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for ActorTokenObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "actor_token" => Self::ActorToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ActorTokenObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ActorTokenStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ActorTokenStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ActorTokenStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ActorTokenStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AddDomainBody {
     /// The new domain name. Can contain the port for development instances.
@@ -66,10 +119,37 @@ pub struct AdjustCreditBalanceRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Whether to increase or decrease the credit balance."] pub enum
-    AdjustCreditBalanceRequestAction { Increase = "increase", Decrease = "decrease", }
+/// Whether to increase or decrease the credit balance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AdjustCreditBalanceRequestAction {
+    /// `increase`
+    Increase,
+    /// `decrease`
+    Decrease,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl AdjustCreditBalanceRequestAction {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Increase => "increase",
+            Self::Decrease => "decrease",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for AdjustCreditBalanceRequestAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "increase" => Self::Increase,
+            "decrease" => Self::Decrease,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(AdjustCreditBalanceRequestAction);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AgentTask {
     pub object: AgentTaskObject,
@@ -84,9 +164,32 @@ pub struct AgentTask {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum AgentTaskObject { AgentTask = "agent_task", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AgentTaskObject {
+    /// `agent_task`
+    AgentTask,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl AgentTaskObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AgentTask => "agent_task",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for AgentTaskObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "agent_task" => Self::AgentTask,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(AgentTaskObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct AllowlistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -110,15 +213,67 @@ pub struct AllowlistIdentifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum AllowlistIdentifierIdentifierType { EmailAddress = "email_address",
-    PhoneNumber = "phone_number", Web3Wallet = "web3_wallet", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AllowlistIdentifierIdentifierType {
+    /// `email_address`
+    EmailAddress,
+    /// `phone_number`
+    PhoneNumber,
+    /// `web3_wallet`
+    Web3Wallet,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum AllowlistIdentifierObject { AllowlistIdentifier = "allowlist_identifier", }
+impl AllowlistIdentifierIdentifierType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::PhoneNumber => "phone_number",
+            Self::Web3Wallet => "web3_wallet",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for AllowlistIdentifierIdentifierType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "phone_number" => Self::PhoneNumber,
+            "web3_wallet" => Self::Web3Wallet,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(AllowlistIdentifierIdentifierType);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum AllowlistIdentifierObject {
+    /// `allowlist_identifier`
+    AllowlistIdentifier,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl AllowlistIdentifierObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AllowlistIdentifier => "allowlist_identifier",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for AllowlistIdentifierObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "allowlist_identifier" => Self::AllowlistIdentifier,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(AllowlistIdentifierObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ApplyCommerceDiscountRequest {
     /// The ID of the discount to apply to the subscription item.
@@ -193,16 +348,68 @@ pub struct BillingPaymentAttempt {
     /// Unix timestamp (in milliseconds) when the payment attempt was last updated.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum BillingPaymentAttemptObject { CommercePayment = "commerce_payment", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingPaymentAttemptObject {
+    /// `commerce_payment`
+    CommercePayment,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The current status of the payment attempt."] pub enum
-    BillingPaymentAttemptStatus { Pending = "pending", Paid = "paid", Failed = "failed",
+impl BillingPaymentAttemptObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePayment => "commerce_payment",
+            Self::Unknown(other) => other,
+        }
     }
 }
+impl From<&str> for BillingPaymentAttemptObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_payment" => Self::CommercePayment,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BillingPaymentAttemptObject);
+/// The current status of the payment attempt.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingPaymentAttemptStatus {
+    /// `pending`
+    Pending,
+    /// `paid`
+    Paid,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl BillingPaymentAttemptStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for BillingPaymentAttemptStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "paid" => Self::Paid,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BillingPaymentAttemptStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BillingPriceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -233,16 +440,68 @@ pub struct BillingPriceResponse {
     /// Which billing periods this price supports.
     pub supported_billing_periods: BillingPriceResponseSupportedBillingPeriods,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum BillingPriceResponseObject { CommercePrice = "commerce_price", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingPriceResponseObject {
+    /// `commerce_price`
+    CommercePrice,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " Which billing periods this price supports."] pub enum
-    BillingPriceResponseSupportedBillingPeriods { Month = "month", Annual = "annual",
-    Both = "both", }
+impl BillingPriceResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePrice => "commerce_price",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for BillingPriceResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_price" => Self::CommercePrice,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BillingPriceResponseObject);
+/// Which billing periods this price supports.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingPriceResponseSupportedBillingPeriods {
+    /// `month`
+    Month,
+    /// `annual`
+    Annual,
+    /// `both`
+    Both,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl BillingPriceResponseSupportedBillingPeriods {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Month => "month",
+            Self::Annual => "annual",
+            Self::Both => "both",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for BillingPriceResponseSupportedBillingPeriods {
+    fn from(value: &str) -> Self {
+        match value {
+            "month" => Self::Month,
+            "annual" => Self::Annual,
+            "both" => Self::Both,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BillingPriceResponseSupportedBillingPeriods);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BillingProrationDiscountDetail {
     pub amount: CommerceMoneyResponse,
@@ -281,21 +540,91 @@ pub struct BillingStatementGroupsItem {
     /// The payment attempts included in the group
     pub items: Vec<BillingPaymentAttempt>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum BillingStatementGroupsItemObject { CommerceStatementGroup =
-    "commerce_statement_group", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingStatementGroupsItemObject {
+    /// `commerce_statement_group`
+    CommerceStatementGroup,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum BillingStatementObject { CommerceStatement = "commerce_statement", }
+impl BillingStatementGroupsItemObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceStatementGroup => "commerce_statement_group",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " The current status of the statement."] pub enum BillingStatementStatus {
-    Open = "open", Closed = "closed", }
+impl From<&str> for BillingStatementGroupsItemObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_statement_group" => Self::CommerceStatementGroup,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(BillingStatementGroupsItemObject);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingStatementObject {
+    /// `commerce_statement`
+    CommerceStatement,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl BillingStatementObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceStatement => "commerce_statement",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for BillingStatementObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_statement" => Self::CommerceStatement,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BillingStatementObject);
+/// The current status of the statement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BillingStatementStatus {
+    /// `open`
+    Open,
+    /// `closed`
+    Closed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl BillingStatementStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Open => "open",
+            Self::Closed => "closed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for BillingStatementStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "open" => Self::Open,
+            "closed" => Self::Closed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BillingStatementStatus);
 /// Totals for the statement.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BillingStatementTotals {
@@ -325,15 +654,67 @@ pub struct BlocklistIdentifier {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum BlocklistIdentifierIdentifierType { EmailAddress = "email_address",
-    PhoneNumber = "phone_number", Web3Wallet = "web3_wallet", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BlocklistIdentifierIdentifierType {
+    /// `email_address`
+    EmailAddress,
+    /// `phone_number`
+    PhoneNumber,
+    /// `web3_wallet`
+    Web3Wallet,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum BlocklistIdentifierObject { BlocklistIdentifier = "blocklist_identifier", }
+impl BlocklistIdentifierIdentifierType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::PhoneNumber => "phone_number",
+            Self::Web3Wallet => "web3_wallet",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for BlocklistIdentifierIdentifierType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "phone_number" => Self::PhoneNumber,
+            "web3_wallet" => Self::Web3Wallet,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BlocklistIdentifierIdentifierType);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum BlocklistIdentifierObject {
+    /// `blocklist_identifier`
+    BlocklistIdentifier,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl BlocklistIdentifierObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::BlocklistIdentifier => "blocklist_identifier",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for BlocklistIdentifierObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "blocklist_identifier" => Self::BlocklistIdentifier,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(BlocklistIdentifierObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct BlocklistIdentifiers {
     pub data: Vec<BlocklistIdentifier>,
@@ -393,11 +774,33 @@ pub struct Client {
     /// Unix timestamp of creation.
     pub created_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum ClientObject { Client = "client", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ClientObject {
+    /// `client`
+    Client,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ClientObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Client => "client",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ClientObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "client" => Self::Client,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ClientObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceCreditBalanceResponse {
     /// String representing the object's type. Always "commerce_credit_balance".
@@ -473,27 +876,134 @@ pub struct CommerceDiscountRedemptionResponse {
     /// Identifier of the actor that redeemed the discount, when available.
     pub redeemed_by: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " The snapshotted discount effect."] pub enum
-    CommerceDiscountRedemptionResponseEffect { Percentage = "percentage", FixedAmount =
-    "fixed_amount", }
+/// The snapshotted discount effect.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceDiscountRedemptionResponseEffect {
+    /// `percentage`
+    Percentage,
+    /// `fixed_amount`
+    FixedAmount,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommerceDiscountRedemptionResponseObject { CommerceDiscountRedemption =
-    "commerce_discount_redemption", }
+impl CommerceDiscountRedemptionResponseEffect {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Percentage => "percentage",
+            Self::FixedAmount => "fixed_amount",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " How the discount was applied to the subscription item."] pub enum
-    CommerceDiscountRedemptionResponseSource { Promotion = "promotion", Manual =
-    "manual", PromoCode = "promo_code", }
+impl From<&str> for CommerceDiscountRedemptionResponseEffect {
+    fn from(value: &str) -> Self {
+        match value {
+            "percentage" => Self::Percentage,
+            "fixed_amount" => Self::FixedAmount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " Current status of the discount redemption."] pub enum
-    CommerceDiscountRedemptionResponseStatus { Active = "active", Exhausted =
-    "exhausted", Removed = "removed", }
+crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseEffect);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceDiscountRedemptionResponseObject {
+    /// `commerce_discount_redemption`
+    CommerceDiscountRedemption,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CommerceDiscountRedemptionResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceDiscountRedemption => "commerce_discount_redemption",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceDiscountRedemptionResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_discount_redemption" => Self::CommerceDiscountRedemption,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseObject);
+/// How the discount was applied to the subscription item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceDiscountRedemptionResponseSource {
+    /// `promotion`
+    Promotion,
+    /// `manual`
+    Manual,
+    /// `promo_code`
+    PromoCode,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceDiscountRedemptionResponseSource {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Promotion => "promotion",
+            Self::Manual => "manual",
+            Self::PromoCode => "promo_code",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceDiscountRedemptionResponseSource {
+    fn from(value: &str) -> Self {
+        match value {
+            "promotion" => Self::Promotion,
+            "manual" => Self::Manual,
+            "promo_code" => Self::PromoCode,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseSource);
+/// Current status of the discount redemption.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceDiscountRedemptionResponseStatus {
+    /// `active`
+    Active,
+    /// `exhausted`
+    Exhausted,
+    /// `removed`
+    Removed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceDiscountRedemptionResponseStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Exhausted => "exhausted",
+            Self::Removed => "removed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceDiscountRedemptionResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "exhausted" => Self::Exhausted,
+            "removed" => Self::Removed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceDiscountsResponse {
     pub proration: Option<CommerceProrationDiscountResponse>,
@@ -585,16 +1095,60 @@ pub struct CommercePayerResponse2 {
     /// Unix timestamp (in milliseconds) when the payer was last updated.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePayerResponse2Object { CommercePayer = "commerce_payer", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePayerResponse2Object {
+    /// `commerce_payer`
+    CommercePayer,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePayerResponseObject { CommercePayer = "commerce_payer", }
+impl CommercePayerResponse2Object {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePayer => "commerce_payer",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for CommercePayerResponse2Object {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_payer" => Self::CommercePayer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePayerResponse2Object);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePayerResponseObject {
+    /// `commerce_payer`
+    CommercePayer,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePayerResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePayer => "commerce_payer",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePayerResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_payer" => Self::CommercePayer,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePayerResponseObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommercePaymentMethodResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -639,22 +1193,99 @@ pub struct CommercePaymentMethodResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePaymentMethodResponseObject { CommercePaymentMethod =
-    "commerce_payment_method", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePaymentMethodResponseObject {
+    /// `commerce_payment_method`
+    CommercePaymentMethod,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The payment method type."] pub enum
-    CommercePaymentMethodResponsePaymentType { Card = "card", Link = "link", PayerCredits
-    = "payer-credits", }
+impl CommercePaymentMethodResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePaymentMethod => "commerce_payment_method",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " Status of the payment method."] pub enum
-    CommercePaymentMethodResponseStatus { Active = "active", Disconnected =
-    "disconnected", }
+impl From<&str> for CommercePaymentMethodResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_payment_method" => Self::CommercePaymentMethod,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(CommercePaymentMethodResponseObject);
+/// The payment method type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePaymentMethodResponsePaymentType {
+    /// `card`
+    Card,
+    /// `link`
+    Link,
+    /// `payer-credits`
+    PayerCredits,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePaymentMethodResponsePaymentType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Card => "card",
+            Self::Link => "link",
+            Self::PayerCredits => "payer-credits",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePaymentMethodResponsePaymentType {
+    fn from(value: &str) -> Self {
+        match value {
+            "card" => Self::Card,
+            "link" => Self::Link,
+            "payer-credits" => Self::PayerCredits,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePaymentMethodResponsePaymentType);
+/// Status of the payment method.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePaymentMethodResponseStatus {
+    /// `active`
+    Active,
+    /// `disconnected`
+    Disconnected,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePaymentMethodResponseStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Disconnected => "disconnected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePaymentMethodResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "disconnected" => Self::Disconnected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePaymentMethodResponseStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommercePaymentSourceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -697,21 +1328,99 @@ pub struct CommercePaymentSourceResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_removable: Option<bool>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePaymentSourceResponseObject { CommerceSource = "commerce_source", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePaymentSourceResponseObject {
+    /// `commerce_source`
+    CommerceSource,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The payment method type."] pub enum
-    CommercePaymentSourceResponsePaymentMethod { Card = "card", ApplePay = "apple_pay",
-    GooglePay = "google_pay", }
+impl CommercePaymentSourceResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceSource => "commerce_source",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " Status of the payment source."] pub enum
-    CommercePaymentSourceResponseStatus { Active = "active", Disconnected =
-    "disconnected", }
+impl From<&str> for CommercePaymentSourceResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_source" => Self::CommerceSource,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(CommercePaymentSourceResponseObject);
+/// The payment method type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePaymentSourceResponsePaymentMethod {
+    /// `card`
+    Card,
+    /// `apple_pay`
+    ApplePay,
+    /// `google_pay`
+    GooglePay,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePaymentSourceResponsePaymentMethod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Card => "card",
+            Self::ApplePay => "apple_pay",
+            Self::GooglePay => "google_pay",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePaymentSourceResponsePaymentMethod {
+    fn from(value: &str) -> Self {
+        match value {
+            "card" => Self::Card,
+            "apple_pay" => Self::ApplePay,
+            "google_pay" => Self::GooglePay,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePaymentSourceResponsePaymentMethod);
+/// Status of the payment source.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePaymentSourceResponseStatus {
+    /// `active`
+    Active,
+    /// `disconnected`
+    Disconnected,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePaymentSourceResponseStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Disconnected => "disconnected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePaymentSourceResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "disconnected" => Self::Disconnected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePaymentSourceResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommercePerUnitTotal {
     /// Name of the billable unit (for example, `seats`).
@@ -849,16 +1558,60 @@ pub struct CommercePlan2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub free_trial_days: Option<i64>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePlan2Object { CommercePlan = "commerce_plan", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePlan2Object {
+    /// `commerce_plan`
+    CommercePlan,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePlanObject { CommercePlan = "commerce_plan", }
+impl CommercePlan2Object {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePlan => "commerce_plan",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for CommercePlan2Object {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_plan" => Self::CommercePlan,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePlan2Object);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePlanObject {
+    /// `commerce_plan`
+    CommercePlan,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePlanObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePlan => "commerce_plan",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePlanObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_plan" => Self::CommercePlan,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePlanObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommercePlanUnitPrice {
     /// Name of the billable unit (for example, seats)
@@ -898,16 +1651,74 @@ pub struct CommercePriceTransitionDetails {
     /// The ID of the previous subscription item.
     pub previous_subscription_item_id: String,
 }
-crate::runtime::open_enum! {
-    #[doc = " When the new price takes effect."] pub enum
-    CommercePriceTransitionDetailsEffectiveMode { Immediate = "immediate", EndOfPeriod =
-    "end_of_period", }
+/// When the new price takes effect.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePriceTransitionDetailsEffectiveMode {
+    /// `immediate`
+    Immediate,
+    /// `end_of_period`
+    EndOfPeriod,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The status of the previous subscription item after transition."] pub enum
-    CommercePriceTransitionDetailsPreviousSubscriptionItemStatus { Canceled = "canceled",
-    Ended = "ended", Abandoned = "abandoned", }
+impl CommercePriceTransitionDetailsEffectiveMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Immediate => "immediate",
+            Self::EndOfPeriod => "end_of_period",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for CommercePriceTransitionDetailsEffectiveMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "immediate" => Self::Immediate,
+            "end_of_period" => Self::EndOfPeriod,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePriceTransitionDetailsEffectiveMode);
+/// The status of the previous subscription item after transition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePriceTransitionDetailsPreviousSubscriptionItemStatus {
+    /// `canceled`
+    Canceled,
+    /// `ended`
+    Ended,
+    /// `abandoned`
+    Abandoned,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommercePriceTransitionDetailsPreviousSubscriptionItemStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Canceled => "canceled",
+            Self::Ended => "ended",
+            Self::Abandoned => "abandoned",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePriceTransitionDetailsPreviousSubscriptionItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "canceled" => Self::Canceled,
+            "ended" => Self::Ended,
+            "abandoned" => Self::Abandoned,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(
+    CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
+);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -915,12 +1726,33 @@ pub struct CommercePriceTransitionResponse {
     pub subscription_item: CommerceSubscriptionItem2,
     pub transition: CommercePriceTransitionDetails,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommercePriceTransitionResponseObject { CommercePriceTransition =
-    "commerce_price_transition", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommercePriceTransitionResponseObject {
+    /// `commerce_price_transition`
+    CommercePriceTransition,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CommercePriceTransitionResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommercePriceTransition => "commerce_price_transition",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommercePriceTransitionResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_price_transition" => Self::CommercePriceTransition,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommercePriceTransitionResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceProrationCreditDetailResponse {
     pub amount: CommerceMoneyResponse,
@@ -1104,22 +1936,111 @@ pub struct CommerceSubscriptionItem2 {
     /// Unix timestamp (in milliseconds) when the subscription was last updated.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommerceSubscriptionItem2Object { CommerceSubscriptionItem =
-    "commerce_subscription_item", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionItem2Object {
+    /// `commerce_subscription_item`
+    CommerceSubscriptionItem,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The billing period for this subscription."] pub enum
-    CommerceSubscriptionItem2PlanPeriod { Month = "month", Annual = "annual", }
+impl CommerceSubscriptionItem2Object {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceSubscriptionItem => "commerce_subscription_item",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " Current status of the subscription item."] pub enum
-    CommerceSubscriptionItem2Status { Active = "active", Ended = "ended", PastDue =
-    "past_due", Upcoming = "upcoming", Incomplete = "incomplete", Abandoned =
-    "abandoned", }
+impl From<&str> for CommerceSubscriptionItem2Object {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_subscription_item" => Self::CommerceSubscriptionItem,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(CommerceSubscriptionItem2Object);
+/// The billing period for this subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionItem2PlanPeriod {
+    /// `month`
+    Month,
+    /// `annual`
+    Annual,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceSubscriptionItem2PlanPeriod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Month => "month",
+            Self::Annual => "annual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceSubscriptionItem2PlanPeriod {
+    fn from(value: &str) -> Self {
+        match value {
+            "month" => Self::Month,
+            "annual" => Self::Annual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceSubscriptionItem2PlanPeriod);
+/// Current status of the subscription item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionItem2Status {
+    /// `active`
+    Active,
+    /// `ended`
+    Ended,
+    /// `past_due`
+    PastDue,
+    /// `upcoming`
+    Upcoming,
+    /// `incomplete`
+    Incomplete,
+    /// `abandoned`
+    Abandoned,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceSubscriptionItem2Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Ended => "ended",
+            Self::PastDue => "past_due",
+            Self::Upcoming => "upcoming",
+            Self::Incomplete => "incomplete",
+            Self::Abandoned => "abandoned",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceSubscriptionItem2Status {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "ended" => Self::Ended,
+            "past_due" => Self::PastDue,
+            "upcoming" => Self::Upcoming,
+            "incomplete" => Self::Incomplete,
+            "abandoned" => Self::Abandoned,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceSubscriptionItem2Status);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
     /// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount.
@@ -1135,16 +2056,64 @@ pub struct CommerceSubscriptionItemNextPaymentResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommerceSubscriptionItemObject { CommerceSubscriptionItem =
-    "commerce_subscription_item", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionItemObject {
+    /// `commerce_subscription_item`
+    CommerceSubscriptionItem,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The billing period for this subscription item."] pub enum
-    CommerceSubscriptionItemPlanPeriod { Month = "month", Annual = "annual", }
+impl CommerceSubscriptionItemObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceSubscriptionItem => "commerce_subscription_item",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for CommerceSubscriptionItemObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_subscription_item" => Self::CommerceSubscriptionItem,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceSubscriptionItemObject);
+/// The billing period for this subscription item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionItemPlanPeriod {
+    /// `month`
+    Month,
+    /// `annual`
+    Annual,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceSubscriptionItemPlanPeriod {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Month => "month",
+            Self::Annual => "annual",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceSubscriptionItemPlanPeriod {
+    fn from(value: &str) -> Self {
+        match value {
+            "month" => Self::Month,
+            "annual" => Self::Annual,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceSubscriptionItemPlanPeriod);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// Seat quantity being billed; null means unlimited
@@ -1153,12 +2122,61 @@ pub struct CommerceSubscriptionItemSeatsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tiers: Option<Vec<CommercePerUnitTotalTier2>>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Current status of the subscription item."] pub enum
-    CommerceSubscriptionItemStatus { Active = "active", Canceled = "canceled", Expired =
-    "expired", Ended = "ended", PastDue = "past_due", Upcoming = "upcoming", Incomplete =
-    "incomplete", Abandoned = "abandoned", }
+/// Current status of the subscription item.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionItemStatus {
+    /// `active`
+    Active,
+    /// `canceled`
+    Canceled,
+    /// `expired`
+    Expired,
+    /// `ended`
+    Ended,
+    /// `past_due`
+    PastDue,
+    /// `upcoming`
+    Upcoming,
+    /// `incomplete`
+    Incomplete,
+    /// `abandoned`
+    Abandoned,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CommerceSubscriptionItemStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Canceled => "canceled",
+            Self::Expired => "expired",
+            Self::Ended => "ended",
+            Self::PastDue => "past_due",
+            Self::Upcoming => "upcoming",
+            Self::Incomplete => "incomplete",
+            Self::Abandoned => "abandoned",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceSubscriptionItemStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "canceled" => Self::Canceled,
+            "expired" => Self::Expired,
+            "ended" => Self::Ended,
+            "past_due" => Self::PastDue,
+            "upcoming" => Self::Upcoming,
+            "incomplete" => Self::Incomplete,
+            "abandoned" => Self::Abandoned,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceSubscriptionItemStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceSubscriptionNextPayment {
     /// Unix timestamp (milliseconds) of the next payment date.
@@ -1171,17 +2189,80 @@ pub struct CommerceSubscriptionNextPayment {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CommerceSubscriptionObject { CommerceSubscription = "commerce_subscription",
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionObject {
+    /// `commerce_subscription`
+    CommerceSubscription,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceSubscriptionObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CommerceSubscription => "commerce_subscription",
+            Self::Unknown(other) => other,
+        }
     }
 }
-crate::runtime::open_enum! {
-    #[doc = " The current status of the subscription."] pub enum
-    CommerceSubscriptionStatus { Active = "active", PastDue = "past_due", Canceled =
-    "canceled", Ended = "ended", Abandoned = "abandoned", Incomplete = "incomplete", }
+impl From<&str> for CommerceSubscriptionObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "commerce_subscription" => Self::CommerceSubscription,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(CommerceSubscriptionObject);
+/// The current status of the subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CommerceSubscriptionStatus {
+    /// `active`
+    Active,
+    /// `past_due`
+    PastDue,
+    /// `canceled`
+    Canceled,
+    /// `ended`
+    Ended,
+    /// `abandoned`
+    Abandoned,
+    /// `incomplete`
+    Incomplete,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CommerceSubscriptionStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::PastDue => "past_due",
+            Self::Canceled => "canceled",
+            Self::Ended => "ended",
+            Self::Abandoned => "abandoned",
+            Self::Incomplete => "incomplete",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CommerceSubscriptionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "past_due" => Self::PastDue,
+            "canceled" => Self::Canceled,
+            "ended" => Self::Ended,
+            "abandoned" => Self::Abandoned,
+            "incomplete" => Self::Incomplete,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CommerceSubscriptionStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CommerceTotalsResponse {
     pub subtotal: CommerceMoneyResponse,
@@ -1216,11 +2297,33 @@ pub struct Cookies {
     /// Array of cookie directives.
     pub cookies: Vec<String>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum CookiesObject { Cookies = "cookies", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CookiesObject {
+    /// `cookies`
+    Cookies,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CookiesObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cookies => "cookies",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CookiesObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "cookies" => Self::Cookies,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CookiesObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateActorTokenBody {
     /// The ID of the user being impersonated.
@@ -1280,10 +2383,32 @@ pub struct CreateAdminPortalLinkTokenResponse {
     /// The timestamp for when the token was last updated, in milliseconds.
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum CreateAdminPortalLinkTokenResponseObject { AdminPortalLinkToken =
-    "admin_portal_link_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateAdminPortalLinkTokenResponseObject {
+    /// `admin_portal_link_token`
+    AdminPortalLinkToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateAdminPortalLinkTokenResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AdminPortalLinkToken => "admin_portal_link_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateAdminPortalLinkTokenResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "admin_portal_link_token" => Self::AdminPortalLinkToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateAdminPortalLinkTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateAgentTaskBody {
     /// Identifies the user on whose behalf the agent task is created.
@@ -1319,11 +2444,33 @@ pub struct CreateAgentTaskBodyOnBehalfOf {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifier: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " The permissions granted to the agent task. Must be \"*\" (all permissions)."] pub
-    enum CreateAgentTaskBodyPermissions { Empty = "*", }
+/// The permissions granted to the agent task. Must be "*" (all permissions).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateAgentTaskBodyPermissions {
+    /// `*`
+    Empty,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateAgentTaskBodyPermissions {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Empty => "*",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateAgentTaskBodyPermissions {
+    fn from(value: &str) -> Self {
+        match value {
+            "*" => Self::Empty,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateAgentTaskBodyPermissions);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateAllowlistIdentifierBody {
     /// The identifier to be added in the allow-list.
@@ -1376,9 +2523,32 @@ pub struct CreateApiKeyResponse {
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum CreateApiKeyResponseObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateApiKeyResponseObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateApiKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateApiKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateBillingPriceRequest {
     /// The ID of the plan this price belongs to.
@@ -1400,12 +2570,41 @@ pub struct CreateBillingPriceRequest {
         CreateBillingPriceRequestSupportedBillingPeriods,
     >,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " Which billing periods this price supports. Inferred from amounts if omitted."] pub
-    enum CreateBillingPriceRequestSupportedBillingPeriods { Month = "month", Annual =
-    "annual", Both = "both", }
+/// Which billing periods this price supports. Inferred from amounts if omitted.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateBillingPriceRequestSupportedBillingPeriods {
+    /// `month`
+    Month,
+    /// `annual`
+    Annual,
+    /// `both`
+    Both,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateBillingPriceRequestSupportedBillingPeriods {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Month => "month",
+            Self::Annual => "annual",
+            Self::Both => "both",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateBillingPriceRequestSupportedBillingPeriods {
+    fn from(value: &str) -> Self {
+        match value {
+            "month" => Self::Month,
+            "annual" => Self::Annual,
+            "both" => Self::Both,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateBillingPriceRequestSupportedBillingPeriods);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateBlocklistIdentifierBody {
     /// The identifier to be added in the block-list.
@@ -1439,11 +2638,37 @@ pub struct CreateBulkInvitationsBodyItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_slug: Option<CreateBulkInvitationsBodyItemTemplateSlug>,
 }
-crate::runtime::open_enum! {
-    #[doc = " The slug of the email template to use for the invitation email."] pub enum
-    CreateBulkInvitationsBodyItemTemplateSlug { Invitation = "invitation",
-    WaitlistInvitation = "waitlist_invitation", }
+/// The slug of the email template to use for the invitation email.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateBulkInvitationsBodyItemTemplateSlug {
+    /// `invitation`
+    Invitation,
+    /// `waitlist_invitation`
+    WaitlistInvitation,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateBulkInvitationsBodyItemTemplateSlug {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::WaitlistInvitation => "waitlist_invitation",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateBulkInvitationsBodyItemTemplateSlug {
+    fn from(value: &str) -> Self {
+        match value {
+            "invitation" => Self::Invitation,
+            "waitlist_invitation" => Self::WaitlistInvitation,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateBulkInvitationsBodyItemTemplateSlug);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateBulkWaitlistEntriesBodyItem {
     /// The email address to add to the waitlist
@@ -1595,14 +2820,57 @@ pub struct CreateEnterpriseConnectionBodyOidc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " The identity provider (e.g. saml_custom, oidc_custom, oidc_github_enterprise, oidc_gitlab)"]
-    pub enum CreateEnterpriseConnectionBodyProvider { SamlCustom = "saml_custom",
-    SamlOkta = "saml_okta", SamlGoogle = "saml_google", SamlMicrosoft = "saml_microsoft",
-    OidcCustom = "oidc_custom", OidcGithubEnterprise = "oidc_github_enterprise",
-    OidcGitlab = "oidc_gitlab", }
+/// The identity provider (e.g. saml_custom, oidc_custom, oidc_github_enterprise, oidc_gitlab)
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateEnterpriseConnectionBodyProvider {
+    /// `saml_custom`
+    SamlCustom,
+    /// `saml_okta`
+    SamlOkta,
+    /// `saml_google`
+    SamlGoogle,
+    /// `saml_microsoft`
+    SamlMicrosoft,
+    /// `oidc_custom`
+    OidcCustom,
+    /// `oidc_github_enterprise`
+    OidcGithubEnterprise,
+    /// `oidc_gitlab`
+    OidcGitlab,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateEnterpriseConnectionBodyProvider {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SamlCustom => "saml_custom",
+            Self::SamlOkta => "saml_okta",
+            Self::SamlGoogle => "saml_google",
+            Self::SamlMicrosoft => "saml_microsoft",
+            Self::OidcCustom => "oidc_custom",
+            Self::OidcGithubEnterprise => "oidc_github_enterprise",
+            Self::OidcGitlab => "oidc_gitlab",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateEnterpriseConnectionBodyProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "saml_custom" => Self::SamlCustom,
+            "saml_okta" => Self::SamlOkta,
+            "saml_google" => Self::SamlGoogle,
+            "saml_microsoft" => Self::SamlMicrosoft,
+            "oidc_custom" => Self::OidcCustom,
+            "oidc_github_enterprise" => Self::OidcGithubEnterprise,
+            "oidc_gitlab" => Self::OidcGitlab,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateEnterpriseConnectionBodyProvider);
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -1656,11 +2924,41 @@ pub struct CreateEnterpriseConnectionBodySamlLoginHint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Controls the login_hint sent to the IdP on SSO sign-in"] pub enum
-    CreateEnterpriseConnectionBodySamlLoginHintMode { EmailAddress = "email_address",
-    CustomAttribute = "custom_attribute", Off = "off", }
+/// Controls the login_hint sent to the IdP on SSO sign-in
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateEnterpriseConnectionBodySamlLoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateEnterpriseConnectionBodySamlLoginHintMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::CustomAttribute => "custom_attribute",
+            Self::Off => "off",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateEnterpriseConnectionBodySamlLoginHintMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "custom_attribute" => Self::CustomAttribute,
+            "off" => Self::Off,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateEnterpriseConnectionBodySamlLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateInvitationBody {
     /// The email address the invitation will be sent to
@@ -1688,11 +2986,37 @@ pub struct CreateInvitationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template_slug: Option<CreateInvitationBodyTemplateSlug>,
 }
-crate::runtime::open_enum! {
-    #[doc = " The slug of the email template to use for the invitation email."] pub enum
-    CreateInvitationBodyTemplateSlug { Invitation = "invitation", WaitlistInvitation =
-    "waitlist_invitation", }
+/// The slug of the email template to use for the invitation email.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateInvitationBodyTemplateSlug {
+    /// `invitation`
+    Invitation,
+    /// `waitlist_invitation`
+    WaitlistInvitation,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateInvitationBodyTemplateSlug {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::WaitlistInvitation => "waitlist_invitation",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateInvitationBodyTemplateSlug {
+    fn from(value: &str) -> Self {
+        match value {
+            "invitation" => Self::Invitation,
+            "waitlist_invitation" => Self::WaitlistInvitation,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateInvitationBodyTemplateSlug);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateJwtTemplateBody {
     /// JWT template name
@@ -1733,9 +3057,36 @@ pub struct CreateM2mTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_remaining_ttl_seconds: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum CreateM2mTokenBodyTokenFormat { Opaque = "opaque", Jwt = "jwt", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateM2mTokenBodyTokenFormat {
+    /// `opaque`
+    Opaque,
+    /// `jwt`
+    Jwt,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateM2mTokenBodyTokenFormat {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Opaque => "opaque",
+            Self::Jwt => "jwt",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateM2mTokenBodyTokenFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "opaque" => Self::Opaque,
+            "jwt" => Self::Jwt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateM2mTokenResponse {
     pub object: CreateM2mTokenResponseObject,
@@ -1758,10 +3109,32 @@ pub struct CreateM2mTokenResponse {
     /// The timestamp for when the token was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum CreateM2mTokenResponseObject { MachineToMachineToken =
-    "machine_to_machine_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateM2mTokenResponseObject {
+    /// `machine_to_machine_token`
+    MachineToMachineToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateM2mTokenResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineToMachineToken => "machine_to_machine_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateM2mTokenResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_to_machine_token" => Self::MachineToMachineToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateM2mTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateMachineBody {
     /// The name of the machine
@@ -1991,12 +3364,38 @@ pub struct CreateRoleSetBody {
     /// Must contain at least one role and no more than 10 roles.
     pub roles: Vec<String>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " The type of the role set. \"initial\" role sets are the default for new organizations."]
-    #[doc = " Only one role set can be \"initial\" per instance."] pub enum
-    CreateRoleSetBodyType { Initial = "initial", Custom = "custom", }
+/// The type of the role set. "initial" role sets are the default for new organizations.
+/// Only one role set can be "initial" per instance.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateRoleSetBodyType {
+    /// `initial`
+    Initial,
+    /// `custom`
+    Custom,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateRoleSetBodyType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Initial => "initial",
+            Self::Custom => "custom",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateRoleSetBodyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "initial" => Self::Initial,
+            "custom" => Self::Custom,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateRoleSetBodyType);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CreateSamlConnectionBody {
     /// The name to use as a label for this SAML Connection
@@ -2059,16 +3458,80 @@ pub struct CreateSamlConnectionBodyLoginHint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Controls the login_hint sent to the IdP on SSO sign-in"] pub enum
-    CreateSamlConnectionBodyLoginHintMode { EmailAddress = "email_address",
-    CustomAttribute = "custom_attribute", Off = "off", }
+/// Controls the login_hint sent to the IdP on SSO sign-in
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateSamlConnectionBodyLoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The IdP provider of the connection."] pub enum
-    CreateSamlConnectionBodyProvider { SamlCustom = "saml_custom", SamlOkta =
-    "saml_okta", SamlGoogle = "saml_google", SamlMicrosoft = "saml_microsoft", }
+impl CreateSamlConnectionBodyLoginHintMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::CustomAttribute => "custom_attribute",
+            Self::Off => "off",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for CreateSamlConnectionBodyLoginHintMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "custom_attribute" => Self::CustomAttribute,
+            "off" => Self::Off,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateSamlConnectionBodyLoginHintMode);
+/// The IdP provider of the connection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateSamlConnectionBodyProvider {
+    /// `saml_custom`
+    SamlCustom,
+    /// `saml_okta`
+    SamlOkta,
+    /// `saml_google`
+    SamlGoogle,
+    /// `saml_microsoft`
+    SamlMicrosoft,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CreateSamlConnectionBodyProvider {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SamlCustom => "saml_custom",
+            Self::SamlOkta => "saml_okta",
+            Self::SamlGoogle => "saml_google",
+            Self::SamlMicrosoft => "saml_microsoft",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateSamlConnectionBodyProvider {
+    fn from(value: &str) -> Self {
+        match value {
+            "saml_custom" => Self::SamlCustom,
+            "saml_okta" => Self::SamlOkta,
+            "saml_google" => Self::SamlGoogle,
+            "saml_microsoft" => Self::SamlMicrosoft,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateSamlConnectionBodyProvider);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateScimDirectoryBody {
     /// The ID of the enterprise connection to associate with this directory.
@@ -2134,9 +3597,32 @@ pub struct CreateSessionTokenFromTemplateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum CreateSessionTokenFromTemplateResponseObject { Token = "token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateSessionTokenFromTemplateResponseObject {
+    /// `token`
+    Token,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateSessionTokenFromTemplateResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Token => "token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateSessionTokenFromTemplateResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "token" => Self::Token,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateSessionTokenFromTemplateResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateSessionTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2144,9 +3630,32 @@ pub struct CreateSessionTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwt: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum CreateSessionTokenResponseObject { Token = "token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateSessionTokenResponseObject {
+    /// `token`
+    Token,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl CreateSessionTokenResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Token => "token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateSessionTokenResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "token" => Self::Token,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateSessionTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateSignInTokenBody {
     /// The ID of the user that can use the newly created sign in token
@@ -2295,14 +3804,66 @@ pub struct CreateUserBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
 }
-crate::runtime::open_enum! {
-    pub enum CreateUserBodyEmailAddressIdentificationStatusItem { Verified = "verified",
-    Reserved = "reserved", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateUserBodyEmailAddressIdentificationStatusItem {
+    /// `verified`
+    Verified,
+    /// `reserved`
+    Reserved,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum CreateUserBodyPhoneNumberIdentificationStatusItem { Verified = "verified",
-    Reserved = "reserved", }
+impl CreateUserBodyEmailAddressIdentificationStatusItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Reserved => "reserved",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for CreateUserBodyEmailAddressIdentificationStatusItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            "reserved" => Self::Reserved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateUserBodyEmailAddressIdentificationStatusItem);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum CreateUserBodyPhoneNumberIdentificationStatusItem {
+    /// `verified`
+    Verified,
+    /// `reserved`
+    Reserved,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl CreateUserBodyPhoneNumberIdentificationStatusItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Reserved => "reserved",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for CreateUserBodyPhoneNumberIdentificationStatusItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            "reserved" => Self::Reserved,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(CreateUserBodyPhoneNumberIdentificationStatusItem);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct CreateWaitlistEntryBody {
     /// The email address to add to the waitlist
@@ -2318,9 +3879,32 @@ pub struct DeleteApiKeyResponse {
     pub object: DeleteApiKeyResponseObject,
     pub deleted: bool,
 }
-crate::runtime::open_enum! {
-    pub enum DeleteApiKeyResponseObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DeleteApiKeyResponseObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl DeleteApiKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for DeleteApiKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(DeleteApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DeleteBackupCodeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2434,23 +4018,66 @@ pub struct DirectoryGroupRoleMappingDeletedResponse {
     /// Whether the directory group role mapping was successfully deleted.
     pub deleted: bool,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type."] pub enum
-    DirectoryGroupRoleMappingDeletedResponseObject { DirectoryGroupRoleMapping =
-    "directory_group_role_mapping", }
+/// String representing the object's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DirectoryGroupRoleMappingDeletedResponseObject {
+    /// `directory_group_role_mapping`
+    DirectoryGroupRoleMapping,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl DirectoryGroupRoleMappingDeletedResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DirectoryGroupRoleMapping => "directory_group_role_mapping",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for DirectoryGroupRoleMappingDeletedResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "directory_group_role_mapping" => Self::DirectoryGroupRoleMapping,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(DirectoryGroupRoleMappingDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DirectoryGroupRoleMappingListResponse {
     pub data: DirectoryGroupRoleMappings,
     /// Total number of directory group role mappings in the directory.
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Always \"directory_group_role_mapping\"."]
-    pub enum DirectoryGroupRoleMappingObject { DirectoryGroupRoleMapping =
-    "directory_group_role_mapping", }
+/// String representing the object's type. Always "directory_group_role_mapping".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DirectoryGroupRoleMappingObject {
+    /// `directory_group_role_mapping`
+    DirectoryGroupRoleMapping,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl DirectoryGroupRoleMappingObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::DirectoryGroupRoleMapping => "directory_group_role_mapping",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for DirectoryGroupRoleMappingObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "directory_group_role_mapping" => Self::DirectoryGroupRoleMapping,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(DirectoryGroupRoleMappingObject);
 pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DirectoryListResponse {
@@ -2458,10 +4085,33 @@ pub struct DirectoryListResponse {
     /// Total number of directories.
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type. Always \"directory\"."] pub enum
-    DirectoryObject { Directory = "directory", }
+/// String representing the object's type. Always "directory".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DirectoryObject {
+    /// `directory`
+    Directory,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl DirectoryObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Directory => "directory",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for DirectoryObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "directory" => Self::Directory,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(DirectoryObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct DisableMfaResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2483,9 +4133,32 @@ pub struct Domain {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cname_targets: Option<Vec<CNameTarget>>,
 }
-crate::runtime::open_enum! {
-    pub enum DomainObject { Domain = "domain", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum DomainObject {
+    /// `domain`
+    Domain,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl DomainObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Domain => "domain",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for DomainObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "domain" => Self::Domain,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(DomainObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Domains {
     pub data: Vec<Domain>,
@@ -2510,19 +4183,97 @@ pub struct EmailAddress {
     /// Unix timestamp of creation
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum EmailAddressObject { EmailAddress = "email_address", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EmailAddressObject {
+    /// `email_address`
+    EmailAddress,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::tagged_union! {
-    pub enum EmailAddressVerification, tag = "object" { VerificationOtp(VerificationOtp)
-    = "verification_otp", VerificationAdmin(VerificationAdmin) = "verification_admin",
-    VerificationFromOauth(VerificationFromOauth) = "verification_from_oauth",
-    VerificationTicket(VerificationTicket) = "verification_ticket",
-    VerificationSaml(VerificationSaml) = "verification_saml",
-    VerificationEmailLink(VerificationEmailLink) = "verification_email_link",
-    VerificationScim(VerificationScim) = "verification_scim", }
+impl EmailAddressObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for EmailAddressObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EmailAddressObject);
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EmailAddressVerification {
+    /// `object: verification_otp`
+    VerificationOtp(VerificationOtp),
+    /// `object: verification_admin`
+    VerificationAdmin(VerificationAdmin),
+    /// `object: verification_from_oauth`
+    VerificationFromOauth(VerificationFromOauth),
+    /// `object: verification_ticket`
+    VerificationTicket(VerificationTicket),
+    /// `object: verification_saml`
+    VerificationSaml(VerificationSaml),
+    /// `object: verification_email_link`
+    VerificationEmailLink(VerificationEmailLink),
+    /// `object: verification_scim`
+    VerificationScim(VerificationScim),
+    /// A variant this version of the crate does not know, as raw JSON.
+    Unknown(serde_json::Value),
+}
+impl serde::Serialize for EmailAddressVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationOtp(value) => value.serialize(serializer),
+            Self::VerificationAdmin(value) => value.serialize(serializer),
+            Self::VerificationFromOauth(value) => value.serialize(serializer),
+            Self::VerificationTicket(value) => value.serialize(serializer),
+            Self::VerificationSaml(value) => value.serialize(serializer),
+            Self::VerificationEmailLink(value) => value.serialize(serializer),
+            Self::VerificationScim(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for EmailAddressVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("verification_otp") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationOtp)
+            }
+            Some("verification_admin") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+            }
+            Some("verification_from_oauth") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationFromOauth)
+            }
+            Some("verification_ticket") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+            }
+            Some("verification_saml") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+            }
+            Some("verification_email_link") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationEmailLink)
+            }
+            Some("verification_scim") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationScim)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseAccount {
@@ -2575,20 +4326,104 @@ pub struct EnterpriseAccountConnection {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum EnterpriseAccountObject { EnterpriseAccount = "enterprise_account", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnterpriseAccountObject {
+    /// `enterprise_account`
+    EnterpriseAccount,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc = " The authentication protocol used to sign in."] pub enum
-    EnterpriseAccountProtocol { Oauth = "oauth", Saml = "saml", }
+impl EnterpriseAccountObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EnterpriseAccount => "enterprise_account",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::tagged_union! {
-    pub enum EnterpriseAccountVerification, tag = "object" {
-    VerificationTicket(VerificationTicket) = "verification_ticket",
-    VerificationSaml(VerificationSaml) = "verification_saml",
-    VerificationOauth(VerificationOauth) = "verification_oauth", }
+impl From<&str> for EnterpriseAccountObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "enterprise_account" => Self::EnterpriseAccount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EnterpriseAccountObject);
+/// The authentication protocol used to sign in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnterpriseAccountProtocol {
+    /// `oauth`
+    Oauth,
+    /// `saml`
+    Saml,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl EnterpriseAccountProtocol {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Oauth => "oauth",
+            Self::Saml => "saml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for EnterpriseAccountProtocol {
+    fn from(value: &str) -> Self {
+        match value {
+            "oauth" => Self::Oauth,
+            "saml" => Self::Saml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EnterpriseAccountProtocol);
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum EnterpriseAccountVerification {
+    /// `object: verification_ticket`
+    VerificationTicket(VerificationTicket),
+    /// `object: verification_saml`
+    VerificationSaml(VerificationSaml),
+    /// `object: verification_oauth`
+    VerificationOauth(VerificationOauth),
+    /// A variant this version of the crate does not know, as raw JSON.
+    Unknown(serde_json::Value),
+}
+impl serde::Serialize for EnterpriseAccountVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationTicket(value) => value.serialize(serializer),
+            Self::VerificationSaml(value) => value.serialize(serializer),
+            Self::VerificationOauth(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for EnterpriseAccountVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("verification_ticket") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+            }
+            Some("verification_saml") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+            }
+            Some("verification_oauth") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationOauth)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseConnection {
@@ -2689,10 +4524,32 @@ pub struct EnterpriseConnectionOauthConfig {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum EnterpriseConnectionObject { EnterpriseConnection = "enterprise_connection",
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnterpriseConnectionObject {
+    /// `enterprise_connection`
+    EnterpriseConnection,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl EnterpriseConnectionObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EnterpriseConnection => "enterprise_connection",
+            Self::Unknown(other) => other,
+        }
     }
 }
+impl From<&str> for EnterpriseConnectionObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "enterprise_connection" => Self::EnterpriseConnection,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EnterpriseConnectionObject);
 /// Present when the enterprise connection uses SAML
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseConnectionSamlConnection {
@@ -2745,11 +4602,41 @@ pub struct EnterpriseConnectionSamlConnectionLoginHint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Controls the login_hint sent to the IdP on SSO sign-in"] pub enum
-    EnterpriseConnectionSamlConnectionLoginHintMode { EmailAddress = "email_address",
-    CustomAttribute = "custom_attribute", Off = "off", }
+/// Controls the login_hint sent to the IdP on SSO sign-in
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnterpriseConnectionSamlConnectionLoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl EnterpriseConnectionSamlConnectionLoginHintMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::CustomAttribute => "custom_attribute",
+            Self::Off => "off",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for EnterpriseConnectionSamlConnectionLoginHintMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "custom_attribute" => Self::CustomAttribute,
+            "off" => Self::Off,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EnterpriseConnectionSamlConnectionLoginHintMode);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseConnectionTestRun {
     /// The test run ID
@@ -2773,10 +4660,37 @@ pub struct EnterpriseConnectionTestRun {
     /// Unix timestamp in milliseconds when the test run was created
     pub created_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc = " The type of enterprise connection the test run was performed against"] pub
-    enum EnterpriseConnectionTestRunConnectionType { Saml = "saml", Oauth = "oauth", }
+/// The type of enterprise connection the test run was performed against
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnterpriseConnectionTestRunConnectionType {
+    /// `saml`
+    Saml,
+    /// `oauth`
+    Oauth,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl EnterpriseConnectionTestRunConnectionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Saml => "saml",
+            Self::Oauth => "oauth",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for EnterpriseConnectionTestRunConnectionType {
+    fn from(value: &str) -> Self {
+        match value {
+            "saml" => Self::Saml,
+            "oauth" => Self::Oauth,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EnterpriseConnectionTestRunConnectionType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseConnectionTestRunLogsItem {
     pub level: String,
@@ -2823,10 +4737,41 @@ pub struct EnterpriseConnectionTestRunSaml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub relay_state: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " The status of the test run"] pub enum EnterpriseConnectionTestRunStatus {
-    Pending = "pending", Success = "success", Failed = "failed", }
+/// The status of the test run
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum EnterpriseConnectionTestRunStatus {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl EnterpriseConnectionTestRunStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for EnterpriseConnectionTestRunStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(EnterpriseConnectionTestRunStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EnterpriseConnectionTestRuns {
     pub data: Vec<EnterpriseConnectionTestRun>,
@@ -2880,17 +4825,76 @@ pub struct ExternalAccountWithVerification {
     pub updated_at: i64,
     pub verification: Option<ExternalAccountWithVerificationVerification>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum ExternalAccountWithVerificationObject { ExternalAccount =
-    "external_account", FacebookAccount = "facebook_account", GoogleAccount =
-    "google_account", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ExternalAccountWithVerificationObject {
+    /// `external_account`
+    ExternalAccount,
+    /// `facebook_account`
+    FacebookAccount,
+    /// `google_account`
+    GoogleAccount,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::tagged_union! {
-    pub enum ExternalAccountWithVerificationVerification, tag = "object" {
-    VerificationOauth(VerificationOauth) = "verification_oauth",
-    VerificationGoogleOneTap(VerificationGoogleOneTap) = "verification_google_one_tap", }
+impl ExternalAccountWithVerificationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ExternalAccount => "external_account",
+            Self::FacebookAccount => "facebook_account",
+            Self::GoogleAccount => "google_account",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ExternalAccountWithVerificationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "external_account" => Self::ExternalAccount,
+            "facebook_account" => Self::FacebookAccount,
+            "google_account" => Self::GoogleAccount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ExternalAccountWithVerificationObject);
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ExternalAccountWithVerificationVerification {
+    /// `object: verification_oauth`
+    VerificationOauth(VerificationOauth),
+    /// `object: verification_google_one_tap`
+    VerificationGoogleOneTap(VerificationGoogleOneTap),
+    /// A variant this version of the crate does not know, as raw JSON.
+    Unknown(serde_json::Value),
+}
+impl serde::Serialize for ExternalAccountWithVerificationVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationOauth(value) => value.serialize(serializer),
+            Self::VerificationGoogleOneTap(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerificationVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("verification_oauth") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationOauth)
+            }
+            Some("verification_google_one_tap") => {
+                crate::runtime::variant::<_, D>(value)
+                    .map(Self::VerificationGoogleOneTap)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FeatureResponse {
@@ -2922,16 +4926,60 @@ pub struct FeatureResponse2 {
     /// The URL of the feature's avatar image.
     pub avatar_url: String,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum FeatureResponse2Object { Feature = "feature", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FeatureResponse2Object {
+    /// `feature`
+    Feature,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum FeatureResponseObject { Feature = "feature", }
+impl FeatureResponse2Object {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Feature => "feature",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for FeatureResponse2Object {
+    fn from(value: &str) -> Self {
+        match value {
+            "feature" => Self::Feature,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(FeatureResponse2Object);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum FeatureResponseObject {
+    /// `feature`
+    Feature,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl FeatureResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Feature => "feature",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for FeatureResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "feature" => Self::Feature,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(FeatureResponseObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetApiKeyResponse {
     pub object: GetApiKeyResponseObject,
@@ -2956,16 +5004,66 @@ pub struct GetApiKeyResponse {
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum GetApiKeyResponseObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetApiKeyResponseObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl GetApiKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetApiKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GetApiKeySecretResponse {
     pub secret: String,
 }
-crate::runtime::open_enum! {
-    pub enum GetApiKeysIncludeInvalid { True = "true", False = "false", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetApiKeysIncludeInvalid {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl GetApiKeysIncludeInvalid {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetApiKeysIncludeInvalid {
+    fn from(value: &str) -> Self {
+        match value {
+            "true" => Self::True,
+            "false" => Self::False,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetApiKeysIncludeInvalid);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GetApiKeysResponse {
     pub data: Vec<GetApiKeysResponseDataItem>,
@@ -2995,19 +5093,134 @@ pub struct GetApiKeysResponseDataItem {
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum GetApiKeysResponseDataItemObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetApiKeysResponseDataItemObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum GetCommercePlanListPayerType { User = "user", Org = "org", }
+impl GetApiKeysResponseDataItemObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum GetCommerceSubscriptionItemListPayerType { User = "user", Org = "org", }
+impl From<&str> for GetApiKeysResponseDataItemObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum GetCommerceSubscriptionItemListStatus { Active = "active", Ended = "ended",
-    PastDue = "past_due", Upcoming = "upcoming", FreeTrial = "free_trial", }
+crate::runtime::open_enum_impls!(GetApiKeysResponseDataItemObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetCommercePlanListPayerType {
+    /// `user`
+    User,
+    /// `org`
+    Org,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl GetCommercePlanListPayerType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Org => "org",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetCommercePlanListPayerType {
+    fn from(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "org" => Self::Org,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetCommercePlanListPayerType);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetCommerceSubscriptionItemListPayerType {
+    /// `user`
+    User,
+    /// `org`
+    Org,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl GetCommerceSubscriptionItemListPayerType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Org => "org",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetCommerceSubscriptionItemListPayerType {
+    fn from(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            "org" => Self::Org,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetCommerceSubscriptionItemListPayerType);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetCommerceSubscriptionItemListStatus {
+    /// `active`
+    Active,
+    /// `ended`
+    Ended,
+    /// `past_due`
+    PastDue,
+    /// `upcoming`
+    Upcoming,
+    /// `free_trial`
+    FreeTrial,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl GetCommerceSubscriptionItemListStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Ended => "ended",
+            Self::PastDue => "past_due",
+            Self::Upcoming => "upcoming",
+            Self::FreeTrial => "free_trial",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetCommerceSubscriptionItemListStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "ended" => Self::Ended,
+            "past_due" => Self::PastDue,
+            "upcoming" => Self::Upcoming,
+            "free_trial" => Self::FreeTrial,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetCommerceSubscriptionItemListStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct GetM2mTokensResponse {
     pub m2m_tokens: Vec<GetM2mTokensResponseM2mTokensItem>,
@@ -3034,21 +5247,142 @@ pub struct GetM2mTokensResponseM2mTokensItem {
     /// The timestamp for when the token was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum GetM2mTokensResponseM2mTokensItemObject { MachineToMachineToken =
-    "machine_to_machine_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetM2mTokensResponseM2mTokensItemObject {
+    /// `machine_to_machine_token`
+    MachineToMachineToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum GetSessionListStatus { Abandoned = "abandoned", Active = "active", Ended =
-    "ended", Expired = "expired", Removed = "removed", Replaced = "replaced", Revoked =
-    "revoked", }
+impl GetM2mTokensResponseM2mTokensItemObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineToMachineToken => "machine_to_machine_token",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum GetTemplateListTemplateType { Email = "email", Sms = "sms", }
+impl From<&str> for GetM2mTokensResponseM2mTokensItemObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_to_machine_token" => Self::MachineToMachineToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum GetTemplateTemplateType { Email = "email", Sms = "sms", }
+crate::runtime::open_enum_impls!(GetM2mTokensResponseM2mTokensItemObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetSessionListStatus {
+    /// `abandoned`
+    Abandoned,
+    /// `active`
+    Active,
+    /// `ended`
+    Ended,
+    /// `expired`
+    Expired,
+    /// `removed`
+    Removed,
+    /// `replaced`
+    Replaced,
+    /// `revoked`
+    Revoked,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl GetSessionListStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Abandoned => "abandoned",
+            Self::Active => "active",
+            Self::Ended => "ended",
+            Self::Expired => "expired",
+            Self::Removed => "removed",
+            Self::Replaced => "replaced",
+            Self::Revoked => "revoked",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetSessionListStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "abandoned" => Self::Abandoned,
+            "active" => Self::Active,
+            "ended" => Self::Ended,
+            "expired" => Self::Expired,
+            "removed" => Self::Removed,
+            "replaced" => Self::Replaced,
+            "revoked" => Self::Revoked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetSessionListStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetTemplateListTemplateType {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl GetTemplateListTemplateType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetTemplateListTemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "sms" => Self::Sms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetTemplateListTemplateType);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetTemplateTemplateType {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl GetTemplateTemplateType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetTemplateTemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "sms" => Self::Sms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(GetTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct IdentificationLink {
     pub r#type: String,
@@ -3071,15 +5405,59 @@ pub struct InstanceCommunication {
     /// ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance. Codes that aren't recognized are silently dropped.
     pub blocked_country_codes: Vec<String>,
 }
-crate::runtime::open_enum! {
-    pub enum InstanceCommunicationObject { InstanceCommunication =
-    "instance_communication", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InstanceCommunicationObject {
+    /// `instance_communication`
+    InstanceCommunication,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum InstanceObject { Instance = "instance", }
+impl InstanceCommunicationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InstanceCommunication => "instance_communication",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for InstanceCommunicationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "instance_communication" => Self::InstanceCommunication,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InstanceCommunicationObject);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InstanceObject {
+    /// `instance`
+    Instance,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl InstanceObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Instance => "instance",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for InstanceObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "instance" => Self::Instance,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InstanceObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InstanceProtect {
     pub object: InstanceProtectObject,
@@ -3088,9 +5466,32 @@ pub struct InstanceProtect {
     /// Whether the instance has opted out of the Protect prerequisite checks, asserting its setup already meets the requirements.
     pub checks_bypassed: bool,
 }
-crate::runtime::open_enum! {
-    pub enum InstanceProtectObject { InstanceProtect = "instance_protect", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InstanceProtectObject {
+    /// `instance_protect`
+    InstanceProtect,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl InstanceProtectObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InstanceProtect => "instance_protect",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for InstanceProtectObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "instance_protect" => Self::InstanceProtect,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InstanceProtectObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3101,12 +5502,33 @@ pub struct InstanceRestrictions {
     pub block_email_subaddresses: bool,
     pub block_disposable_email_domains: bool,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum InstanceRestrictionsObject { InstanceRestrictions = "instance_restrictions",
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InstanceRestrictionsObject {
+    /// `instance_restrictions`
+    InstanceRestrictions,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl InstanceRestrictionsObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InstanceRestrictions => "instance_restrictions",
+            Self::Unknown(other) => other,
+        }
     }
 }
+impl From<&str> for InstanceRestrictionsObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "instance_restrictions" => Self::InstanceRestrictions,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InstanceRestrictionsObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InstanceSettingsResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3125,11 +5547,33 @@ pub struct InstanceSettingsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enhanced_email_deliverability: Option<bool>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum InstanceSettingsResponseObject { InstanceSettings = "instance_settings", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InstanceSettingsResponseObject {
+    /// `instance_settings`
+    InstanceSettings,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl InstanceSettingsResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::InstanceSettings => "instance_settings",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for InstanceSettingsResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "instance_settings" => Self::InstanceSettings,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InstanceSettingsResponseObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Invitation {
     pub object: InvitationObject,
@@ -3149,9 +5593,32 @@ pub struct Invitation {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum InvitationObject { Invitation = "invitation", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InvitationObject {
+    /// `invitation`
+    Invitation,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl InvitationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Invitation => "invitation",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for InvitationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "invitation" => Self::Invitation,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InvitationObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct InvitationRevokedResponse {
     pub object: InvitationObject,
@@ -3171,13 +5638,70 @@ pub struct InvitationRevokedResponse {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum InvitationRevokedResponseStatus { Revoked = "revoked", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InvitationRevokedResponseStatus {
+    /// `revoked`
+    Revoked,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum InvitationStatus { Pending = "pending", Accepted = "accepted", Revoked =
-    "revoked", Expired = "expired", }
+impl InvitationRevokedResponseStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Revoked => "revoked",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for InvitationRevokedResponseStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "revoked" => Self::Revoked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InvitationRevokedResponseStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InvitationStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl InvitationStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for InvitationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(InvitationStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct InviteWaitlistEntryBody {
     /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
@@ -3208,9 +5732,32 @@ pub struct JwksEcdsaPrivateKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksEcdsaPrivateKeyKty { Ec = "EC", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksEcdsaPrivateKeyKty {
+    /// `EC`
+    Ec,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl JwksEcdsaPrivateKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ec => "EC",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksEcdsaPrivateKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "EC" => Self::Ec,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksEcdsaPrivateKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwksEcdsaPublicKey {
     pub kid: String,
@@ -3229,9 +5776,32 @@ pub struct JwksEcdsaPublicKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksEcdsaPublicKeyKty { Ec = "EC", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksEcdsaPublicKeyKty {
+    /// `EC`
+    Ec,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl JwksEcdsaPublicKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ec => "EC",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksEcdsaPublicKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "EC" => Self::Ec,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksEcdsaPublicKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwksEd25519PrivateKey {
     pub kid: String,
@@ -3250,12 +5820,58 @@ pub struct JwksEd25519PrivateKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksEd25519PrivateKeyCrv { Ed25519 = "Ed25519", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksEd25519PrivateKeyCrv {
+    /// `Ed25519`
+    Ed25519,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum JwksEd25519PrivateKeyKty { Okp = "OKP", }
+impl JwksEd25519PrivateKeyCrv {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ed25519 => "Ed25519",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for JwksEd25519PrivateKeyCrv {
+    fn from(value: &str) -> Self {
+        match value {
+            "Ed25519" => Self::Ed25519,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksEd25519PrivateKeyCrv);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksEd25519PrivateKeyKty {
+    /// `OKP`
+    Okp,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl JwksEd25519PrivateKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Okp => "OKP",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksEd25519PrivateKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "OKP" => Self::Okp,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksEd25519PrivateKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwksEd25519PublicKey {
     pub kid: String,
@@ -3273,12 +5889,58 @@ pub struct JwksEd25519PublicKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksEd25519PublicKeyCrv { Ed25519 = "Ed25519", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksEd25519PublicKeyCrv {
+    /// `Ed25519`
+    Ed25519,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum JwksEd25519PublicKeyKty { Okp = "OKP", }
+impl JwksEd25519PublicKeyCrv {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ed25519 => "Ed25519",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for JwksEd25519PublicKeyCrv {
+    fn from(value: &str) -> Self {
+        match value {
+            "Ed25519" => Self::Ed25519,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksEd25519PublicKeyCrv);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksEd25519PublicKeyKty {
+    /// `OKP`
+    Okp,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl JwksEd25519PublicKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Okp => "OKP",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksEd25519PublicKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "OKP" => Self::Okp,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksEd25519PublicKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum JwksKeysItem {
@@ -3316,9 +5978,32 @@ pub struct JwksRsaPrivateKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksRsaPrivateKeyKty { Rsa = "RSA", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksRsaPrivateKeyKty {
+    /// `RSA`
+    Rsa,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl JwksRsaPrivateKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksRsaPrivateKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "RSA" => Self::Rsa,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksRsaPrivateKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwksRsaPublicKey {
     pub kid: String,
@@ -3336,9 +6021,32 @@ pub struct JwksRsaPublicKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksRsaPublicKeyKty { Rsa = "RSA", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksRsaPublicKeyKty {
+    /// `RSA`
+    Rsa,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl JwksRsaPublicKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksRsaPublicKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "RSA" => Self::Rsa,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksRsaPublicKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwksSymmetricKey {
     pub kid: String,
@@ -3355,9 +6063,32 @@ pub struct JwksSymmetricKey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x5u: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum JwksSymmetricKeyKty { Oct = "oct", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwksSymmetricKeyKty {
+    /// `oct`
+    Oct,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl JwksSymmetricKeyKty {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Oct => "oct",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for JwksSymmetricKeyKty {
+    fn from(value: &str) -> Self {
+        match value {
+            "oct" => Self::Oct,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(JwksSymmetricKeyKty);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JwtTemplate {
     pub object: JwtTemplateObject,
@@ -3373,40 +6104,302 @@ pub struct JwtTemplate {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum JwtTemplateObject { JwtTemplate = "jwt_template", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum JwtTemplateObject {
+    /// `jwt_template`
+    JwtTemplate,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum ListAllOrganizationDomainsEnrollmentModeItem { ManualInvitation =
-    "manual_invitation", AutomaticInvitation = "automatic_invitation",
-    AutomaticSuggestion = "automatic_suggestion", EnterpriseSso = "enterprise_sso",
-    ManualInvitation2 = "-manual_invitation", AutomaticInvitation2 =
-    "-automatic_invitation", AutomaticSuggestion2 = "-automatic_suggestion",
-    EnterpriseSso2 = "-enterprise_sso", }
+impl JwtTemplateObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::JwtTemplate => "jwt_template",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum ListAllOrganizationDomainsVerified { True = "true", False = "false", }
+impl From<&str> for JwtTemplateObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "jwt_template" => Self::JwtTemplate,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum ListEnterpriseConnectionTestRunsStatusItem { Pending = "pending", Success =
-    "success", Failed = "failed", }
+crate::runtime::open_enum_impls!(JwtTemplateObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListAllOrganizationDomainsEnrollmentModeItem {
+    /// `manual_invitation`
+    ManualInvitation,
+    /// `automatic_invitation`
+    AutomaticInvitation,
+    /// `automatic_suggestion`
+    AutomaticSuggestion,
+    /// `enterprise_sso`
+    EnterpriseSso,
+    /// `-manual_invitation`
+    ManualInvitation2,
+    /// `-automatic_invitation`
+    AutomaticInvitation2,
+    /// `-automatic_suggestion`
+    AutomaticSuggestion2,
+    /// `-enterprise_sso`
+    EnterpriseSso2,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum ListInstanceOrganizationInvitationsStatus { Pending = "pending", Accepted =
-    "accepted", Revoked = "revoked", Expired = "expired", }
+impl ListAllOrganizationDomainsEnrollmentModeItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ManualInvitation => "manual_invitation",
+            Self::AutomaticInvitation => "automatic_invitation",
+            Self::AutomaticSuggestion => "automatic_suggestion",
+            Self::EnterpriseSso => "enterprise_sso",
+            Self::ManualInvitation2 => "-manual_invitation",
+            Self::AutomaticInvitation2 => "-automatic_invitation",
+            Self::AutomaticSuggestion2 => "-automatic_suggestion",
+            Self::EnterpriseSso2 => "-enterprise_sso",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum ListInvitationsStatus { Pending = "pending", Accepted = "accepted", Revoked
-    = "revoked", Expired = "expired", }
+impl From<&str> for ListAllOrganizationDomainsEnrollmentModeItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "manual_invitation" => Self::ManualInvitation,
+            "automatic_invitation" => Self::AutomaticInvitation,
+            "automatic_suggestion" => Self::AutomaticSuggestion,
+            "enterprise_sso" => Self::EnterpriseSso,
+            "-manual_invitation" => Self::ManualInvitation2,
+            "-automatic_invitation" => Self::AutomaticInvitation2,
+            "-automatic_suggestion" => Self::AutomaticSuggestion2,
+            "-enterprise_sso" => Self::EnterpriseSso2,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum ListOrganizationInvitationsStatus { Pending = "pending", Accepted =
-    "accepted", Revoked = "revoked", Expired = "expired", }
+crate::runtime::open_enum_impls!(ListAllOrganizationDomainsEnrollmentModeItem);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListAllOrganizationDomainsVerified {
+    /// `true`
+    True,
+    /// `false`
+    False,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum ListWaitlistEntriesStatus { Pending = "pending", Invited = "invited",
-    Completed = "completed", Rejected = "rejected", }
+impl ListAllOrganizationDomainsVerified {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::True => "true",
+            Self::False => "false",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for ListAllOrganizationDomainsVerified {
+    fn from(value: &str) -> Self {
+        match value {
+            "true" => Self::True,
+            "false" => Self::False,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ListAllOrganizationDomainsVerified);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListEnterpriseConnectionTestRunsStatusItem {
+    /// `pending`
+    Pending,
+    /// `success`
+    Success,
+    /// `failed`
+    Failed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListEnterpriseConnectionTestRunsStatusItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Success => "success",
+            Self::Failed => "failed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListEnterpriseConnectionTestRunsStatusItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "success" => Self::Success,
+            "failed" => Self::Failed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ListEnterpriseConnectionTestRunsStatusItem);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListInstanceOrganizationInvitationsStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListInstanceOrganizationInvitationsStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListInstanceOrganizationInvitationsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ListInstanceOrganizationInvitationsStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListInvitationsStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListInvitationsStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListInvitationsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ListInvitationsStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOrganizationInvitationsStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOrganizationInvitationsStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOrganizationInvitationsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ListOrganizationInvitationsStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListWaitlistEntriesStatus {
+    /// `pending`
+    Pending,
+    /// `invited`
+    Invited,
+    /// `completed`
+    Completed,
+    /// `rejected`
+    Rejected,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListWaitlistEntriesStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Invited => "invited",
+            Self::Completed => "completed",
+            Self::Rejected => "rejected",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListWaitlistEntriesStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "invited" => Self::Invited,
+            "completed" => Self::Completed,
+            "rejected" => Self::Rejected,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ListWaitlistEntriesStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Machine {
     pub object: MachineWithoutScopedMachinesObject,
@@ -3456,10 +6449,33 @@ pub struct MachineDeletedResponse {
     /// Whether the machine was successfully deleted
     pub deleted: bool,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type."] pub enum
-    MachineDeletedResponseObject { Machine = "machine", }
+/// String representing the object's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MachineDeletedResponseObject {
+    /// `machine`
+    Machine,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl MachineDeletedResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Machine => "machine",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for MachineDeletedResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine" => Self::Machine,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(MachineDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MachineListResponse {
     pub data: Vec<Machine>,
@@ -3487,13 +6503,59 @@ pub struct MachineScopeDeletedResponse {
     /// Whether the machine scope was successfully deleted
     pub deleted: bool,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type."] pub enum
-    MachineScopeDeletedResponseObject { MachineScope = "machine_scope", }
+/// String representing the object's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MachineScopeDeletedResponseObject {
+    /// `machine_scope`
+    MachineScope,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum MachineScopeObject { MachineScope = "machine_scope", }
+impl MachineScopeDeletedResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineScope => "machine_scope",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for MachineScopeDeletedResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_scope" => Self::MachineScope,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(MachineScopeDeletedResponseObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MachineScopeObject {
+    /// `machine_scope`
+    MachineScope,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl MachineScopeObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineScope => "machine_scope",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for MachineScopeObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_scope" => Self::MachineScope,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(MachineScopeObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MachineSecretKeyResponse {
     /// String representing the object's type.
@@ -3501,10 +6563,33 @@ pub struct MachineSecretKeyResponse {
     /// The secret key for the machine.
     pub secret: String,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type."] pub enum
-    MachineSecretKeyResponseObject { MachineSecretKey = "machine_secret_key", }
+/// String representing the object's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MachineSecretKeyResponseObject {
+    /// `machine_secret_key`
+    MachineSecretKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl MachineSecretKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineSecretKey => "machine_secret_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for MachineSecretKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_secret_key" => Self::MachineSecretKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(MachineSecretKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MachineWithoutScopedMachines {
     pub object: MachineWithoutScopedMachinesObject,
@@ -3522,9 +6607,32 @@ pub struct MachineWithoutScopedMachines {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum MachineWithoutScopedMachinesObject { Machine = "machine", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum MachineWithoutScopedMachinesObject {
+    /// `machine`
+    Machine,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl MachineWithoutScopedMachinesObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Machine => "machine",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for MachineWithoutScopedMachinesObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine" => Self::Machine,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(MachineWithoutScopedMachinesObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct MergeOrganizationMetadataBody {
     /// Metadata saved on the organization, that is visible to both your frontend and backend.
@@ -3562,9 +6670,32 @@ pub struct OAuthAccessTokenItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_secret: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum OAuthAccessTokenItemObject { OauthAccessToken = "oauth_access_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OAuthAccessTokenItemObject {
+    /// `oauth_access_token`
+    OauthAccessToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OAuthAccessTokenItemObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OauthAccessToken => "oauth_access_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OAuthAccessTokenItemObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "oauth_access_token" => Self::OauthAccessToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OAuthAccessTokenItemObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OAuthApplication {
     pub object: OAuthApplicationObject,
@@ -3593,9 +6724,32 @@ pub struct OAuthApplication {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum OAuthApplicationObject { OauthApplication = "oauth_application", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OAuthApplicationObject {
+    /// `oauth_application`
+    OauthApplication,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OAuthApplicationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OauthApplication => "oauth_application",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OAuthApplicationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "oauth_application" => Self::OauthApplication,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OAuthApplicationObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OAuthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3613,12 +6767,33 @@ pub struct OAuthApplicationSettings {
     /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
     pub client_id_metadata_documents_block_implicitly_allowed_clients: bool,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum OAuthApplicationSettingsObject { OauthApplicationSettings =
-    "oauth_application_settings", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OAuthApplicationSettingsObject {
+    /// `oauth_application_settings`
+    OauthApplicationSettings,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OAuthApplicationSettingsObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OauthApplicationSettings => "oauth_application_settings",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OAuthApplicationSettingsObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "oauth_application_settings" => Self::OauthApplicationSettings,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OAuthApplicationSettingsObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OAuthApplicationWithSecret {
     pub object: OAuthApplicationObject,
@@ -3723,17 +6898,72 @@ pub struct OrganizationDomain {
     /// Unix timestamp of the last update to the domain
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc = " Mode of enrollment for the domain"] pub enum
-    OrganizationDomainEnrollmentMode { ManualInvitation = "manual_invitation",
-    AutomaticInvitation = "automatic_invitation", AutomaticSuggestion =
-    "automatic_suggestion", EnterpriseSso = "enterprise_sso", }
+/// Mode of enrollment for the domain
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationDomainEnrollmentMode {
+    /// `manual_invitation`
+    ManualInvitation,
+    /// `automatic_invitation`
+    AutomaticInvitation,
+    /// `automatic_suggestion`
+    AutomaticSuggestion,
+    /// `enterprise_sso`
+    EnterpriseSso,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value. Always `organization_domain`"]
-    pub enum OrganizationDomainObject { OrganizationDomain = "organization_domain", }
+impl OrganizationDomainEnrollmentMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ManualInvitation => "manual_invitation",
+            Self::AutomaticInvitation => "automatic_invitation",
+            Self::AutomaticSuggestion => "automatic_suggestion",
+            Self::EnterpriseSso => "enterprise_sso",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for OrganizationDomainEnrollmentMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "manual_invitation" => Self::ManualInvitation,
+            "automatic_invitation" => Self::AutomaticInvitation,
+            "automatic_suggestion" => Self::AutomaticSuggestion,
+            "enterprise_sso" => Self::EnterpriseSso,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
+/// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationDomainObject {
+    /// `organization_domain`
+    OrganizationDomain,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl OrganizationDomainObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrganizationDomain => "organization_domain",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OrganizationDomainObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "organization_domain" => Self::OrganizationDomain,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationDomainObject);
 /// The verification object from an organization domain
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationDomainVerification {
@@ -3780,12 +7010,33 @@ pub struct OrganizationInvitation {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum OrganizationInvitationObject { OrganizationInvitation =
-    "organization_invitation", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationInvitationObject {
+    /// `organization_invitation`
+    OrganizationInvitation,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OrganizationInvitationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrganizationInvitation => "organization_invitation",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OrganizationInvitationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "organization_invitation" => Self::OrganizationInvitation,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationInvitationObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationInvitationPublicOrganizationData {
     pub id: String,
@@ -3833,12 +7084,33 @@ pub struct OrganizationInvitationWithPublicOrganizationData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_organization_data: Option<OrganizationInvitationPublicOrganizationData>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum OrganizationInvitationWithPublicOrganizationDataObject {
-    OrganizationInvitation = "organization_invitation", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationInvitationWithPublicOrganizationDataObject {
+    /// `organization_invitation`
+    OrganizationInvitation,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OrganizationInvitationWithPublicOrganizationDataObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrganizationInvitation => "organization_invitation",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OrganizationInvitationWithPublicOrganizationDataObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "organization_invitation" => Self::OrganizationInvitation,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationInvitationWithPublicOrganizationDataObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationInvitations {
     pub data: Vec<OrganizationInvitation>,
@@ -3874,12 +7146,33 @@ pub struct OrganizationMembership {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum OrganizationMembershipObject { OrganizationMembership =
-    "organization_membership", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationMembershipObject {
+    /// `organization_membership`
+    OrganizationMembership,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OrganizationMembershipObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrganizationMembership => "organization_membership",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OrganizationMembershipObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "organization_membership" => Self::OrganizationMembership,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationMembershipObject);
 /// An organization membership with public user data populated
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationMembershipPublicUserData {
@@ -3905,9 +7198,32 @@ pub struct OrganizationMemberships {
     /// Total number of organization memberships
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    pub enum OrganizationObject { Organization = "organization", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationObject {
+    /// `organization`
+    Organization,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl OrganizationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Organization => "organization",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OrganizationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "organization" => Self::Organization,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3936,17 +7252,67 @@ pub struct OrganizationSettings {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_role_set_key: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum OrganizationSettingsDomainsEnrollmentModesItem { ManualInvitation =
-    "manual_invitation", AutomaticInvitation = "automatic_invitation",
-    AutomaticSuggestion = "automatic_suggestion", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationSettingsDomainsEnrollmentModesItem {
+    /// `manual_invitation`
+    ManualInvitation,
+    /// `automatic_invitation`
+    AutomaticInvitation,
+    /// `automatic_suggestion`
+    AutomaticSuggestion,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum OrganizationSettingsObject { OrganizationSettings = "organization_settings",
+impl OrganizationSettingsDomainsEnrollmentModesItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ManualInvitation => "manual_invitation",
+            Self::AutomaticInvitation => "automatic_invitation",
+            Self::AutomaticSuggestion => "automatic_suggestion",
+            Self::Unknown(other) => other,
+        }
     }
 }
+impl From<&str> for OrganizationSettingsDomainsEnrollmentModesItem {
+    fn from(value: &str) -> Self {
+        match value {
+            "manual_invitation" => Self::ManualInvitation,
+            "automatic_invitation" => Self::AutomaticInvitation,
+            "automatic_suggestion" => Self::AutomaticSuggestion,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationSettingsDomainsEnrollmentModesItem);
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum OrganizationSettingsObject {
+    /// `organization_settings`
+    OrganizationSettings,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl OrganizationSettingsObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OrganizationSettings => "organization_settings",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for OrganizationSettingsObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "organization_settings" => Self::OrganizationSettings,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(OrganizationSettingsObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OrganizationWithLogo {
     pub object: OrganizationObject,
@@ -4034,11 +7400,33 @@ pub struct Passkey {
     pub last_used_at: i64,
     pub verification: Option<VerificationPasskey>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum PasskeyObject { Passkey = "passkey", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum PasskeyObject {
+    /// `passkey`
+    Passkey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl PasskeyObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Passkey => "passkey",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for PasskeyObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "passkey" => Self::Passkey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(PasskeyObject);
 /// The hashing algorithm that was used to generate the password digest.
 ///
 /// The algorithms we support at the moment are [`bcrypt`](https://en.wikipedia.org/wiki/Bcrypt), [`bcrypt_sha256_django`](https://docs.djangoproject.com/en/4.0/topics/auth/passwords/), [`md5`](https://en.wikipedia.org/wiki/MD5), `pbkdf2_sha1`, `pbkdf2_sha256`, [`pbkdf2_sha256_django`](https://docs.djangoproject.com/en/4.0/topics/auth/passwords/),
@@ -4062,9 +7450,32 @@ pub struct Permission {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum PermissionObject { Permission = "permission", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum PermissionObject {
+    /// `permission`
+    Permission,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl PermissionObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Permission => "permission",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for PermissionObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "permission" => Self::Permission,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(PermissionObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Permissions {
     pub data: Vec<Permission>,
@@ -4092,14 +7503,67 @@ pub struct PhoneNumber {
     /// Unix timestamp of creation
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum PhoneNumberObject { PhoneNumber = "phone_number", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum PhoneNumberObject {
+    /// `phone_number`
+    PhoneNumber,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::tagged_union! {
-    pub enum PhoneNumberVerification, tag = "object" { VerificationOtp(VerificationOtp) =
-    "verification_otp", VerificationAdmin(VerificationAdmin) = "verification_admin", }
+impl PhoneNumberObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhoneNumber => "phone_number",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for PhoneNumberObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "phone_number" => Self::PhoneNumber,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(PhoneNumberObject);
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PhoneNumberVerification {
+    /// `object: verification_otp`
+    VerificationOtp(VerificationOtp),
+    /// `object: verification_admin`
+    VerificationAdmin(VerificationAdmin),
+    /// A variant this version of the crate does not know, as raw JSON.
+    Unknown(serde_json::Value),
+}
+impl serde::Serialize for PhoneNumberVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationOtp(value) => value.serialize(serializer),
+            Self::VerificationAdmin(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for PhoneNumberVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("verification_otp") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationOtp)
+            }
+            Some("verification_admin") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct PreviewTemplateBody {
@@ -4142,9 +7606,32 @@ pub struct ProxyCheck {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum ProxyCheckObject { ProxyCheck = "proxy_check", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ProxyCheckObject {
+    /// `proxy_check`
+    ProxyCheck,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ProxyCheckObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ProxyCheck => "proxy_check",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ProxyCheckObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "proxy_check" => Self::ProxyCheck,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ProxyCheckObject);
 /// Mappings from source role keys to destination role keys for role reassignment
 pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -4157,9 +7644,32 @@ pub struct RedirectUrl {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum RedirectUrlObject { RedirectUrl = "redirect_url", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RedirectUrlObject {
+    /// `redirect_url`
+    RedirectUrl,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RedirectUrlObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RedirectUrl => "redirect_url",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RedirectUrlObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "redirect_url" => Self::RedirectUrl,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RedirectUrlObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RefreshSessionBody {
     /// The JWT that is sent via the `__session` cookie from your frontend.
@@ -4179,10 +7689,37 @@ pub struct RefreshSessionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_originating_ip: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " The format of the response."] pub enum RefreshSessionBodyFormat { Token =
-    "token", Cookie = "cookie", }
+/// The format of the response.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RefreshSessionBodyFormat {
+    /// `token`
+    Token,
+    /// `cookie`
+    Cookie,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RefreshSessionBodyFormat {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Token => "token",
+            Self::Cookie => "cookie",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RefreshSessionBodyFormat {
+    fn from(value: &str) -> Self {
+        match value {
+            "token" => Self::Token,
+            "cookie" => Self::Cookie,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RefreshSessionBodyFormat);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RemoveUserPasswordBody {
     /// Set to `true` to revoke all of the user's active sessions after removing the password.
@@ -4266,26 +7803,50 @@ pub struct ReplaceUserEmailAddressBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " Controls the status of the replacement email address. Defaults to `verified`. Set to"]
-    #[doc =
-    " `reserved` to create it reserved (unverified but usable for sign-in and locked so no"]
-    #[doc =
-    " other user can claim it), or to `unverified` to create it neither usable for sign-in"]
-    #[doc = " nor locked."] #[doc = ""] #[doc =
-    " **Warning:** `unverified` can lock the user out of their account. An unverified email"]
-    #[doc =
-    " address cannot be used to sign in, so if the user has no other verified or reserved"]
-    #[doc =
-    " identifier, they will be unable to authenticate and unable to verify this address."]
-    #[doc =
-    " Prefer `reserved` unless you specifically need the address left unclaimed — for"]
-    #[doc =
-    " example so that another user can also hold it until one of them verifies it."] pub
-    enum ReplaceUserEmailAddressBodyIdentificationStatus { Verified = "verified",
-    Reserved = "reserved", Unverified = "unverified", }
+/// Controls the status of the replacement email address. Defaults to `verified`. Set to
+/// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
+/// other user can claim it), or to `unverified` to create it neither usable for sign-in
+/// nor locked.
+///
+/// **Warning:** `unverified` can lock the user out of their account. An unverified email
+/// address cannot be used to sign in, so if the user has no other verified or reserved
+/// identifier, they will be unable to authenticate and unable to verify this address.
+/// Prefer `reserved` unless you specifically need the address left unclaimed — for
+/// example so that another user can also hold it until one of them verifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ReplaceUserEmailAddressBodyIdentificationStatus {
+    /// `verified`
+    Verified,
+    /// `reserved`
+    Reserved,
+    /// `unverified`
+    Unverified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ReplaceUserEmailAddressBodyIdentificationStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Reserved => "reserved",
+            Self::Unverified => "unverified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ReplaceUserEmailAddressBodyIdentificationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            "reserved" => Self::Reserved,
+            "unverified" => Self::Unverified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ReplaceUserEmailAddressBodyIdentificationStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ReplaceUserMetadataBody {
     /// Metadata saved on the user, that is visible to both your frontend and backend.
@@ -4320,29 +7881,80 @@ pub struct ReplaceUserPhoneNumberBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identification_status: Option<ReplaceUserPhoneNumberBodyIdentificationStatus>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " Controls the status of the replacement phone number. Defaults to `verified`. Set to"]
-    #[doc =
-    " `reserved` to create it reserved (unverified but usable for sign-in and locked so no"]
-    #[doc =
-    " other user can claim it), or to `unverified` to create it neither usable for sign-in"]
-    #[doc = " nor locked."] #[doc = ""] #[doc =
-    " **Warning:** `unverified` can lock the user out of their account. An unverified phone"]
-    #[doc =
-    " number cannot be used to sign in, so if the user has no other verified or reserved"]
-    #[doc =
-    " identifier, they will be unable to authenticate and unable to verify this number."]
-    #[doc =
-    " Prefer `reserved` unless you specifically need the number left unclaimed — for"]
-    #[doc =
-    " example so that another user can also hold it until one of them verifies it."] pub
-    enum ReplaceUserPhoneNumberBodyIdentificationStatus { Verified = "verified", Reserved
-    = "reserved", Unverified = "unverified", }
+/// Controls the status of the replacement phone number. Defaults to `verified`. Set to
+/// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
+/// other user can claim it), or to `unverified` to create it neither usable for sign-in
+/// nor locked.
+///
+/// **Warning:** `unverified` can lock the user out of their account. An unverified phone
+/// number cannot be used to sign in, so if the user has no other verified or reserved
+/// identifier, they will be unable to authenticate and unable to verify this number.
+/// Prefer `reserved` unless you specifically need the number left unclaimed — for
+/// example so that another user can also hold it until one of them verifies it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ReplaceUserPhoneNumberBodyIdentificationStatus {
+    /// `verified`
+    Verified,
+    /// `reserved`
+    Reserved,
+    /// `unverified`
+    Unverified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum RevertTemplateTemplateType { Email = "email", Sms = "sms", }
+impl ReplaceUserPhoneNumberBodyIdentificationStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Reserved => "reserved",
+            Self::Unverified => "unverified",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for ReplaceUserPhoneNumberBodyIdentificationStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            "reserved" => Self::Reserved,
+            "unverified" => Self::Unverified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ReplaceUserPhoneNumberBodyIdentificationStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RevertTemplateTemplateType {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl RevertTemplateTemplateType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RevertTemplateTemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "sms" => Self::Sms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RevertTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RevokeAdminPortalLinkTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4371,10 +7983,32 @@ pub struct RevokeAdminPortalLinkTokenResponse {
     /// The timestamp for when the token was last updated, in milliseconds.
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum RevokeAdminPortalLinkTokenResponseObject { AdminPortalLinkToken =
-    "admin_portal_link_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RevokeAdminPortalLinkTokenResponseObject {
+    /// `admin_portal_link_token`
+    AdminPortalLinkToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RevokeAdminPortalLinkTokenResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::AdminPortalLinkToken => "admin_portal_link_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RevokeAdminPortalLinkTokenResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "admin_portal_link_token" => Self::AdminPortalLinkToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RevokeAdminPortalLinkTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RevokeApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4404,9 +8038,32 @@ pub struct RevokeApiKeyResponse {
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum RevokeApiKeyResponseObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RevokeApiKeyResponseObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RevokeApiKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RevokeApiKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RevokeApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RevokeM2mTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4433,10 +8090,32 @@ pub struct RevokeM2mTokenResponse {
     /// The timestamp for when the token was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum RevokeM2mTokenResponseObject { MachineToMachineToken =
-    "machine_to_machine_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RevokeM2mTokenResponseObject {
+    /// `machine_to_machine_token`
+    MachineToMachineToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RevokeM2mTokenResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineToMachineToken => "machine_to_machine_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RevokeM2mTokenResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_to_machine_token" => Self::MachineToMachineToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RevokeM2mTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RevokeOAuthApplicationTokenBody {
     /// The opaque OAuth access token or refresh token to revoke. All tokens associated with the same OAuth grant are also revoked.
@@ -4464,9 +8143,32 @@ pub struct Role {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum RoleObject { Role = "role", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleObject {
+    /// `role`
+    Role,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RoleObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Role => "role",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RoleObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "role" => Self::Role,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RoleObject);
 /// A role set defines a collection of roles that can be assigned to organization members
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoleSet {
@@ -4520,9 +8222,32 @@ pub struct RoleSetItem {
     /// Unix timestamp of last role update
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum RoleSetItemObject { RoleSetItem = "role_set_item", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleSetItemObject {
+    /// `role_set_item`
+    RoleSetItem,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl RoleSetItemObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RoleSetItem => "role_set_item",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RoleSetItemObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "role_set_item" => Self::RoleSetItem,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RoleSetItemObject);
 /// Information about an ongoing role set migration
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RoleSetMigration {
@@ -4559,16 +8284,89 @@ pub struct RoleSetMigration {
     /// Unix timestamp of last migration update
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum RoleSetMigrationObject { RoleSetMigration = "role_set_migration", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleSetMigrationObject {
+    /// `role_set_migration`
+    RoleSetMigration,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum RoleSetObject { RoleSet = "role_set", }
+impl RoleSetMigrationObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RoleSetMigration => "role_set_migration",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    #[doc = " The type of the role set (\"initial\" or \"custom\")"] pub enum RoleSetType
-    { Initial = "initial", Custom = "custom", }
+impl From<&str> for RoleSetMigrationObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "role_set_migration" => Self::RoleSetMigration,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(RoleSetMigrationObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleSetObject {
+    /// `role_set`
+    RoleSet,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl RoleSetObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RoleSet => "role_set",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RoleSetObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "role_set" => Self::RoleSet,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RoleSetObject);
+/// The type of the role set ("initial" or "custom")
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum RoleSetType {
+    /// `initial`
+    Initial,
+    /// `custom`
+    Custom,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl RoleSetType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Initial => "initial",
+            Self::Custom => "custom",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for RoleSetType {
+    fn from(value: &str) -> Self {
+        match value {
+            "initial" => Self::Initial,
+            "custom" => Self::Custom,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(RoleSetType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct RoleSets {
     pub data: Vec<RoleSet>,
@@ -4634,15 +8432,67 @@ pub struct SamlAccountConnection {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum SamlAccountObject { SamlAccount = "saml_account", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SamlAccountObject {
+    /// `saml_account`
+    SamlAccount,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::tagged_union! {
-    pub enum SamlAccountVerification, tag = "object" { VerificationSaml(VerificationSaml)
-    = "verification_saml", VerificationTicket(VerificationTicket) =
-    "verification_ticket", }
+impl SamlAccountObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SamlAccount => "saml_account",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SamlAccountObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "saml_account" => Self::SamlAccount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SamlAccountObject);
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SamlAccountVerification {
+    /// `object: verification_saml`
+    VerificationSaml(VerificationSaml),
+    /// `object: verification_ticket`
+    VerificationTicket(VerificationTicket),
+    /// A variant this version of the crate does not know, as raw JSON.
+    Unknown(serde_json::Value),
+}
+impl serde::Serialize for SamlAccountVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationSaml(value) => value.serialize(serializer),
+            Self::VerificationTicket(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SamlAccountVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("verification_saml") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+            }
+            Some("verification_ticket") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SamlConnection {
@@ -4706,14 +8556,67 @@ pub struct SamlConnectionLoginHint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Controls the login_hint sent to the IdP on SSO sign-in"] pub enum
-    SamlConnectionLoginHintMode { EmailAddress = "email_address", CustomAttribute =
-    "custom_attribute", Off = "off", }
+/// Controls the login_hint sent to the IdP on SSO sign-in
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SamlConnectionLoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum SamlConnectionObject { SamlConnection = "saml_connection", }
+impl SamlConnectionLoginHintMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::CustomAttribute => "custom_attribute",
+            Self::Off => "off",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for SamlConnectionLoginHintMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "custom_attribute" => Self::CustomAttribute,
+            "off" => Self::Off,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SamlConnectionLoginHintMode);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SamlConnectionObject {
+    /// `saml_connection`
+    SamlConnection,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl SamlConnectionObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SamlConnection => "saml_connection",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SamlConnectionObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "saml_connection" => Self::SamlConnection,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SamlConnectionObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SamlConnections {
     pub data: Vec<SamlConnection>,
@@ -4781,10 +8684,33 @@ pub struct ScimDirectoryListResponse {
     /// Total number of directories.
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type. Always \"scim_directory\"."] pub
-    enum ScimDirectoryObject { ScimDirectory = "scim_directory", }
+/// String representing the object's type. Always "scim_directory".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ScimDirectoryObject {
+    /// `scim_directory`
+    ScimDirectory,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ScimDirectoryObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ScimDirectory => "scim_directory",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ScimDirectoryObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "scim_directory" => Self::ScimDirectory,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ScimDirectoryObject);
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScimGroupRoleMapping {
@@ -4822,22 +8748,66 @@ pub struct ScimGroupRoleMappingDeletedResponse {
     /// Whether the SCIM group role mapping was successfully deleted.
     pub deleted: bool,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type."] pub enum
-    ScimGroupRoleMappingDeletedResponseObject { ScimGroupRoleMapping =
-    "scim_group_role_mapping", }
+/// String representing the object's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ScimGroupRoleMappingDeletedResponseObject {
+    /// `scim_group_role_mapping`
+    ScimGroupRoleMapping,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ScimGroupRoleMappingDeletedResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ScimGroupRoleMapping => "scim_group_role_mapping",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ScimGroupRoleMappingDeletedResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "scim_group_role_mapping" => Self::ScimGroupRoleMapping,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ScimGroupRoleMappingDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ScimGroupRoleMappingListResponse {
     pub data: ScimGroupRoleMappings,
     /// Total number of SCIM group role mappings in the directory.
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Always \"scim_group_role_mapping\"."] pub
-    enum ScimGroupRoleMappingObject { ScimGroupRoleMapping = "scim_group_role_mapping", }
+/// String representing the object's type. Always "scim_group_role_mapping".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ScimGroupRoleMappingObject {
+    /// `scim_group_role_mapping`
+    ScimGroupRoleMapping,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ScimGroupRoleMappingObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ScimGroupRoleMapping => "scim_group_role_mapping",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ScimGroupRoleMappingObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "scim_group_role_mapping" => Self::ScimGroupRoleMapping,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ScimGroupRoleMappingObject);
 pub type ScimGroupRoleMappings = Vec<ScimGroupRoleMapping>;
 /// Metadata describing a user's linkage to a directory. This object is only delivered on `user.created` and `user.updated` webhook events, and only when the user is provisioned through a directory. Its absence does not necessarily mean the user is not managed by a directory.
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -4894,22 +8864,93 @@ pub struct SessionActivityResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum SessionObject { Session = "session", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SessionObject {
+    /// `session`
+    Session,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl SessionObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Session => "session",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SessionObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "session" => Self::Session,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SessionObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(untagged)]
 pub enum SessionRefresh {
     Token(Token),
     Cookies(Cookies),
 }
-crate::runtime::open_enum! {
-    pub enum SessionStatus { Active = "active", Revoked = "revoked", Ended = "ended",
-    Expired = "expired", Removed = "removed", Abandoned = "abandoned", Replaced =
-    "replaced", Pending = "pending", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SessionStatus {
+    /// `active`
+    Active,
+    /// `revoked`
+    Revoked,
+    /// `ended`
+    Ended,
+    /// `expired`
+    Expired,
+    /// `removed`
+    Removed,
+    /// `abandoned`
+    Abandoned,
+    /// `replaced`
+    Replaced,
+    /// `pending`
+    Pending,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl SessionStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Ended => "ended",
+            Self::Expired => "expired",
+            Self::Removed => "removed",
+            Self::Abandoned => "abandoned",
+            Self::Replaced => "replaced",
+            Self::Pending => "pending",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SessionStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "revoked" => Self::Revoked,
+            "ended" => Self::Ended,
+            "expired" => Self::Expired,
+            "removed" => Self::Removed,
+            "abandoned" => Self::Abandoned,
+            "replaced" => Self::Replaced,
+            "pending" => Self::Pending,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SessionStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SessionTask {
     pub key: String,
@@ -4949,13 +8990,66 @@ pub struct SignInToken {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum SignInTokenObject { SignInToken = "sign_in_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SignInTokenObject {
+    /// `sign_in_token`
+    SignInToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum SignInTokenStatus { Pending = "pending", Accepted = "accepted", Revoked =
-    "revoked", }
+impl SignInTokenObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SignInToken => "sign_in_token",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for SignInTokenObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "sign_in_token" => Self::SignInToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SignInTokenObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SignInTokenStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl SignInTokenStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SignInTokenStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SignInTokenStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SignUp {
     pub object: SignUpObject,
@@ -4992,13 +9086,66 @@ pub struct SignUp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_account: Option<serde_json::Value>,
 }
-crate::runtime::open_enum! {
-    pub enum SignUpObject { SignUpAttempt = "sign_up_attempt", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SignUpObject {
+    /// `sign_up_attempt`
+    SignUpAttempt,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum SignUpStatus { MissingRequirements = "missing_requirements", Complete =
-    "complete", Abandoned = "abandoned", }
+impl SignUpObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SignUpAttempt => "sign_up_attempt",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for SignUpObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "sign_up_attempt" => Self::SignUpAttempt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SignUpObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SignUpStatus {
+    /// `missing_requirements`
+    MissingRequirements,
+    /// `complete`
+    Complete,
+    /// `abandoned`
+    Abandoned,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl SignUpStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MissingRequirements => "missing_requirements",
+            Self::Complete => "complete",
+            Self::Abandoned => "abandoned",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SignUpStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "missing_requirements" => Self::MissingRequirements,
+            "complete" => Self::Complete,
+            "abandoned" => Self::Abandoned,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SignUpStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SignUpVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5006,10 +9153,40 @@ pub struct SignUpVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supported_strategies: Option<Vec<String>>,
 }
-crate::runtime::open_enum! {
-    pub enum SignUpVerificationNextAction { NeedsPrepare = "needs_prepare", NeedsAttempt
-    = "needs_attempt", Empty = "", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum SignUpVerificationNextAction {
+    /// `needs_prepare`
+    NeedsPrepare,
+    /// `needs_attempt`
+    NeedsAttempt,
+    /// ``
+    Empty,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl SignUpVerificationNextAction {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::NeedsPrepare => "needs_prepare",
+            Self::NeedsAttempt => "needs_attempt",
+            Self::Empty => "",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for SignUpVerificationNextAction {
+    fn from(value: &str) -> Self {
+        match value {
+            "needs_prepare" => Self::NeedsPrepare,
+            "needs_attempt" => Self::NeedsAttempt,
+            "" => Self::Empty,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(SignUpVerificationNextAction);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SignUpVerifications {
     pub email_address: Option<SignUpVerification>,
@@ -5090,11 +9267,33 @@ pub struct Template {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_at: Option<i64>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum TemplateObject { Template = "template", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TemplateObject {
+    /// `template`
+    Template,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl TemplateObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Template => "template",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TemplateObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "template" => Self::Template,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TemplateObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TestingToken {
     pub object: TestingTokenObject,
@@ -5103,18 +9302,68 @@ pub struct TestingToken {
     /// Unix timestamp of the token's expiration time.
     pub expires_at: i64,
 }
-crate::runtime::open_enum! {
-    pub enum TestingTokenObject { TestingToken = "testing_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TestingTokenObject {
+    /// `testing_token`
+    TestingToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl TestingTokenObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TestingToken => "testing_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TestingTokenObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "testing_token" => Self::TestingToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TestingTokenObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ToggleTemplateDeliveryBody {
     /// Whether Clerk should deliver emails or SMS messages based on the current template
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
 }
-crate::runtime::open_enum! {
-    pub enum ToggleTemplateDeliveryTemplateType { Email = "email", Sms = "sms", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ToggleTemplateDeliveryTemplateType {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl ToggleTemplateDeliveryTemplateType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ToggleTemplateDeliveryTemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "sms" => Self::Sms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Token {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -5122,22 +9371,66 @@ pub struct Token {
     /// String representing the encoded JSON Web Token (JWT) value.
     pub jwt: String,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum TokenObject { Token = "token", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TokenObject {
+    /// `token`
+    Token,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl TokenObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Token => "token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TokenObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "token" => Self::Token,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TokenObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TotalCount {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: TotalCountObject,
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum TotalCountObject { TotalCount = "total_count", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TotalCountObject {
+    /// `total_count`
+    TotalCount,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl TotalCountObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TotalCount => "total_count",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TotalCountObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "total_count" => Self::TotalCount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TotalCountObject);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TrustedDevice {
     /// String representing the object's type.
@@ -5160,25 +9453,125 @@ pub struct TrustedDevice {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum TrustedDeviceAlgorithm { Es256 = "ES256", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TrustedDeviceAlgorithm {
+    /// `ES256`
+    Es256,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl TrustedDeviceAlgorithm {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Es256 => "ES256",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TrustedDeviceAlgorithm {
+    fn from(value: &str) -> Self {
+        match value {
+            "ES256" => Self::Es256,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TrustedDeviceAlgorithm);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrustedDeviceListResponse {
     pub data: Vec<TrustedDevice>,
     /// Total number of trusted devices
     pub total_count: i64,
 }
-crate::runtime::open_enum! {
-    #[doc = " String representing the object's type."] pub enum TrustedDeviceObject {
-    TrustedDevice = "trusted_device", }
+/// String representing the object's type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TrustedDeviceObject {
+    /// `trusted_device`
+    TrustedDevice,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum TrustedDevicePlatform { Ios = "ios", Android = "android", }
+impl TrustedDeviceObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TrustedDevice => "trusted_device",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum TrustedDeviceStatus { Active = "active", Revoked = "revoked", }
+impl From<&str> for TrustedDeviceObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "trusted_device" => Self::TrustedDevice,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(TrustedDeviceObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TrustedDevicePlatform {
+    /// `ios`
+    Ios,
+    /// `android`
+    Android,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl TrustedDevicePlatform {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ios => "ios",
+            Self::Android => "android",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TrustedDevicePlatform {
+    fn from(value: &str) -> Self {
+        match value {
+            "ios" => Self::Ios,
+            "android" => Self::Android,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TrustedDevicePlatform);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum TrustedDeviceStatus {
+    /// `active`
+    Active,
+    /// `revoked`
+    Revoked,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl TrustedDeviceStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for TrustedDeviceStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "active" => Self::Active,
+            "revoked" => Self::Revoked,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(TrustedDeviceStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5216,9 +9609,32 @@ pub struct UpdateApiKeyResponse {
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum UpdateApiKeyResponseObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UpdateApiKeyResponseObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UpdateApiKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UpdateApiKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UpdateApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateDirectoryBody {
     /// A human-friendly name for the directory.
@@ -5406,11 +9822,41 @@ pub struct UpdateEnterpriseConnectionBodySamlLoginHint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Controls the login_hint sent to the IdP on SSO sign-in"] pub enum
-    UpdateEnterpriseConnectionBodySamlLoginHintMode { EmailAddress = "email_address",
-    CustomAttribute = "custom_attribute", Off = "off", }
+/// Controls the login_hint sent to the IdP on SSO sign-in
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UpdateEnterpriseConnectionBodySamlLoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UpdateEnterpriseConnectionBodySamlLoginHintMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::CustomAttribute => "custom_attribute",
+            Self::Off => "off",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UpdateEnterpriseConnectionBodySamlLoginHintMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "custom_attribute" => Self::CustomAttribute,
+            "off" => Self::Off,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateInstanceAuthConfigBody {
     /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
@@ -5461,12 +9907,43 @@ pub struct UpdateInstanceBody {
         UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired,
     >,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override."]
-    pub enum UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired { Password =
-    "password", Otp = "otp", Empty = "", }
+/// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired {
+    /// `password`
+    Password,
+    /// `otp`
+    Otp,
+    /// ``
+    Empty,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Password => "password",
+            Self::Otp => "otp",
+            Self::Empty => "",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired {
+    fn from(value: &str) -> Self {
+        match value {
+            "password" => Self::Password,
+            "otp" => Self::Otp,
+            "" => Self::Empty,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(
+    UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired
+);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateInstanceCommunicationBody {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
@@ -5716,13 +10193,34 @@ pub struct UpdateRoleSetBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " Set to \"initial\" to make this the default role set for new organizations."] #[doc
-    =
-    " Only one role set can be \"initial\" per instance; setting this will change any existing initial role set to \"custom\"."]
-    pub enum UpdateRoleSetBodyType { Initial = "initial", }
+/// Set to "initial" to make this the default role set for new organizations.
+/// Only one role set can be "initial" per instance; setting this will change any existing initial role set to "custom".
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UpdateRoleSetBodyType {
+    /// `initial`
+    Initial,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UpdateRoleSetBodyType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Initial => "initial",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UpdateRoleSetBodyType {
+    fn from(value: &str) -> Self {
+        match value {
+            "initial" => Self::Initial,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UpdateRoleSetBodyType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateSamlConnectionBody {
     /// The name of the new SAML Connection
@@ -5805,11 +10303,41 @@ pub struct UpdateSamlConnectionBodyLoginHint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
-crate::runtime::open_enum! {
-    #[doc = " Controls the login_hint sent to the IdP on SSO sign-in"] pub enum
-    UpdateSamlConnectionBodyLoginHintMode { EmailAddress = "email_address",
-    CustomAttribute = "custom_attribute", Off = "off", }
+/// Controls the login_hint sent to the IdP on SSO sign-in
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UpdateSamlConnectionBodyLoginHintMode {
+    /// `email_address`
+    EmailAddress,
+    /// `custom_attribute`
+    CustomAttribute,
+    /// `off`
+    Off,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UpdateSamlConnectionBodyLoginHintMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailAddress => "email_address",
+            Self::CustomAttribute => "custom_attribute",
+            Self::Off => "off",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UpdateSamlConnectionBodyLoginHintMode {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_address" => Self::EmailAddress,
+            "custom_attribute" => Self::CustomAttribute,
+            "off" => Self::Off,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UpdateSamlConnectionBodyLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UpdateScimDirectoryBody {
     /// A human-friendly name for the directory.
@@ -6004,9 +10532,36 @@ pub struct UpsertTemplateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum UpsertTemplateTemplateType { Email = "email", Sms = "sms", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UpsertTemplateTemplateType {
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UpsertTemplateTemplateType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UpsertTemplateTemplateType {
+    fn from(value: &str) -> Self {
+        match value {
+            "email" => Self::Email,
+            "sms" => Self::Sms,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UpsertTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct User {
     pub id: String,
@@ -6086,20 +10641,76 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scim: Option<ScimUserMetadata>,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum UserObject { User = "user", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UserObject {
+    /// `user`
+    User,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UserObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::User => "user",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UserObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "user" => Self::User,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UserObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsersBanBody {
     /// Array of user IDs to ban
     pub user_ids: Vec<String>,
 }
-crate::runtime::open_enum! {
-    pub enum UsersGetOrganizationInvitationsStatus { Pending = "pending", Accepted =
-    "accepted", Revoked = "revoked", Expired = "expired", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum UsersGetOrganizationInvitationsStatus {
+    /// `pending`
+    Pending,
+    /// `accepted`
+    Accepted,
+    /// `revoked`
+    Revoked,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl UsersGetOrganizationInvitationsStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Revoked => "revoked",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for UsersGetOrganizationInvitationsStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "accepted" => Self::Accepted,
+            "revoked" => Self::Revoked,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(UsersGetOrganizationInvitationsStatus);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct UsersUnbanBody {
     /// Array of user IDs to unban
@@ -6116,15 +10727,84 @@ pub struct VerificationAdmin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationAdminObject { VerificationAdmin = "verification_admin", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationAdminObject {
+    /// `verification_admin`
+    VerificationAdmin,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationAdminStatus { Verified = "verified", }
+impl VerificationAdminObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationAdmin => "verification_admin",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationAdminStrategy { Admin = "admin", }
+impl From<&str> for VerificationAdminObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_admin" => Self::VerificationAdmin,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationAdminObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationAdminStatus {
+    /// `verified`
+    Verified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationAdminStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationAdminStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationAdminStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationAdminStrategy {
+    /// `admin`
+    Admin,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationAdminStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Admin => "admin",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationAdminStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "admin" => Self::Admin,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationAdminStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationEmailLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6136,17 +10816,96 @@ pub struct VerificationEmailLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationEmailLinkObject { VerificationEmailLink =
-    "verification_email_link", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationEmailLinkObject {
+    /// `verification_email_link`
+    VerificationEmailLink,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationEmailLinkStatus { Unverified = "unverified", Verified =
-    "verified", Failed = "failed", Expired = "expired", }
+impl VerificationEmailLinkObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationEmailLink => "verification_email_link",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationEmailLinkStrategy { EmailLink = "email_link", }
+impl From<&str> for VerificationEmailLinkObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_email_link" => Self::VerificationEmailLink,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationEmailLinkObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationEmailLinkStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationEmailLinkStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationEmailLinkStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationEmailLinkStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationEmailLinkStrategy {
+    /// `email_link`
+    EmailLink,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationEmailLinkStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EmailLink => "email_link",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationEmailLinkStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "email_link" => Self::EmailLink,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationEmailLinkStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationFromOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6160,14 +10919,62 @@ pub struct VerificationFromOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationFromOauthObject { VerificationFromOauth =
-    "verification_from_oauth", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationFromOauthObject {
+    /// `verification_from_oauth`
+    VerificationFromOauth,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationFromOauthStatus { Unverified = "unverified", Verified =
-    "verified", }
+impl VerificationFromOauthObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationFromOauth => "verification_from_oauth",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for VerificationFromOauthObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_from_oauth" => Self::VerificationFromOauth,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationFromOauthObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationFromOauthStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationFromOauthStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationFromOauthStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationFromOauthStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationGoogleOneTap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6181,17 +10988,88 @@ pub struct VerificationGoogleOneTap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ClerkError>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationGoogleOneTapObject { VerificationGoogleOneTap =
-    "verification_google_one_tap", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationGoogleOneTapObject {
+    /// `verification_google_one_tap`
+    VerificationGoogleOneTap,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationGoogleOneTapStatus { Unverified = "unverified", Verified =
-    "verified", }
+impl VerificationGoogleOneTapObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationGoogleOneTap => "verification_google_one_tap",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationGoogleOneTapStrategy { GoogleOneTap = "google_one_tap", }
+impl From<&str> for VerificationGoogleOneTapObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_google_one_tap" => Self::VerificationGoogleOneTap,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationGoogleOneTapObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationGoogleOneTapStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationGoogleOneTapStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationGoogleOneTapStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationGoogleOneTapStrategy {
+    /// `google_one_tap`
+    GoogleOneTap,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationGoogleOneTapStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::GoogleOneTap => "google_one_tap",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationGoogleOneTapStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "google_one_tap" => Self::GoogleOneTap,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6207,13 +11085,74 @@ pub struct VerificationOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationOauthObject { VerificationOauth = "verification_oauth", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationOauthObject {
+    /// `verification_oauth`
+    VerificationOauth,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationOauthStatus { Unverified = "unverified", Verified = "verified",
-    Failed = "failed", Expired = "expired", Transferable = "transferable", }
+impl VerificationOauthObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationOauth => "verification_oauth",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for VerificationOauthObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_oauth" => Self::VerificationOauth,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationOauthObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationOauthStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// `transferable`
+    Transferable,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationOauthStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Transferable => "transferable",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationOauthStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            "transferable" => Self::Transferable,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationOauthStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationOtp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6228,17 +11167,104 @@ pub struct VerificationOtp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationOtpObject { VerificationOtp = "verification_otp", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationOtpObject {
+    /// `verification_otp`
+    VerificationOtp,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationOtpStatus { Unverified = "unverified", Verified = "verified",
-    Failed = "failed", Expired = "expired", }
+impl VerificationOtpObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationOtp => "verification_otp",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationOtpStrategy { PhoneCode = "phone_code", EmailCode =
-    "email_code", ResetPasswordEmailCode = "reset_password_email_code", }
+impl From<&str> for VerificationOtpObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_otp" => Self::VerificationOtp,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationOtpObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationOtpStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationOtpStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationOtpStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationOtpStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationOtpStrategy {
+    /// `phone_code`
+    PhoneCode,
+    /// `email_code`
+    EmailCode,
+    /// `reset_password_email_code`
+    ResetPasswordEmailCode,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationOtpStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhoneCode => "phone_code",
+            Self::EmailCode => "email_code",
+            Self::ResetPasswordEmailCode => "reset_password_email_code",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationOtpStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "phone_code" => Self::PhoneCode,
+            "email_code" => Self::EmailCode,
+            "reset_password_email_code" => Self::ResetPasswordEmailCode,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationOtpStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationPasskey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6254,18 +11280,110 @@ pub struct VerificationPasskey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationPasskeyNonce { Nonce = "nonce", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationPasskeyNonce {
+    /// `nonce`
+    Nonce,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationPasskeyObject { VerificationPasskey = "verification_passkey", }
+impl VerificationPasskeyNonce {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Nonce => "nonce",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationPasskeyStatus { Verified = "verified", }
+impl From<&str> for VerificationPasskeyNonce {
+    fn from(value: &str) -> Self {
+        match value {
+            "nonce" => Self::Nonce,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationPasskeyStrategy { Passkey = "passkey", }
+crate::runtime::open_enum_impls!(VerificationPasskeyNonce);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationPasskeyObject {
+    /// `verification_passkey`
+    VerificationPasskey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl VerificationPasskeyObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationPasskey => "verification_passkey",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationPasskeyObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_passkey" => Self::VerificationPasskey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationPasskeyObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationPasskeyStatus {
+    /// `verified`
+    Verified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationPasskeyStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationPasskeyStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationPasskeyStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationPasskeyStrategy {
+    /// `passkey`
+    Passkey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationPasskeyStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Passkey => "passkey",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationPasskeyStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "passkey" => Self::Passkey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationPasskeyStrategy);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerificationResponseResponse {
     /// The type of the verification object.
@@ -6306,16 +11424,100 @@ pub struct VerificationSaml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationSamlObject { VerificationSaml = "verification_saml", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationSamlObject {
+    /// `verification_saml`
+    VerificationSaml,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationSamlStatus { Unverified = "unverified", Verified = "verified",
-    Failed = "failed", Expired = "expired", Transferable = "transferable", }
+impl VerificationSamlObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationSaml => "verification_saml",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationSamlStrategy { Saml = "saml", }
+impl From<&str> for VerificationSamlObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_saml" => Self::VerificationSaml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationSamlObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationSamlStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// `transferable`
+    Transferable,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationSamlStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Transferable => "transferable",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationSamlStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            "transferable" => Self::Transferable,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationSamlStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationSamlStrategy {
+    /// `saml`
+    Saml,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationSamlStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Saml => "saml",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationSamlStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "saml" => Self::Saml,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationSamlStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationScim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6325,15 +11527,84 @@ pub struct VerificationScim {
     pub attempts: Option<i64>,
     pub expire_at: Option<i64>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationScimObject { VerificationScim = "verification_scim", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationScimObject {
+    /// `verification_scim`
+    VerificationScim,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationScimStatus { Verified = "verified", }
+impl VerificationScimObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationScim => "verification_scim",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationScimStrategy { Scim = "scim", }
+impl From<&str> for VerificationScimObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_scim" => Self::VerificationScim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationScimObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationScimStatus {
+    /// `verified`
+    Verified,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationScimStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Verified => "verified",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationScimStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "verified" => Self::Verified,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationScimStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationScimStrategy {
+    /// `scim`
+    Scim,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationScimStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Scim => "scim",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationScimStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "scim" => Self::Scim,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationScimStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6345,16 +11616,92 @@ pub struct VerificationTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationTicketObject { VerificationTicket = "verification_ticket", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationTicketObject {
+    /// `verification_ticket`
+    VerificationTicket,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationTicketStatus { Unverified = "unverified", Verified = "verified",
-    Expired = "expired", }
+impl VerificationTicketObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationTicket => "verification_ticket",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationTicketStrategy { Ticket = "ticket", }
+impl From<&str> for VerificationTicketObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_ticket" => Self::VerificationTicket,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationTicketObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationTicketStatus {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationTicketStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationTicketStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationTicketStatus);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationTicketStrategy {
+    /// `ticket`
+    Ticket,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationTicketStrategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ticket => "ticket",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationTicketStrategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "ticket" => Self::Ticket,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationTicketStrategy);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VerificationWeb3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6370,20 +11717,112 @@ pub struct VerificationWeb3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified_at_client: Option<String>,
 }
-crate::runtime::open_enum! {
-    pub enum VerificationWeb3Object { VerificationWeb3 = "verification_web3", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationWeb3Object {
+    /// `verification_web3`
+    VerificationWeb3,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum VerificationWeb3Status { Unverified = "unverified", Verified = "verified",
-    Failed = "failed", Expired = "expired", }
+impl VerificationWeb3Object {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VerificationWeb3 => "verification_web3",
+            Self::Unknown(other) => other,
+        }
+    }
 }
-crate::runtime::open_enum! {
-    pub enum VerificationWeb3Strategy { Web3MetamaskSignature =
-    "web3_metamask_signature", Web3BaseSignature = "web3_base_signature",
-    Web3CoinbaseWalletSignature = "web3_coinbase_wallet_signature",
-    Web3OkxWalletSignature = "web3_okx_wallet_signature", Web3SolanaSignature =
-    "web3_solana_signature", }
+impl From<&str> for VerificationWeb3Object {
+    fn from(value: &str) -> Self {
+        match value {
+            "verification_web3" => Self::VerificationWeb3,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
 }
+crate::runtime::open_enum_impls!(VerificationWeb3Object);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationWeb3Status {
+    /// `unverified`
+    Unverified,
+    /// `verified`
+    Verified,
+    /// `failed`
+    Failed,
+    /// `expired`
+    Expired,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationWeb3Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Unverified => "unverified",
+            Self::Verified => "verified",
+            Self::Failed => "failed",
+            Self::Expired => "expired",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationWeb3Status {
+    fn from(value: &str) -> Self {
+        match value {
+            "unverified" => Self::Unverified,
+            "verified" => Self::Verified,
+            "failed" => Self::Failed,
+            "expired" => Self::Expired,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationWeb3Status);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerificationWeb3Strategy {
+    /// `web3_metamask_signature`
+    Web3MetamaskSignature,
+    /// `web3_base_signature`
+    Web3BaseSignature,
+    /// `web3_coinbase_wallet_signature`
+    Web3CoinbaseWalletSignature,
+    /// `web3_okx_wallet_signature`
+    Web3OkxWalletSignature,
+    /// `web3_solana_signature`
+    Web3SolanaSignature,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl VerificationWeb3Strategy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Web3MetamaskSignature => "web3_metamask_signature",
+            Self::Web3BaseSignature => "web3_base_signature",
+            Self::Web3CoinbaseWalletSignature => "web3_coinbase_wallet_signature",
+            Self::Web3OkxWalletSignature => "web3_okx_wallet_signature",
+            Self::Web3SolanaSignature => "web3_solana_signature",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerificationWeb3Strategy {
+    fn from(value: &str) -> Self {
+        match value {
+            "web3_metamask_signature" => Self::Web3MetamaskSignature,
+            "web3_base_signature" => Self::Web3BaseSignature,
+            "web3_coinbase_wallet_signature" => Self::Web3CoinbaseWalletSignature,
+            "web3_okx_wallet_signature" => Self::Web3OkxWalletSignature,
+            "web3_solana_signature" => Self::Web3SolanaSignature,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerificationWeb3Strategy);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyApiKeyBody {
     pub secret: String,
@@ -6412,9 +11851,32 @@ pub struct VerifyApiKeyResponse {
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum VerifyApiKeyResponseObject { ApiKey = "api_key", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerifyApiKeyResponseObject {
+    /// `api_key`
+    ApiKey,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl VerifyApiKeyResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ApiKey => "api_key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerifyApiKeyResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "api_key" => Self::ApiKey,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerifyApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyClientBody {
     /// A JWT that represents the active client.
@@ -6454,10 +11916,32 @@ pub struct VerifyM2mTokenResponse {
     /// The timestamp for when the token was last updated, in milliseconds
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum VerifyM2mTokenResponseObject { MachineToMachineToken =
-    "machine_to_machine_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerifyM2mTokenResponseObject {
+    /// `machine_to_machine_token`
+    MachineToMachineToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl VerifyM2mTokenResponseObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::MachineToMachineToken => "machine_to_machine_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerifyM2mTokenResponseObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "machine_to_machine_token" => Self::MachineToMachineToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerifyM2mTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyOAuthAccessTokenBody {
     /// The access token to verify.
@@ -6488,10 +11972,32 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
     pub created_at: f64,
     pub updated_at: f64,
 }
-crate::runtime::open_enum! {
-    pub enum VerifyOAuthAccessTokenResponseVariant1Object { ClerkIdpOauthAccessToken =
-    "clerk_idp_oauth_access_token", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerifyOAuthAccessTokenResponseVariant1Object {
+    /// `clerk_idp_oauth_access_token`
+    ClerkIdpOauthAccessToken,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl VerifyOAuthAccessTokenResponseVariant1Object {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ClerkIdpOauthAccessToken => "clerk_idp_oauth_access_token",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerifyOAuthAccessTokenResponseVariant1Object {
+    fn from(value: &str) -> Self {
+        match value {
+            "clerk_idp_oauth_access_token" => Self::ClerkIdpOauthAccessToken,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseVariant1Object);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct VerifyOAuthAccessTokenResponseVariant2 {
     /// Indicates that a JWT access token is not active (expired)
@@ -6519,9 +12025,36 @@ pub struct VerifyTotpResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_type: Option<VerifyTotpResponseCodeType>,
 }
-crate::runtime::open_enum! {
-    pub enum VerifyTotpResponseCodeType { Totp = "totp", BackupCode = "backup_code", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum VerifyTotpResponseCodeType {
+    /// `totp`
+    Totp,
+    /// `backup_code`
+    BackupCode,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
+impl VerifyTotpResponseCodeType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Totp => "totp",
+            Self::BackupCode => "backup_code",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for VerifyTotpResponseCodeType {
+    fn from(value: &str) -> Self {
+        match value {
+            "totp" => Self::Totp,
+            "backup_code" => Self::BackupCode,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(VerifyTotpResponseCodeType);
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct WaitlistEntriesResponse {
     pub data: Vec<WaitlistEntry>,
@@ -6544,13 +12077,70 @@ pub struct WaitlistEntry {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation: Option<Invitation>,
 }
-crate::runtime::open_enum! {
-    pub enum WaitlistEntryObject { WaitlistEntry = "waitlist_entry", }
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum WaitlistEntryObject {
+    /// `waitlist_entry`
+    WaitlistEntry,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::open_enum! {
-    pub enum WaitlistEntryStatus { Pending = "pending", Invited = "invited", Rejected =
-    "rejected", Completed = "completed", }
+impl WaitlistEntryObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::WaitlistEntry => "waitlist_entry",
+            Self::Unknown(other) => other,
+        }
+    }
 }
+impl From<&str> for WaitlistEntryObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "waitlist_entry" => Self::WaitlistEntry,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(WaitlistEntryObject);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum WaitlistEntryStatus {
+    /// `pending`
+    Pending,
+    /// `invited`
+    Invited,
+    /// `rejected`
+    Rejected,
+    /// `completed`
+    Completed,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl WaitlistEntryStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Invited => "invited",
+            Self::Rejected => "rejected",
+            Self::Completed => "completed",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for WaitlistEntryStatus {
+    fn from(value: &str) -> Self {
+        match value {
+            "pending" => Self::Pending,
+            "invited" => Self::Invited,
+            "rejected" => Self::Rejected,
+            "completed" => Self::Completed,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(WaitlistEntryStatus);
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Web3Wallet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -6564,12 +12154,65 @@ pub struct Web3Wallet {
     /// Unix timestamp of creation
     pub updated_at: i64,
 }
-crate::runtime::open_enum! {
-    #[doc =
-    " String representing the object's type. Objects of the same type share the same value."]
-    pub enum Web3WalletObject { Web3Wallet = "web3_wallet", }
+/// String representing the object's type. Objects of the same type share the same value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Web3WalletObject {
+    /// `web3_wallet`
+    Web3Wallet,
+    /// A value this version of the crate does not know.
+    Unknown(String),
 }
-crate::runtime::tagged_union! {
-    pub enum Web3WalletVerification, tag = "object" { VerificationWeb3(VerificationWeb3)
-    = "verification_web3", VerificationAdmin(VerificationAdmin) = "verification_admin", }
+impl Web3WalletObject {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Web3Wallet => "web3_wallet",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for Web3WalletObject {
+    fn from(value: &str) -> Self {
+        match value {
+            "web3_wallet" => Self::Web3Wallet,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+crate::runtime::open_enum_impls!(Web3WalletObject);
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Web3WalletVerification {
+    /// `object: verification_web3`
+    VerificationWeb3(VerificationWeb3),
+    /// `object: verification_admin`
+    VerificationAdmin(VerificationAdmin),
+    /// A variant this version of the crate does not know, as raw JSON.
+    Unknown(serde_json::Value),
+}
+impl serde::Serialize for Web3WalletVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationWeb3(value) => value.serialize(serializer),
+            Self::VerificationAdmin(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for Web3WalletVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("verification_web3") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationWeb3)
+            }
+            Some("verification_admin") => {
+                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }

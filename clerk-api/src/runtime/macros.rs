@@ -1,47 +1,10 @@
-//! Macros that expand the boilerplate of open enums and tagged unions, so generated files
-//! stay short and readable.
+//! Trait impls shared by generated open enums and tagged unions, so generated files spell out
+//! only what differs from type to type.
 
-/// A string enum that keeps values it does not know in `Unknown`, so a value Clerk adds later
-/// decodes instead of failing.
-macro_rules! open_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $wire:literal,)* }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum $name {
-            $(
-                #[doc = concat!("`", $wire, "`")]
-                $(#[$variant_meta])*
-                $variant,
-            )*
-            /// A value this version of the crate does not know.
-            Unknown(String),
-        }
-
-        #[allow(deprecated)]
-        impl $name {
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                    Self::Unknown(other) => other,
-                }
-            }
-        }
-
-        #[allow(deprecated)]
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                match value {
-                    $($wire => Self::$variant,)*
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
+/// `FromStr`, `Display`, serde and parameter encoding for an open enum that has `as_str()` and
+/// `From<&str>`.
+macro_rules! open_enum_impls {
+    ($name:ident) => {
         #[allow(deprecated)]
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
@@ -80,50 +43,7 @@ macro_rules! open_enum {
     };
 }
 
-/// A `oneOf` with a discriminator: the variant is chosen by the value of the tag property,
-/// and an unknown tag keeps the raw JSON in `Unknown` instead of failing.
-macro_rules! tagged_union {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident, tag = $tag:literal { $($variant:ident($ty:ty) = $wire:literal,)* }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq)]
-        #[non_exhaustive]
-        pub enum $name {
-            $(
-                #[doc = concat!("`", $tag, ": ", $wire, "`")]
-                $variant($ty),
-            )*
-            /// A variant this version of the crate does not know, as raw JSON.
-            Unknown(serde_json::Value),
-        }
-
-        #[allow(deprecated)]
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                match self {
-                    $(Self::$variant(value) => value.serialize(serializer),)*
-                    Self::Unknown(value) => value.serialize(serializer),
-                }
-            }
-        }
-
-        #[allow(deprecated)]
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-                let tag = value.get($tag).and_then(serde_json::Value::as_str).map(str::to_owned);
-                match tag.as_deref() {
-                    $(Some($wire) => serde_json::from_value(value).map(Self::$variant).map_err(serde::de::Error::custom),)*
-                    _ => Ok(Self::Unknown(value)),
-                }
-            }
-        }
-    };
-}
-
-pub(crate) use {open_enum, tagged_union};
+pub(crate) use open_enum_impls;
 
 /// Deserializes a string, borrowing when the input allows. Shared by every open enum so that
 /// each one does not carry its own visitor.
@@ -145,4 +65,16 @@ pub(crate) fn deserialize_str<'de, D: serde::Deserializer<'de>>(deserializer: D)
         }
     }
     deserializer.deserialize_str(Visitor)
+}
+
+/// Reads a tagged union's JSON and the value of its tag property.
+pub(crate) fn tagged<'de, D: serde::Deserializer<'de>>(deserializer: D, tag: &str) -> Result<(Option<String>, serde_json::Value), D::Error> {
+    let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+    let tag = value.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned);
+    Ok((tag, value))
+}
+
+/// Decodes the JSON of a tagged union into the variant its tag chose.
+pub(crate) fn variant<'de, T: serde::de::DeserializeOwned, D: serde::Deserializer<'de>>(value: serde_json::Value) -> Result<T, D::Error> {
+    serde_json::from_value(value).map_err(serde::de::Error::custom)
 }

@@ -1,11 +1,12 @@
 //! What generated code builds on: a request description, parameter encoding, multipart
-//! forms and the macros behind open enums and tagged unions. Crate-private.
+//! forms and the shared impls of open enums and tagged unions. Crate-private.
 
 mod macros;
 mod multipart;
 mod params;
 
-pub(crate) use macros::{deserialize_str, open_enum, tagged_union};
+#[allow(unused_imports)] // A spec without tagged unions or enums leaves some unused.
+pub(crate) use macros::{deserialize_str, open_enum_impls, tagged, variant};
 pub(crate) use multipart::Multipart;
 pub(crate) use params::{path_segment, ParamValue};
 pub(crate) use reqwest::Method;

@@ -2,9 +2,9 @@
 
 use super::docs::doc;
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{Field, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
+use crate::model::{EnumVariant, Field, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
 use crate::names::unraw;
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::{HashMap, HashSet};
 
@@ -28,35 +28,8 @@ fn type_def(def: &TypeDef, defaultable: &HashSet<&str>) -> TokenStream {
     let deprecated = deprecated(def.deprecated);
     match &def.kind {
         TypeKind::Struct(s) => structure(def, s, defaultable.contains(def.name.as_str())),
-        TypeKind::Enum(variants) => {
-            let variants = variants.iter().map(|v| {
-                let name = ident(&v.name);
-                let wire = &v.wire;
-                quote!(#name = #wire,)
-            });
-            quote! {
-                crate::runtime::open_enum! {
-                    #docs
-                    #deprecated
-                    pub enum #name { #(#variants)* }
-                }
-            }
-        }
-        TypeKind::Tagged { tag, variants } => {
-            let variants = variants.iter().map(|v| {
-                let variant = ident(&v.name);
-                let ty = type_tokens(&v.ty, Site::Types);
-                let wire = &v.tag_value;
-                quote!(#variant(#ty) = #wire,)
-            });
-            quote! {
-                crate::runtime::tagged_union! {
-                    #docs
-                    #deprecated
-                    pub enum #name, tag = #tag { #(#variants)* }
-                }
-            }
-        }
+        TypeKind::Enum(variants) => open_enum(&name, docs, deprecated, def.deprecated, variants),
+        TypeKind::Tagged { tag, variants } => tagged_union(&name, docs, deprecated, def.deprecated, tag, variants),
         TypeKind::Untagged(variants) => {
             let variants = variants.iter().map(|UnionVariant { name, ty, .. }| {
                 let variant = ident(name);
@@ -77,6 +50,95 @@ fn type_def(def: &TypeDef, defaultable: &HashSet<&str>) -> TokenStream {
                 #docs
                 #deprecated
                 pub type #name = #ty;
+            }
+        }
+    }
+}
+
+fn allow_deprecated(flag: bool) -> TokenStream {
+    if flag { quote!(#[allow(deprecated)]) } else { TokenStream::new() }
+}
+
+/// A string enum with a catch-all `Unknown(String)`: the matches are written out here, the
+/// trait impls shared by every open enum come from `open_enum_impls!`.
+fn open_enum(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_deprecated: bool, variants: &[EnumVariant]) -> TokenStream {
+    let allow = allow_deprecated(is_deprecated);
+    let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
+    let variant_docs = wires.iter().map(|w| format!(" `{w}`"));
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#[doc = #variant_docs] #idents,)*
+            /// A value this version of the crate does not know.
+            Unknown(String),
+        }
+
+        #allow
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#idents => #wires,)*
+                    Self::Unknown(other) => other,
+                }
+            }
+        }
+
+        #allow
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#wires => Self::#idents,)*
+                    other => Self::Unknown(other.to_owned()),
+                }
+            }
+        }
+
+        crate::runtime::open_enum_impls!(#name);
+    }
+}
+
+/// A `oneOf` with a discriminator: decoded by the value of the tag property, an unknown tag
+/// kept as raw JSON in `Unknown`.
+fn tagged_union(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_deprecated: bool, tag: &str, variants: &[UnionVariant]) -> TokenStream {
+    let allow = allow_deprecated(is_deprecated);
+    let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
+    let types = variants.iter().map(|v| type_tokens(&v.ty, Site::Types));
+    let wires: Vec<&str> = variants.iter().map(|v| v.tag_value.as_str()).collect();
+    let variant_docs = wires.iter().map(|w| format!(" `{tag}: {w}`"));
+    quote! {
+        #docs
+        #deprecated
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum #name {
+            #(#[doc = #variant_docs] #idents(#types),)*
+            /// A variant this version of the crate does not know, as raw JSON.
+            Unknown(serde_json::Value),
+        }
+
+        #allow
+        impl serde::Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                match self {
+                    #(Self::#idents(value) => value.serialize(serializer),)*
+                    Self::Unknown(value) => value.serialize(serializer),
+                }
+            }
+        }
+
+        #allow
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let (tag, value) = crate::runtime::tagged::<D>(deserializer, #tag)?;
+                match tag.as_deref() {
+                    #(Some(#wires) => crate::runtime::variant::<_, D>(value).map(Self::#idents),)*
+                    _ => Ok(Self::Unknown(value)),
+                }
             }
         }
     }
