@@ -1,0 +1,72 @@
+//! Serde behaviour of the generated types of the real spec: nullability, forward
+//! compatibility, tagged and untagged unions, maps.
+
+use clerk_api::types::{self, EmailAddress, EmailAddressVerification, JwksKeysItem, SessionRefresh, VerificationOtpStatus};
+use serde_json::json;
+
+fn email(verification: serde_json::Value) -> serde_json::Value {
+    json!({"id": "idn_1", "object": "email_address", "email_address": "a@example.com", "reserved": false,
+           "verification": verification, "linked_to": [], "created_at": 1, "updated_at": 2})
+}
+
+#[test]
+fn a_discriminated_union_decodes_by_its_tag() {
+    let decoded: EmailAddress = serde_json::from_value(email(json!({"object": "verification_otp", "status": "verified", "strategy": "email_code", "attempts": 1, "expire_at": null}))).unwrap();
+    let Some(EmailAddressVerification::VerificationOtp(otp)) = &decoded.verification else { panic!("{decoded:?}") };
+    assert_eq!(otp.status, VerificationOtpStatus::Verified);
+    assert_eq!(otp.attempts, Some(1));
+    assert_eq!(otp.expire_at, None);
+}
+
+#[test]
+fn an_unknown_union_tag_is_kept_as_raw_json() {
+    let raw = json!({"object": "verification_quantum", "status": "verified"});
+    let decoded: EmailAddress = serde_json::from_value(email(raw.clone())).unwrap();
+    assert_eq!(decoded.verification, Some(EmailAddressVerification::Unknown(raw.clone())));
+    let encoded = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(encoded["verification"], raw, "the raw JSON is sent back as it came");
+}
+
+#[test]
+fn required_nullable_fields_serialize_null_and_optional_fields_are_left_out() {
+    let decoded: EmailAddress = serde_json::from_value(email(serde_json::Value::Null)).unwrap();
+    assert_eq!(decoded.verification, None);
+    let encoded = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(encoded["verification"], serde_json::Value::Null);
+    assert!(encoded.as_object().unwrap().contains_key("verification"), "required + nullable is always sent");
+    assert!(!encoded.as_object().unwrap().contains_key("matches_sso_connection"), "optional None is left out");
+}
+
+#[test]
+fn a_missing_required_field_fails_to_decode() {
+    let mut value = email(serde_json::Value::Null);
+    value.as_object_mut().unwrap().remove("email_address");
+    let error = serde_json::from_value::<EmailAddress>(value).unwrap_err();
+    assert!(error.to_string().contains("email_address"), "{error}");
+}
+
+#[test]
+fn untagged_unions_try_the_most_specific_variant_first() {
+    let rsa = json!({"kid": "ins_1", "alg": "RS256", "use": "sig", "kty": "RSA", "n": "abc", "e": "AQAB"});
+    let key: JwksKeysItem = serde_json::from_value(rsa).unwrap();
+    assert!(matches!(key, JwksKeysItem::JwksRsaPublicKey(_)), "{key:?}");
+    let cookies: SessionRefresh = serde_json::from_value(json!({"object": "cookies", "cookies": ["a=b"]})).unwrap();
+    assert!(matches!(cookies, SessionRefresh::Cookies(_)), "{cookies:?}");
+    let token: SessionRefresh = serde_json::from_value(json!({"object": "token", "jwt": "x.y.z"})).unwrap();
+    assert!(matches!(token, SessionRefresh::Token(_)), "{token:?}");
+}
+
+#[test]
+fn open_enums_round_trip_known_and_unknown_values() {
+    assert_eq!("verified".parse::<VerificationOtpStatus>().unwrap(), VerificationOtpStatus::Verified);
+    let unknown: VerificationOtpStatus = serde_json::from_value(json!("quarantined")).unwrap();
+    assert_eq!(unknown, VerificationOtpStatus::Unknown("quarantined".into()));
+    assert_eq!(serde_json::to_value(&unknown).unwrap(), json!("quarantined"));
+    assert_eq!(VerificationOtpStatus::Expired.to_string(), "expired");
+}
+
+#[test]
+fn additional_properties_become_maps() {
+    let mappings: types::ReassignmentMappings = serde_json::from_value(json!({"org:admin": "org:owner"})).unwrap();
+    assert_eq!(mappings.get("org:admin").map(String::as_str), Some("org:owner"));
+}
