@@ -23,6 +23,9 @@
 //!
 //! Every request sends `Clerk-API-Version: ` [`API_VERSION`].
 
+// Library code reports bad input as errors; it never panics on it.
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod client;
 mod error;
 mod file_part;

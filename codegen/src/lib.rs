@@ -5,6 +5,9 @@
 //! -> [`format()`] (to text). Nothing here touches the file system or the network; `xtask`
 //! decides where the text goes.
 
+// Library code reports bad input as errors; it never panics on it.
+#![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 pub mod error;
 mod emit;
 pub mod format;

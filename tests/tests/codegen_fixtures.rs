@@ -66,8 +66,8 @@ fn unions() {
 fn operations() {
     let code = generate("operations.yaml");
     assert!(code.contains("pub fn list(&self, owner: impl Into<String>) -> ListThings"));
-    assert!(code.contains("request.query_list(\"tag\", self.tag.as_ref().map(|v| v.as_slice()), true);"));
-    assert!(code.contains("request.query_list(\"ids\", self.ids.as_ref().map(|v| v.as_slice()), false);"));
+    assert!(code.contains("request.query_list(\"tag\", self.tag.as_deref(), true);"));
+    assert!(code.contains("request.query_list(\"ids\", self.ids.as_deref(), false);"));
     assert!(code.contains("pub fn frontend_api_2(") && code.contains("pub fn frontend_api("));
     assert!(code.contains("pub fn create(&self, body: types::CreateThingBody) -> CreateThing"));
     // Path parameters come in path order, whatever the order they are declared in.

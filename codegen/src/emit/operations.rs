@@ -70,19 +70,20 @@ fn mentions_named(ty: &TypeRef) -> bool {
     }
 }
 
-/// How a parameter is taken by a constructor or setter, and how it is stored.
-fn setter_input(param: &Param) -> (TokenStream, TokenStream) {
+/// How a parameter is taken by a constructor or setter, and the conversion that stores it
+/// (`None` when it is stored as given).
+fn setter_input(param: &Param) -> (TokenStream, Option<TokenStream>) {
     let name = ident(&param.name);
     match &param.ty {
-        TypeRef::String => (quote!(impl Into<String>), quote!(#name.into())),
+        TypeRef::String => (quote!(impl Into<String>), Some(quote!(#name.into()))),
         TypeRef::Array(inner) if **inner == TypeRef::String => {
-            (quote!(impl IntoIterator<Item = impl Into<String>>), quote!(#name.into_iter().map(Into::into).collect()))
+            (quote!(impl IntoIterator<Item = impl Into<String>>), Some(quote!(#name.into_iter().map(Into::into).collect())))
         }
         TypeRef::Array(inner) => {
             let inner = type_tokens(inner, Site::Operations);
-            (quote!(impl IntoIterator<Item = #inner>), quote!(#name.into_iter().collect()))
+            (quote!(impl IntoIterator<Item = #inner>), Some(quote!(#name.into_iter().collect())))
         }
-        other => (type_tokens(other, Site::Operations), quote!(#name)),
+        other => (type_tokens(other, Site::Operations), None),
     }
 }
 
@@ -109,8 +110,10 @@ fn constructor(op: &Operation) -> TokenStream {
     });
     let stores = args.iter().map(|p| {
         let name = ident(&p.name);
-        let (_, store) = setter_input(p);
-        quote!(#name: #store,)
+        match setter_input(p).1 {
+            Some(store) => quote!(#name: #store,),
+            None => quote!(#name,),
+        }
     });
     let optional = op.query_params.iter().filter(|p| !p.required).map(|p| {
         let name = ident(&p.name);
@@ -149,6 +152,7 @@ fn builder(op: &Operation) -> TokenStream {
         let docs = doc(p.doc.as_deref());
         let deprecated = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
         let (input, store) = setter_input(p);
+        let store = store.unwrap_or_else(|| quote!(#name));
         quote! {
             #docs
             #deprecated
@@ -194,13 +198,16 @@ fn send(op: &Operation) -> TokenStream {
     let queries = op.query_params.iter().map(|p| {
         let name = ident(&p.name);
         let wire = &p.wire;
-        let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
         match &p.ty {
             TypeRef::Array(_) => {
                 let explode = p.explode;
-                quote!(request.query_list(#wire, #value.map(|v| v.as_slice()), #explode);)
+                let values = if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
+                quote!(request.query_list(#wire, #values, #explode);)
             }
-            _ => quote!(request.query(#wire, #value);),
+            _ => {
+                let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
+                quote!(request.query(#wire, #value);)
+            }
         }
     });
     let body = op.body.as_ref().map(|b| if b.multipart {

@@ -22,6 +22,9 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     Ok(Api { title: api.info.title.clone(), version: api.info.version.clone(), types: defs, groups, examples })
 }
 
+/// A DFS frame: the type, the index of its next edge, and the last field edge on the way here.
+type Frame = (usize, usize, Option<(usize, usize)>);
+
 /// Marks struct fields that close a cycle of directly contained types (`A { b: B }`,
 /// `B { a: Option<A> }`), which would otherwise have infinite size, to be boxed.
 fn box_cycles(defs: &mut [TypeDef]) {
@@ -53,7 +56,7 @@ fn box_cycles(defs: &mut [TypeDef]) {
     for start in 0..defs.len() {
         // Iterative DFS; a back edge found at a field boxes that field, and a back edge through
         // a union or alias boxes the last field on the stack that leads into it.
-        let mut stack: Vec<(usize, usize, Option<(usize, usize)>)> = Vec::new();
+        let mut stack: Vec<Frame> = Vec::new();
         if state[start] != 0 {
             continue;
         }

@@ -36,7 +36,9 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
             let method_name = method_scope.claim_snake(&names::snake_name(method_raw));
             let builder = builder_scope.claim(&names::type_name(&operation_id));
             let operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
-            groups.get_mut(&group_name).map(|g| g.3.push(operation));
+            if let Some(group) = groups.get_mut(&group_name) {
+                group.3.push(operation);
+            }
         }
     }
     Ok(groups

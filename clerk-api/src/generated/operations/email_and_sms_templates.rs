@@ -21,7 +21,7 @@ impl EmailAndSmsTemplates<'_> {
     ) -> UpsertTemplate {
         UpsertTemplate {
             client: self.client.clone(),
-            template_type: template_type,
+            template_type,
             slug: slug.into(),
             body,
         }

@@ -20,7 +20,7 @@ impl EmailSmsTemplates<'_> {
     ) -> GetTemplateList {
         GetTemplateList {
             client: self.client.clone(),
-            template_type: template_type,
+            template_type,
             paginated: None,
             limit: None,
             offset: None,
@@ -39,7 +39,7 @@ impl EmailSmsTemplates<'_> {
     ) -> GetTemplate {
         GetTemplate {
             client: self.client.clone(),
-            template_type: template_type,
+            template_type,
             slug: slug.into(),
         }
     }
@@ -56,7 +56,7 @@ impl EmailSmsTemplates<'_> {
     ) -> RevertTemplate {
         RevertTemplate {
             client: self.client.clone(),
-            template_type: template_type,
+            template_type,
             slug: slug.into(),
         }
     }
@@ -76,7 +76,7 @@ impl EmailSmsTemplates<'_> {
     ) -> ToggleTemplateDelivery {
         ToggleTemplateDelivery {
             client: self.client.clone(),
-            template_type: template_type,
+            template_type,
             slug: slug.into(),
             body,
         }

@@ -285,7 +285,7 @@ impl ListEnterpriseConnectionTestRuns {
                 self.enterprise_connection_id)
             ),
         );
-        request.query_list("status", self.status.as_ref().map(|v| v.as_slice()), true);
+        request.query_list("status", self.status.as_deref(), true);
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await

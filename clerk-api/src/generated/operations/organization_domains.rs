@@ -346,14 +346,9 @@ impl ListAllOrganizationDomains {
         );
         request.query("organization_id", self.organization_id.as_ref());
         request.query("verified", self.verified.as_ref());
-        request
-            .query_list(
-                "enrollment_mode",
-                self.enrollment_mode.as_ref().map(|v| v.as_slice()),
-                false,
-            );
+        request.query_list("enrollment_mode", self.enrollment_mode.as_deref(), false);
         request.query("query", self.query.as_ref());
-        request.query_list("domains", self.domains.as_ref().map(|v| v.as_slice()), true);
+        request.query_list("domains", self.domains.as_deref(), true);
         request.query("order_by", self.order_by.as_ref());
         request.query("offset", self.offset.as_ref());
         request.query("limit", self.limit.as_ref());

@@ -278,28 +278,12 @@ impl ListOrganizationMemberships {
             ),
         );
         request.query("order_by", self.order_by.as_ref());
-        request.query_list("user_id", self.user_id.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "email_address",
-                self.email_address.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list(
-                "phone_number",
-                self.phone_number.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list("username", self.username.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "web3_wallet",
-                self.web3_wallet.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request.query_list("role", self.role.as_ref().map(|v| v.as_slice()), true);
+        request.query_list("user_id", self.user_id.as_deref(), true);
+        request.query_list("email_address", self.email_address.as_deref(), true);
+        request.query_list("phone_number", self.phone_number.as_deref(), true);
+        request.query_list("username", self.username.as_deref(), true);
+        request.query_list("web3_wallet", self.web3_wallet.as_deref(), true);
+        request.query_list("role", self.role.as_deref(), true);
         request.query("query", self.query.as_ref());
         request.query("email_address_query", self.email_address_query.as_ref());
         request.query("phone_number_query", self.phone_number_query.as_ref());

@@ -314,13 +314,8 @@ impl ListOrganizations {
                 self.include_missing_member_with_elevated_permissions.as_ref(),
             );
         request.query("query", self.query.as_ref());
-        request.query_list("user_id", self.user_id.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "organization_id",
-                self.organization_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
+        request.query_list("user_id", self.user_id.as_deref(), true);
+        request.query_list("organization_id", self.organization_id.as_deref(), true);
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());

@@ -147,12 +147,7 @@ impl ListSamlConnections {
         request.query("offset", self.offset.as_ref());
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
-        request
-            .query_list(
-                "organization_id",
-                self.organization_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
+        request.query_list("organization_id", self.organization_id.as_deref(), true);
         self.client.execute_json(request).await
     }
 }

@@ -866,39 +866,13 @@ impl GetUserList {
             crate::runtime::Method::GET,
             "/users".to_owned(),
         );
-        request
-            .query_list(
-                "email_address",
-                self.email_address.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list(
-                "phone_number",
-                self.phone_number.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list(
-                "external_id",
-                self.external_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list("username", self.username.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "web3_wallet",
-                self.web3_wallet.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request.query_list("user_id", self.user_id.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "organization_id",
-                self.organization_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
+        request.query_list("email_address", self.email_address.as_deref(), true);
+        request.query_list("phone_number", self.phone_number.as_deref(), true);
+        request.query_list("external_id", self.external_id.as_deref(), true);
+        request.query_list("username", self.username.as_deref(), true);
+        request.query_list("web3_wallet", self.web3_wallet.as_deref(), true);
+        request.query_list("user_id", self.user_id.as_deref(), true);
+        request.query_list("organization_id", self.organization_id.as_deref(), true);
         request.query("query", self.query.as_ref());
         request.query("email_address_query", self.email_address_query.as_ref());
         request.query("phone_number_query", self.phone_number_query.as_ref());
@@ -913,12 +887,7 @@ impl GetUserList {
         request.query("last_sign_in_at_before", self.last_sign_in_at_before.as_ref());
         request.query("last_sign_in_at_after", self.last_sign_in_at_after.as_ref());
         request.query("provider", self.provider.as_ref());
-        request
-            .query_list(
-                "provider_user_id",
-                self.provider_user_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
+        request.query_list("provider_user_id", self.provider_user_id.as_deref(), true);
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         request.query("starting_after", self.starting_after.as_ref());
@@ -1159,39 +1128,13 @@ impl GetUsersCount {
             crate::runtime::Method::GET,
             "/users/count".to_owned(),
         );
-        request
-            .query_list(
-                "email_address",
-                self.email_address.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list(
-                "phone_number",
-                self.phone_number.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list(
-                "external_id",
-                self.external_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request
-            .query_list("username", self.username.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "web3_wallet",
-                self.web3_wallet.as_ref().map(|v| v.as_slice()),
-                true,
-            );
-        request.query_list("user_id", self.user_id.as_ref().map(|v| v.as_slice()), true);
-        request
-            .query_list(
-                "organization_id",
-                self.organization_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
+        request.query_list("email_address", self.email_address.as_deref(), true);
+        request.query_list("phone_number", self.phone_number.as_deref(), true);
+        request.query_list("external_id", self.external_id.as_deref(), true);
+        request.query_list("username", self.username.as_deref(), true);
+        request.query_list("web3_wallet", self.web3_wallet.as_deref(), true);
+        request.query_list("user_id", self.user_id.as_deref(), true);
+        request.query_list("organization_id", self.organization_id.as_deref(), true);
         request.query("query", self.query.as_ref());
         request.query("email_address_query", self.email_address_query.as_ref());
         request.query("phone_number_query", self.phone_number_query.as_ref());
@@ -1206,12 +1149,7 @@ impl GetUsersCount {
         request.query("last_sign_in_at_before", self.last_sign_in_at_before.as_ref());
         request.query("last_sign_in_at_after", self.last_sign_in_at_after.as_ref());
         request.query("provider", self.provider.as_ref());
-        request
-            .query_list(
-                "provider_user_id",
-                self.provider_user_id.as_ref().map(|v| v.as_slice()),
-                true,
-            );
+        request.query_list("provider_user_id", self.provider_user_id.as_deref(), true);
         self.client.execute_json(request).await
     }
 }
