@@ -29,6 +29,7 @@
 mod client;
 mod error;
 mod file_part;
+#[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 mod generated;
 mod runtime;
 mod tls;
