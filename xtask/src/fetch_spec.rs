@@ -89,3 +89,58 @@ pub fn read_pinned(root: &Path, pins: &Pins, path: &str, mirror: Option<&Path>) 
     }
     std::fs::read_to_string(&cached).map_err(|e| format!("{}: {e}", cached.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pins::PinnedFile;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("xtask-fetch-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn pins_for(content: &[u8]) -> Pins {
+        Pins {
+            repository: "clerk/openapi-specs".into(),
+            commit: "abc".into(),
+            generate: "bapi/x.yml".into(),
+            files: vec![PinnedFile { path: "bapi/x.yml".into(), sha256: sha256_hex(content) }],
+        }
+    }
+
+    #[test]
+    fn a_mirror_copy_with_the_pinned_hash_is_cached() {
+        let root = scratch("ok");
+        let mirror = root.join("mirror");
+        std::fs::create_dir_all(mirror.join("bapi")).unwrap();
+        std::fs::write(mirror.join("bapi/x.yml"), b"good").unwrap();
+        fetch_all(&root, &pins_for(b"good"), Some(&mirror)).unwrap();
+        assert_eq!(std::fs::read(cache_path(&root, "bapi/x.yml")).unwrap(), b"good");
+    }
+
+    #[test]
+    fn a_hash_mismatch_names_the_file_and_both_hashes_and_keeps_the_good_copy() {
+        let root = scratch("mismatch");
+        let pins = pins_for(b"good");
+        let cached = cache_path(&root, "bapi/x.yml");
+        std::fs::create_dir_all(cached.parent().unwrap()).unwrap();
+        std::fs::write(&cached, b"stale but different").unwrap();
+        let mirror = root.join("mirror");
+        std::fs::create_dir_all(mirror.join("bapi")).unwrap();
+        std::fs::write(mirror.join("bapi/x.yml"), b"tampered").unwrap();
+        let error = fetch_all(&root, &pins, Some(&mirror)).unwrap_err();
+        assert!(error.contains("bapi/x.yml"), "{error}");
+        assert!(error.contains(&sha256_hex(b"good")) && error.contains(&sha256_hex(b"tampered")), "{error}");
+        assert_eq!(std::fs::read(&cached).unwrap(), b"stale but different", "the earlier copy is left untouched");
+    }
+
+    #[test]
+    fn a_missing_mirror_file_is_named() {
+        let root = scratch("missing");
+        let error = fetch_all(&root, &pins_for(b"good"), Some(&root.join("nowhere"))).unwrap_err();
+        assert!(error.contains("bapi/x.yml") && error.contains("cannot read from mirror"), "{error}");
+    }
+}
