@@ -56,7 +56,7 @@ fn unions() {
     assert!(code.contains("Some(\"otp\") => crate::runtime::variant::<_, D>(value).map(Self::Otp),"), "{code}");
     assert!(code.contains("Some(\"verification_otp\") => {\n                crate::runtime::variant::<_, D>(value).map(Self::Otp)"), "without a mapping the tag comes from the variant's enum");
     assert!(code.contains("_ => Ok(Self::Unknown(value)),"));
-    assert!(code.contains("#[serde(untagged)]\npub enum Loose {\n    Otp(Otp),\n    Admin(Admin),\n    String(String),\n}"), "{code}");
+    assert!(code.contains("serde(untagged))]\npub enum Loose {\n    Otp(Otp),\n    Admin(Admin),\n    String(String),\n}"), "{code}");
     assert!(code.contains("pub struct Constrained"), "anyOf of bare `required` lists is only a constraint");
     assert!(code.contains("pub error: Option<Admin>,"), "oneOf of one is that type");
     insta::assert_snapshot!(code);
@@ -70,6 +70,10 @@ fn operations() {
     assert!(code.contains("request.query_list(\"ids\", self.ids.as_deref(), false);"));
     assert!(code.contains("pub fn frontend_api_2(") && code.contains("pub fn frontend_api("));
     assert!(code.contains("pub fn create(&self, body: types::CreateThingBody) -> CreateThing"));
+    // Request types always serialize, response types always deserialize; the other direction
+    // only with the `full-serde` feature.
+    assert!(code.contains("#[derive(serde::Serialize)]\n#[cfg_attr(feature = \"full-serde\", derive(serde::Deserialize))]\npub struct CreateThingBody"), "{code}");
+    assert!(code.contains("#[derive(serde::Deserialize)]\n#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]\npub struct Thing"), "{code}");
     // Path parameters come in path order, whatever the order they are declared in.
     assert!(code.contains("pub fn delete_thing_part(\n        &self,\n        thing_id: impl Into<String>,\n        part_id: i64,\n    )"), "{code}");
     assert!(code.contains("format!(\n                \"/things/{}/parts/{}\""));

@@ -6,7 +6,9 @@
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items
 )]
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActorToken {
     pub object: ActorTokenObject,
     pub id: String,
@@ -82,7 +84,9 @@ impl From<&str> for ActorTokenStatus {
     }
 }
 crate::runtime::open_enum_impls!(ActorTokenStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AddDomainBody {
     /// The new domain name. Can contain the port for development instances.
     pub name: String,
@@ -92,7 +96,9 @@ pub struct AddDomainBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AddRolesToRoleSetBody {
     /// Array of role keys to add to the role set.
     /// Must contain at least one role and no more than 10 roles.
@@ -104,7 +110,9 @@ pub struct AddRolesToRoleSetBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub creator_role_key: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AdjustCreditBalanceRequest {
     /// The credit amount in cents. Must be greater than zero.
     pub amount: i64,
@@ -150,7 +158,9 @@ impl From<&str> for AdjustCreditBalanceRequestAction {
     }
 }
 crate::runtime::open_enum_impls!(AdjustCreditBalanceRequestAction);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentTask {
     pub object: AgentTaskObject,
     /// A stable identifier for the agent, unique per agent_name within an instance.
@@ -190,7 +200,9 @@ impl From<&str> for AgentTaskObject {
     }
 }
 crate::runtime::open_enum_impls!(AgentTaskObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AllowlistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -274,32 +286,42 @@ impl From<&str> for AllowlistIdentifierObject {
     }
 }
 crate::runtime::open_enum_impls!(AllowlistIdentifierObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ApplyCommerceDiscountRequest {
     /// The ID of the discount to apply to the subscription item.
     pub discount_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AttemptEmailAddressVerificationBody {
     /// The ID of the verification to check, such as one returned by prepare_verification
     pub verification_id: String,
     /// The verification code that was sent to the email address
     pub code: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct AttemptPhoneNumberVerificationBody {
     /// The ID of the verification to check, such as one returned by prepare_verification
     pub verification_id: String,
     /// The verification code that was sent to the phone number
     pub code: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingDiscountsResponse {
     /// Proration details from passed subscription time
     pub proration: Option<BillingProrationDiscountDetail>,
     pub total: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPaymentAttempt {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: BillingPaymentAttemptObject,
@@ -410,7 +432,9 @@ impl From<&str> for BillingPaymentAttemptStatus {
     }
 }
 crate::runtime::open_enum_impls!(BillingPaymentAttemptStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPriceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: BillingPriceResponseObject,
@@ -502,7 +526,9 @@ impl From<&str> for BillingPriceResponseSupportedBillingPeriods {
     }
 }
 crate::runtime::open_enum_impls!(BillingPriceResponseSupportedBillingPeriods);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingProrationDiscountDetail {
     pub amount: CommerceMoneyResponse,
     /// Number of days that have passed in the billing cycle
@@ -512,7 +538,9 @@ pub struct BillingProrationDiscountDetail {
     /// Percentage of the billing cycle that has passed
     pub cycle_passed_percent: f64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingStatement {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: BillingStatementObject,
@@ -531,7 +559,9 @@ pub struct BillingStatement {
     pub groups: Vec<BillingStatementGroupsItem>,
 }
 /// A statement group.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingStatementGroupsItem {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: BillingStatementGroupsItemObject,
@@ -626,14 +656,18 @@ impl From<&str> for BillingStatementStatus {
 }
 crate::runtime::open_enum_impls!(BillingStatementStatus);
 /// Totals for the statement.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingStatementTotals {
     pub grand_total: CommerceMoneyResponse,
     pub subtotal: CommerceMoneyResponse,
     pub base_fee: CommerceMoneyResponse,
     pub tax_total: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BlocklistIdentifier {
     /// String representing the object's type. Objects of the same type share the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -715,20 +749,26 @@ impl From<&str> for BlocklistIdentifierObject {
     }
 }
 crate::runtime::open_enum_impls!(BlocklistIdentifierObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BlocklistIdentifiers {
     pub data: Vec<BlocklistIdentifier>,
     /// Total number of blocklist identifiers
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CNameTarget {
     pub host: String,
     pub value: String,
     /// Denotes whether this CNAME target is required to be set in order for the domain to be considered deployed.
     pub required: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ChangeProductionInstanceDomainBody {
     /// The new home URL of the production instance e.g. https://www.example.com
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -739,7 +779,9 @@ pub struct ChangeProductionInstanceDomainBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClerkError {
     pub message: String,
     pub long_message: String,
@@ -747,15 +789,24 @@ pub struct ClerkError {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ClerkErrors {
     pub errors: Vec<ClerkError>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub meta: Option<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "full-serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
     pub clerk_trace_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientObject,
@@ -801,14 +852,18 @@ impl From<&str> for ClientObject {
     }
 }
 crate::runtime::open_enum_impls!(ClientObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceCreditBalanceResponse {
     /// String representing the object's type. Always "commerce_credit_balance".
     pub object: String,
     /// The current credit balance. Null when the payer has never had credits.
     pub balance: Option<CommerceMoneyResponse>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceCreditLedgerResponse {
     /// String representing the object's type. Always "commerce_credit_ledger".
     pub object: String,
@@ -827,13 +882,17 @@ pub struct CommerceCreditLedgerResponse {
     /// Timestamp when the ledger entry was created.
     pub created_at: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceCreditsResponse {
     pub proration: Option<CommerceProrationCreditDetailResponse>,
     pub payer: Option<CommercePayerCreditResponse>,
     pub total: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceDiscountRedemptionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommerceDiscountRedemptionResponseObject,
@@ -1004,12 +1063,16 @@ impl From<&str> for CommerceDiscountRedemptionResponseStatus {
     }
 }
 crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceDiscountsResponse {
     pub proration: Option<CommerceProrationDiscountResponse>,
     pub total: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceMoneyResponse {
     /// The amount in cents.
     pub amount: i64,
@@ -1020,12 +1083,16 @@ pub struct CommerceMoneyResponse {
     /// The currency symbol (e.g., "$").
     pub currency_symbol: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePayerCreditResponse {
     pub remaining_balance: CommerceMoneyResponse,
     pub applied_amount: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePayerResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePayerResponseObject,
@@ -1063,7 +1130,9 @@ pub struct CommercePayerResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePayerResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePayerResponse2Object,
@@ -1149,7 +1218,9 @@ impl From<&str> for CommercePayerResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CommercePayerResponseObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePaymentMethodResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePaymentMethodResponseObject,
@@ -1286,7 +1357,9 @@ impl From<&str> for CommercePaymentMethodResponseStatus {
     }
 }
 crate::runtime::open_enum_impls!(CommercePaymentMethodResponseStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePaymentSourceResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePaymentSourceResponseObject,
@@ -1421,7 +1494,9 @@ impl From<&str> for CommercePaymentSourceResponseStatus {
     }
 }
 crate::runtime::open_enum_impls!(CommercePaymentSourceResponseStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotal {
     /// Name of the billable unit (for example, `seats`).
     pub name: String,
@@ -1430,7 +1505,9 @@ pub struct CommercePerUnitTotal {
     /// Computed totals for each pricing tier.
     pub tiers: Vec<CommercePerUnitTotalTier>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotal2 {
     /// Name of the billable unit (for example, seats)
     pub name: String,
@@ -1439,7 +1516,9 @@ pub struct CommercePerUnitTotal2 {
     /// Computed totals for each pricing tier
     pub tiers: Vec<CommercePerUnitTotalTier2>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotalTier {
     /// Units billed in this tier; null means unlimited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1447,7 +1526,9 @@ pub struct CommercePerUnitTotalTier {
     pub fee_per_block: CommerceMoneyResponse,
     pub total: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotalTier2 {
     /// Units billed in this tier; null means unlimited
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1455,7 +1536,9 @@ pub struct CommercePerUnitTotalTier2 {
     pub fee_per_block: CommerceMoneyResponse,
     pub total: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlan {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePlanObject,
@@ -1496,7 +1579,9 @@ pub struct CommercePlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit_prices: Option<Vec<CommercePlanUnitPrice>>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlan2 {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePlan2Object,
@@ -1612,7 +1697,9 @@ impl From<&str> for CommercePlanObject {
     }
 }
 crate::runtime::open_enum_impls!(CommercePlanObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlanUnitPrice {
     /// Name of the billable unit (for example, seats)
     pub name: String,
@@ -1621,7 +1708,9 @@ pub struct CommercePlanUnitPrice {
     /// Tiered pricing configuration for this unit
     pub tiers: Vec<CommercePlanUnitPriceTier>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlanUnitPriceTier {
     /// Start block (inclusive) for this tier
     pub starts_at_block: i64,
@@ -1630,7 +1719,9 @@ pub struct CommercePlanUnitPriceTier {
     pub ends_after_block: Option<i64>,
     pub fee_per_block: CommerceMoneyResponse,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePriceTransitionDetails {
     pub previous_plan: CommercePlan2,
     pub previous_price: BillingPriceResponse,
@@ -1719,7 +1810,9 @@ impl From<&str> for CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
 crate::runtime::open_enum_impls!(
     CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
 );
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePriceTransitionResponseObject,
@@ -1753,21 +1846,27 @@ impl From<&str> for CommercePriceTransitionResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CommercePriceTransitionResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceProrationCreditDetailResponse {
     pub amount: CommerceMoneyResponse,
     pub cycle_days_remaining: i64,
     pub cycle_days_total: i64,
     pub cycle_remaining_percent: f64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceProrationDiscountResponse {
     pub amount: CommerceMoneyResponse,
     pub cycle_days_passed: i64,
     pub cycle_days_total: i64,
     pub cycle_passed_percent: f64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscription {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommerceSubscriptionObject,
@@ -1795,7 +1894,9 @@ pub struct CommerceSubscription {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eligible_for_free_trial: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionCreditResponse {
     /// Credit amount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1804,7 +1905,9 @@ pub struct CommerceSubscriptionCreditResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cycle_remaining_percent: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItem {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommerceSubscriptionItemObject,
@@ -1868,7 +1971,9 @@ pub struct CommerceSubscriptionItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<CommerceTotalsResponse2>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItem2 {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommerceSubscriptionItem2Object,
@@ -2041,7 +2146,9 @@ impl From<&str> for CommerceSubscriptionItem2Status {
     }
 }
 crate::runtime::open_enum_impls!(CommerceSubscriptionItem2Status);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
     /// Base plan fee for the next payment. Does not include per-unit (e.g. seat) charges; see `totals.grand_total` for the full amount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2114,7 +2221,9 @@ impl From<&str> for CommerceSubscriptionItemPlanPeriod {
     }
 }
 crate::runtime::open_enum_impls!(CommerceSubscriptionItemPlanPeriod);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItemSeatsResponse {
     /// Seat quantity being billed; null means unlimited
     pub quantity: Option<i64>,
@@ -2177,7 +2286,9 @@ impl From<&str> for CommerceSubscriptionItemStatus {
     }
 }
 crate::runtime::open_enum_impls!(CommerceSubscriptionItemStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionNextPayment {
     /// Unix timestamp (milliseconds) of the next payment date.
     pub date: i64,
@@ -2263,7 +2374,9 @@ impl From<&str> for CommerceSubscriptionStatus {
     }
 }
 crate::runtime::open_enum_impls!(CommerceSubscriptionStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceTotalsResponse {
     pub subtotal: CommerceMoneyResponse,
     pub base_fee: CommerceMoneyResponse,
@@ -2276,7 +2389,9 @@ pub struct CommerceTotalsResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<CommerceDiscountsResponse>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceTotalsResponse2 {
     pub subtotal: CommerceMoneyResponse,
     pub base_fee: CommerceMoneyResponse,
@@ -2290,7 +2405,9 @@ pub struct CommerceTotalsResponse2 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discounts: Option<BillingDiscountsResponse>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Cookies {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CookiesObject,
@@ -2324,7 +2441,9 @@ impl From<&str> for CookiesObject {
     }
 }
 crate::runtime::open_enum_impls!(CookiesObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateActorTokenBody {
     /// The ID of the user being impersonated.
     pub user_id: String,
@@ -2342,12 +2461,16 @@ pub struct CreateActorTokenBody {
 }
 /// The actor payload. It needs to include a sub property which should contain the ID of the actor.
 /// This whole payload will be also included in the JWT session token.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateActorTokenBodyActor {
     /// The ID of the actor.
     pub sub: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateAdminPortalLinkTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization_id: Option<String>,
@@ -2358,7 +2481,9 @@ pub struct CreateAdminPortalLinkTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_until_expiration: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateAdminPortalLinkTokenResponse {
     pub object: CreateAdminPortalLinkTokenResponseObject,
     pub id: String,
@@ -2409,7 +2534,9 @@ impl From<&str> for CreateAdminPortalLinkTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CreateAdminPortalLinkTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateAgentTaskBody {
     /// Identifies the user on whose behalf the agent task is created.
     /// Exactly one of user_id or identifier must be provided.
@@ -2435,7 +2562,9 @@ pub struct CreateAgentTaskBody {
 }
 /// Identifies the user on whose behalf the agent task is created.
 /// Exactly one of user_id or identifier must be provided.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateAgentTaskBodyOnBehalfOf {
     /// The ID of the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2471,7 +2600,9 @@ impl From<&str> for CreateAgentTaskBodyPermissions {
     }
 }
 crate::runtime::open_enum_impls!(CreateAgentTaskBodyPermissions);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateAllowlistIdentifierBody {
     /// The identifier to be added in the allow-list.
     /// This can be an email address, a phone number, or a web3 wallet.
@@ -2481,7 +2612,9 @@ pub struct CreateAllowlistIdentifierBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#type: Option<String>,
@@ -2498,7 +2631,9 @@ pub struct CreateApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_until_expiration: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateApiKeyResponse {
     pub object: CreateApiKeyResponseObject,
     pub id: String,
@@ -2549,7 +2684,9 @@ impl From<&str> for CreateApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CreateApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateBillingPriceRequest {
     /// The ID of the plan this price belongs to.
     pub plan_id: String,
@@ -2605,13 +2742,17 @@ impl From<&str> for CreateBillingPriceRequestSupportedBillingPeriods {
     }
 }
 crate::runtime::open_enum_impls!(CreateBillingPriceRequestSupportedBillingPeriods);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateBlocklistIdentifierBody {
     /// The identifier to be added in the block-list.
     /// This can be an email address, a phone number, or a web3 wallet.
     pub identifier: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateBulkInvitationsBodyItem {
     /// The email address the invitation will be sent to
     pub email_address: String,
@@ -2669,7 +2810,9 @@ impl From<&str> for CreateBulkInvitationsBodyItemTemplateSlug {
     }
 }
 crate::runtime::open_enum_impls!(CreateBulkInvitationsBodyItemTemplateSlug);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateBulkWaitlistEntriesBodyItem {
     /// The email address to add to the waitlist
     pub email_address: String,
@@ -2678,7 +2821,9 @@ pub struct CreateBulkWaitlistEntriesBodyItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDirectoryBody {
     /// The ID of the enterprise connection to associate with this directory.
     pub enterprise_connection_id: String,
@@ -2691,7 +2836,9 @@ pub struct CreateDirectoryBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateDirectoryBodyGroupRoleMappingsItem>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDirectoryBodyGroupRoleMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2711,7 +2858,9 @@ pub struct CreateDirectoryBodyGroupRoleMappingsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateDirectoryGroupRoleMappingBody {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2727,7 +2876,9 @@ pub struct CreateDirectoryGroupRoleMappingBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEmailAddressBody {
     /// The ID representing the user
     pub user_id: String,
@@ -2746,7 +2897,9 @@ pub struct CreateEmailAddressBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionBody {
     /// The display name of the connection
     pub name: String,
@@ -2776,7 +2929,9 @@ pub struct CreateEnterpriseConnectionBody {
         Vec<CreateEnterpriseConnectionBodyCustomAttributesItem>,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionBodyCustomAttributesItem {
     /// Display name for the custom attribute
     pub name: String,
@@ -2796,7 +2951,9 @@ pub struct CreateEnterpriseConnectionBodyCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionBodyOidc {
     /// OIDC client ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2873,7 +3030,9 @@ impl From<&str> for CreateEnterpriseConnectionBodyProvider {
 crate::runtime::open_enum_impls!(CreateEnterpriseConnectionBodyProvider);
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionBodySaml {
     /// IdP entity ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2904,7 +3063,9 @@ pub struct CreateEnterpriseConnectionBodySaml {
     pub login_hint: Option<CreateEnterpriseConnectionBodySamlLoginHint>,
 }
 /// Attribute mapping for SAML attributes
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionBodySamlAttributeMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -2916,7 +3077,9 @@ pub struct CreateEnterpriseConnectionBodySamlAttributeMapping {
     pub last_name: Option<String>,
 }
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateEnterpriseConnectionBodySamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: CreateEnterpriseConnectionBodySamlLoginHintMode,
@@ -2959,7 +3122,9 @@ impl From<&str> for CreateEnterpriseConnectionBodySamlLoginHintMode {
     }
 }
 crate::runtime::open_enum_impls!(CreateEnterpriseConnectionBodySamlLoginHintMode);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateInvitationBody {
     /// The email address the invitation will be sent to
     pub email_address: String,
@@ -3017,7 +3182,9 @@ impl From<&str> for CreateInvitationBodyTemplateSlug {
     }
 }
 crate::runtime::open_enum_impls!(CreateInvitationBodyTemplateSlug);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateJwtTemplateBody {
     /// JWT template name
     pub name: String,
@@ -3039,7 +3206,9 @@ pub struct CreateJwtTemplateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateM2mTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_format: Option<CreateM2mTokenBodyTokenFormat>,
@@ -3087,7 +3256,9 @@ impl From<&str> for CreateM2mTokenBodyTokenFormat {
     }
 }
 crate::runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateM2mTokenResponse {
     pub object: CreateM2mTokenResponseObject,
     pub id: String,
@@ -3135,7 +3306,9 @@ impl From<&str> for CreateM2mTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CreateM2mTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateMachineBody {
     /// The name of the machine
     pub name: String,
@@ -3146,12 +3319,16 @@ pub struct CreateMachineBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateMachineScopeBody {
     /// The ID of the machine that will be scoped to the current machine
     pub to_machine_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOAuthApplicationBody {
     /// The name of the new OAuth application.
     /// Max length: 256
@@ -3176,7 +3353,9 @@ pub struct CreateOAuthApplicationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationBody {
     /// The name of the new organization.
     /// May not contain URLs or HTML.
@@ -3207,7 +3386,9 @@ pub struct CreateOrganizationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationDomainBody {
     /// The name of the new domain
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3219,7 +3400,9 @@ pub struct CreateOrganizationDomainBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationInvitationBody {
     /// The email address of the new member that is going to be invited to the organization
     pub email_address: String,
@@ -3248,7 +3431,9 @@ pub struct CreateOrganizationInvitationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationInvitationBulkBodyItem {
     /// The email address of the new member that is going to be invited to the organization
     pub email_address: String,
@@ -3277,7 +3462,9 @@ pub struct CreateOrganizationInvitationBulkBodyItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationMembershipBody {
     /// The ID of the user that will be added as a member in the organization.
     /// The user needs to exist in the same instance as the organization and must not be a member of the given organization already.
@@ -3291,7 +3478,9 @@ pub struct CreateOrganizationMembershipBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationPermissionBody {
     /// The name of the permission.
     pub name: String,
@@ -3301,7 +3490,9 @@ pub struct CreateOrganizationPermissionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateOrganizationRoleBody {
     /// The name of the new organization role
     pub name: String,
@@ -3317,7 +3508,9 @@ pub struct CreateOrganizationRoleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_in_initial_role_set: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreatePhoneNumberBody {
     /// The ID representing the user
     pub user_id: String,
@@ -3334,12 +3527,16 @@ pub struct CreatePhoneNumberBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateRedirectUrlBody {
     /// The full URL value prefixed with `https://` or a custom scheme e.g. `"https://my-app.com/oauth-callback"` or `"my-app://oauth-callback"`
     pub url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateRoleSetBody {
     /// The name of the new role set
     pub name: String,
@@ -3396,7 +3593,9 @@ impl From<&str> for CreateRoleSetBodyType {
     }
 }
 crate::runtime::open_enum_impls!(CreateRoleSetBodyType);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSamlConnectionBody {
     /// The name to use as a label for this SAML Connection
     pub name: String,
@@ -3438,7 +3637,9 @@ pub struct CreateSamlConnectionBody {
     pub login_hint: Option<CreateSamlConnectionBodyLoginHint>,
 }
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSamlConnectionBodyAttributeMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -3450,7 +3651,9 @@ pub struct CreateSamlConnectionBodyAttributeMapping {
     pub last_name: Option<String>,
 }
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSamlConnectionBodyLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: CreateSamlConnectionBodyLoginHintMode,
@@ -3532,7 +3735,9 @@ impl From<&str> for CreateSamlConnectionBodyProvider {
     }
 }
 crate::runtime::open_enum_impls!(CreateSamlConnectionBodyProvider);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateScimDirectoryBody {
     /// The ID of the enterprise connection to associate with this directory.
     pub enterprise_connection_id: String,
@@ -3545,7 +3750,9 @@ pub struct CreateScimDirectoryBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_role_mappings: Option<Vec<CreateScimDirectoryBodyGroupRoleMappingsItem>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateScimDirectoryBodyGroupRoleMappingsItem {
     /// The SCIM group ID from the identity provider.
     pub scim_group_id: String,
@@ -3558,7 +3765,9 @@ pub struct CreateScimDirectoryBodyGroupRoleMappingsItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateScimGroupRoleMappingBody {
     /// The SCIM group ID from the identity provider.
     pub scim_group_id: String,
@@ -3570,7 +3779,9 @@ pub struct CreateScimGroupRoleMappingBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub precedence: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSessionBody {
     /// The ID representing the user
     pub user_id: String,
@@ -3578,19 +3789,25 @@ pub struct CreateSessionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub active_organization_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSessionTokenBody {
     /// Use this parameter to override the default session token lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSessionTokenFromTemplateBody {
     /// Use this parameter to override the JWT lifetime.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSessionTokenFromTemplateResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<CreateSessionTokenFromTemplateResponseObject>,
@@ -3623,7 +3840,9 @@ impl From<&str> for CreateSessionTokenFromTemplateResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CreateSessionTokenFromTemplateResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSessionTokenResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<CreateSessionTokenResponseObject>,
@@ -3656,7 +3875,9 @@ impl From<&str> for CreateSessionTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CreateSessionTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateSignInTokenBody {
     /// The ID of the user that can use the newly created sign in token
     pub user_id: String,
@@ -3669,7 +3890,9 @@ pub struct CreateSignInTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_seconds: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateUserBody {
     /// The ID of the user as used in your external systems or your previous authentication solution.
     /// Must be unique across your instance.
@@ -3864,7 +4087,9 @@ impl From<&str> for CreateUserBodyPhoneNumberIdentificationStatusItem {
     }
 }
 crate::runtime::open_enum_impls!(CreateUserBodyPhoneNumberIdentificationStatusItem);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct CreateWaitlistEntryBody {
     /// The email address to add to the waitlist
     pub email_address: String,
@@ -3873,7 +4098,9 @@ pub struct CreateWaitlistEntryBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteApiKeyResponse {
     pub id: String,
     pub object: DeleteApiKeyResponseObject,
@@ -3905,17 +4132,23 @@ impl From<&str> for DeleteApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(DeleteApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBackupCodeResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteTotpResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeletedObject {
     pub object: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3928,7 +4161,9 @@ pub struct DeletedObject {
 }
 pub type Directories = Vec<Directory>;
 /// A directory configuration for provisioning users from an identity provider.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Directory {
     /// String representing the object's type. Always "directory".
     pub object: DirectoryObject,
@@ -3960,7 +4195,9 @@ pub struct Directory {
     /// Unix timestamp when the directory was last updated.
     pub updated_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryCustomAttributesItem {
     /// Display name for the custom attribute
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3982,7 +4219,9 @@ pub struct DirectoryCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 /// A mapping from a directory group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMapping {
     /// String representing the object's type. Always "directory_group_role_mapping".
     pub object: DirectoryGroupRoleMappingObject,
@@ -4009,7 +4248,9 @@ pub struct DirectoryGroupRoleMapping {
     /// Unix timestamp (milliseconds) of when the mapping was last updated.
     pub updated_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMappingDeletedResponse {
     /// String representing the object's type.
     pub object: DirectoryGroupRoleMappingDeletedResponseObject,
@@ -4045,7 +4286,9 @@ impl From<&str> for DirectoryGroupRoleMappingDeletedResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(DirectoryGroupRoleMappingDeletedResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMappingListResponse {
     pub data: DirectoryGroupRoleMappings,
     /// Total number of directory group role mappings in the directory.
@@ -4079,7 +4322,9 @@ impl From<&str> for DirectoryGroupRoleMappingObject {
 }
 crate::runtime::open_enum_impls!(DirectoryGroupRoleMappingObject);
 pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryListResponse {
     pub data: Directories,
     /// Total number of directories.
@@ -4112,12 +4357,16 @@ impl From<&str> for DirectoryObject {
     }
 }
 crate::runtime::open_enum_impls!(DirectoryObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DisableMfaResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Domain {
     pub object: DomainObject,
     pub id: String,
@@ -4159,13 +4408,17 @@ impl From<&str> for DomainObject {
     }
 }
 crate::runtime::open_enum_impls!(DomainObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Domains {
     pub data: Vec<Domain>,
     /// Total number of domains
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmailAddress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -4230,6 +4483,7 @@ pub enum EmailAddressVerification {
     /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
 impl serde::Serialize for EmailAddressVerification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -4275,7 +4529,9 @@ impl<'de> serde::Deserialize<'de> for EmailAddressVerification {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseAccount {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
@@ -4304,7 +4560,9 @@ pub struct EnterpriseAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_authenticated_at: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseAccountConnection {
     pub id: String,
     pub protocol: String,
@@ -4396,6 +4654,7 @@ pub enum EnterpriseAccountVerification {
     /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
 impl serde::Serialize for EnterpriseAccountVerification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -4425,7 +4684,9 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountVerification {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnection {
     pub object: EnterpriseConnectionObject,
     /// The enterprise connection ID
@@ -4465,7 +4726,9 @@ pub struct EnterpriseConnection {
     /// Unix timestamp in milliseconds when the connection was last updated
     pub updated_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionCustomAttributesItem {
     /// Display name for the custom attribute
     pub name: String,
@@ -4485,7 +4748,9 @@ pub struct EnterpriseConnectionCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 /// Present when the enterprise connection uses OIDC or EASIE
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionOauthConfig {
     /// OAuth config ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4551,7 +4816,9 @@ impl From<&str> for EnterpriseConnectionObject {
 }
 crate::runtime::open_enum_impls!(EnterpriseConnectionObject);
 /// Present when the enterprise connection uses SAML
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionSamlConnection {
     /// SAML connection ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4594,7 +4861,9 @@ pub struct EnterpriseConnectionSamlConnection {
     pub login_hint: Option<EnterpriseConnectionSamlConnectionLoginHint>,
 }
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionSamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: EnterpriseConnectionSamlConnectionLoginHintMode,
@@ -4637,7 +4906,9 @@ impl From<&str> for EnterpriseConnectionSamlConnectionLoginHintMode {
     }
 }
 crate::runtime::open_enum_impls!(EnterpriseConnectionSamlConnectionLoginHintMode);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRun {
     /// The test run ID
     pub id: String,
@@ -4691,7 +4962,9 @@ impl From<&str> for EnterpriseConnectionTestRunConnectionType {
     }
 }
 crate::runtime::open_enum_impls!(EnterpriseConnectionTestRunConnectionType);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunLogsItem {
     pub level: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4701,7 +4974,9 @@ pub struct EnterpriseConnectionTestRunLogsItem {
     pub message: String,
 }
 /// OAuth-specific metadata, present for OIDC connections
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
@@ -4711,7 +4986,9 @@ pub struct EnterpriseConnectionTestRunOauth {
     pub user_info: Option<String>,
 }
 /// The user information parsed from the IdP response
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunParsedUserInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_address: Option<String>,
@@ -4722,13 +4999,17 @@ pub struct EnterpriseConnectionTestRunParsedUserInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunResponse {
     /// A short-lived URL that can be used to initiate the test run flow
     pub url: String,
 }
 /// SAML-specific metadata, present for SAML connections
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunSaml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saml_request: Option<String>,
@@ -4772,25 +5053,33 @@ impl From<&str> for EnterpriseConnectionTestRunStatus {
     }
 }
 crate::runtime::open_enum_impls!(EnterpriseConnectionTestRunStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRuns {
     pub data: Vec<EnterpriseConnectionTestRun>,
     /// Total number of test runs
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnections {
     pub data: Vec<EnterpriseConnection>,
     /// Total number of enterprise connections
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ExtendFreeTrialRequest {
     /// RFC3339 timestamp to extend the free trial to.
     /// Must be in the future and not more than 365 days from now.
     pub extend_to: String,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ExternalAccountWithVerification {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ExternalAccountWithVerificationObject,
@@ -4870,6 +5159,7 @@ pub enum ExternalAccountWithVerificationVerification {
     /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
 impl serde::Serialize for ExternalAccountWithVerificationVerification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -4896,7 +5186,9 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerificationVerificatio
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeatureResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: FeatureResponseObject,
@@ -4911,7 +5203,9 @@ pub struct FeatureResponse {
     /// The URL of the feature's avatar image.
     pub avatar_url: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeatureResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: FeatureResponse2Object,
@@ -4980,7 +5274,9 @@ impl From<&str> for FeatureResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(FeatureResponseObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeyResponse {
     pub object: GetApiKeyResponseObject,
     pub id: String,
@@ -5030,7 +5326,9 @@ impl From<&str> for GetApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(GetApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeySecretResponse {
     pub secret: String,
 }
@@ -5064,12 +5362,16 @@ impl From<&str> for GetApiKeysIncludeInvalid {
     }
 }
 crate::runtime::open_enum_impls!(GetApiKeysIncludeInvalid);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeysResponse {
     pub data: Vec<GetApiKeysResponseDataItem>,
     pub total_count: f64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeysResponseDataItem {
     pub object: GetApiKeysResponseDataItemObject,
     pub id: String,
@@ -5221,12 +5523,16 @@ impl From<&str> for GetCommerceSubscriptionItemListStatus {
     }
 }
 crate::runtime::open_enum_impls!(GetCommerceSubscriptionItemListStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetM2mTokensResponse {
     pub m2m_tokens: Vec<GetM2mTokensResponseM2mTokensItem>,
     pub total_count: f64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetM2mTokensResponseM2mTokensItem {
     pub object: GetM2mTokensResponseM2mTokensItemObject,
     pub id: String,
@@ -5383,12 +5689,16 @@ impl From<&str> for GetTemplateTemplateType {
     }
 }
 crate::runtime::open_enum_impls!(GetTemplateTemplateType);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IdentificationLink {
     pub r#type: String,
     pub id: String,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Instance {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: InstanceObject,
@@ -5399,7 +5709,9 @@ pub struct Instance {
     pub workspace_id: Option<String>,
 }
 /// Per-instance SMS communication settings, including the SMS country blocklist.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceCommunication {
     pub object: InstanceCommunicationObject,
     /// ISO 3166-1 alpha-2 country codes that are blocked for SMS delivery on this instance. Codes that aren't recognized are silently dropped.
@@ -5458,7 +5770,9 @@ impl From<&str> for InstanceObject {
     }
 }
 crate::runtime::open_enum_impls!(InstanceObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceProtect {
     pub object: InstanceProtectObject,
     pub rules_enabled: bool,
@@ -5492,7 +5806,9 @@ impl From<&str> for InstanceProtectObject {
     }
 }
 crate::runtime::open_enum_impls!(InstanceProtectObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: InstanceRestrictionsObject,
@@ -5529,7 +5845,9 @@ impl From<&str> for InstanceRestrictionsObject {
     }
 }
 crate::runtime::open_enum_impls!(InstanceRestrictionsObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceSettingsResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5574,7 +5892,9 @@ impl From<&str> for InstanceSettingsResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(InstanceSettingsResponseObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Invitation {
     pub object: InvitationObject,
     pub id: String,
@@ -5619,7 +5939,9 @@ impl From<&str> for InvitationObject {
     }
 }
 crate::runtime::open_enum_impls!(InvitationObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InvitationRevokedResponse {
     pub object: InvitationObject,
     pub id: String,
@@ -5702,18 +6024,24 @@ impl From<&str> for InvitationStatus {
     }
 }
 crate::runtime::open_enum_impls!(InvitationStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct InviteWaitlistEntryBody {
     /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ignore_existing: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Jwks {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<Vec<JwksKeysItem>>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEcdsaPrivateKey {
     pub kid: String,
     pub alg: String,
@@ -5758,7 +6086,9 @@ impl From<&str> for JwksEcdsaPrivateKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksEcdsaPrivateKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEcdsaPublicKey {
     pub kid: String,
     pub alg: String,
@@ -5802,7 +6132,9 @@ impl From<&str> for JwksEcdsaPublicKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksEcdsaPublicKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEd25519PrivateKey {
     pub kid: String,
     pub alg: String,
@@ -5872,7 +6204,9 @@ impl From<&str> for JwksEd25519PrivateKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksEd25519PrivateKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEd25519PublicKey {
     pub kid: String,
     pub alg: String,
@@ -5941,7 +6275,9 @@ impl From<&str> for JwksEd25519PublicKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksEd25519PublicKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[serde(untagged)]
 pub enum JwksKeysItem {
     JwksRsaPrivateKey(JwksRsaPrivateKey),
@@ -5952,7 +6288,9 @@ pub enum JwksKeysItem {
     JwksRsaPublicKey(JwksRsaPublicKey),
     JwksSymmetricKey(JwksSymmetricKey),
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksRsaPrivateKey {
     pub kid: String,
     pub alg: String,
@@ -6004,7 +6342,9 @@ impl From<&str> for JwksRsaPrivateKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksRsaPrivateKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksRsaPublicKey {
     pub kid: String,
     pub alg: String,
@@ -6047,7 +6387,9 @@ impl From<&str> for JwksRsaPublicKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksRsaPublicKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksSymmetricKey {
     pub kid: String,
     pub alg: String,
@@ -6089,7 +6431,9 @@ impl From<&str> for JwksSymmetricKeyKty {
     }
 }
 crate::runtime::open_enum_impls!(JwksSymmetricKeyKty);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwtTemplate {
     pub object: JwtTemplateObject,
     pub id: String,
@@ -6400,7 +6744,9 @@ impl From<&str> for ListWaitlistEntriesStatus {
     }
 }
 crate::runtime::open_enum_impls!(ListWaitlistEntriesStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Machine {
     pub object: MachineWithoutScopedMachinesObject,
     /// Unique identifier for the machine.
@@ -6419,7 +6765,9 @@ pub struct Machine {
     /// Array of machines this machine has access to.
     pub scoped_machines: Vec<MachineWithoutScopedMachines>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineCreatedResponse {
     pub object: MachineWithoutScopedMachinesObject,
     /// Unique identifier for the machine.
@@ -6440,7 +6788,9 @@ pub struct MachineCreatedResponse {
     /// The secret key for the machine, only returned upon creation.
     pub secret_key: String,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineDeletedResponse {
     /// String representing the object's type.
     pub object: MachineDeletedResponseObject,
@@ -6476,13 +6826,17 @@ impl From<&str> for MachineDeletedResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(MachineDeletedResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineListResponse {
     pub data: Vec<Machine>,
     /// Total number of machines
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineScope {
     pub object: MachineScopeObject,
     /// The ID of the machine that has access to the target machine.
@@ -6492,7 +6846,9 @@ pub struct MachineScope {
     /// Unix timestamp of creation.
     pub created_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineScopeDeletedResponse {
     /// String representing the object's type.
     pub object: MachineScopeDeletedResponseObject,
@@ -6556,7 +6912,9 @@ impl From<&str> for MachineScopeObject {
     }
 }
 crate::runtime::open_enum_impls!(MachineScopeObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineSecretKeyResponse {
     /// String representing the object's type.
     pub object: MachineSecretKeyResponseObject,
@@ -6590,7 +6948,9 @@ impl From<&str> for MachineSecretKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(MachineSecretKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineWithoutScopedMachines {
     pub object: MachineWithoutScopedMachinesObject,
     /// Unique identifier for the machine.
@@ -6633,7 +6993,9 @@ impl From<&str> for MachineWithoutScopedMachinesObject {
     }
 }
 crate::runtime::open_enum_impls!(MachineWithoutScopedMachinesObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct MergeOrganizationMetadataBody {
     /// Metadata saved on the organization, that is visible to both your frontend and backend.
     /// The new object will be merged with the existing value.
@@ -6645,7 +7007,9 @@ pub struct MergeOrganizationMetadataBody {
     pub private_metadata: Option<serde_json::Value>,
 }
 pub type OAuthAccessToken = Vec<OAuthAccessTokenItem>;
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthAccessTokenItem {
     pub object: OAuthAccessTokenItemObject,
     /// External account ID
@@ -6696,7 +7060,9 @@ impl From<&str> for OAuthAccessTokenItemObject {
     }
 }
 crate::runtime::open_enum_impls!(OAuthAccessTokenItemObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplication {
     pub object: OAuthApplicationObject,
     pub id: String,
@@ -6750,7 +7116,9 @@ impl From<&str> for OAuthApplicationObject {
     }
 }
 crate::runtime::open_enum_impls!(OAuthApplicationObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: OAuthApplicationSettingsObject,
@@ -6794,7 +7162,9 @@ impl From<&str> for OAuthApplicationSettingsObject {
     }
 }
 crate::runtime::open_enum_impls!(OAuthApplicationSettingsObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationWithSecret {
     pub object: OAuthApplicationObject,
     pub id: String,
@@ -6825,13 +7195,17 @@ pub struct OAuthApplicationWithSecret {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplications {
     pub data: Vec<OAuthApplication>,
     /// Total number of OAuth applications
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Organization {
     pub object: OrganizationObject,
     pub id: String,
@@ -6865,7 +7239,9 @@ pub struct Organization {
     pub role_set_key: Option<String>,
 }
 /// An organization domain
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationDomain {
     /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
     pub object: OrganizationDomainObject,
@@ -6965,7 +7341,9 @@ impl From<&str> for OrganizationDomainObject {
 }
 crate::runtime::open_enum_impls!(OrganizationDomainObject);
 /// The verification object from an organization domain
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationDomainVerification {
     /// Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.
     pub status: String,
@@ -6978,14 +7356,18 @@ pub struct OrganizationDomainVerification {
     /// Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.
     pub verified_at: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationDomains {
     pub data: Vec<OrganizationDomain>,
     /// Total number of organization domains
     pub total_count: i64,
 }
 /// An organization invitation
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitation {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: OrganizationInvitationObject,
@@ -7037,7 +7419,9 @@ impl From<&str> for OrganizationInvitationObject {
     }
 }
 crate::runtime::open_enum_impls!(OrganizationInvitationObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationPublicOrganizationData {
     pub id: String,
     pub name: String,
@@ -7047,7 +7431,9 @@ pub struct OrganizationInvitationPublicOrganizationData {
     pub has_image: bool,
 }
 /// An organization inviter's public user data
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationPublicUserData {
     pub user_id: String,
     pub first_name: Option<String>,
@@ -7057,7 +7443,9 @@ pub struct OrganizationInvitationPublicUserData {
     pub identifier: String,
 }
 /// An organization invitation with public organization data populated
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: OrganizationInvitationWithPublicOrganizationDataObject,
@@ -7111,20 +7499,26 @@ impl From<&str> for OrganizationInvitationWithPublicOrganizationDataObject {
     }
 }
 crate::runtime::open_enum_impls!(OrganizationInvitationWithPublicOrganizationDataObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitations {
     pub data: Vec<OrganizationInvitation>,
     /// Total number of organization invitations
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationsWithPublicOrganizationData {
     pub data: Vec<OrganizationInvitationWithPublicOrganizationData>,
     /// Total number of organization invitations
     pub total_count: i64,
 }
 /// A user's membership in an organization
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationMembership {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
@@ -7174,7 +7568,9 @@ impl From<&str> for OrganizationMembershipObject {
 }
 crate::runtime::open_enum_impls!(OrganizationMembershipObject);
 /// An organization membership with public user data populated
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationMembershipPublicUserData {
     pub user_id: String,
     pub first_name: Option<String>,
@@ -7192,7 +7588,9 @@ pub struct OrganizationMembershipPublicUserData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deprovisioned: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationMemberships {
     pub data: Vec<OrganizationMembership>,
     /// Total number of organization memberships
@@ -7224,7 +7622,9 @@ impl From<&str> for OrganizationObject {
     }
 }
 crate::runtime::open_enum_impls!(OrganizationObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: OrganizationSettingsObject,
@@ -7313,7 +7713,9 @@ impl From<&str> for OrganizationSettingsObject {
     }
 }
 crate::runtime::open_enum_impls!(OrganizationSettingsObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationWithLogo {
     pub object: OrganizationObject,
     pub id: String,
@@ -7348,48 +7750,62 @@ pub struct OrganizationWithLogo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Organizations {
     pub data: Vec<Organization>,
     /// Total number of organizations
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedBillingPaymentAttemptResponse {
     /// Array of billing payment attempts.
     pub data: Vec<BillingPaymentAttempt>,
     /// Total number of billing payment attempts.
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedBillingPriceResponse {
     /// Array of prices.
     pub data: Vec<BillingPriceResponse>,
     /// Total number of prices.
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedBillingStatementResponse {
     /// Array of billing statements.
     pub data: Vec<BillingStatement>,
     /// Total number of billing statements.
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedCommercePlanResponse {
     /// Array of plans.
     pub data: Vec<CommercePlan>,
     /// Total number of plans.
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaginatedCommerceSubscriptionItemResponse {
     /// Array of subscription items.
     pub data: Vec<CommerceSubscriptionItem>,
     /// Total number of subscription items.
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Passkey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -7437,7 +7853,9 @@ crate::runtime::open_enum_impls!(PasskeyObject);
 ///
 /// Each of the supported hashers expects the incoming digest to be in a particular format. See the [Clerk docs](https://clerk.com/docs/references/backend/user/create-user) for more information.
 pub type PasswordHasher = String;
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Permission {
     pub object: PermissionObject,
     pub id: String,
@@ -7476,13 +7894,17 @@ impl From<&str> for PermissionObject {
     }
 }
 crate::runtime::open_enum_impls!(PermissionObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Permissions {
     pub data: Vec<Permission>,
     /// Total number of permissions
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PhoneNumber {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -7540,6 +7962,7 @@ pub enum PhoneNumberVerification {
     /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
 impl serde::Serialize for PhoneNumberVerification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -7565,7 +7988,9 @@ impl<'de> serde::Deserialize<'de> for PhoneNumberVerification {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PreviewTemplateBody {
     /// The email subject.
     /// Applicable only to email templates.
@@ -7585,14 +8010,18 @@ pub struct PreviewTemplateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to_email_name: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct PriceTransitionRequest {
     /// The current price ID of the subscription item.
     pub from_price_id: String,
     /// The target price ID to transition to.
     pub to_price_id: String,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ProxyCheck {
     pub object: ProxyCheckObject,
     pub id: String,
@@ -7634,7 +8063,9 @@ impl From<&str> for ProxyCheckObject {
 crate::runtime::open_enum_impls!(ProxyCheckObject);
 /// Mappings from source role keys to destination role keys for role reassignment
 pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RedirectUrl {
     pub object: RedirectUrlObject,
     pub id: String,
@@ -7670,7 +8101,9 @@ impl From<&str> for RedirectUrlObject {
     }
 }
 crate::runtime::open_enum_impls!(RedirectUrlObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RefreshSessionBody {
     /// The JWT that is sent via the `__session` cookie from your frontend.
     /// Note: this JWT must be associated with the supplied session ID.
@@ -7720,18 +8153,24 @@ impl From<&str> for RefreshSessionBodyFormat {
     }
 }
 crate::runtime::open_enum_impls!(RefreshSessionBodyFormat);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RemoveUserPasswordBody {
     /// Set to `true` to revoke all of the user's active sessions after removing the password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sign_out_of_other_sessions: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceDirectoryGroupRoleMappingsBody {
     /// The desired set of mappings. Array order sets precedence (1-indexed). An empty array clears all mappings.
     pub mappings: Vec<ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceDirectoryGroupRoleMappingsBodyMappingsItem {
     /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -7742,7 +8181,9 @@ pub struct ReplaceDirectoryGroupRoleMappingsBodyMappingsItem {
     /// The ID of the organization role to assign to members of the group.
     pub role_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceOrganizationMetadataBody {
     /// Metadata saved on the organization, that is visible to both your frontend and backend.
     /// The existing value will be replaced entirely with the new object.
@@ -7753,14 +8194,18 @@ pub struct ReplaceOrganizationMetadataBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceRoleInRoleSetBody {
     /// The key of the role to remove from the role set
     pub role_key: String,
     /// The key of the role to reassign members to
     pub to_role_key: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceRoleSetBody {
     /// The key of the destination role set
     pub dest_role_set_key: String,
@@ -7769,19 +8214,25 @@ pub struct ReplaceRoleSetBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reassignment_mappings: Option<ReassignmentMappings>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceScimGroupRoleMappingsBody {
     /// The desired set of mappings. Array order sets precedence (1-indexed). An empty array clears all mappings.
     pub mappings: Vec<ReplaceScimGroupRoleMappingsBodyMappingsItem>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceScimGroupRoleMappingsBodyMappingsItem {
     /// The SCIM group ID from the identity provider.
     pub scim_group_id: String,
     /// The ID of the organization role to assign to members of the SCIM group.
     pub role_id: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceUserEmailAddressBody {
     /// The new email address. Must adhere to the RFC 5322 specification for email address format.
     pub email_address: String,
@@ -7847,7 +8298,9 @@ impl From<&str> for ReplaceUserEmailAddressBodyIdentificationStatus {
     }
 }
 crate::runtime::open_enum_impls!(ReplaceUserEmailAddressBodyIdentificationStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceUserMetadataBody {
     /// Metadata saved on the user, that is visible to both your frontend and backend.
     /// The existing value will be replaced entirely with the new object.
@@ -7864,7 +8317,9 @@ pub struct ReplaceUserMetadataBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unsafe_metadata: Option<serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ReplaceUserPhoneNumberBody {
     /// The new phone number. Must adhere to the E.164 standard for phone number format.
     pub phone_number: String,
@@ -7955,12 +8410,16 @@ impl From<&str> for RevertTemplateTemplateType {
     }
 }
 crate::runtime::open_enum_impls!(RevertTemplateTemplateType);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RevokeAdminPortalLinkTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RevokeAdminPortalLinkTokenResponse {
     pub object: RevokeAdminPortalLinkTokenResponseObject,
     pub id: String,
@@ -8009,12 +8468,16 @@ impl From<&str> for RevokeAdminPortalLinkTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(RevokeAdminPortalLinkTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RevokeApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RevokeApiKeyResponse {
     pub object: RevokeApiKeyResponseObject,
     pub id: String,
@@ -8064,12 +8527,16 @@ impl From<&str> for RevokeApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(RevokeApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RevokeM2mTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_reason: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RevokeM2mTokenResponse {
     pub object: RevokeM2mTokenResponseObject,
     pub id: String,
@@ -8116,19 +8583,25 @@ impl From<&str> for RevokeM2mTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(RevokeM2mTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RevokeOAuthApplicationTokenBody {
     /// The opaque OAuth access token or refresh token to revoke. All tokens associated with the same OAuth grant are also revoked.
     pub token: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RevokeOrganizationInvitationBody {
     /// The ID of the user that revokes the invitation.
     /// Must be an administrator in the organization.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requesting_user_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Role {
     pub object: RoleObject,
     pub id: String,
@@ -8170,7 +8643,9 @@ impl From<&str> for RoleObject {
 }
 crate::runtime::open_enum_impls!(RoleObject);
 /// A role set defines a collection of roles that can be assigned to organization members
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSet {
     pub object: RoleSetObject,
     /// The unique identifier of the role set
@@ -8200,7 +8675,9 @@ pub struct RoleSet {
     pub updated_at: i64,
 }
 /// A role within a role set
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSetItem {
     pub object: RoleSetItemObject,
     /// The unique identifier of the role
@@ -8249,7 +8726,9 @@ impl From<&str> for RoleSetItemObject {
 }
 crate::runtime::open_enum_impls!(RoleSetItemObject);
 /// Information about an ongoing role set migration
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSetMigration {
     pub object: RoleSetMigrationObject,
     /// The unique identifier of the migration
@@ -8367,26 +8846,34 @@ impl From<&str> for RoleSetType {
     }
 }
 crate::runtime::open_enum_impls!(RoleSetType);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSets {
     pub data: Vec<RoleSet>,
     /// Total number of role sets
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Roles {
     pub data: Vec<Role>,
     /// Total number of roles
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct RotateMachineSecretKeyBody {
     /// The time in seconds that the previous secret key will remain valid after rotation.
     /// This ensures a graceful transition period for updating applications with the new secret key.
     /// Set to 0 to immediately expire the previous key. Maximum value is 8 hours (28800 seconds).
     pub previous_token_ttl: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlAccount {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
@@ -8409,7 +8896,9 @@ pub struct SamlAccount {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub saml_connection: Option<SamlAccountConnection>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlAccountConnection {
     pub id: String,
     pub name: String,
@@ -8469,6 +8958,7 @@ pub enum SamlAccountVerification {
     /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
 impl serde::Serialize for SamlAccountVerification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
@@ -8494,7 +8984,9 @@ impl<'de> serde::Deserialize<'de> for SamlAccountVerification {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlConnection {
     pub object: SamlConnectionObject,
     pub id: String,
@@ -8540,7 +9032,9 @@ pub struct SamlConnection {
     /// Unix timestamp of last update.
     pub updated_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlConnectionAttributeMapping {
     pub user_id: String,
     pub email_address: String,
@@ -8548,7 +9042,9 @@ pub struct SamlConnectionAttributeMapping {
     pub last_name: String,
 }
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlConnectionLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: SamlConnectionLoginHintMode,
@@ -8617,7 +9113,9 @@ impl From<&str> for SamlConnectionObject {
     }
 }
 crate::runtime::open_enum_impls!(SamlConnectionObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlConnections {
     pub data: Vec<SamlConnection>,
     /// Total number of SAML Connections
@@ -8625,7 +9123,9 @@ pub struct SamlConnections {
 }
 pub type ScimDirectories = Vec<ScimDirectory>;
 /// A directory configuration for provisioning users via SCIM protocol.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimDirectory {
     /// String representing the object's type. Always "scim_directory".
     pub object: ScimDirectoryObject,
@@ -8657,7 +9157,9 @@ pub struct ScimDirectory {
     /// Unix timestamp when the directory was last updated.
     pub updated_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimDirectoryCustomAttributesItem {
     /// Display name for the custom attribute
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -8678,7 +9180,9 @@ pub struct ScimDirectoryCustomAttributesItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_valued: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimDirectoryListResponse {
     pub data: ScimDirectories,
     /// Total number of directories.
@@ -8712,7 +9216,9 @@ impl From<&str> for ScimDirectoryObject {
 }
 crate::runtime::open_enum_impls!(ScimDirectoryObject);
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMapping {
     /// String representing the object's type. Always "scim_group_role_mapping".
     pub object: ScimGroupRoleMappingObject,
@@ -8739,7 +9245,9 @@ pub struct ScimGroupRoleMapping {
     /// Unix timestamp (milliseconds) of when the mapping was last updated.
     pub updated_at: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMappingDeletedResponse {
     /// String representing the object's type.
     pub object: ScimGroupRoleMappingDeletedResponseObject,
@@ -8775,7 +9283,9 @@ impl From<&str> for ScimGroupRoleMappingDeletedResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(ScimGroupRoleMappingDeletedResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMappingListResponse {
     pub data: ScimGroupRoleMappings,
     /// Total number of SCIM group role mappings in the directory.
@@ -8810,7 +9320,9 @@ impl From<&str> for ScimGroupRoleMappingObject {
 crate::runtime::open_enum_impls!(ScimGroupRoleMappingObject);
 pub type ScimGroupRoleMappings = Vec<ScimGroupRoleMapping>;
 /// Metadata describing a user's linkage to a directory. This object is only delivered on `user.created` and `user.updated` webhook events, and only when the user is provisioned through a directory. Its absence does not necessarily mean the user is not managed by a directory.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimUserMetadata {
     /// The ID of the directory the user is provisioned from.
     pub directory_id: String,
@@ -8820,7 +9332,9 @@ pub struct ScimUserMetadata {
     /// The user's external ID as reported by the directory, if any.
     pub external_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Session {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: SessionObject,
@@ -8846,7 +9360,9 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<SessionTask>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SessionActivityResponse {
     pub object: String,
     pub id: String,
@@ -8891,7 +9407,9 @@ impl From<&str> for SessionObject {
     }
 }
 crate::runtime::open_enum_impls!(SessionObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[serde(untagged)]
 pub enum SessionRefresh {
     Token(Token),
@@ -8951,11 +9469,15 @@ impl From<&str> for SessionStatus {
     }
 }
 crate::runtime::open_enum_impls!(SessionStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SessionTask {
     pub key: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct SetUserPasswordCompromisedBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoke_all_sessions: Option<bool>,
@@ -8975,7 +9497,9 @@ impl SetUserProfileImageBody {
         form
     }
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignInToken {
     pub object: SignInTokenObject,
     pub id: String,
@@ -9050,7 +9574,9 @@ impl From<&str> for SignInTokenStatus {
     }
 }
 crate::runtime::open_enum_impls!(SignInTokenStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUp {
     pub object: SignUpObject,
     pub id: String,
@@ -9146,7 +9672,9 @@ impl From<&str> for SignUpStatus {
     }
 }
 crate::runtime::open_enum_impls!(SignUpStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUpVerification {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_action: Option<SignUpVerificationNextAction>,
@@ -9187,18 +9715,24 @@ impl From<&str> for SignUpVerificationNextAction {
     }
 }
 crate::runtime::open_enum_impls!(SignUpVerificationNextAction);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUpVerifications {
     pub email_address: Option<SignUpVerification>,
     pub phone_number: Option<SignUpVerification>,
     pub web3_wallet: Option<SignUpVerification>,
     pub external_account: Option<serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SvixUrl {
     pub svix_url: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Template {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -9294,7 +9828,9 @@ impl From<&str> for TemplateObject {
     }
 }
 crate::runtime::open_enum_impls!(TemplateObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TestingToken {
     pub object: TestingTokenObject,
     /// The actual token. This value is meant to be passed in the `__clerk_testing_token` query parameter with requests to the Frontend API.
@@ -9328,7 +9864,9 @@ impl From<&str> for TestingTokenObject {
     }
 }
 crate::runtime::open_enum_impls!(TestingTokenObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct ToggleTemplateDeliveryBody {
     /// Whether Clerk should deliver emails or SMS messages based on the current template
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9364,7 +9902,9 @@ impl From<&str> for ToggleTemplateDeliveryTemplateType {
     }
 }
 crate::runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Token {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: TokenObject,
@@ -9398,7 +9938,9 @@ impl From<&str> for TokenObject {
     }
 }
 crate::runtime::open_enum_impls!(TokenObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TotalCount {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: TotalCountObject,
@@ -9431,7 +9973,9 @@ impl From<&str> for TotalCountObject {
     }
 }
 crate::runtime::open_enum_impls!(TotalCountObject);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TrustedDevice {
     /// String representing the object's type.
     pub object: TrustedDeviceObject,
@@ -9479,7 +10023,9 @@ impl From<&str> for TrustedDeviceAlgorithm {
     }
 }
 crate::runtime::open_enum_impls!(TrustedDeviceAlgorithm);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TrustedDeviceListResponse {
     pub data: Vec<TrustedDevice>,
     /// Total number of trusted devices
@@ -9572,7 +10118,9 @@ impl From<&str> for TrustedDeviceStatus {
     }
 }
 crate::runtime::open_enum_impls!(TrustedDeviceStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claims: Option<serde_json::Value>,
@@ -9585,7 +10133,9 @@ pub struct UpdateApiKeyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seconds_until_expiration: Option<f64>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateApiKeyResponse {
     pub object: UpdateApiKeyResponseObject,
     pub id: String,
@@ -9635,7 +10185,9 @@ impl From<&str> for UpdateApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(UpdateApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDirectoryBody {
     /// A human-friendly name for the directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9654,7 +10206,9 @@ pub struct UpdateDirectoryBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateDomainBody {
     /// The new domain name. For development instances, can contain the port,
     /// i.e `myhostname:3000`. For production instances, must be a valid FQDN,
@@ -9671,7 +10225,9 @@ pub struct UpdateDomainBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEmailAddressBody {
     /// The email address will be marked as verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9685,7 +10241,9 @@ pub struct UpdateEmailAddressBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_primary_email_address_changed: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionBody {
     /// The display name of the enterprise connection
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9722,7 +10280,9 @@ pub struct UpdateEnterpriseConnectionBody {
         Vec<UpdateEnterpriseConnectionBodyCustomAttributesItem>,
     >,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionBodyCustomAttributesItem {
     /// Display name for the custom attribute
     pub name: String,
@@ -9742,7 +10302,9 @@ pub struct UpdateEnterpriseConnectionBodyCustomAttributesItem {
     pub multi_valued: Option<bool>,
 }
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionBodyOidc {
     /// OIDC client ID
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9768,7 +10330,9 @@ pub struct UpdateEnterpriseConnectionBodyOidc {
 }
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
 /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionBodySaml {
     /// Display name of the SAML connection
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9802,7 +10366,9 @@ pub struct UpdateEnterpriseConnectionBodySaml {
     pub login_hint: Option<UpdateEnterpriseConnectionBodySamlLoginHint>,
 }
 /// Attribute mapping for SAML attributes
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionBodySamlAttributeMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -9814,7 +10380,9 @@ pub struct UpdateEnterpriseConnectionBodySamlAttributeMapping {
     pub last_name: Option<String>,
 }
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateEnterpriseConnectionBodySamlLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: UpdateEnterpriseConnectionBodySamlLoginHintMode,
@@ -9857,7 +10425,9 @@ impl From<&str> for UpdateEnterpriseConnectionBodySamlLoginHintMode {
     }
 }
 crate::runtime::open_enum_impls!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceAuthConfigBody {
     /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9875,7 +10445,9 @@ pub struct UpdateInstanceAuthConfigBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_mode: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceBody {
     /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
     /// Defaults to true for development instances.
@@ -9944,13 +10516,17 @@ impl From<&str> for UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequire
 crate::runtime::open_enum_impls!(
     UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired
 );
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceCommunicationBody {
     /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub blocked_country_codes: Option<Vec<String>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceOAuthApplicationSettingsBody {
     /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -9971,7 +10547,9 @@ pub struct UpdateInstanceOAuthApplicationSettingsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id_metadata_documents_block_implicitly_allowed_clients: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceOrganizationSettingsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
@@ -9994,14 +10572,18 @@ pub struct UpdateInstanceOrganizationSettingsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domains_default_role_id: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceProtectBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rules_enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub specter_enabled: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateInstanceRestrictionsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowlist: Option<bool>,
@@ -10014,7 +10596,9 @@ pub struct UpdateInstanceRestrictionsBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_disposable_email_domains: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateJwtTemplateBody {
     /// JWT template name
     pub name: String,
@@ -10036,7 +10620,9 @@ pub struct UpdateJwtTemplateBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signing_key: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateMachineBody {
     /// The name of the machine
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10045,7 +10631,9 @@ pub struct UpdateMachineBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_token_ttl: Option<i64>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOAuthApplicationBody {
     /// The new name of the OAuth application.
     /// Max length: 256
@@ -10071,7 +10659,9 @@ pub struct UpdateOAuthApplicationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOrganizationBody {
     /// The new name of the organization.
     /// May not contain URLs or HTML.
@@ -10094,7 +10684,9 @@ pub struct UpdateOrganizationBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role_set_key: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOrganizationDomainBody {
     /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10103,12 +10695,16 @@ pub struct UpdateOrganizationDomainBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOrganizationMembershipBody {
     /// The new role of the given membership.
     pub role: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOrganizationMembershipMetadataBody {
     /// Metadata saved on the organization membership, that is visible to both your frontend and backend.
     /// The new object will be merged with the existing value.
@@ -10119,7 +10715,9 @@ pub struct UpdateOrganizationMembershipMetadataBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub private_metadata: Option<serde_json::Value>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOrganizationPermissionBody {
     /// The name of the permission.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10131,7 +10729,9 @@ pub struct UpdateOrganizationPermissionBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateOrganizationRoleBody {
     /// The new name for the organization role
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10146,7 +10746,9 @@ pub struct UpdateOrganizationRoleBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<Vec<String>>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdatePhoneNumberBody {
     /// The phone number will be marked as verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10160,7 +10762,9 @@ pub struct UpdatePhoneNumberBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_for_second_factor: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateProductionInstanceDomainBody {
     /// The new home URL of the production instance e.g. https://www.example.com
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10169,7 +10773,9 @@ pub struct UpdateProductionInstanceDomainBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_secondary: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateRoleSetBody {
     /// The new name for the role set
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10221,7 +10827,9 @@ impl From<&str> for UpdateRoleSetBodyType {
     }
 }
 crate::runtime::open_enum_impls!(UpdateRoleSetBodyType);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateSamlConnectionBody {
     /// The name of the new SAML Connection
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10283,7 +10891,9 @@ pub struct UpdateSamlConnectionBody {
     pub consent_verified_domains_deletion: Option<bool>,
 }
 /// Define the attribute name mapping between Identity Provider and Clerk's user properties
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateSamlConnectionBodyAttributeMapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
@@ -10295,7 +10905,9 @@ pub struct UpdateSamlConnectionBodyAttributeMapping {
     pub last_name: Option<String>,
 }
 /// Configuration for the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateSamlConnectionBodyLoginHint {
     /// Controls the login_hint sent to the IdP on SSO sign-in
     pub mode: UpdateSamlConnectionBodyLoginHintMode,
@@ -10338,7 +10950,9 @@ impl From<&str> for UpdateSamlConnectionBodyLoginHintMode {
     }
 }
 crate::runtime::open_enum_impls!(UpdateSamlConnectionBodyLoginHintMode);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateScimDirectoryBody {
     /// A human-friendly name for the directory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10357,7 +10971,9 @@ pub struct UpdateScimDirectoryBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_role_mapping_enabled: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateSignUpBody {
     /// The ID of the guest attempting to sign up as used in your external systems or your previous authentication solution.
     /// This will be copied to the resulting user when the sign-up is completed.
@@ -10367,7 +10983,9 @@ pub struct UpdateSignUpBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_action: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateUserBody {
     /// The ID of the user as used in your external systems or your previous authentication solution.
     /// Must be unique across your instance.
@@ -10450,7 +11068,9 @@ pub struct UpdateUserBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpdateUserMetadataBody {
     /// Metadata saved on the user, that is visible to both your frontend and backend.
     /// The new object will be merged with the existing value.
@@ -10503,7 +11123,9 @@ impl UploadOrganizationLogoBody {
         form
     }
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UpsertTemplateBody {
     /// The user-friendly name of the template
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -10562,7 +11184,9 @@ impl From<&str> for UpsertTemplateTemplateType {
     }
 }
 crate::runtime::open_enum_impls!(UpsertTemplateTemplateType);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct User {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
@@ -10668,7 +11292,9 @@ impl From<&str> for UserObject {
     }
 }
 crate::runtime::open_enum_impls!(UserObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UsersBanBody {
     /// Array of user IDs to ban
     pub user_ids: Vec<String>,
@@ -10711,12 +11337,16 @@ impl From<&str> for UsersGetOrganizationInvitationsStatus {
     }
 }
 crate::runtime::open_enum_impls!(UsersGetOrganizationInvitationsStatus);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct UsersUnbanBody {
     /// Array of user IDs to unban
     pub user_ids: Vec<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationAdmin {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationAdminObject>,
@@ -10805,7 +11435,9 @@ impl From<&str> for VerificationAdminStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationAdminStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationEmailLink {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationEmailLinkObject>,
@@ -10906,7 +11538,9 @@ impl From<&str> for VerificationEmailLinkStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationEmailLinkStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationFromOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationFromOauthObject>,
@@ -10975,7 +11609,9 @@ impl From<&str> for VerificationFromOauthStatus {
     }
 }
 crate::runtime::open_enum_impls!(VerificationFromOauthStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationGoogleOneTap {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationGoogleOneTapObject>,
@@ -11070,7 +11706,9 @@ impl From<&str> for VerificationGoogleOneTapStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOauth {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationOauthObject>,
@@ -11153,7 +11791,9 @@ impl From<&str> for VerificationOauthStatus {
     }
 }
 crate::runtime::open_enum_impls!(VerificationOauthStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOtp {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationOtpObject>,
@@ -11265,7 +11905,9 @@ impl From<&str> for VerificationOtpStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationOtpStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationPasskey {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationPasskeyObject>,
@@ -11384,7 +12026,9 @@ impl From<&str> for VerificationPasskeyStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationPasskeyStrategy);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationResponseResponse {
     /// The type of the verification object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11408,7 +12052,9 @@ pub struct VerificationResponseResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationSaml {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationSamlObject>,
@@ -11518,7 +12164,9 @@ impl From<&str> for VerificationSamlStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationSamlStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationScim {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationScimObject>,
@@ -11605,7 +12253,9 @@ impl From<&str> for VerificationScimStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationScimStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationTicket {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationTicketObject>,
@@ -11702,7 +12352,9 @@ impl From<&str> for VerificationTicketStrategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationTicketStrategy);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationWeb3 {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<VerificationWeb3Object>,
@@ -11823,11 +12475,15 @@ impl From<&str> for VerificationWeb3Strategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationWeb3Strategy);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyApiKeyBody {
     pub secret: String,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyApiKeyResponse {
     pub object: VerifyApiKeyResponseObject,
     pub id: String,
@@ -11877,12 +12533,16 @@ impl From<&str> for VerifyApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(VerifyApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyClientBody {
     /// A JWT that represents the active client.
     pub token: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyDomainProxyBody {
     /// The ID of the domain that will be updated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11891,11 +12551,15 @@ pub struct VerifyDomainProxyBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyM2mTokenBody {
     pub token: String,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyM2mTokenResponse {
     pub object: VerifyM2mTokenResponseObject,
     pub id: String,
@@ -11942,7 +12606,9 @@ impl From<&str> for VerifyM2mTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(VerifyM2mTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyOAuthAccessTokenBody {
     /// The access token to verify.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -11952,13 +12618,17 @@ pub struct VerifyOAuthAccessTokenBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[serde(untagged)]
 pub enum VerifyOAuthAccessTokenResponse {
     VerifyOAuthAccessTokenResponseVariant1(VerifyOAuthAccessTokenResponseVariant1),
     VerifyOAuthAccessTokenResponseVariant2(VerifyOAuthAccessTokenResponseVariant2),
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyOAuthAccessTokenResponseVariant1 {
     pub object: VerifyOAuthAccessTokenResponseVariant1Object,
     pub id: String,
@@ -11998,27 +12668,37 @@ impl From<&str> for VerifyOAuthAccessTokenResponseVariant1Object {
     }
 }
 crate::runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseVariant1Object);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyOAuthAccessTokenResponseVariant2 {
     /// Indicates that a JWT access token is not active (expired)
     pub active: bool,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyPasswordBody {
     /// The user password to verify
     pub password: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyPasswordResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Serialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
 pub struct VerifyTotpBody {
     /// The TOTP or backup code to verify
     pub code: String,
 }
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyTotpResponse {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
@@ -12055,13 +12735,17 @@ impl From<&str> for VerifyTotpResponseCodeType {
     }
 }
 crate::runtime::open_enum_impls!(VerifyTotpResponseCodeType);
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WaitlistEntriesResponse {
     pub data: Vec<WaitlistEntry>,
     /// Total number of waitlist entries
     pub total_count: i64,
 }
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WaitlistEntry {
     pub object: WaitlistEntryObject,
     pub id: String,
@@ -12141,7 +12825,9 @@ impl From<&str> for WaitlistEntryStatus {
     }
 }
 crate::runtime::open_enum_impls!(WaitlistEntryStatus);
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
+#[derive(serde::Deserialize)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Web3Wallet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
@@ -12191,6 +12877,7 @@ pub enum Web3WalletVerification {
     /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
 impl serde::Serialize for Web3WalletVerification {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {

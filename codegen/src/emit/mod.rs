@@ -1,5 +1,6 @@
 //! Stage 3: the model to token streams, one per output file.
 
+mod directions;
 mod docs;
 mod idents;
 mod operations;
@@ -27,7 +28,7 @@ pub(crate) fn files(api: &Api) -> Vec<(String, TokenStream)> {
                 pub const API_VERSION: &str = #version;
             },
         ),
-        ("types.rs".to_owned(), types::types_module(&api.types)),
+        ("types.rs".to_owned(), types::types_module(&api.types, &api.groups)),
         ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
     ];
     for group in &api.groups {

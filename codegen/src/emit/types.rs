@@ -2,15 +2,17 @@
 
 use super::docs::doc;
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{EnumVariant, Field, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
+use super::directions::Directions;
+use crate::model::{EnumVariant, Field, Group, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
 use crate::names::unraw;
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
 use std::collections::{HashMap, HashSet};
 
-pub(crate) fn types_module(defs: &[TypeDef]) -> TokenStream {
+pub(crate) fn types_module(defs: &[TypeDef], groups: &[Group]) -> TokenStream {
     let defaultable = defaultable(defs);
-    let items = defs.iter().map(|def| type_def(def, &defaultable));
+    let directions = Directions::of(defs, groups);
+    let items = defs.iter().map(|def| type_def(def, &defaultable, &directions));
     quote! {
         //! Every schema of the spec as a Rust type.
         #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
@@ -22,25 +24,31 @@ fn deprecated(flag: bool) -> TokenStream {
     if flag { quote!(#[deprecated]) } else { TokenStream::new() }
 }
 
-fn type_def(def: &TypeDef, defaultable: &HashSet<&str>) -> TokenStream {
+fn type_def(def: &TypeDef, defaultable: &HashSet<&str>, directions: &Directions<'_>) -> TokenStream {
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
     let deprecated = deprecated(def.deprecated);
     match &def.kind {
-        TypeKind::Struct(s) => structure(def, s, defaultable.contains(def.name.as_str())),
+        TypeKind::Struct(s) => structure(def, s, defaultable.contains(def.name.as_str()), directions),
         TypeKind::Enum(variants) => open_enum(&name, docs, deprecated, def.deprecated, variants),
-        TypeKind::Tagged { tag, variants } => tagged_union(&name, docs, deprecated, def.deprecated, tag, variants),
+        TypeKind::Tagged { tag, variants } => {
+            let cfgs = (directions.serialize_cfg(&def.name), directions.deserialize_cfg(&def.name));
+            tagged_union(&name, docs, deprecated, def.deprecated, tag, variants, cfgs)
+        }
         TypeKind::Untagged(variants) => {
             let variants = variants.iter().map(|UnionVariant { name, ty, .. }| {
                 let variant = ident(name);
                 let ty = type_tokens(ty, Site::Types);
                 quote!(#variant(#ty),)
             });
+            let serde = directions.derives(&def.name);
+            let untagged = directions.helper(&def.name, quote!(untagged));
             quote! {
                 #docs
                 #deprecated
-                #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-                #[serde(untagged)]
+                #[derive(Debug, Clone, PartialEq)]
+                #serde
+                #untagged
                 pub enum #name { #(#variants)* }
             }
         }
@@ -104,7 +112,15 @@ fn open_enum(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_deprec
 
 /// A `oneOf` with a discriminator: decoded by the value of the tag property, an unknown tag
 /// kept as raw JSON in `Unknown`.
-fn tagged_union(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_deprecated: bool, tag: &str, variants: &[UnionVariant]) -> TokenStream {
+fn tagged_union(
+    name: &Ident,
+    docs: TokenStream,
+    deprecated: TokenStream,
+    is_deprecated: bool,
+    tag: &str,
+    variants: &[UnionVariant],
+    (serialize_cfg, deserialize_cfg): (TokenStream, TokenStream),
+) -> TokenStream {
     let allow = allow_deprecated(is_deprecated);
     let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let types = variants.iter().map(|v| type_tokens(&v.ty, Site::Types));
@@ -122,6 +138,7 @@ fn tagged_union(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_dep
         }
 
         #allow
+        #serialize_cfg
         impl serde::Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 match self {
@@ -132,6 +149,7 @@ fn tagged_union(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_dep
         }
 
         #allow
+        #deserialize_cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let (tag, value) = crate::runtime::tagged::<D>(deserializer, #tag)?;
@@ -150,7 +168,8 @@ fn field_type(field: &Field) -> TokenStream {
     if field.required && !field.nullable { ty } else { quote!(Option<#ty>) }
 }
 
-fn structure(def: &TypeDef, s: &Struct, default: bool) -> TokenStream {
+fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'_>) -> TokenStream {
+    let serde = directions.derives(&def.name);
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
     let deprecated_type = deprecated(def.deprecated);
@@ -168,7 +187,7 @@ fn structure(def: &TypeDef, s: &Struct, default: bool) -> TokenStream {
         if !s.multipart && !field.required {
             serde_attrs.push(quote!(default, skip_serializing_if = "Option::is_none"));
         }
-        let serde = if serde_attrs.is_empty() { TokenStream::new() } else { quote!(#[serde(#(#serde_attrs),*)]) };
+        let serde = if serde_attrs.is_empty() { TokenStream::new() } else { directions.helper(&def.name, quote!(#(#serde_attrs),*)) };
         quote! {
             #docs
             #deprecated
@@ -206,7 +225,8 @@ fn structure(def: &TypeDef, s: &Struct, default: bool) -> TokenStream {
     quote! {
         #docs
         #deprecated_type
-        #[derive(Debug, Clone, PartialEq, #default serde::Serialize, serde::Deserialize)]
+        #[derive(Debug, Clone, PartialEq, #default)]
+        #serde
         pub struct #name { #(#fields)* }
     }
 }

@@ -1,0 +1,89 @@
+//! Which way each type travels: types reachable from a request body need `Serialize`, types
+//! reachable from a response need `Deserialize`. Deriving only what is needed roughly halves
+//! the serde code the compiler has to expand; the `full-serde` feature adds the rest.
+
+use crate::model::{Group, TypeDef, TypeKind, TypeRef};
+use proc_macro2::TokenStream;
+use quote::quote;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Default)]
+pub(crate) struct Directions<'a> {
+    serialized: HashSet<&'a str>,
+    deserialized: HashSet<&'a str>,
+}
+
+impl<'a> Directions<'a> {
+    pub fn of(defs: &'a [TypeDef], groups: &'a [Group]) -> Directions<'a> {
+        let by_name: HashMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
+        let mut directions = Directions::default();
+        for op in groups.iter().flat_map(|g| &g.operations) {
+            if let Some(body) = &op.body {
+                mark(&body.ty, &by_name, &mut directions.serialized);
+            }
+            if let Some(response) = &op.response {
+                mark(response, &by_name, &mut directions.deserialized);
+            }
+        }
+        directions
+    }
+
+    /// The attribute that derives serde's traits for a type: always where needed, behind the
+    /// `full-serde` feature where not.
+    pub fn derives(&self, name: &str) -> TokenStream {
+        let serialize = self.serialized.contains(name);
+        let deserialize = self.deserialized.contains(name);
+        match (serialize, deserialize) {
+            (true, true) => quote!(#[derive(serde::Serialize, serde::Deserialize)]),
+            (true, false) => quote! {
+                #[derive(serde::Serialize)]
+                #[cfg_attr(feature = "full-serde", derive(serde::Deserialize))]
+            },
+            (false, true) => quote! {
+                #[derive(serde::Deserialize)]
+                #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
+            },
+            (false, false) => quote!(#[cfg_attr(feature = "full-serde", derive(serde::Serialize, serde::Deserialize))]),
+        }
+    }
+
+    /// Wraps `#[serde(...)]` helper attributes in a `cfg_attr` when no serde derive is
+    /// unconditional for this type (it is reached by no operation).
+    pub fn helper(&self, name: &str, args: TokenStream) -> TokenStream {
+        if self.serialized.contains(name) || self.deserialized.contains(name) {
+            quote!(#[serde(#args)])
+        } else {
+            quote!(#[cfg_attr(feature = "full-serde", serde(#args))])
+        }
+    }
+
+    /// A `cfg` for a hand-expanded `Serialize` impl (tagged unions), which needs its variants
+    /// to be `Serialize` too.
+    pub fn serialize_cfg(&self, name: &str) -> TokenStream {
+        if self.serialized.contains(name) { TokenStream::new() } else { quote!(#[cfg(feature = "full-serde")]) }
+    }
+
+    /// A `cfg` for a hand-expanded `Deserialize` impl.
+    pub fn deserialize_cfg(&self, name: &str) -> TokenStream {
+        if self.deserialized.contains(name) { TokenStream::new() } else { quote!(#[cfg(feature = "full-serde")]) }
+    }
+}
+
+fn mark<'a>(ty: &'a TypeRef, by_name: &HashMap<&str, &'a TypeDef>, seen: &mut HashSet<&'a str>) {
+    match ty {
+        TypeRef::Array(inner) | TypeRef::Map(inner) => mark(inner, by_name, seen),
+        TypeRef::Named(name) => {
+            let Some(def) = by_name.get(name.as_str()) else { return };
+            if !seen.insert(def.name.as_str()) {
+                return;
+            }
+            match &def.kind {
+                TypeKind::Struct(s) => s.fields.iter().for_each(|f| mark(&f.ty, by_name, seen)),
+                TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => variants.iter().for_each(|v| mark(&v.ty, by_name, seen)),
+                TypeKind::Alias(target) => mark(target, by_name, seen),
+                TypeKind::Enum(_) => {}
+            }
+        }
+        _ => {}
+    }
+}
