@@ -1,0 +1,35 @@
+//! Times each stage of the generator on the newest pinned spec.
+//!
+//! `cargo xtask fetch-spec --mirror DIR` first, then:
+//! `cargo bench -p clerk-codegen --bench generate`
+
+use std::time::{Duration, Instant};
+
+fn time<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, Duration) {
+    let mut samples: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            std::hint::black_box(f());
+            started.elapsed()
+        })
+        .collect();
+    samples.sort();
+    (samples[0], samples[runs / 2])
+}
+
+fn main() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/cache/bapi/2026-05-12.yml");
+    let Ok(spec) = std::fs::read_to_string(&path) else {
+        eprintln!("{} is missing: run `cargo xtask fetch-spec` first", path.display());
+        std::process::exit(1);
+    };
+    let source = clerk_codegen::Source { path: "bapi/2026-05-12.yml".into(), origin: "bench".into() };
+    let runs = 10;
+    let document = clerk_codegen::load(&spec).expect("spec loads");
+    let (min, median) = time(runs, || clerk_codegen::load(&spec).expect("spec loads"));
+    println!("load (YAML -> openapiv3)      min {min:>9.2?}  median {median:>9.2?}");
+    let (min, median) = time(runs, || clerk_codegen::normalize(&document).expect("normalizes"));
+    println!("normalize (-> model)          min {min:>9.2?}  median {median:>9.2?}");
+    let (min, median) = time(runs, || clerk_codegen::generate(&spec, &source).expect("generates"));
+    println!("generate (all stages, text)   min {min:>9.2?}  median {median:>9.2?}");
+}
