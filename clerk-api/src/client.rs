@@ -36,6 +36,7 @@ struct Inner {
     authorization: HeaderValue,
     user_agent: HeaderValue,
     timeout: Duration,
+    extra_headers: reqwest::header::HeaderMap,
 }
 
 impl fmt::Debug for Clerk {
@@ -75,6 +76,7 @@ impl Clerk {
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
             http: None,
+            extra_headers: Vec::new(),
         }
     }
 
@@ -111,6 +113,7 @@ impl Clerk {
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(USER_AGENT, inner.user_agent.clone())
             .header("Clerk-API-Version", crate::API_VERSION)
+            .headers(inner.extra_headers.clone())
             .timeout(inner.timeout);
         builder = match request.body {
             RequestBody::None => builder,
@@ -120,9 +123,10 @@ impl Clerk {
         };
         let response = builder.send().await.map_err(transport)?;
         let status = response.status().as_u16();
+        let headers = (!(200..300).contains(&status)).then(|| response.headers().clone());
         let body = response.bytes().await.map_err(transport)?;
-        if !(200..300).contains(&status) {
-            return Err(Error::Api(Box::new(api_error(status, &body))));
+        if let Some(headers) = headers {
+            return Err(Error::Api(Box::new(api_error(status, headers, &body))));
         }
         Ok((status, body))
     }
@@ -138,7 +142,7 @@ fn transport(error: reqwest::Error) -> Error {
 
 /// Parses a `ClerkErrors` body (`{"errors": [...], "clerk_trace_id": "..."}`) leniently: a
 /// body of another shape keeps its first bytes instead.
-fn api_error(status: u16, body: &[u8]) -> ApiError {
+fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8]) -> ApiError {
     #[derive(serde::Deserialize)]
     struct ClerkErrors {
         #[serde(default)]
@@ -148,9 +152,9 @@ fn api_error(status: u16, body: &[u8]) -> ApiError {
     }
     match serde_json::from_slice::<ClerkErrors>(body) {
         Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => {
-            ApiError { status, errors: parsed.errors, clerk_trace_id: parsed.clerk_trace_id, raw_body: None }
+            ApiError { status, errors: parsed.errors, clerk_trace_id: parsed.clerk_trace_id, raw_body: None, headers }
         }
-        _ => ApiError { status, errors: Vec::new(), clerk_trace_id: None, raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)) },
+        _ => ApiError { status, errors: Vec::new(), clerk_trace_id: None, raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)), headers },
     }
 }
 
@@ -197,9 +201,17 @@ pub struct ClerkBuilder {
     timeout: Duration,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
+    extra_headers: Vec<(String, String)>,
 }
 
 impl ClerkBuilder {
+    /// Sends this header with every request (for a proxy, or a mock server's `Prefer` header).
+    /// It cannot replace `Authorization`, `Clerk-API-Version` or `User-Agent`.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.extra_headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Sends requests to this base URL instead of `https://api.clerk.com/v1` (a proxy, a mock server).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -245,6 +257,15 @@ impl ClerkBuilder {
             None => DEFAULT_USER_AGENT.to_owned(),
         };
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| ConfigError::HttpClient("the user agent is not a valid header value".into()))?;
+        let mut extra_headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &self.extra_headers {
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| ConfigError::InvalidHeader(name.clone()))?;
+            if [AUTHORIZATION, USER_AGENT].contains(&name) || name.as_str() == "clerk-api-version" {
+                return Err(ConfigError::InvalidHeader(name.to_string()).into());
+            }
+            let value = HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeader(name.to_string()))?;
+            extra_headers.append(name, value);
+        }
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -252,6 +273,6 @@ impl ClerkBuilder {
                 reqwest::Client::builder().build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };
-        Ok(Clerk { inner: Arc::new(Inner { http, base_url, authorization, user_agent, timeout: self.timeout }) })
+        Ok(Clerk { inner: Arc::new(Inner { http, base_url, authorization, user_agent, timeout: self.timeout, extra_headers }) })
     }
 }

@@ -62,6 +62,8 @@ pub struct ApiError {
     /// The raw response body when it was not a `ClerkErrors` document (HTML from a proxy, say),
     /// cut to 512 bytes.
     pub raw_body: Option<String>,
+    /// The response headers (rate-limit and `Retry-After` headers, say).
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl fmt::Display for ApiError {
@@ -131,6 +133,9 @@ pub enum ConfigError {
     /// The secret key contains characters that cannot go in an HTTP header.
     #[error("the Clerk secret key contains characters that cannot be sent in an HTTP header")]
     InvalidSecretKey,
+    /// An extra header has an invalid name or value, or would replace one the client sets.
+    #[error("invalid or reserved extra header `{0}`")]
+    InvalidHeader(String),
     /// The base URL does not parse.
     #[error("invalid base URL `{0}`")]
     InvalidBaseUrl(String),

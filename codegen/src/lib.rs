@@ -15,6 +15,7 @@ pub mod load;
 pub mod model;
 mod names;
 pub mod normalize;
+pub mod samples;
 pub mod surface;
 mod view;
 
@@ -46,8 +47,9 @@ pub struct Output {
     pub api: model::Api,
     /// The files of the `generated` module of `clerk-api`.
     pub files: Vec<File>,
-    /// The test crate's name -> type table (`tests/src/generated/type_registry.rs`).
-    pub test_registry: File,
+    /// Files of the test crate's `generated` module: the name -> type table and the
+    /// conformance dispatch table.
+    pub test_files: Vec<File>,
 }
 
 /// Generates the Rust API for a spec.
@@ -62,9 +64,9 @@ pub fn generate(spec: &str, source: &Source) -> Result<Output> {
         .into_iter()
         .map(|(path, tokens)| Ok(File { contents: format(&path, tokens, &header)?, path }))
         .collect::<Result<Vec<_>>>()?;
-    let test_registry = File {
-        path: "type_registry.rs".to_owned(),
-        contents: format("type_registry.rs", emit::registry(&api.types), &header)?,
-    };
-    Ok(Output { api, files, test_registry })
+    let test_files = vec![
+        File { path: "type_registry.rs".to_owned(), contents: format("type_registry.rs", emit::registry(&api.types), &header)? },
+        File { path: "conformance.rs".to_owned(), contents: format("conformance.rs", emit::conformance(&api), &header)? },
+    ];
+    Ok(Output { api, files, test_files })
 }

@@ -120,8 +120,17 @@ pub struct Operation {
     /// Type of the first 2xx response body; `None` when it has none.
     pub response: Option<TypeRef>,
     pub success_status: u16,
-    /// HTTP statuses the operation declares besides its success.
-    pub error_statuses: Vec<u16>,
+    /// Responses the operation declares besides its success.
+    pub errors: Vec<ErrorResponse>,
+}
+
+/// A declared non-success response.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorResponse {
+    /// HTTP status; `0` for `default`.
+    pub status: u16,
+    /// The component schema of its JSON body, when it is a `$ref` (`ClerkErrors`).
+    pub schema: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests: finding the fetched spec files and the generated
 //! name -> type table.
 
+pub mod conformance;
 pub mod generated;
 pub mod http_stub;
 

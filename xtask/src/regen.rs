@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub const GENERATED_DIR: &str = "clerk-api/src/generated";
-pub const REGISTRY_DIR: &str = "tests/src/generated";
+pub const TEST_GENERATED_DIR: &str = "tests/src/generated";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -21,8 +21,13 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     let source = codegen::Source { path: pins.generate.clone(), origin: pins.origin() };
     let output = codegen::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
     let mut files: Vec<(PathBuf, String)> = output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
-    files.push((Path::new(REGISTRY_DIR).join(&output.test_registry.path), output.test_registry.contents));
-    files.push((Path::new(REGISTRY_DIR).join("mod.rs"), format!("{}pub mod type_registry;\n", header_of(&files[0].1))));
+    let header = header_of(&files[0].1);
+    let mut modules = String::new();
+    for file in output.test_files {
+        modules.push_str(&format!("pub mod {};\n", file.path.trim_end_matches(".rs")));
+        files.push((Path::new(TEST_GENERATED_DIR).join(file.path), file.contents));
+    }
+    files.push((Path::new(TEST_GENERATED_DIR).join("mod.rs"), format!("{header}{modules}")));
     Ok(files)
 }
 
@@ -44,7 +49,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Resul
         }
     }
     let expected: BTreeSet<PathBuf> = files.iter().map(|(p, _)| root.join(p)).collect();
-    for dir in [GENERATED_DIR, REGISTRY_DIR] {
+    for dir in [GENERATED_DIR, TEST_GENERATED_DIR] {
         for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {
             match mode {
                 Mode::Write => std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?,

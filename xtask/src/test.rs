@@ -8,10 +8,29 @@ use std::process::Command;
 pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String> {
     step("fetch-spec", || crate::fetch_spec::fetch_all(root, pins, mirror))?;
     step("check (generated code matches the generator)", || regen::run(root, pins, mirror, Mode::Check))?;
-    step("cargo test --workspace", || cargo(root, &["test", "--workspace", "--all-targets"]))?;
+    step("cargo test --workspace", || cargo(root, &["test", "--workspace", "--all-targets", "--", "--skip", CONFORMANCE_TEST]))?;
     step("cargo test --doc -p clerk-api", || cargo(root, &["test", "--doc", "-p", "clerk-api"]))?;
+    step("install Prism (npm ci in tests/prism)", || install_prism(root))?;
+    step("conformance against Prism", || cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"]))?;
     step("generate and compile every pinned API version", || generate_all(root, pins, mirror))?;
     Ok(())
+}
+
+/// The conformance test, run on its own with its table printed.
+const CONFORMANCE_TEST: &str = "every_operation_conforms_to_the_spec";
+
+/// Installs the Prism pinned in tests/prism/package-lock.json, unless it is there already.
+fn install_prism(root: &Path) -> Result<(), String> {
+    let dir = root.join("tests/prism");
+    if dir.join("node_modules/.bin/prism").exists() {
+        return Ok(());
+    }
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .map_err(|e| format!("cannot run npm (install Node.js and npm): {e}"))?;
+    if status.success() { Ok(()) } else { Err(format!("`npm ci` in {} failed ({status})", dir.display())) }
 }
 
 fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {

@@ -1,5 +1,6 @@
 //! Stage 3: the model to token streams, one per output file.
 
+mod conformance;
 mod directions;
 mod docs;
 mod idents;
@@ -11,6 +12,7 @@ use crate::model::Api;
 use proc_macro2::TokenStream;
 use quote::quote;
 
+pub(crate) use conformance::conformance;
 pub(crate) use registry::registry;
 
 /// Files of the generated module, by path relative to it, as tokens.

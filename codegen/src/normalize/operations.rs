@@ -3,7 +3,7 @@
 use super::refs::{resolve, SchemaRef};
 use super::types::Types;
 use crate::error::{join, Error, Result};
-use crate::model::{Body, Example, Group, Operation, Param, TypeRef};
+use crate::model::{Body, ErrorResponse, Example, Group, Operation, Param, TypeRef};
 use crate::names::{self, Scope};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode};
 use std::collections::BTreeMap;
@@ -151,7 +151,7 @@ fn operation<'a>(
     };
 
     let mut success: Option<(u16, Option<TypeRef>)> = None;
-    let mut error_statuses = Vec::new();
+    let mut errors = Vec::new();
     for (status, response) in &op.responses.responses {
         let code = match status {
             StatusCode::Code(code) => *code,
@@ -159,7 +159,12 @@ fn operation<'a>(
         };
         let at = join(&join(pointer, "responses"), status.to_string());
         if !(200..300).contains(&code) {
-            error_statuses.push(code);
+            let (response, _) = resolve(components.map(|c| &c.responses), response, "responses", &at)?;
+            let schema = response.content.get(JSON).and_then(|m| m.schema.as_ref()).and_then(|s| match s {
+                ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/").map(str::to_owned),
+                ReferenceOr::Item(_) => None,
+            });
+            errors.push(ErrorResponse { status: code, schema });
             continue;
         }
         if success.as_ref().is_some_and(|(best, _)| *best <= code) {
@@ -186,7 +191,7 @@ fn operation<'a>(
     }
     let (success_status, response) = success.unwrap_or((200, None));
     if op.responses.default.is_some() {
-        error_statuses.push(0);
+        errors.push(ErrorResponse { status: 0, schema: None });
     }
 
     Ok(Operation {
@@ -203,7 +208,7 @@ fn operation<'a>(
         body,
         response,
         success_status,
-        error_statuses,
+        errors,
     })
 }
 
