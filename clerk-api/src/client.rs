@@ -1,7 +1,10 @@
 //! The client: configuration, authentication headers and the one place requests are sent.
 
 use crate::error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+use crate::retry::{self, RetryPolicy};
 use crate::runtime::{Request, RequestBody};
+use crate::telemetry::RequestSpan;
+use reqwest::Method;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use std::fmt;
 use std::sync::Arc;
@@ -36,6 +39,7 @@ struct Inner {
     authorization: HeaderValue,
     user_agent: HeaderValue,
     timeout: Duration,
+    retry: RetryPolicy,
     extra_headers: reqwest::header::HeaderMap,
 }
 
@@ -45,6 +49,7 @@ impl fmt::Debug for Clerk {
             .field("base_url", &self.inner.base_url)
             .field("secret_key", &"[redacted]")
             .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
             .finish()
     }
 }
@@ -76,6 +81,7 @@ impl Clerk {
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
             http: None,
+            retry: RetryPolicy::default(),
             extra_headers: Vec::new(),
         }
     }
@@ -98,51 +104,112 @@ impl Clerk {
         self.execute(request).await.map(|_| ())
     }
 
-    /// Sends a request: the one place every call goes through. Not generic, so it is compiled
-    /// once, not once per response type.
+    /// Sends a request, retrying as the policy says: the one place every call goes through.
+    /// Not generic, so it is compiled once, not once per response type.
     async fn execute(&self, request: Request) -> Result<(u16, bytes::Bytes), Error> {
+        let span = RequestSpan::new(request.operation, &request.method, request.template);
+        span.instrument(self.execute_with_retries(request, &span)).await
+    }
+
+    async fn execute_with_retries(&self, request: Request, span: &RequestSpan) -> Result<(u16, bytes::Bytes), Error> {
         let inner = &*self.inner;
+        let policy = request.options.retry.as_ref().unwrap_or(&inner.retry);
+        let timeout = request.options.timeout.unwrap_or(inner.timeout);
         let mut url = reqwest::Url::parse(&format!("{}{}", inner.base_url, request.path))
             .map_err(|e| Error::Request(format!("invalid URL for path `{}`: {e}", request.path)))?;
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
+        let body = match request.body {
+            RequestBody::Json(Err(message)) => return Err(Error::Request(message)),
+            RequestBody::Json(Ok(bytes)) => Some(AttemptBody::Json(bytes::Bytes::from(bytes))),
+            RequestBody::Multipart(form) => Some(AttemptBody::Multipart(form)),
+            RequestBody::None => None,
+        };
+        let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        let may_repeat = idempotent || policy.retry_non_idempotent;
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            span.attempt(attempt);
+            let outcome = self.attempt(&request.method, &url, body.as_ref(), timeout).await;
+            // Whether to retry, with the wait the server asked for, if any.
+            let (retry, server_wait, reason) = match &outcome {
+                Ok((status, _, _)) if (200..300).contains(status) => (false, None, ""),
+                Ok((429, headers, _)) => (true, retry::server_wait(headers), "429 Too Many Requests"),
+                Ok((status, headers, _)) if *status >= 500 => (may_repeat, retry::server_wait(headers), "server error"),
+                Ok(_) => (false, None, ""),
+                // The connection was never made, so the request was never sent.
+                Err(error) if error.is_connect() => (true, None, "connection failed"),
+                Err(_) => (may_repeat, None, "connection broke or timed out"),
+            };
+            if retry && attempt < policy.max_attempts {
+                let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt));
+                if started.elapsed() + wait <= policy.max_elapsed {
+                    span.retrying(attempt, wait, reason);
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
+            return match outcome {
+                Ok((status, _, body)) if (200..300).contains(&status) => {
+                    span.status(status);
+                    Ok((status, body))
+                }
+                Ok((status, headers, body)) => {
+                    span.status(status);
+                    let error = api_error(status, headers, &body, attempt);
+                    if let Some(trace_id) = &error.clerk_trace_id {
+                        span.trace_id(trace_id);
+                    }
+                    Err(Error::Api(Box::new(error)))
+                }
+                Err(error) if error.is_timeout() => Err(Error::Timeout { attempts: attempt, source: error.without_url() }),
+                Err(error) => Err(Error::Transport { attempts: attempt, source: error.without_url() }),
+            };
+        }
+    }
+
+    /// One attempt: the status, headers and whole body, or the transport error.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &reqwest::Url,
+        body: Option<&AttemptBody>,
+        timeout: Duration,
+    ) -> Result<(u16, reqwest::header::HeaderMap, bytes::Bytes), reqwest::Error> {
+        let inner = &*self.inner;
         let mut builder = inner
             .http
-            .request(request.method, url)
+            .request(method.clone(), url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(USER_AGENT, inner.user_agent.clone())
             .header("Clerk-API-Version", crate::API_VERSION)
             .headers(inner.extra_headers.clone())
-            .timeout(inner.timeout);
-        builder = match request.body {
-            RequestBody::None => builder,
-            RequestBody::Json(Ok(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes),
-            RequestBody::Json(Err(message)) => return Err(Error::Request(message)),
-            RequestBody::Multipart(form) => builder.multipart(form.into_form()),
+            .timeout(timeout);
+        builder = match body {
+            None => builder,
+            Some(AttemptBody::Json(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes.clone()),
+            Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
-        let response = builder.send().await.map_err(transport)?;
+        let response = builder.send().await?;
         let status = response.status().as_u16();
-        let headers = (!(200..300).contains(&status)).then(|| response.headers().clone());
-        let body = response.bytes().await.map_err(transport)?;
-        if let Some(headers) = headers {
-            return Err(Error::Api(Box::new(api_error(status, headers, &body))));
-        }
-        Ok((status, body))
+        let headers = if (200..300).contains(&status) { reqwest::header::HeaderMap::new() } else { response.headers().clone() };
+        let body = response.bytes().await?;
+        Ok((status, headers, body))
     }
 }
 
-fn transport(error: reqwest::Error) -> Error {
-    if error.is_timeout() {
-        Error::Timeout(error)
-    } else {
-        Error::Transport(error.without_url())
-    }
+/// A request body that can be sent again on a retry.
+enum AttemptBody {
+    Json(bytes::Bytes),
+    Multipart(crate::runtime::Multipart),
 }
 
 /// Parses a `ClerkErrors` body (`{"errors": [...], "clerk_trace_id": "..."}`) leniently: a
 /// body of another shape keeps its first bytes instead.
-fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8]) -> ApiError {
+fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8], attempts: u32) -> ApiError {
     #[derive(serde::Deserialize)]
     struct ClerkErrors {
         #[serde(default)]
@@ -152,9 +219,9 @@ fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8]) -> A
     }
     match serde_json::from_slice::<ClerkErrors>(body) {
         Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => {
-            ApiError { status, errors: parsed.errors, clerk_trace_id: parsed.clerk_trace_id, raw_body: None, headers }
+            ApiError { status, errors: parsed.errors, clerk_trace_id: parsed.clerk_trace_id, raw_body: None, headers, attempts }
         }
-        _ => ApiError { status, errors: Vec::new(), clerk_trace_id: None, raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)), headers },
+        _ => ApiError { status, errors: Vec::new(), clerk_trace_id: None, raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)), headers, attempts },
     }
 }
 
@@ -201,6 +268,7 @@ pub struct ClerkBuilder {
     timeout: Duration,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
+    retry: RetryPolicy,
     extra_headers: Vec<(String, String)>,
 }
 
@@ -218,7 +286,13 @@ impl ClerkBuilder {
         self
     }
 
-    /// The time a request may take in all, from connecting to reading the body (default 30 s).
+    /// How failed requests are retried (default: [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The time one attempt may take, from connecting to reading the body (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -273,6 +347,6 @@ impl ClerkBuilder {
                 reqwest::Client::builder().build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };
-        Ok(Clerk { inner: Arc::new(Inner { http, base_url, authorization, user_agent, timeout: self.timeout, extra_headers }) })
+        Ok(Clerk { inner: Arc::new(Inner { http, base_url, authorization, user_agent, timeout: self.timeout, retry: self.retry, extra_headers }) })
     }
 }

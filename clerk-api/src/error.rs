@@ -12,12 +12,22 @@ pub enum Error {
     /// Clerk answered with a non-success HTTP status.
     #[error(transparent)]
     Api(Box<ApiError>),
-    /// The request did not complete within the configured timeout.
-    #[error("request to Clerk timed out")]
-    Timeout(#[source] reqwest::Error),
+    /// The last attempt did not complete within the configured timeout.
+    #[error("request to Clerk timed out{}", after(*attempts))]
+    Timeout {
+        /// Attempts made, the first included.
+        attempts: u32,
+        #[source]
+        source: reqwest::Error,
+    },
     /// The request could not be sent or its response could not be read (DNS, TLS, connection).
-    #[error("could not reach Clerk: {0}")]
-    Transport(#[source] reqwest::Error),
+    #[error("could not reach Clerk{}: {source}", after(*attempts))]
+    Transport {
+        /// Attempts made, the first included.
+        attempts: u32,
+        #[source]
+        source: reqwest::Error,
+    },
     /// A success response whose body is not what the spec says.
     #[error(transparent)]
     Decode(Box<DecodeError>),
@@ -30,7 +40,20 @@ pub enum Error {
     Config(#[from] ConfigError),
 }
 
+fn after(attempts: u32) -> String {
+    if attempts > 1 { format!(" after {attempts} attempts") } else { String::new() }
+}
+
 impl Error {
+    /// How many attempts were made before giving up, for errors that came from sending.
+    pub fn attempts(&self) -> Option<u32> {
+        match self {
+            Error::Api(api) => Some(api.attempts),
+            Error::Timeout { attempts, .. } | Error::Transport { attempts, .. } => Some(*attempts),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of an API error.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -64,6 +87,8 @@ pub struct ApiError {
     pub raw_body: Option<String>,
     /// The response headers (rate-limit and `Retry-After` headers, say).
     pub headers: reqwest::header::HeaderMap,
+    /// Attempts made, the first included (more than one when retries ran out).
+    pub attempts: u32,
 }
 
 impl fmt::Display for ApiError {
@@ -76,7 +101,7 @@ impl fmt::Display for ApiError {
         if let Some(trace) = &self.clerk_trace_id {
             write!(f, " [clerk_trace_id {trace}]")?;
         }
-        Ok(())
+        write!(f, "{}", after(self.attempts))
     }
 }
 

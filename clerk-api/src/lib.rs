@@ -31,10 +31,16 @@ mod error;
 mod file_part;
 #[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 mod generated;
+mod retry;
 mod runtime;
+mod telemetry;
 mod tls;
 
 pub use client::{Clerk, ClerkBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use file_part::FilePart;
 pub use generated::{operations, types, API_VERSION};
+pub use retry::RetryPolicy;
+/// The trait of the streams that list operations' `into_stream()` return (use it through
+/// `futures::StreamExt`).
+pub use futures_core::Stream;

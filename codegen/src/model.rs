@@ -122,6 +122,36 @@ pub struct Operation {
     pub success_status: u16,
     /// Responses the operation declares besides its success.
     pub errors: Vec<ErrorResponse>,
+    /// How to walk the pages of a list operation.
+    pub pagination: Option<Pagination>,
+}
+
+/// A list operation: one with `limit` and `offset` or `starting_after`, whose response is an
+/// array or a `{data, total_count}` wrapper.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pagination {
+    pub item: TypeRef,
+    /// The wrapper's items field and total, or `None` for a bare array.
+    pub wrapper: Option<Wrapper>,
+    /// Rust names and types of the paging parameters.
+    pub limit: (String, TypeRef),
+    pub offset: Option<(String, TypeRef)>,
+    /// Set when the operation takes a `starting_after` cursor and items have an `id`.
+    pub cursor: Option<CursorPaging>,
+}
+
+/// Rust name of a page wrapper's items field, and of its `total_count` with its type.
+pub type Wrapper = (String, Option<(String, TypeRef)>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CursorPaging {
+    /// Rust name of the `starting_after` parameter.
+    pub param: String,
+    /// Rust name of the `order_by` parameter, when there is one: the cursor needs a
+    /// `created_at` ordering.
+    pub order_by: Option<String>,
+    /// Whether the item's `id` is optional.
+    pub id_optional: bool,
 }
 
 /// A declared non-success response.

@@ -13,7 +13,9 @@ const RAW_KEYWORDS: &[&str] = &[
 ];
 
 /// Keywords that cannot be raw identifiers, and names our own generated items use.
-const SUFFIXED: &[&str] = &["self", "Self", "super", "crate", "client", "send", "body"];
+const SUFFIXED: &[&str] = &[
+    "self", "Self", "super", "crate", "client", "send", "body", "options", "timeout", "retry_policy", "into_stream", "collect_all",
+];
 
 /// Keeps only characters valid in an identifier, so `heck` sees word boundaries.
 fn words(raw: &str) -> String {

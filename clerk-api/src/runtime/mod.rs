@@ -7,17 +7,31 @@
 
 mod macros;
 mod multipart;
+mod pagination;
 mod params;
 
 #[allow(unused_imports)]
 pub(crate) use macros::{deserialize_str, open_enum_impls, tagged, variant};
 pub(crate) use multipart::Multipart;
+pub(crate) use pagination::{collect_all, created_at_ordering, paginate, ListRequest};
 pub(crate) use params::{path_segment, ParamValue};
 pub(crate) use reqwest::Method;
+
+/// Per-call settings that override the client's.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallOptions {
+    pub timeout: Option<std::time::Duration>,
+    pub retry: Option<crate::RetryPolicy>,
+}
 
 /// One request, described by generated code and sent by [`crate::Clerk`].
 pub(crate) struct Request {
     pub method: Method,
+    /// `group.method`, for tracing.
+    pub operation: &'static str,
+    /// The path template (`/users/{user_id}`), for tracing: ids stay out of spans.
+    pub template: &'static str,
+    pub options: CallOptions,
     /// Path below the base URL, with path parameters already encoded.
     pub path: String,
     pub query: Vec<(&'static str, String)>,
@@ -32,8 +46,8 @@ pub(crate) enum RequestBody {
 }
 
 impl Request {
-    pub fn new(method: Method, path: String) -> Request {
-        Request { method, path, query: Vec::new(), body: RequestBody::None }
+    pub fn new(method: Method, operation: &'static str, template: &'static str, path: String, options: CallOptions) -> Request {
+        Request { method, operation, template, options, path, query: Vec::new(), body: RequestBody::None }
     }
 
     /// Adds `name=value` when a value is set.

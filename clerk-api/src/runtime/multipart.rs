@@ -3,11 +3,12 @@
 use crate::FilePart;
 
 /// Form parts collected by generated code, turned into a reqwest form when sent.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub(crate) struct Multipart {
     parts: Vec<(&'static str, Part)>,
 }
 
+#[derive(Clone)]
 pub(crate) enum Part {
     Text(String),
     File(FilePart),

@@ -2,7 +2,7 @@
 
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{Group, Operation, Param, TypeRef};
+use crate::model::{Group, Operation, Pagination, Param, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -38,7 +38,7 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
     let handle = ident(&group.type_name);
     let handle_doc = format!(" Operations of the `{}` group: get it with [`Clerk::{}`](crate::Clerk::{}).", group.name, group.name.trim_start_matches("r#"), group.name.trim_start_matches("r#"));
     let methods = group.operations.iter().map(constructor);
-    let builders = group.operations.iter().map(builder);
+    let builders = group.operations.iter().map(|op| builder(&group.name, op));
     let uses_types = group.operations.iter().any(|op| {
         op.body.is_some()
             || op.response.as_ref().is_some_and(mentions_named)
@@ -130,6 +130,7 @@ fn constructor(op: &Operation) -> TokenStream {
         pub fn #method(&self, #(#inputs),* #comma #body_input) -> #builder {
             #builder {
                 client: self.client.clone(),
+                options: Default::default(),
                 #(#stores)*
                 #body_store
                 #(#optional)*
@@ -138,7 +139,7 @@ fn constructor(op: &Operation) -> TokenStream {
     }
 }
 
-fn builder(op: &Operation) -> TokenStream {
+fn builder(group: &str, op: &Operation) -> TokenStream {
     let builder = ident(&op.builder);
     let doc_text = format!(" Request builder for `{} {}` (`{}`): set optional parameters, then [`send`](Self::send) it.", op.http_method, op.path, op.operation_id);
     let fields = op.path_params.iter().chain(&op.query_params).map(|p| {
@@ -162,25 +163,172 @@ fn builder(op: &Operation) -> TokenStream {
             }
         }
     });
-    let send = send(op);
+    let send = send(group, op);
+    let paging = op.pagination.as_ref().map(|p| pagination(op, p));
     quote! {
         #[doc = #doc_text]
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent with `.send().await`"]
         pub struct #builder {
             client: crate::Clerk,
+            options: crate::runtime::CallOptions,
             #(#fields)*
             #body_field
         }
 
         impl #builder {
             #(#setters)*
+
+            /// Overrides the client's timeout for each attempt of this call.
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.options.timeout = Some(timeout);
+                self
+            }
+
+            /// Overrides the client's retry policy for this call.
+            pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+                self.options.retry = Some(policy);
+                self
+            }
+
             #send
+        }
+
+        #paging
+    }
+}
+
+/// Converts an `i64` page parameter to the parameter's own type.
+fn from_i64(value: TokenStream, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::I32 => quote!(#value as i32),
+        TypeRef::F64 => quote!(#value as f64),
+        _ => value,
+    }
+}
+
+/// `Option<param type>` to `Option<i64>`.
+fn to_i64(value: TokenStream, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::I32 => quote!(#value.map(i64::from)),
+        TypeRef::F64 => quote!(#value.map(|v| v as i64)),
+        _ => value,
+    }
+}
+
+/// `into_stream()` and `collect_all()` for a list operation, through the runtime's paginator.
+fn pagination(op: &Operation, paging: &Pagination) -> TokenStream {
+    let builder = ident(&op.builder);
+    let page = op.response.as_ref().map_or_else(|| quote!(()), |r| type_tokens(r, Site::Operations));
+    let item = type_tokens(&paging.item, Site::Operations);
+    let limit = ident(&paging.limit.0);
+    let page_size = to_i64(quote!(self.#limit), &paging.limit.1);
+    let set_limit = from_i64(quote!(limit), &paging.limit.1);
+    let (start_offset, set_offset) = match &paging.offset {
+        Some((name, ty)) => {
+            let name = ident(name);
+            let current = to_i64(quote!(self.#name), ty);
+            let set = match ty {
+                TypeRef::I64 => quote!(self.#name = offset;),
+                _ => {
+                    let value = from_i64(quote!(v), ty);
+                    quote!(self.#name = offset.map(|v| #value);)
+                }
+            };
+            (quote!(#current.unwrap_or(0)), set)
+        }
+        None => (quote!(0), quote!(let _ = offset;)),
+    };
+    let (start_cursor, cursor_allowed, set_cursor, id) = match &paging.cursor {
+        Some(cursor) => {
+            let param = ident(&cursor.param);
+            let allowed = match &cursor.order_by {
+                Some(order_by) => {
+                    let order_by = ident(order_by);
+                    let param_type = op.query_params.iter().find(|p| p.name == *order_by.to_string()).map(|p| &p.ty);
+                    match param_type {
+                        Some(TypeRef::String) => quote!(crate::runtime::created_at_ordering(self.#order_by.as_deref())),
+                        _ => quote!(crate::runtime::created_at_ordering(self.#order_by.as_ref().map(|v| v.as_str()))),
+                    }
+                }
+                None => quote!(true),
+            };
+            let id = if cursor.id_optional { quote!(item.id.as_deref()) } else { quote!(Some(&item.id)) };
+            (quote!(self.#param.clone()), allowed, quote!(self.#param = cursor;), id)
+        }
+        None => (quote!(None), quote!(false), quote!(let _ = cursor;), quote!({ let _ = item; None })),
+    };
+    let split = match &paging.wrapper {
+        None => quote!((page, None)),
+        Some((data, total)) => {
+            let data = ident(data);
+            match total {
+                Some((total, TypeRef::F64)) => {
+                    let total = ident(total);
+                    quote!((page.#data, Some(page.#total as i64)))
+                }
+                Some((total, _)) => {
+                    let total = ident(total);
+                    quote!((page.#data, Some(page.#total)))
+                }
+                None => quote!((page.#data, None)),
+            }
+        }
+    };
+    let item_doc = format!(" Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default {}, at most {}).", 100, 500);
+    quote! {
+        impl crate::runtime::ListRequest for #builder {
+            type Page = #page;
+            type Item = #item;
+            fn page_size(&self) -> Option<i64> {
+                #page_size
+            }
+            fn start_offset(&self) -> i64 {
+                #start_offset
+            }
+            fn start_cursor(&self) -> Option<String> {
+                #start_cursor
+            }
+            fn cursor_allowed(&self) -> bool {
+                #cursor_allowed
+            }
+            fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+                self.#limit = Some(#set_limit);
+                #set_offset
+                #set_cursor
+            }
+            fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+                #split
+            }
+            fn id(item: &Self::Item) -> Option<&str> {
+                #id
+            }
+            fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+                self.send()
+            }
+        }
+
+        impl #builder {
+            #[doc = #item_doc]
+            ///
+            /// Pages by the `starting_after` cursor where the operation has one and the ordering
+            /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+            /// `total_count` items have gone by.
+            pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<#item, crate::Error>> + Send + 'static {
+                crate::runtime::paginate(self)
+            }
+
+            /// Fetches every page and collects the items.
+            pub async fn collect_all(self) -> Result<Vec<#item>, crate::Error> {
+                crate::runtime::collect_all(self).await
+            }
         }
     }
 }
 
-fn send(op: &Operation) -> TokenStream {
+fn send(group: &str, op: &Operation) -> TokenStream {
+    let operation = format!("{}.{}", group, op.method.trim_start_matches("r#"));
+    let path_template = &op.path;
     let method = ident(&op.http_method);
     let mut template = op.path.clone();
     for p in &op.path_params {
@@ -225,7 +373,7 @@ fn send(op: &Operation) -> TokenStream {
         /// Sends the request and decodes the response.
         #deprecated_use
         pub async fn send(self) -> Result<#output, crate::Error> {
-            let #mutable request = crate::runtime::Request::new(crate::runtime::Method::#method, #path);
+            let #mutable request = crate::runtime::Request::new(crate::runtime::Method::#method, #operation, #path_template, #path, self.options);
             #(#queries)*
             #body
             #execute

@@ -1,6 +1,7 @@
 //! Stage 2: the `openapiv3` document to the intermediate [`Api`] model.
 
 mod operations;
+mod pagination;
 mod refs;
 mod types;
 
@@ -12,10 +13,13 @@ use std::collections::{HashMap, HashSet};
 pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     let mut types = types::Types::new(api);
     types.define_components()?;
-    let groups = operations::operations(api, &mut types)?;
+    let mut groups = operations::operations(api, &mut types)?;
     let mut defs = std::mem::take(&mut types.defs);
     defs.sort_by(|a, b| a.name.cmp(&b.name));
     box_cycles(&mut defs);
+    for op in groups.iter_mut().flat_map(|g| g.operations.iter_mut()) {
+        op.pagination = pagination::pagination(op, &defs);
+    }
     let mut examples = std::mem::take(&mut types.examples);
     examples.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     examples.dedup_by(|a, b| a.pointer == b.pointer);

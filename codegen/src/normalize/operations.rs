@@ -209,6 +209,7 @@ fn operation<'a>(
         response,
         success_status,
         errors,
+        pagination: None,
     })
 }
 

@@ -16,6 +16,7 @@ impl ActorTokens<'_> {
     pub fn create(&self, body: types::CreateActorTokenBody) -> CreateActorToken {
         CreateActorToken {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -27,6 +28,7 @@ impl ActorTokens<'_> {
     pub fn revoke(&self, actor_token_id: impl Into<String>) -> RevokeActorToken {
         RevokeActorToken {
             client: self.client.clone(),
+            options: Default::default(),
             actor_token_id: actor_token_id.into(),
         }
     }
@@ -36,14 +38,28 @@ impl ActorTokens<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateActorToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateActorTokenBody,
 }
 impl CreateActorToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ActorToken, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "actor_tokens.create",
+            "/actor_tokens",
             "/actor_tokens".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -54,17 +70,31 @@ impl CreateActorToken {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeActorToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     actor_token_id: String,
 }
 impl RevokeActorToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ActorToken, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "actor_tokens.revoke",
+            "/actor_tokens/{actor_token_id}/revoke",
             format!(
                 "/actor_tokens/{}/revoke", crate ::runtime::path_segment(& self
                 .actor_token_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

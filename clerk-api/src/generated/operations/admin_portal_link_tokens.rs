@@ -16,6 +16,7 @@ impl AdminPortalLinkTokens<'_> {
     ) -> CreateAdminPortalLinkToken {
         CreateAdminPortalLinkToken {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -29,6 +30,7 @@ impl AdminPortalLinkTokens<'_> {
     ) -> RevokeAdminPortalLinkToken {
         RevokeAdminPortalLinkToken {
             client: self.client.clone(),
+            options: Default::default(),
             admin_portal_link_token_id: admin_portal_link_token_id.into(),
             body,
         }
@@ -39,16 +41,30 @@ impl AdminPortalLinkTokens<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateAdminPortalLinkToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateAdminPortalLinkTokenBody,
 }
 impl CreateAdminPortalLinkToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CreateAdminPortalLinkTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "admin_portal_link_tokens.create_admin_portal_link_token",
+            "/admin_portal_link_tokens",
             "/admin_portal_link_tokens".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -59,20 +75,34 @@ impl CreateAdminPortalLinkToken {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeAdminPortalLinkToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     admin_portal_link_token_id: String,
     body: types::RevokeAdminPortalLinkTokenBody,
 }
 impl RevokeAdminPortalLinkToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::RevokeAdminPortalLinkTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "admin_portal_link_tokens.revoke_admin_portal_link_token",
+            "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
             format!(
                 "/admin_portal_link_tokens/{}/revoke", crate ::runtime::path_segment(&
                 self.admin_portal_link_token_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

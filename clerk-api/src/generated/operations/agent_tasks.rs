@@ -17,6 +17,7 @@ impl AgentTasks<'_> {
     pub fn create(&self, body: types::CreateAgentTaskBody) -> CreateAgentTask {
         CreateAgentTask {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -28,6 +29,7 @@ impl AgentTasks<'_> {
     pub fn revoke(&self, agent_task_id: impl Into<String>) -> RevokeAgentTask {
         RevokeAgentTask {
             client: self.client.clone(),
+            options: Default::default(),
             agent_task_id: agent_task_id.into(),
         }
     }
@@ -37,14 +39,28 @@ impl AgentTasks<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateAgentTask {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateAgentTaskBody,
 }
 impl CreateAgentTask {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::AgentTask, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "agent_tasks.create",
+            "/agents/tasks",
             "/agents/tasks".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -55,17 +71,31 @@ impl CreateAgentTask {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeAgentTask {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     agent_task_id: String,
 }
 impl RevokeAgentTask {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::AgentTask, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "agent_tasks.revoke",
+            "/agents/tasks/{agent_task_id}/revoke",
             format!(
                 "/agents/tasks/{}/revoke", crate ::runtime::path_segment(& self
                 .agent_task_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

@@ -13,6 +13,7 @@ impl ApiKeys<'_> {
     pub fn get_api_keys(&self, subject: impl Into<String>) -> GetApiKeys {
         GetApiKeys {
             client: self.client.clone(),
+            options: Default::default(),
             subject: subject.into(),
             r#type: None,
             include_invalid: None,
@@ -27,6 +28,7 @@ impl ApiKeys<'_> {
     pub fn create_api_key(&self, body: types::CreateApiKeyBody) -> CreateApiKey {
         CreateApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -36,6 +38,7 @@ impl ApiKeys<'_> {
     pub fn get_api_key(&self, api_key_id: impl Into<String>) -> GetApiKey {
         GetApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             api_key_id: api_key_id.into(),
         }
     }
@@ -45,6 +48,7 @@ impl ApiKeys<'_> {
     pub fn delete_api_key(&self, api_key_id: impl Into<String>) -> DeleteApiKey {
         DeleteApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             api_key_id: api_key_id.into(),
         }
     }
@@ -58,6 +62,7 @@ impl ApiKeys<'_> {
     ) -> UpdateApiKey {
         UpdateApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             api_key_id: api_key_id.into(),
             body,
         }
@@ -68,6 +73,7 @@ impl ApiKeys<'_> {
     pub fn get_api_key_secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecret {
         GetApiKeySecret {
             client: self.client.clone(),
+            options: Default::default(),
             api_key_id: api_key_id.into(),
         }
     }
@@ -81,6 +87,7 @@ impl ApiKeys<'_> {
     ) -> RevokeApiKey {
         RevokeApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             api_key_id: api_key_id.into(),
             body,
         }
@@ -91,6 +98,7 @@ impl ApiKeys<'_> {
     pub fn verify_api_key(&self, body: types::VerifyApiKeyBody) -> VerifyApiKey {
         VerifyApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -100,6 +108,7 @@ impl ApiKeys<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetApiKeys {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     r#type: Option<String>,
     subject: String,
     include_invalid: Option<types::GetApiKeysIncludeInvalid>,
@@ -131,11 +140,24 @@ impl GetApiKeys {
         self.query = Some(query.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::GetApiKeysResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "api_keys.get_api_keys",
+            "/api_keys",
             "/api_keys".to_owned(),
+            self.options,
         );
         request.query("type", self.r#type.as_ref());
         request.query("subject", Some(&self.subject));
@@ -146,19 +168,88 @@ impl GetApiKeys {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetApiKeys {
+    type Page = types::GetApiKeysResponse;
+    type Item = types::GetApiKeysResponseDataItem;
+    fn page_size(&self) -> Option<i64> {
+        self.limit.map(|v| v as i64)
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.map(|v| v as i64).unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit as f64);
+        self.offset = offset.map(|v| v as f64);
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count as i64))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetApiKeys {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::GetApiKeysResponseDataItem, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::GetApiKeysResponseDataItem>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /api_keys` (`createApiKey`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateApiKeyBody,
 }
 impl CreateApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CreateApiKeyResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "api_keys.create_api_key",
+            "/api_keys",
             "/api_keys".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -169,14 +260,28 @@ impl CreateApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     api_key_id: String,
 }
 impl GetApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::GetApiKeyResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "api_keys.get_api_key",
+            "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", crate ::runtime::path_segment(& self.api_key_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -186,14 +291,28 @@ impl GetApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     api_key_id: String,
 }
 impl DeleteApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeleteApiKeyResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "api_keys.delete_api_key",
+            "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", crate ::runtime::path_segment(& self.api_key_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -203,15 +322,29 @@ impl DeleteApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     api_key_id: String,
     body: types::UpdateApiKeyBody,
 }
 impl UpdateApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::UpdateApiKeyResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "api_keys.update_api_key",
+            "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", crate ::runtime::path_segment(& self.api_key_id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -222,16 +355,30 @@ impl UpdateApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetApiKeySecret {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     api_key_id: String,
 }
 impl GetApiKeySecret {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::GetApiKeySecretResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "api_keys.get_api_key_secret",
+            "/api_keys/{apiKeyID}/secret",
             format!(
                 "/api_keys/{}/secret", crate ::runtime::path_segment(& self.api_key_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -241,17 +388,31 @@ impl GetApiKeySecret {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     api_key_id: String,
     body: types::RevokeApiKeyBody,
 }
 impl RevokeApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RevokeApiKeyResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "api_keys.revoke_api_key",
+            "/api_keys/{apiKeyID}/revoke",
             format!(
                 "/api_keys/{}/revoke", crate ::runtime::path_segment(& self.api_key_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -262,14 +423,28 @@ impl RevokeApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::VerifyApiKeyBody,
 }
 impl VerifyApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::VerifyApiKeyResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "api_keys.verify_api_key",
+            "/api_keys/verify",
             "/api_keys/verify".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

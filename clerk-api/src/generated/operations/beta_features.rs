@@ -18,6 +18,7 @@ impl BetaFeatures<'_> {
     ) -> UpdateInstanceAuthConfig {
         UpdateInstanceAuthConfig {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -37,6 +38,7 @@ impl BetaFeatures<'_> {
     ) -> UpdateProductionInstanceDomain {
         UpdateProductionInstanceDomain {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -46,14 +48,28 @@ impl BetaFeatures<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceAuthConfig {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceAuthConfigBody,
 }
 impl UpdateInstanceAuthConfig {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InstanceSettingsResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "beta_features.update_instance_settings",
+            "/beta_features/instance_settings",
             "/beta_features/instance_settings".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -64,14 +80,28 @@ impl UpdateInstanceAuthConfig {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateProductionInstanceDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateProductionInstanceDomainBody,
 }
 impl UpdateProductionInstanceDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<(), crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "beta_features.update_production_instance_domain",
+            "/beta_features/domain",
             "/beta_features/domain".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_empty(request).await

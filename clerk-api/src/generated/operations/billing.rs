@@ -16,6 +16,7 @@ impl Billing<'_> {
     pub fn list_plans(&self) -> GetCommercePlanList {
         GetCommercePlanList {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -31,6 +32,7 @@ impl Billing<'_> {
     pub fn list_prices(&self) -> GetBillingPriceList {
         GetBillingPriceList {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -49,6 +51,7 @@ impl Billing<'_> {
     ) -> CreateBillingPrice {
         CreateBillingPrice {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -61,6 +64,7 @@ impl Billing<'_> {
     pub fn list_subscription_items(&self) -> GetCommerceSubscriptionItemList {
         GetCommerceSubscriptionItemList {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -82,6 +86,7 @@ impl Billing<'_> {
     ) -> CancelCommerceSubscriptionItem {
         CancelCommerceSubscriptionItem {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_item_id: subscription_item_id.into(),
             end_now: None,
         }
@@ -101,6 +106,7 @@ impl Billing<'_> {
     ) -> ExtendBillingSubscriptionItemFreeTrial {
         ExtendBillingSubscriptionItemFreeTrial {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
         }
@@ -118,6 +124,7 @@ impl Billing<'_> {
     ) -> CreateBillingPriceTransition {
         CreateBillingPriceTransition {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
         }
@@ -137,6 +144,7 @@ impl Billing<'_> {
     ) -> ApplyBillingSubscriptionItemDiscount {
         ApplyBillingSubscriptionItemDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
         }
@@ -154,6 +162,7 @@ impl Billing<'_> {
     ) -> RemoveBillingSubscriptionItemDiscount {
         RemoveBillingSubscriptionItemDiscount {
             client: self.client.clone(),
+            options: Default::default(),
             subscription_item_id: subscription_item_id.into(),
             discount_id: discount_id.into(),
         }
@@ -167,6 +176,7 @@ impl Billing<'_> {
     pub fn list_statements(&self) -> GetBillingStatementList {
         GetBillingStatementList {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -180,6 +190,7 @@ impl Billing<'_> {
     pub fn get_statement(&self, statement_id: impl Into<String>) -> GetBillingStatement {
         GetBillingStatement {
             client: self.client.clone(),
+            options: Default::default(),
             statement_id: statement_id.into(),
         }
     }
@@ -195,6 +206,7 @@ impl Billing<'_> {
     ) -> GetBillingStatementPaymentAttempts {
         GetBillingStatementPaymentAttempts {
             client: self.client.clone(),
+            options: Default::default(),
             statement_id: statement_id.into(),
             paginated: None,
             limit: None,
@@ -207,6 +219,7 @@ impl Billing<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetCommercePlanList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -241,13 +254,26 @@ impl GetCommercePlanList {
         self.payer_type = Some(payer_type);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::PaginatedCommercePlanResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "billing.list_plans",
+            "/billing/plans",
             "/billing/plans".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -256,11 +282,65 @@ impl GetCommercePlanList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetCommercePlanList {
+    type Page = types::PaginatedCommercePlanResponse;
+    type Item = types::CommercePlan;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetCommercePlanList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::CommercePlan, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::CommercePlan>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `GET /billing/prices` (`GetBillingPriceList`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingPriceList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -292,13 +372,26 @@ impl GetBillingPriceList {
         self.plan_id = Some(plan_id.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::PaginatedBillingPriceResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "billing.list_prices",
+            "/billing/prices",
             "/billing/prices".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -307,19 +400,88 @@ impl GetBillingPriceList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetBillingPriceList {
+    type Page = types::PaginatedBillingPriceResponse;
+    type Item = types::BillingPriceResponse;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetBillingPriceList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::BillingPriceResponse, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::BillingPriceResponse>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /billing/prices` (`CreateBillingPrice`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBillingPrice {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateBillingPriceRequest,
 }
 impl CreateBillingPrice {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::BillingPriceResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "billing.create_price",
+            "/billing/prices",
             "/billing/prices".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -330,6 +492,7 @@ impl CreateBillingPrice {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetCommerceSubscriptionItemList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -391,13 +554,26 @@ impl GetCommerceSubscriptionItemList {
         self.query = Some(query.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::PaginatedCommerceSubscriptionItemResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "billing.list_subscription_items",
+            "/billing/subscription_items",
             "/billing/subscription_items".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -410,11 +586,67 @@ impl GetCommerceSubscriptionItemList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetCommerceSubscriptionItemList {
+    type Page = types::PaginatedCommerceSubscriptionItemResponse;
+    type Item = types::CommerceSubscriptionItem;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetCommerceSubscriptionItemList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::CommerceSubscriptionItem, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::CommerceSubscriptionItem>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CancelCommerceSubscriptionItem {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     subscription_item_id: String,
     end_now: Option<bool>,
 }
@@ -424,14 +656,27 @@ impl CancelCommerceSubscriptionItem {
         self.end_now = Some(end_now);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CommerceSubscriptionItem, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "billing.cancel_subscription_item",
+            "/billing/subscription_items/{subscription_item_id}",
             format!(
                 "/billing/subscription_items/{}", crate ::runtime::path_segment(& self
                 .subscription_item_id)
             ),
+            self.options,
         );
         request.query("end_now", self.end_now.as_ref());
         self.client.execute_json(request).await
@@ -442,18 +687,32 @@ impl CancelCommerceSubscriptionItem {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ExtendBillingSubscriptionItemFreeTrial {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     subscription_item_id: String,
     body: types::ExtendFreeTrialRequest,
 }
 impl ExtendBillingSubscriptionItemFreeTrial {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CommerceSubscriptionItem2, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "billing.extend_subscription_item_free_trial",
+            "/billing/subscription_items/{subscription_item_id}/extend_free_trial",
             format!(
                 "/billing/subscription_items/{}/extend_free_trial", crate
                 ::runtime::path_segment(& self.subscription_item_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -464,20 +723,34 @@ impl ExtendBillingSubscriptionItemFreeTrial {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBillingPriceTransition {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     subscription_item_id: String,
     body: types::PriceTransitionRequest,
 }
 impl CreateBillingPriceTransition {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommercePriceTransitionResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "billing.create_price_transition",
+            "/billing/subscription_items/{subscription_item_id}/price_transition",
             format!(
                 "/billing/subscription_items/{}/price_transition", crate
                 ::runtime::path_segment(& self.subscription_item_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -488,20 +761,34 @@ impl CreateBillingPriceTransition {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ApplyBillingSubscriptionItemDiscount {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     subscription_item_id: String,
     body: types::ApplyCommerceDiscountRequest,
 }
 impl ApplyBillingSubscriptionItemDiscount {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommerceDiscountRedemptionResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "billing.apply_subscription_item_discount",
+            "/billing/subscription_items/{subscription_item_id}/discounts",
             format!(
                 "/billing/subscription_items/{}/discounts", crate
                 ::runtime::path_segment(& self.subscription_item_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -512,21 +799,35 @@ impl ApplyBillingSubscriptionItemDiscount {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RemoveBillingSubscriptionItemDiscount {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     subscription_item_id: String,
     discount_id: String,
 }
 impl RemoveBillingSubscriptionItemDiscount {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommerceDiscountRedemptionResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "billing.remove_subscription_item_discount",
+            "/billing/subscription_items/{subscription_item_id}/discounts/{discount_id}",
             format!(
                 "/billing/subscription_items/{}/discounts/{}", crate
                 ::runtime::path_segment(& self.subscription_item_id), crate
                 ::runtime::path_segment(& self.discount_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -536,6 +837,7 @@ impl RemoveBillingSubscriptionItemDiscount {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingStatementList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -561,13 +863,26 @@ impl GetBillingStatementList {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::PaginatedBillingStatementResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "billing.list_statements",
+            "/billing/statements",
             "/billing/statements".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -575,22 +890,91 @@ impl GetBillingStatementList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetBillingStatementList {
+    type Page = types::PaginatedBillingStatementResponse;
+    type Item = types::BillingStatement;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetBillingStatementList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::BillingStatement, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::BillingStatement>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `GET /billing/statements/{statementID}` (`GetBillingStatement`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingStatement {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     statement_id: String,
 }
 impl GetBillingStatement {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::BillingStatement, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "billing.get_statement",
+            "/billing/statements/{statementID}",
             format!(
                 "/billing/statements/{}", crate ::runtime::path_segment(& self
                 .statement_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -600,6 +984,7 @@ impl GetBillingStatement {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingStatementPaymentAttempts {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     statement_id: String,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -626,20 +1011,88 @@ impl GetBillingStatementPaymentAttempts {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::PaginatedBillingPaymentAttemptResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "billing.get_statement_payment_attempts",
+            "/billing/statements/{statementID}/payment_attempts",
             format!(
                 "/billing/statements/{}/payment_attempts", crate
                 ::runtime::path_segment(& self.statement_id)
             ),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for GetBillingStatementPaymentAttempts {
+    type Page = types::PaginatedBillingPaymentAttemptResponse;
+    type Item = types::BillingPaymentAttempt;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetBillingStatementPaymentAttempts {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::BillingPaymentAttempt, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::BillingPaymentAttempt>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }

@@ -15,6 +15,7 @@ impl BlocklistIdentifiers<'_> {
     pub fn list(&self) -> ListBlocklistIdentifiers {
         ListBlocklistIdentifiers {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Add identifier to the block-list
@@ -28,6 +29,7 @@ impl BlocklistIdentifiers<'_> {
     ) -> CreateBlocklistIdentifier {
         CreateBlocklistIdentifier {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -39,6 +41,7 @@ impl BlocklistIdentifiers<'_> {
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteBlocklistIdentifier {
         DeleteBlocklistIdentifier {
             client: self.client.clone(),
+            options: Default::default(),
             identifier_id: identifier_id.into(),
         }
     }
@@ -48,13 +51,27 @@ impl BlocklistIdentifiers<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListBlocklistIdentifiers {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl ListBlocklistIdentifiers {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::BlocklistIdentifiers, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "blocklist_identifiers.list",
+            "/blocklist_identifiers",
             "/blocklist_identifiers".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -64,14 +81,28 @@ impl ListBlocklistIdentifiers {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBlocklistIdentifier {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateBlocklistIdentifierBody,
 }
 impl CreateBlocklistIdentifier {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::BlocklistIdentifier, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "blocklist_identifiers.create",
+            "/blocklist_identifiers",
             "/blocklist_identifiers".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -82,17 +113,31 @@ impl CreateBlocklistIdentifier {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteBlocklistIdentifier {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     identifier_id: String,
 }
 impl DeleteBlocklistIdentifier {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "blocklist_identifiers.delete",
+            "/blocklist_identifiers/{identifier_id}",
             format!(
                 "/blocklist_identifiers/{}", crate ::runtime::path_segment(& self
                 .identifier_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

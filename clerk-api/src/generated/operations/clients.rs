@@ -18,6 +18,7 @@ impl Clients<'_> {
     pub fn list(&self) -> GetClientList {
         GetClientList {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -31,6 +32,7 @@ impl Clients<'_> {
     pub fn verify(&self, body: types::VerifyClientBody) -> VerifyClient {
         VerifyClient {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -42,6 +44,7 @@ impl Clients<'_> {
     pub fn get(&self, client_id: impl Into<String>) -> GetClient {
         GetClient {
             client: self.client.clone(),
+            options: Default::default(),
             client_id: client_id.into(),
         }
     }
@@ -51,6 +54,7 @@ impl Clients<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetClientList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -76,11 +80,24 @@ impl GetClientList {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::Client>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "clients.list",
+            "/clients",
             "/clients".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -88,19 +105,86 @@ impl GetClientList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetClientList {
+    type Page = Vec<types::Client>;
+    type Item = types::Client;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetClientList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Client, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Client>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /clients/verify` (`VerifyClient`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyClient {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::VerifyClientBody,
 }
 impl VerifyClient {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Client, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "clients.verify",
+            "/clients/verify",
             "/clients/verify".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -111,14 +195,28 @@ impl VerifyClient {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetClient {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     client_id: String,
 }
 impl GetClient {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Client, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "clients.get",
+            "/clients/{client_id}",
             format!("/clients/{}", crate ::runtime::path_segment(& self.client_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }

@@ -15,6 +15,7 @@ impl Directories<'_> {
     pub fn list(&self) -> ListDirectories {
         ListDirectories {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
         }
@@ -27,6 +28,7 @@ impl Directories<'_> {
     pub fn create(&self, body: types::CreateDirectoryBody) -> CreateDirectory {
         CreateDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -38,6 +40,7 @@ impl Directories<'_> {
     pub fn get(&self, directory_id: impl Into<String>) -> GetDirectory {
         GetDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -50,6 +53,7 @@ impl Directories<'_> {
     pub fn delete(&self, directory_id: impl Into<String>) -> DeleteDirectory {
         DeleteDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -65,6 +69,7 @@ impl Directories<'_> {
     ) -> UpdateDirectory {
         UpdateDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
             body,
         }
@@ -83,6 +88,7 @@ impl Directories<'_> {
     ) -> RotateDirectoryApiKey {
         RotateDirectoryApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -97,6 +103,7 @@ impl Directories<'_> {
     ) -> ListDirectoryGroupRoleMappings {
         ListDirectoryGroupRoleMappings {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -115,6 +122,7 @@ impl Directories<'_> {
     ) -> ReplaceDirectoryGroupRoleMappings {
         ReplaceDirectoryGroupRoleMappings {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
             body,
         }
@@ -132,6 +140,7 @@ impl Directories<'_> {
     ) -> CreateDirectoryGroupRoleMapping {
         CreateDirectoryGroupRoleMapping {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
             body,
         }
@@ -149,6 +158,7 @@ impl Directories<'_> {
     ) -> DeleteDirectoryGroupRoleMapping {
         DeleteDirectoryGroupRoleMapping {
             client: self.client.clone(),
+            options: Default::default(),
             directory_id: directory_id.into(),
             mapping_id: mapping_id.into(),
         }
@@ -159,6 +169,7 @@ impl Directories<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListDirectories {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -176,15 +187,81 @@ impl ListDirectories {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DirectoryListResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "directories.list",
+            "/directories",
             "/directories".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for ListDirectories {
+    type Page = types::DirectoryListResponse;
+    type Item = types::Directory;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListDirectories {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Directory, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Directory>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }
 /// Request builder for `POST /directories` (`CreateDirectory`): set optional parameters, then [`send`](Self::send) it.
@@ -192,14 +269,28 @@ impl ListDirectories {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateDirectoryBody,
 }
 impl CreateDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Directory, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "directories.create",
+            "/directories",
             "/directories".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -210,16 +301,30 @@ impl CreateDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
 }
 impl GetDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Directory, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "directories.get",
+            "/directories/{directory_id}",
             format!(
                 "/directories/{}", crate ::runtime::path_segment(& self.directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -229,16 +334,30 @@ impl GetDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
 }
 impl DeleteDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "directories.delete",
+            "/directories/{directory_id}",
             format!(
                 "/directories/{}", crate ::runtime::path_segment(& self.directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -248,17 +367,31 @@ impl DeleteDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
     body: types::UpdateDirectoryBody,
 }
 impl UpdateDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Directory, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "directories.update",
+            "/directories/{directory_id}",
             format!(
                 "/directories/{}", crate ::runtime::path_segment(& self.directory_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -269,17 +402,31 @@ impl UpdateDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateDirectoryApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
 }
 impl RotateDirectoryApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Directory, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "directories.rotate_api_key",
+            "/directories/{directory_id}/rotate_api_key",
             format!(
                 "/directories/{}/rotate_api_key", crate ::runtime::path_segment(& self
                 .directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -289,19 +436,33 @@ impl RotateDirectoryApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListDirectoryGroupRoleMappings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
 }
 impl ListDirectoryGroupRoleMappings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::DirectoryGroupRoleMappingListResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "directories.list_group_role_mappings",
+            "/directories/{directory_id}/group_role_mappings",
             format!(
                 "/directories/{}/group_role_mappings", crate ::runtime::path_segment(&
                 self.directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -311,20 +472,34 @@ impl ListDirectoryGroupRoleMappings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceDirectoryGroupRoleMappings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
     body: types::ReplaceDirectoryGroupRoleMappingsBody,
 }
 impl ReplaceDirectoryGroupRoleMappings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::DirectoryGroupRoleMappingListResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "directories.replace_group_role_mappings",
+            "/directories/{directory_id}/group_role_mappings",
             format!(
                 "/directories/{}/group_role_mappings", crate ::runtime::path_segment(&
                 self.directory_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -335,18 +510,32 @@ impl ReplaceDirectoryGroupRoleMappings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateDirectoryGroupRoleMapping {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
     body: types::CreateDirectoryGroupRoleMappingBody,
 }
 impl CreateDirectoryGroupRoleMapping {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DirectoryGroupRoleMapping, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "directories.create_group_role_mapping",
+            "/directories/{directory_id}/group_role_mappings",
             format!(
                 "/directories/{}/group_role_mappings", crate ::runtime::path_segment(&
                 self.directory_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -357,20 +546,34 @@ impl CreateDirectoryGroupRoleMapping {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteDirectoryGroupRoleMapping {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     directory_id: String,
     mapping_id: String,
 }
 impl DeleteDirectoryGroupRoleMapping {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::DirectoryGroupRoleMappingDeletedResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "directories.delete_group_role_mapping",
+            "/directories/{directory_id}/group_role_mappings/{mapping_id}",
             format!(
                 "/directories/{}/group_role_mappings/{}", crate ::runtime::path_segment(&
                 self.directory_id), crate ::runtime::path_segment(& self.mapping_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

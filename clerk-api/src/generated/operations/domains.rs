@@ -16,6 +16,7 @@ impl Domains<'_> {
     pub fn list(&self) -> ListDomains {
         ListDomains {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Add a domain
@@ -30,6 +31,7 @@ impl Domains<'_> {
     pub fn add(&self, body: types::AddDomainBody) -> AddDomain {
         AddDomain {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -42,6 +44,7 @@ impl Domains<'_> {
     pub fn delete(&self, domain_id: impl Into<String>) -> DeleteDomain {
         DeleteDomain {
             client: self.client.clone(),
+            options: Default::default(),
             domain_id: domain_id.into(),
         }
     }
@@ -64,6 +67,7 @@ impl Domains<'_> {
     ) -> UpdateDomain {
         UpdateDomain {
             client: self.client.clone(),
+            options: Default::default(),
             domain_id: domain_id.into(),
             body,
         }
@@ -74,13 +78,27 @@ impl Domains<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListDomains {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl ListDomains {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Domains, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "domains.list",
+            "/domains",
             "/domains".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -90,14 +108,28 @@ impl ListDomains {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AddDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::AddDomainBody,
 }
 impl AddDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Domain, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "domains.add",
+            "/domains",
             "/domains".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -108,14 +140,28 @@ impl AddDomain {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     domain_id: String,
 }
 impl DeleteDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "domains.delete",
+            "/domains/{domain_id}",
             format!("/domains/{}", crate ::runtime::path_segment(& self.domain_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -125,15 +171,29 @@ impl DeleteDomain {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     domain_id: String,
     body: types::UpdateDomainBody,
 }
 impl UpdateDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Domain, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "domains.update",
+            "/domains/{domain_id}",
             format!("/domains/{}", crate ::runtime::path_segment(& self.domain_id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

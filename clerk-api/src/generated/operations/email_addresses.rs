@@ -15,6 +15,7 @@ impl EmailAddresses<'_> {
     pub fn create(&self, body: types::CreateEmailAddressBody) -> CreateEmailAddress {
         CreateEmailAddress {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -26,6 +27,7 @@ impl EmailAddresses<'_> {
     pub fn get(&self, email_address_id: impl Into<String>) -> GetEmailAddress {
         GetEmailAddress {
             client: self.client.clone(),
+            options: Default::default(),
             email_address_id: email_address_id.into(),
         }
     }
@@ -37,6 +39,7 @@ impl EmailAddresses<'_> {
     pub fn delete(&self, email_address_id: impl Into<String>) -> DeleteEmailAddress {
         DeleteEmailAddress {
             client: self.client.clone(),
+            options: Default::default(),
             email_address_id: email_address_id.into(),
         }
     }
@@ -52,6 +55,7 @@ impl EmailAddresses<'_> {
     ) -> UpdateEmailAddress {
         UpdateEmailAddress {
             client: self.client.clone(),
+            options: Default::default(),
             email_address_id: email_address_id.into(),
             body,
         }
@@ -70,6 +74,7 @@ impl EmailAddresses<'_> {
     ) -> PrepareEmailAddressVerification {
         PrepareEmailAddressVerification {
             client: self.client.clone(),
+            options: Default::default(),
             email_address_id: email_address_id.into(),
         }
     }
@@ -95,6 +100,7 @@ impl EmailAddresses<'_> {
     ) -> AttemptEmailAddressVerification {
         AttemptEmailAddressVerification {
             client: self.client.clone(),
+            options: Default::default(),
             email_address_id: email_address_id.into(),
             body,
         }
@@ -123,6 +129,7 @@ impl EmailAddresses<'_> {
     ) -> ReplaceUserEmailAddress {
         ReplaceUserEmailAddress {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -133,14 +140,28 @@ impl EmailAddresses<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateEmailAddress {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateEmailAddressBody,
 }
 impl CreateEmailAddress {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EmailAddress, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "email_addresses.create",
+            "/email_addresses",
             "/email_addresses".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -151,17 +172,31 @@ impl CreateEmailAddress {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetEmailAddress {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address_id: String,
 }
 impl GetEmailAddress {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EmailAddress, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "email_addresses.get",
+            "/email_addresses/{email_address_id}",
             format!(
                 "/email_addresses/{}", crate ::runtime::path_segment(& self
                 .email_address_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -171,17 +206,31 @@ impl GetEmailAddress {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteEmailAddress {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address_id: String,
 }
 impl DeleteEmailAddress {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "email_addresses.delete",
+            "/email_addresses/{email_address_id}",
             format!(
                 "/email_addresses/{}", crate ::runtime::path_segment(& self
                 .email_address_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -191,18 +240,32 @@ impl DeleteEmailAddress {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateEmailAddress {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address_id: String,
     body: types::UpdateEmailAddressBody,
 }
 impl UpdateEmailAddress {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EmailAddress, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "email_addresses.update",
+            "/email_addresses/{email_address_id}",
             format!(
                 "/email_addresses/{}", crate ::runtime::path_segment(& self
                 .email_address_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -213,19 +276,33 @@ impl UpdateEmailAddress {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct PrepareEmailAddressVerification {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address_id: String,
 }
 impl PrepareEmailAddressVerification {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::VerificationResponseResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "email_addresses.prepare_verification",
+            "/email_addresses/{email_address_id}/prepare_verification",
             format!(
                 "/email_addresses/{}/prepare_verification", crate
                 ::runtime::path_segment(& self.email_address_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -235,20 +312,34 @@ impl PrepareEmailAddressVerification {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AttemptEmailAddressVerification {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address_id: String,
     body: types::AttemptEmailAddressVerificationBody,
 }
 impl AttemptEmailAddressVerification {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::VerificationResponseResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "email_addresses.attempt_verification",
+            "/email_addresses/{email_address_id}/attempt_verification",
             format!(
                 "/email_addresses/{}/attempt_verification", crate
                 ::runtime::path_segment(& self.email_address_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -259,17 +350,31 @@ impl AttemptEmailAddressVerification {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceUserEmailAddress {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::ReplaceUserEmailAddressBody,
 }
 impl ReplaceUserEmailAddress {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EmailAddress, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "email_addresses.replace_for_user",
+            "/users/{user_id}/email_address",
             format!(
                 "/users/{}/email_address", crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -21,6 +21,7 @@ impl EmailAndSmsTemplates<'_> {
     ) -> UpsertTemplate {
         UpsertTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_type,
             slug: slug.into(),
             body,
@@ -32,19 +33,33 @@ impl EmailAndSmsTemplates<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpsertTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_type: types::UpsertTemplateTemplateType,
     slug: String,
     body: types::UpsertTemplateBody,
 }
 impl UpsertTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Template, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "email_and_sms_templates.upsert",
+            "/templates/{template_type}/{slug}",
             format!(
                 "/templates/{}/{}", crate ::runtime::path_segment(& self.template_type),
                 crate ::runtime::path_segment(& self.slug)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

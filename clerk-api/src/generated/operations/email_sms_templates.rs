@@ -20,6 +20,7 @@ impl EmailSmsTemplates<'_> {
     ) -> GetTemplateList {
         GetTemplateList {
             client: self.client.clone(),
+            options: Default::default(),
             template_type,
             paginated: None,
             limit: None,
@@ -39,6 +40,7 @@ impl EmailSmsTemplates<'_> {
     ) -> GetTemplate {
         GetTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_type,
             slug: slug.into(),
         }
@@ -56,6 +58,7 @@ impl EmailSmsTemplates<'_> {
     ) -> RevertTemplate {
         RevertTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_type,
             slug: slug.into(),
         }
@@ -76,6 +79,7 @@ impl EmailSmsTemplates<'_> {
     ) -> ToggleTemplateDelivery {
         ToggleTemplateDelivery {
             client: self.client.clone(),
+            options: Default::default(),
             template_type,
             slug: slug.into(),
             body,
@@ -87,6 +91,7 @@ impl EmailSmsTemplates<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetTemplateList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_type: types::GetTemplateListTemplateType,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -113,11 +118,26 @@ impl GetTemplateList {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::Template>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
-            format!("/templates/{}", crate ::runtime::path_segment(& self.template_type)),
+            "email_sms_templates.list",
+            "/templates/{template_type}",
+            format!(
+                "/templates/{}", crate ::runtime::path_segment(& self.template_type)
+            ),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -125,23 +145,90 @@ impl GetTemplateList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetTemplateList {
+    type Page = Vec<types::Template>;
+    type Item = types::Template;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetTemplateList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Template, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Template>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `GET /templates/{template_type}/{slug}` (`GetTemplate`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_type: types::GetTemplateTemplateType,
     slug: String,
 }
 impl GetTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Template, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "email_sms_templates.get",
+            "/templates/{template_type}/{slug}",
             format!(
                 "/templates/{}/{}", crate ::runtime::path_segment(& self.template_type),
                 crate ::runtime::path_segment(& self.slug)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -151,18 +238,32 @@ impl GetTemplate {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevertTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_type: types::RevertTemplateTemplateType,
     slug: String,
 }
 impl RevertTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Template, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "email_sms_templates.revert",
+            "/templates/{template_type}/{slug}/revert",
             format!(
                 "/templates/{}/{}/revert", crate ::runtime::path_segment(& self
                 .template_type), crate ::runtime::path_segment(& self.slug)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -172,19 +273,33 @@ impl RevertTemplate {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ToggleTemplateDelivery {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_type: types::ToggleTemplateDeliveryTemplateType,
     slug: String,
     body: types::ToggleTemplateDeliveryBody,
 }
 impl ToggleTemplateDelivery {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Template, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "email_sms_templates.toggle_template_delivery",
+            "/templates/{template_type}/{slug}/toggle_delivery",
             format!(
                 "/templates/{}/{}/toggle_delivery", crate ::runtime::path_segment(& self
                 .template_type), crate ::runtime::path_segment(& self.slug)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -16,6 +16,7 @@ impl EnterpriseConnections<'_> {
     pub fn list(&self) -> ListEnterpriseConnections {
         ListEnterpriseConnections {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             organization_id: None,
@@ -33,6 +34,7 @@ impl EnterpriseConnections<'_> {
     ) -> CreateEnterpriseConnection {
         CreateEnterpriseConnection {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -47,6 +49,7 @@ impl EnterpriseConnections<'_> {
     ) -> GetEnterpriseConnection {
         GetEnterpriseConnection {
             client: self.client.clone(),
+            options: Default::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
     }
@@ -61,6 +64,7 @@ impl EnterpriseConnections<'_> {
     ) -> DeleteEnterpriseConnection {
         DeleteEnterpriseConnection {
             client: self.client.clone(),
+            options: Default::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
     }
@@ -77,6 +81,7 @@ impl EnterpriseConnections<'_> {
     ) -> UpdateEnterpriseConnection {
         UpdateEnterpriseConnection {
             client: self.client.clone(),
+            options: Default::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             body,
         }
@@ -92,6 +97,7 @@ impl EnterpriseConnections<'_> {
     ) -> ListEnterpriseConnectionTestRuns {
         ListEnterpriseConnectionTestRuns {
             client: self.client.clone(),
+            options: Default::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             status: None,
             limit: None,
@@ -109,6 +115,7 @@ impl EnterpriseConnections<'_> {
     ) -> CreateEnterpriseConnectionTestRun {
         CreateEnterpriseConnectionTestRun {
             client: self.client.clone(),
+            options: Default::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
     }
@@ -118,6 +125,7 @@ impl EnterpriseConnections<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListEnterpriseConnections {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
     organization_id: Option<String>,
@@ -147,11 +155,24 @@ impl ListEnterpriseConnections {
         self.active = Some(active);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EnterpriseConnections, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "enterprise_connections.list",
+            "/enterprise_connections",
             "/enterprise_connections".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
@@ -160,19 +181,88 @@ impl ListEnterpriseConnections {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListEnterpriseConnections {
+    type Page = types::EnterpriseConnections;
+    type Item = types::EnterpriseConnection;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListEnterpriseConnections {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::EnterpriseConnection, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::EnterpriseConnection>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /enterprise_connections` (`CreateEnterpriseConnection`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateEnterpriseConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateEnterpriseConnectionBody,
 }
 impl CreateEnterpriseConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EnterpriseConnection, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "enterprise_connections.create",
+            "/enterprise_connections",
             "/enterprise_connections".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -183,17 +273,31 @@ impl CreateEnterpriseConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetEnterpriseConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     enterprise_connection_id: String,
 }
 impl GetEnterpriseConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EnterpriseConnection, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "enterprise_connections.get",
+            "/enterprise_connections/{enterprise_connection_id}",
             format!(
                 "/enterprise_connections/{}", crate ::runtime::path_segment(& self
                 .enterprise_connection_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -203,17 +307,31 @@ impl GetEnterpriseConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteEnterpriseConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     enterprise_connection_id: String,
 }
 impl DeleteEnterpriseConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "enterprise_connections.delete",
+            "/enterprise_connections/{enterprise_connection_id}",
             format!(
                 "/enterprise_connections/{}", crate ::runtime::path_segment(& self
                 .enterprise_connection_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -223,18 +341,32 @@ impl DeleteEnterpriseConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateEnterpriseConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     enterprise_connection_id: String,
     body: types::UpdateEnterpriseConnectionBody,
 }
 impl UpdateEnterpriseConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::EnterpriseConnection, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "enterprise_connections.update",
+            "/enterprise_connections/{enterprise_connection_id}",
             format!(
                 "/enterprise_connections/{}", crate ::runtime::path_segment(& self
                 .enterprise_connection_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -245,6 +377,7 @@ impl UpdateEnterpriseConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListEnterpriseConnectionTestRuns {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     enterprise_connection_id: String,
     status: Option<Vec<types::ListEnterpriseConnectionTestRunsStatusItem>>,
     limit: Option<i64>,
@@ -274,16 +407,29 @@ impl ListEnterpriseConnectionTestRuns {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::EnterpriseConnectionTestRuns, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "enterprise_connections.list_test_runs",
+            "/enterprise_connections/{enterprise_connection_id}/test_runs",
             format!(
                 "/enterprise_connections/{}/test_runs", crate ::runtime::path_segment(&
                 self.enterprise_connection_id)
             ),
+            self.options,
         );
         request.query_list("status", self.status.as_deref(), true);
         request.query("limit", self.limit.as_ref());
@@ -291,24 +437,93 @@ impl ListEnterpriseConnectionTestRuns {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListEnterpriseConnectionTestRuns {
+    type Page = types::EnterpriseConnectionTestRuns;
+    type Item = types::EnterpriseConnectionTestRun;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListEnterpriseConnectionTestRuns {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::EnterpriseConnectionTestRun, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::EnterpriseConnectionTestRun>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateEnterpriseConnectionTestRun {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     enterprise_connection_id: String,
 }
 impl CreateEnterpriseConnectionTestRun {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::EnterpriseConnectionTestRunResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "enterprise_connections.create_test_run",
+            "/enterprise_connections/{enterprise_connection_id}/test_runs",
             format!(
                 "/enterprise_connections/{}/test_runs", crate ::runtime::path_segment(&
                 self.enterprise_connection_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

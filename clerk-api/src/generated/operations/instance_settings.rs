@@ -15,6 +15,7 @@ impl InstanceSettings<'_> {
     pub fn get(&self) -> GetInstance {
         GetInstance {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Update instance settings
@@ -25,6 +26,7 @@ impl InstanceSettings<'_> {
     pub fn update(&self, body: types::UpdateInstanceBody) -> UpdateInstance {
         UpdateInstance {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -39,6 +41,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceRestrictions {
         UpdateInstanceRestrictions {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -48,6 +51,7 @@ impl InstanceSettings<'_> {
     pub fn get_instance_protect(&self) -> GetInstanceProtect {
         GetInstanceProtect {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Update instance protect settings
@@ -59,6 +63,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceProtect {
         UpdateInstanceProtect {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -70,6 +75,7 @@ impl InstanceSettings<'_> {
     pub fn get_communication(&self) -> GetInstanceCommunication {
         GetInstanceCommunication {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Update instance communication settings
@@ -86,6 +92,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceCommunication {
         UpdateInstanceCommunication {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -99,6 +106,7 @@ impl InstanceSettings<'_> {
     ) -> GetInstanceOAuthApplicationSettings {
         GetInstanceOAuthApplicationSettings {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Update OAuth application settings
@@ -112,6 +120,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceOAuthApplicationSettings {
         UpdateInstanceOAuthApplicationSettings {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -130,6 +139,7 @@ impl InstanceSettings<'_> {
     ) -> ChangeProductionInstanceDomain {
         ChangeProductionInstanceDomain {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -141,6 +151,7 @@ impl InstanceSettings<'_> {
     pub fn get_organization_settings(&self) -> GetInstanceOrganizationSettings {
         GetInstanceOrganizationSettings {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Update instance organization settings
@@ -154,6 +165,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceOrganizationSettings {
         UpdateInstanceOrganizationSettings {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -163,13 +175,27 @@ impl InstanceSettings<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstance {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GetInstance {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Instance, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "instance_settings.get",
+            "/instance",
             "/instance".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -179,14 +205,28 @@ impl GetInstance {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstance {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceBody,
 }
 impl UpdateInstance {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<(), crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "instance_settings.update",
+            "/instance",
             "/instance".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_empty(request).await
@@ -197,14 +237,28 @@ impl UpdateInstance {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceRestrictions {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceRestrictionsBody,
 }
 impl UpdateInstanceRestrictions {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InstanceRestrictions, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "instance_settings.update_restrictions",
+            "/instance/restrictions",
             "/instance/restrictions".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -215,13 +269,27 @@ impl UpdateInstanceRestrictions {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceProtect {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GetInstanceProtect {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InstanceProtect, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "instance_settings.get_instance_protect",
+            "/instance/protect",
             "/instance/protect".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -231,14 +299,28 @@ impl GetInstanceProtect {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceProtect {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceProtectBody,
 }
 impl UpdateInstanceProtect {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InstanceProtect, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "instance_settings.update_instance_protect",
+            "/instance/protect",
             "/instance/protect".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -249,13 +331,27 @@ impl UpdateInstanceProtect {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceCommunication {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GetInstanceCommunication {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InstanceCommunication, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "instance_settings.get_communication",
+            "/instance/communication",
             "/instance/communication".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -265,14 +361,28 @@ impl GetInstanceCommunication {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceCommunication {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceCommunicationBody,
 }
 impl UpdateInstanceCommunication {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InstanceCommunication, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "instance_settings.update_communication",
+            "/instance/communication",
             "/instance/communication".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -283,13 +393,27 @@ impl UpdateInstanceCommunication {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceOAuthApplicationSettings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GetInstanceOAuthApplicationSettings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplicationSettings, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "instance_settings.get_o_auth_application_settings",
+            "/instance/oauth_application_settings",
             "/instance/oauth_application_settings".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -299,14 +423,28 @@ impl GetInstanceOAuthApplicationSettings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceOAuthApplicationSettings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceOAuthApplicationSettingsBody,
 }
 impl UpdateInstanceOAuthApplicationSettings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplicationSettings, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "instance_settings.update_o_auth_application_settings",
+            "/instance/oauth_application_settings",
             "/instance/oauth_application_settings".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -317,14 +455,28 @@ impl UpdateInstanceOAuthApplicationSettings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ChangeProductionInstanceDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::ChangeProductionInstanceDomainBody,
 }
 impl ChangeProductionInstanceDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<(), crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "instance_settings.change_domain",
+            "/instance/change_domain",
             "/instance/change_domain".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_empty(request).await
@@ -335,13 +487,27 @@ impl ChangeProductionInstanceDomain {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceOrganizationSettings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GetInstanceOrganizationSettings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationSettings, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "instance_settings.get_organization_settings",
+            "/instance/organization_settings",
             "/instance/organization_settings".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -351,14 +517,28 @@ impl GetInstanceOrganizationSettings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceOrganizationSettings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UpdateInstanceOrganizationSettingsBody,
 }
 impl UpdateInstanceOrganizationSettings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationSettings, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "instance_settings.update_organization_settings",
+            "/instance/organization_settings",
             "/instance/organization_settings".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -15,6 +15,7 @@ impl Invitations<'_> {
     pub fn list(&self) -> ListInvitations {
         ListInvitations {
             client: self.client.clone(),
+            options: Default::default(),
             status: None,
             query: None,
             order_by: None,
@@ -33,6 +34,7 @@ impl Invitations<'_> {
     pub fn create(&self, body: types::CreateInvitationBody) -> CreateInvitation {
         CreateInvitation {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -52,6 +54,7 @@ impl Invitations<'_> {
     ) -> CreateBulkInvitations {
         CreateBulkInvitations {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -66,6 +69,7 @@ impl Invitations<'_> {
     pub fn revoke(&self, invitation_id: impl Into<String>) -> RevokeInvitation {
         RevokeInvitation {
             client: self.client.clone(),
+            options: Default::default(),
             invitation_id: invitation_id.into(),
         }
     }
@@ -75,6 +79,7 @@ impl Invitations<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListInvitations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     status: Option<types::ListInvitationsStatus>,
     query: Option<String>,
     order_by: Option<String>,
@@ -123,11 +128,24 @@ impl ListInvitations {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::Invitation>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "invitations.list",
+            "/invitations",
             "/invitations".to_owned(),
+            self.options,
         );
         request.query("status", self.status.as_ref());
         request.query("query", self.query.as_ref());
@@ -138,19 +156,86 @@ impl ListInvitations {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListInvitations {
+    type Page = Vec<types::Invitation>;
+    type Item = types::Invitation;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListInvitations {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Invitation, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Invitation>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /invitations` (`CreateInvitation`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateInvitation {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateInvitationBody,
 }
 impl CreateInvitation {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Invitation, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "invitations.create",
+            "/invitations",
             "/invitations".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -161,14 +246,28 @@ impl CreateInvitation {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBulkInvitations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: Vec<types::CreateBulkInvitationsBodyItem>,
 }
 impl CreateBulkInvitations {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::Invitation>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "invitations.bulk_create",
+            "/invitations/bulk",
             "/invitations/bulk".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -179,17 +278,31 @@ impl CreateBulkInvitations {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeInvitation {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     invitation_id: String,
 }
 impl RevokeInvitation {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::InvitationRevokedResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "invitations.revoke",
+            "/invitations/{invitation_id}/revoke",
             format!(
                 "/invitations/{}/revoke", crate ::runtime::path_segment(& self
                 .invitation_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

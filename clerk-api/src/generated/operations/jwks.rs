@@ -15,6 +15,7 @@ impl Jwks<'_> {
     pub fn get_jwks(&self) -> GetJwks {
         GetJwks {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -23,13 +24,27 @@ impl Jwks<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetJwks {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GetJwks {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Jwks, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "jwks.get_jwks",
+            "/jwks",
             "/jwks".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }

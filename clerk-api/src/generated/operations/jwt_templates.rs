@@ -13,6 +13,7 @@ impl JwtTemplates<'_> {
     pub fn list(&self) -> ListJwtTemplates {
         ListJwtTemplates {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -26,6 +27,7 @@ impl JwtTemplates<'_> {
     pub fn create(&self, body: types::CreateJwtTemplateBody) -> CreateJwtTemplate {
         CreateJwtTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -37,6 +39,7 @@ impl JwtTemplates<'_> {
     pub fn get(&self, template_id: impl Into<String>) -> GetJwtTemplate {
         GetJwtTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_id: template_id.into(),
         }
     }
@@ -46,6 +49,7 @@ impl JwtTemplates<'_> {
     pub fn delete(&self, template_id: impl Into<String>) -> DeleteJwtTemplate {
         DeleteJwtTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_id: template_id.into(),
         }
     }
@@ -61,6 +65,7 @@ impl JwtTemplates<'_> {
     ) -> UpdateJwtTemplate {
         UpdateJwtTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_id: template_id.into(),
             body,
         }
@@ -71,6 +76,7 @@ impl JwtTemplates<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListJwtTemplates {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -96,11 +102,24 @@ impl ListJwtTemplates {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::JwtTemplate>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "jwt_templates.list",
+            "/jwt_templates",
             "/jwt_templates".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -108,19 +127,86 @@ impl ListJwtTemplates {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListJwtTemplates {
+    type Page = Vec<types::JwtTemplate>;
+    type Item = types::JwtTemplate;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListJwtTemplates {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::JwtTemplate, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::JwtTemplate>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /jwt_templates` (`CreateJWTTemplate`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateJwtTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateJwtTemplateBody,
 }
 impl CreateJwtTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::JwtTemplate, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "jwt_templates.create",
+            "/jwt_templates",
             "/jwt_templates".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -131,16 +217,30 @@ impl CreateJwtTemplate {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetJwtTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_id: String,
 }
 impl GetJwtTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::JwtTemplate, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "jwt_templates.get",
+            "/jwt_templates/{template_id}",
             format!(
                 "/jwt_templates/{}", crate ::runtime::path_segment(& self.template_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -150,16 +250,30 @@ impl GetJwtTemplate {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteJwtTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_id: String,
 }
 impl DeleteJwtTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "jwt_templates.delete",
+            "/jwt_templates/{template_id}",
             format!(
                 "/jwt_templates/{}", crate ::runtime::path_segment(& self.template_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -169,17 +283,31 @@ impl DeleteJwtTemplate {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateJwtTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_id: String,
     body: types::UpdateJwtTemplateBody,
 }
 impl UpdateJwtTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::JwtTemplate, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "jwt_templates.update",
+            "/jwt_templates/{template_id}",
             format!(
                 "/jwt_templates/{}", crate ::runtime::path_segment(& self.template_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

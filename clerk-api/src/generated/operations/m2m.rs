@@ -22,6 +22,7 @@ impl M2m<'_> {
     pub fn list_tokens(&self, subject: impl Into<String>) -> GetM2mTokens {
         GetM2mTokens {
             client: self.client.clone(),
+            options: Default::default(),
             subject: subject.into(),
             revoked: None,
             expired: None,
@@ -37,6 +38,7 @@ impl M2m<'_> {
     pub fn create_token(&self, body: types::CreateM2mTokenBody) -> CreateM2mToken {
         CreateM2mToken {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -59,6 +61,7 @@ impl M2m<'_> {
     ) -> RevokeM2mToken {
         RevokeM2mToken {
             client: self.client.clone(),
+            options: Default::default(),
             m2m_token_id: m2m_token_id.into(),
             body,
         }
@@ -76,6 +79,7 @@ impl M2m<'_> {
     pub fn verify_token(&self, body: types::VerifyM2mTokenBody) -> VerifyM2mToken {
         VerifyM2mToken {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -85,6 +89,7 @@ impl M2m<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetM2mTokens {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     subject: String,
     revoked: Option<bool>,
     expired: Option<bool>,
@@ -108,11 +113,24 @@ impl GetM2mTokens {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::GetM2mTokensResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "m2m.list_tokens",
+            "/m2m_tokens",
             "/m2m_tokens".to_owned(),
+            self.options,
         );
         request.query("subject", Some(&self.subject));
         request.query("revoked", self.revoked.as_ref());
@@ -122,19 +140,88 @@ impl GetM2mTokens {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetM2mTokens {
+    type Page = types::GetM2mTokensResponse;
+    type Item = types::GetM2mTokensResponseM2mTokensItem;
+    fn page_size(&self) -> Option<i64> {
+        self.limit.map(|v| v as i64)
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.map(|v| v as i64).unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit as f64);
+        self.offset = offset.map(|v| v as f64);
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.m2m_tokens, Some(page.total_count as i64))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetM2mTokens {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::GetM2mTokensResponseM2mTokensItem, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::GetM2mTokensResponseM2mTokensItem>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /m2m_tokens` (`createM2MToken`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateM2mToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateM2mTokenBody,
 }
 impl CreateM2mToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CreateM2mTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "m2m.create_token",
+            "/m2m_tokens",
             "/m2m_tokens".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -145,18 +232,32 @@ impl CreateM2mToken {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeM2mToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     m2m_token_id: String,
     body: types::RevokeM2mTokenBody,
 }
 impl RevokeM2mToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RevokeM2mTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "m2m.revoke_token",
+            "/m2m_tokens/{m2m_token_id}/revoke",
             format!(
                 "/m2m_tokens/{}/revoke", crate ::runtime::path_segment(& self
                 .m2m_token_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -167,14 +268,28 @@ impl RevokeM2mToken {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyM2mToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::VerifyM2mTokenBody,
 }
 impl VerifyM2mToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::VerifyM2mTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "m2m.verify_token",
+            "/m2m_tokens/verify",
             "/m2m_tokens/verify".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

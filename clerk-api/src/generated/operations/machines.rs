@@ -17,6 +17,7 @@ impl Machines<'_> {
     pub fn list(&self) -> ListMachines {
         ListMachines {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             query: None,
@@ -31,6 +32,7 @@ impl Machines<'_> {
     pub fn create(&self, body: types::CreateMachineBody) -> CreateMachine {
         CreateMachine {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -42,6 +44,7 @@ impl Machines<'_> {
     pub fn get(&self, machine_id: impl Into<String>) -> GetMachine {
         GetMachine {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
         }
     }
@@ -53,6 +56,7 @@ impl Machines<'_> {
     pub fn delete(&self, machine_id: impl Into<String>) -> DeleteMachine {
         DeleteMachine {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
         }
     }
@@ -69,6 +73,7 @@ impl Machines<'_> {
     ) -> UpdateMachine {
         UpdateMachine {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
             body,
         }
@@ -81,6 +86,7 @@ impl Machines<'_> {
     pub fn get_secret_key(&self, machine_id: impl Into<String>) -> GetMachineSecretKey {
         GetMachineSecretKey {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
         }
     }
@@ -98,6 +104,7 @@ impl Machines<'_> {
     ) -> RotateMachineSecretKey {
         RotateMachineSecretKey {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
             body,
         }
@@ -115,6 +122,7 @@ impl Machines<'_> {
     ) -> CreateMachineScope {
         CreateMachineScope {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
             body,
         }
@@ -131,6 +139,7 @@ impl Machines<'_> {
     ) -> DeleteMachineScope {
         DeleteMachineScope {
             client: self.client.clone(),
+            options: Default::default(),
             machine_id: machine_id.into(),
             other_machine_id: other_machine_id.into(),
         }
@@ -141,6 +150,7 @@ impl Machines<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListMachines {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
     query: Option<String>,
@@ -175,11 +185,24 @@ impl ListMachines {
         self.order_by = Some(order_by.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineListResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "machines.list",
+            "/machines",
             "/machines".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
@@ -188,19 +211,86 @@ impl ListMachines {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListMachines {
+    type Page = types::MachineListResponse;
+    type Item = types::Machine;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListMachines {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Machine, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Machine>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /machines` (`CreateMachine`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateMachine {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateMachineBody,
 }
 impl CreateMachine {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineCreatedResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "machines.create",
+            "/machines",
             "/machines".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -211,14 +301,28 @@ impl CreateMachine {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetMachine {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
 }
 impl GetMachine {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Machine, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "machines.get",
+            "/machines/{machine_id}",
             format!("/machines/{}", crate ::runtime::path_segment(& self.machine_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -228,14 +332,28 @@ impl GetMachine {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteMachine {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
 }
 impl DeleteMachine {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineDeletedResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "machines.delete",
+            "/machines/{machine_id}",
             format!("/machines/{}", crate ::runtime::path_segment(& self.machine_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -245,15 +363,29 @@ impl DeleteMachine {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateMachine {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
     body: types::UpdateMachineBody,
 }
 impl UpdateMachine {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Machine, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "machines.update",
+            "/machines/{machine_id}",
             format!("/machines/{}", crate ::runtime::path_segment(& self.machine_id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -264,17 +396,31 @@ impl UpdateMachine {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetMachineSecretKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
 }
 impl GetMachineSecretKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineSecretKeyResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "machines.get_secret_key",
+            "/machines/{machine_id}/secret_key",
             format!(
                 "/machines/{}/secret_key", crate ::runtime::path_segment(& self
                 .machine_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -284,18 +430,32 @@ impl GetMachineSecretKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateMachineSecretKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
     body: types::RotateMachineSecretKeyBody,
 }
 impl RotateMachineSecretKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineSecretKeyResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "machines.rotate_secret_key",
+            "/machines/{machine_id}/secret_key/rotate",
             format!(
                 "/machines/{}/secret_key/rotate", crate ::runtime::path_segment(& self
                 .machine_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -306,17 +466,31 @@ impl RotateMachineSecretKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateMachineScope {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
     body: types::CreateMachineScopeBody,
 }
 impl CreateMachineScope {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineScope, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "machines.create_scope",
+            "/machines/{machine_id}/scopes",
             format!(
                 "/machines/{}/scopes", crate ::runtime::path_segment(& self.machine_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -327,18 +501,32 @@ impl CreateMachineScope {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteMachineScope {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     machine_id: String,
     other_machine_id: String,
 }
 impl DeleteMachineScope {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::MachineScopeDeletedResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "machines.delete_scope",
+            "/machines/{machine_id}/scopes/{other_machine_id}",
             format!(
                 "/machines/{}/scopes/{}", crate ::runtime::path_segment(& self
                 .machine_id), crate ::runtime::path_segment(& self.other_machine_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

@@ -15,6 +15,7 @@ impl Miscellaneous<'_> {
     pub fn get_public_interstitial(&self) -> GetPublicInterstitial {
         GetPublicInterstitial {
             client: self.client.clone(),
+            options: Default::default(),
             frontend_api_2: None,
             frontend_api: None,
             publishable_key: None,
@@ -30,6 +31,7 @@ impl Miscellaneous<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetPublicInterstitial {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     frontend_api_2: Option<String>,
     frontend_api: Option<String>,
     publishable_key: Option<String>,
@@ -75,12 +77,25 @@ impl GetPublicInterstitial {
         self.use_domain_for_script = Some(use_domain_for_script);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     #[allow(deprecated)]
     pub async fn send(self) -> Result<(), crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "miscellaneous.get_public_interstitial",
+            "/public/interstitial",
             "/public/interstitial".to_owned(),
+            self.options,
         );
         request.query("frontendApi", self.frontend_api_2.as_ref());
         request.query("frontend_api", self.frontend_api.as_ref());

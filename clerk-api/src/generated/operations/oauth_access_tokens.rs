@@ -16,6 +16,7 @@ impl OauthAccessTokens<'_> {
     ) -> VerifyOAuthAccessToken {
         VerifyOAuthAccessToken {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -25,16 +26,30 @@ impl OauthAccessTokens<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyOAuthAccessToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::VerifyOAuthAccessTokenBody,
 }
 impl VerifyOAuthAccessToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::VerifyOAuthAccessTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "oauth_access_tokens.verify",
+            "/oauth_applications/access_tokens/verify",
             "/oauth_applications/access_tokens/verify".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -18,6 +18,7 @@ impl OauthApplications<'_> {
     pub fn list(&self) -> ListOAuthApplications {
         ListOAuthApplications {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             order_by: None,
@@ -37,6 +38,7 @@ impl OauthApplications<'_> {
     ) -> CreateOAuthApplication {
         CreateOAuthApplication {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -48,6 +50,7 @@ impl OauthApplications<'_> {
     pub fn get(&self, oauth_application_id: impl Into<String>) -> GetOAuthApplication {
         GetOAuthApplication {
             client: self.client.clone(),
+            options: Default::default(),
             oauth_application_id: oauth_application_id.into(),
         }
     }
@@ -63,6 +66,7 @@ impl OauthApplications<'_> {
     ) -> DeleteOAuthApplication {
         DeleteOAuthApplication {
             client: self.client.clone(),
+            options: Default::default(),
             oauth_application_id: oauth_application_id.into(),
         }
     }
@@ -78,6 +82,7 @@ impl OauthApplications<'_> {
     ) -> UpdateOAuthApplication {
         UpdateOAuthApplication {
             client: self.client.clone(),
+            options: Default::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
         }
@@ -97,6 +102,7 @@ impl OauthApplications<'_> {
     ) -> UploadOAuthApplicationLogo {
         UploadOAuthApplicationLogo {
             client: self.client.clone(),
+            options: Default::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
         }
@@ -113,6 +119,7 @@ impl OauthApplications<'_> {
     ) -> RotateOAuthApplicationSecret {
         RotateOAuthApplicationSecret {
             client: self.client.clone(),
+            options: Default::default(),
             oauth_application_id: oauth_application_id.into(),
         }
     }
@@ -130,6 +137,7 @@ impl OauthApplications<'_> {
     ) -> RevokeOAuthApplicationToken {
         RevokeOAuthApplicationToken {
             client: self.client.clone(),
+            options: Default::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
         }
@@ -140,6 +148,7 @@ impl OauthApplications<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOAuthApplications {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
     order_by: Option<String>,
@@ -176,11 +185,24 @@ impl ListOAuthApplications {
         self.name_query = Some(name_query.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplications, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "oauth_applications.list",
+            "/oauth_applications",
             "/oauth_applications".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
@@ -189,19 +211,88 @@ impl ListOAuthApplications {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOAuthApplications {
+    type Page = types::OAuthApplications;
+    type Item = types::OAuthApplication;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOAuthApplications {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OAuthApplication, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OAuthApplication>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /oauth_applications` (`CreateOAuthApplication`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOAuthApplication {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateOAuthApplicationBody,
 }
 impl CreateOAuthApplication {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplicationWithSecret, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "oauth_applications.create",
+            "/oauth_applications",
             "/oauth_applications".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -212,17 +303,31 @@ impl CreateOAuthApplication {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOAuthApplication {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     oauth_application_id: String,
 }
 impl GetOAuthApplication {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplication, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "oauth_applications.get",
+            "/oauth_applications/{oauth_application_id}",
             format!(
                 "/oauth_applications/{}", crate ::runtime::path_segment(& self
                 .oauth_application_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -232,17 +337,31 @@ impl GetOAuthApplication {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOAuthApplication {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     oauth_application_id: String,
 }
 impl DeleteOAuthApplication {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "oauth_applications.delete",
+            "/oauth_applications/{oauth_application_id}",
             format!(
                 "/oauth_applications/{}", crate ::runtime::path_segment(& self
                 .oauth_application_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -252,18 +371,32 @@ impl DeleteOAuthApplication {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOAuthApplication {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     oauth_application_id: String,
     body: types::UpdateOAuthApplicationBody,
 }
 impl UpdateOAuthApplication {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplication, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "oauth_applications.update",
+            "/oauth_applications/{oauth_application_id}",
             format!(
                 "/oauth_applications/{}", crate ::runtime::path_segment(& self
                 .oauth_application_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -274,18 +407,32 @@ impl UpdateOAuthApplication {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UploadOAuthApplicationLogo {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     oauth_application_id: String,
     body: types::UploadOAuthApplicationLogoBody,
 }
 impl UploadOAuthApplicationLogo {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplication, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "oauth_applications.upload_logo",
+            "/oauth_applications/{oauth_application_id}/logo",
             format!(
                 "/oauth_applications/{}/logo", crate ::runtime::path_segment(& self
                 .oauth_application_id)
             ),
+            self.options,
         );
         request.multipart(self.body.into_multipart());
         self.client.execute_json(request).await
@@ -296,17 +443,31 @@ impl UploadOAuthApplicationLogo {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateOAuthApplicationSecret {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     oauth_application_id: String,
 }
 impl RotateOAuthApplicationSecret {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthApplicationWithSecret, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "oauth_applications.rotate_secret",
+            "/oauth_applications/{oauth_application_id}/rotate_secret",
             format!(
                 "/oauth_applications/{}/rotate_secret", crate ::runtime::path_segment(&
                 self.oauth_application_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -316,18 +477,32 @@ impl RotateOAuthApplicationSecret {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeOAuthApplicationToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     oauth_application_id: String,
     body: types::RevokeOAuthApplicationTokenBody,
 }
 impl RevokeOAuthApplicationToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<(), crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "oauth_applications.revoke_token",
+            "/oauth_applications/{oauth_application_id}/revoke_token",
             format!(
                 "/oauth_applications/{}/revoke_token", crate ::runtime::path_segment(&
                 self.oauth_application_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_empty(request).await

@@ -15,6 +15,7 @@ impl OrganizationDomains<'_> {
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationDomains {
         ListOrganizationDomains {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             verified: None,
             enrollment_mode: None,
@@ -34,6 +35,7 @@ impl OrganizationDomains<'_> {
     ) -> CreateOrganizationDomain {
         CreateOrganizationDomain {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -50,6 +52,7 @@ impl OrganizationDomains<'_> {
     ) -> DeleteOrganizationDomain {
         DeleteOrganizationDomain {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
         }
@@ -67,6 +70,7 @@ impl OrganizationDomains<'_> {
     ) -> UpdateOrganizationDomain {
         UpdateOrganizationDomain {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
             body,
@@ -91,6 +95,7 @@ impl OrganizationDomains<'_> {
     ) -> VerifyOrganizationDomainOwnership {
         VerifyOrganizationDomainOwnership {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
         }
@@ -108,6 +113,7 @@ impl OrganizationDomains<'_> {
     pub fn list_all(&self) -> ListAllOrganizationDomains {
         ListAllOrganizationDomains {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: None,
             verified: None,
             enrollment_mode: None,
@@ -124,6 +130,7 @@ impl OrganizationDomains<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationDomains {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     verified: Option<String>,
     enrollment_mode: Option<String>,
@@ -155,14 +162,27 @@ impl ListOrganizationDomains {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationDomains, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_domains.list",
+            "/organizations/{organization_id}/domains",
             format!(
                 "/organizations/{}/domains", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.query("verified", self.verified.as_ref());
         request.query("enrollment_mode", self.enrollment_mode.as_ref());
@@ -171,23 +191,92 @@ impl ListOrganizationDomains {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOrganizationDomains {
+    type Page = types::OrganizationDomains;
+    type Item = types::OrganizationDomain;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOrganizationDomains {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationDomain, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationDomain>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::CreateOrganizationDomainBody,
 }
 impl CreateOrganizationDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationDomain, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_domains.create",
+            "/organizations/{organization_id}/domains",
             format!(
                 "/organizations/{}/domains", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -198,18 +287,32 @@ impl CreateOrganizationDomain {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     domain_id: String,
 }
 impl DeleteOrganizationDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organization_domains.delete",
+            "/organizations/{organization_id}/domains/{domain_id}",
             format!(
                 "/organizations/{}/domains/{}", crate ::runtime::path_segment(& self
                 .organization_id), crate ::runtime::path_segment(& self.domain_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -219,19 +322,33 @@ impl DeleteOrganizationDomain {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationDomain {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     domain_id: String,
     body: types::UpdateOrganizationDomainBody,
 }
 impl UpdateOrganizationDomain {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationDomain, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organization_domains.update",
+            "/organizations/{organization_id}/domains/{domain_id}",
             format!(
                 "/organizations/{}/domains/{}", crate ::runtime::path_segment(& self
                 .organization_id), crate ::runtime::path_segment(& self.domain_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -242,19 +359,33 @@ impl UpdateOrganizationDomain {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyOrganizationDomainOwnership {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     domain_id: String,
 }
 impl VerifyOrganizationDomainOwnership {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationDomain, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_domains.verify_ownership",
+            "/organizations/{organization_id}/domains/{domain_id}/verify_ownership",
             format!(
                 "/organizations/{}/domains/{}/verify_ownership", crate
                 ::runtime::path_segment(& self.organization_id), crate
                 ::runtime::path_segment(& self.domain_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -264,6 +395,7 @@ impl VerifyOrganizationDomainOwnership {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListAllOrganizationDomains {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: Option<String>,
     verified: Option<types::ListAllOrganizationDomainsVerified>,
     enrollment_mode: Option<Vec<types::ListAllOrganizationDomainsEnrollmentModeItem>>,
@@ -338,11 +470,24 @@ impl ListAllOrganizationDomains {
         self.limit = Some(limit);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationDomains, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_domains.list_all",
+            "/organization_domains",
             "/organization_domains".to_owned(),
+            self.options,
         );
         request.query("organization_id", self.organization_id.as_ref());
         request.query("verified", self.verified.as_ref());
@@ -353,5 +498,60 @@ impl ListAllOrganizationDomains {
         request.query("offset", self.offset.as_ref());
         request.query("limit", self.limit.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for ListAllOrganizationDomains {
+    type Page = types::OrganizationDomains;
+    type Item = types::OrganizationDomain;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListAllOrganizationDomains {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationDomain, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationDomain>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }

@@ -20,6 +20,7 @@ impl OrganizationInvitations<'_> {
     pub fn get_all(&self) -> ListInstanceOrganizationInvitations {
         ListInstanceOrganizationInvitations {
             client: self.client.clone(),
+            options: Default::default(),
             order_by: None,
             status: None,
             query: None,
@@ -43,6 +44,7 @@ impl OrganizationInvitations<'_> {
     ) -> ListOrganizationInvitations {
         ListOrganizationInvitations {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             status: None,
             email_address: None,
@@ -78,6 +80,7 @@ impl OrganizationInvitations<'_> {
     ) -> CreateOrganizationInvitation {
         CreateOrganizationInvitation {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -109,6 +112,7 @@ impl OrganizationInvitations<'_> {
     ) -> CreateOrganizationInvitationBulk {
         CreateOrganizationInvitationBulk {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -130,6 +134,7 @@ impl OrganizationInvitations<'_> {
     ) -> ListPendingOrganizationInvitations {
         ListPendingOrganizationInvitations {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             limit: None,
             offset: None,
@@ -147,6 +152,7 @@ impl OrganizationInvitations<'_> {
     ) -> GetOrganizationInvitation {
         GetOrganizationInvitation {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
         }
@@ -168,6 +174,7 @@ impl OrganizationInvitations<'_> {
     ) -> RevokeOrganizationInvitation {
         RevokeOrganizationInvitation {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
             body,
@@ -179,6 +186,7 @@ impl OrganizationInvitations<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListInstanceOrganizationInvitations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     order_by: Option<String>,
     status: Option<types::ListInstanceOrganizationInvitationsStatus>,
     query: Option<String>,
@@ -222,13 +230,26 @@ impl ListInstanceOrganizationInvitations {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::OrganizationInvitationsWithPublicOrganizationData, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_invitations.get_all",
+            "/organization_invitations",
             "/organization_invitations".to_owned(),
+            self.options,
         );
         request.query("order_by", self.order_by.as_ref());
         request.query("status", self.status.as_ref());
@@ -238,11 +259,73 @@ impl ListInstanceOrganizationInvitations {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListInstanceOrganizationInvitations {
+    type Page = types::OrganizationInvitationsWithPublicOrganizationData;
+    type Item = types::OrganizationInvitationWithPublicOrganizationData;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListInstanceOrganizationInvitations {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<
+            types::OrganizationInvitationWithPublicOrganizationData,
+            crate::Error,
+        >,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<
+        Vec<types::OrganizationInvitationWithPublicOrganizationData>,
+        crate::Error,
+    > {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationInvitations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     status: Option<types::ListOrganizationInvitationsStatus>,
     email_address: Option<String>,
@@ -284,14 +367,27 @@ impl ListOrganizationInvitations {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationInvitations, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_invitations.list",
+            "/organizations/{organization_id}/invitations",
             format!(
                 "/organizations/{}/invitations", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.query("status", self.status.as_ref());
         request.query("email_address", self.email_address.as_ref());
@@ -301,23 +397,92 @@ impl ListOrganizationInvitations {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOrganizationInvitations {
+    type Page = types::OrganizationInvitations;
+    type Item = types::OrganizationInvitation;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOrganizationInvitations {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationInvitation, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationInvitation>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationInvitation {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::CreateOrganizationInvitationBody,
 }
 impl CreateOrganizationInvitation {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationInvitation, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_invitations.create",
+            "/organizations/{organization_id}/invitations",
             format!(
                 "/organizations/{}/invitations", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -328,18 +493,32 @@ impl CreateOrganizationInvitation {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationInvitationBulk {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: Vec<types::CreateOrganizationInvitationBulkBodyItem>,
 }
 impl CreateOrganizationInvitationBulk {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationInvitations, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_invitations.bulk_create",
+            "/organizations/{organization_id}/invitations/bulk",
             format!(
                 "/organizations/{}/invitations/bulk", crate ::runtime::path_segment(&
                 self.organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -350,6 +529,7 @@ impl CreateOrganizationInvitationBulk {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListPendingOrganizationInvitations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -368,18 +548,86 @@ impl ListPendingOrganizationInvitations {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationInvitations, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_invitations.list_pending",
+            "/organizations/{organization_id}/invitations/pending",
             format!(
                 "/organizations/{}/invitations/pending", crate ::runtime::path_segment(&
                 self.organization_id)
             ),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for ListPendingOrganizationInvitations {
+    type Page = types::OrganizationInvitations;
+    type Item = types::OrganizationInvitation;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListPendingOrganizationInvitations {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationInvitation, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationInvitation>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`): set optional parameters, then [`send`](Self::send) it.
@@ -387,18 +635,32 @@ impl ListPendingOrganizationInvitations {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationInvitation {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     invitation_id: String,
 }
 impl GetOrganizationInvitation {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationInvitation, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_invitations.get",
+            "/organizations/{organization_id}/invitations/{invitation_id}",
             format!(
                 "/organizations/{}/invitations/{}", crate ::runtime::path_segment(& self
                 .organization_id), crate ::runtime::path_segment(& self.invitation_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -408,20 +670,34 @@ impl GetOrganizationInvitation {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeOrganizationInvitation {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     invitation_id: String,
     body: types::RevokeOrganizationInvitationBody,
 }
 impl RevokeOrganizationInvitation {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationInvitation, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_invitations.revoke",
+            "/organizations/{organization_id}/invitations/{invitation_id}/revoke",
             format!(
                 "/organizations/{}/invitations/{}/revoke", crate
                 ::runtime::path_segment(& self.organization_id), crate
                 ::runtime::path_segment(& self.invitation_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

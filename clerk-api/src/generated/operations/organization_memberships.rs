@@ -18,6 +18,7 @@ impl OrganizationMemberships<'_> {
     ) -> ListOrganizationMemberships {
         ListOrganizationMemberships {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             order_by: None,
             user_id: None,
@@ -56,6 +57,7 @@ impl OrganizationMemberships<'_> {
     ) -> CreateOrganizationMembership {
         CreateOrganizationMembership {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -72,6 +74,7 @@ impl OrganizationMemberships<'_> {
     ) -> DeleteOrganizationMembership {
         DeleteOrganizationMembership {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
         }
@@ -89,6 +92,7 @@ impl OrganizationMemberships<'_> {
     ) -> UpdateOrganizationMembership {
         UpdateOrganizationMembership {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
             body,
@@ -109,6 +113,7 @@ impl OrganizationMemberships<'_> {
     ) -> UpdateOrganizationMembershipMetadata {
         UpdateOrganizationMembershipMetadata {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
             body,
@@ -120,6 +125,7 @@ impl OrganizationMemberships<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationMemberships {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     order_by: Option<String>,
     user_id: Option<Vec<String>>,
@@ -268,14 +274,27 @@ impl ListOrganizationMemberships {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMemberships, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_memberships.list",
+            "/organizations/{organization_id}/memberships",
             format!(
                 "/organizations/{}/memberships", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.query("order_by", self.order_by.as_ref());
         request.query_list("user_id", self.user_id.as_deref(), true);
@@ -298,23 +317,92 @@ impl ListOrganizationMemberships {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOrganizationMemberships {
+    type Page = types::OrganizationMemberships;
+    type Item = types::OrganizationMembership;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOrganizationMemberships {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationMembership, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationMembership>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationMembership {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::CreateOrganizationMembershipBody,
 }
 impl CreateOrganizationMembership {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMembership, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_memberships.create",
+            "/organizations/{organization_id}/memberships",
             format!(
                 "/organizations/{}/memberships", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -325,18 +413,32 @@ impl CreateOrganizationMembership {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationMembership {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     user_id: String,
 }
 impl DeleteOrganizationMembership {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMembership, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organization_memberships.delete",
+            "/organizations/{organization_id}/memberships/{user_id}",
             format!(
                 "/organizations/{}/memberships/{}", crate ::runtime::path_segment(& self
                 .organization_id), crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -346,19 +448,33 @@ impl DeleteOrganizationMembership {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationMembership {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     user_id: String,
     body: types::UpdateOrganizationMembershipBody,
 }
 impl UpdateOrganizationMembership {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMembership, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organization_memberships.update",
+            "/organizations/{organization_id}/memberships/{user_id}",
             format!(
                 "/organizations/{}/memberships/{}", crate ::runtime::path_segment(& self
                 .organization_id), crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -369,20 +485,34 @@ impl UpdateOrganizationMembership {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationMembershipMetadata {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     user_id: String,
     body: types::UpdateOrganizationMembershipMetadataBody,
 }
 impl UpdateOrganizationMembershipMetadata {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMembership, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organization_memberships.update_metadata",
+            "/organizations/{organization_id}/memberships/{user_id}/metadata",
             format!(
                 "/organizations/{}/memberships/{}/metadata", crate
                 ::runtime::path_segment(& self.organization_id), crate
                 ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -15,6 +15,7 @@ impl OrganizationPermissions<'_> {
     pub fn list(&self) -> ListOrganizationPermissions {
         ListOrganizationPermissions {
             client: self.client.clone(),
+            options: Default::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -32,6 +33,7 @@ impl OrganizationPermissions<'_> {
     ) -> CreateOrganizationPermission {
         CreateOrganizationPermission {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -43,6 +45,7 @@ impl OrganizationPermissions<'_> {
     pub fn get(&self, permission_id: impl Into<String>) -> GetOrganizationPermission {
         GetOrganizationPermission {
             client: self.client.clone(),
+            options: Default::default(),
             permission_id: permission_id.into(),
         }
     }
@@ -58,6 +61,7 @@ impl OrganizationPermissions<'_> {
     ) -> DeleteOrganizationPermission {
         DeleteOrganizationPermission {
             client: self.client.clone(),
+            options: Default::default(),
             permission_id: permission_id.into(),
         }
     }
@@ -74,6 +78,7 @@ impl OrganizationPermissions<'_> {
     ) -> UpdateOrganizationPermission {
         UpdateOrganizationPermission {
             client: self.client.clone(),
+            options: Default::default(),
             permission_id: permission_id.into(),
             body,
         }
@@ -84,6 +89,7 @@ impl OrganizationPermissions<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationPermissions {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     query: Option<String>,
     order_by: Option<String>,
     limit: Option<i64>,
@@ -117,11 +123,24 @@ impl ListOrganizationPermissions {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Permissions, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_permissions.list",
+            "/organization_permissions",
             "/organization_permissions".to_owned(),
+            self.options,
         );
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
@@ -130,19 +149,86 @@ impl ListOrganizationPermissions {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOrganizationPermissions {
+    type Page = types::Permissions;
+    type Item = types::Permission;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOrganizationPermissions {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Permission, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Permission>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /organization_permissions` (`CreateOrganizationPermission`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationPermission {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateOrganizationPermissionBody,
 }
 impl CreateOrganizationPermission {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Permission, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_permissions.create",
+            "/organization_permissions",
             "/organization_permissions".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -153,17 +239,31 @@ impl CreateOrganizationPermission {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationPermission {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     permission_id: String,
 }
 impl GetOrganizationPermission {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Permission, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_permissions.get",
+            "/organization_permissions/{permission_id}",
             format!(
                 "/organization_permissions/{}", crate ::runtime::path_segment(& self
                 .permission_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -173,17 +273,31 @@ impl GetOrganizationPermission {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationPermission {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     permission_id: String,
 }
 impl DeleteOrganizationPermission {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organization_permissions.delete",
+            "/organization_permissions/{permission_id}",
             format!(
                 "/organization_permissions/{}", crate ::runtime::path_segment(& self
                 .permission_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -193,18 +307,32 @@ impl DeleteOrganizationPermission {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationPermission {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     permission_id: String,
     body: types::UpdateOrganizationPermissionBody,
 }
 impl UpdateOrganizationPermission {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Permission, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organization_permissions.update",
+            "/organization_permissions/{permission_id}",
             format!(
                 "/organization_permissions/{}", crate ::runtime::path_segment(& self
                 .permission_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

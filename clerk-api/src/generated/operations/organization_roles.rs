@@ -18,6 +18,7 @@ impl OrganizationRoles<'_> {
     pub fn list(&self) -> ListOrganizationRoles {
         ListOrganizationRoles {
             client: self.client.clone(),
+            options: Default::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -38,6 +39,7 @@ impl OrganizationRoles<'_> {
     ) -> CreateOrganizationRole {
         CreateOrganizationRole {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -49,6 +51,7 @@ impl OrganizationRoles<'_> {
     pub fn get(&self, organization_role_id: impl Into<String>) -> GetOrganizationRole {
         GetOrganizationRole {
             client: self.client.clone(),
+            options: Default::default(),
             organization_role_id: organization_role_id.into(),
         }
     }
@@ -64,6 +67,7 @@ impl OrganizationRoles<'_> {
     ) -> DeleteOrganizationRole {
         DeleteOrganizationRole {
             client: self.client.clone(),
+            options: Default::default(),
             organization_role_id: organization_role_id.into(),
         }
     }
@@ -82,6 +86,7 @@ impl OrganizationRoles<'_> {
     ) -> UpdateOrganizationRole {
         UpdateOrganizationRole {
             client: self.client.clone(),
+            options: Default::default(),
             organization_role_id: organization_role_id.into(),
             body,
         }
@@ -98,6 +103,7 @@ impl OrganizationRoles<'_> {
     ) -> AssignPermissionToOrganizationRole {
         AssignPermissionToOrganizationRole {
             client: self.client.clone(),
+            options: Default::default(),
             organization_role_id: organization_role_id.into(),
             permission_id: permission_id.into(),
         }
@@ -114,6 +120,7 @@ impl OrganizationRoles<'_> {
     ) -> RemovePermissionFromOrganizationRole {
         RemovePermissionFromOrganizationRole {
             client: self.client.clone(),
+            options: Default::default(),
             organization_role_id: organization_role_id.into(),
             permission_id: permission_id.into(),
         }
@@ -124,6 +131,7 @@ impl OrganizationRoles<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationRoles {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     query: Option<String>,
     order_by: Option<String>,
     limit: Option<i64>,
@@ -159,11 +167,24 @@ impl ListOrganizationRoles {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Roles, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_roles.list",
+            "/organization_roles",
             "/organization_roles".to_owned(),
+            self.options,
         );
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
@@ -172,19 +193,86 @@ impl ListOrganizationRoles {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOrganizationRoles {
+    type Page = types::Roles;
+    type Item = types::Role;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOrganizationRoles {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Role, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Role>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /organization_roles` (`CreateOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationRole {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateOrganizationRoleBody,
 }
 impl CreateOrganizationRole {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Role, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_roles.create",
+            "/organization_roles",
             "/organization_roles".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -195,17 +283,31 @@ impl CreateOrganizationRole {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationRole {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_role_id: String,
 }
 impl GetOrganizationRole {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Role, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organization_roles.get",
+            "/organization_roles/{organization_role_id}",
             format!(
                 "/organization_roles/{}", crate ::runtime::path_segment(& self
                 .organization_role_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -215,17 +317,31 @@ impl GetOrganizationRole {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationRole {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_role_id: String,
 }
 impl DeleteOrganizationRole {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organization_roles.delete",
+            "/organization_roles/{organization_role_id}",
             format!(
                 "/organization_roles/{}", crate ::runtime::path_segment(& self
                 .organization_role_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -235,18 +351,32 @@ impl DeleteOrganizationRole {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationRole {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_role_id: String,
     body: types::UpdateOrganizationRoleBody,
 }
 impl UpdateOrganizationRole {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Role, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organization_roles.update",
+            "/organization_roles/{organization_role_id}",
             format!(
                 "/organization_roles/{}", crate ::runtime::path_segment(& self
                 .organization_role_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -257,19 +387,33 @@ impl UpdateOrganizationRole {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AssignPermissionToOrganizationRole {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_role_id: String,
     permission_id: String,
 }
 impl AssignPermissionToOrganizationRole {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Role, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organization_roles.assign_permission",
+            "/organization_roles/{organization_role_id}/permissions/{permission_id}",
             format!(
                 "/organization_roles/{}/permissions/{}", crate ::runtime::path_segment(&
                 self.organization_role_id), crate ::runtime::path_segment(& self
                 .permission_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -279,19 +423,33 @@ impl AssignPermissionToOrganizationRole {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RemovePermissionFromOrganizationRole {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_role_id: String,
     permission_id: String,
 }
 impl RemovePermissionFromOrganizationRole {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Role, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organization_roles.remove_permission",
+            "/organization_roles/{organization_role_id}/permissions/{permission_id}",
             format!(
                 "/organization_roles/{}/permissions/{}", crate ::runtime::path_segment(&
                 self.organization_role_id), crate ::runtime::path_segment(& self
                 .permission_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

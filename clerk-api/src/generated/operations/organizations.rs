@@ -18,6 +18,7 @@ impl Organizations<'_> {
     pub fn list(&self) -> ListOrganizations {
         ListOrganizations {
             client: self.client.clone(),
+            options: Default::default(),
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
             query: None,
@@ -45,6 +46,7 @@ impl Organizations<'_> {
     pub fn create(&self, body: types::CreateOrganizationBody) -> CreateOrganization {
         CreateOrganization {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -56,6 +58,7 @@ impl Organizations<'_> {
     pub fn get(&self, organization_id: impl Into<String>) -> GetOrganization {
         GetOrganization {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
@@ -74,6 +77,7 @@ impl Organizations<'_> {
     pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganization {
         DeleteOrganization {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -92,6 +96,7 @@ impl Organizations<'_> {
     ) -> UpdateOrganization {
         UpdateOrganization {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -113,6 +118,7 @@ impl Organizations<'_> {
     ) -> ReplaceOrganizationMetadata {
         ReplaceOrganizationMetadata {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -132,6 +138,7 @@ impl Organizations<'_> {
     ) -> MergeOrganizationMetadata {
         MergeOrganizationMetadata {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -151,6 +158,7 @@ impl Organizations<'_> {
     ) -> UploadOrganizationLogo {
         UploadOrganizationLogo {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -166,6 +174,7 @@ impl Organizations<'_> {
     ) -> DeleteOrganizationLogo {
         DeleteOrganizationLogo {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -182,6 +191,7 @@ impl Organizations<'_> {
     ) -> GetOrganizationBillingSubscription {
         GetOrganizationBillingSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -197,6 +207,7 @@ impl Organizations<'_> {
     ) -> GetOrganizationBillingCreditBalance {
         GetOrganizationBillingCreditBalance {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -214,6 +225,7 @@ impl Organizations<'_> {
     ) -> AdjustOrganizationBillingCreditBalance {
         AdjustOrganizationBillingCreditBalance {
             client: self.client.clone(),
+            options: Default::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -224,6 +236,7 @@ impl Organizations<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     include_members_count: Option<bool>,
     include_missing_member_with_elevated_permissions: Option<bool>,
     query: Option<String>,
@@ -301,11 +314,24 @@ impl ListOrganizations {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organizations, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organizations.list",
+            "/organizations",
             "/organizations".to_owned(),
+            self.options,
         );
         request.query("include_members_count", self.include_members_count.as_ref());
         request
@@ -322,19 +348,86 @@ impl ListOrganizations {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListOrganizations {
+    type Page = types::Organizations;
+    type Item = types::Organization;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListOrganizations {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Organization, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Organization>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /organizations` (`CreateOrganization`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganization {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateOrganizationBody,
 }
 impl CreateOrganization {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organization, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organizations.create",
+            "/organizations",
             "/organizations".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -345,6 +438,7 @@ impl CreateOrganization {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganization {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     include_members_count: Option<bool>,
     include_missing_member_with_elevated_permissions: Option<bool>,
@@ -365,14 +459,27 @@ impl GetOrganization {
         );
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organization, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organizations.get",
+            "/organizations/{organization_id}",
             format!(
                 "/organizations/{}", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.query("include_members_count", self.include_members_count.as_ref());
         request
@@ -388,17 +495,31 @@ impl GetOrganization {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganization {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
 }
 impl DeleteOrganization {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organizations.delete",
+            "/organizations/{organization_id}",
             format!(
                 "/organizations/{}", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -408,18 +529,32 @@ impl DeleteOrganization {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganization {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::UpdateOrganizationBody,
 }
 impl UpdateOrganization {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organization, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organizations.update",
+            "/organizations/{organization_id}",
             format!(
                 "/organizations/{}", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -430,18 +565,32 @@ impl UpdateOrganization {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceOrganizationMetadata {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::ReplaceOrganizationMetadataBody,
 }
 impl ReplaceOrganizationMetadata {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organization, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "organizations.replace_metadata",
+            "/organizations/{organization_id}/metadata",
             format!(
                 "/organizations/{}/metadata", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -452,18 +601,32 @@ impl ReplaceOrganizationMetadata {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct MergeOrganizationMetadata {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::MergeOrganizationMetadataBody,
 }
 impl MergeOrganizationMetadata {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organization, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "organizations.merge_metadata",
+            "/organizations/{organization_id}/metadata",
             format!(
                 "/organizations/{}/metadata", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -474,18 +637,32 @@ impl MergeOrganizationMetadata {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UploadOrganizationLogo {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::UploadOrganizationLogoBody,
 }
 impl UploadOrganizationLogo {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationWithLogo, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "organizations.upload_logo",
+            "/organizations/{organization_id}/logo",
             format!(
                 "/organizations/{}/logo", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.multipart(self.body.into_multipart());
         self.client.execute_json(request).await
@@ -496,17 +673,31 @@ impl UploadOrganizationLogo {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationLogo {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
 }
 impl DeleteOrganizationLogo {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Organization, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "organizations.delete_logo",
+            "/organizations/{organization_id}/logo",
             format!(
                 "/organizations/{}/logo", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -516,17 +707,31 @@ impl DeleteOrganizationLogo {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationBillingSubscription {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
 }
 impl GetOrganizationBillingSubscription {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CommerceSubscription, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organizations.get_billing_subscription",
+            "/organizations/{organization_id}/billing/subscription",
             format!(
                 "/organizations/{}/billing/subscription", crate ::runtime::path_segment(&
                 self.organization_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -536,19 +741,33 @@ impl GetOrganizationBillingSubscription {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationBillingCreditBalance {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
 }
 impl GetOrganizationBillingCreditBalance {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommerceCreditBalanceResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "organizations.get_billing_credit_balance",
+            "/organizations/{organization_id}/billing/credits",
             format!(
                 "/organizations/{}/billing/credits", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -558,20 +777,34 @@ impl GetOrganizationBillingCreditBalance {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AdjustOrganizationBillingCreditBalance {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     organization_id: String,
     body: types::AdjustCreditBalanceRequest,
 }
 impl AdjustOrganizationBillingCreditBalance {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommerceCreditLedgerResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "organizations.adjust_billing_credit_balance",
+            "/organizations/{organization_id}/billing/credits",
             format!(
                 "/organizations/{}/billing/credits", crate ::runtime::path_segment(& self
                 .organization_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

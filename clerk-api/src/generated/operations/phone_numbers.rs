@@ -15,6 +15,7 @@ impl PhoneNumbers<'_> {
     pub fn create(&self, body: types::CreatePhoneNumberBody) -> CreatePhoneNumber {
         CreatePhoneNumber {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -26,6 +27,7 @@ impl PhoneNumbers<'_> {
     pub fn get(&self, phone_number_id: impl Into<String>) -> GetPhoneNumber {
         GetPhoneNumber {
             client: self.client.clone(),
+            options: Default::default(),
             phone_number_id: phone_number_id.into(),
         }
     }
@@ -37,6 +39,7 @@ impl PhoneNumbers<'_> {
     pub fn delete(&self, phone_number_id: impl Into<String>) -> DeletePhoneNumber {
         DeletePhoneNumber {
             client: self.client.clone(),
+            options: Default::default(),
             phone_number_id: phone_number_id.into(),
         }
     }
@@ -52,6 +55,7 @@ impl PhoneNumbers<'_> {
     ) -> UpdatePhoneNumber {
         UpdatePhoneNumber {
             client: self.client.clone(),
+            options: Default::default(),
             phone_number_id: phone_number_id.into(),
             body,
         }
@@ -70,6 +74,7 @@ impl PhoneNumbers<'_> {
     ) -> PreparePhoneNumberVerification {
         PreparePhoneNumberVerification {
             client: self.client.clone(),
+            options: Default::default(),
             phone_number_id: phone_number_id.into(),
         }
     }
@@ -95,6 +100,7 @@ impl PhoneNumbers<'_> {
     ) -> AttemptPhoneNumberVerification {
         AttemptPhoneNumberVerification {
             client: self.client.clone(),
+            options: Default::default(),
             phone_number_id: phone_number_id.into(),
             body,
         }
@@ -123,6 +129,7 @@ impl PhoneNumbers<'_> {
     ) -> ReplaceUserPhoneNumber {
         ReplaceUserPhoneNumber {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -133,14 +140,28 @@ impl PhoneNumbers<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreatePhoneNumber {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreatePhoneNumberBody,
 }
 impl CreatePhoneNumber {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::PhoneNumber, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "phone_numbers.create",
+            "/phone_numbers",
             "/phone_numbers".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -151,17 +172,31 @@ impl CreatePhoneNumber {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetPhoneNumber {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     phone_number_id: String,
 }
 impl GetPhoneNumber {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::PhoneNumber, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "phone_numbers.get",
+            "/phone_numbers/{phone_number_id}",
             format!(
                 "/phone_numbers/{}", crate ::runtime::path_segment(& self
                 .phone_number_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -171,17 +206,31 @@ impl GetPhoneNumber {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeletePhoneNumber {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     phone_number_id: String,
 }
 impl DeletePhoneNumber {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "phone_numbers.delete",
+            "/phone_numbers/{phone_number_id}",
             format!(
                 "/phone_numbers/{}", crate ::runtime::path_segment(& self
                 .phone_number_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -191,18 +240,32 @@ impl DeletePhoneNumber {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdatePhoneNumber {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     phone_number_id: String,
     body: types::UpdatePhoneNumberBody,
 }
 impl UpdatePhoneNumber {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::PhoneNumber, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "phone_numbers.update",
+            "/phone_numbers/{phone_number_id}",
             format!(
                 "/phone_numbers/{}", crate ::runtime::path_segment(& self
                 .phone_number_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -213,19 +276,33 @@ impl UpdatePhoneNumber {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct PreparePhoneNumberVerification {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     phone_number_id: String,
 }
 impl PreparePhoneNumberVerification {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::VerificationResponseResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "phone_numbers.prepare_verification",
+            "/phone_numbers/{phone_number_id}/prepare_verification",
             format!(
                 "/phone_numbers/{}/prepare_verification", crate ::runtime::path_segment(&
                 self.phone_number_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -235,20 +312,34 @@ impl PreparePhoneNumberVerification {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AttemptPhoneNumberVerification {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     phone_number_id: String,
     body: types::AttemptPhoneNumberVerificationBody,
 }
 impl AttemptPhoneNumberVerification {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::VerificationResponseResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "phone_numbers.attempt_verification",
+            "/phone_numbers/{phone_number_id}/attempt_verification",
             format!(
                 "/phone_numbers/{}/attempt_verification", crate ::runtime::path_segment(&
                 self.phone_number_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -259,17 +350,31 @@ impl AttemptPhoneNumberVerification {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceUserPhoneNumber {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::ReplaceUserPhoneNumberBody,
 }
 impl ReplaceUserPhoneNumber {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::PhoneNumber, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "phone_numbers.replace_for_user",
+            "/users/{user_id}/phone_number",
             format!(
                 "/users/{}/phone_number", crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

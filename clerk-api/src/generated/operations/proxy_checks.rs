@@ -22,6 +22,7 @@ impl ProxyChecks<'_> {
     pub fn verify(&self, body: types::VerifyDomainProxyBody) -> VerifyDomainProxy {
         VerifyDomainProxy {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -31,14 +32,28 @@ impl ProxyChecks<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyDomainProxy {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::VerifyDomainProxyBody,
 }
 impl VerifyDomainProxy {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ProxyCheck, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "proxy_checks.verify",
+            "/proxy_checks",
             "/proxy_checks".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

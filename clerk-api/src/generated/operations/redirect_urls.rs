@@ -15,6 +15,7 @@ impl RedirectUrls<'_> {
     pub fn list(&self) -> ListRedirectUrLs {
         ListRedirectUrLs {
             client: self.client.clone(),
+            options: Default::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -28,6 +29,7 @@ impl RedirectUrls<'_> {
     pub fn create(&self, body: types::CreateRedirectUrlBody) -> CreateRedirectUrl {
         CreateRedirectUrl {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -39,6 +41,7 @@ impl RedirectUrls<'_> {
     pub fn get(&self, id: impl Into<String>) -> GetRedirectUrl {
         GetRedirectUrl {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -50,6 +53,7 @@ impl RedirectUrls<'_> {
     pub fn delete(&self, id: impl Into<String>) -> DeleteRedirectUrl {
         DeleteRedirectUrl {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -59,6 +63,7 @@ impl RedirectUrls<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListRedirectUrLs {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -84,11 +89,24 @@ impl ListRedirectUrLs {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::RedirectUrl>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "redirect_urls.list",
+            "/redirect_urls",
             "/redirect_urls".to_owned(),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -96,19 +114,86 @@ impl ListRedirectUrLs {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListRedirectUrLs {
+    type Page = Vec<types::RedirectUrl>;
+    type Item = types::RedirectUrl;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListRedirectUrLs {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::RedirectUrl, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::RedirectUrl>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /redirect_urls` (`CreateRedirectURL`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateRedirectUrl {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateRedirectUrlBody,
 }
 impl CreateRedirectUrl {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RedirectUrl, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "redirect_urls.create",
+            "/redirect_urls",
             "/redirect_urls".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -119,14 +204,28 @@ impl CreateRedirectUrl {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetRedirectUrl {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     id: String,
 }
 impl GetRedirectUrl {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RedirectUrl, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "redirect_urls.get",
+            "/redirect_urls/{id}",
             format!("/redirect_urls/{}", crate ::runtime::path_segment(& self.id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -136,14 +235,28 @@ impl GetRedirectUrl {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteRedirectUrl {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     id: String,
 }
 impl DeleteRedirectUrl {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "redirect_urls.delete",
+            "/redirect_urls/{id}",
             format!("/redirect_urls/{}", crate ::runtime::path_segment(& self.id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }

@@ -17,6 +17,7 @@ impl RoleSets<'_> {
     pub fn list(&self) -> ListRoleSets {
         ListRoleSets {
             client: self.client.clone(),
+            options: Default::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -33,6 +34,7 @@ impl RoleSets<'_> {
     pub fn create(&self, body: types::CreateRoleSetBody) -> CreateRoleSet {
         CreateRoleSet {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -44,6 +46,7 @@ impl RoleSets<'_> {
     pub fn get(&self, role_set_key_or_id: impl Into<String>) -> GetRoleSet {
         GetRoleSet {
             client: self.client.clone(),
+            options: Default::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
         }
     }
@@ -61,6 +64,7 @@ impl RoleSets<'_> {
     ) -> UpdateRoleSet {
         UpdateRoleSet {
             client: self.client.clone(),
+            options: Default::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -79,6 +83,7 @@ impl RoleSets<'_> {
     ) -> ReplaceRoleSet {
         ReplaceRoleSet {
             client: self.client.clone(),
+            options: Default::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -96,6 +101,7 @@ impl RoleSets<'_> {
     ) -> AddRolesToRoleSet {
         AddRolesToRoleSet {
             client: self.client.clone(),
+            options: Default::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -113,6 +119,7 @@ impl RoleSets<'_> {
     ) -> ReplaceRoleInRoleSet {
         ReplaceRoleInRoleSet {
             client: self.client.clone(),
+            options: Default::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -123,6 +130,7 @@ impl RoleSets<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListRoleSets {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     query: Option<String>,
     order_by: Option<String>,
     limit: Option<i64>,
@@ -158,11 +166,24 @@ impl ListRoleSets {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RoleSets, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "role_sets.list",
+            "/role_sets",
             "/role_sets".to_owned(),
+            self.options,
         );
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
@@ -171,19 +192,86 @@ impl ListRoleSets {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListRoleSets {
+    type Page = types::RoleSets;
+    type Item = types::RoleSet;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListRoleSets {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::RoleSet, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::RoleSet>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /role_sets` (`CreateRoleSet`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateRoleSet {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateRoleSetBody,
 }
 impl CreateRoleSet {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RoleSet, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "role_sets.create",
+            "/role_sets",
             "/role_sets".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -194,16 +282,30 @@ impl CreateRoleSet {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetRoleSet {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     role_set_key_or_id: String,
 }
 impl GetRoleSet {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RoleSet, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "role_sets.get",
+            "/role_sets/{role_set_key_or_id}",
             format!(
                 "/role_sets/{}", crate ::runtime::path_segment(& self.role_set_key_or_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -213,17 +315,31 @@ impl GetRoleSet {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateRoleSet {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::UpdateRoleSetBody,
 }
 impl UpdateRoleSet {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RoleSet, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "role_sets.update",
+            "/role_sets/{role_set_key_or_id}",
             format!(
                 "/role_sets/{}", crate ::runtime::path_segment(& self.role_set_key_or_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -234,18 +350,32 @@ impl UpdateRoleSet {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceRoleSet {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::ReplaceRoleSetBody,
 }
 impl ReplaceRoleSet {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "role_sets.replace",
+            "/role_sets/{role_set_key_or_id}/replace",
             format!(
                 "/role_sets/{}/replace", crate ::runtime::path_segment(& self
                 .role_set_key_or_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -256,18 +386,32 @@ impl ReplaceRoleSet {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AddRolesToRoleSet {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::AddRolesToRoleSetBody,
 }
 impl AddRolesToRoleSet {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RoleSet, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "role_sets.add_roles",
+            "/role_sets/{role_set_key_or_id}/roles",
             format!(
                 "/role_sets/{}/roles", crate ::runtime::path_segment(& self
                 .role_set_key_or_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -278,18 +422,32 @@ impl AddRolesToRoleSet {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceRoleInRoleSet {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::ReplaceRoleInRoleSetBody,
 }
 impl ReplaceRoleInRoleSet {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::RoleSet, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "role_sets.replace_role",
+            "/role_sets/{role_set_key_or_id}/roles/replace",
             format!(
                 "/role_sets/{}/roles/replace", crate ::runtime::path_segment(& self
                 .role_set_key_or_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -19,6 +19,7 @@ impl SamlConnections<'_> {
     pub fn list(&self) -> ListSamlConnections {
         ListSamlConnections {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             query: None,
@@ -36,6 +37,7 @@ impl SamlConnections<'_> {
     pub fn create(&self, body: types::CreateSamlConnectionBody) -> CreateSamlConnection {
         CreateSamlConnection {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -49,6 +51,7 @@ impl SamlConnections<'_> {
     pub fn get(&self, saml_connection_id: impl Into<String>) -> GetSamlConnection {
         GetSamlConnection {
             client: self.client.clone(),
+            options: Default::default(),
             saml_connection_id: saml_connection_id.into(),
         }
     }
@@ -62,6 +65,7 @@ impl SamlConnections<'_> {
     pub fn delete(&self, saml_connection_id: impl Into<String>) -> DeleteSamlConnection {
         DeleteSamlConnection {
             client: self.client.clone(),
+            options: Default::default(),
             saml_connection_id: saml_connection_id.into(),
         }
     }
@@ -79,6 +83,7 @@ impl SamlConnections<'_> {
     ) -> UpdateSamlConnection {
         UpdateSamlConnection {
             client: self.client.clone(),
+            options: Default::default(),
             saml_connection_id: saml_connection_id.into(),
             body,
         }
@@ -89,6 +94,7 @@ impl SamlConnections<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListSamlConnections {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
     query: Option<String>,
@@ -137,11 +143,24 @@ impl ListSamlConnections {
         );
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SamlConnections, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "saml_connections.list",
+            "/saml_connections",
             "/saml_connections".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
@@ -151,19 +170,86 @@ impl ListSamlConnections {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListSamlConnections {
+    type Page = types::SamlConnections;
+    type Item = types::SamlConnection;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListSamlConnections {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::SamlConnection, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::SamlConnection>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /saml_connections` (`CreateSAMLConnection`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSamlConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateSamlConnectionBody,
 }
 impl CreateSamlConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SamlConnection, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "saml_connections.create",
+            "/saml_connections",
             "/saml_connections".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -174,17 +260,31 @@ impl CreateSamlConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSamlConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     saml_connection_id: String,
 }
 impl GetSamlConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SamlConnection, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "saml_connections.get",
+            "/saml_connections/{saml_connection_id}",
             format!(
                 "/saml_connections/{}", crate ::runtime::path_segment(& self
                 .saml_connection_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -194,17 +294,31 @@ impl GetSamlConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteSamlConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     saml_connection_id: String,
 }
 impl DeleteSamlConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "saml_connections.delete",
+            "/saml_connections/{saml_connection_id}",
             format!(
                 "/saml_connections/{}", crate ::runtime::path_segment(& self
                 .saml_connection_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -214,18 +328,32 @@ impl DeleteSamlConnection {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateSamlConnection {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     saml_connection_id: String,
     body: types::UpdateSamlConnectionBody,
 }
 impl UpdateSamlConnection {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SamlConnection, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "saml_connections.update",
+            "/saml_connections/{saml_connection_id}",
             format!(
                 "/saml_connections/{}", crate ::runtime::path_segment(& self
                 .saml_connection_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

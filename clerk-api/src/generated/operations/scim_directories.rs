@@ -15,6 +15,7 @@ impl ScimDirectories<'_> {
     pub fn list(&self) -> ListScimDirectories {
         ListScimDirectories {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
         }
@@ -27,6 +28,7 @@ impl ScimDirectories<'_> {
     pub fn create(&self, body: types::CreateScimDirectoryBody) -> CreateScimDirectory {
         CreateScimDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -38,6 +40,7 @@ impl ScimDirectories<'_> {
     pub fn get(&self, scim_directory_id: impl Into<String>) -> GetScimDirectory {
         GetScimDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -50,6 +53,7 @@ impl ScimDirectories<'_> {
     pub fn delete(&self, scim_directory_id: impl Into<String>) -> DeleteScimDirectory {
         DeleteScimDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -65,6 +69,7 @@ impl ScimDirectories<'_> {
     ) -> UpdateScimDirectory {
         UpdateScimDirectory {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
         }
@@ -83,6 +88,7 @@ impl ScimDirectories<'_> {
     ) -> RotateScimDirectoryApiKey {
         RotateScimDirectoryApiKey {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -97,6 +103,7 @@ impl ScimDirectories<'_> {
     ) -> ListScimGroupRoleMappings {
         ListScimGroupRoleMappings {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -115,6 +122,7 @@ impl ScimDirectories<'_> {
     ) -> ReplaceScimGroupRoleMappings {
         ReplaceScimGroupRoleMappings {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
         }
@@ -132,6 +140,7 @@ impl ScimDirectories<'_> {
     ) -> CreateScimGroupRoleMapping {
         CreateScimGroupRoleMapping {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
         }
@@ -149,6 +158,7 @@ impl ScimDirectories<'_> {
     ) -> DeleteScimGroupRoleMapping {
         DeleteScimGroupRoleMapping {
             client: self.client.clone(),
+            options: Default::default(),
             scim_directory_id: scim_directory_id.into(),
             mapping_id: mapping_id.into(),
         }
@@ -159,6 +169,7 @@ impl ScimDirectories<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListScimDirectories {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -176,15 +187,81 @@ impl ListScimDirectories {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ScimDirectoryListResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "scim_directories.list",
+            "/scim_directories",
             "/scim_directories".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for ListScimDirectories {
+    type Page = types::ScimDirectoryListResponse;
+    type Item = types::ScimDirectory;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListScimDirectories {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::ScimDirectory, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::ScimDirectory>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }
 /// Request builder for `POST /scim_directories` (`CreateSCIMDirectory`): set optional parameters, then [`send`](Self::send) it.
@@ -192,14 +269,28 @@ impl ListScimDirectories {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateScimDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateScimDirectoryBody,
 }
 impl CreateScimDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ScimDirectory, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "scim_directories.create",
+            "/scim_directories",
             "/scim_directories".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -210,17 +301,31 @@ impl CreateScimDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetScimDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
 }
 impl GetScimDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ScimDirectory, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "scim_directories.get",
+            "/scim_directories/{scim_directory_id}",
             format!(
                 "/scim_directories/{}", crate ::runtime::path_segment(& self
                 .scim_directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -230,17 +335,31 @@ impl GetScimDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteScimDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
 }
 impl DeleteScimDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "scim_directories.delete",
+            "/scim_directories/{scim_directory_id}",
             format!(
                 "/scim_directories/{}", crate ::runtime::path_segment(& self
                 .scim_directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -250,18 +369,32 @@ impl DeleteScimDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateScimDirectory {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
     body: types::UpdateScimDirectoryBody,
 }
 impl UpdateScimDirectory {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ScimDirectory, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "scim_directories.update",
+            "/scim_directories/{scim_directory_id}",
             format!(
                 "/scim_directories/{}", crate ::runtime::path_segment(& self
                 .scim_directory_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -272,17 +405,31 @@ impl UpdateScimDirectory {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateScimDirectoryApiKey {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
 }
 impl RotateScimDirectoryApiKey {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ScimDirectory, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "scim_directories.rotate_api_key",
+            "/scim_directories/{scim_directory_id}/rotate_api_key",
             format!(
                 "/scim_directories/{}/rotate_api_key", crate ::runtime::path_segment(&
                 self.scim_directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -292,19 +439,33 @@ impl RotateScimDirectoryApiKey {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListScimGroupRoleMappings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
 }
 impl ListScimGroupRoleMappings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::ScimGroupRoleMappingListResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "scim_directories.list_group_role_mappings",
+            "/scim_directories/{scim_directory_id}/group_role_mappings",
             format!(
                 "/scim_directories/{}/group_role_mappings", crate
                 ::runtime::path_segment(& self.scim_directory_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -314,20 +475,34 @@ impl ListScimGroupRoleMappings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceScimGroupRoleMappings {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
     body: types::ReplaceScimGroupRoleMappingsBody,
 }
 impl ReplaceScimGroupRoleMappings {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::ScimGroupRoleMappingListResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "scim_directories.replace_group_role_mappings",
+            "/scim_directories/{scim_directory_id}/group_role_mappings",
             format!(
                 "/scim_directories/{}/group_role_mappings", crate
                 ::runtime::path_segment(& self.scim_directory_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -338,18 +513,32 @@ impl ReplaceScimGroupRoleMappings {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateScimGroupRoleMapping {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
     body: types::CreateScimGroupRoleMappingBody,
 }
 impl CreateScimGroupRoleMapping {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::ScimGroupRoleMapping, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "scim_directories.create_group_role_mapping",
+            "/scim_directories/{scim_directory_id}/group_role_mappings",
             format!(
                 "/scim_directories/{}/group_role_mappings", crate
                 ::runtime::path_segment(& self.scim_directory_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -360,21 +549,35 @@ impl CreateScimGroupRoleMapping {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteScimGroupRoleMapping {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     scim_directory_id: String,
     mapping_id: String,
 }
 impl DeleteScimGroupRoleMapping {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::ScimGroupRoleMappingDeletedResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "scim_directories.delete_group_role_mapping",
+            "/scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}",
             format!(
                 "/scim_directories/{}/group_role_mappings/{}", crate
                 ::runtime::path_segment(& self.scim_directory_id), crate
                 ::runtime::path_segment(& self.mapping_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

@@ -21,6 +21,7 @@ impl Sessions<'_> {
     pub fn list(&self) -> GetSessionList {
         GetSessionList {
             client: self.client.clone(),
+            options: Default::default(),
             client_id: None,
             user_id: None,
             status: None,
@@ -40,6 +41,7 @@ impl Sessions<'_> {
     pub fn create(&self, body: types::CreateSessionBody) -> CreateSession {
         CreateSession {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -51,6 +53,7 @@ impl Sessions<'_> {
     pub fn get(&self, session_id: impl Into<String>) -> GetSession {
         GetSession {
             client: self.client.clone(),
+            options: Default::default(),
             session_id: session_id.into(),
         }
     }
@@ -67,6 +70,7 @@ impl Sessions<'_> {
     ) -> RefreshSession {
         RefreshSession {
             client: self.client.clone(),
+            options: Default::default(),
             session_id: session_id.into(),
             body,
         }
@@ -80,6 +84,7 @@ impl Sessions<'_> {
     pub fn revoke(&self, session_id: impl Into<String>) -> RevokeSession {
         RevokeSession {
             client: self.client.clone(),
+            options: Default::default(),
             session_id: session_id.into(),
         }
     }
@@ -95,6 +100,7 @@ impl Sessions<'_> {
     ) -> CreateSessionToken {
         CreateSessionToken {
             client: self.client.clone(),
+            options: Default::default(),
             session_id: session_id.into(),
             body,
         }
@@ -112,6 +118,7 @@ impl Sessions<'_> {
     ) -> CreateSessionTokenFromTemplate {
         CreateSessionTokenFromTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             session_id: session_id.into(),
             template_name: template_name.into(),
             body,
@@ -123,6 +130,7 @@ impl Sessions<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSessionList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     client_id: Option<String>,
     user_id: Option<String>,
     status: Option<types::GetSessionListStatus>,
@@ -166,11 +174,24 @@ impl GetSessionList {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::Session>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "sessions.list",
+            "/sessions",
             "/sessions".to_owned(),
+            self.options,
         );
         request.query("client_id", self.client_id.as_ref());
         request.query("user_id", self.user_id.as_ref());
@@ -181,19 +202,86 @@ impl GetSessionList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetSessionList {
+    type Page = Vec<types::Session>;
+    type Item = types::Session;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetSessionList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::Session, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Session>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /sessions` (`createSession`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSession {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateSessionBody,
 }
 impl CreateSession {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Session, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sessions.create",
+            "/sessions",
             "/sessions".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -204,14 +292,28 @@ impl CreateSession {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSession {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     session_id: String,
 }
 impl GetSession {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Session, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "sessions.get",
+            "/sessions/{session_id}",
             format!("/sessions/{}", crate ::runtime::path_segment(& self.session_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -221,17 +323,31 @@ impl GetSession {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RefreshSession {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     session_id: String,
     body: types::RefreshSessionBody,
 }
 impl RefreshSession {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SessionRefresh, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sessions.refresh",
+            "/sessions/{session_id}/refresh",
             format!(
                 "/sessions/{}/refresh", crate ::runtime::path_segment(& self.session_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -242,16 +358,30 @@ impl RefreshSession {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeSession {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     session_id: String,
 }
 impl RevokeSession {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::Session, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sessions.revoke",
+            "/sessions/{session_id}/revoke",
             format!(
                 "/sessions/{}/revoke", crate ::runtime::path_segment(& self.session_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -261,17 +391,31 @@ impl RevokeSession {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSessionToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     session_id: String,
     body: types::CreateSessionTokenBody,
 }
 impl CreateSessionToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CreateSessionTokenResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sessions.create_token",
+            "/sessions/{session_id}/tokens",
             format!(
                 "/sessions/{}/tokens", crate ::runtime::path_segment(& self.session_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -282,21 +426,35 @@ impl CreateSessionToken {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSessionTokenFromTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     session_id: String,
     template_name: String,
     body: types::CreateSessionTokenFromTemplateBody,
 }
 impl CreateSessionTokenFromTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CreateSessionTokenFromTemplateResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sessions.create_token_from_template",
+            "/sessions/{session_id}/tokens/{template_name}",
             format!(
                 "/sessions/{}/tokens/{}", crate ::runtime::path_segment(& self
                 .session_id), crate ::runtime::path_segment(& self.template_name)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

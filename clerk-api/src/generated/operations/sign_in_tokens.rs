@@ -17,6 +17,7 @@ impl SignInTokens<'_> {
     pub fn create(&self, body: types::CreateSignInTokenBody) -> CreateSignInToken {
         CreateSignInToken {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -28,6 +29,7 @@ impl SignInTokens<'_> {
     pub fn revoke(&self, sign_in_token_id: impl Into<String>) -> RevokeSignInToken {
         RevokeSignInToken {
             client: self.client.clone(),
+            options: Default::default(),
             sign_in_token_id: sign_in_token_id.into(),
         }
     }
@@ -37,14 +39,28 @@ impl SignInTokens<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSignInToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateSignInTokenBody,
 }
 impl CreateSignInToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SignInToken, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sign_in_tokens.create",
+            "/sign_in_tokens",
             "/sign_in_tokens".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -55,17 +71,31 @@ impl CreateSignInToken {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeSignInToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     sign_in_token_id: String,
 }
 impl RevokeSignInToken {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SignInToken, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "sign_in_tokens.revoke",
+            "/sign_in_tokens/{sign_in_token_id}/revoke",
             format!(
                 "/sign_in_tokens/{}/revoke", crate ::runtime::path_segment(& self
                 .sign_in_token_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

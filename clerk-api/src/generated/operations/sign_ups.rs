@@ -15,6 +15,7 @@ impl SignUps<'_> {
     pub fn get(&self, id: impl Into<String>) -> GetSignUp {
         GetSignUp {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
         }
     }
@@ -30,6 +31,7 @@ impl SignUps<'_> {
     ) -> UpdateSignUp {
         UpdateSignUp {
             client: self.client.clone(),
+            options: Default::default(),
             id: id.into(),
             body,
         }
@@ -40,14 +42,28 @@ impl SignUps<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSignUp {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     id: String,
 }
 impl GetSignUp {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SignUp, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "sign_ups.get",
+            "/sign_ups/{id}",
             format!("/sign_ups/{}", crate ::runtime::path_segment(& self.id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -57,15 +73,29 @@ impl GetSignUp {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateSignUp {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     id: String,
     body: types::UpdateSignUpBody,
 }
 impl UpdateSignUp {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SignUp, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "sign_ups.update",
+            "/sign_ups/{id}",
             format!("/sign_ups/{}", crate ::runtime::path_segment(& self.id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -21,6 +21,7 @@ impl Templates<'_> {
     ) -> PreviewTemplate {
         PreviewTemplate {
             client: self.client.clone(),
+            options: Default::default(),
             template_type: template_type.into(),
             slug: slug.into(),
             body,
@@ -32,19 +33,33 @@ impl Templates<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct PreviewTemplate {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     template_type: String,
     slug: String,
     body: types::PreviewTemplateBody,
 }
 impl PreviewTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<serde_json::Value, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "templates.preview",
+            "/templates/{template_type}/{slug}/preview",
             format!(
                 "/templates/{}/{}/preview", crate ::runtime::path_segment(& self
                 .template_type), crate ::runtime::path_segment(& self.slug)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await

@@ -21,6 +21,7 @@ impl Users<'_> {
     pub fn list(&self) -> GetUserList {
         GetUserList {
             client: self.client.clone(),
+            options: Default::default(),
             email_address: None,
             phone_number: None,
             external_id: None,
@@ -63,6 +64,7 @@ impl Users<'_> {
     pub fn create(&self, body: types::CreateUserBody) -> CreateUser {
         CreateUser {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -74,6 +76,7 @@ impl Users<'_> {
     pub fn count(&self) -> GetUsersCount {
         GetUsersCount {
             client: self.client.clone(),
+            options: Default::default(),
             email_address: None,
             phone_number: None,
             external_id: None,
@@ -106,6 +109,7 @@ impl Users<'_> {
     pub fn get(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -117,6 +121,7 @@ impl Users<'_> {
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -140,6 +145,7 @@ impl Users<'_> {
     ) -> UpdateUser {
         UpdateUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -152,6 +158,7 @@ impl Users<'_> {
     pub fn ban(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -163,6 +170,7 @@ impl Users<'_> {
     pub fn unban(&self, user_id: impl Into<String>) -> UnbanUser {
         UnbanUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -174,6 +182,7 @@ impl Users<'_> {
     pub fn bulk_ban(&self, body: types::UsersBanBody) -> UsersBan {
         UsersBan {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -185,6 +194,7 @@ impl Users<'_> {
     pub fn bulk_unban(&self, body: types::UsersUnbanBody) -> UsersUnban {
         UsersUnban {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -197,6 +207,7 @@ impl Users<'_> {
     pub fn lock(&self, user_id: impl Into<String>) -> LockUser {
         LockUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -208,6 +219,7 @@ impl Users<'_> {
     pub fn unlock(&self, user_id: impl Into<String>) -> UnlockUser {
         UnlockUser {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -223,6 +235,7 @@ impl Users<'_> {
     ) -> SetUserProfileImage {
         SetUserProfileImage {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -238,6 +251,7 @@ impl Users<'_> {
     ) -> DeleteUserProfileImage {
         DeleteUserProfileImage {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -261,6 +275,7 @@ impl Users<'_> {
     ) -> ReplaceUserMetadata {
         ReplaceUserMetadata {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -284,6 +299,7 @@ impl Users<'_> {
     ) -> UpdateUserMetadata {
         UpdateUserMetadata {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -301,6 +317,7 @@ impl Users<'_> {
     ) -> GetUserBillingSubscription {
         GetUserBillingSubscription {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -316,6 +333,7 @@ impl Users<'_> {
     ) -> GetUserBillingCreditBalance {
         GetUserBillingCreditBalance {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -333,6 +351,7 @@ impl Users<'_> {
     ) -> AdjustUserBillingCreditBalance {
         AdjustUserBillingCreditBalance {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -350,6 +369,7 @@ impl Users<'_> {
     ) -> GetOAuthAccessToken {
         GetOAuthAccessToken {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             provider: provider.into(),
             paginated: None,
@@ -368,6 +388,7 @@ impl Users<'_> {
     ) -> UsersGetOrganizationMemberships {
         UsersGetOrganizationMemberships {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             limit: None,
             offset: None,
@@ -384,6 +405,7 @@ impl Users<'_> {
     ) -> UsersGetOrganizationInvitations {
         UsersGetOrganizationInvitations {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             limit: None,
             offset: None,
@@ -404,6 +426,7 @@ impl Users<'_> {
     ) -> RemoveUserPassword {
         RemoveUserPassword {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -421,6 +444,7 @@ impl Users<'_> {
     ) -> VerifyPassword {
         VerifyPassword {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -440,6 +464,7 @@ impl Users<'_> {
     ) -> VerifyTotp {
         VerifyTotp {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -452,6 +477,7 @@ impl Users<'_> {
     pub fn disable_mfa(&self, user_id: impl Into<String>) -> DisableMfa {
         DisableMfa {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -463,6 +489,7 @@ impl Users<'_> {
     pub fn delete_backup_codes(&self, user_id: impl Into<String>) -> DeleteBackupCode {
         DeleteBackupCode {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -478,6 +505,7 @@ impl Users<'_> {
     ) -> UserPasskeyDelete {
         UserPasskeyDelete {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             passkey_identification_id: passkey_identification_id.into(),
         }
@@ -493,6 +521,7 @@ impl Users<'_> {
     ) -> ListUserTrustedDevices {
         ListUserTrustedDevices {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -508,6 +537,7 @@ impl Users<'_> {
     ) -> RevokeUserTrustedDevice {
         RevokeUserTrustedDevice {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             trusted_device_id: trusted_device_id.into(),
         }
@@ -524,6 +554,7 @@ impl Users<'_> {
     ) -> UserWeb3WalletDelete {
         UserWeb3WalletDelete {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             web3_wallet_identification_id: web3_wallet_identification_id.into(),
         }
@@ -536,6 +567,7 @@ impl Users<'_> {
     pub fn delete_totp(&self, user_id: impl Into<String>) -> DeleteTotp {
         DeleteTotp {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -551,6 +583,7 @@ impl Users<'_> {
     ) -> DeleteExternalAccount {
         DeleteExternalAccount {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             external_account_id: external_account_id.into(),
         }
@@ -567,6 +600,7 @@ impl Users<'_> {
     ) -> SetUserPasswordCompromised {
         SetUserPasswordCompromised {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
             body,
         }
@@ -584,6 +618,7 @@ impl Users<'_> {
     ) -> UnsetUserPasswordCompromised {
         UnsetUserPasswordCompromised {
             client: self.client.clone(),
+            options: Default::default(),
             user_id: user_id.into(),
         }
     }
@@ -597,6 +632,7 @@ impl Users<'_> {
     ) -> InstanceGetOrganizationMemberships {
         InstanceGetOrganizationMemberships {
             client: self.client.clone(),
+            options: Default::default(),
             order_by: None,
             limit: None,
             offset: None,
@@ -608,6 +644,7 @@ impl Users<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUserList {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address: Option<Vec<String>>,
     phone_number: Option<Vec<String>>,
     external_id: Option<Vec<String>>,
@@ -859,12 +896,25 @@ impl GetUserList {
         self.order_by = Some(order_by.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     #[allow(deprecated)]
     pub async fn send(self) -> Result<Vec<types::User>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.list",
+            "/users",
             "/users".to_owned(),
+            self.options,
         );
         request.query_list("email_address", self.email_address.as_deref(), true);
         request.query_list("phone_number", self.phone_number.as_deref(), true);
@@ -895,19 +945,83 @@ impl GetUserList {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetUserList {
+    type Page = Vec<types::User>;
+    type Item = types::User;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        self.starting_after.clone()
+    }
+    fn cursor_allowed(&self) -> bool {
+        crate::runtime::created_at_ordering(self.order_by.as_deref())
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        self.starting_after = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        Some(&item.id)
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetUserList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::User, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::User>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /users` (`CreateUser`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateUserBody,
 }
 impl CreateUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.create",
+            "/users",
             "/users".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -918,6 +1032,7 @@ impl CreateUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUsersCount {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     email_address: Option<Vec<String>>,
     phone_number: Option<Vec<String>>,
     external_id: Option<Vec<String>>,
@@ -1121,12 +1236,25 @@ impl GetUsersCount {
         );
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     #[allow(deprecated)]
     pub async fn send(self) -> Result<types::TotalCount, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.count",
+            "/users/count",
             "/users/count".to_owned(),
+            self.options,
         );
         request.query_list("email_address", self.email_address.as_deref(), true);
         request.query_list("phone_number", self.phone_number.as_deref(), true);
@@ -1158,14 +1286,28 @@ impl GetUsersCount {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl GetUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get",
+            "/users/{user_id}",
             format!("/users/{}", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1175,14 +1317,28 @@ impl GetUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl DeleteUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete",
+            "/users/{user_id}",
             format!("/users/{}", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1192,15 +1348,29 @@ impl DeleteUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::UpdateUserBody,
 }
 impl UpdateUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "users.update",
+            "/users/{user_id}",
             format!("/users/{}", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1211,14 +1381,28 @@ impl UpdateUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct BanUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl BanUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.ban",
+            "/users/{user_id}/ban",
             format!("/users/{}/ban", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1228,14 +1412,28 @@ impl BanUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UnbanUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl UnbanUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.unban",
+            "/users/{user_id}/unban",
             format!("/users/{}/unban", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1245,14 +1443,28 @@ impl UnbanUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersBan {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UsersBanBody,
 }
 impl UsersBan {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::User>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.bulk_ban",
+            "/users/ban",
             "/users/ban".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1263,14 +1475,28 @@ impl UsersBan {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersUnban {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::UsersUnbanBody,
 }
 impl UsersUnban {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::User>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.bulk_unban",
+            "/users/unban",
             "/users/unban".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1281,14 +1507,28 @@ impl UsersUnban {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct LockUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl LockUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.lock",
+            "/users/{user_id}/lock",
             format!("/users/{}/lock", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1298,14 +1538,28 @@ impl LockUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UnlockUser {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl UnlockUser {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.unlock",
+            "/users/{user_id}/unlock",
             format!("/users/{}/unlock", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1315,17 +1569,31 @@ impl UnlockUser {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct SetUserProfileImage {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::SetUserProfileImageBody,
 }
 impl SetUserProfileImage {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.set_profile_image",
+            "/users/{user_id}/profile_image",
             format!(
                 "/users/{}/profile_image", crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         request.multipart(self.body.into_multipart());
         self.client.execute_json(request).await
@@ -1336,16 +1604,30 @@ impl SetUserProfileImage {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteUserProfileImage {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl DeleteUserProfileImage {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete_profile_image",
+            "/users/{user_id}/profile_image",
             format!(
                 "/users/{}/profile_image", crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1355,15 +1637,29 @@ impl DeleteUserProfileImage {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceUserMetadata {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::ReplaceUserMetadataBody,
 }
 impl ReplaceUserMetadata {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
+            "users.replace_metadata",
+            "/users/{user_id}/metadata",
             format!("/users/{}/metadata", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1374,15 +1670,29 @@ impl ReplaceUserMetadata {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateUserMetadata {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::UpdateUserMetadataBody,
 }
 impl UpdateUserMetadata {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PATCH,
+            "users.update_metadata",
+            "/users/{user_id}/metadata",
             format!("/users/{}/metadata", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1393,17 +1703,31 @@ impl UpdateUserMetadata {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUserBillingSubscription {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl GetUserBillingSubscription {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::CommerceSubscription, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get_billing_subscription",
+            "/users/{user_id}/billing/subscription",
             format!(
                 "/users/{}/billing/subscription", crate ::runtime::path_segment(& self
                 .user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1413,19 +1737,33 @@ impl GetUserBillingSubscription {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUserBillingCreditBalance {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl GetUserBillingCreditBalance {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommerceCreditBalanceResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get_billing_credit_balance",
+            "/users/{user_id}/billing/credits",
             format!(
                 "/users/{}/billing/credits", crate ::runtime::path_segment(& self
                 .user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1435,20 +1773,34 @@ impl GetUserBillingCreditBalance {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AdjustUserBillingCreditBalance {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::AdjustCreditBalanceRequest,
 }
 impl AdjustUserBillingCreditBalance {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::CommerceCreditLedgerResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.adjust_billing_credit_balance",
+            "/users/{user_id}/billing/credits",
             format!(
                 "/users/{}/billing/credits", crate ::runtime::path_segment(& self
                 .user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1459,6 +1811,7 @@ impl AdjustUserBillingCreditBalance {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOAuthAccessToken {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     provider: String,
     paginated: Option<bool>,
@@ -1486,14 +1839,27 @@ impl GetOAuthAccessToken {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OAuthAccessToken, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get_o_auth_access_token",
+            "/users/{user_id}/oauth_access_tokens/{provider}",
             format!(
                 "/users/{}/oauth_access_tokens/{}", crate ::runtime::path_segment(& self
                 .user_id), crate ::runtime::path_segment(& self.provider)
             ),
+            self.options,
         );
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
@@ -1501,11 +1867,67 @@ impl GetOAuthAccessToken {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for GetOAuthAccessToken {
+    type Page = types::OAuthAccessToken;
+    type Item = types::OAuthAccessTokenItem;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl GetOAuthAccessToken {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OAuthAccessTokenItem, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OAuthAccessTokenItem>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersGetOrganizationMemberships {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -1524,18 +1946,86 @@ impl UsersGetOrganizationMemberships {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMemberships, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get_organization_memberships",
+            "/users/{user_id}/organization_memberships",
             format!(
                 "/users/{}/organization_memberships", crate ::runtime::path_segment(&
                 self.user_id)
             ),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for UsersGetOrganizationMemberships {
+    type Page = types::OrganizationMemberships;
+    type Item = types::OrganizationMembership;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl UsersGetOrganizationMemberships {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationMembership, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationMembership>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }
 /// Request builder for `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`): set optional parameters, then [`send`](Self::send) it.
@@ -1543,6 +2033,7 @@ impl UsersGetOrganizationMemberships {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersGetOrganizationInvitations {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -1570,16 +2061,29 @@ impl UsersGetOrganizationInvitations {
         self.status = Some(status);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(
         self,
     ) -> Result<types::OrganizationInvitationsWithPublicOrganizationData, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get_organization_invitations",
+            "/users/{user_id}/organization_invitations",
             format!(
                 "/users/{}/organization_invitations", crate ::runtime::path_segment(&
                 self.user_id)
             ),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
@@ -1587,23 +2091,98 @@ impl UsersGetOrganizationInvitations {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for UsersGetOrganizationInvitations {
+    type Page = types::OrganizationInvitationsWithPublicOrganizationData;
+    type Item = types::OrganizationInvitationWithPublicOrganizationData;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl UsersGetOrganizationInvitations {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<
+            types::OrganizationInvitationWithPublicOrganizationData,
+            crate::Error,
+        >,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<
+        Vec<types::OrganizationInvitationWithPublicOrganizationData>,
+        crate::Error,
+    > {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /users/{user_id}/remove_password` (`RemoveUserPassword`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RemoveUserPassword {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::RemoveUserPasswordBody,
 }
 impl RemoveUserPassword {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.remove_password",
+            "/users/{user_id}/remove_password",
             format!(
                 "/users/{}/remove_password", crate ::runtime::path_segment(& self
                 .user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1614,18 +2193,32 @@ impl RemoveUserPassword {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyPassword {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::VerifyPasswordBody,
 }
 impl VerifyPassword {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::VerifyPasswordResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.verify_password",
+            "/users/{user_id}/verify_password",
             format!(
                 "/users/{}/verify_password", crate ::runtime::path_segment(& self
                 .user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1636,17 +2229,31 @@ impl VerifyPassword {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyTotp {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::VerifyTotpBody,
 }
 impl VerifyTotp {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::VerifyTotpResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.verify_totp",
+            "/users/{user_id}/verify_totp",
             format!(
                 "/users/{}/verify_totp", crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1657,14 +2264,28 @@ impl VerifyTotp {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DisableMfa {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl DisableMfa {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DisableMfaResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.disable_mfa",
+            "/users/{user_id}/mfa",
             format!("/users/{}/mfa", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1674,16 +2295,30 @@ impl DisableMfa {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteBackupCode {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl DeleteBackupCode {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeleteBackupCodeResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete_backup_codes",
+            "/users/{user_id}/backup_code",
             format!(
                 "/users/{}/backup_code", crate ::runtime::path_segment(& self.user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1693,18 +2328,32 @@ impl DeleteBackupCode {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UserPasskeyDelete {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     passkey_identification_id: String,
 }
 impl UserPasskeyDelete {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete_passkey",
+            "/users/{user_id}/passkeys/{passkey_identification_id}",
             format!(
                 "/users/{}/passkeys/{}", crate ::runtime::path_segment(& self.user_id),
                 crate ::runtime::path_segment(& self.passkey_identification_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1714,17 +2363,31 @@ impl UserPasskeyDelete {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListUserTrustedDevices {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl ListUserTrustedDevices {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::TrustedDeviceListResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.list_trusted_devices",
+            "/users/{user_id}/trusted_devices",
             format!(
                 "/users/{}/trusted_devices", crate ::runtime::path_segment(& self
                 .user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1734,18 +2397,32 @@ impl ListUserTrustedDevices {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeUserTrustedDevice {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     trusted_device_id: String,
 }
 impl RevokeUserTrustedDevice {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::TrustedDevice, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.revoke_trusted_device",
+            "/users/{user_id}/trusted_devices/{trusted_device_id}",
             format!(
                 "/users/{}/trusted_devices/{}", crate ::runtime::path_segment(& self
                 .user_id), crate ::runtime::path_segment(& self.trusted_device_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1755,19 +2432,33 @@ impl RevokeUserTrustedDevice {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UserWeb3WalletDelete {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     web3_wallet_identification_id: String,
 }
 impl UserWeb3WalletDelete {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete_web3_wallet",
+            "/users/{user_id}/web3_wallets/{web3_wallet_identification_id}",
             format!(
                 "/users/{}/web3_wallets/{}", crate ::runtime::path_segment(& self
                 .user_id), crate ::runtime::path_segment(& self
                 .web3_wallet_identification_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1777,14 +2468,28 @@ impl UserWeb3WalletDelete {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteTotp {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl DeleteTotp {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeleteTotpResponse, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete_totp",
+            "/users/{user_id}/totp",
             format!("/users/{}/totp", crate ::runtime::path_segment(& self.user_id)),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1794,18 +2499,32 @@ impl DeleteTotp {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteExternalAccount {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     external_account_id: String,
 }
 impl DeleteExternalAccount {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "users.delete_external_account",
+            "/users/{user_id}/external_accounts/{external_account_id}",
             format!(
                 "/users/{}/external_accounts/{}", crate ::runtime::path_segment(& self
                 .user_id), crate ::runtime::path_segment(& self.external_account_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1815,18 +2534,32 @@ impl DeleteExternalAccount {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct SetUserPasswordCompromised {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
     body: types::SetUserPasswordCompromisedBody,
 }
 impl SetUserPasswordCompromised {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.set_password_compromised",
+            "/users/{user_id}/password/set_compromised",
             format!(
                 "/users/{}/password/set_compromised", crate ::runtime::path_segment(&
                 self.user_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -1837,17 +2570,31 @@ impl SetUserPasswordCompromised {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UnsetUserPasswordCompromised {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     user_id: String,
 }
 impl UnsetUserPasswordCompromised {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::User, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "users.unset_password_compromised",
+            "/users/{user_id}/password/unset_compromised",
             format!(
                 "/users/{}/password/unset_compromised", crate ::runtime::path_segment(&
                 self.user_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -1857,6 +2604,7 @@ impl UnsetUserPasswordCompromised {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct InstanceGetOrganizationMemberships {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     order_by: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -1882,15 +2630,83 @@ impl InstanceGetOrganizationMemberships {
         self.offset = Some(offset);
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::OrganizationMemberships, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "users.get_instance_organization_memberships",
+            "/organization_memberships",
             "/organization_memberships".to_owned(),
+            self.options,
         );
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl crate::runtime::ListRequest for InstanceGetOrganizationMemberships {
+    type Page = types::OrganizationMemberships;
+    type Item = types::OrganizationMembership;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl InstanceGetOrganizationMemberships {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::OrganizationMembership, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(
+        self,
+    ) -> Result<Vec<types::OrganizationMembership>, crate::Error> {
+        crate::runtime::collect_all(self).await
     }
 }

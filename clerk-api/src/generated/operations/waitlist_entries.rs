@@ -17,6 +17,7 @@ impl WaitlistEntries<'_> {
     pub fn list(&self) -> ListWaitlistEntries {
         ListWaitlistEntries {
             client: self.client.clone(),
+            options: Default::default(),
             limit: None,
             offset: None,
             query: None,
@@ -33,6 +34,7 @@ impl WaitlistEntries<'_> {
     pub fn create(&self, body: types::CreateWaitlistEntryBody) -> CreateWaitlistEntry {
         CreateWaitlistEntry {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -54,6 +56,7 @@ impl WaitlistEntries<'_> {
     ) -> CreateBulkWaitlistEntries {
         CreateBulkWaitlistEntries {
             client: self.client.clone(),
+            options: Default::default(),
             body,
         }
     }
@@ -65,6 +68,7 @@ impl WaitlistEntries<'_> {
     pub fn delete(&self, waitlist_entry_id: impl Into<String>) -> DeleteWaitlistEntry {
         DeleteWaitlistEntry {
             client: self.client.clone(),
+            options: Default::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
         }
     }
@@ -80,6 +84,7 @@ impl WaitlistEntries<'_> {
     ) -> InviteWaitlistEntry {
         InviteWaitlistEntry {
             client: self.client.clone(),
+            options: Default::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
             body,
         }
@@ -92,6 +97,7 @@ impl WaitlistEntries<'_> {
     pub fn reject(&self, waitlist_entry_id: impl Into<String>) -> RejectWaitlistEntry {
         RejectWaitlistEntry {
             client: self.client.clone(),
+            options: Default::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
         }
     }
@@ -101,6 +107,7 @@ impl WaitlistEntries<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListWaitlistEntries {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
     query: Option<String>,
@@ -141,11 +148,24 @@ impl ListWaitlistEntries {
         self.order_by = Some(order_by.into());
         self
     }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::WaitlistEntriesResponse, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
+            "waitlist_entries.list",
+            "/waitlist_entries",
             "/waitlist_entries".to_owned(),
+            self.options,
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
@@ -155,19 +175,86 @@ impl ListWaitlistEntries {
         self.client.execute_json(request).await
     }
 }
+impl crate::runtime::ListRequest for ListWaitlistEntries {
+    type Page = types::WaitlistEntriesResponse;
+    type Item = types::WaitlistEntry;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page.data, Some(page.total_count))
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+        self.send()
+    }
+}
+impl ListWaitlistEntries {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl futures_core::Stream<
+        Item = Result<types::WaitlistEntry, crate::Error>,
+    > + Send + 'static {
+        crate::runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::WaitlistEntry>, crate::Error> {
+        crate::runtime::collect_all(self).await
+    }
+}
 /// Request builder for `POST /waitlist_entries` (`CreateWaitlistEntry`): set optional parameters, then [`send`](Self::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateWaitlistEntry {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: types::CreateWaitlistEntryBody,
 }
 impl CreateWaitlistEntry {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::WaitlistEntry, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "waitlist_entries.create",
+            "/waitlist_entries",
             "/waitlist_entries".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -178,14 +265,28 @@ impl CreateWaitlistEntry {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBulkWaitlistEntries {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     body: Vec<types::CreateBulkWaitlistEntriesBodyItem>,
 }
 impl CreateBulkWaitlistEntries {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<Vec<types::WaitlistEntry>, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "waitlist_entries.bulk_create",
+            "/waitlist_entries/bulk",
             "/waitlist_entries/bulk".to_owned(),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -196,17 +297,31 @@ impl CreateBulkWaitlistEntries {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteWaitlistEntry {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     waitlist_entry_id: String,
 }
 impl DeleteWaitlistEntry {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::DeletedObject, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "waitlist_entries.delete",
+            "/waitlist_entries/{waitlist_entry_id}",
             format!(
                 "/waitlist_entries/{}", crate ::runtime::path_segment(& self
                 .waitlist_entry_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -216,18 +331,32 @@ impl DeleteWaitlistEntry {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct InviteWaitlistEntry {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     waitlist_entry_id: String,
     body: types::InviteWaitlistEntryBody,
 }
 impl InviteWaitlistEntry {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::WaitlistEntry, crate::Error> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "waitlist_entries.invite",
+            "/waitlist_entries/{waitlist_entry_id}/invite",
             format!(
                 "/waitlist_entries/{}/invite", crate ::runtime::path_segment(& self
                 .waitlist_entry_id)
             ),
+            self.options,
         );
         request.json(&self.body);
         self.client.execute_json(request).await
@@ -238,17 +367,31 @@ impl InviteWaitlistEntry {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RejectWaitlistEntry {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
     waitlist_entry_id: String,
 }
 impl RejectWaitlistEntry {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::WaitlistEntry, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "waitlist_entries.reject",
+            "/waitlist_entries/{waitlist_entry_id}/reject",
             format!(
                 "/waitlist_entries/{}/reject", crate ::runtime::path_segment(& self
                 .waitlist_entry_id)
             ),
+            self.options,
         );
         self.client.execute_json(request).await
     }

@@ -15,6 +15,7 @@ impl Webhooks<'_> {
     pub fn create_svix_app(&self) -> CreateSvixApp {
         CreateSvixApp {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Delete a Svix app
@@ -25,6 +26,7 @@ impl Webhooks<'_> {
     pub fn delete_svix_app(&self) -> DeleteSvixApp {
         DeleteSvixApp {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
     /// Create a Svix Dashboard URL
@@ -35,6 +37,7 @@ impl Webhooks<'_> {
     pub fn generate_svix_auth_url(&self) -> GenerateSvixAuthUrl {
         GenerateSvixAuthUrl {
             client: self.client.clone(),
+            options: Default::default(),
         }
     }
 }
@@ -43,13 +46,27 @@ impl Webhooks<'_> {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSvixApp {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl CreateSvixApp {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SvixUrl, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "webhooks.create_svix_app",
+            "/webhooks/svix",
             "/webhooks/svix".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
@@ -59,13 +76,27 @@ impl CreateSvixApp {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteSvixApp {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl DeleteSvixApp {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<(), crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::DELETE,
+            "webhooks.delete_svix_app",
+            "/webhooks/svix",
             "/webhooks/svix".to_owned(),
+            self.options,
         );
         self.client.execute_empty(request).await
     }
@@ -75,13 +106,27 @@ impl DeleteSvixApp {
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GenerateSvixAuthUrl {
     client: crate::Clerk,
+    options: crate::runtime::CallOptions,
 }
 impl GenerateSvixAuthUrl {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
     /// Sends the request and decodes the response.
     pub async fn send(self) -> Result<types::SvixUrl, crate::Error> {
         let request = crate::runtime::Request::new(
             crate::runtime::Method::POST,
+            "webhooks.generate_svix_auth_url",
+            "/webhooks/svix_url",
             "/webhooks/svix_url".to_owned(),
+            self.options,
         );
         self.client.execute_json(request).await
     }
