@@ -2,6 +2,7 @@
 //! name -> type table.
 
 pub mod conformance;
+pub mod fake_clerk;
 pub mod generated;
 pub mod http_stub;
 

@@ -28,7 +28,7 @@ struct Case {
 }
 
 fn client(base_url: &str, prefer: Option<String>) -> Clerk {
-    let mut builder = Clerk::builder("sk_test_conformance").base_url(base_url);
+    let mut builder = Clerk::builder("sk_test_conformance").base_url(base_url).retry_policy(clerk_api::RetryPolicy::none());
     if let Some(prefer) = prefer {
         builder = builder.header("Prefer", prefer);
     }

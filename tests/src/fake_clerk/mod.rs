@@ -1,0 +1,86 @@
+//! A fake Clerk Backend API on 127.0.0.1 for tests and benchmarks: in-memory users,
+//! organizations, memberships, invitations, sessions and clients with the spec's pagination
+//! semantics, and fault injection. Pages are copied from JSON rendered once at start-up, so it
+//! serves far more requests per second than any client under test can send.
+//!
+//! Pagination, as the spec describes it: `limit` 1 to 500 (default 10), `offset` 0 or more;
+//! `order_by` a `created_at` ordering (default `-created_at`) or a name ordering (`first_name`
+//! for users, `name` for organizations), `+`/`-` for the direction; `GET /users` also takes
+//! `starting_after` (the id of the last user of the previous page), which needs a `created_at`
+//! ordering and no non-zero `offset` (422 otherwise, and for an unknown id). Organizations and
+//! memberships answer `{data, total_count}`; the other lists a bare array.
+
+mod data;
+mod faults;
+mod routes;
+
+pub use data::{user_json, Record, Seed, Store};
+pub use faults::{Fault, Faults};
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, RwLock};
+
+/// Shared state of a running fake.
+#[derive(Debug)]
+pub struct State {
+    pub store: RwLock<Store>,
+    pub faults: Faults,
+    /// Requests received, by `METHOD path`.
+    pub counts: Mutex<HashMap<String, u64>>,
+}
+
+/// A running fake Clerk, stopped when dropped.
+#[derive(Debug)]
+pub struct FakeClerk {
+    pub base_url: String,
+    pub state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeClerk {
+    /// Starts the fake on a free port of 127.0.0.1, on the current tokio runtime.
+    pub async fn start(seed: Seed, faults: Faults) -> std::io::Result<FakeClerk> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State { store: RwLock::new(Store::generate(seed)), faults, counts: Mutex::default() });
+        let task = tokio::spawn(serve(listener, Arc::clone(&state)));
+        Ok(FakeClerk { base_url: format!("http://{addr}"), state, task })
+    }
+
+    /// How many requests arrived for `METHOD path` (path without the query).
+    pub fn requests(&self, method: &str, path: &str) -> u64 {
+        self.state.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&format!("{method} {path}")).copied().unwrap_or(0)
+    }
+
+    /// Queues faults for the next requests.
+    pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
+        self.state.faults.push(faults);
+    }
+
+    pub fn addr(&self) -> Option<SocketAddr> {
+        self.base_url.trim_start_matches("http://").parse().ok()
+    }
+}
+
+impl Drop for FakeClerk {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Accepts connections until the task is aborted, one HTTP/1.1 connection task each.
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let _ = stream.set_nodelay(true);
+        let state = Arc::clone(&state);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let state = Arc::clone(&state);
+                async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, request).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+        });
+    }
+}
