@@ -1,6 +1,7 @@
 //! The client: configuration, authentication headers and the one place requests are sent.
 
-use crate::error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+use crate::decode::{decode, excerpt};
+use crate::error::{ApiError, ClerkError, ConfigError, Error};
 use crate::retry::{self, RetryPolicy};
 use crate::runtime::{Request, RequestBody};
 use crate::telemetry::RequestSpan;
@@ -225,31 +226,6 @@ fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8], atte
     }
 }
 
-/// Decodes a success body, naming the path of the first field that does not fit.
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
-        let path = match err.path().to_string() {
-            root if root == "." => "(the whole body)".to_owned(),
-            path => path,
-        };
-        let inner = err.into_inner();
-        let offset = offset_of(body, inner.line(), inner.column());
-        Error::Decode(Box::new(DecodeError { status, path, message: inner.to_string(), excerpt: excerpt(body, offset.saturating_sub(60), 120) }))
-    })
-}
-
-fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
-    let line_start: usize = body.split(|b| *b == b'\n').take(line.saturating_sub(1)).map(|l| l.len() + 1).sum();
-    (line_start + column).min(body.len())
-}
-
-fn excerpt(body: &[u8], start: usize, len: usize) -> String {
-    let start = start.min(body.len());
-    let end = (start + len).min(body.len());
-    String::from_utf8_lossy(&body[start..end]).into_owned()
-}
-
 /// The secret key, kept out of `Debug` output.
 struct SecretKey(String);
 
@@ -305,6 +281,8 @@ impl ClerkBuilder {
     }
 
     /// Uses this HTTP client (with its own proxy, TLS and pool settings) instead of a new one.
+    /// With the default `rustls-ring` feature, call [`install_tls_provider`](crate::install_tls_provider)
+    /// before building it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -343,7 +321,7 @@ impl ClerkBuilder {
         let http = match self.http {
             Some(http) => http,
             None => {
-                crate::tls::install_default_provider();
+                crate::tls::install_tls_provider();
                 reqwest::Client::builder().build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };

@@ -27,6 +27,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod decode;
 mod error;
 mod file_part;
 #[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
@@ -41,6 +42,7 @@ pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use file_part::FilePart;
 pub use generated::{operations, types, API_VERSION};
 pub use retry::RetryPolicy;
+pub use tls::install_tls_provider;
 /// The trait of the streams that list operations' `into_stream()` return (use it through
 /// `futures::StreamExt`).
 pub use futures_core::Stream;

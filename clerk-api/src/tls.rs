@@ -1,9 +1,14 @@
 //! Choosing rustls's crypto provider for the `rustls-ring` feature.
 
-/// With `rustls-ring`, reqwest is built without a crypto provider (so aws-lc-sys, which takes
-/// minutes to compile, is not), and rustls needs one installed process-wide. This installs
-/// `ring` unless the application already installed a provider of its choice.
-pub(crate) fn install_default_provider() {
+/// Installs rustls's `ring` crypto provider process-wide, unless one is installed already.
+///
+/// With the default `rustls-ring` feature, reqwest is built without a crypto provider (so
+/// aws-lc-sys, which takes minutes to compile, is not), and rustls needs one installed before
+/// any `reqwest::Client` is built. [`Clerk`](crate::Clerk)'s builder calls this itself; call it
+/// first if you build a `reqwest::Client` of your own (for
+/// [`ClerkBuilder::http_client`](crate::ClerkBuilder::http_client), say). Without the feature
+/// it does nothing.
+pub fn install_tls_provider() {
     #[cfg(feature = "rustls-ring")]
     {
         if rustls::crypto::CryptoProvider::get_default().is_none() {

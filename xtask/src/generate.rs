@@ -3,8 +3,26 @@
 
 use std::path::Path;
 
-/// clerk-api's hand-written files, copied as they are.
-const RUNTIME_FILES: &[&str] = &["lib.rs", "client.rs", "error.rs", "file_part.rs", "tls.rs", "runtime/mod.rs", "runtime/macros.rs", "runtime/multipart.rs", "runtime/params.rs"];
+/// clerk-api's hand-written files (everything in `src/` outside `generated/`), by path
+/// relative to `src/`.
+fn runtime_files(src: &Path) -> Result<Vec<std::path::PathBuf>, String> {
+    let mut out = Vec::new();
+    let mut dirs = vec![src.to_path_buf()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if path.file_name().is_some_and(|n| n != "generated") {
+                    dirs.push(path);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path.strip_prefix(src).map_err(|e| e.to_string())?.to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
 
 pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
@@ -15,9 +33,9 @@ pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), Strin
     if generated.exists() {
         std::fs::remove_dir_all(&generated).map_err(|e| format!("{}: {e}", generated.display()))?;
     }
-    for file in RUNTIME_FILES {
-        let from = root.join("clerk-api/src").join(file);
-        let to = src.join(file);
+    for file in runtime_files(&root.join("clerk-api/src"))? {
+        let from = root.join("clerk-api/src").join(&file);
+        let to = src.join(&file);
         std::fs::create_dir_all(to.parent().unwrap_or(&src)).map_err(|e| e.to_string())?;
         std::fs::copy(&from, &to).map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))?;
     }
