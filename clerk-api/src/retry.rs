@@ -111,6 +111,7 @@ pub(crate) fn server_wait(headers: &reqwest::header::HeaderMap) -> Option<Durati
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
     use reqwest::header::{HeaderMap, HeaderValue};

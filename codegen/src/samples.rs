@@ -341,6 +341,7 @@ fn quantifier(chars: &[char], position: &mut usize) -> usize {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::pattern_sample;
 

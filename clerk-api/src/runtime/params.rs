@@ -46,6 +46,7 @@ pub(crate) fn path_segment<T: ParamValue + ?Sized>(value: &T) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 
