@@ -19,8 +19,13 @@ fn objects() {
     // Optional: Option, left out when None.
     assert!(code.contains("pub id: String,"));
     assert!(code.contains("    pub parent_id: Option<String>,"));
-    assert!(code.contains("#[serde(default, skip_serializing_if = \"Option::is_none\")]\n    pub nickname: Option<String>,"));
-    assert!(code.contains("pub r#type: String,") && code.contains("#[serde(rename = \"self\")]\n    pub self_: String,"));
+    // Widget is reached by no operation, so its serde attributes only apply with `full-serde`.
+    assert!(code.contains("skip_serializing_if = \"Option::is_none\"))]\n    pub nickname: Option<String>,"), "{code}");
+    assert!(code.contains("pub r#type: String,") && code.contains("serde(rename = \"self\"))]\n    pub self_: String,"));
+    // Deserialize is written out: required fields must be present, optional ones may be null.
+    assert!(code.contains("id: crate::runtime::required(field0, \"id\")?,"), "{code}");
+    assert!(code.contains("\"self\" => crate::runtime::next_value(&mut map, &mut field2)?,"), "{code}");
+    assert!(code.contains("nickname: field7.flatten(),"), "{code}");
     assert!(code.contains("pub count: i32,") && code.contains("pub created_at: i64,"));
     assert!(code.contains("pub limits: Option<std::collections::BTreeMap<String, i64>>,"));
     assert!(code.contains("pub metadata: Option<serde_json::Value>,"));
@@ -72,8 +77,10 @@ fn operations() {
     assert!(code.contains("pub fn create(&self, body: types::CreateThingBody) -> CreateThing"));
     // Request types always serialize, response types always deserialize; the other direction
     // only with the `full-serde` feature.
-    assert!(code.contains("#[derive(serde::Serialize)]\n#[cfg_attr(feature = \"full-serde\", derive(serde::Deserialize))]\npub struct CreateThingBody"), "{code}");
-    assert!(code.contains("#[derive(serde::Deserialize)]\n#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]\npub struct Thing"), "{code}");
+    assert!(code.contains("#[derive(serde::Serialize)]\npub struct CreateThingBody"), "{code}");
+    assert!(code.contains("#[cfg(feature = \"full-serde\")]\nimpl<'de> serde::Deserialize<'de> for CreateThingBody"), "{code}");
+    assert!(code.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]\npub struct Thing"), "{code}");
+    assert!(code.contains("}\nimpl<'de> serde::Deserialize<'de> for Thing"), "{code}");
     // Path parameters come in path order, whatever the order they are declared in.
     assert!(code.contains("pub fn delete_thing_part(\n        &self,\n        thing_id: impl Into<String>,\n        part_id: i64,\n    )"), "{code}");
     assert!(code.contains("format!(\n                \"/things/{}/parts/{}\""));

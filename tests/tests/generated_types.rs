@@ -70,3 +70,17 @@ fn additional_properties_become_maps() {
     let mappings: types::ReassignmentMappings = serde_json::from_value(json!({"org:admin": "org:owner"})).unwrap();
     assert_eq!(mappings.get("org:admin").map(String::as_str), Some("org:owner"));
 }
+
+/// Futures are moved and polled on the caller's stack: keep them small enough that awaiting
+/// a few nested calls never threatens a 2 MiB thread stack, even unoptimized.
+#[test]
+fn request_futures_stay_small() {
+    let clerk = clerk_api::Clerk::new("sk_test_x").unwrap();
+    let get = clerk.users().get("user_1").send();
+    let list = clerk.users().list().send();
+    let create = clerk.organizations().create(types::CreateOrganizationBody::default()).send();
+    for (name, size) in [("get", std::mem::size_of_val(&get)), ("list", std::mem::size_of_val(&list)), ("create", std::mem::size_of_val(&create))] {
+        println!("{name}: {size} bytes");
+        assert!(size < 16 * 1024, "the {name} future is {size} bytes");
+    }
+}

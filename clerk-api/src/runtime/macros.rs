@@ -78,3 +78,33 @@ pub(crate) fn tagged<'de, D: serde::Deserializer<'de>>(deserializer: D, tag: &st
 pub(crate) fn variant<'de, T: serde::de::DeserializeOwned, D: serde::Deserializer<'de>>(value: serde_json::Value) -> Result<T, D::Error> {
     serde_json::from_value(value).map_err(serde::de::Error::custom)
 }
+
+/// An object key, borrowed from the input when it can be.
+pub(crate) struct FieldName<'de>(std::borrow::Cow<'de, str>);
+
+impl FieldName<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for FieldName<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserialize_str(deserializer).map(FieldName)
+    }
+}
+
+/// A required field's value, or serde's "missing field" error.
+pub(crate) fn required<T, E: serde::de::Error>(value: Option<T>, name: &'static str) -> Result<T, E> {
+    value.ok_or_else(|| E::missing_field(name))
+}
+
+/// Reads a field's value into its slot. A function of its own, so the temporaries of each
+/// field live in a short frame instead of all adding up in the caller's: unoptimized builds
+/// give every temporary its own stack slot, and decoding a deeply nested response then
+/// overflowed a 2 MiB thread stack.
+#[inline(never)]
+pub(crate) fn next_value<'de, A: serde::de::MapAccess<'de>, T: serde::Deserialize<'de>>(map: &mut A, slot: &mut Option<T>) -> Result<(), A::Error> {
+    *slot = Some(map.next_value()?);
+    Ok(())
+}

@@ -11,7 +11,7 @@ mod pagination;
 mod params;
 
 #[allow(unused_imports)]
-pub(crate) use macros::{deserialize_str, open_enum_impls, tagged, variant};
+pub(crate) use macros::{deserialize_str, next_value, open_enum_impls, required, tagged, variant, FieldName};
 pub(crate) use multipart::Multipart;
 pub(crate) use pagination::{collect_all, created_at_ordering, paginate, ListRequest};
 pub(crate) use params::{path_segment, ParamValue};

@@ -7,12 +7,23 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(crate) fn conformance(api: &Api) -> TokenStream {
-    let arms = api.groups.iter().flat_map(|group| {
-        group.operations.iter().map(move |op| {
-            let id = &op.operation_id;
-            let call = call(api, &group.name, op);
-            quote!(#id => { #call })
-        })
+    let operations: Vec<(&str, &Operation)> = api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
+    let functions = operations.iter().map(|(group, op)| {
+        let function = quote::format_ident!("call_{}", op.operation_id.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let call = call(api, group, op);
+        quote! {
+            async fn #function(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+                #call
+                Ok(())
+            }
+        }
+    });
+    // Each operation's future is boxed on its own: one `async fn` with every operation in a
+    // `match` would need, unoptimized, a stack frame as large as all of them together.
+    let arms = operations.iter().map(|(_, op)| {
+        let id = &op.operation_id;
+        let function = quote::format_ident!("call_{}", op.operation_id.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        quote!(#id => Box::pin(#function(clerk, args)),)
     });
     quote! {
         //! Calls any operation of the generated client by its operationId.
@@ -20,15 +31,21 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
 
         use crate::conformance::{Args, Failure};
         use clerk_api::types;
+        use std::future::Future;
+        use std::pin::Pin;
 
         /// Sends the operation with these arguments and decodes its response.
-        pub async fn call(clerk: &clerk_api::Clerk, operation_id: &str, args: &Args) -> Result<(), Failure> {
+        pub fn call<'a>(clerk: &'a clerk_api::Clerk, operation_id: &str, args: &'a Args) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>> {
             match operation_id {
                 #(#arms)*
-                other => return Err(Failure::UnknownOperation(other.to_owned())),
+                other => {
+                    let other = other.to_owned();
+                    Box::pin(async move { Err(Failure::UnknownOperation(other)) })
+                }
             }
-            Ok(())
         }
+
+        #(#functions)*
     }
 }
 

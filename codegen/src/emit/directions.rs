@@ -57,6 +57,24 @@ impl<'a> Directions<'a> {
         }
     }
 
+    /// The `Serialize` derive alone, for structs whose `Deserialize` is written out.
+    pub fn serialize_derive(&self, name: &str) -> TokenStream {
+        if self.serialized.contains(name) {
+            quote!(#[derive(serde::Serialize)])
+        } else {
+            quote!(#[cfg_attr(feature = "full-serde", derive(serde::Serialize))])
+        }
+    }
+
+    /// Like [`Self::helper`], for helper attributes only the `Serialize` derive reads.
+    pub fn serialize_helper(&self, name: &str, args: TokenStream) -> TokenStream {
+        if self.serialized.contains(name) {
+            quote!(#[serde(#args)])
+        } else {
+            quote!(#[cfg_attr(feature = "full-serde", serde(#args))])
+        }
+    }
+
     /// A `cfg` for a hand-expanded `Serialize` impl (tagged unions), which needs its variants
     /// to be `Serialize` too.
     pub fn serialize_cfg(&self, name: &str) -> TokenStream {

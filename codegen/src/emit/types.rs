@@ -169,7 +169,7 @@ fn field_type(field: &Field) -> TokenStream {
 }
 
 fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'_>) -> TokenStream {
-    let serde = directions.derives(&def.name);
+    let serde = directions.serialize_derive(&def.name);
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
     let deprecated_type = deprecated(def.deprecated);
@@ -185,9 +185,9 @@ fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'
             serde_attrs.push(quote!(rename = #wire));
         }
         if !s.multipart && !field.required {
-            serde_attrs.push(quote!(default, skip_serializing_if = "Option::is_none"));
+            serde_attrs.push(quote!(skip_serializing_if = "Option::is_none"));
         }
-        let serde = if serde_attrs.is_empty() { TokenStream::new() } else { directions.helper(&def.name, quote!(#(#serde_attrs),*)) };
+        let serde = if serde_attrs.is_empty() { TokenStream::new() } else { directions.serialize_helper(&def.name, quote!(#(#serde_attrs),*)) };
         quote! {
             #docs
             #deprecated
@@ -222,12 +222,71 @@ fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'
             }
         };
     }
+    let deserialize = deserialize_struct(def, s, directions.deserialize_cfg(&def.name));
     quote! {
         #docs
         #deprecated_type
         #[derive(Debug, Clone, PartialEq, #default)]
         #serde
         pub struct #name { #(#fields)* }
+
+        #deserialize
+    }
+}
+
+/// `Deserialize` for a struct, written out rather than derived: one pass over the map with
+/// the field names matched as strings, unknown fields skipped. serde's derive also emits a
+/// field-identifier type with its own `Deserialize` and visitor and a sequence visitor, which
+/// is most of what type checking this crate costs; JSON objects need none of them.
+fn deserialize_struct(def: &TypeDef, s: &Struct, cfg: TokenStream) -> TokenStream {
+    let name = ident(&def.name);
+    let type_name = &def.name;
+    let locals: Vec<Ident> = (0..s.fields.len()).map(|i| quote::format_ident!("field{}", i)).collect();
+    let declarations = s.fields.iter().zip(&locals).map(|(field, local)| {
+        let ty = field_type(field);
+        quote!(let mut #local: Option<#ty> = None;)
+    });
+    let arms = s.fields.iter().zip(&locals).map(|(field, local)| {
+        let wire = &field.wire;
+        quote!(#wire => crate::runtime::next_value(&mut map, &mut #local)?,)
+    });
+    let values = s.fields.iter().zip(&locals).map(|(field, local)| {
+        let field_name = ident(&field.name);
+        let wire = &field.wire;
+        if field.required && !field.nullable {
+            quote!(#field_name: crate::runtime::required(#local, #wire)?,)
+        } else {
+            quote!(#field_name: #local.flatten(),)
+        }
+    });
+    let expecting = format!("an object ({type_name})");
+    quote! {
+        #cfg
+        #[allow(deprecated)]
+        impl<'de> serde::Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct Visitor;
+                impl<'de> serde::de::Visitor<'de> for Visitor {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
+                        #(#declarations)*
+                        while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                            match key.as_str() {
+                                #(#arms)*
+                                _ => {
+                                    map.next_value::<serde::de::IgnoredAny>()?;
+                                }
+                            }
+                        }
+                        Ok(#name { #(#values)* })
+                    }
+                }
+                deserializer.deserialize_map(Visitor)
+            }
+        }
     }
 }
 

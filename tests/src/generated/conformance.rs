@@ -4,2371 +4,3638 @@
 #![allow(deprecated, unused_mut)]
 use crate::conformance::{Args, Failure};
 use clerk_api::types;
+use std::future::Future;
+use std::pin::Pin;
 /// Sends the operation with these arguments and decodes its response.
-pub async fn call(
-    clerk: &clerk_api::Clerk,
+pub fn call<'a>(
+    clerk: &'a clerk_api::Clerk,
     operation_id: &str,
-    args: &Args,
-) -> Result<(), Failure> {
+    args: &'a Args,
+) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>> {
     match operation_id {
-        "CreateActorToken" => {
-            let mut request = clerk
-                .actor_tokens()
-                .create(args.body::<types::CreateActorTokenBody>()?);
-            request.send().await?;
-        }
-        "RevokeActorToken" => {
-            let mut request = clerk
-                .actor_tokens()
-                .revoke(args.path::<String>("actor_token_id")?);
-            request.send().await?;
-        }
+        "CreateActorToken" => Box::pin(call_createactortoken(clerk, args)),
+        "RevokeActorToken" => Box::pin(call_revokeactortoken(clerk, args)),
         "createAdminPortalLinkToken" => {
-            let mut request = clerk
-                .admin_portal_link_tokens()
-                .create_admin_portal_link_token(
-                    args.body::<types::CreateAdminPortalLinkTokenBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createadminportallinktoken(clerk, args))
         }
         "revokeAdminPortalLinkToken" => {
-            let mut request = clerk
-                .admin_portal_link_tokens()
-                .revoke_admin_portal_link_token(
-                    args.path::<String>("adminPortalLinkTokenID")?,
-                    args.body::<types::RevokeAdminPortalLinkTokenBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_revokeadminportallinktoken(clerk, args))
         }
-        "CreateAgentTask" => {
-            let mut request = clerk
-                .agent_tasks()
-                .create(args.body::<types::CreateAgentTaskBody>()?);
-            request.send().await?;
-        }
-        "RevokeAgentTask" => {
-            let mut request = clerk
-                .agent_tasks()
-                .revoke(args.path::<String>("agent_task_id")?);
-            request.send().await?;
-        }
+        "CreateAgentTask" => Box::pin(call_createagenttask(clerk, args)),
+        "RevokeAgentTask" => Box::pin(call_revokeagenttask(clerk, args)),
         "ListAllowlistIdentifiers" => {
-            let mut request = clerk.allowlist_identifiers().list();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listallowlistidentifiers(clerk, args))
         }
         "CreateAllowlistIdentifier" => {
-            let mut request = clerk
-                .allowlist_identifiers()
-                .create(args.body::<types::CreateAllowlistIdentifierBody>()?);
-            request.send().await?;
+            Box::pin(call_createallowlistidentifier(clerk, args))
         }
         "DeleteAllowlistIdentifier" => {
-            let mut request = clerk
-                .allowlist_identifiers()
-                .delete(args.path::<String>("identifier_id")?);
-            request.send().await?;
+            Box::pin(call_deleteallowlistidentifier(clerk, args))
         }
-        "getApiKeys" => {
-            let mut request = clerk
-                .api_keys()
-                .get_api_keys(args.required_query::<String>("subject")?);
-            if let Some(value) = args.query::<String>("type")? {
-                request = request.r#type(value);
-            }
-            if let Some(value) = args
-                .query::<types::GetApiKeysIncludeInvalid>("include_invalid")?
-            {
-                request = request.include_invalid(value);
-            }
-            if let Some(value) = args.query::<f64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<f64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            request.send().await?;
-        }
-        "createApiKey" => {
-            let mut request = clerk
-                .api_keys()
-                .create_api_key(args.body::<types::CreateApiKeyBody>()?);
-            request.send().await?;
-        }
-        "getApiKey" => {
-            let mut request = clerk
-                .api_keys()
-                .get_api_key(args.path::<String>("apiKeyID")?);
-            request.send().await?;
-        }
-        "deleteApiKey" => {
-            let mut request = clerk
-                .api_keys()
-                .delete_api_key(args.path::<String>("apiKeyID")?);
-            request.send().await?;
-        }
-        "updateApiKey" => {
-            let mut request = clerk
-                .api_keys()
-                .update_api_key(
-                    args.path::<String>("apiKeyID")?,
-                    args.body::<types::UpdateApiKeyBody>()?,
-                );
-            request.send().await?;
-        }
-        "getApiKeySecret" => {
-            let mut request = clerk
-                .api_keys()
-                .get_api_key_secret(args.path::<String>("apiKeyID")?);
-            request.send().await?;
-        }
-        "revokeApiKey" => {
-            let mut request = clerk
-                .api_keys()
-                .revoke_api_key(
-                    args.path::<String>("apiKeyID")?,
-                    args.body::<types::RevokeApiKeyBody>()?,
-                );
-            request.send().await?;
-        }
-        "verifyApiKey" => {
-            let mut request = clerk
-                .api_keys()
-                .verify_api_key(args.body::<types::VerifyApiKeyBody>()?);
-            request.send().await?;
-        }
+        "getApiKeys" => Box::pin(call_getapikeys(clerk, args)),
+        "createApiKey" => Box::pin(call_createapikey(clerk, args)),
+        "getApiKey" => Box::pin(call_getapikey(clerk, args)),
+        "deleteApiKey" => Box::pin(call_deleteapikey(clerk, args)),
+        "updateApiKey" => Box::pin(call_updateapikey(clerk, args)),
+        "getApiKeySecret" => Box::pin(call_getapikeysecret(clerk, args)),
+        "revokeApiKey" => Box::pin(call_revokeapikey(clerk, args)),
+        "verifyApiKey" => Box::pin(call_verifyapikey(clerk, args)),
         "UpdateInstanceAuthConfig" => {
-            let mut request = clerk
-                .beta_features()
-                .update_instance_settings(
-                    args.body::<types::UpdateInstanceAuthConfigBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateinstanceauthconfig(clerk, args))
         }
         "UpdateProductionInstanceDomain" => {
-            let mut request = clerk
-                .beta_features()
-                .update_production_instance_domain(
-                    args.body::<types::UpdateProductionInstanceDomainBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateproductioninstancedomain(clerk, args))
         }
-        "GetCommercePlanList" => {
-            let mut request = clerk.billing().list_plans();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args
-                .query::<types::GetCommercePlanListPayerType>("payer_type")?
-            {
-                request = request.payer_type(value);
-            }
-            request.send().await?;
-        }
-        "GetBillingPriceList" => {
-            let mut request = clerk.billing().list_prices();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("plan_id")? {
-                request = request.plan_id(value);
-            }
-            request.send().await?;
-        }
-        "CreateBillingPrice" => {
-            let mut request = clerk
-                .billing()
-                .create_price(args.body::<types::CreateBillingPriceRequest>()?);
-            request.send().await?;
-        }
+        "GetCommercePlanList" => Box::pin(call_getcommerceplanlist(clerk, args)),
+        "GetBillingPriceList" => Box::pin(call_getbillingpricelist(clerk, args)),
+        "CreateBillingPrice" => Box::pin(call_createbillingprice(clerk, args)),
         "GetCommerceSubscriptionItemList" => {
-            let mut request = clerk.billing().list_subscription_items();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args
-                .query::<types::GetCommerceSubscriptionItemListStatus>("status")?
-            {
-                request = request.status(value);
-            }
-            if let Some(value) = args
-                .query::<types::GetCommerceSubscriptionItemListPayerType>("payer_type")?
-            {
-                request = request.payer_type(value);
-            }
-            if let Some(value) = args.query::<String>("plan_id")? {
-                request = request.plan_id(value);
-            }
-            if let Some(value) = args.query::<bool>("include_free")? {
-                request = request.include_free(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            request.send().await?;
+            Box::pin(call_getcommercesubscriptionitemlist(clerk, args))
         }
         "CancelCommerceSubscriptionItem" => {
-            let mut request = clerk
-                .billing()
-                .cancel_subscription_item(args.path::<String>("subscription_item_id")?);
-            if let Some(value) = args.query::<bool>("end_now")? {
-                request = request.end_now(value);
-            }
-            request.send().await?;
+            Box::pin(call_cancelcommercesubscriptionitem(clerk, args))
         }
         "ExtendBillingSubscriptionItemFreeTrial" => {
-            let mut request = clerk
-                .billing()
-                .extend_subscription_item_free_trial(
-                    args.path::<String>("subscription_item_id")?,
-                    args.body::<types::ExtendFreeTrialRequest>()?,
-                );
-            request.send().await?;
+            Box::pin(call_extendbillingsubscriptionitemfreetrial(clerk, args))
         }
         "CreateBillingPriceTransition" => {
-            let mut request = clerk
-                .billing()
-                .create_price_transition(
-                    args.path::<String>("subscription_item_id")?,
-                    args.body::<types::PriceTransitionRequest>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createbillingpricetransition(clerk, args))
         }
         "ApplyBillingSubscriptionItemDiscount" => {
-            let mut request = clerk
-                .billing()
-                .apply_subscription_item_discount(
-                    args.path::<String>("subscription_item_id")?,
-                    args.body::<types::ApplyCommerceDiscountRequest>()?,
-                );
-            request.send().await?;
+            Box::pin(call_applybillingsubscriptionitemdiscount(clerk, args))
         }
         "RemoveBillingSubscriptionItemDiscount" => {
-            let mut request = clerk
-                .billing()
-                .remove_subscription_item_discount(
-                    args.path::<String>("subscription_item_id")?,
-                    args.path::<String>("discount_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_removebillingsubscriptionitemdiscount(clerk, args))
         }
-        "GetBillingStatementList" => {
-            let mut request = clerk.billing().list_statements();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "GetBillingStatement" => {
-            let mut request = clerk
-                .billing()
-                .get_statement(args.path::<String>("statementID")?);
-            request.send().await?;
-        }
+        "GetBillingStatementList" => Box::pin(call_getbillingstatementlist(clerk, args)),
+        "GetBillingStatement" => Box::pin(call_getbillingstatement(clerk, args)),
         "GetBillingStatementPaymentAttempts" => {
-            let mut request = clerk
-                .billing()
-                .get_statement_payment_attempts(args.path::<String>("statementID")?);
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_getbillingstatementpaymentattempts(clerk, args))
         }
         "ListBlocklistIdentifiers" => {
-            let mut request = clerk.blocklist_identifiers().list();
-            request.send().await?;
+            Box::pin(call_listblocklistidentifiers(clerk, args))
         }
         "CreateBlocklistIdentifier" => {
-            let mut request = clerk
-                .blocklist_identifiers()
-                .create(args.body::<types::CreateBlocklistIdentifierBody>()?);
-            request.send().await?;
+            Box::pin(call_createblocklistidentifier(clerk, args))
         }
         "DeleteBlocklistIdentifier" => {
-            let mut request = clerk
-                .blocklist_identifiers()
-                .delete(args.path::<String>("identifier_id")?);
-            request.send().await?;
+            Box::pin(call_deleteblocklistidentifier(clerk, args))
         }
-        "GetClientList" => {
-            let mut request = clerk.clients().list();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "VerifyClient" => {
-            let mut request = clerk
-                .clients()
-                .verify(args.body::<types::VerifyClientBody>()?);
-            request.send().await?;
-        }
-        "GetClient" => {
-            let mut request = clerk.clients().get(args.path::<String>("client_id")?);
-            request.send().await?;
-        }
-        "ListDirectories" => {
-            let mut request = clerk.directories().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateDirectory" => {
-            let mut request = clerk
-                .directories()
-                .create(args.body::<types::CreateDirectoryBody>()?);
-            request.send().await?;
-        }
-        "GetDirectory" => {
-            let mut request = clerk
-                .directories()
-                .get(args.path::<String>("directory_id")?);
-            request.send().await?;
-        }
-        "DeleteDirectory" => {
-            let mut request = clerk
-                .directories()
-                .delete(args.path::<String>("directory_id")?);
-            request.send().await?;
-        }
-        "UpdateDirectory" => {
-            let mut request = clerk
-                .directories()
-                .update(
-                    args.path::<String>("directory_id")?,
-                    args.body::<types::UpdateDirectoryBody>()?,
-                );
-            request.send().await?;
-        }
-        "RotateDirectoryAPIKey" => {
-            let mut request = clerk
-                .directories()
-                .rotate_api_key(args.path::<String>("directory_id")?);
-            request.send().await?;
-        }
+        "GetClientList" => Box::pin(call_getclientlist(clerk, args)),
+        "VerifyClient" => Box::pin(call_verifyclient(clerk, args)),
+        "GetClient" => Box::pin(call_getclient(clerk, args)),
+        "ListDirectories" => Box::pin(call_listdirectories(clerk, args)),
+        "CreateDirectory" => Box::pin(call_createdirectory(clerk, args)),
+        "GetDirectory" => Box::pin(call_getdirectory(clerk, args)),
+        "DeleteDirectory" => Box::pin(call_deletedirectory(clerk, args)),
+        "UpdateDirectory" => Box::pin(call_updatedirectory(clerk, args)),
+        "RotateDirectoryAPIKey" => Box::pin(call_rotatedirectoryapikey(clerk, args)),
         "ListDirectoryGroupRoleMappings" => {
-            let mut request = clerk
-                .directories()
-                .list_group_role_mappings(args.path::<String>("directory_id")?);
-            request.send().await?;
+            Box::pin(call_listdirectorygrouprolemappings(clerk, args))
         }
         "ReplaceDirectoryGroupRoleMappings" => {
-            let mut request = clerk
-                .directories()
-                .replace_group_role_mappings(
-                    args.path::<String>("directory_id")?,
-                    args.body::<types::ReplaceDirectoryGroupRoleMappingsBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_replacedirectorygrouprolemappings(clerk, args))
         }
         "CreateDirectoryGroupRoleMapping" => {
-            let mut request = clerk
-                .directories()
-                .create_group_role_mapping(
-                    args.path::<String>("directory_id")?,
-                    args.body::<types::CreateDirectoryGroupRoleMappingBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createdirectorygrouprolemapping(clerk, args))
         }
         "DeleteDirectoryGroupRoleMapping" => {
-            let mut request = clerk
-                .directories()
-                .delete_group_role_mapping(
-                    args.path::<String>("directory_id")?,
-                    args.path::<String>("mapping_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_deletedirectorygrouprolemapping(clerk, args))
         }
-        "ListDomains" => {
-            let mut request = clerk.domains().list();
-            request.send().await?;
-        }
-        "AddDomain" => {
-            let mut request = clerk.domains().add(args.body::<types::AddDomainBody>()?);
-            request.send().await?;
-        }
-        "DeleteDomain" => {
-            let mut request = clerk.domains().delete(args.path::<String>("domain_id")?);
-            request.send().await?;
-        }
-        "UpdateDomain" => {
-            let mut request = clerk
-                .domains()
-                .update(
-                    args.path::<String>("domain_id")?,
-                    args.body::<types::UpdateDomainBody>()?,
-                );
-            request.send().await?;
-        }
-        "CreateEmailAddress" => {
-            let mut request = clerk
-                .email_addresses()
-                .create(args.body::<types::CreateEmailAddressBody>()?);
-            request.send().await?;
-        }
-        "GetEmailAddress" => {
-            let mut request = clerk
-                .email_addresses()
-                .get(args.path::<String>("email_address_id")?);
-            request.send().await?;
-        }
-        "DeleteEmailAddress" => {
-            let mut request = clerk
-                .email_addresses()
-                .delete(args.path::<String>("email_address_id")?);
-            request.send().await?;
-        }
-        "UpdateEmailAddress" => {
-            let mut request = clerk
-                .email_addresses()
-                .update(
-                    args.path::<String>("email_address_id")?,
-                    args.body::<types::UpdateEmailAddressBody>()?,
-                );
-            request.send().await?;
-        }
+        "ListDomains" => Box::pin(call_listdomains(clerk, args)),
+        "AddDomain" => Box::pin(call_adddomain(clerk, args)),
+        "DeleteDomain" => Box::pin(call_deletedomain(clerk, args)),
+        "UpdateDomain" => Box::pin(call_updatedomain(clerk, args)),
+        "CreateEmailAddress" => Box::pin(call_createemailaddress(clerk, args)),
+        "GetEmailAddress" => Box::pin(call_getemailaddress(clerk, args)),
+        "DeleteEmailAddress" => Box::pin(call_deleteemailaddress(clerk, args)),
+        "UpdateEmailAddress" => Box::pin(call_updateemailaddress(clerk, args)),
         "PrepareEmailAddressVerification" => {
-            let mut request = clerk
-                .email_addresses()
-                .prepare_verification(args.path::<String>("email_address_id")?);
-            request.send().await?;
+            Box::pin(call_prepareemailaddressverification(clerk, args))
         }
         "AttemptEmailAddressVerification" => {
-            let mut request = clerk
-                .email_addresses()
-                .attempt_verification(
-                    args.path::<String>("email_address_id")?,
-                    args.body::<types::AttemptEmailAddressVerificationBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_attemptemailaddressverification(clerk, args))
         }
-        "ReplaceUserEmailAddress" => {
-            let mut request = clerk
-                .email_addresses()
-                .replace_for_user(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::ReplaceUserEmailAddressBody>()?,
-                );
-            request.send().await?;
-        }
-        "UpsertTemplate" => {
-            let mut request = clerk
-                .email_and_sms_templates()
-                .upsert(
-                    args.path::<types::UpsertTemplateTemplateType>("template_type")?,
-                    args.path::<String>("slug")?,
-                    args.body::<types::UpsertTemplateBody>()?,
-                );
-            request.send().await?;
-        }
-        "GetTemplateList" => {
-            let mut request = clerk
-                .email_sms_templates()
-                .list(args.path::<types::GetTemplateListTemplateType>("template_type")?);
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "GetTemplate" => {
-            let mut request = clerk
-                .email_sms_templates()
-                .get(
-                    args.path::<types::GetTemplateTemplateType>("template_type")?,
-                    args.path::<String>("slug")?,
-                );
-            request.send().await?;
-        }
-        "RevertTemplate" => {
-            let mut request = clerk
-                .email_sms_templates()
-                .revert(
-                    args.path::<types::RevertTemplateTemplateType>("template_type")?,
-                    args.path::<String>("slug")?,
-                );
-            request.send().await?;
-        }
-        "ToggleTemplateDelivery" => {
-            let mut request = clerk
-                .email_sms_templates()
-                .toggle_template_delivery(
-                    args
-                        .path::<
-                            types::ToggleTemplateDeliveryTemplateType,
-                        >("template_type")?,
-                    args.path::<String>("slug")?,
-                    args.body::<types::ToggleTemplateDeliveryBody>()?,
-                );
-            request.send().await?;
-        }
+        "ReplaceUserEmailAddress" => Box::pin(call_replaceuseremailaddress(clerk, args)),
+        "UpsertTemplate" => Box::pin(call_upserttemplate(clerk, args)),
+        "GetTemplateList" => Box::pin(call_gettemplatelist(clerk, args)),
+        "GetTemplate" => Box::pin(call_gettemplate(clerk, args)),
+        "RevertTemplate" => Box::pin(call_reverttemplate(clerk, args)),
+        "ToggleTemplateDelivery" => Box::pin(call_toggletemplatedelivery(clerk, args)),
         "ListEnterpriseConnections" => {
-            let mut request = clerk.enterprise_connections().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("organization_id")? {
-                request = request.organization_id(value);
-            }
-            if let Some(value) = args.query::<bool>("active")? {
-                request = request.active(value);
-            }
-            request.send().await?;
+            Box::pin(call_listenterpriseconnections(clerk, args))
         }
         "CreateEnterpriseConnection" => {
-            let mut request = clerk
-                .enterprise_connections()
-                .create(args.body::<types::CreateEnterpriseConnectionBody>()?);
-            request.send().await?;
+            Box::pin(call_createenterpriseconnection(clerk, args))
         }
-        "GetEnterpriseConnection" => {
-            let mut request = clerk
-                .enterprise_connections()
-                .get(args.path::<String>("enterprise_connection_id")?);
-            request.send().await?;
-        }
+        "GetEnterpriseConnection" => Box::pin(call_getenterpriseconnection(clerk, args)),
         "DeleteEnterpriseConnection" => {
-            let mut request = clerk
-                .enterprise_connections()
-                .delete(args.path::<String>("enterprise_connection_id")?);
-            request.send().await?;
+            Box::pin(call_deleteenterpriseconnection(clerk, args))
         }
         "UpdateEnterpriseConnection" => {
-            let mut request = clerk
-                .enterprise_connections()
-                .update(
-                    args.path::<String>("enterprise_connection_id")?,
-                    args.body::<types::UpdateEnterpriseConnectionBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateenterpriseconnection(clerk, args))
         }
         "ListEnterpriseConnectionTestRuns" => {
-            let mut request = clerk
-                .enterprise_connections()
-                .list_test_runs(args.path::<String>("enterprise_connection_id")?);
-            if let Some(value) = args
-                .query::<
-                    Vec<types::ListEnterpriseConnectionTestRunsStatusItem>,
-                >("status")?
-            {
-                request = request.status(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listenterpriseconnectiontestruns(clerk, args))
         }
         "CreateEnterpriseConnectionTestRun" => {
-            let mut request = clerk
-                .enterprise_connections()
-                .create_test_run(args.path::<String>("enterprise_connection_id")?);
-            request.send().await?;
+            Box::pin(call_createenterpriseconnectiontestrun(clerk, args))
         }
-        "GetInstance" => {
-            let mut request = clerk.instance_settings().get();
-            request.send().await?;
-        }
-        "UpdateInstance" => {
-            let mut request = clerk
-                .instance_settings()
-                .update(args.body::<types::UpdateInstanceBody>()?);
-            request.send().await?;
-        }
+        "GetInstance" => Box::pin(call_getinstance(clerk, args)),
+        "UpdateInstance" => Box::pin(call_updateinstance(clerk, args)),
         "UpdateInstanceRestrictions" => {
-            let mut request = clerk
-                .instance_settings()
-                .update_restrictions(
-                    args.body::<types::UpdateInstanceRestrictionsBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateinstancerestrictions(clerk, args))
         }
-        "GetInstanceProtect" => {
-            let mut request = clerk.instance_settings().get_instance_protect();
-            request.send().await?;
-        }
-        "UpdateInstanceProtect" => {
-            let mut request = clerk
-                .instance_settings()
-                .update_instance_protect(
-                    args.body::<types::UpdateInstanceProtectBody>()?,
-                );
-            request.send().await?;
-        }
+        "GetInstanceProtect" => Box::pin(call_getinstanceprotect(clerk, args)),
+        "UpdateInstanceProtect" => Box::pin(call_updateinstanceprotect(clerk, args)),
         "GetInstanceCommunication" => {
-            let mut request = clerk.instance_settings().get_communication();
-            request.send().await?;
+            Box::pin(call_getinstancecommunication(clerk, args))
         }
         "UpdateInstanceCommunication" => {
-            let mut request = clerk
-                .instance_settings()
-                .update_communication(
-                    args.body::<types::UpdateInstanceCommunicationBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateinstancecommunication(clerk, args))
         }
         "GetInstanceOAuthApplicationSettings" => {
-            let mut request = clerk
-                .instance_settings()
-                .get_o_auth_application_settings();
-            request.send().await?;
+            Box::pin(call_getinstanceoauthapplicationsettings(clerk, args))
         }
         "UpdateInstanceOAuthApplicationSettings" => {
-            let mut request = clerk
-                .instance_settings()
-                .update_o_auth_application_settings(
-                    args.body::<types::UpdateInstanceOAuthApplicationSettingsBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateinstanceoauthapplicationsettings(clerk, args))
         }
         "ChangeProductionInstanceDomain" => {
-            let mut request = clerk
-                .instance_settings()
-                .change_domain(
-                    args.body::<types::ChangeProductionInstanceDomainBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_changeproductioninstancedomain(clerk, args))
         }
         "GetInstanceOrganizationSettings" => {
-            let mut request = clerk.instance_settings().get_organization_settings();
-            request.send().await?;
+            Box::pin(call_getinstanceorganizationsettings(clerk, args))
         }
         "UpdateInstanceOrganizationSettings" => {
-            let mut request = clerk
-                .instance_settings()
-                .update_organization_settings(
-                    args.body::<types::UpdateInstanceOrganizationSettingsBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateinstanceorganizationsettings(clerk, args))
         }
-        "ListInvitations" => {
-            let mut request = clerk.invitations().list();
-            if let Some(value) = args.query::<types::ListInvitationsStatus>("status")? {
-                request = request.status(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateInvitation" => {
-            let mut request = clerk
-                .invitations()
-                .create(args.body::<types::CreateInvitationBody>()?);
-            request.send().await?;
-        }
-        "CreateBulkInvitations" => {
-            let mut request = clerk
-                .invitations()
-                .bulk_create(args.body::<Vec<types::CreateBulkInvitationsBodyItem>>()?);
-            request.send().await?;
-        }
-        "RevokeInvitation" => {
-            let mut request = clerk
-                .invitations()
-                .revoke(args.path::<String>("invitation_id")?);
-            request.send().await?;
-        }
-        "GetJWKS" => {
-            let mut request = clerk.jwks().get_jwks();
-            request.send().await?;
-        }
-        "ListJWTTemplates" => {
-            let mut request = clerk.jwt_templates().list();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateJWTTemplate" => {
-            let mut request = clerk
-                .jwt_templates()
-                .create(args.body::<types::CreateJwtTemplateBody>()?);
-            request.send().await?;
-        }
-        "GetJWTTemplate" => {
-            let mut request = clerk
-                .jwt_templates()
-                .get(args.path::<String>("template_id")?);
-            request.send().await?;
-        }
-        "DeleteJWTTemplate" => {
-            let mut request = clerk
-                .jwt_templates()
-                .delete(args.path::<String>("template_id")?);
-            request.send().await?;
-        }
-        "UpdateJWTTemplate" => {
-            let mut request = clerk
-                .jwt_templates()
-                .update(
-                    args.path::<String>("template_id")?,
-                    args.body::<types::UpdateJwtTemplateBody>()?,
-                );
-            request.send().await?;
-        }
-        "getM2MTokens" => {
-            let mut request = clerk
-                .m2m()
-                .list_tokens(args.required_query::<String>("subject")?);
-            if let Some(value) = args.query::<bool>("revoked")? {
-                request = request.revoked(value);
-            }
-            if let Some(value) = args.query::<bool>("expired")? {
-                request = request.expired(value);
-            }
-            if let Some(value) = args.query::<f64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<f64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "createM2MToken" => {
-            let mut request = clerk
-                .m2m()
-                .create_token(args.body::<types::CreateM2mTokenBody>()?);
-            request.send().await?;
-        }
-        "revokeM2MToken" => {
-            let mut request = clerk
-                .m2m()
-                .revoke_token(
-                    args.path::<String>("m2m_token_id")?,
-                    args.body::<types::RevokeM2mTokenBody>()?,
-                );
-            request.send().await?;
-        }
-        "verifyM2MToken" => {
-            let mut request = clerk
-                .m2m()
-                .verify_token(args.body::<types::VerifyM2mTokenBody>()?);
-            request.send().await?;
-        }
-        "ListMachines" => {
-            let mut request = clerk.machines().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            request.send().await?;
-        }
-        "CreateMachine" => {
-            let mut request = clerk
-                .machines()
-                .create(args.body::<types::CreateMachineBody>()?);
-            request.send().await?;
-        }
-        "GetMachine" => {
-            let mut request = clerk.machines().get(args.path::<String>("machine_id")?);
-            request.send().await?;
-        }
-        "DeleteMachine" => {
-            let mut request = clerk
-                .machines()
-                .delete(args.path::<String>("machine_id")?);
-            request.send().await?;
-        }
-        "UpdateMachine" => {
-            let mut request = clerk
-                .machines()
-                .update(
-                    args.path::<String>("machine_id")?,
-                    args.body::<types::UpdateMachineBody>()?,
-                );
-            request.send().await?;
-        }
-        "GetMachineSecretKey" => {
-            let mut request = clerk
-                .machines()
-                .get_secret_key(args.path::<String>("machine_id")?);
-            request.send().await?;
-        }
-        "RotateMachineSecretKey" => {
-            let mut request = clerk
-                .machines()
-                .rotate_secret_key(
-                    args.path::<String>("machine_id")?,
-                    args.body::<types::RotateMachineSecretKeyBody>()?,
-                );
-            request.send().await?;
-        }
-        "CreateMachineScope" => {
-            let mut request = clerk
-                .machines()
-                .create_scope(
-                    args.path::<String>("machine_id")?,
-                    args.body::<types::CreateMachineScopeBody>()?,
-                );
-            request.send().await?;
-        }
-        "DeleteMachineScope" => {
-            let mut request = clerk
-                .machines()
-                .delete_scope(
-                    args.path::<String>("machine_id")?,
-                    args.path::<String>("other_machine_id")?,
-                );
-            request.send().await?;
-        }
-        "GetPublicInterstitial" => {
-            let mut request = clerk.miscellaneous().get_public_interstitial();
-            if let Some(value) = args.query::<String>("frontendApi")? {
-                request = request.frontend_api_2(value);
-            }
-            if let Some(value) = args.query::<String>("frontend_api")? {
-                request = request.frontend_api(value);
-            }
-            if let Some(value) = args.query::<String>("publishable_key")? {
-                request = request.publishable_key(value);
-            }
-            if let Some(value) = args.query::<String>("proxy_url")? {
-                request = request.proxy_url(value);
-            }
-            if let Some(value) = args.query::<String>("domain")? {
-                request = request.domain(value);
-            }
-            if let Some(value) = args.query::<String>("sign_in_url")? {
-                request = request.sign_in_url(value);
-            }
-            if let Some(value) = args.query::<bool>("use_domain_for_script")? {
-                request = request.use_domain_for_script(value);
-            }
-            request.send().await?;
-        }
-        "verifyOAuthAccessToken" => {
-            let mut request = clerk
-                .oauth_access_tokens()
-                .verify(args.body::<types::VerifyOAuthAccessTokenBody>()?);
-            request.send().await?;
-        }
-        "ListOAuthApplications" => {
-            let mut request = clerk.oauth_applications().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<String>("name_query")? {
-                request = request.name_query(value);
-            }
-            request.send().await?;
-        }
-        "CreateOAuthApplication" => {
-            let mut request = clerk
-                .oauth_applications()
-                .create(args.body::<types::CreateOAuthApplicationBody>()?);
-            request.send().await?;
-        }
-        "GetOAuthApplication" => {
-            let mut request = clerk
-                .oauth_applications()
-                .get(args.path::<String>("oauth_application_id")?);
-            request.send().await?;
-        }
-        "DeleteOAuthApplication" => {
-            let mut request = clerk
-                .oauth_applications()
-                .delete(args.path::<String>("oauth_application_id")?);
-            request.send().await?;
-        }
-        "UpdateOAuthApplication" => {
-            let mut request = clerk
-                .oauth_applications()
-                .update(
-                    args.path::<String>("oauth_application_id")?,
-                    args.body::<types::UpdateOAuthApplicationBody>()?,
-                );
-            request.send().await?;
-        }
+        "ListInvitations" => Box::pin(call_listinvitations(clerk, args)),
+        "CreateInvitation" => Box::pin(call_createinvitation(clerk, args)),
+        "CreateBulkInvitations" => Box::pin(call_createbulkinvitations(clerk, args)),
+        "RevokeInvitation" => Box::pin(call_revokeinvitation(clerk, args)),
+        "GetJWKS" => Box::pin(call_getjwks(clerk, args)),
+        "ListJWTTemplates" => Box::pin(call_listjwttemplates(clerk, args)),
+        "CreateJWTTemplate" => Box::pin(call_createjwttemplate(clerk, args)),
+        "GetJWTTemplate" => Box::pin(call_getjwttemplate(clerk, args)),
+        "DeleteJWTTemplate" => Box::pin(call_deletejwttemplate(clerk, args)),
+        "UpdateJWTTemplate" => Box::pin(call_updatejwttemplate(clerk, args)),
+        "getM2MTokens" => Box::pin(call_getm2mtokens(clerk, args)),
+        "createM2MToken" => Box::pin(call_createm2mtoken(clerk, args)),
+        "revokeM2MToken" => Box::pin(call_revokem2mtoken(clerk, args)),
+        "verifyM2MToken" => Box::pin(call_verifym2mtoken(clerk, args)),
+        "ListMachines" => Box::pin(call_listmachines(clerk, args)),
+        "CreateMachine" => Box::pin(call_createmachine(clerk, args)),
+        "GetMachine" => Box::pin(call_getmachine(clerk, args)),
+        "DeleteMachine" => Box::pin(call_deletemachine(clerk, args)),
+        "UpdateMachine" => Box::pin(call_updatemachine(clerk, args)),
+        "GetMachineSecretKey" => Box::pin(call_getmachinesecretkey(clerk, args)),
+        "RotateMachineSecretKey" => Box::pin(call_rotatemachinesecretkey(clerk, args)),
+        "CreateMachineScope" => Box::pin(call_createmachinescope(clerk, args)),
+        "DeleteMachineScope" => Box::pin(call_deletemachinescope(clerk, args)),
+        "GetPublicInterstitial" => Box::pin(call_getpublicinterstitial(clerk, args)),
+        "verifyOAuthAccessToken" => Box::pin(call_verifyoauthaccesstoken(clerk, args)),
+        "ListOAuthApplications" => Box::pin(call_listoauthapplications(clerk, args)),
+        "CreateOAuthApplication" => Box::pin(call_createoauthapplication(clerk, args)),
+        "GetOAuthApplication" => Box::pin(call_getoauthapplication(clerk, args)),
+        "DeleteOAuthApplication" => Box::pin(call_deleteoauthapplication(clerk, args)),
+        "UpdateOAuthApplication" => Box::pin(call_updateoauthapplication(clerk, args)),
         "UploadOAuthApplicationLogo" => {
-            let mut request = clerk
-                .oauth_applications()
-                .upload_logo(
-                    args.path::<String>("oauth_application_id")?,
-                    types::UploadOAuthApplicationLogoBody {
-                        uploader_user_id: args.body_field::<String>("uploader_user_id")?,
-                        file: crate::conformance::sample_file(),
-                    },
-                );
-            request.send().await?;
+            Box::pin(call_uploadoauthapplicationlogo(clerk, args))
         }
         "RotateOAuthApplicationSecret" => {
-            let mut request = clerk
-                .oauth_applications()
-                .rotate_secret(args.path::<String>("oauth_application_id")?);
-            request.send().await?;
+            Box::pin(call_rotateoauthapplicationsecret(clerk, args))
         }
         "RevokeOAuthApplicationToken" => {
-            let mut request = clerk
-                .oauth_applications()
-                .revoke_token(
-                    args.path::<String>("oauth_application_id")?,
-                    args.body::<types::RevokeOAuthApplicationTokenBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_revokeoauthapplicationtoken(clerk, args))
         }
-        "ListOrganizationDomains" => {
-            let mut request = clerk
-                .organization_domains()
-                .list(args.path::<String>("organization_id")?);
-            if let Some(value) = args.query::<String>("verified")? {
-                request = request.verified(value);
-            }
-            if let Some(value) = args.query::<String>("enrollment_mode")? {
-                request = request.enrollment_mode(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
+        "ListOrganizationDomains" => Box::pin(call_listorganizationdomains(clerk, args)),
         "CreateOrganizationDomain" => {
-            let mut request = clerk
-                .organization_domains()
-                .create(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::CreateOrganizationDomainBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createorganizationdomain(clerk, args))
         }
         "DeleteOrganizationDomain" => {
-            let mut request = clerk
-                .organization_domains()
-                .delete(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("domain_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_deleteorganizationdomain(clerk, args))
         }
         "UpdateOrganizationDomain" => {
-            let mut request = clerk
-                .organization_domains()
-                .update(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("domain_id")?,
-                    args.body::<types::UpdateOrganizationDomainBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateorganizationdomain(clerk, args))
         }
         "VerifyOrganizationDomainOwnership" => {
-            let mut request = clerk
-                .organization_domains()
-                .verify_ownership(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("domain_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_verifyorganizationdomainownership(clerk, args))
         }
         "ListAllOrganizationDomains" => {
-            let mut request = clerk.organization_domains().list_all();
-            if let Some(value) = args.query::<String>("organization_id")? {
-                request = request.organization_id(value);
-            }
-            if let Some(value) = args
-                .query::<types::ListAllOrganizationDomainsVerified>("verified")?
-            {
-                request = request.verified(value);
-            }
-            if let Some(value) = args
-                .query::<
-                    Vec<types::ListAllOrganizationDomainsEnrollmentModeItem>,
-                >("enrollment_mode")?
-            {
-                request = request.enrollment_mode(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("domains")? {
-                request = request.domains(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            request.send().await?;
+            Box::pin(call_listallorganizationdomains(clerk, args))
         }
         "ListInstanceOrganizationInvitations" => {
-            let mut request = clerk.organization_invitations().get_all();
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args
-                .query::<types::ListInstanceOrganizationInvitationsStatus>("status")?
-            {
-                request = request.status(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listinstanceorganizationinvitations(clerk, args))
         }
         "ListOrganizationInvitations" => {
-            let mut request = clerk
-                .organization_invitations()
-                .list(args.path::<String>("organization_id")?);
-            if let Some(value) = args
-                .query::<types::ListOrganizationInvitationsStatus>("status")?
-            {
-                request = request.status(value);
-            }
-            if let Some(value) = args.query::<String>("email_address")? {
-                request = request.email_address(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listorganizationinvitations(clerk, args))
         }
         "CreateOrganizationInvitation" => {
-            let mut request = clerk
-                .organization_invitations()
-                .create(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::CreateOrganizationInvitationBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createorganizationinvitation(clerk, args))
         }
         "CreateOrganizationInvitationBulk" => {
-            let mut request = clerk
-                .organization_invitations()
-                .bulk_create(
-                    args.path::<String>("organization_id")?,
-                    args.body::<Vec<types::CreateOrganizationInvitationBulkBodyItem>>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createorganizationinvitationbulk(clerk, args))
         }
         "ListPendingOrganizationInvitations" => {
-            let mut request = clerk
-                .organization_invitations()
-                .list_pending(args.path::<String>("organization_id")?);
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listpendingorganizationinvitations(clerk, args))
         }
         "GetOrganizationInvitation" => {
-            let mut request = clerk
-                .organization_invitations()
-                .get(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("invitation_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_getorganizationinvitation(clerk, args))
         }
         "RevokeOrganizationInvitation" => {
-            let mut request = clerk
-                .organization_invitations()
-                .revoke(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("invitation_id")?,
-                    args.body::<types::RevokeOrganizationInvitationBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_revokeorganizationinvitation(clerk, args))
         }
         "ListOrganizationMemberships" => {
-            let mut request = clerk
-                .organization_memberships()
-                .list(args.path::<String>("organization_id")?);
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("user_id")? {
-                request = request.user_id(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("email_address")? {
-                request = request.email_address(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("phone_number")? {
-                request = request.phone_number(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("username")? {
-                request = request.username(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("web3_wallet")? {
-                request = request.web3_wallet(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("role")? {
-                request = request.role(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("email_address_query")? {
-                request = request.email_address_query(value);
-            }
-            if let Some(value) = args.query::<String>("phone_number_query")? {
-                request = request.phone_number_query(value);
-            }
-            if let Some(value) = args.query::<String>("username_query")? {
-                request = request.username_query(value);
-            }
-            if let Some(value) = args.query::<String>("name_query")? {
-                request = request.name_query(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_before")? {
-                request = request.last_active_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_after")? {
-                request = request.last_active_at_after(value);
-            }
-            if let Some(value) = args.query::<i64>("created_at_before")? {
-                request = request.created_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("created_at_after")? {
-                request = request.created_at_after(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listorganizationmemberships(clerk, args))
         }
         "CreateOrganizationMembership" => {
-            let mut request = clerk
-                .organization_memberships()
-                .create(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::CreateOrganizationMembershipBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createorganizationmembership(clerk, args))
         }
         "DeleteOrganizationMembership" => {
-            let mut request = clerk
-                .organization_memberships()
-                .delete(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("user_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_deleteorganizationmembership(clerk, args))
         }
         "UpdateOrganizationMembership" => {
-            let mut request = clerk
-                .organization_memberships()
-                .update(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("user_id")?,
-                    args.body::<types::UpdateOrganizationMembershipBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateorganizationmembership(clerk, args))
         }
         "UpdateOrganizationMembershipMetadata" => {
-            let mut request = clerk
-                .organization_memberships()
-                .update_metadata(
-                    args.path::<String>("organization_id")?,
-                    args.path::<String>("user_id")?,
-                    args.body::<types::UpdateOrganizationMembershipMetadataBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateorganizationmembershipmetadata(clerk, args))
         }
         "ListOrganizationPermissions" => {
-            let mut request = clerk.organization_permissions().list();
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_listorganizationpermissions(clerk, args))
         }
         "CreateOrganizationPermission" => {
-            let mut request = clerk
-                .organization_permissions()
-                .create(args.body::<types::CreateOrganizationPermissionBody>()?);
-            request.send().await?;
+            Box::pin(call_createorganizationpermission(clerk, args))
         }
         "GetOrganizationPermission" => {
-            let mut request = clerk
-                .organization_permissions()
-                .get(args.path::<String>("permission_id")?);
-            request.send().await?;
+            Box::pin(call_getorganizationpermission(clerk, args))
         }
         "DeleteOrganizationPermission" => {
-            let mut request = clerk
-                .organization_permissions()
-                .delete(args.path::<String>("permission_id")?);
-            request.send().await?;
+            Box::pin(call_deleteorganizationpermission(clerk, args))
         }
         "UpdateOrganizationPermission" => {
-            let mut request = clerk
-                .organization_permissions()
-                .update(
-                    args.path::<String>("permission_id")?,
-                    args.body::<types::UpdateOrganizationPermissionBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_updateorganizationpermission(clerk, args))
         }
-        "ListOrganizationRoles" => {
-            let mut request = clerk.organization_roles().list();
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateOrganizationRole" => {
-            let mut request = clerk
-                .organization_roles()
-                .create(args.body::<types::CreateOrganizationRoleBody>()?);
-            request.send().await?;
-        }
-        "GetOrganizationRole" => {
-            let mut request = clerk
-                .organization_roles()
-                .get(args.path::<String>("organization_role_id")?);
-            request.send().await?;
-        }
-        "DeleteOrganizationRole" => {
-            let mut request = clerk
-                .organization_roles()
-                .delete(args.path::<String>("organization_role_id")?);
-            request.send().await?;
-        }
-        "UpdateOrganizationRole" => {
-            let mut request = clerk
-                .organization_roles()
-                .update(
-                    args.path::<String>("organization_role_id")?,
-                    args.body::<types::UpdateOrganizationRoleBody>()?,
-                );
-            request.send().await?;
-        }
+        "ListOrganizationRoles" => Box::pin(call_listorganizationroles(clerk, args)),
+        "CreateOrganizationRole" => Box::pin(call_createorganizationrole(clerk, args)),
+        "GetOrganizationRole" => Box::pin(call_getorganizationrole(clerk, args)),
+        "DeleteOrganizationRole" => Box::pin(call_deleteorganizationrole(clerk, args)),
+        "UpdateOrganizationRole" => Box::pin(call_updateorganizationrole(clerk, args)),
         "AssignPermissionToOrganizationRole" => {
-            let mut request = clerk
-                .organization_roles()
-                .assign_permission(
-                    args.path::<String>("organization_role_id")?,
-                    args.path::<String>("permission_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_assignpermissiontoorganizationrole(clerk, args))
         }
         "RemovePermissionFromOrganizationRole" => {
-            let mut request = clerk
-                .organization_roles()
-                .remove_permission(
-                    args.path::<String>("organization_role_id")?,
-                    args.path::<String>("permission_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_removepermissionfromorganizationrole(clerk, args))
         }
-        "ListOrganizations" => {
-            let mut request = clerk.organizations().list();
-            if let Some(value) = args.query::<bool>("include_members_count")? {
-                request = request.include_members_count(value);
-            }
-            if let Some(value) = args
-                .query::<bool>("include_missing_member_with_elevated_permissions")?
-            {
-                request = request
-                    .include_missing_member_with_elevated_permissions(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("user_id")? {
-                request = request.user_id(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("organization_id")? {
-                request = request.organization_id(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateOrganization" => {
-            let mut request = clerk
-                .organizations()
-                .create(args.body::<types::CreateOrganizationBody>()?);
-            request.send().await?;
-        }
-        "GetOrganization" => {
-            let mut request = clerk
-                .organizations()
-                .get(args.path::<String>("organization_id")?);
-            if let Some(value) = args.query::<bool>("include_members_count")? {
-                request = request.include_members_count(value);
-            }
-            if let Some(value) = args
-                .query::<bool>("include_missing_member_with_elevated_permissions")?
-            {
-                request = request
-                    .include_missing_member_with_elevated_permissions(value);
-            }
-            request.send().await?;
-        }
-        "DeleteOrganization" => {
-            let mut request = clerk
-                .organizations()
-                .delete(args.path::<String>("organization_id")?);
-            request.send().await?;
-        }
-        "UpdateOrganization" => {
-            let mut request = clerk
-                .organizations()
-                .update(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::UpdateOrganizationBody>()?,
-                );
-            request.send().await?;
-        }
+        "ListOrganizations" => Box::pin(call_listorganizations(clerk, args)),
+        "CreateOrganization" => Box::pin(call_createorganization(clerk, args)),
+        "GetOrganization" => Box::pin(call_getorganization(clerk, args)),
+        "DeleteOrganization" => Box::pin(call_deleteorganization(clerk, args)),
+        "UpdateOrganization" => Box::pin(call_updateorganization(clerk, args)),
         "ReplaceOrganizationMetadata" => {
-            let mut request = clerk
-                .organizations()
-                .replace_metadata(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::ReplaceOrganizationMetadataBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_replaceorganizationmetadata(clerk, args))
         }
         "MergeOrganizationMetadata" => {
-            let mut request = clerk
-                .organizations()
-                .merge_metadata(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::MergeOrganizationMetadataBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_mergeorganizationmetadata(clerk, args))
         }
-        "UploadOrganizationLogo" => {
-            let mut request = clerk
-                .organizations()
-                .upload_logo(
-                    args.path::<String>("organization_id")?,
-                    types::UploadOrganizationLogoBody {
-                        uploader_user_id: args.body_field::<String>("uploader_user_id")?,
-                        file: crate::conformance::sample_file(),
-                    },
-                );
-            request.send().await?;
-        }
-        "DeleteOrganizationLogo" => {
-            let mut request = clerk
-                .organizations()
-                .delete_logo(args.path::<String>("organization_id")?);
-            request.send().await?;
-        }
+        "UploadOrganizationLogo" => Box::pin(call_uploadorganizationlogo(clerk, args)),
+        "DeleteOrganizationLogo" => Box::pin(call_deleteorganizationlogo(clerk, args)),
         "GetOrganizationBillingSubscription" => {
-            let mut request = clerk
-                .organizations()
-                .get_billing_subscription(args.path::<String>("organization_id")?);
-            request.send().await?;
+            Box::pin(call_getorganizationbillingsubscription(clerk, args))
         }
         "GetOrganizationBillingCreditBalance" => {
-            let mut request = clerk
-                .organizations()
-                .get_billing_credit_balance(args.path::<String>("organization_id")?);
-            request.send().await?;
+            Box::pin(call_getorganizationbillingcreditbalance(clerk, args))
         }
         "AdjustOrganizationBillingCreditBalance" => {
-            let mut request = clerk
-                .organizations()
-                .adjust_billing_credit_balance(
-                    args.path::<String>("organization_id")?,
-                    args.body::<types::AdjustCreditBalanceRequest>()?,
-                );
-            request.send().await?;
+            Box::pin(call_adjustorganizationbillingcreditbalance(clerk, args))
         }
-        "CreatePhoneNumber" => {
-            let mut request = clerk
-                .phone_numbers()
-                .create(args.body::<types::CreatePhoneNumberBody>()?);
-            request.send().await?;
-        }
-        "GetPhoneNumber" => {
-            let mut request = clerk
-                .phone_numbers()
-                .get(args.path::<String>("phone_number_id")?);
-            request.send().await?;
-        }
-        "DeletePhoneNumber" => {
-            let mut request = clerk
-                .phone_numbers()
-                .delete(args.path::<String>("phone_number_id")?);
-            request.send().await?;
-        }
-        "UpdatePhoneNumber" => {
-            let mut request = clerk
-                .phone_numbers()
-                .update(
-                    args.path::<String>("phone_number_id")?,
-                    args.body::<types::UpdatePhoneNumberBody>()?,
-                );
-            request.send().await?;
-        }
+        "CreatePhoneNumber" => Box::pin(call_createphonenumber(clerk, args)),
+        "GetPhoneNumber" => Box::pin(call_getphonenumber(clerk, args)),
+        "DeletePhoneNumber" => Box::pin(call_deletephonenumber(clerk, args)),
+        "UpdatePhoneNumber" => Box::pin(call_updatephonenumber(clerk, args)),
         "PreparePhoneNumberVerification" => {
-            let mut request = clerk
-                .phone_numbers()
-                .prepare_verification(args.path::<String>("phone_number_id")?);
-            request.send().await?;
+            Box::pin(call_preparephonenumberverification(clerk, args))
         }
         "AttemptPhoneNumberVerification" => {
-            let mut request = clerk
-                .phone_numbers()
-                .attempt_verification(
-                    args.path::<String>("phone_number_id")?,
-                    args.body::<types::AttemptPhoneNumberVerificationBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_attemptphonenumberverification(clerk, args))
         }
-        "ReplaceUserPhoneNumber" => {
-            let mut request = clerk
-                .phone_numbers()
-                .replace_for_user(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::ReplaceUserPhoneNumberBody>()?,
-                );
-            request.send().await?;
-        }
-        "VerifyDomainProxy" => {
-            let mut request = clerk
-                .proxy_checks()
-                .verify(args.body::<types::VerifyDomainProxyBody>()?);
-            request.send().await?;
-        }
-        "ListRedirectURLs" => {
-            let mut request = clerk.redirect_urls().list();
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateRedirectURL" => {
-            let mut request = clerk
-                .redirect_urls()
-                .create(args.body::<types::CreateRedirectUrlBody>()?);
-            request.send().await?;
-        }
-        "GetRedirectURL" => {
-            let mut request = clerk.redirect_urls().get(args.path::<String>("id")?);
-            request.send().await?;
-        }
-        "DeleteRedirectURL" => {
-            let mut request = clerk.redirect_urls().delete(args.path::<String>("id")?);
-            request.send().await?;
-        }
-        "ListRoleSets" => {
-            let mut request = clerk.role_sets().list();
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateRoleSet" => {
-            let mut request = clerk
-                .role_sets()
-                .create(args.body::<types::CreateRoleSetBody>()?);
-            request.send().await?;
-        }
-        "GetRoleSet" => {
-            let mut request = clerk
-                .role_sets()
-                .get(args.path::<String>("role_set_key_or_id")?);
-            request.send().await?;
-        }
-        "UpdateRoleSet" => {
-            let mut request = clerk
-                .role_sets()
-                .update(
-                    args.path::<String>("role_set_key_or_id")?,
-                    args.body::<types::UpdateRoleSetBody>()?,
-                );
-            request.send().await?;
-        }
-        "ReplaceRoleSet" => {
-            let mut request = clerk
-                .role_sets()
-                .replace(
-                    args.path::<String>("role_set_key_or_id")?,
-                    args.body::<types::ReplaceRoleSetBody>()?,
-                );
-            request.send().await?;
-        }
-        "AddRolesToRoleSet" => {
-            let mut request = clerk
-                .role_sets()
-                .add_roles(
-                    args.path::<String>("role_set_key_or_id")?,
-                    args.body::<types::AddRolesToRoleSetBody>()?,
-                );
-            request.send().await?;
-        }
-        "ReplaceRoleInRoleSet" => {
-            let mut request = clerk
-                .role_sets()
-                .replace_role(
-                    args.path::<String>("role_set_key_or_id")?,
-                    args.body::<types::ReplaceRoleInRoleSetBody>()?,
-                );
-            request.send().await?;
-        }
-        "ListSAMLConnections" => {
-            let mut request = clerk.saml_connections().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("organization_id")? {
-                request = request.organization_id(value);
-            }
-            request.send().await?;
-        }
-        "CreateSAMLConnection" => {
-            let mut request = clerk
-                .saml_connections()
-                .create(args.body::<types::CreateSamlConnectionBody>()?);
-            request.send().await?;
-        }
-        "GetSAMLConnection" => {
-            let mut request = clerk
-                .saml_connections()
-                .get(args.path::<String>("saml_connection_id")?);
-            request.send().await?;
-        }
-        "DeleteSAMLConnection" => {
-            let mut request = clerk
-                .saml_connections()
-                .delete(args.path::<String>("saml_connection_id")?);
-            request.send().await?;
-        }
-        "UpdateSAMLConnection" => {
-            let mut request = clerk
-                .saml_connections()
-                .update(
-                    args.path::<String>("saml_connection_id")?,
-                    args.body::<types::UpdateSamlConnectionBody>()?,
-                );
-            request.send().await?;
-        }
-        "ListSCIMDirectories" => {
-            let mut request = clerk.scim_directories().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "CreateSCIMDirectory" => {
-            let mut request = clerk
-                .scim_directories()
-                .create(args.body::<types::CreateScimDirectoryBody>()?);
-            request.send().await?;
-        }
-        "GetSCIMDirectory" => {
-            let mut request = clerk
-                .scim_directories()
-                .get(args.path::<String>("scim_directory_id")?);
-            request.send().await?;
-        }
-        "DeleteSCIMDirectory" => {
-            let mut request = clerk
-                .scim_directories()
-                .delete(args.path::<String>("scim_directory_id")?);
-            request.send().await?;
-        }
-        "UpdateSCIMDirectory" => {
-            let mut request = clerk
-                .scim_directories()
-                .update(
-                    args.path::<String>("scim_directory_id")?,
-                    args.body::<types::UpdateScimDirectoryBody>()?,
-                );
-            request.send().await?;
-        }
+        "ReplaceUserPhoneNumber" => Box::pin(call_replaceuserphonenumber(clerk, args)),
+        "VerifyDomainProxy" => Box::pin(call_verifydomainproxy(clerk, args)),
+        "ListRedirectURLs" => Box::pin(call_listredirecturls(clerk, args)),
+        "CreateRedirectURL" => Box::pin(call_createredirecturl(clerk, args)),
+        "GetRedirectURL" => Box::pin(call_getredirecturl(clerk, args)),
+        "DeleteRedirectURL" => Box::pin(call_deleteredirecturl(clerk, args)),
+        "ListRoleSets" => Box::pin(call_listrolesets(clerk, args)),
+        "CreateRoleSet" => Box::pin(call_createroleset(clerk, args)),
+        "GetRoleSet" => Box::pin(call_getroleset(clerk, args)),
+        "UpdateRoleSet" => Box::pin(call_updateroleset(clerk, args)),
+        "ReplaceRoleSet" => Box::pin(call_replaceroleset(clerk, args)),
+        "AddRolesToRoleSet" => Box::pin(call_addrolestoroleset(clerk, args)),
+        "ReplaceRoleInRoleSet" => Box::pin(call_replaceroleinroleset(clerk, args)),
+        "ListSAMLConnections" => Box::pin(call_listsamlconnections(clerk, args)),
+        "CreateSAMLConnection" => Box::pin(call_createsamlconnection(clerk, args)),
+        "GetSAMLConnection" => Box::pin(call_getsamlconnection(clerk, args)),
+        "DeleteSAMLConnection" => Box::pin(call_deletesamlconnection(clerk, args)),
+        "UpdateSAMLConnection" => Box::pin(call_updatesamlconnection(clerk, args)),
+        "ListSCIMDirectories" => Box::pin(call_listscimdirectories(clerk, args)),
+        "CreateSCIMDirectory" => Box::pin(call_createscimdirectory(clerk, args)),
+        "GetSCIMDirectory" => Box::pin(call_getscimdirectory(clerk, args)),
+        "DeleteSCIMDirectory" => Box::pin(call_deletescimdirectory(clerk, args)),
+        "UpdateSCIMDirectory" => Box::pin(call_updatescimdirectory(clerk, args)),
         "RotateSCIMDirectoryAPIKey" => {
-            let mut request = clerk
-                .scim_directories()
-                .rotate_api_key(args.path::<String>("scim_directory_id")?);
-            request.send().await?;
+            Box::pin(call_rotatescimdirectoryapikey(clerk, args))
         }
         "ListSCIMGroupRoleMappings" => {
-            let mut request = clerk
-                .scim_directories()
-                .list_group_role_mappings(args.path::<String>("scim_directory_id")?);
-            request.send().await?;
+            Box::pin(call_listscimgrouprolemappings(clerk, args))
         }
         "ReplaceSCIMGroupRoleMappings" => {
-            let mut request = clerk
-                .scim_directories()
-                .replace_group_role_mappings(
-                    args.path::<String>("scim_directory_id")?,
-                    args.body::<types::ReplaceScimGroupRoleMappingsBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_replacescimgrouprolemappings(clerk, args))
         }
         "CreateSCIMGroupRoleMapping" => {
-            let mut request = clerk
-                .scim_directories()
-                .create_group_role_mapping(
-                    args.path::<String>("scim_directory_id")?,
-                    args.body::<types::CreateScimGroupRoleMappingBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createscimgrouprolemapping(clerk, args))
         }
         "DeleteSCIMGroupRoleMapping" => {
-            let mut request = clerk
-                .scim_directories()
-                .delete_group_role_mapping(
-                    args.path::<String>("scim_directory_id")?,
-                    args.path::<String>("mapping_id")?,
-                );
-            request.send().await?;
+            Box::pin(call_deletescimgrouprolemapping(clerk, args))
         }
-        "GetSessionList" => {
-            let mut request = clerk.sessions().list();
-            if let Some(value) = args.query::<String>("client_id")? {
-                request = request.client_id(value);
-            }
-            if let Some(value) = args.query::<String>("user_id")? {
-                request = request.user_id(value);
-            }
-            if let Some(value) = args.query::<types::GetSessionListStatus>("status")? {
-                request = request.status(value);
-            }
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
-        "createSession" => {
-            let mut request = clerk
-                .sessions()
-                .create(args.body::<types::CreateSessionBody>()?);
-            request.send().await?;
-        }
-        "GetSession" => {
-            let mut request = clerk.sessions().get(args.path::<String>("session_id")?);
-            request.send().await?;
-        }
-        "RefreshSession" => {
-            let mut request = clerk
-                .sessions()
-                .refresh(
-                    args.path::<String>("session_id")?,
-                    args.body::<types::RefreshSessionBody>()?,
-                );
-            request.send().await?;
-        }
-        "RevokeSession" => {
-            let mut request = clerk
-                .sessions()
-                .revoke(args.path::<String>("session_id")?);
-            request.send().await?;
-        }
-        "CreateSessionToken" => {
-            let mut request = clerk
-                .sessions()
-                .create_token(
-                    args.path::<String>("session_id")?,
-                    args.body::<types::CreateSessionTokenBody>()?,
-                );
-            request.send().await?;
-        }
+        "GetSessionList" => Box::pin(call_getsessionlist(clerk, args)),
+        "createSession" => Box::pin(call_createsession(clerk, args)),
+        "GetSession" => Box::pin(call_getsession(clerk, args)),
+        "RefreshSession" => Box::pin(call_refreshsession(clerk, args)),
+        "RevokeSession" => Box::pin(call_revokesession(clerk, args)),
+        "CreateSessionToken" => Box::pin(call_createsessiontoken(clerk, args)),
         "CreateSessionTokenFromTemplate" => {
-            let mut request = clerk
-                .sessions()
-                .create_token_from_template(
-                    args.path::<String>("session_id")?,
-                    args.path::<String>("template_name")?,
-                    args.body::<types::CreateSessionTokenFromTemplateBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createsessiontokenfromtemplate(clerk, args))
         }
-        "CreateSignInToken" => {
-            let mut request = clerk
-                .sign_in_tokens()
-                .create(args.body::<types::CreateSignInTokenBody>()?);
-            request.send().await?;
-        }
-        "RevokeSignInToken" => {
-            let mut request = clerk
-                .sign_in_tokens()
-                .revoke(args.path::<String>("sign_in_token_id")?);
-            request.send().await?;
-        }
-        "GetSignUp" => {
-            let mut request = clerk.sign_ups().get(args.path::<String>("id")?);
-            request.send().await?;
-        }
-        "UpdateSignUp" => {
-            let mut request = clerk
-                .sign_ups()
-                .update(
-                    args.path::<String>("id")?,
-                    args.body::<types::UpdateSignUpBody>()?,
-                );
-            request.send().await?;
-        }
-        "PreviewTemplate" => {
-            let mut request = clerk
-                .templates()
-                .preview(
-                    args.path::<String>("template_type")?,
-                    args.path::<String>("slug")?,
-                    args.body::<types::PreviewTemplateBody>()?,
-                );
-            request.send().await?;
-        }
-        "CreateTestingToken" => {
-            let mut request = clerk.testing_tokens().create();
-            request.send().await?;
-        }
-        "GetUserList" => {
-            let mut request = clerk.users().list();
-            if let Some(value) = args.query::<Vec<String>>("email_address")? {
-                request = request.email_address(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("phone_number")? {
-                request = request.phone_number(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("external_id")? {
-                request = request.external_id(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("username")? {
-                request = request.username(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("web3_wallet")? {
-                request = request.web3_wallet(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("user_id")? {
-                request = request.user_id(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("organization_id")? {
-                request = request.organization_id(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("email_address_query")? {
-                request = request.email_address_query(value);
-            }
-            if let Some(value) = args.query::<String>("phone_number_query")? {
-                request = request.phone_number_query(value);
-            }
-            if let Some(value) = args.query::<String>("username_query")? {
-                request = request.username_query(value);
-            }
-            if let Some(value) = args.query::<String>("name_query")? {
-                request = request.name_query(value);
-            }
-            if let Some(value) = args.query::<bool>("banned")? {
-                request = request.banned(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_before")? {
-                request = request.last_active_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_after")? {
-                request = request.last_active_at_after(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_since")? {
-                request = request.last_active_at_since(value);
-            }
-            if let Some(value) = args.query::<i64>("created_at_before")? {
-                request = request.created_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("created_at_after")? {
-                request = request.created_at_after(value);
-            }
-            if let Some(value) = args.query::<i64>("last_sign_in_at_before")? {
-                request = request.last_sign_in_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("last_sign_in_at_after")? {
-                request = request.last_sign_in_at_after(value);
-            }
-            if let Some(value) = args.query::<String>("provider")? {
-                request = request.provider(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("provider_user_id")? {
-                request = request.provider_user_id(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("starting_after")? {
-                request = request.starting_after(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            request.send().await?;
-        }
-        "CreateUser" => {
-            let mut request = clerk
-                .users()
-                .create(args.body::<types::CreateUserBody>()?);
-            request.send().await?;
-        }
-        "GetUsersCount" => {
-            let mut request = clerk.users().count();
-            if let Some(value) = args.query::<Vec<String>>("email_address")? {
-                request = request.email_address(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("phone_number")? {
-                request = request.phone_number(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("external_id")? {
-                request = request.external_id(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("username")? {
-                request = request.username(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("web3_wallet")? {
-                request = request.web3_wallet(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("user_id")? {
-                request = request.user_id(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("organization_id")? {
-                request = request.organization_id(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args.query::<String>("email_address_query")? {
-                request = request.email_address_query(value);
-            }
-            if let Some(value) = args.query::<String>("phone_number_query")? {
-                request = request.phone_number_query(value);
-            }
-            if let Some(value) = args.query::<String>("username_query")? {
-                request = request.username_query(value);
-            }
-            if let Some(value) = args.query::<String>("name_query")? {
-                request = request.name_query(value);
-            }
-            if let Some(value) = args.query::<bool>("banned")? {
-                request = request.banned(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_before")? {
-                request = request.last_active_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_after")? {
-                request = request.last_active_at_after(value);
-            }
-            if let Some(value) = args.query::<i64>("last_active_at_since")? {
-                request = request.last_active_at_since(value);
-            }
-            if let Some(value) = args.query::<i64>("created_at_before")? {
-                request = request.created_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("created_at_after")? {
-                request = request.created_at_after(value);
-            }
-            if let Some(value) = args.query::<i64>("last_sign_in_at_before")? {
-                request = request.last_sign_in_at_before(value);
-            }
-            if let Some(value) = args.query::<i64>("last_sign_in_at_after")? {
-                request = request.last_sign_in_at_after(value);
-            }
-            if let Some(value) = args.query::<String>("provider")? {
-                request = request.provider(value);
-            }
-            if let Some(value) = args.query::<Vec<String>>("provider_user_id")? {
-                request = request.provider_user_id(value);
-            }
-            request.send().await?;
-        }
-        "GetUser" => {
-            let mut request = clerk.users().get(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "DeleteUser" => {
-            let mut request = clerk.users().delete(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "UpdateUser" => {
-            let mut request = clerk
-                .users()
-                .update(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::UpdateUserBody>()?,
-                );
-            request.send().await?;
-        }
-        "BanUser" => {
-            let mut request = clerk.users().ban(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "UnbanUser" => {
-            let mut request = clerk.users().unban(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "UsersBan" => {
-            let mut request = clerk
-                .users()
-                .bulk_ban(args.body::<types::UsersBanBody>()?);
-            request.send().await?;
-        }
-        "UsersUnban" => {
-            let mut request = clerk
-                .users()
-                .bulk_unban(args.body::<types::UsersUnbanBody>()?);
-            request.send().await?;
-        }
-        "LockUser" => {
-            let mut request = clerk.users().lock(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "UnlockUser" => {
-            let mut request = clerk.users().unlock(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "SetUserProfileImage" => {
-            let mut request = clerk
-                .users()
-                .set_profile_image(
-                    args.path::<String>("user_id")?,
-                    types::SetUserProfileImageBody {
-                        file: Some(crate::conformance::sample_file()),
-                    },
-                );
-            request.send().await?;
-        }
-        "DeleteUserProfileImage" => {
-            let mut request = clerk
-                .users()
-                .delete_profile_image(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "ReplaceUserMetadata" => {
-            let mut request = clerk
-                .users()
-                .replace_metadata(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::ReplaceUserMetadataBody>()?,
-                );
-            request.send().await?;
-        }
-        "UpdateUserMetadata" => {
-            let mut request = clerk
-                .users()
-                .update_metadata(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::UpdateUserMetadataBody>()?,
-                );
-            request.send().await?;
-        }
+        "CreateSignInToken" => Box::pin(call_createsignintoken(clerk, args)),
+        "RevokeSignInToken" => Box::pin(call_revokesignintoken(clerk, args)),
+        "GetSignUp" => Box::pin(call_getsignup(clerk, args)),
+        "UpdateSignUp" => Box::pin(call_updatesignup(clerk, args)),
+        "PreviewTemplate" => Box::pin(call_previewtemplate(clerk, args)),
+        "CreateTestingToken" => Box::pin(call_createtestingtoken(clerk, args)),
+        "GetUserList" => Box::pin(call_getuserlist(clerk, args)),
+        "CreateUser" => Box::pin(call_createuser(clerk, args)),
+        "GetUsersCount" => Box::pin(call_getuserscount(clerk, args)),
+        "GetUser" => Box::pin(call_getuser(clerk, args)),
+        "DeleteUser" => Box::pin(call_deleteuser(clerk, args)),
+        "UpdateUser" => Box::pin(call_updateuser(clerk, args)),
+        "BanUser" => Box::pin(call_banuser(clerk, args)),
+        "UnbanUser" => Box::pin(call_unbanuser(clerk, args)),
+        "UsersBan" => Box::pin(call_usersban(clerk, args)),
+        "UsersUnban" => Box::pin(call_usersunban(clerk, args)),
+        "LockUser" => Box::pin(call_lockuser(clerk, args)),
+        "UnlockUser" => Box::pin(call_unlockuser(clerk, args)),
+        "SetUserProfileImage" => Box::pin(call_setuserprofileimage(clerk, args)),
+        "DeleteUserProfileImage" => Box::pin(call_deleteuserprofileimage(clerk, args)),
+        "ReplaceUserMetadata" => Box::pin(call_replaceusermetadata(clerk, args)),
+        "UpdateUserMetadata" => Box::pin(call_updateusermetadata(clerk, args)),
         "GetUserBillingSubscription" => {
-            let mut request = clerk
-                .users()
-                .get_billing_subscription(args.path::<String>("user_id")?);
-            request.send().await?;
+            Box::pin(call_getuserbillingsubscription(clerk, args))
         }
         "GetUserBillingCreditBalance" => {
-            let mut request = clerk
-                .users()
-                .get_billing_credit_balance(args.path::<String>("user_id")?);
-            request.send().await?;
+            Box::pin(call_getuserbillingcreditbalance(clerk, args))
         }
         "AdjustUserBillingCreditBalance" => {
-            let mut request = clerk
-                .users()
-                .adjust_billing_credit_balance(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::AdjustCreditBalanceRequest>()?,
-                );
-            request.send().await?;
+            Box::pin(call_adjustuserbillingcreditbalance(clerk, args))
         }
-        "GetOAuthAccessToken" => {
-            let mut request = clerk
-                .users()
-                .get_o_auth_access_token(
-                    args.path::<String>("user_id")?,
-                    args.path::<String>("provider")?,
-                );
-            if let Some(value) = args.query::<bool>("paginated")? {
-                request = request.paginated(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
-        }
+        "GetOAuthAccessToken" => Box::pin(call_getoauthaccesstoken(clerk, args)),
         "UsersGetOrganizationMemberships" => {
-            let mut request = clerk
-                .users()
-                .get_organization_memberships(args.path::<String>("user_id")?);
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_usersgetorganizationmemberships(clerk, args))
         }
         "UsersGetOrganizationInvitations" => {
-            let mut request = clerk
-                .users()
-                .get_organization_invitations(args.path::<String>("user_id")?);
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args
-                .query::<types::UsersGetOrganizationInvitationsStatus>("status")?
-            {
-                request = request.status(value);
-            }
-            request.send().await?;
+            Box::pin(call_usersgetorganizationinvitations(clerk, args))
         }
-        "RemoveUserPassword" => {
-            let mut request = clerk
-                .users()
-                .remove_password(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::RemoveUserPasswordBody>()?,
-                );
-            request.send().await?;
-        }
-        "VerifyPassword" => {
-            let mut request = clerk
-                .users()
-                .verify_password(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::VerifyPasswordBody>()?,
-                );
-            request.send().await?;
-        }
-        "VerifyTOTP" => {
-            let mut request = clerk
-                .users()
-                .verify_totp(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::VerifyTotpBody>()?,
-                );
-            request.send().await?;
-        }
-        "DisableMFA" => {
-            let mut request = clerk.users().disable_mfa(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "DeleteBackupCode" => {
-            let mut request = clerk
-                .users()
-                .delete_backup_codes(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "UserPasskeyDelete" => {
-            let mut request = clerk
-                .users()
-                .delete_passkey(
-                    args.path::<String>("user_id")?,
-                    args.path::<String>("passkey_identification_id")?,
-                );
-            request.send().await?;
-        }
-        "ListUserTrustedDevices" => {
-            let mut request = clerk
-                .users()
-                .list_trusted_devices(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "RevokeUserTrustedDevice" => {
-            let mut request = clerk
-                .users()
-                .revoke_trusted_device(
-                    args.path::<String>("user_id")?,
-                    args.path::<String>("trusted_device_id")?,
-                );
-            request.send().await?;
-        }
-        "UserWeb3WalletDelete" => {
-            let mut request = clerk
-                .users()
-                .delete_web3_wallet(
-                    args.path::<String>("user_id")?,
-                    args.path::<String>("web3_wallet_identification_id")?,
-                );
-            request.send().await?;
-        }
-        "DeleteTOTP" => {
-            let mut request = clerk.users().delete_totp(args.path::<String>("user_id")?);
-            request.send().await?;
-        }
-        "DeleteExternalAccount" => {
-            let mut request = clerk
-                .users()
-                .delete_external_account(
-                    args.path::<String>("user_id")?,
-                    args.path::<String>("external_account_id")?,
-                );
-            request.send().await?;
-        }
+        "RemoveUserPassword" => Box::pin(call_removeuserpassword(clerk, args)),
+        "VerifyPassword" => Box::pin(call_verifypassword(clerk, args)),
+        "VerifyTOTP" => Box::pin(call_verifytotp(clerk, args)),
+        "DisableMFA" => Box::pin(call_disablemfa(clerk, args)),
+        "DeleteBackupCode" => Box::pin(call_deletebackupcode(clerk, args)),
+        "UserPasskeyDelete" => Box::pin(call_userpasskeydelete(clerk, args)),
+        "ListUserTrustedDevices" => Box::pin(call_listusertrusteddevices(clerk, args)),
+        "RevokeUserTrustedDevice" => Box::pin(call_revokeusertrusteddevice(clerk, args)),
+        "UserWeb3WalletDelete" => Box::pin(call_userweb3walletdelete(clerk, args)),
+        "DeleteTOTP" => Box::pin(call_deletetotp(clerk, args)),
+        "DeleteExternalAccount" => Box::pin(call_deleteexternalaccount(clerk, args)),
         "SetUserPasswordCompromised" => {
-            let mut request = clerk
-                .users()
-                .set_password_compromised(
-                    args.path::<String>("user_id")?,
-                    args.body::<types::SetUserPasswordCompromisedBody>()?,
-                );
-            request.send().await?;
+            Box::pin(call_setuserpasswordcompromised(clerk, args))
         }
         "UnsetUserPasswordCompromised" => {
-            let mut request = clerk
-                .users()
-                .unset_password_compromised(args.path::<String>("user_id")?);
-            request.send().await?;
+            Box::pin(call_unsetuserpasswordcompromised(clerk, args))
         }
         "InstanceGetOrganizationMemberships" => {
-            let mut request = clerk.users().get_instance_organization_memberships();
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            request.send().await?;
+            Box::pin(call_instancegetorganizationmemberships(clerk, args))
         }
-        "ListWaitlistEntries" => {
-            let mut request = clerk.waitlist_entries().list();
-            if let Some(value) = args.query::<i64>("limit")? {
-                request = request.limit(value);
-            }
-            if let Some(value) = args.query::<i64>("offset")? {
-                request = request.offset(value);
-            }
-            if let Some(value) = args.query::<String>("query")? {
-                request = request.query(value);
-            }
-            if let Some(value) = args
-                .query::<types::ListWaitlistEntriesStatus>("status")?
-            {
-                request = request.status(value);
-            }
-            if let Some(value) = args.query::<String>("order_by")? {
-                request = request.order_by(value);
-            }
-            request.send().await?;
-        }
-        "CreateWaitlistEntry" => {
-            let mut request = clerk
-                .waitlist_entries()
-                .create(args.body::<types::CreateWaitlistEntryBody>()?);
-            request.send().await?;
-        }
+        "ListWaitlistEntries" => Box::pin(call_listwaitlistentries(clerk, args)),
+        "CreateWaitlistEntry" => Box::pin(call_createwaitlistentry(clerk, args)),
         "CreateBulkWaitlistEntries" => {
-            let mut request = clerk
-                .waitlist_entries()
-                .bulk_create(
-                    args.body::<Vec<types::CreateBulkWaitlistEntriesBodyItem>>()?,
-                );
-            request.send().await?;
+            Box::pin(call_createbulkwaitlistentries(clerk, args))
         }
-        "DeleteWaitlistEntry" => {
-            let mut request = clerk
-                .waitlist_entries()
-                .delete(args.path::<String>("waitlist_entry_id")?);
-            request.send().await?;
+        "DeleteWaitlistEntry" => Box::pin(call_deletewaitlistentry(clerk, args)),
+        "InviteWaitlistEntry" => Box::pin(call_invitewaitlistentry(clerk, args)),
+        "RejectWaitlistEntry" => Box::pin(call_rejectwaitlistentry(clerk, args)),
+        "CreateSvixApp" => Box::pin(call_createsvixapp(clerk, args)),
+        "DeleteSvixApp" => Box::pin(call_deletesvixapp(clerk, args)),
+        "GenerateSvixAuthURL" => Box::pin(call_generatesvixauthurl(clerk, args)),
+        other => {
+            let other = other.to_owned();
+            Box::pin(async move { Err(Failure::UnknownOperation(other)) })
         }
-        "InviteWaitlistEntry" => {
-            let mut request = clerk
-                .waitlist_entries()
-                .invite(
-                    args.path::<String>("waitlist_entry_id")?,
-                    args.body::<types::InviteWaitlistEntryBody>()?,
-                );
-            request.send().await?;
-        }
-        "RejectWaitlistEntry" => {
-            let mut request = clerk
-                .waitlist_entries()
-                .reject(args.path::<String>("waitlist_entry_id")?);
-            request.send().await?;
-        }
-        "CreateSvixApp" => {
-            let mut request = clerk.webhooks().create_svix_app();
-            request.send().await?;
-        }
-        "DeleteSvixApp" => {
-            let mut request = clerk.webhooks().delete_svix_app();
-            request.send().await?;
-        }
-        "GenerateSvixAuthURL" => {
-            let mut request = clerk.webhooks().generate_svix_auth_url();
-            request.send().await?;
-        }
-        other => return Err(Failure::UnknownOperation(other.to_owned())),
     }
+}
+async fn call_createactortoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .actor_tokens()
+        .create(args.body::<types::CreateActorTokenBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeactortoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .actor_tokens()
+        .revoke(args.path::<String>("actor_token_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_createadminportallinktoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .admin_portal_link_tokens()
+        .create_admin_portal_link_token(
+            args.body::<types::CreateAdminPortalLinkTokenBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeadminportallinktoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .admin_portal_link_tokens()
+        .revoke_admin_portal_link_token(
+            args.path::<String>("adminPortalLinkTokenID")?,
+            args.body::<types::RevokeAdminPortalLinkTokenBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createagenttask(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .agent_tasks()
+        .create(args.body::<types::CreateAgentTaskBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeagenttask(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.agent_tasks().revoke(args.path::<String>("agent_task_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listallowlistidentifiers(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.allowlist_identifiers().list();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createallowlistidentifier(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .allowlist_identifiers()
+        .create(args.body::<types::CreateAllowlistIdentifierBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteallowlistidentifier(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .allowlist_identifiers()
+        .delete(args.path::<String>("identifier_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getapikeys(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk
+        .api_keys()
+        .get_api_keys(args.required_query::<String>("subject")?);
+    if let Some(value) = args.query::<String>("type")? {
+        request = request.r#type(value);
+    }
+    if let Some(value) = args
+        .query::<types::GetApiKeysIncludeInvalid>("include_invalid")?
+    {
+        request = request.include_invalid(value);
+    }
+    if let Some(value) = args.query::<f64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<f64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .api_keys()
+        .create_api_key(args.body::<types::CreateApiKeyBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getapikey(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.api_keys().get_api_key(args.path::<String>("apiKeyID")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.api_keys().delete_api_key(args.path::<String>("apiKeyID")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .api_keys()
+        .update_api_key(
+            args.path::<String>("apiKeyID")?,
+            args.body::<types::UpdateApiKeyBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getapikeysecret(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .api_keys()
+        .get_api_key_secret(args.path::<String>("apiKeyID")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .api_keys()
+        .revoke_api_key(
+            args.path::<String>("apiKeyID")?,
+            args.body::<types::RevokeApiKeyBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifyapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .api_keys()
+        .verify_api_key(args.body::<types::VerifyApiKeyBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstanceauthconfig(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .beta_features()
+        .update_instance_settings(args.body::<types::UpdateInstanceAuthConfigBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateproductioninstancedomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .beta_features()
+        .update_production_instance_domain(
+            args.body::<types::UpdateProductionInstanceDomainBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getcommerceplanlist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.billing().list_plans();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<types::GetCommercePlanListPayerType>("payer_type")?
+    {
+        request = request.payer_type(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_getbillingpricelist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.billing().list_prices();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("plan_id")? {
+        request = request.plan_id(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createbillingprice(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .create_price(args.body::<types::CreateBillingPriceRequest>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getcommercesubscriptionitemlist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.billing().list_subscription_items();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args
+        .query::<types::GetCommerceSubscriptionItemListStatus>("status")?
+    {
+        request = request.status(value);
+    }
+    if let Some(value) = args
+        .query::<types::GetCommerceSubscriptionItemListPayerType>("payer_type")?
+    {
+        request = request.payer_type(value);
+    }
+    if let Some(value) = args.query::<String>("plan_id")? {
+        request = request.plan_id(value);
+    }
+    if let Some(value) = args.query::<bool>("include_free")? {
+        request = request.include_free(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_cancelcommercesubscriptionitem(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .cancel_subscription_item(args.path::<String>("subscription_item_id")?);
+    if let Some(value) = args.query::<bool>("end_now")? {
+        request = request.end_now(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_extendbillingsubscriptionitemfreetrial(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .extend_subscription_item_free_trial(
+            args.path::<String>("subscription_item_id")?,
+            args.body::<types::ExtendFreeTrialRequest>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createbillingpricetransition(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .create_price_transition(
+            args.path::<String>("subscription_item_id")?,
+            args.body::<types::PriceTransitionRequest>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_applybillingsubscriptionitemdiscount(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .apply_subscription_item_discount(
+            args.path::<String>("subscription_item_id")?,
+            args.body::<types::ApplyCommerceDiscountRequest>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_removebillingsubscriptionitemdiscount(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .remove_subscription_item_discount(
+            args.path::<String>("subscription_item_id")?,
+            args.path::<String>("discount_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getbillingstatementlist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.billing().list_statements();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_getbillingstatement(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.billing().get_statement(args.path::<String>("statementID")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getbillingstatementpaymentattempts(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .billing()
+        .get_statement_payment_attempts(args.path::<String>("statementID")?);
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_listblocklistidentifiers(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.blocklist_identifiers().list();
+    request.send().await?;
+    Ok(())
+}
+async fn call_createblocklistidentifier(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .blocklist_identifiers()
+        .create(args.body::<types::CreateBlocklistIdentifierBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteblocklistidentifier(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .blocklist_identifiers()
+        .delete(args.path::<String>("identifier_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getclientlist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.clients().list();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifyclient(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.clients().verify(args.body::<types::VerifyClientBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getclient(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.clients().get(args.path::<String>("client_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listdirectories(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.directories().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createdirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .create(args.body::<types::CreateDirectoryBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getdirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.directories().get(args.path::<String>("directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletedirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.directories().delete(args.path::<String>("directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatedirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .update(
+            args.path::<String>("directory_id")?,
+            args.body::<types::UpdateDirectoryBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_rotatedirectoryapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .rotate_api_key(args.path::<String>("directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listdirectorygrouprolemappings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .list_group_role_mappings(args.path::<String>("directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_replacedirectorygrouprolemappings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .replace_group_role_mappings(
+            args.path::<String>("directory_id")?,
+            args.body::<types::ReplaceDirectoryGroupRoleMappingsBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createdirectorygrouprolemapping(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .create_group_role_mapping(
+            args.path::<String>("directory_id")?,
+            args.body::<types::CreateDirectoryGroupRoleMappingBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletedirectorygrouprolemapping(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .directories()
+        .delete_group_role_mapping(
+            args.path::<String>("directory_id")?,
+            args.path::<String>("mapping_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listdomains(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.domains().list();
+    request.send().await?;
+    Ok(())
+}
+async fn call_adddomain(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.domains().add(args.body::<types::AddDomainBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletedomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.domains().delete(args.path::<String>("domain_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatedomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .domains()
+        .update(
+            args.path::<String>("domain_id")?,
+            args.body::<types::UpdateDomainBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createemailaddress(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .create(args.body::<types::CreateEmailAddressBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getemailaddress(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .get(args.path::<String>("email_address_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteemailaddress(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .delete(args.path::<String>("email_address_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateemailaddress(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .update(
+            args.path::<String>("email_address_id")?,
+            args.body::<types::UpdateEmailAddressBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_prepareemailaddressverification(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .prepare_verification(args.path::<String>("email_address_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_attemptemailaddressverification(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .attempt_verification(
+            args.path::<String>("email_address_id")?,
+            args.body::<types::AttemptEmailAddressVerificationBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_replaceuseremailaddress(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_addresses()
+        .replace_for_user(
+            args.path::<String>("user_id")?,
+            args.body::<types::ReplaceUserEmailAddressBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_upserttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_and_sms_templates()
+        .upsert(
+            args.path::<types::UpsertTemplateTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+            args.body::<types::UpsertTemplateBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_gettemplatelist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_sms_templates()
+        .list(args.path::<types::GetTemplateListTemplateType>("template_type")?);
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_gettemplate(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_sms_templates()
+        .get(
+            args.path::<types::GetTemplateTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_reverttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_sms_templates()
+        .revert(
+            args.path::<types::RevertTemplateTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_toggletemplatedelivery(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .email_sms_templates()
+        .toggle_template_delivery(
+            args.path::<types::ToggleTemplateDeliveryTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+            args.body::<types::ToggleTemplateDeliveryBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listenterpriseconnections(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.enterprise_connections().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("organization_id")? {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args.query::<bool>("active")? {
+        request = request.active(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createenterpriseconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .enterprise_connections()
+        .create(args.body::<types::CreateEnterpriseConnectionBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getenterpriseconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .enterprise_connections()
+        .get(args.path::<String>("enterprise_connection_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteenterpriseconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .enterprise_connections()
+        .delete(args.path::<String>("enterprise_connection_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateenterpriseconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .enterprise_connections()
+        .update(
+            args.path::<String>("enterprise_connection_id")?,
+            args.body::<types::UpdateEnterpriseConnectionBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listenterpriseconnectiontestruns(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .enterprise_connections()
+        .list_test_runs(args.path::<String>("enterprise_connection_id")?);
+    if let Some(value) = args
+        .query::<Vec<types::ListEnterpriseConnectionTestRunsStatusItem>>("status")?
+    {
+        request = request.status(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createenterpriseconnectiontestrun(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .enterprise_connections()
+        .create_test_run(args.path::<String>("enterprise_connection_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getinstance(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.instance_settings().get();
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstance(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .update(args.body::<types::UpdateInstanceBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstancerestrictions(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .update_restrictions(args.body::<types::UpdateInstanceRestrictionsBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getinstanceprotect(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.instance_settings().get_instance_protect();
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstanceprotect(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .update_instance_protect(args.body::<types::UpdateInstanceProtectBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getinstancecommunication(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.instance_settings().get_communication();
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstancecommunication(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .update_communication(args.body::<types::UpdateInstanceCommunicationBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getinstanceoauthapplicationsettings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.instance_settings().get_o_auth_application_settings();
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstanceoauthapplicationsettings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .update_o_auth_application_settings(
+            args.body::<types::UpdateInstanceOAuthApplicationSettingsBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_changeproductioninstancedomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .change_domain(args.body::<types::ChangeProductionInstanceDomainBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getinstanceorganizationsettings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.instance_settings().get_organization_settings();
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateinstanceorganizationsettings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .instance_settings()
+        .update_organization_settings(
+            args.body::<types::UpdateInstanceOrganizationSettingsBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listinvitations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.invitations().list();
+    if let Some(value) = args.query::<types::ListInvitationsStatus>("status")? {
+        request = request.status(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createinvitation(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .invitations()
+        .create(args.body::<types::CreateInvitationBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_createbulkinvitations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .invitations()
+        .bulk_create(args.body::<Vec<types::CreateBulkInvitationsBodyItem>>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeinvitation(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.invitations().revoke(args.path::<String>("invitation_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getjwks(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.jwks().get_jwks();
+    request.send().await?;
+    Ok(())
+}
+async fn call_listjwttemplates(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.jwt_templates().list();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createjwttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .jwt_templates()
+        .create(args.body::<types::CreateJwtTemplateBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getjwttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.jwt_templates().get(args.path::<String>("template_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletejwttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.jwt_templates().delete(args.path::<String>("template_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatejwttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .jwt_templates()
+        .update(
+            args.path::<String>("template_id")?,
+            args.body::<types::UpdateJwtTemplateBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getm2mtokens(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.m2m().list_tokens(args.required_query::<String>("subject")?);
+    if let Some(value) = args.query::<bool>("revoked")? {
+        request = request.revoked(value);
+    }
+    if let Some(value) = args.query::<bool>("expired")? {
+        request = request.expired(value);
+    }
+    if let Some(value) = args.query::<f64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<f64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createm2mtoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .m2m()
+        .create_token(args.body::<types::CreateM2mTokenBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokem2mtoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .m2m()
+        .revoke_token(
+            args.path::<String>("m2m_token_id")?,
+            args.body::<types::RevokeM2mTokenBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifym2mtoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .m2m()
+        .verify_token(args.body::<types::VerifyM2mTokenBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listmachines(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.machines().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createmachine(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.machines().create(args.body::<types::CreateMachineBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getmachine(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.machines().get(args.path::<String>("machine_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletemachine(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.machines().delete(args.path::<String>("machine_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatemachine(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .machines()
+        .update(
+            args.path::<String>("machine_id")?,
+            args.body::<types::UpdateMachineBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getmachinesecretkey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .machines()
+        .get_secret_key(args.path::<String>("machine_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_rotatemachinesecretkey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .machines()
+        .rotate_secret_key(
+            args.path::<String>("machine_id")?,
+            args.body::<types::RotateMachineSecretKeyBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createmachinescope(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .machines()
+        .create_scope(
+            args.path::<String>("machine_id")?,
+            args.body::<types::CreateMachineScopeBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletemachinescope(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .machines()
+        .delete_scope(
+            args.path::<String>("machine_id")?,
+            args.path::<String>("other_machine_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getpublicinterstitial(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.miscellaneous().get_public_interstitial();
+    if let Some(value) = args.query::<String>("frontendApi")? {
+        request = request.frontend_api_2(value);
+    }
+    if let Some(value) = args.query::<String>("frontend_api")? {
+        request = request.frontend_api(value);
+    }
+    if let Some(value) = args.query::<String>("publishable_key")? {
+        request = request.publishable_key(value);
+    }
+    if let Some(value) = args.query::<String>("proxy_url")? {
+        request = request.proxy_url(value);
+    }
+    if let Some(value) = args.query::<String>("domain")? {
+        request = request.domain(value);
+    }
+    if let Some(value) = args.query::<String>("sign_in_url")? {
+        request = request.sign_in_url(value);
+    }
+    if let Some(value) = args.query::<bool>("use_domain_for_script")? {
+        request = request.use_domain_for_script(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifyoauthaccesstoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_access_tokens()
+        .verify(args.body::<types::VerifyOAuthAccessTokenBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listoauthapplications(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.oauth_applications().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<String>("name_query")? {
+        request = request.name_query(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createoauthapplication(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .create(args.body::<types::CreateOAuthApplicationBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getoauthapplication(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .get(args.path::<String>("oauth_application_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteoauthapplication(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .delete(args.path::<String>("oauth_application_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateoauthapplication(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .update(
+            args.path::<String>("oauth_application_id")?,
+            args.body::<types::UpdateOAuthApplicationBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_uploadoauthapplicationlogo(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .upload_logo(
+            args.path::<String>("oauth_application_id")?,
+            types::UploadOAuthApplicationLogoBody {
+                uploader_user_id: args.body_field::<String>("uploader_user_id")?,
+                file: crate::conformance::sample_file(),
+            },
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_rotateoauthapplicationsecret(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .rotate_secret(args.path::<String>("oauth_application_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeoauthapplicationtoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .oauth_applications()
+        .revoke_token(
+            args.path::<String>("oauth_application_id")?,
+            args.body::<types::RevokeOAuthApplicationTokenBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listorganizationdomains(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_domains()
+        .list(args.path::<String>("organization_id")?);
+    if let Some(value) = args.query::<String>("verified")? {
+        request = request.verified(value);
+    }
+    if let Some(value) = args.query::<String>("enrollment_mode")? {
+        request = request.enrollment_mode(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganizationdomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_domains()
+        .create(
+            args.path::<String>("organization_id")?,
+            args.body::<types::CreateOrganizationDomainBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteorganizationdomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_domains()
+        .delete(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("domain_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateorganizationdomain(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_domains()
+        .update(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("domain_id")?,
+            args.body::<types::UpdateOrganizationDomainBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifyorganizationdomainownership(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_domains()
+        .verify_ownership(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("domain_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listallorganizationdomains(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.organization_domains().list_all();
+    if let Some(value) = args.query::<String>("organization_id")? {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args
+        .query::<types::ListAllOrganizationDomainsVerified>("verified")?
+    {
+        request = request.verified(value);
+    }
+    if let Some(value) = args
+        .query::<
+            Vec<types::ListAllOrganizationDomainsEnrollmentModeItem>,
+        >("enrollment_mode")?
+    {
+        request = request.enrollment_mode(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("domains")? {
+        request = request.domains(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_listinstanceorganizationinvitations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.organization_invitations().get_all();
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args
+        .query::<types::ListInstanceOrganizationInvitationsStatus>("status")?
+    {
+        request = request.status(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_listorganizationinvitations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_invitations()
+        .list(args.path::<String>("organization_id")?);
+    if let Some(value) = args
+        .query::<types::ListOrganizationInvitationsStatus>("status")?
+    {
+        request = request.status(value);
+    }
+    if let Some(value) = args.query::<String>("email_address")? {
+        request = request.email_address(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganizationinvitation(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_invitations()
+        .create(
+            args.path::<String>("organization_id")?,
+            args.body::<types::CreateOrganizationInvitationBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganizationinvitationbulk(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_invitations()
+        .bulk_create(
+            args.path::<String>("organization_id")?,
+            args.body::<Vec<types::CreateOrganizationInvitationBulkBodyItem>>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listpendingorganizationinvitations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_invitations()
+        .list_pending(args.path::<String>("organization_id")?);
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_getorganizationinvitation(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_invitations()
+        .get(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("invitation_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeorganizationinvitation(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_invitations()
+        .revoke(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("invitation_id")?,
+            args.body::<types::RevokeOrganizationInvitationBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listorganizationmemberships(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_memberships()
+        .list(args.path::<String>("organization_id")?);
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("user_id")? {
+        request = request.user_id(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("email_address")? {
+        request = request.email_address(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("phone_number")? {
+        request = request.phone_number(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("username")? {
+        request = request.username(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("web3_wallet")? {
+        request = request.web3_wallet(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("role")? {
+        request = request.role(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("email_address_query")? {
+        request = request.email_address_query(value);
+    }
+    if let Some(value) = args.query::<String>("phone_number_query")? {
+        request = request.phone_number_query(value);
+    }
+    if let Some(value) = args.query::<String>("username_query")? {
+        request = request.username_query(value);
+    }
+    if let Some(value) = args.query::<String>("name_query")? {
+        request = request.name_query(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_before")? {
+        request = request.last_active_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_after")? {
+        request = request.last_active_at_after(value);
+    }
+    if let Some(value) = args.query::<i64>("created_at_before")? {
+        request = request.created_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("created_at_after")? {
+        request = request.created_at_after(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganizationmembership(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_memberships()
+        .create(
+            args.path::<String>("organization_id")?,
+            args.body::<types::CreateOrganizationMembershipBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteorganizationmembership(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_memberships()
+        .delete(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("user_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateorganizationmembership(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_memberships()
+        .update(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("user_id")?,
+            args.body::<types::UpdateOrganizationMembershipBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateorganizationmembershipmetadata(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_memberships()
+        .update_metadata(
+            args.path::<String>("organization_id")?,
+            args.path::<String>("user_id")?,
+            args.body::<types::UpdateOrganizationMembershipMetadataBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listorganizationpermissions(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.organization_permissions().list();
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganizationpermission(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_permissions()
+        .create(args.body::<types::CreateOrganizationPermissionBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getorganizationpermission(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_permissions()
+        .get(args.path::<String>("permission_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteorganizationpermission(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_permissions()
+        .delete(args.path::<String>("permission_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateorganizationpermission(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_permissions()
+        .update(
+            args.path::<String>("permission_id")?,
+            args.body::<types::UpdateOrganizationPermissionBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listorganizationroles(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.organization_roles().list();
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganizationrole(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_roles()
+        .create(args.body::<types::CreateOrganizationRoleBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getorganizationrole(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_roles()
+        .get(args.path::<String>("organization_role_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteorganizationrole(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_roles()
+        .delete(args.path::<String>("organization_role_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateorganizationrole(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_roles()
+        .update(
+            args.path::<String>("organization_role_id")?,
+            args.body::<types::UpdateOrganizationRoleBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_assignpermissiontoorganizationrole(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_roles()
+        .assign_permission(
+            args.path::<String>("organization_role_id")?,
+            args.path::<String>("permission_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_removepermissionfromorganizationrole(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organization_roles()
+        .remove_permission(
+            args.path::<String>("organization_role_id")?,
+            args.path::<String>("permission_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listorganizations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.organizations().list();
+    if let Some(value) = args.query::<bool>("include_members_count")? {
+        request = request.include_members_count(value);
+    }
+    if let Some(value) = args
+        .query::<bool>("include_missing_member_with_elevated_permissions")?
+    {
+        request = request.include_missing_member_with_elevated_permissions(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("user_id")? {
+        request = request.user_id(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("organization_id")? {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createorganization(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .create(args.body::<types::CreateOrganizationBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getorganization(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.organizations().get(args.path::<String>("organization_id")?);
+    if let Some(value) = args.query::<bool>("include_members_count")? {
+        request = request.include_members_count(value);
+    }
+    if let Some(value) = args
+        .query::<bool>("include_missing_member_with_elevated_permissions")?
+    {
+        request = request.include_missing_member_with_elevated_permissions(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteorganization(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .delete(args.path::<String>("organization_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateorganization(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .update(
+            args.path::<String>("organization_id")?,
+            args.body::<types::UpdateOrganizationBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_replaceorganizationmetadata(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .replace_metadata(
+            args.path::<String>("organization_id")?,
+            args.body::<types::ReplaceOrganizationMetadataBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_mergeorganizationmetadata(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .merge_metadata(
+            args.path::<String>("organization_id")?,
+            args.body::<types::MergeOrganizationMetadataBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_uploadorganizationlogo(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .upload_logo(
+            args.path::<String>("organization_id")?,
+            types::UploadOrganizationLogoBody {
+                uploader_user_id: args.body_field::<String>("uploader_user_id")?,
+                file: crate::conformance::sample_file(),
+            },
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteorganizationlogo(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .delete_logo(args.path::<String>("organization_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getorganizationbillingsubscription(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .get_billing_subscription(args.path::<String>("organization_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getorganizationbillingcreditbalance(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .get_billing_credit_balance(args.path::<String>("organization_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_adjustorganizationbillingcreditbalance(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .organizations()
+        .adjust_billing_credit_balance(
+            args.path::<String>("organization_id")?,
+            args.body::<types::AdjustCreditBalanceRequest>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createphonenumber(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .phone_numbers()
+        .create(args.body::<types::CreatePhoneNumberBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getphonenumber(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.phone_numbers().get(args.path::<String>("phone_number_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletephonenumber(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .phone_numbers()
+        .delete(args.path::<String>("phone_number_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatephonenumber(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .phone_numbers()
+        .update(
+            args.path::<String>("phone_number_id")?,
+            args.body::<types::UpdatePhoneNumberBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_preparephonenumberverification(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .phone_numbers()
+        .prepare_verification(args.path::<String>("phone_number_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_attemptphonenumberverification(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .phone_numbers()
+        .attempt_verification(
+            args.path::<String>("phone_number_id")?,
+            args.body::<types::AttemptPhoneNumberVerificationBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_replaceuserphonenumber(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .phone_numbers()
+        .replace_for_user(
+            args.path::<String>("user_id")?,
+            args.body::<types::ReplaceUserPhoneNumberBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifydomainproxy(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .proxy_checks()
+        .verify(args.body::<types::VerifyDomainProxyBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listredirecturls(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.redirect_urls().list();
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createredirecturl(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .redirect_urls()
+        .create(args.body::<types::CreateRedirectUrlBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getredirecturl(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.redirect_urls().get(args.path::<String>("id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteredirecturl(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.redirect_urls().delete(args.path::<String>("id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listrolesets(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.role_sets().list();
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createroleset(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.role_sets().create(args.body::<types::CreateRoleSetBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getroleset(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.role_sets().get(args.path::<String>("role_set_key_or_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateroleset(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .role_sets()
+        .update(
+            args.path::<String>("role_set_key_or_id")?,
+            args.body::<types::UpdateRoleSetBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_replaceroleset(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .role_sets()
+        .replace(
+            args.path::<String>("role_set_key_or_id")?,
+            args.body::<types::ReplaceRoleSetBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_addrolestoroleset(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .role_sets()
+        .add_roles(
+            args.path::<String>("role_set_key_or_id")?,
+            args.body::<types::AddRolesToRoleSetBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_replaceroleinroleset(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .role_sets()
+        .replace_role(
+            args.path::<String>("role_set_key_or_id")?,
+            args.body::<types::ReplaceRoleInRoleSetBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listsamlconnections(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.saml_connections().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("organization_id")? {
+        request = request.organization_id(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createsamlconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .saml_connections()
+        .create(args.body::<types::CreateSamlConnectionBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getsamlconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .saml_connections()
+        .get(args.path::<String>("saml_connection_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletesamlconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .saml_connections()
+        .delete(args.path::<String>("saml_connection_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatesamlconnection(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .saml_connections()
+        .update(
+            args.path::<String>("saml_connection_id")?,
+            args.body::<types::UpdateSamlConnectionBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listscimdirectories(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.scim_directories().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createscimdirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .create(args.body::<types::CreateScimDirectoryBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getscimdirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .get(args.path::<String>("scim_directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletescimdirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .delete(args.path::<String>("scim_directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatescimdirectory(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .update(
+            args.path::<String>("scim_directory_id")?,
+            args.body::<types::UpdateScimDirectoryBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_rotatescimdirectoryapikey(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .rotate_api_key(args.path::<String>("scim_directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_listscimgrouprolemappings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .list_group_role_mappings(args.path::<String>("scim_directory_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_replacescimgrouprolemappings(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .replace_group_role_mappings(
+            args.path::<String>("scim_directory_id")?,
+            args.body::<types::ReplaceScimGroupRoleMappingsBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createscimgrouprolemapping(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .create_group_role_mapping(
+            args.path::<String>("scim_directory_id")?,
+            args.body::<types::CreateScimGroupRoleMappingBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletescimgrouprolemapping(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .scim_directories()
+        .delete_group_role_mapping(
+            args.path::<String>("scim_directory_id")?,
+            args.path::<String>("mapping_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getsessionlist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.sessions().list();
+    if let Some(value) = args.query::<String>("client_id")? {
+        request = request.client_id(value);
+    }
+    if let Some(value) = args.query::<String>("user_id")? {
+        request = request.user_id(value);
+    }
+    if let Some(value) = args.query::<types::GetSessionListStatus>("status")? {
+        request = request.status(value);
+    }
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createsession(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.sessions().create(args.body::<types::CreateSessionBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getsession(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.sessions().get(args.path::<String>("session_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_refreshsession(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .sessions()
+        .refresh(
+            args.path::<String>("session_id")?,
+            args.body::<types::RefreshSessionBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokesession(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.sessions().revoke(args.path::<String>("session_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_createsessiontoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .sessions()
+        .create_token(
+            args.path::<String>("session_id")?,
+            args.body::<types::CreateSessionTokenBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createsessiontokenfromtemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .sessions()
+        .create_token_from_template(
+            args.path::<String>("session_id")?,
+            args.path::<String>("template_name")?,
+            args.body::<types::CreateSessionTokenFromTemplateBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createsignintoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .sign_in_tokens()
+        .create(args.body::<types::CreateSignInTokenBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokesignintoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .sign_in_tokens()
+        .revoke(args.path::<String>("sign_in_token_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getsignup(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.sign_ups().get(args.path::<String>("id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updatesignup(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .sign_ups()
+        .update(args.path::<String>("id")?, args.body::<types::UpdateSignUpBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_previewtemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .templates()
+        .preview(
+            args.path::<String>("template_type")?,
+            args.path::<String>("slug")?,
+            args.body::<types::PreviewTemplateBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_createtestingtoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.testing_tokens().create();
+    request.send().await?;
+    Ok(())
+}
+async fn call_getuserlist(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().list();
+    if let Some(value) = args.query::<Vec<String>>("email_address")? {
+        request = request.email_address(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("phone_number")? {
+        request = request.phone_number(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("external_id")? {
+        request = request.external_id(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("username")? {
+        request = request.username(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("web3_wallet")? {
+        request = request.web3_wallet(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("user_id")? {
+        request = request.user_id(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("organization_id")? {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("email_address_query")? {
+        request = request.email_address_query(value);
+    }
+    if let Some(value) = args.query::<String>("phone_number_query")? {
+        request = request.phone_number_query(value);
+    }
+    if let Some(value) = args.query::<String>("username_query")? {
+        request = request.username_query(value);
+    }
+    if let Some(value) = args.query::<String>("name_query")? {
+        request = request.name_query(value);
+    }
+    if let Some(value) = args.query::<bool>("banned")? {
+        request = request.banned(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_before")? {
+        request = request.last_active_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_after")? {
+        request = request.last_active_at_after(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_since")? {
+        request = request.last_active_at_since(value);
+    }
+    if let Some(value) = args.query::<i64>("created_at_before")? {
+        request = request.created_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("created_at_after")? {
+        request = request.created_at_after(value);
+    }
+    if let Some(value) = args.query::<i64>("last_sign_in_at_before")? {
+        request = request.last_sign_in_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("last_sign_in_at_after")? {
+        request = request.last_sign_in_at_after(value);
+    }
+    if let Some(value) = args.query::<String>("provider")? {
+        request = request.provider(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("provider_user_id")? {
+        request = request.provider_user_id(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("starting_after")? {
+        request = request.starting_after(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().create(args.body::<types::CreateUserBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getuserscount(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.users().count();
+    if let Some(value) = args.query::<Vec<String>>("email_address")? {
+        request = request.email_address(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("phone_number")? {
+        request = request.phone_number(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("external_id")? {
+        request = request.external_id(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("username")? {
+        request = request.username(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("web3_wallet")? {
+        request = request.web3_wallet(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("user_id")? {
+        request = request.user_id(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("organization_id")? {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<String>("email_address_query")? {
+        request = request.email_address_query(value);
+    }
+    if let Some(value) = args.query::<String>("phone_number_query")? {
+        request = request.phone_number_query(value);
+    }
+    if let Some(value) = args.query::<String>("username_query")? {
+        request = request.username_query(value);
+    }
+    if let Some(value) = args.query::<String>("name_query")? {
+        request = request.name_query(value);
+    }
+    if let Some(value) = args.query::<bool>("banned")? {
+        request = request.banned(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_before")? {
+        request = request.last_active_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_after")? {
+        request = request.last_active_at_after(value);
+    }
+    if let Some(value) = args.query::<i64>("last_active_at_since")? {
+        request = request.last_active_at_since(value);
+    }
+    if let Some(value) = args.query::<i64>("created_at_before")? {
+        request = request.created_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("created_at_after")? {
+        request = request.created_at_after(value);
+    }
+    if let Some(value) = args.query::<i64>("last_sign_in_at_before")? {
+        request = request.last_sign_in_at_before(value);
+    }
+    if let Some(value) = args.query::<i64>("last_sign_in_at_after")? {
+        request = request.last_sign_in_at_after(value);
+    }
+    if let Some(value) = args.query::<String>("provider")? {
+        request = request.provider(value);
+    }
+    if let Some(value) = args.query::<Vec<String>>("provider_user_id")? {
+        request = request.provider_user_id(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_getuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().get(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().delete(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .update(args.path::<String>("user_id")?, args.body::<types::UpdateUserBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_banuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().ban(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_unbanuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().unban(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_usersban(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().bulk_ban(args.body::<types::UsersBanBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_usersunban(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().bulk_unban(args.body::<types::UsersUnbanBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_lockuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().lock(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_unlockuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().unlock(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_setuserprofileimage(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .set_profile_image(
+            args.path::<String>("user_id")?,
+            types::SetUserProfileImageBody {
+                file: Some(crate::conformance::sample_file()),
+            },
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteuserprofileimage(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .delete_profile_image(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_replaceusermetadata(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .replace_metadata(
+            args.path::<String>("user_id")?,
+            args.body::<types::ReplaceUserMetadataBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_updateusermetadata(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .update_metadata(
+            args.path::<String>("user_id")?,
+            args.body::<types::UpdateUserMetadataBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getuserbillingsubscription(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .get_billing_subscription(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_getuserbillingcreditbalance(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .get_billing_credit_balance(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_adjustuserbillingcreditbalance(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .adjust_billing_credit_balance(
+            args.path::<String>("user_id")?,
+            args.body::<types::AdjustCreditBalanceRequest>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_getoauthaccesstoken(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .get_o_auth_access_token(
+            args.path::<String>("user_id")?,
+            args.path::<String>("provider")?,
+        );
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_usersgetorganizationmemberships(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .get_organization_memberships(args.path::<String>("user_id")?);
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_usersgetorganizationinvitations(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .get_organization_invitations(args.path::<String>("user_id")?);
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args
+        .query::<types::UsersGetOrganizationInvitationsStatus>("status")?
+    {
+        request = request.status(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_removeuserpassword(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .remove_password(
+            args.path::<String>("user_id")?,
+            args.body::<types::RemoveUserPasswordBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifypassword(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .verify_password(
+            args.path::<String>("user_id")?,
+            args.body::<types::VerifyPasswordBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_verifytotp(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .verify_totp(
+            args.path::<String>("user_id")?,
+            args.body::<types::VerifyTotpBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_disablemfa(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().disable_mfa(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletebackupcode(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.users().delete_backup_codes(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_userpasskeydelete(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .delete_passkey(
+            args.path::<String>("user_id")?,
+            args.path::<String>("passkey_identification_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_listusertrusteddevices(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .list_trusted_devices(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_revokeusertrusteddevice(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .revoke_trusted_device(
+            args.path::<String>("user_id")?,
+            args.path::<String>("trusted_device_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_userweb3walletdelete(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .delete_web3_wallet(
+            args.path::<String>("user_id")?,
+            args.path::<String>("web3_wallet_identification_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletetotp(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk.users().delete_totp(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deleteexternalaccount(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .delete_external_account(
+            args.path::<String>("user_id")?,
+            args.path::<String>("external_account_id")?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_setuserpasswordcompromised(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .set_password_compromised(
+            args.path::<String>("user_id")?,
+            args.body::<types::SetUserPasswordCompromisedBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_unsetuserpasswordcompromised(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .users()
+        .unset_password_compromised(args.path::<String>("user_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_instancegetorganizationmemberships(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.users().get_instance_organization_memberships();
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_listwaitlistentries(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.waitlist_entries().list();
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    if let Some(value) = args.query::<String>("query")? {
+        request = request.query(value);
+    }
+    if let Some(value) = args.query::<types::ListWaitlistEntriesStatus>("status")? {
+        request = request.status(value);
+    }
+    if let Some(value) = args.query::<String>("order_by")? {
+        request = request.order_by(value);
+    }
+    request.send().await?;
+    Ok(())
+}
+async fn call_createwaitlistentry(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .waitlist_entries()
+        .create(args.body::<types::CreateWaitlistEntryBody>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_createbulkwaitlistentries(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .waitlist_entries()
+        .bulk_create(args.body::<Vec<types::CreateBulkWaitlistEntriesBodyItem>>()?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletewaitlistentry(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .waitlist_entries()
+        .delete(args.path::<String>("waitlist_entry_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_invitewaitlistentry(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .waitlist_entries()
+        .invite(
+            args.path::<String>("waitlist_entry_id")?,
+            args.body::<types::InviteWaitlistEntryBody>()?,
+        );
+    request.send().await?;
+    Ok(())
+}
+async fn call_rejectwaitlistentry(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .waitlist_entries()
+        .reject(args.path::<String>("waitlist_entry_id")?);
+    request.send().await?;
+    Ok(())
+}
+async fn call_createsvixapp(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.webhooks().create_svix_app();
+    request.send().await?;
+    Ok(())
+}
+async fn call_deletesvixapp(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.webhooks().delete_svix_app();
+    request.send().await?;
+    Ok(())
+}
+async fn call_generatesvixauthurl(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk.webhooks().generate_svix_auth_url();
+    request.send().await?;
     Ok(())
 }
