@@ -78,9 +78,9 @@ fn operations() {
     // Request types always serialize, response types always deserialize; the other direction
     // only with the `full-serde` feature.
     assert!(code.contains("#[derive(serde::Serialize)]\npub struct CreateThingBody"), "{code}");
-    assert!(code.contains("#[cfg(feature = \"full-serde\")]\nimpl<'de> serde::Deserialize<'de> for CreateThingBody"), "{code}");
+    assert!(code.contains("#[cfg(feature = \"full-serde\")]\n#[allow(deprecated)]\nimpl<'de> serde::Deserialize<'de> for CreateThingBody"), "{code}");
     assert!(code.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]\npub struct Thing"), "{code}");
-    assert!(code.contains("}\nimpl<'de> serde::Deserialize<'de> for Thing"), "{code}");
+    assert!(code.contains("}\n#[allow(deprecated)]\nimpl<'de> serde::Deserialize<'de> for Thing"), "{code}");
     // Path parameters come in path order, whatever the order they are declared in.
     assert!(code.contains("pub fn delete_thing_part(\n        &self,\n        thing_id: impl Into<String>,\n        part_id: i64,\n    )"), "{code}");
     assert!(code.contains("format!(\n                \"/things/{}/parts/{}\""));

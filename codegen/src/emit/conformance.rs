@@ -27,7 +27,7 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
     });
     quote! {
         //! Calls any operation of the generated client by its operationId.
-        #![allow(deprecated, unused_mut)]
+        #![allow(deprecated, unused_mut, unused_variables)]
 
         use crate::conformance::{Args, Failure};
         use clerk_api::types;
