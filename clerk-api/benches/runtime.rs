@@ -237,6 +237,12 @@ fn main() {
         runtime.block_on(stream_child(&args[i + 1], &args[i + 2]));
         return;
     }
+    // `cargo test --all-targets` runs benches once without `--bench`, as a smoke test; these
+    // need a release build of the fake server and minutes, so they run only under `cargo bench`.
+    if !args.iter().any(|a| a == "--bench") {
+        println!("runtime benchmarks: run with `cargo bench -p clerk-api --bench runtime`");
+        return;
+    }
     runtime.block_on(async {
         per_call_overhead().await;
         decoding().await;
