@@ -51,24 +51,22 @@ pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), Strin
     Ok(())
 }
 
-/// clerk-api's manifest, renamed, with workspace inheritance replaced by values and its own
-/// empty `[workspace]` so it builds on its own.
+/// clerk-api's manifest, renamed, with workspace inheritance replaced by values, without the
+/// sections that name files it does not copy (benches) or settings it cannot inherit (lints),
+/// and with its own empty `[workspace]` so it builds on its own.
 fn standalone_manifest(manifest: &str, name: &str) -> String {
     let mut out = String::new();
-    let mut skip_lints = false;
+    let mut section = String::new();
     for line in manifest.lines() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            skip_lints = trimmed == "[lints]";
-            if skip_lints {
-                continue;
-            }
+            section = trimmed.to_owned();
         }
-        if skip_lints {
+        if section == "[lints]" || section == "[[bench]]" {
             continue;
         }
         let line = match trimmed {
-            l if l.starts_with("name = ") => format!("name = \"{name}\""),
+            l if section == "[package]" && l.starts_with("name = ") => format!("name = \"{name}\""),
             "edition.workspace = true" => "edition = \"2021\"".to_owned(),
             "license.workspace = true" => "license = \"MIT\"".to_owned(),
             l if l.starts_with("repository.workspace") || l.starts_with("rust-version.workspace") => continue,
@@ -79,4 +77,14 @@ fn standalone_manifest(manifest: &str, name: &str) -> String {
     }
     out.push_str("\n[workspace]\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_standalone_manifest_renames_the_package_only_and_drops_benches_and_lints() {
+        let manifest = "[package]\nname = \"clerk-api\"\nedition.workspace = true\n\n[dependencies]\nbytes = \"1\"\n\n[lints]\nworkspace = true\n\n[[bench]]\nname = \"runtime\"\nharness = false\n";
+        let out = super::standalone_manifest(manifest, "clerk-api-x");
+        assert_eq!(out, "[package]\nname = \"clerk-api-x\"\nedition = \"2021\"\n\n[dependencies]\nbytes = \"1\"\n\n\n[workspace]\n");
+    }
 }

@@ -3,14 +3,13 @@
 //!
 //! The runtime serves any Clerk-style spec (`cargo xtask generate`), and a spec without, say,
 //! file uploads leaves the multipart helpers unused: that is not dead code.
-#![allow(dead_code, unused_macros)]
+#![allow(dead_code, unused_macros, unused_imports)]
 
 mod macros;
 mod multipart;
 mod pagination;
 mod params;
 
-#[allow(unused_imports)]
 pub(crate) use macros::{deserialize_str, next_value, open_enum_impls, required, tagged, variant, FieldName};
 pub(crate) use multipart::Multipart;
 pub(crate) use pagination::{collect_all, created_at_ordering, paginate, ListRequest};
