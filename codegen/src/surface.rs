@@ -17,7 +17,12 @@ pub fn surface(api: &Api) -> String {
             };
             let response = op.response.as_ref().map_or("()".to_owned(), ty);
             let deprecated = if op.deprecated { " [deprecated]" } else { "" };
-            let _ = writeln!(out, "op {}.{} {} {} ({}) [{}]{body} -> {} {response}{deprecated}", group.name, op.method, op.http_method, op.path, op.builder, params.join(", "), op.success_status);
+            let pages = match &op.pagination {
+                Some(p) if p.cursor.is_some() => format!(" pages({} by cursor or offset)", ty(&p.item)),
+                Some(p) => format!(" pages({} by offset)", ty(&p.item)),
+                None => String::new(),
+            };
+            let _ = writeln!(out, "op {}.{} {} {} ({}) [{}]{body} -> {} {response}{pages}{deprecated}", group.name, op.method, op.http_method, op.path, op.builder, params.join(", "), op.success_status);
         }
     }
     out.push('\n');

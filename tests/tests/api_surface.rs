@@ -68,3 +68,23 @@ fn operations_are_named_like_the_official_sdks() {
     let names: Vec<(&str, &str)> = interstitial.query_params.iter().map(|p| (p.name.as_str(), p.wire.as_str())).collect();
     assert!(names.contains(&("frontend_api_2", "frontendApi")) && names.contains(&("frontend_api", "frontend_api")), "{names:?}");
 }
+
+#[test]
+fn every_list_operation_can_be_streamed() {
+    let spec = clerk_api_tests::read_spec("bapi/2026-05-12.yml").unwrap();
+    let api = codegen::normalize(&codegen::load(&spec).unwrap()).unwrap();
+    let operations: Vec<_> = api.groups.iter().flat_map(|g| &g.operations).collect();
+    // A list operation: `limit` with `offset` or `starting_after`.
+    let lists: Vec<_> = operations
+        .iter()
+        .filter(|op| {
+            let has = |name: &str| op.query_params.iter().any(|p| p.wire == name);
+            has("limit") && (has("offset") || has("starting_after"))
+        })
+        .collect();
+    assert_eq!(lists.len(), 37);
+    let missing: Vec<&str> = lists.iter().filter(|op| op.pagination.is_none()).map(|op| op.operation_id.as_str()).collect();
+    assert!(missing.is_empty(), "list operations without into_stream: {missing:?}");
+    let cursor: Vec<&str> = lists.iter().filter(|op| op.pagination.as_ref().is_some_and(|p| p.cursor.is_some())).map(|op| op.operation_id.as_str()).collect();
+    assert_eq!(cursor, ["GetUserList"], "only the user list takes a starting_after cursor");
+}
