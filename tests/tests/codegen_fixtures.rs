@@ -37,6 +37,9 @@ fn objects() {
     assert!(code.contains("pub battery: i64,") && code.contains("pub struct Gadget"), "allOf merges properties");
     assert!(code.contains("pub widget: Option<Widget>,"), "allOf of one $ref with nullable is that type, optional");
     assert!(code.contains("pub type Ids = Vec<String>;"));
+    // Credentials print as [redacted]: Widget gets a written-out Debug.
+    assert!(code.contains("&self.access_token.as_ref().map(|_| crate::runtime::Redacted)"), "{code}");
+    assert!(code.contains(".field(\"default_token\", &self.default_token)"), "{code}");
     insta::assert_snapshot!(code);
 }
 

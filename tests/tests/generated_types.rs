@@ -84,3 +84,16 @@ fn request_futures_stay_small() {
         assert!(size < 16 * 1024, "the {name} future is {size} bytes");
     }
 }
+
+#[test]
+fn credentials_in_responses_are_redacted_in_debug_output() {
+    let token: types::SignInToken = serde_json::from_value(json!({
+        "object": "sign_in_token", "id": "sit_1", "status": "pending", "user_id": "user_1",
+        "token": "eyJhbGciOiJSUzI1NiJ9.secret-token-value", "created_at": 1, "updated_at": 2
+    }))
+    .unwrap();
+    let shown = format!("{token:?}");
+    assert!(!shown.contains("secret-token-value"), "{shown}");
+    assert!(shown.contains("token: Some([redacted])") && shown.contains("user_id: \"user_1\""), "{shown}");
+    assert_eq!(token.token.as_deref(), Some("eyJhbGciOiJSUzI1NiJ9.secret-token-value"), "the value itself is intact");
+}

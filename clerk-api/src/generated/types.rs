@@ -6,7 +6,7 @@
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items
 )]
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActorToken {
     pub object: ActorTokenObject,
@@ -14,6 +14,7 @@ pub struct ActorToken {
     pub status: ActorTokenStatus,
     pub user_id: String,
     pub actor: serde_json::Value,
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub token: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -22,6 +23,22 @@ pub struct ActorToken {
     pub created_at: i64,
     /// Unix timestamp of last update.
     pub updated_at: i64,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for ActorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActorToken")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("user_id", &self.user_id)
+            .field("actor", &self.actor)
+            .field("token", &self.token.as_ref().map(|_| crate::runtime::Redacted))
+            .field("url", &self.url)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ActorToken {
@@ -5918,7 +5935,7 @@ impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateAdminPortalLinkTokenResponse {
     pub object: CreateAdminPortalLinkTokenResponseObject,
@@ -5933,6 +5950,8 @@ pub struct CreateAdminPortalLinkTokenResponse {
     /// Caller-provided scopes for this token.
     pub scopes: Option<Vec<String>>,
     /// The single-use admin portal link token. Returned only on creation. URL-borne; treat as a secret.
+    ///
+    /// Redacted in `Debug` output.
     pub token: String,
     pub revoked: bool,
     pub revocation_reason: Option<String>,
@@ -5943,6 +5962,27 @@ pub struct CreateAdminPortalLinkTokenResponse {
     pub created_at: f64,
     /// The timestamp for when the token was last updated, in milliseconds.
     pub updated_at: f64,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateAdminPortalLinkTokenResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("admin_portal_link_id", &self.admin_portal_link_id)
+            .field("instance_id", &self.instance_id)
+            .field("organization_id", &self.organization_id)
+            .field("it_contact_id", &self.it_contact_id)
+            .field("scopes", &self.scopes)
+            .field("token", &crate::runtime::Redacted)
+            .field("revoked", &self.revoked)
+            .field("revocation_reason", &self.revocation_reason)
+            .field("expired", &self.expired)
+            .field("expiration", &self.expiration)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenResponse {
@@ -6352,7 +6392,7 @@ impl<'de> serde::Deserialize<'de> for CreateApiKeyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateApiKeyResponse {
     pub object: CreateApiKeyResponseObject,
@@ -6364,6 +6404,7 @@ pub struct CreateApiKeyResponse {
     pub description: Option<String>,
     pub claims: Option<serde_json::Value>,
     pub scopes: Vec<String>,
+    /// Redacted in `Debug` output.
     pub secret: String,
     pub revoked: bool,
     pub revocation_reason: Option<String>,
@@ -6377,6 +6418,30 @@ pub struct CreateApiKeyResponse {
     pub created_at: f64,
     /// The timestamp for when the API key was last updated, in milliseconds
     pub updated_at: f64,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateApiKeyResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateApiKeyResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("type", &self.r#type)
+            .field("subject", &self.subject)
+            .field("name", &self.name)
+            .field("description", &self.description)
+            .field("claims", &self.claims)
+            .field("scopes", &self.scopes)
+            .field("secret", &crate::runtime::Redacted)
+            .field("revoked", &self.revoked)
+            .field("revocation_reason", &self.revocation_reason)
+            .field("expired", &self.expired)
+            .field("expiration", &self.expiration)
+            .field("created_by", &self.created_by)
+            .field("last_used_at", &self.last_used_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CreateApiKeyResponse {
@@ -7275,13 +7340,15 @@ for CreateEnterpriseConnectionBodyCustomAttributesItem {
     }
 }
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateEnterpriseConnectionBodyOidc {
     /// OIDC client ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC client secret
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// OIDC discovery URL
@@ -7299,6 +7366,23 @@ pub struct CreateEnterpriseConnectionBodyOidc {
     /// Whether PKCE is required (must be true for public clients with no client secret)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateEnterpriseConnectionBodyOidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateEnterpriseConnectionBodyOidc")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("discovery_url", &self.discovery_url)
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &self.token_url)
+            .field("user_info_url", &self.user_info_url)
+            .field("requires_pkce", &self.requires_pkce)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -7973,7 +8057,7 @@ impl From<&str> for CreateM2mTokenBodyTokenFormat {
     }
 }
 crate::runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateM2mTokenResponse {
     pub object: CreateM2mTokenResponseObject,
@@ -7983,6 +8067,7 @@ pub struct CreateM2mTokenResponse {
     pub claims: Option<serde_json::Value>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub scopes: Option<Vec<String>>,
+    /// Redacted in `Debug` output.
     pub token: String,
     pub revoked: bool,
     pub revocation_reason: Option<String>,
@@ -7995,6 +8080,26 @@ pub struct CreateM2mTokenResponse {
     pub created_at: f64,
     /// The timestamp for when the token was last updated, in milliseconds
     pub updated_at: f64,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateM2mTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateM2mTokenResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("subject", &self.subject)
+            .field("claims", &self.claims)
+            .field("scopes", &self.scopes)
+            .field("token", &crate::runtime::Redacted)
+            .field("revoked", &self.revoked)
+            .field("revocation_reason", &self.revocation_reason)
+            .field("expired", &self.expired)
+            .field("expiration", &self.expiration)
+            .field("last_used_at", &self.last_used_at)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CreateM2mTokenResponse {
@@ -9657,13 +9762,23 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenFromTemplateBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSessionTokenFromTemplateResponse {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object: Option<CreateSessionTokenFromTemplateResponseObject>,
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub jwt: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateSessionTokenFromTemplateResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateSessionTokenFromTemplateResponse")
+            .field("object", &self.object)
+            .field("jwt", &self.jwt.as_ref().map(|_| crate::runtime::Redacted))
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CreateSessionTokenFromTemplateResponse {
@@ -9728,13 +9843,23 @@ impl From<&str> for CreateSessionTokenFromTemplateResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(CreateSessionTokenFromTemplateResponseObject);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSessionTokenResponse {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub object: Option<CreateSessionTokenResponseObject>,
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub jwt: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateSessionTokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateSessionTokenResponse")
+            .field("object", &self.object)
+            .field("jwt", &self.jwt.as_ref().map(|_| crate::runtime::Redacted))
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CreateSessionTokenResponse {
@@ -9852,7 +9977,7 @@ impl<'de> serde::Deserialize<'de> for CreateSignInTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateUserBody {
     /// The ID of the user as used in your external systems or your previous authentication solution.
@@ -9911,11 +10036,15 @@ pub struct CreateUserBody {
     pub username: Option<String>,
     /// The plaintext password to give the user.
     /// Must be at least 8 characters long, and cannot be in any list of hacked passwords.
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
     /// The digests should be generated with one of the supported algorithms.
     /// The hashing algorithm can be specified using the `password_hasher` property.
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -9935,6 +10064,8 @@ pub struct CreateUserBody {
     /// * Period: 30 seconds
     /// * Code length: 6 digits
     /// * Algorithm: SHA1
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_secret: Option<String>,
     /// If Backup Codes are configured on the instance, you can provide them to enable it on the newly created user without the need to reset them.
@@ -9987,6 +10118,55 @@ pub struct CreateUserBody {
     /// Requires the user lockout feature to be enabled on the instance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locked: Option<bool>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for CreateUserBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateUserBody")
+            .field("external_id", &self.external_id)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("locale", &self.locale)
+            .field("email_address", &self.email_address)
+            .field(
+                "email_address_identification_status",
+                &self.email_address_identification_status,
+            )
+            .field("phone_number", &self.phone_number)
+            .field(
+                "phone_number_identification_status",
+                &self.phone_number_identification_status,
+            )
+            .field("web3_wallet", &self.web3_wallet)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| crate::runtime::Redacted))
+            .field(
+                "password_digest",
+                &self.password_digest.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("password_hasher", &self.password_hasher)
+            .field("skip_password_checks", &self.skip_password_checks)
+            .field("skip_password_requirement", &self.skip_password_requirement)
+            .field(
+                "totp_secret",
+                &self.totp_secret.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("backup_codes", &self.backup_codes)
+            .field("public_metadata", &self.public_metadata)
+            .field("private_metadata", &self.private_metadata)
+            .field("unsafe_metadata", &self.unsafe_metadata)
+            .field("delete_self_enabled", &self.delete_self_enabled)
+            .field("legal_accepted_at", &self.legal_accepted_at)
+            .field("skip_legal_checks", &self.skip_legal_checks)
+            .field("skip_user_requirement", &self.skip_user_requirement)
+            .field("create_organization_enabled", &self.create_organization_enabled)
+            .field("create_organizations_limit", &self.create_organizations_limit)
+            .field("created_at", &self.created_at)
+            .field("bypass_client_trust", &self.bypass_client_trust)
+            .field("banned", &self.banned)
+            .field("locked", &self.locked)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -12469,15 +12649,30 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunLogsItem {
     }
 }
 /// OAuth-specific metadata, present for OIDC connections
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunOauth {
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id_token: Option<String>,
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub access_token: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub user_info: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for EnterpriseConnectionTestRunOauth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterpriseConnectionTestRunOauth")
+            .field("id_token", &self.id_token.as_ref().map(|_| crate::runtime::Redacted))
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("user_info", &self.user_info)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunOauth {
@@ -13397,10 +13592,19 @@ impl From<&str> for GetApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(GetApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeySecretResponse {
+    /// Redacted in `Debug` output.
     pub secret: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for GetApiKeySecretResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetApiKeySecretResponse")
+            .field("secret", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for GetApiKeySecretResponse {
@@ -16192,7 +16396,7 @@ impl<'de> serde::Deserialize<'de> for Machine {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineCreatedResponse {
     pub object: MachineWithoutScopedMachinesObject,
@@ -16212,7 +16416,25 @@ pub struct MachineCreatedResponse {
     /// Array of machines this machine has access to.
     pub scoped_machines: Vec<MachineWithoutScopedMachines>,
     /// The secret key for the machine, only returned upon creation.
+    ///
+    /// Redacted in `Debug` output.
     pub secret_key: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for MachineCreatedResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineCreatedResponse")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("instance_id", &self.instance_id)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("default_token_ttl", &self.default_token_ttl)
+            .field("scoped_machines", &self.scoped_machines)
+            .field("secret_key", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for MachineCreatedResponse {
@@ -16578,13 +16800,24 @@ impl From<&str> for MachineScopeObject {
     }
 }
 crate::runtime::open_enum_impls!(MachineScopeObject);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineSecretKeyResponse {
     /// String representing the object's type.
     pub object: MachineSecretKeyResponseObject,
     /// The secret key for the machine.
+    ///
+    /// Redacted in `Debug` output.
     pub secret: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for MachineSecretKeyResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MachineSecretKeyResponse")
+            .field("object", &self.object)
+            .field("secret", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for MachineSecretKeyResponse {
@@ -16803,7 +17036,7 @@ impl<'de> serde::Deserialize<'de> for MergeOrganizationMetadataBody {
     }
 }
 pub type OAuthAccessToken = Vec<OAuthAccessTokenItem>;
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthAccessTokenItem {
     pub object: OAuthAccessTokenItemObject,
@@ -16812,6 +17045,8 @@ pub struct OAuthAccessTokenItem {
     /// The unique ID of the user in the external provider's system
     pub provider_user_id: String,
     /// The access token
+    ///
+    /// Redacted in `Debug` output.
     pub token: String,
     /// Unix timestamp of the access token expiration.
     pub expires_at: Option<i64>,
@@ -16823,11 +17058,36 @@ pub struct OAuthAccessTokenItem {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub scopes: Option<Vec<String>>,
     /// The ID token retrieved from the OIDC provider. Only present for OIDC-compliant OAuth 2.0 providers when available.
+    ///
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id_token: Option<String>,
     /// The token secret. Only present for OAuth 1.0 tokens.
+    ///
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub token_secret: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for OAuthAccessTokenItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthAccessTokenItem")
+            .field("object", &self.object)
+            .field("external_account_id", &self.external_account_id)
+            .field("provider_user_id", &self.provider_user_id)
+            .field("token", &crate::runtime::Redacted)
+            .field("expires_at", &self.expires_at)
+            .field("provider", &self.provider)
+            .field("public_metadata", &self.public_metadata)
+            .field("label", &self.label)
+            .field("scopes", &self.scopes)
+            .field("id_token", &self.id_token.as_ref().map(|_| crate::runtime::Redacted))
+            .field(
+                "token_secret",
+                &self.token_secret.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for OAuthAccessTokenItem {
@@ -17247,7 +17507,7 @@ impl From<&str> for OAuthApplicationSettingsObject {
     }
 }
 crate::runtime::open_enum_impls!(OAuthApplicationSettingsObject);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationWithSecret {
     pub object: OAuthApplicationObject,
@@ -17276,8 +17536,42 @@ pub struct OAuthApplicationWithSecret {
     /// Unix timestamp of last update.
     pub updated_at: i64,
     /// Empty if public client.
+    ///
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub client_secret: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for OAuthApplicationWithSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthApplicationWithSecret")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("instance_id", &self.instance_id)
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_uri", &self.client_uri)
+            .field("client_image_url", &self.client_image_url)
+            .field("dynamically_registered", &self.dynamically_registered)
+            .field("consent_screen_enabled", &self.consent_screen_enabled)
+            .field("pkce_required", &self.pkce_required)
+            .field("public", &self.public)
+            .field("scopes", &self.scopes)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("callback_url", &self.callback_url)
+            .field("authorize_url", &self.authorize_url)
+            .field("token_fetch_url", &self.token_fetch_url)
+            .field("user_info_url", &self.user_info_url)
+            .field("discovery_url", &self.discovery_url)
+            .field("token_introspection_url", &self.token_introspection_url)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for OAuthApplicationWithSecret {
@@ -20068,13 +20362,17 @@ impl From<&str> for RedirectUrlObject {
     }
 }
 crate::runtime::open_enum_impls!(RedirectUrlObject);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RefreshSessionBody {
     /// The JWT that is sent via the `__session` cookie from your frontend.
     /// Note: this JWT must be associated with the supplied session ID.
+    ///
+    /// Redacted in `Debug` output.
     pub expired_token: String,
     /// The refresh token from the `__refresh` cookie set via FAPI's handshake flow.
+    ///
+    /// Redacted in `Debug` output.
     pub refresh_token: String,
     /// The origin of the request.
     pub request_origin: String,
@@ -20087,6 +20385,19 @@ pub struct RefreshSessionBody {
     /// The IP address of the request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_originating_ip: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for RefreshSessionBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefreshSessionBody")
+            .field("expired_token", &crate::runtime::Redacted)
+            .field("refresh_token", &crate::runtime::Redacted)
+            .field("request_origin", &self.request_origin)
+            .field("request_headers", &self.request_headers)
+            .field("format", &self.format)
+            .field("request_originating_ip", &self.request_originating_ip)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -21391,11 +21702,21 @@ impl From<&str> for RevokeM2mTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(RevokeM2mTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeOAuthApplicationTokenBody {
     /// The opaque OAuth access token or refresh token to revoke. All tokens associated with the same OAuth grant are also revoked.
+    ///
+    /// Redacted in `Debug` output.
     pub token: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for RevokeOAuthApplicationTokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevokeOAuthApplicationTokenBody")
+            .field("token", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -23831,13 +24152,14 @@ impl SetUserProfileImageBody {
         form
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignInToken {
     pub object: SignInTokenObject,
     pub id: String,
     pub status: SignInTokenStatus,
     pub user_id: String,
+    /// Redacted in `Debug` output.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub token: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -23846,6 +24168,21 @@ pub struct SignInToken {
     pub created_at: i64,
     /// Unix timestamp of last update.
     pub updated_at: i64,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for SignInToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInToken")
+            .field("object", &self.object)
+            .field("id", &self.id)
+            .field("status", &self.status)
+            .field("user_id", &self.user_id)
+            .field("token", &self.token.as_ref().map(|_| crate::runtime::Redacted))
+            .field("url", &self.url)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for SignInToken {
@@ -24623,14 +24960,26 @@ impl From<&str> for TemplateObject {
     }
 }
 crate::runtime::open_enum_impls!(TemplateObject);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TestingToken {
     pub object: TestingTokenObject,
     /// The actual token. This value is meant to be passed in the `__clerk_testing_token` query parameter with requests to the Frontend API.
+    ///
+    /// Redacted in `Debug` output.
     pub token: String,
     /// Unix timestamp of the token's expiration time.
     pub expires_at: i64,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for TestingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestingToken")
+            .field("object", &self.object)
+            .field("token", &crate::runtime::Redacted)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for TestingToken {
@@ -24770,13 +25119,24 @@ impl From<&str> for ToggleTemplateDeliveryTemplateType {
     }
 }
 crate::runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Token {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: TokenObject,
     /// String representing the encoded JSON Web Token (JWT) value.
+    ///
+    /// Redacted in `Debug` output.
     pub jwt: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Token")
+            .field("object", &self.object)
+            .field("jwt", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for Token {
@@ -25740,13 +26100,15 @@ for UpdateEnterpriseConnectionBodyCustomAttributesItem {
     }
 }
 /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateEnterpriseConnectionBodyOidc {
     /// OIDC client ID
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     /// OIDC client secret
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
     /// OIDC discovery URL
@@ -25764,6 +26126,23 @@ pub struct UpdateEnterpriseConnectionBodyOidc {
     /// Whether PKCE is required (must be true for public clients with no client secret)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pkce: Option<bool>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for UpdateEnterpriseConnectionBodyOidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateEnterpriseConnectionBodyOidc")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("discovery_url", &self.discovery_url)
+            .field("auth_url", &self.auth_url)
+            .field("token_url", &self.token_url)
+            .field("user_info_url", &self.user_info_url)
+            .field("requires_pkce", &self.requires_pkce)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -27838,7 +28217,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSignUpBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateUserBody {
     /// The ID of the user as used in your external systems or your previous authentication solution.
@@ -27879,11 +28258,15 @@ pub struct UpdateUserBody {
     pub profile_image_id: Option<String>,
     /// The plaintext password to give the user.
     /// Must be at least 8 characters long, and cannot be in any list of hacked passwords.
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password: Option<String>,
     /// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
     /// The digests should be generated with one of the supported algorithms.
     /// The hashing algorithm can be specified using the `password_hasher` property.
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub password_digest: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27895,6 +28278,8 @@ pub struct UpdateUserBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sign_out_of_other_sessions: Option<bool>,
     /// In case TOTP is configured on the instance, you can provide the secret to enable it on the specific user without the need to reset it.
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_secret: Option<String>,
     /// If Backup Codes are configured on the instance, you can provide them to enable it on the specific user without the need to reset them.
@@ -27921,6 +28306,46 @@ pub struct UpdateUserBody {
     /// When set to `true`, the user will bypass Device Trust checks during sign-in.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bypass_client_trust: Option<bool>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for UpdateUserBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpdateUserBody")
+            .field("external_id", &self.external_id)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("locale", &self.locale)
+            .field("primary_email_address_id", &self.primary_email_address_id)
+            .field(
+                "notify_primary_email_address_changed",
+                &self.notify_primary_email_address_changed,
+            )
+            .field("primary_phone_number_id", &self.primary_phone_number_id)
+            .field("primary_web3_wallet_id", &self.primary_web3_wallet_id)
+            .field("username", &self.username)
+            .field("profile_image_id", &self.profile_image_id)
+            .field("password", &self.password.as_ref().map(|_| crate::runtime::Redacted))
+            .field(
+                "password_digest",
+                &self.password_digest.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("password_hasher", &self.password_hasher)
+            .field("skip_password_checks", &self.skip_password_checks)
+            .field("sign_out_of_other_sessions", &self.sign_out_of_other_sessions)
+            .field(
+                "totp_secret",
+                &self.totp_secret.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("backup_codes", &self.backup_codes)
+            .field("delete_self_enabled", &self.delete_self_enabled)
+            .field("create_organization_enabled", &self.create_organization_enabled)
+            .field("legal_accepted_at", &self.legal_accepted_at)
+            .field("skip_legal_checks", &self.skip_legal_checks)
+            .field("create_organizations_limit", &self.create_organizations_limit)
+            .field("created_at", &self.created_at)
+            .field("bypass_client_trust", &self.bypass_client_trust)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -30511,10 +30936,19 @@ impl From<&str> for VerificationWeb3Strategy {
     }
 }
 crate::runtime::open_enum_impls!(VerificationWeb3Strategy);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyApiKeyBody {
+    /// Redacted in `Debug` output.
     pub secret: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for VerifyApiKeyBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyApiKeyBody")
+            .field("secret", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -30691,11 +31125,21 @@ impl From<&str> for VerifyApiKeyResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(VerifyApiKeyResponseObject);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyClientBody {
     /// A JWT that represents the active client.
+    ///
+    /// Redacted in `Debug` output.
     pub token: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for VerifyClientBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyClientBody")
+            .field("token", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -30776,10 +31220,19 @@ impl<'de> serde::Deserialize<'de> for VerifyDomainProxyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyM2mTokenBody {
+    /// Redacted in `Debug` output.
     pub token: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for VerifyM2mTokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyM2mTokenBody")
+            .field("token", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -30937,16 +31390,32 @@ impl From<&str> for VerifyM2mTokenResponseObject {
     }
 }
 crate::runtime::open_enum_impls!(VerifyM2mTokenResponseObject);
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyOAuthAccessTokenBody {
     /// The access token to verify.
+    ///
+    /// Redacted in `Debug` output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token: Option<String>,
     /// The access token to verify. This is deprecated, use `access_token` instead.
+    ///
+    /// Redacted in `Debug` output.
     #[deprecated]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for VerifyOAuthAccessTokenBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOAuthAccessTokenBody")
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| crate::runtime::Redacted),
+            )
+            .field("secret", &self.secret.as_ref().map(|_| crate::runtime::Redacted))
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
@@ -31143,11 +31612,21 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant2 {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyPasswordBody {
     /// The user password to verify
+    ///
+    /// Redacted in `Debug` output.
     pub password: String,
+}
+#[allow(deprecated)]
+impl std::fmt::Debug for VerifyPasswordBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyPasswordBody")
+            .field("password", &crate::runtime::Redacted)
+            .finish()
+    }
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]

@@ -108,3 +108,12 @@ pub(crate) fn next_value<'de, A: serde::de::MapAccess<'de>, T: serde::Deserializ
     *slot = Some(map.next_value()?);
     Ok(())
 }
+
+/// Stands in for a credential in `Debug` output.
+pub(crate) struct Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}

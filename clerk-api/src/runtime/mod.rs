@@ -10,7 +10,7 @@ mod multipart;
 mod pagination;
 mod params;
 
-pub(crate) use macros::{deserialize_str, next_value, open_enum_impls, required, tagged, variant, FieldName};
+pub(crate) use macros::{deserialize_str, next_value, open_enum_impls, required, tagged, variant, FieldName, Redacted};
 pub(crate) use multipart::Multipart;
 pub(crate) use pagination::{collect_all, created_at_ordering, paginate, ListRequest};
 pub(crate) use params::{path_segment, ParamValue};

@@ -168,14 +168,51 @@ fn field_type(field: &Field) -> TokenStream {
     if field.required && !field.nullable { ty } else { quote!(Option<#ty>) }
 }
 
+/// Whether a field holds a credential (a token, a secret, a password hash) by its name: such
+/// fields print as `[redacted]` in `Debug` output, so logging a response leaks none.
+fn is_secret(field: &Field) -> bool {
+    let wire = field.wire.as_str();
+    let named = matches!(wire, "token" | "secret" | "jwt" | "password" | "password_digest" | "secret_key")
+        || wire.ends_with("_secret")
+        || (wire.ends_with("_token") && !wire.starts_with("default_"));
+    named && field.ty == TypeRef::String
+}
+
+/// `Debug` for a struct with credential fields: the others print as derived would.
+fn redacting_debug(def: &TypeDef, s: &Struct) -> TokenStream {
+    let name = ident(&def.name);
+    let type_name = &def.name;
+    let fields = s.fields.iter().map(|field| {
+        let field_name = ident(&field.name);
+        let label = crate::names::unraw(&field.name);
+        let value = match (is_secret(field), field.required && !field.nullable) {
+            (false, _) => quote!(&self.#field_name),
+            (true, true) => quote!(&crate::runtime::Redacted),
+            (true, false) => quote!(&self.#field_name.as_ref().map(|_| crate::runtime::Redacted)),
+        };
+        quote!(.field(#label, #value))
+    });
+    quote! {
+        #[allow(deprecated)]
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(#type_name) #(#fields)* .finish()
+            }
+        }
+    }
+}
+
 fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'_>) -> TokenStream {
     let serde = directions.serialize_derive(&def.name);
+    let secrets = s.fields.iter().any(is_secret);
+    let (debug_derive, debug_impl) = if secrets { (TokenStream::new(), redacting_debug(def, s)) } else { (quote!(Debug,), TokenStream::new()) };
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
     let deprecated_type = deprecated(def.deprecated);
     let default = if default { quote!(Default,) } else { TokenStream::new() };
     let fields = s.fields.iter().map(|field| {
-        let docs = doc(field.doc.as_deref());
+        let secret_note = is_secret(field).then_some("Redacted in `Debug` output.");
+        let docs = super::docs::paragraphs([field.doc.as_deref(), secret_note]);
         let deprecated = deprecated(field.deprecated);
         let name = ident(&field.name);
         let ty = field_type(field);
@@ -208,8 +245,10 @@ fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'
         return quote! {
             #docs
             #deprecated_type
-            #[derive(Debug, Clone, PartialEq, #default)]
+            #[derive(#debug_derive Clone, PartialEq, #default)]
             pub struct #name { #(#fields)* }
+
+            #debug_impl
 
             #[allow(deprecated)]
             impl #name {
@@ -226,10 +265,11 @@ fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'
     quote! {
         #docs
         #deprecated_type
-        #[derive(Debug, Clone, PartialEq, #default)]
+        #[derive(#debug_derive Clone, PartialEq, #default)]
         #serde
         pub struct #name { #(#fields)* }
 
+        #debug_impl
         #deserialize
     }
 }
