@@ -236,7 +236,6 @@ impl fmt::Debug for SecretKey {
 }
 
 /// Configures a [`Clerk`] client. Get one from [`Clerk::builder`].
-#[derive(Debug)]
 #[must_use]
 pub struct ClerkBuilder {
     secret_key: SecretKey,
@@ -246,6 +245,21 @@ pub struct ClerkBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     extra_headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for ClerkBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Extra headers may carry credentials (a proxy's, say): only their names are shown.
+        let headers: Vec<&str> = self.extra_headers.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("ClerkBuilder")
+            .field("secret_key", &self.secret_key)
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("extra_headers", &headers)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClerkBuilder {

@@ -165,8 +165,10 @@ fn missing_and_publishable_keys_are_refused_with_a_clear_error() {
 async fn the_secret_key_never_appears_in_debug_or_errors() {
     let clerk = Clerk::new(SECRET).unwrap();
     assert!(!format!("{clerk:?}").contains("supersecret"));
-    let builder = Clerk::builder(SECRET);
-    assert!(!format!("{builder:?}").contains("supersecret"));
+    let builder = Clerk::builder(SECRET).header("Proxy-Authorization", "Basic proxysecret");
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("supersecret") && !shown.contains("proxysecret"), "{shown}");
+    assert!(shown.contains("Proxy-Authorization"), "header names are shown: {shown}");
     let stub = serve(vec![Reply::json(401, r#"{"errors":[{"code":"authentication_invalid","message":"bad key"}]}"#)]);
     let error = client(&stub.base_url).users().get("user_1").send().await.unwrap_err();
     assert!(!format!("{error:?} {error}").contains("supersecret"));
