@@ -4,6 +4,7 @@
 //! spec-validating mock server.
 
 use crate::error::{join, Error, Result};
+use crate::normalize::refs::SchemaRef;
 use crate::view::{Primitive, View};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr, Schema};
 use serde_json::{json, Map, Value};
@@ -35,7 +36,7 @@ pub fn operation_arguments(api: &OpenAPI) -> Result<Vec<(String, Arguments)>> {
                 let ParameterSchemaOrContent::Schema(schema) = &data.format else { continue };
                 let value = match &data.example {
                     Some(example) => example.clone(),
-                    None => sampler.sample(schema_ref(schema), &pointer, 0)?,
+                    None => sampler.sample(SchemaRef::from(schema), &pointer, 0)?,
                 };
                 match param {
                     Parameter::Path { .. } => args.path.insert(data.name.clone(), value),
@@ -56,32 +57,13 @@ pub fn operation_arguments(api: &OpenAPI) -> Result<Vec<(String, Arguments)>> {
                 };
                 let media = body.content.get("application/json").or_else(|| body.content.get("multipart/form-data"));
                 if let Some(schema) = media.and_then(|m| m.schema.as_ref()) {
-                    args.body = Some(sampler.sample(schema_ref(schema), &pointer, 0)?);
+                    args.body = Some(sampler.sample(SchemaRef::from(schema), &pointer, 0)?);
                 }
             }
             out.push((id, args));
         }
     }
     Ok(out)
-}
-
-enum SchemaRef<'a> {
-    Ref(&'a str),
-    Item(&'a Schema),
-}
-
-fn schema_ref(schema: &ReferenceOr<Schema>) -> SchemaRef<'_> {
-    match schema {
-        ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
-        ReferenceOr::Item(schema) => SchemaRef::Item(schema),
-    }
-}
-
-fn boxed_ref(schema: &ReferenceOr<Box<Schema>>) -> SchemaRef<'_> {
-    match schema {
-        ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
-        ReferenceOr::Item(schema) => SchemaRef::Item(schema),
-    }
 }
 
 struct Sampler<'a> {
@@ -131,7 +113,7 @@ impl<'a> Sampler<'a> {
         if !view.all_of.is_empty() {
             let mut merged = Map::new();
             for part in view.all_of {
-                if let Value::Object(fields) = self.sample(schema_ref(part), pointer, depth + 1)? {
+                if let Value::Object(fields) = self.sample(SchemaRef::from(part), pointer, depth + 1)? {
                     merged.extend(fields);
                 }
             }
@@ -148,7 +130,7 @@ impl<'a> Sampler<'a> {
             .collect();
         if view.properties.is_none() {
             if let Some(first) = alternatives.first() {
-                return self.sample(schema_ref(first), pointer, depth + 1);
+                return self.sample(SchemaRef::from(*first), pointer, depth + 1);
             }
         }
         Ok(match view.typ {
@@ -160,7 +142,7 @@ impl<'a> Sampler<'a> {
                 let mut items = Vec::with_capacity(count);
                 for index in 0..count {
                     let item = match view.items {
-                        Some(items) => self.sample(boxed_ref(items), pointer, depth + 1)?,
+                        Some(items) => self.sample(SchemaRef::from(items), pointer, depth + 1)?,
                         None => json!("item"),
                     };
                     items.push(if unique { distinct(item, index) } else { item });
@@ -185,7 +167,7 @@ impl<'a> Sampler<'a> {
                     continue;
                 }
             }
-            let value = self.sample(boxed_ref(property), &join(pointer, name), depth + 1)?;
+            let value = self.sample(SchemaRef::from(property), &join(pointer, name), depth + 1)?;
             if !value.is_null() {
                 out.insert(name.clone(), value);
             }

@@ -9,7 +9,7 @@ use quote::quote;
 pub(crate) fn conformance(api: &Api) -> TokenStream {
     let operations: Vec<(&str, &Operation)> = api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
     let functions = operations.iter().map(|(group, op)| {
-        let function = quote::format_ident!("call_{}", op.operation_id.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let function = function_name(op);
         let call = call(api, group, op);
         quote! {
             async fn #function(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
@@ -22,7 +22,7 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
     // `match` would need, unoptimized, a stack frame as large as all of them together.
     let arms = operations.iter().map(|(_, op)| {
         let id = &op.operation_id;
-        let function = quote::format_ident!("call_{}", op.operation_id.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
+        let function = function_name(op);
         quote!(#id => Box::pin(#function(clerk, args)),)
     });
     quote! {
@@ -47,6 +47,11 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
 
         #(#functions)*
     }
+}
+
+/// `call_<operationid>`: the function that calls one operation.
+fn function_name(op: &Operation) -> proc_macro2::Ident {
+    quote::format_ident!("call_{}", op.operation_id.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
 }
 
 fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {

@@ -2,7 +2,7 @@
 
 mod operations;
 mod pagination;
-mod refs;
+pub(crate) mod refs;
 mod types;
 
 use crate::error::Result;
