@@ -92,6 +92,13 @@ impl Clerk {
         &self.inner.base_url
     }
 
+    /// The bytes that identify the secret key (its `Authorization` value), for keying caches by
+    /// instance through a digest. Never logged or shown.
+    #[cfg(feature = "auth")]
+    pub(crate) fn credential(&self) -> &[u8] {
+        self.inner.authorization.as_bytes()
+    }
+
     /// Sends a request and decodes a JSON success body into `T`.
     #[allow(dead_code)] // Unused only by a spec whose operations never return a body.
     pub(crate) async fn execute_json<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {

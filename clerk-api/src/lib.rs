@@ -26,6 +26,8 @@
 // Library code reports bad input as errors; it never panics on it.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[cfg(feature = "auth")]
+pub mod auth;
 mod client;
 mod decode;
 mod error;

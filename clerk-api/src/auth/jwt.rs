@@ -1,0 +1,184 @@
+//! Session token verification: RS256 only, signature before claims, then Clerk's claim rules.
+//!
+//! Written against `ring` directly rather than through a JWT crate: the rules are few, the
+//! reasons must be Clerk's, clock skew is in milliseconds, and every byte of a hostile token is
+//! looked at by code that bounds what it allocates.
+
+use super::base64::{self, Alphabet};
+use super::claims::SessionClaims;
+use super::key::JwtKey;
+use super::reason::Reason;
+use super::state::SignedOut;
+use serde::Deserialize;
+
+/// Tokens longer than this are rejected before any decoding. A Clerk session token is 1-3 KB
+/// and a cookie holds at most 4 KB; custom claims can grow a bearer token, hence the margin.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// A token split into its parts, header decoded; nothing in it is trusted yet.
+pub(crate) struct UnverifiedJwt<'t> {
+    /// `header.payload`, the bytes the signature covers.
+    signing_input: &'t str,
+    payload: &'t str,
+    signature: &'t str,
+    pub(crate) kid: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Header {
+    alg: String,
+    #[serde(default)]
+    kid: Option<String>,
+    #[serde(default)]
+    typ: Option<String>,
+    #[serde(default)]
+    crit: Option<serde::de::IgnoredAny>,
+}
+
+fn invalid(message: &'static str) -> SignedOut {
+    SignedOut::new(Reason::TokenInvalid, message)
+}
+
+/// Splits and checks the token's shape and header. Only RS256 passes: `none`, HMAC and every
+/// other algorithm are refused here, before a key is chosen.
+pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
+    if token.len() > MAX_TOKEN_BYTES {
+        return Err(invalid("the token is longer than 16 KiB"));
+    }
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid("the token is not a JWT (three dot-separated parts)"));
+    };
+    let header_json = base64::decode(header.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's header is not base64url"))?;
+    let header_fields: Header = serde_json::from_slice(&header_json).map_err(|_| invalid("the token's header is not a JSON object with `alg`"))?;
+    if header_fields.alg != "RS256" {
+        return Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the token's algorithm is not RS256"));
+    }
+    if header_fields.typ.as_deref().is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
+        return Err(invalid("the token's type is not JWT"));
+    }
+    if header_fields.crit.is_some() {
+        return Err(invalid("the token has critical header extensions"));
+    }
+    let signing_input = &token[..header.len() + 1 + payload.len()];
+    Ok(UnverifiedJwt { signing_input, payload, signature, kid: header_fields.kid })
+}
+
+/// What the claims must satisfy besides the signature.
+pub(crate) struct ClaimRules<'a> {
+    pub(crate) now_ms: i64,
+    pub(crate) clock_skew_ms: i64,
+    pub(crate) authorized_parties: &'a [String],
+    pub(crate) audiences: &'a [String],
+    pub(crate) issuer: Option<&'a str>,
+}
+
+/// Verifies the signature with `key`, then decodes and checks the claims. Returns the claims and
+/// the decoded payload (for custom claims).
+pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey, rules: &ClaimRules<'_>) -> Result<(SessionClaims, Box<str>), SignedOut> {
+    let signature = base64::decode(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's signature is not base64url"))?;
+    if !key.verify_rs256(jwt.signing_input.as_bytes(), &signature) {
+        return Err(SignedOut::new(Reason::TokenInvalidSignature, "the signature does not verify with the instance's key"));
+    }
+    // Signed by the instance: from here on the payload is Clerk's.
+    let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's payload is not base64url"))?;
+    let payload = String::from_utf8(payload).map_err(|_| invalid("the token's payload is not UTF-8"))?;
+    let claims: SessionClaims = serde_json::from_str(&payload).map_err(|e| invalid(claims_error(&e)))?;
+    check_claims(&claims, rules)?;
+    Ok((claims, payload.into_boxed_str()))
+}
+
+/// Names the claim a payload lacks, without echoing any of the token's content.
+fn claims_error(error: &serde_json::Error) -> &'static str {
+    let text = error.to_string();
+    if text.contains("missing field `exp`") {
+        "the token has no `exp` claim"
+    } else if text.contains("missing field `sub`") {
+        "the token has no `sub` claim"
+    } else {
+        "the token's claims are not valid session claims"
+    }
+}
+
+fn check_claims(claims: &SessionClaims, rules: &ClaimRules<'_>) -> Result<(), SignedOut> {
+    let skew = rules.clock_skew_ms;
+    let ms = |seconds: i64| seconds.saturating_mul(1000);
+    if ms(claims.exp) <= rules.now_ms.saturating_sub(skew) {
+        return Err(SignedOut::new(Reason::TokenExpired, "the token has expired"));
+    }
+    if claims.nbf.is_some_and(|nbf| ms(nbf) > rules.now_ms.saturating_add(skew)) {
+        return Err(SignedOut::new(Reason::TokenNotActiveYet, "the token's `nbf` is in the future"));
+    }
+    if claims.iat.is_some_and(|iat| ms(iat) > rules.now_ms.saturating_add(skew)) {
+        return Err(SignedOut::new(Reason::TokenIatInTheFuture, "the token's `iat` is in the future"));
+    }
+    if claims.sub.is_empty() {
+        return Err(invalid("the token's `sub` is empty"));
+    }
+    if !rules.authorized_parties.is_empty() {
+        match &claims.azp {
+            Some(azp) if rules.authorized_parties.iter().any(|party| party == azp) => {}
+            Some(_) => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token's `azp` is not an authorized party")),
+            None => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token has no `azp` claim")),
+        }
+    }
+    if !rules.audiences.is_empty() && !claims.aud.iter().any(|aud| rules.audiences.contains(aud)) {
+        return Err(SignedOut::new(Reason::TokenInvalidAudience, "the token's `aud` matches no expected audience"));
+    }
+    if let Some(issuer) = rules.issuer {
+        if claims.iss.as_deref() != Some(issuer) {
+            return Err(SignedOut::new(Reason::TokenInvalidIssuer, "the token's `iss` is not the expected issuer"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn b64(json: &str) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in json.as_bytes().chunks(3) {
+            let word = chunk.iter().enumerate().fold(0u32, |w, (i, &b)| w | u32::from(b) << (16 - 8 * i));
+            for i in 0..=chunk.len() {
+                out.push(ALPHABET[(word >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
+    fn reason(token: &str) -> Reason {
+        match parse(token) {
+            Ok(_) => panic!("accepted {token}"),
+            Err(out) => out.reason,
+        }
+    }
+
+    #[test]
+    fn refuses_every_algorithm_but_rs256_before_choosing_a_key() {
+        for alg in ["none", "HS256", "HS512", "RS512", "PS256", "ES256", "rs256"] {
+            let token = format!("{}.{}.", b64(&format!(r#"{{"alg":"{alg}"}}"#)), b64(r#"{"sub":"user_1"}"#));
+            assert_eq!(reason(&token), Reason::TokenInvalidAlgorithm, "{alg}");
+        }
+    }
+
+    #[test]
+    fn refuses_malformed_shapes() {
+        let header = b64(r#"{"alg":"RS256","kid":"k"}"#);
+        assert_eq!(reason("abc"), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{header}.e30")), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{header}.e30.sig.extra")), Reason::TokenInvalid);
+        assert_eq!(reason("!!!.e30.sig"), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{}.e30.sig", b64("[1]"))), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","typ":"at+jwt"}"#))), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","crit":["exp"]}"#))), Reason::TokenInvalid);
+        assert_eq!(reason(&"a".repeat(MAX_TOKEN_BYTES + 1)), Reason::TokenInvalid);
+        let token = format!("{header}.e30.sig");
+        let parsed = parse(&token).unwrap();
+        assert_eq!(parsed.kid.as_deref(), Some("k"));
+        assert_eq!(parsed.signing_input, format!("{header}.e30"));
+    }
+}

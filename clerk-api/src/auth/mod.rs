@@ -1,0 +1,171 @@
+//! Request authentication: who is calling your backend.
+//!
+//! [`authenticate_request`] reads the token of an [`http::Request`] (axum, hyper and other
+//! `http`-based servers pass theirs as is), verifies it and returns a [`RequestState`]: signed
+//! in with a typed [`Auth`], or signed out with one of Clerk's [`Reason`]s.
+//!
+//! ```no_run
+//! # async fn run(request: http::Request<()>) -> Result<(), Box<dyn std::error::Error>> {
+//! use clerk_api::auth::{authenticate_request, AuthenticateOptions, JwtKey, RequestState};
+//!
+//! // Once, at startup: the instance's PEM public key, for networkless verification.
+//! let options = AuthenticateOptions::networkless(JwtKey::from_pem(&std::env::var("CLERK_JWT_KEY")?)?)
+//!     .authorized_party("https://app.example.com");
+//!
+//! match authenticate_request(&request, &options).await? {
+//!     RequestState::SignedIn(auth) => println!("user {:?}", auth.user_id()),
+//!     RequestState::SignedOut(out) => println!("signed out: {}", out.reason),
+//!     _ => {}
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Rules, strictest of Clerk's SDKs: the token comes from `Authorization: Bearer` or, without
+//! that header, the `__session` cookie; session tokens must be RS256 (no `none`, no HMAC) and
+//! are rejected over [`MAX_TOKEN_BYTES`]; the signature is checked before any claim is read;
+//! `exp` is required; `exp`, `nbf` and `iat` are checked with a millisecond clock skew (default
+//! 5 s); `azp`, `aud` and `iss` are checked when configured, and a missing `azp` fails when
+//! authorized parties are set. Keys come from a PEM ([`AuthenticateOptions::networkless`]) or
+//! from the instance's JWKS through a [`Clerk`](crate::Clerk) client, cached per instance and `kid`
+//! ([`JwksCache`]). API keys, M2M tokens and OAuth tokens are verified by the Backend API when
+//! [`AuthenticateOptions::accepts_token`] allows them.
+
+mod base64;
+mod claims;
+mod extract;
+mod jwks;
+mod jwt;
+mod key;
+mod machine;
+mod options;
+mod reason;
+mod state;
+mod token_type;
+
+#[cfg(feature = "axum")]
+pub mod axum;
+
+pub use claims::{Actor, OrganizationClaim, SessionClaims};
+pub use jwks::{JwksCache, DEFAULT_JWKS_TTL, DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL};
+pub use jwt::MAX_TOKEN_BYTES;
+pub use key::{JwtKey, KeyError};
+pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
+pub use reason::Reason;
+pub use state::{Auth, RequestState, SessionAuth, SignedOut};
+pub use token_type::{TokenType, UnknownTokenType};
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A failure to reach a verdict: the request is neither signed in nor signed out. Answer it
+/// with a 5xx, not a 401: the token may well be valid.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The options accept a machine token type but have no client to verify it with.
+    #[error("accepting {0} tokens needs a Clerk client: they are verified by the Backend API")]
+    ClientRequired(TokenType),
+    /// The instance's JWKS could not be fetched.
+    #[error("could not fetch the instance's JWKS from Clerk: {0}")]
+    Jwks(#[source] crate::Error),
+    /// Clerk could not be asked about a machine token (unreachable, 5xx, rejected secret key).
+    #[error("Clerk could not verify the {token_type} token: {source}")]
+    MachineVerification {
+        /// The token's type.
+        token_type: TokenType,
+        /// What went wrong with the call.
+        #[source]
+        source: crate::Error,
+    },
+    /// A bug in this crate.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// Authenticates a request from the `http` crate: finds its token and verifies it.
+pub async fn authenticate_request<B>(request: &http::Request<B>, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+    authenticate_headers(request.headers(), options).await
+}
+
+/// Authenticates a request by its headers alone.
+pub async fn authenticate_headers(headers: &http::HeaderMap, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+    check_options(options)?;
+    match extract::token(headers, options.cookie_suffix.as_deref()) {
+        Ok(token) => verify_checked(token, options).await,
+        Err(out) => Ok(RequestState::SignedOut(out)),
+    }
+}
+
+/// Verifies a token found elsewhere (a WebSocket subprotocol, a query parameter), with the same
+/// rules as a request's.
+pub async fn authenticate_token(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+    check_options(options)?;
+    verify_checked(token, options).await
+}
+
+fn check_options(options: &AuthenticateOptions) -> Result<(), AuthError> {
+    if options.client.is_none() {
+        if let Some(machine) = [TokenType::ApiKey, TokenType::M2mToken, TokenType::OAuthToken].into_iter().find(|t| options.accepts(*t)) {
+            return Err(AuthError::ClientRequired(machine));
+        }
+    }
+    Ok(())
+}
+
+async fn verify_checked(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+    let token_type = TokenType::of(token);
+    let verdict = if !options.accepts(token_type) {
+        Err(SignedOut::new(Reason::TokenTypeNotSupported, "the options do not accept this token type"))
+    } else if token_type == TokenType::SessionToken {
+        verify_session(token, options).await?
+    } else {
+        let client = options.client.as_ref().ok_or(AuthError::ClientRequired(token_type))?;
+        machine::verify(&client.clerk, token_type, token).await?
+    };
+    Ok(match verdict {
+        Ok(auth) => RequestState::SignedIn(auth),
+        Err(out) => RequestState::SignedOut(SignedOut { token_type: Some(token_type), ..out }),
+    })
+}
+
+async fn verify_session(token: &str, options: &AuthenticateOptions) -> Result<Result<Auth, SignedOut>, AuthError> {
+    let jwt = match jwt::parse(token) {
+        Ok(jwt) => jwt,
+        Err(out) => return Ok(Err(out)),
+    };
+    let key = match (&options.jwt_key, &options.client) {
+        (Some(key), _) => key.clone(),
+        (None, Some(client)) => {
+            let Some(kid) = jwt.kid.as_deref() else {
+                return Ok(Err(SignedOut::new(Reason::TokenInvalid, "the token has no `kid` to find its key by")));
+            };
+            match client.cache.key(&client.instance, &client.clerk, kid).await.map_err(AuthError::Jwks)? {
+                jwks::Lookup::Found(key) => key,
+                jwks::Lookup::Unknown => return Ok(Err(SignedOut::new(Reason::JwkKidMismatch, "no key of the instance's JWKS has the token's `kid`"))),
+            }
+        }
+        (None, None) => return Err(AuthError::Internal("options without a key or a client")),
+    };
+    let rules = jwt::ClaimRules {
+        now_ms: now_ms(),
+        clock_skew_ms: options.clock_skew_ms,
+        authorized_parties: &options.authorized_parties,
+        audiences: &options.audiences,
+        issuer: options.issuer.as_deref(),
+    };
+    let (claims, payload) = match jwt::verify(&jwt, &key, &rules) {
+        Ok(verified) => verified,
+        Err(out) => return Ok(Err(out)),
+    };
+    if options.refuse_pending && claims.sts.as_deref() == Some("pending") {
+        return Ok(Err(SignedOut::new(Reason::SessionPending, "the session is pending and the options refuse pending sessions")));
+    }
+    Ok(Ok(Auth::Session(Box::new(SessionAuth::new(claims, payload)))))
+}
+
+fn now_ms() -> i64 {
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => i64::try_from(since.as_millis()).unwrap_or(i64::MAX),
+        Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+    }
+}

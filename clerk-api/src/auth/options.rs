@@ -1,0 +1,174 @@
+//! What `authenticate_request` accepts: keys, parties, audiences, clock skew, token types.
+
+use super::jwks::{InstanceId, InstanceKeys, JwksCache};
+use super::key::JwtKey;
+use super::token_type::TokenType;
+use crate::Clerk;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The clock skew allowed unless configured: 5 seconds, as in Clerk's SDKs.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(5);
+
+/// How to authenticate requests. Build it once and share it: it is cheap to clone.
+///
+/// ```
+/// # fn run(pem: &str) -> Result<(), clerk_api::auth::KeyError> {
+/// use clerk_api::auth::{AuthenticateOptions, JwtKey};
+///
+/// let options = AuthenticateOptions::networkless(JwtKey::from_pem(pem)?)
+///     .authorized_party("https://app.example.com")
+///     .clock_skew(std::time::Duration::from_secs(2));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct AuthenticateOptions {
+    pub(crate) jwt_key: Option<Arc<JwtKey>>,
+    pub(crate) client: Option<ClientKeys>,
+    pub(crate) authorized_parties: Vec<String>,
+    pub(crate) audiences: Vec<String>,
+    pub(crate) issuer: Option<String>,
+    pub(crate) clock_skew_ms: i64,
+    accepts: u8,
+    pub(crate) refuse_pending: bool,
+    pub(crate) cookie_suffix: Option<String>,
+}
+
+/// A client and its instance's entry in a JWKS cache, resolved once.
+#[derive(Clone)]
+pub(crate) struct ClientKeys {
+    pub(crate) clerk: Clerk,
+    pub(crate) cache: Arc<JwksCache>,
+    pub(crate) instance: Arc<InstanceKeys>,
+}
+
+impl ClientKeys {
+    fn new(clerk: Clerk, cache: Arc<JwksCache>) -> ClientKeys {
+        let instance = cache.instance(&InstanceId::of(&clerk));
+        ClientKeys { clerk, cache, instance }
+    }
+}
+
+impl fmt::Debug for AuthenticateOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthenticateOptions")
+            .field("jwt_key", &self.jwt_key)
+            .field("client", &self.client.as_ref().map(|c| c.clerk.base_url()))
+            .field("authorized_parties", &self.authorized_parties)
+            .field("audiences", &self.audiences)
+            .field("issuer", &self.issuer)
+            .field("clock_skew_ms", &self.clock_skew_ms)
+            .field("accepts", &self.accepted().collect::<Vec<_>>())
+            .field("refuse_pending", &self.refuse_pending)
+            .finish()
+    }
+}
+
+impl AuthenticateOptions {
+    fn with_keys(jwt_key: Option<Arc<JwtKey>>, client: Option<ClientKeys>) -> Self {
+        AuthenticateOptions {
+            jwt_key,
+            client,
+            authorized_parties: Vec::new(),
+            audiences: Vec::new(),
+            issuer: None,
+            clock_skew_ms: DEFAULT_CLOCK_SKEW.as_millis() as i64,
+            accepts: TokenType::SessionToken.bit(),
+            refuse_pending: false,
+            cookie_suffix: None,
+        }
+    }
+
+    /// Verifies session tokens with this key, without any network call. Machine tokens need a
+    /// client: add one with [`client`](Self::client).
+    pub fn networkless(key: JwtKey) -> Self {
+        Self::with_keys(Some(Arc::new(key)), None)
+    }
+
+    /// Verifies session tokens with the instance's keys from `GET /jwks` (cached in
+    /// [`JwksCache::global`]), and machine tokens through the Backend API.
+    pub fn with_client(clerk: Clerk) -> Self {
+        Self::with_keys(None, Some(ClientKeys::new(clerk, JwksCache::global())))
+    }
+
+    /// Adds a client for machine tokens to networkless options, or replaces the client.
+    pub fn client(mut self, clerk: Clerk) -> Self {
+        let cache = self.client.as_ref().map_or_else(JwksCache::global, |c| c.cache.clone());
+        self.client = Some(ClientKeys::new(clerk, cache));
+        self
+    }
+
+    /// Uses this key for session tokens instead of fetching the JWKS.
+    pub fn jwt_key(mut self, key: JwtKey) -> Self {
+        self.jwt_key = Some(Arc::new(key));
+        self
+    }
+
+    /// Caches keys in `cache` instead of the process-wide one.
+    pub fn jwks_cache(mut self, cache: Arc<JwksCache>) -> Self {
+        if let Some(client) = self.client.take() {
+            self.client = Some(ClientKeys::new(client.clerk, cache));
+        }
+        self
+    }
+
+    /// Accepts session tokens only if their `azp` (the origin they were minted for) is one of
+    /// the authorized parties; a token without `azp` is then refused. Call once per party.
+    /// Recommended: it stops tokens minted for another site of the same instance.
+    pub fn authorized_party(mut self, party: impl Into<String>) -> Self {
+        self.authorized_parties.push(party.into());
+        self
+    }
+
+    /// Accepts session tokens only if their `aud` contains one of these audiences. Call once
+    /// per audience.
+    pub fn audience(mut self, audience: impl Into<String>) -> Self {
+        self.audiences.push(audience.into());
+        self
+    }
+
+    /// Accepts session tokens only from this issuer (`iss`, the Frontend API URL).
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+
+    /// How far `exp`, `nbf` and `iat` may be off the server's clock; `Duration::ZERO` allows no
+    /// skew. Default: [`DEFAULT_CLOCK_SKEW`].
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.clock_skew_ms = i64::try_from(skew.as_millis()).unwrap_or(i64::MAX);
+        self
+    }
+
+    /// Which token types are accepted; others are signed out with `token-type-not-supported`.
+    /// Default: session tokens only.
+    pub fn accepts_token(mut self, types: impl IntoIterator<Item = TokenType>) -> Self {
+        self.accepts = types.into_iter().fold(0, |bits, t| bits | t.bit());
+        self
+    }
+
+    /// Signs out sessions whose status is `pending` (session tasks remain) with reason
+    /// `session-pending`. Default: pending sessions are signed in.
+    pub fn refuse_pending_sessions(mut self, refuse: bool) -> Self {
+        self.refuse_pending = refuse;
+        self
+    }
+
+    /// Reads `__session_<suffix>` before `__session` (the suffix Clerk derives from the
+    /// publishable key when several apps share a domain).
+    pub fn cookie_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.cookie_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Whether `token_type` is accepted.
+    pub fn accepts(&self, token_type: TokenType) -> bool {
+        self.accepts & token_type.bit() != 0
+    }
+
+    fn accepted(&self) -> impl Iterator<Item = TokenType> + '_ {
+        TokenType::ALL.into_iter().filter(|t| self.accepts(*t))
+    }
+}
