@@ -1,6 +1,7 @@
 //! Shared helpers of the integration tests: finding the fetched spec files and the generated
 //! name -> type table.
 
+pub mod auth_support;
 pub mod conformance;
 pub mod fake_clerk;
 pub mod generated;

@@ -1,0 +1,187 @@
+//! axum integration: [`ClerkAuthLayer`] authenticates each request of the routes it wraps, and
+//! the [`ClerkAuth`] extractor hands the verified [`Auth`] to handlers.
+//!
+//! Which routes are protected is decided by the router, with `route_layer`, never by matching
+//! path strings:
+//!
+//! ```no_run
+//! # async fn run(pem: &str) -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::{routing::get, Router};
+//! use clerk_api::auth::axum::{ClerkAuth, ClerkAuthLayer};
+//! use clerk_api::auth::{AuthenticateOptions, JwtKey};
+//!
+//! async fn me(ClerkAuth(auth): ClerkAuth) -> String {
+//!     format!("hello {}", auth.user_id().unwrap_or("machine"))
+//! }
+//!
+//! let options = AuthenticateOptions::networkless(JwtKey::from_pem(pem)?);
+//! let app = Router::new()
+//!     .route("/me", get(me))
+//!     .route_layer(ClerkAuthLayer::new(options)) // every route above requires a session
+//!     .route("/health", get(|| async { "ok" })); // added after the layer: public
+//! # let _ = app;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! A signed-out request gets `401` with Clerk's reason in `x-clerk-auth-reason`; a request that
+//! cannot be judged (the JWKS or a machine-token check unreachable) gets `503`. With
+//! [`ClerkAuthLayer::optional`], signed-out requests reach the handler, which takes
+//! `Option<ClerkAuth>`.
+
+use super::{authenticate_headers, AuthError, AuthenticateOptions, RequestState, SignedOut};
+use super::state::Auth;
+use axum_core::body::Body;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode};
+use std::convert::Infallible;
+use std::future::Future;
+use std::ops::Deref;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// The verified auth object of a request, put there by [`ClerkAuthLayer`].
+#[derive(Debug, Clone)]
+pub struct ClerkAuth(pub Arc<Auth>);
+
+impl Deref for ClerkAuth {
+    type Target = Auth;
+    fn deref(&self) -> &Auth {
+        &self.0
+    }
+}
+
+/// Authenticates every request of the routes it wraps. See the [module docs](self).
+#[derive(Debug, Clone)]
+pub struct ClerkAuthLayer {
+    options: Arc<AuthenticateOptions>,
+    require: bool,
+}
+
+impl ClerkAuthLayer {
+    /// Requires a signed-in request: others get `401` and never reach the handler.
+    pub fn new(options: AuthenticateOptions) -> Self {
+        ClerkAuthLayer { options: Arc::new(options), require: true }
+    }
+
+    /// Lets signed-out requests through: handlers take `Option<ClerkAuth>`, and the
+    /// [`SignedOut`] verdict is in the request's extensions.
+    pub fn optional(options: AuthenticateOptions) -> Self {
+        ClerkAuthLayer { options: Arc::new(options), require: false }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ClerkAuthLayer {
+    type Service = ClerkAuthService<S>;
+    fn layer(&self, inner: S) -> ClerkAuthService<S> {
+        ClerkAuthService { inner, options: Arc::clone(&self.options), require: self.require }
+    }
+}
+
+/// The service [`ClerkAuthLayer`] wraps routes in.
+#[derive(Debug, Clone)]
+pub struct ClerkAuthService<S> {
+    inner: S,
+    options: Arc<AuthenticateOptions>,
+    require: bool,
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for ClerkAuthService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        // The clone that was polled ready serves this request.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let options = Arc::clone(&self.options);
+        let require = self.require;
+        Box::pin(async move {
+            match authenticate_headers(request.headers(), &options).await {
+                Ok(RequestState::SignedIn(auth)) => {
+                    request.extensions_mut().insert(ClerkAuth(Arc::new(auth)));
+                }
+                Ok(RequestState::SignedOut(out)) if require => return Ok(signed_out(&out)),
+                Ok(RequestState::SignedOut(out)) => {
+                    request.extensions_mut().insert(out);
+                }
+                Err(error) => return Ok(unavailable(&error)),
+            }
+            inner.call(request).await
+        })
+    }
+}
+
+fn signed_out(out: &SignedOut) -> Response {
+    let mut response = (StatusCode::UNAUTHORIZED, format!("signed out: {}\n", out.reason)).into_response();
+    let headers = response.headers_mut();
+    headers.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
+    headers.insert("x-clerk-auth-reason", HeaderValue::from_static(out.reason.as_str()));
+    headers.insert(http::header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn unavailable(error: &AuthError) -> Response {
+    // The error names what failed (never a secret); the caller only learns that it did.
+    #[cfg(feature = "tracing")]
+    tracing::warn!(error = %error, "request authentication unavailable");
+    #[cfg(not(feature = "tracing"))]
+    let _ = error;
+    (StatusCode::SERVICE_UNAVAILABLE, Body::from("authentication is unavailable\n")).into_response()
+}
+
+/// Why the [`ClerkAuth`] extractor found no auth object.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ClerkAuthRejection {
+    /// The request is signed out ([`ClerkAuthLayer::optional`] let it through).
+    SignedOut(SignedOut),
+    /// No [`ClerkAuthLayer`] wraps this route: a wiring mistake, answered with `500`.
+    MissingLayer,
+}
+
+impl IntoResponse for ClerkAuthRejection {
+    fn into_response(self) -> Response {
+        match self {
+            ClerkAuthRejection::SignedOut(out) => signed_out(&out),
+            ClerkAuthRejection::MissingLayer => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "ClerkAuth is used on a route without ClerkAuthLayer\n").into_response()
+            }
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClerkAuth {
+    type Rejection = ClerkAuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(auth) = parts.extensions.get::<ClerkAuth>() {
+            return Ok(auth.clone());
+        }
+        match parts.extensions.get::<SignedOut>() {
+            Some(out) => Err(ClerkAuthRejection::SignedOut(out.clone())),
+            None => Err(ClerkAuthRejection::MissingLayer),
+        }
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for ClerkAuth {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<ClerkAuth>().cloned())
+    }
+}
