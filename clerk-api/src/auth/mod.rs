@@ -62,7 +62,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
-    /// The options accept a machine token type but have no client to verify it with.
+    /// A machine token of an accepted type arrived, but the options have no client to verify
+    /// it with.
     #[error("accepting {0} tokens needs a Clerk client: they are verified by the Backend API")]
     ClientRequired(TokenType),
     /// The instance's JWKS could not be fetched.
@@ -89,7 +90,6 @@ pub async fn authenticate_request<B>(request: &http::Request<B>, options: &Authe
 
 /// Authenticates a request by its headers alone.
 pub async fn authenticate_headers(headers: &http::HeaderMap, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
-    check_options(options)?;
     match extract::token(headers, options.cookie_suffix.as_deref()) {
         Ok(token) => verify_checked(token, options).await,
         Err(out) => Ok(RequestState::SignedOut(out)),
@@ -99,17 +99,7 @@ pub async fn authenticate_headers(headers: &http::HeaderMap, options: &Authentic
 /// Verifies a token found elsewhere (a WebSocket subprotocol, a query parameter), with the same
 /// rules as a request's.
 pub async fn authenticate_token(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
-    check_options(options)?;
     verify_checked(token, options).await
-}
-
-fn check_options(options: &AuthenticateOptions) -> Result<(), AuthError> {
-    if options.client.is_none() {
-        if let Some(machine) = [TokenType::ApiKey, TokenType::M2mToken, TokenType::OAuthToken].into_iter().find(|t| options.accepts(*t)) {
-            return Err(AuthError::ClientRequired(machine));
-        }
-    }
-    Ok(())
 }
 
 async fn verify_checked(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {

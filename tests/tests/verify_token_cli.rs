@@ -1,0 +1,98 @@
+//! The `verify_token` example: its exact command-line interface and JSON verdicts.
+//!
+//! It runs the example binary that `cargo test --workspace --all-targets` (the README's test
+//! command) builds next to this test.
+
+use clerk_api_tests::auth_support::{now, TestKey};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::process::Command;
+
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory");
+    let binary = profile_dir.join("examples").join(format!("verify_token{}", std::env::consts::EXE_SUFFIX));
+    assert!(binary.exists(), "{} is missing: build it with `cargo build -p clerk-api --example verify_token` (or run the workspace tests with --all-targets)", binary.display());
+    binary
+}
+
+fn pem_file() -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("clerk-verify-token-{}-{n}.pem", std::process::id()));
+    // One line, as in an environment variable.
+    std::fs::write(&path, TestKey::three()[0].public_pem.replace('\n', "\\n")).expect("write PEM");
+    path
+}
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(binary()).args(args).env_remove("CLERK_SECRET_KEY").output().expect("run verify_token");
+    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+fn verdict(extra: &[&str]) -> Value {
+    let pem = pem_file();
+    let mut args = vec!["--jwt-key", pem.to_str().expect("utf-8 path")];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = run(&args);
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert_eq!(stdout.lines().count(), 1, "one line: {stdout}");
+    serde_json::from_str(&stdout).expect("JSON verdict")
+}
+
+fn token(key: usize, claims: Value) -> String {
+    TestKey::three()[key].token("k", &claims)
+}
+
+fn claims() -> Value {
+    json!({ "sub": "user_1", "sid": "sess_1", "azp": "https://app.example", "exp": now() + 60, "v": 2, "o": { "id": "org_1", "rol": "admin" } })
+}
+
+#[test]
+fn prints_a_signed_in_verdict_with_ids_in_the_documented_order() {
+    let header = format!("Authorization: Bearer {}", token(0, claims()));
+    let pem = pem_file();
+    let (code, stdout, _) = run(&["--jwt-key", pem.to_str().expect("path"), "--header", &header]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        stdout.trim(),
+        r#"{"signed_in":true,"reason":null,"token_type":"session_token","user_id":"user_1","session_id":"sess_1","org_id":"org_1"}"#
+    );
+}
+
+#[test]
+fn prints_signed_out_verdicts_with_clerks_reasons() {
+    let expired = format!("__session={}", token(0, json!({ "sub": "user_1", "exp": now() - 30 })));
+    assert_eq!(verdict(&["--cookie", &expired])["reason"], "token-expired");
+    assert_eq!(verdict(&["--cookie", &expired, "--clock-skew-ms", "60000"])["signed_in"], true);
+    let wrong_key = format!("Authorization: bearer {}", token(1, claims()));
+    let out = verdict(&["--header", &wrong_key]);
+    assert_eq!(out, json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null }));
+    let good = format!("Authorization: Bearer {}", token(0, claims()));
+    assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example"])["reason"], "token-invalid-authorized-parties");
+    assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example", "--authorized-party", "https://app.example"])["signed_in"], true);
+    assert_eq!(verdict(&["--header", &good, "--audience", "api"])["reason"], "token-invalid-audience");
+    assert_eq!(verdict(&["--header", &good, "--accepts", "api_key"])["reason"], "token-type-not-supported");
+    assert_eq!(verdict(&[])["reason"], "session-token-missing");
+    assert_eq!(verdict(&["--header", "Authorization: Bearer mt_abc"])["token_type"], "m2m_token");
+}
+
+#[test]
+fn bad_arguments_exit_non_zero() {
+    let pem = pem_file();
+    let pem = pem.to_str().expect("path");
+    for args in [
+        vec![],
+        vec!["--jwt-key", "/nonexistent.pem"],
+        vec!["--jwt-key", pem, "--clock-skew-ms", "soon"],
+        vec!["--jwt-key", pem, "--accepts", "machine_token"],
+        vec!["--jwt-key", pem, "--header", "no colon"],
+        vec!["--jwt-key", pem, "--cookie", "novalue"],
+        vec!["--jwt-key", pem, "--frobnicate"],
+        vec!["--jwt-key"],
+    ] {
+        let (code, stdout, stderr) = run(&args);
+        assert_eq!(code, 2, "{args:?}: {stdout} {stderr}");
+        assert!(stdout.is_empty() && !stderr.is_empty(), "{args:?}");
+    }
+}
