@@ -1,9 +1,20 @@
 //! `cargo xtask generate --spec FILE --out DIR`: a standalone crate for any Clerk-style spec,
 //! made of the generated code and a copy of clerk-api's hand-written runtime.
+//!
+//! Request authentication (`src/auth/`, features `auth` and `axum`) is left out: it calls
+//! specific operations of the current Clerk spec (`GET /jwks`, the machine-token verify
+//! endpoints) that other specs need not have.
 
 use std::path::Path;
 
-/// clerk-api's hand-written files (everything in `src/` outside `generated/`), by path
+/// The folders of `src/` that are not copied: generated code (regenerated) and request
+/// authentication (specific to the current Clerk spec).
+const NOT_COPIED: [&str; 2] = ["generated", "auth"];
+
+/// The declaration of the auth module in `lib.rs`, removed from the copy.
+const AUTH_MODULE: &str = "#[cfg(feature = \"auth\")]\npub mod auth;\n";
+
+/// clerk-api's hand-written files (everything in `src/` outside `NOT_COPIED`), by path
 /// relative to `src/`.
 fn runtime_files(src: &Path) -> Result<Vec<std::path::PathBuf>, String> {
     let mut out = Vec::new();
@@ -12,7 +23,7 @@ fn runtime_files(src: &Path) -> Result<Vec<std::path::PathBuf>, String> {
         for entry in std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten() {
             let path = entry.path();
             if path.is_dir() {
-                if path.file_name().is_some_and(|n| n != "generated") {
+                if path.file_name().is_some_and(|n| !NOT_COPIED.iter().any(|skip| n == *skip)) {
                     dirs.push(path);
                 }
             } else if path.extension().is_some_and(|e| e == "rs") {
@@ -37,7 +48,16 @@ pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), Strin
         let from = root.join("clerk-api/src").join(&file);
         let to = src.join(&file);
         std::fs::create_dir_all(to.parent().unwrap_or(&src)).map_err(|e| e.to_string())?;
-        std::fs::copy(&from, &to).map_err(|e| format!("{} -> {}: {e}", from.display(), to.display()))?;
+        let text = std::fs::read_to_string(&from).map_err(|e| format!("{}: {e}", from.display()))?;
+        let text = if file == Path::new("lib.rs") {
+            if !text.contains(AUTH_MODULE) {
+                return Err(format!("{}: no `{}` to leave out of standalone crates", from.display(), AUTH_MODULE.trim()));
+            }
+            text.replace(AUTH_MODULE, "")
+        } else {
+            text
+        };
+        std::fs::write(&to, text).map_err(|e| format!("{}: {e}", to.display()))?;
     }
     for file in &output.files {
         let to = generated.join(&file.path);
@@ -52,8 +72,9 @@ pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), Strin
 }
 
 /// clerk-api's manifest, renamed, with workspace inheritance replaced by values, without the
-/// sections that name files it does not copy (benches) or settings it cannot inherit (lints),
-/// and with its own empty `[workspace]` so it builds on its own.
+/// sections that name files it does not copy (benches, examples) or settings it cannot inherit
+/// (lints), without the request-authentication features, and with its own empty `[workspace]`
+/// so it builds on its own.
 fn standalone_manifest(manifest: &str, name: &str) -> String {
     let mut out = String::new();
     let mut section = String::new();
@@ -62,11 +83,15 @@ fn standalone_manifest(manifest: &str, name: &str) -> String {
         if trimmed.starts_with('[') {
             section = trimmed.to_owned();
         }
-        if section == "[lints]" || section == "[[bench]]" {
+        if section == "[lints]" || section == "[[bench]]" || section == "[[example]]" {
+            continue;
+        }
+        if section == "[features]" && (trimmed.starts_with("auth = ") || trimmed.starts_with("axum = ")) {
             continue;
         }
         let line = match trimmed {
             l if section == "[package]" && l.starts_with("name = ") => format!("name = \"{name}\""),
+            l if section == "[features]" && l.starts_with("default = ") => line.replace(", \"auth\"", ""),
             "edition.workspace = true" => "edition = \"2021\"".to_owned(),
             "license.workspace = true" => "license = \"MIT\"".to_owned(),
             l if l.starts_with("repository.workspace") || l.starts_with("rust-version.workspace") => continue,
@@ -82,9 +107,9 @@ fn standalone_manifest(manifest: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_standalone_manifest_renames_the_package_only_and_drops_benches_and_lints() {
-        let manifest = "[package]\nname = \"clerk-api\"\nedition.workspace = true\n\n[dependencies]\nbytes = \"1\"\n\n[lints]\nworkspace = true\n\n[[bench]]\nname = \"runtime\"\nharness = false\n";
+    fn the_standalone_manifest_renames_the_package_only_and_drops_benches_examples_lints_and_auth() {
+        let manifest = "[package]\nname = \"clerk-api\"\nedition.workspace = true\n\n[features]\ndefault = [\"rustls-ring\", \"auth\"]\nauth = [\"dep:ring\"]\naxum = [\"auth\"]\n\n[dependencies]\nbytes = \"1\"\n\n[lints]\nworkspace = true\n\n[[bench]]\nname = \"runtime\"\nharness = false\n\n[[example]]\nname = \"verify_token\"\n";
         let out = super::standalone_manifest(manifest, "clerk-api-x");
-        assert_eq!(out, "[package]\nname = \"clerk-api-x\"\nedition = \"2021\"\n\n[dependencies]\nbytes = \"1\"\n\n\n[workspace]\n");
+        assert_eq!(out, "[package]\nname = \"clerk-api-x\"\nedition = \"2021\"\n\n[features]\ndefault = [\"rustls-ring\"]\n\n[dependencies]\nbytes = \"1\"\n\n\n[workspace]\n");
     }
 }

@@ -1,0 +1,75 @@
+//! Networkless verification throughput: `authenticate_request` on a request with a valid
+//! session token, against the raw call underneath it (`ring`'s RS256 verify of the same token),
+//! single thread. Run: `cargo bench -p clerk-api-tests --bench auth`.
+
+use base64::Engine;
+use clerk_api::auth::{authenticate_request, AuthenticateOptions, JwtKey};
+use clerk_api_tests::auth_support::{now, TestKey};
+use futures_util::FutureExt;
+use serde_json::json;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+const ROUND: Duration = Duration::from_secs(2);
+const ROUNDS: usize = 5;
+
+/// Calls `f` for about `ROUND` and returns calls per second.
+fn rate(mut f: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < ROUND {
+        for _ in 0..100 {
+            f();
+        }
+        calls += 100;
+    }
+    calls as f64 / start.elapsed().as_secs_f64()
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        return; // `cargo test --all-targets` runs benches once without --bench: skip.
+    }
+    let key = &TestKey::three()[0];
+    let claims = json!({
+        "azp": "https://app.example.com", "exp": now() + 3600, "fva": [12, -1], "iat": now(), "iss": "https://clerk.example.com",
+        "nbf": now() - 10, "sid": "sess_2xhFjEI5X2qWRvtV13BzSj8H6Dk", "sts": "active", "sub": "user_2xhFjEI5X2qWRvtV13BzSj8H6Dk", "v": 2,
+        "o": { "id": "org_2xhFjEI5X2qWRvtV13BzSj8H6Dk", "slg": "acme", "rol": "admin", "per": "read,manage", "fpm": "3" },
+        "fea": "o:dashboard", "pla": "o:pro",
+    });
+    let token = key.token("ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk", &claims);
+    let options = AuthenticateOptions::networkless(JwtKey::from_pem(&key.public_pem).expect("pem")).authorized_party("https://app.example.com");
+    let request = http::Request::builder().uri("/api").header("authorization", format!("Bearer {token}")).header("cookie", "theme=dark").body(()).expect("request");
+
+    // The raw call underneath: ring's RS256 verify of the same signing input and signature.
+    let (input, signature) = token.rsplit_once('.').expect("three parts");
+    let signature = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(signature).expect("signature");
+    let decode = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(s).expect("jwk part");
+    let (n, e) = (decode(&key.n), decode(&key.e));
+    let raw = || {
+        let components = ring::signature::RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
+        components.verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, black_box(input.as_bytes()), black_box(&signature)).expect("valid");
+    };
+    let full = || {
+        let state = authenticate_request(black_box(&request), &options).now_or_never().expect("networkless completes at once").expect("verdict");
+        assert!(state.is_signed_in());
+    };
+    full();
+    raw();
+
+    let (mut full_rates, mut raw_rates) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        full_rates.push(rate(full));
+        raw_rates.push(rate(raw));
+    }
+    let (full_rate, raw_rate) = (median(full_rates), median(raw_rates));
+    println!("token: {} bytes, RSA-2048, {ROUNDS} interleaved rounds of {} s, medians:", token.len(), ROUND.as_secs());
+    println!("  ring RS256 verify (raw call)          {raw_rate:>9.0} verifications/s");
+    println!("  authenticate_request (networkless)    {full_rate:>9.0} verifications/s");
+    println!("  ratio                                 {:>9.1} %", full_rate / raw_rate * 100.0);
+}
