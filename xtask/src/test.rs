@@ -9,7 +9,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("fetch-spec", || crate::fetch_spec::fetch_all(root, pins, mirror))?;
     step("check (generated code matches the generator)", || regen::run(root, pins, mirror, Mode::Check))?;
     step("cargo test --workspace", || cargo(root, &["test", "--workspace", "--all-targets", "--", "--skip", CONFORMANCE_TEST]))?;
-    step("cargo test --doc -p clerk-api", || cargo(root, &["test", "--doc", "-p", "clerk-api"]))?;
+    step("cargo test --doc -p clerk-api --features axum", || cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum"]))?;
     step("install Prism (npm ci in tests/prism)", || install_prism(root))?;
     step("conformance against Prism", || cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"]))?;
     step("generate and compile every pinned API version", || generate_all(root, pins, mirror))?;

@@ -15,7 +15,7 @@
 //! }
 //!
 //! let options = AuthenticateOptions::networkless(JwtKey::from_pem(pem)?);
-//! let app = Router::new()
+//! let app: Router = Router::new()
 //!     .route("/me", get(me))
 //!     .route_layer(ClerkAuthLayer::new(options)) // every route above requires a session
 //!     .route("/health", get(|| async { "ok" })); // added after the layer: public
