@@ -149,3 +149,15 @@ async fn a_pem_key_takes_precedence_over_the_jwks() {
     assert!(matches!(state, RequestState::SignedIn(_)));
     assert_eq!(server.jwks_fetches(), 0);
 }
+
+#[tokio::test]
+async fn a_key_published_for_another_algorithm_refuses_rs256_tokens() {
+    let [a, ..] = TestKey::three();
+    let server = AuthServer::start().await;
+    let mut jwk = a.jwk("kid_a");
+    jwk["alg"] = json!("RS512");
+    server.instance("sk_test_a", Instance { keys: vec![jwk] });
+    let cache = Arc::new(JwksCache::new());
+    let options = options(&server, "sk_test_a", &cache);
+    assert_eq!(reason(&a.token("kid_a", &claims()), &options).await, Some(Reason::TokenInvalidAlgorithm));
+}

@@ -155,13 +155,14 @@ impl JwksCache {
     }
 }
 
-/// An RS256 signing key of the JWKS; other key types and uses are skipped.
+/// An RSA signing key of the JWKS, with the algorithm it names (a token whose `alg` differs is
+/// refused); other key types and uses are skipped.
 fn rsa_signing_key(item: crate::types::JwksKeysItem) -> Option<(String, Arc<JwtKey>)> {
     let crate::types::JwksKeysItem::JwksRsaPublicKey(jwk) = item else { return None };
-    let usable = jwk.kty.as_str() == "RSA" && (jwk.alg.is_empty() || jwk.alg == "RS256") && (jwk.r#use.is_empty() || jwk.r#use == "sig");
-    if !usable {
+    if jwk.kty.as_str() != "RSA" || !(jwk.r#use.is_empty() || jwk.r#use == "sig") {
         return None;
     }
-    let key = JwtKey::from_jwk(&jwk.n, &jwk.e).ok()?;
+    let alg = (!jwk.alg.is_empty()).then_some(jwk.alg);
+    let key = JwtKey::from_jwk(&jwk.n, &jwk.e, alg).ok()?;
     Some((jwk.kid, Arc::new(key)))
 }

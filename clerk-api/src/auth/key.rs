@@ -26,6 +26,8 @@ pub struct JwtKey {
     pub(crate) n: Vec<u8>,
     /// Big-endian public exponent without leading zero bytes.
     pub(crate) e: Vec<u8>,
+    /// The algorithm a JWK names (`alg`); a PEM names none and means RS256.
+    pub(crate) alg: Option<String>,
 }
 
 impl fmt::Debug for JwtKey {
@@ -74,10 +76,15 @@ impl JwtKey {
     }
 
     /// A key from a JWK's base64url `n` and `e`.
-    pub(crate) fn from_jwk(n: &str, e: &str) -> Result<JwtKey, KeyError> {
+    pub(crate) fn from_jwk(n: &str, e: &str, alg: Option<String>) -> Result<JwtKey, KeyError> {
         let n = base64::decode(n.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| KeyError::InvalidJwk("n"))?;
         let e = base64::decode(e.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| KeyError::InvalidJwk("e"))?;
-        JwtKey { n: strip_zeros(&n).to_vec(), e: strip_zeros(&e).to_vec() }.checked()
+        JwtKey { n: strip_zeros(&n).to_vec(), e: strip_zeros(&e).to_vec(), alg }.checked()
+    }
+
+    /// Whether the key may verify RS256 signatures: a PEM key, or a JWK naming RS256.
+    pub(crate) fn is_rs256(&self) -> bool {
+        self.alg.as_deref().is_none_or(|alg| alg == "RS256")
     }
 
     /// The modulus size in bits.
@@ -149,7 +156,7 @@ fn from_pkcs1(der: &[u8]) -> Result<JwtKey, KeyError> {
     if n.first().is_some_and(|b| b & 0x80 != 0) || e.first().is_some_and(|b| b & 0x80 != 0) {
         return Err(KeyError::NotRsa("a negative modulus or exponent"));
     }
-    Ok(JwtKey { n: strip_zeros(n).to_vec(), e: strip_zeros(e).to_vec() })
+    Ok(JwtKey { n: strip_zeros(n).to_vec(), e: strip_zeros(e).to_vec(), alg: None })
 }
 
 /// A reader over DER elements: just enough of X.690 for public keys (definite lengths only).

@@ -136,6 +136,9 @@ async fn verify_session(token: &str, options: &AuthenticateOptions) -> Result<Re
         }
         (None, None) => return Err(AuthError::Internal("options without a key or a client")),
     };
+    if !key.is_rs256() {
+        return Ok(Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the key for the token's `kid` is not an RS256 key")));
+    }
     let rules = jwt::ClaimRules {
         now_ms: now_ms(),
         clock_skew_ms: options.clock_skew_ms,
