@@ -75,10 +75,40 @@ fn strip_padding(text: &[u8]) -> Result<&[u8], InvalidBase64> {
     Ok(unpadded)
 }
 
+/// Encodes `bytes` (padded in the standard alphabet): for tests, which build tokens and PEMs.
+#[cfg(test)]
+pub(crate) fn encode(bytes: &[u8], alphabet: Alphabet) -> String {
+    let table: &[u8; 64] = match alphabet {
+        Alphabet::Standard => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        Alphabet::UrlSafeNoPad => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    };
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let word = chunk.iter().enumerate().fold(0u32, |w, (i, &b)| w | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(table[(word >> (18 - 6 * i) & 63) as usize] as char);
+        }
+        if alphabet == Alphabet::Standard {
+            out.extend(std::iter::repeat_n('=', 3 - chunk.len()));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoding_inverts_encoding() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            for alphabet in [Alphabet::Standard, Alphabet::UrlSafeNoPad] {
+                assert_eq!(decode(encode(&bytes, alphabet).as_bytes(), alphabet).unwrap(), bytes);
+            }
+        }
+    }
 
     #[test]
     fn decodes_every_length_in_both_alphabets() {

@@ -139,15 +139,7 @@ mod tests {
     use super::*;
 
     fn b64(json: &str) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in json.as_bytes().chunks(3) {
-            let word = chunk.iter().enumerate().fold(0u32, |w, (i, &b)| w | u32::from(b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(ALPHABET[(word >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
+        base64::encode(json.as_bytes(), Alphabet::UrlSafeNoPad)
     }
 
     fn reason(token: &str) -> Reason {

@@ -240,17 +240,7 @@ mod tests {
     }
 
     fn pem(label: &str, der: &[u8]) -> String {
-        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        let mut text = String::new();
-        for chunk in der.chunks(3) {
-            let word = chunk.iter().enumerate().fold(0u32, |w, (i, &b)| w | u32::from(b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                text.push(ALPHABET[(word >> (18 - 6 * i) & 63) as usize] as char);
-            }
-            for _ in chunk.len()..3 {
-                text.push('=');
-            }
-        }
+        let text = base64::encode(der, Alphabet::Standard);
         let lines: Vec<&str> = text.as_bytes().chunks(64).map(|l| std::str::from_utf8(l).unwrap()).collect();
         format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
     }
