@@ -18,7 +18,7 @@ async fn me(ClerkAuth(auth): ClerkAuth) -> String {
         auth.user_id().unwrap_or("-"),
         auth.session_id().unwrap_or("-"),
         auth.org_id().unwrap_or("-"),
-        session.map(|s| s.org_permissions.as_slice()).unwrap_or_default(),
+        session.map(|s| s.org_permissions()).unwrap_or_default(),
     )
 }
 

@@ -59,17 +59,35 @@ fn main() {
         let state = authenticate_request(black_box(&request), &options).now_or_never().expect("networkless completes at once").expect("verdict");
         assert!(state.is_signed_in());
     };
+    // For scale: the usual Rust JWT crate (jsonwebtoken 9, on the same ring), decode + validate.
+    let jwt_key = jsonwebtoken::DecodingKey::from_rsa_components(&key.n, &key.e).expect("jwk");
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
+    validation.leeway = 5;
+    let jsonwebtoken = || {
+        let data = jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &jwt_key, &validation).expect("valid");
+        black_box(data);
+    };
     full();
     raw();
+    jsonwebtoken();
+    // `--profile N`: only the full path, N times, for `valgrind --tool=callgrind`.
+    if let Some(n) = std::env::args().skip_while(|a| a != "--profile").nth(1).and_then(|n| n.parse::<usize>().ok()) {
+        for _ in 0..n {
+            full();
+        }
+        return;
+    }
 
-    let (mut full_rates, mut raw_rates) = (Vec::new(), Vec::new());
+    let (mut full_rates, mut raw_rates, mut library_rates) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..ROUNDS {
         full_rates.push(rate(full));
         raw_rates.push(rate(raw));
+        library_rates.push(rate(jsonwebtoken));
     }
-    let (full_rate, raw_rate) = (median(full_rates), median(raw_rates));
+    let (full_rate, raw_rate, library_rate) = (median(full_rates), median(raw_rates), median(library_rates));
     println!("token: {} bytes, RSA-2048, {ROUNDS} interleaved rounds of {} s, medians:", token.len(), ROUND.as_secs());
     println!("  ring RS256 verify (raw call)          {raw_rate:>9.0} verifications/s");
     println!("  authenticate_request (networkless)    {full_rate:>9.0} verifications/s");
-    println!("  ratio                                 {:>9.1} %", full_rate / raw_rate * 100.0);
+    println!("  jsonwebtoken 9 decode (for scale)     {library_rate:>9.0} verifications/s");
+    println!("  authenticate_request / raw call       {:>9.1} %", full_rate / raw_rate * 100.0);
 }

@@ -58,7 +58,7 @@ async fn a_valid_token_signs_in_with_its_user_and_session() {
     assert_eq!(auth.token_type(), TokenType::SessionToken);
     assert_eq!(auth.user_id(), Some("user_1"));
     assert_eq!(auth.session_id(), Some("sess_1"));
-    assert_eq!(auth.session().expect("session").claims.v, Some(2));
+    assert_eq!(auth.session().expect("session").claims().v, Some(2));
     let from_request = clerk_api::auth::authenticate_request(&http::Request::builder().header("Authorization", format!("Bearer {token}")).body(()).expect("request"), &options())
         .await
         .expect("a verdict");
@@ -171,7 +171,7 @@ async fn audience_and_issuer_are_checked_when_configured() {
 async fn pending_sessions_are_refused_only_when_asked() {
     let pending = key().token("k", &with(claims(), json!({ "sts": "pending" })));
     let state = verdict(&pending, &options()).await;
-    assert_eq!(state.auth().and_then(|a| a.session()).and_then(|s| s.session_status.as_deref()), Some("pending"));
+    assert_eq!(state.auth().and_then(|a| a.session()).and_then(|s| s.session_status()), Some("pending"));
     assert_eq!(reason(&pending, &options().refuse_pending_sessions(true)).await, Some(Reason::SessionPending));
     let active = key().token("k", &with(claims(), json!({ "sts": "active" })));
     assert_eq!(reason(&active, &options().refuse_pending_sessions(true)).await, None);
@@ -195,16 +195,16 @@ async fn version_2_claims_decode_the_organization_and_its_permissions() {
     let auth = state.auth().expect("signed in");
     let session = auth.session().expect("session");
     assert_eq!(auth.org_id(), Some("org_1"));
-    assert_eq!(session.org_slug.as_deref(), Some("acme"));
-    assert_eq!(session.org_role.as_deref(), Some("org:admin"));
-    assert_eq!(session.org_permissions, ["org:invoices:read", "org:invoices:manage", "org:reports:read"]);
+    assert_eq!(session.org_slug(), Some("acme"));
+    assert_eq!(session.org_role(), Some("org:admin"));
+    assert_eq!(session.org_permissions(), ["org:invoices:read", "org:invoices:manage", "org:reports:read"]);
     assert!(session.has_permission("org:reports:read") && !session.has_permission("org:reports:manage"));
     assert!(session.has_role("admin") && session.has_role("org:admin") && !session.has_role("member"));
     assert!(session.has_feature("invoices") && session.has_feature("org:reports") && session.has_feature("user:export"));
     assert!(!session.has_feature("org:export"));
     assert!(session.has_plan("pro") && !session.has_plan("user:pro"));
-    assert_eq!(session.actor.as_ref().map(|a| a.sub.as_str()), Some("user_support"));
-    assert_eq!(session.factor_verification_age, Some([3, -1]));
+    assert_eq!(session.actor().map(|a| a.sub.as_str()), Some("user_support"));
+    assert_eq!(session.factor_verification_age(), Some([3, -1]));
     #[derive(serde::Deserialize)]
     struct Custom {
         email: String,
@@ -220,10 +220,10 @@ async fn version_1_claims_give_the_organization_as_written() {
     );
     let state = verdict(&token, &options()).await;
     let session = state.auth().and_then(|a| a.session()).expect("session");
-    assert_eq!(session.claims.v, None);
-    assert_eq!(session.org_id.as_deref(), Some("org_9"));
-    assert_eq!(session.org_role.as_deref(), Some("org:member"));
-    assert_eq!(session.org_permissions, ["org:sys_memberships:read"]);
+    assert_eq!(session.claims().v, None);
+    assert_eq!(session.org_id(), Some("org_9"));
+    assert_eq!(session.org_role(), Some("org:member"));
+    assert_eq!(session.org_permissions(), ["org:sys_memberships:read"]);
 }
 
 #[tokio::test]

@@ -16,48 +16,84 @@ pub(crate) enum Alphabet {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct InvalidBase64;
 
-fn sextet(byte: u8, alphabet: Alphabet) -> Option<u8> {
-    Some(match byte {
-        b'A'..=b'Z' => byte - b'A',
-        b'a'..=b'z' => byte - b'a' + 26,
-        b'0'..=b'9' => byte - b'0' + 52,
-        b'-' if alphabet == Alphabet::UrlSafeNoPad => 62,
-        b'_' if alphabet == Alphabet::UrlSafeNoPad => 63,
-        b'+' if alphabet == Alphabet::Standard => 62,
-        b'/' if alphabet == Alphabet::Standard => 63,
-        _ => return None,
-    })
+/// Marks a byte outside the alphabet in the decoding tables.
+const INVALID: u8 = 0xff;
+
+/// Decoding tables, one per alphabet: a lookup per character instead of range tests, since
+/// every verification decodes about a kilobyte.
+const fn table(alphabet: Alphabet) -> [u8; 256] {
+    let symbols: &[u8; 64] = match alphabet {
+        Alphabet::Standard => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        Alphabet::UrlSafeNoPad => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+    };
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[symbols[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
 }
 
-/// Decodes `text`, appending to `out`. Rejects characters outside the alphabet, padding in the
-/// URL-safe form, a length that no encoding produces (one leftover character) and leftover bits
-/// that are not zero, so that each byte string has exactly one accepted encoding.
-pub(crate) fn decode_into(text: &[u8], alphabet: Alphabet, out: &mut Vec<u8>) -> Result<(), InvalidBase64> {
-    let text = match alphabet {
-        Alphabet::Standard => strip_padding(text)?,
-        Alphabet::UrlSafeNoPad => text,
-    };
-    out.reserve(text.len() / 4 * 3 + 2);
-    let mut chunks = text.chunks_exact(4);
-    for chunk in &mut chunks {
-        let mut word = 0u32;
-        for &byte in chunk {
-            word = word << 6 | u32::from(sextet(byte, alphabet).ok_or(InvalidBase64)?);
+const STANDARD: [u8; 256] = table(Alphabet::Standard);
+const URL_SAFE: [u8; 256] = table(Alphabet::UrlSafeNoPad);
+
+/// The alphabet's text without padding (checked for the standard alphabet) and its table.
+fn prepare(text: &[u8], alphabet: Alphabet) -> Result<(&[u8], &'static [u8; 256]), InvalidBase64> {
+    match alphabet {
+        Alphabet::Standard => Ok((strip_padding(text)?, &STANDARD)),
+        Alphabet::UrlSafeNoPad => Ok((text, &URL_SAFE)),
+    }
+}
+
+/// Decodes unpadded `text` into `out`, which must be exactly `text.len() * 3 / 4` bytes long.
+/// Rejects characters outside the alphabet, a length that no encoding produces (one leftover
+/// character) and leftover bits that are not zero, so that each byte string has exactly one
+/// accepted encoding.
+fn decode_exact(text: &[u8], table: &[u8; 256], out: &mut [u8]) -> Result<(), InvalidBase64> {
+    let full = text.len() / 4;
+    let (head, tail) = out.split_at_mut(full * 3);
+    for (chunk, bytes) in text.chunks_exact(4).zip(head.chunks_exact_mut(3)) {
+        let [a, b, c, d] = [table[chunk[0] as usize], table[chunk[1] as usize], table[chunk[2] as usize], table[chunk[3] as usize]];
+        // Sextets are below 64; only INVALID sets the top bits.
+        if (a | b | c | d) & 0xc0 != 0 {
+            return Err(InvalidBase64);
         }
-        out.extend_from_slice(&word.to_be_bytes()[1..]);
+        let word = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        bytes.copy_from_slice(&word.to_be_bytes()[1..]);
     }
-    let rest = chunks.remainder();
     let mut word = 0u32;
-    for &byte in rest {
-        word = word << 6 | u32::from(sextet(byte, alphabet).ok_or(InvalidBase64)?);
+    for &byte in &text[full * 4..] {
+        let sextet = table[byte as usize];
+        if sextet == INVALID {
+            return Err(InvalidBase64);
+        }
+        word = word << 6 | u32::from(sextet);
     }
-    match rest.len() {
-        0 => {}
-        2 if word & 0xf == 0 => out.push((word >> 4) as u8),
-        3 if word & 0x3 == 0 => out.extend_from_slice(&((word >> 2) as u16).to_be_bytes()),
+    match tail.len() {
+        0 if text.len() % 4 == 0 => {}
+        1 if word & 0xf == 0 => tail[0] = (word >> 4) as u8,
+        2 if word & 0x3 == 0 => tail.copy_from_slice(&((word >> 2) as u16).to_be_bytes()),
         _ => return Err(InvalidBase64),
     }
     Ok(())
+}
+
+/// Decodes `text`, appending to `out`.
+pub(crate) fn decode_into(text: &[u8], alphabet: Alphabet, out: &mut Vec<u8>) -> Result<(), InvalidBase64> {
+    let (text, table) = prepare(text, alphabet)?;
+    let start = out.len();
+    out.resize(start + text.len() * 3 / 4, 0);
+    decode_exact(text, table, &mut out[start..]).inspect_err(|_| out.truncate(start))
+}
+
+/// Decodes `text` into `buffer` and returns the decoded part; fails if it does not fit. Lets
+/// the short segments of a token (header, signature) decode without a heap allocation.
+pub(crate) fn decode_to_slice<'b>(text: &[u8], alphabet: Alphabet, buffer: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
+    let (text, table) = prepare(text, alphabet)?;
+    let out = buffer.get_mut(..text.len() * 3 / 4).ok_or(InvalidBase64)?;
+    decode_exact(text, table, out)?;
+    Ok(out)
 }
 
 /// Decodes `text` into a new buffer.
@@ -105,9 +141,17 @@ mod tests {
         for len in 0..40 {
             let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
             for alphabet in [Alphabet::Standard, Alphabet::UrlSafeNoPad] {
-                assert_eq!(decode(encode(&bytes, alphabet).as_bytes(), alphabet).unwrap(), bytes);
+                let text = encode(&bytes, alphabet);
+                assert_eq!(decode(text.as_bytes(), alphabet).unwrap(), bytes);
+                let mut buffer = [0; 64];
+                assert_eq!(decode_to_slice(text.as_bytes(), alphabet, &mut buffer).unwrap(), bytes);
+                let mut small = [0; 8];
+                assert_eq!(decode_to_slice(text.as_bytes(), alphabet, &mut small).is_ok(), len <= 8);
             }
         }
+        let mut buffer = [0; 8];
+        assert!(decode_to_slice(b"Zm9v!A", Alphabet::UrlSafeNoPad, &mut buffer).is_err());
+        assert!(decode_to_slice(b"Zm9vZh", Alphabet::UrlSafeNoPad, &mut buffer).is_err());
     }
 
     #[test]

@@ -15,22 +15,40 @@ use serde::Deserialize;
 /// and a cookie holds at most 4 KB; custom claims can grow a bearer token, hence the margin.
 pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
+/// Clerk's headers are under 100 bytes (`alg`, `kid`, `typ`).
+const MAX_HEADER_BYTES: usize = 512;
+
 /// A token split into its parts, header decoded; nothing in it is trusted yet.
 pub(crate) struct UnverifiedJwt<'t> {
     /// `header.payload`, the bytes the signature covers.
     signing_input: &'t str,
     payload: &'t str,
     signature: &'t str,
-    pub(crate) kid: Option<String>,
+    /// Whether the header names a `kid`; it is decoded again only when keys come from a JWKS.
+    has_kid: bool,
+    header: &'t str,
+}
+
+impl UnverifiedJwt<'_> {
+    /// The header's `kid`, for choosing a key of the instance's JWKS.
+    pub(crate) fn kid(&self) -> Option<String> {
+        if !self.has_kid {
+            return None;
+        }
+        let mut buffer = [0; MAX_HEADER_BYTES];
+        let json = base64::decode_to_slice(self.header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer).ok()?;
+        serde_json::from_slice::<Header<'_>>(json).ok()?.kid.map(std::borrow::Cow::into_owned)
+    }
 }
 
 #[derive(Deserialize)]
-struct Header {
-    alg: String,
-    #[serde(default)]
-    kid: Option<String>,
-    #[serde(default)]
-    typ: Option<String>,
+struct Header<'a> {
+    #[serde(borrow)]
+    alg: std::borrow::Cow<'a, str>,
+    #[serde(default, borrow)]
+    kid: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default, borrow)]
+    typ: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
     crit: Option<serde::de::IgnoredAny>,
 }
@@ -49,8 +67,10 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("the token is not a JWT (three dot-separated parts)"));
     };
-    let header_json = base64::decode(header.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's header is not base64url"))?;
-    let header_fields: Header = serde_json::from_slice(&header_json).map_err(|_| invalid("the token's header is not a JSON object with `alg`"))?;
+    let mut buffer = [0; MAX_HEADER_BYTES];
+    let header_json = base64::decode_to_slice(header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
+        .map_err(|_| invalid("the token's header is not base64url or longer than 512 bytes"))?;
+    let header_fields: Header<'_> = serde_json::from_slice(header_json).map_err(|_| invalid("the token's header is not a JSON object with `alg`"))?;
     if header_fields.alg != "RS256" {
         return Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the token's algorithm is not RS256"));
     }
@@ -61,7 +81,7 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
         return Err(invalid("the token has critical header extensions"));
     }
     let signing_input = &token[..header.len() + 1 + payload.len()];
-    Ok(UnverifiedJwt { signing_input, payload, signature, kid: header_fields.kid })
+    Ok(UnverifiedJwt { signing_input, payload, signature, has_kid: header_fields.kid.is_some(), header })
 }
 
 /// What the claims must satisfy besides the signature.
@@ -74,18 +94,20 @@ pub(crate) struct ClaimRules<'a> {
 }
 
 /// Verifies the signature with `key`, then decodes and checks the claims. Returns the claims and
-/// the decoded payload (for custom claims).
-pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey, rules: &ClaimRules<'_>) -> Result<(SessionClaims, Box<str>), SignedOut> {
-    let signature = base64::decode(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's signature is not base64url"))?;
-    if !key.verify_rs256(jwt.signing_input.as_bytes(), &signature) {
+/// the decoded payload, JSON already checked by the claims' decoding (for custom claims).
+pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey, rules: &ClaimRules<'_>) -> Result<(SessionClaims, Box<[u8]>), SignedOut> {
+    // 8192-bit RSA, the largest key accepted, signs in 1 KiB.
+    let mut buffer = [0; 1024];
+    let signature = base64::decode_to_slice(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
+        .map_err(|_| SignedOut::new(Reason::TokenInvalidSignature, "the token's signature is not base64url of at most 1 KiB"))?;
+    if !key.verify_rs256(jwt.signing_input.as_bytes(), signature) {
         return Err(SignedOut::new(Reason::TokenInvalidSignature, "the signature does not verify with the instance's key"));
     }
     // Signed by the instance: from here on the payload is Clerk's.
     let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's payload is not base64url"))?;
-    let payload = String::from_utf8(payload).map_err(|_| invalid("the token's payload is not UTF-8"))?;
-    let claims: SessionClaims = serde_json::from_str(&payload).map_err(|e| invalid(claims_error(&e)))?;
+    let claims: SessionClaims = serde_json::from_slice(&payload).map_err(|e| invalid(claims_error(&e)))?;
     check_claims(&claims, rules)?;
-    Ok((claims, payload.into_boxed_str()))
+    Ok((claims, payload.into_boxed_slice()))
 }
 
 /// Names the claim a payload lacks, without echoing any of the token's content.
@@ -170,7 +192,7 @@ mod tests {
         assert_eq!(reason(&"a".repeat(MAX_TOKEN_BYTES + 1)), Reason::TokenInvalid);
         let token = format!("{header}.e30.sig");
         let parsed = parse(&token).unwrap();
-        assert_eq!(parsed.kid.as_deref(), Some("k"));
+        assert_eq!(parsed.kid().as_deref(), Some("k"));
         assert_eq!(parsed.signing_input, format!("{header}.e30"));
     }
 }

@@ -126,10 +126,10 @@ async fn verify_session(token: &str, options: &AuthenticateOptions) -> Result<Re
     let key = match (&options.jwt_key, &options.client) {
         (Some(key), _) => key.clone(),
         (None, Some(client)) => {
-            let Some(kid) = jwt.kid.as_deref() else {
+            let Some(kid) = jwt.kid() else {
                 return Ok(Err(SignedOut::new(Reason::TokenInvalid, "the token has no `kid` to find its key by")));
             };
-            match client.cache.key(&client.instance, &client.clerk, kid).await.map_err(AuthError::Jwks)? {
+            match client.cache.key(&client.instance, &client.clerk, &kid).await.map_err(AuthError::Jwks)? {
                 jwks::Lookup::Found(key) => key,
                 jwks::Lookup::Unknown => return Ok(Err(SignedOut::new(Reason::JwkKidMismatch, "no key of the instance's JWKS has the token's `kid`"))),
             }

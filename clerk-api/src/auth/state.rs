@@ -5,6 +5,7 @@ use super::reason::Reason;
 use super::token_type::TokenType;
 use crate::types;
 use std::fmt;
+use std::sync::OnceLock;
 
 /// The verdict of [`authenticate_request`](super::authenticate_request).
 #[derive(Debug, Clone)]
@@ -109,7 +110,7 @@ impl Auth {
     /// The user acting: the session's user, or the user an API key or OAuth token belongs to.
     pub fn user_id(&self) -> Option<&str> {
         let subject = match self {
-            Auth::Session(session) => return Some(&session.user_id),
+            Auth::Session(session) => return Some(session.user_id()),
             Auth::ApiKey(key) => &key.subject,
             Auth::OAuthToken(token) => &token.subject,
             Auth::M2mToken(_) => return None,
@@ -119,96 +120,121 @@ impl Auth {
 
     /// The session's id.
     pub fn session_id(&self) -> Option<&str> {
-        self.session().and_then(|session| session.session_id.as_deref())
+        self.session().and_then(SessionAuth::session_id)
     }
 
     /// The active organization of a session, or the organization an API key belongs to.
     pub fn org_id(&self) -> Option<&str> {
         match self {
-            Auth::Session(session) => session.org_id.as_deref(),
+            Auth::Session(session) => session.org_id(),
             Auth::ApiKey(key) => key.subject.starts_with("org_").then_some(key.subject.as_str()),
             _ => None,
         }
     }
 }
 
-/// A verified session: the user, the session, the active organization and the raw claims.
+/// A verified session: the user, the session, the active organization and the typed claims.
+///
+/// Version 1 and version 2 tokens answer alike: the organization's role is prefixed
+/// (`org:admin`) and its permissions are spelled out (`org:<feature>:<permission>`, decoded on
+/// first use from the bitmasks of version 2 tokens).
 #[derive(Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct SessionAuth {
-    /// The user's id (`sub`).
-    pub user_id: String,
-    /// The session's id (`sid`).
-    pub session_id: Option<String>,
-    /// `active`, or `pending` while session tasks remain (`sts`).
-    pub session_status: Option<String>,
-    /// The active organization's id.
-    pub org_id: Option<String>,
-    /// The active organization's slug.
-    pub org_slug: Option<String>,
-    /// The user's role in the active organization, prefixed: `org:admin`.
-    pub org_role: Option<String>,
-    /// The user's permissions in the active organization: `org:<feature>:<permission>`, decoded
-    /// from the bitmasks of version 2 tokens.
-    pub org_permissions: Vec<String>,
-    /// The impersonator, if any.
-    pub actor: Option<Actor>,
-    /// Minutes since the first and the second factor were verified (`-1`: never).
-    pub factor_verification_age: Option<[i64; 2]>,
-    /// Every typed claim of the token.
-    pub claims: SessionClaims,
-    payload: Box<str>,
+    claims: SessionClaims,
+    org_role: Option<String>,
+    org_permissions: OnceLock<Vec<String>>,
+    payload: Box<[u8]>,
 }
 
 impl fmt::Debug for SessionAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionAuth")
-            .field("user_id", &self.user_id)
-            .field("session_id", &self.session_id)
-            .field("session_status", &self.session_status)
-            .field("org_id", &self.org_id)
-            .field("org_role", &self.org_role)
-            .field("org_permissions", &self.org_permissions)
+            .field("user_id", &self.user_id())
+            .field("session_id", &self.session_id())
+            .field("session_status", &self.session_status())
+            .field("org_id", &self.org_id())
+            .field("org_role", &self.org_role())
             .finish_non_exhaustive()
     }
 }
 
 impl SessionAuth {
-    pub(crate) fn new(claims: SessionClaims, payload: Box<str>) -> SessionAuth {
-        let (org_id, org_slug, org_role, org_permissions) = match (claims.v, &claims.o) {
-            (Some(2..), Some(o)) => (
-                Some(o.id.clone()),
-                o.slg.clone(),
-                o.rol.as_ref().map(|role| format!("org:{role}")),
-                claims::organization_permissions(claims.fea.as_deref(), o.per.as_deref(), o.fpm.as_deref()),
-            ),
-            (Some(2..), None) => (None, None, None, Vec::new()),
-            _ => (claims.org_id.clone(), claims.org_slug.clone(), claims.org_role.clone(), claims.org_permissions.clone().unwrap_or_default()),
+    pub(crate) fn new(claims: SessionClaims, payload: Box<[u8]>) -> SessionAuth {
+        let org_role = match (claims.v, &claims.o) {
+            (Some(2..), Some(o)) => o.rol.as_ref().map(|role| format!("org:{role}")),
+            (Some(2..), None) => None,
+            _ => claims.org_role.clone(),
         };
-        SessionAuth {
-            user_id: claims.sub.clone(),
-            session_id: claims.sid.clone(),
-            session_status: claims.sts.clone(),
-            org_id,
-            org_slug,
-            org_role,
-            org_permissions,
-            actor: claims.act.clone(),
-            factor_verification_age: claims.fva,
-            claims,
-            payload,
-        }
+        SessionAuth { claims, org_role, org_permissions: OnceLock::new(), payload }
+    }
+
+    fn is_v2(&self) -> bool {
+        matches!(self.claims.v, Some(2..))
+    }
+
+    /// Every typed claim of the token.
+    pub fn claims(&self) -> &SessionClaims {
+        &self.claims
+    }
+
+    /// The user's id (`sub`).
+    pub fn user_id(&self) -> &str {
+        &self.claims.sub
+    }
+
+    /// The session's id (`sid`).
+    pub fn session_id(&self) -> Option<&str> {
+        self.claims.sid.as_deref()
+    }
+
+    /// `active`, or `pending` while session tasks remain (`sts`).
+    pub fn session_status(&self) -> Option<&str> {
+        self.claims.sts.as_deref()
+    }
+
+    /// The active organization's id.
+    pub fn org_id(&self) -> Option<&str> {
+        if self.is_v2() { self.claims.o.as_ref().map(|o| o.id.as_str()) } else { self.claims.org_id.as_deref() }
+    }
+
+    /// The active organization's slug.
+    pub fn org_slug(&self) -> Option<&str> {
+        if self.is_v2() { self.claims.o.as_ref().and_then(|o| o.slg.as_deref()) } else { self.claims.org_slug.as_deref() }
+    }
+
+    /// The user's role in the active organization, prefixed: `org:admin`.
+    pub fn org_role(&self) -> Option<&str> {
+        self.org_role.as_deref()
+    }
+
+    /// The user's permissions in the active organization: `org:<feature>:<permission>`.
+    pub fn org_permissions(&self) -> &[String] {
+        self.org_permissions.get_or_init(|| match (self.is_v2(), &self.claims.o) {
+            (true, Some(o)) => claims::organization_permissions(self.claims.fea.as_deref(), o.per.as_deref(), o.fpm.as_deref()),
+            (true, None) => Vec::new(),
+            (false, _) => self.claims.org_permissions.clone().unwrap_or_default(),
+        })
+    }
+
+    /// The impersonator, if an actor token started the session.
+    pub fn actor(&self) -> Option<&Actor> {
+        self.claims.act.as_ref()
+    }
+
+    /// Minutes since the first and the second factor were verified (`-1`: never).
+    pub fn factor_verification_age(&self) -> Option<[i64; 2]> {
+        self.claims.fva
     }
 
     /// Whether the user has `permission` (`org:invoices:read`) in the active organization.
     pub fn has_permission(&self, permission: &str) -> bool {
-        self.org_permissions.iter().any(|p| p == permission)
+        self.org_permissions().iter().any(|p| p == permission)
     }
 
     /// Whether the user's role in the active organization is `role` (`org:admin` or `admin`).
     pub fn has_role(&self, role: &str) -> bool {
         let role = role.strip_prefix("org:").unwrap_or(role);
-        self.org_role.as_deref().and_then(|r| r.strip_prefix("org:")) == Some(role)
+        self.org_role().and_then(|r| r.strip_prefix("org:")) == Some(role)
     }
 
     /// Whether the session has billing feature `feature`: `org:name`, `user:name`, or `name`
@@ -237,7 +263,7 @@ impl SessionAuth {
     /// # }
     /// ```
     pub fn custom_claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        serde_json::from_str(&self.payload)
+        serde_json::from_slice(&self.payload)
     }
 }
 
