@@ -1,32 +1,29 @@
 //! The `verify_token` example: its exact command-line interface and JSON verdicts.
 //!
-//! It runs the example binary that `cargo test --workspace --all-targets` (the README's test
-//! command) builds next to this test: `examples/verify_token` after `cargo build --example`,
-//! `examples/verify_token-<hash>` after `cargo test --all-targets` (the newest is the one that
-//! build just made).
+//! It builds the example as `cargo run -p clerk-api --example verify_token` would (with
+//! clerk-api's own features: `cargo test --all-targets` compiles examples as test harnesses,
+//! which cannot be run with arguments), once per test process, then runs the binary.
 
 use clerk_api_tests::auth_support::{now, TestKey};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let examples = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory").join("examples");
-    let is_binary = |path: &PathBuf| {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let stem = name.strip_suffix(std::env::consts::EXE_SUFFIX).unwrap_or(name);
-        (stem == "verify_token" || stem.strip_prefix("verify_token-").is_some_and(|hash| hash.bytes().all(|b| b.is_ascii_hexdigit())))
-            && (std::env::consts::EXE_SUFFIX.is_empty() || name.ends_with(std::env::consts::EXE_SUFFIX))
-    };
-    let newest = std::fs::read_dir(&examples)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(is_binary)
-        .max_by_key(|path| path.metadata().and_then(|m| m.modified()).ok());
-    newest.unwrap_or_else(|| panic!("no verify_token binary in {}: build it with `cargo build -p clerk-api --example verify_token` (or run the workspace tests with --all-targets)", examples.display()))
+fn binary() -> &'static PathBuf {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test binary path");
+        let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory");
+        let mut args = vec!["build", "--quiet", "-p", "clerk-api", "--example", "verify_token"];
+        if profile_dir.ends_with("release") {
+            args.push("--release");
+        }
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+        let output = Command::new(cargo).args(&args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run cargo build");
+        assert!(output.status.success(), "cargo build --example verify_token: {}", String::from_utf8_lossy(&output.stderr));
+        profile_dir.join("examples").join(format!("verify_token{}", std::env::consts::EXE_SUFFIX))
+    })
 }
 
 fn pem_file() -> PathBuf {
