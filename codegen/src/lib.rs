@@ -8,6 +8,7 @@
 // Library code reports bad input as errors; it never panics on it.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod diff;
 pub mod error;
 mod emit;
 pub mod format;

@@ -74,6 +74,49 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::rename(&temporary, target).map_err(|e| format!("{}: {e}", target.display()))
 }
 
+/// Re-pins the specs: `--commit SHA` downloads every pinned path at that commit; with a mirror
+/// (`--update-pins`), every pinned path plus any new `bapi/*.yml` in the mirror is read from
+/// it (the commit is `--commit SHA` if given, else unchanged). The new files go to the cache and
+/// the new hashes to `spec/pins.toml`; nothing is written if any file fails.
+pub fn update_pins(root: &Path, pins: &Pins, mirror: Option<&Path>, commit: Option<&str>) -> Result<Pins, String> {
+    let mut updated = Pins { repository: pins.repository.clone(), commit: commit.unwrap_or(&pins.commit).to_owned(), generate: pins.generate.clone(), files: Vec::new() };
+    let mut paths: Vec<String> = pins.files.iter().map(|f| f.path.clone()).collect();
+    if let Some(dir) = mirror {
+        let listed = std::fs::read_dir(dir.join("bapi")).map_err(|e| format!("{}: {e}", dir.join("bapi").display()))?;
+        for entry in listed.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.ends_with(".yml") && !paths.contains(&format!("bapi/{name}")) {
+                paths.push(format!("bapi/{name}"));
+            }
+        }
+    } else if commit.is_none() {
+        return Err("--update-pins needs --mirror DIR, or use --commit SHA to download".to_owned());
+    }
+    paths.sort();
+    let mut fetched = Vec::new();
+    for path in paths {
+        let bytes = match mirror {
+            Some(dir) => std::fs::read(dir.join(&path)).map_err(|e| format!("{path}: cannot read from mirror {}: {e}", dir.display()))?,
+            None => download(&format!("https://raw.githubusercontent.com/{}/{}/{path}", updated.repository, updated.commit)).map_err(|e| format!("{path}: {e}"))?,
+        };
+        updated.files.push(PinnedFile { path: path.clone(), sha256: sha256_hex(&bytes) });
+        fetched.push((path, bytes));
+    }
+    for (path, bytes) in &fetched {
+        write_atomically(&cache_path(root, path), bytes)?;
+    }
+    for file in &updated.files {
+        let before = pins.file(&file.path).map(|f| f.sha256.as_str());
+        match before {
+            None => eprintln!("pinned {} (new)", file.path),
+            Some(hash) if hash != file.sha256 => eprintln!("pinned {} (changed)", file.path),
+            Some(_) => {}
+        }
+    }
+    updated.save(root)?;
+    Ok(updated)
+}
+
 /// The mirror folder from `--mirror DIR` or `CLERK_OPENAPI_MIRROR`.
 pub fn mirror_from(args: &[String]) -> Option<PathBuf> {
     crate::flag_value(args, "--mirror").map(PathBuf::from).or_else(|| std::env::var_os("CLERK_OPENAPI_MIRROR").filter(|v| !v.is_empty()).map(PathBuf::from))
@@ -142,5 +185,37 @@ mod tests {
         let root = scratch("missing");
         let error = fetch_all(&root, &pins_for(b"good"), Some(&root.join("nowhere"))).unwrap_err();
         assert!(error.contains("bapi/x.yml") && error.contains("cannot read from mirror"), "{error}");
+    }
+
+    #[test]
+    fn updating_pins_from_a_mirror_rehashes_changed_files_and_pins_new_versions() {
+        let root = scratch("update");
+        std::fs::create_dir_all(root.join("spec")).unwrap();
+        let mirror = root.join("mirror");
+        std::fs::create_dir_all(mirror.join("bapi")).unwrap();
+        std::fs::write(mirror.join("bapi/x.yml"), b"edited upstream").unwrap();
+        std::fs::write(mirror.join("bapi/y.yml"), b"a new version").unwrap();
+        let commit = "0123456789abcdef0123456789abcdef01234567";
+        let updated = update_pins(&root, &pins_for(b"old"), Some(&mirror), Some(commit)).unwrap();
+        let saved = Pins::load(&root).unwrap();
+        assert_eq!(saved.commit, commit);
+        let files: Vec<(&str, &str)> = saved.files.iter().map(|f| (f.path.as_str(), f.sha256.as_str())).collect();
+        let (x, y) = (sha256_hex(b"edited upstream"), sha256_hex(b"a new version"));
+        assert_eq!(files, [("bapi/x.yml", x.as_str()), ("bapi/y.yml", y.as_str())]);
+        assert_eq!(updated.files.len(), 2);
+        assert_eq!(std::fs::read(cache_path(&root, "bapi/y.yml")).unwrap(), b"a new version");
+        // The new pins verify against the cache as fetched files do.
+        fetch_all(&root, &saved, None).unwrap();
+    }
+
+    #[test]
+    fn a_failed_update_leaves_the_pins_alone() {
+        let root = scratch("update-fail");
+        std::fs::create_dir_all(root.join("spec")).unwrap();
+        let mirror = root.join("mirror");
+        std::fs::create_dir_all(mirror.join("bapi")).unwrap();
+        let error = update_pins(&root, &pins_for(b"old"), Some(&mirror), None).unwrap_err();
+        assert!(error.contains("bapi/x.yml"), "{error}");
+        assert!(!root.join("spec/pins.toml").exists());
     }
 }

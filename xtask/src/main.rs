@@ -1,6 +1,7 @@
 //! Maintainer tasks: `cargo xtask <command>`. The only part of the workspace that touches
 //! files or the network.
 
+mod diff;
 mod fetch_spec;
 mod generate;
 mod pins;
@@ -15,12 +16,17 @@ usage: cargo xtask <command>
 commands:
   fetch-spec [--mirror DIR]          download (or copy from DIR / $CLERK_OPENAPI_MIRROR) the pinned
                                      spec files into spec/cache/ and check their sha256
+  fetch-spec --commit SHA | --mirror DIR --update-pins [--commit SHA]
+                                     re-pin: fetch the specs at a new commit (or as the mirror has
+                                     them, new bapi versions included) and rewrite spec/pins.toml
   regen [--mirror DIR]               regenerate clerk-api/src/generated from the pinned spec
   check [--mirror DIR]               fail if the checked-in generated code differs from the generator's
   generate --spec FILE --out DIR [--name NAME]
                                      write a standalone crate for any Clerk-style spec
   generate-all [--mirror DIR]        generate and `cargo check` a crate for every pinned API version
   surface --spec FILE                print the API-surface summary of a spec
+  diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
+                                     version names such as 2025-11-10, or spec file paths), as Markdown
   test [--mirror DIR]                everything CI runs: fetch, check, all tests, generate-all
 ";
 
@@ -38,6 +44,13 @@ fn run(args: &[String]) -> Result<(), String> {
     let mirror = fetch_spec::mirror_from(args);
     let mirror = mirror.as_deref();
     match args.first().map(String::as_str) {
+        Some("fetch-spec") if args.iter().any(|a| a == "--update-pins") || flag_value(args, "--commit").is_some() => {
+            let commit = flag_value(args, "--commit");
+            if commit.is_some_and(|c| c.len() != 40 || !c.bytes().all(|b| b.is_ascii_hexdigit())) {
+                return Err("--commit needs a full 40-digit commit SHA".to_owned());
+            }
+            fetch_spec::update_pins(&root, &pins, mirror, commit).map(|_| ())
+        }
         Some("fetch-spec") => fetch_spec::fetch_all(&root, &pins, mirror),
         Some("regen") => regen::run(&root, &pins, mirror, regen::Mode::Write),
         Some("check") => regen::run(&root, &pins, mirror, regen::Mode::Check),
@@ -53,6 +66,16 @@ fn run(args: &[String]) -> Result<(), String> {
             let text = std::fs::read_to_string(spec).map_err(|e| format!("{spec}: {e}"))?;
             let api = codegen::load(&text).and_then(|d| codegen::normalize(&d)).map_err(|e| format!("{spec}: {e}"))?;
             print!("{}", codegen::surface(&api));
+            Ok(())
+        }
+        Some("diff") => {
+            let sides: Vec<&String> = args[1..].iter().filter(|a| !a.starts_with("--")).collect();
+            let sides: Vec<&String> = match flag_value(args, "--mirror") {
+                Some(dir) => sides.into_iter().filter(|a| a.as_str() != dir).collect(),
+                None => sides,
+            };
+            let [old, new] = sides.as_slice() else { return Err("usage: cargo xtask diff OLD NEW".to_owned()) };
+            print!("{}", diff::report(&root, &pins, mirror, old, new)?);
             Ok(())
         }
         Some("test") => test::run(&root, &pins, mirror),

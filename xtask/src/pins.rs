@@ -23,6 +23,10 @@ impl Pins {
     pub fn load(root: &Path) -> Result<Pins, String> {
         let path = root.join("spec/pins.toml");
         let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        Pins::parse(&text, &path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Pins, String> {
         let mut pins = Pins { repository: String::new(), commit: String::new(), generate: String::new(), files: Vec::new() };
         for (number, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -51,6 +55,29 @@ impl Pins {
         Ok(pins)
     }
 
+    /// The file's text: a fixed header, then the pins. `Pins::load(to_toml())` gives the same
+    /// pins back.
+    pub fn to_toml(&self) -> String {
+        let mut out = String::from(
+            "# The upstream Clerk OpenAPI specs this repository is generated and tested from.\n\
+             # `cargo xtask fetch-spec` downloads each file at this commit (or copies it from a mirror)\n\
+             # into spec/cache/ and checks its sha256. The YAML itself is never committed.\n\
+             # Bump with `cargo xtask fetch-spec --commit SHA` (or `--mirror DIR --update-pins`).\n",
+        );
+        out.push_str(&format!("repository = \"{}\"\ncommit = \"{}\"\n", self.repository, self.commit));
+        out.push_str(&format!("# The spec clerk-api is generated from.\ngenerate = \"{}\"\n", self.generate));
+        for file in &self.files {
+            out.push_str(&format!("\n[[file]]\npath = \"{}\"\nsha256 = \"{}\"\n", file.path, file.sha256));
+        }
+        out
+    }
+
+    /// Writes `spec/pins.toml`.
+    pub fn save(&self, root: &Path) -> Result<(), String> {
+        let path = root.join("spec/pins.toml");
+        std::fs::write(&path, self.to_toml()).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
     pub fn origin(&self) -> String {
         format!("{}@{}", self.repository, self.commit)
     }
@@ -67,4 +94,18 @@ impl Pins {
 /// Where fetched spec files live (gitignored).
 pub fn cache_path(root: &Path, file: &str) -> PathBuf {
     root.join("spec/cache").join(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pins_round_trip_through_their_text() {
+        let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/pins.toml")).unwrap();
+        let pins = Pins::parse(&text, Path::new("pins.toml")).unwrap();
+        let again = Pins::parse(&pins.to_toml(), Path::new("pins.toml")).unwrap();
+        assert_eq!((again.repository, again.commit, again.generate), (pins.repository.clone(), pins.commit.clone(), pins.generate.clone()));
+        assert_eq!(again.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>(), pins.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>());
+    }
 }

@@ -28,6 +28,11 @@ impl<'a> Directions<'a> {
         directions
     }
 
+    /// Whether values of the type are sent (reachable from a request body).
+    pub fn sends(&self, name: &str) -> bool {
+        self.serialized.contains(name)
+    }
+
     /// The attribute that derives serde's traits for a type: always where needed, behind the
     /// `full-serde` feature where not.
     pub fn derives(&self, name: &str) -> TokenStream {

@@ -1,7 +1,7 @@
 //! Stage 3: the model to token streams, one per output file.
 
 mod conformance;
-mod directions;
+pub(crate) mod directions;
 mod docs;
 mod idents;
 mod operations;
