@@ -21,7 +21,9 @@
 //! ...). Required path parameters and the request body are arguments; optional parameters are
 //! builder methods; `.send().await` returns the typed response or an [`Error`].
 //!
-//! Every request sends `Clerk-API-Version: ` [`API_VERSION`].
+//! Every request sends `Clerk-API-Version: ` [`API_VERSION`]. The code is generated from the
+//! spec named in [`SPEC`] (repository, commit and file); `CHANGELOG.md` lists the API version
+//! each release targets, and `docs/api-changes/` what changed between API versions.
 
 // Library code reports bad input as errors; it never panics on it.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -42,7 +44,7 @@ mod tls;
 pub use client::{Clerk, ClerkBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use file_part::FilePart;
-pub use generated::{operations, types, API_VERSION};
+pub use generated::{operations, types, API_VERSION, SPEC};
 pub use retry::RetryPolicy;
 pub use tls::install_tls_provider;
 /// The trait of the streams that list operations' `into_stream()` return (use it through

@@ -37,4 +37,15 @@ fn main() {
     println!("normalize (-> model)          min {min:>9.2?}  median {median:>9.2?}");
     let (min, median) = time(runs, || clerk_codegen::generate(&spec, &source).expect("generates"));
     println!("generate (all stages, text)   min {min:>9.2?}  median {median:>9.2?}");
+    // The differ on two full specs, from text to report, as `cargo xtask diff` runs it.
+    let older_path = path.with_file_name("2025-11-10.yml");
+    if let Ok(older) = std::fs::read_to_string(&older_path) {
+        let report = || {
+            let api = |text: &str| clerk_codegen::normalize(&clerk_codegen::load(text).expect("loads")).expect("normalizes");
+            let (old, new) = (api(&older), api(&spec));
+            clerk_codegen::diff::render(&clerk_codegen::diff::diff(&old, &new), "2025-11-10", "2026-05-12")
+        };
+        let (min, median) = time(runs, report);
+        println!("diff 2025-11-10 -> 2026-05-12 min {min:>9.2?}  median {median:>9.2?}  (load, normalize both, compare, render)");
+    }
 }

@@ -4,3 +4,5 @@ pub mod operations;
 pub mod types;
 /// The Clerk API version this code was generated from, sent as `Clerk-API-Version`.
 pub const API_VERSION: &str = "2026-05-12";
+/// The spec this code was generated from: repository@commit and path.
+pub const SPEC: &str = "clerk/openapi-specs@7987d1b776258d5ddd9163e1a03d256b5ac4d64a bapi/2026-05-12.yml";

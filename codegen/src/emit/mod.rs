@@ -16,9 +16,11 @@ pub(crate) use conformance::conformance;
 pub(crate) use registry::registry;
 
 /// Files of the generated module, by path relative to it, as tokens.
-pub(crate) fn files(api: &Api) -> Vec<(String, TokenStream)> {
+pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStream)> {
     let version = &api.version;
     let version_doc = " The Clerk API version this code was generated from, sent as `Clerk-API-Version`.";
+    let spec = format!("{} {}", source.origin, source.path);
+    let spec_doc = " The spec this code was generated from: repository@commit and path.";
     let mut files = vec![
         (
             "mod.rs".to_owned(),
@@ -28,6 +30,9 @@ pub(crate) fn files(api: &Api) -> Vec<(String, TokenStream)> {
 
                 #[doc = #version_doc]
                 pub const API_VERSION: &str = #version;
+
+                #[doc = #spec_doc]
+                pub const SPEC: &str = #spec;
             },
         ),
         ("types.rs".to_owned(), types::types_module(&api.types, &api.groups)),
