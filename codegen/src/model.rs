@@ -91,6 +91,24 @@ pub enum TypeRef {
     Map(Box<TypeRef>),
 }
 
+impl TypeRef {
+    /// The type as Rust code spells it (`Vec<User>`, `HashMap<String, String>`).
+    pub fn rust(&self) -> String {
+        match self {
+            TypeRef::String => "String".into(),
+            TypeRef::I32 => "i32".into(),
+            TypeRef::I64 => "i64".into(),
+            TypeRef::F64 => "f64".into(),
+            TypeRef::Bool => "bool".into(),
+            TypeRef::Bytes => "FilePart".into(),
+            TypeRef::Json => "serde_json::Value".into(),
+            TypeRef::Named(name) => name.clone(),
+            TypeRef::Array(inner) => format!("Vec<{}>", inner.rust()),
+            TypeRef::Map(inner) => format!("HashMap<String, {}>", inner.rust()),
+        }
+    }
+}
+
 /// Operations that share an `x-speakeasy-group`, reached as `clerk.<name>()`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Group {

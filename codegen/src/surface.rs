@@ -67,16 +67,11 @@ fn param(p: &Param) -> String {
 }
 
 fn ty(t: &TypeRef) -> String {
+    // A compact notation for arrays, maps and JSON; Rust's spelling for the rest.
     match t {
-        TypeRef::String => "String".into(),
-        TypeRef::I32 => "i32".into(),
-        TypeRef::I64 => "i64".into(),
-        TypeRef::F64 => "f64".into(),
-        TypeRef::Bool => "bool".into(),
-        TypeRef::Bytes => "FilePart".into(),
         TypeRef::Json => "Json".into(),
-        TypeRef::Named(name) => name.clone(),
         TypeRef::Array(inner) => format!("[{}]", ty(inner)),
         TypeRef::Map(inner) => format!("{{String: {}}}", ty(inner)),
+        other => other.rust(),
     }
 }

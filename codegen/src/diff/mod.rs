@@ -66,18 +66,7 @@ pub fn diff(old: &Api, new: &Api) -> Report {
 
 /// A type as Rust code spells it.
 pub(crate) fn rust_type(ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String => "String".into(),
-        TypeRef::I32 => "i32".into(),
-        TypeRef::I64 => "i64".into(),
-        TypeRef::F64 => "f64".into(),
-        TypeRef::Bool => "bool".into(),
-        TypeRef::Bytes => "FilePart".into(),
-        TypeRef::Json => "serde_json::Value".into(),
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Array(inner) => format!("Vec<{}>", rust_type(inner)),
-        TypeRef::Map(inner) => format!("HashMap<String, {}>", rust_type(inner)),
-    }
+    ty.rust()
 }
 
 /// A value's Rust type given whether it may be absent.
