@@ -40,6 +40,8 @@ mod retry;
 mod runtime;
 mod telemetry;
 mod tls;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 pub use client::{Clerk, ClerkBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};

@@ -1,29 +1,15 @@
 //! The `verify_token` example: its exact command-line interface and JSON verdicts.
 //!
-//! It builds the example as `cargo run -p clerk-api --example verify_token` would (with
-//! clerk-api's own features: `cargo test --all-targets` compiles examples as test harnesses,
-//! which cannot be run with arguments), once per test process, then runs the binary.
+//! It builds the example as `cargo run -p clerk-api --example verify_token` would
+//! (`clerk_api_tests::examples`), then runs the binary.
 
 use clerk_api_tests::auth_support::{now, TestKey};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
 
-fn binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().expect("test binary path");
-        let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory");
-        let mut args = vec!["build", "--quiet", "-p", "clerk-api", "--example", "verify_token"];
-        if profile_dir.ends_with("release") {
-            args.push("--release");
-        }
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let output = Command::new(cargo).args(&args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run cargo build");
-        assert!(output.status.success(), "cargo build --example verify_token: {}", String::from_utf8_lossy(&output.stderr));
-        profile_dir.join("examples").join(format!("verify_token{}", std::env::consts::EXE_SUFFIX))
-    })
+fn binary() -> PathBuf {
+    clerk_api_tests::examples::example_binary("verify_token")
 }
 
 fn pem_file() -> PathBuf {
