@@ -1,7 +1,7 @@
 //! The Clerk OpenAPI code generator: spec text in, Rust source text out.
 //!
 //! The pipeline is a chain of pure functions, one module each:
-//! [`load`] (YAML to `openapiv3`) -> [`normalize()`] (to the [`model`]) -> `emit` (to tokens)
+//! [`load()`] (YAML to `openapiv3`) -> [`normalize()`] (to the [`model`]) -> `emit` (to tokens)
 //! -> [`format()`] (to text). Nothing here touches the file system or the network; `xtask`
 //! decides where the text goes.
 
