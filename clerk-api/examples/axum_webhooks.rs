@@ -10,7 +10,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use clerk_api::webhooks::{Webhook, WebhookError};
+use clerk_api::webhooks::{Webhook, WebhookError, WebhookEvent};
 use std::sync::Arc;
 
 async fn receive(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -25,16 +25,14 @@ async fn receive(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: 
     };
     // Svix retries until it gets a 2xx: `verified.id` is the same across retries, so
     // deduplicate on it before acting.
-    match verified.event_type().as_deref() {
-        Some("user.created") => {
-            let event: serde_json::Value = match verified.decode() {
-                Ok(event) => event,
-                Err(_) => return StatusCode::BAD_REQUEST,
-            };
-            println!("new user {}", event["data"]["id"]);
-        }
-        Some(other) => println!("{other} ({})", verified.id),
-        None => return StatusCode::BAD_REQUEST,
+    let event = match verified.event() {
+        Ok(event) => event,
+        Err(_) => return StatusCode::BAD_REQUEST,
+    };
+    match event {
+        WebhookEvent::UserCreated(event) => println!("new user {} ({})", event.data.id, verified.id),
+        WebhookEvent::UserDeleted(event) => println!("user deleted: {:?}", event.data.id),
+        other => println!("{} ({})", other.event_type(), verified.id),
     }
     StatusCode::NO_CONTENT
 }

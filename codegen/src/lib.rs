@@ -19,6 +19,7 @@ pub mod normalize;
 pub mod samples;
 pub mod surface;
 mod view;
+pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use format::format;

@@ -7,7 +7,7 @@ use crate::error::{join, Error, Result};
 /// Syntax errors are located by line and column; structural errors (a node of the wrong
 /// shape) by the JSON pointer of the node.
 pub fn load(text: &str) -> Result<openapiv3::OpenAPI> {
-    let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|err| {
+    let mut value: serde_yaml::Value = serde_yaml::from_str(text).map_err(|err| {
         let location = match err.location() {
             Some(at) => format!("line {} column {}", at.line(), at.column()),
             None => "#".to_owned(),
@@ -16,6 +16,14 @@ pub fn load(text: &str) -> Result<openapiv3::OpenAPI> {
     })?;
     if !matches!(value.get("openapi").and_then(|v| v.as_str()), Some(v) if v.starts_with("3.0")) {
         return Err(Error::at("#/openapi", "only OpenAPI 3.0.x documents are supported"));
+    }
+    // A document of webhooks only (Clerk's `webhooks/*.yml`: events under `x-webhooks`) has no
+    // `paths`, which `openapiv3` requires: it has no operations.
+    if let Some(document) = value.as_mapping_mut() {
+        let paths = serde_yaml::Value::String("paths".to_owned());
+        if !document.contains_key(&paths) {
+            document.insert(paths, serde_yaml::Value::Mapping(serde_yaml::Mapping::new()));
+        }
     }
     match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()) {
         Ok(document) => Ok(document),

@@ -159,3 +159,53 @@ fn the_verify_webhook_example_prints_one_json_verdict() {
         assert_eq!(cli(&bad).0, 2, "{bad:?}");
     }
 }
+
+/// Every example payload of the pinned webhooks spec, with its event type.
+fn spec_examples() -> Vec<(String, serde_json::Value)> {
+    let text = clerk_api_tests::read_spec("webhooks/2025-04-15.yml").expect("webhooks spec");
+    let spec: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+    let events = spec["x-webhooks"].as_object().expect("x-webhooks");
+    events
+        .iter()
+        .filter_map(|(name, event)| event.pointer("/post/requestBody/content/application~1json/example").map(|ex| (name.clone(), ex.clone())))
+        .collect()
+}
+
+#[test]
+fn every_example_payload_of_the_spec_decodes_into_its_typed_variant() {
+    let examples = spec_examples();
+    assert!(examples.len() >= 25, "only {} examples found", examples.len());
+    let mut failures = Vec::new();
+    for (name, example) in examples {
+        match clerk_api::webhooks::WebhookEvent::from_value(example) {
+            Ok(clerk_api::webhooks::WebhookEvent::Unknown(_)) => failures.push(format!("{name}: decoded as Unknown")),
+            Ok(event) => assert_eq!(event.event_type(), name),
+            Err(e) => failures.push(format!("{name}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn unknown_event_types_are_kept_as_raw_json_and_bad_known_payloads_are_errors() {
+    let value = serde_json::json!({ "type": "spaceship.launched", "object": "event", "data": { "id": "ship_1" } });
+    let event = clerk_api::webhooks::WebhookEvent::from_value(value.clone()).expect("decodes");
+    assert_eq!(event, clerk_api::webhooks::WebhookEvent::Unknown(value));
+    assert_eq!(event.event_type(), "spaceship.launched");
+    let broken = serde_json::json!({ "type": "user.created", "object": "event", "data": { "id": 5 } });
+    assert!(clerk_api::webhooks::WebhookEvent::from_value(broken).is_err());
+}
+
+#[test]
+fn verify_checks_the_signature_then_types_the_event() {
+    let now = 1_700_000_000;
+    let (name, example) = spec_examples().into_iter().find(|(name, _)| name == "user.created").expect("user.created example");
+    let body = serde_json::to_vec(&example).expect("json");
+    let map = headers("svix", "msg_u", &now.to_string(), &sign(SECRET, "msg_u", now, &body));
+    let verified = webhook().verify_signature_at(&map, &body, now).expect("valid");
+    let clerk_api::webhooks::WebhookEvent::UserCreated(event) = verified.event().expect("typed") else { panic!("{name} not UserCreated") };
+    assert!(event.data.id.starts_with("user_"), "{}", event.data.id);
+    assert_eq!(event.r#type, "user.created");
+    // `verify` uses the real clock: this delivery is old, so it is refused before decoding.
+    assert!(matches!(webhook().verify(&map, &body), Err(WebhookError::Expired { .. })));
+}

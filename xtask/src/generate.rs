@@ -1,18 +1,22 @@
 //! `cargo xtask generate --spec FILE --out DIR`: a standalone crate for any Clerk-style spec,
 //! made of the generated code and a copy of clerk-api's hand-written runtime.
 //!
-//! Request authentication (`src/auth/`, features `auth` and `axum`) is left out: it calls
-//! specific operations of the current Clerk spec (`GET /jwks`, the machine-token verify
-//! endpoints) that other specs need not have.
+//! Request authentication (`src/auth/`, features `auth` and `axum`) and webhooks
+//! (`src/webhooks/`, feature `webhooks`) are left out: the first calls operations specific to
+//! the current Clerk spec (`GET /jwks`, the machine-token verify endpoints), the second is
+//! generated from the webhooks spec, not from the spec given.
 
 use std::path::Path;
 
-/// The folders of `src/` that are not copied: generated code (regenerated) and request
-/// authentication (specific to the current Clerk spec).
-const NOT_COPIED: [&str; 2] = ["generated", "auth"];
+/// The folders of `src/` that are not copied: generated code (regenerated), request
+/// authentication and webhooks (specific to Clerk's current specs).
+const NOT_COPIED: [&str; 3] = ["generated", "auth", "webhooks"];
 
-/// The declaration of the auth module in `lib.rs`, removed from the copy.
-const AUTH_MODULE: &str = "#[cfg(feature = \"auth\")]\npub mod auth;\n";
+/// The declarations of those modules in `lib.rs`, removed from the copy.
+const LEFT_OUT_MODULES: [&str; 2] = ["#[cfg(feature = \"auth\")]\npub mod auth;\n", "#[cfg(feature = \"webhooks\")]\npub mod webhooks;\n"];
+
+/// Their features, removed from the manifest.
+const LEFT_OUT_FEATURES: [&str; 3] = ["auth", "axum", "webhooks"];
 
 /// clerk-api's hand-written files (everything in `src/` outside `NOT_COPIED`), by path
 /// relative to `src/`.
@@ -49,14 +53,15 @@ pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), Strin
         let to = src.join(&file);
         std::fs::create_dir_all(to.parent().unwrap_or(&src)).map_err(|e| e.to_string())?;
         let text = std::fs::read_to_string(&from).map_err(|e| format!("{}: {e}", from.display()))?;
-        let text = if file == Path::new("lib.rs") {
-            if !text.contains(AUTH_MODULE) {
-                return Err(format!("{}: no `{}` to leave out of standalone crates", from.display(), AUTH_MODULE.trim()));
+        let mut text = text;
+        if file == Path::new("lib.rs") {
+            for module in LEFT_OUT_MODULES {
+                if !text.contains(module) {
+                    return Err(format!("{}: no `{}` to leave out of standalone crates", from.display(), module.trim()));
+                }
+                text = text.replace(module, "");
             }
-            text.replace(AUTH_MODULE, "")
-        } else {
-            text
-        };
+        }
         std::fs::write(&to, text).map_err(|e| format!("{}: {e}", to.display()))?;
     }
     for file in &output.files {
@@ -86,12 +91,12 @@ fn standalone_manifest(manifest: &str, name: &str) -> String {
         if section == "[lints]" || section == "[[bench]]" || section == "[[example]]" {
             continue;
         }
-        if section == "[features]" && (trimmed.starts_with("auth = ") || trimmed.starts_with("axum = ")) {
+        if section == "[features]" && LEFT_OUT_FEATURES.iter().any(|f| trimmed.starts_with(&format!("{f} = "))) {
             continue;
         }
         let line = match trimmed {
             l if section == "[package]" && l.starts_with("name = ") => format!("name = \"{name}\""),
-            l if section == "[features]" && l.starts_with("default = ") => line.replace(", \"auth\"", ""),
+            l if section == "[features]" && l.starts_with("default = ") => LEFT_OUT_FEATURES.iter().fold(line.to_owned(), |l, f| l.replace(&format!(", \"{f}\""), "")),
             "edition.workspace = true" => "edition = \"2021\"".to_owned(),
             "license.workspace = true" => "license = \"MIT\"".to_owned(),
             l if l.starts_with("repository.workspace") || l.starts_with("rust-version.workspace") => continue,
@@ -108,7 +113,7 @@ fn standalone_manifest(manifest: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn the_standalone_manifest_renames_the_package_only_and_drops_benches_examples_lints_and_auth() {
-        let manifest = "[package]\nname = \"clerk-api\"\nedition.workspace = true\n\n[features]\ndefault = [\"rustls-ring\", \"auth\"]\nauth = [\"dep:ring\"]\naxum = [\"auth\"]\n\n[dependencies]\nbytes = \"1\"\n\n[lints]\nworkspace = true\n\n[[bench]]\nname = \"runtime\"\nharness = false\n\n[[example]]\nname = \"verify_token\"\n";
+        let manifest = "[package]\nname = \"clerk-api\"\nedition.workspace = true\n\n[features]\ndefault = [\"rustls-ring\", \"auth\", \"webhooks\"]\nauth = [\"dep:ring\"]\nwebhooks = [\"dep:ring\"]\naxum = [\"auth\"]\n\n[dependencies]\nbytes = \"1\"\n\n[lints]\nworkspace = true\n\n[[bench]]\nname = \"runtime\"\nharness = false\n\n[[example]]\nname = \"verify_token\"\n";
         let out = super::standalone_manifest(manifest, "clerk-api-x");
         assert_eq!(out, "[package]\nname = \"clerk-api-x\"\nedition = \"2021\"\n\n[features]\ndefault = [\"rustls-ring\"]\n\n[dependencies]\nbytes = \"1\"\n\n\n[workspace]\n");
     }

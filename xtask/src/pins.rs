@@ -86,6 +86,11 @@ impl Pins {
         self.files.iter().find(|f| f.path == path)
     }
 
+    /// The newest pinned webhooks spec (`webhooks/<date>.yml`), which the event types come from.
+    pub fn webhooks(&self) -> Option<&PinnedFile> {
+        self.files.iter().filter(|f| f.path.starts_with("webhooks/")).max_by(|a, b| a.path.cmp(&b.path))
+    }
+
     pub fn bapi_versions(&self) -> impl Iterator<Item = &PinnedFile> {
         self.files.iter().filter(|f| f.path.starts_with("bapi/"))
     }

@@ -106,6 +106,12 @@ impl VerifiedPayload<'_> {
         serde_json::from_slice::<Typed>(self.body).ok().map(|t| t.r#type)
     }
 
+    /// Decodes the verified body into its typed event (`Unknown` for event types this crate
+    /// does not know).
+    pub fn event(&self) -> Result<super::WebhookEvent, WebhookError> {
+        self.decode()
+    }
+
     /// Decodes the verified body into `T`.
     pub fn decode<T: serde::de::DeserializeOwned>(&self) -> Result<T, WebhookError> {
         serde_json::from_slice(self.body).map_err(|e| WebhookError::InvalidPayload(e.to_string()))
@@ -129,6 +135,11 @@ impl Webhook {
     pub fn with_tolerance(mut self, tolerance: Duration) -> Webhook {
         self.tolerance = tolerance;
         self
+    }
+
+    /// Verifies a delivery against the current time and decodes its event.
+    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> Result<super::WebhookEvent, WebhookError> {
+        self.verify_signature(headers, body)?.event()
     }
 
     /// Verifies a delivery against the current time.

@@ -28,6 +28,11 @@ impl<'a> Directions<'a> {
         directions
     }
 
+    /// Every type received, none sent: the types of a webhook payload.
+    pub fn received_only(defs: &'a [TypeDef]) -> Directions<'a> {
+        Directions { serialized: HashSet::new(), deserialized: defs.iter().map(|d| d.name.as_str()).collect() }
+    }
+
     /// Whether values of the type are sent (reachable from a request body).
     pub fn sends(&self, name: &str) -> bool {
         self.serialized.contains(name)

@@ -2,11 +2,11 @@
 
 mod conformance;
 pub(crate) mod directions;
-mod docs;
+pub(crate) mod docs;
 mod idents;
 mod operations;
 mod registry;
-mod types;
+pub(crate) mod types;
 
 use crate::model::Api;
 use proc_macro2::TokenStream;

@@ -10,9 +10,13 @@ use quote::quote;
 use std::collections::{HashMap, HashSet};
 
 pub(crate) fn types_module(defs: &[TypeDef], groups: &[Group]) -> TokenStream {
+    types_module_with(defs, &Directions::of(defs, groups))
+}
+
+/// The types module with serde derives decided by `directions`.
+pub(crate) fn types_module_with(defs: &[TypeDef], directions: &Directions<'_>) -> TokenStream {
     let defaultable = defaultable(defs);
-    let directions = Directions::of(defs, groups);
-    let items = defs.iter().map(|def| type_def(def, &defaultable, &directions));
+    let items = defs.iter().map(|def| type_def(def, &defaultable, directions));
     quote! {
         //! Every schema of the spec as a Rust type.
         #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
