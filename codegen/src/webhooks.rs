@@ -22,7 +22,7 @@ pub struct Event {
     pub event_type: String,
     /// The enum variant, `UserCreated`.
     pub variant: String,
-    /// The type of `data`; free-form JSON when the spec describes it inline.
+    /// The type of `data`; free-form JSON when the spec describes it inline without a `$ref`.
     pub data: TypeRef,
     pub doc: Option<String>,
     /// The spec's example payload, if it has one.
@@ -45,7 +45,10 @@ pub fn events(document: &openapiv3::OpenAPI, api: &Api) -> Result<Vec<Event>> {
             .flatten()
             .find_map(|part| part.pointer("/properties/data"))
             .ok_or_else(|| Error::at(&pointer, "no `allOf` part with a `data` property"))?;
-        let data = match data.get("$ref").and_then(Value::as_str) {
+        // `data: {$ref}`, or `data: {allOf: [{$ref}, {extra properties}]}`: the referenced type
+        // (extra properties are ignored on decoding, like any unknown field).
+        let reference = data.get("$ref").or_else(|| data.get("allOf")?.as_array()?.iter().find_map(|part| part.get("$ref")));
+        let data = match reference.and_then(Value::as_str) {
             Some(reference) => {
                 let def = api.types.iter().find(|t| t.origin == reference).ok_or_else(|| Error::at(&pointer, format!("`{reference}` is not a component schema")))?;
                 TypeRef::Named(def.name.clone())

@@ -209,3 +209,16 @@ fn verify_checks_the_signature_then_types_the_event() {
     // `verify` uses the real clock: this delivery is old, so it is refused before decoding.
     assert!(matches!(webhook().verify(&map, &body), Err(WebhookError::Expired { .. })));
 }
+
+#[test]
+fn every_event_type_of_the_spec_has_its_variant() {
+    let text = clerk_api_tests::read_spec("webhooks/2025-04-15.yml").expect("webhooks spec");
+    let spec: serde_json::Value = serde_yaml::from_str(&text).expect("yaml");
+    let names: Vec<&String> = spec["x-webhooks"].as_object().expect("x-webhooks").keys().collect();
+    assert_eq!(names.len(), 45);
+    for name in names {
+        // A known type without its `data` is an error; only unknown types become `Unknown`.
+        let bare = serde_json::json!({ "type": name });
+        assert!(clerk_api::webhooks::WebhookEvent::from_value(bare).is_err(), "{name} is not a known event type");
+    }
+}

@@ -43,11 +43,15 @@ pub enum WebhookEvent {
     /// `organizationInvitation.created`
     ///
     /// Organization invitation created
-    OrganizationInvitationCreated(Box<crate::webhooks::Event<serde_json::Value>>),
+    OrganizationInvitationCreated(
+        Box<crate::webhooks::Event<types::OrganizationInvitation>>,
+    ),
     /// `organizationInvitation.revoked`
     ///
     /// Organization invitation revoked
-    OrganizationInvitationRevoked(Box<crate::webhooks::Event<serde_json::Value>>),
+    OrganizationInvitationRevoked(
+        Box<crate::webhooks::Event<types::OrganizationInvitation>>,
+    ),
     /// `organizationMembership.created`
     ///
     /// Organization membership created

@@ -3088,7 +3088,9 @@ pub struct OrganizationInvitation {
     pub role_name: String,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub organization_id: Option<String>,
+    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub inviter_id: Option<String>,
+    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub public_inviter_data: Option<OrganizationInvitationPublicUserData>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub status: Option<String>,
