@@ -1,6 +1,8 @@
-//! Fuzzes request authentication end to end, networkless, on four paths chosen by the first
-//! byte: a raw token; headers (Authorization and Cookie) built from the input; claims signed
-//! with a real key so that claim decoding and checks are reached; and PEM key parsing.
+//! Fuzzes request authentication end to end, networkless, and webhook verification, on paths
+//! chosen by the first byte: a raw token; headers (Authorization and Cookie) built from the
+//! input; claims signed with a real key so that claim decoding and checks are reached; PEM key
+//! parsing; webhook headers and body; and any body correctly signed for a webhook, so that
+//! event decoding is reached.
 //!
 //! Run: `RUSTC_BOOTSTRAP=1 cargo fuzz run authenticate -- -max_len=70000 -malloc_limit_mb=8`
 
@@ -8,6 +10,7 @@
 
 use base64::Engine;
 use clerk_api::auth::{authenticate_headers, authenticate_token, AuthenticateOptions, JwtKey};
+use clerk_api::webhooks::Webhook;
 use futures_util::FutureExt;
 use libfuzzer_sys::fuzz_target;
 use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey, LineEnding};
@@ -33,6 +36,9 @@ fn setup() -> &'static Setup {
     })
 }
 
+/// The Standard Webhooks specification's example secret.
+const WEBHOOK_SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -41,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let setup = setup();
     let text = String::from_utf8_lossy(rest);
-    match mode % 4 {
+    match mode % 6 {
         0 => {
             let verdict = authenticate_token(&text, &setup.options).now_or_never().expect("networkless is synchronous");
             assert!(verdict.is_ok());
@@ -68,8 +74,35 @@ fuzz_target!(|data: &[u8]| {
             let verdict = authenticate_token(&token, &setup.options).now_or_never().expect("networkless is synchronous");
             assert!(verdict.is_ok());
         }
-        _ => {
+        3 => {
             let _ = JwtKey::from_pem(&text);
+        }
+        4 => {
+            // Header values and body split from the input; the secret is fixed.
+            let webhook = Webhook::new(WEBHOOK_SECRET).expect("secret");
+            let mut parts = rest.splitn(4, |&b| b == b'\n');
+            let mut headers = http::HeaderMap::new();
+            for name in ["svix-id", "svix-timestamp", "svix-signature"] {
+                if let Some(value) = parts.next().and_then(|v| http::HeaderValue::from_bytes(v).ok()) {
+                    headers.insert(name, value);
+                }
+            }
+            let body = parts.next().unwrap_or_default();
+            let _ = webhook.verify_signature_at(&headers, body, 1_700_000_000).and_then(|v| v.event());
+        }
+        _ => {
+            // Any body, correctly signed: event decoding is reached.
+            let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &base64::engine::general_purpose::STANDARD.decode(&WEBHOOK_SECRET[6..]).expect("secret"));
+            let mut signed = b"msg_1.1700000000.".to_vec();
+            signed.extend_from_slice(rest);
+            let signature = base64::engine::general_purpose::STANDARD.encode(ring::hmac::sign(&key, &signed));
+            let mut headers = http::HeaderMap::new();
+            headers.insert("svix-id", http::HeaderValue::from_static("msg_1"));
+            headers.insert("svix-timestamp", http::HeaderValue::from_static("1700000000"));
+            headers.insert("svix-signature", http::HeaderValue::from_str(&format!("v1,{signature}")).expect("header"));
+            let webhook = Webhook::new(WEBHOOK_SECRET).expect("secret");
+            let verified = webhook.verify_signature_at(&headers, rest, 1_700_000_000).expect("correctly signed");
+            let _ = verified.event();
         }
     }
 });
