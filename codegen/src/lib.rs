@@ -18,6 +18,7 @@ mod names;
 pub mod normalize;
 pub mod samples;
 pub mod surface;
+pub mod sync;
 mod view;
 pub mod webhooks;
 

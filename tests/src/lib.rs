@@ -4,7 +4,7 @@
 pub mod auth_support;
 pub mod conformance;
 pub mod examples;
-pub mod fake_clerk;
+pub use fake_clerk;
 pub mod generated;
 pub mod http_stub;
 

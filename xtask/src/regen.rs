@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 pub const GENERATED_DIR: &str = "clerk-api/src/generated";
 pub const TEST_GENERATED_DIR: &str = "tests/src/generated";
+pub const SYNC_GENERATED_DIR: &str = "clerk-sync/src/generated";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -28,6 +29,9 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
         files.push((Path::new(TEST_GENERATED_DIR).join(file.path), file.contents));
     }
     files.push((Path::new(TEST_GENERATED_DIR).join("mod.rs"), format!("{header}{modules}")));
+    // clerk-sync's resources and table layouts, from the same spec as the client.
+    let synced = codegen::sync::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
+    files.extend(synced.into_iter().map(|f| (Path::new(SYNC_GENERATED_DIR).join(f.path), f.contents)));
     // The typed webhook events, from the newest pinned webhooks spec.
     if let Some(webhooks) = pins.webhooks() {
         let spec = read_pinned(root, pins, &webhooks.path, mirror)?;
@@ -56,7 +60,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Resul
         }
     }
     let expected: BTreeSet<PathBuf> = files.iter().map(|(p, _)| root.join(p)).collect();
-    for dir in [GENERATED_DIR, TEST_GENERATED_DIR] {
+    for dir in [GENERATED_DIR, TEST_GENERATED_DIR, SYNC_GENERATED_DIR] {
         for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {
             match mode {
                 Mode::Write => std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?,

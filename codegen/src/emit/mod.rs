@@ -3,7 +3,7 @@
 mod conformance;
 pub(crate) mod directions;
 pub(crate) mod docs;
-mod idents;
+pub(crate) mod idents;
 mod operations;
 mod registry;
 pub(crate) mod types;

@@ -25,11 +25,14 @@ pub struct Seed {
     pub invitations: usize,
     pub sessions: usize,
     pub clients: usize,
+    /// Pending invitations per organization.
+    pub invitations_per_organization: usize,
+    pub allowlist_identifiers: usize,
 }
 
 impl Default for Seed {
     fn default() -> Self {
-        Seed { users: 1000, organizations: 50, memberships_per_organization: 5, invitations: 200, sessions: 200, clients: 100 }
+        Seed { users: 1000, organizations: 50, memberships_per_organization: 5, invitations: 200, sessions: 200, clients: 100, invitations_per_organization: 2, allowlist_identifiers: 20 }
     }
 }
 
@@ -44,7 +47,36 @@ pub struct Store {
     pub invitations: Vec<Record>,
     pub sessions: Vec<Record>,
     pub clients: Vec<Record>,
+    /// Other instance-wide lists, by path without the leading slash: whether the response is
+    /// wrapped in `{data, total_count}`, and the records (empty for most).
+    pub lists: std::collections::BTreeMap<&'static str, (bool, Vec<Record>)>,
 }
+
+/// The other lists the Backend API serves without a parent id, and whether each is wrapped.
+const OTHER_LISTS: [(&str, bool); 22] = [
+    ("allowlist_identifiers", false),
+    ("billing/plans", true),
+    ("billing/prices", true),
+    ("billing/statements", true),
+    ("billing/subscription_items", true),
+    ("blocklist_identifiers", true),
+    ("directories", true),
+    ("domains", true),
+    ("enterprise_connections", true),
+    ("jwt_templates", false),
+    ("machines", true),
+    ("oauth_applications", true),
+    ("organization_domains", true),
+    ("organization_invitations", true),
+    ("organization_permissions", true),
+    ("organization_roles", true),
+    ("redirect_urls", false),
+    ("role_sets", true),
+    ("saml_connections", true),
+    ("scim_directories", true),
+    ("waitlist_entries", true),
+    ("api_keys", true),
+];
 
 const EPOCH_MS: i64 = 1_700_000_000_000;
 const FIRST_NAMES: [&str; 8] = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken"];
@@ -141,6 +173,36 @@ impl Store {
                                "last_active_session_id": null, "last_authentication_strategy": null, "updated_at": created_at, "created_at": created_at});
             store.clients.push(Record { id, created_at, name: String::new(), json: bytes(value) });
         }
+        for (path, wrapped) in OTHER_LISTS {
+            store.lists.insert(path, (wrapped, Vec::new()));
+        }
+        let mut organization_invitations = Vec::new();
+        for (n, organization) in store.organizations.iter().enumerate() {
+            for m in 0..seed.invitations_per_organization {
+                let id = id_pair("orginv", n, m);
+                let created_at = organization.created_at + 500 + m as i64;
+                let value = json!({
+                    "object": "organization_invitation", "id": id, "email_address": format!("guest{m}@org{n}.example.com"),
+                    "role": "org:member", "role_name": "Member", "organization_id": organization.id, "status": "pending",
+                    "public_metadata": {"source": "fake"}, "private_metadata": {}, "url": null, "expires_at": created_at + 2_592_000_000,
+                    "inviter_id": null, "public_inviter_data": null,
+                    "public_organization_data": {"id": organization.id, "name": organization.name, "slug": format!("org-{n}"), "image_url": null, "has_image": false},
+                    "created_at": created_at, "updated_at": created_at
+                });
+                organization_invitations.push(Record { id, created_at, name: String::new(), json: bytes(value) });
+            }
+        }
+        store.lists.insert("organization_invitations", (true, organization_invitations));
+        let allowlist = (0..seed.allowlist_identifiers)
+            .map(|n| {
+                let created_at = EPOCH_MS + n as i64 * 1000;
+                let id = make_id("alid", n);
+                let value = json!({"object": "allowlist_identifier", "id": id, "identifier": format!("*@partner{n}.example.com"),
+                                   "identifier_type": "email_address", "instance_id": "ins_fake", "created_at": created_at, "updated_at": created_at});
+                Record { id, created_at, name: String::new(), json: bytes(value) }
+            })
+            .collect();
+        store.lists.insert("allowlist_identifiers", (false, allowlist));
         store
     }
 

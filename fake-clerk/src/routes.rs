@@ -33,6 +33,7 @@ struct ListQuery {
     offset: Option<String>,
     order_by: Option<String>,
     starting_after: Option<String>,
+    created_at_after: Option<String>,
 }
 
 fn parse_query(query: Option<&str>) -> ListQuery {
@@ -44,6 +45,7 @@ fn parse_query(query: Option<&str>) -> ListQuery {
             "offset" => out.offset = value,
             "order_by" => out.order_by = value,
             "starting_after" => out.starting_after = value,
+            "created_at_after" => out.created_at_after = value,
             _ => {}
         }
     }
@@ -74,10 +76,24 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
         Some(field) => (true, field),
         None => (false, order.trim_start_matches('+')),
     };
-    let total = listing.len;
+    // `created_at_after` keeps the records created strictly after it: a suffix in ascending order.
+    let after: Option<i64> = query.created_at_after.as_deref().map(str::parse).transpose().map_err(|_| "created_at_after must be an integer".to_owned())?;
+    let skipped = match after {
+        Some(after) => {
+            let (mut lo, mut hi) = (0, listing.len);
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if (listing.get)(mid).created_at > after { hi = mid } else { lo = mid + 1 }
+            }
+            lo
+        }
+        None => 0,
+    };
+    let total = listing.len - skipped;
     // Positions in the requested order, mapped to ascending created_at positions.
     let by_name: Option<Vec<usize>> = match field {
         "created_at" => None,
+        _ if skipped > 0 => return Err("created_at_after needs a created_at ordering here".into()),
         f if f == listing.name_field => {
             let mut order: Vec<usize> = (0..total).collect();
             order.sort_by(|&a, &b| (listing.get)(a).name.cmp(&(listing.get)(b).name).then(a.cmp(&b)));
@@ -87,7 +103,7 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
     };
     let nth = |i: usize| -> usize {
         let i = if descending { total - 1 - i } else { i };
-        by_name.as_ref().map_or(i, |order| order[i])
+        by_name.as_ref().map_or(i + skipped, |order| order[i])
     };
     let start = match &query.starting_after {
         Some(_) if !listing.cursor => return Err("starting_after is not supported here".into()),
@@ -95,6 +111,7 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
         Some(_) if offset > 0 => return Err("starting_after cannot be combined with a non-zero offset".into()),
         Some(cursor) => {
             let ascending = (listing.position)(cursor).ok_or_else(|| format!("starting_after: no record {cursor}"))?;
+            let ascending = ascending.checked_sub(skipped).ok_or("starting_after: the record is not after created_at_after")?;
             (if descending { total - 1 - ascending } else { ascending }) + 1
         }
         None => offset,
@@ -203,6 +220,9 @@ fn route(state: &State, method: &str, path: &str, query: &ListQuery) -> Result<B
         ["invitations"] => list(&store.invitations, "email_address", false, query),
         ["sessions"] => list(&store.sessions, "user_id", false, query),
         ["clients"] => list(&store.clients, "id", false, query),
-        _ => Err((404, format!("no route GET {path}"))),
+        _ => match store.lists.get(path.trim_matches('/')) {
+            Some((wrapped, records)) => list(records, "id", *wrapped, query),
+            None => Err((404, format!("no route GET {path}"))),
+        },
     }
 }

@@ -1,11 +1,11 @@
 //! The fake Clerk Backend API as a process, for load tests and by-hand benchmarks.
 //!
 //! ```sh
-//! cargo run --release -p clerk-api-tests --bin fake-clerk -- --port 8787 --users 100000 \
+//! cargo run --release -p fake-clerk -- --port 8787 --users 100000 \
 //!     [--organizations 1000] [--fault-rate 0.1 --faults 429,503,reset,slow]
 //! ```
 
-use clerk_api_tests::fake_clerk::{serve, Fault, Faults, Seed, State, Store};
+use fake_clerk::{serve, Fault, Faults, Seed, State, Store};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 

@@ -1,0 +1,89 @@
+//! DuckDB, embedded: one file, loaded through DuckDB's appender.
+
+use super::{Destination, DestinationError, Dialect, Result};
+use crate::rows::Cell;
+use duckdb::types::{ToSqlOutput, Value, ValueRef};
+
+#[derive(Debug)]
+pub struct DuckDb {
+    connection: duckdb::Connection,
+    path: String,
+}
+
+fn error(message: impl std::fmt::Display) -> DestinationError {
+    DestinationError { destination: "duckdb", message: message.to_string() }
+}
+
+impl DuckDb {
+    pub fn open(path: &str) -> Result<DuckDb> {
+        let connection = duckdb::Connection::open(path).map_err(|e| error(format!("opening {path}: {e}")))?;
+        Ok(DuckDb { connection, path: path.to_owned() })
+    }
+}
+
+impl duckdb::ToSql for Cell {
+    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            Cell::Null => ValueRef::Null,
+            Cell::Text(text) => ValueRef::Text(text.as_bytes()),
+            Cell::Int(value) => ValueRef::BigInt(*value),
+            Cell::Float(value) => ValueRef::Double(*value),
+            Cell::Bool(value) => ValueRef::Boolean(*value),
+        }))
+    }
+}
+
+fn text(value: Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Boolean(b) => Some(b.to_string()),
+        Value::TinyInt(v) => Some(v.to_string()),
+        Value::SmallInt(v) => Some(v.to_string()),
+        Value::Int(v) => Some(v.to_string()),
+        Value::BigInt(v) => Some(v.to_string()),
+        Value::HugeInt(v) => Some(v.to_string()),
+        Value::UBigInt(v) => Some(v.to_string()),
+        Value::Double(v) => Some(v.to_string()),
+        Value::Text(s) => Some(s),
+        other => Some(format!("{other:?}")),
+    }
+}
+
+impl Destination for DuckDb {
+    fn dialect(&self) -> Dialect {
+        Dialect::DuckDb
+    }
+
+    fn describe(&self) -> String {
+        format!("DuckDB file {}", self.path)
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<()> {
+        self.connection.execute_batch(sql).map_err(|e| error(format!("{e} (in `{sql}`)")))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let fail = |e: duckdb::Error| error(format!("{e} (in `{sql}`)"));
+        let mut statement = self.connection.prepare(sql).map_err(fail)?;
+        let mut rows = statement.query([]).map_err(fail)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(fail)? {
+            let count = row.as_ref().column_count();
+            let mut values = Vec::with_capacity(count);
+            for index in 0..count {
+                values.push(text(row.get::<usize, Value>(index).map_err(fail)?));
+            }
+            out.push(values);
+        }
+        Ok(out)
+    }
+
+    fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()> {
+        let fail = |e: duckdb::Error| error(format!("appending to {schema}.{table}: {e}"));
+        let mut appender = self.connection.appender_to_db(table, schema).map_err(fail)?;
+        for row in rows {
+            appender.append_row(duckdb::appender_params_from_iter(row.iter())).map_err(fail)?;
+        }
+        appender.flush().map_err(fail)
+    }
+}

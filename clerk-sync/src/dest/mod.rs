@@ -1,0 +1,150 @@
+//! Destinations: where rows go. Each one only knows how to run SQL, read a few numbers back and
+//! bulk-load rows into a table; the SQL of creating, staging and merging is shared
+//! ([`sql`]), with the few differences between DuckDB and PostgreSQL in [`Dialect`].
+
+#[cfg(feature = "duckdb")]
+pub mod duckdb;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod sql;
+
+use crate::rows::Cell;
+use crate::schema::ColumnType;
+
+/// A destination failed; the message names the statement or table.
+#[derive(Debug, thiserror::Error)]
+#[error("{destination}: {message}")]
+pub struct DestinationError {
+    pub destination: &'static str,
+    pub message: String,
+}
+
+pub type Result<T> = std::result::Result<T, DestinationError>;
+
+/// The SQL differences between the destinations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    DuckDb,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn type_name(self, ty: ColumnType) -> &'static str {
+        match (self, ty) {
+            (Dialect::DuckDb, ColumnType::Text) => "VARCHAR",
+            (Dialect::Postgres, ColumnType::Text) => "TEXT",
+            (_, ColumnType::BigInt) => "BIGINT",
+            (Dialect::DuckDb, ColumnType::Double) => "DOUBLE",
+            (Dialect::Postgres, ColumnType::Double) => "DOUBLE PRECISION",
+            (_, ColumnType::Boolean) => "BOOLEAN",
+            (Dialect::DuckDb, ColumnType::Json) => "JSON",
+            (Dialect::Postgres, ColumnType::Json) => "JSONB",
+            (Dialect::DuckDb, ColumnType::Timestamp) => "TIMESTAMP",
+            (Dialect::Postgres, ColumnType::Timestamp) => "TIMESTAMPTZ",
+        }
+    }
+
+    /// The type a staged column has: JSON travels as text and is cast when merged.
+    pub fn staged_type_name(self, ty: ColumnType) -> &'static str {
+        match ty {
+            ColumnType::Json => self.type_name(ColumnType::Text),
+            other => self.type_name(other),
+        }
+    }
+
+    /// An expression turning staged column `source` into a value of type `ty`.
+    pub fn cast(self, ty: ColumnType, source: &str) -> String {
+        match (self, ty) {
+            (Dialect::DuckDb, ColumnType::Json) => format!("CAST({source} AS JSON)"),
+            (Dialect::Postgres, ColumnType::Json) => format!("CAST({source} AS JSONB)"),
+            (Dialect::DuckDb, ColumnType::Timestamp) => format!("epoch_ms({source})"),
+            (Dialect::Postgres, ColumnType::Timestamp) => format!("to_timestamp({source} / 1000.0)"),
+            _ => source.to_owned(),
+        }
+    }
+
+    /// `now()` as the destination spells a UTC timestamp.
+    pub fn now(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "CAST(now() AS TIMESTAMP)",
+            Dialect::Postgres => "now()",
+        }
+    }
+
+    /// A quoted identifier. PostgreSQL cuts names at 63 bytes, so longer ones (deeply
+    /// flattened columns) are shortened here, the same way every time, with a hash of the
+    /// whole name so two long names cannot collide.
+    pub fn ident(self, name: &str) -> String {
+        format!("\"{}\"", self.name(name).replace('"', "\"\""))
+    }
+
+    /// A name as the destination stores it (see [`Dialect::ident`]), unquoted.
+    pub fn name(self, name: &str) -> String {
+        const POSTGRES_MAX: usize = 63;
+        if self == Dialect::Postgres && name.len() > POSTGRES_MAX {
+            let mut cut = POSTGRES_MAX - 9;
+            while !name.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            format!("{}_{:08x}", &name[..cut], fnv1a(name.as_bytes()) as u32)
+        } else {
+            name.to_owned()
+        }
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// What the sync needs from a database.
+pub trait Destination {
+    fn dialect(&self) -> Dialect;
+    /// Where the data goes, for the summary (no password).
+    fn describe(&self) -> String;
+    /// Runs statements that return nothing.
+    fn execute(&mut self, sql: &str) -> Result<()>;
+    /// Runs a query and returns its rows, every value as text (`None` for NULL).
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>>;
+    /// Appends rows to `schema.table`, whose columns are exactly the rows' values in order.
+    fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()>;
+}
+
+/// A query's single number.
+pub fn query_i64(destination: &mut dyn Destination, sql: &str) -> Result<i64> {
+    let rows = destination.query(sql)?;
+    let text = rows.first().and_then(|r| r.first()).cloned().flatten().unwrap_or_default();
+    text.parse().map_err(|_| DestinationError { destination: "query", message: format!("expected a number from `{sql}`, got `{text}`") })
+}
+
+/// Opens the destination a `--db` value names: a `postgres://` or `postgresql://` URL, or a
+/// DuckDB file path.
+pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {
+    if db.starts_with("postgres://") || db.starts_with("postgresql://") {
+        #[cfg(feature = "postgres")]
+        return Ok(Box::new(postgres::Postgres::connect(db)?));
+        #[cfg(not(feature = "postgres"))]
+        return Err(DestinationError { destination: "postgres", message: "this build has no PostgreSQL support (feature `postgres`)".into() });
+    }
+    #[cfg(feature = "duckdb")]
+    return Ok(Box::new(duckdb::DuckDb::open(db)?));
+    #[cfg(not(feature = "duckdb"))]
+    Err(DestinationError { destination: "duckdb", message: "this build has no DuckDB support (feature `duckdb`)".into() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_postgres_names_are_shortened_without_collisions() {
+        let a = "organization__public_organization_data__something_rather_long__x1";
+        let b = "organization__public_organization_data__something_rather_long__x2";
+        let (qa, qb) = (Dialect::Postgres.ident(a), Dialect::Postgres.ident(b));
+        assert_eq!(qa.len(), 63 + 2);
+        assert_ne!(qa, qb);
+        assert_eq!(qa, Dialect::Postgres.ident(a));
+        assert_eq!(Dialect::DuckDb.ident(a), format!("\"{a}\""));
+        assert_eq!(Dialect::Postgres.ident("a\"b"), "\"a\"\"b\"");
+    }
+}

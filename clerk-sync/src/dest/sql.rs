@@ -1,0 +1,325 @@
+//! The SQL the sync runs, shared by every destination: tables from the generated layout,
+//! staging tables, the merge transaction and the `_clerk_sync_state` table.
+//!
+//! Rows are first bulk-loaded into staging tables (`_clerk_sync_stage__<table>`), then moved
+//! into the real tables in one transaction with the state row, so a crash at any point leaves
+//! each table as the last committed merge left it.
+
+use super::{query_i64, Destination, Dialect, Result};
+use crate::rows::Batch;
+use crate::schema::{Column, ColumnType, Resource, Table, PARENT_ID, POSITION};
+
+pub const STATE_TABLE: &str = "_clerk_sync_state";
+const STAGE_PREFIX: &str = "_clerk_sync_stage__";
+
+/// How staged rows replace the table's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Merge {
+    /// Rows with a staged `id` are replaced, others kept.
+    Upsert,
+    /// The table becomes exactly the staged rows.
+    Replace,
+}
+
+/// What a merge changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub inserted: i64,
+    pub updated: i64,
+    pub deleted: i64,
+}
+
+/// A resource's row of `_clerk_sync_state`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct State {
+    pub cursor_id: Option<String>,
+    pub cursor_created_at: Option<i64>,
+    pub run_id: String,
+    /// Rows in the resource's table after the last merge.
+    pub rows: i64,
+    /// What the run `run_id` changed so far.
+    pub inserted: i64,
+    pub updated: i64,
+    pub deleted: i64,
+    /// Whether the run that wrote it finished the resource.
+    pub complete: bool,
+}
+
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn optional<T: ToString>(value: Option<T>) -> String {
+    value.map_or_else(|| "NULL".to_owned(), |v| literal(&v.to_string()))
+}
+
+fn qualified(dialect: Dialect, dataset: &str, table: &str) -> String {
+    format!("{}.{}", dialect.ident(dataset), dialect.ident(table))
+}
+
+pub fn stage_name(table: &str) -> String {
+    format!("{STAGE_PREFIX}{table}")
+}
+
+/// Whether a table is the sync's own (state and staging), not data.
+pub fn is_internal(table: &str) -> bool {
+    table.starts_with("_clerk_sync")
+}
+
+/// Names and types of a table's columns: the parent id and position first for child tables.
+fn columns(table: &Table, child: bool) -> Vec<(String, ColumnType)> {
+    let mut out = Vec::with_capacity(table.columns.len() + 2);
+    if child {
+        out.push((PARENT_ID.to_owned(), ColumnType::Text));
+        out.push((POSITION.to_owned(), ColumnType::BigInt));
+    }
+    out.extend(table.columns.iter().map(|c| (c.name.to_owned(), c.ty)));
+    out
+}
+
+fn staged_columns(table: &Table, child: bool) -> Vec<(String, ColumnType)> {
+    columns(table, child).into_iter().filter(|(_, ty)| *ty != ColumnType::Timestamp).collect()
+}
+
+/// Creates the dataset, the state table and each table of `resources`, and adds the columns a
+/// newer spec brought to existing tables. Nothing is ever dropped.
+pub fn prepare(dest: &mut dyn Destination, dataset: &str, resources: &[&Resource]) -> Result<()> {
+    let d = dest.dialect();
+    dest.execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", d.ident(dataset)))?;
+    dest.execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (resource {text} NOT NULL, cursor_id {text}, cursor_created_at BIGINT, run_id {text} NOT NULL, \
+         \"rows\" BIGINT NOT NULL, inserted BIGINT NOT NULL, updated BIGINT NOT NULL, deleted BIGINT NOT NULL, complete BOOLEAN NOT NULL, \
+         synced_at {ts} NOT NULL)",
+        qualified(d, dataset, STATE_TABLE),
+        text = d.type_name(ColumnType::Text),
+        ts = d.type_name(ColumnType::Timestamp),
+    ))?;
+    for resource in resources {
+        for (index, table) in resource.tables().enumerate() {
+            ensure_table(dest, dataset, table, index > 0)?;
+        }
+    }
+    Ok(())
+}
+
+fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child: bool) -> Result<()> {
+    let d = dest.dialect();
+    let wanted = columns(table, child);
+    let existing: Vec<String> = dest
+        .query(&format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = {} AND table_name = {}",
+            literal(&d.name(dataset)),
+            literal(&d.name(table.name))
+        ))?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect();
+    let target = qualified(d, dataset, table.name);
+    if existing.is_empty() {
+        let list: Vec<String> = wanted.iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.type_name(*ty))).collect();
+        return dest.execute(&format!("CREATE TABLE IF NOT EXISTS {target} ({})", list.join(", ")));
+    }
+    for (name, ty) in wanted.iter().filter(|(name, _)| !existing.contains(&d.name(name))) {
+        dest.execute(&format!("ALTER TABLE {target} ADD COLUMN {} {}", d.ident(name), d.type_name(*ty)))?;
+    }
+    Ok(())
+}
+
+/// (Re)creates the empty staging tables of a resource.
+pub fn create_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<()> {
+    let d = dest.dialect();
+    for (index, table) in resource.tables().enumerate() {
+        let stage = qualified(d, dataset, &stage_name(table.name));
+        let list: Vec<String> = staged_columns(table, index > 0).iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.staged_type_name(*ty))).collect();
+        dest.execute(&format!("DROP TABLE IF EXISTS {stage}"))?;
+        dest.execute(&format!("CREATE TABLE {stage} ({})", list.join(", ")))?;
+    }
+    Ok(())
+}
+
+pub fn drop_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<()> {
+    let d = dest.dialect();
+    for table in resource.tables() {
+        dest.execute(&format!("DROP TABLE IF EXISTS {}", qualified(d, dataset, &stage_name(table.name))))?;
+    }
+    Ok(())
+}
+
+/// Bulk-loads a batch into the staging tables.
+pub fn stage(dest: &mut dyn Destination, dataset: &str, batch: &Batch) -> Result<()> {
+    let d = dest.dialect();
+    for rows in batch.tables.iter().filter(|r| !r.rows.is_empty()) {
+        dest.load(&d.name(dataset), &d.name(&stage_name(rows.table.name)), &rows.rows)?;
+    }
+    Ok(())
+}
+
+/// The value expressions that fill a table from its staging table.
+fn select_list(d: Dialect, table: &Table, child: bool) -> (Vec<String>, Vec<String>) {
+    let mut names = Vec::new();
+    let mut values = Vec::new();
+    if child {
+        for name in [PARENT_ID, POSITION] {
+            names.push(d.ident(name));
+            values.push(d.ident(name));
+        }
+    }
+    for Column { name, path, ty } in table.columns {
+        names.push(d.ident(name));
+        let source = if *ty == ColumnType::Timestamp { path.join("__") } else { (*name).to_owned() };
+        values.push(d.cast(*ty, &d.ident(&source)));
+    }
+    (names, values)
+}
+
+/// Moves the staged rows into the resource's tables and writes its state, in one
+/// transaction, then empties the staging tables.
+pub fn merge(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State) -> Result<(Counts, i64)> {
+    dest.execute("BEGIN")?;
+    match merge_in_transaction(dest, dataset, resource, mode, state) {
+        Ok(result) => {
+            dest.execute("COMMIT")?;
+            Ok(result)
+        }
+        Err(error) => {
+            let _ = dest.execute("ROLLBACK");
+            Err(error)
+        }
+    }
+}
+
+fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State) -> Result<(Counts, i64)> {
+    let d = dest.dialect();
+    let target = qualified(d, dataset, resource.table.name);
+    let stage = qualified(d, dataset, &stage_name(resource.table.name));
+    let staged_ids = format!("SELECT \"id\" FROM {stage}");
+    let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
+    let existing = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
+    // Rows that are new or differ in some column: the rest are rewritten unchanged and not
+    // counted as updates.
+    let (names, values) = select_list(d, &resource.table, false);
+    let new_or_changed = query_i64(
+        dest,
+        &format!("SELECT count(*) FROM (SELECT {} FROM {stage} EXCEPT SELECT {} FROM {target}) AS changed", values.join(", "), names.join(", ")),
+    )?;
+    let inserted = staged - existing;
+    let mut counts = Counts { inserted, updated: (new_or_changed - inserted).max(0), deleted: 0 };
+    match mode {
+        Merge::Upsert => {
+            dest.execute(&format!("DELETE FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
+            for (_, child) in resource.table.children {
+                dest.execute(&format!("DELETE FROM {} WHERE {} IN ({staged_ids})", qualified(d, dataset, child.name), d.ident(PARENT_ID)))?;
+            }
+        }
+        Merge::Replace => {
+            counts.deleted = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" NOT IN ({staged_ids})"))?;
+            dest.execute(&format!("DELETE FROM {target}"))?;
+            for (_, child) in resource.table.children {
+                dest.execute(&format!("DELETE FROM {}", qualified(d, dataset, child.name)))?;
+            }
+        }
+    }
+    for (index, table) in resource.tables().enumerate() {
+        let (names, values) = select_list(d, table, index > 0);
+        let from = qualified(d, dataset, &stage_name(table.name));
+        dest.execute(&format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, table.name), names.join(", "), values.join(", ")))?;
+        dest.execute(&format!("DELETE FROM {from}"))?;
+    }
+    let rows = query_i64(dest, &format!("SELECT count(*) FROM {target}"))?;
+    // Batches of one run add up in its state row.
+    let base = read_state(dest, dataset, resource.name)?.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
+    dest.execute(&format!("DELETE FROM {} WHERE resource = {}", qualified(d, dataset, STATE_TABLE), literal(resource.name)))?;
+    dest.execute(&format!(
+        "INSERT INTO {} (resource, cursor_id, cursor_created_at, run_id, \"rows\", inserted, updated, deleted, complete, synced_at) \
+         VALUES ({}, {}, {}, {}, {rows}, {}, {}, {}, {}, {})",
+        qualified(d, dataset, STATE_TABLE),
+        literal(resource.name),
+        optional(state.cursor_id.as_deref()),
+        state.cursor_created_at.map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
+        literal(&state.run_id),
+        base.inserted + counts.inserted,
+        base.updated + counts.updated,
+        base.deleted + counts.deleted,
+        state.complete,
+        d.now(),
+    ))?;
+    Ok((counts, rows))
+}
+
+/// Records that a resource finished without changing its rows (an incremental run that found
+/// nothing new), keeping its cursor.
+pub fn mark_complete(dest: &mut dyn Destination, dataset: &str, resource: &Resource, run_id: &str) -> Result<()> {
+    let d = dest.dialect();
+    dest.execute(&format!(
+        "UPDATE {} SET complete = TRUE, run_id = {}, synced_at = {} WHERE resource = {}",
+        qualified(d, dataset, STATE_TABLE),
+        literal(run_id),
+        d.now(),
+        literal(resource.name)
+    ))
+}
+
+/// The stored state of a resource, if it was ever synced.
+pub fn read_state(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result<Option<State>> {
+    let d = dest.dialect();
+    let rows = dest.query(&format!(
+        "SELECT cursor_id, cursor_created_at, run_id, \"rows\", inserted, updated, deleted, complete FROM {} WHERE resource = {}",
+        qualified(d, dataset, STATE_TABLE),
+        literal(resource)
+    ))?;
+    let Some(row) = rows.into_iter().next() else { return Ok(None) };
+    let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse::<i64>().ok());
+    let complete = row.get(7).cloned().flatten().is_some_and(|v| matches!(v.as_str(), "true" | "t" | "1"));
+    Ok(Some(State {
+        cursor_id: row.first().cloned().flatten(),
+        cursor_created_at: number(1),
+        run_id: row.get(2).cloned().flatten().unwrap_or_default(),
+        rows: number(3).unwrap_or(0),
+        inserted: number(4).unwrap_or(0),
+        updated: number(5).unwrap_or(0),
+        deleted: number(6).unwrap_or(0),
+        complete,
+    }))
+}
+
+/// A data table's name, row count and the last time its resource was synced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSummary {
+    pub table: String,
+    pub rows: i64,
+    pub synced_at: Option<String>,
+}
+
+/// Every data table of the dataset, for `clerk-sync show`.
+pub fn summarize(dest: &mut dyn Destination, dataset: &str) -> Result<Vec<TableSummary>> {
+    let d = dest.dialect();
+    let tables: Vec<String> = dest
+        .query(&format!(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name",
+            literal(&d.name(dataset))
+        ))?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect();
+    let has_state = tables.iter().any(|t| t == STATE_TABLE);
+    let mut out = Vec::new();
+    for table in tables.into_iter().filter(|t| !is_internal(t)) {
+        let rows = query_i64(dest, &format!("SELECT count(*) FROM {}", qualified(d, dataset, &table)))?;
+        let resource = table.split("__").next().unwrap_or(&table).to_owned();
+        let synced_at = if has_state {
+            dest.query(&format!(
+                "SELECT CAST(synced_at AS {}) FROM {} WHERE resource = {}",
+                d.type_name(ColumnType::Text),
+                qualified(d, dataset, STATE_TABLE),
+                literal(&resource)
+            ))?
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten())
+        } else {
+            None
+        };
+        out.push(TableSummary { table, rows, synced_at });
+    }
+    Ok(out)
+}

@@ -1,0 +1,242 @@
+//! One sync run: for each resource, stream its items through the typed client, flatten them
+//! into rows, stage them and merge them, with the state row in the same transaction.
+//!
+//! Incremental resources (those whose list takes a `starting_after` cursor or
+//! `created_at_after`, today `users`) are read oldest first from where the last committed
+//! batch stopped and upserted by `id` every `batch_rows` items, so a run killed halfway keeps
+//! what it committed and the next run goes on from there. Every other resource is staged
+//! whole and swapped in by one transaction: until it commits, the previous rows stay.
+
+use crate::dest::sql::{self, Counts, Merge, State};
+use crate::dest::{Destination, DestinationError};
+use crate::generated;
+use crate::progress::Progress;
+use crate::rows::Batch;
+use crate::schema::{PageStart, Resource};
+use crate::writer::Writer;
+use futures_util::StreamExt;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+/// What to sync and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub resources: Vec<&'static Resource>,
+    pub dataset: String,
+    /// Re-read incremental resources from the start and replace their rows.
+    pub full_refresh: bool,
+    /// Items per request (Clerk allows at most 500).
+    pub page_size: i64,
+    /// Items per committed batch of an incremental resource.
+    pub batch_rows: usize,
+}
+
+/// How a resource's sync ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Synced,
+    /// The instance refused the list (a feature it does not have, a plan it is not on): the
+    /// resource was left as it was.
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceReport {
+    pub name: &'static str,
+    pub incremental: bool,
+    pub fetched: u64,
+    pub counts: Counts,
+    /// Rows in the table afterwards.
+    pub rows: i64,
+    pub outcome: Outcome,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub run_id: String,
+    pub destination: String,
+    pub dataset: String,
+    pub resources: Vec<ResourceReport>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("fetching `{resource}`: {source}")]
+    Api {
+        resource: &'static str,
+        #[source]
+        source: clerk_api::Error,
+    },
+    #[error("`{resource}`: {message}")]
+    Item { resource: &'static str, message: String },
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+}
+
+/// Runs a sync into `destination`.
+pub async fn run(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Send>, options: &Options, progress: &Progress) -> Result<Report, SyncError> {
+    let started = Instant::now();
+    let run_id = format!("run-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_millis());
+    let described = destination.describe();
+    let mut writer = Writer::start(destination, 2);
+    let resources = options.resources.clone();
+    let dataset = options.dataset.clone();
+    writer.call(move |dest| sql::prepare(dest, &dataset, &resources)).await?;
+    let mut reports = Vec::new();
+    for &resource in &options.resources {
+        let report = sync_resource(clerk, &mut writer, resource, options, &run_id, progress).await;
+        match report {
+            Ok(report) => reports.push(report),
+            Err(error) => {
+                // Staging tables are dropped at the start of the next run anyway.
+                let _ = writer.finish();
+                return Err(error);
+            }
+        }
+    }
+    writer.finish()?;
+    Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, elapsed: started.elapsed() })
+}
+
+/// Whether an error means "this instance does not offer this list" rather than a failure.
+fn refused(error: &clerk_api::Error) -> Option<String> {
+    match error {
+        clerk_api::Error::Api(api) if matches!(api.status, 402 | 403 | 404) => Some(format!("{} {}", api.status, api.to_string().lines().next().unwrap_or(""))),
+        _ => None,
+    }
+}
+
+async fn sync_resource(
+    clerk: &clerk_api::Clerk,
+    writer: &mut Writer,
+    resource: &'static Resource,
+    options: &Options,
+    run_id: &str,
+    progress: &Progress,
+) -> Result<ResourceReport, SyncError> {
+    let started = Instant::now();
+    let mut bar = progress.resource(resource.name);
+    let dataset = options.dataset.clone();
+    let previous = {
+        let dataset = dataset.clone();
+        writer.call(move |dest| sql::read_state(dest, &dataset, resource.name)).await?
+    };
+    let incremental = resource.incremental() && !options.full_refresh;
+    let mode = if incremental { Merge::Upsert } else { Merge::Replace };
+    {
+        let dataset = dataset.clone();
+        writer.call(move |dest| sql::create_staging(dest, &dataset, resource)).await?;
+    }
+    let resume = previous.as_ref().filter(|_| incremental);
+    let mut start = PageStart {
+        limit: options.page_size,
+        ascending: incremental,
+        starting_after: resume.and_then(|s| s.cursor_id.clone()).filter(|_| resource.cursor),
+        created_at_after: None,
+    };
+    if start.starting_after.is_none() && resource.created_at_after {
+        // `created_at_after` is strict and timestamps are milliseconds: one less repeats the
+        // last item (the upsert absorbs it) rather than skipping one created in the same ms.
+        start.created_at_after = resume.and_then(|s| s.cursor_created_at).map(|t| t - 1);
+    }
+    let mut state = State { run_id: run_id.to_owned(), ..State::default() };
+    if let Some(previous) = resume {
+        state.cursor_id.clone_from(&previous.cursor_id);
+        state.cursor_created_at = previous.cursor_created_at;
+    }
+
+    let mut fetched: u64 = 0;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut batch = Batch::new(&resource.table);
+    let mut merges = Vec::new();
+    let mut stream = generated::resources::stream(clerk, resource.name, &start)
+        .ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource in this build".into() })?;
+    let mut first = true;
+    while let Some(item) = stream.next().await {
+        let item = match item {
+            Ok(item) => item,
+            Err(error) if first && start.starting_after.is_some() && resource.created_at_after && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) => {
+                // The cursor's item is gone (deleted since): go on by creation time instead.
+                start.starting_after = None;
+                start.created_at_after = state.cursor_created_at.map(|t| t - 1);
+                stream = generated::resources::stream(clerk, resource.name, &start).ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource".into() })?;
+                continue;
+            }
+            Err(error) => {
+                if let Some(reason) = refused(&error) {
+                    let dataset = dataset.clone();
+                    writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+                    bar.finish("skipped");
+                    return Ok(ResourceReport { name: resource.name, incremental, fetched, counts: Counts::default(), rows: 0, outcome: Outcome::Skipped(reason), elapsed: started.elapsed() });
+                }
+                return Err(SyncError::Api { resource: resource.name, source: error });
+            }
+        };
+        first = false;
+        if mode == Merge::Replace {
+            // Offset pages can repeat an item when the list changes while it is read.
+            let id = item.get("id").and_then(serde_json::Value::as_str).unwrap_or_default();
+            if !seen.insert(id.to_owned()) {
+                continue;
+            }
+        }
+        batch.push(&item).map_err(|message| SyncError::Item { resource: resource.name, message })?;
+        fetched += 1;
+        bar.records(fetched, options.page_size as u64);
+        if batch.len() >= options.batch_rows {
+            let full = std::mem::replace(&mut batch, Batch::new(&resource.table));
+            if let Some((id, created_at)) = &full.last {
+                state.cursor_id = Some(id.clone());
+                state.cursor_created_at = *created_at;
+            }
+            let dataset = dataset.clone();
+            writer.submit(move |dest| sql::stage(dest, &dataset, &full)).await?;
+            if mode == Merge::Upsert {
+                merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, false).await?);
+            }
+        }
+    }
+    if let Some((id, created_at)) = &batch.last {
+        state.cursor_id = Some(id.clone());
+        state.cursor_created_at = *created_at;
+    }
+    {
+        let dataset = dataset.clone();
+        writer.submit(move |dest| sql::stage(dest, &dataset, &batch)).await?;
+    }
+    if mode == Merge::Replace || fetched > 0 || previous.is_none() {
+        merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, true).await?);
+    } else {
+        let (dataset, run_id) = (dataset.clone(), run_id.to_owned());
+        writer.call(move |dest| sql::mark_complete(dest, &dataset, resource, &run_id)).await?;
+    }
+    let mut counts = Counts::default();
+    let mut rows = previous.map_or(0, |p| p.rows);
+    for merge in merges {
+        let (merged, after) = writer.wait(merge).await?;
+        counts.inserted += merged.inserted;
+        counts.updated += merged.updated;
+        counts.deleted += merged.deleted;
+        rows = after;
+    }
+    writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+    bar.finish("done");
+    Ok(ResourceReport { name: resource.name, incremental, fetched, counts, rows, outcome: Outcome::Synced, elapsed: started.elapsed() })
+}
+
+/// Queues the merge of what is staged, with the state as of its last item. The state's counts
+/// are this run's so far, which the merge adds its own to.
+async fn submit_merge(
+    writer: &mut Writer,
+    dataset: &str,
+    resource: &'static Resource,
+    mode: Merge,
+    state: &State,
+    complete: bool,
+) -> Result<tokio::sync::oneshot::Receiver<(Counts, i64)>, SyncError> {
+    let dataset = dataset.to_owned();
+    let state = State { complete, ..state.clone() };
+    Ok(writer.submit(move |dest| sql::merge(dest, &dataset, resource, mode, &state)).await?)
+}
