@@ -1,0 +1,304 @@
+//! `clerk-sync run` as a user runs it (the built binary), against the fake Clerk with 10,000
+//! users and related data, into DuckDB and into PostgreSQL. PostgreSQL needs a server: set
+//! `CLERK_SYNC_TEST_POSTGRES` to its URL (`.ci/run` starts one with `.ci/start-postgres`).
+
+use clerk_sync::dest;
+use fake_clerk::{FakeClerk, Fault, Faults, Seed};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const USERS: usize = 10_000;
+
+fn seed() -> Seed {
+    Seed {
+        users: USERS,
+        organizations: 200,
+        memberships_per_organization: 5,
+        invitations: 300,
+        sessions: 400,
+        clients: 150,
+        invitations_per_organization: 2,
+        allowlist_identifiers: 20,
+    }
+}
+
+fn command(base_url: &str, db: &str, dataset: &str, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clerk-sync"));
+    command
+        .args(["run", "--quiet", "--base-url", base_url, "--db", db, "--dataset", dataset])
+        .args(extra)
+        .env("CLERK_SECRET_KEY", "sk_test_clerk_sync_tests")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn run(base_url: &str, db: &str, dataset: &str, extra: &[&str]) -> String {
+    let output: Output = command(base_url, db, dataset, extra).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(output.status.success(), "clerk-sync failed: {}\n{stdout}", String::from_utf8_lossy(&output.stderr));
+    assert!(!stdout.contains("sk_test_clerk_sync_tests"), "the secret key was printed");
+    stdout
+}
+
+/// Each test gets its own destination: a new DuckDB file, or a new schema in PostgreSQL.
+struct Target {
+    db: String,
+    dataset: String,
+    _dir: Option<TempDir>,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique(name: &str) -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!("{name}_{}_{}", std::process::id(), nanos % 1_000_000_000)
+}
+
+fn duckdb_target(name: &str) -> Target {
+    let dir = std::env::temp_dir().join(unique(&format!("clerk-sync-{name}")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("clerk.duckdb").to_string_lossy().into_owned();
+    Target { db, dataset: "clerk_data".into(), _dir: Some(TempDir(dir)) }
+}
+
+/// The PostgreSQL URL, or `None` to skip outside CI; in CI a missing server is a failure.
+fn postgres_target(name: &str) -> Option<Target> {
+    match std::env::var("CLERK_SYNC_TEST_POSTGRES") {
+        Ok(url) => Some(Target { db: url, dataset: unique(name), _dir: None }),
+        Err(_) if std::env::var_os("CI").is_some() => panic!("CLERK_SYNC_TEST_POSTGRES is not set: CI must start PostgreSQL (.ci/start-postgres)"),
+        Err(_) => {
+            eprintln!("skipped: set CLERK_SYNC_TEST_POSTGRES=postgres://... to run the PostgreSQL tests");
+            None
+        }
+    }
+}
+
+/// Runs a query on its own thread: the PostgreSQL driver cannot block inside the async runtime.
+fn query(target: &Target, sql: &str) -> Vec<Vec<Option<String>>> {
+    let (db, sql) = (target.db.clone(), sql.replace("{ds}", &format!("\"{}\"", target.dataset)));
+    std::thread::spawn(move || dest::open(&db).unwrap().query(&sql).unwrap()).join().unwrap()
+}
+
+fn number(target: &Target, sql: &str) -> i64 {
+    query(target, sql)[0][0].as_deref().unwrap().parse().unwrap()
+}
+
+fn count(target: &Target, table: &str) -> i64 {
+    number(target, &format!("SELECT count(*) FROM {{ds}}.\"{table}\""))
+}
+
+/// Every row of the main tables, as text, in id order: what "nothing changed" compares.
+fn snapshot(target: &Target) -> Vec<Vec<Vec<Option<String>>>> {
+    ["users", "users__email_addresses", "organizations", "organization_memberships", "sessions", "organization_invitations"]
+        .iter()
+        .map(|table| {
+            let order = if table.contains("__") { "\"_parent_id\", \"_position\"" } else { "\"id\"" };
+            query(target, &format!("SELECT * FROM {{ds}}.\"{table}\" ORDER BY {order}"))
+        })
+        .collect()
+}
+
+fn column_types(target: &Target, table: &str) -> Vec<(String, String)> {
+    query(
+        target,
+        &format!(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = '{}' AND table_name = '{table}' ORDER BY ordinal_position",
+            target.dataset
+        ),
+    )
+    .into_iter()
+    .map(|row| (row[0].clone().unwrap(), row[1].clone().unwrap().to_uppercase()))
+    .collect()
+}
+
+fn type_of(types: &[(String, String)], column: &str) -> String {
+    types.iter().find(|(name, _)| name == column).map(|(_, ty)| ty.clone()).unwrap_or_else(|| panic!("no column {column} in {types:?}"))
+}
+
+async fn full_sync_then_rerun(target: Target, postgres: bool) {
+    let fake = FakeClerk::start(seed(), Faults::default()).await.unwrap();
+    let base_url = fake.base_url.clone();
+    let (db, dataset) = (target.db.clone(), target.dataset.clone());
+    let first = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &[])).await.unwrap();
+    assert!(first.contains("Synced 27 of 27 resources"), "{first}");
+
+    // Row counts of the main tables and their child tables.
+    assert_eq!(count(&target, "users"), USERS as i64);
+    assert_eq!(number(&target, "SELECT count(DISTINCT \"id\") FROM {ds}.\"users\""), USERS as i64);
+    assert_eq!(count(&target, "users__email_addresses"), USERS as i64);
+    assert_eq!(count(&target, "organizations"), 200);
+    assert_eq!(count(&target, "organization_memberships"), 1000);
+    assert_eq!(count(&target, "organization_invitations"), 400);
+    assert_eq!(count(&target, "invitations"), 300);
+    assert_eq!(count(&target, "sessions"), 400);
+    assert_eq!(count(&target, "clients"), 150);
+    assert_eq!(count(&target, "allowlist_identifiers"), 20);
+    assert_eq!(count(&target, "jwt_templates"), 0, "lists the fake has no data for still get their table");
+
+    // Column types come from the generated types, not from the data.
+    let users = column_types(&target, "users");
+    let (text, timestamp, json, double) = if postgres { ("TEXT", "TIMESTAMP WITH TIME ZONE", "JSONB", "DOUBLE PRECISION") } else { ("VARCHAR", "TIMESTAMP", "JSON", "DOUBLE") };
+    assert_eq!(type_of(&users, "id"), text);
+    assert_eq!(type_of(&users, "created_at"), "BIGINT");
+    assert_eq!(type_of(&users, "created_at_ts"), timestamp);
+    assert_eq!(type_of(&users, "banned"), "BOOLEAN");
+    assert_eq!(type_of(&users, "public_metadata"), json);
+    assert_eq!(type_of(&users, "legal_accepted_at"), "BIGINT", "always null in the data, typed anyway");
+    assert!(!users.iter().any(|(name, _)| name == "email_addresses"), "arrays of objects are child tables");
+    let memberships = column_types(&target, "organization_memberships");
+    assert_eq!(type_of(&memberships, "organization__name"), text, "nested objects are flattened");
+    assert_eq!(type_of(&memberships, "public_user_data__user_id"), text);
+    let emails = column_types(&target, "users__email_addresses");
+    assert_eq!(type_of(&emails, "_parent_id"), text);
+    assert_eq!(type_of(&emails, "_position"), "BIGINT");
+    assert_eq!(type_of(&emails, "verification"), json, "unions are JSON");
+    let _ = double;
+
+    // Values: child rows point at their parent, timestamps and JSON are usable.
+    let row = &query(
+        &target,
+        "SELECT e.\"email_address\", u.\"username\", CAST(u.\"created_at_ts\" AS DATE), e.\"_position\" \
+         FROM {ds}.\"users__email_addresses\" e JOIN {ds}.\"users\" u ON u.\"id\" = e.\"_parent_id\" WHERE u.\"id\" = 'user_000000000000000000000000042'",
+    )[0];
+    assert_eq!(row[0].as_deref(), Some("user42@example.com"));
+    assert_eq!(row[1].as_deref(), Some("user42"));
+    assert_eq!(row[2].as_deref(), Some("2023-11-14"));
+    assert_eq!(row[3].as_deref(), Some("0"));
+    let plan_sql = if postgres { "SELECT count(*) FROM {ds}.\"users\" WHERE \"public_metadata\"->>'plan' = 'pro'" } else { "SELECT count(*) FROM {ds}.\"users\" WHERE \"public_metadata\"->>'$.plan' = 'pro'" };
+    assert_eq!(number(&target, plan_sql), USERS as i64);
+    assert_eq!(number(&target, "SELECT count(*) FROM {ds}.\"_clerk_sync_state\" WHERE complete"), 27);
+
+    // A rerun fetches no user again and changes no row.
+    let before = snapshot(&target);
+    let users_requests = fake.requests("GET", "/users");
+    let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
+    let second = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &[])).await.unwrap();
+    assert!(second.contains("total: 0 inserted, 0 updated, 0 deleted"), "{second}");
+    assert_eq!(fake.requests("GET", "/users") - users_requests, 1, "one empty page after the cursor");
+    assert_eq!(snapshot(&target), before);
+    assert!(
+        !query(&target, &format!("SELECT table_name FROM information_schema.tables WHERE table_schema = '{}' AND table_name LIKE '%stage%'", target.dataset)).iter().any(|_| true),
+        "staging tables are dropped"
+    );
+
+    // New users arrive: only they are fetched and inserted.
+    {
+        let mut store = fake.state.store.write().unwrap();
+        for n in USERS..USERS + 25 {
+            store.push_user(n);
+        }
+    }
+    let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
+    let third = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "users"])).await.unwrap();
+    let users_line = third.lines().find(|l| l.starts_with("users ")).unwrap();
+    let numbers: Vec<&str> = users_line.split_whitespace().collect();
+    assert_eq!(&numbers[2..7], ["25", "25", "0", "0", &(USERS + 25).to_string()], "{third}");
+    assert_eq!(count(&target, "users__email_addresses"), USERS as i64 + 25);
+}
+
+async fn killed_halfway_then_completed(target: Target) {
+    // Every request waits a little, so the run is still going when it is killed.
+    let slow = Faults::random(1.0, vec![Fault::Delay(Duration::from_millis(15))], 7);
+    let fake = FakeClerk::start(seed(), slow).await.unwrap();
+    let args = ["--resources", "users,organizations", "--page-size", "100", "--batch-rows", "1000"];
+    let mut child = command(&fake.base_url, &target.db, &target.dataset, &args).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while fake.requests("GET", "/users") < 45 {
+        assert!(Instant::now() < deadline, "the sync never got halfway");
+        assert!(child.try_wait().unwrap().is_none(), "the sync ended before it could be killed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // What was committed is whole batches, consistent with its child rows and state.
+    let users = count(&target, "users");
+    assert!(users >= 1000 && users < USERS as i64 && users % 1000 == 0, "{users} users after the kill");
+    assert_eq!(count(&target, "users__email_addresses"), users);
+    let state = query(&target, "SELECT complete, cursor_id FROM {ds}.\"_clerk_sync_state\" WHERE resource = 'users'");
+    assert!(matches!(state[0][0].as_deref(), Some("false" | "f")), "{state:?}");
+    assert_eq!(state[0][1].as_deref(), Some(format!("user_{:0>27}", users - 1).as_str()));
+
+    // The next run goes on from the cursor and ends with exactly the right rows.
+    let before = fake.requests("GET", "/users");
+    let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
+    let out = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &args)).await.unwrap();
+    assert_eq!(count(&target, "users"), USERS as i64, "{out}");
+    assert_eq!(number(&target, "SELECT count(DISTINCT \"id\") FROM {ds}.\"users\""), USERS as i64);
+    assert_eq!(count(&target, "users__email_addresses"), USERS as i64);
+    assert_eq!(count(&target, "organizations"), 200);
+    let fetched_again = fake.requests("GET", "/users") - before;
+    assert!(fetched_again <= (USERS as u64 - users as u64) / 100 + 1, "re-read {fetched_again} pages");
+}
+
+#[cfg(feature = "duckdb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_full_sync_rerun_and_new_users() {
+    full_sync_then_rerun(duckdb_target("full"), false).await;
+}
+
+#[cfg(feature = "duckdb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_killed_run_resumes() {
+    killed_halfway_then_completed(duckdb_target("killed")).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_full_sync_rerun_and_new_users() {
+    if let Some(target) = postgres_target("full") {
+        full_sync_then_rerun(target, true).await;
+    }
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_run_resumes() {
+    if let Some(target) = postgres_target("killed") {
+        killed_halfway_then_completed(target).await;
+    }
+}
+
+#[cfg(feature = "duckdb")]
+#[test]
+fn show_lists_tables_with_counts() {
+    let target = duckdb_target("show");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime.block_on(FakeClerk::start(Seed { users: 30, ..Seed::default() }, Faults::default())).unwrap();
+    run(&fake.base_url, &target.db, &target.dataset, &["--resources", "users"]);
+    let output = Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["show", "--db", &target.db]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}");
+    let users = text.lines().find(|l| l.starts_with("users ")).unwrap();
+    assert!(users.split_whitespace().nth(1) == Some("30") && users.contains(&chrono_free_today()), "{text}");
+    assert!(!text.contains("_clerk_sync"), "internal tables are not listed: {text}");
+}
+
+/// Today's UTC date as `YYYY-MM-DD`, from the civil-from-days algorithm.
+fn chrono_free_today() -> String {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 / 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[test]
+fn a_missing_secret_key_is_a_clear_error() {
+    let output = Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["run", "--db", "unused.duckdb"]).env_remove("CLERK_SECRET_KEY").output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no secret key: set CLERK_SECRET_KEY or pass --secret-key-file"));
+}
