@@ -47,6 +47,7 @@ pub fn select(names: &str) -> Result<Vec<&'static Resource>, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -96,6 +96,7 @@ fn cell(ty: ColumnType, value: Option<&Value>) -> Cell {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -103,7 +103,7 @@ pub async fn run(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Se
 /// Whether an error means "this instance does not offer this list" rather than a failure.
 fn refused(error: &clerk_api::Error) -> Option<String> {
     match error {
-        clerk_api::Error::Api(api) if matches!(api.status, 402 | 403 | 404) => Some(format!("{} {}", api.status, api.to_string().lines().next().unwrap_or(""))),
+        clerk_api::Error::Api(api) if matches!(api.status, 402..=404) => Some(format!("{} {}", api.status, api.to_string().lines().next().unwrap_or(""))),
         _ => None,
     }
 }

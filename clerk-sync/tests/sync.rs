@@ -61,6 +61,7 @@ fn unique(name: &str) -> String {
     format!("{name}_{}_{}", std::process::id(), nanos % 1_000_000_000)
 }
 
+#[cfg(feature = "duckdb")]
 fn duckdb_target(name: &str) -> Target {
     let dir = std::env::temp_dir().join(unique(&format!("clerk-sync-{name}")));
     std::fs::create_dir_all(&dir).unwrap();
@@ -281,6 +282,7 @@ fn show_lists_tables_with_counts() {
     assert!(!text.contains("_clerk_sync"), "internal tables are not listed: {text}");
 }
 
+#[cfg(feature = "duckdb")]
 /// Today's UTC date as `YYYY-MM-DD`, from the civil-from-days algorithm.
 fn chrono_free_today() -> String {
     let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 / 86_400;

@@ -92,12 +92,13 @@ fn resource(group: &str, op: &Operation, types: &HashMap<&str, &TypeDef>) -> Opt
         (Some(pagination), _) => (&pagination.item, Some(pagination.limit.0.clone()), None),
         (None, Some(TypeRef::Array(item))) => (&**item, None, None),
         (None, Some(TypeRef::Named(wrapper))) => match &types.get(wrapper.as_str())?.kind {
-            TypeKind::Struct(s) => match s.fields.iter().find(|f| f.wire == "data")? {
-                field => match &field.ty {
+            TypeKind::Struct(s) => {
+                let field = s.fields.iter().find(|f| f.wire == "data")?;
+                match &field.ty {
                     TypeRef::Array(item) => (&**item, None, Some(field.name.clone())),
                     _ => return None,
-                },
-            },
+                }
+            }
             _ => return None,
         },
         _ => return None,
@@ -307,6 +308,7 @@ fn table_tokens(table: &Table) -> TokenStream {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -133,6 +133,7 @@ pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

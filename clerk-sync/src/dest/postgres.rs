@@ -132,6 +132,7 @@ impl Destination for Postgres {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

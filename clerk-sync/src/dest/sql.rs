@@ -117,7 +117,14 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
     let target = qualified(d, dataset, table.name);
     if existing.is_empty() {
         let list: Vec<String> = wanted.iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.type_name(*ty))).collect();
-        return dest.execute(&format!("CREATE TABLE IF NOT EXISTS {target} ({})", list.join(", ")));
+        dest.execute(&format!("CREATE TABLE IF NOT EXISTS {target} ({})", list.join(", ")))?;
+        if d == Dialect::Postgres {
+            // Merges find rows by `id` (children by parent): without an index every batch would
+            // scan the whole table. DuckDB's hash joins need none, and its indexes slow loading.
+            let key = if child { PARENT_ID } else { "id" };
+            dest.execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {target} ({})", d.ident(&format!("{}__by_{key}", table.name)), d.ident(key)))?;
+        }
+        return Ok(());
     }
     for (name, ty) in wanted.iter().filter(|(name, _)| !existing.contains(&d.name(name))) {
         dest.execute(&format!("ALTER TABLE {target} ADD COLUMN {} {}", d.ident(name), d.type_name(*ty)))?;
@@ -197,14 +204,23 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
     let existing = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
     // Rows that are new or differ in some column: the rest are rewritten unchanged and not
     // counted as updates.
-    let (names, values) = select_list(d, &resource.table, false);
-    let new_or_changed = query_i64(
-        dest,
-        &format!("SELECT count(*) FROM (SELECT {} FROM {stage} EXCEPT SELECT {} FROM {target}) AS changed", values.join(", "), names.join(", ")),
-    )?;
+    let new_or_changed = if existing == 0 {
+        staged
+    } else {
+        let (names, values) = select_list(d, &resource.table, false);
+        query_i64(
+            dest,
+            &format!(
+                "SELECT count(*) FROM (SELECT {} FROM {stage} EXCEPT SELECT {} FROM {target} WHERE \"id\" IN ({staged_ids})) AS changed",
+                values.join(", "),
+                names.join(", ")
+            ),
+        )?
+    };
     let inserted = staged - existing;
     let mut counts = Counts { inserted, updated: (new_or_changed - inserted).max(0), deleted: 0 };
     match mode {
+        Merge::Upsert if existing == 0 => {}
         Merge::Upsert => {
             dest.execute(&format!("DELETE FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
             for (_, child) in resource.table.children {
