@@ -204,7 +204,20 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     assert_eq!(count(&target, "users__email_addresses"), USERS as i64 + 25);
 }
 
+/// How a run is cut short.
+#[derive(Clone, Copy, PartialEq)]
+enum Interruption {
+    /// SIGKILL, as an OOM killer or a deploy would.
+    Kill,
+    /// The server starts failing every request: the run gives up after its retries.
+    ServerDown,
+}
+
 async fn killed_halfway_then_completed(target: Target) {
+    interrupted_then_completed(target, Interruption::Kill).await;
+}
+
+async fn interrupted_then_completed(target: Target, interruption: Interruption) {
     // Every request waits a little, so the run is still going when it is killed.
     let slow = Faults::random(1.0, vec![Fault::Delay(Duration::from_millis(15))], 7);
     let fake = FakeClerk::start(seed(), slow).await.unwrap();
@@ -216,8 +229,22 @@ async fn killed_halfway_then_completed(target: Target) {
         assert!(child.try_wait().unwrap().is_none(), "the sync ended before it could be killed");
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    match interruption {
+        Interruption::Kill => {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        Interruption::ServerDown => {
+            fake.inject(vec![Fault::status(500); 1000]);
+            let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+            assert_eq!(output.status.code(), Some(1));
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert!(stderr.contains("fetching `users`") && stderr.contains("500"), "{stderr}");
+            assert!(!stderr.contains("sk_test_clerk_sync_tests"));
+            // The faults left are for nobody: the next run is served normally.
+            fake.state.faults.clear();
+        }
+    }
 
     // What was committed is whole batches, consistent with its child rows and state.
     let users = count(&target, "users");
@@ -249,6 +276,20 @@ async fn duckdb_full_sync_rerun_and_new_users() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_killed_run_resumes() {
     killed_halfway_then_completed(duckdb_target("killed")).await;
+}
+
+#[cfg(feature = "duckdb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_run_cut_by_server_failures_resumes() {
+    interrupted_then_completed(duckdb_target("server-down"), Interruption::ServerDown).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_run_cut_by_server_failures_resumes() {
+    if let Some(target) = postgres_target("server_down") {
+        interrupted_then_completed(target, Interruption::ServerDown).await;
+    }
 }
 
 #[cfg(feature = "postgres")]

@@ -44,6 +44,11 @@ impl Faults {
         self.script.lock().unwrap_or_else(|e| e.into_inner()).extend(faults);
     }
 
+    /// Drops the scripted faults not used yet.
+    pub fn clear(&self) {
+        self.script.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     pub fn next(&self) -> Option<Fault> {
         if let Some(fault) = self.script.lock().unwrap_or_else(|e| e.into_inner()).pop_front() {
             return Some(fault);
