@@ -41,7 +41,7 @@ fn token(key: usize, claims: Value) -> String {
 }
 
 fn claims() -> Value {
-    json!({ "sub": "user_1", "sid": "sess_1", "azp": "https://app.example", "exp": now() + 60, "v": 2, "o": { "id": "org_1", "rol": "admin" } })
+    json!({ "sub": "user_1", "sid": "sess_1", "azp": "https://app.example", "exp": now() + 3600, "v": 2, "o": { "id": "org_1", "rol": "admin" } })
 }
 
 #[test]
