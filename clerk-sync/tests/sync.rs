@@ -165,7 +165,7 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     // Values: child rows point at their parent, timestamps and JSON are usable.
     let row = &query(
         &target,
-        "SELECT e.\"email_address\", u.\"username\", CAST(u.\"created_at_ts\" AS DATE), e.\"_position\" \
+        "SELECT e.\"email_address\", u.\"username\", CAST(CAST(u.\"created_at_ts\" AS DATE) AS VARCHAR), e.\"_position\" \
          FROM {ds}.\"users__email_addresses\" e JOIN {ds}.\"users\" u ON u.\"id\" = e.\"_parent_id\" WHERE u.\"id\" = 'user_000000000000000000000000042'",
     )[0];
     assert_eq!(row[0].as_deref(), Some("user42@example.com"));
