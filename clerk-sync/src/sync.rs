@@ -100,10 +100,13 @@ pub async fn run(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Se
     Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, elapsed: started.elapsed() })
 }
 
-/// Whether an error means "this instance does not offer this list" rather than a failure.
+/// Whether an error on a list's first page means "this instance does not offer this list as
+/// called" (a feature or plan it lacks, a list that wants a filter on this instance) rather
+/// than a failure: the resource is skipped and reported. A bad key (401), server errors and
+/// anything after the first page stop the run.
 fn refused(error: &clerk_api::Error) -> Option<String> {
     match error {
-        clerk_api::Error::Api(api) if matches!(api.status, 402..=404) => Some(format!("{} {}", api.status, api.to_string().lines().next().unwrap_or(""))),
+        clerk_api::Error::Api(api) if matches!(api.status, 400 | 402..=404 | 422) => Some(api.to_string().lines().next().unwrap_or("").to_owned()),
         _ => None,
     }
 }
@@ -165,7 +168,7 @@ async fn sync_resource(
                 continue;
             }
             Err(error) => {
-                if let Some(reason) = refused(&error) {
+                if let Some(reason) = refused(&error).filter(|_| first) {
                     let dataset = dataset.clone();
                     writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
                     bar.finish("skipped");

@@ -345,3 +345,24 @@ fn a_missing_secret_key_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no secret key: set CLERK_SECRET_KEY or pass --secret-key-file"));
 }
+
+#[cfg(feature = "duckdb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_the_instance_refuses_is_skipped_and_a_bad_key_stops_the_run() {
+    let target = duckdb_target("refused");
+    let fake = FakeClerk::start(Seed { users: 40, ..Seed::default() }, Faults::default()).await.unwrap();
+    // The first request (jwt_templates' first page) is refused as a plan without the feature would.
+    fake.inject([Fault::status(403)]);
+    let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
+    let out = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "jwt_templates,users"])).await.unwrap();
+    let refused = out.lines().find(|l| l.starts_with("jwt_templates")).unwrap();
+    assert!(refused.contains("skipped: Clerk API error (HTTP 403)"), "{out}");
+    assert!(out.contains("Synced 1 of 2 resources"), "{out}");
+    assert_eq!(count(&target, "users"), 40);
+
+    fake.inject([Fault::status(401)]);
+    let output = command(&fake.base_url, &target.db, &target.dataset, &["--resources", "users"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("HTTP 401"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(count(&target, "users"), 40, "the failed run changed nothing");
+}
