@@ -154,16 +154,17 @@ async fn sync_resource(
     let mut seen: HashSet<String> = HashSet::new();
     let mut batch = Batch::new(&resource.table);
     let mut merges = Vec::new();
-    let mut items = prefetch(clerk, resource, &start, options.page_size)?;
+    let mut stream = generated::resources::stream(clerk, resource.name, &start)
+        .ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource in this build".into() })?;
     let mut first = true;
-    while let Some(item) = items.recv().await {
+    while let Some(item) = stream.next().await {
         let item = match item {
             Ok(item) => item,
             Err(error) if first && start.starting_after.is_some() && resource.created_at_after && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) => {
                 // The cursor's item is gone (deleted since): go on by creation time instead.
                 start.starting_after = None;
                 start.created_at_after = state.cursor_created_at.map(|t| t - 1);
-                items = prefetch(clerk, resource, &start, options.page_size)?;
+                stream = generated::resources::stream(clerk, resource.name, &start).ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource".into() })?;
                 continue;
             }
             Err(error) => {
@@ -226,28 +227,6 @@ async fn sync_resource(
     writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
     bar.finish("done");
     Ok(ResourceReport { name: resource.name, incremental, fetched, counts, rows, outcome: Outcome::Synced, elapsed: started.elapsed() })
-}
-
-/// Streams a resource's items from a task of their own, up to two pages ahead, so the next
-/// page is fetched and decoded while this one is flattened. Dropping the receiver stops it.
-fn prefetch(
-    clerk: &clerk_api::Clerk,
-    resource: &'static Resource,
-    start: &PageStart,
-    page_size: i64,
-) -> Result<tokio::sync::mpsc::Receiver<Result<serde_json::Value, clerk_api::Error>>, SyncError> {
-    let mut stream = generated::resources::stream(clerk, resource.name, start)
-        .ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource in this build".into() })?;
-    let (sender, receiver) = tokio::sync::mpsc::channel(usize::try_from(page_size.max(1) * 2).unwrap_or(1000));
-    tokio::spawn(async move {
-        while let Some(item) = stream.next().await {
-            let failed = item.is_err();
-            if sender.send(item).await.is_err() || failed {
-                break;
-            }
-        }
-    });
-    Ok(receiver)
 }
 
 /// Queues the merge of what is staged, with the state as of its last item. The state's counts
