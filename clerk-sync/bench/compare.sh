@@ -3,8 +3,7 @@
 # same fake Clerk, alternating, each into a new database. Prints wall time and peak RSS.
 #
 #   python3 -m venv /tmp/dltenv && /tmp/dltenv/bin/pip install "dlt[duckdb]"
-#   cargo build --release -p clerk-sync && cargo build --release -p fake-clerk   (separately: one
-#   command for both would resolve build-script features differently and rebuild DuckDB)
+#   cargo build --release -p clerk-sync && cargo build --release -p fake-clerk
 #   clerk-sync/bench/compare.sh [ROUNDS] [USERS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
