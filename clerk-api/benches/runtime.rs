@@ -7,7 +7,7 @@
 //!    each in its own process so its peak memory (VmHWM) can be read, for N = 10k and 100k.
 //!
 //! ```sh
-//! cargo build --release -p clerk-api-tests --bin fake-clerk
+//! cargo build --release -p fake-clerk
 //! cargo bench -p clerk-api --bench runtime
 //! ```
 
@@ -37,7 +37,7 @@ fn start_server(users: usize) -> Server {
         .args(["--port", "0", "--users", &users.to_string()])
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}; build it with `cargo build --release -p clerk-api-tests --bin fake-clerk`", binary.display()));
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}; build it with `cargo build --release -p fake-clerk`", binary.display()));
     let mut line = String::new();
     let stdout = child.stdout.take().expect("stdout");
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("the fake prints its address");
