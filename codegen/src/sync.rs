@@ -237,13 +237,7 @@ fn emit(resources: &[Resource]) -> TokenStream {
             return quote! {
                 #name => {
                     let request = clerk.#group().#method();
-                    Some(futures_util::stream::once(async move { request.send().await })
-                        .map(|response| match response {
-                            Ok(response) => futures_util::stream::iter(#items).map(to_json).left_stream(),
-                            Err(error) => futures_util::stream::once(std::future::ready(Err(error))).right_stream(),
-                        })
-                        .flatten()
-                        .boxed())
+                    Some(whole(async move { request.send().await.map(|response| #items) }))
                 }
             };
         };
@@ -285,6 +279,19 @@ fn emit(resources: &[Resource]) -> TokenStream {
                 #(#arms)*
                 _ => None,
             }
+        }
+
+        /// The items of a list returned whole in one response.
+        fn whole<T: serde::Serialize + Send + 'static>(
+            items: impl std::future::Future<Output = Result<Vec<T>, clerk_api::Error>> + Send + 'static,
+        ) -> BoxStream<'static, Result<serde_json::Value, clerk_api::Error>> {
+            futures_util::stream::once(items)
+                .map(|items| match items {
+                    Ok(items) => futures_util::stream::iter(items).map(to_json).left_stream(),
+                    Err(error) => futures_util::stream::once(std::future::ready(Err(error))).right_stream(),
+                })
+                .flatten()
+                .boxed()
         }
 
         fn to_json<T: serde::Serialize>(item: T) -> Result<serde_json::Value, clerk_api::Error> {

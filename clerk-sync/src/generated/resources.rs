@@ -5729,20 +5729,7 @@ pub fn stream(
         "blocklist_identifiers" => {
             let request = clerk.blocklist_identifiers().list();
             Some(
-                futures_util::stream::once(async move { request.send().await })
-                    .map(|response| match response {
-                        Ok(response) => {
-                            futures_util::stream::iter(response.data)
-                                .map(to_json)
-                                .left_stream()
-                        }
-                        Err(error) => {
-                            futures_util::stream::once(std::future::ready(Err(error)))
-                                .right_stream()
-                        }
-                    })
-                    .flatten()
-                    .boxed(),
+                whole(async move { request.send().await.map(|response| response.data) }),
             )
         }
         "clients" => {
@@ -5756,20 +5743,7 @@ pub fn stream(
         "domains" => {
             let request = clerk.domains().list();
             Some(
-                futures_util::stream::once(async move { request.send().await })
-                    .map(|response| match response {
-                        Ok(response) => {
-                            futures_util::stream::iter(response.data)
-                                .map(to_json)
-                                .left_stream()
-                        }
-                        Err(error) => {
-                            futures_util::stream::once(std::future::ready(Err(error)))
-                                .right_stream()
-                        }
-                    })
-                    .flatten()
-                    .boxed(),
+                whole(async move { request.send().await.map(|response| response.data) }),
             )
         }
         "enterprise_connections" => {
@@ -5897,6 +5871,22 @@ pub fn stream(
         }
         _ => None,
     }
+}
+/// The items of a list returned whole in one response.
+fn whole<T: serde::Serialize + Send + 'static>(
+    items: impl std::future::Future<
+        Output = Result<Vec<T>, clerk_api::Error>,
+    > + Send + 'static,
+) -> BoxStream<'static, Result<serde_json::Value, clerk_api::Error>> {
+    futures_util::stream::once(items)
+        .map(|items| match items {
+            Ok(items) => futures_util::stream::iter(items).map(to_json).left_stream(),
+            Err(error) => {
+                futures_util::stream::once(std::future::ready(Err(error))).right_stream()
+            }
+        })
+        .flatten()
+        .boxed()
 }
 fn to_json<T: serde::Serialize>(item: T) -> Result<serde_json::Value, clerk_api::Error> {
     serde_json::to_value(item)
