@@ -95,6 +95,24 @@ impl Clerk {
     /// The bytes that identify the secret key (its `Authorization` value), for keying caches by
     /// instance through a digest. Never logged or shown.
     #[allow(dead_code)] // Used by request authentication, which standalone crates leave out.
+    /// A client with this one's settings and connection pool that authenticates with another
+    /// key, such as a machine secret key.
+    pub fn with_secret_key(&self, secret_key: &str) -> Result<Clerk, Error> {
+        let authorization = authorization(secret_key)?;
+        let inner = &self.inner;
+        Ok(Clerk {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                base_url: inner.base_url.clone(),
+                authorization,
+                user_agent: inner.user_agent.clone(),
+                timeout: inner.timeout,
+                retry: inner.retry.clone(),
+                extra_headers: inner.extra_headers.clone(),
+            }),
+        })
+    }
+
     pub(crate) fn credential(&self) -> &[u8] {
         self.inner.authorization.as_bytes()
     }
@@ -242,6 +260,20 @@ impl fmt::Debug for SecretKey {
     }
 }
 
+/// The `Authorization` header for a secret key, marked sensitive.
+fn authorization(secret_key: &str) -> Result<HeaderValue, Error> {
+    let key = secret_key.trim();
+    if key.is_empty() {
+        return Err(ConfigError::MissingSecretKey.into());
+    }
+    if key.starts_with("pk_") {
+        return Err(ConfigError::PublishableKey.into());
+    }
+    let mut authorization = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidSecretKey)?;
+    authorization.set_sensitive(true);
+    Ok(authorization)
+}
+
 /// Configures a [`Clerk`] client. Get one from [`Clerk::builder`].
 #[must_use]
 pub struct ClerkBuilder {
@@ -311,15 +343,7 @@ impl ClerkBuilder {
 
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Clerk, Error> {
-        let key = self.secret_key.0.trim();
-        if key.is_empty() {
-            return Err(ConfigError::MissingSecretKey.into());
-        }
-        if key.starts_with("pk_") {
-            return Err(ConfigError::PublishableKey.into());
-        }
-        let mut authorization = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidSecretKey)?;
-        authorization.set_sensitive(true);
+        let authorization = authorization(&self.secret_key.0)?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}

@@ -40,6 +40,8 @@ mod retry;
 mod runtime;
 mod telemetry;
 mod tls;
+#[cfg(feature = "testing")]
+pub mod testing;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 

@@ -110,8 +110,8 @@ async fn a_failing_backend_is_an_error_not_a_verdict() {
 async fn only_accepted_types_reach_clerk() {
     let server = server().await;
     let options = options(&server).accepts_token([TokenType::ApiKey]);
-    assert_eq!(verdict("mt_valid", &options).await.reason(), Some(Reason::TokenTypeNotSupported));
-    assert_eq!(verdict("oat_valid", &options).await.reason(), Some(Reason::TokenTypeNotSupported));
+    assert_eq!(verdict("mt_valid", &options).await.reason(), Some(Reason::TokenTypeMismatch));
+    assert_eq!(verdict("oat_valid", &options).await.reason(), Some(Reason::TokenTypeMismatch));
     assert_eq!(server.verify_calls(), 0);
     let mut headers = http::HeaderMap::new();
     headers.insert("authorization", "Bearer ak_valid".parse().expect("header"));

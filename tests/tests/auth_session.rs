@@ -168,13 +168,15 @@ async fn audience_and_issuer_are_checked_when_configured() {
 }
 
 #[tokio::test]
-async fn pending_sessions_are_refused_only_when_asked() {
+async fn pending_sessions_are_signed_out_unless_the_options_opt_in() {
     let pending = key().token("k", &with(claims(), json!({ "sts": "pending" })));
-    let state = verdict(&pending, &options()).await;
+    let RequestState::SignedOut(out) = verdict(&pending, &options()).await else { panic!("a pending session signed in by default") };
+    assert_eq!(out.reason, Reason::SessionPending);
+    assert_eq!(out.reason.as_str(), "session-pending");
+    let state = verdict(&pending, &options().treat_pending_as_signed_out(false)).await;
     assert_eq!(state.auth().and_then(|a| a.session()).and_then(|s| s.session_status()), Some("pending"));
-    assert_eq!(reason(&pending, &options().refuse_pending_sessions(true)).await, Some(Reason::SessionPending));
     let active = key().token("k", &with(claims(), json!({ "sts": "active" })));
-    assert_eq!(reason(&active, &options().refuse_pending_sessions(true)).await, None);
+    assert_eq!(reason(&active, &options()).await, None);
 }
 
 #[tokio::test]
@@ -285,13 +287,13 @@ async fn machine_tokens_are_refused_by_default_and_need_a_client_when_accepted()
     for token in ["ak_123", "mt_123", "oat_123"] {
         let state = verdict(token, &options()).await;
         let RequestState::SignedOut(out) = state else { panic!("{token} signed in") };
-        assert_eq!(out.reason, Reason::TokenTypeNotSupported);
+        assert_eq!(out.reason, Reason::TokenTypeMismatch);
         assert_eq!(out.token_type, Some(TokenType::of(token)));
     }
     let only_api_keys = options().accepts_token([TokenType::ApiKey]);
     assert!(matches!(authenticate_token("ak_1", &only_api_keys).await, Err(clerk_api::auth::AuthError::ClientRequired(TokenType::ApiKey))));
     let machines_only = options().accepts_token([TokenType::M2mToken]).client(clerk_api::Clerk::new("sk_test_x").expect("client"));
-    assert_eq!(reason(&key().token("k", &claims()), &machines_only).await, Some(Reason::TokenTypeNotSupported));
+    assert_eq!(reason(&key().token("k", &claims()), &machines_only).await, Some(Reason::TokenTypeMismatch));
 }
 
 #[tokio::test]

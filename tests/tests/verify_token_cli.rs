@@ -68,7 +68,7 @@ fn prints_signed_out_verdicts_with_clerks_reasons() {
     assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example"])["reason"], "token-invalid-authorized-parties");
     assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example", "--authorized-party", "https://app.example"])["signed_in"], true);
     assert_eq!(verdict(&["--header", &good, "--audience", "api"])["reason"], "token-invalid-audience");
-    assert_eq!(verdict(&["--header", &good, "--accepts", "api_key"])["reason"], "token-type-not-supported");
+    assert_eq!(verdict(&["--header", &good, "--accepts", "api_key"])["reason"], "token-type-mismatch");
     assert_eq!(verdict(&[])["reason"], "session-token-missing");
     assert_eq!(verdict(&["--header", "Authorization: Bearer mt_abc"])["token_type"], "m2m_token");
 }

@@ -5,6 +5,7 @@
 //! looked at by code that bounds what it allocates.
 
 use super::base64::{self, Alphabet};
+use super::category::Category;
 use super::claims::SessionClaims;
 use super::key::JwtKey;
 use super::reason::Reason;
@@ -27,6 +28,10 @@ pub(crate) struct UnverifiedJwt<'t> {
     /// Whether the header names a `kid`; it is decoded again only when keys come from a JWKS.
     has_kid: bool,
     header: &'t str,
+    /// `typ` is `at+jwt`: an OAuth access token (RFC 9068).
+    pub(crate) access_token: bool,
+    /// The header's `cat`.
+    pub(crate) category: Category,
 }
 
 impl UnverifiedJwt<'_> {
@@ -51,6 +56,13 @@ struct Header<'a> {
     typ: Option<std::borrow::Cow<'a, str>>,
     #[serde(default)]
     crit: Option<serde::de::IgnoredAny>,
+    #[serde(default, borrow)]
+    cat: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// Whether `typ` names an OAuth access token in JWT form (RFC 9068, section 2.1).
+fn is_access_token_type(typ: &str) -> bool {
+    typ.eq_ignore_ascii_case("at+jwt") || typ.eq_ignore_ascii_case("application/at+jwt")
 }
 
 fn invalid(message: &'static str) -> SignedOut {
@@ -74,14 +86,16 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
     if header_fields.alg != "RS256" {
         return Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the token's algorithm is not RS256"));
     }
-    if header_fields.typ.as_deref().is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
-        return Err(invalid("the token's type is not JWT"));
+    let access_token = header_fields.typ.as_deref().is_some_and(is_access_token_type);
+    if !access_token && header_fields.typ.as_deref().is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
+        return Err(invalid("the token's type is neither JWT nor at+jwt"));
     }
     if header_fields.crit.is_some() {
         return Err(invalid("the token has critical header extensions"));
     }
     let signing_input = &token[..header.len() + 1 + payload.len()];
-    Ok(UnverifiedJwt { signing_input, payload, signature, has_kid: header_fields.kid.is_some(), header })
+    let category = Category::of(header_fields.cat.as_deref());
+    Ok(UnverifiedJwt { signing_input, payload, signature, has_kid: header_fields.kid.is_some(), header, access_token, category })
 }
 
 /// What the claims must satisfy besides the signature.
@@ -93,9 +107,10 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) issuer: Option<&'a str>,
 }
 
-/// Verifies the signature with `key`, then decodes and checks the claims. Returns the claims and
-/// the decoded payload, JSON already checked by the claims' decoding (for custom claims).
-pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey, rules: &ClaimRules<'_>) -> Result<(SessionClaims, Box<[u8]>), SignedOut> {
+/// Verifies the signature with `key`, then decodes the claims every Clerk JWT has (`sub`, `exp`,
+/// ...). Returns them and the decoded payload, JSON already checked by their decoding (for
+/// custom claims). The caller checks them with [`check_claims`] once it knows the token's kind.
+pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey) -> Result<(SessionClaims, Box<[u8]>), SignedOut> {
     // 8192-bit RSA, the largest key accepted, signs in 1 KiB.
     let mut buffer = [0; 1024];
     let signature = base64::decode_to_slice(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
@@ -106,7 +121,6 @@ pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey, rules: &ClaimRules<'
     // Signed by the instance: from here on the payload is Clerk's.
     let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's payload is not base64url"))?;
     let claims: SessionClaims = serde_json::from_slice(&payload).map_err(|e| invalid(claims_error(&e)))?;
-    check_claims(&claims, rules)?;
     Ok((claims, payload.into_boxed_slice()))
 }
 
@@ -122,7 +136,22 @@ fn claims_error(error: &serde_json::Error) -> &'static str {
     }
 }
 
-fn check_claims(claims: &SessionClaims, rules: &ClaimRules<'_>) -> Result<(), SignedOut> {
+/// The claim checks, in the order Clerk's JS SDK makes them (`sub`, `aud`, `azp`, `exp`, `nbf`,
+/// `iat`) so that a token failing several gets the same reason, then `iss`, which it does not check.
+pub(crate) fn check_claims(claims: &SessionClaims, rules: &ClaimRules<'_>) -> Result<(), SignedOut> {
+    if claims.sub.is_empty() {
+        return Err(invalid("the token's `sub` is empty"));
+    }
+    if !rules.audiences.is_empty() && !claims.aud.iter().any(|aud| rules.audiences.contains(aud)) {
+        return Err(SignedOut::new(Reason::TokenInvalidAudience, "the token's `aud` matches no expected audience"));
+    }
+    if !rules.authorized_parties.is_empty() {
+        match &claims.azp {
+            Some(azp) if rules.authorized_parties.iter().any(|party| party == azp) => {}
+            Some(_) => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token's `azp` is not an authorized party")),
+            None => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token has no `azp` claim")),
+        }
+    }
     let skew = rules.clock_skew_ms;
     let ms = |seconds: i64| seconds.saturating_mul(1000);
     if ms(claims.exp) <= rules.now_ms.saturating_sub(skew) {
@@ -133,19 +162,6 @@ fn check_claims(claims: &SessionClaims, rules: &ClaimRules<'_>) -> Result<(), Si
     }
     if claims.iat.is_some_and(|iat| ms(iat) > rules.now_ms.saturating_add(skew)) {
         return Err(SignedOut::new(Reason::TokenIatInTheFuture, "the token's `iat` is in the future"));
-    }
-    if claims.sub.is_empty() {
-        return Err(invalid("the token's `sub` is empty"));
-    }
-    if !rules.authorized_parties.is_empty() {
-        match &claims.azp {
-            Some(azp) if rules.authorized_parties.iter().any(|party| party == azp) => {}
-            Some(_) => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token's `azp` is not an authorized party")),
-            None => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token has no `azp` claim")),
-        }
-    }
-    if !rules.audiences.is_empty() && !claims.aud.iter().any(|aud| rules.audiences.contains(aud)) {
-        return Err(SignedOut::new(Reason::TokenInvalidAudience, "the token's `aud` matches no expected audience"));
     }
     if let Some(issuer) = rules.issuer {
         if claims.iss.as_deref() != Some(issuer) {
@@ -187,12 +203,26 @@ mod tests {
         assert_eq!(reason(&format!("{header}.e30.sig.extra")), Reason::TokenInvalid);
         assert_eq!(reason("!!!.e30.sig"), Reason::TokenInvalid);
         assert_eq!(reason(&format!("{}.e30.sig", b64("[1]"))), Reason::TokenInvalid);
-        assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","typ":"at+jwt"}"#))), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","typ":"JOSE"}"#))), Reason::TokenInvalid);
         assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","crit":["exp"]}"#))), Reason::TokenInvalid);
         assert_eq!(reason(&"a".repeat(MAX_TOKEN_BYTES + 1)), Reason::TokenInvalid);
         let token = format!("{header}.e30.sig");
         let parsed = parse(&token).unwrap();
         assert_eq!(parsed.kid().as_deref(), Some("k"));
         assert_eq!(parsed.signing_input, format!("{header}.e30"));
+    }
+
+    #[test]
+    fn reads_the_access_token_type_and_the_category() {
+        for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
+            let token = format!("{}.e30.sig", b64(&format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#)));
+            assert!(parse(&token).unwrap().access_token, "{typ}");
+        }
+        let token = format!("{}.e30.sig", b64(r#"{"alg":"RS256","typ":"JWT","cat":"cl_B7d4PD222AAA"}"#));
+        let parsed = parse(&token).unwrap();
+        assert!(!parsed.access_token);
+        assert_eq!(parsed.category, Category::Other);
+        let unmarked = format!("{}.e30.sig", b64(r#"{"alg":"RS256"}"#));
+        assert_eq!(parse(&unmarked).unwrap().category, Category::Unmarked);
     }
 }

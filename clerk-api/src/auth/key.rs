@@ -58,16 +58,19 @@ pub enum KeyError {
 impl JwtKey {
     /// Parses a PEM public key: SubjectPublicKeyInfo (`BEGIN PUBLIC KEY`, what Clerk shows) or
     /// PKCS #1 (`BEGIN RSA PUBLIC KEY`). The text may sit on one line, with its line breaks
-    /// dropped or written as `\n`, as it often is in an environment variable.
+    /// dropped or written as `\n`, as it often is in an environment variable. The base64 body
+    /// alone, without the BEGIN and END lines (as the Dashboard's copy button gives it), is read
+    /// as a SubjectPublicKeyInfo, as Clerk's Go SDK does.
     pub fn from_pem(pem: &str) -> Result<JwtKey, KeyError> {
         if pem.len() > MAX_PEM_BYTES {
             return Err(KeyError::NotPem("longer than 16 KiB"));
         }
         // Environment variables often carry the line breaks as the two characters `\n`.
         let text = pem.replace("\\n", "\n").replace("\\r", "\r");
-        let (label, body) = pem_body(text.trim())?;
+        let text = text.trim();
+        let (label, body) = if text.starts_with("-----") { pem_body(text)? } else { ("PUBLIC KEY", text) };
         let body: Vec<u8> = body.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        let der = base64::decode(&body, Alphabet::Standard).map_err(|_| KeyError::NotPem("the body is not base64"))?;
+        let der = base64::decode(&body, Alphabet::Standard).map_err(|_| KeyError::NotPem("neither a PEM nor the base64 body of one"))?;
         let key = match label {
             "PUBLIC KEY" => from_spki(&der)?,
             _ => from_pkcs1(&der)?,
@@ -264,6 +267,20 @@ mod tests {
         assert_eq!(JwtKey::from_pem(&one_line).unwrap(), expected);
         assert_eq!(JwtKey::from_pem(&escaped).unwrap(), expected);
         assert_eq!(JwtKey::from_pem(&format!("  {multi}  ")).unwrap(), expected);
+    }
+
+    #[test]
+    fn reads_the_bare_base64_body_as_the_dashboard_shows_it() {
+        let multi = pem("PUBLIC KEY", &spki(256));
+        let body: String = multi.lines().filter(|line| !line.starts_with("-----")).collect::<Vec<_>>().join("\n");
+        let expected = JwtKey::from_pem(&multi).unwrap();
+        assert_eq!(JwtKey::from_pem(&body).unwrap(), expected);
+        assert_eq!(JwtKey::from_pem(&body.replace('\n', "")).unwrap(), expected);
+        assert_eq!(JwtKey::from_pem(&format!(" {}\n", body.replace('\n', "\\n"))).unwrap(), expected);
+        assert!(matches!(JwtKey::from_pem("not base64!"), Err(KeyError::NotPem(_))));
+        // The bare body of a PKCS #1 key is not a SubjectPublicKeyInfo.
+        let pkcs1_body = base64::encode(&pkcs1(256), Alphabet::Standard);
+        assert!(matches!(JwtKey::from_pem(&pkcs1_body), Err(KeyError::NotRsa(_))));
     }
 
     #[test]

@@ -31,13 +31,15 @@
 //! ([`JwksCache`]). API keys, M2M tokens and OAuth tokens are verified by the Backend API when
 //! [`AuthenticateOptions::accepts_token`] allows them.
 
-mod base64;
+pub(crate) mod base64;
+mod category;
 mod claims;
 mod extract;
 mod jwks;
 mod jwt;
 mod key;
 mod machine;
+mod machine_jwt;
 mod options;
 mod reason;
 mod state;
@@ -46,15 +48,19 @@ mod token_type;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+pub use category::{CATEGORY_IGNORE, CATEGORY_JWT_TEMPLATE, CATEGORY_M2M_TOKEN, CATEGORY_SESSION_TOKEN};
 pub use claims::{Actor, OrganizationClaim, SessionClaims};
 pub use jwks::{JwksCache, DEFAULT_JWKS_TTL, DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL};
 pub use jwt::MAX_TOKEN_BYTES;
 pub use key::{JwtKey, KeyError};
+pub use machine_jwt::{MachineClaims, MachineJwt};
 pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
 pub use reason::Reason;
 pub use state::{Auth, RequestState, SessionAuth, SignedOut};
 pub use token_type::{TokenType, UnknownTokenType};
 
+use category::Category;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A failure to reach a verdict: the request is neither signed in nor signed out. Answer it
@@ -104,25 +110,106 @@ pub async fn authenticate_token(token: &str, options: &AuthenticateOptions) -> R
 
 async fn verify_checked(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
     let token_type = TokenType::of(token);
-    let verdict = if !options.accepts(token_type) {
-        Err(SignedOut::new(Reason::TokenTypeNotSupported, "the options do not accept this token type"))
-    } else if token_type == TokenType::SessionToken {
-        verify_session(token, options).await?
+    let verdict = if token_type == TokenType::SessionToken {
+        // Session tokens and machine tokens in JWT form: which one is decided by the token.
+        verify_jwt(token, options).await?
+    } else if !options.accepts(token_type) {
+        Err(SignedOut { token_type: Some(token_type), ..mismatch("the options do not accept this token type") })
     } else {
-        let client = options.client.as_ref().ok_or(AuthError::ClientRequired(token_type))?;
-        machine::verify(&client.clerk, token_type, token).await?
+        let client = match (token_type, &options.machine_client, &options.client) {
+            (TokenType::M2mToken, Some(machine), _) => machine,
+            (_, _, Some(client)) => &client.clerk,
+            _ => return Err(AuthError::ClientRequired(token_type)),
+        };
+        machine::verify(client, token_type, token).await?
     };
     Ok(match verdict {
         Ok(auth) => RequestState::SignedIn(auth),
-        Err(out) => RequestState::SignedOut(SignedOut { token_type: Some(token_type), ..out }),
+        Err(out) => RequestState::SignedOut(out),
     })
 }
 
-async fn verify_session(token: &str, options: &AuthenticateOptions) -> Result<Result<Auth, SignedOut>, AuthError> {
+fn mismatch(message: &'static str) -> SignedOut {
+    SignedOut::new(Reason::TokenTypeMismatch, message)
+}
+
+/// Verifies a JWT: a session token, an M2M token (`mch_` subject or M2M `cat`) or an OAuth
+/// access token (`typ: at+jwt`), each only if the options accept its kind. A kind the header
+/// decides is refused before any key is looked up; a kind the subject decides, once the
+/// signature has verified, before any other claim is checked.
+async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result<Auth, SignedOut>, AuthError> {
+    let session = |out: SignedOut| SignedOut { token_type: Some(TokenType::SessionToken), ..out };
     let jwt = match jwt::parse(token) {
         Ok(jwt) => jwt,
+        Err(out) => return Ok(Err(session(out))),
+    };
+    match category::from_header(jwt.access_token, jwt.category) {
+        Some(kind) => {
+            if let Err(out) = accepted(kind, options) {
+                return Ok(Err(out));
+            }
+        }
+        // The subject decides between a session and an M2M token: neither accepted, no key needed.
+        None if !options.accepts(TokenType::SessionToken) && !options.accepts(TokenType::M2mToken) => {
+            return Ok(Err(session(mismatch("the options accept neither session nor M2M tokens"))));
+        }
+        None => {}
+    }
+    let key = match signing_key(&jwt, options).await? {
+        Ok(key) => key,
+        Err(out) => return Ok(Err(session(out))),
+    };
+    let (claims, payload) = match jwt::verify(&jwt, &key) {
+        Ok(verified) => verified,
+        Err(out) => return Ok(Err(session(out))),
+    };
+    let token_type = match accepted(category::from_claims(jwt.access_token, jwt.category, &claims.sub), options) {
+        Ok(token_type) => token_type,
         Err(out) => return Ok(Err(out)),
     };
+    let typed = |out: SignedOut| SignedOut { token_type: Some(token_type), ..out };
+    // An M2M token must carry the M2M category or none (minted before categories).
+    if token_type == TokenType::M2mToken && !matches!(jwt.category, Category::M2m | Category::Unmarked) {
+        return Ok(Err(typed(SignedOut::new(Reason::TokenInvalid, "the M2M token's category is not an M2M token's"))));
+    }
+    let rules = jwt::ClaimRules {
+        now_ms: now_ms(),
+        clock_skew_ms: options.clock_skew_ms,
+        authorized_parties: &options.authorized_parties,
+        audiences: &options.audiences,
+        issuer: options.issuer.as_deref(),
+    };
+    if let Err(out) = jwt::check_claims(&claims, &rules) {
+        return Ok(Err(typed(out)));
+    }
+    if token_type != TokenType::SessionToken {
+        let Ok(machine_claims) = serde_json::from_slice::<MachineClaims>(&payload) else {
+            return Ok(Err(typed(SignedOut::new(Reason::TokenInvalid, "the token's claims are not valid machine token claims"))));
+        };
+        return Ok(Ok(Auth::MachineJwt(Box::new(MachineJwt::new(token_type, machine_claims, payload)))));
+    }
+    if options.pending_signed_out && claims.sts.as_deref() == Some("pending") {
+        return Ok(Err(typed(SignedOut::new(Reason::SessionPending, "the session is pending and the options treat pending sessions as signed out"))));
+    }
+    Ok(Ok(Auth::Session(Box::new(SessionAuth::new(claims, payload)))))
+}
+
+/// The token type of `kind` if the options accept it, else a `token-type-mismatch` verdict.
+fn accepted(kind: category::Kind, options: &AuthenticateOptions) -> Result<TokenType, SignedOut> {
+    match kind {
+        category::Kind::Token(token_type) if options.accepts(token_type) => Ok(token_type),
+        category::Kind::Token(token_type) => {
+            Err(SignedOut { token_type: Some(token_type), ..mismatch("the options do not accept this token type") })
+        }
+        category::Kind::NotAccepted => Err(SignedOut {
+            token_type: Some(TokenType::SessionToken),
+            ..mismatch("the token's category is not a session or machine token's (a JWT template's, say)")
+        }),
+    }
+}
+
+/// The key that must have signed `jwt`: the configured PEM, or the JWKS key with its `kid`.
+async fn signing_key(jwt: &jwt::UnverifiedJwt<'_>, options: &AuthenticateOptions) -> Result<Result<Arc<JwtKey>, SignedOut>, AuthError> {
     let key = match (&options.jwt_key, &options.client) {
         (Some(key), _) => key.clone(),
         (None, Some(client)) => {
@@ -139,21 +226,7 @@ async fn verify_session(token: &str, options: &AuthenticateOptions) -> Result<Re
     if !key.is_rs256() {
         return Ok(Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the key for the token's `kid` is not an RS256 key")));
     }
-    let rules = jwt::ClaimRules {
-        now_ms: now_ms(),
-        clock_skew_ms: options.clock_skew_ms,
-        authorized_parties: &options.authorized_parties,
-        audiences: &options.audiences,
-        issuer: options.issuer.as_deref(),
-    };
-    let (claims, payload) = match jwt::verify(&jwt, &key, &rules) {
-        Ok(verified) => verified,
-        Err(out) => return Ok(Err(out)),
-    };
-    if options.refuse_pending && claims.sts.as_deref() == Some("pending") {
-        return Ok(Err(SignedOut::new(Reason::SessionPending, "the session is pending and the options refuse pending sessions")));
-    }
-    Ok(Ok(Auth::Session(Box::new(SessionAuth::new(claims, payload)))))
+    Ok(Ok(key))
 }
 
 fn now_ms() -> i64 {

@@ -32,8 +32,11 @@ pub struct AuthenticateOptions {
     pub(crate) issuer: Option<String>,
     pub(crate) clock_skew_ms: i64,
     accepts: u8,
-    pub(crate) refuse_pending: bool,
+    pub(crate) pending_signed_out: bool,
     pub(crate) cookie_suffix: Option<String>,
+    /// Verifies opaque M2M tokens instead of the instance client, authenticated by a machine
+    /// secret key.
+    pub(crate) machine_client: Option<Clerk>,
 }
 
 /// A client and its instance's entry in a JWKS cache, resolved once.
@@ -61,7 +64,8 @@ impl fmt::Debug for AuthenticateOptions {
             .field("issuer", &self.issuer)
             .field("clock_skew_ms", &self.clock_skew_ms)
             .field("accepts", &self.accepted().collect::<Vec<_>>())
-            .field("refuse_pending", &self.refuse_pending)
+            .field("treat_pending_as_signed_out", &self.pending_signed_out)
+            .field("machine_client", &self.machine_client.as_ref().map(Clerk::base_url))
             .finish()
     }
 }
@@ -76,8 +80,9 @@ impl AuthenticateOptions {
             issuer: None,
             clock_skew_ms: DEFAULT_CLOCK_SKEW.as_millis() as i64,
             accepts: TokenType::SessionToken.bit(),
-            refuse_pending: false,
+            pending_signed_out: true,
             cookie_suffix: None,
+            machine_client: None,
         }
     }
 
@@ -149,11 +154,27 @@ impl AuthenticateOptions {
         self
     }
 
-    /// Signs out sessions whose status is `pending` (session tasks remain) with reason
-    /// `session-pending`. Default: pending sessions are signed in.
-    pub fn refuse_pending_sessions(mut self, refuse: bool) -> Self {
-        self.refuse_pending = refuse;
+    /// Whether sessions whose status is `pending` (session tasks such as choosing an
+    /// organization remain) are signed out, with reason `session-pending`. Default: `true`, as
+    /// Clerk's JS SDK (`treatPendingAsSignedOut`); `false` signs them in, and
+    /// [`SessionAuth::session_status`](super::SessionAuth::session_status) tells them apart.
+    pub fn treat_pending_as_signed_out(mut self, signed_out: bool) -> Self {
+        self.pending_signed_out = signed_out;
         self
+    }
+
+    /// Verifies opaque M2M tokens (`mt_...`) with a machine's secret key instead of the
+    /// instance's secret key, as Clerk's JS SDK does with `machineSecretKey`: the machine must
+    /// be allowed to call this one. The client's URL, timeout and retries are kept; without a
+    /// client the production API is used. Accept M2M tokens with
+    /// [`accepts_token`](Self::accepts_token) too.
+    pub fn machine_secret_key(mut self, machine_secret_key: &str) -> Result<Self, crate::Error> {
+        let machine = match &self.client {
+            Some(client) => client.clerk.with_secret_key(machine_secret_key)?,
+            None => Clerk::new(machine_secret_key)?,
+        };
+        self.machine_client = Some(machine);
+        Ok(self)
     }
 
     /// Reads `__session_<suffix>` before `__session` (the suffix Clerk derives from the

@@ -9,8 +9,9 @@ use std::fmt;
 pub enum Reason {
     /// No token in the `Authorization` header or the `__session` cookie.
     SessionTokenMissing,
-    /// The token is of a type the options do not accept.
-    TokenTypeNotSupported,
+    /// The token is of a type the options do not accept: a machine token where only session
+    /// tokens are, a JWT-template token anywhere, a session token where only machine tokens are.
+    TokenTypeMismatch,
     /// `exp` is in the past, clock skew included.
     TokenExpired,
     /// `nbf` is in the future, clock skew included.
@@ -32,7 +33,7 @@ pub enum Reason {
     /// No key in the instance's JWKS has the token's `kid`, even after a refetch.
     JwkKidMismatch,
     /// The session is pending (`sts = pending`: tasks such as choosing an organization remain)
-    /// and the options refuse pending sessions.
+    /// and the options treat pending sessions as signed out (the default).
     SessionPending,
 }
 
@@ -41,7 +42,7 @@ impl Reason {
     pub const fn as_str(self) -> &'static str {
         match self {
             Reason::SessionTokenMissing => "session-token-missing",
-            Reason::TokenTypeNotSupported => "token-type-not-supported",
+            Reason::TokenTypeMismatch => "token-type-mismatch",
             Reason::TokenExpired => "token-expired",
             Reason::TokenNotActiveYet => "token-not-active-yet",
             Reason::TokenIatInTheFuture => "token-iat-in-the-future",

@@ -1,6 +1,7 @@
 //! The verdict on a request: signed in with a typed auth object, or signed out with a reason.
 
 use super::claims::{self, Actor, SessionClaims};
+use super::machine_jwt::MachineJwt;
 use super::reason::Reason;
 use super::token_type::TokenType;
 use crate::types;
@@ -86,6 +87,9 @@ pub enum Auth {
     M2mToken(Box<types::VerifyM2mTokenResponse>),
     /// An OAuth access token, as Clerk verified it.
     OAuthToken(Box<types::VerifyOAuthAccessTokenResponseVariant1>),
+    /// An M2M token or an OAuth access token in JWT form, verified with the instance key
+    /// without a network call.
+    MachineJwt(Box<MachineJwt>),
 }
 
 impl Auth {
@@ -96,6 +100,27 @@ impl Auth {
             Auth::ApiKey(_) => TokenType::ApiKey,
             Auth::M2mToken(_) => TokenType::M2mToken,
             Auth::OAuthToken(_) => TokenType::OAuthToken,
+            Auth::MachineJwt(jwt) => jwt.token_type(),
+        }
+    }
+
+    /// Who the token speaks for: the session's user, the machine of an M2M token, the user or
+    /// organization of an API key, the user of an OAuth token (`sub` / `subject`).
+    pub fn subject(&self) -> &str {
+        match self {
+            Auth::Session(session) => session.user_id(),
+            Auth::ApiKey(key) => &key.subject,
+            Auth::M2mToken(token) => &token.subject,
+            Auth::OAuthToken(token) => &token.subject,
+            Auth::MachineJwt(jwt) => jwt.subject(),
+        }
+    }
+
+    /// The machine token in JWT form, if the request carried one.
+    pub fn machine_jwt(&self) -> Option<&MachineJwt> {
+        match self {
+            Auth::MachineJwt(jwt) => Some(jwt),
+            _ => None,
         }
     }
 
@@ -111,11 +136,12 @@ impl Auth {
     pub fn user_id(&self) -> Option<&str> {
         let subject = match self {
             Auth::Session(session) => return Some(session.user_id()),
-            Auth::ApiKey(key) => &key.subject,
-            Auth::OAuthToken(token) => &token.subject,
-            Auth::M2mToken(_) => return None,
+            Auth::ApiKey(key) => key.subject.as_str(),
+            Auth::OAuthToken(token) => token.subject.as_str(),
+            Auth::MachineJwt(jwt) if jwt.token_type() == TokenType::OAuthToken => jwt.subject(),
+            Auth::M2mToken(_) | Auth::MachineJwt(_) => return None,
         };
-        subject.starts_with("user_").then_some(subject.as_str())
+        subject.starts_with("user_").then_some(subject)
     }
 
     /// The session's id.

@@ -1,11 +1,6 @@
-//! RSA test keys and RS256 token minting.
+//! RSA test keys and RS256 token minting, over `clerk_api::testing` (the helpers users get).
 
 use base64::Engine;
-use rsa::pkcs1v15::SigningKey;
-use rsa::pkcs8::{EncodePublicKey, LineEnding};
-use rsa::sha2::Sha256;
-use rsa::signature::{SignatureEncoding, Signer};
-use rsa::traits::PublicKeyParts;
 use serde_json::{json, Value};
 use std::sync::OnceLock;
 
@@ -20,8 +15,10 @@ pub fn now() -> i64 {
 }
 
 /// A 2048-bit RSA key pair made for this test run.
+#[derive(Debug)]
 pub struct TestKey {
-    signing: SigningKey<Sha256>,
+    /// The key, with the builders users get from `clerk_api::testing`.
+    pub inner: clerk_api::testing::TestKey,
     /// The public key as SubjectPublicKeyInfo PEM.
     pub public_pem: String,
     /// The modulus and exponent, base64url, as in a JWK.
@@ -29,21 +26,12 @@ pub struct TestKey {
     pub e: String,
 }
 
-impl std::fmt::Debug for TestKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TestKey").finish_non_exhaustive()
-    }
-}
-
 impl TestKey {
     fn generate() -> TestKey {
-        let mut rng = rand::thread_rng();
-        let private = rsa::RsaPrivateKey::new(&mut rng, 2048).expect("generate an RSA key");
-        let public = private.to_public_key();
-        let public_pem = public.to_public_key_pem(LineEnding::LF).expect("encode the public key");
-        let n = b64url(&public.n().to_bytes_be());
-        let e = b64url(&public.e().to_bytes_be());
-        TestKey { signing: SigningKey::new(private), public_pem, n, e }
+        let inner = clerk_api::testing::TestKey::generate();
+        let jwk = inner.jwk("k");
+        let part = |name: &str| jwk[name].as_str().expect("JWK part").to_owned();
+        TestKey { public_pem: inner.public_pem().to_owned(), n: part("n"), e: part("e"), inner }
     }
 
     /// Three distinct keys, generated once per test process (key generation takes a while).
@@ -57,14 +45,12 @@ impl TestKey {
 
     /// This key as a JWK with `kid`.
     pub fn jwk(&self, kid: &str) -> Value {
-        json!({ "kid": kid, "alg": "RS256", "use": "sig", "kty": "RSA", "n": self.n, "e": self.e })
+        self.inner.jwk(kid)
     }
 
     /// A token with this header and these claims, signed RS256 by this key.
     pub fn sign(&self, header: &Value, claims: &Value) -> String {
-        let input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(claims.to_string().as_bytes()));
-        let signature = self.signing.sign(input.as_bytes());
-        format!("{input}.{}", b64url(&signature.to_bytes()))
+        self.inner.sign(header, claims)
     }
 
     /// A session token with `kid` and these claims.
