@@ -118,3 +118,17 @@ async fn only_accepted_types_reach_clerk() {
     assert!(authenticate_headers(&headers, &options).await.expect("verdict").is_signed_in());
     assert_eq!(server.verify_calls(), 1);
 }
+
+#[tokio::test]
+async fn a_machine_secret_key_verifies_m2m_tokens_in_place_of_the_instance_key() {
+    let server = server().await;
+    let options = options(&server).machine_secret_key("msk_test_machine").expect("machine secret key");
+    // The fake knows no such key yet: Clerk refuses the call, which is no verdict on the token.
+    assert!(matches!(authenticate_token("mt_valid", &options).await, Err(AuthError::MachineVerification { .. })));
+    server.instance("msk_test_machine", Instance::default());
+    server.machine_token("mt_valid", MachineToken { status: 404, body: json!({ "errors": [] }) });
+    assert_eq!(verdict("mt_valid", &options).await.reason(), Some(Reason::TokenInvalid));
+    // API keys still go with the instance's secret key.
+    assert!(verdict("ak_valid", &options).await.is_signed_in());
+    assert!(format!("{options:?}").contains("machine_client") && !format!("{options:?}").contains("msk_test_machine"));
+}

@@ -16,7 +16,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     // dependencies it shares with codegen (serde's derive, syn) get other features, and the
     // whole of DuckDB would be compiled a second time for the same profile.
     step("cargo test -p clerk-sync", || cargo(root, &["test", "-p", "clerk-sync", "--all-targets"]))?;
-    step("cargo test --doc -p clerk-api --features axum", || cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum"]))?;
+    step("cargo test --doc -p clerk-api --features axum,testing", || cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum,testing"]))?;
     step("install Prism (npm ci in tests/prism)", || install_prism(root))?;
     step("conformance against Prism", || cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"]))?;
     step("generate and compile every pinned API version", || generate_all(root, pins, mirror))?;

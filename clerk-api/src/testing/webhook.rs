@@ -10,7 +10,7 @@ use http::{HeaderMap, HeaderValue};
 /// use clerk_api::{testing::sign_webhook, webhooks::Webhook};
 ///
 /// let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-/// let body = br#"{"type":"user.deleted","object":"event","data":{"object":"user","id":"user_1","deleted":true}}"#;
+/// let body = br#"{"type":"user.deleted","object":"event","timestamp":1,"instance_id":"ins_1","data":{"object":"user","id":"user_1","deleted":true}}"#;
 /// let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
 /// let headers = sign_webhook(secret, "msg_1", now, body).unwrap();
 /// assert!(Webhook::new(secret).unwrap().verify(&headers, body).is_ok());
