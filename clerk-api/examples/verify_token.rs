@@ -8,10 +8,13 @@
 //! ```
 //!
 //! Prints `{"signed_in": bool, "reason": string|null, "token_type": string|null,
-//! "user_id": string|null, "session_id": string|null, "org_id": string|null}` and exits 0,
-//! signed in or not. Exits 2 for bad arguments. Machine tokens (`--accepts api_key`, ...) are
-//! verified by the Backend API, which needs `CLERK_SECRET_KEY` (and `CLERK_API_URL` to point
-//! elsewhere than production); without it such a token exits 3.
+//! "user_id": string|null, "session_id": string|null, "org_id": string|null,
+//! "subject": string|null}` and exits 0, signed in or not; `subject` is the token's `sub` (the
+//! user, the machine) of every signed-in verdict. Exits 2 for bad arguments. The key is a PEM or
+//! the base64 body the Dashboard shows. M2M and OAuth tokens in JWT form (`--accepts m2m_token`,
+//! `--accepts oauth_token`) are verified with the key, without a network call; opaque machine
+//! tokens (`ak_`, `mt_`, `oat_`) are verified by the Backend API, which needs `CLERK_SECRET_KEY`
+//! (and `CLERK_API_URL` to point elsewhere than production); without it such a token exits 3.
 
 use clerk_api::auth::{authenticate_headers, AuthenticateOptions, JwtKey, RequestState, TokenType};
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -104,23 +107,24 @@ async fn main() -> ExitCode {
         }
     };
     let line = match &state {
-        RequestState::SignedIn(auth) => verdict(true, None, Some(auth.token_type()), auth.user_id(), auth.session_id(), auth.org_id()),
-        RequestState::SignedOut(out) => verdict(false, Some(out.reason.as_str()), out.token_type, None, None, None),
-        _ => verdict(false, None, None, None, None, None),
+        RequestState::SignedIn(auth) => {
+            verdict(true, None, Some(auth.token_type()), [auth.user_id(), auth.session_id(), auth.org_id(), Some(auth.subject())])
+        }
+        RequestState::SignedOut(out) => verdict(false, Some(out.reason.as_str()), out.token_type, [None; 4]),
+        _ => verdict(false, None, None, [None; 4]),
     };
     println!("{line}");
     ExitCode::SUCCESS
 }
 
-/// The verdict as one JSON object, keys in the documented order.
-fn verdict(signed_in: bool, reason: Option<&str>, token_type: Option<TokenType>, user_id: Option<&str>, session_id: Option<&str>, org_id: Option<&str>) -> String {
+/// The verdict as one JSON object, keys in the documented order; `ids` are the user, session,
+/// organization and subject.
+fn verdict(signed_in: bool, reason: Option<&str>, token_type: Option<TokenType>, ids: [Option<&str>; 4]) -> String {
     let text = |value: Option<&str>| serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
+    let [user_id, session_id, org_id, subject] = ids.map(text);
     format!(
-        r#"{{"signed_in":{signed_in},"reason":{},"token_type":{},"user_id":{},"session_id":{},"org_id":{}}}"#,
+        r#"{{"signed_in":{signed_in},"reason":{},"token_type":{},"user_id":{user_id},"session_id":{session_id},"org_id":{org_id},"subject":{subject}}}"#,
         text(reason),
         text(token_type.map(TokenType::as_str)),
-        text(user_id),
-        text(session_id),
-        text(org_id),
     )
 }

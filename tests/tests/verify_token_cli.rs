@@ -52,7 +52,7 @@ fn prints_a_signed_in_verdict_with_ids_in_the_documented_order() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout.trim(),
-        r#"{"signed_in":true,"reason":null,"token_type":"session_token","user_id":"user_1","session_id":"sess_1","org_id":"org_1"}"#
+        r#"{"signed_in":true,"reason":null,"token_type":"session_token","user_id":"user_1","session_id":"sess_1","org_id":"org_1","subject":"user_1"}"#
     );
 }
 
@@ -63,7 +63,7 @@ fn prints_signed_out_verdicts_with_clerks_reasons() {
     assert_eq!(verdict(&["--cookie", &expired, "--clock-skew-ms", "60000"])["signed_in"], true);
     let wrong_key = format!("Authorization: bearer {}", token(1, claims()));
     let out = verdict(&["--header", &wrong_key]);
-    assert_eq!(out, json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null }));
+    assert_eq!(out, json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null, "subject": null }));
     let good = format!("Authorization: Bearer {}", token(0, claims()));
     assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example"])["reason"], "token-invalid-authorized-parties");
     assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example", "--authorized-party", "https://app.example"])["signed_in"], true);
@@ -91,4 +91,33 @@ fn bad_arguments_exit_non_zero() {
         assert_eq!(code, 2, "{args:?}: {stdout} {stderr}");
         assert!(stdout.is_empty() && !stderr.is_empty(), "{args:?}");
     }
+}
+
+#[test]
+fn machine_jwts_are_verified_with_the_key_and_opaque_ones_need_a_secret_key() {
+    let key = &TestKey::three()[0].inner;
+    let m2m = format!("Authorization: Bearer {}", key.m2m_token("mch_1").sign());
+    assert_eq!(verdict(&["--header", &m2m])["reason"], "token-type-mismatch");
+    let out = verdict(&["--header", &m2m, "--accepts", "m2m_token"]);
+    assert_eq!(out, json!({ "signed_in": true, "reason": null, "token_type": "m2m_token", "user_id": null, "session_id": null, "org_id": null, "subject": "mch_1" }));
+    let oauth = format!("Authorization: Bearer {}", key.oauth_token("user_1", "client_1").sign());
+    let out = verdict(&["--header", &oauth, "--accepts", "oauth_token"]);
+    assert_eq!((out["token_type"].as_str(), out["user_id"].as_str(), out["subject"].as_str()), (Some("oauth_token"), Some("user_1"), Some("user_1")));
+    let template = format!("Authorization: Bearer {}", key.jwt_template_token("user_1").sign());
+    assert_eq!(verdict(&["--header", &template])["reason"], "token-type-mismatch");
+    // Opaque machine tokens go through the Backend API: without CLERK_SECRET_KEY, no verdict.
+    let pem = pem_file();
+    let (code, _, stderr) = run(&["--jwt-key", pem.to_str().expect("path"), "--header", "Authorization: Bearer mt_abc", "--accepts", "m2m_token"]);
+    assert_eq!(code, 3, "{stderr}");
+}
+
+#[test]
+fn the_dashboards_bare_key_is_accepted() {
+    let body: String = TestKey::three()[0].public_pem.lines().filter(|line| !line.starts_with("-----")).collect();
+    let path = std::env::temp_dir().join(format!("clerk-verify-token-bare-{}.txt", std::process::id()));
+    std::fs::write(&path, body).expect("write key");
+    let header = format!("Authorization: Bearer {}", token(0, claims()));
+    let (code, stdout, stderr) = run(&["--jwt-key", path.to_str().expect("path"), "--header", &header]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(r#""signed_in":true"#), "{stdout}");
 }

@@ -48,24 +48,28 @@ impl Category {
 }
 
 /// What the header alone says the token is, before any key is looked up: `Some` when `typ` or
-/// `cat` decide, `None` when the verified subject must (a session token, or an M2M token from
-/// before categories).
+/// `cat` decide, `None` when the verified subject must (a session token, or an M2M token, which
+/// only a machine subject makes).
 pub(crate) fn from_header(access_token: bool, category: Category) -> Option<Kind> {
     match (access_token, category) {
         (true, _) => Some(Kind::Token(TokenType::OAuthToken)),
-        (false, Category::M2m) => Some(Kind::Token(TokenType::M2mToken)),
         (false, Category::Other) => Some(Kind::NotAccepted),
-        (false, Category::Unmarked | Category::Session | Category::Ignore) => None,
+        (false, Category::Unmarked | Category::Session | Category::Ignore | Category::M2m) => None,
     }
 }
 
-/// What a verified JWT is: M2M if its subject is a machine's (whatever its `typ`, as Clerk's SDKs
-/// decide), else what its header says, else a session token.
+/// What a verified JWT is, as Clerk's JS SDK decides: M2M if its subject is a machine's (whatever
+/// its `typ`), else an OAuth token if its `typ` says so, else a session token unless its category
+/// is another kind's (an M2M category on a user's subject, a JWT template's).
 pub(crate) fn from_claims(access_token: bool, category: Category, subject: &str) -> Kind {
     if subject.starts_with(MACHINE_SUBJECT_PREFIX) {
         return Kind::Token(TokenType::M2mToken);
     }
-    from_header(access_token, category).unwrap_or(Kind::Token(TokenType::SessionToken))
+    match (access_token, category) {
+        (true, _) => Kind::Token(TokenType::OAuthToken),
+        (false, Category::M2m | Category::Other) => Kind::NotAccepted,
+        (false, Category::Unmarked | Category::Session | Category::Ignore) => Kind::Token(TokenType::SessionToken),
+    }
 }
 
 /// The kind of a Clerk JWT.
@@ -91,7 +95,8 @@ mod tests {
             assert_eq!(from_claims(false, Category::of(cat), "user_1"), session, "{cat:?}");
             assert_eq!(from_claims(false, Category::of(cat), "mch_1"), m2m, "{cat:?}");
         }
-        assert_eq!(from_claims(false, Category::of(Some(CATEGORY_M2M_TOKEN)), "user_1"), m2m);
+        assert_eq!(from_claims(false, Category::of(Some(CATEGORY_M2M_TOKEN)), "mch_1"), m2m);
+        assert_eq!(from_claims(false, Category::of(Some(CATEGORY_M2M_TOKEN)), "user_1"), Kind::NotAccepted);
         assert_eq!(from_claims(false, Category::of(Some(CATEGORY_JWT_TEMPLATE)), "user_1"), Kind::NotAccepted);
         assert_eq!(from_claims(false, Category::of(Some("cl_future")), "user_1"), Kind::NotAccepted);
         assert_eq!(from_claims(true, Category::Unmarked, "user_1"), oauth);

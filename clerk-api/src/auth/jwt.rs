@@ -82,7 +82,14 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
     let mut buffer = [0; MAX_HEADER_BYTES];
     let header_json = base64::decode_to_slice(header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
         .map_err(|_| invalid("the token's header is not base64url or longer than 512 bytes"))?;
-    let header_fields: Header<'_> = serde_json::from_slice(header_json).map_err(|_| invalid("the token's header is not a JSON object with `alg`"))?;
+    let header_fields: Header<'_> = serde_json::from_slice(header_json).map_err(|_| {
+        // JSON without a string `alg` names no algorithm, as Clerk's JS SDK reports it.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(header_json).is_ok() {
+            SignedOut::new(Reason::TokenInvalidAlgorithm, "the token's header names no algorithm")
+        } else {
+            invalid("the token's header is not JSON")
+        }
+    })?;
     if header_fields.alg != "RS256" {
         return Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the token's algorithm is not RS256"));
     }
@@ -202,7 +209,9 @@ mod tests {
         assert_eq!(reason(&format!("{header}.e30")), Reason::TokenInvalid);
         assert_eq!(reason(&format!("{header}.e30.sig.extra")), Reason::TokenInvalid);
         assert_eq!(reason("!!!.e30.sig"), Reason::TokenInvalid);
-        assert_eq!(reason(&format!("{}.e30.sig", b64("[1]"))), Reason::TokenInvalid);
+        assert_eq!(reason(&format!("{}.e30.sig", b64("[1]"))), Reason::TokenInvalidAlgorithm);
+        assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"typ":"JWT"}"#))), Reason::TokenInvalidAlgorithm);
+        assert_eq!(reason(&format!("{}.e30.sig", b64("{not json"))), Reason::TokenInvalid);
         assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","typ":"JOSE"}"#))), Reason::TokenInvalid);
         assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","crit":["exp"]}"#))), Reason::TokenInvalid);
         assert_eq!(reason(&"a".repeat(MAX_TOKEN_BYTES + 1)), Reason::TokenInvalid);
