@@ -4,19 +4,21 @@
 //! Request authentication (`src/auth/`, features `auth` and `axum`) and webhooks
 //! (`src/webhooks/`, feature `webhooks`) are left out: the first calls operations specific to
 //! the current Clerk spec (`GET /jwks`, the machine-token verify endpoints), the second is
-//! generated from the webhooks spec, not from the spec given.
+//! generated from the webhooks spec, not from the spec given. The test helpers (`src/testing/`,
+//! feature `testing`) build on both and are left out with them.
 
 use std::path::Path;
 
 /// The folders of `src/` that are not copied: generated code (regenerated), request
 /// authentication and webhooks (specific to Clerk's current specs).
-const NOT_COPIED: [&str; 3] = ["generated", "auth", "webhooks"];
+const NOT_COPIED: [&str; 4] = ["generated", "auth", "webhooks", "testing"];
 
 /// The declarations of those modules in `lib.rs`, removed from the copy.
-const LEFT_OUT_MODULES: [&str; 2] = ["#[cfg(feature = \"auth\")]\npub mod auth;\n", "#[cfg(feature = \"webhooks\")]\npub mod webhooks;\n"];
+const LEFT_OUT_MODULES: [&str; 3] =
+    ["#[cfg(feature = \"auth\")]\npub mod auth;\n", "#[cfg(feature = \"webhooks\")]\npub mod webhooks;\n", "#[cfg(feature = \"testing\")]\npub mod testing;\n"];
 
 /// Their features, removed from the manifest.
-const LEFT_OUT_FEATURES: [&str; 3] = ["auth", "axum", "webhooks"];
+const LEFT_OUT_FEATURES: [&str; 4] = ["auth", "axum", "webhooks", "testing"];
 
 /// clerk-api's hand-written files (everything in `src/` outside `NOT_COPIED`), by path
 /// relative to `src/`.
