@@ -92,9 +92,6 @@ impl Clerk {
         &self.inner.base_url
     }
 
-    /// The bytes that identify the secret key (its `Authorization` value), for keying caches by
-    /// instance through a digest. Never logged or shown.
-    #[allow(dead_code)] // Used by request authentication, which standalone crates leave out.
     /// A client with this one's settings and connection pool that authenticates with another
     /// key, such as a machine secret key.
     pub fn with_secret_key(&self, secret_key: &str) -> Result<Clerk, Error> {
@@ -113,6 +110,9 @@ impl Clerk {
         })
     }
 
+    /// The bytes that identify the secret key (its `Authorization` value), for keying caches by
+    /// instance through a digest. Never logged or shown.
+    #[allow(dead_code)] // Used by request authentication, which standalone crates leave out.
     pub(crate) fn credential(&self) -> &[u8] {
         self.inner.authorization.as_bytes()
     }

@@ -167,7 +167,8 @@ impl Auth {
 #[derive(Clone, PartialEq, Eq)]
 pub struct SessionAuth {
     claims: SessionClaims,
-    org_role: Option<String>,
+    /// Prefixed on first use: most requests never ask.
+    org_role: OnceLock<Option<String>>,
     org_permissions: OnceLock<Vec<String>>,
     payload: Box<[u8]>,
 }
@@ -186,12 +187,7 @@ impl fmt::Debug for SessionAuth {
 
 impl SessionAuth {
     pub(crate) fn new(claims: SessionClaims, payload: Box<[u8]>) -> SessionAuth {
-        let org_role = match (claims.v, &claims.o) {
-            (Some(2..), Some(o)) => o.rol.as_ref().map(|role| format!("org:{role}")),
-            (Some(2..), None) => None,
-            _ => claims.org_role.clone(),
-        };
-        SessionAuth { claims, org_role, org_permissions: OnceLock::new(), payload }
+        SessionAuth { claims, org_role: OnceLock::new(), org_permissions: OnceLock::new(), payload }
     }
 
     fn is_v2(&self) -> bool {
@@ -230,7 +226,13 @@ impl SessionAuth {
 
     /// The user's role in the active organization, prefixed: `org:admin`.
     pub fn org_role(&self) -> Option<&str> {
-        self.org_role.as_deref()
+        self.org_role
+            .get_or_init(|| match (self.is_v2(), &self.claims.o) {
+                (true, Some(o)) => o.rol.as_ref().map(|role| format!("org:{role}")),
+                (true, None) => None,
+                (false, _) => self.claims.org_role.clone(),
+            })
+            .as_deref()
     }
 
     /// The user's permissions in the active organization: `org:<feature>:<permission>`.
