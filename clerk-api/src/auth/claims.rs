@@ -77,6 +77,35 @@ pub struct SessionClaims {
     pub org_permissions: Option<Vec<String>>,
 }
 
+impl SessionClaims {
+    /// Claims with only a subject: what [`SessionAuth::claims`](super::SessionAuth::claims)
+    /// falls back to if a verified payload ever failed to decode a second time.
+    pub(crate) fn minimal(sub: String) -> SessionClaims {
+        SessionClaims {
+            v: None,
+            sub,
+            sid: None,
+            iss: None,
+            azp: None,
+            aud: Vec::new(),
+            exp: 0,
+            nbf: None,
+            iat: None,
+            jti: None,
+            sts: None,
+            act: None,
+            fva: None,
+            pla: None,
+            fea: None,
+            o: None,
+            org_id: None,
+            org_slug: None,
+            org_role: None,
+            org_permissions: None,
+        }
+    }
+}
+
 /// The `o` claim of a version 2 session token: the active organization.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[non_exhaustive]

@@ -6,7 +6,7 @@
 
 use super::base64::{self, Alphabet};
 use super::category::Category;
-use super::claims::SessionClaims;
+use super::claims_view::{ClaimsView, Str};
 use super::key::JwtKey;
 use super::reason::Reason;
 use super::state::SignedOut;
@@ -42,22 +42,22 @@ impl UnverifiedJwt<'_> {
         }
         let mut buffer = [0; MAX_HEADER_BYTES];
         let json = base64::decode_to_slice(self.header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer).ok()?;
-        serde_json::from_slice::<Header<'_>>(json).ok()?.kid.map(std::borrow::Cow::into_owned)
+        serde_json::from_slice::<Header<'_>>(json).ok()?.kid.map(|kid| kid.0.into_owned())
     }
 }
 
 #[derive(Deserialize)]
 struct Header<'a> {
     #[serde(borrow)]
-    alg: std::borrow::Cow<'a, str>,
+    alg: Str<'a>,
     #[serde(default, borrow)]
-    kid: Option<std::borrow::Cow<'a, str>>,
+    kid: Option<Str<'a>>,
     #[serde(default, borrow)]
-    typ: Option<std::borrow::Cow<'a, str>>,
+    typ: Option<Str<'a>>,
     #[serde(default)]
     crit: Option<serde::de::IgnoredAny>,
     #[serde(default, borrow)]
-    cat: Option<std::borrow::Cow<'a, str>>,
+    cat: Option<Str<'a>>,
 }
 
 /// Whether `typ` names an OAuth access token in JWT form (RFC 9068, section 2.1).
@@ -90,18 +90,19 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
             invalid("the token's header is not JSON")
         }
     })?;
-    if header_fields.alg != "RS256" {
+    if header_fields.alg.as_str() != "RS256" {
         return Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the token's algorithm is not RS256"));
     }
-    let access_token = header_fields.typ.as_deref().is_some_and(is_access_token_type);
-    if !access_token && header_fields.typ.as_deref().is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
+    let typ = header_fields.typ.as_ref().map(Str::as_str);
+    let access_token = typ.is_some_and(is_access_token_type);
+    if !access_token && typ.is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
         return Err(invalid("the token's type is neither JWT nor at+jwt"));
     }
     if header_fields.crit.is_some() {
         return Err(invalid("the token has critical header extensions"));
     }
     let signing_input = &token[..header.len() + 1 + payload.len()];
-    let category = Category::of(header_fields.cat.as_deref());
+    let category = Category::of(header_fields.cat.as_ref().map(Str::as_str));
     Ok(UnverifiedJwt { signing_input, payload, signature, has_kid: header_fields.kid.is_some(), header, access_token, category })
 }
 
@@ -114,10 +115,9 @@ pub(crate) struct ClaimRules<'a> {
     pub(crate) issuer: Option<&'a str>,
 }
 
-/// Verifies the signature with `key`, then decodes the claims every Clerk JWT has (`sub`, `exp`,
-/// ...). Returns them and the decoded payload, JSON already checked by their decoding (for
-/// custom claims). The caller checks them with [`check_claims`] once it knows the token's kind.
-pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey) -> Result<(SessionClaims, Box<[u8]>), SignedOut> {
+/// Verifies the signature with `key`, then decodes the payload. The caller reads it with
+/// [`claims`] and checks them with [`check_claims`] once it knows the token's kind.
+pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey) -> Result<Box<str>, SignedOut> {
     // 8192-bit RSA, the largest key accepted, signs in 1 KiB.
     let mut buffer = [0; 1024];
     let signature = base64::decode_to_slice(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
@@ -127,8 +127,13 @@ pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey) -> Result<(SessionCl
     }
     // Signed by the instance: from here on the payload is Clerk's.
     let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's payload is not base64url"))?;
-    let claims: SessionClaims = serde_json::from_slice(&payload).map_err(|e| invalid(claims_error(&e)))?;
-    Ok((claims, payload.into_boxed_slice()))
+    let payload = String::from_utf8(payload).map_err(|_| invalid("the token's payload is not UTF-8"))?;
+    Ok(payload.into_boxed_str())
+}
+
+/// The claims every Clerk JWT has (`sub`, `exp`, ...), read in place from a verified payload.
+pub(crate) fn claims(payload: &str) -> Result<ClaimsView<'_>, SignedOut> {
+    serde_json::from_str(payload).map_err(|e| invalid(claims_error(&e)))
 }
 
 /// Names the claim a payload lacks, without echoing any of the token's content.
@@ -145,16 +150,16 @@ fn claims_error(error: &serde_json::Error) -> &'static str {
 
 /// The claim checks, in the order Clerk's JS SDK makes them (`sub`, `aud`, `azp`, `exp`, `nbf`,
 /// `iat`) so that a token failing several gets the same reason, then `iss`, which it does not check.
-pub(crate) fn check_claims(claims: &SessionClaims, rules: &ClaimRules<'_>) -> Result<(), SignedOut> {
-    if claims.sub.is_empty() {
+pub(crate) fn check_claims(claims: &ClaimsView<'_>, rules: &ClaimRules<'_>) -> Result<(), SignedOut> {
+    if claims.sub.as_str().is_empty() {
         return Err(invalid("the token's `sub` is empty"));
     }
-    if !rules.audiences.is_empty() && !claims.aud.iter().any(|aud| rules.audiences.contains(aud)) {
+    if !rules.audiences.is_empty() && !claims.aud.iter().any(|aud| rules.audiences.iter().any(|expected| expected == aud.as_str())) {
         return Err(SignedOut::new(Reason::TokenInvalidAudience, "the token's `aud` matches no expected audience"));
     }
     if !rules.authorized_parties.is_empty() {
         match &claims.azp {
-            Some(azp) if rules.authorized_parties.iter().any(|party| party == azp) => {}
+            Some(azp) if rules.authorized_parties.iter().any(|party| party == azp.as_str()) => {}
             Some(_) => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token's `azp` is not an authorized party")),
             None => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token has no `azp` claim")),
         }
@@ -171,7 +176,7 @@ pub(crate) fn check_claims(claims: &SessionClaims, rules: &ClaimRules<'_>) -> Re
         return Err(SignedOut::new(Reason::TokenIatInTheFuture, "the token's `iat` is in the future"));
     }
     if let Some(issuer) = rules.issuer {
-        if claims.iss.as_deref() != Some(issuer) {
+        if claims.iss.as_ref().map(Str::as_str) != Some(issuer) {
             return Err(SignedOut::new(Reason::TokenInvalidIssuer, "the token's `iss` is not the expected issuer"));
         }
     }

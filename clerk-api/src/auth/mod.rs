@@ -34,6 +34,7 @@
 pub(crate) mod base64;
 mod category;
 mod claims;
+mod claims_view;
 mod extract;
 mod jwks;
 mod jwt;
@@ -42,6 +43,7 @@ mod machine;
 mod machine_jwt;
 mod options;
 mod reason;
+mod session;
 mod state;
 mod token_type;
 
@@ -56,7 +58,8 @@ pub use key::{JwtKey, KeyError};
 pub use machine_jwt::{MachineClaims, MachineJwt};
 pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
 pub use reason::Reason;
-pub use state::{Auth, RequestState, SessionAuth, SignedOut};
+pub use session::SessionAuth;
+pub use state::{Auth, RequestState, SignedOut};
 pub use token_type::{TokenType, UnknownTokenType};
 
 use category::Category;
@@ -160,11 +163,15 @@ async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result
         Ok(key) => key,
         Err(out) => return Ok(Err(session(out))),
     };
-    let (claims, payload) = match jwt::verify(&jwt, &key) {
-        Ok(verified) => verified,
+    let payload = match jwt::verify(&jwt, &key) {
+        Ok(payload) => payload,
         Err(out) => return Ok(Err(session(out))),
     };
-    let token_type = match accepted(category::from_claims(jwt.access_token, jwt.category, &claims.sub), options) {
+    let claims = match jwt::claims(&payload) {
+        Ok(claims) => claims,
+        Err(out) => return Ok(Err(session(out))),
+    };
+    let token_type = match accepted(category::from_claims(jwt.access_token, jwt.category, claims.sub.as_str()), options) {
         Ok(token_type) => token_type,
         Err(out) => return Ok(Err(out)),
     };
@@ -186,15 +193,18 @@ async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result
         return Ok(Err(typed(out)));
     }
     if token_type != TokenType::SessionToken {
-        let Ok(machine_claims) = serde_json::from_slice::<MachineClaims>(&payload) else {
+        let Ok(machine_claims) = serde_json::from_str::<MachineClaims>(&payload) else {
             return Ok(Err(typed(SignedOut::new(Reason::TokenInvalid, "the token's claims are not valid machine token claims"))));
         };
-        return Ok(Ok(Auth::MachineJwt(Box::new(MachineJwt::new(token_type, machine_claims, payload)))));
+        drop(claims);
+        return Ok(Ok(Auth::MachineJwt(Box::new(MachineJwt::new(token_type, machine_claims, payload.into_boxed_bytes())))));
     }
-    if options.pending_signed_out && claims.sts.as_deref() == Some("pending") {
+    if options.pending_signed_out && claims.sts.as_ref().map(|sts| sts.as_str()) == Some("pending") {
         return Ok(Err(typed(SignedOut::new(Reason::SessionPending, "the session is pending and the options treat pending sessions as signed out"))));
     }
-    Ok(Ok(Auth::Session(Box::new(SessionAuth::new(claims, payload)))))
+    let fields = SessionAuth::fields(&payload, &claims);
+    drop(claims);
+    Ok(Ok(Auth::Session(Box::new(SessionAuth::new(payload, fields)))))
 }
 
 /// The token type of `kind` if the options accept it, else a `token-type-mismatch` verdict.
