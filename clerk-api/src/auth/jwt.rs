@@ -11,6 +11,7 @@ use super::key::JwtKey;
 use super::reason::Reason;
 use super::state::SignedOut;
 use serde::Deserialize;
+use std::sync::OnceLock;
 
 /// Tokens longer than this are rejected before any decoding. A Clerk session token is 1-3 KB
 /// and a cookie holds at most 4 KB; custom claims can grow a bearer token, hence the margin.
@@ -69,9 +70,24 @@ fn invalid(message: &'static str) -> SignedOut {
     SignedOut::new(Reason::TokenInvalid, message)
 }
 
+/// What a header that passed [`parse`] says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct HeaderMarks {
+    has_kid: bool,
+    access_token: bool,
+    category: Category,
+}
+
+/// The first header that passed [`parse`], by its base64url text. An instance's tokens share
+/// one header (`alg`, `kid`, `typ`, `cat`), so most tokens skip decoding theirs; after a key
+/// rotation the new header is decoded every time, as without the cache. Only a header that
+/// passed every check is kept, and only its exact text matches it.
+#[derive(Debug, Default)]
+pub(crate) struct HeaderCache(OnceLock<(Box<str>, HeaderMarks)>);
+
 /// Splits and checks the token's shape and header. Only RS256 passes: `none`, HMAC and every
 /// other algorithm are refused here, before a key is chosen.
-pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
+pub(crate) fn parse<'t>(token: &'t str, cache: &HeaderCache) -> Result<UnverifiedJwt<'t>, SignedOut> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid("the token is longer than 16 KiB"));
     }
@@ -79,6 +95,23 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
     let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(invalid("the token is not a JWT (three dot-separated parts)"));
     };
+    let signing_input = &token[..header.len() + 1 + payload.len()];
+    let marks = match cache.0.get() {
+        Some((text, marks)) if **text == *header => *marks,
+        cached => {
+            let marks = header_marks(header)?;
+            if cached.is_none() {
+                let _ = cache.0.set((header.into(), marks));
+            }
+            marks
+        }
+    };
+    let HeaderMarks { has_kid, access_token, category } = marks;
+    Ok(UnverifiedJwt { signing_input, payload, signature, has_kid, header, access_token, category })
+}
+
+/// Decodes and checks a header.
+fn header_marks(header: &str) -> Result<HeaderMarks, SignedOut> {
     let mut buffer = [0; MAX_HEADER_BYTES];
     let header_json = base64::decode_to_slice(header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
         .map_err(|_| invalid("the token's header is not base64url or longer than 512 bytes"))?;
@@ -101,9 +134,8 @@ pub(crate) fn parse(token: &str) -> Result<UnverifiedJwt<'_>, SignedOut> {
     if header_fields.crit.is_some() {
         return Err(invalid("the token has critical header extensions"));
     }
-    let signing_input = &token[..header.len() + 1 + payload.len()];
     let category = Category::of(header_fields.cat.as_ref().map(Str::as_str));
-    Ok(UnverifiedJwt { signing_input, payload, signature, has_kid: header_fields.kid.is_some(), header, access_token, category })
+    Ok(HeaderMarks { has_kid: header_fields.kid.is_some(), access_token, category })
 }
 
 /// What the claims must satisfy besides the signature.
@@ -193,7 +225,7 @@ mod tests {
     }
 
     fn reason(token: &str) -> Reason {
-        match parse(token) {
+        match parse(token, &HeaderCache::default()) {
             Ok(_) => panic!("accepted {token}"),
             Err(out) => out.reason,
         }
@@ -221,22 +253,39 @@ mod tests {
         assert_eq!(reason(&format!("{}.e30.sig", b64(r#"{"alg":"RS256","crit":["exp"]}"#))), Reason::TokenInvalid);
         assert_eq!(reason(&"a".repeat(MAX_TOKEN_BYTES + 1)), Reason::TokenInvalid);
         let token = format!("{header}.e30.sig");
-        let parsed = parse(&token).unwrap();
+        let parsed = parse(&token, &HeaderCache::default()).unwrap();
         assert_eq!(parsed.kid().as_deref(), Some("k"));
         assert_eq!(parsed.signing_input, format!("{header}.e30"));
+    }
+
+    #[test]
+    fn a_cached_header_answers_only_for_its_exact_text() {
+        let cache = HeaderCache::default();
+        let m2m = format!("{}.e30.sig", b64(r#"{"alg":"RS256","cat":"cl_B7d4PD333AAA"}"#));
+        assert_eq!(parse(&m2m, &cache).unwrap().category, Category::M2m);
+        // Another header is decoded, not taken from the cache, and refused on its own merits.
+        let template = format!("{}.e30.sig", b64(r#"{"alg":"RS256","cat":"cl_B7d4PD222AAA"}"#));
+        assert_eq!(parse(&template, &cache).unwrap().category, Category::Other);
+        let hs256 = format!("{}.e30.sig", b64(r#"{"alg":"HS256","cat":"cl_B7d4PD333AAA"}"#));
+        assert!(parse(&hs256, &cache).is_err());
+        assert_eq!(parse(&m2m, &cache).unwrap().category, Category::M2m);
+        // A refused header is never cached.
+        let fresh = HeaderCache::default();
+        assert!(parse(&hs256, &fresh).is_err());
+        assert!(fresh.0.get().is_none());
     }
 
     #[test]
     fn reads_the_access_token_type_and_the_category() {
         for typ in ["at+jwt", "application/at+jwt", "AT+JWT"] {
             let token = format!("{}.e30.sig", b64(&format!(r#"{{"alg":"RS256","typ":"{typ}"}}"#)));
-            assert!(parse(&token).unwrap().access_token, "{typ}");
+            assert!(parse(&token, &HeaderCache::default()).unwrap().access_token, "{typ}");
         }
         let token = format!("{}.e30.sig", b64(r#"{"alg":"RS256","typ":"JWT","cat":"cl_B7d4PD222AAA"}"#));
-        let parsed = parse(&token).unwrap();
+        let parsed = parse(&token, &HeaderCache::default()).unwrap();
         assert!(!parsed.access_token);
         assert_eq!(parsed.category, Category::Other);
         let unmarked = format!("{}.e30.sig", b64(r#"{"alg":"RS256"}"#));
-        assert_eq!(parse(&unmarked).unwrap().category, Category::Unmarked);
+        assert_eq!(parse(&unmarked, &HeaderCache::default()).unwrap().category, Category::Unmarked);
     }
 }

@@ -142,7 +142,7 @@ fn mismatch(message: &'static str) -> SignedOut {
 /// signature has verified, before any other claim is checked.
 async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result<Auth, SignedOut>, AuthError> {
     let session = |out: SignedOut| SignedOut { token_type: Some(TokenType::SessionToken), ..out };
-    let jwt = match jwt::parse(token) {
+    let jwt = match jwt::parse(token, &options.header_cache) {
         Ok(jwt) => jwt,
         Err(out) => return Ok(Err(session(out))),
     };

@@ -1,6 +1,7 @@
 //! What `authenticate_request` accepts: keys, parties, audiences, clock skew, token types.
 
 use super::jwks::{InstanceId, InstanceKeys, JwksCache};
+use super::jwt::HeaderCache;
 use super::key::JwtKey;
 use super::token_type::TokenType;
 use crate::Clerk;
@@ -37,6 +38,8 @@ pub struct AuthenticateOptions {
     /// Verifies opaque M2M tokens instead of the instance client, authenticated by a machine
     /// secret key.
     pub(crate) machine_client: Option<Clerk>,
+    /// Shared by clones: the header most tokens of the instance carry.
+    pub(crate) header_cache: Arc<HeaderCache>,
 }
 
 /// A client and its instance's entry in a JWKS cache, resolved once.
@@ -83,6 +86,7 @@ impl AuthenticateOptions {
             pending_signed_out: true,
             cookie_suffix: None,
             machine_client: None,
+            header_cache: Arc::default(),
         }
     }
 
