@@ -28,8 +28,15 @@
 //! 5 s); `azp`, `aud` and `iss` are checked when configured, and a missing `azp` fails when
 //! authorized parties are set. Keys come from a PEM ([`AuthenticateOptions::networkless`]) or
 //! from the instance's JWKS through a [`Clerk`](crate::Clerk) client, cached per instance and `kid`
-//! ([`JwksCache`]). API keys, M2M tokens and OAuth tokens are verified by the Backend API when
-//! [`AuthenticateOptions::accepts_token`] allows them.
+//! ([`JwksCache`]).
+//!
+//! Token kinds: the instance key also signs JWT-template tokens, M2M tokens (subject `mch_...`)
+//! and OAuth access tokens (`typ: at+jwt`); they are told apart as Clerk's JS SDK does (the
+//! header's `cat`, the subject, `typ`) and none of them is ever a session (`token-type-mismatch`).
+//! M2M and OAuth tokens in JWT form are verified with the same key, networklessly, when
+//! [`AuthenticateOptions::accepts_token`] allows them ([`Auth::MachineJwt`]); their opaque forms
+//! (`mt_`, `oat_`) and API keys (`ak_`) are verified by the Backend API. Pending sessions are
+//! signed out unless [`AuthenticateOptions::treat_pending_as_signed_out`] says otherwise.
 
 pub(crate) mod base64;
 mod category;
