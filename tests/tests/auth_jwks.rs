@@ -161,3 +161,24 @@ async fn a_key_published_for_another_algorithm_refuses_rs256_tokens() {
     let options = options(&server, "sk_test_a", &cache);
     assert_eq!(reason(&a.token("kid_a", &claims()), &options).await, Some(Reason::TokenInvalidAlgorithm));
 }
+
+#[tokio::test]
+async fn machine_jwts_use_the_same_jwks_keys_and_cache() {
+    let [a, b, _] = TestKey::three();
+    let server = AuthServer::start().await;
+    server.instance("sk_test_m", Instance { keys: vec![a.jwk("kid_m")] });
+    let cache = Arc::new(JwksCache::new());
+    let all = [clerk_api::auth::TokenType::SessionToken, clerk_api::auth::TokenType::M2mToken, clerk_api::auth::TokenType::OAuthToken];
+    let options = options(&server, "sk_test_m", &cache).accepts_token(all);
+    let m2m = a.inner.m2m_token("mch_1").kid("kid_m").sign();
+    let oauth = a.inner.oauth_token("user_1", "client_1").kid("kid_m").sign();
+    let session = a.inner.session_token("user_1").kid("kid_m").sign();
+    for token in [&m2m, &oauth, &session, &m2m] {
+        assert!(authenticate_token(token, &options).await.expect("a verdict").is_signed_in());
+    }
+    assert_eq!(server.jwks_fetches(), 1, "one fetch serves every kind");
+    let forged = b.inner.m2m_token("mch_1").kid("kid_m").sign();
+    assert_eq!(reason(&forged, &options).await, Some(Reason::TokenInvalidSignature));
+    let unknown_kid = a.inner.oauth_token("user_1", "c").kid("kid_other").sign();
+    assert_eq!(reason(&unknown_kid, &options).await, Some(Reason::JwkKidMismatch));
+}
