@@ -91,7 +91,7 @@ const DIFFERENCES: &[Difference] = &[
     },
     Difference {
         name: "machine-jwt-reason",
-        why: "naming: the JS SDK reports every machine-JWT failure as token-verification-failed; we give the specific reason",
+        why: "naming: the JS SDK reports a machine JWT failing its signature or claim checks as token-verification-failed; we give the specific reason",
         ours: (false, Some("token-expired")),
         js: (false, Some("token-verification-failed")),
     },

@@ -141,25 +141,31 @@ pub struct Actor {
     pub sid: Option<String>,
 }
 
-pub(crate) fn one_or_many<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    struct Visitor;
-    impl<'de> serde::de::Visitor<'de> for Visitor {
-        type Value = Vec<String>;
+/// A claim given as one string or an array of them (`aud`), as a list of `T` (`String`, or a
+/// borrowed string of the claims view).
+pub(crate) fn one_or_many<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+    use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
+    struct Visitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
+        type Value = Vec<T>;
         fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             f.write_str("a string or an array of strings")
         }
+        fn visit_borrowed_str<E: serde::de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+            Ok(vec![T::deserialize(BorrowedStrDeserializer::new(value))?])
+        }
         fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-            Ok(vec![value.to_owned()])
+            Ok(vec![T::deserialize(StrDeserializer::new(value))?])
         }
         fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut out = Vec::new();
-            while let Some(item) = seq.next_element::<String>()? {
+            while let Some(item) = seq.next_element::<T>()? {
                 out.push(item);
             }
             Ok(out)
         }
     }
-    deserializer.deserialize_any(Visitor)
+    deserializer.deserialize_any(Visitor(std::marker::PhantomData))
 }
 
 /// Features or plans of one scope, from a scoped list such as `o:dashboard,u:export,ou:api`.

@@ -54,7 +54,7 @@ pub(crate) struct ClaimsView<'a> {
     pub(crate) iss: Option<Str<'a>>,
     #[serde(default, borrow)]
     pub(crate) azp: Option<Str<'a>>,
-    #[serde(default, borrow, deserialize_with = "one_or_many")]
+    #[serde(default, borrow, deserialize_with = "super::claims::one_or_many")]
     pub(crate) aud: Vec<Str<'a>>,
     pub(crate) exp: i64,
     #[serde(default)]
@@ -113,30 +113,6 @@ pub(crate) struct ActorView<'a> {
     pub(crate) iss: Option<Str<'a>>,
     #[serde(default, borrow)]
     pub(crate) sid: Option<Str<'a>>,
-}
-
-fn one_or_many<'de: 'a, 'a, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Str<'a>>, D::Error> {
-    struct OneOrMany<'a>(std::marker::PhantomData<&'a ()>);
-    impl<'de: 'a, 'a> Visitor<'de> for OneOrMany<'a> {
-        type Value = Vec<Str<'a>>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string or an array of strings")
-        }
-        fn visit_borrowed_str<E: serde::de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-            Ok(vec![Str(Cow::Borrowed(value))])
-        }
-        fn visit_str<E: serde::de::Error>(self, value: &str) -> Result<Self::Value, E> {
-            Ok(vec![Str(Cow::Owned(value.to_owned()))])
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            let mut out = Vec::new();
-            while let Some(item) = seq.next_element::<Str<'a>>()? {
-                out.push(item);
-            }
-            Ok(out)
-        }
-    }
-    deserializer.deserialize_any(OneOrMany(std::marker::PhantomData))
 }
 
 #[cfg(test)]

@@ -143,15 +143,14 @@ fn mismatch(message: &'static str) -> SignedOut {
     SignedOut::new(Reason::TokenTypeMismatch, message)
 }
 
-/// Verifies a JWT: a session token, an M2M token (`mch_` subject or M2M `cat`) or an OAuth
-/// access token (`typ: at+jwt`), each only if the options accept its kind. A kind the header
-/// decides is refused before any key is looked up; a kind the subject decides, once the
-/// signature has verified, before any other claim is checked.
+/// Verifies a JWT: a session token, an M2M token (`mch_` subject) or an OAuth access token
+/// (`typ: at+jwt`), each only if the options accept its kind. A kind the header decides is
+/// refused before any key is looked up; a kind the subject decides, once the signature has
+/// verified, before any other claim is checked.
 async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result<Auth, SignedOut>, AuthError> {
-    let session = |out: SignedOut| SignedOut { token_type: Some(TokenType::SessionToken), ..out };
     let jwt = match jwt::parse(token, &options.header_cache) {
         Ok(jwt) => jwt,
-        Err(out) => return Ok(Err(session(out))),
+        Err(out) => return Ok(Err(as_session(out))),
     };
     match category::from_header(jwt.access_token, jwt.category) {
         Some(kind) => {
@@ -166,26 +165,26 @@ async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result
         }
         None => {}
     }
-    let key = match signing_key(&jwt, options).await? {
-        Ok(key) => key,
-        Err(out) => return Ok(Err(session(out))),
-    };
-    let payload = match jwt::verify(&jwt, &key) {
-        Ok(payload) => payload,
-        Err(out) => return Ok(Err(session(out))),
-    };
-    let claims = match jwt::claims(&payload) {
-        Ok(claims) => claims,
-        Err(out) => return Ok(Err(session(out))),
-    };
-    let token_type = match accepted(category::from_claims(jwt.access_token, jwt.category, claims.sub.as_str()), options) {
-        Ok(token_type) => token_type,
-        Err(out) => return Ok(Err(out)),
-    };
+    Ok(match signing_key(&jwt, options).await? {
+        Ok(key) => verify_signed(&jwt, &key, options),
+        Err(out) => Err(as_session(out)),
+    })
+}
+
+/// A verdict on the token of a request checked before its kind is known.
+fn as_session(out: SignedOut) -> SignedOut {
+    SignedOut { token_type: Some(TokenType::SessionToken), ..out }
+}
+
+/// Verifies `jwt`'s signature with `key`, then its kind and claims.
+fn verify_signed(jwt: &jwt::UnverifiedJwt<'_>, key: &JwtKey, options: &AuthenticateOptions) -> Result<Auth, SignedOut> {
+    let payload = jwt::verify(jwt, key).map_err(as_session)?;
+    let claims = jwt::claims(&payload).map_err(as_session)?;
+    let token_type = accepted(category::from_claims(jwt.access_token, jwt.category, claims.sub.as_str()), options)?;
     let typed = |out: SignedOut| SignedOut { token_type: Some(token_type), ..out };
     // An M2M token must carry the M2M category or none (minted before categories).
     if token_type == TokenType::M2mToken && !matches!(jwt.category, Category::M2m | Category::Unmarked) {
-        return Ok(Err(typed(SignedOut::new(Reason::TokenInvalid, "the M2M token's category is not an M2M token's"))));
+        return Err(typed(SignedOut::new(Reason::TokenInvalid, "the M2M token's category is not an M2M token's")));
     }
     let rules = jwt::ClaimRules {
         now_ms: now_ms(),
@@ -196,22 +195,19 @@ async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result
         audiences: &options.audiences,
         issuer: options.issuer.as_deref(),
     };
-    if let Err(out) = jwt::check_claims(&claims, &rules) {
-        return Ok(Err(typed(out)));
-    }
+    jwt::check_claims(&claims, &rules).map_err(typed)?;
     if token_type != TokenType::SessionToken {
-        let Ok(machine_claims) = serde_json::from_str::<MachineClaims>(&payload) else {
-            return Ok(Err(typed(SignedOut::new(Reason::TokenInvalid, "the token's claims are not valid machine token claims"))));
-        };
+        let machine_claims = serde_json::from_str::<MachineClaims>(&payload)
+            .map_err(|_| typed(SignedOut::new(Reason::TokenInvalid, "the token's claims are not valid machine token claims")))?;
         drop(claims);
-        return Ok(Ok(Auth::MachineJwt(Box::new(MachineJwt::new(token_type, machine_claims, payload.into_boxed_bytes())))));
+        return Ok(Auth::MachineJwt(Box::new(MachineJwt::new(token_type, machine_claims, payload.into_boxed_bytes()))));
     }
     if options.pending_signed_out && claims.sts.as_ref().map(|sts| sts.as_str()) == Some("pending") {
-        return Ok(Err(typed(SignedOut::new(Reason::SessionPending, "the session is pending and the options treat pending sessions as signed out"))));
+        return Err(typed(SignedOut::new(Reason::SessionPending, "the session is pending and the options treat pending sessions as signed out")));
     }
     let fields = SessionAuth::fields(&payload, &claims);
     drop(claims);
-    Ok(Ok(Auth::Session(Box::new(SessionAuth::new(payload, fields)))))
+    Ok(Auth::Session(Box::new(SessionAuth::new(payload, fields))))
 }
 
 /// The token type of `kind` if the options accept it, else a `token-type-mismatch` verdict.
