@@ -35,64 +35,102 @@ const fn table(alphabet: Alphabet) -> [u8; 256] {
     table
 }
 
-const STANDARD: [u8; 256] = table(Alphabet::Standard);
-const URL_SAFE: [u8; 256] = table(Alphabet::UrlSafeNoPad);
+/// An alphabet's decoding tables.
+struct Tables {
+    /// Each character's sextet, or INVALID.
+    sextets: [u8; 256],
+    /// See [`placed`].
+    placed: [[u32; 256]; 4],
+}
 
-/// The alphabet's text without padding (checked for the standard alphabet) and its table.
-fn prepare(text: &[u8], alphabet: Alphabet) -> Result<(&[u8], &'static [u8; 256]), InvalidBase64> {
+static STANDARD: Tables = tables(Alphabet::Standard);
+static URL_SAFE: Tables = tables(Alphabet::UrlSafeNoPad);
+
+const fn tables(alphabet: Alphabet) -> Tables {
+    let sextets = table(alphabet);
+    Tables { sextets, placed: placed(&sextets) }
+}
+
+/// The alphabet's text without padding (checked for the standard alphabet) and its tables.
+fn prepare(text: &[u8], alphabet: Alphabet) -> Result<(&[u8], &'static Tables), InvalidBase64> {
     match alphabet {
         Alphabet::Standard => Ok((strip_padding(text)?, &STANDARD)),
         Alphabet::UrlSafeNoPad => Ok((text, &URL_SAFE)),
     }
 }
 
+/// Each character's sextet already shifted to its place in a group of four (24 bits), one table
+/// per place: a group decodes with four lookups and three ORs. Bit 31 marks a character
+/// outside the alphabet.
+const fn placed(table: &[u8; 256]) -> [[u32; 256]; 4] {
+    let mut placed = [[0; 256]; 4];
+    let mut place = 0;
+    while place < 4 {
+        let mut byte = 0;
+        while byte < 256 {
+            placed[place][byte] = match table[byte] {
+                INVALID => 1 << 31,
+                sextet => (sextet as u32) << (18 - 6 * place),
+            };
+            byte += 1;
+        }
+        place += 1;
+    }
+    placed
+}
+
 /// Decodes unpadded `text` into `out`, which must be exactly `text.len() * 3 / 4` bytes long.
 /// Rejects characters outside the alphabet, a length that no encoding produces (one leftover
 /// character) and leftover bits that are not zero, so that each byte string has exactly one
 /// accepted encoding.
-fn decode_exact(text: &[u8], table: &[u8; 256], out: &mut [u8]) -> Result<(), InvalidBase64> {
-    let full = text.len() / 4;
-    let (head, tail) = out.split_at_mut(full * 3);
-    for (chunk, bytes) in text.chunks_exact(4).zip(head.chunks_exact_mut(3)) {
-        let [a, b, c, d] = [table[chunk[0] as usize], table[chunk[1] as usize], table[chunk[2] as usize], table[chunk[3] as usize]];
-        // Sextets are below 64; only INVALID sets the top bits.
-        if (a | b | c | d) & 0xc0 != 0 {
-            return Err(InvalidBase64);
-        }
-        let word = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        bytes.copy_from_slice(&word.to_be_bytes()[1..]);
+///
+/// Eight characters make six bytes per step, and the characters' validity is gathered and
+/// checked once at the end: a bad text fills `out` with garbage before it is refused, and the
+/// callers never look at `out` then.
+fn decode_exact(text: &[u8], tables: &Tables, out: &mut [u8]) -> Result<(), InvalidBase64> {
+    let placed = &tables.placed;
+    let group = |chunk: &[u8]| placed[0][chunk[0] as usize] | placed[1][chunk[1] as usize] | placed[2][chunk[2] as usize] | placed[3][chunk[3] as usize];
+    let mut seen = 0u32;
+    let blocks = text.len() / 8;
+    let (head, rest) = out.split_at_mut(blocks * 6);
+    for (chunk, bytes) in text.chunks_exact(8).zip(head.chunks_exact_mut(6)) {
+        let (high, low) = (group(&chunk[..4]), group(&chunk[4..]));
+        seen |= high | low;
+        let word = u64::from(high) << 24 | u64::from(low);
+        bytes.copy_from_slice(&word.to_be_bytes()[2..]);
     }
-    let mut word = 0u32;
-    for &byte in &text[full * 4..] {
-        let sextet = table[byte as usize];
-        if sextet == INVALID {
-            return Err(InvalidBase64);
-        }
-        word = word << 6 | u32::from(sextet);
+    // Up to seven characters left: one group of four, then two or three characters (or none).
+    let mut word = 0u64;
+    for &byte in &text[blocks * 8..] {
+        let sextet = tables.sextets[byte as usize];
+        seen |= u32::from(sextet) << 24;
+        word = word << 6 | u64::from(sextet);
     }
-    match tail.len() {
-        0 if text.len() % 4 == 0 => {}
-        1 if word & 0xf == 0 => tail[0] = (word >> 4) as u8,
-        2 if word & 0x3 == 0 => tail.copy_from_slice(&((word >> 2) as u16).to_be_bytes()),
-        _ => return Err(InvalidBase64),
+    let leftover = text.len() % 8;
+    let bits_left = leftover * 6 - rest.len() * 8;
+    // Sextets are below 64: only INVALID sets bit 31 of `seen`.
+    if seen & 1 << 31 != 0 || leftover % 4 == 1 || word & ((1 << bits_left) - 1) != 0 {
+        return Err(InvalidBase64);
     }
+    let bytes = (word >> bits_left).to_be_bytes();
+    rest.copy_from_slice(&bytes[8 - rest.len()..]);
     Ok(())
 }
 
 /// Decodes `text`, appending to `out`.
 pub(crate) fn decode_into(text: &[u8], alphabet: Alphabet, out: &mut Vec<u8>) -> Result<(), InvalidBase64> {
-    let (text, table) = prepare(text, alphabet)?;
+    let (text, tables) = prepare(text, alphabet)?;
     let start = out.len();
     out.resize(start + text.len() * 3 / 4, 0);
-    decode_exact(text, table, &mut out[start..]).inspect_err(|_| out.truncate(start))
+    decode_exact(text, tables, &mut out[start..]).inspect_err(|_| out.truncate(start))
 }
 
 /// Decodes `text` into `buffer` and returns the decoded part; fails if it does not fit. Lets
 /// the short segments of a token (header, signature) decode without a heap allocation.
 pub(crate) fn decode_to_slice<'b>(text: &[u8], alphabet: Alphabet, buffer: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
-    let (text, table) = prepare(text, alphabet)?;
+    let (text, tables) = prepare(text, alphabet)?;
     let out = buffer.get_mut(..text.len() * 3 / 4).ok_or(InvalidBase64)?;
-    decode_exact(text, table, out)?;
+    decode_exact(text, tables, out)?;
     Ok(out)
 }
 
@@ -165,6 +203,20 @@ mod tests {
         assert_eq!(decode(b"Zm9vYmE=", Alphabet::Standard).unwrap(), b"fooba");
         assert_eq!(decode(b"-_8", Alphabet::UrlSafeNoPad).unwrap(), [0xfb, 0xff]);
         assert_eq!(decode(b"+/8=", Alphabet::Standard).unwrap(), [0xfb, 0xff]);
+    }
+
+    #[test]
+    fn rejects_a_character_outside_the_alphabet_at_any_position() {
+        for len in [5, 6, 7, 12, 20, 21] {
+            let text = encode(&vec![0xa5; len], Alphabet::UrlSafeNoPad);
+            for at in 0..text.len() {
+                for bad in [b'!', b'.', b'=', b'+', 0xff] {
+                    let mut broken = text.clone().into_bytes();
+                    broken[at] = bad;
+                    assert!(decode(&broken, Alphabet::UrlSafeNoPad).is_err(), "{len} bytes, {bad} at {at}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::fmt;
 
 /// A JSON string borrowed from the input, or owned when the JSON escaped a character in it.
 /// (`Option<Cow<str>>` never borrows through serde; this does.)
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
@@ -41,8 +41,8 @@ impl Str<'_> {
 }
 
 /// The claims of a Clerk JWT, borrowed from its payload. See [`SessionClaims`](super::SessionClaims)
-/// for what each one means.
-#[derive(Debug, Deserialize)]
+/// for what each one means. (`Default` is for building one up: a `sub` and an `exp` are required.)
+#[derive(Debug, Default, PartialEq, Deserialize)]
 pub(crate) struct ClaimsView<'a> {
     #[serde(default)]
     pub(crate) v: Option<u32>,
@@ -89,7 +89,7 @@ pub(crate) struct ClaimsView<'a> {
 }
 
 /// The `o` claim, borrowed.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 pub(crate) struct OrganizationView<'a> {
     #[serde(borrow)]
     pub(crate) id: Str<'a>,
@@ -104,7 +104,7 @@ pub(crate) struct OrganizationView<'a> {
 }
 
 /// The `act` claim, borrowed (decoded to check its shape; read from the owned claims).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[allow(dead_code)] // Checked for its shape only, so the view accepts what `Actor` does.
 pub(crate) struct ActorView<'a> {
     #[serde(borrow)]

@@ -41,6 +41,7 @@
 pub(crate) mod base64;
 mod category;
 mod claims;
+mod claims_scan;
 mod claims_view;
 mod extract;
 mod jwks;
