@@ -3,14 +3,18 @@
 //
 //   node authenticate.mjs < corpus.json > verdicts.json
 //
-// Input: {"pem": "...", "cases": [{"id": "...", "headers": [[name, value], ...],
+// Input: {"pem": "...", "cases": [{"id": "...", "method": "GET", "url": "https://...",
+//          "headers": [[name, value], ...],
 //          "options": {"authorizedParties": [...], "audience": [...], "clockSkewInMs": n,
-//                      "acceptsToken": [...]}}]}
+//                      "acceptsToken": [...], "publishableKey": "...", "isSatellite": bool,
+//                      "domain": "...", "proxyUrl": "...", "signInUrl": "..."}}]}
 // Output: one JSON array, a verdict per case in order. Networkless: the JWT key is given, and
 // the secret and publishable keys are placeholders the SDK checks only for shape.
 import { createClerkClient } from '@clerk/backend';
 
 process.env.CLERK_TELEMETRY_DISABLED = '1';
+// The SDK logs (a redirect loop, a failed handshake) with console.log: keep stdout for the verdicts.
+console.log = (...args) => console.error(...args);
 
 const PUBLISHABLE_KEY = 'pk_live_' + Buffer.from('clerk.test$').toString('base64');
 const SECRET_KEY = 'sk_live_differential';
@@ -29,6 +33,7 @@ function verdictOf(state) {
   const signedIn = state.status === 'signed-in' && !!auth && auth.isAuthenticated === true;
   return {
     status: state.status,
+    location: state.headers?.get('location') ?? null,
     signed_in: signedIn,
     reason: state.reason ?? null,
     token_type: state.tokenType ?? null,
@@ -44,7 +49,7 @@ function verdictOf(state) {
 
 const verdicts = [];
 for (const c of input.cases) {
-  const request = new Request('https://app.example.com/dashboard', { headers: c.headers });
+  const request = new Request(c.url ?? 'https://app.example.com/dashboard', { method: c.method ?? 'GET', headers: c.headers });
   const options = { jwtKey: input.pem, ...c.options };
   try {
     verdicts.push(verdictOf(await clerk.authenticateRequest(request, options)));

@@ -1,7 +1,7 @@
 //! The corpus of the request-authentication differential test: requests and options that go
 //! through both `clerk_api::auth` and Clerk's JS SDK (`tests/js-sdk/authenticate.mjs`).
 
-use clerk_api::auth::{AuthenticateOptions, TokenType};
+use clerk_api::auth::{AuthenticateOptions, PublishableKey, TokenType};
 use serde_json::{json, Value};
 
 /// Options as both SDKs take them.
@@ -12,7 +12,18 @@ pub struct CaseOptions {
     pub clock_skew_ms: Option<u64>,
     /// `None`: each SDK's default (session tokens only).
     pub accepts: Option<Vec<TokenType>>,
+    /// `None`: the production key of `clerk.test` both sides share ([`LIVE_KEY`]).
+    pub publishable_key: Option<&'static str>,
+    pub satellite: bool,
+    pub domain: Option<&'static str>,
+    pub proxy_url: Option<&'static str>,
+    pub sign_in_url: Option<&'static str>,
 }
+
+/// The production publishable key of the instance `clerk.test` (base64 of `clerk.test$`).
+pub const LIVE_KEY: &str = "pk_live_Y2xlcmsudGVzdCQ=";
+/// A development key (`foo-bar-13.clerk.accounts.dev`).
+pub const TEST_KEY: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk";
 
 impl CaseOptions {
     pub fn ours(&self, base: AuthenticateOptions) -> AuthenticateOptions {
@@ -28,6 +39,17 @@ impl CaseOptions {
         }
         if let Some(accepts) = &self.accepts {
             options = options.accepts_token(accepts.clone());
+        }
+        options = options.publishable_key(PublishableKey::parse(self.publishable_key.unwrap_or(LIVE_KEY)).expect("publishable key"));
+        options = options.is_satellite(self.satellite);
+        if let Some(domain) = self.domain {
+            options = options.domain(domain);
+        }
+        if let Some(url) = self.proxy_url {
+            options = options.proxy_url(url);
+        }
+        if let Some(url) = self.sign_in_url {
+            options = options.sign_in_url(url);
         }
         options
     }
@@ -46,6 +68,19 @@ impl CaseOptions {
         if let Some(accepts) = &self.accepts {
             options["acceptsToken"] = json!(accepts.iter().map(|t| t.as_str()).collect::<Vec<_>>());
         }
+        options["publishableKey"] = json!(self.publishable_key.unwrap_or(LIVE_KEY));
+        if self.satellite {
+            options["isSatellite"] = json!(true);
+        }
+        if let Some(domain) = self.domain {
+            options["domain"] = json!(domain);
+        }
+        if let Some(url) = self.proxy_url {
+            options["proxyUrl"] = json!(url);
+        }
+        if let Some(url) = self.sign_in_url {
+            options["signInUrl"] = json!(url);
+        }
         options
     }
 }
@@ -54,15 +89,49 @@ impl CaseOptions {
 #[derive(Debug, Clone)]
 pub struct Case {
     pub name: String,
+    pub method: &'static str,
+    /// The URL the browser asked for.
+    pub url: String,
     pub headers: Vec<(String, String)>,
     pub options: CaseOptions,
     /// The documented difference this case is expected to show, by name; `None`: both agree.
     pub difference: Option<&'static str>,
 }
 
+/// The request URL of cases that do not name one.
+pub const DEFAULT_URL: &str = "https://app.example.com/dashboard";
+
+/// A redirect reduced to what must agree: host, path, and the parameters that say where the
+/// browser comes back to and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub host: String,
+    pub path: String,
+    pub redirect_url: Option<String>,
+    pub reason: Option<String>,
+    pub suffixed_cookies: Option<String>,
+}
+
+impl Location {
+    pub fn parse(location: &str) -> Location {
+        let url = url::Url::parse(location).expect("an absolute Location");
+        let param = |name: &str| url.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
+        Location {
+            host: url.host_str().unwrap_or("").to_owned(),
+            path: url.path().to_owned(),
+            redirect_url: param("redirect_url").or_else(|| param("__clerk_redirect_url")),
+            reason: param("__clerk_hs_reason"),
+            suffixed_cookies: param("suffixed_cookies"),
+        }
+    }
+}
+
 /// A verdict reduced to what both SDKs report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
+    /// `signed-in`, `signed-out` or `handshake`.
+    pub status: String,
+    pub location: Option<Location>,
     pub signed_in: bool,
     pub reason: Option<String>,
     pub token_type: Option<String>,
@@ -77,6 +146,11 @@ pub struct Verdict {
 
 impl std::fmt::Display for Verdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(location) = &self.location {
+            write!(f, "[{} to {}{} back to {:?}] ", self.status, location.host, location.path, location.redirect_url)?;
+        } else if self.status == "handshake" {
+            write!(f, "[handshake without a Location] ")?;
+        }
         if self.signed_in {
             write!(f, "signed in as {:?} ({:?}, user {:?}, session {:?}, org {:?})", self.subject, self.token_type, self.user_id, self.session_id, self.org_id)
         } else {
@@ -85,11 +159,11 @@ impl std::fmt::Display for Verdict {
     }
 }
 
-/// The JS SDK's reason for a session token's times, on requests that cannot be sent to the
-/// handshake, names the same failure as the token-level reason we report: `session-token-nbf`
-/// is `token-not-active-yet`, and `session-token-expired-refresh-<why no refresh>` is
-/// `token-expired`. Naming only: the verdict is the same.
-pub fn normalized_js_reason(reason: &str) -> String {
+/// On a request with a bearer token, the JS SDK names a session token's time failures as it
+/// does for cookies (`session-token-nbf`, `session-token-expired-refresh-<why no refresh>`); we
+/// name them as the token's (`token-not-active-yet`, `token-expired`). Naming only: the verdict
+/// is the same, and cookie requests compare the JS names exactly.
+pub fn bearer_reason(reason: &str) -> String {
     if reason.starts_with("session-token-expired-refresh-") {
         return "token-expired".into();
     }
@@ -105,8 +179,10 @@ pub fn js_verdict(value: &Value) -> Verdict {
     let text = |name: &str| value.get(name).and_then(Value::as_str).map(str::to_owned);
     let signed_in = value.get("signed_in").and_then(Value::as_bool).unwrap_or(false);
     Verdict {
+        status: text("status").unwrap_or_default(),
+        location: text("location").map(|l| Location::parse(&l)),
         signed_in,
-        reason: text("reason").map(|r| normalized_js_reason(&r)),
+        reason: text("reason"),
         token_type: text("token_type"),
         user_id: text("user_id"),
         session_id: text("session_id"),

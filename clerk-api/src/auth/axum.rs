@@ -29,7 +29,7 @@
 //! [`ClerkAuthLayer::optional`], signed-out requests reach the handler, which takes
 //! `Option<ClerkAuth>`.
 
-use super::{authenticate_headers, AuthError, AuthenticateOptions, RequestState, SignedOut};
+use super::{authenticate_parts, AuthError, AuthenticateOptions, RequestState, SignedOut};
 use super::state::Auth;
 use axum_core::body::Body;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
@@ -103,34 +103,44 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
         // The clone that was polled ready serves this request.
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         let options = Arc::clone(&self.options);
         let require = self.require;
         Box::pin(async move {
-            match authenticate_headers(request.headers(), &options).await {
+            let (mut parts, body) = request.into_parts();
+            let verdict = authenticate_parts(&parts.method, &parts.uri, &parts.headers, &options).await;
+            match verdict {
                 Ok(RequestState::SignedIn(auth)) => {
-                    request.extensions_mut().insert(ClerkAuth(Arc::new(auth)));
+                    parts.extensions.insert(ClerkAuth(Arc::new(auth)));
                 }
-                Ok(RequestState::SignedOut(out)) if require => return Ok(signed_out(&out)),
+                // Page loads only (the decision checks): through Clerk and back, guarded or not.
+                Ok(state @ RequestState::Handshake(_)) => return Ok(redirect(&state)),
+                Ok(state @ RequestState::SignedOut(_)) if require => return Ok(signed_out(&state)),
                 Ok(RequestState::SignedOut(out)) => {
-                    request.extensions_mut().insert(out);
+                    parts.extensions.insert(out);
                 }
                 Err(error) => return Ok(unavailable(&error)),
             }
-            inner.call(request).await
+            inner.call(http::Request::from_parts(parts, body)).await
         })
     }
 }
 
-fn signed_out(out: &SignedOut) -> Response {
-    let mut response = (StatusCode::UNAUTHORIZED, format!("signed out: {}\n", out.reason)).into_response();
+fn signed_out(state: &RequestState) -> Response {
+    let reason = state.reason().map_or("", |r| r.as_str());
+    let mut response = (StatusCode::UNAUTHORIZED, format!("signed out: {reason}\n")).into_response();
     let headers = response.headers_mut();
-    headers.insert("x-clerk-auth-status", HeaderValue::from_static("signed-out"));
-    headers.insert("x-clerk-auth-reason", HeaderValue::from_static(out.reason.as_str()));
+    headers.extend(state.response_headers());
     headers.insert(http::header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn redirect(state: &RequestState) -> Response {
+    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
+    response.headers_mut().extend(state.response_headers());
     response
 }
 
@@ -156,7 +166,7 @@ pub enum ClerkAuthRejection {
 impl IntoResponse for ClerkAuthRejection {
     fn into_response(self) -> Response {
         match self {
-            ClerkAuthRejection::SignedOut(out) => signed_out(&out),
+            ClerkAuthRejection::SignedOut(out) => signed_out(&RequestState::SignedOut(out.clone())),
             ClerkAuthRejection::MissingLayer => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ClerkAuth is used on a route without ClerkAuthLayer\n").into_response()
             }

@@ -149,9 +149,8 @@ fn strip_padding(text: &[u8]) -> Result<&[u8], InvalidBase64> {
     Ok(unpadded)
 }
 
-/// Encodes `bytes` (padded in the standard alphabet): for tests and the `testing` helpers, which
-/// build tokens and PEMs.
-#[cfg(any(test, feature = "testing"))]
+/// Encodes `bytes` (padded in the standard alphabet): for cookie suffixes, and for tests and the
+/// `testing` helpers, which build tokens and PEMs.
 pub(crate) fn encode(bytes: &[u8], alphabet: Alphabet) -> String {
     let table: &[u8; 64] = match alphabet {
         Alphabet::Standard => b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",

@@ -39,17 +39,21 @@
 //! signed out unless [`AuthenticateOptions::treat_pending_as_signed_out`] says otherwise.
 
 pub(crate) mod base64;
+mod browser;
 mod category;
 mod claims;
 mod claims_scan;
 mod claims_view;
 mod extract;
+mod handshake;
+mod handshake_payload;
 mod jwks;
 mod jwt;
 mod key;
 mod machine;
 mod machine_jwt;
 mod options;
+mod publishable_key;
 mod reason;
 mod session;
 mod state;
@@ -65,9 +69,10 @@ pub use jwt::MAX_TOKEN_BYTES;
 pub use key::{JwtKey, KeyError};
 pub use machine_jwt::{MachineClaims, MachineJwt};
 pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
+pub use publishable_key::{InstanceType, PublishableKey, PublishableKeyError, PUBLISHABLE_KEY_ENV};
 pub use reason::Reason;
 pub use session::SessionAuth;
-pub use state::{Auth, RequestState, SignedOut};
+pub use state::{Auth, Handshake, RequestState, SignedOut};
 pub use token_type::{TokenType, UnknownTokenType};
 
 use category::Category;
@@ -101,8 +106,24 @@ pub enum AuthError {
 }
 
 /// Authenticates a request from the `http` crate: finds its token and verifies it.
+///
+/// With a [publishable key](AuthenticateOptions::publishable_key), a request without an
+/// `Authorization` header is decided by its cookies as Clerk's JS SDK decides it, and may get
+/// a [`RequestState::Handshake`]; its URL is rebuilt from `Host` and `X-Forwarded-*`.
 pub async fn authenticate_request<B>(request: &http::Request<B>, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
-    authenticate_headers(request.headers(), options).await
+    authenticate_parts(request.method(), request.uri(), request.headers(), options).await
+}
+
+/// [`authenticate_request`] on a request's parts (a body need not be shared across threads).
+pub(crate) async fn authenticate_parts(method: &http::Method, uri: &http::Uri, headers: &http::HeaderMap, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+    if let Some(key) = &options.publishable_key {
+        if !headers.contains_key(http::header::AUTHORIZATION) {
+            if let Some(browser) = browser::BrowserRequest::new(method, uri, headers) {
+                return handshake::authenticate(&browser, key, options).await;
+            }
+        }
+    }
+    authenticate_headers(headers, options).await
 }
 
 /// Authenticates a request by its headers alone.

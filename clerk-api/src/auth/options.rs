@@ -1,5 +1,6 @@
 //! What `authenticate_request` accepts: keys, parties, audiences, clock skew, token types.
 
+use super::publishable_key::PublishableKey;
 use super::jwks::{InstanceId, InstanceKeys, JwksCache};
 use super::jwt::HeaderCache;
 use super::key::JwtKey;
@@ -40,6 +41,13 @@ pub struct AuthenticateOptions {
     pub(crate) machine_client: Option<Clerk>,
     /// Shared by clones: the header most tokens of the instance carry.
     pub(crate) header_cache: Arc<HeaderCache>,
+    /// With a publishable key, browser requests go through the handshake table.
+    pub(crate) publishable_key: Option<PublishableKey>,
+    pub(crate) domain: Option<String>,
+    pub(crate) is_satellite: bool,
+    pub(crate) proxy_url: Option<String>,
+    pub(crate) sign_in_url: Option<String>,
+    pub(crate) sign_up_url: Option<String>,
 }
 
 /// A client and its instance's entry in a JWKS cache, resolved once.
@@ -87,6 +95,12 @@ impl AuthenticateOptions {
             cookie_suffix: None,
             machine_client: None,
             header_cache: Arc::default(),
+            publishable_key: None,
+            domain: None,
+            is_satellite: false,
+            proxy_url: None,
+            sign_in_url: None,
+            sign_up_url: None,
         }
     }
 
@@ -185,6 +199,48 @@ impl AuthenticateOptions {
     /// publishable key when several apps share a domain).
     pub fn cookie_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.cookie_suffix = Some(suffix.into());
+        self
+    }
+
+    /// The instance's publishable key: turns on the handshake for browser requests
+    /// ([`authenticate_request`](super::authenticate_request) on a request without an
+    /// `Authorization` header), and the cookie names and Frontend API it needs. See
+    /// [`RequestState::Handshake`](super::RequestState::Handshake).
+    pub fn publishable_key(mut self, key: PublishableKey) -> Self {
+        self.publishable_key = Some(key);
+        self
+    }
+
+    /// A satellite application's domain (`example.org`): production handshakes go to
+    /// `clerk.<domain>`.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Whether this application is a satellite of another domain's Clerk instance.
+    pub fn is_satellite(mut self, satellite: bool) -> Self {
+        self.is_satellite = satellite;
+        self
+    }
+
+    /// Where the Frontend API is proxied (`https://app.example.com/__clerk`, or a path on the
+    /// request's own origin, `/__clerk`): handshakes go there.
+    pub fn proxy_url(mut self, url: impl Into<String>) -> Self {
+        self.proxy_url = Some(url.into());
+        self
+    }
+
+    /// The sign-in page, on the primary domain for satellites (development satellites send the
+    /// browser there to sync).
+    pub fn sign_in_url(mut self, url: impl Into<String>) -> Self {
+        self.sign_in_url = Some(url.into());
+        self
+    }
+
+    /// The sign-up page.
+    pub fn sign_up_url(mut self, url: impl Into<String>) -> Self {
+        self.sign_up_url = Some(url.into());
         self
     }
 

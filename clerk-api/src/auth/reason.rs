@@ -35,6 +35,37 @@ pub enum Reason {
     /// The session is pending (`sts = pending`: tasks such as choosing an organization remain)
     /// and the options treat pending sessions as signed out (the default).
     SessionPending,
+    /// A browser request with neither a session cookie nor a `__client_uat` cookie: signed out.
+    SessionTokenAndUatMissing,
+    /// A session cookie without `__client_uat`: the browser's client is unknown.
+    SessionTokenWithoutClientUat,
+    /// `__client_uat` says a client is signed in, but there is no session cookie.
+    ClientUatWithoutSessionToken,
+    /// The session cookie was issued before the client last changed (`__client_uat`): stale.
+    SessionTokenIatBeforeClientUat,
+    /// The session cookie has expired; no refresh token cookie (`__refresh`) came with it.
+    SessionTokenExpiredNoRefreshCookie,
+    /// The session cookie has expired on a request that is not a GET.
+    SessionTokenExpiredNonGet,
+    /// The session cookie has expired; a refresh token came, but no client to refresh with.
+    SessionTokenExpiredNoApiClient,
+    /// The session cookie is not valid yet (`nbf`).
+    SessionTokenNbf,
+    /// The session cookie was issued in the future (`iat`).
+    SessionTokenIatInTheFuture,
+    /// A development instance's request without its dev-browser token.
+    DevBrowserMissing,
+    /// A development instance's request carrying a new dev-browser token in its URL.
+    DevBrowserSync,
+    /// A satellite domain's page load that must sync its session from the primary domain.
+    SatelliteNeedsSyncing,
+    /// The primary domain (development) sending the browser back to the satellite it came from.
+    PrimaryRespondsToSyncing,
+    /// A signed-in page load on the primary domain that came from another site.
+    PrimaryDomainCrossOriginSync,
+    /// A development handshake payload was applied: the redirect to the clean URL sets its
+    /// cookies (this crate's name; Clerk's JS SDK reports that request signed in).
+    HandshakeResolved,
 }
 
 impl Reason {
@@ -54,6 +85,21 @@ impl Reason {
             Reason::TokenInvalidIssuer => "token-invalid-issuer",
             Reason::JwkKidMismatch => "jwk-kid-mismatch",
             Reason::SessionPending => "session-pending",
+            Reason::SessionTokenAndUatMissing => "session-token-and-uat-missing",
+            Reason::SessionTokenWithoutClientUat => "session-token-but-no-client-uat",
+            Reason::ClientUatWithoutSessionToken => "client-uat-but-no-session-token",
+            Reason::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
+            Reason::SessionTokenExpiredNoRefreshCookie => "session-token-expired-refresh-non-eligible-no-refresh-cookie",
+            Reason::SessionTokenExpiredNonGet => "session-token-expired-refresh-non-eligible-non-get",
+            Reason::SessionTokenExpiredNoApiClient => "session-token-expired-refresh-missing-api-client",
+            Reason::SessionTokenNbf => "session-token-nbf",
+            Reason::SessionTokenIatInTheFuture => "session-token-iat-in-the-future",
+            Reason::DevBrowserMissing => "dev-browser-missing",
+            Reason::DevBrowserSync => "dev-browser-sync",
+            Reason::SatelliteNeedsSyncing => "satellite-needs-syncing",
+            Reason::PrimaryRespondsToSyncing => "primary-responds-to-syncing",
+            Reason::PrimaryDomainCrossOriginSync => "primary-domain-cross-origin-sync",
+            Reason::HandshakeResolved => "handshake-resolved",
         }
     }
 }

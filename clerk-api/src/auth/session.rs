@@ -69,6 +69,9 @@ pub struct SessionAuth {
     claims: OnceLock<SessionClaims>,
     org_role: OnceLock<Option<String>>,
     org_permissions: OnceLock<Vec<String>>,
+    /// Cookies a resolved handshake sets: sent with the response (see
+    /// [`RequestState::response_headers`](super::RequestState::response_headers)).
+    pub(crate) set_cookies: Vec<http::HeaderValue>,
 }
 
 impl fmt::Debug for SessionAuth {
@@ -109,7 +112,7 @@ impl SessionAuth {
 
     /// A session from its verified payload and [`fields`](Self::fields) read from it.
     pub(crate) fn new(payload: Box<str>, fields: Fields) -> SessionAuth {
-        SessionAuth { payload, fields, claims: OnceLock::new(), org_role: OnceLock::new(), org_permissions: OnceLock::new() }
+        SessionAuth { payload, fields, claims: OnceLock::new(), org_role: OnceLock::new(), org_permissions: OnceLock::new(), set_cookies: Vec::new() }
     }
 
     fn text<'s>(&'s self, text: &'s Option<Text>) -> Option<&'s str> {

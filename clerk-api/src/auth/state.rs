@@ -15,6 +15,11 @@ pub enum RequestState {
     SignedIn(Auth),
     /// No token, or one that did not verify.
     SignedOut(SignedOut),
+    /// A page load whose session cookie is missing, stale or expired while the browser's
+    /// client may be signed in: answer with [`Handshake::headers`] (a 307 through Clerk's
+    /// Frontend API, which refreshes the cookie and sends the browser back) instead of running
+    /// the handler. Only with a publishable key, on requests without an `Authorization` header.
+    Handshake(Handshake),
 }
 
 impl RequestState {
@@ -27,8 +32,67 @@ impl RequestState {
     pub fn auth(&self) -> Option<&Auth> {
         match self {
             RequestState::SignedIn(auth) => Some(auth),
-            RequestState::SignedOut(_) => None,
+            RequestState::SignedOut(_) | RequestState::Handshake(_) => None,
         }
+    }
+
+    /// `signed-in`, `signed-out` or `handshake`, as Clerk names the status.
+    pub fn status(&self) -> &'static str {
+        match self {
+            RequestState::SignedIn(_) => "signed-in",
+            RequestState::SignedOut(_) => "signed-out",
+            RequestState::Handshake(_) => "handshake",
+        }
+    }
+
+    /// The handshake to answer with, if the request needs one.
+    pub fn handshake(&self) -> Option<&Handshake> {
+        match self {
+            RequestState::Handshake(handshake) => Some(handshake),
+            _ => None,
+        }
+    }
+
+    /// The headers to add to the response: `x-clerk-auth-status`, `x-clerk-auth-reason` and
+    /// `x-clerk-auth-message` on every verdict (Clerk's JS SDK sends them when signed out), and
+    /// for a handshake its `Location`, `Cache-Control` and `Set-Cookie`.
+    pub fn response_headers(&self) -> http::HeaderMap {
+        let mut headers = match self {
+            RequestState::Handshake(handshake) => handshake.headers.clone(),
+            _ => http::HeaderMap::new(),
+        };
+        headers.insert("x-clerk-auth-status", http::HeaderValue::from_static(self.status()));
+        let (reason, message) = match self {
+            RequestState::SignedIn(_) => (None, ""),
+            RequestState::SignedOut(out) => (Some(out.reason), out.message),
+            RequestState::Handshake(handshake) => (Some(handshake.reason), handshake.message),
+        };
+        if let Some(reason) = reason {
+            headers.insert("x-clerk-auth-reason", http::HeaderValue::from_static(reason.as_str()));
+        }
+        if !message.is_empty() {
+            headers.insert("x-clerk-auth-message", http::HeaderValue::from_static(message));
+        }
+        let cookies = match self {
+            RequestState::SignedIn(Auth::Session(session)) => session.set_cookies.as_slice(),
+            RequestState::SignedOut(out) => out.set_cookies.as_slice(),
+            _ => &[],
+        };
+        for cookie in cookies {
+            headers.append(http::header::SET_COOKIE, cookie.clone());
+        }
+        headers
+    }
+
+    /// This verdict, also setting the `Set-Cookie` directives of `headers` (a resolved handshake's).
+    pub(crate) fn with_cookies(mut self, headers: http::HeaderMap) -> RequestState {
+        let cookies = headers.get_all(http::header::SET_COOKIE).iter().cloned();
+        match &mut self {
+            RequestState::SignedIn(Auth::Session(session)) => session.set_cookies.extend(cookies),
+            RequestState::SignedOut(out) => out.set_cookies.extend(cookies),
+            _ => {}
+        }
+        self
     }
 
     /// Why a signed-out request is signed out.
@@ -36,6 +100,7 @@ impl RequestState {
         match self {
             RequestState::SignedIn(_) => None,
             RequestState::SignedOut(out) => Some(out.reason),
+            RequestState::Handshake(handshake) => Some(handshake.reason),
         }
     }
 
@@ -44,7 +109,37 @@ impl RequestState {
         match self {
             RequestState::SignedIn(auth) => Ok(auth),
             RequestState::SignedOut(out) => Err(out),
+            // Code that cannot redirect treats a handshake as signed out, with its reason.
+            RequestState::Handshake(handshake) => Err(SignedOut::new(handshake.reason, handshake.message)),
         }
+    }
+}
+
+/// A redirect through Clerk's Frontend API that refreshes the browser's session cookie.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Handshake {
+    /// Why the session cookie could not decide the request.
+    pub reason: Reason,
+    /// A human-readable detail.
+    pub message: &'static str,
+    headers: http::HeaderMap,
+}
+
+impl Handshake {
+    pub(crate) fn new(reason: Reason, message: &'static str, headers: http::HeaderMap) -> Handshake {
+        Handshake { reason, message, headers }
+    }
+
+    /// Where to send the browser: a `307 Temporary Redirect` to this URL.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(http::header::LOCATION).and_then(|v| v.to_str().ok())
+    }
+
+    /// The headers of the redirect: `Location`, `Cache-Control: no-store` (browsers must not
+    /// cache it) and the `Set-Cookie` of the redirect-loop counter.
+    pub fn headers(&self) -> &http::HeaderMap {
+        &self.headers
     }
 }
 
@@ -58,11 +153,13 @@ pub struct SignedOut {
     pub message: &'static str,
     /// The type of the token found, if any.
     pub token_type: Option<TokenType>,
+    /// Cookies a resolved handshake sets (clearing the session's): sent with the response.
+    pub(crate) set_cookies: Vec<http::HeaderValue>,
 }
 
 impl SignedOut {
     pub(crate) fn new(reason: Reason, message: &'static str) -> SignedOut {
-        SignedOut { reason, message, token_type: None }
+        SignedOut { reason, message, token_type: None, set_cookies: Vec::new() }
     }
 }
 
