@@ -24,12 +24,20 @@
 //! # }
 //! ```
 //!
-//! A signed-out request gets `401` with Clerk's reason in `x-clerk-auth-reason`; a request that
-//! cannot be judged (the JWKS or a machine-token check unreachable) gets `503`. With
-//! [`ClerkAuthLayer::optional`], signed-out requests reach the handler, which takes
-//! `Option<ClerkAuth>`.
+//! A signed-out request gets `401` with Clerk's reason in `x-clerk-auth-reason` (a page load
+//! goes to the [sign-in page](AuthenticateOptions::sign_in_url) instead when one is set); a
+//! request that cannot be judged (the JWKS or a machine-token check unreachable) gets `503`.
+//! With [`ClerkAuthLayer::optional`], signed-out requests reach the handler, which takes
+//! `Option<ClerkAuth>`. Every response carries `x-clerk-auth-status`.
+//!
+//! With a [publishable key](AuthenticateOptions::publishable_key), browser page loads whose
+//! session cookie is missing, stale or expired are sent through Clerk's handshake (`307`) on
+//! guarded and optional routes alike, and come back signed in; fetches and API calls are never
+//! redirected.
 
-use super::{authenticate_parts, AuthError, AuthenticateOptions, RequestState, SignedOut};
+use super::browser::BrowserRequest;
+use super::handshake::is_page_load;
+use super::{authenticate_parts, AuthError, AuthenticateOptions, Reason, RequestState, SignedOut};
 use super::state::Auth;
 use axum_core::body::Body;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
@@ -111,37 +119,81 @@ where
         let require = self.require;
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let verdict = authenticate_parts(&parts.method, &parts.uri, &parts.headers, &options).await;
-            match verdict {
-                Ok(RequestState::SignedIn(auth)) => {
+            let state = match authenticate_parts(&parts.method, &parts.uri, &parts.headers, &options).await {
+                Ok(state) => state,
+                Err(error) => return Ok(unavailable(&error)),
+            };
+            // Status and reason on every response; a resolved handshake's cookies too.
+            let headers = state.response_headers();
+            match state {
+                RequestState::SignedIn(auth) => {
                     parts.extensions.insert(ClerkAuth(Arc::new(auth)));
                 }
                 // Page loads only (the decision checks): through Clerk and back, guarded or not.
-                Ok(state @ RequestState::Handshake(_)) => return Ok(redirect(&state)),
-                Ok(state @ RequestState::SignedOut(_)) if require => return Ok(signed_out(&state)),
-                Ok(RequestState::SignedOut(out)) => {
+                RequestState::Handshake(_) => return Ok(redirect(headers)),
+                RequestState::SignedOut(out) if require => {
+                    return Ok(match sign_in_redirect(&options, &parts) {
+                        Some(location) => redirect_to(&location, headers),
+                        None => signed_out(out.reason, headers),
+                    });
+                }
+                RequestState::SignedOut(out) => {
                     parts.extensions.insert(out);
                 }
-                Err(error) => return Ok(unavailable(&error)),
             }
-            inner.call(http::Request::from_parts(parts, body)).await
+            let mut response = inner.call(http::Request::from_parts(parts, body)).await?;
+            append(response.headers_mut(), headers);
+            Ok(response)
         })
     }
 }
 
-fn signed_out(state: &RequestState) -> Response {
-    let reason = state.reason().map_or("", |r| r.as_str());
+/// Adds `headers` without replacing any the handler set (its own `Set-Cookie`s stay).
+fn append(target: &mut http::HeaderMap, headers: http::HeaderMap) {
+    let mut name = None;
+    for (next, value) in headers {
+        name = next.or(name);
+        if let Some(name) = &name {
+            target.append(name.clone(), value);
+        }
+    }
+}
+
+fn signed_out(reason: Reason, headers: http::HeaderMap) -> Response {
     let mut response = (StatusCode::UNAUTHORIZED, format!("signed out: {reason}\n")).into_response();
-    let headers = response.headers_mut();
-    headers.extend(state.response_headers());
-    headers.insert(http::header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    append(response.headers_mut(), headers);
+    response.headers_mut().insert(http::header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     response
 }
 
-fn redirect(state: &RequestState) -> Response {
+/// A `307` carrying `headers` (the handshake's `Location`, `Cache-Control`, cookies).
+fn redirect(headers: http::HeaderMap) -> Response {
     let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
-    response.headers_mut().extend(state.response_headers());
+    append(response.headers_mut(), headers);
     response
+}
+
+fn redirect_to(location: &str, headers: http::HeaderMap) -> Response {
+    let mut response = redirect(headers);
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(http::header::LOCATION, value);
+        response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// A signed-out page load on a guarded route goes to the sign-in page when one is configured,
+/// with `redirect_url` back to where it was going (as Clerk's `redirectToSignIn`); fetches get
+/// `401`.
+fn sign_in_redirect(options: &AuthenticateOptions, parts: &Parts) -> Option<String> {
+    let sign_in = options.sign_in_url.as_deref()?;
+    if !is_page_load(&parts.method, &parts.headers) {
+        return None;
+    }
+    let here = BrowserRequest::new(&parts.method, &parts.uri, &parts.headers)?.url;
+    let mut url = reqwest::Url::parse(sign_in).ok()?;
+    url.query_pairs_mut().append_pair("redirect_url", here.as_str());
+    Some(url.into())
 }
 
 fn unavailable(error: &AuthError) -> Response {
@@ -166,7 +218,10 @@ pub enum ClerkAuthRejection {
 impl IntoResponse for ClerkAuthRejection {
     fn into_response(self) -> Response {
         match self {
-            ClerkAuthRejection::SignedOut(out) => signed_out(&RequestState::SignedOut(out.clone())),
+            ClerkAuthRejection::SignedOut(out) => {
+                let reason = out.reason;
+                signed_out(reason, RequestState::SignedOut(out).response_headers())
+            }
             ClerkAuthRejection::MissingLayer => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ClerkAuth is used on a route without ClerkAuthLayer\n").into_response()
             }

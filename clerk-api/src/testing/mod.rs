@@ -25,6 +25,14 @@ mod token;
 mod webhook;
 
 pub use key::{TestKey, TestKeyError};
+
+/// The production publishable key of the instance the test tokens come from (`clerk.test`,
+/// their `iss`): for [`AuthenticateOptions::publishable_key`](crate::auth::AuthenticateOptions::publishable_key)
+/// in tests of web apps.
+pub const PUBLISHABLE_KEY: &str = "pk_live_Y2xlcmsudGVzdCQ";
+
+/// The development publishable key of `clerk.test`'s development twin (`foo-bar-13.clerk.accounts.dev`).
+pub const DEVELOPMENT_PUBLISHABLE_KEY: &str = "pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk";
 pub use token::{TestToken, TokenVersion};
 #[cfg(feature = "webhooks")]
 pub use webhook::sign_webhook;

@@ -55,6 +55,13 @@ impl TestKey {
         )
     }
 
+    /// A handshake payload (`__clerk_handshake`) that sets `cookies` (`Set-Cookie` directives,
+    /// `__session=<token>; Path=/; ...`), as the Frontend API sends the browser back with.
+    pub fn handshake_token(&self, cookies: &[&str]) -> String {
+        let header = json!({ "alg": "RS256", "typ": "JWT", "kid": "ins_test", "cat": CATEGORY_SESSION_TOKEN });
+        self.sign(&header, &json!({ "handshake": cookies }))
+    }
+
     /// A token from a JWT template: the template category, no `sid`. No options accept it.
     pub fn jwt_template_token(&self, user_id: &str) -> TestToken<'_> {
         let now = now();

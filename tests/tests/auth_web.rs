@@ -1,0 +1,165 @@
+//! Web apps: browser requests through the axum layer with a publishable key, where the session
+//! lives in cookies and stale ones go through Clerk's handshake.
+
+use axum::body::Body;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use clerk_api::auth::axum::{ClerkAuth, ClerkAuthLayer};
+use clerk_api::auth::{authenticate_request, AuthenticateOptions, PublishableKey, Reason, RequestState};
+use clerk_api::testing::{TestKey, PUBLISHABLE_KEY};
+use http::{HeaderMap, Request, StatusCode};
+use std::time::Duration;
+use tower::ServiceExt;
+
+fn key() -> &'static TestKey {
+    TestKey::shared()
+}
+
+fn options() -> AuthenticateOptions {
+    AuthenticateOptions::networkless(key().jwt_key()).publishable_key(PublishableKey::parse(PUBLISHABLE_KEY).expect("key"))
+}
+
+async fn page(ClerkAuth(auth): ClerkAuth) -> impl IntoResponse {
+    // The handler's own cookie must survive the layer's.
+    ([("set-cookie", "theme=dark; Path=/")], format!("hello {}", auth.user_id().unwrap_or("-")))
+}
+
+async fn maybe(auth: Option<ClerkAuth>) -> String {
+    auth.map_or("anonymous".to_owned(), |auth| format!("hello {}", auth.user_id().unwrap_or("-")))
+}
+
+fn app(options: AuthenticateOptions) -> Router {
+    Router::new()
+        .route("/dashboard", get(page))
+        .route_layer(ClerkAuthLayer::new(options.clone()))
+        .merge(Router::new().route("/feed", get(maybe)).route_layer(ClerkAuthLayer::optional(options)))
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    fn cookies(&self) -> Vec<&str> {
+        self.headers.get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect()
+    }
+}
+
+/// A page load (`Sec-Fetch-Dest: document`) or a fetch, with `cookie`.
+async fn get_with(app: Router, path: &str, page_load: bool, cookie: &str) -> Answer {
+    let mut request = Request::builder().uri(path).header("host", "app.example.com").header("x-forwarded-proto", "https");
+    request = request.header("sec-fetch-dest", if page_load { "document" } else { "empty" });
+    if !cookie.is_empty() {
+        request = request.header("cookie", cookie);
+    }
+    let response = app.oneshot(request.body(Body::empty()).expect("request")).await.expect("response");
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+    Answer { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
+}
+
+fn uat() -> String {
+    format!("__client_uat={}", clerk_api_tests::auth_support::now() - 60)
+}
+
+#[tokio::test]
+async fn a_page_load_with_a_valid_session_cookie_reaches_the_handler() {
+    let session = key().session_token("user_1").sign();
+    let answer = get_with(app(options()), "/dashboard", true, &format!("{}; __session={session}", uat())).await;
+    assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "hello user_1"));
+    assert_eq!(answer.header("x-clerk-auth-status"), Some("signed-in"));
+    assert_eq!(answer.cookies(), ["theme=dark; Path=/"]);
+}
+
+#[tokio::test]
+async fn a_stale_session_sends_page_loads_through_the_handshake_and_fetches_get_401() {
+    let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
+    let cookie = format!("{}; __session={expired}", uat());
+    for path in ["/dashboard", "/feed"] {
+        let answer = get_with(app(options()), &format!("{path}?tab=2"), true, &cookie).await;
+        assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT, "{path}");
+        let location = url::Url::parse(answer.header("location").expect("Location")).expect("URL");
+        assert_eq!((location.host_str(), location.path()), (Some("clerk.test"), "/v1/client/handshake"));
+        let param = |name: &str| location.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
+        assert_eq!(param("redirect_url").as_deref(), Some(format!("https://app.example.com{path}?tab=2").as_str()));
+        assert_eq!(param("__clerk_hs_reason").as_deref(), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie"));
+        assert_eq!(param("format").as_deref(), Some("nonce"));
+        assert_eq!(param("__session").as_deref(), Some(expired.as_str()));
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+        assert_eq!(answer.header("x-clerk-auth-status"), Some("handshake"));
+        assert_eq!(answer.cookies(), ["__clerk_redirect_count=1; SameSite=Lax; HttpOnly; Max-Age=2"]);
+    }
+    let fetch = get_with(app(options()), "/dashboard", false, &cookie).await;
+    assert_eq!(fetch.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(fetch.header("x-clerk-auth-reason"), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie"));
+    let optional = get_with(app(options()), "/feed", false, &cookie).await;
+    assert_eq!((optional.status, optional.body.as_str()), (StatusCode::OK, "anonymous"));
+    assert_eq!(optional.header("x-clerk-auth-status"), Some("signed-out"));
+}
+
+#[tokio::test]
+async fn the_third_handshake_in_a_row_signs_out_instead() {
+    let cookie = format!("{}; __clerk_redirect_count=3", uat());
+    let answer = get_with(app(options()), "/dashboard", true, &cookie).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(answer.header("x-clerk-auth-reason"), Some("client-uat-but-no-session-token"));
+}
+
+#[tokio::test]
+async fn the_handshake_payload_signs_in_and_sets_its_cookies() {
+    let session = key().session_token("user_2").sign();
+    let directives = [format!("__session={session}; Path=/; Secure; SameSite=Lax"), format!("{}; Path=/; Secure", uat())];
+    let payload = key().handshake_token(&directives.iter().map(String::as_str).collect::<Vec<_>>());
+    let answer = get_with(app(options()), "/dashboard", true, &format!("__clerk_handshake={payload}")).await;
+    assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "hello user_2"));
+    let cookies = answer.cookies();
+    assert!(cookies.contains(&"theme=dark; Path=/"), "{cookies:?}");
+    for directive in &directives {
+        assert!(cookies.contains(&directive.as_str()), "{cookies:?}");
+    }
+    // Signed by another key: ignored, and the request decided by its other cookies.
+    let forged = TestKey::generate().handshake_token(&directives.iter().map(String::as_str).collect::<Vec<_>>());
+    let answer = get_with(app(options()), "/dashboard", true, &format!("__clerk_handshake={forged}")).await;
+    assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("session-token-and-uat-missing")));
+}
+
+#[tokio::test]
+async fn signed_out_page_loads_go_to_the_sign_in_page_when_one_is_set() {
+    let options = options().sign_in_url("https://accounts.example.com/sign-in");
+    let answer = get_with(app(options.clone()), "/dashboard?x=1", true, "").await;
+    assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(answer.header("location"), Some("https://accounts.example.com/sign-in?redirect_url=https%3A%2F%2Fapp.example.com%2Fdashboard%3Fx%3D1"));
+    assert_eq!(answer.header("x-clerk-auth-reason"), Some("session-token-and-uat-missing"));
+    // Fetches still get 401.
+    assert_eq!(get_with(app(options), "/dashboard", false, "").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn bearer_tokens_never_go_through_the_handshake() {
+    let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
+    let request = Request::builder()
+        .uri("/dashboard")
+        .header("host", "app.example.com")
+        .header("sec-fetch-dest", "document")
+        .header("authorization", format!("Bearer {expired}"))
+        .body(())
+        .expect("request");
+    let state = authenticate_request(&request, &options()).await.expect("verdict");
+    assert!(matches!(state, RequestState::SignedOut(ref out) if out.reason == Reason::TokenExpired), "{state:?}");
+}
+
+#[tokio::test]
+async fn without_a_publishable_key_cookies_are_verified_as_before() {
+    let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
+    let plain = AuthenticateOptions::networkless(key().jwt_key());
+    let answer = get_with(app(plain), "/dashboard", true, &format!("{}; __session={expired}", uat())).await;
+    assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("token-expired")));
+}
