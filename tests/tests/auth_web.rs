@@ -163,3 +163,75 @@ async fn without_a_publishable_key_cookies_are_verified_as_before() {
     let answer = get_with(app(plain), "/dashboard", true, &format!("{}; __session={expired}", uat())).await;
     assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("token-expired")));
 }
+
+mod with_clerk {
+    use super::*;
+    use clerk_api::Clerk;
+    use clerk_api_tests::auth_support::{AuthServer, Instance, MachineToken};
+    use serde_json::json;
+
+    async fn server() -> AuthServer {
+        let server = AuthServer::start().await;
+        server.instance("sk_test_web", Instance::default());
+        server
+    }
+
+    fn options_with(server: &AuthServer) -> AuthenticateOptions {
+        let clerk = Clerk::builder("sk_test_web").base_url(&server.base_url).retry_policy(clerk_api::RetryPolicy::none()).build().expect("client");
+        options().client(clerk)
+    }
+
+    fn suffix() -> String {
+        PublishableKey::parse(PUBLISHABLE_KEY).expect("key").cookie_suffix().to_owned()
+    }
+
+    #[tokio::test]
+    async fn an_expired_cookie_with_a_refresh_token_is_refreshed_through_the_backend_api() {
+        let server = server().await;
+        let fresh = key().session_token("user_1").sign();
+        let directives = [format!("__session={fresh}; Path=/; Secure"), format!("{}; Path=/; Secure", uat())];
+        server.route("POST", "/sessions/sess_test/refresh", MachineToken { status: 200, body: json!({ "object": "cookies", "cookies": directives }) });
+        let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
+        let cookie = format!("{}; __session={expired}; __refresh_{}=rt_1", uat(), suffix());
+        let answer = get_with(app(options_with(&server)), "/dashboard", true, &cookie).await;
+        assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "hello user_1"));
+        for directive in &directives {
+            assert!(answer.cookies().contains(&directive.as_str()), "{:?}", answer.cookies());
+        }
+        let received = server.received();
+        let (path, body) = &received[0];
+        assert_eq!(path, "/sessions/sess_test/refresh");
+        assert_eq!((body["expired_token"].as_str(), body["refresh_token"].as_str()), (Some(expired.as_str()), Some("rt_1")));
+        assert_eq!((body["request_origin"].as_str(), body["format"].as_str()), (Some("https://app.example.com"), Some("cookie")));
+        assert_eq!(body["request_headers"]["sec-fetch-dest"], json!(["document"]));
+    }
+
+    #[tokio::test]
+    async fn a_refused_refresh_falls_back_to_the_handshake_with_the_reason() {
+        let server = server().await;
+        server.route("POST", "/sessions/sess_test/refresh", MachineToken { status: 401, body: json!({ "errors": [{ "code": "refresh_token_invalid", "message": "no" }] }) });
+        let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
+        let cookie = format!("{}; __session={expired}; __refresh_{}=rt_1", uat(), suffix());
+        let answer = get_with(app(options_with(&server)), "/dashboard", true, &cookie).await;
+        assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(answer.header("x-clerk-auth-reason"), Some("session-token-expired-refresh-unexpected-bapi-error"));
+        // Without a client, the reason says so.
+        let answer = get_with(app(options()), "/dashboard", true, &cookie).await;
+        assert_eq!(answer.header("x-clerk-auth-reason"), Some("session-token-expired-refresh-missing-api-client"));
+    }
+
+    #[tokio::test]
+    async fn a_handshake_nonce_is_exchanged_for_its_payload() {
+        let server = server().await;
+        let session = key().session_token("user_3").sign();
+        let directives = [format!("__session={session}; Path=/"), format!("{}; Path=/", uat())];
+        server.route("GET", "/clients/handshake_payload", MachineToken { status: 200, body: json!({ "directives": directives }) });
+        let answer = get_with(app(options_with(&server)), "/dashboard", true, "__clerk_handshake_nonce=n_1").await;
+        assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "hello user_3"));
+        assert!(answer.cookies().contains(&directives[0].as_str()));
+        assert_eq!(server.received()[0].0, "/clients/handshake_payload?nonce=n_1");
+        // Without a client to ask, the nonce gives nothing: signed out (as the JS SDK).
+        let answer = get_with(app(options()), "/dashboard", true, "__clerk_handshake_nonce=n_1").await;
+        assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("session-token-missing")));
+    }
+}

@@ -26,6 +26,8 @@ pub(crate) struct BrowserRequest<'r> {
     pub(crate) accept: Option<&'r str>,
     pub(crate) sec_fetch_dest: Option<&'r str>,
     pub(crate) referrer: Option<&'r str>,
+    /// All of them, for the session refresh call (Clerk checks the browser's headers).
+    pub(crate) headers: &'r HeaderMap,
     cookies: Vec<(&'r str, Cow<'r, str>)>,
 }
 
@@ -44,6 +46,7 @@ impl<'r> BrowserRequest<'r> {
             accept: header(ACCEPT.as_str()),
             sec_fetch_dest: header("sec-fetch-dest"),
             referrer: header(REFERER.as_str()),
+            headers,
             cookies: parse_cookies(headers),
         })
     }
@@ -136,6 +139,8 @@ pub(crate) struct Unverified {
     pub(crate) iat: Option<serde_json::Value>,
     #[serde(default)]
     pub(crate) exp: Option<serde_json::Value>,
+    #[serde(default)]
+    pub(crate) sid: Option<serde_json::Value>,
 }
 
 impl Unverified {

@@ -5,6 +5,7 @@
 
 use super::browser::{self, BrowserRequest, Unverified};
 use super::handshake_payload;
+use super::refresh;
 use super::category::Category;
 use super::options::AuthenticateOptions;
 use super::publishable_key::{InstanceType, PublishableKey};
@@ -130,7 +131,10 @@ async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
     let state = super::verify_checked(token, c.options).await?;
     Ok(match state {
         RequestState::SignedOut(out) => match out.reason {
-            Reason::TokenExpired => maybe_handshake(c, expired_reason(c), out.message, None),
+            Reason::TokenExpired => match expired(c, token).await? {
+                Ok(refreshed) => refreshed,
+                Err(reason) => maybe_handshake(c, reason, out.message, None),
+            },
             Reason::TokenNotActiveYet => maybe_handshake(c, Reason::SessionTokenNbf, out.message, None),
             Reason::TokenIatInTheFuture => maybe_handshake(c, Reason::SessionTokenIatInTheFuture, out.message, None),
             _ => RequestState::SignedOut(out),
@@ -146,15 +150,15 @@ async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
     })
 }
 
-/// An expired session cookie: the reason says why no refresh was tried (`__refresh` holds a
-/// refresh token on instances that enabled it; refreshing is done by the handshake here).
-fn expired_reason(c: &Context<'_>) -> Reason {
+/// An expired session cookie: refreshed with the `__refresh` token where Clerk's JS SDK
+/// refreshes (a GET that brought one), else the reason says why not.
+async fn expired(c: &Context<'_>, token: &str) -> Result<Result<RequestState, Reason>, AuthError> {
     if !c.request.is_get {
-        Reason::SessionTokenExpiredNonGet
-    } else if c.request.suffixed_cookie(browser::REFRESH, c.key).is_none() {
-        Reason::SessionTokenExpiredNoRefreshCookie
-    } else {
-        Reason::SessionTokenExpiredNoApiClient
+        return Ok(Err(Reason::SessionTokenExpiredNonGet));
+    }
+    match c.request.suffixed_cookie(browser::REFRESH, c.key) {
+        None => Ok(Err(Reason::SessionTokenExpiredNoRefreshCookie)),
+        Some(refresh_token) => refresh::refresh(c.request, token, refresh_token, c.options).await,
     }
 }
 

@@ -55,6 +55,7 @@ mod machine_jwt;
 mod options;
 mod publishable_key;
 mod reason;
+mod refresh;
 mod session;
 mod state;
 mod token_type;

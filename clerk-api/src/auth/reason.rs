@@ -49,6 +49,15 @@ pub enum Reason {
     SessionTokenExpiredNonGet,
     /// The session cookie has expired; a refresh token came, but no client to refresh with.
     SessionTokenExpiredNoApiClient,
+    /// The session cookie has expired and has no `sid` to refresh its session by.
+    SessionTokenExpiredNoSid,
+    /// The session cookie has expired; the refreshed one did not verify.
+    SessionTokenExpiredRefreshInvalid,
+    /// The session cookie has expired; the Backend API could not be reached to refresh it.
+    SessionTokenExpiredRefreshFetchError,
+    /// The session cookie has expired; the Backend API refused to refresh it (this crate's
+    /// name; Clerk's JS SDK puts the API's error code in the reason).
+    SessionTokenExpiredRefreshRefused,
     /// The session cookie is not valid yet (`nbf`).
     SessionTokenNbf,
     /// The session cookie was issued in the future (`iat`).
@@ -92,6 +101,10 @@ impl Reason {
             Reason::SessionTokenExpiredNoRefreshCookie => "session-token-expired-refresh-non-eligible-no-refresh-cookie",
             Reason::SessionTokenExpiredNonGet => "session-token-expired-refresh-non-eligible-non-get",
             Reason::SessionTokenExpiredNoApiClient => "session-token-expired-refresh-missing-api-client",
+            Reason::SessionTokenExpiredNoSid => "session-token-expired-refresh-expired-session-token-missing-sid-claim",
+            Reason::SessionTokenExpiredRefreshInvalid => "session-token-expired-refresh-invalid-session-token",
+            Reason::SessionTokenExpiredRefreshFetchError => "session-token-expired-refresh-fetch-error",
+            Reason::SessionTokenExpiredRefreshRefused => "session-token-expired-refresh-unexpected-bapi-error",
             Reason::SessionTokenNbf => "session-token-nbf",
             Reason::SessionTokenIatInTheFuture => "session-token-iat-in-the-future",
             Reason::DevBrowserMissing => "dev-browser-missing",

@@ -33,6 +33,9 @@ struct Shared {
     jwks_fetches: AtomicU64,
     verify_calls: AtomicU64,
     jwks_delay: Mutex<Duration>,
+    /// Canned answers by method and path, and the requests they got (path and query, body).
+    routes: Mutex<HashMap<(String, String), MachineToken>>,
+    received: Mutex<Vec<(String, Value)>>,
 }
 
 /// A running fake, stopped when dropped.
@@ -74,6 +77,16 @@ impl AuthServer {
         self.shared.machine.lock().expect("lock").insert(token.to_owned(), answer);
     }
 
+    /// Answers `method path` (any query) with `answer`.
+    pub fn route(&self, method: &str, path: &str, answer: MachineToken) {
+        self.shared.routes.lock().expect("lock").insert((method.to_owned(), path.to_owned()), answer);
+    }
+
+    /// The requests the canned routes got: path with query, and the JSON body.
+    pub fn received(&self) -> Vec<(String, Value)> {
+        self.shared.received.lock().expect("lock").clone()
+    }
+
     /// Delays every JWKS answer (to pile concurrent requests up on a cold cache).
     pub fn delay_jwks(&self, delay: Duration) {
         *self.shared.jwks_delay.lock().expect("lock") = delay;
@@ -105,6 +118,7 @@ fn reply(status: u16, body: &Value) -> Response<Full<Bytes>> {
 async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     let secret = request.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let path = request.uri().path().to_owned();
+    let path_and_query = request.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_owned());
     let method = request.method().clone();
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let instance = shared.instances.lock().expect("lock").get(&secret).cloned();
@@ -127,6 +141,15 @@ async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Res
                 None => reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "not found" }] })),
             }
         }
-        _ => reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "no route" }] })),
+        (method, path) => {
+            let answer = shared.routes.lock().expect("lock").get(&(method.to_owned(), path.to_owned())).cloned();
+            match answer {
+                Some(answer) => {
+                    shared.received.lock().expect("lock").push((path_and_query, serde_json::from_slice(&body).unwrap_or_default()));
+                    reply(answer.status, &answer.body)
+                }
+                None => reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "no route" }] })),
+            }
+        }
     }
 }

@@ -1,0 +1,60 @@
+//! Refreshing an expired session cookie through the Backend API with the `__refresh` token,
+//! where Clerk's JS SDK does: a GET whose session cookie expired, with a refresh token cookie,
+//! and a client to call Clerk with (`tokens/request.ts`, `refreshToken`).
+
+use super::browser::{self, BrowserRequest, Unverified};
+use super::options::AuthenticateOptions;
+use super::reason::Reason;
+use super::state::RequestState;
+use super::{verify_checked, AuthError};
+use crate::types::{RefreshSessionBody, RefreshSessionBodyFormat, SessionRefresh};
+use http::HeaderValue;
+
+/// A refreshed, verified session with the cookies to set; or why there is none, as the reason
+/// the handshake (or the signed-out verdict) then carries.
+pub(crate) async fn refresh(request: &BrowserRequest<'_>, expired: &str, refresh_token: &str, options: &AuthenticateOptions) -> Result<Result<RequestState, Reason>, AuthError> {
+    let Some(client) = &options.client else { return Ok(Err(Reason::SessionTokenExpiredNoApiClient)) };
+    let Some(session_id) = Unverified::decode(expired).and_then(|claims| claims.sid).and_then(|sid| sid.as_str().map(str::to_owned)) else {
+        return Ok(Err(Reason::SessionTokenExpiredNoSid));
+    };
+    // Clerk checks the browser's request: its origin and headers go along, each as a list.
+    let mut headers = serde_json::Map::new();
+    for (name, value) in request.headers {
+        if let Ok(value) = value.to_str() {
+            headers.insert(name.as_str().to_owned(), serde_json::json!([value]));
+        }
+    }
+    let body = RefreshSessionBody {
+        expired_token: expired.to_owned(),
+        refresh_token: refresh_token.to_owned(),
+        request_origin: request.origin(),
+        request_headers: Some(serde_json::Value::Object(headers)),
+        format: Some(RefreshSessionBodyFormat::Cookie),
+        request_originating_ip: None,
+    };
+    // (The JS SDK also sends `suffixed_cookies`, which the spec's body does not have.)
+    let cookies = match client.clerk.sessions().refresh(session_id, body).send().await {
+        Ok(SessionRefresh::Cookies(cookies)) => cookies.cookies,
+        Ok(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)),
+        Err(crate::Error::Api(error)) if error.errors.first().is_some_and(|e| e.code == "unexpected_error") => {
+            return Ok(Err(Reason::SessionTokenExpiredRefreshFetchError));
+        }
+        Err(crate::Error::Api(_)) => return Ok(Err(Reason::SessionTokenExpiredRefreshRefused)),
+        Err(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshFetchError)),
+    };
+    let session = cookies.iter().rev().find_map(|directive| {
+        let (name, value) = directive.split(';').next()?.split_once('=')?;
+        name.trim().starts_with(browser::SESSION).then(|| value.trim().to_owned())
+    });
+    let Some(session) = session.filter(|s| !s.is_empty()) else { return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)) };
+    let mut set_cookies = http::HeaderMap::new();
+    for directive in &cookies {
+        if let Ok(value) = HeaderValue::from_str(directive) {
+            set_cookies.append(http::header::SET_COOKIE, value);
+        }
+    }
+    Ok(match verify_checked(&session, options).await? {
+        state @ RequestState::SignedIn(_) => Ok(state.with_cookies(set_cookies)),
+        _ => Err(Reason::SessionTokenExpiredRefreshInvalid),
+    })
+}
