@@ -52,7 +52,7 @@ fn prints_a_signed_in_verdict_with_ids_in_the_documented_order() {
     assert_eq!(code, 0);
     assert_eq!(
         stdout.trim(),
-        r#"{"signed_in":true,"reason":null,"token_type":"session_token","user_id":"user_1","session_id":"sess_1","org_id":"org_1","subject":"user_1"}"#
+        r#"{"signed_in":true,"reason":null,"token_type":"session_token","user_id":"user_1","session_id":"sess_1","org_id":"org_1","subject":"user_1","status":"signed-in","location":null}"#
     );
 }
 
@@ -63,7 +63,7 @@ fn prints_signed_out_verdicts_with_clerks_reasons() {
     assert_eq!(verdict(&["--cookie", &expired, "--clock-skew-ms", "60000"])["signed_in"], true);
     let wrong_key = format!("Authorization: bearer {}", token(1, claims()));
     let out = verdict(&["--header", &wrong_key]);
-    assert_eq!(out, json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null, "subject": null }));
+    assert_eq!(out, json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null, "subject": null, "status": "signed-out", "location": null }));
     let good = format!("Authorization: Bearer {}", token(0, claims()));
     assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example"])["reason"], "token-invalid-authorized-parties");
     assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example", "--authorized-party", "https://app.example"])["signed_in"], true);
@@ -85,6 +85,8 @@ fn bad_arguments_exit_non_zero() {
         vec!["--jwt-key", pem, "--header", "no colon"],
         vec!["--jwt-key", pem, "--cookie", "novalue"],
         vec!["--jwt-key", pem, "--frobnicate"],
+        vec!["--jwt-key", pem, "--publishable-key", "pk_live_nope"],
+        vec!["--jwt-key", pem, "--url", "/relative"],
         vec!["--jwt-key"],
     ] {
         let (code, stdout, stderr) = run(&args);
@@ -99,7 +101,7 @@ fn machine_jwts_are_verified_with_the_key_and_opaque_ones_need_a_secret_key() {
     let m2m = format!("Authorization: Bearer {}", key.m2m_token("mch_1").sign());
     assert_eq!(verdict(&["--header", &m2m])["reason"], "token-type-mismatch");
     let out = verdict(&["--header", &m2m, "--accepts", "m2m_token"]);
-    assert_eq!(out, json!({ "signed_in": true, "reason": null, "token_type": "m2m_token", "user_id": null, "session_id": null, "org_id": null, "subject": "mch_1" }));
+    assert_eq!(out, json!({ "signed_in": true, "reason": null, "token_type": "m2m_token", "user_id": null, "session_id": null, "org_id": null, "subject": "mch_1", "status": "signed-in", "location": null }));
     let oauth = format!("Authorization: Bearer {}", key.oauth_token("user_1", "client_1").sign());
     let out = verdict(&["--header", &oauth, "--accepts", "oauth_token"]);
     assert_eq!((out["token_type"].as_str(), out["user_id"].as_str(), out["subject"].as_str()), (Some("oauth_token"), Some("user_1"), Some("user_1")));
@@ -120,4 +122,24 @@ fn the_dashboards_bare_key_is_accepted() {
     let (code, stdout, stderr) = run(&["--jwt-key", path.to_str().expect("path"), "--header", &header]);
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains(r#""signed_in":true"#), "{stdout}");
+}
+
+#[test]
+fn with_a_publishable_key_cookies_go_through_the_handshake_table() {
+    let key = &TestKey::three()[0].inner;
+    let publishable = clerk_api::testing::PUBLISHABLE_KEY;
+    let uat = format!("__client_uat={}", now() - 60);
+    let expired = format!("__session={}", key.session_token("user_1").expired_for(std::time::Duration::from_secs(30)).sign());
+    let page = ["--header", "Sec-Fetch-Dest: document"];
+    let out = verdict(&[&page[..], &["--publishable-key", publishable, "--cookie", &uat, "--cookie", &expired, "--url", "https://shop.example.com/cart?x=1"]].concat());
+    assert_eq!((out["status"].as_str(), out["reason"].as_str()), (Some("handshake"), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie")));
+    let location = out["location"].as_str().expect("a location");
+    assert!(location.starts_with("https://clerk.test/v1/client/handshake?redirect_url=https%3A%2F%2Fshop.example.com%2Fcart%3Fx%3D1&"), "{location}");
+    // A fetch is signed out with the same reason; without the key, the cookie is verified as is.
+    let out = verdict(&["--publishable-key", publishable, "--cookie", &uat, "--cookie", &expired]);
+    assert_eq!((out["status"].as_str(), out["location"].as_str()), (Some("signed-out"), None));
+    assert_eq!(verdict(&[&page[..], &["--cookie", &uat, "--cookie", &expired]].concat())["reason"], "token-expired");
+    let valid = format!("__session={}", key.session_token("user_1").sign());
+    let out = verdict(&[&page[..], &["--publishable-key", publishable, "--cookie", &uat, "--cookie", &valid]].concat());
+    assert_eq!((out["status"].as_str(), out["user_id"].as_str()), (Some("signed-in"), Some("user_1")));
 }
