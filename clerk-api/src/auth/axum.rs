@@ -35,15 +35,13 @@
 //! guarded and optional routes alike, and come back signed in; fetches and API calls are never
 //! redirected.
 
-use super::browser::BrowserRequest;
-use super::handshake::is_page_load;
-use super::{authenticate_parts, AuthError, AuthenticateOptions, Reason, RequestState, SignedOut};
+use super::web::{sign_in_redirect, Answer};
+use super::{authenticate_parts, AuthenticateOptions, RequestState, SignedOut};
 use super::state::Auth;
-use axum_core::body::Body;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{HeaderValue, StatusCode};
+use http::StatusCode;
 use std::convert::Infallible;
 use std::future::Future;
 use std::ops::Deref;
@@ -121,7 +119,7 @@ where
             let (mut parts, body) = request.into_parts();
             let state = match authenticate_parts(&parts.method, &parts.uri, &parts.headers, &options).await {
                 Ok(state) => state,
-                Err(error) => return Ok(unavailable(&error)),
+                Err(error) => return Ok(response(Answer::unavailable(&error))),
             };
             // Status and reason on every response; a resolved handshake's cookies too.
             let headers = state.response_headers();
@@ -130,12 +128,12 @@ where
                     parts.extensions.insert(ClerkAuth(Arc::new(auth)));
                 }
                 // Page loads only (the decision checks): through Clerk and back, guarded or not.
-                RequestState::Handshake(_) => return Ok(redirect(headers)),
+                RequestState::Handshake(_) => return Ok(response(Answer::redirect(headers))),
                 RequestState::SignedOut(out) if require => {
-                    return Ok(match sign_in_redirect(&options, &parts) {
-                        Some(location) => redirect_to(&location, headers),
-                        None => signed_out(out.reason, headers),
-                    });
+                    return Ok(response(match sign_in_redirect(&options, &parts.method, &parts.uri, &parts.headers) {
+                        Some(location) => Answer::redirect_to(&location, headers),
+                        None => Answer::signed_out(out.reason, headers),
+                    }));
                 }
                 RequestState::SignedOut(out) => {
                     parts.extensions.insert(out);
@@ -159,50 +157,10 @@ fn append(target: &mut http::HeaderMap, headers: http::HeaderMap) {
     }
 }
 
-fn signed_out(reason: Reason, headers: http::HeaderMap) -> Response {
-    let mut response = (StatusCode::UNAUTHORIZED, format!("signed out: {reason}\n")).into_response();
-    append(response.headers_mut(), headers);
-    response.headers_mut().insert(http::header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+fn response(answer: Answer) -> Response {
+    let mut response = (answer.status, answer.body).into_response();
+    append(response.headers_mut(), answer.headers);
     response
-}
-
-/// A `307` carrying `headers` (the handshake's `Location`, `Cache-Control`, cookies).
-fn redirect(headers: http::HeaderMap) -> Response {
-    let mut response = StatusCode::TEMPORARY_REDIRECT.into_response();
-    append(response.headers_mut(), headers);
-    response
-}
-
-fn redirect_to(location: &str, headers: http::HeaderMap) -> Response {
-    let mut response = redirect(headers);
-    if let Ok(value) = HeaderValue::from_str(location) {
-        response.headers_mut().insert(http::header::LOCATION, value);
-        response.headers_mut().insert(http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    response
-}
-
-/// A signed-out page load on a guarded route goes to the sign-in page when one is configured,
-/// with `redirect_url` back to where it was going (as Clerk's `redirectToSignIn`); fetches get
-/// `401`.
-fn sign_in_redirect(options: &AuthenticateOptions, parts: &Parts) -> Option<String> {
-    let sign_in = options.sign_in_url.as_deref()?;
-    if !is_page_load(&parts.method, &parts.headers) {
-        return None;
-    }
-    let here = BrowserRequest::new(&parts.method, &parts.uri, &parts.headers)?.url;
-    let mut url = reqwest::Url::parse(sign_in).ok()?;
-    url.query_pairs_mut().append_pair("redirect_url", here.as_str());
-    Some(url.into())
-}
-
-fn unavailable(error: &AuthError) -> Response {
-    // The error names what failed (never a secret); the caller only learns that it did.
-    #[cfg(feature = "tracing")]
-    tracing::warn!(error = %error, "request authentication unavailable");
-    #[cfg(not(feature = "tracing"))]
-    let _ = error;
-    (StatusCode::SERVICE_UNAVAILABLE, Body::from("authentication is unavailable\n")).into_response()
 }
 
 /// Why the [`ClerkAuth`] extractor found no auth object.
@@ -220,7 +178,7 @@ impl IntoResponse for ClerkAuthRejection {
         match self {
             ClerkAuthRejection::SignedOut(out) => {
                 let reason = out.reason;
-                signed_out(reason, RequestState::SignedOut(out).response_headers())
+                response(Answer::signed_out(reason, RequestState::SignedOut(out).response_headers()))
             }
             ClerkAuthRejection::MissingLayer => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "ClerkAuth is used on a route without ClerkAuthLayer\n").into_response()

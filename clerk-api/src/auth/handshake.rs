@@ -317,6 +317,7 @@ fn eligible(request: &BrowserRequest<'_>) -> bool {
 }
 
 /// Whether a request is a browser's page load, which may be redirected (see [`eligible`]).
+#[cfg(any(feature = "axum", feature = "actix"))]
 pub(crate) fn is_page_load(method: &http::Method, headers: &HeaderMap) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
     method == http::Method::GET && page_destination(header("sec-fetch-dest"), header("accept"))

@@ -59,7 +59,11 @@ mod refresh;
 mod session;
 mod state;
 mod token_type;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod web;
 
+#[cfg(feature = "actix")]
+pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 
