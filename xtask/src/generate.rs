@@ -1,7 +1,7 @@
 //! `cargo xtask generate --spec FILE --out DIR`: a standalone crate for any Clerk-style spec,
 //! made of the generated code and a copy of clerk-api's hand-written runtime.
 //!
-//! Request authentication (`src/auth/`, features `auth` and `axum`) and webhooks
+//! Request authentication (`src/auth/`, features `auth`, `axum` and `actix`) and webhooks
 //! (`src/webhooks/`, feature `webhooks`) are left out: the first calls operations specific to
 //! the current Clerk spec (`GET /jwks`, the machine-token verify endpoints), the second is
 //! generated from the webhooks spec, not from the spec given. The test helpers (`src/testing/`,
@@ -18,7 +18,7 @@ const LEFT_OUT_MODULES: [&str; 3] =
     ["#[cfg(feature = \"auth\")]\npub mod auth;\n", "#[cfg(feature = \"webhooks\")]\npub mod webhooks;\n", "#[cfg(feature = \"testing\")]\npub mod testing;\n"];
 
 /// Their features, removed from the manifest.
-const LEFT_OUT_FEATURES: [&str; 4] = ["auth", "axum", "webhooks", "testing"];
+const LEFT_OUT_FEATURES: [&str; 5] = ["auth", "axum", "actix", "webhooks", "testing"];
 
 /// clerk-api's hand-written files (everything in `src/` outside `NOT_COPIED`), by path
 /// relative to `src/`.
