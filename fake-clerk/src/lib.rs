@@ -12,6 +12,8 @@
 
 mod data;
 mod faults;
+#[cfg(feature = "frontend")]
+mod frontend;
 mod routes;
 
 pub use data::{user_json, Record, Seed, Store};
@@ -28,6 +30,22 @@ pub struct State {
     pub faults: Faults,
     /// Requests received, by `METHOD path`.
     pub counts: Mutex<HashMap<String, u64>>,
+    /// The handshake's nonces.
+    #[cfg(feature = "frontend")]
+    pub frontend: frontend::Frontend,
+}
+
+impl State {
+    /// A fake's state: `store`, with `faults` queued.
+    pub fn new(store: Store, faults: Faults) -> State {
+        State {
+            store: RwLock::new(store),
+            faults,
+            counts: Mutex::default(),
+            #[cfg(feature = "frontend")]
+            frontend: frontend::Frontend::default(),
+        }
+    }
 }
 
 /// A running fake Clerk, stopped when dropped.
@@ -43,7 +61,7 @@ impl FakeClerk {
     pub async fn start(seed: Seed, faults: Faults) -> std::io::Result<FakeClerk> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(State { store: RwLock::new(Store::generate(seed)), faults, counts: Mutex::default() });
+        let state = Arc::new(State::new(Store::generate(seed), faults));
         let task = tokio::spawn(serve(listener, Arc::clone(&state)));
         Ok(FakeClerk { base_url: format!("http://{addr}"), state, task })
     }

@@ -6,7 +6,7 @@
 //! ```
 
 use fake_clerk::{serve, Fault, Faults, Seed, State, Store};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 fn value<T: std::str::FromStr>(args: &[String], flag: &str, default: T) -> Result<T, String> {
@@ -45,7 +45,7 @@ async fn main() {
         let faults = faults(&args)?;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
         let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let state = Arc::new(State { store: RwLock::new(Store::generate(seed)), faults, counts: Mutex::default() });
+        let state = Arc::new(State::new(Store::generate(seed), faults));
         println!("fake Clerk listening on http://{addr} ({} users)", seed.users);
         serve(listener, state).await;
         Ok::<(), String>(())

@@ -178,6 +178,10 @@ pub(super) async fn handle(state: &State, request: Request<hyper::body::Incoming
         _ => {}
     }
     let authorized = request.headers().get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer ") && v.len() > 7);
+    #[cfg(feature = "frontend")]
+    if let Some(reply) = frontend(state, &method, &path, request.uri().query(), authorized) {
+        return reply;
+    }
     if !authorized {
         return clerk_error(401, "authentication_invalid", "missing or invalid bearer token");
     }
@@ -225,4 +229,25 @@ fn route(state: &State, method: &str, path: &str, query: &ListQuery) -> Result<B
             None => Err((404, format!("no route GET {path}"))),
         },
     }
+}
+
+/// The handshake routes (feature `frontend`): the Frontend API's needs no secret key, the
+/// Backend API's do.
+#[cfg(feature = "frontend")]
+fn frontend(state: &State, method: &str, path: &str, query: Option<&str>, authorized: bool) -> Option<Response<Body>> {
+    let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
+    let reply = match (method, path) {
+        ("GET", "/v1/client/handshake") => state.frontend.handshake(&query),
+        ("GET", "/clients/handshake_payload" | "/jwks") if !authorized => return None,
+        ("GET", "/clients/handshake_payload") => state.frontend.payload(&query),
+        ("GET", "/jwks") => state.frontend.jwks(),
+        _ => return None,
+    };
+    let mut response = json(reply.status, Bytes::from(reply.body));
+    for (name, value) in reply.headers {
+        if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    Some(response)
 }

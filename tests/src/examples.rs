@@ -9,6 +9,11 @@ use std::sync::Mutex;
 
 /// The path of the built example `name`.
 pub fn example_binary(name: &str) -> PathBuf {
+    example_binary_with(name, &[])
+}
+
+/// The path of the built example `name`, built with clerk-api's `features` besides its defaults.
+pub fn example_binary_with(name: &str, features: &[&str]) -> PathBuf {
     static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(path) = built.get_or_insert_with(HashMap::new).get(name) {
@@ -16,7 +21,11 @@ pub fn example_binary(name: &str) -> PathBuf {
     }
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory").to_path_buf();
+    let features = features.join(",");
     let mut args = vec!["build", "--quiet", "-p", "clerk-api", "--example", name];
+    if !features.is_empty() {
+        args.extend(["--features", features.as_str()]);
+    }
     if profile_dir.ends_with("release") {
         args.push("--release");
     }
