@@ -29,7 +29,7 @@
 //! cookie is missing, stale or expired go through Clerk's handshake (`307`). Every response
 //! carries `x-clerk-auth-status`.
 
-use super::state::Auth;
+pub use super::web::ClerkAuth;
 use super::web::{sign_in_redirect, Answer};
 use super::{authenticate_parts, AuthenticateOptions, RequestState, SignedOut};
 use actix_web::body::{EitherBody, MessageBody};
@@ -39,21 +39,9 @@ use actix_web::http::StatusCode as ActixStatus;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use std::fmt;
 use std::future::{ready, Future, Ready};
-use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
-
-/// The verified auth object of a request, put there by [`ClerkMiddleware`].
-#[derive(Debug, Clone)]
-pub struct ClerkAuth(pub Arc<Auth>);
-
-impl Deref for ClerkAuth {
-    type Target = Auth;
-    fn deref(&self) -> &Auth {
-        &self.0
-    }
-}
 
 /// Authenticates every request of the scope or app it wraps. See the [module docs](self).
 #[derive(Debug, Clone)]

@@ -35,30 +35,18 @@
 //! guarded and optional routes alike, and come back signed in; fetches and API calls are never
 //! redirected.
 
+pub use super::web::ClerkAuth;
 use super::web::{sign_in_redirect, Answer};
 use super::{authenticate_parts, AuthenticateOptions, RequestState, SignedOut};
-use super::state::Auth;
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
 use std::convert::Infallible;
 use std::future::Future;
-use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-
-/// The verified auth object of a request, put there by [`ClerkAuthLayer`].
-#[derive(Debug, Clone)]
-pub struct ClerkAuth(pub Arc<Auth>);
-
-impl Deref for ClerkAuth {
-    type Target = Auth;
-    fn deref(&self) -> &Auth {
-        &self.0
-    }
-}
 
 /// Authenticates every request of the routes it wraps. See the [module docs](self).
 #[derive(Debug, Clone)]

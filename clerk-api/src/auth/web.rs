@@ -3,9 +3,24 @@
 
 use super::browser::BrowserRequest;
 use super::handshake::is_page_load;
+use super::state::Auth;
 use super::{AuthError, AuthenticateOptions, Reason};
 use http::header::{CACHE_CONTROL, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// The verified auth object of a request, put there by the framework's layer or middleware and
+/// taken by handlers as an extractor (one type for axum and actix-web).
+#[derive(Debug, Clone)]
+pub struct ClerkAuth(pub Arc<Auth>);
+
+impl Deref for ClerkAuth {
+    type Target = Auth;
+    fn deref(&self) -> &Auth {
+        &self.0
+    }
+}
 
 /// A response in `http` types, turned into the framework's own.
 pub(crate) struct Answer {
