@@ -1,15 +1,17 @@
 //! Fuzzes request authentication end to end, networkless, and webhook verification, on paths
 //! chosen by the first byte: a raw token; headers (Authorization and Cookie) built from the
 //! input; claims signed with a real key so that claim decoding and checks are reached; PEM key
-//! parsing; webhook headers and body; and any body correctly signed for a webhook, so that
-//! event decoding is reached.
+//! parsing; webhook headers and body; any body correctly signed for a webhook, so that event
+//! decoding is reached; a browser's request (cookies, URL, referrer, fetch metadata) through
+//! the handshake table of a production and a development instance; and the claims scanner
+//! against `serde_json` on any payload.
 //!
 //! Run: `RUSTC_BOOTSTRAP=1 cargo fuzz run authenticate -- -max_len=70000 -malloc_limit_mb=8`
 
 #![no_main]
 
 use base64::Engine;
-use clerk_api::auth::{authenticate_headers, authenticate_token, AuthenticateOptions, JwtKey};
+use clerk_api::auth::{authenticate_headers, authenticate_request, authenticate_token, AuthenticateOptions, JwtKey, PublishableKey};
 use clerk_api::webhooks::Webhook;
 use futures_util::FutureExt;
 use libfuzzer_sys::fuzz_target;
@@ -20,6 +22,8 @@ struct Setup {
     /// Signs with `ring`: far faster than the `rsa` crate, which only generates the key.
     signing: ring::signature::RsaKeyPair,
     options: AuthenticateOptions,
+    /// With publishable keys: browser requests go through the handshake table.
+    browser: [AuthenticateOptions; 2],
 }
 
 fn setup() -> &'static Setup {
@@ -32,7 +36,13 @@ fn setup() -> &'static Setup {
             .audience("api");
         let pkcs8 = private.to_pkcs8_der().expect("pkcs8");
         let signing = ring::signature::RsaKeyPair::from_pkcs8(pkcs8.as_bytes()).expect("ring key");
-        Setup { signing, options }
+        let production = PublishableKey::parse("pk_live_Y2xlcmsudGVzdCQ").expect("key");
+        let development = PublishableKey::parse("pk_test_Zm9vLWJhci0xMy5jbGVyay5hY2NvdW50cy5kZXYk").expect("key");
+        let browser = [
+            options.clone().publishable_key(production).proxy_url("/__clerk").sign_in_url("https://accounts.test/sign-in"),
+            options.clone().publishable_key(development).is_satellite(true).domain("satellite.test").sign_in_url("https://app.test/sign-in"),
+        ];
+        Setup { signing, options, browser }
     })
 }
 
@@ -47,7 +57,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else { return };
     let setup = setup();
     let text = String::from_utf8_lossy(rest);
-    match mode % 6 {
+    match mode % 8 {
         0 => {
             let verdict = authenticate_token(&text, &setup.options).now_or_never().expect("networkless is synchronous");
             assert!(verdict.is_ok());
@@ -89,6 +99,31 @@ fuzz_target!(|data: &[u8]| {
             }
             let body = parts.next().unwrap_or_default();
             let _ = webhook.verify_signature_at(&headers, body, 1_700_000_000).and_then(|v| v.event());
+        }
+        6 => {
+            // A browser's request: the input split into a path, cookies, a referrer and the
+            // fetch metadata; a GET or a POST, to either instance.
+            let mut parts = rest.splitn(4, |&b| b == b'\n');
+            let path = String::from_utf8_lossy(parts.next().unwrap_or_default()).replace(' ', "%20");
+            let mut request = http::Request::builder().method(if mode & 0x10 == 0 { "GET" } else { "POST" }).header("host", "app.example.com");
+            if let Ok(uri) = format!("/{}", path.trim_start_matches('/')).parse::<http::Uri>() {
+                request = request.uri(uri);
+            }
+            for name in ["cookie", "referer", "sec-fetch-dest"] {
+                if let Some(value) = parts.next().and_then(|v| http::HeaderValue::from_bytes(v).ok()) {
+                    request = request.header(name, value);
+                }
+            }
+            if let Ok(request) = request.body(()) {
+                let options = &setup.browser[usize::from(mode & 0x20 != 0)];
+                let verdict = authenticate_request(&request, options).now_or_never().expect("networkless is synchronous");
+                let state = verdict.expect("a verdict without a network");
+                let _ = state.response_headers();
+            }
+        }
+        7 => {
+            // The claims scanner reads what serde_json reads, wherever it reads at all.
+            assert!(clerk_api::auth::fuzz_claims_agree(&text), "{text}");
         }
         _ => {
             // Any body, correctly signed: event decoding is reached.

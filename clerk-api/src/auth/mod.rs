@@ -84,6 +84,17 @@ use category::Category;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// For the fuzz target only (`cargo fuzz` builds with `--cfg fuzzing`): whether the claims
+/// scanner, where it reads `payload` itself, reads what `serde_json` reads.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub fn fuzz_claims_agree(payload: &str) -> bool {
+    match claims_scan::scan(payload) {
+        Some(view) => serde_json::from_str::<claims_view::ClaimsView<'_>>(payload).ok() == Some(view),
+        None => true,
+    }
+}
+
 /// A failure to reach a verdict: the request is neither signed in nor signed out. Answer it
 /// with a 5xx, not a 401: the token may well be valid.
 #[derive(Debug, thiserror::Error)]
