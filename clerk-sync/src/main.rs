@@ -1,7 +1,7 @@
 //! `clerk-sync`: load a Clerk instance into DuckDB or PostgreSQL.
 //!
 //! ```sh
-//! clerk-sync demo                                   # no account needed: a fake Clerk, clerk-demo.duckdb
+//! clerk-sync demo                                   # built with `--features demo`: a fake Clerk, clerk-demo.duckdb
 //! CLERK_SECRET_KEY=sk_... clerk-sync run            # every resource into clerk.duckdb
 //! clerk-sync run --resources users,organizations --db postgres://me@localhost/warehouse
 //! clerk-sync show --db clerk.duckdb
@@ -130,6 +130,12 @@ fn show(target: &Target) -> Result<(), String> {
     Ok(())
 }
 
+#[cfg(not(feature = "demo"))]
+async fn demo(_users: usize, _db: &str, _dataset: &str) -> Result<(), String> {
+    Err("this clerk-sync was built without the demo, which links a fake Clerk: `cargo run -p clerk-sync --features demo -- demo`".to_owned())
+}
+
+#[cfg(feature = "demo")]
 async fn demo(users: usize, db: &str, dataset: &str) -> Result<(), String> {
     let seed = fake_clerk::Seed {
         users,
