@@ -17,6 +17,21 @@ pub enum Failure {
     Clerk(clerk_api::Error),
     /// No generated operation has this id.
     UnknownOperation(String),
+    /// A union in the decoded response matched none of its variants (the excerpt of its
+    /// `Debug` output): the generator mis-described a shape the spec allows.
+    UnknownVariant(String),
+}
+
+/// Fails when a union anywhere in `response` decoded to its `Unknown` fallback: a response the
+/// spec describes must match one of the variants. Found in the `Debug` output, where a union's
+/// fallback holds raw JSON (`Unknown(Object {...})`) and an open enum's a plain string.
+pub fn known<T: std::fmt::Debug + ?Sized>(response: &T) -> Result<(), Failure> {
+    let text = format!("{response:?}");
+    let fallback = ["Unknown(Object", "Unknown(Array", "Unknown(String(", "Unknown(Number(", "Unknown(Bool(", "Unknown(Null)"];
+    match fallback.iter().filter_map(|marker| text.find(marker)).min() {
+        Some(at) => Err(Failure::UnknownVariant(text[at..].chars().take(200).collect())),
+        None => Ok(()),
+    }
 }
 
 impl From<clerk_api::Error> for Failure {
@@ -30,6 +45,7 @@ impl std::fmt::Display for Failure {
         match self {
             Failure::Arguments(message) => write!(f, "bad sample arguments: {message}"),
             Failure::UnknownOperation(id) => write!(f, "no generated operation {id}"),
+            Failure::UnknownVariant(excerpt) => write!(f, "a union decoded to its Unknown fallback: {excerpt}"),
             Failure::Clerk(clerk_api::Error::Api(api)) => {
                 write!(f, "{api}")?;
                 // Prism explains a rejected request in this header.

@@ -64,7 +64,10 @@ fn unions() {
     assert!(code.contains("Some(\"otp\") => crate::runtime::variant::<_, D>(value).map(Self::Otp),"), "{code}");
     assert!(code.contains("Some(\"verification_otp\") => {\n                crate::runtime::variant::<_, D>(value).map(Self::Otp)"), "without a mapping the tag comes from the variant's enum");
     assert!(code.contains("_ => Ok(Self::Unknown(value)),"));
-    assert!(code.contains("serde(untagged))]\npub enum Loose {\n    Otp(Otp),\n    Admin(Admin),\n    String(String),\n}"), "{code}");
+    assert!(
+        code.contains("serde(untagged))]\n#[non_exhaustive]\npub enum Loose {\n    Otp(Otp),\n    Admin(Admin),\n    String(String),\n    /// A shape no variant of this version of the crate matches, as raw JSON.\n    Unknown(serde_json::Value),\n}"),
+        "an untagged union tries its variants, then keeps any other shape as raw JSON: {code}"
+    );
     assert!(code.contains("pub struct Constrained"), "anyOf of bare `required` lists is only a constraint");
     assert!(code.contains("pub error: Option<Admin>,"), "oneOf of one is that type");
     insta::assert_snapshot!(code);

@@ -1,7 +1,7 @@
 //! Serde behaviour of the generated types of the real spec: nullability, forward
 //! compatibility, tagged and untagged unions, maps.
 
-use clerk_api::types::{self, EmailAddress, EmailAddressVerification, JwksKeysItem, SessionRefresh, VerificationOtpStatus};
+use clerk_api::types::{self, EmailAddress, EmailAddressVerification, JwksKeysItem, SessionRefresh, VerificationOtpStatus, VerifyOAuthAccessTokenResponse};
 use serde_json::json;
 
 fn email(verification: serde_json::Value) -> serde_json::Value {
@@ -54,6 +54,34 @@ fn untagged_unions_try_the_most_specific_variant_first() {
     assert!(matches!(cookies, SessionRefresh::Cookies(_)), "{cookies:?}");
     let token: SessionRefresh = serde_json::from_value(json!({"object": "token", "jwt": "x.y.z"})).unwrap();
     assert!(matches!(token, SessionRefresh::Token(_)), "{token:?}");
+}
+
+#[test]
+fn untagged_unions_keep_a_newer_servers_shape_as_raw_json() {
+    // Shapes a newer server might send: no variant's required fields.
+    let key = json!({"kid": "ins_2", "kty": "PQ", "alg": "ML-DSA-65", "pub": "abc"});
+    assert_eq!(serde_json::from_value::<JwksKeysItem>(key.clone()).unwrap(), JwksKeysItem::Unknown(key));
+    let refresh = json!({"object": "session_refresh_v2", "tokens": {"session": "x.y.z"}});
+    assert_eq!(serde_json::from_value::<SessionRefresh>(refresh.clone()).unwrap(), SessionRefresh::Unknown(refresh));
+    let verdict = json!("active");
+    assert_eq!(serde_json::from_value::<VerifyOAuthAccessTokenResponse>(verdict.clone()).unwrap(), VerifyOAuthAccessTokenResponse::Unknown(verdict));
+    // And a known shape still picks its variant, not the fallback.
+    let cookies: SessionRefresh = serde_json::from_value(json!({"object": "cookies", "cookies": []})).unwrap();
+    assert!(matches!(cookies, SessionRefresh::Cookies(_)), "{cookies:?}");
+    // In a response, through the client's decoding: a newer server's answer is not an error.
+    let decoded: Vec<JwksKeysItem> = serde_json::from_value(json!([{"kty": "PQ"}, {"kid": "k", "alg": "RS256", "use": "sig", "kty": "RSA", "n": "a", "e": "AQAB"}])).unwrap();
+    assert!(matches!(decoded.as_slice(), [JwksKeysItem::Unknown(_), JwksKeysItem::JwksRsaPublicKey(_)]), "{decoded:?}");
+}
+
+#[test]
+fn the_conformance_guard_finds_a_union_fallback_anywhere_in_a_response() {
+    use clerk_api_tests::conformance::known;
+    let rsa = json!({"kid": "k", "alg": "RS256", "use": "sig", "kty": "RSA", "n": "a", "e": "AQAB"});
+    let keys: Vec<JwksKeysItem> = serde_json::from_value(json!([rsa, {"kty": "PQ"}])).unwrap();
+    assert!(known(&keys).is_err(), "a fallback in the second item");
+    assert!(known(&keys[..1]).is_ok());
+    // An open enum's unknown value is a string, not a union's raw JSON: not flagged.
+    assert!(known(&VerificationOtpStatus::Unknown("quarantined".into())).is_ok());
 }
 
 #[test]

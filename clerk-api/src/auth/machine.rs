@@ -27,6 +27,8 @@ pub(crate) async fn verify(clerk: &Clerk, token_type: TokenType, token: &str) ->
                 types::VerifyOAuthAccessTokenResponse::VerifyOAuthAccessTokenResponseVariant2(_) => {
                     Err(SignedOut::new(Reason::TokenExpired, "Clerk reports the OAuth access token inactive"))
                 }
+                // A shape this version does not know (a newer server's): never signed in on it.
+                _ => Err(SignedOut::new(Reason::TokenInvalid, "Clerk answered in a shape this version of the crate does not know")),
             })
         }
         TokenType::SessionToken => return Err(AuthError::Internal("session tokens are not machine tokens")),

@@ -15573,6 +15573,7 @@ crate::runtime::open_enum_impls!(JwksEd25519PublicKeyKty);
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum JwksKeysItem {
     JwksRsaPrivateKey(JwksRsaPrivateKey),
     JwksEcdsaPrivateKey(JwksEcdsaPrivateKey),
@@ -15581,6 +15582,8 @@ pub enum JwksKeysItem {
     JwksEd25519PublicKey(JwksEd25519PublicKey),
     JwksRsaPublicKey(JwksRsaPublicKey),
     JwksSymmetricKey(JwksSymmetricKey),
+    /// A shape no variant of this version of the crate matches, as raw JSON.
+    Unknown(serde_json::Value),
 }
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -24001,9 +24004,12 @@ crate::runtime::open_enum_impls!(SessionObject);
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum SessionRefresh {
     Token(Token),
     Cookies(Cookies),
+    /// A shape no variant of this version of the crate matches, as raw JSON.
+    Unknown(serde_json::Value),
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -31459,9 +31465,12 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenBody {
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum VerifyOAuthAccessTokenResponse {
     VerifyOAuthAccessTokenResponseVariant1(VerifyOAuthAccessTokenResponseVariant1),
     VerifyOAuthAccessTokenResponseVariant2(VerifyOAuthAccessTokenResponseVariant2),
+    /// A shape no variant of this version of the crate matches, as raw JSON.
+    Unknown(serde_json::Value),
 }
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -14,7 +14,6 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
         quote! {
             async fn #function(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
                 #call
-                Ok(())
             }
         }
     });
@@ -27,14 +26,15 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
     });
     quote! {
         //! Calls any operation of the generated client by its operationId.
-        #![allow(deprecated, unused_mut, unused_variables)]
+        #![allow(deprecated, unused_mut, unused_variables, clippy::let_unit_value)]
 
         use crate::conformance::{Args, Failure};
         use clerk_api::types;
         use std::future::Future;
         use std::pin::Pin;
 
-        /// Sends the operation with these arguments and decodes its response.
+        /// Sends the operation with these arguments, decodes its response, and checks that no
+        /// union of it fell back to `Unknown` (a response the spec describes must match a variant).
         pub fn call<'a>(clerk: &'a clerk_api::Clerk, operation_id: &str, args: &'a Args) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>> {
             match operation_id {
                 #(#arms)*
@@ -90,7 +90,8 @@ fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {
     quote! {
         let mut request = clerk.#group().#method(#(#arguments),*);
         #(#setters)*
-        request.send().await?;
+        let response = request.send().await?;
+        crate::conformance::known(&response)
     }
 }
 

@@ -47,13 +47,20 @@ fn type_def(def: &TypeDef, defaultable: &HashSet<&str>, directions: &Directions<
             });
             let serde = directions.derives(&def.name);
             let untagged = directions.helper(&def.name, quote!(untagged));
+            // Tried after every variant: a shape none of them matches (a newer server's) still
+            // decodes, as raw JSON.
             quote! {
                 #docs
                 #deprecated
                 #[derive(Debug, Clone, PartialEq)]
                 #serde
                 #untagged
-                pub enum #name { #(#variants)* }
+                #[non_exhaustive]
+                pub enum #name {
+                    #(#variants)*
+                    /// A shape no variant of this version of the crate matches, as raw JSON.
+                    Unknown(serde_json::Value),
+                }
             }
         }
         TypeKind::Alias(ty) => {
