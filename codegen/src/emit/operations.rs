@@ -224,57 +224,9 @@ fn pagination(op: &Operation, paging: &Pagination) -> TokenStream {
     let limit = ident(&paging.limit.0);
     let page_size = to_i64(quote!(self.#limit), &paging.limit.1);
     let set_limit = from_i64(quote!(limit), &paging.limit.1);
-    let (start_offset, set_offset) = match &paging.offset {
-        Some((name, ty)) => {
-            let name = ident(name);
-            let current = to_i64(quote!(self.#name), ty);
-            let set = match ty {
-                TypeRef::I64 => quote!(self.#name = offset;),
-                _ => {
-                    let value = from_i64(quote!(v), ty);
-                    quote!(self.#name = offset.map(|v| #value);)
-                }
-            };
-            (quote!(#current.unwrap_or(0)), set)
-        }
-        None => (quote!(0), quote!(let _ = offset;)),
-    };
-    let (start_cursor, cursor_allowed, set_cursor, id) = match &paging.cursor {
-        Some(cursor) => {
-            let param = ident(&cursor.param);
-            let allowed = match &cursor.order_by {
-                Some(order_by) => {
-                    let order_by = ident(order_by);
-                    let param_type = op.query_params.iter().find(|p| p.name == *order_by.to_string()).map(|p| &p.ty);
-                    match param_type {
-                        Some(TypeRef::String) => quote!(crate::runtime::created_at_ordering(self.#order_by.as_deref())),
-                        _ => quote!(crate::runtime::created_at_ordering(self.#order_by.as_ref().map(|v| v.as_str()))),
-                    }
-                }
-                None => quote!(true),
-            };
-            let id = if cursor.id_optional { quote!(item.id.as_deref()) } else { quote!(Some(&item.id)) };
-            (quote!(self.#param.clone()), allowed, quote!(self.#param = cursor;), id)
-        }
-        None => (quote!(None), quote!(false), quote!(let _ = cursor;), quote!({ let _ = item; None })),
-    };
-    let split = match &paging.wrapper {
-        None => quote!((page, None)),
-        Some((data, total)) => {
-            let data = ident(data);
-            match total {
-                Some((total, TypeRef::F64)) => {
-                    let total = ident(total);
-                    quote!((page.#data, Some(page.#total as i64)))
-                }
-                Some((total, _)) => {
-                    let total = ident(total);
-                    quote!((page.#data, Some(page.#total)))
-                }
-                None => quote!((page.#data, None)),
-            }
-        }
-    };
+    let (start_offset, set_offset) = offset_paging(paging);
+    let CursorPaging { start: start_cursor, allowed: cursor_allowed, set: set_cursor, id } = cursor_paging(op, paging);
+    let split = page_split(paging);
     let item_doc = format!(" Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default {}, at most {}).", 100, 500);
     quote! {
         impl crate::runtime::ListRequest for #builder {
@@ -323,6 +275,71 @@ fn pagination(op: &Operation, paging: &Pagination) -> TokenStream {
                 crate::runtime::collect_all(self).await
             }
         }
+    }
+}
+
+/// The starting offset and how `set_page` stores a new one (the builder's own type).
+fn offset_paging(paging: &Pagination) -> (TokenStream, TokenStream) {
+    match &paging.offset {
+        Some((name, ty)) => {
+            let name = ident(name);
+            let current = to_i64(quote!(self.#name), ty);
+            let set = match ty {
+                TypeRef::I64 => quote!(self.#name = offset;),
+                _ => {
+                    let value = from_i64(quote!(v), ty);
+                    quote!(self.#name = offset.map(|v| #value);)
+                }
+            };
+            (quote!(#current.unwrap_or(0)), set)
+        }
+        None => (quote!(0), quote!(let _ = offset;)),
+    }
+}
+
+/// The `ListRequest` methods of cursor paging: where the cursor starts, whether the ordering
+/// allows it, how `set_page` stores it, and an item's id.
+struct CursorPaging {
+    start: TokenStream,
+    allowed: TokenStream,
+    set: TokenStream,
+    id: TokenStream,
+}
+
+fn cursor_paging(op: &Operation, paging: &Pagination) -> CursorPaging {
+    let Some(cursor) = &paging.cursor else {
+        return CursorPaging { start: quote!(None), allowed: quote!(false), set: quote!(let _ = cursor;), id: quote!({ let _ = item; None }) };
+    };
+    let param = ident(&cursor.param);
+    let allowed = match &cursor.order_by {
+        Some(order_by) => {
+            let order_by = ident(order_by);
+            let param_type = op.query_params.iter().find(|p| p.name == *order_by.to_string()).map(|p| &p.ty);
+            match param_type {
+                Some(TypeRef::String) => quote!(crate::runtime::created_at_ordering(self.#order_by.as_deref())),
+                _ => quote!(crate::runtime::created_at_ordering(self.#order_by.as_ref().map(|v| v.as_str()))),
+            }
+        }
+        None => quote!(true),
+    };
+    let id = if cursor.id_optional { quote!(item.id.as_deref()) } else { quote!(Some(&item.id)) };
+    CursorPaging { start: quote!(self.#param.clone()), allowed, set: quote!(self.#param = cursor;), id }
+}
+
+/// A page split into its items and its `total_count`: a bare array, or the wrapper's fields.
+fn page_split(paging: &Pagination) -> TokenStream {
+    let Some((data, total)) = &paging.wrapper else { return quote!((page, None)) };
+    let data = ident(data);
+    match total {
+        Some((total, TypeRef::F64)) => {
+            let total = ident(total);
+            quote!((page.#data, Some(page.#total as i64)))
+        }
+        Some((total, _)) => {
+            let total = ident(total);
+            quote!((page.#data, Some(page.#total)))
+        }
+        None => quote!((page.#data, None)),
     }
 }
 

@@ -11,9 +11,20 @@ use std::collections::BTreeMap;
 const JSON: &str = "application/json";
 const MULTIPART: &str = "multipart/form-data";
 
+/// A group of operations while it is being collected.
+struct GroupDraft {
+    /// The group's Rust type (`Users`).
+    type_name: String,
+    /// Method names taken in the group (`list`, `get`, ...).
+    methods: Scope,
+    /// Builder type names taken in the group.
+    builders: Scope,
+    operations: Vec<Operation>,
+}
+
 pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<Vec<Group>> {
-    // Group name -> (method scope, builder scope, operations); BTreeMap keeps groups sorted.
-    let mut groups: BTreeMap<String, (String, Scope, Scope, Vec<Operation>)> = BTreeMap::new();
+    // By group name; BTreeMap keeps groups sorted.
+    let mut groups: BTreeMap<String, GroupDraft> = BTreeMap::new();
     for (path, item) in &api.paths.paths {
         let path_pointer = join("#/paths", path);
         let ReferenceOr::Item(item) = item else {
@@ -27,24 +38,19 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
             let operation_id = op.operation_id.clone().unwrap_or_else(|| format!("{method} {path}"));
             let method_raw = extension_str(&op.extensions, "x-speakeasy-name-override").unwrap_or(&operation_id);
             let group_name = names::snake_name(group_raw).trim_start_matches("r#").to_owned();
-            let (_, method_scope, builder_scope, _) = groups.entry(group_name.clone()).or_insert_with(|| {
+            let group = groups.entry(group_name).or_insert_with(|| {
                 let type_name = names::type_name(group_raw);
                 let mut builders = Scope::default();
                 builders.claim(&type_name);
-                (type_name, Scope::default(), builders, Vec::new())
+                GroupDraft { type_name, methods: Scope::default(), builders, operations: Vec::new() }
             });
-            let method_name = method_scope.claim_snake(&names::snake_name(method_raw));
-            let builder = builder_scope.claim(&names::type_name(&operation_id));
+            let method_name = group.methods.claim_snake(&names::snake_name(method_raw));
+            let builder = group.builders.claim(&names::type_name(&operation_id));
             let operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
-            if let Some(group) = groups.get_mut(&group_name) {
-                group.3.push(operation);
-            }
+            group.operations.push(operation);
         }
     }
-    Ok(groups
-        .into_iter()
-        .map(|(name, (type_name, _, _, operations))| Group { name, type_name, operations })
-        .collect())
+    Ok(groups.into_iter().map(|(name, draft)| Group { name, type_name: draft.type_name, operations: draft.operations }).collect())
 }
 
 fn extension_str<'a>(extensions: &'a indexmap::IndexMap<String, serde_json::Value>, key: &str) -> Option<&'a str> {
@@ -68,9 +74,37 @@ fn operation<'a>(
     names_: OperationNames<'_>,
 ) -> Result<Operation> {
     let OperationNames { method, path, pointer, operation_id, method_name, builder } = names_;
-    let components = api.components.as_ref();
+    let params = merged_params(api, item, op, path, pointer)?;
+    let (path_params, query_params) = parameters(types, &params, &builder)?;
+    let path_params = order_path_params(path, path_params, pointer)?;
+    let body = match &op.request_body {
+        None => None,
+        Some(body) => Some(request_body(api, types, body, &builder, pointer)?),
+    };
+    let Responses { success_status, response, errors } = responses(api, types, op, &builder, pointer)?;
+    Ok(Operation {
+        operation_id,
+        method: method_name,
+        builder,
+        http_method: method.to_uppercase(),
+        path: path.to_owned(),
+        summary: op.summary.clone(),
+        doc: op.description.clone(),
+        deprecated: op.deprecated,
+        path_params,
+        query_params,
+        body,
+        response,
+        success_status,
+        errors,
+        pagination: None,
+    })
+}
 
-    // Operation parameters override path-level ones with the same name and location.
+/// The path item's parameters, then the operation's: an operation parameter overrides a
+/// path-level one with the same name and location. Each with its pointer.
+fn merged_params<'a>(api: &'a OpenAPI, item: &'a openapiv3::PathItem, op: &'a openapiv3::Operation, path: &str, pointer: &str) -> Result<Vec<(&'a Parameter, String)>> {
+    let components = api.components.as_ref();
     let mut params: Vec<(&Parameter, String)> = Vec::new();
     let sources = [(&item.parameters, join(&join("#/paths", path), "parameters")), (&op.parameters, join(pointer, "parameters"))];
     for (list, list_pointer) in sources {
@@ -81,7 +115,12 @@ fn operation<'a>(
             params.push((param, at));
         }
     }
+    Ok(params)
+}
 
+/// Path and query parameters, typed and named (optional header and cookie parameters are left
+/// out; required ones are refused).
+fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], builder: &str) -> Result<(Vec<Param>, Vec<Param>)> {
     let mut scope = Scope::default();
     let wires: Vec<&str> = params.iter().map(|(p, _)| p.parameter_data_ref().name.as_str()).collect();
     let rust_names = names::snake_names(wires.iter().copied(), &mut scope);
@@ -120,36 +159,45 @@ fn operation<'a>(
         };
         if is_path { path_params.push(param) } else { query_params.push(param) }
     }
-    path_params = order_path_params(path, path_params, pointer)?;
+    Ok((path_params, query_params))
+}
 
-    let body = match &op.request_body {
-        None => None,
-        Some(body) => {
-            let (body, at) = resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
-            let base = format!("{builder}Body");
-            let (media, multipart) = match (body.content.get(JSON), body.content.get(MULTIPART)) {
-                (Some(media), _) => (media, false),
-                (None, Some(media)) => (media, true),
-                (None, None) => {
-                    let found: Vec<&String> = body.content.keys().collect();
-                    return Err(Error::at(join(&at, "content"), format!("no supported request body media type (found {found:?})")));
-                }
-            };
-            let media_pointer = join(&join(&at, "content"), if multipart { MULTIPART } else { JSON });
-            let ty = match &media.schema {
-                Some(schema) => {
-                    types.set_multipart(multipart);
-                    let ty = types.type_of(SchemaRef::from(schema), &base, &join(&media_pointer, "schema"));
-                    types.set_multipart(false);
-                    ty?.0
-                }
-                None => TypeRef::Json,
-            };
-            record_media_examples(types, media, &ty, &media_pointer);
-            Some(Body { ty, multipart, required: body.required })
+/// The request body: JSON, else multipart form data.
+fn request_body<'a>(api: &'a OpenAPI, types: &mut Types<'a>, body: &'a ReferenceOr<openapiv3::RequestBody>, builder: &str, pointer: &str) -> Result<Body> {
+    let components = api.components.as_ref();
+    let (body, at) = resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
+    let base = format!("{builder}Body");
+    let (media, multipart) = match (body.content.get(JSON), body.content.get(MULTIPART)) {
+        (Some(media), _) => (media, false),
+        (None, Some(media)) => (media, true),
+        (None, None) => {
+            let found: Vec<&String> = body.content.keys().collect();
+            return Err(Error::at(join(&at, "content"), format!("no supported request body media type (found {found:?})")));
         }
     };
+    let media_pointer = join(&join(&at, "content"), if multipart { MULTIPART } else { JSON });
+    let ty = match &media.schema {
+        Some(schema) => {
+            types.set_multipart(multipart);
+            let ty = types.type_of(SchemaRef::from(schema), &base, &join(&media_pointer, "schema"));
+            types.set_multipart(false);
+            ty?.0
+        }
+        None => TypeRef::Json,
+    };
+    record_media_examples(types, media, &ty, &media_pointer);
+    Ok(Body { ty, multipart, required: body.required })
+}
 
+/// What an operation answers: its success (the lowest 2xx) and its error responses.
+struct Responses {
+    success_status: u16,
+    response: Option<TypeRef>,
+    errors: Vec<ErrorResponse>,
+}
+
+fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Operation, builder: &str, pointer: &str) -> Result<Responses> {
+    let components = api.components.as_ref();
     let mut success: Option<(u16, Option<TypeRef>)> = None;
     let mut errors = Vec::new();
     for (status, response) in &op.responses.responses {
@@ -193,24 +241,7 @@ fn operation<'a>(
     if op.responses.default.is_some() {
         errors.push(ErrorResponse { status: 0, schema: None });
     }
-
-    Ok(Operation {
-        operation_id,
-        method: method_name,
-        builder,
-        http_method: method.to_uppercase(),
-        path: path.to_owned(),
-        summary: op.summary.clone(),
-        doc: op.description.clone(),
-        deprecated: op.deprecated,
-        path_params,
-        query_params,
-        body,
-        response,
-        success_status,
-        errors,
-        pagination: None,
-    })
+    Ok(Responses { success_status, response, errors })
 }
 
 /// Path and query parameters must be strings, numbers, booleans, string enums or arrays of those.
