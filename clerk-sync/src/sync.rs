@@ -133,17 +133,7 @@ async fn sync_resource(
         writer.call(move |dest| sql::create_staging(dest, &dataset, resource)).await?;
     }
     let resume = previous.as_ref().filter(|_| incremental);
-    let mut start = PageStart {
-        limit: options.page_size,
-        ascending: incremental,
-        starting_after: resume.and_then(|s| s.cursor_id.clone()).filter(|_| resource.cursor),
-        created_at_after: None,
-    };
-    if start.starting_after.is_none() && resource.created_at_after {
-        // `created_at_after` is strict and timestamps are milliseconds: one less repeats the
-        // last item (the upsert absorbs it) rather than skipping one created in the same ms.
-        start.created_at_after = resume.and_then(|s| s.cursor_created_at).map(|t| t - 1);
-    }
+    let mut start = first_page(resource, options, incremental, resume);
     let mut state = State { run_id: run_id.to_owned(), ..State::default() };
     if let Some(previous) = resume {
         state.cursor_id.clone_from(&previous.cursor_id);
@@ -190,10 +180,7 @@ async fn sync_resource(
         bar.records(fetched, options.page_size as u64);
         if batch.len() >= options.batch_rows {
             let full = std::mem::replace(&mut batch, Batch::new(&resource.table));
-            if let Some((id, created_at)) = &full.last {
-                state.cursor_id = Some(id.clone());
-                state.cursor_created_at = *created_at;
-            }
+            advance_cursor(&mut state, &full);
             let dataset = dataset.clone();
             writer.submit(move |dest| sql::stage(dest, &dataset, &full)).await?;
             if mode == Merge::Upsert {
@@ -201,10 +188,7 @@ async fn sync_resource(
             }
         }
     }
-    if let Some((id, created_at)) = &batch.last {
-        state.cursor_id = Some(id.clone());
-        state.cursor_created_at = *created_at;
-    }
+    advance_cursor(&mut state, &batch);
     {
         let dataset = dataset.clone();
         writer.submit(move |dest| sql::stage(dest, &dataset, &batch)).await?;
@@ -215,8 +199,41 @@ async fn sync_resource(
         let (dataset, run_id) = (dataset.clone(), run_id.to_owned());
         writer.call(move |dest| sql::mark_complete(dest, &dataset, resource, &run_id)).await?;
     }
+    let (counts, rows) = wait_for_merges(writer, merges, previous.map_or(0, |p| p.rows)).await?;
+    writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+    bar.finish("done");
+    Ok(ResourceReport { name: resource.name, incremental, fetched, counts, rows, outcome: Outcome::Synced, elapsed: started.elapsed() })
+}
+
+/// Where the listing starts: after the stored cursor for an incremental run (by id where the
+/// list takes `starting_after`, else by creation time), oldest first; from the top otherwise.
+fn first_page(resource: &Resource, options: &Options, incremental: bool, resume: Option<&State>) -> PageStart {
+    let mut start = PageStart {
+        limit: options.page_size,
+        ascending: incremental,
+        starting_after: resume.and_then(|s| s.cursor_id.clone()).filter(|_| resource.cursor),
+        created_at_after: None,
+    };
+    if start.starting_after.is_none() && resource.created_at_after {
+        // `created_at_after` is strict and timestamps are milliseconds: one less repeats the
+        // last item (the upsert absorbs it) rather than skipping one created in the same ms.
+        start.created_at_after = resume.and_then(|s| s.cursor_created_at).map(|t| t - 1);
+    }
+    start
+}
+
+/// The cursor moves to the last item of a batch about to be merged.
+fn advance_cursor(state: &mut State, batch: &Batch) {
+    if let Some((id, created_at)) = &batch.last {
+        state.cursor_id = Some(id.clone());
+        state.cursor_created_at = *created_at;
+    }
+}
+
+/// Waits for the queued merges in order: their counts added up, and the rows after the last.
+async fn wait_for_merges(writer: &mut Writer, merges: Vec<tokio::sync::oneshot::Receiver<(Counts, i64)>>, rows_before: i64) -> Result<(Counts, i64), SyncError> {
     let mut counts = Counts::default();
-    let mut rows = previous.map_or(0, |p| p.rows);
+    let mut rows = rows_before;
     for merge in merges {
         let (merged, after) = writer.wait(merge).await?;
         counts.inserted += merged.inserted;
@@ -224,9 +241,7 @@ async fn sync_resource(
         counts.deleted += merged.deleted;
         rows = after;
     }
-    writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
-    bar.finish("done");
-    Ok(ResourceReport { name: resource.name, incremental, fetched, counts, rows, outcome: Outcome::Synced, elapsed: started.elapsed() })
+    Ok((counts, rows))
 }
 
 /// Queues the merge of what is staged, with the state as of its last item. The state's counts
