@@ -1,9 +1,9 @@
 //! Differential test against Clerk's official JS SDK: the same requests, options and keys go
-//! through our `authenticate_headers` and through `@clerk/backend`'s `authenticateRequest`
+//! through our `authenticate_request` and through `@clerk/backend`'s `authenticateRequest`
 //! (pinned in `tests/js-sdk/package-lock.json`, run by `tests/js-sdk/authenticate.mjs`,
-//! networkless with the same PEM). Every verdict must agree (signed in or not, reason, token
-//! type when signed in, user, session, organization, subject, machine token id, client id,
-//! scopes) unless the
+//! networkless with the same PEM and publishable key). Every verdict must agree (status, a
+//! redirect's host, path, return URL and reason, signed in or not, reason, token type when
+//! signed in, user, session, organization, subject, machine token id, client id, scopes) unless the
 //! case is one of the documented differences below, and then both sides must be exactly what
 //! the difference says. Prints `auth differential: A/N cases agree (D documented differences)`.
 //!

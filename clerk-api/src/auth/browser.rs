@@ -4,7 +4,8 @@
 
 use super::base64::{self, Alphabet};
 use super::publishable_key::PublishableKey;
-use http::header::{ACCEPT, COOKIE, HOST, REFERER};
+use super::extract::cookie_pairs;
+use http::header::{ACCEPT, HOST, REFERER};
 use http::{HeaderMap, Method};
 use reqwest::Url;
 use serde::Deserialize;
@@ -75,6 +76,24 @@ impl<'r> BrowserRequest<'r> {
     }
 }
 
+/// `Set-Cookie` directives (from a handshake payload or a session refresh) as response headers,
+/// and the value of the last session cookie among them (empty counts as none).
+pub(crate) fn set_cookies(directives: &[String]) -> (HeaderMap, Option<String>) {
+    let mut headers = HeaderMap::new();
+    let mut session = None;
+    for directive in directives {
+        if let Ok(value) = http::HeaderValue::from_str(directive) {
+            headers.append(http::header::SET_COOKIE, value);
+        }
+        if let Some((name, value)) = directive.split(';').next().and_then(|pair| pair.split_once('=')) {
+            if name.trim().starts_with(SESSION) {
+                session = Some(value.trim().to_owned());
+            }
+        }
+    }
+    (headers, session.filter(|s| !s.is_empty()))
+}
+
 /// Removes the query parameters `names` from `url`.
 pub(crate) fn remove_query(url: &mut Url, names: &[&str]) {
     let kept: Vec<(String, String)> = url.query_pairs().filter(|(n, _)| !names.contains(&n.as_ref())).map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
@@ -96,20 +115,15 @@ fn default_scheme(host: &str) -> &'static str {
     }
 }
 
-/// Cookies as the `cookie` package parses them: `;`-separated pairs, names and values trimmed,
-/// one pair of quotes removed, values percent-decoded where they decode.
+/// Cookies as the `cookie` package parses them ([`cookie_pairs`]), values percent-decoded where
+/// they decode.
 fn parse_cookies(headers: &HeaderMap) -> Vec<(&str, Cow<'_, str>)> {
-    let mut cookies = Vec::new();
-    for value in headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()) {
-        for pair in value.split(';') {
-            let Some((name, value)) = pair.split_once('=') else { continue };
-            let value = value.trim();
-            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
+    cookie_pairs(headers)
+        .map(|(name, value)| {
             let decoded = if value.contains('%') { percent_decode(value).map_or(Cow::Borrowed(value), Cow::Owned) } else { Cow::Borrowed(value) };
-            cookies.push((name.trim(), decoded));
-        }
-    }
-    cookies
+            (name, decoded)
+        })
+        .collect()
 }
 
 fn percent_decode(value: &str) -> Option<String> {

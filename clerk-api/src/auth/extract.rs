@@ -37,15 +37,18 @@ fn bearer(value: &str) -> Result<&str, SignedOut> {
     }
 }
 
+/// Every `name=value` pair of the `Cookie` headers, as the `cookie` package splits them: names
+/// and values trimmed, one pair of quotes removed from a value (not percent-decoded here).
+pub(crate) fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
+    headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        let value = value.trim();
+        Some((name.trim(), value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value)))
+    })
+}
+
 fn cookie<'h>(headers: &'h HeaderMap, suffix: Option<&str>) -> Option<&'h str> {
-    let pairs = || {
-        headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            let value = value.trim();
-            let value = value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value);
-            (!value.is_empty()).then_some((name.trim(), value))
-        })
-    };
+    let pairs = || cookie_pairs(headers).filter(|(_, value)| !value.is_empty());
     if let Some(suffix) = suffix {
         let found = pairs().find(|(name, _)| name.strip_prefix(SESSION_COOKIE).and_then(|n| n.strip_prefix('_')) == Some(suffix));
         if let Some((_, value)) = found {

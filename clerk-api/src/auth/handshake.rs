@@ -312,22 +312,12 @@ fn maybe_handshake(c: &Context<'_>, reason: Reason, message: &'static str, locat
 
 /// Only GET page loads (`Sec-Fetch-Dest: document` or `iframe`, or, from browsers that do not
 /// send it, `Accept: text/html...`) can be sent through the Frontend API and back.
-fn eligible(request: &BrowserRequest<'_>) -> bool {
-    request.is_get && page_destination(request.sec_fetch_dest, request.accept)
-}
-
-/// Whether a request is a browser's page load, which may be redirected (see [`eligible`]).
-#[cfg(any(feature = "axum", feature = "actix"))]
-pub(crate) fn is_page_load(method: &http::Method, headers: &HeaderMap) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
-    method == http::Method::GET && page_destination(header("sec-fetch-dest"), header("accept"))
-}
-
-fn page_destination(sec_fetch_dest: Option<&str>, accept: Option<&str>) -> bool {
-    match sec_fetch_dest {
-        Some(dest) => dest == "document" || dest == "iframe",
-        None => accept.is_some_and(|a| a.starts_with("text/html")),
-    }
+pub(crate) fn eligible(request: &BrowserRequest<'_>) -> bool {
+    request.is_get
+        && match request.sec_fetch_dest {
+            Some(dest) => dest == "document" || dest == "iframe",
+            None => request.accept.is_some_and(|a| a.starts_with("text/html")),
+        }
 }
 
 /// `https://<frontend api>/v1/client/handshake?redirect_url=...` with the parameters Clerk's

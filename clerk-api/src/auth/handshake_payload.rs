@@ -11,7 +11,7 @@ use super::reason::Reason;
 use super::state::{Handshake, RequestState, SignedOut};
 use super::{jwt, signing_key, verify_checked, AuthError};
 use crate::runtime::{CallOptions, Method, Request};
-use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+use http::header::{CACHE_CONTROL, LOCATION};
 use http::{HeaderMap, HeaderValue};
 use serde::Deserialize;
 
@@ -28,17 +28,7 @@ pub(crate) async fn resolve(request: &BrowserRequest<'_>, instance: InstanceType
         },
         (None, None) => return Ok(None),
     };
-    let mut headers = HeaderMap::new();
-    let mut session = None;
-    for directive in &directives {
-        if let Ok(value) = HeaderValue::from_str(directive) {
-            headers.append(SET_COOKIE, value);
-        }
-        let (name, value) = directive.split(';').next().unwrap_or("").split_once('=').unwrap_or(("", ""));
-        if name.trim().starts_with(browser::SESSION) {
-            session = Some(value.trim().to_owned());
-        }
-    }
+    let (mut headers, session) = browser::set_cookies(&directives);
     if instance == InstanceType::Development {
         // Development payloads arrive in the URL: back to it without them.
         let mut clean = request.url.clone();
@@ -48,7 +38,7 @@ pub(crate) async fn resolve(request: &BrowserRequest<'_>, instance: InstanceType
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }
-    let Some(session) = session.filter(|s| !s.is_empty()) else {
+    let Some(session) = session else {
         return Ok(Some(with_cookies(RequestState::SignedOut(SignedOut::new(Reason::SessionTokenMissing, "the handshake set no session cookie")), headers)));
     };
     Ok(match verify_checked(&session, options).await? {

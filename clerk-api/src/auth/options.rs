@@ -77,6 +77,12 @@ impl fmt::Debug for AuthenticateOptions {
             .field("accepts", &self.accepted().collect::<Vec<_>>())
             .field("treat_pending_as_signed_out", &self.pending_signed_out)
             .field("machine_client", &self.machine_client.as_ref().map(Clerk::base_url))
+            .field("publishable_key", &self.publishable_key)
+            .field("domain", &self.domain)
+            .field("is_satellite", &self.is_satellite)
+            .field("proxy_url", &self.proxy_url)
+            .field("sign_in_url", &self.sign_in_url)
+            .field("sign_up_url", &self.sign_up_url)
             .finish()
     }
 }

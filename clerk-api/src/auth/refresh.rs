@@ -8,7 +8,6 @@ use super::reason::Reason;
 use super::state::RequestState;
 use super::{verify_checked, AuthError};
 use crate::types::{RefreshSessionBody, RefreshSessionBodyFormat, SessionRefresh};
-use http::HeaderValue;
 
 /// A refreshed, verified session with the cookies to set; or why there is none, as the reason
 /// the handshake (or the signed-out verdict) then carries.
@@ -42,17 +41,8 @@ pub(crate) async fn refresh(request: &BrowserRequest<'_>, expired: &str, refresh
         Err(crate::Error::Api(_)) => return Ok(Err(Reason::SessionTokenExpiredRefreshRefused)),
         Err(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshFetchError)),
     };
-    let session = cookies.iter().rev().find_map(|directive| {
-        let (name, value) = directive.split(';').next()?.split_once('=')?;
-        name.trim().starts_with(browser::SESSION).then(|| value.trim().to_owned())
-    });
-    let Some(session) = session.filter(|s| !s.is_empty()) else { return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)) };
-    let mut set_cookies = http::HeaderMap::new();
-    for directive in &cookies {
-        if let Ok(value) = HeaderValue::from_str(directive) {
-            set_cookies.append(http::header::SET_COOKIE, value);
-        }
-    }
+    let (set_cookies, session) = browser::set_cookies(&cookies);
+    let Some(session) = session else { return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)) };
     Ok(match verify_checked(&session, options).await? {
         state @ RequestState::SignedIn(_) => Ok(state.with_cookies(set_cookies)),
         _ => Err(Reason::SessionTokenExpiredRefreshInvalid),

@@ -2,7 +2,7 @@
 //! redirects and the `503`, so that both answer alike.
 
 use super::browser::BrowserRequest;
-use super::handshake::is_page_load;
+use super::handshake::eligible;
 use super::state::Auth;
 use super::{AuthError, AuthenticateOptions, Reason};
 use http::header::{CACHE_CONTROL, LOCATION, WWW_AUTHENTICATE};
@@ -68,11 +68,8 @@ impl Answer {
 /// `401`.
 pub(crate) fn sign_in_redirect(options: &AuthenticateOptions, method: &http::Method, uri: &http::Uri, headers: &HeaderMap) -> Option<String> {
     let sign_in = options.sign_in_url.as_deref()?;
-    if !is_page_load(method, headers) {
-        return None;
-    }
-    let here = BrowserRequest::new(method, uri, headers)?.url;
+    let request = BrowserRequest::new(method, uri, headers).filter(eligible)?;
     let mut url = reqwest::Url::parse(sign_in).ok()?;
-    url.query_pairs_mut().append_pair("redirect_url", here.as_str());
+    url.query_pairs_mut().append_pair("redirect_url", request.url.as_str());
     Some(url.into())
 }
