@@ -30,27 +30,23 @@
 
 #[cfg(feature = "auth")]
 pub mod auth;
-mod client;
-mod decode;
-mod error;
-mod file_part;
 #[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 mod generated;
-mod retry;
-mod runtime;
-mod telemetry;
-mod tls;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
-pub use client::{Clerk, ClerkBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
-pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
-pub use file_part::FilePart;
-pub use generated::{operations, types, API_VERSION, SPEC};
-pub use retry::RetryPolicy;
-pub use tls::install_tls_provider;
+pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use clerk_api_runtime::{FilePart, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+/// The runtime every request goes through (`Clerk` dereferences to its `Client`).
+pub use clerk_api_runtime as runtime;
+pub use clerk_api_runtime::install_tls_provider;
 /// The trait of the streams that list operations' `into_stream()` return (use it through
 /// `futures::StreamExt`).
-pub use futures_core::Stream;
+pub use clerk_api_runtime::Stream;
+/// The trait every list operation's builder implements: code that walks any list (clerk-sync)
+/// takes an `impl ListRequest`.
+pub use clerk_api_runtime::ListRequest;
+pub use generated::client::{Clerk, ClerkBuilder};
+pub use generated::{operations, types, API_VERSION, SPEC};

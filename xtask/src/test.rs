@@ -17,6 +17,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     // whole of DuckDB would be compiled a second time for the same profile.
     step("cargo test -p clerk-sync", || cargo(root, &["test", "-p", "clerk-sync", "--all-targets"]))?;
     step("cargo test --doc -p clerk-api --features axum,actix,testing", || cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum,actix,testing"]))?;
+    step("cargo test --doc -p clerk-api-runtime", || cargo(root, &["test", "--doc", "-p", "clerk-api-runtime"]))?;
     step("install Clerk's JS SDK (npm ci in tests/js-sdk)", || npm_ci(root, "tests/js-sdk", "node_modules/@clerk/backend/package.json"))?;
     step("auth differential against Clerk's JS SDK", || cargo(root, &["test", "-p", "clerk-api-tests", "--test", "auth_differential", "--", "--nocapture"]))?;
     step("install Prism (npm ci in tests/prism)", || npm_ci(root, "tests/prism", "node_modules/.bin/prism"))?;

@@ -76,7 +76,7 @@ impl fmt::Debug for AuthenticateOptions {
             .field("clock_skew_ms", &self.clock_skew_ms)
             .field("accepts", &self.accepted().collect::<Vec<_>>())
             .field("treat_pending_as_signed_out", &self.pending_signed_out)
-            .field("machine_client", &self.machine_client.as_ref().map(Clerk::base_url))
+            .field("machine_client", &self.machine_client.as_ref().map(|c| c.base_url()))
             .field("publishable_key", &self.publishable_key)
             .field("domain", &self.domain)
             .field("is_satellite", &self.is_satellite)

@@ -6,6 +6,8 @@
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items
 )]
+#[allow(unused_imports)]
+use clerk_api_runtime::__private as runtime;
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActorToken {
@@ -33,7 +35,7 @@ impl std::fmt::Debug for ActorToken {
             .field("status", &self.status)
             .field("user_id", &self.user_id)
             .field("actor", &self.actor)
-            .field("token", &self.token.as_ref().map(|_| crate::runtime::Redacted))
+            .field("token", &self.token.as_ref().map(|_| runtime::Redacted))
             .field("url", &self.url)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
@@ -64,36 +66,32 @@ impl<'de> serde::Deserialize<'de> for ActorToken {
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<i64> = None;
                 let mut field8: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "actor" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "token" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "actor" => runtime::next_value(&mut map, &mut field4)?,
+                        "token" => runtime::next_value(&mut map, &mut field5)?,
+                        "url" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ActorToken {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    status: crate::runtime::required(field2, "status")?,
-                    user_id: crate::runtime::required(field3, "user_id")?,
-                    actor: crate::runtime::required(field4, "actor")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    status: runtime::required(field2, "status")?,
+                    user_id: runtime::required(field3, "user_id")?,
+                    actor: runtime::required(field4, "actor")?,
                     token: field5.flatten(),
                     url: field6.flatten(),
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                 })
             }
         }
@@ -125,7 +123,7 @@ impl From<&str> for ActorTokenObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ActorTokenObject);
+runtime::open_enum_impls!(ActorTokenObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ActorTokenStatus {
@@ -159,7 +157,7 @@ impl From<&str> for ActorTokenStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ActorTokenStatus);
+runtime::open_enum_impls!(ActorTokenStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct AddDomainBody {
@@ -190,21 +188,19 @@ impl<'de> serde::Deserialize<'de> for AddDomainBody {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<bool> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "is_satellite" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "proxy_url" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "is_satellite" => runtime::next_value(&mut map, &mut field1)?,
+                        "proxy_url" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(AddDomainBody {
-                    name: crate::runtime::required(field0, "name")?,
-                    is_satellite: crate::runtime::required(field1, "is_satellite")?,
+                    name: runtime::required(field0, "name")?,
+                    is_satellite: runtime::required(field1, "is_satellite")?,
                     proxy_url: field2.flatten(),
                 })
             }
@@ -244,22 +240,18 @@ impl<'de> serde::Deserialize<'de> for AddRolesToRoleSetBody {
                 let mut field0: Option<Vec<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "role_keys" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "default_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "creator_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "role_keys" => runtime::next_value(&mut map, &mut field0)?,
+                        "default_role_key" => runtime::next_value(&mut map, &mut field1)?,
+                        "creator_role_key" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(AddRolesToRoleSetBody {
-                    role_keys: crate::runtime::required(field0, "role_keys")?,
+                    role_keys: runtime::required(field0, "role_keys")?,
                     default_role_key: field1.flatten(),
                     creator_role_key: field2.flatten(),
                 })
@@ -305,28 +297,23 @@ impl<'de> serde::Deserialize<'de> for AdjustCreditBalanceRequest {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<String> = None;
                 let mut field4: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "action" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "currency" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "idempotency_key" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "note" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
+                        "action" => runtime::next_value(&mut map, &mut field1)?,
+                        "currency" => runtime::next_value(&mut map, &mut field2)?,
+                        "idempotency_key" => runtime::next_value(&mut map, &mut field3)?,
+                        "note" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(AdjustCreditBalanceRequest {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    action: crate::runtime::required(field1, "action")?,
+                    amount: runtime::required(field0, "amount")?,
+                    action: runtime::required(field1, "action")?,
                     currency: field2.flatten(),
-                    idempotency_key: crate::runtime::required(
-                        field3,
-                        "idempotency_key",
-                    )?,
+                    idempotency_key: runtime::required(field3, "idempotency_key")?,
                     note: field4.flatten(),
                 })
             }
@@ -364,7 +351,7 @@ impl From<&str> for AdjustCreditBalanceRequestAction {
         }
     }
 }
-crate::runtime::open_enum_impls!(AdjustCreditBalanceRequestAction);
+runtime::open_enum_impls!(AdjustCreditBalanceRequestAction);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentTask {
@@ -400,25 +387,23 @@ impl<'de> serde::Deserialize<'de> for AgentTask {
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
                 let mut field4: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "agent_id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "agent_task_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "task_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "agent_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "agent_task_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "task_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "url" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(AgentTask {
-                    object: crate::runtime::required(field0, "object")?,
-                    agent_id: crate::runtime::required(field1, "agent_id")?,
-                    agent_task_id: crate::runtime::required(field2, "agent_task_id")?,
-                    task_id: crate::runtime::required(field3, "task_id")?,
+                    object: runtime::required(field0, "object")?,
+                    agent_id: runtime::required(field1, "agent_id")?,
+                    agent_task_id: runtime::required(field2, "agent_task_id")?,
+                    task_id: runtime::required(field3, "task_id")?,
                     url: field4.flatten(),
                 })
             }
@@ -451,7 +436,7 @@ impl From<&str> for AgentTaskObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(AgentTaskObject);
+runtime::open_enum_impls!(AgentTaskObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AllowlistIdentifier {
@@ -499,28 +484,16 @@ impl<'de> serde::Deserialize<'de> for AllowlistIdentifier {
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "invitation_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "identifier_type" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "invitation_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field3)?,
+                        "identifier_type" => runtime::next_value(&mut map, &mut field4)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -574,7 +547,7 @@ impl From<&str> for AllowlistIdentifierIdentifierType {
         }
     }
 }
-crate::runtime::open_enum_impls!(AllowlistIdentifierIdentifierType);
+runtime::open_enum_impls!(AllowlistIdentifierIdentifierType);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -601,7 +574,7 @@ impl From<&str> for AllowlistIdentifierObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(AllowlistIdentifierObject);
+runtime::open_enum_impls!(AllowlistIdentifierObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ApplyCommerceDiscountRequest {
@@ -625,18 +598,16 @@ impl<'de> serde::Deserialize<'de> for ApplyCommerceDiscountRequest {
                 mut map: A,
             ) -> Result<ApplyCommerceDiscountRequest, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "discount_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "discount_id" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ApplyCommerceDiscountRequest {
-                    discount_id: crate::runtime::required(field0, "discount_id")?,
+                    discount_id: runtime::required(field0, "discount_id")?,
                 })
             }
         }
@@ -669,23 +640,18 @@ impl<'de> serde::Deserialize<'de> for AttemptEmailAddressVerificationBody {
             ) -> Result<AttemptEmailAddressVerificationBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "verification_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "code" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "verification_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "code" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(AttemptEmailAddressVerificationBody {
-                    verification_id: crate::runtime::required(
-                        field0,
-                        "verification_id",
-                    )?,
-                    code: crate::runtime::required(field1, "code")?,
+                    verification_id: runtime::required(field0, "verification_id")?,
+                    code: runtime::required(field1, "code")?,
                 })
             }
         }
@@ -718,23 +684,18 @@ impl<'de> serde::Deserialize<'de> for AttemptPhoneNumberVerificationBody {
             ) -> Result<AttemptPhoneNumberVerificationBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "verification_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "code" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "verification_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "code" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(AttemptPhoneNumberVerificationBody {
-                    verification_id: crate::runtime::required(
-                        field0,
-                        "verification_id",
-                    )?,
-                    code: crate::runtime::required(field1, "code")?,
+                    verification_id: runtime::required(field0, "verification_id")?,
+                    code: runtime::required(field1, "code")?,
                 })
             }
         }
@@ -765,10 +726,10 @@ impl<'de> serde::Deserialize<'de> for BillingDiscountsResponse {
             ) -> Result<BillingDiscountsResponse, A::Error> {
                 let mut field0: Option<Option<BillingProrationDiscountDetail>> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "proration" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "proration" => runtime::next_value(&mut map, &mut field0)?,
+                        "total" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -776,7 +737,7 @@ impl<'de> serde::Deserialize<'de> for BillingDiscountsResponse {
                 }
                 Ok(BillingDiscountsResponse {
                     proration: field0.flatten(),
-                    total: crate::runtime::required(field1, "total")?,
+                    total: runtime::required(field1, "total")?,
                 })
             }
         }
@@ -871,89 +832,70 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
                 let mut field20: Option<Option<i64>> = None;
                 let mut field21: Option<i64> = None;
                 let mut field22: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "payment_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "charge_type" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "payee_id" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "payee" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "payment_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "charge_type" => runtime::next_value(&mut map, &mut field4)?,
+                        "payee_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "payee" => runtime::next_value(&mut map, &mut field6)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field7)?,
+                        "payer" => runtime::next_value(&mut map, &mut field8)?,
                         "subscription_item_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "subscription_item" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "totals" => crate::runtime::next_value(&mut map, &mut field12)?,
+                        "amount" => runtime::next_value(&mut map, &mut field11)?,
+                        "totals" => runtime::next_value(&mut map, &mut field12)?,
                         "payment_method_id" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
-                        "payment_method" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "statement_id" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "payment_method" => runtime::next_value(&mut map, &mut field14)?,
+                        "statement_id" => runtime::next_value(&mut map, &mut field15)?,
                         "gateway_external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
+                            runtime::next_value(&mut map, &mut field16)?
                         }
                         "gateway_external_url" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
+                            runtime::next_value(&mut map, &mut field17)?
                         }
-                        "status" => crate::runtime::next_value(&mut map, &mut field18)?,
-                        "paid_at" => crate::runtime::next_value(&mut map, &mut field19)?,
-                        "failed_at" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field18)?,
+                        "paid_at" => runtime::next_value(&mut map, &mut field19)?,
+                        "failed_at" => runtime::next_value(&mut map, &mut field20)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field21)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field22)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingPaymentAttempt {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    payment_id: crate::runtime::required(field2, "payment_id")?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
-                    charge_type: crate::runtime::required(field4, "charge_type")?,
-                    payee_id: crate::runtime::required(field5, "payee_id")?,
-                    payee: crate::runtime::required(field6, "payee")?,
-                    payer_id: crate::runtime::required(field7, "payer_id")?,
-                    payer: crate::runtime::required(field8, "payer")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    payment_id: runtime::required(field2, "payment_id")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
+                    charge_type: runtime::required(field4, "charge_type")?,
+                    payee_id: runtime::required(field5, "payee_id")?,
+                    payee: runtime::required(field6, "payee")?,
+                    payer_id: runtime::required(field7, "payer_id")?,
+                    payer: runtime::required(field8, "payer")?,
                     subscription_item_id: field9.flatten(),
                     subscription_item: field10.flatten(),
-                    amount: crate::runtime::required(field11, "amount")?,
+                    amount: runtime::required(field11, "amount")?,
                     totals: field12.flatten(),
-                    payment_method_id: crate::runtime::required(
-                        field13,
-                        "payment_method_id",
-                    )?,
-                    payment_method: crate::runtime::required(field14, "payment_method")?,
-                    statement_id: crate::runtime::required(field15, "statement_id")?,
+                    payment_method_id: runtime::required(field13, "payment_method_id")?,
+                    payment_method: runtime::required(field14, "payment_method")?,
+                    statement_id: runtime::required(field15, "statement_id")?,
                     gateway_external_id: field16.flatten(),
                     gateway_external_url: field17.flatten(),
-                    status: crate::runtime::required(field18, "status")?,
+                    status: runtime::required(field18, "status")?,
                     paid_at: field19.flatten(),
                     failed_at: field20.flatten(),
-                    created_at: crate::runtime::required(field21, "created_at")?,
-                    updated_at: crate::runtime::required(field22, "updated_at")?,
+                    created_at: runtime::required(field21, "created_at")?,
+                    updated_at: runtime::required(field22, "updated_at")?,
                 })
             }
         }
@@ -986,7 +928,7 @@ impl From<&str> for BillingPaymentAttemptObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPaymentAttemptObject);
+runtime::open_enum_impls!(BillingPaymentAttemptObject);
 /// The current status of the payment attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1021,7 +963,7 @@ impl From<&str> for BillingPaymentAttemptStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPaymentAttemptStatus);
+runtime::open_enum_impls!(BillingPaymentAttemptStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPriceResponse {
@@ -1082,37 +1024,27 @@ impl<'de> serde::Deserialize<'de> for BillingPriceResponse {
                 let mut field11: Option<bool> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<BillingPriceResponseSupportedBillingPeriods> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "plan_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "currency" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "currency_symbol" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "plan_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "currency" => runtime::next_value(&mut map, &mut field4)?,
+                        "currency_symbol" => runtime::next_value(&mut map, &mut field5)?,
+                        "amount" => runtime::next_value(&mut map, &mut field6)?,
                         "annual_monthly_amount" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "fee" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "fee" => runtime::next_value(&mut map, &mut field8)?,
                         "annual_monthly_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "is_default" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "description" => runtime::next_value(&mut map, &mut field10)?,
+                        "is_default" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
                         "supported_billing_periods" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -1120,26 +1052,23 @@ impl<'de> serde::Deserialize<'de> for BillingPriceResponse {
                     }
                 }
                 Ok(BillingPriceResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    plan_id: crate::runtime::required(field2, "plan_id")?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
-                    currency: crate::runtime::required(field4, "currency")?,
-                    currency_symbol: crate::runtime::required(
-                        field5,
-                        "currency_symbol",
-                    )?,
-                    amount: crate::runtime::required(field6, "amount")?,
-                    annual_monthly_amount: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    plan_id: runtime::required(field2, "plan_id")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
+                    currency: runtime::required(field4, "currency")?,
+                    currency_symbol: runtime::required(field5, "currency_symbol")?,
+                    amount: runtime::required(field6, "amount")?,
+                    annual_monthly_amount: runtime::required(
                         field7,
                         "annual_monthly_amount",
                     )?,
                     fee: field8.flatten(),
                     annual_monthly_fee: field9.flatten(),
                     description: field10.flatten(),
-                    is_default: crate::runtime::required(field11, "is_default")?,
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    supported_billing_periods: crate::runtime::required(
+                    is_default: runtime::required(field11, "is_default")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    supported_billing_periods: runtime::required(
                         field13,
                         "supported_billing_periods",
                     )?,
@@ -1175,7 +1104,7 @@ impl From<&str> for BillingPriceResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPriceResponseObject);
+runtime::open_enum_impls!(BillingPriceResponseObject);
 /// Which billing periods this price supports.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1210,7 +1139,7 @@ impl From<&str> for BillingPriceResponseSupportedBillingPeriods {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPriceResponseSupportedBillingPeriods);
+runtime::open_enum_impls!(BillingPriceResponseSupportedBillingPeriods);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingProrationDiscountDetail {
@@ -1241,17 +1170,15 @@ impl<'de> serde::Deserialize<'de> for BillingProrationDiscountDetail {
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
                 let mut field3: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
                         "cycle_days_passed" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "cycle_days_total" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "cycle_days_total" => runtime::next_value(&mut map, &mut field2)?,
                         "cycle_passed_percent" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -1259,16 +1186,10 @@ impl<'de> serde::Deserialize<'de> for BillingProrationDiscountDetail {
                     }
                 }
                 Ok(BillingProrationDiscountDetail {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    cycle_days_passed: crate::runtime::required(
-                        field1,
-                        "cycle_days_passed",
-                    )?,
-                    cycle_days_total: crate::runtime::required(
-                        field2,
-                        "cycle_days_total",
-                    )?,
-                    cycle_passed_percent: crate::runtime::required(
+                    amount: runtime::required(field0, "amount")?,
+                    cycle_days_passed: runtime::required(field1, "cycle_days_passed")?,
+                    cycle_days_total: runtime::required(field2, "cycle_days_total")?,
+                    cycle_passed_percent: runtime::required(
                         field3,
                         "cycle_passed_percent",
                     )?,
@@ -1320,32 +1241,30 @@ impl<'de> serde::Deserialize<'de> for BillingStatement {
                 let mut field5: Option<BillingStatementStatus> = None;
                 let mut field6: Option<BillingStatementTotals> = None;
                 let mut field7: Option<Vec<BillingStatementGroupsItem>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "timestamp" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "totals" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "groups" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "timestamp" => runtime::next_value(&mut map, &mut field3)?,
+                        "payer" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
+                        "totals" => runtime::next_value(&mut map, &mut field6)?,
+                        "groups" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingStatement {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
-                    timestamp: crate::runtime::required(field3, "timestamp")?,
-                    payer: crate::runtime::required(field4, "payer")?,
-                    status: crate::runtime::required(field5, "status")?,
-                    totals: crate::runtime::required(field6, "totals")?,
-                    groups: crate::runtime::required(field7, "groups")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
+                    timestamp: runtime::required(field3, "timestamp")?,
+                    payer: runtime::required(field4, "payer")?,
+                    status: runtime::required(field5, "status")?,
+                    totals: runtime::required(field6, "totals")?,
+                    groups: runtime::required(field7, "groups")?,
                 })
             }
         }
@@ -1381,20 +1300,20 @@ impl<'de> serde::Deserialize<'de> for BillingStatementGroupsItem {
                 let mut field0: Option<BillingStatementGroupsItemObject> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<Vec<BillingPaymentAttempt>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "timestamp" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "items" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "timestamp" => runtime::next_value(&mut map, &mut field1)?,
+                        "items" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingStatementGroupsItem {
-                    object: crate::runtime::required(field0, "object")?,
-                    timestamp: crate::runtime::required(field1, "timestamp")?,
-                    items: crate::runtime::required(field2, "items")?,
+                    object: runtime::required(field0, "object")?,
+                    timestamp: runtime::required(field1, "timestamp")?,
+                    items: runtime::required(field2, "items")?,
                 })
             }
         }
@@ -1427,7 +1346,7 @@ impl From<&str> for BillingStatementGroupsItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingStatementGroupsItemObject);
+runtime::open_enum_impls!(BillingStatementGroupsItemObject);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1454,7 +1373,7 @@ impl From<&str> for BillingStatementObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingStatementObject);
+runtime::open_enum_impls!(BillingStatementObject);
 /// The current status of the statement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1485,7 +1404,7 @@ impl From<&str> for BillingStatementStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingStatementStatus);
+runtime::open_enum_impls!(BillingStatementStatus);
 /// Totals for the statement.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1514,24 +1433,22 @@ impl<'de> serde::Deserialize<'de> for BillingStatementTotals {
                 let mut field1: Option<CommerceMoneyResponse> = None;
                 let mut field2: Option<CommerceMoneyResponse> = None;
                 let mut field3: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "grand_total" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "subtotal" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "base_fee" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "tax_total" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "grand_total" => runtime::next_value(&mut map, &mut field0)?,
+                        "subtotal" => runtime::next_value(&mut map, &mut field1)?,
+                        "base_fee" => runtime::next_value(&mut map, &mut field2)?,
+                        "tax_total" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingStatementTotals {
-                    grand_total: crate::runtime::required(field0, "grand_total")?,
-                    subtotal: crate::runtime::required(field1, "subtotal")?,
-                    base_fee: crate::runtime::required(field2, "base_fee")?,
-                    tax_total: crate::runtime::required(field3, "tax_total")?,
+                    grand_total: runtime::required(field0, "grand_total")?,
+                    subtotal: runtime::required(field1, "subtotal")?,
+                    base_fee: runtime::required(field2, "base_fee")?,
+                    tax_total: runtime::required(field3, "tax_total")?,
                 })
             }
         }
@@ -1582,25 +1499,15 @@ impl<'de> serde::Deserialize<'de> for BlocklistIdentifier {
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "identifier_type" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field2)?,
+                        "identifier_type" => runtime::next_value(&mut map, &mut field3)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -1653,7 +1560,7 @@ impl From<&str> for BlocklistIdentifierIdentifierType {
         }
     }
 }
-crate::runtime::open_enum_impls!(BlocklistIdentifierIdentifierType);
+runtime::open_enum_impls!(BlocklistIdentifierIdentifierType);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1680,7 +1587,7 @@ impl From<&str> for BlocklistIdentifierObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BlocklistIdentifierObject);
+runtime::open_enum_impls!(BlocklistIdentifierObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BlocklistIdentifiers {
@@ -1705,20 +1612,18 @@ impl<'de> serde::Deserialize<'de> for BlocklistIdentifiers {
             ) -> Result<BlocklistIdentifiers, A::Error> {
                 let mut field0: Option<Vec<BlocklistIdentifier>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BlocklistIdentifiers {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -1751,20 +1656,20 @@ impl<'de> serde::Deserialize<'de> for CNameTarget {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "host" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "value" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "required" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "host" => runtime::next_value(&mut map, &mut field0)?,
+                        "value" => runtime::next_value(&mut map, &mut field1)?,
+                        "required" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CNameTarget {
-                    host: crate::runtime::required(field0, "host")?,
-                    value: crate::runtime::required(field1, "value")?,
-                    required: crate::runtime::required(field2, "required")?,
+                    host: runtime::required(field0, "host")?,
+                    value: runtime::required(field1, "value")?,
+                    required: runtime::required(field2, "required")?,
                 })
             }
         }
@@ -1801,12 +1706,10 @@ impl<'de> serde::Deserialize<'de> for ChangeProductionInstanceDomainBody {
             ) -> Result<ChangeProductionInstanceDomainBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "home_url" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "is_secondary" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "home_url" => runtime::next_value(&mut map, &mut field0)?,
+                        "is_secondary" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -1849,23 +1752,21 @@ impl<'de> serde::Deserialize<'de> for ClerkError {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "message" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "long_message" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "code" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "meta" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "message" => runtime::next_value(&mut map, &mut field0)?,
+                        "long_message" => runtime::next_value(&mut map, &mut field1)?,
+                        "code" => runtime::next_value(&mut map, &mut field2)?,
+                        "meta" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ClerkError {
-                    message: crate::runtime::required(field0, "message")?,
-                    long_message: crate::runtime::required(field1, "long_message")?,
-                    code: crate::runtime::required(field2, "code")?,
+                    message: runtime::required(field0, "message")?,
+                    long_message: runtime::required(field1, "long_message")?,
+                    code: runtime::required(field2, "code")?,
                     meta: field3.flatten(),
                 })
             }
@@ -1901,20 +1802,18 @@ impl<'de> serde::Deserialize<'de> for ClerkErrors {
                 let mut field0: Option<Vec<ClerkError>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "errors" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "meta" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "clerk_trace_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "errors" => runtime::next_value(&mut map, &mut field0)?,
+                        "meta" => runtime::next_value(&mut map, &mut field1)?,
+                        "clerk_trace_id" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ClerkErrors {
-                    errors: crate::runtime::required(field0, "errors")?,
+                    errors: runtime::required(field0, "errors")?,
                     meta: field1.flatten(),
                     clerk_trace_id: field2.flatten(),
                 })
@@ -1968,48 +1867,38 @@ impl<'de> serde::Deserialize<'de> for Client {
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<i64> = None;
                 let mut field9: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "session_ids" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "sessions" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "sign_in_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "sign_up_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "session_ids" => runtime::next_value(&mut map, &mut field2)?,
+                        "sessions" => runtime::next_value(&mut map, &mut field3)?,
+                        "sign_in_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "sign_up_id" => runtime::next_value(&mut map, &mut field5)?,
                         "last_active_session_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "last_authentication_strategy" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Client {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    session_ids: crate::runtime::required(field2, "session_ids")?,
-                    sessions: crate::runtime::required(field3, "sessions")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    session_ids: runtime::required(field2, "session_ids")?,
+                    sessions: runtime::required(field3, "sessions")?,
                     sign_in_id: field4.flatten(),
                     sign_up_id: field5.flatten(),
                     last_active_session_id: field6.flatten(),
                     last_authentication_strategy: field7.flatten(),
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
-                    created_at: crate::runtime::required(field9, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
+                    created_at: runtime::required(field9, "created_at")?,
                 })
             }
         }
@@ -2042,7 +1931,7 @@ impl From<&str> for ClientObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ClientObject);
+runtime::open_enum_impls!(ClientObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceCreditBalanceResponse {
@@ -2068,17 +1957,17 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditBalanceResponse {
             ) -> Result<CommerceCreditBalanceResponse, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<CommerceMoneyResponse>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "balance" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "balance" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceCreditBalanceResponse {
-                    object: crate::runtime::required(field0, "object")?,
+                    object: runtime::required(field0, "object")?,
                     balance: field1.flatten(),
                 })
             }
@@ -2129,34 +2018,30 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditLedgerResponse {
                 let mut field5: Option<String> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "amount" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "source_type" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "source_id" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "note" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "amount" => runtime::next_value(&mut map, &mut field3)?,
+                        "source_type" => runtime::next_value(&mut map, &mut field4)?,
+                        "source_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "note" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceCreditLedgerResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    payer_id: crate::runtime::required(field2, "payer_id")?,
-                    amount: crate::runtime::required(field3, "amount")?,
-                    source_type: crate::runtime::required(field4, "source_type")?,
-                    source_id: crate::runtime::required(field5, "source_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    payer_id: runtime::required(field2, "payer_id")?,
+                    amount: runtime::required(field3, "amount")?,
+                    source_type: runtime::required(field4, "source_type")?,
+                    source_id: runtime::required(field5, "source_id")?,
                     note: field6.flatten(),
-                    created_at: crate::runtime::required(field7, "created_at")?,
+                    created_at: runtime::required(field7, "created_at")?,
                 })
             }
         }
@@ -2188,11 +2073,11 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditsResponse {
                 let mut field0: Option<Option<CommerceProrationCreditDetailResponse>> = None;
                 let mut field1: Option<Option<CommercePayerCreditResponse>> = None;
                 let mut field2: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "proration" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "total" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "proration" => runtime::next_value(&mut map, &mut field0)?,
+                        "payer" => runtime::next_value(&mut map, &mut field1)?,
+                        "total" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -2201,7 +2086,7 @@ impl<'de> serde::Deserialize<'de> for CommerceCreditsResponse {
                 Ok(CommerceCreditsResponse {
                     proration: field0.flatten(),
                     payer: field1.flatten(),
-                    total: crate::runtime::required(field2, "total")?,
+                    total: runtime::required(field2, "total")?,
                 })
             }
         }
@@ -2287,66 +2172,52 @@ impl<'de> serde::Deserialize<'de> for CommerceDiscountRedemptionResponse {
                 > = None;
                 let mut field14: Option<i64> = None;
                 let mut field15: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         "subscription_item_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "discount_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "promo_code" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "effect" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "percent_off" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "amount_off" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field10)?,
+                        "discount_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "source" => runtime::next_value(&mut map, &mut field5)?,
+                        "promo_code" => runtime::next_value(&mut map, &mut field6)?,
+                        "effect" => runtime::next_value(&mut map, &mut field7)?,
+                        "percent_off" => runtime::next_value(&mut map, &mut field8)?,
+                        "amount_off" => runtime::next_value(&mut map, &mut field9)?,
+                        "amount" => runtime::next_value(&mut map, &mut field10)?,
                         "cycles_remaining" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "cycles_applied" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field13)?,
-                        "redeemed_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "redeemed_by" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "cycles_applied" => runtime::next_value(&mut map, &mut field12)?,
+                        "status" => runtime::next_value(&mut map, &mut field13)?,
+                        "redeemed_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "redeemed_by" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceDiscountRedemptionResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    subscription_item_id: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    subscription_item_id: runtime::required(
                         field2,
                         "subscription_item_id",
                     )?,
-                    discount_id: crate::runtime::required(field3, "discount_id")?,
+                    discount_id: runtime::required(field3, "discount_id")?,
                     name: field4.flatten(),
-                    source: crate::runtime::required(field5, "source")?,
+                    source: runtime::required(field5, "source")?,
                     promo_code: field6.flatten(),
                     effect: field7.flatten(),
                     percent_off: field8.flatten(),
                     amount_off: field9.flatten(),
                     amount: field10.flatten(),
                     cycles_remaining: field11.flatten(),
-                    cycles_applied: crate::runtime::required(field12, "cycles_applied")?,
+                    cycles_applied: runtime::required(field12, "cycles_applied")?,
                     status: field13.flatten(),
-                    redeemed_at: crate::runtime::required(field14, "redeemed_at")?,
+                    redeemed_at: runtime::required(field14, "redeemed_at")?,
                     redeemed_by: field15.flatten(),
                 })
             }
@@ -2384,7 +2255,7 @@ impl From<&str> for CommerceDiscountRedemptionResponseEffect {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseEffect);
+runtime::open_enum_impls!(CommerceDiscountRedemptionResponseEffect);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2411,7 +2282,7 @@ impl From<&str> for CommerceDiscountRedemptionResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseObject);
+runtime::open_enum_impls!(CommerceDiscountRedemptionResponseObject);
 /// How the discount was applied to the subscription item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2446,7 +2317,7 @@ impl From<&str> for CommerceDiscountRedemptionResponseSource {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseSource);
+runtime::open_enum_impls!(CommerceDiscountRedemptionResponseSource);
 /// Current status of the discount redemption.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2481,7 +2352,7 @@ impl From<&str> for CommerceDiscountRedemptionResponseStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceDiscountRedemptionResponseStatus);
+runtime::open_enum_impls!(CommerceDiscountRedemptionResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceDiscountsResponse {
@@ -2505,10 +2376,10 @@ impl<'de> serde::Deserialize<'de> for CommerceDiscountsResponse {
             ) -> Result<CommerceDiscountsResponse, A::Error> {
                 let mut field0: Option<Option<CommerceProrationDiscountResponse>> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "proration" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "proration" => runtime::next_value(&mut map, &mut field0)?,
+                        "total" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -2516,7 +2387,7 @@ impl<'de> serde::Deserialize<'de> for CommerceDiscountsResponse {
                 }
                 Ok(CommerceDiscountsResponse {
                     proration: field0.flatten(),
-                    total: crate::runtime::required(field1, "total")?,
+                    total: runtime::required(field1, "total")?,
                 })
             }
         }
@@ -2554,29 +2425,22 @@ impl<'de> serde::Deserialize<'de> for CommerceMoneyResponse {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "amount_formatted" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "currency" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "currency_symbol" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
+                        "amount_formatted" => runtime::next_value(&mut map, &mut field1)?,
+                        "currency" => runtime::next_value(&mut map, &mut field2)?,
+                        "currency_symbol" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceMoneyResponse {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    amount_formatted: crate::runtime::required(
-                        field1,
-                        "amount_formatted",
-                    )?,
-                    currency: crate::runtime::required(field2, "currency")?,
-                    currency_symbol: crate::runtime::required(field3, "currency_symbol")?,
+                    amount: runtime::required(field0, "amount")?,
+                    amount_formatted: runtime::required(field1, "amount_formatted")?,
+                    currency: runtime::required(field2, "currency")?,
+                    currency_symbol: runtime::required(field3, "currency_symbol")?,
                 })
             }
         }
@@ -2606,25 +2470,20 @@ impl<'de> serde::Deserialize<'de> for CommercePayerCreditResponse {
             ) -> Result<CommercePayerCreditResponse, A::Error> {
                 let mut field0: Option<CommerceMoneyResponse> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "remaining_balance" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "applied_amount" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "applied_amount" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePayerCreditResponse {
-                    remaining_balance: crate::runtime::required(
-                        field0,
-                        "remaining_balance",
-                    )?,
-                    applied_amount: crate::runtime::required(field1, "applied_amount")?,
+                    remaining_balance: runtime::required(field0, "remaining_balance")?,
+                    applied_amount: runtime::required(field1, "applied_amount")?,
                 })
             }
         }
@@ -2698,44 +2557,32 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse {
                 let mut field10: Option<Option<CommerceMoneyResponse>> = None;
                 let mut field11: Option<Option<i64>> = None;
                 let mut field12: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "email" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field5)?,
+                        "email" => runtime::next_value(&mut map, &mut field6)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field7)?,
                         "organization_name" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "credits_balance" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field9)?,
+                        "credits_balance" => runtime::next_value(&mut map, &mut field10)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePayerResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
                     user_id: field3.flatten(),
                     first_name: field4.flatten(),
                     last_name: field5.flatten(),
@@ -2813,54 +2660,42 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse2 {
                 let mut field10: Option<Option<CommerceMoneyResponse>> = None;
                 let mut field11: Option<i64> = None;
                 let mut field12: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "email" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field5)?,
+                        "email" => runtime::next_value(&mut map, &mut field6)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field7)?,
                         "organization_name" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "credits_balance" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field9)?,
+                        "credits_balance" => runtime::next_value(&mut map, &mut field10)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePayerResponse2 {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
                     user_id: field3.flatten(),
-                    first_name: crate::runtime::required(field4, "first_name")?,
-                    last_name: crate::runtime::required(field5, "last_name")?,
-                    email: crate::runtime::required(field6, "email")?,
+                    first_name: runtime::required(field4, "first_name")?,
+                    last_name: runtime::required(field5, "last_name")?,
+                    email: runtime::required(field6, "email")?,
                     organization_id: field7.flatten(),
                     organization_name: field8.flatten(),
-                    image_url: crate::runtime::required(field9, "image_url")?,
+                    image_url: runtime::required(field9, "image_url")?,
                     credits_balance: field10.flatten(),
-                    created_at: crate::runtime::required(field11, "created_at")?,
-                    updated_at: crate::runtime::required(field12, "updated_at")?,
+                    created_at: runtime::required(field11, "created_at")?,
+                    updated_at: runtime::required(field12, "updated_at")?,
                 })
             }
         }
@@ -2893,7 +2728,7 @@ impl From<&str> for CommercePayerResponse2Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePayerResponse2Object);
+runtime::open_enum_impls!(CommercePayerResponse2Object);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2920,7 +2755,7 @@ impl From<&str> for CommercePayerResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePayerResponseObject);
+runtime::open_enum_impls!(CommercePayerResponseObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePaymentMethodResponse {
@@ -2998,66 +2833,48 @@ impl<'de> serde::Deserialize<'de> for CommercePaymentMethodResponse {
                 let mut field14: Option<Option<i64>> = None;
                 let mut field15: Option<Option<i64>> = None;
                 let mut field16: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "payment_type" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "is_default" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "gateway" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "payment_type" => runtime::next_value(&mut map, &mut field3)?,
+                        "is_default" => runtime::next_value(&mut map, &mut field4)?,
+                        "gateway" => runtime::next_value(&mut map, &mut field5)?,
                         "gateway_external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "gateway_external_account_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "last4" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "wallet_type" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "card_type" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "expiry_year" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "expiry_month" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "is_removable" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
+                        "last4" => runtime::next_value(&mut map, &mut field8)?,
+                        "status" => runtime::next_value(&mut map, &mut field9)?,
+                        "wallet_type" => runtime::next_value(&mut map, &mut field10)?,
+                        "card_type" => runtime::next_value(&mut map, &mut field11)?,
+                        "expiry_year" => runtime::next_value(&mut map, &mut field12)?,
+                        "expiry_month" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
+                        "is_removable" => runtime::next_value(&mut map, &mut field16)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePaymentMethodResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    payer_id: crate::runtime::required(field2, "payer_id")?,
-                    payment_type: crate::runtime::required(field3, "payment_type")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    payer_id: runtime::required(field2, "payer_id")?,
+                    payment_type: runtime::required(field3, "payment_type")?,
                     is_default: field4.flatten(),
-                    gateway: crate::runtime::required(field5, "gateway")?,
-                    gateway_external_id: crate::runtime::required(
+                    gateway: runtime::required(field5, "gateway")?,
+                    gateway_external_id: runtime::required(
                         field6,
                         "gateway_external_id",
                     )?,
                     gateway_external_account_id: field7.flatten(),
                     last4: field8.flatten(),
-                    status: crate::runtime::required(field9, "status")?,
+                    status: runtime::required(field9, "status")?,
                     wallet_type: field10.flatten(),
                     card_type: field11.flatten(),
                     expiry_year: field12.flatten(),
@@ -3097,7 +2914,7 @@ impl From<&str> for CommercePaymentMethodResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePaymentMethodResponseObject);
+runtime::open_enum_impls!(CommercePaymentMethodResponseObject);
 /// The payment method type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3132,7 +2949,7 @@ impl From<&str> for CommercePaymentMethodResponsePaymentType {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePaymentMethodResponsePaymentType);
+runtime::open_enum_impls!(CommercePaymentMethodResponsePaymentType);
 /// Status of the payment method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3163,7 +2980,7 @@ impl From<&str> for CommercePaymentMethodResponseStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePaymentMethodResponseStatus);
+runtime::open_enum_impls!(CommercePaymentMethodResponseStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePaymentSourceResponse {
@@ -3239,72 +3056,54 @@ impl<'de> serde::Deserialize<'de> for CommercePaymentSourceResponse {
                 let mut field14: Option<i64> = None;
                 let mut field15: Option<i64> = None;
                 let mut field16: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "payment_method" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "is_default" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "gateway" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "payment_method" => runtime::next_value(&mut map, &mut field3)?,
+                        "is_default" => runtime::next_value(&mut map, &mut field4)?,
+                        "gateway" => runtime::next_value(&mut map, &mut field5)?,
                         "gateway_external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "gateway_external_account_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "last4" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "wallet_type" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "card_type" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "expiry_year" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "expiry_month" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "is_removable" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
+                        "last4" => runtime::next_value(&mut map, &mut field8)?,
+                        "status" => runtime::next_value(&mut map, &mut field9)?,
+                        "wallet_type" => runtime::next_value(&mut map, &mut field10)?,
+                        "card_type" => runtime::next_value(&mut map, &mut field11)?,
+                        "expiry_year" => runtime::next_value(&mut map, &mut field12)?,
+                        "expiry_month" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
+                        "is_removable" => runtime::next_value(&mut map, &mut field16)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePaymentSourceResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    payer_id: crate::runtime::required(field2, "payer_id")?,
-                    payment_method: crate::runtime::required(field3, "payment_method")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    payer_id: runtime::required(field2, "payer_id")?,
+                    payment_method: runtime::required(field3, "payment_method")?,
                     is_default: field4.flatten(),
-                    gateway: crate::runtime::required(field5, "gateway")?,
-                    gateway_external_id: crate::runtime::required(
+                    gateway: runtime::required(field5, "gateway")?,
+                    gateway_external_id: runtime::required(
                         field6,
                         "gateway_external_id",
                     )?,
                     gateway_external_account_id: field7.flatten(),
-                    last4: crate::runtime::required(field8, "last4")?,
-                    status: crate::runtime::required(field9, "status")?,
-                    wallet_type: crate::runtime::required(field10, "wallet_type")?,
-                    card_type: crate::runtime::required(field11, "card_type")?,
+                    last4: runtime::required(field8, "last4")?,
+                    status: runtime::required(field9, "status")?,
+                    wallet_type: runtime::required(field10, "wallet_type")?,
+                    card_type: runtime::required(field11, "card_type")?,
                     expiry_year: field12.flatten(),
                     expiry_month: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                     is_removable: field16.flatten(),
                 })
             }
@@ -3338,7 +3137,7 @@ impl From<&str> for CommercePaymentSourceResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePaymentSourceResponseObject);
+runtime::open_enum_impls!(CommercePaymentSourceResponseObject);
 /// The payment method type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3373,7 +3172,7 @@ impl From<&str> for CommercePaymentSourceResponsePaymentMethod {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePaymentSourceResponsePaymentMethod);
+runtime::open_enum_impls!(CommercePaymentSourceResponsePaymentMethod);
 /// Status of the payment source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3404,7 +3203,7 @@ impl From<&str> for CommercePaymentSourceResponseStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePaymentSourceResponseStatus);
+runtime::open_enum_impls!(CommercePaymentSourceResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotal {
@@ -3433,22 +3232,20 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<Vec<CommercePerUnitTotalTier>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "block_size" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "tiers" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "block_size" => runtime::next_value(&mut map, &mut field1)?,
+                        "tiers" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePerUnitTotal {
-                    name: crate::runtime::required(field0, "name")?,
-                    block_size: crate::runtime::required(field1, "block_size")?,
-                    tiers: crate::runtime::required(field2, "tiers")?,
+                    name: runtime::required(field0, "name")?,
+                    block_size: runtime::required(field1, "block_size")?,
+                    tiers: runtime::required(field2, "tiers")?,
                 })
             }
         }
@@ -3483,22 +3280,20 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal2 {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<Vec<CommercePerUnitTotalTier2>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "block_size" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "tiers" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "block_size" => runtime::next_value(&mut map, &mut field1)?,
+                        "tiers" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePerUnitTotal2 {
-                    name: crate::runtime::required(field0, "name")?,
-                    block_size: crate::runtime::required(field1, "block_size")?,
-                    tiers: crate::runtime::required(field2, "tiers")?,
+                    name: runtime::required(field0, "name")?,
+                    block_size: runtime::required(field1, "block_size")?,
+                    tiers: runtime::required(field2, "tiers")?,
                 })
             }
         }
@@ -3532,13 +3327,11 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier {
                 let mut field0: Option<Option<i64>> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
                 let mut field2: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "quantity" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "fee_per_block" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "total" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "quantity" => runtime::next_value(&mut map, &mut field0)?,
+                        "fee_per_block" => runtime::next_value(&mut map, &mut field1)?,
+                        "total" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -3546,8 +3339,8 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier {
                 }
                 Ok(CommercePerUnitTotalTier {
                     quantity: field0.flatten(),
-                    fee_per_block: crate::runtime::required(field1, "fee_per_block")?,
-                    total: crate::runtime::required(field2, "total")?,
+                    fee_per_block: runtime::required(field1, "fee_per_block")?,
+                    total: runtime::required(field2, "total")?,
                 })
             }
         }
@@ -3581,13 +3374,11 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
                 let mut field0: Option<Option<i64>> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
                 let mut field2: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "quantity" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "fee_per_block" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "total" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "quantity" => runtime::next_value(&mut map, &mut field0)?,
+                        "fee_per_block" => runtime::next_value(&mut map, &mut field1)?,
+                        "total" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -3595,8 +3386,8 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
                 }
                 Ok(CommercePerUnitTotalTier2 {
                     quantity: field0.flatten(),
-                    fee_per_block: crate::runtime::required(field1, "fee_per_block")?,
-                    total: crate::runtime::required(field2, "total")?,
+                    fee_per_block: runtime::required(field1, "fee_per_block")?,
+                    total: runtime::required(field2, "total")?,
                 })
             }
         }
@@ -3679,79 +3470,56 @@ impl<'de> serde::Deserialize<'de> for CommercePlan {
                 let mut field16: Option<bool> = None;
                 let mut field17: Option<Option<i64>> = None;
                 let mut field18: Option<Option<Vec<CommercePlanUnitPrice>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "fee" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "fee" => runtime::next_value(&mut map, &mut field3)?,
                         "annual_monthly_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "annual_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "product_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "is_default" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "is_recurring" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "annual_fee" => runtime::next_value(&mut map, &mut field5)?,
+                        "description" => runtime::next_value(&mut map, &mut field6)?,
+                        "product_id" => runtime::next_value(&mut map, &mut field7)?,
+                        "is_default" => runtime::next_value(&mut map, &mut field8)?,
+                        "is_recurring" => runtime::next_value(&mut map, &mut field9)?,
                         "publicly_visible" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "has_base_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "for_payer_type" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "slug" => crate::runtime::next_value(&mut map, &mut field13)?,
-                        "avatar_url" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "features" => crate::runtime::next_value(&mut map, &mut field15)?,
+                        "has_base_fee" => runtime::next_value(&mut map, &mut field11)?,
+                        "for_payer_type" => runtime::next_value(&mut map, &mut field12)?,
+                        "slug" => runtime::next_value(&mut map, &mut field13)?,
+                        "avatar_url" => runtime::next_value(&mut map, &mut field14)?,
+                        "features" => runtime::next_value(&mut map, &mut field15)?,
                         "free_trial_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
+                            runtime::next_value(&mut map, &mut field16)?
                         }
-                        "free_trial_days" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "unit_prices" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
+                        "free_trial_days" => runtime::next_value(&mut map, &mut field17)?,
+                        "unit_prices" => runtime::next_value(&mut map, &mut field18)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePlan {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
                     fee: field3.flatten(),
                     annual_monthly_fee: field4.flatten(),
                     annual_fee: field5.flatten(),
                     description: field6.flatten(),
-                    product_id: crate::runtime::required(field7, "product_id")?,
-                    is_default: crate::runtime::required(field8, "is_default")?,
-                    is_recurring: crate::runtime::required(field9, "is_recurring")?,
-                    publicly_visible: crate::runtime::required(
-                        field10,
-                        "publicly_visible",
-                    )?,
-                    has_base_fee: crate::runtime::required(field11, "has_base_fee")?,
-                    for_payer_type: crate::runtime::required(field12, "for_payer_type")?,
-                    slug: crate::runtime::required(field13, "slug")?,
+                    product_id: runtime::required(field7, "product_id")?,
+                    is_default: runtime::required(field8, "is_default")?,
+                    is_recurring: runtime::required(field9, "is_recurring")?,
+                    publicly_visible: runtime::required(field10, "publicly_visible")?,
+                    has_base_fee: runtime::required(field11, "has_base_fee")?,
+                    for_payer_type: runtime::required(field12, "for_payer_type")?,
+                    slug: runtime::required(field13, "slug")?,
                     avatar_url: field14.flatten(),
                     features: field15.flatten(),
-                    free_trial_enabled: crate::runtime::required(
+                    free_trial_enabled: runtime::required(
                         field16,
                         "free_trial_enabled",
                     )?,
@@ -3870,126 +3638,91 @@ impl<'de> serde::Deserialize<'de> for CommercePlan2 {
                 let mut field26: Option<Vec<FeatureResponse2>> = None;
                 let mut field27: Option<Option<bool>> = None;
                 let mut field28: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "fee" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "fee" => runtime::next_value(&mut map, &mut field3)?,
                         "annual_monthly_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "annual_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "amount_formatted" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "annual_fee" => runtime::next_value(&mut map, &mut field5)?,
+                        "amount" => runtime::next_value(&mut map, &mut field6)?,
+                        "amount_formatted" => runtime::next_value(&mut map, &mut field7)?,
                         "annual_monthly_amount" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "annual_monthly_amount_formatted" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "annual_amount" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "annual_amount" => runtime::next_value(&mut map, &mut field10)?,
                         "annual_amount_formatted" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "currency_symbol" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "currency" => crate::runtime::next_value(&mut map, &mut field13)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "product_id" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "is_default" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "is_recurring" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "currency_symbol" => runtime::next_value(&mut map, &mut field12)?,
+                        "currency" => runtime::next_value(&mut map, &mut field13)?,
+                        "description" => runtime::next_value(&mut map, &mut field14)?,
+                        "product_id" => runtime::next_value(&mut map, &mut field15)?,
+                        "is_default" => runtime::next_value(&mut map, &mut field16)?,
+                        "is_recurring" => runtime::next_value(&mut map, &mut field17)?,
                         "publicly_visible" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
-                        "has_base_fee" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
-                        "payer_type" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
-                        "for_payer_type" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
-                        }
-                        "slug" => crate::runtime::next_value(&mut map, &mut field22)?,
-                        "avatar_url" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
-                        }
-                        "period" => crate::runtime::next_value(&mut map, &mut field24)?,
-                        "interval" => crate::runtime::next_value(&mut map, &mut field25)?,
-                        "features" => crate::runtime::next_value(&mut map, &mut field26)?,
+                        "has_base_fee" => runtime::next_value(&mut map, &mut field19)?,
+                        "payer_type" => runtime::next_value(&mut map, &mut field20)?,
+                        "for_payer_type" => runtime::next_value(&mut map, &mut field21)?,
+                        "slug" => runtime::next_value(&mut map, &mut field22)?,
+                        "avatar_url" => runtime::next_value(&mut map, &mut field23)?,
+                        "period" => runtime::next_value(&mut map, &mut field24)?,
+                        "interval" => runtime::next_value(&mut map, &mut field25)?,
+                        "features" => runtime::next_value(&mut map, &mut field26)?,
                         "free_trial_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field27)?
+                            runtime::next_value(&mut map, &mut field27)?
                         }
-                        "free_trial_days" => {
-                            crate::runtime::next_value(&mut map, &mut field28)?
-                        }
+                        "free_trial_days" => runtime::next_value(&mut map, &mut field28)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePlan2 {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
                     fee: field3.flatten(),
                     annual_monthly_fee: field4.flatten(),
                     annual_fee: field5.flatten(),
-                    amount: crate::runtime::required(field6, "amount")?,
-                    amount_formatted: crate::runtime::required(
-                        field7,
-                        "amount_formatted",
-                    )?,
-                    annual_monthly_amount: crate::runtime::required(
+                    amount: runtime::required(field6, "amount")?,
+                    amount_formatted: runtime::required(field7, "amount_formatted")?,
+                    annual_monthly_amount: runtime::required(
                         field8,
                         "annual_monthly_amount",
                     )?,
-                    annual_monthly_amount_formatted: crate::runtime::required(
+                    annual_monthly_amount_formatted: runtime::required(
                         field9,
                         "annual_monthly_amount_formatted",
                     )?,
-                    annual_amount: crate::runtime::required(field10, "annual_amount")?,
-                    annual_amount_formatted: crate::runtime::required(
+                    annual_amount: runtime::required(field10, "annual_amount")?,
+                    annual_amount_formatted: runtime::required(
                         field11,
                         "annual_amount_formatted",
                     )?,
-                    currency_symbol: crate::runtime::required(
-                        field12,
-                        "currency_symbol",
-                    )?,
-                    currency: crate::runtime::required(field13, "currency")?,
-                    description: crate::runtime::required(field14, "description")?,
-                    product_id: crate::runtime::required(field15, "product_id")?,
-                    is_default: crate::runtime::required(field16, "is_default")?,
-                    is_recurring: crate::runtime::required(field17, "is_recurring")?,
-                    publicly_visible: crate::runtime::required(
-                        field18,
-                        "publicly_visible",
-                    )?,
-                    has_base_fee: crate::runtime::required(field19, "has_base_fee")?,
-                    payer_type: crate::runtime::required(field20, "payer_type")?,
-                    for_payer_type: crate::runtime::required(field21, "for_payer_type")?,
-                    slug: crate::runtime::required(field22, "slug")?,
-                    avatar_url: crate::runtime::required(field23, "avatar_url")?,
+                    currency_symbol: runtime::required(field12, "currency_symbol")?,
+                    currency: runtime::required(field13, "currency")?,
+                    description: runtime::required(field14, "description")?,
+                    product_id: runtime::required(field15, "product_id")?,
+                    is_default: runtime::required(field16, "is_default")?,
+                    is_recurring: runtime::required(field17, "is_recurring")?,
+                    publicly_visible: runtime::required(field18, "publicly_visible")?,
+                    has_base_fee: runtime::required(field19, "has_base_fee")?,
+                    payer_type: runtime::required(field20, "payer_type")?,
+                    for_payer_type: runtime::required(field21, "for_payer_type")?,
+                    slug: runtime::required(field22, "slug")?,
+                    avatar_url: runtime::required(field23, "avatar_url")?,
                     period: field24.flatten(),
                     interval: field25.flatten(),
-                    features: crate::runtime::required(field26, "features")?,
+                    features: runtime::required(field26, "features")?,
                     free_trial_enabled: field27.flatten(),
                     free_trial_days: field28.flatten(),
                 })
@@ -4024,7 +3757,7 @@ impl From<&str> for CommercePlan2Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePlan2Object);
+runtime::open_enum_impls!(CommercePlan2Object);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4051,7 +3784,7 @@ impl From<&str> for CommercePlanObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePlanObject);
+runtime::open_enum_impls!(CommercePlanObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlanUnitPrice {
@@ -4080,22 +3813,20 @@ impl<'de> serde::Deserialize<'de> for CommercePlanUnitPrice {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<Vec<CommercePlanUnitPriceTier>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "block_size" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "tiers" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "block_size" => runtime::next_value(&mut map, &mut field1)?,
+                        "tiers" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePlanUnitPrice {
-                    name: crate::runtime::required(field0, "name")?,
-                    block_size: crate::runtime::required(field1, "block_size")?,
-                    tiers: crate::runtime::required(field2, "tiers")?,
+                    name: runtime::required(field0, "name")?,
+                    block_size: runtime::required(field1, "block_size")?,
+                    tiers: runtime::required(field2, "tiers")?,
                 })
             }
         }
@@ -4130,29 +3861,20 @@ impl<'de> serde::Deserialize<'de> for CommercePlanUnitPriceTier {
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<Option<i64>> = None;
                 let mut field2: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "starts_at_block" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "ends_after_block" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "fee_per_block" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "starts_at_block" => runtime::next_value(&mut map, &mut field0)?,
+                        "ends_after_block" => runtime::next_value(&mut map, &mut field1)?,
+                        "fee_per_block" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePlanUnitPriceTier {
-                    starts_at_block: crate::runtime::required(
-                        field0,
-                        "starts_at_block",
-                    )?,
+                    starts_at_block: runtime::required(field0, "starts_at_block")?,
                     ends_after_block: field1.flatten(),
-                    fee_per_block: crate::runtime::required(field2, "fee_per_block")?,
+                    fee_per_block: runtime::required(field2, "fee_per_block")?,
                 })
             }
         }
@@ -4207,34 +3929,24 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionDetails {
                     CommercePriceTransitionDetailsPreviousSubscriptionItemStatus,
                 > = None;
                 let mut field8: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "previous_plan" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "previous_price" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "effective_at" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "effective_mode" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "previous_plan" => runtime::next_value(&mut map, &mut field0)?,
+                        "previous_price" => runtime::next_value(&mut map, &mut field1)?,
+                        "effective_at" => runtime::next_value(&mut map, &mut field2)?,
+                        "effective_mode" => runtime::next_value(&mut map, &mut field3)?,
                         "next_billing_date" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "charged_immediately" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "immediate_charge" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "immediate_charge" => runtime::next_value(&mut map, &mut field6)?,
                         "previous_subscription_item_status" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "previous_subscription_item_id" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -4242,21 +3954,21 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionDetails {
                     }
                 }
                 Ok(CommercePriceTransitionDetails {
-                    previous_plan: crate::runtime::required(field0, "previous_plan")?,
-                    previous_price: crate::runtime::required(field1, "previous_price")?,
-                    effective_at: crate::runtime::required(field2, "effective_at")?,
-                    effective_mode: crate::runtime::required(field3, "effective_mode")?,
+                    previous_plan: runtime::required(field0, "previous_plan")?,
+                    previous_price: runtime::required(field1, "previous_price")?,
+                    effective_at: runtime::required(field2, "effective_at")?,
+                    effective_mode: runtime::required(field3, "effective_mode")?,
                     next_billing_date: field4.flatten(),
-                    charged_immediately: crate::runtime::required(
+                    charged_immediately: runtime::required(
                         field5,
                         "charged_immediately",
                     )?,
                     immediate_charge: field6.flatten(),
-                    previous_subscription_item_status: crate::runtime::required(
+                    previous_subscription_item_status: runtime::required(
                         field7,
                         "previous_subscription_item_status",
                     )?,
-                    previous_subscription_item_id: crate::runtime::required(
+                    previous_subscription_item_id: runtime::required(
                         field8,
                         "previous_subscription_item_id",
                     )?,
@@ -4296,7 +4008,7 @@ impl From<&str> for CommercePriceTransitionDetailsEffectiveMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePriceTransitionDetailsEffectiveMode);
+runtime::open_enum_impls!(CommercePriceTransitionDetailsEffectiveMode);
 /// The status of the previous subscription item after transition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4331,9 +4043,7 @@ impl From<&str> for CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
         }
     }
 }
-crate::runtime::open_enum_impls!(
-    CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
-);
+runtime::open_enum_impls!(CommercePriceTransitionDetailsPreviousSubscriptionItemStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePriceTransitionResponse {
@@ -4360,27 +4070,22 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionResponse {
                 let mut field0: Option<CommercePriceTransitionResponseObject> = None;
                 let mut field1: Option<CommerceSubscriptionItem2> = None;
                 let mut field2: Option<CommercePriceTransitionDetails> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
                         "subscription_item" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "transition" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "transition" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommercePriceTransitionResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    subscription_item: crate::runtime::required(
-                        field1,
-                        "subscription_item",
-                    )?,
-                    transition: crate::runtime::required(field2, "transition")?,
+                    object: runtime::required(field0, "object")?,
+                    subscription_item: runtime::required(field1, "subscription_item")?,
+                    transition: runtime::required(field2, "transition")?,
                 })
             }
         }
@@ -4413,7 +4118,7 @@ impl From<&str> for CommercePriceTransitionResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommercePriceTransitionResponseObject);
+runtime::open_enum_impls!(CommercePriceTransitionResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceProrationCreditDetailResponse {
@@ -4441,17 +4146,15 @@ impl<'de> serde::Deserialize<'de> for CommerceProrationCreditDetailResponse {
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
                 let mut field3: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
                         "cycle_days_remaining" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "cycle_days_total" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "cycle_days_total" => runtime::next_value(&mut map, &mut field2)?,
                         "cycle_remaining_percent" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -4459,16 +4162,13 @@ impl<'de> serde::Deserialize<'de> for CommerceProrationCreditDetailResponse {
                     }
                 }
                 Ok(CommerceProrationCreditDetailResponse {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    cycle_days_remaining: crate::runtime::required(
+                    amount: runtime::required(field0, "amount")?,
+                    cycle_days_remaining: runtime::required(
                         field1,
                         "cycle_days_remaining",
                     )?,
-                    cycle_days_total: crate::runtime::required(
-                        field2,
-                        "cycle_days_total",
-                    )?,
-                    cycle_remaining_percent: crate::runtime::required(
+                    cycle_days_total: runtime::required(field2, "cycle_days_total")?,
+                    cycle_remaining_percent: runtime::required(
                         field3,
                         "cycle_remaining_percent",
                     )?,
@@ -4505,17 +4205,15 @@ impl<'de> serde::Deserialize<'de> for CommerceProrationDiscountResponse {
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
                 let mut field3: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
                         "cycle_days_passed" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "cycle_days_total" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "cycle_days_total" => runtime::next_value(&mut map, &mut field2)?,
                         "cycle_passed_percent" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -4523,16 +4221,10 @@ impl<'de> serde::Deserialize<'de> for CommerceProrationDiscountResponse {
                     }
                 }
                 Ok(CommerceProrationDiscountResponse {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    cycle_days_passed: crate::runtime::required(
-                        field1,
-                        "cycle_days_passed",
-                    )?,
-                    cycle_days_total: crate::runtime::required(
-                        field2,
-                        "cycle_days_total",
-                    )?,
-                    cycle_passed_percent: crate::runtime::required(
+                    amount: runtime::required(field0, "amount")?,
+                    cycle_days_passed: runtime::required(field1, "cycle_days_passed")?,
+                    cycle_days_total: runtime::required(field2, "cycle_days_total")?,
+                    cycle_passed_percent: runtime::required(
                         field3,
                         "cycle_passed_percent",
                     )?,
@@ -4598,33 +4290,23 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscription {
                 let mut field9: Option<Vec<CommerceSubscriptionItem>> = None;
                 let mut field10: Option<Option<CommerceSubscriptionNextPayment>> = None;
                 let mut field11: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "active_at" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "past_due_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "status" => runtime::next_value(&mut map, &mut field3)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "active_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "past_due_at" => runtime::next_value(&mut map, &mut field8)?,
                         "subscription_items" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "next_payment" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "next_payment" => runtime::next_value(&mut map, &mut field10)?,
                         "eligible_for_free_trial" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -4632,19 +4314,16 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscription {
                     }
                 }
                 Ok(CommerceSubscription {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
-                    status: crate::runtime::required(field3, "status")?,
-                    payer_id: crate::runtime::required(field4, "payer_id")?,
-                    created_at: crate::runtime::required(field5, "created_at")?,
-                    updated_at: crate::runtime::required(field6, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
+                    status: runtime::required(field3, "status")?,
+                    payer_id: runtime::required(field4, "payer_id")?,
+                    created_at: runtime::required(field5, "created_at")?,
+                    updated_at: runtime::required(field6, "updated_at")?,
                     active_at: field7.flatten(),
                     past_due_at: field8.flatten(),
-                    subscription_items: crate::runtime::required(
-                        field9,
-                        "subscription_items",
-                    )?,
+                    subscription_items: runtime::required(field9, "subscription_items")?,
                     next_payment: field10.flatten(),
                     eligible_for_free_trial: field11.flatten(),
                 })
@@ -4680,11 +4359,11 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionCreditResponse {
             ) -> Result<CommerceSubscriptionCreditResponse, A::Error> {
                 let mut field0: Option<Option<CommerceMoneyResponse>> = None;
                 let mut field1: Option<Option<f64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
                         "cycle_remaining_percent" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -4808,83 +4487,57 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
                 let mut field23: Option<Option<i64>> = None;
                 let mut field24: Option<Option<CommerceSubscriptionItemSeatsResponse>> = None;
                 let mut field25: Option<Option<CommerceTotalsResponse2>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "credit" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "credits" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "plan_id" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "price_id" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "plan" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "plan_period" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "payment_method" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "lifetime_paid" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "next_payment" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field13)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field14)?,
-                        "is_free_trial" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "period_start" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "period_end" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "proration_date" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
-                        "canceled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
-                        "past_due_at" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
-                        "ended_at" => crate::runtime::next_value(&mut map, &mut field21)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
-                        }
-                        "seats" => crate::runtime::next_value(&mut map, &mut field24)?,
-                        "totals" => crate::runtime::next_value(&mut map, &mut field25)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "status" => runtime::next_value(&mut map, &mut field3)?,
+                        "credit" => runtime::next_value(&mut map, &mut field4)?,
+                        "credits" => runtime::next_value(&mut map, &mut field5)?,
+                        "plan_id" => runtime::next_value(&mut map, &mut field6)?,
+                        "price_id" => runtime::next_value(&mut map, &mut field7)?,
+                        "plan" => runtime::next_value(&mut map, &mut field8)?,
+                        "plan_period" => runtime::next_value(&mut map, &mut field9)?,
+                        "payment_method" => runtime::next_value(&mut map, &mut field10)?,
+                        "lifetime_paid" => runtime::next_value(&mut map, &mut field11)?,
+                        "next_payment" => runtime::next_value(&mut map, &mut field12)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field13)?,
+                        "payer" => runtime::next_value(&mut map, &mut field14)?,
+                        "is_free_trial" => runtime::next_value(&mut map, &mut field15)?,
+                        "period_start" => runtime::next_value(&mut map, &mut field16)?,
+                        "period_end" => runtime::next_value(&mut map, &mut field17)?,
+                        "proration_date" => runtime::next_value(&mut map, &mut field18)?,
+                        "canceled_at" => runtime::next_value(&mut map, &mut field19)?,
+                        "past_due_at" => runtime::next_value(&mut map, &mut field20)?,
+                        "ended_at" => runtime::next_value(&mut map, &mut field21)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field22)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field23)?,
+                        "seats" => runtime::next_value(&mut map, &mut field24)?,
+                        "totals" => runtime::next_value(&mut map, &mut field25)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceSubscriptionItem {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
-                    status: crate::runtime::required(field3, "status")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
+                    status: runtime::required(field3, "status")?,
                     credit: field4.flatten(),
                     credits: field5.flatten(),
                     plan_id: field6.flatten(),
                     price_id: field7.flatten(),
                     plan: field8.flatten(),
-                    plan_period: crate::runtime::required(field9, "plan_period")?,
+                    plan_period: runtime::required(field9, "plan_period")?,
                     payment_method: field10.flatten(),
                     lifetime_paid: field11.flatten(),
                     next_payment: field12.flatten(),
-                    payer_id: crate::runtime::required(field13, "payer_id")?,
+                    payer_id: runtime::required(field13, "payer_id")?,
                     payer: field14.flatten(),
-                    is_free_trial: crate::runtime::required(field15, "is_free_trial")?,
-                    period_start: crate::runtime::required(field16, "period_start")?,
+                    is_free_trial: runtime::required(field15, "is_free_trial")?,
+                    period_start: runtime::required(field16, "period_start")?,
                     period_end: field17.flatten(),
                     proration_date: field18.flatten(),
                     canceled_at: field19.flatten(),
@@ -5014,99 +4667,68 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
                 let mut field23: Option<Option<i64>> = None;
                 let mut field24: Option<i64> = None;
                 let mut field25: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "credit" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "plan_id" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "price_id" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "plan" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "plan_period" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "status" => runtime::next_value(&mut map, &mut field3)?,
+                        "credit" => runtime::next_value(&mut map, &mut field4)?,
+                        "plan_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "price_id" => runtime::next_value(&mut map, &mut field6)?,
+                        "plan" => runtime::next_value(&mut map, &mut field7)?,
+                        "plan_period" => runtime::next_value(&mut map, &mut field8)?,
                         "payment_source_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "payment_source" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "lifetime_paid" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "next_invoice" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "next_payment" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field15)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field16)?,
-                        "is_free_trial" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "period_start" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
-                        "period_end" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
-                        "proration_date" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
-                        "canceled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
-                        }
-                        "past_due_at" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
-                        "ended_at" => crate::runtime::next_value(&mut map, &mut field23)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field24)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field25)?
-                        }
+                        "payment_source" => runtime::next_value(&mut map, &mut field10)?,
+                        "lifetime_paid" => runtime::next_value(&mut map, &mut field11)?,
+                        "amount" => runtime::next_value(&mut map, &mut field12)?,
+                        "next_invoice" => runtime::next_value(&mut map, &mut field13)?,
+                        "next_payment" => runtime::next_value(&mut map, &mut field14)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field15)?,
+                        "payer" => runtime::next_value(&mut map, &mut field16)?,
+                        "is_free_trial" => runtime::next_value(&mut map, &mut field17)?,
+                        "period_start" => runtime::next_value(&mut map, &mut field18)?,
+                        "period_end" => runtime::next_value(&mut map, &mut field19)?,
+                        "proration_date" => runtime::next_value(&mut map, &mut field20)?,
+                        "canceled_at" => runtime::next_value(&mut map, &mut field21)?,
+                        "past_due_at" => runtime::next_value(&mut map, &mut field22)?,
+                        "ended_at" => runtime::next_value(&mut map, &mut field23)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field24)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field25)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceSubscriptionItem2 {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
-                    status: crate::runtime::required(field3, "status")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
+                    status: runtime::required(field3, "status")?,
                     credit: field4.flatten(),
-                    plan_id: crate::runtime::required(field5, "plan_id")?,
+                    plan_id: runtime::required(field5, "plan_id")?,
                     price_id: field6.flatten(),
                     plan: field7.flatten(),
-                    plan_period: crate::runtime::required(field8, "plan_period")?,
-                    payment_source_id: crate::runtime::required(
-                        field9,
-                        "payment_source_id",
-                    )?,
+                    plan_period: runtime::required(field8, "plan_period")?,
+                    payment_source_id: runtime::required(field9, "payment_source_id")?,
                     payment_source: field10.flatten(),
                     lifetime_paid: field11.flatten(),
                     amount: field12.flatten(),
                     next_invoice: field13.flatten(),
                     next_payment: field14.flatten(),
-                    payer_id: crate::runtime::required(field15, "payer_id")?,
+                    payer_id: runtime::required(field15, "payer_id")?,
                     payer: field16.flatten(),
-                    is_free_trial: crate::runtime::required(field17, "is_free_trial")?,
+                    is_free_trial: runtime::required(field17, "is_free_trial")?,
                     period_start: field18.flatten(),
                     period_end: field19.flatten(),
-                    proration_date: crate::runtime::required(field20, "proration_date")?,
+                    proration_date: runtime::required(field20, "proration_date")?,
                     canceled_at: field21.flatten(),
                     past_due_at: field22.flatten(),
                     ended_at: field23.flatten(),
-                    created_at: crate::runtime::required(field24, "created_at")?,
-                    updated_at: crate::runtime::required(field25, "updated_at")?,
+                    created_at: runtime::required(field24, "created_at")?,
+                    updated_at: runtime::required(field25, "updated_at")?,
                 })
             }
         }
@@ -5139,7 +4761,7 @@ impl From<&str> for CommerceSubscriptionItem2Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionItem2Object);
+runtime::open_enum_impls!(CommerceSubscriptionItem2Object);
 /// The billing period for this subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5170,7 +4792,7 @@ impl From<&str> for CommerceSubscriptionItem2PlanPeriod {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionItem2PlanPeriod);
+runtime::open_enum_impls!(CommerceSubscriptionItem2PlanPeriod);
 /// Current status of the subscription item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5217,7 +4839,7 @@ impl From<&str> for CommerceSubscriptionItem2Status {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionItem2Status);
+runtime::open_enum_impls!(CommerceSubscriptionItem2Status);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
@@ -5253,14 +4875,12 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemNextPaymentRespons
                 let mut field1: Option<Option<i64>> = None;
                 let mut field2: Option<Option<Vec<CommercePerUnitTotal>>> = None;
                 let mut field3: Option<Option<CommerceTotalsResponse>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "date" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "per_unit_totals" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "totals" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
+                        "date" => runtime::next_value(&mut map, &mut field1)?,
+                        "per_unit_totals" => runtime::next_value(&mut map, &mut field2)?,
+                        "totals" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -5303,7 +4923,7 @@ impl From<&str> for CommerceSubscriptionItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionItemObject);
+runtime::open_enum_impls!(CommerceSubscriptionItemObject);
 /// The billing period for this subscription item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5334,7 +4954,7 @@ impl From<&str> for CommerceSubscriptionItemPlanPeriod {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionItemPlanPeriod);
+runtime::open_enum_impls!(CommerceSubscriptionItemPlanPeriod);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItemSeatsResponse {
@@ -5361,10 +4981,10 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemSeatsResponse {
             ) -> Result<CommerceSubscriptionItemSeatsResponse, A::Error> {
                 let mut field0: Option<Option<i64>> = None;
                 let mut field1: Option<Option<Vec<CommercePerUnitTotalTier2>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "quantity" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "tiers" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "quantity" => runtime::next_value(&mut map, &mut field0)?,
+                        "tiers" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -5433,7 +5053,7 @@ impl From<&str> for CommerceSubscriptionItemStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionItemStatus);
+runtime::open_enum_impls!(CommerceSubscriptionItemStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionNextPayment {
@@ -5466,22 +5086,20 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
                 let mut field1: Option<CommerceMoneyResponse> = None;
                 let mut field2: Option<Option<Vec<CommercePerUnitTotal2>>> = None;
                 let mut field3: Option<Option<CommerceTotalsResponse2>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "date" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "amount" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "per_unit_totals" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "totals" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "date" => runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field1)?,
+                        "per_unit_totals" => runtime::next_value(&mut map, &mut field2)?,
+                        "totals" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceSubscriptionNextPayment {
-                    date: crate::runtime::required(field0, "date")?,
-                    amount: crate::runtime::required(field1, "amount")?,
+                    date: runtime::required(field0, "date")?,
+                    amount: runtime::required(field1, "amount")?,
                     per_unit_totals: field2.flatten(),
                     totals: field3.flatten(),
                 })
@@ -5516,7 +5134,7 @@ impl From<&str> for CommerceSubscriptionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionObject);
+runtime::open_enum_impls!(CommerceSubscriptionObject);
 /// The current status of the subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5563,7 +5181,7 @@ impl From<&str> for CommerceSubscriptionStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(CommerceSubscriptionStatus);
+runtime::open_enum_impls!(CommerceSubscriptionStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceTotalsResponse {
@@ -5600,29 +5218,25 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse {
                 let mut field4: Option<Option<Vec<CommercePerUnitTotal>>> = None;
                 let mut field5: Option<Option<CommerceCreditsResponse>> = None;
                 let mut field6: Option<Option<CommerceDiscountsResponse>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "subtotal" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "base_fee" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "tax_total" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "grand_total" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "per_unit_totals" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "credits" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "discounts" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "subtotal" => runtime::next_value(&mut map, &mut field0)?,
+                        "base_fee" => runtime::next_value(&mut map, &mut field1)?,
+                        "tax_total" => runtime::next_value(&mut map, &mut field2)?,
+                        "grand_total" => runtime::next_value(&mut map, &mut field3)?,
+                        "per_unit_totals" => runtime::next_value(&mut map, &mut field4)?,
+                        "credits" => runtime::next_value(&mut map, &mut field5)?,
+                        "discounts" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceTotalsResponse {
-                    subtotal: crate::runtime::required(field0, "subtotal")?,
-                    base_fee: crate::runtime::required(field1, "base_fee")?,
-                    tax_total: crate::runtime::required(field2, "tax_total")?,
-                    grand_total: crate::runtime::required(field3, "grand_total")?,
+                    subtotal: runtime::required(field0, "subtotal")?,
+                    base_fee: runtime::required(field1, "base_fee")?,
+                    tax_total: runtime::required(field2, "tax_total")?,
+                    grand_total: runtime::required(field3, "grand_total")?,
                     per_unit_totals: field4.flatten(),
                     credits: field5.flatten(),
                     discounts: field6.flatten(),
@@ -5669,29 +5283,25 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
                 let mut field4: Option<Option<Vec<CommercePerUnitTotal2>>> = None;
                 let mut field5: Option<Option<CommerceCreditsResponse>> = None;
                 let mut field6: Option<Option<BillingDiscountsResponse>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "subtotal" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "base_fee" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "tax_total" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "grand_total" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "per_unit_totals" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "credits" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "discounts" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "subtotal" => runtime::next_value(&mut map, &mut field0)?,
+                        "base_fee" => runtime::next_value(&mut map, &mut field1)?,
+                        "tax_total" => runtime::next_value(&mut map, &mut field2)?,
+                        "grand_total" => runtime::next_value(&mut map, &mut field3)?,
+                        "per_unit_totals" => runtime::next_value(&mut map, &mut field4)?,
+                        "credits" => runtime::next_value(&mut map, &mut field5)?,
+                        "discounts" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CommerceTotalsResponse2 {
-                    subtotal: crate::runtime::required(field0, "subtotal")?,
-                    base_fee: crate::runtime::required(field1, "base_fee")?,
-                    tax_total: crate::runtime::required(field2, "tax_total")?,
-                    grand_total: crate::runtime::required(field3, "grand_total")?,
+                    subtotal: runtime::required(field0, "subtotal")?,
+                    base_fee: runtime::required(field1, "base_fee")?,
+                    tax_total: runtime::required(field2, "tax_total")?,
+                    grand_total: runtime::required(field3, "grand_total")?,
                     per_unit_totals: field4.flatten(),
                     credits: field5.flatten(),
                     discounts: field6.flatten(),
@@ -5726,18 +5336,18 @@ impl<'de> serde::Deserialize<'de> for Cookies {
             ) -> Result<Cookies, A::Error> {
                 let mut field0: Option<CookiesObject> = None;
                 let mut field1: Option<Vec<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "cookies" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "cookies" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Cookies {
-                    object: crate::runtime::required(field0, "object")?,
-                    cookies: crate::runtime::required(field1, "cookies")?,
+                    object: runtime::required(field0, "object")?,
+                    cookies: runtime::required(field1, "cookies")?,
                 })
             }
         }
@@ -5770,7 +5380,7 @@ impl From<&str> for CookiesObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CookiesObject);
+runtime::open_enum_impls!(CookiesObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateActorTokenBody {
@@ -5808,15 +5418,15 @@ impl<'de> serde::Deserialize<'de> for CreateActorTokenBody {
                 let mut field1: Option<CreateActorTokenBodyActor> = None;
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "actor" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "actor" => runtime::next_value(&mut map, &mut field1)?,
                         "expires_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "session_max_duration_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -5824,8 +5434,8 @@ impl<'de> serde::Deserialize<'de> for CreateActorTokenBody {
                     }
                 }
                 Ok(CreateActorTokenBody {
-                    user_id: crate::runtime::required(field0, "user_id")?,
-                    actor: crate::runtime::required(field1, "actor")?,
+                    user_id: runtime::required(field0, "user_id")?,
+                    actor: runtime::required(field1, "actor")?,
                     expires_in_seconds: field2.flatten(),
                     session_max_duration_in_seconds: field3.flatten(),
                 })
@@ -5859,16 +5469,16 @@ impl<'de> serde::Deserialize<'de> for CreateActorTokenBodyActor {
                 mut map: A,
             ) -> Result<CreateActorTokenBodyActor, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "sub" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "sub" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateActorTokenBodyActor {
-                    sub: crate::runtime::required(field0, "sub")?,
+                    sub: runtime::required(field0, "sub")?,
                 })
             }
         }
@@ -5907,17 +5517,13 @@ impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenBody {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<Vec<String>>> = None;
                 let mut field3: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "it_contact_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "it_contact_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field2)?,
                         "seconds_until_expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -5974,7 +5580,7 @@ impl std::fmt::Debug for CreateAdminPortalLinkTokenResponse {
             .field("organization_id", &self.organization_id)
             .field("it_contact_id", &self.it_contact_id)
             .field("scopes", &self.scopes)
-            .field("token", &crate::runtime::Redacted)
+            .field("token", &runtime::Redacted)
             .field("revoked", &self.revoked)
             .field("revocation_reason", &self.revocation_reason)
             .field("expired", &self.expired)
@@ -6013,61 +5619,49 @@ impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenResponse {
                 let mut field11: Option<Option<f64>> = None;
                 let mut field12: Option<f64> = None;
                 let mut field13: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         "admin_portal_link_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "it_contact_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "token" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "it_contact_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field6)?,
+                        "token" => runtime::next_value(&mut map, &mut field7)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field8)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field10)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateAdminPortalLinkTokenResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    admin_portal_link_id: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    admin_portal_link_id: runtime::required(
                         field2,
                         "admin_portal_link_id",
                     )?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
                     organization_id: field4.flatten(),
                     it_contact_id: field5.flatten(),
                     scopes: field6.flatten(),
-                    token: crate::runtime::required(field7, "token")?,
-                    revoked: crate::runtime::required(field8, "revoked")?,
+                    token: runtime::required(field7, "token")?,
+                    revoked: runtime::required(field8, "revoked")?,
                     revocation_reason: field9.flatten(),
-                    expired: crate::runtime::required(field10, "expired")?,
+                    expired: runtime::required(field10, "expired")?,
                     expiration: field11.flatten(),
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    updated_at: crate::runtime::required(field13, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    updated_at: runtime::required(field13, "updated_at")?,
                 })
             }
         }
@@ -6099,7 +5693,7 @@ impl From<&str> for CreateAdminPortalLinkTokenResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateAdminPortalLinkTokenResponseObject);
+runtime::open_enum_impls!(CreateAdminPortalLinkTokenResponseObject);
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Serialize)]
 pub struct CreateAgentTaskBody {
@@ -6147,25 +5741,15 @@ impl<'de> serde::Deserialize<'de> for CreateAgentTaskBody {
                 let mut field3: Option<String> = None;
                 let mut field4: Option<String> = None;
                 let mut field5: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "on_behalf_of" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "agent_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "task_description" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "on_behalf_of" => runtime::next_value(&mut map, &mut field0)?,
+                        "permissions" => runtime::next_value(&mut map, &mut field1)?,
+                        "agent_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "task_description" => runtime::next_value(&mut map, &mut field3)?,
+                        "redirect_url" => runtime::next_value(&mut map, &mut field4)?,
                         "session_max_duration_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6173,14 +5757,11 @@ impl<'de> serde::Deserialize<'de> for CreateAgentTaskBody {
                     }
                 }
                 Ok(CreateAgentTaskBody {
-                    on_behalf_of: crate::runtime::required(field0, "on_behalf_of")?,
-                    permissions: crate::runtime::required(field1, "permissions")?,
-                    agent_name: crate::runtime::required(field2, "agent_name")?,
-                    task_description: crate::runtime::required(
-                        field3,
-                        "task_description",
-                    )?,
-                    redirect_url: crate::runtime::required(field4, "redirect_url")?,
+                    on_behalf_of: runtime::required(field0, "on_behalf_of")?,
+                    permissions: runtime::required(field1, "permissions")?,
+                    agent_name: runtime::required(field2, "agent_name")?,
+                    task_description: runtime::required(field3, "task_description")?,
+                    redirect_url: runtime::required(field4, "redirect_url")?,
                     session_max_duration_in_seconds: field5.flatten(),
                 })
             }
@@ -6218,12 +5799,10 @@ impl<'de> serde::Deserialize<'de> for CreateAgentTaskBodyOnBehalfOf {
             ) -> Result<CreateAgentTaskBodyOnBehalfOf, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -6264,7 +5843,7 @@ impl From<&str> for CreateAgentTaskBodyPermissions {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateAgentTaskBodyPermissions);
+runtime::open_enum_impls!(CreateAgentTaskBodyPermissions);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateAllowlistIdentifierBody {
@@ -6294,19 +5873,17 @@ impl<'de> serde::Deserialize<'de> for CreateAllowlistIdentifierBody {
             ) -> Result<CreateAllowlistIdentifierBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field0)?,
+                        "notify" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateAllowlistIdentifierBody {
-                    identifier: crate::runtime::required(field0, "identifier")?,
+                    identifier: runtime::required(field0, "identifier")?,
                     notify: field1.flatten(),
                 })
             }
@@ -6356,21 +5933,17 @@ impl<'de> serde::Deserialize<'de> for CreateApiKeyBody {
                 let mut field5: Option<Option<Vec<String>>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<f64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "type" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "type" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "claims" => runtime::next_value(&mut map, &mut field4)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field5)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field6)?,
                         "seconds_until_expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6379,9 +5952,9 @@ impl<'de> serde::Deserialize<'de> for CreateApiKeyBody {
                 }
                 Ok(CreateApiKeyBody {
                     r#type: field0.flatten(),
-                    name: crate::runtime::required(field1, "name")?,
+                    name: runtime::required(field1, "name")?,
                     description: field2.flatten(),
-                    subject: crate::runtime::required(field3, "subject")?,
+                    subject: runtime::required(field3, "subject")?,
                     claims: field4.flatten(),
                     scopes: field5.flatten(),
                     created_by: field6.flatten(),
@@ -6431,7 +6004,7 @@ impl std::fmt::Debug for CreateApiKeyResponse {
             .field("description", &self.description)
             .field("claims", &self.claims)
             .field("scopes", &self.scopes)
-            .field("secret", &crate::runtime::Redacted)
+            .field("secret", &runtime::Redacted)
             .field("revoked", &self.revoked)
             .field("revocation_reason", &self.revocation_reason)
             .field("expired", &self.expired)
@@ -6475,62 +6048,50 @@ impl<'de> serde::Deserialize<'de> for CreateApiKeyResponse {
                 let mut field14: Option<Option<f64>> = None;
                 let mut field15: Option<f64> = None;
                 let mut field16: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "secret" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field9)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "description" => runtime::next_value(&mut map, &mut field5)?,
+                        "claims" => runtime::next_value(&mut map, &mut field6)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field7)?,
+                        "secret" => runtime::next_value(&mut map, &mut field8)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field9)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field11)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field12)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field13)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field15)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field16)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateApiKeyResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    r#type: crate::runtime::required(field2, "type")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    name: crate::runtime::required(field4, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    r#type: runtime::required(field2, "type")?,
+                    subject: runtime::required(field3, "subject")?,
+                    name: runtime::required(field4, "name")?,
                     description: field5.flatten(),
                     claims: field6.flatten(),
-                    scopes: crate::runtime::required(field7, "scopes")?,
-                    secret: crate::runtime::required(field8, "secret")?,
-                    revoked: crate::runtime::required(field9, "revoked")?,
+                    scopes: runtime::required(field7, "scopes")?,
+                    secret: runtime::required(field8, "secret")?,
+                    revoked: runtime::required(field9, "revoked")?,
                     revocation_reason: field10.flatten(),
-                    expired: crate::runtime::required(field11, "expired")?,
+                    expired: runtime::required(field11, "expired")?,
                     expiration: field12.flatten(),
                     created_by: field13.flatten(),
                     last_used_at: field14.flatten(),
-                    created_at: crate::runtime::required(field15, "created_at")?,
-                    updated_at: crate::runtime::required(field16, "updated_at")?,
+                    created_at: runtime::required(field15, "created_at")?,
+                    updated_at: runtime::required(field16, "updated_at")?,
                 })
             }
         }
@@ -6562,7 +6123,7 @@ impl From<&str> for CreateApiKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateApiKeyResponseObject);
+runtime::open_enum_impls!(CreateApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateBillingPriceRequest {
@@ -6609,19 +6170,17 @@ impl<'de> serde::Deserialize<'de> for CreateBillingPriceRequest {
                 let mut field5: Option<
                     Option<CreateBillingPriceRequestSupportedBillingPeriods>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "plan_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "currency" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "amount" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "plan_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "currency" => runtime::next_value(&mut map, &mut field1)?,
+                        "amount" => runtime::next_value(&mut map, &mut field2)?,
                         "annual_monthly_amount" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
                         "supported_billing_periods" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6629,7 +6188,7 @@ impl<'de> serde::Deserialize<'de> for CreateBillingPriceRequest {
                     }
                 }
                 Ok(CreateBillingPriceRequest {
-                    plan_id: crate::runtime::required(field0, "plan_id")?,
+                    plan_id: runtime::required(field0, "plan_id")?,
                     currency: field1.flatten(),
                     amount: field2.flatten(),
                     annual_monthly_amount: field3.flatten(),
@@ -6675,7 +6234,7 @@ impl From<&str> for CreateBillingPriceRequestSupportedBillingPeriods {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateBillingPriceRequestSupportedBillingPeriods);
+runtime::open_enum_impls!(CreateBillingPriceRequestSupportedBillingPeriods);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateBlocklistIdentifierBody {
@@ -6700,18 +6259,16 @@ impl<'de> serde::Deserialize<'de> for CreateBlocklistIdentifierBody {
                 mut map: A,
             ) -> Result<CreateBlocklistIdentifierBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "identifier" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateBlocklistIdentifierBody {
-                    identifier: crate::runtime::required(field0, "identifier")?,
+                    identifier: runtime::required(field0, "identifier")?,
                 })
             }
         }
@@ -6771,34 +6328,22 @@ impl<'de> serde::Deserialize<'de> for CreateBulkInvitationsBodyItem {
                 let mut field6: Option<
                     Option<CreateBulkInvitationsBodyItemTemplateSlug>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "ignore_existing" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "expires_in_days" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "template_slug" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field1)?,
+                        "redirect_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "notify" => runtime::next_value(&mut map, &mut field3)?,
+                        "ignore_existing" => runtime::next_value(&mut map, &mut field4)?,
+                        "expires_in_days" => runtime::next_value(&mut map, &mut field5)?,
+                        "template_slug" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateBulkInvitationsBodyItem {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     public_metadata: field1.flatten(),
                     redirect_url: field2.flatten(),
                     notify: field3.flatten(),
@@ -6841,7 +6386,7 @@ impl From<&str> for CreateBulkInvitationsBodyItemTemplateSlug {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateBulkInvitationsBodyItemTemplateSlug);
+runtime::open_enum_impls!(CreateBulkInvitationsBodyItemTemplateSlug);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateBulkWaitlistEntriesBodyItem {
@@ -6870,19 +6415,17 @@ impl<'de> serde::Deserialize<'de> for CreateBulkWaitlistEntriesBodyItem {
             ) -> Result<CreateBulkWaitlistEntriesBodyItem, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "notify" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateBulkWaitlistEntriesBodyItem {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     notify: field1.flatten(),
                 })
             }
@@ -6926,15 +6469,15 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryBody {
                 let mut field3: Option<
                     Option<Vec<CreateDirectoryBodyGroupRoleMappingsItem>>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
                         "group_role_mappings" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6942,12 +6485,12 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryBody {
                     }
                 }
                 Ok(CreateDirectoryBody {
-                    enterprise_connection_id: crate::runtime::required(
+                    enterprise_connection_id: runtime::required(
                         field0,
                         "enterprise_connection_id",
                     )?,
                     name: field1.flatten(),
-                    provider: crate::runtime::required(field2, "provider")?,
+                    provider: runtime::required(field2, "provider")?,
                     group_role_mappings: field3.flatten(),
                 })
             }
@@ -6998,24 +6541,20 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryBodyGroupRoleMappingsItem {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<String> = None;
                 let mut field5: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "directory_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field1)?,
                         "directory_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "scim_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "role_id" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "precedence" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "role_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "precedence" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7026,7 +6565,7 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryBodyGroupRoleMappingsItem {
                     scim_group_id: field1.flatten(),
                     directory_group_display_name: field2.flatten(),
                     scim_group_display_name: field3.flatten(),
-                    role_id: crate::runtime::required(field4, "role_id")?,
+                    role_id: runtime::required(field4, "role_id")?,
                     precedence: field5.flatten(),
                 })
             }
@@ -7071,18 +6610,14 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMappingBody {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "directory_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "role_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "precedence" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "role_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "precedence" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7091,7 +6626,7 @@ impl<'de> serde::Deserialize<'de> for CreateDirectoryGroupRoleMappingBody {
                 Ok(CreateDirectoryGroupRoleMappingBody {
                     directory_group_id: field0.flatten(),
                     scim_group_id: field1.flatten(),
-                    role_id: crate::runtime::required(field2, "role_id")?,
+                    role_id: runtime::required(field2, "role_id")?,
                     precedence: field3.flatten(),
                 })
             }
@@ -7140,16 +6675,14 @@ impl<'de> serde::Deserialize<'de> for CreateEmailAddressBody {
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "verified" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "primary" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field1)?,
+                        "verified" => runtime::next_value(&mut map, &mut field2)?,
+                        "primary" => runtime::next_value(&mut map, &mut field3)?,
                         "notify_primary_email_address_changed" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -7157,8 +6690,8 @@ impl<'de> serde::Deserialize<'de> for CreateEmailAddressBody {
                     }
                 }
                 Ok(CreateEmailAddressBody {
-                    user_id: crate::runtime::required(field0, "user_id")?,
-                    email_address: crate::runtime::required(field1, "email_address")?,
+                    user_id: runtime::required(field0, "user_id")?,
+                    email_address: runtime::required(field1, "email_address")?,
                     verified: field2.flatten(),
                     primary: field3.flatten(),
                     notify_primary_email_address_changed: field4.flatten(),
@@ -7226,22 +6759,20 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBody {
                 let mut field8: Option<
                     Option<Vec<CreateEnterpriseConnectionBodyCustomAttributesItem>>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "provider" => runtime::next_value(&mut map, &mut field1)?,
+                        "domains" => runtime::next_value(&mut map, &mut field2)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field3)?,
                         "allow_organization_account_linking" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "active" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "saml" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "oidc" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "active" => runtime::next_value(&mut map, &mut field5)?,
+                        "saml" => runtime::next_value(&mut map, &mut field6)?,
+                        "oidc" => runtime::next_value(&mut map, &mut field7)?,
                         "custom_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -7249,9 +6780,9 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBody {
                     }
                 }
                 Ok(CreateEnterpriseConnectionBody {
-                    name: crate::runtime::required(field0, "name")?,
-                    provider: crate::runtime::required(field1, "provider")?,
-                    domains: crate::runtime::required(field2, "domains")?,
+                    name: runtime::required(field0, "name")?,
+                    provider: runtime::required(field1, "provider")?,
+                    domains: runtime::required(field2, "domains")?,
                     organization_id: field3.flatten(),
                     allow_organization_account_linking: field4.flatten(),
                     active: field5.flatten(),
@@ -7309,26 +6840,22 @@ for CreateEnterpriseConnectionBodyCustomAttributesItem {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "sso_path" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "scim_path" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "directory_path" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "multi_valued" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "sso_path" => runtime::next_value(&mut map, &mut field2)?,
+                        "scim_path" => runtime::next_value(&mut map, &mut field3)?,
+                        "directory_path" => runtime::next_value(&mut map, &mut field4)?,
+                        "multi_valued" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateEnterpriseConnectionBodyCustomAttributesItem {
-                    name: crate::runtime::required(field0, "name")?,
-                    key: crate::runtime::required(field1, "key")?,
+                    name: runtime::required(field0, "name")?,
+                    key: runtime::required(field1, "key")?,
                     sso_path: field2.flatten(),
                     scim_path: field3.flatten(),
                     directory_path: field4.flatten(),
@@ -7374,7 +6901,7 @@ impl std::fmt::Debug for CreateEnterpriseConnectionBodyOidc {
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
-                &self.client_secret.as_ref().map(|_| crate::runtime::Redacted),
+                &self.client_secret.as_ref().map(|_| runtime::Redacted),
             )
             .field("discovery_url", &self.discovery_url)
             .field("auth_url", &self.auth_url)
@@ -7407,23 +6934,15 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBodyOidc {
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "client_secret" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "discovery_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "auth_url" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "token_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "user_info_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "requires_pkce" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "client_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "client_secret" => runtime::next_value(&mut map, &mut field1)?,
+                        "discovery_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "auth_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "token_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "user_info_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "requires_pkce" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7493,7 +7012,7 @@ impl From<&str> for CreateEnterpriseConnectionBodyProvider {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateEnterpriseConnectionBodyProvider);
+runtime::open_enum_impls!(CreateEnterpriseConnectionBodyProvider);
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -7557,38 +7076,22 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBodySaml {
                 let mut field9: Option<
                     Option<CreateEnterpriseConnectionBodySamlLoginHint>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "idp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "idp_sso_url" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "idp_certificate" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "idp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "idp_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "idp_entity_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "idp_sso_url" => runtime::next_value(&mut map, &mut field1)?,
+                        "idp_certificate" => runtime::next_value(&mut map, &mut field2)?,
+                        "idp_metadata_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "idp_metadata" => runtime::next_value(&mut map, &mut field4)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "allow_subdomains" => runtime::next_value(&mut map, &mut field6)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "force_authn" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "login_hint" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "force_authn" => runtime::next_value(&mut map, &mut field8)?,
+                        "login_hint" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7647,16 +7150,12 @@ for CreateEnterpriseConnectionBodySamlAttributeMapping {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field1)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7703,17 +7202,17 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBodySamlLoginHin
                     CreateEnterpriseConnectionBodySamlLoginHintMode,
                 > = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "source" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateEnterpriseConnectionBodySamlLoginHint {
-                    mode: crate::runtime::required(field0, "mode")?,
+                    mode: runtime::required(field0, "mode")?,
                     source: field1.flatten(),
                 })
             }
@@ -7755,7 +7254,7 @@ impl From<&str> for CreateEnterpriseConnectionBodySamlLoginHintMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateEnterpriseConnectionBodySamlLoginHintMode);
+runtime::open_enum_impls!(CreateEnterpriseConnectionBodySamlLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateInvitationBody {
@@ -7807,34 +7306,22 @@ impl<'de> serde::Deserialize<'de> for CreateInvitationBody {
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<CreateInvitationBodyTemplateSlug>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "ignore_existing" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "expires_in_days" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "template_slug" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field1)?,
+                        "redirect_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "notify" => runtime::next_value(&mut map, &mut field3)?,
+                        "ignore_existing" => runtime::next_value(&mut map, &mut field4)?,
+                        "expires_in_days" => runtime::next_value(&mut map, &mut field5)?,
+                        "template_slug" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateInvitationBody {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     public_metadata: field1.flatten(),
                     redirect_url: field2.flatten(),
                     notify: field3.flatten(),
@@ -7877,7 +7364,7 @@ impl From<&str> for CreateInvitationBodyTemplateSlug {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateInvitationBodyTemplateSlug);
+runtime::open_enum_impls!(CreateInvitationBodyTemplateSlug);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateJwtTemplateBody {
@@ -7924,31 +7411,29 @@ impl<'de> serde::Deserialize<'de> for CreateJwtTemplateBody {
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "lifetime" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "claims" => runtime::next_value(&mut map, &mut field1)?,
+                        "lifetime" => runtime::next_value(&mut map, &mut field2)?,
                         "allowed_clock_skew" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "custom_signing_key" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "signing_algorithm" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "signing_key" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "signing_key" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateJwtTemplateBody {
-                    name: crate::runtime::required(field0, "name")?,
-                    claims: crate::runtime::required(field1, "claims")?,
+                    name: runtime::required(field0, "name")?,
+                    claims: runtime::required(field1, "claims")?,
                     lifetime: field2.flatten(),
                     allowed_clock_skew: field3.flatten(),
                     custom_signing_key: field4.flatten(),
@@ -7999,17 +7484,15 @@ impl<'de> serde::Deserialize<'de> for CreateM2mTokenBody {
                 let mut field1: Option<Option<f64>> = None;
                 let mut field2: Option<Option<serde_json::Value>> = None;
                 let mut field3: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "token_format" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "token_format" => runtime::next_value(&mut map, &mut field0)?,
                         "seconds_until_expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "claims" => runtime::next_value(&mut map, &mut field2)?,
                         "min_remaining_ttl_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -8056,7 +7539,7 @@ impl From<&str> for CreateM2mTokenBodyTokenFormat {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
+runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateM2mTokenResponse {
@@ -8090,7 +7573,7 @@ impl std::fmt::Debug for CreateM2mTokenResponse {
             .field("subject", &self.subject)
             .field("claims", &self.claims)
             .field("scopes", &self.scopes)
-            .field("token", &crate::runtime::Redacted)
+            .field("token", &runtime::Redacted)
             .field("revoked", &self.revoked)
             .field("revocation_reason", &self.revocation_reason)
             .field("expired", &self.expired)
@@ -8129,50 +7612,42 @@ impl<'de> serde::Deserialize<'de> for CreateM2mTokenResponse {
                 let mut field10: Option<Option<f64>> = None;
                 let mut field11: Option<f64> = None;
                 let mut field12: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "token" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "subject" => runtime::next_value(&mut map, &mut field2)?,
+                        "claims" => runtime::next_value(&mut map, &mut field3)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field4)?,
+                        "token" => runtime::next_value(&mut map, &mut field5)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field6)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field8)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field9)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateM2mTokenResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    subject: crate::runtime::required(field2, "subject")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    subject: runtime::required(field2, "subject")?,
                     claims: field3.flatten(),
                     scopes: field4.flatten(),
-                    token: crate::runtime::required(field5, "token")?,
-                    revoked: crate::runtime::required(field6, "revoked")?,
+                    token: runtime::required(field5, "token")?,
+                    revoked: runtime::required(field6, "revoked")?,
                     revocation_reason: field7.flatten(),
-                    expired: crate::runtime::required(field8, "expired")?,
+                    expired: runtime::required(field8, "expired")?,
                     expiration: field9.flatten(),
                     last_used_at: field10.flatten(),
-                    created_at: crate::runtime::required(field11, "created_at")?,
-                    updated_at: crate::runtime::required(field12, "updated_at")?,
+                    created_at: runtime::required(field11, "created_at")?,
+                    updated_at: runtime::required(field12, "updated_at")?,
                 })
             }
         }
@@ -8204,7 +7679,7 @@ impl From<&str> for CreateM2mTokenResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateM2mTokenResponseObject);
+runtime::open_enum_impls!(CreateM2mTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateMachineBody {
@@ -8236,14 +7711,12 @@ impl<'de> serde::Deserialize<'de> for CreateMachineBody {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<Vec<String>>> = None;
                 let mut field2: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "scoped_machines" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "scoped_machines" => runtime::next_value(&mut map, &mut field1)?,
                         "default_token_ttl" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -8251,7 +7724,7 @@ impl<'de> serde::Deserialize<'de> for CreateMachineBody {
                     }
                 }
                 Ok(CreateMachineBody {
-                    name: crate::runtime::required(field0, "name")?,
+                    name: runtime::required(field0, "name")?,
                     scoped_machines: field1.flatten(),
                     default_token_ttl: field2.flatten(),
                 })
@@ -8283,18 +7756,16 @@ impl<'de> serde::Deserialize<'de> for CreateMachineScopeBody {
                 mut map: A,
             ) -> Result<CreateMachineScopeBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "to_machine_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "to_machine_id" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateMachineScopeBody {
-                    to_machine_id: crate::runtime::required(field0, "to_machine_id")?,
+                    to_machine_id: runtime::required(field0, "to_machine_id")?,
                 })
             }
         }
@@ -8350,30 +7821,24 @@ impl<'de> serde::Deserialize<'de> for CreateOAuthApplicationBody {
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<bool>> = None;
                 let mut field6: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "redirect_uris" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "callback_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "redirect_uris" => runtime::next_value(&mut map, &mut field1)?,
+                        "callback_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field3)?,
                         "consent_screen_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "pkce_required" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "public" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "pkce_required" => runtime::next_value(&mut map, &mut field5)?,
+                        "public" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateOAuthApplicationBody {
-                    name: crate::runtime::required(field0, "name")?,
+                    name: runtime::required(field0, "name")?,
                     redirect_uris: field1.flatten(),
                     callback_url: field2.flatten(),
                     scopes: field3.flatten(),
@@ -8442,35 +7907,25 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationBody {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "slug" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field1)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field2)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field3)?,
+                        "slug" => runtime::next_value(&mut map, &mut field4)?,
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "role_set_key" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateOrganizationBody {
-                    name: crate::runtime::required(field0, "name")?,
+                    name: runtime::required(field0, "name")?,
                     created_by: field1.flatten(),
                     private_metadata: field2.flatten(),
                     public_metadata: field3.flatten(),
@@ -8516,13 +7971,11 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationDomainBody {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "enrollment_mode" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "verified" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "enrollment_mode" => runtime::next_value(&mut map, &mut field1)?,
+                        "verified" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -8592,37 +8045,25 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationInvitationBody {
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "inviter_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "role" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "expires_in_days" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "inviter_user_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "role" => runtime::next_value(&mut map, &mut field2)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field3)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field4)?,
+                        "redirect_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "expires_in_days" => runtime::next_value(&mut map, &mut field6)?,
+                        "notify" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateOrganizationInvitationBody {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     inviter_user_id: field1.flatten(),
-                    role: crate::runtime::required(field2, "role")?,
+                    role: runtime::required(field2, "role")?,
                     public_metadata: field3.flatten(),
                     private_metadata: field4.flatten(),
                     redirect_url: field5.flatten(),
@@ -8688,37 +8129,25 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationInvitationBulkBodyItem {
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "inviter_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "role" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "expires_in_days" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "inviter_user_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "role" => runtime::next_value(&mut map, &mut field2)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field3)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field4)?,
+                        "redirect_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "expires_in_days" => runtime::next_value(&mut map, &mut field6)?,
+                        "notify" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateOrganizationInvitationBulkBodyItem {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     inviter_user_id: field1.flatten(),
-                    role: crate::runtime::required(field2, "role")?,
+                    role: runtime::required(field2, "role")?,
                     public_metadata: field3.flatten(),
                     private_metadata: field4.flatten(),
                     redirect_url: field5.flatten(),
@@ -8765,24 +8194,20 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationMembershipBody {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<serde_json::Value>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "role" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "role" => runtime::next_value(&mut map, &mut field1)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field2)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateOrganizationMembershipBody {
-                    user_id: crate::runtime::required(field0, "user_id")?,
-                    role: crate::runtime::required(field1, "role")?,
+                    user_id: runtime::required(field0, "user_id")?,
+                    role: runtime::required(field1, "role")?,
                     public_metadata: field2.flatten(),
                     private_metadata: field3.flatten(),
                 })
@@ -8821,21 +8246,19 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationPermissionBody {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateOrganizationPermissionBody {
-                    name: crate::runtime::required(field0, "name")?,
-                    key: crate::runtime::required(field1, "key")?,
+                    name: runtime::required(field0, "name")?,
+                    key: runtime::required(field1, "key")?,
                     description: field2.flatten(),
                 })
             }
@@ -8881,18 +8304,14 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationRoleBody {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Vec<String>>> = None;
                 let mut field4: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
+                        "permissions" => runtime::next_value(&mut map, &mut field3)?,
                         "include_in_initial_role_set" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -8900,8 +8319,8 @@ impl<'de> serde::Deserialize<'de> for CreateOrganizationRoleBody {
                     }
                 }
                 Ok(CreateOrganizationRoleBody {
-                    name: crate::runtime::required(field0, "name")?,
-                    key: crate::runtime::required(field1, "key")?,
+                    name: runtime::required(field0, "name")?,
+                    key: runtime::required(field1, "key")?,
                     description: field2.flatten(),
                     permissions: field3.flatten(),
                     include_in_initial_role_set: field4.flatten(),
@@ -8950,16 +8369,14 @@ impl<'de> serde::Deserialize<'de> for CreatePhoneNumberBody {
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "verified" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "primary" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field1)?,
+                        "verified" => runtime::next_value(&mut map, &mut field2)?,
+                        "primary" => runtime::next_value(&mut map, &mut field3)?,
                         "reserved_for_second_factor" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -8967,8 +8384,8 @@ impl<'de> serde::Deserialize<'de> for CreatePhoneNumberBody {
                     }
                 }
                 Ok(CreatePhoneNumberBody {
-                    user_id: crate::runtime::required(field0, "user_id")?,
-                    phone_number: crate::runtime::required(field1, "phone_number")?,
+                    user_id: runtime::required(field0, "user_id")?,
+                    phone_number: runtime::required(field1, "phone_number")?,
                     verified: field2.flatten(),
                     primary: field3.flatten(),
                     reserved_for_second_factor: field4.flatten(),
@@ -9001,16 +8418,16 @@ impl<'de> serde::Deserialize<'de> for CreateRedirectUrlBody {
                 mut map: A,
             ) -> Result<CreateRedirectUrlBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "url" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "url" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateRedirectUrlBody {
-                    url: crate::runtime::required(field0, "url")?,
+                    url: runtime::required(field0, "url")?,
                 })
             }
         }
@@ -9066,40 +8483,28 @@ impl<'de> serde::Deserialize<'de> for CreateRoleSetBody {
                 let mut field4: Option<String> = None;
                 let mut field5: Option<Option<CreateRoleSetBodyType>> = None;
                 let mut field6: Option<Vec<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "default_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "creator_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "type" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "roles" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
+                        "default_role_key" => runtime::next_value(&mut map, &mut field3)?,
+                        "creator_role_key" => runtime::next_value(&mut map, &mut field4)?,
+                        "type" => runtime::next_value(&mut map, &mut field5)?,
+                        "roles" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateRoleSetBody {
-                    name: crate::runtime::required(field0, "name")?,
+                    name: runtime::required(field0, "name")?,
                     key: field1.flatten(),
                     description: field2.flatten(),
-                    default_role_key: crate::runtime::required(
-                        field3,
-                        "default_role_key",
-                    )?,
-                    creator_role_key: crate::runtime::required(
-                        field4,
-                        "creator_role_key",
-                    )?,
+                    default_role_key: runtime::required(field3, "default_role_key")?,
+                    creator_role_key: runtime::required(field4, "creator_role_key")?,
                     r#type: field5.flatten(),
-                    roles: crate::runtime::required(field6, "roles")?,
+                    roles: runtime::required(field6, "roles")?,
                 })
             }
         }
@@ -9137,7 +8542,7 @@ impl From<&str> for CreateRoleSetBodyType {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateRoleSetBodyType);
+runtime::open_enum_impls!(CreateRoleSetBodyType);
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Serialize)]
 pub struct CreateSamlConnectionBody {
@@ -9211,49 +8616,33 @@ impl<'de> serde::Deserialize<'de> for CreateSamlConnectionBody {
                 > = None;
                 let mut field11: Option<Option<bool>> = None;
                 let mut field12: Option<Option<CreateSamlConnectionBodyLoginHint>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "domain" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "idp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "idp_sso_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "idp_certificate" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "idp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "idp_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "domain" => runtime::next_value(&mut map, &mut field1)?,
+                        "domains" => runtime::next_value(&mut map, &mut field2)?,
+                        "provider" => runtime::next_value(&mut map, &mut field3)?,
+                        "idp_entity_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "idp_sso_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "idp_certificate" => runtime::next_value(&mut map, &mut field6)?,
+                        "idp_metadata_url" => runtime::next_value(&mut map, &mut field7)?,
+                        "idp_metadata" => runtime::next_value(&mut map, &mut field8)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field9)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "force_authn" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "login_hint" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "force_authn" => runtime::next_value(&mut map, &mut field11)?,
+                        "login_hint" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateSamlConnectionBody {
-                    name: crate::runtime::required(field0, "name")?,
+                    name: runtime::required(field0, "name")?,
                     domain: field1.flatten(),
                     domains: field2.flatten(),
-                    provider: crate::runtime::required(field3, "provider")?,
+                    provider: runtime::required(field3, "provider")?,
                     idp_entity_id: field4.flatten(),
                     idp_sso_url: field5.flatten(),
                     idp_certificate: field6.flatten(),
@@ -9302,16 +8691,12 @@ impl<'de> serde::Deserialize<'de> for CreateSamlConnectionBodyAttributeMapping {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field1)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -9356,17 +8741,17 @@ impl<'de> serde::Deserialize<'de> for CreateSamlConnectionBodyLoginHint {
             ) -> Result<CreateSamlConnectionBodyLoginHint, A::Error> {
                 let mut field0: Option<CreateSamlConnectionBodyLoginHintMode> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "source" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateSamlConnectionBodyLoginHint {
-                    mode: crate::runtime::required(field0, "mode")?,
+                    mode: runtime::required(field0, "mode")?,
                     source: field1.flatten(),
                 })
             }
@@ -9408,7 +8793,7 @@ impl From<&str> for CreateSamlConnectionBodyLoginHintMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateSamlConnectionBodyLoginHintMode);
+runtime::open_enum_impls!(CreateSamlConnectionBodyLoginHintMode);
 /// The IdP provider of the connection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -9447,7 +8832,7 @@ impl From<&str> for CreateSamlConnectionBodyProvider {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateSamlConnectionBodyProvider);
+runtime::open_enum_impls!(CreateSamlConnectionBodyProvider);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateScimDirectoryBody {
@@ -9484,15 +8869,15 @@ impl<'de> serde::Deserialize<'de> for CreateScimDirectoryBody {
                 let mut field3: Option<
                     Option<Vec<CreateScimDirectoryBodyGroupRoleMappingsItem>>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
                         "group_role_mappings" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -9500,12 +8885,12 @@ impl<'de> serde::Deserialize<'de> for CreateScimDirectoryBody {
                     }
                 }
                 Ok(CreateScimDirectoryBody {
-                    enterprise_connection_id: crate::runtime::required(
+                    enterprise_connection_id: runtime::required(
                         field0,
                         "enterprise_connection_id",
                     )?,
                     name: field1.flatten(),
-                    provider: crate::runtime::required(field2, "provider")?,
+                    provider: runtime::required(field2, "provider")?,
                     group_role_mappings: field3.flatten(),
                 })
             }
@@ -9547,27 +8932,23 @@ impl<'de> serde::Deserialize<'de> for CreateScimDirectoryBodyGroupRoleMappingsIt
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field0)?,
                         "scim_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "role_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "precedence" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "role_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "precedence" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateScimDirectoryBodyGroupRoleMappingsItem {
-                    scim_group_id: crate::runtime::required(field0, "scim_group_id")?,
+                    scim_group_id: runtime::required(field0, "scim_group_id")?,
                     scim_group_display_name: field1.flatten(),
-                    role_id: crate::runtime::required(field2, "role_id")?,
+                    role_id: runtime::required(field2, "role_id")?,
                     precedence: field3.flatten(),
                 })
             }
@@ -9607,23 +8988,19 @@ impl<'de> serde::Deserialize<'de> for CreateScimGroupRoleMappingBody {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "role_id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "precedence" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "role_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "precedence" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateScimGroupRoleMappingBody {
-                    scim_group_id: crate::runtime::required(field0, "scim_group_id")?,
-                    role_id: crate::runtime::required(field1, "role_id")?,
+                    scim_group_id: runtime::required(field0, "scim_group_id")?,
+                    role_id: runtime::required(field1, "role_id")?,
                     precedence: field2.flatten(),
                 })
             }
@@ -9658,11 +9035,11 @@ impl<'de> serde::Deserialize<'de> for CreateSessionBody {
             ) -> Result<CreateSessionBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
                         "active_organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -9670,7 +9047,7 @@ impl<'de> serde::Deserialize<'de> for CreateSessionBody {
                     }
                 }
                 Ok(CreateSessionBody {
-                    user_id: crate::runtime::required(field0, "user_id")?,
+                    user_id: runtime::required(field0, "user_id")?,
                     active_organization_id: field1.flatten(),
                 })
             }
@@ -9702,10 +9079,10 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenBody {
                 mut map: A,
             ) -> Result<CreateSessionTokenBody, A::Error> {
                 let mut field0: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "expires_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -9744,10 +9121,10 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenFromTemplateBody {
                 mut map: A,
             ) -> Result<CreateSessionTokenFromTemplateBody, A::Error> {
                 let mut field0: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "expires_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -9776,7 +9153,7 @@ impl std::fmt::Debug for CreateSessionTokenFromTemplateResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateSessionTokenFromTemplateResponse")
             .field("object", &self.object)
-            .field("jwt", &self.jwt.as_ref().map(|_| crate::runtime::Redacted))
+            .field("jwt", &self.jwt.as_ref().map(|_| runtime::Redacted))
             .finish()
     }
 }
@@ -9799,10 +9176,10 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenFromTemplateResponse {
                     Option<CreateSessionTokenFromTemplateResponseObject>,
                 > = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "jwt" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "jwt" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -9842,7 +9219,7 @@ impl From<&str> for CreateSessionTokenFromTemplateResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateSessionTokenFromTemplateResponseObject);
+runtime::open_enum_impls!(CreateSessionTokenFromTemplateResponseObject);
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSessionTokenResponse {
@@ -9857,7 +9234,7 @@ impl std::fmt::Debug for CreateSessionTokenResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CreateSessionTokenResponse")
             .field("object", &self.object)
-            .field("jwt", &self.jwt.as_ref().map(|_| crate::runtime::Redacted))
+            .field("jwt", &self.jwt.as_ref().map(|_| runtime::Redacted))
             .finish()
     }
 }
@@ -9878,10 +9255,10 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenResponse {
             ) -> Result<CreateSessionTokenResponse, A::Error> {
                 let mut field0: Option<Option<CreateSessionTokenResponseObject>> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "jwt" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "jwt" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -9921,7 +9298,7 @@ impl From<&str> for CreateSessionTokenResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateSessionTokenResponseObject);
+runtime::open_enum_impls!(CreateSessionTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateSignInTokenBody {
@@ -9955,12 +9332,12 @@ impl<'de> serde::Deserialize<'de> for CreateSignInTokenBody {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "org_id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "org_id" => runtime::next_value(&mut map, &mut field1)?,
                         "expires_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -9968,7 +9345,7 @@ impl<'de> serde::Deserialize<'de> for CreateSignInTokenBody {
                     }
                 }
                 Ok(CreateSignInTokenBody {
-                    user_id: crate::runtime::required(field0, "user_id")?,
+                    user_id: runtime::required(field0, "user_id")?,
                     org_id: field1.flatten(),
                     expires_in_seconds: field2.flatten(),
                 })
@@ -10139,18 +9516,15 @@ impl std::fmt::Debug for CreateUserBody {
             )
             .field("web3_wallet", &self.web3_wallet)
             .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| crate::runtime::Redacted))
+            .field("password", &self.password.as_ref().map(|_| runtime::Redacted))
             .field(
                 "password_digest",
-                &self.password_digest.as_ref().map(|_| crate::runtime::Redacted),
+                &self.password_digest.as_ref().map(|_| runtime::Redacted),
             )
             .field("password_hasher", &self.password_hasher)
             .field("skip_password_checks", &self.skip_password_checks)
             .field("skip_password_requirement", &self.skip_password_requirement)
-            .field(
-                "totp_secret",
-                &self.totp_secret.as_ref().map(|_| crate::runtime::Redacted),
-            )
+            .field("totp_secret", &self.totp_secret.as_ref().map(|_| runtime::Redacted))
             .field("backup_codes", &self.backup_codes)
             .field("public_metadata", &self.public_metadata)
             .field("private_metadata", &self.private_metadata)
@@ -10218,86 +9592,62 @@ impl<'de> serde::Deserialize<'de> for CreateUserBody {
                 let mut field27: Option<Option<bool>> = None;
                 let mut field28: Option<Option<bool>> = None;
                 let mut field29: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "locale" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "external_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "locale" => runtime::next_value(&mut map, &mut field3)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field4)?,
                         "email_address_identification_status" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "phone_number" => runtime::next_value(&mut map, &mut field6)?,
                         "phone_number_identification_status" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "web3_wallet" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "username" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "password" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "password_digest" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "password_hasher" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "web3_wallet" => runtime::next_value(&mut map, &mut field8)?,
+                        "username" => runtime::next_value(&mut map, &mut field9)?,
+                        "password" => runtime::next_value(&mut map, &mut field10)?,
+                        "password_digest" => runtime::next_value(&mut map, &mut field11)?,
+                        "password_hasher" => runtime::next_value(&mut map, &mut field12)?,
                         "skip_password_checks" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         "skip_password_requirement" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
+                            runtime::next_value(&mut map, &mut field14)?
                         }
-                        "totp_secret" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "backup_codes" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "totp_secret" => runtime::next_value(&mut map, &mut field15)?,
+                        "backup_codes" => runtime::next_value(&mut map, &mut field16)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field17)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
-                        "unsafe_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
+                        "unsafe_metadata" => runtime::next_value(&mut map, &mut field19)?,
                         "delete_self_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
+                            runtime::next_value(&mut map, &mut field20)?
                         }
                         "legal_accepted_at" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
+                            runtime::next_value(&mut map, &mut field21)?
                         }
                         "skip_legal_checks" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
+                            runtime::next_value(&mut map, &mut field22)?
                         }
                         "skip_user_requirement" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
+                            runtime::next_value(&mut map, &mut field23)?
                         }
                         "create_organization_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field24)?
+                            runtime::next_value(&mut map, &mut field24)?
                         }
                         "create_organizations_limit" => {
-                            crate::runtime::next_value(&mut map, &mut field25)?
+                            runtime::next_value(&mut map, &mut field25)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field26)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field26)?,
                         "bypass_client_trust" => {
-                            crate::runtime::next_value(&mut map, &mut field27)?
+                            runtime::next_value(&mut map, &mut field27)?
                         }
-                        "banned" => crate::runtime::next_value(&mut map, &mut field28)?,
-                        "locked" => crate::runtime::next_value(&mut map, &mut field29)?,
+                        "banned" => runtime::next_value(&mut map, &mut field28)?,
+                        "locked" => runtime::next_value(&mut map, &mut field29)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -10369,7 +9719,7 @@ impl From<&str> for CreateUserBodyEmailAddressIdentificationStatusItem {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateUserBodyEmailAddressIdentificationStatusItem);
+runtime::open_enum_impls!(CreateUserBodyEmailAddressIdentificationStatusItem);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum CreateUserBodyPhoneNumberIdentificationStatusItem {
@@ -10399,7 +9749,7 @@ impl From<&str> for CreateUserBodyPhoneNumberIdentificationStatusItem {
         }
     }
 }
-crate::runtime::open_enum_impls!(CreateUserBodyPhoneNumberIdentificationStatusItem);
+runtime::open_enum_impls!(CreateUserBodyPhoneNumberIdentificationStatusItem);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateWaitlistEntryBody {
@@ -10428,19 +9778,17 @@ impl<'de> serde::Deserialize<'de> for CreateWaitlistEntryBody {
             ) -> Result<CreateWaitlistEntryBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "notify" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "notify" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(CreateWaitlistEntryBody {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     notify: field1.flatten(),
                 })
             }
@@ -10473,20 +9821,20 @@ impl<'de> serde::Deserialize<'de> for DeleteApiKeyResponse {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<DeleteApiKeyResponseObject> = None;
                 let mut field2: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DeleteApiKeyResponse {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
-                    deleted: crate::runtime::required(field2, "deleted")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
+                    deleted: runtime::required(field2, "deleted")?,
                 })
             }
         }
@@ -10518,7 +9866,7 @@ impl From<&str> for DeleteApiKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(DeleteApiKeyResponseObject);
+runtime::open_enum_impls!(DeleteApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBackupCodeResponse {
@@ -10541,9 +9889,9 @@ impl<'de> serde::Deserialize<'de> for DeleteBackupCodeResponse {
                 mut map: A,
             ) -> Result<DeleteBackupCodeResponse, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -10579,9 +9927,9 @@ impl<'de> serde::Deserialize<'de> for DeleteTotpResponse {
                 mut map: A,
             ) -> Result<DeleteTotpResponse, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -10627,25 +9975,23 @@ impl<'de> serde::Deserialize<'de> for DeletedObject {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<bool> = None;
                 let mut field4: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "slug" => runtime::next_value(&mut map, &mut field2)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field3)?,
+                        "external_id" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DeletedObject {
-                    object: crate::runtime::required(field0, "object")?,
+                    object: runtime::required(field0, "object")?,
                     id: field1.flatten(),
                     slug: field2.flatten(),
-                    deleted: crate::runtime::required(field3, "deleted")?,
+                    deleted: runtime::required(field3, "deleted")?,
                     external_id: field4.flatten(),
                 })
             }
@@ -10716,60 +10062,51 @@ impl<'de> serde::Deserialize<'de> for Directory {
                 let mut field10: Option<Option<String>> = None;
                 let mut field11: Option<i64> = None;
                 let mut field12: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "endpoint_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "provider" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "endpoint_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "provider" => runtime::next_value(&mut map, &mut field5)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field6)?,
                         "group_role_mapping_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "custom_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "api_key" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "api_key" => runtime::next_value(&mut map, &mut field10)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Directory {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
                     enterprise_connection_id: field3.flatten(),
-                    endpoint_url: crate::runtime::required(field4, "endpoint_url")?,
-                    provider: crate::runtime::required(field5, "provider")?,
-                    enabled: crate::runtime::required(field6, "enabled")?,
-                    group_role_mapping_enabled: crate::runtime::required(
+                    endpoint_url: runtime::required(field4, "endpoint_url")?,
+                    provider: runtime::required(field5, "provider")?,
+                    enabled: runtime::required(field6, "enabled")?,
+                    group_role_mapping_enabled: runtime::required(
                         field7,
                         "group_role_mapping_enabled",
                     )?,
-                    attribute_mapping: crate::runtime::required(
-                        field8,
-                        "attribute_mapping",
-                    )?,
+                    attribute_mapping: runtime::required(field8, "attribute_mapping")?,
                     custom_attributes: field9.flatten(),
                     api_key: field10.flatten(),
-                    created_at: crate::runtime::required(field11, "created_at")?,
-                    updated_at: crate::runtime::required(field12, "updated_at")?,
+                    created_at: runtime::required(field11, "created_at")?,
+                    updated_at: runtime::required(field12, "updated_at")?,
                 })
             }
         }
@@ -10819,18 +10156,14 @@ impl<'de> serde::Deserialize<'de> for DirectoryCustomAttributesItem {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "sso_path" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "scim_path" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "directory_path" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "multi_valued" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "sso_path" => runtime::next_value(&mut map, &mut field2)?,
+                        "scim_path" => runtime::next_value(&mut map, &mut field3)?,
+                        "directory_path" => runtime::next_value(&mut map, &mut field4)?,
+                        "multi_valued" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -10905,68 +10238,52 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMapping {
                 let mut field9: Option<i64> = None;
                 let mut field10: Option<i64> = None;
                 let mut field11: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "directory_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "directory_id" => runtime::next_value(&mut map, &mut field2)?,
                         "scim_directory_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "directory_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field5)?,
                         "directory_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "scim_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "role" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "precedence" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "role" => runtime::next_value(&mut map, &mut field8)?,
+                        "precedence" => runtime::next_value(&mut map, &mut field9)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DirectoryGroupRoleMapping {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    directory_id: crate::runtime::required(field2, "directory_id")?,
-                    scim_directory_id: crate::runtime::required(
-                        field3,
-                        "scim_directory_id",
-                    )?,
-                    directory_group_id: crate::runtime::required(
-                        field4,
-                        "directory_group_id",
-                    )?,
-                    scim_group_id: crate::runtime::required(field5, "scim_group_id")?,
-                    directory_group_display_name: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    directory_id: runtime::required(field2, "directory_id")?,
+                    scim_directory_id: runtime::required(field3, "scim_directory_id")?,
+                    directory_group_id: runtime::required(field4, "directory_group_id")?,
+                    scim_group_id: runtime::required(field5, "scim_group_id")?,
+                    directory_group_display_name: runtime::required(
                         field6,
                         "directory_group_display_name",
                     )?,
-                    scim_group_display_name: crate::runtime::required(
+                    scim_group_display_name: runtime::required(
                         field7,
                         "scim_group_display_name",
                     )?,
                     role: field8.flatten(),
-                    precedence: crate::runtime::required(field9, "precedence")?,
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    precedence: runtime::required(field9, "precedence")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -11001,20 +10318,20 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingDeletedResponse {
                 let mut field0: Option<DirectoryGroupRoleMappingDeletedResponseObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DirectoryGroupRoleMappingDeletedResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    deleted: crate::runtime::required(field2, "deleted")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    deleted: runtime::required(field2, "deleted")?,
                 })
             }
         }
@@ -11047,7 +10364,7 @@ impl From<&str> for DirectoryGroupRoleMappingDeletedResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(DirectoryGroupRoleMappingDeletedResponseObject);
+runtime::open_enum_impls!(DirectoryGroupRoleMappingDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMappingListResponse {
@@ -11072,20 +10389,18 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingListResponse {
             ) -> Result<DirectoryGroupRoleMappingListResponse, A::Error> {
                 let mut field0: Option<DirectoryGroupRoleMappings> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DirectoryGroupRoleMappingListResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -11118,7 +10433,7 @@ impl From<&str> for DirectoryGroupRoleMappingObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(DirectoryGroupRoleMappingObject);
+runtime::open_enum_impls!(DirectoryGroupRoleMappingObject);
 pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -11144,20 +10459,18 @@ impl<'de> serde::Deserialize<'de> for DirectoryListResponse {
             ) -> Result<DirectoryListResponse, A::Error> {
                 let mut field0: Option<Directories> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DirectoryListResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -11190,7 +10503,7 @@ impl From<&str> for DirectoryObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(DirectoryObject);
+runtime::open_enum_impls!(DirectoryObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DisableMfaResponse {
@@ -11213,9 +10526,9 @@ impl<'de> serde::Deserialize<'de> for DisableMfaResponse {
                 mut map: A,
             ) -> Result<DisableMfaResponse, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -11270,47 +10583,35 @@ impl<'de> serde::Deserialize<'de> for Domain {
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<String> = None;
                 let mut field8: Option<Option<Vec<CNameTarget>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "is_satellite" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "frontend_api_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "is_satellite" => runtime::next_value(&mut map, &mut field3)?,
+                        "frontend_api_url" => runtime::next_value(&mut map, &mut field4)?,
                         "accounts_portal_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "proxy_url" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "proxy_url" => runtime::next_value(&mut map, &mut field6)?,
                         "development_origin" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "cname_targets" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "cname_targets" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Domain {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    is_satellite: crate::runtime::required(field3, "is_satellite")?,
-                    frontend_api_url: crate::runtime::required(
-                        field4,
-                        "frontend_api_url",
-                    )?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    is_satellite: runtime::required(field3, "is_satellite")?,
+                    frontend_api_url: runtime::required(field4, "frontend_api_url")?,
                     accounts_portal_url: field5.flatten(),
                     proxy_url: field6.flatten(),
-                    development_origin: crate::runtime::required(
-                        field7,
-                        "development_origin",
-                    )?,
+                    development_origin: runtime::required(field7, "development_origin")?,
                     cname_targets: field8.flatten(),
                 })
             }
@@ -11343,7 +10644,7 @@ impl From<&str> for DomainObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(DomainObject);
+runtime::open_enum_impls!(DomainObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Domains {
@@ -11368,20 +10669,18 @@ impl<'de> serde::Deserialize<'de> for Domains {
             ) -> Result<Domains, A::Error> {
                 let mut field0: Option<Vec<Domain>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Domains {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -11431,27 +10730,19 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
                 let mut field6: Option<Option<bool>> = None;
                 let mut field7: Option<i64> = None;
                 let mut field8: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "reserved" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "linked_to" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "reserved" => runtime::next_value(&mut map, &mut field3)?,
+                        "verification" => runtime::next_value(&mut map, &mut field4)?,
+                        "linked_to" => runtime::next_value(&mut map, &mut field5)?,
                         "matches_sso_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -11459,14 +10750,14 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
                 }
                 Ok(EmailAddress {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    reserved: crate::runtime::required(field3, "reserved")?,
+                    object: runtime::required(field1, "object")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    reserved: runtime::required(field3, "reserved")?,
                     verification: field4.flatten(),
-                    linked_to: crate::runtime::required(field5, "linked_to")?,
+                    linked_to: runtime::required(field5, "linked_to")?,
                     matches_sso_connection: field6.flatten(),
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                 })
             }
         }
@@ -11499,7 +10790,7 @@ impl From<&str> for EmailAddressObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(EmailAddressObject);
+runtime::open_enum_impls!(EmailAddressObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EmailAddressVerification {
@@ -11539,28 +10830,28 @@ impl<'de> serde::Deserialize<'de> for EmailAddressVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_otp") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOtp)
+                runtime::variant::<_, D>(value).map(Self::VerificationOtp)
             }
             Some("verification_admin") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+                runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
             }
             Some("verification_from_oauth") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationFromOauth)
+                runtime::variant::<_, D>(value).map(Self::VerificationFromOauth)
             }
             Some("verification_ticket") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
             }
             Some("verification_saml") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+                runtime::variant::<_, D>(value).map(Self::VerificationSaml)
             }
             Some("verification_email_link") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationEmailLink)
+                runtime::variant::<_, D>(value).map(Self::VerificationEmailLink)
             }
             Some("verification_scim") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationScim)
+                runtime::variant::<_, D>(value).map(Self::VerificationScim)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -11625,37 +10916,27 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccount {
                 let mut field11: Option<Option<EnterpriseAccountVerification>> = None;
                 let mut field12: Option<Option<EnterpriseAccountConnection>> = None;
                 let mut field13: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "protocol" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "protocol" => runtime::next_value(&mut map, &mut field2)?,
+                        "provider" => runtime::next_value(&mut map, &mut field3)?,
+                        "active" => runtime::next_value(&mut map, &mut field4)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field5)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field6)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field7)?,
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field8)?,
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field10)?,
+                        "verification" => runtime::next_value(&mut map, &mut field11)?,
                         "enterprise_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
                         "last_authenticated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -11663,12 +10944,12 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccount {
                     }
                 }
                 Ok(EnterpriseAccount {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
                     protocol: field2.flatten(),
-                    provider: crate::runtime::required(field3, "provider")?,
-                    active: crate::runtime::required(field4, "active")?,
-                    email_address: crate::runtime::required(field5, "email_address")?,
+                    provider: runtime::required(field3, "provider")?,
+                    active: runtime::required(field4, "active")?,
+                    email_address: runtime::required(field5, "email_address")?,
                     first_name: field6.flatten(),
                     last_name: field7.flatten(),
                     provider_user_id: field8.flatten(),
@@ -11735,68 +11016,57 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountConnection {
                 let mut field11: Option<bool> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "protocol" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "logo_public_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "domain" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "protocol" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field3)?,
+                        "logo_public_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "domain" => runtime::next_value(&mut map, &mut field5)?,
+                        "domains" => runtime::next_value(&mut map, &mut field6)?,
+                        "active" => runtime::next_value(&mut map, &mut field7)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "allow_subdomains" => runtime::next_value(&mut map, &mut field9)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseAccountConnection {
-                    id: crate::runtime::required(field0, "id")?,
-                    protocol: crate::runtime::required(field1, "protocol")?,
-                    provider: crate::runtime::required(field2, "provider")?,
-                    name: crate::runtime::required(field3, "name")?,
+                    id: runtime::required(field0, "id")?,
+                    protocol: runtime::required(field1, "protocol")?,
+                    provider: runtime::required(field2, "provider")?,
+                    name: runtime::required(field3, "name")?,
                     logo_public_url: field4.flatten(),
                     domain: field5.flatten(),
                     domains: field6.flatten(),
-                    active: crate::runtime::required(field7, "active")?,
-                    sync_user_attributes: crate::runtime::required(
+                    active: runtime::required(field7, "active")?,
+                    sync_user_attributes: runtime::required(
                         field8,
                         "sync_user_attributes",
                     )?,
-                    allow_subdomains: crate::runtime::required(
-                        field9,
-                        "allow_subdomains",
-                    )?,
-                    allow_idp_initiated: crate::runtime::required(
+                    allow_subdomains: runtime::required(field9, "allow_subdomains")?,
+                    allow_idp_initiated: runtime::required(
                         field10,
                         "allow_idp_initiated",
                     )?,
-                    disable_additional_identifications: crate::runtime::required(
+                    disable_additional_identifications: runtime::required(
                         field11,
                         "disable_additional_identifications",
                     )?,
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    updated_at: crate::runtime::required(field13, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    updated_at: runtime::required(field13, "updated_at")?,
                 })
             }
         }
@@ -11829,7 +11099,7 @@ impl From<&str> for EnterpriseAccountObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseAccountObject);
+runtime::open_enum_impls!(EnterpriseAccountObject);
 /// The authentication protocol used to sign in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -11860,7 +11130,7 @@ impl From<&str> for EnterpriseAccountProtocol {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseAccountProtocol);
+runtime::open_enum_impls!(EnterpriseAccountProtocol);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EnterpriseAccountVerification {
@@ -11888,16 +11158,16 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_ticket") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
             }
             Some("verification_saml") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+                runtime::variant::<_, D>(value).map(Self::VerificationSaml)
             }
             Some("verification_oauth") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOauth)
+                runtime::variant::<_, D>(value).map(Self::VerificationOauth)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -11977,57 +11247,45 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnection {
                 let mut field13: Option<Option<EnterpriseConnectionOauthConfig>> = None;
                 let mut field14: Option<i64> = None;
                 let mut field15: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "logo_public_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "active" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "provider" => runtime::next_value(&mut map, &mut field3)?,
+                        "logo_public_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "active" => runtime::next_value(&mut map, &mut field5)?,
+                        "domains" => runtime::next_value(&mut map, &mut field6)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field7)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "allow_organization_account_linking" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
                         "custom_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "saml_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "oauth_config" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "saml_connection" => runtime::next_value(&mut map, &mut field12)?,
+                        "oauth_config" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnection {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    provider: crate::runtime::required(field3, "provider")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    provider: runtime::required(field3, "provider")?,
                     logo_public_url: field4.flatten(),
-                    active: crate::runtime::required(field5, "active")?,
-                    domains: crate::runtime::required(field6, "domains")?,
+                    active: runtime::required(field5, "active")?,
+                    domains: runtime::required(field6, "domains")?,
                     organization_id: field7.flatten(),
                     sync_user_attributes: field8.flatten(),
                     disable_additional_identifications: field9.flatten(),
@@ -12035,8 +11293,8 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnection {
                     custom_attributes: field11.flatten(),
                     saml_connection: field12.flatten(),
                     oauth_config: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                 })
             }
         }
@@ -12084,26 +11342,22 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionCustomAttributesItem {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "sso_path" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "scim_path" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "directory_path" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "multi_valued" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "sso_path" => runtime::next_value(&mut map, &mut field2)?,
+                        "scim_path" => runtime::next_value(&mut map, &mut field3)?,
+                        "directory_path" => runtime::next_value(&mut map, &mut field4)?,
+                        "multi_valued" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnectionCustomAttributesItem {
-                    name: crate::runtime::required(field0, "name")?,
-                    key: crate::runtime::required(field1, "key")?,
+                    name: runtime::required(field0, "name")?,
+                    key: runtime::required(field1, "key")?,
                     sso_path: field2.flatten(),
                     scim_path: field3.flatten(),
                     directory_path: field4.flatten(),
@@ -12182,34 +11436,20 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionOauthConfig {
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<i64>> = None;
                 let mut field11: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider_key" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "discovery_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "auth_url" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "token_url" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "user_info_url" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "requires_pkce" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "logo_public_url" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider_key" => runtime::next_value(&mut map, &mut field2)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "discovery_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "auth_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "token_url" => runtime::next_value(&mut map, &mut field6)?,
+                        "user_info_url" => runtime::next_value(&mut map, &mut field7)?,
+                        "requires_pkce" => runtime::next_value(&mut map, &mut field8)?,
+                        "logo_public_url" => runtime::next_value(&mut map, &mut field9)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -12259,7 +11499,7 @@ impl From<&str> for EnterpriseConnectionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseConnectionObject);
+runtime::open_enum_impls!(EnterpriseConnectionObject);
 /// Present when the enterprise connection uses SAML
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -12334,39 +11574,25 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnection {
                 let mut field12: Option<
                     Option<EnterpriseConnectionSamlConnectionLoginHint>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "idp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "idp_sso_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "idp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "acs_url" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "sp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "sp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "active" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "idp_entity_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "idp_sso_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "idp_metadata_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "acs_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "sp_entity_id" => runtime::next_value(&mut map, &mut field6)?,
+                        "sp_metadata_url" => runtime::next_value(&mut map, &mut field7)?,
+                        "active" => runtime::next_value(&mut map, &mut field8)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "force_authn" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "login_hint" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "force_authn" => runtime::next_value(&mut map, &mut field11)?,
+                        "login_hint" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -12421,17 +11647,17 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnectionLoginHin
                     EnterpriseConnectionSamlConnectionLoginHintMode,
                 > = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "source" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnectionSamlConnectionLoginHint {
-                    mode: crate::runtime::required(field0, "mode")?,
+                    mode: runtime::required(field0, "mode")?,
                     source: field1.flatten(),
                 })
             }
@@ -12473,7 +11699,7 @@ impl From<&str> for EnterpriseConnectionSamlConnectionLoginHintMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseConnectionSamlConnectionLoginHintMode);
+runtime::open_enum_impls!(EnterpriseConnectionSamlConnectionLoginHintMode);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRun {
@@ -12525,39 +11751,30 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRun {
                 let mut field5: Option<Option<EnterpriseConnectionTestRunSaml>> = None;
                 let mut field6: Option<Option<EnterpriseConnectionTestRunOauth>> = None;
                 let mut field7: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "connection_type" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "parsed_user_info" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "logs" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "saml" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "oauth" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "connection_type" => runtime::next_value(&mut map, &mut field2)?,
+                        "parsed_user_info" => runtime::next_value(&mut map, &mut field3)?,
+                        "logs" => runtime::next_value(&mut map, &mut field4)?,
+                        "saml" => runtime::next_value(&mut map, &mut field5)?,
+                        "oauth" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnectionTestRun {
-                    id: crate::runtime::required(field0, "id")?,
-                    status: crate::runtime::required(field1, "status")?,
-                    connection_type: crate::runtime::required(
-                        field2,
-                        "connection_type",
-                    )?,
+                    id: runtime::required(field0, "id")?,
+                    status: runtime::required(field1, "status")?,
+                    connection_type: runtime::required(field2, "connection_type")?,
                     parsed_user_info: field3.flatten(),
                     logs: field4.flatten(),
                     saml: field5.flatten(),
                     oauth: field6.flatten(),
-                    created_at: crate::runtime::required(field7, "created_at")?,
+                    created_at: runtime::required(field7, "created_at")?,
                 })
             }
         }
@@ -12594,7 +11811,7 @@ impl From<&str> for EnterpriseConnectionTestRunConnectionType {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseConnectionTestRunConnectionType);
+runtime::open_enum_impls!(EnterpriseConnectionTestRunConnectionType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunLogsItem {
@@ -12624,24 +11841,22 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunLogsItem {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "level" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "code" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "short_message" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "message" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "level" => runtime::next_value(&mut map, &mut field0)?,
+                        "code" => runtime::next_value(&mut map, &mut field1)?,
+                        "short_message" => runtime::next_value(&mut map, &mut field2)?,
+                        "message" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnectionTestRunLogsItem {
-                    level: crate::runtime::required(field0, "level")?,
+                    level: runtime::required(field0, "level")?,
                     code: field1.flatten(),
                     short_message: field2.flatten(),
-                    message: crate::runtime::required(field3, "message")?,
+                    message: runtime::required(field3, "message")?,
                 })
             }
         }
@@ -12665,10 +11880,10 @@ pub struct EnterpriseConnectionTestRunOauth {
 impl std::fmt::Debug for EnterpriseConnectionTestRunOauth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EnterpriseConnectionTestRunOauth")
-            .field("id_token", &self.id_token.as_ref().map(|_| crate::runtime::Redacted))
+            .field("id_token", &self.id_token.as_ref().map(|_| runtime::Redacted))
             .field(
                 "access_token",
-                &self.access_token.as_ref().map(|_| crate::runtime::Redacted),
+                &self.access_token.as_ref().map(|_| runtime::Redacted),
             )
             .field("user_info", &self.user_info)
             .finish()
@@ -12692,13 +11907,11 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunOauth {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id_token" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "access_token" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "user_info" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "id_token" => runtime::next_value(&mut map, &mut field0)?,
+                        "access_token" => runtime::next_value(&mut map, &mut field1)?,
+                        "user_info" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -12746,16 +11959,12 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunParsedUserInfo 
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -12794,16 +12003,16 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunResponse {
                 mut map: A,
             ) -> Result<EnterpriseConnectionTestRunResponse, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "url" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "url" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnectionTestRunResponse {
-                    url: crate::runtime::required(field0, "url")?,
+                    url: runtime::required(field0, "url")?,
                 })
             }
         }
@@ -12839,17 +12048,11 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunSaml {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "saml_request" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "saml_response" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "relay_state" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "saml_request" => runtime::next_value(&mut map, &mut field0)?,
+                        "saml_response" => runtime::next_value(&mut map, &mut field1)?,
+                        "relay_state" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -12899,7 +12102,7 @@ impl From<&str> for EnterpriseConnectionTestRunStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseConnectionTestRunStatus);
+runtime::open_enum_impls!(EnterpriseConnectionTestRunStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRuns {
@@ -12924,20 +12127,18 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRuns {
             ) -> Result<EnterpriseConnectionTestRuns, A::Error> {
                 let mut field0: Option<Vec<EnterpriseConnectionTestRun>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnectionTestRuns {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -12968,20 +12169,18 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnections {
             ) -> Result<EnterpriseConnections, A::Error> {
                 let mut field0: Option<Vec<EnterpriseConnection>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseConnections {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -13012,16 +12211,16 @@ impl<'de> serde::Deserialize<'de> for ExtendFreeTrialRequest {
                 mut map: A,
             ) -> Result<ExtendFreeTrialRequest, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "extend_to" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "extend_to" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ExtendFreeTrialRequest {
-                    extend_to: crate::runtime::required(field0, "extend_to")?,
+                    extend_to: runtime::required(field0, "extend_to")?,
                 })
             }
         }
@@ -13100,89 +12299,55 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerification {
                 let mut field18: Option<
                     Option<ExternalAccountWithVerificationVerification>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
                         "identification_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "approved_scopes" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "approved_scopes" => runtime::next_value(&mut map, &mut field5)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field6)?,
                         "email_address_verified" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "avatar_url" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "username" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "label" => crate::runtime::next_value(&mut map, &mut field15)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
+                        "first_name" => runtime::next_value(&mut map, &mut field8)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field9)?,
+                        "avatar_url" => runtime::next_value(&mut map, &mut field10)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field11)?,
+                        "username" => runtime::next_value(&mut map, &mut field12)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field13)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field14)?,
+                        "label" => runtime::next_value(&mut map, &mut field15)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field16)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field17)?,
+                        "verification" => runtime::next_value(&mut map, &mut field18)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ExternalAccountWithVerification {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    provider: crate::runtime::required(field2, "provider")?,
-                    identification_id: crate::runtime::required(
-                        field3,
-                        "identification_id",
-                    )?,
-                    provider_user_id: crate::runtime::required(
-                        field4,
-                        "provider_user_id",
-                    )?,
-                    approved_scopes: crate::runtime::required(
-                        field5,
-                        "approved_scopes",
-                    )?,
-                    email_address: crate::runtime::required(field6, "email_address")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    provider: runtime::required(field2, "provider")?,
+                    identification_id: runtime::required(field3, "identification_id")?,
+                    provider_user_id: runtime::required(field4, "provider_user_id")?,
+                    approved_scopes: runtime::required(field5, "approved_scopes")?,
+                    email_address: runtime::required(field6, "email_address")?,
                     email_address_verified: field7.flatten(),
-                    first_name: crate::runtime::required(field8, "first_name")?,
-                    last_name: crate::runtime::required(field9, "last_name")?,
+                    first_name: runtime::required(field8, "first_name")?,
+                    last_name: runtime::required(field9, "last_name")?,
                     avatar_url: field10.flatten(),
                     image_url: field11.flatten(),
                     username: field12.flatten(),
                     phone_number: field13.flatten(),
-                    public_metadata: crate::runtime::required(
-                        field14,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field14, "public_metadata")?,
                     label: field15.flatten(),
-                    created_at: crate::runtime::required(field16, "created_at")?,
-                    updated_at: crate::runtime::required(field17, "updated_at")?,
+                    created_at: runtime::required(field16, "created_at")?,
+                    updated_at: runtime::required(field17, "updated_at")?,
                     verification: field18.flatten(),
                 })
             }
@@ -13224,7 +12389,7 @@ impl From<&str> for ExternalAccountWithVerificationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ExternalAccountWithVerificationObject);
+runtime::open_enum_impls!(ExternalAccountWithVerificationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ExternalAccountWithVerificationVerification {
@@ -13249,14 +12414,13 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerificationVerificatio
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_oauth") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOauth)
+                runtime::variant::<_, D>(value).map(Self::VerificationOauth)
             }
             Some("verification_google_one_tap") => {
-                crate::runtime::variant::<_, D>(value)
-                    .map(Self::VerificationGoogleOneTap)
+                runtime::variant::<_, D>(value).map(Self::VerificationGoogleOneTap)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -13299,29 +12463,25 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<String> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "slug" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "avatar_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "description" => runtime::next_value(&mut map, &mut field3)?,
+                        "slug" => runtime::next_value(&mut map, &mut field4)?,
+                        "avatar_url" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(FeatureResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
                     description: field3.flatten(),
-                    slug: crate::runtime::required(field4, "slug")?,
+                    slug: runtime::required(field4, "slug")?,
                     avatar_url: field5.flatten(),
                 })
             }
@@ -13366,30 +12526,26 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse2 {
                 let mut field3: Option<String> = None;
                 let mut field4: Option<String> = None;
                 let mut field5: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "slug" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "avatar_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "description" => runtime::next_value(&mut map, &mut field3)?,
+                        "slug" => runtime::next_value(&mut map, &mut field4)?,
+                        "avatar_url" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(FeatureResponse2 {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    description: crate::runtime::required(field3, "description")?,
-                    slug: crate::runtime::required(field4, "slug")?,
-                    avatar_url: crate::runtime::required(field5, "avatar_url")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    description: runtime::required(field3, "description")?,
+                    slug: runtime::required(field4, "slug")?,
+                    avatar_url: runtime::required(field5, "avatar_url")?,
                 })
             }
         }
@@ -13422,7 +12578,7 @@ impl From<&str> for FeatureResponse2Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(FeatureResponse2Object);
+runtime::open_enum_impls!(FeatureResponse2Object);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -13449,7 +12605,7 @@ impl From<&str> for FeatureResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(FeatureResponseObject);
+runtime::open_enum_impls!(FeatureResponseObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeyResponse {
@@ -13506,60 +12662,48 @@ impl<'de> serde::Deserialize<'de> for GetApiKeyResponse {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<f64> = None;
                 let mut field15: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "description" => runtime::next_value(&mut map, &mut field5)?,
+                        "claims" => runtime::next_value(&mut map, &mut field6)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field7)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field8)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field10)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field12)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(GetApiKeyResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    r#type: crate::runtime::required(field2, "type")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    name: crate::runtime::required(field4, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    r#type: runtime::required(field2, "type")?,
+                    subject: runtime::required(field3, "subject")?,
+                    name: runtime::required(field4, "name")?,
                     description: field5.flatten(),
                     claims: field6.flatten(),
-                    scopes: crate::runtime::required(field7, "scopes")?,
-                    revoked: crate::runtime::required(field8, "revoked")?,
+                    scopes: runtime::required(field7, "scopes")?,
+                    revoked: runtime::required(field8, "revoked")?,
                     revocation_reason: field9.flatten(),
-                    expired: crate::runtime::required(field10, "expired")?,
+                    expired: runtime::required(field10, "expired")?,
                     expiration: field11.flatten(),
                     created_by: field12.flatten(),
                     last_used_at: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                 })
             }
         }
@@ -13591,7 +12735,7 @@ impl From<&str> for GetApiKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetApiKeyResponseObject);
+runtime::open_enum_impls!(GetApiKeyResponseObject);
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeySecretResponse {
@@ -13602,7 +12746,7 @@ pub struct GetApiKeySecretResponse {
 impl std::fmt::Debug for GetApiKeySecretResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GetApiKeySecretResponse")
-            .field("secret", &crate::runtime::Redacted)
+            .field("secret", &runtime::Redacted)
             .finish()
     }
 }
@@ -13622,16 +12766,16 @@ impl<'de> serde::Deserialize<'de> for GetApiKeySecretResponse {
                 mut map: A,
             ) -> Result<GetApiKeySecretResponse, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "secret" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "secret" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(GetApiKeySecretResponse {
-                    secret: crate::runtime::required(field0, "secret")?,
+                    secret: runtime::required(field0, "secret")?,
                 })
             }
         }
@@ -13667,7 +12811,7 @@ impl From<&str> for GetApiKeysIncludeInvalid {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetApiKeysIncludeInvalid);
+runtime::open_enum_impls!(GetApiKeysIncludeInvalid);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeysResponse {
@@ -13691,20 +12835,18 @@ impl<'de> serde::Deserialize<'de> for GetApiKeysResponse {
             ) -> Result<GetApiKeysResponse, A::Error> {
                 let mut field0: Option<Vec<GetApiKeysResponseDataItem>> = None;
                 let mut field1: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(GetApiKeysResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -13767,60 +12909,48 @@ impl<'de> serde::Deserialize<'de> for GetApiKeysResponseDataItem {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<f64> = None;
                 let mut field15: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "description" => runtime::next_value(&mut map, &mut field5)?,
+                        "claims" => runtime::next_value(&mut map, &mut field6)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field7)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field8)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field10)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field12)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(GetApiKeysResponseDataItem {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    r#type: crate::runtime::required(field2, "type")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    name: crate::runtime::required(field4, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    r#type: runtime::required(field2, "type")?,
+                    subject: runtime::required(field3, "subject")?,
+                    name: runtime::required(field4, "name")?,
                     description: field5.flatten(),
                     claims: field6.flatten(),
-                    scopes: crate::runtime::required(field7, "scopes")?,
-                    revoked: crate::runtime::required(field8, "revoked")?,
+                    scopes: runtime::required(field7, "scopes")?,
+                    revoked: runtime::required(field8, "revoked")?,
                     revocation_reason: field9.flatten(),
-                    expired: crate::runtime::required(field10, "expired")?,
+                    expired: runtime::required(field10, "expired")?,
                     expiration: field11.flatten(),
                     created_by: field12.flatten(),
                     last_used_at: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                 })
             }
         }
@@ -13852,7 +12982,7 @@ impl From<&str> for GetApiKeysResponseDataItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetApiKeysResponseDataItemObject);
+runtime::open_enum_impls!(GetApiKeysResponseDataItemObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetCommercePlanListPayerType {
@@ -13882,7 +13012,7 @@ impl From<&str> for GetCommercePlanListPayerType {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetCommercePlanListPayerType);
+runtime::open_enum_impls!(GetCommercePlanListPayerType);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetCommerceSubscriptionItemListPayerType {
@@ -13912,7 +13042,7 @@ impl From<&str> for GetCommerceSubscriptionItemListPayerType {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetCommerceSubscriptionItemListPayerType);
+runtime::open_enum_impls!(GetCommerceSubscriptionItemListPayerType);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetCommerceSubscriptionItemListStatus {
@@ -13954,7 +13084,7 @@ impl From<&str> for GetCommerceSubscriptionItemListStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetCommerceSubscriptionItemListStatus);
+runtime::open_enum_impls!(GetCommerceSubscriptionItemListStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetM2mTokensResponse {
@@ -13978,22 +13108,18 @@ impl<'de> serde::Deserialize<'de> for GetM2mTokensResponse {
             ) -> Result<GetM2mTokensResponse, A::Error> {
                 let mut field0: Option<Vec<GetM2mTokensResponseM2mTokensItem>> = None;
                 let mut field1: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "m2m_tokens" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "m2m_tokens" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(GetM2mTokensResponse {
-                    m2m_tokens: crate::runtime::required(field0, "m2m_tokens")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    m2m_tokens: runtime::required(field0, "m2m_tokens")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -14049,48 +13175,40 @@ impl<'de> serde::Deserialize<'de> for GetM2mTokensResponseM2mTokensItem {
                 let mut field9: Option<Option<f64>> = None;
                 let mut field10: Option<f64> = None;
                 let mut field11: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "subject" => runtime::next_value(&mut map, &mut field2)?,
+                        "claims" => runtime::next_value(&mut map, &mut field3)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field4)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field5)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field7)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field8)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(GetM2mTokensResponseM2mTokensItem {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    subject: crate::runtime::required(field2, "subject")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    subject: runtime::required(field2, "subject")?,
                     claims: field3.flatten(),
                     scopes: field4.flatten(),
-                    revoked: crate::runtime::required(field5, "revoked")?,
+                    revoked: runtime::required(field5, "revoked")?,
                     revocation_reason: field6.flatten(),
-                    expired: crate::runtime::required(field7, "expired")?,
+                    expired: runtime::required(field7, "expired")?,
                     expiration: field8.flatten(),
                     last_used_at: field9.flatten(),
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -14122,7 +13240,7 @@ impl From<&str> for GetM2mTokensResponseM2mTokensItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetM2mTokensResponseM2mTokensItemObject);
+runtime::open_enum_impls!(GetM2mTokensResponseM2mTokensItemObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetSessionListStatus {
@@ -14172,7 +13290,7 @@ impl From<&str> for GetSessionListStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetSessionListStatus);
+runtime::open_enum_impls!(GetSessionListStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetTemplateListTemplateType {
@@ -14202,7 +13320,7 @@ impl From<&str> for GetTemplateListTemplateType {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetTemplateListTemplateType);
+runtime::open_enum_impls!(GetTemplateListTemplateType);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetTemplateTemplateType {
@@ -14232,7 +13350,7 @@ impl From<&str> for GetTemplateTemplateType {
         }
     }
 }
-crate::runtime::open_enum_impls!(GetTemplateTemplateType);
+runtime::open_enum_impls!(GetTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IdentificationLink {
@@ -14256,18 +13374,18 @@ impl<'de> serde::Deserialize<'de> for IdentificationLink {
             ) -> Result<IdentificationLink, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "type" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(IdentificationLink {
-                    r#type: crate::runtime::required(field0, "type")?,
-                    id: crate::runtime::required(field1, "id")?,
+                    r#type: runtime::required(field0, "type")?,
+                    id: runtime::required(field1, "id")?,
                 })
             }
         }
@@ -14305,31 +13423,22 @@ impl<'de> serde::Deserialize<'de> for Instance {
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<Vec<String>>> = None;
                 let mut field4: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "environment_type" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "allowed_origins" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "workspace_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "environment_type" => runtime::next_value(&mut map, &mut field2)?,
+                        "allowed_origins" => runtime::next_value(&mut map, &mut field3)?,
+                        "workspace_id" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Instance {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    environment_type: crate::runtime::required(
-                        field2,
-                        "environment_type",
-                    )?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    environment_type: runtime::required(field2, "environment_type")?,
                     allowed_origins: field3.flatten(),
                     workspace_id: field4.flatten(),
                 })
@@ -14363,11 +13472,11 @@ impl<'de> serde::Deserialize<'de> for InstanceCommunication {
             ) -> Result<InstanceCommunication, A::Error> {
                 let mut field0: Option<InstanceCommunicationObject> = None;
                 let mut field1: Option<Vec<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
                         "blocked_country_codes" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -14375,8 +13484,8 @@ impl<'de> serde::Deserialize<'de> for InstanceCommunication {
                     }
                 }
                 Ok(InstanceCommunication {
-                    object: crate::runtime::required(field0, "object")?,
-                    blocked_country_codes: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    blocked_country_codes: runtime::required(
                         field1,
                         "blocked_country_codes",
                     )?,
@@ -14411,7 +13520,7 @@ impl From<&str> for InstanceCommunicationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InstanceCommunicationObject);
+runtime::open_enum_impls!(InstanceCommunicationObject);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -14438,7 +13547,7 @@ impl From<&str> for InstanceObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InstanceObject);
+runtime::open_enum_impls!(InstanceObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceProtect {
@@ -14467,31 +13576,22 @@ impl<'de> serde::Deserialize<'de> for InstanceProtect {
                 let mut field1: Option<bool> = None;
                 let mut field2: Option<bool> = None;
                 let mut field3: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "rules_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "specter_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "checks_bypassed" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "rules_enabled" => runtime::next_value(&mut map, &mut field1)?,
+                        "specter_enabled" => runtime::next_value(&mut map, &mut field2)?,
+                        "checks_bypassed" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(InstanceProtect {
-                    object: crate::runtime::required(field0, "object")?,
-                    rules_enabled: crate::runtime::required(field1, "rules_enabled")?,
-                    specter_enabled: crate::runtime::required(
-                        field2,
-                        "specter_enabled",
-                    )?,
-                    checks_bypassed: crate::runtime::required(field3, "checks_bypassed")?,
+                    object: runtime::required(field0, "object")?,
+                    rules_enabled: runtime::required(field1, "rules_enabled")?,
+                    specter_enabled: runtime::required(field2, "specter_enabled")?,
+                    checks_bypassed: runtime::required(field3, "checks_bypassed")?,
                 })
             }
         }
@@ -14523,7 +13623,7 @@ impl From<&str> for InstanceProtectObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InstanceProtectObject);
+runtime::open_enum_impls!(InstanceProtectObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceRestrictions {
@@ -14556,19 +13656,19 @@ impl<'de> serde::Deserialize<'de> for InstanceRestrictions {
                 let mut field3: Option<bool> = None;
                 let mut field4: Option<bool> = None;
                 let mut field5: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "allowlist" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "blocklist" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "allowlist" => runtime::next_value(&mut map, &mut field1)?,
+                        "blocklist" => runtime::next_value(&mut map, &mut field2)?,
                         "allowlist_blocklist_disabled_on_sign_in" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "block_email_subaddresses" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "block_disposable_email_domains" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -14576,18 +13676,18 @@ impl<'de> serde::Deserialize<'de> for InstanceRestrictions {
                     }
                 }
                 Ok(InstanceRestrictions {
-                    object: crate::runtime::required(field0, "object")?,
-                    allowlist: crate::runtime::required(field1, "allowlist")?,
-                    blocklist: crate::runtime::required(field2, "blocklist")?,
-                    allowlist_blocklist_disabled_on_sign_in: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    allowlist: runtime::required(field1, "allowlist")?,
+                    blocklist: runtime::required(field2, "blocklist")?,
+                    allowlist_blocklist_disabled_on_sign_in: runtime::required(
                         field3,
                         "allowlist_blocklist_disabled_on_sign_in",
                     )?,
-                    block_email_subaddresses: crate::runtime::required(
+                    block_email_subaddresses: runtime::required(
                         field4,
                         "block_email_subaddresses",
                     )?,
-                    block_disposable_email_domains: crate::runtime::required(
+                    block_disposable_email_domains: runtime::required(
                         field5,
                         "block_disposable_email_domains",
                     )?,
@@ -14623,7 +13723,7 @@ impl From<&str> for InstanceRestrictionsObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InstanceRestrictionsObject);
+runtime::open_enum_impls!(InstanceRestrictionsObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceSettingsResponse {
@@ -14664,21 +13764,21 @@ impl<'de> serde::Deserialize<'de> for InstanceSettingsResponse {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         "restricted_to_allowlist" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "from_email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "progressive_sign_up" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "enhanced_email_deliverability" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -14724,7 +13824,7 @@ impl From<&str> for InstanceSettingsResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InstanceSettingsResponseObject);
+runtime::open_enum_impls!(InstanceSettingsResponseObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Invitation {
@@ -14770,47 +13870,34 @@ impl<'de> serde::Deserialize<'de> for Invitation {
                 let mut field7: Option<Option<i64>> = None;
                 let mut field8: Option<i64> = None;
                 let mut field9: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field3)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
+                        "url" => runtime::next_value(&mut map, &mut field6)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Invitation {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    public_metadata: crate::runtime::required(
-                        field3,
-                        "public_metadata",
-                    )?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    public_metadata: runtime::required(field3, "public_metadata")?,
                     revoked: field4.flatten(),
-                    status: crate::runtime::required(field5, "status")?,
+                    status: runtime::required(field5, "status")?,
                     url: field6.flatten(),
                     expires_at: field7.flatten(),
-                    created_at: crate::runtime::required(field8, "created_at")?,
-                    updated_at: crate::runtime::required(field9, "updated_at")?,
+                    created_at: runtime::required(field8, "created_at")?,
+                    updated_at: runtime::required(field9, "updated_at")?,
                 })
             }
         }
@@ -14842,7 +13929,7 @@ impl From<&str> for InvitationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InvitationObject);
+runtime::open_enum_impls!(InvitationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InvitationRevokedResponse {
@@ -14888,47 +13975,34 @@ impl<'de> serde::Deserialize<'de> for InvitationRevokedResponse {
                 let mut field7: Option<Option<i64>> = None;
                 let mut field8: Option<i64> = None;
                 let mut field9: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field3)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
+                        "url" => runtime::next_value(&mut map, &mut field6)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(InvitationRevokedResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    public_metadata: crate::runtime::required(
-                        field3,
-                        "public_metadata",
-                    )?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    public_metadata: runtime::required(field3, "public_metadata")?,
                     revoked: field4.flatten(),
-                    status: crate::runtime::required(field5, "status")?,
+                    status: runtime::required(field5, "status")?,
                     url: field6.flatten(),
                     expires_at: field7.flatten(),
-                    created_at: crate::runtime::required(field8, "created_at")?,
-                    updated_at: crate::runtime::required(field9, "updated_at")?,
+                    created_at: runtime::required(field8, "created_at")?,
+                    updated_at: runtime::required(field9, "updated_at")?,
                 })
             }
         }
@@ -14960,7 +14034,7 @@ impl From<&str> for InvitationRevokedResponseStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(InvitationRevokedResponseStatus);
+runtime::open_enum_impls!(InvitationRevokedResponseStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvitationStatus {
@@ -14998,7 +14072,7 @@ impl From<&str> for InvitationStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(InvitationStatus);
+runtime::open_enum_impls!(InvitationStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct InviteWaitlistEntryBody {
@@ -15023,11 +14097,9 @@ impl<'de> serde::Deserialize<'de> for InviteWaitlistEntryBody {
                 mut map: A,
             ) -> Result<InviteWaitlistEntryBody, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "ignore_existing" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "ignore_existing" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -15063,9 +14135,9 @@ impl<'de> serde::Deserialize<'de> for Jwks {
                 mut map: A,
             ) -> Result<Jwks, A::Error> {
                 let mut field0: Option<Option<Vec<JwksKeysItem>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "keys" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "keys" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -15127,34 +14199,34 @@ impl<'de> serde::Deserialize<'de> for JwksEcdsaPrivateKey {
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<String>> = None;
                 let mut field11: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "crv" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "x" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "y" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "d" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field11)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "crv" => runtime::next_value(&mut map, &mut field4)?,
+                        "x" => runtime::next_value(&mut map, &mut field5)?,
+                        "y" => runtime::next_value(&mut map, &mut field6)?,
+                        "d" => runtime::next_value(&mut map, &mut field7)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field8)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field9)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field10)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksEcdsaPrivateKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    crv: crate::runtime::required(field4, "crv")?,
-                    x: crate::runtime::required(field5, "x")?,
-                    y: crate::runtime::required(field6, "y")?,
-                    d: crate::runtime::required(field7, "d")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    crv: runtime::required(field4, "crv")?,
+                    x: runtime::required(field5, "x")?,
+                    y: runtime::required(field6, "y")?,
+                    d: runtime::required(field7, "d")?,
                     x5c: field8.flatten(),
                     x5t: field9.flatten(),
                     x5t_s256: field10.flatten(),
@@ -15190,7 +14262,7 @@ impl From<&str> for JwksEcdsaPrivateKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksEcdsaPrivateKeyKty);
+runtime::open_enum_impls!(JwksEcdsaPrivateKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEcdsaPublicKey {
@@ -15239,32 +14311,32 @@ impl<'de> serde::Deserialize<'de> for JwksEcdsaPublicKey {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "crv" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "x" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "y" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field10)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "crv" => runtime::next_value(&mut map, &mut field4)?,
+                        "x" => runtime::next_value(&mut map, &mut field5)?,
+                        "y" => runtime::next_value(&mut map, &mut field6)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field7)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field8)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field9)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksEcdsaPublicKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    crv: crate::runtime::required(field4, "crv")?,
-                    x: crate::runtime::required(field5, "x")?,
-                    y: crate::runtime::required(field6, "y")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    crv: runtime::required(field4, "crv")?,
+                    x: runtime::required(field5, "x")?,
+                    y: runtime::required(field6, "y")?,
                     x5c: field7.flatten(),
                     x5t: field8.flatten(),
                     x5t_s256: field9.flatten(),
@@ -15300,7 +14372,7 @@ impl From<&str> for JwksEcdsaPublicKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksEcdsaPublicKeyKty);
+runtime::open_enum_impls!(JwksEcdsaPublicKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEd25519PrivateKey {
@@ -15349,32 +14421,32 @@ impl<'de> serde::Deserialize<'de> for JwksEd25519PrivateKey {
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "crv" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "x" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "d" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field10)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "crv" => runtime::next_value(&mut map, &mut field4)?,
+                        "x" => runtime::next_value(&mut map, &mut field5)?,
+                        "d" => runtime::next_value(&mut map, &mut field6)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field7)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field8)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field9)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksEd25519PrivateKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    crv: crate::runtime::required(field4, "crv")?,
-                    x: crate::runtime::required(field5, "x")?,
-                    d: crate::runtime::required(field6, "d")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    crv: runtime::required(field4, "crv")?,
+                    x: runtime::required(field5, "x")?,
+                    d: runtime::required(field6, "d")?,
                     x5c: field7.flatten(),
                     x5t: field8.flatten(),
                     x5t_s256: field9.flatten(),
@@ -15410,7 +14482,7 @@ impl From<&str> for JwksEd25519PrivateKeyCrv {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksEd25519PrivateKeyCrv);
+runtime::open_enum_impls!(JwksEd25519PrivateKeyCrv);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum JwksEd25519PrivateKeyKty {
@@ -15436,7 +14508,7 @@ impl From<&str> for JwksEd25519PrivateKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksEd25519PrivateKeyKty);
+runtime::open_enum_impls!(JwksEd25519PrivateKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEd25519PublicKey {
@@ -15483,30 +14555,30 @@ impl<'de> serde::Deserialize<'de> for JwksEd25519PublicKey {
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "crv" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "x" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field9)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "crv" => runtime::next_value(&mut map, &mut field4)?,
+                        "x" => runtime::next_value(&mut map, &mut field5)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field6)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field7)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field8)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksEd25519PublicKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    crv: crate::runtime::required(field4, "crv")?,
-                    x: crate::runtime::required(field5, "x")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    crv: runtime::required(field4, "crv")?,
+                    x: runtime::required(field5, "x")?,
                     x5c: field6.flatten(),
                     x5t: field7.flatten(),
                     x5t_s256: field8.flatten(),
@@ -15542,7 +14614,7 @@ impl From<&str> for JwksEd25519PublicKeyCrv {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksEd25519PublicKeyCrv);
+runtime::open_enum_impls!(JwksEd25519PublicKeyCrv);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum JwksEd25519PublicKeyKty {
@@ -15568,7 +14640,7 @@ impl From<&str> for JwksEd25519PublicKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksEd25519PublicKeyKty);
+runtime::open_enum_impls!(JwksEd25519PublicKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -15646,39 +14718,39 @@ impl<'de> serde::Deserialize<'de> for JwksRsaPrivateKey {
                 let mut field13: Option<Option<String>> = None;
                 let mut field14: Option<Option<String>> = None;
                 let mut field15: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "n" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "e" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "d" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "p" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "q" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "dp" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "dq" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "qi" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field13)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field14)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field15)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "n" => runtime::next_value(&mut map, &mut field4)?,
+                        "e" => runtime::next_value(&mut map, &mut field5)?,
+                        "d" => runtime::next_value(&mut map, &mut field6)?,
+                        "p" => runtime::next_value(&mut map, &mut field7)?,
+                        "q" => runtime::next_value(&mut map, &mut field8)?,
+                        "dp" => runtime::next_value(&mut map, &mut field9)?,
+                        "dq" => runtime::next_value(&mut map, &mut field10)?,
+                        "qi" => runtime::next_value(&mut map, &mut field11)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field12)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field13)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field14)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksRsaPrivateKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    n: crate::runtime::required(field4, "n")?,
-                    e: crate::runtime::required(field5, "e")?,
-                    d: crate::runtime::required(field6, "d")?,
-                    p: crate::runtime::required(field7, "p")?,
-                    q: crate::runtime::required(field8, "q")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    n: runtime::required(field4, "n")?,
+                    e: runtime::required(field5, "e")?,
+                    d: runtime::required(field6, "d")?,
+                    p: runtime::required(field7, "p")?,
+                    q: runtime::required(field8, "q")?,
                     dp: field9.flatten(),
                     dq: field10.flatten(),
                     qi: field11.flatten(),
@@ -15717,7 +14789,7 @@ impl From<&str> for JwksRsaPrivateKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksRsaPrivateKeyKty);
+runtime::open_enum_impls!(JwksRsaPrivateKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksRsaPublicKey {
@@ -15764,30 +14836,30 @@ impl<'de> serde::Deserialize<'de> for JwksRsaPublicKey {
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "n" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "e" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field9)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "n" => runtime::next_value(&mut map, &mut field4)?,
+                        "e" => runtime::next_value(&mut map, &mut field5)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field6)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field7)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field8)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksRsaPublicKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    n: crate::runtime::required(field4, "n")?,
-                    e: crate::runtime::required(field5, "e")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    n: runtime::required(field4, "n")?,
+                    e: runtime::required(field5, "e")?,
                     x5c: field6.flatten(),
                     x5t: field7.flatten(),
                     x5t_s256: field8.flatten(),
@@ -15823,7 +14895,7 @@ impl From<&str> for JwksRsaPublicKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksRsaPublicKeyKty);
+runtime::open_enum_impls!(JwksRsaPublicKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksSymmetricKey {
@@ -15868,28 +14940,28 @@ impl<'de> serde::Deserialize<'de> for JwksSymmetricKey {
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "kid" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "alg" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "use" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "kty" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "k" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "x5c" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "x5t" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "x5t#S256" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "x5u" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "kid" => runtime::next_value(&mut map, &mut field0)?,
+                        "alg" => runtime::next_value(&mut map, &mut field1)?,
+                        "use" => runtime::next_value(&mut map, &mut field2)?,
+                        "kty" => runtime::next_value(&mut map, &mut field3)?,
+                        "k" => runtime::next_value(&mut map, &mut field4)?,
+                        "x5c" => runtime::next_value(&mut map, &mut field5)?,
+                        "x5t" => runtime::next_value(&mut map, &mut field6)?,
+                        "x5t#S256" => runtime::next_value(&mut map, &mut field7)?,
+                        "x5u" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwksSymmetricKey {
-                    kid: crate::runtime::required(field0, "kid")?,
-                    alg: crate::runtime::required(field1, "alg")?,
-                    r#use: crate::runtime::required(field2, "use")?,
-                    kty: crate::runtime::required(field3, "kty")?,
-                    k: crate::runtime::required(field4, "k")?,
+                    kid: runtime::required(field0, "kid")?,
+                    alg: runtime::required(field1, "alg")?,
+                    r#use: runtime::required(field2, "use")?,
+                    kty: runtime::required(field3, "kty")?,
+                    k: runtime::required(field4, "k")?,
                     x5c: field5.flatten(),
                     x5t: field6.flatten(),
                     x5t_s256: field7.flatten(),
@@ -15925,7 +14997,7 @@ impl From<&str> for JwksSymmetricKeyKty {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwksSymmetricKeyKty);
+runtime::open_enum_impls!(JwksSymmetricKeyKty);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwtTemplate {
@@ -15967,53 +15039,40 @@ impl<'de> serde::Deserialize<'de> for JwtTemplate {
                 let mut field7: Option<String> = None;
                 let mut field8: Option<i64> = None;
                 let mut field9: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "lifetime" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "claims" => runtime::next_value(&mut map, &mut field3)?,
+                        "lifetime" => runtime::next_value(&mut map, &mut field4)?,
                         "allowed_clock_skew" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "custom_signing_key" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "signing_algorithm" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(JwtTemplate {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    claims: crate::runtime::required(field3, "claims")?,
-                    lifetime: crate::runtime::required(field4, "lifetime")?,
-                    allowed_clock_skew: crate::runtime::required(
-                        field5,
-                        "allowed_clock_skew",
-                    )?,
-                    custom_signing_key: crate::runtime::required(
-                        field6,
-                        "custom_signing_key",
-                    )?,
-                    signing_algorithm: crate::runtime::required(
-                        field7,
-                        "signing_algorithm",
-                    )?,
-                    created_at: crate::runtime::required(field8, "created_at")?,
-                    updated_at: crate::runtime::required(field9, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    claims: runtime::required(field3, "claims")?,
+                    lifetime: runtime::required(field4, "lifetime")?,
+                    allowed_clock_skew: runtime::required(field5, "allowed_clock_skew")?,
+                    custom_signing_key: runtime::required(field6, "custom_signing_key")?,
+                    signing_algorithm: runtime::required(field7, "signing_algorithm")?,
+                    created_at: runtime::required(field8, "created_at")?,
+                    updated_at: runtime::required(field9, "updated_at")?,
                 })
             }
         }
@@ -16045,7 +15104,7 @@ impl From<&str> for JwtTemplateObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(JwtTemplateObject);
+runtime::open_enum_impls!(JwtTemplateObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsEnrollmentModeItem {
@@ -16099,7 +15158,7 @@ impl From<&str> for ListAllOrganizationDomainsEnrollmentModeItem {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListAllOrganizationDomainsEnrollmentModeItem);
+runtime::open_enum_impls!(ListAllOrganizationDomainsEnrollmentModeItem);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsVerified {
@@ -16129,7 +15188,7 @@ impl From<&str> for ListAllOrganizationDomainsVerified {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListAllOrganizationDomainsVerified);
+runtime::open_enum_impls!(ListAllOrganizationDomainsVerified);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListEnterpriseConnectionTestRunsStatusItem {
@@ -16163,7 +15222,7 @@ impl From<&str> for ListEnterpriseConnectionTestRunsStatusItem {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListEnterpriseConnectionTestRunsStatusItem);
+runtime::open_enum_impls!(ListEnterpriseConnectionTestRunsStatusItem);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListInstanceOrganizationInvitationsStatus {
@@ -16201,7 +15260,7 @@ impl From<&str> for ListInstanceOrganizationInvitationsStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListInstanceOrganizationInvitationsStatus);
+runtime::open_enum_impls!(ListInstanceOrganizationInvitationsStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListInvitationsStatus {
@@ -16239,7 +15298,7 @@ impl From<&str> for ListInvitationsStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListInvitationsStatus);
+runtime::open_enum_impls!(ListInvitationsStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListOrganizationInvitationsStatus {
@@ -16277,7 +15336,7 @@ impl From<&str> for ListOrganizationInvitationsStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListOrganizationInvitationsStatus);
+runtime::open_enum_impls!(ListOrganizationInvitationsStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListWaitlistEntriesStatus {
@@ -16315,7 +15374,7 @@ impl From<&str> for ListWaitlistEntriesStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ListWaitlistEntriesStatus);
+runtime::open_enum_impls!(ListWaitlistEntriesStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Machine {
@@ -16359,40 +15418,32 @@ impl<'de> serde::Deserialize<'de> for Machine {
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Vec<MachineWithoutScopedMachines>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field5)?,
                         "default_token_ttl" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "scoped_machines" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "scoped_machines" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Machine {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
-                    created_at: crate::runtime::required(field4, "created_at")?,
-                    updated_at: crate::runtime::required(field5, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
+                    created_at: runtime::required(field4, "created_at")?,
+                    updated_at: runtime::required(field5, "updated_at")?,
                     default_token_ttl: field6.flatten(),
-                    scoped_machines: crate::runtime::required(field7, "scoped_machines")?,
+                    scoped_machines: runtime::required(field7, "scoped_machines")?,
                 })
             }
         }
@@ -16435,7 +15486,7 @@ impl std::fmt::Debug for MachineCreatedResponse {
             .field("updated_at", &self.updated_at)
             .field("default_token_ttl", &self.default_token_ttl)
             .field("scoped_machines", &self.scoped_machines)
-            .field("secret_key", &crate::runtime::Redacted)
+            .field("secret_key", &runtime::Redacted)
             .finish()
     }
 }
@@ -16463,47 +15514,34 @@ impl<'de> serde::Deserialize<'de> for MachineCreatedResponse {
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Vec<MachineWithoutScopedMachines>> = None;
                 let mut field8: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field5)?,
                         "default_token_ttl" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "scoped_machines" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "secret_key" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "scoped_machines" => runtime::next_value(&mut map, &mut field7)?,
+                        "secret_key" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(MachineCreatedResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
-                    created_at: crate::runtime::required(field4, "created_at")?,
-                    updated_at: crate::runtime::required(field5, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
+                    created_at: runtime::required(field4, "created_at")?,
+                    updated_at: runtime::required(field5, "updated_at")?,
                     default_token_ttl: field6.flatten(),
-                    scoped_machines: crate::runtime::required(
-                        field7,
-                        "scoped_machines",
-                    )?,
-                    secret_key: crate::runtime::required(field8, "secret_key")?,
+                    scoped_machines: runtime::required(field7, "scoped_machines")?,
+                    secret_key: runtime::required(field8, "secret_key")?,
                 })
             }
         }
@@ -16538,20 +15576,20 @@ impl<'de> serde::Deserialize<'de> for MachineDeletedResponse {
                 let mut field0: Option<MachineDeletedResponseObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(MachineDeletedResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    deleted: crate::runtime::required(field2, "deleted")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    deleted: runtime::required(field2, "deleted")?,
                 })
             }
         }
@@ -16584,7 +15622,7 @@ impl From<&str> for MachineDeletedResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(MachineDeletedResponseObject);
+runtime::open_enum_impls!(MachineDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineListResponse {
@@ -16609,20 +15647,18 @@ impl<'de> serde::Deserialize<'de> for MachineListResponse {
             ) -> Result<MachineListResponse, A::Error> {
                 let mut field0: Option<Vec<Machine>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(MachineListResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -16659,31 +15695,22 @@ impl<'de> serde::Deserialize<'de> for MachineScope {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "from_machine_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "to_machine_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "from_machine_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "to_machine_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(MachineScope {
-                    object: crate::runtime::required(field0, "object")?,
-                    from_machine_id: crate::runtime::required(
-                        field1,
-                        "from_machine_id",
-                    )?,
-                    to_machine_id: crate::runtime::required(field2, "to_machine_id")?,
-                    created_at: crate::runtime::required(field3, "created_at")?,
+                    object: runtime::required(field0, "object")?,
+                    from_machine_id: runtime::required(field1, "from_machine_id")?,
+                    to_machine_id: runtime::required(field2, "to_machine_id")?,
+                    created_at: runtime::required(field3, "created_at")?,
                 })
             }
         }
@@ -16721,29 +15748,22 @@ impl<'de> serde::Deserialize<'de> for MachineScopeDeletedResponse {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "from_machine_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "to_machine_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "from_machine_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "to_machine_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(MachineScopeDeletedResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    from_machine_id: crate::runtime::required(
-                        field1,
-                        "from_machine_id",
-                    )?,
-                    to_machine_id: crate::runtime::required(field2, "to_machine_id")?,
-                    deleted: crate::runtime::required(field3, "deleted")?,
+                    object: runtime::required(field0, "object")?,
+                    from_machine_id: runtime::required(field1, "from_machine_id")?,
+                    to_machine_id: runtime::required(field2, "to_machine_id")?,
+                    deleted: runtime::required(field3, "deleted")?,
                 })
             }
         }
@@ -16776,7 +15796,7 @@ impl From<&str> for MachineScopeDeletedResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(MachineScopeDeletedResponseObject);
+runtime::open_enum_impls!(MachineScopeDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum MachineScopeObject {
@@ -16802,7 +15822,7 @@ impl From<&str> for MachineScopeObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(MachineScopeObject);
+runtime::open_enum_impls!(MachineScopeObject);
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineSecretKeyResponse {
@@ -16818,7 +15838,7 @@ impl std::fmt::Debug for MachineSecretKeyResponse {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MachineSecretKeyResponse")
             .field("object", &self.object)
-            .field("secret", &crate::runtime::Redacted)
+            .field("secret", &runtime::Redacted)
             .finish()
     }
 }
@@ -16839,18 +15859,18 @@ impl<'de> serde::Deserialize<'de> for MachineSecretKeyResponse {
             ) -> Result<MachineSecretKeyResponse, A::Error> {
                 let mut field0: Option<MachineSecretKeyResponseObject> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "secret" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "secret" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(MachineSecretKeyResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    secret: crate::runtime::required(field1, "secret")?,
+                    object: runtime::required(field0, "object")?,
+                    secret: runtime::required(field1, "secret")?,
                 })
             }
         }
@@ -16883,7 +15903,7 @@ impl From<&str> for MachineSecretKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(MachineSecretKeyResponseObject);
+runtime::open_enum_impls!(MachineSecretKeyResponseObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineWithoutScopedMachines {
@@ -16924,22 +15944,16 @@ impl<'de> serde::Deserialize<'de> for MachineWithoutScopedMachines {
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field5)?,
                         "default_token_ttl" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -16947,12 +15961,12 @@ impl<'de> serde::Deserialize<'de> for MachineWithoutScopedMachines {
                     }
                 }
                 Ok(MachineWithoutScopedMachines {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
-                    created_at: crate::runtime::required(field4, "created_at")?,
-                    updated_at: crate::runtime::required(field5, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
+                    created_at: runtime::required(field4, "created_at")?,
+                    updated_at: runtime::required(field5, "updated_at")?,
                     default_token_ttl: field6.flatten(),
                 })
             }
@@ -16985,7 +15999,7 @@ impl From<&str> for MachineWithoutScopedMachinesObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(MachineWithoutScopedMachinesObject);
+runtime::open_enum_impls!(MachineWithoutScopedMachinesObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct MergeOrganizationMetadataBody {
@@ -17016,14 +16030,10 @@ impl<'de> serde::Deserialize<'de> for MergeOrganizationMetadataBody {
             ) -> Result<MergeOrganizationMetadataBody, A::Error> {
                 let mut field0: Option<Option<serde_json::Value>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field0)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -17078,16 +16088,16 @@ impl std::fmt::Debug for OAuthAccessTokenItem {
             .field("object", &self.object)
             .field("external_account_id", &self.external_account_id)
             .field("provider_user_id", &self.provider_user_id)
-            .field("token", &crate::runtime::Redacted)
+            .field("token", &runtime::Redacted)
             .field("expires_at", &self.expires_at)
             .field("provider", &self.provider)
             .field("public_metadata", &self.public_metadata)
             .field("label", &self.label)
             .field("scopes", &self.scopes)
-            .field("id_token", &self.id_token.as_ref().map(|_| crate::runtime::Redacted))
+            .field("id_token", &self.id_token.as_ref().map(|_| runtime::Redacted))
             .field(
                 "token_secret",
-                &self.token_secret.as_ref().map(|_| crate::runtime::Redacted),
+                &self.token_secret.as_ref().map(|_| runtime::Redacted),
             )
             .finish()
     }
@@ -17118,51 +16128,37 @@ impl<'de> serde::Deserialize<'de> for OAuthAccessTokenItem {
                 let mut field8: Option<Option<Vec<String>>> = None;
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
                         "external_account_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "token" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "provider" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "label" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "id_token" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "token_secret" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "token" => runtime::next_value(&mut map, &mut field3)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "provider" => runtime::next_value(&mut map, &mut field5)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field6)?,
+                        "label" => runtime::next_value(&mut map, &mut field7)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field8)?,
+                        "id_token" => runtime::next_value(&mut map, &mut field9)?,
+                        "token_secret" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OAuthAccessTokenItem {
-                    object: crate::runtime::required(field0, "object")?,
-                    external_account_id: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    external_account_id: runtime::required(
                         field1,
                         "external_account_id",
                     )?,
-                    provider_user_id: crate::runtime::required(
-                        field2,
-                        "provider_user_id",
-                    )?,
-                    token: crate::runtime::required(field3, "token")?,
+                    provider_user_id: runtime::required(field2, "provider_user_id")?,
+                    token: runtime::required(field3, "token")?,
                     expires_at: field4.flatten(),
-                    provider: crate::runtime::required(field5, "provider")?,
-                    public_metadata: crate::runtime::required(
-                        field6,
-                        "public_metadata",
-                    )?,
+                    provider: runtime::required(field5, "provider")?,
+                    public_metadata: runtime::required(field6, "public_metadata")?,
                     label: field7.flatten(),
                     scopes: field8.flatten(),
                     id_token: field9.flatten(),
@@ -17198,7 +16194,7 @@ impl From<&str> for OAuthAccessTokenItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OAuthAccessTokenItemObject);
+runtime::open_enum_impls!(OAuthAccessTokenItemObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplication {
@@ -17264,98 +16260,71 @@ impl<'de> serde::Deserialize<'de> for OAuthApplication {
                 let mut field18: Option<String> = None;
                 let mut field19: Option<i64> = None;
                 let mut field20: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "client_uri" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "client_image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field3)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "client_uri" => runtime::next_value(&mut map, &mut field5)?,
+                        "client_image_url" => runtime::next_value(&mut map, &mut field6)?,
                         "dynamically_registered" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "consent_screen_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "pkce_required" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "public" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "redirect_uris" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "callback_url" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "authorize_url" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "token_fetch_url" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "user_info_url" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "discovery_url" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "pkce_required" => runtime::next_value(&mut map, &mut field9)?,
+                        "public" => runtime::next_value(&mut map, &mut field10)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field11)?,
+                        "redirect_uris" => runtime::next_value(&mut map, &mut field12)?,
+                        "callback_url" => runtime::next_value(&mut map, &mut field13)?,
+                        "authorize_url" => runtime::next_value(&mut map, &mut field14)?,
+                        "token_fetch_url" => runtime::next_value(&mut map, &mut field15)?,
+                        "user_info_url" => runtime::next_value(&mut map, &mut field16)?,
+                        "discovery_url" => runtime::next_value(&mut map, &mut field17)?,
                         "token_introspection_url" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field19)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field20)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OAuthApplication {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
-                    name: crate::runtime::required(field3, "name")?,
-                    client_id: crate::runtime::required(field4, "client_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
+                    name: runtime::required(field3, "name")?,
+                    client_id: runtime::required(field4, "client_id")?,
                     client_uri: field5.flatten(),
                     client_image_url: field6.flatten(),
-                    dynamically_registered: crate::runtime::required(
+                    dynamically_registered: runtime::required(
                         field7,
                         "dynamically_registered",
                     )?,
-                    consent_screen_enabled: crate::runtime::required(
+                    consent_screen_enabled: runtime::required(
                         field8,
                         "consent_screen_enabled",
                     )?,
-                    pkce_required: crate::runtime::required(field9, "pkce_required")?,
-                    public: crate::runtime::required(field10, "public")?,
-                    scopes: crate::runtime::required(field11, "scopes")?,
-                    redirect_uris: crate::runtime::required(field12, "redirect_uris")?,
-                    callback_url: crate::runtime::required(field13, "callback_url")?,
-                    authorize_url: crate::runtime::required(field14, "authorize_url")?,
-                    token_fetch_url: crate::runtime::required(
-                        field15,
-                        "token_fetch_url",
-                    )?,
-                    user_info_url: crate::runtime::required(field16, "user_info_url")?,
-                    discovery_url: crate::runtime::required(field17, "discovery_url")?,
-                    token_introspection_url: crate::runtime::required(
+                    pkce_required: runtime::required(field9, "pkce_required")?,
+                    public: runtime::required(field10, "public")?,
+                    scopes: runtime::required(field11, "scopes")?,
+                    redirect_uris: runtime::required(field12, "redirect_uris")?,
+                    callback_url: runtime::required(field13, "callback_url")?,
+                    authorize_url: runtime::required(field14, "authorize_url")?,
+                    token_fetch_url: runtime::required(field15, "token_fetch_url")?,
+                    user_info_url: runtime::required(field16, "user_info_url")?,
+                    discovery_url: runtime::required(field17, "discovery_url")?,
+                    token_introspection_url: runtime::required(
                         field18,
                         "token_introspection_url",
                     )?,
-                    created_at: crate::runtime::required(field19, "created_at")?,
-                    updated_at: crate::runtime::required(field20, "updated_at")?,
+                    created_at: runtime::required(field19, "created_at")?,
+                    updated_at: runtime::required(field20, "updated_at")?,
                 })
             }
         }
@@ -17387,7 +16356,7 @@ impl From<&str> for OAuthApplicationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OAuthApplicationObject);
+runtime::open_enum_impls!(OAuthApplicationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationSettings {
@@ -17428,26 +16397,24 @@ impl<'de> serde::Deserialize<'de> for OAuthApplicationSettings {
                 let mut field4: Option<bool> = None;
                 let mut field5: Option<bool> = None;
                 let mut field6: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
                         "dynamic_oauth_client_registration" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "default_scopes" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "default_scopes" => runtime::next_value(&mut map, &mut field2)?,
                         "oauth_jwt_access_tokens" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "client_id_metadata_documents_advertised" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "client_id_metadata_documents_only_allow_pre_registered_clients" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "client_id_metadata_documents_block_implicitly_allowed_clients" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -17455,25 +16422,25 @@ impl<'de> serde::Deserialize<'de> for OAuthApplicationSettings {
                     }
                 }
                 Ok(OAuthApplicationSettings {
-                    object: crate::runtime::required(field0, "object")?,
-                    dynamic_oauth_client_registration: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    dynamic_oauth_client_registration: runtime::required(
                         field1,
                         "dynamic_oauth_client_registration",
                     )?,
                     default_scopes: field2.flatten(),
-                    oauth_jwt_access_tokens: crate::runtime::required(
+                    oauth_jwt_access_tokens: runtime::required(
                         field3,
                         "oauth_jwt_access_tokens",
                     )?,
-                    client_id_metadata_documents_advertised: crate::runtime::required(
+                    client_id_metadata_documents_advertised: runtime::required(
                         field4,
                         "client_id_metadata_documents_advertised",
                     )?,
-                    client_id_metadata_documents_only_allow_pre_registered_clients: crate::runtime::required(
+                    client_id_metadata_documents_only_allow_pre_registered_clients: runtime::required(
                         field5,
                         "client_id_metadata_documents_only_allow_pre_registered_clients",
                     )?,
-                    client_id_metadata_documents_block_implicitly_allowed_clients: crate::runtime::required(
+                    client_id_metadata_documents_block_implicitly_allowed_clients: runtime::required(
                         field6,
                         "client_id_metadata_documents_block_implicitly_allowed_clients",
                     )?,
@@ -17509,7 +16476,7 @@ impl From<&str> for OAuthApplicationSettingsObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OAuthApplicationSettingsObject);
+runtime::open_enum_impls!(OAuthApplicationSettingsObject);
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationWithSecret {
@@ -17571,7 +16538,7 @@ impl std::fmt::Debug for OAuthApplicationWithSecret {
             .field("updated_at", &self.updated_at)
             .field(
                 "client_secret",
-                &self.client_secret.as_ref().map(|_| crate::runtime::Redacted),
+                &self.client_secret.as_ref().map(|_| runtime::Redacted),
             )
             .finish()
     }
@@ -17613,101 +16580,72 @@ impl<'de> serde::Deserialize<'de> for OAuthApplicationWithSecret {
                 let mut field19: Option<i64> = None;
                 let mut field20: Option<i64> = None;
                 let mut field21: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "client_uri" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "client_image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field3)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "client_uri" => runtime::next_value(&mut map, &mut field5)?,
+                        "client_image_url" => runtime::next_value(&mut map, &mut field6)?,
                         "dynamically_registered" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "consent_screen_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "pkce_required" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "public" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "redirect_uris" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "callback_url" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "authorize_url" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "token_fetch_url" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "user_info_url" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "discovery_url" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "pkce_required" => runtime::next_value(&mut map, &mut field9)?,
+                        "public" => runtime::next_value(&mut map, &mut field10)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field11)?,
+                        "redirect_uris" => runtime::next_value(&mut map, &mut field12)?,
+                        "callback_url" => runtime::next_value(&mut map, &mut field13)?,
+                        "authorize_url" => runtime::next_value(&mut map, &mut field14)?,
+                        "token_fetch_url" => runtime::next_value(&mut map, &mut field15)?,
+                        "user_info_url" => runtime::next_value(&mut map, &mut field16)?,
+                        "discovery_url" => runtime::next_value(&mut map, &mut field17)?,
                         "token_introspection_url" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
-                        "client_secret" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field19)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field20)?,
+                        "client_secret" => runtime::next_value(&mut map, &mut field21)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OAuthApplicationWithSecret {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    instance_id: crate::runtime::required(field2, "instance_id")?,
-                    name: crate::runtime::required(field3, "name")?,
-                    client_id: crate::runtime::required(field4, "client_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    instance_id: runtime::required(field2, "instance_id")?,
+                    name: runtime::required(field3, "name")?,
+                    client_id: runtime::required(field4, "client_id")?,
                     client_uri: field5.flatten(),
                     client_image_url: field6.flatten(),
-                    dynamically_registered: crate::runtime::required(
+                    dynamically_registered: runtime::required(
                         field7,
                         "dynamically_registered",
                     )?,
-                    consent_screen_enabled: crate::runtime::required(
+                    consent_screen_enabled: runtime::required(
                         field8,
                         "consent_screen_enabled",
                     )?,
-                    pkce_required: crate::runtime::required(field9, "pkce_required")?,
-                    public: crate::runtime::required(field10, "public")?,
-                    scopes: crate::runtime::required(field11, "scopes")?,
-                    redirect_uris: crate::runtime::required(field12, "redirect_uris")?,
-                    callback_url: crate::runtime::required(field13, "callback_url")?,
-                    authorize_url: crate::runtime::required(field14, "authorize_url")?,
-                    token_fetch_url: crate::runtime::required(
-                        field15,
-                        "token_fetch_url",
-                    )?,
-                    user_info_url: crate::runtime::required(field16, "user_info_url")?,
-                    discovery_url: crate::runtime::required(field17, "discovery_url")?,
-                    token_introspection_url: crate::runtime::required(
+                    pkce_required: runtime::required(field9, "pkce_required")?,
+                    public: runtime::required(field10, "public")?,
+                    scopes: runtime::required(field11, "scopes")?,
+                    redirect_uris: runtime::required(field12, "redirect_uris")?,
+                    callback_url: runtime::required(field13, "callback_url")?,
+                    authorize_url: runtime::required(field14, "authorize_url")?,
+                    token_fetch_url: runtime::required(field15, "token_fetch_url")?,
+                    user_info_url: runtime::required(field16, "user_info_url")?,
+                    discovery_url: runtime::required(field17, "discovery_url")?,
+                    token_introspection_url: runtime::required(
                         field18,
                         "token_introspection_url",
                     )?,
-                    created_at: crate::runtime::required(field19, "created_at")?,
-                    updated_at: crate::runtime::required(field20, "updated_at")?,
+                    created_at: runtime::required(field19, "created_at")?,
+                    updated_at: runtime::required(field20, "updated_at")?,
                     client_secret: field21.flatten(),
                 })
             }
@@ -17739,20 +16677,18 @@ impl<'de> serde::Deserialize<'de> for OAuthApplications {
             ) -> Result<OAuthApplications, A::Error> {
                 let mut field0: Option<Vec<OAuthApplication>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OAuthApplications {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -17826,81 +16762,64 @@ impl<'de> serde::Deserialize<'de> for Organization {
                 let mut field15: Option<i64> = None;
                 let mut field16: Option<Option<i64>> = None;
                 let mut field17: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "members_count" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "slug" => runtime::next_value(&mut map, &mut field3)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field5)?,
+                        "members_count" => runtime::next_value(&mut map, &mut field6)?,
                         "missing_member_with_elevated_permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "pending_invitations_count" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "admin_delete_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field11)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "created_by" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
+                        "last_active_at" => runtime::next_value(&mut map, &mut field16)?,
+                        "role_set_key" => runtime::next_value(&mut map, &mut field17)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Organization {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    slug: crate::runtime::required(field3, "slug")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    slug: runtime::required(field3, "slug")?,
                     image_url: field4.flatten(),
-                    has_image: crate::runtime::required(field5, "has_image")?,
+                    has_image: runtime::required(field5, "has_image")?,
                     members_count: field6.flatten(),
                     missing_member_with_elevated_permissions: field7.flatten(),
                     pending_invitations_count: field8.flatten(),
-                    max_allowed_memberships: crate::runtime::required(
+                    max_allowed_memberships: runtime::required(
                         field9,
                         "max_allowed_memberships",
                     )?,
-                    admin_delete_enabled: crate::runtime::required(
+                    admin_delete_enabled: runtime::required(
                         field10,
                         "admin_delete_enabled",
                     )?,
-                    public_metadata: crate::runtime::required(
-                        field11,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field11, "public_metadata")?,
                     private_metadata: field12.flatten(),
                     created_by: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                     last_active_at: field16.flatten(),
                     role_set_key: field17.flatten(),
                 })
@@ -17975,76 +16894,60 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomain {
                 > = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "enrollment_mode" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field3)?,
+                        "enrollment_mode" => runtime::next_value(&mut map, &mut field4)?,
                         "affiliation_email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "affiliation_verification" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "ownership_verification" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "verification" => runtime::next_value(&mut map, &mut field8)?,
                         "total_pending_invitations" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "total_pending_suggestions" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
                         "public_organization_data" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationDomain {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    organization_id: crate::runtime::required(
-                        field2,
-                        "organization_id",
-                    )?,
-                    name: crate::runtime::required(field3, "name")?,
-                    enrollment_mode: crate::runtime::required(
-                        field4,
-                        "enrollment_mode",
-                    )?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    organization_id: runtime::required(field2, "organization_id")?,
+                    name: runtime::required(field3, "name")?,
+                    enrollment_mode: runtime::required(field4, "enrollment_mode")?,
                     affiliation_email_address: field5.flatten(),
                     affiliation_verification: field6.flatten(),
                     ownership_verification: field7.flatten(),
                     verification: field8.flatten(),
-                    total_pending_invitations: crate::runtime::required(
+                    total_pending_invitations: runtime::required(
                         field9,
                         "total_pending_invitations",
                     )?,
-                    total_pending_suggestions: crate::runtime::required(
+                    total_pending_suggestions: runtime::required(
                         field10,
                         "total_pending_suggestions",
                     )?,
                     public_organization_data: field11.flatten(),
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    updated_at: crate::runtime::required(field13, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    updated_at: runtime::required(field13, "updated_at")?,
                 })
             }
         }
@@ -18089,7 +16992,7 @@ impl From<&str> for OrganizationDomainEnrollmentMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
+runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
 /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -18116,7 +17019,7 @@ impl From<&str> for OrganizationDomainObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationDomainObject);
+runtime::open_enum_impls!(OrganizationDomainObject);
 /// The verification object from an organization domain
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -18152,23 +17055,21 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomainVerification {
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "status" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "verified_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field0)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field1)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field2)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "verified_at" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationDomainVerification {
-                    status: crate::runtime::required(field0, "status")?,
-                    strategy: crate::runtime::required(field1, "strategy")?,
+                    status: runtime::required(field0, "status")?,
+                    strategy: runtime::required(field1, "strategy")?,
                     attempts: field2.flatten(),
                     expire_at: field3.flatten(),
                     verified_at: field4.flatten(),
@@ -18202,20 +17103,18 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomains {
             ) -> Result<OrganizationDomains, A::Error> {
                 let mut field0: Option<Vec<OrganizationDomain>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationDomains {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -18279,65 +17178,48 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitation {
                 let mut field12: Option<Option<i64>> = None;
                 let mut field13: Option<i64> = None;
                 let mut field14: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "role" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "role_name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "inviter_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "role" => runtime::next_value(&mut map, &mut field3)?,
+                        "role_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "inviter_id" => runtime::next_value(&mut map, &mut field6)?,
                         "public_inviter_data" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "status" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field8)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field9)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "url" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
+                        "url" => runtime::next_value(&mut map, &mut field11)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field14)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitation {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    role: crate::runtime::required(field3, "role")?,
-                    role_name: crate::runtime::required(field4, "role_name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    role: runtime::required(field3, "role")?,
+                    role_name: runtime::required(field4, "role_name")?,
                     organization_id: field5.flatten(),
                     inviter_id: field6.flatten(),
                     public_inviter_data: field7.flatten(),
                     status: field8.flatten(),
-                    public_metadata: crate::runtime::required(
-                        field9,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field9, "public_metadata")?,
                     private_metadata: field10.flatten(),
                     url: field11.flatten(),
                     expires_at: field12.flatten(),
-                    created_at: crate::runtime::required(field13, "created_at")?,
-                    updated_at: crate::runtime::required(field14, "updated_at")?,
+                    created_at: runtime::required(field13, "created_at")?,
+                    updated_at: runtime::required(field14, "updated_at")?,
                 })
             }
         }
@@ -18370,7 +17252,7 @@ impl From<&str> for OrganizationInvitationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationInvitationObject);
+runtime::open_enum_impls!(OrganizationInvitationObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationPublicOrganizationData {
@@ -18401,24 +17283,24 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicOrganizationDa
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "slug" => runtime::next_value(&mut map, &mut field2)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitationPublicOrganizationData {
-                    id: crate::runtime::required(field0, "id")?,
-                    name: crate::runtime::required(field1, "name")?,
-                    slug: crate::runtime::required(field2, "slug")?,
+                    id: runtime::required(field0, "id")?,
+                    name: runtime::required(field1, "name")?,
+                    slug: runtime::required(field2, "slug")?,
                     image_url: field3.flatten(),
-                    has_image: crate::runtime::required(field4, "has_image")?,
+                    has_image: runtime::required(field4, "has_image")?,
                 })
             }
         }
@@ -18457,30 +17339,26 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicUserData {
                 let mut field3: Option<String> = None;
                 let mut field4: Option<bool> = None;
                 let mut field5: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field4)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitationPublicUserData {
-                    user_id: crate::runtime::required(field0, "user_id")?,
+                    user_id: runtime::required(field0, "user_id")?,
                     first_name: field1.flatten(),
                     last_name: field2.flatten(),
-                    image_url: crate::runtime::required(field3, "image_url")?,
-                    has_image: crate::runtime::required(field4, "has_image")?,
-                    identifier: crate::runtime::required(field5, "identifier")?,
+                    image_url: runtime::required(field3, "image_url")?,
+                    has_image: runtime::required(field4, "has_image")?,
+                    identifier: runtime::required(field5, "identifier")?,
                 })
             }
         }
@@ -18553,43 +17431,29 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationWithPublicOrganizati
                 let mut field15: Option<
                     Option<OrganizationInvitationPublicOrganizationData>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "role" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "role_name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "inviter_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "role" => runtime::next_value(&mut map, &mut field3)?,
+                        "role_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "inviter_id" => runtime::next_value(&mut map, &mut field6)?,
                         "public_inviter_data" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "status" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field8)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field9)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "url" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
+                        "url" => runtime::next_value(&mut map, &mut field11)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field14)?,
                         "public_organization_data" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
+                            runtime::next_value(&mut map, &mut field15)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -18597,24 +17461,21 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationWithPublicOrganizati
                     }
                 }
                 Ok(OrganizationInvitationWithPublicOrganizationData {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    role: crate::runtime::required(field3, "role")?,
-                    role_name: crate::runtime::required(field4, "role_name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    role: runtime::required(field3, "role")?,
+                    role_name: runtime::required(field4, "role_name")?,
                     organization_id: field5.flatten(),
                     inviter_id: field6.flatten(),
                     public_inviter_data: field7.flatten(),
                     status: field8.flatten(),
-                    public_metadata: crate::runtime::required(
-                        field9,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field9, "public_metadata")?,
                     private_metadata: field10.flatten(),
                     url: field11.flatten(),
                     expires_at: field12.flatten(),
-                    created_at: crate::runtime::required(field13, "created_at")?,
-                    updated_at: crate::runtime::required(field14, "updated_at")?,
+                    created_at: runtime::required(field13, "created_at")?,
+                    updated_at: runtime::required(field14, "updated_at")?,
                     public_organization_data: field15.flatten(),
                 })
             }
@@ -18648,7 +17509,7 @@ impl From<&str> for OrganizationInvitationWithPublicOrganizationDataObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationInvitationWithPublicOrganizationDataObject);
+runtime::open_enum_impls!(OrganizationInvitationWithPublicOrganizationDataObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitations {
@@ -18673,20 +17534,18 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitations {
             ) -> Result<OrganizationInvitations, A::Error> {
                 let mut field0: Option<Vec<OrganizationInvitation>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitations {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -18721,20 +17580,18 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationsWithPublicOrganizat
                     Vec<OrganizationInvitationWithPublicOrganizationData>,
                 > = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitationsWithPublicOrganizationData {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -18791,53 +17648,36 @@ impl<'de> serde::Deserialize<'de> for OrganizationMembership {
                 let mut field8: Option<Option<OrganizationMembershipPublicUserData>> = None;
                 let mut field9: Option<i64> = None;
                 let mut field10: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "role" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "role_name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "organization" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "public_user_data" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "role" => runtime::next_value(&mut map, &mut field2)?,
+                        "role_name" => runtime::next_value(&mut map, &mut field3)?,
+                        "permissions" => runtime::next_value(&mut map, &mut field4)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field5)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field6)?,
+                        "organization" => runtime::next_value(&mut map, &mut field7)?,
+                        "public_user_data" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationMembership {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
-                    role: crate::runtime::required(field2, "role")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
+                    role: runtime::required(field2, "role")?,
                     role_name: field3.flatten(),
-                    permissions: crate::runtime::required(field4, "permissions")?,
-                    public_metadata: crate::runtime::required(
-                        field5,
-                        "public_metadata",
-                    )?,
+                    permissions: runtime::required(field4, "permissions")?,
+                    public_metadata: runtime::required(field5, "public_metadata")?,
                     private_metadata: field6.flatten(),
-                    organization: crate::runtime::required(field7, "organization")?,
+                    organization: runtime::required(field7, "organization")?,
                     public_user_data: field8.flatten(),
-                    created_at: crate::runtime::required(field9, "created_at")?,
-                    updated_at: crate::runtime::required(field10, "updated_at")?,
+                    created_at: runtime::required(field9, "created_at")?,
+                    updated_at: runtime::required(field10, "updated_at")?,
                 })
             }
         }
@@ -18870,7 +17710,7 @@ impl From<&str> for OrganizationMembershipObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationMembershipObject);
+runtime::open_enum_impls!(OrganizationMembershipObject);
 /// An organization membership with public user data populated
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -18916,38 +17756,32 @@ impl<'de> serde::Deserialize<'de> for OrganizationMembershipPublicUserData {
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<bool>> = None;
                 let mut field9: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
                         "profile_image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "username" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "banned" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "deprovisioned" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field5)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field6)?,
+                        "username" => runtime::next_value(&mut map, &mut field7)?,
+                        "banned" => runtime::next_value(&mut map, &mut field8)?,
+                        "deprovisioned" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationMembershipPublicUserData {
-                    user_id: crate::runtime::required(field0, "user_id")?,
+                    user_id: runtime::required(field0, "user_id")?,
                     first_name: field1.flatten(),
                     last_name: field2.flatten(),
                     profile_image_url: field3.flatten(),
-                    image_url: crate::runtime::required(field4, "image_url")?,
-                    has_image: crate::runtime::required(field5, "has_image")?,
+                    image_url: runtime::required(field4, "image_url")?,
+                    has_image: runtime::required(field5, "has_image")?,
                     identifier: field6.flatten(),
                     username: field7.flatten(),
                     banned: field8.flatten(),
@@ -18982,20 +17816,18 @@ impl<'de> serde::Deserialize<'de> for OrganizationMemberships {
             ) -> Result<OrganizationMemberships, A::Error> {
                 let mut field0: Option<Vec<OrganizationMembership>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationMemberships {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19027,7 +17859,7 @@ impl From<&str> for OrganizationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationObject);
+runtime::open_enum_impls!(OrganizationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationSettings {
@@ -19088,45 +17920,39 @@ impl<'de> serde::Deserialize<'de> for OrganizationSettings {
                 > = None;
                 let mut field12: Option<String> = None;
                 let mut field13: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field1)?,
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "max_allowed_roles" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "max_role_sets_allowed" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "max_allowed_domains" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "max_allowed_permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "creator_role" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "creator_role" => runtime::next_value(&mut map, &mut field7)?,
                         "admin_delete_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "domains_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "slug_disabled" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "domains_enabled" => runtime::next_value(&mut map, &mut field9)?,
+                        "slug_disabled" => runtime::next_value(&mut map, &mut field10)?,
                         "domains_enrollment_modes" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
                         "domains_default_role" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
                         "initial_role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -19134,37 +17960,31 @@ impl<'de> serde::Deserialize<'de> for OrganizationSettings {
                     }
                 }
                 Ok(OrganizationSettings {
-                    object: crate::runtime::required(field0, "object")?,
-                    enabled: crate::runtime::required(field1, "enabled")?,
-                    max_allowed_memberships: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    enabled: runtime::required(field1, "enabled")?,
+                    max_allowed_memberships: runtime::required(
                         field2,
                         "max_allowed_memberships",
                     )?,
-                    max_allowed_roles: crate::runtime::required(
-                        field3,
-                        "max_allowed_roles",
-                    )?,
+                    max_allowed_roles: runtime::required(field3, "max_allowed_roles")?,
                     max_role_sets_allowed: field4.flatten(),
-                    max_allowed_domains: crate::runtime::required(
+                    max_allowed_domains: runtime::required(
                         field5,
                         "max_allowed_domains",
                     )?,
                     max_allowed_permissions: field6.flatten(),
-                    creator_role: crate::runtime::required(field7, "creator_role")?,
-                    admin_delete_enabled: crate::runtime::required(
+                    creator_role: runtime::required(field7, "creator_role")?,
+                    admin_delete_enabled: runtime::required(
                         field8,
                         "admin_delete_enabled",
                     )?,
-                    domains_enabled: crate::runtime::required(
-                        field9,
-                        "domains_enabled",
-                    )?,
+                    domains_enabled: runtime::required(field9, "domains_enabled")?,
                     slug_disabled: field10.flatten(),
-                    domains_enrollment_modes: crate::runtime::required(
+                    domains_enrollment_modes: runtime::required(
                         field11,
                         "domains_enrollment_modes",
                     )?,
-                    domains_default_role: crate::runtime::required(
+                    domains_default_role: runtime::required(
                         field12,
                         "domains_default_role",
                     )?,
@@ -19208,7 +18028,7 @@ impl From<&str> for OrganizationSettingsDomainsEnrollmentModesItem {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationSettingsDomainsEnrollmentModesItem);
+runtime::open_enum_impls!(OrganizationSettingsDomainsEnrollmentModesItem);
 /// String representing the object's type. Objects of the same type share the same value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -19235,7 +18055,7 @@ impl From<&str> for OrganizationSettingsObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationSettingsObject);
+runtime::open_enum_impls!(OrganizationSettingsObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationWithLogo {
@@ -19306,82 +18126,65 @@ impl<'de> serde::Deserialize<'de> for OrganizationWithLogo {
                 let mut field16: Option<Option<i64>> = None;
                 let mut field17: Option<Option<String>> = None;
                 let mut field18: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "members_count" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "slug" => runtime::next_value(&mut map, &mut field3)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field5)?,
+                        "members_count" => runtime::next_value(&mut map, &mut field6)?,
                         "missing_member_with_elevated_permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "pending_invitations_count" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "admin_delete_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field11)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "logo_url" => crate::runtime::next_value(&mut map, &mut field18)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
+                        "last_active_at" => runtime::next_value(&mut map, &mut field16)?,
+                        "role_set_key" => runtime::next_value(&mut map, &mut field17)?,
+                        "logo_url" => runtime::next_value(&mut map, &mut field18)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationWithLogo {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    slug: crate::runtime::required(field3, "slug")?,
-                    image_url: crate::runtime::required(field4, "image_url")?,
-                    has_image: crate::runtime::required(field5, "has_image")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    slug: runtime::required(field3, "slug")?,
+                    image_url: runtime::required(field4, "image_url")?,
+                    has_image: runtime::required(field5, "has_image")?,
                     members_count: field6.flatten(),
                     missing_member_with_elevated_permissions: field7.flatten(),
                     pending_invitations_count: field8.flatten(),
-                    max_allowed_memberships: crate::runtime::required(
+                    max_allowed_memberships: runtime::required(
                         field9,
                         "max_allowed_memberships",
                     )?,
-                    admin_delete_enabled: crate::runtime::required(
+                    admin_delete_enabled: runtime::required(
                         field10,
                         "admin_delete_enabled",
                     )?,
-                    public_metadata: crate::runtime::required(
-                        field11,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field11, "public_metadata")?,
                     private_metadata: field12.flatten(),
                     created_by: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                     last_active_at: field16.flatten(),
                     role_set_key: field17.flatten(),
                     logo_url: field18.flatten(),
@@ -19415,20 +18218,18 @@ impl<'de> serde::Deserialize<'de> for Organizations {
             ) -> Result<Organizations, A::Error> {
                 let mut field0: Option<Vec<Organization>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Organizations {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19460,20 +18261,18 @@ impl<'de> serde::Deserialize<'de> for PaginatedBillingPaymentAttemptResponse {
             ) -> Result<PaginatedBillingPaymentAttemptResponse, A::Error> {
                 let mut field0: Option<Vec<BillingPaymentAttempt>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(PaginatedBillingPaymentAttemptResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19505,20 +18304,18 @@ impl<'de> serde::Deserialize<'de> for PaginatedBillingPriceResponse {
             ) -> Result<PaginatedBillingPriceResponse, A::Error> {
                 let mut field0: Option<Vec<BillingPriceResponse>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(PaginatedBillingPriceResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19550,20 +18347,18 @@ impl<'de> serde::Deserialize<'de> for PaginatedBillingStatementResponse {
             ) -> Result<PaginatedBillingStatementResponse, A::Error> {
                 let mut field0: Option<Vec<BillingStatement>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(PaginatedBillingStatementResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19595,20 +18390,18 @@ impl<'de> serde::Deserialize<'de> for PaginatedCommercePlanResponse {
             ) -> Result<PaginatedCommercePlanResponse, A::Error> {
                 let mut field0: Option<Vec<CommercePlan>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(PaginatedCommercePlanResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19640,20 +18433,18 @@ impl<'de> serde::Deserialize<'de> for PaginatedCommerceSubscriptionItemResponse 
             ) -> Result<PaginatedCommerceSubscriptionItemResponse, A::Error> {
                 let mut field0: Option<Vec<CommerceSubscriptionItem>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(PaginatedCommerceSubscriptionItemResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19692,17 +18483,13 @@ impl<'de> serde::Deserialize<'de> for Passkey {
                 let mut field2: Option<String> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<Option<VerificationPasskey>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "verification" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -19710,9 +18497,9 @@ impl<'de> serde::Deserialize<'de> for Passkey {
                 }
                 Ok(Passkey {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    last_used_at: crate::runtime::required(field3, "last_used_at")?,
+                    object: runtime::required(field1, "object")?,
+                    name: runtime::required(field2, "name")?,
+                    last_used_at: runtime::required(field3, "last_used_at")?,
                     verification: field4.flatten(),
                 })
             }
@@ -19746,7 +18533,7 @@ impl From<&str> for PasskeyObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(PasskeyObject);
+runtime::open_enum_impls!(PasskeyObject);
 /// The hashing algorithm that was used to generate the password digest.
 ///
 /// The algorithms we support at the moment are [`bcrypt`](https://en.wikipedia.org/wiki/Bcrypt), [`bcrypt_sha256_django`](https://docs.djangoproject.com/en/4.0/topics/auth/passwords/), [`md5`](https://en.wikipedia.org/wiki/MD5), `pbkdf2_sha1`, `pbkdf2_sha256`, [`pbkdf2_sha256_django`](https://docs.djangoproject.com/en/4.0/topics/auth/passwords/),
@@ -19794,36 +18581,30 @@ impl<'de> serde::Deserialize<'de> for Permission {
                 let mut field5: Option<String> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "type" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "key" => runtime::next_value(&mut map, &mut field3)?,
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
+                        "type" => runtime::next_value(&mut map, &mut field5)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Permission {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    key: crate::runtime::required(field3, "key")?,
-                    description: crate::runtime::required(field4, "description")?,
-                    r#type: crate::runtime::required(field5, "type")?,
-                    created_at: crate::runtime::required(field6, "created_at")?,
-                    updated_at: crate::runtime::required(field7, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    key: runtime::required(field3, "key")?,
+                    description: runtime::required(field4, "description")?,
+                    r#type: runtime::required(field5, "type")?,
+                    created_at: runtime::required(field6, "created_at")?,
+                    updated_at: runtime::required(field7, "updated_at")?,
                 })
             }
         }
@@ -19855,7 +18636,7 @@ impl From<&str> for PermissionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(PermissionObject);
+runtime::open_enum_impls!(PermissionObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Permissions {
@@ -19880,20 +18661,18 @@ impl<'de> serde::Deserialize<'de> for Permissions {
             ) -> Result<Permissions, A::Error> {
                 let mut field0: Option<Vec<Permission>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Permissions {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -19948,33 +18727,23 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                 let mut field8: Option<Option<Vec<String>>> = None;
                 let mut field9: Option<i64> = None;
                 let mut field10: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field2)?,
                         "reserved_for_second_factor" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "default_second_factor" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "reserved" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "linked_to" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "backup_codes" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "reserved" => runtime::next_value(&mut map, &mut field5)?,
+                        "verification" => runtime::next_value(&mut map, &mut field6)?,
+                        "linked_to" => runtime::next_value(&mut map, &mut field7)?,
+                        "backup_codes" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -19982,16 +18751,16 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                 }
                 Ok(PhoneNumber {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    phone_number: crate::runtime::required(field2, "phone_number")?,
+                    object: runtime::required(field1, "object")?,
+                    phone_number: runtime::required(field2, "phone_number")?,
                     reserved_for_second_factor: field3.flatten(),
                     default_second_factor: field4.flatten(),
-                    reserved: crate::runtime::required(field5, "reserved")?,
+                    reserved: runtime::required(field5, "reserved")?,
                     verification: field6.flatten(),
-                    linked_to: crate::runtime::required(field7, "linked_to")?,
+                    linked_to: runtime::required(field7, "linked_to")?,
                     backup_codes: field8.flatten(),
-                    created_at: crate::runtime::required(field9, "created_at")?,
-                    updated_at: crate::runtime::required(field10, "updated_at")?,
+                    created_at: runtime::required(field9, "created_at")?,
+                    updated_at: runtime::required(field10, "updated_at")?,
                 })
             }
         }
@@ -20024,7 +18793,7 @@ impl From<&str> for PhoneNumberObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(PhoneNumberObject);
+runtime::open_enum_impls!(PhoneNumberObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PhoneNumberVerification {
@@ -20049,13 +18818,13 @@ impl<'de> serde::Deserialize<'de> for PhoneNumberVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_otp") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOtp)
+                runtime::variant::<_, D>(value).map(Self::VerificationOtp)
             }
             Some("verification_admin") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+                runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -20102,15 +18871,13 @@ impl<'de> serde::Deserialize<'de> for PreviewTemplateBody {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "subject" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "body" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "from_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "subject" => runtime::next_value(&mut map, &mut field0)?,
+                        "body" => runtime::next_value(&mut map, &mut field1)?,
+                        "from_email_name" => runtime::next_value(&mut map, &mut field2)?,
                         "reply_to_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -20154,22 +18921,18 @@ impl<'de> serde::Deserialize<'de> for PriceTransitionRequest {
             ) -> Result<PriceTransitionRequest, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "from_price_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "to_price_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "from_price_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "to_price_id" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(PriceTransitionRequest {
-                    from_price_id: crate::runtime::required(field0, "from_price_id")?,
-                    to_price_id: crate::runtime::required(field1, "to_price_id")?,
+                    from_price_id: runtime::required(field0, "from_price_id")?,
+                    to_price_id: runtime::required(field1, "to_price_id")?,
                 })
             }
         }
@@ -20214,38 +18977,30 @@ impl<'de> serde::Deserialize<'de> for ProxyCheck {
                 let mut field5: Option<bool> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "domain_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "last_run_at" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "proxy_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "successful" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "domain_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_run_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "proxy_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "successful" => runtime::next_value(&mut map, &mut field5)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ProxyCheck {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    domain_id: crate::runtime::required(field2, "domain_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    domain_id: runtime::required(field2, "domain_id")?,
                     last_run_at: field3.flatten(),
-                    proxy_url: crate::runtime::required(field4, "proxy_url")?,
-                    successful: crate::runtime::required(field5, "successful")?,
-                    created_at: crate::runtime::required(field6, "created_at")?,
-                    updated_at: crate::runtime::required(field7, "updated_at")?,
+                    proxy_url: runtime::required(field4, "proxy_url")?,
+                    successful: runtime::required(field5, "successful")?,
+                    created_at: runtime::required(field6, "created_at")?,
+                    updated_at: runtime::required(field7, "updated_at")?,
                 })
             }
         }
@@ -20277,7 +19032,7 @@ impl From<&str> for ProxyCheckObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ProxyCheckObject);
+runtime::open_enum_impls!(ProxyCheckObject);
 /// Mappings from source role keys to destination role keys for role reassignment
 pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq)]
@@ -20311,28 +19066,24 @@ impl<'de> serde::Deserialize<'de> for RedirectUrl {
                 let mut field2: Option<String> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "url" => runtime::next_value(&mut map, &mut field2)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RedirectUrl {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    url: crate::runtime::required(field2, "url")?,
-                    created_at: crate::runtime::required(field3, "created_at")?,
-                    updated_at: crate::runtime::required(field4, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    url: runtime::required(field2, "url")?,
+                    created_at: runtime::required(field3, "created_at")?,
+                    updated_at: runtime::required(field4, "updated_at")?,
                 })
             }
         }
@@ -20364,7 +19115,7 @@ impl From<&str> for RedirectUrlObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RedirectUrlObject);
+runtime::open_enum_impls!(RedirectUrlObject);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RefreshSessionBody {
@@ -20393,8 +19144,8 @@ pub struct RefreshSessionBody {
 impl std::fmt::Debug for RefreshSessionBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshSessionBody")
-            .field("expired_token", &crate::runtime::Redacted)
-            .field("refresh_token", &crate::runtime::Redacted)
+            .field("expired_token", &runtime::Redacted)
+            .field("refresh_token", &runtime::Redacted)
             .field("request_origin", &self.request_origin)
             .field("request_headers", &self.request_headers)
             .field("format", &self.format)
@@ -20424,23 +19175,15 @@ impl<'de> serde::Deserialize<'de> for RefreshSessionBody {
                 let mut field3: Option<Option<serde_json::Value>> = None;
                 let mut field4: Option<Option<RefreshSessionBodyFormat>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "expired_token" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "refresh_token" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "request_origin" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "request_headers" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "format" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "expired_token" => runtime::next_value(&mut map, &mut field0)?,
+                        "refresh_token" => runtime::next_value(&mut map, &mut field1)?,
+                        "request_origin" => runtime::next_value(&mut map, &mut field2)?,
+                        "request_headers" => runtime::next_value(&mut map, &mut field3)?,
+                        "format" => runtime::next_value(&mut map, &mut field4)?,
                         "request_originating_ip" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -20448,9 +19191,9 @@ impl<'de> serde::Deserialize<'de> for RefreshSessionBody {
                     }
                 }
                 Ok(RefreshSessionBody {
-                    expired_token: crate::runtime::required(field0, "expired_token")?,
-                    refresh_token: crate::runtime::required(field1, "refresh_token")?,
-                    request_origin: crate::runtime::required(field2, "request_origin")?,
+                    expired_token: runtime::required(field0, "expired_token")?,
+                    refresh_token: runtime::required(field1, "refresh_token")?,
+                    request_origin: runtime::required(field2, "request_origin")?,
                     request_headers: field3.flatten(),
                     format: field4.flatten(),
                     request_originating_ip: field5.flatten(),
@@ -20490,7 +19233,7 @@ impl From<&str> for RefreshSessionBodyFormat {
         }
     }
 }
-crate::runtime::open_enum_impls!(RefreshSessionBodyFormat);
+runtime::open_enum_impls!(RefreshSessionBodyFormat);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RemoveUserPasswordBody {
@@ -20515,10 +19258,10 @@ impl<'de> serde::Deserialize<'de> for RemoveUserPasswordBody {
                 mut map: A,
             ) -> Result<RemoveUserPasswordBody, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "sign_out_of_other_sessions" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -20558,16 +19301,16 @@ impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappingsBody {
                 let mut field0: Option<
                     Vec<ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mappings" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "mappings" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ReplaceDirectoryGroupRoleMappingsBody {
-                    mappings: crate::runtime::required(field0, "mappings")?,
+                    mappings: runtime::required(field0, "mappings")?,
                 })
             }
         }
@@ -20607,15 +19350,13 @@ impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappingsBodyMappi
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "directory_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "role_id" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "role_id" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -20624,7 +19365,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceDirectoryGroupRoleMappingsBodyMappi
                 Ok(ReplaceDirectoryGroupRoleMappingsBodyMappingsItem {
                     directory_group_id: field0.flatten(),
                     scim_group_id: field1.flatten(),
-                    role_id: crate::runtime::required(field2, "role_id")?,
+                    role_id: runtime::required(field2, "role_id")?,
                 })
             }
         }
@@ -20661,14 +19402,10 @@ impl<'de> serde::Deserialize<'de> for ReplaceOrganizationMetadataBody {
             ) -> Result<ReplaceOrganizationMetadataBody, A::Error> {
                 let mut field0: Option<Option<serde_json::Value>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field0)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -20709,20 +19446,18 @@ impl<'de> serde::Deserialize<'de> for ReplaceRoleInRoleSetBody {
             ) -> Result<ReplaceRoleInRoleSetBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "role_key" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "to_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "role_key" => runtime::next_value(&mut map, &mut field0)?,
+                        "to_role_key" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ReplaceRoleInRoleSetBody {
-                    role_key: crate::runtime::required(field0, "role_key")?,
-                    to_role_key: crate::runtime::required(field1, "to_role_key")?,
+                    role_key: runtime::required(field0, "role_key")?,
+                    to_role_key: runtime::required(field1, "to_role_key")?,
                 })
             }
         }
@@ -20757,13 +19492,13 @@ impl<'de> serde::Deserialize<'de> for ReplaceRoleSetBody {
             ) -> Result<ReplaceRoleSetBody, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<ReassignmentMappings>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "dest_role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         "reassignment_mappings" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -20771,10 +19506,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceRoleSetBody {
                     }
                 }
                 Ok(ReplaceRoleSetBody {
-                    dest_role_set_key: crate::runtime::required(
-                        field0,
-                        "dest_role_set_key",
-                    )?,
+                    dest_role_set_key: runtime::required(field0, "dest_role_set_key")?,
                     reassignment_mappings: field1.flatten(),
                 })
             }
@@ -20807,16 +19539,16 @@ impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappingsBody {
                 let mut field0: Option<
                     Vec<ReplaceScimGroupRoleMappingsBodyMappingsItem>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mappings" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "mappings" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ReplaceScimGroupRoleMappingsBody {
-                    mappings: crate::runtime::required(field0, "mappings")?,
+                    mappings: runtime::required(field0, "mappings")?,
                 })
             }
         }
@@ -20849,20 +19581,18 @@ impl<'de> serde::Deserialize<'de> for ReplaceScimGroupRoleMappingsBodyMappingsIt
             ) -> Result<ReplaceScimGroupRoleMappingsBodyMappingsItem, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "role_id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "role_id" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ReplaceScimGroupRoleMappingsBodyMappingsItem {
-                    scim_group_id: crate::runtime::required(field0, "scim_group_id")?,
-                    role_id: crate::runtime::required(field1, "role_id")?,
+                    scim_group_id: runtime::required(field0, "scim_group_id")?,
+                    role_id: runtime::required(field1, "role_id")?,
                 })
             }
         }
@@ -20913,16 +19643,14 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserEmailAddressBody {
                     Option<ReplaceUserEmailAddressBodyIdentificationStatus>,
                 > = None;
                 let mut field2: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
                         "identification_status" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         "notify_primary_email_address_changed" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -20930,7 +19658,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserEmailAddressBody {
                     }
                 }
                 Ok(ReplaceUserEmailAddressBody {
-                    email_address: crate::runtime::required(field0, "email_address")?,
+                    email_address: runtime::required(field0, "email_address")?,
                     identification_status: field1.flatten(),
                     notify_primary_email_address_changed: field2.flatten(),
                 })
@@ -20982,7 +19710,7 @@ impl From<&str> for ReplaceUserEmailAddressBodyIdentificationStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ReplaceUserEmailAddressBodyIdentificationStatus);
+runtime::open_enum_impls!(ReplaceUserEmailAddressBodyIdentificationStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ReplaceUserMetadataBody {
@@ -21020,17 +19748,11 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserMetadataBody {
                 let mut field0: Option<Option<serde_json::Value>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
                 let mut field2: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "unsafe_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field0)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field1)?,
+                        "unsafe_metadata" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -21084,13 +19806,11 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserPhoneNumberBody {
                 let mut field1: Option<
                     Option<ReplaceUserPhoneNumberBodyIdentificationStatus>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "phone_number" => runtime::next_value(&mut map, &mut field0)?,
                         "identification_status" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -21098,7 +19818,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserPhoneNumberBody {
                     }
                 }
                 Ok(ReplaceUserPhoneNumberBody {
-                    phone_number: crate::runtime::required(field0, "phone_number")?,
+                    phone_number: runtime::required(field0, "phone_number")?,
                     identification_status: field1.flatten(),
                 })
             }
@@ -21149,7 +19869,7 @@ impl From<&str> for ReplaceUserPhoneNumberBodyIdentificationStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ReplaceUserPhoneNumberBodyIdentificationStatus);
+runtime::open_enum_impls!(ReplaceUserPhoneNumberBodyIdentificationStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RevertTemplateTemplateType {
@@ -21179,7 +19899,7 @@ impl From<&str> for RevertTemplateTemplateType {
         }
     }
 }
-crate::runtime::open_enum_impls!(RevertTemplateTemplateType);
+runtime::open_enum_impls!(RevertTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeAdminPortalLinkTokenBody {
@@ -21203,10 +19923,10 @@ impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenBody {
                 mut map: A,
             ) -> Result<RevokeAdminPortalLinkTokenBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -21273,59 +19993,47 @@ impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenResponse {
                 let mut field10: Option<Option<f64>> = None;
                 let mut field11: Option<f64> = None;
                 let mut field12: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         "admin_portal_link_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "it_contact_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "it_contact_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field6)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field7)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field9)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field10)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RevokeAdminPortalLinkTokenResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    admin_portal_link_id: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    admin_portal_link_id: runtime::required(
                         field2,
                         "admin_portal_link_id",
                     )?,
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
+                    instance_id: runtime::required(field3, "instance_id")?,
                     organization_id: field4.flatten(),
                     it_contact_id: field5.flatten(),
                     scopes: field6.flatten(),
-                    revoked: crate::runtime::required(field7, "revoked")?,
+                    revoked: runtime::required(field7, "revoked")?,
                     revocation_reason: field8.flatten(),
-                    expired: crate::runtime::required(field9, "expired")?,
+                    expired: runtime::required(field9, "expired")?,
                     expiration: field10.flatten(),
-                    created_at: crate::runtime::required(field11, "created_at")?,
-                    updated_at: crate::runtime::required(field12, "updated_at")?,
+                    created_at: runtime::required(field11, "created_at")?,
+                    updated_at: runtime::required(field12, "updated_at")?,
                 })
             }
         }
@@ -21357,7 +20065,7 @@ impl From<&str> for RevokeAdminPortalLinkTokenResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RevokeAdminPortalLinkTokenResponseObject);
+runtime::open_enum_impls!(RevokeAdminPortalLinkTokenResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeApiKeyBody {
@@ -21381,10 +20089,10 @@ impl<'de> serde::Deserialize<'de> for RevokeApiKeyBody {
                 mut map: A,
             ) -> Result<RevokeApiKeyBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -21455,60 +20163,48 @@ impl<'de> serde::Deserialize<'de> for RevokeApiKeyResponse {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<f64> = None;
                 let mut field15: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "description" => runtime::next_value(&mut map, &mut field5)?,
+                        "claims" => runtime::next_value(&mut map, &mut field6)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field7)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field8)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field10)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field12)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RevokeApiKeyResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    r#type: crate::runtime::required(field2, "type")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    name: crate::runtime::required(field4, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    r#type: runtime::required(field2, "type")?,
+                    subject: runtime::required(field3, "subject")?,
+                    name: runtime::required(field4, "name")?,
                     description: field5.flatten(),
                     claims: field6.flatten(),
-                    scopes: crate::runtime::required(field7, "scopes")?,
-                    revoked: crate::runtime::required(field8, "revoked")?,
+                    scopes: runtime::required(field7, "scopes")?,
+                    revoked: runtime::required(field8, "revoked")?,
                     revocation_reason: field9.flatten(),
-                    expired: crate::runtime::required(field10, "expired")?,
+                    expired: runtime::required(field10, "expired")?,
                     expiration: field11.flatten(),
                     created_by: field12.flatten(),
                     last_used_at: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                 })
             }
         }
@@ -21540,7 +20236,7 @@ impl From<&str> for RevokeApiKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RevokeApiKeyResponseObject);
+runtime::open_enum_impls!(RevokeApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeM2mTokenBody {
@@ -21564,10 +20260,10 @@ impl<'de> serde::Deserialize<'de> for RevokeM2mTokenBody {
                 mut map: A,
             ) -> Result<RevokeM2mTokenBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -21631,48 +20327,40 @@ impl<'de> serde::Deserialize<'de> for RevokeM2mTokenResponse {
                 let mut field9: Option<Option<f64>> = None;
                 let mut field10: Option<f64> = None;
                 let mut field11: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "subject" => runtime::next_value(&mut map, &mut field2)?,
+                        "claims" => runtime::next_value(&mut map, &mut field3)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field4)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field5)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field7)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field8)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RevokeM2mTokenResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    subject: crate::runtime::required(field2, "subject")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    subject: runtime::required(field2, "subject")?,
                     claims: field3.flatten(),
                     scopes: field4.flatten(),
-                    revoked: crate::runtime::required(field5, "revoked")?,
+                    revoked: runtime::required(field5, "revoked")?,
                     revocation_reason: field6.flatten(),
-                    expired: crate::runtime::required(field7, "expired")?,
+                    expired: runtime::required(field7, "expired")?,
                     expiration: field8.flatten(),
                     last_used_at: field9.flatten(),
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -21704,7 +20392,7 @@ impl From<&str> for RevokeM2mTokenResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RevokeM2mTokenResponseObject);
+runtime::open_enum_impls!(RevokeM2mTokenResponseObject);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeOAuthApplicationTokenBody {
@@ -21717,7 +20405,7 @@ pub struct RevokeOAuthApplicationTokenBody {
 impl std::fmt::Debug for RevokeOAuthApplicationTokenBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RevokeOAuthApplicationTokenBody")
-            .field("token", &crate::runtime::Redacted)
+            .field("token", &runtime::Redacted)
             .finish()
     }
 }
@@ -21738,16 +20426,16 @@ impl<'de> serde::Deserialize<'de> for RevokeOAuthApplicationTokenBody {
                 mut map: A,
             ) -> Result<RevokeOAuthApplicationTokenBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "token" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "token" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RevokeOAuthApplicationTokenBody {
-                    token: crate::runtime::required(field0, "token")?,
+                    token: runtime::required(field0, "token")?,
                 })
             }
         }
@@ -21779,10 +20467,10 @@ impl<'de> serde::Deserialize<'de> for RevokeOrganizationInvitationBody {
                 mut map: A,
             ) -> Result<RevokeOrganizationInvitationBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "requesting_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -21837,45 +20525,37 @@ impl<'de> serde::Deserialize<'de> for Role {
                 let mut field6: Option<Vec<Permission>> = None;
                 let mut field7: Option<i64> = None;
                 let mut field8: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "key" => runtime::next_value(&mut map, &mut field3)?,
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
                         "is_creator_eligible" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "permissions" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Role {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    key: crate::runtime::required(field3, "key")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    key: runtime::required(field3, "key")?,
                     description: field4.flatten(),
-                    is_creator_eligible: crate::runtime::required(
+                    is_creator_eligible: runtime::required(
                         field5,
                         "is_creator_eligible",
                     )?,
-                    permissions: crate::runtime::required(field6, "permissions")?,
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    permissions: runtime::required(field6, "permissions")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                 })
             }
         }
@@ -21907,7 +20587,7 @@ impl From<&str> for RoleObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RoleObject);
+runtime::open_enum_impls!(RoleObject);
 /// A role set defines a collection of roles that can be assigned to organization members
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -21966,50 +20646,40 @@ impl<'de> serde::Deserialize<'de> for RoleSet {
                 let mut field9: Option<Option<RoleSetMigration>> = None;
                 let mut field10: Option<i64> = None;
                 let mut field11: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "roles" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "default_role" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "creator_role" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "type" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "key" => runtime::next_value(&mut map, &mut field3)?,
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
+                        "roles" => runtime::next_value(&mut map, &mut field5)?,
+                        "default_role" => runtime::next_value(&mut map, &mut field6)?,
+                        "creator_role" => runtime::next_value(&mut map, &mut field7)?,
+                        "type" => runtime::next_value(&mut map, &mut field8)?,
                         "role_set_migration" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RoleSet {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    key: crate::runtime::required(field3, "key")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    key: runtime::required(field3, "key")?,
                     description: field4.flatten(),
-                    roles: crate::runtime::required(field5, "roles")?,
+                    roles: runtime::required(field5, "roles")?,
                     default_role: field6.flatten(),
                     creator_role: field7.flatten(),
-                    r#type: crate::runtime::required(field8, "type")?,
+                    r#type: runtime::required(field8, "type")?,
                     role_set_migration: field9.flatten(),
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -22064,42 +20734,32 @@ impl<'de> serde::Deserialize<'de> for RoleSetItem {
                 let mut field6: Option<Option<bool>> = None;
                 let mut field7: Option<i64> = None;
                 let mut field8: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "members_count" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "has_members" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "key" => runtime::next_value(&mut map, &mut field3)?,
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
+                        "members_count" => runtime::next_value(&mut map, &mut field5)?,
+                        "has_members" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RoleSetItem {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    key: crate::runtime::required(field3, "key")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    key: runtime::required(field3, "key")?,
                     description: field4.flatten(),
                     members_count: field5.flatten(),
                     has_members: field6.flatten(),
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                 })
             }
         }
@@ -22131,7 +20791,7 @@ impl From<&str> for RoleSetItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RoleSetItemObject);
+runtime::open_enum_impls!(RoleSetItemObject);
 /// Information about an ongoing role set migration
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -22200,68 +20860,44 @@ impl<'de> serde::Deserialize<'de> for RoleSetMigration {
                 let mut field11: Option<Option<i64>> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field3)?,
                         "source_role_set_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "dest_role_set_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "trigger_type" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "migrated_members" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "mappings" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "started_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "completed_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "dest_role_set_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "trigger_type" => runtime::next_value(&mut map, &mut field6)?,
+                        "status" => runtime::next_value(&mut map, &mut field7)?,
+                        "migrated_members" => runtime::next_value(&mut map, &mut field8)?,
+                        "mappings" => runtime::next_value(&mut map, &mut field9)?,
+                        "started_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "completed_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RoleSetMigration {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
                     organization_id: field2.flatten(),
-                    instance_id: crate::runtime::required(field3, "instance_id")?,
-                    source_role_set_id: crate::runtime::required(
-                        field4,
-                        "source_role_set_id",
-                    )?,
+                    instance_id: runtime::required(field3, "instance_id")?,
+                    source_role_set_id: runtime::required(field4, "source_role_set_id")?,
                     dest_role_set_id: field5.flatten(),
-                    trigger_type: crate::runtime::required(field6, "trigger_type")?,
-                    status: crate::runtime::required(field7, "status")?,
-                    migrated_members: crate::runtime::required(
-                        field8,
-                        "migrated_members",
-                    )?,
+                    trigger_type: runtime::required(field6, "trigger_type")?,
+                    status: runtime::required(field7, "status")?,
+                    migrated_members: runtime::required(field8, "migrated_members")?,
                     mappings: field9.flatten(),
                     started_at: field10.flatten(),
                     completed_at: field11.flatten(),
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    updated_at: crate::runtime::required(field13, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    updated_at: runtime::required(field13, "updated_at")?,
                 })
             }
         }
@@ -22293,7 +20929,7 @@ impl From<&str> for RoleSetMigrationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RoleSetMigrationObject);
+runtime::open_enum_impls!(RoleSetMigrationObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum RoleSetObject {
@@ -22319,7 +20955,7 @@ impl From<&str> for RoleSetObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RoleSetObject);
+runtime::open_enum_impls!(RoleSetObject);
 /// The type of the role set ("initial" or "custom")
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -22350,7 +20986,7 @@ impl From<&str> for RoleSetType {
         }
     }
 }
-crate::runtime::open_enum_impls!(RoleSetType);
+runtime::open_enum_impls!(RoleSetType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSets {
@@ -22375,20 +21011,18 @@ impl<'de> serde::Deserialize<'de> for RoleSets {
             ) -> Result<RoleSets, A::Error> {
                 let mut field0: Option<Vec<RoleSet>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(RoleSets {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -22419,20 +21053,18 @@ impl<'de> serde::Deserialize<'de> for Roles {
             ) -> Result<Roles, A::Error> {
                 let mut field0: Option<Vec<Role>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Roles {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -22464,10 +21096,10 @@ impl<'de> serde::Deserialize<'de> for RotateMachineSecretKeyBody {
                 mut map: A,
             ) -> Result<RotateMachineSecretKeyBody, A::Error> {
                 let mut field0: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "previous_token_ttl" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -22475,10 +21107,7 @@ impl<'de> serde::Deserialize<'de> for RotateMachineSecretKeyBody {
                     }
                 }
                 Ok(RotateMachineSecretKeyBody {
-                    previous_token_ttl: crate::runtime::required(
-                        field0,
-                        "previous_token_ttl",
-                    )?,
+                    previous_token_ttl: runtime::required(field0, "previous_token_ttl")?,
                 })
             }
         }
@@ -22536,45 +21165,33 @@ impl<'de> serde::Deserialize<'de> for SamlAccount {
                 let mut field9: Option<Option<serde_json::Value>> = None;
                 let mut field10: Option<Option<SamlAccountVerification>> = None;
                 let mut field11: Option<Option<SamlAccountConnection>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
+                        "active" => runtime::next_value(&mut map, &mut field3)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field4)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field5)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field6)?,
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field7)?,
                         "last_authenticated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "saml_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field9)?,
+                        "verification" => runtime::next_value(&mut map, &mut field10)?,
+                        "saml_connection" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlAccount {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
-                    provider: crate::runtime::required(field2, "provider")?,
-                    active: crate::runtime::required(field3, "active")?,
-                    email_address: crate::runtime::required(field4, "email_address")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
+                    provider: runtime::required(field2, "provider")?,
+                    active: runtime::required(field3, "active")?,
+                    email_address: runtime::required(field4, "email_address")?,
                     first_name: field5.flatten(),
                     last_name: field6.flatten(),
                     provider_user_id: field7.flatten(),
@@ -22639,53 +21256,47 @@ impl<'de> serde::Deserialize<'de> for SamlAccountConnection {
                 let mut field9: Option<Option<bool>> = None;
                 let mut field10: Option<i64> = None;
                 let mut field11: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "domain" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "domain" => runtime::next_value(&mut map, &mut field2)?,
+                        "domains" => runtime::next_value(&mut map, &mut field3)?,
+                        "active" => runtime::next_value(&mut map, &mut field4)?,
+                        "provider" => runtime::next_value(&mut map, &mut field5)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "allow_subdomains" => runtime::next_value(&mut map, &mut field7)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlAccountConnection {
-                    id: crate::runtime::required(field0, "id")?,
-                    name: crate::runtime::required(field1, "name")?,
+                    id: runtime::required(field0, "id")?,
+                    name: runtime::required(field1, "name")?,
                     domain: field2.flatten(),
                     domains: field3.flatten(),
-                    active: crate::runtime::required(field4, "active")?,
-                    provider: crate::runtime::required(field5, "provider")?,
-                    sync_user_attributes: crate::runtime::required(
+                    active: runtime::required(field4, "active")?,
+                    provider: runtime::required(field5, "provider")?,
+                    sync_user_attributes: runtime::required(
                         field6,
                         "sync_user_attributes",
                     )?,
                     allow_subdomains: field7.flatten(),
                     allow_idp_initiated: field8.flatten(),
                     disable_additional_identifications: field9.flatten(),
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -22718,7 +21329,7 @@ impl From<&str> for SamlAccountObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SamlAccountObject);
+runtime::open_enum_impls!(SamlAccountObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SamlAccountVerification {
@@ -22743,13 +21354,13 @@ impl<'de> serde::Deserialize<'de> for SamlAccountVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_saml") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+                runtime::variant::<_, D>(value).map(Self::VerificationSaml)
             }
             Some("verification_ticket") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -22847,91 +21458,67 @@ impl<'de> serde::Deserialize<'de> for SamlConnection {
                 let mut field27: Option<Option<String>> = None;
                 let mut field28: Option<i64> = None;
                 let mut field29: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "domain" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "idp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "idp_sso_url" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "idp_certificate" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "domain" => runtime::next_value(&mut map, &mut field3)?,
+                        "domains" => runtime::next_value(&mut map, &mut field4)?,
+                        "idp_entity_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "idp_sso_url" => runtime::next_value(&mut map, &mut field6)?,
+                        "idp_certificate" => runtime::next_value(&mut map, &mut field7)?,
                         "idp_certificate_issued_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "idp_certificate_expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "idp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "idp_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "acs_url" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "sp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "sp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "idp_metadata" => runtime::next_value(&mut map, &mut field11)?,
+                        "acs_url" => runtime::next_value(&mut map, &mut field12)?,
+                        "sp_entity_id" => runtime::next_value(&mut map, &mut field13)?,
+                        "sp_metadata_url" => runtime::next_value(&mut map, &mut field14)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field15)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
+                            runtime::next_value(&mut map, &mut field16)?
                         }
-                        "active" => crate::runtime::next_value(&mut map, &mut field17)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field18)?,
-                        "user_count" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
-                        }
+                        "active" => runtime::next_value(&mut map, &mut field17)?,
+                        "provider" => runtime::next_value(&mut map, &mut field18)?,
+                        "user_count" => runtime::next_value(&mut map, &mut field19)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
+                            runtime::next_value(&mut map, &mut field20)?
                         }
                         "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
+                            runtime::next_value(&mut map, &mut field21)?
                         }
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
+                            runtime::next_value(&mut map, &mut field22)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
+                            runtime::next_value(&mut map, &mut field23)?
                         }
                         "allow_organization_account_linking" => {
-                            crate::runtime::next_value(&mut map, &mut field24)?
+                            runtime::next_value(&mut map, &mut field24)?
                         }
-                        "force_authn" => {
-                            crate::runtime::next_value(&mut map, &mut field25)?
-                        }
-                        "login_hint" => {
-                            crate::runtime::next_value(&mut map, &mut field26)?
-                        }
+                        "force_authn" => runtime::next_value(&mut map, &mut field25)?,
+                        "login_hint" => runtime::next_value(&mut map, &mut field26)?,
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field27)?
+                            runtime::next_value(&mut map, &mut field27)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field28)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field29)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field28)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field29)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlConnection {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
                     domain: field3.flatten(),
                     domains: field4.flatten(),
                     idp_entity_id: field5.flatten(),
@@ -22941,42 +21528,36 @@ impl<'de> serde::Deserialize<'de> for SamlConnection {
                     idp_certificate_expires_at: field9.flatten(),
                     idp_metadata_url: field10.flatten(),
                     idp_metadata: field11.flatten(),
-                    acs_url: crate::runtime::required(field12, "acs_url")?,
-                    sp_entity_id: crate::runtime::required(field13, "sp_entity_id")?,
-                    sp_metadata_url: crate::runtime::required(
-                        field14,
-                        "sp_metadata_url",
-                    )?,
+                    acs_url: runtime::required(field12, "acs_url")?,
+                    sp_entity_id: runtime::required(field13, "sp_entity_id")?,
+                    sp_metadata_url: runtime::required(field14, "sp_metadata_url")?,
                     organization_id: field15.flatten(),
                     attribute_mapping: field16.flatten(),
-                    active: crate::runtime::required(field17, "active")?,
-                    provider: crate::runtime::required(field18, "provider")?,
-                    user_count: crate::runtime::required(field19, "user_count")?,
-                    sync_user_attributes: crate::runtime::required(
+                    active: runtime::required(field17, "active")?,
+                    provider: runtime::required(field18, "provider")?,
+                    user_count: runtime::required(field19, "user_count")?,
+                    sync_user_attributes: runtime::required(
                         field20,
                         "sync_user_attributes",
                     )?,
-                    allow_subdomains: crate::runtime::required(
-                        field21,
-                        "allow_subdomains",
-                    )?,
-                    allow_idp_initiated: crate::runtime::required(
+                    allow_subdomains: runtime::required(field21, "allow_subdomains")?,
+                    allow_idp_initiated: runtime::required(
                         field22,
                         "allow_idp_initiated",
                     )?,
-                    disable_additional_identifications: crate::runtime::required(
+                    disable_additional_identifications: runtime::required(
                         field23,
                         "disable_additional_identifications",
                     )?,
-                    allow_organization_account_linking: crate::runtime::required(
+                    allow_organization_account_linking: runtime::required(
                         field24,
                         "allow_organization_account_linking",
                     )?,
-                    force_authn: crate::runtime::required(field25, "force_authn")?,
-                    login_hint: crate::runtime::required(field26, "login_hint")?,
+                    force_authn: runtime::required(field25, "force_authn")?,
+                    login_hint: runtime::required(field26, "login_hint")?,
                     enterprise_connection_id: field27.flatten(),
-                    created_at: crate::runtime::required(field28, "created_at")?,
-                    updated_at: crate::runtime::required(field29, "updated_at")?,
+                    created_at: runtime::required(field28, "created_at")?,
+                    updated_at: runtime::required(field29, "updated_at")?,
                 })
             }
         }
@@ -23010,26 +21591,22 @@ impl<'de> serde::Deserialize<'de> for SamlConnectionAttributeMapping {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field1)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlConnectionAttributeMapping {
-                    user_id: crate::runtime::required(field0, "user_id")?,
-                    email_address: crate::runtime::required(field1, "email_address")?,
-                    first_name: crate::runtime::required(field2, "first_name")?,
-                    last_name: crate::runtime::required(field3, "last_name")?,
+                    user_id: runtime::required(field0, "user_id")?,
+                    email_address: runtime::required(field1, "email_address")?,
+                    first_name: runtime::required(field2, "first_name")?,
+                    last_name: runtime::required(field3, "last_name")?,
                 })
             }
         }
@@ -23063,17 +21640,17 @@ impl<'de> serde::Deserialize<'de> for SamlConnectionLoginHint {
             ) -> Result<SamlConnectionLoginHint, A::Error> {
                 let mut field0: Option<SamlConnectionLoginHintMode> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "source" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlConnectionLoginHint {
-                    mode: crate::runtime::required(field0, "mode")?,
+                    mode: runtime::required(field0, "mode")?,
                     source: field1.flatten(),
                 })
             }
@@ -23115,7 +21692,7 @@ impl From<&str> for SamlConnectionLoginHintMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(SamlConnectionLoginHintMode);
+runtime::open_enum_impls!(SamlConnectionLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SamlConnectionObject {
@@ -23141,7 +21718,7 @@ impl From<&str> for SamlConnectionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SamlConnectionObject);
+runtime::open_enum_impls!(SamlConnectionObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlConnections {
@@ -23166,20 +21743,18 @@ impl<'de> serde::Deserialize<'de> for SamlConnections {
             ) -> Result<SamlConnections, A::Error> {
                 let mut field0: Option<Vec<SamlConnection>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlConnections {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -23249,60 +21824,51 @@ impl<'de> serde::Deserialize<'de> for ScimDirectory {
                 let mut field10: Option<Option<String>> = None;
                 let mut field11: Option<i64> = None;
                 let mut field12: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "endpoint_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "provider" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "endpoint_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "provider" => runtime::next_value(&mut map, &mut field5)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field6)?,
                         "group_role_mapping_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "custom_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "api_key" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "api_key" => runtime::next_value(&mut map, &mut field10)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimDirectory {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
                     enterprise_connection_id: field3.flatten(),
-                    endpoint_url: crate::runtime::required(field4, "endpoint_url")?,
-                    provider: crate::runtime::required(field5, "provider")?,
-                    enabled: crate::runtime::required(field6, "enabled")?,
-                    group_role_mapping_enabled: crate::runtime::required(
+                    endpoint_url: runtime::required(field4, "endpoint_url")?,
+                    provider: runtime::required(field5, "provider")?,
+                    enabled: runtime::required(field6, "enabled")?,
+                    group_role_mapping_enabled: runtime::required(
                         field7,
                         "group_role_mapping_enabled",
                     )?,
-                    attribute_mapping: crate::runtime::required(
-                        field8,
-                        "attribute_mapping",
-                    )?,
+                    attribute_mapping: runtime::required(field8, "attribute_mapping")?,
                     custom_attributes: field9.flatten(),
                     api_key: field10.flatten(),
-                    created_at: crate::runtime::required(field11, "created_at")?,
-                    updated_at: crate::runtime::required(field12, "updated_at")?,
+                    created_at: runtime::required(field11, "created_at")?,
+                    updated_at: runtime::required(field12, "updated_at")?,
                 })
             }
         }
@@ -23352,18 +21918,14 @@ impl<'de> serde::Deserialize<'de> for ScimDirectoryCustomAttributesItem {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "sso_path" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "scim_path" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "directory_path" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "multi_valued" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "sso_path" => runtime::next_value(&mut map, &mut field2)?,
+                        "scim_path" => runtime::next_value(&mut map, &mut field3)?,
+                        "directory_path" => runtime::next_value(&mut map, &mut field4)?,
+                        "multi_valued" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -23406,20 +21968,18 @@ impl<'de> serde::Deserialize<'de> for ScimDirectoryListResponse {
             ) -> Result<ScimDirectoryListResponse, A::Error> {
                 let mut field0: Option<ScimDirectories> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimDirectoryListResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -23452,7 +22012,7 @@ impl From<&str> for ScimDirectoryObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ScimDirectoryObject);
+runtime::open_enum_impls!(ScimDirectoryObject);
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -23509,68 +22069,52 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMapping {
                 let mut field9: Option<i64> = None;
                 let mut field10: Option<i64> = None;
                 let mut field11: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         "scim_directory_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "directory_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "scim_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "directory_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "scim_group_id" => runtime::next_value(&mut map, &mut field4)?,
                         "directory_group_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "scim_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "directory_group_display_name" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "role" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "precedence" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "role" => runtime::next_value(&mut map, &mut field8)?,
+                        "precedence" => runtime::next_value(&mut map, &mut field9)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimGroupRoleMapping {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    scim_directory_id: crate::runtime::required(
-                        field2,
-                        "scim_directory_id",
-                    )?,
-                    directory_id: crate::runtime::required(field3, "directory_id")?,
-                    scim_group_id: crate::runtime::required(field4, "scim_group_id")?,
-                    directory_group_id: crate::runtime::required(
-                        field5,
-                        "directory_group_id",
-                    )?,
-                    scim_group_display_name: crate::runtime::required(
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    scim_directory_id: runtime::required(field2, "scim_directory_id")?,
+                    directory_id: runtime::required(field3, "directory_id")?,
+                    scim_group_id: runtime::required(field4, "scim_group_id")?,
+                    directory_group_id: runtime::required(field5, "directory_group_id")?,
+                    scim_group_display_name: runtime::required(
                         field6,
                         "scim_group_display_name",
                     )?,
-                    directory_group_display_name: crate::runtime::required(
+                    directory_group_display_name: runtime::required(
                         field7,
                         "directory_group_display_name",
                     )?,
                     role: field8.flatten(),
-                    precedence: crate::runtime::required(field9, "precedence")?,
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    precedence: runtime::required(field9, "precedence")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -23605,20 +22149,20 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingDeletedResponse {
                 let mut field0: Option<ScimGroupRoleMappingDeletedResponseObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimGroupRoleMappingDeletedResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    deleted: crate::runtime::required(field2, "deleted")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    deleted: runtime::required(field2, "deleted")?,
                 })
             }
         }
@@ -23651,7 +22195,7 @@ impl From<&str> for ScimGroupRoleMappingDeletedResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ScimGroupRoleMappingDeletedResponseObject);
+runtime::open_enum_impls!(ScimGroupRoleMappingDeletedResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMappingListResponse {
@@ -23676,20 +22220,18 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingListResponse {
             ) -> Result<ScimGroupRoleMappingListResponse, A::Error> {
                 let mut field0: Option<ScimGroupRoleMappings> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimGroupRoleMappingListResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -23722,7 +22264,7 @@ impl From<&str> for ScimGroupRoleMappingObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ScimGroupRoleMappingObject);
+runtime::open_enum_impls!(ScimGroupRoleMappingObject);
 pub type ScimGroupRoleMappings = Vec<ScimGroupRoleMapping>;
 /// Metadata describing a user's linkage to a directory. This object is only delivered on `user.created` and `user.updated` webhook events, and only when the user is provisioned through a directory. Its absence does not necessarily mean the user is not managed by a directory.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -23754,24 +22296,20 @@ impl<'de> serde::Deserialize<'de> for ScimUserMetadata {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "directory_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "directory_id" => runtime::next_value(&mut map, &mut field0)?,
                         "directory_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "external_id" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimUserMetadata {
-                    directory_id: crate::runtime::required(field0, "directory_id")?,
+                    directory_id: runtime::required(field0, "directory_id")?,
                     directory_enabled: field1.flatten(),
                     external_id: field2.flatten(),
                 })
@@ -23836,53 +22374,43 @@ impl<'de> serde::Deserialize<'de> for Session {
                 let mut field11: Option<i64> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<Option<Vec<SessionTask>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "actor" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "actor" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
                         "last_active_organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "latest_activity" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "abandon_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "tasks" => crate::runtime::next_value(&mut map, &mut field13)?,
+                        "last_active_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "latest_activity" => runtime::next_value(&mut map, &mut field8)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "abandon_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "tasks" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Session {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    user_id: crate::runtime::required(field2, "user_id")?,
-                    client_id: crate::runtime::required(field3, "client_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    user_id: runtime::required(field2, "user_id")?,
+                    client_id: runtime::required(field3, "client_id")?,
                     actor: field4.flatten(),
-                    status: crate::runtime::required(field5, "status")?,
+                    status: runtime::required(field5, "status")?,
                     last_active_organization_id: field6.flatten(),
-                    last_active_at: crate::runtime::required(field7, "last_active_at")?,
+                    last_active_at: runtime::required(field7, "last_active_at")?,
                     latest_activity: field8.flatten(),
-                    expire_at: crate::runtime::required(field9, "expire_at")?,
-                    abandon_at: crate::runtime::required(field10, "abandon_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
-                    created_at: crate::runtime::required(field12, "created_at")?,
+                    expire_at: runtime::required(field9, "expire_at")?,
+                    abandon_at: runtime::required(field10, "abandon_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
                     tasks: field13.flatten(),
                 })
             }
@@ -23933,35 +22461,27 @@ impl<'de> serde::Deserialize<'de> for SessionActivityResponse {
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "device_type" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "is_mobile" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "browser_name" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "browser_version" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "ip_address" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "city" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "country" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "device_type" => runtime::next_value(&mut map, &mut field2)?,
+                        "is_mobile" => runtime::next_value(&mut map, &mut field3)?,
+                        "browser_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "browser_version" => runtime::next_value(&mut map, &mut field5)?,
+                        "ip_address" => runtime::next_value(&mut map, &mut field6)?,
+                        "city" => runtime::next_value(&mut map, &mut field7)?,
+                        "country" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SessionActivityResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
                     device_type: field2.flatten(),
-                    is_mobile: crate::runtime::required(field3, "is_mobile")?,
+                    is_mobile: runtime::required(field3, "is_mobile")?,
                     browser_name: field4.flatten(),
                     browser_version: field5.flatten(),
                     ip_address: field6.flatten(),
@@ -23999,7 +22519,7 @@ impl From<&str> for SessionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SessionObject);
+runtime::open_enum_impls!(SessionObject);
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -24064,7 +22584,7 @@ impl From<&str> for SessionStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(SessionStatus);
+runtime::open_enum_impls!(SessionStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SessionTask {
@@ -24086,16 +22606,16 @@ impl<'de> serde::Deserialize<'de> for SessionTask {
                 mut map: A,
             ) -> Result<SessionTask, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "key" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SessionTask {
-                    key: crate::runtime::required(field0, "key")?,
+                    key: runtime::required(field0, "key")?,
                 })
             }
         }
@@ -24125,10 +22645,10 @@ impl<'de> serde::Deserialize<'de> for SetUserPasswordCompromisedBody {
                 mut map: A,
             ) -> Result<SetUserPasswordCompromisedBody, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "revoke_all_sessions" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -24145,13 +22665,13 @@ impl<'de> serde::Deserialize<'de> for SetUserPasswordCompromisedBody {
 }
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SetUserProfileImageBody {
-    pub file: Option<crate::FilePart>,
+    pub file: Option<runtime::FilePart>,
 }
 #[allow(deprecated)]
 impl SetUserProfileImageBody {
     /// The body as `multipart/form-data` parts.
-    pub(crate) fn into_multipart(self) -> crate::runtime::Multipart {
-        let mut form = crate::runtime::Multipart::default();
+    pub(crate) fn into_multipart(self) -> runtime::Multipart {
+        let mut form = runtime::Multipart::default();
         if let Some(value) = self.file {
             form.part("file", value);
         }
@@ -24183,7 +22703,7 @@ impl std::fmt::Debug for SignInToken {
             .field("id", &self.id)
             .field("status", &self.status)
             .field("user_id", &self.user_id)
-            .field("token", &self.token.as_ref().map(|_| crate::runtime::Redacted))
+            .field("token", &self.token.as_ref().map(|_| runtime::Redacted))
             .field("url", &self.url)
             .field("created_at", &self.created_at)
             .field("updated_at", &self.updated_at)
@@ -24213,34 +22733,30 @@ impl<'de> serde::Deserialize<'de> for SignInToken {
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "token" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "token" => runtime::next_value(&mut map, &mut field4)?,
+                        "url" => runtime::next_value(&mut map, &mut field5)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SignInToken {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    status: crate::runtime::required(field2, "status")?,
-                    user_id: crate::runtime::required(field3, "user_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    status: runtime::required(field2, "status")?,
+                    user_id: runtime::required(field3, "user_id")?,
                     token: field4.flatten(),
                     url: field5.flatten(),
-                    created_at: crate::runtime::required(field6, "created_at")?,
-                    updated_at: crate::runtime::required(field7, "updated_at")?,
+                    created_at: runtime::required(field6, "created_at")?,
+                    updated_at: runtime::required(field7, "updated_at")?,
                 })
             }
         }
@@ -24272,7 +22788,7 @@ impl From<&str> for SignInTokenObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SignInTokenObject);
+runtime::open_enum_impls!(SignInTokenObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SignInTokenStatus {
@@ -24306,7 +22822,7 @@ impl From<&str> for SignInTokenStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(SignInTokenStatus);
+runtime::open_enum_impls!(SignInTokenStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUp {
@@ -24384,72 +22900,42 @@ impl<'de> serde::Deserialize<'de> for SignUp {
                 let mut field22: Option<Option<i64>> = None;
                 let mut field23: Option<Option<String>> = None;
                 let mut field24: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "required_fields" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "optional_fields" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "missing_fields" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "required_fields" => runtime::next_value(&mut map, &mut field3)?,
+                        "optional_fields" => runtime::next_value(&mut map, &mut field4)?,
+                        "missing_fields" => runtime::next_value(&mut map, &mut field5)?,
                         "unverified_fields" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "verifications" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "username" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "web3_wallet" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "verifications" => runtime::next_value(&mut map, &mut field7)?,
+                        "username" => runtime::next_value(&mut map, &mut field8)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field9)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field10)?,
+                        "web3_wallet" => runtime::next_value(&mut map, &mut field11)?,
                         "password_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "last_name" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "unsafe_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "custom_action" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
+                        "first_name" => runtime::next_value(&mut map, &mut field13)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field14)?,
+                        "unsafe_metadata" => runtime::next_value(&mut map, &mut field15)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field16)?,
+                        "custom_action" => runtime::next_value(&mut map, &mut field17)?,
+                        "external_id" => runtime::next_value(&mut map, &mut field18)?,
                         "created_session_id" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
+                            runtime::next_value(&mut map, &mut field19)?
                         }
-                        "created_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
-                        }
-                        "abandon_at" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
-                        }
+                        "created_user_id" => runtime::next_value(&mut map, &mut field20)?,
+                        "abandon_at" => runtime::next_value(&mut map, &mut field21)?,
                         "legal_accepted_at" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
+                            runtime::next_value(&mut map, &mut field22)?
                         }
-                        "locale" => crate::runtime::next_value(&mut map, &mut field23)?,
+                        "locale" => runtime::next_value(&mut map, &mut field23)?,
                         "external_account" => {
-                            crate::runtime::next_value(&mut map, &mut field24)?
+                            runtime::next_value(&mut map, &mut field24)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -24457,40 +22943,28 @@ impl<'de> serde::Deserialize<'de> for SignUp {
                     }
                 }
                 Ok(SignUp {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    status: crate::runtime::required(field2, "status")?,
-                    required_fields: crate::runtime::required(
-                        field3,
-                        "required_fields",
-                    )?,
-                    optional_fields: crate::runtime::required(
-                        field4,
-                        "optional_fields",
-                    )?,
-                    missing_fields: crate::runtime::required(field5, "missing_fields")?,
-                    unverified_fields: crate::runtime::required(
-                        field6,
-                        "unverified_fields",
-                    )?,
-                    verifications: crate::runtime::required(field7, "verifications")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    status: runtime::required(field2, "status")?,
+                    required_fields: runtime::required(field3, "required_fields")?,
+                    optional_fields: runtime::required(field4, "optional_fields")?,
+                    missing_fields: runtime::required(field5, "missing_fields")?,
+                    unverified_fields: runtime::required(field6, "unverified_fields")?,
+                    verifications: runtime::required(field7, "verifications")?,
                     username: field8.flatten(),
                     email_address: field9.flatten(),
                     phone_number: field10.flatten(),
                     web3_wallet: field11.flatten(),
-                    password_enabled: crate::runtime::required(
-                        field12,
-                        "password_enabled",
-                    )?,
+                    password_enabled: runtime::required(field12, "password_enabled")?,
                     first_name: field13.flatten(),
                     last_name: field14.flatten(),
                     unsafe_metadata: field15.flatten(),
                     public_metadata: field16.flatten(),
-                    custom_action: crate::runtime::required(field17, "custom_action")?,
+                    custom_action: runtime::required(field17, "custom_action")?,
                     external_id: field18.flatten(),
                     created_session_id: field19.flatten(),
                     created_user_id: field20.flatten(),
-                    abandon_at: crate::runtime::required(field21, "abandon_at")?,
+                    abandon_at: runtime::required(field21, "abandon_at")?,
                     legal_accepted_at: field22.flatten(),
                     locale: field23.flatten(),
                     external_account: field24.flatten(),
@@ -24525,7 +22999,7 @@ impl From<&str> for SignUpObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SignUpObject);
+runtime::open_enum_impls!(SignUpObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SignUpStatus {
@@ -24559,7 +23033,7 @@ impl From<&str> for SignUpStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(SignUpStatus);
+runtime::open_enum_impls!(SignUpStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUpVerification {
@@ -24585,13 +23059,11 @@ impl<'de> serde::Deserialize<'de> for SignUpVerification {
             ) -> Result<SignUpVerification, A::Error> {
                 let mut field0: Option<Option<SignUpVerificationNextAction>> = None;
                 let mut field1: Option<Option<Vec<String>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "next_action" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "next_action" => runtime::next_value(&mut map, &mut field0)?,
                         "supported_strategies" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -24640,7 +23112,7 @@ impl From<&str> for SignUpVerificationNextAction {
         }
     }
 }
-crate::runtime::open_enum_impls!(SignUpVerificationNextAction);
+runtime::open_enum_impls!(SignUpVerificationNextAction);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUpVerifications {
@@ -24668,20 +23140,12 @@ impl<'de> serde::Deserialize<'de> for SignUpVerifications {
                 let mut field1: Option<Option<SignUpVerification>> = None;
                 let mut field2: Option<Option<SignUpVerification>> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "web3_wallet" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "external_account" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "email_address" => runtime::next_value(&mut map, &mut field0)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field1)?,
+                        "web3_wallet" => runtime::next_value(&mut map, &mut field2)?,
+                        "external_account" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -24719,16 +23183,16 @@ impl<'de> serde::Deserialize<'de> for SvixUrl {
                 mut map: A,
             ) -> Result<SvixUrl, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "svix_url" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "svix_url" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SvixUrl {
-                    svix_url: crate::runtime::required(field0, "svix_url")?,
+                    svix_url: runtime::required(field0, "svix_url")?,
                 })
             }
         }
@@ -24847,62 +23311,42 @@ impl<'de> serde::Deserialize<'de> for Template {
                 let mut field21: Option<Option<bool>> = None;
                 let mut field22: Option<Option<i64>> = None;
                 let mut field23: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "resource_type" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "template_type" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "position" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "can_revert" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "can_delete" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "can_edit_body" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "can_toggle" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "subject" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "markup" => crate::runtime::next_value(&mut map, &mut field13)?,
-                        "body" => crate::runtime::next_value(&mut map, &mut field14)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "resource_type" => runtime::next_value(&mut map, &mut field3)?,
+                        "template_type" => runtime::next_value(&mut map, &mut field4)?,
+                        "name" => runtime::next_value(&mut map, &mut field5)?,
+                        "slug" => runtime::next_value(&mut map, &mut field6)?,
+                        "position" => runtime::next_value(&mut map, &mut field7)?,
+                        "can_revert" => runtime::next_value(&mut map, &mut field8)?,
+                        "can_delete" => runtime::next_value(&mut map, &mut field9)?,
+                        "can_edit_body" => runtime::next_value(&mut map, &mut field10)?,
+                        "can_toggle" => runtime::next_value(&mut map, &mut field11)?,
+                        "subject" => runtime::next_value(&mut map, &mut field12)?,
+                        "markup" => runtime::next_value(&mut map, &mut field13)?,
+                        "body" => runtime::next_value(&mut map, &mut field14)?,
                         "available_variables" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
+                            runtime::next_value(&mut map, &mut field15)?
                         }
                         "required_variables" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
+                            runtime::next_value(&mut map, &mut field16)?
                         }
-                        "from_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "from_email_name" => runtime::next_value(&mut map, &mut field17)?,
                         "reply_to_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
                         "delivered_by_clerk" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
+                            runtime::next_value(&mut map, &mut field19)?
                         }
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field20)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field20)?,
                         "flagged_as_suspicious" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
+                            runtime::next_value(&mut map, &mut field21)?
                         }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
-                        }
+                        "updated_at" => runtime::next_value(&mut map, &mut field22)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field23)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -24965,7 +23409,7 @@ impl From<&str> for TemplateObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(TemplateObject);
+runtime::open_enum_impls!(TemplateObject);
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TestingToken {
@@ -24982,7 +23426,7 @@ impl std::fmt::Debug for TestingToken {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TestingToken")
             .field("object", &self.object)
-            .field("token", &crate::runtime::Redacted)
+            .field("token", &runtime::Redacted)
             .field("expires_at", &self.expires_at)
             .finish()
     }
@@ -25005,22 +23449,20 @@ impl<'de> serde::Deserialize<'de> for TestingToken {
                 let mut field0: Option<TestingTokenObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "token" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "token" => runtime::next_value(&mut map, &mut field1)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(TestingToken {
-                    object: crate::runtime::required(field0, "object")?,
-                    token: crate::runtime::required(field1, "token")?,
-                    expires_at: crate::runtime::required(field2, "expires_at")?,
+                    object: runtime::required(field0, "object")?,
+                    token: runtime::required(field1, "token")?,
+                    expires_at: runtime::required(field2, "expires_at")?,
                 })
             }
         }
@@ -25052,7 +23494,7 @@ impl From<&str> for TestingTokenObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(TestingTokenObject);
+runtime::open_enum_impls!(TestingTokenObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ToggleTemplateDeliveryBody {
@@ -25077,10 +23519,10 @@ impl<'de> serde::Deserialize<'de> for ToggleTemplateDeliveryBody {
                 mut map: A,
             ) -> Result<ToggleTemplateDeliveryBody, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "delivered_by_clerk" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -25124,7 +23566,7 @@ impl From<&str> for ToggleTemplateDeliveryTemplateType {
         }
     }
 }
-crate::runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
+runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Token {
@@ -25140,7 +23582,7 @@ impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Token")
             .field("object", &self.object)
-            .field("jwt", &crate::runtime::Redacted)
+            .field("jwt", &runtime::Redacted)
             .finish()
     }
 }
@@ -25161,18 +23603,18 @@ impl<'de> serde::Deserialize<'de> for Token {
             ) -> Result<Token, A::Error> {
                 let mut field0: Option<TokenObject> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "jwt" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "jwt" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Token {
-                    object: crate::runtime::required(field0, "object")?,
-                    jwt: crate::runtime::required(field1, "jwt")?,
+                    object: runtime::required(field0, "object")?,
+                    jwt: runtime::required(field1, "jwt")?,
                 })
             }
         }
@@ -25205,7 +23647,7 @@ impl From<&str> for TokenObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(TokenObject);
+runtime::open_enum_impls!(TokenObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TotalCount {
@@ -25230,20 +23672,18 @@ impl<'de> serde::Deserialize<'de> for TotalCount {
             ) -> Result<TotalCount, A::Error> {
                 let mut field0: Option<TotalCountObject> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(TotalCount {
-                    object: crate::runtime::required(field0, "object")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    object: runtime::required(field0, "object")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -25276,7 +23716,7 @@ impl From<&str> for TotalCountObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(TotalCountObject);
+runtime::open_enum_impls!(TotalCountObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TrustedDevice {
@@ -25326,44 +23766,34 @@ impl<'de> serde::Deserialize<'de> for TrustedDevice {
                 let mut field8: Option<i64> = None;
                 let mut field9: Option<Option<i64>> = None;
                 let mut field10: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "platform" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "app_identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "algorithm" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "revoked_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "platform" => runtime::next_value(&mut map, &mut field2)?,
+                        "app_identifier" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "algorithm" => runtime::next_value(&mut map, &mut field5)?,
+                        "status" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "revoked_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(TrustedDevice {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    platform: crate::runtime::required(field2, "platform")?,
-                    app_identifier: crate::runtime::required(field3, "app_identifier")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    platform: runtime::required(field2, "platform")?,
+                    app_identifier: runtime::required(field3, "app_identifier")?,
                     name: field4.flatten(),
-                    algorithm: crate::runtime::required(field5, "algorithm")?,
-                    status: crate::runtime::required(field6, "status")?,
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    algorithm: runtime::required(field5, "algorithm")?,
+                    status: runtime::required(field6, "status")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                     last_used_at: field9.flatten(),
                     revoked_at: field10.flatten(),
                 })
@@ -25397,7 +23827,7 @@ impl From<&str> for TrustedDeviceAlgorithm {
         }
     }
 }
-crate::runtime::open_enum_impls!(TrustedDeviceAlgorithm);
+runtime::open_enum_impls!(TrustedDeviceAlgorithm);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TrustedDeviceListResponse {
@@ -25422,20 +23852,18 @@ impl<'de> serde::Deserialize<'de> for TrustedDeviceListResponse {
             ) -> Result<TrustedDeviceListResponse, A::Error> {
                 let mut field0: Option<Vec<TrustedDevice>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(TrustedDeviceListResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -25468,7 +23896,7 @@ impl From<&str> for TrustedDeviceObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(TrustedDeviceObject);
+runtime::open_enum_impls!(TrustedDeviceObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TrustedDevicePlatform {
@@ -25498,7 +23926,7 @@ impl From<&str> for TrustedDevicePlatform {
         }
     }
 }
-crate::runtime::open_enum_impls!(TrustedDevicePlatform);
+runtime::open_enum_impls!(TrustedDevicePlatform);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TrustedDeviceStatus {
@@ -25528,7 +23956,7 @@ impl From<&str> for TrustedDeviceStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(TrustedDeviceStatus);
+runtime::open_enum_impls!(TrustedDeviceStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateApiKeyBody {
@@ -25564,16 +23992,14 @@ impl<'de> serde::Deserialize<'de> for UpdateApiKeyBody {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<f64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "claims" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "claims" => runtime::next_value(&mut map, &mut field0)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
                         "seconds_until_expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -25648,60 +24074,48 @@ impl<'de> serde::Deserialize<'de> for UpdateApiKeyResponse {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<f64> = None;
                 let mut field15: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "description" => runtime::next_value(&mut map, &mut field5)?,
+                        "claims" => runtime::next_value(&mut map, &mut field6)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field7)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field8)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field10)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field12)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UpdateApiKeyResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    r#type: crate::runtime::required(field2, "type")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    name: crate::runtime::required(field4, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    r#type: runtime::required(field2, "type")?,
+                    subject: runtime::required(field3, "subject")?,
+                    name: runtime::required(field4, "name")?,
                     description: field5.flatten(),
                     claims: field6.flatten(),
-                    scopes: crate::runtime::required(field7, "scopes")?,
-                    revoked: crate::runtime::required(field8, "revoked")?,
+                    scopes: runtime::required(field7, "scopes")?,
+                    revoked: runtime::required(field8, "revoked")?,
                     revocation_reason: field9.flatten(),
-                    expired: crate::runtime::required(field10, "expired")?,
+                    expired: runtime::required(field10, "expired")?,
                     expiration: field11.flatten(),
                     created_by: field12.flatten(),
                     last_used_at: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                 })
             }
         }
@@ -25733,7 +24147,7 @@ impl From<&str> for UpdateApiKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(UpdateApiKeyResponseObject);
+runtime::open_enum_impls!(UpdateApiKeyResponseObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateDirectoryBody {
@@ -25777,16 +24191,16 @@ impl<'de> serde::Deserialize<'de> for UpdateDirectoryBody {
                     Option<std::collections::BTreeMap<String, String>>,
                 > = None;
                 let mut field4: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "group_role_mapping_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -25842,13 +24256,11 @@ impl<'de> serde::Deserialize<'de> for UpdateDomainBody {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "proxy_url" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "is_secondary" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "proxy_url" => runtime::next_value(&mut map, &mut field1)?,
+                        "is_secondary" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -25898,12 +24310,12 @@ impl<'de> serde::Deserialize<'de> for UpdateEmailAddressBody {
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "verified" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "primary" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "verified" => runtime::next_value(&mut map, &mut field0)?,
+                        "primary" => runtime::next_value(&mut map, &mut field1)?,
                         "notify_primary_email_address_changed" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -25986,27 +24398,25 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionBody {
                 let mut field9: Option<
                     Option<Vec<UpdateEnterpriseConnectionBodyCustomAttributesItem>>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "domains" => runtime::next_value(&mut map, &mut field1)?,
+                        "active" => runtime::next_value(&mut map, &mut field2)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "allow_organization_account_linking" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "saml" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "oidc" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field6)?,
+                        "saml" => runtime::next_value(&mut map, &mut field7)?,
+                        "oidc" => runtime::next_value(&mut map, &mut field8)?,
                         "custom_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -26075,26 +24485,22 @@ for UpdateEnterpriseConnectionBodyCustomAttributesItem {
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "sso_path" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "scim_path" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "directory_path" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "multi_valued" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "sso_path" => runtime::next_value(&mut map, &mut field2)?,
+                        "scim_path" => runtime::next_value(&mut map, &mut field3)?,
+                        "directory_path" => runtime::next_value(&mut map, &mut field4)?,
+                        "multi_valued" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UpdateEnterpriseConnectionBodyCustomAttributesItem {
-                    name: crate::runtime::required(field0, "name")?,
-                    key: crate::runtime::required(field1, "key")?,
+                    name: runtime::required(field0, "name")?,
+                    key: runtime::required(field1, "key")?,
                     sso_path: field2.flatten(),
                     scim_path: field3.flatten(),
                     directory_path: field4.flatten(),
@@ -26140,7 +24546,7 @@ impl std::fmt::Debug for UpdateEnterpriseConnectionBodyOidc {
             .field("client_id", &self.client_id)
             .field(
                 "client_secret",
-                &self.client_secret.as_ref().map(|_| crate::runtime::Redacted),
+                &self.client_secret.as_ref().map(|_| runtime::Redacted),
             )
             .field("discovery_url", &self.discovery_url)
             .field("auth_url", &self.auth_url)
@@ -26173,23 +24579,15 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionBodyOidc {
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "client_secret" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "discovery_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "auth_url" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "token_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "user_info_url" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "requires_pkce" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "client_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "client_secret" => runtime::next_value(&mut map, &mut field1)?,
+                        "discovery_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "auth_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "token_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "user_info_url" => runtime::next_value(&mut map, &mut field5)?,
+                        "requires_pkce" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -26276,39 +24674,23 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionBodySaml {
                 let mut field10: Option<
                     Option<UpdateEnterpriseConnectionBodySamlLoginHint>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "idp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "idp_sso_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "idp_certificate" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "idp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "idp_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "idp_entity_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "idp_sso_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "idp_certificate" => runtime::next_value(&mut map, &mut field3)?,
+                        "idp_metadata_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "idp_metadata" => runtime::next_value(&mut map, &mut field5)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "allow_subdomains" => runtime::next_value(&mut map, &mut field7)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "force_authn" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "login_hint" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "force_authn" => runtime::next_value(&mut map, &mut field9)?,
+                        "login_hint" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -26368,16 +24750,12 @@ for UpdateEnterpriseConnectionBodySamlAttributeMapping {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field1)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -26424,17 +24802,17 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionBodySamlLoginHin
                     UpdateEnterpriseConnectionBodySamlLoginHintMode,
                 > = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "source" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UpdateEnterpriseConnectionBodySamlLoginHint {
-                    mode: crate::runtime::required(field0, "mode")?,
+                    mode: runtime::required(field0, "mode")?,
                     source: field1.flatten(),
                 })
             }
@@ -26476,7 +24854,7 @@ impl From<&str> for UpdateEnterpriseConnectionBodySamlLoginHintMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
+runtime::open_enum_impls!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateInstanceAuthConfigBody {
@@ -26516,18 +24894,18 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceAuthConfigBody {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "restricted_to_allowlist" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         "from_email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         "progressive_sign_up" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "test_mode" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "test_mode" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -26604,30 +24982,22 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceBody {
                 let mut field8: Option<
                     Option<UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "test_mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "hibp" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "support_email" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "clerk_js_version" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "test_mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "hibp" => runtime::next_value(&mut map, &mut field1)?,
+                        "support_email" => runtime::next_value(&mut map, &mut field2)?,
+                        "clerk_js_version" => runtime::next_value(&mut map, &mut field3)?,
                         "development_origin" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "allowed_origins" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "cookieless_dev" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "allowed_origins" => runtime::next_value(&mut map, &mut field5)?,
+                        "cookieless_dev" => runtime::next_value(&mut map, &mut field6)?,
                         "url_based_session_syncing" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "preferred_sign_in_strategy_when_password_required" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -26684,9 +25054,7 @@ impl From<&str> for UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequire
         }
     }
 }
-crate::runtime::open_enum_impls!(
-    UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired
-);
+runtime::open_enum_impls!(UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateInstanceCommunicationBody {
@@ -26711,10 +25079,10 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceCommunicationBody {
                 mut map: A,
             ) -> Result<UpdateInstanceCommunicationBody, A::Error> {
                 let mut field0: Option<Option<Vec<String>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "blocked_country_codes" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -26773,25 +25141,23 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceOAuthApplicationSettingsBody
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "dynamic_oauth_client_registration" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
-                        "default_scopes" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "default_scopes" => runtime::next_value(&mut map, &mut field1)?,
                         "oauth_jwt_access_tokens" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "client_id_metadata_documents_advertised" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "client_id_metadata_documents_only_allow_pre_registered_clients" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "client_id_metadata_documents_block_implicitly_allowed_clients" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -26861,29 +25227,23 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceOrganizationSettingsBody {
                 let mut field5: Option<Option<Vec<String>>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field0)?,
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         "admin_delete_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "domains_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "slug_disabled" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "domains_enabled" => runtime::next_value(&mut map, &mut field3)?,
+                        "slug_disabled" => runtime::next_value(&mut map, &mut field4)?,
                         "domains_enrollment_modes" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "creator_role_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "creator_role_id" => runtime::next_value(&mut map, &mut field6)?,
                         "domains_default_role_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -26931,14 +25291,10 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceProtectBody {
             ) -> Result<UpdateInstanceProtectBody, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "rules_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "specter_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "rules_enabled" => runtime::next_value(&mut map, &mut field0)?,
+                        "specter_enabled" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -26988,18 +25344,18 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceRestrictionsBody {
                 let mut field2: Option<Option<bool>> = None;
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "allowlist" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "blocklist" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "allowlist" => runtime::next_value(&mut map, &mut field0)?,
+                        "blocklist" => runtime::next_value(&mut map, &mut field1)?,
                         "allowlist_blocklist_disabled_on_sign_in" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "block_email_subaddresses" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "block_disposable_email_domains" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -27064,31 +25420,29 @@ impl<'de> serde::Deserialize<'de> for UpdateJwtTemplateBody {
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "lifetime" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "claims" => runtime::next_value(&mut map, &mut field1)?,
+                        "lifetime" => runtime::next_value(&mut map, &mut field2)?,
                         "allowed_clock_skew" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "custom_signing_key" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "signing_algorithm" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "signing_key" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "signing_key" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UpdateJwtTemplateBody {
-                    name: crate::runtime::required(field0, "name")?,
-                    claims: crate::runtime::required(field1, "claims")?,
+                    name: runtime::required(field0, "name")?,
+                    claims: runtime::required(field1, "claims")?,
                     lifetime: field2.flatten(),
                     allowed_clock_skew: field3.flatten(),
                     custom_signing_key: field4.flatten(),
@@ -27128,11 +25482,11 @@ impl<'de> serde::Deserialize<'de> for UpdateMachineBody {
             ) -> Result<UpdateMachineBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
                         "default_token_ttl" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -27198,23 +25552,17 @@ impl<'de> serde::Deserialize<'de> for UpdateOAuthApplicationBody {
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<bool>> = None;
                 let mut field6: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "redirect_uris" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "callback_url" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "redirect_uris" => runtime::next_value(&mut map, &mut field1)?,
+                        "callback_url" => runtime::next_value(&mut map, &mut field2)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field3)?,
                         "consent_screen_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "pkce_required" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "public" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "pkce_required" => runtime::next_value(&mut map, &mut field5)?,
+                        "public" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27280,22 +25628,18 @@ impl<'de> serde::Deserialize<'de> for UpdateOrganizationBody {
                 let mut field3: Option<Option<bool>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "slug" => runtime::next_value(&mut map, &mut field1)?,
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "admin_delete_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "role_set_key" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27342,12 +25686,10 @@ impl<'de> serde::Deserialize<'de> for UpdateOrganizationDomainBody {
             ) -> Result<UpdateOrganizationDomainBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "enrollment_mode" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "verified" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "enrollment_mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "verified" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27385,16 +25727,16 @@ impl<'de> serde::Deserialize<'de> for UpdateOrganizationMembershipBody {
                 mut map: A,
             ) -> Result<UpdateOrganizationMembershipBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "role" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "role" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UpdateOrganizationMembershipBody {
-                    role: crate::runtime::required(field0, "role")?,
+                    role: runtime::required(field0, "role")?,
                 })
             }
         }
@@ -27431,14 +25773,10 @@ impl<'de> serde::Deserialize<'de> for UpdateOrganizationMembershipMetadataBody {
             ) -> Result<UpdateOrganizationMembershipMetadataBody, A::Error> {
                 let mut field0: Option<Option<serde_json::Value>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field0)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27485,13 +25823,11 @@ impl<'de> serde::Deserialize<'de> for UpdateOrganizationPermissionBody {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27543,16 +25879,12 @@ impl<'de> serde::Deserialize<'de> for UpdateOrganizationRoleBody {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<Vec<String>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
+                        "permissions" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27603,12 +25935,12 @@ impl<'de> serde::Deserialize<'de> for UpdatePhoneNumberBody {
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "verified" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "primary" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "verified" => runtime::next_value(&mut map, &mut field0)?,
+                        "primary" => runtime::next_value(&mut map, &mut field1)?,
                         "reserved_for_second_factor" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -27653,12 +25985,10 @@ impl<'de> serde::Deserialize<'de> for UpdateProductionInstanceDomainBody {
             ) -> Result<UpdateProductionInstanceDomainBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "home_url" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "is_secondary" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "home_url" => runtime::next_value(&mut map, &mut field0)?,
+                        "is_secondary" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27720,20 +26050,14 @@ impl<'de> serde::Deserialize<'de> for UpdateRoleSetBody {
                 let mut field3: Option<Option<UpdateRoleSetBodyType>> = None;
                 let mut field4: Option<Option<String>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "type" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "default_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "creator_role_key" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "key" => runtime::next_value(&mut map, &mut field1)?,
+                        "description" => runtime::next_value(&mut map, &mut field2)?,
+                        "type" => runtime::next_value(&mut map, &mut field3)?,
+                        "default_role_key" => runtime::next_value(&mut map, &mut field4)?,
+                        "creator_role_key" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -27779,7 +26103,7 @@ impl From<&str> for UpdateRoleSetBodyType {
         }
     }
 }
-crate::runtime::open_enum_impls!(UpdateRoleSetBodyType);
+runtime::open_enum_impls!(UpdateRoleSetBodyType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateSamlConnectionBody {
@@ -27879,56 +26203,40 @@ impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionBody {
                 let mut field16: Option<Option<bool>> = None;
                 let mut field17: Option<Option<UpdateSamlConnectionBodyLoginHint>> = None;
                 let mut field18: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "domain" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "idp_entity_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "idp_sso_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "idp_certificate" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "idp_metadata_url" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "idp_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "domain" => runtime::next_value(&mut map, &mut field1)?,
+                        "domains" => runtime::next_value(&mut map, &mut field2)?,
+                        "idp_entity_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "idp_sso_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "idp_certificate" => runtime::next_value(&mut map, &mut field5)?,
+                        "idp_metadata_url" => runtime::next_value(&mut map, &mut field6)?,
+                        "idp_metadata" => runtime::next_value(&mut map, &mut field7)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field8)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "active" => crate::runtime::next_value(&mut map, &mut field10)?,
+                        "active" => runtime::next_value(&mut map, &mut field10)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
                         "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
+                            runtime::next_value(&mut map, &mut field14)?
                         }
                         "allow_organization_account_linking" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
+                            runtime::next_value(&mut map, &mut field15)?
                         }
-                        "force_authn" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "login_hint" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "force_authn" => runtime::next_value(&mut map, &mut field16)?,
+                        "login_hint" => runtime::next_value(&mut map, &mut field17)?,
                         "consent_verified_domains_deletion" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -27994,16 +26302,12 @@ impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionBodyAttributeMapping {
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field1)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -28048,17 +26352,17 @@ impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionBodyLoginHint {
             ) -> Result<UpdateSamlConnectionBodyLoginHint, A::Error> {
                 let mut field0: Option<UpdateSamlConnectionBodyLoginHintMode> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "mode" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "source" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "mode" => runtime::next_value(&mut map, &mut field0)?,
+                        "source" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UpdateSamlConnectionBodyLoginHint {
-                    mode: crate::runtime::required(field0, "mode")?,
+                    mode: runtime::required(field0, "mode")?,
                     source: field1.flatten(),
                 })
             }
@@ -28100,7 +26404,7 @@ impl From<&str> for UpdateSamlConnectionBodyLoginHintMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(UpdateSamlConnectionBodyLoginHintMode);
+runtime::open_enum_impls!(UpdateSamlConnectionBodyLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateScimDirectoryBody {
@@ -28144,16 +26448,16 @@ impl<'de> serde::Deserialize<'de> for UpdateScimDirectoryBody {
                     Option<std::collections::BTreeMap<String, String>>,
                 > = None;
                 let mut field4: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "enabled" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "enabled" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
                         "attribute_mapping" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "group_role_mapping_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -28201,14 +26505,10 @@ impl<'de> serde::Deserialize<'de> for UpdateSignUpBody {
             ) -> Result<UpdateSignUpBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "custom_action" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "external_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "custom_action" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -28330,18 +26630,15 @@ impl std::fmt::Debug for UpdateUserBody {
             .field("primary_web3_wallet_id", &self.primary_web3_wallet_id)
             .field("username", &self.username)
             .field("profile_image_id", &self.profile_image_id)
-            .field("password", &self.password.as_ref().map(|_| crate::runtime::Redacted))
+            .field("password", &self.password.as_ref().map(|_| runtime::Redacted))
             .field(
                 "password_digest",
-                &self.password_digest.as_ref().map(|_| crate::runtime::Redacted),
+                &self.password_digest.as_ref().map(|_| runtime::Redacted),
             )
             .field("password_hasher", &self.password_hasher)
             .field("skip_password_checks", &self.skip_password_checks)
             .field("sign_out_of_other_sessions", &self.sign_out_of_other_sessions)
-            .field(
-                "totp_secret",
-                &self.totp_secret.as_ref().map(|_| crate::runtime::Redacted),
-            )
+            .field("totp_secret", &self.totp_secret.as_ref().map(|_| runtime::Redacted))
             .field("backup_codes", &self.backup_codes)
             .field("delete_self_enabled", &self.delete_self_enabled)
             .field("create_organization_enabled", &self.create_organization_enabled)
@@ -28393,71 +26690,55 @@ impl<'de> serde::Deserialize<'de> for UpdateUserBody {
                 let mut field21: Option<Option<i64>> = None;
                 let mut field22: Option<Option<String>> = None;
                 let mut field23: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "locale" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "external_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "locale" => runtime::next_value(&mut map, &mut field3)?,
                         "primary_email_address_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "notify_primary_email_address_changed" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "primary_phone_number_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "primary_web3_wallet_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "username" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "profile_image_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "password" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "password_digest" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "password_hasher" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "username" => runtime::next_value(&mut map, &mut field8)?,
+                        "profile_image_id" => runtime::next_value(&mut map, &mut field9)?,
+                        "password" => runtime::next_value(&mut map, &mut field10)?,
+                        "password_digest" => runtime::next_value(&mut map, &mut field11)?,
+                        "password_hasher" => runtime::next_value(&mut map, &mut field12)?,
                         "skip_password_checks" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         "sign_out_of_other_sessions" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
+                            runtime::next_value(&mut map, &mut field14)?
                         }
-                        "totp_secret" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "backup_codes" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
+                        "totp_secret" => runtime::next_value(&mut map, &mut field15)?,
+                        "backup_codes" => runtime::next_value(&mut map, &mut field16)?,
                         "delete_self_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
+                            runtime::next_value(&mut map, &mut field17)?
                         }
                         "create_organization_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
                         "legal_accepted_at" => {
-                            crate::runtime::next_value(&mut map, &mut field19)?
+                            runtime::next_value(&mut map, &mut field19)?
                         }
                         "skip_legal_checks" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
+                            runtime::next_value(&mut map, &mut field20)?
                         }
                         "create_organizations_limit" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
+                            runtime::next_value(&mut map, &mut field21)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field22)?,
                         "bypass_client_trust" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
+                            runtime::next_value(&mut map, &mut field23)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -28532,17 +26813,11 @@ impl<'de> serde::Deserialize<'de> for UpdateUserMetadataBody {
                 let mut field0: Option<Option<serde_json::Value>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
                 let mut field2: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "unsafe_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field0)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field1)?,
+                        "unsafe_metadata" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -28562,13 +26837,13 @@ impl<'de> serde::Deserialize<'de> for UpdateUserMetadataBody {
 pub struct UploadOAuthApplicationLogoBody {
     /// The ID of the user that will be credited with the image upload.
     pub uploader_user_id: Option<String>,
-    pub file: crate::FilePart,
+    pub file: runtime::FilePart,
 }
 #[allow(deprecated)]
 impl UploadOAuthApplicationLogoBody {
     /// The body as `multipart/form-data` parts.
-    pub(crate) fn into_multipart(self) -> crate::runtime::Multipart {
-        let mut form = crate::runtime::Multipart::default();
+    pub(crate) fn into_multipart(self) -> runtime::Multipart {
+        let mut form = runtime::Multipart::default();
         if let Some(value) = self.uploader_user_id {
             form.part("uploader_user_id", value);
         }
@@ -28580,13 +26855,13 @@ impl UploadOAuthApplicationLogoBody {
 pub struct UploadOrganizationLogoBody {
     /// The ID of the user that will be credited with the image upload.
     pub uploader_user_id: Option<String>,
-    pub file: crate::FilePart,
+    pub file: runtime::FilePart,
 }
 #[allow(deprecated)]
 impl UploadOrganizationLogoBody {
     /// The body as `multipart/form-data` parts.
-    pub(crate) fn into_multipart(self) -> crate::runtime::Multipart {
-        let mut form = crate::runtime::Multipart::default();
+    pub(crate) fn into_multipart(self) -> runtime::Multipart {
+        let mut form = runtime::Multipart::default();
         if let Some(value) = self.uploader_user_id {
             form.part("uploader_user_id", value);
         }
@@ -28647,20 +26922,18 @@ impl<'de> serde::Deserialize<'de> for UpsertTemplateBody {
                 let mut field4: Option<Option<bool>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "markup" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "body" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "subject" => runtime::next_value(&mut map, &mut field1)?,
+                        "markup" => runtime::next_value(&mut map, &mut field2)?,
+                        "body" => runtime::next_value(&mut map, &mut field3)?,
                         "delivered_by_clerk" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "from_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "from_email_name" => runtime::next_value(&mut map, &mut field5)?,
                         "reply_to_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -28710,7 +26983,7 @@ impl From<&str> for UpsertTemplateTemplateType {
         }
     }
 }
-crate::runtime::open_enum_impls!(UpsertTemplateTemplateType);
+runtime::open_enum_impls!(UpsertTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct User {
@@ -28852,136 +27125,100 @@ impl<'de> serde::Deserialize<'de> for User {
                 let mut field43: Option<Option<i64>> = None;
                 let mut field44: Option<Option<bool>> = None;
                 let mut field45: Option<Option<ScimUserMetadata>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "external_id" => runtime::next_value(&mut map, &mut field2)?,
                         "primary_email_address_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "primary_phone_number_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "primary_web3_wallet_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "username" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "locale" => crate::runtime::next_value(&mut map, &mut field9)?,
+                        "username" => runtime::next_value(&mut map, &mut field6)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field7)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field8)?,
+                        "locale" => runtime::next_value(&mut map, &mut field9)?,
                         "profile_image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "has_image" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field11)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field12)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field13)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
+                            runtime::next_value(&mut map, &mut field14)?
                         }
-                        "unsafe_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "email_addresses" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "phone_numbers" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "web3_wallets" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
-                        "passkeys" => crate::runtime::next_value(&mut map, &mut field19)?,
+                        "unsafe_metadata" => runtime::next_value(&mut map, &mut field15)?,
+                        "email_addresses" => runtime::next_value(&mut map, &mut field16)?,
+                        "phone_numbers" => runtime::next_value(&mut map, &mut field17)?,
+                        "web3_wallets" => runtime::next_value(&mut map, &mut field18)?,
+                        "passkeys" => runtime::next_value(&mut map, &mut field19)?,
                         "password_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
+                            runtime::next_value(&mut map, &mut field20)?
                         }
                         "two_factor_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
+                            runtime::next_value(&mut map, &mut field21)?
                         }
-                        "totp_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
+                        "totp_enabled" => runtime::next_value(&mut map, &mut field22)?,
                         "backup_code_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
+                            runtime::next_value(&mut map, &mut field23)?
                         }
-                        "mfa_enabled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field24)?
-                        }
-                        "mfa_disabled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field25)?
-                        }
+                        "mfa_enabled_at" => runtime::next_value(&mut map, &mut field24)?,
+                        "mfa_disabled_at" => runtime::next_value(&mut map, &mut field25)?,
                         "password_last_updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field26)?
+                            runtime::next_value(&mut map, &mut field26)?
                         }
                         "external_accounts" => {
-                            crate::runtime::next_value(&mut map, &mut field27)?
+                            runtime::next_value(&mut map, &mut field27)?
                         }
-                        "saml_accounts" => {
-                            crate::runtime::next_value(&mut map, &mut field28)?
-                        }
+                        "saml_accounts" => runtime::next_value(&mut map, &mut field28)?,
                         "enterprise_accounts" => {
-                            crate::runtime::next_value(&mut map, &mut field29)?
+                            runtime::next_value(&mut map, &mut field29)?
                         }
                         "organization_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field30)?
+                            runtime::next_value(&mut map, &mut field30)?
                         }
-                        "last_sign_in_at" => {
-                            crate::runtime::next_value(&mut map, &mut field31)?
-                        }
-                        "banned" => crate::runtime::next_value(&mut map, &mut field32)?,
-                        "locked" => crate::runtime::next_value(&mut map, &mut field33)?,
-                        "deprovisioned" => {
-                            crate::runtime::next_value(&mut map, &mut field34)?
-                        }
+                        "last_sign_in_at" => runtime::next_value(&mut map, &mut field31)?,
+                        "banned" => runtime::next_value(&mut map, &mut field32)?,
+                        "locked" => runtime::next_value(&mut map, &mut field33)?,
+                        "deprovisioned" => runtime::next_value(&mut map, &mut field34)?,
                         "lockout_expires_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field35)?
+                            runtime::next_value(&mut map, &mut field35)?
                         }
                         "verification_attempts_remaining" => {
-                            crate::runtime::next_value(&mut map, &mut field36)?
+                            runtime::next_value(&mut map, &mut field36)?
                         }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field37)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field38)?
-                        }
+                        "updated_at" => runtime::next_value(&mut map, &mut field37)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field38)?,
                         "delete_self_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field39)?
+                            runtime::next_value(&mut map, &mut field39)?
                         }
                         "create_organization_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field40)?
+                            runtime::next_value(&mut map, &mut field40)?
                         }
                         "create_organizations_limit" => {
-                            crate::runtime::next_value(&mut map, &mut field41)?
+                            runtime::next_value(&mut map, &mut field41)?
                         }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field42)?
-                        }
+                        "last_active_at" => runtime::next_value(&mut map, &mut field42)?,
                         "legal_accepted_at" => {
-                            crate::runtime::next_value(&mut map, &mut field43)?
+                            runtime::next_value(&mut map, &mut field43)?
                         }
                         "bypass_client_trust" => {
-                            crate::runtime::next_value(&mut map, &mut field44)?
+                            runtime::next_value(&mut map, &mut field44)?
                         }
-                        "scim" => crate::runtime::next_value(&mut map, &mut field45)?,
+                        "scim" => runtime::next_value(&mut map, &mut field45)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(User {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
                     external_id: field2.flatten(),
                     primary_email_address_id: field3.flatten(),
                     primary_phone_number_id: field4.flatten(),
@@ -28992,59 +27229,47 @@ impl<'de> serde::Deserialize<'de> for User {
                     locale: field9.flatten(),
                     profile_image_url: field10.flatten(),
                     image_url: field11.flatten(),
-                    has_image: crate::runtime::required(field12, "has_image")?,
-                    public_metadata: crate::runtime::required(
-                        field13,
-                        "public_metadata",
-                    )?,
+                    has_image: runtime::required(field12, "has_image")?,
+                    public_metadata: runtime::required(field13, "public_metadata")?,
                     private_metadata: field14.flatten(),
                     unsafe_metadata: field15.flatten(),
-                    email_addresses: crate::runtime::required(
-                        field16,
-                        "email_addresses",
-                    )?,
-                    phone_numbers: crate::runtime::required(field17, "phone_numbers")?,
-                    web3_wallets: crate::runtime::required(field18, "web3_wallets")?,
-                    passkeys: crate::runtime::required(field19, "passkeys")?,
-                    password_enabled: crate::runtime::required(
-                        field20,
-                        "password_enabled",
-                    )?,
-                    two_factor_enabled: crate::runtime::required(
+                    email_addresses: runtime::required(field16, "email_addresses")?,
+                    phone_numbers: runtime::required(field17, "phone_numbers")?,
+                    web3_wallets: runtime::required(field18, "web3_wallets")?,
+                    passkeys: runtime::required(field19, "passkeys")?,
+                    password_enabled: runtime::required(field20, "password_enabled")?,
+                    two_factor_enabled: runtime::required(
                         field21,
                         "two_factor_enabled",
                     )?,
-                    totp_enabled: crate::runtime::required(field22, "totp_enabled")?,
-                    backup_code_enabled: crate::runtime::required(
+                    totp_enabled: runtime::required(field22, "totp_enabled")?,
+                    backup_code_enabled: runtime::required(
                         field23,
                         "backup_code_enabled",
                     )?,
                     mfa_enabled_at: field24.flatten(),
                     mfa_disabled_at: field25.flatten(),
                     password_last_updated_at: field26.flatten(),
-                    external_accounts: crate::runtime::required(
-                        field27,
-                        "external_accounts",
-                    )?,
-                    saml_accounts: crate::runtime::required(field28, "saml_accounts")?,
-                    enterprise_accounts: crate::runtime::required(
+                    external_accounts: runtime::required(field27, "external_accounts")?,
+                    saml_accounts: runtime::required(field28, "saml_accounts")?,
+                    enterprise_accounts: runtime::required(
                         field29,
                         "enterprise_accounts",
                     )?,
                     organization_memberships: field30.flatten(),
                     last_sign_in_at: field31.flatten(),
-                    banned: crate::runtime::required(field32, "banned")?,
-                    locked: crate::runtime::required(field33, "locked")?,
+                    banned: runtime::required(field32, "banned")?,
+                    locked: runtime::required(field33, "locked")?,
                     deprovisioned: field34.flatten(),
                     lockout_expires_in_seconds: field35.flatten(),
                     verification_attempts_remaining: field36.flatten(),
-                    updated_at: crate::runtime::required(field37, "updated_at")?,
-                    created_at: crate::runtime::required(field38, "created_at")?,
-                    delete_self_enabled: crate::runtime::required(
+                    updated_at: runtime::required(field37, "updated_at")?,
+                    created_at: runtime::required(field38, "created_at")?,
+                    delete_self_enabled: runtime::required(
                         field39,
                         "delete_self_enabled",
                     )?,
-                    create_organization_enabled: crate::runtime::required(
+                    create_organization_enabled: runtime::required(
                         field40,
                         "create_organization_enabled",
                     )?,
@@ -29085,7 +27310,7 @@ impl From<&str> for UserObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(UserObject);
+runtime::open_enum_impls!(UserObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UsersBanBody {
@@ -29109,16 +27334,16 @@ impl<'de> serde::Deserialize<'de> for UsersBanBody {
                 mut map: A,
             ) -> Result<UsersBanBody, A::Error> {
                 let mut field0: Option<Vec<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_ids" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "user_ids" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UsersBanBody {
-                    user_ids: crate::runtime::required(field0, "user_ids")?,
+                    user_ids: runtime::required(field0, "user_ids")?,
                 })
             }
         }
@@ -29162,7 +27387,7 @@ impl From<&str> for UsersGetOrganizationInvitationsStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(UsersGetOrganizationInvitationsStatus);
+runtime::open_enum_impls!(UsersGetOrganizationInvitationsStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UsersUnbanBody {
@@ -29186,16 +27411,16 @@ impl<'de> serde::Deserialize<'de> for UsersUnbanBody {
                 mut map: A,
             ) -> Result<UsersUnbanBody, A::Error> {
                 let mut field0: Option<Vec<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_ids" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "user_ids" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(UsersUnbanBody {
-                    user_ids: crate::runtime::required(field0, "user_ids")?,
+                    user_ids: runtime::required(field0, "user_ids")?,
                 })
             }
         }
@@ -29235,15 +27460,15 @@ impl<'de> serde::Deserialize<'de> for VerificationAdmin {
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -29252,8 +27477,8 @@ impl<'de> serde::Deserialize<'de> for VerificationAdmin {
                 }
                 Ok(VerificationAdmin {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -29288,7 +27513,7 @@ impl From<&str> for VerificationAdminObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationAdminObject);
+runtime::open_enum_impls!(VerificationAdminObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationAdminStatus {
@@ -29314,7 +27539,7 @@ impl From<&str> for VerificationAdminStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationAdminStatus);
+runtime::open_enum_impls!(VerificationAdminStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationAdminStrategy {
@@ -29340,7 +27565,7 @@ impl From<&str> for VerificationAdminStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationAdminStrategy);
+runtime::open_enum_impls!(VerificationAdminStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationEmailLink {
@@ -29374,15 +27599,15 @@ impl<'de> serde::Deserialize<'de> for VerificationEmailLink {
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -29391,8 +27616,8 @@ impl<'de> serde::Deserialize<'de> for VerificationEmailLink {
                 }
                 Ok(VerificationEmailLink {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -29427,7 +27652,7 @@ impl From<&str> for VerificationEmailLinkObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationEmailLinkObject);
+runtime::open_enum_impls!(VerificationEmailLinkObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationEmailLinkStatus {
@@ -29465,7 +27690,7 @@ impl From<&str> for VerificationEmailLinkStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationEmailLinkStatus);
+runtime::open_enum_impls!(VerificationEmailLinkStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationEmailLinkStrategy {
@@ -29491,7 +27716,7 @@ impl From<&str> for VerificationEmailLinkStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationEmailLinkStrategy);
+runtime::open_enum_impls!(VerificationEmailLinkStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationFromOauth {
@@ -29528,16 +27753,16 @@ impl<'de> serde::Deserialize<'de> for VerificationFromOauth {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "error" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "error" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field5)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -29546,8 +27771,8 @@ impl<'de> serde::Deserialize<'de> for VerificationFromOauth {
                 }
                 Ok(VerificationFromOauth {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     error: field3.flatten(),
                     expire_at: field4.flatten(),
                     attempts: field5.flatten(),
@@ -29583,7 +27808,7 @@ impl From<&str> for VerificationFromOauthObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationFromOauthObject);
+runtime::open_enum_impls!(VerificationFromOauthObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationFromOauthStatus {
@@ -29613,7 +27838,7 @@ impl From<&str> for VerificationFromOauthStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationFromOauthStatus);
+runtime::open_enum_impls!(VerificationFromOauthStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationGoogleOneTap {
@@ -29650,17 +27875,17 @@ impl<'de> serde::Deserialize<'de> for VerificationGoogleOneTap {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<ClerkError>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "error" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "error" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -29668,8 +27893,8 @@ impl<'de> serde::Deserialize<'de> for VerificationGoogleOneTap {
                 }
                 Ok(VerificationGoogleOneTap {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     expire_at: field3.flatten(),
                     attempts: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -29705,7 +27930,7 @@ impl From<&str> for VerificationGoogleOneTapObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationGoogleOneTapObject);
+runtime::open_enum_impls!(VerificationGoogleOneTapObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationGoogleOneTapStatus {
@@ -29735,7 +27960,7 @@ impl From<&str> for VerificationGoogleOneTapStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
+runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationGoogleOneTapStrategy {
@@ -29761,7 +27986,7 @@ impl From<&str> for VerificationGoogleOneTapStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
+runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOauth {
@@ -29801,19 +28026,19 @@ impl<'de> serde::Deserialize<'de> for VerificationOauth {
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
                         "external_verification_redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "error" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "error" => runtime::next_value(&mut map, &mut field4)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -29822,11 +28047,11 @@ impl<'de> serde::Deserialize<'de> for VerificationOauth {
                 }
                 Ok(VerificationOauth {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     external_verification_redirect_url: field3.flatten(),
                     error: field4.flatten(),
-                    expire_at: crate::runtime::required(field5, "expire_at")?,
+                    expire_at: runtime::required(field5, "expire_at")?,
                     attempts: field6.flatten(),
                     verified_at_client: field7.flatten(),
                 })
@@ -29860,7 +28085,7 @@ impl From<&str> for VerificationOauthObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOauthObject);
+runtime::open_enum_impls!(VerificationOauthObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOauthStatus {
@@ -29902,7 +28127,7 @@ impl From<&str> for VerificationOauthStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOauthStatus);
+runtime::open_enum_impls!(VerificationOauthStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOtp {
@@ -29940,16 +28165,16 @@ impl<'de> serde::Deserialize<'de> for VerificationOtp {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "channel" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "channel" => runtime::next_value(&mut map, &mut field5)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -29958,8 +28183,8 @@ impl<'de> serde::Deserialize<'de> for VerificationOtp {
                 }
                 Ok(VerificationOtp {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     channel: field5.flatten(),
@@ -29995,7 +28220,7 @@ impl From<&str> for VerificationOtpObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOtpObject);
+runtime::open_enum_impls!(VerificationOtpObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOtpStatus {
@@ -30033,7 +28258,7 @@ impl From<&str> for VerificationOtpStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOtpStatus);
+runtime::open_enum_impls!(VerificationOtpStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOtpStrategy {
@@ -30067,7 +28292,7 @@ impl From<&str> for VerificationOtpStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOtpStrategy);
+runtime::open_enum_impls!(VerificationOtpStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationPasskey {
@@ -30107,17 +28332,17 @@ impl<'de> serde::Deserialize<'de> for VerificationPasskey {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "nonce" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "message" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "nonce" => runtime::next_value(&mut map, &mut field3)?,
+                        "message" => runtime::next_value(&mut map, &mut field4)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field5)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -30126,8 +28351,8 @@ impl<'de> serde::Deserialize<'de> for VerificationPasskey {
                 }
                 Ok(VerificationPasskey {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     nonce: field3.flatten(),
                     message: field4.flatten(),
                     attempts: field5.flatten(),
@@ -30164,7 +28389,7 @@ impl From<&str> for VerificationPasskeyNonce {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyNonce);
+runtime::open_enum_impls!(VerificationPasskeyNonce);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationPasskeyObject {
@@ -30190,7 +28415,7 @@ impl From<&str> for VerificationPasskeyObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyObject);
+runtime::open_enum_impls!(VerificationPasskeyObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationPasskeyStatus {
@@ -30216,7 +28441,7 @@ impl From<&str> for VerificationPasskeyStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyStatus);
+runtime::open_enum_impls!(VerificationPasskeyStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationPasskeyStrategy {
@@ -30242,7 +28467,7 @@ impl From<&str> for VerificationPasskeyStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyStrategy);
+runtime::open_enum_impls!(VerificationPasskeyStrategy);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationResponseResponse {
@@ -30290,15 +28515,15 @@ impl<'de> serde::Deserialize<'de> for VerificationResponseResponse {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "channel" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field3)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field4)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "channel" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -30358,19 +28583,19 @@ impl<'de> serde::Deserialize<'de> for VerificationSaml {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
                         "external_verification_redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "error" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "error" => runtime::next_value(&mut map, &mut field4)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -30379,8 +28604,8 @@ impl<'de> serde::Deserialize<'de> for VerificationSaml {
                 }
                 Ok(VerificationSaml {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     external_verification_redirect_url: field3.flatten(),
                     error: field4.flatten(),
                     expire_at: field5.flatten(),
@@ -30417,7 +28642,7 @@ impl From<&str> for VerificationSamlObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationSamlObject);
+runtime::open_enum_impls!(VerificationSamlObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationSamlStatus {
@@ -30459,7 +28684,7 @@ impl From<&str> for VerificationSamlStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationSamlStatus);
+runtime::open_enum_impls!(VerificationSamlStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationSamlStrategy {
@@ -30485,7 +28710,7 @@ impl From<&str> for VerificationSamlStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationSamlStrategy);
+runtime::open_enum_impls!(VerificationSamlStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationScim {
@@ -30516,13 +28741,13 @@ impl<'de> serde::Deserialize<'de> for VerificationScim {
                 let mut field2: Option<VerificationScimStrategy> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -30530,8 +28755,8 @@ impl<'de> serde::Deserialize<'de> for VerificationScim {
                 }
                 Ok(VerificationScim {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                 })
@@ -30565,7 +28790,7 @@ impl From<&str> for VerificationScimObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationScimObject);
+runtime::open_enum_impls!(VerificationScimObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationScimStatus {
@@ -30591,7 +28816,7 @@ impl From<&str> for VerificationScimStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationScimStatus);
+runtime::open_enum_impls!(VerificationScimStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationScimStrategy {
@@ -30617,7 +28842,7 @@ impl From<&str> for VerificationScimStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationScimStrategy);
+runtime::open_enum_impls!(VerificationScimStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationTicket {
@@ -30651,15 +28876,15 @@ impl<'de> serde::Deserialize<'de> for VerificationTicket {
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -30668,8 +28893,8 @@ impl<'de> serde::Deserialize<'de> for VerificationTicket {
                 }
                 Ok(VerificationTicket {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -30704,7 +28929,7 @@ impl From<&str> for VerificationTicketObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationTicketObject);
+runtime::open_enum_impls!(VerificationTicketObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationTicketStatus {
@@ -30738,7 +28963,7 @@ impl From<&str> for VerificationTicketStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationTicketStatus);
+runtime::open_enum_impls!(VerificationTicketStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationTicketStrategy {
@@ -30764,7 +28989,7 @@ impl From<&str> for VerificationTicketStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationTicketStrategy);
+runtime::open_enum_impls!(VerificationTicketStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationWeb3 {
@@ -30804,17 +29029,17 @@ impl<'de> serde::Deserialize<'de> for VerificationWeb3 {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "nonce" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "message" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "nonce" => runtime::next_value(&mut map, &mut field3)?,
+                        "message" => runtime::next_value(&mut map, &mut field4)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field5)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -30823,8 +29048,8 @@ impl<'de> serde::Deserialize<'de> for VerificationWeb3 {
                 }
                 Ok(VerificationWeb3 {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     nonce: field3.flatten(),
                     message: field4.flatten(),
                     attempts: field5.flatten(),
@@ -30861,7 +29086,7 @@ impl From<&str> for VerificationWeb3Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationWeb3Object);
+runtime::open_enum_impls!(VerificationWeb3Object);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationWeb3Status {
@@ -30899,7 +29124,7 @@ impl From<&str> for VerificationWeb3Status {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationWeb3Status);
+runtime::open_enum_impls!(VerificationWeb3Status);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationWeb3Strategy {
@@ -30941,7 +29166,7 @@ impl From<&str> for VerificationWeb3Strategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationWeb3Strategy);
+runtime::open_enum_impls!(VerificationWeb3Strategy);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyApiKeyBody {
@@ -30951,9 +29176,7 @@ pub struct VerifyApiKeyBody {
 #[allow(deprecated)]
 impl std::fmt::Debug for VerifyApiKeyBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyApiKeyBody")
-            .field("secret", &crate::runtime::Redacted)
-            .finish()
+        f.debug_struct("VerifyApiKeyBody").field("secret", &runtime::Redacted).finish()
     }
 }
 #[cfg(feature = "full-serde")]
@@ -30973,16 +29196,16 @@ impl<'de> serde::Deserialize<'de> for VerifyApiKeyBody {
                 mut map: A,
             ) -> Result<VerifyApiKeyBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "secret" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "secret" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyApiKeyBody {
-                    secret: crate::runtime::required(field0, "secret")?,
+                    secret: runtime::required(field0, "secret")?,
                 })
             }
         }
@@ -31045,60 +29268,48 @@ impl<'de> serde::Deserialize<'de> for VerifyApiKeyResponse {
                 let mut field13: Option<Option<f64>> = None;
                 let mut field14: Option<f64> = None;
                 let mut field15: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "claims" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "name" => runtime::next_value(&mut map, &mut field4)?,
+                        "description" => runtime::next_value(&mut map, &mut field5)?,
+                        "claims" => runtime::next_value(&mut map, &mut field6)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field7)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field8)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field10)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_by" => runtime::next_value(&mut map, &mut field12)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyApiKeyResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    r#type: crate::runtime::required(field2, "type")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    name: crate::runtime::required(field4, "name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    r#type: runtime::required(field2, "type")?,
+                    subject: runtime::required(field3, "subject")?,
+                    name: runtime::required(field4, "name")?,
                     description: field5.flatten(),
                     claims: field6.flatten(),
-                    scopes: crate::runtime::required(field7, "scopes")?,
-                    revoked: crate::runtime::required(field8, "revoked")?,
+                    scopes: runtime::required(field7, "scopes")?,
+                    revoked: runtime::required(field8, "revoked")?,
                     revocation_reason: field9.flatten(),
-                    expired: crate::runtime::required(field10, "expired")?,
+                    expired: runtime::required(field10, "expired")?,
                     expiration: field11.flatten(),
                     created_by: field12.flatten(),
                     last_used_at: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                 })
             }
         }
@@ -31130,7 +29341,7 @@ impl From<&str> for VerifyApiKeyResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerifyApiKeyResponseObject);
+runtime::open_enum_impls!(VerifyApiKeyResponseObject);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyClientBody {
@@ -31142,9 +29353,7 @@ pub struct VerifyClientBody {
 #[allow(deprecated)]
 impl std::fmt::Debug for VerifyClientBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyClientBody")
-            .field("token", &crate::runtime::Redacted)
-            .finish()
+        f.debug_struct("VerifyClientBody").field("token", &runtime::Redacted).finish()
     }
 }
 #[cfg(feature = "full-serde")]
@@ -31164,16 +29373,16 @@ impl<'de> serde::Deserialize<'de> for VerifyClientBody {
                 mut map: A,
             ) -> Result<VerifyClientBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "token" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "token" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyClientBody {
-                    token: crate::runtime::required(field0, "token")?,
+                    token: runtime::required(field0, "token")?,
                 })
             }
         }
@@ -31208,10 +29417,10 @@ impl<'de> serde::Deserialize<'de> for VerifyDomainProxyBody {
             ) -> Result<VerifyDomainProxyBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "domain_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "proxy_url" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "domain_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "proxy_url" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -31235,9 +29444,7 @@ pub struct VerifyM2mTokenBody {
 #[allow(deprecated)]
 impl std::fmt::Debug for VerifyM2mTokenBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VerifyM2mTokenBody")
-            .field("token", &crate::runtime::Redacted)
-            .finish()
+        f.debug_struct("VerifyM2mTokenBody").field("token", &runtime::Redacted).finish()
     }
 }
 #[cfg(feature = "full-serde")]
@@ -31257,16 +29464,16 @@ impl<'de> serde::Deserialize<'de> for VerifyM2mTokenBody {
                 mut map: A,
             ) -> Result<VerifyM2mTokenBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "token" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "token" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyM2mTokenBody {
-                    token: crate::runtime::required(field0, "token")?,
+                    token: runtime::required(field0, "token")?,
                 })
             }
         }
@@ -31322,48 +29529,40 @@ impl<'de> serde::Deserialize<'de> for VerifyM2mTokenResponse {
                 let mut field9: Option<Option<f64>> = None;
                 let mut field10: Option<f64> = None;
                 let mut field11: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "claims" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "subject" => runtime::next_value(&mut map, &mut field2)?,
+                        "claims" => runtime::next_value(&mut map, &mut field3)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field4)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field5)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field7)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field8)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyM2mTokenResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    subject: crate::runtime::required(field2, "subject")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    subject: runtime::required(field2, "subject")?,
                     claims: field3.flatten(),
                     scopes: field4.flatten(),
-                    revoked: crate::runtime::required(field5, "revoked")?,
+                    revoked: runtime::required(field5, "revoked")?,
                     revocation_reason: field6.flatten(),
-                    expired: crate::runtime::required(field7, "expired")?,
+                    expired: runtime::required(field7, "expired")?,
                     expiration: field8.flatten(),
                     last_used_at: field9.flatten(),
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -31395,7 +29594,7 @@ impl From<&str> for VerifyM2mTokenResponseObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerifyM2mTokenResponseObject);
+runtime::open_enum_impls!(VerifyM2mTokenResponseObject);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyOAuthAccessTokenBody {
@@ -31417,9 +29616,9 @@ impl std::fmt::Debug for VerifyOAuthAccessTokenBody {
         f.debug_struct("VerifyOAuthAccessTokenBody")
             .field(
                 "access_token",
-                &self.access_token.as_ref().map(|_| crate::runtime::Redacted),
+                &self.access_token.as_ref().map(|_| runtime::Redacted),
             )
-            .field("secret", &self.secret.as_ref().map(|_| crate::runtime::Redacted))
+            .field("secret", &self.secret.as_ref().map(|_| runtime::Redacted))
             .finish()
     }
 }
@@ -31441,12 +29640,10 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenBody {
             ) -> Result<VerifyOAuthAccessTokenBody, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "access_token" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "secret" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "access_token" => runtime::next_value(&mut map, &mut field0)?,
+                        "secret" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -31513,44 +29710,38 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant1 {
                 let mut field8: Option<Option<f64>> = None;
                 let mut field9: Option<f64> = None;
                 let mut field10: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "scopes" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "subject" => runtime::next_value(&mut map, &mut field3)?,
+                        "scopes" => runtime::next_value(&mut map, &mut field4)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field5)?,
                         "revocation_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "expired" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "expiration" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "expired" => runtime::next_value(&mut map, &mut field7)?,
+                        "expiration" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyOAuthAccessTokenResponseVariant1 {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    client_id: crate::runtime::required(field2, "client_id")?,
-                    subject: crate::runtime::required(field3, "subject")?,
-                    scopes: crate::runtime::required(field4, "scopes")?,
-                    revoked: crate::runtime::required(field5, "revoked")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    client_id: runtime::required(field2, "client_id")?,
+                    subject: runtime::required(field3, "subject")?,
+                    scopes: runtime::required(field4, "scopes")?,
+                    revoked: runtime::required(field5, "revoked")?,
                     revocation_reason: field6.flatten(),
-                    expired: crate::runtime::required(field7, "expired")?,
+                    expired: runtime::required(field7, "expired")?,
                     expiration: field8.flatten(),
-                    created_at: crate::runtime::required(field9, "created_at")?,
-                    updated_at: crate::runtime::required(field10, "updated_at")?,
+                    created_at: runtime::required(field9, "created_at")?,
+                    updated_at: runtime::required(field10, "updated_at")?,
                 })
             }
         }
@@ -31582,7 +29773,7 @@ impl From<&str> for VerifyOAuthAccessTokenResponseVariant1Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseVariant1Object);
+runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseVariant1Object);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyOAuthAccessTokenResponseVariant2 {
@@ -31605,16 +29796,16 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant2 {
                 mut map: A,
             ) -> Result<VerifyOAuthAccessTokenResponseVariant2, A::Error> {
                 let mut field0: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "active" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "active" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyOAuthAccessTokenResponseVariant2 {
-                    active: crate::runtime::required(field0, "active")?,
+                    active: runtime::required(field0, "active")?,
                 })
             }
         }
@@ -31633,7 +29824,7 @@ pub struct VerifyPasswordBody {
 impl std::fmt::Debug for VerifyPasswordBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VerifyPasswordBody")
-            .field("password", &crate::runtime::Redacted)
+            .field("password", &runtime::Redacted)
             .finish()
     }
 }
@@ -31654,16 +29845,16 @@ impl<'de> serde::Deserialize<'de> for VerifyPasswordBody {
                 mut map: A,
             ) -> Result<VerifyPasswordBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "password" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "password" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyPasswordBody {
-                    password: crate::runtime::required(field0, "password")?,
+                    password: runtime::required(field0, "password")?,
                 })
             }
         }
@@ -31692,9 +29883,9 @@ impl<'de> serde::Deserialize<'de> for VerifyPasswordResponse {
                 mut map: A,
             ) -> Result<VerifyPasswordResponse, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "verified" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "verified" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -31731,16 +29922,16 @@ impl<'de> serde::Deserialize<'de> for VerifyTotpBody {
                 mut map: A,
             ) -> Result<VerifyTotpBody, A::Error> {
                 let mut field0: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "code" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "code" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(VerifyTotpBody {
-                    code: crate::runtime::required(field0, "code")?,
+                    code: runtime::required(field0, "code")?,
                 })
             }
         }
@@ -31772,10 +29963,10 @@ impl<'de> serde::Deserialize<'de> for VerifyTotpResponse {
             ) -> Result<VerifyTotpResponse, A::Error> {
                 let mut field0: Option<Option<bool>> = None;
                 let mut field1: Option<Option<VerifyTotpResponseCodeType>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "verified" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "code_type" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "verified" => runtime::next_value(&mut map, &mut field0)?,
+                        "code_type" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -31819,7 +30010,7 @@ impl From<&str> for VerifyTotpResponseCodeType {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerifyTotpResponseCodeType);
+runtime::open_enum_impls!(VerifyTotpResponseCodeType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WaitlistEntriesResponse {
@@ -31844,20 +30035,18 @@ impl<'de> serde::Deserialize<'de> for WaitlistEntriesResponse {
             ) -> Result<WaitlistEntriesResponse, A::Error> {
                 let mut field0: Option<Vec<WaitlistEntry>> = None;
                 let mut field1: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "data" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "total_count" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "data" => runtime::next_value(&mut map, &mut field0)?,
+                        "total_count" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(WaitlistEntriesResponse {
-                    data: crate::runtime::required(field0, "data")?,
-                    total_count: crate::runtime::required(field1, "total_count")?,
+                    data: runtime::required(field0, "data")?,
+                    total_count: runtime::required(field1, "total_count")?,
                 })
             }
         }
@@ -31904,37 +30093,29 @@ impl<'de> serde::Deserialize<'de> for WaitlistEntry {
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<Option<Invitation>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "is_locked" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "invitation" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "status" => runtime::next_value(&mut map, &mut field3)?,
+                        "is_locked" => runtime::next_value(&mut map, &mut field4)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "invitation" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(WaitlistEntry {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    status: crate::runtime::required(field3, "status")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    status: runtime::required(field3, "status")?,
                     is_locked: field4.flatten(),
-                    created_at: crate::runtime::required(field5, "created_at")?,
-                    updated_at: crate::runtime::required(field6, "updated_at")?,
+                    created_at: runtime::required(field5, "created_at")?,
+                    updated_at: runtime::required(field6, "updated_at")?,
                     invitation: field7.flatten(),
                 })
             }
@@ -31967,7 +30148,7 @@ impl From<&str> for WaitlistEntryObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(WaitlistEntryObject);
+runtime::open_enum_impls!(WaitlistEntryObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum WaitlistEntryStatus {
@@ -32005,7 +30186,7 @@ impl From<&str> for WaitlistEntryStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(WaitlistEntryStatus);
+runtime::open_enum_impls!(WaitlistEntryStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Web3Wallet {
@@ -32041,22 +30222,14 @@ impl<'de> serde::Deserialize<'de> for Web3Wallet {
                 let mut field3: Option<Option<Web3WalletVerification>> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "web3_wallet" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "web3_wallet" => runtime::next_value(&mut map, &mut field2)?,
+                        "verification" => runtime::next_value(&mut map, &mut field3)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -32064,11 +30237,11 @@ impl<'de> serde::Deserialize<'de> for Web3Wallet {
                 }
                 Ok(Web3Wallet {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    web3_wallet: crate::runtime::required(field2, "web3_wallet")?,
+                    object: runtime::required(field1, "object")?,
+                    web3_wallet: runtime::required(field2, "web3_wallet")?,
                     verification: field3.flatten(),
-                    created_at: crate::runtime::required(field4, "created_at")?,
-                    updated_at: crate::runtime::required(field5, "updated_at")?,
+                    created_at: runtime::required(field4, "created_at")?,
+                    updated_at: runtime::required(field5, "updated_at")?,
                 })
             }
         }
@@ -32101,7 +30274,7 @@ impl From<&str> for Web3WalletObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(Web3WalletObject);
+runtime::open_enum_impls!(Web3WalletObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Web3WalletVerification {
@@ -32126,13 +30299,13 @@ impl<'de> serde::Deserialize<'de> for Web3WalletVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_web3") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationWeb3)
+                runtime::variant::<_, D>(value).map(Self::VerificationWeb3)
             }
             Some("verification_admin") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+                runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
             }
             _ => Ok(Self::Unknown(value)),
         }

@@ -26,7 +26,7 @@ pub(crate) fn type_tokens(ty: &TypeRef, site: Site) -> TokenStream {
         TypeRef::I64 => quote!(i64),
         TypeRef::F64 => quote!(f64),
         TypeRef::Bool => quote!(bool),
-        TypeRef::Bytes => quote!(crate::FilePart),
+        TypeRef::Bytes => quote!(runtime::FilePart),
         TypeRef::Json => quote!(serde_json::Value),
         TypeRef::Named(name) => {
             let name = ident(name);

@@ -1,5 +1,6 @@
 //! Stage 3: the model to token streams, one per output file.
 
+mod client;
 mod conformance;
 pub(crate) mod directions;
 pub(crate) mod docs;
@@ -25,6 +26,7 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
         (
             "mod.rs".to_owned(),
             quote! {
+                pub mod client;
                 pub mod operations;
                 pub mod types;
 
@@ -35,6 +37,7 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
                 pub const SPEC: &str = #spec;
             },
         ),
+        ("client.rs".to_owned(), client::client_module()),
         ("types.rs".to_owned(), types::types_module(&api.types, &api.groups)),
         ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
     ];

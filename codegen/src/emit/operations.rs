@@ -47,6 +47,7 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
     let import = if uses_types { quote!(use crate::types;) } else { TokenStream::new() };
     quote! {
         #import
+        use clerk_api_runtime::__private as runtime;
 
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
@@ -171,7 +172,7 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
         #[must_use = "a request does nothing until it is sent with `.send().await`"]
         pub struct #builder {
             client: crate::Clerk,
-            options: crate::runtime::CallOptions,
+            options: runtime::CallOptions,
             #(#fields)*
             #body_field
         }
@@ -186,7 +187,7 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
             }
 
             /// Overrides the client's retry policy for this call.
-            pub fn retry_policy(mut self, policy: crate::RetryPolicy) -> Self {
+            pub fn retry_policy(mut self, policy: runtime::RetryPolicy) -> Self {
                 self.options.retry = Some(policy);
                 self
             }
@@ -229,7 +230,7 @@ fn pagination(op: &Operation, paging: &Pagination) -> TokenStream {
     let split = page_split(paging);
     let item_doc = format!(" Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default {}, at most {}).", 100, 500);
     quote! {
-        impl crate::runtime::ListRequest for #builder {
+        impl runtime::ListRequest for #builder {
             type Page = #page;
             type Item = #item;
             fn page_size(&self) -> Option<i64> {
@@ -255,7 +256,7 @@ fn pagination(op: &Operation, paging: &Pagination) -> TokenStream {
             fn id(item: &Self::Item) -> Option<&str> {
                 #id
             }
-            fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, crate::Error>> + Send {
+            fn fetch(self) -> impl std::future::Future<Output = Result<Self::Page, runtime::Error>> + Send {
                 self.send()
             }
         }
@@ -266,13 +267,13 @@ fn pagination(op: &Operation, paging: &Pagination) -> TokenStream {
             /// Pages by the `starting_after` cursor where the operation has one and the ordering
             /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
             /// `total_count` items have gone by.
-            pub fn into_stream(self) -> impl futures_core::Stream<Item = Result<#item, crate::Error>> + Send + 'static {
-                crate::runtime::paginate(self)
+            pub fn into_stream(self) -> impl runtime::Stream<Item = Result<#item, runtime::Error>> + Send + 'static {
+                runtime::paginate(self)
             }
 
             /// Fetches every page and collects the items.
-            pub async fn collect_all(self) -> Result<Vec<#item>, crate::Error> {
-                crate::runtime::collect_all(self).await
+            pub async fn collect_all(self) -> Result<Vec<#item>, runtime::Error> {
+                runtime::collect_all(self).await
             }
         }
     }
@@ -316,8 +317,8 @@ fn cursor_paging(op: &Operation, paging: &Pagination) -> CursorPaging {
             let order_by = ident(order_by);
             let param_type = op.query_params.iter().find(|p| p.name == *order_by.to_string()).map(|p| &p.ty);
             match param_type {
-                Some(TypeRef::String) => quote!(crate::runtime::created_at_ordering(self.#order_by.as_deref())),
-                _ => quote!(crate::runtime::created_at_ordering(self.#order_by.as_ref().map(|v| v.as_str()))),
+                Some(TypeRef::String) => quote!(runtime::created_at_ordering(self.#order_by.as_deref())),
+                _ => quote!(runtime::created_at_ordering(self.#order_by.as_ref().map(|v| v.as_str()))),
             }
         }
         None => quote!(true),
@@ -353,7 +354,7 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     }
     let segments = op.path_params.iter().map(|p| {
         let name = ident(&p.name);
-        quote!(crate::runtime::path_segment(&self.#name))
+        quote!(runtime::path_segment(&self.#name))
     });
     let path = if op.path_params.is_empty() {
         quote!(#template.to_owned())
@@ -389,8 +390,8 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     quote! {
         /// Sends the request and decodes the response.
         #deprecated_use
-        pub async fn send(self) -> Result<#output, crate::Error> {
-            let #mutable request = crate::runtime::Request::new(crate::runtime::Method::#method, #operation, #path_template, #path, self.options);
+        pub async fn send(self) -> Result<#output, runtime::Error> {
+            let #mutable request = runtime::Request::new(runtime::Method::#method, #operation, #path_template, #path, self.options);
             #(#queries)*
             #body
             #execute

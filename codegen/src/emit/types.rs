@@ -20,6 +20,9 @@ pub(crate) fn types_module_with(defs: &[TypeDef], directions: &Directions<'_>) -
     quote! {
         //! Every schema of the spec as a Rust type.
         #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+        // A spec with no struct, enum or union needs none of the runtime's helpers.
+        #[allow(unused_imports)]
+        use clerk_api_runtime::__private as runtime;
         #(#items)*
     }
 }
@@ -117,7 +120,7 @@ fn open_enum(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_deprec
             }
         }
 
-        crate::runtime::open_enum_impls!(#name);
+        runtime::open_enum_impls!(#name);
     }
 }
 
@@ -163,9 +166,9 @@ fn tagged_union(
         #deserialize_cfg
         impl<'de> serde::Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let (tag, value) = crate::runtime::tagged::<D>(deserializer, #tag)?;
+                let (tag, value) = runtime::tagged::<D>(deserializer, #tag)?;
                 match tag.as_deref() {
-                    #(Some(#wires) => crate::runtime::variant::<_, D>(value).map(Self::#idents),)*
+                    #(Some(#wires) => runtime::variant::<_, D>(value).map(Self::#idents),)*
                     _ => Ok(Self::Unknown(value)),
                 }
             }
@@ -198,8 +201,8 @@ fn redacting_debug(def: &TypeDef, s: &Struct) -> TokenStream {
         let label = crate::names::unraw(&field.name);
         let value = match (is_secret(field), field.required && !field.nullable) {
             (false, _) => quote!(&self.#field_name),
-            (true, true) => quote!(&crate::runtime::Redacted),
-            (true, false) => quote!(&self.#field_name.as_ref().map(|_| crate::runtime::Redacted)),
+            (true, true) => quote!(&runtime::Redacted),
+            (true, false) => quote!(&self.#field_name.as_ref().map(|_| runtime::Redacted)),
         };
         quote!(.field(#label, #value))
     });
@@ -264,8 +267,8 @@ fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'
             #[allow(deprecated)]
             impl #name {
                 /// The body as `multipart/form-data` parts.
-                pub(crate) fn into_multipart(self) -> crate::runtime::Multipart {
-                    let mut form = crate::runtime::Multipart::default();
+                pub(crate) fn into_multipart(self) -> runtime::Multipart {
+                    let mut form = runtime::Multipart::default();
                     #(#parts)*
                     form
                 }
@@ -299,13 +302,13 @@ fn deserialize_struct(def: &TypeDef, s: &Struct, cfg: TokenStream) -> TokenStrea
     });
     let arms = s.fields.iter().zip(&locals).map(|(field, local)| {
         let wire = &field.wire;
-        quote!(#wire => crate::runtime::next_value(&mut map, &mut #local)?,)
+        quote!(#wire => runtime::next_value(&mut map, &mut #local)?,)
     });
     let values = s.fields.iter().zip(&locals).map(|(field, local)| {
         let field_name = ident(&field.name);
         let wire = &field.wire;
         if field.required && !field.nullable {
-            quote!(#field_name: crate::runtime::required(#local, #wire)?,)
+            quote!(#field_name: runtime::required(#local, #wire)?,)
         } else {
             quote!(#field_name: #local.flatten(),)
         }
@@ -324,7 +327,7 @@ fn deserialize_struct(def: &TypeDef, s: &Struct, cfg: TokenStream) -> TokenStrea
                     }
                     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<#name, A::Error> {
                         #(#declarations)*
-                        while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                        while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                             match key.as_str() {
                                 #(#arms)*
                                 _ => {

@@ -6,6 +6,8 @@
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items
 )]
+#[allow(unused_imports)]
+use clerk_api_runtime::__private as runtime;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingAmount {
@@ -37,29 +39,22 @@ impl<'de> serde::Deserialize<'de> for BillingAmount {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "amount_formatted" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "currency" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "currency_symbol" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
+                        "amount_formatted" => runtime::next_value(&mut map, &mut field1)?,
+                        "currency" => runtime::next_value(&mut map, &mut field2)?,
+                        "currency_symbol" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingAmount {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    amount_formatted: crate::runtime::required(
-                        field1,
-                        "amount_formatted",
-                    )?,
-                    currency: crate::runtime::required(field2, "currency")?,
-                    currency_symbol: crate::runtime::required(field3, "currency_symbol")?,
+                    amount: runtime::required(field0, "amount")?,
+                    amount_formatted: runtime::required(field1, "amount_formatted")?,
+                    currency: runtime::required(field2, "currency")?,
+                    currency_symbol: runtime::required(field3, "currency_symbol")?,
                 })
             }
         }
@@ -97,31 +92,27 @@ impl<'de> serde::Deserialize<'de> for BillingPayee {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "gateway_type" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "gateway_type" => runtime::next_value(&mut map, &mut field1)?,
                         "gateway_external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
-                        "gateway_status" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "gateway_status" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingPayee {
-                    id: crate::runtime::required(field0, "id")?,
-                    gateway_type: crate::runtime::required(field1, "gateway_type")?,
-                    gateway_external_id: crate::runtime::required(
+                    id: runtime::required(field0, "id")?,
+                    gateway_type: runtime::required(field1, "gateway_type")?,
+                    gateway_external_id: runtime::required(
                         field2,
                         "gateway_external_id",
                     )?,
-                    gateway_status: crate::runtime::required(field3, "gateway_status")?,
+                    gateway_status: runtime::required(field3, "gateway_status")?,
                 })
             }
         }
@@ -185,29 +176,21 @@ impl<'de> serde::Deserialize<'de> for BillingPayerEventPayload {
                 let mut field8: Option<String> = None;
                 let mut field9: Option<Option<i64>> = None;
                 let mut field10: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "email" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field3)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "email" => runtime::next_value(&mut map, &mut field5)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field6)?,
                         "organization_name" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -215,14 +198,14 @@ impl<'de> serde::Deserialize<'de> for BillingPayerEventPayload {
                 }
                 Ok(BillingPayerEventPayload {
                     object: field0.flatten(),
-                    id: crate::runtime::required(field1, "id")?,
-                    user_id: crate::runtime::required(field2, "user_id")?,
-                    first_name: crate::runtime::required(field3, "first_name")?,
-                    last_name: crate::runtime::required(field4, "last_name")?,
-                    email: crate::runtime::required(field5, "email")?,
+                    id: runtime::required(field1, "id")?,
+                    user_id: runtime::required(field2, "user_id")?,
+                    first_name: runtime::required(field3, "first_name")?,
+                    last_name: runtime::required(field4, "last_name")?,
+                    email: runtime::required(field5, "email")?,
                     organization_id: field6.flatten(),
                     organization_name: field7.flatten(),
-                    image_url: crate::runtime::required(field8, "image_url")?,
+                    image_url: runtime::required(field8, "image_url")?,
                     created_at: field9.flatten(),
                     updated_at: field10.flatten(),
                 })
@@ -257,7 +240,7 @@ impl From<&str> for BillingPayerEventPayloadObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPayerEventPayloadObject);
+runtime::open_enum_impls!(BillingPayerEventPayloadObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPaymentFailedReason {
@@ -283,20 +266,18 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentFailedReason {
             ) -> Result<BillingPaymentFailedReason, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "code" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "decline_code" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "code" => runtime::next_value(&mut map, &mut field0)?,
+                        "decline_code" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingPaymentFailedReason {
-                    code: crate::runtime::required(field0, "code")?,
-                    decline_code: crate::runtime::required(field1, "decline_code")?,
+                    code: runtime::required(field0, "code")?,
+                    decline_code: runtime::required(field1, "decline_code")?,
                 })
             }
         }
@@ -346,37 +327,35 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentSource {
                 let mut field5: Option<BillingPaymentSourceStatus> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "gateway" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "gateway" => runtime::next_value(&mut map, &mut field1)?,
                         "gateway_external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
+                            runtime::next_value(&mut map, &mut field2)?
                         }
                         "gateway_external_account_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "payment_method" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "card_type" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "last4" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "payment_method" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
+                        "card_type" => runtime::next_value(&mut map, &mut field6)?,
+                        "last4" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingPaymentSource {
-                    id: crate::runtime::required(field0, "id")?,
-                    gateway: crate::runtime::required(field1, "gateway")?,
-                    gateway_external_id: crate::runtime::required(
+                    id: runtime::required(field0, "id")?,
+                    gateway: runtime::required(field1, "gateway")?,
+                    gateway_external_id: runtime::required(
                         field2,
                         "gateway_external_id",
                     )?,
                     gateway_external_account_id: field3.flatten(),
-                    payment_method: crate::runtime::required(field4, "payment_method")?,
-                    status: crate::runtime::required(field5, "status")?,
+                    payment_method: runtime::required(field4, "payment_method")?,
+                    status: runtime::required(field5, "status")?,
                     card_type: field6.flatten(),
                     last4: field7.flatten(),
                 })
@@ -415,7 +394,7 @@ impl From<&str> for BillingPaymentSourcePaymentMethod {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPaymentSourcePaymentMethod);
+runtime::open_enum_impls!(BillingPaymentSourcePaymentMethod);
 /// Current status of the payment source
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -446,7 +425,7 @@ impl From<&str> for BillingPaymentSourceStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingPaymentSourceStatus);
+runtime::open_enum_impls!(BillingPaymentSourceStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPlan {
@@ -484,28 +463,26 @@ impl<'de> serde::Deserialize<'de> for BillingPlan {
                 let mut field3: Option<bool> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "is_recurring" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "currency" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "slug" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "is_recurring" => runtime::next_value(&mut map, &mut field3)?,
+                        "amount" => runtime::next_value(&mut map, &mut field4)?,
+                        "currency" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingPlan {
-                    id: crate::runtime::required(field0, "id")?,
-                    slug: crate::runtime::required(field1, "slug")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    is_recurring: crate::runtime::required(field3, "is_recurring")?,
-                    amount: crate::runtime::required(field4, "amount")?,
-                    currency: crate::runtime::required(field5, "currency")?,
+                    id: runtime::required(field0, "id")?,
+                    slug: runtime::required(field1, "slug")?,
+                    name: runtime::required(field2, "name")?,
+                    is_recurring: runtime::required(field3, "is_recurring")?,
+                    amount: runtime::required(field4, "amount")?,
+                    currency: runtime::required(field5, "currency")?,
                 })
             }
         }
@@ -534,9 +511,9 @@ impl<'de> serde::Deserialize<'de> for BillingSeats {
                 mut map: A,
             ) -> Result<BillingSeats, A::Error> {
                 let mut field0: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "quantity" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "quantity" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -582,17 +559,15 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredit {
                 let mut field1: Option<i64> = None;
                 let mut field2: Option<i64> = None;
                 let mut field3: Option<f64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "amount" => crate::runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field0)?,
                         "cycle_days_remaining" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "cycle_days_total" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "cycle_days_total" => runtime::next_value(&mut map, &mut field2)?,
                         "cycle_remaining_percent" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -600,16 +575,13 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredit {
                     }
                 }
                 Ok(BillingSubscriptionCredit {
-                    amount: crate::runtime::required(field0, "amount")?,
-                    cycle_days_remaining: crate::runtime::required(
+                    amount: runtime::required(field0, "amount")?,
+                    cycle_days_remaining: runtime::required(
                         field1,
                         "cycle_days_remaining",
                     )?,
-                    cycle_days_total: crate::runtime::required(
-                        field2,
-                        "cycle_days_total",
-                    )?,
-                    cycle_remaining_percent: crate::runtime::required(
+                    cycle_days_total: runtime::required(field2, "cycle_days_total")?,
+                    cycle_remaining_percent: runtime::required(
                         field3,
                         "cycle_remaining_percent",
                     )?,
@@ -649,11 +621,11 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredits {
                 let mut field0: Option<Option<BillingSubscriptionCredit>> = None;
                 let mut field1: Option<Option<BillingSubscriptionPayerCredit>> = None;
                 let mut field2: Option<BillingAmount> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "proration" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "total" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "proration" => runtime::next_value(&mut map, &mut field0)?,
+                        "payer" => runtime::next_value(&mut map, &mut field1)?,
+                        "total" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -662,7 +634,7 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionCredits {
                 Ok(BillingSubscriptionCredits {
                     proration: field0.flatten(),
                     payer: field1.flatten(),
-                    total: crate::runtime::required(field2, "total")?,
+                    total: runtime::required(field2, "total")?,
                 })
             }
         }
@@ -738,45 +710,35 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItem {
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<Option<BillingSubscriptionCredit>> = None;
                 let mut field13: Option<Option<BillingSubscriptionCredits>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "period_start" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "period_end" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "interval" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "plan_id" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "plan" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "subscription_id" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "credit" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "credits" => crate::runtime::next_value(&mut map, &mut field13)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "period_start" => runtime::next_value(&mut map, &mut field5)?,
+                        "period_end" => runtime::next_value(&mut map, &mut field6)?,
+                        "interval" => runtime::next_value(&mut map, &mut field7)?,
+                        "plan_id" => runtime::next_value(&mut map, &mut field8)?,
+                        "plan" => runtime::next_value(&mut map, &mut field9)?,
+                        "payer" => runtime::next_value(&mut map, &mut field10)?,
+                        "subscription_id" => runtime::next_value(&mut map, &mut field11)?,
+                        "credit" => runtime::next_value(&mut map, &mut field12)?,
+                        "credits" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingSubscriptionItem {
-                    id: crate::runtime::required(field0, "id")?,
+                    id: runtime::required(field0, "id")?,
                     object: field1.flatten(),
-                    status: crate::runtime::required(field2, "status")?,
+                    status: runtime::required(field2, "status")?,
                     created_at: field3.flatten(),
                     updated_at: field4.flatten(),
-                    period_start: crate::runtime::required(field5, "period_start")?,
-                    period_end: crate::runtime::required(field6, "period_end")?,
+                    period_start: runtime::required(field5, "period_start")?,
+                    period_end: runtime::required(field6, "period_end")?,
                     interval: field7.flatten(),
                     plan_id: field8.flatten(),
                     plan: field9.flatten(),
@@ -859,49 +821,37 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPayload {
                 let mut field11: Option<Option<BillingPayerEventPayload>> = None;
                 let mut field12: Option<Option<String>> = None;
                 let mut field13: Option<Option<BillingSeats>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "is_free_trial" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "period_start" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "period_end" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "interval" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "plan_id" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "plan" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "subscription_id" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "seats" => crate::runtime::next_value(&mut map, &mut field13)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "is_free_trial" => runtime::next_value(&mut map, &mut field3)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "period_start" => runtime::next_value(&mut map, &mut field6)?,
+                        "period_end" => runtime::next_value(&mut map, &mut field7)?,
+                        "interval" => runtime::next_value(&mut map, &mut field8)?,
+                        "plan_id" => runtime::next_value(&mut map, &mut field9)?,
+                        "plan" => runtime::next_value(&mut map, &mut field10)?,
+                        "payer" => runtime::next_value(&mut map, &mut field11)?,
+                        "subscription_id" => runtime::next_value(&mut map, &mut field12)?,
+                        "seats" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingSubscriptionItemEventPayload {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    status: crate::runtime::required(field2, "status")?,
-                    is_free_trial: crate::runtime::required(field3, "is_free_trial")?,
-                    created_at: crate::runtime::required(field4, "created_at")?,
-                    updated_at: crate::runtime::required(field5, "updated_at")?,
-                    period_start: crate::runtime::required(field6, "period_start")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    status: runtime::required(field2, "status")?,
+                    is_free_trial: runtime::required(field3, "is_free_trial")?,
+                    created_at: runtime::required(field4, "created_at")?,
+                    updated_at: runtime::required(field5, "updated_at")?,
+                    period_start: runtime::required(field6, "period_start")?,
                     period_end: field7.flatten(),
-                    interval: crate::runtime::required(field8, "interval")?,
+                    interval: runtime::required(field8, "interval")?,
                     plan_id: field9.flatten(),
                     plan: field10.flatten(),
                     payer: field11.flatten(),
@@ -939,7 +889,7 @@ impl From<&str> for BillingSubscriptionItemEventPayloadObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingSubscriptionItemEventPayloadObject);
+runtime::open_enum_impls!(BillingSubscriptionItemEventPayloadObject);
 /// Current status of the subscription item.
 ///
 /// * **abandoned**: a subscription item that was scheduled and superseded before it started.
@@ -998,7 +948,7 @@ impl From<&str> for BillingSubscriptionItemEventPayloadStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingSubscriptionItemEventPayloadStatus);
+runtime::open_enum_impls!(BillingSubscriptionItemEventPayloadStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingSubscriptionItemEventPlan {
@@ -1042,31 +992,27 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlan {
                 let mut field6: Option<
                     Option<Vec<BillingSubscriptionItemEventPlanUnitPrice>>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "is_recurring" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "amount" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "currency" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "unit_prices" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "slug" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "is_recurring" => runtime::next_value(&mut map, &mut field3)?,
+                        "amount" => runtime::next_value(&mut map, &mut field4)?,
+                        "currency" => runtime::next_value(&mut map, &mut field5)?,
+                        "unit_prices" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingSubscriptionItemEventPlan {
-                    id: crate::runtime::required(field0, "id")?,
-                    slug: crate::runtime::required(field1, "slug")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    is_recurring: crate::runtime::required(field3, "is_recurring")?,
-                    amount: crate::runtime::required(field4, "amount")?,
-                    currency: crate::runtime::required(field5, "currency")?,
+                    id: runtime::required(field0, "id")?,
+                    slug: runtime::required(field1, "slug")?,
+                    name: runtime::required(field2, "name")?,
+                    is_recurring: runtime::required(field3, "is_recurring")?,
+                    amount: runtime::required(field4, "amount")?,
+                    currency: runtime::required(field5, "currency")?,
                     unit_prices: field6.flatten(),
                 })
             }
@@ -1104,22 +1050,20 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPrice 
                 let mut field2: Option<
                     Vec<BillingSubscriptionItemEventPlanUnitPriceTier>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "block_size" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "tiers" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "block_size" => runtime::next_value(&mut map, &mut field1)?,
+                        "tiers" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingSubscriptionItemEventPlanUnitPrice {
-                    name: crate::runtime::required(field0, "name")?,
-                    block_size: crate::runtime::required(field1, "block_size")?,
-                    tiers: crate::runtime::required(field2, "tiers")?,
+                    name: runtime::required(field0, "name")?,
+                    block_size: runtime::required(field1, "block_size")?,
+                    tiers: runtime::required(field2, "tiers")?,
                 })
             }
         }
@@ -1157,34 +1101,22 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPriceT
                 let mut field1: Option<Option<i64>> = None;
                 let mut field2: Option<i64> = None;
                 let mut field3: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "starts_at_block" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
-                        "ends_after_block" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "amount_per_block" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "currency" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "starts_at_block" => runtime::next_value(&mut map, &mut field0)?,
+                        "ends_after_block" => runtime::next_value(&mut map, &mut field1)?,
+                        "amount_per_block" => runtime::next_value(&mut map, &mut field2)?,
+                        "currency" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingSubscriptionItemEventPlanUnitPriceTier {
-                    starts_at_block: crate::runtime::required(
-                        field0,
-                        "starts_at_block",
-                    )?,
+                    starts_at_block: runtime::required(field0, "starts_at_block")?,
                     ends_after_block: field1.flatten(),
-                    amount_per_block: crate::runtime::required(
-                        field2,
-                        "amount_per_block",
-                    )?,
-                    currency: crate::runtime::required(field3, "currency")?,
+                    amount_per_block: runtime::required(field2, "amount_per_block")?,
+                    currency: runtime::required(field3, "currency")?,
                 })
             }
         }
@@ -1221,7 +1153,7 @@ impl From<&str> for BillingSubscriptionItemInterval {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingSubscriptionItemInterval);
+runtime::open_enum_impls!(BillingSubscriptionItemInterval);
 /// String representing the object's type
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1248,7 +1180,7 @@ impl From<&str> for BillingSubscriptionItemObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingSubscriptionItemObject);
+runtime::open_enum_impls!(BillingSubscriptionItemObject);
 /// Current status of the subscription item
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1303,7 +1235,7 @@ impl From<&str> for BillingSubscriptionItemStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(BillingSubscriptionItemStatus);
+runtime::open_enum_impls!(BillingSubscriptionItemStatus);
 /// Account credit applied to a subscription item charge
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1328,13 +1260,11 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionPayerCredit {
             ) -> Result<BillingSubscriptionPayerCredit, A::Error> {
                 let mut field0: Option<BillingAmount> = None;
                 let mut field1: Option<BillingAmount> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "applied_amount" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "applied_amount" => runtime::next_value(&mut map, &mut field0)?,
                         "remaining_balance" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -1342,11 +1272,8 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionPayerCredit {
                     }
                 }
                 Ok(BillingSubscriptionPayerCredit {
-                    applied_amount: crate::runtime::required(field0, "applied_amount")?,
-                    remaining_balance: crate::runtime::required(
-                        field1,
-                        "remaining_balance",
-                    )?,
+                    applied_amount: runtime::required(field0, "applied_amount")?,
+                    remaining_balance: runtime::required(field1, "remaining_balance")?,
                 })
             }
         }
@@ -1382,25 +1309,21 @@ impl<'de> serde::Deserialize<'de> for BillingTotals {
                 let mut field1: Option<BillingAmount> = None;
                 let mut field2: Option<BillingAmount> = None;
                 let mut field3: Option<Option<Vec<BillingUnitTotal>>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "subtotal" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "tax_total" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "grand_total" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "per_unit_totals" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "subtotal" => runtime::next_value(&mut map, &mut field0)?,
+                        "tax_total" => runtime::next_value(&mut map, &mut field1)?,
+                        "grand_total" => runtime::next_value(&mut map, &mut field2)?,
+                        "per_unit_totals" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(BillingTotals {
-                    subtotal: crate::runtime::required(field0, "subtotal")?,
-                    tax_total: crate::runtime::required(field1, "tax_total")?,
-                    grand_total: crate::runtime::required(field2, "grand_total")?,
+                    subtotal: runtime::required(field0, "subtotal")?,
+                    tax_total: runtime::required(field1, "tax_total")?,
+                    grand_total: runtime::required(field2, "grand_total")?,
                     per_unit_totals: field3.flatten(),
                 })
             }
@@ -1446,13 +1369,13 @@ impl<'de> serde::Deserialize<'de> for BillingUnitTotal {
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "name" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "amount" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "quantity" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "total" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "currency" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "name" => runtime::next_value(&mut map, &mut field0)?,
+                        "amount" => runtime::next_value(&mut map, &mut field1)?,
+                        "quantity" => runtime::next_value(&mut map, &mut field2)?,
+                        "total" => runtime::next_value(&mut map, &mut field3)?,
+                        "currency" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -1498,23 +1421,21 @@ impl<'de> serde::Deserialize<'de> for ClerkError {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "message" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "long_message" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "code" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "meta" => crate::runtime::next_value(&mut map, &mut field3)?,
+                        "message" => runtime::next_value(&mut map, &mut field0)?,
+                        "long_message" => runtime::next_value(&mut map, &mut field1)?,
+                        "code" => runtime::next_value(&mut map, &mut field2)?,
+                        "meta" => runtime::next_value(&mut map, &mut field3)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ClerkError {
-                    message: crate::runtime::required(field0, "message")?,
-                    long_message: crate::runtime::required(field1, "long_message")?,
-                    code: crate::runtime::required(field2, "code")?,
+                    message: runtime::required(field0, "message")?,
+                    long_message: runtime::required(field1, "long_message")?,
+                    code: runtime::required(field2, "code")?,
                     meta: field3.flatten(),
                 })
             }
@@ -1554,25 +1475,23 @@ impl<'de> serde::Deserialize<'de> for DeletedObject {
                 let mut field2: Option<Option<String>> = None;
                 let mut field3: Option<bool> = None;
                 let mut field4: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "deleted" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "slug" => runtime::next_value(&mut map, &mut field2)?,
+                        "deleted" => runtime::next_value(&mut map, &mut field3)?,
+                        "external_id" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(DeletedObject {
-                    object: crate::runtime::required(field0, "object")?,
+                    object: runtime::required(field0, "object")?,
                     id: field1.flatten(),
                     slug: field2.flatten(),
-                    deleted: crate::runtime::required(field3, "deleted")?,
+                    deleted: runtime::required(field3, "deleted")?,
                     external_id: field4.flatten(),
                 })
             }
@@ -1623,27 +1542,19 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
                 let mut field6: Option<Option<bool>> = None;
                 let mut field7: Option<i64> = None;
                 let mut field8: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "reserved" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "linked_to" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "reserved" => runtime::next_value(&mut map, &mut field3)?,
+                        "verification" => runtime::next_value(&mut map, &mut field4)?,
+                        "linked_to" => runtime::next_value(&mut map, &mut field5)?,
                         "matches_sso_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -1651,14 +1562,14 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
                 }
                 Ok(EmailAddress {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    reserved: crate::runtime::required(field3, "reserved")?,
+                    object: runtime::required(field1, "object")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    reserved: runtime::required(field3, "reserved")?,
                     verification: field4.flatten(),
-                    linked_to: crate::runtime::required(field5, "linked_to")?,
+                    linked_to: runtime::required(field5, "linked_to")?,
                     matches_sso_connection: field6.flatten(),
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                 })
             }
         }
@@ -1691,7 +1602,7 @@ impl From<&str> for EmailAddressObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(EmailAddressObject);
+runtime::open_enum_impls!(EmailAddressObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EmailAddressVerification {
@@ -1731,28 +1642,28 @@ impl<'de> serde::Deserialize<'de> for EmailAddressVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_otp") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOtp)
+                runtime::variant::<_, D>(value).map(Self::VerificationOtp)
             }
             Some("verification_admin") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+                runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
             }
             Some("verification_from_oauth") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationFromOauth)
+                runtime::variant::<_, D>(value).map(Self::VerificationFromOauth)
             }
             Some("verification_ticket") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
             }
             Some("verification_saml") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+                runtime::variant::<_, D>(value).map(Self::VerificationSaml)
             }
             Some("verification_email_link") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationEmailLink)
+                runtime::variant::<_, D>(value).map(Self::VerificationEmailLink)
             }
             Some("verification_scim") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationScim)
+                runtime::variant::<_, D>(value).map(Self::VerificationScim)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -1828,33 +1739,25 @@ impl<'de> serde::Deserialize<'de> for EmailEventPayload {
                 let mut field11: Option<Option<String>> = None;
                 let mut field12: Option<serde_json::Value> = None;
                 let mut field13: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "from_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "slug" => runtime::next_value(&mut map, &mut field2)?,
+                        "from_email_name" => runtime::next_value(&mut map, &mut field3)?,
                         "reply_to_email_name" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "to_email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "email_address_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "subject" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "body" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "body_plain" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "data" => crate::runtime::next_value(&mut map, &mut field12)?,
+                        "to_email_address" => runtime::next_value(&mut map, &mut field5)?,
+                        "email_address_id" => runtime::next_value(&mut map, &mut field6)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field7)?,
+                        "subject" => runtime::next_value(&mut map, &mut field8)?,
+                        "body" => runtime::next_value(&mut map, &mut field9)?,
+                        "body_plain" => runtime::next_value(&mut map, &mut field10)?,
+                        "status" => runtime::next_value(&mut map, &mut field11)?,
+                        "data" => runtime::next_value(&mut map, &mut field12)?,
                         "delivered_by_clerk" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -1862,13 +1765,10 @@ impl<'de> serde::Deserialize<'de> for EmailEventPayload {
                     }
                 }
                 Ok(EmailEventPayload {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
                     slug: field2.flatten(),
-                    from_email_name: crate::runtime::required(
-                        field3,
-                        "from_email_name",
-                    )?,
+                    from_email_name: runtime::required(field3, "from_email_name")?,
                     reply_to_email_name: field4.flatten(),
                     to_email_address: field5.flatten(),
                     email_address_id: field6.flatten(),
@@ -1877,11 +1777,8 @@ impl<'de> serde::Deserialize<'de> for EmailEventPayload {
                     body_: field9.flatten(),
                     body_plain: field10.flatten(),
                     status: field11.flatten(),
-                    data: crate::runtime::required(field12, "data")?,
-                    delivered_by_clerk: crate::runtime::required(
-                        field13,
-                        "delivered_by_clerk",
-                    )?,
+                    data: runtime::required(field12, "data")?,
+                    delivered_by_clerk: runtime::required(field13, "delivered_by_clerk")?,
                 })
             }
         }
@@ -1947,37 +1844,27 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccount {
                 let mut field11: Option<Option<EnterpriseAccountVerification>> = None;
                 let mut field12: Option<Option<EnterpriseAccountConnection>> = None;
                 let mut field13: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "protocol" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "protocol" => runtime::next_value(&mut map, &mut field2)?,
+                        "provider" => runtime::next_value(&mut map, &mut field3)?,
+                        "active" => runtime::next_value(&mut map, &mut field4)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field5)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field6)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field7)?,
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field8)?,
                         "enterprise_connection_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field10)?,
+                        "verification" => runtime::next_value(&mut map, &mut field11)?,
                         "enterprise_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
                         "last_authenticated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
+                            runtime::next_value(&mut map, &mut field13)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -1985,12 +1872,12 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccount {
                     }
                 }
                 Ok(EnterpriseAccount {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
                     protocol: field2.flatten(),
-                    provider: crate::runtime::required(field3, "provider")?,
-                    active: crate::runtime::required(field4, "active")?,
-                    email_address: crate::runtime::required(field5, "email_address")?,
+                    provider: runtime::required(field3, "provider")?,
+                    active: runtime::required(field4, "active")?,
+                    email_address: runtime::required(field5, "email_address")?,
                     first_name: field6.flatten(),
                     last_name: field7.flatten(),
                     provider_user_id: field8.flatten(),
@@ -2057,68 +1944,57 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountConnection {
                 let mut field11: Option<bool> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "protocol" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "logo_public_url" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "domain" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field7)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "protocol" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field3)?,
+                        "logo_public_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "domain" => runtime::next_value(&mut map, &mut field5)?,
+                        "domains" => runtime::next_value(&mut map, &mut field6)?,
+                        "active" => runtime::next_value(&mut map, &mut field7)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "allow_subdomains" => runtime::next_value(&mut map, &mut field9)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(EnterpriseAccountConnection {
-                    id: crate::runtime::required(field0, "id")?,
-                    protocol: crate::runtime::required(field1, "protocol")?,
-                    provider: crate::runtime::required(field2, "provider")?,
-                    name: crate::runtime::required(field3, "name")?,
+                    id: runtime::required(field0, "id")?,
+                    protocol: runtime::required(field1, "protocol")?,
+                    provider: runtime::required(field2, "provider")?,
+                    name: runtime::required(field3, "name")?,
                     logo_public_url: field4.flatten(),
                     domain: field5.flatten(),
                     domains: field6.flatten(),
-                    active: crate::runtime::required(field7, "active")?,
-                    sync_user_attributes: crate::runtime::required(
+                    active: runtime::required(field7, "active")?,
+                    sync_user_attributes: runtime::required(
                         field8,
                         "sync_user_attributes",
                     )?,
-                    allow_subdomains: crate::runtime::required(
-                        field9,
-                        "allow_subdomains",
-                    )?,
-                    allow_idp_initiated: crate::runtime::required(
+                    allow_subdomains: runtime::required(field9, "allow_subdomains")?,
+                    allow_idp_initiated: runtime::required(
                         field10,
                         "allow_idp_initiated",
                     )?,
-                    disable_additional_identifications: crate::runtime::required(
+                    disable_additional_identifications: runtime::required(
                         field11,
                         "disable_additional_identifications",
                     )?,
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    updated_at: crate::runtime::required(field13, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    updated_at: runtime::required(field13, "updated_at")?,
                 })
             }
         }
@@ -2151,7 +2027,7 @@ impl From<&str> for EnterpriseAccountObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseAccountObject);
+runtime::open_enum_impls!(EnterpriseAccountObject);
 /// The authentication protocol used to sign in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2182,7 +2058,7 @@ impl From<&str> for EnterpriseAccountProtocol {
         }
     }
 }
-crate::runtime::open_enum_impls!(EnterpriseAccountProtocol);
+runtime::open_enum_impls!(EnterpriseAccountProtocol);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EnterpriseAccountVerification {
@@ -2210,16 +2086,16 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_ticket") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
             }
             Some("verification_saml") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+                runtime::variant::<_, D>(value).map(Self::VerificationSaml)
             }
             Some("verification_oauth") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOauth)
+                runtime::variant::<_, D>(value).map(Self::VerificationOauth)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -2297,89 +2173,55 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerification {
                 let mut field18: Option<
                     Option<ExternalAccountWithVerificationVerification>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
                         "identification_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "approved_scopes" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field4)?,
+                        "approved_scopes" => runtime::next_value(&mut map, &mut field5)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field6)?,
                         "email_address_verified" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "avatar_url" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "username" => crate::runtime::next_value(&mut map, &mut field12)?,
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "label" => crate::runtime::next_value(&mut map, &mut field15)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
+                        "first_name" => runtime::next_value(&mut map, &mut field8)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field9)?,
+                        "avatar_url" => runtime::next_value(&mut map, &mut field10)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field11)?,
+                        "username" => runtime::next_value(&mut map, &mut field12)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field13)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field14)?,
+                        "label" => runtime::next_value(&mut map, &mut field15)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field16)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field17)?,
+                        "verification" => runtime::next_value(&mut map, &mut field18)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ExternalAccountWithVerification {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    provider: crate::runtime::required(field2, "provider")?,
-                    identification_id: crate::runtime::required(
-                        field3,
-                        "identification_id",
-                    )?,
-                    provider_user_id: crate::runtime::required(
-                        field4,
-                        "provider_user_id",
-                    )?,
-                    approved_scopes: crate::runtime::required(
-                        field5,
-                        "approved_scopes",
-                    )?,
-                    email_address: crate::runtime::required(field6, "email_address")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    provider: runtime::required(field2, "provider")?,
+                    identification_id: runtime::required(field3, "identification_id")?,
+                    provider_user_id: runtime::required(field4, "provider_user_id")?,
+                    approved_scopes: runtime::required(field5, "approved_scopes")?,
+                    email_address: runtime::required(field6, "email_address")?,
                     email_address_verified: field7.flatten(),
-                    first_name: crate::runtime::required(field8, "first_name")?,
-                    last_name: crate::runtime::required(field9, "last_name")?,
+                    first_name: runtime::required(field8, "first_name")?,
+                    last_name: runtime::required(field9, "last_name")?,
                     avatar_url: field10.flatten(),
                     image_url: field11.flatten(),
                     username: field12.flatten(),
                     phone_number: field13.flatten(),
-                    public_metadata: crate::runtime::required(
-                        field14,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field14, "public_metadata")?,
                     label: field15.flatten(),
-                    created_at: crate::runtime::required(field16, "created_at")?,
-                    updated_at: crate::runtime::required(field17, "updated_at")?,
+                    created_at: runtime::required(field16, "created_at")?,
+                    updated_at: runtime::required(field17, "updated_at")?,
                     verification: field18.flatten(),
                 })
             }
@@ -2421,7 +2263,7 @@ impl From<&str> for ExternalAccountWithVerificationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(ExternalAccountWithVerificationObject);
+runtime::open_enum_impls!(ExternalAccountWithVerificationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ExternalAccountWithVerificationVerification {
@@ -2446,14 +2288,13 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerificationVerificatio
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_oauth") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOauth)
+                runtime::variant::<_, D>(value).map(Self::VerificationOauth)
             }
             Some("verification_google_one_tap") => {
-                crate::runtime::variant::<_, D>(value)
-                    .map(Self::VerificationGoogleOneTap)
+                runtime::variant::<_, D>(value).map(Self::VerificationGoogleOneTap)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -2482,18 +2323,18 @@ impl<'de> serde::Deserialize<'de> for IdentificationLink {
             ) -> Result<IdentificationLink, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "type" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
+                        "type" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(IdentificationLink {
-                    r#type: crate::runtime::required(field0, "type")?,
-                    id: crate::runtime::required(field1, "id")?,
+                    r#type: runtime::required(field0, "type")?,
+                    id: runtime::required(field1, "id")?,
                 })
             }
         }
@@ -2546,44 +2387,34 @@ impl<'de> serde::Deserialize<'de> for Invitation {
                 let mut field7: Option<Option<i64>> = None;
                 let mut field8: Option<i64> = None;
                 let mut field9: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "revoked" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "url" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field3)?,
+                        "revoked" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
+                        "url" => runtime::next_value(&mut map, &mut field6)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Invitation {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
                     public_metadata: field3.flatten(),
                     revoked: field4.flatten(),
-                    status: crate::runtime::required(field5, "status")?,
+                    status: runtime::required(field5, "status")?,
                     url: field6.flatten(),
                     expires_at: field7.flatten(),
-                    created_at: crate::runtime::required(field8, "created_at")?,
-                    updated_at: crate::runtime::required(field9, "updated_at")?,
+                    created_at: runtime::required(field8, "created_at")?,
+                    updated_at: runtime::required(field9, "updated_at")?,
                 })
             }
         }
@@ -2615,7 +2446,7 @@ impl From<&str> for InvitationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(InvitationObject);
+runtime::open_enum_impls!(InvitationObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvitationStatus {
@@ -2653,7 +2484,7 @@ impl From<&str> for InvitationStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(InvitationStatus);
+runtime::open_enum_impls!(InvitationStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Organization {
@@ -2721,81 +2552,64 @@ impl<'de> serde::Deserialize<'de> for Organization {
                 let mut field15: Option<i64> = None;
                 let mut field16: Option<Option<i64>> = None;
                 let mut field17: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "members_count" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "slug" => runtime::next_value(&mut map, &mut field3)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field5)?,
+                        "members_count" => runtime::next_value(&mut map, &mut field6)?,
                         "missing_member_with_elevated_permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         "pending_invitations_count" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "max_allowed_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "admin_delete_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field11)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
-                        "created_by" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "role_set_key" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "created_by" => runtime::next_value(&mut map, &mut field13)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field15)?,
+                        "last_active_at" => runtime::next_value(&mut map, &mut field16)?,
+                        "role_set_key" => runtime::next_value(&mut map, &mut field17)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Organization {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    slug: crate::runtime::required(field3, "slug")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    slug: runtime::required(field3, "slug")?,
                     image_url: field4.flatten(),
-                    has_image: crate::runtime::required(field5, "has_image")?,
+                    has_image: runtime::required(field5, "has_image")?,
                     members_count: field6.flatten(),
                     missing_member_with_elevated_permissions: field7.flatten(),
                     pending_invitations_count: field8.flatten(),
-                    max_allowed_memberships: crate::runtime::required(
+                    max_allowed_memberships: runtime::required(
                         field9,
                         "max_allowed_memberships",
                     )?,
-                    admin_delete_enabled: crate::runtime::required(
+                    admin_delete_enabled: runtime::required(
                         field10,
                         "admin_delete_enabled",
                     )?,
-                    public_metadata: crate::runtime::required(
-                        field11,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field11, "public_metadata")?,
                     private_metadata: field12.flatten(),
                     created_by: field13.flatten(),
-                    created_at: crate::runtime::required(field14, "created_at")?,
-                    updated_at: crate::runtime::required(field15, "updated_at")?,
+                    created_at: runtime::required(field14, "created_at")?,
+                    updated_at: runtime::required(field15, "updated_at")?,
                     last_active_at: field16.flatten(),
                     role_set_key: field17.flatten(),
                 })
@@ -2872,76 +2686,60 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomain {
                 > = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "enrollment_mode" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "name" => runtime::next_value(&mut map, &mut field3)?,
+                        "enrollment_mode" => runtime::next_value(&mut map, &mut field4)?,
                         "affiliation_email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         "affiliation_verification" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         "ownership_verification" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "verification" => runtime::next_value(&mut map, &mut field8)?,
                         "total_pending_invitations" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
                         "total_pending_suggestions" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
                         "public_organization_data" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
+                            runtime::next_value(&mut map, &mut field11)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationDomain {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    organization_id: crate::runtime::required(
-                        field2,
-                        "organization_id",
-                    )?,
-                    name: crate::runtime::required(field3, "name")?,
-                    enrollment_mode: crate::runtime::required(
-                        field4,
-                        "enrollment_mode",
-                    )?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    organization_id: runtime::required(field2, "organization_id")?,
+                    name: runtime::required(field3, "name")?,
+                    enrollment_mode: runtime::required(field4, "enrollment_mode")?,
                     affiliation_email_address: field5.flatten(),
                     affiliation_verification: field6.flatten(),
                     ownership_verification: field7.flatten(),
                     verification: field8.flatten(),
-                    total_pending_invitations: crate::runtime::required(
+                    total_pending_invitations: runtime::required(
                         field9,
                         "total_pending_invitations",
                     )?,
-                    total_pending_suggestions: crate::runtime::required(
+                    total_pending_suggestions: runtime::required(
                         field10,
                         "total_pending_suggestions",
                     )?,
                     public_organization_data: field11.flatten(),
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    updated_at: crate::runtime::required(field13, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    updated_at: runtime::required(field13, "updated_at")?,
                 })
             }
         }
@@ -2986,7 +2784,7 @@ impl From<&str> for OrganizationDomainEnrollmentMode {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
+runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
 /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3013,7 +2811,7 @@ impl From<&str> for OrganizationDomainObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationDomainObject);
+runtime::open_enum_impls!(OrganizationDomainObject);
 /// The verification object from an organization domain
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3050,23 +2848,21 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomainVerification {
                 let mut field2: Option<Option<i64>> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "status" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "verified_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field0)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field1)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field2)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "verified_at" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationDomainVerification {
-                    status: crate::runtime::required(field0, "status")?,
-                    strategy: crate::runtime::required(field1, "strategy")?,
+                    status: runtime::required(field0, "status")?,
+                    strategy: runtime::required(field1, "strategy")?,
                     attempts: field2.flatten(),
                     expire_at: field3.flatten(),
                     verified_at: field4.flatten(),
@@ -3135,65 +2931,48 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitation {
                 let mut field12: Option<Option<i64>> = None;
                 let mut field13: Option<i64> = None;
                 let mut field14: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "role" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "role_name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "inviter_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "role" => runtime::next_value(&mut map, &mut field3)?,
+                        "role_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "inviter_id" => runtime::next_value(&mut map, &mut field6)?,
                         "public_inviter_data" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "status" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field8)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field9)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "url" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
+                        "url" => runtime::next_value(&mut map, &mut field11)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field14)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitation {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    role: crate::runtime::required(field3, "role")?,
-                    role_name: crate::runtime::required(field4, "role_name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    role: runtime::required(field3, "role")?,
+                    role_name: runtime::required(field4, "role_name")?,
                     organization_id: field5.flatten(),
                     inviter_id: field6.flatten(),
                     public_inviter_data: field7.flatten(),
                     status: field8.flatten(),
-                    public_metadata: crate::runtime::required(
-                        field9,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field9, "public_metadata")?,
                     private_metadata: field10.flatten(),
                     url: field11.flatten(),
                     expires_at: field12.flatten(),
-                    created_at: crate::runtime::required(field13, "created_at")?,
-                    updated_at: crate::runtime::required(field14, "updated_at")?,
+                    created_at: runtime::required(field13, "created_at")?,
+                    updated_at: runtime::required(field14, "updated_at")?,
                 })
             }
         }
@@ -3266,68 +3045,51 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationAcceptedPayload {
                 let mut field16: Option<
                     Option<OrganizationInvitationAcceptedPayloadData>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "role" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "role_name" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "inviter_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "role" => runtime::next_value(&mut map, &mut field3)?,
+                        "role_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "organization_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "inviter_id" => runtime::next_value(&mut map, &mut field6)?,
                         "public_inviter_data" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
-                        "status" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field8)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field9)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "url" => crate::runtime::next_value(&mut map, &mut field11)?,
-                        "expires_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
-                        }
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field15)?,
-                        "data" => crate::runtime::next_value(&mut map, &mut field16)?,
+                        "url" => runtime::next_value(&mut map, &mut field11)?,
+                        "expires_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field13)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field14)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field15)?,
+                        "data" => runtime::next_value(&mut map, &mut field16)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitationAcceptedPayload {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    role: crate::runtime::required(field3, "role")?,
-                    role_name: crate::runtime::required(field4, "role_name")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    role: runtime::required(field3, "role")?,
+                    role_name: runtime::required(field4, "role_name")?,
                     organization_id: field5.flatten(),
                     inviter_id: field6.flatten(),
                     public_inviter_data: field7.flatten(),
                     status: field8.flatten(),
-                    public_metadata: crate::runtime::required(
-                        field9,
-                        "public_metadata",
-                    )?,
+                    public_metadata: runtime::required(field9, "public_metadata")?,
                     private_metadata: field10.flatten(),
                     url: field11.flatten(),
                     expires_at: field12.flatten(),
-                    created_at: crate::runtime::required(field13, "created_at")?,
-                    updated_at: crate::runtime::required(field14, "updated_at")?,
-                    user_id: crate::runtime::required(field15, "user_id")?,
+                    created_at: runtime::required(field13, "created_at")?,
+                    updated_at: runtime::required(field14, "updated_at")?,
+                    user_id: runtime::required(field15, "user_id")?,
                     data: field16.flatten(),
                 })
             }
@@ -3359,10 +3121,10 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationAcceptedPayloadData 
                 let mut field0: Option<
                     Option<OrganizationInvitationPublicOrganizationData>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "public_organization_data" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
+                            runtime::next_value(&mut map, &mut field0)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -3403,7 +3165,7 @@ impl From<&str> for OrganizationInvitationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationInvitationObject);
+runtime::open_enum_impls!(OrganizationInvitationObject);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationPublicOrganizationData {
@@ -3434,24 +3196,24 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicOrganizationDa
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<String>> = None;
                 let mut field4: Option<bool> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "slug" => runtime::next_value(&mut map, &mut field2)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitationPublicOrganizationData {
-                    id: crate::runtime::required(field0, "id")?,
-                    name: crate::runtime::required(field1, "name")?,
-                    slug: crate::runtime::required(field2, "slug")?,
+                    id: runtime::required(field0, "id")?,
+                    name: runtime::required(field1, "name")?,
+                    slug: runtime::required(field2, "slug")?,
                     image_url: field3.flatten(),
-                    has_image: crate::runtime::required(field4, "has_image")?,
+                    has_image: runtime::required(field4, "has_image")?,
                 })
             }
         }
@@ -3490,30 +3252,26 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicUserData {
                 let mut field3: Option<String> = None;
                 let mut field4: Option<bool> = None;
                 let mut field5: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
+                        "image_url" => runtime::next_value(&mut map, &mut field3)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field4)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationInvitationPublicUserData {
-                    user_id: crate::runtime::required(field0, "user_id")?,
+                    user_id: runtime::required(field0, "user_id")?,
                     first_name: field1.flatten(),
                     last_name: field2.flatten(),
-                    image_url: crate::runtime::required(field3, "image_url")?,
-                    has_image: crate::runtime::required(field4, "has_image")?,
-                    identifier: crate::runtime::required(field5, "identifier")?,
+                    image_url: runtime::required(field3, "image_url")?,
+                    has_image: runtime::required(field4, "has_image")?,
+                    identifier: runtime::required(field5, "identifier")?,
                 })
             }
         }
@@ -3570,53 +3328,36 @@ impl<'de> serde::Deserialize<'de> for OrganizationMembership {
                 let mut field8: Option<Option<OrganizationMembershipPublicUserData>> = None;
                 let mut field9: Option<i64> = None;
                 let mut field10: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "role" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "role_name" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "organization" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "public_user_data" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "role" => runtime::next_value(&mut map, &mut field2)?,
+                        "role_name" => runtime::next_value(&mut map, &mut field3)?,
+                        "permissions" => runtime::next_value(&mut map, &mut field4)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field5)?,
+                        "private_metadata" => runtime::next_value(&mut map, &mut field6)?,
+                        "organization" => runtime::next_value(&mut map, &mut field7)?,
+                        "public_user_data" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationMembership {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
-                    role: crate::runtime::required(field2, "role")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
+                    role: runtime::required(field2, "role")?,
                     role_name: field3.flatten(),
-                    permissions: crate::runtime::required(field4, "permissions")?,
-                    public_metadata: crate::runtime::required(
-                        field5,
-                        "public_metadata",
-                    )?,
+                    permissions: runtime::required(field4, "permissions")?,
+                    public_metadata: runtime::required(field5, "public_metadata")?,
                     private_metadata: field6.flatten(),
-                    organization: crate::runtime::required(field7, "organization")?,
+                    organization: runtime::required(field7, "organization")?,
                     public_user_data: field8.flatten(),
-                    created_at: crate::runtime::required(field9, "created_at")?,
-                    updated_at: crate::runtime::required(field10, "updated_at")?,
+                    created_at: runtime::required(field9, "created_at")?,
+                    updated_at: runtime::required(field10, "updated_at")?,
                 })
             }
         }
@@ -3649,7 +3390,7 @@ impl From<&str> for OrganizationMembershipObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationMembershipObject);
+runtime::open_enum_impls!(OrganizationMembershipObject);
 /// An organization membership with public user data populated
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -3695,38 +3436,32 @@ impl<'de> serde::Deserialize<'de> for OrganizationMembershipPublicUserData {
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<bool>> = None;
                 let mut field9: Option<Option<bool>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field0)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field1)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field2)?,
                         "profile_image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "image_url" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "has_image" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "identifier" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "username" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "banned" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "deprovisioned" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field4)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field5)?,
+                        "identifier" => runtime::next_value(&mut map, &mut field6)?,
+                        "username" => runtime::next_value(&mut map, &mut field7)?,
+                        "banned" => runtime::next_value(&mut map, &mut field8)?,
+                        "deprovisioned" => runtime::next_value(&mut map, &mut field9)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(OrganizationMembershipPublicUserData {
-                    user_id: crate::runtime::required(field0, "user_id")?,
+                    user_id: runtime::required(field0, "user_id")?,
                     first_name: field1.flatten(),
                     last_name: field2.flatten(),
                     profile_image_url: field3.flatten(),
-                    image_url: crate::runtime::required(field4, "image_url")?,
-                    has_image: crate::runtime::required(field5, "has_image")?,
+                    image_url: runtime::required(field4, "image_url")?,
+                    has_image: runtime::required(field5, "has_image")?,
                     identifier: field6.flatten(),
                     username: field7.flatten(),
                     banned: field8.flatten(),
@@ -3762,7 +3497,7 @@ impl From<&str> for OrganizationObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(OrganizationObject);
+runtime::open_enum_impls!(OrganizationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Passkey {
@@ -3795,17 +3530,13 @@ impl<'de> serde::Deserialize<'de> for Passkey {
                 let mut field2: Option<String> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<Option<VerificationPasskey>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "last_used_at" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "last_used_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "verification" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -3813,9 +3544,9 @@ impl<'de> serde::Deserialize<'de> for Passkey {
                 }
                 Ok(Passkey {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    last_used_at: crate::runtime::required(field3, "last_used_at")?,
+                    object: runtime::required(field1, "object")?,
+                    name: runtime::required(field2, "name")?,
+                    last_used_at: runtime::required(field3, "last_used_at")?,
                     verification: field4.flatten(),
                 })
             }
@@ -3849,7 +3580,7 @@ impl From<&str> for PasskeyObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(PasskeyObject);
+runtime::open_enum_impls!(PasskeyObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PaymentAttemptEventPayload {
@@ -3924,52 +3655,30 @@ impl<'de> serde::Deserialize<'de> for PaymentAttemptEventPayload {
                 let mut field16: Option<BillingTotals> = None;
                 let mut field17: Option<BillingPaymentSource> = None;
                 let mut field18: Option<Vec<BillingSubscriptionItem>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
-                        "payment_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "invoice_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "statement_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field1)?,
+                        "payment_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "invoice_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "statement_id" => runtime::next_value(&mut map, &mut field4)?,
                         "gateway_external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "status" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "paid_at" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "failed_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "failed_reason" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "billing_date" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "charge_type" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
-                        "payee" => crate::runtime::next_value(&mut map, &mut field14)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field15)?,
-                        "totals" => crate::runtime::next_value(&mut map, &mut field16)?,
-                        "payment_source" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
+                        "status" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
+                        "paid_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "failed_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "failed_reason" => runtime::next_value(&mut map, &mut field11)?,
+                        "billing_date" => runtime::next_value(&mut map, &mut field12)?,
+                        "charge_type" => runtime::next_value(&mut map, &mut field13)?,
+                        "payee" => runtime::next_value(&mut map, &mut field14)?,
+                        "payer" => runtime::next_value(&mut map, &mut field15)?,
+                        "totals" => runtime::next_value(&mut map, &mut field16)?,
+                        "payment_source" => runtime::next_value(&mut map, &mut field17)?,
                         "subscription_items" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
+                            runtime::next_value(&mut map, &mut field18)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -3977,31 +3686,28 @@ impl<'de> serde::Deserialize<'de> for PaymentAttemptEventPayload {
                     }
                 }
                 Ok(PaymentAttemptEventPayload {
-                    id: crate::runtime::required(field0, "id")?,
-                    instance_id: crate::runtime::required(field1, "instance_id")?,
-                    payment_id: crate::runtime::required(field2, "payment_id")?,
+                    id: runtime::required(field0, "id")?,
+                    instance_id: runtime::required(field1, "instance_id")?,
+                    payment_id: runtime::required(field2, "payment_id")?,
                     invoice_id: field3.flatten(),
-                    statement_id: crate::runtime::required(field4, "statement_id")?,
-                    gateway_external_id: crate::runtime::required(
+                    statement_id: runtime::required(field4, "statement_id")?,
+                    gateway_external_id: runtime::required(
                         field5,
                         "gateway_external_id",
                     )?,
-                    status: crate::runtime::required(field6, "status")?,
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    status: runtime::required(field6, "status")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                     paid_at: field9.flatten(),
                     failed_at: field10.flatten(),
                     failed_reason: field11.flatten(),
-                    billing_date: crate::runtime::required(field12, "billing_date")?,
-                    charge_type: crate::runtime::required(field13, "charge_type")?,
-                    payee: crate::runtime::required(field14, "payee")?,
-                    payer: crate::runtime::required(field15, "payer")?,
-                    totals: crate::runtime::required(field16, "totals")?,
-                    payment_source: crate::runtime::required(field17, "payment_source")?,
-                    subscription_items: crate::runtime::required(
-                        field18,
-                        "subscription_items",
-                    )?,
+                    billing_date: runtime::required(field12, "billing_date")?,
+                    charge_type: runtime::required(field13, "charge_type")?,
+                    payee: runtime::required(field14, "payee")?,
+                    payer: runtime::required(field15, "payer")?,
+                    totals: runtime::required(field16, "totals")?,
+                    payment_source: runtime::required(field17, "payment_source")?,
+                    subscription_items: runtime::required(field18, "subscription_items")?,
                 })
             }
         }
@@ -4038,7 +3744,7 @@ impl From<&str> for PaymentAttemptEventPayloadChargeType {
         }
     }
 }
-crate::runtime::open_enum_impls!(PaymentAttemptEventPayloadChargeType);
+runtime::open_enum_impls!(PaymentAttemptEventPayloadChargeType);
 /// Current status of the payment attempt (e.g., "pending", "paid", "failed")
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4073,7 +3779,7 @@ impl From<&str> for PaymentAttemptEventPayloadStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(PaymentAttemptEventPayloadStatus);
+runtime::open_enum_impls!(PaymentAttemptEventPayloadStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Permission {
@@ -4111,36 +3817,30 @@ impl<'de> serde::Deserialize<'de> for Permission {
                 let mut field5: Option<String> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "type" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "key" => runtime::next_value(&mut map, &mut field3)?,
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
+                        "type" => runtime::next_value(&mut map, &mut field5)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Permission {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    key: crate::runtime::required(field3, "key")?,
-                    description: crate::runtime::required(field4, "description")?,
-                    r#type: crate::runtime::required(field5, "type")?,
-                    created_at: crate::runtime::required(field6, "created_at")?,
-                    updated_at: crate::runtime::required(field7, "updated_at")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    key: runtime::required(field3, "key")?,
+                    description: runtime::required(field4, "description")?,
+                    r#type: runtime::required(field5, "type")?,
+                    created_at: runtime::required(field6, "created_at")?,
+                    updated_at: runtime::required(field7, "updated_at")?,
                 })
             }
         }
@@ -4172,7 +3872,7 @@ impl From<&str> for PermissionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(PermissionObject);
+runtime::open_enum_impls!(PermissionObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PhoneNumber {
@@ -4221,33 +3921,23 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                 let mut field8: Option<Option<Vec<String>>> = None;
                 let mut field9: Option<i64> = None;
                 let mut field10: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "phone_number" => runtime::next_value(&mut map, &mut field2)?,
                         "reserved_for_second_factor" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "default_second_factor" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
-                        "reserved" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "linked_to" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "backup_codes" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
+                        "reserved" => runtime::next_value(&mut map, &mut field5)?,
+                        "verification" => runtime::next_value(&mut map, &mut field6)?,
+                        "linked_to" => runtime::next_value(&mut map, &mut field7)?,
+                        "backup_codes" => runtime::next_value(&mut map, &mut field8)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field10)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -4255,16 +3945,16 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
                 }
                 Ok(PhoneNumber {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    phone_number: crate::runtime::required(field2, "phone_number")?,
+                    object: runtime::required(field1, "object")?,
+                    phone_number: runtime::required(field2, "phone_number")?,
                     reserved_for_second_factor: field3.flatten(),
                     default_second_factor: field4.flatten(),
-                    reserved: crate::runtime::required(field5, "reserved")?,
+                    reserved: runtime::required(field5, "reserved")?,
                     verification: field6.flatten(),
-                    linked_to: crate::runtime::required(field7, "linked_to")?,
+                    linked_to: runtime::required(field7, "linked_to")?,
                     backup_codes: field8.flatten(),
-                    created_at: crate::runtime::required(field9, "created_at")?,
-                    updated_at: crate::runtime::required(field10, "updated_at")?,
+                    created_at: runtime::required(field9, "created_at")?,
+                    updated_at: runtime::required(field10, "updated_at")?,
                 })
             }
         }
@@ -4297,7 +3987,7 @@ impl From<&str> for PhoneNumberObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(PhoneNumberObject);
+runtime::open_enum_impls!(PhoneNumberObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PhoneNumberVerification {
@@ -4322,13 +4012,13 @@ impl<'de> serde::Deserialize<'de> for PhoneNumberVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_otp") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationOtp)
+                runtime::variant::<_, D>(value).map(Self::VerificationOtp)
             }
             Some("verification_admin") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+                runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -4375,42 +4065,34 @@ impl<'de> serde::Deserialize<'de> for Role {
                 let mut field6: Option<Vec<Permission>> = None;
                 let mut field7: Option<i64> = None;
                 let mut field8: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "key" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "description" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "name" => runtime::next_value(&mut map, &mut field2)?,
+                        "key" => runtime::next_value(&mut map, &mut field3)?,
+                        "description" => runtime::next_value(&mut map, &mut field4)?,
                         "is_creator_eligible" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "permissions" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "permissions" => runtime::next_value(&mut map, &mut field6)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Role {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    name: crate::runtime::required(field2, "name")?,
-                    key: crate::runtime::required(field3, "key")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    name: runtime::required(field2, "name")?,
+                    key: runtime::required(field3, "key")?,
                     description: field4.flatten(),
                     is_creator_eligible: field5.flatten(),
-                    permissions: crate::runtime::required(field6, "permissions")?,
-                    created_at: crate::runtime::required(field7, "created_at")?,
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    permissions: runtime::required(field6, "permissions")?,
+                    created_at: runtime::required(field7, "created_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                 })
             }
         }
@@ -4442,7 +4124,7 @@ impl From<&str> for RoleObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(RoleObject);
+runtime::open_enum_impls!(RoleObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlAccount {
@@ -4494,45 +4176,33 @@ impl<'de> serde::Deserialize<'de> for SamlAccount {
                 let mut field9: Option<Option<serde_json::Value>> = None;
                 let mut field10: Option<Option<SamlAccountVerification>> = None;
                 let mut field11: Option<Option<SamlAccountConnection>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "provider_user_id" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "provider" => runtime::next_value(&mut map, &mut field2)?,
+                        "active" => runtime::next_value(&mut map, &mut field3)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field4)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field5)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field6)?,
+                        "provider_user_id" => runtime::next_value(&mut map, &mut field7)?,
                         "last_authenticated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "saml_connection" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "public_metadata" => runtime::next_value(&mut map, &mut field9)?,
+                        "verification" => runtime::next_value(&mut map, &mut field10)?,
+                        "saml_connection" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlAccount {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
-                    provider: crate::runtime::required(field2, "provider")?,
-                    active: crate::runtime::required(field3, "active")?,
-                    email_address: crate::runtime::required(field4, "email_address")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
+                    provider: runtime::required(field2, "provider")?,
+                    active: runtime::required(field3, "active")?,
+                    email_address: runtime::required(field4, "email_address")?,
                     first_name: field5.flatten(),
                     last_name: field6.flatten(),
                     provider_user_id: field7.flatten(),
@@ -4597,53 +4267,47 @@ impl<'de> serde::Deserialize<'de> for SamlAccountConnection {
                 let mut field9: Option<Option<bool>> = None;
                 let mut field10: Option<i64> = None;
                 let mut field11: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "name" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "domain" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "domains" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "active" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "provider" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "name" => runtime::next_value(&mut map, &mut field1)?,
+                        "domain" => runtime::next_value(&mut map, &mut field2)?,
+                        "domains" => runtime::next_value(&mut map, &mut field3)?,
+                        "active" => runtime::next_value(&mut map, &mut field4)?,
+                        "provider" => runtime::next_value(&mut map, &mut field5)?,
                         "sync_user_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "allow_subdomains" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "allow_subdomains" => runtime::next_value(&mut map, &mut field7)?,
                         "allow_idp_initiated" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
+                            runtime::next_value(&mut map, &mut field8)?
                         }
                         "disable_additional_identifications" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "created_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SamlAccountConnection {
-                    id: crate::runtime::required(field0, "id")?,
-                    name: crate::runtime::required(field1, "name")?,
+                    id: runtime::required(field0, "id")?,
+                    name: runtime::required(field1, "name")?,
                     domain: field2.flatten(),
                     domains: field3.flatten(),
-                    active: crate::runtime::required(field4, "active")?,
-                    provider: crate::runtime::required(field5, "provider")?,
-                    sync_user_attributes: crate::runtime::required(
+                    active: runtime::required(field4, "active")?,
+                    provider: runtime::required(field5, "provider")?,
+                    sync_user_attributes: runtime::required(
                         field6,
                         "sync_user_attributes",
                     )?,
                     allow_subdomains: field7.flatten(),
                     allow_idp_initiated: field8.flatten(),
                     disable_additional_identifications: field9.flatten(),
-                    created_at: crate::runtime::required(field10, "created_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field10, "created_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
                 })
             }
         }
@@ -4676,7 +4340,7 @@ impl From<&str> for SamlAccountObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SamlAccountObject);
+runtime::open_enum_impls!(SamlAccountObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SamlAccountVerification {
@@ -4701,13 +4365,13 @@ impl<'de> serde::Deserialize<'de> for SamlAccountVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_saml") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationSaml)
+                runtime::variant::<_, D>(value).map(Self::VerificationSaml)
             }
             Some("verification_ticket") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -4743,24 +4407,20 @@ impl<'de> serde::Deserialize<'de> for ScimUserMetadata {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<Option<bool>> = None;
                 let mut field2: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "directory_id" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "directory_id" => runtime::next_value(&mut map, &mut field0)?,
                         "directory_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
+                            runtime::next_value(&mut map, &mut field1)?
                         }
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "external_id" => runtime::next_value(&mut map, &mut field2)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(ScimUserMetadata {
-                    directory_id: crate::runtime::required(field0, "directory_id")?,
+                    directory_id: runtime::required(field0, "directory_id")?,
                     directory_enabled: field1.flatten(),
                     external_id: field2.flatten(),
                 })
@@ -4822,52 +4482,42 @@ impl<'de> serde::Deserialize<'de> for Session {
                 let mut field10: Option<i64> = None;
                 let mut field11: Option<i64> = None;
                 let mut field12: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "actor" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "actor" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
                         "last_active_organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "latest_activity" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "abandon_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
+                        "last_active_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "latest_activity" => runtime::next_value(&mut map, &mut field8)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "abandon_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(Session {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    user_id: crate::runtime::required(field2, "user_id")?,
-                    client_id: crate::runtime::required(field3, "client_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    user_id: runtime::required(field2, "user_id")?,
+                    client_id: runtime::required(field3, "client_id")?,
                     actor: field4.flatten(),
-                    status: crate::runtime::required(field5, "status")?,
+                    status: runtime::required(field5, "status")?,
                     last_active_organization_id: field6.flatten(),
-                    last_active_at: crate::runtime::required(field7, "last_active_at")?,
+                    last_active_at: runtime::required(field7, "last_active_at")?,
                     latest_activity: field8.flatten(),
-                    expire_at: crate::runtime::required(field9, "expire_at")?,
-                    abandon_at: crate::runtime::required(field10, "abandon_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
-                    created_at: crate::runtime::required(field12, "created_at")?,
+                    expire_at: runtime::required(field9, "expire_at")?,
+                    abandon_at: runtime::required(field10, "abandon_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
                 })
             }
         }
@@ -4917,35 +4567,27 @@ impl<'de> serde::Deserialize<'de> for SessionActivityResponse {
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<String>> = None;
                 let mut field8: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "device_type" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "is_mobile" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "browser_name" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "browser_version" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "ip_address" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "city" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "country" => crate::runtime::next_value(&mut map, &mut field8)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "device_type" => runtime::next_value(&mut map, &mut field2)?,
+                        "is_mobile" => runtime::next_value(&mut map, &mut field3)?,
+                        "browser_name" => runtime::next_value(&mut map, &mut field4)?,
+                        "browser_version" => runtime::next_value(&mut map, &mut field5)?,
+                        "ip_address" => runtime::next_value(&mut map, &mut field6)?,
+                        "city" => runtime::next_value(&mut map, &mut field7)?,
+                        "country" => runtime::next_value(&mut map, &mut field8)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SessionActivityResponse {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
                     device_type: field2.flatten(),
-                    is_mobile: crate::runtime::required(field3, "is_mobile")?,
+                    is_mobile: runtime::required(field3, "is_mobile")?,
                     browser_name: field4.flatten(),
                     browser_version: field5.flatten(),
                     ip_address: field6.flatten(),
@@ -5012,54 +4654,44 @@ impl<'de> serde::Deserialize<'de> for SessionEventPayload {
                 let mut field11: Option<i64> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<User> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "client_id" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "actor" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field2)?,
+                        "client_id" => runtime::next_value(&mut map, &mut field3)?,
+                        "actor" => runtime::next_value(&mut map, &mut field4)?,
+                        "status" => runtime::next_value(&mut map, &mut field5)?,
                         "last_active_organization_id" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "latest_activity" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field9)?,
-                        "abandon_at" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "user" => crate::runtime::next_value(&mut map, &mut field13)?,
+                        "last_active_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "latest_activity" => runtime::next_value(&mut map, &mut field8)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field9)?,
+                        "abandon_at" => runtime::next_value(&mut map, &mut field10)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field11)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field12)?,
+                        "user" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SessionEventPayload {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    user_id: crate::runtime::required(field2, "user_id")?,
-                    client_id: crate::runtime::required(field3, "client_id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    user_id: runtime::required(field2, "user_id")?,
+                    client_id: runtime::required(field3, "client_id")?,
                     actor: field4.flatten(),
-                    status: crate::runtime::required(field5, "status")?,
+                    status: runtime::required(field5, "status")?,
                     last_active_organization_id: field6.flatten(),
-                    last_active_at: crate::runtime::required(field7, "last_active_at")?,
+                    last_active_at: runtime::required(field7, "last_active_at")?,
                     latest_activity: field8.flatten(),
-                    expire_at: crate::runtime::required(field9, "expire_at")?,
-                    abandon_at: crate::runtime::required(field10, "abandon_at")?,
-                    updated_at: crate::runtime::required(field11, "updated_at")?,
-                    created_at: crate::runtime::required(field12, "created_at")?,
-                    user: crate::runtime::required(field13, "user")?,
+                    expire_at: runtime::required(field9, "expire_at")?,
+                    abandon_at: runtime::required(field10, "abandon_at")?,
+                    updated_at: runtime::required(field11, "updated_at")?,
+                    created_at: runtime::required(field12, "created_at")?,
+                    user: runtime::required(field13, "user")?,
                 })
             }
         }
@@ -5092,7 +4724,7 @@ impl From<&str> for SessionObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SessionObject);
+runtime::open_enum_impls!(SessionObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SessionStatus {
@@ -5142,7 +4774,7 @@ impl From<&str> for SessionStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(SessionStatus);
+runtime::open_enum_impls!(SessionStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SmsEventPayload {
@@ -5202,53 +4834,41 @@ impl<'de> serde::Deserialize<'de> for SmsEventPayload {
                 let mut field9: Option<serde_json::Value> = None;
                 let mut field10: Option<bool> = None;
                 let mut field11: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "slug" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "slug" => runtime::next_value(&mut map, &mut field2)?,
                         "from_phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "to_phone_number" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "phone_number_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "user_id" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "message" => crate::runtime::next_value(&mut map, &mut field7)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "data" => crate::runtime::next_value(&mut map, &mut field9)?,
+                        "to_phone_number" => runtime::next_value(&mut map, &mut field4)?,
+                        "phone_number_id" => runtime::next_value(&mut map, &mut field5)?,
+                        "user_id" => runtime::next_value(&mut map, &mut field6)?,
+                        "message" => runtime::next_value(&mut map, &mut field7)?,
+                        "status" => runtime::next_value(&mut map, &mut field8)?,
+                        "data" => runtime::next_value(&mut map, &mut field9)?,
                         "delivered_by_clerk" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "created_at_ms" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
+                        "created_at_ms" => runtime::next_value(&mut map, &mut field11)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SmsEventPayload {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
                     slug: field2.flatten(),
-                    from_phone_number: crate::runtime::required(
-                        field3,
-                        "from_phone_number",
-                    )?,
-                    to_phone_number: crate::runtime::required(
-                        field4,
-                        "to_phone_number",
-                    )?,
+                    from_phone_number: runtime::required(field3, "from_phone_number")?,
+                    to_phone_number: runtime::required(field4, "to_phone_number")?,
                     phone_number_id: field5.flatten(),
                     user_id: field6.flatten(),
-                    message: crate::runtime::required(field7, "message")?,
-                    status: crate::runtime::required(field8, "status")?,
-                    data: crate::runtime::required(field9, "data")?,
-                    delivered_by_clerk: crate::runtime::required(
+                    message: runtime::required(field7, "message")?,
+                    status: runtime::required(field8, "status")?,
+                    data: runtime::required(field9, "data")?,
+                    delivered_by_clerk: runtime::required(
                         field10,
                         "delivered_by_clerk",
                     )?,
@@ -5319,54 +4939,46 @@ impl<'de> serde::Deserialize<'de> for SubscriptionEventPayload {
                 let mut field11: Option<BillingPayerEventPayload> = None;
                 let mut field12: Option<Option<String>> = None;
                 let mut field13: Option<Vec<BillingSubscriptionItemEventPayload>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "active_at" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "canceled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "ended_at" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "past_due_at" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field8)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "status" => runtime::next_value(&mut map, &mut field2)?,
+                        "active_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "canceled_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "ended_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "past_due_at" => runtime::next_value(&mut map, &mut field7)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field8)?,
                         "latest_payment_id" => {
-                            crate::runtime::next_value(&mut map, &mut field9)?
+                            runtime::next_value(&mut map, &mut field9)?
                         }
-                        "payer_id" => crate::runtime::next_value(&mut map, &mut field10)?,
-                        "payer" => crate::runtime::next_value(&mut map, &mut field11)?,
+                        "payer_id" => runtime::next_value(&mut map, &mut field10)?,
+                        "payer" => runtime::next_value(&mut map, &mut field11)?,
                         "payment_source_id" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
+                            runtime::next_value(&mut map, &mut field12)?
                         }
-                        "items" => crate::runtime::next_value(&mut map, &mut field13)?,
+                        "items" => runtime::next_value(&mut map, &mut field13)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(SubscriptionEventPayload {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    status: crate::runtime::required(field2, "status")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    status: runtime::required(field2, "status")?,
                     active_at: field3.flatten(),
                     canceled_at: field4.flatten(),
-                    created_at: crate::runtime::required(field5, "created_at")?,
+                    created_at: runtime::required(field5, "created_at")?,
                     ended_at: field6.flatten(),
                     past_due_at: field7.flatten(),
-                    updated_at: crate::runtime::required(field8, "updated_at")?,
+                    updated_at: runtime::required(field8, "updated_at")?,
                     latest_payment_id: field9.flatten(),
-                    payer_id: crate::runtime::required(field10, "payer_id")?,
-                    payer: crate::runtime::required(field11, "payer")?,
+                    payer_id: runtime::required(field10, "payer_id")?,
+                    payer: runtime::required(field11, "payer")?,
                     payment_source_id: field12.flatten(),
-                    items: crate::runtime::required(field13, "items")?,
+                    items: runtime::required(field13, "items")?,
                 })
             }
         }
@@ -5399,7 +5011,7 @@ impl From<&str> for SubscriptionEventPayloadObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(SubscriptionEventPayloadObject);
+runtime::open_enum_impls!(SubscriptionEventPayloadObject);
 /// Current status of the subscription
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5446,7 +5058,7 @@ impl From<&str> for SubscriptionEventPayloadStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(SubscriptionEventPayloadStatus);
+runtime::open_enum_impls!(SubscriptionEventPayloadStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct User {
@@ -5588,136 +5200,100 @@ impl<'de> serde::Deserialize<'de> for User {
                 let mut field43: Option<Option<i64>> = None;
                 let mut field44: Option<Option<bool>> = None;
                 let mut field45: Option<Option<ScimUserMetadata>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "external_id" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "external_id" => runtime::next_value(&mut map, &mut field2)?,
                         "primary_email_address_id" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
                         "primary_phone_number_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
+                            runtime::next_value(&mut map, &mut field4)?
                         }
                         "primary_web3_wallet_id" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "username" => crate::runtime::next_value(&mut map, &mut field6)?,
-                        "first_name" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
-                        "last_name" => crate::runtime::next_value(&mut map, &mut field8)?,
-                        "locale" => crate::runtime::next_value(&mut map, &mut field9)?,
+                        "username" => runtime::next_value(&mut map, &mut field6)?,
+                        "first_name" => runtime::next_value(&mut map, &mut field7)?,
+                        "last_name" => runtime::next_value(&mut map, &mut field8)?,
+                        "locale" => runtime::next_value(&mut map, &mut field9)?,
                         "profile_image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field10)?
+                            runtime::next_value(&mut map, &mut field10)?
                         }
-                        "image_url" => {
-                            crate::runtime::next_value(&mut map, &mut field11)?
-                        }
-                        "has_image" => {
-                            crate::runtime::next_value(&mut map, &mut field12)?
-                        }
-                        "public_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field13)?
-                        }
+                        "image_url" => runtime::next_value(&mut map, &mut field11)?,
+                        "has_image" => runtime::next_value(&mut map, &mut field12)?,
+                        "public_metadata" => runtime::next_value(&mut map, &mut field13)?,
                         "private_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field14)?
+                            runtime::next_value(&mut map, &mut field14)?
                         }
-                        "unsafe_metadata" => {
-                            crate::runtime::next_value(&mut map, &mut field15)?
-                        }
-                        "email_addresses" => {
-                            crate::runtime::next_value(&mut map, &mut field16)?
-                        }
-                        "phone_numbers" => {
-                            crate::runtime::next_value(&mut map, &mut field17)?
-                        }
-                        "web3_wallets" => {
-                            crate::runtime::next_value(&mut map, &mut field18)?
-                        }
-                        "passkeys" => crate::runtime::next_value(&mut map, &mut field19)?,
+                        "unsafe_metadata" => runtime::next_value(&mut map, &mut field15)?,
+                        "email_addresses" => runtime::next_value(&mut map, &mut field16)?,
+                        "phone_numbers" => runtime::next_value(&mut map, &mut field17)?,
+                        "web3_wallets" => runtime::next_value(&mut map, &mut field18)?,
+                        "passkeys" => runtime::next_value(&mut map, &mut field19)?,
                         "password_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field20)?
+                            runtime::next_value(&mut map, &mut field20)?
                         }
                         "two_factor_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field21)?
+                            runtime::next_value(&mut map, &mut field21)?
                         }
-                        "totp_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field22)?
-                        }
+                        "totp_enabled" => runtime::next_value(&mut map, &mut field22)?,
                         "backup_code_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field23)?
+                            runtime::next_value(&mut map, &mut field23)?
                         }
-                        "mfa_enabled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field24)?
-                        }
-                        "mfa_disabled_at" => {
-                            crate::runtime::next_value(&mut map, &mut field25)?
-                        }
+                        "mfa_enabled_at" => runtime::next_value(&mut map, &mut field24)?,
+                        "mfa_disabled_at" => runtime::next_value(&mut map, &mut field25)?,
                         "password_last_updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field26)?
+                            runtime::next_value(&mut map, &mut field26)?
                         }
                         "external_accounts" => {
-                            crate::runtime::next_value(&mut map, &mut field27)?
+                            runtime::next_value(&mut map, &mut field27)?
                         }
-                        "saml_accounts" => {
-                            crate::runtime::next_value(&mut map, &mut field28)?
-                        }
+                        "saml_accounts" => runtime::next_value(&mut map, &mut field28)?,
                         "enterprise_accounts" => {
-                            crate::runtime::next_value(&mut map, &mut field29)?
+                            runtime::next_value(&mut map, &mut field29)?
                         }
                         "organization_memberships" => {
-                            crate::runtime::next_value(&mut map, &mut field30)?
+                            runtime::next_value(&mut map, &mut field30)?
                         }
-                        "last_sign_in_at" => {
-                            crate::runtime::next_value(&mut map, &mut field31)?
-                        }
-                        "banned" => crate::runtime::next_value(&mut map, &mut field32)?,
-                        "locked" => crate::runtime::next_value(&mut map, &mut field33)?,
-                        "deprovisioned" => {
-                            crate::runtime::next_value(&mut map, &mut field34)?
-                        }
+                        "last_sign_in_at" => runtime::next_value(&mut map, &mut field31)?,
+                        "banned" => runtime::next_value(&mut map, &mut field32)?,
+                        "locked" => runtime::next_value(&mut map, &mut field33)?,
+                        "deprovisioned" => runtime::next_value(&mut map, &mut field34)?,
                         "lockout_expires_in_seconds" => {
-                            crate::runtime::next_value(&mut map, &mut field35)?
+                            runtime::next_value(&mut map, &mut field35)?
                         }
                         "verification_attempts_remaining" => {
-                            crate::runtime::next_value(&mut map, &mut field36)?
+                            runtime::next_value(&mut map, &mut field36)?
                         }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field37)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field38)?
-                        }
+                        "updated_at" => runtime::next_value(&mut map, &mut field37)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field38)?,
                         "delete_self_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field39)?
+                            runtime::next_value(&mut map, &mut field39)?
                         }
                         "create_organization_enabled" => {
-                            crate::runtime::next_value(&mut map, &mut field40)?
+                            runtime::next_value(&mut map, &mut field40)?
                         }
                         "create_organizations_limit" => {
-                            crate::runtime::next_value(&mut map, &mut field41)?
+                            runtime::next_value(&mut map, &mut field41)?
                         }
-                        "last_active_at" => {
-                            crate::runtime::next_value(&mut map, &mut field42)?
-                        }
+                        "last_active_at" => runtime::next_value(&mut map, &mut field42)?,
                         "legal_accepted_at" => {
-                            crate::runtime::next_value(&mut map, &mut field43)?
+                            runtime::next_value(&mut map, &mut field43)?
                         }
                         "bypass_client_trust" => {
-                            crate::runtime::next_value(&mut map, &mut field44)?
+                            runtime::next_value(&mut map, &mut field44)?
                         }
-                        "scim" => crate::runtime::next_value(&mut map, &mut field45)?,
+                        "scim" => runtime::next_value(&mut map, &mut field45)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(User {
-                    id: crate::runtime::required(field0, "id")?,
-                    object: crate::runtime::required(field1, "object")?,
+                    id: runtime::required(field0, "id")?,
+                    object: runtime::required(field1, "object")?,
                     external_id: field2.flatten(),
                     primary_email_address_id: field3.flatten(),
                     primary_phone_number_id: field4.flatten(),
@@ -5728,59 +5304,47 @@ impl<'de> serde::Deserialize<'de> for User {
                     locale: field9.flatten(),
                     profile_image_url: field10.flatten(),
                     image_url: field11.flatten(),
-                    has_image: crate::runtime::required(field12, "has_image")?,
-                    public_metadata: crate::runtime::required(
-                        field13,
-                        "public_metadata",
-                    )?,
+                    has_image: runtime::required(field12, "has_image")?,
+                    public_metadata: runtime::required(field13, "public_metadata")?,
                     private_metadata: field14.flatten(),
                     unsafe_metadata: field15.flatten(),
-                    email_addresses: crate::runtime::required(
-                        field16,
-                        "email_addresses",
-                    )?,
-                    phone_numbers: crate::runtime::required(field17, "phone_numbers")?,
-                    web3_wallets: crate::runtime::required(field18, "web3_wallets")?,
-                    passkeys: crate::runtime::required(field19, "passkeys")?,
-                    password_enabled: crate::runtime::required(
-                        field20,
-                        "password_enabled",
-                    )?,
-                    two_factor_enabled: crate::runtime::required(
+                    email_addresses: runtime::required(field16, "email_addresses")?,
+                    phone_numbers: runtime::required(field17, "phone_numbers")?,
+                    web3_wallets: runtime::required(field18, "web3_wallets")?,
+                    passkeys: runtime::required(field19, "passkeys")?,
+                    password_enabled: runtime::required(field20, "password_enabled")?,
+                    two_factor_enabled: runtime::required(
                         field21,
                         "two_factor_enabled",
                     )?,
-                    totp_enabled: crate::runtime::required(field22, "totp_enabled")?,
-                    backup_code_enabled: crate::runtime::required(
+                    totp_enabled: runtime::required(field22, "totp_enabled")?,
+                    backup_code_enabled: runtime::required(
                         field23,
                         "backup_code_enabled",
                     )?,
                     mfa_enabled_at: field24.flatten(),
                     mfa_disabled_at: field25.flatten(),
                     password_last_updated_at: field26.flatten(),
-                    external_accounts: crate::runtime::required(
-                        field27,
-                        "external_accounts",
-                    )?,
-                    saml_accounts: crate::runtime::required(field28, "saml_accounts")?,
-                    enterprise_accounts: crate::runtime::required(
+                    external_accounts: runtime::required(field27, "external_accounts")?,
+                    saml_accounts: runtime::required(field28, "saml_accounts")?,
+                    enterprise_accounts: runtime::required(
                         field29,
                         "enterprise_accounts",
                     )?,
                     organization_memberships: field30.flatten(),
                     last_sign_in_at: field31.flatten(),
-                    banned: crate::runtime::required(field32, "banned")?,
-                    locked: crate::runtime::required(field33, "locked")?,
+                    banned: runtime::required(field32, "banned")?,
+                    locked: runtime::required(field33, "locked")?,
                     deprovisioned: field34.flatten(),
                     lockout_expires_in_seconds: field35.flatten(),
                     verification_attempts_remaining: field36.flatten(),
-                    updated_at: crate::runtime::required(field37, "updated_at")?,
-                    created_at: crate::runtime::required(field38, "created_at")?,
-                    delete_self_enabled: crate::runtime::required(
+                    updated_at: runtime::required(field37, "updated_at")?,
+                    created_at: runtime::required(field38, "created_at")?,
+                    delete_self_enabled: runtime::required(
                         field39,
                         "delete_self_enabled",
                     )?,
-                    create_organization_enabled: crate::runtime::required(
+                    create_organization_enabled: runtime::required(
                         field40,
                         "create_organization_enabled",
                     )?,
@@ -5821,7 +5385,7 @@ impl From<&str> for UserObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(UserObject);
+runtime::open_enum_impls!(UserObject);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationAdmin {
@@ -5855,15 +5419,15 @@ impl<'de> serde::Deserialize<'de> for VerificationAdmin {
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -5872,8 +5436,8 @@ impl<'de> serde::Deserialize<'de> for VerificationAdmin {
                 }
                 Ok(VerificationAdmin {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -5908,7 +5472,7 @@ impl From<&str> for VerificationAdminObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationAdminObject);
+runtime::open_enum_impls!(VerificationAdminObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationAdminStatus {
@@ -5934,7 +5498,7 @@ impl From<&str> for VerificationAdminStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationAdminStatus);
+runtime::open_enum_impls!(VerificationAdminStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationAdminStrategy {
@@ -5960,7 +5524,7 @@ impl From<&str> for VerificationAdminStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationAdminStrategy);
+runtime::open_enum_impls!(VerificationAdminStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationEmailLink {
@@ -5994,15 +5558,15 @@ impl<'de> serde::Deserialize<'de> for VerificationEmailLink {
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6011,8 +5575,8 @@ impl<'de> serde::Deserialize<'de> for VerificationEmailLink {
                 }
                 Ok(VerificationEmailLink {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -6047,7 +5611,7 @@ impl From<&str> for VerificationEmailLinkObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationEmailLinkObject);
+runtime::open_enum_impls!(VerificationEmailLinkObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationEmailLinkStatus {
@@ -6085,7 +5649,7 @@ impl From<&str> for VerificationEmailLinkStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationEmailLinkStatus);
+runtime::open_enum_impls!(VerificationEmailLinkStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationEmailLinkStrategy {
@@ -6111,7 +5675,7 @@ impl From<&str> for VerificationEmailLinkStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationEmailLinkStrategy);
+runtime::open_enum_impls!(VerificationEmailLinkStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationFromOauth {
@@ -6148,16 +5712,16 @@ impl<'de> serde::Deserialize<'de> for VerificationFromOauth {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "error" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "error" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field5)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6166,8 +5730,8 @@ impl<'de> serde::Deserialize<'de> for VerificationFromOauth {
                 }
                 Ok(VerificationFromOauth {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     error: field3.flatten(),
                     expire_at: field4.flatten(),
                     attempts: field5.flatten(),
@@ -6203,7 +5767,7 @@ impl From<&str> for VerificationFromOauthObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationFromOauthObject);
+runtime::open_enum_impls!(VerificationFromOauthObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationFromOauthStatus {
@@ -6233,7 +5797,7 @@ impl From<&str> for VerificationFromOauthStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationFromOauthStatus);
+runtime::open_enum_impls!(VerificationFromOauthStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationGoogleOneTap {
@@ -6270,17 +5834,17 @@ impl<'de> serde::Deserialize<'de> for VerificationGoogleOneTap {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<ClerkError>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field3)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
-                        "error" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "error" => runtime::next_value(&mut map, &mut field6)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -6288,8 +5852,8 @@ impl<'de> serde::Deserialize<'de> for VerificationGoogleOneTap {
                 }
                 Ok(VerificationGoogleOneTap {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     expire_at: field3.flatten(),
                     attempts: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -6325,7 +5889,7 @@ impl From<&str> for VerificationGoogleOneTapObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationGoogleOneTapObject);
+runtime::open_enum_impls!(VerificationGoogleOneTapObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationGoogleOneTapStatus {
@@ -6355,7 +5919,7 @@ impl From<&str> for VerificationGoogleOneTapStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
+runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationGoogleOneTapStrategy {
@@ -6381,7 +5945,7 @@ impl From<&str> for VerificationGoogleOneTapStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
+runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOauth {
@@ -6421,19 +5985,19 @@ impl<'de> serde::Deserialize<'de> for VerificationOauth {
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
                         "external_verification_redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "error" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "error" => runtime::next_value(&mut map, &mut field4)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6442,11 +6006,11 @@ impl<'de> serde::Deserialize<'de> for VerificationOauth {
                 }
                 Ok(VerificationOauth {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     external_verification_redirect_url: field3.flatten(),
                     error: field4.flatten(),
-                    expire_at: crate::runtime::required(field5, "expire_at")?,
+                    expire_at: runtime::required(field5, "expire_at")?,
                     attempts: field6.flatten(),
                     verified_at_client: field7.flatten(),
                 })
@@ -6480,7 +6044,7 @@ impl From<&str> for VerificationOauthObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOauthObject);
+runtime::open_enum_impls!(VerificationOauthObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOauthStatus {
@@ -6522,7 +6086,7 @@ impl From<&str> for VerificationOauthStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOauthStatus);
+runtime::open_enum_impls!(VerificationOauthStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOtp {
@@ -6560,16 +6124,16 @@ impl<'de> serde::Deserialize<'de> for VerificationOtp {
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "channel" => crate::runtime::next_value(&mut map, &mut field5)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "channel" => runtime::next_value(&mut map, &mut field5)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
+                            runtime::next_value(&mut map, &mut field6)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6578,8 +6142,8 @@ impl<'de> serde::Deserialize<'de> for VerificationOtp {
                 }
                 Ok(VerificationOtp {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     channel: field5.flatten(),
@@ -6615,7 +6179,7 @@ impl From<&str> for VerificationOtpObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOtpObject);
+runtime::open_enum_impls!(VerificationOtpObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOtpStatus {
@@ -6653,7 +6217,7 @@ impl From<&str> for VerificationOtpStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOtpStatus);
+runtime::open_enum_impls!(VerificationOtpStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOtpStrategy {
@@ -6687,7 +6251,7 @@ impl From<&str> for VerificationOtpStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationOtpStrategy);
+runtime::open_enum_impls!(VerificationOtpStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationPasskey {
@@ -6727,17 +6291,17 @@ impl<'de> serde::Deserialize<'de> for VerificationPasskey {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "nonce" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "message" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "nonce" => runtime::next_value(&mut map, &mut field3)?,
+                        "message" => runtime::next_value(&mut map, &mut field4)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field5)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6746,8 +6310,8 @@ impl<'de> serde::Deserialize<'de> for VerificationPasskey {
                 }
                 Ok(VerificationPasskey {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     nonce: field3.flatten(),
                     message: field4.flatten(),
                     attempts: field5.flatten(),
@@ -6784,7 +6348,7 @@ impl From<&str> for VerificationPasskeyNonce {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyNonce);
+runtime::open_enum_impls!(VerificationPasskeyNonce);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationPasskeyObject {
@@ -6810,7 +6374,7 @@ impl From<&str> for VerificationPasskeyObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyObject);
+runtime::open_enum_impls!(VerificationPasskeyObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationPasskeyStatus {
@@ -6836,7 +6400,7 @@ impl From<&str> for VerificationPasskeyStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyStatus);
+runtime::open_enum_impls!(VerificationPasskeyStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationPasskeyStrategy {
@@ -6862,7 +6426,7 @@ impl From<&str> for VerificationPasskeyStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationPasskeyStrategy);
+runtime::open_enum_impls!(VerificationPasskeyStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationSaml {
@@ -6903,19 +6467,19 @@ impl<'de> serde::Deserialize<'de> for VerificationSaml {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
                         "external_verification_redirect_url" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
+                            runtime::next_value(&mut map, &mut field3)?
                         }
-                        "error" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "error" => runtime::next_value(&mut map, &mut field4)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -6924,8 +6488,8 @@ impl<'de> serde::Deserialize<'de> for VerificationSaml {
                 }
                 Ok(VerificationSaml {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     external_verification_redirect_url: field3.flatten(),
                     error: field4.flatten(),
                     expire_at: field5.flatten(),
@@ -6962,7 +6526,7 @@ impl From<&str> for VerificationSamlObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationSamlObject);
+runtime::open_enum_impls!(VerificationSamlObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationSamlStatus {
@@ -7004,7 +6568,7 @@ impl From<&str> for VerificationSamlStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationSamlStatus);
+runtime::open_enum_impls!(VerificationSamlStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationSamlStrategy {
@@ -7030,7 +6594,7 @@ impl From<&str> for VerificationSamlStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationSamlStrategy);
+runtime::open_enum_impls!(VerificationSamlStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationScim {
@@ -7061,13 +6625,13 @@ impl<'de> serde::Deserialize<'de> for VerificationScim {
                 let mut field2: Option<VerificationScimStrategy> = None;
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7075,8 +6639,8 @@ impl<'de> serde::Deserialize<'de> for VerificationScim {
                 }
                 Ok(VerificationScim {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                 })
@@ -7110,7 +6674,7 @@ impl From<&str> for VerificationScimObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationScimObject);
+runtime::open_enum_impls!(VerificationScimObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationScimStatus {
@@ -7136,7 +6700,7 @@ impl From<&str> for VerificationScimStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationScimStatus);
+runtime::open_enum_impls!(VerificationScimStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationScimStrategy {
@@ -7162,7 +6726,7 @@ impl From<&str> for VerificationScimStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationScimStrategy);
+runtime::open_enum_impls!(VerificationScimStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationTicket {
@@ -7196,15 +6760,15 @@ impl<'de> serde::Deserialize<'de> for VerificationTicket {
                 let mut field3: Option<Option<i64>> = None;
                 let mut field4: Option<Option<i64>> = None;
                 let mut field5: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field4)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field3)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field4)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
+                            runtime::next_value(&mut map, &mut field5)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -7213,8 +6777,8 @@ impl<'de> serde::Deserialize<'de> for VerificationTicket {
                 }
                 Ok(VerificationTicket {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     attempts: field3.flatten(),
                     expire_at: field4.flatten(),
                     verified_at_client: field5.flatten(),
@@ -7249,7 +6813,7 @@ impl From<&str> for VerificationTicketObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationTicketObject);
+runtime::open_enum_impls!(VerificationTicketObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationTicketStatus {
@@ -7283,7 +6847,7 @@ impl From<&str> for VerificationTicketStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationTicketStatus);
+runtime::open_enum_impls!(VerificationTicketStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationTicketStrategy {
@@ -7309,7 +6873,7 @@ impl From<&str> for VerificationTicketStrategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationTicketStrategy);
+runtime::open_enum_impls!(VerificationTicketStrategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationWeb3 {
@@ -7349,17 +6913,17 @@ impl<'de> serde::Deserialize<'de> for VerificationWeb3 {
                 let mut field5: Option<Option<i64>> = None;
                 let mut field6: Option<Option<i64>> = None;
                 let mut field7: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "status" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "strategy" => crate::runtime::next_value(&mut map, &mut field2)?,
-                        "nonce" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "message" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "attempts" => crate::runtime::next_value(&mut map, &mut field5)?,
-                        "expire_at" => crate::runtime::next_value(&mut map, &mut field6)?,
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "status" => runtime::next_value(&mut map, &mut field1)?,
+                        "strategy" => runtime::next_value(&mut map, &mut field2)?,
+                        "nonce" => runtime::next_value(&mut map, &mut field3)?,
+                        "message" => runtime::next_value(&mut map, &mut field4)?,
+                        "attempts" => runtime::next_value(&mut map, &mut field5)?,
+                        "expire_at" => runtime::next_value(&mut map, &mut field6)?,
                         "verified_at_client" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
+                            runtime::next_value(&mut map, &mut field7)?
                         }
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -7368,8 +6932,8 @@ impl<'de> serde::Deserialize<'de> for VerificationWeb3 {
                 }
                 Ok(VerificationWeb3 {
                     object: field0.flatten(),
-                    status: crate::runtime::required(field1, "status")?,
-                    strategy: crate::runtime::required(field2, "strategy")?,
+                    status: runtime::required(field1, "status")?,
+                    strategy: runtime::required(field2, "strategy")?,
                     nonce: field3.flatten(),
                     message: field4.flatten(),
                     attempts: field5.flatten(),
@@ -7406,7 +6970,7 @@ impl From<&str> for VerificationWeb3Object {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationWeb3Object);
+runtime::open_enum_impls!(VerificationWeb3Object);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationWeb3Status {
@@ -7444,7 +7008,7 @@ impl From<&str> for VerificationWeb3Status {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationWeb3Status);
+runtime::open_enum_impls!(VerificationWeb3Status);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationWeb3Strategy {
@@ -7486,7 +7050,7 @@ impl From<&str> for VerificationWeb3Strategy {
         }
     }
 }
-crate::runtime::open_enum_impls!(VerificationWeb3Strategy);
+runtime::open_enum_impls!(VerificationWeb3Strategy);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WaitlistEntry {
@@ -7527,37 +7091,29 @@ impl<'de> serde::Deserialize<'de> for WaitlistEntry {
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<Option<Invitation>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "id" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "email_address" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "status" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "is_locked" => crate::runtime::next_value(&mut map, &mut field4)?,
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field6)?
-                        }
-                        "invitation" => {
-                            crate::runtime::next_value(&mut map, &mut field7)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "id" => runtime::next_value(&mut map, &mut field1)?,
+                        "email_address" => runtime::next_value(&mut map, &mut field2)?,
+                        "status" => runtime::next_value(&mut map, &mut field3)?,
+                        "is_locked" => runtime::next_value(&mut map, &mut field4)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field5)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field6)?,
+                        "invitation" => runtime::next_value(&mut map, &mut field7)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(WaitlistEntry {
-                    object: crate::runtime::required(field0, "object")?,
-                    id: crate::runtime::required(field1, "id")?,
-                    email_address: crate::runtime::required(field2, "email_address")?,
-                    status: crate::runtime::required(field3, "status")?,
+                    object: runtime::required(field0, "object")?,
+                    id: runtime::required(field1, "id")?,
+                    email_address: runtime::required(field2, "email_address")?,
+                    status: runtime::required(field3, "status")?,
                     is_locked: field4.flatten(),
-                    created_at: crate::runtime::required(field5, "created_at")?,
-                    updated_at: crate::runtime::required(field6, "updated_at")?,
+                    created_at: runtime::required(field5, "created_at")?,
+                    updated_at: runtime::required(field6, "updated_at")?,
                     invitation: field7.flatten(),
                 })
             }
@@ -7590,7 +7146,7 @@ impl From<&str> for WaitlistEntryObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(WaitlistEntryObject);
+runtime::open_enum_impls!(WaitlistEntryObject);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum WaitlistEntryStatus {
@@ -7628,7 +7184,7 @@ impl From<&str> for WaitlistEntryStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(WaitlistEntryStatus);
+runtime::open_enum_impls!(WaitlistEntryStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Web3Wallet {
@@ -7664,22 +7220,14 @@ impl<'de> serde::Deserialize<'de> for Web3Wallet {
                 let mut field3: Option<Option<Web3WalletVerification>> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "id" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "object" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "web3_wallet" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "verification" => {
-                            crate::runtime::next_value(&mut map, &mut field3)?
-                        }
-                        "created_at" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
-                        "updated_at" => {
-                            crate::runtime::next_value(&mut map, &mut field5)?
-                        }
+                        "id" => runtime::next_value(&mut map, &mut field0)?,
+                        "object" => runtime::next_value(&mut map, &mut field1)?,
+                        "web3_wallet" => runtime::next_value(&mut map, &mut field2)?,
+                        "verification" => runtime::next_value(&mut map, &mut field3)?,
+                        "created_at" => runtime::next_value(&mut map, &mut field4)?,
+                        "updated_at" => runtime::next_value(&mut map, &mut field5)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7687,11 +7235,11 @@ impl<'de> serde::Deserialize<'de> for Web3Wallet {
                 }
                 Ok(Web3Wallet {
                     id: field0.flatten(),
-                    object: crate::runtime::required(field1, "object")?,
-                    web3_wallet: crate::runtime::required(field2, "web3_wallet")?,
+                    object: runtime::required(field1, "object")?,
+                    web3_wallet: runtime::required(field2, "web3_wallet")?,
                     verification: field3.flatten(),
-                    created_at: crate::runtime::required(field4, "created_at")?,
-                    updated_at: crate::runtime::required(field5, "updated_at")?,
+                    created_at: runtime::required(field4, "created_at")?,
+                    updated_at: runtime::required(field5, "updated_at")?,
                 })
             }
         }
@@ -7724,7 +7272,7 @@ impl From<&str> for Web3WalletObject {
         }
     }
 }
-crate::runtime::open_enum_impls!(Web3WalletObject);
+runtime::open_enum_impls!(Web3WalletObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Web3WalletVerification {
@@ -7749,13 +7297,13 @@ impl<'de> serde::Deserialize<'de> for Web3WalletVerification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
-        let (tag, value) = crate::runtime::tagged::<D>(deserializer, "object")?;
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
         match tag.as_deref() {
             Some("verification_web3") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationWeb3)
+                runtime::variant::<_, D>(value).map(Self::VerificationWeb3)
             }
             Some("verification_admin") => {
-                crate::runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
+                runtime::variant::<_, D>(value).map(Self::VerificationAdmin)
             }
             _ => Ok(Self::Unknown(value)),
         }
@@ -7796,28 +7344,24 @@ impl<'de> serde::Deserialize<'de> for WebhookEventPayload {
                 let mut field2: Option<Option<WebhookEventPayloadEventAttributes>> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<String> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "object" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "type" => crate::runtime::next_value(&mut map, &mut field1)?,
-                        "event_attributes" => {
-                            crate::runtime::next_value(&mut map, &mut field2)?
-                        }
-                        "timestamp" => crate::runtime::next_value(&mut map, &mut field3)?,
-                        "instance_id" => {
-                            crate::runtime::next_value(&mut map, &mut field4)?
-                        }
+                        "object" => runtime::next_value(&mut map, &mut field0)?,
+                        "type" => runtime::next_value(&mut map, &mut field1)?,
+                        "event_attributes" => runtime::next_value(&mut map, &mut field2)?,
+                        "timestamp" => runtime::next_value(&mut map, &mut field3)?,
+                        "instance_id" => runtime::next_value(&mut map, &mut field4)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
                 Ok(WebhookEventPayload {
-                    object: crate::runtime::required(field0, "object")?,
-                    r#type: crate::runtime::required(field1, "type")?,
+                    object: runtime::required(field0, "object")?,
+                    r#type: runtime::required(field1, "type")?,
                     event_attributes: field2.flatten(),
-                    timestamp: crate::runtime::required(field3, "timestamp")?,
-                    instance_id: crate::runtime::required(field4, "instance_id")?,
+                    timestamp: runtime::required(field3, "timestamp")?,
+                    instance_id: runtime::required(field4, "instance_id")?,
                 })
             }
         }
@@ -7850,11 +7394,9 @@ impl<'de> serde::Deserialize<'de> for WebhookEventPayloadEventAttributes {
                 let mut field0: Option<
                     Option<WebhookEventPayloadEventAttributesHttpRequest>,
                 > = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "http_request" => {
-                            crate::runtime::next_value(&mut map, &mut field0)?
-                        }
+                        "http_request" => runtime::next_value(&mut map, &mut field0)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
@@ -7896,12 +7438,10 @@ impl<'de> serde::Deserialize<'de> for WebhookEventPayloadEventAttributesHttpRequ
             ) -> Result<WebhookEventPayloadEventAttributesHttpRequest, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
-                while let Some(key) = map.next_key::<crate::runtime::FieldName<'de>>()? {
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
-                        "client_ip" => crate::runtime::next_value(&mut map, &mut field0)?,
-                        "user_agent" => {
-                            crate::runtime::next_value(&mut map, &mut field1)?
-                        }
+                        "client_ip" => runtime::next_value(&mut map, &mut field0)?,
+                        "user_agent" => runtime::next_value(&mut map, &mut field1)?,
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }

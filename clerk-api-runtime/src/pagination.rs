@@ -11,8 +11,9 @@ pub(crate) const DEFAULT_PAGE_SIZE: i64 = 100;
 /// The largest `limit` Clerk accepts.
 pub(crate) const MAX_PAGE_SIZE: i64 = 500;
 
-/// A list operation's request builder, as the paginator sees it.
-pub(crate) trait ListRequest: Clone + Send + 'static {
+/// A list operation's request builder, as the paginator sees it. Every generated list
+/// operation implements it, so code that walks lists generically (clerk-sync) needs no more.
+pub trait ListRequest: Clone + Send + 'static {
     type Page: Send;
     type Item: Send + 'static;
     /// The caller's `limit`, used as the page size.
@@ -34,7 +35,7 @@ pub(crate) trait ListRequest: Clone + Send + 'static {
 }
 
 /// Whether an `order_by` value allows cursor paging: unset or a `created_at` ordering.
-pub(crate) fn created_at_ordering(order_by: Option<&str>) -> bool {
+pub fn created_at_ordering(order_by: Option<&str>) -> bool {
     matches!(order_by, None | Some("created_at" | "+created_at" | "-created_at"))
 }
 
@@ -52,7 +53,7 @@ type PageFuture<P> = Pin<Box<dyn Future<Output = Result<P, Error>> + Send>>;
 /// A hand-written `Stream` rather than `stream::unfold`: unfold moves its whole state (the
 /// request builder and the page iterator) in and out of a new future for every item, which
 /// made walking 100,000 users a tenth slower than a plain loop.
-pub(crate) struct Paginator<R: ListRequest> {
+pub struct Paginator<R: ListRequest> {
     template: R,
     limit: i64,
     position: Position,
@@ -61,7 +62,19 @@ pub(crate) struct Paginator<R: ListRequest> {
     done: bool,
 }
 
-pub(crate) fn paginate<R: ListRequest + Unpin>(request: R) -> Paginator<R> {
+impl<R: ListRequest> std::fmt::Debug for Paginator<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let position = match &self.position {
+            Position::Offset(offset) => format!("offset {offset}"),
+            Position::Cursor(Some(cursor)) => format!("after {cursor}"),
+            Position::Cursor(None) => "first page".to_owned(),
+        };
+        f.debug_struct("Paginator").field("limit", &self.limit).field("position", &position).field("buffered", &self.buffer.len()).field("done", &self.done).finish_non_exhaustive()
+    }
+}
+
+/// Streams every item of `request`'s list (what generated `into_stream()` methods return).
+pub fn paginate<R: ListRequest + Unpin>(request: R) -> Paginator<R> {
     let limit = request.page_size().unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let offset = request.start_offset();
     let position = if request.cursor_allowed() && offset == 0 { Position::Cursor(request.start_cursor()) } else { Position::Offset(offset) };
@@ -132,7 +145,7 @@ where
 }
 
 /// Collects every item of a list operation.
-pub(crate) async fn collect_all<R: ListRequest + Unpin>(request: R) -> Result<Vec<R::Item>, Error>
+pub async fn collect_all<R: ListRequest + Unpin>(request: R) -> Result<Vec<R::Item>, Error>
 where
     R::Item: Unpin,
 {

@@ -4,9 +4,9 @@
 ///
 /// With the default `rustls-ring` feature, reqwest is built without a crypto provider (so
 /// aws-lc-sys, which takes minutes to compile, is not), and rustls needs one installed before
-/// any `reqwest::Client` is built. [`Clerk`](crate::Clerk)'s builder calls this itself; call it
+/// any `reqwest::Client` is built. [`ClientBuilder`](crate::ClientBuilder) calls this itself; call it
 /// first if you build a `reqwest::Client` of your own (for
-/// [`ClerkBuilder::http_client`](crate::ClerkBuilder::http_client), say). Without the feature
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client), say). Without the feature
 /// it does nothing.
 pub fn install_tls_provider() {
     #[cfg(feature = "rustls-ring")]

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 /// A value that can be sent as a path or query parameter.
-pub(crate) trait ParamValue {
+pub trait ParamValue {
     fn param_string(&self) -> Cow<'_, str>;
 }
 
@@ -32,7 +32,7 @@ display_param!(bool, i32, i64, f64);
 
 /// Percent-encodes a value for use as one path segment: everything but RFC 3986's unreserved
 /// characters is escaped, so an id can never add a `/`, `?` or `#` to the path.
-pub(crate) fn path_segment<T: ParamValue + ?Sized>(value: &T) -> String {
+pub fn path_segment<T: ParamValue + ?Sized>(value: &T) -> String {
     let raw = value.param_string();
     let mut out = String::with_capacity(raw.len());
     for byte in raw.bytes() {

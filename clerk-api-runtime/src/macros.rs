@@ -3,6 +3,7 @@
 
 /// `FromStr`, `Display`, serde and parameter encoding for an open enum that has `as_str()` and
 /// `From<&str>`.
+#[macro_export]
 macro_rules! open_enum_impls {
     ($name:ident) => {
         #[allow(deprecated)]
@@ -21,7 +22,7 @@ macro_rules! open_enum_impls {
         }
 
         #[allow(deprecated)]
-        impl crate::runtime::ParamValue for $name {
+        impl $crate::__private::ParamValue for $name {
             fn param_string(&self) -> std::borrow::Cow<'_, str> {
                 std::borrow::Cow::Borrowed(self.as_str())
             }
@@ -37,17 +38,17 @@ macro_rules! open_enum_impls {
         #[allow(deprecated)]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::runtime::deserialize_str(deserializer).map(|s| Self::from(&*s))
+                $crate::__private::deserialize_str(deserializer).map(|s| Self::from(&*s))
             }
         }
     };
 }
 
-pub(crate) use open_enum_impls;
+
 
 /// Deserializes a string, borrowing when the input allows. Shared by every open enum so that
 /// each one does not carry its own visitor.
-pub(crate) fn deserialize_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<std::borrow::Cow<'de, str>, D::Error> {
+pub fn deserialize_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<std::borrow::Cow<'de, str>, D::Error> {
     struct Visitor;
     impl<'de> serde::de::Visitor<'de> for Visitor {
         type Value = std::borrow::Cow<'de, str>;
@@ -68,19 +69,20 @@ pub(crate) fn deserialize_str<'de, D: serde::Deserializer<'de>>(deserializer: D)
 }
 
 /// Reads a tagged union's JSON and the value of its tag property.
-pub(crate) fn tagged<'de, D: serde::Deserializer<'de>>(deserializer: D, tag: &str) -> Result<(Option<String>, serde_json::Value), D::Error> {
+pub fn tagged<'de, D: serde::Deserializer<'de>>(deserializer: D, tag: &str) -> Result<(Option<String>, serde_json::Value), D::Error> {
     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
     let tag = value.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned);
     Ok((tag, value))
 }
 
 /// Decodes the JSON of a tagged union into the variant its tag chose.
-pub(crate) fn variant<'de, T: serde::de::DeserializeOwned, D: serde::Deserializer<'de>>(value: serde_json::Value) -> Result<T, D::Error> {
+pub fn variant<'de, T: serde::de::DeserializeOwned, D: serde::Deserializer<'de>>(value: serde_json::Value) -> Result<T, D::Error> {
     serde_json::from_value(value).map_err(serde::de::Error::custom)
 }
 
 /// An object key, borrowed from the input when it can be.
-pub(crate) struct FieldName<'de>(std::borrow::Cow<'de, str>);
+#[derive(Debug)]
+pub struct FieldName<'de>(std::borrow::Cow<'de, str>);
 
 impl FieldName<'_> {
     pub fn as_str(&self) -> &str {
@@ -95,7 +97,7 @@ impl<'de> serde::Deserialize<'de> for FieldName<'de> {
 }
 
 /// A required field's value, or serde's "missing field" error.
-pub(crate) fn required<T, E: serde::de::Error>(value: Option<T>, name: &'static str) -> Result<T, E> {
+pub fn required<T, E: serde::de::Error>(value: Option<T>, name: &'static str) -> Result<T, E> {
     value.ok_or_else(|| E::missing_field(name))
 }
 
@@ -104,13 +106,13 @@ pub(crate) fn required<T, E: serde::de::Error>(value: Option<T>, name: &'static 
 /// give every temporary its own stack slot, and decoding a deeply nested response then
 /// overflowed a 2 MiB thread stack.
 #[inline(never)]
-pub(crate) fn next_value<'de, A: serde::de::MapAccess<'de>, T: serde::Deserialize<'de>>(map: &mut A, slot: &mut Option<T>) -> Result<(), A::Error> {
+pub fn next_value<'de, A: serde::de::MapAccess<'de>, T: serde::Deserialize<'de>>(map: &mut A, slot: &mut Option<T>) -> Result<(), A::Error> {
     *slot = Some(map.next_value()?);
     Ok(())
 }
 
 /// Stands in for a credential in `Debug` output.
-pub(crate) struct Redacted;
+pub struct Redacted;
 
 impl std::fmt::Debug for Redacted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

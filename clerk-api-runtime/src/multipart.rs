@@ -3,19 +3,20 @@
 use crate::FilePart;
 
 /// Form parts collected by generated code, turned into a reqwest form when sent.
-#[derive(Default, Clone)]
-pub(crate) struct Multipart {
+#[derive(Debug, Default, Clone)]
+pub struct Multipart {
     parts: Vec<(&'static str, Part)>,
 }
 
-#[derive(Clone)]
-pub(crate) enum Part {
+/// One part: text, or a file (whose `Debug` shows its name and size, not its bytes).
+#[derive(Debug, Clone)]
+pub enum Part {
     Text(String),
     File(FilePart),
 }
 
 /// A value that can be one part of a form.
-pub(crate) trait FormValue {
+pub trait FormValue {
     fn into_part(self) -> Part;
 }
 

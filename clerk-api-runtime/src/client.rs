@@ -3,11 +3,12 @@
 use crate::decode::{decode, excerpt};
 use crate::error::{ApiError, ClerkError, ConfigError, Error};
 use crate::retry::{self, RetryPolicy};
-use crate::runtime::{Request, RequestBody};
+use crate::request::{Request, RequestBody};
 use crate::telemetry::RequestSpan;
 use reqwest::Method;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,22 +16,17 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://api.clerk.com/v1";
 /// How long a request may take, from connecting to reading the whole body, unless configured.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_USER_AGENT: &str = concat!("clerk-api-rust/", env!("CARGO_PKG_VERSION"));
+const DEFAULT_USER_AGENT: &str = concat!("clerk-api-runtime-rust/", env!("CARGO_PKG_VERSION"));
+/// The header that pins the API version a request is written against.
+const API_VERSION_HEADER: &str = "Clerk-API-Version";
 
-/// A Clerk Backend API client. Cheap to clone: clones share one connection pool.
+/// The HTTP side of a Clerk API client: one connection pool, the secret key, the base URL,
+/// timeouts and retries. Cheap to clone: clones share the pool.
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), clerk_api::Error> {
-/// let clerk = clerk_api::Clerk::from_env()?;
-/// let users = clerk.users().list().limit(10).send().await?;
-/// for user in users {
-///     println!("{} {:?}", user.id, user.first_name);
-/// }
-/// # Ok(())
-/// # }
-/// ```
+/// Generated clients (`clerk_api::Clerk`) wrap a `Client` and add one method per operation;
+/// they dereference to it, so its methods ([`base_url`](Client::base_url), ...) are theirs.
 #[derive(Clone)]
-pub struct Clerk {
+pub struct Client {
     inner: Arc<Inner>,
 }
 
@@ -39,52 +35,28 @@ struct Inner {
     base_url: String,
     authorization: HeaderValue,
     user_agent: HeaderValue,
+    api_version: Option<HeaderValue>,
     timeout: Duration,
     retry: RetryPolicy,
     extra_headers: reqwest::header::HeaderMap,
 }
 
-impl fmt::Debug for Clerk {
+impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Clerk")
+        f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
             .field("secret_key", &"[redacted]")
+            .field("api_version", &self.inner.api_version)
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
             .finish()
     }
 }
 
-impl Clerk {
-    /// A client for Clerk's production API with the given secret key (`sk_live_...`/`sk_test_...`).
-    pub fn new(secret_key: impl Into<String>) -> Result<Clerk, Error> {
-        Clerk::builder(secret_key).build()
-    }
-
-    /// A client configured from the environment: the secret key from `CLERK_SECRET_KEY`, and
-    /// the base URL from `CLERK_API_URL` when set.
-    pub fn from_env() -> Result<Clerk, Error> {
-        let key = std::env::var("CLERK_SECRET_KEY").unwrap_or_default();
-        let mut builder = Clerk::builder(key);
-        if let Ok(url) = std::env::var("CLERK_API_URL") {
-            if !url.trim().is_empty() {
-                builder = builder.base_url(url);
-            }
-        }
-        builder.build()
-    }
-
-    /// A builder for a client with a custom base URL, timeout, user agent or HTTP client.
-    pub fn builder(secret_key: impl Into<String>) -> ClerkBuilder {
-        ClerkBuilder {
-            secret_key: SecretKey(secret_key.into()),
-            base_url: DEFAULT_BASE_URL.to_owned(),
-            timeout: DEFAULT_TIMEOUT,
-            user_agent: None,
-            http: None,
-            retry: RetryPolicy::default(),
-            extra_headers: Vec::new(),
-        }
+impl Client {
+    /// A builder for a client with this secret key (`sk_live_...`/`sk_test_...`).
+    pub fn builder(secret_key: impl Into<String>) -> ClientBuilder<Client> {
+        ClientBuilder::new(secret_key)
     }
 
     /// The base URL requests go to.
@@ -94,15 +66,16 @@ impl Clerk {
 
     /// A client with this one's settings and connection pool that authenticates with another
     /// key, such as a machine secret key.
-    pub fn with_secret_key(&self, secret_key: &str) -> Result<Clerk, Error> {
+    pub fn with_secret_key(&self, secret_key: &str) -> Result<Client, Error> {
         let authorization = authorization(secret_key)?;
         let inner = &self.inner;
-        Ok(Clerk {
+        Ok(Client {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 base_url: inner.base_url.clone(),
                 authorization,
                 user_agent: inner.user_agent.clone(),
+                api_version: inner.api_version.clone(),
                 timeout: inner.timeout,
                 retry: inner.retry.clone(),
                 extra_headers: inner.extra_headers.clone(),
@@ -111,22 +84,20 @@ impl Clerk {
     }
 
     /// The bytes that identify the secret key (its `Authorization` value), for keying caches by
-    /// instance through a digest. Never logged or shown.
-    #[allow(dead_code)] // Used by request authentication, which standalone crates leave out.
-    pub(crate) fn credential(&self) -> &[u8] {
+    /// instance through a digest (request authentication's key cache). Never log or show them.
+    #[doc(hidden)]
+    pub fn credential(&self) -> &[u8] {
         self.inner.authorization.as_bytes()
     }
 
     /// Sends a request and decodes a JSON success body into `T`.
-    #[allow(dead_code)] // Unused only by a spec whose operations never return a body.
-    pub(crate) async fn execute_json<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
+    pub async fn execute_json<T: serde::de::DeserializeOwned>(&self, request: Request) -> Result<T, Error> {
         let (status, body) = self.execute(request).await?;
         decode(status, &body)
     }
 
     /// Sends a request whose success response has no body worth decoding.
-    #[allow(dead_code)] // Unused only by a spec whose operations all return a body.
-    pub(crate) async fn execute_empty(&self, request: Request) -> Result<(), Error> {
+    pub async fn execute_empty(&self, request: Request) -> Result<(), Error> {
         self.execute(request).await.map(|_| ())
     }
 
@@ -211,7 +182,6 @@ impl Clerk {
             .request(method.clone(), url.clone())
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(USER_AGENT, inner.user_agent.clone())
-            .header("Clerk-API-Version", crate::API_VERSION)
             .headers(inner.extra_headers.clone())
             .timeout(timeout);
         builder = match body {
@@ -219,6 +189,9 @@ impl Clerk {
             Some(AttemptBody::Json(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes.clone()),
             Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
+        if let Some(version) = &inner.api_version {
+            builder = builder.header(API_VERSION_HEADER, version.clone());
+        }
         let response = builder.send().await?;
         let status = response.status().as_u16();
         let headers = if (200..300).contains(&status) { reqwest::header::HeaderMap::new() } else { response.headers().clone() };
@@ -230,7 +203,7 @@ impl Clerk {
 /// A request body that can be sent again on a retry.
 enum AttemptBody {
     Json(bytes::Bytes),
-    Multipart(crate::runtime::Multipart),
+    Multipart(crate::multipart::Multipart),
 }
 
 /// Parses a `ClerkErrors` body (`{"errors": [...], "clerk_trace_id": "..."}`) leniently: a
@@ -274,9 +247,29 @@ fn authorization(secret_key: &str) -> Result<HeaderValue, Error> {
     Ok(authorization)
 }
 
-/// Configures a [`Clerk`] client. Get one from [`Clerk::builder`].
+/// A client type [`ClientBuilder`] can build: [`Client`] itself, or a generated client that
+/// wraps one and sends the API version its operations are written for.
+pub trait ApiClient: Sized {
+    /// Sent as `Clerk-API-Version` with every request, when set.
+    const API_VERSION: Option<&'static str>;
+    /// The product token at the end of `User-Agent`, such as `clerk-api-rust/0.1.0`.
+    const PRODUCT: &'static str;
+    /// Wraps a configured client.
+    fn from_client(client: Client) -> Self;
+}
+
+impl ApiClient for Client {
+    const API_VERSION: Option<&'static str> = None;
+    const PRODUCT: &'static str = DEFAULT_USER_AGENT;
+    fn from_client(client: Client) -> Self {
+        client
+    }
+}
+
+/// Configures a client: [`Client`], or a generated client `C` that wraps one
+/// (`clerk_api::ClerkBuilder` is `ClientBuilder<Clerk>`).
 #[must_use]
-pub struct ClerkBuilder {
+pub struct ClientBuilder<C = Client> {
     secret_key: SecretKey,
     base_url: String,
     timeout: Duration,
@@ -284,13 +277,14 @@ pub struct ClerkBuilder {
     http: Option<reqwest::Client>,
     retry: RetryPolicy,
     extra_headers: Vec<(String, String)>,
+    client: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClerkBuilder {
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Extra headers may carry credentials (a proxy's, say): only their names are shown.
         let headers: Vec<&str> = self.extra_headers.iter().map(|(name, _)| name.as_str()).collect();
-        f.debug_struct("ClerkBuilder")
+        f.debug_struct("ClientBuilder")
             .field("secret_key", &self.secret_key)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
@@ -301,7 +295,33 @@ impl fmt::Debug for ClerkBuilder {
     }
 }
 
-impl ClerkBuilder {
+impl<C> ClientBuilder<C> {
+    /// A builder with this secret key and the defaults: Clerk's production API, a 30 s timeout,
+    /// [`RetryPolicy::default`].
+    pub fn new(secret_key: impl Into<String>) -> Self {
+        ClientBuilder {
+            secret_key: SecretKey(secret_key.into()),
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            user_agent: None,
+            http: None,
+            retry: RetryPolicy::default(),
+            extra_headers: Vec::new(),
+            client: PhantomData,
+        }
+    }
+
+    /// A builder configured from the environment: the secret key from `CLERK_SECRET_KEY`, and
+    /// the base URL from `CLERK_API_URL` when set. A missing key is reported by
+    /// [`build`](Self::build).
+    pub fn from_env() -> Self {
+        let builder = ClientBuilder::new(std::env::var("CLERK_SECRET_KEY").unwrap_or_default());
+        match std::env::var("CLERK_API_URL") {
+            Ok(url) if !url.trim().is_empty() => builder.base_url(url),
+            _ => builder,
+        }
+    }
+
     /// Sends this header with every request (for a proxy, or a mock server's `Prefer` header).
     /// It cannot replace `Authorization`, `Clerk-API-Version` or `User-Agent`.
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
@@ -342,16 +362,20 @@ impl ClerkBuilder {
     }
 
     /// Checks the configuration and builds the client.
-    pub fn build(self) -> Result<Clerk, Error> {
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: ApiClient,
+    {
         let authorization = authorization(&self.secret_key.0)?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
             _ => return Err(ConfigError::InvalidBaseUrl(self.base_url).into()),
         }
+        let product = C::PRODUCT;
         let user_agent = match &self.user_agent {
-            Some(custom) => format!("{custom} {DEFAULT_USER_AGENT}"),
-            None => DEFAULT_USER_AGENT.to_owned(),
+            Some(custom) => format!("{custom} {product}"),
+            None => product.to_owned(),
         };
         let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| ConfigError::HttpClient("the user agent is not a valid header value".into()))?;
         let mut extra_headers = reqwest::header::HeaderMap::new();
@@ -370,6 +394,11 @@ impl ClerkBuilder {
                 reqwest::Client::builder().build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };
-        Ok(Clerk { inner: Arc::new(Inner { http, base_url, authorization, user_agent, timeout: self.timeout, retry: self.retry, extra_headers }) })
+        let api_version = match C::API_VERSION {
+            Some(version) => Some(HeaderValue::from_str(version).map_err(|_| ConfigError::InvalidHeader(API_VERSION_HEADER.to_owned()))?),
+            None => None,
+        };
+        let inner = Inner { http, base_url, authorization, user_agent, api_version, timeout: self.timeout, retry: self.retry, extra_headers };
+        Ok(C::from_client(Client { inner: Arc::new(inner) }))
     }
 }

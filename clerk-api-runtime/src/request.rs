@@ -1,30 +1,22 @@
-//! What generated code builds on: a request description, parameter encoding, multipart
-//! forms and the shared impls of open enums and tagged unions. Crate-private.
-//!
-//! The runtime serves any Clerk-style spec (`cargo xtask generate`), and a spec without, say,
-//! file uploads leaves the multipart helpers unused: that is not dead code.
-#![allow(dead_code, unused_macros, unused_imports)]
+//! One request as generated code describes it: method, path, query and body, sent by
+//! [`Client::execute_json`](crate::Client::execute_json) or
+//! [`Client::execute_empty`](crate::Client::execute_empty).
 
-mod macros;
-mod multipart;
-mod pagination;
-mod params;
-
-pub(crate) use macros::{deserialize_str, next_value, open_enum_impls, required, tagged, variant, FieldName, Redacted};
-pub(crate) use multipart::Multipart;
-pub(crate) use pagination::{collect_all, created_at_ordering, paginate, ListRequest};
-pub(crate) use params::{path_segment, ParamValue};
-pub(crate) use reqwest::Method;
+use crate::multipart::Multipart;
+use crate::params::ParamValue;
+use reqwest::Method;
 
 /// Per-call settings that override the client's.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct CallOptions {
+#[non_exhaustive]
+pub struct CallOptions {
     pub timeout: Option<std::time::Duration>,
     pub retry: Option<crate::RetryPolicy>,
 }
 
-/// One request, described by generated code and sent by [`crate::Clerk`].
-pub(crate) struct Request {
+/// One request, described by generated code and sent by a [`Client`](crate::Client).
+#[derive(Debug)]
+pub struct Request {
     pub method: Method,
     /// `group.method`, for tracing.
     pub operation: &'static str,
@@ -37,7 +29,9 @@ pub(crate) struct Request {
     pub body: RequestBody,
 }
 
-pub(crate) enum RequestBody {
+/// A request's body.
+#[derive(Debug)]
+pub enum RequestBody {
     None,
     /// Serialized JSON, or why serializing failed (reported when the request is sent).
     Json(Result<Vec<u8>, String>),

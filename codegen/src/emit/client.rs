@@ -1,0 +1,72 @@
+//! The generated crate's client type: the runtime's `Client` under the crate's own name, with
+//! the API version of the spec. The group accessors (`clerk.users()`) are added to it by
+//! `operations/mod.rs`; a type of the generated crate, so that they can be inherent methods.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub(crate) fn client_module() -> TokenStream {
+    quote! {
+        //! The client: the runtime's [`Client`] with one method per operation group.
+
+        use clerk_api_runtime::{ApiClient, Client, ClientBuilder, Error};
+
+        /// A Clerk Backend API client. Cheap to clone: clones share one connection pool.
+        ///
+        /// Every request sends `Clerk-API-Version` with the [`API_VERSION`](super::API_VERSION)
+        /// this code was generated from. The client dereferences to the runtime's [`Client`]
+        /// (its base URL, its escape hatch for requests the spec does not describe).
+        #[derive(Clone, Debug)]
+        pub struct Clerk {
+            client: Client,
+        }
+
+        /// Configures a [`Clerk`] client: base URL, timeout, retries, user agent, extra
+        /// headers or your own `reqwest` client. Get one from [`Clerk::builder`].
+        pub type ClerkBuilder = ClientBuilder<Clerk>;
+
+        impl ApiClient for Clerk {
+            const API_VERSION: Option<&'static str> = Some(super::API_VERSION);
+            const PRODUCT: &'static str = concat!(env!("CARGO_PKG_NAME"), "-rust/", env!("CARGO_PKG_VERSION"));
+            fn from_client(client: Client) -> Self {
+                Clerk { client }
+            }
+        }
+
+        impl Clerk {
+            /// A client for Clerk's production API with the given secret key (`sk_live_...`/`sk_test_...`).
+            pub fn new(secret_key: impl Into<String>) -> Result<Clerk, Error> {
+                Clerk::builder(secret_key).build()
+            }
+
+            /// A client configured from the environment: the secret key from `CLERK_SECRET_KEY`,
+            /// and the base URL from `CLERK_API_URL` when set.
+            pub fn from_env() -> Result<Clerk, Error> {
+                ClerkBuilder::from_env().build()
+            }
+
+            /// A builder for a client with a custom base URL, timeout, user agent or HTTP client.
+            pub fn builder(secret_key: impl Into<String>) -> ClerkBuilder {
+                ClerkBuilder::new(secret_key)
+            }
+
+            /// A client with this one's settings and connection pool that authenticates with
+            /// another key, such as a machine secret key.
+            pub fn with_secret_key(&self, secret_key: &str) -> Result<Clerk, Error> {
+                self.client.with_secret_key(secret_key).map(Clerk::from_client)
+            }
+
+            /// The runtime client every request goes through.
+            pub fn client(&self) -> &Client {
+                &self.client
+            }
+        }
+
+        impl std::ops::Deref for Clerk {
+            type Target = Client;
+            fn deref(&self) -> &Client {
+                &self.client
+            }
+        }
+    }
+}
