@@ -107,8 +107,9 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// One entry of Clerk's `errors` list.
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+/// One entry of Clerk's `errors` list (the spec's `ClerkError` schema: `clerk_api::types` and
+/// webhook payloads name this type).
+#[derive(Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize)]
 #[non_exhaustive]
 pub struct ClerkError {
     /// Stable, machine-readable code such as `form_identifier_not_found`.
@@ -116,10 +117,10 @@ pub struct ClerkError {
     /// A short message for people.
     pub message: String,
     /// A longer message for people.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub long_message: Option<String>,
     /// Extra data, such as the name of the offending parameter.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 

@@ -8,6 +8,7 @@
 // Library code reports bad input as errors; it never panics on it.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod compat;
 pub mod diff;
 pub mod error;
 mod emit;
@@ -16,6 +17,7 @@ pub mod load;
 pub mod model;
 mod names;
 pub mod normalize;
+pub mod provided;
 pub mod samples;
 pub mod surface;
 pub mod sync;

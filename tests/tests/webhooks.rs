@@ -210,6 +210,26 @@ fn verify_checks_the_signature_then_types_the_event() {
     assert!(matches!(webhook().verify(&map, &body), Err(WebhookError::Expired { .. })));
 }
 
+/// One `User` for the API and its webhooks: code that stores users handles one type.
+#[test]
+fn webhook_payloads_carry_the_backend_api_types_where_the_specs_describe_the_same_object() {
+    fn stored(user: &clerk_api::types::User) -> &str {
+        &user.id
+    }
+    let (_, example) = spec_examples().into_iter().find(|(name, _)| name == "user.created").expect("user.created example");
+    let clerk_api::webhooks::WebhookEvent::UserCreated(event) = clerk_api::webhooks::WebhookEvent::from_value(example).expect("decodes") else { panic!("not UserCreated") };
+    let user: clerk_api::types::User = event.data;
+    assert!(stored(&user).starts_with("user_"));
+    // The webhooks module's names for shared types are the API's types, re-exported.
+    let same: fn(clerk_api::webhooks::types::Organization) -> clerk_api::types::Organization = |o| o;
+    let _ = same;
+    // A payload the API type cannot decode without loss keeps a type of its own, named so.
+    let (_, example) = spec_examples().into_iter().find(|(name, _)| name == "role.created").expect("role.created example");
+    let clerk_api::webhooks::WebhookEvent::RoleCreated(event) = clerk_api::webhooks::WebhookEvent::from_value(example).expect("decodes") else { panic!("not RoleCreated") };
+    let role: clerk_api::webhooks::types::WebhookRole = event.data;
+    assert!(role.id.starts_with("role_"), "{}", role.id);
+}
+
 #[test]
 fn every_event_type_of_the_spec_has_its_variant() {
     let text = clerk_api_tests::read_spec("webhooks/2025-04-15.yml").expect("webhooks spec");

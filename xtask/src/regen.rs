@@ -36,7 +36,7 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     if let Some(webhooks) = pins.webhooks() {
         let spec = read_pinned(root, pins, &webhooks.path, mirror)?;
         let source = codegen::Source { path: webhooks.path.clone(), origin: pins.origin() };
-        let generated = codegen::webhooks::generate(&spec, &source).map_err(|e| format!("{}: {e}", webhooks.path))?;
+        let generated = codegen::webhooks::generate(&spec, &source, &output.api).map_err(|e| format!("{}: {e}", webhooks.path))?;
         files.extend(generated.into_iter().map(|f| (Path::new(GENERATED_DIR).join("webhooks").join(f.path), f.contents)));
     }
     Ok(files)

@@ -8,6 +8,7 @@
 )]
 #[allow(unused_imports)]
 use clerk_api_runtime::__private as runtime;
+pub use clerk_api_runtime::ClerkError;
 #[derive(Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ActorToken {
@@ -1718,56 +1719,6 @@ impl<'de> serde::Deserialize<'de> for ChangeProductionInstanceDomainBody {
                 Ok(ChangeProductionInstanceDomainBody {
                     home_url: field0.flatten(),
                     is_secondary: field1.flatten(),
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClerkError {
-    pub message: String,
-    pub long_message: String,
-    pub code: String,
-    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub meta: Option<serde_json::Value>,
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClerkError {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClerkError;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClerkError)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<ClerkError, A::Error> {
-                let mut field0: Option<String> = None;
-                let mut field1: Option<String> = None;
-                let mut field2: Option<String> = None;
-                let mut field3: Option<Option<serde_json::Value>> = None;
-                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
-                    match key.as_str() {
-                        "message" => runtime::next_value(&mut map, &mut field0)?,
-                        "long_message" => runtime::next_value(&mut map, &mut field1)?,
-                        "code" => runtime::next_value(&mut map, &mut field2)?,
-                        "meta" => runtime::next_value(&mut map, &mut field3)?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(ClerkError {
-                    message: runtime::required(field0, "message")?,
-                    long_message: runtime::required(field1, "long_message")?,
-                    code: runtime::required(field2, "code")?,
-                    meta: field3.flatten(),
                 })
             }
         }

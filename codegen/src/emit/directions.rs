@@ -33,6 +33,12 @@ impl<'a> Directions<'a> {
         Directions { serialized: HashSet::new(), deserialized: defs.iter().map(|d| d.name.as_str()).collect() }
     }
 
+    /// Whether values of the type are received (reachable from a response), so that it
+    /// decodes without the `full-serde` feature.
+    pub fn receives(&self, name: &str) -> bool {
+        self.deserialized.contains(name)
+    }
+
     /// Whether values of the type are sent (reachable from a request body).
     pub fn sends(&self, name: &str) -> bool {
         self.serialized.contains(name)

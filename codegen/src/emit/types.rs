@@ -13,16 +13,26 @@ pub(crate) fn types_module(defs: &[TypeDef], groups: &[Group]) -> TokenStream {
     types_module_with(defs, &Directions::of(defs, groups))
 }
 
+/// The spec's types that the runtime provides, re-exported instead of declared again.
+fn provided_reexports(defs: &[TypeDef]) -> (TokenStream, std::collections::BTreeSet<String>) {
+    let provided = crate::provided::provided(defs);
+    let names = provided.iter().map(|name| ident(name));
+    let reexport = if provided.is_empty() { TokenStream::new() } else { quote!(pub use clerk_api_runtime::{#(#names),*};) };
+    (reexport, provided)
+}
+
 /// The types module with serde derives decided by `directions`.
 pub(crate) fn types_module_with(defs: &[TypeDef], directions: &Directions<'_>) -> TokenStream {
     let defaultable = defaultable(defs);
-    let items = defs.iter().map(|def| type_def(def, &defaultable, directions));
+    let (reexport, provided) = provided_reexports(defs);
+    let items = defs.iter().filter(|def| !provided.contains(&def.name)).map(|def| type_def(def, &defaultable, directions));
     quote! {
         //! Every schema of the spec as a Rust type.
         #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
         // A spec with no struct, enum or union needs none of the runtime's helpers.
         #[allow(unused_imports)]
         use clerk_api_runtime::__private as runtime;
+        #reexport
         #(#items)*
     }
 }

@@ -97,7 +97,7 @@ pub enum WebhookEvent {
     /// `role.created`
     ///
     /// Role created
-    RoleCreated(Box<crate::webhooks::Event<types::Role>>),
+    RoleCreated(Box<crate::webhooks::Event<types::WebhookRole>>),
     /// `role.deleted`
     ///
     /// Role deleted
@@ -105,7 +105,7 @@ pub enum WebhookEvent {
     /// `role.updated`
     ///
     /// Role updated
-    RoleUpdated(Box<crate::webhooks::Event<types::Role>>),
+    RoleUpdated(Box<crate::webhooks::Event<types::WebhookRole>>),
     /// `session.created`
     ///
     /// Session created
@@ -215,11 +215,11 @@ pub enum WebhookEvent {
     /// `waitlistEntry.created`
     ///
     /// Waitlist entry created
-    WaitlistEntryCreated(Box<crate::webhooks::Event<types::WaitlistEntry>>),
+    WaitlistEntryCreated(Box<crate::webhooks::Event<types::WebhookWaitlistEntry>>),
     /// `waitlistEntry.updated`
     ///
     /// Waitlist entry updated
-    WaitlistEntryUpdated(Box<crate::webhooks::Event<types::WaitlistEntry>>),
+    WaitlistEntryUpdated(Box<crate::webhooks::Event<types::WebhookWaitlistEntry>>),
     /// An event type this version of the crate does not know, kept as raw JSON.
     Unknown(serde_json::Value),
 }
