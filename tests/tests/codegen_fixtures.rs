@@ -64,6 +64,10 @@ fn unions() {
     assert!(code.contains("Some(\"otp\") => runtime::variant::<_, D>(value).map(Self::Otp),"), "{code}");
     assert!(code.contains("Some(\"verification_otp\") => runtime::variant::<_, D>(value).map(Self::Otp),"), "without a mapping the tag comes from the variant's enum");
     assert!(code.contains("_ => Ok(Self::Unknown(value)),"));
+    // Inline alternatives: variants and their types named after their content, not their position.
+    for (variant, ty) in [("MagicLink", "InlineMagicLink"), ("OauthToken", "InlineOauthToken"), ("Active", "InlineActive"), ("Variant4", "InlineVariant4")] {
+        assert!(code.contains(&format!("    {variant}({ty}),")), "{variant}({ty}) in {code}");
+    }
     assert!(
         code.contains("serde(untagged))]\n#[non_exhaustive]\npub enum Loose {\n    Otp(Otp),\n    Admin(Admin),\n    String(String),\n    /// A shape no variant of this version of the crate matches, as raw JSON.\n    Unknown(serde_json::Value),\n}"),
         "an untagged union tries its variants, then keeps any other shape as raw JSON: {code}"

@@ -21,10 +21,10 @@ pub(crate) async fn verify(clerk: &Clerk, token_type: TokenType, token: &str) ->
         TokenType::OAuthToken => {
             let body = types::VerifyOAuthAccessTokenBody { access_token: Some(token.to_owned()), ..Default::default() };
             clerk.oauth_access_tokens().verify(body).send().await.map(|answer| match answer {
-                types::VerifyOAuthAccessTokenResponse::VerifyOAuthAccessTokenResponseVariant1(oauth) => {
+                types::VerifyOAuthAccessTokenResponse::ClerkIdpOauthAccessToken(oauth) => {
                     status(oauth.revoked, oauth.expired).map(|()| Auth::OAuthToken(Box::new(oauth)))
                 }
-                types::VerifyOAuthAccessTokenResponse::VerifyOAuthAccessTokenResponseVariant2(_) => {
+                types::VerifyOAuthAccessTokenResponse::Active(_) => {
                     Err(SignedOut::new(Reason::TokenExpired, "Clerk reports the OAuth access token inactive"))
                 }
                 // A shape this version does not know (a newer server's): never signed in on it.

@@ -182,7 +182,7 @@ pub enum Auth {
     /// A machine-to-machine token, as Clerk verified it.
     M2mToken(Box<types::VerifyM2mTokenResponse>),
     /// An OAuth access token, as Clerk verified it.
-    OAuthToken(Box<types::VerifyOAuthAccessTokenResponseVariant1>),
+    OAuthToken(Box<types::VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken>),
     /// An M2M token or an OAuth access token in JWT form, verified with the instance key
     /// without a network call.
     MachineJwt(Box<MachineJwt>),

@@ -29615,15 +29615,53 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenBody {
 #[serde(untagged)]
 #[non_exhaustive]
 pub enum VerifyOAuthAccessTokenResponse {
-    VerifyOAuthAccessTokenResponseVariant1(VerifyOAuthAccessTokenResponseVariant1),
-    VerifyOAuthAccessTokenResponseVariant2(VerifyOAuthAccessTokenResponseVariant2),
+    ClerkIdpOauthAccessToken(VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken),
+    Active(VerifyOAuthAccessTokenResponseActive),
     /// A shape no variant of this version of the crate matches, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
+pub struct VerifyOAuthAccessTokenResponseActive {
+    /// Indicates that a JWT access token is not active (expired)
+    pub active: bool,
+}
+#[allow(deprecated)]
+impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseActive {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = VerifyOAuthAccessTokenResponseActive;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object (VerifyOAuthAccessTokenResponseActive)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<VerifyOAuthAccessTokenResponseActive, A::Error> {
+                let mut field0: Option<bool> = None;
+                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
+                    match key.as_str() {
+                        "active" => runtime::next_value(&mut map, &mut field0)?,
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(VerifyOAuthAccessTokenResponseActive {
+                    active: runtime::required(field0, "active")?,
+                })
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct VerifyOAuthAccessTokenResponseVariant1 {
-    pub object: VerifyOAuthAccessTokenResponseVariant1Object,
+pub struct VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken {
+    pub object: VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject,
     pub id: String,
     pub client_id: String,
     pub subject: String,
@@ -29636,21 +29674,29 @@ pub struct VerifyOAuthAccessTokenResponseVariant1 {
     pub updated_at: f64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant1 {
+impl<'de> serde::Deserialize<'de>
+for VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = VerifyOAuthAccessTokenResponseVariant1;
+            type Value = VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (VerifyOAuthAccessTokenResponseVariant1)")
+                f.write_str(
+                    "an object (VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken)",
+                )
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<VerifyOAuthAccessTokenResponseVariant1, A::Error> {
-                let mut field0: Option<VerifyOAuthAccessTokenResponseVariant1Object> = None;
+            ) -> Result<
+                VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken,
+                A::Error,
+            > {
+                let mut field0: Option<
+                    VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject,
+                > = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
@@ -29681,7 +29727,7 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant1 {
                         }
                     }
                 }
-                Ok(VerifyOAuthAccessTokenResponseVariant1 {
+                Ok(VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     client_id: runtime::required(field2, "client_id")?,
@@ -29701,13 +29747,13 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant1 {
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
-pub enum VerifyOAuthAccessTokenResponseVariant1Object {
+pub enum VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject {
     /// `clerk_idp_oauth_access_token`
     ClerkIdpOauthAccessToken,
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-impl VerifyOAuthAccessTokenResponseVariant1Object {
+impl VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -29716,7 +29762,7 @@ impl VerifyOAuthAccessTokenResponseVariant1Object {
         }
     }
 }
-impl From<&str> for VerifyOAuthAccessTokenResponseVariant1Object {
+impl From<&str> for VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject {
     fn from(value: &str) -> Self {
         match value {
             "clerk_idp_oauth_access_token" => Self::ClerkIdpOauthAccessToken,
@@ -29724,45 +29770,7 @@ impl From<&str> for VerifyOAuthAccessTokenResponseVariant1Object {
         }
     }
 }
-runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseVariant1Object);
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct VerifyOAuthAccessTokenResponseVariant2 {
-    /// Indicates that a JWT access token is not active (expired)
-    pub active: bool,
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseVariant2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = VerifyOAuthAccessTokenResponseVariant2;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (VerifyOAuthAccessTokenResponseVariant2)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<VerifyOAuthAccessTokenResponseVariant2, A::Error> {
-                let mut field0: Option<bool> = None;
-                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
-                    match key.as_str() {
-                        "active" => runtime::next_value(&mut map, &mut field0)?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(VerifyOAuthAccessTokenResponseVariant2 {
-                    active: runtime::required(field0, "active")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
+runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyPasswordBody {

@@ -6,6 +6,7 @@
 
 use super::refs::{component_name, SchemaRef};
 use crate::error::{join, Error, Result};
+use heck::ToUpperCamelCase;
 use crate::model::{EnumVariant, Example, Field, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
 use crate::names::{self, Scope};
 use crate::view::{Primitive, View};
@@ -305,9 +306,12 @@ impl<'a> Types<'a> {
         scope.claim("Unknown");
         let mut variants = Vec::new();
         let mut specificity = Vec::new();
-        for (index, (alternative, at)) in alternatives.iter().enumerate() {
-            let (ty, _) = self.type_of(*alternative, &format!("{name}Variant{}", index + 1), at)?;
-            let variant_name = scope.claim(&variant_label(&ty));
+        let labels = self.content_labels(alternatives)?;
+        for ((alternative, at), label) in alternatives.iter().zip(labels) {
+            let (ty, _) = self.type_of(*alternative, &format!("{name}{label}"), at)?;
+            // An inline object is named after its content; anything else after its type.
+            let inline_object = matches!(alternative, SchemaRef::Item(_)) && matches!(ty, TypeRef::Named(_));
+            let variant_name = scope.claim(&if inline_object { label } else { variant_label(&ty) });
             let tag_value = match &view.data.discriminator {
                 Some(d) => self.tag_value(d, *alternative, at)?,
                 None => String::new(),
@@ -351,6 +355,47 @@ impl<'a> Types<'a> {
             SchemaRef::Ref(reference) => Ok(component_name(reference, "schemas", pointer)?.to_owned()),
             SchemaRef::Item(_) => Err(Error::at(pointer, format!("cannot tell the `{}` value of an inline oneOf alternative", discriminator.property_name))),
         }
+    }
+
+    /// Names for a union's alternatives from what they contain, used for inline ones (a `$ref`'d
+    /// alternative is named after its schema): the schema's `title`, else the value of a
+    /// constant property (a one-value `enum`, such as `object: oauth_access_token`) that no
+    /// other alternative shares, else the first required property only this alternative
+    /// has, else any property only it has, else its position (`Variant2`).
+    fn content_labels(&self, alternatives: &[(SchemaRef<'a>, String)]) -> Result<Vec<String>> {
+        // Each alternative's (property, constant value if any, required) in spec order.
+        let mut contents = Vec::new();
+        for (alternative, at) in alternatives {
+            let (schema, _, _) = self.resolve(*alternative, at)?;
+            let mut properties = Vec::new();
+            let mut required = Vec::new();
+            self.collect(*alternative, "", at, &mut properties, &mut required, 0)?;
+            let mut described = Vec::new();
+            for property in &properties {
+                let (property_schema, _, _) = self.resolve(property.schema, &property.pointer)?;
+                let constant = match View::of(property_schema).enumeration.as_slice() {
+                    [serde_json::Value::String(value)] => Some(value.clone()),
+                    _ => None,
+                };
+                described.push((property.wire.to_owned(), constant, required.iter().any(|r| r == property.wire)));
+            }
+            contents.push((View::of(schema).data.title.clone(), described));
+        }
+        let mut labels = Vec::new();
+        for (index, (title, described)) in contents.iter().enumerate() {
+            let others = || contents.iter().enumerate().filter(move |(i, _)| *i != index).flat_map(|(_, (_, d))| d);
+            let constant = described.iter().find_map(|(wire, value, _)| {
+                let value = value.as_ref()?;
+                (!others().any(|(w, v, _)| w == wire && v.as_ref() == Some(value))).then_some(value)
+            });
+            let only_here = |required_only: bool| described.iter().find(|(wire, _, required)| (*required || !required_only) && !others().any(|(w, _, _)| w == wire)).map(|(wire, _, _)| wire);
+            let label = title.as_deref().or(constant.map(String::as_str)).or(only_here(true).map(String::as_str)).or(only_here(false).map(String::as_str));
+            labels.push(match label.map(|l| l.to_upper_camel_case()).filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())) {
+                Some(label) => label,
+                None => format!("Variant{}", index + 1),
+            });
+        }
+        Ok(labels)
     }
 
     fn required_count(&self, alternative: SchemaRef<'a>, pointer: &str) -> Result<usize> {

@@ -1639,21 +1639,21 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         "VerifyOAuthAccessTokenResponse" => {
             Some(check::<clerk_api::types::VerifyOAuthAccessTokenResponse>(value))
         }
-        "VerifyOAuthAccessTokenResponseVariant1" => {
-            Some(
-                check::<clerk_api::types::VerifyOAuthAccessTokenResponseVariant1>(value),
-            )
+        "VerifyOAuthAccessTokenResponseActive" => {
+            Some(check::<clerk_api::types::VerifyOAuthAccessTokenResponseActive>(value))
         }
-        "VerifyOAuthAccessTokenResponseVariant1Object" => {
+        "VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken" => {
             Some(
                 check::<
-                    clerk_api::types::VerifyOAuthAccessTokenResponseVariant1Object,
+                    clerk_api::types::VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken,
                 >(value),
             )
         }
-        "VerifyOAuthAccessTokenResponseVariant2" => {
+        "VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject" => {
             Some(
-                check::<clerk_api::types::VerifyOAuthAccessTokenResponseVariant2>(value),
+                check::<
+                    clerk_api::types::VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject,
+                >(value),
             )
         }
         "VerifyPasswordBody" => {
