@@ -33,7 +33,7 @@ pub fn select(names: &str) -> Result<Vec<&'static Resource>, String> {
     let mut out: Vec<&'static Resource> = Vec::new();
     for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let resource = resources().iter().find(|r| r.name == name).ok_or_else(|| {
-            let known: Vec<&str> = resources().iter().map(|r| r.name).collect();
+            let known: Vec<&str> = resources().iter().map(|r| &*r.name).collect();
             format!("unknown resource `{name}`; known: {}", known.join(", "))
         })?;
         if !out.iter().any(|r| r.name == name) {
@@ -54,7 +54,7 @@ mod tests {
     #[test]
     fn resources_are_chosen_by_name_in_order() {
         let picked = select("users, organizations,users").unwrap();
-        assert_eq!(picked.iter().map(|r| r.name).collect::<Vec<_>>(), ["users", "organizations"]);
+        assert_eq!(picked.iter().map(|r| &*r.name).collect::<Vec<_>>(), ["users", "organizations"]);
         assert!(select("users,nope").unwrap_err().contains("unknown resource `nope`"));
         assert_eq!(select("all").unwrap().len(), resources().len());
     }
@@ -63,7 +63,7 @@ mod tests {
     fn users_are_incremental_and_have_an_email_child_table() {
         let users = resources().iter().find(|r| r.name == "users").unwrap();
         assert!(users.incremental());
-        assert!(users.table.children.iter().any(|(_, t)| t.name == "users__email_addresses"));
+        assert!(users.table.children.iter().any(|c| c.table.name == "users__email_addresses"));
         let organizations = resources().iter().find(|r| r.name == "organizations").unwrap();
         assert!(!organizations.incremental());
     }

@@ -187,7 +187,7 @@ fn main() -> ExitCode {
             Command::Demo { users, db, dataset } => demo(*users, db, dataset).await,
             Command::Resources => {
                 for resource in clerk_sync::resources() {
-                    let tables: Vec<&str> = resource.tables().map(|t| t.name).collect();
+                    let tables: Vec<&str> = resource.tables().map(|t| &*t.name).collect();
                     let mode = if resource.incremental() { "incremental" } else { "replace" };
                     println!("{:<28} {:<12} GET {:<28} {}", resource.name, mode, resource.path, tables.join(", "));
                 }

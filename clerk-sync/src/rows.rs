@@ -1,6 +1,7 @@
 //! Items (JSON objects) to rows of the staged columns, following the generated layout.
 
-use crate::schema::{Column, ColumnType, Table};
+use crate::schema::{Child, Column, ColumnType, Table};
+use clerk_sync_layout::Text;
 use serde_json::Value;
 
 /// One value of a row.
@@ -32,7 +33,7 @@ pub struct Batch {
 impl Batch {
     pub fn new(table: &'static Table) -> Batch {
         let mut tables = vec![Rows { table, rows: Vec::new() }];
-        tables.extend(table.children.iter().map(|(_, child)| Rows { table: child, rows: Vec::new() }));
+        tables.extend(table.children.iter().map(|child| Rows { table: &child.table, rows: Vec::new() }));
         Batch { tables, last: None }
     }
 
@@ -51,12 +52,12 @@ impl Batch {
             return Err(format!("an item of `{}` has no string `id`", self.tables[0].table.name));
         };
         let main = self.tables[0].table;
-        self.tables[0].rows.push(row(main.columns, item, None));
-        for (index, (field, child)) in main.children.iter().enumerate() {
-            let Some(Value::Array(elements)) = item.get(*field) else { continue };
+        self.tables[0].rows.push(row(&main.columns, item, None));
+        for (index, Child { field, table: child }) in main.children.iter().enumerate() {
+            let Some(Value::Array(elements)) = item.get(&**field) else { continue };
             let rows = &mut self.tables[index + 1].rows;
             for (position, element) in elements.iter().enumerate() {
-                rows.push(row(child.columns, element, Some((id, position))));
+                rows.push(row(&child.columns, element, Some((id, position))));
             }
         }
         self.last = Some((id.to_owned(), item.get("created_at").and_then(Value::as_i64)));
@@ -70,12 +71,12 @@ fn row(columns: &[Column], item: &Value, parent: Option<(&str, usize)>) -> Vec<C
         out.push(Cell::Text(id.to_owned()));
         out.push(Cell::Int(i64::try_from(position).unwrap_or(i64::MAX)));
     }
-    out.extend(columns.iter().filter(|c| c.staged()).map(|c| cell(c.ty, lookup(item, c.path))));
+    out.extend(columns.iter().filter(|c| c.staged()).map(|c| cell(c.ty, lookup(item, &c.path))));
     out
 }
 
-fn lookup<'a>(item: &'a Value, path: &[&str]) -> Option<&'a Value> {
-    path.iter().try_fold(item, |value, key| value.get(key))
+fn lookup<'a>(item: &'a Value, path: &[Text]) -> Option<&'a Value> {
+    path.iter().try_fold(item, |value, key| value.get(&**key))
 }
 
 /// Converts a value to a column type. A value of another JSON type than the column's (which a
@@ -100,24 +101,31 @@ fn cell(ty: ColumnType, value: Option<&Value>) -> Cell {
 mod tests {
     use super::*;
     use serde_json::json;
+    use std::borrow::Cow;
 
-    static CHILD: Table = Table { name: "t__items", columns: &[Column { name: "n", path: &["n"], ty: ColumnType::BigInt }], children: &[] };
-    static TABLE: Table = Table {
-        name: "t",
-        columns: &[
-            Column { name: "id", path: &["id"], ty: ColumnType::Text },
-            Column { name: "created_at", path: &["created_at"], ty: ColumnType::BigInt },
-            Column { name: "created_at_ts", path: &["created_at"], ty: ColumnType::Timestamp },
-            Column { name: "meta", path: &["meta"], ty: ColumnType::Json },
-            Column { name: "org__name", path: &["org", "name"], ty: ColumnType::Text },
-            Column { name: "ok", path: &["ok"], ty: ColumnType::Boolean },
-        ],
-        children: &[("items", Table { name: "t__items", columns: CHILD.columns, children: &[] })],
-    };
+    fn column(name: &'static str, path: &[&'static str], ty: ColumnType) -> Column {
+        Column { name: Cow::Borrowed(name), path: path.iter().map(|p| Cow::Borrowed(*p)).collect(), ty }
+    }
+
+    /// A table with a nested object, a JSON column, a timestamp twin and a child table, as the
+    /// generator lays them out (leaked: batches keep `&'static` tables, as of generated data).
+    fn table() -> &'static Table {
+        let child = Table { name: Cow::Borrowed("t__items"), columns: vec![column("n", &["n"], ColumnType::BigInt)].into(), children: Cow::Borrowed(&[]) };
+        let columns = vec![
+            column("id", &["id"], ColumnType::Text),
+            column("created_at", &["created_at"], ColumnType::BigInt),
+            column("created_at_ts", &["created_at"], ColumnType::Timestamp),
+            column("meta", &["meta"], ColumnType::Json),
+            column("org__name", &["org", "name"], ColumnType::Text),
+            column("ok", &["ok"], ColumnType::Boolean),
+        ];
+        let children = vec![Child { field: Cow::Borrowed("items"), table: child }];
+        Box::leak(Box::new(Table { name: Cow::Borrowed("t"), columns: columns.into(), children: children.into() }))
+    }
 
     #[test]
     fn flattens_nested_objects_and_splits_arrays_into_child_rows() {
-        let mut batch = Batch::new(&TABLE);
+        let mut batch = Batch::new(table());
         batch.push(&json!({"id": "a", "created_at": 5, "meta": {"k": [1]}, "org": {"name": "Acme"}, "ok": true, "items": [{"n": 1}, {"n": 2}]})).unwrap();
         batch.push(&json!({"id": "b", "created_at": 6, "meta": null, "org": null, "items": []})).unwrap();
         assert_eq!(
@@ -136,7 +144,7 @@ mod tests {
 
     #[test]
     fn items_without_an_id_are_refused() {
-        let mut batch = Batch::new(&TABLE);
+        let mut batch = Batch::new(table());
         assert!(batch.push(&json!({"created_at": 1})).unwrap_err().contains("no string `id`"));
         assert!(batch.is_empty());
     }

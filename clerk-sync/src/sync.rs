@@ -9,11 +9,11 @@
 
 use crate::dest::sql::{self, Counts, Merge, State};
 use crate::dest::{Destination, DestinationError};
-use crate::generated;
 use crate::progress::Progress;
 use crate::rows::Batch;
 use crate::schema::{PageStart, Resource};
 use crate::writer::Writer;
+use clerk_api::runtime::{JsonList, JsonPaging};
 use futures_util::StreamExt;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -120,11 +120,12 @@ async fn sync_resource(
     progress: &Progress,
 ) -> Result<ResourceReport, SyncError> {
     let started = Instant::now();
-    let mut bar = progress.resource(resource.name);
+    let name: &'static str = &resource.name;
+    let mut bar = progress.resource(name);
     let dataset = options.dataset.clone();
     let previous = {
         let dataset = dataset.clone();
-        writer.call(move |dest| sql::read_state(dest, &dataset, resource.name)).await?
+        writer.call(move |dest| sql::read_state(dest, &dataset, name)).await?
     };
     let incremental = resource.incremental() && !options.full_refresh;
     let mode = if incremental { Merge::Upsert } else { Merge::Replace };
@@ -144,17 +145,16 @@ async fn sync_resource(
     let mut seen: HashSet<String> = HashSet::new();
     let mut batch = Batch::new(&resource.table);
     let mut merges = Vec::new();
-    let mut stream = generated::resources::stream(clerk, resource.name, &start)
-        .ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource in this build".into() })?;
+    let mut stream = list(clerk, resource, &start);
     let mut first = true;
     while let Some(item) = stream.next().await {
         let item = match item {
             Ok(item) => item,
-            Err(error) if first && start.starting_after.is_some() && resource.created_at_after && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) => {
+            Err(error) if first && start.starting_after.is_some() && resource.paging.created_at_after.is_some() && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) => {
                 // The cursor's item is gone (deleted since): go on by creation time instead.
                 start.starting_after = None;
                 start.created_at_after = state.cursor_created_at.map(|t| t - 1);
-                stream = generated::resources::stream(clerk, resource.name, &start).ok_or_else(|| SyncError::Item { resource: resource.name, message: "no such resource".into() })?;
+                stream = list(clerk, resource, &start);
                 continue;
             }
             Err(error) => {
@@ -162,9 +162,9 @@ async fn sync_resource(
                     let dataset = dataset.clone();
                     writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
                     bar.finish("skipped");
-                    return Ok(ResourceReport { name: resource.name, incremental, fetched, counts: Counts::default(), rows: 0, outcome: Outcome::Skipped(reason), elapsed: started.elapsed() });
+                    return Ok(ResourceReport { name, incremental, fetched, counts: Counts::default(), rows: 0, outcome: Outcome::Skipped(reason), elapsed: started.elapsed() });
                 }
-                return Err(SyncError::Api { resource: resource.name, source: error });
+                return Err(SyncError::Api { resource: name, source: error });
             }
         };
         first = false;
@@ -175,7 +175,7 @@ async fn sync_resource(
                 continue;
             }
         }
-        batch.push(&item).map_err(|message| SyncError::Item { resource: resource.name, message })?;
+        batch.push(&item).map_err(|message| SyncError::Item { resource: name, message })?;
         fetched += 1;
         bar.records(fetched, options.page_size as u64);
         if batch.len() >= options.batch_rows {
@@ -202,7 +202,7 @@ async fn sync_resource(
     let (counts, rows) = wait_for_merges(writer, merges, previous.map_or(0, |p| p.rows)).await?;
     writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
     bar.finish("done");
-    Ok(ResourceReport { name: resource.name, incremental, fetched, counts, rows, outcome: Outcome::Synced, elapsed: started.elapsed() })
+    Ok(ResourceReport { name, incremental, fetched, counts, rows, outcome: Outcome::Synced, elapsed: started.elapsed() })
 }
 
 /// Where the listing starts: after the stored cursor for an incremental run (by id where the
@@ -211,15 +211,34 @@ fn first_page(resource: &Resource, options: &Options, incremental: bool, resume:
     let mut start = PageStart {
         limit: options.page_size,
         ascending: incremental,
-        starting_after: resume.and_then(|s| s.cursor_id.clone()).filter(|_| resource.cursor),
+        starting_after: resume.and_then(|s| s.cursor_id.clone()).filter(|_| resource.paging.starting_after.is_some()),
         created_at_after: None,
     };
-    if start.starting_after.is_none() && resource.created_at_after {
+    if start.starting_after.is_none() && resource.paging.created_at_after.is_some() {
         // `created_at_after` is strict and timestamps are milliseconds: one less repeats the
         // last item (the upsert absorbs it) rather than skipping one created in the same ms.
         start.created_at_after = resume.and_then(|s| s.cursor_created_at).map(|t| t - 1);
     }
     start
+}
+
+/// The items of a resource's list from `start`, as the response's JSON: paged as the layout
+/// says, through `clerk-api`'s list walker (the same one generated lists use).
+fn list(clerk: &clerk_api::Clerk, resource: &'static Resource, start: &PageStart) -> clerk_api::runtime::Paginator<JsonList> {
+    let p = &resource.paging;
+    let name = |text: &'static Option<clerk_sync_layout::Text>| text.as_deref();
+    let paging = JsonPaging::new(name(&p.limit), name(&p.offset), name(&p.starting_after), name(&p.order_by)).page_fields(name(&p.items), name(&p.total));
+    let mut list = JsonList::new(clerk.client().clone(), &*resource.path, paging).limit(start.limit);
+    if start.ascending && p.order_by.is_some() {
+        list = list.order_by("+created_at");
+    }
+    if let Some(cursor) = &start.starting_after {
+        list = list.starting_after(cursor.clone());
+    }
+    if let (Some(param), Some(after)) = (name(&p.created_at_after), start.created_at_after) {
+        list = list.query(param, after.to_string());
+    }
+    list.into_stream()
 }
 
 /// The cursor moves to the last item of a batch about to be merged.

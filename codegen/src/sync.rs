@@ -9,81 +9,37 @@
 //! other arrays are JSON columns. Integer fields named `*_at` are Clerk's millisecond
 //! timestamps: they keep their `BIGINT` column and gain a `TIMESTAMP` twin named `*_at_ts`.
 
-use crate::emit::idents::ident;
 use crate::error::Result;
 use crate::model::{Api, Operation, TypeDef, TypeKind, TypeRef};
 use crate::{format, load, normalize, File, Source};
+pub use clerk_sync_layout::{Child, Column, ColumnType, Paging, Resource, Table};
 use proc_macro2::TokenStream;
 use quote::quote;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// How deep nested structs are flattened before the rest becomes one JSON column.
 const MAX_FLATTEN_DEPTH: usize = 3;
 
-/// A column's type in the warehouse.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnType {
-    Text,
-    BigInt,
-    Double,
-    Boolean,
-    Json,
-    /// A millisecond Unix time, stored as a timestamp.
-    Timestamp,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Column {
-    pub name: String,
-    /// Wire names from the row's object to the value.
-    pub path: Vec<String>,
-    pub ty: ColumnType,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Table {
-    pub name: String,
-    pub columns: Vec<Column>,
-    /// Child tables, with the wire name of the array field they come from.
-    pub children: Vec<(String, Table)>,
-}
-
-/// One synced list operation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Resource {
-    pub table: Table,
-    /// The Rust type of the items (`User`).
-    pub item: String,
-    pub group: String,
-    pub method: String,
-    pub http_path: String,
-    /// Rust names of the paging and filter parameters the operation takes.
-    /// The `limit` parameter, or `None` for a list returned whole in one response.
-    pub limit: Option<String>,
-    /// For a whole-list response wrapped in an object, the Rust name of its items field.
-    pub items_field: Option<String>,
-    pub starting_after: Option<String>,
-    pub created_at_after: Option<String>,
-    pub order_by: Option<String>,
-}
-
 /// The synced resources of a spec, by table name.
 pub fn resources(api: &Api) -> Vec<Resource> {
     let types: HashMap<&str, &TypeDef> = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut out: Vec<Resource> = Vec::new();
-    for group in &api.groups {
-        for op in &group.operations {
-            let Some(resource) = resource(group.name.as_str(), op, &types) else { continue };
-            if !out.iter().any(|r| r.table.name == resource.table.name) {
-                out.push(resource);
-            }
+    for op in api.groups.iter().flat_map(|g| &g.operations) {
+        let Some(resource) = resource(op, &types) else { continue };
+        if !out.iter().any(|r| r.table.name == resource.table.name) {
+            out.push(resource);
         }
     }
     out.sort_by(|a, b| a.table.name.cmp(&b.table.name));
     out
 }
 
-fn resource(group: &str, op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource> {
+fn owned(text: &str) -> clerk_sync_layout::Text {
+    Cow::Owned(text.to_owned())
+}
+
+fn resource(op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource> {
     if op.http_method != "GET" || !op.path_params.is_empty() || op.query_params.iter().any(|p| p.required) {
         return None;
     }
@@ -109,23 +65,36 @@ fn resource(group: &str, op: &Operation, types: &HashMap<&str, &TypeDef>) -> Opt
         return None;
     }
     let name = op.path.trim_matches('/').replace('/', "_");
-    let param = |wire: &str| op.query_params.iter().find(|p| p.wire == wire).map(|p| p.name.clone());
-    Some(Resource {
-        table: table(&name, item, types),
-        item: item.clone(),
-        group: group.to_owned(),
-        method: op.method.clone(),
-        http_path: op.path.clone(),
-        limit,
-        items_field,
-        starting_after: op.pagination.as_ref().and_then(|p| p.cursor.as_ref()).map(|c| c.param.clone()),
+    let wire = |rust: &str| op.query_params.iter().find(|p| p.name == rust).map(|p| owned(&p.wire));
+    let param = |wire: &str| op.query_params.iter().find(|p| p.wire == wire).map(|p| owned(&p.wire));
+    // A page that is an object: the wire names of its items and total fields.
+    let field_wire = |wrapper: Option<&TypeRef>, rust: &str| {
+        let Some(TypeRef::Named(wrapper)) = wrapper else { return None };
+        let TypeKind::Struct(s) = &types.get(wrapper.as_str())?.kind else { return None };
+        s.fields.iter().find(|f| f.name == rust).map(|f| owned(&f.wire))
+    };
+    let (items, total) = match (&op.pagination, &items_field) {
+        (Some(pagination), _) => match &pagination.wrapper {
+            Some((items, total)) => (field_wire(op.response.as_ref(), items), total.as_ref().and_then(|(total, _)| field_wire(op.response.as_ref(), total))),
+            None => (None, None),
+        },
+        (None, Some(items)) => (field_wire(op.response.as_ref(), items), None),
+        (None, None) => (None, None),
+    };
+    let paging = Paging {
+        limit: limit.as_deref().and_then(wire),
+        offset: op.pagination.as_ref().and_then(|p| p.offset.as_ref()).and_then(|(offset, _)| wire(offset)),
+        starting_after: op.pagination.as_ref().and_then(|p| p.cursor.as_ref()).and_then(|c| wire(&c.param)),
         created_at_after: param("created_at_after"),
         order_by: param("order_by"),
-    })
+        items,
+        total,
+    };
+    Some(Resource { table: table(&name, item, types), name: owned(&name), item: owned(item), path: owned(&op.path), paging })
 }
 
 fn table(name: &str, item: &str, types: &HashMap<&str, &TypeDef>) -> Table {
-    let mut table = Table { name: name.to_owned(), columns: Vec::new(), children: Vec::new() };
+    let mut table = Table { name: owned(name), columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
     let mut stack = vec![item.to_owned()];
     flatten(&mut table, &[], item, types, &mut stack, true);
     table
@@ -147,11 +116,11 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
             }
             TypeRef::Array(element) if top => match resolve(element, types) {
                 TypeRef::Named(inner) if is_struct(inner, types) && !stack.contains(inner) => {
-                    let mut child = Table { name: format!("{}__{}", table.name, field.wire), columns: Vec::new(), children: Vec::new() };
+                    let mut child = Table { name: Cow::Owned(format!("{}__{}", table.name, field.wire)), columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
                     stack.push(inner.clone());
                     flatten(&mut child, &[], inner, types, stack, false);
                     stack.pop();
-                    table.children.push((field.wire.clone(), child));
+                    table.children.to_mut().push(Child { field: owned(&field.wire), table: child });
                 }
                 _ => push(table, path, ColumnType::Json),
             },
@@ -160,8 +129,8 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
                 let timestamp = column_type == ColumnType::BigInt && field.wire.ends_with("_at");
                 push(table, path.clone(), column_type);
                 if timestamp {
-                    let name = format!("{}_ts", path.join("__"));
-                    table.columns.push(Column { name, path, ty: ColumnType::Timestamp });
+                    let name = Cow::Owned(format!("{}_ts", path.join("__")));
+                    table.columns.to_mut().push(Column { name, path: path.into_iter().map(Cow::Owned).collect(), ty: ColumnType::Timestamp });
                 }
             }
         }
@@ -169,7 +138,7 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
 }
 
 fn push(table: &mut Table, path: Vec<String>, ty: ColumnType) {
-    table.columns.push(Column { name: path.join("__"), path, ty });
+    table.columns.to_mut().push(Column { name: Cow::Owned(path.join("__")), path: path.into_iter().map(Cow::Owned).collect(), ty });
 }
 
 /// Follows aliases to the type they name.
@@ -205,113 +174,64 @@ fn scalar(ty: &TypeRef, types: &HashMap<&str, &TypeDef>) -> ColumnType {
 /// Generates `clerk-sync`'s `generated/resources.rs` from a Backend API spec.
 pub fn generate(spec: &str, source: &Source) -> Result<Vec<File>> {
     let api = normalize(&load(spec)?)?;
-    let header = format!(
-        "// @generated by `cargo xtask regen` from {} ({}). Do not edit: change the generator.\n\n",
-        source.path, source.origin
-    );
+    let header = crate::header(source);
     let tokens = emit(&resources(&api));
     Ok(vec![File { path: "resources.rs".to_owned(), contents: format("resources.rs", tokens, &header)? }])
 }
 
+/// The resources as static data in the shared layout types: every text and list borrowed.
 fn emit(resources: &[Resource]) -> TokenStream {
     let statics = resources.iter().map(|r| {
+        let (name, item, path) = (text(&r.name), text(&r.item), text(&r.path));
+        let p = &r.paging;
+        let [limit, offset, starting_after, created_at_after, order_by, items, total] =
+            [&p.limit, &p.offset, &p.starting_after, &p.created_at_after, &p.order_by, &p.items, &p.total].map(|t| optional_text(t.as_ref()));
         let table = table_tokens(&r.table);
-        let (name, item, path) = (&r.table.name, &r.item, &r.http_path);
-        let cursor = r.starting_after.is_some();
-        let created_at_after = r.created_at_after.is_some();
         quote! {
-            Resource { name: #name, item: #item, path: #path, cursor: #cursor, created_at_after: #created_at_after, table: #table }
-        }
-    });
-    let arms = resources.iter().map(|r| {
-        let name = &r.table.name;
-        let (group, method) = (ident(&r.group), ident(&r.method));
-        let Some(limit) = &r.limit else {
-            let items = match &r.items_field {
-                Some(field) => {
-                    let field = ident(field);
-                    quote!(response.#field)
-                }
-                None => quote!(response),
-            };
-            return quote! {
-                #name => {
-                    let request = clerk.#group().#method();
-                    Some(whole(async move { request.send().await.map(|response| #items) }))
-                }
-            };
-        };
-        let limit = ident(limit);
-        let mut setup = TokenStream::new();
-        if let Some(order_by) = &r.order_by {
-            let order_by = ident(order_by);
-            setup.extend(quote!(if page.ascending { request = request.#order_by("+created_at"); }));
-        }
-        if let Some(param) = &r.starting_after {
-            let param = ident(param);
-            setup.extend(quote!(if let Some(cursor) = &page.starting_after { request = request.#param(cursor.clone()); }));
-        }
-        if let Some(param) = &r.created_at_after {
-            let param = ident(param);
-            setup.extend(quote!(if let Some(after) = page.created_at_after { request = request.#param(after); }));
-        }
-        let binding = if setup.is_empty() { quote!(let request) } else { quote!(let mut request) };
-        quote! {
-            #name => {
-                #binding = clerk.#group().#method().#limit(page.limit);
-                #setup
-                Some(request.into_stream().map(|item| item.and_then(to_json)).boxed())
+            Resource {
+                name: #name, item: #item, path: #path,
+                paging: Paging { limit: #limit, offset: #offset, starting_after: #starting_after, created_at_after: #created_at_after, order_by: #order_by, items: #items, total: #total },
+                table: #table,
             }
         }
     });
     quote! {
-        use crate::schema::{Column, ColumnType, Resource, Table};
-        use futures_util::stream::{BoxStream, StreamExt};
+        //! Every list clerk-sync loads, with how it is paged and the layout of its tables.
+        use clerk_sync_layout::{Child, Column, ColumnType, Paging, Resource, Table};
+        use std::borrow::Cow;
 
         /// Every synced resource, by table name.
         pub static RESOURCES: &[Resource] = &[#(#statics),*];
+    }
+}
 
-        /// The items of `resource` as JSON, page by page through the typed client; `None` for an
-        /// unknown resource. Lists Clerk deprecated are still synced while they exist.
-        #[allow(deprecated)]
-        pub fn stream(clerk: &clerk_api::Clerk, resource: &str, page: &crate::schema::PageStart) -> Option<BoxStream<'static, Result<serde_json::Value, clerk_api::Error>>> {
-            match resource {
-                #(#arms)*
-                _ => None,
-            }
-        }
+fn text(value: &str) -> TokenStream {
+    quote!(Cow::Borrowed(#value))
+}
 
-        /// The items of a list returned whole in one response.
-        fn whole<T: serde::Serialize + Send + 'static>(
-            items: impl std::future::Future<Output = Result<Vec<T>, clerk_api::Error>> + Send + 'static,
-        ) -> BoxStream<'static, Result<serde_json::Value, clerk_api::Error>> {
-            futures_util::stream::once(items)
-                .map(|items| match items {
-                    Ok(items) => futures_util::stream::iter(items).map(to_json).left_stream(),
-                    Err(error) => futures_util::stream::once(std::future::ready(Err(error))).right_stream(),
-                })
-                .flatten()
-                .boxed()
+fn optional_text(value: Option<&clerk_sync_layout::Text>) -> TokenStream {
+    match value {
+        Some(value) => {
+            let value = text(value);
+            quote!(Some(#value))
         }
-
-        fn to_json<T: serde::Serialize>(item: T) -> Result<serde_json::Value, clerk_api::Error> {
-            serde_json::to_value(item).map_err(|e| clerk_api::Error::Request(format!("re-encoding an item: {e}")))
-        }
+        None => quote!(None),
     }
 }
 
 fn table_tokens(table: &Table) -> TokenStream {
-    let name = &table.name;
+    let name = text(&table.name);
     let columns = table.columns.iter().map(|c| {
-        let (name, path) = (&c.name, &c.path);
-        let ty = ident(&format!("{:?}", c.ty));
-        quote!(Column { name: #name, path: &[#(#path),*], ty: ColumnType::#ty })
+        let name = text(&c.name);
+        let path = c.path.iter().map(|p| text(p));
+        let ty = proc_macro2::Ident::new(&format!("{:?}", c.ty), proc_macro2::Span::call_site());
+        quote!(Column { name: #name, path: Cow::Borrowed(&[#(#path),*]), ty: ColumnType::#ty })
     });
-    let children = table.children.iter().map(|(field, child)| {
-        let child = table_tokens(child);
-        quote!((#field, #child))
+    let children = table.children.iter().map(|child| {
+        let (field, table) = (text(&child.field), table_tokens(&child.table));
+        quote!(Child { field: #field, table: #table })
     });
-    quote!(Table { name: #name, columns: &[#(#columns),*], children: &[#(#children),*] })
+    quote!(Table { name: #name, columns: Cow::Borrowed(&[#(#columns),*]), children: Cow::Borrowed(&[#(#children),*]) })
 }
 
 #[cfg(test)]
@@ -383,7 +303,7 @@ components:
     #[test]
     fn columns_follow_the_item_type() {
         let users = users();
-        let columns: Vec<(String, ColumnType)> = users.table.columns.iter().map(|c| (c.name.clone(), c.ty)).collect();
+        let columns: Vec<(String, ColumnType)> = users.table.columns.iter().map(|c| (c.name.to_string(), c.ty)).collect();
         let expected = [
             ("id", ColumnType::Text),
             ("kind", ColumnType::Text),
@@ -395,35 +315,38 @@ components:
             ("ids", ColumnType::Json),
         ];
         assert_eq!(columns, expected.map(|(n, t)| (n.to_owned(), t)));
-        assert_eq!(users.table.columns[5].path, ["prefs", "theme"]);
+        assert_eq!(users.table.columns[5].path.as_ref(), ["prefs", "theme"]);
     }
 
     #[test]
     fn arrays_of_structs_become_child_tables() {
         let users = users();
         assert_eq!(users.table.children.len(), 1);
-        let (field, child) = &users.table.children[0];
+        let Child { field, table: child } = &users.table.children[0];
         assert_eq!(field, "addresses");
         assert_eq!(child.name, "users__addresses");
-        let names: Vec<&str> = child.columns.iter().map(|c| c.name.as_str()).collect();
+        let names: Vec<&str> = child.columns.iter().map(|c| &*c.name).collect();
         assert_eq!(names, ["id", "verified", "tags"]);
         assert_eq!(child.columns[2].ty, ColumnType::Json);
     }
 
     #[test]
     fn paging_parameters_are_found_and_filtered_lists_skipped() {
-        let users = users();
-        assert_eq!(users.limit.as_deref(), Some("limit"));
-        assert_eq!(users.starting_after.as_deref(), Some("starting_after"));
-        assert_eq!(users.created_at_after.as_deref(), Some("created_at_after"));
-        assert_eq!(users.order_by.as_deref(), Some("order_by"));
-        assert_eq!((users.group.as_str(), users.method.as_str()), ("users", "list"));
+        let paging = users().paging;
+        assert_eq!(paging.limit.as_deref(), Some("limit"));
+        assert_eq!(paging.offset.as_deref(), Some("offset"));
+        assert_eq!(paging.starting_after.as_deref(), Some("starting_after"));
+        assert_eq!(paging.created_at_after.as_deref(), Some("created_at_after"));
+        assert_eq!(paging.order_by.as_deref(), Some("order_by"));
+        assert_eq!((paging.items, paging.total), (None, None), "the page is an array");
     }
 
     #[test]
     fn generated_source_parses() {
         let files = generate(SPEC, &Source { path: "t.yml".into(), origin: "o".into() }).unwrap();
         assert!(files[0].contents.contains("\"users__addresses\""), "{}", files[0].contents);
-        assert!(files[0].contents.contains("clerk.users().list().limit(page.limit)"), "{}", files[0].contents);
+        // Data only: no code that calls the client or names clerk-sync's items.
+        assert!(!files[0].contents.contains("clerk."), "{}", files[0].contents);
+        assert!(!files[0].contents.contains("crate::"), "{}", files[0].contents);
     }
 }

@@ -24,7 +24,8 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     let mut files: Vec<(PathBuf, String)> = output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
     let header = header_of(&files[0].1);
     let mut modules = String::new();
-    for file in output.test_files {
+    let test_files = codegen::test_harness(&output.api, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
+    for file in test_files {
         modules.push_str(&format!("pub mod {};\n", file.path.trim_end_matches(".rs")));
         files.push((Path::new(TEST_GENERATED_DIR).join(file.path), file.contents));
     }

@@ -73,7 +73,7 @@ fn columns(table: &Table, child: bool) -> Vec<(String, ColumnType)> {
         out.push((PARENT_ID.to_owned(), ColumnType::Text));
         out.push((POSITION.to_owned(), ColumnType::BigInt));
     }
-    out.extend(table.columns.iter().map(|c| (c.name.to_owned(), c.ty)));
+    out.extend(table.columns.iter().map(|c| (c.name.to_string(), c.ty)));
     out
 }
 
@@ -109,12 +109,12 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
         .query(&format!(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = {} AND table_name = {}",
             literal(&d.name(dataset)),
-            literal(&d.name(table.name))
+            literal(&d.name(&table.name))
         ))?
         .into_iter()
         .filter_map(|row| row.into_iter().next().flatten())
         .collect();
-    let target = qualified(d, dataset, table.name);
+    let target = qualified(d, dataset, &table.name);
     if existing.is_empty() {
         let list: Vec<String> = wanted.iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.type_name(*ty))).collect();
         dest.execute(&format!("CREATE TABLE IF NOT EXISTS {target} ({})", list.join(", ")))?;
@@ -136,7 +136,7 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
 pub fn create_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<()> {
     let d = dest.dialect();
     for (index, table) in resource.tables().enumerate() {
-        let stage = qualified(d, dataset, &stage_name(table.name));
+        let stage = qualified(d, dataset, &stage_name(&table.name));
         let list: Vec<String> = staged_columns(table, index > 0).iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.staged_type_name(*ty))).collect();
         dest.execute(&format!("DROP TABLE IF EXISTS {stage}"))?;
         dest.execute(&format!("CREATE TABLE {stage} ({})", list.join(", ")))?;
@@ -147,7 +147,7 @@ pub fn create_staging(dest: &mut dyn Destination, dataset: &str, resource: &Reso
 pub fn drop_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<()> {
     let d = dest.dialect();
     for table in resource.tables() {
-        dest.execute(&format!("DROP TABLE IF EXISTS {}", qualified(d, dataset, &stage_name(table.name))))?;
+        dest.execute(&format!("DROP TABLE IF EXISTS {}", qualified(d, dataset, &stage_name(&table.name))))?;
     }
     Ok(())
 }
@@ -156,7 +156,7 @@ pub fn drop_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resour
 pub fn stage(dest: &mut dyn Destination, dataset: &str, batch: &Batch) -> Result<()> {
     let d = dest.dialect();
     for rows in batch.tables.iter().filter(|r| !r.rows.is_empty()) {
-        dest.load(&d.name(dataset), &d.name(&stage_name(rows.table.name)), &rows.rows)?;
+        dest.load(&d.name(dataset), &d.name(&stage_name(&rows.table.name)), &rows.rows)?;
     }
     Ok(())
 }
@@ -171,9 +171,9 @@ fn select_list(d: Dialect, table: &Table, child: bool) -> (Vec<String>, Vec<Stri
             values.push(d.ident(name));
         }
     }
-    for Column { name, path, ty } in table.columns {
+    for Column { name, path, ty } in table.columns.iter() {
         names.push(d.ident(name));
-        let source = if *ty == ColumnType::Timestamp { path.join("__") } else { (*name).to_owned() };
+        let source = if *ty == ColumnType::Timestamp { path.join("__") } else { name.to_string() };
         values.push(d.cast(*ty, &d.ident(&source)));
     }
     (names, values)
@@ -197,8 +197,8 @@ pub fn merge(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mod
 
 fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State) -> Result<(Counts, i64)> {
     let d = dest.dialect();
-    let target = qualified(d, dataset, resource.table.name);
-    let stage = qualified(d, dataset, &stage_name(resource.table.name));
+    let target = qualified(d, dataset, &resource.table.name);
+    let stage = qualified(d, dataset, &stage_name(&resource.table.name));
     let staged_ids = format!("SELECT \"id\" FROM {stage}");
     let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
     let existing = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
@@ -223,33 +223,33 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
         Merge::Upsert if existing == 0 => {}
         Merge::Upsert => {
             dest.execute(&format!("DELETE FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
-            for (_, child) in resource.table.children {
-                dest.execute(&format!("DELETE FROM {} WHERE {} IN ({staged_ids})", qualified(d, dataset, child.name), d.ident(PARENT_ID)))?;
+            for child in resource.table.children.iter() {
+                dest.execute(&format!("DELETE FROM {} WHERE {} IN ({staged_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)))?;
             }
         }
         Merge::Replace => {
             counts.deleted = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" NOT IN ({staged_ids})"))?;
             dest.execute(&format!("DELETE FROM {target}"))?;
-            for (_, child) in resource.table.children {
-                dest.execute(&format!("DELETE FROM {}", qualified(d, dataset, child.name)))?;
+            for child in resource.table.children.iter() {
+                dest.execute(&format!("DELETE FROM {}", qualified(d, dataset, &child.table.name)))?;
             }
         }
     }
     for (index, table) in resource.tables().enumerate() {
         let (names, values) = select_list(d, table, index > 0);
-        let from = qualified(d, dataset, &stage_name(table.name));
-        dest.execute(&format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, table.name), names.join(", "), values.join(", ")))?;
+        let from = qualified(d, dataset, &stage_name(&table.name));
+        dest.execute(&format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, &table.name), names.join(", "), values.join(", ")))?;
         dest.execute(&format!("DELETE FROM {from}"))?;
     }
     let rows = query_i64(dest, &format!("SELECT count(*) FROM {target}"))?;
     // Batches of one run add up in its state row.
-    let base = read_state(dest, dataset, resource.name)?.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
-    dest.execute(&format!("DELETE FROM {} WHERE resource = {}", qualified(d, dataset, STATE_TABLE), literal(resource.name)))?;
+    let base = read_state(dest, dataset, &resource.name)?.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
+    dest.execute(&format!("DELETE FROM {} WHERE resource = {}", qualified(d, dataset, STATE_TABLE), literal(&resource.name)))?;
     dest.execute(&format!(
         "INSERT INTO {} (resource, cursor_id, cursor_created_at, run_id, \"rows\", inserted, updated, deleted, complete, synced_at) \
          VALUES ({}, {}, {}, {}, {rows}, {}, {}, {}, {}, {})",
         qualified(d, dataset, STATE_TABLE),
-        literal(resource.name),
+        literal(&resource.name),
         optional(state.cursor_id.as_deref()),
         state.cursor_created_at.map_or_else(|| "NULL".to_owned(), |v| v.to_string()),
         literal(&state.run_id),
@@ -271,7 +271,7 @@ pub fn mark_complete(dest: &mut dyn Destination, dataset: &str, resource: &Resou
         qualified(d, dataset, STATE_TABLE),
         literal(run_id),
         d.now(),
-        literal(resource.name)
+        literal(&resource.name)
     ))
 }
 
