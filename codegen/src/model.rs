@@ -208,3 +208,30 @@ pub struct Example {
     pub nullable: bool,
     pub value: serde_json::Value,
 }
+
+/// The names of the types reachable from `roots` (through fields, union variants, aliases,
+/// arrays and maps).
+pub fn reachable<'a>(roots: impl IntoIterator<Item = &'a TypeRef>, defs: &'a [TypeDef]) -> std::collections::HashSet<&'a str> {
+    let by_name: std::collections::HashMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
+    let mut seen = std::collections::HashSet::new();
+    let mut stack: Vec<&TypeRef> = roots.into_iter().collect();
+    while let Some(ty) = stack.pop() {
+        match ty {
+            TypeRef::Array(inner) | TypeRef::Map(inner) => stack.push(inner),
+            TypeRef::Named(name) => {
+                let Some(def) = by_name.get(name.as_str()) else { continue };
+                if !seen.insert(def.name.as_str()) {
+                    continue;
+                }
+                match &def.kind {
+                    TypeKind::Struct(s) => stack.extend(s.fields.iter().map(|f| &f.ty)),
+                    TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => stack.extend(variants.iter().map(|v| &v.ty)),
+                    TypeKind::Alias(target) => stack.push(target),
+                    TypeKind::Enum(_) => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    seen
+}

@@ -148,9 +148,12 @@ fn fields_added_removed_retyped_and_optionality_changes() {
 fn enum_values_and_types_added_and_removed() {
     let added = changes(&edit("enum: [red, blue]", "enum: [red, blue, green]"));
     assert!(!only(&added).breaking && only(&added).what.starts_with("value `green` added"), "{added:#?}");
-    let removed = changes(&edit("enum: [red, blue]", "enum: [red]"));
+    // (Three values to two: a received enum of one value would become a `String` constant.)
+    let removed = diff(&api(&edit("enum: [red, blue]", "enum: [red, blue, green]")), &api(&edit("enum: [red, blue]", "enum: [red, green]")));
     let change = only(&removed);
     assert!(change.breaking && change.what == "value `blue` removed", "{change:?}");
+    let constant = changes(&edit("enum: [red, blue]", "enum: [red]"));
+    assert!(only(&constant).what.contains("enum") && only(&constant).what.contains("alias"), "one value left: the enum becomes a `String` constant: {constant:#?}");
     assert!(change.fix.as_deref().is_some_and(|f| f.contains("`types::ThingColor::Blue`")), "{change:?}");
 
     let with_type = BASE.to_owned() + "    Gadget:\n      type: object\n      properties:\n        id: {type: string}\n";

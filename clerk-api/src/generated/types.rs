@@ -99,32 +99,8 @@ impl<'de> serde::Deserialize<'de> for ActorToken {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ActorTokenObject {
-    /// `actor_token`
-    ActorToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl ActorTokenObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ActorToken => "actor_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ActorTokenObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "actor_token" => Self::ActorToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(ActorTokenObject);
+/// Always `actor_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type ActorTokenObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ActorTokenStatus {
@@ -353,7 +329,7 @@ impl From<&str> for AdjustCreditBalanceRequestAction {
     }
 }
 runtime::open_enum_impls!(AdjustCreditBalanceRequestAction);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentTask {
     pub object: AgentTaskObject,
@@ -412,32 +388,8 @@ impl<'de> serde::Deserialize<'de> for AgentTask {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum AgentTaskObject {
-    /// `agent_task`
-    AgentTask,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl AgentTaskObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AgentTask => "agent_task",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for AgentTaskObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "agent_task" => Self::AgentTask,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(AgentTaskObject);
+/// Always `agent_task` (a constant: a `String`, as a value that never varies needs no enum).
+pub type AgentTaskObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AllowlistIdentifier {
@@ -550,32 +502,9 @@ impl From<&str> for AllowlistIdentifierIdentifierType {
 }
 runtime::open_enum_impls!(AllowlistIdentifierIdentifierType);
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum AllowlistIdentifierObject {
-    /// `allowlist_identifier`
-    AllowlistIdentifier,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl AllowlistIdentifierObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AllowlistIdentifier => "allowlist_identifier",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for AllowlistIdentifierObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "allowlist_identifier" => Self::AllowlistIdentifier,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(AllowlistIdentifierObject);
+///
+/// Always `allowlist_identifier` (a constant: a `String`, as a value that never varies needs no enum).
+pub type AllowlistIdentifierObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ApplyCommerceDiscountRequest {
@@ -904,32 +833,9 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingPaymentAttemptObject {
-    /// `commerce_payment`
-    CommercePayment,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingPaymentAttemptObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePayment => "commerce_payment",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingPaymentAttemptObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_payment" => Self::CommercePayment,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingPaymentAttemptObject);
+///
+/// Always `commerce_payment` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingPaymentAttemptObject = String;
 /// The current status of the payment attempt.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1080,32 +986,9 @@ impl<'de> serde::Deserialize<'de> for BillingPriceResponse {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingPriceResponseObject {
-    /// `commerce_price`
-    CommercePrice,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingPriceResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePrice => "commerce_price",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingPriceResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_price" => Self::CommercePrice,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingPriceResponseObject);
+///
+/// Always `commerce_price` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingPriceResponseObject = String;
 /// Which billing periods this price supports.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1273,7 +1156,7 @@ impl<'de> serde::Deserialize<'de> for BillingStatement {
     }
 }
 /// A statement group.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingStatementGroupsItem {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1322,59 +1205,13 @@ impl<'de> serde::Deserialize<'de> for BillingStatementGroupsItem {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingStatementGroupsItemObject {
-    /// `commerce_statement_group`
-    CommerceStatementGroup,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingStatementGroupsItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceStatementGroup => "commerce_statement_group",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingStatementGroupsItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_statement_group" => Self::CommerceStatementGroup,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingStatementGroupsItemObject);
+///
+/// Always `commerce_statement_group` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingStatementGroupsItemObject = String;
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingStatementObject {
-    /// `commerce_statement`
-    CommerceStatement,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingStatementObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceStatement => "commerce_statement",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingStatementObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_statement" => Self::CommerceStatement,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingStatementObject);
+///
+/// Always `commerce_statement` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingStatementObject = String;
 /// The current status of the statement.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1563,32 +1400,9 @@ impl From<&str> for BlocklistIdentifierIdentifierType {
 }
 runtime::open_enum_impls!(BlocklistIdentifierIdentifierType);
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BlocklistIdentifierObject {
-    /// `blocklist_identifier`
-    BlocklistIdentifier,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BlocklistIdentifierObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BlocklistIdentifier => "blocklist_identifier",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BlocklistIdentifierObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "blocklist_identifier" => Self::BlocklistIdentifier,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BlocklistIdentifierObject);
+///
+/// Always `blocklist_identifier` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BlocklistIdentifierObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BlocklistIdentifiers {
@@ -1773,7 +1587,7 @@ impl<'de> serde::Deserialize<'de> for ClerkErrors {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -1857,32 +1671,9 @@ impl<'de> serde::Deserialize<'de> for Client {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ClientObject {
-    /// `client`
-    Client,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl ClientObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Client => "client",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ClientObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "client" => Self::Client,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(ClientObject);
+///
+/// Always `client` (a constant: a `String`, as a value that never varies needs no enum).
+pub type ClientObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceCreditBalanceResponse {
@@ -2208,32 +1999,9 @@ impl From<&str> for CommerceDiscountRedemptionResponseEffect {
 }
 runtime::open_enum_impls!(CommerceDiscountRedemptionResponseEffect);
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommerceDiscountRedemptionResponseObject {
-    /// `commerce_discount_redemption`
-    CommerceDiscountRedemption,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommerceDiscountRedemptionResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceDiscountRedemption => "commerce_discount_redemption",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommerceDiscountRedemptionResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_discount_redemption" => Self::CommerceDiscountRedemption,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommerceDiscountRedemptionResponseObject);
+///
+/// Always `commerce_discount_redemption` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommerceDiscountRedemptionResponseObject = String;
 /// How the discount was applied to the subscription item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2441,7 +2209,7 @@ impl<'de> serde::Deserialize<'de> for CommercePayerCreditResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePayerResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2550,7 +2318,7 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePayerResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -2654,59 +2422,13 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse2 {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePayerResponse2Object {
-    /// `commerce_payer`
-    CommercePayer,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePayerResponse2Object {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePayer => "commerce_payer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePayerResponse2Object {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_payer" => Self::CommercePayer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePayerResponse2Object);
+///
+/// Always `commerce_payer` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePayerResponse2Object = String;
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePayerResponseObject {
-    /// `commerce_payer`
-    CommercePayer,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePayerResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePayer => "commerce_payer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePayerResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_payer" => Self::CommercePayer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePayerResponseObject);
+///
+/// Always `commerce_payer` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePayerResponseObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePaymentMethodResponse {
@@ -2840,32 +2562,9 @@ impl<'de> serde::Deserialize<'de> for CommercePaymentMethodResponse {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePaymentMethodResponseObject {
-    /// `commerce_payment_method`
-    CommercePaymentMethod,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePaymentMethodResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePaymentMethod => "commerce_payment_method",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePaymentMethodResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_payment_method" => Self::CommercePaymentMethod,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePaymentMethodResponseObject);
+///
+/// Always `commerce_payment_method` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePaymentMethodResponseObject = String;
 /// The payment method type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3063,32 +2762,9 @@ impl<'de> serde::Deserialize<'de> for CommercePaymentSourceResponse {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePaymentSourceResponseObject {
-    /// `commerce_source`
-    CommerceSource,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePaymentSourceResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSource => "commerce_source",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePaymentSourceResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_source" => Self::CommerceSource,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePaymentSourceResponseObject);
+///
+/// Always `commerce_source` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePaymentSourceResponseObject = String;
 /// The payment method type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -3345,7 +3021,7 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlan {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3482,7 +3158,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlan {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlan2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -3683,59 +3359,13 @@ impl<'de> serde::Deserialize<'de> for CommercePlan2 {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePlan2Object {
-    /// `commerce_plan`
-    CommercePlan,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePlan2Object {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePlan => "commerce_plan",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePlan2Object {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_plan" => Self::CommercePlan,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePlan2Object);
+///
+/// Always `commerce_plan` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePlan2Object = String;
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePlanObject {
-    /// `commerce_plan`
-    CommercePlan,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePlanObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePlan => "commerce_plan",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePlanObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_plan" => Self::CommercePlan,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePlanObject);
+///
+/// Always `commerce_plan` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePlanObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePlanUnitPrice {
@@ -4044,32 +3674,9 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionResponse {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommercePriceTransitionResponseObject {
-    /// `commerce_price_transition`
-    CommercePriceTransition,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommercePriceTransitionResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePriceTransition => "commerce_price_transition",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommercePriceTransitionResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_price_transition" => Self::CommercePriceTransition,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommercePriceTransitionResponseObject);
+///
+/// Always `commerce_price_transition` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommercePriceTransitionResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceProrationCreditDetailResponse {
@@ -4687,32 +4294,9 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommerceSubscriptionItem2Object {
-    /// `commerce_subscription_item`
-    CommerceSubscriptionItem,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommerceSubscriptionItem2Object {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSubscriptionItem => "commerce_subscription_item",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommerceSubscriptionItem2Object {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_subscription_item" => Self::CommerceSubscriptionItem,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommerceSubscriptionItem2Object);
+///
+/// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommerceSubscriptionItem2Object = String;
 /// The billing period for this subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -4849,32 +4433,9 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemNextPaymentRespons
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommerceSubscriptionItemObject {
-    /// `commerce_subscription_item`
-    CommerceSubscriptionItem,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommerceSubscriptionItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSubscriptionItem => "commerce_subscription_item",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommerceSubscriptionItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_subscription_item" => Self::CommerceSubscriptionItem,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommerceSubscriptionItemObject);
+///
+/// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommerceSubscriptionItemObject = String;
 /// The billing period for this subscription item.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5060,32 +4621,9 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommerceSubscriptionObject {
-    /// `commerce_subscription`
-    CommerceSubscription,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommerceSubscriptionObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSubscription => "commerce_subscription",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommerceSubscriptionObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_subscription" => Self::CommerceSubscription,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommerceSubscriptionObject);
+///
+/// Always `commerce_subscription` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CommerceSubscriptionObject = String;
 /// The current status of the subscription.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -5262,7 +4800,7 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Cookies {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -5306,32 +4844,9 @@ impl<'de> serde::Deserialize<'de> for Cookies {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CookiesObject {
-    /// `cookies`
-    Cookies,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CookiesObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cookies => "cookies",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CookiesObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "cookies" => Self::Cookies,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CookiesObject);
+///
+/// Always `cookies` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CookiesObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateActorTokenBody {
@@ -5492,7 +5007,7 @@ impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateAdminPortalLinkTokenResponse {
     pub object: CreateAdminPortalLinkTokenResponseObject,
@@ -5619,32 +5134,8 @@ impl<'de> serde::Deserialize<'de> for CreateAdminPortalLinkTokenResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CreateAdminPortalLinkTokenResponseObject {
-    /// `admin_portal_link_token`
-    AdminPortalLinkToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CreateAdminPortalLinkTokenResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdminPortalLinkToken => "admin_portal_link_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreateAdminPortalLinkTokenResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "admin_portal_link_token" => Self::AdminPortalLinkToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CreateAdminPortalLinkTokenResponseObject);
+/// Always `admin_portal_link_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CreateAdminPortalLinkTokenResponseObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Serialize)]
 pub struct CreateAgentTaskBody {
@@ -5916,7 +5407,7 @@ impl<'de> serde::Deserialize<'de> for CreateApiKeyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateApiKeyResponse {
     pub object: CreateApiKeyResponseObject,
@@ -6049,32 +5540,8 @@ impl<'de> serde::Deserialize<'de> for CreateApiKeyResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CreateApiKeyResponseObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CreateApiKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreateApiKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CreateApiKeyResponseObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CreateApiKeyResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateBillingPriceRequest {
@@ -7491,7 +6958,7 @@ impl From<&str> for CreateM2mTokenBodyTokenFormat {
     }
 }
 runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateM2mTokenResponse {
     pub object: CreateM2mTokenResponseObject,
@@ -7605,32 +7072,8 @@ impl<'de> serde::Deserialize<'de> for CreateM2mTokenResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CreateM2mTokenResponseObject {
-    /// `machine_to_machine_token`
-    MachineToMachineToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CreateM2mTokenResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineToMachineToken => "machine_to_machine_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreateM2mTokenResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_to_machine_token" => Self::MachineToMachineToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CreateM2mTokenResponseObject);
+/// Always `machine_to_machine_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CreateM2mTokenResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateMachineBody {
@@ -9145,32 +8588,8 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenFromTemplateResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CreateSessionTokenFromTemplateResponseObject {
-    /// `token`
-    Token,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CreateSessionTokenFromTemplateResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Token => "token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreateSessionTokenFromTemplateResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "token" => Self::Token,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CreateSessionTokenFromTemplateResponseObject);
+/// Always `token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CreateSessionTokenFromTemplateResponseObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateSessionTokenResponse {
@@ -9224,32 +8643,8 @@ impl<'de> serde::Deserialize<'de> for CreateSessionTokenResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CreateSessionTokenResponseObject {
-    /// `token`
-    Token,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CreateSessionTokenResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Token => "token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CreateSessionTokenResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "token" => Self::Token,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CreateSessionTokenResponseObject);
+/// Always `token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type CreateSessionTokenResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateSignInTokenBody {
@@ -9747,7 +9142,7 @@ impl<'de> serde::Deserialize<'de> for CreateWaitlistEntryBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteApiKeyResponse {
     pub id: String,
@@ -9792,32 +9187,8 @@ impl<'de> serde::Deserialize<'de> for DeleteApiKeyResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum DeleteApiKeyResponseObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl DeleteApiKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for DeleteApiKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(DeleteApiKeyResponseObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type DeleteApiKeyResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DeleteBackupCodeResponse {
@@ -9952,7 +9323,7 @@ impl<'de> serde::Deserialize<'de> for DeletedObject {
 }
 pub type Directories = Vec<Directory>;
 /// A directory configuration for provisioning users from an identity provider.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Directory {
     /// String representing the object's type. Always "directory".
@@ -10134,7 +9505,7 @@ impl<'de> serde::Deserialize<'de> for DirectoryCustomAttributesItem {
     }
 }
 /// A mapping from a directory group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMapping {
     /// String representing the object's type. Always "directory_group_role_mapping".
@@ -10241,7 +9612,7 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMapping {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMappingDeletedResponse {
     /// String representing the object's type.
@@ -10290,32 +9661,9 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingDeletedResponse {
     }
 }
 /// String representing the object's type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum DirectoryGroupRoleMappingDeletedResponseObject {
-    /// `directory_group_role_mapping`
-    DirectoryGroupRoleMapping,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl DirectoryGroupRoleMappingDeletedResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DirectoryGroupRoleMapping => "directory_group_role_mapping",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for DirectoryGroupRoleMappingDeletedResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "directory_group_role_mapping" => Self::DirectoryGroupRoleMapping,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(DirectoryGroupRoleMappingDeletedResponseObject);
+///
+/// Always `directory_group_role_mapping` (a constant: a `String`, as a value that never varies needs no enum).
+pub type DirectoryGroupRoleMappingDeletedResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DirectoryGroupRoleMappingListResponse {
@@ -10359,32 +9707,9 @@ impl<'de> serde::Deserialize<'de> for DirectoryGroupRoleMappingListResponse {
     }
 }
 /// String representing the object's type. Always "directory_group_role_mapping".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum DirectoryGroupRoleMappingObject {
-    /// `directory_group_role_mapping`
-    DirectoryGroupRoleMapping,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl DirectoryGroupRoleMappingObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::DirectoryGroupRoleMapping => "directory_group_role_mapping",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for DirectoryGroupRoleMappingObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "directory_group_role_mapping" => Self::DirectoryGroupRoleMapping,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(DirectoryGroupRoleMappingObject);
+///
+/// Always `directory_group_role_mapping` (a constant: a `String`, as a value that never varies needs no enum).
+pub type DirectoryGroupRoleMappingObject = String;
 pub type DirectoryGroupRoleMappings = Vec<DirectoryGroupRoleMapping>;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -10429,32 +9754,9 @@ impl<'de> serde::Deserialize<'de> for DirectoryListResponse {
     }
 }
 /// String representing the object's type. Always "directory".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum DirectoryObject {
-    /// `directory`
-    Directory,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl DirectoryObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Directory => "directory",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for DirectoryObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "directory" => Self::Directory,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(DirectoryObject);
+///
+/// Always `directory` (a constant: a `String`, as a value that never varies needs no enum).
+pub type DirectoryObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct DisableMfaResponse {
@@ -10493,7 +9795,7 @@ impl<'de> serde::Deserialize<'de> for DisableMfaResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Domain {
     pub object: DomainObject,
@@ -10570,32 +9872,8 @@ impl<'de> serde::Deserialize<'de> for Domain {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum DomainObject {
-    /// `domain`
-    Domain,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl DomainObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Domain => "domain",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for DomainObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "domain" => Self::Domain,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(DomainObject);
+/// Always `domain` (a constant: a `String`, as a value that never varies needs no enum).
+pub type DomainObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Domains {
@@ -10638,7 +9916,7 @@ impl<'de> serde::Deserialize<'de> for Domains {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EmailAddress {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -10716,32 +9994,9 @@ impl<'de> serde::Deserialize<'de> for EmailAddress {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EmailAddressObject {
-    /// `email_address`
-    EmailAddress,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl EmailAddressObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EmailAddress => "email_address",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for EmailAddressObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "email_address" => Self::EmailAddress,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(EmailAddressObject);
+///
+/// Always `email_address` (a constant: a `String`, as a value that never varies needs no enum).
+pub type EmailAddressObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EmailAddressVerification {
@@ -10808,7 +10063,7 @@ impl<'de> serde::Deserialize<'de> for EmailAddressVerification {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseAccount {
     pub id: String,
@@ -11025,32 +10280,9 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountConnection {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EnterpriseAccountObject {
-    /// `enterprise_account`
-    EnterpriseAccount,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl EnterpriseAccountObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnterpriseAccount => "enterprise_account",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for EnterpriseAccountObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "enterprise_account" => Self::EnterpriseAccount,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(EnterpriseAccountObject);
+///
+/// Always `enterprise_account` (a constant: a `String`, as a value that never varies needs no enum).
+pub type EnterpriseAccountObject = String;
 /// The authentication protocol used to sign in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -11124,7 +10356,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountVerification {
         }
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnection {
     pub object: EnterpriseConnectionObject,
@@ -11425,32 +10657,8 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionOauthConfig {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum EnterpriseConnectionObject {
-    /// `enterprise_connection`
-    EnterpriseConnection,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl EnterpriseConnectionObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnterpriseConnection => "enterprise_connection",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for EnterpriseConnectionObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "enterprise_connection" => Self::EnterpriseConnection,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(EnterpriseConnectionObject);
+/// Always `enterprise_connection` (a constant: a `String`, as a value that never varies needs no enum).
+pub type EnterpriseConnectionObject = String;
 /// Present when the enterprise connection uses SAML
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -12377,7 +11585,7 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerificationVerificatio
         }
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeatureResponse {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -12440,7 +11648,7 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct FeatureResponse2 {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -12504,60 +11712,14 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse2 {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum FeatureResponse2Object {
-    /// `feature`
-    Feature,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl FeatureResponse2Object {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Feature => "feature",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for FeatureResponse2Object {
-    fn from(value: &str) -> Self {
-        match value {
-            "feature" => Self::Feature,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(FeatureResponse2Object);
+///
+/// Always `feature` (a constant: a `String`, as a value that never varies needs no enum).
+pub type FeatureResponse2Object = String;
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum FeatureResponseObject {
-    /// `feature`
-    Feature,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl FeatureResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Feature => "feature",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for FeatureResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "feature" => Self::Feature,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(FeatureResponseObject);
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Always `feature` (a constant: a `String`, as a value that never varies needs no enum).
+pub type FeatureResponseObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeyResponse {
     pub object: GetApiKeyResponseObject,
@@ -12661,32 +11823,8 @@ impl<'de> serde::Deserialize<'de> for GetApiKeyResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum GetApiKeyResponseObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl GetApiKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for GetApiKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(GetApiKeyResponseObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type GetApiKeyResponseObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeySecretResponse {
@@ -12804,7 +11942,7 @@ impl<'de> serde::Deserialize<'de> for GetApiKeysResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeysResponseDataItem {
     pub object: GetApiKeysResponseDataItemObject,
@@ -12908,32 +12046,8 @@ impl<'de> serde::Deserialize<'de> for GetApiKeysResponseDataItem {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum GetApiKeysResponseDataItemObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl GetApiKeysResponseDataItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for GetApiKeysResponseDataItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(GetApiKeysResponseDataItemObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type GetApiKeysResponseDataItemObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetCommercePlanListPayerType {
@@ -13077,7 +12191,7 @@ impl<'de> serde::Deserialize<'de> for GetM2mTokensResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetM2mTokensResponseM2mTokensItem {
     pub object: GetM2mTokensResponseM2mTokensItemObject,
@@ -13166,32 +12280,8 @@ impl<'de> serde::Deserialize<'de> for GetM2mTokensResponseM2mTokensItem {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum GetM2mTokensResponseM2mTokensItemObject {
-    /// `machine_to_machine_token`
-    MachineToMachineToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl GetM2mTokensResponseM2mTokensItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineToMachineToken => "machine_to_machine_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for GetM2mTokensResponseM2mTokensItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_to_machine_token" => Self::MachineToMachineToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(GetM2mTokensResponseM2mTokensItemObject);
+/// Always `machine_to_machine_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type GetM2mTokensResponseM2mTokensItemObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GetSessionListStatus {
@@ -13343,7 +12433,7 @@ impl<'de> serde::Deserialize<'de> for IdentificationLink {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Instance {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -13399,7 +12489,7 @@ impl<'de> serde::Deserialize<'de> for Instance {
     }
 }
 /// Per-instance SMS communication settings, including the SMS country blocklist.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceCommunication {
     pub object: InstanceCommunicationObject,
@@ -13446,60 +12536,13 @@ impl<'de> serde::Deserialize<'de> for InstanceCommunication {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InstanceCommunicationObject {
-    /// `instance_communication`
-    InstanceCommunication,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InstanceCommunicationObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InstanceCommunication => "instance_communication",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InstanceCommunicationObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "instance_communication" => Self::InstanceCommunication,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InstanceCommunicationObject);
+/// Always `instance_communication` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InstanceCommunicationObject = String;
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InstanceObject {
-    /// `instance`
-    Instance,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InstanceObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Instance => "instance",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InstanceObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "instance" => Self::Instance,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InstanceObject);
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Always `instance` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InstanceObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceProtect {
     pub object: InstanceProtectObject,
@@ -13549,33 +12592,9 @@ impl<'de> serde::Deserialize<'de> for InstanceProtect {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InstanceProtectObject {
-    /// `instance_protect`
-    InstanceProtect,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InstanceProtectObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InstanceProtect => "instance_protect",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InstanceProtectObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "instance_protect" => Self::InstanceProtect,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InstanceProtectObject);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `instance_protect` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InstanceProtectObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceRestrictions {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -13649,32 +12668,9 @@ impl<'de> serde::Deserialize<'de> for InstanceRestrictions {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InstanceRestrictionsObject {
-    /// `instance_restrictions`
-    InstanceRestrictions,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InstanceRestrictionsObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InstanceRestrictions => "instance_restrictions",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InstanceRestrictionsObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "instance_restrictions" => Self::InstanceRestrictions,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InstanceRestrictionsObject);
+///
+/// Always `instance_restrictions` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InstanceRestrictionsObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InstanceSettingsResponse {
@@ -13750,32 +12746,9 @@ impl<'de> serde::Deserialize<'de> for InstanceSettingsResponse {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InstanceSettingsResponseObject {
-    /// `instance_settings`
-    InstanceSettings,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InstanceSettingsResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InstanceSettings => "instance_settings",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InstanceSettingsResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "instance_settings" => Self::InstanceSettings,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InstanceSettingsResponseObject);
+///
+/// Always `instance_settings` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InstanceSettingsResponseObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Invitation {
@@ -13855,33 +12828,9 @@ impl<'de> serde::Deserialize<'de> for Invitation {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InvitationObject {
-    /// `invitation`
-    Invitation,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InvitationObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Invitation => "invitation",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InvitationObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "invitation" => Self::Invitation,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InvitationObject);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `invitation` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InvitationObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct InvitationRevokedResponse {
     pub object: InvitationObject,
@@ -13960,32 +12909,8 @@ impl<'de> serde::Deserialize<'de> for InvitationRevokedResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum InvitationRevokedResponseStatus {
-    /// `revoked`
-    Revoked,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl InvitationRevokedResponseStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Revoked => "revoked",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for InvitationRevokedResponseStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "revoked" => Self::Revoked,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(InvitationRevokedResponseStatus);
+/// Always `revoked` (a constant: a `String`, as a value that never varies needs no enum).
+pub type InvitationRevokedResponseStatus = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum InvitationStatus {
@@ -14100,7 +13025,7 @@ impl<'de> serde::Deserialize<'de> for Jwks {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEcdsaPrivateKey {
     pub kid: String,
@@ -14188,33 +13113,9 @@ impl<'de> serde::Deserialize<'de> for JwksEcdsaPrivateKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksEcdsaPrivateKeyKty {
-    /// `EC`
-    Ec,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksEcdsaPrivateKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ec => "EC",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksEcdsaPrivateKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "EC" => Self::Ec,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksEcdsaPrivateKeyKty);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `EC` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksEcdsaPrivateKeyKty = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEcdsaPublicKey {
     pub kid: String,
@@ -14298,33 +13199,9 @@ impl<'de> serde::Deserialize<'de> for JwksEcdsaPublicKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksEcdsaPublicKeyKty {
-    /// `EC`
-    Ec,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksEcdsaPublicKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ec => "EC",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksEcdsaPublicKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "EC" => Self::Ec,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksEcdsaPublicKeyKty);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `EC` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksEcdsaPublicKeyKty = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEd25519PrivateKey {
     pub kid: String,
@@ -14408,59 +13285,11 @@ impl<'de> serde::Deserialize<'de> for JwksEd25519PrivateKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksEd25519PrivateKeyCrv {
-    /// `Ed25519`
-    Ed25519,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksEd25519PrivateKeyCrv {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ed25519 => "Ed25519",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksEd25519PrivateKeyCrv {
-    fn from(value: &str) -> Self {
-        match value {
-            "Ed25519" => Self::Ed25519,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksEd25519PrivateKeyCrv);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksEd25519PrivateKeyKty {
-    /// `OKP`
-    Okp,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksEd25519PrivateKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Okp => "OKP",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksEd25519PrivateKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "OKP" => Self::Okp,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksEd25519PrivateKeyKty);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `Ed25519` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksEd25519PrivateKeyCrv = String;
+/// Always `OKP` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksEd25519PrivateKeyKty = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksEd25519PublicKey {
     pub kid: String,
@@ -14540,58 +13369,10 @@ impl<'de> serde::Deserialize<'de> for JwksEd25519PublicKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksEd25519PublicKeyCrv {
-    /// `Ed25519`
-    Ed25519,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksEd25519PublicKeyCrv {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ed25519 => "Ed25519",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksEd25519PublicKeyCrv {
-    fn from(value: &str) -> Self {
-        match value {
-            "Ed25519" => Self::Ed25519,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksEd25519PublicKeyCrv);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksEd25519PublicKeyKty {
-    /// `OKP`
-    Okp,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksEd25519PublicKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Okp => "OKP",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksEd25519PublicKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "OKP" => Self::Okp,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksEd25519PublicKeyKty);
+/// Always `Ed25519` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksEd25519PublicKeyCrv = String;
+/// Always `OKP` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksEd25519PublicKeyKty = String;
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -14608,7 +13389,7 @@ pub enum JwksKeysItem {
     /// A shape no variant of this version of the crate matches, as raw JSON.
     Unknown(serde_json::Value),
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksRsaPrivateKey {
     pub kid: String,
@@ -14715,33 +13496,9 @@ impl<'de> serde::Deserialize<'de> for JwksRsaPrivateKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksRsaPrivateKeyKty {
-    /// `RSA`
-    Rsa,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksRsaPrivateKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rsa => "RSA",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksRsaPrivateKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "RSA" => Self::Rsa,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksRsaPrivateKeyKty);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `RSA` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksRsaPrivateKeyKty = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksRsaPublicKey {
     pub kid: String,
@@ -14821,33 +13578,9 @@ impl<'de> serde::Deserialize<'de> for JwksRsaPublicKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksRsaPublicKeyKty {
-    /// `RSA`
-    Rsa,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksRsaPublicKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Rsa => "RSA",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksRsaPublicKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "RSA" => Self::Rsa,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksRsaPublicKeyKty);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `RSA` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksRsaPublicKeyKty = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwksSymmetricKey {
     pub kid: String,
@@ -14923,33 +13656,9 @@ impl<'de> serde::Deserialize<'de> for JwksSymmetricKey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwksSymmetricKeyKty {
-    /// `oct`
-    Oct,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwksSymmetricKeyKty {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Oct => "oct",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwksSymmetricKeyKty {
-    fn from(value: &str) -> Self {
-        match value {
-            "oct" => Self::Oct,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwksSymmetricKeyKty);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `oct` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwksSymmetricKeyKty = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct JwtTemplate {
     pub object: JwtTemplateObject,
@@ -15030,32 +13739,8 @@ impl<'de> serde::Deserialize<'de> for JwtTemplate {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JwtTemplateObject {
-    /// `jwt_template`
-    JwtTemplate,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl JwtTemplateObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::JwtTemplate => "jwt_template",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for JwtTemplateObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "jwt_template" => Self::JwtTemplate,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(JwtTemplateObject);
+/// Always `jwt_template` (a constant: a `String`, as a value that never varies needs no enum).
+pub type JwtTemplateObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsEnrollmentModeItem {
@@ -15326,7 +14011,7 @@ impl From<&str> for ListWaitlistEntriesStatus {
     }
 }
 runtime::open_enum_impls!(ListWaitlistEntriesStatus);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Machine {
     pub object: MachineWithoutScopedMachinesObject,
@@ -15401,7 +14086,7 @@ impl<'de> serde::Deserialize<'de> for Machine {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineCreatedResponse {
     pub object: MachineWithoutScopedMachinesObject,
@@ -15499,7 +14184,7 @@ impl<'de> serde::Deserialize<'de> for MachineCreatedResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineDeletedResponse {
     /// String representing the object's type.
@@ -15548,32 +14233,9 @@ impl<'de> serde::Deserialize<'de> for MachineDeletedResponse {
     }
 }
 /// String representing the object's type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum MachineDeletedResponseObject {
-    /// `machine`
-    Machine,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl MachineDeletedResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Machine => "machine",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for MachineDeletedResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine" => Self::Machine,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(MachineDeletedResponseObject);
+///
+/// Always `machine` (a constant: a `String`, as a value that never varies needs no enum).
+pub type MachineDeletedResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineListResponse {
@@ -15616,7 +14278,7 @@ impl<'de> serde::Deserialize<'de> for MachineListResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineScope {
     pub object: MachineScopeObject,
@@ -15668,7 +14330,7 @@ impl<'de> serde::Deserialize<'de> for MachineScope {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineScopeDeletedResponse {
     /// String representing the object's type.
@@ -15722,59 +14384,12 @@ impl<'de> serde::Deserialize<'de> for MachineScopeDeletedResponse {
     }
 }
 /// String representing the object's type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum MachineScopeDeletedResponseObject {
-    /// `machine_scope`
-    MachineScope,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl MachineScopeDeletedResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineScope => "machine_scope",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for MachineScopeDeletedResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_scope" => Self::MachineScope,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(MachineScopeDeletedResponseObject);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum MachineScopeObject {
-    /// `machine_scope`
-    MachineScope,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl MachineScopeObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineScope => "machine_scope",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for MachineScopeObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_scope" => Self::MachineScope,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(MachineScopeObject);
-#[derive(Clone, PartialEq)]
+///
+/// Always `machine_scope` (a constant: a `String`, as a value that never varies needs no enum).
+pub type MachineScopeDeletedResponseObject = String;
+/// Always `machine_scope` (a constant: a `String`, as a value that never varies needs no enum).
+pub type MachineScopeObject = String;
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineSecretKeyResponse {
     /// String representing the object's type.
@@ -15829,33 +14444,10 @@ impl<'de> serde::Deserialize<'de> for MachineSecretKeyResponse {
     }
 }
 /// String representing the object's type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum MachineSecretKeyResponseObject {
-    /// `machine_secret_key`
-    MachineSecretKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl MachineSecretKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineSecretKey => "machine_secret_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for MachineSecretKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_secret_key" => Self::MachineSecretKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(MachineSecretKeyResponseObject);
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Always `machine_secret_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type MachineSecretKeyResponseObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct MachineWithoutScopedMachines {
     pub object: MachineWithoutScopedMachinesObject,
@@ -15925,32 +14517,8 @@ impl<'de> serde::Deserialize<'de> for MachineWithoutScopedMachines {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum MachineWithoutScopedMachinesObject {
-    /// `machine`
-    Machine,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl MachineWithoutScopedMachinesObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Machine => "machine",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for MachineWithoutScopedMachinesObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine" => Self::Machine,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(MachineWithoutScopedMachinesObject);
+/// Always `machine` (a constant: a `String`, as a value that never varies needs no enum).
+pub type MachineWithoutScopedMachinesObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct MergeOrganizationMetadataBody {
@@ -16000,7 +14568,7 @@ impl<'de> serde::Deserialize<'de> for MergeOrganizationMetadataBody {
     }
 }
 pub type OAuthAccessToken = Vec<OAuthAccessTokenItem>;
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthAccessTokenItem {
     pub object: OAuthAccessTokenItemObject,
@@ -16120,33 +14688,9 @@ impl<'de> serde::Deserialize<'de> for OAuthAccessTokenItem {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OAuthAccessTokenItemObject {
-    /// `oauth_access_token`
-    OauthAccessToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OAuthAccessTokenItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OauthAccessToken => "oauth_access_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OAuthAccessTokenItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "oauth_access_token" => Self::OauthAccessToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OAuthAccessTokenItemObject);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `oauth_access_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OAuthAccessTokenItemObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplication {
     pub object: OAuthApplicationObject,
@@ -16282,33 +14826,9 @@ impl<'de> serde::Deserialize<'de> for OAuthApplication {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OAuthApplicationObject {
-    /// `oauth_application`
-    OauthApplication,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OAuthApplicationObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OauthApplication => "oauth_application",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OAuthApplicationObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "oauth_application" => Self::OauthApplication,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OAuthApplicationObject);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `oauth_application` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OAuthApplicationObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -16402,33 +14922,10 @@ impl<'de> serde::Deserialize<'de> for OAuthApplicationSettings {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OAuthApplicationSettingsObject {
-    /// `oauth_application_settings`
-    OauthApplicationSettings,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OAuthApplicationSettingsObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OauthApplicationSettings => "oauth_application_settings",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OAuthApplicationSettingsObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "oauth_application_settings" => Self::OauthApplicationSettings,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OAuthApplicationSettingsObject);
-#[derive(Clone, PartialEq)]
+///
+/// Always `oauth_application_settings` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OAuthApplicationSettingsObject = String;
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OAuthApplicationWithSecret {
     pub object: OAuthApplicationObject,
@@ -16646,7 +15143,7 @@ impl<'de> serde::Deserialize<'de> for OAuthApplications {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Organization {
     pub object: OrganizationObject,
@@ -16945,32 +15442,9 @@ impl From<&str> for OrganizationDomainEnrollmentMode {
 }
 runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
 /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OrganizationDomainObject {
-    /// `organization_domain`
-    OrganizationDomain,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OrganizationDomainObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrganizationDomain => "organization_domain",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OrganizationDomainObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "organization_domain" => Self::OrganizationDomain,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OrganizationDomainObject);
+///
+/// Always `organization_domain` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OrganizationDomainObject = String;
 /// The verification object from an organization domain
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -17073,7 +15547,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomains {
     }
 }
 /// An organization invitation
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitation {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -17178,32 +15652,9 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitation {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OrganizationInvitationObject {
-    /// `organization_invitation`
-    OrganizationInvitation,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OrganizationInvitationObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrganizationInvitation => "organization_invitation",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OrganizationInvitationObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "organization_invitation" => Self::OrganizationInvitation,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OrganizationInvitationObject);
+///
+/// Always `organization_invitation` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OrganizationInvitationObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationPublicOrganizationData {
@@ -17317,7 +15768,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationPublicUserData {
     }
 }
 /// An organization invitation with public organization data populated
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitationWithPublicOrganizationData {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -17435,32 +15886,9 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationWithPublicOrganizati
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OrganizationInvitationWithPublicOrganizationDataObject {
-    /// `organization_invitation`
-    OrganizationInvitation,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OrganizationInvitationWithPublicOrganizationDataObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrganizationInvitation => "organization_invitation",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OrganizationInvitationWithPublicOrganizationDataObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "organization_invitation" => Self::OrganizationInvitation,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OrganizationInvitationWithPublicOrganizationDataObject);
+///
+/// Always `organization_invitation` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OrganizationInvitationWithPublicOrganizationDataObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationInvitations {
@@ -17550,7 +15978,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationInvitationsWithPublicOrganizat
     }
 }
 /// A user's membership in an organization
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationMembership {
     pub id: String,
@@ -17636,32 +16064,9 @@ impl<'de> serde::Deserialize<'de> for OrganizationMembership {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OrganizationMembershipObject {
-    /// `organization_membership`
-    OrganizationMembership,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OrganizationMembershipObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrganizationMembership => "organization_membership",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OrganizationMembershipObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "organization_membership" => Self::OrganizationMembership,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OrganizationMembershipObject);
+///
+/// Always `organization_membership` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OrganizationMembershipObject = String;
 /// An organization membership with public user data populated
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -17785,33 +16190,9 @@ impl<'de> serde::Deserialize<'de> for OrganizationMemberships {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OrganizationObject {
-    /// `organization`
-    Organization,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OrganizationObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Organization => "organization",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OrganizationObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "organization" => Self::Organization,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OrganizationObject);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `organization` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OrganizationObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationSettings {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -17981,33 +16362,10 @@ impl From<&str> for OrganizationSettingsDomainsEnrollmentModesItem {
 }
 runtime::open_enum_impls!(OrganizationSettingsDomainsEnrollmentModesItem);
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OrganizationSettingsObject {
-    /// `organization_settings`
-    OrganizationSettings,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl OrganizationSettingsObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OrganizationSettings => "organization_settings",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for OrganizationSettingsObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "organization_settings" => Self::OrganizationSettings,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(OrganizationSettingsObject);
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Always `organization_settings` (a constant: a `String`, as a value that never varies needs no enum).
+pub type OrganizationSettingsObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct OrganizationWithLogo {
     pub object: OrganizationObject,
@@ -18402,7 +16760,7 @@ impl<'de> serde::Deserialize<'de> for PaginatedCommerceSubscriptionItemResponse 
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Passkey {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -18459,32 +16817,9 @@ impl<'de> serde::Deserialize<'de> for Passkey {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum PasskeyObject {
-    /// `passkey`
-    Passkey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl PasskeyObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passkey => "passkey",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for PasskeyObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "passkey" => Self::Passkey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(PasskeyObject);
+///
+/// Always `passkey` (a constant: a `String`, as a value that never varies needs no enum).
+pub type PasskeyObject = String;
 /// The hashing algorithm that was used to generate the password digest.
 ///
 /// The algorithms we support at the moment are [`bcrypt`](https://en.wikipedia.org/wiki/Bcrypt), [`bcrypt_sha256_django`](https://docs.djangoproject.com/en/4.0/topics/auth/passwords/), [`md5`](https://en.wikipedia.org/wiki/MD5), `pbkdf2_sha1`, `pbkdf2_sha256`, [`pbkdf2_sha256_django`](https://docs.djangoproject.com/en/4.0/topics/auth/passwords/),
@@ -18495,7 +16830,7 @@ runtime::open_enum_impls!(PasskeyObject);
 ///
 /// Each of the supported hashers expects the incoming digest to be in a particular format. See the [Clerk docs](https://clerk.com/docs/references/backend/user/create-user) for more information.
 pub type PasswordHasher = String;
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Permission {
     pub object: PermissionObject,
@@ -18562,32 +16897,8 @@ impl<'de> serde::Deserialize<'de> for Permission {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum PermissionObject {
-    /// `permission`
-    Permission,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl PermissionObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Permission => "permission",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for PermissionObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "permission" => Self::Permission,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(PermissionObject);
+/// Always `permission` (a constant: a `String`, as a value that never varies needs no enum).
+pub type PermissionObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Permissions {
@@ -18630,7 +16941,7 @@ impl<'de> serde::Deserialize<'de> for Permissions {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct PhoneNumber {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -18719,32 +17030,9 @@ impl<'de> serde::Deserialize<'de> for PhoneNumber {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum PhoneNumberObject {
-    /// `phone_number`
-    PhoneNumber,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl PhoneNumberObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PhoneNumber => "phone_number",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for PhoneNumberObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "phone_number" => Self::PhoneNumber,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(PhoneNumberObject);
+///
+/// Always `phone_number` (a constant: a `String`, as a value that never varies needs no enum).
+pub type PhoneNumberObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PhoneNumberVerification {
@@ -18890,7 +17178,7 @@ impl<'de> serde::Deserialize<'de> for PriceTransitionRequest {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ProxyCheck {
     pub object: ProxyCheckObject,
@@ -18958,35 +17246,11 @@ impl<'de> serde::Deserialize<'de> for ProxyCheck {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ProxyCheckObject {
-    /// `proxy_check`
-    ProxyCheck,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl ProxyCheckObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ProxyCheck => "proxy_check",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ProxyCheckObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "proxy_check" => Self::ProxyCheck,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(ProxyCheckObject);
+/// Always `proxy_check` (a constant: a `String`, as a value that never varies needs no enum).
+pub type ProxyCheckObject = String;
 /// Mappings from source role keys to destination role keys for role reassignment
 pub type ReassignmentMappings = std::collections::BTreeMap<String, String>;
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RedirectUrl {
     pub object: RedirectUrlObject,
@@ -19041,32 +17305,8 @@ impl<'de> serde::Deserialize<'de> for RedirectUrl {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RedirectUrlObject {
-    /// `redirect_url`
-    RedirectUrl,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RedirectUrlObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RedirectUrl => "redirect_url",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RedirectUrlObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "redirect_url" => Self::RedirectUrl,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RedirectUrlObject);
+/// Always `redirect_url` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RedirectUrlObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RefreshSessionBody {
@@ -19892,7 +18132,7 @@ impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RevokeAdminPortalLinkTokenResponse {
     pub object: RevokeAdminPortalLinkTokenResponseObject,
@@ -19991,32 +18231,8 @@ impl<'de> serde::Deserialize<'de> for RevokeAdminPortalLinkTokenResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RevokeAdminPortalLinkTokenResponseObject {
-    /// `admin_portal_link_token`
-    AdminPortalLinkToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RevokeAdminPortalLinkTokenResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdminPortalLinkToken => "admin_portal_link_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RevokeAdminPortalLinkTokenResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "admin_portal_link_token" => Self::AdminPortalLinkToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RevokeAdminPortalLinkTokenResponseObject);
+/// Always `admin_portal_link_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RevokeAdminPortalLinkTokenResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeApiKeyBody {
@@ -20058,7 +18274,7 @@ impl<'de> serde::Deserialize<'de> for RevokeApiKeyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RevokeApiKeyResponse {
     pub object: RevokeApiKeyResponseObject,
@@ -20162,32 +18378,8 @@ impl<'de> serde::Deserialize<'de> for RevokeApiKeyResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RevokeApiKeyResponseObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RevokeApiKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RevokeApiKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RevokeApiKeyResponseObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RevokeApiKeyResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeM2mTokenBody {
@@ -20229,7 +18421,7 @@ impl<'de> serde::Deserialize<'de> for RevokeM2mTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RevokeM2mTokenResponse {
     pub object: RevokeM2mTokenResponseObject,
@@ -20318,32 +18510,8 @@ impl<'de> serde::Deserialize<'de> for RevokeM2mTokenResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RevokeM2mTokenResponseObject {
-    /// `machine_to_machine_token`
-    MachineToMachineToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RevokeM2mTokenResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineToMachineToken => "machine_to_machine_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RevokeM2mTokenResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_to_machine_token" => Self::MachineToMachineToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RevokeM2mTokenResponseObject);
+/// Always `machine_to_machine_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RevokeM2mTokenResponseObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeOAuthApplicationTokenBody {
@@ -20436,7 +18604,7 @@ impl<'de> serde::Deserialize<'de> for RevokeOrganizationInvitationBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Role {
     pub object: RoleObject,
@@ -20513,32 +18681,8 @@ impl<'de> serde::Deserialize<'de> for Role {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RoleObject {
-    /// `role`
-    Role,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RoleObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Role => "role",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RoleObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "role" => Self::Role,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RoleObject);
+/// Always `role` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RoleObject = String;
 /// A role set defines a collection of roles that can be assigned to organization members
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -20638,7 +18782,7 @@ impl<'de> serde::Deserialize<'de> for RoleSet {
     }
 }
 /// A role within a role set
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSetItem {
     pub object: RoleSetItemObject,
@@ -20717,34 +18861,10 @@ impl<'de> serde::Deserialize<'de> for RoleSetItem {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RoleSetItemObject {
-    /// `role_set_item`
-    RoleSetItem,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RoleSetItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoleSetItem => "role_set_item",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RoleSetItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "role_set_item" => Self::RoleSetItem,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RoleSetItemObject);
+/// Always `role_set_item` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RoleSetItemObject = String;
 /// Information about an ongoing role set migration
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSetMigration {
     pub object: RoleSetMigrationObject,
@@ -20855,58 +18975,10 @@ impl<'de> serde::Deserialize<'de> for RoleSetMigration {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RoleSetMigrationObject {
-    /// `role_set_migration`
-    RoleSetMigration,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RoleSetMigrationObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoleSetMigration => "role_set_migration",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RoleSetMigrationObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "role_set_migration" => Self::RoleSetMigration,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RoleSetMigrationObject);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum RoleSetObject {
-    /// `role_set`
-    RoleSet,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl RoleSetObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoleSet => "role_set",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for RoleSetObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "role_set" => Self::RoleSet,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(RoleSetObject);
+/// Always `role_set_migration` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RoleSetMigrationObject = String;
+/// Always `role_set` (a constant: a `String`, as a value that never varies needs no enum).
+pub type RoleSetObject = String;
 /// The type of the role set ("initial" or "custom")
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -21065,7 +19137,7 @@ impl<'de> serde::Deserialize<'de> for RotateMachineSecretKeyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlAccount {
     pub id: String,
@@ -21255,32 +19327,9 @@ impl<'de> serde::Deserialize<'de> for SamlAccountConnection {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SamlAccountObject {
-    /// `saml_account`
-    SamlAccount,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl SamlAccountObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SamlAccount => "saml_account",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for SamlAccountObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "saml_account" => Self::SamlAccount,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(SamlAccountObject);
+///
+/// Always `saml_account` (a constant: a `String`, as a value that never varies needs no enum).
+pub type SamlAccountObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SamlAccountVerification {
@@ -21644,32 +19693,8 @@ impl From<&str> for SamlConnectionLoginHintMode {
     }
 }
 runtime::open_enum_impls!(SamlConnectionLoginHintMode);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SamlConnectionObject {
-    /// `saml_connection`
-    SamlConnection,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl SamlConnectionObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SamlConnection => "saml_connection",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for SamlConnectionObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "saml_connection" => Self::SamlConnection,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(SamlConnectionObject);
+/// Always `saml_connection` (a constant: a `String`, as a value that never varies needs no enum).
+pub type SamlConnectionObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SamlConnections {
@@ -21714,7 +19739,7 @@ impl<'de> serde::Deserialize<'de> for SamlConnections {
 }
 pub type ScimDirectories = Vec<ScimDirectory>;
 /// A directory configuration for provisioning users via SCIM protocol.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimDirectory {
     /// String representing the object's type. Always "scim_directory".
@@ -21938,34 +19963,11 @@ impl<'de> serde::Deserialize<'de> for ScimDirectoryListResponse {
     }
 }
 /// String representing the object's type. Always "scim_directory".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ScimDirectoryObject {
-    /// `scim_directory`
-    ScimDirectory,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl ScimDirectoryObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ScimDirectory => "scim_directory",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ScimDirectoryObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "scim_directory" => Self::ScimDirectory,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(ScimDirectoryObject);
+///
+/// Always `scim_directory` (a constant: a `String`, as a value that never varies needs no enum).
+pub type ScimDirectoryObject = String;
 /// A mapping from a SCIM group to an organization role. Members of the group are assigned the role; the lowest-precedence match wins when a user belongs to multiple mapped groups.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMapping {
     /// String representing the object's type. Always "scim_group_role_mapping".
@@ -22072,7 +20074,7 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMapping {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMappingDeletedResponse {
     /// String representing the object's type.
@@ -22121,32 +20123,9 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingDeletedResponse {
     }
 }
 /// String representing the object's type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ScimGroupRoleMappingDeletedResponseObject {
-    /// `scim_group_role_mapping`
-    ScimGroupRoleMapping,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl ScimGroupRoleMappingDeletedResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ScimGroupRoleMapping => "scim_group_role_mapping",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ScimGroupRoleMappingDeletedResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "scim_group_role_mapping" => Self::ScimGroupRoleMapping,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(ScimGroupRoleMappingDeletedResponseObject);
+///
+/// Always `scim_group_role_mapping` (a constant: a `String`, as a value that never varies needs no enum).
+pub type ScimGroupRoleMappingDeletedResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ScimGroupRoleMappingListResponse {
@@ -22190,32 +20169,9 @@ impl<'de> serde::Deserialize<'de> for ScimGroupRoleMappingListResponse {
     }
 }
 /// String representing the object's type. Always "scim_group_role_mapping".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ScimGroupRoleMappingObject {
-    /// `scim_group_role_mapping`
-    ScimGroupRoleMapping,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl ScimGroupRoleMappingObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ScimGroupRoleMapping => "scim_group_role_mapping",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for ScimGroupRoleMappingObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "scim_group_role_mapping" => Self::ScimGroupRoleMapping,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(ScimGroupRoleMappingObject);
+///
+/// Always `scim_group_role_mapping` (a constant: a `String`, as a value that never varies needs no enum).
+pub type ScimGroupRoleMappingObject = String;
 pub type ScimGroupRoleMappings = Vec<ScimGroupRoleMapping>;
 /// Metadata describing a user's linkage to a directory. This object is only delivered on `user.created` and `user.updated` webhook events, and only when the user is provisioned through a directory. Its absence does not necessarily mean the user is not managed by a directory.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -22445,32 +20401,9 @@ impl<'de> serde::Deserialize<'de> for SessionActivityResponse {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SessionObject {
-    /// `session`
-    Session,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl SessionObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Session => "session",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for SessionObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "session" => Self::Session,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(SessionObject);
+///
+/// Always `session` (a constant: a `String`, as a value that never varies needs no enum).
+pub type SessionObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -22714,32 +20647,8 @@ impl<'de> serde::Deserialize<'de> for SignInToken {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SignInTokenObject {
-    /// `sign_in_token`
-    SignInToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl SignInTokenObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SignInToken => "sign_in_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for SignInTokenObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "sign_in_token" => Self::SignInToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(SignInTokenObject);
+/// Always `sign_in_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type SignInTokenObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SignInTokenStatus {
@@ -22925,32 +20834,8 @@ impl<'de> serde::Deserialize<'de> for SignUp {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SignUpObject {
-    /// `sign_up_attempt`
-    SignUpAttempt,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl SignUpObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SignUpAttempt => "sign_up_attempt",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for SignUpObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "sign_up_attempt" => Self::SignUpAttempt,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(SignUpObject);
+/// Always `sign_up_attempt` (a constant: a `String`, as a value that never varies needs no enum).
+pub type SignUpObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum SignUpStatus {
@@ -23335,33 +21220,10 @@ impl<'de> serde::Deserialize<'de> for Template {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TemplateObject {
-    /// `template`
-    Template,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl TemplateObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Template => "template",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for TemplateObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "template" => Self::Template,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(TemplateObject);
-#[derive(Clone, PartialEq)]
+///
+/// Always `template` (a constant: a `String`, as a value that never varies needs no enum).
+pub type TemplateObject = String;
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TestingToken {
     pub object: TestingTokenObject,
@@ -23420,32 +21282,8 @@ impl<'de> serde::Deserialize<'de> for TestingToken {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TestingTokenObject {
-    /// `testing_token`
-    TestingToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl TestingTokenObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TestingToken => "testing_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for TestingTokenObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "testing_token" => Self::TestingToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(TestingTokenObject);
+/// Always `testing_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type TestingTokenObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ToggleTemplateDeliveryBody {
@@ -23518,7 +21356,7 @@ impl From<&str> for ToggleTemplateDeliveryTemplateType {
     }
 }
 runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Token {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -23573,33 +21411,10 @@ impl<'de> serde::Deserialize<'de> for Token {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TokenObject {
-    /// `token`
-    Token,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl TokenObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Token => "token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for TokenObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "token" => Self::Token,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(TokenObject);
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Always `token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type TokenObject = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TotalCount {
     /// String representing the object's type. Objects of the same type share the same value.
@@ -23642,32 +21457,9 @@ impl<'de> serde::Deserialize<'de> for TotalCount {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TotalCountObject {
-    /// `total_count`
-    TotalCount,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl TotalCountObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TotalCount => "total_count",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for TotalCountObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "total_count" => Self::TotalCount,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(TotalCountObject);
+///
+/// Always `total_count` (a constant: a `String`, as a value that never varies needs no enum).
+pub type TotalCountObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TrustedDevice {
@@ -23753,32 +21545,8 @@ impl<'de> serde::Deserialize<'de> for TrustedDevice {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TrustedDeviceAlgorithm {
-    /// `ES256`
-    Es256,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl TrustedDeviceAlgorithm {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Es256 => "ES256",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for TrustedDeviceAlgorithm {
-    fn from(value: &str) -> Self {
-        match value {
-            "ES256" => Self::Es256,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(TrustedDeviceAlgorithm);
+/// Always `ES256` (a constant: a `String`, as a value that never varies needs no enum).
+pub type TrustedDeviceAlgorithm = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct TrustedDeviceListResponse {
@@ -23822,32 +21590,9 @@ impl<'de> serde::Deserialize<'de> for TrustedDeviceListResponse {
     }
 }
 /// String representing the object's type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TrustedDeviceObject {
-    /// `trusted_device`
-    TrustedDevice,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl TrustedDeviceObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TrustedDevice => "trusted_device",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for TrustedDeviceObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "trusted_device" => Self::TrustedDevice,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(TrustedDeviceObject);
+///
+/// Always `trusted_device` (a constant: a `String`, as a value that never varies needs no enum).
+pub type TrustedDeviceObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum TrustedDevicePlatform {
@@ -23969,7 +21714,7 @@ impl<'de> serde::Deserialize<'de> for UpdateApiKeyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct UpdateApiKeyResponse {
     pub object: UpdateApiKeyResponseObject,
@@ -24073,32 +21818,8 @@ impl<'de> serde::Deserialize<'de> for UpdateApiKeyResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UpdateApiKeyResponseObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl UpdateApiKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for UpdateApiKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(UpdateApiKeyResponseObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type UpdateApiKeyResponseObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateDirectoryBody {
@@ -26935,7 +24656,7 @@ impl From<&str> for UpsertTemplateTemplateType {
     }
 }
 runtime::open_enum_impls!(UpsertTemplateTemplateType);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct User {
     pub id: String,
@@ -27236,32 +24957,9 @@ impl<'de> serde::Deserialize<'de> for User {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum UserObject {
-    /// `user`
-    User,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl UserObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for UserObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "user" => Self::User,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(UserObject);
+///
+/// Always `user` (a constant: a `String`, as a value that never varies needs no enum).
+pub type UserObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UsersBanBody {
@@ -27378,7 +25076,7 @@ impl<'de> serde::Deserialize<'de> for UsersUnbanBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationAdmin {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -27439,84 +25137,12 @@ impl<'de> serde::Deserialize<'de> for VerificationAdmin {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationAdminObject {
-    /// `verification_admin`
-    VerificationAdmin,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationAdminObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationAdmin => "verification_admin",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationAdminObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_admin" => Self::VerificationAdmin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationAdminObject);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationAdminStatus {
-    /// `verified`
-    Verified,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationAdminStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Verified => "verified",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationAdminStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "verified" => Self::Verified,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationAdminStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationAdminStrategy {
-    /// `admin`
-    Admin,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationAdminStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Admin => "admin",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationAdminStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "admin" => Self::Admin,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationAdminStrategy);
+/// Always `verification_admin` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationAdminObject = String;
+/// Always `verified` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationAdminStatus = String;
+/// Always `admin` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationAdminStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationEmailLink {
@@ -27578,32 +25204,8 @@ impl<'de> serde::Deserialize<'de> for VerificationEmailLink {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationEmailLinkObject {
-    /// `verification_email_link`
-    VerificationEmailLink,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationEmailLinkObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationEmailLink => "verification_email_link",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationEmailLinkObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_email_link" => Self::VerificationEmailLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationEmailLinkObject);
+/// Always `verification_email_link` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationEmailLinkObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationEmailLinkStatus {
@@ -27642,32 +25244,8 @@ impl From<&str> for VerificationEmailLinkStatus {
     }
 }
 runtime::open_enum_impls!(VerificationEmailLinkStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationEmailLinkStrategy {
-    /// `email_link`
-    EmailLink,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationEmailLinkStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EmailLink => "email_link",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationEmailLinkStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "email_link" => Self::EmailLink,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationEmailLinkStrategy);
+/// Always `email_link` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationEmailLinkStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationFromOauth {
@@ -27734,32 +25312,8 @@ impl<'de> serde::Deserialize<'de> for VerificationFromOauth {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationFromOauthObject {
-    /// `verification_from_oauth`
-    VerificationFromOauth,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationFromOauthObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationFromOauth => "verification_from_oauth",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationFromOauthObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_from_oauth" => Self::VerificationFromOauth,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationFromOauthObject);
+/// Always `verification_from_oauth` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationFromOauthObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationFromOauthStatus {
@@ -27856,32 +25410,8 @@ impl<'de> serde::Deserialize<'de> for VerificationGoogleOneTap {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationGoogleOneTapObject {
-    /// `verification_google_one_tap`
-    VerificationGoogleOneTap,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationGoogleOneTapObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationGoogleOneTap => "verification_google_one_tap",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationGoogleOneTapObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_google_one_tap" => Self::VerificationGoogleOneTap,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationGoogleOneTapObject);
+/// Always `verification_google_one_tap` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationGoogleOneTapObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationGoogleOneTapStatus {
@@ -27912,32 +25442,8 @@ impl From<&str> for VerificationGoogleOneTapStatus {
     }
 }
 runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationGoogleOneTapStrategy {
-    /// `google_one_tap`
-    GoogleOneTap,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationGoogleOneTapStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::GoogleOneTap => "google_one_tap",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationGoogleOneTapStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "google_one_tap" => Self::GoogleOneTap,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationGoogleOneTapStrategy);
+/// Always `google_one_tap` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationGoogleOneTapStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOauth {
@@ -28011,32 +25517,8 @@ impl<'de> serde::Deserialize<'de> for VerificationOauth {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationOauthObject {
-    /// `verification_oauth`
-    VerificationOauth,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationOauthObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationOauth => "verification_oauth",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationOauthObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_oauth" => Self::VerificationOauth,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationOauthObject);
+/// Always `verification_oauth` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationOauthObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOauthStatus {
@@ -28146,32 +25628,8 @@ impl<'de> serde::Deserialize<'de> for VerificationOtp {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationOtpObject {
-    /// `verification_otp`
-    VerificationOtp,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationOtpObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationOtp => "verification_otp",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationOtpObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_otp" => Self::VerificationOtp,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationOtpObject);
+/// Always `verification_otp` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationOtpObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationOtpStatus {
@@ -28244,7 +25702,7 @@ impl From<&str> for VerificationOtpStrategy {
     }
 }
 runtime::open_enum_impls!(VerificationOtpStrategy);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationPasskey {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -28315,110 +25773,14 @@ impl<'de> serde::Deserialize<'de> for VerificationPasskey {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationPasskeyNonce {
-    /// `nonce`
-    Nonce,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationPasskeyNonce {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Nonce => "nonce",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationPasskeyNonce {
-    fn from(value: &str) -> Self {
-        match value {
-            "nonce" => Self::Nonce,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationPasskeyNonce);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationPasskeyObject {
-    /// `verification_passkey`
-    VerificationPasskey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationPasskeyObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationPasskey => "verification_passkey",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationPasskeyObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_passkey" => Self::VerificationPasskey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationPasskeyObject);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationPasskeyStatus {
-    /// `verified`
-    Verified,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationPasskeyStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Verified => "verified",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationPasskeyStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "verified" => Self::Verified,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationPasskeyStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationPasskeyStrategy {
-    /// `passkey`
-    Passkey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationPasskeyStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passkey => "passkey",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationPasskeyStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "passkey" => Self::Passkey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationPasskeyStrategy);
+/// Always `nonce` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationPasskeyNonce = String;
+/// Always `verification_passkey` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationPasskeyObject = String;
+/// Always `verified` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationPasskeyStatus = String;
+/// Always `passkey` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationPasskeyStrategy = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationResponseResponse {
@@ -28568,32 +25930,8 @@ impl<'de> serde::Deserialize<'de> for VerificationSaml {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationSamlObject {
-    /// `verification_saml`
-    VerificationSaml,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationSamlObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationSaml => "verification_saml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationSamlObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_saml" => Self::VerificationSaml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationSamlObject);
+/// Always `verification_saml` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationSamlObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationSamlStatus {
@@ -28636,33 +25974,9 @@ impl From<&str> for VerificationSamlStatus {
     }
 }
 runtime::open_enum_impls!(VerificationSamlStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationSamlStrategy {
-    /// `saml`
-    Saml,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationSamlStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Saml => "saml",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationSamlStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "saml" => Self::Saml,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationSamlStrategy);
-#[derive(Debug, Clone, PartialEq)]
+/// Always `saml` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationSamlStrategy = String;
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationScim {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -28716,84 +26030,12 @@ impl<'de> serde::Deserialize<'de> for VerificationScim {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationScimObject {
-    /// `verification_scim`
-    VerificationScim,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationScimObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationScim => "verification_scim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationScimObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_scim" => Self::VerificationScim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationScimObject);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationScimStatus {
-    /// `verified`
-    Verified,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationScimStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Verified => "verified",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationScimStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "verified" => Self::Verified,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationScimStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationScimStrategy {
-    /// `scim`
-    Scim,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationScimStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scim => "scim",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationScimStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "scim" => Self::Scim,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationScimStrategy);
+/// Always `verification_scim` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationScimObject = String;
+/// Always `verified` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationScimStatus = String;
+/// Always `scim` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationScimStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationTicket {
@@ -28855,32 +26097,8 @@ impl<'de> serde::Deserialize<'de> for VerificationTicket {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationTicketObject {
-    /// `verification_ticket`
-    VerificationTicket,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationTicketObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationTicket => "verification_ticket",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationTicketObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_ticket" => Self::VerificationTicket,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationTicketObject);
+/// Always `verification_ticket` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationTicketObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationTicketStatus {
@@ -28915,32 +26133,8 @@ impl From<&str> for VerificationTicketStatus {
     }
 }
 runtime::open_enum_impls!(VerificationTicketStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationTicketStrategy {
-    /// `ticket`
-    Ticket,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationTicketStrategy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ticket => "ticket",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationTicketStrategy {
-    fn from(value: &str) -> Self {
-        match value {
-            "ticket" => Self::Ticket,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationTicketStrategy);
+/// Always `ticket` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationTicketStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationWeb3 {
@@ -29012,32 +26206,8 @@ impl<'de> serde::Deserialize<'de> for VerificationWeb3 {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerificationWeb3Object {
-    /// `verification_web3`
-    VerificationWeb3,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerificationWeb3Object {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerificationWeb3 => "verification_web3",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerificationWeb3Object {
-    fn from(value: &str) -> Self {
-        match value {
-            "verification_web3" => Self::VerificationWeb3,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerificationWeb3Object);
+/// Always `verification_web3` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerificationWeb3Object = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum VerificationWeb3Status {
@@ -29163,7 +26333,7 @@ impl<'de> serde::Deserialize<'de> for VerifyApiKeyBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyApiKeyResponse {
     pub object: VerifyApiKeyResponseObject,
@@ -29267,32 +26437,8 @@ impl<'de> serde::Deserialize<'de> for VerifyApiKeyResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerifyApiKeyResponseObject {
-    /// `api_key`
-    ApiKey,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerifyApiKeyResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiKey => "api_key",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerifyApiKeyResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "api_key" => Self::ApiKey,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerifyApiKeyResponseObject);
+/// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerifyApiKeyResponseObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyClientBody {
@@ -29431,7 +26577,7 @@ impl<'de> serde::Deserialize<'de> for VerifyM2mTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyM2mTokenResponse {
     pub object: VerifyM2mTokenResponseObject,
@@ -29520,32 +26666,8 @@ impl<'de> serde::Deserialize<'de> for VerifyM2mTokenResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerifyM2mTokenResponseObject {
-    /// `machine_to_machine_token`
-    MachineToMachineToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerifyM2mTokenResponseObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::MachineToMachineToken => "machine_to_machine_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerifyM2mTokenResponseObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "machine_to_machine_token" => Self::MachineToMachineToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerifyM2mTokenResponseObject);
+/// Always `machine_to_machine_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerifyM2mTokenResponseObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyOAuthAccessTokenBody {
@@ -29658,7 +26780,7 @@ impl<'de> serde::Deserialize<'de> for VerifyOAuthAccessTokenResponseActive {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken {
     pub object: VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject,
@@ -29745,32 +26867,8 @@ for VerifyOAuthAccessTokenResponseClerkIdpOauthAccessToken {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject {
-    /// `clerk_idp_oauth_access_token`
-    ClerkIdpOauthAccessToken,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ClerkIdpOauthAccessToken => "clerk_idp_oauth_access_token",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "clerk_idp_oauth_access_token" => Self::ClerkIdpOauthAccessToken,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject);
+/// Always `clerk_idp_oauth_access_token` (a constant: a `String`, as a value that never varies needs no enum).
+pub type VerifyOAuthAccessTokenResponseClerkIdpOauthAccessTokenObject = String;
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyPasswordBody {
@@ -30082,32 +27180,8 @@ impl<'de> serde::Deserialize<'de> for WaitlistEntry {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum WaitlistEntryObject {
-    /// `waitlist_entry`
-    WaitlistEntry,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl WaitlistEntryObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WaitlistEntry => "waitlist_entry",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for WaitlistEntryObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "waitlist_entry" => Self::WaitlistEntry,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(WaitlistEntryObject);
+/// Always `waitlist_entry` (a constant: a `String`, as a value that never varies needs no enum).
+pub type WaitlistEntryObject = String;
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum WaitlistEntryStatus {
@@ -30146,7 +27220,7 @@ impl From<&str> for WaitlistEntryStatus {
     }
 }
 runtime::open_enum_impls!(WaitlistEntryStatus);
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Web3Wallet {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -30208,32 +27282,9 @@ impl<'de> serde::Deserialize<'de> for Web3Wallet {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Web3WalletObject {
-    /// `web3_wallet`
-    Web3Wallet,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl Web3WalletObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Web3Wallet => "web3_wallet",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for Web3WalletObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "web3_wallet" => Self::Web3Wallet,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(Web3WalletObject);
+///
+/// Always `web3_wallet` (a constant: a `String`, as a value that never varies needs no enum).
+pub type Web3WalletObject = String;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Web3WalletVerification {

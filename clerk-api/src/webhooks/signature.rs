@@ -109,7 +109,7 @@ impl VerifiedPayload<'_> {
     /// Decodes the verified body into its typed event (`Unknown` for event types this crate
     /// does not know).
     pub fn event(&self) -> Result<super::WebhookEvent, WebhookError> {
-        self.decode()
+        super::WebhookEvent::from_slice(self.body).map_err(|e| WebhookError::InvalidPayload(e.to_string()))
     }
 
     /// Decodes the verified body into `T`.

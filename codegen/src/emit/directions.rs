@@ -2,10 +2,10 @@
 //! reachable from a response need `Deserialize`. Deriving only what is needed roughly halves
 //! the serde code the compiler has to expand; the `full-serde` feature adds the rest.
 
-use crate::model::{Group, TypeDef, TypeKind, TypeRef};
+use crate::model::{Group, TypeDef};
 use proc_macro2::TokenStream;
 use quote::quote;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 #[derive(Default)]
 pub(crate) struct Directions<'a> {
@@ -15,17 +15,11 @@ pub(crate) struct Directions<'a> {
 
 impl<'a> Directions<'a> {
     pub fn of(defs: &'a [TypeDef], groups: &'a [Group]) -> Directions<'a> {
-        let by_name: HashMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
-        let mut directions = Directions::default();
-        for op in groups.iter().flat_map(|g| &g.operations) {
-            if let Some(body) = &op.body {
-                mark(&body.ty, &by_name, &mut directions.serialized);
-            }
-            if let Some(response) = &op.response {
-                mark(response, &by_name, &mut directions.deserialized);
-            }
+        let operations = || groups.iter().flat_map(|g| &g.operations);
+        Directions {
+            serialized: crate::model::reachable(operations().filter_map(|op| op.body.as_ref().map(|b| &b.ty)), defs),
+            deserialized: crate::model::reachable(operations().filter_map(|op| op.response.as_ref()), defs),
         }
-        directions
     }
 
     /// Every type received, none sent: the types of a webhook payload.
@@ -100,24 +94,5 @@ impl<'a> Directions<'a> {
     /// A `cfg` for a hand-expanded `Deserialize` impl.
     pub fn deserialize_cfg(&self, name: &str) -> TokenStream {
         if self.deserialized.contains(name) { TokenStream::new() } else { quote!(#[cfg(feature = "full-serde")]) }
-    }
-}
-
-fn mark<'a>(ty: &'a TypeRef, by_name: &HashMap<&str, &'a TypeDef>, seen: &mut HashSet<&'a str>) {
-    match ty {
-        TypeRef::Array(inner) | TypeRef::Map(inner) => mark(inner, by_name, seen),
-        TypeRef::Named(name) => {
-            let Some(def) = by_name.get(name.as_str()) else { return };
-            if !seen.insert(def.name.as_str()) {
-                return;
-            }
-            match &def.kind {
-                TypeKind::Struct(s) => s.fields.iter().for_each(|f| mark(&f.ty, by_name, seen)),
-                TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => variants.iter().for_each(|v| mark(&v.ty, by_name, seen)),
-                TypeKind::Alias(target) => mark(target, by_name, seen),
-                TypeKind::Enum(_) => {}
-            }
-        }
-        _ => {}
     }
 }

@@ -1,5 +1,6 @@
 //! Stage 2: the `openapiv3` document to the intermediate [`Api`] model.
 
+mod constants;
 mod operations;
 mod pagination;
 pub(crate) mod refs;
@@ -20,6 +21,7 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     for op in groups.iter_mut().flat_map(|g| g.operations.iter_mut()) {
         op.pagination = pagination::pagination(op, &defs);
     }
+    constants::received_constants_as_strings(&mut defs, &groups);
     let mut examples = std::mem::take(&mut types.examples);
     examples.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     examples.dedup_by(|a, b| a.pointer == b.pointer);

@@ -151,7 +151,7 @@ fn events_module(events: &[Event]) -> proc_macro2::TokenStream {
     let decoders = events.iter().map(|e| {
         let variant = Ident::new(&e.variant, Span::call_site());
         let wire = &e.event_type;
-        quote! { #wire => WebhookEvent::#variant(Box::new(serde_json::from_value(value)?)), }
+        quote! { #wire => WebhookEvent::#variant(Box::new(serde_json::from_slice(json)?)), }
     });
     quote! {
         //! Clerk's webhook events, typed: one variant per event type of the webhooks spec.
@@ -175,14 +175,29 @@ fn events_module(events: &[Event]) -> proc_macro2::TokenStream {
                 }
             }
 
-            /// Decodes an event: a known `type` into its variant (an error if its payload does not
-            /// match), any other into `Unknown`.
-            pub fn from_value(value: serde_json::Value) -> Result<WebhookEvent, serde_json::Error> {
-                let event_type = value.get("type").and_then(serde_json::Value::as_str).unwrap_or("").to_owned();
-                Ok(match event_type.as_str() {
+            /// Decodes an event from its JSON text: a known `type` into its variant (an error if
+            /// its payload does not match), any other into `Unknown`.
+            ///
+            /// Payloads are decoded from the text, never through a `serde_json::Value`: each
+            /// payload type then shares the decoder the Backend API's responses already compile
+            /// (decoding through a `Value` compiled every payload type's decoder a second time).
+            pub fn from_slice(json: &[u8]) -> Result<WebhookEvent, serde_json::Error> {
+                #[derive(serde::Deserialize)]
+                struct Kind<'a> {
+                    #[serde(borrow, default)]
+                    r#type: std::borrow::Cow<'a, str>,
+                }
+                let kind: Kind<'_> = serde_json::from_slice(json)?;
+                Ok(match &*kind.r#type {
                     #(#decoders)*
-                    _ => WebhookEvent::Unknown(value),
+                    _ => WebhookEvent::Unknown(serde_json::from_slice(json)?),
                 })
+            }
+
+            /// Decodes an event from JSON already parsed (re-encoded first, as
+            /// [`from_slice`](Self::from_slice) reads text).
+            pub fn from_value(value: serde_json::Value) -> Result<WebhookEvent, serde_json::Error> {
+                WebhookEvent::from_slice(&serde_json::to_vec(&value)?)
             }
         }
 

@@ -38,7 +38,7 @@ pub fn share(webhooks: &mut Api, bapi: &Api, receives: impl Fn(&str) -> bool) ->
             let why = &replacements.differences[&def.name];
             let note = format!("The webhook payloads' own `{}`, not [`crate::types::{}`]: {why}.", def.name, def.name);
             def.doc = Some(match def.doc.take() {
-                Some(doc) => format!("{doc}\n\n{note}"),
+                Some(doc) => format!("{}\n\n{note}", doc.trim_end()),
                 None => note,
             });
             def.name = new.clone();

@@ -291,228 +291,230 @@ impl WebhookEvent {
             }
         }
     }
-    /// Decodes an event: a known `type` into its variant (an error if its payload does not
-    /// match), any other into `Unknown`.
-    pub fn from_value(
-        value: serde_json::Value,
-    ) -> Result<WebhookEvent, serde_json::Error> {
-        let event_type = value
-            .get("type")
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or("")
-            .to_owned();
+    /// Decodes an event from its JSON text: a known `type` into its variant (an error if
+    /// its payload does not match), any other into `Unknown`.
+    ///
+    /// Payloads are decoded from the text, never through a `serde_json::Value`: each
+    /// payload type then shares the decoder the Backend API's responses already compile
+    /// (decoding through a `Value` compiled every payload type's decoder a second time).
+    pub fn from_slice(json: &[u8]) -> Result<WebhookEvent, serde_json::Error> {
+        #[derive(serde::Deserialize)]
+        struct Kind<'a> {
+            #[serde(borrow, default)]
+            r#type: std::borrow::Cow<'a, str>,
+        }
+        let kind: Kind<'_> = serde_json::from_slice(json)?;
         Ok(
-            match event_type.as_str() {
+            match &*kind.r#type {
                 "email.created" => {
-                    WebhookEvent::EmailCreated(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::EmailCreated(Box::new(serde_json::from_slice(json)?))
                 }
                 "organization.created" => {
                     WebhookEvent::OrganizationCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organization.deleted" => {
                     WebhookEvent::OrganizationDeleted(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organization.updated" => {
                     WebhookEvent::OrganizationUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationDomain.created" => {
                     WebhookEvent::OrganizationDomainCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationDomain.deleted" => {
                     WebhookEvent::OrganizationDomainDeleted(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationDomain.updated" => {
                     WebhookEvent::OrganizationDomainUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationInvitation.accepted" => {
                     WebhookEvent::OrganizationInvitationAccepted(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationInvitation.created" => {
                     WebhookEvent::OrganizationInvitationCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationInvitation.revoked" => {
                     WebhookEvent::OrganizationInvitationRevoked(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationMembership.created" => {
                     WebhookEvent::OrganizationMembershipCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationMembership.deleted" => {
                     WebhookEvent::OrganizationMembershipDeleted(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "organizationMembership.updated" => {
                     WebhookEvent::OrganizationMembershipUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "paymentAttempt.created" => {
                     WebhookEvent::PaymentAttemptCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "paymentAttempt.updated" => {
                     WebhookEvent::PaymentAttemptUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "permission.created" => {
                     WebhookEvent::PermissionCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "permission.deleted" => {
                     WebhookEvent::PermissionDeleted(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "permission.updated" => {
                     WebhookEvent::PermissionUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "role.created" => {
-                    WebhookEvent::RoleCreated(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::RoleCreated(Box::new(serde_json::from_slice(json)?))
                 }
                 "role.deleted" => {
-                    WebhookEvent::RoleDeleted(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::RoleDeleted(Box::new(serde_json::from_slice(json)?))
                 }
                 "role.updated" => {
-                    WebhookEvent::RoleUpdated(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::RoleUpdated(Box::new(serde_json::from_slice(json)?))
                 }
                 "session.created" => {
-                    WebhookEvent::SessionCreated(
-                        Box::new(serde_json::from_value(value)?),
-                    )
+                    WebhookEvent::SessionCreated(Box::new(serde_json::from_slice(json)?))
                 }
                 "session.ended" => {
-                    WebhookEvent::SessionEnded(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::SessionEnded(Box::new(serde_json::from_slice(json)?))
                 }
                 "session.pending" => {
-                    WebhookEvent::SessionPending(
-                        Box::new(serde_json::from_value(value)?),
-                    )
+                    WebhookEvent::SessionPending(Box::new(serde_json::from_slice(json)?))
                 }
                 "session.removed" => {
-                    WebhookEvent::SessionRemoved(
-                        Box::new(serde_json::from_value(value)?),
-                    )
+                    WebhookEvent::SessionRemoved(Box::new(serde_json::from_slice(json)?))
                 }
                 "session.revoked" => {
-                    WebhookEvent::SessionRevoked(
-                        Box::new(serde_json::from_value(value)?),
-                    )
+                    WebhookEvent::SessionRevoked(Box::new(serde_json::from_slice(json)?))
                 }
                 "sms.created" => {
-                    WebhookEvent::SmsCreated(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::SmsCreated(Box::new(serde_json::from_slice(json)?))
                 }
                 "subscription.active" => {
                     WebhookEvent::SubscriptionActive(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscription.created" => {
                     WebhookEvent::SubscriptionCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscription.pastDue" => {
                     WebhookEvent::SubscriptionPastDue(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscription.updated" => {
                     WebhookEvent::SubscriptionUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.abandoned" => {
                     WebhookEvent::SubscriptionItemAbandoned(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.active" => {
                     WebhookEvent::SubscriptionItemActive(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.canceled" => {
                     WebhookEvent::SubscriptionItemCanceled(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.ended" => {
                     WebhookEvent::SubscriptionItemEnded(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.freeTrialEnding" => {
                     WebhookEvent::SubscriptionItemFreeTrialEnding(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.incomplete" => {
                     WebhookEvent::SubscriptionItemIncomplete(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.pastDue" => {
                     WebhookEvent::SubscriptionItemPastDue(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.upcoming" => {
                     WebhookEvent::SubscriptionItemUpcoming(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "subscriptionItem.updated" => {
                     WebhookEvent::SubscriptionItemUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "user.created" => {
-                    WebhookEvent::UserCreated(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::UserCreated(Box::new(serde_json::from_slice(json)?))
                 }
                 "user.deleted" => {
-                    WebhookEvent::UserDeleted(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::UserDeleted(Box::new(serde_json::from_slice(json)?))
                 }
                 "user.updated" => {
-                    WebhookEvent::UserUpdated(Box::new(serde_json::from_value(value)?))
+                    WebhookEvent::UserUpdated(Box::new(serde_json::from_slice(json)?))
                 }
                 "waitlistEntry.created" => {
                     WebhookEvent::WaitlistEntryCreated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
                 "waitlistEntry.updated" => {
                     WebhookEvent::WaitlistEntryUpdated(
-                        Box::new(serde_json::from_value(value)?),
+                        Box::new(serde_json::from_slice(json)?),
                     )
                 }
-                _ => WebhookEvent::Unknown(value),
+                _ => WebhookEvent::Unknown(serde_json::from_slice(json)?),
             },
         )
+    }
+    /// Decodes an event from JSON already parsed (re-encoded first, as
+    /// [`from_slice`](Self::from_slice) reads text).
+    pub fn from_value(
+        value: serde_json::Value,
+    ) -> Result<WebhookEvent, serde_json::Error> {
+        WebhookEvent::from_slice(&serde_json::to_vec(&value)?)
     }
 }
 impl<'de> serde::Deserialize<'de> for WebhookEvent {

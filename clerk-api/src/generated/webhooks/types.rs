@@ -215,32 +215,9 @@ impl<'de> serde::Deserialize<'de> for BillingPayerEventPayload {
     }
 }
 /// String representing the object's type
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingPayerEventPayloadObject {
-    /// `commerce_payer`
-    CommercePayer,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingPayerEventPayloadObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommercePayer => "commerce_payer",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingPayerEventPayloadObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_payer" => Self::CommercePayer,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingPayerEventPayloadObject);
+///
+/// Always `commerce_payer` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingPayerEventPayloadObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPaymentFailedReason {
@@ -864,32 +841,9 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPayload {
     }
 }
 /// Object type identifier for webhook events
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingSubscriptionItemEventPayloadObject {
-    /// `commerce_subscription_item`
-    CommerceSubscriptionItem,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingSubscriptionItemEventPayloadObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSubscriptionItem => "commerce_subscription_item",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingSubscriptionItemEventPayloadObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_subscription_item" => Self::CommerceSubscriptionItem,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingSubscriptionItemEventPayloadObject);
+///
+/// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingSubscriptionItemEventPayloadObject = String;
 /// Current status of the subscription item.
 ///
 /// * **abandoned**: a subscription item that was scheduled and superseded before it started.
@@ -1155,32 +1109,9 @@ impl From<&str> for BillingSubscriptionItemInterval {
 }
 runtime::open_enum_impls!(BillingSubscriptionItemInterval);
 /// String representing the object's type
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum BillingSubscriptionItemObject {
-    /// `commerce_subscription_item`
-    CommerceSubscriptionItem,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl BillingSubscriptionItemObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSubscriptionItem => "commerce_subscription_item",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for BillingSubscriptionItemObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_subscription_item" => Self::CommerceSubscriptionItem,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(BillingSubscriptionItemObject);
+///
+/// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
+pub type BillingSubscriptionItemObject = String;
 /// Current status of the subscription item
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2335,32 +2266,9 @@ impl<'de> serde::Deserialize<'de> for SubscriptionEventPayload {
     }
 }
 /// String representing the object's type
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum SubscriptionEventPayloadObject {
-    /// `commerce_subscription`
-    CommerceSubscription,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl SubscriptionEventPayloadObject {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CommerceSubscription => "commerce_subscription",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for SubscriptionEventPayloadObject {
-    fn from(value: &str) -> Self {
-        match value {
-            "commerce_subscription" => Self::CommerceSubscription,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(SubscriptionEventPayloadObject);
+///
+/// Always `commerce_subscription` (a constant: a `String`, as a value that never varies needs no enum).
+pub type SubscriptionEventPayloadObject = String;
 /// Current status of the subscription
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
