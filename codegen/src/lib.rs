@@ -19,6 +19,7 @@ mod names;
 pub mod normalize;
 pub mod provided;
 pub mod samples;
+mod single_file;
 pub mod surface;
 pub mod sync;
 mod view;
@@ -26,6 +27,7 @@ pub mod webhooks;
 
 pub use error::{Error, Result};
 pub use format::format;
+pub use single_file::generate_single_file;
 pub use load::load;
 pub use normalize::normalize;
 pub use surface::surface;

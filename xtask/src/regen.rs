@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 pub const GENERATED_DIR: &str = "clerk-api/src/generated";
 pub const TEST_GENERATED_DIR: &str = "tests/src/generated";
 pub const SYNC_GENERATED_DIR: &str = "clerk-sync/src/generated";
+/// The codegen fixtures' generated modules, one file each: compiled snapshots, built by
+/// `cargo test` (`tests/tests/fixture_crates.rs`).
+pub const FIXTURES_GENERATED_DIR: &str = "tests/fixtures/generated";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -33,6 +36,7 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     // clerk-sync's resources and table layouts, from the same spec as the client.
     let synced = codegen::sync::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
     files.extend(synced.into_iter().map(|f| (Path::new(SYNC_GENERATED_DIR).join(f.path), f.contents)));
+    files.extend(fixture_files(root)?);
     // The typed webhook events, from the newest pinned webhooks spec.
     if let Some(webhooks) = pins.webhooks() {
         let spec = read_pinned(root, pins, &webhooks.path, mirror)?;
@@ -41,6 +45,22 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
         files.extend(generated.into_iter().map(|f| (Path::new(GENERATED_DIR).join("webhooks").join(f.path), f.contents)));
     }
     Ok(files)
+}
+
+/// Each `tests/fixtures/*.yaml` generated as one file.
+fn fixture_files(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+    let dir = root.join("tests/fixtures");
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    specs.sort();
+    let mut out = Vec::new();
+    for spec in specs {
+        let stem = spec.file_stem().and_then(|s| s.to_str()).ok_or_else(|| format!("{}: not a UTF-8 name", spec.display()))?.to_owned();
+        let text = std::fs::read_to_string(&spec).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let source = codegen::Source { path: format!("tests/fixtures/{stem}.yaml"), origin: "fixture".to_owned() };
+        let code = codegen::generate_single_file(&text, &source).map_err(|e| format!("{}: {e}", spec.display()))?;
+        out.push((Path::new(FIXTURES_GENERATED_DIR).join(format!("{stem}.rs")), code));
+    }
+    Ok(out)
 }
 
 fn header_of(text: &str) -> String {
@@ -61,7 +81,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Resul
         }
     }
     let expected: BTreeSet<PathBuf> = files.iter().map(|(p, _)| root.join(p)).collect();
-    for dir in [GENERATED_DIR, TEST_GENERATED_DIR, SYNC_GENERATED_DIR] {
+    for dir in [GENERATED_DIR, TEST_GENERATED_DIR, SYNC_GENERATED_DIR, FIXTURES_GENERATED_DIR] {
         for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {
             match mode {
                 Mode::Write => std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?,

@@ -27,7 +27,7 @@ pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
         //! Every operation of the spec, grouped as the official SDKs group them.
         #(#modules)*
 
-        impl crate::Clerk {
+        impl super::client::Clerk {
             #(#accessors)*
         }
     }
@@ -36,7 +36,7 @@ pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
 /// One group's module: its handle and the builders of its operations.
 pub(crate) fn group_module(group: &Group) -> TokenStream {
     let handle = ident(&group.type_name);
-    let handle_doc = format!(" Operations of the `{}` group: get it with [`Clerk::{}`](crate::Clerk::{}).", group.name, group.name.trim_start_matches("r#"), group.name.trim_start_matches("r#"));
+    let handle_doc = format!(" Operations of the `{}` group: get it with [`Clerk::{}`](super::super::client::Clerk::{}).", group.name, group.name.trim_start_matches("r#"), group.name.trim_start_matches("r#"));
     let methods = group.operations.iter().map(constructor);
     let builders = group.operations.iter().map(|op| builder(&group.name, op));
     let uses_types = group.operations.iter().any(|op| {
@@ -44,15 +44,16 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
             || op.response.as_ref().is_some_and(mentions_named)
             || op.path_params.iter().chain(&op.query_params).any(|p| mentions_named(&p.ty))
     });
-    let import = if uses_types { quote!(use crate::types;) } else { TokenStream::new() };
+    let import = if uses_types { quote!(use super::super::types;) } else { TokenStream::new() };
     quote! {
         #import
         use clerk_api_runtime::__private as runtime;
+        use super::super::client::Clerk;
 
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
         pub struct #handle<'a> {
-            pub(crate) client: &'a crate::Clerk,
+            pub(crate) client: &'a Clerk,
         }
 
         impl #handle<'_> {
@@ -171,7 +172,7 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent with `.send().await`"]
         pub struct #builder {
-            client: crate::Clerk,
+            client: Clerk,
             options: runtime::CallOptions,
             #(#fields)*
             #body_field

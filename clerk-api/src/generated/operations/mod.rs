@@ -45,7 +45,7 @@ pub mod testing_tokens;
 pub mod users;
 pub mod waitlist_entries;
 pub mod webhooks;
-impl crate::Clerk {
+impl super::client::Clerk {
     /// Operations of the `actor_tokens` group.
     pub fn actor_tokens(&self) -> actor_tokens::ActorTokens<'_> {
         actor_tokens::ActorTokens {
