@@ -117,9 +117,12 @@ impl Client {
         if !request.query.is_empty() {
             url.query_pairs_mut().extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
+        let parameters = parameter_headers(&request)?;
         let body = match request.body {
             RequestBody::Json(Err(message)) => return Err(Error::Request(message)),
             RequestBody::Json(Ok(bytes)) => Some(AttemptBody::Json(bytes::Bytes::from(bytes))),
+            RequestBody::Form(Err(message)) => return Err(Error::Request(message)),
+            RequestBody::Form(Ok(bytes)) => Some(AttemptBody::Form(bytes::Bytes::from(bytes))),
             RequestBody::Multipart(form) => Some(AttemptBody::Multipart(form)),
             RequestBody::None => None,
         };
@@ -130,7 +133,7 @@ impl Client {
         loop {
             attempt += 1;
             span.attempt(attempt);
-            let outcome = self.attempt(&request.method, &url, body.as_ref(), timeout).await;
+            let outcome = self.attempt(&request.method, &url, &parameters, body.as_ref(), timeout).await;
             // Whether to retry, with the wait the server asked for, if any.
             let (retry, server_wait, reason) = match &outcome {
                 Ok((status, _, _)) if (200..300).contains(status) => (false, None, ""),
@@ -173,6 +176,7 @@ impl Client {
         &self,
         method: &Method,
         url: &reqwest::Url,
+        parameters: &reqwest::header::HeaderMap,
         body: Option<&AttemptBody>,
         timeout: Duration,
     ) -> Result<(u16, reqwest::header::HeaderMap, bytes::Bytes), reqwest::Error> {
@@ -183,10 +187,12 @@ impl Client {
             .header(AUTHORIZATION, inner.authorization.clone())
             .header(USER_AGENT, inner.user_agent.clone())
             .headers(inner.extra_headers.clone())
+            .headers(parameters.clone())
             .timeout(timeout);
         builder = match body {
             None => builder,
             Some(AttemptBody::Json(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes.clone()),
+            Some(AttemptBody::Form(bytes)) => builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(bytes.clone()),
             Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
         if let Some(version) = &inner.api_version {
@@ -200,9 +206,30 @@ impl Client {
     }
 }
 
+/// The request's header and cookie parameters as headers (cookies in one `Cookie` header).
+/// Values are marked sensitive (a header parameter may carry a key) and never quoted in errors.
+fn parameter_headers(request: &Request) -> Result<reqwest::header::HeaderMap, Error> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = |name: &str, text: &str| {
+        let mut value = HeaderValue::from_str(text).map_err(|_| Error::Request(format!("the value of header parameter `{name}` cannot be sent in an HTTP header")))?;
+        value.set_sensitive(true);
+        Ok::<_, Error>(value)
+    };
+    for (name, text) in &request.headers {
+        let header = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Request(format!("`{name}` is not a valid header name")))?;
+        headers.append(header, value(name, text)?);
+    }
+    if !request.cookies.is_empty() {
+        let pairs: Vec<String> = request.cookies.iter().map(|(name, text)| format!("{name}={text}")).collect();
+        headers.insert(reqwest::header::COOKIE, value("Cookie", &pairs.join("; "))?);
+    }
+    Ok(headers)
+}
+
 /// A request body that can be sent again on a retry.
 enum AttemptBody {
     Json(bytes::Bytes),
+    Form(bytes::Bytes),
     Multipart(crate::multipart::Multipart),
 }
 

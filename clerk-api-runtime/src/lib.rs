@@ -32,6 +32,7 @@ mod client;
 mod decode;
 mod error;
 mod file_part;
+mod form;
 mod json_list;
 mod macros;
 mod multipart;
@@ -45,6 +46,7 @@ mod tls;
 pub use client::{ApiClient, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use file_part::FilePart;
+pub use form::{FormEncoding, FormStyle};
 pub use json_list::{JsonList, JsonPaging};
 pub use futures_core::Stream;
 pub use pagination::{ListRequest, Paginator};
@@ -58,6 +60,7 @@ pub use tls::install_tls_provider;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::macros::{deserialize_str, next_value, required, tagged, variant, FieldName, Redacted};
+    pub use crate::form::{FormEncoding, FormStyle};
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
     pub use crate::params::{path_segment, ParamValue};

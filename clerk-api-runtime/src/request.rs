@@ -26,6 +26,10 @@ pub struct Request {
     /// Path below the base URL, with path parameters already encoded.
     pub path: String,
     pub query: Vec<(&'static str, String)>,
+    /// Header parameters, by name.
+    pub headers: Vec<(&'static str, String)>,
+    /// Cookie parameters, sent together in one `Cookie` header.
+    pub cookies: Vec<(&'static str, String)>,
     pub body: RequestBody,
 }
 
@@ -36,11 +40,13 @@ pub enum RequestBody {
     /// Serialized JSON, or why serializing failed (reported when the request is sent).
     Json(Result<Vec<u8>, String>),
     Multipart(Multipart),
+    /// An `application/x-www-form-urlencoded` body, or why it could not be written.
+    Form(Result<Vec<u8>, String>),
 }
 
 impl Request {
     pub fn new(method: Method, operation: &'static str, template: &'static str, path: String, options: CallOptions) -> Request {
-        Request { method, operation, template, options, path, query: Vec::new(), body: RequestBody::None }
+        Request { method, operation, template, options, path, query: Vec::new(), headers: Vec::new(), cookies: Vec::new(), body: RequestBody::None }
     }
 
     /// Adds `name=value` when a value is set.
@@ -61,8 +67,44 @@ impl Request {
         }
     }
 
+    /// Sets header `name` when a value is set.
+    pub fn header<T: ParamValue + ?Sized>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.headers.push((name, value.param_string().into_owned()));
+        }
+    }
+
+    /// An array header: OpenAPI's `simple` style joins the values with commas.
+    pub fn header_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, _explode: bool) {
+        if let Some(values) = values.filter(|v| !v.is_empty()) {
+            let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
+            self.headers.push((name, joined.join(",")));
+        }
+    }
+
+    /// Sets cookie `name` when a value is set.
+    pub fn cookie<T: ParamValue + ?Sized>(&mut self, name: &'static str, value: Option<&T>) {
+        if let Some(value) = value {
+            self.cookies.push((name, value.param_string().into_owned()));
+        }
+    }
+
+    /// An array cookie: one value, the items joined with commas (`form`, not exploded).
+    pub fn cookie_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, _explode: bool) {
+        if let Some(values) = values.filter(|v| !v.is_empty()) {
+            let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
+            self.cookies.push((name, joined.join(",")));
+        }
+    }
+
     pub fn json<T: serde::Serialize>(&mut self, body: &T) {
         self.body = RequestBody::Json(serde_json::to_vec(body).map_err(|e| format!("the request body does not serialize to JSON: {e}")));
+    }
+
+    /// A URL-encoded form body from a serializable struct, its properties written as
+    /// `encodings` say (the default: arrays as repeated fields, objects as their own fields).
+    pub fn form<T: serde::Serialize>(&mut self, body: &T, encodings: &[crate::form::FormEncoding]) {
+        self.body = RequestBody::Form(crate::form::form_pairs(body, encodings).map(|pairs| crate::form::encode_form(&pairs).into_bytes()));
     }
 
     pub fn multipart(&mut self, form: Multipart) {

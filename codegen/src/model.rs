@@ -133,7 +133,8 @@ pub struct Operation {
     pub deprecated: bool,
     /// Path parameters in the order they appear in the path.
     pub path_params: Vec<Param>,
-    pub query_params: Vec<Param>,
+    /// Query, header and cookie parameters (each with its `location`), in spec order.
+    pub params: Vec<Param>,
     pub body: Option<Body>,
     /// Type of the first 2xx response body; `None` when it has none.
     pub response: Option<TypeRef>,
@@ -185,6 +186,7 @@ pub struct ErrorResponse {
 pub struct Param {
     pub name: String,
     pub wire: String,
+    pub location: ParamLocation,
     pub ty: TypeRef,
     pub required: bool,
     /// For arrays in the query: `a=1&a=2` (true) or `a=1,2` (false).
@@ -193,11 +195,48 @@ pub struct Param {
     pub deprecated: bool,
 }
 
+/// Where a parameter is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
     pub ty: TypeRef,
-    pub multipart: bool,
+    pub media: BodyMedia,
     pub required: bool,
+}
+
+/// How a request body is sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodyMedia {
+    /// `application/json`.
+    Json,
+    /// `multipart/form-data`: the body type is a struct of parts.
+    Multipart,
+    /// `application/x-www-form-urlencoded`, with the spec's `encoding` of the properties that
+    /// have one (others: `style: form`, `explode: true`).
+    Form(Vec<FormEncoding>),
+}
+
+impl BodyMedia {
+    pub fn is_multipart(&self) -> bool {
+        matches!(self, BodyMedia::Multipart)
+    }
+}
+
+/// A form body property's `encoding`: how arrays and objects become form fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormEncoding {
+    /// The property's wire name.
+    pub property: String,
+    /// `form` (the default), `spaceDelimited`, `pipeDelimited` or `deepObject`.
+    pub style: String,
+    pub explode: bool,
 }
 
 /// An example value from the spec and the type it must decode into.

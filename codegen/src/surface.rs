@@ -9,9 +9,10 @@ pub fn surface(api: &Api) -> String {
     let mut out = format!("{} {}: {} operations in {} groups, {} types\n\n", api.title, api.version, operations, api.groups.len(), api.types.len());
     for group in &api.groups {
         for op in &group.operations {
-            let params: Vec<String> = op.path_params.iter().chain(&op.query_params).map(param).collect();
+            let params: Vec<String> = op.path_params.iter().chain(&op.params).map(param).collect();
             let body = match &op.body {
-                Some(b) if b.multipart => format!(" body(multipart): {}", ty(&b.ty)),
+                Some(b) if b.media.is_multipart() => format!(" body(multipart): {}", ty(&b.ty)),
+                Some(b) if matches!(b.media, crate::model::BodyMedia::Form(_)) => format!(" body(form): {}", ty(&b.ty)),
                 Some(b) => format!(" body: {}", ty(&b.ty)),
                 None => String::new(),
             };
@@ -63,7 +64,12 @@ pub fn surface(api: &Api) -> String {
 
 fn param(p: &Param) -> String {
     let optional = if p.required { "" } else { "?" };
-    format!("{}{optional}: {}", p.name, ty(&p.ty))
+    let place = match p.location {
+        crate::model::ParamLocation::Header => " (header)",
+        crate::model::ParamLocation::Cookie => " (cookie)",
+        _ => "",
+    };
+    format!("{}{optional}: {}{place}", p.name, ty(&p.ty))
 }
 
 fn ty(t: &TypeRef) -> String {

@@ -40,7 +40,7 @@ fn owned(text: &str) -> clerk_sync_layout::Text {
 }
 
 fn resource(op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource> {
-    if op.http_method != "GET" || !op.path_params.is_empty() || op.query_params.iter().any(|p| p.required) {
+    if op.http_method != "GET" || !op.path_params.is_empty() || op.params.iter().any(|p| p.required) {
         return None;
     }
     // Paged lists, and lists returned whole: an array, or an object whose `data` is one.
@@ -65,8 +65,9 @@ fn resource(op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource>
         return None;
     }
     let name = op.path.trim_matches('/').replace('/', "_");
-    let wire = |rust: &str| op.query_params.iter().find(|p| p.name == rust).map(|p| owned(&p.wire));
-    let param = |wire: &str| op.query_params.iter().find(|p| p.wire == wire).map(|p| owned(&p.wire));
+    let query = || op.params.iter().filter(|p| p.location == crate::model::ParamLocation::Query);
+    let wire = |rust: &str| query().find(|p| p.name == rust).map(|p| owned(&p.wire));
+    let param = |wire: &str| query().find(|p| p.wire == wire).map(|p| owned(&p.wire));
     // A page that is an object: the wire names of its items and total fields.
     let field_wire = |wrapper: Option<&TypeRef>, rust: &str| {
         let Some(TypeRef::Named(wrapper)) = wrapper else { return None };

@@ -65,7 +65,7 @@ fn operations_are_named_like_the_official_sdks() {
     assert_eq!(find("api_keys", "get_api_keys").as_deref(), Some("GET /api_keys"));
     // Colliding parameter names after case conversion get distinct Rust names.
     let interstitial = api.groups.iter().flat_map(|g| &g.operations).find(|o| o.operation_id == "GetPublicInterstitial").unwrap();
-    let names: Vec<(&str, &str)> = interstitial.query_params.iter().map(|p| (p.name.as_str(), p.wire.as_str())).collect();
+    let names: Vec<(&str, &str)> = interstitial.params.iter().map(|p| (p.name.as_str(), p.wire.as_str())).collect();
     assert!(names.contains(&("frontend_api_2", "frontendApi")) && names.contains(&("frontend_api", "frontend_api")), "{names:?}");
 }
 
@@ -78,7 +78,7 @@ fn every_list_operation_can_be_streamed() {
     let lists: Vec<_> = operations
         .iter()
         .filter(|op| {
-            let has = |name: &str| op.query_params.iter().any(|p| p.wire == name);
+            let has = |name: &str| op.params.iter().any(|p| p.wire == name);
             has("limit") && (has("offset") || has("starting_after"))
         })
         .collect();

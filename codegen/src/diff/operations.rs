@@ -37,7 +37,7 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
             out.push(change(true, new_op, format!("renamed from `{}` to `{}`", old_op.method, new_op.method), Some(format!("`{was}` is now `{is}`"))));
         }
         params(&mut out, new_op, &is, &old_op.path_params, &new_op.path_params, true);
-        params(&mut out, new_op, &is, &old_op.query_params, &new_op.query_params, false);
+        params(&mut out, new_op, &is, &old_op.params, &new_op.params, false);
         body(&mut out, old_op, new_op, &is);
         if old_op.response != new_op.response {
             let show = |r: &Option<crate::model::TypeRef>| r.as_ref().map_or("()".to_owned(), rust_type);

@@ -66,18 +66,18 @@ fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {
             quote!(args.path::<#ty>(#wire)?)
         })
         .collect();
-    arguments.extend(op.query_params.iter().filter(|p| p.required).map(|p| {
+    arguments.extend(op.params.iter().filter(|p| p.required).map(|p| {
         let ty = type_tokens(&p.ty, Site::Operations);
         let wire = &p.wire;
         quote!(args.required_query::<#ty>(#wire)?)
     }));
     if let Some(body) = &op.body {
-        arguments.push(if body.multipart { multipart_body(api, &body.ty) } else {
+        arguments.push(if body.media.is_multipart() { multipart_body(api, &body.ty) } else {
             let ty = type_tokens(&body.ty, Site::Operations);
             quote!(args.body::<#ty>()?)
         });
     }
-    let setters = op.query_params.iter().filter(|p| !p.required).map(|p| {
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let ty = type_tokens(&p.ty, Site::Operations);
         let wire = &p.wire;
         let setter = ident(&p.name);

@@ -2,7 +2,8 @@
 
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{Group, Operation, Pagination, Param, TypeRef};
+use crate::model::{BodyMedia, Group, Operation, Pagination, Param, ParamLocation, TypeRef};
+use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -42,7 +43,7 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
     let uses_types = group.operations.iter().any(|op| {
         op.body.is_some()
             || op.response.as_ref().is_some_and(mentions_named)
-            || op.path_params.iter().chain(&op.query_params).any(|p| mentions_named(&p.ty))
+            || op.path_params.iter().chain(&op.params).any(|p| mentions_named(&p.ty))
     });
     let import = if uses_types { quote!(use super::super::types;) } else { TokenStream::new() };
     quote! {
@@ -91,7 +92,7 @@ fn setter_input(param: &Param) -> (TokenStream, Option<TokenStream>) {
 
 /// Arguments of the group method: path parameters, required query parameters, then the body.
 fn arguments(op: &Operation) -> Vec<&Param> {
-    op.path_params.iter().chain(op.query_params.iter().filter(|p| p.required)).collect()
+    op.path_params.iter().chain(op.params.iter().filter(|p| p.required)).collect()
 }
 
 fn body_type(op: &Operation) -> Option<TokenStream> {
@@ -117,7 +118,7 @@ fn constructor(op: &Operation) -> TokenStream {
             None => quote!(#name,),
         }
     });
-    let optional = op.query_params.iter().filter(|p| !p.required).map(|p| {
+    let optional = op.params.iter().filter(|p| !p.required).map(|p| {
         let name = ident(&p.name);
         quote!(#name: None,)
     });
@@ -144,13 +145,13 @@ fn constructor(op: &Operation) -> TokenStream {
 fn builder(group: &str, op: &Operation) -> TokenStream {
     let builder = ident(&op.builder);
     let doc_text = format!(" Request builder for `{} {}` (`{}`): set optional parameters, then [`send`](Self::send) it.", op.http_method, op.path, op.operation_id);
-    let fields = op.path_params.iter().chain(&op.query_params).map(|p| {
+    let fields = op.path_params.iter().chain(&op.params).map(|p| {
         let name = ident(&p.name);
         let ty = type_tokens(&p.ty, Site::Operations);
         if p.required { quote!(#name: #ty,) } else { quote!(#name: Option<#ty>,) }
     });
     let body_field = body_type(op).map(|ty| quote!(body: #ty,));
-    let setters = op.query_params.iter().filter(|p| !p.required).map(|p| {
+    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let name = ident(&p.name);
         let docs = doc(p.doc.as_deref());
         let deprecated = if p.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
@@ -316,7 +317,7 @@ fn cursor_paging(op: &Operation, paging: &Pagination) -> CursorPaging {
     let allowed = match &cursor.order_by {
         Some(order_by) => {
             let order_by = ident(order_by);
-            let param_type = op.query_params.iter().find(|p| p.name == *order_by.to_string()).map(|p| &p.ty);
+            let param_type = op.params.iter().find(|p| p.name == *order_by.to_string()).map(|p| &p.ty);
             match param_type {
                 Some(TypeRef::String) => quote!(runtime::created_at_ordering(self.#order_by.as_deref())),
                 _ => quote!(runtime::created_at_ordering(self.#order_by.as_ref().map(|v| v.as_str()))),
@@ -362,32 +363,45 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     } else {
         quote!(format!(#template, #(#segments),*))
     };
-    let queries = op.query_params.iter().map(|p| {
+    let queries = op.params.iter().map(|p| {
         let name = ident(&p.name);
         let wire = &p.wire;
+        let (one, list) = match p.location {
+            ParamLocation::Header => (quote!(header), quote!(header_list)),
+            ParamLocation::Cookie => (quote!(cookie), quote!(cookie_list)),
+            ParamLocation::Query | ParamLocation::Path => (quote!(query), quote!(query_list)),
+        };
         match &p.ty {
             TypeRef::Array(_) => {
                 let explode = p.explode;
                 let values = if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
-                quote!(request.query_list(#wire, #values, #explode);)
+                quote!(request.#list(#wire, #values, #explode);)
             }
             _ => {
                 let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
-                quote!(request.query(#wire, #value);)
+                quote!(request.#one(#wire, #value);)
             }
         }
     });
-    let body = op.body.as_ref().map(|b| if b.multipart {
-        quote!(request.multipart(self.body.into_multipart());)
-    } else {
-        quote!(request.json(&self.body);)
+    let body = op.body.as_ref().map(|b| match &b.media {
+        BodyMedia::Multipart => quote!(request.multipart(self.body.into_multipart());),
+        BodyMedia::Json => quote!(request.json(&self.body);),
+        BodyMedia::Form(encodings) => {
+            let encodings = encodings.iter().map(|e| {
+                let property = &e.property;
+                let style = ident(&e.style.to_upper_camel_case());
+                let explode = e.explode;
+                quote!(runtime::FormEncoding { property: #property, style: runtime::FormStyle::#style, explode: #explode })
+            });
+            quote!(request.form(&self.body, &[#(#encodings),*]);)
+        }
     });
     let (output, execute) = match &op.response {
         Some(ty) => (type_tokens(ty, Site::Operations), quote!(self.client.execute_json(request).await)),
         None => (quote!(()), quote!(self.client.execute_empty(request).await)),
     };
-    let deprecated_use = if op.query_params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
-    let mutable = if op.query_params.is_empty() && op.body.is_none() { TokenStream::new() } else { quote!(mut) };
+    let deprecated_use = if op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
+    let mutable = if op.params.is_empty() && op.body.is_none() { TokenStream::new() } else { quote!(mut) };
     quote! {
         /// Sends the request and decodes the response.
         #deprecated_use

@@ -3,13 +3,14 @@
 use super::refs::{resolve, SchemaRef};
 use super::types::Types;
 use crate::error::{join, Error, Result};
-use crate::model::{Body, ErrorResponse, Example, Group, Operation, Param, TypeRef};
+use crate::model::{Body, BodyMedia, ErrorResponse, FormEncoding, ParamLocation, Example, Group, Operation, Param, TypeRef};
 use crate::names::{self, Scope};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode};
 use std::collections::BTreeMap;
 
 const JSON: &str = "application/json";
 const MULTIPART: &str = "multipart/form-data";
+const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A group of operations while it is being collected.
 struct GroupDraft {
@@ -75,7 +76,7 @@ fn operation<'a>(
 ) -> Result<Operation> {
     let OperationNames { method, path, pointer, operation_id, method_name, builder } = names_;
     let params = merged_params(api, item, op, path, pointer)?;
-    let (path_params, query_params) = parameters(types, &params, &builder)?;
+    let (path_params, params) = parameters(types, &params, &builder)?;
     let path_params = order_path_params(path, path_params, pointer)?;
     let body = match &op.request_body {
         None => None,
@@ -92,7 +93,7 @@ fn operation<'a>(
         doc: op.description.clone(),
         deprecated: op.deprecated,
         path_params,
-        query_params,
+        params,
         body,
         response,
         success_status,
@@ -118,16 +119,20 @@ fn merged_params<'a>(api: &'a OpenAPI, item: &'a openapiv3::PathItem, op: &'a op
     Ok(params)
 }
 
-/// Path and query parameters, typed and named (optional header and cookie parameters are left
-/// out; required ones are refused).
+/// Path parameters, and query, header and cookie parameters, typed and named.
 fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], builder: &str) -> Result<(Vec<Param>, Vec<Param>)> {
     let mut scope = Scope::default();
     let wires: Vec<&str> = params.iter().map(|(p, _)| p.parameter_data_ref().name.as_str()).collect();
     let rust_names = names::snake_names(wires.iter().copied(), &mut scope);
     let mut path_params = Vec::new();
-    let mut query_params = Vec::new();
+    let mut others = Vec::new();
     for ((param, at), name) in params.iter().zip(rust_names) {
         let data = param.parameter_data_ref();
+        // OpenAPI: header parameters named Accept, Content-Type or Authorization are ignored
+        // (the media types and the security scheme decide those).
+        if matches!(param, Parameter::Header { .. }) && ["accept", "content-type", "authorization"].contains(&data.name.to_ascii_lowercase().as_str()) {
+            continue;
+        }
         let ParameterSchemaOrContent::Schema(schema) = &data.format else {
             return Err(Error::at(at, "parameters with `content` are not supported"));
         };
@@ -137,48 +142,48 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
         if let Some(value) = &data.example {
             types.examples.push(Example { pointer: join(at, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
         }
-        let (explode, is_path) = match param {
-            Parameter::Query { style, .. } => (
-                data.explode.unwrap_or(matches!(style, QueryStyle::Form)),
-                false,
-            ),
-            Parameter::Path { .. } => (false, true),
-            Parameter::Header { .. } | Parameter::Cookie { .. } if !data.required => continue,
-            Parameter::Header { .. } | Parameter::Cookie { .. } => {
-                return Err(Error::at(at, "required header and cookie parameters are not supported"))
-            }
+        // `explode` matters for arrays: in the query, repeated names (`form`'s default) or one
+        // comma-joined value; headers (`simple`) and cookies (`form`, one value) join with commas.
+        let (explode, location) = match param {
+            Parameter::Query { style, .. } => (data.explode.unwrap_or(matches!(style, QueryStyle::Form)), ParamLocation::Query),
+            Parameter::Path { .. } => (false, ParamLocation::Path),
+            Parameter::Header { .. } => (false, ParamLocation::Header),
+            Parameter::Cookie { .. } => (false, ParamLocation::Cookie),
         };
+        let is_path = location == ParamLocation::Path;
         let param = Param {
             name,
             wire: data.name.clone(),
+            location,
             ty,
             required: data.required || is_path,
             explode,
             doc: data.description.clone(),
             deprecated: data.deprecated.unwrap_or(false),
         };
-        if is_path { path_params.push(param) } else { query_params.push(param) }
+        if is_path { path_params.push(param) } else { others.push(param) }
     }
-    Ok((path_params, query_params))
+    Ok((path_params, others))
 }
 
-/// The request body: JSON, else multipart form data.
+/// The request body: JSON, else a URL-encoded form, else multipart form data.
 fn request_body<'a>(api: &'a OpenAPI, types: &mut Types<'a>, body: &'a ReferenceOr<openapiv3::RequestBody>, builder: &str, pointer: &str) -> Result<Body> {
     let components = api.components.as_ref();
     let (body, at) = resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
     let base = format!("{builder}Body");
-    let (media, multipart) = match (body.content.get(JSON), body.content.get(MULTIPART)) {
-        (Some(media), _) => (media, false),
-        (None, Some(media)) => (media, true),
-        (None, None) => {
-            let found: Vec<&String> = body.content.keys().collect();
-            return Err(Error::at(join(&at, "content"), format!("no supported request body media type (found {found:?})")));
-        }
+    let Some((name, media)) = [JSON, FORM, MULTIPART].into_iter().find_map(|name| body.content.get(name).map(|media| (name, media))) else {
+        let found: Vec<&String> = body.content.keys().collect();
+        return Err(Error::at(join(&at, "content"), format!("no supported request body media type (found {found:?})")));
     };
-    let media_pointer = join(&join(&at, "content"), if multipart { MULTIPART } else { JSON });
+    let media_pointer = join(&join(&at, "content"), name);
+    let kind = match name {
+        MULTIPART => BodyMedia::Multipart,
+        FORM => BodyMedia::Form(form_encodings(media)),
+        _ => BodyMedia::Json,
+    };
     let ty = match &media.schema {
         Some(schema) => {
-            types.set_multipart(multipart);
+            types.set_multipart(kind.is_multipart());
             let ty = types.type_of(SchemaRef::from(schema), &base, &join(&media_pointer, "schema"));
             types.set_multipart(false);
             ty?.0
@@ -186,7 +191,31 @@ fn request_body<'a>(api: &'a OpenAPI, types: &mut Types<'a>, body: &'a Reference
         None => TypeRef::Json,
     };
     record_media_examples(types, media, &ty, &media_pointer);
-    Ok(Body { ty, multipart, required: body.required })
+    Ok(Body { ty, media: kind, required: body.required })
+}
+
+/// The `encoding` entries of a form body that say how a property is written (a `style` or
+/// `explode`); content types and headers of parts do not apply to URL-encoded forms.
+///
+/// OpenAPI's `explode` defaults to true for `form` and false for the other styles; `openapiv3`
+/// reads a missing `explode` as false, so without a `style` the default (form, exploded) is
+/// assumed, and `style: form` with `explode` false or missing is read as not exploded.
+fn form_encodings(media: &openapiv3::MediaType) -> Vec<FormEncoding> {
+    let mut out = Vec::new();
+    for (property, encoding) in &media.encoding {
+        let (style, explode) = match &encoding.style {
+            None => continue,
+            Some(openapiv3::QueryStyle::Form) => ("form", encoding.explode),
+            Some(openapiv3::QueryStyle::SpaceDelimited) => ("spaceDelimited", encoding.explode),
+            Some(openapiv3::QueryStyle::PipeDelimited) => ("pipeDelimited", encoding.explode),
+            Some(openapiv3::QueryStyle::DeepObject) => ("deepObject", encoding.explode),
+        };
+        if style != "form" || !explode {
+            out.push(FormEncoding { property: property.clone(), style: style.to_owned(), explode });
+        }
+    }
+    out.sort_by(|a, b| a.property.cmp(&b.property));
+    out
 }
 
 /// What an operation answers: its success (the lowest 2xx) and its error responses.

@@ -3,7 +3,7 @@
 use crate::model::{CursorPaging, Field, Operation, Pagination, TypeDef, TypeKind, TypeRef, Wrapper};
 
 pub(crate) fn pagination(op: &Operation, defs: &[TypeDef]) -> Option<Pagination> {
-    let param = |wire: &str| op.query_params.iter().find(|p| p.wire == wire && !p.required);
+    let param = |wire: &str| op.params.iter().find(|p| p.wire == wire && !p.required && p.location == crate::model::ParamLocation::Query);
     let numeric = |ty: &TypeRef| matches!(ty, TypeRef::I32 | TypeRef::I64 | TypeRef::F64);
     let limit = param("limit").filter(|p| numeric(&p.ty))?;
     let offset = param("offset").filter(|p| numeric(&p.ty));
