@@ -157,3 +157,15 @@ fn malformed_nodes_are_located_by_pointer() {
     let error = error_of(spec);
     assert!(error.location.starts_with("#/paths/~1a/get"), "{error}");
 }
+
+#[test]
+fn path_item_refs_that_cannot_be_followed_are_located() {
+    let spec = |reference: &str| format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    $ref: '{reference}'\n");
+    let external = error_of(&spec("other.yaml#/paths/~1a"));
+    assert_eq!(external.location, "#/paths/~1a/$ref", "{external}");
+    assert!(external.message.contains("another file"), "{external}");
+    let missing = error_of(&spec("#/components/x-path-items/Nope"));
+    assert!(missing.message.contains("points to nothing"), "{missing}");
+    let cycle = error_of(&spec("#/paths/~1a"));
+    assert!(cycle.message.contains("nested more than 8 deep"), "{cycle}");
+}

@@ -34,17 +34,20 @@ fn client(base_url: &str) -> operations_fixture::client::Clerk {
 
 #[tokio::test]
 async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
-    let stub = serve(vec![Reply::json(200, r#"[{"id":"t_1"}]"#), Reply::json(201, r#"{"id":"t_2"}"#)]);
+    let stub = serve(vec![Reply::json(200, r#"[{"id":"t_1"}]"#), Reply::json(201, r#"{"id":"t_2"}"#), Reply::json(204, "")]);
     let clerk = client(&stub.base_url);
     let things = clerk.things().list("me").tag(["a", "b"]).ids(["x", "y"]).limit(2).x_request_tags(["t1", "t2"]).send().await.unwrap();
     assert_eq!(things[0].id, "t_1");
     let created = clerk.things().create(operations_fixture::types::CreateThingBody { name: "n".into() }).send().await.unwrap();
     assert_eq!(created.id, "t_2");
+    // An operation of a path item given by `$ref`, with a `$ref`'d path-level parameter.
+    clerk.things().archive("t 2").send().await.unwrap();
     let requests = stub.requests.lock().unwrap().clone();
     assert_eq!(requests[0].target, "/things?tag=a&tag=b&ids=x%2Cy&limit=2&owner=me");
     assert_eq!(requests[0].header("clerk-api-version"), Some("2000-01-01"), "the fixture's own API version");
     assert_eq!(requests[0].header("x-request-tags"), Some("t1,t2"), "an array header joins its values with commas");
     assert_eq!((requests[1].method.as_str(), requests[1].body.as_slice()), ("POST", br#"{"name":"n"}"#.as_slice()));
+    assert_eq!((requests[2].method.as_str(), requests[2].target.as_str()), ("POST", "/things/t%202/archive"));
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod constants;
 mod operations;
 mod pagination;
+mod path_items;
 pub(crate) mod refs;
 mod types;
 
@@ -12,6 +13,8 @@ use std::collections::{HashMap, HashSet};
 
 /// Normalizes a parsed document: every schema named, every operation grouped and named.
 pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
+    let inlined = path_items::inline_path_items(api)?;
+    let api = inlined.as_ref().unwrap_or(api);
     let mut types = types::Types::new(api);
     types.define_components()?;
     let mut groups = operations::operations(api, &mut types)?;

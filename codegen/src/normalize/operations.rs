@@ -29,7 +29,8 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
     for (path, item) in &api.paths.paths {
         let path_pointer = join("#/paths", path);
         let ReferenceOr::Item(item) = item else {
-            return Err(Error::at(path_pointer, "path item $refs are not supported"));
+            // `normalize` inlines every path item `$ref` first.
+            return Err(Error::at(path_pointer, "a path item `$ref` was not inlined"));
         };
         for (method, op) in item.iter() {
             let pointer = join(&path_pointer, method);
@@ -40,9 +41,13 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
             let method_raw = extension_str(&op.extensions, "x-speakeasy-name-override").unwrap_or(&operation_id);
             let group_name = names::snake_name(group_raw).trim_start_matches("r#").to_owned();
             let group = groups.entry(group_name).or_insert_with(|| {
-                let type_name = names::type_name(group_raw);
                 let mut builders = Scope::default();
-                builders.claim(&type_name);
+                // Names a group module uses unqualified: a builder or handle of the same name
+                // would shadow them (an operation `Option`, a group `default`).
+                for reserved in ["Box", "Clerk", "Default", "Option", "Result", "String", "Vec"] {
+                    builders.claim(reserved);
+                }
+                let type_name = builders.claim(&names::type_name(group_raw));
                 GroupDraft { type_name, methods: Scope::default(), builders, operations: Vec::new() }
             });
             let method_name = group.methods.claim_snake(&names::snake_name(method_raw));
