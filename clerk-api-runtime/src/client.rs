@@ -104,11 +104,19 @@ impl Client {
     /// Sends a request, retrying as the policy says: the one place every call goes through.
     /// Not generic, so it is compiled once, not once per response type.
     async fn execute(&self, request: Request) -> Result<(u16, bytes::Bytes), Error> {
+        self.execute_answer(request).await.map(|answer| (answer.status, answer.body))
+    }
+
+    /// Sends a request and hands back the answer undecoded: any 2xx, and a 3xx when the request
+    /// [accepts redirects](Request::accept_redirects) (redirects are never followed). Generated
+    /// operations with several answers decode it by status.
+    pub async fn execute_answer(&self, request: Request) -> Result<Answer, Error> {
         let span = RequestSpan::new(request.operation, &request.method, request.template);
         span.instrument(self.execute_with_retries(request, &span)).await
     }
 
-    async fn execute_with_retries(&self, request: Request, span: &RequestSpan) -> Result<(u16, bytes::Bytes), Error> {
+    async fn execute_with_retries(&self, request: Request, span: &RequestSpan) -> Result<Answer, Error> {
+        let accepted = |status: u16| (200..300).contains(&status) || (request.accept_redirects && (300..400).contains(&status));
         let inner = &*self.inner;
         let policy = request.options.retry.as_ref().unwrap_or(&inner.retry);
         let timeout = request.options.timeout.unwrap_or(inner.timeout);
@@ -136,7 +144,7 @@ impl Client {
             let outcome = self.attempt(&request.method, &url, &parameters, body.as_ref(), timeout).await;
             // Whether to retry, with the wait the server asked for, if any.
             let (retry, server_wait, reason) = match &outcome {
-                Ok((status, _, _)) if (200..300).contains(status) => (false, None, ""),
+                Ok((status, _, _)) if accepted(*status) => (false, None, ""),
                 Ok((429, headers, _)) => (true, retry::server_wait(headers), "429 Too Many Requests"),
                 Ok((status, headers, _)) if *status >= 500 => (may_repeat, retry::server_wait(headers), "server error"),
                 Ok(_) => (false, None, ""),
@@ -153,9 +161,9 @@ impl Client {
                 }
             }
             return match outcome {
-                Ok((status, _, body)) if (200..300).contains(&status) => {
+                Ok((status, headers, body)) if accepted(status) => {
                     span.status(status);
-                    Ok((status, body))
+                    Ok(Answer { status, headers, body })
                 }
                 Ok((status, headers, body)) => {
                     span.status(status);
@@ -200,6 +208,7 @@ impl Client {
         }
         let response = builder.send().await?;
         let status = response.status().as_u16();
+        // A 2xx's headers are never read: not copied.
         let headers = if (200..300).contains(&status) { reqwest::header::HeaderMap::new() } else { response.headers().clone() };
         let body = response.bytes().await?;
         Ok((status, headers, body))
@@ -224,6 +233,54 @@ fn parameter_headers(request: &Request) -> Result<reqwest::header::HeaderMap, Er
         headers.insert(reqwest::header::COOKIE, value("Cookie", &pairs.join("; "))?);
     }
     Ok(headers)
+}
+
+/// An answer handed back undecoded ([`Client::execute_answer`]).
+#[derive(Debug)]
+pub struct Answer {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+}
+
+impl Answer {
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The body decoded from JSON, with the failing field's path on error.
+    pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, Error> {
+        decode(self.status, &self.body)
+    }
+
+    /// The body as text (`text/html`, ...).
+    pub fn text(&self) -> Result<String, Error> {
+        String::from_utf8(self.body.to_vec()).map_err(|_| Error::Request(format!("the HTTP {} answer is not UTF-8 text", self.status)))
+    }
+
+    pub fn bytes(&self) -> bytes::Bytes {
+        self.body.clone()
+    }
+
+    /// The answer as a redirect: its status and `Location`.
+    pub fn redirect(&self) -> Redirect {
+        let location = self.headers.get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Redirect { status: self.status, location }
+    }
+
+    /// The error for an answer whose status the operation does not declare.
+    pub fn unexpected(&self) -> Error {
+        Error::Request(format!("Clerk answered with HTTP {}, which this operation does not declare", self.status))
+    }
+}
+
+/// A redirect an operation answered with (never followed): where it points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Redirect {
+    pub status: u16,
+    /// The `Location` header, when sent.
+    pub location: Option<String>,
 }
 
 /// A request body that can be sent again on a retry.
@@ -381,6 +438,8 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Uses this HTTP client (with its own proxy, TLS and pool settings) instead of a new one.
+    /// Build it with `redirect(reqwest::redirect::Policy::none())` so that operations that
+    /// answer with a redirect get it back instead of the page it points to.
     /// With the default `rustls-ring` feature, call [`install_tls_provider`](crate::install_tls_provider)
     /// before building it.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
@@ -418,7 +477,9 @@ impl<C> ClientBuilder<C> {
             Some(http) => http,
             None => {
                 crate::tls::install_tls_provider();
-                reqwest::Client::builder().build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
+                // Redirects are answers to hand back (an operation's declared 3xx), not to follow:
+                // following one would resend the request, and its key, to another address.
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };
         let api_version = match C::API_VERSION {

@@ -43,7 +43,8 @@ mod retry;
 mod telemetry;
 mod tls;
 
-pub use client::{ApiClient, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use client::{Answer, ApiClient, Client, ClientBuilder, Redirect, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use bytes::Bytes;
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use file_part::FilePart;
 pub use form::{FormEncoding, FormStyle};
@@ -64,6 +65,6 @@ pub mod __private {
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
     pub use crate::params::{path_segment, ParamValue};
-    pub use crate::{open_enum_impls, CallOptions, Error, FilePart, ListRequest, Request, RetryPolicy, Stream};
+    pub use crate::{open_enum_impls, Bytes, CallOptions, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
     pub use crate::Method;
 }

@@ -31,6 +31,8 @@ pub struct Request {
     /// Cookie parameters, sent together in one `Cookie` header.
     pub cookies: Vec<(&'static str, String)>,
     pub body: RequestBody,
+    /// Whether a 3xx is an answer (the operation declares one) rather than an error.
+    pub accept_redirects: bool,
 }
 
 /// A request's body.
@@ -46,7 +48,7 @@ pub enum RequestBody {
 
 impl Request {
     pub fn new(method: Method, operation: &'static str, template: &'static str, path: String, options: CallOptions) -> Request {
-        Request { method, operation, template, options, path, query: Vec::new(), headers: Vec::new(), cookies: Vec::new(), body: RequestBody::None }
+        Request { method, operation, template, options, path, query: Vec::new(), headers: Vec::new(), cookies: Vec::new(), body: RequestBody::None, accept_redirects: false }
     }
 
     /// Adds `name=value` when a value is set.
@@ -65,6 +67,11 @@ impl Request {
             let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
             self.query.push((name, joined.join(",")));
         }
+    }
+
+    /// Makes a 3xx an answer ([`Answer::redirect`](crate::Answer::redirect)) instead of an error.
+    pub fn accept_redirects(&mut self) {
+        self.accept_redirects = true;
     }
 
     /// Sets header `name` when a value is set.

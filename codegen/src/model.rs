@@ -143,6 +143,48 @@ pub struct Operation {
     pub errors: Vec<ErrorResponse>,
     /// How to walk the pages of a list operation.
     pub pagination: Option<Pagination>,
+    /// Every success and redirect answer, when `response` alone cannot say what comes back: a
+    /// redirect (3xx), a body that is not JSON, or 2xx answers with different bodies.
+    pub outcomes: Option<Outcomes>,
+}
+
+impl Operation {
+    /// The types of every JSON body the operation may answer with.
+    pub fn received(&self) -> impl Iterator<Item = &TypeRef> {
+        let outcomes = self.outcomes.iter().flat_map(|o| &o.variants).filter_map(|v| match &v.body {
+            OutcomeBody::Json(ty) => Some(ty),
+            _ => None,
+        });
+        self.response.iter().chain(outcomes)
+    }
+}
+
+/// An operation's answers as an enum, one variant per status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcomes {
+    /// The enum's name (`CreateTokenResponse`), unique in the group's module.
+    pub name: String,
+    pub variants: Vec<Outcome>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: u16,
+    /// The variant's name, from the status (`Ok`, `Found`, `Status299`).
+    pub name: String,
+    pub body: OutcomeBody,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutcomeBody {
+    Json(TypeRef),
+    /// `text/*` (such as `text/html`).
+    Text,
+    /// Any other media type.
+    Bytes,
+    Empty,
+    /// A 3xx: its `Location`, not followed.
+    Redirect,
 }
 
 /// A list operation: one with `limit` and `offset` or `starting_after`, whose response is an

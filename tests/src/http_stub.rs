@@ -30,11 +30,24 @@ pub struct Reply {
     pub body: String,
     /// Wait this long before answering (to provoke timeouts).
     pub delay: Duration,
+    pub content_type: String,
+    /// Further headers (a redirect's `Location`, say).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Reply {
     pub fn json(status: u16, body: &str) -> Reply {
-        Reply { status, body: body.to_owned(), delay: Duration::ZERO }
+        Reply { status, body: body.to_owned(), delay: Duration::ZERO, content_type: "application/json".to_owned(), headers: Vec::new() }
+    }
+
+    /// A body of another media type.
+    pub fn typed(status: u16, content_type: &str, body: &str) -> Reply {
+        Reply { content_type: content_type.to_owned(), ..Reply::json(status, body) }
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
     }
 }
 
@@ -77,9 +90,11 @@ pub fn serve(replies: Vec<Reply>) -> Stub {
             request.body = body;
             recorded.lock().expect("lock").push(request);
             std::thread::sleep(reply.delay);
+            let extra: String = reply.headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
             let response = format!(
-                "HTTP/1.1 {} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{}",
+                "HTTP/1.1 {} X\r\ncontent-type: {}\r\n{extra}content-length: {}\r\nconnection: close\r\n\r\n{}",
                 reply.status,
+                reply.content_type,
                 reply.body.len(),
                 reply.body
             );

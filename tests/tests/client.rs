@@ -140,7 +140,7 @@ async fn decode_errors_name_the_failing_field() {
 
 #[tokio::test]
 async fn slow_responses_time_out_with_their_own_error_kind() {
-    let stub = serve(vec![Reply { status: 200, body: "{}".into(), delay: Duration::from_millis(1500) }]);
+    let stub = serve(vec![Reply { delay: Duration::from_millis(1500), ..Reply::json(200, "{}") }]);
     let error = client(&stub.base_url).users().get("user_1").timeout(Duration::from_millis(200)).send().await.unwrap_err();
     assert!(matches!(error, Error::Timeout { attempts: 1, .. }), "{error:?}");
 }

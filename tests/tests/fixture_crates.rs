@@ -23,6 +23,9 @@ mod objects;
 #[path = "../fixtures/generated/operations.rs"]
 mod operations_fixture;
 #[allow(dead_code)]
+#[path = "../fixtures/generated/responses.rs"]
+mod responses;
+#[allow(dead_code)]
 #[path = "../fixtures/generated/unions.rs"]
 mod unions;
 
@@ -86,4 +89,44 @@ async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
     assert_eq!(request.header("cookie"), Some("__client=cl_1"));
     // The spec's `Authorization` header parameter is ignored: the key authenticates.
     assert_eq!(request.header("authorization"), Some("Bearer sk_test_fixture"));
+}
+
+/// Several answers: a `text/html` page or a redirect handed back (not followed) with its
+/// `Location`; 2xx answers with different bodies told apart by status; a binary body as bytes.
+#[tokio::test]
+async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
+    use responses::operations::{oauth::AuthorizeResponse, sessions::CreateSessionResponse};
+    let stub = serve(vec![
+        Reply::typed(200, "text/html", "<p>consent</p>"),
+        Reply::typed(302, "text/html", "").with_header("location", "https://app.example/cb?code=1"),
+        Reply::json(201, r#"{"id":"s_1","token":"t"}"#),
+        Reply::json(204, ""),
+        Reply::typed(200, "application/octet-stream", "\u{1}bytes"),
+        Reply::json(200, r#"{"id":"s_2"}"#),
+    ]);
+    let clerk = responses::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
+    let page = clerk.oauth().authorize("app").send().await.unwrap();
+    assert_eq!(page, AuthorizeResponse::Ok("<p>consent</p>".into()));
+    let AuthorizeResponse::Found(redirect) = clerk.oauth().authorize("app").send().await.unwrap() else { panic!("not a redirect") };
+    assert_eq!((redirect.status, redirect.location.as_deref()), (302, Some("https://app.example/cb?code=1")));
+    let CreateSessionResponse::Created(created) = clerk.sessions().create().send().await.unwrap() else { panic!("not 201") };
+    assert_eq!((created.id.as_str(), created.token.as_str()), ("s_1", "t"));
+    assert_eq!(clerk.sessions().create().send().await.unwrap(), CreateSessionResponse::NoContent);
+    assert_eq!(clerk.exports().download("e_1").send().await.unwrap().as_ref(), b"\x01bytes");
+    let CreateSessionResponse::Ok(existing) = clerk.sessions().create().send().await.unwrap() else { panic!("not 200") };
+    assert_eq!(existing.id, "s_2");
+    // The redirect was not followed: six requests for six answers, none to the Location.
+    assert!(stub.requests.lock().unwrap().iter().all(|r| !r.target.contains("/cb")));
+}
+
+/// A status the operation does not declare is an error that says so, and a 3xx is an error
+/// for an operation that declares none.
+#[tokio::test]
+async fn undeclared_answers_are_errors() {
+    let stub = serve(vec![Reply::json(202, "{}"), Reply::typed(307, "text/html", "").with_header("location", "/elsewhere")]);
+    let clerk = responses::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).retry_policy(clerk_api_runtime::RetryPolicy::none()).build().unwrap();
+    let error = clerk.sessions().create().send().await.unwrap_err();
+    assert!(error.to_string().contains("HTTP 202, which this operation does not declare"), "{error}");
+    let error = clerk.exports().download("e").send().await.unwrap_err();
+    assert!(matches!(&error, clerk_api_runtime::Error::Api(api) if api.status == 307), "{error:?}");
 }

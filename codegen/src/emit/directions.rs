@@ -2,7 +2,7 @@
 //! reachable from a response need `Deserialize`. Deriving only what is needed roughly halves
 //! the serde code the compiler has to expand; the `full-serde` feature adds the rest.
 
-use crate::model::{Group, TypeDef};
+use crate::model::{Group, Operation, TypeDef};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashSet;
@@ -18,7 +18,7 @@ impl<'a> Directions<'a> {
         let operations = || groups.iter().flat_map(|g| &g.operations);
         Directions {
             serialized: crate::model::reachable(operations().filter_map(|op| op.body.as_ref().map(|b| &b.ty)), defs),
-            deserialized: crate::model::reachable(operations().filter_map(|op| op.response.as_ref()), defs),
+            deserialized: crate::model::reachable(operations().flat_map(Operation::received), defs),
         }
     }
 

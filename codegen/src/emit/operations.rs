@@ -2,10 +2,10 @@
 
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{BodyMedia, Group, Operation, Pagination, Param, ParamLocation, TypeRef};
+use crate::model::{BodyMedia, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamLocation, TypeRef};
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, ToTokens};
 
 /// `operations/mod.rs`: the group modules and their accessors on `Clerk`.
 pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
@@ -39,7 +39,11 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
     let handle = ident(&group.type_name);
     let handle_doc = format!(" Operations of the `{}` group: get it with [`Clerk::{}`](super::super::client::Clerk::{}).", group.name, group.name.trim_start_matches("r#"), group.name.trim_start_matches("r#"));
     let methods = group.operations.iter().map(constructor);
-    let builders = group.operations.iter().map(|op| builder(&group.name, op));
+    let builders = group.operations.iter().map(|op| {
+        let builder = builder(&group.name, op);
+        let outcomes = op.outcomes.as_ref().filter(|o| single_body(o).is_none()).map(|o| outcomes_enum(op, o));
+        quote!(#builder #outcomes)
+    });
     let uses_types = group.operations.iter().any(|op| {
         op.body.is_some()
             || op.response.as_ref().is_some_and(mentions_named)
@@ -396,20 +400,87 @@ fn send(group: &str, op: &Operation) -> TokenStream {
             quote!(request.form(&self.body, &[#(#encodings),*]);)
         }
     });
-    let (output, execute) = match &op.response {
-        Some(ty) => (type_tokens(ty, Site::Operations), quote!(self.client.execute_json(request).await)),
-        None => (quote!(()), quote!(self.client.execute_empty(request).await)),
+    let (output, execute) = match (&op.outcomes, &op.response) {
+        (Some(outcomes), _) => match single_body(outcomes) {
+            Some(OutcomeBody::Text) => (quote!(String), quote!(self.client.execute_answer(request).await?.text())),
+            Some(_) => (quote!(runtime::Bytes), quote!(Ok(self.client.execute_answer(request).await?.bytes()))),
+            None => (ident(&outcomes.name).into_token_stream(), outcomes_match(outcomes)),
+        },
+        (None, Some(ty)) => (type_tokens(ty, Site::Operations), quote!(self.client.execute_json(request).await)),
+        (None, None) => (quote!(()), quote!(self.client.execute_empty(request).await)),
     };
+    let redirects = op.outcomes.as_ref().is_some_and(|o| o.variants.iter().any(|v| v.body == OutcomeBody::Redirect));
+    let accept_redirects = if redirects { quote!(request.accept_redirects();) } else { TokenStream::new() };
     let deprecated_use = if op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
-    let mutable = if op.params.is_empty() && op.body.is_none() { TokenStream::new() } else { quote!(mut) };
+    let mutable = if op.params.is_empty() && op.body.is_none() && !redirects { TokenStream::new() } else { quote!(mut) };
     quote! {
         /// Sends the request and decodes the response.
         #deprecated_use
         pub async fn send(self) -> Result<#output, runtime::Error> {
             let #mutable request = runtime::Request::new(runtime::Method::#method, #operation, #path_template, #path, self.options);
+            #accept_redirects
             #(#queries)*
             #body
             #execute
+        }
+    }
+}
+
+/// The body of an operation's one answer when it is text or bytes: `send()` returns it as is
+/// (`String`, `Bytes`) rather than in an enum of one variant.
+fn single_body(outcomes: &Outcomes) -> Option<&OutcomeBody> {
+    match outcomes.variants.as_slice() {
+        [only] if matches!(only.body, OutcomeBody::Text | OutcomeBody::Bytes) => Some(&only.body),
+        _ => None,
+    }
+}
+
+/// The enum of an operation's answers, a variant per declared status.
+fn outcomes_enum(op: &Operation, outcomes: &Outcomes) -> TokenStream {
+    let name = ident(&outcomes.name);
+    let doc_text = format!(" What `{} {}` answers, by status (a redirect is handed back, not followed).", op.http_method, op.path);
+    let variants = outcomes.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = format!(" `{}`", v.status);
+        match &v.body {
+            OutcomeBody::Json(ty) => {
+                let ty = type_tokens(ty, Site::Operations);
+                quote!(#[doc = #doc] #variant(#ty),)
+            }
+            OutcomeBody::Text => quote!(#[doc = #doc] #variant(String),),
+            OutcomeBody::Bytes => quote!(#[doc = #doc] #variant(runtime::Bytes),),
+            OutcomeBody::Redirect => quote!(#[doc = #doc] #variant(runtime::Redirect),),
+            OutcomeBody::Empty => quote!(#[doc = #doc] #variant,),
+        }
+    });
+    quote! {
+        #[doc = #doc_text]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+/// `send()`'s decoding of an answer by its status.
+fn outcomes_match(outcomes: &Outcomes) -> TokenStream {
+    let name = ident(&outcomes.name);
+    let arms = outcomes.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let status = proc_macro2::Literal::u16_unsuffixed(v.status);
+        match &v.body {
+            OutcomeBody::Json(_) => quote!(#status => answer.json().map(#name::#variant),),
+            OutcomeBody::Text => quote!(#status => answer.text().map(#name::#variant),),
+            OutcomeBody::Bytes => quote!(#status => Ok(#name::#variant(answer.bytes())),),
+            OutcomeBody::Redirect => quote!(#status => Ok(#name::#variant(answer.redirect())),),
+            OutcomeBody::Empty => quote!(#status => Ok(#name::#variant),),
+        }
+    });
+    quote! {
+        let answer = self.client.execute_answer(request).await?;
+        match answer.status() {
+            #(#arms)*
+            _ => Err(answer.unexpected()),
         }
     }
 }

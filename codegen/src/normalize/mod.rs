@@ -22,7 +22,8 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     defs.sort_by(|a, b| a.name.cmp(&b.name));
     box_cycles(&mut defs);
     for op in groups.iter_mut().flat_map(|g| g.operations.iter_mut()) {
-        op.pagination = pagination::pagination(op, &defs);
+        // An operation with several kinds of answer is not walked as a list.
+        op.pagination = if op.outcomes.is_some() { None } else { pagination::pagination(op, &defs) };
     }
     constants::received_constants_as_strings(&mut defs, &groups);
     let mut examples = std::mem::take(&mut types.examples);

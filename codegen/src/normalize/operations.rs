@@ -3,7 +3,7 @@
 use super::refs::{resolve, SchemaRef};
 use super::types::Types;
 use crate::error::{join, Error, Result};
-use crate::model::{Body, BodyMedia, ErrorResponse, FormEncoding, ParamLocation, Example, Group, Operation, Param, TypeRef};
+use crate::model::{Body, BodyMedia, ErrorResponse, FormEncoding, Outcome, OutcomeBody, Outcomes, ParamLocation, Example, Group, Operation, Param, TypeRef};
 use crate::names::{self, Scope};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode};
 use std::collections::BTreeMap;
@@ -87,7 +87,7 @@ fn operation<'a>(
         None => None,
         Some(body) => Some(request_body(api, types, body, &builder, pointer)?),
     };
-    let Responses { success_status, response, errors } = responses(api, types, op, &builder, pointer)?;
+    let Responses { success_status, response, errors, outcomes } = responses(api, types, op, &builder, pointer)?;
     Ok(Operation {
         operation_id,
         method: method_name,
@@ -102,6 +102,7 @@ fn operation<'a>(
         body,
         response,
         success_status,
+        outcomes,
         errors,
         pagination: None,
     })
@@ -227,6 +228,7 @@ fn form_encodings(media: &openapiv3::MediaType) -> Vec<FormEncoding> {
 struct Responses {
     success_status: u16,
     response: Option<TypeRef>,
+    outcomes: Option<Outcomes>,
     errors: Vec<ErrorResponse>,
 }
 
@@ -234,12 +236,17 @@ fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Ope
     let components = api.components.as_ref();
     let mut success: Option<(u16, Option<TypeRef>)> = None;
     let mut errors = Vec::new();
+    let mut outcomes = Vec::new();
     for (status, response) in &op.responses.responses {
         let code = match status {
             StatusCode::Code(code) => *code,
             StatusCode::Range(range) => range * 100,
         };
         let at = join(&join(pointer, "responses"), status.to_string());
+        if (300..400).contains(&code) {
+            outcomes.push(Outcome { status: code, name: status_name(code), body: OutcomeBody::Redirect });
+            continue;
+        }
         if !(200..300).contains(&code) {
             let (response, _) = resolve(components.map(|c| &c.responses), response, "responses", &at)?;
             let schema = response.content.get(JSON).and_then(|m| m.schema.as_ref()).and_then(|s| match s {
@@ -249,10 +256,13 @@ fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Ope
             errors.push(ErrorResponse { status: code, schema });
             continue;
         }
-        if success.as_ref().is_some_and(|(best, _)| *best <= code) {
+        let (response, at) = resolve(components.map(|c| &c.responses), response, "responses", &at)?;
+        if !response.content.is_empty() && !response.content.contains_key(JSON) {
+            // The first media type decides: text for `text/*`, bytes for the rest.
+            let text = response.content.keys().next().is_some_and(|media| media.starts_with("text/"));
+            outcomes.push(Outcome { status: code, name: status_name(code), body: if text { OutcomeBody::Text } else { OutcomeBody::Bytes } });
             continue;
         }
-        let (response, at) = resolve(components.map(|c| &c.responses), response, "responses", &at)?;
         let base = match at.strip_prefix("#/components/responses/") {
             Some(name) => format!("{}Response", names::type_name(name)),
             None => format!("{builder}Response"),
@@ -269,13 +279,45 @@ fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Ope
             }
             None => None,
         };
-        success = Some((code, ty));
+        outcomes.push(Outcome { status: code, name: status_name(code), body: ty.clone().map_or(OutcomeBody::Empty, OutcomeBody::Json) });
+        if success.as_ref().map_or(true, |(best, _)| code < *best) {
+            success = Some((code, ty));
+        }
     }
     let (success_status, response) = success.unwrap_or((200, None));
     if op.responses.default.is_some() {
         errors.push(ErrorResponse { status: 0, schema: None });
     }
-    Ok(Responses { success_status, response, errors })
+    outcomes.sort_by_key(|o| o.status);
+    // One type for every answer: `send()` returns it, as for most operations.
+    let plain = outcomes.iter().all(|o| match &o.body {
+        OutcomeBody::Json(ty) => Some(ty) == response.as_ref(),
+        OutcomeBody::Empty => response.is_none(),
+        _ => false,
+    });
+    let outcomes = (!plain).then(|| Outcomes { name: format!("{builder}Response"), variants: outcomes });
+    Ok(Responses { success_status, response, errors, outcomes })
+}
+
+/// A variant name for an answer's status.
+fn status_name(code: u16) -> String {
+    let name = match code {
+        200 => "Ok",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "NonAuthoritative",
+        204 => "NoContent",
+        206 => "PartialContent",
+        300 => "MultipleChoices",
+        301 => "MovedPermanently",
+        302 => "Found",
+        303 => "SeeOther",
+        304 => "NotModified",
+        307 => "TemporaryRedirect",
+        308 => "PermanentRedirect",
+        _ => return format!("Status{code}"),
+    };
+    name.to_owned()
 }
 
 /// Path and query parameters must be strings, numbers, booleans, string enums or arrays of those.
