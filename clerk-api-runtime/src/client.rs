@@ -132,6 +132,7 @@ impl Client {
             RequestBody::Form(Err(message)) => return Err(Error::Request(message)),
             RequestBody::Form(Ok(bytes)) => Some(AttemptBody::Form(bytes::Bytes::from(bytes))),
             RequestBody::Multipart(form) => Some(AttemptBody::Multipart(form)),
+            RequestBody::Raw(bytes, content_type) => Some(AttemptBody::Raw(bytes, content_type)),
             RequestBody::None => None,
         };
         let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
@@ -201,6 +202,7 @@ impl Client {
             None => builder,
             Some(AttemptBody::Json(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes.clone()),
             Some(AttemptBody::Form(bytes)) => builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(bytes.clone()),
+            Some(AttemptBody::Raw(bytes, content_type)) => builder.header(CONTENT_TYPE, *content_type).body(bytes.clone()),
             Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
         if let Some(version) = &inner.api_version {
@@ -287,6 +289,7 @@ pub struct Redirect {
 enum AttemptBody {
     Json(bytes::Bytes),
     Form(bytes::Bytes),
+    Raw(bytes::Bytes, &'static str),
     Multipart(crate::multipart::Multipart),
 }
 

@@ -44,6 +44,8 @@ pub enum RequestBody {
     Multipart(Multipart),
     /// An `application/x-www-form-urlencoded` body, or why it could not be written.
     Form(Result<Vec<u8>, String>),
+    /// Bytes sent as they are, with their content type.
+    Raw(bytes::Bytes, &'static str),
 }
 
 impl Request {
@@ -112,6 +114,11 @@ impl Request {
     /// `encodings` say (the default: arrays as repeated fields, objects as their own fields).
     pub fn form<T: serde::Serialize>(&mut self, body: &T, encodings: &[crate::form::FormEncoding]) {
         self.body = RequestBody::Form(crate::form::form_pairs(body, encodings).map(|pairs| crate::form::encode_form(&pairs).into_bytes()));
+    }
+
+    /// A body of bytes with its media type (`application/octet-stream`, `image/png`, ...).
+    pub fn raw(&mut self, body: bytes::Bytes, content_type: &'static str) {
+        self.body = RequestBody::Raw(body, content_type);
     }
 
     pub fn multipart(&mut self, form: Multipart) {

@@ -263,6 +263,9 @@ pub enum BodyMedia {
     /// `application/x-www-form-urlencoded`, with the spec's `encoding` of the properties that
     /// have one (others: `style: form`, `explode: true`).
     Form(Vec<FormEncoding>),
+    /// Any other media type (`application/octet-stream`, `image/png`, `text/plain`): the bytes
+    /// as given, sent with this content type.
+    Raw(String),
 }
 
 impl BodyMedia {

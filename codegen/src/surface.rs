@@ -13,6 +13,7 @@ pub fn surface(api: &Api) -> String {
             let body = match &op.body {
                 Some(b) if b.media.is_multipart() => format!(" body(multipart): {}", ty(&b.ty)),
                 Some(b) if matches!(b.media, crate::model::BodyMedia::Form(_)) => format!(" body(form): {}", ty(&b.ty)),
+                Some(crate::model::Body { media: crate::model::BodyMedia::Raw(media), .. }) => format!(" body({media}): bytes"),
                 Some(b) => format!(" body: {}", ty(&b.ty)),
                 None => String::new(),
             };

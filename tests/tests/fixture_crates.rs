@@ -130,3 +130,16 @@ async fn undeclared_answers_are_errors() {
     let error = clerk.exports().download("e").send().await.unwrap_err();
     assert!(matches!(&error, clerk_api_runtime::Error::Api(api) if api.status == 307), "{error:?}");
 }
+
+/// A body of another media type (`application/octet-stream`) is sent as the bytes given, with
+/// its content type.
+#[tokio::test]
+async fn raw_bodies_are_sent_as_given_with_their_media_type() {
+    let stub = serve(vec![Reply::json(204, "")]);
+    let clerk = responses::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
+    clerk.exports().upload("e_1", b"\x00\x01raw".to_vec()).send().await.unwrap();
+    let request = stub.requests.lock().unwrap()[0].clone();
+    assert_eq!((request.method.as_str(), request.target.as_str()), ("PUT", "/exports/e_1"));
+    assert_eq!(request.header("content-type"), Some("application/octet-stream"));
+    assert_eq!(request.body, b"\x00\x01raw");
+}

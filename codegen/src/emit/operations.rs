@@ -45,8 +45,8 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
         quote!(#builder #outcomes)
     });
     let uses_types = group.operations.iter().any(|op| {
-        op.body.is_some()
-            || op.response.as_ref().is_some_and(mentions_named)
+        op.body.as_ref().is_some_and(|b| !matches!(b.media, BodyMedia::Raw(_)) && mentions_named(&b.ty))
+            || op.received().any(mentions_named)
             || op.path_params.iter().chain(&op.params).any(|p| mentions_named(&p.ty))
     });
     let import = if uses_types { quote!(use super::super::types;) } else { TokenStream::new() };
@@ -100,7 +100,10 @@ fn arguments(op: &Operation) -> Vec<&Param> {
 }
 
 fn body_type(op: &Operation) -> Option<TokenStream> {
-    op.body.as_ref().map(|b| type_tokens(&b.ty, Site::Operations))
+    op.body.as_ref().map(|b| match b.media {
+        BodyMedia::Raw(_) => quote!(runtime::Bytes),
+        _ => type_tokens(&b.ty, Site::Operations),
+    })
 }
 
 fn constructor(op: &Operation) -> TokenStream {
@@ -126,7 +129,9 @@ fn constructor(op: &Operation) -> TokenStream {
         let name = ident(&p.name);
         quote!(#name: None,)
     });
+    let raw = op.body.as_ref().is_some_and(|b| matches!(b.media, BodyMedia::Raw(_)));
     let (body_input, body_store) = match body_type(op) {
+        Some(_) if raw => (quote!(body: impl Into<runtime::Bytes>), quote!(body: body.into(),)),
         Some(ty) => (quote!(body: #ty), quote!(body,)),
         None => (TokenStream::new(), TokenStream::new()),
     };
@@ -137,7 +142,7 @@ fn constructor(op: &Operation) -> TokenStream {
         pub fn #method(&self, #(#inputs),* #comma #body_input) -> #builder {
             #builder {
                 client: self.client.clone(),
-                options: Default::default(),
+                options: runtime::CallOptions::default(),
                 #(#stores)*
                 #body_store
                 #(#optional)*
@@ -390,6 +395,7 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     let body = op.body.as_ref().map(|b| match &b.media {
         BodyMedia::Multipart => quote!(request.multipart(self.body.into_multipart());),
         BodyMedia::Json => quote!(request.json(&self.body);),
+        BodyMedia::Raw(media) => quote!(request.raw(self.body, #media);),
         BodyMedia::Form(encodings) => {
             let encodings = encodings.iter().map(|e| {
                 let property = &e.property;

@@ -172,22 +172,26 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
     Ok((path_params, others))
 }
 
-/// The request body: JSON, else a URL-encoded form, else multipart form data.
+/// The request body: JSON, else a URL-encoded form, else multipart form data, else the bytes
+/// of the first media type listed.
 fn request_body<'a>(api: &'a OpenAPI, types: &mut Types<'a>, body: &'a ReferenceOr<openapiv3::RequestBody>, builder: &str, pointer: &str) -> Result<Body> {
     let components = api.components.as_ref();
     let (body, at) = resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
     let base = format!("{builder}Body");
-    let Some((name, media)) = [JSON, FORM, MULTIPART].into_iter().find_map(|name| body.content.get(name).map(|media| (name, media))) else {
-        let found: Vec<&String> = body.content.keys().collect();
-        return Err(Error::at(join(&at, "content"), format!("no supported request body media type (found {found:?})")));
+    let preferred = [JSON, FORM, MULTIPART].into_iter().find_map(|name| body.content.get_key_value(name));
+    // Any other media type (the first listed): the body is bytes sent with that content type.
+    let Some((name, media)) = preferred.or_else(|| body.content.first()) else {
+        return Err(Error::at(join(&at, "content"), "a request body with no media type"));
     };
     let media_pointer = join(&join(&at, "content"), name);
-    let kind = match name {
+    let kind = match name.as_str() {
         MULTIPART => BodyMedia::Multipart,
         FORM => BodyMedia::Form(form_encodings(media)),
-        _ => BodyMedia::Json,
+        JSON => BodyMedia::Json,
+        other => BodyMedia::Raw(other.to_owned()),
     };
     let ty = match &media.schema {
+        _ if matches!(kind, BodyMedia::Raw(_)) => TypeRef::Bytes,
         Some(schema) => {
             types.set_multipart(kind.is_multipart());
             let ty = types.type_of(SchemaRef::from(schema), &base, &join(&media_pointer, "schema"));

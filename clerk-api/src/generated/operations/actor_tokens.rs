@@ -18,7 +18,7 @@ impl ActorTokens<'_> {
     pub fn create(&self, body: types::CreateActorTokenBody) -> CreateActorToken {
         CreateActorToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -30,7 +30,7 @@ impl ActorTokens<'_> {
     pub fn revoke(&self, actor_token_id: impl Into<String>) -> RevokeActorToken {
         RevokeActorToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             actor_token_id: actor_token_id.into(),
         }
     }

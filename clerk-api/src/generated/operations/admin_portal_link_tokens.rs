@@ -18,7 +18,7 @@ impl AdminPortalLinkTokens<'_> {
     ) -> CreateAdminPortalLinkToken {
         CreateAdminPortalLinkToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -32,7 +32,7 @@ impl AdminPortalLinkTokens<'_> {
     ) -> RevokeAdminPortalLinkToken {
         RevokeAdminPortalLinkToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             admin_portal_link_token_id: admin_portal_link_token_id.into(),
             body,
         }

@@ -19,7 +19,7 @@ impl AgentTasks<'_> {
     pub fn create(&self, body: types::CreateAgentTaskBody) -> CreateAgentTask {
         CreateAgentTask {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -31,7 +31,7 @@ impl AgentTasks<'_> {
     pub fn revoke(&self, agent_task_id: impl Into<String>) -> RevokeAgentTask {
         RevokeAgentTask {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             agent_task_id: agent_task_id.into(),
         }
     }

@@ -17,7 +17,7 @@ impl AllowlistIdentifiers<'_> {
     pub fn list(&self) -> ListAllowlistIdentifiers {
         ListAllowlistIdentifiers {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -34,7 +34,7 @@ impl AllowlistIdentifiers<'_> {
     ) -> CreateAllowlistIdentifier {
         CreateAllowlistIdentifier {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -46,7 +46,7 @@ impl AllowlistIdentifiers<'_> {
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteAllowlistIdentifier {
         DeleteAllowlistIdentifier {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             identifier_id: identifier_id.into(),
         }
     }

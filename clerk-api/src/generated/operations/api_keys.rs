@@ -15,7 +15,7 @@ impl ApiKeys<'_> {
     pub fn get_api_keys(&self, subject: impl Into<String>) -> GetApiKeys {
         GetApiKeys {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subject: subject.into(),
             r#type: None,
             include_invalid: None,
@@ -30,7 +30,7 @@ impl ApiKeys<'_> {
     pub fn create_api_key(&self, body: types::CreateApiKeyBody) -> CreateApiKey {
         CreateApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -40,7 +40,7 @@ impl ApiKeys<'_> {
     pub fn get_api_key(&self, api_key_id: impl Into<String>) -> GetApiKey {
         GetApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
     }
@@ -50,7 +50,7 @@ impl ApiKeys<'_> {
     pub fn delete_api_key(&self, api_key_id: impl Into<String>) -> DeleteApiKey {
         DeleteApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
     }
@@ -64,7 +64,7 @@ impl ApiKeys<'_> {
     ) -> UpdateApiKey {
         UpdateApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
             body,
         }
@@ -75,7 +75,7 @@ impl ApiKeys<'_> {
     pub fn get_api_key_secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecret {
         GetApiKeySecret {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
     }
@@ -89,7 +89,7 @@ impl ApiKeys<'_> {
     ) -> RevokeApiKey {
         RevokeApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
             body,
         }
@@ -100,7 +100,7 @@ impl ApiKeys<'_> {
     pub fn verify_api_key(&self, body: types::VerifyApiKeyBody) -> VerifyApiKey {
         VerifyApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }

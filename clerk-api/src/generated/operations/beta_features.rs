@@ -20,7 +20,7 @@ impl BetaFeatures<'_> {
     ) -> UpdateInstanceAuthConfig {
         UpdateInstanceAuthConfig {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -40,7 +40,7 @@ impl BetaFeatures<'_> {
     ) -> UpdateProductionInstanceDomain {
         UpdateProductionInstanceDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }

@@ -18,7 +18,7 @@ impl Billing<'_> {
     pub fn list_plans(&self) -> GetCommercePlanList {
         GetCommercePlanList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -34,7 +34,7 @@ impl Billing<'_> {
     pub fn list_prices(&self) -> GetBillingPriceList {
         GetBillingPriceList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -53,7 +53,7 @@ impl Billing<'_> {
     ) -> CreateBillingPrice {
         CreateBillingPrice {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -66,7 +66,7 @@ impl Billing<'_> {
     pub fn list_subscription_items(&self) -> GetCommerceSubscriptionItemList {
         GetCommerceSubscriptionItemList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -88,7 +88,7 @@ impl Billing<'_> {
     ) -> CancelCommerceSubscriptionItem {
         CancelCommerceSubscriptionItem {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             end_now: None,
         }
@@ -108,7 +108,7 @@ impl Billing<'_> {
     ) -> ExtendBillingSubscriptionItemFreeTrial {
         ExtendBillingSubscriptionItemFreeTrial {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
         }
@@ -126,7 +126,7 @@ impl Billing<'_> {
     ) -> CreateBillingPriceTransition {
         CreateBillingPriceTransition {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
         }
@@ -146,7 +146,7 @@ impl Billing<'_> {
     ) -> ApplyBillingSubscriptionItemDiscount {
         ApplyBillingSubscriptionItemDiscount {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
         }
@@ -164,7 +164,7 @@ impl Billing<'_> {
     ) -> RemoveBillingSubscriptionItemDiscount {
         RemoveBillingSubscriptionItemDiscount {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             discount_id: discount_id.into(),
         }
@@ -178,7 +178,7 @@ impl Billing<'_> {
     pub fn list_statements(&self) -> GetBillingStatementList {
         GetBillingStatementList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -192,7 +192,7 @@ impl Billing<'_> {
     pub fn get_statement(&self, statement_id: impl Into<String>) -> GetBillingStatement {
         GetBillingStatement {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             statement_id: statement_id.into(),
         }
     }
@@ -208,7 +208,7 @@ impl Billing<'_> {
     ) -> GetBillingStatementPaymentAttempts {
         GetBillingStatementPaymentAttempts {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             statement_id: statement_id.into(),
             paginated: None,
             limit: None,

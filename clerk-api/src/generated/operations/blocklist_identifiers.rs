@@ -17,7 +17,7 @@ impl BlocklistIdentifiers<'_> {
     pub fn list(&self) -> ListBlocklistIdentifiers {
         ListBlocklistIdentifiers {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Add identifier to the block-list
@@ -31,7 +31,7 @@ impl BlocklistIdentifiers<'_> {
     ) -> CreateBlocklistIdentifier {
         CreateBlocklistIdentifier {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -43,7 +43,7 @@ impl BlocklistIdentifiers<'_> {
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteBlocklistIdentifier {
         DeleteBlocklistIdentifier {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             identifier_id: identifier_id.into(),
         }
     }

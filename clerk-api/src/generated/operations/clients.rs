@@ -20,7 +20,7 @@ impl Clients<'_> {
     pub fn list(&self) -> GetClientList {
         GetClientList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -34,7 +34,7 @@ impl Clients<'_> {
     pub fn verify(&self, body: types::VerifyClientBody) -> VerifyClient {
         VerifyClient {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -46,7 +46,7 @@ impl Clients<'_> {
     pub fn get(&self, client_id: impl Into<String>) -> GetClient {
         GetClient {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             client_id: client_id.into(),
         }
     }

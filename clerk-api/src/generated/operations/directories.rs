@@ -17,7 +17,7 @@ impl Directories<'_> {
     pub fn list(&self) -> ListDirectories {
         ListDirectories {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
         }
@@ -30,7 +30,7 @@ impl Directories<'_> {
     pub fn create(&self, body: types::CreateDirectoryBody) -> CreateDirectory {
         CreateDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -42,7 +42,7 @@ impl Directories<'_> {
     pub fn get(&self, directory_id: impl Into<String>) -> GetDirectory {
         GetDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -55,7 +55,7 @@ impl Directories<'_> {
     pub fn delete(&self, directory_id: impl Into<String>) -> DeleteDirectory {
         DeleteDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -71,7 +71,7 @@ impl Directories<'_> {
     ) -> UpdateDirectory {
         UpdateDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             body,
         }
@@ -90,7 +90,7 @@ impl Directories<'_> {
     ) -> RotateDirectoryApiKey {
         RotateDirectoryApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -105,7 +105,7 @@ impl Directories<'_> {
     ) -> ListDirectoryGroupRoleMappings {
         ListDirectoryGroupRoleMappings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
     }
@@ -124,7 +124,7 @@ impl Directories<'_> {
     ) -> ReplaceDirectoryGroupRoleMappings {
         ReplaceDirectoryGroupRoleMappings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             body,
         }
@@ -142,7 +142,7 @@ impl Directories<'_> {
     ) -> CreateDirectoryGroupRoleMapping {
         CreateDirectoryGroupRoleMapping {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             body,
         }
@@ -160,7 +160,7 @@ impl Directories<'_> {
     ) -> DeleteDirectoryGroupRoleMapping {
         DeleteDirectoryGroupRoleMapping {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             mapping_id: mapping_id.into(),
         }

@@ -18,7 +18,7 @@ impl Domains<'_> {
     pub fn list(&self) -> ListDomains {
         ListDomains {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Add a domain
@@ -33,7 +33,7 @@ impl Domains<'_> {
     pub fn add(&self, body: types::AddDomainBody) -> AddDomain {
         AddDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -46,7 +46,7 @@ impl Domains<'_> {
     pub fn delete(&self, domain_id: impl Into<String>) -> DeleteDomain {
         DeleteDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             domain_id: domain_id.into(),
         }
     }
@@ -69,7 +69,7 @@ impl Domains<'_> {
     ) -> UpdateDomain {
         UpdateDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             domain_id: domain_id.into(),
             body,
         }

@@ -17,7 +17,7 @@ impl EmailAddresses<'_> {
     pub fn create(&self, body: types::CreateEmailAddressBody) -> CreateEmailAddress {
         CreateEmailAddress {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -29,7 +29,7 @@ impl EmailAddresses<'_> {
     pub fn get(&self, email_address_id: impl Into<String>) -> GetEmailAddress {
         GetEmailAddress {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
         }
     }
@@ -41,7 +41,7 @@ impl EmailAddresses<'_> {
     pub fn delete(&self, email_address_id: impl Into<String>) -> DeleteEmailAddress {
         DeleteEmailAddress {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
         }
     }
@@ -57,7 +57,7 @@ impl EmailAddresses<'_> {
     ) -> UpdateEmailAddress {
         UpdateEmailAddress {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
             body,
         }
@@ -76,7 +76,7 @@ impl EmailAddresses<'_> {
     ) -> PrepareEmailAddressVerification {
         PrepareEmailAddressVerification {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
         }
     }
@@ -102,7 +102,7 @@ impl EmailAddresses<'_> {
     ) -> AttemptEmailAddressVerification {
         AttemptEmailAddressVerification {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
             body,
         }
@@ -131,7 +131,7 @@ impl EmailAddresses<'_> {
     ) -> ReplaceUserEmailAddress {
         ReplaceUserEmailAddress {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }

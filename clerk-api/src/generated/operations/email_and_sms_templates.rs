@@ -23,7 +23,7 @@ impl EmailAndSmsTemplates<'_> {
     ) -> UpsertTemplate {
         UpsertTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
             body,

@@ -22,7 +22,7 @@ impl EmailSmsTemplates<'_> {
     ) -> GetTemplateList {
         GetTemplateList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_type,
             paginated: None,
             limit: None,
@@ -42,7 +42,7 @@ impl EmailSmsTemplates<'_> {
     ) -> GetTemplate {
         GetTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
         }
@@ -60,7 +60,7 @@ impl EmailSmsTemplates<'_> {
     ) -> RevertTemplate {
         RevertTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
         }
@@ -81,7 +81,7 @@ impl EmailSmsTemplates<'_> {
     ) -> ToggleTemplateDelivery {
         ToggleTemplateDelivery {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
             body,

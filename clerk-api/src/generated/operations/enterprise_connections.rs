@@ -18,7 +18,7 @@ impl EnterpriseConnections<'_> {
     pub fn list(&self) -> ListEnterpriseConnections {
         ListEnterpriseConnections {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
             organization_id: None,
@@ -36,7 +36,7 @@ impl EnterpriseConnections<'_> {
     ) -> CreateEnterpriseConnection {
         CreateEnterpriseConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -51,7 +51,7 @@ impl EnterpriseConnections<'_> {
     ) -> GetEnterpriseConnection {
         GetEnterpriseConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
     }
@@ -66,7 +66,7 @@ impl EnterpriseConnections<'_> {
     ) -> DeleteEnterpriseConnection {
         DeleteEnterpriseConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
     }
@@ -83,7 +83,7 @@ impl EnterpriseConnections<'_> {
     ) -> UpdateEnterpriseConnection {
         UpdateEnterpriseConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             body,
         }
@@ -99,7 +99,7 @@ impl EnterpriseConnections<'_> {
     ) -> ListEnterpriseConnectionTestRuns {
         ListEnterpriseConnectionTestRuns {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             status: None,
             limit: None,
@@ -117,7 +117,7 @@ impl EnterpriseConnections<'_> {
     ) -> CreateEnterpriseConnectionTestRun {
         CreateEnterpriseConnectionTestRun {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
     }

@@ -17,7 +17,7 @@ impl InstanceSettings<'_> {
     pub fn get(&self) -> GetInstance {
         GetInstance {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Update instance settings
@@ -28,7 +28,7 @@ impl InstanceSettings<'_> {
     pub fn update(&self, body: types::UpdateInstanceBody) -> UpdateInstance {
         UpdateInstance {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -43,7 +43,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceRestrictions {
         UpdateInstanceRestrictions {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -53,7 +53,7 @@ impl InstanceSettings<'_> {
     pub fn get_instance_protect(&self) -> GetInstanceProtect {
         GetInstanceProtect {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Update instance protect settings
@@ -65,7 +65,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceProtect {
         UpdateInstanceProtect {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -77,7 +77,7 @@ impl InstanceSettings<'_> {
     pub fn get_communication(&self) -> GetInstanceCommunication {
         GetInstanceCommunication {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Update instance communication settings
@@ -94,7 +94,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceCommunication {
         UpdateInstanceCommunication {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -108,7 +108,7 @@ impl InstanceSettings<'_> {
     ) -> GetInstanceOAuthApplicationSettings {
         GetInstanceOAuthApplicationSettings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Update OAuth application settings
@@ -122,7 +122,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceOAuthApplicationSettings {
         UpdateInstanceOAuthApplicationSettings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -141,7 +141,7 @@ impl InstanceSettings<'_> {
     ) -> ChangeProductionInstanceDomain {
         ChangeProductionInstanceDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -153,7 +153,7 @@ impl InstanceSettings<'_> {
     pub fn get_organization_settings(&self) -> GetInstanceOrganizationSettings {
         GetInstanceOrganizationSettings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Update instance organization settings
@@ -167,7 +167,7 @@ impl InstanceSettings<'_> {
     ) -> UpdateInstanceOrganizationSettings {
         UpdateInstanceOrganizationSettings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }

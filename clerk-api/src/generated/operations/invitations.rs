@@ -17,7 +17,7 @@ impl Invitations<'_> {
     pub fn list(&self) -> ListInvitations {
         ListInvitations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             status: None,
             query: None,
             order_by: None,
@@ -36,7 +36,7 @@ impl Invitations<'_> {
     pub fn create(&self, body: types::CreateInvitationBody) -> CreateInvitation {
         CreateInvitation {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -56,7 +56,7 @@ impl Invitations<'_> {
     ) -> CreateBulkInvitations {
         CreateBulkInvitations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -71,7 +71,7 @@ impl Invitations<'_> {
     pub fn revoke(&self, invitation_id: impl Into<String>) -> RevokeInvitation {
         RevokeInvitation {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             invitation_id: invitation_id.into(),
         }
     }

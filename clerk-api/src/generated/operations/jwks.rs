@@ -17,7 +17,7 @@ impl Jwks<'_> {
     pub fn get_jwks(&self) -> GetJwks {
         GetJwks {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
 }

@@ -15,7 +15,7 @@ impl JwtTemplates<'_> {
     pub fn list(&self) -> ListJwtTemplates {
         ListJwtTemplates {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -29,7 +29,7 @@ impl JwtTemplates<'_> {
     pub fn create(&self, body: types::CreateJwtTemplateBody) -> CreateJwtTemplate {
         CreateJwtTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -41,7 +41,7 @@ impl JwtTemplates<'_> {
     pub fn get(&self, template_id: impl Into<String>) -> GetJwtTemplate {
         GetJwtTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_id: template_id.into(),
         }
     }
@@ -51,7 +51,7 @@ impl JwtTemplates<'_> {
     pub fn delete(&self, template_id: impl Into<String>) -> DeleteJwtTemplate {
         DeleteJwtTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_id: template_id.into(),
         }
     }
@@ -67,7 +67,7 @@ impl JwtTemplates<'_> {
     ) -> UpdateJwtTemplate {
         UpdateJwtTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_id: template_id.into(),
             body,
         }

@@ -24,7 +24,7 @@ impl M2m<'_> {
     pub fn list_tokens(&self, subject: impl Into<String>) -> GetM2mTokens {
         GetM2mTokens {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             subject: subject.into(),
             revoked: None,
             expired: None,
@@ -40,7 +40,7 @@ impl M2m<'_> {
     pub fn create_token(&self, body: types::CreateM2mTokenBody) -> CreateM2mToken {
         CreateM2mToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -63,7 +63,7 @@ impl M2m<'_> {
     ) -> RevokeM2mToken {
         RevokeM2mToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             m2m_token_id: m2m_token_id.into(),
             body,
         }
@@ -81,7 +81,7 @@ impl M2m<'_> {
     pub fn verify_token(&self, body: types::VerifyM2mTokenBody) -> VerifyM2mToken {
         VerifyM2mToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }

@@ -19,7 +19,7 @@ impl Machines<'_> {
     pub fn list(&self) -> ListMachines {
         ListMachines {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
             query: None,
@@ -34,7 +34,7 @@ impl Machines<'_> {
     pub fn create(&self, body: types::CreateMachineBody) -> CreateMachine {
         CreateMachine {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -46,7 +46,7 @@ impl Machines<'_> {
     pub fn get(&self, machine_id: impl Into<String>) -> GetMachine {
         GetMachine {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
         }
     }
@@ -58,7 +58,7 @@ impl Machines<'_> {
     pub fn delete(&self, machine_id: impl Into<String>) -> DeleteMachine {
         DeleteMachine {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
         }
     }
@@ -75,7 +75,7 @@ impl Machines<'_> {
     ) -> UpdateMachine {
         UpdateMachine {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             body,
         }
@@ -88,7 +88,7 @@ impl Machines<'_> {
     pub fn get_secret_key(&self, machine_id: impl Into<String>) -> GetMachineSecretKey {
         GetMachineSecretKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
         }
     }
@@ -106,7 +106,7 @@ impl Machines<'_> {
     ) -> RotateMachineSecretKey {
         RotateMachineSecretKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             body,
         }
@@ -124,7 +124,7 @@ impl Machines<'_> {
     ) -> CreateMachineScope {
         CreateMachineScope {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             body,
         }
@@ -141,7 +141,7 @@ impl Machines<'_> {
     ) -> DeleteMachineScope {
         DeleteMachineScope {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             other_machine_id: other_machine_id.into(),
         }

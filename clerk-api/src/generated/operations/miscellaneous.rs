@@ -17,7 +17,7 @@ impl Miscellaneous<'_> {
     pub fn get_public_interstitial(&self) -> GetPublicInterstitial {
         GetPublicInterstitial {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             frontend_api_2: None,
             frontend_api: None,
             publishable_key: None,

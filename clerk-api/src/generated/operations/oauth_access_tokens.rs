@@ -18,7 +18,7 @@ impl OauthAccessTokens<'_> {
     ) -> VerifyOAuthAccessToken {
         VerifyOAuthAccessToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }

@@ -20,7 +20,7 @@ impl OauthApplications<'_> {
     pub fn list(&self) -> ListOAuthApplications {
         ListOAuthApplications {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
             order_by: None,
@@ -40,7 +40,7 @@ impl OauthApplications<'_> {
     ) -> CreateOAuthApplication {
         CreateOAuthApplication {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -52,7 +52,7 @@ impl OauthApplications<'_> {
     pub fn get(&self, oauth_application_id: impl Into<String>) -> GetOAuthApplication {
         GetOAuthApplication {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
         }
     }
@@ -68,7 +68,7 @@ impl OauthApplications<'_> {
     ) -> DeleteOAuthApplication {
         DeleteOAuthApplication {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
         }
     }
@@ -84,7 +84,7 @@ impl OauthApplications<'_> {
     ) -> UpdateOAuthApplication {
         UpdateOAuthApplication {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
         }
@@ -104,7 +104,7 @@ impl OauthApplications<'_> {
     ) -> UploadOAuthApplicationLogo {
         UploadOAuthApplicationLogo {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
         }
@@ -121,7 +121,7 @@ impl OauthApplications<'_> {
     ) -> RotateOAuthApplicationSecret {
         RotateOAuthApplicationSecret {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
         }
     }
@@ -139,7 +139,7 @@ impl OauthApplications<'_> {
     ) -> RevokeOAuthApplicationToken {
         RevokeOAuthApplicationToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
         }

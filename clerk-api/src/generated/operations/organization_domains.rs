@@ -17,7 +17,7 @@ impl OrganizationDomains<'_> {
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationDomains {
         ListOrganizationDomains {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             verified: None,
             enrollment_mode: None,
@@ -37,7 +37,7 @@ impl OrganizationDomains<'_> {
     ) -> CreateOrganizationDomain {
         CreateOrganizationDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -54,7 +54,7 @@ impl OrganizationDomains<'_> {
     ) -> DeleteOrganizationDomain {
         DeleteOrganizationDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
         }
@@ -72,7 +72,7 @@ impl OrganizationDomains<'_> {
     ) -> UpdateOrganizationDomain {
         UpdateOrganizationDomain {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
             body,
@@ -97,7 +97,7 @@ impl OrganizationDomains<'_> {
     ) -> VerifyOrganizationDomainOwnership {
         VerifyOrganizationDomainOwnership {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
         }
@@ -115,7 +115,7 @@ impl OrganizationDomains<'_> {
     pub fn list_all(&self) -> ListAllOrganizationDomains {
         ListAllOrganizationDomains {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: None,
             verified: None,
             enrollment_mode: None,

@@ -22,7 +22,7 @@ impl OrganizationInvitations<'_> {
     pub fn get_all(&self) -> ListInstanceOrganizationInvitations {
         ListInstanceOrganizationInvitations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             order_by: None,
             status: None,
             query: None,
@@ -46,7 +46,7 @@ impl OrganizationInvitations<'_> {
     ) -> ListOrganizationInvitations {
         ListOrganizationInvitations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             status: None,
             email_address: None,
@@ -82,7 +82,7 @@ impl OrganizationInvitations<'_> {
     ) -> CreateOrganizationInvitation {
         CreateOrganizationInvitation {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -114,7 +114,7 @@ impl OrganizationInvitations<'_> {
     ) -> CreateOrganizationInvitationBulk {
         CreateOrganizationInvitationBulk {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -136,7 +136,7 @@ impl OrganizationInvitations<'_> {
     ) -> ListPendingOrganizationInvitations {
         ListPendingOrganizationInvitations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,
             offset: None,
@@ -154,7 +154,7 @@ impl OrganizationInvitations<'_> {
     ) -> GetOrganizationInvitation {
         GetOrganizationInvitation {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
         }
@@ -176,7 +176,7 @@ impl OrganizationInvitations<'_> {
     ) -> RevokeOrganizationInvitation {
         RevokeOrganizationInvitation {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
             body,

@@ -20,7 +20,7 @@ impl OrganizationMemberships<'_> {
     ) -> ListOrganizationMemberships {
         ListOrganizationMemberships {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             order_by: None,
             user_id: None,
@@ -59,7 +59,7 @@ impl OrganizationMemberships<'_> {
     ) -> CreateOrganizationMembership {
         CreateOrganizationMembership {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -76,7 +76,7 @@ impl OrganizationMemberships<'_> {
     ) -> DeleteOrganizationMembership {
         DeleteOrganizationMembership {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
         }
@@ -94,7 +94,7 @@ impl OrganizationMemberships<'_> {
     ) -> UpdateOrganizationMembership {
         UpdateOrganizationMembership {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
             body,
@@ -115,7 +115,7 @@ impl OrganizationMemberships<'_> {
     ) -> UpdateOrganizationMembershipMetadata {
         UpdateOrganizationMembershipMetadata {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
             body,

@@ -17,7 +17,7 @@ impl OrganizationPermissions<'_> {
     pub fn list(&self) -> ListOrganizationPermissions {
         ListOrganizationPermissions {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -35,7 +35,7 @@ impl OrganizationPermissions<'_> {
     ) -> CreateOrganizationPermission {
         CreateOrganizationPermission {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -47,7 +47,7 @@ impl OrganizationPermissions<'_> {
     pub fn get(&self, permission_id: impl Into<String>) -> GetOrganizationPermission {
         GetOrganizationPermission {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
         }
     }
@@ -63,7 +63,7 @@ impl OrganizationPermissions<'_> {
     ) -> DeleteOrganizationPermission {
         DeleteOrganizationPermission {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
         }
     }
@@ -80,7 +80,7 @@ impl OrganizationPermissions<'_> {
     ) -> UpdateOrganizationPermission {
         UpdateOrganizationPermission {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
             body,
         }

@@ -20,7 +20,7 @@ impl OrganizationRoles<'_> {
     pub fn list(&self) -> ListOrganizationRoles {
         ListOrganizationRoles {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -41,7 +41,7 @@ impl OrganizationRoles<'_> {
     ) -> CreateOrganizationRole {
         CreateOrganizationRole {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -53,7 +53,7 @@ impl OrganizationRoles<'_> {
     pub fn get(&self, organization_role_id: impl Into<String>) -> GetOrganizationRole {
         GetOrganizationRole {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
         }
     }
@@ -69,7 +69,7 @@ impl OrganizationRoles<'_> {
     ) -> DeleteOrganizationRole {
         DeleteOrganizationRole {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
         }
     }
@@ -88,7 +88,7 @@ impl OrganizationRoles<'_> {
     ) -> UpdateOrganizationRole {
         UpdateOrganizationRole {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
             body,
         }
@@ -105,7 +105,7 @@ impl OrganizationRoles<'_> {
     ) -> AssignPermissionToOrganizationRole {
         AssignPermissionToOrganizationRole {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
             permission_id: permission_id.into(),
         }
@@ -122,7 +122,7 @@ impl OrganizationRoles<'_> {
     ) -> RemovePermissionFromOrganizationRole {
         RemovePermissionFromOrganizationRole {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
             permission_id: permission_id.into(),
         }

@@ -20,7 +20,7 @@ impl Organizations<'_> {
     pub fn list(&self) -> ListOrganizations {
         ListOrganizations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
             query: None,
@@ -48,7 +48,7 @@ impl Organizations<'_> {
     pub fn create(&self, body: types::CreateOrganizationBody) -> CreateOrganization {
         CreateOrganization {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -60,7 +60,7 @@ impl Organizations<'_> {
     pub fn get(&self, organization_id: impl Into<String>) -> GetOrganization {
         GetOrganization {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
@@ -79,7 +79,7 @@ impl Organizations<'_> {
     pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganization {
         DeleteOrganization {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -98,7 +98,7 @@ impl Organizations<'_> {
     ) -> UpdateOrganization {
         UpdateOrganization {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -120,7 +120,7 @@ impl Organizations<'_> {
     ) -> ReplaceOrganizationMetadata {
         ReplaceOrganizationMetadata {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -140,7 +140,7 @@ impl Organizations<'_> {
     ) -> MergeOrganizationMetadata {
         MergeOrganizationMetadata {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -160,7 +160,7 @@ impl Organizations<'_> {
     ) -> UploadOrganizationLogo {
         UploadOrganizationLogo {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }
@@ -176,7 +176,7 @@ impl Organizations<'_> {
     ) -> DeleteOrganizationLogo {
         DeleteOrganizationLogo {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -193,7 +193,7 @@ impl Organizations<'_> {
     ) -> GetOrganizationBillingSubscription {
         GetOrganizationBillingSubscription {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -209,7 +209,7 @@ impl Organizations<'_> {
     ) -> GetOrganizationBillingCreditBalance {
         GetOrganizationBillingCreditBalance {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
     }
@@ -227,7 +227,7 @@ impl Organizations<'_> {
     ) -> AdjustOrganizationBillingCreditBalance {
         AdjustOrganizationBillingCreditBalance {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
         }

@@ -17,7 +17,7 @@ impl PhoneNumbers<'_> {
     pub fn create(&self, body: types::CreatePhoneNumberBody) -> CreatePhoneNumber {
         CreatePhoneNumber {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -29,7 +29,7 @@ impl PhoneNumbers<'_> {
     pub fn get(&self, phone_number_id: impl Into<String>) -> GetPhoneNumber {
         GetPhoneNumber {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
         }
     }
@@ -41,7 +41,7 @@ impl PhoneNumbers<'_> {
     pub fn delete(&self, phone_number_id: impl Into<String>) -> DeletePhoneNumber {
         DeletePhoneNumber {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
         }
     }
@@ -57,7 +57,7 @@ impl PhoneNumbers<'_> {
     ) -> UpdatePhoneNumber {
         UpdatePhoneNumber {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body,
         }
@@ -76,7 +76,7 @@ impl PhoneNumbers<'_> {
     ) -> PreparePhoneNumberVerification {
         PreparePhoneNumberVerification {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
         }
     }
@@ -102,7 +102,7 @@ impl PhoneNumbers<'_> {
     ) -> AttemptPhoneNumberVerification {
         AttemptPhoneNumberVerification {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body,
         }
@@ -131,7 +131,7 @@ impl PhoneNumbers<'_> {
     ) -> ReplaceUserPhoneNumber {
         ReplaceUserPhoneNumber {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }

@@ -24,7 +24,7 @@ impl ProxyChecks<'_> {
     pub fn verify(&self, body: types::VerifyDomainProxyBody) -> VerifyDomainProxy {
         VerifyDomainProxy {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }

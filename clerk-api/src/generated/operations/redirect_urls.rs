@@ -17,7 +17,7 @@ impl RedirectUrls<'_> {
     pub fn list(&self) -> ListRedirectUrLs {
         ListRedirectUrLs {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
             offset: None,
@@ -31,7 +31,7 @@ impl RedirectUrls<'_> {
     pub fn create(&self, body: types::CreateRedirectUrlBody) -> CreateRedirectUrl {
         CreateRedirectUrl {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -43,7 +43,7 @@ impl RedirectUrls<'_> {
     pub fn get(&self, id: impl Into<String>) -> GetRedirectUrl {
         GetRedirectUrl {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             id: id.into(),
         }
     }
@@ -55,7 +55,7 @@ impl RedirectUrls<'_> {
     pub fn delete(&self, id: impl Into<String>) -> DeleteRedirectUrl {
         DeleteRedirectUrl {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             id: id.into(),
         }
     }

@@ -19,7 +19,7 @@ impl RoleSets<'_> {
     pub fn list(&self) -> ListRoleSets {
         ListRoleSets {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             query: None,
             order_by: None,
             limit: None,
@@ -36,7 +36,7 @@ impl RoleSets<'_> {
     pub fn create(&self, body: types::CreateRoleSetBody) -> CreateRoleSet {
         CreateRoleSet {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -48,7 +48,7 @@ impl RoleSets<'_> {
     pub fn get(&self, role_set_key_or_id: impl Into<String>) -> GetRoleSet {
         GetRoleSet {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
         }
     }
@@ -66,7 +66,7 @@ impl RoleSets<'_> {
     ) -> UpdateRoleSet {
         UpdateRoleSet {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -85,7 +85,7 @@ impl RoleSets<'_> {
     ) -> ReplaceRoleSet {
         ReplaceRoleSet {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -103,7 +103,7 @@ impl RoleSets<'_> {
     ) -> AddRolesToRoleSet {
         AddRolesToRoleSet {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }
@@ -121,7 +121,7 @@ impl RoleSets<'_> {
     ) -> ReplaceRoleInRoleSet {
         ReplaceRoleInRoleSet {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
         }

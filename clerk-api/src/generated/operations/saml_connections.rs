@@ -21,7 +21,7 @@ impl SamlConnections<'_> {
     pub fn list(&self) -> ListSamlConnections {
         ListSamlConnections {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
             query: None,
@@ -39,7 +39,7 @@ impl SamlConnections<'_> {
     pub fn create(&self, body: types::CreateSamlConnectionBody) -> CreateSamlConnection {
         CreateSamlConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -53,7 +53,7 @@ impl SamlConnections<'_> {
     pub fn get(&self, saml_connection_id: impl Into<String>) -> GetSamlConnection {
         GetSamlConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
         }
     }
@@ -67,7 +67,7 @@ impl SamlConnections<'_> {
     pub fn delete(&self, saml_connection_id: impl Into<String>) -> DeleteSamlConnection {
         DeleteSamlConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
         }
     }
@@ -85,7 +85,7 @@ impl SamlConnections<'_> {
     ) -> UpdateSamlConnection {
         UpdateSamlConnection {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
             body,
         }

@@ -17,7 +17,7 @@ impl ScimDirectories<'_> {
     pub fn list(&self) -> ListScimDirectories {
         ListScimDirectories {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
         }
@@ -30,7 +30,7 @@ impl ScimDirectories<'_> {
     pub fn create(&self, body: types::CreateScimDirectoryBody) -> CreateScimDirectory {
         CreateScimDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -42,7 +42,7 @@ impl ScimDirectories<'_> {
     pub fn get(&self, scim_directory_id: impl Into<String>) -> GetScimDirectory {
         GetScimDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -55,7 +55,7 @@ impl ScimDirectories<'_> {
     pub fn delete(&self, scim_directory_id: impl Into<String>) -> DeleteScimDirectory {
         DeleteScimDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -71,7 +71,7 @@ impl ScimDirectories<'_> {
     ) -> UpdateScimDirectory {
         UpdateScimDirectory {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
         }
@@ -90,7 +90,7 @@ impl ScimDirectories<'_> {
     ) -> RotateScimDirectoryApiKey {
         RotateScimDirectoryApiKey {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -105,7 +105,7 @@ impl ScimDirectories<'_> {
     ) -> ListScimGroupRoleMappings {
         ListScimGroupRoleMappings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
     }
@@ -124,7 +124,7 @@ impl ScimDirectories<'_> {
     ) -> ReplaceScimGroupRoleMappings {
         ReplaceScimGroupRoleMappings {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
         }
@@ -142,7 +142,7 @@ impl ScimDirectories<'_> {
     ) -> CreateScimGroupRoleMapping {
         CreateScimGroupRoleMapping {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
         }
@@ -160,7 +160,7 @@ impl ScimDirectories<'_> {
     ) -> DeleteScimGroupRoleMapping {
         DeleteScimGroupRoleMapping {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             mapping_id: mapping_id.into(),
         }

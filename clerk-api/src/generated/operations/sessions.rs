@@ -23,7 +23,7 @@ impl Sessions<'_> {
     pub fn list(&self) -> GetSessionList {
         GetSessionList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             client_id: None,
             user_id: None,
             status: None,
@@ -43,7 +43,7 @@ impl Sessions<'_> {
     pub fn create(&self, body: types::CreateSessionBody) -> CreateSession {
         CreateSession {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -55,7 +55,7 @@ impl Sessions<'_> {
     pub fn get(&self, session_id: impl Into<String>) -> GetSession {
         GetSession {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
     }
@@ -72,7 +72,7 @@ impl Sessions<'_> {
     ) -> RefreshSession {
         RefreshSession {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body,
         }
@@ -86,7 +86,7 @@ impl Sessions<'_> {
     pub fn revoke(&self, session_id: impl Into<String>) -> RevokeSession {
         RevokeSession {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
     }
@@ -102,7 +102,7 @@ impl Sessions<'_> {
     ) -> CreateSessionToken {
         CreateSessionToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body,
         }
@@ -120,7 +120,7 @@ impl Sessions<'_> {
     ) -> CreateSessionTokenFromTemplate {
         CreateSessionTokenFromTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             template_name: template_name.into(),
             body,

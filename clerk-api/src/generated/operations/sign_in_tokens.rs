@@ -19,7 +19,7 @@ impl SignInTokens<'_> {
     pub fn create(&self, body: types::CreateSignInTokenBody) -> CreateSignInToken {
         CreateSignInToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -31,7 +31,7 @@ impl SignInTokens<'_> {
     pub fn revoke(&self, sign_in_token_id: impl Into<String>) -> RevokeSignInToken {
         RevokeSignInToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             sign_in_token_id: sign_in_token_id.into(),
         }
     }

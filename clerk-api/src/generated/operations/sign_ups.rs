@@ -17,7 +17,7 @@ impl SignUps<'_> {
     pub fn get(&self, id: impl Into<String>) -> GetSignUp {
         GetSignUp {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             id: id.into(),
         }
     }
@@ -33,7 +33,7 @@ impl SignUps<'_> {
     ) -> UpdateSignUp {
         UpdateSignUp {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             id: id.into(),
             body,
         }

@@ -23,7 +23,7 @@ impl Templates<'_> {
     ) -> PreviewTemplate {
         PreviewTemplate {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             template_type: template_type.into(),
             slug: slug.into(),
             body,

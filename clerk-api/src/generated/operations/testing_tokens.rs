@@ -17,7 +17,7 @@ impl TestingTokens<'_> {
     pub fn create(&self) -> CreateTestingToken {
         CreateTestingToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
 }

@@ -23,7 +23,7 @@ impl Users<'_> {
     pub fn list(&self) -> GetUserList {
         GetUserList {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address: None,
             phone_number: None,
             external_id: None,
@@ -66,7 +66,7 @@ impl Users<'_> {
     pub fn create(&self, body: types::CreateUserBody) -> CreateUser {
         CreateUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -78,7 +78,7 @@ impl Users<'_> {
     pub fn count(&self) -> GetUsersCount {
         GetUsersCount {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             email_address: None,
             phone_number: None,
             external_id: None,
@@ -111,7 +111,7 @@ impl Users<'_> {
     pub fn get(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -123,7 +123,7 @@ impl Users<'_> {
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -147,7 +147,7 @@ impl Users<'_> {
     ) -> UpdateUser {
         UpdateUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -160,7 +160,7 @@ impl Users<'_> {
     pub fn ban(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -172,7 +172,7 @@ impl Users<'_> {
     pub fn unban(&self, user_id: impl Into<String>) -> UnbanUser {
         UnbanUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -184,7 +184,7 @@ impl Users<'_> {
     pub fn bulk_ban(&self, body: types::UsersBanBody) -> UsersBan {
         UsersBan {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -196,7 +196,7 @@ impl Users<'_> {
     pub fn bulk_unban(&self, body: types::UsersUnbanBody) -> UsersUnban {
         UsersUnban {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -209,7 +209,7 @@ impl Users<'_> {
     pub fn lock(&self, user_id: impl Into<String>) -> LockUser {
         LockUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -221,7 +221,7 @@ impl Users<'_> {
     pub fn unlock(&self, user_id: impl Into<String>) -> UnlockUser {
         UnlockUser {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -237,7 +237,7 @@ impl Users<'_> {
     ) -> SetUserProfileImage {
         SetUserProfileImage {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -253,7 +253,7 @@ impl Users<'_> {
     ) -> DeleteUserProfileImage {
         DeleteUserProfileImage {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -277,7 +277,7 @@ impl Users<'_> {
     ) -> ReplaceUserMetadata {
         ReplaceUserMetadata {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -301,7 +301,7 @@ impl Users<'_> {
     ) -> UpdateUserMetadata {
         UpdateUserMetadata {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -319,7 +319,7 @@ impl Users<'_> {
     ) -> GetUserBillingSubscription {
         GetUserBillingSubscription {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -335,7 +335,7 @@ impl Users<'_> {
     ) -> GetUserBillingCreditBalance {
         GetUserBillingCreditBalance {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -353,7 +353,7 @@ impl Users<'_> {
     ) -> AdjustUserBillingCreditBalance {
         AdjustUserBillingCreditBalance {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -371,7 +371,7 @@ impl Users<'_> {
     ) -> GetOAuthAccessToken {
         GetOAuthAccessToken {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             provider: provider.into(),
             paginated: None,
@@ -390,7 +390,7 @@ impl Users<'_> {
     ) -> UsersGetOrganizationMemberships {
         UsersGetOrganizationMemberships {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             limit: None,
             offset: None,
@@ -407,7 +407,7 @@ impl Users<'_> {
     ) -> UsersGetOrganizationInvitations {
         UsersGetOrganizationInvitations {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             limit: None,
             offset: None,
@@ -428,7 +428,7 @@ impl Users<'_> {
     ) -> RemoveUserPassword {
         RemoveUserPassword {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -446,7 +446,7 @@ impl Users<'_> {
     ) -> VerifyPassword {
         VerifyPassword {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -466,7 +466,7 @@ impl Users<'_> {
     ) -> VerifyTotp {
         VerifyTotp {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -479,7 +479,7 @@ impl Users<'_> {
     pub fn disable_mfa(&self, user_id: impl Into<String>) -> DisableMfa {
         DisableMfa {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -491,7 +491,7 @@ impl Users<'_> {
     pub fn delete_backup_codes(&self, user_id: impl Into<String>) -> DeleteBackupCode {
         DeleteBackupCode {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -507,7 +507,7 @@ impl Users<'_> {
     ) -> UserPasskeyDelete {
         UserPasskeyDelete {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             passkey_identification_id: passkey_identification_id.into(),
         }
@@ -523,7 +523,7 @@ impl Users<'_> {
     ) -> ListUserTrustedDevices {
         ListUserTrustedDevices {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -539,7 +539,7 @@ impl Users<'_> {
     ) -> RevokeUserTrustedDevice {
         RevokeUserTrustedDevice {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             trusted_device_id: trusted_device_id.into(),
         }
@@ -556,7 +556,7 @@ impl Users<'_> {
     ) -> UserWeb3WalletDelete {
         UserWeb3WalletDelete {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             web3_wallet_identification_id: web3_wallet_identification_id.into(),
         }
@@ -569,7 +569,7 @@ impl Users<'_> {
     pub fn delete_totp(&self, user_id: impl Into<String>) -> DeleteTotp {
         DeleteTotp {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -585,7 +585,7 @@ impl Users<'_> {
     ) -> DeleteExternalAccount {
         DeleteExternalAccount {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             external_account_id: external_account_id.into(),
         }
@@ -602,7 +602,7 @@ impl Users<'_> {
     ) -> SetUserPasswordCompromised {
         SetUserPasswordCompromised {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
         }
@@ -620,7 +620,7 @@ impl Users<'_> {
     ) -> UnsetUserPasswordCompromised {
         UnsetUserPasswordCompromised {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
     }
@@ -634,7 +634,7 @@ impl Users<'_> {
     ) -> InstanceGetOrganizationMemberships {
         InstanceGetOrganizationMemberships {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             order_by: None,
             limit: None,
             offset: None,

@@ -19,7 +19,7 @@ impl WaitlistEntries<'_> {
     pub fn list(&self) -> ListWaitlistEntries {
         ListWaitlistEntries {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
             query: None,
@@ -36,7 +36,7 @@ impl WaitlistEntries<'_> {
     pub fn create(&self, body: types::CreateWaitlistEntryBody) -> CreateWaitlistEntry {
         CreateWaitlistEntry {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -58,7 +58,7 @@ impl WaitlistEntries<'_> {
     ) -> CreateBulkWaitlistEntries {
         CreateBulkWaitlistEntries {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             body,
         }
     }
@@ -70,7 +70,7 @@ impl WaitlistEntries<'_> {
     pub fn delete(&self, waitlist_entry_id: impl Into<String>) -> DeleteWaitlistEntry {
         DeleteWaitlistEntry {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
         }
     }
@@ -86,7 +86,7 @@ impl WaitlistEntries<'_> {
     ) -> InviteWaitlistEntry {
         InviteWaitlistEntry {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
             body,
         }
@@ -99,7 +99,7 @@ impl WaitlistEntries<'_> {
     pub fn reject(&self, waitlist_entry_id: impl Into<String>) -> RejectWaitlistEntry {
         RejectWaitlistEntry {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
         }
     }

@@ -17,7 +17,7 @@ impl Webhooks<'_> {
     pub fn create_svix_app(&self) -> CreateSvixApp {
         CreateSvixApp {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Delete a Svix app
@@ -28,7 +28,7 @@ impl Webhooks<'_> {
     pub fn delete_svix_app(&self) -> DeleteSvixApp {
         DeleteSvixApp {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
     /// Create a Svix Dashboard URL
@@ -39,7 +39,7 @@ impl Webhooks<'_> {
     pub fn generate_svix_auth_url(&self) -> GenerateSvixAuthUrl {
         GenerateSvixAuthUrl {
             client: self.client.clone(),
-            options: Default::default(),
+            options: runtime::CallOptions::default(),
         }
     }
 }
