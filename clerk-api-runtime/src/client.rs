@@ -1,5 +1,6 @@
 //! The client: configuration, authentication headers and the one place requests are sent.
 
+use crate::credential::Credential;
 use crate::decode::{decode, excerpt};
 use crate::error::{ApiError, ClerkError, ConfigError, Error};
 use crate::retry::{self, RetryPolicy};
@@ -33,7 +34,10 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
-    authorization: HeaderValue,
+    /// `Authorization` from the secret key or a bearer credential; `None` without either.
+    authorization: Option<HeaderValue>,
+    /// The other credentials' parts.
+    auth: AuthParts,
     user_agent: HeaderValue,
     api_version: Option<HeaderValue>,
     timeout: Duration,
@@ -45,7 +49,8 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url)
-            .field("secret_key", &"[redacted]")
+            .field("secret_key", &self.inner.authorization.as_ref().map(|_| "[redacted]"))
+            .field("credentials", &self.inner.auth.names)
             .field("api_version", &self.inner.api_version)
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
@@ -67,13 +72,14 @@ impl Client {
     /// A client with this one's settings and connection pool that authenticates with another
     /// key, such as a machine secret key.
     pub fn with_secret_key(&self, secret_key: &str) -> Result<Client, Error> {
-        let authorization = authorization(secret_key)?;
+        let authorization = Some(authorization(secret_key)?);
         let inner = &self.inner;
         Ok(Client {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 base_url: inner.base_url.clone(),
                 authorization,
+                auth: inner.auth.clone(),
                 user_agent: inner.user_agent.clone(),
                 api_version: inner.api_version.clone(),
                 timeout: inner.timeout,
@@ -87,7 +93,7 @@ impl Client {
     /// instance through a digest (request authentication's key cache). Never log or show them.
     #[doc(hidden)]
     pub fn credential(&self) -> &[u8] {
-        self.inner.authorization.as_bytes()
+        self.inner.authorization.as_ref().map_or(&[], |a| a.as_bytes())
     }
 
     /// Sends a request and decodes a JSON success body into `T`.
@@ -122,10 +128,11 @@ impl Client {
         let timeout = request.options.timeout.unwrap_or(inner.timeout);
         let mut url = reqwest::Url::parse(&format!("{}{}", inner.base_url, request.path))
             .map_err(|e| Error::Request(format!("invalid URL for path `{}`: {e}", request.path)))?;
-        if !request.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(request.query.iter().map(|(k, v)| (*k, v.as_str())));
+        let query = request.query.iter().chain(&inner.auth.query);
+        if !request.query.is_empty() || !inner.auth.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.map(|(k, v)| (*k, v.as_str())));
         }
-        let parameters = parameter_headers(&request)?;
+        let parameters = parameter_headers(&request, &inner.auth.cookies)?;
         let body = match request.body {
             RequestBody::Json(Err(message)) => return Err(Error::Request(message)),
             RequestBody::Json(Ok(bytes)) => Some(AttemptBody::Json(bytes::Bytes::from(bytes))),
@@ -193,7 +200,6 @@ impl Client {
         let mut builder = inner
             .http
             .request(method.clone(), url.clone())
-            .header(AUTHORIZATION, inner.authorization.clone())
             .header(USER_AGENT, inner.user_agent.clone())
             .headers(inner.extra_headers.clone())
             .headers(parameters.clone())
@@ -205,6 +211,13 @@ impl Client {
             Some(AttemptBody::Raw(bytes, content_type)) => builder.header(CONTENT_TYPE, *content_type).body(bytes.clone()),
             Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
+        if let Some(authorization) = &inner.authorization {
+            builder = builder.header(AUTHORIZATION, authorization.clone());
+        }
+        if let Some((username, password)) = &inner.auth.basic {
+            builder = builder.basic_auth(username, Some(password));
+        }
+        builder = builder.headers(inner.auth.headers.clone());
         if let Some(version) = &inner.api_version {
             builder = builder.header(API_VERSION_HEADER, version.clone());
         }
@@ -219,7 +232,7 @@ impl Client {
 
 /// The request's header and cookie parameters as headers (cookies in one `Cookie` header).
 /// Values are marked sensitive (a header parameter may carry a key) and never quoted in errors.
-fn parameter_headers(request: &Request) -> Result<reqwest::header::HeaderMap, Error> {
+fn parameter_headers(request: &Request, credential_cookies: &[(&'static str, String)]) -> Result<reqwest::header::HeaderMap, Error> {
     let mut headers = reqwest::header::HeaderMap::new();
     let value = |name: &str, text: &str| {
         let mut value = HeaderValue::from_str(text).map_err(|_| Error::Request(format!("the value of header parameter `{name}` cannot be sent in an HTTP header")))?;
@@ -230,8 +243,8 @@ fn parameter_headers(request: &Request) -> Result<reqwest::header::HeaderMap, Er
         let header = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Request(format!("`{name}` is not a valid header name")))?;
         headers.append(header, value(name, text)?);
     }
-    if !request.cookies.is_empty() {
-        let pairs: Vec<String> = request.cookies.iter().map(|(name, text)| format!("{name}={text}")).collect();
+    if !request.cookies.is_empty() || !credential_cookies.is_empty() {
+        let pairs: Vec<String> = request.cookies.iter().chain(credential_cookies).map(|(name, text)| format!("{name}={text}")).collect();
         headers.insert(reqwest::header::COOKIE, value("Cookie", &pairs.join("; "))?);
     }
     Ok(headers)
@@ -311,6 +324,63 @@ fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8], atte
     }
 }
 
+/// The credentials' parts as each request needs them.
+#[derive(Clone, Default)]
+struct AuthParts {
+    basic: Option<(String, String)>,
+    headers: reqwest::header::HeaderMap,
+    query: Vec<(&'static str, String)>,
+    cookies: Vec<(&'static str, String)>,
+    /// What is sent, without values, for `Debug`.
+    names: Vec<String>,
+}
+
+impl AuthParts {
+    /// Splits the credentials; a bearer token fills `authorization` (two `Authorization`
+    /// credentials are refused).
+    fn of(credentials: &[Credential], authorization: &mut Option<HeaderValue>) -> Result<AuthParts, Error> {
+        let mut parts = AuthParts::default();
+        let claim_authorization = |parts: &AuthParts, authorization: &Option<HeaderValue>| {
+            if authorization.is_some() || parts.basic.is_some() {
+                return Err(Error::from(ConfigError::InvalidHeader("Authorization (two credentials would both send it)".to_owned())));
+            }
+            Ok(())
+        };
+        for credential in credentials {
+            match credential {
+                Credential::Bearer(token) => {
+                    claim_authorization(&parts, authorization)?;
+                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| ConfigError::InvalidHeader("Authorization".to_owned()))?;
+                    value.set_sensitive(true);
+                    *authorization = Some(value);
+                    parts.names.push("bearer".to_owned());
+                }
+                Credential::Basic { username, password } => {
+                    claim_authorization(&parts, authorization)?;
+                    parts.basic = Some((username.clone(), password.clone()));
+                    parts.names.push("basic".to_owned());
+                }
+                Credential::Header { name, value } => {
+                    let header = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
+                    let mut value = HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
+                    value.set_sensitive(true);
+                    parts.headers.insert(header, value);
+                    parts.names.push(format!("header {name}"));
+                }
+                Credential::Query { name, value } => {
+                    parts.query.push((name, value.clone()));
+                    parts.names.push(format!("query {name}"));
+                }
+                Credential::Cookie { name, value } => {
+                    parts.cookies.push((name, value.clone()));
+                    parts.names.push(format!("cookie {name}"));
+                }
+            }
+        }
+        Ok(parts)
+    }
+}
+
 /// The secret key, kept out of `Debug` output.
 struct SecretKey(String);
 
@@ -357,7 +427,10 @@ impl ApiClient for Client {
 /// (`clerk_api::ClerkBuilder` is `ClientBuilder<Clerk>`).
 #[must_use]
 pub struct ClientBuilder<C = Client> {
-    secret_key: SecretKey,
+    /// The Backend API's secret key, sent as a bearer token; `None` for a client that
+    /// authenticates with other credentials, or not at all.
+    secret_key: Option<SecretKey>,
+    credentials: Vec<Credential>,
     base_url: String,
     timeout: Duration,
     user_agent: Option<String>,
@@ -373,6 +446,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
         let headers: Vec<&str> = self.extra_headers.iter().map(|(name, _)| name.as_str()).collect();
         f.debug_struct("ClientBuilder")
             .field("secret_key", &self.secret_key)
+            .field("credentials", &self.credentials)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
@@ -387,7 +461,8 @@ impl<C> ClientBuilder<C> {
     /// [`RetryPolicy::default`].
     pub fn new(secret_key: impl Into<String>) -> Self {
         ClientBuilder {
-            secret_key: SecretKey(secret_key.into()),
+            secret_key: Some(SecretKey(secret_key.into())),
+            credentials: Vec::new(),
             base_url: DEFAULT_BASE_URL.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
@@ -396,6 +471,21 @@ impl<C> ClientBuilder<C> {
             extra_headers: Vec::new(),
             client: PhantomData,
         }
+    }
+
+    /// A builder without the secret key: the client sends only the credentials given with
+    /// [`credential`](Self::credential) (a Frontend API client token, say), or none.
+    pub fn without_secret_key() -> Self {
+        let mut builder = ClientBuilder::new(String::new());
+        builder.secret_key = None;
+        builder
+    }
+
+    /// Sends this credential with every request, besides the secret key if there is one (as
+    /// a spec's security requirement can ask for two schemes together).
+    pub fn credential(mut self, credential: Credential) -> Self {
+        self.credentials.push(credential);
+        self
     }
 
     /// A builder configured from the environment: the secret key from `CLERK_SECRET_KEY`, and
@@ -455,7 +545,11 @@ impl<C> ClientBuilder<C> {
     where
         C: ApiClient,
     {
-        let authorization = authorization(&self.secret_key.0)?;
+        let mut authorization = match &self.secret_key {
+            Some(key) => Some(authorization(&key.0)?),
+            None => None,
+        };
+        let auth = AuthParts::of(&self.credentials, &mut authorization)?;
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
@@ -489,7 +583,7 @@ impl<C> ClientBuilder<C> {
             Some(version) => Some(HeaderValue::from_str(version).map_err(|_| ConfigError::InvalidHeader(API_VERSION_HEADER.to_owned()))?),
             None => None,
         };
-        let inner = Inner { http, base_url, authorization, user_agent, api_version, timeout: self.timeout, retry: self.retry, extra_headers };
+        let inner = Inner { http, base_url, authorization, auth, user_agent, api_version, timeout: self.timeout, retry: self.retry, extra_headers };
         Ok(C::from_client(Client { inner: Arc::new(inner) }))
     }
 }

@@ -29,6 +29,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod credential;
 mod decode;
 mod error;
 mod file_part;
@@ -46,6 +47,7 @@ mod tls;
 pub use client::{Answer, ApiClient, Client, ClientBuilder, Redirect, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use bytes::Bytes;
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use credential::Credential;
 pub use file_part::FilePart;
 pub use form::{FormEncoding, FormStyle};
 pub use json_list::{JsonList, JsonPaging};
@@ -65,6 +67,6 @@ pub mod __private {
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
     pub use crate::params::{path_segment, ParamValue};
-    pub use crate::{open_enum_impls, Bytes, CallOptions, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
+    pub use crate::{open_enum_impls, Bytes, CallOptions, Credential, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
     pub use crate::Method;
 }

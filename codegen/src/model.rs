@@ -13,6 +13,27 @@ pub struct Api {
     pub groups: Vec<Group>,
     /// Every `example` found on a schema, response or media type, with the type it must decode into.
     pub examples: Vec<Example>,
+    /// The document's security schemes, in name order.
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+/// A security scheme of the document: how a client may authenticate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecurityScheme {
+    /// The scheme's name in the document (`DevBrowser`).
+    pub name: String,
+    pub doc: Option<String>,
+    pub kind: SchemeKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemeKind {
+    /// `Authorization: Bearer` (HTTP bearer, OAuth 2, OpenID Connect: an access token).
+    Bearer,
+    /// HTTP Basic.
+    Basic,
+    /// An API key in a header, the query or a cookie, under `name`.
+    ApiKey { location: ParamLocation, name: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -164,8 +164,12 @@ async fn every_operation_conforms_to_the_spec() {
     assert!(problems.is_empty(), "{} conformance problems:\n{}", problems.len(), problems.join("\n"));
 }
 
-/// Form bodies and header and cookie parameters, as the generator emits them, validated by
-/// Prism against the fixture spec they come from: a request Prism finds invalid comes back as
+fn minimal() -> forms::types::CreateTokenBody {
+    forms::types::CreateTokenBody { grant_type: forms::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None }
+}
+
+/// Form bodies, header and cookie parameters and security schemes, as the generator emits
+/// them, validated by Prism against the fixture spec they come from: a request Prism finds invalid comes back as
 /// a 422 with a violation report. The raw requests first show that Prism does validate them.
 #[tokio::test]
 async fn fixture_requests_pass_prisms_validation() {
@@ -187,7 +191,19 @@ async fn fixture_requests_pass_prisms_validation() {
     let valid = raw("grant_type=refresh_token", Some("https://a.example")).await.unwrap();
     assert_eq!(valid.status(), 200);
 
-    let clerk = forms::client::Clerk::builder("sk_test_conformance").base_url(&prism.base_url).retry_policy(clerk_api::RetryPolicy::none()).build().unwrap();
+    // The fixture's security is Clerk's Frontend API's: none, or one of several schemes; Prism
+    // refuses a credential that satisfies none (a lone bearer token, say).
+    use forms::client::{Clerk as Forms, ClerkBuilder as FormsBuilder};
+    let builder = || FormsBuilder::without_secret_key().base_url(&prism.base_url).retry_policy(clerk_api::RetryPolicy::none());
+    let lone_bearer = builder().credential(Forms::native_app_credential("t")).build().unwrap();
+    let refused = lone_bearer.oauth().token("https://a.example", minimal()).send().await.unwrap_err();
+    assert!(matches!(&refused, clerk_api::Error::Api(api) if api.status == 401), "{refused:?}");
+    let native = builder().credential(Forms::native_app_credential("t")).credential(Forms::native_flag_credential("true")).build().unwrap();
+    native.oauth().token("https://a.example", minimal()).send().await.expect("bearer plus the native flag satisfy a requirement");
+    let dev = builder().credential(Forms::dev_browser_credential("dvb_1")).build().unwrap();
+    dev.oauth().token("https://a.example", minimal()).send().await.expect("the dev browser query token satisfies a requirement");
+
+    let clerk = builder().build().unwrap();
     let body = forms::types::CreateTokenBody {
         grant_type: forms::types::CreateTokenBodyGrantType::AuthorizationCode,
         code: Some("c 1&2".into()),

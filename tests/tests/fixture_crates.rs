@@ -143,3 +143,39 @@ async fn raw_bodies_are_sent_as_given_with_their_media_type() {
     assert_eq!(request.header("content-type"), Some("application/octet-stream"));
     assert_eq!(request.body, b"\x00\x01raw");
 }
+
+/// Security schemes: one credential constructor per scheme, sent as the scheme says (query,
+/// cookie, header, bearer, basic), two together when a requirement asks for both, values kept
+/// out of `Debug`.
+#[tokio::test]
+async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
+    use forms::client::{Clerk, ClerkBuilder};
+    let stub = serve(vec![Reply::json(200, r#"{"access_token":"a"}"#), Reply::json(200, r#"{"access_token":"b"}"#)]);
+    let body = || forms::types::CreateTokenBody { grant_type: forms::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None };
+    let browser = ClerkBuilder::without_secret_key()
+        .base_url(&stub.base_url)
+        .credential(Clerk::dev_browser_credential("dvb_secret"))
+        .credential(Clerk::production_browser_credential("cookie_secret"))
+        .credential(Clerk::native_app_credential("bearer_secret"))
+        .credential(Clerk::native_flag_credential("true"))
+        .credential(Clerk::signed_credential("sig_secret"))
+        .build()
+        .unwrap();
+    browser.oauth().token("https://a.example", body()).client_("cl_1").send().await.unwrap();
+    let basic = ClerkBuilder::without_secret_key().base_url(&stub.base_url).credential(Clerk::client_credentials_credential("app", "pw_secret")).build().unwrap();
+    basic.oauth().token("https://a.example", body()).send().await.unwrap();
+    let requests = stub.requests.lock().unwrap().clone();
+    assert_eq!(requests[0].target, "/oauth/token?__dev_session=dvb_secret&_is_native=true");
+    assert_eq!(requests[0].header("cookie"), Some("__client=cl_1; __session_token=cookie_secret"));
+    assert_eq!(requests[0].header("authorization"), Some("Bearer bearer_secret"));
+    assert_eq!(requests[0].header("x-signature"), Some("sig_secret"));
+    assert_eq!(requests[1].header("authorization"), Some("Basic YXBwOnB3X3NlY3JldA=="), "base64 of app:pw_secret");
+    assert_eq!(requests[1].header("cookie"), None);
+    let shown = format!("{browser:?} {basic:?}");
+    for secret in ["dvb_secret", "cookie_secret", "bearer_secret", "sig_secret", "pw_secret"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+    // Two credentials that both need `Authorization` are refused.
+    let both = ClerkBuilder::new("sk_test_x").credential(Clerk::native_app_credential("t")).build();
+    assert!(matches!(both, Err(clerk_api_runtime::Error::Config(_))), "{both:?}");
+}

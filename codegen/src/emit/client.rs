@@ -2,10 +2,12 @@
 //! the API version of the spec. The group accessors (`clerk.users()`) are added to it by
 //! `operations/mod.rs`; a type of the generated crate, so that they can be inherent methods.
 
+use crate::model::{ParamLocation, SchemeKind, SecurityScheme};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub(crate) fn client_module() -> TokenStream {
+pub(crate) fn client_module(schemes: &[SecurityScheme]) -> TokenStream {
+    let credentials = credential_constructors(schemes);
     quote! {
         //! The client: the runtime's [`Client`] with one method per operation group.
 
@@ -62,11 +64,63 @@ pub(crate) fn client_module() -> TokenStream {
             }
         }
 
+        #credentials
+
         impl std::ops::Deref for Clerk {
             type Target = Client;
             fn deref(&self) -> &Client {
                 &self.client
             }
+        }
+    }
+}
+
+/// One `Clerk::<scheme>_credential` per security scheme of the document, for
+/// `ClerkBuilder::without_secret_key().credential(...)`. A document whose only scheme is one
+/// bearer token (the Backend API's secret key) gets none: `Clerk::builder(secret_key)` is it.
+fn credential_constructors(schemes: &[SecurityScheme]) -> TokenStream {
+    if schemes.is_empty() || matches!(schemes, [SecurityScheme { kind: SchemeKind::Bearer, .. }]) {
+        return TokenStream::new();
+    }
+    let mut scope = crate::names::Scope::default();
+    let constructors = schemes.iter().map(|scheme| {
+        let name = scope.claim_snake(&format!("{}_credential", crate::names::snake_name(&scheme.name).trim_start_matches("r#")));
+        let name = super::idents::ident(&name);
+        let what = match &scheme.kind {
+            SchemeKind::Bearer => "a bearer token (`Authorization: Bearer`)".to_owned(),
+            SchemeKind::Basic => "HTTP Basic (`Authorization: Basic`)".to_owned(),
+            SchemeKind::ApiKey { location, name } => match location {
+                ParamLocation::Header => format!("the `{name}` header"),
+                ParamLocation::Cookie => format!("the `{name}` cookie"),
+                _ => format!("the `{name}` query parameter"),
+            },
+        };
+        let summary = format!("The `{}` security scheme: {what}.", scheme.name);
+        let docs = super::docs::paragraphs([Some(summary.as_str()), scheme.doc.as_deref(), Some("Send it with `ClerkBuilder::without_secret_key().credential(...)`.")]);
+        match &scheme.kind {
+            SchemeKind::Bearer => quote! { #docs pub fn #name(token: impl Into<String>) -> Credential { Credential::Bearer(token.into()) } },
+            SchemeKind::Basic => quote! {
+                #docs
+                pub fn #name(username: impl Into<String>, password: impl Into<String>) -> Credential {
+                    Credential::Basic { username: username.into(), password: password.into() }
+                }
+            },
+            SchemeKind::ApiKey { location, name: key } => {
+                let variant = match location {
+                    ParamLocation::Header => quote!(Header),
+                    ParamLocation::Cookie => quote!(Cookie),
+                    _ => quote!(Query),
+                };
+                quote! { #docs pub fn #name(value: impl Into<String>) -> Credential { Credential::#variant { name: #key, value: value.into() } } }
+            }
+        }
+    });
+    quote! {
+        use clerk_api_runtime::Credential;
+
+        /// Credentials for the document's security schemes.
+        impl Clerk {
+            #(#constructors)*
         }
     }
 }

@@ -37,7 +37,7 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
                 pub const SPEC: &str = #spec;
             },
         ),
-        ("client.rs".to_owned(), client::client_module()),
+        ("client.rs".to_owned(), client::client_module(&api.security_schemes)),
         ("types.rs".to_owned(), types::types_module(&api.types, &api.groups)),
         ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
     ];

@@ -5,6 +5,7 @@ mod operations;
 mod pagination;
 mod path_items;
 pub(crate) mod refs;
+mod security;
 mod types;
 
 use crate::error::Result;
@@ -29,7 +30,8 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     let mut examples = std::mem::take(&mut types.examples);
     examples.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     examples.dedup_by(|a, b| a.pointer == b.pointer);
-    Ok(Api { title: api.info.title.clone(), version: api.info.version.clone(), types: defs, groups, examples })
+    let security_schemes = security::schemes(api)?;
+    Ok(Api { title: api.info.title.clone(), version: api.info.version.clone(), types: defs, groups, examples, security_schemes })
 }
 
 /// A DFS frame: the type, the index of its next edge, and the last field edge on the way here.
