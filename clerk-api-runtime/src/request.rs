@@ -62,12 +62,9 @@ impl Request {
 
     /// Adds an array: `name=a&name=b` when exploded (OpenAPI's default for `form`), else `name=a,b`.
     pub fn query_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, explode: bool) {
-        let Some(values) = values else { return };
-        if explode {
-            self.query.extend(values.iter().map(|v| (name, v.param_string().into_owned())));
-        } else if !values.is_empty() {
-            let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
-            self.query.push((name, joined.join(",")));
+        match values {
+            Some(values) if explode => self.query.extend(values.iter().map(|v| (name, v.param_string().into_owned()))),
+            _ => push_joined(&mut self.query, name, values),
         }
     }
 
@@ -85,10 +82,7 @@ impl Request {
 
     /// An array header: OpenAPI's `simple` style joins the values with commas.
     pub fn header_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, _explode: bool) {
-        if let Some(values) = values.filter(|v| !v.is_empty()) {
-            let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
-            self.headers.push((name, joined.join(",")));
-        }
+        push_joined(&mut self.headers, name, values);
     }
 
     /// Sets cookie `name` when a value is set.
@@ -100,10 +94,7 @@ impl Request {
 
     /// An array cookie: one value, the items joined with commas (`form`, not exploded).
     pub fn cookie_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, _explode: bool) {
-        if let Some(values) = values.filter(|v| !v.is_empty()) {
-            let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
-            self.cookies.push((name, joined.join(",")));
-        }
+        push_joined(&mut self.cookies, name, values);
     }
 
     pub fn json<T: serde::Serialize>(&mut self, body: &T) {
@@ -123,5 +114,13 @@ impl Request {
 
     pub fn multipart(&mut self, form: Multipart) {
         self.body = RequestBody::Multipart(form);
+    }
+}
+
+/// Adds `name` with the values joined by commas, unless there are none.
+fn push_joined<T: ParamValue>(list: &mut Vec<(&'static str, String)>, name: &'static str, values: Option<&[T]>) {
+    if let Some(values) = values.filter(|v| !v.is_empty()) {
+        let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
+        list.push((name, joined.join(",")));
     }
 }
