@@ -128,9 +128,13 @@ impl Client {
         let timeout = request.options.timeout.unwrap_or(inner.timeout);
         let mut url = reqwest::Url::parse(&format!("{}{}", inner.base_url, request.path))
             .map_err(|e| Error::Request(format!("invalid URL for path `{}`: {e}", request.path)))?;
-        let query = request.query.iter().chain(&inner.auth.query);
-        if !request.query.is_empty() || !inner.auth.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(query.map(|(k, v)| (*k, v.as_str())));
+        if let Some(problem) = &request.problem {
+            return Err(Error::Request(problem.clone()));
+        }
+        let query = request.query.iter().chain(&inner.auth.query).map(|(k, v)| (*k, v.as_str()));
+        let named = request.named_query.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+        if !request.query.is_empty() || !request.named_query.is_empty() || !inner.auth.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query.chain(named));
         }
         let parameters = parameter_headers(&request, &inner.auth.cookies)?;
         let body = match request.body {

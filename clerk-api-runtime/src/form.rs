@@ -69,7 +69,7 @@ pub fn form_pairs<T: serde::Serialize + ?Sized>(body: &T, encodings: &[FormEncod
 }
 
 /// A value as form text: strings bare, numbers and booleans as written, the rest as JSON.
-fn text(value: &Value) -> String {
+pub(crate) fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -53,7 +53,7 @@ pub use form::{FormEncoding, FormStyle};
 pub use json_list::{JsonList, JsonPaging};
 pub use futures_core::Stream;
 pub use pagination::{ListRequest, Paginator};
-pub use request::{CallOptions, Request, RequestBody};
+pub use request::{CallOptions, ParamLocation, Request, RequestBody};
 pub use reqwest::Method;
 pub use retry::RetryPolicy;
 pub use tls::install_tls_provider;
@@ -67,6 +67,6 @@ pub mod __private {
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
     pub use crate::params::{path_segment, ParamValue};
-    pub use crate::{open_enum_impls, Bytes, CallOptions, Credential, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
+    pub use crate::{open_enum_impls, Bytes, CallOptions, Credential, ParamLocation, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
     pub use crate::Method;
 }

@@ -26,6 +26,9 @@ pub struct Request {
     /// Path below the base URL, with path parameters already encoded.
     pub path: String,
     pub query: Vec<(&'static str, String)>,
+    /// Query fields whose names come from a value (an object parameter's keys), sent after
+    /// `query`.
+    pub named_query: Vec<(String, String)>,
     /// Header parameters, by name.
     pub headers: Vec<(&'static str, String)>,
     /// Cookie parameters, sent together in one `Cookie` header.
@@ -33,6 +36,17 @@ pub struct Request {
     pub body: RequestBody,
     /// Whether a 3xx is an answer (the operation declares one) rather than an error.
     pub accept_redirects: bool,
+    /// Why the request cannot be sent (a parameter value that does not serialize), reported
+    /// when it is.
+    pub problem: Option<String>,
+}
+
+/// Where a query, header or cookie parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Query,
+    Header,
+    Cookie,
 }
 
 /// A request's body.
@@ -50,7 +64,7 @@ pub enum RequestBody {
 
 impl Request {
     pub fn new(method: Method, operation: &'static str, template: &'static str, path: String, options: CallOptions) -> Request {
-        Request { method, operation, template, options, path, query: Vec::new(), headers: Vec::new(), cookies: Vec::new(), body: RequestBody::None, accept_redirects: false }
+        Request { method, operation, template, options, path, query: Vec::new(), named_query: Vec::new(), headers: Vec::new(), cookies: Vec::new(), body: RequestBody::None, accept_redirects: false, problem: None }
     }
 
     /// Adds `name=value` when a value is set.
@@ -65,6 +79,45 @@ impl Request {
         match values {
             Some(values) if explode => self.query.extend(values.iter().map(|v| (name, v.param_string().into_owned()))),
             _ => push_joined(&mut self.query, name, values),
+        }
+    }
+
+    /// An object parameter (a struct or map, serialized): in the query as OpenAPI's `form`
+    /// style (exploded: one field per property; else `name=k,v,k2,v2`) or `deepObject`
+    /// (`name[k]=v`); in a header or cookie as one text, `k,v,k2,v2` (exploded `k=v,k2=v2`).
+    pub fn param_object<T: serde::Serialize + ?Sized>(&mut self, location: ParamLocation, name: &'static str, value: Option<&T>, deep_object: bool, explode: bool) {
+        let Some(value) = value else { return };
+        let fields = match serde_json::to_value(value) {
+            Ok(serde_json::Value::Object(fields)) => fields,
+            Ok(serde_json::Value::Null) => return,
+            Ok(_) => return self.problem = Some(format!("parameter `{name}` is not an object")),
+            Err(e) => return self.problem = Some(format!("parameter `{name}` does not serialize: {e}")),
+        };
+        let fields: Vec<(String, String)> = fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, crate::form::text(&v))).collect();
+        match location {
+            ParamLocation::Query if deep_object => self.named_query.extend(fields.into_iter().map(|(k, v)| (format!("{name}[{k}]"), v))),
+            ParamLocation::Query if explode => self.named_query.extend(fields),
+            _ => {
+                let text = if explode { fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",") } else { fields.into_iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>().join(",") };
+                self.place(location).push((name, text));
+            }
+        }
+    }
+
+    /// A parameter given with `content`: its value as JSON text.
+    pub fn param_json<T: serde::Serialize + ?Sized>(&mut self, location: ParamLocation, name: &'static str, value: Option<&T>) {
+        let Some(value) = value else { return };
+        match serde_json::to_string(value) {
+            Ok(text) => self.place(location).push((name, text)),
+            Err(e) => self.problem = Some(format!("parameter `{name}` does not serialize: {e}")),
+        }
+    }
+
+    fn place(&mut self, location: ParamLocation) -> &mut Vec<(&'static str, String)> {
+        match location {
+            ParamLocation::Query => &mut self.query,
+            ParamLocation::Header => &mut self.headers,
+            ParamLocation::Cookie => &mut self.cookies,
         }
     }
 

@@ -170,6 +170,13 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// The types of every value the operation serializes: its body, and its object and
+    /// `content` parameters.
+    pub fn sent(&self) -> impl Iterator<Item = &TypeRef> {
+        let params = self.params.iter().filter(|p| p.encoding != ParamEncoding::Plain).map(|p| &p.ty);
+        self.body.iter().map(|b| &b.ty).chain(params)
+    }
+
     /// The types of every JSON body the operation may answer with.
     pub fn received(&self) -> impl Iterator<Item = &TypeRef> {
         let outcomes = self.outcomes.iter().flat_map(|o| &o.variants).filter_map(|v| match &v.body {
@@ -250,12 +257,27 @@ pub struct Param {
     pub name: String,
     pub wire: String,
     pub location: ParamLocation,
+    /// How the value becomes text: plain for scalars and arrays of scalars.
+    pub encoding: ParamEncoding,
     pub ty: TypeRef,
     pub required: bool,
     /// For arrays in the query: `a=1&a=2` (true) or `a=1,2` (false).
     pub explode: bool,
     pub doc: Option<String>,
     pub deprecated: bool,
+}
+
+/// How a parameter's value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamEncoding {
+    /// Scalars and arrays of scalars.
+    Plain,
+    /// An object (a struct or a map) in OpenAPI's styles: in the query `form` (exploded: one
+    /// field per property) or `deepObject` (`name[key]=value`); in a header or cookie the
+    /// `simple`/`form` text (`k,v,k2,v2`, exploded `k=v,k2=v2`).
+    Object { deep_object: bool },
+    /// A parameter given with `content`: the value as JSON text.
+    Json,
 }
 
 /// Where a parameter is sent.

@@ -179,3 +179,27 @@ async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
     let both = ClerkBuilder::new("sk_test_x").credential(Clerk::native_app_credential("t")).build();
     assert!(matches!(both, Err(clerk_api_runtime::Error::Config(_))), "{both:?}");
 }
+
+/// Object parameters in OpenAPI's styles (`deepObject` and exploded `form` in the query, `simple`
+/// exploded in a header) and a `content` parameter as its JSON text.
+#[tokio::test]
+async fn object_and_content_parameters_are_written_in_their_styles() {
+    use operations_fixture::types::{ListThingsFilter, ListThingsPage, ListThingsWhere, ListThingsXMeta};
+    let stub = serve(vec![Reply::json(200, "[]")]);
+    client(&stub.base_url)
+        .things()
+        .list("me")
+        .filter(ListThingsFilter { status: Some("on".into()), min: Some(2) })
+        .page(ListThingsPage { size: Some(5) })
+        .x_meta(ListThingsXMeta { a: Some("b".into()) })
+        .r#where(ListThingsWhere { name: Some("n".into()) })
+        .send()
+        .await
+        .unwrap();
+    let request = stub.requests.lock().unwrap()[0].clone();
+    let mut query: Vec<(String, String)> = url::form_urlencoded::parse(request.target.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
+    query.sort();
+    let expected = [("filter[min]", "2"), ("filter[status]", "on"), ("owner", "me"), ("size", "5"), ("where", r#"{"name":"n"}"#)];
+    assert_eq!(query, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    assert_eq!(request.header("x-meta"), Some("a=b"));
+}

@@ -17,7 +17,7 @@ impl<'a> Directions<'a> {
     pub fn of(defs: &'a [TypeDef], groups: &'a [Group]) -> Directions<'a> {
         let operations = || groups.iter().flat_map(|g| &g.operations);
         Directions {
-            serialized: crate::model::reachable(operations().filter_map(|op| op.body.as_ref().map(|b| &b.ty)), defs),
+            serialized: crate::model::reachable(operations().flat_map(Operation::sent), defs),
             deserialized: crate::model::reachable(operations().flat_map(Operation::received), defs),
         }
     }

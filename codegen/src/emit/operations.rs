@@ -2,7 +2,7 @@
 
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{BodyMedia, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamLocation, TypeRef};
+use crate::model::{BodyMedia, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamEncoding, ParamLocation, TypeRef};
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -375,6 +375,20 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     let queries = op.params.iter().map(|p| {
         let name = ident(&p.name);
         let wire = &p.wire;
+        let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
+        let location = match p.location {
+            ParamLocation::Header => quote!(runtime::ParamLocation::Header),
+            ParamLocation::Cookie => quote!(runtime::ParamLocation::Cookie),
+            ParamLocation::Query | ParamLocation::Path => quote!(runtime::ParamLocation::Query),
+        };
+        match p.encoding {
+            ParamEncoding::Json => return quote!(request.param_json(#location, #wire, #value);),
+            ParamEncoding::Object { deep_object } => {
+                let explode = p.explode;
+                return quote!(request.param_object(#location, #wire, #value, #deep_object, #explode););
+            }
+            ParamEncoding::Plain => {}
+        }
         let (one, list) = match p.location {
             ParamLocation::Header => (quote!(header), quote!(header_list)),
             ParamLocation::Cookie => (quote!(cookie), quote!(cookie_list)),

@@ -9,7 +9,7 @@
 use crate::model::{Group, TypeDef, TypeKind, TypeRef};
 
 pub(crate) fn received_constants_as_strings(defs: &mut [TypeDef], groups: &[Group]) {
-    let bodies = groups.iter().flat_map(|g| &g.operations).filter_map(|op| op.body.as_ref().map(|b| &b.ty));
+    let bodies = groups.iter().flat_map(|g| &g.operations).flat_map(crate::model::Operation::sent);
     let sent: std::collections::HashSet<String> = crate::model::reachable(bodies, defs).into_iter().map(str::to_owned).collect();
     for def in defs.iter_mut().filter(|d| !sent.contains(&d.name)) {
         let TypeKind::Enum(variants) = &def.kind else { continue };

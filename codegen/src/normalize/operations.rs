@@ -3,7 +3,7 @@
 use super::refs::{resolve, SchemaRef};
 use super::types::Types;
 use crate::error::{join, Error, Result};
-use crate::model::{Body, BodyMedia, ErrorResponse, FormEncoding, Outcome, OutcomeBody, Outcomes, ParamLocation, Example, Group, Operation, Param, TypeRef};
+use crate::model::{Body, BodyMedia, ErrorResponse, FormEncoding, Outcome, OutcomeBody, Outcomes, ParamEncoding, ParamLocation, Example, Group, Operation, Param, TypeRef};
 use crate::names::{self, Scope};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode};
 use std::collections::BTreeMap;
@@ -139,28 +139,48 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
         if matches!(param, Parameter::Header { .. }) && ["accept", "content-type", "authorization"].contains(&data.name.to_ascii_lowercase().as_str()) {
             continue;
         }
-        let ParameterSchemaOrContent::Schema(schema) = &data.format else {
-            return Err(Error::at(at, "parameters with `content` are not supported"));
-        };
         let base = format!("{builder}{}", names::type_name(&data.name));
-        let (ty, _) = types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?;
-        check_param_type(&ty, at)?;
+        let (ty, content) = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => (types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?.0, false),
+            // `content`: one media type whose schema types the value, sent as its JSON text.
+            ParameterSchemaOrContent::Content(content) => {
+                let Some((media, item)) = content.first() else { return Err(Error::at(join(at, "content"), "a parameter `content` with no media type")) };
+                let ty = match &item.schema {
+                    Some(schema) => types.type_of(SchemaRef::from(schema), &base, &join(&join(&join(at, "content"), media), "schema"))?.0,
+                    None => TypeRef::Json,
+                };
+                (ty, true)
+            }
+        };
+        let object = !content && is_object(&ty, &types.defs);
+        if !content && !object {
+            check_param_type(&ty, at)?;
+        }
         if let Some(value) = &data.example {
             types.examples.push(Example { pointer: join(at, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
         }
         // `explode` matters for arrays: in the query, repeated names (`form`'s default) or one
         // comma-joined value; headers (`simple`) and cookies (`form`, one value) join with commas.
-        let (explode, location) = match param {
-            Parameter::Query { style, .. } => (data.explode.unwrap_or(matches!(style, QueryStyle::Form)), ParamLocation::Query),
-            Parameter::Path { .. } => (false, ParamLocation::Path),
-            Parameter::Header { .. } => (false, ParamLocation::Header),
-            Parameter::Cookie { .. } => (false, ParamLocation::Cookie),
+        let (explode, location, deep_object) = match param {
+            Parameter::Query { style, .. } => (data.explode.unwrap_or(matches!(style, QueryStyle::Form)), ParamLocation::Query, matches!(style, QueryStyle::DeepObject)),
+            Parameter::Path { .. } => (data.explode.unwrap_or(false), ParamLocation::Path, false),
+            Parameter::Header { .. } => (data.explode.unwrap_or(false), ParamLocation::Header, false),
+            Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
         };
         let is_path = location == ParamLocation::Path;
+        if is_path && (object || content) {
+            return Err(Error::at(at, "an object or `content` path parameter is not supported (a path segment takes a scalar here)"));
+        }
+        let encoding = match (content, object) {
+            (true, _) => ParamEncoding::Json,
+            (false, true) => ParamEncoding::Object { deep_object },
+            (false, false) => ParamEncoding::Plain,
+        };
         let param = Param {
             name,
             wire: data.name.clone(),
             location,
+            encoding,
             ty,
             required: data.required || is_path,
             explode,
@@ -322,6 +342,15 @@ fn status_name(code: u16) -> String {
         _ => return format!("Status{code}"),
     };
     name.to_owned()
+}
+
+/// Whether a parameter's type is an object (a struct, a map, free-form JSON).
+fn is_object(ty: &TypeRef, defs: &[crate::model::TypeDef]) -> bool {
+    match ty {
+        TypeRef::Map(_) | TypeRef::Json => true,
+        TypeRef::Named(name) => defs.iter().any(|d| &d.name == name && matches!(d.kind, crate::model::TypeKind::Struct(_))),
+        _ => false,
+    }
 }
 
 /// Path and query parameters must be strings, numbers, booleans, string enums or arrays of those.
