@@ -52,7 +52,11 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
             });
             let method_name = group.methods.claim_snake(&names::snake_name(method_raw));
             let builder = group.builders.claim(&names::type_name(&operation_id));
-            let operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
+            let mut operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
+            // The answers' enum lives beside the builders: its name must not be one of theirs.
+            if let Some(outcomes) = &mut operation.outcomes {
+                outcomes.name = group.builders.claim(&outcomes.name);
+            }
             group.operations.push(operation);
         }
     }
