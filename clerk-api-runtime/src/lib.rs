@@ -66,7 +66,7 @@ pub mod __private {
     pub use crate::form::{FormEncoding, FormStyle};
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
-    pub use crate::params::{path_segment, ParamValue};
+    pub use crate::params::{path_json, path_object, path_segment, ParamValue};
     pub use crate::{open_enum_impls, Bytes, CallOptions, Credential, ParamLocation, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
     pub use crate::Method;
 }

@@ -33,7 +33,27 @@ display_param!(bool, i32, i64, f64);
 /// Percent-encodes a value for use as one path segment: everything but RFC 3986's unreserved
 /// characters is escaped, so an id can never add a `/`, `?` or `#` to the path.
 pub fn path_segment<T: ParamValue + ?Sized>(value: &T) -> String {
-    let raw = value.param_string();
+    percent_encode(&value.param_string())
+}
+
+/// An object path parameter in OpenAPI's `simple` style: `k,v,k2,v2`, exploded `k=v,k2=v2`,
+/// each key and value percent-encoded and the separators kept.
+pub fn path_object<T: serde::Serialize + ?Sized>(value: &T, explode: bool) -> Result<String, crate::Error> {
+    let serde_json::Value::Object(fields) = serde_json::to_value(value).map_err(|e| crate::Error::Request(format!("a path parameter does not serialize: {e}")))? else {
+        return Err(crate::Error::Request("an object path parameter is not an object".to_owned()));
+    };
+    let fields = fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (percent_encode(&k), percent_encode(&crate::form::text(&v))));
+    let parts: Vec<String> = if explode { fields.map(|(k, v)| format!("{k}={v}")).collect() } else { fields.flat_map(|(k, v)| [k, v]).collect() };
+    Ok(parts.join(","))
+}
+
+/// A path parameter given with `content`: its JSON text, percent-encoded.
+pub fn path_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, crate::Error> {
+    serde_json::to_string(value).map(|text| percent_encode(&text)).map_err(|e| crate::Error::Request(format!("a path parameter does not serialize: {e}")))
+}
+
+/// Percent-encodes everything but RFC 3986's unreserved characters.
+fn percent_encode(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for byte in raw.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
@@ -56,5 +76,17 @@ mod tests {
         assert_eq!(path_segment("../admin?x=1#f"), "..%2Fadmin%3Fx%3D1%23f");
         assert_eq!(path_segment("é"), "%C3%A9");
         assert_eq!(path_segment(&42i64), "42");
+    }
+
+    #[test]
+    fn object_and_json_path_parameters_keep_their_separators_only() {
+        let value = serde_json::json!({"a": "x/y", "n": 1});
+        let exploded = path_object(&value, true).unwrap();
+        let plain = path_object(&value, false).unwrap();
+        // Key order follows serde_json's map: sorted or as inserted; both have a first.
+        assert!(exploded == "a=x%2Fy,n=1" || exploded == "n=1,a=x%2Fy", "{exploded}");
+        assert!(plain == "a,x%2Fy,n,1" || plain == "n,1,a,x%2Fy", "{plain}");
+        assert_eq!(path_json(&serde_json::json!(["a b"])).unwrap(), "%5B%22a%20b%22%5D");
+        assert!(path_object(&serde_json::json!(3), false).is_err());
     }
 }

@@ -32,6 +32,8 @@ pub enum SchemeKind {
     Bearer,
     /// HTTP Basic.
     Basic,
+    /// Another HTTP scheme: `Authorization: <scheme> <credentials>`.
+    Authorization(String),
     /// An API key in a header, the query or a cookie, under `name`.
     ApiKey { location: ParamLocation, name: String },
 }
@@ -173,7 +175,7 @@ impl Operation {
     /// The types of every value the operation serializes: its body, and its object and
     /// `content` parameters.
     pub fn sent(&self) -> impl Iterator<Item = &TypeRef> {
-        let params = self.params.iter().filter(|p| p.encoding != ParamEncoding::Plain).map(|p| &p.ty);
+        let params = self.path_params.iter().chain(&self.params).filter(|p| p.encoding != ParamEncoding::Plain).map(|p| &p.ty);
         self.body.iter().map(|b| &b.ty).chain(params)
     }
 

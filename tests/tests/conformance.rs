@@ -11,11 +11,11 @@
 use clerk_api::Clerk;
 use clerk_api_tests::conformance::{allowlist, Args, Failure, Prism};
 
-/// The forms-and-headers fixture's generated module (its compiled snapshot), for the test
-/// below: Prism validates what it sends against the fixture spec.
+/// The all-in-one fixture's generated module (its compiled snapshot), for the test below:
+/// Prism validates what it sends against the fixture spec.
 #[allow(dead_code)]
-#[path = "../fixtures/generated/forms.rs"]
-mod forms;
+#[path = "../fixtures/generated/frontend.rs"]
+mod frontend;
 use clerk_api_tests::generated::conformance::call;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -164,8 +164,8 @@ async fn every_operation_conforms_to_the_spec() {
     assert!(problems.is_empty(), "{} conformance problems:\n{}", problems.len(), problems.join("\n"));
 }
 
-fn minimal() -> forms::types::CreateTokenBody {
-    forms::types::CreateTokenBody { grant_type: forms::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None }
+fn minimal() -> frontend::types::CreateTokenBody {
+    frontend::types::CreateTokenBody { grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None }
 }
 
 /// Form bodies, header and cookie parameters and security schemes, as the generator emits
@@ -173,7 +173,7 @@ fn minimal() -> forms::types::CreateTokenBody {
 /// a 422 with a violation report. The raw requests first show that Prism does validate them.
 #[tokio::test]
 async fn fixture_requests_pass_prisms_validation() {
-    let spec = clerk_api_tests::workspace_root().join("tests/fixtures/forms.yaml");
+    let spec = clerk_api_tests::workspace_root().join("tests/fixtures/frontend.yaml");
     let prism = Prism::start(&spec, None).expect("Prism starts");
     clerk_api::install_tls_provider();
     let http = reqwest::Client::new();
@@ -193,7 +193,7 @@ async fn fixture_requests_pass_prisms_validation() {
 
     // The fixture's security is Clerk's Frontend API's: none, or one of several schemes; Prism
     // refuses a credential that satisfies none (a lone bearer token, say).
-    use forms::client::{Clerk as Forms, ClerkBuilder as FormsBuilder};
+    use frontend::client::{Clerk as Forms, ClerkBuilder as FormsBuilder};
     let builder = || FormsBuilder::without_secret_key().base_url(&prism.base_url).retry_policy(clerk_api::RetryPolicy::none());
     let lone_bearer = builder().credential(Forms::native_app_credential("t")).build().unwrap();
     let refused = lone_bearer.oauth().token("https://a.example", minimal()).send().await.unwrap_err();
@@ -204,12 +204,12 @@ async fn fixture_requests_pass_prisms_validation() {
     dev.oauth().token("https://a.example", minimal()).send().await.expect("the dev browser query token satisfies a requirement");
 
     let clerk = builder().build().unwrap();
-    let body = forms::types::CreateTokenBody {
-        grant_type: forms::types::CreateTokenBodyGrantType::AuthorizationCode,
+    let body = frontend::types::CreateTokenBody {
+        grant_type: frontend::types::CreateTokenBodyGrantType::AuthorizationCode,
         code: Some("c 1&2".into()),
         scopes: Some(vec!["a".into(), "b".into()]),
         remember: Some(false),
-        filter: Some(forms::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
+        filter: Some(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
     };
     let token = clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await;
     match token {

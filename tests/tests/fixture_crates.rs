@@ -12,9 +12,12 @@
 #[allow(dead_code)]
 #[path = "../fixtures/generated/enums.rs"]
 mod enums;
+// Every construct beyond the Backend API's in one document: form bodies, header and cookie
+// parameters, security schemes, redirects, text and binary answers, raw bodies, object and
+// `content` parameters, a `$ref`'d path item.
 #[allow(dead_code)]
-#[path = "../fixtures/generated/forms.rs"]
-mod forms;
+#[path = "../fixtures/generated/frontend.rs"]
+mod frontend;
 #[allow(dead_code)]
 #[path = "../fixtures/generated/objects.rs"]
 mod objects;
@@ -22,9 +25,6 @@ mod objects;
 #[allow(dead_code, deprecated)]
 #[path = "../fixtures/generated/operations.rs"]
 mod operations_fixture;
-#[allow(dead_code)]
-#[path = "../fixtures/generated/responses.rs"]
-mod responses;
 #[allow(dead_code)]
 #[path = "../fixtures/generated/unions.rs"]
 mod unions;
@@ -68,13 +68,13 @@ fn fixture_types_decode_as_generated() {
 #[tokio::test]
 async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
     let stub = serve(vec![Reply::json(200, r#"{"access_token":"at_1"}"#)]);
-    let clerk = forms::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
-    let body = forms::types::CreateTokenBody {
-        grant_type: forms::types::CreateTokenBodyGrantType::RefreshToken,
+    let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
+    let body = frontend::types::CreateTokenBody {
+        grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken,
         code: Some("c 1&2".into()),
         scopes: Some(vec!["a".into(), "b".into()]),
         remember: Some(true),
-        filter: Some(forms::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
+        filter: Some(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
     };
     let token = clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await.unwrap();
     assert_eq!(token.access_token, "at_1");
@@ -95,7 +95,7 @@ async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
 /// `Location`; 2xx answers with different bodies told apart by status; a binary body as bytes.
 #[tokio::test]
 async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
-    use responses::operations::{oauth::AuthorizeResponse, sessions::CreateSessionResponse};
+    use frontend::operations::{oauth::AuthorizeResponse, sessions::CreateSessionResponse};
     let stub = serve(vec![
         Reply::typed(200, "text/html", "<p>consent</p>"),
         Reply::typed(302, "text/html", "").with_header("location", "https://app.example/cb?code=1"),
@@ -104,7 +104,7 @@ async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
         Reply::typed(200, "application/octet-stream", "\u{1}bytes"),
         Reply::json(200, r#"{"id":"s_2"}"#),
     ]);
-    let clerk = responses::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
+    let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
     let page = clerk.oauth().authorize("app").send().await.unwrap();
     assert_eq!(page, AuthorizeResponse::Ok("<p>consent</p>".into()));
     let AuthorizeResponse::Found(redirect) = clerk.oauth().authorize("app").send().await.unwrap() else { panic!("not a redirect") };
@@ -124,7 +124,7 @@ async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
 #[tokio::test]
 async fn undeclared_answers_are_errors() {
     let stub = serve(vec![Reply::json(202, "{}"), Reply::typed(307, "text/html", "").with_header("location", "/elsewhere")]);
-    let clerk = responses::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).retry_policy(clerk_api_runtime::RetryPolicy::none()).build().unwrap();
+    let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).retry_policy(clerk_api_runtime::RetryPolicy::none()).build().unwrap();
     let error = clerk.sessions().create().send().await.unwrap_err();
     assert!(error.to_string().contains("HTTP 202, which this operation does not declare"), "{error}");
     let error = clerk.exports().download("e").send().await.unwrap_err();
@@ -136,7 +136,7 @@ async fn undeclared_answers_are_errors() {
 #[tokio::test]
 async fn raw_bodies_are_sent_as_given_with_their_media_type() {
     let stub = serve(vec![Reply::json(204, "")]);
-    let clerk = responses::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
+    let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
     clerk.exports().upload("e_1", b"\x00\x01raw".to_vec()).send().await.unwrap();
     let request = stub.requests.lock().unwrap()[0].clone();
     assert_eq!((request.method.as_str(), request.target.as_str()), ("PUT", "/exports/e_1"));
@@ -149,9 +149,9 @@ async fn raw_bodies_are_sent_as_given_with_their_media_type() {
 /// out of `Debug`.
 #[tokio::test]
 async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
-    use forms::client::{Clerk, ClerkBuilder};
+    use frontend::client::{Clerk, ClerkBuilder};
     let stub = serve(vec![Reply::json(200, r#"{"access_token":"a"}"#), Reply::json(200, r#"{"access_token":"b"}"#)]);
-    let body = || forms::types::CreateTokenBody { grant_type: forms::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None };
+    let body = || frontend::types::CreateTokenBody { grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None };
     let browser = ClerkBuilder::without_secret_key()
         .base_url(&stub.base_url)
         .credential(Clerk::dev_browser_credential("dvb_secret"))
@@ -202,4 +202,30 @@ async fn object_and_content_parameters_are_written_in_their_styles() {
     let expected = [("filter[min]", "2"), ("filter[status]", "on"), ("owner", "me"), ("size", "5"), ("where", r#"{"name":"n"}"#)];
     assert_eq!(query, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
     assert_eq!(request.header("x-meta"), Some("a=b"));
+}
+
+/// The rest of the all-in-one document: an object path parameter (`simple`, exploded), a
+/// `content` query parameter, a `$ref`'d path item's text answer, and credentials for another
+/// HTTP scheme and for a scheme given by `$ref`.
+#[tokio::test]
+async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
+    use frontend::client::{Clerk, ClerkBuilder};
+    use frontend::types::{LookupThingKey as LookupKey, LookupThingWhere as LookupWhere};
+    let stub = serve(vec![Reply::json(204, ""), Reply::typed(200, "text/html", "<p>wait</p>")]);
+    let clerk = ClerkBuilder::without_secret_key()
+        .base_url(&stub.base_url)
+        .credential(Clerk::digest_credential("username=\"a\", response=\"r\""))
+        .credential(Clerk::alias_credential("dvb_2"))
+        .build()
+        .unwrap();
+    clerk.lookup().get(LookupKey { kind: Some("user".into()), id: Some("u/1".into()) }).r#where(LookupWhere { name: Some("n".into()) }).send().await.unwrap();
+    assert_eq!(clerk.public().interstitial().send().await.unwrap(), "<p>wait</p>");
+    let requests = stub.requests.lock().unwrap().clone();
+    let (path, query) = requests[0].target.split_once('?').unwrap();
+    assert!(path == "/lookup/kind=user,id=u%2F1" || path == "/lookup/id=u%2F1,kind=user", "{path}");
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    assert!(query.contains(&("where".into(), r#"{"name":"n"}"#.into())), "{query:?}");
+    assert!(query.contains(&("__dev_session".into(), "dvb_2".into())), "the `$ref`'d scheme is the dev browser's: {query:?}");
+    assert_eq!(requests[0].header("authorization"), Some(r#"digest username="a", response="r""#), "the scheme as the spec names it (case does not matter in HTTP)");
+    assert_eq!(requests[1].target, "/public/interstitial?__dev_session=dvb_2");
 }

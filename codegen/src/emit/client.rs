@@ -89,6 +89,7 @@ fn credential_constructors(schemes: &[SecurityScheme]) -> TokenStream {
         let what = match &scheme.kind {
             SchemeKind::Bearer => "a bearer token (`Authorization: Bearer`)".to_owned(),
             SchemeKind::Basic => "HTTP Basic (`Authorization: Basic`)".to_owned(),
+            SchemeKind::Authorization(scheme) => format!("HTTP `{scheme}` (`Authorization: {scheme} <credentials>`)"),
             SchemeKind::ApiKey { location, name } => match location {
                 ParamLocation::Header => format!("the `{name}` header"),
                 ParamLocation::Cookie => format!("the `{name}` cookie"),
@@ -105,6 +106,15 @@ fn credential_constructors(schemes: &[SecurityScheme]) -> TokenStream {
                     Credential::Basic { username: username.into(), password: password.into() }
                 }
             },
+            SchemeKind::Authorization(scheme) => {
+                let prefix = format!("{scheme} ");
+                quote! {
+                    #docs
+                    pub fn #name(credentials: impl Into<String>) -> Credential {
+                        Credential::Header { name: "Authorization", value: format!("{}{}", #prefix, credentials.into()) }
+                    }
+                }
+            }
             SchemeKind::ApiKey { location, name: key } => {
                 let variant = match location {
                     ParamLocation::Header => quote!(Header),

@@ -365,7 +365,14 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     }
     let segments = op.path_params.iter().map(|p| {
         let name = ident(&p.name);
-        quote!(runtime::path_segment(&self.#name))
+        match p.encoding {
+            ParamEncoding::Plain => quote!(runtime::path_segment(&self.#name)),
+            ParamEncoding::Object { .. } => {
+                let explode = p.explode;
+                quote!(runtime::path_object(&self.#name, #explode)?)
+            }
+            ParamEncoding::Json => quote!(runtime::path_json(&self.#name)?),
+        }
     });
     let path = if op.path_params.is_empty() {
         quote!(#template.to_owned())

@@ -172,9 +172,6 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
             Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
         };
         let is_path = location == ParamLocation::Path;
-        if is_path && (object || content) {
-            return Err(Error::at(at, "an object or `content` path parameter is not supported (a path segment takes a scalar here)"));
-        }
         let encoding = match (content, object) {
             (true, _) => ParamEncoding::Json,
             (false, true) => ParamEncoding::Object { deep_object },

@@ -11,9 +11,7 @@ pub(crate) fn schemes(api: &OpenAPI) -> Result<Vec<SecurityScheme>> {
     let mut out = Vec::new();
     for (name, scheme) in &components.security_schemes {
         let at = crate::error::join("#/components/securitySchemes", name);
-        let ReferenceOr::Item(scheme) = scheme else {
-            return Err(Error::at(at, "a security scheme given by `$ref`: define it in place"));
-        };
+        let scheme = resolve(&components.security_schemes, scheme, &at)?;
         let (kind, doc) = match scheme {
             openapiv3::SecurityScheme::APIKey { location, name, description, .. } => {
                 let location = match location {
@@ -26,7 +24,9 @@ pub(crate) fn schemes(api: &OpenAPI) -> Result<Vec<SecurityScheme>> {
             openapiv3::SecurityScheme::HTTP { scheme, description, .. } => match scheme.to_ascii_lowercase().as_str() {
                 "bearer" => (SchemeKind::Bearer, description),
                 "basic" => (SchemeKind::Basic, description),
-                other => return Err(Error::at(at, format!("HTTP authentication scheme `{other}` is not supported (bearer and basic are)"))),
+                // Any other scheme (`digest`, `hoba`, ...): the credentials after the scheme's name
+                // are the caller's to compute.
+                _ => (SchemeKind::Authorization(scheme.clone()), description),
             },
             openapiv3::SecurityScheme::OAuth2 { description, .. } | openapiv3::SecurityScheme::OpenIDConnect { description, .. } => (SchemeKind::Bearer, description),
         };
@@ -34,4 +34,23 @@ pub(crate) fn schemes(api: &OpenAPI) -> Result<Vec<SecurityScheme>> {
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
+}
+
+/// A scheme, or the one a local `$ref` (`#/components/securitySchemes/Name`) points to.
+fn resolve<'a>(
+    schemes: &'a indexmap::IndexMap<String, ReferenceOr<openapiv3::SecurityScheme>>,
+    scheme: &'a ReferenceOr<openapiv3::SecurityScheme>,
+    at: &str,
+) -> Result<&'a openapiv3::SecurityScheme> {
+    let mut current = scheme;
+    for _ in 0..8 {
+        match current {
+            ReferenceOr::Item(item) => return Ok(item),
+            ReferenceOr::Reference { reference } => {
+                let name = reference.strip_prefix("#/components/securitySchemes/").ok_or_else(|| Error::at(at, format!("`{reference}` is not a security scheme of this document")))?;
+                current = schemes.get(name).ok_or_else(|| Error::at(at, format!("`{reference}` points to nothing")))?;
+            }
+        }
+    }
+    Err(Error::at(at, "security scheme references nested more than 8 deep (a cycle?)"))
 }
