@@ -205,7 +205,7 @@ async fn object_and_content_parameters_are_written_in_their_styles() {
 }
 
 /// The rest of the all-in-one document: an object path parameter (`simple`, exploded), a
-/// `content` query parameter, a `$ref`'d path item's text answer, and credentials for another
+/// `content` query parameter, a union and an array of objects as JSON text, a `$ref`'d path item's text answer, and credentials for another
 /// HTTP scheme and for a scheme given by `$ref`.
 #[tokio::test]
 async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
@@ -218,7 +218,15 @@ async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
         .credential(Clerk::alias_credential("dvb_2"))
         .build()
         .unwrap();
-    clerk.lookup().get(LookupKey { kind: Some("user".into()), id: Some("u/1".into()) }).r#where(LookupWhere { name: Some("n".into()) }).send().await.unwrap();
+    clerk
+        .lookup()
+        .get(LookupKey { kind: Some("user".into()), id: Some("u/1".into()) })
+        .r#where(LookupWhere { name: Some("n".into()) })
+        .either(frontend::types::LookupThingEither::Integer(7))
+        .pairs([frontend::types::LookupThingPairsItem { k: Some("v".into()) }])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(clerk.public().interstitial().send().await.unwrap(), "<p>wait</p>");
     let requests = stub.requests.lock().unwrap().clone();
     let (path, query) = requests[0].target.split_once('?').unwrap();
@@ -226,6 +234,7 @@ async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
     let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     assert!(query.contains(&("where".into(), r#"{"name":"n"}"#.into())), "{query:?}");
     assert!(query.contains(&("__dev_session".into(), "dvb_2".into())), "the `$ref`'d scheme is the dev browser's: {query:?}");
+    assert!(query.contains(&("either".into(), "7".into())) && query.contains(&("pairs".into(), r#"[{"k":"v"}]"#.into())), "JSON text: {query:?}");
     assert_eq!(requests[0].header("authorization"), Some(r#"digest username="a", response="r""#), "the scheme as the spec names it (case does not matter in HTTP)");
     assert_eq!(requests[1].target, "/public/interstitial?__dev_session=dvb_2");
 }

@@ -156,10 +156,7 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
                 (ty, true)
             }
         };
-        let object = !content && is_object(&ty, &types.defs);
-        if !content && !object {
-            check_param_type(&ty, at)?;
-        }
+        let shape = if content { Shape::Other } else { shape(&ty, &types.defs, at)? };
         if let Some(value) = &data.example {
             types.examples.push(Example { pointer: join(at, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
         }
@@ -172,10 +169,11 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
             Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
         };
         let is_path = location == ParamLocation::Path;
-        let encoding = match (content, object) {
-            (true, _) => ParamEncoding::Json,
-            (false, true) => ParamEncoding::Object { deep_object },
-            (false, false) => ParamEncoding::Plain,
+        let encoding = match shape {
+            Shape::Scalar => ParamEncoding::Plain,
+            Shape::Object => ParamEncoding::Object { deep_object },
+            // Unions, arrays of objects, `content`: no OpenAPI style writes them; JSON text does.
+            Shape::Other => ParamEncoding::Json,
         };
         let param = Param {
             name,
@@ -345,22 +343,34 @@ fn status_name(code: u16) -> String {
     name.to_owned()
 }
 
-/// Whether a parameter's type is an object (a struct, a map, free-form JSON).
-fn is_object(ty: &TypeRef, defs: &[crate::model::TypeDef]) -> bool {
-    match ty {
-        TypeRef::Map(_) | TypeRef::Json => true,
-        TypeRef::Named(name) => defs.iter().any(|d| &d.name == name && matches!(d.kind, crate::model::TypeKind::Struct(_))),
-        _ => false,
-    }
+/// What a parameter's value is, for how it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Strings, numbers, booleans, enums, and arrays of those.
+    Scalar,
+    /// A struct or a map.
+    Object,
+    /// Anything else (a union, an array of objects).
+    Other,
 }
 
-/// Path and query parameters must be strings, numbers, booleans, string enums or arrays of those.
-fn check_param_type(ty: &TypeRef, pointer: &str) -> Result<()> {
-    match ty {
-        TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool | TypeRef::Named(_) => Ok(()),
-        TypeRef::Array(inner) if !matches!(**inner, TypeRef::Array(_)) => check_param_type(inner, pointer),
-        other => Err(Error::at(pointer, format!("unsupported parameter type {other:?}"))),
-    }
+fn shape(ty: &TypeRef, defs: &[crate::model::TypeDef], pointer: &str) -> Result<Shape> {
+    use crate::model::TypeKind;
+    Ok(match ty {
+        TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool => Shape::Scalar,
+        TypeRef::Map(_) | TypeRef::Json => Shape::Object,
+        TypeRef::Bytes => return Err(Error::at(pointer, "a binary (`format: binary`) parameter: bytes have no text form in a URL or header")),
+        TypeRef::Array(inner) => match shape(inner, defs, pointer)? {
+            Shape::Scalar if !matches!(**inner, TypeRef::Array(_)) => Shape::Scalar,
+            _ => Shape::Other,
+        },
+        TypeRef::Named(name) => match defs.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+            Some(TypeKind::Struct(_)) => Shape::Object,
+            Some(TypeKind::Alias(target)) => shape(target, defs, pointer)?,
+            Some(TypeKind::Tagged { .. } | TypeKind::Untagged(_)) => Shape::Other,
+            Some(TypeKind::Enum(_)) | None => Shape::Scalar,
+        },
+    })
 }
 
 /// Orders path parameters as they appear in the template, checking that each placeholder has one.
