@@ -160,28 +160,9 @@ async fn demo(users: usize, db: &str, dataset: &str) -> Result<(), String> {
     };
     run(&clerk, &args).await?;
     println!("\nRun it again: only new users are fetched, the rest is replaced in one transaction each.");
-    println!("Look inside: {}", show_command(db, dataset));
-    Ok(())
-}
-
-/// The `show` command for a database, spelled so that it runs as printed: this very binary by
-/// its path (after `cargo run` it is not on the `PATH`), quoted for a POSIX shell.
-fn show_command(db: &str, dataset: &str) -> String {
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "clerk-sync".to_owned());
-    let mut command = format!("{} show --db {}", shell_word(&exe), shell_word(db));
-    if dataset != "clerk_data" {
-        command.push_str(&format!(" --dataset {}", shell_word(dataset)));
-    }
-    command
-}
-
-/// A word a POSIX shell reads back unchanged: bare when it is plain, else single-quoted.
-fn shell_word(word: &str) -> String {
-    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c)) {
-        word.to_owned()
-    } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
-    }
+    println!("Look inside: {}", summary::show_command(&exe, db, dataset));
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -225,20 +206,5 @@ fn finish(result: Result<(), String>) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_show_hint_names_this_binary_and_quotes_what_a_shell_would_split() {
-        let hint = show_command("my demo.duckdb", "data set");
-        let exe = std::env::current_exe().unwrap();
-        assert!(hint.starts_with(&shell_word(&exe.display().to_string())), "{hint}");
-        assert!(hint.ends_with(" show --db 'my demo.duckdb' --dataset 'data set'"), "{hint}");
-        assert_eq!(show_command("clerk-demo.duckdb", "clerk_data").rsplit_once(" show ").unwrap().1, "--db clerk-demo.duckdb");
-        assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 }

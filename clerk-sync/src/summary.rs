@@ -46,3 +46,34 @@ pub fn show(tables: &[TableSummary], destination: &str, dataset: &str) -> String
     }
     out
 }
+
+/// The `show` command for a database, spelled so that it runs as printed: `exe` is the binary's
+/// own path (after `cargo run` it is not on the `PATH`); words are quoted for a POSIX shell.
+pub fn show_command(exe: &str, db: &str, dataset: &str) -> String {
+    let mut command = format!("{} show --db {}", shell_word(exe), shell_word(db));
+    if dataset != "clerk_data" {
+        command.push_str(&format!(" --dataset {}", shell_word(dataset)));
+    }
+    command
+}
+
+/// A word a POSIX shell reads back unchanged: bare when it is plain, else single-quoted.
+fn shell_word(word: &str) -> String {
+    if !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c)) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod show_command_tests {
+    use super::*;
+
+    #[test]
+    fn the_show_hint_runs_as_printed_and_quotes_what_a_shell_would_split() {
+        assert_eq!(show_command("/x/target/debug/clerk-sync", "clerk-demo.duckdb", "clerk_data"), "/x/target/debug/clerk-sync show --db clerk-demo.duckdb");
+        assert_eq!(show_command("/my dir/clerk-sync", "my demo.duckdb", "data set"), "'/my dir/clerk-sync' show --db 'my demo.duckdb' --dataset 'data set'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+    }
+}
