@@ -76,6 +76,13 @@ pub(crate) fn text(value: &Value) -> String {
     }
 }
 
+/// An object's fields as one text in OpenAPI's `simple` style: `k,v,k2,v2`, exploded
+/// `k=v,k2=v2` (object path, header and cookie parameters).
+pub(crate) fn simple_style(fields: impl IntoIterator<Item = (String, String)>, explode: bool) -> String {
+    let parts: Vec<String> = if explode { fields.into_iter().map(|(k, v)| format!("{k}={v}")).collect() } else { fields.into_iter().flat_map(|(k, v)| [k, v]).collect() };
+    parts.join(",")
+}
+
 /// The pairs URL-encoded (`application/x-www-form-urlencoded`: spaces as `+`).
 pub fn encode_form(pairs: &[(String, String)]) -> String {
     form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).finish()

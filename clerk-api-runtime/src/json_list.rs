@@ -153,19 +153,13 @@ impl ListRequest for JsonList {
     /// The items of a page (an array, or an object's items field) and its total; a list
     /// returned whole reports its length as the total, so it is read once.
     fn split(page: Value) -> (Vec<Value>, Option<i64>) {
-        let (items, total) = match page {
-            Value::Array(items) => (items, None),
-            Value::Object(mut page) => {
-                let total = page.get("total_count").and_then(Value::as_i64);
-                let items = match page.remove("data") {
-                    Some(Value::Array(items)) => items,
-                    _ => Vec::new(),
-                };
-                (items, total)
-            }
-            _ => (Vec::new(), Some(0)),
-        };
-        (items, total)
+        // `fetch` hands every page over as `{"data": [...], "total_count": n}`.
+        let Value::Object(mut page) = page else { return (Vec::new(), Some(0)) };
+        let total = page.get("total_count").and_then(Value::as_i64);
+        match page.remove("data") {
+            Some(Value::Array(items)) => (items, total),
+            _ => (Vec::new(), total),
+        }
     }
 
     fn id(item: &Value) -> Option<&str> {
@@ -182,8 +176,8 @@ impl ListRequest for JsonList {
     }
 }
 
-/// Rewrites a page to the shape `split` reads (`{"data": [...], "total_count": n}` or an
-/// array), from the field names this list uses: `split` is an associated function and cannot
+/// Rewrites a page to the shape `split` reads (`{"data": [...], "total_count": n}`), from the
+/// field names this list uses: `split` is an associated function and cannot
 /// see them.
 fn normalize_page(page: Value, items: Option<&str>, total: Option<&str>, whole: bool) -> Value {
     let (items, total) = match page {

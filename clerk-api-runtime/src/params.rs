@@ -43,8 +43,7 @@ pub fn path_object<T: serde::Serialize + ?Sized>(value: &T, explode: bool) -> Re
         return Err(crate::Error::Request("an object path parameter is not an object".to_owned()));
     };
     let fields = fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (percent_encode(&k), percent_encode(&crate::form::text(&v))));
-    let parts: Vec<String> = if explode { fields.map(|(k, v)| format!("{k}={v}")).collect() } else { fields.flat_map(|(k, v)| [k, v]).collect() };
-    Ok(parts.join(","))
+    Ok(crate::form::simple_style(fields, explode))
 }
 
 /// A path parameter given with `content`: its JSON text, percent-encoded.

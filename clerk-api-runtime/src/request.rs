@@ -97,10 +97,7 @@ impl Request {
         match location {
             ParamLocation::Query if deep_object => self.named_query.extend(fields.into_iter().map(|(k, v)| (format!("{name}[{k}]"), v))),
             ParamLocation::Query if explode => self.named_query.extend(fields),
-            _ => {
-                let text = if explode { fields.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",") } else { fields.into_iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>().join(",") };
-                self.place(location).push((name, text));
-            }
+            _ => self.place(location).push((name, crate::form::simple_style(fields, explode))),
         }
     }
 

@@ -49,6 +49,16 @@ pub struct TypeDef {
     pub kind: TypeKind,
 }
 
+impl TypeDef {
+    /// Adds a paragraph at the end of the type's docs.
+    pub fn append_doc(&mut self, note: String) {
+        self.doc = Some(match self.doc.take() {
+            Some(doc) => format!("{}\n\n{note}", doc.trim_end()),
+            None => note,
+        });
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum TypeKind {
     Struct(Struct),

@@ -47,14 +47,18 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     Ok(files)
 }
 
-/// Each `tests/fixtures/*.yaml` generated as one file.
-fn fixture_files(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
+/// The codegen fixtures, `tests/fixtures/*.yaml`, by name (the file stem), sorted.
+pub fn fixture_specs(root: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     let dir = root.join("tests/fixtures");
     let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
     specs.sort();
+    specs.into_iter().map(|spec| Ok((spec.file_stem().and_then(|s| s.to_str()).ok_or_else(|| format!("{}: not a UTF-8 name", spec.display()))?.to_owned(), spec))).collect()
+}
+
+/// Each fixture generated as one file.
+fn fixture_files(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     let mut out = Vec::new();
-    for spec in specs {
-        let stem = spec.file_stem().and_then(|s| s.to_str()).ok_or_else(|| format!("{}: not a UTF-8 name", spec.display()))?.to_owned();
+    for (stem, spec) in fixture_specs(root)? {
         let text = std::fs::read_to_string(&spec).map_err(|e| format!("{}: {e}", spec.display()))?;
         let source = codegen::Source { path: format!("tests/fixtures/{stem}.yaml"), origin: "fixture".to_owned() };
         let code = codegen::generate_single_file(&text, &source).map_err(|e| format!("{}: {e}", spec.display()))?;

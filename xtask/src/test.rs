@@ -87,11 +87,7 @@ pub fn generate_all(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(
         let version = file.path.trim_start_matches("bapi/").trim_end_matches(".yml");
         specs.push((format!("clerk-api-{version}"), crate::pins::cache_path(root, &file.path)));
     }
-    let fixtures = root.join("tests/fixtures");
-    let mut entries: Vec<_> = std::fs::read_dir(&fixtures).map_err(|e| format!("{}: {e}", fixtures.display()))?.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for path in entries.into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")) {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("fixture").to_owned();
+    for (stem, path) in regen::fixture_specs(root)? {
         specs.push((format!("fixture-{stem}"), path));
     }
     for (name, spec) in specs {

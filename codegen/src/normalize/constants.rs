@@ -15,10 +15,7 @@ pub(crate) fn received_constants_as_strings(defs: &mut [TypeDef], groups: &[Grou
         let TypeKind::Enum(variants) = &def.kind else { continue };
         let [only] = variants.as_slice() else { continue };
         let note = format!("Always `{}` (a constant: a `String`, as a value that never varies needs no enum).", only.wire);
-        def.doc = Some(match def.doc.take() {
-            Some(doc) => format!("{}\n\n{note}", doc.trim_end()),
-            None => note,
-        });
+        def.append_doc(note);
         def.kind = TypeKind::Alias(TypeRef::String);
     }
 }

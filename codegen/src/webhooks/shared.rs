@@ -37,10 +37,7 @@ pub fn share(webhooks: &mut Api, bapi: &Api, receives: impl Fn(&str) -> bool) ->
         if let Some(new) = renamed.get(&def.name) {
             let why = &replacements.differences[&def.name];
             let note = format!("The webhook payloads' own `{}`, not [`crate::types::{}`]: {why}.", def.name, def.name);
-            def.doc = Some(match def.doc.take() {
-                Some(doc) => format!("{}\n\n{note}", doc.trim_end()),
-                None => note,
-            });
+            def.append_doc(note);
             def.name = new.clone();
         }
         match &mut def.kind {
