@@ -1,5 +1,5 @@
-//! `clerk-sync`: loads Clerk data into DuckDB or PostgreSQL through the typed `clerk-api`
-//! client, one table per Backend API list, with the table layout generated from the same spec
+//! `clerk-sync`: loads Clerk data into DuckDB or PostgreSQL through `clerk-api`'s client and
+//! list walker, one table per Backend API list, with the table layout generated from the same spec
 //! as the client. See the crate's README section and `ARCHITECTURE.md`.
 
 // Library code reports bad input as errors; it never panics on it.

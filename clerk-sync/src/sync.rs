@@ -1,5 +1,5 @@
-//! One sync run: for each resource, stream its items through the typed client, flatten them
-//! into rows, stage them and merge them, with the state row in the same transaction.
+//! One sync run: for each resource, stream its items (the responses' JSON) through
+//! `clerk_api::runtime::JsonList`, flatten them into rows, stage them and merge them, with the state row in the same transaction.
 //!
 //! Incremental resources (those whose list takes a `starting_after` cursor or
 //! `created_at_after`, today `users`) are read oldest first from where the last committed
