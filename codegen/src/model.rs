@@ -15,6 +15,9 @@ pub struct Api {
     pub examples: Vec<Example>,
     /// The document's security schemes, in name order.
     pub security_schemes: Vec<SecurityScheme>,
+    /// The value of each received one-value enum that became a `String` alias, by type name
+    /// (`UserObject` -> `user`): the alias forgets it, the sync layout needs it.
+    pub constants: std::collections::BTreeMap<String, String>,
 }
 
 /// A security scheme of the document: how a client may authenticate.

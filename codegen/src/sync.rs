@@ -26,7 +26,8 @@ pub fn resources(api: &Api) -> Vec<Resource> {
     let types: HashMap<&str, &TypeDef> = api.types.iter().map(|t| (t.name.as_str(), t)).collect();
     let mut out: Vec<Resource> = Vec::new();
     for op in api.groups.iter().flat_map(|g| &g.operations) {
-        let Some(resource) = resource(op, &types) else { continue };
+        let Some(mut resource) = resource(op, &types) else { continue };
+        resource.object = object_constant(&resource.item, &types, &api.constants).map(owned);
         if !out.iter().any(|r| r.table.name == resource.table.name) {
             out.push(resource);
         }
@@ -91,7 +92,21 @@ fn resource(op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource>
         items,
         total,
     };
-    Some(Resource { table: table(&name, item, types), name: owned(&name), item: owned(item), path: owned(&op.path), paging })
+    Some(Resource { table: table(&name, item, types), name: owned(&name), item: owned(item), object: None, path: owned(&op.path), paging })
+}
+
+/// The value of an item type's `object` field when it is a constant: a received one-value enum
+/// (a `String` alias now, its value in `constants`) or one still an enum.
+fn object_constant<'a>(item: &str, types: &HashMap<&str, &'a TypeDef>, constants: &'a std::collections::BTreeMap<String, String>) -> Option<&'a str> {
+    let TypeKind::Struct(fields) = &types.get(item)?.kind else { return None };
+    let TypeRef::Named(name) = &fields.fields.iter().find(|f| f.wire == "object")?.ty else { return None };
+    if let Some(value) = constants.get(name) {
+        return Some(value);
+    }
+    match &types.get(name.as_str())?.kind {
+        TypeKind::Enum(variants) if variants.len() == 1 => Some(&variants[0].wire),
+        _ => None,
+    }
 }
 
 fn table(name: &str, item: &str, types: &HashMap<&str, &TypeDef>) -> Table {
@@ -183,14 +198,14 @@ pub fn generate(spec: &str, source: &Source) -> Result<Vec<File>> {
 /// The resources as static data in the shared layout types: every text and list borrowed.
 fn emit(resources: &[Resource]) -> TokenStream {
     let statics = resources.iter().map(|r| {
-        let (name, item, path) = (text(&r.name), text(&r.item), text(&r.path));
+        let (name, item, path, object) = (text(&r.name), text(&r.item), text(&r.path), optional_text(r.object.as_ref()));
         let p = &r.paging;
         let [limit, offset, starting_after, created_at_after, order_by, items, total] =
             [&p.limit, &p.offset, &p.starting_after, &p.created_at_after, &p.order_by, &p.items, &p.total].map(|t| optional_text(t.as_ref()));
         let table = table_tokens(&r.table);
         quote! {
             Resource {
-                name: #name, item: #item, path: #path,
+                name: #name, item: #item, object: #object, path: #path,
                 paging: Paging { limit: #limit, offset: #offset, starting_after: #starting_after, created_at_after: #created_at_after, order_by: #order_by, items: #items, total: #total },
                 table: #table,
             }
@@ -285,6 +300,7 @@ components:
       type: object
       required: [id, created_at]
       properties:
+        object: {type: string, enum: [user]}
         id: {type: string}
         kind: {$ref: '#/components/schemas/Kind'}
         created_at: {type: integer, format: int64}
@@ -306,6 +322,7 @@ components:
         let users = users();
         let columns: Vec<(String, ColumnType)> = users.table.columns.iter().map(|c| (c.name.to_string(), c.ty)).collect();
         let expected = [
+            ("object", ColumnType::Text),
             ("id", ColumnType::Text),
             ("kind", ColumnType::Text),
             ("created_at", ColumnType::BigInt),
@@ -316,7 +333,8 @@ components:
             ("ids", ColumnType::Json),
         ];
         assert_eq!(columns, expected.map(|(n, t)| (n.to_owned(), t)));
-        assert_eq!(users.table.columns[5].path.as_ref(), ["prefs", "theme"]);
+        assert_eq!(users.table.columns[6].path.as_ref(), ["prefs", "theme"]);
+        assert_eq!(users.object.as_deref(), Some("user"), "webhook events find the table by it");
     }
 
     #[test]

@@ -50,6 +50,10 @@ pub struct Store {
     /// Other instance-wide lists, by path without the leading slash: whether the response is
     /// wrapped in `{data, total_count}`, and the records (empty for most).
     pub lists: std::collections::BTreeMap<&'static str, (bool, Vec<Record>)>,
+    /// The last time a change used (milliseconds; see `changes`).
+    pub clock: i64,
+    /// Webhook deliveries made so far, for their ids.
+    pub deliveries: u64,
 }
 
 /// The other lists the Backend API serves without a parent id, and whether each is wrapped.
@@ -78,7 +82,7 @@ const OTHER_LISTS: [(&str, bool); 22] = [
     ("api_keys", true),
 ];
 
-const EPOCH_MS: i64 = 1_700_000_000_000;
+pub(crate) const EPOCH_MS: i64 = 1_700_000_000_000;
 const FIRST_NAMES: [&str; 8] = ["Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken"];
 
 fn make_id(prefix: &str, n: usize) -> String {
@@ -86,7 +90,7 @@ fn make_id(prefix: &str, n: usize) -> String {
     format!("{prefix}_{n:0>27}")
 }
 
-fn bytes(value: serde_json::Value) -> Bytes {
+pub(crate) fn bytes(value: serde_json::Value) -> Bytes {
     Bytes::from(serde_json::to_vec(&value).unwrap_or_default())
 }
 
@@ -115,7 +119,7 @@ pub fn user_json(id: &str, n: usize, created_at: i64, first_name: &str) -> serde
     })
 }
 
-fn organization_json(id: &str, n: usize, created_at: i64, name: &str) -> serde_json::Value {
+pub(crate) fn organization_json(id: &str, n: usize, created_at: i64, name: &str) -> serde_json::Value {
     json!({
         "object": "organization", "id": id, "name": name, "slug": format!("org-{n}"), "has_image": false,
         "max_allowed_memberships": 100, "admin_delete_enabled": true, "public_metadata": {}, "private_metadata": {},
@@ -204,6 +208,12 @@ impl Store {
             .collect();
         store.lists.insert("allowlist_identifiers", (false, allowlist));
         store
+    }
+
+    /// The number the next new user gets: one more than the newest's, so numbers (and ids) are
+    /// never reused after a deletion.
+    pub fn next_user_number(&self) -> usize {
+        self.users.last().and_then(|u| u.id.strip_prefix("user_")).and_then(|n| n.parse::<usize>().ok()).map_or(self.users.len(), |n| n + 1)
     }
 
     /// Adds user number `n` (also how `POST /users` creates one).

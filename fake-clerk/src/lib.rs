@@ -10,12 +10,14 @@
 //! ordering and no non-zero `offset` (422 otherwise, and for an unknown id). Organizations and
 //! memberships answer `{data, total_count}`; the other lists a bare array.
 
+mod changes;
 mod data;
 mod faults;
 #[cfg(feature = "frontend")]
 mod frontend;
 mod routes;
 
+pub use changes::{Change, Delivery};
 pub use data::{user_json, Record, Seed, Store};
 pub use faults::{Fault, Faults};
 

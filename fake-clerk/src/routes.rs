@@ -198,7 +198,7 @@ fn route(state: &State, method: &str, path: &str, query: &ListQuery) -> Result<B
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     if method == "POST" && segments == ["users"] {
         let mut store = state.store.write().unwrap_or_else(|e| e.into_inner());
-        let n = store.users.len();
+        let n = store.next_user_number();
         return Ok(store.push_user(n).json.clone());
     }
     if method != "GET" {

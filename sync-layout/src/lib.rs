@@ -79,6 +79,9 @@ pub struct Resource {
     pub name: Text,
     /// The generated item type, `User` (for people reading the layout).
     pub item: Text,
+    /// The constant `object` field of the items (`user`), when their type has one: a webhook
+    /// event's `data` names the table it belongs to by the same value.
+    pub object: Option<Text>,
     /// The HTTP path of the `GET` list operation.
     pub path: Text,
     pub paging: Paging,
@@ -109,6 +112,7 @@ mod tests {
     static USERS: Resource = Resource {
         name: Cow::Borrowed("users"),
         item: Cow::Borrowed("User"),
+        object: Some(Cow::Borrowed("user")),
         path: Cow::Borrowed("/users"),
         paging: Paging { limit: Some(Cow::Borrowed("limit")), offset: None, starting_after: Some(Cow::Borrowed("starting_after")), created_at_after: None, order_by: None, items: None, total: None },
         table: Table {

@@ -8,6 +8,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("allowlist_identifiers"),
         item: Cow::Borrowed("AllowlistIdentifier"),
+        object: Some(Cow::Borrowed("allowlist_identifier")),
         path: Cow::Borrowed("/allowlist_identifiers"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -80,6 +81,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("billing_plans"),
         item: Cow::Borrowed("CommercePlan"),
+        object: Some(Cow::Borrowed("commerce_plan")),
         path: Cow::Borrowed("/billing/plans"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -344,6 +346,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("billing_prices"),
         item: Cow::Borrowed("BillingPriceResponse"),
+        object: Some(Cow::Borrowed("commerce_price")),
         path: Cow::Borrowed("/billing/prices"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -501,6 +504,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("billing_statements"),
         item: Cow::Borrowed("BillingStatement"),
+        object: Some(Cow::Borrowed("commerce_statement")),
         path: Cow::Borrowed("/billing/statements"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -895,6 +899,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("billing_subscription_items"),
         item: Cow::Borrowed("CommerceSubscriptionItem"),
+        object: Some(Cow::Borrowed("commerce_subscription_item")),
         path: Cow::Borrowed("/billing/subscription_items"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -2685,6 +2690,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("blocklist_identifiers"),
         item: Cow::Borrowed("BlocklistIdentifier"),
+        object: Some(Cow::Borrowed("blocklist_identifier")),
         path: Cow::Borrowed("/blocklist_identifiers"),
         paging: Paging {
             limit: None,
@@ -2752,6 +2758,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("clients"),
         item: Cow::Borrowed("Client"),
+        object: Some(Cow::Borrowed("client")),
         path: Cow::Borrowed("/clients"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -3018,6 +3025,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("directories"),
         item: Cow::Borrowed("Directory"),
+        object: Some(Cow::Borrowed("directory")),
         path: Cow::Borrowed("/directories"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -3158,6 +3166,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("domains"),
         item: Cow::Borrowed("Domain"),
+        object: Some(Cow::Borrowed("domain")),
         path: Cow::Borrowed("/domains"),
         paging: Paging {
             limit: None,
@@ -3249,6 +3258,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("enterprise_connections"),
         item: Cow::Borrowed("EnterpriseConnection"),
+        object: Some(Cow::Borrowed("enterprise_connection")),
         path: Cow::Borrowed("/enterprise_connections"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -3639,6 +3649,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("invitations"),
         item: Cow::Borrowed("Invitation"),
+        object: Some(Cow::Borrowed("invitation")),
         path: Cow::Borrowed("/invitations"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -3726,6 +3737,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("jwt_templates"),
         item: Cow::Borrowed("JwtTemplate"),
+        object: Some(Cow::Borrowed("jwt_template")),
         path: Cow::Borrowed("/jwt_templates"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -3808,6 +3820,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("machines"),
         item: Cow::Borrowed("Machine"),
+        object: Some(Cow::Borrowed("machine")),
         path: Cow::Borrowed("/machines"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -3934,6 +3947,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("oauth_applications"),
         item: Cow::Borrowed("OAuthApplication"),
+        object: Some(Cow::Borrowed("oauth_application")),
         path: Cow::Borrowed("/oauth_applications"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -4071,6 +4085,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("organization_domains"),
         item: Cow::Borrowed("OrganizationDomain"),
+        object: Some(Cow::Borrowed("organization_domain")),
         path: Cow::Borrowed("/organization_domains"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -4404,6 +4419,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("organization_invitations"),
         item: Cow::Borrowed("OrganizationInvitationWithPublicOrganizationData"),
+        object: Some(Cow::Borrowed("organization_invitation")),
         path: Cow::Borrowed("/organization_invitations"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -4621,6 +4637,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("organization_memberships"),
         item: Cow::Borrowed("OrganizationMembership"),
+        object: Some(Cow::Borrowed("organization_membership")),
         path: Cow::Borrowed("/organization_memberships"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -4974,6 +4991,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("organization_permissions"),
         item: Cow::Borrowed("Permission"),
+        object: Some(Cow::Borrowed("permission")),
         path: Cow::Borrowed("/organization_permissions"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -5046,6 +5064,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("organization_roles"),
         item: Cow::Borrowed("Role"),
+        object: Some(Cow::Borrowed("role")),
         path: Cow::Borrowed("/organization_roles"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -5182,6 +5201,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("organizations"),
         item: Cow::Borrowed("Organization"),
+        object: Some(Cow::Borrowed("organization")),
         path: Cow::Borrowed("/organizations"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -5313,6 +5333,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("redirect_urls"),
         item: Cow::Borrowed("RedirectUrl"),
+        object: Some(Cow::Borrowed("redirect_url")),
         path: Cow::Borrowed("/redirect_urls"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -5370,6 +5391,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("role_sets"),
         item: Cow::Borrowed("RoleSet"),
+        object: Some(Cow::Borrowed("role_set")),
         path: Cow::Borrowed("/role_sets"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -5860,6 +5882,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("saml_connections"),
         item: Cow::Borrowed("SamlConnection"),
+        object: Some(Cow::Borrowed("saml_connection")),
         path: Cow::Borrowed("/saml_connections"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -6110,6 +6133,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("scim_directories"),
         item: Cow::Borrowed("ScimDirectory"),
+        object: Some(Cow::Borrowed("scim_directory")),
         path: Cow::Borrowed("/scim_directories"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -6250,6 +6274,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("sessions"),
         item: Cow::Borrowed("Session"),
+        object: Some(Cow::Borrowed("session")),
         path: Cow::Borrowed("/sessions"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -6456,6 +6481,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("users"),
         item: Cow::Borrowed("User"),
+        object: Some(Cow::Borrowed("user")),
         path: Cow::Borrowed("/users"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),
@@ -7988,6 +8014,7 @@ pub static RESOURCES: &[Resource] = &[
     Resource {
         name: Cow::Borrowed("waitlist_entries"),
         item: Cow::Borrowed("WaitlistEntry"),
+        object: Some(Cow::Borrowed("waitlist_entry")),
         path: Cow::Borrowed("/waitlist_entries"),
         paging: Paging {
             limit: Some(Cow::Borrowed("limit")),

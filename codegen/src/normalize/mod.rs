@@ -26,12 +26,12 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
         // An operation with several kinds of answer is not walked as a list.
         op.pagination = if op.outcomes.is_some() { None } else { pagination::pagination(op, &defs) };
     }
-    constants::received_constants_as_strings(&mut defs, &groups);
+    let constants = constants::received_constants_as_strings(&mut defs, &groups);
     let mut examples = std::mem::take(&mut types.examples);
     examples.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     examples.dedup_by(|a, b| a.pointer == b.pointer);
     let security_schemes = security::schemes(api)?;
-    Ok(Api { title: api.info.title.clone(), version: api.info.version.clone(), types: defs, groups, examples, security_schemes })
+    Ok(Api { title: api.info.title.clone(), version: api.info.version.clone(), types: defs, groups, examples, security_schemes, constants })
 }
 
 /// A DFS frame: the type, the index of its next edge, and the last field edge on the way here.

@@ -1,0 +1,276 @@
+//! Changes to the fake's records, each with the webhook events Clerk would send for it: what
+//! `clerk-sync serve` is tested and measured with. A change updates the records the lists serve
+//! and returns its events, so after any sequence of changes the lists and the events agree.
+//!
+//! Denormalized copies behave as in Clerk: a membership embeds its organization as it was when
+//! the membership last changed, so renaming an organization sends `organization.updated` only.
+
+use crate::data::{bytes, Record, Store, EPOCH_MS};
+use serde_json::{json, Value};
+
+/// One webhook delivery: the message id (the same on every retry) and the event's JSON body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    pub id: String,
+    pub event_type: String,
+    pub body: String,
+}
+
+/// A change to make to the records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    CreateUser,
+    /// Renames the user at this position (modulo the count) and adds an email address.
+    UpdateUser(usize),
+    /// Deletes the user at this position, and their memberships first.
+    DeleteUser(usize),
+    CreateOrganization,
+    UpdateOrganization(usize),
+    /// Deletes the organization at this position, and its memberships first.
+    DeleteOrganization(usize),
+    /// Adds the user at the first position to the organization at the second.
+    CreateMembership(usize, usize),
+    /// Toggles the role of the membership at this position.
+    UpdateMembership(usize),
+    DeleteMembership(usize),
+    /// Ends the session at this position.
+    EndSession(usize),
+    /// An email Clerk sent: an event for an object clerk-sync does not store.
+    SendEmail(usize),
+}
+
+impl Store {
+    /// Applies a change and returns the events it causes, in the order Clerk sends them. A
+    /// change on an empty list does nothing.
+    pub fn apply(&mut self, change: Change) -> Vec<Delivery> {
+        let mut events = Vec::new();
+        match change {
+            Change::CreateUser => {
+                let n = self.next_user_number();
+                let json = self.push_user(n).json.clone();
+                events.push(self.event("user.created", parse(&json)));
+            }
+            Change::UpdateUser(at) => {
+                let Some(index) = pick(at, self.users.len()) else { return events };
+                let now = self.tick();
+                let mut user = parse(&self.users[index].json);
+                let count = user["email_addresses"].as_array().map_or(0, Vec::len);
+                user["first_name"] = json!(format!("Renamed{now}"));
+                user["updated_at"] = json!(now);
+                if let Some(addresses) = user["email_addresses"].as_array_mut() {
+                    addresses.push(json!({
+                        "id": format!("idn_x{now:0>26}"), "object": "email_address", "email_address": format!("alias{count}.{now}@example.com"),
+                        "reserved": false, "verification": null, "linked_to": [], "created_at": now, "updated_at": now
+                    }));
+                }
+                self.users[index].name = user["first_name"].as_str().unwrap_or_default().to_owned();
+                self.users[index].json = bytes(user.clone());
+                events.push(self.event("user.updated", user));
+            }
+            Change::DeleteUser(at) => {
+                let Some(index) = pick(at, self.users.len()) else { return events };
+                let id = self.users[index].id.clone();
+                let memberships: Vec<usize> = (0..self.memberships.len()).filter(|&m| user_of(&self.memberships[m]) == id).collect();
+                for m in memberships.into_iter().rev() {
+                    events.extend(self.remove_membership(m));
+                }
+                self.users.remove(index);
+                self.reindex_users();
+                events.push(self.event("user.deleted", json!({"deleted": true, "id": id, "object": "user"})));
+            }
+            Change::CreateOrganization => {
+                let now = self.tick();
+                let id = format!("org_new{now:0>24}");
+                let name = format!("New organization {now}");
+                let value = crate::data::organization_json(&id, self.organizations.len(), now, &name);
+                self.organizations.push(Record { id, created_at: value["created_at"].as_i64().unwrap_or(now), name, json: bytes(value.clone()) });
+                events.push(self.event("organization.created", value));
+            }
+            Change::UpdateOrganization(at) => {
+                let Some(index) = pick(at, self.organizations.len()) else { return events };
+                let now = self.tick();
+                let mut organization = parse(&self.organizations[index].json);
+                organization["name"] = json!(format!("Renamed organization {now}"));
+                organization["public_metadata"] = json!({"renamed_at": now});
+                organization["updated_at"] = json!(now);
+                self.organizations[index].name = organization["name"].as_str().unwrap_or_default().to_owned();
+                self.organizations[index].json = bytes(organization.clone());
+                events.push(self.event("organization.updated", organization));
+            }
+            Change::DeleteOrganization(at) => {
+                let Some(index) = pick(at, self.organizations.len()) else { return events };
+                let id = self.organizations[index].id.clone();
+                let memberships: Vec<usize> = (0..self.memberships.len()).filter(|&m| organization_of(&self.memberships[m]) == id).collect();
+                for m in memberships.into_iter().rev() {
+                    events.extend(self.remove_membership(m));
+                }
+                self.organizations.remove(index);
+                events.push(self.event("organization.deleted", json!({"deleted": true, "id": id, "object": "organization"})));
+            }
+            Change::CreateMembership(user_at, organization_at) => {
+                let (Some(user), Some(organization)) = (pick(user_at, self.users.len()), pick(organization_at, self.organizations.len())) else { return events };
+                let now = self.tick();
+                let user = parse(&self.users[user].json);
+                let organization_record = &self.organizations[organization];
+                let id = format!("orgmem_new{now:0>21}");
+                let created_at = now;
+                let value = json!({
+                    "id": id, "object": "organization_membership", "role": "org:member", "permissions": [], "public_metadata": {},
+                    "organization": parse(&organization_record.json),
+                    "public_user_data": {"user_id": user["id"], "first_name": user["first_name"], "last_name": user["last_name"], "profile_image_url": null,
+                                         "image_url": "https://img.clerk.com/u.png", "has_image": false, "identifier": user["email_addresses"][0]["email_address"]},
+                    "created_at": created_at, "updated_at": created_at
+                });
+                let organization_id = organization_record.id.clone();
+                let name = user["first_name"].as_str().unwrap_or_default().to_owned();
+                self.memberships_by_organization.entry(organization_id).or_default().push(self.memberships.len());
+                self.memberships.push(Record { id, created_at, name, json: bytes(value.clone()) });
+                events.push(self.event("organizationMembership.created", value));
+            }
+            Change::UpdateMembership(at) => {
+                let Some(index) = pick(at, self.memberships.len()) else { return events };
+                let now = self.tick();
+                let mut membership = parse(&self.memberships[index].json);
+                let role = if membership["role"] == "org:admin" { "org:member" } else { "org:admin" };
+                membership["role"] = json!(role);
+                membership["updated_at"] = json!(now);
+                self.memberships[index].json = bytes(membership.clone());
+                events.push(self.event("organizationMembership.updated", membership));
+            }
+            Change::DeleteMembership(at) => {
+                let Some(index) = pick(at, self.memberships.len()) else { return events };
+                events.extend(self.remove_membership(index));
+            }
+            Change::EndSession(at) => {
+                let Some(index) = pick(at, self.sessions.len()) else { return events };
+                let now = self.tick();
+                let mut session = parse(&self.sessions[index].json);
+                session["status"] = json!("ended");
+                session["updated_at"] = json!(now);
+                self.sessions[index].json = bytes(session.clone());
+                // Session events carry the user too; the sessions table keeps the session's fields.
+                let user = session["user_id"].as_str().and_then(|id| self.user_index.get(id)).map_or(Value::Null, |&i| parse(&self.users[i].json));
+                let mut payload = session;
+                payload["user"] = user;
+                events.push(self.event("session.ended", payload));
+            }
+            Change::SendEmail(at) => {
+                let now = self.tick();
+                events.push(self.event("email.created", json!({"object": "email", "id": format!("ema_{now}_{at}"), "status": "queued", "to_email_address": "someone@example.com"})));
+            }
+        }
+        events
+    }
+
+    /// A pseudo-random mix of `count` changes from `seed`, weighted like a live instance:
+    /// mostly user updates and sign-outs, some sign-ups, deletions and organization changes.
+    pub fn random_changes(count: usize, seed: u64) -> Vec<Change> {
+        let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) | 1;
+        let mut next = move || {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 16) as usize
+        };
+        (0..count)
+            .map(|_| match next() % 100 {
+                0..=29 => Change::UpdateUser(next()),
+                30..=44 => Change::EndSession(next()),
+                45..=56 => Change::CreateUser,
+                57..=61 => Change::DeleteUser(next()),
+                62..=69 => Change::UpdateMembership(next()),
+                70..=76 => Change::CreateMembership(next(), next()),
+                77..=80 => Change::DeleteMembership(next()),
+                81..=86 => Change::UpdateOrganization(next()),
+                87..=89 => Change::CreateOrganization,
+                90 => Change::DeleteOrganization(next()),
+                _ => Change::SendEmail(next()),
+            })
+            .collect()
+    }
+
+    fn remove_membership(&mut self, index: usize) -> Vec<Delivery> {
+        let record = self.memberships.remove(index);
+        self.memberships_by_organization.clear();
+        for (i, membership) in self.memberships.iter().enumerate() {
+            self.memberships_by_organization.entry(organization_of(membership)).or_default().push(i);
+        }
+        // Clerk's `organizationMembership.deleted` carries the membership as it was.
+        vec![self.event("organizationMembership.deleted", parse(&record.json))]
+    }
+
+    fn reindex_users(&mut self) {
+        self.user_index = self.users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
+    }
+
+    /// The fake's clock: milliseconds, one more each time, after every seeded record (so a
+    /// record created now comes last in `created_at` order).
+    fn tick(&mut self) -> i64 {
+        self.clock = self.clock.max(EPOCH_MS + 100_000_000_000) + 1;
+        self.clock
+    }
+
+    fn event(&mut self, event_type: &str, data: Value) -> Delivery {
+        let timestamp = self.tick();
+        self.deliveries += 1;
+        let body = json!({
+            "data": data, "object": "event", "type": event_type, "timestamp": timestamp, "instance_id": "ins_fake",
+            "event_attributes": {"http_request": {"client_ip": "127.0.0.1", "user_agent": "fake-clerk"}}
+        });
+        Delivery { id: format!("msg_{:0>27}", self.deliveries), event_type: event_type.to_owned(), body: body.to_string() }
+    }
+}
+
+fn pick(at: usize, len: usize) -> Option<usize> {
+    (len > 0).then(|| at % len)
+}
+
+fn parse(json: &[u8]) -> Value {
+    serde_json::from_slice(json).unwrap_or(Value::Null)
+}
+
+fn organization_of(membership: &Record) -> String {
+    parse(&membership.json)["organization"]["id"].as_str().unwrap_or_default().to_owned()
+}
+
+fn user_of(membership: &Record) -> String {
+    parse(&membership.json)["public_user_data"]["user_id"].as_str().unwrap_or_default().to_owned()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::data::Seed;
+
+    #[test]
+    fn changes_update_the_lists_and_name_what_changed() {
+        let mut store = Store::generate(Seed { users: 10, organizations: 2, memberships_per_organization: 3, ..Seed::default() });
+        let events = store.apply(Change::DeleteUser(0));
+        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        assert_eq!(types, ["organizationMembership.deleted", "user.deleted"], "the user's membership goes first");
+        assert_eq!(store.users.len(), 9);
+        assert!(!store.memberships.iter().any(|m| user_of(m) == "user_000000000000000000000000000"));
+
+        let created = store.apply(Change::CreateUser);
+        let user: Value = serde_json::from_str(&created[0].body).unwrap();
+        assert_eq!(user["type"], "user.created");
+        assert_eq!(user["data"]["id"], "user_000000000000000000000000010", "numbers are never reused");
+        assert_eq!(store.users.last().unwrap().id, "user_000000000000000000000000010");
+
+        let updated = store.apply(Change::UpdateUser(9));
+        let event: Value = serde_json::from_str(&updated[0].body).unwrap();
+        assert_eq!(event["data"]["email_addresses"].as_array().unwrap().len(), 2);
+        assert!(event["data"]["updated_at"].as_i64() > user["data"]["updated_at"].as_i64());
+        assert_eq!(parse(&store.users[9].json), event["data"], "the list serves what the event said");
+        assert!(event["timestamp"].as_i64().unwrap() >= event["data"]["updated_at"].as_i64().unwrap());
+        assert_ne!(created[0].id, updated[0].id);
+    }
+
+    #[test]
+    fn random_changes_are_reproducible() {
+        assert_eq!(Store::random_changes(50, 7), Store::random_changes(50, 7));
+        assert_ne!(Store::random_changes(50, 7), Store::random_changes(50, 8));
+    }
+}
