@@ -5,6 +5,7 @@
 //! CLERK_SECRET_KEY=sk_... clerk-sync run            # every resource into clerk.duckdb
 //! clerk-sync run --resources users,organizations --db postgres://me@localhost/warehouse
 //! clerk-sync show --db clerk.duckdb
+//! CLERK_WEBHOOK_SECRET=whsec_... clerk-sync serve --listen 127.0.0.1:8088   # live, from webhooks
 //! ```
 
 use clap::{Parser, Subcommand};
@@ -78,22 +79,48 @@ enum Command {
         #[arg(long, default_value = "clerk_data")]
         dataset: String,
     },
+    /// Keep the tables current from Clerk's webhooks (signing secret from CLERK_WEBHOOK_SECRET
+    /// or --webhook-secret-file). Point a Clerk webhook endpoint at `https://<your host>/webhooks`
+    /// (through your TLS proxy); `GET /healthz` reports the counters. Stops on SIGTERM or Ctrl-C
+    /// after answering the requests in flight.
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8088")]
+        listen: String,
+        #[command(flatten)]
+        target: Target,
+        /// Comma-separated resources to keep current (see `clerk-sync resources`), or `all`.
+        #[arg(long, default_value = "all")]
+        resources: String,
+        /// A file holding the webhook signing secret (its first line).
+        #[arg(long)]
+        webhook_secret_file: Option<PathBuf>,
+        /// At most this many deliveries per transaction.
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=10_000))]
+        max_group: u64,
+    },
     /// List the resources this build syncs, with their tables.
     Resources,
 }
 
-fn secret_key(file: Option<&PathBuf>) -> Result<String, String> {
-    let key = match file {
+/// A secret from the first line of `file`, else from the environment variable `variable`.
+fn secret(file: Option<&PathBuf>, option: &str, variable: &str, what: &str) -> Result<String, String> {
+    let value = match file {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("--secret-key-file {}: {e}", path.display()))?;
+            // The file's contents never reach the message.
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{option} {}: {}", path.display(), e.kind()))?;
             text.lines().next().unwrap_or_default().trim().to_owned()
         }
-        None => std::env::var("CLERK_SECRET_KEY").map_err(|_| "no secret key: set CLERK_SECRET_KEY or pass --secret-key-file".to_owned())?,
+        None => std::env::var(variable).map_err(|_| format!("no {what}: set {variable} or pass {option}"))?,
     };
-    if key.is_empty() {
-        return Err("the secret key is empty".into());
+    if value.is_empty() {
+        return Err(format!("the {what} is empty"));
     }
-    Ok(key)
+    Ok(value)
+}
+
+fn secret_key(file: Option<&PathBuf>) -> Result<String, String> {
+    secret(file, "--secret-key-file", "CLERK_SECRET_KEY", "secret key")
 }
 
 fn client(key: String, base_url: Option<&str>) -> Result<clerk_api::Clerk, String> {
@@ -121,6 +148,50 @@ async fn run(clerk: &clerk_api::Clerk, args: &RunArgs) -> Result<(), String> {
     let report = sync::run(clerk, destination, &options, &progress).await.map_err(|e| e.to_string())?;
     print!("{}", summary::run_summary(&report));
     Ok(())
+}
+
+async fn serve(listen: &str, target: &Target, resources: &str, secret_file: Option<&PathBuf>, max_group: u64) -> Result<(), String> {
+    let webhook = clerk_sync::live::Webhook::new(&secret(secret_file, "--webhook-secret-file", "CLERK_WEBHOOK_SECRET", "webhook signing secret")?).map_err(|e| e.to_string())?;
+    let resources = clerk_sync::select(resources)?;
+    // Fail now on a database that cannot be opened or prepared, not at the first delivery.
+    let (db, dataset, selected) = (target.db.clone(), target.dataset.clone(), resources.clone());
+    let described = tokio::task::spawn_blocking(move || -> Result<String, String> {
+        let mut destination = dest::open(&db).map_err(|e| e.to_string())?;
+        dest::sql::prepare(destination.as_mut(), &dataset, &selected).map_err(|e| e.to_string())?;
+        Ok(destination.describe())
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listening on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("clerk-sync serve: POST http://{address}/webhooks, GET http://{address}/healthz; into {described}, dataset {}", target.dataset);
+    let db = target.db.clone();
+    let options = clerk_sync::live::Options {
+        webhook,
+        open: std::sync::Arc::new(move || dest::open(&db)),
+        dataset: target.dataset.clone(),
+        resources,
+        max_group: usize::try_from(max_group).unwrap_or(500),
+    };
+    let report = clerk_sync::live::serve(listener, options, shutdown_signal()).await;
+    print!("{}", clerk_sync::live::summary(&report));
+    Ok(())
+}
+
+/// SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let terminate = async {
+        #[cfg(unix)]
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+            return;
+        }
+        std::future::pending::<()>().await;
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }
 
 fn show(target: &Target) -> Result<(), String> {
@@ -186,6 +257,7 @@ fn main() -> ExitCode {
             }
             Command::Show { .. } => Ok(()),
             Command::Demo { users, db, dataset } => demo(*users, db, dataset).await,
+            Command::Serve { listen, target, resources, webhook_secret_file, max_group } => serve(listen, target, resources, webhook_secret_file.as_ref(), *max_group).await,
             Command::Resources => {
                 for resource in clerk_sync::resources() {
                     let tables: Vec<&str> = resource.tables().map(|t| &*t.name).collect();

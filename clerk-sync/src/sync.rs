@@ -120,6 +120,7 @@ async fn sync_resource(
     progress: &Progress,
 ) -> Result<ResourceReport, SyncError> {
     let started = Instant::now();
+    let listed_from_ms = crate::now_ms();
     let name: &'static str = &resource.name;
     let mut bar = progress.resource(name);
     let dataset = options.dataset.clone();
@@ -184,7 +185,7 @@ async fn sync_resource(
             let dataset = dataset.clone();
             writer.submit(move |dest| sql::stage(dest, &dataset, &full)).await?;
             if mode == Merge::Upsert {
-                merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, false).await?);
+                merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, false, listed_from_ms).await?);
             }
         }
     }
@@ -194,7 +195,7 @@ async fn sync_resource(
         writer.submit(move |dest| sql::stage(dest, &dataset, &batch)).await?;
     }
     if mode == Merge::Replace || fetched > 0 || previous.is_none() {
-        merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, true).await?);
+        merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, true, listed_from_ms).await?);
     } else {
         let (dataset, run_id) = (dataset.clone(), run_id.to_owned());
         writer.call(move |dest| sql::mark_complete(dest, &dataset, resource, &run_id)).await?;
@@ -272,8 +273,9 @@ async fn submit_merge(
     mode: Merge,
     state: &State,
     complete: bool,
+    listed_from_ms: i64,
 ) -> Result<tokio::sync::oneshot::Receiver<(Counts, i64)>, SyncError> {
     let dataset = dataset.to_owned();
     let state = State { complete, ..state.clone() };
-    Ok(writer.submit(move |dest| sql::merge(dest, &dataset, resource, mode, &state)).await?)
+    Ok(writer.submit(move |dest| sql::merge(dest, &dataset, resource, mode, &state, listed_from_ms)).await?)
 }

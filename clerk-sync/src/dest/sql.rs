@@ -4,13 +4,30 @@
 //! Rows are first bulk-loaded into staging tables (`_clerk_sync_stage__<table>`), then moved
 //! into the real tables in one transaction with the state row, so a crash at any point leaves
 //! each table as the last committed merge left it.
+//!
+//! `serve` (webhooks, [`crate::live`]) records what it applied in `_clerk_sync_objects` (each
+//! object's version, whether it was deleted, when it was applied) and `_clerk_sync_deliveries`
+//! (the delivery ids seen). A run's merge reads them so it never undoes a newer change `serve`
+//! made while the run was listing: a staged row older than the object's recorded version, or
+//! of a deleted object, is dropped, and a replace keeps the rows `serve` wrote since the
+//! listing began. In PostgreSQL both take a per-resource advisory lock for the transaction, so
+//! a `run` and a `serve` on one database take turns on each table.
 
 use super::{query_i64, Destination, Dialect, Result};
 use crate::rows::Batch;
 use crate::schema::{Column, ColumnType, Resource, Table, PARENT_ID, POSITION};
 
 pub const STATE_TABLE: &str = "_clerk_sync_state";
-const STAGE_PREFIX: &str = "_clerk_sync_stage__";
+/// Per object: the version `serve` last applied, whether that was a deletion, and when.
+pub const OBJECTS_TABLE: &str = "_clerk_sync_objects";
+/// The webhook deliveries `serve` committed, by message id.
+pub const DELIVERIES_TABLE: &str = "_clerk_sync_deliveries";
+pub const STAGE_PREFIX: &str = "_clerk_sync_stage__";
+/// `serve`'s own staging tables, apart from a run's.
+pub const LIVE_PREFIX: &str = "_clerk_sync_live__";
+/// How far before a listing began a row `serve` wrote is still kept by a replace: room for
+/// the clocks of two machines to differ.
+const CLOCK_MARGIN_MS: i64 = 60_000;
 
 /// How staged rows replace the table's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +62,7 @@ pub struct State {
     pub complete: bool,
 }
 
-fn literal(text: &str) -> String {
+pub(crate) fn literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
@@ -53,12 +70,18 @@ fn optional<T: ToString>(value: Option<T>) -> String {
     value.map_or_else(|| "NULL".to_owned(), |v| literal(&v.to_string()))
 }
 
-fn qualified(dialect: Dialect, dataset: &str, table: &str) -> String {
+pub(crate) fn qualified(dialect: Dialect, dataset: &str, table: &str) -> String {
     format!("{}.{}", dialect.ident(dataset), dialect.ident(table))
 }
 
 pub fn stage_name(table: &str) -> String {
     format!("{STAGE_PREFIX}{table}")
+}
+
+/// Whether rows of `table` carry Clerk's `updated_at` (milliseconds), the version webhooks
+/// are ordered by.
+pub(crate) fn has_updated_at(table: &Table) -> bool {
+    table.columns.iter().any(|c| c.name == "updated_at" && c.ty == ColumnType::BigInt)
 }
 
 /// Whether a table is the sync's own (state and staging), not data.
@@ -94,6 +117,21 @@ pub fn prepare(dest: &mut dyn Destination, dataset: &str, resources: &[&Resource
         text = d.type_name(ColumnType::Text),
         ts = d.type_name(ColumnType::Timestamp),
     ))?;
+    dest.execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (resource {text} NOT NULL, id {text} NOT NULL, version BIGINT NOT NULL, deleted BOOLEAN NOT NULL, applied_ms BIGINT NOT NULL)",
+        qualified(d, dataset, OBJECTS_TABLE),
+        text = d.type_name(ColumnType::Text),
+    ))?;
+    dest.execute(&format!(
+        "CREATE TABLE IF NOT EXISTS {} (delivery_id {text} NOT NULL, event_type {text} NOT NULL, received_at {ts} NOT NULL)",
+        qualified(d, dataset, DELIVERIES_TABLE),
+        text = d.type_name(ColumnType::Text),
+        ts = d.type_name(ColumnType::Timestamp),
+    ))?;
+    if d == Dialect::Postgres {
+        dest.execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {} (resource, id)", d.ident(&format!("{OBJECTS_TABLE}__by_id")), qualified(d, dataset, OBJECTS_TABLE)))?;
+        dest.execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {} (delivery_id)", d.ident(&format!("{DELIVERIES_TABLE}__by_id")), qualified(d, dataset, DELIVERIES_TABLE)))?;
+    }
     for resource in resources {
         for (index, table) in resource.tables().enumerate() {
             ensure_table(dest, dataset, table, index > 0)?;
@@ -134,9 +172,14 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
 
 /// (Re)creates the empty staging tables of a resource.
 pub fn create_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<()> {
+    create_stage_tables(dest, dataset, resource, STAGE_PREFIX)
+}
+
+/// (Re)creates empty staging tables named `<prefix><table>` for each table of a resource.
+pub(crate) fn create_stage_tables(dest: &mut dyn Destination, dataset: &str, resource: &Resource, prefix: &str) -> Result<()> {
     let d = dest.dialect();
     for (index, table) in resource.tables().enumerate() {
-        let stage = qualified(d, dataset, &stage_name(&table.name));
+        let stage = qualified(d, dataset, &format!("{prefix}{}", table.name));
         let list: Vec<String> = staged_columns(table, index > 0).iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.staged_type_name(*ty))).collect();
         dest.execute(&format!("DROP TABLE IF EXISTS {stage}"))?;
         dest.execute(&format!("CREATE TABLE {stage} ({})", list.join(", ")))?;
@@ -154,9 +197,26 @@ pub fn drop_staging(dest: &mut dyn Destination, dataset: &str, resource: &Resour
 
 /// Bulk-loads a batch into the staging tables.
 pub fn stage(dest: &mut dyn Destination, dataset: &str, batch: &Batch) -> Result<()> {
+    stage_into(dest, dataset, batch, STAGE_PREFIX)
+}
+
+/// Bulk-loads a batch into the staging tables named `<prefix><table>`.
+pub(crate) fn stage_into(dest: &mut dyn Destination, dataset: &str, batch: &Batch, prefix: &str) -> Result<()> {
     let d = dest.dialect();
     for rows in batch.tables.iter().filter(|r| !r.rows.is_empty()) {
-        dest.load(&d.name(dataset), &d.name(&stage_name(&rows.table.name)), &rows.rows)?;
+        dest.load(&d.name(dataset), &d.name(&format!("{prefix}{}", rows.table.name)), &rows.rows)?;
+    }
+    Ok(())
+}
+
+/// Moves the rows of each staging table `<prefix><table>` of a resource into its table.
+pub(crate) fn insert_staged(dest: &mut dyn Destination, dataset: &str, resource: &Resource, prefix: &str) -> Result<()> {
+    let d = dest.dialect();
+    for (index, table) in resource.tables().enumerate() {
+        let (names, values) = select_list(d, table, index > 0);
+        let from = qualified(d, dataset, &format!("{prefix}{}", table.name));
+        dest.execute(&format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, &table.name), names.join(", "), values.join(", ")))?;
+        dest.execute(&format!("DELETE FROM {from}"))?;
     }
     Ok(())
 }
@@ -180,10 +240,11 @@ fn select_list(d: Dialect, table: &Table, child: bool) -> (Vec<String>, Vec<Stri
 }
 
 /// Moves the staged rows into the resource's tables and writes its state, in one
-/// transaction, then empties the staging tables.
-pub fn merge(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State) -> Result<(Counts, i64)> {
+/// transaction, then empties the staging tables. `listed_from_ms` is when the listing of these
+/// rows began (milliseconds since the epoch): changes `serve` applied since then win.
+pub fn merge(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State, listed_from_ms: i64) -> Result<(Counts, i64)> {
     dest.execute("BEGIN")?;
-    match merge_in_transaction(dest, dataset, resource, mode, state) {
+    match merge_in_transaction(dest, dataset, resource, mode, state, listed_from_ms) {
         Ok(result) => {
             dest.execute("COMMIT")?;
             Ok(result)
@@ -195,11 +256,55 @@ pub fn merge(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mod
     }
 }
 
-fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State) -> Result<(Counts, i64)> {
+/// Takes the resource's lock for the rest of the transaction (PostgreSQL), so a `run` and a
+/// `serve` writing one table take turns.
+pub(crate) fn lock_resource(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result<()> {
+    if dest.dialect() == Dialect::Postgres {
+        dest.execute(&format!("SELECT pg_advisory_xact_lock(hashtext({}))", literal(&format!("clerk-sync:{dataset}.{resource}"))))?;
+    }
+    Ok(())
+}
+
+/// Drops staged rows that `serve` has superseded: of an object deleted since, or older than the
+/// version it applied. Returns whether `serve` ever wrote this resource.
+fn drop_superseded(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<bool> {
     let d = dest.dialect();
+    let objects = qualified(d, dataset, OBJECTS_TABLE);
+    let name = literal(&resource.name);
+    if query_i64(dest, &format!("SELECT count(*) FROM {objects} WHERE resource = {name}"))? == 0 {
+        return Ok(false);
+    }
+    let stage = qualified(d, dataset, &stage_name(&resource.table.name));
+    let newer = if has_updated_at(&resource.table) {
+        format!("((o.deleted AND o.version >= {stage}.\"updated_at\") OR (NOT o.deleted AND o.version > {stage}.\"updated_at\"))")
+    } else {
+        "o.deleted".to_owned()
+    };
+    let before = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
+    dest.execute(&format!("DELETE FROM {stage} WHERE EXISTS (SELECT 1 FROM {objects} o WHERE o.resource = {name} AND o.id = {stage}.\"id\" AND {newer})"))?;
+    if query_i64(dest, &format!("SELECT count(*) FROM {stage}"))? != before {
+        for child in resource.table.children.iter() {
+            let child_stage = qualified(d, dataset, &stage_name(&child.table.name));
+            dest.execute(&format!("DELETE FROM {child_stage} WHERE {} NOT IN (SELECT \"id\" FROM {stage})", d.ident(PARENT_ID)))?;
+        }
+    }
+    Ok(true)
+}
+
+fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mode: Merge, state: &State, listed_from_ms: i64) -> Result<(Counts, i64)> {
+    let d = dest.dialect();
+    lock_resource(dest, dataset, &resource.name)?;
+    let live = drop_superseded(dest, dataset, resource)?;
     let target = qualified(d, dataset, &resource.table.name);
     let stage = qualified(d, dataset, &stage_name(&resource.table.name));
     let staged_ids = format!("SELECT \"id\" FROM {stage}");
+    // A replace keeps the rows `serve` wrote while the list was read and the list lacks.
+    let kept = format!(
+        "SELECT o.id FROM {} o WHERE o.resource = {} AND NOT o.deleted AND o.applied_ms >= {} AND o.id NOT IN ({staged_ids})",
+        qualified(d, dataset, OBJECTS_TABLE),
+        literal(&resource.name),
+        listed_from_ms.saturating_sub(CLOCK_MARGIN_MS)
+    );
     let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
     let existing = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
     // Rows that are new or differ in some column: the rest are rewritten unchanged and not
@@ -227,6 +332,13 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
                 dest.execute(&format!("DELETE FROM {} WHERE {} IN ({staged_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)))?;
             }
         }
+        Merge::Replace if live => {
+            counts.deleted = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" NOT IN ({staged_ids}) AND \"id\" NOT IN ({kept})"))?;
+            dest.execute(&format!("DELETE FROM {target} WHERE \"id\" NOT IN ({kept})"))?;
+            for child in resource.table.children.iter() {
+                dest.execute(&format!("DELETE FROM {} WHERE {} NOT IN ({kept})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)))?;
+            }
+        }
         Merge::Replace => {
             counts.deleted = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" NOT IN ({staged_ids})"))?;
             dest.execute(&format!("DELETE FROM {target}"))?;
@@ -235,12 +347,7 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
             }
         }
     }
-    for (index, table) in resource.tables().enumerate() {
-        let (names, values) = select_list(d, table, index > 0);
-        let from = qualified(d, dataset, &stage_name(&table.name));
-        dest.execute(&format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, &table.name), names.join(", "), values.join(", ")))?;
-        dest.execute(&format!("DELETE FROM {from}"))?;
-    }
+    insert_staged(dest, dataset, resource, STAGE_PREFIX)?;
     let rows = query_i64(dest, &format!("SELECT count(*) FROM {target}"))?;
     // Batches of one run add up in its state row.
     let base = read_state(dest, dataset, &resource.name)?.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
