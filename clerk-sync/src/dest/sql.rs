@@ -213,12 +213,18 @@ pub(crate) fn stage_into(dest: &mut dyn Destination, dataset: &str, batch: &Batc
 pub(crate) fn insert_staged(dest: &mut dyn Destination, dataset: &str, resource: &Resource, prefix: &str) -> Result<()> {
     let d = dest.dialect();
     for (index, table) in resource.tables().enumerate() {
-        let (names, values) = select_list(d, table, index > 0);
-        let from = qualified(d, dataset, &format!("{prefix}{}", table.name));
-        dest.execute(&format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, &table.name), names.join(", "), values.join(", ")))?;
-        dest.execute(&format!("DELETE FROM {from}"))?;
+        for statement in insert_staged_statements(d, dataset, table, index > 0, prefix) {
+            dest.execute(&statement)?;
+        }
     }
     Ok(())
+}
+
+/// The statements moving the rows of staging table `<prefix><table>` into `table`.
+pub(crate) fn insert_staged_statements(d: Dialect, dataset: &str, table: &Table, child: bool, prefix: &str) -> [String; 2] {
+    let (names, values) = select_list(d, table, child);
+    let from = qualified(d, dataset, &format!("{prefix}{}", table.name));
+    [format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, &table.name), names.join(", "), values.join(", ")), format!("DELETE FROM {from}")]
 }
 
 /// The value expressions that fill a table from its staging table.
@@ -259,10 +265,15 @@ pub fn merge(dest: &mut dyn Destination, dataset: &str, resource: &Resource, mod
 /// Takes the resource's lock for the rest of the transaction (PostgreSQL), so a `run` and a
 /// `serve` writing one table take turns.
 pub(crate) fn lock_resource(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result<()> {
-    if dest.dialect() == Dialect::Postgres {
-        dest.execute(&format!("SELECT pg_advisory_xact_lock(hashtext({}))", literal(&format!("clerk-sync:{dataset}.{resource}"))))?;
+    match lock_statement(dest.dialect(), dataset, resource) {
+        Some(statement) => dest.execute(&statement),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The statement taking a resource's transaction lock, where the destination has them.
+pub(crate) fn lock_statement(d: Dialect, dataset: &str, resource: &str) -> Option<String> {
+    (d == Dialect::Postgres).then(|| format!("SELECT pg_advisory_xact_lock(hashtext({}))", literal(&format!("clerk-sync:{dataset}.{resource}"))))
 }
 
 /// Drops staged rows that `serve` has superseded: of an object deleted since, or older than the

@@ -38,40 +38,47 @@ impl Outcome {
 }
 
 /// Applies `deliveries` and commits, or changes nothing and returns the error.
+///
+/// Statements go in few round trips, as a group commits while more requests wait: the locks
+/// with `BEGIN`, one query for the delivery ids, one for the stored versions of every object
+/// concerned, a bulk load per table with new rows, and every write with `COMMIT`.
 pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery]) -> Result<Vec<Outcome>> {
-    dest.execute("BEGIN")?;
-    match apply_in_transaction(dest, dataset, deliveries) {
-        Ok(outcomes) => {
-            dest.execute("COMMIT")?;
-            Ok(outcomes)
-        }
-        Err(error) => {
-            let _ = dest.execute("ROLLBACK");
-            Err(error)
-        }
+    let d = dest.dialect();
+    let mut touched: Vec<&'static Resource> = deliveries.iter().filter_map(|delivery| delivery.change.target()).map(|(resource, _)| resource).collect();
+    touched.sort_by(|a, b| a.name.cmp(&b.name));
+    touched.dedup_by(|a, b| a.name == b.name);
+    // Locks in name order, so two groups never wait on each other.
+    let begin: Vec<String> = std::iter::once("BEGIN".to_owned()).chain(touched.iter().filter_map(|r| sql::lock_statement(d, dataset, &r.name))).collect();
+    let result = dest.execute(&begin.join(";\n")).and_then(|()| {
+        let (outcomes, mut writes) = apply_in_transaction(dest, dataset, deliveries, &touched)?;
+        writes.push("COMMIT".to_owned());
+        dest.execute(&writes.join(";\n"))?;
+        Ok(outcomes)
+    });
+    if result.is_err() {
+        let _ = dest.execute("ROLLBACK");
     }
+    result
 }
 
 fn id_list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     ids.map(literal).collect::<Vec<_>>().join(", ")
 }
 
-fn apply_in_transaction(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery]) -> Result<Vec<Outcome>> {
+/// Decides each delivery's outcome and loads the new rows; returns the outcomes and the
+/// statements that write the rest.
+fn apply_in_transaction(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], touched: &[&'static Resource]) -> Result<(Vec<Outcome>, Vec<String>)> {
     let d = dest.dialect();
-    let mut touched: Vec<&'static Resource> = deliveries.iter().filter_map(|delivery| delivery.change.target()).map(|(resource, _)| resource).collect();
-    touched.sort_by(|a, b| a.name.cmp(&b.name));
-    touched.dedup_by(|a, b| a.name == b.name);
-    // In name order, so two groups never wait on each other.
-    for resource in &touched {
-        sql::lock_resource(dest, dataset, &resource.name)?;
-    }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; deliveries.len()];
-    let committed: HashSet<String> = column(dest.query(&format!(
-        "SELECT delivery_id FROM {} WHERE delivery_id IN ({})",
-        qualified(d, dataset, DELIVERIES_TABLE),
-        id_list(deliveries.iter().map(|delivery| delivery.id.as_str()))
-    ))?)
-    .collect();
+    let committed: HashSet<String> = dest
+        .query(&format!(
+            "SELECT delivery_id FROM {} WHERE delivery_id IN ({})",
+            qualified(d, dataset, DELIVERIES_TABLE),
+            id_list(deliveries.iter().map(|delivery| delivery.id.as_str()))
+        ))?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect();
     let mut in_group = HashSet::new();
     // The newest change per object: (resource, id) -> delivery index.
     let mut newest: HashMap<(&str, &str), usize> = HashMap::new();
@@ -94,13 +101,16 @@ fn apply_in_transaction(dest: &mut dyn Destination, dataset: &str, deliveries: &
             }
         }
     }
-    for resource in touched {
-        let candidates: Vec<usize> = newest.iter().filter(|((name, _), _)| *name == &*resource.name).map(|(_, &index)| index).collect();
-        for index in apply_resource(dest, dataset, resource, deliveries, &candidates)? {
+    let candidates: Vec<(&'static Resource, Vec<usize>)> = touched
+        .iter()
+        .map(|&resource| (resource, newest.iter().filter(|((name, _), _)| *name == &*resource.name).map(|(_, &index)| index).collect::<Vec<_>>()))
+        .filter(|(_, indexes)| !indexes.is_empty())
+        .collect();
+    let stored = stored_versions(dest, dataset, deliveries, &candidates)?;
+    let mut writes = Vec::new();
+    for (resource, indexes) in &candidates {
+        for index in apply_resource(dest, dataset, resource, deliveries, indexes, &stored, &mut writes)? {
             outcomes[index] = Some(Outcome::Applied);
-        }
-        for index in candidates {
-            outcomes[index].get_or_insert(Outcome::Stale);
         }
     }
     let fresh: Vec<String> = deliveries
@@ -110,9 +120,10 @@ fn apply_in_transaction(dest: &mut dyn Destination, dataset: &str, deliveries: &
         .map(|(delivery, _)| format!("({}, {}, {})", literal(&delivery.id), literal(&delivery.event_type), d.now()))
         .collect();
     if !fresh.is_empty() {
-        dest.execute(&format!("INSERT INTO {} (delivery_id, event_type, received_at) VALUES {}", qualified(d, dataset, DELIVERIES_TABLE), fresh.join(", ")))?;
+        writes.push(format!("INSERT INTO {} (delivery_id, event_type, received_at) VALUES {}", qualified(d, dataset, DELIVERIES_TABLE), fresh.join(", ")));
     }
-    Ok(outcomes.into_iter().map(|outcome| outcome.unwrap_or(Outcome::Stale)).collect())
+    // A candidate not applied lost to what was stored.
+    Ok((outcomes.into_iter().map(|outcome| outcome.unwrap_or(Outcome::Stale)).collect(), writes))
 }
 
 /// Whether `change` wins over `other` for the same object: a higher version; on a tie a
@@ -122,39 +133,65 @@ fn supersedes(change: &Change, other: &Change) -> bool {
     (change.version(), delete(change)) >= (other.version(), delete(other))
 }
 
-/// The first column of each row.
-fn column(rows: Vec<Vec<Option<String>>>) -> impl Iterator<Item = String> {
-    rows.into_iter().filter_map(|row| row.into_iter().next().flatten())
+/// What is stored about the candidates' objects, by (resource, id).
+#[derive(Debug, Default)]
+struct Stored {
+    /// `_clerk_sync_objects`: the version `serve` applied and whether it was a deletion.
+    recorded: HashMap<(String, String), (i64, bool)>,
+    /// The rows' own `updated_at`.
+    rows: HashMap<(String, String), i64>,
 }
 
-/// Applies the newest change of each object of one resource unless what is stored is newer;
-/// returns the indexes applied.
-fn apply_resource(dest: &mut dyn Destination, dataset: &str, resource: &'static Resource, deliveries: &[Delivery], candidates: &[usize]) -> Result<Vec<usize>> {
-    if candidates.is_empty() {
-        return Ok(Vec::new());
-    }
+/// One query for every candidate object: its recorded version and its row's `updated_at`.
+fn stored_versions(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], candidates: &[(&'static Resource, Vec<usize>)]) -> Result<Stored> {
     let d = dest.dialect();
-    let target = qualified(d, dataset, &resource.table.name);
-    let objects = qualified(d, dataset, OBJECTS_TABLE);
-    let name = literal(&resource.name);
-    let ids = id_list(candidates.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id));
-    let number = |text: Option<String>| text.and_then(|t| t.parse::<i64>().ok());
-    let mut recorded: HashMap<String, (i64, bool)> = HashMap::new();
-    for row in dest.query(&format!("SELECT id, version, deleted FROM {objects} WHERE resource = {name} AND id IN ({ids})"))? {
-        let mut row = row.into_iter();
-        let (Some(Some(id)), Some(version), Some(deleted)) = (row.next(), row.next(), row.next()) else { continue };
-        let deleted = deleted.is_some_and(|v| matches!(v.as_str(), "true" | "t" | "1"));
-        recorded.insert(id, (number(version).unwrap_or(i64::MIN), deleted));
-    }
-    let mut current: HashMap<String, i64> = HashMap::new();
-    if sql::has_updated_at(&resource.table) {
-        for row in dest.query(&format!("SELECT \"id\", \"updated_at\" FROM {target} WHERE \"id\" IN ({ids})"))? {
-            let mut row = row.into_iter();
-            if let (Some(Some(id)), Some(updated_at)) = (row.next(), row.next()) {
-                current.insert(id, number(updated_at).unwrap_or(i64::MIN));
-            }
+    let mut parts = Vec::new();
+    let mut recorded_where = Vec::new();
+    for (resource, indexes) in candidates {
+        let ids = id_list(indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id));
+        recorded_where.push(format!("(resource = {} AND id IN ({ids}))", literal(&resource.name)));
+        if sql::has_updated_at(&resource.table) {
+            parts.push(format!(
+                "SELECT 'row', {}, \"id\", \"updated_at\", 0 FROM {} WHERE \"id\" IN ({ids})",
+                literal(&resource.name),
+                qualified(d, dataset, &resource.table.name)
+            ));
         }
     }
+    let mut stored = Stored::default();
+    if recorded_where.is_empty() {
+        return Ok(stored);
+    }
+    parts.insert(
+        0,
+        format!("SELECT 'object', resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END FROM {} WHERE {}", qualified(d, dataset, OBJECTS_TABLE), recorded_where.join(" OR ")),
+    );
+    for row in dest.query(&parts.join(" UNION ALL "))? {
+        let [Some(kind), Some(resource), Some(id), version, deleted] = <[Option<String>; 5]>::try_from(row).unwrap_or_default() else { continue };
+        let version = version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(i64::MIN);
+        if kind == "object" {
+            stored.recorded.insert((resource, id), (version, deleted.as_deref() == Some("1")));
+        } else {
+            stored.rows.insert((resource, id), version);
+        }
+    }
+    Ok(stored)
+}
+
+/// Applies the newest change of each object of one resource unless what is stored is newer:
+/// loads its new rows and adds the statements that replace the old ones. Returns the indexes
+/// applied.
+fn apply_resource(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &'static Resource,
+    deliveries: &[Delivery],
+    candidates: &[usize],
+    stored: &Stored,
+    writes: &mut Vec<String>,
+) -> Result<Vec<usize>> {
+    let d = dest.dialect();
+    let key = |id: &str| (resource.name.to_string(), id.to_owned());
     let applied: Vec<usize> = candidates
         .iter()
         .copied()
@@ -162,18 +199,21 @@ fn apply_resource(dest: &mut dyn Destination, dataset: &str, resource: &'static 
             let change = &deliveries[i].change;
             let Some((_, id)) = change.target() else { return false };
             let version = change.version();
-            let newer_recorded = recorded.get(id).is_some_and(|&(stored, deleted)| if deleted { stored >= version } else { stored > version });
-            let newer_row = current.get(id).is_some_and(|&stored| stored > version);
+            let newer_recorded = stored.recorded.get(&key(id)).is_some_and(|&(at, deleted)| if deleted { at >= version } else { at > version });
+            let newer_row = stored.rows.get(&key(id)).is_some_and(|&at| at > version);
             !newer_recorded && !newer_row
         })
         .collect();
     if applied.is_empty() {
         return Ok(applied);
     }
+    let target = qualified(d, dataset, &resource.table.name);
+    let objects = qualified(d, dataset, OBJECTS_TABLE);
+    let name = literal(&resource.name);
     let applied_ids = id_list(applied.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id));
-    dest.execute(&format!("DELETE FROM {target} WHERE \"id\" IN ({applied_ids})"))?;
+    writes.push(format!("DELETE FROM {target} WHERE \"id\" IN ({applied_ids})"));
     for child in resource.table.children.iter() {
-        dest.execute(&format!("DELETE FROM {} WHERE {} IN ({applied_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)))?;
+        writes.push(format!("DELETE FROM {} WHERE {} IN ({applied_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)));
     }
     let mut batch = Batch::new(&resource.table);
     for &i in &applied {
@@ -181,9 +221,9 @@ fn apply_resource(dest: &mut dyn Destination, dataset: &str, resource: &'static 
             batch.push(item).map_err(|message| DestinationError { destination: "serve", message })?;
         }
     }
-    if !batch.is_empty() {
-        sql::stage_into(dest, dataset, &batch, LIVE_PREFIX)?;
-        sql::insert_staged(dest, dataset, resource, LIVE_PREFIX)?;
+    sql::stage_into(dest, dataset, &batch, LIVE_PREFIX)?;
+    for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
+        writes.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, LIVE_PREFIX));
     }
     let now = crate::now_ms();
     let versions: Vec<String> = applied
@@ -193,11 +233,11 @@ fn apply_resource(dest: &mut dyn Destination, dataset: &str, resource: &'static 
             let (_, id) = change.target()?;
             let deleted = matches!(change, Change::Delete { .. });
             // A tombstone keeps the newest time the object was deleted.
-            let version = recorded.get(id).filter(|&&(_, was_deleted)| was_deleted && deleted).map_or(change.version(), |&(stored, _)| stored.max(change.version()));
-            Some(format!("({name}, {}, {version}, {deleted}, {now})", literal(id)))
+            let earlier = stored.recorded.get(&key(id)).filter(|&&(_, was_deleted)| was_deleted && deleted).map_or(i64::MIN, |&(at, _)| at);
+            Some(format!("({name}, {}, {}, {deleted}, {now})", literal(id), change.version().max(earlier)))
         })
         .collect();
-    dest.execute(&format!("DELETE FROM {objects} WHERE resource = {name} AND id IN ({applied_ids})"))?;
-    dest.execute(&format!("INSERT INTO {objects} (resource, id, version, deleted, applied_ms) VALUES {}", versions.join(", ")))?;
+    writes.push(format!("DELETE FROM {objects} WHERE resource = {name} AND id IN ({applied_ids})"));
+    writes.push(format!("INSERT INTO {objects} (resource, id, version, deleted, applied_ms) VALUES {}", versions.join(", ")));
     Ok(applied)
 }
