@@ -9,7 +9,7 @@
 use crate::error::{DecodeError, Error};
 
 /// Decodes a success body, naming the path of the first field that does not fit.
-pub(crate) fn decode<T: serde::de::DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, Error> {
+pub(crate) fn decode<'b, T: serde::Deserialize<'b>>(status: u16, body: &'b [u8]) -> Result<T, Error> {
     serde_json::from_slice(body).map_err(|error| {
         let offset = offset_of(body, error.line(), error.column());
         let path = path_at(&body[..offset]);

@@ -1,13 +1,49 @@
 //! A list operation described by data instead of generated code, whose items stay raw JSON:
 //! for tools that walk many lists the same way (clerk-sync loads every list into tables by
 //! flattening each item's JSON) and would otherwise decode typed items only to encode them
-//! back.
+//! back. Each item is a slice of its page's response body ([`RawItem`]): a page is checked
+//! and split once, and no item is copied or decoded until its reader does it.
 
 use crate::pagination::ListRequest;
 use crate::request::{CallOptions, Request};
 use crate::{Client, Error, Method};
-use serde_json::Value;
+use bytes::Bytes;
+use serde_json::value::RawValue;
 use std::future::Future;
+
+/// One item of a [`JsonList`]: its JSON text, as sent, sharing the page's body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RawItem {
+    body: Bytes,
+    start: usize,
+    end: usize,
+}
+
+impl std::fmt::Debug for RawItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawItem").field("len", &(self.end - self.start)).finish_non_exhaustive()
+    }
+}
+
+impl RawItem {
+    /// The item's JSON, exactly as the response had it.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.body[self.start..self.end]
+    }
+
+    /// Decodes the item.
+    pub fn parse<'a, T: serde::Deserialize<'a>>(&'a self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(self.as_bytes())
+    }
+}
+
+/// A page as fetched: its body, where each item lies in it, and the total when it has one.
+#[derive(Debug)]
+pub struct RawPage {
+    body: Bytes,
+    items: Vec<(usize, usize)>,
+    total: Option<i64>,
+}
 
 /// How a list is paged: the wire names of its query parameters and of its page's fields. A
 /// list without `limit` is returned whole in one response.
@@ -43,14 +79,17 @@ impl JsonPaging {
     }
 }
 
-/// `GET path` paged as [`JsonPaging`] says, each item a raw JSON value (`into_stream()`).
+/// `GET path` paged as [`JsonPaging`] says, each item its raw JSON (`into_stream()`).
 ///
 /// ```no_run
-/// # async fn run(client: clerk_api_runtime::Client) -> Result<(), clerk_api_runtime::Error> {
+/// # async fn run(client: clerk_api_runtime::Client) -> Result<(), Box<dyn std::error::Error>> {
 /// use clerk_api_runtime::{JsonList, JsonPaging};
 /// let paging = JsonPaging::new(Some("limit"), Some("offset"), Some("starting_after"), Some("order_by"));
 /// let users = JsonList::new(client, "/users", paging).limit(500).order_by("+created_at");
-/// let everything: Vec<serde_json::Value> = users.collect_all().await?;
+/// for user in users.collect_all().await? {
+///     let user: serde_json::Value = user.parse()?;
+/// #   let _ = user;
+/// }
 /// # Ok(())
 /// # }
 /// ```
@@ -106,7 +145,7 @@ impl JsonList {
     }
 
     /// Collects every item.
-    pub async fn collect_all(self) -> Result<Vec<Value>, Error> {
+    pub async fn collect_all(self) -> Result<Vec<RawItem>, Error> {
         crate::pagination::collect_all(self).await
     }
 
@@ -125,8 +164,8 @@ impl JsonList {
 }
 
 impl ListRequest for JsonList {
-    type Page = Value;
-    type Item = Value;
+    type Page = RawPage;
+    type Item = RawItem;
 
     fn page_size(&self) -> Option<i64> {
         self.limit
@@ -150,53 +189,55 @@ impl ListRequest for JsonList {
         self.cursor = cursor;
     }
 
-    /// The items of a page (an array, or an object's items field) and its total; a list
-    /// returned whole reports its length as the total, so it is read once.
-    fn split(page: Value) -> (Vec<Value>, Option<i64>) {
-        // `fetch` hands every page over as `{"data": [...], "total_count": n}`.
-        let Value::Object(mut page) = page else { return (Vec::new(), Some(0)) };
-        let total = page.get("total_count").and_then(Value::as_i64);
-        match page.remove("data") {
-            Some(Value::Array(items)) => (items, total),
-            _ => (Vec::new(), total),
+    /// The items of a page and its total; a list returned whole reports its length as the
+    /// total, so it is read once.
+    fn split(page: RawPage) -> (Vec<RawItem>, Option<i64>) {
+        let RawPage { body, items, total } = page;
+        (items.into_iter().map(|(start, end)| RawItem { body: body.clone(), start, end }).collect(), total)
+    }
+
+    fn id(item: &RawItem) -> Option<&str> {
+        #[derive(serde::Deserialize)]
+        struct Id<'a> {
+            #[serde(borrow)]
+            id: Option<&'a str>,
         }
+        item.parse::<Id<'_>>().ok().and_then(|item| item.id)
     }
 
-    fn id(item: &Value) -> Option<&str> {
-        item.get("id").and_then(Value::as_str)
-    }
-
-    fn fetch(self) -> impl Future<Output = Result<Value, Error>> + Send {
+    fn fetch(self) -> impl Future<Output = Result<RawPage, Error>> + Send {
         let request = self.request();
         let (items, total, whole) = (self.paging.items, self.paging.total, self.paging.limit.is_none());
         async move {
-            let page: Value = self.client.execute_json(request).await?;
-            Ok(normalize_page(page, items, total, whole))
+            let answer = self.client.execute_answer(request).await?;
+            let (status, body) = (answer.status(), answer.bytes());
+            split_page(status, body, items, total, whole)
         }
     }
 }
 
-/// Rewrites a page to the shape `split` reads (`{"data": [...], "total_count": n}`), from the
-/// field names this list uses: `split` is an associated function and cannot
-/// see them.
-fn normalize_page(page: Value, items: Option<&str>, total: Option<&str>, whole: bool) -> Value {
-    let (items, total) = match page {
-        Value::Array(items) => (items, None),
-        Value::Object(mut object) => {
-            let total = total.and_then(|field| object.get(field)).and_then(Value::as_i64);
-            let items = match items.and_then(|field| object.remove(field)) {
-                Some(Value::Array(items)) => items,
-                _ => Vec::new(),
-            };
-            (items, total)
-        }
-        _ => (Vec::new(), None),
+/// Finds the items of a page (an array, or an object's items field) and its total.
+fn split_page(status: u16, body: Bytes, items_field: Option<&str>, total_field: Option<&str>, whole: bool) -> Result<RawPage, Error> {
+    let (raw_items, total): (Vec<&RawValue>, Option<i64>) = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        (crate::decode::decode(status, &body)?, None)
+    } else {
+        let fields: std::collections::HashMap<String, &RawValue> = crate::decode::decode(status, &body)?;
+        let total = total_field.and_then(|field| fields.get(field)).and_then(|raw| raw.get().parse::<i64>().ok());
+        let items = match items_field.and_then(|field| fields.get(field)) {
+            Some(raw) if raw.get().starts_with('[') => crate::decode::decode(status, raw.get().as_bytes())?,
+            _ => Vec::new(),
+        };
+        (items, total)
     };
+    // Every item is a slice of `body`: its place is its pointer's distance from the start.
+    let base = body.as_ptr() as usize;
+    let items: Vec<(usize, usize)> = raw_items
+        .iter()
+        .map(|raw| {
+            let start = raw.get().as_ptr() as usize - base;
+            (start, start + raw.get().len())
+        })
+        .collect();
     let total = if whole { Some(i64::try_from(items.len()).unwrap_or(i64::MAX)) } else { total };
-    let mut page = serde_json::Map::new();
-    page.insert("data".to_owned(), Value::Array(items));
-    if let Some(total) = total {
-        page.insert("total_count".to_owned(), Value::from(total));
-    }
-    Value::Object(page)
+    Ok(RawPage { body, items, total })
 }

@@ -50,7 +50,7 @@ pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use credential::Credential;
 pub use file_part::FilePart;
 pub use form::{FormEncoding, FormStyle};
-pub use json_list::{JsonList, JsonPaging};
+pub use json_list::{JsonList, JsonPaging, RawItem, RawPage};
 pub use futures_core::Stream;
 pub use pagination::{ListRequest, Paginator};
 pub use request::{CallOptions, ParamLocation, Request, RequestBody};

@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(clap::Args, Debug, Clone)]
 struct Target {
-    /// A DuckDB file, or a postgres:// URL.
+    /// A DuckDB file, a postgres:// URL, or parquet:DIR (Parquet files per table, state kept in
+    /// DIR/clerk-sync.duckdb).
     #[arg(long, default_value = "clerk.duckdb")]
     db: String,
     /// The schema the tables go in.
@@ -152,6 +153,11 @@ async fn run(clerk: &clerk_api::Clerk, args: &RunArgs) -> Result<(), String> {
 
 async fn serve(listen: &str, target: &Target, resources: &str, secret_file: Option<&PathBuf>, max_group: u64) -> Result<(), String> {
     let webhook = clerk_sync::live::Webhook::new(&secret(secret_file, "--webhook-secret-file", "CLERK_WEBHOOK_SECRET", "webhook signing secret")?).map_err(|e| e.to_string())?;
+    if let Some(dir) = target.db.strip_prefix(dest::PARQUET_PREFIX) {
+        return Err(format!(
+            "serve keeps a database current, not Parquet files: point it at {dir}/clerk-sync.duckdb (the state `run --db parquet:{dir}` keeps there) and the next run writes the files"
+        ));
+    }
     let resources = clerk_sync::select(resources)?;
     // Fail now on a database that cannot be opened or prepared, not at the first delivery.
     let (db, dataset, selected) = (target.db.clone(), target.dataset.clone(), resources.clone());

@@ -34,6 +34,9 @@ pub fn run_summary(report: &Report) -> String {
     }
     let (inserted, updated, deleted) = report.resources.iter().fold((0, 0, 0), |(i, u, d), r| (i + r.counts.inserted, u + r.counts.updated, d + r.counts.deleted));
     let _ = writeln!(out, "total: {inserted} inserted, {updated} updated, {deleted} deleted");
+    if let Some(published) = &report.published {
+        let _ = writeln!(out, "written: {published}");
+    }
     out
 }
 

@@ -58,6 +58,8 @@ pub struct Report {
     pub destination: String,
     pub dataset: String,
     pub resources: Vec<ResourceReport>,
+    /// Where the files went, for a destination that writes files (Parquet).
+    pub published: Option<String>,
     pub elapsed: Duration,
 }
 
@@ -96,8 +98,12 @@ pub async fn run(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Se
             }
         }
     }
+    let published = {
+        let dataset = options.dataset.clone();
+        writer.call(move |dest| dest.publish(&dataset)).await?
+    };
     writer.finish()?;
-    Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, elapsed: started.elapsed() })
+    Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, published, elapsed: started.elapsed() })
 }
 
 /// Whether an error on a list's first page means "this instance does not offer this list as
@@ -169,14 +175,11 @@ async fn sync_resource(
             }
         };
         first = false;
-        if mode == Merge::Replace {
-            // Offset pages can repeat an item when the list changes while it is read.
-            let id = item.get("id").and_then(serde_json::Value::as_str).unwrap_or_default();
-            if !seen.insert(id.to_owned()) {
-                continue;
-            }
+        // Offset pages can repeat an item when the list changes while it is read.
+        let seen = (mode == Merge::Replace).then_some(&mut seen);
+        if !batch.push_json(item.as_bytes(), seen).map_err(|message| SyncError::Item { resource: name, message })? {
+            continue;
         }
-        batch.push(&item).map_err(|message| SyncError::Item { resource: name, message })?;
         fetched += 1;
         bar.records(fetched, options.page_size as u64);
         if batch.len() >= options.batch_rows {

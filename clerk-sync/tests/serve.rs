@@ -5,7 +5,7 @@
 
 mod common;
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 use common::duckdb_target;
 use common::{postgres_target, query, run, Target};
 use clerk_api::webhooks::Webhook;
@@ -376,7 +376,7 @@ async fn postgres_sigterm_mid_stream_loses_nothing() {
     }
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_replay_ends_as_a_full_refresh() {
     let live = duckdb_target("live");

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{command, count, number, postgres_target, query, run, Target};
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 use common::duckdb_target;
 use fake_clerk::{FakeClerk, Fault, Faults, Seed};
 use std::process::Command;
@@ -197,19 +197,19 @@ async fn interrupted_then_completed(target: Target, interruption: Interruption) 
     assert!(fetched_again <= (USERS as u64 - users as u64) / 100 + 1, "re-read {fetched_again} pages");
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_full_sync_rerun_and_new_users() {
     full_sync_then_rerun(duckdb_target("full"), false).await;
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_killed_run_resumes() {
     killed_halfway_then_completed(duckdb_target("killed")).await;
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_run_cut_by_server_failures_resumes() {
     interrupted_then_completed(duckdb_target("server-down"), Interruption::ServerDown).await;
@@ -239,7 +239,7 @@ async fn postgres_killed_run_resumes() {
     }
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 #[test]
 fn show_lists_tables_with_counts() {
     let target = duckdb_target("show");
@@ -254,7 +254,7 @@ fn show_lists_tables_with_counts() {
     assert!(!text.contains("_clerk_sync"), "internal tables are not listed: {text}");
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 /// Today's UTC date as `YYYY-MM-DD`, from the civil-from-days algorithm.
 fn chrono_free_today() -> String {
     let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 / 86_400;
@@ -277,7 +277,7 @@ fn a_missing_secret_key_is_a_clear_error() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("no secret key: set CLERK_SECRET_KEY or pass --secret-key-file"));
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_the_instance_refuses_is_skipped_and_a_bad_key_stops_the_run() {
     let target = duckdb_target("refused");

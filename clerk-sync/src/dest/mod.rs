@@ -2,8 +2,10 @@
 //! bulk-load rows into a table; the SQL of creating, staging and merging is shared
 //! ([`sql`]), with the few differences between DuckDB and PostgreSQL in [`Dialect`].
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 pub mod duckdb;
+#[cfg(feature = "duckdb-engine")]
+pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sql;
@@ -108,6 +110,11 @@ pub trait Destination {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>>;
     /// Appends rows to `schema.table`, whose columns are exactly the rows' values in order.
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()>;
+    /// After a run: writes the dataset out for other tools, when this destination is files
+    /// (Parquet), and says where. Databases have nothing to do.
+    fn publish(&mut self, _dataset: &str) -> Result<Option<String>> {
+        Ok(None)
+    }
 }
 
 /// A query's single number.
@@ -117,19 +124,28 @@ pub fn query_i64(destination: &mut dyn Destination, sql: &str) -> Result<i64> {
     text.parse().map_err(|_| DestinationError { destination: "query", message: format!("expected a number from `{sql}`, got `{text}`") })
 }
 
-/// Opens the destination a `--db` value names: a `postgres://` or `postgresql://` URL, or a
-/// DuckDB file path.
+/// The prefix of a `--db` value naming a folder of Parquet files.
+pub const PARQUET_PREFIX: &str = "parquet:";
+
+/// Opens the destination a `--db` value names: a `postgres://` or `postgresql://` URL,
+/// `parquet:DIR`, or a DuckDB file path.
 pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {
+    if let Some(dir) = db.strip_prefix(PARQUET_PREFIX) {
+        #[cfg(feature = "duckdb-engine")]
+        return Ok(Box::new(parquet::Parquet::open(dir)?));
+        #[cfg(not(feature = "duckdb-engine"))]
+        return Err(DestinationError { destination: "parquet", message: format!("this build writes Parquet ({dir}) through DuckDB, which it lacks (feature `duckdb`, or `duckdb-system` to link a DuckDB library you have)") });
+    }
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]
         return Ok(Box::new(postgres::Postgres::connect(db)?));
         #[cfg(not(feature = "postgres"))]
         return Err(DestinationError { destination: "postgres", message: "this build has no PostgreSQL support (feature `postgres`)".into() });
     }
-    #[cfg(feature = "duckdb")]
+    #[cfg(feature = "duckdb-engine")]
     return Ok(Box::new(duckdb::DuckDb::open(db)?));
-    #[cfg(not(feature = "duckdb"))]
-    Err(DestinationError { destination: "duckdb", message: "this build has no DuckDB support (feature `duckdb`)".into() })
+    #[cfg(not(feature = "duckdb-engine"))]
+    Err(DestinationError { destination: "duckdb", message: "this build has no DuckDB support (feature `duckdb`, or `duckdb-system` to link a DuckDB library you have)".into() })
 }
 
 #[cfg(test)]

@@ -62,13 +62,25 @@ fn kind(error: &postgres::Error) -> String {
 
 /// Appends one value in COPY's text format.
 fn write_text(out: &mut Vec<u8>, cell: &Cell) {
+    use std::io::Write as _;
     match cell {
         Cell::Null => out.extend_from_slice(b"\\N"),
-        Cell::Int(v) => out.extend_from_slice(v.to_string().as_bytes()),
-        Cell::Float(v) => out.extend_from_slice(v.to_string().as_bytes()),
+        // Writing into a Vec cannot fail.
+        Cell::Int(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Cell::Float(v) => {
+            let _ = write!(out, "{v}");
+        }
         Cell::Bool(v) => out.push(if *v { b't' } else { b'f' }),
         Cell::Text(text) => {
-            for &b in text.as_bytes() {
+            let bytes = text.as_bytes();
+            // Most values need no escape: copied whole.
+            if !bytes.iter().any(|&b| matches!(b, b'\\' | b'\t' | b'\n' | b'\r' | 0)) {
+                out.extend_from_slice(bytes);
+                return;
+            }
+            for &b in bytes {
                 match b {
                     b'\\' => out.extend_from_slice(b"\\\\"),
                     b'\t' => out.extend_from_slice(b"\\t"),

@@ -182,7 +182,9 @@ pub(crate) fn create_stage_tables(dest: &mut dyn Destination, dataset: &str, res
         let stage = qualified(d, dataset, &format!("{prefix}{}", table.name));
         let list: Vec<String> = staged_columns(table, index > 0).iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.staged_type_name(*ty))).collect();
         dest.execute(&format!("DROP TABLE IF EXISTS {stage}"))?;
-        dest.execute(&format!("CREATE TABLE {stage} ({})", list.join(", ")))?;
+        // Staged rows are loaded again by the merge: PostgreSQL need not write them to its WAL.
+        let kind = if d == Dialect::Postgres { "UNLOGGED TABLE" } else { "TABLE" };
+        dest.execute(&format!("CREATE {kind} {stage} ({})", list.join(", ")))?;
     }
     Ok(())
 }

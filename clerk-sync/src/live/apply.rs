@@ -218,7 +218,7 @@ fn apply_resource(
     let mut batch = Batch::new(&resource.table);
     for &i in &applied {
         if let Change::Upsert { item, .. } = &deliveries[i].change {
-            batch.push(item).map_err(|message| DestinationError { destination: "serve", message })?;
+            batch.push_json(item.as_bytes(), None).map_err(|message| DestinationError { destination: "serve", message })?;
         }
     }
     sql::stage_into(dest, dataset, &batch, LIVE_PREFIX)?;

@@ -24,6 +24,7 @@ pub fn run(base_url: &str, db: &str, dataset: &str, extra: &[&str]) -> String {
 }
 
 /// Each test gets its own destination: a new DuckDB file, or a new schema in PostgreSQL.
+#[derive(Default)]
 pub struct Target {
     pub db: String,
     pub dataset: String,
@@ -50,7 +51,7 @@ pub fn unique(name: &str) -> String {
     format!("{name}_{}_{}", std::process::id(), nanos % 1_000_000_000)
 }
 
-#[cfg(feature = "duckdb")]
+#[cfg(feature = "duckdb-engine")]
 pub fn duckdb_target(name: &str) -> Target {
     let dir = std::env::temp_dir().join(unique(&format!("clerk-sync-{name}")));
     std::fs::create_dir_all(&dir).unwrap();

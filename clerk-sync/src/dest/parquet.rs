@@ -1,0 +1,92 @@
+//! Parquet files for warehouses (BigQuery, Snowflake, Databricks, ClickHouse load them): `--db
+//! parquet:DIR`. The run itself goes into a DuckDB file in the folder, `DIR/clerk-sync.duckdb`,
+//! with the same staging, merges and `_clerk_sync_state` as any DuckDB destination, so reruns
+//! are incremental and `serve` can keep that file current; after each run every data table of
+//! the dataset is written out as `DIR/<dataset>/<table>/<table>.parquet`, typed as in the
+//! database (DuckDB's own Parquet writer), each file replaced whole by a rename so a reader never
+//! sees half of one.
+
+use super::duckdb::DuckDb;
+use super::{Destination, DestinationError, Dialect, Result};
+use crate::dest::sql;
+use crate::rows::Cell;
+use std::path::{Path, PathBuf};
+
+/// The working database's file name inside the folder.
+pub const WORKING_FILE: &str = "clerk-sync.duckdb";
+
+#[derive(Debug)]
+pub struct Parquet {
+    working: DuckDb,
+    dir: PathBuf,
+}
+
+fn error(message: impl std::fmt::Display) -> DestinationError {
+    DestinationError { destination: "parquet", message: message.to_string() }
+}
+
+impl Parquet {
+    pub fn open(dir: &str) -> Result<Parquet> {
+        if dir.is_empty() {
+            return Err(error("`parquet:` needs a folder: `--db parquet:DIR`"));
+        }
+        let dir = PathBuf::from(dir);
+        std::fs::create_dir_all(&dir).map_err(|e| error(format!("creating {}: {e}", dir.display())))?;
+        let working = dir.join(WORKING_FILE);
+        let working = DuckDb::open(&working.to_string_lossy())?;
+        Ok(Parquet { working, dir })
+    }
+
+    /// Writes one table to its file through a temporary name.
+    fn write_table(&mut self, dataset: &str, table: &str, folder: &Path) -> Result<()> {
+        let dir = folder.join(table);
+        std::fs::create_dir_all(&dir).map_err(|e| error(format!("creating {}: {e}", dir.display())))?;
+        let file = dir.join(format!("{table}.parquet"));
+        let partial = dir.join(format!(".{table}.parquet.partial"));
+        let d = Dialect::DuckDb;
+        self.working.execute(&format!(
+            "COPY {}.{} TO {} (FORMAT PARQUET)",
+            d.ident(dataset),
+            d.ident(table),
+            sql::literal(&partial.to_string_lossy())
+        ))?;
+        std::fs::rename(&partial, &file).map_err(|e| error(format!("replacing {}: {e}", file.display())))
+    }
+}
+
+impl Destination for Parquet {
+    fn dialect(&self) -> Dialect {
+        Dialect::DuckDb
+    }
+
+    fn describe(&self) -> String {
+        format!("Parquet files in {} (state in {WORKING_FILE} there)", self.dir.display())
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<()> {
+        self.working.execute(sql)
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
+        self.working.query(sql)
+    }
+
+    fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()> {
+        self.working.load(schema, table, rows)
+    }
+
+    fn publish(&mut self, dataset: &str) -> Result<Option<String>> {
+        let tables: Vec<String> = self
+            .working
+            .query(&format!("SELECT table_name FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name", sql::literal(dataset)))?
+            .into_iter()
+            .filter_map(|row| row.into_iter().next().flatten())
+            .filter(|table| !sql::is_internal(table))
+            .collect();
+        let folder = self.dir.join(dataset);
+        for table in &tables {
+            self.write_table(dataset, table, &folder)?;
+        }
+        Ok(Some(format!("{} tables as {}/<table>/<table>.parquet", tables.len(), folder.display())))
+    }
+}
