@@ -28,6 +28,8 @@ commands:
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
   test [--mirror DIR]                everything CI runs: fetch, check, all tests, generate-all
+  demo [ARGS]                        build clerk-sync (saying what a first build compiles) and run
+                                     `clerk-sync demo ARGS`: a fake Clerk synced into clerk-demo.duckdb
 ";
 
 fn main() {
@@ -79,8 +81,23 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("test") => test::run(&root, &pins, mirror),
+        Some("demo") => demo(&root, &args[1..]),
         _ => Err(USAGE.to_owned()),
     }
+}
+
+/// Builds and runs `clerk-sync demo`, first saying what the wait is for: cargo itself shows only
+/// `Building ... libduckdb-sys(build)` for the quarter of an hour DuckDB's C++ build takes.
+fn demo(root: &Path, extra: &[String]) -> Result<(), String> {
+    println!(
+        "Building clerk-sync and its demo. The first build compiles DuckDB's C++ sources (libduckdb-sys, \
+         about 320 files): 15-45 minutes on 2 cores, once; later builds take seconds.\n\
+         Without DuckDB: `cargo run -p clerk-sync --no-default-features --features postgres -- run --db postgres://...`; \
+         on a DuckDB library you already have: feature `duckdb-system` (README, clerk-sync).\n"
+    );
+    let mut args = vec!["run", "-p", "clerk-sync", "--features", "demo", "--", "demo"];
+    args.extend(extra.iter().map(String::as_str));
+    test::cargo(root, &args)
 }
 
 /// The value after `--flag` in the arguments.

@@ -24,7 +24,6 @@ pub fn run(base_url: &str, db: &str, dataset: &str, extra: &[&str]) -> String {
 }
 
 /// Each test gets its own destination: a new DuckDB file, or a new schema in PostgreSQL.
-#[derive(Default)]
 pub struct Target {
     pub db: String,
     pub dataset: String,
@@ -32,6 +31,11 @@ pub struct Target {
 }
 
 impl Target {
+    /// A database the test does not own the files of.
+    pub fn new(db: String, dataset: &str) -> Target {
+        Target { db, dataset: dataset.to_owned(), _dir: None }
+    }
+
     /// Another dataset in the same database (the folder stays with `self`).
     pub fn other_dataset(&self, dataset: &str) -> Target {
         Target { db: self.db.clone(), dataset: dataset.to_owned(), _dir: None }
