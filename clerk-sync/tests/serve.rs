@@ -186,6 +186,10 @@ impl Destination for Flaky {
 async fn replay_with_duplicates_reordering_and_an_outage(live: Target, fresh: Target) {
     let fake = FakeClerk::start(seed(), Faults::default()).await.unwrap();
     initial_run(&fake, &live, false).await;
+    // Delivery ids are kept a week: Clerk has stopped retrying long before.
+    for (id, days) in [("msg_last_week", 8), ("msg_yesterday", 1)] {
+        query(&live, &format!("INSERT INTO {{ds}}._clerk_sync_deliveries VALUES ('{id}', 'user.updated', CAST(now() AS TIMESTAMP) - INTERVAL '{days} days')"));
+    }
     let deliveries = sign(&changes(&fake, 400, 11));
     let schedule = shuffled(&deliveries);
 
@@ -244,6 +248,8 @@ async fn replay_with_duplicates_reordering_and_an_outage(live: Target, fresh: Ta
     assert_eq!(c.rejected, 2, "{c:?}");
     assert_eq!(c.failed, refused.len() as u64, "{c:?}");
     assert!(c.commits < c.received, "deliveries were committed in groups: {c:?}");
+    let kept = query(&live, "SELECT delivery_id FROM {ds}._clerk_sync_deliveries WHERE delivery_id IN ('msg_last_week', 'msg_yesterday')");
+    assert_eq!(kept, vec![vec![Some("msg_yesterday".to_owned())]], "ids older than a week are dropped");
 
     assert_same_as_a_full_refresh(&fake, &live, fresh).await;
 }

@@ -70,9 +70,27 @@ impl Committer {
     }
 }
 
+/// How long delivery ids are kept: Clerk (Svix) stops retrying a delivery after about three
+/// days, so a redelivery older than a week cannot come.
+const KEEP_DELIVERIES: &str = "7 days";
+
+/// How often old delivery ids are dropped.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
     let mut destination: Option<Box<dyn Destination + Send>> = None;
+    let mut pruned: Option<std::time::Instant> = None;
     while let Some(first) = receiver.blocking_recv() {
+        if pruned.map_or(true, |at| at.elapsed() >= PRUNE_EVERY) {
+            if let Ok(dest) = connected(&mut destination, &setup) {
+                let d = dest.dialect();
+                let table = sql::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
+                match dest.execute(&format!("DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES}'", d.now())) {
+                    Ok(()) => pruned = Some(std::time::Instant::now()),
+                    Err(error) => eprintln!("serve: dropping delivery ids older than {KEEP_DELIVERIES}: {}", first_line(&error)),
+                }
+            }
+        }
         let mut deliveries = vec![first.0];
         let mut replies = vec![first.1];
         while deliveries.len() < setup.max_group {
