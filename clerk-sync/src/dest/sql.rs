@@ -319,7 +319,9 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
         listed_from_ms.saturating_sub(CLOCK_MARGIN_MS)
     );
     let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
-    let existing = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
+    // Driven from the (small) staging table: PostgreSQL probes the target's index per staged
+    // row instead of hashing the whole table for every batch.
+    let existing = query_i64(dest, &format!("SELECT count(*) FROM {stage} WHERE EXISTS (SELECT 1 FROM {target} WHERE {target}.\"id\" = {stage}.\"id\")"))?;
     // Rows that are new or differ in some column: the rest are rewritten unchanged and not
     // counted as updates.
     let new_or_changed = if existing == 0 {
@@ -361,9 +363,15 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
         }
     }
     insert_staged(dest, dataset, resource, STAGE_PREFIX)?;
-    let rows = query_i64(dest, &format!("SELECT count(*) FROM {target}"))?;
     // Batches of one run add up in its state row.
-    let base = read_state(dest, dataset, &resource.name)?.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
+    let stored = read_state(dest, dataset, &resource.name)?;
+    // The last batch counts the rows; one before it adds what it inserted to the stored count
+    // (counting the whole table per batch made a long first load quadratic).
+    let rows = match (&stored, state.complete, mode) {
+        (Some(stored), false, Merge::Upsert) => stored.rows + counts.inserted,
+        _ => query_i64(dest, &format!("SELECT count(*) FROM {target}"))?,
+    };
+    let base = stored.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
     dest.execute(&format!("DELETE FROM {} WHERE resource = {}", qualified(d, dataset, STATE_TABLE), literal(&resource.name)))?;
     dest.execute(&format!(
         "INSERT INTO {} (resource, cursor_id, cursor_created_at, run_id, \"rows\", inserted, updated, deleted, complete, synced_at) \
