@@ -149,6 +149,12 @@ async fn sync_resource(
         state.cursor_created_at = previous.cursor_created_at;
     }
 
+    // A first load into a destination that can take rows unstaged appends every batch
+    // straight into the tables: all its items are new.
+    let direct = mode == Merge::Upsert && {
+        let dataset = dataset.clone();
+        writer.call(move |dest| sql::can_append(dest, &dataset, resource)).await?
+    };
     let mut fetched: u64 = 0;
     let mut seen: HashSet<String> = HashSet::new();
     let mut batch = Batch::new(&resource.table);
@@ -177,7 +183,7 @@ async fn sync_resource(
         };
         first = false;
         // Offset pages can repeat an item when the list changes while it is read.
-        let seen = (mode == Merge::Replace).then_some(&mut seen);
+        let seen = (mode == Merge::Replace || direct).then_some(&mut seen);
         if !batch.push_json(item.as_bytes(), seen).map_err(|message| SyncError::Item { resource: name, message })? {
             continue;
         }
@@ -186,6 +192,10 @@ async fn sync_resource(
         if batch.len() >= options.batch_rows {
             let full = std::mem::replace(&mut batch, Batch::new(&resource.table));
             advance_cursor(&mut state, &full);
+            if direct {
+                merges.push(submit_append(writer, &options.dataset, resource, full, &state, false).await?);
+                continue;
+            }
             let dataset = dataset.clone();
             writer.submit(move |dest| sql::stage(dest, &dataset, &full)).await?;
             if mode == Merge::Upsert {
@@ -194,15 +204,19 @@ async fn sync_resource(
         }
     }
     advance_cursor(&mut state, &batch);
-    {
-        let dataset = dataset.clone();
-        writer.submit(move |dest| sql::stage(dest, &dataset, &batch)).await?;
-    }
-    if mode == Merge::Replace || fetched > 0 || previous.is_none() {
-        merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, true, listed_from_ms).await?);
+    if direct {
+        merges.push(submit_append(writer, &options.dataset, resource, batch, &state, true).await?);
     } else {
-        let (dataset, run_id) = (dataset.clone(), run_id.to_owned());
-        writer.call(move |dest| sql::mark_complete(dest, &dataset, resource, &run_id)).await?;
+        {
+            let dataset = dataset.clone();
+            writer.submit(move |dest| sql::stage(dest, &dataset, &batch)).await?;
+        }
+        if mode == Merge::Replace || fetched > 0 || previous.is_none() {
+            merges.push(submit_merge(writer, &options.dataset, resource, mode, &state, true, listed_from_ms).await?);
+        } else {
+            let (dataset, run_id) = (dataset.clone(), run_id.to_owned());
+            writer.call(move |dest| sql::mark_complete(dest, &dataset, resource, &run_id)).await?;
+        }
     }
     let (counts, rows) = wait_for_merges(writer, merges, previous.map_or(0, |p| p.rows)).await?;
     writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
@@ -211,11 +225,14 @@ async fn sync_resource(
 }
 
 /// Where the listing starts: after the stored cursor for an incremental run (by id where the
-/// list takes `starting_after`, else by creation time), oldest first; from the top otherwise.
+/// list takes `starting_after`, else by creation time); from the start otherwise. Lists that
+/// can be read incrementally are always read oldest first.
 fn first_page(resource: &Resource, options: &Options, incremental: bool, resume: Option<&State>) -> PageStart {
     let mut start = PageStart {
         limit: options.page_size,
-        ascending: incremental,
+        // A full refresh of an incremental list reads it oldest first too, so the cursor it
+        // leaves is the newest item and the next run goes on from there.
+        ascending: resource.incremental(),
         starting_after: resume.and_then(|s| s.cursor_id.clone()).filter(|_| resource.paging.starting_after.is_some()),
         created_at_after: None,
     };
@@ -284,6 +301,21 @@ async fn wait_for_merges(writer: &mut Writer, merges: Vec<tokio::sync::oneshot::
         rows = after;
     }
     Ok((counts, rows))
+}
+
+/// Queues the append of a batch of new items (a first load), with the state as of its last
+/// item.
+async fn submit_append(
+    writer: &mut Writer,
+    dataset: &str,
+    resource: &'static Resource,
+    batch: Batch,
+    state: &State,
+    complete: bool,
+) -> Result<tokio::sync::oneshot::Receiver<(Counts, i64)>, SyncError> {
+    let dataset = dataset.to_owned();
+    let state = State { complete, ..state.clone() };
+    Ok(writer.submit(move |dest| sql::append(dest, &dataset, resource, &batch, &state)).await?)
 }
 
 /// Queues the merge of what is staged, with the state as of its last item. The state's counts

@@ -120,6 +120,14 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
         "staging tables are dropped"
     );
 
+    // A full refresh goes through staging and the merge: the rows a first load appended
+    // unstaged (timestamps computed on the way in) are exactly what it writes.
+    let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
+    let refreshed = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "users", "--full-refresh"])).await.unwrap();
+    let users_line = refreshed.lines().find(|l| l.starts_with("users ")).unwrap();
+    assert_eq!(users_line.split_whitespace().collect::<Vec<_>>()[2..7], [&*USERS.to_string(), "0", "0", "0", &*USERS.to_string()], "{refreshed}");
+    assert_eq!(snapshot(&target), before);
+
     // New users arrive: only they are fetched and inserted.
     {
         let mut store = fake.state.store.write().unwrap();

@@ -2,7 +2,8 @@
 
 use super::{Destination, DestinationError, Dialect, Result};
 use crate::rows::Cell;
-use duckdb::types::{ToSqlOutput, Value, ValueRef};
+use crate::schema::{ColumnType, Table};
+use duckdb::types::{TimeUnit, ToSqlOutput, Value, ValueRef};
 
 #[derive(Debug)]
 pub struct DuckDb {
@@ -31,6 +32,43 @@ impl duckdb::ToSql for Cell {
             Cell::Bool(value) => ValueRef::Boolean(*value),
         }))
     }
+}
+
+/// A value of a final table's row: a staged cell, or a timestamp made from one's milliseconds.
+enum FinalCell<'a> {
+    Cell(&'a Cell),
+    Timestamp(&'a Cell),
+}
+
+/// Milliseconds DuckDB can hold as a timestamp (in microseconds) without overflow.
+const TIMESTAMP_MS_RANGE: std::ops::RangeInclusive<i64> = -9_000_000_000_000_000..=9_000_000_000_000_000;
+
+impl duckdb::ToSql for FinalCell<'_> {
+    fn to_sql(&self) -> duckdb::Result<ToSqlOutput<'_>> {
+        match self {
+            FinalCell::Cell(cell) => cell.to_sql(),
+            FinalCell::Timestamp(Cell::Int(ms)) if TIMESTAMP_MS_RANGE.contains(ms) => Ok(ToSqlOutput::Borrowed(ValueRef::Timestamp(TimeUnit::Millisecond, *ms))),
+            FinalCell::Timestamp(_) => Ok(ToSqlOutput::Borrowed(ValueRef::Null)),
+        }
+    }
+}
+
+/// Where each column of a final table takes its value from in a row of staged cells.
+fn final_sources(table: &Table, child: bool) -> Vec<(usize, bool)> {
+    let prefix = if child { 2 } else { 0 };
+    let staged: Vec<&crate::schema::Column> = table.columns.iter().filter(|c| c.staged()).collect();
+    let mut sources: Vec<(usize, bool)> = (0..prefix).map(|i| (i, false)).collect();
+    for column in table.columns.iter() {
+        if column.staged() {
+            let at = staged.iter().position(|c| std::ptr::eq(*c, column)).unwrap_or(0);
+            sources.push((prefix + at, false));
+        } else {
+            // A timestamp: the milliseconds column of the same path.
+            let at = staged.iter().position(|c| c.path == column.path && c.ty == ColumnType::BigInt);
+            sources.push(at.map_or((usize::MAX, true), |at| (prefix + at, true)));
+        }
+    }
+    sources
 }
 
 fn text(value: Value) -> Option<String> {
@@ -83,6 +121,28 @@ impl Destination for DuckDb {
         let mut appender = self.connection.appender_to_db(table, schema).map_err(fail)?;
         for row in rows {
             appender.append_row(duckdb::appender_params_from_iter(row.iter())).map_err(fail)?;
+        }
+        appender.flush().map_err(fail)
+    }
+
+    fn loads_final_tables(&self) -> bool {
+        true
+    }
+
+    fn load_final(&mut self, schema: &str, table: &Table, child: bool, rows: &[Vec<Cell>]) -> Result<()> {
+        let fail = |e: duckdb::Error| error(format!("appending to {schema}.{}: {e}", table.name));
+        let sources = final_sources(table, child);
+        let mut appender = self.connection.appender_to_db(&Dialect::DuckDb.name(&table.name), schema).map_err(fail)?;
+        for row in rows {
+            let cells = sources.iter().map(|&(at, timestamp)| {
+                let cell = row.get(at).unwrap_or(&Cell::Null);
+                if timestamp {
+                    FinalCell::Timestamp(cell)
+                } else {
+                    FinalCell::Cell(cell)
+                }
+            });
+            appender.append_row(duckdb::appender_params_from_iter(cells)).map_err(fail)?;
         }
         appender.flush().map_err(fail)
     }

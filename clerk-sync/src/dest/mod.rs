@@ -11,7 +11,7 @@ pub mod postgres;
 pub mod sql;
 
 use crate::rows::Cell;
-use crate::schema::ColumnType;
+use crate::schema::{ColumnType, Table};
 
 /// A destination failed; the message names the statement or table.
 #[derive(Debug, thiserror::Error)]
@@ -110,6 +110,15 @@ pub trait Destination {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>>;
     /// Appends rows to `schema.table`, whose columns are exactly the rows' values in order.
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()>;
+    /// Whether [`Destination::load_final`] works here.
+    fn loads_final_tables(&self) -> bool {
+        false
+    }
+    /// Appends rows of staged cells straight into a final table, computing its derived
+    /// (timestamp) columns: for first loads, which need no merge.
+    fn load_final(&mut self, schema: &str, table: &Table, _child: bool, _rows: &[Vec<Cell>]) -> Result<()> {
+        Err(DestinationError { destination: "load", message: format!("cannot load {schema}.{} without staging", table.name) })
+    }
     /// After a run: writes the dataset out for other tools, when this destination is files
     /// (Parquet), and says where. Databases have nothing to do.
     fn publish(&mut self, _dataset: &str) -> Result<Option<String>> {

@@ -75,6 +75,14 @@ impl Destination for Parquet {
         self.working.load(schema, table, rows)
     }
 
+    fn loads_final_tables(&self) -> bool {
+        true
+    }
+
+    fn load_final(&mut self, schema: &str, table: &crate::schema::Table, child: bool, rows: &[Vec<Cell>]) -> Result<()> {
+        self.working.load_final(schema, table, child, rows)
+    }
+
     fn publish(&mut self, dataset: &str) -> Result<Option<String>> {
         let tables: Vec<String> = self
             .working

@@ -371,6 +371,14 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
         (Some(stored), false, Merge::Upsert) => stored.rows + counts.inserted,
         _ => query_i64(dest, &format!("SELECT count(*) FROM {target}"))?,
     };
+    write_state(dest, dataset, resource, state, stored, counts, rows)?;
+    Ok((counts, rows))
+}
+
+/// Replaces a resource's state row: the run's counts so far (this batch's added to those of the
+/// run's earlier batches) and the rows after it.
+fn write_state(dest: &mut dyn Destination, dataset: &str, resource: &Resource, state: &State, stored: Option<State>, counts: Counts, rows: i64) -> Result<()> {
+    let d = dest.dialect();
     let base = stored.filter(|previous| previous.run_id == state.run_id).unwrap_or_default();
     dest.execute(&format!("DELETE FROM {} WHERE resource = {}", qualified(d, dataset, STATE_TABLE), literal(&resource.name)))?;
     dest.execute(&format!(
@@ -386,8 +394,45 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
         base.deleted + counts.deleted,
         state.complete,
         d.now(),
-    ))?;
-    Ok((counts, rows))
+    ))
+}
+
+/// Whether a resource's batches can go straight into its tables, unstaged: the destination
+/// can load final tables, and they are empty and untouched by `serve` (a first load). Every
+/// item is then new, so there is nothing to merge.
+pub fn can_append(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<bool> {
+    if !dest.loads_final_tables() {
+        return Ok(false);
+    }
+    let d = dest.dialect();
+    let mut rows = query_i64(dest, &format!("SELECT count(*) FROM {} WHERE resource = {}", qualified(d, dataset, OBJECTS_TABLE), literal(&resource.name)))?;
+    for table in resource.tables() {
+        rows += query_i64(dest, &format!("SELECT count(*) FROM {}", qualified(d, dataset, &table.name)))?;
+    }
+    Ok(rows == 0)
+}
+
+/// Appends a batch of new items straight into the resource's tables and writes its state, in
+/// one transaction (see [`can_append`]).
+pub fn append(dest: &mut dyn Destination, dataset: &str, resource: &Resource, batch: &Batch, state: &State) -> Result<(Counts, i64)> {
+    dest.execute("BEGIN")?;
+    let result = (|| {
+        let d = dest.dialect();
+        for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
+            dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
+        }
+        let stored = read_state(dest, dataset, &resource.name)?;
+        let counts = Counts { inserted: i64::try_from(batch.len()).unwrap_or(i64::MAX), updated: 0, deleted: 0 };
+        let before = stored.as_ref().filter(|previous| previous.run_id == state.run_id).map_or(0, |previous| previous.rows);
+        let rows = before + counts.inserted;
+        write_state(dest, dataset, resource, state, stored, counts, rows)?;
+        dest.execute("COMMIT")?;
+        Ok((counts, rows))
+    })();
+    if result.is_err() {
+        let _ = dest.execute("ROLLBACK");
+    }
+    result
 }
 
 /// Records that a resource finished without changing its rows (an incremental run that found
