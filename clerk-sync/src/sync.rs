@@ -142,7 +142,7 @@ async fn sync_resource(
         writer.call(move |dest| sql::create_staging(dest, &dataset, resource)).await?;
     }
     let resume = previous.as_ref().filter(|_| incremental);
-    let mut start = first_page(resource, options, incremental, resume);
+    let mut start = first_page(resource, options, resume);
     let mut state = State { run_id: run_id.to_owned(), ..State::default() };
     if let Some(previous) = resume {
         state.cursor_id.clone_from(&previous.cursor_id);
@@ -227,7 +227,7 @@ async fn sync_resource(
 /// Where the listing starts: after the stored cursor for an incremental run (by id where the
 /// list takes `starting_after`, else by creation time); from the start otherwise. Lists that
 /// can be read incrementally are always read oldest first.
-fn first_page(resource: &Resource, options: &Options, incremental: bool, resume: Option<&State>) -> PageStart {
+fn first_page(resource: &Resource, options: &Options, resume: Option<&State>) -> PageStart {
     let mut start = PageStart {
         limit: options.page_size,
         // A full refresh of an incremental list reads it oldest first too, so the cursor it
