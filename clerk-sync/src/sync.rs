@@ -13,8 +13,7 @@ use crate::progress::Progress;
 use crate::rows::Batch;
 use crate::schema::{PageStart, Resource};
 use crate::writer::Writer;
-use clerk_api::runtime::{JsonList, JsonPaging, RawItem};
-use tokio::sync::mpsc;
+use clerk_api::runtime::{JsonList, JsonPaging};
 use futures_util::StreamExt;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -161,7 +160,7 @@ async fn sync_resource(
     let mut merges = Vec::new();
     let mut stream = list(clerk, resource, &start);
     let mut first = true;
-    while let Some(item) = stream.recv().await {
+    while let Some(item) = stream.next().await {
         let item = match item {
             Ok(item) => item,
             Err(error) if first && start.starting_after.is_some() && resource.paging.created_at_after.is_some() && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) => {
@@ -244,27 +243,9 @@ fn first_page(resource: &Resource, options: &Options, resume: Option<&State>) ->
     start
 }
 
-/// The items of a resource's list from `start`, as the response's JSON, walked on a task of
-/// their own: the next pages are fetched while this one's items are flattened, up to two pages
-/// ahead. The walk stops when the receiver is dropped.
-fn list(clerk: &clerk_api::Clerk, resource: &'static Resource, start: &PageStart) -> mpsc::Receiver<Result<RawItem, clerk_api::Error>> {
-    let mut pages = paginator(clerk, resource, start);
-    let ahead = usize::try_from(start.limit.max(1)).unwrap_or(500) * 2;
-    let (items, receiver) = mpsc::channel(ahead);
-    tokio::spawn(async move {
-        while let Some(item) = pages.next().await {
-            let failed = item.is_err();
-            if items.send(item).await.is_err() || failed {
-                break;
-            }
-        }
-    });
-    receiver
-}
-
-/// The list walker over a resource's list: paged as the layout says, through `clerk-api`'s
-/// walker (the same one generated lists use).
-fn paginator(clerk: &clerk_api::Clerk, resource: &'static Resource, start: &PageStart) -> clerk_api::runtime::Paginator<JsonList> {
+/// The items of a resource's list from `start`, as the response's JSON: paged as the layout
+/// says, through `clerk-api`'s list walker (the same one generated lists use).
+fn list(clerk: &clerk_api::Clerk, resource: &'static Resource, start: &PageStart) -> clerk_api::runtime::Paginator<JsonList> {
     let p = &resource.paging;
     let name = |text: &'static Option<clerk_sync_layout::Text>| text.as_deref();
     let paging = JsonPaging::new(name(&p.limit), name(&p.offset), name(&p.starting_after), name(&p.order_by)).page_fields(name(&p.items), name(&p.total));
