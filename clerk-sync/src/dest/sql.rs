@@ -319,9 +319,7 @@ fn merge_in_transaction(dest: &mut dyn Destination, dataset: &str, resource: &Re
         listed_from_ms.saturating_sub(CLOCK_MARGIN_MS)
     );
     let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
-    // Driven from the (small) staging table: PostgreSQL probes the target's index per staged
-    // row instead of hashing the whole table for every batch.
-    let existing = query_i64(dest, &format!("SELECT count(*) FROM {stage} WHERE EXISTS (SELECT 1 FROM {target} WHERE {target}.\"id\" = {stage}.\"id\")"))?;
+    let existing = query_i64(dest, &format!("SELECT count(*) FROM {target} WHERE \"id\" IN ({staged_ids})"))?;
     // Rows that are new or differ in some column: the rest are rewritten unchanged and not
     // counted as updates.
     let new_or_changed = if existing == 0 {
