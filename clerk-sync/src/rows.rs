@@ -87,18 +87,14 @@ struct Plan {
 /// Leading cells of a child row: the parent's id and the position in the array.
 const CHILD_PREFIX: usize = 2;
 
-fn plan(table: &Table, offset: usize, children: bool) -> Plan {
+fn plan(table: &'static Table, offset: usize, children: bool) -> Plan {
     let mut fields = Fields::default();
     let staged = table.columns.iter().filter(|c| c.staged());
     let mut width = offset;
     for Column { path, ty, .. } in staged {
         let mut level = &mut fields;
         for (depth, key) in path.iter().enumerate() {
-            let key: &'static str = match key {
-                Cow::Borrowed(key) => key,
-                // Layouts are static data; an owned name (built at run time) lives on.
-                Cow::Owned(key) => Box::leak(key.clone().into_boxed_str()),
-            };
+            let key: &'static str = key;
             if depth + 1 == path.len() {
                 level.insert(key, Slot::Cell(width, *ty));
                 break;
@@ -114,11 +110,7 @@ fn plan(table: &Table, offset: usize, children: bool) -> Plan {
     }
     if children {
         for (index, child) in table.children.iter().enumerate() {
-            let key: &'static str = match &child.field {
-                Cow::Borrowed(key) => key,
-                Cow::Owned(key) => Box::leak(key.clone().into_boxed_str()),
-            };
-            fields.entry(key).or_insert(Slot::Child(index + 1));
+            fields.entry(&child.field).or_insert(Slot::Child(index + 1));
         }
     }
     Plan { fields, width }

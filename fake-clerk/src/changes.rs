@@ -70,10 +70,7 @@ impl Store {
             Change::DeleteUser(at) => {
                 let Some(index) = pick(at, self.users.len()) else { return events };
                 let id = self.users[index].id.clone();
-                let memberships: Vec<usize> = (0..self.memberships.len()).filter(|&m| user_of(&self.memberships[m]) == id).collect();
-                for m in memberships.into_iter().rev() {
-                    events.extend(self.remove_membership(m));
-                }
+                events.extend(self.remove_memberships(|m| user_of(m) == id));
                 self.users.remove(index);
                 self.reindex_users();
                 events.push(self.event("user.deleted", json!({"deleted": true, "id": id, "object": "user"})));
@@ -100,10 +97,7 @@ impl Store {
             Change::DeleteOrganization(at) => {
                 let Some(index) = pick(at, self.organizations.len()) else { return events };
                 let id = self.organizations[index].id.clone();
-                let memberships: Vec<usize> = (0..self.memberships.len()).filter(|&m| organization_of(&self.memberships[m]) == id).collect();
-                for m in memberships.into_iter().rev() {
-                    events.extend(self.remove_membership(m));
-                }
+                events.extend(self.remove_memberships(|m| organization_of(m) == id));
                 self.organizations.remove(index);
                 events.push(self.event("organization.deleted", json!({"deleted": true, "id": id, "object": "organization"})));
             }
@@ -139,7 +133,8 @@ impl Store {
             }
             Change::DeleteMembership(at) => {
                 let Some(index) = pick(at, self.memberships.len()) else { return events };
-                events.extend(self.remove_membership(index));
+                let id = self.memberships[index].id.clone();
+                events.extend(self.remove_memberships(|m| m.id == id));
             }
             Change::EndSession(at) => {
                 let Some(index) = pick(at, self.sessions.len()) else { return events };
@@ -190,14 +185,20 @@ impl Store {
             .collect()
     }
 
-    fn remove_membership(&mut self, index: usize) -> Vec<Delivery> {
-        let record = self.memberships.remove(index);
+    /// Removes the memberships `doomed` picks, last first, with an event each.
+    fn remove_memberships(&mut self, doomed: impl Fn(&Record) -> bool) -> Vec<Delivery> {
+        let picked: Vec<usize> = (0..self.memberships.len()).filter(|&m| doomed(&self.memberships[m])).collect();
+        let mut events = Vec::with_capacity(picked.len());
+        for index in picked.into_iter().rev() {
+            let record = self.memberships.remove(index);
+            // Clerk's `organizationMembership.deleted` carries the membership as it was.
+            events.push(self.event("organizationMembership.deleted", parse(&record.json)));
+        }
         self.memberships_by_organization.clear();
         for (i, membership) in self.memberships.iter().enumerate() {
             self.memberships_by_organization.entry(organization_of(membership)).or_default().push(i);
         }
-        // Clerk's `organizationMembership.deleted` carries the membership as it was.
-        vec![self.event("organizationMembership.deleted", parse(&record.json))]
+        events
     }
 
     fn reindex_users(&mut self) {
