@@ -85,7 +85,7 @@ pub async fn run(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Se
     let mut writer = Writer::start(destination, 2);
     let resources = options.resources.clone();
     let dataset = options.dataset.clone();
-    writer.call(move |dest| sql::prepare(dest, &dataset, &resources)).await?;
+    writer.call(move |dest| sql::prepare(dest, &dataset, &resources).and_then(|()| dest.start_bulk_load())).await?;
     let mut reports = Vec::new();
     for &resource in &options.resources {
         let report = sync_resource(clerk, &mut writer, resource, options, &run_id, progress).await;
@@ -100,7 +100,7 @@ pub async fn run(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Se
     }
     let published = {
         let dataset = options.dataset.clone();
-        writer.call(move |dest| dest.publish(&dataset)).await?
+        writer.call(move |dest| dest.finish_bulk_load().and_then(|()| dest.publish(&dataset))).await?
     };
     writer.finish()?;
     Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, published, elapsed: started.elapsed() })

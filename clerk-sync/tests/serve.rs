@@ -181,6 +181,13 @@ impl Destination for Flaky {
         self.check()?;
         self.inner.load(schema, table, rows)
     }
+    fn loads_final_tables(&self) -> bool {
+        self.inner.loads_final_tables()
+    }
+    fn load_final(&mut self, schema: &str, table: &clerk_sync::schema::Table, child: bool, rows: &[Vec<Cell>]) -> dest::Result<()> {
+        self.check()?;
+        self.inner.load_final(schema, table, child, rows)
+    }
 }
 
 async fn replay_with_duplicates_reordering_and_an_outage(live: Target, fresh: Target) {

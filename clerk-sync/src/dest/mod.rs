@@ -119,6 +119,15 @@ pub trait Destination {
     fn load_final(&mut self, schema: &str, table: &Table, _child: bool, _rows: &[Vec<Cell>]) -> Result<()> {
         Err(DestinationError { destination: "load", message: format!("cannot load {schema}.{} without staging", table.name) })
     }
+    /// A run is about to load: the destination may put off work it would otherwise do at
+    /// every commit, until [`Destination::finish_bulk_load`].
+    fn start_bulk_load(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// The run has committed its last batch: the work put off is done now.
+    fn finish_bulk_load(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// After a run: writes the dataset out for other tools, when this destination is files
     /// (Parquet), and says where. Databases have nothing to do.
     fn publish(&mut self, _dataset: &str) -> Result<Option<String>> {

@@ -83,6 +83,14 @@ impl Destination for Parquet {
         self.working.load_final(schema, table, child, rows)
     }
 
+    fn start_bulk_load(&mut self) -> Result<()> {
+        self.working.start_bulk_load()
+    }
+
+    fn finish_bulk_load(&mut self) -> Result<()> {
+        self.working.finish_bulk_load()
+    }
+
     fn publish(&mut self, dataset: &str) -> Result<Option<String>> {
         let tables: Vec<String> = self
             .working

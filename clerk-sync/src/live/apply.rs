@@ -11,7 +11,7 @@ use super::event::{Change, Delivery};
 use crate::dest::sql::{self, literal, qualified, DELIVERIES_TABLE, LIVE_PREFIX, OBJECTS_TABLE};
 use crate::dest::{Destination, DestinationError, Result};
 use crate::rows::Batch;
-use crate::schema::{Resource, PARENT_ID};
+use crate::schema::{ColumnType, Resource, PARENT_ID};
 use std::collections::{HashMap, HashSet};
 
 /// What became of one delivery.
@@ -39,9 +39,10 @@ impl Outcome {
 
 /// Applies `deliveries` and commits, or changes nothing and returns the error.
 ///
-/// Statements go in few round trips, as a group commits while more requests wait: the locks
-/// with `BEGIN`, one query for the delivery ids, one for the stored versions of every object
-/// concerned, a bulk load per table with new rows, and every write with `COMMIT`.
+/// A group takes few statements, as it commits while more requests wait (DuckDB pays for each
+/// statement it plans, PostgreSQL for each round trip): the locks with `BEGIN`, one query for
+/// the delivery ids, stored versions and child rows of every object concerned, then only the
+/// deletes that find rows, the new rows in bulk, the versions and delivery ids, and `COMMIT`.
 pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery]) -> Result<Vec<Outcome>> {
     let d = dest.dialect();
     let mut touched: Vec<&'static Resource> = deliveries.iter().filter_map(|delivery| delivery.change.target()).map(|(resource, _)| resource).collect();
@@ -50,9 +51,9 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
     // Locks in name order, so two groups never wait on each other.
     let begin: Vec<String> = std::iter::once("BEGIN".to_owned()).chain(touched.iter().filter_map(|r| sql::lock_statement(d, dataset, &r.name))).collect();
     let result = dest.execute(&begin.join(";\n")).and_then(|()| {
-        let (outcomes, mut writes) = apply_in_transaction(dest, dataset, deliveries, &touched)?;
-        writes.push("COMMIT".to_owned());
-        dest.execute(&writes.join(";\n"))?;
+        let stored = stored_state(dest, dataset, deliveries, &touched)?;
+        let (outcomes, applied) = decide(deliveries, &touched, &stored);
+        write(dest, dataset, deliveries, &outcomes, &applied, &stored)?;
         Ok(outcomes)
     });
     if result.is_err() {
@@ -65,25 +66,85 @@ fn id_list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
     ids.map(literal).collect::<Vec<_>>().join(", ")
 }
 
-/// Decides each delivery's outcome and loads the new rows; returns the outcomes and the
-/// statements that write the rest.
-fn apply_in_transaction(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], touched: &[&'static Resource]) -> Result<(Vec<Outcome>, Vec<String>)> {
+/// What the database holds about a group's deliveries and objects.
+#[derive(Debug, Default)]
+struct Stored {
+    /// Delivery ids of the group committed before.
+    deliveries: HashSet<String>,
+    /// `_clerk_sync_objects`, by (resource, id): the version `serve` applied and whether it was
+    /// a deletion.
+    recorded: HashMap<(String, String), (i64, bool)>,
+    /// The objects that have a row, by (resource, id), with the row's own `updated_at` where
+    /// the table has one.
+    rows: HashMap<(String, String), Option<i64>>,
+    /// Child tables holding rows of any of the group's objects.
+    children_with_rows: HashSet<String>,
+}
+
+/// One query for everything the group's decisions need.
+fn stored_state(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], touched: &[&'static Resource]) -> Result<Stored> {
     let d = dest.dialect();
+    let text = d.type_name(ColumnType::Text);
+    let null_text = format!("CAST(NULL AS {text})");
+    let mut parts = vec![format!(
+        "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0 FROM {} WHERE delivery_id IN ({})",
+        qualified(d, dataset, DELIVERIES_TABLE),
+        id_list(deliveries.iter().map(|delivery| delivery.id.as_str()))
+    )];
+    let mut recorded_where = Vec::new();
+    for resource in touched {
+        let mut ids: Vec<&str> = deliveries.iter().filter_map(|delivery| delivery.change.target()).filter(|(r, _)| r.name == resource.name).map(|(_, id)| id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let ids = id_list(ids.into_iter());
+        let name = literal(&resource.name);
+        recorded_where.push(format!("(resource = {name} AND id IN ({ids}))"));
+        let updated_at = if sql::has_updated_at(&resource.table) { "\"updated_at\"" } else { "CAST(NULL AS BIGINT)" };
+        parts.push(format!("SELECT 'row', {name}, \"id\", {updated_at}, 0 FROM {} WHERE \"id\" IN ({ids})", qualified(d, dataset, &resource.table.name)));
+        for child in resource.table.children.iter() {
+            let table = qualified(d, dataset, &child.table.name);
+            parts.push(format!("SELECT 'child', {name}, {}, CAST(NULL AS BIGINT), 0 FROM (SELECT 1 FROM {table} WHERE {} IN ({ids}) LIMIT 1) AS any_row", literal(&child.table.name), d.ident(PARENT_ID)));
+        }
+    }
+    if !recorded_where.is_empty() {
+        parts.push(format!(
+            "SELECT 'object', resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END FROM {} WHERE {}",
+            qualified(d, dataset, OBJECTS_TABLE),
+            recorded_where.join(" OR ")
+        ));
+    }
+    let mut stored = Stored::default();
+    for row in dest.query(&parts.join(" UNION ALL "))? {
+        let [Some(kind), resource, Some(id), version, flag] = <[Option<String>; 5]>::try_from(row).unwrap_or_default() else { continue };
+        let version = version.and_then(|v| v.parse::<i64>().ok());
+        match (kind.as_str(), resource) {
+            ("delivery", _) => {
+                stored.deliveries.insert(id);
+            }
+            ("object", Some(resource)) => {
+                stored.recorded.insert((resource, id), (version.unwrap_or(i64::MIN), flag.as_deref() == Some("1")));
+            }
+            ("row", Some(resource)) => {
+                stored.rows.insert((resource, id), version);
+            }
+            ("child", Some(_)) => {
+                stored.children_with_rows.insert(id);
+            }
+            _ => {}
+        }
+    }
+    Ok(stored)
+}
+
+/// Decides each delivery's outcome: duplicates, the newest change per object, and whether
+/// what is stored is newer. Returns the outcomes and the indexes of the changes to apply.
+fn decide(deliveries: &[Delivery], touched: &[&'static Resource], stored: &Stored) -> (Vec<Outcome>, Vec<usize>) {
     let mut outcomes: Vec<Option<Outcome>> = vec![None; deliveries.len()];
-    let committed: HashSet<String> = dest
-        .query(&format!(
-            "SELECT delivery_id FROM {} WHERE delivery_id IN ({})",
-            qualified(d, dataset, DELIVERIES_TABLE),
-            id_list(deliveries.iter().map(|delivery| delivery.id.as_str()))
-        ))?
-        .into_iter()
-        .filter_map(|row| row.into_iter().next().flatten())
-        .collect();
     let mut in_group = HashSet::new();
     // The newest change per object: (resource, id) -> delivery index.
     let mut newest: HashMap<(&str, &str), usize> = HashMap::new();
     for (index, delivery) in deliveries.iter().enumerate() {
-        if committed.contains(&delivery.id) || !in_group.insert(delivery.id.as_str()) {
+        if stored.deliveries.contains(&delivery.id) || !in_group.insert(delivery.id.as_str()) {
             outcomes[index] = Some(Outcome::Duplicate);
             continue;
         }
@@ -101,29 +162,26 @@ fn apply_in_transaction(dest: &mut dyn Destination, dataset: &str, deliveries: &
             }
         }
     }
-    let candidates: Vec<(&'static Resource, Vec<usize>)> = touched
-        .iter()
-        .map(|&resource| (resource, newest.iter().filter(|((name, _), _)| *name == &*resource.name).map(|(_, &index)| index).collect::<Vec<_>>()))
-        .filter(|(_, indexes)| !indexes.is_empty())
+    let mut applied: Vec<usize> = newest
+        .into_values()
+        .filter(|&i| {
+            let change = &deliveries[i].change;
+            let Some((resource, id)) = change.target() else { return false };
+            let key = (resource.name.to_string(), id.to_owned());
+            let version = change.version();
+            let newer_recorded = stored.recorded.get(&key).is_some_and(|&(at, deleted)| if deleted { at >= version } else { at > version });
+            let newer_row = stored.rows.get(&key).copied().flatten().is_some_and(|at| at > version);
+            !newer_recorded && !newer_row
+        })
         .collect();
-    let stored = stored_versions(dest, dataset, deliveries, &candidates)?;
-    let mut writes = Vec::new();
-    for (resource, indexes) in &candidates {
-        for index in apply_resource(dest, dataset, resource, deliveries, indexes, &stored, &mut writes)? {
-            outcomes[index] = Some(Outcome::Applied);
-        }
-    }
-    let fresh: Vec<String> = deliveries
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, outcome)| **outcome != Some(Outcome::Duplicate))
-        .map(|(delivery, _)| format!("({}, {}, {})", literal(&delivery.id), literal(&delivery.event_type), d.now()))
-        .collect();
-    if !fresh.is_empty() {
-        writes.push(format!("INSERT INTO {} (delivery_id, event_type, received_at) VALUES {}", qualified(d, dataset, DELIVERIES_TABLE), fresh.join(", ")));
+    // Resource order, then arrival: the statements come out the same for the same group.
+    let rank = |i: usize| deliveries[i].change.target().and_then(|(r, _)| touched.iter().position(|t| t.name == r.name));
+    applied.sort_by_key(|&i| (rank(i), i));
+    for &i in &applied {
+        outcomes[i] = Some(Outcome::Applied);
     }
     // A candidate not applied lost to what was stored.
-    Ok((outcomes.into_iter().map(|outcome| outcome.unwrap_or(Outcome::Stale)).collect(), writes))
+    (outcomes.into_iter().map(|outcome| outcome.unwrap_or(Outcome::Stale)).collect(), applied)
 }
 
 /// Whether `change` wins over `other` for the same object: a higher version; on a tie a
@@ -133,111 +191,99 @@ fn supersedes(change: &Change, other: &Change) -> bool {
     (change.version(), delete(change)) >= (other.version(), delete(other))
 }
 
-/// What is stored about the candidates' objects, by (resource, id).
-#[derive(Debug, Default)]
-struct Stored {
-    /// `_clerk_sync_objects`: the version `serve` applied and whether it was a deletion.
-    recorded: HashMap<(String, String), (i64, bool)>,
-    /// The rows' own `updated_at`.
-    rows: HashMap<(String, String), i64>,
-}
-
-/// One query for every candidate object: its recorded version and its row's `updated_at`.
-fn stored_versions(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], candidates: &[(&'static Resource, Vec<usize>)]) -> Result<Stored> {
+/// Writes the applied changes, the objects' versions and the group's new delivery ids, and
+/// commits. Rows of an applied object are deleted (where the query found any) and its new rows
+/// loaded: straight into the tables where the destination appends to them (DuckDB: the deletes
+/// go first), else through `serve`'s staging tables.
+fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], outcomes: &[Outcome], applied: &[usize], stored: &Stored) -> Result<()> {
     let d = dest.dialect();
-    let mut parts = Vec::new();
-    let mut recorded_where = Vec::new();
-    for (resource, indexes) in candidates {
-        let ids = id_list(indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id));
-        recorded_where.push(format!("(resource = {} AND id IN ({ids}))", literal(&resource.name)));
-        if sql::has_updated_at(&resource.table) {
-            parts.push(format!(
-                "SELECT 'row', {}, \"id\", \"updated_at\", 0 FROM {} WHERE \"id\" IN ({ids})",
-                literal(&resource.name),
-                qualified(d, dataset, &resource.table.name)
-            ));
-        }
-    }
-    let mut stored = Stored::default();
-    if recorded_where.is_empty() {
-        return Ok(stored);
-    }
-    parts.insert(
-        0,
-        format!("SELECT 'object', resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END FROM {} WHERE {}", qualified(d, dataset, OBJECTS_TABLE), recorded_where.join(" OR ")),
-    );
-    for row in dest.query(&parts.join(" UNION ALL "))? {
-        let [Some(kind), Some(resource), Some(id), version, deleted] = <[Option<String>; 5]>::try_from(row).unwrap_or_default() else { continue };
-        let version = version.and_then(|v| v.parse::<i64>().ok()).unwrap_or(i64::MIN);
-        if kind == "object" {
-            stored.recorded.insert((resource, id), (version, deleted.as_deref() == Some("1")));
-        } else {
-            stored.rows.insert((resource, id), version);
-        }
-    }
-    Ok(stored)
-}
-
-/// Applies the newest change of each object of one resource unless what is stored is newer:
-/// loads its new rows and adds the statements that replace the old ones. Returns the indexes
-/// applied.
-fn apply_resource(
-    dest: &mut dyn Destination,
-    dataset: &str,
-    resource: &'static Resource,
-    deliveries: &[Delivery],
-    candidates: &[usize],
-    stored: &Stored,
-    writes: &mut Vec<String>,
-) -> Result<Vec<usize>> {
-    let d = dest.dialect();
-    let key = |id: &str| (resource.name.to_string(), id.to_owned());
-    let applied: Vec<usize> = candidates
-        .iter()
-        .copied()
-        .filter(|&i| {
-            let change = &deliveries[i].change;
-            let Some((_, id)) = change.target() else { return false };
-            let version = change.version();
-            let newer_recorded = stored.recorded.get(&key(id)).is_some_and(|&(at, deleted)| if deleted { at >= version } else { at > version });
-            let newer_row = stored.rows.get(&key(id)).is_some_and(|&at| at > version);
-            !newer_recorded && !newer_row
-        })
-        .collect();
-    if applied.is_empty() {
-        return Ok(applied);
-    }
-    let target = qualified(d, dataset, &resource.table.name);
-    let objects = qualified(d, dataset, OBJECTS_TABLE);
-    let name = literal(&resource.name);
-    let applied_ids = id_list(applied.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id));
-    writes.push(format!("DELETE FROM {target} WHERE \"id\" IN ({applied_ids})"));
-    for child in resource.table.children.iter() {
-        writes.push(format!("DELETE FROM {} WHERE {} IN ({applied_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)));
-    }
-    let mut batch = Batch::new(&resource.table);
-    for &i in &applied {
-        if let Change::Upsert { item, .. } = &deliveries[i].change {
-            batch.push_json(item.as_bytes(), None).map_err(|message| DestinationError { destination: "serve", message })?;
-        }
-    }
-    sql::stage_into(dest, dataset, &batch, LIVE_PREFIX)?;
-    for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
-        writes.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, LIVE_PREFIX));
-    }
+    let mut deletes = Vec::new();
+    let mut batches = Vec::new();
+    let mut forgotten = Vec::new();
+    let mut versions = Vec::new();
     let now = crate::now_ms();
-    let versions: Vec<String> = applied
-        .iter()
-        .filter_map(|&i| {
+    for (resource, indexes) in by_resource(deliveries, applied) {
+        let name = literal(&resource.name);
+        let key = |id: &str| (resource.name.to_string(), id.to_owned());
+        let ids: Vec<&str> = indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id).collect();
+        let with_rows: Vec<&str> = ids.iter().copied().filter(|id| stored.rows.contains_key(&key(id))).collect();
+        if !with_rows.is_empty() {
+            deletes.push(format!("DELETE FROM {} WHERE \"id\" IN ({})", qualified(d, dataset, &resource.table.name), id_list(with_rows.into_iter())));
+        }
+        let all_ids = id_list(ids.iter().copied());
+        for child in resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name)) {
+            deletes.push(format!("DELETE FROM {} WHERE {} IN ({all_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)));
+        }
+        let mut batch = Batch::new(&resource.table);
+        for &i in &indexes {
+            if let Change::Upsert { item, .. } = &deliveries[i].change {
+                batch.push_json(item.as_bytes(), None).map_err(|message| DestinationError { destination: "serve", message })?;
+            }
+        }
+        batches.push(batch);
+        let recorded: Vec<&str> = ids.iter().copied().filter(|id| stored.recorded.contains_key(&key(id))).collect();
+        if !recorded.is_empty() {
+            forgotten.push(format!("(resource = {name} AND id IN ({}))", id_list(recorded.into_iter())));
+        }
+        for &i in &indexes {
             let change = &deliveries[i].change;
-            let (_, id) = change.target()?;
+            let Some((_, id)) = change.target() else { continue };
             let deleted = matches!(change, Change::Delete { .. });
             // A tombstone keeps the newest time the object was deleted.
             let earlier = stored.recorded.get(&key(id)).filter(|&&(_, was_deleted)| was_deleted && deleted).map_or(i64::MIN, |&(at, _)| at);
-            Some(format!("({name}, {}, {}, {deleted}, {now})", literal(id), change.version().max(earlier)))
-        })
+            versions.push(format!("({name}, {}, {}, {deleted}, {now})", literal(id), change.version().max(earlier)));
+        }
+    }
+    let mut rest = Vec::new();
+    if dest.loads_final_tables() {
+        if !deletes.is_empty() {
+            dest.execute(&deletes.join(";\n"))?;
+        }
+        for batch in &batches {
+            for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
+                dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
+            }
+        }
+    } else {
+        for batch in &batches {
+            sql::stage_into(dest, dataset, batch, LIVE_PREFIX)?;
+        }
+        rest = deletes;
+        for batch in &batches {
+            for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
+                rest.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, LIVE_PREFIX));
+            }
+        }
+    }
+    let objects = qualified(d, dataset, OBJECTS_TABLE);
+    if !forgotten.is_empty() {
+        rest.push(format!("DELETE FROM {objects} WHERE {}", forgotten.join(" OR ")));
+    }
+    if !versions.is_empty() {
+        rest.push(format!("INSERT INTO {objects} (resource, id, version, deleted, applied_ms) VALUES {}", versions.join(", ")));
+    }
+    let fresh: Vec<String> = deliveries
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| **outcome != Outcome::Duplicate)
+        .map(|(delivery, _)| format!("({}, {}, {})", literal(&delivery.id), literal(&delivery.event_type), d.now()))
         .collect();
-    writes.push(format!("DELETE FROM {objects} WHERE resource = {name} AND id IN ({applied_ids})"));
-    writes.push(format!("INSERT INTO {objects} (resource, id, version, deleted, applied_ms) VALUES {}", versions.join(", ")));
-    Ok(applied)
+    if !fresh.is_empty() {
+        rest.push(format!("INSERT INTO {} (delivery_id, event_type, received_at) VALUES {}", qualified(d, dataset, DELIVERIES_TABLE), fresh.join(", ")));
+    }
+    rest.push("COMMIT".to_owned());
+    dest.execute(&rest.join(";\n"))
+}
+
+/// The applied changes grouped by resource, in the order given.
+fn by_resource(deliveries: &[Delivery], applied: &[usize]) -> Vec<(&'static Resource, Vec<usize>)> {
+    let mut groups: Vec<(&'static Resource, Vec<usize>)> = Vec::new();
+    for &i in applied {
+        let Some((resource, _)) = deliveries[i].change.target() else { continue };
+        match groups.iter_mut().find(|(r, _)| r.name == resource.name) {
+            Some((_, indexes)) => indexes.push(i),
+            None => groups.push((resource, vec![i])),
+        }
+    }
+    groups
 }

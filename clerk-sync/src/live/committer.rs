@@ -126,8 +126,11 @@ fn connected<'a>(destination: &'a mut Option<Box<dyn Destination + Send>>, setup
     if destination.is_none() {
         let mut opened = (setup.open)()?;
         sql::prepare(opened.as_mut(), &setup.dataset, &setup.resources)?;
-        for resource in &setup.resources {
-            sql::create_stage_tables(opened.as_mut(), &setup.dataset, resource, sql::LIVE_PREFIX)?;
+        // A destination that appends to its tables directly needs no staging tables.
+        if !opened.loads_final_tables() {
+            for resource in &setup.resources {
+                sql::create_stage_tables(opened.as_mut(), &setup.dataset, resource, sql::LIVE_PREFIX)?;
+            }
         }
         *destination = Some(opened);
     }
