@@ -181,8 +181,20 @@ impl Destination for Flaky {
         self.check()?;
         self.inner.load(schema, table, rows)
     }
+    fn query_lists(&mut self, statement: &dest::Lists) -> dest::Result<Vec<Vec<Option<String>>>> {
+        self.check()?;
+        self.inner.query_lists(statement)
+    }
+    fn execute_lists(&mut self, statements: &[dest::Lists]) -> dest::Result<()> {
+        self.check()?;
+        self.inner.execute_lists(statements)
+    }
     fn loads_final_tables(&self) -> bool {
         self.inner.loads_final_tables()
+    }
+    fn start_live(&mut self) -> dest::Result<()> {
+        self.check()?;
+        self.inner.start_live()
     }
     fn load_final(&mut self, schema: &str, table: &clerk_sync::schema::Table, child: bool, rows: &[Vec<Cell>]) -> dest::Result<()> {
         self.check()?;

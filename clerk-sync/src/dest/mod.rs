@@ -108,6 +108,21 @@ pub trait Destination {
     fn execute(&mut self, sql: &str) -> Result<()>;
     /// Runs a query and returns its rows, every value as text (`None` for NULL).
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>>;
+    /// Runs a query whose `$1`, `$2`... are lists of text (see [`Lists`]). By default the
+    /// lists are written into the text; a destination that prepares statements (DuckDB) keeps
+    /// each one prepared, so a statement run again with other values is not parsed and
+    /// planned again.
+    fn query_lists(&mut self, statement: &Lists) -> Result<Vec<Vec<Option<String>>>> {
+        let sql = statement.inline(self.dialect());
+        self.query(&sql)
+    }
+    /// Runs statements like [`Destination::query_lists`], in order; by default all in one
+    /// round trip.
+    fn execute_lists(&mut self, statements: &[Lists]) -> Result<()> {
+        let d = self.dialect();
+        let sql: Vec<String> = statements.iter().map(|statement| statement.inline(d)).collect();
+        self.execute(&sql.join(";\n"))
+    }
     /// Appends rows to `schema.table`, whose columns are exactly the rows' values in order.
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()>;
     /// Whether [`Destination::load_final`] works here.
@@ -128,10 +143,65 @@ pub trait Destination {
     fn finish_bulk_load(&mut self) -> Result<()> {
         Ok(())
     }
+    /// `serve` is about to apply small groups of changes, one transaction after another.
+    fn start_live(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// After a run: writes the dataset out for other tools, when this destination is files
     /// (Parquet), and says where. Databases have nothing to do.
     fn publish(&mut self, _dataset: &str) -> Result<Option<String>> {
         Ok(None)
+    }
+}
+
+/// A statement whose parameters `$1`, `$2`... are lists of text, each used as
+/// [`Lists::set`]`(n)` spells it: the same text whatever the values, so it can be prepared once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lists {
+    pub sql: String,
+    pub lists: Vec<Vec<String>>,
+}
+
+impl Lists {
+    pub fn new(sql: impl Into<String>, lists: Vec<Vec<String>>) -> Lists {
+        Lists { sql: sql.into(), lists }
+    }
+
+    /// The rows of list `$n`, as a subquery: `x IN {set}`.
+    pub fn set(d: Dialect, n: usize) -> String {
+        format!("(SELECT unnest({}) AS v)", Lists::param(d, n))
+    }
+
+    /// List `$n` as a value, typed so that a statement preparing it needs no other hint.
+    pub fn param(d: Dialect, n: usize) -> String {
+        format!("CAST(${n} AS {}[])", d.type_name(ColumnType::Text))
+    }
+
+    /// The statement with each `$n` replaced by its list written out.
+    pub fn inline(&self, d: Dialect) -> String {
+        let mut out = String::with_capacity(self.sql.len());
+        let mut rest = self.sql.as_str();
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
+            let list = rest[at + 1..at + 1 + digits].parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.lists.get(i));
+            match list {
+                Some(list) => {
+                    let items: Vec<String> = list.iter().map(|item| sql::literal(item)).collect();
+                    match d {
+                        Dialect::DuckDb => out.push_str(&format!("[{}]", items.join(", "))),
+                        Dialect::Postgres => out.push_str(&format!("ARRAY[{}]", items.join(", "))),
+                    }
+                    rest = &rest[at + 1 + digits..];
+                }
+                None => {
+                    out.push('$');
+                    rest = &rest[at + 1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
     }
 }
 
@@ -170,6 +240,19 @@ pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lists_are_written_out_once_each_whatever_they_hold() {
+        let statement = Lists::new(
+            format!("SELECT 1 WHERE x IN {} AND y IN {} AND z = '$9'", Lists::set(Dialect::Postgres, 1), Lists::set(Dialect::Postgres, 2)),
+            vec![vec!["a'b".into(), "$2".into()], vec![]],
+        );
+        assert_eq!(
+            statement.inline(Dialect::Postgres),
+            "SELECT 1 WHERE x IN (SELECT unnest(CAST(ARRAY['a''b', '$2'] AS TEXT[])) AS v) AND y IN (SELECT unnest(CAST(ARRAY[] AS TEXT[])) AS v) AND z = '$9'"
+        );
+        assert_eq!(Lists::new("SELECT $1", vec![vec!["x".into()]]).inline(Dialect::DuckDb), "SELECT ['x']");
+    }
 
     #[test]
     fn long_postgres_names_are_shortened_without_collisions() {

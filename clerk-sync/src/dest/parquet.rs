@@ -7,7 +7,7 @@
 //! sees half of one.
 
 use super::duckdb::DuckDb;
-use super::{Destination, DestinationError, Dialect, Result};
+use super::{Destination, DestinationError, Dialect, Lists, Result};
 use crate::dest::sql;
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
@@ -71,6 +71,14 @@ impl Destination for Parquet {
         self.working.query(sql)
     }
 
+    fn query_lists(&mut self, statement: &Lists) -> Result<Vec<Vec<Option<String>>>> {
+        self.working.query_lists(statement)
+    }
+
+    fn execute_lists(&mut self, statements: &[Lists]) -> Result<()> {
+        self.working.execute_lists(statements)
+    }
+
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()> {
         self.working.load(schema, table, rows)
     }
@@ -89,6 +97,10 @@ impl Destination for Parquet {
 
     fn finish_bulk_load(&mut self) -> Result<()> {
         self.working.finish_bulk_load()
+    }
+
+    fn start_live(&mut self) -> Result<()> {
+        self.working.start_live()
     }
 
     fn publish(&mut self, dataset: &str) -> Result<Option<String>> {

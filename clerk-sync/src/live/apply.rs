@@ -9,7 +9,7 @@
 
 use super::event::{Change, Delivery};
 use crate::dest::sql::{self, literal, qualified, DELIVERIES_TABLE, LIVE_PREFIX, OBJECTS_TABLE};
-use crate::dest::{Destination, DestinationError, Result};
+use crate::dest::{Destination, DestinationError, Lists, Result};
 use crate::rows::Batch;
 use crate::schema::{ColumnType, Resource, PARENT_ID};
 use std::collections::{HashMap, HashSet};
@@ -62,10 +62,6 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
     result
 }
 
-fn id_list<'a>(ids: impl Iterator<Item = &'a str>) -> String {
-    ids.map(literal).collect::<Vec<_>>().join(", ")
-}
-
 /// What the database holds about a group's deliveries and objects.
 #[derive(Debug, Default)]
 struct Stored {
@@ -81,29 +77,32 @@ struct Stored {
     children_with_rows: HashSet<String>,
 }
 
-/// One query for everything the group's decisions need.
+/// One query for everything the group's decisions need. Its text depends only on which
+/// resources the group touches, the ids travel as lists: DuckDB plans it once per shape.
 fn stored_state(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], touched: &[&'static Resource]) -> Result<Stored> {
     let d = dest.dialect();
     let text = d.type_name(ColumnType::Text);
     let null_text = format!("CAST(NULL AS {text})");
+    let mut lists = vec![deliveries.iter().map(|delivery| delivery.id.clone()).collect::<Vec<String>>()];
     let mut parts = vec![format!(
-        "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0 FROM {} WHERE delivery_id IN ({})",
+        "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0 FROM {} WHERE delivery_id IN {}",
         qualified(d, dataset, DELIVERIES_TABLE),
-        id_list(deliveries.iter().map(|delivery| delivery.id.as_str()))
+        Lists::set(d, 1)
     )];
     let mut recorded_where = Vec::new();
     for resource in touched {
-        let mut ids: Vec<&str> = deliveries.iter().filter_map(|delivery| delivery.change.target()).filter(|(r, _)| r.name == resource.name).map(|(_, id)| id).collect();
+        let mut ids: Vec<String> = deliveries.iter().filter_map(|delivery| delivery.change.target()).filter(|(r, _)| r.name == resource.name).map(|(_, id)| id.to_owned()).collect();
         ids.sort_unstable();
         ids.dedup();
-        let ids = id_list(ids.into_iter());
+        lists.push(ids);
+        let ids = Lists::set(d, lists.len());
         let name = literal(&resource.name);
-        recorded_where.push(format!("(resource = {name} AND id IN ({ids}))"));
+        recorded_where.push(format!("(resource = {name} AND id IN {ids})"));
         let updated_at = if sql::has_updated_at(&resource.table) { "\"updated_at\"" } else { "CAST(NULL AS BIGINT)" };
-        parts.push(format!("SELECT 'row', {name}, \"id\", {updated_at}, 0 FROM {} WHERE \"id\" IN ({ids})", qualified(d, dataset, &resource.table.name)));
+        parts.push(format!("SELECT 'row', {name}, \"id\", {updated_at}, 0 FROM {} WHERE \"id\" IN {ids}", qualified(d, dataset, &resource.table.name)));
         for child in resource.table.children.iter() {
             let table = qualified(d, dataset, &child.table.name);
-            parts.push(format!("SELECT 'child', {name}, {}, CAST(NULL AS BIGINT), 0 FROM (SELECT 1 FROM {table} WHERE {} IN ({ids}) LIMIT 1) AS any_row", literal(&child.table.name), d.ident(PARENT_ID)));
+            parts.push(format!("SELECT 'child', {name}, {}, CAST(NULL AS BIGINT), 0 FROM (SELECT 1 FROM {table} WHERE {} IN {ids} LIMIT 1) AS any_row", literal(&child.table.name), d.ident(PARENT_ID)));
         }
     }
     if !recorded_where.is_empty() {
@@ -114,7 +113,7 @@ fn stored_state(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deliver
         ));
     }
     let mut stored = Stored::default();
-    for row in dest.query(&parts.join(" UNION ALL "))? {
+    for row in dest.query_lists(&Lists::new(parts.join(" UNION ALL "), lists))? {
         let [Some(kind), resource, Some(id), version, flag] = <[Option<String>; 5]>::try_from(row).unwrap_or_default() else { continue };
         let version = version.and_then(|v| v.parse::<i64>().ok());
         match (kind.as_str(), resource) {
@@ -197,22 +196,22 @@ fn supersedes(change: &Change, other: &Change) -> bool {
 /// go first), else through `serve`'s staging tables.
 fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], outcomes: &[Outcome], applied: &[usize], stored: &Stored) -> Result<()> {
     let d = dest.dialect();
+    let set = |n: usize| Lists::set(d, n);
     let mut deletes = Vec::new();
     let mut batches = Vec::new();
-    let mut forgotten = Vec::new();
-    let mut versions = Vec::new();
-    let now = crate::now_ms();
+    // `_clerk_sync_objects`: the rows replaced, by resource, and the new rows, column by column.
+    let (mut forgotten, mut forgotten_lists) = (Vec::new(), Vec::new());
+    let mut versions: [Vec<String>; 5] = Default::default();
+    let now = crate::now_ms().to_string();
     for (resource, indexes) in by_resource(deliveries, applied) {
-        let name = literal(&resource.name);
         let key = |id: &str| (resource.name.to_string(), id.to_owned());
-        let ids: Vec<&str> = indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id).collect();
-        let with_rows: Vec<&str> = ids.iter().copied().filter(|id| stored.rows.contains_key(&key(id))).collect();
+        let ids: Vec<String> = indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id.to_owned()).collect();
+        let with_rows: Vec<String> = ids.iter().filter(|id| stored.rows.contains_key(&key(id))).cloned().collect();
         if !with_rows.is_empty() {
-            deletes.push(format!("DELETE FROM {} WHERE \"id\" IN ({})", qualified(d, dataset, &resource.table.name), id_list(with_rows.into_iter())));
+            deletes.push(Lists::new(format!("DELETE FROM {} WHERE \"id\" IN {}", qualified(d, dataset, &resource.table.name), set(1)), vec![with_rows]));
         }
-        let all_ids = id_list(ids.iter().copied());
         for child in resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name)) {
-            deletes.push(format!("DELETE FROM {} WHERE {} IN ({all_ids})", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID)));
+            deletes.push(Lists::new(format!("DELETE FROM {} WHERE {} IN {}", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID), set(1)), vec![ids.clone()]));
         }
         let mut batch = Batch::new(&resource.table);
         for &i in &indexes {
@@ -221,9 +220,10 @@ fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], out
             }
         }
         batches.push(batch);
-        let recorded: Vec<&str> = ids.iter().copied().filter(|id| stored.recorded.contains_key(&key(id))).collect();
+        let recorded: Vec<String> = ids.iter().filter(|id| stored.recorded.contains_key(&key(id))).cloned().collect();
         if !recorded.is_empty() {
-            forgotten.push(format!("(resource = {name} AND id IN ({}))", id_list(recorded.into_iter())));
+            forgotten_lists.push(recorded);
+            forgotten.push(format!("(resource = {} AND id IN {})", literal(&resource.name), set(forgotten_lists.len())));
         }
         for &i in &indexes {
             let change = &deliveries[i].change;
@@ -231,14 +231,14 @@ fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], out
             let deleted = matches!(change, Change::Delete { .. });
             // A tombstone keeps the newest time the object was deleted.
             let earlier = stored.recorded.get(&key(id)).filter(|&&(_, was_deleted)| was_deleted && deleted).map_or(i64::MIN, |&(at, _)| at);
-            versions.push(format!("({name}, {}, {}, {deleted}, {now})", literal(id), change.version().max(earlier)));
+            for (column, value) in versions.iter_mut().zip([resource.name.to_string(), id.to_owned(), change.version().max(earlier).to_string(), deleted.to_string(), now.clone()]) {
+                column.push(value);
+            }
         }
     }
     let mut rest = Vec::new();
     if dest.loads_final_tables() {
-        if !deletes.is_empty() {
-            dest.execute(&deletes.join(";\n"))?;
-        }
+        dest.execute_lists(&deletes)?;
         for batch in &batches {
             for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
                 dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
@@ -251,28 +251,44 @@ fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], out
         rest = deletes;
         for batch in &batches {
             for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
-                rest.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, LIVE_PREFIX));
+                rest.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, LIVE_PREFIX).map(|statement| Lists::new(statement, Vec::new())));
             }
         }
     }
     let objects = qualified(d, dataset, OBJECTS_TABLE);
     if !forgotten.is_empty() {
-        rest.push(format!("DELETE FROM {objects} WHERE {}", forgotten.join(" OR ")));
+        rest.push(Lists::new(format!("DELETE FROM {objects} WHERE {}", forgotten.join(" OR ")), forgotten_lists));
     }
-    if !versions.is_empty() {
-        rest.push(format!("INSERT INTO {objects} (resource, id, version, deleted, applied_ms) VALUES {}", versions.join(", ")));
+    if !versions[0].is_empty() {
+        rest.push(Lists::new(
+            format!(
+                "INSERT INTO {objects} (resource, id, version, deleted, applied_ms) SELECT resource, id, CAST(version AS BIGINT), CAST(deleted AS BOOLEAN), CAST(applied_ms AS BIGINT) \
+                 FROM (SELECT unnest({}) AS resource, unnest({}) AS id, unnest({}) AS version, unnest({}) AS deleted, unnest({}) AS applied_ms) AS v",
+                Lists::param(d, 1),
+                Lists::param(d, 2),
+                Lists::param(d, 3),
+                Lists::param(d, 4),
+                Lists::param(d, 5)
+            ),
+            versions.to_vec(),
+        ));
     }
-    let fresh: Vec<String> = deliveries
-        .iter()
-        .zip(outcomes)
-        .filter(|(_, outcome)| **outcome != Outcome::Duplicate)
-        .map(|(delivery, _)| format!("({}, {}, {})", literal(&delivery.id), literal(&delivery.event_type), d.now()))
-        .collect();
-    if !fresh.is_empty() {
-        rest.push(format!("INSERT INTO {} (delivery_id, event_type, received_at) VALUES {}", qualified(d, dataset, DELIVERIES_TABLE), fresh.join(", ")));
+    let (fresh_ids, fresh_types): (Vec<String>, Vec<String>) =
+        deliveries.iter().zip(outcomes).filter(|(_, outcome)| **outcome != Outcome::Duplicate).map(|(delivery, _)| (delivery.id.clone(), delivery.event_type.clone())).unzip();
+    if !fresh_ids.is_empty() {
+        rest.push(Lists::new(
+            format!(
+                "INSERT INTO {} (delivery_id, event_type, received_at) SELECT id, event_type, {} FROM (SELECT unnest({}) AS id, unnest({}) AS event_type) AS v",
+                qualified(d, dataset, DELIVERIES_TABLE),
+                d.now(),
+                Lists::param(d, 1),
+                Lists::param(d, 2)
+            ),
+            vec![fresh_ids, fresh_types],
+        ));
     }
-    rest.push("COMMIT".to_owned());
-    dest.execute(&rest.join(";\n"))
+    rest.push(Lists::new("COMMIT", Vec::new()));
+    dest.execute_lists(&rest)
 }
 
 /// The applied changes grouped by resource, in the order given.

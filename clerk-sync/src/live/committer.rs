@@ -125,6 +125,7 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
 fn connected<'a>(destination: &'a mut Option<Box<dyn Destination + Send>>, setup: &Setup) -> crate::dest::Result<&'a mut dyn Destination> {
     if destination.is_none() {
         let mut opened = (setup.open)()?;
+        opened.start_live()?;
         sql::prepare(opened.as_mut(), &setup.dataset, &setup.resources)?;
         // A destination that appends to its tables directly needs no staging tables.
         if !opened.loads_final_tables() {
