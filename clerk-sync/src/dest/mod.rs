@@ -155,7 +155,8 @@ pub trait Destination {
 }
 
 /// A statement whose parameters `$1`, `$2`... are lists of text, each used as
-/// [`Lists::set`]`(n)` spells it: the same text whatever the values, so it can be prepared once.
+/// [`Lists::member`] or [`Lists::param`] spell them: the same text whatever the values, so it
+/// can be prepared once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Lists {
     pub sql: String,
@@ -167,9 +168,14 @@ impl Lists {
         Lists { sql: sql.into(), lists }
     }
 
-    /// The rows of list `$n`, as a subquery: `x IN {set}`.
-    pub fn set(d: Dialect, n: usize) -> String {
-        format!("(SELECT unnest({}) AS v)", Lists::param(d, n))
+    /// Whether `column` is one of list `$n`. PostgreSQL's `= ANY(array)` uses the column's
+    /// index (an `IN` subquery over `unnest` is planned as a join over the whole table);
+    /// DuckDB joins the list's rows.
+    pub fn member(d: Dialect, column: &str, n: usize) -> String {
+        match d {
+            Dialect::DuckDb => format!("{column} IN (SELECT unnest({}) AS v)", Lists::param(d, n)),
+            Dialect::Postgres => format!("{column} = ANY({})", Lists::param(d, n)),
+        }
     }
 
     /// List `$n` as a value, typed so that a statement preparing it needs no other hint.
@@ -244,12 +250,12 @@ mod tests {
     #[test]
     fn lists_are_written_out_once_each_whatever_they_hold() {
         let statement = Lists::new(
-            format!("SELECT 1 WHERE x IN {} AND y IN {} AND z = '$9'", Lists::set(Dialect::Postgres, 1), Lists::set(Dialect::Postgres, 2)),
+            format!("SELECT 1 WHERE {} AND {} AND z = '$9'", Lists::member(Dialect::Postgres, "x", 1), Lists::member(Dialect::Postgres, "y", 2)),
             vec![vec!["a'b".into(), "$2".into()], vec![]],
         );
         assert_eq!(
             statement.inline(Dialect::Postgres),
-            "SELECT 1 WHERE x IN (SELECT unnest(CAST(ARRAY['a''b', '$2'] AS TEXT[])) AS v) AND y IN (SELECT unnest(CAST(ARRAY[] AS TEXT[])) AS v) AND z = '$9'"
+            "SELECT 1 WHERE x = ANY(CAST(ARRAY['a''b', '$2'] AS TEXT[])) AND y = ANY(CAST(ARRAY[] AS TEXT[])) AND z = '$9'"
         );
         assert_eq!(Lists::new("SELECT $1", vec![vec!["x".into()]]).inline(Dialect::DuckDb), "SELECT ['x']");
     }

@@ -85,9 +85,9 @@ fn stored_state(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deliver
     let null_text = format!("CAST(NULL AS {text})");
     let mut lists = vec![deliveries.iter().map(|delivery| delivery.id.clone()).collect::<Vec<String>>()];
     let mut parts = vec![format!(
-        "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0 FROM {} WHERE delivery_id IN {}",
+        "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0 FROM {} WHERE {}",
         qualified(d, dataset, DELIVERIES_TABLE),
-        Lists::set(d, 1)
+        Lists::member(d, "delivery_id", 1)
     )];
     let mut recorded_where = Vec::new();
     for resource in touched {
@@ -95,14 +95,14 @@ fn stored_state(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deliver
         ids.sort_unstable();
         ids.dedup();
         lists.push(ids);
-        let ids = Lists::set(d, lists.len());
+        let n = lists.len();
         let name = literal(&resource.name);
-        recorded_where.push(format!("(resource = {name} AND id IN {ids})"));
+        recorded_where.push(format!("(resource = {name} AND {})", Lists::member(d, "id", n)));
         let updated_at = if sql::has_updated_at(&resource.table) { "\"updated_at\"" } else { "CAST(NULL AS BIGINT)" };
-        parts.push(format!("SELECT 'row', {name}, \"id\", {updated_at}, 0 FROM {} WHERE \"id\" IN {ids}", qualified(d, dataset, &resource.table.name)));
+        parts.push(format!("SELECT 'row', {name}, \"id\", {updated_at}, 0 FROM {} WHERE {}", qualified(d, dataset, &resource.table.name), Lists::member(d, "\"id\"", n)));
         for child in resource.table.children.iter() {
             let table = qualified(d, dataset, &child.table.name);
-            parts.push(format!("SELECT 'child', {name}, {}, CAST(NULL AS BIGINT), 0 FROM (SELECT 1 FROM {table} WHERE {} IN {ids} LIMIT 1) AS any_row", literal(&child.table.name), d.ident(PARENT_ID)));
+            parts.push(format!("SELECT 'child', {name}, {}, CAST(NULL AS BIGINT), 0 FROM (SELECT 1 FROM {table} WHERE {} LIMIT 1) AS any_row", literal(&child.table.name), Lists::member(d, &d.ident(PARENT_ID), n)));
         }
     }
     if !recorded_where.is_empty() {
@@ -196,7 +196,6 @@ fn supersedes(change: &Change, other: &Change) -> bool {
 /// go first), else through `serve`'s staging tables.
 fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], outcomes: &[Outcome], applied: &[usize], stored: &Stored) -> Result<()> {
     let d = dest.dialect();
-    let set = |n: usize| Lists::set(d, n);
     let mut deletes = Vec::new();
     let mut batches = Vec::new();
     // `_clerk_sync_objects`: the rows replaced, by resource, and the new rows, column by column.
@@ -208,10 +207,10 @@ fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], out
         let ids: Vec<String> = indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id.to_owned()).collect();
         let with_rows: Vec<String> = ids.iter().filter(|id| stored.rows.contains_key(&key(id))).cloned().collect();
         if !with_rows.is_empty() {
-            deletes.push(Lists::new(format!("DELETE FROM {} WHERE \"id\" IN {}", qualified(d, dataset, &resource.table.name), set(1)), vec![with_rows]));
+            deletes.push(Lists::new(format!("DELETE FROM {} WHERE {}", qualified(d, dataset, &resource.table.name), Lists::member(d, "\"id\"", 1)), vec![with_rows]));
         }
         for child in resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name)) {
-            deletes.push(Lists::new(format!("DELETE FROM {} WHERE {} IN {}", qualified(d, dataset, &child.table.name), d.ident(PARENT_ID), set(1)), vec![ids.clone()]));
+            deletes.push(Lists::new(format!("DELETE FROM {} WHERE {}", qualified(d, dataset, &child.table.name), Lists::member(d, &d.ident(PARENT_ID), 1)), vec![ids.clone()]));
         }
         let mut batch = Batch::new(&resource.table);
         for &i in &indexes {
@@ -223,7 +222,7 @@ fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], out
         let recorded: Vec<String> = ids.iter().filter(|id| stored.recorded.contains_key(&key(id))).cloned().collect();
         if !recorded.is_empty() {
             forgotten_lists.push(recorded);
-            forgotten.push(format!("(resource = {} AND id IN {})", literal(&resource.name), set(forgotten_lists.len())));
+            forgotten.push(format!("(resource = {} AND {})", literal(&resource.name), Lists::member(d, "id", forgotten_lists.len())));
         }
         for &i in &indexes {
             let change = &deliveries[i].change;
