@@ -169,6 +169,20 @@ fn list_values(statement: &Lists) -> impl Iterator<Item = Value> + '_ {
     statement.lists.iter().map(|list| Value::List(list.iter().map(|item| Value::Text(item.clone())).collect()))
 }
 
+/// A query's rows, every value as text.
+fn every_row(mut rows: duckdb::Rows<'_>) -> duckdb::Result<Vec<Vec<Option<String>>>> {
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let count = row.as_ref().column_count();
+        let mut values = Vec::with_capacity(count);
+        for index in 0..count {
+            values.push(text(row.get::<usize, Value>(index)?));
+        }
+        out.push(values);
+    }
+    Ok(out)
+}
+
 fn text(value: Value) -> Option<String> {
     match value {
         Value::Null => None,
@@ -201,33 +215,15 @@ impl Destination for DuckDb {
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
         let fail = |e: duckdb::Error| error(format!("{e} (in `{sql}`)"));
         let mut statement = self.connection.prepare(sql).map_err(fail)?;
-        let mut rows = statement.query([]).map_err(fail)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(fail)? {
-            let count = row.as_ref().column_count();
-            let mut values = Vec::with_capacity(count);
-            for index in 0..count {
-                values.push(text(row.get::<usize, Value>(index).map_err(fail)?));
-            }
-            out.push(values);
-        }
-        Ok(out)
+        let rows = statement.query([]).map_err(fail)?;
+        every_row(rows).map_err(fail)
     }
 
     fn query_lists(&mut self, statement: &Lists) -> Result<Vec<Vec<Option<String>>>> {
         let fail = |e: duckdb::Error| error(format!("{e} (in `{}`)", statement.sql));
         let mut prepared = self.connection.prepare_cached(&statement.sql).map_err(fail)?;
-        let mut rows = prepared.query(duckdb::params_from_iter(list_values(statement))).map_err(fail)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(fail)? {
-            let count = row.as_ref().column_count();
-            let mut values = Vec::with_capacity(count);
-            for index in 0..count {
-                values.push(text(row.get::<usize, Value>(index).map_err(fail)?));
-            }
-            out.push(values);
-        }
-        Ok(out)
+        let rows = prepared.query(duckdb::params_from_iter(list_values(statement))).map_err(fail)?;
+        every_row(rows).map_err(fail)
     }
 
     fn execute_lists(&mut self, statements: &[Lists]) -> Result<()> {
