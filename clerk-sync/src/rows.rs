@@ -85,7 +85,7 @@ struct Plan {
 }
 
 /// Leading cells of a child row: the parent's id and the position in the array.
-const CHILD_PREFIX: usize = 2;
+pub(crate) const CHILD_PREFIX: usize = 2;
 
 fn plan(table: &'static Table, offset: usize, children: bool) -> Plan {
     let mut fields = Fields::default();

@@ -1,7 +1,7 @@
-//! DuckDB, embedded: one file, loaded through DuckDB's appender.
+//! DuckDB, embedded: one file, loaded through DuckDB's appender in Arrow chunks.
 
 use super::{Destination, DestinationError, Dialect, Lists, Result};
-use crate::rows::Cell;
+use crate::rows::{Cell, CHILD_PREFIX};
 use crate::schema::{ColumnType, Table};
 use duckdb::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringBuilder, TimestampMicrosecondArray};
 use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
@@ -112,7 +112,7 @@ const TIMESTAMP_MS_RANGE: std::ops::RangeInclusive<i64> = -9_000_000_000_000_000
 
 /// The columns of a final table, in order, from a row of staged cells.
 fn final_sources(table: &Table, child: bool) -> Vec<Source> {
-    let prefix = if child { 2 } else { 0 };
+    let prefix = if child { CHILD_PREFIX } else { 0 };
     let staged: Vec<&crate::schema::Column> = table.columns.iter().filter(|c| c.staged()).collect();
     let mut sources: Vec<Source> = if child { vec![Source::Cell(0, Kind::Text), Source::Cell(1, Kind::Int)] } else { Vec::new() };
     for column in table.columns.iter() {

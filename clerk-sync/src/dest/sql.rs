@@ -415,10 +415,7 @@ pub fn can_append(dest: &mut dyn Destination, dataset: &str, resource: &Resource
 pub fn append(dest: &mut dyn Destination, dataset: &str, resource: &Resource, batch: &Batch, state: &State) -> Result<(Counts, i64)> {
     dest.execute("BEGIN")?;
     let result = (|| {
-        let d = dest.dialect();
-        for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
-            dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
-        }
+        load_final_batch(dest, dataset, batch)?;
         let stored = read_state(dest, dataset, &resource.name)?;
         let counts = Counts { inserted: i64::try_from(batch.len()).unwrap_or(i64::MAX), updated: 0, deleted: 0 };
         let before = stored.as_ref().filter(|previous| previous.run_id == state.run_id).map_or(0, |previous| previous.rows);
@@ -431,6 +428,15 @@ pub fn append(dest: &mut dyn Destination, dataset: &str, resource: &Resource, ba
         let _ = dest.execute("ROLLBACK");
     }
     result
+}
+
+/// Appends a batch's rows straight into its tables (see [`Destination::load_final`]).
+pub(crate) fn load_final_batch(dest: &mut dyn Destination, dataset: &str, batch: &Batch) -> Result<()> {
+    let d = dest.dialect();
+    for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
+        dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
+    }
+    Ok(())
 }
 
 /// Records that a resource finished without changing its rows (an incremental run that found

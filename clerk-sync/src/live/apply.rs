@@ -81,8 +81,7 @@ struct Stored {
 /// resources the group touches, the ids travel as lists: DuckDB plans it once per shape.
 fn stored_state(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], touched: &[&'static Resource]) -> Result<Stored> {
     let d = dest.dialect();
-    let text = d.type_name(ColumnType::Text);
-    let null_text = format!("CAST(NULL AS {text})");
+    let null_text = format!("CAST(NULL AS {})", d.type_name(ColumnType::Text));
     let mut lists = vec![deliveries.iter().map(|delivery| delivery.id.clone()).collect::<Vec<String>>()];
     let mut parts = vec![format!(
         "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0 FROM {} WHERE {}",
@@ -239,9 +238,7 @@ fn write(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], out
     if dest.loads_final_tables() {
         dest.execute_lists(&deletes)?;
         for batch in &batches {
-            for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
-                dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
-            }
+            sql::load_final_batch(dest, dataset, batch)?;
         }
     } else {
         for batch in &batches {
