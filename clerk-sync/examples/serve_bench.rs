@@ -87,7 +87,7 @@ async fn main() {
         .collect();
 
     let open_db = db.clone();
-    let options = clerk_sync::live::Options {
+    let options = clerk_sync::serve::Options {
         webhook,
         open: Arc::new(move || dest::open(&open_db)),
         dataset: dataset.clone(),
@@ -97,7 +97,7 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(clerk_sync::live::serve(listener, options, async move {
+    let server = tokio::spawn(clerk_sync::serve::listen(listener, options, async move {
         let _ = stopped.await;
     }));
     // Tables are created on the first group: one delivery first, outside the timing.

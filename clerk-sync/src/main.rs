@@ -9,7 +9,7 @@
 //! ```
 
 use clap::{Parser, Subcommand};
-use clerk_sync::{dest, progress::Progress, summary, sync};
+use clerk_sync::{dest, progress::Progress, run as sync_run, summary};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,6 +41,14 @@ struct RunArgs {
     /// Re-read incremental resources from the start and replace their rows.
     #[arg(long)]
     full_refresh: bool,
+    /// Reconcile incremental resources (`users`) in this run: read the ids of the whole list
+    /// and remove the rows of users Clerk no longer has.
+    #[arg(long)]
+    reconcile: bool,
+    /// Reconcile incremental resources when the last reconcile is older than this: a number
+    /// and a unit, `s`, `m`, `h` or `d` (`0s`: every run).
+    #[arg(long, default_value = "24h", value_parser = parse_age)]
+    reconcile_every: std::time::Duration,
     /// Items per request (at most 500).
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=500))]
     page_size: i64,
@@ -104,6 +112,22 @@ enum Command {
     Resources,
 }
 
+/// An age such as `24h`, `30m`, `7d` or `90s`.
+fn parse_age(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| format!("`{text}`: expected a number and a unit (s, m, h, d), such as 24h"))?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("`{text}`: the unit must be s, m, h or d")),
+    };
+    Ok(std::time::Duration::from_secs(number.saturating_mul(seconds)))
+}
+
 /// A secret from the first line of `file`, else from the environment variable `variable`.
 fn secret(file: Option<&PathBuf>, option: &str, variable: &str, what: &str) -> Result<String, String> {
     let value = match file {
@@ -138,21 +162,23 @@ async fn run(clerk: &clerk_api::Clerk, args: &RunArgs) -> Result<(), String> {
     // threads, from opening on.
     let db = args.target.db.clone();
     let destination = tokio::task::spawn_blocking(move || dest::open(&db)).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
-    let options = sync::Options {
+    let options = sync_run::Options {
         resources,
         dataset: args.target.dataset.clone(),
         full_refresh: args.full_refresh,
+        reconcile: args.reconcile,
+        reconcile_after: args.reconcile_every,
         page_size: args.page_size,
         batch_rows: usize::try_from(args.batch_rows).unwrap_or(usize::MAX),
     };
     let progress = Progress::new(!args.quiet);
-    let report = sync::run(clerk, destination, &options, &progress).await.map_err(|e| e.to_string())?;
+    let report = sync_run::execute(clerk, destination, &options, &progress).await.map_err(|e| e.to_string())?;
     print!("{}", summary::run_summary(&report));
     Ok(())
 }
 
 async fn serve(listen: &str, target: &Target, resources: &str, secret_file: Option<&PathBuf>, max_group: u64) -> Result<(), String> {
-    let webhook = clerk_sync::live::Webhook::new(&secret(secret_file, "--webhook-secret-file", "CLERK_WEBHOOK_SECRET", "webhook signing secret")?).map_err(|e| e.to_string())?;
+    let webhook = clerk_sync::serve::Webhook::new(&secret(secret_file, "--webhook-secret-file", "CLERK_WEBHOOK_SECRET", "webhook signing secret")?).map_err(|e| e.to_string())?;
     if let Some(dir) = target.db.strip_prefix(dest::PARQUET_PREFIX) {
         return Err(format!(
             "serve keeps a database current, not Parquet files: point it at {dir}/clerk-sync.duckdb (the state `run --db parquet:{dir}` keeps there) and the next run writes the files"
@@ -172,15 +198,15 @@ async fn serve(listen: &str, target: &Target, resources: &str, secret_file: Opti
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("clerk-sync serve: POST http://{address}/webhooks, GET http://{address}/healthz; into {described}, dataset {}", target.dataset);
     let db = target.db.clone();
-    let options = clerk_sync::live::Options {
+    let options = clerk_sync::serve::Options {
         webhook,
         open: std::sync::Arc::new(move || dest::open(&db)),
         dataset: target.dataset.clone(),
         resources,
         max_group: usize::try_from(max_group).unwrap_or(500),
     };
-    let report = clerk_sync::live::serve(listener, options, shutdown_signal()).await;
-    print!("{}", clerk_sync::live::summary(&report));
+    let report = clerk_sync::serve::listen(listener, options, shutdown_signal()).await;
+    print!("{}", clerk_sync::serve::summary(&report));
     Ok(())
 }
 
@@ -231,12 +257,14 @@ async fn demo(users: usize, db: &str, dataset: &str) -> Result<(), String> {
         resources: "all".into(),
         target: Target { db: db.to_owned(), dataset: dataset.to_owned() },
         full_refresh: false,
+        reconcile: false,
+        reconcile_after: sync_run::DEFAULT_RECONCILE_AFTER,
         page_size: 500,
         batch_rows: 5000,
         quiet: false,
     };
     run(&clerk, &args).await?;
-    println!("\nRun it again: only new users are fetched, the rest is replaced in one transaction each.");
+    println!("\nRun it again: only users changed or created since are fetched (newest first), the rest is replaced in one transaction each; users deleted in Clerk are removed once a day (`--reconcile` now).");
     let exe = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_else(|_| "clerk-sync".to_owned());
     println!("Look inside: {}", summary::show_command(&exe, db, dataset));
     Ok(())
@@ -267,7 +295,7 @@ fn main() -> ExitCode {
             Command::Resources => {
                 for resource in clerk_sync::resources() {
                     let tables: Vec<&str> = resource.tables().map(|t| &*t.name).collect();
-                    let mode = if resource.incremental() { "incremental" } else { "replace" };
+                    let mode = if resource.incremental() { "changes" } else { "replace" };
                     println!("{:<28} {:<12} GET {:<28} {}", resource.name, mode, resource.path, tables.join(", "));
                 }
                 Ok(())

@@ -126,6 +126,7 @@ pub struct Batch {
     /// Where the main table's `id` and `created_at` cells are.
     id_cell: Option<usize>,
     created_at_cell: Option<usize>,
+    updated_at_cell: Option<usize>,
 }
 
 impl Batch {
@@ -135,7 +136,14 @@ impl Batch {
         let mut plans = vec![plan(table, 0, true)];
         plans.extend(table.children.iter().map(|child| plan(&child.table, CHILD_PREFIX, false)));
         let cell_of = |name: &str, ty: ColumnType| table.columns.iter().filter(|c| c.staged()).position(|c| c.path.len() == 1 && c.path[0] == name && c.ty == ty);
-        Batch { tables, last: None, plans, id_cell: cell_of("id", ColumnType::Text), created_at_cell: cell_of("created_at", ColumnType::BigInt) }
+        Batch {
+            tables,
+            last: None,
+            plans,
+            id_cell: cell_of("id", ColumnType::Text),
+            created_at_cell: cell_of("created_at", ColumnType::BigInt),
+            updated_at_cell: cell_of("updated_at", ColumnType::BigInt),
+        }
     }
 
     /// Items in the main table.
@@ -145,6 +153,34 @@ impl Batch {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Each item's `id` and `updated_at` (its version, where the table has one), in order.
+    pub fn keys(&self) -> impl Iterator<Item = (&str, Option<i64>)> + '_ {
+        fn cell(row: &[Cell], at: Option<usize>) -> Option<&Cell> {
+            at.and_then(|at| row.get(at))
+        }
+        self.tables[0].rows.iter().map(move |row| {
+            let id = match cell(row, self.id_cell) {
+                Some(Cell::Text(id)) => id.as_str(),
+                _ => "",
+            };
+            let version = match cell(row, self.updated_at_cell) {
+                Some(Cell::Int(at)) => Some(*at),
+                _ => None,
+            };
+            (id, version)
+        })
+    }
+
+    /// Keeps the items whose id `keep` accepts, with their child rows.
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        let id_cell = self.id_cell;
+        for (index, rows) in self.tables.iter_mut().enumerate() {
+            // Child rows lead with their parent's id.
+            let at = if index == 0 { id_cell } else { Some(0) };
+            rows.rows.retain(|row| matches!(at.and_then(|at| row.get(at)), Some(Cell::Text(id)) if keep(id)));
+        }
     }
 
     /// Adds one item from its JSON text. Items without a string `id` cannot be keyed and are

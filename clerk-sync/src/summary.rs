@@ -1,7 +1,7 @@
 //! The text printed after a run and by `clerk-sync show`.
 
 use crate::dest::sql::TableSummary;
-use crate::sync::{Outcome, Report};
+use crate::run::{Outcome, Report};
 use std::fmt::Write;
 
 pub fn run_summary(report: &Report) -> String {
@@ -16,19 +16,19 @@ pub fn run_summary(report: &Report) -> String {
         report.elapsed.as_secs_f64(),
         report.run_id
     );
-    let _ = writeln!(out, "{:<28} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8}", "resource", "mode", "fetched", "inserted", "updated", "deleted", "rows");
+    let _ = writeln!(out, "{:<28} {:>20} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}", "resource", "mode", "fetched", "inserted", "updated", "deleted", "rows", "pages");
     for r in &report.resources {
-        let mode = if r.incremental { "incremental" } else { "replace" };
+        let mode = if r.reconciled { format!("{}+reconcile", r.strategy.as_str()) } else { r.strategy.as_str().to_owned() };
         match &r.outcome {
             Outcome::Synced => {
                 let _ = writeln!(
                     out,
-                    "{:<28} {:>12} {:>10} {:>10} {:>10} {:>10} {:>8}",
-                    r.name, mode, r.fetched, r.counts.inserted, r.counts.updated, r.counts.deleted, r.rows
+                    "{:<28} {:>20} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}",
+                    r.name, mode, r.fetched, r.counts.inserted, r.counts.updated, r.counts.deleted, r.rows, r.pages
                 );
             }
             Outcome::Skipped(reason) => {
-                let _ = writeln!(out, "{:<28} {:>12} skipped: {reason}", r.name, mode);
+                let _ = writeln!(out, "{:<28} {:>20} skipped: {reason}", r.name, mode);
             }
         }
     }
@@ -43,9 +43,10 @@ pub fn run_summary(report: &Report) -> String {
 pub fn show(tables: &[TableSummary], destination: &str, dataset: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{destination}, dataset {dataset}: {} tables", tables.len());
-    let _ = writeln!(out, "{:<44} {:>10}  last synced (UTC)", "table", "rows");
+    let _ = writeln!(out, "{:<44} {:>10}  {:<19}  {:<19}  {:<19}", "table", "rows", "changes read (UTC)", "read in full (UTC)", "reconciled (UTC)");
     for t in tables {
-        let _ = writeln!(out, "{:<44} {:>10}  {}", t.table, t.rows, t.synced_at.as_deref().unwrap_or("-"));
+        let time = |at: &Option<String>| at.clone().unwrap_or_else(|| "-".to_owned());
+        let _ = writeln!(out, "{:<44} {:>10}  {:<19}  {:<19}  {:<19}", t.table, t.rows, time(&t.times.changed), time(&t.times.read_in_full), time(&t.times.reconciled));
     }
     out
 }

@@ -181,20 +181,20 @@ impl Destination for Flaky {
         self.check()?;
         self.inner.load(schema, table, rows)
     }
-    fn query_lists(&mut self, statement: &dest::Lists) -> dest::Result<Vec<Vec<Option<String>>>> {
+    fn query_statement(&mut self, statement: &dest::Statement) -> dest::Result<Vec<Vec<Option<String>>>> {
         self.check()?;
-        self.inner.query_lists(statement)
+        self.inner.query_statement(statement)
     }
-    fn execute_lists(&mut self, statements: &[dest::Lists]) -> dest::Result<()> {
+    fn execute_statements(&mut self, statements: &[dest::Statement]) -> dest::Result<()> {
         self.check()?;
-        self.inner.execute_lists(statements)
+        self.inner.execute_statements(statements)
     }
     fn loads_final_tables(&self) -> bool {
         self.inner.loads_final_tables()
     }
-    fn start_live(&mut self) -> dest::Result<()> {
+    fn start_serving(&mut self) -> dest::Result<()> {
         self.check()?;
-        self.inner.start_live()
+        self.inner.start_serving()
     }
     fn load_final(&mut self, schema: &str, table: &clerk_sync::schema::Table, child: bool, rows: &[Vec<Cell>]) -> dest::Result<()> {
         self.check()?;
@@ -278,15 +278,15 @@ async fn replay_with_duplicates_reordering_and_an_outage(live: Target, fresh: Ta
 async fn start_in_process(
     live: &Target,
     down: Option<Arc<AtomicBool>>,
-) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<clerk_sync::live::Report>) {
+) -> (SocketAddr, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<clerk_sync::serve::Report>) {
     let (db, flag) = (live.db.clone(), down.unwrap_or_default());
-    let open: clerk_sync::live::committer::Opener = Arc::new(move || {
+    let open: clerk_sync::serve::committer::Opener = Arc::new(move || {
         if flag.load(Ordering::SeqCst) {
             return Err(DestinationError { destination: "test", message: "the database is down".into() });
         }
         Ok(Box::new(Flaky { inner: dest::open(&db)?, down: Arc::clone(&flag) }) as Box<dyn Destination + Send>)
     });
-    let options = clerk_sync::live::Options {
+    let options = clerk_sync::serve::Options {
         webhook: Webhook::new(SECRET).unwrap(),
         open,
         dataset: live.dataset.clone(),
@@ -296,7 +296,7 @@ async fn start_in_process(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(clerk_sync::live::serve(listener, options, async move {
+    let server = tokio::spawn(clerk_sync::serve::listen(listener, options, async move {
         let _ = stopped.await;
     }));
     (addr, stop, server)

@@ -22,6 +22,11 @@ pub enum Change {
     CreateUser,
     /// Renames the user at this position (modulo the count) and adds an email address.
     UpdateUser(usize),
+    /// Removes the last email address of the user at this position (their only one leaves
+    /// them none).
+    RemoveUserEmail(usize),
+    /// Sets the public metadata of the user at this position.
+    SetUserMetadata(usize),
     /// Deletes the user at this position, and their memberships first.
     DeleteUser(usize),
     CreateOrganization,
@@ -64,8 +69,25 @@ impl Store {
                     }));
                 }
                 self.users[index].name = user["first_name"].as_str().unwrap_or_default().to_owned();
-                self.users[index].json = bytes(user.clone());
-                events.push(self.event("user.updated", user));
+                events.push(self.replace_user(index, user));
+            }
+            Change::RemoveUserEmail(at) => {
+                let Some(index) = pick(at, self.users.len()) else { return events };
+                let now = self.tick();
+                let mut user = parse(&self.users[index].json);
+                if let Some(addresses) = user["email_addresses"].as_array_mut() {
+                    addresses.pop();
+                }
+                user["updated_at"] = json!(now);
+                events.push(self.replace_user(index, user));
+            }
+            Change::SetUserMetadata(at) => {
+                let Some(index) = pick(at, self.users.len()) else { return events };
+                let now = self.tick();
+                let mut user = parse(&self.users[index].json);
+                user["public_metadata"] = json!({"plan": "enterprise", "changed_at": now});
+                user["updated_at"] = json!(now);
+                events.push(self.replace_user(index, user));
             }
             Change::DeleteUser(at) => {
                 let Some(index) = pick(at, self.users.len()) else { return events };
@@ -73,6 +95,7 @@ impl Store {
                 events.extend(self.remove_memberships(|m| user_of(m) == id));
                 self.users.remove(index);
                 self.reindex_users();
+                self.users_changed();
                 events.push(self.event("user.deleted", json!({"deleted": true, "id": id, "object": "user"})));
             }
             Change::CreateOrganization => {
@@ -80,7 +103,7 @@ impl Store {
                 let id = format!("org_new{now:0>24}");
                 let name = format!("New organization {now}");
                 let value = crate::data::organization_json(&id, self.organizations.len(), now, &name);
-                self.organizations.push(Record { id, created_at: value["created_at"].as_i64().unwrap_or(now), name, json: bytes(value.clone()) });
+                self.organizations.push(Record { id, created_at: value["created_at"].as_i64().unwrap_or(now), updated_at: now, name, json: bytes(value.clone()) });
                 events.push(self.event("organization.created", value));
             }
             Change::UpdateOrganization(at) => {
@@ -91,6 +114,7 @@ impl Store {
                 organization["public_metadata"] = json!({"renamed_at": now});
                 organization["updated_at"] = json!(now);
                 self.organizations[index].name = organization["name"].as_str().unwrap_or_default().to_owned();
+                self.organizations[index].updated_at = now;
                 self.organizations[index].json = bytes(organization.clone());
                 events.push(self.event("organization.updated", organization));
             }
@@ -118,7 +142,7 @@ impl Store {
                 let organization_id = organization_record.id.clone();
                 let name = user["first_name"].as_str().unwrap_or_default().to_owned();
                 self.memberships_by_organization.entry(organization_id).or_default().push(self.memberships.len());
-                self.memberships.push(Record { id, created_at, name, json: bytes(value.clone()) });
+                self.memberships.push(Record { id, created_at, updated_at: created_at, name, json: bytes(value.clone()) });
                 events.push(self.event("organizationMembership.created", value));
             }
             Change::UpdateMembership(at) => {
@@ -128,6 +152,7 @@ impl Store {
                 let role = if membership["role"] == "org:admin" { "org:member" } else { "org:admin" };
                 membership["role"] = json!(role);
                 membership["updated_at"] = json!(now);
+                self.memberships[index].updated_at = now;
                 self.memberships[index].json = bytes(membership.clone());
                 events.push(self.event("organizationMembership.updated", membership));
             }
@@ -142,6 +167,7 @@ impl Store {
                 let mut session = parse(&self.sessions[index].json);
                 session["status"] = json!("ended");
                 session["updated_at"] = json!(now);
+                self.sessions[index].updated_at = now;
                 self.sessions[index].json = bytes(session.clone());
                 // Session events carry the user too; the sessions table keeps the session's fields.
                 let user = session["user_id"].as_str().and_then(|id| self.user_index.get(id)).map_or(Value::Null, |&i| parse(&self.users[i].json));
@@ -201,14 +227,24 @@ impl Store {
         events
     }
 
+    /// Replaces the user at `index` with `user` (its `updated_at` already set) and returns the
+    /// `user.updated` event.
+    fn replace_user(&mut self, index: usize, user: Value) -> Delivery {
+        self.users[index].updated_at = user["updated_at"].as_i64().unwrap_or(self.users[index].updated_at);
+        self.users[index].json = bytes(user.clone());
+        self.users_changed();
+        self.event("user.updated", user)
+    }
+
     fn reindex_users(&mut self) {
         self.user_index = self.users.iter().enumerate().map(|(i, u)| (u.id.clone(), i)).collect();
     }
 
-    /// The fake's clock: milliseconds, one more each time, after every seeded record (so a
-    /// record created now comes last in `created_at` order).
+    /// The fake's clock: milliseconds, a second later each time (changes spread as on a live
+    /// instance, not all in one moment), after every seeded record (so a record created now
+    /// comes last in `created_at` order).
     fn tick(&mut self) -> i64 {
-        self.clock = self.clock.max(EPOCH_MS + 100_000_000_000) + 1;
+        self.clock = self.clock.max(EPOCH_MS + 100_000_000_000) + 1000;
         self.clock
     }
 

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 pub struct Record {
     pub id: String,
     pub created_at: i64,
+    /// When it last changed (`updated_at` in its JSON), for `order_by=updated_at`.
+    pub updated_at: i64,
     /// A second sort key (`first_name` for users, `name` for organizations).
     pub name: String,
     pub json: Bytes,
@@ -52,6 +54,8 @@ pub struct Store {
     pub lists: std::collections::BTreeMap<&'static str, (bool, Vec<Record>)>,
     /// The last time a change used (milliseconds; see `changes`).
     pub clock: i64,
+    /// Positions of `users` newest `updated_at` last, built when a list first asks after a change.
+    pub users_by_update: std::sync::Mutex<Option<std::sync::Arc<Vec<usize>>>>,
     /// Webhook deliveries made so far, for their ids.
     pub deliveries: u64,
 }
@@ -138,7 +142,7 @@ impl Store {
             let created_at = EPOCH_MS + n as i64 * 1000;
             let name = format!("Organization {n:05}");
             let json = organization_json(&id, n, created_at, &name);
-            store.organizations.push(Record { id: id.clone(), created_at, name, json: bytes(json.clone()) });
+            store.organizations.push(Record { id: id.clone(), created_at, updated_at: created_at, name, json: bytes(json.clone()) });
             for m in 0..seed.memberships_per_organization.min(seed.users) {
                 let user = &store.users[(n * seed.memberships_per_organization + m) % seed.users];
                 let membership_id = id_pair("orgmem", n, m);
@@ -151,7 +155,7 @@ impl Store {
                     "created_at": created, "updated_at": created
                 });
                 store.memberships_by_organization.entry(id.clone()).or_default().push(store.memberships.len());
-                store.memberships.push(Record { id: membership_id, created_at: created, name: user.name.clone(), json: bytes(value) });
+                store.memberships.push(Record { id: membership_id, created_at: created, updated_at: created, name: user.name.clone(), json: bytes(value) });
             }
         }
         for n in 0..seed.invitations {
@@ -159,7 +163,7 @@ impl Store {
             let id = make_id("inv", n);
             let value = json!({"object": "invitation", "id": id, "email_address": format!("invitee{n}@example.com"), "public_metadata": {},
                                "revoked": false, "status": "pending", "url": null, "expires_at": null, "created_at": created_at, "updated_at": created_at});
-            store.invitations.push(Record { id, created_at, name: String::new(), json: bytes(value) });
+            store.invitations.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
         }
         for n in 0..seed.sessions {
             let created_at = EPOCH_MS + n as i64 * 1000;
@@ -168,14 +172,14 @@ impl Store {
             let value = json!({"object": "session", "id": id, "user_id": user, "client_id": make_id("client", n % seed.clients.max(1)),
                                "status": "active", "last_active_at": created_at, "expire_at": created_at + 604_800_000,
                                "abandon_at": created_at + 2_592_000_000, "updated_at": created_at, "created_at": created_at});
-            store.sessions.push(Record { id, created_at, name: String::new(), json: bytes(value) });
+            store.sessions.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
         }
         for n in 0..seed.clients {
             let created_at = EPOCH_MS + n as i64 * 1000;
             let id = make_id("client", n);
             let value = json!({"object": "client", "id": id, "session_ids": [], "sessions": [], "sign_in_id": null, "sign_up_id": null,
                                "last_active_session_id": null, "last_authentication_strategy": null, "updated_at": created_at, "created_at": created_at});
-            store.clients.push(Record { id, created_at, name: String::new(), json: bytes(value) });
+            store.clients.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
         }
         for (path, wrapped) in OTHER_LISTS {
             store.lists.insert(path, (wrapped, Vec::new()));
@@ -193,7 +197,7 @@ impl Store {
                     "public_organization_data": {"id": organization.id, "name": organization.name, "slug": format!("org-{n}"), "image_url": null, "has_image": false},
                     "created_at": created_at, "updated_at": created_at
                 });
-                organization_invitations.push(Record { id, created_at, name: String::new(), json: bytes(value) });
+                organization_invitations.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
             }
         }
         store.lists.insert("organization_invitations", (true, organization_invitations));
@@ -203,7 +207,7 @@ impl Store {
                 let id = make_id("alid", n);
                 let value = json!({"object": "allowlist_identifier", "id": id, "identifier": format!("*@partner{n}.example.com"),
                                    "identifier_type": "email_address", "instance_id": "ins_fake", "created_at": created_at, "updated_at": created_at});
-                Record { id, created_at, name: String::new(), json: bytes(value) }
+                Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) }
             })
             .collect();
         store.lists.insert("allowlist_identifiers", (false, allowlist));
@@ -216,15 +220,37 @@ impl Store {
         self.users.last().and_then(|u| u.id.strip_prefix("user_")).and_then(|n| n.parse::<usize>().ok()).map_or(self.users.len(), |n| n + 1)
     }
 
-    /// Adds user number `n` (also how `POST /users` creates one).
+    /// Adds user number `n` (also how `POST /users` creates one), created now by the fake's
+    /// clock: after every record and change before it.
     pub fn push_user(&mut self, n: usize) -> &Record {
         let id = make_id("user", n);
-        let created_at = EPOCH_MS + n as i64 * 1000;
+        let created_at = (EPOCH_MS + n as i64 * 1000).max(self.clock + 1);
+        self.clock = created_at;
         let first_name = format!("{}{}", FIRST_NAMES[n % FIRST_NAMES.len()], n);
         let json = bytes(user_json(&id, n, created_at, &first_name));
         self.user_index.insert(id.clone(), self.users.len());
-        self.users.push(Record { id, created_at, name: first_name, json });
+        self.users.push(Record { id, created_at, updated_at: created_at, name: first_name, json });
+        self.users_changed();
         &self.users[self.users.len() - 1]
+    }
+}
+
+impl Store {
+    /// Forgets the `updated_at` order of users: call after any change to them.
+    pub fn users_changed(&mut self) {
+        *self.users_by_update.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Positions of `users` in ascending `updated_at` order (ties by id).
+    pub fn users_by_update(&self) -> std::sync::Arc<Vec<usize>> {
+        let mut cached = self.users_by_update.lock().unwrap_or_else(|e| e.into_inner());
+        cached
+            .get_or_insert_with(|| {
+                let mut order: Vec<usize> = (0..self.users.len()).collect();
+                order.sort_by(|&a, &b| (self.users[a].updated_at, &self.users[a].id).cmp(&(self.users[b].updated_at, &self.users[b].id)));
+                std::sync::Arc::new(order)
+            })
+            .clone()
     }
 }
 

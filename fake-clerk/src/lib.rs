@@ -4,7 +4,7 @@
 //! serves far more requests per second than any client under test can send.
 //!
 //! Pagination, as the spec describes it: `limit` 1 to 500 (default 10), `offset` 0 or more;
-//! `order_by` a `created_at` ordering (default `-created_at`) or a name ordering (`first_name`
+//! `order_by` a `created_at` ordering (default `-created_at`), an `updated_at` one (ties by id), or a name ordering (`first_name`
 //! for users, `name` for organizations), `+`/`-` for the direction; `GET /users` also takes
 //! `starting_after` (the id of the last user of the previous page), which needs a `created_at`
 //! ordering and no non-zero `offset` (422 otherwise, and for an unknown id). Organizations and
@@ -32,6 +32,8 @@ pub struct State {
     pub faults: Faults,
     /// Requests received, by `METHOD path`.
     pub counts: Mutex<HashMap<String, u64>>,
+    /// Changes to make when a request arrives (see [`FakeClerk::change_before`]).
+    pub scheduled: Mutex<Vec<Scheduled>>,
     /// The handshake's nonces.
     #[cfg(feature = "frontend")]
     pub frontend: frontend::Frontend,
@@ -44,10 +46,20 @@ impl State {
             store: RwLock::new(store),
             faults,
             counts: Mutex::default(),
+            scheduled: Mutex::default(),
             #[cfg(feature = "frontend")]
             frontend: frontend::Frontend::default(),
         }
     }
+}
+
+/// Changes made just before the fake answers the `request`th request (counted from the start)
+/// for `METHOD path`: a Clerk that changes while a client reads it.
+#[derive(Debug, Clone)]
+pub struct Scheduled {
+    pub request: String,
+    pub nth: u64,
+    pub changes: Vec<Change>,
 }
 
 /// A running fake Clerk, stopped when dropped.
@@ -71,6 +83,18 @@ impl FakeClerk {
     /// How many requests arrived for `METHOD path` (path without the query).
     pub fn requests(&self, method: &str, path: &str) -> u64 {
         self.state.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&format!("{method} {path}")).copied().unwrap_or(0)
+    }
+
+    /// Makes `changes` just before answering the `nth` request for `METHOD path` (counted since
+    /// the fake started, as [`FakeClerk::requests`] counts).
+    pub fn change_before(&self, method: &str, path: &str, nth: u64, changes: Vec<Change>) {
+        self.state.scheduled.lock().unwrap_or_else(|e| e.into_inner()).push(Scheduled { request: format!("{method} {path}"), nth, changes });
+    }
+
+    /// Makes changes now, and returns the webhook events Clerk would send for them.
+    pub fn change(&self, changes: &[Change]) -> Vec<Delivery> {
+        let mut store = self.state.store.write().unwrap_or_else(|e| e.into_inner());
+        changes.iter().flat_map(|&change| store.apply(change)).collect()
     }
 
     /// Queues faults for the next requests.

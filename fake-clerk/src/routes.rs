@@ -7,6 +7,7 @@ use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
 use hyper::{Request, Response};
+use std::sync::Arc;
 
 type Body = BoxBody<Bytes, std::io::Error>;
 
@@ -59,6 +60,8 @@ struct Listing<'a> {
     /// Ascending position of an id (for cursors).
     position: &'a dyn Fn(&str) -> Option<usize>,
     name_field: &'a str,
+    /// Positions in ascending `updated_at` order.
+    by_update: &'a dyn Fn() -> Arc<Vec<usize>>,
     cursor: bool,
     wrapped: bool,
 }
@@ -91,13 +94,14 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
     };
     let total = listing.len - skipped;
     // Positions in the requested order, mapped to ascending created_at positions.
-    let by_name: Option<Vec<usize>> = match field {
+    let by_name: Option<Arc<Vec<usize>>> = match field {
         "created_at" => None,
         _ if skipped > 0 => return Err("created_at_after needs a created_at ordering here".into()),
+        "updated_at" => Some((listing.by_update)()),
         f if f == listing.name_field => {
             let mut order: Vec<usize> = (0..total).collect();
             order.sort_by(|&a, &b| (listing.get)(a).name.cmp(&(listing.get)(b).name).then(a.cmp(&b)));
-            Some(order)
+            Some(Arc::new(order))
         }
         other => return Err(format!("order_by: unsupported field `{other}`")),
     };
@@ -141,7 +145,12 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
 fn list(records: &[Record], name_field: &str, wrapped: bool, query: &ListQuery) -> Result<Bytes, (u16, String)> {
     let get = |i: usize| &records[i];
     let position = |id: &str| records.iter().position(|r| r.id == id);
-    page(Listing { len: records.len(), get: &get, position: &position, name_field, cursor: false, wrapped }, query).map_err(|m| (422, m))
+    let by_update = || {
+        let mut order: Vec<usize> = (0..records.len()).collect();
+        order.sort_by(|&a, &b| (records[a].updated_at, &records[a].id).cmp(&(records[b].updated_at, &records[b].id)));
+        Arc::new(order)
+    };
+    page(Listing { len: records.len(), get: &get, position: &position, name_field, by_update: &by_update, cursor: false, wrapped }, query).map_err(|m| (422, m))
 }
 
 /// A response that sends half its body, then breaks the connection.
@@ -160,7 +169,25 @@ fn broken(body: Bytes) -> Response<Body> {
 pub(super) async fn handle(state: &State, request: Request<hyper::body::Incoming>) -> Response<Body> {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    *state.counts.lock().unwrap_or_else(|e| e.into_inner()).entry(format!("{method} {path}")).or_insert(0) += 1;
+    let key = format!("{method} {path}");
+    let nth = {
+        let mut counts = state.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let count = counts.entry(key.clone()).or_insert(0);
+        *count += 1;
+        *count
+    };
+    let due: Vec<super::Change> = {
+        let mut scheduled = state.scheduled.lock().unwrap_or_else(|e| e.into_inner());
+        let (now, later): (Vec<_>, Vec<_>) = scheduled.drain(..).partition(|s| s.request == key && s.nth == nth);
+        *scheduled = later;
+        now.into_iter().flat_map(|s| s.changes).collect()
+    };
+    if !due.is_empty() {
+        let mut store = state.store.write().unwrap_or_else(|e| e.into_inner());
+        for change in due {
+            store.apply(change);
+        }
+    }
 
     let fault = state.faults.next();
     match &fault {
@@ -209,7 +236,8 @@ fn route(state: &State, method: &str, path: &str, query: &ListQuery) -> Result<B
         ["users"] => {
             let get = |i: usize| &store.users[i];
             let position = |id: &str| store.user_index.get(id).copied();
-            let listing = Listing { len: store.users.len(), get: &get, position: &position, name_field: "first_name", cursor: true, wrapped: false };
+            let by_update = || store.users_by_update();
+            let listing = Listing { len: store.users.len(), get: &get, position: &position, name_field: "first_name", by_update: &by_update, cursor: true, wrapped: false };
             page(listing, query).map_err(|m| (422, m))
         }
         ["users", "count"] => Ok(Bytes::from(format!("{{\"object\":\"total_count\",\"total_count\":{}}}", store.users.len()))),

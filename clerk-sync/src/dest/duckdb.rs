@@ -1,6 +1,6 @@
 //! DuckDB, embedded: one file, loaded through DuckDB's appender in Arrow chunks.
 
-use super::{Destination, DestinationError, Dialect, Lists, Result};
+use super::{Destination, DestinationError, Dialect, Statement, Result};
 use crate::rows::{Cell, CHILD_PREFIX};
 use crate::schema::{ColumnType, Table};
 use duckdb::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringBuilder, TimestampMicrosecondArray};
@@ -98,8 +98,8 @@ impl Kind {
     }
 }
 
-/// Statements kept prepared by [`Destination::query_lists`] and
-/// [`Destination::execute_lists`].
+/// Statements kept prepared by [`Destination::query_statement`] and
+/// [`Destination::execute_statements`].
 const PREPARED_STATEMENTS: usize = 256;
 
 /// How much write-ahead log a run lets build up before DuckDB checkpoints (see
@@ -165,7 +165,7 @@ fn array(rows: &[Vec<Cell>], source: Source) -> ArrayRef {
 const ROWS_PER_CHUNK: usize = 2048;
 
 /// A statement's lists as DuckDB values, in parameter order.
-fn list_values(statement: &Lists) -> impl Iterator<Item = Value> + '_ {
+fn list_values(statement: &Statement) -> impl Iterator<Item = Value> + '_ {
     statement.lists.iter().map(|list| Value::List(list.iter().map(|item| Value::Text(item.clone())).collect()))
 }
 
@@ -219,14 +219,14 @@ impl Destination for DuckDb {
         every_row(rows).map_err(fail)
     }
 
-    fn query_lists(&mut self, statement: &Lists) -> Result<Vec<Vec<Option<String>>>> {
+    fn query_statement(&mut self, statement: &Statement) -> Result<Vec<Vec<Option<String>>>> {
         let fail = |e: duckdb::Error| error(format!("{e} (in `{}`)", statement.sql));
         let mut prepared = self.connection.prepare_cached(&statement.sql).map_err(fail)?;
         let rows = prepared.query(duckdb::params_from_iter(list_values(statement))).map_err(fail)?;
         every_row(rows).map_err(fail)
     }
 
-    fn execute_lists(&mut self, statements: &[Lists]) -> Result<()> {
+    fn execute_statements(&mut self, statements: &[Statement]) -> Result<()> {
         for statement in statements {
             if statement.lists.is_empty() {
                 self.execute(&statement.sql)?;
@@ -268,7 +268,7 @@ impl Destination for DuckDb {
     /// `serve` commits small groups one after another from one thread: DuckDB's worker threads
     /// only add scheduling to statements that small (measured: about 10 % more deliveries a
     /// second without them).
-    fn start_live(&mut self) -> Result<()> {
+    fn start_serving(&mut self) -> Result<()> {
         self.execute("SET threads = 1")
     }
 

@@ -9,6 +9,7 @@ pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sql;
+pub mod state;
 
 use crate::rows::Cell;
 use crate::schema::{ColumnType, Table};
@@ -108,17 +109,17 @@ pub trait Destination {
     fn execute(&mut self, sql: &str) -> Result<()>;
     /// Runs a query and returns its rows, every value as text (`None` for NULL).
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>>;
-    /// Runs a query whose `$1`, `$2`... are lists of text (see [`Lists`]). By default the
+    /// Runs a query whose `$1`, `$2`... are lists of text (see [`Statement`]). By default the
     /// lists are written into the text; a destination that prepares statements (DuckDB) keeps
     /// each one prepared, so a statement run again with other values is not parsed and
     /// planned again.
-    fn query_lists(&mut self, statement: &Lists) -> Result<Vec<Vec<Option<String>>>> {
+    fn query_statement(&mut self, statement: &Statement) -> Result<Vec<Vec<Option<String>>>> {
         let sql = statement.inline(self.dialect());
         self.query(&sql)
     }
-    /// Runs statements like [`Destination::query_lists`], in order; by default all in one
+    /// Runs statements like [`Destination::query_statement`], in order; by default all in one
     /// round trip.
-    fn execute_lists(&mut self, statements: &[Lists]) -> Result<()> {
+    fn execute_statements(&mut self, statements: &[Statement]) -> Result<()> {
         let d = self.dialect();
         let sql: Vec<String> = statements.iter().map(|statement| statement.inline(d)).collect();
         self.execute(&sql.join(";\n"))
@@ -144,7 +145,7 @@ pub trait Destination {
         Ok(())
     }
     /// `serve` is about to apply small groups of changes, one transaction after another.
-    fn start_live(&mut self) -> Result<()> {
+    fn start_serving(&mut self) -> Result<()> {
         Ok(())
     }
     /// After a run: writes the dataset out for other tools, when this destination is files
@@ -155,17 +156,17 @@ pub trait Destination {
 }
 
 /// A statement whose parameters `$1`, `$2`... are lists of text, each used as
-/// [`Lists::member`] or [`Lists::param`] spell them: the same text whatever the values, so it
+/// [`Statement::member`] or [`Statement::param`] spell them: the same text whatever the values, so it
 /// can be prepared once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lists {
+pub struct Statement {
     pub sql: String,
     pub lists: Vec<Vec<String>>,
 }
 
-impl Lists {
-    pub fn new(sql: impl Into<String>, lists: Vec<Vec<String>>) -> Lists {
-        Lists { sql: sql.into(), lists }
+impl Statement {
+    pub fn new(sql: impl Into<String>, lists: Vec<Vec<String>>) -> Statement {
+        Statement { sql: sql.into(), lists }
     }
 
     /// Whether `column` is one of list `$n`. PostgreSQL's `= ANY(array)` uses the column's
@@ -173,8 +174,8 @@ impl Lists {
     /// DuckDB joins the list's rows.
     pub fn member(d: Dialect, column: &str, n: usize) -> String {
         match d {
-            Dialect::DuckDb => format!("{column} IN (SELECT unnest({}) AS v)", Lists::param(d, n)),
-            Dialect::Postgres => format!("{column} = ANY({})", Lists::param(d, n)),
+            Dialect::DuckDb => format!("{column} IN (SELECT unnest({}) AS v)", Statement::param(d, n)),
+            Dialect::Postgres => format!("{column} = ANY({})", Statement::param(d, n)),
         }
     }
 
@@ -249,15 +250,15 @@ mod tests {
 
     #[test]
     fn lists_are_written_out_once_each_whatever_they_hold() {
-        let statement = Lists::new(
-            format!("SELECT 1 WHERE {} AND {} AND z = '$9'", Lists::member(Dialect::Postgres, "x", 1), Lists::member(Dialect::Postgres, "y", 2)),
+        let statement = Statement::new(
+            format!("SELECT 1 WHERE {} AND {} AND z = '$9'", Statement::member(Dialect::Postgres, "x", 1), Statement::member(Dialect::Postgres, "y", 2)),
             vec![vec!["a'b".into(), "$2".into()], vec![]],
         );
         assert_eq!(
             statement.inline(Dialect::Postgres),
             "SELECT 1 WHERE x = ANY(CAST(ARRAY['a''b', '$2'] AS TEXT[])) AND y = ANY(CAST(ARRAY[] AS TEXT[])) AND z = '$9'"
         );
-        assert_eq!(Lists::new("SELECT $1", vec![vec!["x".into()]]).inline(Dialect::DuckDb), "SELECT ['x']");
+        assert_eq!(Statement::new("SELECT $1", vec![vec!["x".into()]]).inline(Dialect::DuckDb), "SELECT ['x']");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! sees half of one.
 
 use super::duckdb::DuckDb;
-use super::{Destination, DestinationError, Dialect, Lists, Result};
+use super::{Destination, DestinationError, Dialect, Statement, Result};
 use crate::dest::sql;
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
@@ -71,12 +71,12 @@ impl Destination for Parquet {
         self.working.query(sql)
     }
 
-    fn query_lists(&mut self, statement: &Lists) -> Result<Vec<Vec<Option<String>>>> {
-        self.working.query_lists(statement)
+    fn query_statement(&mut self, statement: &Statement) -> Result<Vec<Vec<Option<String>>>> {
+        self.working.query_statement(statement)
     }
 
-    fn execute_lists(&mut self, statements: &[Lists]) -> Result<()> {
-        self.working.execute_lists(statements)
+    fn execute_statements(&mut self, statements: &[Statement]) -> Result<()> {
+        self.working.execute_statements(statements)
     }
 
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()> {
@@ -99,8 +99,8 @@ impl Destination for Parquet {
         self.working.finish_bulk_load()
     }
 
-    fn start_live(&mut self) -> Result<()> {
-        self.working.start_live()
+    fn start_serving(&mut self) -> Result<()> {
+        self.working.start_serving()
     }
 
     fn publish(&mut self, dataset: &str) -> Result<Option<String>> {

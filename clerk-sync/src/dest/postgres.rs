@@ -55,6 +55,11 @@ impl Postgres {
     }
 }
 
+/// The server's message where there is one (the driver's own says only "db error").
+fn described(error: &postgres::Error) -> String {
+    error.as_db_error().map_or_else(|| error.to_string(), |db| db.message().to_owned())
+}
+
 fn kind(error: &postgres::Error) -> String {
     let text = error.to_string();
     text.split(':').next().unwrap_or("error").to_owned()
@@ -105,11 +110,11 @@ impl Destination for Postgres {
     }
 
     fn execute(&mut self, sql: &str) -> Result<()> {
-        self.client.batch_execute(sql).map_err(|e| error(format!("{} (in `{sql}`)", e.as_db_error().map_or_else(|| e.to_string(), |db| db.message().to_owned()))))
+        self.client.batch_execute(sql).map_err(|e| error(format!("{} (in `{sql}`)", described(&e))))
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>> {
-        let messages = self.client.simple_query(sql).map_err(|e| error(format!("{e} (in `{sql}`)")))?;
+        let messages = self.client.simple_query(sql).map_err(|e| error(format!("{} (in `{sql}`)", described(&e))))?;
         Ok(messages
             .into_iter()
             .filter_map(|m| match m {
@@ -122,7 +127,7 @@ impl Destination for Postgres {
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()> {
         let d = Dialect::Postgres;
         let fail = |e: &dyn std::fmt::Display| error(format!("COPY into {schema}.{table}: {e}"));
-        let mut writer = self.client.copy_in(&format!("COPY {}.{} FROM STDIN", d.ident(schema), d.ident(table))).map_err(|e| fail(&e))?;
+        let mut writer = self.client.copy_in(&format!("COPY {}.{} FROM STDIN", d.ident(schema), d.ident(table))).map_err(|e| fail(&described(&e)))?;
         let mut buffer = Vec::with_capacity(64 * 1024);
         for row in rows {
             for (index, cell) in row.iter().enumerate() {
@@ -138,7 +143,7 @@ impl Destination for Postgres {
             }
         }
         writer.write_all(&buffer).map_err(|e| fail(&e))?;
-        writer.finish().map_err(|e| fail(&e))?;
+        writer.finish().map_err(|e| fail(&described(&e)))?;
         Ok(())
     }
 }

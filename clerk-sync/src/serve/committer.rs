@@ -125,12 +125,12 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
 fn connected<'a>(destination: &'a mut Option<Box<dyn Destination + Send>>, setup: &Setup) -> crate::dest::Result<&'a mut dyn Destination> {
     if destination.is_none() {
         let mut opened = (setup.open)()?;
-        opened.start_live()?;
+        opened.start_serving()?;
         sql::prepare(opened.as_mut(), &setup.dataset, &setup.resources)?;
         // A destination that appends to its tables directly needs no staging tables.
         if !opened.loads_final_tables() {
             for resource in &setup.resources {
-                sql::create_stage_tables(opened.as_mut(), &setup.dataset, resource, sql::LIVE_PREFIX)?;
+                sql::create_stage_tables(opened.as_mut(), &setup.dataset, resource, sql::SERVE_STAGE_PREFIX)?;
             }
         }
         *destination = Some(opened);

@@ -118,7 +118,7 @@ pub struct Report {
 
 /// Serves `listener` until `shutdown` completes, then stops accepting, lets every request in
 /// flight finish (each waits for its commit) and returns the counts.
-pub async fn serve(listener: tokio::net::TcpListener, options: Options, shutdown: impl Future<Output = ()>) -> Report {
+pub async fn listen(listener: tokio::net::TcpListener, options: Options, shutdown: impl Future<Output = ()>) -> Report {
     let started = Instant::now();
     let stats = Arc::new(Stats::new());
     let committer = Committer::start(Setup {

@@ -1,0 +1,365 @@
+//! `clerk-sync run`: brings every selected table up to date with Clerk, one resource after
+//! another, each by the strategy that fits it:
+//!
+//! - [`full_read`]: a list that can be read incrementally (`users`) and has never been read in
+//!   full is read oldest first by its cursor, committed every `batch_rows` items (appended
+//!   straight into empty tables, else upserted), so a killed run goes on from its last batch.
+//! - [`changes`]: after that, a plain run reads only what changed since the last run, newest
+//!   `updated_at` first, and upserts it (new objects included); see that module for why
+//!   nothing is missed while the list reorders itself under the reading.
+//! - [`reconcile`]: Clerk lists nothing that was deleted, so every `reconcile_after` (or on
+//!   `--reconcile`) a run reads the ids of the whole list and removes the rows of the others.
+//! - [`replace`]: every other list (and `--full-refresh`) is read whole, staged, and swapped in
+//!   by one transaction.
+//!
+//! Rows are written by the write engine ([`crate::write`]), on the writer thread, while the
+//! next pages are fetched and flattened.
+
+mod changes;
+mod full_read;
+mod listing;
+mod reconcile;
+mod replace;
+
+use crate::dest::sql;
+use crate::dest::state::{self, Counts, RowCount, State};
+use crate::dest::{Destination, DestinationError, Statement};
+use crate::progress::{Progress, ResourceProgress};
+use crate::rows::Batch;
+use crate::schema::Resource;
+use crate::write::{self, rule::Incoming, stored, upsert};
+use crate::writer::Writer;
+use std::time::{Duration, Instant};
+
+/// What to sync and how.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub resources: Vec<&'static Resource>,
+    pub dataset: String,
+    /// Re-read incremental resources from the start and replace their rows.
+    pub full_refresh: bool,
+    /// Reconcile incremental resources in this run, however recent the last reconcile.
+    pub reconcile: bool,
+    /// Reconcile incremental resources when the last reconcile is older than this.
+    pub reconcile_after: Duration,
+    /// Items per request (Clerk allows at most 500).
+    pub page_size: i64,
+    /// Items per committed batch of an incremental resource.
+    pub batch_rows: usize,
+}
+
+/// How often a run reconciles incremental resources unless told: once a day costs one read of
+/// the ids of the whole list a day and leaves deleted users in the tables a day at most (`serve`
+/// removes them at once).
+pub const DEFAULT_RECONCILE_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// How a resource's sync ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Synced,
+    /// The instance refused the list (a feature it does not have, a plan it is not on): the
+    /// resource was left as it was.
+    Skipped(String),
+}
+
+/// How a resource was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Read whole by its cursor (a first load, or one that goes on after a killed run).
+    FullRead,
+    /// Only what changed since the last run.
+    Changes,
+    /// Read whole and swapped in.
+    Replace,
+}
+
+impl Strategy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Strategy::FullRead => "full-read",
+            Strategy::Changes => "changes",
+            Strategy::Replace => "replace",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ResourceReport {
+    pub name: &'static str,
+    pub strategy: Strategy,
+    /// Whether a reconcile pass ran too.
+    pub reconciled: bool,
+    /// Items read (a reconcile's ids not included).
+    pub fetched: u64,
+    /// Pages requested, a reconcile's included.
+    pub pages: u64,
+    pub counts: Counts,
+    /// Rows in the table afterwards.
+    pub rows: i64,
+    pub outcome: Outcome,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub run_id: String,
+    pub destination: String,
+    pub dataset: String,
+    pub resources: Vec<ResourceReport>,
+    /// Where the files went, for a destination that writes files (Parquet).
+    pub published: Option<String>,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("fetching `{resource}`: {source}")]
+    Api {
+        resource: &'static str,
+        #[source]
+        source: clerk_api::Error,
+    },
+    #[error("`{resource}`: {message}")]
+    Item { resource: &'static str, message: String },
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+}
+
+/// Runs a sync into `destination`.
+pub async fn execute(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Send>, options: &Options, progress: &Progress) -> Result<Report, SyncError> {
+    let started = Instant::now();
+    let run_id = format!("run-{}", crate::now_ms());
+    let described = destination.describe();
+    let mut writer = Writer::start(destination, 2);
+    let resources = options.resources.clone();
+    let dataset = options.dataset.clone();
+    writer.call(move |dest| sql::prepare(dest, &dataset, &resources).and_then(|()| dest.start_bulk_load())).await?;
+    let mut reports = Vec::new();
+    for &resource in &options.resources {
+        let mut job = Job { clerk, writer: &mut writer, resource, options, run_id: &run_id, bar: progress.resource(&resource.name), pages: 0 };
+        match job.sync().await {
+            Ok(report) => reports.push(report),
+            Err(error) => {
+                // Staging tables are dropped at the start of the next run anyway.
+                let _ = writer.finish();
+                return Err(error);
+            }
+        }
+    }
+    let published = {
+        let dataset = options.dataset.clone();
+        writer.call(move |dest| dest.finish_bulk_load().and_then(|()| dest.publish(&dataset))).await?
+    };
+    writer.finish()?;
+    Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, published, elapsed: started.elapsed() })
+}
+
+/// Whether an error on a list's first page means "this instance does not offer this list as
+/// called" (a feature or plan it lacks, a list that wants a filter on this instance) rather
+/// than a failure: the resource is skipped and reported. A bad key (401), server errors and
+/// anything after the first page stop the run.
+fn refused(error: &clerk_api::Error) -> Option<String> {
+    match error {
+        clerk_api::Error::Api(api) if matches!(api.status, 400 | 402..=404 | 422) => Some(api.to_string().lines().next().unwrap_or("").to_owned()),
+        _ => None,
+    }
+}
+
+/// One resource's part of a run.
+struct Job<'a> {
+    clerk: &'a clerk_api::Clerk,
+    writer: &'a mut Writer,
+    resource: &'static Resource,
+    options: &'a Options,
+    run_id: &'a str,
+    bar: ResourceProgress,
+    pages: u64,
+}
+
+/// What one strategy did.
+#[derive(Debug, Default)]
+struct Done {
+    fetched: u64,
+    counts: Counts,
+    /// The state row it wrote last.
+    state: Option<State>,
+}
+
+/// How a run reads an error: the resource is skipped (the instance refused the list on its
+/// first page) or the run stops.
+enum Failure {
+    Skipped(String),
+    Failed(SyncError),
+}
+
+impl From<SyncError> for Failure {
+    fn from(error: SyncError) -> Failure {
+        Failure::Failed(error)
+    }
+}
+
+impl From<DestinationError> for Failure {
+    fn from(error: DestinationError) -> Failure {
+        Failure::Failed(error.into())
+    }
+}
+
+impl Job<'_> {
+    fn name(&self) -> &'static str {
+        &self.resource.name
+    }
+
+    fn dataset(&self) -> String {
+        self.options.dataset.clone()
+    }
+
+    /// An API error: a skip if it came on the resource's first page and the instance refused.
+    fn api_error(&self, error: clerk_api::Error, first_page: bool) -> Failure {
+        match refused(&error).filter(|_| first_page) {
+            Some(reason) => Failure::Skipped(reason),
+            None => Failure::Failed(SyncError::Api { resource: self.name(), source: error }),
+        }
+    }
+
+    async fn sync(&mut self) -> Result<ResourceReport, SyncError> {
+        let started = Instant::now();
+        let (dataset, resource) = (self.dataset(), self.resource);
+        let previous = self.writer.call(move |dest| state::read(dest, &dataset, &resource.name)).await?;
+        let strategy = match &previous {
+            _ if !resource.incremental() || self.options.full_refresh => Strategy::Replace,
+            Some(previous) if previous.changes_mark.is_some() && resource.paging.order_by.is_some() && resource.paging.offset.is_some() => Strategy::Changes,
+            _ => Strategy::FullRead,
+        };
+        {
+            let dataset = self.dataset();
+            self.writer.call(move |dest| sql::create_staging(dest, &dataset, resource)).await?;
+        }
+        let result = match strategy {
+            Strategy::Replace => self.replace(previous.clone()).await,
+            Strategy::Changes => self.changes(previous.clone().unwrap_or_default()).await,
+            Strategy::FullRead => self.full_read(previous.clone()).await,
+        };
+        let mut done = match result {
+            Ok(done) => done,
+            Err(Failure::Skipped(reason)) => {
+                let dataset = self.dataset();
+                self.writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+                self.bar.finish("skipped");
+                let report = ResourceReport {
+                    name: self.name(),
+                    strategy,
+                    reconciled: false,
+                    fetched: 0,
+                    pages: self.pages,
+                    counts: Counts::default(),
+                    rows: previous.map_or(0, |p| p.rows),
+                    outcome: Outcome::Skipped(reason),
+                    elapsed: started.elapsed(),
+                };
+                return Ok(report);
+            }
+            Err(Failure::Failed(error)) => return Err(error),
+        };
+        let mut reconciled = false;
+        if let Some(state) = done.state.clone().filter(|state| resource.incremental() && self.reconcile_due(state)) {
+            let (counts, state) = self.reconcile(state).await.map_err(|failure| match failure {
+                Failure::Skipped(reason) => SyncError::Item { resource: self.name(), message: format!("the list was refused while reconciling: {reason}") },
+                Failure::Failed(error) => error,
+            })?;
+            done.counts += counts;
+            done.state = Some(state);
+            reconciled = true;
+        }
+        let dataset = self.dataset();
+        self.writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+        self.bar.finish("done");
+        Ok(ResourceReport {
+            name: self.name(),
+            strategy,
+            reconciled,
+            fetched: done.fetched,
+            pages: self.pages,
+            counts: done.counts,
+            rows: done.state.map_or(0, |s| s.rows),
+            outcome: Outcome::Synced,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Whether this run reconciles: asked to, or the last reconcile is older than the age set.
+    fn reconcile_due(&self, state: &State) -> bool {
+        let age = i64::try_from(self.options.reconcile_after.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = crate::now_ms().saturating_sub(age);
+        self.options.reconcile
+            || match state.reconciled_ms {
+                Some(at) => at < cutoff,
+                None => true,
+            }
+    }
+
+    /// Queues a batch's write and the state row after it, in one transaction, without waiting.
+    async fn submit(&mut self, write: BatchWrite, batch: Batch, state: State, rows: RowCount) -> Result<Pending, SyncError> {
+        let (dataset, resource) = (self.dataset(), self.resource);
+        Ok(self.writer.submit(move |dest| commit_batch(dest, &dataset, resource, write, batch, &state, rows)).await?)
+    }
+
+    /// Waits for queued writes, in order: their counts added up, and the state the last wrote.
+    async fn wait(&mut self, pending: Vec<Pending>) -> Result<(Counts, Option<State>), SyncError> {
+        let mut counts = Counts::default();
+        let mut last = None;
+        for receiver in pending {
+            let (written, state) = self.writer.wait(receiver).await?;
+            counts += written;
+            last = Some(state);
+        }
+        Ok((counts, last))
+    }
+}
+
+pub(super) type Pending = tokio::sync::oneshot::Receiver<(Counts, State)>;
+
+/// How a batch of listed items is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BatchWrite {
+    /// All new: appended without looking anything up.
+    Append,
+    /// Versioned upserts, from a listing that began at `listed_from_ms`.
+    Upsert { listed_from_ms: i64 },
+}
+
+/// Writes a batch and the resource's state row in one transaction.
+fn commit_batch(dest: &mut dyn Destination, dataset: &str, resource: &'static Resource, write: BatchWrite, batch: Batch, state: &State, rows: RowCount) -> crate::dest::Result<(Counts, State)> {
+    write::transaction(dest, dataset, &[&resource.name], |dest, trailing| {
+        let counts = match write {
+            BatchWrite::Append => {
+                write::append::write(dest, dataset, &batch, sql::STAGE_PREFIX, trailing)?;
+                Counts { inserted: batch.len() as i64, ..Counts::default() }
+            }
+            BatchWrite::Upsert { listed_from_ms } => upsert_listed(dest, dataset, resource, batch, listed_from_ms, trailing)?,
+        };
+        // The rows are in before they are counted.
+        dest.execute_statements(&std::mem::take(trailing))?;
+        let state = state::write(dest, dataset, resource, state, counts, rows)?;
+        Ok((counts, state))
+    })
+}
+
+/// Upserts listed items by their versions.
+fn upsert_listed(dest: &mut dyn Destination, dataset: &str, resource: &'static Resource, batch: Batch, listed_from_ms: i64, trailing: &mut Vec<Statement>) -> crate::dest::Result<Counts> {
+    let keys: Vec<(String, Option<i64>)> = batch.keys().map(|(id, at)| (id.to_owned(), at)).collect();
+    let ids: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();
+    let stored = stored::read(dest, dataset, &[(resource, ids)], &[])?;
+    let changes = keys.into_iter().map(|(id, updated_at)| upsert::Change::Upsert { id, incoming: Incoming::Listed { updated_at, listed_from_ms } }).collect();
+    let mut groups = [upsert::Group { resource, changes, rows: batch }];
+    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: sql::STAGE_PREFIX };
+    let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
+    let mut counts = Counts::default();
+    for outcome in written.iter().flatten() {
+        match outcome {
+            upsert::Written::Inserted => counts.inserted += 1,
+            upsert::Written::Updated => counts.updated += 1,
+            _ => {}
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,106 @@
+//! A table made equal to a complete listing of it, staged beforehand, in the caller's
+//! transaction: rows the listing lacks are removed, every listed item's rows replace the old
+//! ones, except where the rule says what is stored is newer (`serve` applied a later change or a
+//! deletion; [`super::rule`]): those objects keep their rows, and so do objects `serve` wrote
+//! since the listing began.
+
+use super::rule::{is_stale, kept_by_replace, Incoming, Recorded};
+use crate::dest::sql::{self, literal, qualified, stage_name, OBJECTS_TABLE};
+use crate::dest::state::Counts;
+use crate::dest::{query_i64, Destination, Result, Statement};
+use crate::schema::{Resource, PARENT_ID};
+use std::collections::{HashMap, HashSet};
+
+/// The staged listing: each item's id and `updated_at`, and when the listing began (this
+/// machine's clock).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub items: Vec<(String, Option<i64>)>,
+    pub listed_from_ms: i64,
+}
+
+/// Replaces the rows of `resource` with what is staged for it; returns the counts.
+pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, listing: &Listing) -> Result<Counts> {
+    let d = dest.dialect();
+    let target = qualified(d, dataset, &resource.table.name);
+    let recorded = recorded(dest, dataset, &resource.name)?;
+    let rows: HashSet<String> = dest.query(&format!("SELECT \"id\" FROM {target}"))?.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect();
+    let listed: HashSet<&str> = listing.items.iter().map(|(id, _)| id.as_str()).collect();
+    // Listed versions older than what is stored: the stored rows stay.
+    let stale: Vec<String> = listing
+        .items
+        .iter()
+        .filter(|(id, updated_at)| is_stale(Incoming::Listed { updated_at: *updated_at, listed_from_ms: listing.listed_from_ms }, recorded.get(id.as_str()).copied(), None))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut kept: Vec<String> = stale.iter().filter(|id| rows.contains(*id)).cloned().collect();
+    kept.extend(recorded.iter().filter(|(id, record)| !listed.contains(id.as_str()) && kept_by_replace(**record, listing.listed_from_ms)).map(|(id, _)| id.clone()));
+    let kept_set: HashSet<&str> = kept.iter().map(String::as_str).collect();
+    let deleted = rows.iter().filter(|id| !listed.contains(id.as_str()) && !kept_set.contains(id.as_str())).count();
+
+    let stage = qualified(d, dataset, &stage_name(&resource.table.name));
+    if !stale.is_empty() {
+        let mut statements = vec![Statement::new(format!("DELETE FROM {stage} WHERE {}", Statement::member(d, "\"id\"", 1)), vec![stale.clone()])];
+        for child in resource.table.children.iter() {
+            let child_stage = qualified(d, dataset, &stage_name(&child.table.name));
+            statements.push(Statement::new(format!("DELETE FROM {child_stage} WHERE {}", Statement::member(d, &d.ident(PARENT_ID), 1)), vec![stale.clone()]));
+        }
+        dest.execute_statements(&statements)?;
+    }
+    let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
+    let existing = listing.items.iter().filter(|(id, _)| rows.contains(id) && !kept_set.contains(id.as_str())).count() as i64;
+    let new_or_changed = if existing == 0 { staged } else { changed_rows(dest, dataset, resource)? };
+    let inserted = staged - existing;
+    let counts = Counts { inserted, updated: (new_or_changed - inserted).max(0), deleted: deleted as i64 };
+
+    let mut statements = Vec::new();
+    for (index, table) in resource.tables().enumerate() {
+        let key = if index == 0 { "\"id\"".to_owned() } else { d.ident(PARENT_ID) };
+        let table = qualified(d, dataset, &table.name);
+        statements.push(if kept.is_empty() {
+            Statement::new(format!("DELETE FROM {table}"), Vec::new())
+        } else {
+            Statement::new(format!("DELETE FROM {table} WHERE NOT ({})", Statement::member(d, &key, 1)), vec![kept.clone()])
+        });
+    }
+    for (index, table) in resource.tables().enumerate() {
+        statements.extend(sql::insert_staged_statements(d, dataset, table, index > 0, sql::STAGE_PREFIX).map(|statement| Statement::new(statement, Vec::new())));
+    }
+    dest.execute_statements(&statements)?;
+    Ok(counts)
+}
+
+/// Staged rows that are new or differ from the table's in some column (the rest are written
+/// again unchanged and not counted as updates).
+fn changed_rows(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<i64> {
+    let d = dest.dialect();
+    let target = qualified(d, dataset, &resource.table.name);
+    let stage = qualified(d, dataset, &stage_name(&resource.table.name));
+    let (names, values) = sql::select_list(d, &resource.table, false);
+    query_i64(
+        dest,
+        &format!(
+            "SELECT count(*) FROM (SELECT {} FROM {stage} EXCEPT SELECT {} FROM {target} WHERE \"id\" IN (SELECT \"id\" FROM {stage})) AS changed",
+            values.join(", "),
+            names.join(", ")
+        ),
+    )
+}
+
+/// What `serve` recorded about a resource's objects, by id.
+pub(crate) fn recorded(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result<HashMap<String, Recorded>> {
+    let d = dest.dialect();
+    let rows = dest.query(&format!(
+        "SELECT id, version, CASE WHEN deleted THEN 1 ELSE 0 END, applied_ms FROM {} WHERE resource = {}",
+        qualified(d, dataset, OBJECTS_TABLE),
+        literal(resource)
+    ))?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse::<i64>().ok());
+            let id = row.first().cloned().flatten()?;
+            Some((id, Recorded { version: number(1).unwrap_or(i64::MIN), deleted: number(2) == Some(1), applied_ms: number(3).unwrap_or(i64::MIN) }))
+        })
+        .collect())
+}
