@@ -135,7 +135,9 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, sta
 /// The stored row of a resource, if it was ever synced.
 pub fn read(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result<Option<State>> {
     let d = dest.dialect();
-    let names: Vec<String> = COLUMNS.iter().skip(1).map(|(name, ty, _)| if *ty == ColumnType::Timestamp { "NULL".to_owned() } else { d.ident(name) }).collect();
+    // `synced_at` is not read (a typed NULL in its place keeps the indexes; DuckDB's driver
+    // cannot read an untyped one).
+    let names: Vec<String> = COLUMNS.iter().skip(1).map(|(name, ty, _)| if *ty == ColumnType::Timestamp { "CAST(NULL AS BIGINT)".to_owned() } else { d.ident(name) }).collect();
     let rows = dest.query(&format!("SELECT {} FROM {} WHERE resource = {}", names.join(", "), qualified(d, dataset, STATE_TABLE), literal(resource)))?;
     let Some(row) = rows.into_iter().next() else { return Ok(None) };
     let text = |i: usize| row.get(i).cloned().flatten();
