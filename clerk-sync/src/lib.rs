@@ -31,6 +31,11 @@ pub fn resources() -> &'static [Resource] {
     generated::resources::RESOURCES
 }
 
+/// The layout of a data table by its name, and whether it is a child table.
+pub fn table_layout(name: &str) -> Option<(&'static schema::Table, bool)> {
+    resources().iter().flat_map(|r| r.tables().enumerate()).find(|(_, table)| table.name == name).map(|(index, table)| (table, index > 0))
+}
+
 /// Picks resources by name (comma-separated, or `all`), in the order given; an unknown name is
 /// an error that lists the known ones.
 pub fn select(names: &str) -> Result<Vec<&'static Resource>, String> {

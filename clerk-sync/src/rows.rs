@@ -489,7 +489,7 @@ mod tests {
     use crate::schema::Child;
 
     fn column(name: &'static str, path: &[&'static str], ty: ColumnType) -> Column {
-        Column { name: Cow::Borrowed(name), path: path.iter().map(|p| Cow::Borrowed(*p)).collect(), ty }
+        Column { name: Cow::Borrowed(name), path: path.iter().map(|p| Cow::Borrowed(*p)).collect(), ty, description: None }
     }
 
     /// A table with a nested object, a JSON column, a timestamp twin and a child table, as the
@@ -497,6 +497,7 @@ mod tests {
     fn table() -> &'static Table {
         let child = Table {
             name: Cow::Borrowed("t__items"),
+            description: None,
             columns: vec![column("n", &["n"], ColumnType::BigInt), column("v__w", &["v", "w"], ColumnType::Text)].into(),
             children: Cow::Borrowed(&[]),
         };
@@ -510,7 +511,7 @@ mod tests {
             column("score", &["score"], ColumnType::Double),
         ];
         let children = vec![Child { field: Cow::Borrowed("items"), table: child }];
-        Box::leak(Box::new(Table { name: Cow::Borrowed("t"), columns: columns.into(), children: children.into() }))
+        Box::leak(Box::new(Table { name: Cow::Borrowed("t"), description: None, columns: columns.into(), children: children.into() }))
     }
 
     fn push(batch: &mut Batch, json: &str) -> Result<bool, String> {

@@ -51,7 +51,7 @@ fn pyarrow(dir: &Path) -> Option<serde_json::Value> {
             return None;
         }
     };
-    let script = "import json, sys\nimport pyarrow.parquet as pq\nout = {}\nfor path in sys.argv[1:]:\n    t = pq.read_table(path)\n    out[path] = {'rows': t.num_rows, 'types': {f.name: str(f.type) for f in t.schema}}\nprint(json.dumps(out))";
+    let script = "import json, sys\nimport pyarrow.parquet as pq\nout = {}\nfor path in sys.argv[1:]:\n    t = pq.read_table(path)\n    meta = {k.decode(): v.decode() for k, v in (pq.read_metadata(path).metadata or {}).items()}\n    out[path] = {'rows': t.num_rows, 'types': {f.name: str(f.type) for f in t.schema}, 'metadata': meta}\nprint(json.dumps(out))";
     let files: Vec<String> = TABLES.iter().map(|t| file(dir, t)).collect();
     let output = std::process::Command::new(python).arg("-c").arg(script).args(&files).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
@@ -91,6 +91,11 @@ async fn parquet_files_round_trip_and_reruns_are_incremental() {
         assert_eq!(users["types"]["banned"], "bool");
         assert!(users["types"]["created_at_ts"].as_str().unwrap().starts_with("timestamp"), "{arrow}");
         assert_eq!(arrow[file(&dir, "users__email_addresses")]["rows"], 500);
+        // The spec's descriptions travel in the file's key-value metadata.
+        let metadata = &users["metadata"];
+        assert!(metadata["description:locked"].as_str().unwrap().contains("locked"), "{metadata}");
+        assert!(metadata["description:last_active_at"].as_str().is_some(), "{metadata}");
+        assert!(arrow[file(&dir, "users__email_addresses")]["metadata"]["description:_parent_id"].as_str().is_some());
         assert_eq!(arrow[file(&dir, "organization_memberships")]["rows"], 100);
     }
 

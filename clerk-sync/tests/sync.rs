@@ -95,6 +95,21 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     assert_eq!(type_of(&emails, "verification"), json, "unions are JSON");
     let _ = double;
 
+    // Tables and columns carry the spec's descriptions as comments.
+    let comment_sql = if postgres {
+        format!("SELECT col_description(to_regclass('\"{}\".\"users\"'), a.attnum) FROM pg_attribute a WHERE a.attrelid = to_regclass('\"{}\".\"users\"') AND a.attname = 'locked'", target.dataset, target.dataset)
+    } else {
+        format!("SELECT comment FROM duckdb_columns() WHERE schema_name = '{}' AND table_name = 'users' AND column_name = 'locked'", target.dataset)
+    };
+    let comment = query(&target, &comment_sql);
+    assert!(comment[0][0].as_deref().unwrap_or_default().contains("restricted from signing in"), "{comment:?}");
+    let table_comment_sql = if postgres {
+        format!("SELECT obj_description(to_regclass('\"{}\".\"users__email_addresses\"'), 'pg_class')", target.dataset)
+    } else {
+        format!("SELECT comment FROM duckdb_tables() WHERE schema_name = '{}' AND table_name = 'users__email_addresses'", target.dataset)
+    };
+    assert!(query(&target, &table_comment_sql)[0][0].is_some(), "child tables are described too");
+
     // Values: child rows point at their parent, timestamps and JSON are usable.
     let row = &query(
         &target,

@@ -110,7 +110,8 @@ fn object_constant<'a>(item: &str, types: &HashMap<&str, &'a TypeDef>, constants
 }
 
 fn table(name: &str, item: &str, types: &HashMap<&str, &TypeDef>) -> Table {
-    let mut table = Table { name: owned(name), columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
+    let description = types.get(item).and_then(|t| t.doc.as_deref()).map(owned);
+    let mut table = Table { name: owned(name), description, columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
     let mut stack = vec![item.to_owned()];
     flatten(&mut table, &[], item, types, &mut stack, true);
     table
@@ -132,29 +133,38 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
             }
             TypeRef::Array(element) if top => match resolve(element, types) {
                 TypeRef::Named(inner) if is_struct(inner, types) && !stack.contains(inner) => {
-                    let mut child = Table { name: Cow::Owned(format!("{}__{}", table.name, field.wire)), columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
+                    let doc = field.doc.as_deref().or_else(|| types.get(inner.as_str()).and_then(|t| t.doc.as_deref()));
+                    let what = format!("The items of the `{}` array of `{}` rows, one row each.", field.wire, table.name);
+                    let description = Some(Cow::Owned(doc.map_or_else(|| what.clone(), |doc| format!("{what} {}", doc.trim()))));
+                    let name = Cow::Owned(format!("{}__{}", table.name, field.wire));
+                    let mut child = Table { name, description, columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
                     stack.push(inner.clone());
                     flatten(&mut child, &[], inner, types, stack, false);
                     stack.pop();
                     table.children.to_mut().push(Child { field: owned(&field.wire), table: child });
                 }
-                _ => push(table, path, ColumnType::Json),
+                _ => push(table, path, ColumnType::Json, field.doc.as_deref()),
             },
             _ => {
                 let column_type = scalar(ty, types);
                 let timestamp = column_type == ColumnType::BigInt && field.wire.ends_with("_at");
-                push(table, path.clone(), column_type);
+                push(table, path.clone(), column_type, field.doc.as_deref());
                 if timestamp {
                     let name = Cow::Owned(format!("{}_ts", path.join("__")));
-                    table.columns.to_mut().push(Column { name, path: path.into_iter().map(Cow::Owned).collect(), ty: ColumnType::Timestamp });
+                    let source = path.join("__");
+                    let description = Some(Cow::Owned(match field.doc.as_deref() {
+                        Some(doc) => format!("`{source}` as a timestamp (UTC). {doc}"),
+                        None => format!("`{source}` (Unix milliseconds) as a timestamp (UTC)."),
+                    }));
+                    table.columns.to_mut().push(Column { name, path: path.into_iter().map(Cow::Owned).collect(), ty: ColumnType::Timestamp, description });
                 }
             }
         }
     }
 }
 
-fn push(table: &mut Table, path: Vec<String>, ty: ColumnType) {
-    table.columns.to_mut().push(Column { name: Cow::Owned(path.join("__")), path: path.into_iter().map(Cow::Owned).collect(), ty });
+fn push(table: &mut Table, path: Vec<String>, ty: ColumnType, description: Option<&str>) {
+    table.columns.to_mut().push(Column { name: Cow::Owned(path.join("__")), path: path.into_iter().map(Cow::Owned).collect(), ty, description: description.map(owned) });
 }
 
 /// Follows aliases to the type they name.
@@ -241,13 +251,15 @@ fn table_tokens(table: &Table) -> TokenStream {
         let name = text(&c.name);
         let path = c.path.iter().map(|p| text(p));
         let ty = proc_macro2::Ident::new(&format!("{:?}", c.ty), proc_macro2::Span::call_site());
-        quote!(Column { name: #name, path: Cow::Borrowed(&[#(#path),*]), ty: ColumnType::#ty })
+        let description = optional_text(c.description.as_ref());
+        quote!(Column { name: #name, path: Cow::Borrowed(&[#(#path),*]), ty: ColumnType::#ty, description: #description })
     });
     let children = table.children.iter().map(|child| {
         let (field, table) = (text(&child.field), table_tokens(&child.table));
         quote!(Child { field: #field, table: #table })
     });
-    quote!(Table { name: #name, columns: Cow::Borrowed(&[#(#columns),*]), children: Cow::Borrowed(&[#(#children),*]) })
+    let description = optional_text(table.description.as_ref());
+    quote!(Table { name: #name, description: #description, columns: Cow::Borrowed(&[#(#columns),*]), children: Cow::Borrowed(&[#(#children),*]) })
 }
 
 #[cfg(test)]
@@ -298,12 +310,13 @@ components:
         score: {type: number}
     User:
       type: object
+      description: A person who signed up.
       required: [id, created_at]
       properties:
         object: {type: string, enum: [user]}
         id: {type: string}
         kind: {$ref: '#/components/schemas/Kind'}
-        created_at: {type: integer, format: int64}
+        created_at: {type: integer, format: int64, description: "Unix time the user was created."}
         public_metadata: {type: object, additionalProperties: true}
         prefs: {$ref: '#/components/schemas/Prefs'}
         addresses: {type: array, items: {$ref: '#/components/schemas/Address'}}
@@ -315,6 +328,17 @@ components:
         let all = resources(&api);
         assert_eq!(all.len(), 1, "{all:#?}");
         all.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn tables_and_columns_carry_the_spec_descriptions() {
+        let users = users();
+        let description = |name: &str| users.table.columns.iter().find(|c| c.name == name).and_then(|c| c.description.as_deref().map(str::trim).map(str::to_owned));
+        assert_eq!(users.table.description.as_deref().map(str::trim), Some("A person who signed up."));
+        assert_eq!(description("created_at").as_deref(), Some("Unix time the user was created."));
+        assert_eq!(description("created_at_ts").as_deref(), Some("`created_at` as a timestamp (UTC). Unix time the user was created."));
+        let child = users.table.children[0].table.description.as_deref().unwrap_or_default();
+        assert!(child.starts_with("The items of the `addresses` array of `users` rows"), "{child}");
     }
 
     #[test]

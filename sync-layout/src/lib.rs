@@ -33,6 +33,9 @@ pub struct Column {
     /// Wire names from the row's JSON object to the value.
     pub path: Cow<'static, [Text]>,
     pub ty: ColumnType,
+    /// What the value is, from the spec's description of the field: the warehouse's column
+    /// comment.
+    pub description: Option<Text>,
 }
 
 impl Column {
@@ -45,6 +48,9 @@ impl Column {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     pub name: Text,
+    /// What a row is, from the spec's description of the item (or of the array field, for a
+    /// child table): the warehouse's table comment.
+    pub description: Option<Text>,
     pub columns: Cow<'static, [Column]>,
     /// Child tables of arrays of objects.
     pub children: Cow<'static, [Child]>,
@@ -117,8 +123,9 @@ mod tests {
         paging: Paging { limit: Some(Cow::Borrowed("limit")), offset: None, starting_after: Some(Cow::Borrowed("starting_after")), created_at_after: None, order_by: None, items: None, total: None },
         table: Table {
             name: Cow::Borrowed("users"),
-            columns: Cow::Borrowed(&[Column { name: Cow::Borrowed("created_at_ts"), path: Cow::Borrowed(&[Cow::Borrowed("created_at")]), ty: ColumnType::Timestamp }]),
-            children: Cow::Borrowed(&[Child { field: Cow::Borrowed("emails"), table: Table { name: Cow::Borrowed("users__emails"), columns: Cow::Borrowed(&[]), children: Cow::Borrowed(&[]) } }]),
+            description: None,
+            columns: Cow::Borrowed(&[Column { name: Cow::Borrowed("created_at_ts"), path: Cow::Borrowed(&[Cow::Borrowed("created_at")]), ty: ColumnType::Timestamp, description: None }]),
+            children: Cow::Borrowed(&[Child { field: Cow::Borrowed("emails"), table: Table { name: Cow::Borrowed("users__emails"), description: None, columns: Cow::Borrowed(&[]), children: Cow::Borrowed(&[]) } }]),
         },
     };
 

@@ -285,13 +285,14 @@ mod tests {
     use std::borrow::Cow;
 
     fn column(name: &'static str, path: &'static str, ty: ColumnType) -> Column {
-        Column { name: Cow::Borrowed(name), path: vec![Cow::Borrowed(path)].into(), ty }
+        Column { name: Cow::Borrowed(name), path: vec![Cow::Borrowed(path)].into(), ty, description: None }
     }
 
     #[test]
     fn rows_are_appended_column_by_column_with_their_timestamps() {
         let table = Table {
             name: Cow::Borrowed("t"),
+            description: None,
             columns: vec![
                 column("id", "id", ColumnType::Text),
                 column("at", "at", ColumnType::BigInt),

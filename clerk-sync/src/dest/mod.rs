@@ -2,6 +2,7 @@
 //! bulk-load rows into a table; the SQL of creating, staging and merging is shared
 //! ([`sql`]), with the few differences between DuckDB and PostgreSQL in [`Dialect`].
 
+pub mod comments;
 #[cfg(feature = "duckdb-engine")]
 pub mod duckdb;
 #[cfg(feature = "duckdb-engine")]

@@ -8,7 +8,7 @@
 
 use super::duckdb::DuckDb;
 use super::{Destination, DestinationError, Dialect, Statement, Result};
-use crate::dest::sql;
+use crate::dest::{comments, sql};
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
 
@@ -45,13 +45,27 @@ impl Parquet {
         let partial = dir.join(format!(".{table}.parquet.partial"));
         let d = Dialect::DuckDb;
         self.working.execute(&format!(
-            "COPY {}.{} TO {} (FORMAT PARQUET)",
+            "COPY {}.{} TO {} (FORMAT PARQUET{})",
             d.ident(dataset),
             d.ident(table),
-            sql::literal(&partial.to_string_lossy())
+            sql::literal(&partial.to_string_lossy()),
+            key_value_metadata(table)
         ))?;
         std::fs::rename(&partial, &file).map_err(|e| error(format!("replacing {}: {e}", file.display())))
     }
+}
+
+/// The file's key-value metadata: the table's description under `description` and each
+/// column's under `description:<column>`, from the spec, as the databases' comments are. (DuckDB's
+/// Parquet writer sets file metadata, not per-field metadata.)
+fn key_value_metadata(table: &str) -> String {
+    let Some((layout, child)) = crate::table_layout(table) else { return String::new() };
+    let mut entries: Vec<String> = layout.description.iter().map(|d| format!("{}: {}", sql::literal("description"), sql::literal(d.trim()))).collect();
+    entries.extend(comments::column_descriptions(layout, child).into_iter().map(|(column, d)| format!("{}: {}", sql::literal(&format!("description:{column}")), sql::literal(d))));
+    if entries.is_empty() {
+        return String::new();
+    }
+    format!(", KV_METADATA {{{}}}", entries.join(", "))
 }
 
 impl Destination for Parquet {

@@ -82,7 +82,7 @@ pub fn prepare(dest: &mut dyn Destination, dataset: &str, resources: &[&Resource
             ensure_table(dest, dataset, table, index > 0)?;
         }
     }
-    Ok(())
+    super::comments::describe(dest, dataset, resources)
 }
 
 fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child: bool) -> Result<()> {
@@ -190,7 +190,7 @@ pub(crate) fn select_list(d: Dialect, table: &Table, child: bool) -> (Vec<String
             values.push(d.ident(name));
         }
     }
-    for Column { name, path, ty } in table.columns.iter() {
+    for Column { name, path, ty, .. } in table.columns.iter() {
         names.push(d.ident(name));
         let source = if *ty == ColumnType::Timestamp { path.join("__") } else { name.to_string() };
         values.push(d.cast(*ty, &d.ident(&source)));

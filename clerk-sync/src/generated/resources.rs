@@ -21,57 +21,84 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("allowlist_identifiers"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("invitation_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("identifier"),
                         path: Cow::Borrowed(&[Cow::Borrowed("identifier")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("An email address or a phone number.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("identifier_type"),
                         path: Cow::Borrowed(&[Cow::Borrowed("identifier_type")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -94,22 +121,32 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("billing_plans"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The name of the plan.")),
                     },
                     Column {
                         name: Cow::Borrowed("fee__amount"),
@@ -117,6 +154,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("amount")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("fee__amount_formatted"),
@@ -124,6 +162,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("amount_formatted")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("fee__currency"),
@@ -131,6 +174,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("currency")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("fee__currency_symbol"),
@@ -138,6 +184,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("currency_symbol")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__amount"),
@@ -148,6 +197,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__amount_formatted"),
@@ -158,6 +208,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__currency"),
@@ -168,6 +223,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__currency_symbol"),
@@ -178,6 +236,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_fee__amount"),
@@ -185,6 +246,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("annual_fee"), Cow::Borrowed("amount")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("annual_fee__amount_formatted"),
@@ -195,6 +257,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_fee__currency"),
@@ -202,6 +269,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("annual_fee"), Cow::Borrowed("currency")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_fee__currency_symbol"),
@@ -212,61 +282,95 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("description"),
                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The description of the plan.")),
                     },
                     Column {
                         name: Cow::Borrowed("product_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("product_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The ID of the product this plan belongs to."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("is_default"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_default")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this is the default plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("is_recurring"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_recurring")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this is a recurring plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("publicly_visible"),
                         path: Cow::Borrowed(&[Cow::Borrowed("publicly_visible")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this plan is publicly visible."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("has_base_fee"),
                         path: Cow::Borrowed(&[Cow::Borrowed("has_base_fee")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this plan has a base fee."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("for_payer_type"),
                         path: Cow::Borrowed(&[Cow::Borrowed("for_payer_type")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The payer type this plan is designed for."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("slug"),
                         path: Cow::Borrowed(&[Cow::Borrowed("slug")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The URL-friendly slug for the plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("avatar_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("avatar_url")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The URL of the plan's avatar image."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("free_trial_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("free_trial_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether free trial is enabled for this plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("free_trial_days"),
                         path: Cow::Borrowed(&[Cow::Borrowed("free_trial_days")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Number of free trial days for this plan."),
+                        ),
                     },
                 ],
             ),
@@ -276,37 +380,60 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("features"),
                         table: Table {
                             name: Cow::Borrowed("billing_plans__features"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `features` array of `billing_plans` rows, one row each. The features included in this plan.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Unique identifier for the feature."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(Cow::Borrowed("The name of the feature.")),
                                     },
                                     Column {
                                         name: Cow::Borrowed("description"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("The description of the feature."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("slug"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("slug")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("The URL-friendly slug for the feature."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("avatar_url"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("avatar_url")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("The URL of the feature's avatar image."),
+                                        ),
                                     },
                                 ],
                             ),
@@ -317,22 +444,40 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("unit_prices"),
                         table: Table {
                             name: Cow::Borrowed("billing_plans__unit_prices"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `unit_prices` array of `billing_plans` rows, one row each. Per-unit pricing tiers for this plan (for example, seats)",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Name of the billable unit (for example, seats)",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("block_size"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("block_size")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Number of units included in each pricing block",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("tiers"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("tiers")]),
                                         ty: ColumnType::Json,
+                                        description: Some(
+                                            Cow::Borrowed("Tiered pricing configuration for this unit"),
+                                        ),
                                     },
                                 ],
                             ),
@@ -359,47 +504,76 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("billing_prices"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the price."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("plan_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the associated plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the instance."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("currency"),
                         path: Cow::Borrowed(&[Cow::Borrowed("currency")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("currency_symbol"),
                         path: Cow::Borrowed(&[Cow::Borrowed("currency_symbol")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("amount"),
                         path: Cow::Borrowed(&[Cow::Borrowed("amount")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("The amount in cents for the price."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_amount"),
                         path: Cow::Borrowed(&[Cow::Borrowed("annual_monthly_amount")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The monthly amount in cents when billed annually.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("fee__amount"),
@@ -407,6 +581,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("amount")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("fee__amount_formatted"),
@@ -414,6 +589,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("amount_formatted")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("fee__currency"),
@@ -421,6 +601,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("currency")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("fee__currency_symbol"),
@@ -428,6 +611,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("fee"), Cow::Borrowed("currency_symbol")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__amount"),
@@ -438,6 +624,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__amount_formatted"),
@@ -448,6 +635,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__currency"),
@@ -458,6 +650,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("annual_monthly_fee__currency_symbol"),
@@ -468,26 +663,43 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("description"),
                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The description of the price.")),
                     },
                     Column {
                         name: Cow::Borrowed("is_default"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_default")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this price is the default price for its plan.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp (milliseconds) of creation."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp (milliseconds) of creation.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("supported_billing_periods"),
@@ -495,6 +707,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("supported_billing_periods")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Which billing periods this price supports."),
+                        ),
                     },
                 ],
             ),
@@ -517,27 +732,46 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("billing_statements"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the billing statement."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the instance this statement belongs to.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("timestamp"),
                         path: Cow::Borrowed(&[Cow::Borrowed("timestamp")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the statement was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__object"),
@@ -545,6 +779,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__id"),
@@ -552,6 +791,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the payer."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__instance_id"),
@@ -559,6 +801,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("instance_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the Clerk instance."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__user_id"),
@@ -566,6 +811,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("user_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("User ID for user-type payers.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__first_name"),
@@ -573,6 +819,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("first_name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("First name of the payer.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__last_name"),
@@ -580,6 +827,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("last_name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Last name of the payer.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__email"),
@@ -587,6 +835,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("email")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Email address of the payer.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__organization_id"),
@@ -594,6 +843,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("organization_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Organization ID for org-type payers."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__organization_name"),
@@ -601,6 +853,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("organization_name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Organization name for org-type payers."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__image_url"),
@@ -608,6 +863,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("image_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("URL of the payer's image/avatar."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__amount"),
@@ -619,6 +877,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__amount_formatted"),
@@ -630,6 +889,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__currency"),
@@ -641,6 +905,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__currency_symbol"),
@@ -652,6 +919,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__created_at"),
@@ -659,6 +929,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the payer was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__created_at_ts"),
@@ -666,6 +941,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`payer__created_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the payer was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__updated_at"),
@@ -673,6 +953,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the payer was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__updated_at_ts"),
@@ -680,11 +965,19 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`payer__updated_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the payer was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("status"),
                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The current status of the statement."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__amount"),
@@ -696,6 +989,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__amount_formatted"),
@@ -707,6 +1001,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__currency"),
@@ -718,6 +1017,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__currency_symbol"),
@@ -729,6 +1031,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__amount"),
@@ -740,6 +1045,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__amount_formatted"),
@@ -751,6 +1057,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__currency"),
@@ -762,6 +1073,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__currency_symbol"),
@@ -773,6 +1087,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__amount"),
@@ -784,6 +1101,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__amount_formatted"),
@@ -795,6 +1113,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__currency"),
@@ -806,6 +1129,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__currency_symbol"),
@@ -817,6 +1143,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__amount"),
@@ -828,6 +1157,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__amount_formatted"),
@@ -839,6 +1169,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__currency"),
@@ -850,6 +1185,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__currency_symbol"),
@@ -861,6 +1199,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                 ],
             ),
@@ -870,22 +1211,40 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("groups"),
                         table: Table {
                             name: Cow::Borrowed("billing_statements__groups"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `groups` array of `billing_statements` rows, one row each. Array of statement groups.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("timestamp"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("timestamp")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Unix timestamp (in milliseconds) of the date the group's payment attempts were created",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("items"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("items")]),
                                         ty: ColumnType::Json,
+                                        description: Some(
+                                            Cow::Borrowed("The payment attempts included in the group"),
+                                        ),
                                     },
                                 ],
                             ),
@@ -912,27 +1271,42 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("billing_subscription_items"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the subscription item."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the Clerk instance."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("status"),
                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Current status of the subscription item."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credit__amount__amount"),
@@ -944,6 +1318,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("credit__amount__amount_formatted"),
@@ -955,6 +1330,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credit__amount__currency"),
@@ -966,6 +1346,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credit__amount__currency_symbol"),
@@ -977,6 +1360,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credit__cycle_remaining_percent"),
@@ -987,6 +1373,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Double,
+                        description: Some(
+                            Cow::Borrowed("Percentage of the billing cycle remaining."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__proration__amount__amount"),
@@ -999,6 +1388,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1013,6 +1403,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__proration__amount__currency"),
@@ -1025,6 +1420,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1039,6 +1437,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__proration__cycle_days_remaining"),
@@ -1050,6 +1451,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("credits__proration__cycle_days_total"),
@@ -1061,6 +1463,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1074,6 +1477,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Double,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("credits__payer__remaining_balance__amount"),
@@ -1086,6 +1490,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1100,6 +1505,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1114,6 +1524,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1128,6 +1541,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__payer__applied_amount__amount"),
@@ -1140,6 +1556,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1154,6 +1571,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__payer__applied_amount__currency"),
@@ -1166,6 +1588,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1180,6 +1605,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__total__amount"),
@@ -1191,6 +1619,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("credits__total__amount_formatted"),
@@ -1202,6 +1631,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__total__currency"),
@@ -1213,6 +1647,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("credits__total__currency_symbol"),
@@ -1224,16 +1661,25 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("plan_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the associated plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("price_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("price_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the associated price"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__object"),
@@ -1241,6 +1687,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__id"),
@@ -1248,6 +1699,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__name"),
@@ -1255,6 +1709,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The name of the plan.")),
                     },
                     Column {
                         name: Cow::Borrowed("plan__fee__amount"),
@@ -1266,6 +1721,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("plan__fee__amount_formatted"),
@@ -1277,6 +1733,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__fee__currency"),
@@ -1288,6 +1749,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__fee__currency_symbol"),
@@ -1299,6 +1763,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_monthly_fee__amount"),
@@ -1310,6 +1777,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1323,6 +1791,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_monthly_fee__currency"),
@@ -1334,6 +1807,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_monthly_fee__currency_symbol"),
@@ -1345,6 +1821,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_fee__amount"),
@@ -1356,6 +1835,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_fee__amount_formatted"),
@@ -1367,6 +1847,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_fee__currency"),
@@ -1378,6 +1863,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__annual_fee__currency_symbol"),
@@ -1389,6 +1877,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__description"),
@@ -1396,6 +1887,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("description")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The description of the plan.")),
                     },
                     Column {
                         name: Cow::Borrowed("plan__product_id"),
@@ -1403,6 +1895,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("product_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The ID of the product this plan belongs to."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__is_default"),
@@ -1410,6 +1905,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("is_default")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this is the default plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__is_recurring"),
@@ -1417,6 +1915,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("is_recurring")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this is a recurring plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__publicly_visible"),
@@ -1424,6 +1925,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("publicly_visible")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this plan is publicly visible."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__has_base_fee"),
@@ -1431,6 +1935,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("has_base_fee")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this plan has a base fee."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__for_payer_type"),
@@ -1438,6 +1945,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("for_payer_type")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The payer type this plan is designed for."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__slug"),
@@ -1445,6 +1955,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("slug")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The URL-friendly slug for the plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__avatar_url"),
@@ -1452,6 +1965,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("avatar_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The URL of the plan's avatar image."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__features"),
@@ -1459,6 +1975,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("features")],
                         ),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed("The features included in this plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__free_trial_enabled"),
@@ -1466,6 +1985,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("free_trial_enabled")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether free trial is enabled for this plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__free_trial_days"),
@@ -1473,6 +1995,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("free_trial_days")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Number of free trial days for this plan."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan__unit_prices"),
@@ -1480,11 +2005,21 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("plan"), Cow::Borrowed("unit_prices")],
                         ),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Per-unit pricing tiers for this plan (for example, seats)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("plan_period"),
                         path: Cow::Borrowed(&[Cow::Borrowed("plan_period")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The billing period for this subscription item.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__object"),
@@ -1492,6 +2027,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payment_method"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__id"),
@@ -1499,6 +2039,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payment_method"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the payment method."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__payer_id"),
@@ -1506,6 +2049,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payment_method"), Cow::Borrowed("payer_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the payer."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__payment_type"),
@@ -1516,6 +2062,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The payment method type.")),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__is_default"),
@@ -1526,6 +2073,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this is the default payment method for the payer.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__gateway"),
@@ -1533,6 +2085,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payment_method"), Cow::Borrowed("gateway")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The payment gateway.")),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__gateway_external_id"),
@@ -1543,6 +2096,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("External ID in the payment gateway."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1555,6 +2111,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("External account ID in the payment gateway."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__last4"),
@@ -1562,6 +2121,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payment_method"), Cow::Borrowed("last4")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Last 4 digits of the card (for card payment methods).",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__status"),
@@ -1569,6 +2133,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payment_method"), Cow::Borrowed("status")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Status of the payment method.")),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__wallet_type"),
@@ -1579,6 +2144,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Type of wallet (if applicable)."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__card_type"),
@@ -1589,6 +2157,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Type of card (if applicable).")),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__expiry_year"),
@@ -1599,6 +2168,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Card expiration year (for card payment methods).",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__expiry_month"),
@@ -1609,6 +2183,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Card expiration month (for card payment methods).",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__created_at"),
@@ -1619,6 +2198,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the payment method was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__created_at_ts"),
@@ -1629,6 +2213,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`payment_method__created_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the payment method was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__updated_at"),
@@ -1639,6 +2228,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the payment method was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__updated_at_ts"),
@@ -1649,6 +2243,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`payment_method__updated_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the payment method was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payment_method__is_removable"),
@@ -1659,6 +2258,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether this payment method can be removed."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("lifetime_paid__amount"),
@@ -1666,6 +2268,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("lifetime_paid"), Cow::Borrowed("amount")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("lifetime_paid__amount_formatted"),
@@ -1676,6 +2279,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("lifetime_paid__currency"),
@@ -1683,6 +2291,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("lifetime_paid"), Cow::Borrowed("currency")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("lifetime_paid__currency_symbol"),
@@ -1693,6 +2304,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__amount__amount"),
@@ -1704,6 +2318,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__amount__amount_formatted"),
@@ -1715,6 +2330,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__amount__currency"),
@@ -1726,6 +2346,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__amount__currency_symbol"),
@@ -1737,6 +2360,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__date"),
@@ -1744,6 +2370,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("next_payment"), Cow::Borrowed("date")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) for the next payment date.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__per_unit_totals"),
@@ -1754,6 +2385,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Per-unit total breakdown (for example, seats) for the next payment.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__subtotal__amount"),
@@ -1766,6 +2402,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1780,6 +2417,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__subtotal__currency"),
@@ -1792,6 +2434,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1806,6 +2451,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__base_fee__amount"),
@@ -1818,6 +2466,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1832,6 +2481,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__base_fee__currency"),
@@ -1844,6 +2498,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1858,6 +2515,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__tax_total__amount"),
@@ -1870,6 +2530,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1884,6 +2545,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__tax_total__currency"),
@@ -1896,6 +2562,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1910,6 +2579,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__grand_total__amount"),
@@ -1922,6 +2594,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1936,6 +2609,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1950,6 +2628,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -1964,6 +2645,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__per_unit_totals"),
@@ -1975,6 +2659,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__credits__proration"),
@@ -1987,6 +2672,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__credits__payer"),
@@ -1999,6 +2685,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__credits__total"),
@@ -2011,6 +2698,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2025,6 +2713,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("next_payment__totals__discounts__total"),
@@ -2037,11 +2726,15 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("payer_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("payer_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the payer."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__object"),
@@ -2049,6 +2742,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__id"),
@@ -2056,6 +2754,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the payer."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__instance_id"),
@@ -2063,6 +2764,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("instance_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the Clerk instance."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__user_id"),
@@ -2070,6 +2774,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("user_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("User ID for user-type payers.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__first_name"),
@@ -2077,6 +2782,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("first_name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("First name of the payer.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__last_name"),
@@ -2084,6 +2790,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("last_name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Last name of the payer.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__email"),
@@ -2091,6 +2798,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("email")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Email address of the payer.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__organization_id"),
@@ -2098,6 +2806,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("organization_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Organization ID for org-type payers."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__organization_name"),
@@ -2105,6 +2816,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("organization_name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Organization name for org-type payers."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__image_url"),
@@ -2112,6 +2826,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("image_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("URL of the payer's image/avatar."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__amount"),
@@ -2123,6 +2840,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__amount_formatted"),
@@ -2134,6 +2852,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__currency"),
@@ -2145,6 +2868,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__credits_balance__currency_symbol"),
@@ -2156,6 +2882,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__created_at"),
@@ -2163,6 +2892,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the payer was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__created_at_ts"),
@@ -2170,6 +2904,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`payer__created_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the payer was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__updated_at"),
@@ -2177,6 +2916,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the payer was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("payer__updated_at_ts"),
@@ -2184,76 +2928,151 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("payer"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`payer__updated_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the payer was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("is_free_trial"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_free_trial")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this subscription item includes a free trial.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("period_start"),
                         path: Cow::Borrowed(&[Cow::Borrowed("period_start")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the current period started.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("period_end"),
                         path: Cow::Borrowed(&[Cow::Borrowed("period_end")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the current period ends.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("proration_date"),
                         path: Cow::Borrowed(&[Cow::Borrowed("proration_date")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The day the subscription item was prorated from. Only available in some responses.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("canceled_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("canceled_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the subscription item was canceled.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("canceled_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("canceled_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`canceled_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the subscription item was canceled.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("past_due_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("past_due_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the subscription item became past due.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("past_due_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("past_due_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`past_due_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the subscription item became past due.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ended_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("ended_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the subscription item ended.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ended_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("ended_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`ended_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the subscription item ended.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the subscription item was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the subscription item was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (in milliseconds) when the subscription item was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp (in milliseconds) when the subscription item was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("seats__quantity"),
@@ -2261,6 +3080,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("seats"), Cow::Borrowed("quantity")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Seat quantity being billed; null means unlimited",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("seats__tiers"),
@@ -2268,6 +3092,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("seats"), Cow::Borrowed("tiers")],
                         ),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed("Per-unit cost breakdown by pricing tier"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__amount"),
@@ -2279,6 +3106,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__amount_formatted"),
@@ -2290,6 +3118,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__currency"),
@@ -2301,6 +3134,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__subtotal__currency_symbol"),
@@ -2312,6 +3148,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__amount"),
@@ -2323,6 +3162,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__amount_formatted"),
@@ -2334,6 +3174,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__currency"),
@@ -2345,6 +3190,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__base_fee__currency_symbol"),
@@ -2356,6 +3204,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__amount"),
@@ -2367,6 +3218,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__amount_formatted"),
@@ -2378,6 +3230,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__currency"),
@@ -2389,6 +3246,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__tax_total__currency_symbol"),
@@ -2400,6 +3260,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__amount"),
@@ -2411,6 +3274,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__amount_formatted"),
@@ -2422,6 +3286,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__currency"),
@@ -2433,6 +3302,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__grand_total__currency_symbol"),
@@ -2444,6 +3316,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__per_unit_totals"),
@@ -2451,6 +3326,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("totals"), Cow::Borrowed("per_unit_totals")],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__proration__amount"),
@@ -2463,6 +3339,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2477,6 +3354,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2491,6 +3369,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2505,6 +3384,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Double,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__payer__remaining_balance"),
@@ -2517,6 +3397,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__payer__applied_amount"),
@@ -2529,6 +3410,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__total__amount"),
@@ -2541,6 +3423,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__total__amount_formatted"),
@@ -2553,6 +3436,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__total__currency"),
@@ -2565,6 +3453,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__credits__total__currency_symbol"),
@@ -2577,6 +3468,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__discounts__proration__amount"),
@@ -2589,6 +3483,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2603,6 +3498,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Number of days that have passed in the billing cycle",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2617,6 +3517,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Total number of days in the billing cycle"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2631,6 +3534,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Double,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Percentage of the billing cycle that has passed",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__discounts__total__amount"),
@@ -2643,6 +3551,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("The amount in cents.")),
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -2657,6 +3566,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The formatted amount as a string (e.g., \"$49.99\").",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__discounts__total__currency"),
@@ -2669,6 +3583,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency code (e.g., \"USD\")."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("totals__discounts__total__currency_symbol"),
@@ -2681,6 +3598,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The currency symbol (e.g., \"$\")."),
+                        ),
                     },
                 ],
             ),
@@ -2703,52 +3623,80 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("blocklist_identifiers"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("identifier"),
                         path: Cow::Borrowed(&[Cow::Borrowed("identifier")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "An email address, email domain, phone number or web3 wallet.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("identifier_type"),
                         path: Cow::Borrowed(&[Cow::Borrowed("identifier_type")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -2771,37 +3719,52 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("clients"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the identifier of the session.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("session_ids"),
                         path: Cow::Borrowed(&[Cow::Borrowed("session_ids")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("sign_in_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("sign_in_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("sign_up_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("sign_up_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("last_active_session_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_session_id")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Last active session_id.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("last_authentication_strategy"),
@@ -2809,26 +3772,45 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("last_authentication_strategy")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The authentication strategy that was last used to authenticate the user on this client.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -2838,37 +3820,52 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("sessions"),
                         table: Table {
                             name: Cow::Borrowed("clients__sessions"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `sessions` array of `clients` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("user_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("user_id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("client_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("client_id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("actor"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("actor")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("status"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_active_organization_id"),
@@ -2876,16 +3873,23 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("last_active_organization_id")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_active_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_active_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`last_active_at` (Unix milliseconds) as a timestamp (UTC).",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__object"),
@@ -2893,6 +3897,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("object")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__id"),
@@ -2900,6 +3905,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("id")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__device_type"),
@@ -2910,6 +3916,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__is_mobile"),
@@ -2920,6 +3927,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__browser_name"),
@@ -2930,6 +3938,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__browser_version"),
@@ -2940,6 +3949,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__ip_address"),
@@ -2950,6 +3960,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__city"),
@@ -2957,6 +3968,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("city")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("latest_activity__country"),
@@ -2967,51 +3979,85 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("expire_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("expire_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of expiration.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("expire_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("expire_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`expire_at` as a timestamp (UTC). Unix timestamp of expiration.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("abandon_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("abandon_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of abandonment.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("abandon_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("abandon_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`abandon_at` as a timestamp (UTC). Unix timestamp of abandonment.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("tasks"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("tasks")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                 ],
                             ),
@@ -3038,22 +4084,38 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("directories"),
+            description: Some(
+                Cow::Borrowed(
+                    "A directory configuration for provisioning users from an identity provider.",
+                ),
+            ),
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Always \"directory\".",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("A human-friendly name for the directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("enterprise_connection_id"),
@@ -3061,21 +4123,37 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("enterprise_connection_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the associated enterprise connection.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("endpoint_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("endpoint_url")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The provisioning endpoint URL for this directory.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("provider"),
                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The identity provider for this directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("enabled")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether the directory is enabled."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("group_role_mapping_enabled"),
@@ -3083,36 +4161,71 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("group_role_mapping_enabled")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether group-to-role mapping is enabled for this directory.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("attribute_mapping"),
                         path: Cow::Borrowed(&[Cow::Borrowed("attribute_mapping")]),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Mapping of user attributes to the directory attribute paths they are extracted from.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("api_key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("api_key")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The API key for authenticating provisioning requests. Only returned when the directory is created or the key is rotated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp when the directory was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp when the directory was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp when the directory was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp when the directory was last updated.",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -3122,37 +4235,70 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("custom_attributes"),
                         table: Table {
                             name: Cow::Borrowed("directories__custom_attributes"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `custom_attributes` array of `directories` rows, one row each. Custom attributes to map from the IdP to the user's profile via directory sync. Requires the custom attributes feature to be enabled for the instance.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Display name for the custom attribute"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("key"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Key used to store the attribute in the user's public/private/unsafe metadata",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("sso_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("sso_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("scim_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("scim_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The legacy name for `directory_path`. Carries the same value.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("directory_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("directory_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "GJSON path to extract the attribute value from directory sync user resources",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("multi_valued"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("multi_valued")]),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -3179,47 +4325,56 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("domains"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("is_satellite"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_satellite")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("frontend_api_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("frontend_api_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("accounts_portal_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("accounts_portal_url")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Null for satellite domains.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("proxy_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("proxy_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("development_origin"),
                         path: Cow::Borrowed(&[Cow::Borrowed("development_origin")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                 ],
             ),
@@ -3229,22 +4384,34 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("cname_targets"),
                         table: Table {
                             name: Cow::Borrowed("domains__cname_targets"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `cname_targets` array of `domains` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("host"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("host")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("value"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("value")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("required"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("required")]),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Denotes whether this CNAME target is required to be set in order for the domain to be considered deployed.\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -3271,52 +4438,78 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("enterprise_connections"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The enterprise connection ID")),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The display name of the connection"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("provider"),
                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("logo_public_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("logo_public_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("active"),
                         path: Cow::Borrowed(&[Cow::Borrowed("active")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether the enterprise connection is active"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("domains"),
                         path: Cow::Borrowed(&[Cow::Borrowed("domains")]),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Domains associated with the enterprise connection",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("organization_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Organization ID when the connection is linked to an organization",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("sync_user_attributes"),
                         path: Cow::Borrowed(&[Cow::Borrowed("sync_user_attributes")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Controls whether to update the user's attributes on each sign-in",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("disable_additional_identifications"),
@@ -3324,6 +4517,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("disable_additional_identifications")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "When true, users cannot add additional identifications when using this connection",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("allow_organization_account_linking"),
@@ -3331,6 +4529,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("allow_organization_account_linking")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this connection supports account linking via organization membership",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__id"),
@@ -3338,6 +4541,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("SAML connection ID")),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__name"),
@@ -3345,6 +4549,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("SAML connection display name")),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__idp_entity_id"),
@@ -3355,6 +4560,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "IdP entity ID (optional, when connection details are loaded)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__idp_sso_url"),
@@ -3365,6 +4575,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "IdP SSO URL (optional, when connection details are loaded)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__idp_metadata_url"),
@@ -3375,6 +4590,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "IdP metadata URL (optional, when connection details are loaded)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__acs_url"),
@@ -3382,6 +4602,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("acs_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Assertion Consumer Service URL"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__sp_entity_id"),
@@ -3392,6 +4615,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Service Provider entity ID")),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__sp_metadata_url"),
@@ -3402,6 +4626,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Service Provider metadata URL")),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__active"),
@@ -3409,6 +4634,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("active")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether the SAML connection is active"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__allow_idp_initiated"),
@@ -3419,6 +4647,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether IdP-initiated SSO is allowed"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__allow_subdomains"),
@@ -3429,6 +4660,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether subdomains are allowed for domain matching",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__force_authn"),
@@ -3439,6 +4675,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether to force re-authentication"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__login_hint__mode"),
@@ -3450,6 +4689,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Controls the login_hint sent to the IdP on SSO sign-in",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("saml_connection__login_hint__source"),
@@ -3461,6 +4705,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__id"),
@@ -3468,6 +4717,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("OAuth config ID")),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__name"),
@@ -3475,6 +4725,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Custom OIDC provider display name"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__provider_key"),
@@ -3485,6 +4738,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "OAuth provider key (e.g. oidc_custom, oidc_ghe_*, oidc_gitlab_ent_*)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__client_id"),
@@ -3492,6 +4750,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("client_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("OAuth client ID")),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__discovery_url"),
@@ -3502,6 +4761,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("OIDC discovery URL")),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__auth_url"),
@@ -3509,6 +4769,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("auth_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "OAuth authorization endpoint URL (present when configured or resolved from discovery)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__token_url"),
@@ -3516,6 +4781,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("token_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "OAuth token endpoint URL (present when configured or resolved from discovery)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__user_info_url"),
@@ -3526,6 +4796,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "OIDC userinfo endpoint URL (present when configured or resolved from discovery)",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__requires_pkce"),
@@ -3536,6 +4811,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether PKCE is required for this OAuth client",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__logo_public_url"),
@@ -3546,6 +4826,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("Logo URL for the provider")),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__created_at"),
@@ -3553,6 +4834,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp in milliseconds when the config was created",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__created_at_ts"),
@@ -3560,6 +4846,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`oauth_config__created_at` as a timestamp (UTC). Unix timestamp in milliseconds when the config was created",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__updated_at"),
@@ -3567,6 +4858,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp in milliseconds when the config was last updated",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("oauth_config__updated_at_ts"),
@@ -3574,26 +4870,51 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("oauth_config"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`oauth_config__updated_at` as a timestamp (UTC). Unix timestamp in milliseconds when the config was last updated",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp in milliseconds when the connection was created",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp in milliseconds when the connection was created",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp in milliseconds when the connection was last updated",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp in milliseconds when the connection was last updated",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -3605,37 +4926,70 @@ pub static RESOURCES: &[Resource] = &[
                             name: Cow::Borrowed(
                                 "enterprise_connections__custom_attributes",
                             ),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `custom_attributes` array of `enterprise_connections` rows, one row each. Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Display name for the custom attribute"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("key"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Key used to store the attribute in the user's public/private/unsafe metadata",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("sso_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("sso_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("scim_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("scim_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "GJSON path to extract the attribute value from SCIM user resources",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("directory_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("directory_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "GJSON path to extract the attribute value from directory sync user resources. Same value as `scim_path`.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("multi_valued"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("multi_valued")]),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -3662,72 +5016,102 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("invitations"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("email_address"),
                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("revoked"),
                         path: Cow::Borrowed(&[Cow::Borrowed("revoked")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("status"),
                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("expires_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("expires_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of expiration.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("expires_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("expires_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`expires_at` as a timestamp (UTC). Unix timestamp of expiration.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -3750,67 +5134,90 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("jwt_templates"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("claims"),
                         path: Cow::Borrowed(&[Cow::Borrowed("claims")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("lifetime"),
                         path: Cow::Borrowed(&[Cow::Borrowed("lifetime")]),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("allowed_clock_skew"),
                         path: Cow::Borrowed(&[Cow::Borrowed("allowed_clock_skew")]),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("custom_signing_key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("custom_signing_key")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("signing_algorithm"),
                         path: Cow::Borrowed(&[Cow::Borrowed("signing_algorithm")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -3833,52 +5240,82 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("machines"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the machine."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The name of the machine.")),
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the instance this machine belongs to.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_token_ttl"),
                         path: Cow::Borrowed(&[Cow::Borrowed("default_token_ttl")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The default time-to-live (TTL) in seconds for tokens created by this machine.",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -3888,52 +5325,88 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("scoped_machines"),
                         table: Table {
                             name: Cow::Borrowed("machines__scoped_machines"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `scoped_machines` array of `machines` rows, one row each. Array of machines this machine has access to.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Unique identifier for the machine."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(Cow::Borrowed("The name of the machine.")),
                                     },
                                     Column {
                                         name: Cow::Borrowed("instance_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The ID of the instance this machine belongs to.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("default_token_ttl"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("default_token_ttl")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The default time-to-live (TTL) in seconds for tokens created by this machine.",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -3960,122 +5433,158 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("oauth_applications"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("instance_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("instance_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("client_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("client_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("client_uri"),
                         path: Cow::Borrowed(&[Cow::Borrowed("client_uri")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("client_image_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("client_image_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("dynamically_registered"),
                         path: Cow::Borrowed(&[Cow::Borrowed("dynamically_registered")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("consent_screen_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("consent_screen_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("pkce_required"),
                         path: Cow::Borrowed(&[Cow::Borrowed("pkce_required")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public"),
                         path: Cow::Borrowed(&[Cow::Borrowed("public")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("scopes"),
                         path: Cow::Borrowed(&[Cow::Borrowed("scopes")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("redirect_uris"),
                         path: Cow::Borrowed(&[Cow::Borrowed("redirect_uris")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("callback_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("callback_url")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Deprecated: Use redirect_uris instead.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("authorize_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("authorize_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("token_fetch_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("token_fetch_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("user_info_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("user_info_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("discovery_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("discovery_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("token_introspection_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("token_introspection_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -4098,32 +5607,52 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("organization_domains"),
+            description: Some(Cow::Borrowed("An organization domain")),
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value. Always `organization_domain`\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unique identifier for the organization domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("organization_id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the organization"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Name of the organization domain"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("enrollment_mode"),
                         path: Cow::Borrowed(&[Cow::Borrowed("enrollment_mode")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Mode of enrollment for the domain"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_email_address"),
@@ -4131,6 +5660,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("affiliation_email_address")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Affiliation email address for the domain, if available.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__status"),
@@ -4141,6 +5675,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__strategy"),
@@ -4151,6 +5690,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Name of the strategy used to verify the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__attempts"),
@@ -4161,6 +5705,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "How many attempts have been made to verify the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__expire_at"),
@@ -4171,6 +5720,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when the verification will expire",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__expire_at_ts"),
@@ -4181,6 +5735,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`affiliation_verification__expire_at` as a timestamp (UTC). Unix timestamp of when the verification will expire",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__verified_at"),
@@ -4191,6 +5750,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("affiliation_verification__verified_at_ts"),
@@ -4201,6 +5765,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`affiliation_verification__verified_at` as a timestamp (UTC). Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__status"),
@@ -4211,6 +5780,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__strategy"),
@@ -4221,6 +5795,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Name of the strategy used to verify the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__attempts"),
@@ -4231,6 +5810,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "How many attempts have been made to verify the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__expire_at"),
@@ -4241,6 +5825,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when the verification will expire",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__expire_at_ts"),
@@ -4251,6 +5840,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`ownership_verification__expire_at` as a timestamp (UTC). Unix timestamp of when the verification will expire",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__verified_at"),
@@ -4261,6 +5855,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("ownership_verification__verified_at_ts"),
@@ -4271,6 +5870,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`ownership_verification__verified_at` as a timestamp (UTC). Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__status"),
@@ -4278,6 +5882,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("verification"), Cow::Borrowed("status")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Status of the verification. It can be `unverified`, `verified`, `failed`, or `expired`.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__strategy"),
@@ -4285,6 +5894,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("verification"), Cow::Borrowed("strategy")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Name of the strategy used to verify the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__attempts"),
@@ -4292,6 +5906,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("verification"), Cow::Borrowed("attempts")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "How many attempts have been made to verify the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__expire_at"),
@@ -4299,6 +5918,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("verification"), Cow::Borrowed("expire_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when the verification will expire",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__expire_at_ts"),
@@ -4306,6 +5930,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("verification"), Cow::Borrowed("expire_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`verification__expire_at` as a timestamp (UTC). Unix timestamp of when the verification will expire",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__verified_at"),
@@ -4316,6 +5945,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification__verified_at_ts"),
@@ -4326,6 +5960,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`verification__verified_at` as a timestamp (UTC). Unix timestamp of when ownership was verified. Only populated on `ownership_verification`; null on `affiliation_verification`.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("total_pending_invitations"),
@@ -4333,6 +5972,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("total_pending_invitations")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Total number of pending invitations associated with this domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("total_pending_suggestions"),
@@ -4340,6 +5984,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("total_pending_suggestions")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Total number of pending suggestions associated with this domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__id"),
@@ -4350,6 +5999,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__name"),
@@ -4360,6 +6010,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__slug"),
@@ -4370,6 +6021,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__image_url"),
@@ -4380,6 +6032,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__has_image"),
@@ -4390,26 +6043,45 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp when the domain was created"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp when the domain was created",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of the last update to the domain",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of the last update to the domain",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -4432,42 +6104,58 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("organization_invitations"),
+            description: Some(
+                Cow::Borrowed(
+                    "An organization invitation with public organization data populated",
+                ),
+            ),
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("email_address"),
                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("role"),
                         path: Cow::Borrowed(&[Cow::Borrowed("role")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("role_name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("role_name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("organization_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("inviter_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("inviter_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_inviter_data__user_id"),
@@ -4478,6 +6166,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_inviter_data__first_name"),
@@ -4488,6 +6177,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_inviter_data__last_name"),
@@ -4498,6 +6188,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_inviter_data__image_url"),
@@ -4508,6 +6199,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_inviter_data__has_image"),
@@ -4518,6 +6210,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_inviter_data__identifier"),
@@ -4528,56 +6221,81 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("status"),
                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("private_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("private_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("expires_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("expires_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of expiration.")),
                     },
                     Column {
                         name: Cow::Borrowed("expires_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("expires_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`expires_at` as a timestamp (UTC). Unix timestamp of expiration.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__id"),
@@ -4588,6 +6306,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__name"),
@@ -4598,6 +6317,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__slug"),
@@ -4608,6 +6328,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__image_url"),
@@ -4618,6 +6339,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_organization_data__has_image"),
@@ -4628,6 +6350,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                 ],
             ),
@@ -4650,42 +6373,62 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("organization_memberships"),
+            description: Some(Cow::Borrowed("A user's membership in an organization")),
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role"),
                         path: Cow::Borrowed(&[Cow::Borrowed("role")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("role_name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("role_name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("permissions"),
                         path: Cow::Borrowed(&[Cow::Borrowed("permissions")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Metadata saved on the organization membership, accessible from both Frontend and Backend APIs",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("private_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("private_metadata")]),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Metadata saved on the organization membership, accessible only from the Backend API",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization__object"),
@@ -4693,6 +6436,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__id"),
@@ -4700,6 +6444,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__name"),
@@ -4707,6 +6452,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("name")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__slug"),
@@ -4714,6 +6460,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("slug")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__image_url"),
@@ -4721,6 +6468,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("image_url")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__has_image"),
@@ -4728,6 +6476,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("has_image")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__members_count"),
@@ -4738,6 +6487,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed(
@@ -4750,6 +6500,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__pending_invitations_count"),
@@ -4760,6 +6511,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__max_allowed_memberships"),
@@ -4770,6 +6522,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__admin_delete_enabled"),
@@ -4780,6 +6533,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__public_metadata"),
@@ -4790,6 +6544,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__private_metadata"),
@@ -4800,6 +6555,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__created_by"),
@@ -4807,6 +6563,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("created_by")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization__created_at"),
@@ -4814,6 +6571,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("organization__created_at_ts"),
@@ -4821,6 +6579,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`organization__created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization__updated_at"),
@@ -4828,6 +6591,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization__updated_at_ts"),
@@ -4835,6 +6601,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("organization"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`organization__updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization__last_active_at"),
@@ -4845,6 +6616,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last activity.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization__last_active_at_ts"),
@@ -4855,6 +6629,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`organization__last_active_at` as a timestamp (UTC). Unix timestamp of last activity.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("organization__role_set_key"),
@@ -4865,6 +6644,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) assigned to this organization.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__user_id"),
@@ -4875,6 +6659,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__first_name"),
@@ -4885,6 +6670,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__last_name"),
@@ -4895,6 +6681,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__profile_image_url"),
@@ -4905,6 +6692,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__image_url"),
@@ -4915,6 +6703,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__has_image"),
@@ -4925,6 +6714,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__identifier"),
@@ -4935,6 +6725,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__username"),
@@ -4945,6 +6736,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__banned"),
@@ -4952,6 +6744,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("public_user_data"), Cow::Borrowed("banned")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_user_data__deprovisioned"),
@@ -4962,26 +6755,41 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -5004,57 +6812,78 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("organization_permissions"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("description"),
                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("type"),
                         path: Cow::Borrowed(&[Cow::Borrowed("type")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -5077,57 +6906,82 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("organization_roles"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("description"),
                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("is_creator_eligible"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_creator_eligible")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this role is eligible to be an organization creator role",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -5137,57 +6991,84 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("permissions"),
                         table: Table {
                             name: Cow::Borrowed("organization_roles__permissions"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `permissions` array of `organization_roles` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("key"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("description"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("type"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("type")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -5214,42 +7095,50 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("organizations"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("slug"),
                         path: Cow::Borrowed(&[Cow::Borrowed("slug")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("image_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("image_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("has_image"),
                         path: Cow::Borrowed(&[Cow::Borrowed("has_image")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("members_count"),
                         path: Cow::Borrowed(&[Cow::Borrowed("members_count")]),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("missing_member_with_elevated_permissions"),
@@ -5257,6 +7146,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("missing_member_with_elevated_permissions")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("pending_invitations_count"),
@@ -5264,66 +7154,99 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("pending_invitations_count")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("max_allowed_memberships"),
                         path: Cow::Borrowed(&[Cow::Borrowed("max_allowed_memberships")]),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("admin_delete_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("admin_delete_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("private_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("private_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_by"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_by")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("last_active_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last activity.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("last_active_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`last_active_at` as a timestamp (UTC). Unix timestamp of last activity.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("role_set_key")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) assigned to this organization.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -5346,42 +7269,60 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("redirect_urls"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -5404,32 +7345,50 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("role_sets"),
+            description: Some(
+                Cow::Borrowed(
+                    "A role set defines a collection of roles that can be assigned to organization members",
+                ),
+            ),
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The unique identifier of the role set"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The name of the role set")),
                     },
                     Column {
                         name: Cow::Borrowed("key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "A unique key for the role set (e.g., \"role_set:default\")",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("description"),
                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Optional description of the role set"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__object"),
@@ -5437,6 +7396,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("default_role__id"),
@@ -5444,6 +7404,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The unique identifier of the role"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__name"),
@@ -5451,6 +7414,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The name of the role")),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__key"),
@@ -5458,6 +7422,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("key")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The key of the role (e.g., \"org:admin\", \"org:member\")",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__description"),
@@ -5468,6 +7437,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Optional description of the role"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__members_count"),
@@ -5478,6 +7450,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The number of members assigned to this role within the role set",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__has_members"),
@@ -5488,6 +7465,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this role has any members assigned within the role set",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__created_at"),
@@ -5495,6 +7477,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of role creation"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__created_at_ts"),
@@ -5502,6 +7487,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`default_role__created_at` as a timestamp (UTC). Unix timestamp of role creation",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__updated_at"),
@@ -5509,6 +7499,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last role update"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("default_role__updated_at_ts"),
@@ -5516,6 +7509,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("default_role"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`default_role__updated_at` as a timestamp (UTC). Unix timestamp of last role update",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__object"),
@@ -5523,6 +7521,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__id"),
@@ -5530,6 +7529,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The unique identifier of the role"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__name"),
@@ -5537,6 +7539,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("name")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(Cow::Borrowed("The name of the role")),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__key"),
@@ -5544,6 +7547,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("key")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The key of the role (e.g., \"org:admin\", \"org:member\")",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__description"),
@@ -5554,6 +7562,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Optional description of the role"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__members_count"),
@@ -5564,6 +7575,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The number of members assigned to this role within the role set",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__has_members"),
@@ -5574,6 +7590,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether this role has any members assigned within the role set",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__created_at"),
@@ -5581,6 +7602,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of role creation"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__created_at_ts"),
@@ -5588,6 +7612,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`creator_role__created_at` as a timestamp (UTC). Unix timestamp of role creation",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__updated_at"),
@@ -5595,6 +7624,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last role update"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("creator_role__updated_at_ts"),
@@ -5602,11 +7634,21 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("creator_role"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`creator_role__updated_at` as a timestamp (UTC). Unix timestamp of last role update",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("type"),
                         path: Cow::Borrowed(&[Cow::Borrowed("type")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The type of the role set (\"initial\" or \"custom\")",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__object"),
@@ -5617,6 +7659,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__id"),
@@ -5624,6 +7667,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("role_set_migration"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The unique identifier of the migration"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__organization_id"),
@@ -5634,6 +7680,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The organization ID if the migration is scoped to a specific organization",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__instance_id"),
@@ -5644,6 +7695,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The instance ID this migration belongs to"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__source_role_set_id"),
@@ -5654,6 +7708,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the source role set being migrated from",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__dest_role_set_id"),
@@ -5664,6 +7723,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the destination role set being migrated to",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__trigger_type"),
@@ -5674,6 +7738,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "What triggered this migration (e.g., \"role_set_deletion\", \"role_removal\")",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__status"),
@@ -5684,6 +7753,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Current status of the migration (e.g., \"enqueued\", \"in_progress\", \"completed\")",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__migrated_members"),
@@ -5694,6 +7768,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Number of members that have been migrated so far",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__mappings"),
@@ -5704,6 +7783,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Role key mappings from source to destination roles",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__started_at"),
@@ -5714,6 +7798,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp when the migration started"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__started_at_ts"),
@@ -5724,6 +7811,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`role_set_migration__started_at` as a timestamp (UTC). Unix timestamp when the migration started",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__completed_at"),
@@ -5734,6 +7826,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp when the migration completed"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__completed_at_ts"),
@@ -5744,6 +7839,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`role_set_migration__completed_at` as a timestamp (UTC). Unix timestamp when the migration completed",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__created_at"),
@@ -5754,6 +7854,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of migration creation"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__created_at_ts"),
@@ -5764,6 +7867,11 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`role_set_migration__created_at` as a timestamp (UTC). Unix timestamp of migration creation",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__updated_at"),
@@ -5774,6 +7882,9 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last migration update"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("role_set_migration__updated_at_ts"),
@@ -5784,26 +7895,47 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`role_set_migration__updated_at` as a timestamp (UTC). Unix timestamp of last migration update",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of role set creation"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of role set creation",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last role set update"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last role set update",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -5813,62 +7945,106 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("roles"),
                         table: Table {
                             name: Cow::Borrowed("role_sets__roles"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `roles` array of `role_sets` rows, one row each. The list of roles in this role set",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("The unique identifier of the role"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(Cow::Borrowed("The name of the role")),
                                     },
                                     Column {
                                         name: Cow::Borrowed("key"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The key of the role (e.g., \"org:admin\", \"org:member\")",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("description"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("description")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Optional description of the role"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("members_count"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("members_count")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The number of members assigned to this role within the role set",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("has_members"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("has_members")]),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Whether this role has any members assigned within the role set",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of role creation"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of role creation",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last role update"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of last role update",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -5895,47 +8071,56 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("saml_connections"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("domain"),
                         path: Cow::Borrowed(&[Cow::Borrowed("domain")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("domains"),
                         path: Cow::Borrowed(&[Cow::Borrowed("domains")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("idp_entity_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("idp_entity_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("idp_sso_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("idp_sso_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("idp_certificate"),
                         path: Cow::Borrowed(&[Cow::Borrowed("idp_certificate")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("idp_certificate_issued_at"),
@@ -5943,6 +8128,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("idp_certificate_issued_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509 NotBefore). Null when no certificate is configured.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("idp_certificate_issued_at_ts"),
@@ -5950,6 +8140,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("idp_certificate_issued_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`idp_certificate_issued_at` as a timestamp (UTC). Unix timestamp (milliseconds) of the start of the IdP certificate validity window (X.509 NotBefore). Null when no certificate is configured.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("idp_certificate_expires_at"),
@@ -5957,6 +8152,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("idp_certificate_expires_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509 NotAfter). Null when no certificate is configured.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("idp_certificate_expires_at_ts"),
@@ -5964,36 +8164,47 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("idp_certificate_expires_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`idp_certificate_expires_at` as a timestamp (UTC). Unix timestamp (milliseconds) of the end of the IdP certificate validity window (X.509 NotAfter). Null when no certificate is configured.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("idp_metadata_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("idp_metadata_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("idp_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("idp_metadata")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("acs_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("acs_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("sp_entity_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("sp_entity_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("sp_metadata_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("sp_metadata_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("organization_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("organization_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("attribute_mapping__user_id"),
@@ -6004,6 +8215,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("attribute_mapping__email_address"),
@@ -6014,6 +8226,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("attribute_mapping__first_name"),
@@ -6024,6 +8237,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("attribute_mapping__last_name"),
@@ -6034,36 +8248,43 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("active"),
                         path: Cow::Borrowed(&[Cow::Borrowed("active")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("provider"),
                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("user_count"),
                         path: Cow::Borrowed(&[Cow::Borrowed("user_count")]),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("sync_user_attributes"),
                         path: Cow::Borrowed(&[Cow::Borrowed("sync_user_attributes")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("allow_subdomains"),
                         path: Cow::Borrowed(&[Cow::Borrowed("allow_subdomains")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("allow_idp_initiated"),
                         path: Cow::Borrowed(&[Cow::Borrowed("allow_idp_initiated")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("disable_additional_identifications"),
@@ -6071,6 +8292,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("disable_additional_identifications")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("allow_organization_account_linking"),
@@ -6078,11 +8300,15 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("allow_organization_account_linking")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("force_authn"),
                         path: Cow::Borrowed(&[Cow::Borrowed("force_authn")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Enable or deactivate ForceAuthn"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("login_hint__mode"),
@@ -6090,6 +8316,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("login_hint"), Cow::Borrowed("mode")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Controls the login_hint sent to the IdP on SSO sign-in",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("login_hint__source"),
@@ -6097,6 +8328,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("login_hint"), Cow::Borrowed("source")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The user public_metadata key whose value is sent as the login_hint when mode is custom_attribute",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("enterprise_connection_id"),
@@ -6104,26 +8340,41 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("enterprise_connection_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -6146,22 +8397,38 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("scim_directories"),
+            description: Some(
+                Cow::Borrowed(
+                    "A directory configuration for provisioning users via SCIM protocol.",
+                ),
+            ),
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Always \"scim_directory\".",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("Unique identifier for the directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("A human-friendly name for the directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("enterprise_connection_id"),
@@ -6169,21 +8436,35 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("enterprise_connection_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the associated enterprise connection.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("endpoint_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("endpoint_url")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The SCIM endpoint URL for this directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("provider"),
                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed("The identity provider for this directory."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("enabled")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed("Whether the directory is enabled."),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("group_role_mapping_enabled"),
@@ -6191,36 +8472,71 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("group_role_mapping_enabled")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether group-to-role mapping is enabled for this directory.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("attribute_mapping"),
                         path: Cow::Borrowed(&[Cow::Borrowed("attribute_mapping")]),
                         ty: ColumnType::Json,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Mapping of user attributes to the SCIM attribute paths they are extracted from.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("api_key"),
                         path: Cow::Borrowed(&[Cow::Borrowed("api_key")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The API key for authenticating SCIM requests. Only returned when the directory is created or the key is rotated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp when the directory was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp when the directory was created.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp when the directory was last updated.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp when the directory was last updated.",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -6230,37 +8546,70 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("custom_attributes"),
                         table: Table {
                             name: Cow::Borrowed("scim_directories__custom_attributes"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `custom_attributes` array of `scim_directories` rows, one row each. Custom attributes to map from the IdP to the user's profile via SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Display name for the custom attribute"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("key"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Key used to store the attribute in the user's public/private/unsafe metadata",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("sso_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("sso_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Path to extract the attribute value from SSO claims (SAML assertions or OIDC claims)",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("scim_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("scim_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "GJSON path to extract the attribute value from SCIM user resources",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("directory_path"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("directory_path")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "GJSON path to extract the attribute value from directory sync user resources. Same value as `scim_path`.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("multi_valued"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("multi_valued")]),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "When true, the attribute supports multiple values; values from the IdP are written to public_metadata as an array. Defaults to false.",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -6287,37 +8636,48 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("sessions"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("user_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("user_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("client_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("client_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("actor"),
                         path: Cow::Borrowed(&[Cow::Borrowed("actor")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("status"),
                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("last_active_organization_id"),
@@ -6325,16 +8685,23 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("last_active_organization_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("last_active_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                         ty: ColumnType::BigInt,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("last_active_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`last_active_at` (Unix milliseconds) as a timestamp (UTC).",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__object"),
@@ -6342,6 +8709,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__id"),
@@ -6349,6 +8717,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__device_type"),
@@ -6359,6 +8728,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__is_mobile"),
@@ -6369,6 +8739,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__browser_name"),
@@ -6379,6 +8750,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__browser_version"),
@@ -6389,6 +8761,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__ip_address"),
@@ -6399,6 +8772,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__city"),
@@ -6406,6 +8780,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("city")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("latest_activity__country"),
@@ -6413,46 +8788,77 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("latest_activity"), Cow::Borrowed("country")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("expire_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("expire_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of expiration.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("expire_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("expire_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`expire_at` as a timestamp (UTC). Unix timestamp of expiration.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("abandon_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("abandon_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of abandonment.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("abandon_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("abandon_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`abandon_at` as a timestamp (UTC). Unix timestamp of abandonment.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -6462,12 +8868,18 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("tasks"),
                         table: Table {
                             name: Cow::Borrowed("sessions__tasks"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `tasks` array of `sessions` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("key"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("key")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                 ],
                             ),
@@ -6494,22 +8906,30 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("users"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "String representing the object's type. Objects of the same type share the same value.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("external_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("external_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("primary_email_address_id"),
@@ -6517,106 +8937,143 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("primary_email_address_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("primary_phone_number_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("primary_phone_number_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("primary_web3_wallet_id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("primary_web3_wallet_id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("username"),
                         path: Cow::Borrowed(&[Cow::Borrowed("username")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("first_name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("first_name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("last_name"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_name")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("locale"),
                         path: Cow::Borrowed(&[Cow::Borrowed("locale")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("profile_image_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("profile_image_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("image_url"),
                         path: Cow::Borrowed(&[Cow::Borrowed("image_url")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("has_image"),
                         path: Cow::Borrowed(&[Cow::Borrowed("has_image")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("public_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("private_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("private_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("unsafe_metadata"),
                         path: Cow::Borrowed(&[Cow::Borrowed("unsafe_metadata")]),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("password_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("password_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("two_factor_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("two_factor_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("totp_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("totp_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("backup_code_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("backup_code_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("mfa_enabled_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("mfa_enabled_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when MFA was last enabled for this user. It should be noted that this field is not nullified if MFA is disabled.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("mfa_enabled_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("mfa_enabled_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`mfa_enabled_at` as a timestamp (UTC). Unix timestamp of when MFA was last enabled for this user. It should be noted that this field is not nullified if MFA is disabled.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("mfa_disabled_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("mfa_disabled_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when MFA was last disabled for this user. It should be noted that this field is not nullified if MFA is enabled again.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("mfa_disabled_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("mfa_disabled_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`mfa_disabled_at` as a timestamp (UTC). Unix timestamp of when MFA was last disabled for this user. It should be noted that this field is not nullified if MFA is enabled again.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("password_last_updated_at"),
@@ -6624,6 +9081,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("password_last_updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when the user's password was last updated.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("password_last_updated_at_ts"),
@@ -6631,31 +9093,59 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("password_last_updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`password_last_updated_at` as a timestamp (UTC). Unix timestamp of when the user's password was last updated.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("last_sign_in_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_sign_in_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last sign-in.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("last_sign_in_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_sign_in_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`last_sign_in_at` as a timestamp (UTC). Unix timestamp of last sign-in.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("banned"),
                         path: Cow::Borrowed(&[Cow::Borrowed("banned")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Flag to denote whether user is banned or not.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("locked"),
                         path: Cow::Borrowed(&[Cow::Borrowed("locked")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Flag to denote whether user is currently locked, i.e. restricted from signing in or not.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("deprovisioned"),
                         path: Cow::Borrowed(&[Cow::Borrowed("deprovisioned")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Flag to denote whether user has been deprovisioned and is restricted from signing in.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("lockout_expires_in_seconds"),
@@ -6663,6 +9153,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("lockout_expires_in_seconds")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The number of seconds remaining until the lockout period expires for a locked user. A null value for a locked user indicates that lockout never expires.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("verification_attempts_remaining"),
@@ -6670,31 +9165,55 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("verification_attempts_remaining")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The number of verification attempts remaining until the user is locked. Null if account lockout is not enabled. Note: if a user is locked explicitly via the Backend API, they may still have verification attempts remaining.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("delete_self_enabled"),
                         path: Cow::Borrowed(&[Cow::Borrowed("delete_self_enabled")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "If enabled, user can delete themselves via FAPI.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("create_organization_enabled"),
@@ -6702,6 +9221,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("create_organization_enabled")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "If enabled, user can create organizations via FAPI.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("create_organizations_limit"),
@@ -6709,31 +9233,61 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("create_organizations_limit")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The maximum number of organizations the user can create. 0 means unlimited.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("last_active_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of the latest session activity, with day precision.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("last_active_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("last_active_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`last_active_at` as a timestamp (UTC). Unix timestamp of the latest session activity, with day precision.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("legal_accepted_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("legal_accepted_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Unix timestamp of when the user accepted the legal requirements.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("legal_accepted_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("legal_accepted_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`legal_accepted_at` as a timestamp (UTC). Unix timestamp of when the user accepted the legal requirements.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("bypass_client_trust"),
                         path: Cow::Borrowed(&[Cow::Borrowed("bypass_client_trust")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "When set to `true`, the user will bypass Device Trust checks during sign-in.",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("scim__directory_id"),
@@ -6741,6 +9295,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("scim"), Cow::Borrowed("directory_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The ID of the directory the user is provisioned from.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("scim__directory_enabled"),
@@ -6748,6 +9307,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("scim"), Cow::Borrowed("directory_enabled")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Whether the directory is currently enabled. Omitted when false.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("scim__external_id"),
@@ -6755,6 +9319,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("scim"), Cow::Borrowed("external_id")],
                         ),
                         ty: ColumnType::Text,
+                        description: Some(
+                            Cow::Borrowed(
+                                "The user's external ID as reported by the directory, if any.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
@@ -6764,37 +9333,52 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("email_addresses"),
                         table: Table {
                             name: Cow::Borrowed("users__email_addresses"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `email_addresses` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("email_address"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("reserved"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("reserved")]),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("verification")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("linked_to"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("linked_to")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("matches_sso_connection"),
@@ -6802,26 +9386,47 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("matches_sso_connection")],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Indicates whether this email address domain matches an active enterprise connection.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -6832,22 +9437,34 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("phone_numbers"),
                         table: Table {
                             name: Cow::Borrowed("users__phone_numbers"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `phone_numbers` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("phone_number"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("phone_number")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("reserved_for_second_factor"),
@@ -6855,6 +9472,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("reserved_for_second_factor")],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("default_second_factor"),
@@ -6862,46 +9480,67 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("default_second_factor")],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("reserved"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("reserved")]),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("verification")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("linked_to"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("linked_to")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("backup_codes"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("backup_codes")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -6912,47 +9551,76 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("web3_wallets"),
                         table: Table {
                             name: Cow::Borrowed("users__web3_wallets"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `web3_wallets` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("web3_wallet"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("web3_wallet")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("verification")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -6963,32 +9631,54 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("passkeys"),
                         table: Table {
                             name: Cow::Borrowed("users__passkeys"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `passkeys` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_used_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_used_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Unix timestamp of when the passkey was last used.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_used_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_used_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`last_used_at` as a timestamp (UTC). Unix timestamp of when the passkey was last used.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__object"),
@@ -6996,6 +9686,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("object")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__status"),
@@ -7003,6 +9694,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("status")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__strategy"),
@@ -7010,6 +9702,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("strategy")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__nonce"),
@@ -7017,6 +9710,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("nonce")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__message"),
@@ -7024,6 +9718,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("message")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__attempts"),
@@ -7031,6 +9726,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("attempts")],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__expire_at"),
@@ -7038,6 +9734,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("expire_at")],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__expire_at_ts"),
@@ -7045,6 +9742,11 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("verification"), Cow::Borrowed("expire_at")],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`verification__expire_at` (Unix milliseconds) as a timestamp (UTC).",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification__verified_at_client"),
@@ -7055,6 +9757,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                 ],
                             ),
@@ -7065,42 +9768,62 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("external_accounts"),
                         table: Table {
                             name: Cow::Borrowed("users__external_accounts"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `external_accounts` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("provider"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("identification_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("identification_id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("provider_user_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("provider_user_id")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The unique ID of the user in the external provider's system",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("approved_scopes"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("approved_scopes")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("email_address"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("email_address_verified"),
@@ -7108,71 +9831,103 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("email_address_verified")],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Whether the email was verified by the OAuth provider at creation time. null = unknown (pre-migration data or custom OAuth providers), true = provider confirmed email was verified, false = provider confirmed email was NOT verified\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("first_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("first_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("avatar_url"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("avatar_url")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed("Please use `image_url` instead"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("image_url"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("image_url")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("username"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("username")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("phone_number"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("phone_number")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_metadata"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("label"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("label")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of creation\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("verification")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                 ],
                             ),
@@ -7183,47 +9938,64 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("saml_accounts"),
                         table: Table {
                             name: Cow::Borrowed("users__saml_accounts"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `saml_accounts` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("provider"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("active"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("active")]),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("email_address"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("first_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("first_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("provider_user_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("provider_user_id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_authenticated_at"),
@@ -7231,6 +10003,9 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("last_authenticated_at")],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last authentication.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_authenticated_at_ts"),
@@ -7238,16 +10013,23 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("last_authenticated_at")],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`last_authenticated_at` as a timestamp (UTC). Unix timestamp of last authentication.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_metadata"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("verification")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__id"),
@@ -7255,6 +10037,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("id")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__name"),
@@ -7262,6 +10045,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("name")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__domain"),
@@ -7269,6 +10053,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("domain")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__domains"),
@@ -7279,6 +10064,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__active"),
@@ -7286,6 +10072,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("saml_connection"), Cow::Borrowed("active")],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__provider"),
@@ -7296,6 +10083,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7308,6 +10096,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__allow_subdomains"),
@@ -7318,6 +10107,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__allow_idp_initiated"),
@@ -7328,6 +10118,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7340,6 +10131,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__created_at"),
@@ -7350,6 +10142,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__created_at_ts"),
@@ -7360,6 +10155,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`saml_connection__created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__updated_at"),
@@ -7370,6 +10170,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("saml_connection__updated_at_ts"),
@@ -7380,6 +10183,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`saml_connection__updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -7390,52 +10198,78 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("enterprise_accounts"),
                         table: Table {
                             name: Cow::Borrowed("users__enterprise_accounts"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `enterprise_accounts` array of `users` rows, one row each.",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("protocol"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("protocol")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The authentication protocol used to sign in.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("provider"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("provider")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("active"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("active")]),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("email_address"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("first_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("first_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("last_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("provider_user_id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("provider_user_id")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The unique ID of the user in the external provider's system",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection_id"),
@@ -7443,16 +10277,19 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("enterprise_connection_id")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_metadata"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("verification"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("verification")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__id"),
@@ -7463,6 +10300,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__protocol"),
@@ -7473,6 +10311,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__provider"),
@@ -7483,6 +10322,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__name"),
@@ -7493,6 +10333,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7505,6 +10346,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__domain"),
@@ -7515,6 +10357,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__domains"),
@@ -7525,6 +10368,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__active"),
@@ -7535,6 +10379,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7547,6 +10392,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7559,6 +10405,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7571,6 +10418,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7583,6 +10431,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__created_at"),
@@ -7593,6 +10442,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__created_at_ts"),
@@ -7603,6 +10455,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`enterprise_connection__created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__updated_at"),
@@ -7613,6 +10470,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("enterprise_connection__updated_at_ts"),
@@ -7623,6 +10483,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`enterprise_connection__updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_authenticated_at"),
@@ -7630,6 +10495,9 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("last_authenticated_at")],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last authentication.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("last_authenticated_at_ts"),
@@ -7637,6 +10505,11 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("last_authenticated_at")],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`last_authenticated_at` as a timestamp (UTC). Unix timestamp of last authentication.\n",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -7647,42 +10520,66 @@ pub static RESOURCES: &[Resource] = &[
                         field: Cow::Borrowed("organization_memberships"),
                         table: Table {
                             name: Cow::Borrowed("users__organization_memberships"),
+                            description: Some(
+                                Cow::Borrowed(
+                                    "The items of the `organization_memberships` array of `users` rows, one row each. A user's membership in an organization",
+                                ),
+                            ),
                             columns: Cow::Borrowed(
                                 &[
                                     Column {
                                         name: Cow::Borrowed("id"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("object"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "String representing the object's type. Objects of the same type share the same value.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("role"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("role")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("role_name"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("role_name")]),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("permissions"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("permissions")]),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_metadata"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("public_metadata")]),
                                         ty: ColumnType::Json,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Metadata saved on the organization membership, accessible from both Frontend and Backend APIs",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("private_metadata"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("private_metadata")]),
                                         ty: ColumnType::Json,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "Metadata saved on the organization membership, accessible only from the Backend API",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__object"),
@@ -7690,6 +10587,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("organization"), Cow::Borrowed("object")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__id"),
@@ -7697,6 +10595,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("organization"), Cow::Borrowed("id")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__name"),
@@ -7704,6 +10603,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("organization"), Cow::Borrowed("name")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__slug"),
@@ -7711,6 +10611,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("organization"), Cow::Borrowed("slug")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__image_url"),
@@ -7718,6 +10619,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("organization"), Cow::Borrowed("image_url")],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__has_image"),
@@ -7725,6 +10627,7 @@ pub static RESOURCES: &[Resource] = &[
                                             &[Cow::Borrowed("organization"), Cow::Borrowed("has_image")],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__members_count"),
@@ -7735,6 +10638,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7747,6 +10651,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7759,6 +10664,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed(
@@ -7771,6 +10677,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__admin_delete_enabled"),
@@ -7781,6 +10688,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__public_metadata"),
@@ -7791,6 +10699,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__private_metadata"),
@@ -7801,6 +10710,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Json,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__created_by"),
@@ -7811,6 +10721,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__created_at"),
@@ -7821,6 +10732,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__created_at_ts"),
@@ -7831,6 +10745,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`organization__created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__updated_at"),
@@ -7841,6 +10760,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__updated_at_ts"),
@@ -7851,6 +10773,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`organization__updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__last_active_at"),
@@ -7861,6 +10788,9 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last activity.\n"),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__last_active_at_ts"),
@@ -7871,6 +10801,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`organization__last_active_at` as a timestamp (UTC). Unix timestamp of last activity.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("organization__role_set_key"),
@@ -7881,6 +10816,11 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) assigned to this organization.\n",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__user_id"),
@@ -7891,6 +10831,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__first_name"),
@@ -7901,6 +10842,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__last_name"),
@@ -7911,6 +10853,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__profile_image_url"),
@@ -7921,6 +10864,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__image_url"),
@@ -7931,6 +10875,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__has_image"),
@@ -7941,6 +10886,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__identifier"),
@@ -7951,6 +10897,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__username"),
@@ -7961,6 +10908,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Text,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__banned"),
@@ -7971,6 +10919,7 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("public_user_data__deprovisioned"),
@@ -7981,26 +10930,43 @@ pub static RESOURCES: &[Resource] = &[
                                             ],
                                         ),
                                         ty: ColumnType::Boolean,
+                                        description: None,
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of creation."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("created_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.",
+                                            ),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::BigInt,
+                                        description: Some(
+                                            Cow::Borrowed("Unix timestamp of last update."),
+                                        ),
                                     },
                                     Column {
                                         name: Cow::Borrowed("updated_at_ts"),
                                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                                         ty: ColumnType::Timestamp,
+                                        description: Some(
+                                            Cow::Borrowed(
+                                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.",
+                                            ),
+                                        ),
                                     },
                                 ],
                             ),
@@ -8027,52 +10993,76 @@ pub static RESOURCES: &[Resource] = &[
         },
         table: Table {
             name: Cow::Borrowed("waitlist_entries"),
+            description: None,
             columns: Cow::Borrowed(
                 &[
                     Column {
                         name: Cow::Borrowed("object"),
                         path: Cow::Borrowed(&[Cow::Borrowed("object")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("id"),
                         path: Cow::Borrowed(&[Cow::Borrowed("id")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("email_address"),
                         path: Cow::Borrowed(&[Cow::Borrowed("email_address")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("status"),
                         path: Cow::Borrowed(&[Cow::Borrowed("status")]),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("is_locked"),
                         path: Cow::Borrowed(&[Cow::Borrowed("is_locked")]),
                         ty: ColumnType::Boolean,
+                        description: Some(
+                            Cow::Borrowed(
+                                "Indicates if the waitlist entry is locked. Locked entries are being processed in a batch action and are unavailable for other actions.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("created_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("created_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("updated_at_ts"),
                         path: Cow::Borrowed(&[Cow::Borrowed("updated_at")]),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("invitation__object"),
@@ -8080,6 +11070,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("object")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__id"),
@@ -8087,6 +11078,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("id")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__email_address"),
@@ -8097,6 +11089,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__public_metadata"),
@@ -8107,6 +11100,7 @@ pub static RESOURCES: &[Resource] = &[
                             ],
                         ),
                         ty: ColumnType::Json,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__revoked"),
@@ -8114,6 +11108,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("revoked")],
                         ),
                         ty: ColumnType::Boolean,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__status"),
@@ -8121,6 +11116,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("status")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__url"),
@@ -8128,6 +11124,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("url")],
                         ),
                         ty: ColumnType::Text,
+                        description: None,
                     },
                     Column {
                         name: Cow::Borrowed("invitation__expires_at"),
@@ -8135,6 +11132,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("expires_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of expiration.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("invitation__expires_at_ts"),
@@ -8142,6 +11142,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("expires_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`invitation__expires_at` as a timestamp (UTC). Unix timestamp of expiration.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("invitation__created_at"),
@@ -8149,6 +11154,7 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(Cow::Borrowed("Unix timestamp of creation.\n")),
                     },
                     Column {
                         name: Cow::Borrowed("invitation__created_at_ts"),
@@ -8156,6 +11162,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("created_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`invitation__created_at` as a timestamp (UTC). Unix timestamp of creation.\n",
+                            ),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("invitation__updated_at"),
@@ -8163,6 +11174,9 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::BigInt,
+                        description: Some(
+                            Cow::Borrowed("Unix timestamp of last update.\n"),
+                        ),
                     },
                     Column {
                         name: Cow::Borrowed("invitation__updated_at_ts"),
@@ -8170,6 +11184,11 @@ pub static RESOURCES: &[Resource] = &[
                             &[Cow::Borrowed("invitation"), Cow::Borrowed("updated_at")],
                         ),
                         ty: ColumnType::Timestamp,
+                        description: Some(
+                            Cow::Borrowed(
+                                "`invitation__updated_at` as a timestamp (UTC). Unix timestamp of last update.\n",
+                            ),
+                        ),
                     },
                 ],
             ),
