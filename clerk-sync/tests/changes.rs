@@ -147,6 +147,53 @@ async fn changes_deletions_and_reconcile(target: Target, fresh: [Target; 2]) {
     assert_eq!(users.matches(&today()).count(), 3, "changes read, read in full and reconciled today: {show}");
 }
 
+/// A plain run killed halfway through the changes keeps the batches it committed and leaves
+/// the mark where it was, so the next run reads again what it had not finished.
+async fn killed_changes_pass_loses_nothing(target: Target, fresh: Target) {
+    // Every request waits a little, so the run is still reading when it is killed.
+    let slow = Faults::random(1.0, vec![fake_clerk::Fault::Delay(std::time::Duration::from_millis(15))], 3);
+    let fake = FakeClerk::start(seed(), slow).await.unwrap();
+    run_async(&fake, &target, &[]).await;
+    let mark = || query(&target, "SELECT changes_mark FROM {ds}.\"_clerk_sync_state\" WHERE resource = 'users'")[0][0].clone();
+    let before = mark();
+    fake.change(&(0..1800).map(Change::UpdateUser).collect::<Vec<_>>());
+    let args = ["--resources", RESOURCES, "--page-size", "100", "--batch-rows", "200"];
+    let mut child = common::command(&fake.base_url, &target.db, &target.dataset, &args).spawn().unwrap();
+    let requests = fake.requests("GET", "/users");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while fake.requests("GET", "/users") < requests + 12 {
+        assert!(std::time::Instant::now() < deadline, "the run never got going");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before it could be killed");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(mark(), before, "the mark moves only when the pass completes");
+    let renamed = common::number(&target, "SELECT count(*) FROM {ds}.\"users\" WHERE \"first_name\" LIKE 'Renamed%'");
+    assert!(renamed > 0 && renamed < 1800, "{renamed} changes committed before the kill");
+
+    let out = run_async(&fake, &target, &[]).await;
+    assert_eq!(line(&out, "users").0, "changes", "{out}");
+    assert_eq!(rows(&target, &BTreeSet::new()), fresh_read(&fake, &fresh).await, "the next run brought in what the killed one had not");
+}
+
+#[cfg(feature = "duckdb-engine")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_killed_changes_pass_loses_nothing() {
+    let target = duckdb_target("killed-changes");
+    let fresh = target.other_dataset("fresh");
+    killed_changes_pass_loses_nothing(target, fresh).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_killed_changes_pass_loses_nothing() {
+    if let Some(target) = postgres_target("killed_changes") {
+        let fresh = target.other_dataset(&format!("{}_f", target.dataset));
+        killed_changes_pass_loses_nothing(target, fresh).await;
+    }
+}
+
 #[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_plain_runs_follow_changes_and_reconcile_removes_deletions() {
