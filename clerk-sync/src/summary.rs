@@ -32,6 +32,11 @@ pub fn run_summary(report: &Report) -> String {
             }
         }
     }
+    for r in &report.resources {
+        for note in &r.notes {
+            let _ = writeln!(out, "note: {}: {note}", r.name);
+        }
+    }
     let (inserted, updated, deleted) = report.resources.iter().fold((0, 0, 0), |(i, u, d), r| (i + r.counts.inserted, u + r.counts.updated, d + r.counts.deleted));
     let _ = writeln!(out, "total: {inserted} inserted, {updated} updated, {deleted} deleted");
     if let Some(published) = &report.published {

@@ -177,6 +177,33 @@ async fn killed_changes_pass_loses_nothing(target: Target, fresh: Target) {
     assert_eq!(rows(&target, &BTreeSet::new()), fresh_read(&fake, &fresh).await, "the next run brought in what the killed one had not");
 }
 
+/// Small pages, runs of users sharing one `updated_at` (in an order of their own at every
+/// request, as a database's is) longer than a page's overlap at page boundaries, and deletions
+/// while the run reads.
+#[cfg(feature = "duckdb-engine")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_small_pages_and_ties_at_their_boundaries_lose_nothing() {
+    let target = duckdb_target("ties");
+    let fake = FakeClerk::start(seed(), Faults::default()).await.unwrap();
+    run_async(&fake, &target, &[]).await;
+    let mut changes: Vec<Change> = (0..40).map(|i| Change::UpdateUser(i * 41)).collect();
+    changes.extend([Change::UpdateUsersAtOnce(100, 9), Change::UpdateUsersAtOnce(300, 25), Change::UpdateUsersAtOnce(700, 14), Change::UpdateUsersAtOnce(900, 4)]);
+    changes.extend((0..40).map(|i| Change::SetUserMetadata(i * 43 + 1000)));
+    fake.change(&changes);
+    // Deletions among the newest while the run reads, to make it back up too.
+    let users_requests = fake.requests("GET", "/users");
+    fake.change_before("GET", "/users", users_requests + 4, vec![Change::DeleteUser(1000 + 43 * 39), Change::DeleteUser(1000 + 43 * 38), Change::DeleteUser(1000)]);
+    // Pages of 40 overlap by 10: runs of ties up to 29 long are read whole in the next page.
+    let out = run_async(&fake, &target, &["--page-size", "40"]).await;
+    assert_eq!(line(&out, "users").0, "changes", "{out}");
+    assert!(!out.contains("note:"), "{out}");
+    let final_users: BTreeSet<String> = fake.state.store.read().unwrap().users.iter().map(|u| u.id.clone()).collect();
+    let table_ids: BTreeSet<String> = query(&target, "SELECT \"id\" FROM {ds}.\"users\"").into_iter().map(|r| r[0].clone().unwrap()).collect();
+    let gone: BTreeSet<String> = table_ids.difference(&final_users).cloned().collect();
+    assert_eq!(gone.len(), 3);
+    assert_eq!(rows(&target, &gone), fresh_read(&fake, &target.other_dataset("fresh")).await);
+}
+
 #[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_killed_changes_pass_loses_nothing() {

@@ -22,6 +22,9 @@ pub enum Change {
     CreateUser,
     /// Renames the user at this position (modulo the count) and adds an email address.
     UpdateUser(usize),
+    /// Renames `count` users from this position on in one moment: they share one `updated_at`,
+    /// as after a bulk update.
+    UpdateUsersAtOnce(usize, usize),
     /// Removes the last email address of the user at this position (their only one leaves
     /// them none).
     RemoveUserEmail(usize),
@@ -70,6 +73,16 @@ impl Store {
                 }
                 self.users[index].name = user["first_name"].as_str().unwrap_or_default().to_owned();
                 events.push(self.replace_user(index, user));
+            }
+            Change::UpdateUsersAtOnce(at, count) => {
+                let now = self.tick();
+                for offset in 0..count {
+                    let Some(index) = pick(at + offset, self.users.len()) else { return events };
+                    let mut user = parse(&self.users[index].json);
+                    user["last_name"] = json!(format!("Bulk{now}"));
+                    user["updated_at"] = json!(now);
+                    events.push(self.replace_user(index, user));
+                }
             }
             Change::RemoveUserEmail(at) => {
                 let Some(index) = pick(at, self.users.len()) else { return events };

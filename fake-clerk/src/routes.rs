@@ -97,7 +97,9 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
     let by_name: Option<Arc<Vec<usize>>> = match field {
         "created_at" => None,
         _ if skipped > 0 => return Err("created_at_after needs a created_at ordering here".into()),
-        "updated_at" => Some((listing.by_update)()),
+        // Like a database ordering by a column that is not unique, the order of objects sharing
+        // an `updated_at` may differ from one request to the next.
+        "updated_at" => Some(shuffle_ties((listing.by_update)(), |i| (listing.get)(i))),
         f if f == listing.name_field => {
             let mut order: Vec<usize> = (0..total).collect();
             order.sort_by(|&a, &b| (listing.get)(a).name.cmp(&(listing.get)(b).name).then(a.cmp(&b)));
@@ -139,6 +141,32 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
         body.extend_from_slice(format!(",\"total_count\":{total}}}").as_bytes());
     }
     Ok(Bytes::from(body))
+}
+
+/// `order` (positions by ascending `updated_at`) with each run of equal `updated_at` in an order
+/// of its own for this request.
+fn shuffle_ties<'a>(order: Arc<Vec<usize>>, get: impl Fn(usize) -> &'a Record) -> Arc<Vec<usize>> {
+    static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let salt = REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let tied = order.windows(2).any(|pair| get(pair[0]).updated_at == get(pair[1]).updated_at);
+    if !tied {
+        return order;
+    }
+    let mut shuffled = order.as_ref().clone();
+    let mut start = 0;
+    while start < shuffled.len() {
+        let at = get(shuffled[start]).updated_at;
+        let end = start + shuffled[start..].iter().take_while(|&&i| get(i).updated_at == at).count();
+        shuffled[start..end].sort_by_key(|&i| {
+            let mut hash = salt ^ 0xcbf2_9ce4_8422_2325;
+            for b in get(i).id.bytes() {
+                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+            }
+            hash
+        });
+        start = end;
+    }
+    Arc::new(shuffled)
 }
 
 /// Lists a plain collection.

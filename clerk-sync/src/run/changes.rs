@@ -101,6 +101,8 @@ impl Job<'_> {
     /// returns the newest `updated_at` it saw first (`None` for an empty list).
     async fn pass(&mut self, threshold: i64, reading: &mut Reading, state: &State) -> Result<Option<i64>, Failure> {
         let limit = self.options.page_size.max(1);
+        // Small pages overlap less (a quarter of a page at most), so every page moves on.
+        let overlap = OVERLAP.min(limit / 4);
         let (mut offset, mut backups) = (0i64, 0u32);
         // Every unchanged object newer than `boundary` has been read; `ties_overflow`: the last
         // page's run of items sharing its last version was too long to start the next page
@@ -119,7 +121,7 @@ impl Job<'_> {
                     if backups > MAX_BACKUPS {
                         return Err(self.item_error(format!("the list lost items faster than it could be read ({MAX_BACKUPS} times); run again")));
                     }
-                    offset = offset.saturating_sub(limit / 2).max(0);
+                    offset = offset.saturating_sub((limit / 2).max(1)).max(0);
                     continue;
                 }
             }
@@ -136,9 +138,15 @@ impl Job<'_> {
                 break;
             }
             let ties_from = versions.iter().position(|&at| at == last).unwrap_or(0) as i64;
-            ties_overflow = ties_from <= OVERLAP;
+            ties_overflow = ties_from <= overlap;
+            if ties_overflow {
+                self.notes.push(format!(
+                    "{} or more items share updated_at {last} across a page boundary: the page after could not be checked (a reconcile or --full-refresh reads them for sure; larger --page-size avoids it)",
+                    limit - ties_from
+                ));
+            }
             boundary = Some(last);
-            offset += if ties_overflow { limit - OVERLAP } else { ties_from - OVERLAP };
+            offset += if ties_overflow { limit - overlap } else { ties_from - overlap };
         }
         Ok(top)
     }

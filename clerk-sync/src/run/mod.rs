@@ -93,6 +93,8 @@ pub struct ResourceReport {
     pub fetched: u64,
     /// Pages requested, a reconcile's included.
     pub pages: u64,
+    /// What the run could not check or do, in words.
+    pub notes: Vec<String>,
     pub counts: Counts,
     /// Rows in the table afterwards.
     pub rows: i64,
@@ -136,7 +138,7 @@ pub async fn execute(clerk: &clerk_api::Clerk, destination: Box<dyn Destination 
     writer.call(move |dest| sql::prepare(dest, &dataset, &resources).and_then(|()| dest.start_bulk_load())).await?;
     let mut reports = Vec::new();
     for &resource in &options.resources {
-        let mut job = Job { clerk, writer: &mut writer, resource, options, run_id: &run_id, bar: progress.resource(&resource.name), pages: 0 };
+        let mut job = Job { clerk, writer: &mut writer, resource, options, run_id: &run_id, bar: progress.resource(&resource.name), pages: 0, notes: Vec::new() };
         match job.sync().await {
             Ok(report) => reports.push(report),
             Err(error) => {
@@ -174,6 +176,7 @@ struct Job<'a> {
     run_id: &'a str,
     bar: ResourceProgress,
     pages: u64,
+    notes: Vec<String>,
 }
 
 /// What one strategy did.
@@ -251,6 +254,7 @@ impl Job<'_> {
                     reconciled: false,
                     fetched: 0,
                     pages: self.pages,
+                    notes: std::mem::take(&mut self.notes),
                     counts: Counts::default(),
                     rows: previous.map_or(0, |p| p.rows),
                     outcome: Outcome::Skipped(reason),
@@ -261,7 +265,8 @@ impl Job<'_> {
             Err(Failure::Failed(error)) => return Err(error),
         };
         let mut reconciled = false;
-        if let Some(state) = done.state.clone().filter(|state| resource.incremental() && self.reconcile_due(state)) {
+        // A replace has just removed what the list lacks: nothing to reconcile.
+        if let Some(state) = done.state.clone().filter(|state| resource.incremental() && strategy != Strategy::Replace && self.reconcile_due(state)) {
             let (counts, state) = self.reconcile(state).await.map_err(|failure| match failure {
                 Failure::Skipped(reason) => SyncError::Item { resource: self.name(), message: format!("the list was refused while reconciling: {reason}") },
                 Failure::Failed(error) => error,
@@ -279,6 +284,7 @@ impl Job<'_> {
             reconciled,
             fetched: done.fetched,
             pages: self.pages,
+            notes: std::mem::take(&mut self.notes),
             counts: done.counts,
             rows: done.state.map_or(0, |s| s.rows),
             outcome: Outcome::Synced,
