@@ -145,6 +145,11 @@ pub trait Destination {
     fn finish_bulk_load(&mut self) -> Result<()> {
         Ok(())
     }
+    /// How long `serve` may wait for more deliveries to join a group (see
+    /// `serve::committer`): worth it where every statement has a high fixed cost.
+    fn group_linger(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
     /// `serve` is about to apply small groups of changes, one transaction after another.
     fn start_serving(&mut self) -> Result<()> {
         Ok(())

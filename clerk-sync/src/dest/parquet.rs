@@ -113,6 +113,10 @@ impl Destination for Parquet {
         self.working.finish_bulk_load()
     }
 
+    fn group_linger(&self) -> std::time::Duration {
+        self.working.group_linger()
+    }
+
     fn start_serving(&mut self) -> Result<()> {
         self.working.start_serving()
     }
