@@ -2,7 +2,8 @@
 //!
 //! ```sh
 //! clerk-sync demo                                   # built with `--features demo`: a fake Clerk, clerk-demo.duckdb
-//! CLERK_SECRET_KEY=sk_... clerk-sync run            # every resource into clerk.duckdb
+//! CLERK_SECRET_KEY=sk_... clerk-sync run            # every resource into clerk.duckdb (then: what changed since)
+//! clerk-sync run --reconcile                        # and remove the users Clerk deleted, now (else once a day)
 //! clerk-sync run --resources users,organizations --db postgres://me@localhost/warehouse
 //! clerk-sync show --db clerk.duckdb
 //! CLERK_WEBHOOK_SECRET=whsec_... clerk-sync serve --listen 127.0.0.1:8088   # live, from webhooks
