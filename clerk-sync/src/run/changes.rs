@@ -23,8 +23,14 @@
 //!   covers a change Clerk stamped a little before the mark but made visible after it (two
 //!   servers' clocks, a transaction committing after its timestamp).
 //!
-//! The mark moves only when the pass completes; a killed pass leaves the old mark, so the next
-//! run reads again everything it had not finished (the batches it committed stay).
+//! - Changes made while the run reads: after the first pass, catch-up passes read what is newer
+//!   than the pass before saw first, until one finds nothing newer (at most `MAX_PASSES` in
+//!   all); what changes after the last one is the next run's. Versions already read are not
+//!   written again.
+//!
+//! The mark (the newest `updated_at` the last pass saw first) moves only when the run's passes
+//! complete; a killed run leaves the old mark, so the next run reads again everything it had not
+//! finished (the batches it committed stay).
 
 use super::listing::{self, Key, NEWEST_CHANGE_FIRST};
 use super::{BatchWrite, Done, Failure, Job, Pending};

@@ -15,11 +15,11 @@
 //! Rows are written by the write engine ([`crate::write`]), on the writer thread, while the
 //! next pages are fetched and flattened.
 
-mod changes;
-mod full_read;
+pub mod changes;
+pub mod full_read;
 mod listing;
-mod reconcile;
-mod replace;
+pub mod reconcile;
+pub mod replace;
 
 use crate::dest::sql;
 use crate::dest::state::{self, Counts, RowCount, State};

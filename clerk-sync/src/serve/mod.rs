@@ -2,7 +2,7 @@
 //!
 //! Each delivery is verified on its raw bytes (`clerk_api::webhooks`), read as a change to one
 //! table ([`event`]), applied with the others waiting in one transaction ([`committer`],
-//! [`apply`]) and only then acknowledged ([`server`]). Idempotent by delivery id, ordered by
+//! [`apply`]) and only then acknowledged (`server`). Idempotent by delivery id, ordered by
 //! each object's `updated_at`, durable (2xx only after commit, 503 when the database cannot
 //! commit), and safe beside scheduled `run`s (see [`crate::dest::sql`]).
 
