@@ -192,6 +192,12 @@ impl Destination for Flaky {
     fn loads_final_tables(&self) -> bool {
         self.inner.loads_final_tables()
     }
+    fn sole_writer(&self) -> bool {
+        self.inner.sole_writer()
+    }
+    fn group_linger(&self) -> std::time::Duration {
+        self.inner.group_linger()
+    }
     fn start_serving(&mut self) -> dest::Result<()> {
         self.check()?;
         self.inner.start_serving()
@@ -414,4 +420,31 @@ fn a_missing_webhook_secret_is_a_clear_error() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["serve", "--db", "unused.duckdb"]).env_remove("CLERK_WEBHOOK_SECRET").output().unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no webhook signing secret: set CLERK_WEBHOOK_SECRET or pass --webhook-secret-file"));
+}
+
+/// `serve` on a DuckDB file keeps in memory what the lookup would read (`write::stored::Mirror`):
+/// after groups of changes (deletions, removed email addresses, duplicates among them), the
+/// mirror it kept answers as one loaded afresh from the file.
+#[cfg(feature = "duckdb-engine")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_mirror_stays_what_the_file_holds() {
+    use clerk_sync::serve::{apply::apply_group, event};
+    use clerk_sync::write::stored::Mirror;
+    let fake = FakeClerk::start(seed(), Faults::default()).await.unwrap();
+    let target = duckdb_target("mirror");
+    initial_run(&fake, &target, false).await;
+    let resources = clerk_sync::select(RESOURCES).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let deliveries: Vec<event::Delivery> = changes(&fake, 400, 23).into_iter().map(|d| event::read(d.id, now, d.body.as_bytes(), &resources).unwrap()).collect();
+    let mut dest = dest::open(&target.db).unwrap();
+    dest.start_serving().unwrap();
+    clerk_sync::dest::sql::prepare(dest.as_mut(), &target.dataset, &resources).unwrap();
+    let mut mirror = Mirror::load(dest.as_mut(), &target.dataset, &resources).unwrap();
+    let mut outcomes = Vec::new();
+    for group in deliveries.chunks(16).chain(deliveries.chunks(16).take(2)) {
+        outcomes.extend(apply_group(dest.as_mut(), &target.dataset, group, Some(&mut mirror), &resources).unwrap());
+    }
+    assert!(outcomes.iter().filter(|outcome| **outcome == clerk_sync::serve::apply::Outcome::Duplicate).count() >= 32, "the groups sent twice are duplicates");
+    let fresh = Mirror::load(dest.as_mut(), &target.dataset, &resources).unwrap();
+    assert!(mirror == fresh, "the mirror kept: {mirror:?}\nloaded afresh: {fresh:?}");
 }

@@ -279,6 +279,11 @@ impl Destination for DuckDb {
         std::time::Duration::from_millis(2)
     }
 
+    /// A DuckDB file is opened for writing by one process at a time.
+    fn sole_writer(&self) -> bool {
+        true
+    }
+
     fn load_final(&mut self, schema: &str, table: &Table, child: bool, rows: &[Vec<Cell>]) -> Result<()> {
         self.append(schema, &Dialect::DuckDb.name(&table.name), &final_sources(table, child), rows)
     }

@@ -145,6 +145,11 @@ pub trait Destination {
     fn finish_bulk_load(&mut self) -> Result<()> {
         Ok(())
     }
+    /// Whether one connection at a time can write (DuckDB locks its file): its writer may then
+    /// keep in memory what the database holds (`write::stored::Mirror`).
+    fn sole_writer(&self) -> bool {
+        false
+    }
     /// How long `serve` may wait for more deliveries to join a group (see
     /// `serve::committer`): worth it where every statement has a high fixed cost.
     fn group_linger(&self) -> std::time::Duration {

@@ -117,6 +117,10 @@ impl Destination for Parquet {
         self.working.group_linger()
     }
 
+    fn sole_writer(&self) -> bool {
+        self.working.sole_writer()
+    }
+
     fn start_serving(&mut self) -> Result<()> {
         self.working.start_serving()
     }

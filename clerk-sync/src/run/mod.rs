@@ -357,7 +357,7 @@ fn upsert_listed(dest: &mut dyn Destination, dataset: &str, resource: &'static R
     let stored = stored::read(dest, dataset, &[(resource, ids)], &[])?;
     let changes = keys.into_iter().map(|(id, updated_at)| upsert::Change::Upsert { id, incoming: Incoming::Listed { updated_at, listed_from_ms } }).collect();
     let mut groups = [upsert::Group { resource, changes, rows: batch }];
-    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: sql::STAGE_PREFIX };
+    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: sql::STAGE_PREFIX, applied_ms: crate::now_ms() };
     let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
     let mut counts = Counts::default();
     for outcome in written.iter().flatten() {

@@ -10,7 +10,9 @@ use crate::dest::sql::{qualified, DELIVERIES_TABLE, SERVE_STAGE_PREFIX};
 use crate::dest::{Destination, DestinationError, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::Resource;
-use crate::write::rule::Incoming;
+use crate::rows::Cell;
+use crate::write::rule::{Incoming, Recorded};
+use crate::write::stored::{Mirror, Written};
 use crate::write::{self, stored, upsert};
 use std::collections::{HashMap, HashSet};
 
@@ -43,11 +45,16 @@ impl Outcome {
 /// statement it plans, PostgreSQL for each round trip): `BEGIN` with the locks, one query for
 /// the delivery ids, stored versions and child rows of every object concerned, then only the
 /// deletes that find rows, the new rows in bulk, the versions and delivery ids, and `COMMIT`.
-pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery]) -> Result<Vec<Outcome>> {
+///
+/// With a `mirror` (the destination's only writer keeps what it holds in memory), the lookup
+/// comes from it, and it takes in what the group wrote once the group has committed.
+pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], mirror: Option<&mut Mirror>, resources: &[&'static Resource]) -> Result<Vec<Outcome>> {
     let (mut outcomes, newest) = newest_per_object(deliveries);
     let groups = by_resource(deliveries, &newest);
     let names: Vec<&str> = groups.iter().map(|(resource, _)| &*resource.name).collect();
-    write::transaction(dest, dataset, &names, |dest, trailing| {
+    let known = mirror.as_deref();
+    let applied_ms = crate::now_ms();
+    let (outcomes, written) = write::transaction(dest, dataset, &names, |dest, trailing| {
         let ids: Vec<String> = deliveries.iter().map(|delivery| delivery.id.clone()).collect();
         let objects: Vec<(&Resource, Vec<String>)> = groups
             .iter()
@@ -57,7 +64,10 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
                 (*resource, ids)
             })
             .collect();
-        let stored = stored::read(dest, dataset, &objects, &ids)?;
+        let stored = match known {
+            Some(mirror) => mirror.lookup(&objects, &ids),
+            None => stored::read(dest, dataset, &objects, &ids)?,
+        };
         // Deliveries committed before are duplicates, whatever else the group holds.
         for (outcome, delivery) in outcomes.iter_mut().zip(deliveries) {
             if stored.deliveries.contains(&delivery.id) {
@@ -82,15 +92,49 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
             }
             engine_groups.push(upsert::Group { resource, changes, rows });
         }
-        let options = upsert::Options { record_upserts: true, rewrite_same_version: true, stage_prefix: SERVE_STAGE_PREFIX };
-        let written = upsert::write(dest, dataset, &stored, &mut engine_groups, options, trailing)?;
-        for (i, outcome) in order.into_iter().zip(written.into_iter().flatten()) {
+        let options = upsert::Options { record_upserts: true, rewrite_same_version: true, stage_prefix: SERVE_STAGE_PREFIX, applied_ms };
+        let results = upsert::write(dest, dataset, &stored, &mut engine_groups, options, trailing)?;
+        let written = known.map(|_| mirrored(&engine_groups, &results, applied_ms));
+        for (i, outcome) in order.into_iter().zip(results.into_iter().flatten()) {
             outcomes[i] = Some(if outcome == upsert::Written::Stale { Outcome::Stale } else { Outcome::Applied });
         }
         let outcomes: Vec<Outcome> = outcomes.into_iter().map(|outcome| outcome.unwrap_or(Outcome::Stale)).collect();
         trailing.extend(record_deliveries(dest, dataset, deliveries, &outcomes));
-        Ok(outcomes)
-    })
+        Ok((outcomes, written))
+    })?;
+    if let (Some(mirror), Some(mut written)) = (mirror, written) {
+        written.deliveries = deliveries.iter().zip(&outcomes).filter(|(_, outcome)| **outcome != Outcome::Duplicate).map(|(delivery, _)| delivery.id.clone()).collect();
+        mirror.commit(written, resources);
+    }
+    Ok(outcomes)
+}
+
+/// What a group's writes leave in the database, for a [`Mirror`]: rows and their versions, the
+/// child tables holding rows of each upserted object, deletions and recorded versions.
+fn mirrored(groups: &[upsert::Group], results: &[Vec<upsert::Written>], now: i64) -> Written {
+    let mut written = Written::default();
+    for (group, results) in groups.iter().zip(results) {
+        let name = group.resource.name.to_string();
+        let versions: HashMap<&str, Option<i64>> = group.rows.keys().collect();
+        for (change, result) in group.changes.iter().zip(results) {
+            let key = (name.clone(), change.id().to_owned());
+            match (change, result) {
+                (_, upsert::Written::Stale | upsert::Written::Unchanged) => {}
+                (upsert::Change::Upsert { incoming, .. }, _) => {
+                    let tables = group.rows.tables.iter().skip(1).filter(|rows| rows.rows.iter().any(|row| matches!(row.first(), Some(Cell::Text(parent)) if parent == change.id()))).map(|rows| rows.table.name.to_string()).collect();
+                    written.upserted.push((key.clone(), versions.get(change.id()).copied().flatten(), tables));
+                    if let Incoming::Event { version } = incoming {
+                        written.recorded.push((key, Recorded { version: *version, deleted: false, applied_ms: now }));
+                    }
+                }
+                (upsert::Change::Delete { version, .. }, _) => {
+                    written.deleted.push(key.clone());
+                    written.recorded.push((key, Recorded { version: *version, deleted: true, applied_ms: now }));
+                }
+            }
+        }
+    }
+    written
 }
 
 /// Decides duplicates within the group and, per object, which change is the newest: returns

@@ -11,6 +11,7 @@ use super::apply::{apply_group, Outcome};
 use super::event::Delivery;
 use super::Stats;
 use crate::dest::{sql, Destination, DestinationError};
+use crate::write::stored::Mirror;
 use crate::schema::Resource;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -75,11 +76,16 @@ impl Committer {
 /// days, so a redelivery older than a week cannot come.
 const KEEP_DELIVERIES: &str = "7 days";
 
+/// [`KEEP_DELIVERIES`] as a duration.
+const KEEP_DELIVERIES_FOR: Duration = Duration::from_secs(7 * 86_400);
+
 /// How often old delivery ids are dropped.
 const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
     let mut destination: Option<Box<dyn Destination + Send>> = None;
+    // What the destination holds, where this thread is its only writer (DuckDB).
+    let mut mirror: Option<Mirror> = None;
     let mut pruned: Option<std::time::Instant> = None;
     while let Some(first) = receiver.blocking_recv() {
         if pruned.map_or(true, |at| at.elapsed() >= PRUNE_EVERY) {
@@ -87,7 +93,12 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
                 let d = dest.dialect();
                 let table = sql::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
                 match dest.execute(&format!("DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES}'", d.now())) {
-                    Ok(()) => pruned = Some(std::time::Instant::now()),
+                    Ok(()) => {
+                        pruned = Some(std::time::Instant::now());
+                        if let Some(mirror) = mirror.as_mut() {
+                            mirror.prune_deliveries(KEEP_DELIVERIES_FOR);
+                        }
+                    }
                     Err(error) => eprintln!("serve: dropping delivery ids older than {KEEP_DELIVERIES}: {}", first_line(&error)),
                 }
             }
@@ -96,7 +107,12 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
         let mut replies = vec![first.1];
         let linger = destination.as_ref().map_or(Duration::ZERO, |dest| dest.group_linger());
         gather(&mut receiver, &mut deliveries, &mut replies, setup.max_group, linger);
-        let result = connected(&mut destination, &setup).and_then(|dest| apply_group(dest, &setup.dataset, &deliveries));
+        let result = connected(&mut destination, &setup).and_then(|dest| {
+            if mirror.is_none() && dest.sole_writer() {
+                mirror = Some(Mirror::load(dest, &setup.dataset, &setup.resources)?);
+            }
+            apply_group(dest, &setup.dataset, &deliveries, mirror.as_mut(), &setup.resources)
+        });
         match result {
             Ok(outcomes) => {
                 setup.stats.commits.fetch_add(1, Ordering::Relaxed);
@@ -108,6 +124,7 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
             }
             Err(error) => {
                 destination = None;
+                mirror = None;
                 setup.stats.database_up.store(false, Ordering::Relaxed);
                 setup.stats.failed.fetch_add(deliveries.len() as u64, Ordering::Relaxed);
                 eprintln!("serve: {} deliveries not committed (answered 503, Clerk retries them): {}", deliveries.len(), first_line(&error));

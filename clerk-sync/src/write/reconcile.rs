@@ -33,7 +33,7 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &'static Resou
     let stored = stored::read(dest, dataset, &[(resource, doomed.clone())], &[])?;
     let changes = doomed.into_iter().map(|id| Change::Delete { id, version }).collect();
     let mut groups = [Group { resource, changes, rows: Batch::new(&resource.table) }];
-    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: crate::dest::sql::STAGE_PREFIX };
+    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: crate::dest::sql::STAGE_PREFIX, applied_ms: crate::now_ms() };
     let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
     Ok(written.iter().flatten().filter(|outcome| matches!(outcome, Written::Deleted { had_row: true })).count() as i64)
 }

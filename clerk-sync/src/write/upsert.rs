@@ -10,7 +10,7 @@
 use super::rule::{is_stale, Incoming};
 use super::stored::Stored;
 use crate::dest::sql::{self, literal, qualified, OBJECTS_TABLE};
-use crate::dest::{Destination, Result, Statement};
+use crate::dest::{Destination, Dialect, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::{Resource, PARENT_ID};
 use std::collections::HashSet;
@@ -66,13 +66,15 @@ pub struct Options<'a> {
     pub rewrite_same_version: bool,
     /// The staging tables' prefix, for destinations that load through them.
     pub stage_prefix: &'a str,
+    /// When the changes are applied (`applied_ms` of the records written), in milliseconds.
+    pub applied_ms: i64,
 }
 
 /// Writes `groups` against `stored` (read in the same transaction). Statements that can wait
 /// for the commit are left in `trailing`. Returns what became of each change, group by group.
 pub fn write(dest: &mut dyn Destination, dataset: &str, stored: &Stored, groups: &mut [Group], options: Options<'_>, trailing: &mut Vec<Statement>) -> Result<Vec<Vec<Written>>> {
     let d = dest.dialect();
-    let now = crate::now_ms().to_string();
+    let now = options.applied_ms.to_string();
     let mut deletes = Vec::new();
     // `_clerk_sync_objects`' new rows, column by column.
     let mut records: [Vec<String>; 5] = Default::default();
@@ -170,8 +172,18 @@ fn record(dest: &mut dyn Destination, dataset: &str, stored: &Stored, records: &
         }
     }
     if !old.is_empty() {
-        let conditions: Vec<String> = old.iter().enumerate().map(|(i, (resource, _))| format!("(resource = {} AND {})", literal(resource), Statement::member(d, "id", i + 1))).collect();
-        trailing.push(Statement::new(format!("DELETE FROM {objects} WHERE {}", conditions.join(" OR ")), old.into_iter().map(|(_, ids)| ids).collect()));
+        trailing.push(match d {
+            // PostgreSQL finds each resource's ids by the (resource, id) index.
+            Dialect::Postgres => {
+                let conditions: Vec<String> = old.iter().enumerate().map(|(i, (resource, _))| format!("(resource = {} AND {})", literal(resource), Statement::member(d, "id", i + 1))).collect();
+                Statement::new(format!("DELETE FROM {objects} WHERE {}", conditions.join(" OR ")), old.into_iter().map(|(_, ids)| ids).collect())
+            }
+            // DuckDB joins: one join on a single key costs a third of one per resource.
+            Dialect::DuckDb => {
+                let keys: Vec<String> = old.into_iter().flat_map(|(resource, ids)| ids.into_iter().map(move |id| format!("{resource}\u{1}{id}"))).collect();
+                Statement::new(format!("DELETE FROM {objects} WHERE {}", Statement::member(d, "resource || chr(1) || id", 1)), vec![keys])
+            }
+        });
     }
     trailing.push(Statement::new(
         format!(
