@@ -178,10 +178,13 @@ fn record(dest: &mut dyn Destination, dataset: &str, stored: &Stored, records: &
                 let conditions: Vec<String> = old.iter().enumerate().map(|(i, (resource, _))| format!("(resource = {} AND {})", literal(resource), Statement::member(d, "id", i + 1))).collect();
                 Statement::new(format!("DELETE FROM {objects} WHERE {}", conditions.join(" OR ")), old.into_iter().map(|(_, ids)| ids).collect())
             }
-            // DuckDB joins: one join on a single key costs a third of one per resource.
+            // DuckDB: one join on both columns, as a join per resource costs three times more.
             Dialect::DuckDb => {
-                let keys: Vec<String> = old.into_iter().flat_map(|(resource, ids)| ids.into_iter().map(move |id| format!("{resource}\u{1}{id}"))).collect();
-                Statement::new(format!("DELETE FROM {objects} WHERE {}", Statement::member(d, "resource || chr(1) || id", 1)), vec![keys])
+                let (resources, ids): (Vec<String>, Vec<String>) = old.into_iter().flat_map(|(resource, ids)| ids.into_iter().map(move |id| (resource.to_owned(), id))).unzip();
+                Statement::new(
+                    format!("DELETE FROM {objects} USING (SELECT unnest({}) AS resource, unnest({}) AS id) AS old WHERE {objects}.resource = old.resource AND {objects}.id = old.id", Statement::param(d, 1), Statement::param(d, 2)),
+                    vec![resources, ids],
+                )
             }
         });
     }
