@@ -3,11 +3,11 @@
 use crate::credential::Credential;
 use crate::decode::{decode, excerpt};
 use crate::error::{ApiError, ClerkError, ConfigError, Error};
-use crate::retry::{self, RetryPolicy};
 use crate::request::{Request, RequestBody};
+use crate::retry::{self, RetryPolicy};
 use crate::telemetry::RequestSpan;
-use reqwest::Method;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
+use reqwest::Method;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -122,7 +122,8 @@ impl Client {
     }
 
     async fn execute_with_retries(&self, request: Request, span: &RequestSpan) -> Result<Answer, Error> {
-        let accepted = |status: u16| (200..300).contains(&status) || (request.accept_redirects && (300..400).contains(&status));
+        let accepted =
+            |status: u16| (200..300).contains(&status) || (request.accept_redirects && (300..400).contains(&status));
         let inner = &*self.inner;
         let policy = request.options.retry.as_ref().unwrap_or(&inner.retry);
         let timeout = request.options.timeout.unwrap_or(inner.timeout);
@@ -146,7 +147,8 @@ impl Client {
             RequestBody::Raw(bytes, content_type) => Some(AttemptBody::Raw(bytes, content_type)),
             RequestBody::None => None,
         };
-        let idempotent = matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        let idempotent =
+            matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
         let may_repeat = idempotent || policy.retry_non_idempotent;
         let started = std::time::Instant::now();
         let mut attempt = 0;
@@ -185,7 +187,9 @@ impl Client {
                     }
                     Err(Error::Api(Box::new(error)))
                 }
-                Err(error) if error.is_timeout() => Err(Error::Timeout { attempts: attempt, source: error.without_url() }),
+                Err(error) if error.is_timeout() => {
+                    Err(Error::Timeout { attempts: attempt, source: error.without_url() })
+                }
                 Err(error) => Err(Error::Transport { attempts: attempt, source: error.without_url() }),
             };
         }
@@ -211,8 +215,12 @@ impl Client {
         builder = match body {
             None => builder,
             Some(AttemptBody::Json(bytes)) => builder.header(CONTENT_TYPE, "application/json").body(bytes.clone()),
-            Some(AttemptBody::Form(bytes)) => builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(bytes.clone()),
-            Some(AttemptBody::Raw(bytes, content_type)) => builder.header(CONTENT_TYPE, *content_type).body(bytes.clone()),
+            Some(AttemptBody::Form(bytes)) => {
+                builder.header(CONTENT_TYPE, "application/x-www-form-urlencoded").body(bytes.clone())
+            }
+            Some(AttemptBody::Raw(bytes, content_type)) => {
+                builder.header(CONTENT_TYPE, *content_type).body(bytes.clone())
+            }
             Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
         if let Some(authorization) = &inner.authorization {
@@ -228,7 +236,8 @@ impl Client {
         let response = builder.send().await?;
         let status = response.status().as_u16();
         // A 2xx's headers are never read: not copied.
-        let headers = if (200..300).contains(&status) { reqwest::header::HeaderMap::new() } else { response.headers().clone() };
+        let headers =
+            if (200..300).contains(&status) { reqwest::header::HeaderMap::new() } else { response.headers().clone() };
         let body = response.bytes().await?;
         Ok((status, headers, body))
     }
@@ -236,19 +245,26 @@ impl Client {
 
 /// The request's header and cookie parameters as headers (cookies in one `Cookie` header).
 /// Values are marked sensitive (a header parameter may carry a key) and never quoted in errors.
-fn parameter_headers(request: &Request, credential_cookies: &[(&'static str, String)]) -> Result<reqwest::header::HeaderMap, Error> {
+fn parameter_headers(
+    request: &Request,
+    credential_cookies: &[(&'static str, String)],
+) -> Result<reqwest::header::HeaderMap, Error> {
     let mut headers = reqwest::header::HeaderMap::new();
     let value = |name: &str, text: &str| {
-        let mut value = HeaderValue::from_str(text).map_err(|_| Error::Request(format!("the value of header parameter `{name}` cannot be sent in an HTTP header")))?;
+        let mut value = HeaderValue::from_str(text).map_err(|_| {
+            Error::Request(format!("the value of header parameter `{name}` cannot be sent in an HTTP header"))
+        })?;
         value.set_sensitive(true);
         Ok::<_, Error>(value)
     };
     for (name, text) in &request.headers {
-        let header = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::Request(format!("`{name}` is not a valid header name")))?;
+        let header = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::Request(format!("`{name}` is not a valid header name")))?;
         headers.append(header, value(name, text)?);
     }
     if !request.cookies.is_empty() || !credential_cookies.is_empty() {
-        let pairs: Vec<String> = request.cookies.iter().chain(credential_cookies).map(|(name, text)| format!("{name}={text}")).collect();
+        let pairs: Vec<String> =
+            request.cookies.iter().chain(credential_cookies).map(|(name, text)| format!("{name}={text}")).collect();
         headers.insert(reqwest::header::COOKIE, value("Cookie", &pairs.join("; "))?);
     }
     Ok(headers)
@@ -274,7 +290,8 @@ impl Answer {
 
     /// The body as text (`text/html`, ...).
     pub fn text(&self) -> Result<String, Error> {
-        String::from_utf8(self.body.to_vec()).map_err(|_| Error::Request(format!("the HTTP {} answer is not UTF-8 text", self.status)))
+        String::from_utf8(self.body.to_vec())
+            .map_err(|_| Error::Request(format!("the HTTP {} answer is not UTF-8 text", self.status)))
     }
 
     pub fn bytes(&self) -> bytes::Bytes {
@@ -321,10 +338,22 @@ fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8], atte
         clerk_trace_id: Option<String>,
     }
     match serde_json::from_slice::<ClerkErrors>(body) {
-        Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => {
-            ApiError { status, errors: parsed.errors, clerk_trace_id: parsed.clerk_trace_id, raw_body: None, headers, attempts }
-        }
-        _ => ApiError { status, errors: Vec::new(), clerk_trace_id: None, raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)), headers, attempts },
+        Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => ApiError {
+            status,
+            errors: parsed.errors,
+            clerk_trace_id: parsed.clerk_trace_id,
+            raw_body: None,
+            headers,
+            attempts,
+        },
+        _ => ApiError {
+            status,
+            errors: Vec::new(),
+            clerk_trace_id: None,
+            raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)),
+            headers,
+            attempts,
+        },
     }
 }
 
@@ -346,7 +375,9 @@ impl AuthParts {
         let mut parts = AuthParts::default();
         let claim_authorization = |parts: &AuthParts, authorization: &Option<HeaderValue>| {
             if authorization.is_some() || parts.basic.is_some() {
-                return Err(Error::from(ConfigError::InvalidHeader("Authorization (two credentials would both send it)".to_owned())));
+                return Err(Error::from(ConfigError::InvalidHeader(
+                    "Authorization (two credentials would both send it)".to_owned(),
+                )));
             }
             Ok(())
         };
@@ -354,7 +385,8 @@ impl AuthParts {
             match credential {
                 Credential::Bearer(token) => {
                     claim_authorization(&parts, authorization)?;
-                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim())).map_err(|_| ConfigError::InvalidHeader("Authorization".to_owned()))?;
+                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
+                        .map_err(|_| ConfigError::InvalidHeader("Authorization".to_owned()))?;
                     value.set_sensitive(true);
                     *authorization = Some(value);
                     parts.names.push("bearer".to_owned());
@@ -365,8 +397,10 @@ impl AuthParts {
                     parts.names.push("basic".to_owned());
                 }
                 Credential::Header { name, value } => {
-                    let header = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
-                    let mut value = HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
+                    let header = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                        .map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
+                    let mut value =
+                        HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
                     value.set_sensitive(true);
                     parts.headers.insert(header, value);
                     parts.names.push(format!("header {name}"));
@@ -403,7 +437,8 @@ fn authorization(secret_key: &str) -> Result<HeaderValue, Error> {
     if key.starts_with("pk_") {
         return Err(ConfigError::PublishableKey.into());
     }
-    let mut authorization = HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidSecretKey)?;
+    let mut authorization =
+        HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidSecretKey)?;
     authorization.set_sensitive(true);
     Ok(authorization)
 }
@@ -564,10 +599,12 @@ impl<C> ClientBuilder<C> {
             Some(custom) => format!("{custom} {product}"),
             None => product.to_owned(),
         };
-        let user_agent = HeaderValue::from_str(&user_agent).map_err(|_| ConfigError::HttpClient("the user agent is not a valid header value".into()))?;
+        let user_agent = HeaderValue::from_str(&user_agent)
+            .map_err(|_| ConfigError::HttpClient("the user agent is not a valid header value".into()))?;
         let mut extra_headers = reqwest::header::HeaderMap::new();
         for (name, value) in &self.extra_headers {
-            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes()).map_err(|_| ConfigError::InvalidHeader(name.clone()))?;
+            let name = reqwest::header::HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| ConfigError::InvalidHeader(name.clone()))?;
             if [AUTHORIZATION, USER_AGENT].contains(&name) || name.as_str() == "clerk-api-version" {
                 return Err(ConfigError::InvalidHeader(name.to_string()).into());
             }
@@ -580,14 +617,30 @@ impl<C> ClientBuilder<C> {
                 crate::tls::install_tls_provider();
                 // Redirects are answers to hand back (an operation's declared 3xx), not to follow:
                 // following one would resend the request, and its key, to another address.
-                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().map_err(|e| ConfigError::HttpClient(e.to_string()))?
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| ConfigError::HttpClient(e.to_string()))?
             }
         };
         let api_version = match C::API_VERSION {
-            Some(version) => Some(HeaderValue::from_str(version).map_err(|_| ConfigError::InvalidHeader(API_VERSION_HEADER.to_owned()))?),
+            Some(version) => Some(
+                HeaderValue::from_str(version)
+                    .map_err(|_| ConfigError::InvalidHeader(API_VERSION_HEADER.to_owned()))?,
+            ),
             None => None,
         };
-        let inner = Inner { http, base_url, authorization, auth, user_agent, api_version, timeout: self.timeout, retry: self.retry, extra_headers };
+        let inner = Inner {
+            http,
+            base_url,
+            authorization,
+            auth,
+            user_agent,
+            api_version,
+            timeout: self.timeout,
+            retry: self.retry,
+            extra_headers,
+        };
         Ok(C::from_client(Client { inner: Arc::new(inner) }))
     }
 }

@@ -14,7 +14,12 @@ pub(crate) fn decode<'b, T: serde::Deserialize<'b>>(status: u16, body: &'b [u8])
         let offset = offset_of(body, error.line(), error.column());
         let path = path_at(&body[..offset]);
         let path = if path.is_empty() { "(the whole body)".to_owned() } else { path };
-        Error::Decode(Box::new(DecodeError { status, path, message: error.to_string(), excerpt: excerpt(body, offset.saturating_sub(60), 120) }))
+        Error::Decode(Box::new(DecodeError {
+            status,
+            path,
+            message: error.to_string(),
+            excerpt: excerpt(body, offset.saturating_sub(60), 120),
+        }))
     })
 }
 

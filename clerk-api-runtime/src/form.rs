@@ -31,7 +31,10 @@ pub enum FormStyle {
 /// The body's fields as name/value pairs: `null` and missing values left out, scalars as text,
 /// arrays and objects as `encodings` say (default: arrays as repeated fields, objects as their
 /// own fields), anything nested deeper as JSON text.
-pub fn form_pairs<T: serde::Serialize + ?Sized>(body: &T, encodings: &[FormEncoding]) -> Result<Vec<(String, String)>, String> {
+pub fn form_pairs<T: serde::Serialize + ?Sized>(
+    body: &T,
+    encodings: &[FormEncoding],
+) -> Result<Vec<(String, String)>, String> {
     let value = serde_json::to_value(body).map_err(|e| format!("the request body does not serialize: {e}"))?;
     let Value::Object(properties) = value else {
         return Err("a form body must be an object".to_owned());
@@ -45,7 +48,9 @@ pub fn form_pairs<T: serde::Serialize + ?Sized>(body: &T, encodings: &[FormEncod
             Value::Array(items) => {
                 let texts: Vec<String> = items.iter().filter(|v| !v.is_null()).map(text).collect();
                 match (style, explode) {
-                    (FormStyle::Form, true) | (FormStyle::DeepObject, _) => pairs.extend(texts.into_iter().map(|t| (name.clone(), t))),
+                    (FormStyle::Form, true) | (FormStyle::DeepObject, _) => {
+                        pairs.extend(texts.into_iter().map(|t| (name.clone(), t)))
+                    }
                     (FormStyle::Form, false) => pairs.push((name, texts.join(","))),
                     (FormStyle::SpaceDelimited, _) => pairs.push((name, texts.join(" "))),
                     (FormStyle::PipeDelimited, _) => pairs.push((name, texts.join("|"))),
@@ -79,13 +84,19 @@ pub(crate) fn text(value: &Value) -> String {
 /// An object's fields as one text in OpenAPI's `simple` style: `k,v,k2,v2`, exploded
 /// `k=v,k2=v2` (object path, header and cookie parameters).
 pub(crate) fn simple_style(fields: impl IntoIterator<Item = (String, String)>, explode: bool) -> String {
-    let parts: Vec<String> = if explode { fields.into_iter().map(|(k, v)| format!("{k}={v}")).collect() } else { fields.into_iter().flat_map(|(k, v)| [k, v]).collect() };
+    let parts: Vec<String> = if explode {
+        fields.into_iter().map(|(k, v)| format!("{k}={v}")).collect()
+    } else {
+        fields.into_iter().flat_map(|(k, v)| [k, v]).collect()
+    };
     parts.join(",")
 }
 
 /// The pairs URL-encoded (`application/x-www-form-urlencoded`: spaces as `+`).
 pub fn encode_form(pairs: &[(String, String)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .finish()
 }
 
 #[cfg(test)]
@@ -109,15 +120,26 @@ mod tests {
     #[test]
     fn scalars_arrays_and_objects_follow_the_default_style() {
         let body = json!({"name": "a b", "count": 2, "ok": true, "gone": null, "tags": ["x", "y"], "meta": {"k": "v"}});
-        assert_eq!(pairs(body, &[]), strings(&[("count", "2"), ("k", "v"), ("name", "a b"), ("ok", "true"), ("tags", "x"), ("tags", "y")]));
+        assert_eq!(
+            pairs(body, &[]),
+            strings(&[("count", "2"), ("k", "v"), ("name", "a b"), ("ok", "true"), ("tags", "x"), ("tags", "y")])
+        );
     }
 
     #[test]
     fn encodings_choose_other_styles() {
         let e = |property, style, explode| FormEncoding { property, style, explode };
         let body = json!({"tags": ["x", "y"], "meta": {"k": "v", "n": 1}, "ids": ["1", "2"], "pipes": ["a", "b"]});
-        let encodings = [e("tags", FormStyle::Form, false), e("meta", FormStyle::DeepObject, true), e("ids", FormStyle::SpaceDelimited, false), e("pipes", FormStyle::PipeDelimited, false)];
-        assert_eq!(pairs(body, &encodings), strings(&[("ids", "1 2"), ("meta[k]", "v"), ("meta[n]", "1"), ("pipes", "a|b"), ("tags", "x,y")]));
+        let encodings = [
+            e("tags", FormStyle::Form, false),
+            e("meta", FormStyle::DeepObject, true),
+            e("ids", FormStyle::SpaceDelimited, false),
+            e("pipes", FormStyle::PipeDelimited, false),
+        ];
+        assert_eq!(
+            pairs(body, &encodings),
+            strings(&[("ids", "1 2"), ("meta[k]", "v"), ("meta[n]", "1"), ("pipes", "a|b"), ("tags", "x,y")])
+        );
         assert_eq!(encode_form(&strings(&[("a b", "c&d=e"), ("n", "ü")])), "a+b=c%26d%3De&n=%C3%BC");
         assert!(form_pairs(&json!([1]), &[]).unwrap_err().contains("object"));
     }

@@ -67,7 +67,12 @@ pub struct JsonPaging {
 impl JsonPaging {
     /// Paging with the given `limit`, `offset`, `starting_after` and `order_by` parameters
     /// (each optional) and page fields.
-    pub fn new(limit: Option<&'static str>, offset: Option<&'static str>, starting_after: Option<&'static str>, order_by: Option<&'static str>) -> JsonPaging {
+    pub fn new(
+        limit: Option<&'static str>,
+        offset: Option<&'static str>,
+        starting_after: Option<&'static str>,
+        order_by: Option<&'static str>,
+    ) -> JsonPaging {
         JsonPaging { limit, offset, starting_after, order_by, items: None, total: None }
     }
 
@@ -108,7 +113,17 @@ pub struct JsonList {
 
 impl JsonList {
     pub fn new(client: Client, path: impl Into<String>, paging: JsonPaging) -> JsonList {
-        JsonList { client, path: path.into(), paging, query: Vec::new(), limit: None, offset: None, cursor: None, order_by: None, options: CallOptions::default() }
+        JsonList {
+            client,
+            path: path.into(),
+            paging,
+            query: Vec::new(),
+            limit: None,
+            offset: None,
+            cursor: None,
+            order_by: None,
+            options: CallOptions::default(),
+        }
     }
 
     /// The page size (sent as the `limit` parameter; default 100, at most 500).
@@ -150,10 +165,16 @@ impl JsonList {
     }
 
     fn request(&self) -> Request {
-        let mut request = Request::new(Method::GET, "list", "(a list described by data)", self.path.clone(), self.options.clone());
+        let mut request =
+            Request::new(Method::GET, "list", "(a list described by data)", self.path.clone(), self.options.clone());
         request.query.extend(self.query.iter().cloned());
         let paging = &self.paging;
-        let pairs = [(paging.limit, self.limit.map(|v| v.to_string())), (paging.offset, self.offset.map(|v| v.to_string())), (paging.starting_after, self.cursor.clone()), (paging.order_by, self.order_by.clone())];
+        let pairs = [
+            (paging.limit, self.limit.map(|v| v.to_string())),
+            (paging.offset, self.offset.map(|v| v.to_string())),
+            (paging.starting_after, self.cursor.clone()),
+            (paging.order_by, self.order_by.clone()),
+        ];
         for (name, value) in pairs {
             if let (Some(name), Some(value)) = (name, value) {
                 request.query.push((name, value));
@@ -180,7 +201,9 @@ impl ListRequest for JsonList {
     }
 
     fn cursor_allowed(&self) -> bool {
-        self.paging.starting_after.is_some() && self.paging.limit.is_some() && crate::pagination::created_at_ordering(self.order_by.as_deref())
+        self.paging.starting_after.is_some()
+            && self.paging.limit.is_some()
+            && crate::pagination::created_at_ordering(self.order_by.as_deref())
     }
 
     fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
@@ -217,18 +240,25 @@ impl ListRequest for JsonList {
 }
 
 /// Finds the items of a page (an array, or an object's items field) and its total.
-fn split_page(status: u16, body: Bytes, items_field: Option<&str>, total_field: Option<&str>, whole: bool) -> Result<RawPage, Error> {
-    let (raw_items, total): (Vec<&RawValue>, Option<i64>) = if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        (crate::decode::decode(status, &body)?, None)
-    } else {
-        let fields: std::collections::HashMap<String, &RawValue> = crate::decode::decode(status, &body)?;
-        let total = total_field.and_then(|field| fields.get(field)).and_then(|raw| raw.get().parse::<i64>().ok());
-        let items = match items_field.and_then(|field| fields.get(field)) {
-            Some(raw) if raw.get().starts_with('[') => crate::decode::decode(status, raw.get().as_bytes())?,
-            _ => Vec::new(),
+fn split_page(
+    status: u16,
+    body: Bytes,
+    items_field: Option<&str>,
+    total_field: Option<&str>,
+    whole: bool,
+) -> Result<RawPage, Error> {
+    let (raw_items, total): (Vec<&RawValue>, Option<i64>) =
+        if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            (crate::decode::decode(status, &body)?, None)
+        } else {
+            let fields: std::collections::HashMap<String, &RawValue> = crate::decode::decode(status, &body)?;
+            let total = total_field.and_then(|field| fields.get(field)).and_then(|raw| raw.get().parse::<i64>().ok());
+            let items = match items_field.and_then(|field| fields.get(field)) {
+                Some(raw) if raw.get().starts_with('[') => crate::decode::decode(status, raw.get().as_bytes())?,
+                _ => Vec::new(),
+            };
+            (items, total)
         };
-        (items, total)
-    };
     // Every item is a slice of `body`: its place is its pointer's distance from the start.
     let base = body.as_ptr() as usize;
     let items: Vec<(usize, usize)> = raw_items

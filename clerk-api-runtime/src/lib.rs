@@ -44,14 +44,14 @@ mod retry;
 mod telemetry;
 mod tls;
 
-pub use client::{Answer, ApiClient, Client, ClientBuilder, Redirect, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use bytes::Bytes;
-pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use client::{Answer, ApiClient, Client, ClientBuilder, Redirect, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use credential::Credential;
+pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
 pub use file_part::FilePart;
 pub use form::{FormEncoding, FormStyle};
-pub use json_list::{JsonList, JsonPaging, RawItem, RawPage};
 pub use futures_core::Stream;
+pub use json_list::{JsonList, JsonPaging, RawItem, RawPage};
 pub use pagination::{ListRequest, Paginator};
 pub use request::{CallOptions, ParamLocation, Request, RequestBody};
 pub use reqwest::Method;
@@ -62,11 +62,14 @@ pub use tls::install_tls_provider;
 /// `use`. Not a stable API: it changes with the generator.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::macros::{deserialize_str, next_value, required, tagged, variant, FieldName, Redacted};
     pub use crate::form::{FormEncoding, FormStyle};
+    pub use crate::macros::{deserialize_str, next_value, required, tagged, variant, FieldName, Redacted};
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
     pub use crate::params::{path_json, path_object, path_segment, ParamValue};
-    pub use crate::{open_enum_impls, Bytes, CallOptions, Credential, ParamLocation, Error, FilePart, ListRequest, Redirect, Request, RetryPolicy, Stream};
     pub use crate::Method;
+    pub use crate::{
+        open_enum_impls, Bytes, CallOptions, Credential, Error, FilePart, ListRequest, ParamLocation, Redirect,
+        Request, RetryPolicy, Stream,
+    };
 }

@@ -44,11 +44,11 @@ macro_rules! open_enum_impls {
     };
 }
 
-
-
 /// Deserializes a string, borrowing when the input allows. Shared by every open enum so that
 /// each one does not carry its own visitor.
-pub fn deserialize_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<std::borrow::Cow<'de, str>, D::Error> {
+pub fn deserialize_str<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<std::borrow::Cow<'de, str>, D::Error> {
     struct Visitor;
     impl<'de> serde::de::Visitor<'de> for Visitor {
         type Value = std::borrow::Cow<'de, str>;
@@ -69,14 +69,19 @@ pub fn deserialize_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Res
 }
 
 /// Reads a tagged union's JSON and the value of its tag property.
-pub fn tagged<'de, D: serde::Deserializer<'de>>(deserializer: D, tag: &str) -> Result<(Option<String>, serde_json::Value), D::Error> {
+pub fn tagged<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+    tag: &str,
+) -> Result<(Option<String>, serde_json::Value), D::Error> {
     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
     let tag = value.get(tag).and_then(serde_json::Value::as_str).map(str::to_owned);
     Ok((tag, value))
 }
 
 /// Decodes the JSON of a tagged union into the variant its tag chose.
-pub fn variant<'de, T: serde::de::DeserializeOwned, D: serde::Deserializer<'de>>(value: serde_json::Value) -> Result<T, D::Error> {
+pub fn variant<'de, T: serde::de::DeserializeOwned, D: serde::Deserializer<'de>>(
+    value: serde_json::Value,
+) -> Result<T, D::Error> {
     serde_json::from_value(value).map_err(serde::de::Error::custom)
 }
 
@@ -106,7 +111,10 @@ pub fn required<T, E: serde::de::Error>(value: Option<T>, name: &'static str) ->
 /// give every temporary its own stack slot, and decoding a deeply nested response then
 /// overflowed a 2 MiB thread stack.
 #[inline(never)]
-pub fn next_value<'de, A: serde::de::MapAccess<'de>, T: serde::Deserialize<'de>>(map: &mut A, slot: &mut Option<T>) -> Result<(), A::Error> {
+pub fn next_value<'de, A: serde::de::MapAccess<'de>, T: serde::Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+) -> Result<(), A::Error> {
     *slot = Some(map.next_value()?);
     Ok(())
 }

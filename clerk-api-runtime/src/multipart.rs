@@ -53,7 +53,9 @@ impl Multipart {
             Part::Text(text) => form.text(name, text),
             Part::File(file) => {
                 let FilePart { file_name, content_type, bytes } = file;
-                let part = |bytes: bytes::Bytes| reqwest::multipart::Part::stream(reqwest::Body::from(bytes)).file_name(file_name.clone());
+                let part = |bytes: bytes::Bytes| {
+                    reqwest::multipart::Part::stream(reqwest::Body::from(bytes)).file_name(file_name.clone())
+                };
                 // An unparseable content type is left out rather than failing the upload.
                 let part = match content_type.as_deref() {
                     Some(mime) => part(bytes.clone()).mime_str(mime).unwrap_or_else(|_| part(bytes)),

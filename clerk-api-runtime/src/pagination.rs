@@ -69,7 +69,12 @@ impl<R: ListRequest> std::fmt::Debug for Paginator<R> {
             Position::Cursor(Some(cursor)) => format!("after {cursor}"),
             Position::Cursor(None) => "first page".to_owned(),
         };
-        f.debug_struct("Paginator").field("limit", &self.limit).field("position", &position).field("buffered", &self.buffer.len()).field("done", &self.done).finish_non_exhaustive()
+        f.debug_struct("Paginator")
+            .field("limit", &self.limit)
+            .field("position", &position)
+            .field("buffered", &self.buffer.len())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +82,11 @@ impl<R: ListRequest> std::fmt::Debug for Paginator<R> {
 pub fn paginate<R: ListRequest + Unpin>(request: R) -> Paginator<R> {
     let limit = request.page_size().unwrap_or(DEFAULT_PAGE_SIZE).clamp(1, MAX_PAGE_SIZE);
     let offset = request.start_offset();
-    let position = if request.cursor_allowed() && offset == 0 { Position::Cursor(request.start_cursor()) } else { Position::Offset(offset) };
+    let position = if request.cursor_allowed() && offset == 0 {
+        Position::Cursor(request.start_cursor())
+    } else {
+        Position::Offset(offset)
+    };
     Paginator { template: request, limit, position, buffer: Vec::new().into_iter(), in_flight: None, done: false }
 }
 
@@ -105,7 +114,9 @@ impl<R: ListRequest> Paginator<R> {
                 self.done = count < self.limit;
                 match items.last().map(R::id) {
                     Some(Some(id)) => *cursor = Some(id.to_owned()),
-                    Some(None) if !self.done => return Err(Error::Request("a page item has no id to continue from".into())),
+                    Some(None) if !self.done => {
+                        return Err(Error::Request("a page item has no id to continue from".into()))
+                    }
                     _ => {}
                 }
             }

@@ -39,16 +39,23 @@ pub fn path_segment<T: ParamValue + ?Sized>(value: &T) -> String {
 /// An object path parameter in OpenAPI's `simple` style: `k,v,k2,v2`, exploded `k=v,k2=v2`,
 /// each key and value percent-encoded and the separators kept.
 pub fn path_object<T: serde::Serialize + ?Sized>(value: &T, explode: bool) -> Result<String, crate::Error> {
-    let serde_json::Value::Object(fields) = serde_json::to_value(value).map_err(|e| crate::Error::Request(format!("a path parameter does not serialize: {e}")))? else {
+    let serde_json::Value::Object(fields) = serde_json::to_value(value)
+        .map_err(|e| crate::Error::Request(format!("a path parameter does not serialize: {e}")))?
+    else {
         return Err(crate::Error::Request("an object path parameter is not an object".to_owned()));
     };
-    let fields = fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (percent_encode(&k), percent_encode(&crate::form::text(&v))));
+    let fields = fields
+        .into_iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (percent_encode(&k), percent_encode(&crate::form::text(&v))));
     Ok(crate::form::simple_style(fields, explode))
 }
 
 /// A path parameter given with `content`: its JSON text, percent-encoded.
 pub fn path_json<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, crate::Error> {
-    serde_json::to_string(value).map(|text| percent_encode(&text)).map_err(|e| crate::Error::Request(format!("a path parameter does not serialize: {e}")))
+    serde_json::to_string(value)
+        .map(|text| percent_encode(&text))
+        .map_err(|e| crate::Error::Request(format!("a path parameter does not serialize: {e}")))
 }
 
 /// Percent-encodes everything but RFC 3986's unreserved characters.

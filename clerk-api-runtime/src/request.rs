@@ -63,8 +63,27 @@ pub enum RequestBody {
 }
 
 impl Request {
-    pub fn new(method: Method, operation: &'static str, template: &'static str, path: String, options: CallOptions) -> Request {
-        Request { method, operation, template, options, path, query: Vec::new(), named_query: Vec::new(), headers: Vec::new(), cookies: Vec::new(), body: RequestBody::None, accept_redirects: false, problem: None }
+    pub fn new(
+        method: Method,
+        operation: &'static str,
+        template: &'static str,
+        path: String,
+        options: CallOptions,
+    ) -> Request {
+        Request {
+            method,
+            operation,
+            template,
+            options,
+            path,
+            query: Vec::new(),
+            named_query: Vec::new(),
+            headers: Vec::new(),
+            cookies: Vec::new(),
+            body: RequestBody::None,
+            accept_redirects: false,
+            problem: None,
+        }
     }
 
     /// Adds `name=value` when a value is set.
@@ -85,7 +104,14 @@ impl Request {
     /// An object parameter (a struct or map, serialized): in the query as OpenAPI's `form`
     /// style (exploded: one field per property; else `name=k,v,k2,v2`) or `deepObject`
     /// (`name[k]=v`); in a header or cookie as one text, `k,v,k2,v2` (exploded `k=v,k2=v2`).
-    pub fn param_object<T: serde::Serialize + ?Sized>(&mut self, location: ParamLocation, name: &'static str, value: Option<&T>, deep_object: bool, explode: bool) {
+    pub fn param_object<T: serde::Serialize + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &'static str,
+        value: Option<&T>,
+        deep_object: bool,
+        explode: bool,
+    ) {
         let Some(value) = value else { return };
         let fields = match serde_json::to_value(value) {
             Ok(serde_json::Value::Object(fields)) => fields,
@@ -93,16 +119,24 @@ impl Request {
             Ok(_) => return self.problem = Some(format!("parameter `{name}` is not an object")),
             Err(e) => return self.problem = Some(format!("parameter `{name}` does not serialize: {e}")),
         };
-        let fields: Vec<(String, String)> = fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, crate::form::text(&v))).collect();
+        let fields: Vec<(String, String)> =
+            fields.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, crate::form::text(&v))).collect();
         match location {
-            ParamLocation::Query if deep_object => self.named_query.extend(fields.into_iter().map(|(k, v)| (format!("{name}[{k}]"), v))),
+            ParamLocation::Query if deep_object => {
+                self.named_query.extend(fields.into_iter().map(|(k, v)| (format!("{name}[{k}]"), v)))
+            }
             ParamLocation::Query if explode => self.named_query.extend(fields),
             _ => self.place(location).push((name, crate::form::simple_style(fields, explode))),
         }
     }
 
     /// A parameter given with `content`: its value as JSON text.
-    pub fn param_json<T: serde::Serialize + ?Sized>(&mut self, location: ParamLocation, name: &'static str, value: Option<&T>) {
+    pub fn param_json<T: serde::Serialize + ?Sized>(
+        &mut self,
+        location: ParamLocation,
+        name: &'static str,
+        value: Option<&T>,
+    ) {
         let Some(value) = value else { return };
         match serde_json::to_string(value) {
             Ok(text) => self.place(location).push((name, text)),
@@ -148,13 +182,17 @@ impl Request {
     }
 
     pub fn json<T: serde::Serialize>(&mut self, body: &T) {
-        self.body = RequestBody::Json(serde_json::to_vec(body).map_err(|e| format!("the request body does not serialize to JSON: {e}")));
+        self.body = RequestBody::Json(
+            serde_json::to_vec(body).map_err(|e| format!("the request body does not serialize to JSON: {e}")),
+        );
     }
 
     /// A URL-encoded form body from a serializable struct, its properties written as
     /// `encodings` say (the default: arrays as repeated fields, objects as their own fields).
     pub fn form<T: serde::Serialize>(&mut self, body: &T, encodings: &[crate::form::FormEncoding]) {
-        self.body = RequestBody::Form(crate::form::form_pairs(body, encodings).map(|pairs| crate::form::encode_form(&pairs).into_bytes()));
+        self.body = RequestBody::Form(
+            crate::form::form_pairs(body, encodings).map(|pairs| crate::form::encode_form(&pairs).into_bytes()),
+        );
     }
 
     /// A body of bytes with its media type (`application/octet-stream`, `image/png`, ...).

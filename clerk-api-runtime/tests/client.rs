@@ -50,7 +50,11 @@ impl ApiClient for Versioned {
 #[tokio::test]
 async fn a_generated_client_type_sends_its_api_version_and_product_and_keeps_them_with_another_key() {
     let stub = stub(vec![(200, "{}"), (200, "{}")]).await;
-    let client = clerk_api_runtime::ClientBuilder::<Versioned>::new(SECRET).base_url(&stub.url).user_agent("my-app/1").build().unwrap();
+    let client = clerk_api_runtime::ClientBuilder::<Versioned>::new(SECRET)
+        .base_url(&stub.url)
+        .user_agent("my-app/1")
+        .build()
+        .unwrap();
     client.0.execute_empty(get("/a")).await.unwrap();
     client.0.with_secret_key("sk_test_other").unwrap().execute_empty(get("/b")).await.unwrap();
     let heads = stub.heads.lock().unwrap().clone();
@@ -90,8 +94,20 @@ async fn a_body_of_the_wrong_shape_is_a_located_decode_error() {
 
 #[test]
 fn configuration_errors_are_typed() {
-    assert!(matches!(Client::builder(" ").build(), Err(Error::Config(clerk_api_runtime::ConfigError::MissingSecretKey))));
-    assert!(matches!(Client::builder("pk_test_x").build(), Err(Error::Config(clerk_api_runtime::ConfigError::PublishableKey))));
-    assert!(matches!(Client::builder(SECRET).base_url("ftp://x").build(), Err(Error::Config(clerk_api_runtime::ConfigError::InvalidBaseUrl(_)))));
-    assert!(matches!(Client::builder(SECRET).header("Clerk-API-Version", "1").build(), Err(Error::Config(clerk_api_runtime::ConfigError::InvalidHeader(_)))));
+    assert!(matches!(
+        Client::builder(" ").build(),
+        Err(Error::Config(clerk_api_runtime::ConfigError::MissingSecretKey))
+    ));
+    assert!(matches!(
+        Client::builder("pk_test_x").build(),
+        Err(Error::Config(clerk_api_runtime::ConfigError::PublishableKey))
+    ));
+    assert!(matches!(
+        Client::builder(SECRET).base_url("ftp://x").build(),
+        Err(Error::Config(clerk_api_runtime::ConfigError::InvalidBaseUrl(_)))
+    ));
+    assert!(matches!(
+        Client::builder(SECRET).header("Clerk-API-Version", "1").build(),
+        Err(Error::Config(clerk_api_runtime::ConfigError::InvalidHeader(_)))
+    ));
 }

@@ -19,18 +19,37 @@ fn ids(items: &[RawItem]) -> Vec<String> {
 async fn array_pages_are_walked_by_cursor_under_a_created_at_ordering() {
     let stub = stub(vec![(200, r#"[{"id":"a","x":{"y":1}},{"id":"b"}]"#), (200, r#"[{"id":"c"}]"#)]).await;
     let paging = JsonPaging::new(Some("limit"), Some("offset"), Some("starting_after"), Some("order_by"));
-    let items = JsonList::new(client(&stub.url), "/users", paging).limit(2).order_by("+created_at").query("created_at_after", "5").collect_all().await.unwrap();
+    let items = JsonList::new(client(&stub.url), "/users", paging)
+        .limit(2)
+        .order_by("+created_at")
+        .query("created_at_after", "5")
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(ids(&items), ["a", "b", "c"]);
     assert_eq!(items[0].as_bytes(), br#"{"id":"a","x":{"y":1}}"#, "items are the response's JSON, untouched");
     let heads = stub.heads.lock().unwrap().clone();
-    assert!(heads[0].starts_with("get /users?created_at_after=5&limit=2&order_by=%2bcreated_at http/1.1"), "{}", heads[0]);
-    assert!(heads[1].starts_with("get /users?created_at_after=5&limit=2&starting_after=b&order_by=%2bcreated_at http/1.1"), "{}", heads[1]);
+    assert!(
+        heads[0].starts_with("get /users?created_at_after=5&limit=2&order_by=%2bcreated_at http/1.1"),
+        "{}",
+        heads[0]
+    );
+    assert!(
+        heads[1].starts_with("get /users?created_at_after=5&limit=2&starting_after=b&order_by=%2bcreated_at http/1.1"),
+        "{}",
+        heads[1]
+    );
 }
 
 #[tokio::test]
 async fn object_pages_are_walked_by_offset_until_the_total() {
-    let stub = stub(vec![(200, r#"{"data":[{"id":"a"},{"id":"b"}],"total_count":3}"#), (200, r#"{"data":[{"id":"c"}],"total_count":3}"#)]).await;
-    let paging = JsonPaging::new(Some("limit"), Some("offset"), None, None).page_fields(Some("data"), Some("total_count"));
+    let stub = stub(vec![
+        (200, r#"{"data":[{"id":"a"},{"id":"b"}],"total_count":3}"#),
+        (200, r#"{"data":[{"id":"c"}],"total_count":3}"#),
+    ])
+    .await;
+    let paging =
+        JsonPaging::new(Some("limit"), Some("offset"), None, None).page_fields(Some("data"), Some("total_count"));
     let items = JsonList::new(client(&stub.url), "/organizations", paging).limit(2).collect_all().await.unwrap();
     assert_eq!(ids(&items), ["a", "b", "c"]);
     let heads = stub.heads.lock().unwrap().clone();

@@ -37,7 +37,9 @@ fn start_server(users: usize) -> Server {
         .args(["--port", "0", "--users", &users.to_string()])
         .stdout(Stdio::piped())
         .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {}: {e}; build it with `cargo build --release -p fake-clerk`", binary.display()));
+        .unwrap_or_else(|e| {
+            panic!("cannot start {}: {e}; build it with `cargo build --release -p fake-clerk`", binary.display())
+        });
     let mut line = String::new();
     let stdout = child.stdout.take().expect("stdout");
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line).expect("the fake prints its address");
@@ -54,15 +56,20 @@ fn baseline_http() -> reqwest::Client {
     reqwest::Client::builder().build().expect("reqwest client")
 }
 
-async fn baseline_get(http: &reqwest::Client, url: &str, id: &str, timeout: Option<std::time::Duration>) -> types::User {
-    let mut request = http.get(format!("{url}/users/{id}")).header("authorization", format!("Bearer {SECRET}")).header("clerk-api-version", clerk_api::API_VERSION);
+async fn baseline_get(
+    http: &reqwest::Client,
+    url: &str,
+    id: &str,
+    timeout: Option<std::time::Duration>,
+) -> types::User {
+    let mut request = http
+        .get(format!("{url}/users/{id}"))
+        .header("authorization", format!("Bearer {SECRET}"))
+        .header("clerk-api-version", clerk_api::API_VERSION);
     if let Some(timeout) = timeout {
         request = request.timeout(timeout);
     }
-    let response = request
-        .send()
-        .await
-        .expect("send");
+    let response = request.send().await.expect("send");
     let bytes = response.bytes().await.expect("body");
     serde_json::from_slice(&bytes).expect("decode")
 }
@@ -70,7 +77,12 @@ async fn baseline_get(http: &reqwest::Client, url: &str, id: &str, timeout: Opti
 fn peak_rss_kb() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -94,7 +106,10 @@ async fn stream_child(kind: &str, url: &str) {
                 Some(after) => format!("{url}/users?limit=500&starting_after={after}"),
                 None => format!("{url}/users?limit=500"),
             };
-            let request = http.get(target).header("authorization", format!("Bearer {SECRET}")).header("clerk-api-version", clerk_api::API_VERSION);
+            let request = http
+                .get(target)
+                .header("authorization", format!("Bearer {SECRET}"))
+                .header("clerk-api-version", clerk_api::API_VERSION);
             let bytes = request.send().await.expect("send").bytes().await.expect("body");
             let page: Vec<types::User> = serde_json::from_slice(&bytes).expect("decode");
             let short = page.len() < 500;
@@ -113,7 +128,8 @@ async fn stream_child(kind: &str, url: &str) {
 }
 
 fn run_child(kind: &str, url: &str) -> (f64, u64, usize) {
-    let output = Command::new(std::env::current_exe().expect("exe")).args(["--child", kind, url]).output().expect("child");
+    let output =
+        Command::new(std::env::current_exe().expect("exe")).args(["--child", kind, url]).output().expect("child");
     let text = String::from_utf8_lossy(&output.stdout);
     let mut parts = text.split_whitespace();
     let seconds = parts.next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
@@ -140,7 +156,8 @@ async fn per_call_overhead() {
     // hits both sides alike.
     let (calls, rounds) = (500, 40);
     let timeout = Some(clerk_api::DEFAULT_TIMEOUT);
-    let (mut ours, mut plain, mut timed, mut plain_ratios, mut timed_ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ours, mut plain, mut timed, mut plain_ratios, mut timed_ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _round in 0..rounds {
         let started = Instant::now();
         for _ in 0..calls {

@@ -25,12 +25,17 @@ fn escape(text: &str) -> String {
 }
 
 fn page(title: &str, body: &str) -> Html<String> {
-    Html(format!("<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>{body}</body></html>"))
+    Html(format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head><body>{body}</body></html>"
+    ))
 }
 
 async fn home(auth: Option<ClerkAuth>) -> Html<String> {
     match auth.as_ref().and_then(|auth| auth.user_id()) {
-        Some(user) => page("Home", &format!("<p id=\"user\">Signed in as {}</p><p><a href=\"/dashboard\">Dashboard</a></p>", escape(user))),
+        Some(user) => page(
+            "Home",
+            &format!("<p id=\"user\">Signed in as {}</p><p><a href=\"/dashboard\">Dashboard</a></p>", escape(user)),
+        ),
         None => page("Home", "<p id=\"user\">Signed out</p>"),
     }
 }

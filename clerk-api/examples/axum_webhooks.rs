@@ -39,7 +39,8 @@ async fn receive(State(webhook): State<Arc<Webhook>>, headers: HeaderMap, body: 
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let secret = std::env::var("CLERK_WEBHOOK_SECRET").map_err(|_| "set CLERK_WEBHOOK_SECRET to the endpoint's whsec_ secret")?;
+    let secret = std::env::var("CLERK_WEBHOOK_SECRET")
+        .map_err(|_| "set CLERK_WEBHOOK_SECRET to the endpoint's whsec_ secret")?;
     let webhook = Arc::new(Webhook::new(&secret)?);
     let app = Router::new().route("/webhooks/clerk", post(receive)).with_state(webhook);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:3001").await?;

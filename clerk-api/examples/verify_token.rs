@@ -54,14 +54,19 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--audience" => audiences.push(value()?),
             "--clock-skew-ms" => {
                 let ms = value()?;
-                skew = Some(Duration::from_millis(ms.parse().map_err(|_| format!("--clock-skew-ms: {ms:?} is not a number of milliseconds"))?));
+                skew = Some(Duration::from_millis(
+                    ms.parse().map_err(|_| format!("--clock-skew-ms: {ms:?} is not a number of milliseconds"))?,
+                ));
             }
             "--accepts" => accepts.push(value()?.parse::<TokenType>().map_err(|e| format!("--accepts: {e}"))?),
             "--header" => {
                 let header = value()?;
-                let (name, text) = header.split_once(':').ok_or_else(|| format!("--header {header:?}: expected 'Name: value'"))?;
-                let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| format!("--header: {:?} is not a header name", name.trim()))?;
-                let text = HeaderValue::from_str(text.trim()).map_err(|_| format!("--header {name}: not a valid header value"))?;
+                let (name, text) =
+                    header.split_once(':').ok_or_else(|| format!("--header {header:?}: expected 'Name: value'"))?;
+                let name = HeaderName::from_bytes(name.trim().as_bytes())
+                    .map_err(|_| format!("--header: {:?} is not a header name", name.trim()))?;
+                let text = HeaderValue::from_str(text.trim())
+                    .map_err(|_| format!("--header {name}: not a valid header value"))?;
                 headers.append(name, text);
             }
             "--cookie" => {
@@ -72,7 +77,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
                 cookies.push(cookie);
             }
             "--publishable-key" => {
-                publishable_key = Some(value()?.parse::<PublishableKey>().map_err(|e| format!("--publishable-key: {e}"))?);
+                publishable_key =
+                    Some(value()?.parse::<PublishableKey>().map_err(|e| format!("--publishable-key: {e}"))?);
             }
             "--url" => url = value()?,
             "-h" | "--help" => return Err(USAGE.to_owned()),
@@ -80,7 +86,8 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
         }
     }
     if !cookies.is_empty() {
-        let cookie = HeaderValue::from_str(&cookies.join("; ")).map_err(|_| "--cookie: not a valid cookie value".to_owned())?;
+        let cookie =
+            HeaderValue::from_str(&cookies.join("; ")).map_err(|_| "--cookie: not a valid cookie value".to_owned())?;
         headers.append(http::header::COOKIE, cookie);
     }
     let mut options = AuthenticateOptions::networkless(key.ok_or_else(|| format!("--jwt-key is required\n{USAGE}"))?);
@@ -109,8 +116,13 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
 /// `X-Forwarded-Proto` (as a server behind a proxy sees it).
 fn request(url: &str, headers: HeaderMap) -> Result<http::Request<()>, String> {
     let uri: http::Uri = url.parse().map_err(|_| format!("--url {url:?}: not a URL"))?;
-    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.authority()) else { return Err(format!("--url {url:?}: not an absolute URL")) };
-    let mut builder = http::Request::builder().uri(uri.path_and_query().map_or("/", |p| p.as_str())).header("host", host.as_str()).header("x-forwarded-proto", scheme);
+    let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.authority()) else {
+        return Err(format!("--url {url:?}: not an absolute URL"));
+    };
+    let mut builder = http::Request::builder()
+        .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
+        .header("host", host.as_str())
+        .header("x-forwarded-proto", scheme);
     for (name, value) in &headers {
         builder = builder.header(name, value);
     }
@@ -135,10 +147,17 @@ async fn main() -> ExitCode {
     };
     let location = state.handshake().and_then(|handshake| handshake.location());
     let line = match &state {
-        RequestState::SignedIn(auth) => {
-            verdict(true, None, Some(auth.token_type()), [auth.user_id(), auth.session_id(), auth.org_id(), Some(auth.subject())], state.status(), location)
+        RequestState::SignedIn(auth) => verdict(
+            true,
+            None,
+            Some(auth.token_type()),
+            [auth.user_id(), auth.session_id(), auth.org_id(), Some(auth.subject())],
+            state.status(),
+            location,
+        ),
+        RequestState::SignedOut(out) => {
+            verdict(false, Some(out.reason.as_str()), out.token_type, [None; 4], state.status(), location)
         }
-        RequestState::SignedOut(out) => verdict(false, Some(out.reason.as_str()), out.token_type, [None; 4], state.status(), location),
         other => verdict(false, other.reason().map(|r| r.as_str()), None, [None; 4], state.status(), location),
     };
     println!("{line}");
@@ -147,7 +166,14 @@ async fn main() -> ExitCode {
 
 /// The verdict as one JSON object, keys in the documented order; `ids` are the user, session,
 /// organization and subject.
-fn verdict(signed_in: bool, reason: Option<&str>, token_type: Option<TokenType>, ids: [Option<&str>; 4], status: &str, location: Option<&str>) -> String {
+fn verdict(
+    signed_in: bool,
+    reason: Option<&str>,
+    token_type: Option<TokenType>,
+    ids: [Option<&str>; 4],
+    status: &str,
+    location: Option<&str>,
+) -> String {
     let text = |value: Option<&str>| serde_json::to_string(&value).unwrap_or_else(|_| "null".to_owned());
     let [user_id, session_id, org_id, subject] = ids.map(text);
     format!(

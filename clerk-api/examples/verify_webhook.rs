@@ -34,7 +34,9 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             "--secret" => secret = Some(value()?),
             "--tolerance-secs" => {
                 let text = value()?;
-                tolerance = Some(Duration::from_secs(text.parse().map_err(|_| format!("--tolerance-secs: {text:?} is not a number of seconds"))?));
+                tolerance = Some(Duration::from_secs(
+                    text.parse().map_err(|_| format!("--tolerance-secs: {text:?} is not a number of seconds"))?,
+                ));
             }
             "--now" => {
                 let text = value()?;
@@ -42,9 +44,12 @@ fn parse(mut args: impl Iterator<Item = String>) -> Result<Args, String> {
             }
             "--header" => {
                 let header = value()?;
-                let (name, text) = header.split_once(':').ok_or_else(|| format!("--header {header:?}: expected 'name: value'"))?;
-                let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| format!("--header: {:?} is not a header name", name.trim()))?;
-                let text = HeaderValue::from_str(text.trim()).map_err(|_| format!("--header {name}: not a valid header value"))?;
+                let (name, text) =
+                    header.split_once(':').ok_or_else(|| format!("--header {header:?}: expected 'name: value'"))?;
+                let name = HeaderName::from_bytes(name.trim().as_bytes())
+                    .map_err(|_| format!("--header: {:?} is not a header name", name.trim()))?;
+                let text = HeaderValue::from_str(text.trim())
+                    .map_err(|_| format!("--header {name}: not a valid header value"))?;
                 headers.append(name, text);
             }
             "--body-file" => {

@@ -31,22 +31,23 @@
 #[cfg(feature = "auth")]
 pub mod auth;
 #[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
+#[rustfmt::skip] // Formatted by the generator (prettyplease), checked by `cargo xtask check`.
 mod generated;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
-pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error};
-pub use clerk_api_runtime::{FilePart, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 /// The runtime every request goes through (`Clerk` dereferences to its `Client`).
 pub use clerk_api_runtime as runtime;
 pub use clerk_api_runtime::install_tls_provider;
-/// The trait of the streams that list operations' `into_stream()` return (use it through
-/// `futures::StreamExt`).
-pub use clerk_api_runtime::Stream;
 /// The trait every list operation's builder implements: code that walks any list (clerk-sync)
 /// takes an `impl ListRequest`.
 pub use clerk_api_runtime::ListRequest;
+/// The trait of the streams that list operations' `into_stream()` return (use it through
+/// `futures::StreamExt`).
+pub use clerk_api_runtime::Stream;
+pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use clerk_api_runtime::{FilePart, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use generated::client::{Clerk, ClerkBuilder};
 pub use generated::{operations, types, API_VERSION, SPEC};

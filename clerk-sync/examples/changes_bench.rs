@@ -25,8 +25,18 @@ fn main() {
     let users: usize = arg("--users", "100000").parse().expect("--users");
     let dataset = format!("changes_bench_{}", std::process::id());
     // The fake on two threads of its own, as a separate server would be.
-    let fake_runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
-    let seed = Seed { users, organizations: 10, memberships_per_organization: 2, invitations: 0, sessions: 0, clients: 0, invitations_per_organization: 0, allowlist_identifiers: 0 };
+    let fake_runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    let seed = Seed {
+        users,
+        organizations: 10,
+        memberships_per_organization: 2,
+        invitations: 0,
+        sessions: 0,
+        clients: 0,
+        invitations_per_organization: 0,
+        allowlist_identifiers: 0,
+    };
     let fake = fake_runtime.block_on(FakeClerk::start(seed, Faults::default())).expect("fake");
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let clerk = clerk_api::Clerk::builder("sk_test_bench").base_url(&fake.base_url).build().expect("client");
@@ -43,7 +53,9 @@ fn main() {
         let destination = clerk_sync::dest::open(&db).expect("database");
         let requests = fake.requests("GET", "/users");
         let started = Instant::now();
-        let report = runtime.block_on(run::execute(&clerk, destination, &options(reconcile), &Progress::new(false))).expect("run");
+        let report = runtime
+            .block_on(run::execute(&clerk, destination, &options(reconcile), &Progress::new(false)))
+            .expect("run");
         let users = &report.resources[0];
         println!(
             "{label:<34} {:>7.3} s  {:>4} pages ({} requests)  fetched {:>6}  inserted {:>6}  updated {:>6}  deleted {:>4}  mode {}{}",

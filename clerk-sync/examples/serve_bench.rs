@@ -62,7 +62,13 @@ async fn main() {
     let lanes: usize = arg("--lanes", "32").parse().expect("--lanes");
     let dataset = format!("serve_bench_{}", std::process::id());
 
-    let mut store = Store::generate(Seed { users: 10_000, organizations: 500, memberships_per_organization: 8, sessions: 5_000, ..Seed::default() });
+    let mut store = Store::generate(Seed {
+        users: 10_000,
+        organizations: 500,
+        memberships_per_organization: 8,
+        sessions: 5_000,
+        ..Seed::default()
+    });
     let mut deliveries = Vec::new();
     let mut seed = 1;
     while deliveries.len() < events {
@@ -119,7 +125,12 @@ async fn main() {
     let elapsed = started.elapsed();
     let _ = stop.send(());
     let report = server.await.expect("serve");
-    let rss = std::fs::read_to_string("/proc/self/status").ok().and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())).unwrap_or_default();
+    let rss = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+        })
+        .unwrap_or_default();
     println!(
         "{count} deliveries ({ok} acknowledged) in {:.2} s: {:.0} deliveries/s over {lanes} connections; {} commits ({:.1} per commit); peak RSS {} MB (the bench and its data included)",
         elapsed.as_secs_f64(),

@@ -24,7 +24,9 @@ use schema::Resource;
 
 /// Milliseconds since the Unix epoch, by this machine's clock.
 pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Every resource this build can sync, by table name.
@@ -34,7 +36,11 @@ pub fn resources() -> &'static [Resource] {
 
 /// The layout of a data table by its name, and whether it is a child table.
 pub fn table_layout(name: &str) -> Option<(&'static schema::Table, bool)> {
-    resources().iter().flat_map(|r| r.tables().enumerate()).find(|(_, table)| table.name == name).map(|(index, table)| (table, index > 0))
+    resources()
+        .iter()
+        .flat_map(|r| r.tables().enumerate())
+        .find(|(_, table)| table.name == name)
+        .map(|(index, table)| (table, index > 0))
 }
 
 /// Picks resources by name (comma-separated, or `all`), in the order given; an unknown name is

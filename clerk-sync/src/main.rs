@@ -118,7 +118,8 @@ fn parse_age(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("`{text}`: expected a number and a unit (s, m, h, d), such as 24h"))?;
+    let number: u64 =
+        number.parse().map_err(|_| format!("`{text}`: expected a number and a unit (s, m, h, d), such as 24h"))?;
     let seconds = match unit {
         "s" => 1,
         "m" => 60,
@@ -134,7 +135,8 @@ fn secret(file: Option<&PathBuf>, option: &str, variable: &str, what: &str) -> R
     let value = match file {
         Some(path) => {
             // The file's contents never reach the message.
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{option} {}: {}", path.display(), e.kind()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{option} {}: {}", path.display(), e.kind()))?;
             text.lines().next().unwrap_or_default().trim().to_owned()
         }
         None => std::env::var(variable).map_err(|_| format!("no {what}: set {variable} or pass {option}"))?,
@@ -162,7 +164,10 @@ async fn run(clerk: &clerk_api::Clerk, args: &RunArgs) -> Result<(), String> {
     // Database drivers block (PostgreSQL's runs its own runtime), so they live off the async
     // threads, from opening on.
     let db = args.target.db.clone();
-    let destination = tokio::task::spawn_blocking(move || dest::open(&db)).await.map_err(|e| e.to_string())?.map_err(|e| e.to_string())?;
+    let destination = tokio::task::spawn_blocking(move || dest::open(&db))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     let options = sync_run::Options {
         resources,
         dataset: args.target.dataset.clone(),
@@ -178,8 +183,20 @@ async fn run(clerk: &clerk_api::Clerk, args: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn serve(listen: &str, target: &Target, resources: &str, secret_file: Option<&PathBuf>, max_group: u64) -> Result<(), String> {
-    let webhook = clerk_sync::serve::Webhook::new(&secret(secret_file, "--webhook-secret-file", "CLERK_WEBHOOK_SECRET", "webhook signing secret")?).map_err(|e| e.to_string())?;
+async fn serve(
+    listen: &str,
+    target: &Target,
+    resources: &str,
+    secret_file: Option<&PathBuf>,
+    max_group: u64,
+) -> Result<(), String> {
+    let webhook = clerk_sync::serve::Webhook::new(&secret(
+        secret_file,
+        "--webhook-secret-file",
+        "CLERK_WEBHOOK_SECRET",
+        "webhook signing secret",
+    )?)
+    .map_err(|e| e.to_string())?;
     if let Some(dir) = target.db.strip_prefix(dest::PARQUET_PREFIX) {
         return Err(format!(
             "serve keeps a database current, not Parquet files: point it at {dir}/clerk-sync.duckdb (the state `run --db parquet:{dir}` keeps there) and the next run writes the files"
@@ -197,7 +214,10 @@ async fn serve(listen: &str, target: &Target, resources: &str, secret_file: Opti
     .map_err(|e| e.to_string())??;
     let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listening on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("clerk-sync serve: POST http://{address}/webhooks, GET http://{address}/healthz; into {described}, dataset {}", target.dataset);
+    println!(
+        "clerk-sync serve: POST http://{address}/webhooks, GET http://{address}/healthz; into {described}, dataset {}",
+        target.dataset
+    );
     let db = target.db.clone();
     let options = clerk_sync::serve::Options {
         webhook,
@@ -252,7 +272,9 @@ async fn demo(users: usize, db: &str, dataset: &str) -> Result<(), String> {
         allowlist_identifiers: 25,
     };
     println!("Starting a fake Clerk with {} users, {} organizations ...", seed.users, seed.organizations);
-    let fake = fake_clerk::FakeClerk::start(seed, fake_clerk::Faults::default()).await.map_err(|e| format!("starting the fake Clerk: {e}"))?;
+    let fake = fake_clerk::FakeClerk::start(seed, fake_clerk::Faults::default())
+        .await
+        .map_err(|e| format!("starting the fake Clerk: {e}"))?;
     let clerk = client("sk_test_demo".to_owned(), Some(&fake.base_url))?;
     let args = RunArgs {
         resources: "all".into(),
@@ -292,7 +314,9 @@ fn main() -> ExitCode {
             }
             Command::Show { .. } => Ok(()),
             Command::Demo { users, db, dataset } => demo(*users, db, dataset).await,
-            Command::Serve { listen, target, resources, webhook_secret_file, max_group } => serve(listen, target, resources, webhook_secret_file.as_ref(), *max_group).await,
+            Command::Serve { listen, target, resources, webhook_secret_file, max_group } => {
+                serve(listen, target, resources, webhook_secret_file.as_ref(), *max_group).await
+            }
             Command::Resources => {
                 for resource in clerk_sync::resources() {
                     let tables: Vec<&str> = resource.tables().map(|t| &*t.name).collect();

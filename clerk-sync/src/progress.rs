@@ -18,9 +18,15 @@ impl std::fmt::Debug for Progress {
 impl Progress {
     /// Drawn on stderr only when stdout is a terminal, so piped or logged output stays clean.
     pub fn new(visible: bool) -> Progress {
-        let target = if visible && std::io::stdout().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-        let style = ProgressStyle::with_template("{spinner} {prefix:<28} {pos:>9} records {msg:>12} {per_sec:>14} {elapsed:>5}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        let target = if visible && std::io::stdout().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let style = ProgressStyle::with_template(
+            "{spinner} {prefix:<28} {pos:>9} records {msg:>12} {per_sec:>14} {elapsed:>5}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
         Progress { bars: MultiProgress::with_draw_target(target), style }
     }
 

@@ -135,7 +135,13 @@ impl Batch {
         tables.extend(table.children.iter().map(|child| Rows { table: &child.table, rows: Vec::new() }));
         let mut plans = vec![plan(table, 0, true)];
         plans.extend(table.children.iter().map(|child| plan(&child.table, CHILD_PREFIX, false)));
-        let cell_of = |name: &str, ty: ColumnType| table.columns.iter().filter(|c| c.staged()).position(|c| c.path.len() == 1 && c.path[0] == name && c.ty == ty);
+        let cell_of = |name: &str, ty: ColumnType| {
+            table
+                .columns
+                .iter()
+                .filter(|c| c.staged())
+                .position(|c| c.path.len() == 1 && c.path[0] == name && c.ty == ty)
+        };
         Batch {
             tables,
             last: None,
@@ -191,10 +197,15 @@ impl Batch {
         let marks: Vec<usize> = self.tables.iter().map(|t| t.rows.len()).collect();
         let mut row = vec![Cell::Null; self.plans[0].width];
         let mut deserializer = serde_json::Deserializer::from_slice(item);
-        let read = ObjectSeed { fields: &self.plans[0].fields, row: &mut row, children: Some((&self.plans, &mut self.tables)) }
-            .deserialize(&mut deserializer)
-            .and_then(|found| deserializer.end().map(|()| found));
-        let rollback = |tables: &mut Vec<Rows>| tables.iter_mut().zip(&marks).for_each(|(t, &mark)| t.rows.truncate(mark));
+        let read = ObjectSeed {
+            fields: &self.plans[0].fields,
+            row: &mut row,
+            children: Some((&self.plans, &mut self.tables)),
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|found| deserializer.end().map(|()| found));
+        let rollback =
+            |tables: &mut Vec<Rows>| tables.iter_mut().zip(&marks).for_each(|(t, &mark)| t.rows.truncate(mark));
         match read {
             Ok(true) => {}
             Ok(false) => {
@@ -270,7 +281,9 @@ impl<'de> Visitor<'de> for ObjectSeed<'_, '_> {
                     map.next_value_seed(ObjectSeed { fields: inner, row: self.row, children: None })?;
                 }
                 Some(Slot::Child(table)) => match self.children.as_mut() {
-                    Some((plans, tables)) => map.next_value_seed(ChildrenSeed { plan: &plans[*table], rows: &mut tables[*table].rows })?,
+                    Some((plans, tables)) => {
+                        map.next_value_seed(ChildrenSeed { plan: &plans[*table], rows: &mut tables[*table].rows })?
+                    }
                     None => {
                         map.next_value::<IgnoredAny>()?;
                     }
@@ -334,7 +347,8 @@ impl<'de> Visitor<'de> for ChildrenSeed<'_, '_> {
         loop {
             let mut row = vec![Cell::Null; self.plan.width];
             row[1] = Cell::Int(position);
-            if seq.next_element_seed(ObjectSeed { fields: &self.plan.fields, row: &mut row, children: None })?.is_none() {
+            if seq.next_element_seed(ObjectSeed { fields: &self.plan.fields, row: &mut row, children: None })?.is_none()
+            {
                 return Ok(());
             }
             self.rows.push(row);
@@ -441,7 +455,9 @@ impl<'de> Visitor<'de> for CellSeed {
 
     fn visit_u64<E>(self, value: u64) -> Result<Cell, E> {
         Ok(match self.0 {
-            ColumnType::BigInt | ColumnType::Timestamp => Cell::Int(i64::try_from(value).unwrap_or(value as f64 as i64)),
+            ColumnType::BigInt | ColumnType::Timestamp => {
+                Cell::Int(i64::try_from(value).unwrap_or(value as f64 as i64))
+            }
             ColumnType::Double => Cell::Float(value as f64),
             ColumnType::Text => Cell::Text(value.to_string()),
             _ => Cell::Null,
@@ -489,7 +505,12 @@ mod tests {
     use crate::schema::Child;
 
     fn column(name: &'static str, path: &[&'static str], ty: ColumnType) -> Column {
-        Column { name: Cow::Borrowed(name), path: path.iter().map(|p| Cow::Borrowed(*p)).collect(), ty, description: None }
+        Column {
+            name: Cow::Borrowed(name),
+            path: path.iter().map(|p| Cow::Borrowed(*p)).collect(),
+            ty,
+            description: None,
+        }
     }
 
     /// A table with a nested object, a JSON column, a timestamp twin and a child table, as the
@@ -498,7 +519,8 @@ mod tests {
         let child = Table {
             name: Cow::Borrowed("t__items"),
             description: None,
-            columns: vec![column("n", &["n"], ColumnType::BigInt), column("v__w", &["v", "w"], ColumnType::Text)].into(),
+            columns: vec![column("n", &["n"], ColumnType::BigInt), column("v__w", &["v", "w"], ColumnType::Text)]
+                .into(),
             children: Cow::Borrowed(&[]),
         };
         let columns = vec![
@@ -511,7 +533,12 @@ mod tests {
             column("score", &["score"], ColumnType::Double),
         ];
         let children = vec![Child { field: Cow::Borrowed("items"), table: child }];
-        Box::leak(Box::new(Table { name: Cow::Borrowed("t"), description: None, columns: columns.into(), children: children.into() }))
+        Box::leak(Box::new(Table {
+            name: Cow::Borrowed("t"),
+            description: None,
+            columns: columns.into(),
+            children: children.into(),
+        }))
     }
 
     fn push(batch: &mut Batch, json: &str) -> Result<bool, String> {
@@ -523,11 +550,19 @@ mod tests {
         let mut batch = Batch::new(table());
         // `items` before `id`: child rows get the parent's id all the same.
         push(&mut batch, r#"{"items": [{"n": 1, "v": {"w": "x"}}, {"n": 2, "extra": [1]}], "id": "a", "created_at": 5, "meta": {"z": 1, "k": [1]}, "org": {"name": "Acme", "skip": {}}, "ok": true, "score": 2, "unknown": {"deep": [1, {"a": null}]}}"#).unwrap();
-        push(&mut batch, r#"{"id": "b", "created_at": 6, "meta": null, "org": null, "items": [], "score": 1.5}"#).unwrap();
+        push(&mut batch, r#"{"id": "b", "created_at": 6, "meta": null, "org": null, "items": [], "score": 1.5}"#)
+            .unwrap();
         assert_eq!(
             batch.tables[0].rows,
             vec![
-                vec![Cell::Text("a".into()), Cell::Int(5), Cell::Text(r#"{"k":[1],"z":1}"#.into()), Cell::Text("Acme".into()), Cell::Bool(true), Cell::Float(2.0)],
+                vec![
+                    Cell::Text("a".into()),
+                    Cell::Int(5),
+                    Cell::Text(r#"{"k":[1],"z":1}"#.into()),
+                    Cell::Text("Acme".into()),
+                    Cell::Bool(true),
+                    Cell::Float(2.0)
+                ],
                 vec![Cell::Text("b".into()), Cell::Int(6), Cell::Null, Cell::Null, Cell::Null, Cell::Float(1.5)],
             ],
             "JSON columns are normalized: keys sorted"
@@ -546,7 +581,17 @@ mod tests {
     fn values_of_another_type_than_the_column_are_kept_as_text_or_dropped() {
         let mut batch = Batch::new(table());
         push(&mut batch, r#"{"id": "a", "created_at": "yesterday", "org": {"name": {"first": "A"}}, "ok": "yes", "score": true, "meta": "plain"}"#).unwrap();
-        assert_eq!(batch.tables[0].rows[0], vec![Cell::Text("a".into()), Cell::Null, Cell::Text(r#""plain""#.into()), Cell::Text(r#"{"first":"A"}"#.into()), Cell::Null, Cell::Null]);
+        assert_eq!(
+            batch.tables[0].rows[0],
+            vec![
+                Cell::Text("a".into()),
+                Cell::Null,
+                Cell::Text(r#""plain""#.into()),
+                Cell::Text(r#"{"first":"A"}"#.into()),
+                Cell::Null,
+                Cell::Null
+            ]
+        );
         push(&mut batch, r#"{"id": "b", "created_at": 1.9e3, "org": {"name": 7}}"#).unwrap();
         assert_eq!(batch.tables[0].rows[1][1..4], [Cell::Int(1900), Cell::Null, Cell::Text("7".into())]);
     }

@@ -16,9 +16,14 @@ pub fn run_summary(report: &Report) -> String {
         report.elapsed.as_secs_f64(),
         report.run_id
     );
-    let _ = writeln!(out, "{:<28} {:>20} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}", "resource", "mode", "fetched", "inserted", "updated", "deleted", "rows", "pages");
+    let _ = writeln!(
+        out,
+        "{:<28} {:>20} {:>10} {:>10} {:>10} {:>10} {:>8} {:>7}",
+        "resource", "mode", "fetched", "inserted", "updated", "deleted", "rows", "pages"
+    );
     for r in &report.resources {
-        let mode = if r.reconciled { format!("{}+reconcile", r.strategy.as_str()) } else { r.strategy.as_str().to_owned() };
+        let mode =
+            if r.reconciled { format!("{}+reconcile", r.strategy.as_str()) } else { r.strategy.as_str().to_owned() };
         match &r.outcome {
             Outcome::Synced => {
                 let _ = writeln!(
@@ -37,7 +42,10 @@ pub fn run_summary(report: &Report) -> String {
             let _ = writeln!(out, "note: {}: {note}", r.name);
         }
     }
-    let (inserted, updated, deleted) = report.resources.iter().fold((0, 0, 0), |(i, u, d), r| (i + r.counts.inserted, u + r.counts.updated, d + r.counts.deleted));
+    let (inserted, updated, deleted) = report
+        .resources
+        .iter()
+        .fold((0, 0, 0), |(i, u, d), r| (i + r.counts.inserted, u + r.counts.updated, d + r.counts.deleted));
     let _ = writeln!(out, "total: {inserted} inserted, {updated} updated, {deleted} deleted");
     if let Some(published) = &report.published {
         let _ = writeln!(out, "written: {published}");
@@ -48,10 +56,22 @@ pub fn run_summary(report: &Report) -> String {
 pub fn show(tables: &[TableSummary], destination: &str, dataset: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{destination}, dataset {dataset}: {} tables", tables.len());
-    let _ = writeln!(out, "{:<44} {:>10}  {:<19}  {:<19}  {:<19}", "table", "rows", "changes read (UTC)", "read in full (UTC)", "reconciled (UTC)");
+    let _ = writeln!(
+        out,
+        "{:<44} {:>10}  {:<19}  {:<19}  {:<19}",
+        "table", "rows", "changes read (UTC)", "read in full (UTC)", "reconciled (UTC)"
+    );
     for t in tables {
         let time = |at: &Option<String>| at.clone().unwrap_or_else(|| "-".to_owned());
-        let _ = writeln!(out, "{:<44} {:>10}  {:<19}  {:<19}  {:<19}", t.table, t.rows, time(&t.times.changed), time(&t.times.read_in_full), time(&t.times.reconciled));
+        let _ = writeln!(
+            out,
+            "{:<44} {:>10}  {:<19}  {:<19}  {:<19}",
+            t.table,
+            t.rows,
+            time(&t.times.changed),
+            time(&t.times.read_in_full),
+            time(&t.times.reconciled)
+        );
     }
     out
 }
@@ -81,8 +101,14 @@ mod show_command_tests {
 
     #[test]
     fn the_show_hint_runs_as_printed_and_quotes_what_a_shell_would_split() {
-        assert_eq!(show_command("/x/target/debug/clerk-sync", "clerk-demo.duckdb", "clerk_data"), "/x/target/debug/clerk-sync show --db clerk-demo.duckdb");
-        assert_eq!(show_command("/my dir/clerk-sync", "my demo.duckdb", "data set"), "'/my dir/clerk-sync' show --db 'my demo.duckdb' --dataset 'data set'");
+        assert_eq!(
+            show_command("/x/target/debug/clerk-sync", "clerk-demo.duckdb", "clerk_data"),
+            "/x/target/debug/clerk-sync show --db clerk-demo.duckdb"
+        );
+        assert_eq!(
+            show_command("/my dir/clerk-sync", "my demo.duckdb", "data set"),
+            "'/my dir/clerk-sync' show --db 'my demo.duckdb' --dataset 'data set'"
+        );
         assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 }

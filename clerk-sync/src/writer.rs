@@ -85,7 +85,9 @@ impl Writer {
         self.jobs = None;
         match self.thread.take().map(|t| t.join()) {
             Some(Ok(result)) => result,
-            Some(Err(_)) => Err(DestinationError { destination: "writer", message: "the writer thread panicked".into() }),
+            Some(Err(_)) => {
+                Err(DestinationError { destination: "writer", message: "the writer thread panicked".into() })
+            }
             None => Ok(()),
         }
     }

@@ -15,7 +15,16 @@ const RESOURCES: &str = "users,organizations,organization_memberships";
 const USERS: usize = 3000;
 
 fn seed() -> Seed {
-    Seed { users: USERS, organizations: 60, memberships_per_organization: 5, invitations: 0, sessions: 0, clients: 0, invitations_per_organization: 0, allowlist_identifiers: 0 }
+    Seed {
+        users: USERS,
+        organizations: 60,
+        memberships_per_organization: 5,
+        invitations: 0,
+        sessions: 0,
+        clients: 0,
+        invitations_per_organization: 0,
+        allowlist_identifiers: 0,
+    }
 }
 
 /// Tables compared, with the key they are ordered by.
@@ -36,7 +45,9 @@ fn rows(target: &Target, except: &BTreeSet<String>) -> Vec<(String, Vec<Vec<Opti
             let filter = match (*table, excluded.is_empty()) {
                 (_, true) => String::new(),
                 ("users", false) => format!("WHERE \"id\" NOT IN ({})", excluded.join(", ")),
-                (t, false) if t.starts_with("users__") => format!("WHERE \"_parent_id\" NOT IN ({})", excluded.join(", ")),
+                (t, false) if t.starts_with("users__") => {
+                    format!("WHERE \"_parent_id\" NOT IN ({})", excluded.join(", "))
+                }
                 _ => String::new(),
             };
             (table.to_string(), query(target, &format!("SELECT * FROM {{ds}}.\"{table}\" {filter} ORDER BY {order}")))
@@ -55,7 +66,11 @@ async fn run_async(fake: &FakeClerk, target: &Target, extra: &[&str]) -> String 
     let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
     let mut args = vec!["--resources".to_owned(), RESOURCES.to_owned()];
     args.extend(extra.iter().map(|s| (*s).to_owned()));
-    tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &args.iter().map(String::as_str).collect::<Vec<_>>())).await.unwrap()
+    tokio::task::spawn_blocking(move || {
+        run(&base_url, &db, &dataset, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap()
 }
 
 fn deleted_users(events: &[Delivery]) -> BTreeSet<String> {
@@ -69,7 +84,10 @@ fn deleted_users(events: &[Delivery]) -> BTreeSet<String> {
 /// The numbers of a resource's line in the run summary: fetched, inserted, updated, deleted,
 /// rows, pages; and its mode.
 fn line(out: &str, resource: &str) -> (String, Vec<i64>) {
-    let line = out.lines().find(|l| l.starts_with(&format!("{resource} "))).unwrap_or_else(|| panic!("no {resource} in {out}"));
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(&format!("{resource} ")))
+        .unwrap_or_else(|| panic!("no {resource} in {out}"));
     let words: Vec<&str> = line.split_whitespace().collect();
     (words[1].to_owned(), words[2..8].iter().map(|w| w.parse().unwrap()).collect())
 }
@@ -83,14 +101,28 @@ async fn changes_deletions_and_reconcile(target: Target, fresh: [Target; 2]) {
     // deleted, 200 sign up; an organization and a membership change, others go.
     let mut changes = Vec::new();
     for i in 0..200 {
-        changes.extend([Change::UpdateUser(i * 29), Change::RemoveUserEmail(i * 31 + 7), Change::SetUserMetadata(i * 23 + 11)]);
+        changes.extend([
+            Change::UpdateUser(i * 29),
+            Change::RemoveUserEmail(i * 31 + 7),
+            Change::SetUserMetadata(i * 23 + 11),
+        ]);
     }
     // The first two had an address added, then removed: they end with their first one only;
     // a user whose only address goes has none left.
-    changes.extend([Change::UpdateUser(2000), Change::UpdateUser(2001), Change::RemoveUserEmail(2000), Change::RemoveUserEmail(5)]);
+    changes.extend([
+        Change::UpdateUser(2000),
+        Change::UpdateUser(2001),
+        Change::RemoveUserEmail(2000),
+        Change::RemoveUserEmail(5),
+    ]);
     changes.extend((0..100).map(|i| Change::DeleteUser(i * 17 + 3)));
     changes.extend((0..200).map(|_| Change::CreateUser));
-    changes.extend([Change::UpdateOrganization(3), Change::DeleteOrganization(5), Change::UpdateMembership(7), Change::DeleteMembership(9)]);
+    changes.extend([
+        Change::UpdateOrganization(3),
+        Change::DeleteOrganization(5),
+        Change::UpdateMembership(7),
+        Change::DeleteMembership(9),
+    ]);
     let events = fake.change(&changes);
     // While the next run reads, after its first page: a change, a sign-up, and the deletion of
     // the 50 users changed last, which sit above the next page and pull it forward by more
@@ -117,10 +149,15 @@ async fn changes_deletions_and_reconcile(target: Target, fresh: [Target; 2]) {
         let store = fake.state.store.read().unwrap();
         store.users.iter().map(|u| u.id.clone()).collect()
     };
-    let table_ids: BTreeSet<String> = query(&target, "SELECT \"id\" FROM {ds}.\"users\"").into_iter().map(|r| r[0].clone().unwrap()).collect();
+    let table_ids: BTreeSet<String> =
+        query(&target, "SELECT \"id\" FROM {ds}.\"users\"").into_iter().map(|r| r[0].clone().unwrap()).collect();
     let gone: BTreeSet<String> = table_ids.difference(&final_users).cloned().collect();
     assert!(deleted_users(&events).is_subset(&gone));
-    assert_eq!(rows(&target, &gone), fresh_read(&fake, &fresh[0]).await, "a plain run brings every change in, deleted users aside");
+    assert_eq!(
+        rows(&target, &gone),
+        fresh_read(&fake, &fresh[0]).await,
+        "a plain run brings every change in, deleted users aside"
+    );
     assert!(gone.iter().all(|id| table_ids.contains(id)), "no reconcile yet: deleted users are still there");
     assert_eq!(gone.len(), 150);
     assert_eq!(numbers[1], 201, "200 sign-ups and one during the run: {out}");
@@ -133,7 +170,11 @@ async fn changes_deletions_and_reconcile(target: Target, fresh: [Target; 2]) {
     let (mode, numbers) = line(&out, "users");
     assert_eq!(mode, "changes+reconcile", "{out}");
     assert_eq!(numbers[3], 150, "the deleted users' rows go: {out}");
-    assert_eq!(rows(&target, &BTreeSet::new()), fresh_read(&fake, &fresh[1]).await, "after a reconcile every row equals Clerk's");
+    assert_eq!(
+        rows(&target, &BTreeSet::new()),
+        fresh_read(&fake, &fresh[1]).await,
+        "after a reconcile every row equals Clerk's"
+    );
 
     // The next plain run finds nothing and reconciles nothing: 24 hours have not passed.
     let before = fake.requests("GET", "/users");
@@ -141,7 +182,10 @@ async fn changes_deletions_and_reconcile(target: Target, fresh: [Target; 2]) {
     let (mode, numbers) = line(&out, "users");
     assert_eq!((mode.as_str(), numbers[1], numbers[2], numbers[3]), ("changes", 0, 0, 0), "{out}");
     assert_eq!(fake.requests("GET", "/users") - before, 2, "the page reaching the mark and the catch-up pass");
-    let show = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["show", "--db", &target.db, "--dataset", &target.dataset]).output().unwrap();
+    let show = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync"))
+        .args(["show", "--db", &target.db, "--dataset", &target.dataset])
+        .output()
+        .unwrap();
     let show = String::from_utf8_lossy(&show.stdout);
     let users = show.lines().find(|l| l.starts_with("users ")).unwrap();
     assert_eq!(users.matches(&today()).count(), 3, "changes read, read in full and reconciled today: {show}");
@@ -154,7 +198,8 @@ async fn killed_changes_pass_loses_nothing(target: Target, fresh: Target) {
     let slow = Faults::random(1.0, vec![fake_clerk::Fault::Delay(std::time::Duration::from_millis(15))], 3);
     let fake = FakeClerk::start(seed(), slow).await.unwrap();
     run_async(&fake, &target, &[]).await;
-    let mark = || query(&target, "SELECT changes_mark FROM {ds}.\"_clerk_sync_state\" WHERE resource = 'users'")[0][0].clone();
+    let mark =
+        || query(&target, "SELECT changes_mark FROM {ds}.\"_clerk_sync_state\" WHERE resource = 'users'")[0][0].clone();
     let before = mark();
     fake.change(&(0..1800).map(Change::UpdateUser).collect::<Vec<_>>());
     let args = ["--resources", RESOURCES, "--page-size", "100", "--batch-rows", "200"];
@@ -174,7 +219,11 @@ async fn killed_changes_pass_loses_nothing(target: Target, fresh: Target) {
 
     let out = run_async(&fake, &target, &[]).await;
     assert_eq!(line(&out, "users").0, "changes", "{out}");
-    assert_eq!(rows(&target, &BTreeSet::new()), fresh_read(&fake, &fresh).await, "the next run brought in what the killed one had not");
+    assert_eq!(
+        rows(&target, &BTreeSet::new()),
+        fresh_read(&fake, &fresh).await,
+        "the next run brought in what the killed one had not"
+    );
 }
 
 /// Small pages, runs of users sharing one `updated_at` (in an order of their own at every
@@ -187,18 +236,29 @@ async fn duckdb_small_pages_and_ties_at_their_boundaries_lose_nothing() {
     let fake = FakeClerk::start(seed(), Faults::default()).await.unwrap();
     run_async(&fake, &target, &[]).await;
     let mut changes: Vec<Change> = (0..40).map(|i| Change::UpdateUser(i * 41)).collect();
-    changes.extend([Change::UpdateUsersAtOnce(100, 9), Change::UpdateUsersAtOnce(300, 25), Change::UpdateUsersAtOnce(700, 14), Change::UpdateUsersAtOnce(900, 4)]);
+    changes.extend([
+        Change::UpdateUsersAtOnce(100, 9),
+        Change::UpdateUsersAtOnce(300, 25),
+        Change::UpdateUsersAtOnce(700, 14),
+        Change::UpdateUsersAtOnce(900, 4),
+    ]);
     changes.extend((0..40).map(|i| Change::SetUserMetadata(i * 43 + 1000)));
     fake.change(&changes);
     // Deletions among the newest while the run reads, to make it back up too.
     let users_requests = fake.requests("GET", "/users");
-    fake.change_before("GET", "/users", users_requests + 4, vec![Change::DeleteUser(1000 + 43 * 39), Change::DeleteUser(1000 + 43 * 38), Change::DeleteUser(1000)]);
+    fake.change_before(
+        "GET",
+        "/users",
+        users_requests + 4,
+        vec![Change::DeleteUser(1000 + 43 * 39), Change::DeleteUser(1000 + 43 * 38), Change::DeleteUser(1000)],
+    );
     // Pages of 40 overlap by 10: runs of ties up to 29 long are read whole in the next page.
     let out = run_async(&fake, &target, &["--page-size", "40"]).await;
     assert_eq!(line(&out, "users").0, "changes", "{out}");
     assert!(!out.contains("note:"), "{out}");
     let final_users: BTreeSet<String> = fake.state.store.read().unwrap().users.iter().map(|u| u.id.clone()).collect();
-    let table_ids: BTreeSet<String> = query(&target, "SELECT \"id\" FROM {ds}.\"users\"").into_iter().map(|r| r[0].clone().unwrap()).collect();
+    let table_ids: BTreeSet<String> =
+        query(&target, "SELECT \"id\" FROM {ds}.\"users\"").into_iter().map(|r| r[0].clone().unwrap()).collect();
     let gone: BTreeSet<String> = table_ids.difference(&final_users).cloned().collect();
     assert_eq!(gone.len(), 3);
     assert_eq!(rows(&target, &gone), fresh_read(&fake, &target.other_dataset("fresh")).await);
@@ -233,7 +293,10 @@ async fn duckdb_plain_runs_follow_changes_and_reconcile_removes_deletions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_plain_runs_follow_changes_and_reconcile_removes_deletions() {
     if let Some(target) = postgres_target("changes") {
-        let fresh = [target.other_dataset(&format!("{}_f1", target.dataset)), target.other_dataset(&format!("{}_f2", target.dataset))];
+        let fresh = [
+            target.other_dataset(&format!("{}_f1", target.dataset)),
+            target.other_dataset(&format!("{}_f2", target.dataset)),
+        ];
         changes_deletions_and_reconcile(target, fresh).await;
     }
 }

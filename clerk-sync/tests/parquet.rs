@@ -45,7 +45,9 @@ fn differing_rows(dir: &Path, table: &str) -> i64 {
 fn pyarrow(dir: &Path) -> Option<serde_json::Value> {
     let python = match std::env::var("CLERK_SYNC_TEST_PYTHON") {
         Ok(python) => python,
-        Err(_) if std::env::var_os("CI").is_some() => panic!("CLERK_SYNC_TEST_PYTHON is not set: CI must install pyarrow (.ci/run)"),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CLERK_SYNC_TEST_PYTHON is not set: CI must install pyarrow (.ci/run)")
+        }
         Err(_) => {
             eprintln!("skipped pyarrow: set CLERK_SYNC_TEST_PYTHON to a Python with pyarrow");
             return None;
@@ -63,7 +65,12 @@ async fn parquet_files_round_trip_and_reruns_are_incremental() {
     let dir = std::env::temp_dir().join(unique("clerk-sync-parquet"));
     let _cleanup = TempDir(dir.clone());
     let db = format!("parquet:{}", dir.display());
-    let fake = FakeClerk::start(Seed { users: 500, organizations: 20, memberships_per_organization: 5, ..Seed::default() }, Faults::default()).await.unwrap();
+    let fake = FakeClerk::start(
+        Seed { users: 500, organizations: 20, memberships_per_organization: 5, ..Seed::default() },
+        Faults::default(),
+    )
+    .await
+    .unwrap();
     let resources = ["--resources", "users,organizations,organization_memberships"];
     let (base_url, target) = (fake.base_url.clone(), db.clone());
     let out = tokio::task::spawn_blocking(move || run(&base_url, &target, "clerk_data", &resources)).await.unwrap();
@@ -74,13 +81,27 @@ async fn parquet_files_round_trip_and_reruns_are_incremental() {
         assert!(Path::new(&file(&dir, table)).exists(), "{table}");
         assert_eq!(differing_rows(&dir, table), 0, "{table}: the file holds exactly the table's rows");
     }
-    let leftovers = std::fs::read_dir(dir.join("clerk_data/users")).unwrap().filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("partial")).count();
+    let leftovers = std::fs::read_dir(dir.join("clerk_data/users"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().contains("partial"))
+        .count();
     assert_eq!(leftovers, 0);
     let users = reader(&dir);
     assert_eq!(number(&users, &format!("SELECT count(*) FROM read_parquet('{}')", file(&dir, "users"))), 500);
-    let types = query(&users, &format!("SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{}'))", file(&dir, "users")));
-    let type_of = |name: &str| types.iter().find(|row| row[0].as_deref() == Some(name)).and_then(|row| row[1].clone()).unwrap_or_default();
-    assert_eq!((type_of("id").as_str(), type_of("created_at").as_str(), type_of("banned").as_str()), ("VARCHAR", "BIGINT", "BOOLEAN"));
+    let types = query(
+        &users,
+        &format!(
+            "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet('{}'))",
+            file(&dir, "users")
+        ),
+    );
+    let type_of = |name: &str| {
+        types.iter().find(|row| row[0].as_deref() == Some(name)).and_then(|row| row[1].clone()).unwrap_or_default()
+    };
+    assert_eq!(
+        (type_of("id").as_str(), type_of("created_at").as_str(), type_of("banned").as_str()),
+        ("VARCHAR", "BIGINT", "BOOLEAN")
+    );
     assert!(type_of("created_at_ts").starts_with("TIMESTAMP"), "{types:?}");
 
     if let Some(arrow) = pyarrow(&dir) {
@@ -124,5 +145,9 @@ fn serve_points_parquet_users_at_the_working_database() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("point it at /tmp/somewhere/clerk-sync.duckdb"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("point it at /tmp/somewhere/clerk-sync.duckdb"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

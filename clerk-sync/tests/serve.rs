@@ -5,12 +5,12 @@
 
 mod common;
 
-#[cfg(feature = "duckdb-engine")]
-use common::duckdb_target;
-use common::{postgres_target, query, run, Target};
 use clerk_api::webhooks::Webhook;
 use clerk_sync::dest::{self, Destination, DestinationError, Dialect};
 use clerk_sync::rows::Cell;
+#[cfg(feature = "duckdb-engine")]
+use common::duckdb_target;
+use common::{postgres_target, query, run, Target};
 use fake_clerk::{Change, Delivery, FakeClerk, Faults, Seed, Store};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -49,7 +49,13 @@ fn sign(deliveries: &[Delivery]) -> Vec<Signed> {
     deliveries
         .iter()
         .enumerate()
-        .map(|(i, d)| Signed { id: d.id.clone(), timestamp: now, signature: webhook.sign(&d.id, now, d.body.as_bytes()), body: d.body.clone(), svix_headers: i % 2 == 0 })
+        .map(|(i, d)| Signed {
+            id: d.id.clone(),
+            timestamp: now,
+            signature: webhook.sign(&d.id, now, d.body.as_bytes()),
+            body: d.body.clone(),
+            svix_headers: i % 2 == 0,
+        })
         .collect()
 }
 
@@ -79,7 +85,12 @@ async fn post(addr: SocketAddr, delivery: &Signed) -> (u16, String) {
 }
 
 /// Sends deliveries `lanes` at a time; returns those not acknowledged with 2xx (for Clerk to retry).
-async fn send_all(addr: SocketAddr, deliveries: &[Signed], lanes: usize, mut between: impl FnMut(usize)) -> Vec<Signed> {
+async fn send_all(
+    addr: SocketAddr,
+    deliveries: &[Signed],
+    lanes: usize,
+    mut between: impl FnMut(usize),
+) -> Vec<Signed> {
     let mut unacknowledged = Vec::new();
     for (round, chunk) in deliveries.chunks(lanes).enumerate() {
         between(round);
@@ -139,7 +150,13 @@ async fn assert_same_as_a_full_refresh(fake: &FakeClerk, live: &Target, fresh: T
     initial_run(fake, &fresh, true).await;
     let (live_rows, fresh_rows) = (rows(live), rows(&fresh));
     for ((table, live), (_, fresh)) in live_rows.iter().zip(&fresh_rows) {
-        assert_eq!(live.len(), fresh.len(), "{table}: {} rows from webhooks, {} from a full refresh", live.len(), fresh.len());
+        assert_eq!(
+            live.len(),
+            fresh.len(),
+            "{table}: {} rows from webhooks, {} from a full refresh",
+            live.len(),
+            fresh.len()
+        );
         for (a, b) in live.iter().zip(fresh) {
             assert_eq!(a, b, "{table}: a row differs");
         }
@@ -202,7 +219,13 @@ impl Destination for Flaky {
         self.check()?;
         self.inner.start_serving()
     }
-    fn load_final(&mut self, schema: &str, table: &clerk_sync::schema::Table, child: bool, rows: &[Vec<Cell>]) -> dest::Result<()> {
+    fn load_final(
+        &mut self,
+        schema: &str,
+        table: &clerk_sync::schema::Table,
+        child: bool,
+        rows: &[Vec<Cell>],
+    ) -> dest::Result<()> {
         self.check()?;
         self.inner.load_final(schema, table, child, rows)
     }
@@ -261,7 +284,11 @@ async fn replay_with_duplicates_reordering_and_an_outage(live: Target, fresh: Ta
         store.apply(Change::UpdateUser(8))
     })[0]
         .clone();
-    forged.signature = Webhook::new("whsec_c2VjcmV0IG9mIHNvbWVvbmUgZWxzZQ==").unwrap().sign(&forged.id, forged.timestamp, forged.body.as_bytes());
+    forged.signature = Webhook::new("whsec_c2VjcmV0IG9mIHNvbWVvbmUgZWxzZQ==").unwrap().sign(
+        &forged.id,
+        forged.timestamp,
+        forged.body.as_bytes(),
+    );
     assert_eq!(post(addr, &forged).await.0, 400);
     forged.signature = Webhook::new(SECRET).unwrap().sign(&forged.id, forged.timestamp, forged.body.as_bytes());
     assert_eq!(post(addr, &forged).await, (200, r#"{"status":"applied"}"#.to_owned()));
@@ -273,7 +300,10 @@ async fn replay_with_duplicates_reordering_and_an_outage(live: Target, fresh: Ta
     assert_eq!(c.rejected, 2, "{c:?}");
     assert_eq!(c.failed, refused.len() as u64, "{c:?}");
     assert!(c.commits < c.received, "deliveries were committed in groups: {c:?}");
-    let kept = query(&live, "SELECT delivery_id FROM {ds}._clerk_sync_deliveries WHERE delivery_id IN ('msg_last_week', 'msg_yesterday')");
+    let kept = query(
+        &live,
+        "SELECT delivery_id FROM {ds}._clerk_sync_deliveries WHERE delivery_id IN ('msg_last_week', 'msg_yesterday')",
+    );
     assert_eq!(kept, vec![vec![Some("msg_yesterday".to_owned())]], "ids older than a week are dropped");
 
     assert_same_as_a_full_refresh(&fake, &live, fresh).await;
@@ -318,7 +348,9 @@ async fn runs_beside_serve_lose_nothing(live: Target, fresh: Target) {
     let (addr, stop, server) = start_in_process(&live, None).await;
     for round in 0..4 {
         let (base_url, db, dataset) = (fake.base_url.clone(), live.db.clone(), live.dataset.clone());
-        let refresh = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", RESOURCES, "--full-refresh", "--page-size", "40"]));
+        let refresh = tokio::task::spawn_blocking(move || {
+            run(&base_url, &db, &dataset, &["--resources", RESOURCES, "--full-refresh", "--page-size", "40"])
+        });
         for _ in 0..6 {
             tokio::time::sleep(std::time::Duration::from_millis(40)).await;
             let deliveries = sign(&changes(&fake, 12, 100 + round));
@@ -356,8 +388,15 @@ async fn sigterm_mid_stream_loses_nothing(live: Target, fresh: Target) {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "exit {:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("serve stopped after"), "{stdout}");
-    assert!(!stdout.contains(SECRET) && !String::from_utf8_lossy(&output.stderr).contains(SECRET), "the secret was printed");
-    assert!(!unacknowledged.is_empty() && unacknowledged.len() < deliveries.len() - half, "the signal came mid-stream: {} left", unacknowledged.len());
+    assert!(
+        !stdout.contains(SECRET) && !String::from_utf8_lossy(&output.stderr).contains(SECRET),
+        "the secret was printed"
+    );
+    assert!(
+        !unacknowledged.is_empty() && unacknowledged.len() < deliveries.len() - half,
+        "the signal came mid-stream: {} left",
+        unacknowledged.len()
+    );
 
     let (mut second, addr) = start_serve(&live);
     assert!(send_all(addr, &unacknowledged, 8, |_| {}).await.is_empty());
@@ -371,7 +410,17 @@ async fn sigterm_mid_stream_loses_nothing(live: Target, fresh: Target) {
 fn start_serve(target: &Target) -> (std::process::Child, SocketAddr) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--db", &target.db, "--dataset", &target.dataset, "--resources", RESOURCES])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+            &target.db,
+            "--dataset",
+            &target.dataset,
+            "--resources",
+            RESOURCES,
+        ])
         .env("CLERK_WEBHOOK_SECRET", SECRET)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -417,9 +466,14 @@ async fn duckdb_replay_ends_as_a_full_refresh() {
 
 #[test]
 fn a_missing_webhook_secret_is_a_clear_error() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["serve", "--db", "unused.duckdb"]).env_remove("CLERK_WEBHOOK_SECRET").output().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync"))
+        .args(["serve", "--db", "unused.duckdb"])
+        .env_remove("CLERK_WEBHOOK_SECRET")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no webhook signing secret: set CLERK_WEBHOOK_SECRET or pass --webhook-secret-file"));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("no webhook signing secret: set CLERK_WEBHOOK_SECRET or pass --webhook-secret-file"));
 }
 
 /// `serve` on a DuckDB file keeps in memory what the lookup would read (`write::stored::Mirror`):
@@ -435,7 +489,10 @@ async fn duckdb_mirror_stays_what_the_file_holds() {
     initial_run(&fake, &target, false).await;
     let resources = clerk_sync::select(RESOURCES).unwrap();
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
-    let deliveries: Vec<event::Delivery> = changes(&fake, 400, 23).into_iter().map(|d| event::read(d.id, now, d.body.as_bytes(), &resources).unwrap()).collect();
+    let deliveries: Vec<event::Delivery> = changes(&fake, 400, 23)
+        .into_iter()
+        .map(|d| event::read(d.id, now, d.body.as_bytes(), &resources).unwrap())
+        .collect();
     let mut dest = dest::open(&target.db).unwrap();
     dest.start_serving().unwrap();
     clerk_sync::dest::sql::prepare(dest.as_mut(), &target.dataset, &resources).unwrap();
@@ -444,7 +501,10 @@ async fn duckdb_mirror_stays_what_the_file_holds() {
     for group in deliveries.chunks(16).chain(deliveries.chunks(16).take(2)) {
         outcomes.extend(apply_group(dest.as_mut(), &target.dataset, group, Some(&mut mirror), &resources).unwrap());
     }
-    assert!(outcomes.iter().filter(|outcome| **outcome == clerk_sync::serve::apply::Outcome::Duplicate).count() >= 32, "the groups sent twice are duplicates");
+    assert!(
+        outcomes.iter().filter(|outcome| **outcome == clerk_sync::serve::apply::Outcome::Duplicate).count() >= 32,
+        "the groups sent twice are duplicates"
+    );
     let fresh = Mirror::load(dest.as_mut(), &target.dataset, &resources).unwrap();
     assert!(mirror == fresh, "the mirror kept: {mirror:?}\nloaded afresh: {fresh:?}");
 }

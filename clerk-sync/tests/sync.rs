@@ -4,11 +4,11 @@
 
 mod common;
 
-use common::{command, count, number, postgres_target, query, run, Target};
-#[cfg(feature = "duckdb-engine")]
-use common::today;
 #[cfg(feature = "duckdb-engine")]
 use common::duckdb_target;
+#[cfg(feature = "duckdb-engine")]
+use common::today;
+use common::{command, count, number, postgres_target, query, run, Target};
 use fake_clerk::{FakeClerk, Fault, Faults, Seed};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -30,13 +30,20 @@ fn seed() -> Seed {
 
 /// Every row of the main tables, as text, in id order: what "nothing changed" compares.
 fn snapshot(target: &Target) -> Vec<Vec<Vec<Option<String>>>> {
-    ["users", "users__email_addresses", "organizations", "organization_memberships", "sessions", "organization_invitations"]
-        .iter()
-        .map(|table| {
-            let order = if table.contains("__") { "\"_parent_id\", \"_position\"" } else { "\"id\"" };
-            query(target, &format!("SELECT * FROM {{ds}}.\"{table}\" ORDER BY {order}"))
-        })
-        .collect()
+    [
+        "users",
+        "users__email_addresses",
+        "organizations",
+        "organization_memberships",
+        "sessions",
+        "organization_invitations",
+    ]
+    .iter()
+    .map(|table| {
+        let order = if table.contains("__") { "\"_parent_id\", \"_position\"" } else { "\"id\"" };
+        query(target, &format!("SELECT * FROM {{ds}}.\"{table}\" ORDER BY {order}"))
+    })
+    .collect()
 }
 
 fn column_types(target: &Target, table: &str) -> Vec<(String, String)> {
@@ -53,7 +60,11 @@ fn column_types(target: &Target, table: &str) -> Vec<(String, String)> {
 }
 
 fn type_of(types: &[(String, String)], column: &str) -> String {
-    types.iter().find(|(name, _)| name == column).map(|(_, ty)| ty.clone()).unwrap_or_else(|| panic!("no column {column} in {types:?}"))
+    types
+        .iter()
+        .find(|(name, _)| name == column)
+        .map(|(_, ty)| ty.clone())
+        .unwrap_or_else(|| panic!("no column {column} in {types:?}"))
 }
 
 async fn full_sync_then_rerun(target: Target, postgres: bool) {
@@ -78,7 +89,11 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
 
     // Column types come from the generated types, not from the data.
     let users = column_types(&target, "users");
-    let (text, timestamp, json, double) = if postgres { ("TEXT", "TIMESTAMP WITH TIME ZONE", "JSONB", "DOUBLE PRECISION") } else { ("VARCHAR", "TIMESTAMP", "JSON", "DOUBLE") };
+    let (text, timestamp, json, double) = if postgres {
+        ("TEXT", "TIMESTAMP WITH TIME ZONE", "JSONB", "DOUBLE PRECISION")
+    } else {
+        ("VARCHAR", "TIMESTAMP", "JSON", "DOUBLE")
+    };
     assert_eq!(type_of(&users, "id"), text);
     assert_eq!(type_of(&users, "created_at"), "BIGINT");
     assert_eq!(type_of(&users, "created_at_ts"), timestamp);
@@ -106,7 +121,10 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     let table_comment_sql = if postgres {
         format!("SELECT obj_description(to_regclass('\"{}\".\"users__email_addresses\"'), 'pg_class')", target.dataset)
     } else {
-        format!("SELECT comment FROM duckdb_tables() WHERE schema_name = '{}' AND table_name = 'users__email_addresses'", target.dataset)
+        format!(
+            "SELECT comment FROM duckdb_tables() WHERE schema_name = '{}' AND table_name = 'users__email_addresses'",
+            target.dataset
+        )
     };
     assert!(query(&target, &table_comment_sql)[0][0].is_some(), "child tables are described too");
 
@@ -120,7 +138,11 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     assert_eq!(row[1].as_deref(), Some("user42"));
     assert_eq!(row[2].as_deref(), Some("2023-11-14"));
     assert_eq!(row[3].as_deref(), Some("0"));
-    let plan_sql = if postgres { "SELECT count(*) FROM {ds}.\"users\" WHERE \"public_metadata\"->>'plan' = 'pro'" } else { "SELECT count(*) FROM {ds}.\"users\" WHERE \"public_metadata\"->>'$.plan' = 'pro'" };
+    let plan_sql = if postgres {
+        "SELECT count(*) FROM {ds}.\"users\" WHERE \"public_metadata\"->>'plan' = 'pro'"
+    } else {
+        "SELECT count(*) FROM {ds}.\"users\" WHERE \"public_metadata\"->>'$.plan' = 'pro'"
+    };
     assert_eq!(number(&target, plan_sql), USERS as i64);
     assert_eq!(number(&target, "SELECT count(*) FROM {ds}.\"_clerk_sync_state\" WHERE complete"), 27);
 
@@ -130,7 +152,11 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
     let second = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &[])).await.unwrap();
     assert!(second.contains("total: 0 inserted, 0 updated, 0 deleted"), "{second}");
-    assert_eq!(fake.requests("GET", "/users") - users_requests, 2, "the changes since the mark fill one page, and a catch-up pass finds nothing newer");
+    assert_eq!(
+        fake.requests("GET", "/users") - users_requests,
+        2,
+        "the changes since the mark fill one page, and a catch-up pass finds nothing newer"
+    );
     assert_eq!(snapshot(&target), before);
     assert!(
         !query(&target, &format!("SELECT table_name FROM information_schema.tables WHERE table_schema = '{}' AND table_name LIKE '%stage%'", target.dataset)).iter().any(|_| true),
@@ -140,9 +166,16 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
     // A full refresh goes through staging and the merge: the rows a first load appended
     // unstaged (timestamps computed on the way in) are exactly what it writes.
     let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
-    let refreshed = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "users", "--full-refresh"])).await.unwrap();
+    let refreshed =
+        tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "users", "--full-refresh"]))
+            .await
+            .unwrap();
     let users_line = refreshed.lines().find(|l| l.starts_with("users ")).unwrap();
-    assert_eq!(users_line.split_whitespace().collect::<Vec<_>>()[2..7], [&*USERS.to_string(), "0", "0", "0", &*USERS.to_string()], "{refreshed}");
+    assert_eq!(
+        users_line.split_whitespace().collect::<Vec<_>>()[2..7],
+        [&*USERS.to_string(), "0", "0", "0", &*USERS.to_string()],
+        "{refreshed}"
+    );
     assert_eq!(snapshot(&target), before);
 
     // New users arrive: only they are fetched and inserted.
@@ -153,7 +186,8 @@ async fn full_sync_then_rerun(target: Target, postgres: bool) {
         }
     }
     let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
-    let third = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "users"])).await.unwrap();
+    let third =
+        tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "users"])).await.unwrap();
     let users_line = third.lines().find(|l| l.starts_with("users ")).unwrap();
     let numbers: Vec<&str> = users_line.split_whitespace().collect();
     assert_eq!(numbers[1], "changes", "{third}");
@@ -282,9 +316,14 @@ fn show_lists_tables_with_counts() {
 
 #[test]
 fn a_missing_secret_key_is_a_clear_error() {
-    let output = Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["run", "--db", "unused.duckdb"]).env_remove("CLERK_SECRET_KEY").output().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_clerk-sync"))
+        .args(["run", "--db", "unused.duckdb"])
+        .env_remove("CLERK_SECRET_KEY")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no secret key: set CLERK_SECRET_KEY or pass --secret-key-file"));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("no secret key: set CLERK_SECRET_KEY or pass --secret-key-file"));
 }
 
 #[cfg(feature = "duckdb-engine")]
@@ -295,7 +334,10 @@ async fn a_list_the_instance_refuses_is_skipped_and_a_bad_key_stops_the_run() {
     // The first request (jwt_templates' first page) is refused as a plan without the feature would.
     fake.inject([Fault::status(403)]);
     let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
-    let out = tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "jwt_templates,users"])).await.unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || run(&base_url, &db, &dataset, &["--resources", "jwt_templates,users"]))
+            .await
+            .unwrap();
     let refused = out.lines().find(|l| l.starts_with("jwt_templates")).unwrap();
     assert!(refused.contains("skipped: Clerk API error (HTTP 403)"), "{out}");
     assert!(out.contains("Synced 1 of 2 resources"), "{out}");
@@ -304,6 +346,10 @@ async fn a_list_the_instance_refuses_is_skipped_and_a_bad_key_stops_the_run() {
     fake.inject([Fault::status(401)]);
     let output = command(&fake.base_url, &target.db, &target.dataset, &["--resources", "users"]).output().unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("HTTP 401"), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("HTTP 401"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(count(&target, "users"), 40, "the failed run changed nothing");
 }

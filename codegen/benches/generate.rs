@@ -48,7 +48,8 @@ fn main() {
     let older_path = path.with_file_name("2025-11-10.yml");
     if let Ok(older) = std::fs::read_to_string(&older_path) {
         let report = || {
-            let api = |text: &str| clerk_codegen::normalize(&clerk_codegen::load(text).expect("loads")).expect("normalizes");
+            let api =
+                |text: &str| clerk_codegen::normalize(&clerk_codegen::load(text).expect("loads")).expect("normalizes");
             let (old, new) = (api(&older), api(&spec));
             clerk_codegen::diff::render(&clerk_codegen::diff::diff(&old, &new), "2025-11-10", "2026-05-12")
         };

@@ -24,7 +24,8 @@ pub struct Replacements {
 /// for which `usable` holds (say, that decode unconditionally) are considered.
 pub fn replacements(sources: &[TypeDef], targets: &[TypeDef], usable: impl Fn(&str) -> bool) -> Replacements {
     let targets: HashMap<&str, &TypeDef> = targets.iter().map(|t| (t.name.as_str(), t)).collect();
-    let pairs: Vec<(&TypeDef, &TypeDef)> = sources.iter().filter_map(|s| targets.get(s.name.as_str()).map(|t| (s, *t))).collect();
+    let pairs: Vec<(&TypeDef, &TypeDef)> =
+        sources.iter().filter_map(|s| targets.get(s.name.as_str()).map(|t| (s, *t))).collect();
     let mut out = Replacements::default();
     for (source, _) in &pairs {
         if usable(&source.name) {
@@ -59,18 +60,22 @@ fn kind_compatible(source: &TypeKind, target: &TypeKind, assumed: &BTreeSet<Stri
             None => Ok(()),
         },
         (TypeKind::Alias(s), TypeKind::Alias(t)) => ref_compatible(s, t, assumed).map_err(|why| format!("it is {why}")),
-        (TypeKind::Tagged { tag: s_tag, variants: s }, TypeKind::Tagged { tag: t_tag, variants: t }) if s_tag == t_tag => {
+        (TypeKind::Tagged { tag: s_tag, variants: s }, TypeKind::Tagged { tag: t_tag, variants: t })
+            if s_tag == t_tag =>
+        {
             for variant in s {
                 let Some(other) = t.iter().find(|w| w.tag_value == variant.tag_value) else {
                     return Err(format!("the variant tagged `{}` is not in the API type", variant.tag_value));
                 };
-                ref_compatible(&variant.ty, &other.ty, assumed).map_err(|why| format!("the variant tagged `{}` is {why}", variant.tag_value))?;
+                ref_compatible(&variant.ty, &other.ty, assumed)
+                    .map_err(|why| format!("the variant tagged `{}` is {why}", variant.tag_value))?;
             }
             Ok(())
         }
         (TypeKind::Untagged(s), TypeKind::Untagged(t)) if s.len() == t.len() => {
             for (variant, other) in s.iter().zip(t) {
-                ref_compatible(&variant.ty, &other.ty, assumed).map_err(|why| format!("the variant `{}` is {why}", variant.name))?;
+                ref_compatible(&variant.ty, &other.ty, assumed)
+                    .map_err(|why| format!("the variant `{}` is {why}", variant.name))?;
             }
             Ok(())
         }
@@ -83,7 +88,12 @@ fn fields_compatible(source: &[Field], target: &[Field], assumed: &BTreeSet<Stri
     for field in target.iter().filter(|f| must_have(f)) {
         match source.iter().find(|s| s.wire == field.wire) {
             Some(s) if must_have(s) => {}
-            _ => return Err(format!("the API type requires `{}`, which these payloads may omit or send as null", field.wire)),
+            _ => {
+                return Err(format!(
+                    "the API type requires `{}`, which these payloads may omit or send as null",
+                    field.wire
+                ))
+            }
         }
     }
     for field in source {
@@ -111,25 +121,52 @@ mod tests {
     use crate::model::{EnumVariant, Struct};
 
     fn field(wire: &str, ty: TypeRef, required: bool) -> Field {
-        Field { name: wire.into(), wire: wire.into(), ty, required, nullable: false, boxed: false, doc: None, deprecated: false }
+        Field {
+            name: wire.into(),
+            wire: wire.into(),
+            ty,
+            required,
+            nullable: false,
+            boxed: false,
+            doc: None,
+            deprecated: false,
+        }
     }
 
     fn structure(name: &str, fields: Vec<Field>) -> TypeDef {
-        TypeDef { name: name.into(), doc: None, deprecated: false, origin: String::new(), kind: TypeKind::Struct(Struct { fields, multipart: false }) }
+        TypeDef {
+            name: name.into(),
+            doc: None,
+            deprecated: false,
+            origin: String::new(),
+            kind: TypeKind::Struct(Struct { fields, multipart: false }),
+        }
     }
 
     #[test]
     fn a_type_replaces_another_when_it_decodes_all_it_accepts_and_keeps_all_it_keeps() {
         let email = |extra: Vec<Field>| structure("Email", [vec![field("id", TypeRef::String, true)], extra].concat());
-        let user = |required: bool| structure("User", vec![field("id", TypeRef::String, true), field("email", TypeRef::Named("Email".into()), required)]);
+        let user = |required: bool| {
+            structure(
+                "User",
+                vec![field("id", TypeRef::String, true), field("email", TypeRef::Named("Email".into()), required)],
+            )
+        };
         // Same shapes: both replaceable.
         let same = replacements(&[user(true), email(vec![])], &[user(true), email(vec![])], |_| true);
         assert_eq!(same.replaceable, ["Email", "User"].map(String::from).into());
         // The API's Email requires a field payloads may omit: Email differs, and so does User,
         // which refers to it.
-        let stricter = replacements(&[user(true), email(vec![])], &[user(true), email(vec![field("x", TypeRef::I64, true)])], |_| true);
+        let stricter = replacements(
+            &[user(true), email(vec![])],
+            &[user(true), email(vec![field("x", TypeRef::I64, true)])],
+            |_| true,
+        );
         assert!(stricter.replaceable.is_empty(), "{stricter:?}");
-        assert_eq!(stricter.differences["Email"], "the API type requires `x`, which these payloads may omit or send as null");
+        assert_eq!(
+            stricter.differences["Email"],
+            "the API type requires `x`, which these payloads may omit or send as null"
+        );
         assert_eq!(stricter.differences["User"], "the field `email` is a `Email`, which differs");
         // A field the API type lacks would be lost.
         let richer = replacements(&[email(vec![field("y", TypeRef::Bool, false)])], &[email(vec![])], |_| true);
@@ -151,11 +188,19 @@ mod tests {
             doc: None,
             deprecated: false,
             origin: String::new(),
-            kind: TypeKind::Enum(values.iter().map(|v| EnumVariant { name: v.to_string(), wire: v.to_string() }).collect()),
+            kind: TypeKind::Enum(
+                values.iter().map(|v| EnumVariant { name: v.to_string(), wire: v.to_string() }).collect(),
+            ),
         };
         assert!(replacements(&[status(&["a"])], &[status(&["a", "b"])], |_| true).replaceable.contains("Status"));
-        assert_eq!(replacements(&[status(&["a", "c"])], &[status(&["a"])], |_| true).differences["Status"], "the value `c` is not in the API type");
-        let node = structure("Node", vec![field("next", TypeRef::Array(Box::new(TypeRef::Named("Node".into()))), false)]);
-        assert!(replacements(std::slice::from_ref(&node), std::slice::from_ref(&node), |_| true).replaceable.contains("Node"));
+        assert_eq!(
+            replacements(&[status(&["a", "c"])], &[status(&["a"])], |_| true).differences["Status"],
+            "the value `c` is not in the API type"
+        );
+        let node =
+            structure("Node", vec![field("next", TypeRef::Array(Box::new(TypeRef::Named("Node".into()))), false)]);
+        assert!(replacements(std::slice::from_ref(&node), std::slice::from_ref(&node), |_| true)
+            .replaceable
+            .contains("Node"));
     }
 }

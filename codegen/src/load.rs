@@ -30,7 +30,8 @@ pub fn load(text: &str) -> Result<openapiv3::OpenAPI> {
         Err(err) => {
             // `openapiv3` flattens maps, which hides the path below `#/paths` and
             // `#/components`; deserializing the parts one by one finds the exact node.
-            let (pointer, message) = narrow(&value).unwrap_or_else(|| (path_to_pointer(&err.path().to_string()), err.inner().to_string()));
+            let (pointer, message) =
+                narrow(&value).unwrap_or_else(|| (path_to_pointer(&err.path().to_string()), err.inner().to_string()));
             Err(Error::at(pointer, format!("not a valid OpenAPI 3.0 node: {message}")))
         }
     }
@@ -54,7 +55,9 @@ fn narrow(document: &serde_yaml::Value) -> Option<(String, String)> {
         for (method, operation) in entries(Some(&item)) {
             let at = join(&item_pointer, &method);
             let found = match method.as_str() {
-                "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => check::<openapiv3::Operation>(&operation, &at),
+                "get" | "put" | "post" | "delete" | "options" | "head" | "patch" | "trace" => {
+                    check::<openapiv3::Operation>(&operation, &at)
+                }
                 "parameters" => check::<Vec<openapiv3::ReferenceOr<openapiv3::Parameter>>>(&operation, &at),
                 _ => None,
             };
@@ -65,7 +68,9 @@ fn narrow(document: &serde_yaml::Value) -> Option<(String, String)> {
     }
     let components = document.get("components");
     for (name, schema) in entries(components.and_then(|c| c.get("schemas"))) {
-        if let Some(found) = check::<openapiv3::ReferenceOr<openapiv3::Schema>>(&schema, &join("#/components/schemas", &name)) {
+        if let Some(found) =
+            check::<openapiv3::ReferenceOr<openapiv3::Schema>>(&schema, &join("#/components/schemas", &name))
+        {
             return Some(found);
         }
     }

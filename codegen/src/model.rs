@@ -68,7 +68,10 @@ pub enum TypeKind {
     /// A string enum, open: unknown values are kept in a catch-all variant.
     Enum(Vec<EnumVariant>),
     /// `oneOf` with a discriminator: dispatch on the value of `tag`.
-    Tagged { tag: String, variants: Vec<UnionVariant> },
+    Tagged {
+        tag: String,
+        variants: Vec<UnionVariant>,
+    },
     /// `oneOf`/`anyOf` without a discriminator: the first variant that decodes wins.
     Untagged(Vec<UnionVariant>),
     /// A named schema that is not an object (an array, a map, a primitive, another type).
@@ -188,7 +191,8 @@ impl Operation {
     /// The types of every value the operation serializes: its body, and its object and
     /// `content` parameters.
     pub fn sent(&self) -> impl Iterator<Item = &TypeRef> {
-        let params = self.path_params.iter().chain(&self.params).filter(|p| p.encoding != ParamEncoding::Plain).map(|p| &p.ty);
+        let params =
+            self.path_params.iter().chain(&self.params).filter(|p| p.encoding != ParamEncoding::Plain).map(|p| &p.ty);
         self.body.iter().map(|b| &b.ty).chain(params)
     }
 
@@ -353,7 +357,10 @@ pub struct Example {
 
 /// The names of the types reachable from `roots` (through fields, union variants, aliases,
 /// arrays and maps).
-pub fn reachable<'a>(roots: impl IntoIterator<Item = &'a TypeRef>, defs: &'a [TypeDef]) -> std::collections::HashSet<&'a str> {
+pub fn reachable<'a>(
+    roots: impl IntoIterator<Item = &'a TypeRef>,
+    defs: &'a [TypeDef],
+) -> std::collections::HashSet<&'a str> {
     let by_name: std::collections::HashMap<&str, &TypeDef> = defs.iter().map(|d| (d.name.as_str(), d)).collect();
     let mut seen = std::collections::HashSet::new();
     let mut stack: Vec<&TypeRef> = roots.into_iter().collect();
@@ -367,7 +374,9 @@ pub fn reachable<'a>(roots: impl IntoIterator<Item = &'a TypeRef>, defs: &'a [Ty
                 }
                 match &def.kind {
                     TypeKind::Struct(s) => stack.extend(s.fields.iter().map(|f| &f.ty)),
-                    TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => stack.extend(variants.iter().map(|v| &v.ty)),
+                    TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => {
+                        stack.extend(variants.iter().map(|v| &v.ty))
+                    }
                     TypeKind::Alias(target) => stack.push(target),
                     TypeKind::Enum(_) => {}
                 }

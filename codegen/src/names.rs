@@ -5,16 +5,26 @@ use std::collections::HashSet;
 
 /// Keywords that `r#` can escape.
 const RAW_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do",
-    "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in",
-    "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
-    "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn", "else", "enum",
+    "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move",
+    "mut", "override", "priv", "pub", "ref", "return", "static", "struct", "trait", "true", "try", "type", "typeof",
+    "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Keywords that cannot be raw identifiers, and names our own generated items use.
 const SUFFIXED: &[&str] = &[
-    "self", "Self", "super", "crate", "client", "send", "body", "options", "timeout", "retry_policy", "into_stream", "collect_all",
+    "self",
+    "Self",
+    "super",
+    "crate",
+    "client",
+    "send",
+    "body",
+    "options",
+    "timeout",
+    "retry_policy",
+    "into_stream",
+    "collect_all",
 ];
 
 /// Keeps only characters valid in an identifier, so `heck` sees word boundaries.

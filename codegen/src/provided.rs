@@ -11,14 +11,28 @@ use std::collections::BTreeSet;
 /// The runtime's `ClerkError` as the model describes it: `code` and `message` required,
 /// `long_message` and `meta` optional.
 fn clerk_error() -> TypeDef {
-    let field = |wire: &str, ty: TypeRef, required: bool| Field { name: wire.into(), wire: wire.into(), ty, required, nullable: false, boxed: false, doc: None, deprecated: false };
+    let field = |wire: &str, ty: TypeRef, required: bool| Field {
+        name: wire.into(),
+        wire: wire.into(),
+        ty,
+        required,
+        nullable: false,
+        boxed: false,
+        doc: None,
+        deprecated: false,
+    };
     TypeDef {
         name: "ClerkError".into(),
         doc: None,
         deprecated: false,
         origin: "clerk_api_runtime::ClerkError".into(),
         kind: TypeKind::Struct(Struct {
-            fields: vec![field("code", TypeRef::String, true), field("message", TypeRef::String, true), field("long_message", TypeRef::String, false), field("meta", TypeRef::Json, false)],
+            fields: vec![
+                field("code", TypeRef::String, true),
+                field("message", TypeRef::String, true),
+                field("long_message", TypeRef::String, false),
+                field("meta", TypeRef::Json, false),
+            ],
             multipart: false,
         }),
     }
@@ -41,13 +55,23 @@ mod tests {
             TypeKind::Struct(s) => std::mem::take(&mut s.fields),
             _ => Vec::new(),
         };
-        let with = |spec: &mut TypeDef, fields: Vec<Field>| spec.kind = TypeKind::Struct(Struct { fields, multipart: false });
+        let with =
+            |spec: &mut TypeDef, fields: Vec<Field>| spec.kind = TypeKind::Struct(Struct { fields, multipart: false });
         // Clerk's schema requires `long_message`; the runtime's accepts it either way.
         let mut own = fields(&mut spec);
         own[2].required = true;
         with(&mut spec, own.clone());
         assert!(provided(std::slice::from_ref(&spec)).contains("ClerkError"));
-        own.push(Field { name: "hint".into(), wire: "hint".into(), ty: TypeRef::String, required: false, nullable: false, boxed: false, doc: None, deprecated: false });
+        own.push(Field {
+            name: "hint".into(),
+            wire: "hint".into(),
+            ty: TypeRef::String,
+            required: false,
+            nullable: false,
+            boxed: false,
+            doc: None,
+            deprecated: false,
+        });
         with(&mut spec, own);
         assert!(provided(&[spec]).is_empty(), "a field the runtime's type would drop keeps the spec's own type");
     }

@@ -134,7 +134,9 @@ impl<'a> Sampler<'a> {
             }
         }
         Ok(match view.typ {
-            Some(Primitive::Object) | None if view.properties.is_some() => self.object(&view, pointer, depth)?.unwrap_or_else(|| json!({})),
+            Some(Primitive::Object) | None if view.properties.is_some() => {
+                self.object(&view, pointer, depth)?.unwrap_or_else(|| json!({}))
+            }
             Some(Primitive::Object) | None => json!({}),
             Some(Primitive::Array) => {
                 let (min, unique) = array_bounds(schema);
@@ -195,8 +197,14 @@ fn distinct(value: Value, index: usize) -> Value {
 fn integer_sample(schema: &Schema) -> i64 {
     let (minimum, exclusive, maximum) = match &schema.schema_kind {
         openapiv3::SchemaKind::Type(openapiv3::Type::Integer(i)) => (i.minimum, i.exclusive_minimum, i.maximum),
-        openapiv3::SchemaKind::Type(openapiv3::Type::Number(n)) => (n.minimum.map(|v| v.ceil() as i64), n.exclusive_minimum, n.maximum.map(|v| v.floor() as i64)),
-        openapiv3::SchemaKind::Any(any) => (any.minimum.map(|v| v.ceil() as i64), any.exclusive_minimum.unwrap_or(false), any.maximum.map(|v| v.floor() as i64)),
+        openapiv3::SchemaKind::Type(openapiv3::Type::Number(n)) => {
+            (n.minimum.map(|v| v.ceil() as i64), n.exclusive_minimum, n.maximum.map(|v| v.floor() as i64))
+        }
+        openapiv3::SchemaKind::Any(any) => (
+            any.minimum.map(|v| v.ceil() as i64),
+            any.exclusive_minimum.unwrap_or(false),
+            any.maximum.map(|v| v.floor() as i64),
+        ),
         _ => (None, false, None),
     };
     let low = minimum.map_or(1, |m| if exclusive { m + 1 } else { m });

@@ -3,7 +3,7 @@
 //! fixture snapshots, a user's build script) instead of a folder of files.
 
 use crate::error::{Error, Result};
-use crate::{emit, normalize, load, Source};
+use crate::{emit, load, normalize, Source};
 use proc_macro2::TokenStream;
 use std::collections::HashMap;
 
@@ -21,7 +21,8 @@ pub fn generate_single_file(spec: &str, source: &Source) -> Result<String> {
 /// beside it.
 fn inline(path: &str, files: &HashMap<String, TokenStream>) -> Result<syn::File> {
     let tokens = files.get(path).ok_or_else(|| Error::at(format!("generated {path}"), "no such generated file"))?;
-    let mut file: syn::File = syn::parse2(tokens.clone()).map_err(|err| Error::at(format!("generated {path}"), format!("generated code does not parse: {err}")))?;
+    let mut file: syn::File = syn::parse2(tokens.clone())
+        .map_err(|err| Error::at(format!("generated {path}"), format!("generated code does not parse: {err}")))?;
     let dir = path.strip_suffix("mod.rs").unwrap_or("");
     for item in &mut file.items {
         let syn::Item::Mod(module) = item else { continue };
@@ -30,8 +31,10 @@ fn inline(path: &str, files: &HashMap<String, TokenStream>) -> Result<syn::File>
         }
         let name = module.ident.to_string();
         let name = name.trim_start_matches("r#");
-        let child_path = [format!("{dir}{name}.rs"), format!("{dir}{name}/mod.rs")].into_iter().find(|p| files.contains_key(p));
-        let child_path = child_path.ok_or_else(|| Error::at(format!("generated {path}"), format!("no file for `mod {name};`")))?;
+        let child_path =
+            [format!("{dir}{name}.rs"), format!("{dir}{name}/mod.rs")].into_iter().find(|p| files.contains_key(p));
+        let child_path =
+            child_path.ok_or_else(|| Error::at(format!("generated {path}"), format!("no file for `mod {name};`")))?;
         let child = inline(&child_path, files)?;
         // The child's inner attributes (`//!` docs, `#![allow]`) become the module's.
         module.attrs.extend(child.attrs);

@@ -6,14 +6,23 @@ use std::fmt::Write;
 
 pub fn surface(api: &Api) -> String {
     let operations: usize = api.groups.iter().map(|g| g.operations.len()).sum();
-    let mut out = format!("{} {}: {} operations in {} groups, {} types\n\n", api.title, api.version, operations, api.groups.len(), api.types.len());
+    let mut out = format!(
+        "{} {}: {} operations in {} groups, {} types\n\n",
+        api.title,
+        api.version,
+        operations,
+        api.groups.len(),
+        api.types.len()
+    );
     for group in &api.groups {
         for op in &group.operations {
             let params: Vec<String> = op.path_params.iter().chain(&op.params).map(param).collect();
             let body = match &op.body {
                 Some(b) if b.media.is_multipart() => format!(" body(multipart): {}", ty(&b.ty)),
                 Some(b) if matches!(b.media, crate::model::BodyMedia::Form(_)) => format!(" body(form): {}", ty(&b.ty)),
-                Some(crate::model::Body { media: crate::model::BodyMedia::Raw(media), .. }) => format!(" body({media}): bytes"),
+                Some(crate::model::Body { media: crate::model::BodyMedia::Raw(media), .. }) => {
+                    format!(" body({media}): bytes")
+                }
                 Some(b) => format!(" body: {}", ty(&b.ty)),
                 None => String::new(),
             };
@@ -24,7 +33,17 @@ pub fn surface(api: &Api) -> String {
                 Some(p) => format!(" pages({} by offset)", ty(&p.item)),
                 None => String::new(),
             };
-            let _ = writeln!(out, "op {}.{} {} {} ({}) [{}]{body} -> {} {response}{pages}{deprecated}", group.name, op.method, op.http_method, op.path, op.builder, params.join(", "), op.success_status);
+            let _ = writeln!(
+                out,
+                "op {}.{} {} {} ({}) [{}]{body} -> {} {response}{pages}{deprecated}",
+                group.name,
+                op.method,
+                op.http_method,
+                op.path,
+                op.builder,
+                params.join(", "),
+                op.success_status
+            );
         }
     }
     out.push('\n');
@@ -49,7 +68,8 @@ pub fn surface(api: &Api) -> String {
                 format!("enum {} = {}", def.name, wires.join(" | "))
             }
             TypeKind::Tagged { tag, variants } => {
-                let arms: Vec<String> = variants.iter().map(|v| format!("{:?} => {}", v.tag_value, ty(&v.ty))).collect();
+                let arms: Vec<String> =
+                    variants.iter().map(|v| format!("{:?} => {}", v.tag_value, ty(&v.ty))).collect();
                 format!("union {} by {tag} {{ {} }}", def.name, arms.join(", "))
             }
             TypeKind::Untagged(variants) => {

@@ -77,7 +77,10 @@ fn resource(op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource>
     };
     let (items, total) = match (&op.pagination, &items_field) {
         (Some(pagination), _) => match &pagination.wrapper {
-            Some((items, total)) => (field_wire(op.response.as_ref(), items), total.as_ref().and_then(|(total, _)| field_wire(op.response.as_ref(), total))),
+            Some((items, total)) => (
+                field_wire(op.response.as_ref(), items),
+                total.as_ref().and_then(|(total, _)| field_wire(op.response.as_ref(), total)),
+            ),
             None => (None, None),
         },
         (None, Some(items)) => (field_wire(op.response.as_ref(), items), None),
@@ -92,12 +95,23 @@ fn resource(op: &Operation, types: &HashMap<&str, &TypeDef>) -> Option<Resource>
         items,
         total,
     };
-    Some(Resource { table: table(&name, item, types), name: owned(&name), item: owned(item), object: None, path: owned(&op.path), paging })
+    Some(Resource {
+        table: table(&name, item, types),
+        name: owned(&name),
+        item: owned(item),
+        object: None,
+        path: owned(&op.path),
+        paging,
+    })
 }
 
 /// The value of an item type's `object` field when it is a constant: a received one-value enum
 /// (a `String` alias now, its value in `constants`) or one still an enum.
-fn object_constant<'a>(item: &str, types: &HashMap<&str, &'a TypeDef>, constants: &'a std::collections::BTreeMap<String, String>) -> Option<&'a str> {
+fn object_constant<'a>(
+    item: &str,
+    types: &HashMap<&str, &'a TypeDef>,
+    constants: &'a std::collections::BTreeMap<String, String>,
+) -> Option<&'a str> {
     let TypeKind::Struct(fields) = &types.get(item)?.kind else { return None };
     let TypeRef::Named(name) = &fields.fields.iter().find(|f| f.wire == "object")?.ty else { return None };
     if let Some(value) = constants.get(name) {
@@ -111,14 +125,22 @@ fn object_constant<'a>(item: &str, types: &HashMap<&str, &'a TypeDef>, constants
 
 fn table(name: &str, item: &str, types: &HashMap<&str, &TypeDef>) -> Table {
     let description = types.get(item).and_then(|t| t.doc.as_deref()).map(owned);
-    let mut table = Table { name: owned(name), description, columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
+    let mut table =
+        Table { name: owned(name), description, columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
     let mut stack = vec![item.to_owned()];
     flatten(&mut table, &[], item, types, &mut stack, true);
     table
 }
 
 /// Adds the columns of struct `item` under `prefix`; `top` allows child tables.
-fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&str, &TypeDef>, stack: &mut Vec<String>, top: bool) {
+fn flatten(
+    table: &mut Table,
+    prefix: &[String],
+    item: &str,
+    types: &HashMap<&str, &TypeDef>,
+    stack: &mut Vec<String>,
+    top: bool,
+) {
     let Some(TypeKind::Struct(fields)) = types.get(item).map(|t| &t.kind) else { return };
     for field in &fields.fields {
         let mut path = prefix.to_vec();
@@ -126,7 +148,9 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
         let ty = resolve(&field.ty, types);
         match ty {
             TypeRef::Bytes => {}
-            TypeRef::Named(inner) if is_struct(inner, types) && path.len() <= MAX_FLATTEN_DEPTH && !stack.contains(inner) => {
+            TypeRef::Named(inner)
+                if is_struct(inner, types) && path.len() <= MAX_FLATTEN_DEPTH && !stack.contains(inner) =>
+            {
                 stack.push(inner.clone());
                 flatten(table, &path, inner, types, stack, false);
                 stack.pop();
@@ -134,10 +158,13 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
             TypeRef::Array(element) if top => match resolve(element, types) {
                 TypeRef::Named(inner) if is_struct(inner, types) && !stack.contains(inner) => {
                     let doc = field.doc.as_deref().or_else(|| types.get(inner.as_str()).and_then(|t| t.doc.as_deref()));
-                    let what = format!("The items of the `{}` array of `{}` rows, one row each.", field.wire, table.name);
-                    let description = Some(Cow::Owned(doc.map_or_else(|| what.clone(), |doc| format!("{what} {}", doc.trim()))));
+                    let what =
+                        format!("The items of the `{}` array of `{}` rows, one row each.", field.wire, table.name);
+                    let description =
+                        Some(Cow::Owned(doc.map_or_else(|| what.clone(), |doc| format!("{what} {}", doc.trim()))));
                     let name = Cow::Owned(format!("{}__{}", table.name, field.wire));
-                    let mut child = Table { name, description, columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
+                    let mut child =
+                        Table { name, description, columns: Cow::Owned(Vec::new()), children: Cow::Owned(Vec::new()) };
                     stack.push(inner.clone());
                     flatten(&mut child, &[], inner, types, stack, false);
                     stack.pop();
@@ -156,7 +183,12 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
                         Some(doc) => format!("`{source}` as a timestamp (UTC). {doc}"),
                         None => format!("`{source}` (Unix milliseconds) as a timestamp (UTC)."),
                     }));
-                    table.columns.to_mut().push(Column { name, path: path.into_iter().map(Cow::Owned).collect(), ty: ColumnType::Timestamp, description });
+                    table.columns.to_mut().push(Column {
+                        name,
+                        path: path.into_iter().map(Cow::Owned).collect(),
+                        ty: ColumnType::Timestamp,
+                        description,
+                    });
                 }
             }
         }
@@ -164,7 +196,12 @@ fn flatten(table: &mut Table, prefix: &[String], item: &str, types: &HashMap<&st
 }
 
 fn push(table: &mut Table, path: Vec<String>, ty: ColumnType, description: Option<&str>) {
-    table.columns.to_mut().push(Column { name: Cow::Owned(path.join("__")), path: path.into_iter().map(Cow::Owned).collect(), ty, description: description.map(owned) });
+    table.columns.to_mut().push(Column {
+        name: Cow::Owned(path.join("__")),
+        path: path.into_iter().map(Cow::Owned).collect(),
+        ty,
+        description: description.map(owned),
+    });
 }
 
 /// Follows aliases to the type they name.
@@ -192,7 +229,9 @@ fn scalar(ty: &TypeRef, types: &HashMap<&str, &TypeDef>) -> ColumnType {
         TypeRef::I32 | TypeRef::I64 => ColumnType::BigInt,
         TypeRef::F64 => ColumnType::Double,
         TypeRef::Bool => ColumnType::Boolean,
-        TypeRef::Named(name) if matches!(types.get(name.as_str()).map(|t| &t.kind), Some(TypeKind::Enum(_))) => ColumnType::Text,
+        TypeRef::Named(name) if matches!(types.get(name.as_str()).map(|t| &t.kind), Some(TypeKind::Enum(_))) => {
+            ColumnType::Text
+        }
         _ => ColumnType::Json,
     }
 }
@@ -333,10 +372,20 @@ components:
     #[test]
     fn tables_and_columns_carry_the_spec_descriptions() {
         let users = users();
-        let description = |name: &str| users.table.columns.iter().find(|c| c.name == name).and_then(|c| c.description.as_deref().map(str::trim).map(str::to_owned));
+        let description = |name: &str| {
+            users
+                .table
+                .columns
+                .iter()
+                .find(|c| c.name == name)
+                .and_then(|c| c.description.as_deref().map(str::trim).map(str::to_owned))
+        };
         assert_eq!(users.table.description.as_deref().map(str::trim), Some("A person who signed up."));
         assert_eq!(description("created_at").as_deref(), Some("Unix time the user was created."));
-        assert_eq!(description("created_at_ts").as_deref(), Some("`created_at` as a timestamp (UTC). Unix time the user was created."));
+        assert_eq!(
+            description("created_at_ts").as_deref(),
+            Some("`created_at` as a timestamp (UTC). Unix time the user was created.")
+        );
         let child = users.table.children[0].table.description.as_deref().unwrap_or_default();
         assert!(child.starts_with("The items of the `addresses` array of `users` rows"), "{child}");
     }
@@ -344,7 +393,8 @@ components:
     #[test]
     fn columns_follow_the_item_type() {
         let users = users();
-        let columns: Vec<(String, ColumnType)> = users.table.columns.iter().map(|c| (c.name.to_string(), c.ty)).collect();
+        let columns: Vec<(String, ColumnType)> =
+            users.table.columns.iter().map(|c| (c.name.to_string(), c.ty)).collect();
         let expected = [
             ("object", ColumnType::Text),
             ("id", ColumnType::Text),

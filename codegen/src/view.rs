@@ -6,8 +6,8 @@
 
 use indexmap::IndexMap;
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaData,
-    SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaData, SchemaKind, StringFormat, Type,
+    VariantOrUnknownOrEmpty,
 };
 use serde_json::Value;
 
@@ -37,7 +37,10 @@ pub(crate) struct View<'a> {
     pub any_of: &'a [ReferenceOr<Schema>],
 }
 
-fn variant_name<T: std::fmt::Debug>(format: &VariantOrUnknownOrEmpty<T>, known: impl Fn(&T) -> &'static str) -> Option<String> {
+fn variant_name<T: std::fmt::Debug>(
+    format: &VariantOrUnknownOrEmpty<T>,
+    known: impl Fn(&T) -> &'static str,
+) -> Option<String> {
     match format {
         VariantOrUnknownOrEmpty::Item(item) => Some(known(item).to_owned()),
         VariantOrUnknownOrEmpty::Unknown(other) => Some(other.clone()),

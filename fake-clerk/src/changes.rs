@@ -116,7 +116,13 @@ impl Store {
                 let id = format!("org_new{now:0>24}");
                 let name = format!("New organization {now}");
                 let value = crate::data::organization_json(&id, self.organizations.len(), now, &name);
-                self.organizations.push(Record { id, created_at: value["created_at"].as_i64().unwrap_or(now), updated_at: now, name, json: bytes(value.clone()) });
+                self.organizations.push(Record {
+                    id,
+                    created_at: value["created_at"].as_i64().unwrap_or(now),
+                    updated_at: now,
+                    name,
+                    json: bytes(value.clone()),
+                });
                 events.push(self.event("organization.created", value));
             }
             Change::UpdateOrganization(at) => {
@@ -136,10 +142,16 @@ impl Store {
                 let id = self.organizations[index].id.clone();
                 events.extend(self.remove_memberships(|m| organization_of(m) == id));
                 self.organizations.remove(index);
-                events.push(self.event("organization.deleted", json!({"deleted": true, "id": id, "object": "organization"})));
+                events.push(
+                    self.event("organization.deleted", json!({"deleted": true, "id": id, "object": "organization"})),
+                );
             }
             Change::CreateMembership(user_at, organization_at) => {
-                let (Some(user), Some(organization)) = (pick(user_at, self.users.len()), pick(organization_at, self.organizations.len())) else { return events };
+                let (Some(user), Some(organization)) =
+                    (pick(user_at, self.users.len()), pick(organization_at, self.organizations.len()))
+                else {
+                    return events;
+                };
                 let now = self.tick();
                 let user = parse(&self.users[user].json);
                 let organization_record = &self.organizations[organization];
@@ -155,7 +167,13 @@ impl Store {
                 let organization_id = organization_record.id.clone();
                 let name = user["first_name"].as_str().unwrap_or_default().to_owned();
                 self.memberships_by_organization.entry(organization_id).or_default().push(self.memberships.len());
-                self.memberships.push(Record { id, created_at, updated_at: created_at, name, json: bytes(value.clone()) });
+                self.memberships.push(Record {
+                    id,
+                    created_at,
+                    updated_at: created_at,
+                    name,
+                    json: bytes(value.clone()),
+                });
                 events.push(self.event("organizationMembership.created", value));
             }
             Change::UpdateMembership(at) => {
@@ -183,7 +201,10 @@ impl Store {
                 self.sessions[index].updated_at = now;
                 self.sessions[index].json = bytes(session.clone());
                 // Session events carry the user too; the sessions table keeps the session's fields.
-                let user = session["user_id"].as_str().and_then(|id| self.user_index.get(id)).map_or(Value::Null, |&i| parse(&self.users[i].json));
+                let user = session["user_id"]
+                    .as_str()
+                    .and_then(|id| self.user_index.get(id))
+                    .map_or(Value::Null, |&i| parse(&self.users[i].json));
                 let mut payload = session;
                 payload["user"] = user;
                 events.push(self.event("session.ended", payload));
@@ -268,7 +289,11 @@ impl Store {
             "data": data, "object": "event", "type": event_type, "timestamp": timestamp, "instance_id": "ins_fake",
             "event_attributes": {"http_request": {"client_ip": "127.0.0.1", "user_agent": "fake-clerk"}}
         });
-        Delivery { id: format!("msg_{:0>27}", self.deliveries), event_type: event_type.to_owned(), body: body.to_string() }
+        Delivery {
+            id: format!("msg_{:0>27}", self.deliveries),
+            event_type: event_type.to_owned(),
+            body: body.to_string(),
+        }
     }
 }
 
@@ -296,7 +321,8 @@ mod tests {
 
     #[test]
     fn changes_update_the_lists_and_name_what_changed() {
-        let mut store = Store::generate(Seed { users: 10, organizations: 2, memberships_per_organization: 3, ..Seed::default() });
+        let mut store =
+            Store::generate(Seed { users: 10, organizations: 2, memberships_per_organization: 3, ..Seed::default() });
         let events = store.apply(Change::DeleteUser(0));
         let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
         assert_eq!(types, ["organizationMembership.deleted", "user.deleted"], "the user's membership goes first");

@@ -34,7 +34,16 @@ pub struct Seed {
 
 impl Default for Seed {
     fn default() -> Self {
-        Seed { users: 1000, organizations: 50, memberships_per_organization: 5, invitations: 200, sessions: 200, clients: 100, invitations_per_organization: 2, allowlist_identifiers: 20 }
+        Seed {
+            users: 1000,
+            organizations: 50,
+            memberships_per_organization: 5,
+            invitations: 200,
+            sessions: 200,
+            clients: 100,
+            invitations_per_organization: 2,
+            allowlist_identifiers: 20,
+        }
     }
 }
 
@@ -142,7 +151,13 @@ impl Store {
             let created_at = EPOCH_MS + n as i64 * 1000;
             let name = format!("Organization {n:05}");
             let json = organization_json(&id, n, created_at, &name);
-            store.organizations.push(Record { id: id.clone(), created_at, updated_at: created_at, name, json: bytes(json.clone()) });
+            store.organizations.push(Record {
+                id: id.clone(),
+                created_at,
+                updated_at: created_at,
+                name,
+                json: bytes(json.clone()),
+            });
             for m in 0..seed.memberships_per_organization.min(seed.users) {
                 let user = &store.users[(n * seed.memberships_per_organization + m) % seed.users];
                 let membership_id = id_pair("orgmem", n, m);
@@ -155,7 +170,13 @@ impl Store {
                     "created_at": created, "updated_at": created
                 });
                 store.memberships_by_organization.entry(id.clone()).or_default().push(store.memberships.len());
-                store.memberships.push(Record { id: membership_id, created_at: created, updated_at: created, name: user.name.clone(), json: bytes(value) });
+                store.memberships.push(Record {
+                    id: membership_id,
+                    created_at: created,
+                    updated_at: created,
+                    name: user.name.clone(),
+                    json: bytes(value),
+                });
             }
         }
         for n in 0..seed.invitations {
@@ -163,7 +184,13 @@ impl Store {
             let id = make_id("inv", n);
             let value = json!({"object": "invitation", "id": id, "email_address": format!("invitee{n}@example.com"), "public_metadata": {},
                                "revoked": false, "status": "pending", "url": null, "expires_at": null, "created_at": created_at, "updated_at": created_at});
-            store.invitations.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
+            store.invitations.push(Record {
+                id,
+                created_at,
+                updated_at: created_at,
+                name: String::new(),
+                json: bytes(value),
+            });
         }
         for n in 0..seed.sessions {
             let created_at = EPOCH_MS + n as i64 * 1000;
@@ -172,14 +199,26 @@ impl Store {
             let value = json!({"object": "session", "id": id, "user_id": user, "client_id": make_id("client", n % seed.clients.max(1)),
                                "status": "active", "last_active_at": created_at, "expire_at": created_at + 604_800_000,
                                "abandon_at": created_at + 2_592_000_000, "updated_at": created_at, "created_at": created_at});
-            store.sessions.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
+            store.sessions.push(Record {
+                id,
+                created_at,
+                updated_at: created_at,
+                name: String::new(),
+                json: bytes(value),
+            });
         }
         for n in 0..seed.clients {
             let created_at = EPOCH_MS + n as i64 * 1000;
             let id = make_id("client", n);
             let value = json!({"object": "client", "id": id, "session_ids": [], "sessions": [], "sign_in_id": null, "sign_up_id": null,
                                "last_active_session_id": null, "last_authentication_strategy": null, "updated_at": created_at, "created_at": created_at});
-            store.clients.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
+            store.clients.push(Record {
+                id,
+                created_at,
+                updated_at: created_at,
+                name: String::new(),
+                json: bytes(value),
+            });
         }
         for (path, wrapped) in OTHER_LISTS {
             store.lists.insert(path, (wrapped, Vec::new()));
@@ -197,7 +236,13 @@ impl Store {
                     "public_organization_data": {"id": organization.id, "name": organization.name, "slug": format!("org-{n}"), "image_url": null, "has_image": false},
                     "created_at": created_at, "updated_at": created_at
                 });
-                organization_invitations.push(Record { id, created_at, updated_at: created_at, name: String::new(), json: bytes(value) });
+                organization_invitations.push(Record {
+                    id,
+                    created_at,
+                    updated_at: created_at,
+                    name: String::new(),
+                    json: bytes(value),
+                });
             }
         }
         store.lists.insert("organization_invitations", (true, organization_invitations));
@@ -217,7 +262,11 @@ impl Store {
     /// The number the next new user gets: one more than the newest's, so numbers (and ids) are
     /// never reused after a deletion.
     pub fn next_user_number(&self) -> usize {
-        self.users.last().and_then(|u| u.id.strip_prefix("user_")).and_then(|n| n.parse::<usize>().ok()).map_or(self.users.len(), |n| n + 1)
+        self.users
+            .last()
+            .and_then(|u| u.id.strip_prefix("user_"))
+            .and_then(|n| n.parse::<usize>().ok())
+            .map_or(self.users.len(), |n| n + 1)
     }
 
     /// Adds user number `n` (also how `POST /users` creates one), created now by the fake's
@@ -247,7 +296,9 @@ impl Store {
         cached
             .get_or_insert_with(|| {
                 let mut order: Vec<usize> = (0..self.users.len()).collect();
-                order.sort_by(|&a, &b| (self.users[a].updated_at, &self.users[a].id).cmp(&(self.users[b].updated_at, &self.users[b].id)));
+                order.sort_by(|&a, &b| {
+                    (self.users[a].updated_at, &self.users[a].id).cmp(&(self.users[b].updated_at, &self.users[b].id))
+                });
                 std::sync::Arc::new(order)
             })
             .clone()

@@ -35,7 +35,11 @@ impl Frontend {
     pub(crate) fn handshake(&self, query: &[(String, String)]) -> Reply {
         let param = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
         let Some(back) = param("redirect_url") else {
-            return Reply { status: 400, headers: Vec::new(), body: r#"{"errors":[{"code":"form_param_missing","message":"redirect_url"}]}"#.to_owned() };
+            return Reply {
+                status: 400,
+                headers: Vec::new(),
+                body: r#"{"errors":[{"code":"form_param_missing","message":"redirect_url"}]}"#.to_owned(),
+            };
         };
         let directives = match param("__session").and_then(claims_of) {
             Some(claims) => {
@@ -43,7 +47,10 @@ impl Frontend {
                 let session = claims.get("sid").and_then(|v| v.as_str()).unwrap_or("sess_fake");
                 let token = TestKey::shared().session_token(user).session_id(session).sign();
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                vec![format!("__session={token}; Path=/; SameSite=Lax"), format!("__client_uat={now}; Path=/; SameSite=Lax")]
+                vec![
+                    format!("__session={token}; Path=/; SameSite=Lax"),
+                    format!("__client_uat={now}; Path=/; SameSite=Lax"),
+                ]
             }
             None => vec!["__client_uat=0; Path=/; SameSite=Lax".to_owned()],
         };
@@ -53,7 +60,11 @@ impl Frontend {
         self.nonces.lock().unwrap_or_else(|e| e.into_inner()).insert(nonce.clone(), all);
         Reply {
             status: 307,
-            headers: vec![("location", back.to_owned()), ("set-cookie", format!("__clerk_handshake_nonce={nonce}; Path=/; SameSite=Lax")), ("cache-control", "no-store".to_owned())],
+            headers: vec![
+                ("location", back.to_owned()),
+                ("set-cookie", format!("__clerk_handshake_nonce={nonce}; Path=/; SameSite=Lax")),
+                ("cache-control", "no-store".to_owned()),
+            ],
             body: String::new(),
         }
     }
@@ -62,14 +73,26 @@ impl Frontend {
     pub(crate) fn payload(&self, query: &[(String, String)]) -> Reply {
         let nonce = query.iter().find(|(n, _)| n == "nonce").map(|(_, v)| v.as_str()).unwrap_or("");
         match self.nonces.lock().unwrap_or_else(|e| e.into_inner()).remove(nonce) {
-            Some(directives) => Reply { status: 200, headers: Vec::new(), body: serde_json::json!({ "directives": directives }).to_string() },
-            None => Reply { status: 404, headers: Vec::new(), body: r#"{"errors":[{"code":"resource_not_found","message":"no such nonce"}]}"#.to_owned() },
+            Some(directives) => Reply {
+                status: 200,
+                headers: Vec::new(),
+                body: serde_json::json!({ "directives": directives }).to_string(),
+            },
+            None => Reply {
+                status: 404,
+                headers: Vec::new(),
+                body: r#"{"errors":[{"code":"resource_not_found","message":"no such nonce"}]}"#.to_owned(),
+            },
         }
     }
 
     /// `GET /jwks`: the instance key.
     pub(crate) fn jwks(&self) -> Reply {
-        Reply { status: 200, headers: Vec::new(), body: serde_json::json!({ "keys": [TestKey::shared().jwk("ins_test")] }).to_string() }
+        Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: serde_json::json!({ "keys": [TestKey::shared().jwk("ins_test")] }).to_string(),
+        }
     }
 }
 

@@ -82,13 +82,23 @@ impl FakeClerk {
 
     /// How many requests arrived for `METHOD path` (path without the query).
     pub fn requests(&self, method: &str, path: &str) -> u64 {
-        self.state.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&format!("{method} {path}")).copied().unwrap_or(0)
+        self.state
+            .counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&format!("{method} {path}"))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Makes `changes` just before answering the `nth` request for `METHOD path` (counted since
     /// the fake started, as [`FakeClerk::requests`] counts).
     pub fn change_before(&self, method: &str, path: &str, nth: u64, changes: Vec<Change>) {
-        self.state.scheduled.lock().unwrap_or_else(|e| e.into_inner()).push(Scheduled { request: format!("{method} {path}"), nth, changes });
+        self.state.scheduled.lock().unwrap_or_else(|e| e.into_inner()).push(Scheduled {
+            request: format!("{method} {path}"),
+            nth,
+            changes,
+        });
     }
 
     /// Makes changes now, and returns the webhook events Clerk would send for them.
@@ -124,7 +134,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
                 let state = Arc::clone(&state);
                 async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, request).await) }
             });
-            let _ = hyper::server::conn::http1::Builder::new().keep_alive(true).serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+            let _ = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
         });
     }
 }

@@ -69,24 +69,38 @@ struct Listing<'a> {
 /// One page of a collection, or a 422 message. `created_at` orderings are served without
 /// sorting or copying the collection, so a page costs the same wherever it sits.
 fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
-    let limit: usize = query.limit.as_deref().map_or(Ok(10), str::parse).map_err(|_| "limit must be an integer".to_owned())?;
+    let limit: usize =
+        query.limit.as_deref().map_or(Ok(10), str::parse).map_err(|_| "limit must be an integer".to_owned())?;
     if !(1..=500).contains(&limit) {
         return Err("limit must be between 1 and 500".into());
     }
-    let offset: usize = query.offset.as_deref().map_or(Ok(0), str::parse).map_err(|_| "offset must be a non-negative integer".to_owned())?;
+    let offset: usize = query
+        .offset
+        .as_deref()
+        .map_or(Ok(0), str::parse)
+        .map_err(|_| "offset must be a non-negative integer".to_owned())?;
     let order = query.order_by.as_deref().unwrap_or("-created_at");
     let (descending, field) = match order.strip_prefix('-') {
         Some(field) => (true, field),
         None => (false, order.trim_start_matches('+')),
     };
     // `created_at_after` keeps the records created strictly after it: a suffix in ascending order.
-    let after: Option<i64> = query.created_at_after.as_deref().map(str::parse).transpose().map_err(|_| "created_at_after must be an integer".to_owned())?;
+    let after: Option<i64> = query
+        .created_at_after
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .map_err(|_| "created_at_after must be an integer".to_owned())?;
     let skipped = match after {
         Some(after) => {
             let (mut lo, mut hi) = (0, listing.len);
             while lo < hi {
                 let mid = (lo + hi) / 2;
-                if (listing.get)(mid).created_at > after { hi = mid } else { lo = mid + 1 }
+                if (listing.get)(mid).created_at > after {
+                    hi = mid
+                } else {
+                    lo = mid + 1
+                }
             }
             lo
         }
@@ -117,7 +131,8 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
         Some(_) if offset > 0 => return Err("starting_after cannot be combined with a non-zero offset".into()),
         Some(cursor) => {
             let ascending = (listing.position)(cursor).ok_or_else(|| format!("starting_after: no record {cursor}"))?;
-            let ascending = ascending.checked_sub(skipped).ok_or("starting_after: the record is not after created_at_after")?;
+            let ascending =
+                ascending.checked_sub(skipped).ok_or("starting_after: the record is not after created_at_after")?;
             (if descending { total - 1 - ascending } else { ascending }) + 1
         }
         None => offset,
@@ -178,7 +193,19 @@ fn list(records: &[Record], name_field: &str, wrapped: bool, query: &ListQuery) 
         order.sort_by(|&a, &b| (records[a].updated_at, &records[a].id).cmp(&(records[b].updated_at, &records[b].id)));
         Arc::new(order)
     };
-    page(Listing { len: records.len(), get: &get, position: &position, name_field, by_update: &by_update, cursor: false, wrapped }, query).map_err(|m| (422, m))
+    page(
+        Listing {
+            len: records.len(),
+            get: &get,
+            position: &position,
+            name_field,
+            by_update: &by_update,
+            cursor: false,
+            wrapped,
+        },
+        query,
+    )
+    .map_err(|m| (422, m))
 }
 
 /// A response that sends half its body, then breaks the connection.
@@ -232,7 +259,11 @@ pub(super) async fn handle(state: &State, request: Request<hyper::body::Incoming
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
         _ => {}
     }
-    let authorized = request.headers().get("authorization").and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("Bearer ") && v.len() > 7);
+    let authorized = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer ") && v.len() > 7);
     #[cfg(feature = "frontend")]
     if let Some(reply) = frontend(state, &method, &path, request.uri().query(), authorized) {
         return reply;
@@ -245,7 +276,9 @@ pub(super) async fn handle(state: &State, request: Request<hyper::body::Incoming
     match (fault, response) {
         (Some(Fault::ResetMidResponse), Ok(body)) => broken(body),
         (_, Ok(body)) => json(200, body),
-        (_, Err((status, message))) => clerk_error(status, if status == 404 { "resource_not_found" } else { "form_param_invalid" }, &message),
+        (_, Err((status, message))) => {
+            clerk_error(status, if status == 404 { "resource_not_found" } else { "form_param_invalid" }, &message)
+        }
     }
 }
 
@@ -265,11 +298,23 @@ fn route(state: &State, method: &str, path: &str, query: &ListQuery) -> Result<B
             let get = |i: usize| &store.users[i];
             let position = |id: &str| store.user_index.get(id).copied();
             let by_update = || store.users_by_update();
-            let listing = Listing { len: store.users.len(), get: &get, position: &position, name_field: "first_name", by_update: &by_update, cursor: true, wrapped: false };
+            let listing = Listing {
+                len: store.users.len(),
+                get: &get,
+                position: &position,
+                name_field: "first_name",
+                by_update: &by_update,
+                cursor: true,
+                wrapped: false,
+            };
             page(listing, query).map_err(|m| (422, m))
         }
-        ["users", "count"] => Ok(Bytes::from(format!("{{\"object\":\"total_count\",\"total_count\":{}}}", store.users.len()))),
-        ["users", id] => store.user_index.get(*id).map(|&i| store.users[i].json.clone()).ok_or((404, format!("no user {id}"))),
+        ["users", "count"] => {
+            Ok(Bytes::from(format!("{{\"object\":\"total_count\",\"total_count\":{}}}", store.users.len())))
+        }
+        ["users", id] => {
+            store.user_index.get(*id).map(|&i| store.users[i].json.clone()).ok_or((404, format!("no user {id}")))
+        }
         ["organizations"] => list(&store.organizations, "name", true, query),
         ["organizations", id, "memberships"] => {
             let indexes = store.memberships_by_organization.get(*id).ok_or((404, format!("no organization {id}")))?;

@@ -120,12 +120,33 @@ mod tests {
         item: Cow::Borrowed("User"),
         object: Some(Cow::Borrowed("user")),
         path: Cow::Borrowed("/users"),
-        paging: Paging { limit: Some(Cow::Borrowed("limit")), offset: None, starting_after: Some(Cow::Borrowed("starting_after")), created_at_after: None, order_by: None, items: None, total: None },
+        paging: Paging {
+            limit: Some(Cow::Borrowed("limit")),
+            offset: None,
+            starting_after: Some(Cow::Borrowed("starting_after")),
+            created_at_after: None,
+            order_by: None,
+            items: None,
+            total: None,
+        },
         table: Table {
             name: Cow::Borrowed("users"),
             description: None,
-            columns: Cow::Borrowed(&[Column { name: Cow::Borrowed("created_at_ts"), path: Cow::Borrowed(&[Cow::Borrowed("created_at")]), ty: ColumnType::Timestamp, description: None }]),
-            children: Cow::Borrowed(&[Child { field: Cow::Borrowed("emails"), table: Table { name: Cow::Borrowed("users__emails"), description: None, columns: Cow::Borrowed(&[]), children: Cow::Borrowed(&[]) } }]),
+            columns: Cow::Borrowed(&[Column {
+                name: Cow::Borrowed("created_at_ts"),
+                path: Cow::Borrowed(&[Cow::Borrowed("created_at")]),
+                ty: ColumnType::Timestamp,
+                description: None,
+            }]),
+            children: Cow::Borrowed(&[Child {
+                field: Cow::Borrowed("emails"),
+                table: Table {
+                    name: Cow::Borrowed("users__emails"),
+                    description: None,
+                    columns: Cow::Borrowed(&[]),
+                    children: Cow::Borrowed(&[]),
+                },
+            }]),
         },
     };
 

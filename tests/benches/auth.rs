@@ -47,8 +47,14 @@ fn main() {
         "fea": "o:dashboard", "pla": "o:pro",
     });
     let token = key.token("ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk", &claims);
-    let options = AuthenticateOptions::networkless(JwtKey::from_pem(&key.public_pem).expect("pem")).authorized_party("https://app.example.com");
-    let request = http::Request::builder().uri("/api").header("authorization", format!("Bearer {token}")).header("cookie", "theme=dark").body(()).expect("request");
+    let options = AuthenticateOptions::networkless(JwtKey::from_pem(&key.public_pem).expect("pem"))
+        .authorized_party("https://app.example.com");
+    let request = http::Request::builder()
+        .uri("/api")
+        .header("authorization", format!("Bearer {token}"))
+        .header("cookie", "theme=dark")
+        .body(())
+        .expect("request");
 
     // The raw call underneath: ring's RS256 verify of the same signing input and signature.
     let (input, signature) = token.rsplit_once('.').expect("three parts");
@@ -57,11 +63,16 @@ fn main() {
     let (n, e) = (decode(&key.n), decode(&key.e));
     let raw = || {
         let components = ring::signature::RsaPublicKeyComponents { n: n.as_slice(), e: e.as_slice() };
-        components.verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, black_box(input.as_bytes()), black_box(&signature)).expect("valid");
+        components
+            .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, black_box(input.as_bytes()), black_box(&signature))
+            .expect("valid");
     };
     // The verdict and what a handler reads of it: user, session, organization.
     let full = || {
-        let state = authenticate_request(black_box(&request), &options).now_or_never().expect("networkless completes at once").expect("verdict");
+        let state = authenticate_request(black_box(&request), &options)
+            .now_or_never()
+            .expect("networkless completes at once")
+            .expect("verdict");
         let auth = state.auth().expect("signed in");
         black_box((auth.user_id(), auth.session_id(), auth.org_id()));
     };
@@ -84,7 +95,8 @@ fn main() {
         return;
     }
 
-    let (mut full_rates, mut raw_rates, mut library_rates, mut ratios) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut full_rates, mut raw_rates, mut library_rates, mut ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let (raw_rate, full_rate) = if round % 2 == 0 {
             let raw_rate = rate(raw);
@@ -104,9 +116,18 @@ fn main() {
     let mut sorted = ratios.clone();
     sorted.sort_by(f64::total_cmp);
     let (q1, q3) = (sorted[ROUNDS / 4], sorted[ROUNDS * 3 / 4]);
-    println!("token: {} bytes, RSA-2048, {ROUNDS} rounds of {} ms (raw call and ours in each, alternating order), medians:", token.len(), ROUND.as_millis());
+    println!(
+        "token: {} bytes, RSA-2048, {ROUNDS} rounds of {} ms (raw call and ours in each, alternating order), medians:",
+        token.len(),
+        ROUND.as_millis()
+    );
     println!("  ring RS256 verify (raw call)          {raw_rate:>9.0} verifications/s");
     println!("  authenticate_request (networkless)    {full_rate:>9.0} verifications/s");
     println!("  jsonwebtoken 9 decode (for scale)     {library_rate:>9.0} verifications/s");
-    println!("  authenticate_request / raw call       {:>9.1} % (median of the rounds' ratios; quartiles {:.1}-{:.1} %)", median(ratios) * 100.0, q1 * 100.0, q3 * 100.0);
+    println!(
+        "  authenticate_request / raw call       {:>9.1} % (median of the rounds' ratios; quartiles {:.1}-{:.1} %)",
+        median(ratios) * 100.0,
+        q1 * 100.0,
+        q3 * 100.0
+    );
 }

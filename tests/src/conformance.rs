@@ -27,7 +27,8 @@ pub enum Failure {
 /// fallback holds raw JSON (`Unknown(Object {...})`) and an open enum's a plain string.
 pub fn known<T: std::fmt::Debug + ?Sized>(response: &T) -> Result<(), Failure> {
     let text = format!("{response:?}");
-    let fallback = ["Unknown(Object", "Unknown(Array", "Unknown(String(", "Unknown(Number(", "Unknown(Bool(", "Unknown(Null)"];
+    let fallback =
+        ["Unknown(Object", "Unknown(Array", "Unknown(String(", "Unknown(Number(", "Unknown(Bool(", "Unknown(Null)"];
     match fallback.iter().filter_map(|marker| text.find(marker)).min() {
         Some(at) => Err(Failure::UnknownVariant(text[at..].chars().take(200).collect())),
         None => Ok(()),
@@ -79,12 +80,14 @@ fn decode<T: DeserializeOwned>(what: &str, value: &Value) -> Result<T, Failure> 
 
 impl Args {
     pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Failure> {
-        let value = self.path.get(name).ok_or_else(|| Failure::Arguments(format!("no sample for path parameter {name}")))?;
+        let value =
+            self.path.get(name).ok_or_else(|| Failure::Arguments(format!("no sample for path parameter {name}")))?;
         decode(name, value)
     }
 
     pub fn required_query<T: DeserializeOwned>(&self, name: &str) -> Result<T, Failure> {
-        let value = self.query.get(name).ok_or_else(|| Failure::Arguments(format!("no sample for query parameter {name}")))?;
+        let value =
+            self.query.get(name).ok_or_else(|| Failure::Arguments(format!("no sample for query parameter {name}")))?;
         decode(name, value)
     }
 
@@ -108,9 +111,10 @@ impl Args {
 /// A tiny PNG (1x1) for file uploads.
 pub fn sample_file() -> clerk_api::FilePart {
     const PNG: &[u8] = &[
-        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-        0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01,
-        0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+        0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,
+        0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00,
+        0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D,
+        0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
     ];
     clerk_api::FilePart::new("pixel.png", PNG.to_vec()).content_type("image/png")
 }
@@ -130,14 +134,18 @@ impl Prism {
         if path.exists() {
             Ok(path)
         } else {
-            Err(format!("Prism is not installed at {}: run `npm ci` in tests/prism, or `cargo xtask test`, which does", path.display()))
+            Err(format!(
+                "Prism is not installed at {}: run `npm ci` in tests/prism, or `cargo xtask test`, which does",
+                path.display()
+            ))
         }
     }
 
     /// Starts `prism mock` on a free port (static mode, or dynamic with a seed) and waits until
     /// it accepts connections.
     pub fn start(spec: &std::path::Path, seed: Option<u64>) -> Result<Prism, String> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
+        let port =
+            std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_err(|e| e.to_string())?.port();
         let log = std::env::temp_dir().join(format!("prism-{port}.log"));
         let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
         let mut command = Command::new(Prism::binary()?);
@@ -200,9 +208,19 @@ pub fn allowlist() -> Result<Vec<Allowed>, String> {
         let mut parts = line.splitn(3, char::is_whitespace);
         match (parts.next(), parts.next(), parts.next()) {
             (Some(id), Some(mode @ ("static" | "dynamic" | "errors")), Some(reason)) if !reason.trim().is_empty() => {
-                out.push(Allowed { operation_id: id.to_owned(), mode: mode.to_owned(), reason: reason.trim().to_owned() })
+                out.push(Allowed {
+                    operation_id: id.to_owned(),
+                    mode: mode.to_owned(),
+                    reason: reason.trim().to_owned(),
+                })
             }
-            _ => return Err(format!("{}:{}: expected `OperationId static|dynamic|errors reason`", path.display(), number + 1)),
+            _ => {
+                return Err(format!(
+                    "{}:{}: expected `OperationId static|dynamic|errors reason`",
+                    path.display(),
+                    number + 1
+                ))
+            }
         }
     }
     Ok(out)

@@ -40,7 +40,8 @@ impl CaseOptions {
         if let Some(accepts) = &self.accepts {
             options = options.accepts_token(accepts.clone());
         }
-        options = options.publishable_key(PublishableKey::parse(self.publishable_key.unwrap_or(LIVE_KEY)).expect("publishable key"));
+        options = options
+            .publishable_key(PublishableKey::parse(self.publishable_key.unwrap_or(LIVE_KEY)).expect("publishable key"));
         options = options.is_satellite(self.satellite);
         if let Some(domain) = self.domain {
             options = options.domain(domain);
@@ -152,7 +153,11 @@ impl std::fmt::Display for Verdict {
             write!(f, "[handshake without a Location] ")?;
         }
         if self.signed_in {
-            write!(f, "signed in as {:?} ({:?}, user {:?}, session {:?}, org {:?})", self.subject, self.token_type, self.user_id, self.session_id, self.org_id)
+            write!(
+                f,
+                "signed in as {:?} ({:?}, user {:?}, session {:?}, org {:?})",
+                self.subject, self.token_type, self.user_id, self.session_id, self.org_id
+            )
         } else {
             write!(f, "signed out: {:?} ({:?})", self.reason, self.token_type)
         }
@@ -190,6 +195,9 @@ pub fn js_verdict(value: &Value) -> Verdict {
         subject: text("subject"),
         token_id: text("token_id"),
         client_id: text("client_id"),
-        scopes: value.get("scopes").and_then(Value::as_array).map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect()),
+        scopes: value
+            .get("scopes")
+            .and_then(Value::as_array)
+            .map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect()),
     }
 }

@@ -30,7 +30,8 @@ pub fn example_binary_with(name: &str, features: &[&str]) -> PathBuf {
         args.push("--release");
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(cargo).args(&args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run cargo build");
+    let output =
+        Command::new(cargo).args(&args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run cargo build");
     assert!(output.status.success(), "cargo build --example {name}: {}", String::from_utf8_lossy(&output.stderr));
     let path = profile_dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     built.get_or_insert_with(HashMap::new).insert(name.to_owned(), path.clone());

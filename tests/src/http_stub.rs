@@ -37,7 +37,13 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(status: u16, body: &str) -> Reply {
-        Reply { status, body: body.to_owned(), delay: Duration::ZERO, content_type: "application/json".to_owned(), headers: Vec::new() }
+        Reply {
+            status,
+            body: body.to_owned(),
+            delay: Duration::ZERO,
+            content_type: "application/json".to_owned(),
+            headers: Vec::new(),
+        }
     }
 
     /// A body of another media type.

@@ -80,7 +80,10 @@ fn operations_added_and_removed() {
         "  /things/{id}:\n    delete:\n      operationId: DeleteThing\n      x-speakeasy-group: things\n      x-speakeasy-name-override: delete\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses:\n        '200': {description: ok}\ncomponents:",
     );
     let change = only(&changes(&added)).clone();
-    assert_eq!((change.breaking, change.section, change.subject.as_str()), (false, Section::Operations, "`DELETE /things/{id}`"));
+    assert_eq!(
+        (change.breaking, change.section, change.subject.as_str()),
+        (false, Section::Operations, "`DELETE /things/{id}`")
+    );
     assert!(change.what.contains("clerk.things().delete()"), "{change:?}");
     let removed = diff(&api(&added), &api(BASE));
     let change = only(&removed);
@@ -94,7 +97,10 @@ fn operations_renamed_and_moved_between_groups() {
     let change = only(&renamed);
     assert!(change.breaking && change.what == "renamed from `list` to `list_all`", "{change:?}");
     assert_eq!(change.fix.as_deref(), Some("`clerk.things().list()` is now `clerk.things().list_all()`"));
-    let moved = changes(&edit("x-speakeasy-group: things\n      x-speakeasy-name-override: create", "x-speakeasy-group: items\n      x-speakeasy-name-override: create"));
+    let moved = changes(&edit(
+        "x-speakeasy-group: things\n      x-speakeasy-name-override: create",
+        "x-speakeasy-group: items\n      x-speakeasy-name-override: create",
+    ));
     let change = only(&moved);
     assert!(change.breaking && change.what == "moved from group `things` to `items`", "{change:?}");
     assert_eq!(change.fix.as_deref(), Some("`clerk.things().create()` is now `clerk.items().create()`"));
@@ -102,46 +108,95 @@ fn operations_renamed_and_moved_between_groups() {
 
 #[test]
 fn parameters_added_removed_made_required_and_retyped() {
-    let optional = changes(&edit("- {name: limit,", "- {name: offset, in: query, schema: {type: integer}}\n        - {name: limit,"));
-    assert!(!only(&optional).breaking && only(&optional).what.contains("optional query parameter `offset` added"), "{optional:#?}");
-    let required = changes(&edit("- {name: limit,", "- {name: kind, in: query, required: true, schema: {type: string}}\n        - {name: limit,"));
+    let optional = changes(&edit(
+        "- {name: limit,",
+        "- {name: offset, in: query, schema: {type: integer}}\n        - {name: limit,",
+    ));
+    assert!(
+        !only(&optional).breaking && only(&optional).what.contains("optional query parameter `offset` added"),
+        "{optional:#?}"
+    );
+    let required = changes(&edit(
+        "- {name: limit,",
+        "- {name: kind, in: query, required: true, schema: {type: string}}\n        - {name: limit,",
+    ));
     let change = only(&required);
-    assert!(change.breaking && change.fix.as_deref() == Some("`clerk.things().list()` takes a new argument `kind: String`"), "{change:?}");
+    assert!(
+        change.breaking && change.fix.as_deref() == Some("`clerk.things().list()` takes a new argument `kind: String`"),
+        "{change:?}"
+    );
     let removed = changes(&edit("        - {name: limit, in: query, schema: {type: integer}}\n", ""));
     assert!(only(&removed).breaking && only(&removed).what == "query parameter `limit` removed", "{removed:#?}");
-    let made_required = changes(&edit("{name: limit, in: query, schema", "{name: limit, in: query, required: true, schema"));
+    let made_required =
+        changes(&edit("{name: limit, in: query, schema", "{name: limit, in: query, required: true, schema"));
     let change = only(&made_required);
     assert!(change.breaking && change.what == "query parameter `limit` made required", "{change:?}");
-    let retyped = changes(&edit("{name: limit, in: query, schema: {type: integer}}", "{name: limit, in: query, schema: {type: string}}"));
+    let retyped = changes(&edit(
+        "{name: limit, in: query, schema: {type: integer}}",
+        "{name: limit, in: query, schema: {type: string}}",
+    ));
     let change = only(&retyped);
-    assert!(change.breaking && change.what == "query parameter `limit` type changed from `i64` to `String`", "{change:?}");
+    assert!(
+        change.breaking && change.what == "query parameter `limit` type changed from `i64` to `String`",
+        "{change:?}"
+    );
     assert_eq!(change.fix.as_deref(), Some("`clerk.things().list()`: pass `String` for `limit`"));
 }
 
 #[test]
 fn fields_added_removed_retyped_and_optionality_changes() {
     // Added to a response type: non-breaking. Required and added to a request body: breaking.
-    let response_field = changes(&edit("        label: {type: string}\n", "        label: {type: string}\n        weight: {type: number}\n"));
-    assert!(!only(&response_field).breaking && only(&response_field).what == "field `weight: Option<f64>` added", "{response_field:#?}");
-    let request_field = changes(&edit("      required: [name]\n", "      required: [name, kind]\n").replace("        note: {type: string}\n", "        note: {type: string}\n        kind: {type: string}\n"));
+    let response_field = changes(&edit(
+        "        label: {type: string}\n",
+        "        label: {type: string}\n        weight: {type: number}\n",
+    ));
+    assert!(
+        !only(&response_field).breaking && only(&response_field).what == "field `weight: Option<f64>` added",
+        "{response_field:#?}"
+    );
+    let request_field = changes(
+        &edit("      required: [name]\n", "      required: [name, kind]\n")
+            .replace("        note: {type: string}\n", "        note: {type: string}\n        kind: {type: string}\n"),
+    );
     let change = only(&request_field);
-    assert!(change.breaking && change.fix.as_deref() == Some("struct literals of `types::NewThing` must set `kind`"), "{change:?}");
+    assert!(
+        change.breaking && change.fix.as_deref() == Some("struct literals of `types::NewThing` must set `kind`"),
+        "{change:?}"
+    );
 
     let removed = changes(&edit("        label: {type: string}\n", ""));
     let change = only(&removed);
     assert!(change.breaking && change.fix.as_deref() == Some("`types::Thing::label` no longer exists"), "{change:?}");
     let retyped = changes(&edit("size: {type: integer}", "size: {type: string}"));
-    assert!(only(&retyped).breaking && only(&retyped).what == "field `size` type changed: `i64` -> `String`", "{retyped:#?}");
+    assert!(
+        only(&retyped).breaking && only(&retyped).what == "field `size` type changed: `i64` -> `String`",
+        "{retyped:#?}"
+    );
     let made_required = changes(&edit("required: [id, size]", "required: [id, size, label]"));
-    assert!(only(&made_required).breaking && only(&made_required).what == "field `label` made required: `Option<String>` -> `String`", "{made_required:#?}");
+    assert!(
+        only(&made_required).breaking
+            && only(&made_required).what == "field `label` made required: `Option<String>` -> `String`",
+        "{made_required:#?}"
+    );
     let made_optional = changes(&edit("required: [id, size]", "required: [id]"));
-    assert!(only(&made_optional).breaking && only(&made_optional).what == "field `size` made optional: `i64` -> `Option<i64>`", "{made_optional:#?}");
+    assert!(
+        only(&made_optional).breaking
+            && only(&made_optional).what == "field `size` made optional: `i64` -> `Option<i64>`",
+        "{made_optional:#?}"
+    );
     let nullable = changes(&edit("size: {type: integer}", "size: {type: integer, nullable: true}"));
-    assert!(only(&nullable).breaking && only(&nullable).what == "field `size` made optional: `i64` -> `Option<i64>`", "{nullable:#?}");
+    assert!(
+        only(&nullable).breaking && only(&nullable).what == "field `size` made optional: `i64` -> `Option<i64>`",
+        "{nullable:#?}"
+    );
     // Nullable on a field that is already optional: the Rust type stays `Option<String>`.
     let still_option = changes(&edit("label: {type: string}", "label: {type: string, nullable: true}"));
     let change = only(&still_option);
-    assert!(!change.breaking && change.what == "field `label` went from optional to optional, nullable (still `Option<String>`)", "{change:?}");
+    assert!(
+        !change.breaking
+            && change.what == "field `label` went from optional to optional, nullable (still `Option<String>`)",
+        "{change:?}"
+    );
 }
 
 #[test]
@@ -149,14 +204,21 @@ fn enum_values_and_types_added_and_removed() {
     let added = changes(&edit("enum: [red, blue]", "enum: [red, blue, green]"));
     assert!(!only(&added).breaking && only(&added).what.starts_with("value `green` added"), "{added:#?}");
     // (Three values to two: a received enum of one value would become a `String` constant.)
-    let removed = diff(&api(&edit("enum: [red, blue]", "enum: [red, blue, green]")), &api(&edit("enum: [red, blue]", "enum: [red, green]")));
+    let removed = diff(
+        &api(&edit("enum: [red, blue]", "enum: [red, blue, green]")),
+        &api(&edit("enum: [red, blue]", "enum: [red, green]")),
+    );
     let change = only(&removed);
     assert!(change.breaking && change.what == "value `blue` removed", "{change:?}");
     let constant = changes(&edit("enum: [red, blue]", "enum: [red]"));
-    assert!(only(&constant).what.contains("enum") && only(&constant).what.contains("alias"), "one value left: the enum becomes a `String` constant: {constant:#?}");
+    assert!(
+        only(&constant).what.contains("enum") && only(&constant).what.contains("alias"),
+        "one value left: the enum becomes a `String` constant: {constant:#?}"
+    );
     assert!(change.fix.as_deref().is_some_and(|f| f.contains("`types::ThingColor::Blue`")), "{change:?}");
 
-    let with_type = BASE.to_owned() + "    Gadget:\n      type: object\n      properties:\n        id: {type: string}\n";
+    let with_type =
+        BASE.to_owned() + "    Gadget:\n      type: object\n      properties:\n        id: {type: string}\n";
     let change = only(&changes(&with_type)).clone();
     assert_eq!((change.breaking, change.subject.as_str(), change.what.as_str()), (false, "`Gadget`", "struct added"));
     let change = only(&diff(&api(&with_type), &api(BASE))).clone();
@@ -165,12 +227,17 @@ fn enum_values_and_types_added_and_removed() {
 
 #[test]
 fn reports_are_sorted_breaking_first_and_deterministic() {
-    let new = edit("enum: [red, blue]", "enum: [red, green]").replace("x-speakeasy-name-override: list", "x-speakeasy-name-override: list_all");
+    let new = edit("enum: [red, blue]", "enum: [red, green]")
+        .replace("x-speakeasy-name-override: list", "x-speakeasy-name-override: list_all");
     let report = changes(&new);
     assert!(report.changes.windows(2).all(|w| w[0].breaking >= w[1].breaking), "{report:#?}");
     let text = render(&report, "old", "new");
     assert_eq!(text, render(&changes(&new), "old", "new"));
-    assert!(text.find("## Breaking changes").expect("breaking") < text.find("## Non-breaking changes").expect("non-breaking"), "{text}");
+    assert!(
+        text.find("## Breaking changes").expect("breaking")
+            < text.find("## Non-breaking changes").expect("non-breaking"),
+        "{text}"
+    );
 }
 
 /// The committed reports: one per consecutive pair of pinned versions.
@@ -195,15 +262,31 @@ fn spot_checks_on_the_real_versions() {
     let new = api(&read_spec("bapi/2025-11-10.yml").expect("spec"));
     let report = diff(&old, &new);
     // Every operation of 2025-11-10 missing from 2025-03-12 is listed as added.
-    let paths = |a: &codegen::model::Api| a.groups.iter().flat_map(|g| g.operations.iter().map(|o| format!("`{} {}`", o.http_method, o.path))).collect::<std::collections::BTreeSet<_>>();
+    let paths = |a: &codegen::model::Api| {
+        a.groups
+            .iter()
+            .flat_map(|g| g.operations.iter().map(|o| format!("`{} {}`", o.http_method, o.path)))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
     let (before, after) = (paths(&old), paths(&new));
-    let added: std::collections::BTreeSet<String> =
-        report.changes.iter().filter(|c| c.section == Section::Operations && c.what.starts_with("added")).map(|c| c.subject.clone()).collect();
+    let added: std::collections::BTreeSet<String> = report
+        .changes
+        .iter()
+        .filter(|c| c.section == Section::Operations && c.what.starts_with("added"))
+        .map(|c| c.subject.clone())
+        .collect();
     assert_eq!(added, after.difference(&before).cloned().collect());
     assert!(!added.is_empty());
     // A field removed between two versions is breaking and names the Rust path.
-    let latest = diff(&api(&read_spec("bapi/2025-11-10.yml").expect("spec")), &api(&read_spec("bapi/2026-05-12.yml").expect("spec")));
-    let removed = latest.changes.iter().find(|c| c.subject == "`UpdateUserBody`" && c.what == "field `public_metadata` removed").expect("UpdateUserBody.public_metadata removed");
+    let latest = diff(
+        &api(&read_spec("bapi/2025-11-10.yml").expect("spec")),
+        &api(&read_spec("bapi/2026-05-12.yml").expect("spec")),
+    );
+    let removed = latest
+        .changes
+        .iter()
+        .find(|c| c.subject == "`UpdateUserBody`" && c.what == "field `public_metadata` removed")
+        .expect("UpdateUserBody.public_metadata removed");
     assert!(removed.breaking);
     assert_eq!(removed.fix.as_deref(), Some("`types::UpdateUserBody::public_metadata` no longer exists"));
 }

@@ -56,7 +56,11 @@ fn operations_are_named_like_the_official_sdks() {
     let spec = clerk_api_tests::read_spec("bapi/2026-05-12.yml").unwrap();
     let api = codegen::normalize(&codegen::load(&spec).unwrap()).unwrap();
     let find = |group: &str, method: &str| {
-        api.groups.iter().find(|g| g.name == group).and_then(|g| g.operations.iter().find(|o| o.method == method)).map(|o| format!("{} {}", o.http_method, o.path))
+        api.groups
+            .iter()
+            .find(|g| g.name == group)
+            .and_then(|g| g.operations.iter().find(|o| o.method == method))
+            .map(|o| format!("{} {}", o.http_method, o.path))
     };
     assert_eq!(find("users", "list").as_deref(), Some("GET /users"));
     assert_eq!(find("users", "get").as_deref(), Some("GET /users/{user_id}"));
@@ -64,9 +68,13 @@ fn operations_are_named_like_the_official_sdks() {
     // Operations without x-speakeasy names fall back to their tag and operationId.
     assert_eq!(find("api_keys", "get_api_keys").as_deref(), Some("GET /api_keys"));
     // Colliding parameter names after case conversion get distinct Rust names.
-    let interstitial = api.groups.iter().flat_map(|g| &g.operations).find(|o| o.operation_id == "GetPublicInterstitial").unwrap();
+    let interstitial =
+        api.groups.iter().flat_map(|g| &g.operations).find(|o| o.operation_id == "GetPublicInterstitial").unwrap();
     let names: Vec<(&str, &str)> = interstitial.params.iter().map(|p| (p.name.as_str(), p.wire.as_str())).collect();
-    assert!(names.contains(&("frontend_api_2", "frontendApi")) && names.contains(&("frontend_api", "frontend_api")), "{names:?}");
+    assert!(
+        names.contains(&("frontend_api_2", "frontendApi")) && names.contains(&("frontend_api", "frontend_api")),
+        "{names:?}"
+    );
 }
 
 #[test]
@@ -83,8 +91,13 @@ fn every_list_operation_can_be_streamed() {
         })
         .collect();
     assert_eq!(lists.len(), 37);
-    let missing: Vec<&str> = lists.iter().filter(|op| op.pagination.is_none()).map(|op| op.operation_id.as_str()).collect();
+    let missing: Vec<&str> =
+        lists.iter().filter(|op| op.pagination.is_none()).map(|op| op.operation_id.as_str()).collect();
     assert!(missing.is_empty(), "list operations without into_stream: {missing:?}");
-    let cursor: Vec<&str> = lists.iter().filter(|op| op.pagination.as_ref().is_some_and(|p| p.cursor.is_some())).map(|op| op.operation_id.as_str()).collect();
+    let cursor: Vec<&str> = lists
+        .iter()
+        .filter(|op| op.pagination.as_ref().is_some_and(|p| p.cursor.is_some()))
+        .map(|op| op.operation_id.as_str())
+        .collect();
     assert_eq!(cursor, ["GetUserList"], "only the user list takes a starting_after cursor");
 }

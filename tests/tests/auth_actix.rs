@@ -23,7 +23,9 @@ fn web_options() -> AuthenticateOptions {
 }
 
 async fn me(auth: ClerkAuth) -> HttpResponse {
-    HttpResponse::Ok().insert_header(("set-cookie", "theme=dark; Path=/")).body(format!("user {}", auth.user_id().unwrap_or("-")))
+    HttpResponse::Ok()
+        .insert_header(("set-cookie", "theme=dark; Path=/"))
+        .body(format!("user {}", auth.user_id().unwrap_or("-")))
 }
 
 async fn maybe(auth: Option<ClerkAuth>) -> String {
@@ -52,7 +54,8 @@ impl Answer {
 
 async fn answer(response: ServiceResponse) -> Answer {
     let status = response.status().as_u16();
-    let headers = response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
+    let headers =
+        response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())).collect();
     let body = read_body(response).await;
     Answer { status, headers, body: String::from_utf8_lossy(&body).into_owned() }
 }
@@ -74,7 +77,11 @@ fn bearer(path: &str, token: &str) -> TestRequest {
 }
 
 fn page(path: &str, cookie: &str) -> TestRequest {
-    let request = TestRequest::get().uri(path).insert_header(("host", "app.example.com")).insert_header(("x-forwarded-proto", "https")).insert_header(("sec-fetch-dest", "document"));
+    let request = TestRequest::get()
+        .uri(path)
+        .insert_header(("host", "app.example.com"))
+        .insert_header(("x-forwarded-proto", "https"))
+        .insert_header(("sec-fetch-dest", "document"));
     if cookie.is_empty() {
         request
     } else {
@@ -86,11 +93,15 @@ fn page(path: &str, cookie: &str) -> TestRequest {
 fn guarded_scopes_need_a_valid_session_and_hand_it_to_the_handler() {
     run(async {
         let ok = call(bearer_options(), bearer("/app/me", &key().session_token("user_7").sign())).await;
-        assert_eq!((ok.status, ok.body.as_str(), ok.header("x-clerk-auth-status")), (200, "user user_7", Some("signed-in")));
+        assert_eq!(
+            (ok.status, ok.body.as_str(), ok.header("x-clerk-auth-status")),
+            (200, "user user_7", Some("signed-in"))
+        );
         let missing = call(bearer_options(), TestRequest::get().uri("/app/me")).await;
         assert_eq!((missing.status, missing.header("x-clerk-auth-reason")), (401, Some("session-token-missing")));
         assert_eq!(missing.header("www-authenticate"), Some("Bearer"));
-        let forged = call(bearer_options(), bearer("/app/me", &TestKey::generate().session_token("user_7").sign())).await;
+        let forged =
+            call(bearer_options(), bearer("/app/me", &TestKey::generate().session_token("user_7").sign())).await;
         assert_eq!((forged.status, forged.header("x-clerk-auth-reason")), (401, Some("token-invalid-signature")));
     });
 }
@@ -100,8 +111,14 @@ fn public_routes_optional_scopes_and_wiring_mistakes() {
     run(async {
         assert_eq!(call(bearer_options(), TestRequest::get().uri("/health")).await.body, "ok");
         assert_eq!(call(bearer_options(), TestRequest::get().uri("/feed")).await.body, "anonymous");
-        assert_eq!(call(bearer_options(), bearer("/feed", &key().session_token("user_8").sign())).await.body, "user user_8");
-        assert_eq!(call(bearer_options(), bearer("/wired-wrong", &key().session_token("user_8").sign())).await.status, 500);
+        assert_eq!(
+            call(bearer_options(), bearer("/feed", &key().session_token("user_8").sign())).await.body,
+            "user user_8"
+        );
+        assert_eq!(
+            call(bearer_options(), bearer("/wired-wrong", &key().session_token("user_8").sign())).await.status,
+            500
+        );
     });
 }
 
@@ -115,13 +132,29 @@ fn stale_cookies_go_through_the_handshake_on_page_loads_only() {
             let answer = call(web_options(), page(path, &cookie)).await;
             assert_eq!(answer.status, 307, "{path}");
             let location = answer.header("location").expect("Location");
-            let expected = format!("https://clerk.test/v1/client/handshake?redirect_url={}", url_encoded(&format!("https://app.example.com{path}")));
+            let expected = format!(
+                "https://clerk.test/v1/client/handshake?redirect_url={}",
+                url_encoded(&format!("https://app.example.com{path}"))
+            );
             assert!(location.starts_with(&expected), "{location}");
-            assert_eq!((answer.header("cache-control"), answer.header("x-clerk-auth-status")), (Some("no-store"), Some("handshake")));
+            assert_eq!(
+                (answer.header("cache-control"), answer.header("x-clerk-auth-status")),
+                (Some("no-store"), Some("handshake"))
+            );
             assert_eq!(answer.cookies(), ["__clerk_redirect_count=1; SameSite=Lax; HttpOnly; Max-Age=2"]);
         }
-        let fetch = call(web_options(), TestRequest::get().uri("/app/me").insert_header(("host", "app.example.com")).insert_header(("cookie", cookie.clone()))).await;
-        assert_eq!((fetch.status, fetch.header("x-clerk-auth-reason")), (401, Some("session-token-expired-refresh-non-eligible-no-refresh-cookie")));
+        let fetch = call(
+            web_options(),
+            TestRequest::get()
+                .uri("/app/me")
+                .insert_header(("host", "app.example.com"))
+                .insert_header(("cookie", cookie.clone())),
+        )
+        .await;
+        assert_eq!(
+            (fetch.status, fetch.header("x-clerk-auth-reason")),
+            (401, Some("session-token-expired-refresh-non-eligible-no-refresh-cookie"))
+        );
         // A valid cookie: the handler runs, its own cookie kept.
         let valid = format!("{uat}; __session={}", key().session_token("user_1").sign());
         let ok = call(web_options(), page("/app/me", &valid)).await;
@@ -137,7 +170,11 @@ fn the_handshake_payload_signs_in_and_sets_its_cookies() {
         let payload = key().handshake_token(&[&directive]);
         let answer = call(web_options(), page("/app/me", &format!("__clerk_handshake={payload}"))).await;
         assert_eq!((answer.status, answer.body.as_str()), (200, "user user_2"));
-        assert!(answer.cookies().contains(&directive.as_str()) && answer.cookies().contains(&"theme=dark; Path=/"), "{:?}", answer.cookies());
+        assert!(
+            answer.cookies().contains(&directive.as_str()) && answer.cookies().contains(&"theme=dark; Path=/"),
+            "{:?}",
+            answer.cookies()
+        );
     });
 }
 
@@ -147,8 +184,14 @@ fn signed_out_page_loads_go_to_the_sign_in_page_when_one_is_set() {
         let options = web_options().sign_in_url("https://accounts.example.com/sign-in");
         let answer = call(options.clone(), page("/app/me?x=1", "")).await;
         assert_eq!(answer.status, 307);
-        assert_eq!(answer.header("location"), Some("https://accounts.example.com/sign-in?redirect_url=https%3A%2F%2Fapp.example.com%2Fapp%2Fme%3Fx%3D1"));
-        assert_eq!(call(options, TestRequest::get().uri("/app/me").insert_header(("host", "app.example.com"))).await.status, 401);
+        assert_eq!(
+            answer.header("location"),
+            Some("https://accounts.example.com/sign-in?redirect_url=https%3A%2F%2Fapp.example.com%2Fapp%2Fme%3Fx%3D1")
+        );
+        assert_eq!(
+            call(options, TestRequest::get().uri("/app/me").insert_header(("host", "app.example.com"))).await.status,
+            401
+        );
     });
 }
 

@@ -10,10 +10,15 @@
 //! Needs Node.js and `npm ci` in `tests/js-sdk` (`cargo xtask test` does both); without the
 //! package it fails on CI and is skipped elsewhere.
 
-use clerk_api::auth::{authenticate_request, AuthenticateOptions, PublishableKey, RequestState, TokenType, CATEGORY_IGNORE, CATEGORY_JWT_TEMPLATE, CATEGORY_M2M_TOKEN};
+use clerk_api::auth::{
+    authenticate_request, AuthenticateOptions, PublishableKey, RequestState, TokenType, CATEGORY_IGNORE,
+    CATEGORY_JWT_TEMPLATE, CATEGORY_M2M_TOKEN,
+};
 use clerk_api::testing::{TestKey, TokenVersion};
 use clerk_api_tests::auth_support::{b64url, now};
-use clerk_api_tests::differential::{bearer_reason, js_verdict, Case, CaseOptions, Location, Verdict, DEFAULT_URL, LIVE_KEY, TEST_KEY};
+use clerk_api_tests::differential::{
+    bearer_reason, js_verdict, Case, CaseOptions, Location, Verdict, DEFAULT_URL, LIVE_KEY, TEST_KEY,
+};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -147,14 +152,29 @@ struct Corpus(Vec<Case>);
 impl Corpus {
     fn bearer(&mut self, name: impl Into<String>, token: &str, options: CaseOptions, difference: Option<&'static str>) {
         let headers = vec![("authorization".to_owned(), format!("Bearer {token}"))];
-        self.0.push(Case { name: name.into(), method: "GET", url: DEFAULT_URL.to_owned(), headers, options, difference });
+        self.0.push(Case {
+            name: name.into(),
+            method: "GET",
+            url: DEFAULT_URL.to_owned(),
+            headers,
+            options,
+            difference,
+        });
     }
 
     fn raw(&mut self, name: &str, headers: &[(&str, &str)], options: CaseOptions, difference: Option<&'static str>) {
         self.browser(name, "GET", DEFAULT_URL, headers, options, difference);
     }
 
-    fn browser(&mut self, name: &str, method: &'static str, url: &str, headers: &[(&str, &str)], options: CaseOptions, difference: Option<&'static str>) {
+    fn browser(
+        &mut self,
+        name: &str,
+        method: &'static str,
+        url: &str,
+        headers: &[(&str, &str)],
+        options: CaseOptions,
+        difference: Option<&'static str>,
+    ) {
         let headers = headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
         self.0.push(Case { name: name.to_owned(), method, url: url.to_owned(), headers, options, difference });
     }
@@ -245,58 +265,210 @@ fn corpus() -> Corpus {
         }
     }
     // Authorized parties and audiences.
-    let parties = || CaseOptions { authorized_parties: vec!["https://app.example.com", "https://admin.example.com"], ..CaseOptions::default() };
+    let parties = || CaseOptions {
+        authorized_parties: vec!["https://app.example.com", "https://admin.example.com"],
+        ..CaseOptions::default()
+    };
     let session = key().sign(&header(json!({})), &session_claims());
     c.bearer("azp allowed", &session, parties(), None);
-    c.bearer("azp not allowed", &key().sign(&header(json!({})), &with(session_claims(), json!({ "azp": "https://evil.example.com" }))), parties(), None);
+    c.bearer(
+        "azp not allowed",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "azp": "https://evil.example.com" }))),
+        parties(),
+        None,
+    );
     let no_azp = key().sign(&header(json!({})), &with(session_claims(), json!({ "azp": null })));
     c.bearer("azp missing with parties", &no_azp, parties(), None);
     c.bearer("azp missing without parties", &no_azp, CaseOptions::default(), None);
     let audience = || CaseOptions { audience: vec!["api.example.com"], ..CaseOptions::default() };
-    c.bearer("aud string matches", &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": "api.example.com" }))), audience(), None);
-    c.bearer("aud array matches", &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": ["x", "api.example.com"] }))), audience(), None);
-    c.bearer("aud matches none", &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": "other" }))), audience(), Some("audience-reason"));
+    c.bearer(
+        "aud string matches",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": "api.example.com" }))),
+        audience(),
+        None,
+    );
+    c.bearer(
+        "aud array matches",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": ["x", "api.example.com"] }))),
+        audience(),
+        None,
+    );
+    c.bearer(
+        "aud matches none",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": "other" }))),
+        audience(),
+        Some("audience-reason"),
+    );
     c.bearer("aud missing", &session, audience(), Some("audience-missing"));
-    c.bearer("aud present, none expected", &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": "other" }))), CaseOptions::default(), None);
+    c.bearer(
+        "aud present, none expected",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "aud": "other" }))),
+        CaseOptions::default(),
+        None,
+    );
     // Machine JWTs failing the rules.
     let machines = || accepts(&all);
-    c.bearer("m2m expired", &key().m2m_token("mch_1").expired_for(std::time::Duration::from_secs(30)).sign(), machines(), Some("machine-jwt-reason"));
-    c.bearer("oauth expired", &key().oauth_token("user_1", "c").expired_for(std::time::Duration::from_secs(30)).sign(), machines(), Some("machine-jwt-reason"));
+    c.bearer(
+        "m2m expired",
+        &key().m2m_token("mch_1").expired_for(std::time::Duration::from_secs(30)).sign(),
+        machines(),
+        Some("machine-jwt-reason"),
+    );
+    c.bearer(
+        "oauth expired",
+        &key().oauth_token("user_1", "c").expired_for(std::time::Duration::from_secs(30)).sign(),
+        machines(),
+        Some("machine-jwt-reason"),
+    );
     c.bearer("m2m by another key", &other_key().m2m_token("mch_1").sign(), machines(), Some("machine-jwt-signature"));
-    c.bearer("oauth by another key", &other_key().oauth_token("user_1", "c").sign(), machines(), Some("machine-jwt-signature"));
+    c.bearer(
+        "oauth by another key",
+        &other_key().oauth_token("user_1", "c").sign(),
+        machines(),
+        Some("machine-jwt-signature"),
+    );
     let machines_with_parties = CaseOptions { authorized_parties: vec!["https://app.example.com"], ..machines() };
     c.bearer("m2m without azp, parties set", &key().m2m_token("mch_1").sign(), machines_with_parties, None);
-    c.bearer("m2m unmarked by another key, sessions only", &other_key().m2m_token("mch_1").category(None).sign(), CaseOptions::default(), Some("forged-machine-marks"));
+    c.bearer(
+        "m2m unmarked by another key, sessions only",
+        &other_key().m2m_token("mch_1").category(None).sign(),
+        CaseOptions::default(),
+        Some("forged-machine-marks"),
+    );
     // Signatures and algorithms.
-    c.bearer("signed by another key", &other_key().sign(&header(json!({})), &session_claims()), CaseOptions::default(), None);
+    c.bearer(
+        "signed by another key",
+        &other_key().sign(&header(json!({})), &session_claims()),
+        CaseOptions::default(),
+        None,
+    );
     let mut parts: Vec<String> = session.split('.').map(str::to_owned).collect();
     parts[1] = b64url(with(session_claims(), json!({ "sub": "user_admin" })).to_string().as_bytes());
     c.bearer("payload swapped", &parts.join("."), CaseOptions::default(), None);
     let body = b64url(session_claims().to_string().as_bytes());
-    c.bearer("alg none", &format!("{}.{body}.", b64url(br#"{"alg":"none","typ":"JWT"}"#)), CaseOptions::default(), None);
+    c.bearer(
+        "alg none",
+        &format!("{}.{body}.", b64url(br#"{"alg":"none","typ":"JWT"}"#)),
+        CaseOptions::default(),
+        None,
+    );
     let hs_input = format!("{}.{body}", b64url(br#"{"alg":"HS256","typ":"JWT"}"#));
-    let mac = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key().public_pem().as_bytes()), hs_input.as_bytes());
-    c.bearer("HS256 keyed with the public PEM", &format!("{hs_input}.{}", b64url(mac.as_ref())), CaseOptions::default(), None);
-    c.bearer("RS512 header", &key().sign(&header(json!({ "alg": "RS512" })), &session_claims()), CaseOptions::default(), Some("rs384-rs512"));
-    c.bearer("RS384 header", &key().sign(&header(json!({ "alg": "RS384" })), &session_claims()), CaseOptions::default(), Some("rs384-rs512"));
-    c.bearer("ES256 header", &key().sign(&header(json!({ "alg": "ES256" })), &session_claims()), CaseOptions::default(), None);
-    c.bearer("typ JOSE", &key().sign(&header(json!({ "typ": "JOSE" })), &session_claims()), CaseOptions::default(), None);
-    c.bearer("typ lower-case jwt", &key().sign(&header(json!({ "typ": "jwt" })), &session_claims()), CaseOptions::default(), Some("typ-case"));
-    c.bearer("crit header", &key().sign(&header(json!({ "crit": ["exp"] })), &session_claims()), CaseOptions::default(), Some("crit-header"));
+    let mac = ring::hmac::sign(
+        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key().public_pem().as_bytes()),
+        hs_input.as_bytes(),
+    );
+    c.bearer(
+        "HS256 keyed with the public PEM",
+        &format!("{hs_input}.{}", b64url(mac.as_ref())),
+        CaseOptions::default(),
+        None,
+    );
+    c.bearer(
+        "RS512 header",
+        &key().sign(&header(json!({ "alg": "RS512" })), &session_claims()),
+        CaseOptions::default(),
+        Some("rs384-rs512"),
+    );
+    c.bearer(
+        "RS384 header",
+        &key().sign(&header(json!({ "alg": "RS384" })), &session_claims()),
+        CaseOptions::default(),
+        Some("rs384-rs512"),
+    );
+    c.bearer(
+        "ES256 header",
+        &key().sign(&header(json!({ "alg": "ES256" })), &session_claims()),
+        CaseOptions::default(),
+        None,
+    );
+    c.bearer(
+        "typ JOSE",
+        &key().sign(&header(json!({ "typ": "JOSE" })), &session_claims()),
+        CaseOptions::default(),
+        None,
+    );
+    c.bearer(
+        "typ lower-case jwt",
+        &key().sign(&header(json!({ "typ": "jwt" })), &session_claims()),
+        CaseOptions::default(),
+        Some("typ-case"),
+    );
+    c.bearer(
+        "crit header",
+        &key().sign(&header(json!({ "crit": ["exp"] })), &session_claims()),
+        CaseOptions::default(),
+        Some("crit-header"),
+    );
     // Claims.
-    c.bearer("no exp", &key().sign(&header(json!({})), &with(session_claims(), json!({ "exp": null }))), CaseOptions::default(), Some("claims-missing"));
-    c.bearer("exp a string", &key().sign(&header(json!({})), &with(session_claims(), json!({ "exp": "tomorrow" }))), CaseOptions::default(), Some("claims-missing"));
-    c.bearer("no sub", &key().sign(&header(json!({})), &with(session_claims(), json!({ "sub": null }))), CaseOptions::default(), Some("claims-missing"));
-    c.bearer("sub a number", &key().sign(&header(json!({})), &with(session_claims(), json!({ "sub": 42 }))), CaseOptions::default(), Some("claims-missing"));
-    c.bearer("nbf a string", &key().sign(&header(json!({})), &with(session_claims(), json!({ "nbf": "soon" }))), CaseOptions::default(), Some("ill-typed-time"));
-    c.bearer("sub empty", &key().sign(&header(json!({})), &with(session_claims(), json!({ "sub": "" }))), CaseOptions::default(), Some("empty-sub"));
-    c.bearer("pending session", &key().session_token("user_1").status("pending").sign(), CaseOptions::default(), Some("pending-reason"));
-    c.bearer("v1 organization", &key().session_token("user_1").session_id("sess_9").version(TokenVersion::V1).organization("org_1", "admin").sign(), CaseOptions::default(), None);
-    c.bearer("v2 organization", &key().session_token("user_1").organization("org_2", "member").organization_permissions(&["org:a:read"]).sign(), CaseOptions::default(), None);
+    c.bearer(
+        "no exp",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "exp": null }))),
+        CaseOptions::default(),
+        Some("claims-missing"),
+    );
+    c.bearer(
+        "exp a string",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "exp": "tomorrow" }))),
+        CaseOptions::default(),
+        Some("claims-missing"),
+    );
+    c.bearer(
+        "no sub",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "sub": null }))),
+        CaseOptions::default(),
+        Some("claims-missing"),
+    );
+    c.bearer(
+        "sub a number",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "sub": 42 }))),
+        CaseOptions::default(),
+        Some("claims-missing"),
+    );
+    c.bearer(
+        "nbf a string",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "nbf": "soon" }))),
+        CaseOptions::default(),
+        Some("ill-typed-time"),
+    );
+    c.bearer(
+        "sub empty",
+        &key().sign(&header(json!({})), &with(session_claims(), json!({ "sub": "" }))),
+        CaseOptions::default(),
+        Some("empty-sub"),
+    );
+    c.bearer(
+        "pending session",
+        &key().session_token("user_1").status("pending").sign(),
+        CaseOptions::default(),
+        Some("pending-reason"),
+    );
+    c.bearer(
+        "v1 organization",
+        &key()
+            .session_token("user_1")
+            .session_id("sess_9")
+            .version(TokenVersion::V1)
+            .organization("org_1", "admin")
+            .sign(),
+        CaseOptions::default(),
+        None,
+    );
+    c.bearer(
+        "v2 organization",
+        &key().session_token("user_1").organization("org_2", "member").organization_permissions(&["org:a:read"]).sign(),
+        CaseOptions::default(),
+        None,
+    );
     let big = key().session_token("user_1").claim("padding", "x".repeat(20_000)).sign();
     c.bearer("oversized 20 KB token", &big, CaseOptions::default(), Some("oversized"));
     // Malformed and missing tokens.
-    for (name, token) in [("not a JWT", "abc"), ("two parts", "e30.e30"), ("four parts", "e30.e30.e30.e30"), ("header not base64", "!!!.e30.sig"), ("header an array", "WzFd.e30.sig")] {
+    for (name, token) in [
+        ("not a JWT", "abc"),
+        ("two parts", "e30.e30"),
+        ("four parts", "e30.e30.e30.e30"),
+        ("header not base64", "!!!.e30.sig"),
+        ("header an array", "WzFd.e30.sig"),
+    ] {
         c.bearer(name, token, CaseOptions::default(), None);
     }
     for token in ["mt_123", "oat_123", "ak_123"] {
@@ -304,19 +476,50 @@ fn corpus() -> Corpus {
     }
     c.raw("no token", &[], CaseOptions::default(), None);
     c.raw("Basic scheme", &[("authorization", "Basic dXNlcjpwYXNz")], CaseOptions::default(), Some("no-token-reason"));
-    c.raw("lower-case bearer", &[("authorization", &format!("bearer {session}"))], CaseOptions::default(), Some("bearer-case"));
+    c.raw(
+        "lower-case bearer",
+        &[("authorization", &format!("bearer {session}"))],
+        CaseOptions::default(),
+        Some("bearer-case"),
+    );
     // The cookie, with and without `__client_uat`.
     let uat = format!("__client_uat={}", now - 60);
-    c.raw("cookie with client_uat", &[("cookie", &format!("{uat}; __session={session}"))], CaseOptions::default(), None);
-    c.raw("cookie template with client_uat", &[("cookie", &format!("{uat}; __session={}", kinds[3].1))], CaseOptions::default(), None);
-    c.raw("cookie m2m with client_uat", &[("cookie", &format!("{uat}; __session={}", kinds[5].1))], CaseOptions::default(), None);
-    c.raw("cookie oauth with client_uat", &[("cookie", &format!("{uat}; __session={}", kinds[9].1))], CaseOptions::default(), None);
+    c.raw(
+        "cookie with client_uat",
+        &[("cookie", &format!("{uat}; __session={session}"))],
+        CaseOptions::default(),
+        None,
+    );
+    c.raw(
+        "cookie template with client_uat",
+        &[("cookie", &format!("{uat}; __session={}", kinds[3].1))],
+        CaseOptions::default(),
+        None,
+    );
+    c.raw(
+        "cookie m2m with client_uat",
+        &[("cookie", &format!("{uat}; __session={}", kinds[5].1))],
+        CaseOptions::default(),
+        None,
+    );
+    c.raw(
+        "cookie oauth with client_uat",
+        &[("cookie", &format!("{uat}; __session={}", kinds[9].1))],
+        CaseOptions::default(),
+        None,
+    );
     c.raw("cookie without client_uat", &[("cookie", &format!("__session={session}"))], CaseOptions::default(), None);
     let later_uat = format!("__client_uat={}", now + 60);
-    c.raw("cookie issued before client_uat", &[("cookie", &format!("{later_uat}; __session={session}"))], CaseOptions::default(), None);
+    c.raw(
+        "cookie issued before client_uat",
+        &[("cookie", &format!("{later_uat}; __session={session}"))],
+        CaseOptions::default(),
+        None,
+    );
     browser_cases(&mut c, &session);
     // The issuer is checked only when configured (the JS SDK has no such option).
-    let foreign_iss = key().sign(&header(json!({})), &with(session_claims(), json!({ "iss": "https://clerk.other.example" })));
+    let foreign_iss =
+        key().sign(&header(json!({})), &with(session_claims(), json!({ "iss": "https://clerk.other.example" })));
     c.bearer("iss of another instance, none expected", &foreign_iss, CaseOptions::default(), None);
     c
 }
@@ -334,12 +537,46 @@ fn browser_cases(c: &mut Corpus, session: &str) {
     c.raw("page: client_uat 0", &[doc, ("cookie", "__client_uat=0")], live.clone(), None);
     let uat_only = cookie(uat.clone());
     c.raw("page: client_uat without session", &[doc, (uat_only.0, &uat_only.1)], live.clone(), None);
-    c.raw("fetch: client_uat without session", &[("sec-fetch-dest", "empty"), (uat_only.0, &uat_only.1)], live.clone(), None);
-    c.raw("iframe: client_uat without session", &[("sec-fetch-dest", "iframe"), (uat_only.0, &uat_only.1)], live.clone(), None);
-    c.raw("html accept: client_uat without session", &[("accept", "text/html,application/xhtml+xml"), (uat_only.0, &uat_only.1)], live.clone(), None);
-    c.raw("json accept: client_uat without session", &[("accept", "application/json"), (uat_only.0, &uat_only.1)], live.clone(), None);
-    c.browser("POST page: client_uat without session", "POST", DEFAULT_URL, &[doc, (uat_only.0, &uat_only.1)], live.clone(), None);
-    c.browser("page with a query: client_uat without session", "GET", "https://app.example.com/a/b?x=1&y=two%20words", &[doc, (uat_only.0, &uat_only.1)], live.clone(), None);
+    c.raw(
+        "fetch: client_uat without session",
+        &[("sec-fetch-dest", "empty"), (uat_only.0, &uat_only.1)],
+        live.clone(),
+        None,
+    );
+    c.raw(
+        "iframe: client_uat without session",
+        &[("sec-fetch-dest", "iframe"), (uat_only.0, &uat_only.1)],
+        live.clone(),
+        None,
+    );
+    c.raw(
+        "html accept: client_uat without session",
+        &[("accept", "text/html,application/xhtml+xml"), (uat_only.0, &uat_only.1)],
+        live.clone(),
+        None,
+    );
+    c.raw(
+        "json accept: client_uat without session",
+        &[("accept", "application/json"), (uat_only.0, &uat_only.1)],
+        live.clone(),
+        None,
+    );
+    c.browser(
+        "POST page: client_uat without session",
+        "POST",
+        DEFAULT_URL,
+        &[doc, (uat_only.0, &uat_only.1)],
+        live.clone(),
+        None,
+    );
+    c.browser(
+        "page with a query: client_uat without session",
+        "GET",
+        "https://app.example.com/a/b?x=1&y=two%20words",
+        &[doc, (uat_only.0, &uat_only.1)],
+        live.clone(),
+        None,
+    );
     // The session cookie against __client_uat, and its times.
     let session_only = format!("__session={session}");
     c.raw("page: session without client_uat", &[doc, ("cookie", &session_only)], live.clone(), None);
@@ -363,7 +600,12 @@ fn browser_cases(c: &mut Corpus, session: &str) {
         ("the same origin", "https://app.example.com/other"),
         ("a development account portal", "https://foo-bar-13.accounts.dev/sign-in"),
     ] {
-        c.raw(&format!("page: valid session, referred by {name}"), &[doc, ("cookie", &valid), ("referer", referrer)], live.clone(), None);
+        c.raw(
+            &format!("page: valid session, referred by {name}"),
+            &[doc, ("cookie", &valid), ("referer", referrer)],
+            live.clone(),
+            None,
+        );
     }
     // The redirect-loop counter.
     for count in ["1", "2", "3", "4"] {
@@ -381,8 +623,18 @@ fn browser_cases(c: &mut Corpus, session: &str) {
     c.raw("page: suffixed client_uat 0, plain signed in", &[doc, ("cookie", &signed_out_suffixed)], live.clone(), None);
     // Cookies that are not a session of this instance.
     c.raw("page: malformed session cookie", &[doc, ("cookie", &format!("{uat}; __session=abc"))], live.clone(), None);
-    c.raw("page: session cookie signed by another key", &[doc, ("cookie", &format!("{uat}; __session={}", other_key().sign(&header(json!({})), &session_claims())))], live.clone(), None);
-    c.raw("page: template token in the session cookie", &[doc, ("cookie", &format!("{uat}; __session={}", key().jwt_template_token("user_1").sign()))], live.clone(), None);
+    c.raw(
+        "page: session cookie signed by another key",
+        &[doc, ("cookie", &format!("{uat}; __session={}", other_key().sign(&header(json!({})), &session_claims())))],
+        live.clone(),
+        None,
+    );
+    c.raw(
+        "page: template token in the session cookie",
+        &[doc, ("cookie", &format!("{uat}; __session={}", key().jwt_template_token("user_1").sign()))],
+        live.clone(),
+        None,
+    );
     // Development instances and their dev-browser token.
     let dev = CaseOptions { publishable_key: Some(TEST_KEY), ..CaseOptions::default() };
     let dev_session = token(json!({ "iss": "https://foo-bar-13.clerk.accounts.dev" }));
@@ -390,15 +642,46 @@ fn browser_cases(c: &mut Corpus, session: &str) {
     c.raw("dev fetch: no dev browser", &[(uat_only.0, &uat_only.1)], dev.clone(), None);
     let dev_valid = format!("__clerk_db_jwt=dvb_1; {uat}; __session={dev_session}");
     c.raw("dev page: dev browser and a valid session", &[doc, ("cookie", &dev_valid)], dev.clone(), None);
-    c.browser("dev page: dev browser in the URL", "GET", "https://app.example.com/dashboard?__clerk_db_jwt=dvb_2&x=1", &[doc, ("cookie", &dev_valid)], dev.clone(), None);
-    let dev_expired = format!("__clerk_db_jwt=dvb_1; {uat}; __session={}", token(json!({ "iss": "https://foo-bar-13.clerk.accounts.dev", "exp": now - 30 })));
+    c.browser(
+        "dev page: dev browser in the URL",
+        "GET",
+        "https://app.example.com/dashboard?__clerk_db_jwt=dvb_2&x=1",
+        &[doc, ("cookie", &dev_valid)],
+        dev.clone(),
+        None,
+    );
+    let dev_expired = format!(
+        "__clerk_db_jwt=dvb_1; {uat}; __session={}",
+        token(json!({ "iss": "https://foo-bar-13.clerk.accounts.dev", "exp": now - 30 }))
+    );
     c.raw("dev page: expired session", &[doc, ("cookie", &dev_expired)], dev.clone(), None);
-    c.browser("dev page: primary sends back to a satellite", "GET", "https://app.example.com/?__clerk_redirect_url=https%3A%2F%2Fsat.example.org%2Fhome", &[doc, ("cookie", &dev_valid)], dev.clone(), None);
+    c.browser(
+        "dev page: primary sends back to a satellite",
+        "GET",
+        "https://app.example.com/?__clerk_redirect_url=https%3A%2F%2Fsat.example.org%2Fhome",
+        &[doc, ("cookie", &dev_valid)],
+        dev.clone(),
+        None,
+    );
     // Satellites and proxies.
     let satellite = CaseOptions { satellite: true, domain: Some("satellite.test"), ..CaseOptions::default() };
     c.raw("satellite page: no cookies", &[doc], satellite.clone(), None);
-    c.browser("satellite page: needs sync", "GET", "https://app.example.com/dashboard?__clerk_synced=false", &[doc], satellite.clone(), None);
-    c.browser("satellite page: synced", "GET", "https://app.example.com/dashboard?__clerk_synced=true", &[doc], satellite.clone(), None);
+    c.browser(
+        "satellite page: needs sync",
+        "GET",
+        "https://app.example.com/dashboard?__clerk_synced=false",
+        &[doc],
+        satellite.clone(),
+        None,
+    );
+    c.browser(
+        "satellite page: synced",
+        "GET",
+        "https://app.example.com/dashboard?__clerk_synced=true",
+        &[doc],
+        satellite.clone(),
+        None,
+    );
     c.raw("satellite page: client_uat without session", &[doc, (uat_only.0, &uat_only.1)], satellite.clone(), None);
     c.raw("satellite page: valid session", &[doc, ("cookie", &valid)], satellite.clone(), None);
     for proxy in ["https://app.example.com/__clerk", "/__clerk"] {
@@ -408,13 +691,33 @@ fn browser_cases(c: &mut Corpus, session: &str) {
     // The handshake's return leg: a payload signed by the instance key.
     let directives = |session: &str| json!({ "handshake": [format!("__session={session}; Path=/; Secure; SameSite=Lax"), format!("__client_uat={}; Path=/; Secure; SameSite=Lax", now - 60)] });
     let payload = key().sign(&header(json!({})), &directives(session));
-    c.raw("handshake payload in a cookie", &[doc, ("cookie", &format!("__clerk_handshake={payload}"))], live.clone(), None);
+    c.raw(
+        "handshake payload in a cookie",
+        &[doc, ("cookie", &format!("__clerk_handshake={payload}"))],
+        live.clone(),
+        None,
+    );
     let forged = other_key().sign(&header(json!({})), &directives(session));
-    c.raw("handshake payload signed by another key", &[doc, ("cookie", &format!("__clerk_handshake={forged}"))], live.clone(), None);
+    c.raw(
+        "handshake payload signed by another key",
+        &[doc, ("cookie", &format!("__clerk_handshake={forged}"))],
+        live.clone(),
+        None,
+    );
     let template = key().sign(&header(json!({ "cat": CATEGORY_JWT_TEMPLATE })), &directives(session));
-    c.raw("handshake payload with a template's category", &[doc, ("cookie", &format!("__clerk_handshake={template}"))], live.clone(), None);
+    c.raw(
+        "handshake payload with a template's category",
+        &[doc, ("cookie", &format!("__clerk_handshake={template}"))],
+        live.clone(),
+        None,
+    );
     let no_session = key().sign(&header(json!({})), &json!({ "handshake": ["__client_uat=0; Path=/"] }));
-    c.raw("handshake payload signing out", &[doc, ("cookie", &format!("__clerk_handshake={no_session}"))], live.clone(), None);
+    c.raw(
+        "handshake payload signing out",
+        &[doc, ("cookie", &format!("__clerk_handshake={no_session}"))],
+        live.clone(),
+        None,
+    );
     let dev_payload = key().sign(&header(json!({})), &directives(&dev_session));
     c.browser(
         "dev handshake payload in the URL",
@@ -428,7 +731,10 @@ fn browser_cases(c: &mut Corpus, session: &str) {
 
 async fn ours(case: &Case) -> Verdict {
     let url = url::Url::parse(&case.url).expect("case URL");
-    let mut request = http::Request::builder().method(case.method).uri(&url[url::Position::BeforePath..]).header("host", url.host_str().expect("host"));
+    let mut request = http::Request::builder()
+        .method(case.method)
+        .uri(&url[url::Position::BeforePath..])
+        .header("host", url.host_str().expect("host"));
     for (name, value) in &case.headers {
         request = request.header(name.as_str(), value.as_str());
     }
@@ -478,7 +784,10 @@ async fn ours(case: &Case) -> Verdict {
 fn run_js(corpus: &Corpus) -> Option<Vec<Value>> {
     let dir = clerk_api_tests::workspace_root().join("tests/js-sdk");
     if !dir.join("node_modules/@clerk/backend").exists() {
-        assert!(std::env::var_os("CI").is_none(), "tests/js-sdk has no node_modules: run `npm ci` there (cargo xtask test does)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tests/js-sdk has no node_modules: run `npm ci` there (cargo xtask test does)"
+        );
         eprintln!("skipped: run `npm ci` in tests/js-sdk for the JS SDK differential");
         return None;
     }
@@ -532,7 +841,11 @@ async fn verdicts_agree_with_clerks_js_sdk() {
         if case.headers.iter().any(|(name, value)| name == "authorization" && value.starts_with("Bearer ")) {
             theirs.reason = theirs.reason.map(|r| bearer_reason(&r));
         }
-        if case.difference.is_none() && theirs.status == "handshake" && theirs.location.is_some() && comparable(ours) == comparable(&theirs) {
+        if case.difference.is_none()
+            && theirs.status == "handshake"
+            && theirs.location.is_some()
+            && comparable(ours) == comparable(&theirs)
+        {
             handshakes += 1;
         }
         match case.difference {
@@ -557,7 +870,12 @@ async fn verdicts_agree_with_clerks_js_sdk() {
     let differing: usize = documented.values().sum();
     println!("auth differential: {agree}/{total} cases agree ({differing} documented differences); {handshakes} of the agreeing cases are handshakes with the same Location");
     for difference in DIFFERENCES {
-        println!("  {:<30} {:>2} cases  {}", difference.name, documented.get(difference.name).copied().unwrap_or(0), difference.why);
+        println!(
+            "  {:<30} {:>2} cases  {}",
+            difference.name,
+            documented.get(difference.name).copied().unwrap_or(0),
+            difference.why
+        );
     }
     assert!(failures.is_empty(), "{} disagreements:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(agree + differing, total);

@@ -13,7 +13,11 @@ fn claims() -> Value {
 }
 
 fn client(server: &AuthServer, secret: &str) -> Clerk {
-    Clerk::builder(secret).base_url(&server.base_url).retry_policy(clerk_api::RetryPolicy::none()).build().expect("client")
+    Clerk::builder(secret)
+        .base_url(&server.base_url)
+        .retry_policy(clerk_api::RetryPolicy::none())
+        .build()
+        .expect("client")
 }
 
 fn options(server: &AuthServer, secret: &str, cache: &Arc<JwksCache>) -> AuthenticateOptions {
@@ -144,7 +148,8 @@ async fn a_pem_key_takes_precedence_over_the_jwks() {
     let server = AuthServer::start().await;
     server.instance("sk_test_a", Instance { keys: vec![b.jwk("kid_a")] });
     let cache = Arc::new(JwksCache::new());
-    let options = options(&server, "sk_test_a", &cache).jwt_key(clerk_api::auth::JwtKey::from_pem(&a.public_pem).expect("pem"));
+    let options =
+        options(&server, "sk_test_a", &cache).jwt_key(clerk_api::auth::JwtKey::from_pem(&a.public_pem).expect("pem"));
     let state = authenticate_token(&a.token("kid_a", &claims()), &options).await.expect("verdict");
     assert!(matches!(state, RequestState::SignedIn(_)));
     assert_eq!(server.jwks_fetches(), 0);
@@ -168,7 +173,11 @@ async fn machine_jwts_use_the_same_jwks_keys_and_cache() {
     let server = AuthServer::start().await;
     server.instance("sk_test_m", Instance { keys: vec![a.jwk("kid_m")] });
     let cache = Arc::new(JwksCache::new());
-    let all = [clerk_api::auth::TokenType::SessionToken, clerk_api::auth::TokenType::M2mToken, clerk_api::auth::TokenType::OAuthToken];
+    let all = [
+        clerk_api::auth::TokenType::SessionToken,
+        clerk_api::auth::TokenType::M2mToken,
+        clerk_api::auth::TokenType::OAuthToken,
+    ];
     let options = options(&server, "sk_test_m", &cache).accepts_token(all);
     let m2m = a.inner.m2m_token("mch_1").kid("kid_m").sign();
     let oauth = a.inner.oauth_token("user_1", "client_1").kid("kid_m").sign();

@@ -1,6 +1,8 @@
 //! Machine tokens: API keys, M2M tokens and OAuth access tokens, verified by the Backend API.
 
-use clerk_api::auth::{authenticate_headers, authenticate_token, Auth, AuthError, AuthenticateOptions, Reason, RequestState, TokenType};
+use clerk_api::auth::{
+    authenticate_headers, authenticate_token, Auth, AuthError, AuthenticateOptions, Reason, RequestState, TokenType,
+};
 use clerk_api::Clerk;
 use clerk_api_tests::auth_support::{AuthServer, Instance, MachineToken};
 use serde_json::json;
@@ -53,7 +55,11 @@ async fn server() -> AuthServer {
 }
 
 fn options(server: &AuthServer) -> AuthenticateOptions {
-    let clerk = Clerk::builder(SECRET).base_url(&server.base_url).retry_policy(clerk_api::RetryPolicy::none()).build().expect("client");
+    let clerk = Clerk::builder(SECRET)
+        .base_url(&server.base_url)
+        .retry_policy(clerk_api::RetryPolicy::none())
+        .build()
+        .expect("client");
     AuthenticateOptions::with_client(clerk).accepts_token(TokenType::ALL)
 }
 

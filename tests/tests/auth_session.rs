@@ -1,7 +1,10 @@
 //! Session token rules, networkless: every rule of request authentication with real RS256
 //! tokens signed by keys generated in this process.
 
-use clerk_api::auth::{authenticate_headers, authenticate_token, AuthenticateOptions, JwtKey, Reason, RequestState, TokenType, MAX_TOKEN_BYTES};
+use clerk_api::auth::{
+    authenticate_headers, authenticate_token, AuthenticateOptions, JwtKey, Reason, RequestState, TokenType,
+    MAX_TOKEN_BYTES,
+};
 use clerk_api_tests::auth_support::{b64url, now, TestKey};
 use http::HeaderMap;
 use serde_json::{json, Value};
@@ -59,9 +62,12 @@ async fn a_valid_token_signs_in_with_its_user_and_session() {
     assert_eq!(auth.user_id(), Some("user_1"));
     assert_eq!(auth.session_id(), Some("sess_1"));
     assert_eq!(auth.session().expect("session").claims().v, Some(2));
-    let from_request = clerk_api::auth::authenticate_request(&http::Request::builder().header("Authorization", format!("Bearer {token}")).body(()).expect("request"), &options())
-        .await
-        .expect("a verdict");
+    let from_request = clerk_api::auth::authenticate_request(
+        &http::Request::builder().header("Authorization", format!("Bearer {token}")).body(()).expect("request"),
+        &options(),
+    )
+    .await
+    .expect("a verdict");
     assert!(from_request.is_signed_in());
 }
 
@@ -74,7 +80,8 @@ async fn only_rs256_signatures_by_the_key_are_accepted() {
     // HS256 "signed" with the public key as the HMAC secret: the classic key-confusion attack.
     let header = b64url(br#"{"alg":"HS256","typ":"JWT","kid":"kid_1"}"#);
     let input = format!("{header}.{body}");
-    let mac = ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key().public_pem.as_bytes()), input.as_bytes());
+    let mac =
+        ring::hmac::sign(&ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key().public_pem.as_bytes()), input.as_bytes());
     let hs256 = format!("{input}.{}", b64url(mac.as_ref()));
     assert_eq!(reason(&hs256, &options()).await, Some(Reason::TokenInvalidAlgorithm));
     // RS512 header over an RS256 signature.
@@ -164,13 +171,18 @@ async fn audience_and_issuer_are_checked_when_configured() {
     assert_eq!(reason(&other, &with_aud).await, Some(Reason::TokenInvalidAudience));
     let issuer = options().issuer("https://clerk.example");
     assert_eq!(reason(&key().token("k", &claims()), &issuer).await, None);
-    assert_eq!(reason(&key().token("k", &claims()), &options().issuer("https://clerk.other")).await, Some(Reason::TokenInvalidIssuer));
+    assert_eq!(
+        reason(&key().token("k", &claims()), &options().issuer("https://clerk.other")).await,
+        Some(Reason::TokenInvalidIssuer)
+    );
 }
 
 #[tokio::test]
 async fn pending_sessions_are_signed_out_unless_the_options_opt_in() {
     let pending = key().token("k", &with(claims(), json!({ "sts": "pending" })));
-    let RequestState::SignedOut(out) = verdict(&pending, &options()).await else { panic!("a pending session signed in by default") };
+    let RequestState::SignedOut(out) = verdict(&pending, &options()).await else {
+        panic!("a pending session signed in by default")
+    };
     assert_eq!(out.reason, Reason::SessionPending);
     assert_eq!(out.reason.as_str(), "session-pending");
     let state = verdict(&pending, &options().treat_pending_as_signed_out(false)).await;
@@ -202,7 +214,9 @@ async fn version_2_claims_decode_the_organization_and_its_permissions() {
     assert_eq!(session.org_permissions(), ["org:invoices:read", "org:invoices:manage", "org:reports:read"]);
     assert!(session.has_permission("org:reports:read") && !session.has_permission("org:reports:manage"));
     assert!(session.has_role("admin") && session.has_role("org:admin") && !session.has_role("member"));
-    assert!(session.has_feature("invoices") && session.has_feature("org:reports") && session.has_feature("user:export"));
+    assert!(
+        session.has_feature("invoices") && session.has_feature("org:reports") && session.has_feature("user:export")
+    );
     assert!(!session.has_feature("org:export"));
     assert!(session.has_plan("pro") && !session.has_plan("user:pro"));
     assert_eq!(session.actor().map(|a| a.sub.as_str()), Some("user_support"));
@@ -279,7 +293,10 @@ async fn a_valid_signature_over_a_payload_that_is_not_claims_is_invalid() {
 async fn networkless_verification_ignores_the_kid_and_trusts_only_the_signature() {
     // The PEM carries no kid: any kid verifies if the signature does, none does if it does not.
     assert_eq!(reason(&key().token("kid_never_seen", &claims()), &options()).await, None);
-    assert_eq!(reason(&other_key().token("kid_never_seen", &claims()), &options()).await, Some(Reason::TokenInvalidSignature));
+    assert_eq!(
+        reason(&other_key().token("kid_never_seen", &claims()), &options()).await,
+        Some(Reason::TokenInvalidSignature)
+    );
 }
 
 #[tokio::test]
@@ -291,8 +308,12 @@ async fn machine_tokens_are_refused_by_default_and_need_a_client_when_accepted()
         assert_eq!(out.token_type, Some(TokenType::of(token)));
     }
     let only_api_keys = options().accepts_token([TokenType::ApiKey]);
-    assert!(matches!(authenticate_token("ak_1", &only_api_keys).await, Err(clerk_api::auth::AuthError::ClientRequired(TokenType::ApiKey))));
-    let machines_only = options().accepts_token([TokenType::M2mToken]).client(clerk_api::Clerk::new("sk_test_x").expect("client"));
+    assert!(matches!(
+        authenticate_token("ak_1", &only_api_keys).await,
+        Err(clerk_api::auth::AuthError::ClientRequired(TokenType::ApiKey))
+    ));
+    let machines_only =
+        options().accepts_token([TokenType::M2mToken]).client(clerk_api::Clerk::new("sk_test_x").expect("client"));
     assert_eq!(reason(&key().token("k", &claims()), &machines_only).await, Some(Reason::TokenTypeMismatch));
 }
 

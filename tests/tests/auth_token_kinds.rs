@@ -3,8 +3,8 @@
 //! accepted; JWT-template tokens never are. Tokens come from `clerk_api::testing`.
 
 use clerk_api::auth::{
-    authenticate_headers, authenticate_token, AuthenticateOptions, JwtKey, Reason, RequestState, TokenType, CATEGORY_IGNORE, CATEGORY_JWT_TEMPLATE,
-    CATEGORY_M2M_TOKEN, CATEGORY_SESSION_TOKEN,
+    authenticate_headers, authenticate_token, AuthenticateOptions, JwtKey, Reason, RequestState, TokenType,
+    CATEGORY_IGNORE, CATEGORY_JWT_TEMPLATE, CATEGORY_M2M_TOKEN, CATEGORY_SESSION_TOKEN,
 };
 use clerk_api::testing::{TestKey, TokenVersion};
 use http::HeaderMap;
@@ -55,7 +55,11 @@ async fn jwt_template_and_unknown_categories_never_sign_in_from_the_header_or_th
     for cat in [CATEGORY_JWT_TEMPLATE, "cl_Z9future000ZZZ"] {
         let token = key().jwt_template_token("user_1").category(Some(cat)).sign();
         for options in [options(), machines()] {
-            assert_eq!(signed_out(verdict(&token, &options).await), (Reason::TokenTypeMismatch, Some(TokenType::SessionToken)), "{cat}");
+            assert_eq!(
+                signed_out(verdict(&token, &options).await),
+                (Reason::TokenTypeMismatch, Some(TokenType::SessionToken)),
+                "{cat}"
+            );
             let state = authenticate_headers(&cookie(&token), &options).await.expect("verdict");
             assert_eq!(state.reason(), Some(Reason::TokenTypeMismatch), "{cat} in the cookie");
         }
@@ -68,7 +72,12 @@ async fn machine_jwts_are_refused_on_the_session_path() {
     let m2m_unmarked = key().m2m_token("mch_1").category(None).sign();
     let oauth = key().oauth_token("user_1", "client_1").sign();
     let m2m_by_category = key().session_token("user_1").category(Some(CATEGORY_M2M_TOKEN)).sign();
-    for (token, token_type) in [(&m2m, TokenType::M2mToken), (&m2m_unmarked, TokenType::M2mToken), (&oauth, TokenType::OAuthToken), (&m2m_by_category, TokenType::SessionToken)] {
+    for (token, token_type) in [
+        (&m2m, TokenType::M2mToken),
+        (&m2m_unmarked, TokenType::M2mToken),
+        (&oauth, TokenType::OAuthToken),
+        (&m2m_by_category, TokenType::SessionToken),
+    ] {
         assert_eq!(signed_out(verdict(token, &options()).await), (Reason::TokenTypeMismatch, Some(token_type)));
         let state = authenticate_headers(&cookie(token), &options()).await.expect("verdict");
         assert_eq!(state.reason(), Some(Reason::TokenTypeMismatch));
@@ -119,12 +128,18 @@ async fn machine_jwts_follow_the_session_rules_for_keys_and_times() {
     assert_eq!(signed_out(verdict(&expired, &accepts).await), (Reason::TokenExpired, Some(TokenType::M2mToken)));
     let just_expired = key().oauth_token("user_1", "c").expired_for(Duration::from_secs(2)).sign();
     assert!(verdict(&just_expired, &accepts).await.is_signed_in(), "inside the default 5 s skew");
-    assert_eq!(signed_out(verdict(&just_expired, &accepts.clone().clock_skew(Duration::ZERO)).await).0, Reason::TokenExpired);
+    assert_eq!(
+        signed_out(verdict(&just_expired, &accepts.clone().clock_skew(Duration::ZERO)).await).0,
+        Reason::TokenExpired
+    );
     let no_exp = key().m2m_token("mch_1").without_claim("exp").sign();
     assert_eq!(signed_out(verdict(&no_exp, &accepts).await).0, Reason::TokenInvalid);
     let future = key().m2m_token("mch_1").claim("nbf", clerk_api_tests::auth_support::now() + 60).sign();
     assert_eq!(signed_out(verdict(&future, &accepts).await).0, Reason::TokenNotActiveYet);
-    let alg = key().sign(&serde_json::json!({ "alg": "RS512", "typ": "at+jwt" }), &serde_json::json!({ "sub": "user_1", "exp": 4_000_000_000u64 }));
+    let alg = key().sign(
+        &serde_json::json!({ "alg": "RS512", "typ": "at+jwt" }),
+        &serde_json::json!({ "sub": "user_1", "exp": 4_000_000_000u64 }),
+    );
     assert_eq!(signed_out(verdict(&alg, &accepts).await).0, Reason::TokenInvalidAlgorithm);
 }
 
@@ -133,7 +148,11 @@ async fn an_m2m_subject_under_a_session_category_is_invalid() {
     // As Clerk's JS SDK: an M2M token must carry the M2M category or none.
     for cat in [CATEGORY_SESSION_TOKEN, CATEGORY_IGNORE] {
         let token = key().m2m_token("mch_1").category(Some(cat)).sign();
-        assert_eq!(signed_out(verdict(&token, &machines()).await), (Reason::TokenInvalid, Some(TokenType::M2mToken)), "{cat}");
+        assert_eq!(
+            signed_out(verdict(&token, &machines()).await),
+            (Reason::TokenInvalid, Some(TokenType::M2mToken)),
+            "{cat}"
+        );
     }
 }
 
@@ -141,7 +160,10 @@ async fn an_m2m_subject_under_a_session_category_is_invalid() {
 async fn session_tokens_are_refused_where_only_machine_tokens_are_accepted() {
     let session = key().session_token("user_1").sign();
     let only_m2m = options().accepts_token([TokenType::M2mToken]);
-    assert_eq!(signed_out(verdict(&session, &only_m2m).await), (Reason::TokenTypeMismatch, Some(TokenType::SessionToken)));
+    assert_eq!(
+        signed_out(verdict(&session, &only_m2m).await),
+        (Reason::TokenTypeMismatch, Some(TokenType::SessionToken))
+    );
     let only_oauth = options().accepts_token([TokenType::OAuthToken]);
     // Neither a session nor an M2M token is accepted: refused before the signature is checked,
     // so the unverified subject names no type.
@@ -162,8 +184,16 @@ async fn version_1_and_version_2_claims_give_the_same_organization() {
             .sign();
         let state = verdict(&token, &options()).await;
         let session = state.auth().and_then(|a| a.session()).expect("a session");
-        assert_eq!((session.org_id(), session.org_slug(), session.org_role()), (Some("org_1"), Some("acme"), Some("org:admin")), "{version:?}");
-        assert_eq!(session.org_permissions(), ["org:invoices:read", "org:invoices:manage", "org:reports:read"], "{version:?}");
+        assert_eq!(
+            (session.org_id(), session.org_slug(), session.org_role()),
+            (Some("org_1"), Some("acme"), Some("org:admin")),
+            "{version:?}"
+        );
+        assert_eq!(
+            session.org_permissions(),
+            ["org:invoices:read", "org:invoices:manage", "org:reports:read"],
+            "{version:?}"
+        );
     }
 }
 

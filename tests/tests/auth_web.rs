@@ -17,7 +17,8 @@ fn key() -> &'static TestKey {
 }
 
 fn options() -> AuthenticateOptions {
-    AuthenticateOptions::networkless(key().jwt_key()).publishable_key(PublishableKey::parse(PUBLISHABLE_KEY).expect("key"))
+    AuthenticateOptions::networkless(key().jwt_key())
+        .publishable_key(PublishableKey::parse(PUBLISHABLE_KEY).expect("key"))
 }
 
 async fn page(ClerkAuth(auth): ClerkAuth) -> impl IntoResponse {
@@ -54,7 +55,8 @@ impl Answer {
 
 /// A page load (`Sec-Fetch-Dest: document`) or a fetch, with `cookie`.
 async fn get_with(app: Router, path: &str, page_load: bool, cookie: &str) -> Answer {
-    let mut request = Request::builder().uri(path).header("host", "app.example.com").header("x-forwarded-proto", "https");
+    let mut request =
+        Request::builder().uri(path).header("host", "app.example.com").header("x-forwarded-proto", "https");
     request = request.header("sec-fetch-dest", if page_load { "document" } else { "empty" });
     if !cookie.is_empty() {
         request = request.header("cookie", cookie);
@@ -90,7 +92,10 @@ async fn a_stale_session_sends_page_loads_through_the_handshake_and_fetches_get_
         assert_eq!((location.host_str(), location.path()), (Some("clerk.test"), "/v1/client/handshake"));
         let param = |name: &str| location.query_pairs().find(|(n, _)| n == name).map(|(_, v)| v.into_owned());
         assert_eq!(param("redirect_url").as_deref(), Some(format!("https://app.example.com{path}?tab=2").as_str()));
-        assert_eq!(param("__clerk_hs_reason").as_deref(), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie"));
+        assert_eq!(
+            param("__clerk_hs_reason").as_deref(),
+            Some("session-token-expired-refresh-non-eligible-no-refresh-cookie")
+        );
         assert_eq!(param("format").as_deref(), Some("nonce"));
         assert_eq!(param("__session").as_deref(), Some(expired.as_str()));
         assert_eq!(answer.header("cache-control"), Some("no-store"));
@@ -99,7 +104,10 @@ async fn a_stale_session_sends_page_loads_through_the_handshake_and_fetches_get_
     }
     let fetch = get_with(app(options()), "/dashboard", false, &cookie).await;
     assert_eq!(fetch.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(fetch.header("x-clerk-auth-reason"), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie"));
+    assert_eq!(
+        fetch.header("x-clerk-auth-reason"),
+        Some("session-token-expired-refresh-non-eligible-no-refresh-cookie")
+    );
     let optional = get_with(app(options()), "/feed", false, &cookie).await;
     assert_eq!((optional.status, optional.body.as_str()), (StatusCode::OK, "anonymous"));
     assert_eq!(optional.header("x-clerk-auth-status"), Some("signed-out"));
@@ -116,7 +124,8 @@ async fn the_third_handshake_in_a_row_signs_out_instead() {
 #[tokio::test]
 async fn the_handshake_payload_signs_in_and_sets_its_cookies() {
     let session = key().session_token("user_2").sign();
-    let directives = [format!("__session={session}; Path=/; Secure; SameSite=Lax"), format!("{}; Path=/; Secure", uat())];
+    let directives =
+        [format!("__session={session}; Path=/; Secure; SameSite=Lax"), format!("{}; Path=/; Secure", uat())];
     let payload = key().handshake_token(&directives.iter().map(String::as_str).collect::<Vec<_>>());
     let answer = get_with(app(options()), "/dashboard", true, &format!("__clerk_handshake={payload}")).await;
     assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "hello user_2"));
@@ -128,7 +137,10 @@ async fn the_handshake_payload_signs_in_and_sets_its_cookies() {
     // Signed by another key: ignored, and the request decided by its other cookies.
     let forged = TestKey::generate().handshake_token(&directives.iter().map(String::as_str).collect::<Vec<_>>());
     let answer = get_with(app(options()), "/dashboard", true, &format!("__clerk_handshake={forged}")).await;
-    assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("session-token-and-uat-missing")));
+    assert_eq!(
+        (answer.status, answer.header("x-clerk-auth-reason")),
+        (StatusCode::UNAUTHORIZED, Some("session-token-and-uat-missing"))
+    );
 }
 
 #[tokio::test]
@@ -136,7 +148,10 @@ async fn signed_out_page_loads_go_to_the_sign_in_page_when_one_is_set() {
     let options = options().sign_in_url("https://accounts.example.com/sign-in");
     let answer = get_with(app(options.clone()), "/dashboard?x=1", true, "").await;
     assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT);
-    assert_eq!(answer.header("location"), Some("https://accounts.example.com/sign-in?redirect_url=https%3A%2F%2Fapp.example.com%2Fdashboard%3Fx%3D1"));
+    assert_eq!(
+        answer.header("location"),
+        Some("https://accounts.example.com/sign-in?redirect_url=https%3A%2F%2Fapp.example.com%2Fdashboard%3Fx%3D1")
+    );
     assert_eq!(answer.header("x-clerk-auth-reason"), Some("session-token-and-uat-missing"));
     // Fetches still get 401.
     assert_eq!(get_with(app(options), "/dashboard", false, "").await.status, StatusCode::UNAUTHORIZED);
@@ -161,7 +176,10 @@ async fn without_a_publishable_key_cookies_are_verified_as_before() {
     let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
     let plain = AuthenticateOptions::networkless(key().jwt_key());
     let answer = get_with(app(plain), "/dashboard", true, &format!("{}; __session={expired}", uat())).await;
-    assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("token-expired")));
+    assert_eq!(
+        (answer.status, answer.header("x-clerk-auth-reason")),
+        (StatusCode::UNAUTHORIZED, Some("token-expired"))
+    );
 }
 
 mod with_clerk {
@@ -177,7 +195,11 @@ mod with_clerk {
     }
 
     fn options_with(server: &AuthServer) -> AuthenticateOptions {
-        let clerk = Clerk::builder("sk_test_web").base_url(&server.base_url).retry_policy(clerk_api::RetryPolicy::none()).build().expect("client");
+        let clerk = Clerk::builder("sk_test_web")
+            .base_url(&server.base_url)
+            .retry_policy(clerk_api::RetryPolicy::none())
+            .build()
+            .expect("client");
         options().client(clerk)
     }
 
@@ -190,7 +212,11 @@ mod with_clerk {
         let server = server().await;
         let fresh = key().session_token("user_1").sign();
         let directives = [format!("__session={fresh}; Path=/; Secure"), format!("{}; Path=/; Secure", uat())];
-        server.route("POST", "/sessions/sess_test/refresh", MachineToken { status: 200, body: json!({ "object": "cookies", "cookies": directives }) });
+        server.route(
+            "POST",
+            "/sessions/sess_test/refresh",
+            MachineToken { status: 200, body: json!({ "object": "cookies", "cookies": directives }) },
+        );
         let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
         let cookie = format!("{}; __session={expired}; __refresh_{}=rt_1", uat(), suffix());
         let answer = get_with(app(options_with(&server)), "/dashboard", true, &cookie).await;
@@ -201,15 +227,28 @@ mod with_clerk {
         let received = server.received();
         let (path, body) = &received[0];
         assert_eq!(path, "/sessions/sess_test/refresh");
-        assert_eq!((body["expired_token"].as_str(), body["refresh_token"].as_str()), (Some(expired.as_str()), Some("rt_1")));
-        assert_eq!((body["request_origin"].as_str(), body["format"].as_str()), (Some("https://app.example.com"), Some("cookie")));
+        assert_eq!(
+            (body["expired_token"].as_str(), body["refresh_token"].as_str()),
+            (Some(expired.as_str()), Some("rt_1"))
+        );
+        assert_eq!(
+            (body["request_origin"].as_str(), body["format"].as_str()),
+            (Some("https://app.example.com"), Some("cookie"))
+        );
         assert_eq!(body["request_headers"]["sec-fetch-dest"], json!(["document"]));
     }
 
     #[tokio::test]
     async fn a_refused_refresh_falls_back_to_the_handshake_with_the_reason() {
         let server = server().await;
-        server.route("POST", "/sessions/sess_test/refresh", MachineToken { status: 401, body: json!({ "errors": [{ "code": "refresh_token_invalid", "message": "no" }] }) });
+        server.route(
+            "POST",
+            "/sessions/sess_test/refresh",
+            MachineToken {
+                status: 401,
+                body: json!({ "errors": [{ "code": "refresh_token_invalid", "message": "no" }] }),
+            },
+        );
         let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
         let cookie = format!("{}; __session={expired}; __refresh_{}=rt_1", uat(), suffix());
         let answer = get_with(app(options_with(&server)), "/dashboard", true, &cookie).await;
@@ -225,13 +264,20 @@ mod with_clerk {
         let server = server().await;
         let session = key().session_token("user_3").sign();
         let directives = [format!("__session={session}; Path=/"), format!("{}; Path=/", uat())];
-        server.route("GET", "/clients/handshake_payload", MachineToken { status: 200, body: json!({ "directives": directives }) });
+        server.route(
+            "GET",
+            "/clients/handshake_payload",
+            MachineToken { status: 200, body: json!({ "directives": directives }) },
+        );
         let answer = get_with(app(options_with(&server)), "/dashboard", true, "__clerk_handshake_nonce=n_1").await;
         assert_eq!((answer.status, answer.body.as_str()), (StatusCode::OK, "hello user_3"));
         assert!(answer.cookies().contains(&directives[0].as_str()));
         assert_eq!(server.received()[0].0, "/clients/handshake_payload?nonce=n_1");
         // Without a client to ask, the nonce gives nothing: signed out (as the JS SDK).
         let answer = get_with(app(options()), "/dashboard", true, "__clerk_handshake_nonce=n_1").await;
-        assert_eq!((answer.status, answer.header("x-clerk-auth-reason")), (StatusCode::UNAUTHORIZED, Some("session-token-missing")));
+        assert_eq!(
+            (answer.status, answer.header("x-clerk-auth-reason")),
+            (StatusCode::UNAUTHORIZED, Some("session-token-missing"))
+        );
     }
 }

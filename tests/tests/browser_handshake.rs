@@ -67,7 +67,9 @@ async fn start_cookie_setter(cookies: Vec<String>, next: String) -> String {
                     }
                     std::future::ready(response.body(Full::new(Bytes::new())))
                 });
-                let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
             });
         }
     });
@@ -84,13 +86,27 @@ async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser()
     let fake = FakeClerk::start(Seed { users: 1, ..Seed::default() }, Faults::default()).await.expect("fake Clerk");
     let (_app, app_url) = start_app(&fake.base_url);
     let now = clerk_api_tests::auth_support::now();
-    let expired = TestKey::shared().session_token("user_browser").session_id("sess_browser").expired_for(Duration::from_secs(120)).sign();
-    let cookies = vec![format!("__session={expired}; Path=/; SameSite=Lax"), format!("__client_uat={}; Path=/; SameSite=Lax", now - 300)];
+    let expired = TestKey::shared()
+        .session_token("user_browser")
+        .session_id("sess_browser")
+        .expired_for(Duration::from_secs(120))
+        .sign();
+    let cookies = vec![
+        format!("__session={expired}; Path=/; SameSite=Lax"),
+        format!("__client_uat={}; Path=/; SameSite=Lax", now - 300),
+    ];
     let start = start_cookie_setter(cookies, format!("{app_url}/dashboard")).await;
 
     let profile = std::env::temp_dir().join(format!("clerk-browser-{}", std::process::id()));
     let child = Command::new(&chromium)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--disable-background-networking",
+        ])
         .args(["--disable-component-update", "--disable-sync", "--disable-default-apps", "--metrics-recording-only"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
@@ -100,7 +116,12 @@ async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser()
         .spawn()
         .expect("run chromium");
     let pid = child.id();
-    let output = match tokio::time::timeout(Duration::from_secs(90), tokio::task::spawn_blocking(move || child.wait_with_output())).await {
+    let output = match tokio::time::timeout(
+        Duration::from_secs(90),
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await
+    {
         Ok(output) => output.expect("join").expect("chromium output"),
         Err(_) => {
             let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
@@ -109,7 +130,11 @@ async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser()
     };
     let _ = std::fs::remove_dir_all(&profile);
     let dom = String::from_utf8_lossy(&output.stdout);
-    assert!(dom.contains("Signed in as user_browser"), "the page: {dom}\nchromium: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        dom.contains("Signed in as user_browser"),
+        "the page: {dom}\nchromium: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(dom.contains("Session sess_browser"), "{dom}");
     // Once through the handshake and back, its nonce exchanged once.
     assert_eq!(fake.requests("GET", "/v1/client/handshake"), 1);

@@ -40,7 +40,10 @@ async fn requests_carry_auth_version_and_user_agent_and_encode_parameters() {
     assert_eq!(users[0].first_name.as_deref(), Some("Ada"));
     let request = stub.requests.lock().unwrap()[0].clone();
     assert_eq!(request.method, "GET");
-    assert_eq!(request.target, "/users?email_address=a%40example.com&email_address=b%2Bc%40example.com&limit=2&order_by=-created_at");
+    assert_eq!(
+        request.target,
+        "/users?email_address=a%40example.com&email_address=b%2Bc%40example.com&limit=2&order_by=-created_at"
+    );
     assert_eq!(request.header("authorization"), Some(format!("Bearer {SECRET}").as_str()));
     assert_eq!(request.header("clerk-api-version"), Some(clerk_api::API_VERSION));
     assert_eq!(clerk_api::API_VERSION, "2026-05-12");
@@ -56,7 +59,8 @@ async fn path_parameters_are_percent_encoded() {
 
 #[tokio::test]
 async fn unknown_fields_and_enum_values_from_the_server_still_decode() {
-    let body = user_json(r#","a_field_from_the_future":{"x":1}"#).replace(r#""object":"user""#, r#""object":"user_v2""#);
+    let body =
+        user_json(r#","a_field_from_the_future":{"x":1}"#).replace(r#""object":"user""#, r#""object":"user_v2""#);
     let stub = serve(vec![Reply::json(200, &body)]);
     let user = client(&stub.base_url).users().get("user_1").send().await.unwrap();
     // `object` is a constant per type (a `String` alias): a newer server's value is kept.
@@ -70,20 +74,27 @@ async fn unknown_fields_and_enum_values_from_the_server_still_decode() {
 async fn json_bodies_are_sent_as_json() {
     let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;
     let stub = serve(vec![Reply::json(200, org)]);
-    let body = types::CreateOrganizationBody { name: "Acme".into(), max_allowed_memberships: Some(5), ..Default::default() };
+    let body =
+        types::CreateOrganizationBody { name: "Acme".into(), max_allowed_memberships: Some(5), ..Default::default() };
     let created = client(&stub.base_url).organizations().create(body).send().await.unwrap();
     assert_eq!(created.id, "org_1");
     let request = stub.requests.lock().unwrap()[0].clone();
     assert_eq!(request.method, "POST");
     assert_eq!(request.header("content-type"), Some("application/json"));
     let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
-    assert_eq!(sent, serde_json::json!({"name": "Acme", "max_allowed_memberships": 5}), "unset optional fields are left out");
+    assert_eq!(
+        sent,
+        serde_json::json!({"name": "Acme", "max_allowed_memberships": 5}),
+        "unset optional fields are left out"
+    );
 }
 
 #[tokio::test]
 async fn multipart_bodies_carry_the_file() {
     let stub = serve(vec![Reply::json(200, &user_json(""))]);
-    let body = types::SetUserProfileImageBody { file: Some(FilePart::new("me.png", b"\x89PNG-bytes".to_vec()).content_type("image/png")) };
+    let body = types::SetUserProfileImageBody {
+        file: Some(FilePart::new("me.png", b"\x89PNG-bytes".to_vec()).content_type("image/png")),
+    };
     client(&stub.base_url).users().set_profile_image("user_1", body).send().await.unwrap();
     let request = stub.requests.lock().unwrap()[0].clone();
     assert!(request.header("content-type").unwrap().starts_with("multipart/form-data; boundary="));
@@ -113,7 +124,10 @@ async fn api_errors_carry_status_errors_and_trace_id() {
     assert_eq!(api.errors[0].meta, Some(serde_json::json!({"param_name": "email_address"})));
     assert_eq!(api.clerk_trace_id.as_deref(), Some("trace_abc"));
     let shown = error.to_string();
-    assert!(shown.contains("422") && shown.contains("Couldn't find your account.") && shown.contains("trace_abc"), "{shown}");
+    assert!(
+        shown.contains("422") && shown.contains("Couldn't find your account.") && shown.contains("trace_abc"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -141,7 +155,8 @@ async fn decode_errors_name_the_failing_field() {
 #[tokio::test]
 async fn slow_responses_time_out_with_their_own_error_kind() {
     let stub = serve(vec![Reply { delay: Duration::from_millis(1500), ..Reply::json(200, "{}") }]);
-    let error = client(&stub.base_url).users().get("user_1").timeout(Duration::from_millis(200)).send().await.unwrap_err();
+    let error =
+        client(&stub.base_url).users().get("user_1").timeout(Duration::from_millis(200)).send().await.unwrap_err();
     assert!(matches!(error, Error::Timeout { attempts: 1, .. }), "{error:?}");
 }
 

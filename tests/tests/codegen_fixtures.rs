@@ -23,7 +23,12 @@ fn generate(fixture: &str) -> String {
     let spec = std::fs::read_to_string(&path).unwrap();
     let source = codegen::Source { path: format!("tests/fixtures/{fixture}"), origin: "fixture".into() };
     let output = codegen::generate(&spec, &source).unwrap();
-    output.files.iter().filter(|f| f.path != "mod.rs" && f.path != "client.rs").map(|f| format!("// ===== {} =====\n{}", f.path, f.contents)).collect()
+    output
+        .files
+        .iter()
+        .filter(|f| f.path != "mod.rs" && f.path != "client.rs")
+        .map(|f| format!("// ===== {} =====\n{}", f.path, f.contents))
+        .collect()
 }
 
 #[test]
@@ -35,7 +40,9 @@ fn objects() {
     assert!(code.contains("    pub parent_id: Option<String>,"));
     // Widget is reached by no operation, so its serde attributes only apply with `full-serde`.
     assert!(code.contains("skip_serializing_if = \"Option::is_none\"))]\n    pub nickname: Option<String>,"), "{code}");
-    assert!(code.contains("pub r#type: String,") && code.contains("serde(rename = \"self\"))]\n    pub self_: String,"));
+    assert!(
+        code.contains("pub r#type: String,") && code.contains("serde(rename = \"self\"))]\n    pub self_: String,")
+    );
     // Deserialize is written out: required fields must be present, optional ones may be null.
     assert!(code.contains("id: runtime::required(field0, \"id\")?,"), "{code}");
     assert!(code.contains("\"self\" => runtime::next_value(&mut map, &mut field2)?,"), "{code}");
@@ -76,10 +83,18 @@ fn unions() {
     let code = generate("unions.yaml");
     assert!(code.contains("runtime::tagged::<D>(deserializer, \"object\")?"));
     assert!(code.contains("Some(\"otp\") => runtime::variant::<_, D>(value).map(Self::Otp),"), "{code}");
-    assert!(code.contains("Some(\"verification_otp\") => runtime::variant::<_, D>(value).map(Self::Otp),"), "without a mapping the tag comes from the variant's enum");
+    assert!(
+        code.contains("Some(\"verification_otp\") => runtime::variant::<_, D>(value).map(Self::Otp),"),
+        "without a mapping the tag comes from the variant's enum"
+    );
     assert!(code.contains("_ => Ok(Self::Unknown(value)),"));
     // Inline alternatives: variants and their types named after their content, not their position.
-    for (variant, ty) in [("MagicLink", "InlineMagicLink"), ("OauthToken", "InlineOauthToken"), ("Active", "InlineActive"), ("Variant4", "InlineVariant4")] {
+    for (variant, ty) in [
+        ("MagicLink", "InlineMagicLink"),
+        ("OauthToken", "InlineOauthToken"),
+        ("Active", "InlineActive"),
+        ("Variant4", "InlineVariant4"),
+    ] {
         assert!(code.contains(&format!("    {variant}({ty}),")), "{variant}({ty}) in {code}");
     }
     assert!(
@@ -103,7 +118,10 @@ fn operations() {
     // only with the `full-serde` feature.
     assert!(code.contains("#[derive(serde::Serialize)]\npub struct CreateThingBody"), "{code}");
     assert!(code.contains("#[cfg(feature = \"full-serde\")]\n#[allow(deprecated)]\nimpl<'de> serde::Deserialize<'de> for CreateThingBody"), "{code}");
-    assert!(code.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]\npub struct Thing"), "{code}");
+    assert!(
+        code.contains("#[cfg_attr(feature = \"full-serde\", derive(serde::Serialize))]\npub struct Thing"),
+        "{code}"
+    );
     assert!(code.contains("}\n#[allow(deprecated)]\nimpl<'de> serde::Deserialize<'de> for Thing"), "{code}");
     // Path parameters come in path order, whatever the order they are declared in.
     assert!(code.contains("pub fn delete_thing_part(\n        &self,\n        thing_id: impl Into<String>,\n        part_id: i64,\n    )"), "{code}");
@@ -162,7 +180,9 @@ fn malformed_nodes_are_located_by_pointer() {
 
 #[test]
 fn path_item_refs_that_cannot_be_followed_are_located() {
-    let spec = |reference: &str| format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    $ref: '{reference}'\n");
+    let spec = |reference: &str| {
+        format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths:\n  /a:\n    $ref: '{reference}'\n")
+    };
     let external = error_of(&spec("other.yaml#/paths/~1a"));
     assert_eq!(external.location, "#/paths/~1a/$ref", "{external}");
     assert!(external.message.contains("another file"), "{external}");

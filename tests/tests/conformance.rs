@@ -15,6 +15,7 @@ use clerk_api_tests::conformance::{allowlist, Args, Failure, Prism};
 /// Prism validates what it sends against the fixture spec.
 #[allow(dead_code)]
 #[path = "../fixtures/generated/frontend.rs"]
+#[rustfmt::skip]
 mod frontend;
 use clerk_api_tests::generated::conformance::call;
 use std::collections::{BTreeMap, HashMap};
@@ -35,7 +36,8 @@ struct Case {
 }
 
 fn client(base_url: &str, prefer: Option<String>) -> Clerk {
-    let mut builder = Clerk::builder("sk_test_conformance").base_url(base_url).retry_policy(clerk_api::RetryPolicy::none());
+    let mut builder =
+        Clerk::builder("sk_test_conformance").base_url(base_url).retry_policy(clerk_api::RetryPolicy::none());
     if let Some(prefer) = prefer {
         builder = builder.header("Prefer", prefer);
     }
@@ -47,8 +49,14 @@ async fn run(case: &Case) -> Result<(), String> {
     match (case.expect_status, result) {
         (None, Ok(())) => Ok(()),
         (None, Err(failure)) => Err(failure.to_string()),
-        (Some(status), Err(Failure::Clerk(clerk_api::Error::Api(api)))) if api.status == status && !api.errors.is_empty() => Ok(()),
-        (Some(status), Err(failure)) => Err(format!("expected an API error with status {status} and parsed errors, got: {failure}")),
+        (Some(status), Err(Failure::Clerk(clerk_api::Error::Api(api))))
+            if api.status == status && !api.errors.is_empty() =>
+        {
+            Ok(())
+        }
+        (Some(status), Err(failure)) => {
+            Err(format!("expected an API error with status {status} and parsed errors, got: {failure}"))
+        }
         (Some(status), Ok(())) => Err(format!("expected status {status}, got a success")),
     }
 }
@@ -60,31 +68,59 @@ async fn every_operation_conforms_to_the_spec() {
     let spec = clerk_api_tests::read_spec("bapi/2026-05-12.yml").unwrap();
     let document = codegen::load(&spec).unwrap();
     let api = codegen::normalize(&document).unwrap();
-    let samples: HashMap<String, Args> = codegen::samples::operation_arguments(&document).unwrap().into_iter().map(|(id, a)| (id, a.into())).collect();
+    let samples: HashMap<String, Args> =
+        codegen::samples::operation_arguments(&document).unwrap().into_iter().map(|(id, a)| (id, a.into())).collect();
     let allowed = allowlist().unwrap();
 
     // Prism takes seconds to load the spec: start all six servers at once.
-    let starts: Vec<_> = std::iter::once(None).chain(SEEDS.map(Some)).map(|seed| {
-        let path = spec_path.clone();
-        std::thread::spawn(move || Prism::start(&path, seed))
-    }).collect();
-    let servers: Vec<Prism> = starts.into_iter().map(|t| t.join().expect("start thread").unwrap_or_else(|e| panic!("Prism could not start: {e}"))).collect();
+    let starts: Vec<_> = std::iter::once(None)
+        .chain(SEEDS.map(Some))
+        .map(|seed| {
+            let path = spec_path.clone();
+            std::thread::spawn(move || Prism::start(&path, seed))
+        })
+        .collect();
+    let servers: Vec<Prism> = starts
+        .into_iter()
+        .map(|t| t.join().expect("start thread").unwrap_or_else(|e| panic!("Prism could not start: {e}")))
+        .collect();
     println!("Prism started in {:.1?} (1 static, {} dynamic)", started.elapsed(), SEEDS.len());
 
-    let operations: Vec<(&str, &codegen::model::Operation)> = api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
+    let operations: Vec<(&str, &codegen::model::Operation)> =
+        api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
     let mut cases = Vec::new();
     let static_client = client(&servers[0].base_url, None);
     for (_, op) in &operations {
         let args = samples.get(&op.operation_id).cloned().unwrap_or_default();
-        cases.push(Case { operation_id: op.operation_id.clone(), mode: "static", client: static_client.clone(), args: args.clone(), expect_status: None });
+        cases.push(Case {
+            operation_id: op.operation_id.clone(),
+            mode: "static",
+            client: static_client.clone(),
+            args: args.clone(),
+            expect_status: None,
+        });
         if op.response.is_some() {
             for server in &servers[1..] {
-                cases.push(Case { operation_id: op.operation_id.clone(), mode: "dynamic", client: client(&server.base_url, None), args: args.clone(), expect_status: None });
+                cases.push(Case {
+                    operation_id: op.operation_id.clone(),
+                    mode: "dynamic",
+                    client: client(&server.base_url, None),
+                    args: args.clone(),
+                    expect_status: None,
+                });
             }
         }
-        for error in op.errors.iter().filter(|e| (400..500).contains(&e.status) && e.schema.as_deref() == Some("ClerkErrors")) {
+        for error in
+            op.errors.iter().filter(|e| (400..500).contains(&e.status) && e.schema.as_deref() == Some("ClerkErrors"))
+        {
             let forced = client(&servers[0].base_url, Some(format!("code={}", error.status)));
-            cases.push(Case { operation_id: op.operation_id.clone(), mode: "errors", client: forced, args: args.clone(), expect_status: Some(error.status) });
+            cases.push(Case {
+                operation_id: op.operation_id.clone(),
+                mode: "errors",
+                client: forced,
+                args: args.clone(),
+                expect_status: Some(error.status),
+            });
         }
     }
 
@@ -145,10 +181,18 @@ async fn every_operation_conforms_to_the_spec() {
                     if mode == "static" && results.get("dynamic").and_then(|d| d.get(id)).is_some_and(Option::is_some) {
                         problems.push(format!("static {id} is allow-listed but fails in dynamic mode too"));
                     }
-                    println!("allow-listed {mode} {id}: {} (fails with: {})", allowed.reason, message.chars().take(300).collect::<String>());
+                    println!(
+                        "allow-listed {mode} {id}: {} (fails with: {})",
+                        allowed.reason,
+                        message.chars().take(300).collect::<String>()
+                    );
                 }
-                (Some(message), None) => problems.push(format!("{mode} {id} ({} {}): {message}", group_of[id.as_str()], id)),
-                (None, Some(_)) => problems.push(format!("{mode} {id} is allow-listed but passes: remove it from tests/conformance-allowlist.txt")),
+                (Some(message), None) => {
+                    problems.push(format!("{mode} {id} ({} {}): {message}", group_of[id.as_str()], id))
+                }
+                (None, Some(_)) => problems.push(format!(
+                    "{mode} {id} is allow-listed but passes: remove it from tests/conformance-allowlist.txt"
+                )),
                 (None, None) => {}
             }
         }
@@ -165,7 +209,13 @@ async fn every_operation_conforms_to_the_spec() {
 }
 
 fn minimal() -> frontend::types::CreateTokenBody {
-    frontend::types::CreateTokenBody { grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None }
+    frontend::types::CreateTokenBody {
+        grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken,
+        code: None,
+        scopes: None,
+        remember: None,
+        filter: None,
+    }
 }
 
 /// Form bodies, header and cookie parameters and security schemes, as the generator emits
@@ -178,7 +228,10 @@ async fn fixture_requests_pass_prisms_validation() {
     clerk_api::install_tls_provider();
     let http = reqwest::Client::new();
     let raw = |body: &'static str, origin: Option<&'static str>| {
-        let mut request = http.post(format!("{}/oauth/token", prism.base_url)).header("content-type", "application/x-www-form-urlencoded").body(body);
+        let mut request = http
+            .post(format!("{}/oauth/token", prism.base_url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body);
         if let Some(origin) = origin {
             request = request.header("origin", origin);
         }
@@ -194,14 +247,28 @@ async fn fixture_requests_pass_prisms_validation() {
     // The fixture's security is Clerk's Frontend API's: none, or one of several schemes; Prism
     // refuses a credential that satisfies none (a lone bearer token, say).
     use frontend::client::{Clerk as Forms, ClerkBuilder as FormsBuilder};
-    let builder = || FormsBuilder::without_secret_key().base_url(&prism.base_url).retry_policy(clerk_api::RetryPolicy::none());
+    let builder =
+        || FormsBuilder::without_secret_key().base_url(&prism.base_url).retry_policy(clerk_api::RetryPolicy::none());
     let lone_bearer = builder().credential(Forms::native_app_credential("t")).build().unwrap();
     let refused = lone_bearer.oauth().token("https://a.example", minimal()).send().await.unwrap_err();
     assert!(matches!(&refused, clerk_api::Error::Api(api) if api.status == 401), "{refused:?}");
-    let native = builder().credential(Forms::native_app_credential("t")).credential(Forms::native_flag_credential("true")).build().unwrap();
-    native.oauth().token("https://a.example", minimal()).send().await.expect("bearer plus the native flag satisfy a requirement");
+    let native = builder()
+        .credential(Forms::native_app_credential("t"))
+        .credential(Forms::native_flag_credential("true"))
+        .build()
+        .unwrap();
+    native
+        .oauth()
+        .token("https://a.example", minimal())
+        .send()
+        .await
+        .expect("bearer plus the native flag satisfy a requirement");
     let dev = builder().credential(Forms::dev_browser_credential("dvb_1")).build().unwrap();
-    dev.oauth().token("https://a.example", minimal()).send().await.expect("the dev browser query token satisfies a requirement");
+    dev.oauth()
+        .token("https://a.example", minimal())
+        .send()
+        .await
+        .expect("the dev browser query token satisfies a requirement");
 
     let clerk = builder().build().unwrap();
     let body = frontend::types::CreateTokenBody {
@@ -214,7 +281,11 @@ async fn fixture_requests_pass_prisms_validation() {
     let token = clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await;
     match token {
         Ok(token) => assert_eq!(token.access_token, "at_1", "Prism answers with the spec's example"),
-        Err(clerk_api::Error::Api(api)) => panic!("Prism refused the generated request: {api} {:?} {:?}", api.headers.get("sl-violations"), api.raw_body),
+        Err(clerk_api::Error::Api(api)) => panic!(
+            "Prism refused the generated request: {api} {:?} {:?}",
+            api.headers.get("sl-violations"),
+            api.raw_body
+        ),
         Err(other) => panic!("{other}"),
     }
 }

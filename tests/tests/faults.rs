@@ -11,12 +11,21 @@ const USER_ID: &str = "user_000000000000000000000000001";
 
 /// Fast retries so the tests take milliseconds: 20 ms, x2, at most 100 ms, 4 attempts.
 fn quick() -> RetryPolicy {
-    RetryPolicy::default().with_max_attempts(4).with_intervals(Duration::from_millis(20), 2.0, Duration::from_millis(100))
+    RetryPolicy::default().with_max_attempts(4).with_intervals(
+        Duration::from_millis(20),
+        2.0,
+        Duration::from_millis(100),
+    )
 }
 
 async fn setup(policy: RetryPolicy) -> (FakeClerk, Clerk) {
     let fake = FakeClerk::start(Seed { users: 10, ..Seed::default() }, Faults::default()).await.unwrap();
-    let clerk = Clerk::builder("sk_test_fake").base_url(&fake.base_url).retry_policy(policy).timeout(Duration::from_secs(5)).build().unwrap();
+    let clerk = Clerk::builder("sk_test_fake")
+        .base_url(&fake.base_url)
+        .retry_policy(policy)
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
     (fake, clerk)
 }
 
@@ -32,7 +41,11 @@ fn create_body() -> types::CreateUserBody {
 #[tokio::test]
 async fn a_429_storm_is_retried_until_it_passes() {
     let (fake, clerk) = setup(quick()).await;
-    fake.inject([Fault::status_retry_after(429, "0"), Fault::status_retry_after(429, "0"), Fault::status_retry_after(429, "0")]);
+    fake.inject([
+        Fault::status_retry_after(429, "0"),
+        Fault::status_retry_after(429, "0"),
+        Fault::status_retry_after(429, "0"),
+    ]);
     let user = bounded(clerk.users().get(USER_ID).send()).await.unwrap();
     assert_eq!(user.id, USER_ID);
     assert_eq!(fake.requests("GET", USER), 4);
@@ -55,7 +68,11 @@ async fn a_503_retry_after_is_waited_for() {
     fake.inject([Fault::Status { status: 503, retry_after: None, retry_after_ms: Some(400) }]);
     let started = Instant::now();
     bounded(clerk.users().get(USER_ID).send()).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(400), "waited {:?}, less than retry-after-ms", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "waited {:?}, less than retry-after-ms",
+        started.elapsed()
+    );
     fake.inject([Fault::status_retry_after(503, "1")]);
     let started = Instant::now();
     bounded(clerk.users().get(USER_ID).send()).await.unwrap();
@@ -106,7 +123,9 @@ async fn a_post_is_retried_after_a_429_which_means_it_was_not_applied() {
 async fn a_post_is_retried_after_a_5xx_when_the_caller_opts_in() {
     let (fake, clerk) = setup(quick()).await;
     fake.inject([Fault::status(503)]);
-    bounded(clerk.users().create(create_body()).retry_policy(quick().with_retry_non_idempotent(true)).send()).await.unwrap();
+    bounded(clerk.users().create(create_body()).retry_policy(quick().with_retry_non_idempotent(true)).send())
+        .await
+        .unwrap();
     assert_eq!(fake.requests("POST", "/users"), 2);
 }
 
@@ -124,7 +143,11 @@ async fn a_slow_server_times_out_each_attempt_and_the_retries_are_bounded() {
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_a_post_since_nothing_was_sent() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let clerk = Clerk::builder("sk_test_fake").base_url(format!("http://127.0.0.1:{port}")).retry_policy(quick()).build().unwrap();
+    let clerk = Clerk::builder("sk_test_fake")
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .retry_policy(quick())
+        .build()
+        .unwrap();
     let error = bounded(clerk.users().create(create_body()).send()).await.unwrap_err();
     assert!(matches!(error, Error::Transport { attempts: 4, .. }), "{error:?}");
 }
@@ -146,7 +169,11 @@ async fn random_faults_on_a_third_of_requests_are_all_absorbed() {
         Fault::ResetMidResponse,
     ];
     let fake = FakeClerk::start(Seed { users: 10, ..Seed::default() }, Faults::random(0.33, kinds, 42)).await.unwrap();
-    let clerk = Clerk::builder("sk_test_fake").base_url(&fake.base_url).retry_policy(quick().with_max_attempts(10)).build().unwrap();
+    let clerk = Clerk::builder("sk_test_fake")
+        .base_url(&fake.base_url)
+        .retry_policy(quick().with_max_attempts(10))
+        .build()
+        .unwrap();
     for _ in 0..200 {
         bounded(clerk.users().get(USER_ID).send()).await.unwrap();
     }

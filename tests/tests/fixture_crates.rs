@@ -11,22 +11,27 @@
 
 #[allow(dead_code)]
 #[path = "../fixtures/generated/enums.rs"]
+#[rustfmt::skip]
 mod enums;
 // Every construct beyond the Backend API's in one document: form bodies, header and cookie
 // parameters, security schemes, redirects, text and binary answers, raw bodies, object and
 // `content` parameters, a `$ref`'d path item.
 #[allow(dead_code)]
 #[path = "../fixtures/generated/frontend.rs"]
+#[rustfmt::skip]
 mod frontend;
 #[allow(dead_code)]
 #[path = "../fixtures/generated/objects.rs"]
+#[rustfmt::skip]
 mod objects;
 // (Not `operations`: the module holds one of that name.)
 #[allow(dead_code, deprecated)]
 #[path = "../fixtures/generated/operations.rs"]
+#[rustfmt::skip]
 mod operations_fixture;
 #[allow(dead_code)]
 #[path = "../fixtures/generated/unions.rs"]
+#[rustfmt::skip]
 mod unions;
 
 use clerk_api_tests::http_stub::{serve, Reply};
@@ -37,11 +42,22 @@ fn client(base_url: &str) -> operations_fixture::client::Clerk {
 
 #[tokio::test]
 async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
-    let stub = serve(vec![Reply::json(200, r#"[{"id":"t_1"}]"#), Reply::json(201, r#"{"id":"t_2"}"#), Reply::json(204, "")]);
+    let stub =
+        serve(vec![Reply::json(200, r#"[{"id":"t_1"}]"#), Reply::json(201, r#"{"id":"t_2"}"#), Reply::json(204, "")]);
     let clerk = client(&stub.base_url);
-    let things = clerk.things().list("me").tag(["a", "b"]).ids(["x", "y"]).limit(2).x_request_tags(["t1", "t2"]).send().await.unwrap();
+    let things = clerk
+        .things()
+        .list("me")
+        .tag(["a", "b"])
+        .ids(["x", "y"])
+        .limit(2)
+        .x_request_tags(["t1", "t2"])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(things[0].id, "t_1");
-    let created = clerk.things().create(operations_fixture::types::CreateThingBody { name: "n".into() }).send().await.unwrap();
+    let created =
+        clerk.things().create(operations_fixture::types::CreateThingBody { name: "n".into() }).send().await.unwrap();
     assert_eq!(created.id, "t_2");
     // An operation of a path item given by `$ref`, with a `$ref`'d path-level parameter.
     clerk.things().archive("t 2").send().await.unwrap();
@@ -76,13 +92,22 @@ async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
         remember: Some(true),
         filter: Some(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
     };
-    let token = clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await.unwrap();
+    let token =
+        clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await.unwrap();
     assert_eq!(token.access_token, "at_1");
     let request = stub.requests.lock().unwrap()[0].clone();
     assert_eq!(request.header("content-type"), Some("application/x-www-form-urlencoded"));
     let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
     fields.sort();
-    let expected = [("code", "c 1&2"), ("filter[kind]", "k"), ("filter[max]", "3"), ("grant_type", "refresh_token"), ("remember", "true"), ("scopes", "a"), ("scopes", "b")];
+    let expected = [
+        ("code", "c 1&2"),
+        ("filter[kind]", "k"),
+        ("filter[max]", "3"),
+        ("grant_type", "refresh_token"),
+        ("remember", "true"),
+        ("scopes", "a"),
+        ("scopes", "b"),
+    ];
     assert_eq!(fields, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
     assert_eq!(request.header("origin"), Some("https://app.example"));
     assert_eq!(request.header("x-request-id"), Some("req_1"));
@@ -107,13 +132,19 @@ async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
     let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
     let page = clerk.oauth().authorize("app").send().await.unwrap();
     assert_eq!(page, AuthorizeResponse::Ok("<p>consent</p>".into()));
-    let AuthorizeResponse::Found(redirect) = clerk.oauth().authorize("app").send().await.unwrap() else { panic!("not a redirect") };
+    let AuthorizeResponse::Found(redirect) = clerk.oauth().authorize("app").send().await.unwrap() else {
+        panic!("not a redirect")
+    };
     assert_eq!((redirect.status, redirect.location.as_deref()), (302, Some("https://app.example/cb?code=1")));
-    let CreateSessionResponse::Created(created) = clerk.sessions().create().send().await.unwrap() else { panic!("not 201") };
+    let CreateSessionResponse::Created(created) = clerk.sessions().create().send().await.unwrap() else {
+        panic!("not 201")
+    };
     assert_eq!((created.id.as_str(), created.token.as_str()), ("s_1", "t"));
     assert_eq!(clerk.sessions().create().send().await.unwrap(), CreateSessionResponse::NoContent);
     assert_eq!(clerk.exports().download("e_1").send().await.unwrap().as_ref(), b"\x01bytes");
-    let CreateSessionResponse::Ok(existing) = clerk.sessions().create().send().await.unwrap() else { panic!("not 200") };
+    let CreateSessionResponse::Ok(existing) = clerk.sessions().create().send().await.unwrap() else {
+        panic!("not 200")
+    };
     assert_eq!(existing.id, "s_2");
     // The redirect was not followed: six requests for six answers, none to the Location.
     assert!(stub.requests.lock().unwrap().iter().all(|r| !r.target.contains("/cb")));
@@ -123,8 +154,13 @@ async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
 /// for an operation that declares none.
 #[tokio::test]
 async fn undeclared_answers_are_errors() {
-    let stub = serve(vec![Reply::json(202, "{}"), Reply::typed(307, "text/html", "").with_header("location", "/elsewhere")]);
-    let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).retry_policy(clerk_api_runtime::RetryPolicy::none()).build().unwrap();
+    let stub =
+        serve(vec![Reply::json(202, "{}"), Reply::typed(307, "text/html", "").with_header("location", "/elsewhere")]);
+    let clerk = frontend::client::Clerk::builder("sk_test_fixture")
+        .base_url(&stub.base_url)
+        .retry_policy(clerk_api_runtime::RetryPolicy::none())
+        .build()
+        .unwrap();
     let error = clerk.sessions().create().send().await.unwrap_err();
     assert!(error.to_string().contains("HTTP 202, which this operation does not declare"), "{error}");
     let error = clerk.exports().download("e").send().await.unwrap_err();
@@ -151,7 +187,13 @@ async fn raw_bodies_are_sent_as_given_with_their_media_type() {
 async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
     use frontend::client::{Clerk, ClerkBuilder};
     let stub = serve(vec![Reply::json(200, r#"{"access_token":"a"}"#), Reply::json(200, r#"{"access_token":"b"}"#)]);
-    let body = || frontend::types::CreateTokenBody { grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken, code: None, scopes: None, remember: None, filter: None };
+    let body = || frontend::types::CreateTokenBody {
+        grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken,
+        code: None,
+        scopes: None,
+        remember: None,
+        filter: None,
+    };
     let browser = ClerkBuilder::without_secret_key()
         .base_url(&stub.base_url)
         .credential(Clerk::dev_browser_credential("dvb_secret"))
@@ -162,7 +204,11 @@ async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
         .build()
         .unwrap();
     browser.oauth().token("https://a.example", body()).client_("cl_1").send().await.unwrap();
-    let basic = ClerkBuilder::without_secret_key().base_url(&stub.base_url).credential(Clerk::client_credentials_credential("app", "pw_secret")).build().unwrap();
+    let basic = ClerkBuilder::without_secret_key()
+        .base_url(&stub.base_url)
+        .credential(Clerk::client_credentials_credential("app", "pw_secret"))
+        .build()
+        .unwrap();
     basic.oauth().token("https://a.example", body()).send().await.unwrap();
     let requests = stub.requests.lock().unwrap().clone();
     assert_eq!(requests[0].target, "/oauth/token?__dev_session=dvb_secret&_is_native=true");
@@ -197,9 +243,11 @@ async fn object_and_content_parameters_are_written_in_their_styles() {
         .await
         .unwrap();
     let request = stub.requests.lock().unwrap()[0].clone();
-    let mut query: Vec<(String, String)> = url::form_urlencoded::parse(request.target.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
+    let mut query: Vec<(String, String)> =
+        url::form_urlencoded::parse(request.target.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
     query.sort();
-    let expected = [("filter[min]", "2"), ("filter[status]", "on"), ("owner", "me"), ("size", "5"), ("where", r#"{"name":"n"}"#)];
+    let expected =
+        [("filter[min]", "2"), ("filter[status]", "on"), ("owner", "me"), ("size", "5"), ("where", r#"{"name":"n"}"#)];
     assert_eq!(query, expected.map(|(k, v)| (k.to_owned(), v.to_owned())));
     assert_eq!(request.header("x-meta"), Some("a=b"));
 }
@@ -233,8 +281,18 @@ async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
     assert!(path == "/lookup/kind=user,id=u%2F1" || path == "/lookup/id=u%2F1,kind=user", "{path}");
     let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
     assert!(query.contains(&("where".into(), r#"{"name":"n"}"#.into())), "{query:?}");
-    assert!(query.contains(&("__dev_session".into(), "dvb_2".into())), "the `$ref`'d scheme is the dev browser's: {query:?}");
-    assert!(query.contains(&("either".into(), "7".into())) && query.contains(&("pairs".into(), r#"[{"k":"v"}]"#.into())), "JSON text: {query:?}");
-    assert_eq!(requests[0].header("authorization"), Some(r#"digest username="a", response="r""#), "the scheme as the spec names it (case does not matter in HTTP)");
+    assert!(
+        query.contains(&("__dev_session".into(), "dvb_2".into())),
+        "the `$ref`'d scheme is the dev browser's: {query:?}"
+    );
+    assert!(
+        query.contains(&("either".into(), "7".into())) && query.contains(&("pairs".into(), r#"[{"k":"v"}]"#.into())),
+        "JSON text: {query:?}"
+    );
+    assert_eq!(
+        requests[0].header("authorization"),
+        Some(r#"digest username="a", response="r""#),
+        "the scheme as the spec names it (case does not matter in HTTP)"
+    );
     assert_eq!(requests[1].target, "/public/interstitial?__dev_session=dvb_2");
 }

@@ -1,7 +1,10 @@
 //! Serde behaviour of the generated types of the real spec: nullability, forward
 //! compatibility, tagged and untagged unions, maps.
 
-use clerk_api::types::{self, EmailAddress, EmailAddressVerification, JwksKeysItem, SessionRefresh, VerificationOtpStatus, VerifyOAuthAccessTokenResponse};
+use clerk_api::types::{
+    self, EmailAddress, EmailAddressVerification, JwksKeysItem, SessionRefresh, VerificationOtpStatus,
+    VerifyOAuthAccessTokenResponse,
+};
 use serde_json::json;
 
 fn email(verification: serde_json::Value) -> serde_json::Value {
@@ -64,12 +67,18 @@ fn untagged_unions_keep_a_newer_servers_shape_as_raw_json() {
     let refresh = json!({"object": "session_refresh_v2", "tokens": {"session": "x.y.z"}});
     assert_eq!(serde_json::from_value::<SessionRefresh>(refresh.clone()).unwrap(), SessionRefresh::Unknown(refresh));
     let verdict = json!("active");
-    assert_eq!(serde_json::from_value::<VerifyOAuthAccessTokenResponse>(verdict.clone()).unwrap(), VerifyOAuthAccessTokenResponse::Unknown(verdict));
+    assert_eq!(
+        serde_json::from_value::<VerifyOAuthAccessTokenResponse>(verdict.clone()).unwrap(),
+        VerifyOAuthAccessTokenResponse::Unknown(verdict)
+    );
     // And a known shape still picks its variant, not the fallback.
     let cookies: SessionRefresh = serde_json::from_value(json!({"object": "cookies", "cookies": []})).unwrap();
     assert!(matches!(cookies, SessionRefresh::Cookies(_)), "{cookies:?}");
     // In a response, through the client's decoding: a newer server's answer is not an error.
-    let decoded: Vec<JwksKeysItem> = serde_json::from_value(json!([{"kty": "PQ"}, {"kid": "k", "alg": "RS256", "use": "sig", "kty": "RSA", "n": "a", "e": "AQAB"}])).unwrap();
+    let decoded: Vec<JwksKeysItem> = serde_json::from_value(
+        json!([{"kty": "PQ"}, {"kid": "k", "alg": "RS256", "use": "sig", "kty": "RSA", "n": "a", "e": "AQAB"}]),
+    )
+    .unwrap();
     assert!(matches!(decoded.as_slice(), [JwksKeysItem::Unknown(_), JwksKeysItem::JwksRsaPublicKey(_)]), "{decoded:?}");
 }
 
@@ -107,7 +116,11 @@ fn request_futures_stay_small() {
     let get = clerk.users().get("user_1").send();
     let list = clerk.users().list().send();
     let create = clerk.organizations().create(types::CreateOrganizationBody::default()).send();
-    for (name, size) in [("get", std::mem::size_of_val(&get)), ("list", std::mem::size_of_val(&list)), ("create", std::mem::size_of_val(&create))] {
+    for (name, size) in [
+        ("get", std::mem::size_of_val(&get)),
+        ("list", std::mem::size_of_val(&list)),
+        ("create", std::mem::size_of_val(&create)),
+    ] {
         println!("{name}: {size} bytes");
         assert!(size < 16 * 1024, "the {name} future is {size} bytes");
     }

@@ -11,7 +11,12 @@ fn client(fake: &FakeClerk) -> Clerk {
 }
 
 async fn fake(users: usize) -> FakeClerk {
-    FakeClerk::start(Seed { users, organizations: 50, memberships_per_organization: 7, ..Seed::default() }, Faults::default()).await.unwrap()
+    FakeClerk::start(
+        Seed { users, organizations: 50, memberships_per_organization: 7, ..Seed::default() },
+        Faults::default(),
+    )
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -29,7 +34,8 @@ async fn ten_thousand_users_stream_by_cursor_in_order_without_duplicates() {
 #[tokio::test]
 async fn ten_thousand_users_stream_by_offset_when_the_ordering_forbids_a_cursor() {
     let fake = fake(10_000).await;
-    let users: Vec<_> = client(&fake).users().list().limit(500).order_by("+first_name").into_stream().try_collect().await.unwrap();
+    let users: Vec<_> =
+        client(&fake).users().list().limit(500).order_by("+first_name").into_stream().try_collect().await.unwrap();
     assert_eq!(users.len(), 10_000);
     let ids: HashSet<&str> = users.iter().map(|u| u.id.as_str()).collect();
     assert_eq!(ids.len(), 10_000, "no duplicates");
@@ -52,7 +58,8 @@ async fn a_starting_cursor_continues_after_it() {
     let fake = fake(1_000).await;
     let clerk = client(&fake);
     let first = clerk.users().list().limit(10).send().await.unwrap();
-    let rest: Vec<_> = clerk.users().list().limit(200).starting_after(first[9].id.clone()).into_stream().try_collect().await.unwrap();
+    let rest: Vec<_> =
+        clerk.users().list().limit(200).starting_after(first[9].id.clone()).into_stream().try_collect().await.unwrap();
     assert_eq!(rest.len(), 990);
     assert!(rest.iter().all(|u| !first.iter().any(|f| f.id == u.id)));
 }
@@ -60,10 +67,17 @@ async fn a_starting_cursor_continues_after_it() {
 #[tokio::test]
 async fn wrapped_pages_stop_at_total_count_without_an_extra_request() {
     let fake = fake(100).await;
-    let organizations: Vec<_> = client(&fake).organizations().list().limit(20).into_stream().try_collect().await.unwrap();
+    let organizations: Vec<_> =
+        client(&fake).organizations().list().limit(20).into_stream().try_collect().await.unwrap();
     assert_eq!(organizations.len(), 50);
     assert_eq!(fake.requests("GET", "/organizations"), 3, "20 + 20 + 10 = total_count");
-    let memberships = client(&fake).organization_memberships().list("org_000000000000000000000000007").limit(3).collect_all().await.unwrap();
+    let memberships = client(&fake)
+        .organization_memberships()
+        .list("org_000000000000000000000000007")
+        .limit(3)
+        .collect_all()
+        .await
+        .unwrap();
     assert_eq!(memberships.len(), 7);
 }
 

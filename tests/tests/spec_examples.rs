@@ -17,7 +17,9 @@ fn check(ty: &TypeRef, nullable: bool, value: &Value) -> Result<(), String> {
         (TypeRef::F64, Value::Number(_)) | (TypeRef::Bool, Value::Bool(_)) | (TypeRef::Json, _) => Ok(()),
         (TypeRef::Array(inner), Value::Array(items)) => items.iter().try_for_each(|item| check(inner, false, item)),
         (TypeRef::Map(inner), Value::Object(map)) => map.values().try_for_each(|item| check(inner, false, item)),
-        (TypeRef::Named(name), value) => round_trip(name, value.clone()).unwrap_or_else(|| Err(format!("no generated type named {name}"))),
+        (TypeRef::Named(name), value) => {
+            round_trip(name, value.clone()).unwrap_or_else(|| Err(format!("no generated type named {name}")))
+        }
         (ty, value) => Err(format!("{value} is not a {ty:?}")),
     }
 }
@@ -59,11 +61,18 @@ fn check_error_example(document: &Value, pointer: &str) -> Result<(), String> {
         Some("object") => example.is_object(),
         _ => true,
     };
-    if fits { Ok(()) } else { Err(format!("{example} does not have the declared type")) }
+    if fits {
+        Ok(())
+    } else {
+        Err(format!("{example} does not have the declared type"))
+    }
 }
 
 fn is_error_response(pointer: &str) -> bool {
-    pointer.split("/responses/").nth(1).is_some_and(|rest| rest.starts_with('4') || rest.starts_with('5') || rest.starts_with("default"))
+    pointer
+        .split("/responses/")
+        .nth(1)
+        .is_some_and(|rest| rest.starts_with('4') || rest.starts_with('5') || rest.starts_with("default"))
 }
 
 #[test]
@@ -94,7 +103,11 @@ fn every_spec_example_round_trips_through_its_generated_type() {
             failures.push(format!("{pointer}: example not reached by the generator, so not checked"));
         }
     }
-    println!("{} examples: {} through generated types ({named} into named types), {error_examples} in error responses", all.len(), api.examples.len());
+    println!(
+        "{} examples: {} through generated types ({named} into named types), {error_examples} in error responses",
+        all.len(),
+        api.examples.len()
+    );
     assert_eq!(all.len(), 319, "the pinned 2026-05-12 spec has 319 `example` keywords");
     assert!(failures.is_empty(), "{} of {} examples fail:\n{}", failures.len(), all.len(), failures.join("\n"));
 }

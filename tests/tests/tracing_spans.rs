@@ -64,7 +64,8 @@ async fn each_request_has_one_span_with_its_shape_and_no_secrets() {
     clerk.users().list().email_address(["private@example.com"]).limit(2).send().await.unwrap();
 
     let spans = recorder.spans.lock().unwrap().clone();
-    let requests: Vec<&String> = spans.iter().filter(|(name, _)| name == "clerk.request").map(|(_, text)| text).collect();
+    let requests: Vec<&String> =
+        spans.iter().filter(|(name, _)| name == "clerk.request").map(|(_, text)| text).collect();
     assert_eq!(requests.len(), 2, "{spans:?}");
     let get = requests[0];
     assert!(get.contains("operation=\"users.get\""), "{get}");
@@ -72,7 +73,10 @@ async fn each_request_has_one_span_with_its_shape_and_no_secrets() {
     assert!(get.contains("path=\"/users/{user_id}\""), "the template, not the id: {get}");
     assert!(get.contains("attempt=2") && get.contains("status=200"), "the 503 was retried: {get}");
     let list = requests[1];
-    assert!(list.contains("operation=\"users.list\"") && list.contains("attempt=1") && list.contains("status=200"), "{list}");
+    assert!(
+        list.contains("operation=\"users.list\"") && list.contains("attempt=1") && list.contains("status=200"),
+        "{list}"
+    );
     let events = recorder.events.lock().unwrap().join("\n");
     assert!(events.contains("retrying Clerk request"), "{events}");
     let everything = format!("{spans:?} {events}");

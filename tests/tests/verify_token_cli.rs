@@ -23,7 +23,11 @@ fn pem_file() -> PathBuf {
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let output = Command::new(binary()).args(args).env_remove("CLERK_SECRET_KEY").output().expect("run verify_token");
-    (output.status.code().unwrap_or(-1), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
 }
 
 fn verdict(extra: &[&str]) -> Value {
@@ -63,10 +67,26 @@ fn prints_signed_out_verdicts_with_clerks_reasons() {
     assert_eq!(verdict(&["--cookie", &expired, "--clock-skew-ms", "60000"])["signed_in"], true);
     let wrong_key = format!("Authorization: bearer {}", token(1, claims()));
     let out = verdict(&["--header", &wrong_key]);
-    assert_eq!(out, json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null, "subject": null, "status": "signed-out", "location": null }));
+    assert_eq!(
+        out,
+        json!({ "signed_in": false, "reason": "token-invalid-signature", "token_type": "session_token", "user_id": null, "session_id": null, "org_id": null, "subject": null, "status": "signed-out", "location": null })
+    );
     let good = format!("Authorization: Bearer {}", token(0, claims()));
-    assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example"])["reason"], "token-invalid-authorized-parties");
-    assert_eq!(verdict(&["--header", &good, "--authorized-party", "https://other.example", "--authorized-party", "https://app.example"])["signed_in"], true);
+    assert_eq!(
+        verdict(&["--header", &good, "--authorized-party", "https://other.example"])["reason"],
+        "token-invalid-authorized-parties"
+    );
+    assert_eq!(
+        verdict(&[
+            "--header",
+            &good,
+            "--authorized-party",
+            "https://other.example",
+            "--authorized-party",
+            "https://app.example"
+        ])["signed_in"],
+        true
+    );
     assert_eq!(verdict(&["--header", &good, "--audience", "api"])["reason"], "token-invalid-audience");
     assert_eq!(verdict(&["--header", &good, "--accepts", "api_key"])["reason"], "token-type-mismatch");
     assert_eq!(verdict(&[])["reason"], "session-token-missing");
@@ -101,15 +121,28 @@ fn machine_jwts_are_verified_with_the_key_and_opaque_ones_need_a_secret_key() {
     let m2m = format!("Authorization: Bearer {}", key.m2m_token("mch_1").sign());
     assert_eq!(verdict(&["--header", &m2m])["reason"], "token-type-mismatch");
     let out = verdict(&["--header", &m2m, "--accepts", "m2m_token"]);
-    assert_eq!(out, json!({ "signed_in": true, "reason": null, "token_type": "m2m_token", "user_id": null, "session_id": null, "org_id": null, "subject": "mch_1", "status": "signed-in", "location": null }));
+    assert_eq!(
+        out,
+        json!({ "signed_in": true, "reason": null, "token_type": "m2m_token", "user_id": null, "session_id": null, "org_id": null, "subject": "mch_1", "status": "signed-in", "location": null })
+    );
     let oauth = format!("Authorization: Bearer {}", key.oauth_token("user_1", "client_1").sign());
     let out = verdict(&["--header", &oauth, "--accepts", "oauth_token"]);
-    assert_eq!((out["token_type"].as_str(), out["user_id"].as_str(), out["subject"].as_str()), (Some("oauth_token"), Some("user_1"), Some("user_1")));
+    assert_eq!(
+        (out["token_type"].as_str(), out["user_id"].as_str(), out["subject"].as_str()),
+        (Some("oauth_token"), Some("user_1"), Some("user_1"))
+    );
     let template = format!("Authorization: Bearer {}", key.jwt_template_token("user_1").sign());
     assert_eq!(verdict(&["--header", &template])["reason"], "token-type-mismatch");
     // Opaque machine tokens go through the Backend API: without CLERK_SECRET_KEY, no verdict.
     let pem = pem_file();
-    let (code, _, stderr) = run(&["--jwt-key", pem.to_str().expect("path"), "--header", "Authorization: Bearer mt_abc", "--accepts", "m2m_token"]);
+    let (code, _, stderr) = run(&[
+        "--jwt-key",
+        pem.to_str().expect("path"),
+        "--header",
+        "Authorization: Bearer mt_abc",
+        "--accepts",
+        "m2m_token",
+    ]);
     assert_eq!(code, 3, "{stderr}");
 }
 
@@ -129,12 +162,36 @@ fn with_a_publishable_key_cookies_go_through_the_handshake_table() {
     let key = &TestKey::three()[0].inner;
     let publishable = clerk_api::testing::PUBLISHABLE_KEY;
     let uat = format!("__client_uat={}", now() - 60);
-    let expired = format!("__session={}", key.session_token("user_1").expired_for(std::time::Duration::from_secs(30)).sign());
+    let expired =
+        format!("__session={}", key.session_token("user_1").expired_for(std::time::Duration::from_secs(30)).sign());
     let page = ["--header", "Sec-Fetch-Dest: document"];
-    let out = verdict(&[&page[..], &["--publishable-key", publishable, "--cookie", &uat, "--cookie", &expired, "--url", "https://shop.example.com/cart?x=1"]].concat());
-    assert_eq!((out["status"].as_str(), out["reason"].as_str()), (Some("handshake"), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie")));
+    let out = verdict(
+        &[
+            &page[..],
+            &[
+                "--publishable-key",
+                publishable,
+                "--cookie",
+                &uat,
+                "--cookie",
+                &expired,
+                "--url",
+                "https://shop.example.com/cart?x=1",
+            ],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        (out["status"].as_str(), out["reason"].as_str()),
+        (Some("handshake"), Some("session-token-expired-refresh-non-eligible-no-refresh-cookie"))
+    );
     let location = out["location"].as_str().expect("a location");
-    assert!(location.starts_with("https://clerk.test/v1/client/handshake?redirect_url=https%3A%2F%2Fshop.example.com%2Fcart%3Fx%3D1&"), "{location}");
+    assert!(
+        location.starts_with(
+            "https://clerk.test/v1/client/handshake?redirect_url=https%3A%2F%2Fshop.example.com%2Fcart%3Fx%3D1&"
+        ),
+        "{location}"
+    );
     // A fetch is signed out with the same reason; without the key, the cookie is verified as is.
     let out = verdict(&["--publishable-key", publishable, "--cookie", &uat, "--cookie", &expired]);
     assert_eq!((out["status"].as_str(), out["location"].as_str()), (Some("signed-out"), None));

@@ -17,7 +17,8 @@ fn side(root: &Path, pins: &Pins, mirror: Option<&Path>, name: &str) -> Result<(
     }
     let path = Path::new(name);
     if !path.is_file() {
-        let versions: Vec<&str> = pins.bapi_versions().filter_map(|f| f.path.strip_prefix("bapi/")?.strip_suffix(".yml")).collect();
+        let versions: Vec<&str> =
+            pins.bapi_versions().filter_map(|f| f.path.strip_prefix("bapi/")?.strip_suffix(".yml")).collect();
         return Err(format!("{name}: neither a pinned version ({}) nor a spec file", versions.join(", ")));
     }
     let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
@@ -29,7 +30,9 @@ fn side(root: &Path, pins: &Pins, mirror: Option<&Path>, name: &str) -> Result<(
 pub fn report(root: &Path, pins: &Pins, mirror: Option<&Path>, old: &str, new: &str) -> Result<String, String> {
     let (old_text, old_label) = side(root, pins, mirror, old)?;
     let (new_text, new_label) = side(root, pins, mirror, new)?;
-    let api = |text: &str, name: &str| codegen::load(text).and_then(|d| codegen::normalize(&d)).map_err(|e| format!("{name}: {e}"));
+    let api = |text: &str, name: &str| {
+        codegen::load(text).and_then(|d| codegen::normalize(&d)).map_err(|e| format!("{name}: {e}"))
+    };
     let (old_api, new_api) = (api(&old_text, old)?, api(&new_text, new)?);
     Ok(codegen::diff::render(&codegen::diff::diff(&old_api, &new_api), &old_label, &new_label))
 }

@@ -36,7 +36,8 @@ fn fetch_one(root: &Path, pins: &Pins, file: &PinnedFile, mirror: Option<&Path>)
     let (bytes, source) = match mirror {
         Some(dir) => {
             let source = dir.join(&file.path);
-            let bytes = std::fs::read(&source).map_err(|e| format!("{}: cannot read from mirror {}: {e}", file.path, source.display()))?;
+            let bytes = std::fs::read(&source)
+                .map_err(|e| format!("{}: cannot read from mirror {}: {e}", file.path, source.display()))?;
             (bytes, source.display().to_string())
         }
         None => {
@@ -46,7 +47,10 @@ fn fetch_one(root: &Path, pins: &Pins, file: &PinnedFile, mirror: Option<&Path>)
     };
     let actual = sha256_hex(&bytes);
     if actual != file.sha256 {
-        return Err(format!("{}: sha256 mismatch from {source}: expected {}, got {actual}; the cached copy was left as it was", file.path, file.sha256));
+        return Err(format!(
+            "{}: sha256 mismatch from {source}: expected {}, got {actual}; the cached copy was left as it was",
+            file.path, file.sha256
+        ));
     }
     write_atomically(&target, &bytes)?;
     Ok(Some(source))
@@ -79,7 +83,12 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), String> {
 /// it (the commit is `--commit SHA` if given, else unchanged). The new files go to the cache and
 /// the new hashes to `spec/pins.toml`; nothing is written if any file fails.
 pub fn update_pins(root: &Path, pins: &Pins, mirror: Option<&Path>, commit: Option<&str>) -> Result<Pins, String> {
-    let mut updated = Pins { repository: pins.repository.clone(), commit: commit.unwrap_or(&pins.commit).to_owned(), generate: pins.generate.clone(), files: Vec::new() };
+    let mut updated = Pins {
+        repository: pins.repository.clone(),
+        commit: commit.unwrap_or(&pins.commit).to_owned(),
+        generate: pins.generate.clone(),
+        files: Vec::new(),
+    };
     let mut paths: Vec<String> = pins.files.iter().map(|f| f.path.clone()).collect();
     if let Some(dir) = mirror {
         let listed = std::fs::read_dir(dir.join("bapi")).map_err(|e| format!("{}: {e}", dir.join("bapi").display()))?;
@@ -96,8 +105,12 @@ pub fn update_pins(root: &Path, pins: &Pins, mirror: Option<&Path>, commit: Opti
     let mut fetched = Vec::new();
     for path in paths {
         let bytes = match mirror {
-            Some(dir) => std::fs::read(dir.join(&path)).map_err(|e| format!("{path}: cannot read from mirror {}: {e}", dir.display()))?,
-            None => download(&format!("https://raw.githubusercontent.com/{}/{}/{path}", updated.repository, updated.commit)).map_err(|e| format!("{path}: {e}"))?,
+            Some(dir) => std::fs::read(dir.join(&path))
+                .map_err(|e| format!("{path}: cannot read from mirror {}: {e}", dir.display()))?,
+            None => {
+                download(&format!("https://raw.githubusercontent.com/{}/{}/{path}", updated.repository, updated.commit))
+                    .map_err(|e| format!("{path}: {e}"))?
+            }
         };
         updated.files.push(PinnedFile { path: path.clone(), sha256: sha256_hex(&bytes) });
         fetched.push((path, bytes));
@@ -119,7 +132,9 @@ pub fn update_pins(root: &Path, pins: &Pins, mirror: Option<&Path>, commit: Opti
 
 /// The mirror folder from `--mirror DIR` or `CLERK_OPENAPI_MIRROR`.
 pub fn mirror_from(args: &[String]) -> Option<PathBuf> {
-    crate::flag_value(args, "--mirror").map(PathBuf::from).or_else(|| std::env::var_os("CLERK_OPENAPI_MIRROR").filter(|v| !v.is_empty()).map(PathBuf::from))
+    crate::flag_value(args, "--mirror")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("CLERK_OPENAPI_MIRROR").filter(|v| !v.is_empty()).map(PathBuf::from))
 }
 
 /// Reads a pinned file from the cache, fetching everything first if it is missing or stale.

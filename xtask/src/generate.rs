@@ -86,7 +86,12 @@ mod tests {
     fn the_standalone_manifest_depends_on_the_runtime_by_path_and_passes_its_features_through() {
         let out = super::manifest("clerk-api-x", std::path::Path::new("/w/clerk-api-runtime"));
         assert!(out.starts_with("[package]\nname = \"clerk-api-x\"\n"), "{out}");
-        assert!(out.contains("clerk-api-runtime = { version = \"0.1\", path = \"/w/clerk-api-runtime\", default-features = false }"), "{out}");
+        assert!(
+            out.contains(
+                "clerk-api-runtime = { version = \"0.1\", path = \"/w/clerk-api-runtime\", default-features = false }"
+            ),
+            "{out}"
+        );
         assert!(out.contains("rustls-ring = [\"clerk-api-runtime/rustls-ring\"]"), "{out}");
         assert!(out.trim_end().ends_with("[workspace]"), "{out}");
     }

@@ -27,7 +27,8 @@ impl Pins {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Pins, String> {
-        let mut pins = Pins { repository: String::new(), commit: String::new(), generate: String::new(), files: Vec::new() };
+        let mut pins =
+            Pins { repository: String::new(), commit: String::new(), generate: String::new(), files: Vec::new() };
         for (number, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -110,7 +111,13 @@ mod tests {
         let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../spec/pins.toml")).unwrap();
         let pins = Pins::parse(&text, Path::new("pins.toml")).unwrap();
         let again = Pins::parse(&pins.to_toml(), Path::new("pins.toml")).unwrap();
-        assert_eq!((again.repository, again.commit, again.generate), (pins.repository.clone(), pins.commit.clone(), pins.generate.clone()));
-        assert_eq!(again.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>(), pins.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>());
+        assert_eq!(
+            (again.repository, again.commit, again.generate),
+            (pins.repository.clone(), pins.commit.clone(), pins.generate.clone())
+        );
+        assert_eq!(
+            again.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>(),
+            pins.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>()
+        );
     }
 }

@@ -24,7 +24,8 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     let spec = read_pinned(root, pins, &pins.generate, mirror)?;
     let source = codegen::Source { path: pins.generate.clone(), origin: pins.origin() };
     let output = codegen::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
-    let mut files: Vec<(PathBuf, String)> = output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
+    let mut files: Vec<(PathBuf, String)> =
+        output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
     let header = header_of(&files[0].1);
     let mut modules = String::new();
     let test_files = codegen::test_harness(&output.api, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
@@ -41,8 +42,11 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     if let Some(webhooks) = pins.webhooks() {
         let spec = read_pinned(root, pins, &webhooks.path, mirror)?;
         let source = codegen::Source { path: webhooks.path.clone(), origin: pins.origin() };
-        let generated = codegen::webhooks::generate(&spec, &source, &output.api).map_err(|e| format!("{}: {e}", webhooks.path))?;
-        files.extend(generated.into_iter().map(|f| (Path::new(GENERATED_DIR).join("webhooks").join(f.path), f.contents)));
+        let generated =
+            codegen::webhooks::generate(&spec, &source, &output.api).map_err(|e| format!("{}: {e}", webhooks.path))?;
+        files.extend(
+            generated.into_iter().map(|f| (Path::new(GENERATED_DIR).join("webhooks").join(f.path), f.contents)),
+        );
     }
     Ok(files)
 }
@@ -50,9 +54,25 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
 /// The codegen fixtures, `tests/fixtures/*.yaml`, by name (the file stem), sorted.
 pub fn fixture_specs(root: &Path) -> Result<Vec<(String, PathBuf)>, String> {
     let dir = root.join("tests/fixtures");
-    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    let mut specs: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
     specs.sort();
-    specs.into_iter().map(|spec| Ok((spec.file_stem().and_then(|s| s.to_str()).ok_or_else(|| format!("{}: not a UTF-8 name", spec.display()))?.to_owned(), spec))).collect()
+    specs
+        .into_iter()
+        .map(|spec| {
+            Ok((
+                spec.file_stem()
+                    .and_then(|s| s.to_str())
+                    .ok_or_else(|| format!("{}: not a UTF-8 name", spec.display()))?
+                    .to_owned(),
+                spec,
+            ))
+        })
+        .collect()
 }
 
 /// Each fixture generated as one file.
@@ -89,7 +109,10 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Resul
         for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {
             match mode {
                 Mode::Write => std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?,
-                Mode::Check => problems.push(format!("{}: not produced by the generator (stale)", stale.strip_prefix(root).unwrap_or(&stale).display())),
+                Mode::Check => problems.push(format!(
+                    "{}: not produced by the generator (stale)",
+                    stale.strip_prefix(root).unwrap_or(&stale).display()
+                )),
             }
         }
     }
@@ -121,7 +144,11 @@ fn ensure_file_contents(path: &Path, contents: &str, mode: Mode) -> Result<bool,
         Mode::Check => Err(match current {
             None => "missing".to_owned(),
             Some(current) => {
-                let line = current.lines().zip(contents.lines()).position(|(a, b)| a != b).unwrap_or_else(|| current.lines().count().min(contents.lines().count()));
+                let line = current
+                    .lines()
+                    .zip(contents.lines())
+                    .position(|(a, b)| a != b)
+                    .unwrap_or_else(|| current.lines().count().min(contents.lines().count()));
                 format!("differs from the generator's output from line {}", line + 1)
             }
         }),

@@ -9,19 +9,43 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("fetch-spec", || crate::fetch_spec::fetch_all(root, pins, mirror))?;
     step("check (generated code matches the generator)", || regen::run(root, pins, mirror, Mode::Check))?;
     step("cargo test --workspace (but clerk-sync)", || {
-        cargo(root, &["test", "--workspace", "--exclude", "clerk-sync", "--all-targets", "--", "--skip", CONFORMANCE_TEST, "--skip", FIXTURE_PRISM_TEST, "--skip", DIFFERENTIAL_TEST])
+        cargo(
+            root,
+            &[
+                "test",
+                "--workspace",
+                "--exclude",
+                "clerk-sync",
+                "--all-targets",
+                "--",
+                "--skip",
+                CONFORMANCE_TEST,
+                "--skip",
+                FIXTURE_PRISM_TEST,
+                "--skip",
+                DIFFERENTIAL_TEST,
+            ],
+        )
     })?;
     // On its own, so DuckDB's C++ build sees the same dependency features as `cargo build` or
     // `cargo run -p clerk-sync` do: built in a workspace-wide command, the build-script
     // dependencies it shares with codegen (serde's derive, syn) get other features, and the
     // whole of DuckDB would be compiled a second time for the same profile.
     step("cargo test -p clerk-sync", || cargo(root, &["test", "-p", "clerk-sync", "--all-targets"]))?;
-    step("cargo test --doc -p clerk-api --features axum,actix,testing", || cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum,actix,testing"]))?;
+    step("cargo test --doc -p clerk-api --features axum,actix,testing", || {
+        cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum,actix,testing"])
+    })?;
     step("cargo test --doc -p clerk-api-runtime", || cargo(root, &["test", "--doc", "-p", "clerk-api-runtime"]))?;
-    step("install Clerk's JS SDK (npm ci in tests/js-sdk)", || npm_ci(root, "tests/js-sdk", "node_modules/@clerk/backend/package.json"))?;
-    step("auth differential against Clerk's JS SDK", || cargo(root, &["test", "-p", "clerk-api-tests", "--test", "auth_differential", "--", "--nocapture"]))?;
+    step("install Clerk's JS SDK (npm ci in tests/js-sdk)", || {
+        npm_ci(root, "tests/js-sdk", "node_modules/@clerk/backend/package.json")
+    })?;
+    step("auth differential against Clerk's JS SDK", || {
+        cargo(root, &["test", "-p", "clerk-api-tests", "--test", "auth_differential", "--", "--nocapture"])
+    })?;
     step("install Prism (npm ci in tests/prism)", || npm_ci(root, "tests/prism", "node_modules/.bin/prism"))?;
-    step("conformance against Prism", || cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"]))?;
+    step("conformance against Prism", || {
+        cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"])
+    })?;
     step("generate and compile every pinned API version", || generate_all(root, pins, mirror))?;
     Ok(())
 }
@@ -45,7 +69,11 @@ fn npm_ci(root: &Path, dir: &str, installed: &str) -> Result<(), String> {
         .current_dir(&dir)
         .status()
         .map_err(|e| format!("cannot run npm (install Node.js and npm): {e}"))?;
-    if status.success() { Ok(()) } else { Err(format!("`npm ci` in {} failed ({status})", dir.display())) }
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`npm ci` in {} failed ({status})", dir.display()))
+    }
 }
 
 fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
@@ -93,7 +121,8 @@ pub fn generate_all(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(
     for (name, spec) in specs {
         let out = base.join(&name);
         crate::generate::run(root, &spec, &out, &name)?;
-        std::fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock")).map_err(|e| format!("copying Cargo.lock: {e}"))?;
+        std::fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock"))
+            .map_err(|e| format!("copying Cargo.lock: {e}"))?;
         cargo_in(&out, &["check", "--quiet", "--lib"], Some(&base.join("target")))?;
         eprintln!("{name}: compiles without warnings");
     }

@@ -31,14 +31,21 @@ pub async fn stub(replies: Vec<(u16, &'static str)>) -> Stub {
                     buffer.extend_from_slice(&chunk[..n]);
                     let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
                     let head = String::from_utf8_lossy(&buffer[..end]).to_lowercase();
-                    let length = head.lines().find_map(|l| l.strip_prefix("content-length: ")).and_then(|n| n.trim().parse::<usize>().ok()).unwrap_or(0);
+                    let length = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length: "))
+                        .and_then(|n| n.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
                     if buffer.len() < end + 4 + length {
                         continue;
                     }
                     buffer.drain(..end + 4 + length);
                     recorded.lock().unwrap().push(head);
                     let (status, body) = replies.lock().unwrap().next().unwrap_or((500, "{}"));
-                    let reply = format!("HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}", body.len());
+                    let reply = format!(
+                        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                        body.len()
+                    );
                     if socket.write_all(reply.as_bytes()).await.is_err() {
                         return;
                     }
@@ -48,4 +55,3 @@ pub async fn stub(replies: Vec<(u16, &'static str)>) -> Stub {
     });
     Stub { url, heads }
 }
-

@@ -75,7 +75,11 @@ where
     type Future = Ready<Result<Self::Transform, Self::InitError>>;
 
     fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(ClerkMiddlewareService { service: Rc::new(service), options: Arc::clone(&self.options), require: self.require }))
+        ready(Ok(ClerkMiddlewareService {
+            service: Rc::new(service),
+            options: Arc::clone(&self.options),
+            require: self.require,
+        }))
     }
 }
 
@@ -88,7 +92,10 @@ pub struct ClerkMiddlewareService<S> {
 
 impl<S> fmt::Debug for ClerkMiddlewareService<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClerkMiddlewareService").field("options", &self.options).field("require", &self.require).finish_non_exhaustive()
+        f.debug_struct("ClerkMiddlewareService")
+            .field("options", &self.options)
+            .field("require", &self.require)
+            .finish_non_exhaustive()
     }
 }
 
@@ -112,14 +119,18 @@ where
             let (method, uri, headers) = parts(request.request());
             let state = match authenticate_parts(&method, &uri, &headers, &options).await {
                 Ok(state) => state,
-                Err(error) => return Ok(request.into_response(response(Answer::unavailable(&error))).map_into_right_body()),
+                Err(error) => {
+                    return Ok(request.into_response(response(Answer::unavailable(&error))).map_into_right_body())
+                }
             };
             let headers_out = state.response_headers();
             match state {
                 RequestState::SignedIn(auth) => {
                     request.extensions_mut().insert(ClerkAuth(Arc::new(auth)));
                 }
-                RequestState::Handshake(_) => return Ok(request.into_response(response(Answer::redirect(headers_out))).map_into_right_body()),
+                RequestState::Handshake(_) => {
+                    return Ok(request.into_response(response(Answer::redirect(headers_out))).map_into_right_body())
+                }
                 RequestState::SignedOut(out) if require => {
                     let answer = match sign_in_redirect(&options, &method, &uri, &headers) {
                         Some(location) => Answer::redirect_to(&location, headers_out),
@@ -144,7 +155,9 @@ fn parts(request: &HttpRequest) -> (http::Method, http::Uri, http::HeaderMap) {
     let uri = request.uri().to_string().parse().unwrap_or_default();
     let mut headers = http::HeaderMap::with_capacity(request.headers().len());
     for (name, value) in request.headers() {
-        if let (Ok(name), Ok(value)) = (http::HeaderName::from_bytes(name.as_str().as_bytes()), http::HeaderValue::from_bytes(value.as_bytes())) {
+        if let (Ok(name), Ok(value)) =
+            (http::HeaderName::from_bytes(name.as_str().as_bytes()), http::HeaderValue::from_bytes(value.as_bytes()))
+        {
             headers.append(name, value);
         }
     }
@@ -153,7 +166,9 @@ fn parts(request: &HttpRequest) -> (http::Method, http::Uri, http::HeaderMap) {
 
 fn append(target: &mut actix_web::http::header::HeaderMap, headers: &http::HeaderMap) {
     for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (ActixName::from_bytes(name.as_str().as_bytes()), ActixValue::from_bytes(value.as_bytes())) {
+        if let (Ok(name), Ok(value)) =
+            (ActixName::from_bytes(name.as_str().as_bytes()), ActixValue::from_bytes(value.as_bytes()))
+        {
             target.append(name, value);
         }
     }
@@ -180,7 +195,9 @@ impl fmt::Display for ClerkAuthRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ClerkAuthRejection::SignedOut(out) => write!(f, "signed out: {}", out.reason),
-            ClerkAuthRejection::MissingMiddleware => f.write_str("ClerkAuth is used on a route without ClerkMiddleware"),
+            ClerkAuthRejection::MissingMiddleware => {
+                f.write_str("ClerkAuth is used on a route without ClerkMiddleware")
+            }
         }
     }
 }

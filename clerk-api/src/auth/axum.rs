@@ -169,7 +169,8 @@ impl IntoResponse for ClerkAuthRejection {
                 response(Answer::signed_out(reason, RequestState::SignedOut(out).response_headers()))
             }
             ClerkAuthRejection::MissingLayer => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "ClerkAuth is used on a route without ClerkAuthLayer\n").into_response()
+                (StatusCode::INTERNAL_SERVER_ERROR, "ClerkAuth is used on a route without ClerkAuthLayer\n")
+                    .into_response()
             }
         }
     }

@@ -89,7 +89,12 @@ const fn placed(table: &[u8; 256]) -> [[u32; 256]; 4] {
 /// callers never look at `out` then.
 fn decode_exact(text: &[u8], tables: &Tables, out: &mut [u8]) -> Result<(), InvalidBase64> {
     let placed = &tables.placed;
-    let group = |chunk: &[u8]| placed[0][chunk[0] as usize] | placed[1][chunk[1] as usize] | placed[2][chunk[2] as usize] | placed[3][chunk[3] as usize];
+    let group = |chunk: &[u8]| {
+        placed[0][chunk[0] as usize]
+            | placed[1][chunk[1] as usize]
+            | placed[2][chunk[2] as usize]
+            | placed[3][chunk[3] as usize]
+    };
     let mut seen = 0u32;
     let blocks = text.len() / 8;
     let (head, rest) = out.split_at_mut(blocks * 6);
@@ -127,7 +132,11 @@ pub(crate) fn decode_into(text: &[u8], alphabet: Alphabet, out: &mut Vec<u8>) ->
 
 /// Decodes `text` into `buffer` and returns the decoded part; fails if it does not fit. Lets
 /// the short segments of a token (header, signature) decode without a heap allocation.
-pub(crate) fn decode_to_slice<'b>(text: &[u8], alphabet: Alphabet, buffer: &'b mut [u8]) -> Result<&'b [u8], InvalidBase64> {
+pub(crate) fn decode_to_slice<'b>(
+    text: &[u8],
+    alphabet: Alphabet,
+    buffer: &'b mut [u8],
+) -> Result<&'b [u8], InvalidBase64> {
     let (text, tables) = prepare(text, alphabet)?;
     let out = buffer.get_mut(..text.len() * 3 / 4).ok_or(InvalidBase64)?;
     decode_exact(text, tables, out)?;

@@ -3,8 +3,8 @@
 //! read as Clerk's JS SDK reads them (`clerkRequest.ts`, `authenticateContext.ts`).
 
 use super::base64::{self, Alphabet};
-use super::publishable_key::PublishableKey;
 use super::extract::cookie_pairs;
+use super::publishable_key::PublishableKey;
 use http::header::{ACCEPT, HOST, REFERER};
 use http::{HeaderMap, Method};
 use reqwest::Url;
@@ -37,8 +37,12 @@ impl<'r> BrowserRequest<'r> {
     pub(crate) fn new(method: &Method, uri: &http::Uri, headers: &'r HeaderMap) -> Option<BrowserRequest<'r>> {
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty());
         let first = |value: &'r str| value.split(',').next().unwrap_or(value).trim();
-        let host = header("x-forwarded-host").map(first).or_else(|| header(HOST.as_str())).or_else(|| uri.authority().map(|a| a.as_str()))?;
-        let scheme = header("x-forwarded-proto").map(first).or_else(|| uri.scheme_str()).unwrap_or_else(|| default_scheme(host));
+        let host = header("x-forwarded-host")
+            .map(first)
+            .or_else(|| header(HOST.as_str()))
+            .or_else(|| uri.authority().map(|a| a.as_str()))?;
+        let scheme =
+            header("x-forwarded-proto").map(first).or_else(|| uri.scheme_str()).unwrap_or_else(|| default_scheme(host));
         let path = uri.path_and_query().map_or("/", |p| p.as_str());
         let url = Url::parse(&format!("{scheme}://{host}{path}")).ok()?;
         Some(BrowserRequest {
@@ -96,7 +100,11 @@ pub(crate) fn set_cookies(directives: &[String]) -> (HeaderMap, Option<String>) 
 
 /// Removes the query parameters `names` from `url`.
 pub(crate) fn remove_query(url: &mut Url, names: &[&str]) {
-    let kept: Vec<(String, String)> = url.query_pairs().filter(|(n, _)| !names.contains(&n.as_ref())).map(|(n, v)| (n.into_owned(), v.into_owned())).collect();
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(n, _)| !names.contains(&n.as_ref()))
+        .map(|(n, v)| (n.into_owned(), v.into_owned()))
+        .collect();
     if kept.is_empty() {
         url.set_query(None);
     } else {
@@ -107,7 +115,9 @@ pub(crate) fn remove_query(url: &mut Url, names: &[&str]) {
 /// Without `X-Forwarded-Proto` or an absolute request URI, the scheme is guessed from the host:
 /// plain HTTP on loopback (a development server), HTTPS elsewhere.
 fn default_scheme(host: &str) -> &'static str {
-    let name = host.rsplit_once(':').map_or(host, |(name, port)| if port.bytes().all(|b| b.is_ascii_digit()) { name } else { host });
+    let name = host
+        .rsplit_once(':')
+        .map_or(host, |(name, port)| if port.bytes().all(|b| b.is_ascii_digit()) { name } else { host });
     if name == "localhost" || name.ends_with(".localhost") || name.starts_with("127.") || name == "[::1]" {
         "http"
     } else {
@@ -120,7 +130,11 @@ fn default_scheme(host: &str) -> &'static str {
 fn parse_cookies(headers: &HeaderMap) -> Vec<(&str, Cow<'_, str>)> {
     cookie_pairs(headers)
         .map(|(name, value)| {
-            let decoded = if value.contains('%') { percent_decode(value).map_or(Cow::Borrowed(value), Cow::Owned) } else { Cow::Borrowed(value) };
+            let decoded = if value.contains('%') {
+                percent_decode(value).map_or(Cow::Borrowed(value), Cow::Owned)
+            } else {
+                Cow::Borrowed(value)
+            };
             (name, decoded)
         })
         .collect()
@@ -161,7 +175,10 @@ impl Unverified {
     /// Decodes a JWT's payload without checking anything but its shape; `None` if it has none.
     pub(crate) fn decode(token: &str) -> Option<Unverified> {
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else { return None };
+        let (Some(header), Some(payload), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return None;
+        };
         let header = base64::decode(header.as_bytes(), Alphabet::UrlSafeNoPad).ok()?;
         serde_json::from_slice::<serde::de::IgnoredAny>(&header).ok()?;
         let payload = base64::decode(payload.as_bytes(), Alphabet::UrlSafeNoPad).ok()?;
@@ -201,7 +218,14 @@ mod tests {
 
     #[test]
     fn rebuilds_the_public_url_behind_proxies() {
-        let (uri, headers) = request("/dash?a=1", &[("host", "internal:8080"), ("x-forwarded-host", "app.example.com, proxy"), ("x-forwarded-proto", "https")]);
+        let (uri, headers) = request(
+            "/dash?a=1",
+            &[
+                ("host", "internal:8080"),
+                ("x-forwarded-host", "app.example.com, proxy"),
+                ("x-forwarded-proto", "https"),
+            ],
+        );
         let browser = BrowserRequest::new(&Method::GET, &uri, &headers).unwrap();
         assert_eq!(browser.url.as_str(), "https://app.example.com/dash?a=1");
         let (uri, headers) = request("/", &[("host", "localhost:3000")]);
@@ -214,7 +238,8 @@ mod tests {
 
     #[test]
     fn reads_cookies_as_the_cookie_package_does() {
-        let (uri, headers) = request("/", &[("host", "a.b"), ("cookie", "a=1; b=\"two\"; c=%41%42; a=3; d=; e=%zz"), ("cookie", "f=6")]);
+        let (uri, headers) =
+            request("/", &[("host", "a.b"), ("cookie", "a=1; b=\"two\"; c=%41%42; a=3; d=; e=%zz"), ("cookie", "f=6")]);
         let browser = BrowserRequest::new(&Method::GET, &uri, &headers).unwrap();
         assert_eq!(browser.cookie("a"), Some("1"));
         assert_eq!(browser.cookie("b"), Some("two"));

@@ -143,7 +143,9 @@ pub struct Actor {
 
 /// A claim given as one string or an array of them (`aud`), as a list of `T` (`String`, or a
 /// borrowed string of the claims view).
-pub(crate) fn one_or_many<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<T>, D::Error> {
+pub(crate) fn one_or_many<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
     use serde::de::value::{BorrowedStrDeserializer, StrDeserializer};
     struct Visitor<T>(std::marker::PhantomData<T>);
     impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for Visitor<T> {
@@ -225,7 +227,8 @@ mod tests {
     fn decodes_permissions_per_organization_feature() {
         // Features: dashboard (o), export (u, skipped), billing (o). Masks: 3 = read+manage,
         // 4 = delete.
-        let permissions = organization_permissions(Some("o:dashboard,u:export,ou:billing"), Some("read,manage,delete"), Some("3,4"));
+        let permissions =
+            organization_permissions(Some("o:dashboard,u:export,ou:billing"), Some("read,manage,delete"), Some("3,4"));
         assert_eq!(permissions, ["org:dashboard:read", "org:dashboard:manage", "org:billing:delete"]);
     }
 

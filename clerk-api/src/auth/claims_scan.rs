@@ -145,7 +145,10 @@ impl<'a> Scanner<'a> {
         }
         let digits = self.pos - start;
         // No digits, a leading zero (`01`, invalid JSON), or a float.
-        if digits == 0 || (digits > 1 && self.text.as_bytes().get(start) == Some(&b'0')) || matches!(self.peek(), Some(b'.' | b'e' | b'E')) {
+        if digits == 0
+            || (digits > 1 && self.text.as_bytes().get(start) == Some(&b'0'))
+            || matches!(self.peek(), Some(b'.' | b'e' | b'E'))
+        {
             return None;
         }
         match (negative, value) {
@@ -355,15 +358,15 @@ mod tests {
     #[test]
     fn declines_what_it_does_not_read_itself() {
         for payload in [
-            r#"{"sub":"us\u0065r_1","exp":1}"#,        // an escape: serde_json unescapes it
-            r#"{"sub":"u","exp":1.0}"#,                // a float: an error for serde_json
-            r#"{"sub":"u","exp":1e3}"#,                // an exponent
-            r#"{"sub":"u","exp":-0}"#,                 // serde_json reads `-0` as a float
+            r#"{"sub":"us\u0065r_1","exp":1}"#,         // an escape: serde_json unescapes it
+            r#"{"sub":"u","exp":1.0}"#,                 // a float: an error for serde_json
+            r#"{"sub":"u","exp":1e3}"#,                 // an exponent
+            r#"{"sub":"u","exp":-0}"#,                  // serde_json reads `-0` as a float
             r#"{"sub":"u","exp":1234567890123456789}"#, // 19 digits
-            r#"{"sub":"u","exp":01}"#,                 // invalid JSON
-            r#"{"sub":"u","exp":1,"sub":"v"}"#,        // a repeated claim: an error for serde_json
+            r#"{"sub":"u","exp":01}"#,                  // invalid JSON
+            r#"{"sub":"u","exp":1,"sub":"v"}"#,         // a repeated claim: an error for serde_json
             r#"{"sub":"u","exp":1,"o":{"id":"a","id":"b"}}"#,
-            r#"{"sub":"u","exp":1,"x":1.5}"#,          // a float among custom claims
+            r#"{"sub":"u","exp":1,"x":1.5}"#, // a float among custom claims
             r#"{"sub":"u","exp":1,"v":-1}"#,
             r#"{"sub":"u","exp":1,"v":4294967296}"#,
             r#"{"sub":"u","exp":1,"aud":null}"#,
@@ -423,18 +426,79 @@ mod tests {
     }
 
     const KEYS: [&str; 26] = [
-        "v", "sub", "sid", "iss", "azp", "aud", "exp", "nbf", "iat", "jti", "sts", "act", "fva", "pla", "fea", "o", "org_id", "org_slug", "org_role",
-        "org_permissions", "id", "slg", "custom", "scopes", "s\\ub", "",
+        "v",
+        "sub",
+        "sid",
+        "iss",
+        "azp",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "jti",
+        "sts",
+        "act",
+        "fva",
+        "pla",
+        "fea",
+        "o",
+        "org_id",
+        "org_slug",
+        "org_role",
+        "org_permissions",
+        "id",
+        "slg",
+        "custom",
+        "scopes",
+        "s\\ub",
+        "",
     ];
 
     const VALUES: [&str; 40] = [
-        r#""x""#, r#""é""#, r#""a\"b""#, r#""\u0041""#, "1", "-1", "0", "-0", "01", "1.0", "1e2", "-", "4294967295", "4294967296", "999999999999999999",
-        "9999999999999999999", "-999999999999999999", "null", "nul", "true", "false", "[]", "[1,2]", "[1,-2]", "[1,2,3]", "[1]", r#"["a","b"]"#,
-        r#"["a",1]"#, "{}", r#"{"id":"org_1"}"#, r#"{"id":"o","slg":null,"x":[{}],"rol":"r"}"#, r#"{"sub":"a","iss":"b","sid":null}"#,
-        r#"{"id":"a","id":"b"}"#, r#"{"sub":1}"#, "[[[]]]", "[1,]", "{\"a\":1,\"a\":2}", r#"{"a":[1.5]}"#, " \n 7 ", "\"\u{1}\"",
+        r#""x""#,
+        r#""é""#,
+        r#""a\"b""#,
+        r#""\u0041""#,
+        "1",
+        "-1",
+        "0",
+        "-0",
+        "01",
+        "1.0",
+        "1e2",
+        "-",
+        "4294967295",
+        "4294967296",
+        "999999999999999999",
+        "9999999999999999999",
+        "-999999999999999999",
+        "null",
+        "nul",
+        "true",
+        "false",
+        "[]",
+        "[1,2]",
+        "[1,-2]",
+        "[1,2,3]",
+        "[1]",
+        r#"["a","b"]"#,
+        r#"["a",1]"#,
+        "{}",
+        r#"{"id":"org_1"}"#,
+        r#"{"id":"o","slg":null,"x":[{}],"rol":"r"}"#,
+        r#"{"sub":"a","iss":"b","sid":null}"#,
+        r#"{"id":"a","id":"b"}"#,
+        r#"{"sub":1}"#,
+        "[[[]]]",
+        "[1,]",
+        "{\"a\":1,\"a\":2}",
+        r#"{"a":[1.5]}"#,
+        " \n 7 ",
+        "\"\u{1}\"",
     ];
 
-    const SNIPPETS: [&str; 16] = ["{", "}", "[", "]", ",", ":", "\"", "\\", " ", "-", ".", "e", "0", "null", r#""sub":"x","#, r#""exp":2,"#];
+    const SNIPPETS: [&str; 16] =
+        ["{", "}", "[", "]", ",", ":", "\"", "\\", " ", "-", ".", "e", "0", "null", r#""sub":"x","#, r#""exp":2,"#];
 
     /// A random object of known and unknown keys with values of every type, right or wrong.
     fn generated(random: &mut Random) -> String {
@@ -474,7 +538,10 @@ mod tests {
         let mut random = Random(0x9e37_79b9_7f4a_7c15);
         let (mut scanned, mut accepted) = (0, 0);
         for round in 0..60_000 {
-            let Some(payload) = (if round % 2 == 0 { Some(generated(&mut random)) } else { mutated(&mut random) }) else { continue };
+            let Some(payload) = (if round % 2 == 0 { Some(generated(&mut random)) } else { mutated(&mut random) })
+            else {
+                continue;
+            };
             let expected = reference(&payload);
             accepted += usize::from(expected.is_some());
             if let Some(view) = scan(&payload) {

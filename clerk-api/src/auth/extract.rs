@@ -19,10 +19,12 @@ pub(crate) fn token<'h>(headers: &'h HeaderMap, cookie_suffix: Option<&str>) -> 
         }
         // UTF-8 rather than `to_str`'s visible-ASCII check: a word at a time instead of a byte,
         // and a token with any other character fails its base64 decoding all the same.
-        let value = std::str::from_utf8(value.as_bytes()).map_err(|_| SignedOut::new(Reason::TokenInvalid, "the Authorization header is not UTF-8"))?;
+        let value = std::str::from_utf8(value.as_bytes())
+            .map_err(|_| SignedOut::new(Reason::TokenInvalid, "the Authorization header is not UTF-8"))?;
         return bearer(value);
     }
-    cookie(headers, cookie_suffix).ok_or(SignedOut::new(Reason::SessionTokenMissing, "no Authorization header and no __session cookie"))
+    cookie(headers, cookie_suffix)
+        .ok_or(SignedOut::new(Reason::SessionTokenMissing, "no Authorization header and no __session cookie"))
 }
 
 fn bearer(value: &str) -> Result<&str, SignedOut> {
@@ -50,14 +52,19 @@ pub(crate) fn cookie_pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &
 fn cookie<'h>(headers: &'h HeaderMap, suffix: Option<&str>) -> Option<&'h str> {
     let pairs = || cookie_pairs(headers).filter(|(_, value)| !value.is_empty());
     if let Some(suffix) = suffix {
-        let found = pairs().find(|(name, _)| name.strip_prefix(SESSION_COOKIE).and_then(|n| n.strip_prefix('_')) == Some(suffix));
+        let found = pairs()
+            .find(|(name, _)| name.strip_prefix(SESSION_COOKIE).and_then(|n| n.strip_prefix('_')) == Some(suffix));
         if let Some((_, value)) = found {
             return Some(value);
         }
     }
     pairs()
         .find(|(name, _)| *name == SESSION_COOKIE)
-        .or_else(|| pairs().find(|(name, _)| name.strip_prefix(SESSION_COOKIE).and_then(|n| n.strip_prefix('_')).is_some_and(|s| !s.is_empty())))
+        .or_else(|| {
+            pairs().find(|(name, _)| {
+                name.strip_prefix(SESSION_COOKIE).and_then(|n| n.strip_prefix('_')).is_some_and(|s| !s.is_empty())
+            })
+        })
         .map(|(_, value)| value)
 }
 
@@ -92,7 +99,10 @@ mod tests {
     #[test]
     fn the_header_wins_over_the_cookie_even_when_it_is_not_bearer() {
         assert_eq!(found(&[("authorization", "Bearer header"), ("cookie", "__session=cookie")]), Ok("header"));
-        assert_eq!(found(&[("authorization", "Basic x"), ("cookie", "__session=cookie")]), Err(Reason::SessionTokenMissing));
+        assert_eq!(
+            found(&[("authorization", "Basic x"), ("cookie", "__session=cookie")]),
+            Err(Reason::SessionTokenMissing)
+        );
     }
 
     #[test]

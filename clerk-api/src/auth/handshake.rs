@@ -4,12 +4,12 @@
 //! cookie and comes back.
 
 use super::browser::{self, BrowserRequest, Unverified};
-use super::handshake_payload;
-use super::refresh;
 use super::category::Category;
+use super::handshake_payload;
 use super::options::AuthenticateOptions;
 use super::publishable_key::{InstanceType, PublishableKey};
 use super::reason::Reason;
+use super::refresh;
 use super::state::{Handshake, RequestState, SignedOut};
 use super::{jwt, AuthError};
 use http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
@@ -43,7 +43,12 @@ impl Context<'_> {
 }
 
 /// A cookie under the suffixed name when the request uses those, else the plain one.
-fn chosen_cookie<'r>(request: &'r BrowserRequest<'_>, key: &PublishableKey, suffixed: bool, name: &str) -> Option<&'r str> {
+fn chosen_cookie<'r>(
+    request: &'r BrowserRequest<'_>,
+    key: &PublishableKey,
+    suffixed: bool,
+    name: &str,
+) -> Option<&'r str> {
     if suffixed {
         request.suffixed_cookie(name, key)
     } else {
@@ -52,7 +57,11 @@ fn chosen_cookie<'r>(request: &'r BrowserRequest<'_>, key: &PublishableKey, suff
 }
 
 /// Decides a browser request that carries no `Authorization` header.
-pub(crate) async fn authenticate(request: &BrowserRequest<'_>, key: &PublishableKey, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+pub(crate) async fn authenticate(
+    request: &BrowserRequest<'_>,
+    key: &PublishableKey,
+    options: &AuthenticateOptions,
+) -> Result<RequestState, AuthError> {
     let suffixed = uses_suffixed_cookies(request, key, &instance_frontend_api(key, options));
     let cookie = |name| chosen_cookie(request, key, suffixed, name);
     let context = Context {
@@ -64,7 +73,11 @@ pub(crate) async fn authenticate(request: &BrowserRequest<'_>, key: &Publishable
         session: cookie(browser::SESSION),
         client_uat: browser::leading_integer(cookie(browser::CLIENT_UAT)),
         dev_browser: request.query(browser::DEV_BROWSER).or_else(|| cookie(browser::DEV_BROWSER).map(str::to_owned)),
-        redirect_count: request.cookie(browser::REDIRECT_COUNT).and_then(|v| v.trim().parse::<f64>().ok()).filter(|n| n.is_finite()).unwrap_or(0.0),
+        redirect_count: request
+            .cookie(browser::REDIRECT_COUNT)
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|n| n.is_finite())
+            .unwrap_or(0.0),
     };
     decide(&context).await
 }
@@ -121,7 +134,8 @@ async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
     };
     // Another kind of JWT in the session cookie, by its header: refused before anything else.
     if let Ok(parsed) = jwt::parse(token, &c.options.header_cache) {
-        if parsed.access_token || !matches!(parsed.category, Category::Session | Category::Unmarked | Category::Ignore) {
+        if parsed.access_token || !matches!(parsed.category, Category::Session | Category::Unmarked | Category::Ignore)
+        {
             return Ok(signed_out(Reason::TokenTypeMismatch, "the session cookie holds another kind of token"));
         }
     }
@@ -141,7 +155,12 @@ async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
         },
         RequestState::SignedIn(auth) => {
             if cross_origin_navigation(c) {
-                maybe_handshake(c, Reason::PrimaryDomainCrossOriginSync, "Cross-origin request from satellite domain requires handshake", None)
+                maybe_handshake(
+                    c,
+                    Reason::PrimaryDomainCrossOriginSync,
+                    "Cross-origin request from satellite domain requires handshake",
+                    None,
+                )
             } else {
                 RequestState::SignedIn(auth)
             }
@@ -166,7 +185,11 @@ async fn expired(c: &Context<'_>, token: &str) -> Result<Result<RequestState, Re
 /// handshake brings the satellite's session over, once.
 fn cross_origin_navigation(c: &Context<'_>) -> bool {
     let request = c.request;
-    if c.options.is_satellite || !request.is_get || request.sec_fetch_dest != Some("document") || c.redirect_count != 0.0 {
+    if c.options.is_satellite
+        || !request.is_get
+        || request.sec_fetch_dest != Some("document")
+        || c.redirect_count != 0.0
+    {
         return false;
     }
     let Some(referrer) = request.referrer.and_then(|r| Url::parse(r).ok()) else { return false };
@@ -176,13 +199,20 @@ fn cross_origin_navigation(c: &Context<'_>) -> bool {
 /// The Frontend API itself, the instance's account portal, or a development account portal.
 fn known_clerk_referrer(c: &Context<'_>, referrer: &Url) -> bool {
     let host = referrer.host_str().unwrap_or("");
-    let api_host = Url::parse(&c.frontend_api).ok().and_then(|u| u.host_str().map(str::to_owned)).unwrap_or_else(|| c.frontend_api.clone());
+    let api_host = Url::parse(&c.frontend_api)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| c.frontend_api.clone());
     if host == api_host {
         return true;
     }
     if c.development() {
-        let legacy = [".lcl.dev", ".lclstage.dev", ".lclclerk.com"].iter().any(|s| host.starts_with("accounts.") && host.ends_with(s));
-        let current = [".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com"].iter().any(|s| host.ends_with(s) && !host.ends_with(&format!(".clerk{s}")));
+        let legacy = [".lcl.dev", ".lclstage.dev", ".lclclerk.com"]
+            .iter()
+            .any(|s| host.starts_with("accounts.") && host.ends_with(s));
+        let current = [".accounts.dev", ".accountsstage.dev", ".accounts.lclclerk.com"]
+            .iter()
+            .any(|s| host.ends_with(s) && !host.ends_with(&format!(".clerk{s}")));
         if legacy || current {
             return true;
         }
@@ -218,7 +248,9 @@ fn frontend_api(key: &PublishableKey, options: &AuthenticateOptions, request: &B
 /// `clerk.<domain>`, else the key's host.
 fn instance_frontend_api(key: &PublishableKey, options: &AuthenticateOptions) -> String {
     match &options.domain {
-        Some(domain) if key.instance_type() == InstanceType::Production && options.is_satellite => format!("clerk.{domain}"),
+        Some(domain) if key.instance_type() == InstanceType::Production && options.is_satellite => {
+            format!("clerk.{domain}")
+        }
         _ => key.frontend_api().to_owned(),
     }
 }
@@ -260,7 +292,8 @@ fn uses_suffixed_cookies(request: &BrowserRequest<'_>, key: &PublishableKey, fro
     }
     if key.instance_type() != InstanceType::Production {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as f64;
-        let expired = suffixed_decoded.as_ref().is_some_and(|d| Unverified::number(&d.exp).is_some_and(|exp| exp <= now));
+        let expired =
+            suffixed_decoded.as_ref().is_some_and(|d| Unverified::number(&d.exp).is_some_and(|exp| exp <= now));
         if suffixed_uat != Some("0") && uat == Some("0") && expired {
             return false;
         }
@@ -325,7 +358,8 @@ pub(crate) fn eligible(request: &BrowserRequest<'_>) -> bool {
 fn handshake_url(c: &Context<'_>, reason: Reason) -> Url {
     let mut back = c.request.url.clone();
     browser::remove_query(&mut back, &[browser::DEV_BROWSER, "__dev_session"]);
-    let base = if c.frontend_api.starts_with("http") { c.frontend_api.clone() } else { format!("https://{}", c.frontend_api) };
+    let base =
+        if c.frontend_api.starts_with("http") { c.frontend_api.clone() } else { format!("https://{}", c.frontend_api) };
     let base = format!("{}/v1/client/handshake", base.trim_end_matches('/'));
     let mut url = Url::parse(&base).unwrap_or_else(|_| c.request.url.clone());
     {

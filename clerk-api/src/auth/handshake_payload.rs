@@ -11,15 +11,20 @@ use super::reason::Reason;
 use super::state::{Handshake, RequestState, SignedOut};
 use super::{jwt, signing_key, verify_checked, AuthError};
 use crate::runtime::{CallOptions, Request};
-use reqwest::Method;
 use http::header::{CACHE_CONTROL, LOCATION};
 use http::{HeaderMap, HeaderValue};
+use reqwest::Method;
 use serde::Deserialize;
 
 /// What resolving a payload gave: a verdict, or nothing usable (the decision goes on as if no
 /// payload had come, as the JS SDK does in production).
-pub(crate) async fn resolve(request: &BrowserRequest<'_>, instance: InstanceType, options: &AuthenticateOptions) -> Result<Option<RequestState>, AuthError> {
-    let nonce = request.query(browser::HANDSHAKE_NONCE).or_else(|| request.cookie(browser::HANDSHAKE_NONCE).map(str::to_owned));
+pub(crate) async fn resolve(
+    request: &BrowserRequest<'_>,
+    instance: InstanceType,
+    options: &AuthenticateOptions,
+) -> Result<Option<RequestState>, AuthError> {
+    let nonce =
+        request.query(browser::HANDSHAKE_NONCE).or_else(|| request.cookie(browser::HANDSHAKE_NONCE).map(str::to_owned));
     let token = request.query(browser::HANDSHAKE).or_else(|| request.cookie(browser::HANDSHAKE).map(str::to_owned));
     let directives = match (nonce, token) {
         (Some(nonce), _) => from_nonce(&nonce, options).await,
@@ -33,14 +38,20 @@ pub(crate) async fn resolve(request: &BrowserRequest<'_>, instance: InstanceType
     if instance == InstanceType::Development {
         // Development payloads arrive in the URL: back to it without them.
         let mut clean = request.url.clone();
-        browser::remove_query(&mut clean, &[browser::HANDSHAKE, "__clerk_help", browser::DEV_BROWSER, browser::HANDSHAKE_NONCE]);
+        browser::remove_query(
+            &mut clean,
+            &[browser::HANDSHAKE, "__clerk_help", browser::DEV_BROWSER, browser::HANDSHAKE_NONCE],
+        );
         if let Ok(value) = HeaderValue::from_str(clean.as_str()) {
             headers.insert(LOCATION, value);
             headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }
     let Some(session) = session else {
-        return Ok(Some(with_cookies(RequestState::SignedOut(SignedOut::new(Reason::SessionTokenMissing, "the handshake set no session cookie")), headers)));
+        return Ok(Some(with_cookies(
+            RequestState::SignedOut(SignedOut::new(Reason::SessionTokenMissing, "the handshake set no session cookie")),
+            headers,
+        )));
     };
     Ok(match verify_checked(&session, options).await? {
         state @ RequestState::SignedIn(_) => Some(with_cookies(state, headers)),
@@ -70,7 +81,13 @@ struct NoncePayload {
 /// call fails (the JS SDK logs the failure and goes on).
 async fn from_nonce(nonce: &str, options: &AuthenticateOptions) -> Vec<String> {
     let Some(client) = &options.client else { return Vec::new() };
-    let mut request = Request::new(Method::GET, "GetHandshakePayload", "/clients/handshake_payload", "/clients/handshake_payload".to_owned(), CallOptions::default());
+    let mut request = Request::new(
+        Method::GET,
+        "GetHandshakePayload",
+        "/clients/handshake_payload",
+        "/clients/handshake_payload".to_owned(),
+        CallOptions::default(),
+    );
     request.query("nonce", Some(nonce));
     match client.clerk.execute_json::<NoncePayload>(request).await {
         Ok(payload) => payload.directives,

@@ -32,7 +32,11 @@ pub struct JwksCache {
 impl fmt::Debug for JwksCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let instances = self.instances.lock().map(|map| map.len()).unwrap_or(0);
-        f.debug_struct("JwksCache").field("ttl", &self.ttl).field("refetch_interval", &self.refetch_interval).field("instances", &instances).finish()
+        f.debug_struct("JwksCache")
+            .field("ttl", &self.ttl)
+            .field("refetch_interval", &self.refetch_interval)
+            .field("instances", &instances)
+            .finish()
     }
 }
 
@@ -81,7 +85,11 @@ pub(crate) enum Lookup {
 impl JwksCache {
     /// An empty cache with the default TTL (5 minutes) and unknown-`kid` refetch interval (30 s).
     pub fn new() -> JwksCache {
-        JwksCache { ttl: DEFAULT_JWKS_TTL, refetch_interval: DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL, instances: Mutex::default() }
+        JwksCache {
+            ttl: DEFAULT_JWKS_TTL,
+            refetch_interval: DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL,
+            instances: Mutex::default(),
+        }
     }
 
     /// The process-wide cache.
@@ -116,7 +124,13 @@ impl JwksCache {
         let mut instances = self.instances.lock().unwrap_or_else(PoisonError::into_inner);
         instances
             .entry(id.clone())
-            .or_insert_with(|| Arc::new(InstanceKeys { state: RwLock::default(), fetch: tokio::sync::Mutex::new(()), fetches: Default::default() }))
+            .or_insert_with(|| {
+                Arc::new(InstanceKeys {
+                    state: RwLock::default(),
+                    fetch: tokio::sync::Mutex::new(()),
+                    fetches: Default::default(),
+                })
+            })
             .clone()
     }
 
@@ -133,9 +147,11 @@ impl JwksCache {
         }
         instance.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let fetched = client.jwks().get_jwks().send().await?;
-        let keys: HashMap<String, Arc<JwtKey>> = fetched.keys.unwrap_or_default().into_iter().filter_map(rsa_signing_key).collect();
+        let keys: HashMap<String, Arc<JwtKey>> =
+            fetched.keys.unwrap_or_default().into_iter().filter_map(rsa_signing_key).collect();
         let found = keys.get(kid).cloned();
-        *instance.state.write().unwrap_or_else(PoisonError::into_inner) = KeySet { keys, fetched_at: Some(Instant::now()) };
+        *instance.state.write().unwrap_or_else(PoisonError::into_inner) =
+            KeySet { keys, fetched_at: Some(Instant::now()) };
         Ok(found.map_or(Lookup::Unknown, Lookup::Found))
     }
 

@@ -93,7 +93,8 @@ pub(crate) fn parse<'t>(token: &'t str, cache: &HeaderCache) -> Result<Unverifie
         return Err(invalid("the token is longer than 16 KiB"));
     }
     let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(invalid("the token is not a JWT (three dot-separated parts)"));
     };
     let signing_input = &token[..header.len() + 1 + payload.len()];
@@ -153,13 +154,19 @@ pub(crate) struct ClaimRules<'a> {
 pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey) -> Result<Box<str>, SignedOut> {
     // 8192-bit RSA, the largest key accepted, signs in 1 KiB.
     let mut buffer = [0; 1024];
-    let signature = base64::decode_to_slice(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
-        .map_err(|_| SignedOut::new(Reason::TokenInvalidSignature, "the token's signature is not base64url of at most 1 KiB"))?;
+    let signature =
+        base64::decode_to_slice(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer).map_err(|_| {
+            SignedOut::new(Reason::TokenInvalidSignature, "the token's signature is not base64url of at most 1 KiB")
+        })?;
     if !key.verify_rs256(jwt.signing_input.as_bytes(), signature) {
-        return Err(SignedOut::new(Reason::TokenInvalidSignature, "the signature does not verify with the instance's key"));
+        return Err(SignedOut::new(
+            Reason::TokenInvalidSignature,
+            "the signature does not verify with the instance's key",
+        ));
     }
     // Signed by the instance: from here on the payload is Clerk's.
-    let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| invalid("the token's payload is not base64url"))?;
+    let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad)
+        .map_err(|_| invalid("the token's payload is not base64url"))?;
     let payload = String::from_utf8(payload).map_err(|_| invalid("the token's payload is not UTF-8"))?;
     Ok(payload.into_boxed_str())
 }
@@ -191,13 +198,20 @@ pub(crate) fn check_claims(claims: &ClaimsView<'_>, rules: &ClaimRules<'_>) -> R
     if claims.sub.as_str().is_empty() {
         return Err(invalid("the token's `sub` is empty"));
     }
-    if !rules.audiences.is_empty() && !claims.aud.iter().any(|aud| rules.audiences.iter().any(|expected| expected == aud.as_str())) {
+    if !rules.audiences.is_empty()
+        && !claims.aud.iter().any(|aud| rules.audiences.iter().any(|expected| expected == aud.as_str()))
+    {
         return Err(SignedOut::new(Reason::TokenInvalidAudience, "the token's `aud` matches no expected audience"));
     }
     if !rules.authorized_parties.is_empty() {
         match &claims.azp {
             Some(azp) if rules.authorized_parties.iter().any(|party| party == azp.as_str()) => {}
-            Some(_) => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token's `azp` is not an authorized party")),
+            Some(_) => {
+                return Err(SignedOut::new(
+                    Reason::TokenInvalidAuthorizedParties,
+                    "the token's `azp` is not an authorized party",
+                ))
+            }
             None => return Err(SignedOut::new(Reason::TokenInvalidAuthorizedParties, "the token has no `azp` claim")),
         }
     }

@@ -70,7 +70,8 @@ impl JwtKey {
         let text = text.trim();
         let (label, body) = if text.starts_with("-----") { pem_body(text)? } else { ("PUBLIC KEY", text) };
         let body: Vec<u8> = body.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        let der = base64::decode(&body, Alphabet::Standard).map_err(|_| KeyError::NotPem("neither a PEM nor the base64 body of one"))?;
+        let der = base64::decode(&body, Alphabet::Standard)
+            .map_err(|_| KeyError::NotPem("neither a PEM nor the base64 body of one"))?;
         let key = match label {
             "PUBLIC KEY" => from_spki(&der)?,
             _ => from_pkcs1(&der)?,

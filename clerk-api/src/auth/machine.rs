@@ -8,15 +8,29 @@ use crate::{types, Clerk};
 
 /// Asks Clerk about `token`. Clerk's 400 and 404 mean the token is not valid; any other failure
 /// is an [`AuthError`], since it says nothing about the token.
-pub(crate) async fn verify(clerk: &Clerk, token_type: TokenType, token: &str) -> Result<Result<Auth, SignedOut>, AuthError> {
+pub(crate) async fn verify(
+    clerk: &Clerk,
+    token_type: TokenType,
+    token: &str,
+) -> Result<Result<Auth, SignedOut>, AuthError> {
     let verdict = match token_type {
         TokenType::ApiKey => {
             let body = types::VerifyApiKeyBody { secret: token.to_owned() };
-            clerk.api_keys().verify_api_key(body).send().await.map(|key| status(key.revoked, key.expired).map(|()| Auth::ApiKey(Box::new(key))))
+            clerk
+                .api_keys()
+                .verify_api_key(body)
+                .send()
+                .await
+                .map(|key| status(key.revoked, key.expired).map(|()| Auth::ApiKey(Box::new(key))))
         }
         TokenType::M2mToken => {
             let body = types::VerifyM2mTokenBody { token: token.to_owned() };
-            clerk.m2m().verify_token(body).send().await.map(|m2m| status(m2m.revoked, m2m.expired).map(|()| Auth::M2mToken(Box::new(m2m))))
+            clerk
+                .m2m()
+                .verify_token(body)
+                .send()
+                .await
+                .map(|m2m| status(m2m.revoked, m2m.expired).map(|()| Auth::M2mToken(Box::new(m2m))))
         }
         TokenType::OAuthToken => {
             let body = types::VerifyOAuthAccessTokenBody { access_token: Some(token.to_owned()), ..Default::default() };
@@ -28,16 +42,20 @@ pub(crate) async fn verify(clerk: &Clerk, token_type: TokenType, token: &str) ->
                     Err(SignedOut::new(Reason::TokenExpired, "Clerk reports the OAuth access token inactive"))
                 }
                 // A shape this version does not know (a newer server's): never signed in on it.
-                _ => Err(SignedOut::new(Reason::TokenInvalid, "Clerk answered in a shape this version of the crate does not know")),
+                _ => Err(SignedOut::new(
+                    Reason::TokenInvalid,
+                    "Clerk answered in a shape this version of the crate does not know",
+                )),
             })
         }
         TokenType::SessionToken => return Err(AuthError::Internal("session tokens are not machine tokens")),
     };
     match verdict {
         Ok(verdict) => Ok(verdict.map_err(|out| SignedOut { token_type: Some(token_type), ..out })),
-        Err(error) if matches!(error.status(), Some(400 | 404)) => {
-            Ok(Err(SignedOut { token_type: Some(token_type), ..SignedOut::new(Reason::TokenInvalid, "Clerk does not recognise the token") }))
-        }
+        Err(error) if matches!(error.status(), Some(400 | 404)) => Ok(Err(SignedOut {
+            token_type: Some(token_type),
+            ..SignedOut::new(Reason::TokenInvalid, "Clerk does not recognise the token")
+        })),
         Err(source) => Err(AuthError::MachineVerification { token_type, source }),
     }
 }

@@ -134,7 +134,10 @@ mod tests {
         assert_eq!(m2m.scopes(), ["mch_2", "mch_3"]);
         let m2m_aud = jwt(TokenType::M2mToken, r#"{"sub":"mch_1","exp":1,"aud":"mch_9"}"#);
         assert_eq!(m2m_aud.scopes(), ["mch_9"]);
-        let oauth = jwt(TokenType::OAuthToken, r#"{"sub":"user_1","exp":1,"scope":"email profile","client_id":"c1","jti":"oat_1"}"#);
+        let oauth = jwt(
+            TokenType::OAuthToken,
+            r#"{"sub":"user_1","exp":1,"scope":"email profile","client_id":"c1","jti":"oat_1"}"#,
+        );
         assert_eq!(oauth.scopes(), ["email", "profile"]);
         assert_eq!(oauth.client_id(), Some("c1"));
         assert_eq!(oauth.token_id(), Some("oat_1"));

@@ -126,12 +126,20 @@ pub enum AuthError {
 /// With a [publishable key](AuthenticateOptions::publishable_key), a request without an
 /// `Authorization` header is decided by its cookies as Clerk's JS SDK decides it, and may get
 /// a [`RequestState::Handshake`]; its URL is rebuilt from `Host` and `X-Forwarded-*`.
-pub async fn authenticate_request<B>(request: &http::Request<B>, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+pub async fn authenticate_request<B>(
+    request: &http::Request<B>,
+    options: &AuthenticateOptions,
+) -> Result<RequestState, AuthError> {
     authenticate_parts(request.method(), request.uri(), request.headers(), options).await
 }
 
 /// [`authenticate_request`] on a request's parts (a body need not be shared across threads).
-pub(crate) async fn authenticate_parts(method: &http::Method, uri: &http::Uri, headers: &http::HeaderMap, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+pub(crate) async fn authenticate_parts(
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &http::HeaderMap,
+    options: &AuthenticateOptions,
+) -> Result<RequestState, AuthError> {
     if let Some(key) = &options.publishable_key {
         if !headers.contains_key(http::header::AUTHORIZATION) {
             if let Some(browser) = browser::BrowserRequest::new(method, uri, headers) {
@@ -143,7 +151,10 @@ pub(crate) async fn authenticate_parts(method: &http::Method, uri: &http::Uri, h
 }
 
 /// Authenticates a request by its headers alone.
-pub async fn authenticate_headers(headers: &http::HeaderMap, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+pub async fn authenticate_headers(
+    headers: &http::HeaderMap,
+    options: &AuthenticateOptions,
+) -> Result<RequestState, AuthError> {
     match extract::token(headers, options.cookie_suffix.as_deref()) {
         Ok(token) => verify_checked(token, options).await,
         Err(out) => Ok(RequestState::SignedOut(out)),
@@ -235,13 +246,17 @@ fn verify_signed(jwt: &jwt::UnverifiedJwt<'_>, key: &JwtKey, options: &Authentic
     };
     jwt::check_claims(&claims, &rules).map_err(typed)?;
     if token_type != TokenType::SessionToken {
-        let machine_claims = serde_json::from_str::<MachineClaims>(&payload)
-            .map_err(|_| typed(SignedOut::new(Reason::TokenInvalid, "the token's claims are not valid machine token claims")))?;
+        let machine_claims = serde_json::from_str::<MachineClaims>(&payload).map_err(|_| {
+            typed(SignedOut::new(Reason::TokenInvalid, "the token's claims are not valid machine token claims"))
+        })?;
         drop(claims);
         return Ok(Auth::MachineJwt(Box::new(MachineJwt::new(token_type, machine_claims, payload.into_boxed_bytes()))));
     }
     if options.pending_signed_out && claims.sts.as_ref().map(|sts| sts.as_str()) == Some("pending") {
-        return Err(typed(SignedOut::new(Reason::SessionPending, "the session is pending and the options treat pending sessions as signed out")));
+        return Err(typed(SignedOut::new(
+            Reason::SessionPending,
+            "the session is pending and the options treat pending sessions as signed out",
+        )));
     }
     let fields = SessionAuth::fields(&payload, &claims);
     drop(claims);
@@ -263,7 +278,10 @@ fn accepted(kind: category::Kind, options: &AuthenticateOptions) -> Result<Token
 }
 
 /// The key that must have signed `jwt`: the configured PEM, or the JWKS key with its `kid`.
-async fn signing_key(jwt: &jwt::UnverifiedJwt<'_>, options: &AuthenticateOptions) -> Result<Result<Arc<JwtKey>, SignedOut>, AuthError> {
+async fn signing_key(
+    jwt: &jwt::UnverifiedJwt<'_>,
+    options: &AuthenticateOptions,
+) -> Result<Result<Arc<JwtKey>, SignedOut>, AuthError> {
     let key = match (&options.jwt_key, &options.client) {
         (Some(key), _) => key.clone(),
         (None, Some(client)) => {
@@ -272,13 +290,21 @@ async fn signing_key(jwt: &jwt::UnverifiedJwt<'_>, options: &AuthenticateOptions
             };
             match client.cache.key(&client.instance, &client.clerk, &kid).await.map_err(AuthError::Jwks)? {
                 jwks::Lookup::Found(key) => key,
-                jwks::Lookup::Unknown => return Ok(Err(SignedOut::new(Reason::JwkKidMismatch, "no key of the instance's JWKS has the token's `kid`"))),
+                jwks::Lookup::Unknown => {
+                    return Ok(Err(SignedOut::new(
+                        Reason::JwkKidMismatch,
+                        "no key of the instance's JWKS has the token's `kid`",
+                    )))
+                }
             }
         }
         (None, None) => return Err(AuthError::Internal("options without a key or a client")),
     };
     if !key.is_rs256() {
-        return Ok(Err(SignedOut::new(Reason::TokenInvalidAlgorithm, "the key for the token's `kid` is not an RS256 key")));
+        return Ok(Err(SignedOut::new(
+            Reason::TokenInvalidAlgorithm,
+            "the key for the token's `kid` is not an RS256 key",
+        )));
     }
     Ok(Ok(key))
 }

@@ -1,9 +1,9 @@
 //! What `authenticate_request` accepts: keys, parties, audiences, clock skew, token types.
 
-use super::publishable_key::PublishableKey;
 use super::jwks::{InstanceId, InstanceKeys, JwksCache};
 use super::jwt::HeaderCache;
 use super::key::JwtKey;
+use super::publishable_key::PublishableKey;
 use super::token_type::TokenType;
 use crate::Clerk;
 use std::fmt;

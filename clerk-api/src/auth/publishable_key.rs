@@ -68,10 +68,19 @@ impl PublishableKey {
         if encoded.is_empty() || encoded.contains('_') {
             return Err(PublishableKeyError::Format);
         }
-        let decoded = base64::decode(encoded.as_bytes(), Alphabet::Standard).map_err(|_| PublishableKeyError::Format)?;
+        let decoded =
+            base64::decode(encoded.as_bytes(), Alphabet::Standard).map_err(|_| PublishableKeyError::Format)?;
         let decoded = String::from_utf8(decoded).map_err(|_| PublishableKeyError::Decoded)?;
-        let host = decoded.strip_suffix('$').filter(|host| !host.contains('$') && host.contains('.')).ok_or(PublishableKeyError::Decoded)?;
-        Ok(PublishableKey { key: key.to_owned(), frontend_api: host.to_owned(), instance_type, cookie_suffix: cookie_suffix(key) })
+        let host = decoded
+            .strip_suffix('$')
+            .filter(|host| !host.contains('$') && host.contains('.'))
+            .ok_or(PublishableKeyError::Decoded)?;
+        Ok(PublishableKey {
+            key: key.to_owned(),
+            frontend_api: host.to_owned(),
+            instance_type,
+            cookie_suffix: cookie_suffix(key),
+        })
     }
 
     /// Reads `CLERK_PUBLISHABLE_KEY`.
@@ -111,7 +120,10 @@ fn cookie_suffix(key: &str) -> String {
 
 impl fmt::Debug for PublishableKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PublishableKey").field("frontend_api", &self.frontend_api).field("instance_type", &self.instance_type).finish()
+        f.debug_struct("PublishableKey")
+            .field("frontend_api", &self.frontend_api)
+            .field("instance_type", &self.instance_type)
+            .finish()
     }
 }
 
@@ -142,7 +154,10 @@ mod tests {
         let live = PublishableKey::parse(&key("pk_live_", "clerk.example.com$")).unwrap();
         assert_eq!((live.frontend_api(), live.instance_type()), ("clerk.example.com", InstanceType::Production));
         let test = PublishableKey::parse(&key("pk_test_", "happy-cat-12.clerk.accounts.dev$")).unwrap();
-        assert_eq!((test.frontend_api(), test.instance_type()), ("happy-cat-12.clerk.accounts.dev", InstanceType::Development));
+        assert_eq!(
+            (test.frontend_api(), test.instance_type()),
+            ("happy-cat-12.clerk.accounts.dev", InstanceType::Development)
+        );
         // Padded base64 too.
         let padded = format!("pk_live_{}", base64::encode(b"clerk.abc.io$", Alphabet::Standard));
         assert!(padded.ends_with('='));
@@ -155,9 +170,16 @@ mod tests {
         assert_eq!(PublishableKey::parse("sk_live_abc"), Err(PublishableKeyError::Format));
         assert_eq!(PublishableKey::parse("pk_live_"), Err(PublishableKeyError::Format));
         assert_eq!(PublishableKey::parse("pk_live_!!!"), Err(PublishableKeyError::Format));
-        assert_eq!(PublishableKey::parse(&format!("{}_x", key("pk_live_", "clerk.a.b$"))), Err(PublishableKeyError::Format));
+        assert_eq!(
+            PublishableKey::parse(&format!("{}_x", key("pk_live_", "clerk.a.b$"))),
+            Err(PublishableKeyError::Format)
+        );
         for decoded in ["clerk.example.com", "clerkexamplecom$", "clerk.a$b.com$", "$"] {
-            assert_eq!(PublishableKey::parse(&key("pk_test_", decoded)), Err(PublishableKeyError::Decoded), "{decoded}");
+            assert_eq!(
+                PublishableKey::parse(&key("pk_test_", decoded)),
+                Err(PublishableKeyError::Decoded),
+                "{decoded}"
+            );
         }
     }
 

@@ -98,7 +98,9 @@ impl Reason {
             Reason::SessionTokenWithoutClientUat => "session-token-but-no-client-uat",
             Reason::ClientUatWithoutSessionToken => "client-uat-but-no-session-token",
             Reason::SessionTokenIatBeforeClientUat => "session-token-iat-before-client-uat",
-            Reason::SessionTokenExpiredNoRefreshCookie => "session-token-expired-refresh-non-eligible-no-refresh-cookie",
+            Reason::SessionTokenExpiredNoRefreshCookie => {
+                "session-token-expired-refresh-non-eligible-no-refresh-cookie"
+            }
             Reason::SessionTokenExpiredNonGet => "session-token-expired-refresh-non-eligible-non-get",
             Reason::SessionTokenExpiredNoApiClient => "session-token-expired-refresh-missing-api-client",
             Reason::SessionTokenExpiredNoSid => "session-token-expired-refresh-expired-session-token-missing-sid-claim",

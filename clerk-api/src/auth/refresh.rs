@@ -11,9 +11,16 @@ use crate::types::{RefreshSessionBody, RefreshSessionBodyFormat, SessionRefresh}
 
 /// A refreshed, verified session with the cookies to set; or why there is none, as the reason
 /// the handshake (or the signed-out verdict) then carries.
-pub(crate) async fn refresh(request: &BrowserRequest<'_>, expired: &str, refresh_token: &str, options: &AuthenticateOptions) -> Result<Result<RequestState, Reason>, AuthError> {
+pub(crate) async fn refresh(
+    request: &BrowserRequest<'_>,
+    expired: &str,
+    refresh_token: &str,
+    options: &AuthenticateOptions,
+) -> Result<Result<RequestState, Reason>, AuthError> {
     let Some(client) = &options.client else { return Ok(Err(Reason::SessionTokenExpiredNoApiClient)) };
-    let Some(session_id) = Unverified::decode(expired).and_then(|claims| claims.sid).and_then(|sid| sid.as_str().map(str::to_owned)) else {
+    let Some(session_id) =
+        Unverified::decode(expired).and_then(|claims| claims.sid).and_then(|sid| sid.as_str().map(str::to_owned))
+    else {
         return Ok(Err(Reason::SessionTokenExpiredNoSid));
     };
     // Clerk checks the browser's request: its origin and headers go along, each as a list.

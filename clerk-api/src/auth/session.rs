@@ -112,7 +112,14 @@ impl SessionAuth {
 
     /// A session from its verified payload and [`fields`](Self::fields) read from it.
     pub(crate) fn new(payload: Box<str>, fields: Fields) -> SessionAuth {
-        SessionAuth { payload, fields, claims: OnceLock::new(), org_role: OnceLock::new(), org_permissions: OnceLock::new(), set_cookies: Vec::new() }
+        SessionAuth {
+            payload,
+            fields,
+            claims: OnceLock::new(),
+            org_role: OnceLock::new(),
+            org_permissions: OnceLock::new(),
+            set_cookies: Vec::new(),
+        }
     }
 
     fn text<'s>(&'s self, text: &'s Option<Text>) -> Option<&'s str> {
@@ -166,7 +173,11 @@ impl SessionAuth {
     pub fn org_permissions(&self) -> &[String] {
         self.org_permissions.get_or_init(|| {
             if self.fields.v2 {
-                claims::organization_permissions(self.text(&self.fields.fea), self.text(&self.fields.per), self.text(&self.fields.fpm))
+                claims::organization_permissions(
+                    self.text(&self.fields.fea),
+                    self.text(&self.fields.per),
+                    self.text(&self.fields.fpm),
+                )
             } else {
                 self.claims().org_permissions.clone().unwrap_or_default()
             }
@@ -247,7 +258,9 @@ mod tests {
 
     #[test]
     fn reads_fields_in_place_and_escaped_ones_owned() {
-        let auth = session(r#"{"v":2,"sub":"user_1","sid":"se\u0073s_1","exp":1,"o":{"id":"org_1","rol":"admin","slg":"acme"},"fva":[3,-1]}"#);
+        let auth = session(
+            r#"{"v":2,"sub":"user_1","sid":"se\u0073s_1","exp":1,"o":{"id":"org_1","rol":"admin","slg":"acme"},"fva":[3,-1]}"#,
+        );
         assert_eq!(auth.user_id(), "user_1");
         assert!(matches!(auth.fields.sub, Text::Span(..)));
         assert_eq!(auth.session_id(), Some("sess_1"));
@@ -261,7 +274,9 @@ mod tests {
 
     #[test]
     fn version_1_fields_are_read_as_written() {
-        let auth = session(r#"{"sub":"user_1","exp":1,"org_id":"org_1","org_slug":"a","org_role":"org:admin","org_permissions":["org:x:read"]}"#);
+        let auth = session(
+            r#"{"sub":"user_1","exp":1,"org_id":"org_1","org_slug":"a","org_role":"org:admin","org_permissions":["org:x:read"]}"#,
+        );
         assert_eq!((auth.org_id(), auth.org_role()), (Some("org_1"), Some("org:admin")));
         assert_eq!(auth.org_permissions(), ["org:x:read"]);
         assert!(auth.has_role("admin") && auth.has_permission("org:x:read"));

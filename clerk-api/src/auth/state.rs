@@ -1,8 +1,8 @@
 //! The verdict on a request: signed in with a typed auth object, or signed out with a reason.
 
 use super::machine_jwt::MachineJwt;
-use super::session::SessionAuth;
 use super::reason::Reason;
+use super::session::SessionAuth;
 use super::token_type::TokenType;
 use crate::types;
 use std::fmt;

@@ -20,7 +20,8 @@ pub enum TokenType {
 
 impl TokenType {
     /// Every token type.
-    pub const ALL: [TokenType; 4] = [TokenType::SessionToken, TokenType::ApiKey, TokenType::M2mToken, TokenType::OAuthToken];
+    pub const ALL: [TokenType; 4] =
+        [TokenType::SessionToken, TokenType::ApiKey, TokenType::M2mToken, TokenType::OAuthToken];
 
     /// The name Clerk's SDKs use in `acceptsToken`: `session_token`, `api_key`, `m2m_token`,
     /// `oauth_token`.

@@ -59,14 +59,23 @@ impl Answer {
         tracing::warn!(error = %error, "request authentication unavailable");
         #[cfg(not(feature = "tracing"))]
         let _ = error;
-        Answer { status: StatusCode::SERVICE_UNAVAILABLE, headers: HeaderMap::new(), body: "authentication is unavailable\n".to_owned() }
+        Answer {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            headers: HeaderMap::new(),
+            body: "authentication is unavailable\n".to_owned(),
+        }
     }
 }
 
 /// A signed-out page load on a guarded route goes to the sign-in page when one is configured,
 /// with `redirect_url` back to where it was going (as Clerk's `redirectToSignIn`); fetches get
 /// `401`.
-pub(crate) fn sign_in_redirect(options: &AuthenticateOptions, method: &http::Method, uri: &http::Uri, headers: &HeaderMap) -> Option<String> {
+pub(crate) fn sign_in_redirect(
+    options: &AuthenticateOptions,
+    method: &http::Method,
+    uri: &http::Uri,
+    headers: &HeaderMap,
+) -> Option<String> {
     let sign_in = options.sign_in_url.as_deref()?;
     let request = BrowserRequest::new(method, uri, headers).filter(eligible)?;
     let mut url = reqwest::Url::parse(sign_in).ok()?;

@@ -59,7 +59,8 @@ impl TestKey {
 
     fn from_rsa(private: &rsa::RsaPrivateKey) -> Result<TestKey, TestKeyError> {
         let der = private.to_pkcs8_der().map_err(|e| TestKeyError::Unusable(e.to_string()))?;
-        let signing = ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes()).map_err(|e| TestKeyError::Unusable(e.to_string()))?;
+        let signing = ring::signature::RsaKeyPair::from_pkcs8(der.as_bytes())
+            .map_err(|e| TestKeyError::Unusable(e.to_string()))?;
         let public = private.to_public_key();
         let public_pem = public.to_public_key_pem(LineEnding::LF).map_err(|e| TestKeyError::Unusable(e.to_string()))?;
         Ok(TestKey { signing, public_pem, n: public.n().to_bytes_be(), e: public.e().to_bytes_be() })
@@ -88,13 +89,22 @@ impl TestKey {
     /// do not make (malformed claims, odd headers).
     pub fn sign(&self, header: &serde_json::Value, claims: &serde_json::Value) -> String {
         use crate::auth::base64::{encode, Alphabet};
-        let input = format!("{}.{}", encode(header.to_string().as_bytes(), Alphabet::UrlSafeNoPad), encode(claims.to_string().as_bytes(), Alphabet::UrlSafeNoPad));
+        let input = format!(
+            "{}.{}",
+            encode(header.to_string().as_bytes(), Alphabet::UrlSafeNoPad),
+            encode(claims.to_string().as_bytes(), Alphabet::UrlSafeNoPad)
+        );
         let mut signature = vec![0; self.signing.public().modulus_len()];
         // PKCS #1 v1.5 signing takes no randomness from the RNG and cannot fail for a key that
         // loaded; a failure here is a bug in ring's key handling.
         #[allow(clippy::expect_used)]
         self.signing
-            .sign(&ring::signature::RSA_PKCS1_SHA256, &ring::rand::SystemRandom::new(), input.as_bytes(), &mut signature)
+            .sign(
+                &ring::signature::RSA_PKCS1_SHA256,
+                &ring::rand::SystemRandom::new(),
+                input.as_bytes(),
+                &mut signature,
+            )
             .expect("RS256 signing with a loaded key");
         format!("{input}.{}", encode(&signature, Alphabet::UrlSafeNoPad))
     }

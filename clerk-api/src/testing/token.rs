@@ -41,7 +41,14 @@ fn object(value: Value) -> Map<String, Value> {
 
 impl TestKey {
     fn token(&self, header: Value, claims: Value, version: Option<TokenVersion>) -> TestToken<'_> {
-        TestToken { key: self, header: object(header), claims: object(claims), version, organization: None, permissions: Vec::new() }
+        TestToken {
+            key: self,
+            header: object(header),
+            claims: object(claims),
+            version,
+            organization: None,
+            permissions: Vec::new(),
+        }
     }
 
     /// A session token of `user_id`: version 2 claims, session `sess_test`, issued now, valid
@@ -150,9 +157,11 @@ impl TestToken<'_> {
 
     /// `exp`, `iat` and `nbf` as seconds since the Unix epoch (`None` leaves the claim out).
     pub fn times(self, issued_at: Option<i64>, not_before: Option<i64>, expires_at: Option<i64>) -> Self {
-        [("iat", issued_at), ("nbf", not_before), ("exp", expires_at)].into_iter().fold(self, |token, (name, value)| match value {
-            Some(value) => token.claim(name, value),
-            None => token.without_claim(name),
+        [("iat", issued_at), ("nbf", not_before), ("exp", expires_at)].into_iter().fold(self, |token, (name, value)| {
+            match value {
+                Some(value) => token.claim(name, value),
+                None => token.without_claim(name),
+            }
         })
     }
 
@@ -180,7 +189,11 @@ impl TestToken<'_> {
 
     /// Granted scopes: `scope` (space-separated) of an OAuth token, `scopes` of an M2M token.
     pub fn scopes(self, scopes: &[&str]) -> Self {
-        let name = if self.header.get("typ").and_then(Value::as_str).is_some_and(|t| t.ends_with("at+jwt")) { "scope" } else { "scopes" };
+        let name = if self.header.get("typ").and_then(Value::as_str).is_some_and(|t| t.ends_with("at+jwt")) {
+            "scope"
+        } else {
+            "scopes"
+        };
         self.claim(name, scopes.join(" "))
     }
 
@@ -239,7 +252,8 @@ impl TestToken<'_> {
         let Some((id, slug, role)) = self.organization.take() else { return };
         let mut features: Vec<&str> = Vec::new();
         let mut names: Vec<&str> = Vec::new();
-        let parsed: Vec<(&str, &str)> = self.permissions.iter().filter_map(|p| p.strip_prefix("org:")?.split_once(':')).collect();
+        let parsed: Vec<(&str, &str)> =
+            self.permissions.iter().filter_map(|p| p.strip_prefix("org:")?.split_once(':')).collect();
         for (feature, name) in &parsed {
             if !features.contains(feature) {
                 features.push(feature);
@@ -252,7 +266,10 @@ impl TestToken<'_> {
             .iter()
             .map(|feature| {
                 let mask = parsed.iter().filter(|(f, _)| f == feature).fold(0u128, |mask, (_, name)| {
-                    mask | names.iter().position(|n| n == name).map_or(0, |bit| 1u128.checked_shl(bit as u32).unwrap_or(0))
+                    mask | names
+                        .iter()
+                        .position(|n| n == name)
+                        .map_or(0, |bit| 1u128.checked_shl(bit as u32).unwrap_or(0))
                 });
                 mask.to_string()
             })

@@ -18,8 +18,11 @@ use http::{HeaderMap, HeaderValue};
 pub fn sign_webhook(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> Result<HeaderMap, WebhookError> {
     let signature = Webhook::new(secret)?.sign(id, timestamp, body);
     let mut headers = HeaderMap::new();
-    for (name, value) in [("svix-id", id.to_owned()), ("svix-timestamp", timestamp.to_string()), ("svix-signature", signature)] {
-        let value = HeaderValue::from_str(&value).map_err(|_| WebhookError::InvalidPayload(format!("{name} is not a valid header value")))?;
+    for (name, value) in
+        [("svix-id", id.to_owned()), ("svix-timestamp", timestamp.to_string()), ("svix-signature", signature)]
+    {
+        let value = HeaderValue::from_str(&value)
+            .map_err(|_| WebhookError::InvalidPayload(format!("{name} is not a valid header value")))?;
         headers.insert(name, value);
     }
     Ok(headers)

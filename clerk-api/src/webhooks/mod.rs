@@ -27,6 +27,7 @@ mod event;
 // Generated from the pinned webhooks spec by `cargo xtask regen`; kept with the rest of the
 // generated code.
 #[path = "../generated/webhooks/mod.rs"]
+#[rustfmt::skip]
 // Deprecated schemas are still fields of others; users of them get the warning.
 #[allow(rustdoc::bare_urls, deprecated)]
 mod events;

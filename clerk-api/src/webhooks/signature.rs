@@ -124,7 +124,8 @@ impl Webhook {
     pub fn new(secret: &str) -> Result<Webhook, WebhookError> {
         let encoded = secret.trim();
         let encoded = encoded.strip_prefix("whsec_").unwrap_or(encoded);
-        let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| WebhookError::InvalidSecret)?;
+        let bytes =
+            base64::engine::general_purpose::STANDARD.decode(encoded).map_err(|_| WebhookError::InvalidSecret)?;
         if bytes.is_empty() {
             return Err(WebhookError::InvalidSecret);
         }
@@ -150,14 +151,24 @@ impl Webhook {
     }
 
     /// Verifies a delivery against the current time.
-    pub fn verify_signature<'b>(&self, headers: &HeaderMap, body: &'b [u8]) -> Result<VerifiedPayload<'b>, WebhookError> {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    pub fn verify_signature<'b>(
+        &self,
+        headers: &HeaderMap,
+        body: &'b [u8],
+    ) -> Result<VerifiedPayload<'b>, WebhookError> {
+        let now =
+            SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
         self.verify_signature_at(headers, body, now)
     }
 
     /// Verifies a delivery as of `now` (seconds since the Unix epoch), for tests and replays of
     /// stored deliveries.
-    pub fn verify_signature_at<'b>(&self, headers: &HeaderMap, body: &'b [u8], now: i64) -> Result<VerifiedPayload<'b>, WebhookError> {
+    pub fn verify_signature_at<'b>(
+        &self,
+        headers: &HeaderMap,
+        body: &'b [u8],
+        now: i64,
+    ) -> Result<VerifiedPayload<'b>, WebhookError> {
         let id = header(headers, ID)?;
         let timestamp_text = header(headers, TIMESTAMP)?;
         let signatures = header(headers, SIGNATURE)?;

@@ -40,7 +40,11 @@ pub fn describe(dest: &mut dyn Destination, dataset: &str, resources: &[&Resourc
             }
             for (column, description) in column_descriptions(table, index > 0) {
                 if existing.get(&(table_name.clone(), d.name(column))).map(String::as_str) != Some(description) {
-                    statements.push(format!("COMMENT ON COLUMN {target}.{} IS {}", d.ident(column), literal(description)));
+                    statements.push(format!(
+                        "COMMENT ON COLUMN {target}.{} IS {}",
+                        d.ident(column),
+                        literal(description)
+                    ));
                 }
             }
         }
@@ -73,7 +77,8 @@ fn existing(dest: &mut dyn Destination, dataset: &str) -> Result<HashMap<(String
         .into_iter()
         .filter_map(|row| {
             let mut values = row.into_iter();
-            let (table, column, comment) = (values.next().flatten()?, values.next().flatten().unwrap_or_default(), values.next().flatten()?);
+            let (table, column, comment) =
+                (values.next().flatten()?, values.next().flatten().unwrap_or_default(), values.next().flatten()?);
             Some(((table, column), comment))
         })
         .collect())

@@ -1,9 +1,11 @@
 //! DuckDB, embedded: one file, loaded through DuckDB's appender in Arrow chunks.
 
-use super::{Destination, DestinationError, Dialect, Statement, Result};
+use super::{Destination, DestinationError, Dialect, Result, Statement};
 use crate::rows::{Cell, CHILD_PREFIX};
 use crate::schema::{ColumnType, Table};
-use duckdb::arrow::array::{ArrayRef, BooleanArray, Float64Array, Int64Array, StringBuilder, TimestampMicrosecondArray};
+use duckdb::arrow::array::{
+    ArrayRef, BooleanArray, Float64Array, Int64Array, StringBuilder, TimestampMicrosecondArray,
+};
 use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 use duckdb::types::Value;
@@ -114,7 +116,8 @@ const TIMESTAMP_MS_RANGE: std::ops::RangeInclusive<i64> = -9_000_000_000_000_000
 fn final_sources(table: &Table, child: bool) -> Vec<Source> {
     let prefix = if child { CHILD_PREFIX } else { 0 };
     let staged: Vec<&crate::schema::Column> = table.columns.iter().filter(|c| c.staged()).collect();
-    let mut sources: Vec<Source> = if child { vec![Source::Cell(0, Kind::Text), Source::Cell(1, Kind::Int)] } else { Vec::new() };
+    let mut sources: Vec<Source> =
+        if child { vec![Source::Cell(0, Kind::Text), Source::Cell(1, Kind::Int)] } else { Vec::new() };
     for column in table.columns.iter() {
         if column.staged() {
             let at = staged.iter().position(|c| std::ptr::eq(*c, column)).unwrap_or(0);
@@ -149,13 +152,33 @@ fn array(rows: &[Vec<Cell>], source: Source) -> ArrayRef {
             }
             Arc::new(builder.finish())
         }
-        Source::Cell(at, Kind::Int) => Arc::new(Int64Array::from_iter(rows.iter().map(|row| if let Cell::Int(value) = cell(row, at) { Some(*value) } else { None }))),
-        Source::Cell(at, Kind::Float) => Arc::new(Float64Array::from_iter(rows.iter().map(|row| if let Cell::Float(value) = cell(row, at) { Some(*value) } else { None }))),
-        Source::Cell(at, Kind::Bool) => Arc::new(BooleanArray::from_iter(rows.iter().map(|row| if let Cell::Bool(value) = cell(row, at) { Some(*value) } else { None }))),
-        Source::Timestamp(at) => Arc::new(TimestampMicrosecondArray::from_iter(rows.iter().map(|row| match cell(row, at) {
-            Cell::Int(ms) if TIMESTAMP_MS_RANGE.contains(ms) => Some(ms * 1000),
-            _ => None,
+        Source::Cell(at, Kind::Int) => Arc::new(Int64Array::from_iter(rows.iter().map(|row| {
+            if let Cell::Int(value) = cell(row, at) {
+                Some(*value)
+            } else {
+                None
+            }
         }))),
+        Source::Cell(at, Kind::Float) => Arc::new(Float64Array::from_iter(rows.iter().map(|row| {
+            if let Cell::Float(value) = cell(row, at) {
+                Some(*value)
+            } else {
+                None
+            }
+        }))),
+        Source::Cell(at, Kind::Bool) => Arc::new(BooleanArray::from_iter(rows.iter().map(|row| {
+            if let Cell::Bool(value) = cell(row, at) {
+                Some(*value)
+            } else {
+                None
+            }
+        }))),
+        Source::Timestamp(at) => {
+            Arc::new(TimestampMicrosecondArray::from_iter(rows.iter().map(|row| match cell(row, at) {
+                Cell::Int(ms) if TIMESTAMP_MS_RANGE.contains(ms) => Some(ms * 1000),
+                _ => None,
+            })))
+        }
         Source::NullTimestamp => Arc::new(TimestampMicrosecondArray::new_null(rows.len())),
     }
 }
@@ -321,7 +344,15 @@ mod tests {
         db.execute("CREATE TABLE t (id VARCHAR, \"at\" BIGINT, at_ts TIMESTAMP, meta JSON, ok BOOLEAN, score DOUBLE, gone_ts TIMESTAMP)").unwrap();
         // More rows than one chunk, so chunk boundaries are crossed.
         let mut rows: Vec<Vec<Cell>> = (0..ROWS_PER_CHUNK as i64 + 5)
-            .map(|i| vec![Cell::Text(format!("u{i}")), Cell::Int(1_700_000_000_000 + i), Cell::Text(r#"{"a":1}"#.into()), Cell::Bool(i % 2 == 0), Cell::Float(0.5)])
+            .map(|i| {
+                vec![
+                    Cell::Text(format!("u{i}")),
+                    Cell::Int(1_700_000_000_000 + i),
+                    Cell::Text(r#"{"a":1}"#.into()),
+                    Cell::Bool(i % 2 == 0),
+                    Cell::Float(0.5),
+                ]
+            })
             .collect();
         // Cells of another kind than their column (flattening never makes them): text kept as
         // text, others dropped; milliseconds out of a timestamp's range make no timestamp.
@@ -349,7 +380,11 @@ mod tests {
         ];
         db.load("main", "s", &rows).unwrap();
         let read = db.query("SELECT a, b, c, d, e FROM s ORDER BY a NULLS FIRST").unwrap();
-        assert_eq!(read[0], vec![None, None, Some("1.5".into()), Some("false".into()), None], "a column of NULLs goes in as NULLs");
+        assert_eq!(
+            read[0],
+            vec![None, None, Some("1.5".into()), Some("false".into()), None],
+            "a column of NULLs goes in as NULLs"
+        );
         assert_eq!(read[1], vec![Some("x".into()), Some("3".into()), None, Some("true".into()), None]);
     }
 }

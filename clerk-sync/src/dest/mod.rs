@@ -134,7 +134,10 @@ pub trait Destination {
     /// Appends rows of staged cells straight into a final table, computing its derived
     /// (timestamp) columns: for first loads, which need no merge.
     fn load_final(&mut self, schema: &str, table: &Table, _child: bool, _rows: &[Vec<Cell>]) -> Result<()> {
-        Err(DestinationError { destination: "load", message: format!("cannot load {schema}.{} without staging", table.name) })
+        Err(DestinationError {
+            destination: "load",
+            message: format!("cannot load {schema}.{} without staging", table.name),
+        })
     }
     /// A run is about to load: the destination may put off work it would otherwise do at
     /// every commit, until [`Destination::finish_bulk_load`].
@@ -202,7 +205,11 @@ impl Statement {
         while let Some(at) = rest.find('$') {
             out.push_str(&rest[..at]);
             let digits = rest[at + 1..].bytes().take_while(u8::is_ascii_digit).count();
-            let list = rest[at + 1..at + 1 + digits].parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.lists.get(i));
+            let list = rest[at + 1..at + 1 + digits]
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| self.lists.get(i));
             match list {
                 Some(list) => {
                     let items: Vec<String> = list.iter().map(|item| sql::literal(item)).collect();
@@ -227,7 +234,10 @@ impl Statement {
 pub fn query_i64(destination: &mut dyn Destination, sql: &str) -> Result<i64> {
     let rows = destination.query(sql)?;
     let text = rows.first().and_then(|r| r.first()).cloned().flatten().unwrap_or_default();
-    text.parse().map_err(|_| DestinationError { destination: "query", message: format!("expected a number from `{sql}`, got `{text}`") })
+    text.parse().map_err(|_| DestinationError {
+        destination: "query",
+        message: format!("expected a number from `{sql}`, got `{text}`"),
+    })
 }
 
 /// The prefix of a `--db` value naming a folder of Parquet files.
@@ -246,12 +256,20 @@ pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {
         #[cfg(feature = "postgres")]
         return Ok(Box::new(postgres::Postgres::connect(db)?));
         #[cfg(not(feature = "postgres"))]
-        return Err(DestinationError { destination: "postgres", message: "this build has no PostgreSQL support (feature `postgres`)".into() });
+        return Err(DestinationError {
+            destination: "postgres",
+            message: "this build has no PostgreSQL support (feature `postgres`)".into(),
+        });
     }
     #[cfg(feature = "duckdb-engine")]
     return Ok(Box::new(duckdb::DuckDb::open(db)?));
     #[cfg(not(feature = "duckdb-engine"))]
-    Err(DestinationError { destination: "duckdb", message: "this build has no DuckDB support (feature `duckdb`, or `duckdb-system` to link a DuckDB library you have)".into() })
+    Err(DestinationError {
+        destination: "duckdb",
+        message:
+            "this build has no DuckDB support (feature `duckdb`, or `duckdb-system` to link a DuckDB library you have)"
+                .into(),
+    })
 }
 
 #[cfg(test)]
@@ -262,7 +280,11 @@ mod tests {
     #[test]
     fn lists_are_written_out_once_each_whatever_they_hold() {
         let statement = Statement::new(
-            format!("SELECT 1 WHERE {} AND {} AND z = '$9'", Statement::member(Dialect::Postgres, "x", 1), Statement::member(Dialect::Postgres, "y", 2)),
+            format!(
+                "SELECT 1 WHERE {} AND {} AND z = '$9'",
+                Statement::member(Dialect::Postgres, "x", 1),
+                Statement::member(Dialect::Postgres, "y", 2)
+            ),
             vec![vec!["a'b".into(), "$2".into()], vec![]],
         );
         assert_eq!(

@@ -7,7 +7,7 @@
 //! sees half of one.
 
 use super::duckdb::DuckDb;
-use super::{Destination, DestinationError, Dialect, Statement, Result};
+use super::{Destination, DestinationError, Dialect, Result, Statement};
 use crate::dest::{comments, sql};
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
@@ -60,8 +60,16 @@ impl Parquet {
 /// Parquet writer sets file metadata, not per-field metadata.)
 fn key_value_metadata(table: &str) -> String {
     let Some((layout, child)) = crate::table_layout(table) else { return String::new() };
-    let mut entries: Vec<String> = layout.description.iter().map(|d| format!("{}: {}", sql::literal("description"), sql::literal(d.trim()))).collect();
-    entries.extend(comments::column_descriptions(layout, child).into_iter().map(|(column, d)| format!("{}: {}", sql::literal(&format!("description:{column}")), sql::literal(d))));
+    let mut entries: Vec<String> = layout
+        .description
+        .iter()
+        .map(|d| format!("{}: {}", sql::literal("description"), sql::literal(d.trim())))
+        .collect();
+    entries.extend(
+        comments::column_descriptions(layout, child)
+            .into_iter()
+            .map(|(column, d)| format!("{}: {}", sql::literal(&format!("description:{column}")), sql::literal(d))),
+    );
     if entries.is_empty() {
         return String::new();
     }
@@ -101,7 +109,13 @@ impl Destination for Parquet {
         true
     }
 
-    fn load_final(&mut self, schema: &str, table: &crate::schema::Table, child: bool, rows: &[Vec<Cell>]) -> Result<()> {
+    fn load_final(
+        &mut self,
+        schema: &str,
+        table: &crate::schema::Table,
+        child: bool,
+        rows: &[Vec<Cell>],
+    ) -> Result<()> {
         self.working.load_final(schema, table, child, rows)
     }
 
@@ -128,7 +142,10 @@ impl Destination for Parquet {
     fn publish(&mut self, dataset: &str) -> Result<Option<String>> {
         let tables: Vec<String> = self
             .working
-            .query(&format!("SELECT table_name FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name", sql::literal(dataset)))?
+            .query(&format!(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name",
+                sql::literal(dataset)
+            ))?
             .into_iter()
             .filter_map(|row| row.into_iter().next().flatten())
             .filter(|table| !sql::is_internal(table))

@@ -34,7 +34,10 @@ pub fn redact(url: &str) -> String {
     // A password can also come as a query parameter.
     let tail = tail.map(|t| match t.split_once('?') {
         Some((path, query)) => {
-            let query: Vec<String> = query.split('&').map(|p| if p.starts_with("password=") { "password=***".to_owned() } else { p.to_owned() }).collect();
+            let query: Vec<String> = query
+                .split('&')
+                .map(|p| if p.starts_with("password=") { "password=***".to_owned() } else { p.to_owned() })
+                .collect();
             format!("{path}?{}", query.join("&"))
         }
         None => t.to_owned(),
@@ -50,7 +53,12 @@ impl Postgres {
     pub fn connect(url: &str) -> Result<Postgres> {
         let shown = redact(url);
         // The driver's own message may quote the URL, so only its kind is kept.
-        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| error(format!("connecting to {shown}: {}", e.as_db_error().map_or_else(|| kind(&e), |db| db.message().to_owned()))))?;
+        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+            error(format!(
+                "connecting to {shown}: {}",
+                e.as_db_error().map_or_else(|| kind(&e), |db| db.message().to_owned())
+            ))
+        })?;
         Ok(Postgres { client, shown })
     }
 }
@@ -118,7 +126,9 @@ impl Destination for Postgres {
         Ok(messages
             .into_iter()
             .filter_map(|m| match m {
-                postgres::SimpleQueryMessage::Row(row) => Some((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect()),
+                postgres::SimpleQueryMessage::Row(row) => {
+                    Some((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect())
+                }
                 _ => None,
             })
             .collect())
@@ -127,7 +137,10 @@ impl Destination for Postgres {
     fn load(&mut self, schema: &str, table: &str, rows: &[Vec<Cell>]) -> Result<()> {
         let d = Dialect::Postgres;
         let fail = |e: &dyn std::fmt::Display| error(format!("COPY into {schema}.{table}: {e}"));
-        let mut writer = self.client.copy_in(&format!("COPY {}.{} FROM STDIN", d.ident(schema), d.ident(table))).map_err(|e| fail(&described(&e)))?;
+        let mut writer = self
+            .client
+            .copy_in(&format!("COPY {}.{} FROM STDIN", d.ident(schema), d.ident(table)))
+            .map_err(|e| fail(&described(&e)))?;
         let mut buffer = Vec::with_capacity(64 * 1024);
         for row in rows {
             for (index, cell) in row.iter().enumerate() {
@@ -156,7 +169,10 @@ mod tests {
     #[test]
     fn passwords_never_reach_messages() {
         assert_eq!(redact("postgres://me:s3cret@db:5432/clerk"), "postgres://me:***@db:5432/clerk");
-        assert_eq!(redact("postgresql://db/clerk?user=me&password=s3cret"), "postgresql://db/clerk?user=me&password=***");
+        assert_eq!(
+            redact("postgresql://db/clerk?user=me&password=s3cret"),
+            "postgresql://db/clerk?user=me&password=***"
+        );
         assert_eq!(redact("postgres://me@localhost"), "postgres://me@localhost");
     }
 

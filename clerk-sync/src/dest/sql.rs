@@ -74,8 +74,16 @@ pub fn prepare(dest: &mut dyn Destination, dataset: &str, resources: &[&Resource
         ts = d.type_name(ColumnType::Timestamp),
     ))?;
     if d == Dialect::Postgres {
-        dest.execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {} (resource, id)", d.ident(&format!("{OBJECTS_TABLE}__by_id")), qualified(d, dataset, OBJECTS_TABLE)))?;
-        dest.execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {} (delivery_id)", d.ident(&format!("{DELIVERIES_TABLE}__by_id")), qualified(d, dataset, DELIVERIES_TABLE)))?;
+        dest.execute(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (resource, id)",
+            d.ident(&format!("{OBJECTS_TABLE}__by_id")),
+            qualified(d, dataset, OBJECTS_TABLE)
+        ))?;
+        dest.execute(&format!(
+            "CREATE INDEX IF NOT EXISTS {} ON {} (delivery_id)",
+            d.ident(&format!("{DELIVERIES_TABLE}__by_id")),
+            qualified(d, dataset, DELIVERIES_TABLE)
+        ))?;
     }
     for resource in resources {
         for (index, table) in resource.tables().enumerate() {
@@ -91,13 +99,18 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
     let existing = column_names(dest, dataset, &table.name)?;
     let target = qualified(d, dataset, &table.name);
     if existing.is_empty() {
-        let list: Vec<String> = wanted.iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.type_name(*ty))).collect();
+        let list: Vec<String> =
+            wanted.iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.type_name(*ty))).collect();
         dest.execute(&format!("CREATE TABLE IF NOT EXISTS {target} ({})", list.join(", ")))?;
         if d == Dialect::Postgres {
             // Merges find rows by `id` (children by parent): without an index every batch would
             // scan the whole table. DuckDB's hash joins need none, and its indexes slow loading.
             let key = if child { PARENT_ID } else { "id" };
-            dest.execute(&format!("CREATE INDEX IF NOT EXISTS {} ON {target} ({})", d.ident(&format!("{}__by_{key}", table.name)), d.ident(key)))?;
+            dest.execute(&format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {target} ({})",
+                d.ident(&format!("{}__by_{key}", table.name)),
+                d.ident(key)
+            ))?;
         }
         return Ok(());
     }
@@ -105,13 +118,23 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
 }
 
 /// Adds to `dataset.table` the columns of `wanted` it lacks (a newer spec's, a newer clerk-sync's).
-pub(crate) fn add_missing_columns(dest: &mut dyn Destination, dataset: &str, table: &str, wanted: &[(String, ColumnType)]) -> Result<()> {
+pub(crate) fn add_missing_columns(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    table: &str,
+    wanted: &[(String, ColumnType)],
+) -> Result<()> {
     let existing = column_names(dest, dataset, table)?;
     let target = qualified(dest.dialect(), dataset, table);
     add_columns(dest, &target, &existing, wanted)
 }
 
-fn add_columns(dest: &mut dyn Destination, target: &str, existing: &[String], wanted: &[(String, ColumnType)]) -> Result<()> {
+fn add_columns(
+    dest: &mut dyn Destination,
+    target: &str,
+    existing: &[String],
+    wanted: &[(String, ColumnType)],
+) -> Result<()> {
     let d = dest.dialect();
     for (name, ty) in wanted.iter().filter(|(name, _)| !existing.contains(&d.name(name))) {
         dest.execute(&format!("ALTER TABLE {target} ADD COLUMN {} {}", d.ident(name), d.type_name(*ty)))?;
@@ -138,11 +161,19 @@ pub fn create_staging(dest: &mut dyn Destination, dataset: &str, resource: &Reso
 }
 
 /// (Re)creates empty staging tables named `<prefix><table>` for each table of a resource.
-pub(crate) fn create_stage_tables(dest: &mut dyn Destination, dataset: &str, resource: &Resource, prefix: &str) -> Result<()> {
+pub(crate) fn create_stage_tables(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &Resource,
+    prefix: &str,
+) -> Result<()> {
     let d = dest.dialect();
     for (index, table) in resource.tables().enumerate() {
         let stage = qualified(d, dataset, &format!("{prefix}{}", table.name));
-        let list: Vec<String> = staged_columns(table, index > 0).iter().map(|(name, ty)| format!("{} {}", d.ident(name), d.staged_type_name(*ty))).collect();
+        let list: Vec<String> = staged_columns(table, index > 0)
+            .iter()
+            .map(|(name, ty)| format!("{} {}", d.ident(name), d.staged_type_name(*ty)))
+            .collect();
         dest.execute(&format!("DROP TABLE IF EXISTS {stage}"))?;
         // Staged rows are loaded again by the merge: PostgreSQL need not write them to its WAL.
         let kind = if d == Dialect::Postgres { "UNLOGGED TABLE" } else { "TABLE" };
@@ -174,10 +205,24 @@ pub(crate) fn stage_into(dest: &mut dyn Destination, dataset: &str, batch: &Batc
 }
 
 /// The statements moving the rows of staging table `<prefix><table>` into `table`.
-pub(crate) fn insert_staged_statements(d: Dialect, dataset: &str, table: &Table, child: bool, prefix: &str) -> [String; 2] {
+pub(crate) fn insert_staged_statements(
+    d: Dialect,
+    dataset: &str,
+    table: &Table,
+    child: bool,
+    prefix: &str,
+) -> [String; 2] {
     let (names, values) = select_list(d, table, child);
     let from = qualified(d, dataset, &format!("{prefix}{}", table.name));
-    [format!("INSERT INTO {} ({}) SELECT {} FROM {from}", qualified(d, dataset, &table.name), names.join(", "), values.join(", ")), format!("DELETE FROM {from}")]
+    [
+        format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {from}",
+            qualified(d, dataset, &table.name),
+            names.join(", "),
+            values.join(", ")
+        ),
+        format!("DELETE FROM {from}"),
+    ]
 }
 
 /// The value expressions that fill a table from its staging table.
@@ -201,7 +246,9 @@ pub(crate) fn select_list(d: Dialect, table: &Table, child: bool) -> (Vec<String
 /// The statement taking a resource's transaction lock, where the destination has them
 /// (PostgreSQL's advisory locks), so a `run` and a `serve` writing one table take turns.
 pub(crate) fn lock_statement(d: Dialect, dataset: &str, resource: &str) -> Option<String> {
-    (d == Dialect::Postgres).then(|| format!("SELECT pg_advisory_xact_lock(hashtext({}))", literal(&format!("clerk-sync:{dataset}.{resource}"))))
+    (d == Dialect::Postgres).then(|| {
+        format!("SELECT pg_advisory_xact_lock(hashtext({}))", literal(&format!("clerk-sync:{dataset}.{resource}")))
+    })
 }
 
 /// Appends a batch's rows straight into its tables (see [`Destination::load_final`]).

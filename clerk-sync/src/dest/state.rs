@@ -57,8 +57,12 @@ const COLUMNS: [(&str, ColumnType, bool); 15] = [
 /// Creates the table, or adds the columns an older clerk-sync did not have.
 pub fn prepare(dest: &mut dyn Destination, dataset: &str) -> Result<()> {
     let d = dest.dialect();
-    let list: Vec<String> =
-        COLUMNS.iter().map(|(name, ty, required)| format!("{} {}{}", d.ident(name), d.type_name(*ty), if *required { " NOT NULL" } else { "" })).collect();
+    let list: Vec<String> = COLUMNS
+        .iter()
+        .map(|(name, ty, required)| {
+            format!("{} {}{}", d.ident(name), d.type_name(*ty), if *required { " NOT NULL" } else { "" })
+        })
+        .collect();
     dest.execute(&format!("CREATE TABLE IF NOT EXISTS {} ({})", qualified(d, dataset, STATE_TABLE), list.join(", ")))?;
     let wanted: Vec<(String, ColumnType)> = COLUMNS.iter().map(|(name, ty, _)| ((*name).to_owned(), *ty)).collect();
     add_missing_columns(dest, dataset, STATE_TABLE, &wanted)
@@ -97,16 +101,33 @@ pub enum RowCount {
 /// Replaces a resource's row with `state`, in the caller's transaction. The counts are the
 /// run's: `counts` (this write's) added to what the row held for the same `run_id`. Returns
 /// what was written.
-pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, state: &State, counts: Counts, rows: RowCount) -> Result<State> {
+pub fn write(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &Resource,
+    state: &State,
+    counts: Counts,
+    rows: RowCount,
+) -> Result<State> {
     let d = dest.dialect();
     let (resource, table) = (&*resource.name, &*resource.table.name);
     let stored = read(dest, dataset, resource)?;
-    let run = stored.as_ref().filter(|stored| stored.run_id == state.run_id).map_or(Counts::default(), |s| Counts { inserted: s.inserted, updated: s.updated, deleted: s.deleted });
+    let run = stored.as_ref().filter(|stored| stored.run_id == state.run_id).map_or(Counts::default(), |s| Counts {
+        inserted: s.inserted,
+        updated: s.updated,
+        deleted: s.deleted,
+    });
     let rows = match (rows, &stored) {
         (RowCount::Adjust, Some(stored)) => stored.rows + counts.inserted - counts.deleted,
         _ => count_rows(dest, dataset, table)?,
     };
-    let written = State { rows, inserted: run.inserted + counts.inserted, updated: run.updated + counts.updated, deleted: run.deleted + counts.deleted, ..state.clone() };
+    let written = State {
+        rows,
+        inserted: run.inserted + counts.inserted,
+        updated: run.updated + counts.updated,
+        deleted: run.deleted + counts.deleted,
+        ..state.clone()
+    };
     let table = qualified(d, dataset, STATE_TABLE);
     dest.execute(&format!("DELETE FROM {table} WHERE resource = {}", literal(resource)))?;
     let names: Vec<String> = COLUMNS.iter().map(|(name, _, _)| d.ident(name)).collect();
@@ -137,8 +158,25 @@ pub fn read(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result
     let d = dest.dialect();
     // `synced_at` is not read (a typed NULL in its place keeps the indexes; DuckDB's driver
     // cannot read an untyped one).
-    let names: Vec<String> = COLUMNS.iter().skip(1).map(|(name, ty, _)| if *ty == ColumnType::Timestamp { "CAST(NULL AS BIGINT)".to_owned() } else { d.ident(name) }).collect();
-    let rows = dest.query(&format!("SELECT {} FROM {} WHERE resource = {}", names.join(", "), qualified(d, dataset, STATE_TABLE), literal(resource)))?;
+    let names: Vec<String> = COLUMNS
+        .iter()
+        .skip(1)
+        .map(
+            |(name, ty, _)| {
+                if *ty == ColumnType::Timestamp {
+                    "CAST(NULL AS BIGINT)".to_owned()
+                } else {
+                    d.ident(name)
+                }
+            },
+        )
+        .collect();
+    let rows = dest.query(&format!(
+        "SELECT {} FROM {} WHERE resource = {}",
+        names.join(", "),
+        qualified(d, dataset, STATE_TABLE),
+        literal(resource)
+    ))?;
     let Some(row) = rows.into_iter().next() else { return Ok(None) };
     let text = |i: usize| row.get(i).cloned().flatten();
     let number = |i: usize| text(i).and_then(|v| v.parse::<i64>().ok());

@@ -116,16 +116,23 @@ impl Job<'_> {
         let (mut top, mut boundary, mut ties_overflow) = (None::<i64>, None::<i64>, false);
         loop {
             let first_request = self.pages == 0;
-            let items = listing::page(self.clerk, self.resource, NEWEST_CHANGE_FIRST, offset, limit).await.map_err(|e| self.api_error(e, first_request))?;
+            let items = listing::page(self.clerk, self.resource, NEWEST_CHANGE_FIRST, offset, limit)
+                .await
+                .map_err(|e| self.api_error(e, first_request))?;
             self.pages += 1;
             let keys: Vec<Key> = items.iter().map(Key::of).collect::<Result<_, _>>().map_err(|m| self.item_error(m))?;
-            let versions: Vec<i64> = keys.iter().map(|k| k.updated_at.ok_or_else(|| self.item_error(format!("`{}` has no `updated_at`", k.id)))).collect::<Result<_, _>>()?;
+            let versions: Vec<i64> = keys
+                .iter()
+                .map(|k| k.updated_at.ok_or_else(|| self.item_error(format!("`{}` has no `updated_at`", k.id))))
+                .collect::<Result<_, _>>()?;
             if let Some(b) = boundary {
                 let continuous = offset == 0 || versions.first().is_some_and(|&f| f > b || (ties_overflow && f == b));
                 if !continuous {
                     backups += 1;
                     if backups > MAX_BACKUPS {
-                        return Err(self.item_error(format!("the list lost items faster than it could be read ({MAX_BACKUPS} times); run again")));
+                        return Err(self.item_error(format!(
+                            "the list lost items faster than it could be read ({MAX_BACKUPS} times); run again"
+                        )));
                     }
                     offset = offset.saturating_sub((limit / 2).max(1)).max(0);
                     continue;
@@ -158,7 +165,14 @@ impl Job<'_> {
     }
 
     /// Adds an item to the batch, committing the batch first if it is full or holds the object.
-    async fn add(&mut self, reading: &mut Reading, item: &RawItem, id: String, at: i64, state: &State) -> Result<(), Failure> {
+    async fn add(
+        &mut self,
+        reading: &mut Reading,
+        item: &RawItem,
+        id: String,
+        at: i64,
+        state: &State,
+    ) -> Result<(), Failure> {
         if reading.batch.len() >= self.options.batch_rows || reading.in_batch.contains(&id) {
             let full = std::mem::replace(&mut reading.batch, Batch::new(&self.resource.table));
             reading.in_batch.clear();

@@ -35,7 +35,11 @@ impl Job<'_> {
             ..previous.clone().unwrap_or_default()
         };
         let dataset = self.dataset();
-        let new_tables = self.writer.call(move |dest| write::append::tables_are_new(dest, &dataset, resource)).await.map_err(Failure::from)?;
+        let new_tables = self
+            .writer
+            .call(move |dest| write::append::tables_are_new(dest, &dataset, resource))
+            .await
+            .map_err(Failure::from)?;
         let write = if new_tables { BatchWrite::Append } else { BatchWrite::Upsert { listed_from_ms } };
         if new_tables && resume.is_none() {
             // Tables filled from empty by one listing hold no object deleted before it began:
@@ -61,7 +65,12 @@ impl Job<'_> {
         while let Some(item) = stream.next().await {
             let item = match item {
                 Ok(item) => item,
-                Err(error) if first && start.starting_after.is_some() && resource.paging.created_at_after.is_some() && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) => {
+                Err(error)
+                    if first
+                        && start.starting_after.is_some()
+                        && resource.paging.created_at_after.is_some()
+                        && matches!(&error, clerk_api::Error::Api(api) if api.status == 400 || api.status == 422) =>
+                {
                     // The cursor's item is gone (deleted since): go on by creation time instead.
                     start.starting_after = None;
                     start.created_at_after = state.cursor_created_at.map(|t| t - 1);
@@ -72,7 +81,9 @@ impl Job<'_> {
             };
             first = false;
             // A batch holds an object once (the cursor's overlap repeats one).
-            if write != BatchWrite::Append && !seen.insert(Key::of(&item).map_err(|message| self.item_error(message))?.id) {
+            if write != BatchWrite::Append
+                && !seen.insert(Key::of(&item).map_err(|message| self.item_error(message))?.id)
+            {
                 continue;
             }
             batch.push_json(item.as_bytes(), None).map_err(|message| self.item_error(message))?;

@@ -128,7 +128,12 @@ pub enum SyncError {
 }
 
 /// Runs a sync into `destination`.
-pub async fn execute(clerk: &clerk_api::Clerk, destination: Box<dyn Destination + Send>, options: &Options, progress: &Progress) -> Result<Report, SyncError> {
+pub async fn execute(
+    clerk: &clerk_api::Clerk,
+    destination: Box<dyn Destination + Send>,
+    options: &Options,
+    progress: &Progress,
+) -> Result<Report, SyncError> {
     let started = Instant::now();
     let run_id = format!("run-{}", crate::now_ms());
     let described = destination.describe();
@@ -138,7 +143,16 @@ pub async fn execute(clerk: &clerk_api::Clerk, destination: Box<dyn Destination 
     writer.call(move |dest| sql::prepare(dest, &dataset, &resources).and_then(|()| dest.start_bulk_load())).await?;
     let mut reports = Vec::new();
     for &resource in &options.resources {
-        let mut job = Job { clerk, writer: &mut writer, resource, options, run_id: &run_id, bar: progress.resource(&resource.name), pages: 0, notes: Vec::new() };
+        let mut job = Job {
+            clerk,
+            writer: &mut writer,
+            resource,
+            options,
+            run_id: &run_id,
+            bar: progress.resource(&resource.name),
+            pages: 0,
+            notes: Vec::new(),
+        };
         match job.sync().await {
             Ok(report) => reports.push(report),
             Err(error) => {
@@ -153,7 +167,14 @@ pub async fn execute(clerk: &clerk_api::Clerk, destination: Box<dyn Destination 
         writer.call(move |dest| dest.finish_bulk_load().and_then(|()| dest.publish(&dataset))).await?
     };
     writer.finish()?;
-    Ok(Report { run_id, destination: described, dataset: options.dataset.clone(), resources: reports, published, elapsed: started.elapsed() })
+    Ok(Report {
+        run_id,
+        destination: described,
+        dataset: options.dataset.clone(),
+        resources: reports,
+        published,
+        elapsed: started.elapsed(),
+    })
 }
 
 /// Whether an error on a list's first page means "this instance does not offer this list as
@@ -162,7 +183,9 @@ pub async fn execute(clerk: &clerk_api::Clerk, destination: Box<dyn Destination 
 /// anything after the first page stop the run.
 fn refused(error: &clerk_api::Error) -> Option<String> {
     match error {
-        clerk_api::Error::Api(api) if matches!(api.status, 400 | 402..=404 | 422) => Some(api.to_string().lines().next().unwrap_or("").to_owned()),
+        clerk_api::Error::Api(api) if matches!(api.status, 400 | 402..=404 | 422) => {
+            Some(api.to_string().lines().next().unwrap_or("").to_owned())
+        }
         _ => None,
     }
 }
@@ -230,7 +253,13 @@ impl Job<'_> {
         let previous = self.writer.call(move |dest| state::read(dest, &dataset, &resource.name)).await?;
         let strategy = match &previous {
             _ if !resource.incremental() || self.options.full_refresh => Strategy::Replace,
-            Some(previous) if previous.changes_mark.is_some() && resource.paging.order_by.is_some() && resource.paging.offset.is_some() => Strategy::Changes,
+            Some(previous)
+                if previous.changes_mark.is_some()
+                    && resource.paging.order_by.is_some()
+                    && resource.paging.offset.is_some() =>
+            {
+                Strategy::Changes
+            }
             _ => Strategy::FullRead,
         };
         {
@@ -266,9 +295,16 @@ impl Job<'_> {
         };
         let mut reconciled = false;
         // A replace has just removed what the list lacks: nothing to reconcile.
-        if let Some(state) = done.state.clone().filter(|state| resource.incremental() && strategy != Strategy::Replace && self.reconcile_due(state)) {
+        if let Some(state) = done
+            .state
+            .clone()
+            .filter(|state| resource.incremental() && strategy != Strategy::Replace && self.reconcile_due(state))
+        {
             let (counts, state) = self.reconcile(state).await.map_err(|failure| match failure {
-                Failure::Skipped(reason) => SyncError::Item { resource: self.name(), message: format!("the list was refused while reconciling: {reason}") },
+                Failure::Skipped(reason) => SyncError::Item {
+                    resource: self.name(),
+                    message: format!("the list was refused while reconciling: {reason}"),
+                },
                 Failure::Failed(error) => error,
             })?;
             done.counts += counts;
@@ -304,7 +340,13 @@ impl Job<'_> {
     }
 
     /// Queues a batch's write and the state row after it, in one transaction, without waiting.
-    async fn submit(&mut self, write: BatchWrite, batch: Batch, state: State, rows: RowCount) -> Result<Pending, SyncError> {
+    async fn submit(
+        &mut self,
+        write: BatchWrite,
+        batch: Batch,
+        state: State,
+        rows: RowCount,
+    ) -> Result<Pending, SyncError> {
         let (dataset, resource) = (self.dataset(), self.resource);
         Ok(self.writer.submit(move |dest| commit_batch(dest, &dataset, resource, write, batch, &state, rows)).await?)
     }
@@ -334,14 +376,24 @@ enum BatchWrite {
 }
 
 /// Writes a batch and the resource's state row in one transaction.
-fn commit_batch(dest: &mut dyn Destination, dataset: &str, resource: &'static Resource, write: BatchWrite, batch: Batch, state: &State, rows: RowCount) -> crate::dest::Result<(Counts, State)> {
+fn commit_batch(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &'static Resource,
+    write: BatchWrite,
+    batch: Batch,
+    state: &State,
+    rows: RowCount,
+) -> crate::dest::Result<(Counts, State)> {
     write::transaction(dest, dataset, &[&resource.name], |dest, trailing| {
         let counts = match write {
             BatchWrite::Append => {
                 write::append::write(dest, dataset, &batch, sql::STAGE_PREFIX, trailing)?;
                 Counts { inserted: batch.len() as i64, ..Counts::default() }
             }
-            BatchWrite::Upsert { listed_from_ms } => upsert_listed(dest, dataset, resource, batch, listed_from_ms, trailing)?,
+            BatchWrite::Upsert { listed_from_ms } => {
+                upsert_listed(dest, dataset, resource, batch, listed_from_ms, trailing)?
+            }
         };
         // The rows are in before they are counted.
         dest.execute_statements(&std::mem::take(trailing))?;
@@ -351,13 +403,31 @@ fn commit_batch(dest: &mut dyn Destination, dataset: &str, resource: &'static Re
 }
 
 /// Upserts listed items by their versions.
-fn upsert_listed(dest: &mut dyn Destination, dataset: &str, resource: &'static Resource, batch: Batch, listed_from_ms: i64, trailing: &mut Vec<Statement>) -> crate::dest::Result<Counts> {
+fn upsert_listed(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &'static Resource,
+    batch: Batch,
+    listed_from_ms: i64,
+    trailing: &mut Vec<Statement>,
+) -> crate::dest::Result<Counts> {
     let keys: Vec<(String, Option<i64>)> = batch.keys().map(|(id, at)| (id.to_owned(), at)).collect();
     let ids: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();
     let stored = stored::read(dest, dataset, &[(resource, ids)], &[])?;
-    let changes = keys.into_iter().map(|(id, updated_at)| upsert::Change::Upsert { id, incoming: Incoming::Listed { updated_at, listed_from_ms } }).collect();
+    let changes = keys
+        .into_iter()
+        .map(|(id, updated_at)| upsert::Change::Upsert {
+            id,
+            incoming: Incoming::Listed { updated_at, listed_from_ms },
+        })
+        .collect();
     let mut groups = [upsert::Group { resource, changes, rows: batch }];
-    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: sql::STAGE_PREFIX, applied_ms: crate::now_ms() };
+    let options = upsert::Options {
+        record_upserts: false,
+        rewrite_same_version: false,
+        stage_prefix: sql::STAGE_PREFIX,
+        applied_ms: crate::now_ms(),
+    };
     let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
     let mut counts = Counts::default();
     for outcome in written.iter().flatten() {

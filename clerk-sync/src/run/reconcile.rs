@@ -15,8 +15,12 @@ impl Job<'_> {
         let began_ms = crate::now_ms();
         // Clerk's time as the pass begins, for the tombstones: no object it removes can have a
         // later version.
-        let version = listing::newest_change(self.clerk, resource).await.map_err(|e| self.api_error(e, false))?.unwrap_or(i64::MIN);
-        let start = PageStart { limit: self.options.page_size, ascending: true, starting_after: None, created_at_after: None };
+        let version = listing::newest_change(self.clerk, resource)
+            .await
+            .map_err(|e| self.api_error(e, false))?
+            .unwrap_or(i64::MIN);
+        let start =
+            PageStart { limit: self.options.page_size, ascending: true, starting_after: None, created_at_after: None };
         let mut stream = listing::stream(self.clerk, resource, &start);
         let mut listed = HashSet::new();
         while let Some(item) = stream.next().await {
@@ -30,7 +34,8 @@ impl Job<'_> {
             .writer
             .call(move |dest| {
                 write::transaction(dest, &dataset, &[&resource.name], |dest, trailing| {
-                    let deleted = write::reconcile::write(dest, &dataset, resource, &listed, began_ms, version, trailing)?;
+                    let deleted =
+                        write::reconcile::write(dest, &dataset, resource, &listed, began_ms, version, trailing)?;
                     dest.execute_statements(&std::mem::take(trailing))?;
                     let counts = Counts { deleted, ..Counts::default() };
                     let state = state::write(dest, &dataset, resource, &state, counts, RowCount::Count)?;

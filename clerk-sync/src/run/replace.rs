@@ -23,7 +23,12 @@ impl Job<'_> {
         } else {
             None
         };
-        let start = PageStart { limit: options.page_size, ascending: incremental, starting_after: None, created_at_after: None };
+        let start = PageStart {
+            limit: options.page_size,
+            ascending: incremental,
+            starting_after: None,
+            created_at_after: None,
+        };
         let mut stream = listing::stream(self.clerk, resource, &start);
         let (mut batch, mut seen, mut first) = (Batch::new(&resource.table), HashSet::new(), true);
         let mut staged = Vec::new();
@@ -48,7 +53,14 @@ impl Job<'_> {
             self.writer.wait(receiver).await?;
         }
         let now = crate::now_ms();
-        let mut state = State { run_id: self.run_id.to_owned(), complete: true, read_in_full_ms: Some(now), changed_ms: Some(now), reconciled_ms: Some(listing.listed_from_ms), ..previous.unwrap_or_default() };
+        let mut state = State {
+            run_id: self.run_id.to_owned(),
+            complete: true,
+            read_in_full_ms: Some(now),
+            changed_ms: Some(now),
+            reconciled_ms: Some(listing.listed_from_ms),
+            ..previous.unwrap_or_default()
+        };
         if incremental {
             state.changes_mark = mark.or(state.changes_mark);
             state.pending_mark = None;

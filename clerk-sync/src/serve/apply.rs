@@ -9,8 +9,8 @@ use super::event::{Change, Delivery};
 use crate::dest::sql::{qualified, DELIVERIES_TABLE, SERVE_STAGE_PREFIX};
 use crate::dest::{Destination, DestinationError, Result, Statement};
 use crate::rows::Batch;
-use crate::schema::Resource;
 use crate::rows::Cell;
+use crate::schema::Resource;
 use crate::write::rule::{Incoming, Recorded};
 use crate::write::stored::{Mirror, Written};
 use crate::write::{self, stored, upsert};
@@ -48,7 +48,13 @@ impl Outcome {
 ///
 /// With a `mirror` (the destination's only writer keeps what it holds in memory), the lookup
 /// comes from it, and it takes in what the group wrote once the group has committed.
-pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], mirror: Option<&mut Mirror>, resources: &[&'static Resource]) -> Result<Vec<Outcome>> {
+pub fn apply_group(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    deliveries: &[Delivery],
+    mirror: Option<&mut Mirror>,
+    resources: &[&'static Resource],
+) -> Result<Vec<Outcome>> {
     let (mut outcomes, newest) = newest_per_object(deliveries);
     let groups = by_resource(deliveries, &newest);
     let names: Vec<&str> = groups.iter().map(|(resource, _)| &*resource.name).collect();
@@ -59,7 +65,11 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
         let objects: Vec<(&Resource, Vec<String>)> = groups
             .iter()
             .map(|(resource, indexes)| {
-                let mut ids: Vec<String> = indexes.iter().filter_map(|&i| deliveries[i].change.target()).map(|(_, id)| id.to_owned()).collect();
+                let mut ids: Vec<String> = indexes
+                    .iter()
+                    .filter_map(|&i| deliveries[i].change.target())
+                    .map(|(_, id)| id.to_owned())
+                    .collect();
                 ids.sort_unstable();
                 (*resource, ids)
             })
@@ -82,17 +92,28 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
             for &i in indexes.iter().filter(|&&i| outcomes[i].is_none()) {
                 match &deliveries[i].change {
                     Change::Upsert { id, version, item, .. } => {
-                        rows.push_json(item.as_bytes(), None).map_err(|message| DestinationError { destination: "serve", message })?;
-                        changes.push(upsert::Change::Upsert { id: id.clone(), incoming: Incoming::Event { version: *version } });
+                        rows.push_json(item.as_bytes(), None)
+                            .map_err(|message| DestinationError { destination: "serve", message })?;
+                        changes.push(upsert::Change::Upsert {
+                            id: id.clone(),
+                            incoming: Incoming::Event { version: *version },
+                        });
                     }
-                    Change::Delete { id, version, .. } => changes.push(upsert::Change::Delete { id: id.clone(), version: *version }),
+                    Change::Delete { id, version, .. } => {
+                        changes.push(upsert::Change::Delete { id: id.clone(), version: *version })
+                    }
                     Change::NotSynced => continue,
                 }
                 order.push(i);
             }
             engine_groups.push(upsert::Group { resource, changes, rows });
         }
-        let options = upsert::Options { record_upserts: true, rewrite_same_version: true, stage_prefix: SERVE_STAGE_PREFIX, applied_ms };
+        let options = upsert::Options {
+            record_upserts: true,
+            rewrite_same_version: true,
+            stage_prefix: SERVE_STAGE_PREFIX,
+            applied_ms,
+        };
         let results = upsert::write(dest, dataset, &stored, &mut engine_groups, options, trailing)?;
         let written = known.map(|_| mirrored(&engine_groups, &results, applied_ms));
         for (i, outcome) in order.into_iter().zip(results.into_iter().flatten()) {
@@ -103,7 +124,12 @@ pub fn apply_group(dest: &mut dyn Destination, dataset: &str, deliveries: &[Deli
         Ok((outcomes, written))
     })?;
     if let (Some(mirror), Some(mut written)) = (mirror, written) {
-        written.deliveries = deliveries.iter().zip(&outcomes).filter(|(_, outcome)| **outcome != Outcome::Duplicate).map(|(delivery, _)| delivery.id.clone()).collect();
+        written.deliveries = deliveries
+            .iter()
+            .zip(&outcomes)
+            .filter(|(_, outcome)| **outcome != Outcome::Duplicate)
+            .map(|(delivery, _)| delivery.id.clone())
+            .collect();
         mirror.commit(written, resources);
     }
     Ok(outcomes)
@@ -121,7 +147,18 @@ fn mirrored(groups: &[upsert::Group], results: &[Vec<upsert::Written>], now: i64
             match (change, result) {
                 (_, upsert::Written::Stale | upsert::Written::Unchanged) => {}
                 (upsert::Change::Upsert { incoming, .. }, _) => {
-                    let tables = group.rows.tables.iter().skip(1).filter(|rows| rows.rows.iter().any(|row| matches!(row.first(), Some(Cell::Text(parent)) if parent == change.id()))).map(|rows| rows.table.name.to_string()).collect();
+                    let tables = group
+                        .rows
+                        .tables
+                        .iter()
+                        .skip(1)
+                        .filter(|rows| {
+                            rows.rows
+                                .iter()
+                                .any(|row| matches!(row.first(), Some(Cell::Text(parent)) if parent == change.id()))
+                        })
+                        .map(|rows| rows.table.name.to_string())
+                        .collect();
                     written.upserted.push((key.clone(), versions.get(change.id()).copied().flatten(), tables));
                     if let Incoming::Event { version } = incoming {
                         written.recorded.push((key, Recorded { version: *version, deleted: false, applied_ms: now }));
@@ -153,7 +190,9 @@ fn newest_per_object(deliveries: &[Delivery]) -> (Vec<Option<Outcome>>, Vec<usiz
             continue;
         };
         match newest.get(&(&*resource.name, id)).copied() {
-            Some(other) if !supersedes(&delivery.change, &deliveries[other].change) => outcomes[index] = Some(Outcome::Stale),
+            Some(other) if !supersedes(&delivery.change, &deliveries[other].change) => {
+                outcomes[index] = Some(Outcome::Stale)
+            }
             other => {
                 if let Some(other) = other {
                     outcomes[other] = Some(Outcome::Stale);
@@ -175,10 +214,19 @@ fn supersedes(change: &Change, other: &Change) -> bool {
 }
 
 /// The group's delivery ids that were not duplicates, inserted with the commit.
-fn record_deliveries(dest: &mut dyn Destination, dataset: &str, deliveries: &[Delivery], outcomes: &[Outcome]) -> Option<Statement> {
+fn record_deliveries(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    deliveries: &[Delivery],
+    outcomes: &[Outcome],
+) -> Option<Statement> {
     let d = dest.dialect();
-    let (fresh_ids, fresh_types): (Vec<String>, Vec<String>) =
-        deliveries.iter().zip(outcomes).filter(|(_, outcome)| **outcome != Outcome::Duplicate).map(|(delivery, _)| (delivery.id.clone(), delivery.event_type.clone())).unzip();
+    let (fresh_ids, fresh_types): (Vec<String>, Vec<String>) = deliveries
+        .iter()
+        .zip(outcomes)
+        .filter(|(_, outcome)| **outcome != Outcome::Duplicate)
+        .map(|(delivery, _)| (delivery.id.clone(), delivery.event_type.clone()))
+        .unzip();
     (!fresh_ids.is_empty()).then(|| {
         Statement::new(
             format!(

@@ -11,8 +11,8 @@ use super::apply::{apply_group, Outcome};
 use super::event::Delivery;
 use super::Stats;
 use crate::dest::{sql, Destination, DestinationError};
-use crate::write::stored::Mirror;
 use crate::schema::Resource;
+use crate::write::stored::Mirror;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -42,7 +42,10 @@ pub struct Setup {
 
 impl std::fmt::Debug for Setup {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Setup").field("dataset", &self.dataset).field("max_group", &self.max_group).finish_non_exhaustive()
+        f.debug_struct("Setup")
+            .field("dataset", &self.dataset)
+            .field("max_group", &self.max_group)
+            .finish_non_exhaustive()
     }
 }
 
@@ -92,14 +95,19 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
             if let Ok(dest) = connected(&mut destination, &setup) {
                 let d = dest.dialect();
                 let table = sql::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
-                match dest.execute(&format!("DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES}'", d.now())) {
+                match dest.execute(&format!(
+                    "DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES}'",
+                    d.now()
+                )) {
                     Ok(()) => {
                         pruned = Some(std::time::Instant::now());
                         if let Some(mirror) = mirror.as_mut() {
                             mirror.prune_deliveries(KEEP_DELIVERIES_FOR);
                         }
                     }
-                    Err(error) => eprintln!("serve: dropping delivery ids older than {KEEP_DELIVERIES}: {}", first_line(&error)),
+                    Err(error) => {
+                        eprintln!("serve: dropping delivery ids older than {KEEP_DELIVERIES}: {}", first_line(&error))
+                    }
                 }
             }
         }
@@ -127,7 +135,11 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
                 mirror = None;
                 setup.stats.database_up.store(false, Ordering::Relaxed);
                 setup.stats.failed.fetch_add(deliveries.len() as u64, Ordering::Relaxed);
-                eprintln!("serve: {} deliveries not committed (answered 503, Clerk retries them): {}", deliveries.len(), first_line(&error));
+                eprintln!(
+                    "serve: {} deliveries not committed (answered 503, Clerk retries them): {}",
+                    deliveries.len(),
+                    first_line(&error)
+                );
                 for reply in replies {
                     let _ = reply.send(Err("the database did not commit".to_owned()));
                 }
@@ -141,7 +153,13 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
 /// clients whose deliveries the last commit answered send their next ones within a fraction of a
 /// millisecond: waiting for them makes one group of what would be two, which pays where each
 /// statement costs more than the rows it writes (DuckDB).
-fn gather(receiver: &mut mpsc::Receiver<(Delivery, Reply)>, deliveries: &mut Vec<Delivery>, replies: &mut Vec<Reply>, max: usize, linger: Duration) {
+fn gather(
+    receiver: &mut mpsc::Receiver<(Delivery, Reply)>,
+    deliveries: &mut Vec<Delivery>,
+    replies: &mut Vec<Reply>,
+    max: usize,
+    linger: Duration,
+) {
     let started = Instant::now();
     let mut last = started;
     while deliveries.len() < max {
@@ -151,14 +169,19 @@ fn gather(receiver: &mut mpsc::Receiver<(Delivery, Reply)>, deliveries: &mut Vec
                 replies.push(reply);
                 last = Instant::now();
             }
-            Err(_) if started.elapsed() < linger && last.elapsed() < linger / 5 => std::thread::sleep(Duration::from_micros(50)),
+            Err(_) if started.elapsed() < linger && last.elapsed() < linger / 5 => {
+                std::thread::sleep(Duration::from_micros(50))
+            }
             Err(_) => break,
         }
     }
 }
 
 /// The open destination, opened and prepared (tables, serve's staging tables) if it is not.
-fn connected<'a>(destination: &'a mut Option<Box<dyn Destination + Send>>, setup: &Setup) -> crate::dest::Result<&'a mut dyn Destination> {
+fn connected<'a>(
+    destination: &'a mut Option<Box<dyn Destination + Send>>,
+    setup: &Setup,
+) -> crate::dest::Result<&'a mut dyn Destination> {
     if destination.is_none() {
         let mut opened = (setup.open)()?;
         opened.start_serving()?;

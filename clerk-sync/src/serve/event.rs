@@ -26,8 +26,17 @@ pub struct Delivery {
 #[derive(Debug, Clone)]
 pub enum Change {
     /// `item` is the event's `data` as sent (JSON text), flattened as a list item would be.
-    Upsert { resource: &'static Resource, id: String, version: i64, item: String },
-    Delete { resource: &'static Resource, id: String, version: i64 },
+    Upsert {
+        resource: &'static Resource,
+        id: String,
+        version: i64,
+        item: String,
+    },
+    Delete {
+        resource: &'static Resource,
+        id: String,
+        version: i64,
+    },
     /// An event about an object no synced table holds: acknowledged and counted.
     NotSynced,
 }
@@ -71,16 +80,27 @@ pub fn read(id: String, signed_at: i64, body: &[u8], resources: &[&'static Resou
         deleted: Option<Value>,
     }
     let event: Envelope<'_> = serde_json::from_slice(body).map_err(|e| format!("the body is not a JSON event: {e}"))?;
-    let event_type = event.event_type.as_ref().and_then(Value::as_str).ok_or("the event has no string `type`")?.to_owned();
-    let timestamp = event.timestamp.as_ref().and_then(Value::as_i64).map_or(signed_at.saturating_mul(1000), milliseconds);
-    let data = event.data.filter(|raw| raw.get().starts_with('{')).ok_or_else(|| format!("`{event_type}` has no `data` object"))?;
+    let event_type =
+        event.event_type.as_ref().and_then(Value::as_str).ok_or("the event has no string `type`")?.to_owned();
+    let timestamp =
+        event.timestamp.as_ref().and_then(Value::as_i64).map_or(signed_at.saturating_mul(1000), milliseconds);
+    let data = event
+        .data
+        .filter(|raw| raw.get().starts_with('{'))
+        .ok_or_else(|| format!("`{event_type}` has no `data` object"))?;
     let head: Head = serde_json::from_str(data.get()).map_err(|e| format!("`{event_type}`: {e}"))?;
     let deleted = event_type.ends_with(".deleted") || head.deleted.as_ref().and_then(Value::as_bool) == Some(true);
-    let object = head.object.as_ref().and_then(Value::as_str).map_or_else(|| object_of_type(&event_type), str::to_owned);
+    let object =
+        head.object.as_ref().and_then(Value::as_str).map_or_else(|| object_of_type(&event_type), str::to_owned);
     let Some(resource) = resources.iter().copied().find(|r| r.object.as_deref() == Some(object.as_str())) else {
         return Ok(Delivery { id, event_type, change: Change::NotSynced });
     };
-    let object_id = head.id.as_ref().and_then(Value::as_str).ok_or_else(|| format!("`{event_type}`: the `{object}` has no string `id`"))?.to_owned();
+    let object_id = head
+        .id
+        .as_ref()
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("`{event_type}`: the `{object}` has no string `id`"))?
+        .to_owned();
     let change = if deleted {
         Change::Delete { resource, id: object_id, version: timestamp }
     } else {
@@ -130,19 +150,36 @@ mod tests {
         let body = br#"{"type":"user.updated","timestamp":1700000000500,"data":{"object":"user","id":"user_1","updated_at":1700000000400}}"#;
         let delivery = read("msg_1".into(), 1_700_000_000, body, &all()).unwrap();
         let Change::Upsert { resource, id, version, item } = delivery.change else { panic!("not an upsert") };
-        assert_eq!((&*resource.name, id.as_str(), version), ("users", "user_1", 1_700_000_000_400), "versions are the object's updated_at");
+        assert_eq!(
+            (&*resource.name, id.as_str(), version),
+            ("users", "user_1", 1_700_000_000_400),
+            "versions are the object's updated_at"
+        );
         assert_eq!(item, r#"{"object":"user","id":"user_1","updated_at":1700000000400}"#, "the data as sent");
 
         let body = br#"{"type":"organizationMembership.deleted","timestamp":1700000000900,"data":{"object":"organization_membership","id":"orgmem_1","updated_at":5}}"#;
-        let Change::Delete { resource, version, .. } = read("msg_2".into(), 0, body, &all()).unwrap().change else { panic!("not a delete") };
-        assert_eq!((&*resource.name, version), ("organization_memberships", 1_700_000_000_900), "a deletion's version is the event's time");
+        let Change::Delete { resource, version, .. } = read("msg_2".into(), 0, body, &all()).unwrap().change else {
+            panic!("not a delete")
+        };
+        assert_eq!(
+            (&*resource.name, version),
+            ("organization_memberships", 1_700_000_000_900),
+            "a deletion's version is the event's time"
+        );
     }
 
     #[test]
     fn deletions_without_an_object_use_the_event_type() {
         let body = br#"{"type":"organizationMembership.deleted","data":{"id":"orgmem_1","deleted":true}}"#;
-        let Change::Delete { resource, version, .. } = read("m".into(), 1_700_000_000, body, &all()).unwrap().change else { panic!("not a delete") };
-        assert_eq!((&*resource.name, version), ("organization_memberships", 1_700_000_000_000), "signed-at seconds as milliseconds");
+        let Change::Delete { resource, version, .. } = read("m".into(), 1_700_000_000, body, &all()).unwrap().change
+        else {
+            panic!("not a delete")
+        };
+        assert_eq!(
+            (&*resource.name, version),
+            ("organization_memberships", 1_700_000_000_000),
+            "signed-at seconds as milliseconds"
+        );
     }
 
     #[test]
@@ -151,10 +188,17 @@ mod tests {
         assert!(matches!(read("m".into(), 0, body, &all()).unwrap().change, Change::NotSynced));
         let only_users: Vec<&'static Resource> = all().into_iter().filter(|r| r.name == "users").collect();
         let body = br#"{"type":"organization.created","data":{"object":"organization","id":"org_1"}}"#;
-        assert!(matches!(read("m".into(), 0, body, &only_users).unwrap().change, Change::NotSynced), "not selected, not synced");
+        assert!(
+            matches!(read("m".into(), 0, body, &only_users).unwrap().change, Change::NotSynced),
+            "not selected, not synced"
+        );
         assert!(read("m".into(), 0, b"not json", &all()).unwrap_err().contains("not a JSON event"));
-        assert!(read("m".into(), 0, br#"{"type":"user.created","data":[1]}"#, &all()).unwrap_err().contains("no `data` object"));
+        assert!(read("m".into(), 0, br#"{"type":"user.created","data":[1]}"#, &all())
+            .unwrap_err()
+            .contains("no `data` object"));
         assert!(read("m".into(), 0, br#"{"data":{}}"#, &all()).unwrap_err().contains("`type`"));
-        assert!(read("m".into(), 0, br#"{"type":"user.created","data":{"object":"user"}}"#, &all()).unwrap_err().contains("no string `id`"));
+        assert!(read("m".into(), 0, br#"{"type":"user.created","data":{"object":"user"}}"#, &all())
+            .unwrap_err()
+            .contains("no string `id`"));
     }
 }

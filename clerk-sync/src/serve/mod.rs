@@ -36,7 +36,11 @@ pub struct Options {
 
 impl std::fmt::Debug for Options {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Options").field("webhook", &self.webhook).field("dataset", &self.dataset).field("max_group", &self.max_group).finish_non_exhaustive()
+        f.debug_struct("Options")
+            .field("webhook", &self.webhook)
+            .field("dataset", &self.dataset)
+            .field("max_group", &self.max_group)
+            .finish_non_exhaustive()
     }
 }
 
@@ -128,7 +132,12 @@ pub async fn listen(listener: tokio::net::TcpListener, options: Options, shutdow
         max_group: options.max_group.max(1),
         stats: Arc::clone(&stats),
     });
-    let endpoint = Arc::new(server::Endpoint { webhook: options.webhook, resources: options.resources, committer, stats: Arc::clone(&stats) });
+    let endpoint = Arc::new(server::Endpoint {
+        webhook: options.webhook,
+        resources: options.resources,
+        committer,
+        stats: Arc::clone(&stats),
+    });
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     tokio::pin!(shutdown);
     loop {
@@ -143,7 +152,8 @@ pub async fn listen(listener: tokio::net::TcpListener, options: Options, shutdow
             let endpoint = Arc::clone(&endpoint);
             async move { Ok::<_, std::convert::Infallible>(server::handle(&endpoint, request).await) }
         });
-        let connection = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection =
+            hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service);
         let watched = graceful.watch(connection);
         tokio::spawn(async move {
             let _ = watched.await;

@@ -34,7 +34,9 @@ impl std::fmt::Debug for Endpoint {
 fn reply(status: StatusCode, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    response.headers_mut().insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
+    response
+        .headers_mut()
+        .insert(hyper::header::CONTENT_TYPE, hyper::header::HeaderValue::from_static("application/json"));
     response
 }
 
@@ -47,10 +49,16 @@ pub(super) async fn handle(endpoint: &Endpoint, request: Request<hyper::body::In
     match (request.method(), request.uri().path()) {
         (&Method::POST, "/webhooks") => webhook(endpoint, request).await,
         (&Method::GET, "/healthz") => {
-            let status = if endpoint.stats.database_up.load(Ordering::Relaxed) { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            let status = if endpoint.stats.database_up.load(Ordering::Relaxed) {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
             reply(status, endpoint.stats.to_json().to_string())
         }
-        (_, "/webhooks" | "/healthz") => reply(StatusCode::METHOD_NOT_ALLOWED, r#"{"error":"method-not-allowed"}"#.into()),
+        (_, "/webhooks" | "/healthz") => {
+            reply(StatusCode::METHOD_NOT_ALLOWED, r#"{"error":"method-not-allowed"}"#.into())
+        }
         _ => reply(StatusCode::NOT_FOUND, r#"{"error":"not-found"}"#.into()),
     }
 }
@@ -74,7 +82,10 @@ async fn webhook(endpoint: &Endpoint, request: Request<hyper::body::Incoming>) -
     match endpoint.committer.submit(delivery).await {
         Ok(outcome) => reply(StatusCode::OK, format!(r#"{{"status":"{}"}}"#, outcome.as_str())),
         Err(message) => {
-            let mut response = reply(StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"error": "not-committed", "message": message}).to_string());
+            let mut response = reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({"error": "not-committed", "message": message}).to_string(),
+            );
             response.headers_mut().insert(hyper::header::RETRY_AFTER, hyper::header::HeaderValue::from_static("5"));
             response
         }

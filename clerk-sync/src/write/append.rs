@@ -11,7 +11,14 @@ use crate::schema::Resource;
 /// recorded nothing about it.
 pub fn tables_are_new(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<bool> {
     let d = dest.dialect();
-    let mut rows = query_i64(dest, &format!("SELECT count(*) FROM {} WHERE resource = {}", qualified(d, dataset, OBJECTS_TABLE), literal(&resource.name)))?;
+    let mut rows = query_i64(
+        dest,
+        &format!(
+            "SELECT count(*) FROM {} WHERE resource = {}",
+            qualified(d, dataset, OBJECTS_TABLE),
+            literal(&resource.name)
+        ),
+    )?;
     for table in resource.tables() {
         rows += query_i64(dest, &format!("SELECT count(*) FROM {}", qualified(d, dataset, &table.name)))?;
     }
@@ -20,14 +27,23 @@ pub fn tables_are_new(dest: &mut dyn Destination, dataset: &str, resource: &Reso
 
 /// Adds `batch`'s rows, in the caller's transaction; statements that can wait for the commit
 /// are left in `trailing`.
-pub fn write(dest: &mut dyn Destination, dataset: &str, batch: &Batch, stage_prefix: &str, trailing: &mut Vec<Statement>) -> Result<()> {
+pub fn write(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    batch: &Batch,
+    stage_prefix: &str,
+    trailing: &mut Vec<Statement>,
+) -> Result<()> {
     if dest.loads_final_tables() {
         return sql::load_final_batch(dest, dataset, batch);
     }
     let d = dest.dialect();
     sql::stage_into(dest, dataset, batch, stage_prefix)?;
     for (index, rows) in batch.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
-        trailing.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, stage_prefix).map(|statement| Statement::new(statement, Vec::new())));
+        trailing.extend(
+            sql::insert_staged_statements(d, dataset, rows.table, index > 0, stage_prefix)
+                .map(|statement| Statement::new(statement, Vec::new())),
+        );
     }
     Ok(())
 }

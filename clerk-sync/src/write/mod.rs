@@ -37,7 +37,9 @@ pub fn transaction<T>(
     let mut names: Vec<&str> = resources.to_vec();
     names.sort_unstable();
     names.dedup();
-    let begin: Vec<String> = std::iter::once("BEGIN".to_owned()).chain(names.iter().filter_map(|name| sql::lock_statement(d, dataset, name))).collect();
+    let begin: Vec<String> = std::iter::once("BEGIN".to_owned())
+        .chain(names.iter().filter_map(|name| sql::lock_statement(d, dataset, name)))
+        .collect();
     let result = dest.execute(&begin.join(";\n")).and_then(|()| {
         let mut trailing = Vec::new();
         let value = body(dest, &mut trailing)?;

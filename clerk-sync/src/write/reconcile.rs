@@ -17,7 +17,15 @@ use std::collections::HashSet;
 /// Removes the rows of `resource` whose ids `listed` lacks; returns how many objects lost their
 /// rows. `began_ms` is when the listing began (this machine's clock), `version` Clerk's time
 /// then (the newest `updated_at` in the list), which the tombstones carry.
-pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &'static Resource, listed: &HashSet<String>, began_ms: i64, version: i64, trailing: &mut Vec<Statement>) -> Result<i64> {
+pub fn write(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &'static Resource,
+    listed: &HashSet<String>,
+    began_ms: i64,
+    version: i64,
+    trailing: &mut Vec<Statement>,
+) -> Result<i64> {
     let d = dest.dialect();
     let target = qualified(d, dataset, &resource.table.name);
     let recorded = recorded(dest, dataset, &resource.name)?;
@@ -33,7 +41,12 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &'static Resou
     let stored = stored::read(dest, dataset, &[(resource, doomed.clone())], &[])?;
     let changes = doomed.into_iter().map(|id| Change::Delete { id, version }).collect();
     let mut groups = [Group { resource, changes, rows: Batch::new(&resource.table) }];
-    let options = upsert::Options { record_upserts: false, rewrite_same_version: false, stage_prefix: crate::dest::sql::STAGE_PREFIX, applied_ms: crate::now_ms() };
+    let options = upsert::Options {
+        record_upserts: false,
+        rewrite_same_version: false,
+        stage_prefix: crate::dest::sql::STAGE_PREFIX,
+        applied_ms: crate::now_ms(),
+    };
     let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
     Ok(written.iter().flatten().filter(|outcome| matches!(outcome, Written::Deleted { had_row: true })).count() as i64)
 }

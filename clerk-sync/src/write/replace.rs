@@ -24,31 +24,53 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, lis
     let d = dest.dialect();
     let target = qualified(d, dataset, &resource.table.name);
     let recorded = recorded(dest, dataset, &resource.name)?;
-    let rows: HashSet<String> = dest.query(&format!("SELECT \"id\" FROM {target}"))?.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect();
+    let rows: HashSet<String> = dest
+        .query(&format!("SELECT \"id\" FROM {target}"))?
+        .into_iter()
+        .filter_map(|row| row.into_iter().next().flatten())
+        .collect();
     let listed: HashSet<&str> = listing.items.iter().map(|(id, _)| id.as_str()).collect();
     // Listed versions older than what is stored: the stored rows stay.
     let stale: Vec<String> = listing
         .items
         .iter()
-        .filter(|(id, updated_at)| is_stale(Incoming::Listed { updated_at: *updated_at, listed_from_ms: listing.listed_from_ms }, recorded.get(id.as_str()).copied(), None))
+        .filter(|(id, updated_at)| {
+            is_stale(
+                Incoming::Listed { updated_at: *updated_at, listed_from_ms: listing.listed_from_ms },
+                recorded.get(id.as_str()).copied(),
+                None,
+            )
+        })
         .map(|(id, _)| id.clone())
         .collect();
     let mut kept: Vec<String> = stale.iter().filter(|id| rows.contains(*id)).cloned().collect();
-    kept.extend(recorded.iter().filter(|(id, record)| !listed.contains(id.as_str()) && kept_by_replace(**record, listing.listed_from_ms)).map(|(id, _)| id.clone()));
+    kept.extend(
+        recorded
+            .iter()
+            .filter(|(id, record)| !listed.contains(id.as_str()) && kept_by_replace(**record, listing.listed_from_ms))
+            .map(|(id, _)| id.clone()),
+    );
     let kept_set: HashSet<&str> = kept.iter().map(String::as_str).collect();
     let deleted = rows.iter().filter(|id| !listed.contains(id.as_str()) && !kept_set.contains(id.as_str())).count();
 
     let stage = qualified(d, dataset, &stage_name(&resource.table.name));
     if !stale.is_empty() {
-        let mut statements = vec![Statement::new(format!("DELETE FROM {stage} WHERE {}", Statement::member(d, "\"id\"", 1)), vec![stale.clone()])];
+        let mut statements = vec![Statement::new(
+            format!("DELETE FROM {stage} WHERE {}", Statement::member(d, "\"id\"", 1)),
+            vec![stale.clone()],
+        )];
         for child in resource.table.children.iter() {
             let child_stage = qualified(d, dataset, &stage_name(&child.table.name));
-            statements.push(Statement::new(format!("DELETE FROM {child_stage} WHERE {}", Statement::member(d, &d.ident(PARENT_ID), 1)), vec![stale.clone()]));
+            statements.push(Statement::new(
+                format!("DELETE FROM {child_stage} WHERE {}", Statement::member(d, &d.ident(PARENT_ID), 1)),
+                vec![stale.clone()],
+            ));
         }
         dest.execute_statements(&statements)?;
     }
     let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
-    let existing = listing.items.iter().filter(|(id, _)| rows.contains(id) && !kept_set.contains(id.as_str())).count() as i64;
+    let existing =
+        listing.items.iter().filter(|(id, _)| rows.contains(id) && !kept_set.contains(id.as_str())).count() as i64;
     let new_or_changed = if existing == 0 { staged } else { changed_rows(dest, dataset, resource)? };
     let inserted = staged - existing;
     let counts = Counts { inserted, updated: (new_or_changed - inserted).max(0), deleted: deleted as i64 };
@@ -60,11 +82,17 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, lis
         statements.push(if kept.is_empty() {
             Statement::new(format!("DELETE FROM {table}"), Vec::new())
         } else {
-            Statement::new(format!("DELETE FROM {table} WHERE NOT ({})", Statement::member(d, &key, 1)), vec![kept.clone()])
+            Statement::new(
+                format!("DELETE FROM {table} WHERE NOT ({})", Statement::member(d, &key, 1)),
+                vec![kept.clone()],
+            )
         });
     }
     for (index, table) in resource.tables().enumerate() {
-        statements.extend(sql::insert_staged_statements(d, dataset, table, index > 0, sql::STAGE_PREFIX).map(|statement| Statement::new(statement, Vec::new())));
+        statements.extend(
+            sql::insert_staged_statements(d, dataset, table, index > 0, sql::STAGE_PREFIX)
+                .map(|statement| Statement::new(statement, Vec::new())),
+        );
     }
     dest.execute_statements(&statements)?;
     Ok(counts)
@@ -100,7 +128,14 @@ pub(crate) fn recorded(dest: &mut dyn Destination, dataset: &str, resource: &str
         .filter_map(|row| {
             let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse::<i64>().ok());
             let id = row.first().cloned().flatten()?;
-            Some((id, Recorded { version: number(1).unwrap_or(i64::MIN), deleted: number(2) == Some(1), applied_ms: number(3).unwrap_or(i64::MIN) }))
+            Some((
+                id,
+                Recorded {
+                    version: number(1).unwrap_or(i64::MIN),
+                    deleted: number(2) == Some(1),
+                    applied_ms: number(3).unwrap_or(i64::MIN),
+                },
+            ))
         })
         .collect())
 }

@@ -51,7 +51,9 @@ pub fn is_stale(incoming: Incoming, recorded: Option<Recorded>, row_updated_at: 
             // No version: a deletion always wins; a change wins if applied since the listing began.
             (None, true) => true,
             (None, false) => match incoming {
-                Incoming::Listed { listed_from_ms, .. } => record.applied_ms >= listed_from_ms.saturating_sub(CLOCK_MARGIN_MS),
+                Incoming::Listed { listed_from_ms, .. } => {
+                    record.applied_ms >= listed_from_ms.saturating_sub(CLOCK_MARGIN_MS)
+                }
                 Incoming::Event { .. } => false,
             },
         };
@@ -102,7 +104,10 @@ mod tests {
         assert!(!is_stale(event(10), record(10, false, 0), None));
         assert!(is_stale(event(10), record(10, true, 0), None), "a deletion wins a tie");
         assert!(!is_stale(event(11), record(10, true, 0), None));
-        assert!(is_stale(listed(Some(10)), record(12, true, 0), Some(5)), "a listing never brings back a deleted object");
+        assert!(
+            is_stale(listed(Some(10)), record(12, true, 0), Some(5)),
+            "a listing never brings back a deleted object"
+        );
         assert!(!is_stale(listed(Some(13)), record(12, false, 0), Some(12)));
     }
 

@@ -40,7 +40,12 @@ impl Stored {
 
 /// Reads what is stored about `objects` (ids per resource, each resource once) and about
 /// `deliveries` (webhook message ids; empty for a run).
-pub fn read(dest: &mut dyn Destination, dataset: &str, objects: &[(&Resource, Vec<String>)], deliveries: &[String]) -> Result<Stored> {
+pub fn read(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    objects: &[(&Resource, Vec<String>)],
+    deliveries: &[String],
+) -> Result<Stored> {
     let d = dest.dialect();
     let null_text = format!("CAST(NULL AS {})", d.type_name(ColumnType::Text));
     let mut lists: Vec<Vec<String>> = Vec::new();
@@ -86,7 +91,11 @@ pub fn read(dest: &mut dyn Destination, dataset: &str, objects: &[(&Resource, Ve
         return Ok(stored);
     }
     for row in dest.query_statement(&Statement::new(parts.join(" UNION ALL "), lists))? {
-        let [Some(kind), resource, Some(id), version, flag, applied] = <[Option<String>; 6]>::try_from(row).unwrap_or_default() else { continue };
+        let [Some(kind), resource, Some(id), version, flag, applied] =
+            <[Option<String>; 6]>::try_from(row).unwrap_or_default()
+        else {
+            continue;
+        };
         let number = |text: Option<String>| text.and_then(|v| v.parse::<i64>().ok());
         let version = number(version);
         match (kind.as_str(), resource) {
@@ -94,7 +103,11 @@ pub fn read(dest: &mut dyn Destination, dataset: &str, objects: &[(&Resource, Ve
                 stored.deliveries.insert(id);
             }
             ("object", Some(resource)) => {
-                let record = Recorded { version: version.unwrap_or(i64::MIN), deleted: flag.as_deref() == Some("1"), applied_ms: number(applied).unwrap_or(i64::MIN) };
+                let record = Recorded {
+                    version: version.unwrap_or(i64::MIN),
+                    deleted: flag.as_deref() == Some("1"),
+                    applied_ms: number(applied).unwrap_or(i64::MIN),
+                };
                 stored.recorded.insert((resource, id), record);
             }
             ("row", Some(resource)) => {
@@ -144,24 +157,40 @@ impl Mirror {
                 mirror.deliveries.insert(id, now);
             }
         }
-        let objects = dest.query(&format!("SELECT resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END, applied_ms FROM {}", qualified(d, dataset, OBJECTS_TABLE)))?;
+        let objects = dest.query(&format!(
+            "SELECT resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END, applied_ms FROM {}",
+            qualified(d, dataset, OBJECTS_TABLE)
+        ))?;
         for row in objects {
             let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse::<i64>().ok());
             let (Some(Some(resource)), Some(Some(id))) = (row.first().cloned(), row.get(1).cloned()) else { continue };
-            let record = Recorded { version: number(2).unwrap_or(i64::MIN), deleted: number(3) == Some(1), applied_ms: number(4).unwrap_or(i64::MIN) };
+            let record = Recorded {
+                version: number(2).unwrap_or(i64::MIN),
+                deleted: number(3) == Some(1),
+                applied_ms: number(4).unwrap_or(i64::MIN),
+            };
             mirror.recorded.insert((resource, id), record);
         }
         for resource in resources {
             let updated_at = if has_updated_at(&resource.table) { "\"updated_at\"" } else { "CAST(NULL AS BIGINT)" };
-            for row in dest.query(&format!("SELECT \"id\", {updated_at} FROM {}", qualified(d, dataset, &resource.table.name)))? {
+            for row in dest
+                .query(&format!("SELECT \"id\", {updated_at} FROM {}", qualified(d, dataset, &resource.table.name)))?
+            {
                 let mut values = row.into_iter();
                 let Some(Some(id)) = values.next() else { continue };
                 let version = values.next().flatten().and_then(|v| v.parse::<i64>().ok());
                 mirror.rows.insert((resource.name.to_string(), id), version);
             }
             for child in resource.table.children.iter() {
-                let parents = dest.query(&format!("SELECT DISTINCT {} FROM {}", d.ident(PARENT_ID), qualified(d, dataset, &child.table.name)))?;
-                mirror.children.insert(child.table.name.to_string(), parents.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect());
+                let parents = dest.query(&format!(
+                    "SELECT DISTINCT {} FROM {}",
+                    d.ident(PARENT_ID),
+                    qualified(d, dataset, &child.table.name)
+                ))?;
+                mirror.children.insert(
+                    child.table.name.to_string(),
+                    parents.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect(),
+                );
             }
         }
         Ok(mirror)
@@ -169,7 +198,10 @@ impl Mirror {
 
     /// What [`read`] would answer for `objects` and `deliveries`.
     pub fn lookup(&self, objects: &[(&Resource, Vec<String>)], deliveries: &[String]) -> Stored {
-        let mut stored = Stored { deliveries: deliveries.iter().filter(|id| self.deliveries.contains_key(*id)).cloned().collect(), ..Stored::default() };
+        let mut stored = Stored {
+            deliveries: deliveries.iter().filter(|id| self.deliveries.contains_key(*id)).cloned().collect(),
+            ..Stored::default()
+        };
         for (resource, ids) in objects {
             for id in ids {
                 let key = (resource.name.to_string(), id.clone());
@@ -181,7 +213,11 @@ impl Mirror {
                 }
             }
             for child in resource.table.children.iter() {
-                if self.children.get(&*child.table.name).is_some_and(|parents| ids.iter().any(|id| parents.contains(id))) {
+                if self
+                    .children
+                    .get(&*child.table.name)
+                    .is_some_and(|parents| ids.iter().any(|id| parents.contains(id)))
+                {
                     stored.children_with_rows.insert(child.table.name.to_string());
                 }
             }
@@ -193,7 +229,13 @@ impl Mirror {
     pub fn commit(&mut self, written: Written, resources: &[&'static Resource]) {
         let now = std::time::Instant::now();
         self.deliveries.extend(written.deliveries.into_iter().map(|id| (id, now)));
-        let children_of = |resource: &str| resources.iter().find(|r| r.name == resource).map(|r| r.table.children.iter().map(|c| c.table.name.to_string()).collect::<Vec<_>>()).unwrap_or_default();
+        let children_of = |resource: &str| {
+            resources
+                .iter()
+                .find(|r| r.name == resource)
+                .map(|r| r.table.children.iter().map(|c| c.table.name.to_string()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        };
         for key in written.deleted {
             for table in children_of(&key.0) {
                 if let Some(parents) = self.children.get_mut(&table) {
@@ -226,7 +268,13 @@ impl Mirror {
 /// compared).
 impl PartialEq for Mirror {
     fn eq(&self, other: &Mirror) -> bool {
-        let nonempty = |children: &HashMap<String, HashSet<String>>| children.iter().filter(|(_, parents)| !parents.is_empty()).map(|(table, parents)| (table.clone(), parents.clone())).collect::<HashMap<_, _>>();
+        let nonempty = |children: &HashMap<String, HashSet<String>>| {
+            children
+                .iter()
+                .filter(|(_, parents)| !parents.is_empty())
+                .map(|(table, parents)| (table.clone(), parents.clone()))
+                .collect::<HashMap<_, _>>()
+        };
         self.deliveries.len() == other.deliveries.len()
             && self.deliveries.keys().all(|id| other.deliveries.contains_key(id))
             && self.recorded == other.recorded

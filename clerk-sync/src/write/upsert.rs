@@ -51,7 +51,9 @@ pub enum Written {
     /// A row of the same version was there and was left as it was.
     Unchanged,
     /// Deleted; `had_row` says whether there was a row to delete.
-    Deleted { had_row: bool },
+    Deleted {
+        had_row: bool,
+    },
     /// What is stored is newer: nothing written.
     Stale,
 }
@@ -72,7 +74,14 @@ pub struct Options<'a> {
 
 /// Writes `groups` against `stored` (read in the same transaction). Statements that can wait
 /// for the commit are left in `trailing`. Returns what became of each change, group by group.
-pub fn write(dest: &mut dyn Destination, dataset: &str, stored: &Stored, groups: &mut [Group], options: Options<'_>, trailing: &mut Vec<Statement>) -> Result<Vec<Vec<Written>>> {
+pub fn write(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    stored: &Stored,
+    groups: &mut [Group],
+    options: Options<'_>,
+    trailing: &mut Vec<Statement>,
+) -> Result<Vec<Vec<Written>>> {
     let d = dest.dialect();
     let now = options.applied_ms.to_string();
     let mut deletes = Vec::new();
@@ -88,15 +97,26 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, stored: &Stored, groups:
             let row = stored.row(name, change.id());
             let outcome = match change {
                 Change::Upsert { incoming, .. } if is_stale(*incoming, recorded, row.flatten()) => Written::Stale,
-                Change::Delete { version, .. } if is_stale(Incoming::Event { version: *version }, recorded, row.flatten()) => Written::Stale,
+                Change::Delete { version, .. }
+                    if is_stale(Incoming::Event { version: *version }, recorded, row.flatten()) =>
+                {
+                    Written::Stale
+                }
                 Change::Upsert { incoming, .. } => match (row, incoming) {
                     (None, _) => Written::Inserted,
-                    (Some(Some(at)), Incoming::Event { version } | Incoming::Listed { updated_at: Some(version), .. }) if at == *version => Written::Rewritten,
+                    (
+                        Some(Some(at)),
+                        Incoming::Event { version } | Incoming::Listed { updated_at: Some(version), .. },
+                    ) if at == *version => Written::Rewritten,
                     (Some(_), _) => Written::Updated,
                 },
                 Change::Delete { .. } => Written::Deleted { had_row: row.is_some() },
             };
-            let outcome = if outcome == Written::Rewritten && !options.rewrite_same_version { Written::Unchanged } else { outcome };
+            let outcome = if outcome == Written::Rewritten && !options.rewrite_same_version {
+                Written::Unchanged
+            } else {
+                outcome
+            };
             if !matches!(outcome, Written::Stale | Written::Unchanged) {
                 applied.push(change.id());
                 let (deleted, version) = match change {
@@ -105,23 +125,53 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, stored: &Stored, groups:
                     Change::Delete { version, .. } => (true, Some(*version)),
                 };
                 if let Some(version) = version.filter(|_| deleted || options.record_upserts) {
-                    for (column, value) in records.iter_mut().zip([name.to_owned(), change.id().to_owned(), version.to_string(), deleted.to_string(), now.clone()]) {
+                    for (column, value) in records.iter_mut().zip([
+                        name.to_owned(),
+                        change.id().to_owned(),
+                        version.to_string(),
+                        deleted.to_string(),
+                        now.clone(),
+                    ]) {
                         column.push(value);
                     }
                 }
             }
             written.push(outcome);
         }
-        let with_rows: Vec<String> = applied.iter().filter(|id| stored.row(name, id).is_some()).map(|id| (*id).to_owned()).collect();
+        let with_rows: Vec<String> =
+            applied.iter().filter(|id| stored.row(name, id).is_some()).map(|id| (*id).to_owned()).collect();
         if !with_rows.is_empty() {
-            deletes.push(Statement::new(format!("DELETE FROM {} WHERE {}", qualified(d, dataset, &group.resource.table.name), Statement::member(d, "\"id\"", 1)), vec![with_rows]));
+            deletes.push(Statement::new(
+                format!(
+                    "DELETE FROM {} WHERE {}",
+                    qualified(d, dataset, &group.resource.table.name),
+                    Statement::member(d, "\"id\"", 1)
+                ),
+                vec![with_rows],
+            ));
         }
         let ids: Vec<String> = applied.iter().map(|id| (*id).to_owned()).collect();
-        for child in group.resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name)) {
-            deletes.push(Statement::new(format!("DELETE FROM {} WHERE {}", qualified(d, dataset, &child.table.name), Statement::member(d, &d.ident(PARENT_ID), 1)), vec![ids.clone()]));
+        for child in
+            group.resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name))
+        {
+            deletes.push(Statement::new(
+                format!(
+                    "DELETE FROM {} WHERE {}",
+                    qualified(d, dataset, &child.table.name),
+                    Statement::member(d, &d.ident(PARENT_ID), 1)
+                ),
+                vec![ids.clone()],
+            ));
         }
-        let upserted: HashSet<&str> =
-            group.changes.iter().zip(&written).filter(|(change, outcome)| matches!(change, Change::Upsert { .. }) && !matches!(outcome, Written::Stale | Written::Unchanged)).map(|(change, _)| change.id()).collect();
+        let upserted: HashSet<&str> = group
+            .changes
+            .iter()
+            .zip(&written)
+            .filter(|(change, outcome)| {
+                matches!(change, Change::Upsert { .. }) && !matches!(outcome, Written::Stale | Written::Unchanged)
+            })
+            .map(|(change, _)| change.id())
+            .collect();
         group.rows.retain(|id| upserted.contains(id));
         outcomes.push(written);
     }
@@ -131,7 +181,14 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, stored: &Stored, groups:
 }
 
 /// Deletes the replaced rows and loads the new ones.
-fn load(dest: &mut dyn Destination, dataset: &str, groups: &[Group], deletes: Vec<Statement>, prefix: &str, trailing: &mut Vec<Statement>) -> Result<()> {
+fn load(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    groups: &[Group],
+    deletes: Vec<Statement>,
+    prefix: &str,
+    trailing: &mut Vec<Statement>,
+) -> Result<()> {
     let d = dest.dialect();
     if dest.loads_final_tables() {
         dest.execute_statements(&deletes)?;
@@ -146,7 +203,10 @@ fn load(dest: &mut dyn Destination, dataset: &str, groups: &[Group], deletes: Ve
     trailing.extend(deletes);
     for group in groups {
         for (index, rows) in group.rows.tables.iter().enumerate().filter(|(_, rows)| !rows.rows.is_empty()) {
-            trailing.extend(sql::insert_staged_statements(d, dataset, rows.table, index > 0, prefix).map(|statement| Statement::new(statement, Vec::new())));
+            trailing.extend(
+                sql::insert_staged_statements(d, dataset, rows.table, index > 0, prefix)
+                    .map(|statement| Statement::new(statement, Vec::new())),
+            );
         }
     }
     Ok(())
@@ -154,7 +214,13 @@ fn load(dest: &mut dyn Destination, dataset: &str, groups: &[Group], deletes: Ve
 
 /// Replaces the records of the objects in `records` (resource, id, version, deleted, applied_ms,
 /// column by column).
-fn record(dest: &mut dyn Destination, dataset: &str, stored: &Stored, records: &[Vec<String>; 5], trailing: &mut Vec<Statement>) {
+fn record(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    stored: &Stored,
+    records: &[Vec<String>; 5],
+    trailing: &mut Vec<Statement>,
+) {
     if records[0].is_empty() {
         return;
     }

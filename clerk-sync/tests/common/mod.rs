@@ -67,7 +67,9 @@ pub fn duckdb_target(name: &str) -> Target {
 pub fn postgres_target(name: &str) -> Option<Target> {
     match std::env::var("CLERK_SYNC_TEST_POSTGRES") {
         Ok(url) => Some(Target { db: url, dataset: unique(name), _dir: None }),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("CLERK_SYNC_TEST_POSTGRES is not set: CI must start PostgreSQL (.ci/start-postgres)"),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("CLERK_SYNC_TEST_POSTGRES is not set: CI must start PostgreSQL (.ci/start-postgres)")
+        }
         Err(_) => {
             eprintln!("skipped: set CLERK_SYNC_TEST_POSTGRES=postgres://... to run the PostgreSQL tests");
             None
@@ -88,7 +90,6 @@ pub fn number(target: &Target, sql: &str) -> i64 {
 pub fn count(target: &Target, table: &str) -> i64 {
     number(target, &format!("SELECT count(*) FROM {{ds}}.\"{table}\""))
 }
-
 
 /// Today's UTC date as `YYYY-MM-DD` (the civil-from-days algorithm).
 pub fn today() -> String {

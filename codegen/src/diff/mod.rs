@@ -71,5 +71,9 @@ pub(crate) fn rust_type(ty: &TypeRef) -> String {
 
 /// A value's Rust type given whether it may be absent.
 pub(crate) fn optional(ty: &TypeRef, option: bool) -> String {
-    if option { format!("Option<{}>", rust_type(ty)) } else { rust_type(ty) }
+    if option {
+        format!("Option<{}>", rust_type(ty))
+    } else {
+        rust_type(ty)
+    }
 }

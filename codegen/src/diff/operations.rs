@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 
 /// Operations by HTTP method and path, the identity that survives renames.
 fn index(api: &Api) -> BTreeMap<(String, String), (&Group, &Operation)> {
-    api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| ((op.http_method.clone(), op.path.clone()), (g, op)))).collect()
+    api.groups
+        .iter()
+        .flat_map(|g| g.operations.iter().map(move |op| ((op.http_method.clone(), op.path.clone()), (g, op))))
+        .collect()
 }
 
 fn call(group: &Group, op: &Operation) -> String {
@@ -22,7 +25,12 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let mut out = Vec::new();
     for (key, (group, op)) in &before {
         if !after.contains_key(key) {
-            out.push(change(true, op, format!("removed (was `{}`)", call(group, op)), Some(format!("remove calls to `{}`", call(group, op)))));
+            out.push(change(
+                true,
+                op,
+                format!("removed (was `{}`)", call(group, op)),
+                Some(format!("remove calls to `{}`", call(group, op))),
+            ));
         }
     }
     for (key, (new_group, new_op)) in &after {
@@ -32,9 +40,19 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
         };
         let (was, is) = (call(old_group, old_op), call(new_group, new_op));
         if old_group.name != new_group.name {
-            out.push(change(true, new_op, format!("moved from group `{}` to `{}`", old_group.name, new_group.name), Some(format!("`{was}` is now `{is}`"))));
+            out.push(change(
+                true,
+                new_op,
+                format!("moved from group `{}` to `{}`", old_group.name, new_group.name),
+                Some(format!("`{was}` is now `{is}`")),
+            ));
         } else if old_op.method != new_op.method {
-            out.push(change(true, new_op, format!("renamed from `{}` to `{}`", old_op.method, new_op.method), Some(format!("`{was}` is now `{is}`"))));
+            out.push(change(
+                true,
+                new_op,
+                format!("renamed from `{}` to `{}`", old_op.method, new_op.method),
+                Some(format!("`{was}` is now `{is}`")),
+            ));
         }
         params(&mut out, new_op, &is, &old_op.path_params, &new_op.path_params, true);
         params(&mut out, new_op, &is, &old_op.params, &new_op.params, false);
@@ -54,7 +72,11 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
 
 /// How a parameter appears in Rust: an argument when required, a builder method otherwise.
 fn shape(p: &Param) -> String {
-    if p.required { format!("argument `{}: {}`", p.name, rust_type(&p.ty)) } else { format!("builder method `.{}({})`", p.name, rust_type(&p.ty)) }
+    if p.required {
+        format!("argument `{}: {}`", p.name, rust_type(&p.ty))
+    } else {
+        format!("builder method `.{}({})`", p.name, rust_type(&p.ty))
+    }
 }
 
 fn params(out: &mut Vec<Change>, op: &Operation, call: &str, old: &[Param], new: &[Param], path: bool) {
@@ -63,17 +85,32 @@ fn params(out: &mut Vec<Change>, op: &Operation, call: &str, old: &[Param], new:
     let (before, after) = (by_wire(old), by_wire(new));
     for (wire, p) in &before {
         if !after.contains_key(wire) {
-            out.push(change(true, op, format!("{kind} `{wire}` removed"), Some(format!("`{call}` no longer has the {}", shape(p)))));
+            out.push(change(
+                true,
+                op,
+                format!("{kind} `{wire}` removed"),
+                Some(format!("`{call}` no longer has the {}", shape(p))),
+            ));
         }
     }
     for (wire, p) in &after {
         match before.get(wire) {
-            None if p.required => out.push(change(true, op, format!("required {kind} `{wire}` added"), Some(format!("`{call}` takes a new {}", shape(p))))),
+            None if p.required => out.push(change(
+                true,
+                op,
+                format!("required {kind} `{wire}` added"),
+                Some(format!("`{call}` takes a new {}", shape(p))),
+            )),
             None => out.push(change(false, op, format!("optional {kind} `{wire}` added: {}", shape(p)), None)),
             Some(was) => {
                 if was.required != p.required {
                     let what = if p.required { "made required" } else { "made optional" };
-                    out.push(change(true, op, format!("{kind} `{wire}` {what}"), Some(format!("`{call}`: the {} is now an {}", shape(was), shape(p)))));
+                    out.push(change(
+                        true,
+                        op,
+                        format!("{kind} `{wire}` {what}"),
+                        Some(format!("`{call}`: the {} is now an {}", shape(was), shape(p))),
+                    ));
                 }
                 if was.ty != p.ty {
                     out.push(change(
@@ -90,8 +127,18 @@ fn params(out: &mut Vec<Change>, op: &Operation, call: &str, old: &[Param], new:
 
 fn body(out: &mut Vec<Change>, old: &Operation, new: &Operation, call: &str) {
     match (&old.body, &new.body) {
-        (None, Some(body)) => out.push(change(true, new, format!("request body `{}` added", rust_type(&body.ty)), Some(format!("`{call}` takes a new `body: {}` argument", rust_type(&body.ty))))),
-        (Some(body), None) => out.push(change(true, new, format!("request body `{}` removed", rust_type(&body.ty)), Some(format!("`{call}` no longer takes a body argument")))),
+        (None, Some(body)) => out.push(change(
+            true,
+            new,
+            format!("request body `{}` added", rust_type(&body.ty)),
+            Some(format!("`{call}` takes a new `body: {}` argument", rust_type(&body.ty))),
+        )),
+        (Some(body), None) => out.push(change(
+            true,
+            new,
+            format!("request body `{}` removed", rust_type(&body.ty)),
+            Some(format!("`{call}` no longer takes a body argument")),
+        )),
         (Some(was), Some(is)) if was.ty != is.ty => out.push(change(
             true,
             new,

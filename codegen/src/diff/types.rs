@@ -26,7 +26,12 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let mut out = Vec::new();
     for (name, def) in &before {
         if !after.contains_key(name) {
-            out.push(change(true, def, format!("{} removed", kind_name(&def.kind)), Some(format!("`types::{name}` no longer exists"))));
+            out.push(change(
+                true,
+                def,
+                format!("{} removed", kind_name(&def.kind)),
+                Some(format!("`types::{name}` no longer exists")),
+            ));
         }
     }
     for (name, def) in &after {
@@ -37,11 +42,20 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
         match (&was.kind, &def.kind) {
             (TypeKind::Struct(a), TypeKind::Struct(b)) => fields(&mut out, def, &a.fields, &b.fields, sent.sends(name)),
             (TypeKind::Enum(a), TypeKind::Enum(b)) => {
-                let wires = |variants: &[crate::model::EnumVariant]| variants.iter().map(|v| (v.wire.clone(), v.name.clone())).collect::<BTreeMap<_, _>>();
+                let wires = |variants: &[crate::model::EnumVariant]| {
+                    variants.iter().map(|v| (v.wire.clone(), v.name.clone())).collect::<BTreeMap<_, _>>()
+                };
                 let (a, b) = (wires(a), wires(b));
                 for (wire, variant) in &a {
                     if !b.contains_key(wire) {
-                        out.push(change(true, def, format!("value `{wire}` removed"), Some(format!("`types::{name}::{variant}` no longer exists; the value now decodes as `Unknown`"))));
+                        out.push(change(
+                            true,
+                            def,
+                            format!("value `{wire}` removed"),
+                            Some(format!(
+                                "`types::{name}::{variant}` no longer exists; the value now decodes as `Unknown`"
+                            )),
+                        ));
                     }
                 }
                 for (wire, variant) in &b {
@@ -50,12 +64,20 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
                     }
                 }
             }
-            (TypeKind::Tagged { variants: a, .. }, TypeKind::Tagged { variants: b, .. }) | (TypeKind::Untagged(a), TypeKind::Untagged(b)) => {
-                let arms = |variants: &[crate::model::UnionVariant]| variants.iter().map(|v| (v.name.clone(), v.ty.clone())).collect::<BTreeMap<_, _>>();
+            (TypeKind::Tagged { variants: a, .. }, TypeKind::Tagged { variants: b, .. })
+            | (TypeKind::Untagged(a), TypeKind::Untagged(b)) => {
+                let arms = |variants: &[crate::model::UnionVariant]| {
+                    variants.iter().map(|v| (v.name.clone(), v.ty.clone())).collect::<BTreeMap<_, _>>()
+                };
                 let (a, b) = (arms(a), arms(b));
                 for (variant, ty) in &a {
                     match b.get(variant) {
-                        None => out.push(change(true, def, format!("variant `{variant}` removed"), Some(format!("`types::{name}::{variant}` no longer exists")))),
+                        None => out.push(change(
+                            true,
+                            def,
+                            format!("variant `{variant}` removed"),
+                            Some(format!("`types::{name}::{variant}` no longer exists")),
+                        )),
                         Some(now) if now != ty => out.push(change(
                             true,
                             def,
@@ -100,14 +122,24 @@ fn fields(out: &mut Vec<Change>, def: &TypeDef, old: &[Field], new: &[Field], se
     let (before, after) = (by_wire(old), by_wire(new));
     for (wire, field) in &before {
         if !after.contains_key(wire) {
-            out.push(change(true, def, format!("field `{wire}` removed"), Some(format!("`types::{name}::{}` no longer exists", field.name))));
+            out.push(change(
+                true,
+                def,
+                format!("field `{wire}` removed"),
+                Some(format!("`types::{name}::{}` no longer exists", field.name)),
+            ));
         }
     }
     for (wire, field) in &after {
         let rust = optional(&field.ty, is_option(field));
         let Some(was) = before.get(wire) else {
             if sent && !is_option(field) {
-                out.push(change(true, def, format!("required field `{wire}: {rust}` added"), Some(format!("struct literals of `types::{name}` must set `{}`", field.name))));
+                out.push(change(
+                    true,
+                    def,
+                    format!("required field `{wire}: {rust}` added"),
+                    Some(format!("struct literals of `types::{name}` must set `{}`", field.name)),
+                ));
             } else {
                 out.push(change(false, def, format!("field `{wire}: {rust}` added"), None));
             }
@@ -127,8 +159,19 @@ fn fields(out: &mut Vec<Change>, def: &TypeDef, old: &[Field], new: &[Field], se
                 Some(format!("`types::{name}::{}` is now `{rust}`", field.name)),
             ));
         } else if (was.required, was.nullable) != (field.required, field.nullable) {
-            let describe = |f: &Field| format!("{}{}", if f.required { "required" } else { "optional" }, if f.nullable { ", nullable" } else { "" });
-            out.push(change(false, def, format!("field `{wire}` went from {} to {} (still `{rust}`)", describe(was), describe(field)), None));
+            let describe = |f: &Field| {
+                format!(
+                    "{}{}",
+                    if f.required { "required" } else { "optional" },
+                    if f.nullable { ", nullable" } else { "" }
+                )
+            };
+            out.push(change(
+                false,
+                def,
+                format!("field `{wire}` went from {} to {} (still `{rust}`)", describe(was), describe(field)),
+                None,
+            ));
         }
     }
 }

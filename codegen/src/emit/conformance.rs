@@ -7,7 +7,8 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(crate) fn conformance(api: &Api) -> TokenStream {
-    let operations: Vec<(&str, &Operation)> = api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
+    let operations: Vec<(&str, &Operation)> =
+        api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
     let functions = operations.iter().map(|(group, op)| {
         let function = function_name(op);
         let call = call(api, group, op);
@@ -72,7 +73,9 @@ fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {
         quote!(args.required_query::<#ty>(#wire)?)
     }));
     if let Some(body) = &op.body {
-        arguments.push(if body.media.is_multipart() { multipart_body(api, &body.ty) } else {
+        arguments.push(if body.media.is_multipart() {
+            multipart_body(api, &body.ty)
+        } else {
             let ty = type_tokens(&body.ty, Site::Operations);
             quote!(args.body::<#ty>()?)
         });

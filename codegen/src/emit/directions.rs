@@ -88,11 +88,19 @@ impl<'a> Directions<'a> {
     /// A `cfg` for a hand-expanded `Serialize` impl (tagged unions), which needs its variants
     /// to be `Serialize` too.
     pub fn serialize_cfg(&self, name: &str) -> TokenStream {
-        if self.serialized.contains(name) { TokenStream::new() } else { quote!(#[cfg(feature = "full-serde")]) }
+        if self.serialized.contains(name) {
+            TokenStream::new()
+        } else {
+            quote!(#[cfg(feature = "full-serde")])
+        }
     }
 
     /// A `cfg` for a hand-expanded `Deserialize` impl.
     pub fn deserialize_cfg(&self, name: &str) -> TokenStream {
-        if self.deserialized.contains(name) { TokenStream::new() } else { quote!(#[cfg(feature = "full-serde")]) }
+        if self.deserialized.contains(name) {
+            TokenStream::new()
+        } else {
+            quote!(#[cfg(feature = "full-serde")])
+        }
     }
 }

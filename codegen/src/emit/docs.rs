@@ -30,7 +30,11 @@ fn lines(text: &str) -> TokenStream {
         let trimmed = line.trim_start();
         let line = if let Some(label) = trimmed.strip_prefix("```") {
             in_fence = !in_fence;
-            if in_fence && label.trim().is_empty() { "```text".to_owned() } else { trimmed.to_owned() }
+            if in_fence && label.trim().is_empty() {
+                "```text".to_owned()
+            } else {
+                trimmed.to_owned()
+            }
         } else if in_fence {
             line.to_owned()
         } else {

@@ -46,4 +46,3 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
     }
     files
 }
-

@@ -2,7 +2,9 @@
 
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{BodyMedia, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamEncoding, ParamLocation, TypeRef};
+use crate::model::{
+    BodyMedia, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamEncoding, ParamLocation, TypeRef,
+};
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
@@ -37,7 +39,12 @@ pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
 /// One group's module: its handle and the builders of its operations.
 pub(crate) fn group_module(group: &Group) -> TokenStream {
     let handle = ident(&group.type_name);
-    let handle_doc = format!(" Operations of the `{}` group: get it with [`Clerk::{}`](super::super::client::Clerk::{}).", group.name, group.name.trim_start_matches("r#"), group.name.trim_start_matches("r#"));
+    let handle_doc = format!(
+        " Operations of the `{}` group: get it with [`Clerk::{}`](super::super::client::Clerk::{}).",
+        group.name,
+        group.name.trim_start_matches("r#"),
+        group.name.trim_start_matches("r#")
+    );
     let methods = group.operations.iter().map(constructor);
     let builders = group.operations.iter().map(|op| {
         let builder = builder(&group.name, op);
@@ -49,7 +56,13 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
             || op.received().any(mentions_named)
             || op.path_params.iter().chain(&op.params).any(|p| mentions_named(&p.ty))
     });
-    let import = if uses_types { quote!(use super::super::types;) } else { TokenStream::new() };
+    let import = if uses_types {
+        quote!(
+            use super::super::types;
+        )
+    } else {
+        TokenStream::new()
+    };
     quote! {
         #import
         use clerk_api_runtime::__private as runtime;
@@ -83,9 +96,10 @@ fn setter_input(param: &Param) -> (TokenStream, Option<TokenStream>) {
     let name = ident(&param.name);
     match &param.ty {
         TypeRef::String => (quote!(impl Into<String>), Some(quote!(#name.into()))),
-        TypeRef::Array(inner) if **inner == TypeRef::String => {
-            (quote!(impl IntoIterator<Item = impl Into<String>>), Some(quote!(#name.into_iter().map(Into::into).collect())))
-        }
+        TypeRef::Array(inner) if **inner == TypeRef::String => (
+            quote!(impl IntoIterator<Item = impl Into<String>>),
+            Some(quote!(#name.into_iter().map(Into::into).collect())),
+        ),
         TypeRef::Array(inner) => {
             let inner = type_tokens(inner, Site::Operations);
             (quote!(impl IntoIterator<Item = #inner>), Some(quote!(#name.into_iter().collect())))
@@ -153,11 +167,18 @@ fn constructor(op: &Operation) -> TokenStream {
 
 fn builder(group: &str, op: &Operation) -> TokenStream {
     let builder = ident(&op.builder);
-    let doc_text = format!(" Request builder for `{} {}` (`{}`): set optional parameters, then [`send`](Self::send) it.", op.http_method, op.path, op.operation_id);
+    let doc_text = format!(
+        " Request builder for `{} {}` (`{}`): set optional parameters, then [`send`](Self::send) it.",
+        op.http_method, op.path, op.operation_id
+    );
     let fields = op.path_params.iter().chain(&op.params).map(|p| {
         let name = ident(&p.name);
         let ty = type_tokens(&p.ty, Site::Operations);
-        if p.required { quote!(#name: #ty,) } else { quote!(#name: Option<#ty>,) }
+        if p.required {
+            quote!(#name: #ty,)
+        } else {
+            quote!(#name: Option<#ty>,)
+        }
     });
     let body_field = body_type(op).map(|ty| quote!(body: #ty,));
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
@@ -320,7 +341,15 @@ struct CursorPaging {
 
 fn cursor_paging(op: &Operation, paging: &Pagination) -> CursorPaging {
     let Some(cursor) = &paging.cursor else {
-        return CursorPaging { start: quote!(None), allowed: quote!(false), set: quote!(let _ = cursor;), id: quote!({ let _ = item; None }) };
+        return CursorPaging {
+            start: quote!(None),
+            allowed: quote!(false),
+            set: quote!(let _ = cursor;),
+            id: quote!({
+                let _ = item;
+                None
+            }),
+        };
     };
     let param = ident(&cursor.param);
     let allowed = match &cursor.order_by {
@@ -404,7 +433,8 @@ fn send(group: &str, op: &Operation) -> TokenStream {
         match &p.ty {
             TypeRef::Array(_) => {
                 let explode = p.explode;
-                let values = if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
+                let values =
+                    if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
                 quote!(request.#list(#wire, #values, #explode);)
             }
             _ => {
@@ -438,8 +468,10 @@ fn send(group: &str, op: &Operation) -> TokenStream {
     };
     let redirects = op.outcomes.as_ref().is_some_and(|o| o.variants.iter().any(|v| v.body == OutcomeBody::Redirect));
     let accept_redirects = if redirects { quote!(request.accept_redirects();) } else { TokenStream::new() };
-    let deprecated_use = if op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
-    let mutable = if op.params.is_empty() && op.body.is_none() && !redirects { TokenStream::new() } else { quote!(mut) };
+    let deprecated_use =
+        if op.params.iter().any(|p| p.deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
+    let mutable =
+        if op.params.is_empty() && op.body.is_none() && !redirects { TokenStream::new() } else { quote!(mut) };
     quote! {
         /// Sends the request and decodes the response.
         #deprecated_use
@@ -465,7 +497,8 @@ fn single_body(outcomes: &Outcomes) -> Option<&OutcomeBody> {
 /// The enum of an operation's answers, a variant per declared status.
 fn outcomes_enum(op: &Operation, outcomes: &Outcomes) -> TokenStream {
     let name = ident(&outcomes.name);
-    let doc_text = format!(" What `{} {}` answers, by status (a redirect is handed back, not followed).", op.http_method, op.path);
+    let doc_text =
+        format!(" What `{} {}` answers, by status (a redirect is handed back, not followed).", op.http_method, op.path);
     let variants = outcomes.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let doc = format!(" `{}`", v.status);

@@ -6,14 +6,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(crate) fn registry(defs: &[TypeDef]) -> TokenStream {
-    let arms = defs
-        .iter()
-        .filter(|d| !matches!(&d.kind, TypeKind::Struct(s) if s.multipart))
-        .map(|d| {
-            let name = &d.name;
-            let ident = super::idents::ident(name);
-            quote!(#name => Some(check::<clerk_api::types::#ident>(value)),)
-        });
+    let arms = defs.iter().filter(|d| !matches!(&d.kind, TypeKind::Struct(s) if s.multipart)).map(|d| {
+        let name = &d.name;
+        let ident = super::idents::ident(name);
+        quote!(#name => Some(check::<clerk_api::types::#ident>(value)),)
+    });
     quote! {
         //! Decodes a JSON value into the generated type of the given name.
         #![allow(deprecated)]

@@ -1,8 +1,8 @@
 //! The `types` module: one Rust type per named schema.
 
+use super::directions::Directions;
 use super::docs::doc;
 use super::idents::{ident, type_tokens, Site};
-use super::directions::Directions;
 use crate::model::{EnumVariant, Field, Group, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
 use crate::names::unraw;
 use proc_macro2::{Ident, TokenStream};
@@ -17,7 +17,8 @@ pub(crate) fn types_module(defs: &[TypeDef], groups: &[Group]) -> TokenStream {
 fn provided_reexports(defs: &[TypeDef]) -> (TokenStream, std::collections::BTreeSet<String>) {
     let provided = crate::provided::provided(defs);
     let names = provided.iter().map(|name| ident(name));
-    let reexport = if provided.is_empty() { TokenStream::new() } else { quote!(pub use clerk_api_runtime::{#(#names),*};) };
+    let reexport =
+        if provided.is_empty() { TokenStream::new() } else { quote!(pub use clerk_api_runtime::{#(#names),*};) };
     (reexport, provided)
 }
 
@@ -25,7 +26,8 @@ fn provided_reexports(defs: &[TypeDef]) -> (TokenStream, std::collections::BTree
 pub(crate) fn types_module_with(defs: &[TypeDef], directions: &Directions<'_>) -> TokenStream {
     let defaultable = defaultable(defs);
     let (reexport, provided) = provided_reexports(defs);
-    let items = defs.iter().filter(|def| !provided.contains(&def.name)).map(|def| type_def(def, &defaultable, directions));
+    let items =
+        defs.iter().filter(|def| !provided.contains(&def.name)).map(|def| type_def(def, &defaultable, directions));
     quote! {
         //! Every schema of the spec as a Rust type.
         #![allow(clippy::large_enum_variant, clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
@@ -38,7 +40,11 @@ pub(crate) fn types_module_with(defs: &[TypeDef], directions: &Directions<'_>) -
 }
 
 fn deprecated(flag: bool) -> TokenStream {
-    if flag { quote!(#[deprecated]) } else { TokenStream::new() }
+    if flag {
+        quote!(#[deprecated])
+    } else {
+        TokenStream::new()
+    }
 }
 
 fn type_def(def: &TypeDef, defaultable: &HashSet<&str>, directions: &Directions<'_>) -> TokenStream {
@@ -88,12 +94,22 @@ fn type_def(def: &TypeDef, defaultable: &HashSet<&str>, directions: &Directions<
 }
 
 fn allow_deprecated(flag: bool) -> TokenStream {
-    if flag { quote!(#[allow(deprecated)]) } else { TokenStream::new() }
+    if flag {
+        quote!(#[allow(deprecated)])
+    } else {
+        TokenStream::new()
+    }
 }
 
 /// A string enum with a catch-all `Unknown(String)`: the matches are written out here, the
 /// trait impls shared by every open enum come from `open_enum_impls!`.
-fn open_enum(name: &Ident, docs: TokenStream, deprecated: TokenStream, is_deprecated: bool, variants: &[EnumVariant]) -> TokenStream {
+fn open_enum(
+    name: &Ident,
+    docs: TokenStream,
+    deprecated: TokenStream,
+    is_deprecated: bool,
+    variants: &[EnumVariant],
+) -> TokenStream {
     let allow = allow_deprecated(is_deprecated);
     let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let wires: Vec<&str> = variants.iter().map(|v| v.wire.as_str()).collect();
@@ -189,7 +205,11 @@ fn tagged_union(
 fn field_type(field: &Field) -> TokenStream {
     let ty = type_tokens(&field.ty, Site::Types);
     let ty = if field.boxed { quote!(Box<#ty>) } else { ty };
-    if field.required && !field.nullable { ty } else { quote!(Option<#ty>) }
+    if field.required && !field.nullable {
+        ty
+    } else {
+        quote!(Option<#ty>)
+    }
 }
 
 /// Whether a field holds a credential (a token, a secret, a password hash) by its name: such
@@ -229,7 +249,8 @@ fn redacting_debug(def: &TypeDef, s: &Struct) -> TokenStream {
 fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'_>) -> TokenStream {
     let serde = directions.serialize_derive(&def.name);
     let secrets = s.fields.iter().any(is_secret);
-    let (debug_derive, debug_impl) = if secrets { (TokenStream::new(), redacting_debug(def, s)) } else { (quote!(Debug,), TokenStream::new()) };
+    let (debug_derive, debug_impl) =
+        if secrets { (TokenStream::new(), redacting_debug(def, s)) } else { (quote!(Debug,), TokenStream::new()) };
     let name = ident(&def.name);
     let docs = doc(def.doc.as_deref());
     let deprecated_type = deprecated(def.deprecated);
@@ -248,7 +269,11 @@ fn structure(def: &TypeDef, s: &Struct, default: bool, directions: &Directions<'
         if !s.multipart && !field.required {
             serde_attrs.push(quote!(skip_serializing_if = "Option::is_none"));
         }
-        let serde = if serde_attrs.is_empty() { TokenStream::new() } else { directions.serialize_helper(&def.name, quote!(#(#serde_attrs),*)) };
+        let serde = if serde_attrs.is_empty() {
+            TokenStream::new()
+        } else {
+            directions.serialize_helper(&def.name, quote!(#(#serde_attrs),*))
+        };
         quote! {
             #docs
             #deprecated
@@ -363,7 +388,9 @@ fn defaultable(defs: &[TypeDef]) -> HashSet<&str> {
         let before = yes.len();
         for def in defs {
             let ok = match &def.kind {
-                TypeKind::Struct(s) => s.fields.iter().all(|f| !f.required || f.nullable || ty_default(&f.ty, &yes, &by_name)),
+                TypeKind::Struct(s) => {
+                    s.fields.iter().all(|f| !f.required || f.nullable || ty_default(&f.ty, &yes, &by_name))
+                }
                 TypeKind::Alias(ty) => ty_default(ty, &yes, &by_name),
                 _ => false,
             };

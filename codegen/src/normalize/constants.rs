@@ -13,11 +13,13 @@ use std::collections::BTreeMap;
 pub(crate) fn received_constants_as_strings(defs: &mut [TypeDef], groups: &[Group]) -> BTreeMap<String, String> {
     let mut values = BTreeMap::new();
     let bodies = groups.iter().flat_map(|g| &g.operations).flat_map(crate::model::Operation::sent);
-    let sent: std::collections::HashSet<String> = crate::model::reachable(bodies, defs).into_iter().map(str::to_owned).collect();
+    let sent: std::collections::HashSet<String> =
+        crate::model::reachable(bodies, defs).into_iter().map(str::to_owned).collect();
     for def in defs.iter_mut().filter(|d| !sent.contains(&d.name)) {
         let TypeKind::Enum(variants) = &def.kind else { continue };
         let [only] = variants.as_slice() else { continue };
-        let note = format!("Always `{}` (a constant: a `String`, as a value that never varies needs no enum).", only.wire);
+        let note =
+            format!("Always `{}` (a constant: a `String`, as a value that never varies needs no enum).", only.wire);
         values.insert(def.name.clone(), only.wire.clone());
         def.append_doc(note);
         def.kind = TypeKind::Alias(TypeRef::String);

@@ -31,7 +31,15 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     examples.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     examples.dedup_by(|a, b| a.pointer == b.pointer);
     let security_schemes = security::schemes(api)?;
-    Ok(Api { title: api.info.title.clone(), version: api.info.version.clone(), types: defs, groups, examples, security_schemes, constants })
+    Ok(Api {
+        title: api.info.title.clone(),
+        version: api.info.version.clone(),
+        types: defs,
+        groups,
+        examples,
+        security_schemes,
+        constants,
+    })
 }
 
 /// A DFS frame: the type, the index of its next edge, and the last field edge on the way here.

@@ -3,7 +3,10 @@
 use super::refs::{resolve, SchemaRef};
 use super::types::Types;
 use crate::error::{join, Error, Result};
-use crate::model::{Body, BodyMedia, ErrorResponse, FormEncoding, Outcome, OutcomeBody, Outcomes, ParamEncoding, ParamLocation, Example, Group, Operation, Param, TypeRef};
+use crate::model::{
+    Body, BodyMedia, ErrorResponse, Example, FormEncoding, Group, Operation, Outcome, OutcomeBody, Outcomes, Param,
+    ParamEncoding, ParamLocation, TypeRef,
+};
 use crate::names::{self, Scope};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, QueryStyle, ReferenceOr, StatusCode};
 use std::collections::BTreeMap;
@@ -52,7 +55,13 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
             });
             let method_name = group.methods.claim_snake(&names::snake_name(method_raw));
             let builder = group.builders.claim(&names::type_name(&operation_id));
-            let mut operation = operation(api, types, item, op, OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder })?;
+            let mut operation = operation(
+                api,
+                types,
+                item,
+                op,
+                OperationNames { method, path, pointer: &pointer, operation_id, method_name, builder },
+            )?;
             // The answers' enum lives beside the builders: its name must not be one of theirs.
             if let Some(outcomes) = &mut operation.outcomes {
                 outcomes.name = group.builders.claim(&outcomes.name);
@@ -60,7 +69,10 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
             group.operations.push(operation);
         }
     }
-    Ok(groups.into_iter().map(|(name, draft)| Group { name, type_name: draft.type_name, operations: draft.operations }).collect())
+    Ok(groups
+        .into_iter()
+        .map(|(name, draft)| Group { name, type_name: draft.type_name, operations: draft.operations })
+        .collect())
 }
 
 fn extension_str<'a>(extensions: &'a indexmap::IndexMap<String, serde_json::Value>, key: &str) -> Option<&'a str> {
@@ -114,15 +126,26 @@ fn operation<'a>(
 
 /// The path item's parameters, then the operation's: an operation parameter overrides a
 /// path-level one with the same name and location. Each with its pointer.
-fn merged_params<'a>(api: &'a OpenAPI, item: &'a openapiv3::PathItem, op: &'a openapiv3::Operation, path: &str, pointer: &str) -> Result<Vec<(&'a Parameter, String)>> {
+fn merged_params<'a>(
+    api: &'a OpenAPI,
+    item: &'a openapiv3::PathItem,
+    op: &'a openapiv3::Operation,
+    path: &str,
+    pointer: &str,
+) -> Result<Vec<(&'a Parameter, String)>> {
     let components = api.components.as_ref();
     let mut params: Vec<(&Parameter, String)> = Vec::new();
-    let sources = [(&item.parameters, join(&join("#/paths", path), "parameters")), (&op.parameters, join(pointer, "parameters"))];
+    let sources =
+        [(&item.parameters, join(&join("#/paths", path), "parameters")), (&op.parameters, join(pointer, "parameters"))];
     for (list, list_pointer) in sources {
         for (i, param) in list.iter().enumerate() {
-            let (param, at) = resolve(components.map(|c| &c.parameters), param, "parameters", &join(&list_pointer, i.to_string()))?;
+            let (param, at) =
+                resolve(components.map(|c| &c.parameters), param, "parameters", &join(&list_pointer, i.to_string()))?;
             let data = param.parameter_data_ref();
-            params.retain(|(p, _)| !(p.parameter_data_ref().name == data.name && std::mem::discriminant(*p) == std::mem::discriminant(param)));
+            params.retain(|(p, _)| {
+                !(p.parameter_data_ref().name == data.name
+                    && std::mem::discriminant(*p) == std::mem::discriminant(param))
+            });
             params.push((param, at));
         }
     }
@@ -130,7 +153,11 @@ fn merged_params<'a>(api: &'a OpenAPI, item: &'a openapiv3::PathItem, op: &'a op
 }
 
 /// Path parameters, and query, header and cookie parameters, typed and named.
-fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], builder: &str) -> Result<(Vec<Param>, Vec<Param>)> {
+fn parameters<'a>(
+    types: &mut Types<'a>,
+    params: &[(&'a Parameter, String)],
+    builder: &str,
+) -> Result<(Vec<Param>, Vec<Param>)> {
     let mut scope = Scope::default();
     let wires: Vec<&str> = params.iter().map(|(p, _)| p.parameter_data_ref().name.as_str()).collect();
     let rust_names = names::snake_names(wires.iter().copied(), &mut scope);
@@ -140,17 +167,31 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
         let data = param.parameter_data_ref();
         // OpenAPI: header parameters named Accept, Content-Type or Authorization are ignored
         // (the media types and the security scheme decide those).
-        if matches!(param, Parameter::Header { .. }) && ["accept", "content-type", "authorization"].contains(&data.name.to_ascii_lowercase().as_str()) {
+        if matches!(param, Parameter::Header { .. })
+            && ["accept", "content-type", "authorization"].contains(&data.name.to_ascii_lowercase().as_str())
+        {
             continue;
         }
         let base = format!("{builder}{}", names::type_name(&data.name));
         let (ty, content) = match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => (types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?.0, false),
+            ParameterSchemaOrContent::Schema(schema) => {
+                (types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?.0, false)
+            }
             // `content`: one media type whose schema types the value, sent as its JSON text.
             ParameterSchemaOrContent::Content(content) => {
-                let Some((media, item)) = content.first() else { return Err(Error::at(join(at, "content"), "a parameter `content` with no media type")) };
+                let Some((media, item)) = content.first() else {
+                    return Err(Error::at(join(at, "content"), "a parameter `content` with no media type"));
+                };
                 let ty = match &item.schema {
-                    Some(schema) => types.type_of(SchemaRef::from(schema), &base, &join(&join(&join(at, "content"), media), "schema"))?.0,
+                    Some(schema) => {
+                        types
+                            .type_of(
+                                SchemaRef::from(schema),
+                                &base,
+                                &join(&join(&join(at, "content"), media), "schema"),
+                            )?
+                            .0
+                    }
                     None => TypeRef::Json,
                 };
                 (ty, true)
@@ -158,12 +199,21 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
         };
         let shape = if content { Shape::Other } else { shape(&ty, &types.defs, at)? };
         if let Some(value) = &data.example {
-            types.examples.push(Example { pointer: join(at, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
+            types.examples.push(Example {
+                pointer: join(at, "example"),
+                ty: ty.clone(),
+                nullable: false,
+                value: value.clone(),
+            });
         }
         // `explode` matters for arrays: in the query, repeated names (`form`'s default) or one
         // comma-joined value; headers (`simple`) and cookies (`form`, one value) join with commas.
         let (explode, location, deep_object) = match param {
-            Parameter::Query { style, .. } => (data.explode.unwrap_or(matches!(style, QueryStyle::Form)), ParamLocation::Query, matches!(style, QueryStyle::DeepObject)),
+            Parameter::Query { style, .. } => (
+                data.explode.unwrap_or(matches!(style, QueryStyle::Form)),
+                ParamLocation::Query,
+                matches!(style, QueryStyle::DeepObject),
+            ),
             Parameter::Path { .. } => (data.explode.unwrap_or(false), ParamLocation::Path, false),
             Parameter::Header { .. } => (data.explode.unwrap_or(false), ParamLocation::Header, false),
             Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
@@ -186,16 +236,27 @@ fn parameters<'a>(types: &mut Types<'a>, params: &[(&'a Parameter, String)], bui
             doc: data.description.clone(),
             deprecated: data.deprecated.unwrap_or(false),
         };
-        if is_path { path_params.push(param) } else { others.push(param) }
+        if is_path {
+            path_params.push(param)
+        } else {
+            others.push(param)
+        }
     }
     Ok((path_params, others))
 }
 
 /// The request body: JSON, else a URL-encoded form, else multipart form data, else the bytes
 /// of the first media type listed.
-fn request_body<'a>(api: &'a OpenAPI, types: &mut Types<'a>, body: &'a ReferenceOr<openapiv3::RequestBody>, builder: &str, pointer: &str) -> Result<Body> {
+fn request_body<'a>(
+    api: &'a OpenAPI,
+    types: &mut Types<'a>,
+    body: &'a ReferenceOr<openapiv3::RequestBody>,
+    builder: &str,
+    pointer: &str,
+) -> Result<Body> {
     let components = api.components.as_ref();
-    let (body, at) = resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
+    let (body, at) =
+        resolve(components.map(|c| &c.request_bodies), body, "requestBodies", &join(pointer, "requestBody"))?;
     let base = format!("{builder}Body");
     let preferred = [JSON, FORM, MULTIPART].into_iter().find_map(|name| body.content.get_key_value(name));
     // Any other media type (the first listed): the body is bytes sent with that content type.
@@ -255,7 +316,13 @@ struct Responses {
     errors: Vec<ErrorResponse>,
 }
 
-fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Operation, builder: &str, pointer: &str) -> Result<Responses> {
+fn responses<'a>(
+    api: &'a OpenAPI,
+    types: &mut Types<'a>,
+    op: &'a openapiv3::Operation,
+    builder: &str,
+    pointer: &str,
+) -> Result<Responses> {
     let components = api.components.as_ref();
     let mut success: Option<(u16, Option<TypeRef>)> = None;
     let mut errors = Vec::new();
@@ -273,7 +340,9 @@ fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Ope
         if !(200..300).contains(&code) {
             let (response, _) = resolve(components.map(|c| &c.responses), response, "responses", &at)?;
             let schema = response.content.get(JSON).and_then(|m| m.schema.as_ref()).and_then(|s| match s {
-                ReferenceOr::Reference { reference } => reference.strip_prefix("#/components/schemas/").map(str::to_owned),
+                ReferenceOr::Reference { reference } => {
+                    reference.strip_prefix("#/components/schemas/").map(str::to_owned)
+                }
                 ReferenceOr::Item(_) => None,
             });
             errors.push(ErrorResponse { status: code, schema });
@@ -283,7 +352,11 @@ fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Ope
         if !response.content.is_empty() && !response.content.contains_key(JSON) {
             // The first media type decides: text for `text/*`, bytes for the rest.
             let text = response.content.keys().next().is_some_and(|media| media.starts_with("text/"));
-            outcomes.push(Outcome { status: code, name: status_name(code), body: if text { OutcomeBody::Text } else { OutcomeBody::Bytes } });
+            outcomes.push(Outcome {
+                status: code,
+                name: status_name(code),
+                body: if text { OutcomeBody::Text } else { OutcomeBody::Bytes },
+            });
             continue;
         }
         let base = match at.strip_prefix("#/components/responses/") {
@@ -302,7 +375,11 @@ fn responses<'a>(api: &'a OpenAPI, types: &mut Types<'a>, op: &'a openapiv3::Ope
             }
             None => None,
         };
-        outcomes.push(Outcome { status: code, name: status_name(code), body: ty.clone().map_or(OutcomeBody::Empty, OutcomeBody::Json) });
+        outcomes.push(Outcome {
+            status: code,
+            name: status_name(code),
+            body: ty.clone().map_or(OutcomeBody::Empty, OutcomeBody::Json),
+        });
         if success.as_ref().map_or(true, |(best, _)| code < *best) {
             success = Some((code, ty));
         }
@@ -359,7 +436,12 @@ fn shape(ty: &TypeRef, defs: &[crate::model::TypeDef], pointer: &str) -> Result<
     Ok(match ty {
         TypeRef::String | TypeRef::I32 | TypeRef::I64 | TypeRef::F64 | TypeRef::Bool => Shape::Scalar,
         TypeRef::Map(_) | TypeRef::Json => Shape::Object,
-        TypeRef::Bytes => return Err(Error::at(pointer, "a binary (`format: binary`) parameter: bytes have no text form in a URL or header")),
+        TypeRef::Bytes => {
+            return Err(Error::at(
+                pointer,
+                "a binary (`format: binary`) parameter: bytes have no text form in a URL or header",
+            ))
+        }
         TypeRef::Array(inner) => match shape(inner, defs, pointer)? {
             Shape::Scalar if !matches!(**inner, TypeRef::Array(_)) => Shape::Scalar,
             _ => Shape::Other,
@@ -391,7 +473,12 @@ fn order_path_params(path: &str, mut params: Vec<Param>, pointer: &str) -> Resul
 
 fn record_media_examples(types: &mut Types<'_>, media: &openapiv3::MediaType, ty: &TypeRef, pointer: &str) {
     if let Some(value) = &media.example {
-        types.examples.push(Example { pointer: join(pointer, "example"), ty: ty.clone(), nullable: false, value: value.clone() });
+        types.examples.push(Example {
+            pointer: join(pointer, "example"),
+            ty: ty.clone(),
+            nullable: false,
+            value: value.clone(),
+        });
     }
     for (name, example) in &media.examples {
         if let ReferenceOr::Item(example) = example {

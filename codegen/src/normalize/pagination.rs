@@ -3,7 +3,9 @@
 use crate::model::{CursorPaging, Field, Operation, Pagination, TypeDef, TypeKind, TypeRef, Wrapper};
 
 pub(crate) fn pagination(op: &Operation, defs: &[TypeDef]) -> Option<Pagination> {
-    let param = |wire: &str| op.params.iter().find(|p| p.wire == wire && !p.required && p.location == crate::model::ParamLocation::Query);
+    let param = |wire: &str| {
+        op.params.iter().find(|p| p.wire == wire && !p.required && p.location == crate::model::ParamLocation::Query)
+    };
     let numeric = |ty: &TypeRef| matches!(ty, TypeRef::I32 | TypeRef::I64 | TypeRef::F64);
     let limit = param("limit").filter(|p| numeric(&p.ty))?;
     let offset = param("offset").filter(|p| numeric(&p.ty));
@@ -60,8 +62,13 @@ fn page_shape(response: &TypeRef, defs: &[TypeDef]) -> Option<(TypeRef, Option<W
         return Some(((**item).clone(), None));
     }
     let fields = struct_fields(response, defs)?;
-    let arrays: Vec<&Field> = fields.iter().filter(|f| f.required && !f.nullable && matches!(resolve(&f.ty, defs), TypeRef::Array(_))).collect();
-    let total = fields.iter().find(|f| f.wire == "total_count" && matches!(f.ty, TypeRef::I64 | TypeRef::F64) && f.required && !f.nullable);
+    let arrays: Vec<&Field> = fields
+        .iter()
+        .filter(|f| f.required && !f.nullable && matches!(resolve(&f.ty, defs), TypeRef::Array(_)))
+        .collect();
+    let total = fields
+        .iter()
+        .find(|f| f.wire == "total_count" && matches!(f.ty, TypeRef::I64 | TypeRef::F64) && f.required && !f.nullable);
     let data = match arrays.iter().find(|f| f.wire == "data") {
         Some(data) => *data,
         None if arrays.len() == 1 && total.is_some() => arrays[0],

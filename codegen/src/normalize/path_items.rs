@@ -11,7 +11,8 @@ pub(crate) fn inline_path_items(api: &OpenAPI) -> Result<Option<OpenAPI>> {
     if !api.paths.paths.values().any(|item| matches!(item, ReferenceOr::Reference { .. })) {
         return Ok(None);
     }
-    let document = serde_json::to_value(api).map_err(|e| Error::at("#", format!("the document does not re-encode: {e}")))?;
+    let document =
+        serde_json::to_value(api).map_err(|e| Error::at("#", format!("the document does not re-encode: {e}")))?;
     let mut resolved = api.clone();
     for (path, item) in resolved.paths.paths.iter_mut() {
         let ReferenceOr::Reference { reference } = item else { continue };
@@ -24,12 +25,20 @@ pub(crate) fn inline_path_items(api: &OpenAPI) -> Result<Option<OpenAPI>> {
 /// The path item at `reference`, following a chain of references (at most 8).
 fn target(document: &serde_json::Value, reference: &str, at: &str, depth: usize) -> Result<PathItem> {
     let Some(pointer) = reference.strip_prefix('#') else {
-        return Err(Error::at(at, format!("`{reference}` is in another file: bundle the spec into one document first")));
+        return Err(Error::at(
+            at,
+            format!("`{reference}` is in another file: bundle the spec into one document first"),
+        ));
     };
-    let value = document.pointer(pointer).ok_or_else(|| Error::at(at, format!("`{reference}` points to nothing in this document")))?;
+    let value = document
+        .pointer(pointer)
+        .ok_or_else(|| Error::at(at, format!("`{reference}` points to nothing in this document")))?;
     if let Some(next) = value.get("$ref").and_then(serde_json::Value::as_str) {
         if depth >= 8 {
-            return Err(Error::at(at, format!("`{reference}`: path item references nested more than 8 deep (a cycle?)")));
+            return Err(Error::at(
+                at,
+                format!("`{reference}`: path item references nested more than 8 deep (a cycle?)"),
+            ));
         }
         return target(document, next, at, depth + 1);
     }

@@ -35,7 +35,9 @@ pub(crate) fn component_name<'r>(reference: &'r str, kind: &str, pointer: &str) 
         .and_then(|rest| rest.strip_prefix(kind))
         .and_then(|rest| rest.strip_prefix('/'))
         .filter(|name| !name.is_empty() && !name.contains('/'))
-        .ok_or_else(|| Error::at(pointer, format!("unsupported $ref `{reference}`: expected `#/components/{kind}/<name>`")))
+        .ok_or_else(|| {
+            Error::at(pointer, format!("unsupported $ref `{reference}`: expected `#/components/{kind}/<name>`"))
+        })
 }
 
 /// Follows a reference to a component of `kind` in `map`, through chains of references.

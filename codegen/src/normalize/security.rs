@@ -28,7 +28,8 @@ pub(crate) fn schemes(api: &OpenAPI) -> Result<Vec<SecurityScheme>> {
                 // are the caller's to compute.
                 _ => (SchemeKind::Authorization(scheme.clone()), description),
             },
-            openapiv3::SecurityScheme::OAuth2 { description, .. } | openapiv3::SecurityScheme::OpenIDConnect { description, .. } => (SchemeKind::Bearer, description),
+            openapiv3::SecurityScheme::OAuth2 { description, .. }
+            | openapiv3::SecurityScheme::OpenIDConnect { description, .. } => (SchemeKind::Bearer, description),
         };
         out.push(SecurityScheme { name: name.clone(), doc: doc.clone(), kind });
     }
@@ -47,7 +48,9 @@ fn resolve<'a>(
         match current {
             ReferenceOr::Item(item) => return Ok(item),
             ReferenceOr::Reference { reference } => {
-                let name = reference.strip_prefix("#/components/securitySchemes/").ok_or_else(|| Error::at(at, format!("`{reference}` is not a security scheme of this document")))?;
+                let name = reference
+                    .strip_prefix("#/components/securitySchemes/")
+                    .ok_or_else(|| Error::at(at, format!("`{reference}` is not a security scheme of this document")))?;
                 current = schemes.get(name).ok_or_else(|| Error::at(at, format!("`{reference}` points to nothing")))?;
             }
         }

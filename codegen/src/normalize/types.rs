@@ -6,10 +6,10 @@
 
 use super::refs::{component_name, SchemaRef};
 use crate::error::{join, Error, Result};
-use heck::ToUpperCamelCase;
 use crate::model::{EnumVariant, Example, Field, Struct, TypeDef, TypeKind, TypeRef, UnionVariant};
 use crate::names::{self, Scope};
 use crate::view::{Primitive, View};
+use heck::ToUpperCamelCase;
 use openapiv3::{AdditionalProperties, OpenAPI, ReferenceOr, Schema};
 use std::collections::HashMap;
 
@@ -66,7 +66,15 @@ impl<'a> Types<'a> {
                 components.insert(name.as_str(), scope.claim(&names::type_name(name)));
             }
         }
-        Types { api, scope, components, done: HashMap::new(), in_multipart: false, defs: Vec::new(), examples: Vec::new() }
+        Types {
+            api,
+            scope,
+            components,
+            done: HashMap::new(),
+            in_multipart: false,
+            defs: Vec::new(),
+            examples: Vec::new(),
+        }
     }
 
     /// Defines every component schema under its own name.
@@ -114,7 +122,9 @@ impl<'a> Types<'a> {
         let schemas = self.api.components.as_ref().map(|c| &c.schemas);
         match schemas.and_then(|s| s.get_key_value(name)) {
             Some((key, ReferenceOr::Item(schema))) => Ok((key.as_str(), schema)),
-            Some((_, ReferenceOr::Reference { reference: next })) => self.component(next, &join("#/components/schemas", name)),
+            Some((_, ReferenceOr::Reference { reference: next })) => {
+                self.component(next, &join("#/components/schemas", name))
+            }
             None => Err(Error::at(pointer, format!("unresolvable $ref `{reference}`"))),
         }
     }
@@ -156,7 +166,13 @@ impl<'a> Types<'a> {
         Ok((ty, nullable || inner_nullable))
     }
 
-    fn shape_view(&mut self, view: &View<'a>, schema: &'a Schema, hint: &Hint, pointer: &str) -> Result<(TypeRef, bool)> {
+    fn shape_view(
+        &mut self,
+        view: &View<'a>,
+        schema: &'a Schema,
+        hint: &Hint,
+        pointer: &str,
+    ) -> Result<(TypeRef, bool)> {
         if !view.all_of.is_empty() {
             if view.all_of.len() == 1 && view.properties.is_none() {
                 let inner = SchemaRef::from(&view.all_of[0]);
@@ -167,7 +183,11 @@ impl<'a> Types<'a> {
         }
         let alternatives: Vec<(SchemaRef<'a>, String)> = [("oneOf", view.one_of), ("anyOf", view.any_of)]
             .into_iter()
-            .flat_map(|(key, list)| list.iter().enumerate().map(move |(i, s)| (SchemaRef::from(s), join(&join(pointer, key), i.to_string()))))
+            .flat_map(|(key, list)| {
+                list.iter()
+                    .enumerate()
+                    .map(move |(i, s)| (SchemaRef::from(s), join(&join(pointer, key), i.to_string())))
+            })
             .filter(|(s, _)| !matches!(s, SchemaRef::Item(s) if View::of(s).is_constraint_only()))
             .collect();
         if !alternatives.is_empty() && view.properties.is_none() {
@@ -186,20 +206,28 @@ impl<'a> Types<'a> {
             }
         }
         let ty = match view.typ {
-            Some(Primitive::Object) | None if view.properties.is_some_and(|p| !p.is_empty()) => self.object(schema, hint, pointer)?,
+            Some(Primitive::Object) | None if view.properties.is_some_and(|p| !p.is_empty()) => {
+                self.object(schema, hint, pointer)?
+            }
             Some(Primitive::Object) => match view.additional {
                 Some(AdditionalProperties::Schema(value)) => {
                     let value_ref = match value.as_ref() {
                         ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
                         ReferenceOr::Item(s) => SchemaRef::Item(s),
                     };
-                    let (value_ty, _) = self.type_of(value_ref, &format!("{}Value", hint.base()), &join(pointer, "additionalProperties"))?;
+                    let (value_ty, _) = self.type_of(
+                        value_ref,
+                        &format!("{}Value", hint.base()),
+                        &join(pointer, "additionalProperties"),
+                    )?;
                     TypeRef::Map(Box::new(value_ty))
                 }
                 _ => TypeRef::Json,
             },
             Some(Primitive::Array) => match view.items {
-                Some(items) => TypeRef::Array(Box::new(self.type_of(items.into(), &format!("{}Item", hint.base()), &join(pointer, "items"))?.0)),
+                Some(items) => TypeRef::Array(Box::new(
+                    self.type_of(items.into(), &format!("{}Item", hint.base()), &join(pointer, "items"))?.0,
+                )),
                 None => TypeRef::Array(Box::new(TypeRef::Json)),
             },
             Some(Primitive::String) if view.format.as_deref() == Some("binary") && self.in_multipart => TypeRef::Bytes,
@@ -214,7 +242,8 @@ impl<'a> Types<'a> {
     }
 
     fn push(&mut self, name: String, schema: Option<&Schema>, pointer: &str, kind: TypeKind) {
-        let (doc, deprecated) = schema.map(|s| (s.schema_data.description.clone(), s.schema_data.deprecated)).unwrap_or((None, false));
+        let (doc, deprecated) =
+            schema.map(|s| (s.schema_data.description.clone(), s.schema_data.deprecated)).unwrap_or((None, false));
         let doc = doc.or_else(|| schema.and_then(|s| s.schema_data.title.clone()));
         self.defs.push(TypeDef { name, doc, deprecated, origin: pointer.to_owned(), kind });
     }
@@ -238,7 +267,15 @@ impl<'a> Types<'a> {
     }
 
     /// Collects the properties of an object through its `allOf` parts, later parts overriding.
-    fn collect(&self, schema: SchemaRef<'a>, owner: &str, pointer: &str, out: &mut Vec<Property<'a>>, required: &mut Vec<String>, depth: usize) -> Result<()> {
+    fn collect(
+        &self,
+        schema: SchemaRef<'a>,
+        owner: &str,
+        pointer: &str,
+        out: &mut Vec<Property<'a>>,
+        required: &mut Vec<String>,
+        depth: usize,
+    ) -> Result<()> {
         if depth > 32 {
             return Err(Error::at(pointer, "allOf nested more than 32 deep (a cycle?)"));
         }
@@ -296,11 +333,22 @@ impl<'a> Types<'a> {
                 deprecated,
             });
         }
-        self.push(name.clone(), Some(schema), pointer, TypeKind::Struct(Struct { fields, multipart: self.in_multipart }));
+        self.push(
+            name.clone(),
+            Some(schema),
+            pointer,
+            TypeKind::Struct(Struct { fields, multipart: self.in_multipart }),
+        );
         Ok(TypeRef::Named(name))
     }
 
-    fn union(&mut self, view: &View<'a>, alternatives: &[(SchemaRef<'a>, String)], hint: &Hint, pointer: &str) -> Result<TypeRef> {
+    fn union(
+        &mut self,
+        view: &View<'a>,
+        alternatives: &[(SchemaRef<'a>, String)],
+        hint: &Hint,
+        pointer: &str,
+    ) -> Result<TypeRef> {
         let name = self.claim(hint);
         let mut scope = Scope::default();
         scope.claim("Unknown");
@@ -329,13 +377,24 @@ impl<'a> Types<'a> {
                 TypeKind::Untagged(order.into_iter().map(|i| variants[i].clone()).collect())
             }
         };
-        self.defs.push(TypeDef { name: name.clone(), doc: view.data.description.clone(), deprecated: view.data.deprecated, origin: pointer.to_owned(), kind });
+        self.defs.push(TypeDef {
+            name: name.clone(),
+            doc: view.data.description.clone(),
+            deprecated: view.data.deprecated,
+            origin: pointer.to_owned(),
+            kind,
+        });
         Ok(TypeRef::Named(name))
     }
 
     /// The discriminator value of one alternative: from the mapping, else the single `enum`
     /// value of its tag property, else its component name.
-    fn tag_value(&self, discriminator: &openapiv3::Discriminator, alternative: SchemaRef<'a>, pointer: &str) -> Result<String> {
+    fn tag_value(
+        &self,
+        discriminator: &openapiv3::Discriminator,
+        alternative: SchemaRef<'a>,
+        pointer: &str,
+    ) -> Result<String> {
         if let SchemaRef::Ref(reference) = alternative {
             if let Some((value, _)) = discriminator.mapping.iter().find(|(_, target)| *target == reference) {
                 return Ok(value.clone());
@@ -353,7 +412,10 @@ impl<'a> Types<'a> {
         }
         match alternative {
             SchemaRef::Ref(reference) => Ok(component_name(reference, "schemas", pointer)?.to_owned()),
-            SchemaRef::Item(_) => Err(Error::at(pointer, format!("cannot tell the `{}` value of an inline oneOf alternative", discriminator.property_name))),
+            SchemaRef::Item(_) => Err(Error::at(
+                pointer,
+                format!("cannot tell the `{}` value of an inline oneOf alternative", discriminator.property_name),
+            )),
         }
     }
 
@@ -388,12 +450,26 @@ impl<'a> Types<'a> {
                 let value = value.as_ref()?;
                 (!others().any(|(w, v, _)| w == wire && v.as_ref() == Some(value))).then_some(value)
             });
-            let only_here = |required_only: bool| described.iter().find(|(wire, _, required)| (*required || !required_only) && !others().any(|(w, _, _)| w == wire)).map(|(wire, _, _)| wire);
-            let label = title.as_deref().or(constant.map(String::as_str)).or(only_here(true).map(String::as_str)).or(only_here(false).map(String::as_str));
-            labels.push(match label.map(|l| l.to_upper_camel_case()).filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic())) {
-                Some(label) => label,
-                None => format!("Variant{}", index + 1),
-            });
+            let only_here = |required_only: bool| {
+                described
+                    .iter()
+                    .find(|(wire, _, required)| (*required || !required_only) && !others().any(|(w, _, _)| w == wire))
+                    .map(|(wire, _, _)| wire)
+            };
+            let label = title
+                .as_deref()
+                .or(constant.map(String::as_str))
+                .or(only_here(true).map(String::as_str))
+                .or(only_here(false).map(String::as_str));
+            labels.push(
+                match label
+                    .map(|l| l.to_upper_camel_case())
+                    .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_alphabetic()))
+                {
+                    Some(label) => label,
+                    None => format!("Variant{}", index + 1),
+                },
+            );
         }
         Ok(labels)
     }

@@ -41,7 +41,9 @@ pub fn events(document: &openapiv3::OpenAPI, api: &Api) -> Result<Vec<Event>> {
     let mut out = Vec::new();
     for (event_type, entry) in webhooks {
         let pointer = format!("#/x-webhooks/{event_type}/post/requestBody/content/application~1json/schema");
-        let schema = entry.pointer("/post/requestBody/content/application~1json/schema").ok_or_else(|| Error::at(&pointer, "missing"))?;
+        let schema = entry
+            .pointer("/post/requestBody/content/application~1json/schema")
+            .ok_or_else(|| Error::at(&pointer, "missing"))?;
         let data = schema
             .get("allOf")
             .and_then(Value::as_array)
@@ -51,17 +53,28 @@ pub fn events(document: &openapiv3::OpenAPI, api: &Api) -> Result<Vec<Event>> {
             .ok_or_else(|| Error::at(&pointer, "no `allOf` part with a `data` property"))?;
         // `data: {$ref}`, or `data: {allOf: [{$ref}, {extra properties}]}`: the referenced type
         // (extra properties are ignored on decoding, like any unknown field).
-        let reference = data.get("$ref").or_else(|| data.get("allOf")?.as_array()?.iter().find_map(|part| part.get("$ref")));
+        let reference =
+            data.get("$ref").or_else(|| data.get("allOf")?.as_array()?.iter().find_map(|part| part.get("$ref")));
         let data = match reference.and_then(Value::as_str) {
             Some(reference) => {
-                let def = api.types.iter().find(|t| t.origin == reference).ok_or_else(|| Error::at(&pointer, format!("`{reference}` is not a component schema")))?;
+                let def = api
+                    .types
+                    .iter()
+                    .find(|t| t.origin == reference)
+                    .ok_or_else(|| Error::at(&pointer, format!("`{reference}` is not a component schema")))?;
                 TypeRef::Named(def.name.clone())
             }
             None => TypeRef::Json,
         };
         let doc = entry.pointer("/post/description").and_then(Value::as_str).map(str::to_owned);
         let example = entry.pointer("/post/requestBody/content/application~1json/example").cloned();
-        out.push(Event { event_type: event_type.clone(), variant: event_type.to_upper_camel_case(), data, doc, example });
+        out.push(Event {
+            event_type: event_type.clone(),
+            variant: event_type.to_upper_camel_case(),
+            data,
+            doc,
+            example,
+        });
     }
     Ok(out)
 }
@@ -91,7 +104,8 @@ pub fn model(spec: &str, bapi: &Api) -> Result<(Api, Vec<Event>, Sharing)> {
 pub fn generate(spec: &str, source: &Source, bapi: &Api) -> Result<Vec<File>> {
     let (api, events, sharing) = model(spec, bapi)?;
     let header = crate::header(source);
-    let shared: Vec<Ident> = sharing.replacements.replaceable.iter().map(|name| Ident::new(name, Span::call_site())).collect();
+    let shared: Vec<Ident> =
+        sharing.replacements.replaceable.iter().map(|name| Ident::new(name, Span::call_site())).collect();
     let own = types::types_module_with(&api.types, &Directions::received_only(&api.types));
     let reexport = if shared.is_empty() { quote!() } else { quote!(pub use crate::types::{#(#shared),*};) };
     let types = quote! {
@@ -123,7 +137,10 @@ fn relax_to_example(api: &mut Api, ty: &TypeRef, value: &Value) {
                             field.required = false;
                         }
                     }
-                    s.fields.iter().filter_map(|f| object.get(&f.wire).map(|v| (f.ty.clone(), v.clone()))).collect::<Vec<_>>()
+                    s.fields
+                        .iter()
+                        .filter_map(|f| object.get(&f.wire).map(|v| (f.ty.clone(), v.clone())))
+                        .collect::<Vec<_>>()
                 }
                 TypeKind::Alias(target) => vec![(target.clone(), value.clone())],
                 _ => Vec::new(),

@@ -21,7 +21,8 @@ pub struct Sharing {
 /// removes the shared types from `webhooks`, and renames the ones that differ throughout it.
 pub fn share(webhooks: &mut Api, bapi: &Api, receives: impl Fn(&str) -> bool) -> Sharing {
     let replacements = compat::replacements(&webhooks.types, &bapi.types, receives);
-    let taken: HashSet<String> = webhooks.types.iter().map(|t| t.name.clone()).chain(bapi.types.iter().map(|t| t.name.clone())).collect();
+    let taken: HashSet<String> =
+        webhooks.types.iter().map(|t| t.name.clone()).chain(bapi.types.iter().map(|t| t.name.clone())).collect();
     let mut renamed = BTreeMap::new();
     for name in replacements.differences.keys() {
         let mut new = format!("Webhook{name}");
@@ -42,7 +43,9 @@ pub fn share(webhooks: &mut Api, bapi: &Api, receives: impl Fn(&str) -> bool) ->
         }
         match &mut def.kind {
             TypeKind::Struct(s) => s.fields.iter_mut().for_each(|f| rename(&mut f.ty, &renamed)),
-            TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => variants.iter_mut().for_each(|v| rename(&mut v.ty, &renamed)),
+            TypeKind::Tagged { variants, .. } | TypeKind::Untagged(variants) => {
+                variants.iter_mut().for_each(|v| rename(&mut v.ty, &renamed))
+            }
             TypeKind::Alias(target) => rename(target, &renamed),
             TypeKind::Enum(_) => {}
         }

@@ -37,10 +37,12 @@ impl TestKey {
     /// Three distinct keys, generated once per test process (key generation takes a while).
     pub fn three() -> &'static [TestKey; 3] {
         static KEYS: OnceLock<[TestKey; 3]> = OnceLock::new();
-        KEYS.get_or_init(|| std::thread::scope(|s| {
-            let handles = [s.spawn(TestKey::generate), s.spawn(TestKey::generate), s.spawn(TestKey::generate)];
-            handles.map(|h| h.join().expect("key generation thread"))
-        }))
+        KEYS.get_or_init(|| {
+            std::thread::scope(|s| {
+                let handles = [s.spawn(TestKey::generate), s.spawn(TestKey::generate), s.spawn(TestKey::generate)];
+                handles.map(|h| h.join().expect("key generation thread"))
+            })
+        })
     }
 
     /// This key as a JWK with `kid`.

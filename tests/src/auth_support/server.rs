@@ -61,7 +61,9 @@ impl AuthServer {
                         let state = Arc::clone(&state);
                         async move { Ok::<_, std::convert::Infallible>(handle(&state, request).await) }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                        .await;
                 });
             }
         });
@@ -123,7 +125,10 @@ async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Res
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let instance = shared.instances.lock().expect("lock").get(&secret).cloned();
     let Some(instance) = instance else {
-        return reply(401, &json!({ "errors": [{ "code": "authentication_invalid", "message": "unknown secret key" }] }));
+        return reply(
+            401,
+            &json!({ "errors": [{ "code": "authentication_invalid", "message": "unknown secret key" }] }),
+        );
     };
     match (method.as_str(), path.as_str()) {
         ("GET", "/jwks") => {
@@ -135,7 +140,10 @@ async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Res
         ("POST", "/api_keys/verify" | "/m2m_tokens/verify" | "/oauth_applications/access_tokens/verify") => {
             shared.verify_calls.fetch_add(1, Ordering::SeqCst);
             let sent: Value = serde_json::from_slice(&body).unwrap_or_default();
-            let token = ["secret", "token", "access_token"].iter().find_map(|k| sent.get(*k).and_then(Value::as_str)).unwrap_or("");
+            let token = ["secret", "token", "access_token"]
+                .iter()
+                .find_map(|k| sent.get(*k).and_then(Value::as_str))
+                .unwrap_or("");
             match shared.machine.lock().expect("lock").get(token) {
                 Some(answer) => reply(answer.status, &answer.body),
                 None => reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "not found" }] })),
@@ -145,7 +153,11 @@ async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Res
             let answer = shared.routes.lock().expect("lock").get(&(method.to_owned(), path.to_owned())).cloned();
             match answer {
                 Some(answer) => {
-                    shared.received.lock().expect("lock").push((path_and_query, serde_json::from_slice(&body).unwrap_or_default()));
+                    shared
+                        .received
+                        .lock()
+                        .expect("lock")
+                        .push((path_and_query, serde_json::from_slice(&body).unwrap_or_default()));
                     reply(answer.status, &answer.body)
                 }
                 None => reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "no route" }] })),
