@@ -6,8 +6,28 @@ use std::path::Path;
 use std::process::Command;
 
 pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String> {
+    step("cargo fmt --check (hand-written code; generated modules are skipped)", || {
+        cargo(root, &["fmt", "--all", "--check"])
+    })?;
     step("fetch-spec", || crate::fetch_spec::fetch_all(root, pins, mirror))?;
     step("check (generated code matches the generator)", || regen::run(root, pins, mirror, Mode::Check))?;
+    step("clippy, warnings denied (every crate and target but clerk-sync, clerk-api's features on)", || {
+        cargo(
+            root,
+            &[
+                "clippy",
+                "--workspace",
+                "--exclude",
+                "clerk-sync",
+                "--all-targets",
+                "--features",
+                CLIPPY_FEATURES,
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )
+    })?;
     step("cargo test --workspace (but clerk-sync)", || {
         cargo(
             root,
@@ -32,6 +52,9 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     // dependencies it shares with codegen (serde's derive, syn) get other features, and the
     // whole of DuckDB would be compiled a second time for the same profile.
     step("cargo test -p clerk-sync", || cargo(root, &["test", "-p", "clerk-sync", "--all-targets"]))?;
+    step("clippy -p clerk-sync, warnings denied", || {
+        cargo(root, &["clippy", "-p", "clerk-sync", "--all-targets", "--", "-D", "warnings"])
+    })?;
     step("cargo test --doc -p clerk-api --features axum,actix,testing", || {
         cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum,actix,testing"])
     })?;
@@ -49,6 +72,10 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("generate and compile every pinned API version", || generate_all(root, pins, mirror))?;
     Ok(())
 }
+
+/// clerk-api's optional features that CI's tests build (the TLS alternatives aside: one at a
+/// time, and `rustls-aws-lc` compiles C).
+const CLIPPY_FEATURES: &str = "clerk-api/axum,clerk-api/actix,clerk-api/testing,clerk-api/tracing,clerk-api/full-serde";
 
 /// The conformance test, run on its own with its table printed.
 const CONFORMANCE_TEST: &str = "every_operation_conforms_to_the_spec";
