@@ -9,6 +9,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("cargo fmt --check (hand-written code; generated modules are skipped)", || {
         cargo(root, &["fmt", "--all", "--check"])
     })?;
+    step("cargo deny check (advisories, licenses, duplicate crates, sources)", || deny(root))?;
     step("fetch-spec", || crate::fetch_spec::fetch_all(root, pins, mirror))?;
     step("check (generated code matches the generator)", || regen::run(root, pins, mirror, Mode::Check))?;
     step("clippy, warnings denied (every crate and target but clerk-sync, clerk-api's features on)", || {
@@ -83,6 +84,54 @@ const CONFORMANCE_TEST: &str = "every_operation_conforms_to_the_spec";
 const FIXTURE_PRISM_TEST: &str = "fixture_requests_pass_prisms_validation";
 /// The differential test against Clerk's JS SDK, run on its own with its summary printed.
 const DIFFERENTIAL_TEST: &str = "verdicts_agree_with_clerks_js_sdk";
+
+/// Where cargo-deny 0.20 keeps the default advisory database, under its `db-path`: a name made
+/// from the database's URL.
+const ADVISORY_DB_DIR: &str = "advisory-db-3157b0e258782691";
+
+/// `cargo deny check` with `deny.toml`. With `CLERK_ADVISORY_DB_BUNDLE` (a git bundle of the
+/// RustSec database, as `.ci/run` finds beside the clone) it runs offline against that
+/// snapshot, cloned afresh into `target/advisory-dbs`; without it cargo-deny fetches the
+/// current database.
+fn deny(root: &Path) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let mut command = Command::new(&cargo);
+    command.current_dir(root);
+    match std::env::var_os("CLERK_ADVISORY_DB_BUNDLE") {
+        Some(bundle) => {
+            let dbs = root.join("target/advisory-dbs");
+            let db = dbs.join(ADVISORY_DB_DIR);
+            let _ = std::fs::remove_dir_all(&db);
+            std::fs::create_dir_all(&dbs).map_err(|e| format!("creating {}: {e}", dbs.display()))?;
+            let status = Command::new("git")
+                .args(["clone", "--quiet"])
+                .arg(&bundle)
+                .arg(&db)
+                .status()
+                .map_err(|e| format!("cannot run git: {e}"))?;
+            if !status.success() {
+                return Err(format!(
+                    "cloning the advisory database from {} failed ({status})",
+                    Path::new(&bundle).display()
+                ));
+            }
+            // Offline, cargo-deny reads every package's manifest from cargo's cache.
+            cargo_in(root, &["fetch", "--quiet"], None)?;
+            command.env("CLERK_ADVISORY_DBS", &dbs).args(["deny", "--offline", "check"]);
+        }
+        None => {
+            command.args(["deny", "check"]);
+        }
+    }
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot run cargo deny (cargo install --locked cargo-deny@0.20.2): {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo deny check` failed ({status})"))
+    }
+}
 
 /// Installs the npm packages pinned in `dir`'s package-lock.json, unless `installed` (a path
 /// inside `dir`) shows they are there already.
