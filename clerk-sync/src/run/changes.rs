@@ -142,7 +142,7 @@ impl Job<'_> {
                 top = versions.first().copied();
             }
             for ((item, key), &at) in items.iter().zip(keys).zip(&versions) {
-                if at >= threshold && reading.seen.get(&key.id).map_or(true, |&seen| seen < at) {
+                if at >= threshold && reading.seen.get(&key.id).is_none_or(|&seen| seen < at) {
                     self.add(reading, item, key.id, at, state).await?;
                 }
             }

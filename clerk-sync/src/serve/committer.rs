@@ -91,7 +91,7 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
     let mut mirror: Option<Mirror> = None;
     let mut pruned: Option<std::time::Instant> = None;
     while let Some(first) = receiver.blocking_recv() {
-        if pruned.map_or(true, |at| at.elapsed() >= PRUNE_EVERY) {
+        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             if let Ok(dest) = connected(&mut destination, &setup) {
                 let d = dest.dialect();
                 let table = sql::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
