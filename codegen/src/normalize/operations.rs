@@ -380,7 +380,7 @@ fn responses<'a>(
             name: status_name(code),
             body: ty.clone().map_or(OutcomeBody::Empty, OutcomeBody::Json),
         });
-        if success.as_ref().map_or(true, |(best, _)| code < *best) {
+        if success.as_ref().is_none_or(|(best, _)| code < *best) {
             success = Some((code, ty));
         }
     }
