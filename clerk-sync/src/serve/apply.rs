@@ -142,23 +142,27 @@ fn mirrored(groups: &[upsert::Group], results: &[Vec<upsert::Written>], now: i64
     for (group, results) in groups.iter().zip(results) {
         let name = group.resource.name.to_string();
         let versions: HashMap<&str, Option<i64>> = group.rows.keys().collect();
+        // The child tables holding rows of each parent, from one pass over the child rows.
+        let mut children: HashMap<&str, Vec<String>> = HashMap::new();
+        for rows in group.rows.tables.iter().skip(1) {
+            let parents: HashSet<&str> = rows
+                .rows
+                .iter()
+                .filter_map(|row| match row.first() {
+                    Some(Cell::Text(parent)) => Some(parent.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for parent in parents {
+                children.entry(parent).or_default().push(rows.table.name.to_string());
+            }
+        }
         for (change, result) in group.changes.iter().zip(results) {
             let key = (name.clone(), change.id().to_owned());
             match (change, result) {
                 (_, upsert::Written::Stale | upsert::Written::Unchanged) => {}
                 (upsert::Change::Upsert { incoming, .. }, _) => {
-                    let tables = group
-                        .rows
-                        .tables
-                        .iter()
-                        .skip(1)
-                        .filter(|rows| {
-                            rows.rows
-                                .iter()
-                                .any(|row| matches!(row.first(), Some(Cell::Text(parent)) if parent == change.id()))
-                        })
-                        .map(|rows| rows.table.name.to_string())
-                        .collect();
+                    let tables = children.get(change.id()).cloned().unwrap_or_default();
                     written.upserted.push((key.clone(), versions.get(change.id()).copied().flatten(), tables));
                     if let Incoming::Event { version } = incoming {
                         written.recorded.push((key, Recorded { version: *version, deleted: false, applied_ms: now }));

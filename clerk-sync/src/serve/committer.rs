@@ -77,10 +77,7 @@ impl Committer {
 
 /// How long delivery ids are kept: Clerk (Svix) stops retrying a delivery after about three
 /// days, so a redelivery older than a week cannot come.
-const KEEP_DELIVERIES: &str = "7 days";
-
-/// [`KEEP_DELIVERIES`] as a duration.
-const KEEP_DELIVERIES_FOR: Duration = Duration::from_secs(7 * 86_400);
+const KEEP_DELIVERIES_DAYS: u64 = 7;
 
 /// How often old delivery ids are dropped.
 const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
@@ -96,17 +93,20 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
                 let d = dest.dialect();
                 let table = sql::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
                 match dest.execute(&format!(
-                    "DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES}'",
+                    "DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES_DAYS} days'",
                     d.now()
                 )) {
                     Ok(()) => {
                         pruned = Some(std::time::Instant::now());
                         if let Some(mirror) = mirror.as_mut() {
-                            mirror.prune_deliveries(KEEP_DELIVERIES_FOR);
+                            mirror.prune_deliveries(Duration::from_secs(KEEP_DELIVERIES_DAYS * 86_400));
                         }
                     }
                     Err(error) => {
-                        eprintln!("serve: dropping delivery ids older than {KEEP_DELIVERIES}: {}", first_line(&error))
+                        eprintln!(
+                            "serve: dropping delivery ids older than {KEEP_DELIVERIES_DAYS} days: {}",
+                            first_line(&error)
+                        )
                     }
                 }
             }
