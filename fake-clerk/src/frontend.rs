@@ -9,7 +9,6 @@
 //! ([`clerk_api::testing::TestKey::shared`]) with `iss` `https://clerk.test`, the instance of
 //! [`clerk_api::testing::PUBLISHABLE_KEY`].
 
-use base64::Engine;
 use clerk_api::testing::TestKey;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -41,7 +40,8 @@ impl Frontend {
                 body: r#"{"errors":[{"code":"form_param_missing","message":"redirect_url"}]}"#.to_owned(),
             };
         };
-        let directives = match param("__session").and_then(claims_of) {
+        // Read without verification: the fake trusts its own tokens, even expired ones.
+        let directives = match param("__session").and_then(clerk_api::testing::unverified_claims) {
             Some(claims) => {
                 let user = claims.get("sub").and_then(|v| v.as_str()).unwrap_or("user_unknown");
                 let session = claims.get("sid").and_then(|v| v.as_str()).unwrap_or("sess_fake");
@@ -94,11 +94,4 @@ impl Frontend {
             body: serde_json::json!({ "keys": [TestKey::shared().jwk("ins_test")] }).to_string(),
         }
     }
-}
-
-/// A JWT's claims, read without verification (the fake trusts its own tokens, even expired).
-fn claims_of(token: &str) -> Option<serde_json::Map<String, serde_json::Value>> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
-    serde_json::from_slice(&bytes).ok()
 }

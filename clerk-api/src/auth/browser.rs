@@ -2,8 +2,9 @@
 //! the headers that tell a page load from a fetch, and Clerk's cookies and query parameters,
 //! read as Clerk's JS SDK reads them (`clerkRequest.ts`, `authenticateContext.ts`).
 
-use super::base64::{self, Alphabet};
+use super::encoding::{Engine, BASE64URL};
 use super::extract::cookie_pairs;
+use super::jwt::Segments;
 use super::publishable_key::PublishableKey;
 use http::header::{ACCEPT, HOST, REFERER};
 use http::{HeaderMap, Method};
@@ -174,15 +175,10 @@ pub(crate) struct Unverified {
 impl Unverified {
     /// Decodes a JWT's payload without checking anything but its shape; `None` if it has none.
     pub(crate) fn decode(token: &str) -> Option<Unverified> {
-        let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return None;
-        };
-        let header = base64::decode(header.as_bytes(), Alphabet::UrlSafeNoPad).ok()?;
+        let segments = Segments::split(token)?;
+        let header = BASE64URL.decode(segments.header).ok()?;
         serde_json::from_slice::<serde::de::IgnoredAny>(&header).ok()?;
-        let payload = base64::decode(payload.as_bytes(), Alphabet::UrlSafeNoPad).ok()?;
-        serde_json::from_slice(&payload).ok()
+        serde_json::from_slice(&segments.decode_payload()?).ok()
     }
 
     /// A numeric claim as JavaScript compares it (absent or not a number: `None`).

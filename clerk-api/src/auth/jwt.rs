@@ -4,10 +4,9 @@
 //! reasons must be Clerk's, clock skew is in milliseconds, and every byte of a hostile token is
 //! looked at by code that bounds what it allocates.
 
-use super::base64::{self, Alphabet};
 use super::category::Category;
-use super::claims_scan;
 use super::claims_view::{ClaimsView, Str};
+use super::encoding::{Engine, BASE64URL};
 use super::key::JwtKey;
 use super::reason::Reason;
 use super::state::SignedOut;
@@ -43,8 +42,8 @@ impl UnverifiedJwt<'_> {
             return None;
         }
         let mut buffer = [0; MAX_HEADER_BYTES];
-        let json = base64::decode_to_slice(self.header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer).ok()?;
-        serde_json::from_slice::<Header<'_>>(json).ok()?.kid.map(|kid| kid.0.into_owned())
+        let len = BASE64URL.decode_slice(self.header, &mut buffer).ok()?;
+        serde_json::from_slice::<Header<'_>>(&buffer[..len]).ok()?.kid.map(|kid| kid.0.into_owned())
     }
 }
 
@@ -86,18 +85,43 @@ struct HeaderMarks {
 #[derive(Debug, Default)]
 pub(crate) struct HeaderCache(OnceLock<(Box<str>, HeaderMarks)>);
 
+/// A JWS in compact form cut at its two dots; the one place tokens are split, for verification,
+/// for the unverified reads of the cookie path and for the test helpers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Segments<'t> {
+    /// The base64url header.
+    pub(crate) header: &'t str,
+    /// The base64url payload.
+    pub(crate) payload: &'t str,
+    /// The base64url signature.
+    pub(crate) signature: &'t str,
+    /// `header.payload`, the bytes the signature covers.
+    pub(crate) signing_input: &'t str,
+}
+
+impl<'t> Segments<'t> {
+    /// Exactly three dot-separated parts, or `None`.
+    pub(crate) fn split(token: &'t str) -> Option<Segments<'t>> {
+        let (signing_input, signature) = token.rsplit_once('.')?;
+        let (header, payload) = signing_input.split_once('.')?;
+        (!payload.contains('.')).then_some(Segments { header, payload, signature, signing_input })
+    }
+
+    /// The payload decoded from base64url.
+    pub(crate) fn decode_payload(&self) -> Option<Vec<u8>> {
+        BASE64URL.decode(self.payload).ok()
+    }
+}
+
 /// Splits and checks the token's shape and header. Only RS256 passes: `none`, HMAC and every
 /// other algorithm are refused here, before a key is chosen.
 pub(crate) fn parse<'t>(token: &'t str, cache: &HeaderCache) -> Result<UnverifiedJwt<'t>, SignedOut> {
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid("the token is longer than 16 KiB"));
     }
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let Some(Segments { header, payload, signature, signing_input }) = Segments::split(token) else {
         return Err(invalid("the token is not a JWT (three dot-separated parts)"));
     };
-    let signing_input = &token[..header.len() + 1 + payload.len()];
     let marks = match cache.0.get() {
         Some((text, marks)) if **text == *header => *marks,
         cached => {
@@ -115,8 +139,10 @@ pub(crate) fn parse<'t>(token: &'t str, cache: &HeaderCache) -> Result<Unverifie
 /// Decodes and checks a header.
 fn header_marks(header: &str) -> Result<HeaderMarks, SignedOut> {
     let mut buffer = [0; MAX_HEADER_BYTES];
-    let header_json = base64::decode_to_slice(header.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer)
+    let len = BASE64URL
+        .decode_slice(header, &mut buffer)
         .map_err(|_| invalid("the token's header is not base64url or longer than 512 bytes"))?;
+    let header_json = &buffer[..len];
     let header_fields: Header<'_> = serde_json::from_slice(header_json).map_err(|_| {
         // JSON without a string `alg` names no algorithm, as Clerk's JS SDK reports it.
         if serde_json::from_slice::<serde::de::IgnoredAny>(header_json).is_ok() {
@@ -154,30 +180,25 @@ pub(crate) struct ClaimRules<'a> {
 pub(crate) fn verify(jwt: &UnverifiedJwt<'_>, key: &JwtKey) -> Result<Box<str>, SignedOut> {
     // 8192-bit RSA, the largest key accepted, signs in 1 KiB.
     let mut buffer = [0; 1024];
-    let signature =
-        base64::decode_to_slice(jwt.signature.as_bytes(), Alphabet::UrlSafeNoPad, &mut buffer).map_err(|_| {
-            SignedOut::new(Reason::TokenInvalidSignature, "the token's signature is not base64url of at most 1 KiB")
-        })?;
-    if !key.verify_rs256(jwt.signing_input.as_bytes(), signature) {
+    let len = BASE64URL.decode_slice(jwt.signature, &mut buffer).map_err(|_| {
+        SignedOut::new(Reason::TokenInvalidSignature, "the token's signature is not base64url of at most 1 KiB")
+    })?;
+    if !key.verify_rs256(jwt.signing_input.as_bytes(), &buffer[..len]) {
         return Err(SignedOut::new(
             Reason::TokenInvalidSignature,
             "the signature does not verify with the instance's key",
         ));
     }
     // Signed by the instance: from here on the payload is Clerk's.
-    let payload = base64::decode(jwt.payload.as_bytes(), Alphabet::UrlSafeNoPad)
-        .map_err(|_| invalid("the token's payload is not base64url"))?;
+    let payload = BASE64URL.decode(jwt.payload).map_err(|_| invalid("the token's payload is not base64url"))?;
     let payload = String::from_utf8(payload).map_err(|_| invalid("the token's payload is not UTF-8"))?;
     Ok(payload.into_boxed_str())
 }
 
-/// The claims every Clerk JWT has (`sub`, `exp`, ...), read in place from a verified payload:
-/// by the scanner when the payload has the usual shape, else by `serde_json` (the two agree).
+/// The claims every Clerk JWT has (`sub`, `exp`, ...), read in place from a verified payload
+/// (strings borrowed from it unless escaped).
 pub(crate) fn claims(payload: &str) -> Result<ClaimsView<'_>, SignedOut> {
-    match claims_scan::scan(payload) {
-        Some(claims) => Ok(claims),
-        None => serde_json::from_str(payload).map_err(|e| invalid(claims_error(&e))),
-    }
+    serde_json::from_str(payload).map_err(|e| invalid(claims_error(&e)))
 }
 
 /// Names the claim a payload lacks, without echoing any of the token's content.
@@ -240,7 +261,7 @@ mod tests {
     use super::*;
 
     fn b64(json: &str) -> String {
-        base64::encode(json.as_bytes(), Alphabet::UrlSafeNoPad)
+        BASE64URL.encode(json)
     }
 
     fn reason(token: &str) -> Reason {
@@ -275,6 +296,17 @@ mod tests {
         let parsed = parse(&token, &HeaderCache::default()).unwrap();
         assert_eq!(parsed.kid().as_deref(), Some("k"));
         assert_eq!(parsed.signing_input, format!("{header}.e30"));
+    }
+
+    #[test]
+    fn splits_at_exactly_two_dots() {
+        let segments = Segments::split("a.b.c").unwrap();
+        assert_eq!((segments.header, segments.payload, segments.signature), ("a", "b", "c"));
+        assert_eq!(segments.signing_input, "a.b");
+        assert_eq!(Segments::split("..").unwrap().signing_input, ".");
+        for malformed in ["", "a", "a.b", "a.b.c.d", "a..b.c"] {
+            assert_eq!(Segments::split(malformed), None, "{malformed}");
+        }
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! RSA public keys: from a PEM (`jwt_key`, networkless) or from a JWK (`GET /jwks`).
 //!
 //! A key is kept as its modulus and exponent, the form `ring` verifies with; parsing happens
-//! once, when the key is configured or fetched, never per request.
+//! once, when the key is configured or fetched, never per request. The DER inside a PEM is read
+//! by RustCrypto's `spki` and `pkcs1`; this file only finds the base64 body in the text.
 
-use super::base64::{self, Alphabet};
+use super::encoding::{Engine, BASE64URL, BASE64_ANY_PADDING};
+use spki::der::Decode;
 use std::fmt;
 
 /// The largest PEM accepted, far above an 8192-bit key's 1.1 KB.
@@ -70,7 +72,8 @@ impl JwtKey {
         let text = text.trim();
         let (label, body) = if text.starts_with("-----") { pem_body(text)? } else { ("PUBLIC KEY", text) };
         let body: Vec<u8> = body.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-        let der = base64::decode(&body, Alphabet::Standard)
+        let der = BASE64_ANY_PADDING
+            .decode(&body)
             .map_err(|_| KeyError::NotPem("neither a PEM nor the base64 body of one"))?;
         let key = match label {
             "PUBLIC KEY" => from_spki(&der)?,
@@ -81,8 +84,8 @@ impl JwtKey {
 
     /// A key from a JWK's base64url `n` and `e`.
     pub(crate) fn from_jwk(n: &str, e: &str, alg: Option<String>) -> Result<JwtKey, KeyError> {
-        let n = base64::decode(n.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| KeyError::InvalidJwk("n"))?;
-        let e = base64::decode(e.as_bytes(), Alphabet::UrlSafeNoPad).map_err(|_| KeyError::InvalidJwk("e"))?;
+        let n = BASE64URL.decode(n).map_err(|_| KeyError::InvalidJwk("n"))?;
+        let e = BASE64URL.decode(e).map_err(|_| KeyError::InvalidJwk("e"))?;
         JwtKey { n: strip_zeros(&n).to_vec(), e: strip_zeros(&e).to_vec(), alg }.checked()
     }
 
@@ -135,74 +138,25 @@ fn strip_zeros(bytes: &[u8]) -> &[u8] {
     &bytes[first..]
 }
 
-/// The DER encoding of the rsaEncryption object identifier, 1.2.840.113549.1.1.1.
-const RSA_ENCRYPTION_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
-
-/// SubjectPublicKeyInfo ::= SEQUENCE { SEQUENCE { OID, NULL }, BIT STRING { RSAPublicKey } }
+/// SubjectPublicKeyInfo ::= SEQUENCE { AlgorithmIdentifier, BIT STRING { RSAPublicKey } }
 fn from_spki(der: &[u8]) -> Result<JwtKey, KeyError> {
-    let mut outer = Der::new(der).sequence()?;
-    let mut algorithm = outer.sequence()?;
-    if algorithm.element(0x06)? != RSA_ENCRYPTION_OID {
+    let info =
+        spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|_| KeyError::NotRsa("not a DER SubjectPublicKeyInfo"))?;
+    if info.algorithm.oid != pkcs1::ALGORITHM_OID {
         return Err(KeyError::NotRsa("the key's algorithm is not rsaEncryption"));
     }
-    let bits = outer.element(0x03)?;
-    match bits.split_first() {
-        Some((0, rsa)) => from_pkcs1(rsa),
-        _ => Err(KeyError::NotRsa("the key's BIT STRING has unused bits")),
-    }
+    let rsa = info.subject_public_key.as_bytes().ok_or(KeyError::NotRsa("the key's BIT STRING has unused bits"))?;
+    from_pkcs1(rsa)
 }
 
-/// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }
+/// RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (both positive).
 fn from_pkcs1(der: &[u8]) -> Result<JwtKey, KeyError> {
-    let mut key = Der::new(der).sequence()?;
-    let n = key.element(0x02)?;
-    let e = key.element(0x02)?;
-    if n.first().is_some_and(|b| b & 0x80 != 0) || e.first().is_some_and(|b| b & 0x80 != 0) {
-        return Err(KeyError::NotRsa("a negative modulus or exponent"));
-    }
-    Ok(JwtKey { n: strip_zeros(n).to_vec(), e: strip_zeros(e).to_vec(), alg: None })
-}
-
-/// A reader over DER elements: just enough of X.690 for public keys (definite lengths only).
-struct Der<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Der<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
-        Der { rest: bytes }
-    }
-
-    /// The contents of the next element, which must have `tag`.
-    fn element(&mut self, tag: u8) -> Result<&'a [u8], KeyError> {
-        const MALFORMED: KeyError = KeyError::NotRsa("malformed DER");
-        let (&found, rest) = self.rest.split_first().ok_or(MALFORMED)?;
-        if found != tag {
-            return Err(MALFORMED);
-        }
-        let (&first, mut rest) = rest.split_first().ok_or(MALFORMED)?;
-        let len = if first < 0x80 {
-            usize::from(first)
-        } else {
-            let count = usize::from(first & 0x7f);
-            if count == 0 || count > 3 || rest.len() < count {
-                return Err(MALFORMED);
-            }
-            let (digits, after) = rest.split_at(count);
-            rest = after;
-            digits.iter().fold(0usize, |len, &d| len << 8 | usize::from(d))
-        };
-        if rest.len() < len {
-            return Err(MALFORMED);
-        }
-        let (contents, after) = rest.split_at(len);
-        self.rest = after;
-        Ok(contents)
-    }
-
-    fn sequence(&mut self) -> Result<Der<'a>, KeyError> {
-        self.element(0x30).map(Der::new)
-    }
+    let key = pkcs1::RsaPublicKeyRef::from_der(der).map_err(|_| KeyError::NotRsa("not a DER RSAPublicKey"))?;
+    Ok(JwtKey {
+        n: strip_zeros(key.modulus.as_bytes()).to_vec(),
+        e: strip_zeros(key.public_exponent.as_bytes()).to_vec(),
+        alg: None,
+    })
 }
 
 #[cfg(test)]
@@ -233,6 +187,9 @@ mod tests {
         out
     }
 
+    /// The DER of the rsaEncryption object identifier, 1.2.840.113549.1.1.1.
+    const RSA_ENCRYPTION_OID: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+
     fn spki(n_len: usize) -> Vec<u8> {
         let mut algorithm = der(0x06, RSA_ENCRYPTION_OID);
         algorithm.extend([0x05, 0x00]);
@@ -244,7 +201,7 @@ mod tests {
     }
 
     fn pem(label: &str, der: &[u8]) -> String {
-        let text = base64::encode(der, Alphabet::Standard);
+        let text = base64::engine::general_purpose::STANDARD.encode(der);
         let lines: Vec<&str> = text.as_bytes().chunks(64).map(|l| std::str::from_utf8(l).unwrap()).collect();
         format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
     }
@@ -280,7 +237,7 @@ mod tests {
         assert_eq!(JwtKey::from_pem(&format!(" {}\n", body.replace('\n', "\\n"))).unwrap(), expected);
         assert!(matches!(JwtKey::from_pem("not base64!"), Err(KeyError::NotPem(_))));
         // The bare body of a PKCS #1 key is not a SubjectPublicKeyInfo.
-        let pkcs1_body = base64::encode(&pkcs1(256), Alphabet::Standard);
+        let pkcs1_body = base64::engine::general_purpose::STANDARD.encode(pkcs1(256));
         assert!(matches!(JwtKey::from_pem(&pkcs1_body), Err(KeyError::NotRsa(_))));
     }
 
@@ -295,6 +252,9 @@ mod tests {
         let mut other_algorithm = spki(256);
         other_algorithm[8] ^= 1; // inside the OID
         assert!(JwtKey::from_pem(&pem("PUBLIC KEY", &other_algorithm)).is_err());
+        let mut negative = pkcs1(256);
+        negative[8] = 0x80; // the modulus's sign byte
+        assert!(matches!(JwtKey::from_pem(&pem("RSA PUBLIC KEY", &negative)), Err(KeyError::NotRsa(_))));
         assert!(matches!(JwtKey::from_pem(&"A".repeat(20_000)), Err(KeyError::NotPem(_))));
     }
 

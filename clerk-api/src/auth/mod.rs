@@ -38,17 +38,16 @@
 //! (`mt_`, `oat_`) and API keys (`ak_`) are verified by the Backend API. Pending sessions are
 //! signed out unless [`AuthenticateOptions::treat_pending_as_signed_out`] says otherwise.
 
-pub(crate) mod base64;
 mod browser;
 mod category;
 mod claims;
-mod claims_scan;
 mod claims_view;
+pub(crate) mod encoding;
 mod extract;
 mod handshake;
 mod handshake_payload;
 mod jwks;
-mod jwt;
+pub(crate) mod jwt;
 mod key;
 mod machine;
 mod machine_jwt;
@@ -83,17 +82,6 @@ pub use token_type::{TokenType, UnknownTokenType};
 use category::Category;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// For the fuzz target only (`cargo fuzz` builds with `--cfg fuzzing`): whether the claims
-/// scanner, where it reads `payload` itself, reads what `serde_json` reads.
-#[cfg(fuzzing)]
-#[doc(hidden)]
-pub fn fuzz_claims_agree(payload: &str) -> bool {
-    match claims_scan::scan(payload) {
-        Some(view) => serde_json::from_str::<claims_view::ClaimsView<'_>>(payload).ok() == Some(view),
-        None => true,
-    }
-}
 
 /// A failure to reach a verdict: the request is neither signed in nor signed out. Answer it
 /// with a 5xx, not a 401: the token may well be valid.

@@ -1,7 +1,7 @@
 //! Publishable keys (`pk_test_...`, `pk_live_...`): the instance's Frontend API host and type,
 //! and the suffix of its cookie names. Not a secret: browsers see it.
 
-use super::base64::{self, Alphabet};
+use super::encoding::{Engine, BASE64URL, BASE64_ANY_PADDING};
 use std::fmt;
 
 /// The environment variable Clerk's SDKs read the publishable key from.
@@ -68,8 +68,7 @@ impl PublishableKey {
         if encoded.is_empty() || encoded.contains('_') {
             return Err(PublishableKeyError::Format);
         }
-        let decoded =
-            base64::decode(encoded.as_bytes(), Alphabet::Standard).map_err(|_| PublishableKeyError::Format)?;
+        let decoded = BASE64_ANY_PADDING.decode(encoded).map_err(|_| PublishableKeyError::Format)?;
         let decoded = String::from_utf8(decoded).map_err(|_| PublishableKeyError::Decoded)?;
         let host = decoded
             .strip_suffix('$')
@@ -113,7 +112,7 @@ impl PublishableKey {
 
 fn cookie_suffix(key: &str) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, key.as_bytes());
-    let mut suffix = base64::encode(digest.as_ref(), Alphabet::UrlSafeNoPad);
+    let mut suffix = BASE64URL.encode(digest.as_ref());
     suffix.truncate(8);
     suffix
 }
@@ -146,7 +145,7 @@ mod tests {
     use super::*;
 
     fn key(prefix: &str, decoded: &str) -> String {
-        format!("{prefix}{}", base64::encode(decoded.as_bytes(), Alphabet::Standard).trim_end_matches('='))
+        format!("{prefix}{}", base64::engine::general_purpose::STANDARD.encode(decoded).trim_end_matches('='))
     }
 
     #[test]
@@ -159,7 +158,7 @@ mod tests {
             ("happy-cat-12.clerk.accounts.dev", InstanceType::Development)
         );
         // Padded base64 too.
-        let padded = format!("pk_live_{}", base64::encode(b"clerk.abc.io$", Alphabet::Standard));
+        let padded = format!("pk_live_{}", base64::engine::general_purpose::STANDARD.encode(b"clerk.abc.io$"));
         assert!(padded.ends_with('='));
         assert_eq!(PublishableKey::parse(&padded).unwrap().frontend_api(), "clerk.abc.io");
     }

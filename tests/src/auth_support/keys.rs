@@ -14,7 +14,8 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
-/// A 2048-bit RSA key pair made for this test run.
+/// A 2048-bit RSA key pair of `tests/keys/` (made once with `openssl genpkey`, committed: test
+/// keys only, signing nothing outside these tests).
 #[derive(Debug)]
 pub struct TestKey {
     /// The key, with the builders users get from `clerk_api::testing`.
@@ -27,21 +28,23 @@ pub struct TestKey {
 }
 
 impl TestKey {
-    fn generate() -> TestKey {
-        let inner = clerk_api::testing::TestKey::generate();
+    fn committed(pem: &str) -> TestKey {
+        let inner = clerk_api::testing::TestKey::from_pkcs8_pem(pem).expect("a committed PKCS #8 test key");
         let jwk = inner.jwk("k");
         let part = |name: &str| jwk[name].as_str().expect("JWK part").to_owned();
         TestKey { public_pem: inner.public_pem().to_owned(), n: part("n"), e: part("e"), inner }
     }
 
-    /// Three distinct keys, generated once per test process (key generation takes a while).
+    /// Three distinct keys, loaded once per test process.
     pub fn three() -> &'static [TestKey; 3] {
         static KEYS: OnceLock<[TestKey; 3]> = OnceLock::new();
         KEYS.get_or_init(|| {
-            std::thread::scope(|s| {
-                let handles = [s.spawn(TestKey::generate), s.spawn(TestKey::generate), s.spawn(TestKey::generate)];
-                handles.map(|h| h.join().expect("key generation thread"))
-            })
+            [
+                include_str!("../../keys/rsa-2048-1.pem"),
+                include_str!("../../keys/rsa-2048-2.pem"),
+                include_str!("../../keys/rsa-2048-3.pem"),
+            ]
+            .map(TestKey::committed)
         })
     }
 

@@ -1,5 +1,5 @@
-//! Support for the request-authentication tests: RSA keys generated in the test process (no
-//! private key is ever committed), RS256 token minting, and a fake Clerk that serves per-instance
+//! Support for the request-authentication tests: the RSA test keys committed in `tests/keys/`
+//! (they sign only these tests' tokens), RS256 token minting, and a fake Clerk that serves per-instance
 //! JWKS and the machine-token verify endpoints.
 
 mod keys;
