@@ -4,6 +4,7 @@
 mod diff;
 mod fetch_spec;
 mod generate;
+mod msrv;
 mod pins;
 mod regen;
 mod test;
@@ -28,6 +29,8 @@ commands:
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
   test [--mirror DIR]                everything CI runs: fetch, check, all tests, generate-all
+  msrv                               check clerk-api and its runtime with the compiler in
+                                     $CLERK_MSRV_TOOLCHAIN (its declared rust-version)
   demo [ARGS]                        build clerk-sync (saying what a first build compiles) and run
                                      `clerk-sync demo ARGS`: a fake Clerk synced into clerk-demo.duckdb
 ";
@@ -81,6 +84,11 @@ fn run(args: &[String]) -> Result<(), String> {
             Ok(())
         }
         Some("test") => test::run(&root, &pins, mirror),
+        Some("msrv") => {
+            let toolchain =
+                msrv::toolchain().ok_or("set CLERK_MSRV_TOOLCHAIN to the folder of the MSRV cargo and rustc")?;
+            msrv::check(&root, &toolchain)
+        }
         Some("demo") => demo(&root, &args[1..]),
         _ => Err(USAGE.to_owned()),
     }

@@ -29,6 +29,12 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
             ],
         )
     })?;
+    match crate::msrv::toolchain() {
+        Some(toolchain) => step("MSRV: clerk-api and its runtime with their declared rust-version", || {
+            crate::msrv::check(root, &toolchain)
+        })?,
+        None => eprintln!("==> MSRV check skipped: CLERK_MSRV_TOOLCHAIN is not set (.ci/run sets it)"),
+    }
     step("cargo test --workspace (but clerk-sync)", || {
         cargo(
             root,
@@ -75,7 +81,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
 }
 
 /// clerk-api's optional features that CI's tests build (the TLS alternatives aside: one at a
-/// time, and `rustls-aws-lc` compiles C).
+/// time; `rustls-ring` is the default).
 const CLIPPY_FEATURES: &str = "clerk-api/axum,clerk-api/actix,clerk-api/testing,clerk-api/tracing,clerk-api/full-serde";
 
 /// The conformance test, run on its own with its table printed.
