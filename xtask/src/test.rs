@@ -51,6 +51,8 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
                 FIXTURE_PRISM_TEST,
                 "--skip",
                 DIFFERENTIAL_TEST,
+                "--skip",
+                HAS_DIFFERENTIAL_TEST,
             ],
         )
     })?;
@@ -72,6 +74,9 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("auth differential against Clerk's JS SDK", || {
         cargo(root, &["test", "-p", "clerk-api-tests", "--test", "auth_differential", "--", "--nocapture"])
     })?;
+    step("has() differential against Clerk's JS SDK", || {
+        cargo(root, &["test", "-p", "clerk-api-tests", "--test", "auth_has_differential", "--", "--nocapture"])
+    })?;
     step("install Prism (npm ci in tests/prism)", || npm_ci(root, "tests/prism", "node_modules/.bin/prism"))?;
     step("conformance against Prism", || {
         cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"])
@@ -90,6 +95,8 @@ const CONFORMANCE_TEST: &str = "every_operation_conforms_to_the_spec";
 const FIXTURE_PRISM_TEST: &str = "fixture_requests_pass_prisms_validation";
 /// The differential test against Clerk's JS SDK, run on its own with its summary printed.
 const DIFFERENTIAL_TEST: &str = "verdicts_agree_with_clerks_js_sdk";
+/// The `has()` differential against the JS SDK, run on its own with its summary printed.
+const HAS_DIFFERENTIAL_TEST: &str = "has_agrees_with_clerks_js_sdk";
 
 /// Where cargo-deny 0.20 keeps the default advisory database, under its `db-path`: a name made
 /// from the database's URL.

@@ -29,9 +29,10 @@
 //! cookie is missing, stale or expired go through Clerk's handshake (`307`). Every response
 //! carries `x-clerk-auth-status`.
 
+use super::protect::{GuardedRequest, LayerOptions};
 pub use super::web::ClerkAuth;
 use super::web::{sign_in_redirect, Answer};
-use super::{authenticate_parts, AuthenticateOptions, RequestState, SignedOut};
+use super::{authenticate_parts, AuthenticateOptions, Protect, RequestState, Reverification, SignedOut};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
@@ -124,6 +125,7 @@ where
                 }
             };
             let headers_out = state.response_headers();
+            request.extensions_mut().insert(LayerOptions(Arc::clone(&options)));
             match state {
                 RequestState::SignedIn(auth) => {
                     request.extensions_mut().insert(ClerkAuth(Arc::new(auth)));
@@ -147,6 +149,73 @@ where
             Ok(answer.map_into_left_body())
         })
     }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for Protect
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Transform = ProtectService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(ProtectService { service: Rc::new(service), protect: Rc::new(self.clone()) }))
+    }
+}
+
+/// The service [`Protect`] wraps a resource or scope in (inside a [`ClerkMiddleware`]).
+pub struct ProtectService<S> {
+    service: Rc<S>,
+    protect: Rc<Protect>,
+}
+
+impl<S> fmt::Debug for ProtectService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProtectService").field("protect", &self.protect).finish_non_exhaustive()
+    }
+}
+
+impl<S, B> Service<ServiceRequest> for ProtectService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<EitherBody<B>>;
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>>>>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let answer = {
+            let (method, uri, headers) = parts(request.request());
+            let extensions = request.extensions();
+            let guarded = GuardedRequest {
+                auth: extensions.get::<ClerkAuth>().map(|auth| &*auth.0),
+                signed_out: extensions.get::<SignedOut>(),
+                options: extensions.get::<LayerOptions>().map(|options| &*options.0),
+                method: &method,
+                uri: &uri,
+                headers: &headers,
+            };
+            self.protect.answer(&guarded)
+        };
+        if let Some(answer) = answer {
+            return Box::pin(ready(Ok(request.into_response(response(answer)).map_into_right_body())));
+        }
+        let service = Rc::clone(&self.service);
+        Box::pin(async move { Ok(service.call(request).await?.map_into_left_body()) })
+    }
+}
+
+/// The `403` that asks the user to verify `required` again, as Clerk's frontend SDKs expect it
+/// (for handlers that decide reverification themselves; [`Protect`] answers it on its own).
+pub fn reverification_error(required: Reverification) -> HttpResponse {
+    response(Answer::reverification(required))
 }
 
 /// Method, URI and headers in the `http` 1 types the verification takes.

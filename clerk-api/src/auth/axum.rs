@@ -35,9 +35,10 @@
 //! guarded and optional routes alike, and come back signed in; fetches and API calls are never
 //! redirected.
 
+use super::protect::{GuardedRequest, LayerOptions};
 pub use super::web::ClerkAuth;
 use super::web::{sign_in_redirect, Answer};
-use super::{authenticate_parts, AuthenticateOptions, RequestState, SignedOut};
+use super::{authenticate_parts, AuthenticateOptions, Protect, RequestState, Reverification, SignedOut};
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
@@ -111,6 +112,7 @@ where
             };
             // Status and reason on every response; a resolved handshake's cookies too.
             let headers = state.response_headers();
+            parts.extensions.insert(LayerOptions(Arc::clone(&options)));
             match state {
                 RequestState::SignedIn(auth) => {
                     parts.extensions.insert(ClerkAuth(Arc::new(auth)));
@@ -134,6 +136,59 @@ where
     }
 }
 
+impl<S> tower_layer::Layer<S> for Protect {
+    type Service = ProtectService<S>;
+    fn layer(&self, inner: S) -> ProtectService<S> {
+        ProtectService { inner, protect: Arc::new(self.clone()) }
+    }
+}
+
+/// The service [`Protect`] wraps a route in (inside a [`ClerkAuthLayer`]).
+#[derive(Debug, Clone)]
+pub struct ProtectService<S> {
+    inner: S,
+    protect: Arc<Protect>,
+}
+
+impl<S, B> tower_service::Service<http::Request<B>> for ProtectService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = Response> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, S::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let extensions = request.extensions();
+        let guarded = GuardedRequest {
+            auth: extensions.get::<ClerkAuth>().map(|auth| &*auth.0),
+            signed_out: extensions.get::<SignedOut>(),
+            options: extensions.get::<LayerOptions>().map(|options| &*options.0),
+            method: request.method(),
+            uri: request.uri(),
+            headers: request.headers(),
+        };
+        if let Some(answer) = self.protect.answer(&guarded) {
+            return Box::pin(async move { Ok(response(answer)) });
+        }
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move { inner.call(request).await })
+    }
+}
+
+/// The `403` that asks the user to verify `required` again, as Clerk's frontend SDKs expect it
+/// (for handlers that decide reverification themselves; [`Protect`] answers it on its own).
+pub fn reverification_error(required: Reverification) -> Response {
+    response(Answer::reverification(required))
+}
+
 /// Adds `headers` without replacing any the handler set (its own `Set-Cookie`s stay).
 fn append(target: &mut http::HeaderMap, headers: http::HeaderMap) {
     let mut name = None;
@@ -146,8 +201,14 @@ fn append(target: &mut http::HeaderMap, headers: http::HeaderMap) {
 }
 
 fn response(answer: Answer) -> Response {
+    let mut headers = answer.headers;
+    let content_type = headers.remove(http::header::CONTENT_TYPE);
     let mut response = (answer.status, answer.body).into_response();
-    append(response.headers_mut(), answer.headers);
+    // The answer's own type replaces the `text/plain` a `String` body gets.
+    if let Some(content_type) = content_type {
+        response.headers_mut().insert(http::header::CONTENT_TYPE, content_type);
+    }
+    append(response.headers_mut(), headers);
     response
 }
 

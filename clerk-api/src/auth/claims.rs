@@ -7,6 +7,7 @@
 //!
 //! [`SessionAuth`]: super::SessionAuth
 
+use super::authorization::split_by_scope;
 use serde::Deserialize;
 
 /// The registered and Clerk-specific claims of a verified session token.
@@ -170,21 +171,16 @@ pub(crate) fn one_or_many<'de, T: serde::Deserialize<'de>, D: serde::Deserialize
     deserializer.deserialize_any(Visitor(std::marker::PhantomData))
 }
 
-/// Features or plans of one scope, from a scoped list such as `o:dashboard,u:export,ou:api`.
-pub(crate) fn scoped(list: Option<&str>, scope: char) -> impl Iterator<Item = &str> {
-    list.unwrap_or("").split(',').filter_map(move |entry| {
-        let (scopes, name) = entry.trim().split_once(':')?;
-        scopes.contains(scope).then_some(name)
-    })
-}
-
 /// The organization permissions of a version 2 token: `org:<feature>:<permission>` for each bit
 /// set in a feature's mask, in the order Clerk's SDKs list them.
 pub(crate) fn organization_permissions(fea: Option<&str>, per: Option<&str>, fpm: Option<&str>) -> Vec<String> {
-    let (Some(per), Some(fpm)) = (per, fpm) else { return Vec::new() };
+    let (Some(per), Some(fpm)) = (per.filter(|p| !p.is_empty()), fpm.filter(|f| !f.is_empty())) else {
+        return Vec::new();
+    };
+    let Some(features) = split_by_scope(fea.unwrap_or("")) else { return Vec::new() };
     let names: Vec<&str> = per.split(',').map(str::trim).collect();
     let mut out = Vec::new();
-    for (feature, mask) in scoped(fea, 'o').zip(fpm.split(',')) {
+    for (feature, mask) in features.org.into_iter().zip(fpm.split(',')) {
         let bits = low_bits(mask.trim(), names.len());
         for (name, bit) in names.iter().zip(bits) {
             if bit {
@@ -249,9 +245,10 @@ mod tests {
     }
 
     #[test]
-    fn splits_scoped_lists() {
-        let list = Some("o:dashboard, u:export,uo:api,bad");
-        assert_eq!(scoped(list, 'o').collect::<Vec<_>>(), ["dashboard", "api"]);
-        assert_eq!(scoped(list, 'u').collect::<Vec<_>>(), ["export", "api"]);
+    fn only_the_organization_scopes_carry_permissions() {
+        // `ox` is no scope of Clerk's; a list with an entry without a scope grants nothing.
+        let permissions = organization_permissions(Some("ox:a,uo:b"), Some("read"), Some("1,1"));
+        assert_eq!(permissions, ["org:b:read"]);
+        assert_eq!(organization_permissions(Some("o:a,bad"), Some("read"), Some("1")), Vec::<String>::new());
     }
 }

@@ -38,6 +38,7 @@
 //! (`mt_`, `oat_`) and API keys (`ak_`) are verified by the Backend API. Pending sessions are
 //! signed out unless [`AuthenticateOptions::treat_pending_as_signed_out`] says otherwise.
 
+mod authorization;
 mod browser;
 mod category;
 mod claims;
@@ -52,6 +53,8 @@ mod key;
 mod machine;
 mod machine_jwt;
 mod options;
+#[cfg(any(feature = "axum", feature = "actix"))]
+mod protect;
 mod publishable_key;
 mod reason;
 mod refresh;
@@ -66,6 +69,7 @@ pub mod actix;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+pub use authorization::{Check, FactorLevel, Reverification, REVERIFICATION_ERROR_REASON};
 pub use category::{CATEGORY_IGNORE, CATEGORY_JWT_TEMPLATE, CATEGORY_M2M_TOKEN, CATEGORY_SESSION_TOKEN};
 pub use claims::{Actor, OrganizationClaim, SessionClaims};
 pub use jwks::{JwksCache, DEFAULT_JWKS_TTL, DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL};
@@ -73,6 +77,8 @@ pub use jwt::MAX_TOKEN_BYTES;
 pub use key::{JwtKey, KeyError};
 pub use machine_jwt::{MachineClaims, MachineJwt};
 pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
+#[cfg(any(feature = "axum", feature = "actix"))]
+pub use protect::Protect;
 pub use publishable_key::{InstanceType, PublishableKey, PublishableKeyError, PUBLISHABLE_KEY_ENV};
 pub use reason::Reason;
 pub use session::SessionAuth;

@@ -2,6 +2,7 @@
 //! read (user, session, organization) are spans of it, found while the claims were checked.
 //! The owned [`SessionClaims`] are decoded from the same payload only when asked for.
 
+use super::authorization::{self, Check, Grants};
 use super::claims::{self, Actor, SessionClaims};
 use super::claims_view::{ClaimsView, Str};
 use std::borrow::Cow;
@@ -194,27 +195,68 @@ impl SessionAuth {
         self.fields.fva
     }
 
-    /// Whether the user has `permission` (`org:invoices:read`) in the active organization.
+    /// Whether the session is allowed `check`, as Clerk's SDKs decide `has()`: every dimension
+    /// the check asks for must pass, a check that asks for nothing grants nothing, and claims
+    /// Clerk cannot read grant nothing.
+    ///
+    /// ```
+    /// # fn run(session: &clerk_api::auth::SessionAuth) {
+    /// use clerk_api::auth::{Check, Reverification};
+    /// if session.has(&Check::new().permission("org:invoices:manage").reverification(Reverification::Strict)) {
+    ///     // ...
+    /// }
+    /// # }
+    /// ```
+    pub fn has(&self, check: &Check) -> bool {
+        authorization::allows(&self.grants(), check)
+    }
+
+    /// What the claims grant, read as Clerk's claims parser reads them.
+    fn grants(&self) -> Grants<'_> {
+        let features = self.text(&self.fields.fea);
+        let (org_role, unreadable) = if self.fields.v2 {
+            let role = self.text(&self.fields.role).filter(|role| !role.is_empty()).and_then(|_| self.org_role());
+            // Clerk's parser splits `fea` for a version 2 token with an organization and throws
+            // on an entry without a scope.
+            let unreadable =
+                self.fields.org_id.is_some() && authorization::split_by_scope(features.unwrap_or("")).is_none();
+            (role, unreadable)
+        } else {
+            (self.org_role(), false)
+        };
+        Grants {
+            org_id: self.org_id(),
+            org_role,
+            org_permissions: self.org_permissions(),
+            features,
+            plans: self.text(&self.fields.pla),
+            factor_verification_age: self.fields.fva,
+            unreadable,
+        }
+    }
+
+    /// Whether the user has `permission` (`org:invoices:read` or `invoices:read`) in the active
+    /// organization: `has(&Check::new().permission(permission))`.
     pub fn has_permission(&self, permission: &str) -> bool {
-        self.org_permissions().iter().any(|p| p == permission)
+        self.has(&Check::new().permission(permission))
     }
 
-    /// Whether the user's role in the active organization is `role` (`org:admin` or `admin`).
+    /// Whether the user's role in the active organization is `role` (`org:admin` or `admin`):
+    /// `has(&Check::new().role(role))`.
     pub fn has_role(&self, role: &str) -> bool {
-        let role = role.strip_prefix("org:").unwrap_or(role);
-        self.org_role().and_then(|r| r.strip_prefix("org:")) == Some(role)
+        self.has(&Check::new().role(role))
     }
 
-    /// Whether the session has billing feature `feature`: `org:name`, `user:name`, or `name`
-    /// in either scope.
+    /// Whether the session has billing feature `feature` (`org:name`, `user:name`, or `name` in
+    /// either scope): `has(&Check::new().feature(feature))`.
     pub fn has_feature(&self, feature: &str) -> bool {
-        has_scoped(self.text(&self.fields.fea), feature)
+        self.has(&Check::new().feature(feature))
     }
 
-    /// Whether the session has billing plan `plan`: `org:name`, `user:name`, or `name` in either
-    /// scope.
+    /// Whether the session has billing plan `plan` (scoped as features are):
+    /// `has(&Check::new().plan(plan))`.
     pub fn has_plan(&self, plan: &str) -> bool {
-        has_scoped(self.text(&self.fields.pla), plan)
+        self.has(&Check::new().plan(plan))
     }
 
     /// Decodes the token's claims into your own type, for custom claims from the instance's
@@ -232,14 +274,6 @@ impl SessionAuth {
     /// ```
     pub fn custom_claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
         serde_json::from_str(&self.payload)
-    }
-}
-
-fn has_scoped(list: Option<&str>, wanted: &str) -> bool {
-    match wanted.split_once(':') {
-        Some(("org", name)) => claims::scoped(list, 'o').any(|n| n == name),
-        Some(("user", name)) => claims::scoped(list, 'u').any(|n| n == name),
-        _ => claims::scoped(list, 'o').chain(claims::scoped(list, 'u')).any(|n| n == wanted),
     }
 }
 

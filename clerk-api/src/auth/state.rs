@@ -220,6 +220,13 @@ impl Auth {
         }
     }
 
+    /// Whether the request is allowed `check` ([`SessionAuth::has`]). Machine tokens (API keys,
+    /// M2M and OAuth tokens) carry no roles, permissions, plans or factor ages: they are
+    /// allowed nothing, as in Clerk's SDKs.
+    pub fn has(&self, check: &super::Check) -> bool {
+        self.session().is_some_and(|session| session.has(check))
+    }
+
     /// The session, if the request carried a session token.
     pub fn session(&self) -> Option<&SessionAuth> {
         match self {

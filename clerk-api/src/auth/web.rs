@@ -4,8 +4,8 @@
 use super::browser::BrowserRequest;
 use super::handshake::eligible;
 use super::state::Auth;
-use super::{AuthError, AuthenticateOptions, Reason};
-use http::header::{CACHE_CONTROL, LOCATION, WWW_AUTHENTICATE};
+use super::{AuthError, AuthenticateOptions, Reason, Reverification};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use std::ops::Deref;
 use std::sync::Arc;
@@ -50,6 +50,36 @@ impl Answer {
             answer.headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
         answer
+    }
+
+    /// `403` with Clerk's reverification error: the session is allowed all else, but must verify
+    /// `required` again (Clerk's frontend SDKs prompt for it and retry).
+    pub(crate) fn reverification(required: Reverification) -> Answer {
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        Answer { status: StatusCode::FORBIDDEN, headers, body: required.error_body() }
+    }
+
+    /// `404`: signed in but not allowed, as Clerk's `auth.protect()` answers (the route's
+    /// existence is not revealed).
+    pub(crate) fn not_found() -> Answer {
+        Answer { status: StatusCode::NOT_FOUND, headers: HeaderMap::new(), body: "not found\n".to_owned() }
+    }
+
+    /// `401` for a machine token on a route that requires a session.
+    pub(crate) fn machine_token_refused() -> Answer {
+        let mut headers = HeaderMap::new();
+        headers.insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        Answer { status: StatusCode::UNAUTHORIZED, headers, body: "this route requires a session\n".to_owned() }
+    }
+
+    /// `500`: a guard on a route that no authenticating layer or middleware wraps.
+    pub(crate) fn missing_layer() -> Answer {
+        Answer {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            headers: HeaderMap::new(),
+            body: "Protect is used on a route without Clerk's authentication layer or middleware\n".to_owned(),
+        }
     }
 
     /// `503`: no verdict could be reached (the JWKS or a machine-token check unreachable).
