@@ -1,7 +1,7 @@
 //! The corpus of the request-authentication differential test: requests and options that go
 //! through both `clerk_api::auth` and Clerk's JS SDK (`tests/js-sdk/authenticate.mjs`).
 
-use clerk_api::auth::{AuthenticateOptions, PublishableKey, TokenType};
+use clerk_api::auth::{AuthenticateOptions, OrganizationSync, PublishableKey, TokenType};
 use serde_json::{json, Value};
 
 /// Options as both SDKs take them.
@@ -18,6 +18,8 @@ pub struct CaseOptions {
     pub domain: Option<&'static str>,
     pub proxy_url: Option<&'static str>,
     pub sign_in_url: Option<&'static str>,
+    /// Organization and personal-account patterns (`organizationSyncOptions`).
+    pub organization_sync: Option<(Vec<&'static str>, Vec<&'static str>)>,
 }
 
 /// The production publishable key of the instance `clerk.test` (base64 of `clerk.test$`).
@@ -52,6 +54,13 @@ impl CaseOptions {
         if let Some(url) = self.sign_in_url {
             options = options.sign_in_url(url);
         }
+        if let Some((organizations, personal)) = &self.organization_sync {
+            let sync = OrganizationSync::new()
+                .organization_patterns(organizations)
+                .and_then(|sync| sync.personal_account_patterns(personal))
+                .expect("supported patterns");
+            options = options.organization_sync(sync);
+        }
         options
     }
 
@@ -82,6 +91,10 @@ impl CaseOptions {
         if let Some(url) = self.sign_in_url {
             options["signInUrl"] = json!(url);
         }
+        if let Some((organizations, personal)) = &self.organization_sync {
+            options["organizationSyncOptions"] =
+                json!({ "organizationPatterns": organizations, "personalAccountPatterns": personal });
+        }
         options
     }
 }
@@ -111,6 +124,8 @@ pub struct Location {
     pub redirect_url: Option<String>,
     pub reason: Option<String>,
     pub suffixed_cookies: Option<String>,
+    /// The organization (id or slug, empty for the personal account) Clerk is asked to activate.
+    pub organization_id: Option<String>,
 }
 
 impl Location {
@@ -123,6 +138,7 @@ impl Location {
             redirect_url: param("redirect_url").or_else(|| param("__clerk_redirect_url")),
             reason: param("__clerk_hs_reason"),
             suffixed_cookies: param("suffixed_cookies"),
+            organization_id: param("organization_id"),
         }
     }
 }

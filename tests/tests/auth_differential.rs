@@ -517,6 +517,7 @@ fn corpus() -> Corpus {
         None,
     );
     browser_cases(&mut c, &session);
+    organization_sync_cases(&mut c);
     // The issuer is checked only when configured (the JS SDK has no such option).
     let foreign_iss =
         key().sign(&header(json!({})), &with(session_claims(), json!({ "iss": "https://clerk.other.example" })));
@@ -727,6 +728,70 @@ fn browser_cases(c: &mut Corpus, session: &str) {
         dev,
         Some("dev-handshake-resolved"),
     );
+}
+
+/// Organization sync: pages whose path names an organization (by slug or id) or the personal
+/// account, against sessions with and without an active organization, page loads and fetches,
+/// the handshake loop counter, and a handshake for another reason on such a page.
+fn organization_sync_cases(c: &mut Corpus) {
+    let now = now();
+    let doc = ("sec-fetch-dest", "document");
+    let sync = CaseOptions {
+        organization_sync: Some((
+            vec!["/orgs/:slug", "/orgs/:slug/(.*)", "/teams/id/:id/(.*)"],
+            vec!["/me", "/me/(.*)"],
+        )),
+        ..CaseOptions::default()
+    };
+    let uat = format!("__client_uat={}", now - 60);
+    let in_org = |id: &str, slug: &str| {
+        let claims = with(session_claims(), json!({ "o": { "id": id, "slg": slug, "rol": "admin" } }));
+        format!("{uat}; __session={}", key().sign(&header(json!({})), &claims))
+    };
+    let acme = in_org("org_acme", "acme");
+    let personal = format!("{uat}; __session={}", key().sign(&header(json!({})), &session_claims()));
+    let pages: [(&str, &str, &String); 12] = [
+        ("org sync: the active organization's page", "https://app.example.com/orgs/acme/settings", &acme),
+        ("org sync: another organization's page", "https://app.example.com/orgs/globex/settings", &acme),
+        ("org sync: an organization's page, case apart", "https://app.example.com/ORGS/Acme", &acme),
+        ("org sync: an organization's page, trailing slash", "https://app.example.com/orgs/globex/", &acme),
+        ("org sync: an organization's page from the personal account", "https://app.example.com/orgs/acme", &personal),
+        ("org sync: an organization by id", "https://app.example.com/teams/id/org_globex/members", &acme),
+        ("org sync: the active organization by id", "https://app.example.com/teams/id/org_acme/members", &acme),
+        ("org sync: the personal account's page in an organization", "https://app.example.com/me/profile", &acme),
+        ("org sync: the personal account's page", "https://app.example.com/me", &personal),
+        ("org sync: a page no pattern names", "https://app.example.com/dashboard", &acme),
+        ("org sync: a pattern's prefix only", "https://app.example.com/mexico", &acme),
+        ("org sync: the bare list", "https://app.example.com/orgs", &acme),
+    ];
+    for (name, url, cookies) in pages {
+        c.browser(name, "GET", url, &[doc, ("cookie", cookies)], sync.clone(), None);
+    }
+    let globex = "https://app.example.com/orgs/globex";
+    c.browser("org sync: a fetch to another organization", "GET", globex, &[("cookie", &acme)], sync.clone(), None);
+    c.browser(
+        "org sync: a POST page to another organization",
+        "POST",
+        globex,
+        &[doc, ("cookie", &acme)],
+        sync.clone(),
+        None,
+    );
+    let looping = format!("{acme}; __clerk_redirect_count=3");
+    c.browser("org sync: after three handshakes", "GET", globex, &[doc, ("cookie", &looping)], sync.clone(), None);
+    let twice = format!("{acme}; __clerk_redirect_count=2");
+    c.browser("org sync: after two handshakes", "GET", globex, &[doc, ("cookie", &twice)], sync.clone(), None);
+    let expired_claims = with(session_claims(), json!({ "exp": now - 30, "o": { "id": "org_acme", "slg": "acme" } }));
+    let expired = format!("{uat}; __session={}", key().sign(&header(json!({})), &expired_claims));
+    c.browser(
+        "org sync: expired session on an organization's page",
+        "GET",
+        globex,
+        &[doc, ("cookie", &expired)],
+        sync.clone(),
+        None,
+    );
+    c.browser("org sync: no session on an organization's page", "GET", globex, &[doc], sync, None);
 }
 
 async fn ours(case: &Case) -> Verdict {

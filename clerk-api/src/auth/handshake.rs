@@ -7,6 +7,7 @@ use super::browser::{self, BrowserRequest, Unverified};
 use super::category::Category;
 use super::handshake_payload;
 use super::options::AuthenticateOptions;
+use super::organization_sync::Target;
 use super::publishable_key::{InstanceType, PublishableKey};
 use super::reason::Reason;
 use super::refresh;
@@ -161,12 +162,29 @@ async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
                     "Cross-origin request from satellite domain requires handshake",
                     None,
                 )
+            } else if organization_mismatch(c, &auth) {
+                maybe_handshake(c, Reason::ActiveOrganizationMismatch, "", None)
             } else {
                 RequestState::SignedIn(auth)
             }
         }
         other => other,
     })
+}
+
+/// Whether the page names another organization (or the personal account) than the session's
+/// active one, and a handshake may switch it: only page loads that can be redirected, and not
+/// after three handshakes in a row (the URL probably names an organization the user is not a
+/// member of: the request stays signed in, as Clerk's JS SDK leaves it).
+fn organization_mismatch(c: &Context<'_>, auth: &super::Auth) -> bool {
+    let Some(session) = auth.session() else { return false };
+    let Some(target) = organization_target(c) else { return false };
+    target.differs_from(session.org_id(), session.org_slug()) && eligible(c.request) && c.redirect_count < MAX_REDIRECTS
+}
+
+/// What the page's path asks to activate, when the options sync organizations.
+fn organization_target(c: &Context<'_>) -> Option<Target> {
+    c.options.organization_sync.as_ref()?.target(c.request.url.path())
 }
 
 /// An expired session cookie: refreshed with the `__refresh` token where Clerk's JS SDK
@@ -376,6 +394,10 @@ fn handshake_url(c: &Context<'_>, reason: Reason) -> Url {
             if let Some(token) = &c.dev_browser {
                 query.append_pair(browser::DEV_BROWSER, token);
             }
+        }
+        // Every handshake of a page that names an organization asks Clerk to activate it.
+        if let Some(target) = organization_target(c) {
+            query.append_pair("organization_id", target.organization_id());
         }
     }
     url

@@ -53,6 +53,7 @@ mod key;
 mod machine;
 mod machine_jwt;
 mod options;
+mod organization_sync;
 #[cfg(any(feature = "axum", feature = "actix"))]
 mod protect;
 mod publishable_key;
@@ -77,6 +78,7 @@ pub use jwt::MAX_TOKEN_BYTES;
 pub use key::{JwtKey, KeyError};
 pub use machine_jwt::{MachineClaims, MachineJwt};
 pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
+pub use organization_sync::{OrganizationSync, PatternError};
 #[cfg(any(feature = "axum", feature = "actix"))]
 pub use protect::Protect;
 pub use publishable_key::{InstanceType, PublishableKey, PublishableKeyError, PUBLISHABLE_KEY_ENV};

@@ -3,6 +3,7 @@
 use super::jwks::{InstanceId, InstanceKeys, JwksCache};
 use super::jwt::HeaderCache;
 use super::key::JwtKey;
+use super::organization_sync::OrganizationSync;
 use super::publishable_key::PublishableKey;
 use super::token_type::TokenType;
 use crate::Clerk;
@@ -48,6 +49,7 @@ pub struct AuthenticateOptions {
     pub(crate) proxy_url: Option<String>,
     pub(crate) sign_in_url: Option<String>,
     pub(crate) sign_up_url: Option<String>,
+    pub(crate) organization_sync: Option<Arc<OrganizationSync>>,
 }
 
 /// A client and its instance's entry in a JWKS cache, resolved once.
@@ -83,6 +85,7 @@ impl fmt::Debug for AuthenticateOptions {
             .field("proxy_url", &self.proxy_url)
             .field("sign_in_url", &self.sign_in_url)
             .field("sign_up_url", &self.sign_up_url)
+            .field("organization_sync", &self.organization_sync)
             .finish()
     }
 }
@@ -107,6 +110,7 @@ impl AuthenticateOptions {
             proxy_url: None,
             sign_in_url: None,
             sign_up_url: None,
+            organization_sync: None,
         }
     }
 
@@ -247,6 +251,14 @@ impl AuthenticateOptions {
     /// The sign-up page.
     pub fn sign_up_url(mut self, url: impl Into<String>) -> Self {
         self.sign_up_url = Some(url.into());
+        self
+    }
+
+    /// Makes the organization or personal account a page's URL names the session's active one
+    /// (through Clerk's handshake), for apps with routes such as `/orgs/:slug/...`. Browser
+    /// requests only (it needs a [publishable key](Self::publishable_key)).
+    pub fn organization_sync(mut self, sync: OrganizationSync) -> Self {
+        self.organization_sync = Some(Arc::new(sync));
         self
     }
 

@@ -72,6 +72,9 @@ pub enum Reason {
     PrimaryRespondsToSyncing,
     /// A signed-in page load on the primary domain that came from another site.
     PrimaryDomainCrossOriginSync,
+    /// The page's URL names another organization (or the personal account) than the session's
+    /// active one ([`OrganizationSync`](super::OrganizationSync)): a handshake switches it.
+    ActiveOrganizationMismatch,
     /// A development handshake payload was applied: the redirect to the clean URL sets its
     /// cookies (this crate's name; Clerk's JS SDK reports that request signed in).
     HandshakeResolved,
@@ -114,6 +117,7 @@ impl Reason {
             Reason::SatelliteNeedsSyncing => "satellite-needs-syncing",
             Reason::PrimaryRespondsToSyncing => "primary-responds-to-syncing",
             Reason::PrimaryDomainCrossOriginSync => "primary-domain-cross-origin-sync",
+            Reason::ActiveOrganizationMismatch => "active-organization-mismatch",
             Reason::HandshakeResolved => "handshake-resolved",
         }
     }
