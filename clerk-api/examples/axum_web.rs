@@ -9,14 +9,15 @@
 //!
 //! Then sign in on your Clerk sign-in page and open `http://localhost:3000/`. `/dashboard`
 //! requires a session (signed-out visitors go to `CLERK_SIGN_IN_URL` when set, else get 401);
-//! `/` shows either state. Optional: `PORT` (default 3000), `CLERK_SIGN_IN_URL`,
+//! `/` shows either state. `/orgs/<slug>` makes the organization it names the session's active
+//! one (organization sync, through the handshake), and `/me` the personal account. Optional: `PORT` (default 3000), `CLERK_SIGN_IN_URL`,
 //! `CLERK_PROXY_URL` (the Frontend API proxied through your domain), `CLERK_API_URL`.
 
 use axum::response::Html;
 use axum::routing::get;
 use axum::Router;
 use clerk_api::auth::axum::{ClerkAuth, ClerkAuthLayer};
-use clerk_api::auth::{AuthenticateOptions, PublishableKey};
+use clerk_api::auth::{AuthenticateOptions, OrganizationSync, PublishableKey};
 use clerk_api::Clerk;
 
 /// Escapes text for HTML.
@@ -46,11 +47,21 @@ async fn dashboard(ClerkAuth(auth): ClerkAuth) -> Html<String> {
     page("Dashboard", &format!("<p id=\"user\">Signed in as {user}</p><p id=\"session\">Session {session}</p>"))
 }
 
+async fn organization(ClerkAuth(auth): ClerkAuth) -> Html<String> {
+    let user = escape(auth.user_id().unwrap_or("-"));
+    let org = escape(auth.session().and_then(|session| session.org_slug()).unwrap_or("-"));
+    page("Organization", &format!("<p id=\"user\">Signed in as {user}</p><p id=\"org\">Organization {org}</p>"))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The secret key fetches the instance's JWKS and exchanges handshake nonces.
     let clerk = Clerk::from_env()?;
-    let mut options = AuthenticateOptions::with_client(clerk).publishable_key(PublishableKey::from_env()?);
+    let sync = OrganizationSync::new()
+        .organization_patterns(["/orgs/:slug", "/orgs/:slug/(.*)"])?
+        .personal_account_patterns(["/me", "/me/(.*)"])?;
+    let mut options =
+        AuthenticateOptions::with_client(clerk).publishable_key(PublishableKey::from_env()?).organization_sync(sync);
     if let Ok(url) = std::env::var("CLERK_PROXY_URL") {
         options = options.proxy_url(url);
     }
@@ -59,6 +70,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     let app = Router::new()
         .route("/dashboard", get(dashboard))
+        .route("/orgs/{slug}", get(organization))
+        .route("/me", get(organization))
         .route_layer(ClerkAuthLayer::new(options.clone()))
         .merge(Router::new().route("/", get(home)).route_layer(ClerkAuthLayer::optional(options)));
     let port: u16 = std::env::var("PORT").ok().and_then(|p| p.parse().ok()).unwrap_or(3000);

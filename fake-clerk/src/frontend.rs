@@ -45,7 +45,28 @@ impl Frontend {
             Some(claims) => {
                 let user = claims.get("sub").and_then(|v| v.as_str()).unwrap_or("user_unknown");
                 let session = claims.get("sid").and_then(|v| v.as_str()).unwrap_or("sess_fake");
-                let token = TestKey::shared().session_token(user).session_id(session).sign();
+                let mut token = TestKey::shared().session_token(user).session_id(session);
+                // The active organization: the one `organization_id` names (organization sync;
+                // empty for the personal account), else the session's own.
+                let text = |value: Option<&serde_json::Value>| value.and_then(|v| v.as_str()).map(str::to_owned);
+                let current = claims.get("o");
+                let (org, slug, role) = match param("organization_id") {
+                    Some("") => (None, None, None),
+                    Some(id) if id.starts_with("org_") => (Some(id.to_owned()), None, Some("admin".to_owned())),
+                    Some(slug) => (Some(format!("org_{slug}")), Some(slug.to_owned()), Some("admin".to_owned())),
+                    None => (
+                        text(current.and_then(|o| o.get("id"))),
+                        text(current.and_then(|o| o.get("slg"))),
+                        text(current.and_then(|o| o.get("rol"))),
+                    ),
+                };
+                if let Some(org) = &org {
+                    token = token.organization(org, role.as_deref().unwrap_or("member"));
+                    if let Some(slug) = &slug {
+                        token = token.organization_slug(slug);
+                    }
+                }
+                let token = token.sign();
                 let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
                 vec![
                     format!("__session={token}; Path=/; SameSite=Lax"),

@@ -1,7 +1,9 @@
 //! End to end in a real browser: headless Chromium (Debian's `chromium`) opens a page of the
 //! `axum_web` example with an expired session cookie; the app sends it through the fake
 //! Clerk's handshake (`fake-clerk`, feature `frontend`), exchanges the nonce it comes back
-//! with through the Backend API, and the page shows the user.
+//! with through the Backend API, and the page shows the user. A second page, `/orgs/globex`,
+//! opened with a session whose active organization is `acme`, goes through the handshake with
+//! `organization_id=globex` (organization sync) and shows `globex` active.
 //!
 //! Needs `chromium` (`.ci/run` installs it); without it the test fails on CI and is skipped
 //! elsewhere.
@@ -11,7 +13,7 @@ use clerk_api::testing::{TestKey, PUBLISHABLE_KEY};
 use fake_clerk::{FakeClerk, Faults, Seed};
 use http_body_util::Full;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -76,29 +78,11 @@ async fn start_cookie_setter(cookies: Vec<String>, next: String) -> String {
     url
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser() {
-    let Some(chromium) = chromium() else {
-        assert!(std::env::var_os("CI").is_none(), "chromium is not installed (.ci/run installs Debian's package)");
-        eprintln!("skipped: install chromium for the browser test");
-        return;
-    };
-    let fake = FakeClerk::start(Seed { users: 1, ..Seed::default() }, Faults::default()).await.expect("fake Clerk");
-    let (_app, app_url) = start_app(&fake.base_url);
-    let now = clerk_api_tests::auth_support::now();
-    let expired = TestKey::shared()
-        .session_token("user_browser")
-        .session_id("sess_browser")
-        .expired_for(Duration::from_secs(120))
-        .sign();
-    let cookies = vec![
-        format!("__session={expired}; Path=/; SameSite=Lax"),
-        format!("__client_uat={}; Path=/; SameSite=Lax", now - 300),
-    ];
-    let start = start_cookie_setter(cookies, format!("{app_url}/dashboard")).await;
-
-    let profile = std::env::temp_dir().join(format!("clerk-browser-{}", std::process::id()));
-    let child = Command::new(&chromium)
+/// Opens `url` in headless Chromium with a fresh profile named `profile` and returns the DOM of
+/// the page it ends on.
+async fn browse(chromium: &Path, profile: &str, url: &str) -> String {
+    let profile = std::env::temp_dir().join(format!("clerk-browser-{}-{profile}", std::process::id()));
+    let child = Command::new(chromium)
         .args([
             "--headless",
             "--no-sandbox",
@@ -110,7 +94,7 @@ async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser()
         .args(["--disable-component-update", "--disable-sync", "--disable-default-apps", "--metrics-recording-only"])
         .arg(format!("--user-data-dir={}", profile.display()))
         .arg("--dump-dom")
-        .arg(format!("{start}/start"))
+        .arg(url)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -129,14 +113,67 @@ async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser()
         }
     };
     let _ = std::fs::remove_dir_all(&profile);
-    let dom = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        dom.contains("Signed in as user_browser"),
-        "the page: {dom}\nchromium: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let dom = String::from_utf8_lossy(&output.stdout).into_owned();
+    if dom.is_empty() {
+        eprintln!("chromium: {}", String::from_utf8_lossy(&output.stderr));
+    }
+    dom
+}
+
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(std::env::var_os("CI").is_none(), "chromium is not installed (.ci/run installs Debian's package)");
+        eprintln!("skipped: install chromium for the browser test");
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser() {
+    let Some(chromium) = chromium_or_skip() else { return };
+    let fake = FakeClerk::start(Seed { users: 1, ..Seed::default() }, Faults::default()).await.expect("fake Clerk");
+    let (_app, app_url) = start_app(&fake.base_url);
+    let now = clerk_api_tests::auth_support::now();
+    let expired = TestKey::shared()
+        .session_token("user_browser")
+        .session_id("sess_browser")
+        .expired_for(Duration::from_secs(120))
+        .sign();
+    let cookies = vec![
+        format!("__session={expired}; Path=/; SameSite=Lax"),
+        format!("__client_uat={}; Path=/; SameSite=Lax", now - 300),
+    ];
+    let start = start_cookie_setter(cookies, format!("{app_url}/dashboard")).await;
+    let dom = browse(&chromium, "expired", &format!("{start}/start")).await;
+    assert!(dom.contains("Signed in as user_browser"), "the page: {dom}");
     assert!(dom.contains("Session sess_browser"), "{dom}");
     // Once through the handshake and back, its nonce exchanged once.
+    assert_eq!(fake.requests("GET", "/v1/client/handshake"), 1);
+    assert_eq!(fake.requests("GET", "/clients/handshake_payload"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organization_named_in_the_url_becomes_active_through_the_handshake_in_a_real_browser() {
+    let Some(chromium) = chromium_or_skip() else { return };
+    let fake = FakeClerk::start(Seed { users: 1, ..Seed::default() }, Faults::default()).await.expect("fake Clerk");
+    let (_app, app_url) = start_app(&fake.base_url);
+    let now = clerk_api_tests::auth_support::now();
+    // A valid session whose active organization is `acme`; the page names `globex`.
+    let in_acme = TestKey::shared()
+        .session_token("user_browser")
+        .session_id("sess_org")
+        .organization("org_acme", "admin")
+        .organization_slug("acme")
+        .sign();
+    let cookies = vec![
+        format!("__session={in_acme}; Path=/; SameSite=Lax"),
+        format!("__client_uat={}; Path=/; SameSite=Lax", now - 300),
+    ];
+    let start = start_cookie_setter(cookies, format!("{app_url}/orgs/globex")).await;
+    let dom = browse(&chromium, "org-sync", &format!("{start}/start")).await;
+    assert!(dom.contains("Signed in as user_browser"), "the page: {dom}");
+    assert!(dom.contains("Organization globex"), "{dom}");
     assert_eq!(fake.requests("GET", "/v1/client/handshake"), 1);
     assert_eq!(fake.requests("GET", "/clients/handshake_payload"), 1);
 }
