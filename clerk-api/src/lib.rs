@@ -28,8 +28,9 @@
 // Library code reports bad input as errors; it never panics on it.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// Request authentication, the `clerk-api-auth` crate (feature `auth`, on by default).
 #[cfg(feature = "auth")]
-pub mod auth;
+pub use clerk_api_auth as auth;
 #[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 #[rustfmt::skip] // Formatted by the generator (prettyplease), checked by `cargo xtask check`.
 mod generated;
@@ -51,3 +52,11 @@ pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Erro
 pub use clerk_api_runtime::{FilePart, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use generated::client::{Clerk, ClerkBuilder};
 pub use generated::{operations, types, API_VERSION, SPEC};
+
+/// The runtime client a [`Clerk`] sends through, for what takes any client of the runtime
+/// (`auth::AuthenticateOptions::with_client`).
+impl From<Clerk> for clerk_api_runtime::Client {
+    fn from(clerk: Clerk) -> clerk_api_runtime::Client {
+        clerk.client().clone()
+    }
+}

@@ -20,6 +20,7 @@ pub mod normalize;
 pub mod provided;
 pub mod samples;
 mod single_file;
+mod subset;
 pub mod surface;
 pub mod sync;
 mod view;
@@ -30,6 +31,7 @@ pub use format::format;
 pub use load::load;
 pub use normalize::normalize;
 pub use single_file::generate_single_file;
+pub use subset::subset;
 pub use surface::surface;
 
 /// Where the spec came from, for the `@generated` header of each file.
@@ -68,6 +70,19 @@ pub(crate) fn header(source: &Source) -> String {
 pub fn generate(spec: &str, source: &Source) -> Result<Output> {
     let document = load(spec)?;
     let api = normalize(&document)?;
+    let header = header(source);
+    let files = emit::files(&api, source)
+        .into_iter()
+        .map(|(path, tokens)| Ok(File { contents: format(&path, tokens, &header)?, path }))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Output { api, files })
+}
+
+/// Generates the Rust API of the operations `operation_ids` alone (and the types they reach),
+/// for a crate that needs a few calls without the whole API.
+pub fn generate_subset(spec: &str, source: &Source, operation_ids: &[&str]) -> Result<Output> {
+    let document = load(spec)?;
+    let api = subset(&normalize(&document)?, operation_ids)?;
     let header = header(source);
     let files = emit::files(&api, source)
         .into_iter()

@@ -1,5 +1,5 @@
 //! The minimum supported Rust version of what users depend on: `clerk-api` (with the features CI
-//! builds) and its runtime, checked with exactly the compiler their `rust-version` names, against
+//! builds), its request authentication and its runtime, checked with exactly the compiler their `rust-version` names, against
 //! dependencies resolved for that compiler as a user's cargo would resolve them.
 //!
 //! rustup cannot download toolchains here, so the compiler is one installed beside the usual one
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The crates users build, checked as a workspace of their own under `target/msrv`.
-const MEMBERS: [&str; 2] = ["clerk-api", "clerk-api-runtime"];
+const MEMBERS: [&str; 3] = ["clerk-api", "clerk-api-auth", "clerk-api-runtime"];
 /// clerk-api's features CI builds (its TLS alternatives aside: `rustls-ring` is the default).
 const FEATURES: &str = "clerk-api/axum,clerk-api/actix,clerk-api/testing,clerk-api/tracing,clerk-api/full-serde";
 
@@ -46,10 +46,21 @@ pub fn check(root: &Path, toolchain: &Path) -> Result<(), String> {
         }
     };
     run(&["generate-lockfile", "--quiet"])?;
-    run(&["check", "--locked", "-p", "clerk-api", "-p", "clerk-api-runtime", "--features", FEATURES])
+    run(&[
+        "check",
+        "--locked",
+        "-p",
+        "clerk-api",
+        "-p",
+        "clerk-api-auth",
+        "-p",
+        "clerk-api-runtime",
+        "--features",
+        FEATURES,
+    ])
 }
 
-/// clerk-api's `rust-version`, which its runtime must declare too.
+/// clerk-api's `rust-version`, which its request authentication and runtime must declare too.
 fn declared_rust_version(root: &Path) -> Result<String, String> {
     let mut versions = Vec::new();
     for member in MEMBERS {

@@ -7,6 +7,15 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 pub const GENERATED_DIR: &str = "clerk-api/src/generated";
+/// The Backend API calls request authentication makes, generated into its own crate.
+pub const AUTH_GENERATED_DIR: &str = "clerk-api-auth/src/generated";
+/// Those calls: a session's refresh (the JWKS and the handshake payload are read by hand, only
+/// what is used of them).
+pub const AUTH_OPERATIONS: [&str; 1] = ["RefreshSession"];
+/// The machine-token verifications, in a module of their own behind `clerk-api-auth`'s
+/// `machine-tokens` feature.
+pub const AUTH_MACHINE_GENERATED_DIR: &str = "clerk-api-auth/src/generated_machine";
+pub const AUTH_MACHINE_OPERATIONS: [&str; 3] = ["verifyApiKey", "verifyM2MToken", "verifyOAuthAccessToken"];
 pub const TEST_GENERATED_DIR: &str = "tests/src/generated";
 pub const SYNC_GENERATED_DIR: &str = "clerk-sync/src/generated";
 /// The codegen fixtures' generated modules, one file each: compiled snapshots, built by
@@ -26,6 +35,12 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     let output = codegen::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
     let mut files: Vec<(PathBuf, String)> =
         output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
+    let auth =
+        codegen::generate_subset(&spec, &source, &AUTH_OPERATIONS).map_err(|e| format!("{}: {e}", pins.generate))?;
+    files.extend(auth.files.into_iter().map(|f| (Path::new(AUTH_GENERATED_DIR).join(f.path), f.contents)));
+    let machine = codegen::generate_subset(&spec, &source, &AUTH_MACHINE_OPERATIONS)
+        .map_err(|e| format!("{}: {e}", pins.generate))?;
+    files.extend(machine.files.into_iter().map(|f| (Path::new(AUTH_MACHINE_GENERATED_DIR).join(f.path), f.contents)));
     let header = header_of(&files[0].1);
     let mut modules = String::new();
     let test_files = codegen::test_harness(&output.api, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
@@ -105,7 +120,14 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Resul
         }
     }
     let expected: BTreeSet<PathBuf> = files.iter().map(|(p, _)| root.join(p)).collect();
-    for dir in [GENERATED_DIR, TEST_GENERATED_DIR, SYNC_GENERATED_DIR, FIXTURES_GENERATED_DIR] {
+    for dir in [
+        GENERATED_DIR,
+        AUTH_GENERATED_DIR,
+        AUTH_MACHINE_GENERATED_DIR,
+        TEST_GENERATED_DIR,
+        SYNC_GENERATED_DIR,
+        FIXTURES_GENERATED_DIR,
+    ] {
         for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {
             match mode {
                 Mode::Write => std::fs::remove_file(&stale).map_err(|e| format!("{}: {e}", stale.display()))?,

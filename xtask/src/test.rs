@@ -67,6 +67,9 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("cargo test --doc -p clerk-api --features axum,actix,testing", || {
         cargo(root, &["test", "--doc", "-p", "clerk-api", "--features", "axum,actix,testing"])
     })?;
+    step("cargo test --doc -p clerk-api-auth --features axum,actix,testing", || {
+        cargo(root, &["test", "--doc", "-p", "clerk-api-auth", "--features", "axum,actix,testing"])
+    })?;
     step("cargo test --doc -p clerk-api-runtime", || cargo(root, &["test", "--doc", "-p", "clerk-api-runtime"]))?;
     step("install Clerk's JS SDK (npm ci in tests/js-sdk)", || {
         npm_ci(root, "tests/js-sdk", "node_modules/@clerk/backend/package.json")

@@ -1,0 +1,57 @@
+//! Refreshing an expired session cookie through the Backend API with the `__refresh` token,
+//! where Clerk's JS SDK does: a GET whose session cookie expired, with a refresh token cookie,
+//! and a client to call Clerk with (`tokens/request.ts`, `refreshToken`).
+
+use crate::browser::{self, BrowserRequest, Unverified};
+use crate::options::AuthenticateOptions;
+use crate::reason::Reason;
+use crate::state::RequestState;
+use crate::types::{RefreshSessionBody, RefreshSessionBodyFormat, SessionRefresh};
+use crate::{verify_checked, AuthError};
+
+/// A refreshed, verified session with the cookies to set; or why there is none, as the reason
+/// the handshake (or the signed-out verdict) then carries.
+pub(crate) async fn refresh(
+    request: &BrowserRequest<'_>,
+    expired: &str,
+    refresh_token: &str,
+    options: &AuthenticateOptions,
+) -> Result<Result<RequestState, Reason>, AuthError> {
+    let Some(client) = &options.client else { return Ok(Err(Reason::SessionTokenExpiredNoApiClient)) };
+    let Some(session_id) =
+        Unverified::decode(expired).and_then(|claims| claims.sid).and_then(|sid| sid.as_str().map(str::to_owned))
+    else {
+        return Ok(Err(Reason::SessionTokenExpiredNoSid));
+    };
+    // Clerk checks the browser's request: its origin and headers go along, each as a list.
+    let mut headers = serde_json::Map::new();
+    for (name, value) in request.headers {
+        if let Ok(value) = value.to_str() {
+            headers.insert(name.as_str().to_owned(), serde_json::json!([value]));
+        }
+    }
+    let body = RefreshSessionBody {
+        expired_token: expired.to_owned(),
+        refresh_token: refresh_token.to_owned(),
+        request_origin: request.origin(),
+        request_headers: Some(serde_json::Value::Object(headers)),
+        format: Some(RefreshSessionBodyFormat::Cookie),
+        request_originating_ip: None,
+    };
+    // (The JS SDK also sends `suffixed_cookies`, which the spec's body does not have.)
+    let cookies = match client.clerk.sessions().refresh(session_id, body).send().await {
+        Ok(SessionRefresh::Cookies(cookies)) => cookies.cookies,
+        Ok(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)),
+        Err(crate::Error::Api(error)) if error.errors.first().is_some_and(|e| e.code == "unexpected_error") => {
+            return Ok(Err(Reason::SessionTokenExpiredRefreshFetchError));
+        }
+        Err(crate::Error::Api(_)) => return Ok(Err(Reason::SessionTokenExpiredRefreshRefused)),
+        Err(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshFetchError)),
+    };
+    let (set_cookies, session) = browser::set_cookies(&cookies);
+    let Some(session) = session else { return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)) };
+    Ok(match verify_checked(&session, options).await? {
+        state @ RequestState::SignedIn(_) => Ok(state.with_cookies(set_cookies)),
+        _ => Err(Reason::SessionTokenExpiredRefreshInvalid),
+    })
+}
