@@ -30,9 +30,11 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
         )
     })?;
     match crate::msrv::toolchain() {
-        Some(toolchain) => step("MSRV: clerk-api and its runtime with their declared rust-version", || {
-            crate::msrv::check(root, &toolchain)
-        })?,
+        Some(toolchain) => {
+            step("MSRV: clerk-api, clerk-api-auth and the runtime with their declared rust-version", || {
+                crate::msrv::check(root, &toolchain)
+            })?
+        }
         None => eprintln!("==> MSRV check skipped: CLERK_MSRV_TOOLCHAIN is not set (.ci/run sets it)"),
     }
     step("cargo test --workspace (but clerk-sync)", || {
