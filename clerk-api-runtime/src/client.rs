@@ -2,7 +2,7 @@
 
 use crate::credential::Credential;
 use crate::decode::{decode, excerpt};
-use crate::error::{ApiError, ClerkError, ConfigError, Error};
+use crate::error::{ApiError, ClerkError, ConfigError, Error, TransportError};
 use crate::request::{Request, RequestBody};
 use crate::retry::{self, RetryPolicy};
 use crate::telemetry::RequestSpan;
@@ -188,9 +188,9 @@ impl Client {
                     Err(Error::Api(Box::new(error)))
                 }
                 Err(error) if error.is_timeout() => {
-                    Err(Error::Timeout { attempts: attempt, source: error.without_url() })
+                    Err(Error::Timeout { attempts: attempt, source: TransportError::new(error) })
                 }
-                Err(error) => Err(Error::Transport { attempts: attempt, source: error.without_url() }),
+                Err(error) => Err(Error::Transport { attempts: attempt, source: TransportError::new(error) }),
             };
         }
     }
@@ -574,6 +574,10 @@ impl<C> ClientBuilder<C> {
     /// answer with a redirect get it back instead of the page it points to.
     /// With the default `rustls-ring` feature, call [`install_tls_provider`](crate::install_tls_provider)
     /// before building it.
+    ///
+    /// This is the one place the public API names `reqwest`: a client of your own is a `reqwest`
+    /// client by nature, and this method is optional. Errors and headers use this crate's and
+    /// `http`'s types ([`TransportError`](crate::TransportError), `http::HeaderMap`).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

@@ -18,7 +18,7 @@ pub enum Error {
         /// Attempts made, the first included.
         attempts: u32,
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// The request could not be sent or its response could not be read (DNS, TLS, connection).
     #[error("could not reach Clerk{}: {source}", after(*attempts))]
@@ -26,7 +26,7 @@ pub enum Error {
         /// Attempts made, the first included.
         attempts: u32,
         #[source]
-        source: reqwest::Error,
+        source: TransportError,
     },
     /// A success response whose body is not what the spec says.
     #[error(transparent)]
@@ -76,6 +76,51 @@ impl Error {
     }
 }
 
+/// Why a request did not complete: the HTTP client's error, kept as its text and source chain
+/// (the URL left out), with the questions callers ask of it. The HTTP client's own type stays
+/// out of this crate's API, so that replacing or upgrading it changes no signature.
+#[derive(Debug)]
+pub struct TransportError {
+    source: Box<dyn std::error::Error + Send + Sync>,
+    timeout: bool,
+    connect: bool,
+    body: bool,
+}
+
+impl TransportError {
+    pub(crate) fn new(error: reqwest::Error) -> TransportError {
+        let (timeout, connect, body) = (error.is_timeout(), error.is_connect(), error.is_body() || error.is_decode());
+        TransportError { source: Box::new(error.without_url()), timeout, connect, body }
+    }
+
+    /// Whether the attempt ran out of time.
+    pub fn is_timeout(&self) -> bool {
+        self.timeout
+    }
+
+    /// Whether no connection could be made (DNS, refused, TLS handshake).
+    pub fn is_connect(&self) -> bool {
+        self.connect
+    }
+
+    /// Whether the response's body could not be read.
+    pub fn is_body(&self) -> bool {
+        self.body
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.source, f)
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.source()
+    }
+}
+
 /// A non-success answer from Clerk, with its errors parsed from the `ClerkErrors` body.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -90,7 +135,7 @@ pub struct ApiError {
     /// cut to 512 bytes.
     pub raw_body: Option<String>,
     /// The response headers (rate-limit and `Retry-After` headers, say).
-    pub headers: reqwest::header::HeaderMap,
+    pub headers: http::HeaderMap,
     /// Attempts made, the first included (more than one when retries ran out).
     pub attempts: u32,
 }

@@ -47,14 +47,14 @@ mod tls;
 pub use bytes::Bytes;
 pub use client::{Answer, ApiClient, Client, ClientBuilder, Redirect, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use credential::Credential;
-pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
 pub use file_part::FilePart;
 pub use form::{FormEncoding, FormStyle};
 pub use futures_core::Stream;
+pub use http::Method;
 pub use json_list::{JsonList, JsonPaging, RawItem, RawPage};
 pub use pagination::{ListRequest, Paginator};
 pub use request::{CallOptions, ParamLocation, Request, RequestBody};
-pub use reqwest::Method;
 pub use retry::RetryPolicy;
 pub use tls::install_tls_provider;
 

@@ -48,7 +48,7 @@ pub use clerk_api_runtime::ListRequest;
 /// The trait of the streams that list operations' `into_stream()` return (use it through
 /// `futures::StreamExt`).
 pub use clerk_api_runtime::Stream;
-pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error};
+pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
 pub use clerk_api_runtime::{FilePart, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use generated::client::{Clerk, ClerkBuilder};
 pub use generated::{operations, types, API_VERSION, SPEC};

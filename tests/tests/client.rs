@@ -158,6 +158,8 @@ async fn slow_responses_time_out_with_their_own_error_kind() {
     let error =
         client(&stub.base_url).users().get("user_1").timeout(Duration::from_millis(200)).send().await.unwrap_err();
     assert!(matches!(error, Error::Timeout { attempts: 1, .. }), "{error:?}");
+    let Error::Timeout { source, .. } = &error else { unreachable!() };
+    assert!(source.is_timeout() && !source.is_connect(), "{source:?}");
 }
 
 #[tokio::test]
@@ -165,6 +167,10 @@ async fn unreachable_servers_give_transport_errors() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let error = client(&format!("http://127.0.0.1:{port}")).users().get("user_1").send().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
+    let Error::Transport { source, .. } = &error else { unreachable!() };
+    // The questions callers ask, answered without naming the HTTP client's type; no URL in it.
+    assert!(source.is_connect() && !source.is_timeout(), "{source:?}");
+    assert!(!error.to_string().contains("127.0.0.1"), "{error}");
 }
 
 #[test]
