@@ -63,7 +63,7 @@ pub(crate) struct ClientKeys {
 
 impl ClientKeys {
     fn new(clerk: Clerk, cache: Arc<JwksCache>) -> ClientKeys {
-        let instance = cache.instance(&InstanceId::of(&clerk));
+        let instance = cache.instance(&InstanceId::of(clerk.client()));
         ClientKeys { clerk, cache, instance }
     }
 }

@@ -69,7 +69,7 @@ pub mod __private {
     pub use crate::params::{path_json, path_object, path_segment, ParamValue};
     pub use crate::Method;
     pub use crate::{
-        open_enum_impls, Bytes, CallOptions, Credential, Error, FilePart, ListRequest, ParamLocation, Redirect,
+        open_enum_impls, Bytes, CallOptions, Client, Credential, Error, FilePart, ListRequest, ParamLocation, Redirect,
         Request, RetryPolicy, Stream,
     };
 }

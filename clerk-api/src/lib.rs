@@ -39,7 +39,7 @@ pub mod testing;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
-/// The runtime every request goes through (`Clerk` dereferences to its `Client`).
+/// The runtime every request goes through (`Clerk::client()` is its `Client`).
 pub use clerk_api_runtime as runtime;
 pub use clerk_api_runtime::install_tls_provider;
 /// The trait every list operation's builder implements: code that walks any list (clerk-sync)

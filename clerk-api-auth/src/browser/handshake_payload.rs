@@ -89,7 +89,7 @@ async fn from_nonce(nonce: &str, options: &AuthenticateOptions) -> Vec<String> {
         CallOptions::default(),
     );
     request.query("nonce", Some(nonce));
-    match client.clerk.execute_json::<NoncePayload>(request).await {
+    match client.clerk.client().execute_json::<NoncePayload>(request).await {
         Ok(payload) => payload.directives,
         Err(_error) => {
             #[cfg(feature = "tracing")]

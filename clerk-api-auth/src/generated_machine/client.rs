@@ -5,8 +5,8 @@ use clerk_api_runtime::{ApiClient, Client, ClientBuilder, Error};
 /// A Clerk Backend API client. Cheap to clone: clones share one connection pool.
 ///
 /// Every request sends `Clerk-API-Version` with the [`API_VERSION`](super::API_VERSION)
-/// this code was generated from. The client dereferences to the runtime's [`Client`]
-/// (its base URL, its escape hatch for requests the spec does not describe).
+/// this code was generated from. [`client`](Clerk::client) gives the runtime's
+/// [`Client`] underneath, the escape hatch for requests the spec does not describe.
 #[derive(Clone, Debug)]
 pub struct Clerk {
     client: Client,
@@ -42,14 +42,18 @@ impl Clerk {
     pub fn with_secret_key(&self, secret_key: &str) -> Result<Clerk, Error> {
         self.client.with_secret_key(secret_key).map(Clerk::from_client)
     }
-    /// The runtime client every request goes through.
+    /// The runtime client every request goes through: its escape hatch for requests
+    /// the spec does not describe (`execute_json`, `execute_answer`).
     pub fn client(&self) -> &Client {
         &self.client
     }
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        self.client.base_url()
+    }
 }
-impl std::ops::Deref for Clerk {
-    type Target = Client;
-    fn deref(&self) -> &Client {
+impl AsRef<Client> for Clerk {
+    fn as_ref(&self) -> &Client {
         &self.client
     }
 }

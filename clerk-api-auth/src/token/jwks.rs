@@ -114,8 +114,8 @@ impl JwksCache {
     }
 
     /// How many times keys were fetched for `client`'s instance (for tests and metrics).
-    pub fn fetch_count(&self, client: &clerk_api_runtime::Client) -> u64 {
-        self.instance(&InstanceId::of(client)).fetches.load(std::sync::atomic::Ordering::Relaxed)
+    pub fn fetch_count(&self, client: &impl AsRef<clerk_api_runtime::Client>) -> u64 {
+        self.instance(&InstanceId::of(client.as_ref())).fetches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Forgets every cached key.
@@ -150,7 +150,7 @@ impl JwksCache {
         }
         instance.fetches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let request = Request::new(Method::GET, "GetJWKS", "/jwks", "/jwks".to_owned(), CallOptions::default());
-        let fetched = client.execute_json::<Jwks>(request).await?;
+        let fetched = client.client().execute_json::<Jwks>(request).await?;
         let keys: HashMap<String, Arc<JwtKey>> = fetched.keys.into_iter().filter_map(rsa_signing_key).collect();
         let found = keys.get(kid).cloned();
         *instance.state.write().unwrap_or_else(PoisonError::into_inner) =

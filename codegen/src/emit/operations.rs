@@ -155,7 +155,7 @@ fn constructor(op: &Operation) -> TokenStream {
         #deprecated
         pub fn #method(&self, #(#inputs),* #comma #body_input) -> #builder {
             #builder {
-                client: self.client.clone(),
+                client: self.client.client().clone(),
                 options: runtime::CallOptions::default(),
                 #(#stores)*
                 #body_store
@@ -203,7 +203,7 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent with `.send().await`"]
         pub struct #builder {
-            client: Clerk,
+            client: runtime::Client,
             options: runtime::CallOptions,
             #(#fields)*
             #body_field

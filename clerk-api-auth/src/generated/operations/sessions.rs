@@ -21,7 +21,7 @@ impl Sessions<'_> {
         body: types::RefreshSessionBody,
     ) -> RefreshSession {
         RefreshSession {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body,
@@ -32,7 +32,7 @@ impl Sessions<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RefreshSession {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     session_id: String,
     body: types::RefreshSessionBody,

@@ -14,7 +14,7 @@ impl ApiKeys<'_> {
     /// `POST /api_keys/verify`
     pub fn verify_api_key(&self, body: types::VerifyApiKeyBody) -> VerifyApiKey {
         VerifyApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -24,7 +24,7 @@ impl ApiKeys<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyApiKeyBody,
 }

@@ -21,7 +21,7 @@ impl M2m<'_> {
     /// `POST /m2m_tokens/verify`
     pub fn verify_token(&self, body: types::VerifyM2mTokenBody) -> VerifyM2mToken {
         VerifyM2mToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -31,7 +31,7 @@ impl M2m<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyM2mToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyM2mTokenBody,
 }

@@ -17,7 +17,7 @@ impl OauthAccessTokens<'_> {
         body: types::VerifyOAuthAccessTokenBody,
     ) -> VerifyOAuthAccessToken {
         VerifyOAuthAccessToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -27,7 +27,7 @@ impl OauthAccessTokens<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyOAuthAccessToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyOAuthAccessTokenBody,
 }

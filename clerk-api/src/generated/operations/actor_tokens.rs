@@ -17,7 +17,7 @@ impl ActorTokens<'_> {
     /// `POST /actor_tokens`
     pub fn create(&self, body: types::CreateActorTokenBody) -> CreateActorToken {
         CreateActorToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -29,7 +29,7 @@ impl ActorTokens<'_> {
     /// `POST /actor_tokens/{actor_token_id}/revoke`
     pub fn revoke(&self, actor_token_id: impl Into<String>) -> RevokeActorToken {
         RevokeActorToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             actor_token_id: actor_token_id.into(),
         }
@@ -39,7 +39,7 @@ impl ActorTokens<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateActorToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateActorTokenBody,
 }
@@ -71,7 +71,7 @@ impl CreateActorToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeActorToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     actor_token_id: String,
 }

@@ -17,7 +17,7 @@ impl AdminPortalLinkTokens<'_> {
         body: types::CreateAdminPortalLinkTokenBody,
     ) -> CreateAdminPortalLinkToken {
         CreateAdminPortalLinkToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -31,7 +31,7 @@ impl AdminPortalLinkTokens<'_> {
         body: types::RevokeAdminPortalLinkTokenBody,
     ) -> RevokeAdminPortalLinkToken {
         RevokeAdminPortalLinkToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             admin_portal_link_token_id: admin_portal_link_token_id.into(),
             body,
@@ -42,7 +42,7 @@ impl AdminPortalLinkTokens<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateAdminPortalLinkToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateAdminPortalLinkTokenBody,
 }
@@ -76,7 +76,7 @@ impl CreateAdminPortalLinkToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeAdminPortalLinkToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     admin_portal_link_token_id: String,
     body: types::RevokeAdminPortalLinkTokenBody,

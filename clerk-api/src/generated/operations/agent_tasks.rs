@@ -18,7 +18,7 @@ impl AgentTasks<'_> {
     /// `POST /agents/tasks`
     pub fn create(&self, body: types::CreateAgentTaskBody) -> CreateAgentTask {
         CreateAgentTask {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -30,7 +30,7 @@ impl AgentTasks<'_> {
     /// `POST /agents/tasks/{agent_task_id}/revoke`
     pub fn revoke(&self, agent_task_id: impl Into<String>) -> RevokeAgentTask {
         RevokeAgentTask {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             agent_task_id: agent_task_id.into(),
         }
@@ -40,7 +40,7 @@ impl AgentTasks<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateAgentTask {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateAgentTaskBody,
 }
@@ -72,7 +72,7 @@ impl CreateAgentTask {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeAgentTask {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     agent_task_id: String,
 }

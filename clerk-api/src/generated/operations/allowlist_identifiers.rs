@@ -16,7 +16,7 @@ impl AllowlistIdentifiers<'_> {
     /// `GET /allowlist_identifiers`
     pub fn list(&self) -> ListAllowlistIdentifiers {
         ListAllowlistIdentifiers {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -33,7 +33,7 @@ impl AllowlistIdentifiers<'_> {
         body: types::CreateAllowlistIdentifierBody,
     ) -> CreateAllowlistIdentifier {
         CreateAllowlistIdentifier {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -45,7 +45,7 @@ impl AllowlistIdentifiers<'_> {
     /// `DELETE /allowlist_identifiers/{identifier_id}`
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteAllowlistIdentifier {
         DeleteAllowlistIdentifier {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             identifier_id: identifier_id.into(),
         }
@@ -55,7 +55,7 @@ impl AllowlistIdentifiers<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListAllowlistIdentifiers {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -166,7 +166,7 @@ impl ListAllowlistIdentifiers {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateAllowlistIdentifier {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateAllowlistIdentifierBody,
 }
@@ -198,7 +198,7 @@ impl CreateAllowlistIdentifier {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteAllowlistIdentifier {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     identifier_id: String,
 }

@@ -14,7 +14,7 @@ impl ApiKeys<'_> {
     /// `GET /api_keys`
     pub fn get_api_keys(&self, subject: impl Into<String>) -> GetApiKeys {
         GetApiKeys {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subject: subject.into(),
             r#type: None,
@@ -29,7 +29,7 @@ impl ApiKeys<'_> {
     /// `POST /api_keys`
     pub fn create_api_key(&self, body: types::CreateApiKeyBody) -> CreateApiKey {
         CreateApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -39,7 +39,7 @@ impl ApiKeys<'_> {
     /// `GET /api_keys/{apiKeyID}`
     pub fn get_api_key(&self, api_key_id: impl Into<String>) -> GetApiKey {
         GetApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
@@ -49,7 +49,7 @@ impl ApiKeys<'_> {
     /// `DELETE /api_keys/{apiKeyID}`
     pub fn delete_api_key(&self, api_key_id: impl Into<String>) -> DeleteApiKey {
         DeleteApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
@@ -63,7 +63,7 @@ impl ApiKeys<'_> {
         body: types::UpdateApiKeyBody,
     ) -> UpdateApiKey {
         UpdateApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
             body,
@@ -74,7 +74,7 @@ impl ApiKeys<'_> {
     /// `GET /api_keys/{apiKeyID}/secret`
     pub fn get_api_key_secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecret {
         GetApiKeySecret {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
@@ -88,7 +88,7 @@ impl ApiKeys<'_> {
         body: types::RevokeApiKeyBody,
     ) -> RevokeApiKey {
         RevokeApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
             body,
@@ -99,7 +99,7 @@ impl ApiKeys<'_> {
     /// `POST /api_keys/verify`
     pub fn verify_api_key(&self, body: types::VerifyApiKeyBody) -> VerifyApiKey {
         VerifyApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -109,7 +109,7 @@ impl ApiKeys<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetApiKeys {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     r#type: Option<String>,
     subject: String,
@@ -229,7 +229,7 @@ impl GetApiKeys {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateApiKeyBody,
 }
@@ -261,7 +261,7 @@ impl CreateApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     api_key_id: String,
 }
@@ -292,7 +292,7 @@ impl GetApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     api_key_id: String,
 }
@@ -323,7 +323,7 @@ impl DeleteApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     api_key_id: String,
     body: types::UpdateApiKeyBody,
@@ -356,7 +356,7 @@ impl UpdateApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetApiKeySecret {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     api_key_id: String,
 }
@@ -387,7 +387,7 @@ impl GetApiKeySecret {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     api_key_id: String,
     body: types::RevokeApiKeyBody,
@@ -420,7 +420,7 @@ impl RevokeApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyApiKeyBody,
 }

@@ -19,7 +19,7 @@ impl BetaFeatures<'_> {
         body: types::UpdateInstanceAuthConfigBody,
     ) -> UpdateInstanceAuthConfig {
         UpdateInstanceAuthConfig {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -39,7 +39,7 @@ impl BetaFeatures<'_> {
         body: types::UpdateProductionInstanceDomainBody,
     ) -> UpdateProductionInstanceDomain {
         UpdateProductionInstanceDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -49,7 +49,7 @@ impl BetaFeatures<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceAuthConfig {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceAuthConfigBody,
 }
@@ -81,7 +81,7 @@ impl UpdateInstanceAuthConfig {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateProductionInstanceDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateProductionInstanceDomainBody,
 }

@@ -17,7 +17,7 @@ impl Billing<'_> {
     /// `GET /billing/plans`
     pub fn list_plans(&self) -> GetCommercePlanList {
         GetCommercePlanList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -33,7 +33,7 @@ impl Billing<'_> {
     /// `GET /billing/prices`
     pub fn list_prices(&self) -> GetBillingPriceList {
         GetBillingPriceList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -52,7 +52,7 @@ impl Billing<'_> {
         body: types::CreateBillingPriceRequest,
     ) -> CreateBillingPrice {
         CreateBillingPrice {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -65,7 +65,7 @@ impl Billing<'_> {
     /// `GET /billing/subscription_items`
     pub fn list_subscription_items(&self) -> GetCommerceSubscriptionItemList {
         GetCommerceSubscriptionItemList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -87,7 +87,7 @@ impl Billing<'_> {
         subscription_item_id: impl Into<String>,
     ) -> CancelCommerceSubscriptionItem {
         CancelCommerceSubscriptionItem {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             end_now: None,
@@ -107,7 +107,7 @@ impl Billing<'_> {
         body: types::ExtendFreeTrialRequest,
     ) -> ExtendBillingSubscriptionItemFreeTrial {
         ExtendBillingSubscriptionItemFreeTrial {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
@@ -125,7 +125,7 @@ impl Billing<'_> {
         body: types::PriceTransitionRequest,
     ) -> CreateBillingPriceTransition {
         CreateBillingPriceTransition {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
@@ -145,7 +145,7 @@ impl Billing<'_> {
         body: types::ApplyCommerceDiscountRequest,
     ) -> ApplyBillingSubscriptionItemDiscount {
         ApplyBillingSubscriptionItemDiscount {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             body,
@@ -163,7 +163,7 @@ impl Billing<'_> {
         discount_id: impl Into<String>,
     ) -> RemoveBillingSubscriptionItemDiscount {
         RemoveBillingSubscriptionItemDiscount {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
             discount_id: discount_id.into(),
@@ -177,7 +177,7 @@ impl Billing<'_> {
     /// `GET /billing/statements`
     pub fn list_statements(&self) -> GetBillingStatementList {
         GetBillingStatementList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -191,7 +191,7 @@ impl Billing<'_> {
     /// `GET /billing/statements/{statementID}`
     pub fn get_statement(&self, statement_id: impl Into<String>) -> GetBillingStatement {
         GetBillingStatement {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             statement_id: statement_id.into(),
         }
@@ -207,7 +207,7 @@ impl Billing<'_> {
         statement_id: impl Into<String>,
     ) -> GetBillingStatementPaymentAttempts {
         GetBillingStatementPaymentAttempts {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             statement_id: statement_id.into(),
             paginated: None,
@@ -220,7 +220,7 @@ impl Billing<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetCommercePlanList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -341,7 +341,7 @@ impl GetCommercePlanList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingPriceList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -461,7 +461,7 @@ impl GetBillingPriceList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBillingPrice {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateBillingPriceRequest,
 }
@@ -493,7 +493,7 @@ impl CreateBillingPrice {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetCommerceSubscriptionItemList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -647,7 +647,7 @@ impl GetCommerceSubscriptionItemList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CancelCommerceSubscriptionItem {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     subscription_item_id: String,
     end_now: Option<bool>,
@@ -688,7 +688,7 @@ impl CancelCommerceSubscriptionItem {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ExtendBillingSubscriptionItemFreeTrial {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     subscription_item_id: String,
     body: types::ExtendFreeTrialRequest,
@@ -724,7 +724,7 @@ impl ExtendBillingSubscriptionItemFreeTrial {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBillingPriceTransition {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     subscription_item_id: String,
     body: types::PriceTransitionRequest,
@@ -762,7 +762,7 @@ impl CreateBillingPriceTransition {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ApplyBillingSubscriptionItemDiscount {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     subscription_item_id: String,
     body: types::ApplyCommerceDiscountRequest,
@@ -800,7 +800,7 @@ impl ApplyBillingSubscriptionItemDiscount {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RemoveBillingSubscriptionItemDiscount {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     subscription_item_id: String,
     discount_id: String,
@@ -837,7 +837,7 @@ impl RemoveBillingSubscriptionItemDiscount {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingStatementList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -950,7 +950,7 @@ impl GetBillingStatementList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingStatement {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     statement_id: String,
 }
@@ -983,7 +983,7 @@ impl GetBillingStatement {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetBillingStatementPaymentAttempts {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     statement_id: String,
     paginated: Option<bool>,

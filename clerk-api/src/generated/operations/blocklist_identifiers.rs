@@ -16,7 +16,7 @@ impl BlocklistIdentifiers<'_> {
     /// `GET /blocklist_identifiers`
     pub fn list(&self) -> ListBlocklistIdentifiers {
         ListBlocklistIdentifiers {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -30,7 +30,7 @@ impl BlocklistIdentifiers<'_> {
         body: types::CreateBlocklistIdentifierBody,
     ) -> CreateBlocklistIdentifier {
         CreateBlocklistIdentifier {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -42,7 +42,7 @@ impl BlocklistIdentifiers<'_> {
     /// `DELETE /blocklist_identifiers/{identifier_id}`
     pub fn delete(&self, identifier_id: impl Into<String>) -> DeleteBlocklistIdentifier {
         DeleteBlocklistIdentifier {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             identifier_id: identifier_id.into(),
         }
@@ -52,7 +52,7 @@ impl BlocklistIdentifiers<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListBlocklistIdentifiers {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl ListBlocklistIdentifiers {
@@ -82,7 +82,7 @@ impl ListBlocklistIdentifiers {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBlocklistIdentifier {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateBlocklistIdentifierBody,
 }
@@ -114,7 +114,7 @@ impl CreateBlocklistIdentifier {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteBlocklistIdentifier {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     identifier_id: String,
 }

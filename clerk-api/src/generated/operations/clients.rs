@@ -19,7 +19,7 @@ impl Clients<'_> {
     #[deprecated]
     pub fn list(&self) -> GetClientList {
         GetClientList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -33,7 +33,7 @@ impl Clients<'_> {
     /// `POST /clients/verify`
     pub fn verify(&self, body: types::VerifyClientBody) -> VerifyClient {
         VerifyClient {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -45,7 +45,7 @@ impl Clients<'_> {
     /// `GET /clients/{client_id}`
     pub fn get(&self, client_id: impl Into<String>) -> GetClient {
         GetClient {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             client_id: client_id.into(),
         }
@@ -55,7 +55,7 @@ impl Clients<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetClientList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -164,7 +164,7 @@ impl GetClientList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyClient {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyClientBody,
 }
@@ -196,7 +196,7 @@ impl VerifyClient {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetClient {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     client_id: String,
 }

@@ -16,7 +16,7 @@ impl Directories<'_> {
     /// `GET /directories`
     pub fn list(&self) -> ListDirectories {
         ListDirectories {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -29,7 +29,7 @@ impl Directories<'_> {
     /// `POST /directories`
     pub fn create(&self, body: types::CreateDirectoryBody) -> CreateDirectory {
         CreateDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -41,7 +41,7 @@ impl Directories<'_> {
     /// `GET /directories/{directory_id}`
     pub fn get(&self, directory_id: impl Into<String>) -> GetDirectory {
         GetDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
@@ -54,7 +54,7 @@ impl Directories<'_> {
     /// `DELETE /directories/{directory_id}`
     pub fn delete(&self, directory_id: impl Into<String>) -> DeleteDirectory {
         DeleteDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
@@ -70,7 +70,7 @@ impl Directories<'_> {
         body: types::UpdateDirectoryBody,
     ) -> UpdateDirectory {
         UpdateDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             body,
@@ -89,7 +89,7 @@ impl Directories<'_> {
         directory_id: impl Into<String>,
     ) -> RotateDirectoryApiKey {
         RotateDirectoryApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
@@ -104,7 +104,7 @@ impl Directories<'_> {
         directory_id: impl Into<String>,
     ) -> ListDirectoryGroupRoleMappings {
         ListDirectoryGroupRoleMappings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
         }
@@ -123,7 +123,7 @@ impl Directories<'_> {
         body: types::ReplaceDirectoryGroupRoleMappingsBody,
     ) -> ReplaceDirectoryGroupRoleMappings {
         ReplaceDirectoryGroupRoleMappings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             body,
@@ -141,7 +141,7 @@ impl Directories<'_> {
         body: types::CreateDirectoryGroupRoleMappingBody,
     ) -> CreateDirectoryGroupRoleMapping {
         CreateDirectoryGroupRoleMapping {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             body,
@@ -159,7 +159,7 @@ impl Directories<'_> {
         mapping_id: impl Into<String>,
     ) -> DeleteDirectoryGroupRoleMapping {
         DeleteDirectoryGroupRoleMapping {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
             mapping_id: mapping_id.into(),
@@ -170,7 +170,7 @@ impl Directories<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListDirectories {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -270,7 +270,7 @@ impl ListDirectories {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateDirectoryBody,
 }
@@ -302,7 +302,7 @@ impl CreateDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
 }
@@ -333,7 +333,7 @@ impl GetDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
 }
@@ -364,7 +364,7 @@ impl DeleteDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
     body: types::UpdateDirectoryBody,
@@ -397,7 +397,7 @@ impl UpdateDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateDirectoryApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
 }
@@ -431,7 +431,7 @@ impl RotateDirectoryApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListDirectoryGroupRoleMappings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
 }
@@ -467,7 +467,7 @@ impl ListDirectoryGroupRoleMappings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceDirectoryGroupRoleMappings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
     body: types::ReplaceDirectoryGroupRoleMappingsBody,
@@ -505,7 +505,7 @@ impl ReplaceDirectoryGroupRoleMappings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateDirectoryGroupRoleMapping {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
     body: types::CreateDirectoryGroupRoleMappingBody,
@@ -541,7 +541,7 @@ impl CreateDirectoryGroupRoleMapping {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteDirectoryGroupRoleMapping {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     directory_id: String,
     mapping_id: String,

@@ -17,7 +17,7 @@ impl Domains<'_> {
     /// `GET /domains`
     pub fn list(&self) -> ListDomains {
         ListDomains {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -32,7 +32,7 @@ impl Domains<'_> {
     /// `POST /domains`
     pub fn add(&self, body: types::AddDomainBody) -> AddDomain {
         AddDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -45,7 +45,7 @@ impl Domains<'_> {
     /// `DELETE /domains/{domain_id}`
     pub fn delete(&self, domain_id: impl Into<String>) -> DeleteDomain {
         DeleteDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             domain_id: domain_id.into(),
         }
@@ -68,7 +68,7 @@ impl Domains<'_> {
         body: types::UpdateDomainBody,
     ) -> UpdateDomain {
         UpdateDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             domain_id: domain_id.into(),
             body,
@@ -79,7 +79,7 @@ impl Domains<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListDomains {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl ListDomains {
@@ -109,7 +109,7 @@ impl ListDomains {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AddDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::AddDomainBody,
 }
@@ -141,7 +141,7 @@ impl AddDomain {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     domain_id: String,
 }
@@ -172,7 +172,7 @@ impl DeleteDomain {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     domain_id: String,
     body: types::UpdateDomainBody,

@@ -16,7 +16,7 @@ impl EmailAddresses<'_> {
     /// `POST /email_addresses`
     pub fn create(&self, body: types::CreateEmailAddressBody) -> CreateEmailAddress {
         CreateEmailAddress {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -28,7 +28,7 @@ impl EmailAddresses<'_> {
     /// `GET /email_addresses/{email_address_id}`
     pub fn get(&self, email_address_id: impl Into<String>) -> GetEmailAddress {
         GetEmailAddress {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
         }
@@ -40,7 +40,7 @@ impl EmailAddresses<'_> {
     /// `DELETE /email_addresses/{email_address_id}`
     pub fn delete(&self, email_address_id: impl Into<String>) -> DeleteEmailAddress {
         DeleteEmailAddress {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
         }
@@ -56,7 +56,7 @@ impl EmailAddresses<'_> {
         body: types::UpdateEmailAddressBody,
     ) -> UpdateEmailAddress {
         UpdateEmailAddress {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
             body,
@@ -75,7 +75,7 @@ impl EmailAddresses<'_> {
         email_address_id: impl Into<String>,
     ) -> PrepareEmailAddressVerification {
         PrepareEmailAddressVerification {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
         }
@@ -101,7 +101,7 @@ impl EmailAddresses<'_> {
         body: types::AttemptEmailAddressVerificationBody,
     ) -> AttemptEmailAddressVerification {
         AttemptEmailAddressVerification {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
             body,
@@ -130,7 +130,7 @@ impl EmailAddresses<'_> {
         body: types::ReplaceUserEmailAddressBody,
     ) -> ReplaceUserEmailAddress {
         ReplaceUserEmailAddress {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -141,7 +141,7 @@ impl EmailAddresses<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateEmailAddress {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateEmailAddressBody,
 }
@@ -173,7 +173,7 @@ impl CreateEmailAddress {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetEmailAddress {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address_id: String,
 }
@@ -206,7 +206,7 @@ impl GetEmailAddress {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteEmailAddress {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address_id: String,
 }
@@ -239,7 +239,7 @@ impl DeleteEmailAddress {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateEmailAddress {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address_id: String,
     body: types::UpdateEmailAddressBody,
@@ -274,7 +274,7 @@ impl UpdateEmailAddress {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct PrepareEmailAddressVerification {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address_id: String,
 }
@@ -310,7 +310,7 @@ impl PrepareEmailAddressVerification {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AttemptEmailAddressVerification {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address_id: String,
     body: types::AttemptEmailAddressVerificationBody,
@@ -348,7 +348,7 @@ impl AttemptEmailAddressVerification {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceUserEmailAddress {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::ReplaceUserEmailAddressBody,

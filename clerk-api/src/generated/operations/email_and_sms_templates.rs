@@ -22,7 +22,7 @@ impl EmailAndSmsTemplates<'_> {
         body: types::UpsertTemplateBody,
     ) -> UpsertTemplate {
         UpsertTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
@@ -34,7 +34,7 @@ impl EmailAndSmsTemplates<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpsertTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_type: types::UpsertTemplateTemplateType,
     slug: String,

@@ -21,7 +21,7 @@ impl EmailSmsTemplates<'_> {
         template_type: types::GetTemplateListTemplateType,
     ) -> GetTemplateList {
         GetTemplateList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             paginated: None,
@@ -41,7 +41,7 @@ impl EmailSmsTemplates<'_> {
         slug: impl Into<String>,
     ) -> GetTemplate {
         GetTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
@@ -59,7 +59,7 @@ impl EmailSmsTemplates<'_> {
         slug: impl Into<String>,
     ) -> RevertTemplate {
         RevertTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
@@ -80,7 +80,7 @@ impl EmailSmsTemplates<'_> {
         body: types::ToggleTemplateDeliveryBody,
     ) -> ToggleTemplateDelivery {
         ToggleTemplateDelivery {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
@@ -92,7 +92,7 @@ impl EmailSmsTemplates<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetTemplateList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_type: types::GetTemplateListTemplateType,
     paginated: Option<bool>,
@@ -202,7 +202,7 @@ impl GetTemplateList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_type: types::GetTemplateTemplateType,
     slug: String,
@@ -237,7 +237,7 @@ impl GetTemplate {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevertTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_type: types::RevertTemplateTemplateType,
     slug: String,
@@ -272,7 +272,7 @@ impl RevertTemplate {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ToggleTemplateDelivery {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_type: types::ToggleTemplateDeliveryTemplateType,
     slug: String,

@@ -17,7 +17,7 @@ impl EnterpriseConnections<'_> {
     /// `GET /enterprise_connections`
     pub fn list(&self) -> ListEnterpriseConnections {
         ListEnterpriseConnections {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -35,7 +35,7 @@ impl EnterpriseConnections<'_> {
         body: types::CreateEnterpriseConnectionBody,
     ) -> CreateEnterpriseConnection {
         CreateEnterpriseConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -50,7 +50,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> GetEnterpriseConnection {
         GetEnterpriseConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
@@ -65,7 +65,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> DeleteEnterpriseConnection {
         DeleteEnterpriseConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
@@ -82,7 +82,7 @@ impl EnterpriseConnections<'_> {
         body: types::UpdateEnterpriseConnectionBody,
     ) -> UpdateEnterpriseConnection {
         UpdateEnterpriseConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             body,
@@ -98,7 +98,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> ListEnterpriseConnectionTestRuns {
         ListEnterpriseConnectionTestRuns {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             status: None,
@@ -116,7 +116,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> CreateEnterpriseConnectionTestRun {
         CreateEnterpriseConnectionTestRun {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
         }
@@ -126,7 +126,7 @@ impl EnterpriseConnections<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListEnterpriseConnections {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -242,7 +242,7 @@ impl ListEnterpriseConnections {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateEnterpriseConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateEnterpriseConnectionBody,
 }
@@ -274,7 +274,7 @@ impl CreateEnterpriseConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetEnterpriseConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     enterprise_connection_id: String,
 }
@@ -308,7 +308,7 @@ impl GetEnterpriseConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteEnterpriseConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     enterprise_connection_id: String,
 }
@@ -342,7 +342,7 @@ impl DeleteEnterpriseConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateEnterpriseConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     enterprise_connection_id: String,
     body: types::UpdateEnterpriseConnectionBody,
@@ -378,7 +378,7 @@ impl UpdateEnterpriseConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListEnterpriseConnectionTestRuns {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     enterprise_connection_id: String,
     status: Option<Vec<types::ListEnterpriseConnectionTestRunsStatusItem>>,
@@ -498,7 +498,7 @@ impl ListEnterpriseConnectionTestRuns {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateEnterpriseConnectionTestRun {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     enterprise_connection_id: String,
 }

@@ -16,7 +16,7 @@ impl InstanceSettings<'_> {
     /// `GET /instance`
     pub fn get(&self) -> GetInstance {
         GetInstance {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -27,7 +27,7 @@ impl InstanceSettings<'_> {
     /// `PATCH /instance`
     pub fn update(&self, body: types::UpdateInstanceBody) -> UpdateInstance {
         UpdateInstance {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -42,7 +42,7 @@ impl InstanceSettings<'_> {
         body: types::UpdateInstanceRestrictionsBody,
     ) -> UpdateInstanceRestrictions {
         UpdateInstanceRestrictions {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -52,7 +52,7 @@ impl InstanceSettings<'_> {
     /// `GET /instance/protect`
     pub fn get_instance_protect(&self) -> GetInstanceProtect {
         GetInstanceProtect {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -64,7 +64,7 @@ impl InstanceSettings<'_> {
         body: types::UpdateInstanceProtectBody,
     ) -> UpdateInstanceProtect {
         UpdateInstanceProtect {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -76,7 +76,7 @@ impl InstanceSettings<'_> {
     /// `GET /instance/communication`
     pub fn get_communication(&self) -> GetInstanceCommunication {
         GetInstanceCommunication {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -93,7 +93,7 @@ impl InstanceSettings<'_> {
         body: types::UpdateInstanceCommunicationBody,
     ) -> UpdateInstanceCommunication {
         UpdateInstanceCommunication {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -107,7 +107,7 @@ impl InstanceSettings<'_> {
         &self,
     ) -> GetInstanceOAuthApplicationSettings {
         GetInstanceOAuthApplicationSettings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -121,7 +121,7 @@ impl InstanceSettings<'_> {
         body: types::UpdateInstanceOAuthApplicationSettingsBody,
     ) -> UpdateInstanceOAuthApplicationSettings {
         UpdateInstanceOAuthApplicationSettings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -140,7 +140,7 @@ impl InstanceSettings<'_> {
         body: types::ChangeProductionInstanceDomainBody,
     ) -> ChangeProductionInstanceDomain {
         ChangeProductionInstanceDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -152,7 +152,7 @@ impl InstanceSettings<'_> {
     /// `GET /instance/organization_settings`
     pub fn get_organization_settings(&self) -> GetInstanceOrganizationSettings {
         GetInstanceOrganizationSettings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -166,7 +166,7 @@ impl InstanceSettings<'_> {
         body: types::UpdateInstanceOrganizationSettingsBody,
     ) -> UpdateInstanceOrganizationSettings {
         UpdateInstanceOrganizationSettings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -176,7 +176,7 @@ impl InstanceSettings<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstance {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GetInstance {
@@ -206,7 +206,7 @@ impl GetInstance {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstance {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceBody,
 }
@@ -238,7 +238,7 @@ impl UpdateInstance {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceRestrictions {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceRestrictionsBody,
 }
@@ -270,7 +270,7 @@ impl UpdateInstanceRestrictions {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceProtect {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GetInstanceProtect {
@@ -300,7 +300,7 @@ impl GetInstanceProtect {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceProtect {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceProtectBody,
 }
@@ -332,7 +332,7 @@ impl UpdateInstanceProtect {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceCommunication {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GetInstanceCommunication {
@@ -362,7 +362,7 @@ impl GetInstanceCommunication {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceCommunication {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceCommunicationBody,
 }
@@ -394,7 +394,7 @@ impl UpdateInstanceCommunication {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceOAuthApplicationSettings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GetInstanceOAuthApplicationSettings {
@@ -424,7 +424,7 @@ impl GetInstanceOAuthApplicationSettings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceOAuthApplicationSettings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceOAuthApplicationSettingsBody,
 }
@@ -456,7 +456,7 @@ impl UpdateInstanceOAuthApplicationSettings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ChangeProductionInstanceDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::ChangeProductionInstanceDomainBody,
 }
@@ -488,7 +488,7 @@ impl ChangeProductionInstanceDomain {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetInstanceOrganizationSettings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GetInstanceOrganizationSettings {
@@ -518,7 +518,7 @@ impl GetInstanceOrganizationSettings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateInstanceOrganizationSettings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceOrganizationSettingsBody,
 }

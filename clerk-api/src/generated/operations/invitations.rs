@@ -16,7 +16,7 @@ impl Invitations<'_> {
     /// `GET /invitations`
     pub fn list(&self) -> ListInvitations {
         ListInvitations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             status: None,
             query: None,
@@ -35,7 +35,7 @@ impl Invitations<'_> {
     /// `POST /invitations`
     pub fn create(&self, body: types::CreateInvitationBody) -> CreateInvitation {
         CreateInvitation {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -55,7 +55,7 @@ impl Invitations<'_> {
         body: Vec<types::CreateBulkInvitationsBodyItem>,
     ) -> CreateBulkInvitations {
         CreateBulkInvitations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -70,7 +70,7 @@ impl Invitations<'_> {
     /// `POST /invitations/{invitation_id}/revoke`
     pub fn revoke(&self, invitation_id: impl Into<String>) -> RevokeInvitation {
         RevokeInvitation {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             invitation_id: invitation_id.into(),
         }
@@ -80,7 +80,7 @@ impl Invitations<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListInvitations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     status: Option<types::ListInvitationsStatus>,
     query: Option<String>,
@@ -215,7 +215,7 @@ impl ListInvitations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateInvitation {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateInvitationBody,
 }
@@ -247,7 +247,7 @@ impl CreateInvitation {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBulkInvitations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: Vec<types::CreateBulkInvitationsBodyItem>,
 }
@@ -279,7 +279,7 @@ impl CreateBulkInvitations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeInvitation {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     invitation_id: String,
 }

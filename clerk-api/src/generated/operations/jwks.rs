@@ -16,7 +16,7 @@ impl Jwks<'_> {
     /// `GET /jwks`
     pub fn get_jwks(&self) -> GetJwks {
         GetJwks {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -25,7 +25,7 @@ impl Jwks<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetJwks {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GetJwks {

@@ -14,7 +14,7 @@ impl JwtTemplates<'_> {
     /// `GET /jwt_templates`
     pub fn list(&self) -> ListJwtTemplates {
         ListJwtTemplates {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -28,7 +28,7 @@ impl JwtTemplates<'_> {
     /// `POST /jwt_templates`
     pub fn create(&self, body: types::CreateJwtTemplateBody) -> CreateJwtTemplate {
         CreateJwtTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -40,7 +40,7 @@ impl JwtTemplates<'_> {
     /// `GET /jwt_templates/{template_id}`
     pub fn get(&self, template_id: impl Into<String>) -> GetJwtTemplate {
         GetJwtTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_id: template_id.into(),
         }
@@ -50,7 +50,7 @@ impl JwtTemplates<'_> {
     /// `DELETE /jwt_templates/{template_id}`
     pub fn delete(&self, template_id: impl Into<String>) -> DeleteJwtTemplate {
         DeleteJwtTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_id: template_id.into(),
         }
@@ -66,7 +66,7 @@ impl JwtTemplates<'_> {
         body: types::UpdateJwtTemplateBody,
     ) -> UpdateJwtTemplate {
         UpdateJwtTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_id: template_id.into(),
             body,
@@ -77,7 +77,7 @@ impl JwtTemplates<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListJwtTemplates {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -186,7 +186,7 @@ impl ListJwtTemplates {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateJwtTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateJwtTemplateBody,
 }
@@ -218,7 +218,7 @@ impl CreateJwtTemplate {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetJwtTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_id: String,
 }
@@ -249,7 +249,7 @@ impl GetJwtTemplate {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteJwtTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_id: String,
 }
@@ -280,7 +280,7 @@ impl DeleteJwtTemplate {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateJwtTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_id: String,
     body: types::UpdateJwtTemplateBody,

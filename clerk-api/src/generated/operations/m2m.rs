@@ -23,7 +23,7 @@ impl M2m<'_> {
     /// `GET /m2m_tokens`
     pub fn list_tokens(&self, subject: impl Into<String>) -> GetM2mTokens {
         GetM2mTokens {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subject: subject.into(),
             revoked: None,
@@ -39,7 +39,7 @@ impl M2m<'_> {
     /// `POST /m2m_tokens`
     pub fn create_token(&self, body: types::CreateM2mTokenBody) -> CreateM2mToken {
         CreateM2mToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -62,7 +62,7 @@ impl M2m<'_> {
         body: types::RevokeM2mTokenBody,
     ) -> RevokeM2mToken {
         RevokeM2mToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             m2m_token_id: m2m_token_id.into(),
             body,
@@ -80,7 +80,7 @@ impl M2m<'_> {
     /// `POST /m2m_tokens/verify`
     pub fn verify_token(&self, body: types::VerifyM2mTokenBody) -> VerifyM2mToken {
         VerifyM2mToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -90,7 +90,7 @@ impl M2m<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetM2mTokens {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     subject: String,
     revoked: Option<bool>,
@@ -201,7 +201,7 @@ impl GetM2mTokens {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateM2mToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateM2mTokenBody,
 }
@@ -233,7 +233,7 @@ impl CreateM2mToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeM2mToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     m2m_token_id: String,
     body: types::RevokeM2mTokenBody,
@@ -266,7 +266,7 @@ impl RevokeM2mToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyM2mToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyM2mTokenBody,
 }

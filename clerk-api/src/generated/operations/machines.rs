@@ -18,7 +18,7 @@ impl Machines<'_> {
     /// `GET /machines`
     pub fn list(&self) -> ListMachines {
         ListMachines {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -33,7 +33,7 @@ impl Machines<'_> {
     /// `POST /machines`
     pub fn create(&self, body: types::CreateMachineBody) -> CreateMachine {
         CreateMachine {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -45,7 +45,7 @@ impl Machines<'_> {
     /// `GET /machines/{machine_id}`
     pub fn get(&self, machine_id: impl Into<String>) -> GetMachine {
         GetMachine {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
         }
@@ -57,7 +57,7 @@ impl Machines<'_> {
     /// `DELETE /machines/{machine_id}`
     pub fn delete(&self, machine_id: impl Into<String>) -> DeleteMachine {
         DeleteMachine {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
         }
@@ -74,7 +74,7 @@ impl Machines<'_> {
         body: types::UpdateMachineBody,
     ) -> UpdateMachine {
         UpdateMachine {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             body,
@@ -87,7 +87,7 @@ impl Machines<'_> {
     /// `GET /machines/{machine_id}/secret_key`
     pub fn get_secret_key(&self, machine_id: impl Into<String>) -> GetMachineSecretKey {
         GetMachineSecretKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
         }
@@ -105,7 +105,7 @@ impl Machines<'_> {
         body: types::RotateMachineSecretKeyBody,
     ) -> RotateMachineSecretKey {
         RotateMachineSecretKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             body,
@@ -123,7 +123,7 @@ impl Machines<'_> {
         body: types::CreateMachineScopeBody,
     ) -> CreateMachineScope {
         CreateMachineScope {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             body,
@@ -140,7 +140,7 @@ impl Machines<'_> {
         other_machine_id: impl Into<String>,
     ) -> DeleteMachineScope {
         DeleteMachineScope {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
             other_machine_id: other_machine_id.into(),
@@ -151,7 +151,7 @@ impl Machines<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListMachines {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -270,7 +270,7 @@ impl ListMachines {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateMachine {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateMachineBody,
 }
@@ -302,7 +302,7 @@ impl CreateMachine {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetMachine {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
 }
@@ -333,7 +333,7 @@ impl GetMachine {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteMachine {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
 }
@@ -364,7 +364,7 @@ impl DeleteMachine {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateMachine {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
     body: types::UpdateMachineBody,
@@ -397,7 +397,7 @@ impl UpdateMachine {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetMachineSecretKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
 }
@@ -428,7 +428,7 @@ impl GetMachineSecretKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateMachineSecretKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
     body: types::RotateMachineSecretKeyBody,
@@ -464,7 +464,7 @@ impl RotateMachineSecretKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateMachineScope {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
     body: types::CreateMachineScopeBody,
@@ -497,7 +497,7 @@ impl CreateMachineScope {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteMachineScope {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     machine_id: String,
     other_machine_id: String,

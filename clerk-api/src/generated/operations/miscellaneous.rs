@@ -16,7 +16,7 @@ impl Miscellaneous<'_> {
     /// `GET /public/interstitial`
     pub fn get_public_interstitial(&self) -> GetPublicInterstitial {
         GetPublicInterstitial {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             frontend_api_2: None,
             frontend_api: None,
@@ -32,7 +32,7 @@ impl Miscellaneous<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetPublicInterstitial {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     frontend_api_2: Option<String>,
     frontend_api: Option<String>,

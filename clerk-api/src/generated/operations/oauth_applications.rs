@@ -19,7 +19,7 @@ impl OauthApplications<'_> {
     /// `GET /oauth_applications`
     pub fn list(&self) -> ListOAuthApplications {
         ListOAuthApplications {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -39,7 +39,7 @@ impl OauthApplications<'_> {
         body: types::CreateOAuthApplicationBody,
     ) -> CreateOAuthApplication {
         CreateOAuthApplication {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -51,7 +51,7 @@ impl OauthApplications<'_> {
     /// `GET /oauth_applications/{oauth_application_id}`
     pub fn get(&self, oauth_application_id: impl Into<String>) -> GetOAuthApplication {
         GetOAuthApplication {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
         }
@@ -67,7 +67,7 @@ impl OauthApplications<'_> {
         oauth_application_id: impl Into<String>,
     ) -> DeleteOAuthApplication {
         DeleteOAuthApplication {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
         }
@@ -83,7 +83,7 @@ impl OauthApplications<'_> {
         body: types::UpdateOAuthApplicationBody,
     ) -> UpdateOAuthApplication {
         UpdateOAuthApplication {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
@@ -103,7 +103,7 @@ impl OauthApplications<'_> {
         body: types::UploadOAuthApplicationLogoBody,
     ) -> UploadOAuthApplicationLogo {
         UploadOAuthApplicationLogo {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
@@ -120,7 +120,7 @@ impl OauthApplications<'_> {
         oauth_application_id: impl Into<String>,
     ) -> RotateOAuthApplicationSecret {
         RotateOAuthApplicationSecret {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
         }
@@ -138,7 +138,7 @@ impl OauthApplications<'_> {
         body: types::RevokeOAuthApplicationTokenBody,
     ) -> RevokeOAuthApplicationToken {
         RevokeOAuthApplicationToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
             body,
@@ -149,7 +149,7 @@ impl OauthApplications<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOAuthApplications {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -272,7 +272,7 @@ impl ListOAuthApplications {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOAuthApplication {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOAuthApplicationBody,
 }
@@ -306,7 +306,7 @@ impl CreateOAuthApplication {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOAuthApplication {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     oauth_application_id: String,
 }
@@ -340,7 +340,7 @@ impl GetOAuthApplication {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOAuthApplication {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     oauth_application_id: String,
 }
@@ -374,7 +374,7 @@ impl DeleteOAuthApplication {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOAuthApplication {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     oauth_application_id: String,
     body: types::UpdateOAuthApplicationBody,
@@ -410,7 +410,7 @@ impl UpdateOAuthApplication {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UploadOAuthApplicationLogo {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     oauth_application_id: String,
     body: types::UploadOAuthApplicationLogoBody,
@@ -446,7 +446,7 @@ impl UploadOAuthApplicationLogo {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateOAuthApplicationSecret {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     oauth_application_id: String,
 }
@@ -482,7 +482,7 @@ impl RotateOAuthApplicationSecret {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeOAuthApplicationToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     oauth_application_id: String,
     body: types::RevokeOAuthApplicationTokenBody,

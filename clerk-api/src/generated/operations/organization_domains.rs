@@ -16,7 +16,7 @@ impl OrganizationDomains<'_> {
     /// `GET /organizations/{organization_id}/domains`
     pub fn list(&self, organization_id: impl Into<String>) -> ListOrganizationDomains {
         ListOrganizationDomains {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             verified: None,
@@ -36,7 +36,7 @@ impl OrganizationDomains<'_> {
         body: types::CreateOrganizationDomainBody,
     ) -> CreateOrganizationDomain {
         CreateOrganizationDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -53,7 +53,7 @@ impl OrganizationDomains<'_> {
         domain_id: impl Into<String>,
     ) -> DeleteOrganizationDomain {
         DeleteOrganizationDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -71,7 +71,7 @@ impl OrganizationDomains<'_> {
         body: types::UpdateOrganizationDomainBody,
     ) -> UpdateOrganizationDomain {
         UpdateOrganizationDomain {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -96,7 +96,7 @@ impl OrganizationDomains<'_> {
         domain_id: impl Into<String>,
     ) -> VerifyOrganizationDomainOwnership {
         VerifyOrganizationDomainOwnership {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -114,7 +114,7 @@ impl OrganizationDomains<'_> {
     /// `GET /organization_domains`
     pub fn list_all(&self) -> ListAllOrganizationDomains {
         ListAllOrganizationDomains {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: None,
             verified: None,
@@ -131,7 +131,7 @@ impl OrganizationDomains<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationDomains {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     verified: Option<String>,
@@ -252,7 +252,7 @@ impl ListOrganizationDomains {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::CreateOrganizationDomainBody,
@@ -288,7 +288,7 @@ impl CreateOrganizationDomain {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     domain_id: String,
@@ -323,7 +323,7 @@ impl DeleteOrganizationDomain {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationDomain {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     domain_id: String,
@@ -360,7 +360,7 @@ impl UpdateOrganizationDomain {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyOrganizationDomainOwnership {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     domain_id: String,
@@ -395,7 +395,7 @@ impl VerifyOrganizationDomainOwnership {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListAllOrganizationDomains {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: Option<String>,
     verified: Option<types::ListAllOrganizationDomainsVerified>,

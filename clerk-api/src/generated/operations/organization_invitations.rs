@@ -21,7 +21,7 @@ impl OrganizationInvitations<'_> {
     /// `GET /organization_invitations`
     pub fn get_all(&self) -> ListInstanceOrganizationInvitations {
         ListInstanceOrganizationInvitations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             order_by: None,
             status: None,
@@ -45,7 +45,7 @@ impl OrganizationInvitations<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationInvitations {
         ListOrganizationInvitations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             status: None,
@@ -81,7 +81,7 @@ impl OrganizationInvitations<'_> {
         body: types::CreateOrganizationInvitationBody,
     ) -> CreateOrganizationInvitation {
         CreateOrganizationInvitation {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -113,7 +113,7 @@ impl OrganizationInvitations<'_> {
         body: Vec<types::CreateOrganizationInvitationBulkBodyItem>,
     ) -> CreateOrganizationInvitationBulk {
         CreateOrganizationInvitationBulk {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -135,7 +135,7 @@ impl OrganizationInvitations<'_> {
         organization_id: impl Into<String>,
     ) -> ListPendingOrganizationInvitations {
         ListPendingOrganizationInvitations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,
@@ -153,7 +153,7 @@ impl OrganizationInvitations<'_> {
         invitation_id: impl Into<String>,
     ) -> GetOrganizationInvitation {
         GetOrganizationInvitation {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
@@ -175,7 +175,7 @@ impl OrganizationInvitations<'_> {
         body: types::RevokeOrganizationInvitationBody,
     ) -> RevokeOrganizationInvitation {
         RevokeOrganizationInvitation {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
@@ -187,7 +187,7 @@ impl OrganizationInvitations<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListInstanceOrganizationInvitations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     order_by: Option<String>,
     status: Option<types::ListInstanceOrganizationInvitationsStatus>,
@@ -329,7 +329,7 @@ impl ListInstanceOrganizationInvitations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationInvitations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     status: Option<types::ListOrganizationInvitationsStatus>,
@@ -461,7 +461,7 @@ impl ListOrganizationInvitations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationInvitation {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::CreateOrganizationInvitationBody,
@@ -497,7 +497,7 @@ impl CreateOrganizationInvitation {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationInvitationBulk {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: Vec<types::CreateOrganizationInvitationBulkBodyItem>,
@@ -533,7 +533,7 @@ impl CreateOrganizationInvitationBulk {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListPendingOrganizationInvitations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     limit: Option<i64>,
@@ -639,7 +639,7 @@ impl ListPendingOrganizationInvitations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationInvitation {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     invitation_id: String,
@@ -674,7 +674,7 @@ impl GetOrganizationInvitation {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeOrganizationInvitation {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     invitation_id: String,

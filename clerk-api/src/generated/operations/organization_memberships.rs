@@ -19,7 +19,7 @@ impl OrganizationMemberships<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationMemberships {
         ListOrganizationMemberships {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             order_by: None,
@@ -58,7 +58,7 @@ impl OrganizationMemberships<'_> {
         body: types::CreateOrganizationMembershipBody,
     ) -> CreateOrganizationMembership {
         CreateOrganizationMembership {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -75,7 +75,7 @@ impl OrganizationMemberships<'_> {
         user_id: impl Into<String>,
     ) -> DeleteOrganizationMembership {
         DeleteOrganizationMembership {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
@@ -93,7 +93,7 @@ impl OrganizationMemberships<'_> {
         body: types::UpdateOrganizationMembershipBody,
     ) -> UpdateOrganizationMembership {
         UpdateOrganizationMembership {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
@@ -114,7 +114,7 @@ impl OrganizationMemberships<'_> {
         body: types::UpdateOrganizationMembershipMetadataBody,
     ) -> UpdateOrganizationMembershipMetadata {
         UpdateOrganizationMembershipMetadata {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
@@ -126,7 +126,7 @@ impl OrganizationMemberships<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationMemberships {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     order_by: Option<String>,
@@ -378,7 +378,7 @@ impl ListOrganizationMemberships {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationMembership {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::CreateOrganizationMembershipBody,
@@ -414,7 +414,7 @@ impl CreateOrganizationMembership {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationMembership {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     user_id: String,
@@ -449,7 +449,7 @@ impl DeleteOrganizationMembership {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationMembership {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     user_id: String,
@@ -486,7 +486,7 @@ impl UpdateOrganizationMembership {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationMembershipMetadata {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     user_id: String,

@@ -16,7 +16,7 @@ impl OrganizationPermissions<'_> {
     /// `GET /organization_permissions`
     pub fn list(&self) -> ListOrganizationPermissions {
         ListOrganizationPermissions {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             query: None,
             order_by: None,
@@ -34,7 +34,7 @@ impl OrganizationPermissions<'_> {
         body: types::CreateOrganizationPermissionBody,
     ) -> CreateOrganizationPermission {
         CreateOrganizationPermission {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -46,7 +46,7 @@ impl OrganizationPermissions<'_> {
     /// `GET /organization_permissions/{permission_id}`
     pub fn get(&self, permission_id: impl Into<String>) -> GetOrganizationPermission {
         GetOrganizationPermission {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
         }
@@ -62,7 +62,7 @@ impl OrganizationPermissions<'_> {
         permission_id: impl Into<String>,
     ) -> DeleteOrganizationPermission {
         DeleteOrganizationPermission {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
         }
@@ -79,7 +79,7 @@ impl OrganizationPermissions<'_> {
         body: types::UpdateOrganizationPermissionBody,
     ) -> UpdateOrganizationPermission {
         UpdateOrganizationPermission {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
             body,
@@ -90,7 +90,7 @@ impl OrganizationPermissions<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationPermissions {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     query: Option<String>,
     order_by: Option<String>,
@@ -208,7 +208,7 @@ impl ListOrganizationPermissions {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationPermission {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOrganizationPermissionBody,
 }
@@ -240,7 +240,7 @@ impl CreateOrganizationPermission {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationPermission {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     permission_id: String,
 }
@@ -274,7 +274,7 @@ impl GetOrganizationPermission {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationPermission {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     permission_id: String,
 }
@@ -308,7 +308,7 @@ impl DeleteOrganizationPermission {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationPermission {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     permission_id: String,
     body: types::UpdateOrganizationPermissionBody,

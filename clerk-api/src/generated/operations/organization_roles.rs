@@ -19,7 +19,7 @@ impl OrganizationRoles<'_> {
     /// `GET /organization_roles`
     pub fn list(&self) -> ListOrganizationRoles {
         ListOrganizationRoles {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             query: None,
             order_by: None,
@@ -40,7 +40,7 @@ impl OrganizationRoles<'_> {
         body: types::CreateOrganizationRoleBody,
     ) -> CreateOrganizationRole {
         CreateOrganizationRole {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -52,7 +52,7 @@ impl OrganizationRoles<'_> {
     /// `GET /organization_roles/{organization_role_id}`
     pub fn get(&self, organization_role_id: impl Into<String>) -> GetOrganizationRole {
         GetOrganizationRole {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
         }
@@ -68,7 +68,7 @@ impl OrganizationRoles<'_> {
         organization_role_id: impl Into<String>,
     ) -> DeleteOrganizationRole {
         DeleteOrganizationRole {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
         }
@@ -87,7 +87,7 @@ impl OrganizationRoles<'_> {
         body: types::UpdateOrganizationRoleBody,
     ) -> UpdateOrganizationRole {
         UpdateOrganizationRole {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
             body,
@@ -104,7 +104,7 @@ impl OrganizationRoles<'_> {
         permission_id: impl Into<String>,
     ) -> AssignPermissionToOrganizationRole {
         AssignPermissionToOrganizationRole {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
             permission_id: permission_id.into(),
@@ -121,7 +121,7 @@ impl OrganizationRoles<'_> {
         permission_id: impl Into<String>,
     ) -> RemovePermissionFromOrganizationRole {
         RemovePermissionFromOrganizationRole {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
             permission_id: permission_id.into(),
@@ -132,7 +132,7 @@ impl OrganizationRoles<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizationRoles {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     query: Option<String>,
     order_by: Option<String>,
@@ -252,7 +252,7 @@ impl ListOrganizationRoles {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganizationRole {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOrganizationRoleBody,
 }
@@ -284,7 +284,7 @@ impl CreateOrganizationRole {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationRole {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_role_id: String,
 }
@@ -318,7 +318,7 @@ impl GetOrganizationRole {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationRole {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_role_id: String,
 }
@@ -352,7 +352,7 @@ impl DeleteOrganizationRole {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganizationRole {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_role_id: String,
     body: types::UpdateOrganizationRoleBody,
@@ -388,7 +388,7 @@ impl UpdateOrganizationRole {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AssignPermissionToOrganizationRole {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_role_id: String,
     permission_id: String,
@@ -423,7 +423,7 @@ impl AssignPermissionToOrganizationRole {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RemovePermissionFromOrganizationRole {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_role_id: String,
     permission_id: String,

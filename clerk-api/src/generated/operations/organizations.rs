@@ -19,7 +19,7 @@ impl Organizations<'_> {
     /// `GET /organizations`
     pub fn list(&self) -> ListOrganizations {
         ListOrganizations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             include_members_count: None,
             include_missing_member_with_elevated_permissions: None,
@@ -47,7 +47,7 @@ impl Organizations<'_> {
     /// `POST /organizations`
     pub fn create(&self, body: types::CreateOrganizationBody) -> CreateOrganization {
         CreateOrganization {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -59,7 +59,7 @@ impl Organizations<'_> {
     /// `GET /organizations/{organization_id}`
     pub fn get(&self, organization_id: impl Into<String>) -> GetOrganization {
         GetOrganization {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             include_members_count: None,
@@ -78,7 +78,7 @@ impl Organizations<'_> {
     /// `DELETE /organizations/{organization_id}`
     pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganization {
         DeleteOrganization {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -97,7 +97,7 @@ impl Organizations<'_> {
         body: types::UpdateOrganizationBody,
     ) -> UpdateOrganization {
         UpdateOrganization {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -119,7 +119,7 @@ impl Organizations<'_> {
         body: types::ReplaceOrganizationMetadataBody,
     ) -> ReplaceOrganizationMetadata {
         ReplaceOrganizationMetadata {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -139,7 +139,7 @@ impl Organizations<'_> {
         body: types::MergeOrganizationMetadataBody,
     ) -> MergeOrganizationMetadata {
         MergeOrganizationMetadata {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -159,7 +159,7 @@ impl Organizations<'_> {
         body: types::UploadOrganizationLogoBody,
     ) -> UploadOrganizationLogo {
         UploadOrganizationLogo {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -175,7 +175,7 @@ impl Organizations<'_> {
         organization_id: impl Into<String>,
     ) -> DeleteOrganizationLogo {
         DeleteOrganizationLogo {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -192,7 +192,7 @@ impl Organizations<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationBillingSubscription {
         GetOrganizationBillingSubscription {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -208,7 +208,7 @@ impl Organizations<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationBillingCreditBalance {
         GetOrganizationBillingCreditBalance {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -226,7 +226,7 @@ impl Organizations<'_> {
         body: types::AdjustCreditBalanceRequest,
     ) -> AdjustOrganizationBillingCreditBalance {
         AdjustOrganizationBillingCreditBalance {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body,
@@ -237,7 +237,7 @@ impl Organizations<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListOrganizations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     include_members_count: Option<bool>,
     include_missing_member_with_elevated_permissions: Option<bool>,
@@ -407,7 +407,7 @@ impl ListOrganizations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateOrganization {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOrganizationBody,
 }
@@ -439,7 +439,7 @@ impl CreateOrganization {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganization {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     include_members_count: Option<bool>,
@@ -493,7 +493,7 @@ impl GetOrganization {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganization {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
 }
@@ -524,7 +524,7 @@ impl DeleteOrganization {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateOrganization {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::UpdateOrganizationBody,
@@ -557,7 +557,7 @@ impl UpdateOrganization {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceOrganizationMetadata {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::ReplaceOrganizationMetadataBody,
@@ -593,7 +593,7 @@ impl ReplaceOrganizationMetadata {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct MergeOrganizationMetadata {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::MergeOrganizationMetadataBody,
@@ -629,7 +629,7 @@ impl MergeOrganizationMetadata {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UploadOrganizationLogo {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::UploadOrganizationLogoBody,
@@ -664,7 +664,7 @@ impl UploadOrganizationLogo {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteOrganizationLogo {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
 }
@@ -697,7 +697,7 @@ impl DeleteOrganizationLogo {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationBillingSubscription {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
 }
@@ -731,7 +731,7 @@ impl GetOrganizationBillingSubscription {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOrganizationBillingCreditBalance {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
 }
@@ -767,7 +767,7 @@ impl GetOrganizationBillingCreditBalance {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AdjustOrganizationBillingCreditBalance {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     organization_id: String,
     body: types::AdjustCreditBalanceRequest,

@@ -16,7 +16,7 @@ impl PhoneNumbers<'_> {
     /// `POST /phone_numbers`
     pub fn create(&self, body: types::CreatePhoneNumberBody) -> CreatePhoneNumber {
         CreatePhoneNumber {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -28,7 +28,7 @@ impl PhoneNumbers<'_> {
     /// `GET /phone_numbers/{phone_number_id}`
     pub fn get(&self, phone_number_id: impl Into<String>) -> GetPhoneNumber {
         GetPhoneNumber {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
         }
@@ -40,7 +40,7 @@ impl PhoneNumbers<'_> {
     /// `DELETE /phone_numbers/{phone_number_id}`
     pub fn delete(&self, phone_number_id: impl Into<String>) -> DeletePhoneNumber {
         DeletePhoneNumber {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
         }
@@ -56,7 +56,7 @@ impl PhoneNumbers<'_> {
         body: types::UpdatePhoneNumberBody,
     ) -> UpdatePhoneNumber {
         UpdatePhoneNumber {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body,
@@ -75,7 +75,7 @@ impl PhoneNumbers<'_> {
         phone_number_id: impl Into<String>,
     ) -> PreparePhoneNumberVerification {
         PreparePhoneNumberVerification {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
         }
@@ -101,7 +101,7 @@ impl PhoneNumbers<'_> {
         body: types::AttemptPhoneNumberVerificationBody,
     ) -> AttemptPhoneNumberVerification {
         AttemptPhoneNumberVerification {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body,
@@ -130,7 +130,7 @@ impl PhoneNumbers<'_> {
         body: types::ReplaceUserPhoneNumberBody,
     ) -> ReplaceUserPhoneNumber {
         ReplaceUserPhoneNumber {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -141,7 +141,7 @@ impl PhoneNumbers<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreatePhoneNumber {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreatePhoneNumberBody,
 }
@@ -173,7 +173,7 @@ impl CreatePhoneNumber {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetPhoneNumber {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     phone_number_id: String,
 }
@@ -204,7 +204,7 @@ impl GetPhoneNumber {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeletePhoneNumber {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     phone_number_id: String,
 }
@@ -235,7 +235,7 @@ impl DeletePhoneNumber {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdatePhoneNumber {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     phone_number_id: String,
     body: types::UpdatePhoneNumberBody,
@@ -268,7 +268,7 @@ impl UpdatePhoneNumber {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct PreparePhoneNumberVerification {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     phone_number_id: String,
 }
@@ -304,7 +304,7 @@ impl PreparePhoneNumberVerification {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AttemptPhoneNumberVerification {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     phone_number_id: String,
     body: types::AttemptPhoneNumberVerificationBody,
@@ -342,7 +342,7 @@ impl AttemptPhoneNumberVerification {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceUserPhoneNumber {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::ReplaceUserPhoneNumberBody,

@@ -23,7 +23,7 @@ impl ProxyChecks<'_> {
     /// `POST /proxy_checks`
     pub fn verify(&self, body: types::VerifyDomainProxyBody) -> VerifyDomainProxy {
         VerifyDomainProxy {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -33,7 +33,7 @@ impl ProxyChecks<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyDomainProxy {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyDomainProxyBody,
 }

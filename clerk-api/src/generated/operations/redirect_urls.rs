@@ -16,7 +16,7 @@ impl RedirectUrls<'_> {
     /// `GET /redirect_urls`
     pub fn list(&self) -> ListRedirectUrLs {
         ListRedirectUrLs {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             paginated: None,
             limit: None,
@@ -30,7 +30,7 @@ impl RedirectUrls<'_> {
     /// `POST /redirect_urls`
     pub fn create(&self, body: types::CreateRedirectUrlBody) -> CreateRedirectUrl {
         CreateRedirectUrl {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -42,7 +42,7 @@ impl RedirectUrls<'_> {
     /// `GET /redirect_urls/{id}`
     pub fn get(&self, id: impl Into<String>) -> GetRedirectUrl {
         GetRedirectUrl {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             id: id.into(),
         }
@@ -54,7 +54,7 @@ impl RedirectUrls<'_> {
     /// `DELETE /redirect_urls/{id}`
     pub fn delete(&self, id: impl Into<String>) -> DeleteRedirectUrl {
         DeleteRedirectUrl {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             id: id.into(),
         }
@@ -64,7 +64,7 @@ impl RedirectUrls<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListRedirectUrLs {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     paginated: Option<bool>,
     limit: Option<i64>,
@@ -173,7 +173,7 @@ impl ListRedirectUrLs {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateRedirectUrl {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateRedirectUrlBody,
 }
@@ -205,7 +205,7 @@ impl CreateRedirectUrl {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetRedirectUrl {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     id: String,
 }
@@ -236,7 +236,7 @@ impl GetRedirectUrl {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteRedirectUrl {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     id: String,
 }

@@ -18,7 +18,7 @@ impl RoleSets<'_> {
     /// `GET /role_sets`
     pub fn list(&self) -> ListRoleSets {
         ListRoleSets {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             query: None,
             order_by: None,
@@ -35,7 +35,7 @@ impl RoleSets<'_> {
     /// `POST /role_sets`
     pub fn create(&self, body: types::CreateRoleSetBody) -> CreateRoleSet {
         CreateRoleSet {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -47,7 +47,7 @@ impl RoleSets<'_> {
     /// `GET /role_sets/{role_set_key_or_id}`
     pub fn get(&self, role_set_key_or_id: impl Into<String>) -> GetRoleSet {
         GetRoleSet {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
         }
@@ -65,7 +65,7 @@ impl RoleSets<'_> {
         body: types::UpdateRoleSetBody,
     ) -> UpdateRoleSet {
         UpdateRoleSet {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
@@ -84,7 +84,7 @@ impl RoleSets<'_> {
         body: types::ReplaceRoleSetBody,
     ) -> ReplaceRoleSet {
         ReplaceRoleSet {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
@@ -102,7 +102,7 @@ impl RoleSets<'_> {
         body: types::AddRolesToRoleSetBody,
     ) -> AddRolesToRoleSet {
         AddRolesToRoleSet {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
@@ -120,7 +120,7 @@ impl RoleSets<'_> {
         body: types::ReplaceRoleInRoleSetBody,
     ) -> ReplaceRoleInRoleSet {
         ReplaceRoleInRoleSet {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
             body,
@@ -131,7 +131,7 @@ impl RoleSets<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListRoleSets {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     query: Option<String>,
     order_by: Option<String>,
@@ -251,7 +251,7 @@ impl ListRoleSets {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateRoleSet {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateRoleSetBody,
 }
@@ -283,7 +283,7 @@ impl CreateRoleSet {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetRoleSet {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     role_set_key_or_id: String,
 }
@@ -314,7 +314,7 @@ impl GetRoleSet {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateRoleSet {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::UpdateRoleSetBody,
@@ -347,7 +347,7 @@ impl UpdateRoleSet {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceRoleSet {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::ReplaceRoleSetBody,
@@ -382,7 +382,7 @@ impl ReplaceRoleSet {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AddRolesToRoleSet {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::AddRolesToRoleSetBody,
@@ -417,7 +417,7 @@ impl AddRolesToRoleSet {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceRoleInRoleSet {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     role_set_key_or_id: String,
     body: types::ReplaceRoleInRoleSetBody,

@@ -20,7 +20,7 @@ impl SamlConnections<'_> {
     #[deprecated]
     pub fn list(&self) -> ListSamlConnections {
         ListSamlConnections {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -38,7 +38,7 @@ impl SamlConnections<'_> {
     #[deprecated]
     pub fn create(&self, body: types::CreateSamlConnectionBody) -> CreateSamlConnection {
         CreateSamlConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -52,7 +52,7 @@ impl SamlConnections<'_> {
     #[deprecated]
     pub fn get(&self, saml_connection_id: impl Into<String>) -> GetSamlConnection {
         GetSamlConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
         }
@@ -66,7 +66,7 @@ impl SamlConnections<'_> {
     #[deprecated]
     pub fn delete(&self, saml_connection_id: impl Into<String>) -> DeleteSamlConnection {
         DeleteSamlConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
         }
@@ -84,7 +84,7 @@ impl SamlConnections<'_> {
         body: types::UpdateSamlConnectionBody,
     ) -> UpdateSamlConnection {
         UpdateSamlConnection {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
             body,
@@ -95,7 +95,7 @@ impl SamlConnections<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListSamlConnections {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -231,7 +231,7 @@ impl ListSamlConnections {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSamlConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateSamlConnectionBody,
 }
@@ -263,7 +263,7 @@ impl CreateSamlConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSamlConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     saml_connection_id: String,
 }
@@ -296,7 +296,7 @@ impl GetSamlConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteSamlConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     saml_connection_id: String,
 }
@@ -329,7 +329,7 @@ impl DeleteSamlConnection {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateSamlConnection {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     saml_connection_id: String,
     body: types::UpdateSamlConnectionBody,

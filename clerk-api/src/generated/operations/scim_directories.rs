@@ -16,7 +16,7 @@ impl ScimDirectories<'_> {
     /// `GET /scim_directories`
     pub fn list(&self) -> ListScimDirectories {
         ListScimDirectories {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -29,7 +29,7 @@ impl ScimDirectories<'_> {
     /// `POST /scim_directories`
     pub fn create(&self, body: types::CreateScimDirectoryBody) -> CreateScimDirectory {
         CreateScimDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -41,7 +41,7 @@ impl ScimDirectories<'_> {
     /// `GET /scim_directories/{scim_directory_id}`
     pub fn get(&self, scim_directory_id: impl Into<String>) -> GetScimDirectory {
         GetScimDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
@@ -54,7 +54,7 @@ impl ScimDirectories<'_> {
     /// `DELETE /scim_directories/{scim_directory_id}`
     pub fn delete(&self, scim_directory_id: impl Into<String>) -> DeleteScimDirectory {
         DeleteScimDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
@@ -70,7 +70,7 @@ impl ScimDirectories<'_> {
         body: types::UpdateScimDirectoryBody,
     ) -> UpdateScimDirectory {
         UpdateScimDirectory {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
@@ -89,7 +89,7 @@ impl ScimDirectories<'_> {
         scim_directory_id: impl Into<String>,
     ) -> RotateScimDirectoryApiKey {
         RotateScimDirectoryApiKey {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
@@ -104,7 +104,7 @@ impl ScimDirectories<'_> {
         scim_directory_id: impl Into<String>,
     ) -> ListScimGroupRoleMappings {
         ListScimGroupRoleMappings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
         }
@@ -123,7 +123,7 @@ impl ScimDirectories<'_> {
         body: types::ReplaceScimGroupRoleMappingsBody,
     ) -> ReplaceScimGroupRoleMappings {
         ReplaceScimGroupRoleMappings {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
@@ -141,7 +141,7 @@ impl ScimDirectories<'_> {
         body: types::CreateScimGroupRoleMappingBody,
     ) -> CreateScimGroupRoleMapping {
         CreateScimGroupRoleMapping {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             body,
@@ -159,7 +159,7 @@ impl ScimDirectories<'_> {
         mapping_id: impl Into<String>,
     ) -> DeleteScimGroupRoleMapping {
         DeleteScimGroupRoleMapping {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
             mapping_id: mapping_id.into(),
@@ -170,7 +170,7 @@ impl ScimDirectories<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListScimDirectories {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -270,7 +270,7 @@ impl ListScimDirectories {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateScimDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateScimDirectoryBody,
 }
@@ -302,7 +302,7 @@ impl CreateScimDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetScimDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
 }
@@ -335,7 +335,7 @@ impl GetScimDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteScimDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
 }
@@ -368,7 +368,7 @@ impl DeleteScimDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateScimDirectory {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
     body: types::UpdateScimDirectoryBody,
@@ -403,7 +403,7 @@ impl UpdateScimDirectory {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RotateScimDirectoryApiKey {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
 }
@@ -437,7 +437,7 @@ impl RotateScimDirectoryApiKey {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListScimGroupRoleMappings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
 }
@@ -473,7 +473,7 @@ impl ListScimGroupRoleMappings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceScimGroupRoleMappings {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
     body: types::ReplaceScimGroupRoleMappingsBody,
@@ -511,7 +511,7 @@ impl ReplaceScimGroupRoleMappings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateScimGroupRoleMapping {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
     body: types::CreateScimGroupRoleMappingBody,
@@ -547,7 +547,7 @@ impl CreateScimGroupRoleMapping {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteScimGroupRoleMapping {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     scim_directory_id: String,
     mapping_id: String,

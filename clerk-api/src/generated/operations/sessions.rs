@@ -22,7 +22,7 @@ impl Sessions<'_> {
     /// `GET /sessions`
     pub fn list(&self) -> GetSessionList {
         GetSessionList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             client_id: None,
             user_id: None,
@@ -42,7 +42,7 @@ impl Sessions<'_> {
     /// `POST /sessions`
     pub fn create(&self, body: types::CreateSessionBody) -> CreateSession {
         CreateSession {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -54,7 +54,7 @@ impl Sessions<'_> {
     /// `GET /sessions/{session_id}`
     pub fn get(&self, session_id: impl Into<String>) -> GetSession {
         GetSession {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
@@ -71,7 +71,7 @@ impl Sessions<'_> {
         body: types::RefreshSessionBody,
     ) -> RefreshSession {
         RefreshSession {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body,
@@ -85,7 +85,7 @@ impl Sessions<'_> {
     /// `POST /sessions/{session_id}/revoke`
     pub fn revoke(&self, session_id: impl Into<String>) -> RevokeSession {
         RevokeSession {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
@@ -101,7 +101,7 @@ impl Sessions<'_> {
         body: types::CreateSessionTokenBody,
     ) -> CreateSessionToken {
         CreateSessionToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body,
@@ -119,7 +119,7 @@ impl Sessions<'_> {
         body: types::CreateSessionTokenFromTemplateBody,
     ) -> CreateSessionTokenFromTemplate {
         CreateSessionTokenFromTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             template_name: template_name.into(),
@@ -131,7 +131,7 @@ impl Sessions<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSessionList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     client_id: Option<String>,
     user_id: Option<String>,
@@ -261,7 +261,7 @@ impl GetSessionList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSession {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateSessionBody,
 }
@@ -293,7 +293,7 @@ impl CreateSession {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSession {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     session_id: String,
 }
@@ -324,7 +324,7 @@ impl GetSession {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RefreshSession {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     session_id: String,
     body: types::RefreshSessionBody,
@@ -357,7 +357,7 @@ impl RefreshSession {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeSession {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     session_id: String,
 }
@@ -388,7 +388,7 @@ impl RevokeSession {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSessionToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     session_id: String,
     body: types::CreateSessionTokenBody,
@@ -423,7 +423,7 @@ impl CreateSessionToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSessionTokenFromTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     session_id: String,
     template_name: String,

@@ -18,7 +18,7 @@ impl SignInTokens<'_> {
     /// `POST /sign_in_tokens`
     pub fn create(&self, body: types::CreateSignInTokenBody) -> CreateSignInToken {
         CreateSignInToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -30,7 +30,7 @@ impl SignInTokens<'_> {
     /// `POST /sign_in_tokens/{sign_in_token_id}/revoke`
     pub fn revoke(&self, sign_in_token_id: impl Into<String>) -> RevokeSignInToken {
         RevokeSignInToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             sign_in_token_id: sign_in_token_id.into(),
         }
@@ -40,7 +40,7 @@ impl SignInTokens<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSignInToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateSignInTokenBody,
 }
@@ -72,7 +72,7 @@ impl CreateSignInToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeSignInToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     sign_in_token_id: String,
 }

@@ -16,7 +16,7 @@ impl SignUps<'_> {
     /// `GET /sign_ups/{id}`
     pub fn get(&self, id: impl Into<String>) -> GetSignUp {
         GetSignUp {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             id: id.into(),
         }
@@ -32,7 +32,7 @@ impl SignUps<'_> {
         body: types::UpdateSignUpBody,
     ) -> UpdateSignUp {
         UpdateSignUp {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             id: id.into(),
             body,
@@ -43,7 +43,7 @@ impl SignUps<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetSignUp {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     id: String,
 }
@@ -74,7 +74,7 @@ impl GetSignUp {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateSignUp {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     id: String,
     body: types::UpdateSignUpBody,

@@ -22,7 +22,7 @@ impl Templates<'_> {
         body: types::PreviewTemplateBody,
     ) -> PreviewTemplate {
         PreviewTemplate {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type: template_type.into(),
             slug: slug.into(),
@@ -34,7 +34,7 @@ impl Templates<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct PreviewTemplate {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     template_type: String,
     slug: String,

@@ -16,7 +16,7 @@ impl TestingTokens<'_> {
     /// `POST /testing_tokens`
     pub fn create(&self) -> CreateTestingToken {
         CreateTestingToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -25,7 +25,7 @@ impl TestingTokens<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateTestingToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl CreateTestingToken {

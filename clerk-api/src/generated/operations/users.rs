@@ -22,7 +22,7 @@ impl Users<'_> {
     /// `GET /users`
     pub fn list(&self) -> GetUserList {
         GetUserList {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address: None,
             phone_number: None,
@@ -65,7 +65,7 @@ impl Users<'_> {
     /// `POST /users`
     pub fn create(&self, body: types::CreateUserBody) -> CreateUser {
         CreateUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -77,7 +77,7 @@ impl Users<'_> {
     /// `GET /users/count`
     pub fn count(&self) -> GetUsersCount {
         GetUsersCount {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address: None,
             phone_number: None,
@@ -110,7 +110,7 @@ impl Users<'_> {
     /// `GET /users/{user_id}`
     pub fn get(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -122,7 +122,7 @@ impl Users<'_> {
     /// `DELETE /users/{user_id}`
     pub fn delete(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -146,7 +146,7 @@ impl Users<'_> {
         body: types::UpdateUserBody,
     ) -> UpdateUser {
         UpdateUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -159,7 +159,7 @@ impl Users<'_> {
     /// `POST /users/{user_id}/ban`
     pub fn ban(&self, user_id: impl Into<String>) -> BanUser {
         BanUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -171,7 +171,7 @@ impl Users<'_> {
     /// `POST /users/{user_id}/unban`
     pub fn unban(&self, user_id: impl Into<String>) -> UnbanUser {
         UnbanUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -183,7 +183,7 @@ impl Users<'_> {
     /// `POST /users/ban`
     pub fn bulk_ban(&self, body: types::UsersBanBody) -> UsersBan {
         UsersBan {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -195,7 +195,7 @@ impl Users<'_> {
     /// `POST /users/unban`
     pub fn bulk_unban(&self, body: types::UsersUnbanBody) -> UsersUnban {
         UsersUnban {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -208,7 +208,7 @@ impl Users<'_> {
     /// `POST /users/{user_id}/lock`
     pub fn lock(&self, user_id: impl Into<String>) -> LockUser {
         LockUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -220,7 +220,7 @@ impl Users<'_> {
     /// `POST /users/{user_id}/unlock`
     pub fn unlock(&self, user_id: impl Into<String>) -> UnlockUser {
         UnlockUser {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -236,7 +236,7 @@ impl Users<'_> {
         body: types::SetUserProfileImageBody,
     ) -> SetUserProfileImage {
         SetUserProfileImage {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -252,7 +252,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> DeleteUserProfileImage {
         DeleteUserProfileImage {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -276,7 +276,7 @@ impl Users<'_> {
         body: types::ReplaceUserMetadataBody,
     ) -> ReplaceUserMetadata {
         ReplaceUserMetadata {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -300,7 +300,7 @@ impl Users<'_> {
         body: types::UpdateUserMetadataBody,
     ) -> UpdateUserMetadata {
         UpdateUserMetadata {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -318,7 +318,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> GetUserBillingSubscription {
         GetUserBillingSubscription {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -334,7 +334,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> GetUserBillingCreditBalance {
         GetUserBillingCreditBalance {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -352,7 +352,7 @@ impl Users<'_> {
         body: types::AdjustCreditBalanceRequest,
     ) -> AdjustUserBillingCreditBalance {
         AdjustUserBillingCreditBalance {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -370,7 +370,7 @@ impl Users<'_> {
         provider: impl Into<String>,
     ) -> GetOAuthAccessToken {
         GetOAuthAccessToken {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             provider: provider.into(),
@@ -389,7 +389,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> UsersGetOrganizationMemberships {
         UsersGetOrganizationMemberships {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             limit: None,
@@ -406,7 +406,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> UsersGetOrganizationInvitations {
         UsersGetOrganizationInvitations {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             limit: None,
@@ -427,7 +427,7 @@ impl Users<'_> {
         body: types::RemoveUserPasswordBody,
     ) -> RemoveUserPassword {
         RemoveUserPassword {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -445,7 +445,7 @@ impl Users<'_> {
         body: types::VerifyPasswordBody,
     ) -> VerifyPassword {
         VerifyPassword {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -465,7 +465,7 @@ impl Users<'_> {
         body: types::VerifyTotpBody,
     ) -> VerifyTotp {
         VerifyTotp {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -478,7 +478,7 @@ impl Users<'_> {
     /// `DELETE /users/{user_id}/mfa`
     pub fn disable_mfa(&self, user_id: impl Into<String>) -> DisableMfa {
         DisableMfa {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -490,7 +490,7 @@ impl Users<'_> {
     /// `DELETE /users/{user_id}/backup_code`
     pub fn delete_backup_codes(&self, user_id: impl Into<String>) -> DeleteBackupCode {
         DeleteBackupCode {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -506,7 +506,7 @@ impl Users<'_> {
         passkey_identification_id: impl Into<String>,
     ) -> UserPasskeyDelete {
         UserPasskeyDelete {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             passkey_identification_id: passkey_identification_id.into(),
@@ -522,7 +522,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> ListUserTrustedDevices {
         ListUserTrustedDevices {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -538,7 +538,7 @@ impl Users<'_> {
         trusted_device_id: impl Into<String>,
     ) -> RevokeUserTrustedDevice {
         RevokeUserTrustedDevice {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             trusted_device_id: trusted_device_id.into(),
@@ -555,7 +555,7 @@ impl Users<'_> {
         web3_wallet_identification_id: impl Into<String>,
     ) -> UserWeb3WalletDelete {
         UserWeb3WalletDelete {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             web3_wallet_identification_id: web3_wallet_identification_id.into(),
@@ -568,7 +568,7 @@ impl Users<'_> {
     /// `DELETE /users/{user_id}/totp`
     pub fn delete_totp(&self, user_id: impl Into<String>) -> DeleteTotp {
         DeleteTotp {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -584,7 +584,7 @@ impl Users<'_> {
         external_account_id: impl Into<String>,
     ) -> DeleteExternalAccount {
         DeleteExternalAccount {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             external_account_id: external_account_id.into(),
@@ -601,7 +601,7 @@ impl Users<'_> {
         body: types::SetUserPasswordCompromisedBody,
     ) -> SetUserPasswordCompromised {
         SetUserPasswordCompromised {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
             body,
@@ -619,7 +619,7 @@ impl Users<'_> {
         user_id: impl Into<String>,
     ) -> UnsetUserPasswordCompromised {
         UnsetUserPasswordCompromised {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
         }
@@ -633,7 +633,7 @@ impl Users<'_> {
         &self,
     ) -> InstanceGetOrganizationMemberships {
         InstanceGetOrganizationMemberships {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             order_by: None,
             limit: None,
@@ -645,7 +645,7 @@ impl Users<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUserList {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address: Option<Vec<String>>,
     phone_number: Option<Vec<String>>,
@@ -1001,7 +1001,7 @@ impl GetUserList {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateUserBody,
 }
@@ -1033,7 +1033,7 @@ impl CreateUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUsersCount {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     email_address: Option<Vec<String>>,
     phone_number: Option<Vec<String>>,
@@ -1287,7 +1287,7 @@ impl GetUsersCount {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1318,7 +1318,7 @@ impl GetUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1349,7 +1349,7 @@ impl DeleteUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::UpdateUserBody,
@@ -1382,7 +1382,7 @@ impl UpdateUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct BanUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1413,7 +1413,7 @@ impl BanUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UnbanUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1444,7 +1444,7 @@ impl UnbanUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersBan {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UsersBanBody,
 }
@@ -1476,7 +1476,7 @@ impl UsersBan {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersUnban {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UsersUnbanBody,
 }
@@ -1508,7 +1508,7 @@ impl UsersUnban {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct LockUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1539,7 +1539,7 @@ impl LockUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UnlockUser {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1570,7 +1570,7 @@ impl UnlockUser {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct SetUserProfileImage {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::SetUserProfileImageBody,
@@ -1603,7 +1603,7 @@ impl SetUserProfileImage {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteUserProfileImage {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1634,7 +1634,7 @@ impl DeleteUserProfileImage {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ReplaceUserMetadata {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::ReplaceUserMetadataBody,
@@ -1667,7 +1667,7 @@ impl ReplaceUserMetadata {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UpdateUserMetadata {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::UpdateUserMetadataBody,
@@ -1700,7 +1700,7 @@ impl UpdateUserMetadata {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUserBillingSubscription {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1733,7 +1733,7 @@ impl GetUserBillingSubscription {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetUserBillingCreditBalance {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -1766,7 +1766,7 @@ impl GetUserBillingCreditBalance {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct AdjustUserBillingCreditBalance {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::AdjustCreditBalanceRequest,
@@ -1801,7 +1801,7 @@ impl AdjustUserBillingCreditBalance {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GetOAuthAccessToken {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     provider: String,
@@ -1917,7 +1917,7 @@ impl GetOAuthAccessToken {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersGetOrganizationMemberships {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     limit: Option<i64>,
@@ -2023,7 +2023,7 @@ impl UsersGetOrganizationMemberships {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UsersGetOrganizationInvitations {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     limit: Option<i64>,
@@ -2150,7 +2150,7 @@ impl UsersGetOrganizationInvitations {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RemoveUserPassword {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::RemoveUserPasswordBody,
@@ -2183,7 +2183,7 @@ impl RemoveUserPassword {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyPassword {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::VerifyPasswordBody,
@@ -2216,7 +2216,7 @@ impl VerifyPassword {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct VerifyTotp {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::VerifyTotpBody,
@@ -2249,7 +2249,7 @@ impl VerifyTotp {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DisableMfa {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -2280,7 +2280,7 @@ impl DisableMfa {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteBackupCode {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -2311,7 +2311,7 @@ impl DeleteBackupCode {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UserPasskeyDelete {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     passkey_identification_id: String,
@@ -2346,7 +2346,7 @@ impl UserPasskeyDelete {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListUserTrustedDevices {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -2377,7 +2377,7 @@ impl ListUserTrustedDevices {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RevokeUserTrustedDevice {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     trusted_device_id: String,
@@ -2412,7 +2412,7 @@ impl RevokeUserTrustedDevice {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UserWeb3WalletDelete {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     web3_wallet_identification_id: String,
@@ -2447,7 +2447,7 @@ impl UserWeb3WalletDelete {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteTotp {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -2478,7 +2478,7 @@ impl DeleteTotp {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteExternalAccount {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     external_account_id: String,
@@ -2513,7 +2513,7 @@ impl DeleteExternalAccount {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct SetUserPasswordCompromised {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
     body: types::SetUserPasswordCompromisedBody,
@@ -2549,7 +2549,7 @@ impl SetUserPasswordCompromised {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct UnsetUserPasswordCompromised {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     user_id: String,
 }
@@ -2583,7 +2583,7 @@ impl UnsetUserPasswordCompromised {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct InstanceGetOrganizationMemberships {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     order_by: Option<String>,
     limit: Option<i64>,

@@ -18,7 +18,7 @@ impl WaitlistEntries<'_> {
     /// `GET /waitlist_entries`
     pub fn list(&self) -> ListWaitlistEntries {
         ListWaitlistEntries {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -35,7 +35,7 @@ impl WaitlistEntries<'_> {
     /// `POST /waitlist_entries`
     pub fn create(&self, body: types::CreateWaitlistEntryBody) -> CreateWaitlistEntry {
         CreateWaitlistEntry {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -57,7 +57,7 @@ impl WaitlistEntries<'_> {
         body: Vec<types::CreateBulkWaitlistEntriesBodyItem>,
     ) -> CreateBulkWaitlistEntries {
         CreateBulkWaitlistEntries {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -69,7 +69,7 @@ impl WaitlistEntries<'_> {
     /// `DELETE /waitlist_entries/{waitlist_entry_id}`
     pub fn delete(&self, waitlist_entry_id: impl Into<String>) -> DeleteWaitlistEntry {
         DeleteWaitlistEntry {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
         }
@@ -85,7 +85,7 @@ impl WaitlistEntries<'_> {
         body: types::InviteWaitlistEntryBody,
     ) -> InviteWaitlistEntry {
         InviteWaitlistEntry {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
             body,
@@ -98,7 +98,7 @@ impl WaitlistEntries<'_> {
     /// `POST /waitlist_entries/{waitlist_entry_id}/reject`
     pub fn reject(&self, waitlist_entry_id: impl Into<String>) -> RejectWaitlistEntry {
         RejectWaitlistEntry {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
         }
@@ -108,7 +108,7 @@ impl WaitlistEntries<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct ListWaitlistEntries {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     limit: Option<i64>,
     offset: Option<i64>,
@@ -234,7 +234,7 @@ impl ListWaitlistEntries {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateWaitlistEntry {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateWaitlistEntryBody,
 }
@@ -266,7 +266,7 @@ impl CreateWaitlistEntry {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateBulkWaitlistEntries {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     body: Vec<types::CreateBulkWaitlistEntriesBodyItem>,
 }
@@ -298,7 +298,7 @@ impl CreateBulkWaitlistEntries {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteWaitlistEntry {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     waitlist_entry_id: String,
 }
@@ -331,7 +331,7 @@ impl DeleteWaitlistEntry {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct InviteWaitlistEntry {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     waitlist_entry_id: String,
     body: types::InviteWaitlistEntryBody,
@@ -367,7 +367,7 @@ impl InviteWaitlistEntry {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct RejectWaitlistEntry {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
     waitlist_entry_id: String,
 }

@@ -16,7 +16,7 @@ impl Webhooks<'_> {
     /// `POST /webhooks/svix`
     pub fn create_svix_app(&self) -> CreateSvixApp {
         CreateSvixApp {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -27,7 +27,7 @@ impl Webhooks<'_> {
     /// `DELETE /webhooks/svix`
     pub fn delete_svix_app(&self) -> DeleteSvixApp {
         DeleteSvixApp {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -38,7 +38,7 @@ impl Webhooks<'_> {
     /// `POST /webhooks/svix_url`
     pub fn generate_svix_auth_url(&self) -> GenerateSvixAuthUrl {
         GenerateSvixAuthUrl {
-            client: self.client.clone(),
+            client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -47,7 +47,7 @@ impl Webhooks<'_> {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct CreateSvixApp {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl CreateSvixApp {
@@ -77,7 +77,7 @@ impl CreateSvixApp {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct DeleteSvixApp {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl DeleteSvixApp {
@@ -107,7 +107,7 @@ impl DeleteSvixApp {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent with `.send().await`"]
 pub struct GenerateSvixAuthUrl {
-    client: Clerk,
+    client: runtime::Client,
     options: runtime::CallOptions,
 }
 impl GenerateSvixAuthUrl {
