@@ -68,21 +68,17 @@ pub(crate) fn header(source: &Source) -> String {
 
 /// Generates the Rust API for a spec.
 pub fn generate(spec: &str, source: &Source) -> Result<Output> {
-    let document = load(spec)?;
-    let api = normalize(&document)?;
-    let header = header(source);
-    let files = emit::files(&api, source)
-        .into_iter()
-        .map(|(path, tokens)| Ok(File { contents: format(&path, tokens, &header)?, path }))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Output { api, files })
+    emit_output(normalize(&load(spec)?)?, source)
 }
 
 /// Generates the Rust API of the operations `operation_ids` alone (and the types they reach),
 /// for a crate that needs a few calls without the whole API.
 pub fn generate_subset(spec: &str, source: &Source, operation_ids: &[&str]) -> Result<Output> {
-    let document = load(spec)?;
-    let api = subset(&normalize(&document)?, operation_ids)?;
+    emit_output(subset(&normalize(&load(spec)?)?, operation_ids)?, source)
+}
+
+/// The files of the generated module for `api`, formatted under the `@generated` header.
+fn emit_output(api: model::Api, source: &Source) -> Result<Output> {
     let header = header(source);
     let files = emit::files(&api, source)
         .into_iter()

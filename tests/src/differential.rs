@@ -217,3 +217,32 @@ pub fn js_verdict(value: &Value) -> Verdict {
             .map(|list| list.iter().filter_map(Value::as_str).map(str::to_owned).collect()),
     }
 }
+
+/// Runs `script` of `tests/js-sdk` (Clerk's JS SDK, pinned) on `input` and returns the JSON it
+/// prints; `None` (skipped) when the packages are not installed, which fails on CI.
+pub fn run_js_sdk(script: &str, input: &Value) -> Option<Value> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = crate::workspace_root().join("tests/js-sdk");
+    if !dir.join("node_modules/@clerk/backend").exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tests/js-sdk has no node_modules: run `npm ci` there (cargo xtask test does)"
+        );
+        eprintln!("skipped: run `npm ci` in tests/js-sdk for the JS SDK differentials");
+        return None;
+    }
+    let mut child = Command::new("node")
+        .arg(script)
+        .current_dir(&dir)
+        .env("CLERK_TELEMETRY_DISABLED", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("run node (install Node.js)");
+    child.stdin.take().expect("stdin").write_all(input.to_string().as_bytes()).expect("write the corpus");
+    let output = child.wait_with_output().expect("node output");
+    assert!(output.status.success(), "{script} failed: {}", output.status);
+    Some(serde_json::from_slice(&output.stdout).expect("JSON output"))
+}

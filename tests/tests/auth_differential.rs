@@ -21,8 +21,6 @@ use clerk_api_tests::differential::{
 };
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// A deliberate difference: what each side answers, and why ours is what it is.
 struct Difference {
@@ -847,30 +845,12 @@ async fn ours(case: &Case) -> Verdict {
 }
 
 fn run_js(corpus: &Corpus) -> Option<Vec<Value>> {
-    let dir = clerk_api_tests::workspace_root().join("tests/js-sdk");
-    if !dir.join("node_modules/@clerk/backend").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tests/js-sdk has no node_modules: run `npm ci` there (cargo xtask test does)"
-        );
-        eprintln!("skipped: run `npm ci` in tests/js-sdk for the JS SDK differential");
-        return None;
-    }
     let cases: Vec<Value> = corpus.0.iter().map(|c| json!({ "id": c.name, "method": c.method, "url": c.url, "headers": c.headers, "options": c.options.js() })).collect();
-    let input = json!({ "pem": key().public_pem(), "cases": cases }).to_string();
-    let mut child = Command::new("node")
-        .arg("authenticate.mjs")
-        .current_dir(&dir)
-        .env("CLERK_TELEMETRY_DISABLED", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run node (install Node.js)");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write the corpus");
-    let output = child.wait_with_output().expect("node output");
-    assert!(output.status.success(), "authenticate.mjs failed: {}", output.status);
-    Some(serde_json::from_slice(&output.stdout).expect("JSON verdicts"))
+    let output = clerk_api_tests::differential::run_js_sdk(
+        "authenticate.mjs",
+        &json!({ "pem": key().public_pem(), "cases": cases }),
+    )?;
+    Some(serde_json::from_value(output).expect("an array of verdicts"))
 }
 
 /// A signed-out `token_type` means different things: ours is the kind of token found, the JS

@@ -12,8 +12,6 @@
 use clerk_api::auth::{authenticate_token, AuthenticateOptions, Check, FactorLevel, Reverification};
 use clerk_api_tests::auth_support::{now, TestKey};
 use serde_json::{json, Map, Value};
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 /// A small deterministic generator, so the corpus is the same on every run.
 struct Rng(u64);
@@ -243,33 +241,13 @@ fn corpus(key: &TestKey) -> Vec<Case> {
 }
 
 fn run_js(key: &TestKey, corpus: &[Case]) -> Option<Vec<Value>> {
-    let dir = clerk_api_tests::workspace_root().join("tests/js-sdk");
-    if !dir.join("node_modules/@clerk/backend").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tests/js-sdk has no node_modules: run `npm ci` there (cargo xtask test does)"
-        );
-        eprintln!("skipped: run `npm ci` in tests/js-sdk for the has() differential");
-        return None;
-    }
     let cases: Vec<Value> = corpus
         .iter()
         .map(|case| json!({ "token": case.token, "checks": case.checks.iter().map(|(_, js)| js).collect::<Vec<_>>() }))
         .collect();
-    let input = json!({ "pem": key.public_pem, "cases": cases }).to_string();
-    let mut child = Command::new("node")
-        .arg("authorize.mjs")
-        .current_dir(&dir)
-        .env("CLERK_TELEMETRY_DISABLED", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("run node (install Node.js)");
-    child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write the corpus");
-    let output = child.wait_with_output().expect("node output");
-    assert!(output.status.success(), "authorize.mjs failed: {}", output.status);
-    Some(serde_json::from_slice(&output.stdout).expect("JSON answers"))
+    let output =
+        clerk_api_tests::differential::run_js_sdk("authorize.mjs", &json!({ "pem": key.public_pem, "cases": cases }))?;
+    Some(serde_json::from_value(output).expect("an array of answers"))
 }
 
 #[tokio::test]
