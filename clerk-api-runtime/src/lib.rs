@@ -8,7 +8,7 @@
 //! the TLS set-up.
 //!
 //! A [`Client`] on its own sends requests that no spec describes (generated clients such as
-//! `clerk_api::Clerk` dereference to one):
+//! `clerk_api::Clerk` hand theirs out with `client()`):
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), clerk_api_runtime::Error> {
@@ -34,6 +34,7 @@ mod decode;
 mod error;
 mod file_part;
 mod form;
+mod future;
 mod json_list;
 mod macros;
 mod multipart;
@@ -50,6 +51,7 @@ pub use credential::Credential;
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
 pub use file_part::FilePart;
 pub use form::{FormEncoding, FormStyle};
+pub use future::ResponseFuture;
 pub use futures_core::Stream;
 pub use http::Method;
 pub use json_list::{JsonList, JsonPaging, RawItem, RawPage};
@@ -70,6 +72,6 @@ pub mod __private {
     pub use crate::Method;
     pub use crate::{
         open_enum_impls, Bytes, CallOptions, Client, Credential, Error, FilePart, ListRequest, ParamLocation, Redirect,
-        Request, RetryPolicy, Stream,
+        Request, ResponseFuture, RetryPolicy, Stream,
     };
 }

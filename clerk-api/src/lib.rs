@@ -3,23 +3,20 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), clerk_api::Error> {
-//! use clerk_api::{types, Clerk};
+//! use clerk_api::Clerk;
 //!
 //! let clerk = Clerk::from_env()?; // reads CLERK_SECRET_KEY
-//! let user = clerk.users().get("user_2abc").send().await?;
-//! let created = clerk
-//!     .organizations()
-//!     .create(types::CreateOrganizationBody { name: "Acme".into(), ..Default::default() })
-//!     .send()
-//!     .await?;
-//! println!("{} joined {}", user.id, created.id);
+//! let user = clerk.users().get("user_2abc").await?;
+//! let created = clerk.organizations().create("Acme").created_by(&user.id).await?;
+//! println!("{} created {}", user.id, created.id);
 //! # Ok(())
 //! # }
 //! ```
 //!
 //! Operations are grouped as in Clerk's official SDKs (`clerk.users()`, `clerk.organizations()`,
-//! ...). Required path parameters and the request body are arguments; optional parameters are
-//! builder methods; `.send().await` returns the typed response or an [`Error`].
+//! ...). Required path parameters and required body fields are arguments; optional parameters
+//! and body fields are builder methods (`.body(..)` takes a whole body struct built elsewhere);
+//! awaiting the builder (or its `.send()`) returns the typed response or an [`Error`].
 //!
 //! Every request sends `Clerk-API-Version: ` [`API_VERSION`]. The code is generated from the
 //! spec named in [`SPEC`] (repository, commit and file); `CHANGELOG.md` lists the API version
@@ -49,7 +46,7 @@ pub use clerk_api_runtime::ListRequest;
 /// `futures::StreamExt`).
 pub use clerk_api_runtime::Stream;
 pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
-pub use clerk_api_runtime::{FilePart, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use clerk_api_runtime::{FilePart, ResponseFuture, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use generated::client::{Clerk, ClerkBuilder};
 pub use generated::{operations, types, API_VERSION, SPEC};
 

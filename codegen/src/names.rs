@@ -25,6 +25,7 @@ const SUFFIXED: &[&str] = &[
     "retry_policy",
     "into_stream",
     "collect_all",
+    "into_future",
 ];
 
 /// Keeps only characters valid in an identifier, so `heck` sees word boundaries.

@@ -74,9 +74,7 @@ async fn unknown_fields_and_enum_values_from_the_server_still_decode() {
 async fn json_bodies_are_sent_as_json() {
     let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;
     let stub = serve(vec![Reply::json(200, org)]);
-    let body =
-        types::CreateOrganizationBody { name: "Acme".into(), max_allowed_memberships: Some(5), ..Default::default() };
-    let created = client(&stub.base_url).organizations().create(body).send().await.unwrap();
+    let created = client(&stub.base_url).organizations().create("Acme").max_allowed_memberships(5).await.unwrap();
     assert_eq!(created.id, "org_1");
     let request = stub.requests.lock().unwrap()[0].clone();
     assert_eq!(request.method, "POST");
@@ -90,12 +88,27 @@ async fn json_bodies_are_sent_as_json() {
 }
 
 #[tokio::test]
+async fn a_body_built_elsewhere_replaces_the_fields_set_before() {
+    let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;
+    let stub = serve(vec![Reply::json(200, org), Reply::json(200, org)]);
+    let whole =
+        types::CreateOrganizationBody { name: "Globex".into(), slug: Some("globex".into()), ..Default::default() };
+    let clerk = client(&stub.base_url);
+    clerk.organizations().create("Acme").max_allowed_memberships(5).body(whole.clone()).send().await.unwrap();
+    clerk.organizations().create("Acme").body(whole).await.unwrap();
+    let requests = stub.requests.lock().unwrap().clone();
+    for request in &requests {
+        let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(sent, serde_json::json!({"name": "Globex", "slug": "globex"}));
+    }
+    assert_eq!(requests.len(), 2, "awaiting the builder sends it as `send()` does");
+}
+
+#[tokio::test]
 async fn multipart_bodies_carry_the_file() {
     let stub = serve(vec![Reply::json(200, &user_json(""))]);
-    let body = types::SetUserProfileImageBody {
-        file: Some(FilePart::new("me.png", b"\x89PNG-bytes".to_vec()).content_type("image/png")),
-    };
-    client(&stub.base_url).users().set_profile_image("user_1", body).send().await.unwrap();
+    let file = FilePart::new("me.png", b"\x89PNG-bytes".to_vec()).content_type("image/png");
+    client(&stub.base_url).users().set_profile_image("user_1").file(file).await.unwrap();
     let request = stub.requests.lock().unwrap()[0].clone();
     assert!(request.header("content-type").unwrap().starts_with("multipart/form-data; boundary="));
     let text = String::from_utf8_lossy(&request.body);

@@ -208,14 +208,8 @@ async fn every_operation_conforms_to_the_spec() {
     assert!(problems.is_empty(), "{} conformance problems:\n{}", problems.len(), problems.join("\n"));
 }
 
-fn minimal() -> frontend::types::CreateTokenBody {
-    frontend::types::CreateTokenBody {
-        grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken,
-        code: None,
-        scopes: None,
-        remember: None,
-        filter: None,
-    }
+fn minimal() -> frontend::types::CreateTokenBodyGrantType {
+    frontend::types::CreateTokenBodyGrantType::RefreshToken
 }
 
 /// Form bodies, header and cookie parameters and security schemes, as the generator emits
@@ -271,14 +265,16 @@ async fn fixture_requests_pass_prisms_validation() {
         .expect("the dev browser query token satisfies a requirement");
 
     let clerk = builder().build().unwrap();
-    let body = frontend::types::CreateTokenBody {
-        grant_type: frontend::types::CreateTokenBodyGrantType::AuthorizationCode,
-        code: Some("c 1&2".into()),
-        scopes: Some(vec!["a".into(), "b".into()]),
-        remember: Some(false),
-        filter: Some(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
-    };
-    let token = clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await;
+    let token = clerk
+        .oauth()
+        .token("https://app.example", frontend::types::CreateTokenBodyGrantType::AuthorizationCode)
+        .code("c 1&2")
+        .scopes(["a", "b"])
+        .remember(false)
+        .filter(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) })
+        .x_request_id("req_1")
+        .client_("cl_1")
+        .await;
     match token {
         Ok(token) => assert_eq!(token.access_token, "at_1", "Prism answers with the spec's example"),
         Err(clerk_api::Error::Api(api)) => panic!(

@@ -2,7 +2,7 @@
 //! waits follow the server's headers, non-idempotent requests are not repeated after an
 //! ambiguous failure, and nothing hangs.
 
-use clerk_api::{types, Clerk, Error, RetryPolicy};
+use clerk_api::{Clerk, Error, RetryPolicy};
 use clerk_api_tests::fake_clerk::{FakeClerk, Fault, Faults, Seed};
 use std::time::{Duration, Instant};
 
@@ -34,8 +34,8 @@ async fn bounded<T>(future: impl std::future::Future<Output = T>) -> T {
     tokio::time::timeout(Duration::from_secs(20), future).await.expect("the call finished within 20 s")
 }
 
-fn create_body() -> types::CreateUserBody {
-    types::CreateUserBody { email_address: Some(vec!["new@example.com".into()]), ..Default::default() }
+fn create_user(clerk: &Clerk) -> clerk_api::operations::users::CreateUser {
+    clerk.users().create().email_address(["new@example.com"])
 }
 
 #[tokio::test]
@@ -103,10 +103,10 @@ async fn a_connection_reset_mid_response_is_retried_for_a_get() {
 async fn a_post_is_not_repeated_after_an_ambiguous_failure() {
     let (fake, clerk) = setup(quick()).await;
     fake.inject([Fault::ResetMidResponse]);
-    let error = bounded(clerk.users().create(create_body()).send()).await.unwrap_err();
+    let error = bounded(create_user(&clerk).send()).await.unwrap_err();
     assert!(matches!(error, Error::Transport { attempts: 1, .. }), "{error:?}");
     fake.inject([Fault::status(503)]);
-    let error = bounded(clerk.users().create(create_body()).send()).await.unwrap_err();
+    let error = bounded(create_user(&clerk).send()).await.unwrap_err();
     assert_eq!((error.status(), error.attempts()), (Some(503), Some(1)));
     assert_eq!(fake.requests("POST", "/users"), 2, "each POST was sent exactly once");
 }
@@ -115,7 +115,7 @@ async fn a_post_is_not_repeated_after_an_ambiguous_failure() {
 async fn a_post_is_retried_after_a_429_which_means_it_was_not_applied() {
     let (fake, clerk) = setup(quick()).await;
     fake.inject([Fault::status(429)]);
-    bounded(clerk.users().create(create_body()).send()).await.unwrap();
+    bounded(create_user(&clerk).send()).await.unwrap();
     assert_eq!(fake.requests("POST", "/users"), 2);
 }
 
@@ -123,9 +123,7 @@ async fn a_post_is_retried_after_a_429_which_means_it_was_not_applied() {
 async fn a_post_is_retried_after_a_5xx_when_the_caller_opts_in() {
     let (fake, clerk) = setup(quick()).await;
     fake.inject([Fault::status(503)]);
-    bounded(clerk.users().create(create_body()).retry_policy(quick().with_retry_non_idempotent(true)).send())
-        .await
-        .unwrap();
+    bounded(create_user(&clerk).retry_policy(quick().with_retry_non_idempotent(true)).send()).await.unwrap();
     assert_eq!(fake.requests("POST", "/users"), 2);
 }
 
@@ -148,7 +146,7 @@ async fn a_refused_connection_is_retried_even_for_a_post_since_nothing_was_sent(
         .retry_policy(quick())
         .build()
         .unwrap();
-    let error = bounded(clerk.users().create(create_body()).send()).await.unwrap_err();
+    let error = bounded(create_user(&clerk).send()).await.unwrap_err();
     assert!(matches!(error, Error::Transport { attempts: 4, .. }), "{error:?}");
 }
 

@@ -56,8 +56,7 @@ async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
         .await
         .unwrap();
     assert_eq!(things[0].id, "t_1");
-    let created =
-        clerk.things().create(operations_fixture::types::CreateThingBody { name: "n".into() }).send().await.unwrap();
+    let created = clerk.things().create("n").await.unwrap();
     assert_eq!(created.id, "t_2");
     // An operation of a path item given by `$ref`, with a `$ref`'d path-level parameter.
     clerk.things().archive("t 2").send().await.unwrap();
@@ -85,15 +84,17 @@ fn fixture_types_decode_as_generated() {
 async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
     let stub = serve(vec![Reply::json(200, r#"{"access_token":"at_1"}"#)]);
     let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
-    let body = frontend::types::CreateTokenBody {
-        grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken,
-        code: Some("c 1&2".into()),
-        scopes: Some(vec!["a".into(), "b".into()]),
-        remember: Some(true),
-        filter: Some(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) }),
-    };
-    let token =
-        clerk.oauth().token("https://app.example", body).x_request_id("req_1").client_("cl_1").send().await.unwrap();
+    let token = clerk
+        .oauth()
+        .token("https://app.example", frontend::types::CreateTokenBodyGrantType::RefreshToken)
+        .code("c 1&2")
+        .scopes(["a", "b"])
+        .remember(true)
+        .filter(frontend::types::CreateTokenBodyFilter { kind: Some("k".into()), max: Some(3) })
+        .x_request_id("req_1")
+        .client_("cl_1")
+        .await
+        .unwrap();
     assert_eq!(token.access_token, "at_1");
     let request = stub.requests.lock().unwrap()[0].clone();
     assert_eq!(request.header("content-type"), Some("application/x-www-form-urlencoded"));
@@ -187,13 +188,7 @@ async fn raw_bodies_are_sent_as_given_with_their_media_type() {
 async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
     use frontend::client::{Clerk, ClerkBuilder};
     let stub = serve(vec![Reply::json(200, r#"{"access_token":"a"}"#), Reply::json(200, r#"{"access_token":"b"}"#)]);
-    let body = || frontend::types::CreateTokenBody {
-        grant_type: frontend::types::CreateTokenBodyGrantType::RefreshToken,
-        code: None,
-        scopes: None,
-        remember: None,
-        filter: None,
-    };
+    let body = || frontend::types::CreateTokenBodyGrantType::RefreshToken;
     let browser = ClerkBuilder::without_secret_key()
         .base_url(&stub.base_url)
         .credential(Clerk::dev_browser_credential("dvb_secret"))

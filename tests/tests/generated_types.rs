@@ -115,7 +115,7 @@ fn request_futures_stay_small() {
     let clerk = clerk_api::Clerk::new("sk_test_x").unwrap();
     let get = clerk.users().get("user_1").send();
     let list = clerk.users().list().send();
-    let create = clerk.organizations().create(types::CreateOrganizationBody::default()).send();
+    let create = clerk.organizations().create("Acme").send();
     for (name, size) in [
         ("get", std::mem::size_of_val(&get)),
         ("list", std::mem::size_of_val(&list)),

@@ -6,7 +6,7 @@ use crate::browser::{self, BrowserRequest, Unverified};
 use crate::options::AuthenticateOptions;
 use crate::reason::Reason;
 use crate::state::RequestState;
-use crate::types::{RefreshSessionBody, RefreshSessionBodyFormat, SessionRefresh};
+use crate::types::{RefreshSessionBodyFormat, SessionRefresh};
 use crate::{verify_checked, AuthError};
 
 /// A refreshed, verified session with the cookies to set; or why there is none, as the reason
@@ -30,16 +30,14 @@ pub(crate) async fn refresh(
             headers.insert(name.as_str().to_owned(), serde_json::json!([value]));
         }
     }
-    let body = RefreshSessionBody {
-        expired_token: expired.to_owned(),
-        refresh_token: refresh_token.to_owned(),
-        request_origin: request.origin(),
-        request_headers: Some(serde_json::Value::Object(headers)),
-        format: Some(RefreshSessionBodyFormat::Cookie),
-        request_originating_ip: None,
-    };
     // (The JS SDK also sends `suffixed_cookies`, which the spec's body does not have.)
-    let cookies = match client.clerk.sessions().refresh(session_id, body).send().await {
+    let refresh = client
+        .clerk
+        .sessions()
+        .refresh(session_id, expired, refresh_token, request.origin())
+        .request_headers(serde_json::Value::Object(headers))
+        .format(RefreshSessionBodyFormat::Cookie);
+    let cookies = match refresh.await {
         Ok(SessionRefresh::Cookies(cookies)) => cookies.cookies,
         Ok(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)),
         Err(crate::Error::Api(error)) if error.errors.first().is_some_and(|e| e.code == "unexpected_error") => {

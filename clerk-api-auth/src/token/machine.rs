@@ -19,27 +19,18 @@ pub(crate) async fn verify(
     // own client type over the same runtime client.
     let clerk = MachineApi::from_client(clerk.client().clone());
     let verdict = match token_type {
-        TokenType::ApiKey => {
-            let body = types::VerifyApiKeyBody { secret: token.to_owned() };
-            clerk
-                .api_keys()
-                .verify_api_key(body)
-                .send()
-                .await
-                .map(|key| status(key.revoked, key.expired).map(|()| Auth::ApiKey(Box::new(key))))
-        }
-        TokenType::M2mToken => {
-            let body = types::VerifyM2mTokenBody { token: token.to_owned() };
-            clerk
-                .m2m()
-                .verify_token(body)
-                .send()
-                .await
-                .map(|m2m| status(m2m.revoked, m2m.expired).map(|()| Auth::M2mToken(Box::new(m2m))))
-        }
+        TokenType::ApiKey => clerk
+            .api_keys()
+            .verify_api_key(token)
+            .await
+            .map(|key| status(key.revoked, key.expired).map(|()| Auth::ApiKey(Box::new(key)))),
+        TokenType::M2mToken => clerk
+            .m2m()
+            .verify_token(token)
+            .await
+            .map(|m2m| status(m2m.revoked, m2m.expired).map(|()| Auth::M2mToken(Box::new(m2m)))),
         TokenType::OAuthToken => {
-            let body = types::VerifyOAuthAccessTokenBody { access_token: Some(token.to_owned()), ..Default::default() };
-            clerk.oauth_access_tokens().verify(body).send().await.map(|answer| match answer {
+            clerk.oauth_access_tokens().verify().access_token(token).await.map(|answer| match answer {
                 types::VerifyOAuthAccessTokenResponse::ClerkIdpOauthAccessToken(oauth) => {
                     status(oauth.revoked, oauth.expired).map(|()| Auth::OAuthToken(Box::new(oauth)))
                 }

@@ -1,6 +1,7 @@
 //! Operation changes: added, removed, renamed, moved, parameters, bodies and responses.
 
-use super::{optional, rust_type, Change, Section};
+use super::{rust_type, Change, Section};
+use crate::emit::body::{self, Structs};
 use crate::model::{Api, Group, Operation, Param};
 use std::collections::BTreeMap;
 
@@ -22,6 +23,7 @@ fn change(breaking: bool, op: &Operation, what: String, fix: Option<String>) -> 
 
 pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let (before, after) = (index(old), index(new));
+    let structs = Structs::of(&new.types);
     let mut out = Vec::new();
     for (key, (group, op)) in &before {
         if !after.contains_key(key) {
@@ -56,14 +58,14 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
         }
         params(&mut out, new_op, &is, &old_op.path_params, &new_op.path_params, true);
         params(&mut out, new_op, &is, &old_op.params, &new_op.params, false);
-        body(&mut out, old_op, new_op, &is);
+        body(&mut out, old_op, (new_op, &structs), &is);
         if old_op.response != new_op.response {
             let show = |r: &Option<crate::model::TypeRef>| r.as_ref().map_or("()".to_owned(), rust_type);
             out.push(change(
                 true,
                 new_op,
                 format!("response type changed from `{}` to `{}`", show(&old_op.response), show(&new_op.response)),
-                Some(format!("`{is}.send().await` now returns `{}`", show(&new_op.response))),
+                Some(format!("`{is}.await` now returns `{}`", show(&new_op.response))),
             ));
         }
     }
@@ -125,25 +127,43 @@ fn params(out: &mut Vec<Change>, op: &Operation, call: &str, old: &[Param], new:
     }
 }
 
-fn body(out: &mut Vec<Change>, old: &Operation, new: &Operation, call: &str) {
+/// How the new operation takes its body, for the fix line: a struct's required fields as
+/// arguments (its optional ones as setters), or the value as the last argument.
+fn takes(new: &Operation, structs: &Structs<'_>, ty: &crate::model::TypeRef) -> String {
+    match body::fluent(new, structs) {
+        Some(fluent) => {
+            let arguments: Vec<&str> =
+                fluent.fields.iter().filter(|f| f.is_argument()).map(|f| f.name.as_str()).collect();
+            let arguments = if arguments.is_empty() {
+                "no body argument".to_owned()
+            } else {
+                format!("`{}`", arguments.join("`, `"))
+            };
+            format!("takes {arguments} from `{}` as arguments, its other fields as setters", rust_type(ty))
+        }
+        None => format!("takes a `body: {}` argument", rust_type(ty)),
+    }
+}
+
+fn body(out: &mut Vec<Change>, old: &Operation, (new, structs): (&Operation, &Structs<'_>), call: &str) {
     match (&old.body, &new.body) {
         (None, Some(body)) => out.push(change(
             true,
             new,
             format!("request body `{}` added", rust_type(&body.ty)),
-            Some(format!("`{call}` takes a new `body: {}` argument", rust_type(&body.ty))),
+            Some(format!("`{call}` {}", takes(new, structs, &body.ty))),
         )),
         (Some(body), None) => out.push(change(
             true,
             new,
             format!("request body `{}` removed", rust_type(&body.ty)),
-            Some(format!("`{call}` no longer takes a body argument")),
+            Some(format!("`{call}` no longer takes a body")),
         )),
         (Some(was), Some(is)) if was.ty != is.ty => out.push(change(
             true,
             new,
             format!("request body type changed from `{}` to `{}`", rust_type(&was.ty), rust_type(&is.ty)),
-            Some(format!("`{call}` takes `{}`", optional(&is.ty, false))),
+            Some(format!("`{call}` {}", takes(new, structs, &is.ty))),
         )),
         _ => {}
     }

@@ -1,17 +1,19 @@
 //! A dispatch table for the conformance tests: calls any operation, by operationId, through
 //! the generated builders, with arguments decoded from JSON sample values.
 
+use super::body::{self, Structs};
 use super::idents::{ident, type_tokens, Site};
-use crate::model::{Api, Operation, TypeKind, TypeRef};
+use crate::model::{Api, Operation, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
 pub(crate) fn conformance(api: &Api) -> TokenStream {
+    let structs = Structs::of(&api.types);
     let operations: Vec<(&str, &Operation)> =
         api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
     let functions = operations.iter().map(|(group, op)| {
         let function = function_name(op);
-        let call = call(api, group, op);
+        let call = call(group, op, &structs);
         quote! {
             async fn #function(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
                 #call
@@ -55,7 +57,9 @@ fn function_name(op: &Operation) -> proc_macro2::Ident {
     quote::format_ident!("call_{}", op.operation_id.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_"))
 }
 
-fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {
+/// One operation's call: required values as arguments, optional ones through the setters, each
+/// decoded from the sample arguments. A struct body goes field by field, as users write it.
+fn call(group: &str, op: &Operation, structs: &Structs<'_>) -> TokenStream {
     let group = ident(group);
     let method = ident(&op.method);
     let mut arguments: Vec<TokenStream> = op
@@ -72,13 +76,40 @@ fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {
         let wire = &p.wire;
         quote!(args.required_query::<#ty>(#wire)?)
     }));
-    if let Some(body) = &op.body {
-        arguments.push(if body.media.is_multipart() {
-            multipart_body(api, &body.ty)
-        } else {
+    let fluent = body::fluent(op, structs);
+    let mut body_setters = Vec::new();
+    match (&fluent, &op.body) {
+        (Some(fluent), _) => {
+            for field in &fluent.fields {
+                let wire = &field.field.wire;
+                let ty = type_tokens(&field.field.ty, Site::Operations);
+                let is_file = field.field.ty == TypeRef::Bytes;
+                if field.is_argument() {
+                    arguments.push(if is_file {
+                        quote!(crate::conformance::sample_file())
+                    } else {
+                        quote!(args.required_body_field::<#ty>(#wire)?)
+                    });
+                } else {
+                    let setter = ident(&field.name);
+                    let sample = if is_file {
+                        quote!(Some(crate::conformance::sample_file()))
+                    } else {
+                        quote!(args.body_field::<Option<#ty>>(#wire)?.flatten())
+                    };
+                    body_setters.push(quote! {
+                        if let Some(value) = #sample {
+                            request = request.#setter(value);
+                        }
+                    });
+                }
+            }
+        }
+        (None, Some(body)) => {
             let ty = type_tokens(&body.ty, Site::Operations);
-            quote!(args.body::<#ty>()?)
-        });
+            arguments.push(quote!(args.body::<#ty>()?));
+        }
+        (None, None) => {}
     }
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
         let ty = type_tokens(&p.ty, Site::Operations);
@@ -93,35 +124,8 @@ fn call(api: &Api, group: &str, op: &Operation) -> TokenStream {
     quote! {
         let mut request = clerk.#group().#method(#(#arguments),*);
         #(#setters)*
-        let response = request.send().await?;
+        #(#body_setters)*
+        let response = request.await?;
         crate::conformance::known(&response)
     }
-}
-
-/// A struct literal for a multipart body: file parts get a small sample file.
-fn multipart_body(api: &Api, ty: &TypeRef) -> TokenStream {
-    let TypeRef::Named(name) = ty else { return quote!(compile_error!("multipart body is not a named struct")) };
-    let Some(TypeKind::Struct(s)) = api.types.iter().find(|t| &t.name == name).map(|t| &t.kind) else {
-        return quote!(compile_error!("multipart body is not a struct"));
-    };
-    let fields = s.fields.iter().map(|f| {
-        let field = ident(&f.name);
-        let wire = &f.wire;
-        let optional = !f.required || f.nullable;
-        let value = match (&f.ty, optional) {
-            (TypeRef::Bytes, false) => quote!(crate::conformance::sample_file()),
-            (TypeRef::Bytes, true) => quote!(Some(crate::conformance::sample_file())),
-            (other, false) => {
-                let ty = type_tokens(other, Site::Operations);
-                quote!(args.required_body_field::<#ty>(#wire)?)
-            }
-            (other, true) => {
-                let ty = type_tokens(other, Site::Operations);
-                quote!(args.body_field::<#ty>(#wire)?)
-            }
-        };
-        quote!(#field: #value,)
-    });
-    let name = ident(name);
-    quote!(types::#name { #(#fields)* })
 }

@@ -1,5 +1,6 @@
 //! Stage 3: the model to token streams, one per output file.
 
+pub(crate) mod body;
 mod client;
 mod conformance;
 pub(crate) mod directions;
@@ -41,8 +42,10 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
         ("types.rs".to_owned(), types::types_module(&api.types, &api.groups)),
         ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
     ];
+    let structs = body::Structs::of(&api.types);
     for group in &api.groups {
-        files.push((format!("operations/{}.rs", group.name.trim_start_matches("r#")), operations::group_module(group)));
+        let module = operations::group_module(group, &structs);
+        files.push((format!("operations/{}.rs", group.name.trim_start_matches("r#")), module));
     }
     files
 }

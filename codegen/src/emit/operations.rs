@@ -1,5 +1,6 @@
 //! The `operations` modules: a handle per group and a request builder per operation.
 
+use super::body::{self, FluentBody, Structs};
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
 use crate::model::{
@@ -37,7 +38,7 @@ pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
 }
 
 /// One group's module: its handle and the builders of its operations.
-pub(crate) fn group_module(group: &Group) -> TokenStream {
+pub(crate) fn group_module(group: &Group, structs: &Structs<'_>) -> TokenStream {
     let handle = ident(&group.type_name);
     let handle_doc = format!(
         " Operations of the `{}` group: get it with [`Clerk::{}`](super::super::client::Clerk::{}).",
@@ -45,9 +46,9 @@ pub(crate) fn group_module(group: &Group) -> TokenStream {
         group.name.trim_start_matches("r#"),
         group.name.trim_start_matches("r#")
     );
-    let methods = group.operations.iter().map(constructor);
+    let methods = group.operations.iter().map(|op| constructor(op, body::fluent(op, structs).as_ref()));
     let builders = group.operations.iter().map(|op| {
-        let builder = builder(&group.name, op);
+        let builder = builder(&group.name, op, body::fluent(op, structs).as_ref());
         let outcomes = op.outcomes.as_ref().filter(|o| single_body(o).is_none()).map(|o| outcomes_enum(op, o));
         quote!(#builder #outcomes)
     });
@@ -93,22 +94,11 @@ fn mentions_named(ty: &TypeRef) -> bool {
 /// How a parameter is taken by a constructor or setter, and the conversion that stores it
 /// (`None` when it is stored as given).
 fn setter_input(param: &Param) -> (TokenStream, Option<TokenStream>) {
-    let name = ident(&param.name);
-    match &param.ty {
-        TypeRef::String => (quote!(impl Into<String>), Some(quote!(#name.into()))),
-        TypeRef::Array(inner) if **inner == TypeRef::String => (
-            quote!(impl IntoIterator<Item = impl Into<String>>),
-            Some(quote!(#name.into_iter().map(Into::into).collect())),
-        ),
-        TypeRef::Array(inner) => {
-            let inner = type_tokens(inner, Site::Operations);
-            (quote!(impl IntoIterator<Item = #inner>), Some(quote!(#name.into_iter().collect())))
-        }
-        other => (type_tokens(other, Site::Operations), None),
-    }
+    body::input(&ident(&param.name), &param.ty)
 }
 
-/// Arguments of the group method: path parameters, required query parameters, then the body.
+/// Arguments of the group method: path parameters and required query parameters (the body's
+/// come after them).
 fn arguments(op: &Operation) -> Vec<&Param> {
     op.path_params.iter().chain(op.params.iter().filter(|p| p.required)).collect()
 }
@@ -120,7 +110,7 @@ fn body_type(op: &Operation) -> Option<TokenStream> {
     })
 }
 
-fn constructor(op: &Operation) -> TokenStream {
+fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
     let method = ident(&op.method);
     let builder = ident(&op.builder);
     let route = format!("`{} {}`", op.http_method, op.path);
@@ -144,16 +134,23 @@ fn constructor(op: &Operation) -> TokenStream {
         quote!(#name: None,)
     });
     let raw = op.body.as_ref().is_some_and(|b| matches!(b.media, BodyMedia::Raw(_)));
-    let (body_input, body_store) = match body_type(op) {
-        Some(_) if raw => (quote!(body: impl Into<runtime::Bytes>), quote!(body: body.into(),)),
-        Some(ty) => (quote!(body: #ty), quote!(body,)),
-        None => (TokenStream::new(), TokenStream::new()),
+    let (body_inputs, body_store) = match (fluent, body_type(op)) {
+        (Some(fluent), _) => {
+            let initial = body::initial(fluent);
+            (body::arguments(fluent), quote!(body: #initial,))
+        }
+        (None, Some(_)) if raw => (vec![quote!(body: impl Into<runtime::Bytes>)], quote!(body: body.into(),)),
+        (None, Some(ty)) => (vec![quote!(body: #ty)], quote!(body,)),
+        (None, None) => (Vec::new(), TokenStream::new()),
     };
-    let comma = if !args.is_empty() && op.body.is_some() { quote!(,) } else { TokenStream::new() };
+    let inputs = inputs.chain(body_inputs);
+    let allow =
+        if fluent.is_some_and(body::names_deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
     quote! {
         #docs
         #deprecated
-        pub fn #method(&self, #(#inputs),* #comma #body_input) -> #builder {
+        #allow
+        pub fn #method(&self, #(#inputs),*) -> #builder {
             #builder {
                 client: self.client.client().clone(),
                 options: runtime::CallOptions::default(),
@@ -165,10 +162,10 @@ fn constructor(op: &Operation) -> TokenStream {
     }
 }
 
-fn builder(group: &str, op: &Operation) -> TokenStream {
+fn builder(group: &str, op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
     let builder = ident(&op.builder);
     let doc_text = format!(
-        " Request builder for `{} {}` (`{}`): set optional parameters, then [`send`](Self::send) it.",
+        " Request builder for `{} {}` (`{}`): set optional parameters, then `.await` it (or [`send`](Self::send) it).",
         op.http_method, op.path, op.operation_id
     );
     let fields = op.path_params.iter().chain(&op.params).map(|p| {
@@ -196,12 +193,14 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
             }
         }
     });
-    let send = send(group, op);
+    let body_setters = fluent.map(body::setters);
+    let output = output_type(op);
+    let send = send(group, op, &output);
     let paging = op.pagination.as_ref().map(|p| pagination(op, p));
     quote! {
         #[doc = #doc_text]
         #[derive(Debug, Clone)]
-        #[must_use = "a request does nothing until it is sent with `.send().await`"]
+        #[must_use = "a request does nothing until it is awaited"]
         pub struct #builder {
             client: runtime::Client,
             options: runtime::CallOptions,
@@ -211,6 +210,7 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
 
         impl #builder {
             #(#setters)*
+            #body_setters
 
             /// Overrides the client's timeout for each attempt of this call.
             pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
@@ -225,6 +225,16 @@ fn builder(group: &str, op: &Operation) -> TokenStream {
             }
 
             #send
+        }
+
+        impl std::future::IntoFuture for #builder {
+            type Output = Result<#output, runtime::Error>;
+            type IntoFuture = runtime::ResponseFuture<#output>;
+
+            /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
         }
 
         #paging
@@ -384,7 +394,20 @@ fn page_split(paging: &Pagination) -> TokenStream {
     }
 }
 
-fn send(group: &str, op: &Operation) -> TokenStream {
+/// What `send()` returns when it succeeds.
+fn output_type(op: &Operation) -> TokenStream {
+    match (&op.outcomes, &op.response) {
+        (Some(outcomes), _) => match single_body(outcomes) {
+            Some(OutcomeBody::Text) => quote!(String),
+            Some(_) => quote!(runtime::Bytes),
+            None => ident(&outcomes.name).into_token_stream(),
+        },
+        (None, Some(ty)) => type_tokens(ty, Site::Operations),
+        (None, None) => quote!(()),
+    }
+}
+
+fn send(group: &str, op: &Operation, output: &TokenStream) -> TokenStream {
     let operation = format!("{}.{}", group, op.method.trim_start_matches("r#"));
     let path_template = &op.path;
     let method = ident(&op.http_method);
@@ -457,14 +480,14 @@ fn send(group: &str, op: &Operation) -> TokenStream {
             quote!(request.form(&self.body, &[#(#encodings),*]);)
         }
     });
-    let (output, execute) = match (&op.outcomes, &op.response) {
+    let execute = match (&op.outcomes, &op.response) {
         (Some(outcomes), _) => match single_body(outcomes) {
-            Some(OutcomeBody::Text) => (quote!(String), quote!(self.client.execute_answer(request).await?.text())),
-            Some(_) => (quote!(runtime::Bytes), quote!(Ok(self.client.execute_answer(request).await?.bytes()))),
-            None => (ident(&outcomes.name).into_token_stream(), outcomes_match(outcomes)),
+            Some(OutcomeBody::Text) => quote!(self.client.execute_answer(request).await?.text()),
+            Some(_) => quote!(Ok(self.client.execute_answer(request).await?.bytes())),
+            None => outcomes_match(outcomes),
         },
-        (None, Some(ty)) => (type_tokens(ty, Site::Operations), quote!(self.client.execute_json(request).await)),
-        (None, None) => (quote!(()), quote!(self.client.execute_empty(request).await)),
+        (None, Some(_)) => quote!(self.client.execute_json(request).await),
+        (None, None) => quote!(self.client.execute_empty(request).await),
     };
     let redirects = op.outcomes.as_ref().is_some_and(|o| o.variants.iter().any(|v| v.body == OutcomeBody::Redirect));
     let accept_redirects = if redirects { quote!(request.accept_redirects();) } else { TokenStream::new() };

@@ -447,8 +447,21 @@ async fn call_createactortoken(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .actor_tokens()
-        .create(args.body::<types::CreateActorTokenBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("user_id")?,
+            args.required_body_field::<types::CreateActorTokenBodyActor>("actor")?,
+        );
+    if let Some(value) = args.body_field::<Option<i64>>("expires_in_seconds")?.flatten()
+    {
+        request = request.expires_in_seconds(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("session_max_duration_in_seconds")?
+        .flatten()
+    {
+        request = request.session_max_duration_in_seconds(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeactortoken(
@@ -458,19 +471,31 @@ async fn call_revokeactortoken(
     let mut request = clerk
         .actor_tokens()
         .revoke(args.path::<String>("actor_token_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createadminportallinktoken(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .admin_portal_link_tokens()
-        .create_admin_portal_link_token(
-            args.body::<types::CreateAdminPortalLinkTokenBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.admin_portal_link_tokens().create_admin_portal_link_token();
+    if let Some(value) = args.body_field::<Option<String>>("organization_id")?.flatten()
+    {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("it_contact_id")?.flatten() {
+        request = request.it_contact_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("scopes")?.flatten() {
+        request = request.scopes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("seconds_until_expiration")?
+        .flatten()
+    {
+        request = request.seconds_until_expiration(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeadminportallinktoken(
@@ -479,11 +504,14 @@ async fn call_revokeadminportallinktoken(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .admin_portal_link_tokens()
-        .revoke_admin_portal_link_token(
-            args.path::<String>("adminPortalLinkTokenID")?,
-            args.body::<types::RevokeAdminPortalLinkTokenBody>()?,
-        );
-    let response = request.send().await?;
+        .revoke_admin_portal_link_token(args.path::<String>("adminPortalLinkTokenID")?);
+    if let Some(value) = args
+        .body_field::<Option<String>>("revocation_reason")?
+        .flatten()
+    {
+        request = request.revocation_reason(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createagenttask(
@@ -492,8 +520,26 @@ async fn call_createagenttask(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .agent_tasks()
-        .create(args.body::<types::CreateAgentTaskBody>()?);
-    let response = request.send().await?;
+        .create(
+            args
+                .required_body_field::<
+                    types::CreateAgentTaskBodyOnBehalfOf,
+                >("on_behalf_of")?,
+            args
+                .required_body_field::<
+                    types::CreateAgentTaskBodyPermissions,
+                >("permissions")?,
+            args.required_body_field::<String>("agent_name")?,
+            args.required_body_field::<String>("task_description")?,
+            args.required_body_field::<String>("redirect_url")?,
+        );
+    if let Some(value) = args
+        .body_field::<Option<i64>>("session_max_duration_in_seconds")?
+        .flatten()
+    {
+        request = request.session_max_duration_in_seconds(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeagenttask(
@@ -501,7 +547,7 @@ async fn call_revokeagenttask(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.agent_tasks().revoke(args.path::<String>("agent_task_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listallowlistidentifiers(
@@ -518,7 +564,7 @@ async fn call_listallowlistidentifiers(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createallowlistidentifier(
@@ -527,8 +573,11 @@ async fn call_createallowlistidentifier(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .allowlist_identifiers()
-        .create(args.body::<types::CreateAllowlistIdentifierBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("identifier")?);
+    if let Some(value) = args.body_field::<Option<bool>>("notify")?.flatten() {
+        request = request.notify(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteallowlistidentifier(
@@ -538,7 +587,7 @@ async fn call_deleteallowlistidentifier(
     let mut request = clerk
         .allowlist_identifiers()
         .delete(args.path::<String>("identifier_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getapikeys(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
@@ -562,7 +611,7 @@ async fn call_getapikeys(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Fa
     if let Some(value) = args.query::<String>("query")? {
         request = request.query(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createapikey(
@@ -571,13 +620,40 @@ async fn call_createapikey(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .api_keys()
-        .create_api_key(args.body::<types::CreateApiKeyBody>()?);
-    let response = request.send().await?;
+        .create_api_key(
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<String>("subject")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("type")?.flatten() {
+        request = request.r#type(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("claims")?
+        .flatten()
+    {
+        request = request.claims(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("scopes")?.flatten() {
+        request = request.scopes(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("created_by")?.flatten() {
+        request = request.created_by(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<f64>>("seconds_until_expiration")?
+        .flatten()
+    {
+        request = request.seconds_until_expiration(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getapikey(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.api_keys().get_api_key(args.path::<String>("apiKeyID")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteapikey(
@@ -585,20 +661,36 @@ async fn call_deleteapikey(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.api_keys().delete_api_key(args.path::<String>("apiKeyID")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateapikey(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .api_keys()
-        .update_api_key(
-            args.path::<String>("apiKeyID")?,
-            args.body::<types::UpdateApiKeyBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.api_keys().update_api_key(args.path::<String>("apiKeyID")?);
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("claims")?
+        .flatten()
+    {
+        request = request.claims(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("scopes")?.flatten() {
+        request = request.scopes(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("subject")?.flatten() {
+        request = request.subject(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<f64>>("seconds_until_expiration")?
+        .flatten()
+    {
+        request = request.seconds_until_expiration(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getapikeysecret(
@@ -608,20 +700,21 @@ async fn call_getapikeysecret(
     let mut request = clerk
         .api_keys()
         .get_api_key_secret(args.path::<String>("apiKeyID")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeapikey(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .api_keys()
-        .revoke_api_key(
-            args.path::<String>("apiKeyID")?,
-            args.body::<types::RevokeApiKeyBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.api_keys().revoke_api_key(args.path::<String>("apiKeyID")?);
+    if let Some(value) = args
+        .body_field::<Option<String>>("revocation_reason")?
+        .flatten()
+    {
+        request = request.revocation_reason(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifyapikey(
@@ -630,30 +723,51 @@ async fn call_verifyapikey(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .api_keys()
-        .verify_api_key(args.body::<types::VerifyApiKeyBody>()?);
-    let response = request.send().await?;
+        .verify_api_key(args.required_body_field::<String>("secret")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstanceauthconfig(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .beta_features()
-        .update_instance_settings(args.body::<types::UpdateInstanceAuthConfigBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.beta_features().update_instance_settings();
+    if let Some(value) = args
+        .body_field::<Option<bool>>("restricted_to_allowlist")?
+        .flatten()
+    {
+        request = request.restricted_to_allowlist(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("from_email_address")?
+        .flatten()
+    {
+        request = request.from_email_address(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("progressive_sign_up")?
+        .flatten()
+    {
+        request = request.progressive_sign_up(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("test_mode")?.flatten() {
+        request = request.test_mode(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateproductioninstancedomain(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .beta_features()
-        .update_production_instance_domain(
-            args.body::<types::UpdateProductionInstanceDomainBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.beta_features().update_production_instance_domain();
+    if let Some(value) = args.body_field::<Option<String>>("home_url")?.flatten() {
+        request = request.home_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("is_secondary")?.flatten() {
+        request = request.is_secondary(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getcommerceplanlist(
@@ -674,7 +788,7 @@ async fn call_getcommerceplanlist(
     {
         request = request.payer_type(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getbillingpricelist(
@@ -694,7 +808,7 @@ async fn call_getbillingpricelist(
     if let Some(value) = args.query::<String>("plan_id")? {
         request = request.plan_id(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createbillingprice(
@@ -703,8 +817,31 @@ async fn call_createbillingprice(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .billing()
-        .create_price(args.body::<types::CreateBillingPriceRequest>()?);
-    let response = request.send().await?;
+        .create_price(args.required_body_field::<String>("plan_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("currency")?.flatten() {
+        request = request.currency(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("amount")?.flatten() {
+        request = request.amount(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("annual_monthly_amount")?
+        .flatten()
+    {
+        request = request.annual_monthly_amount(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<types::CreateBillingPriceRequestSupportedBillingPeriods>,
+        >("supported_billing_periods")?
+        .flatten()
+    {
+        request = request.supported_billing_periods(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getcommercesubscriptionitemlist(
@@ -740,7 +877,7 @@ async fn call_getcommercesubscriptionitemlist(
     if let Some(value) = args.query::<String>("query")? {
         request = request.query(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_cancelcommercesubscriptionitem(
@@ -753,7 +890,7 @@ async fn call_cancelcommercesubscriptionitem(
     if let Some(value) = args.query::<bool>("end_now")? {
         request = request.end_now(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_extendbillingsubscriptionitemfreetrial(
@@ -764,9 +901,9 @@ async fn call_extendbillingsubscriptionitemfreetrial(
         .billing()
         .extend_subscription_item_free_trial(
             args.path::<String>("subscription_item_id")?,
-            args.body::<types::ExtendFreeTrialRequest>()?,
+            args.required_body_field::<String>("extend_to")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createbillingpricetransition(
@@ -777,9 +914,10 @@ async fn call_createbillingpricetransition(
         .billing()
         .create_price_transition(
             args.path::<String>("subscription_item_id")?,
-            args.body::<types::PriceTransitionRequest>()?,
+            args.required_body_field::<String>("from_price_id")?,
+            args.required_body_field::<String>("to_price_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_applybillingsubscriptionitemdiscount(
@@ -790,9 +928,9 @@ async fn call_applybillingsubscriptionitemdiscount(
         .billing()
         .apply_subscription_item_discount(
             args.path::<String>("subscription_item_id")?,
-            args.body::<types::ApplyCommerceDiscountRequest>()?,
+            args.required_body_field::<String>("discount_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_removebillingsubscriptionitemdiscount(
@@ -805,7 +943,7 @@ async fn call_removebillingsubscriptionitemdiscount(
             args.path::<String>("subscription_item_id")?,
             args.path::<String>("discount_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getbillingstatementlist(
@@ -822,7 +960,7 @@ async fn call_getbillingstatementlist(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getbillingstatement(
@@ -830,7 +968,7 @@ async fn call_getbillingstatement(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.billing().get_statement(args.path::<String>("statementID")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getbillingstatementpaymentattempts(
@@ -849,7 +987,7 @@ async fn call_getbillingstatementpaymentattempts(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listblocklistidentifiers(
@@ -857,7 +995,7 @@ async fn call_listblocklistidentifiers(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.blocklist_identifiers().list();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createblocklistidentifier(
@@ -866,8 +1004,8 @@ async fn call_createblocklistidentifier(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .blocklist_identifiers()
-        .create(args.body::<types::CreateBlocklistIdentifierBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("identifier")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteblocklistidentifier(
@@ -877,7 +1015,7 @@ async fn call_deleteblocklistidentifier(
     let mut request = clerk
         .blocklist_identifiers()
         .delete(args.path::<String>("identifier_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getclientlist(
@@ -894,20 +1032,22 @@ async fn call_getclientlist(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifyclient(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.clients().verify(args.body::<types::VerifyClientBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .clients()
+        .verify(args.required_body_field::<String>("token")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getclient(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.clients().get(args.path::<String>("client_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listdirectories(
@@ -921,7 +1061,7 @@ async fn call_listdirectories(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createdirectory(
@@ -930,8 +1070,22 @@ async fn call_createdirectory(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .directories()
-        .create(args.body::<types::CreateDirectoryBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("enterprise_connection_id")?,
+            args.required_body_field::<String>("provider")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<Vec<types::CreateDirectoryBodyGroupRoleMappingsItem>>,
+        >("group_role_mappings")?
+        .flatten()
+    {
+        request = request.group_role_mappings(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getdirectory(
@@ -939,7 +1093,7 @@ async fn call_getdirectory(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.directories().get(args.path::<String>("directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletedirectory(
@@ -947,20 +1101,38 @@ async fn call_deletedirectory(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.directories().delete(args.path::<String>("directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatedirectory(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .directories()
-        .update(
-            args.path::<String>("directory_id")?,
-            args.body::<types::UpdateDirectoryBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.directories().update(args.path::<String>("directory_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("enabled")?.flatten() {
+        request = request.enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("provider")?.flatten() {
+        request = request.provider(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<std::collections::BTreeMap<String, String>>,
+        >("attribute_mapping")?
+        .flatten()
+    {
+        request = request.attribute_mapping(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("group_role_mapping_enabled")?
+        .flatten()
+    {
+        request = request.group_role_mapping_enabled(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_rotatedirectoryapikey(
@@ -970,7 +1142,7 @@ async fn call_rotatedirectoryapikey(
     let mut request = clerk
         .directories()
         .rotate_api_key(args.path::<String>("directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listdirectorygrouprolemappings(
@@ -980,7 +1152,7 @@ async fn call_listdirectorygrouprolemappings(
     let mut request = clerk
         .directories()
         .list_group_role_mappings(args.path::<String>("directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replacedirectorygrouprolemappings(
@@ -991,9 +1163,12 @@ async fn call_replacedirectorygrouprolemappings(
         .directories()
         .replace_group_role_mappings(
             args.path::<String>("directory_id")?,
-            args.body::<types::ReplaceDirectoryGroupRoleMappingsBody>()?,
+            args
+                .required_body_field::<
+                    Vec<types::ReplaceDirectoryGroupRoleMappingsBodyMappingsItem>,
+                >("mappings")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createdirectorygrouprolemapping(
@@ -1004,9 +1179,21 @@ async fn call_createdirectorygrouprolemapping(
         .directories()
         .create_group_role_mapping(
             args.path::<String>("directory_id")?,
-            args.body::<types::CreateDirectoryGroupRoleMappingBody>()?,
+            args.required_body_field::<String>("role_id")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<Option<String>>("directory_group_id")?
+        .flatten()
+    {
+        request = request.directory_group_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("scim_group_id")?.flatten() {
+        request = request.scim_group_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("precedence")?.flatten() {
+        request = request.precedence(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletedirectorygrouprolemapping(
@@ -1019,17 +1206,25 @@ async fn call_deletedirectorygrouprolemapping(
             args.path::<String>("directory_id")?,
             args.path::<String>("mapping_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listdomains(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.domains().list();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_adddomain(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk.domains().add(args.body::<types::AddDomainBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .domains()
+        .add(
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<bool>("is_satellite")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("proxy_url")?.flatten() {
+        request = request.proxy_url(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletedomain(
@@ -1037,20 +1232,24 @@ async fn call_deletedomain(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.domains().delete(args.path::<String>("domain_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatedomain(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .domains()
-        .update(
-            args.path::<String>("domain_id")?,
-            args.body::<types::UpdateDomainBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.domains().update(args.path::<String>("domain_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("proxy_url")?.flatten() {
+        request = request.proxy_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("is_secondary")?.flatten() {
+        request = request.is_secondary(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createemailaddress(
@@ -1059,8 +1258,23 @@ async fn call_createemailaddress(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .email_addresses()
-        .create(args.body::<types::CreateEmailAddressBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("user_id")?,
+            args.required_body_field::<String>("email_address")?,
+        );
+    if let Some(value) = args.body_field::<Option<bool>>("verified")?.flatten() {
+        request = request.verified(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("primary")?.flatten() {
+        request = request.primary(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("notify_primary_email_address_changed")?
+        .flatten()
+    {
+        request = request.notify_primary_email_address_changed(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getemailaddress(
@@ -1070,7 +1284,7 @@ async fn call_getemailaddress(
     let mut request = clerk
         .email_addresses()
         .get(args.path::<String>("email_address_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteemailaddress(
@@ -1080,7 +1294,7 @@ async fn call_deleteemailaddress(
     let mut request = clerk
         .email_addresses()
         .delete(args.path::<String>("email_address_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateemailaddress(
@@ -1089,11 +1303,20 @@ async fn call_updateemailaddress(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .email_addresses()
-        .update(
-            args.path::<String>("email_address_id")?,
-            args.body::<types::UpdateEmailAddressBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("email_address_id")?);
+    if let Some(value) = args.body_field::<Option<bool>>("verified")?.flatten() {
+        request = request.verified(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("primary")?.flatten() {
+        request = request.primary(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("notify_primary_email_address_changed")?
+        .flatten()
+    {
+        request = request.notify_primary_email_address_changed(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_prepareemailaddressverification(
@@ -1103,7 +1326,7 @@ async fn call_prepareemailaddressverification(
     let mut request = clerk
         .email_addresses()
         .prepare_verification(args.path::<String>("email_address_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_attemptemailaddressverification(
@@ -1114,9 +1337,10 @@ async fn call_attemptemailaddressverification(
         .email_addresses()
         .attempt_verification(
             args.path::<String>("email_address_id")?,
-            args.body::<types::AttemptEmailAddressVerificationBody>()?,
+            args.required_body_field::<String>("verification_id")?,
+            args.required_body_field::<String>("code")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replaceuseremailaddress(
@@ -1127,9 +1351,23 @@ async fn call_replaceuseremailaddress(
         .email_addresses()
         .replace_for_user(
             args.path::<String>("user_id")?,
-            args.body::<types::ReplaceUserEmailAddressBody>()?,
+            args.required_body_field::<String>("email_address")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<
+            Option<types::ReplaceUserEmailAddressBodyIdentificationStatus>,
+        >("identification_status")?
+        .flatten()
+    {
+        request = request.identification_status(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("notify_primary_email_address_changed")?
+        .flatten()
+    {
+        request = request.notify_primary_email_address_changed(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_upserttemplate(
@@ -1141,9 +1379,34 @@ async fn call_upserttemplate(
         .upsert(
             args.path::<types::UpsertTemplateTemplateType>("template_type")?,
             args.path::<String>("slug")?,
-            args.body::<types::UpsertTemplateBody>()?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("subject")?.flatten() {
+        request = request.subject(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("markup")?.flatten() {
+        request = request.markup(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("body")?.flatten() {
+        request = request.body_(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("delivered_by_clerk")?.flatten()
+    {
+        request = request.delivered_by_clerk(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("from_email_name")?.flatten()
+    {
+        request = request.from_email_name(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("reply_to_email_name")?
+        .flatten()
+    {
+        request = request.reply_to_email_name(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_gettemplatelist(
@@ -1162,7 +1425,7 @@ async fn call_gettemplatelist(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_gettemplate(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
@@ -1172,7 +1435,7 @@ async fn call_gettemplate(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), F
             args.path::<types::GetTemplateTemplateType>("template_type")?,
             args.path::<String>("slug")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_reverttemplate(
@@ -1185,7 +1448,7 @@ async fn call_reverttemplate(
             args.path::<types::RevertTemplateTemplateType>("template_type")?,
             args.path::<String>("slug")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_toggletemplatedelivery(
@@ -1197,9 +1460,12 @@ async fn call_toggletemplatedelivery(
         .toggle_template_delivery(
             args.path::<types::ToggleTemplateDeliveryTemplateType>("template_type")?,
             args.path::<String>("slug")?,
-            args.body::<types::ToggleTemplateDeliveryBody>()?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<bool>>("delivered_by_clerk")?.flatten()
+    {
+        request = request.delivered_by_clerk(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listenterpriseconnections(
@@ -1219,7 +1485,7 @@ async fn call_listenterpriseconnections(
     if let Some(value) = args.query::<bool>("active")? {
         request = request.active(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createenterpriseconnection(
@@ -1228,8 +1494,48 @@ async fn call_createenterpriseconnection(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .enterprise_connections()
-        .create(args.body::<types::CreateEnterpriseConnectionBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("name")?,
+            args
+                .required_body_field::<
+                    types::CreateEnterpriseConnectionBodyProvider,
+                >("provider")?,
+            args.required_body_field::<Vec<String>>("domains")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("organization_id")?.flatten()
+    {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("allow_organization_account_linking")?
+        .flatten()
+    {
+        request = request.allow_organization_account_linking(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("active")?.flatten() {
+        request = request.active(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::CreateEnterpriseConnectionBodySaml>>("saml")?
+        .flatten()
+    {
+        request = request.saml(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::CreateEnterpriseConnectionBodyOidc>>("oidc")?
+        .flatten()
+    {
+        request = request.oidc(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<Vec<types::CreateEnterpriseConnectionBodyCustomAttributesItem>>,
+        >("custom_attributes")?
+        .flatten()
+    {
+        request = request.custom_attributes(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getenterpriseconnection(
@@ -1239,7 +1545,7 @@ async fn call_getenterpriseconnection(
     let mut request = clerk
         .enterprise_connections()
         .get(args.path::<String>("enterprise_connection_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteenterpriseconnection(
@@ -1249,7 +1555,7 @@ async fn call_deleteenterpriseconnection(
     let mut request = clerk
         .enterprise_connections()
         .delete(args.path::<String>("enterprise_connection_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateenterpriseconnection(
@@ -1258,11 +1564,59 @@ async fn call_updateenterpriseconnection(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .enterprise_connections()
-        .update(
-            args.path::<String>("enterprise_connection_id")?,
-            args.body::<types::UpdateEnterpriseConnectionBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("enterprise_connection_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("domains")?.flatten() {
+        request = request.domains(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("active")?.flatten() {
+        request = request.active(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("sync_user_attributes")?
+        .flatten()
+    {
+        request = request.sync_user_attributes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("disable_additional_identifications")?
+        .flatten()
+    {
+        request = request.disable_additional_identifications(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("allow_organization_account_linking")?
+        .flatten()
+    {
+        request = request.allow_organization_account_linking(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("organization_id")?.flatten()
+    {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::UpdateEnterpriseConnectionBodySaml>>("saml")?
+        .flatten()
+    {
+        request = request.saml(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::UpdateEnterpriseConnectionBodyOidc>>("oidc")?
+        .flatten()
+    {
+        request = request.oidc(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<Vec<types::UpdateEnterpriseConnectionBodyCustomAttributesItem>>,
+        >("custom_attributes")?
+        .flatten()
+    {
+        request = request.custom_attributes(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listenterpriseconnectiontestruns(
@@ -1283,7 +1637,7 @@ async fn call_listenterpriseconnectiontestruns(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createenterpriseconnectiontestrun(
@@ -1293,32 +1647,94 @@ async fn call_createenterpriseconnectiontestrun(
     let mut request = clerk
         .enterprise_connections()
         .create_test_run(args.path::<String>("enterprise_connection_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getinstance(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.instance_settings().get();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstance(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .update(args.body::<types::UpdateInstanceBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().update();
+    if let Some(value) = args.body_field::<Option<bool>>("test_mode")?.flatten() {
+        request = request.test_mode(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("hibp")?.flatten() {
+        request = request.hibp(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("support_email")?.flatten() {
+        request = request.support_email(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("clerk_js_version")?.flatten()
+    {
+        request = request.clerk_js_version(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("development_origin")?
+        .flatten()
+    {
+        request = request.development_origin(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("allowed_origins")?
+        .flatten()
+    {
+        request = request.allowed_origins(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("cookieless_dev")?.flatten() {
+        request = request.cookieless_dev(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("url_based_session_syncing")?
+        .flatten()
+    {
+        request = request.url_based_session_syncing(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<types::UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired>,
+        >("preferred_sign_in_strategy_when_password_required")?
+        .flatten()
+    {
+        request = request.preferred_sign_in_strategy_when_password_required(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstancerestrictions(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .update_restrictions(args.body::<types::UpdateInstanceRestrictionsBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().update_restrictions();
+    if let Some(value) = args.body_field::<Option<bool>>("allowlist")?.flatten() {
+        request = request.allowlist(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("blocklist")?.flatten() {
+        request = request.blocklist(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("allowlist_blocklist_disabled_on_sign_in")?
+        .flatten()
+    {
+        request = request.allowlist_blocklist_disabled_on_sign_in(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("block_email_subaddresses")?
+        .flatten()
+    {
+        request = request.block_email_subaddresses(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("block_disposable_email_domains")?
+        .flatten()
+    {
+        request = request.block_disposable_email_domains(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getinstanceprotect(
@@ -1326,17 +1742,21 @@ async fn call_getinstanceprotect(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.instance_settings().get_instance_protect();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstanceprotect(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .update_instance_protect(args.body::<types::UpdateInstanceProtectBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().update_instance_protect();
+    if let Some(value) = args.body_field::<Option<bool>>("rules_enabled")?.flatten() {
+        request = request.rules_enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("specter_enabled")?.flatten() {
+        request = request.specter_enabled(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getinstancecommunication(
@@ -1344,17 +1764,21 @@ async fn call_getinstancecommunication(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.instance_settings().get_communication();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstancecommunication(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .update_communication(args.body::<types::UpdateInstanceCommunicationBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().update_communication();
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("blocked_country_codes")?
+        .flatten()
+    {
+        request = request.blocked_country_codes(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getinstanceoauthapplicationsettings(
@@ -1362,29 +1786,71 @@ async fn call_getinstanceoauthapplicationsettings(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.instance_settings().get_o_auth_application_settings();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstanceoauthapplicationsettings(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .update_o_auth_application_settings(
-            args.body::<types::UpdateInstanceOAuthApplicationSettingsBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().update_o_auth_application_settings();
+    if let Some(value) = args
+        .body_field::<Option<bool>>("dynamic_oauth_client_registration")?
+        .flatten()
+    {
+        request = request.dynamic_oauth_client_registration(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("default_scopes")?
+        .flatten()
+    {
+        request = request.default_scopes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("oauth_jwt_access_tokens")?
+        .flatten()
+    {
+        request = request.oauth_jwt_access_tokens(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("client_id_metadata_documents_advertised")?
+        .flatten()
+    {
+        request = request.client_id_metadata_documents_advertised(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<bool>,
+        >("client_id_metadata_documents_only_allow_pre_registered_clients")?
+        .flatten()
+    {
+        request = request
+            .client_id_metadata_documents_only_allow_pre_registered_clients(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<bool>,
+        >("client_id_metadata_documents_block_implicitly_allowed_clients")?
+        .flatten()
+    {
+        request = request
+            .client_id_metadata_documents_block_implicitly_allowed_clients(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_changeproductioninstancedomain(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .change_domain(args.body::<types::ChangeProductionInstanceDomainBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().change_domain();
+    if let Some(value) = args.body_field::<Option<String>>("home_url")?.flatten() {
+        request = request.home_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("is_secondary")?.flatten() {
+        request = request.is_secondary(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getinstanceorganizationsettings(
@@ -1392,19 +1858,52 @@ async fn call_getinstanceorganizationsettings(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.instance_settings().get_organization_settings();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateinstanceorganizationsettings(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .instance_settings()
-        .update_organization_settings(
-            args.body::<types::UpdateInstanceOrganizationSettingsBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.instance_settings().update_organization_settings();
+    if let Some(value) = args.body_field::<Option<bool>>("enabled")?.flatten() {
+        request = request.enabled(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("max_allowed_memberships")?
+        .flatten()
+    {
+        request = request.max_allowed_memberships(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("admin_delete_enabled")?
+        .flatten()
+    {
+        request = request.admin_delete_enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("domains_enabled")?.flatten() {
+        request = request.domains_enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("slug_disabled")?.flatten() {
+        request = request.slug_disabled(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("domains_enrollment_modes")?
+        .flatten()
+    {
+        request = request.domains_enrollment_modes(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("creator_role_id")?.flatten()
+    {
+        request = request.creator_role_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("domains_default_role_id")?
+        .flatten()
+    {
+        request = request.domains_default_role_id(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listinvitations(
@@ -1430,7 +1929,7 @@ async fn call_listinvitations(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createinvitation(
@@ -1439,8 +1938,32 @@ async fn call_createinvitation(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .invitations()
-        .create(args.body::<types::CreateInvitationBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("email_address")?);
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("redirect_url")?.flatten() {
+        request = request.redirect_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("notify")?.flatten() {
+        request = request.notify(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("ignore_existing")?.flatten() {
+        request = request.ignore_existing(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("expires_in_days")?.flatten() {
+        request = request.expires_in_days(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::CreateInvitationBodyTemplateSlug>>("template_slug")?
+        .flatten()
+    {
+        request = request.template_slug(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createbulkinvitations(
@@ -1450,7 +1973,7 @@ async fn call_createbulkinvitations(
     let mut request = clerk
         .invitations()
         .bulk_create(args.body::<Vec<types::CreateBulkInvitationsBodyItem>>()?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeinvitation(
@@ -1458,12 +1981,12 @@ async fn call_revokeinvitation(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.invitations().revoke(args.path::<String>("invitation_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getjwks(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.jwks().get_jwks();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listjwttemplates(
@@ -1480,7 +2003,7 @@ async fn call_listjwttemplates(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createjwttemplate(
@@ -1489,8 +2012,31 @@ async fn call_createjwttemplate(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .jwt_templates()
-        .create(args.body::<types::CreateJwtTemplateBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<serde_json::Value>("claims")?,
+        );
+    if let Some(value) = args.body_field::<Option<i64>>("lifetime")?.flatten() {
+        request = request.lifetime(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("allowed_clock_skew")?.flatten()
+    {
+        request = request.allowed_clock_skew(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("custom_signing_key")?.flatten()
+    {
+        request = request.custom_signing_key(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("signing_algorithm")?
+        .flatten()
+    {
+        request = request.signing_algorithm(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("signing_key")?.flatten() {
+        request = request.signing_key(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getjwttemplate(
@@ -1498,7 +2044,7 @@ async fn call_getjwttemplate(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.jwt_templates().get(args.path::<String>("template_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletejwttemplate(
@@ -1506,7 +2052,7 @@ async fn call_deletejwttemplate(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.jwt_templates().delete(args.path::<String>("template_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatejwttemplate(
@@ -1517,9 +2063,30 @@ async fn call_updatejwttemplate(
         .jwt_templates()
         .update(
             args.path::<String>("template_id")?,
-            args.body::<types::UpdateJwtTemplateBody>()?,
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<serde_json::Value>("claims")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<i64>>("lifetime")?.flatten() {
+        request = request.lifetime(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("allowed_clock_skew")?.flatten()
+    {
+        request = request.allowed_clock_skew(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("custom_signing_key")?.flatten()
+    {
+        request = request.custom_signing_key(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("signing_algorithm")?
+        .flatten()
+    {
+        request = request.signing_algorithm(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("signing_key")?.flatten() {
+        request = request.signing_key(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getm2mtokens(
@@ -1539,30 +2106,53 @@ async fn call_getm2mtokens(
     if let Some(value) = args.query::<f64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createm2mtoken(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .m2m()
-        .create_token(args.body::<types::CreateM2mTokenBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.m2m().create_token();
+    if let Some(value) = args
+        .body_field::<Option<types::CreateM2mTokenBodyTokenFormat>>("token_format")?
+        .flatten()
+    {
+        request = request.token_format(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<f64>>("seconds_until_expiration")?
+        .flatten()
+    {
+        request = request.seconds_until_expiration(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("claims")?
+        .flatten()
+    {
+        request = request.claims(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("min_remaining_ttl_seconds")?
+        .flatten()
+    {
+        request = request.min_remaining_ttl_seconds(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokem2mtoken(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .m2m()
-        .revoke_token(
-            args.path::<String>("m2m_token_id")?,
-            args.body::<types::RevokeM2mTokenBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.m2m().revoke_token(args.path::<String>("m2m_token_id")?);
+    if let Some(value) = args
+        .body_field::<Option<String>>("revocation_reason")?
+        .flatten()
+    {
+        request = request.revocation_reason(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifym2mtoken(
@@ -1571,8 +2161,8 @@ async fn call_verifym2mtoken(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .m2m()
-        .verify_token(args.body::<types::VerifyM2mTokenBody>()?);
-    let response = request.send().await?;
+        .verify_token(args.required_body_field::<String>("token")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listmachines(
@@ -1592,20 +2182,31 @@ async fn call_listmachines(
     if let Some(value) = args.query::<String>("order_by")? {
         request = request.order_by(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createmachine(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.machines().create(args.body::<types::CreateMachineBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .machines()
+        .create(args.required_body_field::<String>("name")?);
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("scoped_machines")?
+        .flatten()
+    {
+        request = request.scoped_machines(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("default_token_ttl")?.flatten() {
+        request = request.default_token_ttl(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getmachine(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.machines().get(args.path::<String>("machine_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletemachine(
@@ -1613,20 +2214,21 @@ async fn call_deletemachine(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.machines().delete(args.path::<String>("machine_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatemachine(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .machines()
-        .update(
-            args.path::<String>("machine_id")?,
-            args.body::<types::UpdateMachineBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.machines().update(args.path::<String>("machine_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("default_token_ttl")?.flatten() {
+        request = request.default_token_ttl(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getmachinesecretkey(
@@ -1636,7 +2238,7 @@ async fn call_getmachinesecretkey(
     let mut request = clerk
         .machines()
         .get_secret_key(args.path::<String>("machine_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_rotatemachinesecretkey(
@@ -1647,9 +2249,9 @@ async fn call_rotatemachinesecretkey(
         .machines()
         .rotate_secret_key(
             args.path::<String>("machine_id")?,
-            args.body::<types::RotateMachineSecretKeyBody>()?,
+            args.required_body_field::<i64>("previous_token_ttl")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createmachinescope(
@@ -1660,9 +2262,9 @@ async fn call_createmachinescope(
         .machines()
         .create_scope(
             args.path::<String>("machine_id")?,
-            args.body::<types::CreateMachineScopeBody>()?,
+            args.required_body_field::<String>("to_machine_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletemachinescope(
@@ -1675,7 +2277,7 @@ async fn call_deletemachinescope(
             args.path::<String>("machine_id")?,
             args.path::<String>("other_machine_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getpublicinterstitial(
@@ -1704,17 +2306,21 @@ async fn call_getpublicinterstitial(
     if let Some(value) = args.query::<bool>("use_domain_for_script")? {
         request = request.use_domain_for_script(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifyoauthaccesstoken(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .oauth_access_tokens()
-        .verify(args.body::<types::VerifyOAuthAccessTokenBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.oauth_access_tokens().verify();
+    if let Some(value) = args.body_field::<Option<String>>("access_token")?.flatten() {
+        request = request.access_token(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("secret")?.flatten() {
+        request = request.secret(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listoauthapplications(
@@ -1734,7 +2340,7 @@ async fn call_listoauthapplications(
     if let Some(value) = args.query::<String>("name_query")? {
         request = request.name_query(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createoauthapplication(
@@ -1743,8 +2349,32 @@ async fn call_createoauthapplication(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .oauth_applications()
-        .create(args.body::<types::CreateOAuthApplicationBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("name")?);
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("redirect_uris")?
+        .flatten()
+    {
+        request = request.redirect_uris(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("callback_url")?.flatten() {
+        request = request.callback_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("scopes")?.flatten() {
+        request = request.scopes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("consent_screen_enabled")?
+        .flatten()
+    {
+        request = request.consent_screen_enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("pkce_required")?.flatten() {
+        request = request.pkce_required(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("public")?.flatten() {
+        request = request.public(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getoauthapplication(
@@ -1754,7 +2384,7 @@ async fn call_getoauthapplication(
     let mut request = clerk
         .oauth_applications()
         .get(args.path::<String>("oauth_application_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteoauthapplication(
@@ -1764,7 +2394,7 @@ async fn call_deleteoauthapplication(
     let mut request = clerk
         .oauth_applications()
         .delete(args.path::<String>("oauth_application_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateoauthapplication(
@@ -1773,11 +2403,35 @@ async fn call_updateoauthapplication(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .oauth_applications()
-        .update(
-            args.path::<String>("oauth_application_id")?,
-            args.body::<types::UpdateOAuthApplicationBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("oauth_application_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("redirect_uris")?
+        .flatten()
+    {
+        request = request.redirect_uris(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("callback_url")?.flatten() {
+        request = request.callback_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("scopes")?.flatten() {
+        request = request.scopes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("consent_screen_enabled")?
+        .flatten()
+    {
+        request = request.consent_screen_enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("pkce_required")?.flatten() {
+        request = request.pkce_required(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("public")?.flatten() {
+        request = request.public(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_uploadoauthapplicationlogo(
@@ -1788,12 +2442,13 @@ async fn call_uploadoauthapplicationlogo(
         .oauth_applications()
         .upload_logo(
             args.path::<String>("oauth_application_id")?,
-            types::UploadOAuthApplicationLogoBody {
-                uploader_user_id: args.body_field::<String>("uploader_user_id")?,
-                file: crate::conformance::sample_file(),
-            },
+            crate::conformance::sample_file(),
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("uploader_user_id")?.flatten()
+    {
+        request = request.uploader_user_id(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_rotateoauthapplicationsecret(
@@ -1803,7 +2458,7 @@ async fn call_rotateoauthapplicationsecret(
     let mut request = clerk
         .oauth_applications()
         .rotate_secret(args.path::<String>("oauth_application_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeoauthapplicationtoken(
@@ -1814,9 +2469,9 @@ async fn call_revokeoauthapplicationtoken(
         .oauth_applications()
         .revoke_token(
             args.path::<String>("oauth_application_id")?,
-            args.body::<types::RevokeOAuthApplicationTokenBody>()?,
+            args.required_body_field::<String>("token")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listorganizationdomains(
@@ -1838,7 +2493,7 @@ async fn call_listorganizationdomains(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganizationdomain(
@@ -1847,11 +2502,18 @@ async fn call_createorganizationdomain(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organization_domains()
-        .create(
-            args.path::<String>("organization_id")?,
-            args.body::<types::CreateOrganizationDomainBody>()?,
-        );
-    let response = request.send().await?;
+        .create(args.path::<String>("organization_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("enrollment_mode")?.flatten()
+    {
+        request = request.enrollment_mode(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("verified")?.flatten() {
+        request = request.verified(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteorganizationdomain(
@@ -1864,7 +2526,7 @@ async fn call_deleteorganizationdomain(
             args.path::<String>("organization_id")?,
             args.path::<String>("domain_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateorganizationdomain(
@@ -1876,9 +2538,15 @@ async fn call_updateorganizationdomain(
         .update(
             args.path::<String>("organization_id")?,
             args.path::<String>("domain_id")?,
-            args.body::<types::UpdateOrganizationDomainBody>()?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("enrollment_mode")?.flatten()
+    {
+        request = request.enrollment_mode(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("verified")?.flatten() {
+        request = request.verified(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifyorganizationdomainownership(
@@ -1891,7 +2559,7 @@ async fn call_verifyorganizationdomainownership(
             args.path::<String>("organization_id")?,
             args.path::<String>("domain_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listallorganizationdomains(
@@ -1929,7 +2597,7 @@ async fn call_listallorganizationdomains(
     if let Some(value) = args.query::<i64>("limit")? {
         request = request.limit(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listinstanceorganizationinvitations(
@@ -1954,7 +2622,7 @@ async fn call_listinstanceorganizationinvitations(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listorganizationinvitations(
@@ -1981,7 +2649,7 @@ async fn call_listorganizationinvitations(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganizationinvitation(
@@ -1992,9 +2660,35 @@ async fn call_createorganizationinvitation(
         .organization_invitations()
         .create(
             args.path::<String>("organization_id")?,
-            args.body::<types::CreateOrganizationInvitationBody>()?,
+            args.required_body_field::<String>("email_address")?,
+            args.required_body_field::<String>("role")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("inviter_user_id")?.flatten()
+    {
+        request = request.inviter_user_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("redirect_url")?.flatten() {
+        request = request.redirect_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("expires_in_days")?.flatten() {
+        request = request.expires_in_days(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("notify")?.flatten() {
+        request = request.notify(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganizationinvitationbulk(
@@ -2007,7 +2701,7 @@ async fn call_createorganizationinvitationbulk(
             args.path::<String>("organization_id")?,
             args.body::<Vec<types::CreateOrganizationInvitationBulkBodyItem>>()?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listpendingorganizationinvitations(
@@ -2023,7 +2717,7 @@ async fn call_listpendingorganizationinvitations(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getorganizationinvitation(
@@ -2036,7 +2730,7 @@ async fn call_getorganizationinvitation(
             args.path::<String>("organization_id")?,
             args.path::<String>("invitation_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeorganizationinvitation(
@@ -2048,9 +2742,14 @@ async fn call_revokeorganizationinvitation(
         .revoke(
             args.path::<String>("organization_id")?,
             args.path::<String>("invitation_id")?,
-            args.body::<types::RevokeOrganizationInvitationBody>()?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<Option<String>>("requesting_user_id")?
+        .flatten()
+    {
+        request = request.requesting_user_id(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listorganizationmemberships(
@@ -2114,7 +2813,7 @@ async fn call_listorganizationmemberships(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganizationmembership(
@@ -2125,9 +2824,22 @@ async fn call_createorganizationmembership(
         .organization_memberships()
         .create(
             args.path::<String>("organization_id")?,
-            args.body::<types::CreateOrganizationMembershipBody>()?,
+            args.required_body_field::<String>("user_id")?,
+            args.required_body_field::<String>("role")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteorganizationmembership(
@@ -2140,7 +2852,7 @@ async fn call_deleteorganizationmembership(
             args.path::<String>("organization_id")?,
             args.path::<String>("user_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateorganizationmembership(
@@ -2152,9 +2864,9 @@ async fn call_updateorganizationmembership(
         .update(
             args.path::<String>("organization_id")?,
             args.path::<String>("user_id")?,
-            args.body::<types::UpdateOrganizationMembershipBody>()?,
+            args.required_body_field::<String>("role")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateorganizationmembershipmetadata(
@@ -2166,9 +2878,20 @@ async fn call_updateorganizationmembershipmetadata(
         .update_metadata(
             args.path::<String>("organization_id")?,
             args.path::<String>("user_id")?,
-            args.body::<types::UpdateOrganizationMembershipMetadataBody>()?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listorganizationpermissions(
@@ -2188,7 +2911,7 @@ async fn call_listorganizationpermissions(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganizationpermission(
@@ -2197,8 +2920,14 @@ async fn call_createorganizationpermission(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organization_permissions()
-        .create(args.body::<types::CreateOrganizationPermissionBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<String>("key")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getorganizationpermission(
@@ -2208,7 +2937,7 @@ async fn call_getorganizationpermission(
     let mut request = clerk
         .organization_permissions()
         .get(args.path::<String>("permission_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteorganizationpermission(
@@ -2218,7 +2947,7 @@ async fn call_deleteorganizationpermission(
     let mut request = clerk
         .organization_permissions()
         .delete(args.path::<String>("permission_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateorganizationpermission(
@@ -2227,11 +2956,17 @@ async fn call_updateorganizationpermission(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organization_permissions()
-        .update(
-            args.path::<String>("permission_id")?,
-            args.body::<types::UpdateOrganizationPermissionBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("permission_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("key")?.flatten() {
+        request = request.key(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listorganizationroles(
@@ -2251,7 +2986,7 @@ async fn call_listorganizationroles(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganizationrole(
@@ -2260,8 +2995,24 @@ async fn call_createorganizationrole(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organization_roles()
-        .create(args.body::<types::CreateOrganizationRoleBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<String>("key")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("permissions")?.flatten()
+    {
+        request = request.permissions(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("include_in_initial_role_set")?
+        .flatten()
+    {
+        request = request.include_in_initial_role_set(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getorganizationrole(
@@ -2271,7 +3022,7 @@ async fn call_getorganizationrole(
     let mut request = clerk
         .organization_roles()
         .get(args.path::<String>("organization_role_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteorganizationrole(
@@ -2281,7 +3032,7 @@ async fn call_deleteorganizationrole(
     let mut request = clerk
         .organization_roles()
         .delete(args.path::<String>("organization_role_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateorganizationrole(
@@ -2290,11 +3041,21 @@ async fn call_updateorganizationrole(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organization_roles()
-        .update(
-            args.path::<String>("organization_role_id")?,
-            args.body::<types::UpdateOrganizationRoleBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("organization_role_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("key")?.flatten() {
+        request = request.key(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("permissions")?.flatten()
+    {
+        request = request.permissions(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_assignpermissiontoorganizationrole(
@@ -2307,7 +3068,7 @@ async fn call_assignpermissiontoorganizationrole(
             args.path::<String>("organization_role_id")?,
             args.path::<String>("permission_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_removepermissionfromorganizationrole(
@@ -2320,7 +3081,7 @@ async fn call_removepermissionfromorganizationrole(
             args.path::<String>("organization_role_id")?,
             args.path::<String>("permission_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listorganizations(
@@ -2354,7 +3115,7 @@ async fn call_listorganizations(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createorganization(
@@ -2363,8 +3124,38 @@ async fn call_createorganization(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organizations()
-        .create(args.body::<types::CreateOrganizationBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("name")?);
+    if let Some(value) = args.body_field::<Option<String>>("created_by")?.flatten() {
+        request = request.created_by(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("slug")?.flatten() {
+        request = request.slug(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("max_allowed_memberships")?
+        .flatten()
+    {
+        request = request.max_allowed_memberships(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("created_at")?.flatten() {
+        request = request.created_at(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("role_set_key")?.flatten() {
+        request = request.role_set_key(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getorganization(
@@ -2380,7 +3171,7 @@ async fn call_getorganization(
     {
         request = request.include_missing_member_with_elevated_permissions(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteorganization(
@@ -2390,7 +3181,7 @@ async fn call_deleteorganization(
     let mut request = clerk
         .organizations()
         .delete(args.path::<String>("organization_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateorganization(
@@ -2399,11 +3190,32 @@ async fn call_updateorganization(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organizations()
-        .update(
-            args.path::<String>("organization_id")?,
-            args.body::<types::UpdateOrganizationBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("organization_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("slug")?.flatten() {
+        request = request.slug(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("max_allowed_memberships")?
+        .flatten()
+    {
+        request = request.max_allowed_memberships(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("admin_delete_enabled")?
+        .flatten()
+    {
+        request = request.admin_delete_enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("created_at")?.flatten() {
+        request = request.created_at(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("role_set_key")?.flatten() {
+        request = request.role_set_key(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replaceorganizationmetadata(
@@ -2412,11 +3224,20 @@ async fn call_replaceorganizationmetadata(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organizations()
-        .replace_metadata(
-            args.path::<String>("organization_id")?,
-            args.body::<types::ReplaceOrganizationMetadataBody>()?,
-        );
-    let response = request.send().await?;
+        .replace_metadata(args.path::<String>("organization_id")?);
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_mergeorganizationmetadata(
@@ -2425,11 +3246,20 @@ async fn call_mergeorganizationmetadata(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .organizations()
-        .merge_metadata(
-            args.path::<String>("organization_id")?,
-            args.body::<types::MergeOrganizationMetadataBody>()?,
-        );
-    let response = request.send().await?;
+        .merge_metadata(args.path::<String>("organization_id")?);
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_uploadorganizationlogo(
@@ -2440,12 +3270,13 @@ async fn call_uploadorganizationlogo(
         .organizations()
         .upload_logo(
             args.path::<String>("organization_id")?,
-            types::UploadOrganizationLogoBody {
-                uploader_user_id: args.body_field::<String>("uploader_user_id")?,
-                file: crate::conformance::sample_file(),
-            },
+            crate::conformance::sample_file(),
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("uploader_user_id")?.flatten()
+    {
+        request = request.uploader_user_id(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteorganizationlogo(
@@ -2455,7 +3286,7 @@ async fn call_deleteorganizationlogo(
     let mut request = clerk
         .organizations()
         .delete_logo(args.path::<String>("organization_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getorganizationbillingsubscription(
@@ -2465,7 +3296,7 @@ async fn call_getorganizationbillingsubscription(
     let mut request = clerk
         .organizations()
         .get_billing_subscription(args.path::<String>("organization_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getorganizationbillingcreditbalance(
@@ -2475,7 +3306,7 @@ async fn call_getorganizationbillingcreditbalance(
     let mut request = clerk
         .organizations()
         .get_billing_credit_balance(args.path::<String>("organization_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_adjustorganizationbillingcreditbalance(
@@ -2486,9 +3317,20 @@ async fn call_adjustorganizationbillingcreditbalance(
         .organizations()
         .adjust_billing_credit_balance(
             args.path::<String>("organization_id")?,
-            args.body::<types::AdjustCreditBalanceRequest>()?,
+            args.required_body_field::<i64>("amount")?,
+            args
+                .required_body_field::<
+                    types::AdjustCreditBalanceRequestAction,
+                >("action")?,
+            args.required_body_field::<String>("idempotency_key")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("currency")?.flatten() {
+        request = request.currency(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("note")?.flatten() {
+        request = request.note(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createphonenumber(
@@ -2497,8 +3339,23 @@ async fn call_createphonenumber(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .phone_numbers()
-        .create(args.body::<types::CreatePhoneNumberBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("user_id")?,
+            args.required_body_field::<String>("phone_number")?,
+        );
+    if let Some(value) = args.body_field::<Option<bool>>("verified")?.flatten() {
+        request = request.verified(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("primary")?.flatten() {
+        request = request.primary(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("reserved_for_second_factor")?
+        .flatten()
+    {
+        request = request.reserved_for_second_factor(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getphonenumber(
@@ -2506,7 +3363,7 @@ async fn call_getphonenumber(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.phone_numbers().get(args.path::<String>("phone_number_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletephonenumber(
@@ -2516,7 +3373,7 @@ async fn call_deletephonenumber(
     let mut request = clerk
         .phone_numbers()
         .delete(args.path::<String>("phone_number_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatephonenumber(
@@ -2525,11 +3382,20 @@ async fn call_updatephonenumber(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .phone_numbers()
-        .update(
-            args.path::<String>("phone_number_id")?,
-            args.body::<types::UpdatePhoneNumberBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("phone_number_id")?);
+    if let Some(value) = args.body_field::<Option<bool>>("verified")?.flatten() {
+        request = request.verified(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("primary")?.flatten() {
+        request = request.primary(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("reserved_for_second_factor")?
+        .flatten()
+    {
+        request = request.reserved_for_second_factor(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_preparephonenumberverification(
@@ -2539,7 +3405,7 @@ async fn call_preparephonenumberverification(
     let mut request = clerk
         .phone_numbers()
         .prepare_verification(args.path::<String>("phone_number_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_attemptphonenumberverification(
@@ -2550,9 +3416,10 @@ async fn call_attemptphonenumberverification(
         .phone_numbers()
         .attempt_verification(
             args.path::<String>("phone_number_id")?,
-            args.body::<types::AttemptPhoneNumberVerificationBody>()?,
+            args.required_body_field::<String>("verification_id")?,
+            args.required_body_field::<String>("code")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replaceuserphonenumber(
@@ -2563,19 +3430,31 @@ async fn call_replaceuserphonenumber(
         .phone_numbers()
         .replace_for_user(
             args.path::<String>("user_id")?,
-            args.body::<types::ReplaceUserPhoneNumberBody>()?,
+            args.required_body_field::<String>("phone_number")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<
+            Option<types::ReplaceUserPhoneNumberBodyIdentificationStatus>,
+        >("identification_status")?
+        .flatten()
+    {
+        request = request.identification_status(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifydomainproxy(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .proxy_checks()
-        .verify(args.body::<types::VerifyDomainProxyBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.proxy_checks().verify();
+    if let Some(value) = args.body_field::<Option<String>>("domain_id")?.flatten() {
+        request = request.domain_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("proxy_url")?.flatten() {
+        request = request.proxy_url(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listredirecturls(
@@ -2592,7 +3471,7 @@ async fn call_listredirecturls(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createredirecturl(
@@ -2601,8 +3480,8 @@ async fn call_createredirecturl(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .redirect_urls()
-        .create(args.body::<types::CreateRedirectUrlBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("url")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getredirecturl(
@@ -2610,7 +3489,7 @@ async fn call_getredirecturl(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.redirect_urls().get(args.path::<String>("id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteredirecturl(
@@ -2618,7 +3497,7 @@ async fn call_deleteredirecturl(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.redirect_urls().delete(args.path::<String>("id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listrolesets(
@@ -2638,20 +3517,39 @@ async fn call_listrolesets(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createroleset(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.role_sets().create(args.body::<types::CreateRoleSetBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .role_sets()
+        .create(
+            args.required_body_field::<String>("name")?,
+            args.required_body_field::<String>("default_role_key")?,
+            args.required_body_field::<String>("creator_role_key")?,
+            args.required_body_field::<Vec<String>>("roles")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("key")?.flatten() {
+        request = request.key(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::CreateRoleSetBodyType>>("type")?
+        .flatten()
+    {
+        request = request.r#type(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getroleset(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.role_sets().get(args.path::<String>("role_set_key_or_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateroleset(
@@ -2660,11 +3558,31 @@ async fn call_updateroleset(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .role_sets()
-        .update(
-            args.path::<String>("role_set_key_or_id")?,
-            args.body::<types::UpdateRoleSetBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("role_set_key_or_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("key")?.flatten() {
+        request = request.key(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("description")?.flatten() {
+        request = request.description(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::UpdateRoleSetBodyType>>("type")?
+        .flatten()
+    {
+        request = request.r#type(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("default_role_key")?.flatten()
+    {
+        request = request.default_role_key(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("creator_role_key")?.flatten()
+    {
+        request = request.creator_role_key(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replaceroleset(
@@ -2675,9 +3593,15 @@ async fn call_replaceroleset(
         .role_sets()
         .replace(
             args.path::<String>("role_set_key_or_id")?,
-            args.body::<types::ReplaceRoleSetBody>()?,
+            args.required_body_field::<String>("dest_role_set_key")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<Option<types::ReassignmentMappings>>("reassignment_mappings")?
+        .flatten()
+    {
+        request = request.reassignment_mappings(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_addrolestoroleset(
@@ -2688,9 +3612,17 @@ async fn call_addrolestoroleset(
         .role_sets()
         .add_roles(
             args.path::<String>("role_set_key_or_id")?,
-            args.body::<types::AddRolesToRoleSetBody>()?,
+            args.required_body_field::<Vec<String>>("role_keys")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("default_role_key")?.flatten()
+    {
+        request = request.default_role_key(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("creator_role_key")?.flatten()
+    {
+        request = request.creator_role_key(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replaceroleinroleset(
@@ -2701,9 +3633,10 @@ async fn call_replaceroleinroleset(
         .role_sets()
         .replace_role(
             args.path::<String>("role_set_key_or_id")?,
-            args.body::<types::ReplaceRoleInRoleSetBody>()?,
+            args.required_body_field::<String>("role_key")?,
+            args.required_body_field::<String>("to_role_key")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listsamlconnections(
@@ -2726,7 +3659,7 @@ async fn call_listsamlconnections(
     if let Some(value) = args.query::<Vec<String>>("organization_id")? {
         request = request.organization_id(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createsamlconnection(
@@ -2735,8 +3668,58 @@ async fn call_createsamlconnection(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .saml_connections()
-        .create(args.body::<types::CreateSamlConnectionBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("name")?,
+            args
+                .required_body_field::<
+                    types::CreateSamlConnectionBodyProvider,
+                >("provider")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("domain")?.flatten() {
+        request = request.domain(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("domains")?.flatten() {
+        request = request.domains(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_entity_id")?.flatten() {
+        request = request.idp_entity_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_sso_url")?.flatten() {
+        request = request.idp_sso_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_certificate")?.flatten()
+    {
+        request = request.idp_certificate(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_metadata_url")?.flatten()
+    {
+        request = request.idp_metadata_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_metadata")?.flatten() {
+        request = request.idp_metadata(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("organization_id")?.flatten()
+    {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<types::CreateSamlConnectionBodyAttributeMapping>,
+        >("attribute_mapping")?
+        .flatten()
+    {
+        request = request.attribute_mapping(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("force_authn")?.flatten() {
+        request = request.force_authn(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::CreateSamlConnectionBodyLoginHint>>("login_hint")?
+        .flatten()
+    {
+        request = request.login_hint(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getsamlconnection(
@@ -2746,7 +3729,7 @@ async fn call_getsamlconnection(
     let mut request = clerk
         .saml_connections()
         .get(args.path::<String>("saml_connection_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletesamlconnection(
@@ -2756,7 +3739,7 @@ async fn call_deletesamlconnection(
     let mut request = clerk
         .saml_connections()
         .delete(args.path::<String>("saml_connection_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatesamlconnection(
@@ -2765,11 +3748,91 @@ async fn call_updatesamlconnection(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .saml_connections()
-        .update(
-            args.path::<String>("saml_connection_id")?,
-            args.body::<types::UpdateSamlConnectionBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("saml_connection_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("domain")?.flatten() {
+        request = request.domain(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("domains")?.flatten() {
+        request = request.domains(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_entity_id")?.flatten() {
+        request = request.idp_entity_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_sso_url")?.flatten() {
+        request = request.idp_sso_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_certificate")?.flatten()
+    {
+        request = request.idp_certificate(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_metadata_url")?.flatten()
+    {
+        request = request.idp_metadata_url(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("idp_metadata")?.flatten() {
+        request = request.idp_metadata(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("organization_id")?.flatten()
+    {
+        request = request.organization_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<types::UpdateSamlConnectionBodyAttributeMapping>,
+        >("attribute_mapping")?
+        .flatten()
+    {
+        request = request.attribute_mapping(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("active")?.flatten() {
+        request = request.active(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("sync_user_attributes")?
+        .flatten()
+    {
+        request = request.sync_user_attributes(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("allow_subdomains")?.flatten() {
+        request = request.allow_subdomains(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("allow_idp_initiated")?
+        .flatten()
+    {
+        request = request.allow_idp_initiated(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("disable_additional_identifications")?
+        .flatten()
+    {
+        request = request.disable_additional_identifications(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("allow_organization_account_linking")?
+        .flatten()
+    {
+        request = request.allow_organization_account_linking(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("force_authn")?.flatten() {
+        request = request.force_authn(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::UpdateSamlConnectionBodyLoginHint>>("login_hint")?
+        .flatten()
+    {
+        request = request.login_hint(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("consent_verified_domains_deletion")?
+        .flatten()
+    {
+        request = request.consent_verified_domains_deletion(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listscimdirectories(
@@ -2783,7 +3846,7 @@ async fn call_listscimdirectories(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createscimdirectory(
@@ -2792,8 +3855,22 @@ async fn call_createscimdirectory(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .scim_directories()
-        .create(args.body::<types::CreateScimDirectoryBody>()?);
-    let response = request.send().await?;
+        .create(
+            args.required_body_field::<String>("enterprise_connection_id")?,
+            args.required_body_field::<String>("provider")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<Vec<types::CreateScimDirectoryBodyGroupRoleMappingsItem>>,
+        >("group_role_mappings")?
+        .flatten()
+    {
+        request = request.group_role_mappings(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getscimdirectory(
@@ -2803,7 +3880,7 @@ async fn call_getscimdirectory(
     let mut request = clerk
         .scim_directories()
         .get(args.path::<String>("scim_directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletescimdirectory(
@@ -2813,7 +3890,7 @@ async fn call_deletescimdirectory(
     let mut request = clerk
         .scim_directories()
         .delete(args.path::<String>("scim_directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatescimdirectory(
@@ -2822,11 +3899,31 @@ async fn call_updatescimdirectory(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .scim_directories()
-        .update(
-            args.path::<String>("scim_directory_id")?,
-            args.body::<types::UpdateScimDirectoryBody>()?,
-        );
-    let response = request.send().await?;
+        .update(args.path::<String>("scim_directory_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("enabled")?.flatten() {
+        request = request.enabled(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("provider")?.flatten() {
+        request = request.provider(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<std::collections::BTreeMap<String, String>>,
+        >("attribute_mapping")?
+        .flatten()
+    {
+        request = request.attribute_mapping(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("group_role_mapping_enabled")?
+        .flatten()
+    {
+        request = request.group_role_mapping_enabled(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_rotatescimdirectoryapikey(
@@ -2836,7 +3933,7 @@ async fn call_rotatescimdirectoryapikey(
     let mut request = clerk
         .scim_directories()
         .rotate_api_key(args.path::<String>("scim_directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listscimgrouprolemappings(
@@ -2846,7 +3943,7 @@ async fn call_listscimgrouprolemappings(
     let mut request = clerk
         .scim_directories()
         .list_group_role_mappings(args.path::<String>("scim_directory_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replacescimgrouprolemappings(
@@ -2857,9 +3954,12 @@ async fn call_replacescimgrouprolemappings(
         .scim_directories()
         .replace_group_role_mappings(
             args.path::<String>("scim_directory_id")?,
-            args.body::<types::ReplaceScimGroupRoleMappingsBody>()?,
+            args
+                .required_body_field::<
+                    Vec<types::ReplaceScimGroupRoleMappingsBodyMappingsItem>,
+                >("mappings")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createscimgrouprolemapping(
@@ -2870,9 +3970,13 @@ async fn call_createscimgrouprolemapping(
         .scim_directories()
         .create_group_role_mapping(
             args.path::<String>("scim_directory_id")?,
-            args.body::<types::CreateScimGroupRoleMappingBody>()?,
+            args.required_body_field::<String>("scim_group_id")?,
+            args.required_body_field::<String>("role_id")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<i64>>("precedence")?.flatten() {
+        request = request.precedence(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletescimgrouprolemapping(
@@ -2885,7 +3989,7 @@ async fn call_deletescimgrouprolemapping(
             args.path::<String>("scim_directory_id")?,
             args.path::<String>("mapping_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getsessionlist(
@@ -2911,20 +4015,28 @@ async fn call_getsessionlist(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createsession(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.sessions().create(args.body::<types::CreateSessionBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .sessions()
+        .create(args.required_body_field::<String>("user_id")?);
+    if let Some(value) = args
+        .body_field::<Option<String>>("active_organization_id")?
+        .flatten()
+    {
+        request = request.active_organization_id(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getsession(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.sessions().get(args.path::<String>("session_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_refreshsession(
@@ -2935,9 +4047,29 @@ async fn call_refreshsession(
         .sessions()
         .refresh(
             args.path::<String>("session_id")?,
-            args.body::<types::RefreshSessionBody>()?,
+            args.required_body_field::<String>("expired_token")?,
+            args.required_body_field::<String>("refresh_token")?,
+            args.required_body_field::<String>("request_origin")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("request_headers")?
+        .flatten()
+    {
+        request = request.request_headers(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::RefreshSessionBodyFormat>>("format")?
+        .flatten()
+    {
+        request = request.format(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("request_originating_ip")?
+        .flatten()
+    {
+        request = request.request_originating_ip(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokesession(
@@ -2945,20 +4077,19 @@ async fn call_revokesession(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.sessions().revoke(args.path::<String>("session_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createsessiontoken(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .sessions()
-        .create_token(
-            args.path::<String>("session_id")?,
-            args.body::<types::CreateSessionTokenBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.sessions().create_token(args.path::<String>("session_id")?);
+    if let Some(value) = args.body_field::<Option<i64>>("expires_in_seconds")?.flatten()
+    {
+        request = request.expires_in_seconds(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createsessiontokenfromtemplate(
@@ -2970,9 +4101,12 @@ async fn call_createsessiontokenfromtemplate(
         .create_token_from_template(
             args.path::<String>("session_id")?,
             args.path::<String>("template_name")?,
-            args.body::<types::CreateSessionTokenFromTemplateBody>()?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<i64>>("expires_in_seconds")?.flatten()
+    {
+        request = request.expires_in_seconds(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createsignintoken(
@@ -2981,8 +4115,15 @@ async fn call_createsignintoken(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .sign_in_tokens()
-        .create(args.body::<types::CreateSignInTokenBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("user_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("org_id")?.flatten() {
+        request = request.org_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<i64>>("expires_in_seconds")?.flatten()
+    {
+        request = request.expires_in_seconds(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokesignintoken(
@@ -2992,22 +4133,26 @@ async fn call_revokesignintoken(
     let mut request = clerk
         .sign_in_tokens()
         .revoke(args.path::<String>("sign_in_token_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getsignup(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.sign_ups().get(args.path::<String>("id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updatesignup(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .sign_ups()
-        .update(args.path::<String>("id")?, args.body::<types::UpdateSignUpBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.sign_ups().update(args.path::<String>("id")?);
+    if let Some(value) = args.body_field::<Option<String>>("external_id")?.flatten() {
+        request = request.external_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("custom_action")?.flatten() {
+        request = request.custom_action(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_previewtemplate(
@@ -3016,12 +4161,24 @@ async fn call_previewtemplate(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .templates()
-        .preview(
-            args.path::<String>("template_type")?,
-            args.path::<String>("slug")?,
-            args.body::<types::PreviewTemplateBody>()?,
-        );
-    let response = request.send().await?;
+        .preview(args.path::<String>("template_type")?, args.path::<String>("slug")?);
+    if let Some(value) = args.body_field::<Option<String>>("subject")?.flatten() {
+        request = request.subject(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("body")?.flatten() {
+        request = request.body_(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("from_email_name")?.flatten()
+    {
+        request = request.from_email_name(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("reply_to_email_name")?
+        .flatten()
+    {
+        request = request.reply_to_email_name(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createtestingtoken(
@@ -3029,7 +4186,7 @@ async fn call_createtestingtoken(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.testing_tokens().create();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getuserlist(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
@@ -3112,12 +4269,160 @@ async fn call_getuserlist(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), F
     if let Some(value) = args.query::<String>("order_by")? {
         request = request.order_by(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk.users().create(args.body::<types::CreateUserBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.users().create();
+    if let Some(value) = args.body_field::<Option<String>>("external_id")?.flatten() {
+        request = request.external_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("first_name")?.flatten() {
+        request = request.first_name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("last_name")?.flatten() {
+        request = request.last_name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("locale")?.flatten() {
+        request = request.locale(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("email_address")?
+        .flatten()
+    {
+        request = request.email_address(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<Vec<types::CreateUserBodyEmailAddressIdentificationStatusItem>>,
+        >("email_address_identification_status")?
+        .flatten()
+    {
+        request = request.email_address_identification_status(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("phone_number")?
+        .flatten()
+    {
+        request = request.phone_number(value);
+    }
+    if let Some(value) = args
+        .body_field::<
+            Option<Vec<types::CreateUserBodyPhoneNumberIdentificationStatusItem>>,
+        >("phone_number_identification_status")?
+        .flatten()
+    {
+        request = request.phone_number_identification_status(value);
+    }
+    if let Some(value) = args.body_field::<Option<Vec<String>>>("web3_wallet")?.flatten()
+    {
+        request = request.web3_wallet(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("username")?.flatten() {
+        request = request.username(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("password")?.flatten() {
+        request = request.password(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("password_digest")?.flatten()
+    {
+        request = request.password_digest(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::PasswordHasher>>("password_hasher")?
+        .flatten()
+    {
+        request = request.password_hasher(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("skip_password_checks")?
+        .flatten()
+    {
+        request = request.skip_password_checks(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("skip_password_requirement")?
+        .flatten()
+    {
+        request = request.skip_password_requirement(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("totp_secret")?.flatten() {
+        request = request.totp_secret(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("backup_codes")?
+        .flatten()
+    {
+        request = request.backup_codes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("unsafe_metadata")?
+        .flatten()
+    {
+        request = request.unsafe_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("delete_self_enabled")?
+        .flatten()
+    {
+        request = request.delete_self_enabled(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("legal_accepted_at")?
+        .flatten()
+    {
+        request = request.legal_accepted_at(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("skip_legal_checks")?.flatten()
+    {
+        request = request.skip_legal_checks(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("skip_user_requirement")?
+        .flatten()
+    {
+        request = request.skip_user_requirement(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("create_organization_enabled")?
+        .flatten()
+    {
+        request = request.create_organization_enabled(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("create_organizations_limit")?
+        .flatten()
+    {
+        request = request.create_organizations_limit(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("created_at")?.flatten() {
+        request = request.created_at(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("bypass_client_trust")?
+        .flatten()
+    {
+        request = request.bypass_client_trust(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("banned")?.flatten() {
+        request = request.banned(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("locked")?.flatten() {
+        request = request.locked(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getuserscount(
@@ -3191,69 +4496,181 @@ async fn call_getuserscount(
     if let Some(value) = args.query::<Vec<String>>("provider_user_id")? {
         request = request.provider_user_id(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().get(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().delete(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk
-        .users()
-        .update(args.path::<String>("user_id")?, args.body::<types::UpdateUserBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk.users().update(args.path::<String>("user_id")?);
+    if let Some(value) = args.body_field::<Option<String>>("external_id")?.flatten() {
+        request = request.external_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("first_name")?.flatten() {
+        request = request.first_name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("last_name")?.flatten() {
+        request = request.last_name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("locale")?.flatten() {
+        request = request.locale(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("primary_email_address_id")?
+        .flatten()
+    {
+        request = request.primary_email_address_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("notify_primary_email_address_changed")?
+        .flatten()
+    {
+        request = request.notify_primary_email_address_changed(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("primary_phone_number_id")?
+        .flatten()
+    {
+        request = request.primary_phone_number_id(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("primary_web3_wallet_id")?
+        .flatten()
+    {
+        request = request.primary_web3_wallet_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("username")?.flatten() {
+        request = request.username(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("profile_image_id")?.flatten()
+    {
+        request = request.profile_image_id(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("password")?.flatten() {
+        request = request.password(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("password_digest")?.flatten()
+    {
+        request = request.password_digest(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<types::PasswordHasher>>("password_hasher")?
+        .flatten()
+    {
+        request = request.password_hasher(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("skip_password_checks")?
+        .flatten()
+    {
+        request = request.skip_password_checks(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("sign_out_of_other_sessions")?
+        .flatten()
+    {
+        request = request.sign_out_of_other_sessions(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("totp_secret")?.flatten() {
+        request = request.totp_secret(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<Vec<String>>>("backup_codes")?
+        .flatten()
+    {
+        request = request.backup_codes(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("delete_self_enabled")?
+        .flatten()
+    {
+        request = request.delete_self_enabled(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("create_organization_enabled")?
+        .flatten()
+    {
+        request = request.create_organization_enabled(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("legal_accepted_at")?
+        .flatten()
+    {
+        request = request.legal_accepted_at(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("skip_legal_checks")?.flatten()
+    {
+        request = request.skip_legal_checks(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<i64>>("create_organizations_limit")?
+        .flatten()
+    {
+        request = request.create_organizations_limit(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("created_at")?.flatten() {
+        request = request.created_at(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<bool>>("bypass_client_trust")?
+        .flatten()
+    {
+        request = request.bypass_client_trust(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_banuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().ban(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_unbanuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().unban(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_usersban(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk.users().bulk_ban(args.body::<types::UsersBanBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .users()
+        .bulk_ban(args.required_body_field::<Vec<String>>("user_ids")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_usersunban(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk.users().bulk_unban(args.body::<types::UsersUnbanBody>()?);
-    let response = request.send().await?;
+    let mut request = clerk
+        .users()
+        .bulk_unban(args.required_body_field::<Vec<String>>("user_ids")?);
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_lockuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().lock(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_unlockuser(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().unlock(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_setuserprofileimage(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .users()
-        .set_profile_image(
-            args.path::<String>("user_id")?,
-            types::SetUserProfileImageBody {
-                file: Some(crate::conformance::sample_file()),
-            },
-        );
-    let response = request.send().await?;
+    let mut request = clerk.users().set_profile_image(args.path::<String>("user_id")?);
+    if let Some(value) = Some(crate::conformance::sample_file()) {
+        request = request.file(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteuserprofileimage(
@@ -3263,33 +4680,59 @@ async fn call_deleteuserprofileimage(
     let mut request = clerk
         .users()
         .delete_profile_image(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_replaceusermetadata(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .users()
-        .replace_metadata(
-            args.path::<String>("user_id")?,
-            args.body::<types::ReplaceUserMetadataBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.users().replace_metadata(args.path::<String>("user_id")?);
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("unsafe_metadata")?
+        .flatten()
+    {
+        request = request.unsafe_metadata(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_updateusermetadata(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .users()
-        .update_metadata(
-            args.path::<String>("user_id")?,
-            args.body::<types::UpdateUserMetadataBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.users().update_metadata(args.path::<String>("user_id")?);
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("public_metadata")?
+        .flatten()
+    {
+        request = request.public_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("private_metadata")?
+        .flatten()
+    {
+        request = request.private_metadata(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<serde_json::Value>>("unsafe_metadata")?
+        .flatten()
+    {
+        request = request.unsafe_metadata(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getuserbillingsubscription(
@@ -3299,7 +4742,7 @@ async fn call_getuserbillingsubscription(
     let mut request = clerk
         .users()
         .get_billing_subscription(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getuserbillingcreditbalance(
@@ -3309,7 +4752,7 @@ async fn call_getuserbillingcreditbalance(
     let mut request = clerk
         .users()
         .get_billing_credit_balance(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_adjustuserbillingcreditbalance(
@@ -3320,9 +4763,20 @@ async fn call_adjustuserbillingcreditbalance(
         .users()
         .adjust_billing_credit_balance(
             args.path::<String>("user_id")?,
-            args.body::<types::AdjustCreditBalanceRequest>()?,
+            args.required_body_field::<i64>("amount")?,
+            args
+                .required_body_field::<
+                    types::AdjustCreditBalanceRequestAction,
+                >("action")?,
+            args.required_body_field::<String>("idempotency_key")?,
         );
-    let response = request.send().await?;
+    if let Some(value) = args.body_field::<Option<String>>("currency")?.flatten() {
+        request = request.currency(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("note")?.flatten() {
+        request = request.note(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_getoauthaccesstoken(
@@ -3344,7 +4798,7 @@ async fn call_getoauthaccesstoken(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_usersgetorganizationmemberships(
@@ -3360,7 +4814,7 @@ async fn call_usersgetorganizationmemberships(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_usersgetorganizationinvitations(
@@ -3381,20 +4835,21 @@ async fn call_usersgetorganizationinvitations(
     {
         request = request.status(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_removeuserpassword(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .users()
-        .remove_password(
-            args.path::<String>("user_id")?,
-            args.body::<types::RemoveUserPasswordBody>()?,
-        );
-    let response = request.send().await?;
+    let mut request = clerk.users().remove_password(args.path::<String>("user_id")?);
+    if let Some(value) = args
+        .body_field::<Option<bool>>("sign_out_of_other_sessions")?
+        .flatten()
+    {
+        request = request.sign_out_of_other_sessions(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifypassword(
@@ -3405,9 +4860,9 @@ async fn call_verifypassword(
         .users()
         .verify_password(
             args.path::<String>("user_id")?,
-            args.body::<types::VerifyPasswordBody>()?,
+            args.required_body_field::<String>("password")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_verifytotp(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
@@ -3415,14 +4870,14 @@ async fn call_verifytotp(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Fa
         .users()
         .verify_totp(
             args.path::<String>("user_id")?,
-            args.body::<types::VerifyTotpBody>()?,
+            args.required_body_field::<String>("code")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_disablemfa(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().disable_mfa(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletebackupcode(
@@ -3430,7 +4885,7 @@ async fn call_deletebackupcode(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.users().delete_backup_codes(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_userpasskeydelete(
@@ -3443,7 +4898,7 @@ async fn call_userpasskeydelete(
             args.path::<String>("user_id")?,
             args.path::<String>("passkey_identification_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listusertrusteddevices(
@@ -3453,7 +4908,7 @@ async fn call_listusertrusteddevices(
     let mut request = clerk
         .users()
         .list_trusted_devices(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_revokeusertrusteddevice(
@@ -3466,7 +4921,7 @@ async fn call_revokeusertrusteddevice(
             args.path::<String>("user_id")?,
             args.path::<String>("trusted_device_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_userweb3walletdelete(
@@ -3479,12 +4934,12 @@ async fn call_userweb3walletdelete(
             args.path::<String>("user_id")?,
             args.path::<String>("web3_wallet_identification_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletetotp(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
     let mut request = clerk.users().delete_totp(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deleteexternalaccount(
@@ -3497,7 +4952,7 @@ async fn call_deleteexternalaccount(
             args.path::<String>("user_id")?,
             args.path::<String>("external_account_id")?,
         );
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_setuserpasswordcompromised(
@@ -3506,11 +4961,14 @@ async fn call_setuserpasswordcompromised(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .users()
-        .set_password_compromised(
-            args.path::<String>("user_id")?,
-            args.body::<types::SetUserPasswordCompromisedBody>()?,
-        );
-    let response = request.send().await?;
+        .set_password_compromised(args.path::<String>("user_id")?);
+    if let Some(value) = args
+        .body_field::<Option<bool>>("revoke_all_sessions")?
+        .flatten()
+    {
+        request = request.revoke_all_sessions(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_unsetuserpasswordcompromised(
@@ -3520,7 +4978,7 @@ async fn call_unsetuserpasswordcompromised(
     let mut request = clerk
         .users()
         .unset_password_compromised(args.path::<String>("user_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_instancegetorganizationmemberships(
@@ -3537,7 +4995,7 @@ async fn call_instancegetorganizationmemberships(
     if let Some(value) = args.query::<i64>("offset")? {
         request = request.offset(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_listwaitlistentries(
@@ -3560,7 +5018,7 @@ async fn call_listwaitlistentries(
     if let Some(value) = args.query::<String>("order_by")? {
         request = request.order_by(value);
     }
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createwaitlistentry(
@@ -3569,8 +5027,11 @@ async fn call_createwaitlistentry(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .waitlist_entries()
-        .create(args.body::<types::CreateWaitlistEntryBody>()?);
-    let response = request.send().await?;
+        .create(args.required_body_field::<String>("email_address")?);
+    if let Some(value) = args.body_field::<Option<bool>>("notify")?.flatten() {
+        request = request.notify(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createbulkwaitlistentries(
@@ -3580,7 +5041,7 @@ async fn call_createbulkwaitlistentries(
     let mut request = clerk
         .waitlist_entries()
         .bulk_create(args.body::<Vec<types::CreateBulkWaitlistEntriesBodyItem>>()?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletewaitlistentry(
@@ -3590,7 +5051,7 @@ async fn call_deletewaitlistentry(
     let mut request = clerk
         .waitlist_entries()
         .delete(args.path::<String>("waitlist_entry_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_invitewaitlistentry(
@@ -3599,11 +5060,11 @@ async fn call_invitewaitlistentry(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .waitlist_entries()
-        .invite(
-            args.path::<String>("waitlist_entry_id")?,
-            args.body::<types::InviteWaitlistEntryBody>()?,
-        );
-    let response = request.send().await?;
+        .invite(args.path::<String>("waitlist_entry_id")?);
+    if let Some(value) = args.body_field::<Option<bool>>("ignore_existing")?.flatten() {
+        request = request.ignore_existing(value);
+    }
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_rejectwaitlistentry(
@@ -3613,7 +5074,7 @@ async fn call_rejectwaitlistentry(
     let mut request = clerk
         .waitlist_entries()
         .reject(args.path::<String>("waitlist_entry_id")?);
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_createsvixapp(
@@ -3621,7 +5082,7 @@ async fn call_createsvixapp(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.webhooks().create_svix_app();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_deletesvixapp(
@@ -3629,7 +5090,7 @@ async fn call_deletesvixapp(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.webhooks().delete_svix_app();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }
 async fn call_generatesvixauthurl(
@@ -3637,6 +5098,6 @@ async fn call_generatesvixauthurl(
     args: &Args,
 ) -> Result<(), Failure> {
     let mut request = clerk.webhooks().generate_svix_auth_url();
-    let response = request.send().await?;
+    let response = request.await?;
     crate::conformance::known(&response)
 }

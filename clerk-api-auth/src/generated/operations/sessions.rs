@@ -18,19 +18,28 @@ impl Sessions<'_> {
     pub fn refresh(
         &self,
         session_id: impl Into<String>,
-        body: types::RefreshSessionBody,
+        expired_token: impl Into<String>,
+        refresh_token: impl Into<String>,
+        request_origin: impl Into<String>,
     ) -> RefreshSession {
         RefreshSession {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
-            body,
+            body: types::RefreshSessionBody {
+                expired_token: expired_token.into(),
+                refresh_token: refresh_token.into(),
+                request_origin: request_origin.into(),
+                request_headers: None,
+                format: None,
+                request_originating_ip: None,
+            },
         }
     }
 }
-/// Request builder for `POST /sessions/{session_id}/refresh` (`RefreshSession`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /sessions/{session_id}/refresh` (`RefreshSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RefreshSession {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -38,6 +47,29 @@ pub struct RefreshSession {
     body: types::RefreshSessionBody,
 }
 impl RefreshSession {
+    /// The headers of the request.
+    pub fn request_headers(mut self, request_headers: serde_json::Value) -> Self {
+        self.body.request_headers = Some(request_headers);
+        self
+    }
+    /// The format of the response.
+    pub fn format(mut self, format: types::RefreshSessionBodyFormat) -> Self {
+        self.body.format = Some(format);
+        self
+    }
+    /// The IP address of the request.
+    pub fn request_originating_ip(
+        mut self,
+        request_originating_ip: impl Into<String>,
+    ) -> Self {
+        self.body.request_originating_ip = Some(request_originating_ip.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RefreshSessionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RefreshSessionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -59,5 +91,13 @@ impl RefreshSession {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RefreshSession {
+    type Output = Result<types::SessionRefresh, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SessionRefresh>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -12,23 +12,30 @@ impl ApiKeys<'_> {
     /// Verify an API Key
     ///
     /// `POST /api_keys/verify`
-    pub fn verify_api_key(&self, body: types::VerifyApiKeyBody) -> VerifyApiKey {
+    pub fn verify_api_key(&self, secret: impl Into<String>) -> VerifyApiKey {
         VerifyApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyApiKeyBody {
+                secret: secret.into(),
+            },
         }
     }
 }
-/// Request builder for `POST /api_keys/verify` (`verifyApiKey`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /api_keys/verify` (`verifyApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyApiKeyBody,
 }
 impl VerifyApiKey {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyApiKeyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyApiKeyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -50,5 +57,13 @@ impl VerifyApiKey {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for VerifyApiKey {
+    type Output = Result<types::VerifyApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -19,23 +19,30 @@ impl M2m<'_> {
     /// - When verifying a M2M Token with a Clerk Secret Key, any token on the Instance can be verified.
     ///
     /// `POST /m2m_tokens/verify`
-    pub fn verify_token(&self, body: types::VerifyM2mTokenBody) -> VerifyM2mToken {
+    pub fn verify_token(&self, token: impl Into<String>) -> VerifyM2mToken {
         VerifyM2mToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyM2mTokenBody {
+                token: token.into(),
+            },
         }
     }
 }
-/// Request builder for `POST /m2m_tokens/verify` (`verifyM2MToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /m2m_tokens/verify` (`verifyM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyM2mToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyM2mTokenBody,
 }
 impl VerifyM2mToken {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyM2mTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyM2mTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -57,5 +64,13 @@ impl VerifyM2mToken {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for VerifyM2mToken {
+    type Output = Result<types::VerifyM2mTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyM2mTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

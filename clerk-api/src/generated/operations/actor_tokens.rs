@@ -15,11 +15,20 @@ impl ActorTokens<'_> {
     /// The `actor` parameter needs to include at least a "sub" key whose value is the ID of the actor (impersonating) user.
     ///
     /// `POST /actor_tokens`
-    pub fn create(&self, body: types::CreateActorTokenBody) -> CreateActorToken {
+    pub fn create(
+        &self,
+        user_id: impl Into<String>,
+        actor: types::CreateActorTokenBodyActor,
+    ) -> CreateActorToken {
         CreateActorToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateActorTokenBody {
+                user_id: user_id.into(),
+                actor,
+                expires_in_seconds: None,
+                session_max_duration_in_seconds: None,
+            },
         }
     }
     /// Revoke actor token
@@ -35,15 +44,37 @@ impl ActorTokens<'_> {
         }
     }
 }
-/// Request builder for `POST /actor_tokens` (`CreateActorToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /actor_tokens` (`CreateActorToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateActorToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateActorTokenBody,
 }
 impl CreateActorToken {
+    /// Optional parameter to specify the life duration of the actor token in seconds.
+    /// By default, the duration is 1 hour.
+    pub fn expires_in_seconds(mut self, expires_in_seconds: i64) -> Self {
+        self.body.expires_in_seconds = Some(expires_in_seconds);
+        self
+    }
+    /// The maximum duration that the session which will be created by the generated actor token should last.
+    /// By default, the duration of a session created via an actor token, lasts 30 minutes.
+    pub fn session_max_duration_in_seconds(
+        mut self,
+        session_max_duration_in_seconds: i64,
+    ) -> Self {
+        self.body.session_max_duration_in_seconds = Some(
+            session_max_duration_in_seconds,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateActorTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateActorTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -67,9 +98,17 @@ impl CreateActorToken {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateActorToken {
+    type Output = Result<types::ActorToken, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ActorToken>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeActorToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -98,5 +137,13 @@ impl RevokeActorToken {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeActorToken {
+    type Output = Result<types::ActorToken, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ActorToken>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

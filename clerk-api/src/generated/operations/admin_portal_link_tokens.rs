@@ -12,14 +12,16 @@ impl AdminPortalLinkTokens<'_> {
     /// Create an Admin Portal Link Token
     ///
     /// `POST /admin_portal_link_tokens`
-    pub fn create_admin_portal_link_token(
-        &self,
-        body: types::CreateAdminPortalLinkTokenBody,
-    ) -> CreateAdminPortalLinkToken {
+    pub fn create_admin_portal_link_token(&self) -> CreateAdminPortalLinkToken {
         CreateAdminPortalLinkToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateAdminPortalLinkTokenBody {
+                organization_id: None,
+                it_contact_id: None,
+                scopes: None,
+                seconds_until_expiration: None,
+            },
         }
     }
     /// Revoke an Admin Portal Link Token
@@ -28,25 +30,50 @@ impl AdminPortalLinkTokens<'_> {
     pub fn revoke_admin_portal_link_token(
         &self,
         admin_portal_link_token_id: impl Into<String>,
-        body: types::RevokeAdminPortalLinkTokenBody,
     ) -> RevokeAdminPortalLinkToken {
         RevokeAdminPortalLinkToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             admin_portal_link_token_id: admin_portal_link_token_id.into(),
-            body,
+            body: types::RevokeAdminPortalLinkTokenBody {
+                revocation_reason: None,
+            },
         }
     }
 }
-/// Request builder for `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateAdminPortalLinkToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateAdminPortalLinkTokenBody,
 }
 impl CreateAdminPortalLinkToken {
+    pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
+        self.body.organization_id = Some(organization_id.into());
+        self
+    }
+    pub fn it_contact_id(mut self, it_contact_id: impl Into<String>) -> Self {
+        self.body.it_contact_id = Some(it_contact_id.into());
+        self
+    }
+    pub fn scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+    pub fn seconds_until_expiration(mut self, seconds_until_expiration: i64) -> Self {
+        self.body.seconds_until_expiration = Some(seconds_until_expiration);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateAdminPortalLinkTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateAdminPortalLinkTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -72,9 +99,17 @@ impl CreateAdminPortalLinkToken {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateAdminPortalLinkToken {
+    type Output = Result<types::CreateAdminPortalLinkTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CreateAdminPortalLinkTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeAdminPortalLinkToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -82,6 +117,15 @@ pub struct RevokeAdminPortalLinkToken {
     body: types::RevokeAdminPortalLinkTokenBody,
 }
 impl RevokeAdminPortalLinkToken {
+    pub fn revocation_reason(mut self, revocation_reason: impl Into<String>) -> Self {
+        self.body.revocation_reason = Some(revocation_reason.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RevokeAdminPortalLinkTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RevokeAdminPortalLinkTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -108,5 +152,13 @@ impl RevokeAdminPortalLinkToken {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeAdminPortalLinkToken {
+    type Output = Result<types::RevokeAdminPortalLinkTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RevokeAdminPortalLinkTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

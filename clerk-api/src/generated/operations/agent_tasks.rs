@@ -16,11 +16,25 @@ impl AgentTasks<'_> {
     /// The agent_id is stable per agent_name within an instance. The agent_task_id is unique per call.
     ///
     /// `POST /agents/tasks`
-    pub fn create(&self, body: types::CreateAgentTaskBody) -> CreateAgentTask {
+    pub fn create(
+        &self,
+        on_behalf_of: types::CreateAgentTaskBodyOnBehalfOf,
+        permissions: types::CreateAgentTaskBodyPermissions,
+        agent_name: impl Into<String>,
+        task_description: impl Into<String>,
+        redirect_url: impl Into<String>,
+    ) -> CreateAgentTask {
         CreateAgentTask {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateAgentTaskBody {
+                on_behalf_of,
+                permissions,
+                agent_name: agent_name.into(),
+                task_description: task_description.into(),
+                redirect_url: redirect_url.into(),
+                session_max_duration_in_seconds: None,
+            },
         }
     }
     /// Revoke agent task
@@ -36,15 +50,31 @@ impl AgentTasks<'_> {
         }
     }
 }
-/// Request builder for `POST /agents/tasks` (`CreateAgentTask`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /agents/tasks` (`CreateAgentTask`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateAgentTask {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateAgentTaskBody,
 }
 impl CreateAgentTask {
+    /// The maximum duration that the session which will be created by the generated agent task should last.
+    /// By default, the duration of a session created via an agent task lasts 30 minutes.
+    pub fn session_max_duration_in_seconds(
+        mut self,
+        session_max_duration_in_seconds: i64,
+    ) -> Self {
+        self.body.session_max_duration_in_seconds = Some(
+            session_max_duration_in_seconds,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateAgentTaskBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateAgentTaskBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -68,9 +98,17 @@ impl CreateAgentTask {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateAgentTask {
+    type Output = Result<types::AgentTask, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::AgentTask>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeAgentTask {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -99,5 +137,13 @@ impl RevokeAgentTask {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeAgentTask {
+    type Output = Result<types::AgentTask, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::AgentTask>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -28,14 +28,14 @@ impl AllowlistIdentifiers<'_> {
     /// Create an identifier allowed to sign up to an instance
     ///
     /// `POST /allowlist_identifiers`
-    pub fn create(
-        &self,
-        body: types::CreateAllowlistIdentifierBody,
-    ) -> CreateAllowlistIdentifier {
+    pub fn create(&self, identifier: impl Into<String>) -> CreateAllowlistIdentifier {
         CreateAllowlistIdentifier {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateAllowlistIdentifierBody {
+                identifier: identifier.into(),
+                notify: None,
+            },
         }
     }
     /// Delete identifier from allow-list
@@ -51,9 +51,9 @@ impl AllowlistIdentifiers<'_> {
         }
     }
 }
-/// Request builder for `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListAllowlistIdentifiers {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -105,6 +105,14 @@ impl ListAllowlistIdentifiers {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListAllowlistIdentifiers {
+    type Output = Result<Vec<types::AllowlistIdentifier>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::AllowlistIdentifier>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListAllowlistIdentifiers {
@@ -162,15 +170,26 @@ impl ListAllowlistIdentifiers {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateAllowlistIdentifier {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateAllowlistIdentifierBody,
 }
 impl CreateAllowlistIdentifier {
+    /// This flag denotes whether the given identifier will receive an invitation to join the application.
+    /// Note that this only works for email address and phone number identifiers.
+    pub fn notify(mut self, notify: bool) -> Self {
+        self.body.notify = Some(notify);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateAllowlistIdentifierBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateAllowlistIdentifierBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -194,9 +213,17 @@ impl CreateAllowlistIdentifier {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateAllowlistIdentifier {
+    type Output = Result<types::AllowlistIdentifier, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::AllowlistIdentifier>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteAllowlistIdentifier {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -225,5 +252,13 @@ impl DeleteAllowlistIdentifier {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for DeleteAllowlistIdentifier {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -27,11 +27,24 @@ impl ApiKeys<'_> {
     /// Create an API Key
     ///
     /// `POST /api_keys`
-    pub fn create_api_key(&self, body: types::CreateApiKeyBody) -> CreateApiKey {
+    pub fn create_api_key(
+        &self,
+        name: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> CreateApiKey {
         CreateApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateApiKeyBody {
+                r#type: None,
+                name: name.into(),
+                description: None,
+                subject: subject.into(),
+                claims: None,
+                scopes: None,
+                created_by: None,
+                seconds_until_expiration: None,
+            },
         }
     }
     /// Get an API Key by ID
@@ -57,16 +70,18 @@ impl ApiKeys<'_> {
     /// Update an API Key
     ///
     /// `PATCH /api_keys/{apiKeyID}`
-    pub fn update_api_key(
-        &self,
-        api_key_id: impl Into<String>,
-        body: types::UpdateApiKeyBody,
-    ) -> UpdateApiKey {
+    pub fn update_api_key(&self, api_key_id: impl Into<String>) -> UpdateApiKey {
         UpdateApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
-            body,
+            body: types::UpdateApiKeyBody {
+                claims: None,
+                scopes: None,
+                description: None,
+                subject: None,
+                seconds_until_expiration: None,
+            },
         }
     }
     /// Get an API Key Secret
@@ -82,32 +97,32 @@ impl ApiKeys<'_> {
     /// Revoke an API Key
     ///
     /// `POST /api_keys/{apiKeyID}/revoke`
-    pub fn revoke_api_key(
-        &self,
-        api_key_id: impl Into<String>,
-        body: types::RevokeApiKeyBody,
-    ) -> RevokeApiKey {
+    pub fn revoke_api_key(&self, api_key_id: impl Into<String>) -> RevokeApiKey {
         RevokeApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
-            body,
+            body: types::RevokeApiKeyBody {
+                revocation_reason: None,
+            },
         }
     }
     /// Verify an API Key
     ///
     /// `POST /api_keys/verify`
-    pub fn verify_api_key(&self, body: types::VerifyApiKeyBody) -> VerifyApiKey {
+    pub fn verify_api_key(&self, secret: impl Into<String>) -> VerifyApiKey {
         VerifyApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyApiKeyBody {
+                secret: secret.into(),
+            },
         }
     }
 }
-/// Request builder for `GET /api_keys` (`getApiKeys`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /api_keys` (`getApiKeys`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetApiKeys {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -170,6 +185,14 @@ impl GetApiKeys {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetApiKeys {
+    type Output = Result<types::GetApiKeysResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::GetApiKeysResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetApiKeys {
     type Page = types::GetApiKeysResponse;
     type Item = types::GetApiKeysResponseDataItem;
@@ -225,15 +248,47 @@ impl GetApiKeys {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /api_keys` (`createApiKey`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /api_keys` (`createApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateApiKeyBody,
 }
 impl CreateApiKey {
+    pub fn r#type(mut self, r#type: impl Into<String>) -> Self {
+        self.body.r#type = Some(r#type.into());
+        self
+    }
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    pub fn claims(mut self, claims: serde_json::Value) -> Self {
+        self.body.claims = Some(claims);
+        self
+    }
+    pub fn scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+    pub fn created_by(mut self, created_by: impl Into<String>) -> Self {
+        self.body.created_by = Some(created_by.into());
+        self
+    }
+    pub fn seconds_until_expiration(mut self, seconds_until_expiration: f64) -> Self {
+        self.body.seconds_until_expiration = Some(seconds_until_expiration);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateApiKeyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateApiKeyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -257,9 +312,17 @@ impl CreateApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /api_keys/{apiKeyID}` (`getApiKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateApiKey {
+    type Output = Result<types::CreateApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CreateApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /api_keys/{apiKeyID}` (`getApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -288,9 +351,17 @@ impl GetApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetApiKey {
+    type Output = Result<types::GetApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::GetApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -319,9 +390,17 @@ impl DeleteApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /api_keys/{apiKeyID}` (`updateApiKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteApiKey {
+    type Output = Result<types::DeleteApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeleteApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /api_keys/{apiKeyID}` (`updateApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -329,6 +408,34 @@ pub struct UpdateApiKey {
     body: types::UpdateApiKeyBody,
 }
 impl UpdateApiKey {
+    pub fn claims(mut self, claims: serde_json::Value) -> Self {
+        self.body.claims = Some(claims);
+        self
+    }
+    pub fn scopes(
+        mut self,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.body.subject = Some(subject.into());
+        self
+    }
+    pub fn seconds_until_expiration(mut self, seconds_until_expiration: f64) -> Self {
+        self.body.seconds_until_expiration = Some(seconds_until_expiration);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateApiKeyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateApiKeyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -352,9 +459,17 @@ impl UpdateApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateApiKey {
+    type Output = Result<types::UpdateApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::UpdateApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetApiKeySecret {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -383,9 +498,17 @@ impl GetApiKeySecret {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetApiKeySecret {
+    type Output = Result<types::GetApiKeySecretResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::GetApiKeySecretResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -393,6 +516,15 @@ pub struct RevokeApiKey {
     body: types::RevokeApiKeyBody,
 }
 impl RevokeApiKey {
+    pub fn revocation_reason(mut self, revocation_reason: impl Into<String>) -> Self {
+        self.body.revocation_reason = Some(revocation_reason.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RevokeApiKeyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RevokeApiKeyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -416,15 +548,28 @@ impl RevokeApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /api_keys/verify` (`verifyApiKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RevokeApiKey {
+    type Output = Result<types::RevokeApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RevokeApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /api_keys/verify` (`verifyApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyApiKeyBody,
 }
 impl VerifyApiKey {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyApiKeyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyApiKeyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -446,5 +591,13 @@ impl VerifyApiKey {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for VerifyApiKey {
+    type Output = Result<types::VerifyApiKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyApiKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -14,14 +14,16 @@ impl BetaFeatures<'_> {
     /// Updates the settings of an instance
     ///
     /// `PATCH /beta_features/instance_settings`
-    pub fn update_instance_settings(
-        &self,
-        body: types::UpdateInstanceAuthConfigBody,
-    ) -> UpdateInstanceAuthConfig {
+    pub fn update_instance_settings(&self) -> UpdateInstanceAuthConfig {
         UpdateInstanceAuthConfig {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceAuthConfigBody {
+                restricted_to_allowlist: None,
+                from_email_address: None,
+                progressive_sign_up: None,
+                test_mode: None,
+            },
         }
     }
     /// Update production instance domain
@@ -34,26 +36,54 @@ impl BetaFeatures<'_> {
     ///
     /// `PUT /beta_features/domain`
     #[deprecated]
-    pub fn update_production_instance_domain(
-        &self,
-        body: types::UpdateProductionInstanceDomainBody,
-    ) -> UpdateProductionInstanceDomain {
+    pub fn update_production_instance_domain(&self) -> UpdateProductionInstanceDomain {
         UpdateProductionInstanceDomain {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateProductionInstanceDomainBody {
+                home_url: None,
+                is_secondary: None,
+            },
         }
     }
 }
-/// Request builder for `PATCH /beta_features/instance_settings` (`UpdateInstanceAuthConfig`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `PATCH /beta_features/instance_settings` (`UpdateInstanceAuthConfig`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceAuthConfig {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceAuthConfigBody,
 }
 impl UpdateInstanceAuthConfig {
+    /// Whether sign up is restricted to email addresses, phone numbers and usernames that are on the allowlist.
+    pub fn restricted_to_allowlist(mut self, restricted_to_allowlist: bool) -> Self {
+        self.body.restricted_to_allowlist = Some(restricted_to_allowlist);
+        self
+    }
+    /// The local part of the email address from which authentication-related emails (e.g. OTP code, magic links) will be sent.
+    /// Only alphanumeric values are allowed.
+    /// Note that this value should contain only the local part of the address (e.g. `foo` for `foo@example.com`).
+    pub fn from_email_address(mut self, from_email_address: impl Into<String>) -> Self {
+        self.body.from_email_address = Some(from_email_address.into());
+        self
+    }
+    /// Enable the Progressive Sign Up algorithm. This feature is deprecated, please contact support if you need assistance.
+    pub fn progressive_sign_up(mut self, progressive_sign_up: bool) -> Self {
+        self.body.progressive_sign_up = Some(progressive_sign_up);
+        self
+    }
+    /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
+    /// Defaults to true for development instances.
+    pub fn test_mode(mut self, test_mode: bool) -> Self {
+        self.body.test_mode = Some(test_mode);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceAuthConfigBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateInstanceAuthConfigBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -77,15 +107,38 @@ impl UpdateInstanceAuthConfig {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /beta_features/domain` (`UpdateProductionInstanceDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateInstanceAuthConfig {
+    type Output = Result<types::InstanceSettingsResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InstanceSettingsResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /beta_features/domain` (`UpdateProductionInstanceDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateProductionInstanceDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateProductionInstanceDomainBody,
 }
 impl UpdateProductionInstanceDomain {
+    /// The new home URL of the production instance e.g. https://www.example.com
+    pub fn home_url(mut self, home_url: impl Into<String>) -> Self {
+        self.body.home_url = Some(home_url.into());
+        self
+    }
+    /// Whether the domain is a secondary app.
+    pub fn is_secondary(mut self, is_secondary: bool) -> Self {
+        self.body.is_secondary = Some(is_secondary);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateProductionInstanceDomainBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateProductionInstanceDomainBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -107,5 +160,13 @@ impl UpdateProductionInstanceDomain {
         );
         request.json(&self.body);
         self.client.execute_empty(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateProductionInstanceDomain {
+    type Output = Result<(), runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<()>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -47,14 +47,18 @@ impl Billing<'_> {
     /// to specific customers while maintaining the same plan structure.
     ///
     /// `POST /billing/prices`
-    pub fn create_price(
-        &self,
-        body: types::CreateBillingPriceRequest,
-    ) -> CreateBillingPrice {
+    pub fn create_price(&self, plan_id: impl Into<String>) -> CreateBillingPrice {
         CreateBillingPrice {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateBillingPriceRequest {
+                plan_id: plan_id.into(),
+                currency: None,
+                amount: None,
+                annual_monthly_amount: None,
+                description: None,
+                supported_billing_periods: None,
+            },
         }
     }
     /// List all subscription items
@@ -104,13 +108,15 @@ impl Billing<'_> {
     pub fn extend_subscription_item_free_trial(
         &self,
         subscription_item_id: impl Into<String>,
-        body: types::ExtendFreeTrialRequest,
+        extend_to: impl Into<String>,
     ) -> ExtendBillingSubscriptionItemFreeTrial {
         ExtendBillingSubscriptionItemFreeTrial {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
-            body,
+            body: types::ExtendFreeTrialRequest {
+                extend_to: extend_to.into(),
+            },
         }
     }
     /// Create a price transition for a subscription item
@@ -122,13 +128,17 @@ impl Billing<'_> {
     pub fn create_price_transition(
         &self,
         subscription_item_id: impl Into<String>,
-        body: types::PriceTransitionRequest,
+        from_price_id: impl Into<String>,
+        to_price_id: impl Into<String>,
     ) -> CreateBillingPriceTransition {
         CreateBillingPriceTransition {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
-            body,
+            body: types::PriceTransitionRequest {
+                from_price_id: from_price_id.into(),
+                to_price_id: to_price_id.into(),
+            },
         }
     }
     /// Apply a discount to a subscription item
@@ -142,13 +152,15 @@ impl Billing<'_> {
     pub fn apply_subscription_item_discount(
         &self,
         subscription_item_id: impl Into<String>,
-        body: types::ApplyCommerceDiscountRequest,
+        discount_id: impl Into<String>,
     ) -> ApplyBillingSubscriptionItemDiscount {
         ApplyBillingSubscriptionItemDiscount {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
-            body,
+            body: types::ApplyCommerceDiscountRequest {
+                discount_id: discount_id.into(),
+            },
         }
     }
     /// Remove a discount from a subscription item
@@ -216,9 +228,9 @@ impl Billing<'_> {
         }
     }
 }
-/// Request builder for `GET /billing/plans` (`GetCommercePlanList`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /billing/plans` (`GetCommercePlanList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetCommercePlanList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -284,6 +296,14 @@ impl GetCommercePlanList {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetCommercePlanList {
+    type Output = Result<types::PaginatedCommercePlanResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PaginatedCommercePlanResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetCommercePlanList {
     type Page = types::PaginatedCommercePlanResponse;
     type Item = types::CommercePlan;
@@ -337,9 +357,9 @@ impl GetCommercePlanList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /billing/prices` (`GetBillingPriceList`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /billing/prices` (`GetBillingPriceList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingPriceList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -402,6 +422,14 @@ impl GetBillingPriceList {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetBillingPriceList {
+    type Output = Result<types::PaginatedBillingPriceResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PaginatedBillingPriceResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetBillingPriceList {
     type Page = types::PaginatedBillingPriceResponse;
     type Item = types::BillingPriceResponse;
@@ -457,15 +485,48 @@ impl GetBillingPriceList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /billing/prices` (`CreateBillingPrice`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /billing/prices` (`CreateBillingPrice`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBillingPrice {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateBillingPriceRequest,
 }
 impl CreateBillingPrice {
+    /// The currency code (e.g., "USD"). Defaults to USD.
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.body.currency = Some(currency.into());
+        self
+    }
+    /// The monthly amount in cents. Use `0` for a complimentary price. Positive amounts must be at least $1 (100 cents).
+    pub fn amount(mut self, amount: i64) -> Self {
+        self.body.amount = Some(amount);
+        self
+    }
+    /// The monthly amount in cents when billed annually. Use `0` for a complimentary price. Positive amounts must be at least $1 (100 cents).
+    pub fn annual_monthly_amount(mut self, annual_monthly_amount: i64) -> Self {
+        self.body.annual_monthly_amount = Some(annual_monthly_amount);
+        self
+    }
+    /// An optional description for this custom price.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// Which billing periods this price supports. Inferred from amounts if omitted.
+    pub fn supported_billing_periods(
+        mut self,
+        supported_billing_periods: types::CreateBillingPriceRequestSupportedBillingPeriods,
+    ) -> Self {
+        self.body.supported_billing_periods = Some(supported_billing_periods);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateBillingPriceRequest`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateBillingPriceRequest) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -489,9 +550,17 @@ impl CreateBillingPrice {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateBillingPrice {
+    type Output = Result<types::BillingPriceResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::BillingPriceResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetCommerceSubscriptionItemList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -588,6 +657,19 @@ impl GetCommerceSubscriptionItemList {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetCommerceSubscriptionItemList {
+    type Output = Result<
+        types::PaginatedCommerceSubscriptionItemResponse,
+        runtime::Error,
+    >;
+    type IntoFuture = runtime::ResponseFuture<
+        types::PaginatedCommerceSubscriptionItemResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetCommerceSubscriptionItemList {
     type Page = types::PaginatedCommerceSubscriptionItemResponse;
     type Item = types::CommerceSubscriptionItem;
@@ -643,9 +725,9 @@ impl GetCommerceSubscriptionItemList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CancelCommerceSubscriptionItem {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -684,9 +766,17 @@ impl CancelCommerceSubscriptionItem {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CancelCommerceSubscriptionItem {
+    type Output = Result<types::CommerceSubscriptionItem, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceSubscriptionItem>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ExtendBillingSubscriptionItemFreeTrial {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -694,6 +784,11 @@ pub struct ExtendBillingSubscriptionItemFreeTrial {
     body: types::ExtendFreeTrialRequest,
 }
 impl ExtendBillingSubscriptionItemFreeTrial {
+    /// Replaces the whole request body with one built elsewhere (a [`types::ExtendFreeTrialRequest`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ExtendFreeTrialRequest) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -720,9 +815,17 @@ impl ExtendBillingSubscriptionItemFreeTrial {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ExtendBillingSubscriptionItemFreeTrial {
+    type Output = Result<types::CommerceSubscriptionItem2, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceSubscriptionItem2>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBillingPriceTransition {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -730,6 +833,11 @@ pub struct CreateBillingPriceTransition {
     body: types::PriceTransitionRequest,
 }
 impl CreateBillingPriceTransition {
+    /// Replaces the whole request body with one built elsewhere (a [`types::PriceTransitionRequest`]): fields set before are dropped.
+    pub fn body(mut self, body: types::PriceTransitionRequest) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -758,9 +866,17 @@ impl CreateBillingPriceTransition {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateBillingPriceTransition {
+    type Output = Result<types::CommercePriceTransitionResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommercePriceTransitionResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ApplyBillingSubscriptionItemDiscount {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -768,6 +884,11 @@ pub struct ApplyBillingSubscriptionItemDiscount {
     body: types::ApplyCommerceDiscountRequest,
 }
 impl ApplyBillingSubscriptionItemDiscount {
+    /// Replaces the whole request body with one built elsewhere (a [`types::ApplyCommerceDiscountRequest`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ApplyCommerceDiscountRequest) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -796,9 +917,17 @@ impl ApplyBillingSubscriptionItemDiscount {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ApplyBillingSubscriptionItemDiscount {
+    type Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceDiscountRedemptionResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RemoveBillingSubscriptionItemDiscount {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -833,9 +962,17 @@ impl RemoveBillingSubscriptionItemDiscount {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /billing/statements` (`GetBillingStatementList`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RemoveBillingSubscriptionItemDiscount {
+    type Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceDiscountRedemptionResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /billing/statements` (`GetBillingStatementList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingStatementList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -889,6 +1026,14 @@ impl GetBillingStatementList {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetBillingStatementList {
+    type Output = Result<types::PaginatedBillingStatementResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PaginatedBillingStatementResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for GetBillingStatementList {
@@ -946,9 +1091,9 @@ impl GetBillingStatementList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /billing/statements/{statementID}` (`GetBillingStatement`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /billing/statements/{statementID}` (`GetBillingStatement`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingStatement {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -979,9 +1124,17 @@ impl GetBillingStatement {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetBillingStatement {
+    type Output = Result<types::BillingStatement, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::BillingStatement>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingStatementPaymentAttempts {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1039,6 +1192,16 @@ impl GetBillingStatementPaymentAttempts {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetBillingStatementPaymentAttempts {
+    type Output = Result<types::PaginatedBillingPaymentAttemptResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<
+        types::PaginatedBillingPaymentAttemptResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for GetBillingStatementPaymentAttempts {

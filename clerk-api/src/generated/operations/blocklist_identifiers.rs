@@ -25,14 +25,13 @@ impl BlocklistIdentifiers<'_> {
     /// Create an identifier that is blocked from accessing an instance
     ///
     /// `POST /blocklist_identifiers`
-    pub fn create(
-        &self,
-        body: types::CreateBlocklistIdentifierBody,
-    ) -> CreateBlocklistIdentifier {
+    pub fn create(&self, identifier: impl Into<String>) -> CreateBlocklistIdentifier {
         CreateBlocklistIdentifier {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateBlocklistIdentifierBody {
+                identifier: identifier.into(),
+            },
         }
     }
     /// Delete identifier from block-list
@@ -48,9 +47,9 @@ impl BlocklistIdentifiers<'_> {
         }
     }
 }
-/// Request builder for `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListBlocklistIdentifiers {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -78,15 +77,28 @@ impl ListBlocklistIdentifiers {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ListBlocklistIdentifiers {
+    type Output = Result<types::BlocklistIdentifiers, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::BlocklistIdentifiers>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBlocklistIdentifier {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateBlocklistIdentifierBody,
 }
 impl CreateBlocklistIdentifier {
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateBlocklistIdentifierBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateBlocklistIdentifierBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -110,9 +122,17 @@ impl CreateBlocklistIdentifier {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateBlocklistIdentifier {
+    type Output = Result<types::BlocklistIdentifier, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::BlocklistIdentifier>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteBlocklistIdentifier {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -141,5 +161,13 @@ impl DeleteBlocklistIdentifier {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for DeleteBlocklistIdentifier {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -31,11 +31,13 @@ impl Clients<'_> {
     /// Verifies the client in the provided token
     ///
     /// `POST /clients/verify`
-    pub fn verify(&self, body: types::VerifyClientBody) -> VerifyClient {
+    pub fn verify(&self, token: impl Into<String>) -> VerifyClient {
         VerifyClient {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyClientBody {
+                token: token.into(),
+            },
         }
     }
     /// Get a client
@@ -51,9 +53,9 @@ impl Clients<'_> {
         }
     }
 }
-/// Request builder for `GET /clients` (`GetClientList`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /clients` (`GetClientList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetClientList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -105,6 +107,14 @@ impl GetClientList {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetClientList {
+    type Output = Result<Vec<types::Client>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::Client>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for GetClientList {
@@ -160,15 +170,20 @@ impl GetClientList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /clients/verify` (`VerifyClient`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /clients/verify` (`VerifyClient`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyClient {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyClientBody,
 }
 impl VerifyClient {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyClientBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyClientBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -192,9 +207,17 @@ impl VerifyClient {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /clients/{client_id}` (`GetClient`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for VerifyClient {
+    type Output = Result<types::Client, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Client>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /clients/{client_id}` (`GetClient`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetClient {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -221,5 +244,13 @@ impl GetClient {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetClient {
+    type Output = Result<types::Client, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Client>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

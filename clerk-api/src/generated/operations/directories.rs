@@ -27,11 +27,20 @@ impl Directories<'_> {
     /// Create a new directory for the instance.
     ///
     /// `POST /directories`
-    pub fn create(&self, body: types::CreateDirectoryBody) -> CreateDirectory {
+    pub fn create(
+        &self,
+        enterprise_connection_id: impl Into<String>,
+        provider: impl Into<String>,
+    ) -> CreateDirectory {
         CreateDirectory {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateDirectoryBody {
+                enterprise_connection_id: enterprise_connection_id.into(),
+                name: None,
+                provider: provider.into(),
+                group_role_mappings: None,
+            },
         }
     }
     /// Retrieve a directory
@@ -64,16 +73,18 @@ impl Directories<'_> {
     /// Updates a directory.
     ///
     /// `PATCH /directories/{directory_id}`
-    pub fn update(
-        &self,
-        directory_id: impl Into<String>,
-        body: types::UpdateDirectoryBody,
-    ) -> UpdateDirectory {
+    pub fn update(&self, directory_id: impl Into<String>) -> UpdateDirectory {
         UpdateDirectory {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
-            body,
+            body: types::UpdateDirectoryBody {
+                name: None,
+                enabled: None,
+                provider: None,
+                attribute_mapping: None,
+                group_role_mapping_enabled: None,
+            },
         }
     }
     /// Rotate a directory's API key
@@ -120,13 +131,17 @@ impl Directories<'_> {
     pub fn replace_group_role_mappings(
         &self,
         directory_id: impl Into<String>,
-        body: types::ReplaceDirectoryGroupRoleMappingsBody,
+        mappings: impl IntoIterator<
+            Item = types::ReplaceDirectoryGroupRoleMappingsBodyMappingsItem,
+        >,
     ) -> ReplaceDirectoryGroupRoleMappings {
         ReplaceDirectoryGroupRoleMappings {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
-            body,
+            body: types::ReplaceDirectoryGroupRoleMappingsBody {
+                mappings: mappings.into_iter().collect(),
+            },
         }
     }
     /// Create a directory group role mapping
@@ -138,13 +153,18 @@ impl Directories<'_> {
     pub fn create_group_role_mapping(
         &self,
         directory_id: impl Into<String>,
-        body: types::CreateDirectoryGroupRoleMappingBody,
+        role_id: impl Into<String>,
     ) -> CreateDirectoryGroupRoleMapping {
         CreateDirectoryGroupRoleMapping {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             directory_id: directory_id.into(),
-            body,
+            body: types::CreateDirectoryGroupRoleMappingBody {
+                directory_group_id: None,
+                scim_group_id: None,
+                role_id: role_id.into(),
+                precedence: None,
+            },
         }
     }
     /// Delete a directory group role mapping
@@ -166,9 +186,9 @@ impl Directories<'_> {
         }
     }
 }
-/// Request builder for `GET /directories` (`ListDirectories`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /directories` (`ListDirectories`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListDirectories {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -211,6 +231,14 @@ impl ListDirectories {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListDirectories {
+    type Output = Result<types::DirectoryListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DirectoryListResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListDirectories {
@@ -266,15 +294,35 @@ impl ListDirectories {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /directories` (`CreateDirectory`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /directories` (`CreateDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateDirectoryBody,
 }
 impl CreateDirectory {
+    /// A human-friendly name for the directory.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// Optional directory group to organization role mappings to create with the directory.
+    pub fn group_role_mappings(
+        mut self,
+        group_role_mappings: impl IntoIterator<
+            Item = types::CreateDirectoryBodyGroupRoleMappingsItem,
+        >,
+    ) -> Self {
+        self.body.group_role_mappings = Some(group_role_mappings.into_iter().collect());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateDirectoryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateDirectoryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -298,9 +346,17 @@ impl CreateDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /directories/{directory_id}` (`GetDirectory`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateDirectory {
+    type Output = Result<types::Directory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Directory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /directories/{directory_id}` (`GetDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -329,9 +385,17 @@ impl GetDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /directories/{directory_id}` (`DeleteDirectory`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetDirectory {
+    type Output = Result<types::Directory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Directory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /directories/{directory_id}` (`DeleteDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -360,9 +424,17 @@ impl DeleteDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /directories/{directory_id}` (`UpdateDirectory`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteDirectory {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /directories/{directory_id}` (`UpdateDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -370,6 +442,43 @@ pub struct UpdateDirectory {
     body: types::UpdateDirectoryBody,
 }
 impl UpdateDirectory {
+    /// A human-friendly name for the directory.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// Whether the directory is enabled.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.body.enabled = Some(enabled);
+        self
+    }
+    /// The identity provider for this directory.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.body.provider = Some(provider.into());
+        self
+    }
+    /// Attribute-to-directory-path entries to merge into the directory's attribute mapping.
+    /// Set a key to `null` to remove it from the mapping.
+    pub fn attribute_mapping(
+        mut self,
+        attribute_mapping: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.body.attribute_mapping = Some(attribute_mapping);
+        self
+    }
+    /// Whether group-to-role mapping is enabled for this directory.
+    pub fn group_role_mapping_enabled(
+        mut self,
+        group_role_mapping_enabled: bool,
+    ) -> Self {
+        self.body.group_role_mapping_enabled = Some(group_role_mapping_enabled);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateDirectoryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateDirectoryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -393,9 +502,17 @@ impl UpdateDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateDirectory {
+    type Output = Result<types::Directory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Directory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RotateDirectoryApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -427,9 +544,17 @@ impl RotateDirectoryApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RotateDirectoryApiKey {
+    type Output = Result<types::Directory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Directory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListDirectoryGroupRoleMappings {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -463,9 +588,19 @@ impl ListDirectoryGroupRoleMappings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ListDirectoryGroupRoleMappings {
+    type Output = Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<
+        types::DirectoryGroupRoleMappingListResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceDirectoryGroupRoleMappings {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -473,6 +608,11 @@ pub struct ReplaceDirectoryGroupRoleMappings {
     body: types::ReplaceDirectoryGroupRoleMappingsBody,
 }
 impl ReplaceDirectoryGroupRoleMappings {
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceDirectoryGroupRoleMappingsBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceDirectoryGroupRoleMappingsBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -501,9 +641,19 @@ impl ReplaceDirectoryGroupRoleMappings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ReplaceDirectoryGroupRoleMappings {
+    type Output = Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<
+        types::DirectoryGroupRoleMappingListResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateDirectoryGroupRoleMapping {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -511,6 +661,28 @@ pub struct CreateDirectoryGroupRoleMapping {
     body: types::CreateDirectoryGroupRoleMappingBody,
 }
 impl CreateDirectoryGroupRoleMapping {
+    /// The group ID from the identity provider. Exactly one of `directory_group_id` or `scim_group_id` is required.
+    pub fn directory_group_id(mut self, directory_group_id: impl Into<String>) -> Self {
+        self.body.directory_group_id = Some(directory_group_id.into());
+        self
+    }
+    /// The legacy name for `directory_group_id`. Send either one, or both with the same value; sending both with different values is rejected.
+    pub fn scim_group_id(mut self, scim_group_id: impl Into<String>) -> Self {
+        self.body.scim_group_id = Some(scim_group_id.into());
+        self
+    }
+    /// The precedence for this mapping. Lower values take priority when a user belongs
+    /// to multiple mapped groups. If omitted, the mapping is appended with the
+    /// next-highest precedence.
+    pub fn precedence(mut self, precedence: i64) -> Self {
+        self.body.precedence = Some(precedence);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateDirectoryGroupRoleMappingBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateDirectoryGroupRoleMappingBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -537,9 +709,17 @@ impl CreateDirectoryGroupRoleMapping {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateDirectoryGroupRoleMapping {
+    type Output = Result<types::DirectoryGroupRoleMapping, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DirectoryGroupRoleMapping>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDirectoryGroupRoleMapping {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -572,5 +752,18 @@ impl DeleteDirectoryGroupRoleMapping {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for DeleteDirectoryGroupRoleMapping {
+    type Output = Result<
+        types::DirectoryGroupRoleMappingDeletedResponse,
+        runtime::Error,
+    >;
+    type IntoFuture = runtime::ResponseFuture<
+        types::DirectoryGroupRoleMappingDeletedResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -30,11 +30,15 @@ impl Domains<'_> {
     /// If you're planning to configure the new satellite domain to run behind a proxy, pass the `proxy_url` parameter accordingly.
     ///
     /// `POST /domains`
-    pub fn add(&self, body: types::AddDomainBody) -> AddDomain {
+    pub fn add(&self, name: impl Into<String>, is_satellite: bool) -> AddDomain {
         AddDomain {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::AddDomainBody {
+                name: name.into(),
+                is_satellite,
+                proxy_url: None,
+            },
         }
     }
     /// Delete a satellite domain
@@ -62,22 +66,22 @@ impl Domains<'_> {
     /// update the instance's home origin, affecting the default application paths.
     ///
     /// `PATCH /domains/{domain_id}`
-    pub fn update(
-        &self,
-        domain_id: impl Into<String>,
-        body: types::UpdateDomainBody,
-    ) -> UpdateDomain {
+    pub fn update(&self, domain_id: impl Into<String>) -> UpdateDomain {
         UpdateDomain {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             domain_id: domain_id.into(),
-            body,
+            body: types::UpdateDomainBody {
+                name: None,
+                proxy_url: None,
+                is_secondary: None,
+            },
         }
     }
 }
-/// Request builder for `GET /domains` (`ListDomains`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /domains` (`ListDomains`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListDomains {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -105,15 +109,33 @@ impl ListDomains {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /domains` (`AddDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ListDomains {
+    type Output = Result<types::Domains, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Domains>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /domains` (`AddDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AddDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::AddDomainBody,
 }
 impl AddDomain {
+    /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. Applicable only to production instances.
+    pub fn proxy_url(mut self, proxy_url: impl Into<String>) -> Self {
+        self.body.proxy_url = Some(proxy_url.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::AddDomainBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::AddDomainBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -137,9 +159,17 @@ impl AddDomain {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /domains/{domain_id}` (`DeleteDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for AddDomain {
+    type Output = Result<types::Domain, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Domain>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /domains/{domain_id}` (`DeleteDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -168,9 +198,17 @@ impl DeleteDomain {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /domains/{domain_id}` (`UpdateDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteDomain {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /domains/{domain_id}` (`UpdateDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -178,6 +216,31 @@ pub struct UpdateDomain {
     body: types::UpdateDomainBody,
 }
 impl UpdateDomain {
+    /// The new domain name. For development instances, can contain the port,
+    /// i.e `myhostname:3000`. For production instances, must be a valid FQDN,
+    /// i.e `mysite.com`. Cannot contain protocol scheme.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The full URL of the proxy that will forward requests to Clerk's Frontend API.
+    /// Can only be updated for production instances.
+    pub fn proxy_url(mut self, proxy_url: impl Into<String>) -> Self {
+        self.body.proxy_url = Some(proxy_url.into());
+        self
+    }
+    /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
+    /// will be stored as part of the domain. This is useful for supporting multiple apps (one primary and
+    /// multiple secondaries) on the same root domain (eTLD+1).
+    pub fn is_secondary(mut self, is_secondary: bool) -> Self {
+        self.body.is_secondary = Some(is_secondary);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateDomainBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateDomainBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -199,5 +262,13 @@ impl UpdateDomain {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateDomain {
+    type Output = Result<types::Domain, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Domain>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

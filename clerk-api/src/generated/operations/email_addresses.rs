@@ -14,11 +14,21 @@ impl EmailAddresses<'_> {
     /// Create a new email address
     ///
     /// `POST /email_addresses`
-    pub fn create(&self, body: types::CreateEmailAddressBody) -> CreateEmailAddress {
+    pub fn create(
+        &self,
+        user_id: impl Into<String>,
+        email_address: impl Into<String>,
+    ) -> CreateEmailAddress {
         CreateEmailAddress {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateEmailAddressBody {
+                user_id: user_id.into(),
+                email_address: email_address.into(),
+                verified: None,
+                primary: None,
+                notify_primary_email_address_changed: None,
+            },
         }
     }
     /// Retrieve an email address
@@ -50,16 +60,16 @@ impl EmailAddresses<'_> {
     /// Updates an email address.
     ///
     /// `PATCH /email_addresses/{email_address_id}`
-    pub fn update(
-        &self,
-        email_address_id: impl Into<String>,
-        body: types::UpdateEmailAddressBody,
-    ) -> UpdateEmailAddress {
+    pub fn update(&self, email_address_id: impl Into<String>) -> UpdateEmailAddress {
         UpdateEmailAddress {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
-            body,
+            body: types::UpdateEmailAddressBody {
+                verified: None,
+                primary: None,
+                notify_primary_email_address_changed: None,
+            },
         }
     }
     /// Send a verification code to an email address
@@ -98,13 +108,17 @@ impl EmailAddresses<'_> {
     pub fn attempt_verification(
         &self,
         email_address_id: impl Into<String>,
-        body: types::AttemptEmailAddressVerificationBody,
+        verification_id: impl Into<String>,
+        code: impl Into<String>,
     ) -> AttemptEmailAddressVerification {
         AttemptEmailAddressVerification {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             email_address_id: email_address_id.into(),
-            body,
+            body: types::AttemptEmailAddressVerificationBody {
+                verification_id: verification_id.into(),
+                code: code.into(),
+            },
         }
     }
     /// Replace a user's email address
@@ -127,25 +141,57 @@ impl EmailAddresses<'_> {
     pub fn replace_for_user(
         &self,
         user_id: impl Into<String>,
-        body: types::ReplaceUserEmailAddressBody,
+        email_address: impl Into<String>,
     ) -> ReplaceUserEmailAddress {
         ReplaceUserEmailAddress {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::ReplaceUserEmailAddressBody {
+                email_address: email_address.into(),
+                identification_status: None,
+                notify_primary_email_address_changed: None,
+            },
         }
     }
 }
-/// Request builder for `POST /email_addresses` (`CreateEmailAddress`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /email_addresses` (`CreateEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEmailAddress {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateEmailAddressBody,
 }
 impl CreateEmailAddress {
+    /// When created, the email address will be marked as verified.
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.body.verified = Some(verified);
+        self
+    }
+    /// Create this email address as the primary email address for the user.
+    /// Default: false, unless it is the first email address.
+    pub fn primary(mut self, primary: bool) -> Self {
+        self.body.primary = Some(primary);
+        self
+    }
+    /// If set to `true` and the email address is created as the user's new primary,
+    /// the previous primary email address is notified of the change.
+    /// By default, no notification is sent.
+    pub fn notify_primary_email_address_changed(
+        mut self,
+        notify_primary_email_address_changed: bool,
+    ) -> Self {
+        self.body.notify_primary_email_address_changed = Some(
+            notify_primary_email_address_changed,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateEmailAddressBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateEmailAddressBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -169,9 +215,17 @@ impl CreateEmailAddress {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /email_addresses/{email_address_id}` (`GetEmailAddress`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateEmailAddress {
+    type Output = Result<types::EmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /email_addresses/{email_address_id}` (`GetEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetEmailAddress {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -202,9 +256,17 @@ impl GetEmailAddress {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetEmailAddress {
+    type Output = Result<types::EmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteEmailAddress {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -235,9 +297,17 @@ impl DeleteEmailAddress {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteEmailAddress {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateEmailAddress {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -245,6 +315,33 @@ pub struct UpdateEmailAddress {
     body: types::UpdateEmailAddressBody,
 }
 impl UpdateEmailAddress {
+    /// The email address will be marked as verified.
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.body.verified = Some(verified);
+        self
+    }
+    /// Set this email address as the primary email address for the user.
+    pub fn primary(mut self, primary: bool) -> Self {
+        self.body.primary = Some(primary);
+        self
+    }
+    /// If set to `true` and this update makes the email address the user's new primary,
+    /// the previous primary email address is notified of the change.
+    /// By default, no notification is sent.
+    pub fn notify_primary_email_address_changed(
+        mut self,
+        notify_primary_email_address_changed: bool,
+    ) -> Self {
+        self.body.notify_primary_email_address_changed = Some(
+            notify_primary_email_address_changed,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateEmailAddressBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateEmailAddressBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -270,9 +367,17 @@ impl UpdateEmailAddress {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateEmailAddress {
+    type Output = Result<types::EmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct PrepareEmailAddressVerification {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -306,9 +411,17 @@ impl PrepareEmailAddressVerification {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for PrepareEmailAddressVerification {
+    type Output = Result<types::VerificationResponseResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AttemptEmailAddressVerification {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -316,6 +429,11 @@ pub struct AttemptEmailAddressVerification {
     body: types::AttemptEmailAddressVerificationBody,
 }
 impl AttemptEmailAddressVerification {
+    /// Replaces the whole request body with one built elsewhere (a [`types::AttemptEmailAddressVerificationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::AttemptEmailAddressVerificationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -344,9 +462,17 @@ impl AttemptEmailAddressVerification {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /users/{user_id}/email_address` (`ReplaceUserEmailAddress`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for AttemptEmailAddressVerification {
+    type Output = Result<types::VerificationResponseResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /users/{user_id}/email_address` (`ReplaceUserEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceUserEmailAddress {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -354,6 +480,40 @@ pub struct ReplaceUserEmailAddress {
     body: types::ReplaceUserEmailAddressBody,
 }
 impl ReplaceUserEmailAddress {
+    /// Controls the status of the replacement email address. Defaults to `verified`. Set to
+    /// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
+    /// other user can claim it), or to `unverified` to create it neither usable for sign-in
+    /// nor locked.
+    ///
+    /// **Warning:** `unverified` can lock the user out of their account. An unverified email
+    /// address cannot be used to sign in, so if the user has no other verified or reserved
+    /// identifier, they will be unable to authenticate and unable to verify this address.
+    /// Prefer `reserved` unless you specifically need the address left unclaimed — for
+    /// example so that another user can also hold it until one of them verifies it.
+    pub fn identification_status(
+        mut self,
+        identification_status: types::ReplaceUserEmailAddressBodyIdentificationStatus,
+    ) -> Self {
+        self.body.identification_status = Some(identification_status);
+        self
+    }
+    /// If set to `true`, the user's previous primary email address is notified that the
+    /// primary email address has changed. No notification is sent when the replacement
+    /// is the user's current primary email address. By default, no notification is sent.
+    pub fn notify_primary_email_address_changed(
+        mut self,
+        notify_primary_email_address_changed: bool,
+    ) -> Self {
+        self.body.notify_primary_email_address_changed = Some(
+            notify_primary_email_address_changed,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceUserEmailAddressBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceUserEmailAddressBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -375,5 +535,13 @@ impl ReplaceUserEmailAddress {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ReplaceUserEmailAddress {
+    type Output = Result<types::EmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -19,20 +19,27 @@ impl EmailAndSmsTemplates<'_> {
         &self,
         template_type: types::UpsertTemplateTemplateType,
         slug: impl Into<String>,
-        body: types::UpsertTemplateBody,
     ) -> UpsertTemplate {
         UpsertTemplate {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
-            body,
+            body: types::UpsertTemplateBody {
+                name: None,
+                subject: None,
+                markup: None,
+                body_: None,
+                delivered_by_clerk: None,
+                from_email_name: None,
+                reply_to_email_name: None,
+            },
         }
     }
 }
-/// Request builder for `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpsertTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -41,6 +48,54 @@ pub struct UpsertTemplate {
     body: types::UpsertTemplateBody,
 }
 impl UpsertTemplate {
+    /// The user-friendly name of the template
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The email subject.
+    /// Applicable only to email templates.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.body.subject = Some(subject.into());
+        self
+    }
+    /// The editor markup used to generate the body of the template
+    pub fn markup(mut self, markup: impl Into<String>) -> Self {
+        self.body.markup = Some(markup.into());
+        self
+    }
+    /// The template body before variable interpolation
+    pub fn body_(mut self, body_: impl Into<String>) -> Self {
+        self.body.body_ = Some(body_.into());
+        self
+    }
+    /// Whether Clerk should deliver emails or SMS messages based on the current template
+    pub fn delivered_by_clerk(mut self, delivered_by_clerk: bool) -> Self {
+        self.body.delivered_by_clerk = Some(delivered_by_clerk);
+        self
+    }
+    /// The local part of the From email address that will be used for emails.
+    /// For example, in the address 'hello@example.com', the local part is 'hello'.
+    /// Applicable only to email templates.
+    pub fn from_email_name(mut self, from_email_name: impl Into<String>) -> Self {
+        self.body.from_email_name = Some(from_email_name.into());
+        self
+    }
+    /// The local part of the Reply To email address that will be used for emails.
+    /// For example, in the address 'hello@example.com', the local part is 'hello'.
+    /// Applicable only to email templates.
+    pub fn reply_to_email_name(
+        mut self,
+        reply_to_email_name: impl Into<String>,
+    ) -> Self {
+        self.body.reply_to_email_name = Some(reply_to_email_name.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpsertTemplateBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpsertTemplateBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -65,5 +120,13 @@ impl UpsertTemplate {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpsertTemplate {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -77,20 +77,21 @@ impl EmailSmsTemplates<'_> {
         &self,
         template_type: types::ToggleTemplateDeliveryTemplateType,
         slug: impl Into<String>,
-        body: types::ToggleTemplateDeliveryBody,
     ) -> ToggleTemplateDelivery {
         ToggleTemplateDelivery {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type,
             slug: slug.into(),
-            body,
+            body: types::ToggleTemplateDeliveryBody {
+                delivered_by_clerk: None,
+            },
         }
     }
 }
-/// Request builder for `GET /templates/{template_type}` (`GetTemplateList`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /templates/{template_type}` (`GetTemplateList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetTemplateList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -143,6 +144,14 @@ impl GetTemplateList {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetTemplateList {
+    type Output = Result<Vec<types::Template>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::Template>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for GetTemplateList {
@@ -198,9 +207,9 @@ impl GetTemplateList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /templates/{template_type}/{slug}` (`GetTemplate`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /templates/{template_type}/{slug}` (`GetTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -233,9 +242,17 @@ impl GetTemplate {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetTemplate {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevertTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -268,9 +285,17 @@ impl RevertTemplate {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RevertTemplate {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ToggleTemplateDelivery {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -279,6 +304,16 @@ pub struct ToggleTemplateDelivery {
     body: types::ToggleTemplateDeliveryBody,
 }
 impl ToggleTemplateDelivery {
+    /// Whether Clerk should deliver emails or SMS messages based on the current template
+    pub fn delivered_by_clerk(mut self, delivered_by_clerk: bool) -> Self {
+        self.body.delivered_by_clerk = Some(delivered_by_clerk);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ToggleTemplateDeliveryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ToggleTemplateDeliveryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -303,5 +338,13 @@ impl ToggleTemplateDelivery {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ToggleTemplateDelivery {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

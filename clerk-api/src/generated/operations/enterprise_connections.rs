@@ -32,12 +32,24 @@ impl EnterpriseConnections<'_> {
     /// `POST /enterprise_connections`
     pub fn create(
         &self,
-        body: types::CreateEnterpriseConnectionBody,
+        name: impl Into<String>,
+        provider: types::CreateEnterpriseConnectionBodyProvider,
+        domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> CreateEnterpriseConnection {
         CreateEnterpriseConnection {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateEnterpriseConnectionBody {
+                name: name.into(),
+                provider,
+                domains: domains.into_iter().map(Into::into).collect(),
+                organization_id: None,
+                allow_organization_account_linking: None,
+                active: None,
+                saml: None,
+                oidc: None,
+                custom_attributes: None,
+            },
         }
     }
     /// Retrieve an enterprise connection
@@ -79,13 +91,23 @@ impl EnterpriseConnections<'_> {
     pub fn update(
         &self,
         enterprise_connection_id: impl Into<String>,
-        body: types::UpdateEnterpriseConnectionBody,
     ) -> UpdateEnterpriseConnection {
         UpdateEnterpriseConnection {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
-            body,
+            body: types::UpdateEnterpriseConnectionBody {
+                name: None,
+                domains: None,
+                active: None,
+                sync_user_attributes: None,
+                disable_additional_identifications: None,
+                allow_organization_account_linking: None,
+                organization_id: None,
+                saml: None,
+                oidc: None,
+                custom_attributes: None,
+            },
         }
     }
     /// List enterprise connection test runs
@@ -122,9 +144,9 @@ impl EnterpriseConnections<'_> {
         }
     }
 }
-/// Request builder for `GET /enterprise_connections` (`ListEnterpriseConnections`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /enterprise_connections` (`ListEnterpriseConnections`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListEnterpriseConnections {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -183,6 +205,14 @@ impl ListEnterpriseConnections {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListEnterpriseConnections {
+    type Output = Result<types::EnterpriseConnections, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnections>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListEnterpriseConnections {
     type Page = types::EnterpriseConnections;
     type Item = types::EnterpriseConnection;
@@ -238,15 +268,61 @@ impl ListEnterpriseConnections {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /enterprise_connections` (`CreateEnterpriseConnection`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /enterprise_connections` (`CreateEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEnterpriseConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateEnterpriseConnectionBody,
 }
 impl CreateEnterpriseConnection {
+    /// Organization ID when the connection is linked to an organization
+    pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
+        self.body.organization_id = Some(organization_id.into());
+        self
+    }
+    /// Whether this connection supports account linking via organization membership
+    pub fn allow_organization_account_linking(
+        mut self,
+        allow_organization_account_linking: bool,
+    ) -> Self {
+        self.body.allow_organization_account_linking = Some(
+            allow_organization_account_linking,
+        );
+        self
+    }
+    /// Whether the enterprise connection is active. When true, IdP metadata must be provided via the `saml` object.
+    pub fn active(mut self, active: bool) -> Self {
+        self.body.active = Some(active);
+        self
+    }
+    /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
+    /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
+    pub fn saml(mut self, saml: types::CreateEnterpriseConnectionBodySaml) -> Self {
+        self.body.saml = Some(saml);
+        self
+    }
+    /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. provider is oidc_custom, oidc_github_enterprise, or oidc_gitlab).
+    pub fn oidc(mut self, oidc: types::CreateEnterpriseConnectionBodyOidc) -> Self {
+        self.body.oidc = Some(oidc);
+        self
+    }
+    /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
+    pub fn custom_attributes(
+        mut self,
+        custom_attributes: impl IntoIterator<
+            Item = types::CreateEnterpriseConnectionBodyCustomAttributesItem,
+        >,
+    ) -> Self {
+        self.body.custom_attributes = Some(custom_attributes.into_iter().collect());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateEnterpriseConnectionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateEnterpriseConnectionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -270,9 +346,17 @@ impl CreateEnterpriseConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateEnterpriseConnection {
+    type Output = Result<types::EnterpriseConnection, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetEnterpriseConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -304,9 +388,17 @@ impl GetEnterpriseConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetEnterpriseConnection {
+    type Output = Result<types::EnterpriseConnection, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteEnterpriseConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -338,9 +430,17 @@ impl DeleteEnterpriseConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteEnterpriseConnection {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateEnterpriseConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -348,6 +448,81 @@ pub struct UpdateEnterpriseConnection {
     body: types::UpdateEnterpriseConnectionBody,
 }
 impl UpdateEnterpriseConnection {
+    /// The display name of the enterprise connection
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// Domains associated with the enterprise connection. Values are normalized to lowercase.
+    /// Empty array means ignored (no change); non-empty array means set domains to the given list (replaces existing).
+    pub fn domains(
+        mut self,
+        domains: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.domains = Some(domains.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Whether the enterprise connection is active. When set to true (enabling), any existing verified organization domains for the same domain(s) will be removed so the connection can be enabled.
+    pub fn active(mut self, active: bool) -> Self {
+        self.body.active = Some(active);
+        self
+    }
+    /// Whether to sync user attributes on sign-in
+    pub fn sync_user_attributes(mut self, sync_user_attributes: bool) -> Self {
+        self.body.sync_user_attributes = Some(sync_user_attributes);
+        self
+    }
+    /// Whether to disable additional identifications
+    pub fn disable_additional_identifications(
+        mut self,
+        disable_additional_identifications: bool,
+    ) -> Self {
+        self.body.disable_additional_identifications = Some(
+            disable_additional_identifications,
+        );
+        self
+    }
+    /// Whether this connection supports account linking via organization membership
+    pub fn allow_organization_account_linking(
+        mut self,
+        allow_organization_account_linking: bool,
+    ) -> Self {
+        self.body.allow_organization_account_linking = Some(
+            allow_organization_account_linking,
+        );
+        self
+    }
+    /// Organization ID to link to this enterprise connection. Only linking is supported; sending this field sets or changes the linked organization. There is no way to unlink an organization once linked.
+    pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
+        self.body.organization_id = Some(organization_id.into());
+        self
+    }
+    /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML.
+    /// Use this to update IdP configuration, attribute mapping, and other SAML-specific settings.
+    pub fn saml(mut self, saml: types::UpdateEnterpriseConnectionBodySaml) -> Self {
+        self.body.saml = Some(saml);
+        self
+    }
+    /// OIDC connection-specific properties. Only applied when the enterprise connection uses OIDC (e.g. oidc_custom, oidc_github_enterprise, or oidc_gitlab).
+    pub fn oidc(mut self, oidc: types::UpdateEnterpriseConnectionBodyOidc) -> Self {
+        self.body.oidc = Some(oidc);
+        self
+    }
+    /// Custom attributes to map from the IdP to the user's profile via SSO or SCIM provisioning. Requires the custom attributes feature to be enabled for the instance.
+    pub fn custom_attributes(
+        mut self,
+        custom_attributes: impl IntoIterator<
+            Item = types::UpdateEnterpriseConnectionBodyCustomAttributesItem,
+        >,
+    ) -> Self {
+        self.body.custom_attributes = Some(custom_attributes.into_iter().collect());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateEnterpriseConnectionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateEnterpriseConnectionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -374,9 +549,17 @@ impl UpdateEnterpriseConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateEnterpriseConnection {
+    type Output = Result<types::EnterpriseConnection, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListEnterpriseConnectionTestRuns {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -439,6 +622,14 @@ impl ListEnterpriseConnectionTestRuns {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListEnterpriseConnectionTestRuns {
+    type Output = Result<types::EnterpriseConnectionTestRuns, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnectionTestRuns>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListEnterpriseConnectionTestRuns {
     type Page = types::EnterpriseConnectionTestRuns;
     type Item = types::EnterpriseConnectionTestRun;
@@ -494,9 +685,9 @@ impl ListEnterpriseConnectionTestRuns {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEnterpriseConnectionTestRun {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -528,5 +719,15 @@ impl CreateEnterpriseConnectionTestRun {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for CreateEnterpriseConnectionTestRun {
+    type Output = Result<types::EnterpriseConnectionTestRunResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<
+        types::EnterpriseConnectionTestRunResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

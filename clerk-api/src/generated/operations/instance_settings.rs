@@ -25,11 +25,22 @@ impl InstanceSettings<'_> {
     /// Updates the settings of an instance
     ///
     /// `PATCH /instance`
-    pub fn update(&self, body: types::UpdateInstanceBody) -> UpdateInstance {
+    #[allow(deprecated)]
+    pub fn update(&self) -> UpdateInstance {
         UpdateInstance {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceBody {
+                test_mode: None,
+                hibp: None,
+                support_email: None,
+                clerk_js_version: None,
+                development_origin: None,
+                allowed_origins: None,
+                cookieless_dev: None,
+                url_based_session_syncing: None,
+                preferred_sign_in_strategy_when_password_required: None,
+            },
         }
     }
     /// Update instance restrictions
@@ -37,14 +48,17 @@ impl InstanceSettings<'_> {
     /// Updates the restriction settings of an instance
     ///
     /// `PATCH /instance/restrictions`
-    pub fn update_restrictions(
-        &self,
-        body: types::UpdateInstanceRestrictionsBody,
-    ) -> UpdateInstanceRestrictions {
+    pub fn update_restrictions(&self) -> UpdateInstanceRestrictions {
         UpdateInstanceRestrictions {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceRestrictionsBody {
+                allowlist: None,
+                blocklist: None,
+                allowlist_blocklist_disabled_on_sign_in: None,
+                block_email_subaddresses: None,
+                block_disposable_email_domains: None,
+            },
         }
     }
     /// Get instance protect settings
@@ -59,14 +73,14 @@ impl InstanceSettings<'_> {
     /// Update instance protect settings
     ///
     /// `PATCH /instance/protect`
-    pub fn update_instance_protect(
-        &self,
-        body: types::UpdateInstanceProtectBody,
-    ) -> UpdateInstanceProtect {
+    pub fn update_instance_protect(&self) -> UpdateInstanceProtect {
         UpdateInstanceProtect {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceProtectBody {
+                rules_enabled: None,
+                specter_enabled: None,
+            },
         }
     }
     /// Get instance communication settings
@@ -88,14 +102,13 @@ impl InstanceSettings<'_> {
     /// is a no-op.
     ///
     /// `PATCH /instance/communication`
-    pub fn update_communication(
-        &self,
-        body: types::UpdateInstanceCommunicationBody,
-    ) -> UpdateInstanceCommunication {
+    pub fn update_communication(&self) -> UpdateInstanceCommunication {
         UpdateInstanceCommunication {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceCommunicationBody {
+                blocked_country_codes: None,
+            },
         }
     }
     /// Get OAuth application settings
@@ -118,12 +131,18 @@ impl InstanceSettings<'_> {
     /// `PATCH /instance/oauth_application_settings`
     pub fn update_o_auth_application_settings(
         &self,
-        body: types::UpdateInstanceOAuthApplicationSettingsBody,
     ) -> UpdateInstanceOAuthApplicationSettings {
         UpdateInstanceOAuthApplicationSettings {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceOAuthApplicationSettingsBody {
+                dynamic_oauth_client_registration: None,
+                default_scopes: None,
+                oauth_jwt_access_tokens: None,
+                client_id_metadata_documents_advertised: None,
+                client_id_metadata_documents_only_allow_pre_registered_clients: None,
+                client_id_metadata_documents_block_implicitly_allowed_clients: None,
+            },
         }
     }
     /// Update production instance domain
@@ -135,14 +154,14 @@ impl InstanceSettings<'_> {
     /// WARNING: Changing your domain will invalidate all current user sessions (i.e. users will be logged out). Also, while your application is being deployed, a small downtime is expected to occur.
     ///
     /// `POST /instance/change_domain`
-    pub fn change_domain(
-        &self,
-        body: types::ChangeProductionInstanceDomainBody,
-    ) -> ChangeProductionInstanceDomain {
+    pub fn change_domain(&self) -> ChangeProductionInstanceDomain {
         ChangeProductionInstanceDomain {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::ChangeProductionInstanceDomainBody {
+                home_url: None,
+                is_secondary: None,
+            },
         }
     }
     /// Get instance organization settings
@@ -161,20 +180,26 @@ impl InstanceSettings<'_> {
     /// Updates the organization settings of the instance
     ///
     /// `PATCH /instance/organization_settings`
-    pub fn update_organization_settings(
-        &self,
-        body: types::UpdateInstanceOrganizationSettingsBody,
-    ) -> UpdateInstanceOrganizationSettings {
+    pub fn update_organization_settings(&self) -> UpdateInstanceOrganizationSettings {
         UpdateInstanceOrganizationSettings {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UpdateInstanceOrganizationSettingsBody {
+                enabled: None,
+                max_allowed_memberships: None,
+                admin_delete_enabled: None,
+                domains_enabled: None,
+                slug_disabled: None,
+                domains_enrollment_modes: None,
+                creator_role_id: None,
+                domains_default_role_id: None,
+            },
         }
     }
 }
-/// Request builder for `GET /instance` (`GetInstance`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /instance` (`GetInstance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstance {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -202,15 +227,84 @@ impl GetInstance {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /instance` (`UpdateInstance`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetInstance {
+    type Output = Result<types::Instance, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Instance>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /instance` (`UpdateInstance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstance {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceBody,
 }
 impl UpdateInstance {
+    /// Toggles test mode for this instance, allowing the use of test email addresses and phone numbers.
+    /// Defaults to true for development instances.
+    pub fn test_mode(mut self, test_mode: bool) -> Self {
+        self.body.test_mode = Some(test_mode);
+        self
+    }
+    /// Whether the instance should be using the HIBP service to check passwords for breaches
+    pub fn hibp(mut self, hibp: bool) -> Self {
+        self.body.hibp = Some(hibp);
+        self
+    }
+    pub fn support_email(mut self, support_email: impl Into<String>) -> Self {
+        self.body.support_email = Some(support_email.into());
+        self
+    }
+    pub fn clerk_js_version(mut self, clerk_js_version: impl Into<String>) -> Self {
+        self.body.clerk_js_version = Some(clerk_js_version.into());
+        self
+    }
+    pub fn development_origin(mut self, development_origin: impl Into<String>) -> Self {
+        self.body.development_origin = Some(development_origin.into());
+        self
+    }
+    /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is http://localhost:3000. For Capacitor, the origin is capacitor://localhost.
+    pub fn allowed_origins(
+        mut self,
+        allowed_origins: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.allowed_origins = Some(
+            allowed_origins.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Whether the instance should operate in cookieless development mode (i.e. without third-party cookies).
+    /// Deprecated: Please use `url_based_session_syncing` instead.
+    #[deprecated]
+    #[allow(deprecated)]
+    pub fn cookieless_dev(mut self, cookieless_dev: bool) -> Self {
+        self.body.cookieless_dev = Some(cookieless_dev);
+        self
+    }
+    /// Whether the instance should use URL-based session syncing in development mode (i.e. without third-party cookies).
+    pub fn url_based_session_syncing(mut self, url_based_session_syncing: bool) -> Self {
+        self.body.url_based_session_syncing = Some(url_based_session_syncing);
+        self
+    }
+    /// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override.
+    pub fn preferred_sign_in_strategy_when_password_required(
+        mut self,
+        preferred_sign_in_strategy_when_password_required: types::UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired,
+    ) -> Self {
+        self.body.preferred_sign_in_strategy_when_password_required = Some(
+            preferred_sign_in_strategy_when_password_required,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateInstanceBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -234,15 +328,56 @@ impl UpdateInstance {
         self.client.execute_empty(request).await
     }
 }
-/// Request builder for `PATCH /instance/restrictions` (`UpdateInstanceRestrictions`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateInstance {
+    type Output = Result<(), runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<()>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /instance/restrictions` (`UpdateInstanceRestrictions`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceRestrictions {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceRestrictionsBody,
 }
 impl UpdateInstanceRestrictions {
+    pub fn allowlist(mut self, allowlist: bool) -> Self {
+        self.body.allowlist = Some(allowlist);
+        self
+    }
+    pub fn blocklist(mut self, blocklist: bool) -> Self {
+        self.body.blocklist = Some(blocklist);
+        self
+    }
+    pub fn allowlist_blocklist_disabled_on_sign_in(
+        mut self,
+        allowlist_blocklist_disabled_on_sign_in: bool,
+    ) -> Self {
+        self.body.allowlist_blocklist_disabled_on_sign_in = Some(
+            allowlist_blocklist_disabled_on_sign_in,
+        );
+        self
+    }
+    pub fn block_email_subaddresses(mut self, block_email_subaddresses: bool) -> Self {
+        self.body.block_email_subaddresses = Some(block_email_subaddresses);
+        self
+    }
+    pub fn block_disposable_email_domains(
+        mut self,
+        block_disposable_email_domains: bool,
+    ) -> Self {
+        self.body.block_disposable_email_domains = Some(block_disposable_email_domains);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceRestrictionsBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateInstanceRestrictionsBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -266,9 +401,17 @@ impl UpdateInstanceRestrictions {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /instance/protect` (`GetInstanceProtect`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateInstanceRestrictions {
+    type Output = Result<types::InstanceRestrictions, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InstanceRestrictions>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /instance/protect` (`GetInstanceProtect`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceProtect {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -296,15 +439,36 @@ impl GetInstanceProtect {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /instance/protect` (`UpdateInstanceProtect`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetInstanceProtect {
+    type Output = Result<types::InstanceProtect, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InstanceProtect>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /instance/protect` (`UpdateInstanceProtect`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceProtect {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceProtectBody,
 }
 impl UpdateInstanceProtect {
+    pub fn rules_enabled(mut self, rules_enabled: bool) -> Self {
+        self.body.rules_enabled = Some(rules_enabled);
+        self
+    }
+    pub fn specter_enabled(mut self, specter_enabled: bool) -> Self {
+        self.body.specter_enabled = Some(specter_enabled);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceProtectBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateInstanceProtectBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -328,9 +492,17 @@ impl UpdateInstanceProtect {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /instance/communication` (`GetInstanceCommunication`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateInstanceProtect {
+    type Output = Result<types::InstanceProtect, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InstanceProtect>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /instance/communication` (`GetInstanceCommunication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceCommunication {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -358,15 +530,38 @@ impl GetInstanceCommunication {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /instance/communication` (`UpdateInstanceCommunication`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetInstanceCommunication {
+    type Output = Result<types::InstanceCommunication, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InstanceCommunication>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /instance/communication` (`UpdateInstanceCommunication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceCommunication {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceCommunicationBody,
 }
 impl UpdateInstanceCommunication {
+    /// ISO 3166-1 alpha-2 country codes to block for SMS delivery. Whole-list replacement. Codes must be uppercase, 2-letter, and unique within the array.
+    pub fn blocked_country_codes(
+        mut self,
+        blocked_country_codes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.blocked_country_codes = Some(
+            blocked_country_codes.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceCommunicationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateInstanceCommunicationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -390,9 +585,17 @@ impl UpdateInstanceCommunication {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateInstanceCommunication {
+    type Output = Result<types::InstanceCommunication, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InstanceCommunication>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceOAuthApplicationSettings {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -420,15 +623,86 @@ impl GetInstanceOAuthApplicationSettings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /instance/oauth_application_settings` (`UpdateInstanceOAuthApplicationSettings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetInstanceOAuthApplicationSettings {
+    type Output = Result<types::OAuthApplicationSettings, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationSettings>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /instance/oauth_application_settings` (`UpdateInstanceOAuthApplicationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceOAuthApplicationSettings {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceOAuthApplicationSettingsBody,
 }
 impl UpdateInstanceOAuthApplicationSettings {
+    /// Whether dynamic OAuth client registration is enabled for the instance (RFC 7591).
+    pub fn dynamic_oauth_client_registration(
+        mut self,
+        dynamic_oauth_client_registration: bool,
+    ) -> Self {
+        self.body.dynamic_oauth_client_registration = Some(
+            dynamic_oauth_client_registration,
+        );
+        self
+    }
+    /// Default scopes. Set to null to reset to Clerk-provided defaults.
+    pub fn default_scopes(
+        mut self,
+        default_scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.default_scopes = Some(
+            default_scopes.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Whether OAuth JWT access tokens are enabled for the instance (disabled indicates opaque access tokens).
+    pub fn oauth_jwt_access_tokens(mut self, oauth_jwt_access_tokens: bool) -> Self {
+        self.body.oauth_jwt_access_tokens = Some(oauth_jwt_access_tokens);
+        self
+    }
+    /// Whether the instance advertises support for Client ID Metadata Documents in its OAuth authorization server metadata.
+    pub fn client_id_metadata_documents_advertised(
+        mut self,
+        client_id_metadata_documents_advertised: bool,
+    ) -> Self {
+        self.body.client_id_metadata_documents_advertised = Some(
+            client_id_metadata_documents_advertised,
+        );
+        self
+    }
+    /// When true, new unknown CIMD clients are rejected. Previously auto-connected and pre-registered clients remain admitted; deleting a client makes it unknown again.
+    pub fn client_id_metadata_documents_only_allow_pre_registered_clients(
+        mut self,
+        client_id_metadata_documents_only_allow_pre_registered_clients: bool,
+    ) -> Self {
+        self.body.client_id_metadata_documents_only_allow_pre_registered_clients = Some(
+            client_id_metadata_documents_only_allow_pre_registered_clients,
+        );
+        self
+    }
+    /// When true, recorded implicitly allowed CIMD clients are rejected on future client lookups. Explicitly allowed clients remain accepted. This does not revoke previously issued access tokens.
+    pub fn client_id_metadata_documents_block_implicitly_allowed_clients(
+        mut self,
+        client_id_metadata_documents_block_implicitly_allowed_clients: bool,
+    ) -> Self {
+        self.body.client_id_metadata_documents_block_implicitly_allowed_clients = Some(
+            client_id_metadata_documents_block_implicitly_allowed_clients,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceOAuthApplicationSettingsBody`]): fields set before are dropped.
+    pub fn body(
+        mut self,
+        body: types::UpdateInstanceOAuthApplicationSettingsBody,
+    ) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -452,15 +726,40 @@ impl UpdateInstanceOAuthApplicationSettings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /instance/change_domain` (`ChangeProductionInstanceDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateInstanceOAuthApplicationSettings {
+    type Output = Result<types::OAuthApplicationSettings, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationSettings>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /instance/change_domain` (`ChangeProductionInstanceDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ChangeProductionInstanceDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::ChangeProductionInstanceDomainBody,
 }
 impl ChangeProductionInstanceDomain {
+    /// The new home URL of the production instance e.g. https://www.example.com
+    pub fn home_url(mut self, home_url: impl Into<String>) -> Self {
+        self.body.home_url = Some(home_url.into());
+        self
+    }
+    /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
+    /// will be stored as part of the domain. This is useful for supporting multiple apps (one primary and
+    /// multiple secondaries) on the same root domain (eTLD+1).
+    pub fn is_secondary(mut self, is_secondary: bool) -> Self {
+        self.body.is_secondary = Some(is_secondary);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ChangeProductionInstanceDomainBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ChangeProductionInstanceDomainBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -484,9 +783,17 @@ impl ChangeProductionInstanceDomain {
         self.client.execute_empty(request).await
     }
 }
-/// Request builder for `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ChangeProductionInstanceDomain {
+    type Output = Result<(), runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<()>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceOrganizationSettings {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -514,15 +821,72 @@ impl GetInstanceOrganizationSettings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /instance/organization_settings` (`UpdateInstanceOrganizationSettings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetInstanceOrganizationSettings {
+    type Output = Result<types::OrganizationSettings, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationSettings>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /instance/organization_settings` (`UpdateInstanceOrganizationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceOrganizationSettings {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UpdateInstanceOrganizationSettingsBody,
 }
 impl UpdateInstanceOrganizationSettings {
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.body.enabled = Some(enabled);
+        self
+    }
+    pub fn max_allowed_memberships(mut self, max_allowed_memberships: i64) -> Self {
+        self.body.max_allowed_memberships = Some(max_allowed_memberships);
+        self
+    }
+    pub fn admin_delete_enabled(mut self, admin_delete_enabled: bool) -> Self {
+        self.body.admin_delete_enabled = Some(admin_delete_enabled);
+        self
+    }
+    pub fn domains_enabled(mut self, domains_enabled: bool) -> Self {
+        self.body.domains_enabled = Some(domains_enabled);
+        self
+    }
+    pub fn slug_disabled(mut self, slug_disabled: bool) -> Self {
+        self.body.slug_disabled = Some(slug_disabled);
+        self
+    }
+    /// Specify which enrollment modes to enable for your Organization Domains.
+    /// Supported modes are 'automatic_invitation' & 'automatic_suggestion'.
+    pub fn domains_enrollment_modes(
+        mut self,
+        domains_enrollment_modes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.domains_enrollment_modes = Some(
+            domains_enrollment_modes.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Specify what the default organization role is for an organization creator.
+    pub fn creator_role_id(mut self, creator_role_id: impl Into<String>) -> Self {
+        self.body.creator_role_id = Some(creator_role_id.into());
+        self
+    }
+    /// Specify what the default organization role is for the organization domains.
+    pub fn domains_default_role_id(
+        mut self,
+        domains_default_role_id: impl Into<String>,
+    ) -> Self {
+        self.body.domains_default_role_id = Some(domains_default_role_id.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateInstanceOrganizationSettingsBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateInstanceOrganizationSettingsBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -544,5 +908,13 @@ impl UpdateInstanceOrganizationSettings {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateInstanceOrganizationSettings {
+    type Output = Result<types::OrganizationSettings, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationSettings>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

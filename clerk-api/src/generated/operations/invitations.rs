@@ -33,11 +33,19 @@ impl Invitations<'_> {
     /// Also, trying to create an invitation for an email address that already exists in your application will result to an error.
     ///
     /// `POST /invitations`
-    pub fn create(&self, body: types::CreateInvitationBody) -> CreateInvitation {
+    pub fn create(&self, email_address: impl Into<String>) -> CreateInvitation {
         CreateInvitation {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateInvitationBody {
+                email_address: email_address.into(),
+                public_metadata: None,
+                redirect_url: None,
+                notify: None,
+                ignore_existing: None,
+                expires_in_days: None,
+                template_slug: None,
+            },
         }
     }
     /// Create multiple invitations
@@ -76,9 +84,9 @@ impl Invitations<'_> {
         }
     }
 }
-/// Request builder for `GET /invitations` (`ListInvitations`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /invitations` (`ListInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListInvitations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -158,6 +166,14 @@ impl ListInvitations {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListInvitations {
+    type Output = Result<Vec<types::Invitation>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::Invitation>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListInvitations {
     type Page = Vec<types::Invitation>;
     type Item = types::Invitation;
@@ -211,15 +227,57 @@ impl ListInvitations {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /invitations` (`CreateInvitation`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /invitations` (`CreateInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateInvitation {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateInvitationBody,
 }
 impl CreateInvitation {
+    /// Metadata that will be attached to the newly created invitation.
+    /// The value of this property should be a well-formed JSON object.
+    /// Once the user accepts the invitation and signs up, these metadata will end up in the user's public metadata.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Optional URL which specifies where to redirect the user once they click the invitation link.
+    /// This is only required if you have implemented a [custom flow](https://clerk.com/docs/authentication/invitations#custom-flow) and you're not using Clerk Hosted Pages or Clerk Components.
+    pub fn redirect_url(mut self, redirect_url: impl Into<String>) -> Self {
+        self.body.redirect_url = Some(redirect_url.into());
+        self
+    }
+    /// Optional flag which denotes whether an email invitation should be sent to the given email address.
+    /// Defaults to `true`.
+    pub fn notify(mut self, notify: bool) -> Self {
+        self.body.notify = Some(notify);
+        self
+    }
+    /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
+    pub fn ignore_existing(mut self, ignore_existing: bool) -> Self {
+        self.body.ignore_existing = Some(ignore_existing);
+        self
+    }
+    /// The number of days the invitation will be valid for. By default, the invitation expires after 30 days.
+    pub fn expires_in_days(mut self, expires_in_days: i64) -> Self {
+        self.body.expires_in_days = Some(expires_in_days);
+        self
+    }
+    /// The slug of the email template to use for the invitation email.
+    pub fn template_slug(
+        mut self,
+        template_slug: types::CreateInvitationBodyTemplateSlug,
+    ) -> Self {
+        self.body.template_slug = Some(template_slug);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateInvitationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateInvitationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -243,9 +301,17 @@ impl CreateInvitation {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /invitations/bulk` (`CreateBulkInvitations`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateInvitation {
+    type Output = Result<types::Invitation, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Invitation>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /invitations/bulk` (`CreateBulkInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBulkInvitations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -275,9 +341,17 @@ impl CreateBulkInvitations {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateBulkInvitations {
+    type Output = Result<Vec<types::Invitation>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::Invitation>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeInvitation {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -306,5 +380,13 @@ impl RevokeInvitation {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeInvitation {
+    type Output = Result<types::InvitationRevokedResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::InvitationRevokedResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -21,9 +21,9 @@ impl Jwks<'_> {
         }
     }
 }
-/// Request builder for `GET /jwks` (`GetJWKS`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /jwks` (`GetJWKS`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetJwks {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -49,5 +49,13 @@ impl GetJwks {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetJwks {
+    type Output = Result<types::Jwks, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Jwks>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -26,11 +26,23 @@ impl JwtTemplates<'_> {
     /// Create a new JWT template
     ///
     /// `POST /jwt_templates`
-    pub fn create(&self, body: types::CreateJwtTemplateBody) -> CreateJwtTemplate {
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        claims: serde_json::Value,
+    ) -> CreateJwtTemplate {
         CreateJwtTemplate {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateJwtTemplateBody {
+                name: name.into(),
+                claims,
+                lifetime: None,
+                allowed_clock_skew: None,
+                custom_signing_key: None,
+                signing_algorithm: None,
+                signing_key: None,
+            },
         }
     }
     /// Retrieve a template
@@ -63,19 +75,28 @@ impl JwtTemplates<'_> {
     pub fn update(
         &self,
         template_id: impl Into<String>,
-        body: types::UpdateJwtTemplateBody,
+        name: impl Into<String>,
+        claims: serde_json::Value,
     ) -> UpdateJwtTemplate {
         UpdateJwtTemplate {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_id: template_id.into(),
-            body,
+            body: types::UpdateJwtTemplateBody {
+                name: name.into(),
+                claims,
+                lifetime: None,
+                allowed_clock_skew: None,
+                custom_signing_key: None,
+                signing_algorithm: None,
+                signing_key: None,
+            },
         }
     }
 }
-/// Request builder for `GET /jwt_templates` (`ListJWTTemplates`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /jwt_templates` (`ListJWTTemplates`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListJwtTemplates {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -127,6 +148,14 @@ impl ListJwtTemplates {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListJwtTemplates {
+    type Output = Result<Vec<types::JwtTemplate>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::JwtTemplate>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListJwtTemplates {
@@ -182,15 +211,45 @@ impl ListJwtTemplates {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /jwt_templates` (`CreateJWTTemplate`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /jwt_templates` (`CreateJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateJwtTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateJwtTemplateBody,
 }
 impl CreateJwtTemplate {
+    /// JWT lifetime
+    pub fn lifetime(mut self, lifetime: i64) -> Self {
+        self.body.lifetime = Some(lifetime);
+        self
+    }
+    /// JWT allowed clock skew
+    pub fn allowed_clock_skew(mut self, allowed_clock_skew: i64) -> Self {
+        self.body.allowed_clock_skew = Some(allowed_clock_skew);
+        self
+    }
+    /// Whether a custom signing key/algorithm is also provided for this template
+    pub fn custom_signing_key(mut self, custom_signing_key: bool) -> Self {
+        self.body.custom_signing_key = Some(custom_signing_key);
+        self
+    }
+    /// The custom signing algorithm to use when minting JWTs. Required if `custom_signing_key` is `true`.
+    pub fn signing_algorithm(mut self, signing_algorithm: impl Into<String>) -> Self {
+        self.body.signing_algorithm = Some(signing_algorithm.into());
+        self
+    }
+    /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
+    pub fn signing_key(mut self, signing_key: impl Into<String>) -> Self {
+        self.body.signing_key = Some(signing_key.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateJwtTemplateBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateJwtTemplateBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -214,9 +273,17 @@ impl CreateJwtTemplate {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /jwt_templates/{template_id}` (`GetJWTTemplate`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateJwtTemplate {
+    type Output = Result<types::JwtTemplate, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::JwtTemplate>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /jwt_templates/{template_id}` (`GetJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetJwtTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -245,9 +312,17 @@ impl GetJwtTemplate {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetJwtTemplate {
+    type Output = Result<types::JwtTemplate, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::JwtTemplate>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteJwtTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -276,9 +351,17 @@ impl DeleteJwtTemplate {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /jwt_templates/{template_id}` (`UpdateJWTTemplate`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteJwtTemplate {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /jwt_templates/{template_id}` (`UpdateJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateJwtTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -286,6 +369,36 @@ pub struct UpdateJwtTemplate {
     body: types::UpdateJwtTemplateBody,
 }
 impl UpdateJwtTemplate {
+    /// JWT lifetime
+    pub fn lifetime(mut self, lifetime: i64) -> Self {
+        self.body.lifetime = Some(lifetime);
+        self
+    }
+    /// JWT allowed clock skew
+    pub fn allowed_clock_skew(mut self, allowed_clock_skew: i64) -> Self {
+        self.body.allowed_clock_skew = Some(allowed_clock_skew);
+        self
+    }
+    /// Whether a custom signing key/algorithm is also provided for this template
+    pub fn custom_signing_key(mut self, custom_signing_key: bool) -> Self {
+        self.body.custom_signing_key = Some(custom_signing_key);
+        self
+    }
+    /// The custom signing algorithm to use when minting JWTs. Required if `custom_signing_key` is `true`.
+    pub fn signing_algorithm(mut self, signing_algorithm: impl Into<String>) -> Self {
+        self.body.signing_algorithm = Some(signing_algorithm.into());
+        self
+    }
+    /// The custom signing private key to use when minting JWTs. Required if `custom_signing_key` is `true`.
+    pub fn signing_key(mut self, signing_key: impl Into<String>) -> Self {
+        self.body.signing_key = Some(signing_key.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateJwtTemplateBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateJwtTemplateBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -307,5 +420,13 @@ impl UpdateJwtTemplate {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateJwtTemplate {
+    type Output = Result<types::JwtTemplate, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::JwtTemplate>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

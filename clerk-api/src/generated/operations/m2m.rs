@@ -37,11 +37,16 @@ impl M2m<'_> {
     /// Creates a new M2M Token. Must be authenticated via a Machine Secret Key.
     ///
     /// `POST /m2m_tokens`
-    pub fn create_token(&self, body: types::CreateM2mTokenBody) -> CreateM2mToken {
+    pub fn create_token(&self) -> CreateM2mToken {
         CreateM2mToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateM2mTokenBody {
+                token_format: None,
+                seconds_until_expiration: None,
+                claims: None,
+                min_remaining_ttl_seconds: None,
+            },
         }
     }
     /// Revoke a M2M Token
@@ -56,16 +61,14 @@ impl M2m<'_> {
     /// - When revoking a M2M Token with a Clerk Secret Key, any token on the Instance can be revoked.
     ///
     /// `POST /m2m_tokens/{m2m_token_id}/revoke`
-    pub fn revoke_token(
-        &self,
-        m2m_token_id: impl Into<String>,
-        body: types::RevokeM2mTokenBody,
-    ) -> RevokeM2mToken {
+    pub fn revoke_token(&self, m2m_token_id: impl Into<String>) -> RevokeM2mToken {
         RevokeM2mToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             m2m_token_id: m2m_token_id.into(),
-            body,
+            body: types::RevokeM2mTokenBody {
+                revocation_reason: None,
+            },
         }
     }
     /// Verify a M2M Token
@@ -78,17 +81,19 @@ impl M2m<'_> {
     /// - When verifying a M2M Token with a Clerk Secret Key, any token on the Instance can be verified.
     ///
     /// `POST /m2m_tokens/verify`
-    pub fn verify_token(&self, body: types::VerifyM2mTokenBody) -> VerifyM2mToken {
+    pub fn verify_token(&self, token: impl Into<String>) -> VerifyM2mToken {
         VerifyM2mToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyM2mTokenBody {
+                token: token.into(),
+            },
         }
     }
 }
-/// Request builder for `GET /m2m_tokens` (`getM2MTokens`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /m2m_tokens` (`getM2MTokens`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetM2mTokens {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -140,6 +145,14 @@ impl GetM2mTokens {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GetM2mTokens {
+    type Output = Result<types::GetM2mTokensResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::GetM2mTokensResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for GetM2mTokens {
@@ -197,15 +210,46 @@ impl GetM2mTokens {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /m2m_tokens` (`createM2MToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /m2m_tokens` (`createM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateM2mToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateM2mTokenBody,
 }
 impl CreateM2mToken {
+    pub fn token_format(
+        mut self,
+        token_format: types::CreateM2mTokenBodyTokenFormat,
+    ) -> Self {
+        self.body.token_format = Some(token_format);
+        self
+    }
+    pub fn seconds_until_expiration(mut self, seconds_until_expiration: f64) -> Self {
+        self.body.seconds_until_expiration = Some(seconds_until_expiration);
+        self
+    }
+    pub fn claims(mut self, claims: serde_json::Value) -> Self {
+        self.body.claims = Some(claims);
+        self
+    }
+    /// Enables server-side token reuse for opaque-format tokens. When set, if a non-revoked, non-expired M2M token already exists for this machine with identical `claims` and `scopes` and at least this many seconds of remaining lifetime, that existing token is returned and no new token is minted.
+    ///
+    /// Use this when caching tokens in application memory across requests is impractical — for example, in serverless functions, short-lived job workers, or autoscaling containers that churn faster than the token TTL. Pooling at the server collapses many redundant create calls into reuse of a single live token, which is the recommended pattern for high-volume M2M traffic.
+    ///
+    /// Must be strictly less than the effective token lifetime — that is, `seconds_until_expiration` when provided, or the machine's default TTL otherwise. A value greater than or equal to the lifetime is rejected with a 400, since no freshly-minted token would ever satisfy the requirement.
+    ///
+    /// Only applies to opaque-format tokens (`token_format` defaults to `opaque`). JWT-format tokens are stateless and are never deduplicated.
+    pub fn min_remaining_ttl_seconds(mut self, min_remaining_ttl_seconds: i64) -> Self {
+        self.body.min_remaining_ttl_seconds = Some(min_remaining_ttl_seconds);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateM2mTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateM2mTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -229,9 +273,17 @@ impl CreateM2mToken {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateM2mToken {
+    type Output = Result<types::CreateM2mTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CreateM2mTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeM2mToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -239,6 +291,15 @@ pub struct RevokeM2mToken {
     body: types::RevokeM2mTokenBody,
 }
 impl RevokeM2mToken {
+    pub fn revocation_reason(mut self, revocation_reason: impl Into<String>) -> Self {
+        self.body.revocation_reason = Some(revocation_reason.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RevokeM2mTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RevokeM2mTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -262,15 +323,28 @@ impl RevokeM2mToken {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /m2m_tokens/verify` (`verifyM2MToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RevokeM2mToken {
+    type Output = Result<types::RevokeM2mTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RevokeM2mTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /m2m_tokens/verify` (`verifyM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyM2mToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyM2mTokenBody,
 }
 impl VerifyM2mToken {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyM2mTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyM2mTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -292,5 +366,13 @@ impl VerifyM2mToken {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for VerifyM2mToken {
+    type Output = Result<types::VerifyM2mTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyM2mTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

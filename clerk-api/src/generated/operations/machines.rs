@@ -31,11 +31,15 @@ impl Machines<'_> {
     /// Creates a new machine.
     ///
     /// `POST /machines`
-    pub fn create(&self, body: types::CreateMachineBody) -> CreateMachine {
+    pub fn create(&self, name: impl Into<String>) -> CreateMachine {
         CreateMachine {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateMachineBody {
+                name: name.into(),
+                scoped_machines: None,
+                default_token_ttl: None,
+            },
         }
     }
     /// Retrieve a machine
@@ -68,16 +72,15 @@ impl Machines<'_> {
     /// Only the provided fields will be updated.
     ///
     /// `PATCH /machines/{machine_id}`
-    pub fn update(
-        &self,
-        machine_id: impl Into<String>,
-        body: types::UpdateMachineBody,
-    ) -> UpdateMachine {
+    pub fn update(&self, machine_id: impl Into<String>) -> UpdateMachine {
         UpdateMachine {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
-            body,
+            body: types::UpdateMachineBody {
+                name: None,
+                default_token_ttl: None,
+            },
         }
     }
     /// Retrieve a machine secret key
@@ -102,13 +105,15 @@ impl Machines<'_> {
     pub fn rotate_secret_key(
         &self,
         machine_id: impl Into<String>,
-        body: types::RotateMachineSecretKeyBody,
+        previous_token_ttl: i64,
     ) -> RotateMachineSecretKey {
         RotateMachineSecretKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
-            body,
+            body: types::RotateMachineSecretKeyBody {
+                previous_token_ttl,
+            },
         }
     }
     /// Create a machine scope
@@ -120,13 +125,15 @@ impl Machines<'_> {
     pub fn create_scope(
         &self,
         machine_id: impl Into<String>,
-        body: types::CreateMachineScopeBody,
+        to_machine_id: impl Into<String>,
     ) -> CreateMachineScope {
         CreateMachineScope {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             machine_id: machine_id.into(),
-            body,
+            body: types::CreateMachineScopeBody {
+                to_machine_id: to_machine_id.into(),
+            },
         }
     }
     /// Delete a machine scope
@@ -147,9 +154,9 @@ impl Machines<'_> {
         }
     }
 }
-/// Request builder for `GET /machines` (`ListMachines`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /machines` (`ListMachines`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListMachines {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -213,6 +220,14 @@ impl ListMachines {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListMachines {
+    type Output = Result<types::MachineListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineListResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListMachines {
     type Page = types::MachineListResponse;
     type Item = types::Machine;
@@ -266,15 +281,35 @@ impl ListMachines {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /machines` (`CreateMachine`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /machines` (`CreateMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateMachine {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateMachineBody,
 }
 impl CreateMachine {
+    /// Array of machine IDs that this machine will have access to. Maximum of 150 scopes per machine.
+    pub fn scoped_machines(
+        mut self,
+        scoped_machines: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.scoped_machines = Some(
+            scoped_machines.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// The default time-to-live (TTL) in seconds for tokens created by this machine. Must be at least 1 second.
+    pub fn default_token_ttl(mut self, default_token_ttl: i64) -> Self {
+        self.body.default_token_ttl = Some(default_token_ttl);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateMachineBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateMachineBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -298,9 +333,17 @@ impl CreateMachine {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /machines/{machine_id}` (`GetMachine`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateMachine {
+    type Output = Result<types::MachineCreatedResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineCreatedResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /machines/{machine_id}` (`GetMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetMachine {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -329,9 +372,17 @@ impl GetMachine {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /machines/{machine_id}` (`DeleteMachine`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetMachine {
+    type Output = Result<types::Machine, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Machine>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /machines/{machine_id}` (`DeleteMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteMachine {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -360,9 +411,17 @@ impl DeleteMachine {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /machines/{machine_id}` (`UpdateMachine`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteMachine {
+    type Output = Result<types::MachineDeletedResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineDeletedResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /machines/{machine_id}` (`UpdateMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateMachine {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -370,6 +429,21 @@ pub struct UpdateMachine {
     body: types::UpdateMachineBody,
 }
 impl UpdateMachine {
+    /// The name of the machine
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The default time-to-live (TTL) in seconds for tokens created by this machine. Must be at least 1 second.
+    pub fn default_token_ttl(mut self, default_token_ttl: i64) -> Self {
+        self.body.default_token_ttl = Some(default_token_ttl);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateMachineBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateMachineBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -393,9 +467,17 @@ impl UpdateMachine {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateMachine {
+    type Output = Result<types::Machine, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Machine>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetMachineSecretKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -424,9 +506,17 @@ impl GetMachineSecretKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetMachineSecretKey {
+    type Output = Result<types::MachineSecretKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineSecretKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RotateMachineSecretKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -434,6 +524,11 @@ pub struct RotateMachineSecretKey {
     body: types::RotateMachineSecretKeyBody,
 }
 impl RotateMachineSecretKey {
+    /// Replaces the whole request body with one built elsewhere (a [`types::RotateMachineSecretKeyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RotateMachineSecretKeyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -460,9 +555,17 @@ impl RotateMachineSecretKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /machines/{machine_id}/scopes` (`CreateMachineScope`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RotateMachineSecretKey {
+    type Output = Result<types::MachineSecretKeyResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineSecretKeyResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /machines/{machine_id}/scopes` (`CreateMachineScope`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateMachineScope {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -470,6 +573,11 @@ pub struct CreateMachineScope {
     body: types::CreateMachineScopeBody,
 }
 impl CreateMachineScope {
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateMachineScopeBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateMachineScopeBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -493,9 +601,17 @@ impl CreateMachineScope {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateMachineScope {
+    type Output = Result<types::MachineScope, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineScope>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteMachineScope {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -528,5 +644,13 @@ impl DeleteMachineScope {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for DeleteMachineScope {
+    type Output = Result<types::MachineScopeDeletedResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::MachineScopeDeletedResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -28,9 +28,9 @@ impl Miscellaneous<'_> {
         }
     }
 }
-/// Request builder for `GET /public/interstitial` (`GetPublicInterstitial`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /public/interstitial` (`GetPublicInterstitial`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetPublicInterstitial {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -107,5 +107,13 @@ impl GetPublicInterstitial {
         request.query("sign_in_url", self.sign_in_url.as_ref());
         request.query("use_domain_for_script", self.use_domain_for_script.as_ref());
         self.client.execute_empty(request).await
+    }
+}
+impl std::future::IntoFuture for GetPublicInterstitial {
+    type Output = Result<(), runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<()>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -12,26 +12,44 @@ impl OauthAccessTokens<'_> {
     /// Verify an OAuth Access Token
     ///
     /// `POST /oauth_applications/access_tokens/verify`
-    pub fn verify(
-        &self,
-        body: types::VerifyOAuthAccessTokenBody,
-    ) -> VerifyOAuthAccessToken {
+    #[allow(deprecated)]
+    pub fn verify(&self) -> VerifyOAuthAccessToken {
         VerifyOAuthAccessToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyOAuthAccessTokenBody {
+                access_token: None,
+                secret: None,
+            },
         }
     }
 }
-/// Request builder for `POST /oauth_applications/access_tokens/verify` (`verifyOAuthAccessToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /oauth_applications/access_tokens/verify` (`verifyOAuthAccessToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyOAuthAccessToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyOAuthAccessTokenBody,
 }
 impl VerifyOAuthAccessToken {
+    /// The access token to verify.
+    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
+        self.body.access_token = Some(access_token.into());
+        self
+    }
+    /// The access token to verify. This is deprecated, use `access_token` instead.
+    #[deprecated]
+    #[allow(deprecated)]
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.body.secret = Some(secret.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyOAuthAccessTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyOAuthAccessTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -55,5 +73,13 @@ impl VerifyOAuthAccessToken {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for VerifyOAuthAccessToken {
+    type Output = Result<types::VerifyOAuthAccessTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyOAuthAccessTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

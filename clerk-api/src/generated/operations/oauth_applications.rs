@@ -34,14 +34,20 @@ impl OauthApplications<'_> {
     /// All URL schemes are allowed such as `http://`, `https://`, `myapp://`, etc...
     ///
     /// `POST /oauth_applications`
-    pub fn create(
-        &self,
-        body: types::CreateOAuthApplicationBody,
-    ) -> CreateOAuthApplication {
+    #[allow(deprecated)]
+    pub fn create(&self, name: impl Into<String>) -> CreateOAuthApplication {
         CreateOAuthApplication {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateOAuthApplicationBody {
+                name: name.into(),
+                redirect_uris: None,
+                callback_url: None,
+                scopes: None,
+                consent_screen_enabled: None,
+                pkce_required: None,
+                public: None,
+            },
         }
     }
     /// Retrieve an OAuth application by ID
@@ -77,16 +83,24 @@ impl OauthApplications<'_> {
     /// Updates an existing OAuth application
     ///
     /// `PATCH /oauth_applications/{oauth_application_id}`
+    #[allow(deprecated)]
     pub fn update(
         &self,
         oauth_application_id: impl Into<String>,
-        body: types::UpdateOAuthApplicationBody,
     ) -> UpdateOAuthApplication {
         UpdateOAuthApplication {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
-            body,
+            body: types::UpdateOAuthApplicationBody {
+                name: None,
+                redirect_uris: None,
+                callback_url: None,
+                scopes: None,
+                consent_screen_enabled: None,
+                pkce_required: None,
+                public: None,
+            },
         }
     }
     /// Upload a logo for the OAuth application
@@ -100,13 +114,16 @@ impl OauthApplications<'_> {
     pub fn upload_logo(
         &self,
         oauth_application_id: impl Into<String>,
-        body: types::UploadOAuthApplicationLogoBody,
+        file: runtime::FilePart,
     ) -> UploadOAuthApplicationLogo {
         UploadOAuthApplicationLogo {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
-            body,
+            body: types::UploadOAuthApplicationLogoBody {
+                uploader_user_id: None,
+                file,
+            },
         }
     }
     /// Rotate the client secret of the given OAuth application
@@ -135,19 +152,21 @@ impl OauthApplications<'_> {
     pub fn revoke_token(
         &self,
         oauth_application_id: impl Into<String>,
-        body: types::RevokeOAuthApplicationTokenBody,
+        token: impl Into<String>,
     ) -> RevokeOAuthApplicationToken {
         RevokeOAuthApplicationToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             oauth_application_id: oauth_application_id.into(),
-            body,
+            body: types::RevokeOAuthApplicationTokenBody {
+                token: token.into(),
+            },
         }
     }
 }
-/// Request builder for `GET /oauth_applications` (`ListOAuthApplications`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /oauth_applications` (`ListOAuthApplications`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOAuthApplications {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -213,6 +232,14 @@ impl ListOAuthApplications {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOAuthApplications {
+    type Output = Result<types::OAuthApplications, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplications>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOAuthApplications {
     type Page = types::OAuthApplications;
     type Item = types::OAuthApplication;
@@ -268,15 +295,57 @@ impl ListOAuthApplications {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /oauth_applications` (`CreateOAuthApplication`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /oauth_applications` (`CreateOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOAuthApplication {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOAuthApplicationBody,
 }
 impl CreateOAuthApplication {
+    /// An array of redirect URIs of the new OAuth application
+    pub fn redirect_uris(
+        mut self,
+        redirect_uris: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.redirect_uris = Some(
+            redirect_uris.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// The callback URL of the new OAuth application
+    #[deprecated]
+    #[allow(deprecated)]
+    pub fn callback_url(mut self, callback_url: impl Into<String>) -> Self {
+        self.body.callback_url = Some(callback_url.into());
+        self
+    }
+    /// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint. Available scopes are `profile`, `email`, `public_metadata`, `private_metadata`. Provide the requested scopes as a string, separated by spaces.
+    pub fn scopes(mut self, scopes: impl Into<String>) -> Self {
+        self.body.scopes = Some(scopes.into());
+        self
+    }
+    /// True to enable a consent screen to display in the authentication flow.
+    pub fn consent_screen_enabled(mut self, consent_screen_enabled: bool) -> Self {
+        self.body.consent_screen_enabled = Some(consent_screen_enabled);
+        self
+    }
+    /// True to require the Proof Key of Code Exchange (PKCE) flow.
+    pub fn pkce_required(mut self, pkce_required: bool) -> Self {
+        self.body.pkce_required = Some(pkce_required);
+        self
+    }
+    /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
+    pub fn public(mut self, public: bool) -> Self {
+        self.body.public = Some(public);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOAuthApplicationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOAuthApplicationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -302,9 +371,17 @@ impl CreateOAuthApplication {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOAuthApplication {
+    type Output = Result<types::OAuthApplicationWithSecret, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationWithSecret>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOAuthApplication {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -336,9 +413,17 @@ impl GetOAuthApplication {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOAuthApplication {
+    type Output = Result<types::OAuthApplication, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOAuthApplication {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -370,9 +455,17 @@ impl DeleteOAuthApplication {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOAuthApplication {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOAuthApplication {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -380,6 +473,54 @@ pub struct UpdateOAuthApplication {
     body: types::UpdateOAuthApplicationBody,
 }
 impl UpdateOAuthApplication {
+    /// The new name of the OAuth application.
+    /// Max length: 256
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// An array of redirect URIs of the new OAuth application
+    pub fn redirect_uris(
+        mut self,
+        redirect_uris: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.redirect_uris = Some(
+            redirect_uris.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// The new callback URL of the OAuth application
+    #[deprecated]
+    #[allow(deprecated)]
+    pub fn callback_url(mut self, callback_url: impl Into<String>) -> Self {
+        self.body.callback_url = Some(callback_url.into());
+        self
+    }
+    /// Define the allowed scopes for the new OAuth applications that dictate the user payload of the OAuth user info endpoint. Available scopes are `profile`, `email`, `public_metadata`, `private_metadata`. Provide the requested scopes as a string, separated by spaces.
+    pub fn scopes(mut self, scopes: impl Into<String>) -> Self {
+        self.body.scopes = Some(scopes.into());
+        self
+    }
+    /// True to enable a consent screen to display in the authentication flow. This cannot be disabled for dynamically registered OAuth Applications.
+    pub fn consent_screen_enabled(mut self, consent_screen_enabled: bool) -> Self {
+        self.body.consent_screen_enabled = Some(consent_screen_enabled);
+        self
+    }
+    /// True to require the Proof Key of Code Exchange (PKCE) flow.
+    pub fn pkce_required(mut self, pkce_required: bool) -> Self {
+        self.body.pkce_required = Some(pkce_required);
+        self
+    }
+    /// If true, this client is public and you can use the Proof Key of Code Exchange (PKCE) flow.
+    pub fn public(mut self, public: bool) -> Self {
+        self.body.public = Some(public);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOAuthApplicationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateOAuthApplicationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -406,9 +547,17 @@ impl UpdateOAuthApplication {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateOAuthApplication {
+    type Output = Result<types::OAuthApplication, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UploadOAuthApplicationLogo {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -416,6 +565,16 @@ pub struct UploadOAuthApplicationLogo {
     body: types::UploadOAuthApplicationLogoBody,
 }
 impl UploadOAuthApplicationLogo {
+    /// The ID of the user that will be credited with the image upload.
+    pub fn uploader_user_id(mut self, uploader_user_id: impl Into<String>) -> Self {
+        self.body.uploader_user_id = Some(uploader_user_id.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UploadOAuthApplicationLogoBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UploadOAuthApplicationLogoBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -442,9 +601,17 @@ impl UploadOAuthApplicationLogo {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UploadOAuthApplicationLogo {
+    type Output = Result<types::OAuthApplication, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RotateOAuthApplicationSecret {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -478,9 +645,17 @@ impl RotateOAuthApplicationSecret {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RotateOAuthApplicationSecret {
+    type Output = Result<types::OAuthApplicationWithSecret, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationWithSecret>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeOAuthApplicationToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -488,6 +663,11 @@ pub struct RevokeOAuthApplicationToken {
     body: types::RevokeOAuthApplicationTokenBody,
 }
 impl RevokeOAuthApplicationToken {
+    /// Replaces the whole request body with one built elsewhere (a [`types::RevokeOAuthApplicationTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RevokeOAuthApplicationTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -512,5 +692,13 @@ impl RevokeOAuthApplicationToken {
         );
         request.json(&self.body);
         self.client.execute_empty(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeOAuthApplicationToken {
+    type Output = Result<(), runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<()>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -33,13 +33,16 @@ impl OrganizationDomains<'_> {
     pub fn create(
         &self,
         organization_id: impl Into<String>,
-        body: types::CreateOrganizationDomainBody,
     ) -> CreateOrganizationDomain {
         CreateOrganizationDomain {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::CreateOrganizationDomainBody {
+                name: None,
+                enrollment_mode: None,
+                verified: None,
+            },
         }
     }
     /// Remove a domain from an organization.
@@ -68,14 +71,16 @@ impl OrganizationDomains<'_> {
         &self,
         organization_id: impl Into<String>,
         domain_id: impl Into<String>,
-        body: types::UpdateOrganizationDomainBody,
     ) -> UpdateOrganizationDomain {
         UpdateOrganizationDomain {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
-            body,
+            body: types::UpdateOrganizationDomainBody {
+                enrollment_mode: None,
+                verified: None,
+            },
         }
     }
     /// Mark an organization domain's ownership as verified
@@ -127,9 +132,9 @@ impl OrganizationDomains<'_> {
         }
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationDomains {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -193,6 +198,14 @@ impl ListOrganizationDomains {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOrganizationDomains {
+    type Output = Result<types::OrganizationDomains, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationDomains>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOrganizationDomains {
     type Page = types::OrganizationDomains;
     type Item = types::OrganizationDomain;
@@ -248,9 +261,9 @@ impl ListOrganizationDomains {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -258,6 +271,26 @@ pub struct CreateOrganizationDomain {
     body: types::CreateOrganizationDomainBody,
 }
 impl CreateOrganizationDomain {
+    /// The name of the new domain
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
+    pub fn enrollment_mode(mut self, enrollment_mode: impl Into<String>) -> Self {
+        self.body.enrollment_mode = Some(enrollment_mode.into());
+        self
+    }
+    /// The status of domain's verification. Defaults to true
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.body.verified = Some(verified);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOrganizationDomainBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOrganizationDomainBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -284,9 +317,17 @@ impl CreateOrganizationDomain {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganizationDomain {
+    type Output = Result<types::OrganizationDomain, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationDomain>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -319,9 +360,17 @@ impl DeleteOrganizationDomain {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOrganizationDomain {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationDomain {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -330,6 +379,21 @@ pub struct UpdateOrganizationDomain {
     body: types::UpdateOrganizationDomainBody,
 }
 impl UpdateOrganizationDomain {
+    /// The enrollment_mode for the new domain. This can be `automatic_invitation`, `automatic_suggestion`, `manual_invitation` or `enterprise_sso`
+    pub fn enrollment_mode(mut self, enrollment_mode: impl Into<String>) -> Self {
+        self.body.enrollment_mode = Some(enrollment_mode.into());
+        self
+    }
+    /// The status of the domain's verification
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.body.verified = Some(verified);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOrganizationDomainBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateOrganizationDomainBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -356,9 +420,17 @@ impl UpdateOrganizationDomain {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateOrganizationDomain {
+    type Output = Result<types::OrganizationDomain, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationDomain>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyOrganizationDomainOwnership {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -391,9 +463,17 @@ impl VerifyOrganizationDomainOwnership {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organization_domains` (`ListAllOrganizationDomains`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for VerifyOrganizationDomainOwnership {
+    type Output = Result<types::OrganizationDomain, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationDomain>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organization_domains` (`ListAllOrganizationDomains`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListAllOrganizationDomains {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -499,6 +579,14 @@ impl ListAllOrganizationDomains {
         request.query("offset", self.offset.as_ref());
         request.query("limit", self.limit.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListAllOrganizationDomains {
+    type Output = Result<types::OrganizationDomains, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationDomains>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListAllOrganizationDomains {

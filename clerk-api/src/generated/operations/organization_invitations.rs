@@ -78,13 +78,23 @@ impl OrganizationInvitations<'_> {
     pub fn create(
         &self,
         organization_id: impl Into<String>,
-        body: types::CreateOrganizationInvitationBody,
+        email_address: impl Into<String>,
+        role: impl Into<String>,
     ) -> CreateOrganizationInvitation {
         CreateOrganizationInvitation {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::CreateOrganizationInvitationBody {
+                email_address: email_address.into(),
+                inviter_user_id: None,
+                role: role.into(),
+                public_metadata: None,
+                private_metadata: None,
+                redirect_url: None,
+                expires_in_days: None,
+                notify: None,
+            },
         }
     }
     /// Bulk create and send organization invitations
@@ -172,20 +182,21 @@ impl OrganizationInvitations<'_> {
         &self,
         organization_id: impl Into<String>,
         invitation_id: impl Into<String>,
-        body: types::RevokeOrganizationInvitationBody,
     ) -> RevokeOrganizationInvitation {
         RevokeOrganizationInvitation {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),
-            body,
+            body: types::RevokeOrganizationInvitationBody {
+                requesting_user_id: None,
+            },
         }
     }
 }
-/// Request builder for `GET /organization_invitations` (`ListInstanceOrganizationInvitations`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organization_invitations` (`ListInstanceOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListInstanceOrganizationInvitations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -264,6 +275,19 @@ impl ListInstanceOrganizationInvitations {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListInstanceOrganizationInvitations {
+    type Output = Result<
+        types::OrganizationInvitationsWithPublicOrganizationData,
+        runtime::Error,
+    >;
+    type IntoFuture = runtime::ResponseFuture<
+        types::OrganizationInvitationsWithPublicOrganizationData,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListInstanceOrganizationInvitations {
     type Page = types::OrganizationInvitationsWithPublicOrganizationData;
     type Item = types::OrganizationInvitationWithPublicOrganizationData;
@@ -325,9 +349,9 @@ impl ListInstanceOrganizationInvitations {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationInvitations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -402,6 +426,14 @@ impl ListOrganizationInvitations {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOrganizationInvitations {
+    type Output = Result<types::OrganizationInvitations, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOrganizationInvitations {
     type Page = types::OrganizationInvitations;
     type Item = types::OrganizationInvitation;
@@ -457,9 +489,9 @@ impl ListOrganizationInvitations {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationInvitation {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -467,6 +499,45 @@ pub struct CreateOrganizationInvitation {
     body: types::CreateOrganizationInvitationBody,
 }
 impl CreateOrganizationInvitation {
+    /// The ID of the user that invites the new member to the organization.
+    /// Must be an administrator in the organization.
+    pub fn inviter_user_id(mut self, inviter_user_id: impl Into<String>) -> Self {
+        self.body.inviter_user_id = Some(inviter_user_id.into());
+        self
+    }
+    /// Metadata saved on the organization invitation, read-only from the Frontend API and fully accessible (read/write) from the Backend API.
+    /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the organization invitation, fully accessible (read/write) from the Backend API but not visible from the Frontend API.
+    /// When the organization invitation is accepted, the metadata will be transferred to the newly created organization membership.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Optional URL that the invitee will be redirected to once they accept the invitation by clicking the join link in the invitation email.
+    pub fn redirect_url(mut self, redirect_url: impl Into<String>) -> Self {
+        self.body.redirect_url = Some(redirect_url.into());
+        self
+    }
+    /// The number of days the invitation will be valid for. By default, the invitation has a 30 days expire.
+    pub fn expires_in_days(mut self, expires_in_days: i64) -> Self {
+        self.body.expires_in_days = Some(expires_in_days);
+        self
+    }
+    /// Optional flag which denotes whether an email invitation should be sent to the given email address.
+    /// Defaults to `true`.
+    pub fn notify(mut self, notify: bool) -> Self {
+        self.body.notify = Some(notify);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOrganizationInvitationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOrganizationInvitationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -493,9 +564,17 @@ impl CreateOrganizationInvitation {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganizationInvitation {
+    type Output = Result<types::OrganizationInvitation, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationInvitationBulk {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -529,9 +608,17 @@ impl CreateOrganizationInvitationBulk {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganizationInvitationBulk {
+    type Output = Result<types::OrganizationInvitations, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListPendingOrganizationInvitations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -578,6 +665,14 @@ impl ListPendingOrganizationInvitations {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListPendingOrganizationInvitations {
+    type Output = Result<types::OrganizationInvitations, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListPendingOrganizationInvitations {
@@ -635,9 +730,9 @@ impl ListPendingOrganizationInvitations {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationInvitation {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -670,9 +765,17 @@ impl GetOrganizationInvitation {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOrganizationInvitation {
+    type Output = Result<types::OrganizationInvitation, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeOrganizationInvitation {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -681,6 +784,17 @@ pub struct RevokeOrganizationInvitation {
     body: types::RevokeOrganizationInvitationBody,
 }
 impl RevokeOrganizationInvitation {
+    /// The ID of the user that revokes the invitation.
+    /// Must be an administrator in the organization.
+    pub fn requesting_user_id(mut self, requesting_user_id: impl Into<String>) -> Self {
+        self.body.requesting_user_id = Some(requesting_user_id.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RevokeOrganizationInvitationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RevokeOrganizationInvitationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -705,5 +819,13 @@ impl RevokeOrganizationInvitation {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeOrganizationInvitation {
+    type Output = Result<types::OrganizationInvitation, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -55,13 +55,19 @@ impl OrganizationMemberships<'_> {
     pub fn create(
         &self,
         organization_id: impl Into<String>,
-        body: types::CreateOrganizationMembershipBody,
+        user_id: impl Into<String>,
+        role: impl Into<String>,
     ) -> CreateOrganizationMembership {
         CreateOrganizationMembership {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::CreateOrganizationMembershipBody {
+                user_id: user_id.into(),
+                role: role.into(),
+                public_metadata: None,
+                private_metadata: None,
+            },
         }
     }
     /// Remove a member from an organization
@@ -90,14 +96,16 @@ impl OrganizationMemberships<'_> {
         &self,
         organization_id: impl Into<String>,
         user_id: impl Into<String>,
-        body: types::UpdateOrganizationMembershipBody,
+        role: impl Into<String>,
     ) -> UpdateOrganizationMembership {
         UpdateOrganizationMembership {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
-            body,
+            body: types::UpdateOrganizationMembershipBody {
+                role: role.into(),
+            },
         }
     }
     /// Merge and update organization membership metadata
@@ -111,20 +119,22 @@ impl OrganizationMemberships<'_> {
         &self,
         organization_id: impl Into<String>,
         user_id: impl Into<String>,
-        body: types::UpdateOrganizationMembershipMetadataBody,
     ) -> UpdateOrganizationMembershipMetadata {
         UpdateOrganizationMembershipMetadata {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
-            body,
+            body: types::UpdateOrganizationMembershipMetadataBody {
+                public_metadata: None,
+                private_metadata: None,
+            },
         }
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationMemberships {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -319,6 +329,14 @@ impl ListOrganizationMemberships {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOrganizationMemberships {
+    type Output = Result<types::OrganizationMemberships, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOrganizationMemberships {
     type Page = types::OrganizationMemberships;
     type Item = types::OrganizationMembership;
@@ -374,9 +392,9 @@ impl ListOrganizationMemberships {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationMembership {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -384,6 +402,21 @@ pub struct CreateOrganizationMembership {
     body: types::CreateOrganizationMembershipBody,
 }
 impl CreateOrganizationMembership {
+    /// Metadata saved on the organization membership, that is visible to both your frontend and backend.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the organization membership that is only visible to your backend.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOrganizationMembershipBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOrganizationMembershipBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -410,9 +443,17 @@ impl CreateOrganizationMembership {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganizationMembership {
+    type Output = Result<types::OrganizationMembership, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationMembership {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -445,9 +486,17 @@ impl DeleteOrganizationMembership {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOrganizationMembership {
+    type Output = Result<types::OrganizationMembership, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationMembership {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -456,6 +505,11 @@ pub struct UpdateOrganizationMembership {
     body: types::UpdateOrganizationMembershipBody,
 }
 impl UpdateOrganizationMembership {
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOrganizationMembershipBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateOrganizationMembershipBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -482,9 +536,17 @@ impl UpdateOrganizationMembership {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateOrganizationMembership {
+    type Output = Result<types::OrganizationMembership, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationMembershipMetadata {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -493,6 +555,26 @@ pub struct UpdateOrganizationMembershipMetadata {
     body: types::UpdateOrganizationMembershipMetadataBody,
 }
 impl UpdateOrganizationMembershipMetadata {
+    /// Metadata saved on the organization membership, that is visible to both your frontend and backend.
+    /// The new object will be merged with the existing value.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the organization membership that is only visible to your backend.
+    /// The new object will be merged with the existing value.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOrganizationMembershipMetadataBody`]): fields set before are dropped.
+    pub fn body(
+        mut self,
+        body: types::UpdateOrganizationMembershipMetadataBody,
+    ) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -517,5 +599,13 @@ impl UpdateOrganizationMembershipMetadata {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateOrganizationMembershipMetadata {
+    type Output = Result<types::OrganizationMembership, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -31,12 +31,17 @@ impl OrganizationPermissions<'_> {
     /// `POST /organization_permissions`
     pub fn create(
         &self,
-        body: types::CreateOrganizationPermissionBody,
+        name: impl Into<String>,
+        key: impl Into<String>,
     ) -> CreateOrganizationPermission {
         CreateOrganizationPermission {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateOrganizationPermissionBody {
+                name: name.into(),
+                key: key.into(),
+                description: None,
+            },
         }
     }
     /// Get an organization permission
@@ -76,19 +81,22 @@ impl OrganizationPermissions<'_> {
     pub fn update(
         &self,
         permission_id: impl Into<String>,
-        body: types::UpdateOrganizationPermissionBody,
     ) -> UpdateOrganizationPermission {
         UpdateOrganizationPermission {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             permission_id: permission_id.into(),
-            body,
+            body: types::UpdateOrganizationPermissionBody {
+                name: None,
+                key: None,
+                description: None,
+            },
         }
     }
 }
-/// Request builder for `GET /organization_permissions` (`ListOrganizationPermissions`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organization_permissions` (`ListOrganizationPermissions`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationPermissions {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -151,6 +159,14 @@ impl ListOrganizationPermissions {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOrganizationPermissions {
+    type Output = Result<types::Permissions, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Permissions>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOrganizationPermissions {
     type Page = types::Permissions;
     type Item = types::Permission;
@@ -204,15 +220,25 @@ impl ListOrganizationPermissions {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /organization_permissions` (`CreateOrganizationPermission`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /organization_permissions` (`CreateOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationPermission {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOrganizationPermissionBody,
 }
 impl CreateOrganizationPermission {
+    /// A description of the permission.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOrganizationPermissionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOrganizationPermissionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -236,9 +262,17 @@ impl CreateOrganizationPermission {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganizationPermission {
+    type Output = Result<types::Permission, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Permission>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationPermission {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -270,9 +304,17 @@ impl GetOrganizationPermission {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOrganizationPermission {
+    type Output = Result<types::Permission, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Permission>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationPermission {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -304,9 +346,17 @@ impl DeleteOrganizationPermission {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organization_permissions/{permission_id}` (`UpdateOrganizationPermission`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOrganizationPermission {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organization_permissions/{permission_id}` (`UpdateOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationPermission {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -314,6 +364,26 @@ pub struct UpdateOrganizationPermission {
     body: types::UpdateOrganizationPermissionBody,
 }
 impl UpdateOrganizationPermission {
+    /// The name of the permission.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The key of the permission. Must have the format "org:feature:action" where feature and action are segments consisting of lowercase letters, digits, or underscores. Cannot begin with "org:sys_" as that prefix is reserved for system permissions.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.body.key = Some(key.into());
+        self
+    }
+    /// A description of the permission.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOrganizationPermissionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateOrganizationPermissionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -338,5 +408,13 @@ impl UpdateOrganizationPermission {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateOrganizationPermission {
+    type Output = Result<types::Permission, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Permission>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

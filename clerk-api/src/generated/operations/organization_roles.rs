@@ -37,12 +37,19 @@ impl OrganizationRoles<'_> {
     /// `POST /organization_roles`
     pub fn create(
         &self,
-        body: types::CreateOrganizationRoleBody,
+        name: impl Into<String>,
+        key: impl Into<String>,
     ) -> CreateOrganizationRole {
         CreateOrganizationRole {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateOrganizationRoleBody {
+                name: name.into(),
+                key: key.into(),
+                description: None,
+                permissions: None,
+                include_in_initial_role_set: None,
+            },
         }
     }
     /// Retrieve an organization role
@@ -84,13 +91,17 @@ impl OrganizationRoles<'_> {
     pub fn update(
         &self,
         organization_role_id: impl Into<String>,
-        body: types::UpdateOrganizationRoleBody,
     ) -> UpdateOrganizationRole {
         UpdateOrganizationRole {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_role_id: organization_role_id.into(),
-            body,
+            body: types::UpdateOrganizationRoleBody {
+                name: None,
+                key: None,
+                description: None,
+                permissions: None,
+            },
         }
     }
     /// Assign a permission to an organization role
@@ -128,9 +139,9 @@ impl OrganizationRoles<'_> {
         }
     }
 }
-/// Request builder for `GET /organization_roles` (`ListOrganizationRoles`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organization_roles` (`ListOrganizationRoles`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationRoles {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -195,6 +206,14 @@ impl ListOrganizationRoles {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOrganizationRoles {
+    type Output = Result<types::Roles, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Roles>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOrganizationRoles {
     type Page = types::Roles;
     type Item = types::Role;
@@ -248,15 +267,41 @@ impl ListOrganizationRoles {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /organization_roles` (`CreateOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /organization_roles` (`CreateOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationRole {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOrganizationRoleBody,
 }
 impl CreateOrganizationRole {
+    /// Optional description for the role
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// Array of permission IDs to assign to the role
+    pub fn permissions(
+        mut self,
+        permissions: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.permissions = Some(permissions.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Whether this role should be included in the initial role set
+    pub fn include_in_initial_role_set(
+        mut self,
+        include_in_initial_role_set: bool,
+    ) -> Self {
+        self.body.include_in_initial_role_set = Some(include_in_initial_role_set);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOrganizationRoleBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOrganizationRoleBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -280,9 +325,17 @@ impl CreateOrganizationRole {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganizationRole {
+    type Output = Result<types::Role, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Role>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationRole {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -314,9 +367,17 @@ impl GetOrganizationRole {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOrganizationRole {
+    type Output = Result<types::Role, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Role>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationRole {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -348,9 +409,17 @@ impl DeleteOrganizationRole {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOrganizationRole {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationRole {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -358,6 +427,34 @@ pub struct UpdateOrganizationRole {
     body: types::UpdateOrganizationRoleBody,
 }
 impl UpdateOrganizationRole {
+    /// The new name for the organization role
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// A unique key for the organization role. Must start with 'org:' and contain only lowercase alphanumeric characters and underscores.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.body.key = Some(key.into());
+        self
+    }
+    /// Optional description for the role
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// Array of permission IDs to assign to the role. If provided, this will replace the existing permissions.
+    pub fn permissions(
+        mut self,
+        permissions: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.permissions = Some(permissions.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOrganizationRoleBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateOrganizationRoleBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -384,9 +481,17 @@ impl UpdateOrganizationRole {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateOrganizationRole {
+    type Output = Result<types::Role, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Role>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AssignPermissionToOrganizationRole {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -419,9 +524,17 @@ impl AssignPermissionToOrganizationRole {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for AssignPermissionToOrganizationRole {
+    type Output = Result<types::Role, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Role>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RemovePermissionFromOrganizationRole {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -452,5 +565,13 @@ impl RemovePermissionFromOrganizationRole {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RemovePermissionFromOrganizationRole {
+    type Output = Result<types::Role, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Role>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -45,11 +45,20 @@ impl Organizations<'_> {
     /// the next time they create a session, presuming they don't explicitly set a different organization as active before then.
     ///
     /// `POST /organizations`
-    pub fn create(&self, body: types::CreateOrganizationBody) -> CreateOrganization {
+    pub fn create(&self, name: impl Into<String>) -> CreateOrganization {
         CreateOrganization {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateOrganizationBody {
+                name: name.into(),
+                created_by: None,
+                private_metadata: None,
+                public_metadata: None,
+                slug: None,
+                max_allowed_memberships: None,
+                created_at: None,
+                role_set_key: None,
+            },
         }
     }
     /// Retrieve an organization by ID or slug
@@ -91,16 +100,19 @@ impl Organizations<'_> {
     /// Use `PATCH /v1/organizations/{organization_id}/metadata` to merge updates into existing metadata, or `PUT /v1/organizations/{organization_id}/metadata` to replace a metadata field entirely.
     ///
     /// `PATCH /organizations/{organization_id}`
-    pub fn update(
-        &self,
-        organization_id: impl Into<String>,
-        body: types::UpdateOrganizationBody,
-    ) -> UpdateOrganization {
+    pub fn update(&self, organization_id: impl Into<String>) -> UpdateOrganization {
         UpdateOrganization {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::UpdateOrganizationBody {
+                name: None,
+                slug: None,
+                max_allowed_memberships: None,
+                admin_delete_enabled: None,
+                created_at: None,
+                role_set_key: None,
+            },
         }
     }
     /// Replace metadata for an organization
@@ -116,13 +128,15 @@ impl Organizations<'_> {
     pub fn replace_metadata(
         &self,
         organization_id: impl Into<String>,
-        body: types::ReplaceOrganizationMetadataBody,
     ) -> ReplaceOrganizationMetadata {
         ReplaceOrganizationMetadata {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::ReplaceOrganizationMetadataBody {
+                public_metadata: None,
+                private_metadata: None,
+            },
         }
     }
     /// Merge and update metadata for an organization
@@ -136,13 +150,15 @@ impl Organizations<'_> {
     pub fn merge_metadata(
         &self,
         organization_id: impl Into<String>,
-        body: types::MergeOrganizationMetadataBody,
     ) -> MergeOrganizationMetadata {
         MergeOrganizationMetadata {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::MergeOrganizationMetadataBody {
+                public_metadata: None,
+                private_metadata: None,
+            },
         }
     }
     /// Upload a logo for the organization
@@ -156,13 +172,16 @@ impl Organizations<'_> {
     pub fn upload_logo(
         &self,
         organization_id: impl Into<String>,
-        body: types::UploadOrganizationLogoBody,
+        file: runtime::FilePart,
     ) -> UploadOrganizationLogo {
         UploadOrganizationLogo {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::UploadOrganizationLogoBody {
+                uploader_user_id: None,
+                file,
+            },
         }
     }
     /// Delete the organization's logo.
@@ -223,19 +242,27 @@ impl Organizations<'_> {
     pub fn adjust_billing_credit_balance(
         &self,
         organization_id: impl Into<String>,
-        body: types::AdjustCreditBalanceRequest,
+        amount: i64,
+        action: types::AdjustCreditBalanceRequestAction,
+        idempotency_key: impl Into<String>,
     ) -> AdjustOrganizationBillingCreditBalance {
         AdjustOrganizationBillingCreditBalance {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
-            body,
+            body: types::AdjustCreditBalanceRequest {
+                amount,
+                action,
+                currency: None,
+                idempotency_key: idempotency_key.into(),
+                note: None,
+            },
         }
     }
 }
-/// Request builder for `GET /organizations` (`ListOrganizations`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /organizations` (`ListOrganizations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -350,6 +377,14 @@ impl ListOrganizations {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListOrganizations {
+    type Output = Result<types::Organizations, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organizations>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListOrganizations {
     type Page = types::Organizations;
     type Item = types::Organization;
@@ -403,15 +438,58 @@ impl ListOrganizations {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /organizations` (`CreateOrganization`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /organizations` (`CreateOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganization {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateOrganizationBody,
 }
 impl CreateOrganization {
+    /// The ID of the User who will become the administrator for the new organization
+    pub fn created_by(mut self, created_by: impl Into<String>) -> Self {
+        self.body.created_by = Some(created_by.into());
+        self
+    }
+    /// Metadata saved on the organization, accessible only from the Backend API
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Metadata saved on the organization, read-only from the Frontend API and fully accessible (read/write) from the Backend API
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// A slug for the new organization.
+    /// Can contain only lowercase alphanumeric characters and the dash "-".
+    /// Must be unique for the instance.
+    /// This field should only be included when slugs are enabled in the organization settings, refer to our [documentation](https://clerk.com/docs/guides/organizations/overview#organization-slugs).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.body.slug = Some(slug.into());
+        self
+    }
+    /// The maximum number of memberships allowed for this organization
+    pub fn max_allowed_memberships(mut self, max_allowed_memberships: i64) -> Self {
+        self.body.max_allowed_memberships = Some(max_allowed_memberships);
+        self
+    }
+    /// A custom date/time denoting _when_ the organization was created, specified in RFC3339 format (e.g. `2012-10-20T07:15:20.902Z`).
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.body.created_at = Some(created_at.into());
+        self
+    }
+    /// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) to assign to this organization.
+    pub fn role_set_key(mut self, role_set_key: impl Into<String>) -> Self {
+        self.body.role_set_key = Some(role_set_key.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateOrganizationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateOrganizationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -435,9 +513,17 @@ impl CreateOrganization {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organizations/{organization_id}` (`GetOrganization`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateOrganization {
+    type Output = Result<types::Organization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organization>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organizations/{organization_id}` (`GetOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganization {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -489,9 +575,17 @@ impl GetOrganization {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organizations/{organization_id}` (`DeleteOrganization`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOrganization {
+    type Output = Result<types::Organization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organization>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organizations/{organization_id}` (`DeleteOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganization {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -520,9 +614,17 @@ impl DeleteOrganization {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organizations/{organization_id}` (`UpdateOrganization`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOrganization {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organizations/{organization_id}` (`UpdateOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganization {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -530,6 +632,43 @@ pub struct UpdateOrganization {
     body: types::UpdateOrganizationBody,
 }
 impl UpdateOrganization {
+    /// The new name of the organization.
+    /// May not contain URLs or HTML.
+    /// Max length: 256
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The new slug of the organization, which needs to be unique in the instance
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.body.slug = Some(slug.into());
+        self
+    }
+    /// The maximum number of memberships allowed for this organization
+    pub fn max_allowed_memberships(mut self, max_allowed_memberships: i64) -> Self {
+        self.body.max_allowed_memberships = Some(max_allowed_memberships);
+        self
+    }
+    /// If true, an admin can delete this organization with the Frontend API.
+    pub fn admin_delete_enabled(mut self, admin_delete_enabled: bool) -> Self {
+        self.body.admin_delete_enabled = Some(admin_delete_enabled);
+        self
+    }
+    /// A custom date/time denoting _when_ the organization was created, specified in RFC3339 format (e.g. `2012-10-20T07:15:20.902Z`).
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.body.created_at = Some(created_at.into());
+        self
+    }
+    /// The key of the [role set](https://clerk.com/docs/guides/organizations/control-access/role-sets) to assign to this organization.
+    pub fn role_set_key(mut self, role_set_key: impl Into<String>) -> Self {
+        self.body.role_set_key = Some(role_set_key.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateOrganizationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateOrganizationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -553,9 +692,17 @@ impl UpdateOrganization {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateOrganization {
+    type Output = Result<types::Organization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organization>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceOrganizationMetadata {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -563,6 +710,23 @@ pub struct ReplaceOrganizationMetadata {
     body: types::ReplaceOrganizationMetadataBody,
 }
 impl ReplaceOrganizationMetadata {
+    /// Metadata saved on the organization, that is visible to both your frontend and backend.
+    /// The existing value will be replaced entirely with the new object.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the organization that is only visible to your backend.
+    /// The existing value will be replaced entirely with the new object.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceOrganizationMetadataBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceOrganizationMetadataBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -589,9 +753,17 @@ impl ReplaceOrganizationMetadata {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ReplaceOrganizationMetadata {
+    type Output = Result<types::Organization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organization>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct MergeOrganizationMetadata {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -599,6 +771,23 @@ pub struct MergeOrganizationMetadata {
     body: types::MergeOrganizationMetadataBody,
 }
 impl MergeOrganizationMetadata {
+    /// Metadata saved on the organization, that is visible to both your frontend and backend.
+    /// The new object will be merged with the existing value.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the organization that is only visible to your backend.
+    /// The new object will be merged with the existing value.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::MergeOrganizationMetadataBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::MergeOrganizationMetadataBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -625,9 +814,17 @@ impl MergeOrganizationMetadata {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /organizations/{organization_id}/logo` (`UploadOrganizationLogo`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for MergeOrganizationMetadata {
+    type Output = Result<types::Organization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organization>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /organizations/{organization_id}/logo` (`UploadOrganizationLogo`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UploadOrganizationLogo {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -635,6 +832,16 @@ pub struct UploadOrganizationLogo {
     body: types::UploadOrganizationLogoBody,
 }
 impl UploadOrganizationLogo {
+    /// The ID of the user that will be credited with the image upload.
+    pub fn uploader_user_id(mut self, uploader_user_id: impl Into<String>) -> Self {
+        self.body.uploader_user_id = Some(uploader_user_id.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UploadOrganizationLogoBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UploadOrganizationLogoBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -660,9 +867,17 @@ impl UploadOrganizationLogo {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UploadOrganizationLogo {
+    type Output = Result<types::OrganizationWithLogo, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationWithLogo>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationLogo {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -693,9 +908,17 @@ impl DeleteOrganizationLogo {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteOrganizationLogo {
+    type Output = Result<types::Organization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Organization>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationBillingSubscription {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -727,9 +950,17 @@ impl GetOrganizationBillingSubscription {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOrganizationBillingSubscription {
+    type Output = Result<types::CommerceSubscription, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceSubscription>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationBillingCreditBalance {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -763,9 +994,17 @@ impl GetOrganizationBillingCreditBalance {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetOrganizationBillingCreditBalance {
+    type Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceCreditBalanceResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AdjustOrganizationBillingCreditBalance {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -773,6 +1012,21 @@ pub struct AdjustOrganizationBillingCreditBalance {
     body: types::AdjustCreditBalanceRequest,
 }
 impl AdjustOrganizationBillingCreditBalance {
+    /// The currency code (e.g. "USD"). Defaults to USD if not provided.
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.body.currency = Some(currency.into());
+        self
+    }
+    /// An optional note to attach to the ledger entry.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.body.note = Some(note.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::AdjustCreditBalanceRequest`]): fields set before are dropped.
+    pub fn body(mut self, body: types::AdjustCreditBalanceRequest) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -799,5 +1053,13 @@ impl AdjustOrganizationBillingCreditBalance {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for AdjustOrganizationBillingCreditBalance {
+    type Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceCreditLedgerResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -14,11 +14,21 @@ impl PhoneNumbers<'_> {
     /// Create a new phone number
     ///
     /// `POST /phone_numbers`
-    pub fn create(&self, body: types::CreatePhoneNumberBody) -> CreatePhoneNumber {
+    pub fn create(
+        &self,
+        user_id: impl Into<String>,
+        phone_number: impl Into<String>,
+    ) -> CreatePhoneNumber {
         CreatePhoneNumber {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreatePhoneNumberBody {
+                user_id: user_id.into(),
+                phone_number: phone_number.into(),
+                verified: None,
+                primary: None,
+                reserved_for_second_factor: None,
+            },
         }
     }
     /// Retrieve a phone number
@@ -50,16 +60,16 @@ impl PhoneNumbers<'_> {
     /// Updates a phone number
     ///
     /// `PATCH /phone_numbers/{phone_number_id}`
-    pub fn update(
-        &self,
-        phone_number_id: impl Into<String>,
-        body: types::UpdatePhoneNumberBody,
-    ) -> UpdatePhoneNumber {
+    pub fn update(&self, phone_number_id: impl Into<String>) -> UpdatePhoneNumber {
         UpdatePhoneNumber {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
-            body,
+            body: types::UpdatePhoneNumberBody {
+                verified: None,
+                primary: None,
+                reserved_for_second_factor: None,
+            },
         }
     }
     /// Send a verification code to a phone number
@@ -98,13 +108,17 @@ impl PhoneNumbers<'_> {
     pub fn attempt_verification(
         &self,
         phone_number_id: impl Into<String>,
-        body: types::AttemptPhoneNumberVerificationBody,
+        verification_id: impl Into<String>,
+        code: impl Into<String>,
     ) -> AttemptPhoneNumberVerification {
         AttemptPhoneNumberVerification {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
-            body,
+            body: types::AttemptPhoneNumberVerificationBody {
+                verification_id: verification_id.into(),
+                code: code.into(),
+            },
         }
     }
     /// Replace a user's phone number
@@ -127,25 +141,52 @@ impl PhoneNumbers<'_> {
     pub fn replace_for_user(
         &self,
         user_id: impl Into<String>,
-        body: types::ReplaceUserPhoneNumberBody,
+        phone_number: impl Into<String>,
     ) -> ReplaceUserPhoneNumber {
         ReplaceUserPhoneNumber {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::ReplaceUserPhoneNumberBody {
+                phone_number: phone_number.into(),
+                identification_status: None,
+            },
         }
     }
 }
-/// Request builder for `POST /phone_numbers` (`CreatePhoneNumber`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /phone_numbers` (`CreatePhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreatePhoneNumber {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreatePhoneNumberBody,
 }
 impl CreatePhoneNumber {
+    /// When created, the phone number will be marked as verified.
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.body.verified = Some(verified);
+        self
+    }
+    /// Create this phone number as the primary phone number for the user. Default: false, unless it is the first phone number.
+    pub fn primary(mut self, primary: bool) -> Self {
+        self.body.primary = Some(primary);
+        self
+    }
+    /// Create this phone number as reserved for multi-factor authentication. The phone number must also be verified.
+    /// If there are no other reserved second factors, the phone number will be set as the default second factor.
+    pub fn reserved_for_second_factor(
+        mut self,
+        reserved_for_second_factor: bool,
+    ) -> Self {
+        self.body.reserved_for_second_factor = Some(reserved_for_second_factor);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreatePhoneNumberBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreatePhoneNumberBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -169,9 +210,17 @@ impl CreatePhoneNumber {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreatePhoneNumber {
+    type Output = Result<types::PhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetPhoneNumber {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -200,9 +249,17 @@ impl GetPhoneNumber {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetPhoneNumber {
+    type Output = Result<types::PhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeletePhoneNumber {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -231,9 +288,17 @@ impl DeletePhoneNumber {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeletePhoneNumber {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdatePhoneNumber {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -241,6 +306,31 @@ pub struct UpdatePhoneNumber {
     body: types::UpdatePhoneNumberBody,
 }
 impl UpdatePhoneNumber {
+    /// The phone number will be marked as verified.
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.body.verified = Some(verified);
+        self
+    }
+    /// Set this phone number as the primary phone number for the user.
+    pub fn primary(mut self, primary: bool) -> Self {
+        self.body.primary = Some(primary);
+        self
+    }
+    /// Set this phone number as reserved for multi-factor authentication.
+    /// The phone number must also be verified.
+    /// If there are no other reserved second factors, the phone number will be set as the default second factor.
+    pub fn reserved_for_second_factor(
+        mut self,
+        reserved_for_second_factor: bool,
+    ) -> Self {
+        self.body.reserved_for_second_factor = Some(reserved_for_second_factor);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdatePhoneNumberBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdatePhoneNumberBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -264,9 +354,17 @@ impl UpdatePhoneNumber {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdatePhoneNumber {
+    type Output = Result<types::PhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct PreparePhoneNumberVerification {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -300,9 +398,17 @@ impl PreparePhoneNumberVerification {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for PreparePhoneNumberVerification {
+    type Output = Result<types::VerificationResponseResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AttemptPhoneNumberVerification {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -310,6 +416,11 @@ pub struct AttemptPhoneNumberVerification {
     body: types::AttemptPhoneNumberVerificationBody,
 }
 impl AttemptPhoneNumberVerification {
+    /// Replaces the whole request body with one built elsewhere (a [`types::AttemptPhoneNumberVerificationBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::AttemptPhoneNumberVerificationBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -338,9 +449,17 @@ impl AttemptPhoneNumberVerification {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /users/{user_id}/phone_number` (`ReplaceUserPhoneNumber`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for AttemptPhoneNumberVerification {
+    type Output = Result<types::VerificationResponseResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /users/{user_id}/phone_number` (`ReplaceUserPhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceUserPhoneNumber {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -348,6 +467,28 @@ pub struct ReplaceUserPhoneNumber {
     body: types::ReplaceUserPhoneNumberBody,
 }
 impl ReplaceUserPhoneNumber {
+    /// Controls the status of the replacement phone number. Defaults to `verified`. Set to
+    /// `reserved` to create it reserved (unverified but usable for sign-in and locked so no
+    /// other user can claim it), or to `unverified` to create it neither usable for sign-in
+    /// nor locked.
+    ///
+    /// **Warning:** `unverified` can lock the user out of their account. An unverified phone
+    /// number cannot be used to sign in, so if the user has no other verified or reserved
+    /// identifier, they will be unable to authenticate and unable to verify this number.
+    /// Prefer `reserved` unless you specifically need the number left unclaimed — for
+    /// example so that another user can also hold it until one of them verifies it.
+    pub fn identification_status(
+        mut self,
+        identification_status: types::ReplaceUserPhoneNumberBodyIdentificationStatus,
+    ) -> Self {
+        self.body.identification_status = Some(identification_status);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceUserPhoneNumberBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceUserPhoneNumberBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -369,5 +510,13 @@ impl ReplaceUserPhoneNumber {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ReplaceUserPhoneNumber {
+    type Output = Result<types::PhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -21,23 +21,41 @@ impl ProxyChecks<'_> {
     /// a different proxy URL than the one provided. It can also be used to re-validate a domain that is already configured to work with a proxy.
     ///
     /// `POST /proxy_checks`
-    pub fn verify(&self, body: types::VerifyDomainProxyBody) -> VerifyDomainProxy {
+    pub fn verify(&self) -> VerifyDomainProxy {
         VerifyDomainProxy {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::VerifyDomainProxyBody {
+                domain_id: None,
+                proxy_url: None,
+            },
         }
     }
 }
-/// Request builder for `POST /proxy_checks` (`VerifyDomainProxy`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /proxy_checks` (`VerifyDomainProxy`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyDomainProxy {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::VerifyDomainProxyBody,
 }
 impl VerifyDomainProxy {
+    /// The ID of the domain that will be updated.
+    pub fn domain_id(mut self, domain_id: impl Into<String>) -> Self {
+        self.body.domain_id = Some(domain_id.into());
+        self
+    }
+    /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. https://example.com/__clerk
+    pub fn proxy_url(mut self, proxy_url: impl Into<String>) -> Self {
+        self.body.proxy_url = Some(proxy_url.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyDomainProxyBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyDomainProxyBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -59,5 +77,13 @@ impl VerifyDomainProxy {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for VerifyDomainProxy {
+    type Output = Result<types::ProxyCheck, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ProxyCheck>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

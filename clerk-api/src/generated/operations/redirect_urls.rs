@@ -28,11 +28,13 @@ impl RedirectUrls<'_> {
     /// Create a redirect URL
     ///
     /// `POST /redirect_urls`
-    pub fn create(&self, body: types::CreateRedirectUrlBody) -> CreateRedirectUrl {
+    pub fn create(&self, url: impl Into<String>) -> CreateRedirectUrl {
         CreateRedirectUrl {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateRedirectUrlBody {
+                url: url.into(),
+            },
         }
     }
     /// Retrieve a redirect URL
@@ -60,9 +62,9 @@ impl RedirectUrls<'_> {
         }
     }
 }
-/// Request builder for `GET /redirect_urls` (`ListRedirectURLs`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /redirect_urls` (`ListRedirectURLs`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListRedirectUrLs {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -114,6 +116,14 @@ impl ListRedirectUrLs {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListRedirectUrLs {
+    type Output = Result<Vec<types::RedirectUrl>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::RedirectUrl>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListRedirectUrLs {
@@ -169,15 +179,20 @@ impl ListRedirectUrLs {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /redirect_urls` (`CreateRedirectURL`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /redirect_urls` (`CreateRedirectURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateRedirectUrl {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateRedirectUrlBody,
 }
 impl CreateRedirectUrl {
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateRedirectUrlBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateRedirectUrlBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -201,9 +216,17 @@ impl CreateRedirectUrl {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /redirect_urls/{id}` (`GetRedirectURL`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateRedirectUrl {
+    type Output = Result<types::RedirectUrl, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RedirectUrl>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /redirect_urls/{id}` (`GetRedirectURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetRedirectUrl {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -232,9 +255,17 @@ impl GetRedirectUrl {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetRedirectUrl {
+    type Output = Result<types::RedirectUrl, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RedirectUrl>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteRedirectUrl {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -261,5 +292,13 @@ impl DeleteRedirectUrl {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for DeleteRedirectUrl {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

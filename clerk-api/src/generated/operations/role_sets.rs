@@ -33,11 +33,25 @@ impl RoleSets<'_> {
     /// You must provide at least one role and specify a default role key and creator role key.
     ///
     /// `POST /role_sets`
-    pub fn create(&self, body: types::CreateRoleSetBody) -> CreateRoleSet {
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        default_role_key: impl Into<String>,
+        creator_role_key: impl Into<String>,
+        roles: impl IntoIterator<Item = impl Into<String>>,
+    ) -> CreateRoleSet {
         CreateRoleSet {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateRoleSetBody {
+                name: name.into(),
+                key: None,
+                description: None,
+                default_role_key: default_role_key.into(),
+                creator_role_key: creator_role_key.into(),
+                r#type: None,
+                roles: roles.into_iter().map(Into::into).collect(),
+            },
         }
     }
     /// Retrieve a role set
@@ -59,16 +73,19 @@ impl RoleSets<'_> {
     /// All parameters are optional - you can update only the fields you want to change.
     ///
     /// `PATCH /role_sets/{role_set_key_or_id}`
-    pub fn update(
-        &self,
-        role_set_key_or_id: impl Into<String>,
-        body: types::UpdateRoleSetBody,
-    ) -> UpdateRoleSet {
+    pub fn update(&self, role_set_key_or_id: impl Into<String>) -> UpdateRoleSet {
         UpdateRoleSet {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
-            body,
+            body: types::UpdateRoleSetBody {
+                name: None,
+                key: None,
+                description: None,
+                r#type: None,
+                default_role_key: None,
+                creator_role_key: None,
+            },
         }
     }
     /// Replace a role set
@@ -81,13 +98,16 @@ impl RoleSets<'_> {
     pub fn replace(
         &self,
         role_set_key_or_id: impl Into<String>,
-        body: types::ReplaceRoleSetBody,
+        dest_role_set_key: impl Into<String>,
     ) -> ReplaceRoleSet {
         ReplaceRoleSet {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
-            body,
+            body: types::ReplaceRoleSetBody {
+                dest_role_set_key: dest_role_set_key.into(),
+                reassignment_mappings: None,
+            },
         }
     }
     /// Add roles to a role set
@@ -99,13 +119,17 @@ impl RoleSets<'_> {
     pub fn add_roles(
         &self,
         role_set_key_or_id: impl Into<String>,
-        body: types::AddRolesToRoleSetBody,
+        role_keys: impl IntoIterator<Item = impl Into<String>>,
     ) -> AddRolesToRoleSet {
         AddRolesToRoleSet {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
-            body,
+            body: types::AddRolesToRoleSetBody {
+                role_keys: role_keys.into_iter().map(Into::into).collect(),
+                default_role_key: None,
+                creator_role_key: None,
+            },
         }
     }
     /// Replace a role in a role set
@@ -117,19 +141,23 @@ impl RoleSets<'_> {
     pub fn replace_role(
         &self,
         role_set_key_or_id: impl Into<String>,
-        body: types::ReplaceRoleInRoleSetBody,
+        role_key: impl Into<String>,
+        to_role_key: impl Into<String>,
     ) -> ReplaceRoleInRoleSet {
         ReplaceRoleInRoleSet {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             role_set_key_or_id: role_set_key_or_id.into(),
-            body,
+            body: types::ReplaceRoleInRoleSetBody {
+                role_key: role_key.into(),
+                to_role_key: to_role_key.into(),
+            },
         }
     }
 }
-/// Request builder for `GET /role_sets` (`ListRoleSets`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /role_sets` (`ListRoleSets`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListRoleSets {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -194,6 +222,14 @@ impl ListRoleSets {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListRoleSets {
+    type Output = Result<types::RoleSets, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RoleSets>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListRoleSets {
     type Page = types::RoleSets;
     type Item = types::RoleSet;
@@ -247,15 +283,37 @@ impl ListRoleSets {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /role_sets` (`CreateRoleSet`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /role_sets` (`CreateRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateRoleSet {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateRoleSetBody,
 }
 impl CreateRoleSet {
+    /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
+    /// If not provided, a key will be generated from the name.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.body.key = Some(key.into());
+        self
+    }
+    /// Optional description for the role set
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// The type of the role set. "initial" role sets are the default for new organizations.
+    /// Only one role set can be "initial" per instance.
+    pub fn r#type(mut self, r#type: types::CreateRoleSetBodyType) -> Self {
+        self.body.r#type = Some(r#type);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateRoleSetBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateRoleSetBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -279,9 +337,17 @@ impl CreateRoleSet {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateRoleSet {
+    type Output = Result<types::RoleSet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetRoleSet {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -310,9 +376,17 @@ impl GetRoleSet {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetRoleSet {
+    type Output = Result<types::RoleSet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateRoleSet {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -320,6 +394,44 @@ pub struct UpdateRoleSet {
     body: types::UpdateRoleSetBody,
 }
 impl UpdateRoleSet {
+    /// The new name for the role set
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// A unique key for the role set. Must start with 'role_set:' and contain only lowercase alphanumeric characters and underscores.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.body.key = Some(key.into());
+        self
+    }
+    /// Optional description for the role set
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.body.description = Some(description.into());
+        self
+    }
+    /// Set to "initial" to make this the default role set for new organizations.
+    /// Only one role set can be "initial" per instance; setting this will change any existing initial role set to "custom".
+    pub fn r#type(mut self, r#type: types::UpdateRoleSetBodyType) -> Self {
+        self.body.r#type = Some(r#type);
+        self
+    }
+    /// The key of the role to use as the default role for new organization members.
+    /// Must be an existing role in the role set.
+    pub fn default_role_key(mut self, default_role_key: impl Into<String>) -> Self {
+        self.body.default_role_key = Some(default_role_key.into());
+        self
+    }
+    /// The key of the role to assign to organization creators.
+    /// Must be an existing role in the role set.
+    pub fn creator_role_key(mut self, creator_role_key: impl Into<String>) -> Self {
+        self.body.creator_role_key = Some(creator_role_key.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateRoleSetBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateRoleSetBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -343,9 +455,17 @@ impl UpdateRoleSet {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateRoleSet {
+    type Output = Result<types::RoleSet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceRoleSet {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -353,6 +473,20 @@ pub struct ReplaceRoleSet {
     body: types::ReplaceRoleSetBody,
 }
 impl ReplaceRoleSet {
+    /// Mappings from source role keys to destination role keys.
+    /// Required if members have roles that need to be reassigned.
+    pub fn reassignment_mappings(
+        mut self,
+        reassignment_mappings: types::ReassignmentMappings,
+    ) -> Self {
+        self.body.reassignment_mappings = Some(reassignment_mappings);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceRoleSetBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceRoleSetBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -378,9 +512,17 @@ impl ReplaceRoleSet {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ReplaceRoleSet {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AddRolesToRoleSet {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -388,6 +530,21 @@ pub struct AddRolesToRoleSet {
     body: types::AddRolesToRoleSetBody,
 }
 impl AddRolesToRoleSet {
+    /// Optionally update the default role to one of the newly added roles.
+    pub fn default_role_key(mut self, default_role_key: impl Into<String>) -> Self {
+        self.body.default_role_key = Some(default_role_key.into());
+        self
+    }
+    /// Optionally update the creator role to one of the newly added roles.
+    pub fn creator_role_key(mut self, creator_role_key: impl Into<String>) -> Self {
+        self.body.creator_role_key = Some(creator_role_key.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::AddRolesToRoleSetBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::AddRolesToRoleSetBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -413,9 +570,17 @@ impl AddRolesToRoleSet {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for AddRolesToRoleSet {
+    type Output = Result<types::RoleSet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceRoleInRoleSet {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -423,6 +588,11 @@ pub struct ReplaceRoleInRoleSet {
     body: types::ReplaceRoleInRoleSetBody,
 }
 impl ReplaceRoleInRoleSet {
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceRoleInRoleSetBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceRoleInRoleSetBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -447,5 +617,13 @@ impl ReplaceRoleInRoleSet {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ReplaceRoleInRoleSet {
+    type Output = Result<types::RoleSet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

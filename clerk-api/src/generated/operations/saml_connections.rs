@@ -36,11 +36,30 @@ impl SamlConnections<'_> {
     ///
     /// `POST /saml_connections`
     #[deprecated]
-    pub fn create(&self, body: types::CreateSamlConnectionBody) -> CreateSamlConnection {
+    #[allow(deprecated)]
+    pub fn create(
+        &self,
+        name: impl Into<String>,
+        provider: types::CreateSamlConnectionBodyProvider,
+    ) -> CreateSamlConnection {
         CreateSamlConnection {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateSamlConnectionBody {
+                name: name.into(),
+                domain: None,
+                domains: None,
+                provider,
+                idp_entity_id: None,
+                idp_sso_url: None,
+                idp_certificate: None,
+                idp_metadata_url: None,
+                idp_metadata: None,
+                organization_id: None,
+                attribute_mapping: None,
+                force_authn: None,
+                login_hint: None,
+            },
         }
     }
     /// Retrieve a SAML Connection by ID
@@ -78,22 +97,39 @@ impl SamlConnections<'_> {
     ///
     /// `PATCH /saml_connections/{saml_connection_id}`
     #[deprecated]
-    pub fn update(
-        &self,
-        saml_connection_id: impl Into<String>,
-        body: types::UpdateSamlConnectionBody,
-    ) -> UpdateSamlConnection {
+    #[allow(deprecated)]
+    pub fn update(&self, saml_connection_id: impl Into<String>) -> UpdateSamlConnection {
         UpdateSamlConnection {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
-            body,
+            body: types::UpdateSamlConnectionBody {
+                name: None,
+                domain: None,
+                domains: None,
+                idp_entity_id: None,
+                idp_sso_url: None,
+                idp_certificate: None,
+                idp_metadata_url: None,
+                idp_metadata: None,
+                organization_id: None,
+                attribute_mapping: None,
+                active: None,
+                sync_user_attributes: None,
+                allow_subdomains: None,
+                allow_idp_initiated: None,
+                disable_additional_identifications: None,
+                allow_organization_account_linking: None,
+                force_authn: None,
+                login_hint: None,
+                consent_verified_domains_deletion: None,
+            },
         }
     }
 }
-/// Request builder for `GET /saml_connections` (`ListSAMLConnections`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /saml_connections` (`ListSAMLConnections`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListSamlConnections {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -172,6 +208,14 @@ impl ListSamlConnections {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListSamlConnections {
+    type Output = Result<types::SamlConnections, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SamlConnections>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListSamlConnections {
     type Page = types::SamlConnections;
     type Item = types::SamlConnection;
@@ -227,15 +271,86 @@ impl ListSamlConnections {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /saml_connections` (`CreateSAMLConnection`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /saml_connections` (`CreateSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSamlConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateSamlConnectionBody,
 }
 impl CreateSamlConnection {
+    /// The domain of your organization. Sign in flows using an email with this domain, will use this SAML Connection.
+    #[deprecated]
+    #[allow(deprecated)]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.body.domain = Some(domain.into());
+        self
+    }
+    /// The domains of your organization. Sign in flows using an email with one of these domains, will use this SAML Connection.
+    pub fn domains(
+        mut self,
+        domains: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.domains = Some(domains.into_iter().map(Into::into).collect());
+        self
+    }
+    /// The Entity ID as provided by the IdP
+    pub fn idp_entity_id(mut self, idp_entity_id: impl Into<String>) -> Self {
+        self.body.idp_entity_id = Some(idp_entity_id.into());
+        self
+    }
+    /// The Single-Sign On URL as provided by the IdP
+    pub fn idp_sso_url(mut self, idp_sso_url: impl Into<String>) -> Self {
+        self.body.idp_sso_url = Some(idp_sso_url.into());
+        self
+    }
+    /// The X.509 certificate as provided by the IdP
+    pub fn idp_certificate(mut self, idp_certificate: impl Into<String>) -> Self {
+        self.body.idp_certificate = Some(idp_certificate.into());
+        self
+    }
+    /// The URL which serves the IdP metadata. If present, it takes priority over the corresponding individual properties
+    pub fn idp_metadata_url(mut self, idp_metadata_url: impl Into<String>) -> Self {
+        self.body.idp_metadata_url = Some(idp_metadata_url.into());
+        self
+    }
+    /// The XML content of the IdP metadata file. If present, it takes priority over the corresponding individual properties
+    pub fn idp_metadata(mut self, idp_metadata: impl Into<String>) -> Self {
+        self.body.idp_metadata = Some(idp_metadata.into());
+        self
+    }
+    /// The ID of the organization to which users of this SAML Connection will be added
+    pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
+        self.body.organization_id = Some(organization_id.into());
+        self
+    }
+    /// Define the attribute name mapping between Identity Provider and Clerk's user properties
+    pub fn attribute_mapping(
+        mut self,
+        attribute_mapping: types::CreateSamlConnectionBodyAttributeMapping,
+    ) -> Self {
+        self.body.attribute_mapping = Some(attribute_mapping);
+        self
+    }
+    /// Enable or deactivate ForceAuthn
+    pub fn force_authn(mut self, force_authn: bool) -> Self {
+        self.body.force_authn = Some(force_authn);
+        self
+    }
+    /// Configuration for the login_hint sent to the IdP on SSO sign-in
+    pub fn login_hint(
+        mut self,
+        login_hint: types::CreateSamlConnectionBodyLoginHint,
+    ) -> Self {
+        self.body.login_hint = Some(login_hint);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateSamlConnectionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateSamlConnectionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -259,9 +374,17 @@ impl CreateSamlConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateSamlConnection {
+    type Output = Result<types::SamlConnection, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetSamlConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -292,9 +415,17 @@ impl GetSamlConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetSamlConnection {
+    type Output = Result<types::SamlConnection, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteSamlConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -325,9 +456,17 @@ impl DeleteSamlConnection {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteSamlConnection {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateSamlConnection {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -335,6 +474,132 @@ pub struct UpdateSamlConnection {
     body: types::UpdateSamlConnectionBody,
 }
 impl UpdateSamlConnection {
+    /// The name of the new SAML Connection
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The domain to use for the new SAML Connection
+    #[deprecated]
+    #[allow(deprecated)]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.body.domain = Some(domain.into());
+        self
+    }
+    /// A list of the domains on use for the SAML connection
+    pub fn domains(
+        mut self,
+        domains: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.domains = Some(domains.into_iter().map(Into::into).collect());
+        self
+    }
+    /// The Entity ID as provided by the IdP
+    pub fn idp_entity_id(mut self, idp_entity_id: impl Into<String>) -> Self {
+        self.body.idp_entity_id = Some(idp_entity_id.into());
+        self
+    }
+    /// The SSO URL as provided by the IdP
+    pub fn idp_sso_url(mut self, idp_sso_url: impl Into<String>) -> Self {
+        self.body.idp_sso_url = Some(idp_sso_url.into());
+        self
+    }
+    /// The x509 certificated as provided by the IdP
+    pub fn idp_certificate(mut self, idp_certificate: impl Into<String>) -> Self {
+        self.body.idp_certificate = Some(idp_certificate.into());
+        self
+    }
+    /// The URL which serves the IdP metadata. If present, it takes priority over the corresponding individual properties and replaces them
+    pub fn idp_metadata_url(mut self, idp_metadata_url: impl Into<String>) -> Self {
+        self.body.idp_metadata_url = Some(idp_metadata_url.into());
+        self
+    }
+    /// The XML content of the IdP metadata file. If present, it takes priority over the corresponding individual properties
+    pub fn idp_metadata(mut self, idp_metadata: impl Into<String>) -> Self {
+        self.body.idp_metadata = Some(idp_metadata.into());
+        self
+    }
+    /// The ID of the organization to which users of this SAML Connection will be added
+    pub fn organization_id(mut self, organization_id: impl Into<String>) -> Self {
+        self.body.organization_id = Some(organization_id.into());
+        self
+    }
+    /// Define the attribute name mapping between Identity Provider and Clerk's user properties
+    pub fn attribute_mapping(
+        mut self,
+        attribute_mapping: types::UpdateSamlConnectionBodyAttributeMapping,
+    ) -> Self {
+        self.body.attribute_mapping = Some(attribute_mapping);
+        self
+    }
+    /// Activate or de-activate the SAML Connection
+    pub fn active(mut self, active: bool) -> Self {
+        self.body.active = Some(active);
+        self
+    }
+    /// Controls whether to update the user's attributes in each sign-in
+    pub fn sync_user_attributes(mut self, sync_user_attributes: bool) -> Self {
+        self.body.sync_user_attributes = Some(sync_user_attributes);
+        self
+    }
+    /// Allow users with an email address subdomain to use this connection in order to authenticate
+    pub fn allow_subdomains(mut self, allow_subdomains: bool) -> Self {
+        self.body.allow_subdomains = Some(allow_subdomains);
+        self
+    }
+    /// Enable or deactivate IdP-initiated flows
+    pub fn allow_idp_initiated(mut self, allow_idp_initiated: bool) -> Self {
+        self.body.allow_idp_initiated = Some(allow_idp_initiated);
+        self
+    }
+    /// Enable or deactivate additional identifications
+    pub fn disable_additional_identifications(
+        mut self,
+        disable_additional_identifications: bool,
+    ) -> Self {
+        self.body.disable_additional_identifications = Some(
+            disable_additional_identifications,
+        );
+        self
+    }
+    /// Whether this connection supports account linking via organization membership
+    pub fn allow_organization_account_linking(
+        mut self,
+        allow_organization_account_linking: bool,
+    ) -> Self {
+        self.body.allow_organization_account_linking = Some(
+            allow_organization_account_linking,
+        );
+        self
+    }
+    /// Enable or deactivate ForceAuthn
+    pub fn force_authn(mut self, force_authn: bool) -> Self {
+        self.body.force_authn = Some(force_authn);
+        self
+    }
+    /// Configuration for the login_hint sent to the IdP on SSO sign-in
+    pub fn login_hint(
+        mut self,
+        login_hint: types::UpdateSamlConnectionBodyLoginHint,
+    ) -> Self {
+        self.body.login_hint = Some(login_hint);
+        self
+    }
+    /// When enabling the connection, controls behavior when verified domains used for enrollment modes like automatic invitation or automatic suggestion already exist for the same domain. If true, those verified domains are removed and the connection is enabled. If false or omitted, the request fails when any such verified domain exists.
+    pub fn consent_verified_domains_deletion(
+        mut self,
+        consent_verified_domains_deletion: bool,
+    ) -> Self {
+        self.body.consent_verified_domains_deletion = Some(
+            consent_verified_domains_deletion,
+        );
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateSamlConnectionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateSamlConnectionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -358,5 +623,13 @@ impl UpdateSamlConnection {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateSamlConnection {
+    type Output = Result<types::SamlConnection, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

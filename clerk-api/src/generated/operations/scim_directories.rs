@@ -27,11 +27,20 @@ impl ScimDirectories<'_> {
     /// Create a new directory for the instance.
     ///
     /// `POST /scim_directories`
-    pub fn create(&self, body: types::CreateScimDirectoryBody) -> CreateScimDirectory {
+    pub fn create(
+        &self,
+        enterprise_connection_id: impl Into<String>,
+        provider: impl Into<String>,
+    ) -> CreateScimDirectory {
         CreateScimDirectory {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateScimDirectoryBody {
+                enterprise_connection_id: enterprise_connection_id.into(),
+                name: None,
+                provider: provider.into(),
+                group_role_mappings: None,
+            },
         }
     }
     /// Retrieve a directory
@@ -64,16 +73,18 @@ impl ScimDirectories<'_> {
     /// Updates a directory.
     ///
     /// `PATCH /scim_directories/{scim_directory_id}`
-    pub fn update(
-        &self,
-        scim_directory_id: impl Into<String>,
-        body: types::UpdateScimDirectoryBody,
-    ) -> UpdateScimDirectory {
+    pub fn update(&self, scim_directory_id: impl Into<String>) -> UpdateScimDirectory {
         UpdateScimDirectory {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
-            body,
+            body: types::UpdateScimDirectoryBody {
+                name: None,
+                enabled: None,
+                provider: None,
+                attribute_mapping: None,
+                group_role_mapping_enabled: None,
+            },
         }
     }
     /// Rotate a directory's API key
@@ -120,13 +131,17 @@ impl ScimDirectories<'_> {
     pub fn replace_group_role_mappings(
         &self,
         scim_directory_id: impl Into<String>,
-        body: types::ReplaceScimGroupRoleMappingsBody,
+        mappings: impl IntoIterator<
+            Item = types::ReplaceScimGroupRoleMappingsBodyMappingsItem,
+        >,
     ) -> ReplaceScimGroupRoleMappings {
         ReplaceScimGroupRoleMappings {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
-            body,
+            body: types::ReplaceScimGroupRoleMappingsBody {
+                mappings: mappings.into_iter().collect(),
+            },
         }
     }
     /// Create a SCIM group role mapping
@@ -138,13 +153,18 @@ impl ScimDirectories<'_> {
     pub fn create_group_role_mapping(
         &self,
         scim_directory_id: impl Into<String>,
-        body: types::CreateScimGroupRoleMappingBody,
+        scim_group_id: impl Into<String>,
+        role_id: impl Into<String>,
     ) -> CreateScimGroupRoleMapping {
         CreateScimGroupRoleMapping {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             scim_directory_id: scim_directory_id.into(),
-            body,
+            body: types::CreateScimGroupRoleMappingBody {
+                scim_group_id: scim_group_id.into(),
+                role_id: role_id.into(),
+                precedence: None,
+            },
         }
     }
     /// Delete a SCIM group role mapping
@@ -166,9 +186,9 @@ impl ScimDirectories<'_> {
         }
     }
 }
-/// Request builder for `GET /scim_directories` (`ListSCIMDirectories`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /scim_directories` (`ListSCIMDirectories`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListScimDirectories {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -211,6 +231,14 @@ impl ListScimDirectories {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for ListScimDirectories {
+    type Output = Result<types::ScimDirectoryListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimDirectoryListResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for ListScimDirectories {
@@ -266,15 +294,35 @@ impl ListScimDirectories {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /scim_directories` (`CreateSCIMDirectory`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /scim_directories` (`CreateSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateScimDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateScimDirectoryBody,
 }
 impl CreateScimDirectory {
+    /// A human-friendly name for the directory.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// Optional SCIM group to organization role mappings to create with the directory.
+    pub fn group_role_mappings(
+        mut self,
+        group_role_mappings: impl IntoIterator<
+            Item = types::CreateScimDirectoryBodyGroupRoleMappingsItem,
+        >,
+    ) -> Self {
+        self.body.group_role_mappings = Some(group_role_mappings.into_iter().collect());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateScimDirectoryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateScimDirectoryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -298,9 +346,17 @@ impl CreateScimDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateScimDirectory {
+    type Output = Result<types::ScimDirectory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetScimDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -331,9 +387,17 @@ impl GetScimDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetScimDirectory {
+    type Output = Result<types::ScimDirectory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteScimDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -364,9 +428,17 @@ impl DeleteScimDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /scim_directories/{scim_directory_id}` (`UpdateSCIMDirectory`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteScimDirectory {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /scim_directories/{scim_directory_id}` (`UpdateSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateScimDirectory {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -374,6 +446,43 @@ pub struct UpdateScimDirectory {
     body: types::UpdateScimDirectoryBody,
 }
 impl UpdateScimDirectory {
+    /// A human-friendly name for the directory.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// Whether the directory is enabled.
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.body.enabled = Some(enabled);
+        self
+    }
+    /// The identity provider for this directory.
+    pub fn provider(mut self, provider: impl Into<String>) -> Self {
+        self.body.provider = Some(provider.into());
+        self
+    }
+    /// Attribute-to-SCIM-path entries to merge into the directory's attribute mapping.
+    /// Set a key to `null` to remove it from the mapping.
+    pub fn attribute_mapping(
+        mut self,
+        attribute_mapping: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.body.attribute_mapping = Some(attribute_mapping);
+        self
+    }
+    /// Whether group-to-role mapping is enabled for this directory.
+    pub fn group_role_mapping_enabled(
+        mut self,
+        group_role_mapping_enabled: bool,
+    ) -> Self {
+        self.body.group_role_mapping_enabled = Some(group_role_mapping_enabled);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateScimDirectoryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateScimDirectoryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -399,9 +508,17 @@ impl UpdateScimDirectory {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateScimDirectory {
+    type Output = Result<types::ScimDirectory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RotateScimDirectoryApiKey {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -433,9 +550,17 @@ impl RotateScimDirectoryApiKey {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /scim_directories/{scim_directory_id}/group_role_mappings` (`ListSCIMGroupRoleMappings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RotateScimDirectoryApiKey {
+    type Output = Result<types::ScimDirectory, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /scim_directories/{scim_directory_id}/group_role_mappings` (`ListSCIMGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListScimGroupRoleMappings {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -469,9 +594,17 @@ impl ListScimGroupRoleMappings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ListScimGroupRoleMappings {
+    type Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMappingListResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceScimGroupRoleMappings {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -479,6 +612,11 @@ pub struct ReplaceScimGroupRoleMappings {
     body: types::ReplaceScimGroupRoleMappingsBody,
 }
 impl ReplaceScimGroupRoleMappings {
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceScimGroupRoleMappingsBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceScimGroupRoleMappingsBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -507,9 +645,17 @@ impl ReplaceScimGroupRoleMappings {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /scim_directories/{scim_directory_id}/group_role_mappings` (`CreateSCIMGroupRoleMapping`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ReplaceScimGroupRoleMappings {
+    type Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMappingListResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /scim_directories/{scim_directory_id}/group_role_mappings` (`CreateSCIMGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateScimGroupRoleMapping {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -517,6 +663,18 @@ pub struct CreateScimGroupRoleMapping {
     body: types::CreateScimGroupRoleMappingBody,
 }
 impl CreateScimGroupRoleMapping {
+    /// The precedence for this mapping. Lower values take priority when a user belongs
+    /// to multiple mapped groups. If omitted, the mapping is appended with the
+    /// next-highest precedence.
+    pub fn precedence(mut self, precedence: i64) -> Self {
+        self.body.precedence = Some(precedence);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateScimGroupRoleMappingBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateScimGroupRoleMappingBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -543,9 +701,17 @@ impl CreateScimGroupRoleMapping {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (`DeleteSCIMGroupRoleMapping`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateScimGroupRoleMapping {
+    type Output = Result<types::ScimGroupRoleMapping, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMapping>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (`DeleteSCIMGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteScimGroupRoleMapping {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -578,5 +744,15 @@ impl DeleteScimGroupRoleMapping {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for DeleteScimGroupRoleMapping {
+    type Output = Result<types::ScimGroupRoleMappingDeletedResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<
+        types::ScimGroupRoleMappingDeletedResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

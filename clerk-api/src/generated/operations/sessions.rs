@@ -40,11 +40,14 @@ impl Sessions<'_> {
     /// we recommend using the [Sign-in Tokens](https://clerk.com/docs/reference/backend-api/tag/Sign-in-Tokens#operation/CreateSignInToken) resource instead.
     ///
     /// `POST /sessions`
-    pub fn create(&self, body: types::CreateSessionBody) -> CreateSession {
+    pub fn create(&self, user_id: impl Into<String>) -> CreateSession {
         CreateSession {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateSessionBody {
+                user_id: user_id.into(),
+                active_organization_id: None,
+            },
         }
     }
     /// Retrieve a session
@@ -68,13 +71,22 @@ impl Sessions<'_> {
     pub fn refresh(
         &self,
         session_id: impl Into<String>,
-        body: types::RefreshSessionBody,
+        expired_token: impl Into<String>,
+        refresh_token: impl Into<String>,
+        request_origin: impl Into<String>,
     ) -> RefreshSession {
         RefreshSession {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
-            body,
+            body: types::RefreshSessionBody {
+                expired_token: expired_token.into(),
+                refresh_token: refresh_token.into(),
+                request_origin: request_origin.into(),
+                request_headers: None,
+                format: None,
+                request_originating_ip: None,
+            },
         }
     }
     /// Revoke a session
@@ -95,16 +107,14 @@ impl Sessions<'_> {
     /// Creates a session JSON Web Token (JWT) based on a session.
     ///
     /// `POST /sessions/{session_id}/tokens`
-    pub fn create_token(
-        &self,
-        session_id: impl Into<String>,
-        body: types::CreateSessionTokenBody,
-    ) -> CreateSessionToken {
+    pub fn create_token(&self, session_id: impl Into<String>) -> CreateSessionToken {
         CreateSessionToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
-            body,
+            body: types::CreateSessionTokenBody {
+                expires_in_seconds: None,
+            },
         }
     }
     /// Create a session token from a JWT template
@@ -116,20 +126,21 @@ impl Sessions<'_> {
         &self,
         session_id: impl Into<String>,
         template_name: impl Into<String>,
-        body: types::CreateSessionTokenFromTemplateBody,
     ) -> CreateSessionTokenFromTemplate {
         CreateSessionTokenFromTemplate {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             template_name: template_name.into(),
-            body,
+            body: types::CreateSessionTokenFromTemplateBody {
+                expires_in_seconds: None,
+            },
         }
     }
 }
-/// Request builder for `GET /sessions` (`GetSessionList`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /sessions` (`GetSessionList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetSessionList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -204,6 +215,14 @@ impl GetSessionList {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetSessionList {
+    type Output = Result<Vec<types::Session>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::Session>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetSessionList {
     type Page = Vec<types::Session>;
     type Item = types::Session;
@@ -257,15 +276,28 @@ impl GetSessionList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /sessions` (`createSession`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /sessions` (`createSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSession {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateSessionBody,
 }
 impl CreateSession {
+    /// The ID of the organization to set as active for this session
+    pub fn active_organization_id(
+        mut self,
+        active_organization_id: impl Into<String>,
+    ) -> Self {
+        self.body.active_organization_id = Some(active_organization_id.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateSessionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateSessionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -289,9 +321,17 @@ impl CreateSession {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /sessions/{session_id}` (`GetSession`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateSession {
+    type Output = Result<types::Session, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Session>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /sessions/{session_id}` (`GetSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetSession {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -320,9 +360,17 @@ impl GetSession {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /sessions/{session_id}/refresh` (`RefreshSession`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetSession {
+    type Output = Result<types::Session, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Session>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /sessions/{session_id}/refresh` (`RefreshSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RefreshSession {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -330,6 +378,29 @@ pub struct RefreshSession {
     body: types::RefreshSessionBody,
 }
 impl RefreshSession {
+    /// The headers of the request.
+    pub fn request_headers(mut self, request_headers: serde_json::Value) -> Self {
+        self.body.request_headers = Some(request_headers);
+        self
+    }
+    /// The format of the response.
+    pub fn format(mut self, format: types::RefreshSessionBodyFormat) -> Self {
+        self.body.format = Some(format);
+        self
+    }
+    /// The IP address of the request.
+    pub fn request_originating_ip(
+        mut self,
+        request_originating_ip: impl Into<String>,
+    ) -> Self {
+        self.body.request_originating_ip = Some(request_originating_ip.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RefreshSessionBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RefreshSessionBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -353,9 +424,17 @@ impl RefreshSession {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /sessions/{session_id}/revoke` (`RevokeSession`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RefreshSession {
+    type Output = Result<types::SessionRefresh, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SessionRefresh>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /sessions/{session_id}/revoke` (`RevokeSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeSession {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -384,9 +463,17 @@ impl RevokeSession {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /sessions/{session_id}/tokens` (`CreateSessionToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RevokeSession {
+    type Output = Result<types::Session, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Session>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /sessions/{session_id}/tokens` (`CreateSessionToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSessionToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -394,6 +481,16 @@ pub struct CreateSessionToken {
     body: types::CreateSessionTokenBody,
 }
 impl CreateSessionToken {
+    /// Use this parameter to override the default session token lifetime.
+    pub fn expires_in_seconds(mut self, expires_in_seconds: i64) -> Self {
+        self.body.expires_in_seconds = Some(expires_in_seconds);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateSessionTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateSessionTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -419,9 +516,17 @@ impl CreateSessionToken {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateSessionToken {
+    type Output = Result<types::CreateSessionTokenResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CreateSessionTokenResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSessionTokenFromTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -430,6 +535,16 @@ pub struct CreateSessionTokenFromTemplate {
     body: types::CreateSessionTokenFromTemplateBody,
 }
 impl CreateSessionTokenFromTemplate {
+    /// Use this parameter to override the JWT lifetime.
+    pub fn expires_in_seconds(mut self, expires_in_seconds: i64) -> Self {
+        self.body.expires_in_seconds = Some(expires_in_seconds);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateSessionTokenFromTemplateBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateSessionTokenFromTemplateBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -456,5 +571,15 @@ impl CreateSessionTokenFromTemplate {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for CreateSessionTokenFromTemplate {
+    type Output = Result<types::CreateSessionTokenFromTemplateResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<
+        types::CreateSessionTokenFromTemplateResponse,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -16,11 +16,15 @@ impl SignInTokens<'_> {
     /// You can optionally supply a different duration in seconds using the `expires_in_seconds` property.
     ///
     /// `POST /sign_in_tokens`
-    pub fn create(&self, body: types::CreateSignInTokenBody) -> CreateSignInToken {
+    pub fn create(&self, user_id: impl Into<String>) -> CreateSignInToken {
         CreateSignInToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateSignInTokenBody {
+                user_id: user_id.into(),
+                org_id: None,
+                expires_in_seconds: None,
+            },
         }
     }
     /// Revoke the given sign-in token
@@ -36,15 +40,32 @@ impl SignInTokens<'_> {
         }
     }
 }
-/// Request builder for `POST /sign_in_tokens` (`CreateSignInToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /sign_in_tokens` (`CreateSignInToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSignInToken {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateSignInTokenBody,
 }
 impl CreateSignInToken {
+    /// The ID of the organization to activate when the user signs in.
+    /// Organizations must be enabled for the instance, and the user must be a member of the organization.
+    pub fn org_id(mut self, org_id: impl Into<String>) -> Self {
+        self.body.org_id = Some(org_id.into());
+        self
+    }
+    /// Optional parameter to specify the life duration of the sign in token in seconds.
+    /// By default, the duration is 30 days.
+    pub fn expires_in_seconds(mut self, expires_in_seconds: i64) -> Self {
+        self.body.expires_in_seconds = Some(expires_in_seconds);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateSignInTokenBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateSignInTokenBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -68,9 +89,17 @@ impl CreateSignInToken {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateSignInToken {
+    type Output = Result<types::SignInToken, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SignInToken>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeSignInToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -100,5 +129,13 @@ impl RevokeSignInToken {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RevokeSignInToken {
+    type Output = Result<types::SignInToken, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SignInToken>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

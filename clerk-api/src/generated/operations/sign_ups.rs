@@ -26,22 +26,21 @@ impl SignUps<'_> {
     /// Update the sign-up with the given ID
     ///
     /// `PATCH /sign_ups/{id}`
-    pub fn update(
-        &self,
-        id: impl Into<String>,
-        body: types::UpdateSignUpBody,
-    ) -> UpdateSignUp {
+    pub fn update(&self, id: impl Into<String>) -> UpdateSignUp {
         UpdateSignUp {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             id: id.into(),
-            body,
+            body: types::UpdateSignUpBody {
+                external_id: None,
+                custom_action: None,
+            },
         }
     }
 }
-/// Request builder for `GET /sign_ups/{id}` (`GetSignUp`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /sign_ups/{id}` (`GetSignUp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetSignUp {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -70,9 +69,17 @@ impl GetSignUp {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /sign_ups/{id}` (`UpdateSignUp`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetSignUp {
+    type Output = Result<types::SignUp, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SignUp>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /sign_ups/{id}` (`UpdateSignUp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateSignUp {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -80,6 +87,22 @@ pub struct UpdateSignUp {
     body: types::UpdateSignUpBody,
 }
 impl UpdateSignUp {
+    /// The ID of the guest attempting to sign up as used in your external systems or your previous authentication solution.
+    /// This will be copied to the resulting user when the sign-up is completed.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.body.external_id = Some(external_id.into());
+        self
+    }
+    /// If true, the sign-up will be marked as a custom action.
+    pub fn custom_action(mut self, custom_action: bool) -> Self {
+        self.body.custom_action = Some(custom_action);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateSignUpBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateSignUpBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -101,5 +124,13 @@ impl UpdateSignUp {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UpdateSignUp {
+    type Output = Result<types::SignUp, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SignUp>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -19,20 +19,24 @@ impl Templates<'_> {
         &self,
         template_type: impl Into<String>,
         slug: impl Into<String>,
-        body: types::PreviewTemplateBody,
     ) -> PreviewTemplate {
         PreviewTemplate {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             template_type: template_type.into(),
             slug: slug.into(),
-            body,
+            body: types::PreviewTemplateBody {
+                subject: None,
+                body_: None,
+                from_email_name: None,
+                reply_to_email_name: None,
+            },
         }
     }
 }
-/// Request builder for `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct PreviewTemplate {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -41,6 +45,39 @@ pub struct PreviewTemplate {
     body: types::PreviewTemplateBody,
 }
 impl PreviewTemplate {
+    /// The email subject.
+    /// Applicable only to email templates.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.body.subject = Some(subject.into());
+        self
+    }
+    /// The template body before variable interpolation
+    pub fn body_(mut self, body_: impl Into<String>) -> Self {
+        self.body.body_ = Some(body_.into());
+        self
+    }
+    /// The local part of the From email address that will be used for emails.
+    /// For example, in the address 'hello@example.com', the local part is 'hello'.
+    /// Applicable only to email templates.
+    pub fn from_email_name(mut self, from_email_name: impl Into<String>) -> Self {
+        self.body.from_email_name = Some(from_email_name.into());
+        self
+    }
+    /// The local part of the Reply To email address that will be used for emails.
+    /// For example, in the address 'hello@example.com', the local part is 'hello'.
+    /// Applicable only to email templates.
+    pub fn reply_to_email_name(
+        mut self,
+        reply_to_email_name: impl Into<String>,
+    ) -> Self {
+        self.body.reply_to_email_name = Some(reply_to_email_name.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::PreviewTemplateBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::PreviewTemplateBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -65,5 +102,13 @@ impl PreviewTemplate {
         );
         request.json(&self.body);
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for PreviewTemplate {
+    type Output = Result<serde_json::Value, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<serde_json::Value>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

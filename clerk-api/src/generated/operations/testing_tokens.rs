@@ -21,9 +21,9 @@ impl TestingTokens<'_> {
         }
     }
 }
-/// Request builder for `POST /testing_tokens` (`CreateTestingToken`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /testing_tokens` (`CreateTestingToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateTestingToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -49,5 +49,13 @@ impl CreateTestingToken {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for CreateTestingToken {
+    type Output = Result<types::TestingToken, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::TestingToken>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -63,11 +63,42 @@ impl Users<'_> {
     /// The following rate limit rules apply to this endpoint: 1000 requests per 10 seconds for production instances and 100 requests per 10 seconds for development instances
     ///
     /// `POST /users`
-    pub fn create(&self, body: types::CreateUserBody) -> CreateUser {
+    pub fn create(&self) -> CreateUser {
         CreateUser {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateUserBody {
+                external_id: None,
+                first_name: None,
+                last_name: None,
+                locale: None,
+                email_address: None,
+                email_address_identification_status: None,
+                phone_number: None,
+                phone_number_identification_status: None,
+                web3_wallet: None,
+                username: None,
+                password: None,
+                password_digest: None,
+                password_hasher: None,
+                skip_password_checks: None,
+                skip_password_requirement: None,
+                totp_secret: None,
+                backup_codes: None,
+                public_metadata: None,
+                private_metadata: None,
+                unsafe_metadata: None,
+                delete_self_enabled: None,
+                legal_accepted_at: None,
+                skip_legal_checks: None,
+                skip_user_requirement: None,
+                create_organization_enabled: None,
+                create_organizations_limit: None,
+                created_at: None,
+                bypass_client_trust: None,
+                banned: None,
+                locked: None,
+            },
         }
     }
     /// Count users
@@ -140,16 +171,37 @@ impl Users<'_> {
     /// Use `PATCH /v1/users/{user_id}/metadata` to merge updates into existing metadata, or `PUT /v1/users/{user_id}/metadata` to replace a metadata field entirely.
     ///
     /// `PATCH /users/{user_id}`
-    pub fn update(
-        &self,
-        user_id: impl Into<String>,
-        body: types::UpdateUserBody,
-    ) -> UpdateUser {
+    pub fn update(&self, user_id: impl Into<String>) -> UpdateUser {
         UpdateUser {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::UpdateUserBody {
+                external_id: None,
+                first_name: None,
+                last_name: None,
+                locale: None,
+                primary_email_address_id: None,
+                notify_primary_email_address_changed: None,
+                primary_phone_number_id: None,
+                primary_web3_wallet_id: None,
+                username: None,
+                profile_image_id: None,
+                password: None,
+                password_digest: None,
+                password_hasher: None,
+                skip_password_checks: None,
+                sign_out_of_other_sessions: None,
+                totp_secret: None,
+                backup_codes: None,
+                delete_self_enabled: None,
+                create_organization_enabled: None,
+                legal_accepted_at: None,
+                skip_legal_checks: None,
+                create_organizations_limit: None,
+                created_at: None,
+                bypass_client_trust: None,
+            },
         }
     }
     /// Ban a user
@@ -181,11 +233,16 @@ impl Users<'_> {
     /// Marks multiple users as banned, which means that all their sessions are revoked and they are not allowed to sign in again.
     ///
     /// `POST /users/ban`
-    pub fn bulk_ban(&self, body: types::UsersBanBody) -> UsersBan {
+    pub fn bulk_ban(
+        &self,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> UsersBan {
         UsersBan {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UsersBanBody {
+                user_ids: user_ids.into_iter().map(Into::into).collect(),
+            },
         }
     }
     /// Unban multiple users
@@ -193,11 +250,16 @@ impl Users<'_> {
     /// Removes the ban mark from multiple users.
     ///
     /// `POST /users/unban`
-    pub fn bulk_unban(&self, body: types::UsersUnbanBody) -> UsersUnban {
+    pub fn bulk_unban(
+        &self,
+        user_ids: impl IntoIterator<Item = impl Into<String>>,
+    ) -> UsersUnban {
         UsersUnban {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::UsersUnbanBody {
+                user_ids: user_ids.into_iter().map(Into::into).collect(),
+            },
         }
     }
     /// Lock a user
@@ -230,16 +292,14 @@ impl Users<'_> {
     /// Update a user's profile image
     ///
     /// `POST /users/{user_id}/profile_image`
-    pub fn set_profile_image(
-        &self,
-        user_id: impl Into<String>,
-        body: types::SetUserProfileImageBody,
-    ) -> SetUserProfileImage {
+    pub fn set_profile_image(&self, user_id: impl Into<String>) -> SetUserProfileImage {
         SetUserProfileImage {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::SetUserProfileImageBody {
+                file: None,
+            },
         }
     }
     /// Delete user profile image
@@ -270,16 +330,16 @@ impl Users<'_> {
     /// explicitly intend to overwrite a metadata field wholesale.
     ///
     /// `PUT /users/{user_id}/metadata`
-    pub fn replace_metadata(
-        &self,
-        user_id: impl Into<String>,
-        body: types::ReplaceUserMetadataBody,
-    ) -> ReplaceUserMetadata {
+    pub fn replace_metadata(&self, user_id: impl Into<String>) -> ReplaceUserMetadata {
         ReplaceUserMetadata {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::ReplaceUserMetadataBody {
+                public_metadata: None,
+                private_metadata: None,
+                unsafe_metadata: None,
+            },
         }
     }
     /// Merge and update a user's metadata
@@ -294,16 +354,16 @@ impl Users<'_> {
     /// You can remove metadata keys at any level by setting their value to `null`.
     ///
     /// `PATCH /users/{user_id}/metadata`
-    pub fn update_metadata(
-        &self,
-        user_id: impl Into<String>,
-        body: types::UpdateUserMetadataBody,
-    ) -> UpdateUserMetadata {
+    pub fn update_metadata(&self, user_id: impl Into<String>) -> UpdateUserMetadata {
         UpdateUserMetadata {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::UpdateUserMetadataBody {
+                public_metadata: None,
+                private_metadata: None,
+                unsafe_metadata: None,
+            },
         }
     }
     /// Retrieve a user's billing subscription
@@ -349,13 +409,21 @@ impl Users<'_> {
     pub fn adjust_billing_credit_balance(
         &self,
         user_id: impl Into<String>,
-        body: types::AdjustCreditBalanceRequest,
+        amount: i64,
+        action: types::AdjustCreditBalanceRequestAction,
+        idempotency_key: impl Into<String>,
     ) -> AdjustUserBillingCreditBalance {
         AdjustUserBillingCreditBalance {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::AdjustCreditBalanceRequest {
+                amount,
+                action,
+                currency: None,
+                idempotency_key: idempotency_key.into(),
+                note: None,
+            },
         }
     }
     /// Retrieve the OAuth access token of a user
@@ -421,16 +489,14 @@ impl Users<'_> {
     /// If the user does not have a password, the user is returned unchanged and no password-deletion or user-update event is emitted. By default, existing sessions remain active. Set `sign_out_of_other_sessions` to `true` to revoke sessions active when the request is processed.
     ///
     /// `POST /users/{user_id}/remove_password`
-    pub fn remove_password(
-        &self,
-        user_id: impl Into<String>,
-        body: types::RemoveUserPasswordBody,
-    ) -> RemoveUserPassword {
+    pub fn remove_password(&self, user_id: impl Into<String>) -> RemoveUserPassword {
         RemoveUserPassword {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::RemoveUserPasswordBody {
+                sign_out_of_other_sessions: None,
+            },
         }
     }
     /// Verify the password of a user
@@ -442,13 +508,15 @@ impl Users<'_> {
     pub fn verify_password(
         &self,
         user_id: impl Into<String>,
-        body: types::VerifyPasswordBody,
+        password: impl Into<String>,
     ) -> VerifyPassword {
         VerifyPassword {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::VerifyPasswordBody {
+                password: password.into(),
+            },
         }
     }
     /// Verify a TOTP or backup code for a user
@@ -462,13 +530,15 @@ impl Users<'_> {
     pub fn verify_totp(
         &self,
         user_id: impl Into<String>,
-        body: types::VerifyTotpBody,
+        code: impl Into<String>,
     ) -> VerifyTotp {
         VerifyTotp {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::VerifyTotpBody {
+                code: code.into(),
+            },
         }
     }
     /// Disable a user's MFA methods
@@ -598,13 +668,14 @@ impl Users<'_> {
     pub fn set_password_compromised(
         &self,
         user_id: impl Into<String>,
-        body: types::SetUserPasswordCompromisedBody,
     ) -> SetUserPasswordCompromised {
         SetUserPasswordCompromised {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             user_id: user_id.into(),
-            body,
+            body: types::SetUserPasswordCompromisedBody {
+                revoke_all_sessions: None,
+            },
         }
     }
     /// Unset a user's password as compromised
@@ -641,9 +712,9 @@ impl Users<'_> {
         }
     }
 }
-/// Request builder for `GET /users` (`GetUserList`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /users` (`GetUserList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetUserList {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -947,6 +1018,14 @@ impl GetUserList {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetUserList {
+    type Output = Result<Vec<types::User>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetUserList {
     type Page = Vec<types::User>;
     type Item = types::User;
@@ -997,15 +1076,246 @@ impl GetUserList {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /users` (`CreateUser`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /users` (`CreateUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateUser {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateUserBody,
 }
 impl CreateUser {
+    /// The ID of the user as used in your external systems or your previous authentication solution.
+    /// Must be unique across your instance.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.body.external_id = Some(external_id.into());
+        self
+    }
+    /// The first name to assign to the user
+    pub fn first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.body.first_name = Some(first_name.into());
+        self
+    }
+    /// The last name to assign to the user
+    pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.body.last_name = Some(last_name.into());
+        self
+    }
+    /// The locale to assign to the user (e.g., "en-US", "fr-FR")
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.body.locale = Some(locale.into());
+        self
+    }
+    /// Email addresses to add to the user.
+    /// Must be unique across your instance.
+    /// The first email address will be set as the user's primary email address.
+    /// Created verified by default; see `email_address_identification_status` to create them reserved.
+    pub fn email_address(
+        mut self,
+        email_address: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.email_address = Some(
+            email_address.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Controls the status each email address is created with. Runs parallel to
+    /// `email_address`: when provided, it must contain exactly one item per email
+    /// address, applied by position. When omitted or empty, every email address is
+    /// created `verified`. Set an item to `reserved` to create the corresponding
+    /// email address reserved instead (unverified but usable for sign-in and locked
+    /// so no other user can claim it).
+    pub fn email_address_identification_status(
+        mut self,
+        email_address_identification_status: impl IntoIterator<
+            Item = types::CreateUserBodyEmailAddressIdentificationStatusItem,
+        >,
+    ) -> Self {
+        self.body.email_address_identification_status = Some(
+            email_address_identification_status.into_iter().collect(),
+        );
+        self
+    }
+    /// Phone numbers to add to the user.
+    /// Must be unique across your instance.
+    /// The first phone number will be set as the user's primary phone number.
+    /// Created verified by default; see `phone_number_identification_status` to create them reserved.
+    pub fn phone_number(
+        mut self,
+        phone_number: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.phone_number = Some(
+            phone_number.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Controls the status each phone number is created with. Runs parallel to
+    /// `phone_number`: when provided, it must contain exactly one item per phone
+    /// number, applied by position. When omitted or empty, every phone number is
+    /// created `verified`. Set an item to `reserved` to create the corresponding
+    /// phone number reserved instead (unverified but usable for sign-in and locked
+    /// so no other user can claim it).
+    pub fn phone_number_identification_status(
+        mut self,
+        phone_number_identification_status: impl IntoIterator<
+            Item = types::CreateUserBodyPhoneNumberIdentificationStatusItem,
+        >,
+    ) -> Self {
+        self.body.phone_number_identification_status = Some(
+            phone_number_identification_status.into_iter().collect(),
+        );
+        self
+    }
+    /// Web3 wallets to add to the user.
+    /// Must be unique across your instance.
+    /// The first wallet will be set as the user's primary wallet.
+    pub fn web3_wallet(
+        mut self,
+        web3_wallet: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.web3_wallet = Some(web3_wallet.into_iter().map(Into::into).collect());
+        self
+    }
+    /// The username to give to the user.
+    /// It must be unique across your instance.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.body.username = Some(username.into());
+        self
+    }
+    /// The plaintext password to give the user.
+    /// Must be at least 8 characters long, and cannot be in any list of hacked passwords.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.body.password = Some(password.into());
+        self
+    }
+    /// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
+    /// The digests should be generated with one of the supported algorithms.
+    /// The hashing algorithm can be specified using the `password_hasher` property.
+    pub fn password_digest(mut self, password_digest: impl Into<String>) -> Self {
+        self.body.password_digest = Some(password_digest.into());
+        self
+    }
+    pub fn password_hasher(mut self, password_hasher: types::PasswordHasher) -> Self {
+        self.body.password_hasher = Some(password_hasher);
+        self
+    }
+    /// When set to `true` all password checks are skipped.
+    /// It is recommended to use this method only when migrating plaintext passwords to Clerk.
+    /// Upon migration the user base should be prompted to pick stronger password.
+    pub fn skip_password_checks(mut self, skip_password_checks: bool) -> Self {
+        self.body.skip_password_checks = Some(skip_password_checks);
+        self
+    }
+    /// When set to `true`, `password` is not required anymore when creating the user and can be omitted.
+    /// This is useful when you are trying to create a user that doesn't have a password, in an instance that is using passwords.
+    /// Please note that you cannot use this flag if password is the only way for a user to sign into your instance.
+    pub fn skip_password_requirement(mut self, skip_password_requirement: bool) -> Self {
+        self.body.skip_password_requirement = Some(skip_password_requirement);
+        self
+    }
+    /// In case TOTP is configured on the instance, you can provide the secret to enable it on the newly created user without the need to reset it.
+    /// Please note that currently the supported options are:
+    /// * Period: 30 seconds
+    /// * Code length: 6 digits
+    /// * Algorithm: SHA1
+    pub fn totp_secret(mut self, totp_secret: impl Into<String>) -> Self {
+        self.body.totp_secret = Some(totp_secret.into());
+        self
+    }
+    /// If Backup Codes are configured on the instance, you can provide them to enable it on the newly created user without the need to reset them.
+    /// You must provide the backup codes in plain format or the corresponding bcrypt digest.
+    pub fn backup_codes(
+        mut self,
+        backup_codes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.backup_codes = Some(
+            backup_codes.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// Metadata saved on the user, that is visible to both your Frontend and Backend APIs
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the user, that is only visible to your Backend API
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
+    /// Note: Since this data can be modified from the frontend, it is not guaranteed to be safe.
+    pub fn unsafe_metadata(mut self, unsafe_metadata: serde_json::Value) -> Self {
+        self.body.unsafe_metadata = Some(unsafe_metadata);
+        self
+    }
+    /// If enabled, user can delete themselves via FAPI.
+    pub fn delete_self_enabled(mut self, delete_self_enabled: bool) -> Self {
+        self.body.delete_self_enabled = Some(delete_self_enabled);
+        self
+    }
+    /// A custom timestamp denoting _when_ the user accepted legal requirements, specified in RFC3339 format (e.g. `2012-10-20T07:15:20.902Z`).
+    pub fn legal_accepted_at(mut self, legal_accepted_at: impl Into<String>) -> Self {
+        self.body.legal_accepted_at = Some(legal_accepted_at.into());
+        self
+    }
+    /// When set to `true` all legal checks are skipped.
+    /// It is not recommended to skip legal checks unless you are migrating a user to Clerk.
+    pub fn skip_legal_checks(mut self, skip_legal_checks: bool) -> Self {
+        self.body.skip_legal_checks = Some(skip_legal_checks);
+        self
+    }
+    /// When set to `true`, identification types are not enforced.
+    /// At least one identification type must be enabled and provided on your instance (email, phone, web3 wallet, or username).
+    /// Users created without required identification types cannot use those authentication strategies
+    /// It is not recommended to use this flag unless you need to allow Clerk UI components to prompt for required fields while BAPI creates users with minimal data, or for migration a user to Clerk.
+    pub fn skip_user_requirement(mut self, skip_user_requirement: bool) -> Self {
+        self.body.skip_user_requirement = Some(skip_user_requirement);
+        self
+    }
+    /// If enabled, user can create organizations via FAPI.
+    pub fn create_organization_enabled(
+        mut self,
+        create_organization_enabled: bool,
+    ) -> Self {
+        self.body.create_organization_enabled = Some(create_organization_enabled);
+        self
+    }
+    /// The maximum number of organizations the user can create. 0 means unlimited.
+    pub fn create_organizations_limit(
+        mut self,
+        create_organizations_limit: i64,
+    ) -> Self {
+        self.body.create_organizations_limit = Some(create_organizations_limit);
+        self
+    }
+    /// A custom date/time denoting _when_ the user signed up to the application, specified in RFC3339 format (e.g. `2012-10-20T07:15:20.902Z`).
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.body.created_at = Some(created_at.into());
+        self
+    }
+    /// When set to `true`, the user will bypass Device Trust checks during sign-in.
+    pub fn bypass_client_trust(mut self, bypass_client_trust: bool) -> Self {
+        self.body.bypass_client_trust = Some(bypass_client_trust);
+        self
+    }
+    /// When set to `true`, the user is created already banned and cannot sign in.
+    /// Requires the same plan support as the ban user endpoint.
+    pub fn banned(mut self, banned: bool) -> Self {
+        self.body.banned = Some(banned);
+        self
+    }
+    /// When set to `true`, the user is created already locked.
+    /// Requires the user lockout feature to be enabled on the instance.
+    pub fn locked(mut self, locked: bool) -> Self {
+        self.body.locked = Some(locked);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateUserBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateUserBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1029,9 +1339,17 @@ impl CreateUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /users/count` (`GetUsersCount`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /users/count` (`GetUsersCount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetUsersCount {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1283,9 +1601,17 @@ impl GetUsersCount {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /users/{user_id}` (`GetUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetUsersCount {
+    type Output = Result<types::TotalCount, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::TotalCount>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /users/{user_id}` (`GetUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1314,9 +1640,17 @@ impl GetUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}` (`DeleteUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}` (`DeleteUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1345,9 +1679,17 @@ impl DeleteUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /users/{user_id}` (`UpdateUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteUser {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /users/{user_id}` (`UpdateUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1355,6 +1697,167 @@ pub struct UpdateUser {
     body: types::UpdateUserBody,
 }
 impl UpdateUser {
+    /// The ID of the user as used in your external systems or your previous authentication solution.
+    /// Must be unique across your instance.
+    pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.body.external_id = Some(external_id.into());
+        self
+    }
+    /// The first name to assign to the user
+    pub fn first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.body.first_name = Some(first_name.into());
+        self
+    }
+    /// The last name to assign to the user
+    pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.body.last_name = Some(last_name.into());
+        self
+    }
+    /// The locale to assign to the user (e.g., "en-US", "fr-FR")
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.body.locale = Some(locale.into());
+        self
+    }
+    /// The ID of the email address to set as primary.
+    /// It must be verified, and present on the current user.
+    pub fn primary_email_address_id(
+        mut self,
+        primary_email_address_id: impl Into<String>,
+    ) -> Self {
+        self.body.primary_email_address_id = Some(primary_email_address_id.into());
+        self
+    }
+    /// If set to `true`, the user will be notified that their primary email address has changed.
+    /// By default, no notification is sent.
+    pub fn notify_primary_email_address_changed(
+        mut self,
+        notify_primary_email_address_changed: bool,
+    ) -> Self {
+        self.body.notify_primary_email_address_changed = Some(
+            notify_primary_email_address_changed,
+        );
+        self
+    }
+    /// The ID of the phone number to set as primary.
+    /// It must be verified, and present on the current user.
+    pub fn primary_phone_number_id(
+        mut self,
+        primary_phone_number_id: impl Into<String>,
+    ) -> Self {
+        self.body.primary_phone_number_id = Some(primary_phone_number_id.into());
+        self
+    }
+    /// The ID of the web3 wallets to set as primary.
+    /// It must be verified, and present on the current user.
+    pub fn primary_web3_wallet_id(
+        mut self,
+        primary_web3_wallet_id: impl Into<String>,
+    ) -> Self {
+        self.body.primary_web3_wallet_id = Some(primary_web3_wallet_id.into());
+        self
+    }
+    /// The username to give to the user.
+    /// It must be unique across your instance.
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.body.username = Some(username.into());
+        self
+    }
+    /// The ID of the image to set as the user's profile image
+    pub fn profile_image_id(mut self, profile_image_id: impl Into<String>) -> Self {
+        self.body.profile_image_id = Some(profile_image_id.into());
+        self
+    }
+    /// The plaintext password to give the user.
+    /// Must be at least 8 characters long, and cannot be in any list of hacked passwords.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.body.password = Some(password.into());
+        self
+    }
+    /// In case you already have the password digests and not the passwords, you can use them for the newly created user via this property.
+    /// The digests should be generated with one of the supported algorithms.
+    /// The hashing algorithm can be specified using the `password_hasher` property.
+    pub fn password_digest(mut self, password_digest: impl Into<String>) -> Self {
+        self.body.password_digest = Some(password_digest.into());
+        self
+    }
+    pub fn password_hasher(mut self, password_hasher: types::PasswordHasher) -> Self {
+        self.body.password_hasher = Some(password_hasher);
+        self
+    }
+    /// Set it to `true` if you're updating the user's password and want to skip any password policy settings check. This parameter can only be used when providing a `password`.
+    pub fn skip_password_checks(mut self, skip_password_checks: bool) -> Self {
+        self.body.skip_password_checks = Some(skip_password_checks);
+        self
+    }
+    /// Set to `true` to sign out the user from all their active sessions once their password is updated. This parameter can only be used when providing a `password`.
+    pub fn sign_out_of_other_sessions(
+        mut self,
+        sign_out_of_other_sessions: bool,
+    ) -> Self {
+        self.body.sign_out_of_other_sessions = Some(sign_out_of_other_sessions);
+        self
+    }
+    /// In case TOTP is configured on the instance, you can provide the secret to enable it on the specific user without the need to reset it.
+    pub fn totp_secret(mut self, totp_secret: impl Into<String>) -> Self {
+        self.body.totp_secret = Some(totp_secret.into());
+        self
+    }
+    /// If Backup Codes are configured on the instance, you can provide them to enable it on the specific user without the need to reset them.
+    pub fn backup_codes(
+        mut self,
+        backup_codes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        self.body.backup_codes = Some(
+            backup_codes.into_iter().map(Into::into).collect(),
+        );
+        self
+    }
+    /// If true, the user can delete themselves with the Frontend API.
+    pub fn delete_self_enabled(mut self, delete_self_enabled: bool) -> Self {
+        self.body.delete_self_enabled = Some(delete_self_enabled);
+        self
+    }
+    /// If true, the user can create organizations with the Frontend API.
+    pub fn create_organization_enabled(
+        mut self,
+        create_organization_enabled: bool,
+    ) -> Self {
+        self.body.create_organization_enabled = Some(create_organization_enabled);
+        self
+    }
+    /// A custom timestamp denoting _when_ the user accepted legal requirements, specified in RFC3339 format.
+    pub fn legal_accepted_at(mut self, legal_accepted_at: impl Into<String>) -> Self {
+        self.body.legal_accepted_at = Some(legal_accepted_at.into());
+        self
+    }
+    /// When set to `true` all legal checks are skipped.
+    pub fn skip_legal_checks(mut self, skip_legal_checks: bool) -> Self {
+        self.body.skip_legal_checks = Some(skip_legal_checks);
+        self
+    }
+    /// The maximum number of organizations the user can create. 0 means unlimited.
+    pub fn create_organizations_limit(
+        mut self,
+        create_organizations_limit: i64,
+    ) -> Self {
+        self.body.create_organizations_limit = Some(create_organizations_limit);
+        self
+    }
+    /// A custom date/time denoting _when_ the user signed up to the application.
+    pub fn created_at(mut self, created_at: impl Into<String>) -> Self {
+        self.body.created_at = Some(created_at.into());
+        self
+    }
+    /// When set to `true`, the user will bypass Device Trust checks during sign-in.
+    pub fn bypass_client_trust(mut self, bypass_client_trust: bool) -> Self {
+        self.body.bypass_client_trust = Some(bypass_client_trust);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateUserBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateUserBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1378,9 +1881,17 @@ impl UpdateUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/ban` (`BanUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/ban` (`BanUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct BanUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1409,9 +1920,17 @@ impl BanUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/unban` (`UnbanUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for BanUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/unban` (`UnbanUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UnbanUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1440,15 +1959,28 @@ impl UnbanUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/ban` (`UsersBan`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UnbanUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/ban` (`UsersBan`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UsersBan {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UsersBanBody,
 }
 impl UsersBan {
+    /// Replaces the whole request body with one built elsewhere (a [`types::UsersBanBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UsersBanBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1472,15 +2004,28 @@ impl UsersBan {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/unban` (`UsersUnban`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UsersBan {
+    type Output = Result<Vec<types::User>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/unban` (`UsersUnban`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UsersUnban {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::UsersUnbanBody,
 }
 impl UsersUnban {
+    /// Replaces the whole request body with one built elsewhere (a [`types::UsersUnbanBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UsersUnbanBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1504,9 +2049,17 @@ impl UsersUnban {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/lock` (`LockUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UsersUnban {
+    type Output = Result<Vec<types::User>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/lock` (`LockUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct LockUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1535,9 +2088,17 @@ impl LockUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/unlock` (`UnlockUser`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for LockUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/unlock` (`UnlockUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UnlockUser {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1566,9 +2127,17 @@ impl UnlockUser {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/profile_image` (`SetUserProfileImage`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UnlockUser {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/profile_image` (`SetUserProfileImage`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct SetUserProfileImage {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1576,6 +2145,15 @@ pub struct SetUserProfileImage {
     body: types::SetUserProfileImageBody,
 }
 impl SetUserProfileImage {
+    pub fn file(mut self, file: runtime::FilePart) -> Self {
+        self.body.file = Some(file);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::SetUserProfileImageBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::SetUserProfileImageBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1599,9 +2177,17 @@ impl SetUserProfileImage {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for SetUserProfileImage {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteUserProfileImage {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1630,9 +2216,17 @@ impl DeleteUserProfileImage {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PUT /users/{user_id}/metadata` (`ReplaceUserMetadata`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteUserProfileImage {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PUT /users/{user_id}/metadata` (`ReplaceUserMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceUserMetadata {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1640,6 +2234,31 @@ pub struct ReplaceUserMetadata {
     body: types::ReplaceUserMetadataBody,
 }
 impl ReplaceUserMetadata {
+    /// Metadata saved on the user, that is visible to both your frontend and backend.
+    /// The existing value will be replaced entirely with the new object.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the user that is only visible to your backend.
+    /// The existing value will be replaced entirely with the new object.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
+    /// The existing value will be replaced entirely with the new object.
+    ///
+    /// Note: Since this data can be modified from the frontend, it is not guaranteed to be safe.
+    pub fn unsafe_metadata(mut self, unsafe_metadata: serde_json::Value) -> Self {
+        self.body.unsafe_metadata = Some(unsafe_metadata);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ReplaceUserMetadataBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ReplaceUserMetadataBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1663,9 +2282,17 @@ impl ReplaceUserMetadata {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `PATCH /users/{user_id}/metadata` (`UpdateUserMetadata`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ReplaceUserMetadata {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `PATCH /users/{user_id}/metadata` (`UpdateUserMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateUserMetadata {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1673,6 +2300,31 @@ pub struct UpdateUserMetadata {
     body: types::UpdateUserMetadataBody,
 }
 impl UpdateUserMetadata {
+    /// Metadata saved on the user, that is visible to both your frontend and backend.
+    /// The new object will be merged with the existing value.
+    pub fn public_metadata(mut self, public_metadata: serde_json::Value) -> Self {
+        self.body.public_metadata = Some(public_metadata);
+        self
+    }
+    /// Metadata saved on the user that is only visible to your backend.
+    /// The new object will be merged with the existing value.
+    pub fn private_metadata(mut self, private_metadata: serde_json::Value) -> Self {
+        self.body.private_metadata = Some(private_metadata);
+        self
+    }
+    /// Metadata saved on the user, that can be updated from both the Frontend and Backend APIs.
+    /// The new object will be merged with the existing value.
+    ///
+    /// Note: Since this data can be modified from the frontend, it is not guaranteed to be safe.
+    pub fn unsafe_metadata(mut self, unsafe_metadata: serde_json::Value) -> Self {
+        self.body.unsafe_metadata = Some(unsafe_metadata);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpdateUserMetadataBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpdateUserMetadataBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1696,9 +2348,17 @@ impl UpdateUserMetadata {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UpdateUserMetadata {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetUserBillingSubscription {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1729,9 +2389,17 @@ impl GetUserBillingSubscription {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /users/{user_id}/billing/credits` (`GetUserBillingCreditBalance`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetUserBillingSubscription {
+    type Output = Result<types::CommerceSubscription, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceSubscription>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /users/{user_id}/billing/credits` (`GetUserBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetUserBillingCreditBalance {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1762,9 +2430,17 @@ impl GetUserBillingCreditBalance {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/billing/credits` (`AdjustUserBillingCreditBalance`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for GetUserBillingCreditBalance {
+    type Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceCreditBalanceResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/billing/credits` (`AdjustUserBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct AdjustUserBillingCreditBalance {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1772,6 +2448,21 @@ pub struct AdjustUserBillingCreditBalance {
     body: types::AdjustCreditBalanceRequest,
 }
 impl AdjustUserBillingCreditBalance {
+    /// The currency code (e.g. "USD"). Defaults to USD if not provided.
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.body.currency = Some(currency.into());
+        self
+    }
+    /// An optional note to attach to the ledger entry.
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.body.note = Some(note.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::AdjustCreditBalanceRequest`]): fields set before are dropped.
+    pub fn body(mut self, body: types::AdjustCreditBalanceRequest) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -1797,9 +2488,17 @@ impl AdjustUserBillingCreditBalance {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for AdjustUserBillingCreditBalance {
+    type Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::CommerceCreditLedgerResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GetOAuthAccessToken {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1858,6 +2557,14 @@ impl GetOAuthAccessToken {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for GetOAuthAccessToken {
+    type Output = Result<types::OAuthAccessToken, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OAuthAccessToken>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for GetOAuthAccessToken {
     type Page = types::OAuthAccessToken;
     type Item = types::OAuthAccessTokenItem;
@@ -1913,9 +2620,9 @@ impl GetOAuthAccessToken {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UsersGetOrganizationMemberships {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -1962,6 +2669,14 @@ impl UsersGetOrganizationMemberships {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for UsersGetOrganizationMemberships {
+    type Output = Result<types::OrganizationMemberships, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for UsersGetOrganizationMemberships {
@@ -2019,9 +2734,9 @@ impl UsersGetOrganizationMemberships {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UsersGetOrganizationInvitations {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2085,6 +2800,19 @@ impl UsersGetOrganizationInvitations {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for UsersGetOrganizationInvitations {
+    type Output = Result<
+        types::OrganizationInvitationsWithPublicOrganizationData,
+        runtime::Error,
+    >;
+    type IntoFuture = runtime::ResponseFuture<
+        types::OrganizationInvitationsWithPublicOrganizationData,
+    >;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for UsersGetOrganizationInvitations {
     type Page = types::OrganizationInvitationsWithPublicOrganizationData;
     type Item = types::OrganizationInvitationWithPublicOrganizationData;
@@ -2146,9 +2874,9 @@ impl UsersGetOrganizationInvitations {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /users/{user_id}/remove_password` (`RemoveUserPassword`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /users/{user_id}/remove_password` (`RemoveUserPassword`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RemoveUserPassword {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2156,6 +2884,19 @@ pub struct RemoveUserPassword {
     body: types::RemoveUserPasswordBody,
 }
 impl RemoveUserPassword {
+    /// Set to `true` to revoke all of the user's active sessions after removing the password.
+    pub fn sign_out_of_other_sessions(
+        mut self,
+        sign_out_of_other_sessions: bool,
+    ) -> Self {
+        self.body.sign_out_of_other_sessions = Some(sign_out_of_other_sessions);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::RemoveUserPasswordBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::RemoveUserPasswordBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -2179,9 +2920,17 @@ impl RemoveUserPassword {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/verify_password` (`VerifyPassword`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RemoveUserPassword {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/verify_password` (`VerifyPassword`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyPassword {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2189,6 +2938,11 @@ pub struct VerifyPassword {
     body: types::VerifyPasswordBody,
 }
 impl VerifyPassword {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyPasswordBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyPasswordBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -2212,9 +2966,17 @@ impl VerifyPassword {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/verify_totp` (`VerifyTOTP`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for VerifyPassword {
+    type Output = Result<types::VerifyPasswordResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyPasswordResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/verify_totp` (`VerifyTOTP`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyTotp {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2222,6 +2984,11 @@ pub struct VerifyTotp {
     body: types::VerifyTotpBody,
 }
 impl VerifyTotp {
+    /// Replaces the whole request body with one built elsewhere (a [`types::VerifyTotpBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::VerifyTotpBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -2245,9 +3012,17 @@ impl VerifyTotp {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/mfa` (`DisableMFA`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for VerifyTotp {
+    type Output = Result<types::VerifyTotpResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::VerifyTotpResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/mfa` (`DisableMFA`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DisableMfa {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2276,9 +3051,17 @@ impl DisableMfa {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DisableMfa {
+    type Output = Result<types::DisableMfaResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DisableMfaResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteBackupCode {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2307,9 +3090,17 @@ impl DeleteBackupCode {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (`UserPasskeyDelete`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteBackupCode {
+    type Output = Result<types::DeleteBackupCodeResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeleteBackupCodeResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (`UserPasskeyDelete`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UserPasskeyDelete {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2342,9 +3133,17 @@ impl UserPasskeyDelete {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /users/{user_id}/trusted_devices` (`ListUserTrustedDevices`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UserPasskeyDelete {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /users/{user_id}/trusted_devices` (`ListUserTrustedDevices`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListUserTrustedDevices {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2373,9 +3172,17 @@ impl ListUserTrustedDevices {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (`RevokeUserTrustedDevice`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for ListUserTrustedDevices {
+    type Output = Result<types::TrustedDeviceListResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::TrustedDeviceListResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (`RevokeUserTrustedDevice`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeUserTrustedDevice {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2408,9 +3215,17 @@ impl RevokeUserTrustedDevice {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (`UserWeb3WalletDelete`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for RevokeUserTrustedDevice {
+    type Output = Result<types::TrustedDevice, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::TrustedDevice>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (`UserWeb3WalletDelete`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UserWeb3WalletDelete {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2443,9 +3258,17 @@ impl UserWeb3WalletDelete {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/totp` (`DeleteTOTP`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UserWeb3WalletDelete {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/totp` (`DeleteTOTP`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteTotp {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2474,9 +3297,17 @@ impl DeleteTotp {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /users/{user_id}/external_accounts/{external_account_id}` (`DeleteExternalAccount`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteTotp {
+    type Output = Result<types::DeleteTotpResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeleteTotpResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /users/{user_id}/external_accounts/{external_account_id}` (`DeleteExternalAccount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteExternalAccount {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2509,9 +3340,17 @@ impl DeleteExternalAccount {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/password/set_compromised` (`SetUserPasswordCompromised`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteExternalAccount {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/password/set_compromised` (`SetUserPasswordCompromised`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct SetUserPasswordCompromised {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2519,6 +3358,15 @@ pub struct SetUserPasswordCompromised {
     body: types::SetUserPasswordCompromisedBody,
 }
 impl SetUserPasswordCompromised {
+    pub fn revoke_all_sessions(mut self, revoke_all_sessions: bool) -> Self {
+        self.body.revoke_all_sessions = Some(revoke_all_sessions);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::SetUserPasswordCompromisedBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::SetUserPasswordCompromisedBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -2545,9 +3393,17 @@ impl SetUserPasswordCompromised {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /users/{user_id}/password/unset_compromised` (`UnsetUserPasswordCompromised`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for SetUserPasswordCompromised {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /users/{user_id}/password/unset_compromised` (`UnsetUserPasswordCompromised`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct UnsetUserPasswordCompromised {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2579,9 +3435,17 @@ impl UnsetUserPasswordCompromised {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `GET /organization_memberships` (`InstanceGetOrganizationMemberships`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for UnsetUserPasswordCompromised {
+    type Output = Result<types::User, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::User>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /organization_memberships` (`InstanceGetOrganizationMemberships`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct InstanceGetOrganizationMemberships {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -2633,6 +3497,14 @@ impl InstanceGetOrganizationMemberships {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for InstanceGetOrganizationMemberships {
+    type Output = Result<types::OrganizationMemberships, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 impl runtime::ListRequest for InstanceGetOrganizationMemberships {

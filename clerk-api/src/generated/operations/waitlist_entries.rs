@@ -33,11 +33,14 @@ impl WaitlistEntries<'_> {
     /// If the email address is already on the waitlist, no new entry will be created and the existing waitlist entry will be returned.
     ///
     /// `POST /waitlist_entries`
-    pub fn create(&self, body: types::CreateWaitlistEntryBody) -> CreateWaitlistEntry {
+    pub fn create(&self, email_address: impl Into<String>) -> CreateWaitlistEntry {
         CreateWaitlistEntry {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
-            body,
+            body: types::CreateWaitlistEntryBody {
+                email_address: email_address.into(),
+                notify: None,
+            },
         }
     }
     /// Create multiple waitlist entries
@@ -79,16 +82,14 @@ impl WaitlistEntries<'_> {
     /// Send an invite to the email address in a waitlist entry.
     ///
     /// `POST /waitlist_entries/{waitlist_entry_id}/invite`
-    pub fn invite(
-        &self,
-        waitlist_entry_id: impl Into<String>,
-        body: types::InviteWaitlistEntryBody,
-    ) -> InviteWaitlistEntry {
+    pub fn invite(&self, waitlist_entry_id: impl Into<String>) -> InviteWaitlistEntry {
         InviteWaitlistEntry {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             waitlist_entry_id: waitlist_entry_id.into(),
-            body,
+            body: types::InviteWaitlistEntryBody {
+                ignore_existing: None,
+            },
         }
     }
     /// Reject a waitlist entry
@@ -104,9 +105,9 @@ impl WaitlistEntries<'_> {
         }
     }
 }
-/// Request builder for `GET /waitlist_entries` (`ListWaitlistEntries`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `GET /waitlist_entries` (`ListWaitlistEntries`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct ListWaitlistEntries {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -177,6 +178,14 @@ impl ListWaitlistEntries {
         self.client.execute_json(request).await
     }
 }
+impl std::future::IntoFuture for ListWaitlistEntries {
+    type Output = Result<types::WaitlistEntriesResponse, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::WaitlistEntriesResponse>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
 impl runtime::ListRequest for ListWaitlistEntries {
     type Page = types::WaitlistEntriesResponse;
     type Item = types::WaitlistEntry;
@@ -230,15 +239,26 @@ impl ListWaitlistEntries {
         runtime::collect_all(self).await
     }
 }
-/// Request builder for `POST /waitlist_entries` (`CreateWaitlistEntry`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /waitlist_entries` (`CreateWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateWaitlistEntry {
     client: runtime::Client,
     options: runtime::CallOptions,
     body: types::CreateWaitlistEntryBody,
 }
 impl CreateWaitlistEntry {
+    /// Optional flag which denotes whether a confirmation email should be sent to the given email address.
+    /// Defaults to `true`.
+    pub fn notify(mut self, notify: bool) -> Self {
+        self.body.notify = Some(notify);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::CreateWaitlistEntryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::CreateWaitlistEntryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -262,9 +282,17 @@ impl CreateWaitlistEntry {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateWaitlistEntry {
+    type Output = Result<types::WaitlistEntry, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBulkWaitlistEntries {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -294,9 +322,17 @@ impl CreateBulkWaitlistEntries {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateBulkWaitlistEntries {
+    type Output = Result<Vec<types::WaitlistEntry>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::WaitlistEntry>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteWaitlistEntry {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -327,9 +363,17 @@ impl DeleteWaitlistEntry {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteWaitlistEntry {
+    type Output = Result<types::DeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct InviteWaitlistEntry {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -337,6 +381,16 @@ pub struct InviteWaitlistEntry {
     body: types::InviteWaitlistEntryBody,
 }
 impl InviteWaitlistEntry {
+    /// Whether an invitation should be created if there is already an existing invitation for this email address, or it's claimed by another user.
+    pub fn ignore_existing(mut self, ignore_existing: bool) -> Self {
+        self.body.ignore_existing = Some(ignore_existing);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::InviteWaitlistEntryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::InviteWaitlistEntryBody) -> Self {
+        self.body = body;
+        self
+    }
     /// Overrides the client's timeout for each attempt of this call.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.options.timeout = Some(timeout);
@@ -363,9 +417,17 @@ impl InviteWaitlistEntry {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for InviteWaitlistEntry {
+    type Output = Result<types::WaitlistEntry, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct RejectWaitlistEntry {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -395,5 +457,13 @@ impl RejectWaitlistEntry {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for RejectWaitlistEntry {
+    type Output = Result<types::WaitlistEntry, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }

@@ -43,9 +43,9 @@ impl Webhooks<'_> {
         }
     }
 }
-/// Request builder for `POST /webhooks/svix` (`CreateSvixApp`): set optional parameters, then [`send`](Self::send) it.
+/// Request builder for `POST /webhooks/svix` (`CreateSvixApp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSvixApp {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -73,9 +73,17 @@ impl CreateSvixApp {
         self.client.execute_json(request).await
     }
 }
-/// Request builder for `DELETE /webhooks/svix` (`DeleteSvixApp`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for CreateSvixApp {
+    type Output = Result<types::SvixUrl, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SvixUrl>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `DELETE /webhooks/svix` (`DeleteSvixApp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteSvixApp {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -103,9 +111,17 @@ impl DeleteSvixApp {
         self.client.execute_empty(request).await
     }
 }
-/// Request builder for `POST /webhooks/svix_url` (`GenerateSvixAuthURL`): set optional parameters, then [`send`](Self::send) it.
+impl std::future::IntoFuture for DeleteSvixApp {
+    type Output = Result<(), runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<()>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /webhooks/svix_url` (`GenerateSvixAuthURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
-#[must_use = "a request does nothing until it is sent with `.send().await`"]
+#[must_use = "a request does nothing until it is awaited"]
 pub struct GenerateSvixAuthUrl {
     client: runtime::Client,
     options: runtime::CallOptions,
@@ -131,5 +147,13 @@ impl GenerateSvixAuthUrl {
             self.options,
         );
         self.client.execute_json(request).await
+    }
+}
+impl std::future::IntoFuture for GenerateSvixAuthUrl {
+    type Output = Result<types::SvixUrl, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::SvixUrl>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
