@@ -38,6 +38,7 @@ mod future;
 mod json_list;
 mod macros;
 mod multipart;
+mod order_by;
 mod pagination;
 mod params;
 mod request;
@@ -55,6 +56,7 @@ pub use future::ResponseFuture;
 pub use futures_core::Stream;
 pub use http::Method;
 pub use json_list::{JsonList, JsonPaging, RawItem, RawPage};
+pub use order_by::OrderBy;
 pub use pagination::{ListRequest, Paginator};
 pub use request::{CallOptions, ParamLocation, Request, RequestBody};
 pub use retry::RetryPolicy;
@@ -65,13 +67,14 @@ pub use tls::install_tls_provider;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::form::{FormEncoding, FormStyle};
+    pub use crate::future::{send_answer, send_empty, send_json};
     pub use crate::macros::{deserialize_str, next_value, required, tagged, variant, FieldName, Redacted};
     pub use crate::multipart::{FormValue, Multipart, Part};
     pub use crate::pagination::{collect_all, created_at_ordering, paginate};
     pub use crate::params::{path_json, path_object, path_segment, ParamValue};
     pub use crate::Method;
     pub use crate::{
-        open_enum_impls, Bytes, CallOptions, Client, Credential, Error, FilePart, ListRequest, ParamLocation, Redirect,
-        Request, ResponseFuture, RetryPolicy, Stream,
+        open_enum_impls, Bytes, CallOptions, Client, Credential, Error, FilePart, ListRequest, OrderBy, ParamLocation,
+        Redirect, Request, ResponseFuture, RetryPolicy, Stream,
     };
 }

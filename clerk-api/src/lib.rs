@@ -46,7 +46,7 @@ pub use clerk_api_runtime::ListRequest;
 /// `futures::StreamExt`).
 pub use clerk_api_runtime::Stream;
 pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
-pub use clerk_api_runtime::{FilePart, ResponseFuture, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use clerk_api_runtime::{FilePart, OrderBy, ResponseFuture, RetryPolicy, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
 pub use generated::client::{Clerk, ClerkBuilder};
 pub use generated::{operations, types, API_VERSION, SPEC};
 

@@ -284,6 +284,9 @@ pub struct Param {
     pub explode: bool,
     pub doc: Option<String>,
     pub deprecated: bool,
+    /// For an `order_by` whose description lists the fields it accepts: the open enum of those
+    /// fields. The value is still sent as text (`-created_at`).
+    pub sort: Option<String>,
 }
 
 /// How a parameter's value is written.

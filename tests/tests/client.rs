@@ -88,6 +88,30 @@ async fn json_bodies_are_sent_as_json() {
 }
 
 #[tokio::test]
+async fn order_by_takes_a_named_field_with_a_direction_or_text() {
+    use types::GetUserListOrderBy as Field;
+    let stub =
+        serve(vec![Reply::json(200, "[]"), Reply::json(200, "[]"), Reply::json(200, "[]"), Reply::json(200, "[]")]);
+    let clerk = client(&stub.base_url);
+    clerk.users().list().order_by(Field::EmailAddress.desc()).await.unwrap();
+    clerk.users().list().order_by(Field::LastSignInAt).await.unwrap();
+    clerk.users().list().order_by("-created_at").await.unwrap();
+    clerk.users().list().order_by("-a_field_from_the_future").await.unwrap();
+    let targets: Vec<String> = stub.requests.lock().unwrap().iter().map(|r| r.target.clone()).collect();
+    assert_eq!(
+        targets,
+        [
+            "/users?order_by=-email_address",
+            "/users?order_by=%2Blast_sign_in_at",
+            "/users?order_by=-created_at",
+            "/users?order_by=-a_field_from_the_future",
+        ]
+    );
+    let parsed: clerk_api::OrderBy<Field> = "-created_at".into();
+    assert_eq!((parsed.field(), parsed.is_descending()), (&Field::CreatedAt, true));
+}
+
+#[tokio::test]
 async fn a_body_built_elsewhere_replaces_the_fields_set_before() {
     let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;
     let stub = serve(vec![Reply::json(200, org), Reply::json(200, org)]);

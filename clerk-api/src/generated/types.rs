@@ -12392,6 +12392,73 @@ impl From<&str> for GetTemplateTemplateType {
     }
 }
 runtime::open_enum_impls!(GetTemplateTemplateType);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum GetUserListOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `updated_at`
+    UpdatedAt,
+    /// `email_address`
+    EmailAddress,
+    /// `web3wallet`
+    Web3wallet,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `phone_number`
+    PhoneNumber,
+    /// `username`
+    Username,
+    /// `last_active_at`
+    LastActiveAt,
+    /// `last_sign_in_at`
+    LastSignInAt,
+    /// `starting_after`
+    StartingAfter,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl GetUserListOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::UpdatedAt => "updated_at",
+            Self::EmailAddress => "email_address",
+            Self::Web3wallet => "web3wallet",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::PhoneNumber => "phone_number",
+            Self::Username => "username",
+            Self::LastActiveAt => "last_active_at",
+            Self::LastSignInAt => "last_sign_in_at",
+            Self::StartingAfter => "starting_after",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for GetUserListOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "updated_at" => Self::UpdatedAt,
+            "email_address" => Self::EmailAddress,
+            "web3wallet" => Self::Web3wallet,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "phone_number" => Self::PhoneNumber,
+            "username" => Self::Username,
+            "last_active_at" => Self::LastActiveAt,
+            "last_sign_in_at" => Self::LastSignInAt,
+            "starting_after" => Self::StartingAfter,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(GetUserListOrderBy);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IdentificationLink {
@@ -12538,6 +12605,53 @@ impl<'de> serde::Deserialize<'de> for InstanceCommunication {
 }
 /// Always `instance_communication` (a constant: a `String`, as a value that never varies needs no enum).
 pub type InstanceCommunicationObject = String;
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum InstanceGetOrganizationMembershipsOrderBy {
+    /// `phone_number`
+    PhoneNumber,
+    /// `email_address`
+    EmailAddress,
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `username`
+    Username,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl InstanceGetOrganizationMembershipsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhoneNumber => "phone_number",
+            Self::EmailAddress => "email_address",
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Username => "username",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for InstanceGetOrganizationMembershipsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "phone_number" => Self::PhoneNumber,
+            "email_address" => Self::EmailAddress,
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "username" => Self::Username,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(InstanceGetOrganizationMembershipsOrderBy);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `instance` (a constant: a `String`, as a value that never varies needs no enum).
@@ -13795,6 +13909,37 @@ impl From<&str> for ListAllOrganizationDomainsEnrollmentModeItem {
     }
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsEnrollmentModeItem);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListAllOrganizationDomainsOrderBy {
+    /// `name`
+    Name,
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListAllOrganizationDomainsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Name => "name",
+            Self::CreatedAt => "created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListAllOrganizationDomainsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "name" => Self::Name,
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListAllOrganizationDomainsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsVerified {
@@ -13859,6 +14004,37 @@ impl From<&str> for ListEnterpriseConnectionTestRunsStatusItem {
     }
 }
 runtime::open_enum_impls!(ListEnterpriseConnectionTestRunsStatusItem);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListInstanceOrganizationInvitationsOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `email_address`
+    EmailAddress,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListInstanceOrganizationInvitationsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::EmailAddress => "email_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListInstanceOrganizationInvitationsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "email_address" => Self::EmailAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListInstanceOrganizationInvitationsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListInstanceOrganizationInvitationsStatus {
@@ -13897,6 +14073,41 @@ impl From<&str> for ListInstanceOrganizationInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(ListInstanceOrganizationInvitationsStatus);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListInvitationsOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `email_address`
+    EmailAddress,
+    /// `expires_at`
+    ExpiresAt,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListInvitationsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::EmailAddress => "email_address",
+            Self::ExpiresAt => "expires_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListInvitationsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "email_address" => Self::EmailAddress,
+            "expires_at" => Self::ExpiresAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListInvitationsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListInvitationsStatus {
@@ -13935,6 +14146,99 @@ impl From<&str> for ListInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(ListInvitationsStatus);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListMachinesOrderBy {
+    /// `name`
+    Name,
+    /// `created_at`
+    CreatedAt,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListMachinesOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Name => "name",
+            Self::CreatedAt => "created_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListMachinesOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "name" => Self::Name,
+            "created_at" => Self::CreatedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListMachinesOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOAuthApplicationsOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `name`
+    Name,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOAuthApplicationsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Name => "name",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOAuthApplicationsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "name" => Self::Name,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListOAuthApplicationsOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOrganizationInvitationsOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `email_address`
+    EmailAddress,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOrganizationInvitationsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::EmailAddress => "email_address",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOrganizationInvitationsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "email_address" => Self::EmailAddress,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListOrganizationInvitationsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListOrganizationInvitationsStatus {
@@ -13973,6 +14277,275 @@ impl From<&str> for ListOrganizationInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(ListOrganizationInvitationsStatus);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOrganizationMembershipsOrderBy {
+    /// `phone_number`
+    PhoneNumber,
+    /// `email_address`
+    EmailAddress,
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `username`
+    Username,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOrganizationMembershipsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhoneNumber => "phone_number",
+            Self::EmailAddress => "email_address",
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Username => "username",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOrganizationMembershipsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "phone_number" => Self::PhoneNumber,
+            "email_address" => Self::EmailAddress,
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "username" => Self::Username,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListOrganizationMembershipsOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOrganizationPermissionsOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `name`
+    Name,
+    /// `key`
+    Key,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOrganizationPermissionsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Name => "name",
+            Self::Key => "key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOrganizationPermissionsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "name" => Self::Name,
+            "key" => Self::Key,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListOrganizationPermissionsOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOrganizationRolesOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `name`
+    Name,
+    /// `key`
+    Key,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOrganizationRolesOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Name => "name",
+            Self::Key => "key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOrganizationRolesOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "name" => Self::Name,
+            "key" => Self::Key,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListOrganizationRolesOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListOrganizationsOrderBy {
+    /// `name`
+    Name,
+    /// `created_at`
+    CreatedAt,
+    /// `members_count`
+    MembersCount,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListOrganizationsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Name => "name",
+            Self::CreatedAt => "created_at",
+            Self::MembersCount => "members_count",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListOrganizationsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "name" => Self::Name,
+            "created_at" => Self::CreatedAt,
+            "members_count" => Self::MembersCount,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListOrganizationsOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListRoleSetsOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `name`
+    Name,
+    /// `key`
+    Key,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListRoleSetsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::Name => "name",
+            Self::Key => "key",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListRoleSetsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "name" => Self::Name,
+            "key" => Self::Key,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListRoleSetsOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListSamlConnectionsOrderBy {
+    /// `phone_number`
+    PhoneNumber,
+    /// `email_address`
+    EmailAddress,
+    /// `created_at`
+    CreatedAt,
+    /// `first_name`
+    FirstName,
+    /// `last_name`
+    LastName,
+    /// `username`
+    Username,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListSamlConnectionsOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PhoneNumber => "phone_number",
+            Self::EmailAddress => "email_address",
+            Self::CreatedAt => "created_at",
+            Self::FirstName => "first_name",
+            Self::LastName => "last_name",
+            Self::Username => "username",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListSamlConnectionsOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "phone_number" => Self::PhoneNumber,
+            "email_address" => Self::EmailAddress,
+            "created_at" => Self::CreatedAt,
+            "first_name" => Self::FirstName,
+            "last_name" => Self::LastName,
+            "username" => Self::Username,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListSamlConnectionsOrderBy);
+/// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ListWaitlistEntriesOrderBy {
+    /// `created_at`
+    CreatedAt,
+    /// `email_address`
+    EmailAddress,
+    /// `invited_at`
+    InvitedAt,
+    /// A value this version of the crate does not know.
+    Unknown(String),
+}
+impl ListWaitlistEntriesOrderBy {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CreatedAt => "created_at",
+            Self::EmailAddress => "email_address",
+            Self::InvitedAt => "invited_at",
+            Self::Unknown(other) => other,
+        }
+    }
+}
+impl From<&str> for ListWaitlistEntriesOrderBy {
+    fn from(value: &str) -> Self {
+        match value {
+            "created_at" => Self::CreatedAt,
+            "email_address" => Self::EmailAddress,
+            "invited_at" => Self::InvitedAt,
+            other => Self::Unknown(other.to_owned()),
+        }
+    }
+}
+runtime::open_enum_impls!(ListWaitlistEntriesOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ListWaitlistEntriesStatus {

@@ -50,12 +50,13 @@ pub(crate) fn group_module(group: &Group, structs: &Structs<'_>) -> TokenStream 
     let builders = group.operations.iter().map(|op| {
         let builder = builder(&group.name, op, body::fluent(op, structs).as_ref());
         let outcomes = op.outcomes.as_ref().filter(|o| single_body(o).is_none()).map(|o| outcomes_enum(op, o));
-        quote!(#builder #outcomes)
+        let sorts = sort_impls(op);
+        quote!(#builder #outcomes #sorts)
     });
     let uses_types = group.operations.iter().any(|op| {
         op.body.as_ref().is_some_and(|b| !matches!(b.media, BodyMedia::Raw(_)) && mentions_named(&b.ty))
             || op.received().any(mentions_named)
-            || op.path_params.iter().chain(&op.params).any(|p| mentions_named(&p.ty))
+            || op.path_params.iter().chain(&op.params).any(|p| mentions_named(&p.ty) || p.sort.is_some())
     });
     let import = if uses_types {
         quote!(
@@ -94,7 +95,45 @@ fn mentions_named(ty: &TypeRef) -> bool {
 /// How a parameter is taken by a constructor or setter, and the conversion that stores it
 /// (`None` when it is stored as given).
 fn setter_input(param: &Param) -> (TokenStream, Option<TokenStream>) {
-    body::input(&ident(&param.name), &param.ty)
+    let name = ident(&param.name);
+    match &param.sort {
+        Some(fields) => {
+            let fields = ident(fields);
+            (quote!(impl Into<runtime::OrderBy<types::#fields>>), Some(quote!(#name.into().to_string())))
+        }
+        None => body::input(&name, &param.ty),
+    }
+}
+
+/// `asc()` / `desc()` on an `order_by` parameter's enum of fields, and a field alone as an
+/// ascending order.
+fn sort_impls(op: &Operation) -> TokenStream {
+    op.params
+        .iter()
+        .filter_map(|p| p.sort.as_deref())
+        .map(|fields| {
+            let fields = ident(fields);
+            quote! {
+                impl types::#fields {
+                    /// Ascending by this field (`+field`).
+                    pub fn asc(self) -> runtime::OrderBy<Self> {
+                        runtime::OrderBy::asc(self)
+                    }
+
+                    /// Descending by this field (`-field`).
+                    pub fn desc(self) -> runtime::OrderBy<Self> {
+                        runtime::OrderBy::desc(self)
+                    }
+                }
+
+                impl From<types::#fields> for runtime::OrderBy<types::#fields> {
+                    fn from(field: types::#fields) -> Self {
+                        runtime::OrderBy::asc(field)
+                    }
+                }
+            }
+        })
+        .collect()
 }
 
 /// Arguments of the group method: path parameters and required query parameters (the body's
@@ -232,6 +271,9 @@ fn builder(group: &str, op: &Operation, fluent: Option<&FluentBody<'_>>) -> Toke
             type IntoFuture = runtime::ResponseFuture<#output>;
 
             /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+            // Inline: compiled only where a caller awaits the builder, so the crate itself does
+            // not build the 249 `send` state machines eagerly.
+            #[inline]
             fn into_future(self) -> Self::IntoFuture {
                 Box::pin(self.send())
             }
@@ -481,13 +523,16 @@ fn send(group: &str, op: &Operation, output: &TokenStream) -> TokenStream {
         }
     });
     let execute = match (&op.outcomes, &op.response) {
-        (Some(outcomes), _) => match single_body(outcomes) {
-            Some(OutcomeBody::Text) => quote!(self.client.execute_answer(request).await?.text()),
-            Some(_) => quote!(Ok(self.client.execute_answer(request).await?.bytes())),
-            None => outcomes_match(outcomes),
-        },
-        (None, Some(_)) => quote!(self.client.execute_json(request).await),
-        (None, None) => quote!(self.client.execute_empty(request).await),
+        (Some(outcomes), _) => {
+            let decode = match single_body(outcomes) {
+                Some(OutcomeBody::Text) => quote!(|answer| answer.text()),
+                Some(_) => quote!(|answer| Ok(answer.bytes())),
+                None => outcomes_match(outcomes),
+            };
+            quote!(runtime::send_answer(client, request, #decode))
+        }
+        (None, Some(_)) => quote!(runtime::send_json(client, request)),
+        (None, None) => quote!(runtime::send_empty(client, request)),
     };
     let redirects = op.outcomes.as_ref().is_some_and(|o| o.variants.iter().any(|v| v.body == OutcomeBody::Redirect));
     let accept_redirects = if redirects { quote!(request.accept_redirects();) } else { TokenStream::new() };
@@ -497,13 +542,24 @@ fn send(group: &str, op: &Operation, output: &TokenStream) -> TokenStream {
         if op.params.is_empty() && op.body.is_none() && !redirects { TokenStream::new() } else { quote!(mut) };
     quote! {
         /// Sends the request and decodes the response.
+        // Inline, as `into_request`: compiled where a caller sends the request, not for every
+        // operation in this crate.
+        #[inline]
+        pub fn send(self) -> impl std::future::Future<Output = Result<#output, runtime::Error>> + Send + 'static {
+            let client = self.client.clone();
+            let request = self.into_request();
+            #execute
+        }
+
+        /// The request as the runtime sends it, or why it cannot be built.
         #deprecated_use
-        pub async fn send(self) -> Result<#output, runtime::Error> {
+        #[inline]
+        fn into_request(self) -> Result<runtime::Request, runtime::Error> {
             let #mutable request = runtime::Request::new(runtime::Method::#method, #operation, #path_template, #path, self.options);
             #accept_redirects
             #(#queries)*
             #body
-            #execute
+            Ok(request)
         }
     }
 }
@@ -545,7 +601,7 @@ fn outcomes_enum(op: &Operation, outcomes: &Outcomes) -> TokenStream {
     }
 }
 
-/// `send()`'s decoding of an answer by its status.
+/// `send()`'s decoding of an answer by its status, as a closure over the answer.
 fn outcomes_match(outcomes: &Outcomes) -> TokenStream {
     let name = ident(&outcomes.name);
     let arms = outcomes.variants.iter().map(|v| {
@@ -560,8 +616,7 @@ fn outcomes_match(outcomes: &Outcomes) -> TokenStream {
         }
     });
     quote! {
-        let answer = self.client.execute_answer(request).await?;
-        match answer.status() {
+        |answer| match answer.status() {
             #(#arms)*
             _ => Err(answer.unexpected()),
         }

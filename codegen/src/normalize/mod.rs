@@ -6,6 +6,7 @@ mod pagination;
 mod path_items;
 pub(crate) mod refs;
 mod security;
+mod sort;
 mod types;
 
 use crate::error::Result;

@@ -225,7 +225,19 @@ fn parameters<'a>(
             // Unions, arrays of objects, `content`: no OpenAPI style writes them; JSON text does.
             Shape::Other => ParamEncoding::Json,
         };
+        let sort = (data.name == "order_by" && location == ParamLocation::Query && ty == TypeRef::String)
+            .then(|| data.description.as_deref().and_then(super::sort::sort_fields))
+            .flatten()
+            .map(|fields| {
+                let doc = format!(
+                    "The fields `{}` sorts by, as the spec's description lists them. Pick a direction with \
+                     `.asc()` / `.desc()`; a field alone sorts ascending.",
+                    data.name
+                );
+                types.implied_enum(&format!("{builder}OrderBy"), doc, &fields, &join(at, "description"))
+            });
         let param = Param {
+            sort,
             name,
             wire: data.name.clone(),
             location,

@@ -248,6 +248,25 @@ impl<'a> Types<'a> {
         self.defs.push(TypeDef { name, doc, deprecated, origin: pointer.to_owned(), kind });
     }
 
+    /// An open string enum the spec implies without declaring (an `order_by`'s fields, listed
+    /// in its description), under a name derived from `base`.
+    pub fn implied_enum(&mut self, base: &str, doc: String, wires: &[String], pointer: &str) -> String {
+        let variants = names::variant_names(wires.iter().map(String::as_str))
+            .into_iter()
+            .zip(wires)
+            .map(|(name, wire)| EnumVariant { name, wire: wire.clone() })
+            .collect();
+        let name = self.claim(&Hint::Derived(base.to_owned()));
+        self.defs.push(TypeDef {
+            name: name.clone(),
+            doc: Some(doc),
+            deprecated: false,
+            origin: pointer.to_owned(),
+            kind: TypeKind::Enum(variants),
+        });
+        name
+    }
+
     fn string_enum(&mut self, view: &View<'a>, hint: &Hint, pointer: &str) -> TypeRef {
         let wires: Vec<&str> = view.enumeration.iter().filter_map(|v| v.as_str()).collect();
         let variants = names::variant_names(wires.iter().copied())

@@ -792,6 +792,9 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         "GetTemplateTemplateType" => {
             Some(check::<clerk_api::types::GetTemplateTemplateType>(value))
         }
+        "GetUserListOrderBy" => {
+            Some(check::<clerk_api::types::GetUserListOrderBy>(value))
+        }
         "IdentificationLink" => {
             Some(check::<clerk_api::types::IdentificationLink>(value))
         }
@@ -801,6 +804,13 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         }
         "InstanceCommunicationObject" => {
             Some(check::<clerk_api::types::InstanceCommunicationObject>(value))
+        }
+        "InstanceGetOrganizationMembershipsOrderBy" => {
+            Some(
+                check::<
+                    clerk_api::types::InstanceGetOrganizationMembershipsOrderBy,
+                >(value),
+            )
         }
         "InstanceObject" => Some(check::<clerk_api::types::InstanceObject>(value)),
         "InstanceProtect" => Some(check::<clerk_api::types::InstanceProtect>(value)),
@@ -884,6 +894,9 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
                 >(value),
             )
         }
+        "ListAllOrganizationDomainsOrderBy" => {
+            Some(check::<clerk_api::types::ListAllOrganizationDomainsOrderBy>(value))
+        }
         "ListAllOrganizationDomainsVerified" => {
             Some(check::<clerk_api::types::ListAllOrganizationDomainsVerified>(value))
         }
@@ -894,6 +907,13 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
                 >(value),
             )
         }
+        "ListInstanceOrganizationInvitationsOrderBy" => {
+            Some(
+                check::<
+                    clerk_api::types::ListInstanceOrganizationInvitationsOrderBy,
+                >(value),
+            )
+        }
         "ListInstanceOrganizationInvitationsStatus" => {
             Some(
                 check::<
@@ -901,11 +921,44 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
                 >(value),
             )
         }
+        "ListInvitationsOrderBy" => {
+            Some(check::<clerk_api::types::ListInvitationsOrderBy>(value))
+        }
         "ListInvitationsStatus" => {
             Some(check::<clerk_api::types::ListInvitationsStatus>(value))
         }
+        "ListMachinesOrderBy" => {
+            Some(check::<clerk_api::types::ListMachinesOrderBy>(value))
+        }
+        "ListOAuthApplicationsOrderBy" => {
+            Some(check::<clerk_api::types::ListOAuthApplicationsOrderBy>(value))
+        }
+        "ListOrganizationInvitationsOrderBy" => {
+            Some(check::<clerk_api::types::ListOrganizationInvitationsOrderBy>(value))
+        }
         "ListOrganizationInvitationsStatus" => {
             Some(check::<clerk_api::types::ListOrganizationInvitationsStatus>(value))
+        }
+        "ListOrganizationMembershipsOrderBy" => {
+            Some(check::<clerk_api::types::ListOrganizationMembershipsOrderBy>(value))
+        }
+        "ListOrganizationPermissionsOrderBy" => {
+            Some(check::<clerk_api::types::ListOrganizationPermissionsOrderBy>(value))
+        }
+        "ListOrganizationRolesOrderBy" => {
+            Some(check::<clerk_api::types::ListOrganizationRolesOrderBy>(value))
+        }
+        "ListOrganizationsOrderBy" => {
+            Some(check::<clerk_api::types::ListOrganizationsOrderBy>(value))
+        }
+        "ListRoleSetsOrderBy" => {
+            Some(check::<clerk_api::types::ListRoleSetsOrderBy>(value))
+        }
+        "ListSamlConnectionsOrderBy" => {
+            Some(check::<clerk_api::types::ListSamlConnectionsOrderBy>(value))
+        }
+        "ListWaitlistEntriesOrderBy" => {
+            Some(check::<clerk_api::types::ListWaitlistEntriesOrderBy>(value))
         }
         "ListWaitlistEntriesStatus" => {
             Some(check::<clerk_api::types::ListWaitlistEntriesStatus>(value))

@@ -81,7 +81,19 @@ impl RefreshSession {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SessionRefresh, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SessionRefresh, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "sessions.refresh",
@@ -90,13 +102,14 @@ impl RefreshSession {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RefreshSession {
     type Output = Result<types::SessionRefresh, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SessionRefresh>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -47,7 +47,19 @@ impl VerifyApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::VerifyApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "api_keys.verify_api_key",
@@ -56,13 +68,14 @@ impl VerifyApiKey {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyApiKey {
     type Output = Result<types::VerifyApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

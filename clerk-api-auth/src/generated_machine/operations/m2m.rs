@@ -54,7 +54,19 @@ impl VerifyM2mToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::VerifyM2mTokenResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyM2mTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "m2m.verify_token",
@@ -63,13 +75,14 @@ impl VerifyM2mToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyM2mToken {
     type Output = Result<types::VerifyM2mTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyM2mTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -61,9 +61,19 @@ impl VerifyOAuthAccessToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::VerifyOAuthAccessTokenResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyOAuthAccessTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "oauth_access_tokens.verify",
@@ -72,13 +82,14 @@ impl VerifyOAuthAccessToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyOAuthAccessToken {
     type Output = Result<types::VerifyOAuthAccessTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyOAuthAccessTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -86,7 +86,19 @@ impl CreateActorToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ActorToken, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ActorToken, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "actor_tokens.create",
@@ -95,13 +107,14 @@ impl CreateActorToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateActorToken {
     type Output = Result<types::ActorToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ActorToken>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -126,7 +139,19 @@ impl RevokeActorToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ActorToken, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ActorToken, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "actor_tokens.revoke",
@@ -136,13 +161,14 @@ impl RevokeActorToken {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeActorToken {
     type Output = Result<types::ActorToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ActorToken>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

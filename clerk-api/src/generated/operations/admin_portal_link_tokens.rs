@@ -85,9 +85,19 @@ impl CreateAdminPortalLinkToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CreateAdminPortalLinkTokenResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CreateAdminPortalLinkTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "admin_portal_link_tokens.create_admin_portal_link_token",
@@ -96,13 +106,14 @@ impl CreateAdminPortalLinkToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateAdminPortalLinkToken {
     type Output = Result<types::CreateAdminPortalLinkTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateAdminPortalLinkTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -137,9 +148,19 @@ impl RevokeAdminPortalLinkToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::RevokeAdminPortalLinkTokenResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::RevokeAdminPortalLinkTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "admin_portal_link_tokens.revoke_admin_portal_link_token",
@@ -151,13 +172,14 @@ impl RevokeAdminPortalLinkToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeAdminPortalLinkToken {
     type Output = Result<types::RevokeAdminPortalLinkTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RevokeAdminPortalLinkTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -86,7 +86,19 @@ impl CreateAgentTask {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::AgentTask, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::AgentTask, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "agent_tasks.create",
@@ -95,13 +107,14 @@ impl CreateAgentTask {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateAgentTask {
     type Output = Result<types::AgentTask, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::AgentTask>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -126,7 +139,19 @@ impl RevokeAgentTask {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::AgentTask, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::AgentTask, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "agent_tasks.revoke",
@@ -136,13 +161,14 @@ impl RevokeAgentTask {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeAgentTask {
     type Output = Result<types::AgentTask, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::AgentTask>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

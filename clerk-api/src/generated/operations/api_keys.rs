@@ -168,7 +168,19 @@ impl GetApiKeys {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::GetApiKeysResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::GetApiKeysResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "api_keys.get_api_keys",
@@ -182,13 +194,14 @@ impl GetApiKeys {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         request.query("query", self.query.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetApiKeys {
     type Output = Result<types::GetApiKeysResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetApiKeysResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -300,7 +313,19 @@ impl CreateApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::CreateApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::CreateApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "api_keys.create_api_key",
@@ -309,13 +334,14 @@ impl CreateApiKey {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateApiKey {
     type Output = Result<types::CreateApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -340,7 +366,19 @@ impl GetApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::GetApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::GetApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "api_keys.get_api_key",
@@ -348,13 +386,14 @@ impl GetApiKey {
             format!("/api_keys/{}", runtime::path_segment(& self.api_key_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetApiKey {
     type Output = Result<types::GetApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -379,7 +418,19 @@ impl DeleteApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeleteApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeleteApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "api_keys.delete_api_key",
@@ -387,13 +438,14 @@ impl DeleteApiKey {
             format!("/api_keys/{}", runtime::path_segment(& self.api_key_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteApiKey {
     type Output = Result<types::DeleteApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeleteApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -447,7 +499,19 @@ impl UpdateApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::UpdateApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::UpdateApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "api_keys.update_api_key",
@@ -456,13 +520,14 @@ impl UpdateApiKey {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateApiKey {
     type Output = Result<types::UpdateApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::UpdateApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -487,7 +552,19 @@ impl GetApiKeySecret {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::GetApiKeySecretResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::GetApiKeySecretResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "api_keys.get_api_key_secret",
@@ -495,13 +572,14 @@ impl GetApiKeySecret {
             format!("/api_keys/{}/secret", runtime::path_segment(& self.api_key_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetApiKeySecret {
     type Output = Result<types::GetApiKeySecretResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetApiKeySecretResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -536,7 +614,19 @@ impl RevokeApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RevokeApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RevokeApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "api_keys.revoke_api_key",
@@ -545,13 +635,14 @@ impl RevokeApiKey {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeApiKey {
     type Output = Result<types::RevokeApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RevokeApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -581,7 +672,19 @@ impl VerifyApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::VerifyApiKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyApiKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "api_keys.verify_api_key",
@@ -590,13 +693,14 @@ impl VerifyApiKey {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyApiKey {
     type Output = Result<types::VerifyApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyApiKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

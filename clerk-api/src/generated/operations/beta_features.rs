@@ -95,7 +95,19 @@ impl UpdateInstanceAuthConfig {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InstanceSettingsResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InstanceSettingsResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "beta_features.update_instance_settings",
@@ -104,13 +116,14 @@ impl UpdateInstanceAuthConfig {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstanceAuthConfig {
     type Output = Result<types::InstanceSettingsResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceSettingsResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -150,7 +163,17 @@ impl UpdateProductionInstanceDomain {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<(), runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<(), runtime::Error>> + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_empty(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "beta_features.update_production_instance_domain",
@@ -159,13 +182,14 @@ impl UpdateProductionInstanceDomain {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_empty(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateProductionInstanceDomain {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

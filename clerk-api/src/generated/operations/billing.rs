@@ -279,9 +279,19 @@ impl GetCommercePlanList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::PaginatedCommercePlanResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::PaginatedCommercePlanResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "billing.list_plans",
@@ -293,13 +303,14 @@ impl GetCommercePlanList {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         request.query("payer_type", self.payer_type.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetCommercePlanList {
     type Output = Result<types::PaginatedCommercePlanResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PaginatedCommercePlanResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -405,9 +416,19 @@ impl GetBillingPriceList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::PaginatedBillingPriceResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::PaginatedBillingPriceResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "billing.list_prices",
@@ -419,13 +440,14 @@ impl GetBillingPriceList {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         request.query("plan_id", self.plan_id.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetBillingPriceList {
     type Output = Result<types::PaginatedBillingPriceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PaginatedBillingPriceResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -538,7 +560,19 @@ impl CreateBillingPrice {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::BillingPriceResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::BillingPriceResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "billing.create_price",
@@ -547,13 +581,14 @@ impl CreateBillingPrice {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateBillingPrice {
     type Output = Result<types::BillingPriceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BillingPriceResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -636,9 +671,19 @@ impl GetCommerceSubscriptionItemList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::PaginatedCommerceSubscriptionItemResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::PaginatedCommerceSubscriptionItemResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "billing.list_subscription_items",
@@ -654,7 +699,7 @@ impl GetCommerceSubscriptionItemList {
         request.query("plan_id", self.plan_id.as_ref());
         request.query("include_free", self.include_free.as_ref());
         request.query("query", self.query.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetCommerceSubscriptionItemList {
@@ -666,6 +711,7 @@ impl std::future::IntoFuture for GetCommerceSubscriptionItemList {
         types::PaginatedCommerceSubscriptionItemResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -751,7 +797,19 @@ impl CancelCommerceSubscriptionItem {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::CommerceSubscriptionItem, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceSubscriptionItem, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::DELETE,
             "billing.cancel_subscription_item",
@@ -763,13 +821,14 @@ impl CancelCommerceSubscriptionItem {
             self.options,
         );
         request.query("end_now", self.end_now.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CancelCommerceSubscriptionItem {
     type Output = Result<types::CommerceSubscriptionItem, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscriptionItem>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -800,7 +859,19 @@ impl ExtendBillingSubscriptionItemFreeTrial {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::CommerceSubscriptionItem2, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceSubscriptionItem2, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "billing.extend_subscription_item_free_trial",
@@ -812,13 +883,14 @@ impl ExtendBillingSubscriptionItemFreeTrial {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ExtendBillingSubscriptionItemFreeTrial {
     type Output = Result<types::CommerceSubscriptionItem2, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscriptionItem2>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -849,9 +921,19 @@ impl CreateBillingPriceTransition {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommercePriceTransitionResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommercePriceTransitionResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "billing.create_price_transition",
@@ -863,13 +945,14 @@ impl CreateBillingPriceTransition {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateBillingPriceTransition {
     type Output = Result<types::CommercePriceTransitionResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommercePriceTransitionResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -900,9 +983,19 @@ impl ApplyBillingSubscriptionItemDiscount {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommerceDiscountRedemptionResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "billing.apply_subscription_item_discount",
@@ -914,13 +1007,14 @@ impl ApplyBillingSubscriptionItemDiscount {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ApplyBillingSubscriptionItemDiscount {
     type Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceDiscountRedemptionResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -946,9 +1040,19 @@ impl RemoveBillingSubscriptionItemDiscount {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommerceDiscountRedemptionResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "billing.remove_subscription_item_discount",
@@ -959,13 +1063,14 @@ impl RemoveBillingSubscriptionItemDiscount {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RemoveBillingSubscriptionItemDiscount {
     type Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceDiscountRedemptionResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1012,9 +1117,19 @@ impl GetBillingStatementList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::PaginatedBillingStatementResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::PaginatedBillingStatementResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "billing.list_statements",
@@ -1025,13 +1140,14 @@ impl GetBillingStatementList {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetBillingStatementList {
     type Output = Result<types::PaginatedBillingStatementResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PaginatedBillingStatementResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1111,7 +1227,19 @@ impl GetBillingStatement {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::BillingStatement, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::BillingStatement, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "billing.get_statement",
@@ -1121,13 +1249,14 @@ impl GetBillingStatement {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetBillingStatement {
     type Output = Result<types::BillingStatement, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BillingStatement>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1175,9 +1304,19 @@ impl GetBillingStatementPaymentAttempts {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::PaginatedBillingPaymentAttemptResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::PaginatedBillingPaymentAttemptResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "billing.get_statement_payment_attempts",
@@ -1191,7 +1330,7 @@ impl GetBillingStatementPaymentAttempts {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetBillingStatementPaymentAttempts {
@@ -1200,6 +1339,7 @@ impl std::future::IntoFuture for GetBillingStatementPaymentAttempts {
         types::PaginatedBillingPaymentAttemptResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -66,7 +66,19 @@ impl ListBlocklistIdentifiers {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::BlocklistIdentifiers, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::BlocklistIdentifiers, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "blocklist_identifiers.list",
@@ -74,13 +86,14 @@ impl ListBlocklistIdentifiers {
             "/blocklist_identifiers".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListBlocklistIdentifiers {
     type Output = Result<types::BlocklistIdentifiers, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BlocklistIdentifiers>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -110,7 +123,19 @@ impl CreateBlocklistIdentifier {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::BlocklistIdentifier, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::BlocklistIdentifier, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "blocklist_identifiers.create",
@@ -119,13 +144,14 @@ impl CreateBlocklistIdentifier {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateBlocklistIdentifier {
     type Output = Result<types::BlocklistIdentifier, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BlocklistIdentifier>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -150,7 +176,19 @@ impl DeleteBlocklistIdentifier {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "blocklist_identifiers.delete",
@@ -160,13 +198,14 @@ impl DeleteBlocklistIdentifier {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteBlocklistIdentifier {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -95,7 +95,19 @@ impl GetClientList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::Client>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::Client>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "clients.list",
@@ -106,13 +118,14 @@ impl GetClientList {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetClientList {
     type Output = Result<Vec<types::Client>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Client>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -195,7 +208,19 @@ impl VerifyClient {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Client, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Client, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "clients.verify",
@@ -204,13 +229,14 @@ impl VerifyClient {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyClient {
     type Output = Result<types::Client, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Client>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -235,7 +261,19 @@ impl GetClient {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Client, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Client, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "clients.get",
@@ -243,13 +281,14 @@ impl GetClient {
             format!("/clients/{}", runtime::path_segment(& self.client_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetClient {
     type Output = Result<types::Client, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Client>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -220,7 +220,19 @@ impl ListDirectories {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DirectoryListResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DirectoryListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "directories.list",
@@ -230,13 +242,14 @@ impl ListDirectories {
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListDirectories {
     type Output = Result<types::DirectoryListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DirectoryListResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -334,7 +347,19 @@ impl CreateDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Directory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Directory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "directories.create",
@@ -343,13 +368,14 @@ impl CreateDirectory {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateDirectory {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -374,7 +400,19 @@ impl GetDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Directory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Directory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "directories.get",
@@ -382,13 +420,14 @@ impl GetDirectory {
             format!("/directories/{}", runtime::path_segment(& self.directory_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetDirectory {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -413,7 +452,19 @@ impl DeleteDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "directories.delete",
@@ -421,13 +472,14 @@ impl DeleteDirectory {
             format!("/directories/{}", runtime::path_segment(& self.directory_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteDirectory {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -490,7 +542,19 @@ impl UpdateDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Directory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Directory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "directories.update",
@@ -499,13 +563,14 @@ impl UpdateDirectory {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateDirectory {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -530,7 +595,19 @@ impl RotateDirectoryApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Directory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Directory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "directories.rotate_api_key",
@@ -541,13 +618,14 @@ impl RotateDirectoryApiKey {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RotateDirectoryApiKey {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -572,9 +650,19 @@ impl ListDirectoryGroupRoleMappings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "directories.list_group_role_mappings",
@@ -585,7 +673,7 @@ impl ListDirectoryGroupRoleMappings {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListDirectoryGroupRoleMappings {
@@ -594,6 +682,7 @@ impl std::future::IntoFuture for ListDirectoryGroupRoleMappings {
         types::DirectoryGroupRoleMappingListResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -624,9 +713,19 @@ impl ReplaceDirectoryGroupRoleMappings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "directories.replace_group_role_mappings",
@@ -638,7 +737,7 @@ impl ReplaceDirectoryGroupRoleMappings {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceDirectoryGroupRoleMappings {
@@ -647,6 +746,7 @@ impl std::future::IntoFuture for ReplaceDirectoryGroupRoleMappings {
         types::DirectoryGroupRoleMappingListResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -694,7 +794,19 @@ impl CreateDirectoryGroupRoleMapping {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DirectoryGroupRoleMapping, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DirectoryGroupRoleMapping, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "directories.create_group_role_mapping",
@@ -706,13 +818,14 @@ impl CreateDirectoryGroupRoleMapping {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateDirectoryGroupRoleMapping {
     type Output = Result<types::DirectoryGroupRoleMapping, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DirectoryGroupRoleMapping>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -738,9 +851,19 @@ impl DeleteDirectoryGroupRoleMapping {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::DirectoryGroupRoleMappingDeletedResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::DirectoryGroupRoleMappingDeletedResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "directories.delete_group_role_mapping",
@@ -751,7 +874,7 @@ impl DeleteDirectoryGroupRoleMapping {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteDirectoryGroupRoleMapping {
@@ -763,6 +886,7 @@ impl std::future::IntoFuture for DeleteDirectoryGroupRoleMapping {
         types::DirectoryGroupRoleMappingDeletedResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

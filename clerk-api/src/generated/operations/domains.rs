@@ -98,7 +98,19 @@ impl ListDomains {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Domains, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Domains, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "domains.list",
@@ -106,13 +118,14 @@ impl ListDomains {
             "/domains".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListDomains {
     type Output = Result<types::Domains, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Domains>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -147,7 +160,19 @@ impl AddDomain {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Domain, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Domain, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "domains.add",
@@ -156,13 +181,14 @@ impl AddDomain {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for AddDomain {
     type Output = Result<types::Domain, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Domain>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -187,7 +213,19 @@ impl DeleteDomain {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "domains.delete",
@@ -195,13 +233,14 @@ impl DeleteDomain {
             format!("/domains/{}", runtime::path_segment(& self.domain_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteDomain {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -252,7 +291,19 @@ impl UpdateDomain {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Domain, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Domain, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "domains.update",
@@ -261,13 +312,14 @@ impl UpdateDomain {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateDomain {
     type Output = Result<types::Domain, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Domain>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -203,7 +203,19 @@ impl CreateEmailAddress {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EmailAddress, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EmailAddress, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "email_addresses.create",
@@ -212,13 +224,14 @@ impl CreateEmailAddress {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -243,7 +256,19 @@ impl GetEmailAddress {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EmailAddress, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EmailAddress, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "email_addresses.get",
@@ -253,13 +278,14 @@ impl GetEmailAddress {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -284,7 +310,19 @@ impl DeleteEmailAddress {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "email_addresses.delete",
@@ -294,13 +332,14 @@ impl DeleteEmailAddress {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteEmailAddress {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -353,7 +392,19 @@ impl UpdateEmailAddress {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EmailAddress, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EmailAddress, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "email_addresses.update",
@@ -364,13 +415,14 @@ impl UpdateEmailAddress {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -395,9 +447,19 @@ impl PrepareEmailAddressVerification {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::VerificationResponseResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::VerificationResponseResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "email_addresses.prepare_verification",
@@ -408,13 +470,14 @@ impl PrepareEmailAddressVerification {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for PrepareEmailAddressVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -445,9 +508,19 @@ impl AttemptEmailAddressVerification {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::VerificationResponseResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::VerificationResponseResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "email_addresses.attempt_verification",
@@ -459,13 +532,14 @@ impl AttemptEmailAddressVerification {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for AttemptEmailAddressVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -525,7 +599,19 @@ impl ReplaceUserEmailAddress {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EmailAddress, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EmailAddress, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "email_addresses.replace_for_user",
@@ -534,13 +620,14 @@ impl ReplaceUserEmailAddress {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceUserEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -107,7 +107,19 @@ impl UpsertTemplate {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Template, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "email_and_sms_templates.upsert",
@@ -119,13 +131,14 @@ impl UpsertTemplate {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpsertTemplate {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

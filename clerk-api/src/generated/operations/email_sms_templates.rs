@@ -132,7 +132,19 @@ impl GetTemplateList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::Template>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::Template>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "email_sms_templates.list",
@@ -143,13 +155,14 @@ impl GetTemplateList {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetTemplateList {
     type Output = Result<Vec<types::Template>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Template>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -228,7 +241,19 @@ impl GetTemplate {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Template, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "email_sms_templates.get",
@@ -239,13 +264,14 @@ impl GetTemplate {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetTemplate {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -271,7 +297,19 @@ impl RevertTemplate {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Template, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "email_sms_templates.revert",
@@ -282,13 +320,14 @@ impl RevertTemplate {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevertTemplate {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -325,7 +364,19 @@ impl ToggleTemplateDelivery {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Template, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "email_sms_templates.toggle_template_delivery",
@@ -337,13 +388,14 @@ impl ToggleTemplateDelivery {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ToggleTemplateDelivery {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -190,7 +190,19 @@ impl ListEnterpriseConnections {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EnterpriseConnections, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EnterpriseConnections, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "enterprise_connections.list",
@@ -202,13 +214,14 @@ impl ListEnterpriseConnections {
         request.query("offset", self.offset.as_ref());
         request.query("organization_id", self.organization_id.as_ref());
         request.query("active", self.active.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListEnterpriseConnections {
     type Output = Result<types::EnterpriseConnections, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnections>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -334,7 +347,19 @@ impl CreateEnterpriseConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EnterpriseConnection, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EnterpriseConnection, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "enterprise_connections.create",
@@ -343,13 +368,14 @@ impl CreateEnterpriseConnection {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateEnterpriseConnection {
     type Output = Result<types::EnterpriseConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -374,7 +400,19 @@ impl GetEnterpriseConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EnterpriseConnection, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EnterpriseConnection, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "enterprise_connections.get",
@@ -385,13 +423,14 @@ impl GetEnterpriseConnection {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetEnterpriseConnection {
     type Output = Result<types::EnterpriseConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -416,7 +455,19 @@ impl DeleteEnterpriseConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "enterprise_connections.delete",
@@ -427,13 +478,14 @@ impl DeleteEnterpriseConnection {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteEnterpriseConnection {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -534,7 +586,19 @@ impl UpdateEnterpriseConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::EnterpriseConnection, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::EnterpriseConnection, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "enterprise_connections.update",
@@ -546,13 +610,14 @@ impl UpdateEnterpriseConnection {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateEnterpriseConnection {
     type Output = Result<types::EnterpriseConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -603,9 +668,19 @@ impl ListEnterpriseConnectionTestRuns {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::EnterpriseConnectionTestRuns, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::EnterpriseConnectionTestRuns, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "enterprise_connections.list_test_runs",
@@ -619,13 +694,14 @@ impl ListEnterpriseConnectionTestRuns {
         request.query_list("status", self.status.as_deref(), true);
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListEnterpriseConnectionTestRuns {
     type Output = Result<types::EnterpriseConnectionTestRuns, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnectionTestRuns>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -705,9 +781,19 @@ impl CreateEnterpriseConnectionTestRun {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::EnterpriseConnectionTestRunResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::EnterpriseConnectionTestRunResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "enterprise_connections.create_test_run",
@@ -718,7 +804,7 @@ impl CreateEnterpriseConnectionTestRun {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateEnterpriseConnectionTestRun {
@@ -727,6 +813,7 @@ impl std::future::IntoFuture for CreateEnterpriseConnectionTestRun {
         types::EnterpriseConnectionTestRunResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -216,7 +216,19 @@ impl GetInstance {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Instance, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Instance, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "instance_settings.get",
@@ -224,13 +236,14 @@ impl GetInstance {
             "/instance".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetInstance {
     type Output = Result<types::Instance, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Instance>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -316,7 +329,17 @@ impl UpdateInstance {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<(), runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<(), runtime::Error>> + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_empty(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "instance_settings.update",
@@ -325,13 +348,14 @@ impl UpdateInstance {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_empty(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstance {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -389,7 +413,19 @@ impl UpdateInstanceRestrictions {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InstanceRestrictions, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InstanceRestrictions, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "instance_settings.update_restrictions",
@@ -398,13 +434,14 @@ impl UpdateInstanceRestrictions {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstanceRestrictions {
     type Output = Result<types::InstanceRestrictions, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceRestrictions>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -428,7 +465,19 @@ impl GetInstanceProtect {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InstanceProtect, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InstanceProtect, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "instance_settings.get_instance_protect",
@@ -436,13 +485,14 @@ impl GetInstanceProtect {
             "/instance/protect".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetInstanceProtect {
     type Output = Result<types::InstanceProtect, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceProtect>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -480,7 +530,19 @@ impl UpdateInstanceProtect {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InstanceProtect, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InstanceProtect, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "instance_settings.update_instance_protect",
@@ -489,13 +551,14 @@ impl UpdateInstanceProtect {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstanceProtect {
     type Output = Result<types::InstanceProtect, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceProtect>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -519,7 +582,19 @@ impl GetInstanceCommunication {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InstanceCommunication, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InstanceCommunication, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "instance_settings.get_communication",
@@ -527,13 +602,14 @@ impl GetInstanceCommunication {
             "/instance/communication".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetInstanceCommunication {
     type Output = Result<types::InstanceCommunication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceCommunication>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -573,7 +649,19 @@ impl UpdateInstanceCommunication {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InstanceCommunication, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InstanceCommunication, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "instance_settings.update_communication",
@@ -582,13 +670,14 @@ impl UpdateInstanceCommunication {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstanceCommunication {
     type Output = Result<types::InstanceCommunication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceCommunication>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -612,7 +701,19 @@ impl GetInstanceOAuthApplicationSettings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthApplicationSettings, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplicationSettings, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "instance_settings.get_o_auth_application_settings",
@@ -620,13 +721,14 @@ impl GetInstanceOAuthApplicationSettings {
             "/instance/oauth_application_settings".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetInstanceOAuthApplicationSettings {
     type Output = Result<types::OAuthApplicationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationSettings>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -714,7 +816,19 @@ impl UpdateInstanceOAuthApplicationSettings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthApplicationSettings, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplicationSettings, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "instance_settings.update_o_auth_application_settings",
@@ -723,13 +837,14 @@ impl UpdateInstanceOAuthApplicationSettings {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstanceOAuthApplicationSettings {
     type Output = Result<types::OAuthApplicationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationSettings>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -771,7 +886,17 @@ impl ChangeProductionInstanceDomain {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<(), runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<(), runtime::Error>> + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_empty(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "instance_settings.change_domain",
@@ -780,13 +905,14 @@ impl ChangeProductionInstanceDomain {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_empty(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ChangeProductionInstanceDomain {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -810,7 +936,19 @@ impl GetInstanceOrganizationSettings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationSettings, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationSettings, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "instance_settings.get_organization_settings",
@@ -818,13 +956,14 @@ impl GetInstanceOrganizationSettings {
             "/instance/organization_settings".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetInstanceOrganizationSettings {
     type Output = Result<types::OrganizationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationSettings>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -898,7 +1037,19 @@ impl UpdateInstanceOrganizationSettings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationSettings, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationSettings, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "instance_settings.update_organization_settings",
@@ -907,13 +1058,14 @@ impl UpdateInstanceOrganizationSettings {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateInstanceOrganizationSettings {
     type Output = Result<types::OrganizationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationSettings>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -114,8 +114,11 @@ impl ListInvitations {
     /// For example, if you want invitations to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListInvitationsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Whether to paginate the results.
@@ -149,7 +152,19 @@ impl ListInvitations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::Invitation>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::Invitation>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "invitations.list",
@@ -163,13 +178,14 @@ impl ListInvitations {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListInvitations {
     type Output = Result<Vec<types::Invitation>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Invitation>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -225,6 +241,22 @@ impl ListInvitations {
     /// Fetches every page and collects the items.
     pub async fn collect_all(self) -> Result<Vec<types::Invitation>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::ListInvitationsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListInvitationsOrderBy>
+for runtime::OrderBy<types::ListInvitationsOrderBy> {
+    fn from(field: types::ListInvitationsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }
 /// Request builder for `POST /invitations` (`CreateInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -289,7 +321,19 @@ impl CreateInvitation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Invitation, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Invitation, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "invitations.create",
@@ -298,13 +342,14 @@ impl CreateInvitation {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateInvitation {
     type Output = Result<types::Invitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Invitation>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -329,7 +374,19 @@ impl CreateBulkInvitations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::Invitation>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::Invitation>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "invitations.bulk_create",
@@ -338,13 +395,14 @@ impl CreateBulkInvitations {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateBulkInvitations {
     type Output = Result<Vec<types::Invitation>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Invitation>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -369,7 +427,19 @@ impl RevokeInvitation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::InvitationRevokedResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::InvitationRevokedResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "invitations.revoke",
@@ -379,13 +449,14 @@ impl RevokeInvitation {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeInvitation {
     type Output = Result<types::InvitationRevokedResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InvitationRevokedResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -40,7 +40,19 @@ impl GetJwks {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Jwks, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Jwks, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "jwks.get_jwks",
@@ -48,13 +60,14 @@ impl GetJwks {
             "/jwks".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetJwks {
     type Output = Result<types::Jwks, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Jwks>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -131,7 +131,19 @@ impl GetM2mTokens {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::GetM2mTokensResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::GetM2mTokensResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "m2m.list_tokens",
@@ -144,13 +156,14 @@ impl GetM2mTokens {
         request.query("expired", self.expired.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetM2mTokens {
     type Output = Result<types::GetM2mTokensResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetM2mTokensResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -261,7 +274,19 @@ impl CreateM2mToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::CreateM2mTokenResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::CreateM2mTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "m2m.create_token",
@@ -270,13 +295,14 @@ impl CreateM2mToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateM2mToken {
     type Output = Result<types::CreateM2mTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateM2mTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -311,7 +337,19 @@ impl RevokeM2mToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RevokeM2mTokenResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RevokeM2mTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "m2m.revoke_token",
@@ -320,13 +358,14 @@ impl RevokeM2mToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeM2mToken {
     type Output = Result<types::RevokeM2mTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RevokeM2mTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -356,7 +395,19 @@ impl VerifyM2mToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::VerifyM2mTokenResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyM2mTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "m2m.verify_token",
@@ -365,13 +416,14 @@ impl VerifyM2mToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyM2mToken {
     type Output = Result<types::VerifyM2mTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyM2mTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

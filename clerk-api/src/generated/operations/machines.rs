@@ -190,8 +190,11 @@ impl ListMachines {
     /// For example, to return machines in descending order by `created_at`, use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListMachinesOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Overrides the client's timeout for each attempt of this call.
@@ -205,7 +208,19 @@ impl ListMachines {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::MachineListResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "machines.list",
@@ -217,13 +232,14 @@ impl ListMachines {
         request.query("offset", self.offset.as_ref());
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListMachines {
     type Output = Result<types::MachineListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineListResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -281,6 +297,21 @@ impl ListMachines {
         runtime::collect_all(self).await
     }
 }
+impl types::ListMachinesOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListMachinesOrderBy> for runtime::OrderBy<types::ListMachinesOrderBy> {
+    fn from(field: types::ListMachinesOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
+    }
+}
 /// Request builder for `POST /machines` (`CreateMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -321,7 +352,19 @@ impl CreateMachine {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::MachineCreatedResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineCreatedResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "machines.create",
@@ -330,13 +373,14 @@ impl CreateMachine {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateMachine {
     type Output = Result<types::MachineCreatedResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineCreatedResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -361,7 +405,19 @@ impl GetMachine {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Machine, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Machine, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "machines.get",
@@ -369,13 +425,14 @@ impl GetMachine {
             format!("/machines/{}", runtime::path_segment(& self.machine_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetMachine {
     type Output = Result<types::Machine, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Machine>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -400,7 +457,19 @@ impl DeleteMachine {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::MachineDeletedResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineDeletedResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "machines.delete",
@@ -408,13 +477,14 @@ impl DeleteMachine {
             format!("/machines/{}", runtime::path_segment(& self.machine_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteMachine {
     type Output = Result<types::MachineDeletedResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineDeletedResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -455,7 +525,19 @@ impl UpdateMachine {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Machine, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Machine, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "machines.update",
@@ -464,13 +546,14 @@ impl UpdateMachine {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateMachine {
     type Output = Result<types::Machine, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Machine>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -495,7 +578,19 @@ impl GetMachineSecretKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::MachineSecretKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineSecretKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "machines.get_secret_key",
@@ -503,13 +598,14 @@ impl GetMachineSecretKey {
             format!("/machines/{}/secret_key", runtime::path_segment(& self.machine_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetMachineSecretKey {
     type Output = Result<types::MachineSecretKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineSecretKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -540,7 +636,19 @@ impl RotateMachineSecretKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::MachineSecretKeyResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineSecretKeyResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "machines.rotate_secret_key",
@@ -552,13 +660,14 @@ impl RotateMachineSecretKey {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RotateMachineSecretKey {
     type Output = Result<types::MachineSecretKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineSecretKeyResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -589,7 +698,19 @@ impl CreateMachineScope {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::MachineScope, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineScope, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "machines.create_scope",
@@ -598,13 +719,14 @@ impl CreateMachineScope {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateMachineScope {
     type Output = Result<types::MachineScope, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineScope>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -630,9 +752,19 @@ impl DeleteMachineScope {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::MachineScopeDeletedResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::MachineScopeDeletedResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "machines.delete_scope",
@@ -643,13 +775,14 @@ impl DeleteMachineScope {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteMachineScope {
     type Output = Result<types::MachineScopeDeletedResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineScopeDeletedResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

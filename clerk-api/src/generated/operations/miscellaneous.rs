@@ -90,8 +90,18 @@ impl GetPublicInterstitial {
         self
     }
     /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<(), runtime::Error>> + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_empty(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
     #[allow(deprecated)]
-    pub async fn send(self) -> Result<(), runtime::Error> {
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "miscellaneous.get_public_interstitial",
@@ -106,13 +116,14 @@ impl GetPublicInterstitial {
         request.query("domain", self.domain.as_ref());
         request.query("sign_in_url", self.sign_in_url.as_ref());
         request.query("use_domain_for_script", self.use_domain_for_script.as_ref());
-        self.client.execute_empty(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetPublicInterstitial {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

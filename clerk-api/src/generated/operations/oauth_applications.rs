@@ -195,8 +195,11 @@ impl ListOAuthApplications {
     /// For example, if you want OAuth applications to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied. We only support one `order_by` parameter, and if multiple `order_by` parameters are provided, we will only keep the first one. For example,
     /// if you pass `order_by=name&order_by=created_at`, we will consider only the first `order_by` parameter, which is `name`. The `created_at` parameter will be ignored in this case.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListOAuthApplicationsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Returns OAuth applications with names that match the given query, via case-insensitive partial match.
@@ -217,7 +220,19 @@ impl ListOAuthApplications {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthApplications, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplications, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "oauth_applications.list",
@@ -229,13 +244,14 @@ impl ListOAuthApplications {
         request.query("offset", self.offset.as_ref());
         request.query("order_by", self.order_by.as_ref());
         request.query("name_query", self.name_query.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListOAuthApplications {
     type Output = Result<types::OAuthApplications, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplications>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -293,6 +309,22 @@ impl ListOAuthApplications {
         self,
     ) -> Result<Vec<types::OAuthApplication>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::ListOAuthApplicationsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListOAuthApplicationsOrderBy>
+for runtime::OrderBy<types::ListOAuthApplicationsOrderBy> {
+    fn from(field: types::ListOAuthApplicationsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }
 /// Request builder for `POST /oauth_applications` (`CreateOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -357,9 +389,19 @@ impl CreateOAuthApplication {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::OAuthApplicationWithSecret, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplicationWithSecret, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "oauth_applications.create",
@@ -368,13 +410,14 @@ impl CreateOAuthApplication {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateOAuthApplication {
     type Output = Result<types::OAuthApplicationWithSecret, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationWithSecret>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -399,7 +442,19 @@ impl GetOAuthApplication {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthApplication, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplication, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "oauth_applications.get",
@@ -410,13 +465,14 @@ impl GetOAuthApplication {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOAuthApplication {
     type Output = Result<types::OAuthApplication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -441,7 +497,19 @@ impl DeleteOAuthApplication {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "oauth_applications.delete",
@@ -452,13 +520,14 @@ impl DeleteOAuthApplication {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteOAuthApplication {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -532,7 +601,19 @@ impl UpdateOAuthApplication {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthApplication, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplication, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "oauth_applications.update",
@@ -544,13 +625,14 @@ impl UpdateOAuthApplication {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateOAuthApplication {
     type Output = Result<types::OAuthApplication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -586,7 +668,19 @@ impl UploadOAuthApplicationLogo {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthApplication, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplication, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "oauth_applications.upload_logo",
@@ -598,13 +692,14 @@ impl UploadOAuthApplicationLogo {
             self.options,
         );
         request.multipart(self.body.into_multipart());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UploadOAuthApplicationLogo {
     type Output = Result<types::OAuthApplication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -629,9 +724,19 @@ impl RotateOAuthApplicationSecret {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::OAuthApplicationWithSecret, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthApplicationWithSecret, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "oauth_applications.rotate_secret",
@@ -642,13 +747,14 @@ impl RotateOAuthApplicationSecret {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RotateOAuthApplicationSecret {
     type Output = Result<types::OAuthApplicationWithSecret, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationWithSecret>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -679,7 +785,17 @@ impl RevokeOAuthApplicationToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<(), runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<(), runtime::Error>> + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_empty(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "oauth_applications.revoke_token",
@@ -691,13 +807,14 @@ impl RevokeOAuthApplicationToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_empty(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeOAuthApplicationToken {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

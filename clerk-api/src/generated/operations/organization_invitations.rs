@@ -213,8 +213,13 @@ impl ListInstanceOrganizationInvitations {
     /// For example, if you want organization invitations to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<
+            runtime::OrderBy<types::ListInstanceOrganizationInvitationsOrderBy>,
+        >,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Filter organization invitations based on their status
@@ -254,12 +259,22 @@ impl ListInstanceOrganizationInvitations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<
-        types::OrganizationInvitationsWithPublicOrganizationData,
-        runtime::Error,
-    > {
+    ) -> impl std::future::Future<
+        Output = Result<
+            types::OrganizationInvitationsWithPublicOrganizationData,
+            runtime::Error,
+        >,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organization_invitations.get_all",
@@ -272,7 +287,7 @@ impl ListInstanceOrganizationInvitations {
         request.query("query", self.query.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListInstanceOrganizationInvitations {
@@ -284,6 +299,7 @@ impl std::future::IntoFuture for ListInstanceOrganizationInvitations {
         types::OrganizationInvitationsWithPublicOrganizationData,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -349,6 +365,22 @@ impl ListInstanceOrganizationInvitations {
         runtime::collect_all(self).await
     }
 }
+impl types::ListInstanceOrganizationInvitationsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListInstanceOrganizationInvitationsOrderBy>
+for runtime::OrderBy<types::ListInstanceOrganizationInvitationsOrderBy> {
+    fn from(field: types::ListInstanceOrganizationInvitationsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
+    }
+}
 /// Request builder for `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -379,8 +411,11 @@ impl ListOrganizationInvitations {
     /// For example, if you want organization invitations to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListOrganizationInvitationsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Applies a limit to the number of results returned.
@@ -407,7 +442,19 @@ impl ListOrganizationInvitations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationInvitations, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationInvitations, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organization_invitations.list",
@@ -423,13 +470,14 @@ impl ListOrganizationInvitations {
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListOrganizationInvitations {
     type Output = Result<types::OrganizationInvitations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -487,6 +535,22 @@ impl ListOrganizationInvitations {
         self,
     ) -> Result<Vec<types::OrganizationInvitation>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::ListOrganizationInvitationsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListOrganizationInvitationsOrderBy>
+for runtime::OrderBy<types::ListOrganizationInvitationsOrderBy> {
+    fn from(field: types::ListOrganizationInvitationsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -549,7 +613,19 @@ impl CreateOrganizationInvitation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationInvitation, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationInvitation, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organization_invitations.create",
@@ -561,13 +637,14 @@ impl CreateOrganizationInvitation {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateOrganizationInvitation {
     type Output = Result<types::OrganizationInvitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -593,7 +670,19 @@ impl CreateOrganizationInvitationBulk {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationInvitations, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationInvitations, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organization_invitations.bulk_create",
@@ -605,13 +694,14 @@ impl CreateOrganizationInvitationBulk {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateOrganizationInvitationBulk {
     type Output = Result<types::OrganizationInvitations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -651,7 +741,19 @@ impl ListPendingOrganizationInvitations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationInvitations, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationInvitations, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organization_invitations.list_pending",
@@ -664,13 +766,14 @@ impl ListPendingOrganizationInvitations {
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListPendingOrganizationInvitations {
     type Output = Result<types::OrganizationInvitations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -751,7 +854,19 @@ impl GetOrganizationInvitation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationInvitation, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationInvitation, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "organization_invitations.get",
@@ -762,13 +877,14 @@ impl GetOrganizationInvitation {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOrganizationInvitation {
     type Output = Result<types::OrganizationInvitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -806,7 +922,19 @@ impl RevokeOrganizationInvitation {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationInvitation, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationInvitation, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organization_invitations.revoke",
@@ -818,13 +946,14 @@ impl RevokeOrganizationInvitation {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeOrganizationInvitation {
     type Output = Result<types::OrganizationInvitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

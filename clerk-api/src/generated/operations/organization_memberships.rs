@@ -161,8 +161,11 @@ pub struct ListOrganizationMemberships {
 impl ListOrganizationMemberships {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -, we can choose to sort in ascending (ASC) or descending (DESC) order."
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListOrganizationMembershipsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Returns users with the user IDs specified. For each user ID, the `+` and `-` can be
@@ -297,7 +300,19 @@ impl ListOrganizationMemberships {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMemberships, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMemberships, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organization_memberships.list",
@@ -326,13 +341,14 @@ impl ListOrganizationMemberships {
         request.query("created_at_after", self.created_at_after.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListOrganizationMemberships {
     type Output = Result<types::OrganizationMemberships, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -392,6 +408,22 @@ impl ListOrganizationMemberships {
         runtime::collect_all(self).await
     }
 }
+impl types::ListOrganizationMembershipsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListOrganizationMembershipsOrderBy>
+for runtime::OrderBy<types::ListOrganizationMembershipsOrderBy> {
+    fn from(field: types::ListOrganizationMembershipsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
+    }
+}
 /// Request builder for `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -428,7 +460,19 @@ impl CreateOrganizationMembership {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMembership, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMembership, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organization_memberships.create",
@@ -440,13 +484,14 @@ impl CreateOrganizationMembership {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateOrganizationMembership {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -472,7 +517,19 @@ impl DeleteOrganizationMembership {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMembership, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMembership, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "organization_memberships.delete",
@@ -483,13 +540,14 @@ impl DeleteOrganizationMembership {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationMembership {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -521,7 +579,19 @@ impl UpdateOrganizationMembership {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMembership, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMembership, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "organization_memberships.update",
@@ -533,13 +603,14 @@ impl UpdateOrganizationMembership {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateOrganizationMembership {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -586,7 +657,19 @@ impl UpdateOrganizationMembershipMetadata {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMembership, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMembership, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "organization_memberships.update_metadata",
@@ -598,13 +681,14 @@ impl UpdateOrganizationMembershipMetadata {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateOrganizationMembershipMetadata {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -116,8 +116,11 @@ impl ListOrganizationPermissions {
     /// At the moment, you can order the returned permissions by their `created_at`, `name`, or `key`.
     /// In order to specify the direction, you can use the `+/-` symbols prepended in the property to order by.
     /// For example, if you want permissions to be returned in descending order according to their `created_at` property, you can use `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListOrganizationPermissionsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Applies a limit to the number of results returned.
@@ -144,7 +147,19 @@ impl ListOrganizationPermissions {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Permissions, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Permissions, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organization_permissions.list",
@@ -156,13 +171,14 @@ impl ListOrganizationPermissions {
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListOrganizationPermissions {
     type Output = Result<types::Permissions, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Permissions>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -220,6 +236,22 @@ impl ListOrganizationPermissions {
         runtime::collect_all(self).await
     }
 }
+impl types::ListOrganizationPermissionsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListOrganizationPermissionsOrderBy>
+for runtime::OrderBy<types::ListOrganizationPermissionsOrderBy> {
+    fn from(field: types::ListOrganizationPermissionsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
+    }
+}
 /// Request builder for `POST /organization_permissions` (`CreateOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -250,7 +282,19 @@ impl CreateOrganizationPermission {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Permission, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Permission, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organization_permissions.create",
@@ -259,13 +303,14 @@ impl CreateOrganizationPermission {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateOrganizationPermission {
     type Output = Result<types::Permission, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Permission>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -290,7 +335,19 @@ impl GetOrganizationPermission {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Permission, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Permission, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "organization_permissions.get",
@@ -301,13 +358,14 @@ impl GetOrganizationPermission {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOrganizationPermission {
     type Output = Result<types::Permission, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Permission>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -332,7 +390,19 @@ impl DeleteOrganizationPermission {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "organization_permissions.delete",
@@ -343,13 +413,14 @@ impl DeleteOrganizationPermission {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationPermission {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -395,7 +466,19 @@ impl UpdateOrganizationPermission {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Permission, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Permission, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "organization_permissions.update",
@@ -407,13 +490,14 @@ impl UpdateOrganizationPermission {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateOrganizationPermission {
     type Output = Result<types::Permission, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Permission>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -326,8 +326,11 @@ impl ListOrganizations {
     /// For example, if you want organizations to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListOrganizationsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Applies a limit to the number of results returned.
@@ -354,7 +357,19 @@ impl ListOrganizations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organizations, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organizations, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organizations.list",
@@ -374,13 +389,14 @@ impl ListOrganizations {
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListOrganizations {
     type Output = Result<types::Organizations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organizations>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -436,6 +452,22 @@ impl ListOrganizations {
     /// Fetches every page and collects the items.
     pub async fn collect_all(self) -> Result<Vec<types::Organization>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::ListOrganizationsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListOrganizationsOrderBy>
+for runtime::OrderBy<types::ListOrganizationsOrderBy> {
+    fn from(field: types::ListOrganizationsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }
 /// Request builder for `POST /organizations` (`CreateOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -501,7 +533,19 @@ impl CreateOrganization {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organization, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organization, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organizations.create",
@@ -510,13 +554,14 @@ impl CreateOrganization {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateOrganization {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -558,7 +603,19 @@ impl GetOrganization {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organization, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organization, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "organizations.get",
@@ -572,13 +629,14 @@ impl GetOrganization {
                 "include_missing_member_with_elevated_permissions",
                 self.include_missing_member_with_elevated_permissions.as_ref(),
             );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOrganization {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -603,7 +661,19 @@ impl DeleteOrganization {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "organizations.delete",
@@ -611,13 +681,14 @@ impl DeleteOrganization {
             format!("/organizations/{}", runtime::path_segment(& self.organization_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteOrganization {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -680,7 +751,19 @@ impl UpdateOrganization {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organization, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organization, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "organizations.update",
@@ -689,13 +772,14 @@ impl UpdateOrganization {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateOrganization {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -738,7 +822,19 @@ impl ReplaceOrganizationMetadata {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organization, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organization, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "organizations.replace_metadata",
@@ -750,13 +846,14 @@ impl ReplaceOrganizationMetadata {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceOrganizationMetadata {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -799,7 +896,19 @@ impl MergeOrganizationMetadata {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organization, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organization, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "organizations.merge_metadata",
@@ -811,13 +920,14 @@ impl MergeOrganizationMetadata {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for MergeOrganizationMetadata {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -853,7 +963,19 @@ impl UploadOrganizationLogo {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationWithLogo, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationWithLogo, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "organizations.upload_logo",
@@ -864,13 +986,14 @@ impl UploadOrganizationLogo {
             self.options,
         );
         request.multipart(self.body.into_multipart());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UploadOrganizationLogo {
     type Output = Result<types::OrganizationWithLogo, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationWithLogo>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -895,7 +1018,19 @@ impl DeleteOrganizationLogo {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Organization, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Organization, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "organizations.delete_logo",
@@ -905,13 +1040,14 @@ impl DeleteOrganizationLogo {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationLogo {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -936,7 +1072,19 @@ impl GetOrganizationBillingSubscription {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::CommerceSubscription, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceSubscription, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "organizations.get_billing_subscription",
@@ -947,13 +1095,14 @@ impl GetOrganizationBillingSubscription {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOrganizationBillingSubscription {
     type Output = Result<types::CommerceSubscription, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscription>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -978,9 +1127,19 @@ impl GetOrganizationBillingCreditBalance {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommerceCreditBalanceResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "organizations.get_billing_credit_balance",
@@ -991,13 +1150,14 @@ impl GetOrganizationBillingCreditBalance {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOrganizationBillingCreditBalance {
     type Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditBalanceResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1038,9 +1198,19 @@ impl AdjustOrganizationBillingCreditBalance {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommerceCreditLedgerResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "organizations.adjust_billing_credit_balance",
@@ -1052,13 +1222,14 @@ impl AdjustOrganizationBillingCreditBalance {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for AdjustOrganizationBillingCreditBalance {
     type Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditLedgerResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -198,7 +198,19 @@ impl CreatePhoneNumber {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::PhoneNumber, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::PhoneNumber, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "phone_numbers.create",
@@ -207,13 +219,14 @@ impl CreatePhoneNumber {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreatePhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -238,7 +251,19 @@ impl GetPhoneNumber {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::PhoneNumber, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::PhoneNumber, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "phone_numbers.get",
@@ -246,13 +271,14 @@ impl GetPhoneNumber {
             format!("/phone_numbers/{}", runtime::path_segment(& self.phone_number_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetPhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -277,7 +303,19 @@ impl DeletePhoneNumber {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "phone_numbers.delete",
@@ -285,13 +323,14 @@ impl DeletePhoneNumber {
             format!("/phone_numbers/{}", runtime::path_segment(& self.phone_number_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeletePhoneNumber {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -342,7 +381,19 @@ impl UpdatePhoneNumber {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::PhoneNumber, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::PhoneNumber, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "phone_numbers.update",
@@ -351,13 +402,14 @@ impl UpdatePhoneNumber {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdatePhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -382,9 +434,19 @@ impl PreparePhoneNumberVerification {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::VerificationResponseResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::VerificationResponseResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "phone_numbers.prepare_verification",
@@ -395,13 +457,14 @@ impl PreparePhoneNumberVerification {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for PreparePhoneNumberVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -432,9 +495,19 @@ impl AttemptPhoneNumberVerification {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::VerificationResponseResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::VerificationResponseResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "phone_numbers.attempt_verification",
@@ -446,13 +519,14 @@ impl AttemptPhoneNumberVerification {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for AttemptPhoneNumberVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -500,7 +574,19 @@ impl ReplaceUserPhoneNumber {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::PhoneNumber, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::PhoneNumber, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "phone_numbers.replace_for_user",
@@ -509,13 +595,14 @@ impl ReplaceUserPhoneNumber {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceUserPhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

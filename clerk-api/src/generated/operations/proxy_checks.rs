@@ -67,7 +67,19 @@ impl VerifyDomainProxy {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ProxyCheck, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ProxyCheck, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "proxy_checks.verify",
@@ -76,13 +88,14 @@ impl VerifyDomainProxy {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyDomainProxy {
     type Output = Result<types::ProxyCheck, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ProxyCheck>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -104,7 +104,19 @@ impl ListRedirectUrLs {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::RedirectUrl>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::RedirectUrl>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "redirect_urls.list",
@@ -115,13 +127,14 @@ impl ListRedirectUrLs {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListRedirectUrLs {
     type Output = Result<Vec<types::RedirectUrl>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::RedirectUrl>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -204,7 +217,19 @@ impl CreateRedirectUrl {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RedirectUrl, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RedirectUrl, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "redirect_urls.create",
@@ -213,13 +238,14 @@ impl CreateRedirectUrl {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateRedirectUrl {
     type Output = Result<types::RedirectUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RedirectUrl>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -244,7 +270,19 @@ impl GetRedirectUrl {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RedirectUrl, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RedirectUrl, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "redirect_urls.get",
@@ -252,13 +290,14 @@ impl GetRedirectUrl {
             format!("/redirect_urls/{}", runtime::path_segment(& self.id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetRedirectUrl {
     type Output = Result<types::RedirectUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RedirectUrl>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -283,7 +322,19 @@ impl DeleteRedirectUrl {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "redirect_urls.delete",
@@ -291,13 +342,14 @@ impl DeleteRedirectUrl {
             format!("/redirect_urls/{}", runtime::path_segment(& self.id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteRedirectUrl {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

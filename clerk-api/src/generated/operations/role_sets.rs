@@ -179,8 +179,11 @@ impl ListRoleSets {
     /// For example, if you want role sets to be returned in descending order according to their `created_at` property, you can use `-created_at`.
     /// If you don't use `+` or `-`, then `+` is implied.
     /// Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListRoleSetsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Applies a limit to the number of results returned.
@@ -207,7 +210,19 @@ impl ListRoleSets {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RoleSets, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RoleSets, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "role_sets.list",
@@ -219,13 +234,14 @@ impl ListRoleSets {
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListRoleSets {
     type Output = Result<types::RoleSets, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSets>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -283,6 +299,21 @@ impl ListRoleSets {
         runtime::collect_all(self).await
     }
 }
+impl types::ListRoleSetsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListRoleSetsOrderBy> for runtime::OrderBy<types::ListRoleSetsOrderBy> {
+    fn from(field: types::ListRoleSetsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
+    }
+}
 /// Request builder for `POST /role_sets` (`CreateRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -325,7 +356,19 @@ impl CreateRoleSet {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RoleSet, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RoleSet, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "role_sets.create",
@@ -334,13 +377,14 @@ impl CreateRoleSet {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -365,7 +409,19 @@ impl GetRoleSet {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RoleSet, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RoleSet, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "role_sets.get",
@@ -373,13 +429,14 @@ impl GetRoleSet {
             format!("/role_sets/{}", runtime::path_segment(& self.role_set_key_or_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -443,7 +500,19 @@ impl UpdateRoleSet {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RoleSet, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RoleSet, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "role_sets.update",
@@ -452,13 +521,14 @@ impl UpdateRoleSet {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -498,7 +568,19 @@ impl ReplaceRoleSet {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "role_sets.replace",
@@ -509,13 +591,14 @@ impl ReplaceRoleSet {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceRoleSet {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -556,7 +639,19 @@ impl AddRolesToRoleSet {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RoleSet, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RoleSet, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "role_sets.add_roles",
@@ -567,13 +662,14 @@ impl AddRolesToRoleSet {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for AddRolesToRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -604,7 +700,19 @@ impl ReplaceRoleInRoleSet {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::RoleSet, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::RoleSet, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "role_sets.replace_role",
@@ -616,13 +724,14 @@ impl ReplaceRoleInRoleSet {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceRoleInRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

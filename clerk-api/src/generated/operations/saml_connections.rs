@@ -161,8 +161,11 @@ impl ListSamlConnections {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
     /// we can choose to sort in ascending (ASC) or descending (DESC) order.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListSamlConnectionsOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Returns SAML connections that have an associated organization ID to the
@@ -192,7 +195,19 @@ impl ListSamlConnections {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SamlConnections, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SamlConnections, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "saml_connections.list",
@@ -205,13 +220,14 @@ impl ListSamlConnections {
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
         request.query_list("organization_id", self.organization_id.as_deref(), true);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListSamlConnections {
     type Output = Result<types::SamlConnections, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnections>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -269,6 +285,22 @@ impl ListSamlConnections {
         self,
     ) -> Result<Vec<types::SamlConnection>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::ListSamlConnectionsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListSamlConnectionsOrderBy>
+for runtime::OrderBy<types::ListSamlConnectionsOrderBy> {
+    fn from(field: types::ListSamlConnectionsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }
 /// Request builder for `POST /saml_connections` (`CreateSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -362,7 +394,19 @@ impl CreateSamlConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SamlConnection, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SamlConnection, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "saml_connections.create",
@@ -371,13 +415,14 @@ impl CreateSamlConnection {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateSamlConnection {
     type Output = Result<types::SamlConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -402,7 +447,19 @@ impl GetSamlConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SamlConnection, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SamlConnection, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "saml_connections.get",
@@ -412,13 +469,14 @@ impl GetSamlConnection {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetSamlConnection {
     type Output = Result<types::SamlConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -443,7 +501,19 @@ impl DeleteSamlConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "saml_connections.delete",
@@ -453,13 +523,14 @@ impl DeleteSamlConnection {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteSamlConnection {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -611,7 +682,19 @@ impl UpdateSamlConnection {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SamlConnection, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SamlConnection, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "saml_connections.update",
@@ -622,13 +705,14 @@ impl UpdateSamlConnection {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateSamlConnection {
     type Output = Result<types::SamlConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -220,7 +220,19 @@ impl ListScimDirectories {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ScimDirectoryListResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimDirectoryListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "scim_directories.list",
@@ -230,13 +242,14 @@ impl ListScimDirectories {
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListScimDirectories {
     type Output = Result<types::ScimDirectoryListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectoryListResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -334,7 +347,19 @@ impl CreateScimDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ScimDirectory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimDirectory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "scim_directories.create",
@@ -343,13 +368,14 @@ impl CreateScimDirectory {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateScimDirectory {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -374,7 +400,19 @@ impl GetScimDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ScimDirectory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimDirectory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "scim_directories.get",
@@ -384,13 +422,14 @@ impl GetScimDirectory {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetScimDirectory {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -415,7 +454,19 @@ impl DeleteScimDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "scim_directories.delete",
@@ -425,13 +476,14 @@ impl DeleteScimDirectory {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteScimDirectory {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -494,7 +546,19 @@ impl UpdateScimDirectory {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ScimDirectory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimDirectory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "scim_directories.update",
@@ -505,13 +569,14 @@ impl UpdateScimDirectory {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateScimDirectory {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -536,7 +601,19 @@ impl RotateScimDirectoryApiKey {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ScimDirectory, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimDirectory, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "scim_directories.rotate_api_key",
@@ -547,13 +624,14 @@ impl RotateScimDirectoryApiKey {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RotateScimDirectoryApiKey {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -578,9 +656,19 @@ impl ListScimGroupRoleMappings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::ScimGroupRoleMappingListResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "scim_directories.list_group_role_mappings",
@@ -591,13 +679,14 @@ impl ListScimGroupRoleMappings {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListScimGroupRoleMappings {
     type Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMappingListResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -628,9 +717,19 @@ impl ReplaceScimGroupRoleMappings {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::ScimGroupRoleMappingListResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "scim_directories.replace_group_role_mappings",
@@ -642,13 +741,14 @@ impl ReplaceScimGroupRoleMappings {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceScimGroupRoleMappings {
     type Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMappingListResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -686,7 +786,19 @@ impl CreateScimGroupRoleMapping {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::ScimGroupRoleMapping, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimGroupRoleMapping, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "scim_directories.create_group_role_mapping",
@@ -698,13 +810,14 @@ impl CreateScimGroupRoleMapping {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateScimGroupRoleMapping {
     type Output = Result<types::ScimGroupRoleMapping, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMapping>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -730,9 +843,19 @@ impl DeleteScimGroupRoleMapping {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::ScimGroupRoleMappingDeletedResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::ScimGroupRoleMappingDeletedResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "scim_directories.delete_group_role_mapping",
@@ -743,7 +866,7 @@ impl DeleteScimGroupRoleMapping {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteScimGroupRoleMapping {
@@ -752,6 +875,7 @@ impl std::future::IntoFuture for DeleteScimGroupRoleMapping {
         types::ScimGroupRoleMappingDeletedResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

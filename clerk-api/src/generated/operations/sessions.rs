@@ -198,7 +198,19 @@ impl GetSessionList {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::Session>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::Session>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "sessions.list",
@@ -212,13 +224,14 @@ impl GetSessionList {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetSessionList {
     type Output = Result<Vec<types::Session>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Session>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -309,7 +322,19 @@ impl CreateSession {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Session, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Session, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "sessions.create",
@@ -318,13 +343,14 @@ impl CreateSession {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateSession {
     type Output = Result<types::Session, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Session>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -349,7 +375,19 @@ impl GetSession {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Session, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Session, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "sessions.get",
@@ -357,13 +395,14 @@ impl GetSession {
             format!("/sessions/{}", runtime::path_segment(& self.session_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetSession {
     type Output = Result<types::Session, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Session>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -412,7 +451,19 @@ impl RefreshSession {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SessionRefresh, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SessionRefresh, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "sessions.refresh",
@@ -421,13 +472,14 @@ impl RefreshSession {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RefreshSession {
     type Output = Result<types::SessionRefresh, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SessionRefresh>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -452,7 +504,19 @@ impl RevokeSession {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::Session, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Session, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "sessions.revoke",
@@ -460,13 +524,14 @@ impl RevokeSession {
             format!("/sessions/{}/revoke", runtime::path_segment(& self.session_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeSession {
     type Output = Result<types::Session, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Session>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -502,9 +567,19 @@ impl CreateSessionToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CreateSessionTokenResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CreateSessionTokenResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "sessions.create_token",
@@ -513,13 +588,14 @@ impl CreateSessionToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateSessionToken {
     type Output = Result<types::CreateSessionTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateSessionTokenResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -556,9 +632,19 @@ impl CreateSessionTokenFromTemplate {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CreateSessionTokenFromTemplateResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CreateSessionTokenFromTemplateResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "sessions.create_token_from_template",
@@ -570,7 +656,7 @@ impl CreateSessionTokenFromTemplate {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateSessionTokenFromTemplate {
@@ -579,6 +665,7 @@ impl std::future::IntoFuture for CreateSessionTokenFromTemplate {
         types::CreateSessionTokenFromTemplateResponse,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -77,7 +77,19 @@ impl CreateSignInToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SignInToken, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SignInToken, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "sign_in_tokens.create",
@@ -86,13 +98,14 @@ impl CreateSignInToken {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateSignInToken {
     type Output = Result<types::SignInToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SignInToken>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -117,7 +130,19 @@ impl RevokeSignInToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SignInToken, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SignInToken, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "sign_in_tokens.revoke",
@@ -128,13 +153,14 @@ impl RevokeSignInToken {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeSignInToken {
     type Output = Result<types::SignInToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SignInToken>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -58,7 +58,19 @@ impl GetSignUp {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SignUp, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SignUp, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "sign_ups.get",
@@ -66,13 +78,14 @@ impl GetSignUp {
             format!("/sign_ups/{}", runtime::path_segment(& self.id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetSignUp {
     type Output = Result<types::SignUp, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SignUp>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -114,7 +127,19 @@ impl UpdateSignUp {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SignUp, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SignUp, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "sign_ups.update",
@@ -123,13 +148,14 @@ impl UpdateSignUp {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateSignUp {
     type Output = Result<types::SignUp, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SignUp>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

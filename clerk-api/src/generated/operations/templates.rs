@@ -89,7 +89,19 @@ impl PreviewTemplate {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<serde_json::Value, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<serde_json::Value, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "templates.preview",
@@ -101,13 +113,14 @@ impl PreviewTemplate {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for PreviewTemplate {
     type Output = Result<serde_json::Value, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<serde_json::Value>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

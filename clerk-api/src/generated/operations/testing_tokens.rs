@@ -40,7 +40,19 @@ impl CreateTestingToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::TestingToken, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::TestingToken, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "testing_tokens.create",
@@ -48,13 +60,14 @@ impl CreateTestingToken {
             "/testing_tokens".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateTestingToken {
     type Output = Result<types::TestingToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TestingToken>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -965,8 +965,11 @@ impl GetUserList {
     /// If you don't use `+` or `-`, then `+` is implied. We only support one `order_by` parameter, and if multiple `order_by` parameters are provided, we will only keep the first one. For example,
     /// if you pass `order_by=username&order_by=created_at`, we will consider only the first `order_by` parameter, which is `username`. The `created_at` parameter will be ignored in this case.
     /// Only the `created_at` orderings can be combined with `starting_after` cursor pagination; see that parameter.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::GetUserListOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Overrides the client's timeout for each attempt of this call.
@@ -980,8 +983,20 @@ impl GetUserList {
         self
     }
     /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::User>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
     #[allow(deprecated)]
-    pub async fn send(self) -> Result<Vec<types::User>, runtime::Error> {
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "users.list",
@@ -1015,13 +1030,14 @@ impl GetUserList {
         request.query("offset", self.offset.as_ref());
         request.query("starting_after", self.starting_after.as_ref());
         request.query("order_by", self.order_by.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetUserList {
     type Output = Result<Vec<types::User>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1074,6 +1090,21 @@ impl GetUserList {
     /// Fetches every page and collects the items.
     pub async fn collect_all(self) -> Result<Vec<types::User>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::GetUserListOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::GetUserListOrderBy> for runtime::OrderBy<types::GetUserListOrderBy> {
+    fn from(field: types::GetUserListOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }
 /// Request builder for `POST /users` (`CreateUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -1327,7 +1358,19 @@ impl CreateUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.create",
@@ -1336,13 +1379,14 @@ impl CreateUser {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1567,8 +1611,20 @@ impl GetUsersCount {
         self
     }
     /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::TotalCount, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
     #[allow(deprecated)]
-    pub async fn send(self) -> Result<types::TotalCount, runtime::Error> {
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "users.count",
@@ -1598,13 +1654,14 @@ impl GetUsersCount {
         request.query("last_sign_in_at_after", self.last_sign_in_at_after.as_ref());
         request.query("provider", self.provider.as_ref());
         request.query_list("provider_user_id", self.provider_user_id.as_deref(), true);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetUsersCount {
     type Output = Result<types::TotalCount, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TotalCount>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1629,7 +1686,19 @@ impl GetUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "users.get",
@@ -1637,13 +1706,14 @@ impl GetUser {
             format!("/users/{}", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1668,7 +1738,19 @@ impl DeleteUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete",
@@ -1676,13 +1758,14 @@ impl DeleteUser {
             format!("/users/{}", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteUser {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1869,7 +1952,19 @@ impl UpdateUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "users.update",
@@ -1878,13 +1973,14 @@ impl UpdateUser {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1909,7 +2005,19 @@ impl BanUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "users.ban",
@@ -1917,13 +2025,14 @@ impl BanUser {
             format!("/users/{}/ban", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for BanUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1948,7 +2057,19 @@ impl UnbanUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "users.unban",
@@ -1956,13 +2077,14 @@ impl UnbanUser {
             format!("/users/{}/unban", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UnbanUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -1992,7 +2114,19 @@ impl UsersBan {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::User>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::User>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.bulk_ban",
@@ -2001,13 +2135,14 @@ impl UsersBan {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UsersBan {
     type Output = Result<Vec<types::User>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2037,7 +2172,19 @@ impl UsersUnban {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::User>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::User>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.bulk_unban",
@@ -2046,13 +2193,14 @@ impl UsersUnban {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UsersUnban {
     type Output = Result<Vec<types::User>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2077,7 +2225,19 @@ impl LockUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "users.lock",
@@ -2085,13 +2245,14 @@ impl LockUser {
             format!("/users/{}/lock", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for LockUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2116,7 +2277,19 @@ impl UnlockUser {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "users.unlock",
@@ -2124,13 +2297,14 @@ impl UnlockUser {
             format!("/users/{}/unlock", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UnlockUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2165,7 +2339,19 @@ impl SetUserProfileImage {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.set_profile_image",
@@ -2174,13 +2360,14 @@ impl SetUserProfileImage {
             self.options,
         );
         request.multipart(self.body.into_multipart());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for SetUserProfileImage {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2205,7 +2392,19 @@ impl DeleteUserProfileImage {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete_profile_image",
@@ -2213,13 +2412,14 @@ impl DeleteUserProfileImage {
             format!("/users/{}/profile_image", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteUserProfileImage {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2270,7 +2470,19 @@ impl ReplaceUserMetadata {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
             "users.replace_metadata",
@@ -2279,13 +2491,14 @@ impl ReplaceUserMetadata {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ReplaceUserMetadata {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2336,7 +2549,19 @@ impl UpdateUserMetadata {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
             "users.update_metadata",
@@ -2345,13 +2570,14 @@ impl UpdateUserMetadata {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UpdateUserMetadata {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2376,7 +2602,19 @@ impl GetUserBillingSubscription {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::CommerceSubscription, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceSubscription, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "users.get_billing_subscription",
@@ -2386,13 +2624,14 @@ impl GetUserBillingSubscription {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetUserBillingSubscription {
     type Output = Result<types::CommerceSubscription, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscription>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2417,9 +2656,19 @@ impl GetUserBillingCreditBalance {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommerceCreditBalanceResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "users.get_billing_credit_balance",
@@ -2427,13 +2676,14 @@ impl GetUserBillingCreditBalance {
             format!("/users/{}/billing/credits", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetUserBillingCreditBalance {
     type Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditBalanceResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2474,9 +2724,19 @@ impl AdjustUserBillingCreditBalance {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<types::CommerceCreditLedgerResponse, runtime::Error> {
+    ) -> impl std::future::Future<
+        Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.adjust_billing_credit_balance",
@@ -2485,13 +2745,14 @@ impl AdjustUserBillingCreditBalance {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for AdjustUserBillingCreditBalance {
     type Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditLedgerResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2540,7 +2801,19 @@ impl GetOAuthAccessToken {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OAuthAccessToken, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OAuthAccessToken, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "users.get_o_auth_access_token",
@@ -2554,13 +2827,14 @@ impl GetOAuthAccessToken {
         request.query("paginated", self.paginated.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GetOAuthAccessToken {
     type Output = Result<types::OAuthAccessToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthAccessToken>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2655,7 +2929,19 @@ impl UsersGetOrganizationMemberships {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMemberships, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMemberships, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "users.get_organization_memberships",
@@ -2668,13 +2954,14 @@ impl UsersGetOrganizationMemberships {
         );
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UsersGetOrganizationMemberships {
     type Output = Result<types::OrganizationMemberships, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2778,12 +3065,22 @@ impl UsersGetOrganizationInvitations {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(
+    #[inline]
+    pub fn send(
         self,
-    ) -> Result<
-        types::OrganizationInvitationsWithPublicOrganizationData,
-        runtime::Error,
-    > {
+    ) -> impl std::future::Future<
+        Output = Result<
+            types::OrganizationInvitationsWithPublicOrganizationData,
+            runtime::Error,
+        >,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "users.get_organization_invitations",
@@ -2797,7 +3094,7 @@ impl UsersGetOrganizationInvitations {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         request.query("status", self.status.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UsersGetOrganizationInvitations {
@@ -2809,6 +3106,7 @@ impl std::future::IntoFuture for UsersGetOrganizationInvitations {
         types::OrganizationInvitationsWithPublicOrganizationData,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2908,7 +3206,19 @@ impl RemoveUserPassword {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.remove_password",
@@ -2917,13 +3227,14 @@ impl RemoveUserPassword {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RemoveUserPassword {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -2954,7 +3265,19 @@ impl VerifyPassword {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::VerifyPasswordResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyPasswordResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.verify_password",
@@ -2963,13 +3286,14 @@ impl VerifyPassword {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyPassword {
     type Output = Result<types::VerifyPasswordResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyPasswordResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3000,7 +3324,19 @@ impl VerifyTotp {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::VerifyTotpResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::VerifyTotpResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.verify_totp",
@@ -3009,13 +3345,14 @@ impl VerifyTotp {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for VerifyTotp {
     type Output = Result<types::VerifyTotpResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyTotpResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3040,7 +3377,19 @@ impl DisableMfa {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DisableMfaResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DisableMfaResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.disable_mfa",
@@ -3048,13 +3397,14 @@ impl DisableMfa {
             format!("/users/{}/mfa", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DisableMfa {
     type Output = Result<types::DisableMfaResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DisableMfaResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3079,7 +3429,19 @@ impl DeleteBackupCode {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeleteBackupCodeResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeleteBackupCodeResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete_backup_codes",
@@ -3087,13 +3449,14 @@ impl DeleteBackupCode {
             format!("/users/{}/backup_code", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteBackupCode {
     type Output = Result<types::DeleteBackupCodeResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeleteBackupCodeResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3119,7 +3482,19 @@ impl UserPasskeyDelete {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete_passkey",
@@ -3130,13 +3505,14 @@ impl UserPasskeyDelete {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UserPasskeyDelete {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3161,7 +3537,19 @@ impl ListUserTrustedDevices {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::TrustedDeviceListResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::TrustedDeviceListResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
             "users.list_trusted_devices",
@@ -3169,13 +3557,14 @@ impl ListUserTrustedDevices {
             format!("/users/{}/trusted_devices", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListUserTrustedDevices {
     type Output = Result<types::TrustedDeviceListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TrustedDeviceListResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3201,7 +3590,19 @@ impl RevokeUserTrustedDevice {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::TrustedDevice, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::TrustedDevice, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.revoke_trusted_device",
@@ -3212,13 +3613,14 @@ impl RevokeUserTrustedDevice {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RevokeUserTrustedDevice {
     type Output = Result<types::TrustedDevice, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TrustedDevice>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3244,7 +3646,19 @@ impl UserWeb3WalletDelete {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete_web3_wallet",
@@ -3255,13 +3669,14 @@ impl UserWeb3WalletDelete {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UserWeb3WalletDelete {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3286,7 +3701,19 @@ impl DeleteTotp {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeleteTotpResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeleteTotpResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete_totp",
@@ -3294,13 +3721,14 @@ impl DeleteTotp {
             format!("/users/{}/totp", runtime::path_segment(& self.user_id)),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteTotp {
     type Output = Result<types::DeleteTotpResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeleteTotpResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3326,7 +3754,19 @@ impl DeleteExternalAccount {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "users.delete_external_account",
@@ -3337,13 +3777,14 @@ impl DeleteExternalAccount {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteExternalAccount {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3378,7 +3819,19 @@ impl SetUserPasswordCompromised {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "users.set_password_compromised",
@@ -3390,13 +3843,14 @@ impl SetUserPasswordCompromised {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for SetUserPasswordCompromised {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3421,7 +3875,19 @@ impl UnsetUserPasswordCompromised {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::User, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::User, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "users.unset_password_compromised",
@@ -3432,13 +3898,14 @@ impl UnsetUserPasswordCompromised {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for UnsetUserPasswordCompromised {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3457,8 +3924,13 @@ impl InstanceGetOrganizationMemberships {
     /// Sorts organizations memberships by phone_number, email_address, created_at, first_name, last_name or username.
     /// By prepending one of those values with + or -,
     /// we can choose to sort in ascending (ASC) or descending (DESC) order.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<
+            runtime::OrderBy<types::InstanceGetOrganizationMembershipsOrderBy>,
+        >,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Applies a limit to the number of results returned.
@@ -3485,7 +3957,19 @@ impl InstanceGetOrganizationMemberships {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::OrganizationMemberships, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::OrganizationMemberships, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "users.get_instance_organization_memberships",
@@ -3496,13 +3980,14 @@ impl InstanceGetOrganizationMemberships {
         request.query("order_by", self.order_by.as_ref());
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for InstanceGetOrganizationMemberships {
     type Output = Result<types::OrganizationMemberships, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -3560,5 +4045,21 @@ impl InstanceGetOrganizationMemberships {
         self,
     ) -> Result<Vec<types::OrganizationMembership>, runtime::Error> {
         runtime::collect_all(self).await
+    }
+}
+impl types::InstanceGetOrganizationMembershipsOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::InstanceGetOrganizationMembershipsOrderBy>
+for runtime::OrderBy<types::InstanceGetOrganizationMembershipsOrderBy> {
+    fn from(field: types::InstanceGetOrganizationMembershipsOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
     }
 }

@@ -147,8 +147,11 @@ impl ListWaitlistEntries {
     /// - `invited_at`
     ///
     /// Use `+` for ascending or `-` for descending order. Defaults to `-created_at`.
-    pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
-        self.order_by = Some(order_by.into());
+    pub fn order_by(
+        mut self,
+        order_by: impl Into<runtime::OrderBy<types::ListWaitlistEntriesOrderBy>>,
+    ) -> Self {
+        self.order_by = Some(order_by.into().to_string());
         self
     }
     /// Overrides the client's timeout for each attempt of this call.
@@ -162,7 +165,19 @@ impl ListWaitlistEntries {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::WaitlistEntriesResponse, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::WaitlistEntriesResponse, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
             "waitlist_entries.list",
@@ -175,13 +190,14 @@ impl ListWaitlistEntries {
         request.query("query", self.query.as_ref());
         request.query("status", self.status.as_ref());
         request.query("order_by", self.order_by.as_ref());
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for ListWaitlistEntries {
     type Output = Result<types::WaitlistEntriesResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntriesResponse>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -239,6 +255,22 @@ impl ListWaitlistEntries {
         runtime::collect_all(self).await
     }
 }
+impl types::ListWaitlistEntriesOrderBy {
+    /// Ascending by this field (`+field`).
+    pub fn asc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::asc(self)
+    }
+    /// Descending by this field (`-field`).
+    pub fn desc(self) -> runtime::OrderBy<Self> {
+        runtime::OrderBy::desc(self)
+    }
+}
+impl From<types::ListWaitlistEntriesOrderBy>
+for runtime::OrderBy<types::ListWaitlistEntriesOrderBy> {
+    fn from(field: types::ListWaitlistEntriesOrderBy) -> Self {
+        runtime::OrderBy::asc(field)
+    }
+}
 /// Request builder for `POST /waitlist_entries` (`CreateWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is awaited"]
@@ -270,7 +302,19 @@ impl CreateWaitlistEntry {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::WaitlistEntry, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::WaitlistEntry, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "waitlist_entries.create",
@@ -279,13 +323,14 @@ impl CreateWaitlistEntry {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateWaitlistEntry {
     type Output = Result<types::WaitlistEntry, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -310,7 +355,19 @@ impl CreateBulkWaitlistEntries {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<Vec<types::WaitlistEntry>, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::WaitlistEntry>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "waitlist_entries.bulk_create",
@@ -319,13 +376,14 @@ impl CreateBulkWaitlistEntries {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateBulkWaitlistEntries {
     type Output = Result<Vec<types::WaitlistEntry>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::WaitlistEntry>>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -350,7 +408,19 @@ impl DeleteWaitlistEntry {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::DeletedObject, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::DeletedObject, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "waitlist_entries.delete",
@@ -360,13 +430,14 @@ impl DeleteWaitlistEntry {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteWaitlistEntry {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -402,7 +473,19 @@ impl InviteWaitlistEntry {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::WaitlistEntry, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::WaitlistEntry, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
             "waitlist_entries.invite",
@@ -414,13 +497,14 @@ impl InviteWaitlistEntry {
             self.options,
         );
         request.json(&self.body);
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for InviteWaitlistEntry {
     type Output = Result<types::WaitlistEntry, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -445,7 +529,19 @@ impl RejectWaitlistEntry {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::WaitlistEntry, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::WaitlistEntry, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "waitlist_entries.reject",
@@ -456,13 +552,14 @@ impl RejectWaitlistEntry {
             ),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for RejectWaitlistEntry {
     type Output = Result<types::WaitlistEntry, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }

@@ -62,7 +62,19 @@ impl CreateSvixApp {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SvixUrl, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SvixUrl, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "webhooks.create_svix_app",
@@ -70,13 +82,14 @@ impl CreateSvixApp {
             "/webhooks/svix".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for CreateSvixApp {
     type Output = Result<types::SvixUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SvixUrl>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -100,7 +113,17 @@ impl DeleteSvixApp {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<(), runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<Output = Result<(), runtime::Error>> + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_empty(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
             "webhooks.delete_svix_app",
@@ -108,13 +131,14 @@ impl DeleteSvixApp {
             "/webhooks/svix".to_owned(),
             self.options,
         );
-        self.client.execute_empty(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for DeleteSvixApp {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
@@ -138,7 +162,19 @@ impl GenerateSvixAuthUrl {
         self
     }
     /// Sends the request and decodes the response.
-    pub async fn send(self) -> Result<types::SvixUrl, runtime::Error> {
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::SvixUrl, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
             "webhooks.generate_svix_auth_url",
@@ -146,13 +182,14 @@ impl GenerateSvixAuthUrl {
             "/webhooks/svix_url".to_owned(),
             self.options,
         );
-        self.client.execute_json(request).await
+        Ok(request)
     }
 }
 impl std::future::IntoFuture for GenerateSvixAuthUrl {
     type Output = Result<types::SvixUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SvixUrl>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
