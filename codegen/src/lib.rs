@@ -17,6 +17,7 @@ pub mod load;
 pub mod model;
 mod names;
 pub mod normalize;
+pub mod overrides;
 pub mod provided;
 pub mod samples;
 mod single_file;
@@ -30,6 +31,7 @@ pub use error::{Error, Result};
 pub use format::format;
 pub use load::load;
 pub use normalize::normalize;
+pub use overrides::Overrides;
 pub use single_file::generate_single_file;
 pub use subset::subset;
 pub use surface::surface;
@@ -66,15 +68,15 @@ pub(crate) fn header(source: &Source) -> String {
     )
 }
 
-/// Generates the Rust API for a spec.
-pub fn generate(spec: &str, source: &Source) -> Result<Output> {
-    emit_output(normalize(&load(spec)?)?, source)
+/// Generates the Rust API for a spec, with `overrides`' names.
+pub fn generate(spec: &str, source: &Source, overrides: &Overrides) -> Result<Output> {
+    emit_output(overrides.apply(normalize(&load(spec)?)?)?, source)
 }
 
 /// Generates the Rust API of the operations `operation_ids` alone (and the types they reach),
 /// for a crate that needs a few calls without the whole API.
-pub fn generate_subset(spec: &str, source: &Source, operation_ids: &[&str]) -> Result<Output> {
-    emit_output(subset(&normalize(&load(spec)?)?, operation_ids)?, source)
+pub fn generate_subset(spec: &str, source: &Source, overrides: &Overrides, operation_ids: &[&str]) -> Result<Output> {
+    emit_output(subset(&overrides.apply(normalize(&load(spec)?)?)?, operation_ids)?, source)
 }
 
 /// The files of the generated module for `api`, formatted under the `@generated` header.

@@ -18,6 +18,17 @@ pub struct Api {
     /// The value of each received one-value enum that became a `String` alias, by type name
     /// (`UserObject` -> `user`): the alias forgets it, the sync layout needs it.
     pub constants: std::collections::BTreeMap<String, String>,
+    /// Type names that changed (`codegen::overrides`), kept one release as deprecated aliases.
+    pub type_aliases: Vec<Alias>,
+}
+
+/// An old name kept as a deprecated alias of a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    pub old: String,
+    pub new: String,
+    /// Why, for the deprecation note (`merged into CommercePlan: it decodes every value`).
+    pub note: String,
 }
 
 /// A security scheme of the document: how a client may authenticate.
@@ -156,6 +167,9 @@ pub struct Group {
     /// UpperCamelCase name of the group handle type.
     pub type_name: String,
     pub operations: Vec<Operation>,
+    /// Former names of this group (`codegen::overrides`), kept one release as deprecated
+    /// accessors that hand out this group's handle.
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -163,6 +177,8 @@ pub struct Operation {
     pub operation_id: String,
     /// snake_case method on the group handle.
     pub method: String,
+    /// Former method names (`codegen::overrides`), kept one release as deprecated methods.
+    pub aliases: Vec<String>,
     /// UpperCamelCase name of the request builder.
     pub builder: String,
     pub http_method: String,

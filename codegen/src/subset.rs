@@ -18,7 +18,14 @@ pub fn subset(api: &Api, operation_ids: &[&str]) -> Result<Api> {
         .groups
         .iter()
         .map(|group| model::Group {
-            operations: group.operations.iter().filter(|o| keep(o)).cloned().collect(),
+            // A subset is a crate of its own, with no earlier names to keep.
+            operations: group
+                .operations
+                .iter()
+                .filter(|o| keep(o))
+                .map(|o| Operation { aliases: Vec::new(), ..o.clone() })
+                .collect(),
+            aliases: Vec::new(),
             ..group.clone()
         })
         .filter(|group| !group.operations.is_empty())
@@ -45,7 +52,7 @@ pub fn subset(api: &Api, operation_ids: &[&str]) -> Result<Api> {
         })
         .cloned()
         .collect();
-    Ok(Api { groups, types, examples, ..api.clone() })
+    Ok(Api { groups, types, examples, type_aliases: Vec::new(), ..api.clone() })
 }
 
 #[cfg(test)]

@@ -21,6 +21,20 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
+/// The reviewed name overrides (`spec/overrides.yaml`) that `cargo xtask regen` applies.
+pub fn overrides() -> codegen::Overrides {
+    let path = workspace_root().join("spec/overrides.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    codegen::Overrides::parse(&text, "spec/overrides.yaml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A pinned version's API as `clerk-api` names it: normalized, with the overrides applied.
+pub fn pinned_api(path: &str) -> Result<codegen::model::Api, String> {
+    let spec = read_spec(path)?;
+    let api = codegen::load(&spec).and_then(|d| codegen::normalize(&d)).map_err(|e| format!("{path}: {e}"))?;
+    overrides().apply(api).map_err(|e| format!("{path}: {e}"))
+}
+
 /// The text of a fetched spec file such as `bapi/2026-05-12.yml`.
 ///
 /// The tests need the files `cargo xtask fetch-spec` puts in `spec/cache/`; without them the

@@ -22,7 +22,7 @@ fn generate(fixture: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture);
     let spec = std::fs::read_to_string(&path).unwrap();
     let source = codegen::Source { path: format!("tests/fixtures/{fixture}"), origin: "fixture".into() };
-    let output = codegen::generate(&spec, &source).unwrap();
+    let output = codegen::generate(&spec, &source, &codegen::Overrides::default()).unwrap();
     output
         .files
         .iter()
@@ -113,7 +113,9 @@ fn operations() {
     assert!(code.contains("request.query_list(\"tag\", self.tag.as_deref(), true);"));
     assert!(code.contains("request.query_list(\"ids\", self.ids.as_deref(), false);"));
     assert!(code.contains("pub fn frontend_api_2(") && code.contains("pub fn frontend_api("));
-    assert!(code.contains("pub fn create(&self, body: types::CreateThingBody) -> CreateThing"));
+    // A struct body's required fields are arguments, the struct built from them.
+    assert!(code.contains("pub fn create(&self, name: impl Into<String>) -> CreateThing"), "{code}");
+    assert!(code.contains("body: types::CreateThingBody {") && code.contains("name: name.into(),"), "{code}");
     // Request types always serialize, response types always deserialize; the other direction
     // only with the `full-serde` feature.
     assert!(code.contains("#[derive(serde::Serialize)]\npub struct CreateThingBody"), "{code}");
@@ -126,7 +128,8 @@ fn operations() {
     // Path parameters come in path order, whatever the order they are declared in.
     assert!(code.contains("pub fn delete_thing_part(\n        &self,\n        thing_id: impl Into<String>,\n        part_id: i64,\n    )"), "{code}");
     assert!(code.contains("format!(\n                \"/things/{}/parts/{}\""));
-    assert!(code.contains("pub async fn send(self) -> Result<(), runtime::Error>"));
+    assert!(code.contains("runtime::send_empty(client, request)"), "{code}");
+    assert!(code.contains("impl std::future::IntoFuture for DeleteThingPart"), "{code}");
     assert!(code.contains("request.multipart(self.body.into_multipart());"));
     assert!(code.contains("pub file: runtime::FilePart,"));
     assert!(code.contains("pub mod thing_parts;"), "operations without x-speakeasy-group use their first tag");

@@ -24,7 +24,8 @@ pub use generated::{operations, types, API_VERSION, SPEC};
 pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
     let source = codegen::Source { path: spec.display().to_string(), origin: "a local file".to_owned() };
-    let output = codegen::generate(&text, &source).map_err(|e| format!("{}: {e}", spec.display()))?;
+    let output = codegen::generate(&text, &source, &codegen::Overrides::default())
+        .map_err(|e| format!("{}: {e}", spec.display()))?;
     let src = out.join("src");
     let generated = src.join("generated");
     if generated.exists() {

@@ -6,6 +6,7 @@ mod fetch_spec;
 mod generate;
 mod msrv;
 mod pins;
+mod public_api;
 mod regen;
 mod test;
 
@@ -25,6 +26,7 @@ commands:
   generate --spec FILE --out DIR [--name NAME]
                                      write a standalone crate for any Clerk-style spec
   generate-all [--mirror DIR]        generate and `cargo check` a crate for every pinned API version
+  public-api                         check that clerk-api's public API names no reqwest type and Clerk has no Deref
   surface --spec FILE                print the API-surface summary of a spec
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
@@ -65,11 +67,16 @@ fn run(args: &[String]) -> Result<(), String> {
             let name = flag_value(args, "--name").unwrap_or("clerk-api-generated");
             generate::run(&root, Path::new(spec), Path::new(out), name)
         }
+        Some("public-api") => public_api::run(&root),
         Some("generate-all") => test::generate_all(&root, &pins, mirror),
         Some("surface") => {
             let spec = flag_value(args, "--spec").ok_or("surface needs --spec FILE")?;
             let text = std::fs::read_to_string(spec).map_err(|e| format!("{spec}: {e}"))?;
-            let api = codegen::load(&text).and_then(|d| codegen::normalize(&d)).map_err(|e| format!("{spec}: {e}"))?;
+            let overrides = pins::overrides(&root)?;
+            let api = codegen::load(&text)
+                .and_then(|d| codegen::normalize(&d))
+                .and_then(|api| overrides.apply(api))
+                .map_err(|e| format!("{spec}: {e}"))?;
             print!("{}", codegen::surface(&api));
             Ok(())
         }

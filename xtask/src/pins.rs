@@ -98,6 +98,16 @@ impl Pins {
 }
 
 /// Where fetched spec files live (gitignored).
+/// The reviewed name overrides applied to every pinned version (`spec/overrides.yaml`).
+pub fn overrides(root: &Path) -> Result<codegen::Overrides, String> {
+    let path = root.join(OVERRIDES);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    codegen::Overrides::parse(&text, OVERRIDES).map_err(|e| e.to_string())
+}
+
+/// Where the overrides file lives, from the repository root.
+pub const OVERRIDES: &str = "spec/overrides.yaml";
+
 pub fn cache_path(root: &Path, file: &str) -> PathBuf {
     root.join("spec/cache").join(file)
 }

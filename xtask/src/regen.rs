@@ -32,13 +32,14 @@ pub enum Mode {
 pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<Vec<(PathBuf, String)>, String> {
     let spec = read_pinned(root, pins, &pins.generate, mirror)?;
     let source = codegen::Source { path: pins.generate.clone(), origin: pins.origin() };
-    let output = codegen::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
+    let overrides = crate::pins::overrides(root)?;
+    let output = codegen::generate(&spec, &source, &overrides).map_err(|e| format!("{}: {e}", pins.generate))?;
     let mut files: Vec<(PathBuf, String)> =
         output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
-    let auth =
-        codegen::generate_subset(&spec, &source, &AUTH_OPERATIONS).map_err(|e| format!("{}: {e}", pins.generate))?;
+    let auth = codegen::generate_subset(&spec, &source, &overrides, &AUTH_OPERATIONS)
+        .map_err(|e| format!("{}: {e}", pins.generate))?;
     files.extend(auth.files.into_iter().map(|f| (Path::new(AUTH_GENERATED_DIR).join(f.path), f.contents)));
-    let machine = codegen::generate_subset(&spec, &source, &AUTH_MACHINE_OPERATIONS)
+    let machine = codegen::generate_subset(&spec, &source, &overrides, &AUTH_MACHINE_OPERATIONS)
         .map_err(|e| format!("{}: {e}", pins.generate))?;
     files.extend(machine.files.into_iter().map(|f| (Path::new(AUTH_MACHINE_GENERATED_DIR).join(f.path), f.contents)));
     let header = header_of(&files[0].1);

@@ -37,6 +37,9 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
         }
         None => eprintln!("==> MSRV check skipped: CLERK_MSRV_TOOLCHAIN is not set (.ci/run sets it)"),
     }
+    step("public API: no reqwest type in clerk-api's or clerk-api-auth's, no Deref on Clerk", || {
+        crate::public_api::run(root)
+    })?;
     step("cargo test --workspace (but clerk-sync)", || {
         cargo(
             root,

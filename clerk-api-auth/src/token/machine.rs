@@ -21,7 +21,7 @@ pub(crate) async fn verify(
     let verdict = match token_type {
         TokenType::ApiKey => clerk
             .api_keys()
-            .verify_api_key(token)
+            .verify_secret(token)
             .await
             .map(|key| status(key.revoked, key.expired).map(|()| Auth::ApiKey(Box::new(key)))),
         TokenType::M2mToken => clerk

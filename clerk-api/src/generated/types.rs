@@ -703,7 +703,7 @@ pub struct BillingPaymentAttempt {
     pub amount: CommerceMoneyResponse,
     /// Totals breakdown for this payment attempt.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub totals: Option<CommerceTotalsResponse2>,
+    pub totals: Option<BillingTotalsResponse>,
     /// Unique identifier for the payment method.
     pub payment_method_id: String,
     pub payment_method: CommercePaymentMethodResponse,
@@ -751,7 +751,7 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<serde_json::Value>> = None;
                 let mut field11: Option<CommerceMoneyResponse> = None;
-                let mut field12: Option<Option<CommerceTotalsResponse2>> = None;
+                let mut field12: Option<Option<BillingTotalsResponse>> = None;
                 let mut field13: Option<String> = None;
                 let mut field14: Option<CommercePaymentMethodResponse> = None;
                 let mut field15: Option<String> = None;
@@ -2318,113 +2318,6 @@ impl<'de> serde::Deserialize<'de> for CommercePayerResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct CommercePayerResponse2 {
-    /// String representing the object's type. Objects of the same type share the same value.
-    pub object: CommercePayerResponse2Object,
-    /// Unique identifier for the payer.
-    pub id: String,
-    /// Unique identifier for the Clerk instance.
-    pub instance_id: String,
-    /// User ID for user-type payers.
-    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub user_id: Option<String>,
-    /// First name of the payer.
-    pub first_name: String,
-    /// Last name of the payer.
-    pub last_name: String,
-    /// Email address of the payer.
-    pub email: String,
-    /// Organization ID for org-type payers.
-    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub organization_id: Option<String>,
-    /// Organization name for org-type payers.
-    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub organization_name: Option<String>,
-    /// URL of the payer's image/avatar.
-    pub image_url: String,
-    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub credits_balance: Option<CommerceMoneyResponse>,
-    /// Unix timestamp (in milliseconds) when the payer was created.
-    pub created_at: i64,
-    /// Unix timestamp (in milliseconds) when the payer was last updated.
-    pub updated_at: i64,
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for CommercePayerResponse2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommercePayerResponse2;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (CommercePayerResponse2)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CommercePayerResponse2, A::Error> {
-                let mut field0: Option<CommercePayerResponse2Object> = None;
-                let mut field1: Option<String> = None;
-                let mut field2: Option<String> = None;
-                let mut field3: Option<Option<String>> = None;
-                let mut field4: Option<String> = None;
-                let mut field5: Option<String> = None;
-                let mut field6: Option<String> = None;
-                let mut field7: Option<Option<String>> = None;
-                let mut field8: Option<Option<String>> = None;
-                let mut field9: Option<String> = None;
-                let mut field10: Option<Option<CommerceMoneyResponse>> = None;
-                let mut field11: Option<i64> = None;
-                let mut field12: Option<i64> = None;
-                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
-                    match key.as_str() {
-                        "object" => runtime::next_value(&mut map, &mut field0)?,
-                        "id" => runtime::next_value(&mut map, &mut field1)?,
-                        "instance_id" => runtime::next_value(&mut map, &mut field2)?,
-                        "user_id" => runtime::next_value(&mut map, &mut field3)?,
-                        "first_name" => runtime::next_value(&mut map, &mut field4)?,
-                        "last_name" => runtime::next_value(&mut map, &mut field5)?,
-                        "email" => runtime::next_value(&mut map, &mut field6)?,
-                        "organization_id" => runtime::next_value(&mut map, &mut field7)?,
-                        "organization_name" => {
-                            runtime::next_value(&mut map, &mut field8)?
-                        }
-                        "image_url" => runtime::next_value(&mut map, &mut field9)?,
-                        "credits_balance" => runtime::next_value(&mut map, &mut field10)?,
-                        "created_at" => runtime::next_value(&mut map, &mut field11)?,
-                        "updated_at" => runtime::next_value(&mut map, &mut field12)?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(CommercePayerResponse2 {
-                    object: runtime::required(field0, "object")?,
-                    id: runtime::required(field1, "id")?,
-                    instance_id: runtime::required(field2, "instance_id")?,
-                    user_id: field3.flatten(),
-                    first_name: runtime::required(field4, "first_name")?,
-                    last_name: runtime::required(field5, "last_name")?,
-                    email: runtime::required(field6, "email")?,
-                    organization_id: field7.flatten(),
-                    organization_name: field8.flatten(),
-                    image_url: runtime::required(field9, "image_url")?,
-                    credits_balance: field10.flatten(),
-                    created_at: runtime::required(field11, "created_at")?,
-                    updated_at: runtime::required(field12, "updated_at")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
-/// String representing the object's type. Objects of the same type share the same value.
-///
-/// Always `commerce_payer` (a constant: a `String`, as a value that never varies needs no enum).
-pub type CommercePayerResponse2Object = String;
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `commerce_payer` (a constant: a `String`, as a value that never varies needs no enum).
@@ -2881,54 +2774,6 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal {
 }
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct CommercePerUnitTotal2 {
-    /// Name of the billable unit (for example, seats)
-    pub name: String,
-    /// Number of units included in each pricing block
-    pub block_size: i64,
-    /// Computed totals for each pricing tier
-    pub tiers: Vec<CommercePerUnitTotalTier2>,
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for CommercePerUnitTotal2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommercePerUnitTotal2;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (CommercePerUnitTotal2)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CommercePerUnitTotal2, A::Error> {
-                let mut field0: Option<String> = None;
-                let mut field1: Option<i64> = None;
-                let mut field2: Option<Vec<CommercePerUnitTotalTier2>> = None;
-                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
-                    match key.as_str() {
-                        "name" => runtime::next_value(&mut map, &mut field0)?,
-                        "block_size" => runtime::next_value(&mut map, &mut field1)?,
-                        "tiers" => runtime::next_value(&mut map, &mut field2)?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(CommercePerUnitTotal2 {
-                    name: runtime::required(field0, "name")?,
-                    block_size: runtime::required(field1, "block_size")?,
-                    tiers: runtime::required(field2, "tiers")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotalTier {
     /// Units billed in this tier; null means unlimited.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -2965,53 +2810,6 @@ impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier {
                     }
                 }
                 Ok(CommercePerUnitTotalTier {
-                    quantity: field0.flatten(),
-                    fee_per_block: runtime::required(field1, "fee_per_block")?,
-                    total: runtime::required(field2, "total")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct CommercePerUnitTotalTier2 {
-    /// Units billed in this tier; null means unlimited
-    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub quantity: Option<i64>,
-    pub fee_per_block: CommerceMoneyResponse,
-    pub total: CommerceMoneyResponse,
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for CommercePerUnitTotalTier2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommercePerUnitTotalTier2;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (CommercePerUnitTotalTier2)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<CommercePerUnitTotalTier2, A::Error> {
-                let mut field0: Option<Option<i64>> = None;
-                let mut field1: Option<CommerceMoneyResponse> = None;
-                let mut field2: Option<CommerceMoneyResponse> = None;
-                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
-                    match key.as_str() {
-                        "quantity" => runtime::next_value(&mut map, &mut field0)?,
-                        "fee_per_block" => runtime::next_value(&mut map, &mut field1)?,
-                        "total" => runtime::next_value(&mut map, &mut field2)?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(CommercePerUnitTotalTier2 {
                     quantity: field0.flatten(),
                     fee_per_block: runtime::required(field1, "fee_per_block")?,
                     total: runtime::required(field2, "total")?,
@@ -3158,11 +2956,14 @@ impl<'de> serde::Deserialize<'de> for CommercePlan {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A plan with its price inline (`amount`, `currency`, `interval`, `period`, `payer_type`), as a price transition reports the previous plan; `CommercePlan` lists unit prices instead.
+///
+/// Another shape of [`CommercePlan`], which cannot stand in for it: read as one, `CommercePlan` requires `free_trial_enabled`, which these payloads may omit or send as null.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct CommercePlan2 {
+pub struct CommercePricedPlan {
     /// String representing the object's type. Objects of the same type share the same value.
-    pub object: CommercePlan2Object,
+    pub object: CommercePlanObject,
     /// Unique identifier for the commerce plan.
     pub id: String,
     /// The name of the commerce plan.
@@ -3213,7 +3014,7 @@ pub struct CommercePlan2 {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub interval: Option<i64>,
     /// The features included in this plan.
-    pub features: Vec<FeatureResponse2>,
+    pub features: Vec<FeatureResponse>,
     /// Whether free trial is enabled for this plan.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub free_trial_enabled: Option<bool>,
@@ -3222,21 +3023,21 @@ pub struct CommercePlan2 {
     pub free_trial_days: Option<i64>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for CommercePlan2 {
+impl<'de> serde::Deserialize<'de> for CommercePricedPlan {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommercePlan2;
+            type Value = CommercePricedPlan;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (CommercePlan2)")
+                f.write_str("an object (CommercePricedPlan)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<CommercePlan2, A::Error> {
-                let mut field0: Option<CommercePlan2Object> = None;
+            ) -> Result<CommercePricedPlan, A::Error> {
+                let mut field0: Option<CommercePlanObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<Option<CommerceMoneyResponse>> = None;
@@ -3262,7 +3063,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlan2 {
                 let mut field23: Option<String> = None;
                 let mut field24: Option<Option<String>> = None;
                 let mut field25: Option<Option<i64>> = None;
-                let mut field26: Option<Vec<FeatureResponse2>> = None;
+                let mut field26: Option<Vec<FeatureResponse>> = None;
                 let mut field27: Option<Option<bool>> = None;
                 let mut field28: Option<Option<i64>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
@@ -3313,7 +3114,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlan2 {
                         }
                     }
                 }
-                Ok(CommercePlan2 {
+                Ok(CommercePricedPlan {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     name: runtime::required(field2, "name")?,
@@ -3358,10 +3159,6 @@ impl<'de> serde::Deserialize<'de> for CommercePlan2 {
         deserializer.deserialize_map(Visitor)
     }
 }
-/// String representing the object's type. Objects of the same type share the same value.
-///
-/// Always `commerce_plan` (a constant: a `String`, as a value that never varies needs no enum).
-pub type CommercePlan2Object = String;
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `commerce_plan` (a constant: a `String`, as a value that never varies needs no enum).
@@ -3465,7 +3262,7 @@ impl<'de> serde::Deserialize<'de> for CommercePlanUnitPriceTier {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePriceTransitionDetails {
-    pub previous_plan: CommercePlan2,
+    pub previous_plan: CommercePricedPlan,
     pub previous_price: BillingPriceResponse,
     /// Unix timestamp (milliseconds) when the new price takes effect.
     pub effective_at: i64,
@@ -3499,7 +3296,7 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionDetails {
                 self,
                 mut map: A,
             ) -> Result<CommercePriceTransitionDetails, A::Error> {
-                let mut field0: Option<CommercePlan2> = None;
+                let mut field0: Option<CommercePricedPlan> = None;
                 let mut field1: Option<BillingPriceResponse> = None;
                 let mut field2: Option<i64> = None;
                 let mut field3: Option<CommercePriceTransitionDetailsEffectiveMode> = None;
@@ -3630,7 +3427,7 @@ runtime::open_enum_impls!(CommercePriceTransitionDetailsPreviousSubscriptionItem
 pub struct CommercePriceTransitionResponse {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: CommercePriceTransitionResponseObject,
-    pub subscription_item: CommerceSubscriptionItem2,
+    pub subscription_item: CommerceSubscriptionItemWithPaymentSource,
     pub transition: CommercePriceTransitionDetails,
 }
 #[allow(deprecated)]
@@ -3649,7 +3446,7 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionResponse {
                 mut map: A,
             ) -> Result<CommercePriceTransitionResponse, A::Error> {
                 let mut field0: Option<CommercePriceTransitionResponseObject> = None;
-                let mut field1: Option<CommerceSubscriptionItem2> = None;
+                let mut field1: Option<CommerceSubscriptionItemWithPaymentSource> = None;
                 let mut field2: Option<CommercePriceTransitionDetails> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
@@ -4000,7 +3797,7 @@ pub struct CommerceSubscriptionItem {
     pub seats: Option<CommerceSubscriptionItemSeatsResponse>,
     /// Totals for this subscription item.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub totals: Option<CommerceTotalsResponse2>,
+    pub totals: Option<BillingTotalsResponse>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
@@ -4044,7 +3841,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
                 let mut field22: Option<Option<i64>> = None;
                 let mut field23: Option<Option<i64>> = None;
                 let mut field24: Option<Option<CommerceSubscriptionItemSeatsResponse>> = None;
-                let mut field25: Option<Option<CommerceTotalsResponse2>> = None;
+                let mut field25: Option<Option<BillingTotalsResponse>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "object" => runtime::next_value(&mut map, &mut field0)?,
@@ -4111,17 +3908,20 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A subscription item as price transitions and free-trial extensions return it: with its `payment_source`, `amount` and `next_invoice`, without the `totals`, `seats` and `credits` of `CommerceSubscriptionItem`.
+///
+/// Another shape of [`CommerceSubscriptionItem`], which cannot stand in for it: read as one, `CommerceSubscriptionItem` requires `period_start`, which these payloads may omit or send as null.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct CommerceSubscriptionItem2 {
+pub struct CommerceSubscriptionItemWithPaymentSource {
     /// String representing the object's type. Objects of the same type share the same value.
-    pub object: CommerceSubscriptionItem2Object,
+    pub object: CommerceSubscriptionItemObject,
     /// Unique identifier for the subscription item.
     pub id: String,
     /// Unique identifier for the Clerk instance.
     pub instance_id: String,
     /// Current status of the subscription item.
-    pub status: CommerceSubscriptionItem2Status,
+    pub status: CommerceSubscriptionItemStatus,
     /// Credit information (only available in PaymentAttempt events).
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub credit: Option<CommerceSubscriptionCreditResponse>,
@@ -4131,9 +3931,9 @@ pub struct CommerceSubscriptionItem2 {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub price_id: Option<String>,
     /// The associated commerce plan.
-    pub plan: Option<CommercePlan2>,
+    pub plan: Option<CommercePricedPlan>,
     /// The billing period for this subscription.
-    pub plan_period: CommerceSubscriptionItem2PlanPeriod,
+    pub plan_period: CommerceSubscriptionItemPlanPeriod,
     /// Unique identifier for the payment source.
     pub payment_source_id: String,
     /// The payment source associated with this subscription.
@@ -4155,7 +3955,7 @@ pub struct CommerceSubscriptionItem2 {
     pub payer_id: String,
     /// The payer associated with this subscription.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub payer: Option<CommercePayerResponse2>,
+    pub payer: Option<CommercePayerResponse>,
     /// Whether this subscription is currently on a free trial.
     pub is_free_trial: bool,
     /// Unix timestamp (in milliseconds) when the current period started.
@@ -4181,29 +3981,29 @@ pub struct CommerceSubscriptionItem2 {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
+impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemWithPaymentSource {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommerceSubscriptionItem2;
+            type Value = CommerceSubscriptionItemWithPaymentSource;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (CommerceSubscriptionItem2)")
+                f.write_str("an object (CommerceSubscriptionItemWithPaymentSource)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<CommerceSubscriptionItem2, A::Error> {
-                let mut field0: Option<CommerceSubscriptionItem2Object> = None;
+            ) -> Result<CommerceSubscriptionItemWithPaymentSource, A::Error> {
+                let mut field0: Option<CommerceSubscriptionItemObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
-                let mut field3: Option<CommerceSubscriptionItem2Status> = None;
+                let mut field3: Option<CommerceSubscriptionItemStatus> = None;
                 let mut field4: Option<Option<CommerceSubscriptionCreditResponse>> = None;
                 let mut field5: Option<String> = None;
                 let mut field6: Option<Option<String>> = None;
-                let mut field7: Option<Option<CommercePlan2>> = None;
-                let mut field8: Option<CommerceSubscriptionItem2PlanPeriod> = None;
+                let mut field7: Option<Option<CommercePricedPlan>> = None;
+                let mut field8: Option<CommerceSubscriptionItemPlanPeriod> = None;
                 let mut field9: Option<String> = None;
                 let mut field10: Option<Option<CommercePaymentSourceResponse>> = None;
                 let mut field11: Option<Option<CommerceMoneyResponse>> = None;
@@ -4215,7 +4015,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
                     Option<CommerceSubscriptionItemNextPaymentResponse>,
                 > = None;
                 let mut field15: Option<String> = None;
-                let mut field16: Option<Option<CommercePayerResponse2>> = None;
+                let mut field16: Option<Option<CommercePayerResponse>> = None;
                 let mut field17: Option<bool> = None;
                 let mut field18: Option<Option<i64>> = None;
                 let mut field19: Option<Option<i64>> = None;
@@ -4260,7 +4060,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
                         }
                     }
                 }
-                Ok(CommerceSubscriptionItem2 {
+                Ok(CommerceSubscriptionItemWithPaymentSource {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     instance_id: runtime::required(field2, "instance_id")?,
@@ -4293,88 +4093,6 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItem2 {
         deserializer.deserialize_map(Visitor)
     }
 }
-/// String representing the object's type. Objects of the same type share the same value.
-///
-/// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
-pub type CommerceSubscriptionItem2Object = String;
-/// The billing period for this subscription.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommerceSubscriptionItem2PlanPeriod {
-    /// `month`
-    Month,
-    /// `annual`
-    Annual,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommerceSubscriptionItem2PlanPeriod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Month => "month",
-            Self::Annual => "annual",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommerceSubscriptionItem2PlanPeriod {
-    fn from(value: &str) -> Self {
-        match value {
-            "month" => Self::Month,
-            "annual" => Self::Annual,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommerceSubscriptionItem2PlanPeriod);
-/// Current status of the subscription item.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum CommerceSubscriptionItem2Status {
-    /// `active`
-    Active,
-    /// `ended`
-    Ended,
-    /// `past_due`
-    PastDue,
-    /// `upcoming`
-    Upcoming,
-    /// `incomplete`
-    Incomplete,
-    /// `abandoned`
-    Abandoned,
-    /// A value this version of the crate does not know.
-    Unknown(String),
-}
-impl CommerceSubscriptionItem2Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Ended => "ended",
-            Self::PastDue => "past_due",
-            Self::Upcoming => "upcoming",
-            Self::Incomplete => "incomplete",
-            Self::Abandoned => "abandoned",
-            Self::Unknown(other) => other,
-        }
-    }
-}
-impl From<&str> for CommerceSubscriptionItem2Status {
-    fn from(value: &str) -> Self {
-        match value {
-            "active" => Self::Active,
-            "ended" => Self::Ended,
-            "past_due" => Self::PastDue,
-            "upcoming" => Self::Upcoming,
-            "incomplete" => Self::Incomplete,
-            "abandoned" => Self::Abandoned,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-runtime::open_enum_impls!(CommerceSubscriptionItem2Status);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItemNextPaymentResponse {
@@ -4474,7 +4192,7 @@ pub struct CommerceSubscriptionItemSeatsResponse {
     pub quantity: Option<i64>,
     /// Per-unit cost breakdown by pricing tier
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub tiers: Option<Vec<CommercePerUnitTotalTier2>>,
+    pub tiers: Option<Vec<CommercePerUnitTotalTier>>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemSeatsResponse {
@@ -4492,7 +4210,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemSeatsResponse {
                 mut map: A,
             ) -> Result<CommerceSubscriptionItemSeatsResponse, A::Error> {
                 let mut field0: Option<Option<i64>> = None;
-                let mut field1: Option<Option<Vec<CommercePerUnitTotalTier2>>> = None;
+                let mut field1: Option<Option<Vec<CommercePerUnitTotalTier>>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "quantity" => runtime::next_value(&mut map, &mut field0)?,
@@ -4574,10 +4292,10 @@ pub struct CommerceSubscriptionNextPayment {
     pub amount: CommerceMoneyResponse,
     /// Per-unit total breakdown (for example, seats) for the next payment.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub per_unit_totals: Option<Vec<CommercePerUnitTotal2>>,
+    pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
     /// Breakdown of the recurring amount that will be billed at renewal (base fee + per-unit charges). Tax and credits are not previewed.
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub totals: Option<CommerceTotalsResponse2>,
+    pub totals: Option<BillingTotalsResponse>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
@@ -4596,8 +4314,8 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
             ) -> Result<CommerceSubscriptionNextPayment, A::Error> {
                 let mut field0: Option<i64> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
-                let mut field2: Option<Option<Vec<CommercePerUnitTotal2>>> = None;
-                let mut field3: Option<Option<CommerceTotalsResponse2>> = None;
+                let mut field2: Option<Option<Vec<CommercePerUnitTotal>>> = None;
+                let mut field3: Option<Option<BillingTotalsResponse>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "date" => runtime::next_value(&mut map, &mut field0)?,
@@ -4735,15 +4453,18 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// Totals whose `discounts` are a `BillingDiscountsResponse` (billing payment attempts, subscription items, next payments); `CommerceTotalsResponse` carries a `CommerceDiscountsResponse`.
+///
+/// Another shape of [`CommerceTotalsResponse`], which cannot stand in for it: read as one, the field `discounts` is `BillingDiscountsResponse` here but `CommerceDiscountsResponse` in `CommerceTotalsResponse`.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct CommerceTotalsResponse2 {
+pub struct BillingTotalsResponse {
     pub subtotal: CommerceMoneyResponse,
     pub base_fee: CommerceMoneyResponse,
     pub tax_total: CommerceMoneyResponse,
     pub grand_total: CommerceMoneyResponse,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub per_unit_totals: Option<Vec<CommercePerUnitTotal2>>,
+    pub per_unit_totals: Option<Vec<CommercePerUnitTotal>>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub credits: Option<CommerceCreditsResponse>,
     /// Information about the discounts applied to the payment
@@ -4751,25 +4472,25 @@ pub struct CommerceTotalsResponse2 {
     pub discounts: Option<BillingDiscountsResponse>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
+impl<'de> serde::Deserialize<'de> for BillingTotalsResponse {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = CommerceTotalsResponse2;
+            type Value = BillingTotalsResponse;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (CommerceTotalsResponse2)")
+                f.write_str("an object (BillingTotalsResponse)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<CommerceTotalsResponse2, A::Error> {
+            ) -> Result<BillingTotalsResponse, A::Error> {
                 let mut field0: Option<CommerceMoneyResponse> = None;
                 let mut field1: Option<CommerceMoneyResponse> = None;
                 let mut field2: Option<CommerceMoneyResponse> = None;
                 let mut field3: Option<CommerceMoneyResponse> = None;
-                let mut field4: Option<Option<Vec<CommercePerUnitTotal2>>> = None;
+                let mut field4: Option<Option<Vec<CommercePerUnitTotal>>> = None;
                 let mut field5: Option<Option<CommerceCreditsResponse>> = None;
                 let mut field6: Option<Option<BillingDiscountsResponse>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
@@ -4786,7 +4507,7 @@ impl<'de> serde::Deserialize<'de> for CommerceTotalsResponse2 {
                         }
                     }
                 }
-                Ok(CommerceTotalsResponse2 {
+                Ok(BillingTotalsResponse {
                     subtotal: runtime::required(field0, "subtotal")?,
                     base_fee: runtime::required(field1, "base_fee")?,
                     tax_total: runtime::required(field2, "tax_total")?,
@@ -11648,73 +11369,6 @@ impl<'de> serde::Deserialize<'de> for FeatureResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct FeatureResponse2 {
-    /// String representing the object's type. Objects of the same type share the same value.
-    pub object: FeatureResponse2Object,
-    /// Unique identifier for the feature.
-    pub id: String,
-    /// The name of the feature.
-    pub name: String,
-    /// The description of the feature.
-    pub description: String,
-    /// The URL-friendly slug for the feature.
-    pub slug: String,
-    /// The URL of the feature's avatar image.
-    pub avatar_url: String,
-}
-#[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for FeatureResponse2 {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = FeatureResponse2;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (FeatureResponse2)")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<FeatureResponse2, A::Error> {
-                let mut field0: Option<FeatureResponse2Object> = None;
-                let mut field1: Option<String> = None;
-                let mut field2: Option<String> = None;
-                let mut field3: Option<String> = None;
-                let mut field4: Option<String> = None;
-                let mut field5: Option<String> = None;
-                while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
-                    match key.as_str() {
-                        "object" => runtime::next_value(&mut map, &mut field0)?,
-                        "id" => runtime::next_value(&mut map, &mut field1)?,
-                        "name" => runtime::next_value(&mut map, &mut field2)?,
-                        "description" => runtime::next_value(&mut map, &mut field3)?,
-                        "slug" => runtime::next_value(&mut map, &mut field4)?,
-                        "avatar_url" => runtime::next_value(&mut map, &mut field5)?,
-                        _ => {
-                            map.next_value::<serde::de::IgnoredAny>()?;
-                        }
-                    }
-                }
-                Ok(FeatureResponse2 {
-                    object: runtime::required(field0, "object")?,
-                    id: runtime::required(field1, "id")?,
-                    name: runtime::required(field2, "name")?,
-                    description: runtime::required(field3, "description")?,
-                    slug: runtime::required(field4, "slug")?,
-                    avatar_url: runtime::required(field5, "avatar_url")?,
-                })
-            }
-        }
-        deserializer.deserialize_map(Visitor)
-    }
-}
-/// String representing the object's type. Objects of the same type share the same value.
-///
-/// Always `feature` (a constant: a `String`, as a value that never varies needs no enum).
-pub type FeatureResponse2Object = String;
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `feature` (a constant: a `String`, as a value that never varies needs no enum).
@@ -27894,3 +27548,47 @@ impl<'de> serde::Deserialize<'de> for Web3WalletVerification {
         }
     }
 }
+#[deprecated(
+    note = "merged into `CommercePayerResponse`, which decodes every value it did"
+)]
+pub type CommercePayerResponse2 = CommercePayerResponse;
+#[deprecated(
+    note = "merged into `CommercePayerResponseObject`, which decodes every value it did"
+)]
+pub type CommercePayerResponse2Object = CommercePayerResponseObject;
+#[deprecated(
+    note = "merged into `CommercePerUnitTotal`, which decodes every value it did"
+)]
+pub type CommercePerUnitTotal2 = CommercePerUnitTotal;
+#[deprecated(
+    note = "merged into `CommercePerUnitTotalTier`, which decodes every value it did"
+)]
+pub type CommercePerUnitTotalTier2 = CommercePerUnitTotalTier;
+#[deprecated(
+    note = "merged into `CommercePlanObject`, which decodes every value it did"
+)]
+pub type CommercePlan2Object = CommercePlanObject;
+#[deprecated(
+    note = "merged into `CommerceSubscriptionItemObject`, which decodes every value it did"
+)]
+pub type CommerceSubscriptionItem2Object = CommerceSubscriptionItemObject;
+#[deprecated(
+    note = "merged into `CommerceSubscriptionItemPlanPeriod`, which decodes every value it did"
+)]
+pub type CommerceSubscriptionItem2PlanPeriod = CommerceSubscriptionItemPlanPeriod;
+#[deprecated(
+    note = "merged into `CommerceSubscriptionItemStatus`, which decodes every value it did"
+)]
+pub type CommerceSubscriptionItem2Status = CommerceSubscriptionItemStatus;
+#[deprecated(note = "merged into `FeatureResponse`, which decodes every value it did")]
+pub type FeatureResponse2 = FeatureResponse;
+#[deprecated(
+    note = "merged into `FeatureResponseObject`, which decodes every value it did"
+)]
+pub type FeatureResponse2Object = FeatureResponseObject;
+#[deprecated(note = "renamed to `CommercePricedPlan`")]
+pub type CommercePlan2 = CommercePricedPlan;
+#[deprecated(note = "renamed to `CommerceSubscriptionItemWithPaymentSource`")]
+pub type CommerceSubscriptionItem2 = CommerceSubscriptionItemWithPaymentSource;
+#[deprecated(note = "renamed to `BillingTotalsResponse`")]
+pub type CommerceTotalsResponse2 = BillingTotalsResponse;

@@ -39,7 +39,11 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
             },
         ),
         ("client.rs".to_owned(), client::client_module(&api.security_schemes)),
-        ("types.rs".to_owned(), types::types_module(&api.types, &api.groups)),
+        ("types.rs".to_owned(), {
+            let mut module = types::types_module(&api.types, &api.groups);
+            module.extend(types::deprecated_aliases(&api.type_aliases));
+            module
+        }),
         ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
     ];
     let structs = body::Structs::of(&api.types);

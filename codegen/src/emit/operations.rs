@@ -20,11 +20,22 @@ pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
         let module = ident(&g.name);
         let handle = ident(&g.type_name);
         let text = format!(" Operations of the `{}` group.", g.name);
+        let aliases = g.aliases.iter().map(|alias| {
+            let old = ident(alias);
+            let note = format!("renamed to `{}()`", g.name.trim_start_matches("r#"));
+            quote! {
+                #[deprecated(note = #note)]
+                pub fn #old(&self) -> #module::#handle<'_> {
+                    self.#module()
+                }
+            }
+        });
         quote! {
             #[doc = #text]
             pub fn #module(&self) -> #module::#handle<'_> {
                 #module::#handle { client: self }
             }
+            #(#aliases)*
         }
     });
     quote! {
@@ -156,6 +167,12 @@ fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
     let docs = paragraphs([op.summary.as_deref(), op.doc.as_deref(), Some(route.as_str())]);
     let deprecated = if op.deprecated { quote!(#[deprecated]) } else { TokenStream::new() };
     let args = arguments(op);
+    let mut names: Vec<TokenStream> = args.iter().map(|p| ident(&p.name).into_token_stream()).collect();
+    if let Some(fluent) = fluent {
+        names.extend(fluent.fields.iter().filter(|f| f.is_argument()).map(|f| ident(&f.name).into_token_stream()));
+    } else if op.body.is_some() {
+        names.push(quote!(body));
+    }
     let inputs = args.iter().map(|p| {
         let name = ident(&p.name);
         let (ty, _) = setter_input(p);
@@ -182,7 +199,18 @@ fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
         (None, Some(ty)) => (vec![quote!(body: #ty)], quote!(body,)),
         (None, None) => (Vec::new(), TokenStream::new()),
     };
-    let inputs = inputs.chain(body_inputs);
+    let inputs: Vec<TokenStream> = inputs.chain(body_inputs).collect();
+    let aliases = op.aliases.iter().map(|alias| {
+        let old = ident(alias);
+        let note = format!("renamed to `{}`", op.method.trim_start_matches("r#"));
+        quote! {
+            #[deprecated(note = #note)]
+            #[allow(deprecated)]
+            pub fn #old(&self, #(#inputs),*) -> #builder {
+                self.#method(#(#names),*)
+            }
+        }
+    });
     let allow =
         if fluent.is_some_and(body::names_deprecated) { quote!(#[allow(deprecated)]) } else { TokenStream::new() };
     quote! {
@@ -198,6 +226,7 @@ fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
                 #(#optional)*
             }
         }
+        #(#aliases)*
     }
 }
 

@@ -39,6 +39,20 @@ pub(crate) fn types_module_with(defs: &[TypeDef], directions: &Directions<'_>) -
     }
 }
 
+/// Old type names kept one release: `#[deprecated] pub type Old = New;`.
+pub(crate) fn deprecated_aliases(aliases: &[crate::model::Alias]) -> TokenStream {
+    aliases
+        .iter()
+        .map(|alias| {
+            let (old, new, note) = (ident(&alias.old), ident(&alias.new), &alias.note);
+            quote! {
+                #[deprecated(note = #note)]
+                pub type #old = #new;
+            }
+        })
+        .collect()
+}
+
 fn deprecated(flag: bool) -> TokenStream {
     if flag {
         quote!(#[deprecated])

@@ -33,6 +33,7 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
     examples.dedup_by(|a, b| a.pointer == b.pointer);
     let security_schemes = security::schemes(api)?;
     Ok(Api {
+        type_aliases: Vec::new(),
         title: api.info.title.clone(),
         version: api.info.version.clone(),
         types: defs,

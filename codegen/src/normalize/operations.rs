@@ -71,7 +71,12 @@ pub(crate) fn operations<'a>(api: &'a OpenAPI, types: &mut Types<'a>) -> Result<
     }
     Ok(groups
         .into_iter()
-        .map(|(name, draft)| Group { name, type_name: draft.type_name, operations: draft.operations })
+        .map(|(name, draft)| Group {
+            name,
+            type_name: draft.type_name,
+            operations: draft.operations,
+            aliases: Vec::new(),
+        })
         .collect())
 }
 
@@ -105,6 +110,7 @@ fn operation<'a>(
     };
     let Responses { success_status, response, errors, outcomes } = responses(api, types, op, &builder, pointer)?;
     Ok(Operation {
+        aliases: Vec::new(),
         operation_id,
         method: method_name,
         builder,

@@ -118,11 +118,6 @@ pub fn call<'a>(
             Box::pin(call_attemptemailaddressverification(clerk, args))
         }
         "ReplaceUserEmailAddress" => Box::pin(call_replaceuseremailaddress(clerk, args)),
-        "UpsertTemplate" => Box::pin(call_upserttemplate(clerk, args)),
-        "GetTemplateList" => Box::pin(call_gettemplatelist(clerk, args)),
-        "GetTemplate" => Box::pin(call_gettemplate(clerk, args)),
-        "RevertTemplate" => Box::pin(call_reverttemplate(clerk, args)),
-        "ToggleTemplateDelivery" => Box::pin(call_toggletemplatedelivery(clerk, args)),
         "ListEnterpriseConnections" => {
             Box::pin(call_listenterpriseconnections(clerk, args))
         }
@@ -370,6 +365,11 @@ pub fn call<'a>(
         "RevokeSignInToken" => Box::pin(call_revokesignintoken(clerk, args)),
         "GetSignUp" => Box::pin(call_getsignup(clerk, args)),
         "UpdateSignUp" => Box::pin(call_updatesignup(clerk, args)),
+        "UpsertTemplate" => Box::pin(call_upserttemplate(clerk, args)),
+        "GetTemplateList" => Box::pin(call_gettemplatelist(clerk, args)),
+        "GetTemplate" => Box::pin(call_gettemplate(clerk, args)),
+        "RevertTemplate" => Box::pin(call_reverttemplate(clerk, args)),
+        "ToggleTemplateDelivery" => Box::pin(call_toggletemplatedelivery(clerk, args)),
         "PreviewTemplate" => Box::pin(call_previewtemplate(clerk, args)),
         "CreateTestingToken" => Box::pin(call_createtestingtoken(clerk, args)),
         "GetUserList" => Box::pin(call_getuserlist(clerk, args)),
@@ -478,7 +478,7 @@ async fn call_createadminportallinktoken(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.admin_portal_link_tokens().create_admin_portal_link_token();
+    let mut request = clerk.admin_portal_link_tokens().create();
     if let Some(value) = args.body_field::<Option<String>>("organization_id")?.flatten()
     {
         request = request.organization_id(value);
@@ -504,7 +504,7 @@ async fn call_revokeadminportallinktoken(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .admin_portal_link_tokens()
-        .revoke_admin_portal_link_token(args.path::<String>("adminPortalLinkTokenID")?);
+        .revoke(args.path::<String>("adminPortalLinkTokenID")?);
     if let Some(value) = args
         .body_field::<Option<String>>("revocation_reason")?
         .flatten()
@@ -591,9 +591,7 @@ async fn call_deleteallowlistidentifier(
     crate::conformance::known(&response)
 }
 async fn call_getapikeys(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk
-        .api_keys()
-        .get_api_keys(args.required_query::<String>("subject")?);
+    let mut request = clerk.api_keys().list(args.required_query::<String>("subject")?);
     if let Some(value) = args.query::<String>("type")? {
         request = request.r#type(value);
     }
@@ -620,7 +618,7 @@ async fn call_createapikey(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .api_keys()
-        .create_api_key(
+        .create(
             args.required_body_field::<String>("name")?,
             args.required_body_field::<String>("subject")?,
         );
@@ -652,7 +650,7 @@ async fn call_createapikey(
     crate::conformance::known(&response)
 }
 async fn call_getapikey(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk.api_keys().get_api_key(args.path::<String>("apiKeyID")?);
+    let mut request = clerk.api_keys().get(args.path::<String>("apiKeyID")?);
     let response = request.await?;
     crate::conformance::known(&response)
 }
@@ -660,7 +658,7 @@ async fn call_deleteapikey(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.api_keys().delete_api_key(args.path::<String>("apiKeyID")?);
+    let mut request = clerk.api_keys().delete(args.path::<String>("apiKeyID")?);
     let response = request.await?;
     crate::conformance::known(&response)
 }
@@ -668,7 +666,7 @@ async fn call_updateapikey(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.api_keys().update_api_key(args.path::<String>("apiKeyID")?);
+    let mut request = clerk.api_keys().update(args.path::<String>("apiKeyID")?);
     if let Some(value) = args
         .body_field::<Option<serde_json::Value>>("claims")?
         .flatten()
@@ -697,9 +695,7 @@ async fn call_getapikeysecret(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk
-        .api_keys()
-        .get_api_key_secret(args.path::<String>("apiKeyID")?);
+    let mut request = clerk.api_keys().get_secret(args.path::<String>("apiKeyID")?);
     let response = request.await?;
     crate::conformance::known(&response)
 }
@@ -707,7 +703,7 @@ async fn call_revokeapikey(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.api_keys().revoke_api_key(args.path::<String>("apiKeyID")?);
+    let mut request = clerk.api_keys().revoke(args.path::<String>("apiKeyID")?);
     if let Some(value) = args
         .body_field::<Option<String>>("revocation_reason")?
         .flatten()
@@ -723,7 +719,7 @@ async fn call_verifyapikey(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .api_keys()
-        .verify_api_key(args.required_body_field::<String>("secret")?);
+        .verify_secret(args.required_body_field::<String>("secret")?);
     let response = request.await?;
     crate::conformance::known(&response)
 }
@@ -1370,104 +1366,6 @@ async fn call_replaceuseremailaddress(
     let response = request.await?;
     crate::conformance::known(&response)
 }
-async fn call_upserttemplate(
-    clerk: &clerk_api::Clerk,
-    args: &Args,
-) -> Result<(), Failure> {
-    let mut request = clerk
-        .email_and_sms_templates()
-        .upsert(
-            args.path::<types::UpsertTemplateTemplateType>("template_type")?,
-            args.path::<String>("slug")?,
-        );
-    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
-        request = request.name(value);
-    }
-    if let Some(value) = args.body_field::<Option<String>>("subject")?.flatten() {
-        request = request.subject(value);
-    }
-    if let Some(value) = args.body_field::<Option<String>>("markup")?.flatten() {
-        request = request.markup(value);
-    }
-    if let Some(value) = args.body_field::<Option<String>>("body")?.flatten() {
-        request = request.body_(value);
-    }
-    if let Some(value) = args.body_field::<Option<bool>>("delivered_by_clerk")?.flatten()
-    {
-        request = request.delivered_by_clerk(value);
-    }
-    if let Some(value) = args.body_field::<Option<String>>("from_email_name")?.flatten()
-    {
-        request = request.from_email_name(value);
-    }
-    if let Some(value) = args
-        .body_field::<Option<String>>("reply_to_email_name")?
-        .flatten()
-    {
-        request = request.reply_to_email_name(value);
-    }
-    let response = request.await?;
-    crate::conformance::known(&response)
-}
-async fn call_gettemplatelist(
-    clerk: &clerk_api::Clerk,
-    args: &Args,
-) -> Result<(), Failure> {
-    let mut request = clerk
-        .email_sms_templates()
-        .list(args.path::<types::GetTemplateListTemplateType>("template_type")?);
-    if let Some(value) = args.query::<bool>("paginated")? {
-        request = request.paginated(value);
-    }
-    if let Some(value) = args.query::<i64>("limit")? {
-        request = request.limit(value);
-    }
-    if let Some(value) = args.query::<i64>("offset")? {
-        request = request.offset(value);
-    }
-    let response = request.await?;
-    crate::conformance::known(&response)
-}
-async fn call_gettemplate(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk
-        .email_sms_templates()
-        .get(
-            args.path::<types::GetTemplateTemplateType>("template_type")?,
-            args.path::<String>("slug")?,
-        );
-    let response = request.await?;
-    crate::conformance::known(&response)
-}
-async fn call_reverttemplate(
-    clerk: &clerk_api::Clerk,
-    args: &Args,
-) -> Result<(), Failure> {
-    let mut request = clerk
-        .email_sms_templates()
-        .revert(
-            args.path::<types::RevertTemplateTemplateType>("template_type")?,
-            args.path::<String>("slug")?,
-        );
-    let response = request.await?;
-    crate::conformance::known(&response)
-}
-async fn call_toggletemplatedelivery(
-    clerk: &clerk_api::Clerk,
-    args: &Args,
-) -> Result<(), Failure> {
-    let mut request = clerk
-        .email_sms_templates()
-        .toggle_template_delivery(
-            args.path::<types::ToggleTemplateDeliveryTemplateType>("template_type")?,
-            args.path::<String>("slug")?,
-        );
-    if let Some(value) = args.body_field::<Option<bool>>("delivered_by_clerk")?.flatten()
-    {
-        request = request.delivered_by_clerk(value);
-    }
-    let response = request.await?;
-    crate::conformance::known(&response)
-}
 async fn call_listenterpriseconnections(
     clerk: &clerk_api::Clerk,
     args: &Args,
@@ -1785,7 +1683,7 @@ async fn call_getinstanceoauthapplicationsettings(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.instance_settings().get_o_auth_application_settings();
+    let mut request = clerk.instance_settings().get_oauth_application_settings();
     let response = request.await?;
     crate::conformance::known(&response)
 }
@@ -1793,7 +1691,7 @@ async fn call_updateinstanceoauthapplicationsettings(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.instance_settings().update_o_auth_application_settings();
+    let mut request = clerk.instance_settings().update_oauth_application_settings();
     if let Some(value) = args
         .body_field::<Option<bool>>("dynamic_oauth_client_registration")?
         .flatten()
@@ -1985,7 +1883,7 @@ async fn call_revokeinvitation(
     crate::conformance::known(&response)
 }
 async fn call_getjwks(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
-    let mut request = clerk.jwks().get_jwks();
+    let mut request = clerk.jwks().get();
     let response = request.await?;
     crate::conformance::known(&response)
 }
@@ -2604,7 +2502,7 @@ async fn call_listinstanceorganizationinvitations(
     clerk: &clerk_api::Clerk,
     args: &Args,
 ) -> Result<(), Failure> {
-    let mut request = clerk.organization_invitations().get_all();
+    let mut request = clerk.organization_invitations().list_all();
     if let Some(value) = args.query::<String>("order_by")? {
         request = request.order_by(value);
     }
@@ -4155,6 +4053,104 @@ async fn call_updatesignup(
     let response = request.await?;
     crate::conformance::known(&response)
 }
+async fn call_upserttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .templates()
+        .upsert(
+            args.path::<types::UpsertTemplateTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+        );
+    if let Some(value) = args.body_field::<Option<String>>("name")?.flatten() {
+        request = request.name(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("subject")?.flatten() {
+        request = request.subject(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("markup")?.flatten() {
+        request = request.markup(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("body")?.flatten() {
+        request = request.body_(value);
+    }
+    if let Some(value) = args.body_field::<Option<bool>>("delivered_by_clerk")?.flatten()
+    {
+        request = request.delivered_by_clerk(value);
+    }
+    if let Some(value) = args.body_field::<Option<String>>("from_email_name")?.flatten()
+    {
+        request = request.from_email_name(value);
+    }
+    if let Some(value) = args
+        .body_field::<Option<String>>("reply_to_email_name")?
+        .flatten()
+    {
+        request = request.reply_to_email_name(value);
+    }
+    let response = request.await?;
+    crate::conformance::known(&response)
+}
+async fn call_gettemplatelist(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .templates()
+        .list(args.path::<types::GetTemplateListTemplateType>("template_type")?);
+    if let Some(value) = args.query::<bool>("paginated")? {
+        request = request.paginated(value);
+    }
+    if let Some(value) = args.query::<i64>("limit")? {
+        request = request.limit(value);
+    }
+    if let Some(value) = args.query::<i64>("offset")? {
+        request = request.offset(value);
+    }
+    let response = request.await?;
+    crate::conformance::known(&response)
+}
+async fn call_gettemplate(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+    let mut request = clerk
+        .templates()
+        .get(
+            args.path::<types::GetTemplateTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+        );
+    let response = request.await?;
+    crate::conformance::known(&response)
+}
+async fn call_reverttemplate(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .templates()
+        .revert(
+            args.path::<types::RevertTemplateTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+        );
+    let response = request.await?;
+    crate::conformance::known(&response)
+}
+async fn call_toggletemplatedelivery(
+    clerk: &clerk_api::Clerk,
+    args: &Args,
+) -> Result<(), Failure> {
+    let mut request = clerk
+        .templates()
+        .toggle_delivery(
+            args.path::<types::ToggleTemplateDeliveryTemplateType>("template_type")?,
+            args.path::<String>("slug")?,
+        );
+    if let Some(value) = args.body_field::<Option<bool>>("delivered_by_clerk")?.flatten()
+    {
+        request = request.delivered_by_clerk(value);
+    }
+    let response = request.await?;
+    crate::conformance::known(&response)
+}
 async fn call_previewtemplate(
     clerk: &clerk_api::Clerk,
     args: &Args,
@@ -4785,7 +4781,7 @@ async fn call_getoauthaccesstoken(
 ) -> Result<(), Failure> {
     let mut request = clerk
         .users()
-        .get_o_auth_access_token(
+        .get_oauth_access_token(
             args.path::<String>("user_id")?,
             args.path::<String>("provider")?,
         );

@@ -155,12 +155,6 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         "CommercePayerResponse" => {
             Some(check::<clerk_api::types::CommercePayerResponse>(value))
         }
-        "CommercePayerResponse2" => {
-            Some(check::<clerk_api::types::CommercePayerResponse2>(value))
-        }
-        "CommercePayerResponse2Object" => {
-            Some(check::<clerk_api::types::CommercePayerResponse2Object>(value))
-        }
         "CommercePayerResponseObject" => {
             Some(check::<clerk_api::types::CommercePayerResponseObject>(value))
         }
@@ -199,19 +193,12 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         "CommercePerUnitTotal" => {
             Some(check::<clerk_api::types::CommercePerUnitTotal>(value))
         }
-        "CommercePerUnitTotal2" => {
-            Some(check::<clerk_api::types::CommercePerUnitTotal2>(value))
-        }
         "CommercePerUnitTotalTier" => {
             Some(check::<clerk_api::types::CommercePerUnitTotalTier>(value))
         }
-        "CommercePerUnitTotalTier2" => {
-            Some(check::<clerk_api::types::CommercePerUnitTotalTier2>(value))
-        }
         "CommercePlan" => Some(check::<clerk_api::types::CommercePlan>(value)),
-        "CommercePlan2" => Some(check::<clerk_api::types::CommercePlan2>(value)),
-        "CommercePlan2Object" => {
-            Some(check::<clerk_api::types::CommercePlan2Object>(value))
+        "CommercePricedPlan" => {
+            Some(check::<clerk_api::types::CommercePricedPlan>(value))
         }
         "CommercePlanObject" => {
             Some(check::<clerk_api::types::CommercePlanObject>(value))
@@ -260,17 +247,12 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         "CommerceSubscriptionItem" => {
             Some(check::<clerk_api::types::CommerceSubscriptionItem>(value))
         }
-        "CommerceSubscriptionItem2" => {
-            Some(check::<clerk_api::types::CommerceSubscriptionItem2>(value))
-        }
-        "CommerceSubscriptionItem2Object" => {
-            Some(check::<clerk_api::types::CommerceSubscriptionItem2Object>(value))
-        }
-        "CommerceSubscriptionItem2PlanPeriod" => {
-            Some(check::<clerk_api::types::CommerceSubscriptionItem2PlanPeriod>(value))
-        }
-        "CommerceSubscriptionItem2Status" => {
-            Some(check::<clerk_api::types::CommerceSubscriptionItem2Status>(value))
+        "CommerceSubscriptionItemWithPaymentSource" => {
+            Some(
+                check::<
+                    clerk_api::types::CommerceSubscriptionItemWithPaymentSource,
+                >(value),
+            )
         }
         "CommerceSubscriptionItemNextPaymentResponse" => {
             Some(
@@ -303,8 +285,8 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
         "CommerceTotalsResponse" => {
             Some(check::<clerk_api::types::CommerceTotalsResponse>(value))
         }
-        "CommerceTotalsResponse2" => {
-            Some(check::<clerk_api::types::CommerceTotalsResponse2>(value))
+        "BillingTotalsResponse" => {
+            Some(check::<clerk_api::types::BillingTotalsResponse>(value))
         }
         "Cookies" => Some(check::<clerk_api::types::Cookies>(value)),
         "CookiesObject" => Some(check::<clerk_api::types::CookiesObject>(value)),
@@ -733,10 +715,6 @@ pub fn round_trip(name: &str, value: serde_json::Value) -> Option<Result<(), Str
             )
         }
         "FeatureResponse" => Some(check::<clerk_api::types::FeatureResponse>(value)),
-        "FeatureResponse2" => Some(check::<clerk_api::types::FeatureResponse2>(value)),
-        "FeatureResponse2Object" => {
-            Some(check::<clerk_api::types::FeatureResponse2Object>(value))
-        }
         "FeatureResponseObject" => {
             Some(check::<clerk_api::types::FeatureResponseObject>(value))
         }

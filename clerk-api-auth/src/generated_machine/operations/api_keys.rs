@@ -12,7 +12,7 @@ impl ApiKeys<'_> {
     /// Verify an API Key
     ///
     /// `POST /api_keys/verify`
-    pub fn verify_api_key(&self, secret: impl Into<String>) -> VerifyApiKey {
+    pub fn verify_secret(&self, secret: impl Into<String>) -> VerifyApiKey {
         VerifyApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -62,7 +62,7 @@ impl VerifyApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "api_keys.verify_api_key",
+            "api_keys.verify_secret",
             "/api_keys/verify",
             "/api_keys/verify".to_owned(),
             self.options,

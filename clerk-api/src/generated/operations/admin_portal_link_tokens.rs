@@ -12,7 +12,7 @@ impl AdminPortalLinkTokens<'_> {
     /// Create an Admin Portal Link Token
     ///
     /// `POST /admin_portal_link_tokens`
-    pub fn create_admin_portal_link_token(&self) -> CreateAdminPortalLinkToken {
+    pub fn create(&self) -> CreateAdminPortalLinkToken {
         CreateAdminPortalLinkToken {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -24,10 +24,15 @@ impl AdminPortalLinkTokens<'_> {
             },
         }
     }
+    #[deprecated(note = "renamed to `create`")]
+    #[allow(deprecated)]
+    pub fn create_admin_portal_link_token(&self) -> CreateAdminPortalLinkToken {
+        self.create()
+    }
     /// Revoke an Admin Portal Link Token
     ///
     /// `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke`
-    pub fn revoke_admin_portal_link_token(
+    pub fn revoke(
         &self,
         admin_portal_link_token_id: impl Into<String>,
     ) -> RevokeAdminPortalLinkToken {
@@ -39,6 +44,14 @@ impl AdminPortalLinkTokens<'_> {
                 revocation_reason: None,
             },
         }
+    }
+    #[deprecated(note = "renamed to `revoke`")]
+    #[allow(deprecated)]
+    pub fn revoke_admin_portal_link_token(
+        &self,
+        admin_portal_link_token_id: impl Into<String>,
+    ) -> RevokeAdminPortalLinkToken {
+        self.revoke(admin_portal_link_token_id)
     }
 }
 /// Request builder for `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -100,7 +113,7 @@ impl CreateAdminPortalLinkToken {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "admin_portal_link_tokens.create_admin_portal_link_token",
+            "admin_portal_link_tokens.create",
             "/admin_portal_link_tokens",
             "/admin_portal_link_tokens".to_owned(),
             self.options,
@@ -163,7 +176,7 @@ impl RevokeAdminPortalLinkToken {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "admin_portal_link_tokens.revoke_admin_portal_link_token",
+            "admin_portal_link_tokens.revoke",
             "/admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke",
             format!(
                 "/admin_portal_link_tokens/{}/revoke", runtime::path_segment(& self

@@ -12,7 +12,7 @@ impl ApiKeys<'_> {
     /// Get API Keys
     ///
     /// `GET /api_keys`
-    pub fn get_api_keys(&self, subject: impl Into<String>) -> GetApiKeys {
+    pub fn list(&self, subject: impl Into<String>) -> GetApiKeys {
         GetApiKeys {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -24,10 +24,15 @@ impl ApiKeys<'_> {
             query: None,
         }
     }
+    #[deprecated(note = "renamed to `list`")]
+    #[allow(deprecated)]
+    pub fn get_api_keys(&self, subject: impl Into<String>) -> GetApiKeys {
+        self.list(subject)
+    }
     /// Create an API Key
     ///
     /// `POST /api_keys`
-    pub fn create_api_key(
+    pub fn create(
         &self,
         name: impl Into<String>,
         subject: impl Into<String>,
@@ -47,30 +52,49 @@ impl ApiKeys<'_> {
             },
         }
     }
+    #[deprecated(note = "renamed to `create`")]
+    #[allow(deprecated)]
+    pub fn create_api_key(
+        &self,
+        name: impl Into<String>,
+        subject: impl Into<String>,
+    ) -> CreateApiKey {
+        self.create(name, subject)
+    }
     /// Get an API Key by ID
     ///
     /// `GET /api_keys/{apiKeyID}`
-    pub fn get_api_key(&self, api_key_id: impl Into<String>) -> GetApiKey {
+    pub fn get(&self, api_key_id: impl Into<String>) -> GetApiKey {
         GetApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
     }
+    #[deprecated(note = "renamed to `get`")]
+    #[allow(deprecated)]
+    pub fn get_api_key(&self, api_key_id: impl Into<String>) -> GetApiKey {
+        self.get(api_key_id)
+    }
     /// Delete an API Key
     ///
     /// `DELETE /api_keys/{apiKeyID}`
-    pub fn delete_api_key(&self, api_key_id: impl Into<String>) -> DeleteApiKey {
+    pub fn delete(&self, api_key_id: impl Into<String>) -> DeleteApiKey {
         DeleteApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
     }
+    #[deprecated(note = "renamed to `delete`")]
+    #[allow(deprecated)]
+    pub fn delete_api_key(&self, api_key_id: impl Into<String>) -> DeleteApiKey {
+        self.delete(api_key_id)
+    }
     /// Update an API Key
     ///
     /// `PATCH /api_keys/{apiKeyID}`
-    pub fn update_api_key(&self, api_key_id: impl Into<String>) -> UpdateApiKey {
+    pub fn update(&self, api_key_id: impl Into<String>) -> UpdateApiKey {
         UpdateApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -84,20 +108,30 @@ impl ApiKeys<'_> {
             },
         }
     }
+    #[deprecated(note = "renamed to `update`")]
+    #[allow(deprecated)]
+    pub fn update_api_key(&self, api_key_id: impl Into<String>) -> UpdateApiKey {
+        self.update(api_key_id)
+    }
     /// Get an API Key Secret
     ///
     /// `GET /api_keys/{apiKeyID}/secret`
-    pub fn get_api_key_secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecret {
+    pub fn get_secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecret {
         GetApiKeySecret {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
         }
     }
+    #[deprecated(note = "renamed to `get_secret`")]
+    #[allow(deprecated)]
+    pub fn get_api_key_secret(&self, api_key_id: impl Into<String>) -> GetApiKeySecret {
+        self.get_secret(api_key_id)
+    }
     /// Revoke an API Key
     ///
     /// `POST /api_keys/{apiKeyID}/revoke`
-    pub fn revoke_api_key(&self, api_key_id: impl Into<String>) -> RevokeApiKey {
+    pub fn revoke(&self, api_key_id: impl Into<String>) -> RevokeApiKey {
         RevokeApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -107,10 +141,15 @@ impl ApiKeys<'_> {
             },
         }
     }
+    #[deprecated(note = "renamed to `revoke`")]
+    #[allow(deprecated)]
+    pub fn revoke_api_key(&self, api_key_id: impl Into<String>) -> RevokeApiKey {
+        self.revoke(api_key_id)
+    }
     /// Verify an API Key
     ///
     /// `POST /api_keys/verify`
-    pub fn verify_api_key(&self, secret: impl Into<String>) -> VerifyApiKey {
+    pub fn verify_secret(&self, secret: impl Into<String>) -> VerifyApiKey {
         VerifyApiKey {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -118,6 +157,11 @@ impl ApiKeys<'_> {
                 secret: secret.into(),
             },
         }
+    }
+    #[deprecated(note = "renamed to `verify_secret`")]
+    #[allow(deprecated)]
+    pub fn verify_api_key(&self, secret: impl Into<String>) -> VerifyApiKey {
+        self.verify_secret(secret)
     }
 }
 /// Request builder for `GET /api_keys` (`getApiKeys`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -183,7 +227,7 @@ impl GetApiKeys {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "api_keys.get_api_keys",
+            "api_keys.list",
             "/api_keys",
             "/api_keys".to_owned(),
             self.options,
@@ -328,7 +372,7 @@ impl CreateApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "api_keys.create_api_key",
+            "api_keys.create",
             "/api_keys",
             "/api_keys".to_owned(),
             self.options,
@@ -381,7 +425,7 @@ impl GetApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "api_keys.get_api_key",
+            "api_keys.get",
             "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", runtime::path_segment(& self.api_key_id)),
             self.options,
@@ -433,7 +477,7 @@ impl DeleteApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "api_keys.delete_api_key",
+            "api_keys.delete",
             "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", runtime::path_segment(& self.api_key_id)),
             self.options,
@@ -514,7 +558,7 @@ impl UpdateApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "api_keys.update_api_key",
+            "api_keys.update",
             "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", runtime::path_segment(& self.api_key_id)),
             self.options,
@@ -567,7 +611,7 @@ impl GetApiKeySecret {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "api_keys.get_api_key_secret",
+            "api_keys.get_secret",
             "/api_keys/{apiKeyID}/secret",
             format!("/api_keys/{}/secret", runtime::path_segment(& self.api_key_id)),
             self.options,
@@ -629,7 +673,7 @@ impl RevokeApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "api_keys.revoke_api_key",
+            "api_keys.revoke",
             "/api_keys/{apiKeyID}/revoke",
             format!("/api_keys/{}/revoke", runtime::path_segment(& self.api_key_id)),
             self.options,
@@ -687,7 +731,7 @@ impl VerifyApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "api_keys.verify_api_key",
+            "api_keys.verify_secret",
             "/api_keys/verify",
             "/api_keys/verify".to_owned(),
             self.options,

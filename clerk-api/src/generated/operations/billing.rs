@@ -863,7 +863,7 @@ impl ExtendBillingSubscriptionItemFreeTrial {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::CommerceSubscriptionItem2, runtime::Error>,
+        Output = Result<types::CommerceSubscriptionItemWithPaymentSource, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -887,8 +887,13 @@ impl ExtendBillingSubscriptionItemFreeTrial {
     }
 }
 impl std::future::IntoFuture for ExtendBillingSubscriptionItemFreeTrial {
-    type Output = Result<types::CommerceSubscriptionItem2, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::CommerceSubscriptionItem2>;
+    type Output = Result<
+        types::CommerceSubscriptionItemWithPaymentSource,
+        runtime::Error,
+    >;
+    type IntoFuture = runtime::ResponseFuture<
+        types::CommerceSubscriptionItemWithPaymentSource,
+    >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -116,20 +116,25 @@ impl InstanceSettings<'_> {
     /// Retrieves the settings for OAuth applications for the instance (dynamic client registration, JWT access tokens, etc.).
     ///
     /// `GET /instance/oauth_application_settings`
-    pub fn get_o_auth_application_settings(
-        &self,
-    ) -> GetInstanceOAuthApplicationSettings {
+    pub fn get_oauth_application_settings(&self) -> GetInstanceOAuthApplicationSettings {
         GetInstanceOAuthApplicationSettings {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
+    }
+    #[deprecated(note = "renamed to `get_oauth_application_settings`")]
+    #[allow(deprecated)]
+    pub fn get_o_auth_application_settings(
+        &self,
+    ) -> GetInstanceOAuthApplicationSettings {
+        self.get_oauth_application_settings()
     }
     /// Update OAuth application settings
     ///
     /// Updates the OAuth application settings for the instance.
     ///
     /// `PATCH /instance/oauth_application_settings`
-    pub fn update_o_auth_application_settings(
+    pub fn update_oauth_application_settings(
         &self,
     ) -> UpdateInstanceOAuthApplicationSettings {
         UpdateInstanceOAuthApplicationSettings {
@@ -144,6 +149,13 @@ impl InstanceSettings<'_> {
                 client_id_metadata_documents_block_implicitly_allowed_clients: None,
             },
         }
+    }
+    #[deprecated(note = "renamed to `update_oauth_application_settings`")]
+    #[allow(deprecated)]
+    pub fn update_o_auth_application_settings(
+        &self,
+    ) -> UpdateInstanceOAuthApplicationSettings {
+        self.update_oauth_application_settings()
     }
     /// Update production instance domain
     ///
@@ -716,7 +728,7 @@ impl GetInstanceOAuthApplicationSettings {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "instance_settings.get_o_auth_application_settings",
+            "instance_settings.get_oauth_application_settings",
             "/instance/oauth_application_settings",
             "/instance/oauth_application_settings".to_owned(),
             self.options,
@@ -831,7 +843,7 @@ impl UpdateInstanceOAuthApplicationSettings {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "instance_settings.update_o_auth_application_settings",
+            "instance_settings.update_oauth_application_settings",
             "/instance/oauth_application_settings",
             "/instance/oauth_application_settings".to_owned(),
             self.options,

@@ -14,11 +14,16 @@ impl Jwks<'_> {
     /// Retrieve the JSON Web Key Set of the instance
     ///
     /// `GET /jwks`
-    pub fn get_jwks(&self) -> GetJwks {
+    pub fn get(&self) -> GetJwks {
         GetJwks {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
         }
+    }
+    #[deprecated(note = "renamed to `get`")]
+    #[allow(deprecated)]
+    pub fn get_jwks(&self) -> GetJwks {
+        self.get()
     }
 }
 /// Request builder for `GET /jwks` (`GetJWKS`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
@@ -55,7 +60,7 @@ impl GetJwks {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "jwks.get_jwks",
+            "jwks.get",
             "/jwks",
             "/jwks".to_owned(),
             self.options,

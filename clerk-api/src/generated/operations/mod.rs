@@ -13,8 +13,6 @@ pub mod clients;
 pub mod directories;
 pub mod domains;
 pub mod email_addresses;
-pub mod email_and_sms_templates;
-pub mod email_sms_templates;
 pub mod enterprise_connections;
 pub mod instance_settings;
 pub mod invitations;
@@ -113,20 +111,6 @@ impl super::client::Clerk {
     /// Operations of the `email_addresses` group.
     pub fn email_addresses(&self) -> email_addresses::EmailAddresses<'_> {
         email_addresses::EmailAddresses {
-            client: self,
-        }
-    }
-    /// Operations of the `email_and_sms_templates` group.
-    pub fn email_and_sms_templates(
-        &self,
-    ) -> email_and_sms_templates::EmailAndSmsTemplates<'_> {
-        email_and_sms_templates::EmailAndSmsTemplates {
-            client: self,
-        }
-    }
-    /// Operations of the `email_sms_templates` group.
-    pub fn email_sms_templates(&self) -> email_sms_templates::EmailSmsTemplates<'_> {
-        email_sms_templates::EmailSmsTemplates {
             client: self,
         }
     }
@@ -283,6 +267,14 @@ impl super::client::Clerk {
         templates::Templates {
             client: self,
         }
+    }
+    #[deprecated(note = "renamed to `templates()`")]
+    pub fn email_and_sms_templates(&self) -> templates::Templates<'_> {
+        self.templates()
+    }
+    #[deprecated(note = "renamed to `templates()`")]
+    pub fn email_sms_templates(&self) -> templates::Templates<'_> {
+        self.templates()
     }
     /// Operations of the `testing_tokens` group.
     pub fn testing_tokens(&self) -> testing_tokens::TestingTokens<'_> {

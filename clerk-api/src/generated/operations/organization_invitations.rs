@@ -19,7 +19,7 @@ impl OrganizationInvitations<'_> {
     /// The organization invitations are ordered by descending creation date by default.
     ///
     /// `GET /organization_invitations`
-    pub fn get_all(&self) -> ListInstanceOrganizationInvitations {
+    pub fn list_all(&self) -> ListInstanceOrganizationInvitations {
         ListInstanceOrganizationInvitations {
             client: self.client.client().clone(),
             options: runtime::CallOptions::default(),
@@ -29,6 +29,11 @@ impl OrganizationInvitations<'_> {
             limit: None,
             offset: None,
         }
+    }
+    #[deprecated(note = "renamed to `list_all`")]
+    #[allow(deprecated)]
+    pub fn get_all(&self) -> ListInstanceOrganizationInvitations {
+        self.list_all()
     }
     /// Get a list of organization invitations
     ///
@@ -277,7 +282,7 @@ impl ListInstanceOrganizationInvitations {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "organization_invitations.get_all",
+            "organization_invitations.list_all",
             "/organization_invitations",
             "/organization_invitations".to_owned(),
             self.options,

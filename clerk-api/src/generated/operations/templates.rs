@@ -9,6 +9,121 @@ pub struct Templates<'a> {
     pub(crate) client: &'a Clerk,
 }
 impl Templates<'_> {
+    /// Update a template for a given type and slug
+    ///
+    /// Updates the existing template of the given type and slug
+    ///
+    /// `PUT /templates/{template_type}/{slug}`
+    #[deprecated]
+    pub fn upsert(
+        &self,
+        template_type: types::UpsertTemplateTemplateType,
+        slug: impl Into<String>,
+    ) -> UpsertTemplate {
+        UpsertTemplate {
+            client: self.client.client().clone(),
+            options: runtime::CallOptions::default(),
+            template_type,
+            slug: slug.into(),
+            body: types::UpsertTemplateBody {
+                name: None,
+                subject: None,
+                markup: None,
+                body_: None,
+                delivered_by_clerk: None,
+                from_email_name: None,
+                reply_to_email_name: None,
+            },
+        }
+    }
+    /// List all templates
+    ///
+    /// Returns a list of all templates.
+    /// The templates are returned sorted by position.
+    ///
+    /// `GET /templates/{template_type}`
+    #[deprecated]
+    pub fn list(
+        &self,
+        template_type: types::GetTemplateListTemplateType,
+    ) -> GetTemplateList {
+        GetTemplateList {
+            client: self.client.client().clone(),
+            options: runtime::CallOptions::default(),
+            template_type,
+            paginated: None,
+            limit: None,
+            offset: None,
+        }
+    }
+    /// Retrieve a template
+    ///
+    /// Returns the details of a template
+    ///
+    /// `GET /templates/{template_type}/{slug}`
+    #[deprecated]
+    pub fn get(
+        &self,
+        template_type: types::GetTemplateTemplateType,
+        slug: impl Into<String>,
+    ) -> GetTemplate {
+        GetTemplate {
+            client: self.client.client().clone(),
+            options: runtime::CallOptions::default(),
+            template_type,
+            slug: slug.into(),
+        }
+    }
+    /// Revert a template
+    ///
+    /// Reverts an updated template to its default state
+    ///
+    /// `POST /templates/{template_type}/{slug}/revert`
+    #[deprecated]
+    pub fn revert(
+        &self,
+        template_type: types::RevertTemplateTemplateType,
+        slug: impl Into<String>,
+    ) -> RevertTemplate {
+        RevertTemplate {
+            client: self.client.client().clone(),
+            options: runtime::CallOptions::default(),
+            template_type,
+            slug: slug.into(),
+        }
+    }
+    /// Toggle the delivery by Clerk for a template of a given type and slug
+    ///
+    /// Toggles the delivery by Clerk for a template of a given type and slug.
+    /// If disabled, Clerk will not deliver the resulting email or SMS.
+    /// The app developer will need to listen to the `email.created` or `sms.created` webhooks in order to handle delivery themselves.
+    ///
+    /// `POST /templates/{template_type}/{slug}/toggle_delivery`
+    #[deprecated]
+    pub fn toggle_delivery(
+        &self,
+        template_type: types::ToggleTemplateDeliveryTemplateType,
+        slug: impl Into<String>,
+    ) -> ToggleTemplateDelivery {
+        ToggleTemplateDelivery {
+            client: self.client.client().clone(),
+            options: runtime::CallOptions::default(),
+            template_type,
+            slug: slug.into(),
+            body: types::ToggleTemplateDeliveryBody {
+                delivered_by_clerk: None,
+            },
+        }
+    }
+    #[deprecated(note = "renamed to `toggle_delivery`")]
+    #[allow(deprecated)]
+    pub fn toggle_template_delivery(
+        &self,
+        template_type: types::ToggleTemplateDeliveryTemplateType,
+        slug: impl Into<String>,
+    ) -> ToggleTemplateDelivery {
+        self.toggle_delivery(template_type, slug)
+    }
     /// Preview changes to a template
     ///
     /// Returns a preview of a template for a given template_type, slug and body
@@ -32,6 +147,423 @@ impl Templates<'_> {
                 reply_to_email_name: None,
             },
         }
+    }
+}
+/// Request builder for `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct UpsertTemplate {
+    client: runtime::Client,
+    options: runtime::CallOptions,
+    template_type: types::UpsertTemplateTemplateType,
+    slug: String,
+    body: types::UpsertTemplateBody,
+}
+impl UpsertTemplate {
+    /// The user-friendly name of the template
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.body.name = Some(name.into());
+        self
+    }
+    /// The email subject.
+    /// Applicable only to email templates.
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.body.subject = Some(subject.into());
+        self
+    }
+    /// The editor markup used to generate the body of the template
+    pub fn markup(mut self, markup: impl Into<String>) -> Self {
+        self.body.markup = Some(markup.into());
+        self
+    }
+    /// The template body before variable interpolation
+    pub fn body_(mut self, body_: impl Into<String>) -> Self {
+        self.body.body_ = Some(body_.into());
+        self
+    }
+    /// Whether Clerk should deliver emails or SMS messages based on the current template
+    pub fn delivered_by_clerk(mut self, delivered_by_clerk: bool) -> Self {
+        self.body.delivered_by_clerk = Some(delivered_by_clerk);
+        self
+    }
+    /// The local part of the From email address that will be used for emails.
+    /// For example, in the address 'hello@example.com', the local part is 'hello'.
+    /// Applicable only to email templates.
+    pub fn from_email_name(mut self, from_email_name: impl Into<String>) -> Self {
+        self.body.from_email_name = Some(from_email_name.into());
+        self
+    }
+    /// The local part of the Reply To email address that will be used for emails.
+    /// For example, in the address 'hello@example.com', the local part is 'hello'.
+    /// Applicable only to email templates.
+    pub fn reply_to_email_name(
+        mut self,
+        reply_to_email_name: impl Into<String>,
+    ) -> Self {
+        self.body.reply_to_email_name = Some(reply_to_email_name.into());
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::UpsertTemplateBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::UpsertTemplateBody) -> Self {
+        self.body = body;
+        self
+    }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: runtime::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+    /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
+        let mut request = runtime::Request::new(
+            runtime::Method::PUT,
+            "templates.upsert",
+            "/templates/{template_type}/{slug}",
+            format!(
+                "/templates/{}/{}", runtime::path_segment(& self.template_type),
+                runtime::path_segment(& self.slug)
+            ),
+            self.options,
+        );
+        request.json(&self.body);
+        Ok(request)
+    }
+}
+impl std::future::IntoFuture for UpsertTemplate {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `GET /templates/{template_type}` (`GetTemplateList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetTemplateList {
+    client: runtime::Client,
+    options: runtime::CallOptions,
+    template_type: types::GetTemplateListTemplateType,
+    paginated: Option<bool>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+impl GetTemplateList {
+    /// Whether to paginate the results.
+    /// If true, the results will be paginated.
+    /// If false, the results will not be paginated.
+    pub fn paginated(mut self, paginated: bool) -> Self {
+        self.paginated = Some(paginated);
+        self
+    }
+    /// Applies a limit to the number of results returned.
+    /// Can be used for paginating the results together with `offset`.
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+    /// Skip the first `offset` results when paginating.
+    /// Needs to be an integer greater or equal to zero.
+    /// To be used in conjunction with `limit`.
+    pub fn offset(mut self, offset: i64) -> Self {
+        self.offset = Some(offset);
+        self
+    }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: runtime::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+    /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<Vec<types::Template>, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
+        let mut request = runtime::Request::new(
+            runtime::Method::GET,
+            "templates.list",
+            "/templates/{template_type}",
+            format!("/templates/{}", runtime::path_segment(& self.template_type)),
+            self.options,
+        );
+        request.query("paginated", self.paginated.as_ref());
+        request.query("limit", self.limit.as_ref());
+        request.query("offset", self.offset.as_ref());
+        Ok(request)
+    }
+}
+impl std::future::IntoFuture for GetTemplateList {
+    type Output = Result<Vec<types::Template>, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<Vec<types::Template>>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+impl runtime::ListRequest for GetTemplateList {
+    type Page = Vec<types::Template>;
+    type Item = types::Template;
+    fn page_size(&self) -> Option<i64> {
+        self.limit
+    }
+    fn start_offset(&self) -> i64 {
+        self.offset.unwrap_or(0)
+    }
+    fn start_cursor(&self) -> Option<String> {
+        None
+    }
+    fn cursor_allowed(&self) -> bool {
+        false
+    }
+    fn set_page(&mut self, limit: i64, offset: Option<i64>, cursor: Option<String>) {
+        self.limit = Some(limit);
+        self.offset = offset;
+        let _ = cursor;
+    }
+    fn split(page: Self::Page) -> (Vec<Self::Item>, Option<i64>) {
+        (page, None)
+    }
+    fn id(item: &Self::Item) -> Option<&str> {
+        {
+            let _ = item;
+            None
+        }
+    }
+    fn fetch(
+        self,
+    ) -> impl std::future::Future<Output = Result<Self::Page, runtime::Error>> + Send {
+        self.send()
+    }
+}
+impl GetTemplateList {
+    /// Streams every matching item, fetching pages lazily (one page in memory at a time): the `limit` set on this builder is the page size (default 100, at most 500).
+    ///
+    /// Pages by the `starting_after` cursor where the operation has one and the ordering
+    /// is by `created_at`, by offset otherwise; stops at a short or empty page or once
+    /// `total_count` items have gone by.
+    pub fn into_stream(
+        self,
+    ) -> impl runtime::Stream<
+        Item = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        runtime::paginate(self)
+    }
+    /// Fetches every page and collects the items.
+    pub async fn collect_all(self) -> Result<Vec<types::Template>, runtime::Error> {
+        runtime::collect_all(self).await
+    }
+}
+/// Request builder for `GET /templates/{template_type}/{slug}` (`GetTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct GetTemplate {
+    client: runtime::Client,
+    options: runtime::CallOptions,
+    template_type: types::GetTemplateTemplateType,
+    slug: String,
+}
+impl GetTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: runtime::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+    /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
+        let request = runtime::Request::new(
+            runtime::Method::GET,
+            "templates.get",
+            "/templates/{template_type}/{slug}",
+            format!(
+                "/templates/{}/{}", runtime::path_segment(& self.template_type),
+                runtime::path_segment(& self.slug)
+            ),
+            self.options,
+        );
+        Ok(request)
+    }
+}
+impl std::future::IntoFuture for GetTemplate {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct RevertTemplate {
+    client: runtime::Client,
+    options: runtime::CallOptions,
+    template_type: types::RevertTemplateTemplateType,
+    slug: String,
+}
+impl RevertTemplate {
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: runtime::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+    /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
+        let request = runtime::Request::new(
+            runtime::Method::POST,
+            "templates.revert",
+            "/templates/{template_type}/{slug}/revert",
+            format!(
+                "/templates/{}/{}/revert", runtime::path_segment(& self.template_type),
+                runtime::path_segment(& self.slug)
+            ),
+            self.options,
+        );
+        Ok(request)
+    }
+}
+impl std::future::IntoFuture for RevertTemplate {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+/// Request builder for `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
+#[derive(Debug, Clone)]
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ToggleTemplateDelivery {
+    client: runtime::Client,
+    options: runtime::CallOptions,
+    template_type: types::ToggleTemplateDeliveryTemplateType,
+    slug: String,
+    body: types::ToggleTemplateDeliveryBody,
+}
+impl ToggleTemplateDelivery {
+    /// Whether Clerk should deliver emails or SMS messages based on the current template
+    pub fn delivered_by_clerk(mut self, delivered_by_clerk: bool) -> Self {
+        self.body.delivered_by_clerk = Some(delivered_by_clerk);
+        self
+    }
+    /// Replaces the whole request body with one built elsewhere (a [`types::ToggleTemplateDeliveryBody`]): fields set before are dropped.
+    pub fn body(mut self, body: types::ToggleTemplateDeliveryBody) -> Self {
+        self.body = body;
+        self
+    }
+    /// Overrides the client's timeout for each attempt of this call.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.options.timeout = Some(timeout);
+        self
+    }
+    /// Overrides the client's retry policy for this call.
+    pub fn retry_policy(mut self, policy: runtime::RetryPolicy) -> Self {
+        self.options.retry = Some(policy);
+        self
+    }
+    /// Sends the request and decodes the response.
+    #[inline]
+    pub fn send(
+        self,
+    ) -> impl std::future::Future<
+        Output = Result<types::Template, runtime::Error>,
+    > + Send + 'static {
+        let client = self.client.clone();
+        let request = self.into_request();
+        runtime::send_json(client, request)
+    }
+    /// The request as the runtime sends it, or why it cannot be built.
+    #[inline]
+    fn into_request(self) -> Result<runtime::Request, runtime::Error> {
+        let mut request = runtime::Request::new(
+            runtime::Method::POST,
+            "templates.toggle_delivery",
+            "/templates/{template_type}/{slug}/toggle_delivery",
+            format!(
+                "/templates/{}/{}/toggle_delivery", runtime::path_segment(& self
+                .template_type), runtime::path_segment(& self.slug)
+            ),
+            self.options,
+        );
+        request.json(&self.body);
+        Ok(request)
+    }
+}
+impl std::future::IntoFuture for ToggleTemplateDelivery {
+    type Output = Result<types::Template, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Template>;
+    /// Sends the request: `builder.await` is `builder.send().await`, boxed.
+    #[inline]
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 /// Request builder for `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).

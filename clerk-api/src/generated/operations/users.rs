@@ -432,7 +432,7 @@ impl Users<'_> {
     /// For OAuth 2.0, if the access token has expired and we have a corresponding refresh token, the access token will be refreshed transparently the new one will be returned.
     ///
     /// `GET /users/{user_id}/oauth_access_tokens/{provider}`
-    pub fn get_o_auth_access_token(
+    pub fn get_oauth_access_token(
         &self,
         user_id: impl Into<String>,
         provider: impl Into<String>,
@@ -446,6 +446,15 @@ impl Users<'_> {
             limit: None,
             offset: None,
         }
+    }
+    #[deprecated(note = "renamed to `get_oauth_access_token`")]
+    #[allow(deprecated)]
+    pub fn get_o_auth_access_token(
+        &self,
+        user_id: impl Into<String>,
+        provider: impl Into<String>,
+    ) -> GetOAuthAccessToken {
+        self.get_oauth_access_token(user_id, provider)
     }
     /// Retrieve all memberships for a user
     ///
@@ -2816,7 +2825,7 @@ impl GetOAuthAccessToken {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "users.get_o_auth_access_token",
+            "users.get_oauth_access_token",
             "/users/{user_id}/oauth_access_tokens/{provider}",
             format!(
                 "/users/{}/oauth_access_tokens/{}", runtime::path_segment(& self
