@@ -18,6 +18,21 @@
 //! and body fields are builder methods (`.body(..)` takes a whole body struct built elsewhere);
 //! awaiting the builder (or its `.send()`) returns the typed response or an [`Error`].
 //!
+//! ```no_run
+//! # async fn run(clerk: clerk_api::Clerk) -> Result<(), clerk_api::Error> {
+//! use clerk_api::types::{CreateUserBody, GetUserListOrderBy};
+//!
+//! // `order_by` takes the fields the spec lists for this list, with a direction, or text.
+//! let newest_by_email = clerk.users().list().order_by(GetUserListOrderBy::EmailAddress.desc()).await?;
+//! let oldest_first = clerk.users().list().order_by("+created_at").await?;
+//! // A body struct built elsewhere goes in whole.
+//! let body = CreateUserBody { email_address: Some(vec!["ada@example.com".into()]), ..Default::default() };
+//! let user = clerk.users().create().body(body).await?;
+//! # let _ = (newest_by_email, oldest_first, user);
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Every request sends `Clerk-API-Version: ` [`API_VERSION`]. The code is generated from the
 //! spec named in [`SPEC`] (repository, commit and file); `CHANGELOG.md` lists the API version
 //! each release targets, and `docs/api-changes/` what changed between API versions.
