@@ -111,6 +111,13 @@ async fn order_by_takes_a_named_field_with_a_direction_or_text() {
     assert_eq!((parsed.field(), parsed.is_descending()), (&Field::CreatedAt, true));
 }
 
+#[test]
+fn a_builder_prints_its_operation_and_route_not_its_values() {
+    let clerk = client("http://127.0.0.1:9");
+    let builder = clerk.users().create().password("hunter2-secret").email_address(["a@example.com"]);
+    assert_eq!(format!("{builder:?}"), "CreateUser { POST /users, .. }");
+}
+
 #[tokio::test]
 async fn a_body_built_elsewhere_replaces_the_fields_set_before() {
     let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;

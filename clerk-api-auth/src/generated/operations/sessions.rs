@@ -38,7 +38,7 @@ impl Sessions<'_> {
     }
 }
 /// Request builder for `POST /sessions/{session_id}/refresh` (`RefreshSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RefreshSession {
     client: runtime::Client,
@@ -103,6 +103,11 @@ impl RefreshSession {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RefreshSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshSession { POST /sessions/{session_id}/refresh, .. }")
     }
 }
 impl std::future::IntoFuture for RefreshSession {

@@ -23,7 +23,7 @@ impl ApiKeys<'_> {
     }
 }
 /// Request builder for `POST /api_keys/verify` (`verifyApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyApiKey {
     client: runtime::Client,
@@ -69,6 +69,11 @@ impl VerifyApiKey {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for VerifyApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyApiKey { POST /api_keys/verify, .. }")
     }
 }
 impl std::future::IntoFuture for VerifyApiKey {

@@ -30,7 +30,7 @@ impl M2m<'_> {
     }
 }
 /// Request builder for `POST /m2m_tokens/verify` (`verifyM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyM2mToken {
     client: runtime::Client,
@@ -76,6 +76,11 @@ impl VerifyM2mToken {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for VerifyM2mToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyM2mToken { POST /m2m_tokens/verify, .. }")
     }
 }
 impl std::future::IntoFuture for VerifyM2mToken {

@@ -45,7 +45,7 @@ impl ActorTokens<'_> {
     }
 }
 /// Request builder for `POST /actor_tokens` (`CreateActorToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateActorToken {
     client: runtime::Client,
@@ -110,6 +110,11 @@ impl CreateActorToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateActorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateActorToken { POST /actor_tokens, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateActorToken {
     type Output = Result<types::ActorToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ActorToken>;
@@ -120,7 +125,7 @@ impl std::future::IntoFuture for CreateActorToken {
     }
 }
 /// Request builder for `POST /actor_tokens/{actor_token_id}/revoke` (`RevokeActorToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeActorToken {
     client: runtime::Client,
@@ -162,6 +167,13 @@ impl RevokeActorToken {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeActorToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevokeActorToken { POST /actor_tokens/{actor_token_id}/revoke, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RevokeActorToken {

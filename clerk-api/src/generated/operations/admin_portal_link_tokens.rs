@@ -55,7 +55,7 @@ impl AdminPortalLinkTokens<'_> {
     }
 }
 /// Request builder for `POST /admin_portal_link_tokens` (`createAdminPortalLinkToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateAdminPortalLinkToken {
     client: runtime::Client,
@@ -122,6 +122,11 @@ impl CreateAdminPortalLinkToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateAdminPortalLinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateAdminPortalLinkToken { POST /admin_portal_link_tokens, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateAdminPortalLinkToken {
     type Output = Result<types::CreateAdminPortalLinkTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateAdminPortalLinkTokenResponse>;
@@ -132,7 +137,7 @@ impl std::future::IntoFuture for CreateAdminPortalLinkToken {
     }
 }
 /// Request builder for `POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke` (`revokeAdminPortalLinkToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeAdminPortalLinkToken {
     client: runtime::Client,
@@ -186,6 +191,13 @@ impl RevokeAdminPortalLinkToken {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeAdminPortalLinkToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevokeAdminPortalLinkToken { POST /admin_portal_link_tokens/{adminPortalLinkTokenID}/revoke, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RevokeAdminPortalLinkToken {

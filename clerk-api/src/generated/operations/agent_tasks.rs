@@ -51,7 +51,7 @@ impl AgentTasks<'_> {
     }
 }
 /// Request builder for `POST /agents/tasks` (`CreateAgentTask`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateAgentTask {
     client: runtime::Client,
@@ -110,6 +110,11 @@ impl CreateAgentTask {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateAgentTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateAgentTask { POST /agents/tasks, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateAgentTask {
     type Output = Result<types::AgentTask, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::AgentTask>;
@@ -120,7 +125,7 @@ impl std::future::IntoFuture for CreateAgentTask {
     }
 }
 /// Request builder for `POST /agents/tasks/{agent_task_id}/revoke` (`RevokeAgentTask`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeAgentTask {
     client: runtime::Client,
@@ -162,6 +167,11 @@ impl RevokeAgentTask {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeAgentTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevokeAgentTask { POST /agents/tasks/{agent_task_id}/revoke, .. }")
     }
 }
 impl std::future::IntoFuture for RevokeAgentTask {

@@ -52,7 +52,7 @@ impl AllowlistIdentifiers<'_> {
     }
 }
 /// Request builder for `GET /allowlist_identifiers` (`ListAllowlistIdentifiers`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListAllowlistIdentifiers {
     client: runtime::Client,
@@ -117,6 +117,11 @@ impl ListAllowlistIdentifiers {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListAllowlistIdentifiers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListAllowlistIdentifiers { GET /allowlist_identifiers, .. }")
     }
 }
 impl std::future::IntoFuture for ListAllowlistIdentifiers {
@@ -184,7 +189,7 @@ impl ListAllowlistIdentifiers {
     }
 }
 /// Request builder for `POST /allowlist_identifiers` (`CreateAllowlistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateAllowlistIdentifier {
     client: runtime::Client,
@@ -238,6 +243,11 @@ impl CreateAllowlistIdentifier {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateAllowlistIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateAllowlistIdentifier { POST /allowlist_identifiers, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateAllowlistIdentifier {
     type Output = Result<types::AllowlistIdentifier, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::AllowlistIdentifier>;
@@ -248,7 +258,7 @@ impl std::future::IntoFuture for CreateAllowlistIdentifier {
     }
 }
 /// Request builder for `DELETE /allowlist_identifiers/{identifier_id}` (`DeleteAllowlistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteAllowlistIdentifier {
     client: runtime::Client,
@@ -290,6 +300,13 @@ impl DeleteAllowlistIdentifier {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for DeleteAllowlistIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteAllowlistIdentifier { DELETE /allowlist_identifiers/{identifier_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for DeleteAllowlistIdentifier {

@@ -165,7 +165,7 @@ impl ApiKeys<'_> {
     }
 }
 /// Request builder for `GET /api_keys` (`getApiKeys`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetApiKeys {
     client: runtime::Client,
@@ -241,6 +241,11 @@ impl GetApiKeys {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetApiKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetApiKeys { GET /api_keys, .. }")
+    }
+}
 impl std::future::IntoFuture for GetApiKeys {
     type Output = Result<types::GetApiKeysResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetApiKeysResponse>;
@@ -306,7 +311,7 @@ impl GetApiKeys {
     }
 }
 /// Request builder for `POST /api_keys` (`createApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateApiKey {
     client: runtime::Client,
@@ -381,6 +386,11 @@ impl CreateApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateApiKey { POST /api_keys, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateApiKey {
     type Output = Result<types::CreateApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateApiKeyResponse>;
@@ -391,7 +401,7 @@ impl std::future::IntoFuture for CreateApiKey {
     }
 }
 /// Request builder for `GET /api_keys/{apiKeyID}` (`getApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetApiKey {
     client: runtime::Client,
@@ -433,6 +443,11 @@ impl GetApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetApiKey { GET /api_keys/{apiKeyID}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetApiKey {
     type Output = Result<types::GetApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetApiKeyResponse>;
@@ -443,7 +458,7 @@ impl std::future::IntoFuture for GetApiKey {
     }
 }
 /// Request builder for `DELETE /api_keys/{apiKeyID}` (`deleteApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteApiKey {
     client: runtime::Client,
@@ -485,6 +500,11 @@ impl DeleteApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteApiKey { DELETE /api_keys/{apiKeyID}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteApiKey {
     type Output = Result<types::DeleteApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeleteApiKeyResponse>;
@@ -495,7 +515,7 @@ impl std::future::IntoFuture for DeleteApiKey {
     }
 }
 /// Request builder for `PATCH /api_keys/{apiKeyID}` (`updateApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateApiKey {
     client: runtime::Client,
@@ -567,6 +587,11 @@ impl UpdateApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateApiKey { PATCH /api_keys/{apiKeyID}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateApiKey {
     type Output = Result<types::UpdateApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::UpdateApiKeyResponse>;
@@ -577,7 +602,7 @@ impl std::future::IntoFuture for UpdateApiKey {
     }
 }
 /// Request builder for `GET /api_keys/{apiKeyID}/secret` (`getApiKeySecret`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetApiKeySecret {
     client: runtime::Client,
@@ -619,6 +644,11 @@ impl GetApiKeySecret {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetApiKeySecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetApiKeySecret { GET /api_keys/{apiKeyID}/secret, .. }")
+    }
+}
 impl std::future::IntoFuture for GetApiKeySecret {
     type Output = Result<types::GetApiKeySecretResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::GetApiKeySecretResponse>;
@@ -629,7 +659,7 @@ impl std::future::IntoFuture for GetApiKeySecret {
     }
 }
 /// Request builder for `POST /api_keys/{apiKeyID}/revoke` (`revokeApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeApiKey {
     client: runtime::Client,
@@ -682,6 +712,11 @@ impl RevokeApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RevokeApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevokeApiKey { POST /api_keys/{apiKeyID}/revoke, .. }")
+    }
+}
 impl std::future::IntoFuture for RevokeApiKey {
     type Output = Result<types::RevokeApiKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RevokeApiKeyResponse>;
@@ -692,7 +727,7 @@ impl std::future::IntoFuture for RevokeApiKey {
     }
 }
 /// Request builder for `POST /api_keys/verify` (`verifyApiKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyApiKey {
     client: runtime::Client,
@@ -738,6 +773,11 @@ impl VerifyApiKey {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for VerifyApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyApiKey { POST /api_keys/verify, .. }")
     }
 }
 impl std::future::IntoFuture for VerifyApiKey {

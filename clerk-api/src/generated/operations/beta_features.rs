@@ -48,7 +48,7 @@ impl BetaFeatures<'_> {
     }
 }
 /// Request builder for `PATCH /beta_features/instance_settings` (`UpdateInstanceAuthConfig`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceAuthConfig {
     client: runtime::Client,
@@ -119,6 +119,13 @@ impl UpdateInstanceAuthConfig {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateInstanceAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateInstanceAuthConfig { PATCH /beta_features/instance_settings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateInstanceAuthConfig {
     type Output = Result<types::InstanceSettingsResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceSettingsResponse>;
@@ -129,7 +136,7 @@ impl std::future::IntoFuture for UpdateInstanceAuthConfig {
     }
 }
 /// Request builder for `PUT /beta_features/domain` (`UpdateProductionInstanceDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateProductionInstanceDomain {
     client: runtime::Client,
@@ -183,6 +190,11 @@ impl UpdateProductionInstanceDomain {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateProductionInstanceDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateProductionInstanceDomain { PUT /beta_features/domain, .. }")
     }
 }
 impl std::future::IntoFuture for UpdateProductionInstanceDomain {

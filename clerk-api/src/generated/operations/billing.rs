@@ -229,7 +229,7 @@ impl Billing<'_> {
     }
 }
 /// Request builder for `GET /billing/plans` (`GetCommercePlanList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetCommercePlanList {
     client: runtime::Client,
@@ -306,6 +306,11 @@ impl GetCommercePlanList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetCommercePlanList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetCommercePlanList { GET /billing/plans, .. }")
+    }
+}
 impl std::future::IntoFuture for GetCommercePlanList {
     type Output = Result<types::PaginatedCommercePlanResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PaginatedCommercePlanResponse>;
@@ -369,7 +374,7 @@ impl GetCommercePlanList {
     }
 }
 /// Request builder for `GET /billing/prices` (`GetBillingPriceList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingPriceList {
     client: runtime::Client,
@@ -443,6 +448,11 @@ impl GetBillingPriceList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetBillingPriceList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetBillingPriceList { GET /billing/prices, .. }")
+    }
+}
 impl std::future::IntoFuture for GetBillingPriceList {
     type Output = Result<types::PaginatedBillingPriceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PaginatedBillingPriceResponse>;
@@ -508,7 +518,7 @@ impl GetBillingPriceList {
     }
 }
 /// Request builder for `POST /billing/prices` (`CreateBillingPrice`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBillingPrice {
     client: runtime::Client,
@@ -584,6 +594,11 @@ impl CreateBillingPrice {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateBillingPrice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateBillingPrice { POST /billing/prices, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateBillingPrice {
     type Output = Result<types::BillingPriceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BillingPriceResponse>;
@@ -594,7 +609,7 @@ impl std::future::IntoFuture for CreateBillingPrice {
     }
 }
 /// Request builder for `GET /billing/subscription_items` (`GetCommerceSubscriptionItemList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetCommerceSubscriptionItemList {
     client: runtime::Client,
@@ -702,6 +717,13 @@ impl GetCommerceSubscriptionItemList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetCommerceSubscriptionItemList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetCommerceSubscriptionItemList { GET /billing/subscription_items, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetCommerceSubscriptionItemList {
     type Output = Result<
         types::PaginatedCommerceSubscriptionItemResponse,
@@ -772,7 +794,7 @@ impl GetCommerceSubscriptionItemList {
     }
 }
 /// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}` (`CancelCommerceSubscriptionItem`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CancelCommerceSubscriptionItem {
     client: runtime::Client,
@@ -824,6 +846,13 @@ impl CancelCommerceSubscriptionItem {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CancelCommerceSubscriptionItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CancelCommerceSubscriptionItem { DELETE /billing/subscription_items/{subscription_item_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CancelCommerceSubscriptionItem {
     type Output = Result<types::CommerceSubscriptionItem, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscriptionItem>;
@@ -834,7 +863,7 @@ impl std::future::IntoFuture for CancelCommerceSubscriptionItem {
     }
 }
 /// Request builder for `POST /billing/subscription_items/{subscription_item_id}/extend_free_trial` (`ExtendBillingSubscriptionItemFreeTrial`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ExtendBillingSubscriptionItemFreeTrial {
     client: runtime::Client,
@@ -886,6 +915,13 @@ impl ExtendBillingSubscriptionItemFreeTrial {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ExtendBillingSubscriptionItemFreeTrial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ExtendBillingSubscriptionItemFreeTrial { POST /billing/subscription_items/{subscription_item_id}/extend_free_trial, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ExtendBillingSubscriptionItemFreeTrial {
     type Output = Result<
         types::CommerceSubscriptionItemWithPaymentSource,
@@ -901,7 +937,7 @@ impl std::future::IntoFuture for ExtendBillingSubscriptionItemFreeTrial {
     }
 }
 /// Request builder for `POST /billing/subscription_items/{subscription_item_id}/price_transition` (`CreateBillingPriceTransition`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBillingPriceTransition {
     client: runtime::Client,
@@ -953,6 +989,13 @@ impl CreateBillingPriceTransition {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateBillingPriceTransition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateBillingPriceTransition { POST /billing/subscription_items/{subscription_item_id}/price_transition, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateBillingPriceTransition {
     type Output = Result<types::CommercePriceTransitionResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommercePriceTransitionResponse>;
@@ -963,7 +1006,7 @@ impl std::future::IntoFuture for CreateBillingPriceTransition {
     }
 }
 /// Request builder for `POST /billing/subscription_items/{subscription_item_id}/discounts` (`ApplyBillingSubscriptionItemDiscount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ApplyBillingSubscriptionItemDiscount {
     client: runtime::Client,
@@ -1015,6 +1058,13 @@ impl ApplyBillingSubscriptionItemDiscount {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ApplyBillingSubscriptionItemDiscount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ApplyBillingSubscriptionItemDiscount { POST /billing/subscription_items/{subscription_item_id}/discounts, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ApplyBillingSubscriptionItemDiscount {
     type Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceDiscountRedemptionResponse>;
@@ -1025,7 +1075,7 @@ impl std::future::IntoFuture for ApplyBillingSubscriptionItemDiscount {
     }
 }
 /// Request builder for `DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}` (`RemoveBillingSubscriptionItemDiscount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RemoveBillingSubscriptionItemDiscount {
     client: runtime::Client,
@@ -1071,6 +1121,13 @@ impl RemoveBillingSubscriptionItemDiscount {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RemoveBillingSubscriptionItemDiscount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RemoveBillingSubscriptionItemDiscount { DELETE /billing/subscription_items/{subscription_item_id}/discounts/{discount_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RemoveBillingSubscriptionItemDiscount {
     type Output = Result<types::CommerceDiscountRedemptionResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceDiscountRedemptionResponse>;
@@ -1081,7 +1138,7 @@ impl std::future::IntoFuture for RemoveBillingSubscriptionItemDiscount {
     }
 }
 /// Request builder for `GET /billing/statements` (`GetBillingStatementList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingStatementList {
     client: runtime::Client,
@@ -1146,6 +1203,11 @@ impl GetBillingStatementList {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GetBillingStatementList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetBillingStatementList { GET /billing/statements, .. }")
     }
 }
 impl std::future::IntoFuture for GetBillingStatementList {
@@ -1213,7 +1275,7 @@ impl GetBillingStatementList {
     }
 }
 /// Request builder for `GET /billing/statements/{statementID}` (`GetBillingStatement`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingStatement {
     client: runtime::Client,
@@ -1257,6 +1319,11 @@ impl GetBillingStatement {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetBillingStatement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetBillingStatement { GET /billing/statements/{statementID}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetBillingStatement {
     type Output = Result<types::BillingStatement, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BillingStatement>;
@@ -1267,7 +1334,7 @@ impl std::future::IntoFuture for GetBillingStatement {
     }
 }
 /// Request builder for `GET /billing/statements/{statementID}/payment_attempts` (`GetBillingStatementPaymentAttempts`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetBillingStatementPaymentAttempts {
     client: runtime::Client,
@@ -1336,6 +1403,13 @@ impl GetBillingStatementPaymentAttempts {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GetBillingStatementPaymentAttempts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetBillingStatementPaymentAttempts { GET /billing/statements/{statementID}/payment_attempts, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for GetBillingStatementPaymentAttempts {

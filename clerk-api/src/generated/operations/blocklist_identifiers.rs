@@ -48,7 +48,7 @@ impl BlocklistIdentifiers<'_> {
     }
 }
 /// Request builder for `GET /blocklist_identifiers` (`ListBlocklistIdentifiers`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListBlocklistIdentifiers {
     client: runtime::Client,
@@ -89,6 +89,11 @@ impl ListBlocklistIdentifiers {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListBlocklistIdentifiers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListBlocklistIdentifiers { GET /blocklist_identifiers, .. }")
+    }
+}
 impl std::future::IntoFuture for ListBlocklistIdentifiers {
     type Output = Result<types::BlocklistIdentifiers, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BlocklistIdentifiers>;
@@ -99,7 +104,7 @@ impl std::future::IntoFuture for ListBlocklistIdentifiers {
     }
 }
 /// Request builder for `POST /blocklist_identifiers` (`CreateBlocklistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBlocklistIdentifier {
     client: runtime::Client,
@@ -147,6 +152,11 @@ impl CreateBlocklistIdentifier {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateBlocklistIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateBlocklistIdentifier { POST /blocklist_identifiers, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateBlocklistIdentifier {
     type Output = Result<types::BlocklistIdentifier, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::BlocklistIdentifier>;
@@ -157,7 +167,7 @@ impl std::future::IntoFuture for CreateBlocklistIdentifier {
     }
 }
 /// Request builder for `DELETE /blocklist_identifiers/{identifier_id}` (`DeleteBlocklistIdentifier`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteBlocklistIdentifier {
     client: runtime::Client,
@@ -199,6 +209,13 @@ impl DeleteBlocklistIdentifier {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for DeleteBlocklistIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteBlocklistIdentifier { DELETE /blocklist_identifiers/{identifier_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for DeleteBlocklistIdentifier {

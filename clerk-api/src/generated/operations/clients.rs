@@ -54,7 +54,7 @@ impl Clients<'_> {
     }
 }
 /// Request builder for `GET /clients` (`GetClientList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetClientList {
     client: runtime::Client,
@@ -121,6 +121,11 @@ impl GetClientList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetClientList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetClientList { GET /clients, .. }")
+    }
+}
 impl std::future::IntoFuture for GetClientList {
     type Output = Result<Vec<types::Client>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Client>>;
@@ -184,7 +189,7 @@ impl GetClientList {
     }
 }
 /// Request builder for `POST /clients/verify` (`VerifyClient`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyClient {
     client: runtime::Client,
@@ -232,6 +237,11 @@ impl VerifyClient {
         Ok(request)
     }
 }
+impl std::fmt::Debug for VerifyClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyClient { POST /clients/verify, .. }")
+    }
+}
 impl std::future::IntoFuture for VerifyClient {
     type Output = Result<types::Client, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Client>;
@@ -242,7 +252,7 @@ impl std::future::IntoFuture for VerifyClient {
     }
 }
 /// Request builder for `GET /clients/{client_id}` (`GetClient`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetClient {
     client: runtime::Client,
@@ -282,6 +292,11 @@ impl GetClient {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GetClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetClient { GET /clients/{client_id}, .. }")
     }
 }
 impl std::future::IntoFuture for GetClient {

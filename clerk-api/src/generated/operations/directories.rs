@@ -187,7 +187,7 @@ impl Directories<'_> {
     }
 }
 /// Request builder for `GET /directories` (`ListDirectories`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListDirectories {
     client: runtime::Client,
@@ -243,6 +243,11 @@ impl ListDirectories {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListDirectories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListDirectories { GET /directories, .. }")
     }
 }
 impl std::future::IntoFuture for ListDirectories {
@@ -308,7 +313,7 @@ impl ListDirectories {
     }
 }
 /// Request builder for `POST /directories` (`CreateDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateDirectory {
     client: runtime::Client,
@@ -371,6 +376,11 @@ impl CreateDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateDirectory { POST /directories, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateDirectory {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
@@ -381,7 +391,7 @@ impl std::future::IntoFuture for CreateDirectory {
     }
 }
 /// Request builder for `GET /directories/{directory_id}` (`GetDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetDirectory {
     client: runtime::Client,
@@ -423,6 +433,11 @@ impl GetDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetDirectory { GET /directories/{directory_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetDirectory {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
@@ -433,7 +448,7 @@ impl std::future::IntoFuture for GetDirectory {
     }
 }
 /// Request builder for `DELETE /directories/{directory_id}` (`DeleteDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDirectory {
     client: runtime::Client,
@@ -475,6 +490,11 @@ impl DeleteDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteDirectory { DELETE /directories/{directory_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteDirectory {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -485,7 +505,7 @@ impl std::future::IntoFuture for DeleteDirectory {
     }
 }
 /// Request builder for `PATCH /directories/{directory_id}` (`UpdateDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDirectory {
     client: runtime::Client,
@@ -566,6 +586,11 @@ impl UpdateDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateDirectory { PATCH /directories/{directory_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateDirectory {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
@@ -576,7 +601,7 @@ impl std::future::IntoFuture for UpdateDirectory {
     }
 }
 /// Request builder for `POST /directories/{directory_id}/rotate_api_key` (`RotateDirectoryAPIKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RotateDirectoryApiKey {
     client: runtime::Client,
@@ -621,6 +646,13 @@ impl RotateDirectoryApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RotateDirectoryApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RotateDirectoryApiKey { POST /directories/{directory_id}/rotate_api_key, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RotateDirectoryApiKey {
     type Output = Result<types::Directory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Directory>;
@@ -631,7 +663,7 @@ impl std::future::IntoFuture for RotateDirectoryApiKey {
     }
 }
 /// Request builder for `GET /directories/{directory_id}/group_role_mappings` (`ListDirectoryGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListDirectoryGroupRoleMappings {
     client: runtime::Client,
@@ -676,6 +708,13 @@ impl ListDirectoryGroupRoleMappings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListDirectoryGroupRoleMappings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListDirectoryGroupRoleMappings { GET /directories/{directory_id}/group_role_mappings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListDirectoryGroupRoleMappings {
     type Output = Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<
@@ -688,7 +727,7 @@ impl std::future::IntoFuture for ListDirectoryGroupRoleMappings {
     }
 }
 /// Request builder for `PUT /directories/{directory_id}/group_role_mappings` (`ReplaceDirectoryGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceDirectoryGroupRoleMappings {
     client: runtime::Client,
@@ -740,6 +779,13 @@ impl ReplaceDirectoryGroupRoleMappings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ReplaceDirectoryGroupRoleMappings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ReplaceDirectoryGroupRoleMappings { PUT /directories/{directory_id}/group_role_mappings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ReplaceDirectoryGroupRoleMappings {
     type Output = Result<types::DirectoryGroupRoleMappingListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<
@@ -752,7 +798,7 @@ impl std::future::IntoFuture for ReplaceDirectoryGroupRoleMappings {
     }
 }
 /// Request builder for `POST /directories/{directory_id}/group_role_mappings` (`CreateDirectoryGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateDirectoryGroupRoleMapping {
     client: runtime::Client,
@@ -821,6 +867,13 @@ impl CreateDirectoryGroupRoleMapping {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateDirectoryGroupRoleMapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateDirectoryGroupRoleMapping { POST /directories/{directory_id}/group_role_mappings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateDirectoryGroupRoleMapping {
     type Output = Result<types::DirectoryGroupRoleMapping, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DirectoryGroupRoleMapping>;
@@ -831,7 +884,7 @@ impl std::future::IntoFuture for CreateDirectoryGroupRoleMapping {
     }
 }
 /// Request builder for `DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}` (`DeleteDirectoryGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDirectoryGroupRoleMapping {
     client: runtime::Client,
@@ -875,6 +928,13 @@ impl DeleteDirectoryGroupRoleMapping {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for DeleteDirectoryGroupRoleMapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteDirectoryGroupRoleMapping { DELETE /directories/{directory_id}/group_role_mappings/{mapping_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for DeleteDirectoryGroupRoleMapping {

@@ -80,7 +80,7 @@ impl Domains<'_> {
     }
 }
 /// Request builder for `GET /domains` (`ListDomains`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListDomains {
     client: runtime::Client,
@@ -121,6 +121,11 @@ impl ListDomains {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListDomains {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListDomains { GET /domains, .. }")
+    }
+}
 impl std::future::IntoFuture for ListDomains {
     type Output = Result<types::Domains, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Domains>;
@@ -131,7 +136,7 @@ impl std::future::IntoFuture for ListDomains {
     }
 }
 /// Request builder for `POST /domains` (`AddDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AddDomain {
     client: runtime::Client,
@@ -184,6 +189,11 @@ impl AddDomain {
         Ok(request)
     }
 }
+impl std::fmt::Debug for AddDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AddDomain { POST /domains, .. }")
+    }
+}
 impl std::future::IntoFuture for AddDomain {
     type Output = Result<types::Domain, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Domain>;
@@ -194,7 +204,7 @@ impl std::future::IntoFuture for AddDomain {
     }
 }
 /// Request builder for `DELETE /domains/{domain_id}` (`DeleteDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteDomain {
     client: runtime::Client,
@@ -236,6 +246,11 @@ impl DeleteDomain {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteDomain { DELETE /domains/{domain_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteDomain {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -246,7 +261,7 @@ impl std::future::IntoFuture for DeleteDomain {
     }
 }
 /// Request builder for `PATCH /domains/{domain_id}` (`UpdateDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateDomain {
     client: runtime::Client,
@@ -313,6 +328,11 @@ impl UpdateDomain {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateDomain { PATCH /domains/{domain_id}, .. }")
     }
 }
 impl std::future::IntoFuture for UpdateDomain {

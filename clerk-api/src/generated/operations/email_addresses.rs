@@ -156,7 +156,7 @@ impl EmailAddresses<'_> {
     }
 }
 /// Request builder for `POST /email_addresses` (`CreateEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEmailAddress {
     client: runtime::Client,
@@ -227,6 +227,11 @@ impl CreateEmailAddress {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateEmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateEmailAddress { POST /email_addresses, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
@@ -237,7 +242,7 @@ impl std::future::IntoFuture for CreateEmailAddress {
     }
 }
 /// Request builder for `GET /email_addresses/{email_address_id}` (`GetEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEmailAddress {
     client: runtime::Client,
@@ -281,6 +286,11 @@ impl GetEmailAddress {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetEmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetEmailAddress { GET /email_addresses/{email_address_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
@@ -291,7 +301,7 @@ impl std::future::IntoFuture for GetEmailAddress {
     }
 }
 /// Request builder for `DELETE /email_addresses/{email_address_id}` (`DeleteEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteEmailAddress {
     client: runtime::Client,
@@ -335,6 +345,13 @@ impl DeleteEmailAddress {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteEmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteEmailAddress { DELETE /email_addresses/{email_address_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteEmailAddress {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -345,7 +362,7 @@ impl std::future::IntoFuture for DeleteEmailAddress {
     }
 }
 /// Request builder for `PATCH /email_addresses/{email_address_id}` (`UpdateEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateEmailAddress {
     client: runtime::Client,
@@ -418,6 +435,13 @@ impl UpdateEmailAddress {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateEmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateEmailAddress { PATCH /email_addresses/{email_address_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateEmailAddress {
     type Output = Result<types::EmailAddress, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EmailAddress>;
@@ -428,7 +452,7 @@ impl std::future::IntoFuture for UpdateEmailAddress {
     }
 }
 /// Request builder for `POST /email_addresses/{email_address_id}/prepare_verification` (`PrepareEmailAddressVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct PrepareEmailAddressVerification {
     client: runtime::Client,
@@ -473,6 +497,13 @@ impl PrepareEmailAddressVerification {
         Ok(request)
     }
 }
+impl std::fmt::Debug for PrepareEmailAddressVerification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "PrepareEmailAddressVerification { POST /email_addresses/{email_address_id}/prepare_verification, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for PrepareEmailAddressVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
@@ -483,7 +514,7 @@ impl std::future::IntoFuture for PrepareEmailAddressVerification {
     }
 }
 /// Request builder for `POST /email_addresses/{email_address_id}/attempt_verification` (`AttemptEmailAddressVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AttemptEmailAddressVerification {
     client: runtime::Client,
@@ -535,6 +566,13 @@ impl AttemptEmailAddressVerification {
         Ok(request)
     }
 }
+impl std::fmt::Debug for AttemptEmailAddressVerification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "AttemptEmailAddressVerification { POST /email_addresses/{email_address_id}/attempt_verification, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for AttemptEmailAddressVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
@@ -545,7 +583,7 @@ impl std::future::IntoFuture for AttemptEmailAddressVerification {
     }
 }
 /// Request builder for `PUT /users/{user_id}/email_address` (`ReplaceUserEmailAddress`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceUserEmailAddress {
     client: runtime::Client,
@@ -621,6 +659,11 @@ impl ReplaceUserEmailAddress {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ReplaceUserEmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplaceUserEmailAddress { PUT /users/{user_id}/email_address, .. }")
     }
 }
 impl std::future::IntoFuture for ReplaceUserEmailAddress {

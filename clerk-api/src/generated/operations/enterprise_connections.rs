@@ -145,7 +145,7 @@ impl EnterpriseConnections<'_> {
     }
 }
 /// Request builder for `GET /enterprise_connections` (`ListEnterpriseConnections`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListEnterpriseConnections {
     client: runtime::Client,
@@ -217,6 +217,11 @@ impl ListEnterpriseConnections {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListEnterpriseConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListEnterpriseConnections { GET /enterprise_connections, .. }")
+    }
+}
 impl std::future::IntoFuture for ListEnterpriseConnections {
     type Output = Result<types::EnterpriseConnections, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnections>;
@@ -282,7 +287,7 @@ impl ListEnterpriseConnections {
     }
 }
 /// Request builder for `POST /enterprise_connections` (`CreateEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEnterpriseConnection {
     client: runtime::Client,
@@ -371,6 +376,11 @@ impl CreateEnterpriseConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateEnterpriseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateEnterpriseConnection { POST /enterprise_connections, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateEnterpriseConnection {
     type Output = Result<types::EnterpriseConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
@@ -381,7 +391,7 @@ impl std::future::IntoFuture for CreateEnterpriseConnection {
     }
 }
 /// Request builder for `GET /enterprise_connections/{enterprise_connection_id}` (`GetEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetEnterpriseConnection {
     client: runtime::Client,
@@ -426,6 +436,13 @@ impl GetEnterpriseConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetEnterpriseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetEnterpriseConnection { GET /enterprise_connections/{enterprise_connection_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetEnterpriseConnection {
     type Output = Result<types::EnterpriseConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
@@ -436,7 +453,7 @@ impl std::future::IntoFuture for GetEnterpriseConnection {
     }
 }
 /// Request builder for `DELETE /enterprise_connections/{enterprise_connection_id}` (`DeleteEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteEnterpriseConnection {
     client: runtime::Client,
@@ -481,6 +498,13 @@ impl DeleteEnterpriseConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteEnterpriseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteEnterpriseConnection { DELETE /enterprise_connections/{enterprise_connection_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteEnterpriseConnection {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -491,7 +515,7 @@ impl std::future::IntoFuture for DeleteEnterpriseConnection {
     }
 }
 /// Request builder for `PATCH /enterprise_connections/{enterprise_connection_id}` (`UpdateEnterpriseConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateEnterpriseConnection {
     client: runtime::Client,
@@ -613,6 +637,13 @@ impl UpdateEnterpriseConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateEnterpriseConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateEnterpriseConnection { PATCH /enterprise_connections/{enterprise_connection_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateEnterpriseConnection {
     type Output = Result<types::EnterpriseConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnection>;
@@ -623,7 +654,7 @@ impl std::future::IntoFuture for UpdateEnterpriseConnection {
     }
 }
 /// Request builder for `GET /enterprise_connections/{enterprise_connection_id}/test_runs` (`ListEnterpriseConnectionTestRuns`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListEnterpriseConnectionTestRuns {
     client: runtime::Client,
@@ -697,6 +728,13 @@ impl ListEnterpriseConnectionTestRuns {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListEnterpriseConnectionTestRuns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListEnterpriseConnectionTestRuns { GET /enterprise_connections/{enterprise_connection_id}/test_runs, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListEnterpriseConnectionTestRuns {
     type Output = Result<types::EnterpriseConnectionTestRuns, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::EnterpriseConnectionTestRuns>;
@@ -762,7 +800,7 @@ impl ListEnterpriseConnectionTestRuns {
     }
 }
 /// Request builder for `POST /enterprise_connections/{enterprise_connection_id}/test_runs` (`CreateEnterpriseConnectionTestRun`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateEnterpriseConnectionTestRun {
     client: runtime::Client,
@@ -805,6 +843,13 @@ impl CreateEnterpriseConnectionTestRun {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for CreateEnterpriseConnectionTestRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateEnterpriseConnectionTestRun { POST /enterprise_connections/{enterprise_connection_id}/test_runs, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for CreateEnterpriseConnectionTestRun {

@@ -210,7 +210,7 @@ impl InstanceSettings<'_> {
     }
 }
 /// Request builder for `GET /instance` (`GetInstance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstance {
     client: runtime::Client,
@@ -251,6 +251,11 @@ impl GetInstance {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetInstance { GET /instance, .. }")
+    }
+}
 impl std::future::IntoFuture for GetInstance {
     type Output = Result<types::Instance, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Instance>;
@@ -261,7 +266,7 @@ impl std::future::IntoFuture for GetInstance {
     }
 }
 /// Request builder for `PATCH /instance` (`UpdateInstance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstance {
     client: runtime::Client,
@@ -363,6 +368,11 @@ impl UpdateInstance {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateInstance { PATCH /instance, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateInstance {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
@@ -373,7 +383,7 @@ impl std::future::IntoFuture for UpdateInstance {
     }
 }
 /// Request builder for `PATCH /instance/restrictions` (`UpdateInstanceRestrictions`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceRestrictions {
     client: runtime::Client,
@@ -449,6 +459,11 @@ impl UpdateInstanceRestrictions {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateInstanceRestrictions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateInstanceRestrictions { PATCH /instance/restrictions, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateInstanceRestrictions {
     type Output = Result<types::InstanceRestrictions, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceRestrictions>;
@@ -459,7 +474,7 @@ impl std::future::IntoFuture for UpdateInstanceRestrictions {
     }
 }
 /// Request builder for `GET /instance/protect` (`GetInstanceProtect`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceProtect {
     client: runtime::Client,
@@ -500,6 +515,11 @@ impl GetInstanceProtect {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetInstanceProtect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetInstanceProtect { GET /instance/protect, .. }")
+    }
+}
 impl std::future::IntoFuture for GetInstanceProtect {
     type Output = Result<types::InstanceProtect, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceProtect>;
@@ -510,7 +530,7 @@ impl std::future::IntoFuture for GetInstanceProtect {
     }
 }
 /// Request builder for `PATCH /instance/protect` (`UpdateInstanceProtect`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceProtect {
     client: runtime::Client,
@@ -566,6 +586,11 @@ impl UpdateInstanceProtect {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateInstanceProtect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateInstanceProtect { PATCH /instance/protect, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateInstanceProtect {
     type Output = Result<types::InstanceProtect, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceProtect>;
@@ -576,7 +601,7 @@ impl std::future::IntoFuture for UpdateInstanceProtect {
     }
 }
 /// Request builder for `GET /instance/communication` (`GetInstanceCommunication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceCommunication {
     client: runtime::Client,
@@ -617,6 +642,11 @@ impl GetInstanceCommunication {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetInstanceCommunication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetInstanceCommunication { GET /instance/communication, .. }")
+    }
+}
 impl std::future::IntoFuture for GetInstanceCommunication {
     type Output = Result<types::InstanceCommunication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceCommunication>;
@@ -627,7 +657,7 @@ impl std::future::IntoFuture for GetInstanceCommunication {
     }
 }
 /// Request builder for `PATCH /instance/communication` (`UpdateInstanceCommunication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceCommunication {
     client: runtime::Client,
@@ -685,6 +715,11 @@ impl UpdateInstanceCommunication {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateInstanceCommunication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateInstanceCommunication { PATCH /instance/communication, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateInstanceCommunication {
     type Output = Result<types::InstanceCommunication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::InstanceCommunication>;
@@ -695,7 +730,7 @@ impl std::future::IntoFuture for UpdateInstanceCommunication {
     }
 }
 /// Request builder for `GET /instance/oauth_application_settings` (`GetInstanceOAuthApplicationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceOAuthApplicationSettings {
     client: runtime::Client,
@@ -736,6 +771,13 @@ impl GetInstanceOAuthApplicationSettings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetInstanceOAuthApplicationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetInstanceOAuthApplicationSettings { GET /instance/oauth_application_settings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetInstanceOAuthApplicationSettings {
     type Output = Result<types::OAuthApplicationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationSettings>;
@@ -746,7 +788,7 @@ impl std::future::IntoFuture for GetInstanceOAuthApplicationSettings {
     }
 }
 /// Request builder for `PATCH /instance/oauth_application_settings` (`UpdateInstanceOAuthApplicationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceOAuthApplicationSettings {
     client: runtime::Client,
@@ -852,6 +894,13 @@ impl UpdateInstanceOAuthApplicationSettings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateInstanceOAuthApplicationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateInstanceOAuthApplicationSettings { PATCH /instance/oauth_application_settings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateInstanceOAuthApplicationSettings {
     type Output = Result<types::OAuthApplicationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationSettings>;
@@ -862,7 +911,7 @@ impl std::future::IntoFuture for UpdateInstanceOAuthApplicationSettings {
     }
 }
 /// Request builder for `POST /instance/change_domain` (`ChangeProductionInstanceDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ChangeProductionInstanceDomain {
     client: runtime::Client,
@@ -920,6 +969,13 @@ impl ChangeProductionInstanceDomain {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ChangeProductionInstanceDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ChangeProductionInstanceDomain { POST /instance/change_domain, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ChangeProductionInstanceDomain {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
@@ -930,7 +986,7 @@ impl std::future::IntoFuture for ChangeProductionInstanceDomain {
     }
 }
 /// Request builder for `GET /instance/organization_settings` (`GetInstanceOrganizationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetInstanceOrganizationSettings {
     client: runtime::Client,
@@ -971,6 +1027,13 @@ impl GetInstanceOrganizationSettings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetInstanceOrganizationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetInstanceOrganizationSettings { GET /instance/organization_settings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetInstanceOrganizationSettings {
     type Output = Result<types::OrganizationSettings, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationSettings>;
@@ -981,7 +1044,7 @@ impl std::future::IntoFuture for GetInstanceOrganizationSettings {
     }
 }
 /// Request builder for `PATCH /instance/organization_settings` (`UpdateInstanceOrganizationSettings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateInstanceOrganizationSettings {
     client: runtime::Client,
@@ -1071,6 +1134,13 @@ impl UpdateInstanceOrganizationSettings {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateInstanceOrganizationSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateInstanceOrganizationSettings { PATCH /instance/organization_settings, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for UpdateInstanceOrganizationSettings {

@@ -85,7 +85,7 @@ impl Invitations<'_> {
     }
 }
 /// Request builder for `GET /invitations` (`ListInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListInvitations {
     client: runtime::Client,
@@ -181,6 +181,11 @@ impl ListInvitations {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListInvitations { GET /invitations, .. }")
+    }
+}
 impl std::future::IntoFuture for ListInvitations {
     type Output = Result<Vec<types::Invitation>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Invitation>>;
@@ -260,7 +265,7 @@ for runtime::OrderBy<types::ListInvitationsOrderBy> {
     }
 }
 /// Request builder for `POST /invitations` (`CreateInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateInvitation {
     client: runtime::Client,
@@ -345,6 +350,11 @@ impl CreateInvitation {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateInvitation { POST /invitations, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateInvitation {
     type Output = Result<types::Invitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Invitation>;
@@ -355,7 +365,7 @@ impl std::future::IntoFuture for CreateInvitation {
     }
 }
 /// Request builder for `POST /invitations/bulk` (`CreateBulkInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBulkInvitations {
     client: runtime::Client,
@@ -398,6 +408,11 @@ impl CreateBulkInvitations {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateBulkInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateBulkInvitations { POST /invitations/bulk, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateBulkInvitations {
     type Output = Result<Vec<types::Invitation>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Invitation>>;
@@ -408,7 +423,7 @@ impl std::future::IntoFuture for CreateBulkInvitations {
     }
 }
 /// Request builder for `POST /invitations/{invitation_id}/revoke` (`RevokeInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeInvitation {
     client: runtime::Client,
@@ -450,6 +465,11 @@ impl RevokeInvitation {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevokeInvitation { POST /invitations/{invitation_id}/revoke, .. }")
     }
 }
 impl std::future::IntoFuture for RevokeInvitation {

@@ -27,7 +27,7 @@ impl Jwks<'_> {
     }
 }
 /// Request builder for `GET /jwks` (`GetJWKS`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetJwks {
     client: runtime::Client,
@@ -66,6 +66,11 @@ impl GetJwks {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GetJwks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetJwks { GET /jwks, .. }")
     }
 }
 impl std::future::IntoFuture for GetJwks {

@@ -95,7 +95,7 @@ impl JwtTemplates<'_> {
     }
 }
 /// Request builder for `GET /jwt_templates` (`ListJWTTemplates`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListJwtTemplates {
     client: runtime::Client,
@@ -162,6 +162,11 @@ impl ListJwtTemplates {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListJwtTemplates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListJwtTemplates { GET /jwt_templates, .. }")
+    }
+}
 impl std::future::IntoFuture for ListJwtTemplates {
     type Output = Result<Vec<types::JwtTemplate>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::JwtTemplate>>;
@@ -225,7 +230,7 @@ impl ListJwtTemplates {
     }
 }
 /// Request builder for `POST /jwt_templates` (`CreateJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateJwtTemplate {
     client: runtime::Client,
@@ -298,6 +303,11 @@ impl CreateJwtTemplate {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateJwtTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateJwtTemplate { POST /jwt_templates, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateJwtTemplate {
     type Output = Result<types::JwtTemplate, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::JwtTemplate>;
@@ -308,7 +318,7 @@ impl std::future::IntoFuture for CreateJwtTemplate {
     }
 }
 /// Request builder for `GET /jwt_templates/{template_id}` (`GetJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetJwtTemplate {
     client: runtime::Client,
@@ -350,6 +360,11 @@ impl GetJwtTemplate {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetJwtTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetJwtTemplate { GET /jwt_templates/{template_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetJwtTemplate {
     type Output = Result<types::JwtTemplate, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::JwtTemplate>;
@@ -360,7 +375,7 @@ impl std::future::IntoFuture for GetJwtTemplate {
     }
 }
 /// Request builder for `DELETE /jwt_templates/{template_id}` (`DeleteJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteJwtTemplate {
     client: runtime::Client,
@@ -402,6 +417,11 @@ impl DeleteJwtTemplate {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteJwtTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteJwtTemplate { DELETE /jwt_templates/{template_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteJwtTemplate {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -412,7 +432,7 @@ impl std::future::IntoFuture for DeleteJwtTemplate {
     }
 }
 /// Request builder for `PATCH /jwt_templates/{template_id}` (`UpdateJWTTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateJwtTemplate {
     client: runtime::Client,
@@ -484,6 +504,11 @@ impl UpdateJwtTemplate {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateJwtTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateJwtTemplate { PATCH /jwt_templates/{template_id}, .. }")
     }
 }
 impl std::future::IntoFuture for UpdateJwtTemplate {

@@ -92,7 +92,7 @@ impl M2m<'_> {
     }
 }
 /// Request builder for `GET /m2m_tokens` (`getM2MTokens`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetM2mTokens {
     client: runtime::Client,
@@ -157,6 +157,11 @@ impl GetM2mTokens {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GetM2mTokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetM2mTokens { GET /m2m_tokens, .. }")
     }
 }
 impl std::future::IntoFuture for GetM2mTokens {
@@ -224,7 +229,7 @@ impl GetM2mTokens {
     }
 }
 /// Request builder for `POST /m2m_tokens` (`createM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateM2mToken {
     client: runtime::Client,
@@ -298,6 +303,11 @@ impl CreateM2mToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateM2mToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateM2mToken { POST /m2m_tokens, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateM2mToken {
     type Output = Result<types::CreateM2mTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateM2mTokenResponse>;
@@ -308,7 +318,7 @@ impl std::future::IntoFuture for CreateM2mToken {
     }
 }
 /// Request builder for `POST /m2m_tokens/{m2m_token_id}/revoke` (`revokeM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeM2mToken {
     client: runtime::Client,
@@ -361,6 +371,11 @@ impl RevokeM2mToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RevokeM2mToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevokeM2mToken { POST /m2m_tokens/{m2m_token_id}/revoke, .. }")
+    }
+}
 impl std::future::IntoFuture for RevokeM2mToken {
     type Output = Result<types::RevokeM2mTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RevokeM2mTokenResponse>;
@@ -371,7 +386,7 @@ impl std::future::IntoFuture for RevokeM2mToken {
     }
 }
 /// Request builder for `POST /m2m_tokens/verify` (`verifyM2MToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyM2mToken {
     client: runtime::Client,
@@ -417,6 +432,11 @@ impl VerifyM2mToken {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for VerifyM2mToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyM2mToken { POST /m2m_tokens/verify, .. }")
     }
 }
 impl std::future::IntoFuture for VerifyM2mToken {

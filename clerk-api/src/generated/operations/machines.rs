@@ -155,7 +155,7 @@ impl Machines<'_> {
     }
 }
 /// Request builder for `GET /machines` (`ListMachines`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListMachines {
     client: runtime::Client,
@@ -233,6 +233,11 @@ impl ListMachines {
         request.query("query", self.query.as_ref());
         request.query("order_by", self.order_by.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListMachines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListMachines { GET /machines, .. }")
     }
 }
 impl std::future::IntoFuture for ListMachines {
@@ -313,7 +318,7 @@ impl From<types::ListMachinesOrderBy> for runtime::OrderBy<types::ListMachinesOr
     }
 }
 /// Request builder for `POST /machines` (`CreateMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateMachine {
     client: runtime::Client,
@@ -376,6 +381,11 @@ impl CreateMachine {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateMachine { POST /machines, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateMachine {
     type Output = Result<types::MachineCreatedResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineCreatedResponse>;
@@ -386,7 +396,7 @@ impl std::future::IntoFuture for CreateMachine {
     }
 }
 /// Request builder for `GET /machines/{machine_id}` (`GetMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetMachine {
     client: runtime::Client,
@@ -428,6 +438,11 @@ impl GetMachine {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetMachine { GET /machines/{machine_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetMachine {
     type Output = Result<types::Machine, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Machine>;
@@ -438,7 +453,7 @@ impl std::future::IntoFuture for GetMachine {
     }
 }
 /// Request builder for `DELETE /machines/{machine_id}` (`DeleteMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteMachine {
     client: runtime::Client,
@@ -480,6 +495,11 @@ impl DeleteMachine {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteMachine { DELETE /machines/{machine_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteMachine {
     type Output = Result<types::MachineDeletedResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineDeletedResponse>;
@@ -490,7 +510,7 @@ impl std::future::IntoFuture for DeleteMachine {
     }
 }
 /// Request builder for `PATCH /machines/{machine_id}` (`UpdateMachine`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateMachine {
     client: runtime::Client,
@@ -549,6 +569,11 @@ impl UpdateMachine {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateMachine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateMachine { PATCH /machines/{machine_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateMachine {
     type Output = Result<types::Machine, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Machine>;
@@ -559,7 +584,7 @@ impl std::future::IntoFuture for UpdateMachine {
     }
 }
 /// Request builder for `GET /machines/{machine_id}/secret_key` (`GetMachineSecretKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetMachineSecretKey {
     client: runtime::Client,
@@ -601,6 +626,11 @@ impl GetMachineSecretKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetMachineSecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetMachineSecretKey { GET /machines/{machine_id}/secret_key, .. }")
+    }
+}
 impl std::future::IntoFuture for GetMachineSecretKey {
     type Output = Result<types::MachineSecretKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineSecretKeyResponse>;
@@ -611,7 +641,7 @@ impl std::future::IntoFuture for GetMachineSecretKey {
     }
 }
 /// Request builder for `POST /machines/{machine_id}/secret_key/rotate` (`RotateMachineSecretKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RotateMachineSecretKey {
     client: runtime::Client,
@@ -663,6 +693,13 @@ impl RotateMachineSecretKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RotateMachineSecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RotateMachineSecretKey { POST /machines/{machine_id}/secret_key/rotate, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RotateMachineSecretKey {
     type Output = Result<types::MachineSecretKeyResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineSecretKeyResponse>;
@@ -673,7 +710,7 @@ impl std::future::IntoFuture for RotateMachineSecretKey {
     }
 }
 /// Request builder for `POST /machines/{machine_id}/scopes` (`CreateMachineScope`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateMachineScope {
     client: runtime::Client,
@@ -722,6 +759,11 @@ impl CreateMachineScope {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateMachineScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateMachineScope { POST /machines/{machine_id}/scopes, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateMachineScope {
     type Output = Result<types::MachineScope, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::MachineScope>;
@@ -732,7 +774,7 @@ impl std::future::IntoFuture for CreateMachineScope {
     }
 }
 /// Request builder for `DELETE /machines/{machine_id}/scopes/{other_machine_id}` (`DeleteMachineScope`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteMachineScope {
     client: runtime::Client,
@@ -776,6 +818,13 @@ impl DeleteMachineScope {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for DeleteMachineScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteMachineScope { DELETE /machines/{machine_id}/scopes/{other_machine_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for DeleteMachineScope {

@@ -29,7 +29,7 @@ impl Miscellaneous<'_> {
     }
 }
 /// Request builder for `GET /public/interstitial` (`GetPublicInterstitial`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetPublicInterstitial {
     client: runtime::Client,
@@ -117,6 +117,11 @@ impl GetPublicInterstitial {
         request.query("sign_in_url", self.sign_in_url.as_ref());
         request.query("use_domain_for_script", self.use_domain_for_script.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GetPublicInterstitial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetPublicInterstitial { GET /public/interstitial, .. }")
     }
 }
 impl std::future::IntoFuture for GetPublicInterstitial {

@@ -25,7 +25,7 @@ impl OauthAccessTokens<'_> {
     }
 }
 /// Request builder for `POST /oauth_applications/access_tokens/verify` (`verifyOAuthAccessToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyOAuthAccessToken {
     client: runtime::Client,
@@ -83,6 +83,13 @@ impl VerifyOAuthAccessToken {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for VerifyOAuthAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "VerifyOAuthAccessToken { POST /oauth_applications/access_tokens/verify, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for VerifyOAuthAccessToken {

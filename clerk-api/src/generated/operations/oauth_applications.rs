@@ -165,7 +165,7 @@ impl OauthApplications<'_> {
     }
 }
 /// Request builder for `GET /oauth_applications` (`ListOAuthApplications`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOAuthApplications {
     client: runtime::Client,
@@ -245,6 +245,11 @@ impl ListOAuthApplications {
         request.query("order_by", self.order_by.as_ref());
         request.query("name_query", self.name_query.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListOAuthApplications {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListOAuthApplications { GET /oauth_applications, .. }")
     }
 }
 impl std::future::IntoFuture for ListOAuthApplications {
@@ -328,7 +333,7 @@ for runtime::OrderBy<types::ListOAuthApplicationsOrderBy> {
     }
 }
 /// Request builder for `POST /oauth_applications` (`CreateOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOAuthApplication {
     client: runtime::Client,
@@ -413,6 +418,11 @@ impl CreateOAuthApplication {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOAuthApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateOAuthApplication { POST /oauth_applications, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateOAuthApplication {
     type Output = Result<types::OAuthApplicationWithSecret, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationWithSecret>;
@@ -423,7 +433,7 @@ impl std::future::IntoFuture for CreateOAuthApplication {
     }
 }
 /// Request builder for `GET /oauth_applications/{oauth_application_id}` (`GetOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOAuthApplication {
     client: runtime::Client,
@@ -468,6 +478,13 @@ impl GetOAuthApplication {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOAuthApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOAuthApplication { GET /oauth_applications/{oauth_application_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOAuthApplication {
     type Output = Result<types::OAuthApplication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
@@ -478,7 +495,7 @@ impl std::future::IntoFuture for GetOAuthApplication {
     }
 }
 /// Request builder for `DELETE /oauth_applications/{oauth_application_id}` (`DeleteOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOAuthApplication {
     client: runtime::Client,
@@ -523,6 +540,13 @@ impl DeleteOAuthApplication {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOAuthApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteOAuthApplication { DELETE /oauth_applications/{oauth_application_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteOAuthApplication {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -533,7 +557,7 @@ impl std::future::IntoFuture for DeleteOAuthApplication {
     }
 }
 /// Request builder for `PATCH /oauth_applications/{oauth_application_id}` (`UpdateOAuthApplication`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOAuthApplication {
     client: runtime::Client,
@@ -628,6 +652,13 @@ impl UpdateOAuthApplication {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateOAuthApplication {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateOAuthApplication { PATCH /oauth_applications/{oauth_application_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateOAuthApplication {
     type Output = Result<types::OAuthApplication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
@@ -638,7 +669,7 @@ impl std::future::IntoFuture for UpdateOAuthApplication {
     }
 }
 /// Request builder for `PUT /oauth_applications/{oauth_application_id}/logo` (`UploadOAuthApplicationLogo`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UploadOAuthApplicationLogo {
     client: runtime::Client,
@@ -695,6 +726,13 @@ impl UploadOAuthApplicationLogo {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UploadOAuthApplicationLogo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UploadOAuthApplicationLogo { PUT /oauth_applications/{oauth_application_id}/logo, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UploadOAuthApplicationLogo {
     type Output = Result<types::OAuthApplication, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplication>;
@@ -705,7 +743,7 @@ impl std::future::IntoFuture for UploadOAuthApplicationLogo {
     }
 }
 /// Request builder for `POST /oauth_applications/{oauth_application_id}/rotate_secret` (`RotateOAuthApplicationSecret`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RotateOAuthApplicationSecret {
     client: runtime::Client,
@@ -750,6 +788,13 @@ impl RotateOAuthApplicationSecret {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RotateOAuthApplicationSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RotateOAuthApplicationSecret { POST /oauth_applications/{oauth_application_id}/rotate_secret, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RotateOAuthApplicationSecret {
     type Output = Result<types::OAuthApplicationWithSecret, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthApplicationWithSecret>;
@@ -760,7 +805,7 @@ impl std::future::IntoFuture for RotateOAuthApplicationSecret {
     }
 }
 /// Request builder for `POST /oauth_applications/{oauth_application_id}/revoke_token` (`RevokeOAuthApplicationToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeOAuthApplicationToken {
     client: runtime::Client,
@@ -808,6 +853,13 @@ impl RevokeOAuthApplicationToken {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeOAuthApplicationToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevokeOAuthApplicationToken { POST /oauth_applications/{oauth_application_id}/revoke_token, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RevokeOAuthApplicationToken {

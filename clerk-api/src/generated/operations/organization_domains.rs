@@ -133,7 +133,7 @@ impl OrganizationDomains<'_> {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/domains` (`ListOrganizationDomains`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationDomains {
     client: runtime::Client,
@@ -210,6 +210,13 @@ impl ListOrganizationDomains {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListOrganizationDomains {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListOrganizationDomains { GET /organizations/{organization_id}/domains, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListOrganizationDomains {
     type Output = Result<types::OrganizationDomains, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationDomains>;
@@ -275,7 +282,7 @@ impl ListOrganizationDomains {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/domains` (`CreateOrganizationDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationDomain {
     client: runtime::Client,
@@ -342,6 +349,13 @@ impl CreateOrganizationDomain {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganizationDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateOrganizationDomain { POST /organizations/{organization_id}/domains, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateOrganizationDomain {
     type Output = Result<types::OrganizationDomain, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationDomain>;
@@ -352,7 +366,7 @@ impl std::future::IntoFuture for CreateOrganizationDomain {
     }
 }
 /// Request builder for `DELETE /organizations/{organization_id}/domains/{domain_id}` (`DeleteOrganizationDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationDomain {
     client: runtime::Client,
@@ -398,6 +412,13 @@ impl DeleteOrganizationDomain {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOrganizationDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteOrganizationDomain { DELETE /organizations/{organization_id}/domains/{domain_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteOrganizationDomain {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -408,7 +429,7 @@ impl std::future::IntoFuture for DeleteOrganizationDomain {
     }
 }
 /// Request builder for `PATCH /organizations/{organization_id}/domains/{domain_id}` (`UpdateOrganizationDomain`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationDomain {
     client: runtime::Client,
@@ -471,6 +492,13 @@ impl UpdateOrganizationDomain {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateOrganizationDomain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateOrganizationDomain { PATCH /organizations/{organization_id}/domains/{domain_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateOrganizationDomain {
     type Output = Result<types::OrganizationDomain, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationDomain>;
@@ -481,7 +509,7 @@ impl std::future::IntoFuture for UpdateOrganizationDomain {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership` (`VerifyOrganizationDomainOwnership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyOrganizationDomainOwnership {
     client: runtime::Client,
@@ -527,6 +555,13 @@ impl VerifyOrganizationDomainOwnership {
         Ok(request)
     }
 }
+impl std::fmt::Debug for VerifyOrganizationDomainOwnership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "VerifyOrganizationDomainOwnership { POST /organizations/{organization_id}/domains/{domain_id}/verify_ownership, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for VerifyOrganizationDomainOwnership {
     type Output = Result<types::OrganizationDomain, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationDomain>;
@@ -537,7 +572,7 @@ impl std::future::IntoFuture for VerifyOrganizationDomainOwnership {
     }
 }
 /// Request builder for `GET /organization_domains` (`ListAllOrganizationDomains`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListAllOrganizationDomains {
     client: runtime::Client,
@@ -659,6 +694,11 @@ impl ListAllOrganizationDomains {
         request.query("offset", self.offset.as_ref());
         request.query("limit", self.limit.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListAllOrganizationDomains {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListAllOrganizationDomains { GET /organization_domains, .. }")
     }
 }
 impl std::future::IntoFuture for ListAllOrganizationDomains {

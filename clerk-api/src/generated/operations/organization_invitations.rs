@@ -200,7 +200,7 @@ impl OrganizationInvitations<'_> {
     }
 }
 /// Request builder for `GET /organization_invitations` (`ListInstanceOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListInstanceOrganizationInvitations {
     client: runtime::Client,
@@ -295,6 +295,13 @@ impl ListInstanceOrganizationInvitations {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListInstanceOrganizationInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListInstanceOrganizationInvitations { GET /organization_invitations, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListInstanceOrganizationInvitations {
     type Output = Result<
         types::OrganizationInvitationsWithPublicOrganizationData,
@@ -387,7 +394,7 @@ for runtime::OrderBy<types::ListInstanceOrganizationInvitationsOrderBy> {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/invitations` (`ListOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationInvitations {
     client: runtime::Client,
@@ -478,6 +485,13 @@ impl ListOrganizationInvitations {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListOrganizationInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListOrganizationInvitations { GET /organizations/{organization_id}/invitations, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListOrganizationInvitations {
     type Output = Result<types::OrganizationInvitations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
@@ -559,7 +573,7 @@ for runtime::OrderBy<types::ListOrganizationInvitationsOrderBy> {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/invitations` (`CreateOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationInvitation {
     client: runtime::Client,
@@ -645,6 +659,13 @@ impl CreateOrganizationInvitation {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganizationInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateOrganizationInvitation { POST /organizations/{organization_id}/invitations, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateOrganizationInvitation {
     type Output = Result<types::OrganizationInvitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
@@ -655,7 +676,7 @@ impl std::future::IntoFuture for CreateOrganizationInvitation {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/invitations/bulk` (`CreateOrganizationInvitationBulk`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationInvitationBulk {
     client: runtime::Client,
@@ -702,6 +723,13 @@ impl CreateOrganizationInvitationBulk {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganizationInvitationBulk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateOrganizationInvitationBulk { POST /organizations/{organization_id}/invitations/bulk, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateOrganizationInvitationBulk {
     type Output = Result<types::OrganizationInvitations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitations>;
@@ -712,7 +740,7 @@ impl std::future::IntoFuture for CreateOrganizationInvitationBulk {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/invitations/pending` (`ListPendingOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListPendingOrganizationInvitations {
     client: runtime::Client,
@@ -772,6 +800,13 @@ impl ListPendingOrganizationInvitations {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListPendingOrganizationInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListPendingOrganizationInvitations { GET /organizations/{organization_id}/invitations/pending, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for ListPendingOrganizationInvitations {
@@ -839,7 +874,7 @@ impl ListPendingOrganizationInvitations {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/invitations/{invitation_id}` (`GetOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationInvitation {
     client: runtime::Client,
@@ -885,6 +920,13 @@ impl GetOrganizationInvitation {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOrganizationInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOrganizationInvitation { GET /organizations/{organization_id}/invitations/{invitation_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOrganizationInvitation {
     type Output = Result<types::OrganizationInvitation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationInvitation>;
@@ -895,7 +937,7 @@ impl std::future::IntoFuture for GetOrganizationInvitation {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/invitations/{invitation_id}/revoke` (`RevokeOrganizationInvitation`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeOrganizationInvitation {
     client: runtime::Client,
@@ -952,6 +994,13 @@ impl RevokeOrganizationInvitation {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeOrganizationInvitation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevokeOrganizationInvitation { POST /organizations/{organization_id}/invitations/{invitation_id}/revoke, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RevokeOrganizationInvitation {

@@ -133,7 +133,7 @@ impl OrganizationMemberships<'_> {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/memberships` (`ListOrganizationMemberships`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationMemberships {
     client: runtime::Client,
@@ -344,6 +344,13 @@ impl ListOrganizationMemberships {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListOrganizationMemberships {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListOrganizationMemberships { GET /organizations/{organization_id}/memberships, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListOrganizationMemberships {
     type Output = Result<types::OrganizationMemberships, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMemberships>;
@@ -425,7 +432,7 @@ for runtime::OrderBy<types::ListOrganizationMembershipsOrderBy> {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/memberships` (`CreateOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationMembership {
     client: runtime::Client,
@@ -487,6 +494,13 @@ impl CreateOrganizationMembership {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganizationMembership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateOrganizationMembership { POST /organizations/{organization_id}/memberships, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateOrganizationMembership {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
@@ -497,7 +511,7 @@ impl std::future::IntoFuture for CreateOrganizationMembership {
     }
 }
 /// Request builder for `DELETE /organizations/{organization_id}/memberships/{user_id}` (`DeleteOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationMembership {
     client: runtime::Client,
@@ -543,6 +557,13 @@ impl DeleteOrganizationMembership {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOrganizationMembership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteOrganizationMembership { DELETE /organizations/{organization_id}/memberships/{user_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteOrganizationMembership {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
@@ -553,7 +574,7 @@ impl std::future::IntoFuture for DeleteOrganizationMembership {
     }
 }
 /// Request builder for `PATCH /organizations/{organization_id}/memberships/{user_id}` (`UpdateOrganizationMembership`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationMembership {
     client: runtime::Client,
@@ -606,6 +627,13 @@ impl UpdateOrganizationMembership {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateOrganizationMembership {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateOrganizationMembership { PATCH /organizations/{organization_id}/memberships/{user_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateOrganizationMembership {
     type Output = Result<types::OrganizationMembership, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationMembership>;
@@ -616,7 +644,7 @@ impl std::future::IntoFuture for UpdateOrganizationMembership {
     }
 }
 /// Request builder for `PATCH /organizations/{organization_id}/memberships/{user_id}/metadata` (`UpdateOrganizationMembershipMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationMembershipMetadata {
     client: runtime::Client,
@@ -682,6 +710,13 @@ impl UpdateOrganizationMembershipMetadata {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateOrganizationMembershipMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateOrganizationMembershipMetadata { PATCH /organizations/{organization_id}/memberships/{user_id}/metadata, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for UpdateOrganizationMembershipMetadata {

@@ -95,7 +95,7 @@ impl OrganizationPermissions<'_> {
     }
 }
 /// Request builder for `GET /organization_permissions` (`ListOrganizationPermissions`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationPermissions {
     client: runtime::Client,
@@ -172,6 +172,11 @@ impl ListOrganizationPermissions {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListOrganizationPermissions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListOrganizationPermissions { GET /organization_permissions, .. }")
     }
 }
 impl std::future::IntoFuture for ListOrganizationPermissions {
@@ -253,7 +258,7 @@ for runtime::OrderBy<types::ListOrganizationPermissionsOrderBy> {
     }
 }
 /// Request builder for `POST /organization_permissions` (`CreateOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationPermission {
     client: runtime::Client,
@@ -306,6 +311,13 @@ impl CreateOrganizationPermission {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganizationPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateOrganizationPermission { POST /organization_permissions, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateOrganizationPermission {
     type Output = Result<types::Permission, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Permission>;
@@ -316,7 +328,7 @@ impl std::future::IntoFuture for CreateOrganizationPermission {
     }
 }
 /// Request builder for `GET /organization_permissions/{permission_id}` (`GetOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationPermission {
     client: runtime::Client,
@@ -361,6 +373,13 @@ impl GetOrganizationPermission {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOrganizationPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOrganizationPermission { GET /organization_permissions/{permission_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOrganizationPermission {
     type Output = Result<types::Permission, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Permission>;
@@ -371,7 +390,7 @@ impl std::future::IntoFuture for GetOrganizationPermission {
     }
 }
 /// Request builder for `DELETE /organization_permissions/{permission_id}` (`DeleteOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationPermission {
     client: runtime::Client,
@@ -416,6 +435,13 @@ impl DeleteOrganizationPermission {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOrganizationPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteOrganizationPermission { DELETE /organization_permissions/{permission_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteOrganizationPermission {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -426,7 +452,7 @@ impl std::future::IntoFuture for DeleteOrganizationPermission {
     }
 }
 /// Request builder for `PATCH /organization_permissions/{permission_id}` (`UpdateOrganizationPermission`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationPermission {
     client: runtime::Client,
@@ -491,6 +517,13 @@ impl UpdateOrganizationPermission {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateOrganizationPermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateOrganizationPermission { PATCH /organization_permissions/{permission_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for UpdateOrganizationPermission {

@@ -140,7 +140,7 @@ impl OrganizationRoles<'_> {
     }
 }
 /// Request builder for `GET /organization_roles` (`ListOrganizationRoles`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizationRoles {
     client: runtime::Client,
@@ -219,6 +219,11 @@ impl ListOrganizationRoles {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListOrganizationRoles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListOrganizationRoles { GET /organization_roles, .. }")
     }
 }
 impl std::future::IntoFuture for ListOrganizationRoles {
@@ -300,7 +305,7 @@ for runtime::OrderBy<types::ListOrganizationRolesOrderBy> {
     }
 }
 /// Request builder for `POST /organization_roles` (`CreateOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganizationRole {
     client: runtime::Client,
@@ -369,6 +374,11 @@ impl CreateOrganizationRole {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganizationRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateOrganizationRole { POST /organization_roles, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateOrganizationRole {
     type Output = Result<types::Role, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Role>;
@@ -379,7 +389,7 @@ impl std::future::IntoFuture for CreateOrganizationRole {
     }
 }
 /// Request builder for `GET /organization_roles/{organization_role_id}` (`GetOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationRole {
     client: runtime::Client,
@@ -424,6 +434,13 @@ impl GetOrganizationRole {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOrganizationRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOrganizationRole { GET /organization_roles/{organization_role_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOrganizationRole {
     type Output = Result<types::Role, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Role>;
@@ -434,7 +451,7 @@ impl std::future::IntoFuture for GetOrganizationRole {
     }
 }
 /// Request builder for `DELETE /organization_roles/{organization_role_id}` (`DeleteOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationRole {
     client: runtime::Client,
@@ -479,6 +496,13 @@ impl DeleteOrganizationRole {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOrganizationRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteOrganizationRole { DELETE /organization_roles/{organization_role_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteOrganizationRole {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -489,7 +513,7 @@ impl std::future::IntoFuture for DeleteOrganizationRole {
     }
 }
 /// Request builder for `PATCH /organization_roles/{organization_role_id}` (`UpdateOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganizationRole {
     client: runtime::Client,
@@ -564,6 +588,13 @@ impl UpdateOrganizationRole {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateOrganizationRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateOrganizationRole { PATCH /organization_roles/{organization_role_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateOrganizationRole {
     type Output = Result<types::Role, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Role>;
@@ -574,7 +605,7 @@ impl std::future::IntoFuture for UpdateOrganizationRole {
     }
 }
 /// Request builder for `POST /organization_roles/{organization_role_id}/permissions/{permission_id}` (`AssignPermissionToOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AssignPermissionToOrganizationRole {
     client: runtime::Client,
@@ -620,6 +651,13 @@ impl AssignPermissionToOrganizationRole {
         Ok(request)
     }
 }
+impl std::fmt::Debug for AssignPermissionToOrganizationRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "AssignPermissionToOrganizationRole { POST /organization_roles/{organization_role_id}/permissions/{permission_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for AssignPermissionToOrganizationRole {
     type Output = Result<types::Role, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Role>;
@@ -630,7 +668,7 @@ impl std::future::IntoFuture for AssignPermissionToOrganizationRole {
     }
 }
 /// Request builder for `DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}` (`RemovePermissionFromOrganizationRole`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RemovePermissionFromOrganizationRole {
     client: runtime::Client,
@@ -674,6 +712,13 @@ impl RemovePermissionFromOrganizationRole {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RemovePermissionFromOrganizationRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RemovePermissionFromOrganizationRole { DELETE /organization_roles/{organization_role_id}/permissions/{permission_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RemovePermissionFromOrganizationRole {

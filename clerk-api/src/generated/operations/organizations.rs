@@ -261,7 +261,7 @@ impl Organizations<'_> {
     }
 }
 /// Request builder for `GET /organizations` (`ListOrganizations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListOrganizations {
     client: runtime::Client,
@@ -392,6 +392,11 @@ impl ListOrganizations {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListOrganizations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListOrganizations { GET /organizations, .. }")
+    }
+}
 impl std::future::IntoFuture for ListOrganizations {
     type Output = Result<types::Organizations, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organizations>;
@@ -471,7 +476,7 @@ for runtime::OrderBy<types::ListOrganizationsOrderBy> {
     }
 }
 /// Request builder for `POST /organizations` (`CreateOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateOrganization {
     client: runtime::Client,
@@ -557,6 +562,11 @@ impl CreateOrganization {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateOrganization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateOrganization { POST /organizations, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateOrganization {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
@@ -567,7 +577,7 @@ impl std::future::IntoFuture for CreateOrganization {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}` (`GetOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganization {
     client: runtime::Client,
@@ -632,6 +642,11 @@ impl GetOrganization {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOrganization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetOrganization { GET /organizations/{organization_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetOrganization {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
@@ -642,7 +657,7 @@ impl std::future::IntoFuture for GetOrganization {
     }
 }
 /// Request builder for `DELETE /organizations/{organization_id}` (`DeleteOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganization {
     client: runtime::Client,
@@ -684,6 +699,11 @@ impl DeleteOrganization {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOrganization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteOrganization { DELETE /organizations/{organization_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteOrganization {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -694,7 +714,7 @@ impl std::future::IntoFuture for DeleteOrganization {
     }
 }
 /// Request builder for `PATCH /organizations/{organization_id}` (`UpdateOrganization`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateOrganization {
     client: runtime::Client,
@@ -775,6 +795,11 @@ impl UpdateOrganization {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateOrganization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateOrganization { PATCH /organizations/{organization_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateOrganization {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
@@ -785,7 +810,7 @@ impl std::future::IntoFuture for UpdateOrganization {
     }
 }
 /// Request builder for `PUT /organizations/{organization_id}/metadata` (`ReplaceOrganizationMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceOrganizationMetadata {
     client: runtime::Client,
@@ -849,6 +874,13 @@ impl ReplaceOrganizationMetadata {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ReplaceOrganizationMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ReplaceOrganizationMetadata { PUT /organizations/{organization_id}/metadata, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ReplaceOrganizationMetadata {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
@@ -859,7 +891,7 @@ impl std::future::IntoFuture for ReplaceOrganizationMetadata {
     }
 }
 /// Request builder for `PATCH /organizations/{organization_id}/metadata` (`MergeOrganizationMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct MergeOrganizationMetadata {
     client: runtime::Client,
@@ -923,6 +955,13 @@ impl MergeOrganizationMetadata {
         Ok(request)
     }
 }
+impl std::fmt::Debug for MergeOrganizationMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "MergeOrganizationMetadata { PATCH /organizations/{organization_id}/metadata, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for MergeOrganizationMetadata {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
@@ -933,7 +972,7 @@ impl std::future::IntoFuture for MergeOrganizationMetadata {
     }
 }
 /// Request builder for `PUT /organizations/{organization_id}/logo` (`UploadOrganizationLogo`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UploadOrganizationLogo {
     client: runtime::Client,
@@ -989,6 +1028,13 @@ impl UploadOrganizationLogo {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UploadOrganizationLogo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UploadOrganizationLogo { PUT /organizations/{organization_id}/logo, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UploadOrganizationLogo {
     type Output = Result<types::OrganizationWithLogo, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OrganizationWithLogo>;
@@ -999,7 +1045,7 @@ impl std::future::IntoFuture for UploadOrganizationLogo {
     }
 }
 /// Request builder for `DELETE /organizations/{organization_id}/logo` (`DeleteOrganizationLogo`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteOrganizationLogo {
     client: runtime::Client,
@@ -1043,6 +1089,13 @@ impl DeleteOrganizationLogo {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteOrganizationLogo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteOrganizationLogo { DELETE /organizations/{organization_id}/logo, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteOrganizationLogo {
     type Output = Result<types::Organization, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Organization>;
@@ -1053,7 +1106,7 @@ impl std::future::IntoFuture for DeleteOrganizationLogo {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/billing/subscription` (`GetOrganizationBillingSubscription`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationBillingSubscription {
     client: runtime::Client,
@@ -1098,6 +1151,13 @@ impl GetOrganizationBillingSubscription {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOrganizationBillingSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOrganizationBillingSubscription { GET /organizations/{organization_id}/billing/subscription, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOrganizationBillingSubscription {
     type Output = Result<types::CommerceSubscription, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscription>;
@@ -1108,7 +1168,7 @@ impl std::future::IntoFuture for GetOrganizationBillingSubscription {
     }
 }
 /// Request builder for `GET /organizations/{organization_id}/billing/credits` (`GetOrganizationBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOrganizationBillingCreditBalance {
     client: runtime::Client,
@@ -1153,6 +1213,13 @@ impl GetOrganizationBillingCreditBalance {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOrganizationBillingCreditBalance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOrganizationBillingCreditBalance { GET /organizations/{organization_id}/billing/credits, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOrganizationBillingCreditBalance {
     type Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditBalanceResponse>;
@@ -1163,7 +1230,7 @@ impl std::future::IntoFuture for GetOrganizationBillingCreditBalance {
     }
 }
 /// Request builder for `POST /organizations/{organization_id}/billing/credits` (`AdjustOrganizationBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AdjustOrganizationBillingCreditBalance {
     client: runtime::Client,
@@ -1223,6 +1290,13 @@ impl AdjustOrganizationBillingCreditBalance {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for AdjustOrganizationBillingCreditBalance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "AdjustOrganizationBillingCreditBalance { POST /organizations/{organization_id}/billing/credits, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for AdjustOrganizationBillingCreditBalance {

@@ -155,7 +155,7 @@ impl PhoneNumbers<'_> {
     }
 }
 /// Request builder for `POST /phone_numbers` (`CreatePhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreatePhoneNumber {
     client: runtime::Client,
@@ -222,6 +222,11 @@ impl CreatePhoneNumber {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreatePhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreatePhoneNumber { POST /phone_numbers, .. }")
+    }
+}
 impl std::future::IntoFuture for CreatePhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
@@ -232,7 +237,7 @@ impl std::future::IntoFuture for CreatePhoneNumber {
     }
 }
 /// Request builder for `GET /phone_numbers/{phone_number_id}` (`GetPhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetPhoneNumber {
     client: runtime::Client,
@@ -274,6 +279,11 @@ impl GetPhoneNumber {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetPhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetPhoneNumber { GET /phone_numbers/{phone_number_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetPhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
@@ -284,7 +294,7 @@ impl std::future::IntoFuture for GetPhoneNumber {
     }
 }
 /// Request builder for `DELETE /phone_numbers/{phone_number_id}` (`DeletePhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeletePhoneNumber {
     client: runtime::Client,
@@ -326,6 +336,11 @@ impl DeletePhoneNumber {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeletePhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeletePhoneNumber { DELETE /phone_numbers/{phone_number_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeletePhoneNumber {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -336,7 +351,7 @@ impl std::future::IntoFuture for DeletePhoneNumber {
     }
 }
 /// Request builder for `PATCH /phone_numbers/{phone_number_id}` (`UpdatePhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdatePhoneNumber {
     client: runtime::Client,
@@ -405,6 +420,11 @@ impl UpdatePhoneNumber {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdatePhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdatePhoneNumber { PATCH /phone_numbers/{phone_number_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdatePhoneNumber {
     type Output = Result<types::PhoneNumber, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::PhoneNumber>;
@@ -415,7 +435,7 @@ impl std::future::IntoFuture for UpdatePhoneNumber {
     }
 }
 /// Request builder for `POST /phone_numbers/{phone_number_id}/prepare_verification` (`PreparePhoneNumberVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct PreparePhoneNumberVerification {
     client: runtime::Client,
@@ -460,6 +480,13 @@ impl PreparePhoneNumberVerification {
         Ok(request)
     }
 }
+impl std::fmt::Debug for PreparePhoneNumberVerification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "PreparePhoneNumberVerification { POST /phone_numbers/{phone_number_id}/prepare_verification, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for PreparePhoneNumberVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
@@ -470,7 +497,7 @@ impl std::future::IntoFuture for PreparePhoneNumberVerification {
     }
 }
 /// Request builder for `POST /phone_numbers/{phone_number_id}/attempt_verification` (`AttemptPhoneNumberVerification`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AttemptPhoneNumberVerification {
     client: runtime::Client,
@@ -522,6 +549,13 @@ impl AttemptPhoneNumberVerification {
         Ok(request)
     }
 }
+impl std::fmt::Debug for AttemptPhoneNumberVerification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "AttemptPhoneNumberVerification { POST /phone_numbers/{phone_number_id}/attempt_verification, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for AttemptPhoneNumberVerification {
     type Output = Result<types::VerificationResponseResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerificationResponseResponse>;
@@ -532,7 +566,7 @@ impl std::future::IntoFuture for AttemptPhoneNumberVerification {
     }
 }
 /// Request builder for `PUT /users/{user_id}/phone_number` (`ReplaceUserPhoneNumber`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceUserPhoneNumber {
     client: runtime::Client,
@@ -596,6 +630,11 @@ impl ReplaceUserPhoneNumber {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ReplaceUserPhoneNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplaceUserPhoneNumber { PUT /users/{user_id}/phone_number, .. }")
     }
 }
 impl std::future::IntoFuture for ReplaceUserPhoneNumber {

@@ -33,7 +33,7 @@ impl ProxyChecks<'_> {
     }
 }
 /// Request builder for `POST /proxy_checks` (`VerifyDomainProxy`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyDomainProxy {
     client: runtime::Client,
@@ -89,6 +89,11 @@ impl VerifyDomainProxy {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for VerifyDomainProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyDomainProxy { POST /proxy_checks, .. }")
     }
 }
 impl std::future::IntoFuture for VerifyDomainProxy {

@@ -63,7 +63,7 @@ impl RedirectUrls<'_> {
     }
 }
 /// Request builder for `GET /redirect_urls` (`ListRedirectURLs`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListRedirectUrLs {
     client: runtime::Client,
@@ -130,6 +130,11 @@ impl ListRedirectUrLs {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListRedirectUrLs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListRedirectUrLs { GET /redirect_urls, .. }")
+    }
+}
 impl std::future::IntoFuture for ListRedirectUrLs {
     type Output = Result<Vec<types::RedirectUrl>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::RedirectUrl>>;
@@ -193,7 +198,7 @@ impl ListRedirectUrLs {
     }
 }
 /// Request builder for `POST /redirect_urls` (`CreateRedirectURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateRedirectUrl {
     client: runtime::Client,
@@ -241,6 +246,11 @@ impl CreateRedirectUrl {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateRedirectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateRedirectUrl { POST /redirect_urls, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateRedirectUrl {
     type Output = Result<types::RedirectUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RedirectUrl>;
@@ -251,7 +261,7 @@ impl std::future::IntoFuture for CreateRedirectUrl {
     }
 }
 /// Request builder for `GET /redirect_urls/{id}` (`GetRedirectURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetRedirectUrl {
     client: runtime::Client,
@@ -293,6 +303,11 @@ impl GetRedirectUrl {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetRedirectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetRedirectUrl { GET /redirect_urls/{id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetRedirectUrl {
     type Output = Result<types::RedirectUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RedirectUrl>;
@@ -303,7 +318,7 @@ impl std::future::IntoFuture for GetRedirectUrl {
     }
 }
 /// Request builder for `DELETE /redirect_urls/{id}` (`DeleteRedirectURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteRedirectUrl {
     client: runtime::Client,
@@ -343,6 +358,11 @@ impl DeleteRedirectUrl {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for DeleteRedirectUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteRedirectUrl { DELETE /redirect_urls/{id}, .. }")
     }
 }
 impl std::future::IntoFuture for DeleteRedirectUrl {

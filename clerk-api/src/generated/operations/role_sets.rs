@@ -156,7 +156,7 @@ impl RoleSets<'_> {
     }
 }
 /// Request builder for `GET /role_sets` (`ListRoleSets`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListRoleSets {
     client: runtime::Client,
@@ -237,6 +237,11 @@ impl ListRoleSets {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListRoleSets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListRoleSets { GET /role_sets, .. }")
+    }
+}
 impl std::future::IntoFuture for ListRoleSets {
     type Output = Result<types::RoleSets, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSets>;
@@ -315,7 +320,7 @@ impl From<types::ListRoleSetsOrderBy> for runtime::OrderBy<types::ListRoleSetsOr
     }
 }
 /// Request builder for `POST /role_sets` (`CreateRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateRoleSet {
     client: runtime::Client,
@@ -380,6 +385,11 @@ impl CreateRoleSet {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateRoleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateRoleSet { POST /role_sets, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
@@ -390,7 +400,7 @@ impl std::future::IntoFuture for CreateRoleSet {
     }
 }
 /// Request builder for `GET /role_sets/{role_set_key_or_id}` (`GetRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetRoleSet {
     client: runtime::Client,
@@ -432,6 +442,11 @@ impl GetRoleSet {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetRoleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetRoleSet { GET /role_sets/{role_set_key_or_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
@@ -442,7 +457,7 @@ impl std::future::IntoFuture for GetRoleSet {
     }
 }
 /// Request builder for `PATCH /role_sets/{role_set_key_or_id}` (`UpdateRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateRoleSet {
     client: runtime::Client,
@@ -524,6 +539,11 @@ impl UpdateRoleSet {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateRoleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateRoleSet { PATCH /role_sets/{role_set_key_or_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
@@ -534,7 +554,7 @@ impl std::future::IntoFuture for UpdateRoleSet {
     }
 }
 /// Request builder for `POST /role_sets/{role_set_key_or_id}/replace` (`ReplaceRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceRoleSet {
     client: runtime::Client,
@@ -594,6 +614,13 @@ impl ReplaceRoleSet {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ReplaceRoleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ReplaceRoleSet { POST /role_sets/{role_set_key_or_id}/replace, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ReplaceRoleSet {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -604,7 +631,7 @@ impl std::future::IntoFuture for ReplaceRoleSet {
     }
 }
 /// Request builder for `POST /role_sets/{role_set_key_or_id}/roles` (`AddRolesToRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AddRolesToRoleSet {
     client: runtime::Client,
@@ -665,6 +692,13 @@ impl AddRolesToRoleSet {
         Ok(request)
     }
 }
+impl std::fmt::Debug for AddRolesToRoleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "AddRolesToRoleSet { POST /role_sets/{role_set_key_or_id}/roles, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for AddRolesToRoleSet {
     type Output = Result<types::RoleSet, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::RoleSet>;
@@ -675,7 +709,7 @@ impl std::future::IntoFuture for AddRolesToRoleSet {
     }
 }
 /// Request builder for `POST /role_sets/{role_set_key_or_id}/roles/replace` (`ReplaceRoleInRoleSet`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceRoleInRoleSet {
     client: runtime::Client,
@@ -725,6 +759,13 @@ impl ReplaceRoleInRoleSet {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ReplaceRoleInRoleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ReplaceRoleInRoleSet { POST /role_sets/{role_set_key_or_id}/roles/replace, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for ReplaceRoleInRoleSet {

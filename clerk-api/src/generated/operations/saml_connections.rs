@@ -128,7 +128,7 @@ impl SamlConnections<'_> {
     }
 }
 /// Request builder for `GET /saml_connections` (`ListSAMLConnections`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListSamlConnections {
     client: runtime::Client,
@@ -223,6 +223,11 @@ impl ListSamlConnections {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListSamlConnections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListSamlConnections { GET /saml_connections, .. }")
+    }
+}
 impl std::future::IntoFuture for ListSamlConnections {
     type Output = Result<types::SamlConnections, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnections>;
@@ -304,7 +309,7 @@ for runtime::OrderBy<types::ListSamlConnectionsOrderBy> {
     }
 }
 /// Request builder for `POST /saml_connections` (`CreateSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSamlConnection {
     client: runtime::Client,
@@ -418,6 +423,11 @@ impl CreateSamlConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateSamlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateSamlConnection { POST /saml_connections, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateSamlConnection {
     type Output = Result<types::SamlConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
@@ -428,7 +438,7 @@ impl std::future::IntoFuture for CreateSamlConnection {
     }
 }
 /// Request builder for `GET /saml_connections/{saml_connection_id}` (`GetSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetSamlConnection {
     client: runtime::Client,
@@ -472,6 +482,13 @@ impl GetSamlConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetSamlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetSamlConnection { GET /saml_connections/{saml_connection_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetSamlConnection {
     type Output = Result<types::SamlConnection, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SamlConnection>;
@@ -482,7 +499,7 @@ impl std::future::IntoFuture for GetSamlConnection {
     }
 }
 /// Request builder for `DELETE /saml_connections/{saml_connection_id}` (`DeleteSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteSamlConnection {
     client: runtime::Client,
@@ -526,6 +543,13 @@ impl DeleteSamlConnection {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteSamlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteSamlConnection { DELETE /saml_connections/{saml_connection_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteSamlConnection {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -536,7 +560,7 @@ impl std::future::IntoFuture for DeleteSamlConnection {
     }
 }
 /// Request builder for `PATCH /saml_connections/{saml_connection_id}` (`UpdateSAMLConnection`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateSamlConnection {
     client: runtime::Client,
@@ -706,6 +730,13 @@ impl UpdateSamlConnection {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateSamlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateSamlConnection { PATCH /saml_connections/{saml_connection_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for UpdateSamlConnection {

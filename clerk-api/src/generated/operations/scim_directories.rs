@@ -187,7 +187,7 @@ impl ScimDirectories<'_> {
     }
 }
 /// Request builder for `GET /scim_directories` (`ListSCIMDirectories`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListScimDirectories {
     client: runtime::Client,
@@ -243,6 +243,11 @@ impl ListScimDirectories {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for ListScimDirectories {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListScimDirectories { GET /scim_directories, .. }")
     }
 }
 impl std::future::IntoFuture for ListScimDirectories {
@@ -308,7 +313,7 @@ impl ListScimDirectories {
     }
 }
 /// Request builder for `POST /scim_directories` (`CreateSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateScimDirectory {
     client: runtime::Client,
@@ -371,6 +376,11 @@ impl CreateScimDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateScimDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateScimDirectory { POST /scim_directories, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateScimDirectory {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
@@ -381,7 +391,7 @@ impl std::future::IntoFuture for CreateScimDirectory {
     }
 }
 /// Request builder for `GET /scim_directories/{scim_directory_id}` (`GetSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetScimDirectory {
     client: runtime::Client,
@@ -425,6 +435,11 @@ impl GetScimDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetScimDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetScimDirectory { GET /scim_directories/{scim_directory_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetScimDirectory {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
@@ -435,7 +450,7 @@ impl std::future::IntoFuture for GetScimDirectory {
     }
 }
 /// Request builder for `DELETE /scim_directories/{scim_directory_id}` (`DeleteSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteScimDirectory {
     client: runtime::Client,
@@ -479,6 +494,13 @@ impl DeleteScimDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteScimDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteScimDirectory { DELETE /scim_directories/{scim_directory_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteScimDirectory {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -489,7 +511,7 @@ impl std::future::IntoFuture for DeleteScimDirectory {
     }
 }
 /// Request builder for `PATCH /scim_directories/{scim_directory_id}` (`UpdateSCIMDirectory`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateScimDirectory {
     client: runtime::Client,
@@ -572,6 +594,13 @@ impl UpdateScimDirectory {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateScimDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UpdateScimDirectory { PATCH /scim_directories/{scim_directory_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UpdateScimDirectory {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
@@ -582,7 +611,7 @@ impl std::future::IntoFuture for UpdateScimDirectory {
     }
 }
 /// Request builder for `POST /scim_directories/{scim_directory_id}/rotate_api_key` (`RotateSCIMDirectoryAPIKey`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RotateScimDirectoryApiKey {
     client: runtime::Client,
@@ -627,6 +656,13 @@ impl RotateScimDirectoryApiKey {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RotateScimDirectoryApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RotateScimDirectoryApiKey { POST /scim_directories/{scim_directory_id}/rotate_api_key, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RotateScimDirectoryApiKey {
     type Output = Result<types::ScimDirectory, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimDirectory>;
@@ -637,7 +673,7 @@ impl std::future::IntoFuture for RotateScimDirectoryApiKey {
     }
 }
 /// Request builder for `GET /scim_directories/{scim_directory_id}/group_role_mappings` (`ListSCIMGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListScimGroupRoleMappings {
     client: runtime::Client,
@@ -682,6 +718,13 @@ impl ListScimGroupRoleMappings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListScimGroupRoleMappings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListScimGroupRoleMappings { GET /scim_directories/{scim_directory_id}/group_role_mappings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListScimGroupRoleMappings {
     type Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMappingListResponse>;
@@ -692,7 +735,7 @@ impl std::future::IntoFuture for ListScimGroupRoleMappings {
     }
 }
 /// Request builder for `PUT /scim_directories/{scim_directory_id}/group_role_mappings` (`ReplaceSCIMGroupRoleMappings`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceScimGroupRoleMappings {
     client: runtime::Client,
@@ -744,6 +787,13 @@ impl ReplaceScimGroupRoleMappings {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ReplaceScimGroupRoleMappings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ReplaceScimGroupRoleMappings { PUT /scim_directories/{scim_directory_id}/group_role_mappings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ReplaceScimGroupRoleMappings {
     type Output = Result<types::ScimGroupRoleMappingListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMappingListResponse>;
@@ -754,7 +804,7 @@ impl std::future::IntoFuture for ReplaceScimGroupRoleMappings {
     }
 }
 /// Request builder for `POST /scim_directories/{scim_directory_id}/group_role_mappings` (`CreateSCIMGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateScimGroupRoleMapping {
     client: runtime::Client,
@@ -813,6 +863,13 @@ impl CreateScimGroupRoleMapping {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateScimGroupRoleMapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateScimGroupRoleMapping { POST /scim_directories/{scim_directory_id}/group_role_mappings, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for CreateScimGroupRoleMapping {
     type Output = Result<types::ScimGroupRoleMapping, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::ScimGroupRoleMapping>;
@@ -823,7 +880,7 @@ impl std::future::IntoFuture for CreateScimGroupRoleMapping {
     }
 }
 /// Request builder for `DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}` (`DeleteSCIMGroupRoleMapping`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteScimGroupRoleMapping {
     client: runtime::Client,
@@ -867,6 +924,13 @@ impl DeleteScimGroupRoleMapping {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for DeleteScimGroupRoleMapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteScimGroupRoleMapping { DELETE /scim_directories/{scim_directory_id}/group_role_mappings/{mapping_id}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for DeleteScimGroupRoleMapping {

@@ -139,7 +139,7 @@ impl Sessions<'_> {
     }
 }
 /// Request builder for `GET /sessions` (`GetSessionList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetSessionList {
     client: runtime::Client,
@@ -227,6 +227,11 @@ impl GetSessionList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetSessionList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetSessionList { GET /sessions, .. }")
+    }
+}
 impl std::future::IntoFuture for GetSessionList {
     type Output = Result<Vec<types::Session>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Session>>;
@@ -290,7 +295,7 @@ impl GetSessionList {
     }
 }
 /// Request builder for `POST /sessions` (`createSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSession {
     client: runtime::Client,
@@ -346,6 +351,11 @@ impl CreateSession {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateSession { POST /sessions, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateSession {
     type Output = Result<types::Session, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Session>;
@@ -356,7 +366,7 @@ impl std::future::IntoFuture for CreateSession {
     }
 }
 /// Request builder for `GET /sessions/{session_id}` (`GetSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetSession {
     client: runtime::Client,
@@ -398,6 +408,11 @@ impl GetSession {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetSession { GET /sessions/{session_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetSession {
     type Output = Result<types::Session, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Session>;
@@ -408,7 +423,7 @@ impl std::future::IntoFuture for GetSession {
     }
 }
 /// Request builder for `POST /sessions/{session_id}/refresh` (`RefreshSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RefreshSession {
     client: runtime::Client,
@@ -475,6 +490,11 @@ impl RefreshSession {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RefreshSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshSession { POST /sessions/{session_id}/refresh, .. }")
+    }
+}
 impl std::future::IntoFuture for RefreshSession {
     type Output = Result<types::SessionRefresh, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SessionRefresh>;
@@ -485,7 +505,7 @@ impl std::future::IntoFuture for RefreshSession {
     }
 }
 /// Request builder for `POST /sessions/{session_id}/revoke` (`RevokeSession`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeSession {
     client: runtime::Client,
@@ -527,6 +547,11 @@ impl RevokeSession {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RevokeSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RevokeSession { POST /sessions/{session_id}/revoke, .. }")
+    }
+}
 impl std::future::IntoFuture for RevokeSession {
     type Output = Result<types::Session, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Session>;
@@ -537,7 +562,7 @@ impl std::future::IntoFuture for RevokeSession {
     }
 }
 /// Request builder for `POST /sessions/{session_id}/tokens` (`CreateSessionToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSessionToken {
     client: runtime::Client,
@@ -591,6 +616,11 @@ impl CreateSessionToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateSessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateSessionToken { POST /sessions/{session_id}/tokens, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateSessionToken {
     type Output = Result<types::CreateSessionTokenResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CreateSessionTokenResponse>;
@@ -601,7 +631,7 @@ impl std::future::IntoFuture for CreateSessionToken {
     }
 }
 /// Request builder for `POST /sessions/{session_id}/tokens/{template_name}` (`CreateSessionTokenFromTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSessionTokenFromTemplate {
     client: runtime::Client,
@@ -657,6 +687,13 @@ impl CreateSessionTokenFromTemplate {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for CreateSessionTokenFromTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "CreateSessionTokenFromTemplate { POST /sessions/{session_id}/tokens/{template_name}, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for CreateSessionTokenFromTemplate {

@@ -41,7 +41,7 @@ impl SignInTokens<'_> {
     }
 }
 /// Request builder for `POST /sign_in_tokens` (`CreateSignInToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSignInToken {
     client: runtime::Client,
@@ -101,6 +101,11 @@ impl CreateSignInToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateSignInToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateSignInToken { POST /sign_in_tokens, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateSignInToken {
     type Output = Result<types::SignInToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SignInToken>;
@@ -111,7 +116,7 @@ impl std::future::IntoFuture for CreateSignInToken {
     }
 }
 /// Request builder for `POST /sign_in_tokens/{sign_in_token_id}/revoke` (`RevokeSignInToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeSignInToken {
     client: runtime::Client,
@@ -154,6 +159,13 @@ impl RevokeSignInToken {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RevokeSignInToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevokeSignInToken { POST /sign_in_tokens/{sign_in_token_id}/revoke, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RevokeSignInToken {

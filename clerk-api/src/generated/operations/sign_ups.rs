@@ -39,7 +39,7 @@ impl SignUps<'_> {
     }
 }
 /// Request builder for `GET /sign_ups/{id}` (`GetSignUp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetSignUp {
     client: runtime::Client,
@@ -81,6 +81,11 @@ impl GetSignUp {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetSignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetSignUp { GET /sign_ups/{id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetSignUp {
     type Output = Result<types::SignUp, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SignUp>;
@@ -91,7 +96,7 @@ impl std::future::IntoFuture for GetSignUp {
     }
 }
 /// Request builder for `PATCH /sign_ups/{id}` (`UpdateSignUp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateSignUp {
     client: runtime::Client,
@@ -149,6 +154,11 @@ impl UpdateSignUp {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UpdateSignUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateSignUp { PATCH /sign_ups/{id}, .. }")
     }
 }
 impl std::future::IntoFuture for UpdateSignUp {

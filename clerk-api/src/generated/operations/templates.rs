@@ -150,7 +150,7 @@ impl Templates<'_> {
     }
 }
 /// Request builder for `PUT /templates/{template_type}/{slug}` (`UpsertTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpsertTemplate {
     client: runtime::Client,
@@ -246,6 +246,11 @@ impl UpsertTemplate {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpsertTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpsertTemplate { PUT /templates/{template_type}/{slug}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpsertTemplate {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
@@ -256,7 +261,7 @@ impl std::future::IntoFuture for UpsertTemplate {
     }
 }
 /// Request builder for `GET /templates/{template_type}` (`GetTemplateList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetTemplateList {
     client: runtime::Client,
@@ -324,6 +329,11 @@ impl GetTemplateList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetTemplateList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetTemplateList { GET /templates/{template_type}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetTemplateList {
     type Output = Result<Vec<types::Template>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::Template>>;
@@ -387,7 +397,7 @@ impl GetTemplateList {
     }
 }
 /// Request builder for `GET /templates/{template_type}/{slug}` (`GetTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetTemplate {
     client: runtime::Client,
@@ -433,6 +443,11 @@ impl GetTemplate {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetTemplate { GET /templates/{template_type}/{slug}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetTemplate {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
@@ -443,7 +458,7 @@ impl std::future::IntoFuture for GetTemplate {
     }
 }
 /// Request builder for `POST /templates/{template_type}/{slug}/revert` (`RevertTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevertTemplate {
     client: runtime::Client,
@@ -489,6 +504,13 @@ impl RevertTemplate {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RevertTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevertTemplate { POST /templates/{template_type}/{slug}/revert, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RevertTemplate {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
@@ -499,7 +521,7 @@ impl std::future::IntoFuture for RevertTemplate {
     }
 }
 /// Request builder for `POST /templates/{template_type}/{slug}/toggle_delivery` (`ToggleTemplateDelivery`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ToggleTemplateDelivery {
     client: runtime::Client,
@@ -557,6 +579,13 @@ impl ToggleTemplateDelivery {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ToggleTemplateDelivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ToggleTemplateDelivery { POST /templates/{template_type}/{slug}/toggle_delivery, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ToggleTemplateDelivery {
     type Output = Result<types::Template, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::Template>;
@@ -567,7 +596,7 @@ impl std::future::IntoFuture for ToggleTemplateDelivery {
     }
 }
 /// Request builder for `POST /templates/{template_type}/{slug}/preview` (`PreviewTemplate`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct PreviewTemplate {
     client: runtime::Client,
@@ -646,6 +675,13 @@ impl PreviewTemplate {
         );
         request.json(&self.body);
         Ok(request)
+    }
+}
+impl std::fmt::Debug for PreviewTemplate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "PreviewTemplate { POST /templates/{template_type}/{slug}/preview, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for PreviewTemplate {

@@ -22,7 +22,7 @@ impl TestingTokens<'_> {
     }
 }
 /// Request builder for `POST /testing_tokens` (`CreateTestingToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateTestingToken {
     client: runtime::Client,
@@ -61,6 +61,11 @@ impl CreateTestingToken {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for CreateTestingToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateTestingToken { POST /testing_tokens, .. }")
     }
 }
 impl std::future::IntoFuture for CreateTestingToken {

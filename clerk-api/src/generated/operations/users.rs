@@ -722,7 +722,7 @@ impl Users<'_> {
     }
 }
 /// Request builder for `GET /users` (`GetUserList`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUserList {
     client: runtime::Client,
@@ -1042,6 +1042,11 @@ impl GetUserList {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetUserList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetUserList { GET /users, .. }")
+    }
+}
 impl std::future::IntoFuture for GetUserList {
     type Output = Result<Vec<types::User>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
@@ -1117,7 +1122,7 @@ impl From<types::GetUserListOrderBy> for runtime::OrderBy<types::GetUserListOrde
     }
 }
 /// Request builder for `POST /users` (`CreateUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateUser {
     client: runtime::Client,
@@ -1391,6 +1396,11 @@ impl CreateUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateUser { POST /users, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -1401,7 +1411,7 @@ impl std::future::IntoFuture for CreateUser {
     }
 }
 /// Request builder for `GET /users/count` (`GetUsersCount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUsersCount {
     client: runtime::Client,
@@ -1666,6 +1676,11 @@ impl GetUsersCount {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetUsersCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetUsersCount { GET /users/count, .. }")
+    }
+}
 impl std::future::IntoFuture for GetUsersCount {
     type Output = Result<types::TotalCount, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TotalCount>;
@@ -1676,7 +1691,7 @@ impl std::future::IntoFuture for GetUsersCount {
     }
 }
 /// Request builder for `GET /users/{user_id}` (`GetUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUser {
     client: runtime::Client,
@@ -1718,6 +1733,11 @@ impl GetUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GetUser { GET /users/{user_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for GetUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -1728,7 +1748,7 @@ impl std::future::IntoFuture for GetUser {
     }
 }
 /// Request builder for `DELETE /users/{user_id}` (`DeleteUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteUser {
     client: runtime::Client,
@@ -1770,6 +1790,11 @@ impl DeleteUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteUser { DELETE /users/{user_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteUser {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -1780,7 +1805,7 @@ impl std::future::IntoFuture for DeleteUser {
     }
 }
 /// Request builder for `PATCH /users/{user_id}` (`UpdateUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateUser {
     client: runtime::Client,
@@ -1985,6 +2010,11 @@ impl UpdateUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateUser { PATCH /users/{user_id}, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -1995,7 +2025,7 @@ impl std::future::IntoFuture for UpdateUser {
     }
 }
 /// Request builder for `POST /users/{user_id}/ban` (`BanUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct BanUser {
     client: runtime::Client,
@@ -2037,6 +2067,11 @@ impl BanUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for BanUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BanUser { POST /users/{user_id}/ban, .. }")
+    }
+}
 impl std::future::IntoFuture for BanUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2047,7 +2082,7 @@ impl std::future::IntoFuture for BanUser {
     }
 }
 /// Request builder for `POST /users/{user_id}/unban` (`UnbanUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UnbanUser {
     client: runtime::Client,
@@ -2089,6 +2124,11 @@ impl UnbanUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UnbanUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnbanUser { POST /users/{user_id}/unban, .. }")
+    }
+}
 impl std::future::IntoFuture for UnbanUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2099,7 +2139,7 @@ impl std::future::IntoFuture for UnbanUser {
     }
 }
 /// Request builder for `POST /users/ban` (`UsersBan`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UsersBan {
     client: runtime::Client,
@@ -2147,6 +2187,11 @@ impl UsersBan {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UsersBan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UsersBan { POST /users/ban, .. }")
+    }
+}
 impl std::future::IntoFuture for UsersBan {
     type Output = Result<Vec<types::User>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
@@ -2157,7 +2202,7 @@ impl std::future::IntoFuture for UsersBan {
     }
 }
 /// Request builder for `POST /users/unban` (`UsersUnban`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UsersUnban {
     client: runtime::Client,
@@ -2205,6 +2250,11 @@ impl UsersUnban {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UsersUnban {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UsersUnban { POST /users/unban, .. }")
+    }
+}
 impl std::future::IntoFuture for UsersUnban {
     type Output = Result<Vec<types::User>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::User>>;
@@ -2215,7 +2265,7 @@ impl std::future::IntoFuture for UsersUnban {
     }
 }
 /// Request builder for `POST /users/{user_id}/lock` (`LockUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct LockUser {
     client: runtime::Client,
@@ -2257,6 +2307,11 @@ impl LockUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for LockUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LockUser { POST /users/{user_id}/lock, .. }")
+    }
+}
 impl std::future::IntoFuture for LockUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2267,7 +2322,7 @@ impl std::future::IntoFuture for LockUser {
     }
 }
 /// Request builder for `POST /users/{user_id}/unlock` (`UnlockUser`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UnlockUser {
     client: runtime::Client,
@@ -2309,6 +2364,11 @@ impl UnlockUser {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UnlockUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UnlockUser { POST /users/{user_id}/unlock, .. }")
+    }
+}
 impl std::future::IntoFuture for UnlockUser {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2319,7 +2379,7 @@ impl std::future::IntoFuture for UnlockUser {
     }
 }
 /// Request builder for `POST /users/{user_id}/profile_image` (`SetUserProfileImage`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SetUserProfileImage {
     client: runtime::Client,
@@ -2372,6 +2432,11 @@ impl SetUserProfileImage {
         Ok(request)
     }
 }
+impl std::fmt::Debug for SetUserProfileImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SetUserProfileImage { POST /users/{user_id}/profile_image, .. }")
+    }
+}
 impl std::future::IntoFuture for SetUserProfileImage {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2382,7 +2447,7 @@ impl std::future::IntoFuture for SetUserProfileImage {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/profile_image` (`DeleteUserProfileImage`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteUserProfileImage {
     client: runtime::Client,
@@ -2424,6 +2489,13 @@ impl DeleteUserProfileImage {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteUserProfileImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteUserProfileImage { DELETE /users/{user_id}/profile_image, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteUserProfileImage {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2434,7 +2506,7 @@ impl std::future::IntoFuture for DeleteUserProfileImage {
     }
 }
 /// Request builder for `PUT /users/{user_id}/metadata` (`ReplaceUserMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ReplaceUserMetadata {
     client: runtime::Client,
@@ -2503,6 +2575,11 @@ impl ReplaceUserMetadata {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ReplaceUserMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReplaceUserMetadata { PUT /users/{user_id}/metadata, .. }")
+    }
+}
 impl std::future::IntoFuture for ReplaceUserMetadata {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2513,7 +2590,7 @@ impl std::future::IntoFuture for ReplaceUserMetadata {
     }
 }
 /// Request builder for `PATCH /users/{user_id}/metadata` (`UpdateUserMetadata`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UpdateUserMetadata {
     client: runtime::Client,
@@ -2582,6 +2659,11 @@ impl UpdateUserMetadata {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UpdateUserMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpdateUserMetadata { PATCH /users/{user_id}/metadata, .. }")
+    }
+}
 impl std::future::IntoFuture for UpdateUserMetadata {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -2592,7 +2674,7 @@ impl std::future::IntoFuture for UpdateUserMetadata {
     }
 }
 /// Request builder for `GET /users/{user_id}/billing/subscription` (`GetUserBillingSubscription`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUserBillingSubscription {
     client: runtime::Client,
@@ -2636,6 +2718,13 @@ impl GetUserBillingSubscription {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetUserBillingSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetUserBillingSubscription { GET /users/{user_id}/billing/subscription, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetUserBillingSubscription {
     type Output = Result<types::CommerceSubscription, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceSubscription>;
@@ -2646,7 +2735,7 @@ impl std::future::IntoFuture for GetUserBillingSubscription {
     }
 }
 /// Request builder for `GET /users/{user_id}/billing/credits` (`GetUserBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetUserBillingCreditBalance {
     client: runtime::Client,
@@ -2688,6 +2777,13 @@ impl GetUserBillingCreditBalance {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetUserBillingCreditBalance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetUserBillingCreditBalance { GET /users/{user_id}/billing/credits, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetUserBillingCreditBalance {
     type Output = Result<types::CommerceCreditBalanceResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditBalanceResponse>;
@@ -2698,7 +2794,7 @@ impl std::future::IntoFuture for GetUserBillingCreditBalance {
     }
 }
 /// Request builder for `POST /users/{user_id}/billing/credits` (`AdjustUserBillingCreditBalance`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct AdjustUserBillingCreditBalance {
     client: runtime::Client,
@@ -2757,6 +2853,13 @@ impl AdjustUserBillingCreditBalance {
         Ok(request)
     }
 }
+impl std::fmt::Debug for AdjustUserBillingCreditBalance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "AdjustUserBillingCreditBalance { POST /users/{user_id}/billing/credits, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for AdjustUserBillingCreditBalance {
     type Output = Result<types::CommerceCreditLedgerResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::CommerceCreditLedgerResponse>;
@@ -2767,7 +2870,7 @@ impl std::future::IntoFuture for AdjustUserBillingCreditBalance {
     }
 }
 /// Request builder for `GET /users/{user_id}/oauth_access_tokens/{provider}` (`GetOAuthAccessToken`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GetOAuthAccessToken {
     client: runtime::Client,
@@ -2839,6 +2942,13 @@ impl GetOAuthAccessToken {
         Ok(request)
     }
 }
+impl std::fmt::Debug for GetOAuthAccessToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "GetOAuthAccessToken { GET /users/{user_id}/oauth_access_tokens/{provider}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for GetOAuthAccessToken {
     type Output = Result<types::OAuthAccessToken, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::OAuthAccessToken>;
@@ -2904,7 +3014,7 @@ impl GetOAuthAccessToken {
     }
 }
 /// Request builder for `GET /users/{user_id}/organization_memberships` (`UsersGetOrganizationMemberships`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UsersGetOrganizationMemberships {
     client: runtime::Client,
@@ -2964,6 +3074,13 @@ impl UsersGetOrganizationMemberships {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UsersGetOrganizationMemberships {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UsersGetOrganizationMemberships { GET /users/{user_id}/organization_memberships, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for UsersGetOrganizationMemberships {
@@ -3031,7 +3148,7 @@ impl UsersGetOrganizationMemberships {
     }
 }
 /// Request builder for `GET /users/{user_id}/organization_invitations` (`UsersGetOrganizationInvitations`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UsersGetOrganizationInvitations {
     client: runtime::Client,
@@ -3104,6 +3221,13 @@ impl UsersGetOrganizationInvitations {
         request.query("offset", self.offset.as_ref());
         request.query("status", self.status.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for UsersGetOrganizationInvitations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UsersGetOrganizationInvitations { GET /users/{user_id}/organization_invitations, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for UsersGetOrganizationInvitations {
@@ -3182,7 +3306,7 @@ impl UsersGetOrganizationInvitations {
     }
 }
 /// Request builder for `POST /users/{user_id}/remove_password` (`RemoveUserPassword`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RemoveUserPassword {
     client: runtime::Client,
@@ -3239,6 +3363,11 @@ impl RemoveUserPassword {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RemoveUserPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RemoveUserPassword { POST /users/{user_id}/remove_password, .. }")
+    }
+}
 impl std::future::IntoFuture for RemoveUserPassword {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -3249,7 +3378,7 @@ impl std::future::IntoFuture for RemoveUserPassword {
     }
 }
 /// Request builder for `POST /users/{user_id}/verify_password` (`VerifyPassword`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyPassword {
     client: runtime::Client,
@@ -3298,6 +3427,11 @@ impl VerifyPassword {
         Ok(request)
     }
 }
+impl std::fmt::Debug for VerifyPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyPassword { POST /users/{user_id}/verify_password, .. }")
+    }
+}
 impl std::future::IntoFuture for VerifyPassword {
     type Output = Result<types::VerifyPasswordResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyPasswordResponse>;
@@ -3308,7 +3442,7 @@ impl std::future::IntoFuture for VerifyPassword {
     }
 }
 /// Request builder for `POST /users/{user_id}/verify_totp` (`VerifyTOTP`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct VerifyTotp {
     client: runtime::Client,
@@ -3357,6 +3491,11 @@ impl VerifyTotp {
         Ok(request)
     }
 }
+impl std::fmt::Debug for VerifyTotp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VerifyTotp { POST /users/{user_id}/verify_totp, .. }")
+    }
+}
 impl std::future::IntoFuture for VerifyTotp {
     type Output = Result<types::VerifyTotpResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::VerifyTotpResponse>;
@@ -3367,7 +3506,7 @@ impl std::future::IntoFuture for VerifyTotp {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/mfa` (`DisableMFA`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DisableMfa {
     client: runtime::Client,
@@ -3409,6 +3548,11 @@ impl DisableMfa {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DisableMfa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DisableMfa { DELETE /users/{user_id}/mfa, .. }")
+    }
+}
 impl std::future::IntoFuture for DisableMfa {
     type Output = Result<types::DisableMfaResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DisableMfaResponse>;
@@ -3419,7 +3563,7 @@ impl std::future::IntoFuture for DisableMfa {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/backup_code` (`DeleteBackupCode`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteBackupCode {
     client: runtime::Client,
@@ -3461,6 +3605,11 @@ impl DeleteBackupCode {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteBackupCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteBackupCode { DELETE /users/{user_id}/backup_code, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteBackupCode {
     type Output = Result<types::DeleteBackupCodeResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeleteBackupCodeResponse>;
@@ -3471,7 +3620,7 @@ impl std::future::IntoFuture for DeleteBackupCode {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/passkeys/{passkey_identification_id}` (`UserPasskeyDelete`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UserPasskeyDelete {
     client: runtime::Client,
@@ -3517,6 +3666,13 @@ impl UserPasskeyDelete {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UserPasskeyDelete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UserPasskeyDelete { DELETE /users/{user_id}/passkeys/{passkey_identification_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UserPasskeyDelete {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -3527,7 +3683,7 @@ impl std::future::IntoFuture for UserPasskeyDelete {
     }
 }
 /// Request builder for `GET /users/{user_id}/trusted_devices` (`ListUserTrustedDevices`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListUserTrustedDevices {
     client: runtime::Client,
@@ -3569,6 +3725,13 @@ impl ListUserTrustedDevices {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListUserTrustedDevices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "ListUserTrustedDevices { GET /users/{user_id}/trusted_devices, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for ListUserTrustedDevices {
     type Output = Result<types::TrustedDeviceListResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TrustedDeviceListResponse>;
@@ -3579,7 +3742,7 @@ impl std::future::IntoFuture for ListUserTrustedDevices {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/trusted_devices/{trusted_device_id}` (`RevokeUserTrustedDevice`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RevokeUserTrustedDevice {
     client: runtime::Client,
@@ -3625,6 +3788,13 @@ impl RevokeUserTrustedDevice {
         Ok(request)
     }
 }
+impl std::fmt::Debug for RevokeUserTrustedDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RevokeUserTrustedDevice { DELETE /users/{user_id}/trusted_devices/{trusted_device_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for RevokeUserTrustedDevice {
     type Output = Result<types::TrustedDevice, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::TrustedDevice>;
@@ -3635,7 +3805,7 @@ impl std::future::IntoFuture for RevokeUserTrustedDevice {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}` (`UserWeb3WalletDelete`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UserWeb3WalletDelete {
     client: runtime::Client,
@@ -3681,6 +3851,13 @@ impl UserWeb3WalletDelete {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UserWeb3WalletDelete {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UserWeb3WalletDelete { DELETE /users/{user_id}/web3_wallets/{web3_wallet_identification_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UserWeb3WalletDelete {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -3691,7 +3868,7 @@ impl std::future::IntoFuture for UserWeb3WalletDelete {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/totp` (`DeleteTOTP`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteTotp {
     client: runtime::Client,
@@ -3733,6 +3910,11 @@ impl DeleteTotp {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteTotp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteTotp { DELETE /users/{user_id}/totp, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteTotp {
     type Output = Result<types::DeleteTotpResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeleteTotpResponse>;
@@ -3743,7 +3925,7 @@ impl std::future::IntoFuture for DeleteTotp {
     }
 }
 /// Request builder for `DELETE /users/{user_id}/external_accounts/{external_account_id}` (`DeleteExternalAccount`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteExternalAccount {
     client: runtime::Client,
@@ -3789,6 +3971,13 @@ impl DeleteExternalAccount {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteExternalAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteExternalAccount { DELETE /users/{user_id}/external_accounts/{external_account_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteExternalAccount {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -3799,7 +3988,7 @@ impl std::future::IntoFuture for DeleteExternalAccount {
     }
 }
 /// Request builder for `POST /users/{user_id}/password/set_compromised` (`SetUserPasswordCompromised`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct SetUserPasswordCompromised {
     client: runtime::Client,
@@ -3855,6 +4044,13 @@ impl SetUserPasswordCompromised {
         Ok(request)
     }
 }
+impl std::fmt::Debug for SetUserPasswordCompromised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "SetUserPasswordCompromised { POST /users/{user_id}/password/set_compromised, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for SetUserPasswordCompromised {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -3865,7 +4061,7 @@ impl std::future::IntoFuture for SetUserPasswordCompromised {
     }
 }
 /// Request builder for `POST /users/{user_id}/password/unset_compromised` (`UnsetUserPasswordCompromised`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct UnsetUserPasswordCompromised {
     client: runtime::Client,
@@ -3910,6 +4106,13 @@ impl UnsetUserPasswordCompromised {
         Ok(request)
     }
 }
+impl std::fmt::Debug for UnsetUserPasswordCompromised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "UnsetUserPasswordCompromised { POST /users/{user_id}/password/unset_compromised, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for UnsetUserPasswordCompromised {
     type Output = Result<types::User, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::User>;
@@ -3920,7 +4123,7 @@ impl std::future::IntoFuture for UnsetUserPasswordCompromised {
     }
 }
 /// Request builder for `GET /organization_memberships` (`InstanceGetOrganizationMemberships`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct InstanceGetOrganizationMemberships {
     client: runtime::Client,
@@ -3990,6 +4193,13 @@ impl InstanceGetOrganizationMemberships {
         request.query("limit", self.limit.as_ref());
         request.query("offset", self.offset.as_ref());
         Ok(request)
+    }
+}
+impl std::fmt::Debug for InstanceGetOrganizationMemberships {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "InstanceGetOrganizationMemberships { GET /organization_memberships, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for InstanceGetOrganizationMemberships {

@@ -106,7 +106,7 @@ impl WaitlistEntries<'_> {
     }
 }
 /// Request builder for `GET /waitlist_entries` (`ListWaitlistEntries`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ListWaitlistEntries {
     client: runtime::Client,
@@ -193,6 +193,11 @@ impl ListWaitlistEntries {
         Ok(request)
     }
 }
+impl std::fmt::Debug for ListWaitlistEntries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListWaitlistEntries { GET /waitlist_entries, .. }")
+    }
+}
 impl std::future::IntoFuture for ListWaitlistEntries {
     type Output = Result<types::WaitlistEntriesResponse, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntriesResponse>;
@@ -272,7 +277,7 @@ for runtime::OrderBy<types::ListWaitlistEntriesOrderBy> {
     }
 }
 /// Request builder for `POST /waitlist_entries` (`CreateWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateWaitlistEntry {
     client: runtime::Client,
@@ -326,6 +331,11 @@ impl CreateWaitlistEntry {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateWaitlistEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateWaitlistEntry { POST /waitlist_entries, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateWaitlistEntry {
     type Output = Result<types::WaitlistEntry, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
@@ -336,7 +346,7 @@ impl std::future::IntoFuture for CreateWaitlistEntry {
     }
 }
 /// Request builder for `POST /waitlist_entries/bulk` (`CreateBulkWaitlistEntries`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateBulkWaitlistEntries {
     client: runtime::Client,
@@ -379,6 +389,11 @@ impl CreateBulkWaitlistEntries {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateBulkWaitlistEntries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateBulkWaitlistEntries { POST /waitlist_entries/bulk, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateBulkWaitlistEntries {
     type Output = Result<Vec<types::WaitlistEntry>, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<Vec<types::WaitlistEntry>>;
@@ -389,7 +404,7 @@ impl std::future::IntoFuture for CreateBulkWaitlistEntries {
     }
 }
 /// Request builder for `DELETE /waitlist_entries/{waitlist_entry_id}` (`DeleteWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteWaitlistEntry {
     client: runtime::Client,
@@ -433,6 +448,13 @@ impl DeleteWaitlistEntry {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteWaitlistEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "DeleteWaitlistEntry { DELETE /waitlist_entries/{waitlist_entry_id}, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for DeleteWaitlistEntry {
     type Output = Result<types::DeletedObject, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::DeletedObject>;
@@ -443,7 +465,7 @@ impl std::future::IntoFuture for DeleteWaitlistEntry {
     }
 }
 /// Request builder for `POST /waitlist_entries/{waitlist_entry_id}/invite` (`InviteWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct InviteWaitlistEntry {
     client: runtime::Client,
@@ -500,6 +522,13 @@ impl InviteWaitlistEntry {
         Ok(request)
     }
 }
+impl std::fmt::Debug for InviteWaitlistEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "InviteWaitlistEntry { POST /waitlist_entries/{waitlist_entry_id}/invite, .. }",
+        )
+    }
+}
 impl std::future::IntoFuture for InviteWaitlistEntry {
     type Output = Result<types::WaitlistEntry, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::WaitlistEntry>;
@@ -510,7 +539,7 @@ impl std::future::IntoFuture for InviteWaitlistEntry {
     }
 }
 /// Request builder for `POST /waitlist_entries/{waitlist_entry_id}/reject` (`RejectWaitlistEntry`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct RejectWaitlistEntry {
     client: runtime::Client,
@@ -553,6 +582,13 @@ impl RejectWaitlistEntry {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for RejectWaitlistEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "RejectWaitlistEntry { POST /waitlist_entries/{waitlist_entry_id}/reject, .. }",
+        )
     }
 }
 impl std::future::IntoFuture for RejectWaitlistEntry {

@@ -44,7 +44,7 @@ impl Webhooks<'_> {
     }
 }
 /// Request builder for `POST /webhooks/svix` (`CreateSvixApp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct CreateSvixApp {
     client: runtime::Client,
@@ -85,6 +85,11 @@ impl CreateSvixApp {
         Ok(request)
     }
 }
+impl std::fmt::Debug for CreateSvixApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CreateSvixApp { POST /webhooks/svix, .. }")
+    }
+}
 impl std::future::IntoFuture for CreateSvixApp {
     type Output = Result<types::SvixUrl, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<types::SvixUrl>;
@@ -95,7 +100,7 @@ impl std::future::IntoFuture for CreateSvixApp {
     }
 }
 /// Request builder for `DELETE /webhooks/svix` (`DeleteSvixApp`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct DeleteSvixApp {
     client: runtime::Client,
@@ -134,6 +139,11 @@ impl DeleteSvixApp {
         Ok(request)
     }
 }
+impl std::fmt::Debug for DeleteSvixApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeleteSvixApp { DELETE /webhooks/svix, .. }")
+    }
+}
 impl std::future::IntoFuture for DeleteSvixApp {
     type Output = Result<(), runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<()>;
@@ -144,7 +154,7 @@ impl std::future::IntoFuture for DeleteSvixApp {
     }
 }
 /// Request builder for `POST /webhooks/svix_url` (`GenerateSvixAuthURL`): set optional parameters, then `.await` it (or [`send`](Self::send) it).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a request does nothing until it is awaited"]
 pub struct GenerateSvixAuthUrl {
     client: runtime::Client,
@@ -183,6 +193,11 @@ impl GenerateSvixAuthUrl {
             self.options,
         );
         Ok(request)
+    }
+}
+impl std::fmt::Debug for GenerateSvixAuthUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GenerateSvixAuthUrl { POST /webhooks/svix_url, .. }")
     }
 }
 impl std::future::IntoFuture for GenerateSvixAuthUrl {
