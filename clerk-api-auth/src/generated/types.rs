@@ -192,7 +192,7 @@ impl<'de> serde::Deserialize<'de> for RefreshSessionBody {
     }
 }
 /// The format of the response.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RefreshSessionBodyFormat {
     /// `token`

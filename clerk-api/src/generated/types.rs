@@ -101,7 +101,7 @@ impl<'de> serde::Deserialize<'de> for ActorToken {
 }
 /// Always `actor_token` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ActorTokenObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ActorTokenStatus {
     /// `pending`
@@ -299,7 +299,7 @@ impl<'de> serde::Deserialize<'de> for AdjustCreditBalanceRequest {
     }
 }
 /// Whether to increase or decrease the credit balance.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AdjustCreditBalanceRequestAction {
     /// `increase`
@@ -467,7 +467,7 @@ impl<'de> serde::Deserialize<'de> for AllowlistIdentifier {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum AllowlistIdentifierIdentifierType {
     /// `email_address`
@@ -837,7 +837,7 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
 /// Always `commerce_payment` (a constant: a `String`, as a value that never varies needs no enum).
 pub type BillingPaymentAttemptObject = String;
 /// The current status of the payment attempt.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingPaymentAttemptStatus {
     /// `pending`
@@ -990,7 +990,7 @@ impl<'de> serde::Deserialize<'de> for BillingPriceResponse {
 /// Always `commerce_price` (a constant: a `String`, as a value that never varies needs no enum).
 pub type BillingPriceResponseObject = String;
 /// Which billing periods this price supports.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingPriceResponseSupportedBillingPeriods {
     /// `month`
@@ -1213,7 +1213,7 @@ pub type BillingStatementGroupsItemObject = String;
 /// Always `commerce_statement` (a constant: a `String`, as a value that never varies needs no enum).
 pub type BillingStatementObject = String;
 /// The current status of the statement.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingStatementStatus {
     /// `open`
@@ -1365,7 +1365,7 @@ impl<'de> serde::Deserialize<'de> for BlocklistIdentifier {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BlocklistIdentifierIdentifierType {
     /// `email_address`
@@ -1968,7 +1968,7 @@ impl<'de> serde::Deserialize<'de> for CommerceDiscountRedemptionResponse {
     }
 }
 /// The snapshotted discount effect.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommerceDiscountRedemptionResponseEffect {
     /// `percentage`
@@ -2003,7 +2003,7 @@ runtime::open_enum_impls!(CommerceDiscountRedemptionResponseEffect);
 /// Always `commerce_discount_redemption` (a constant: a `String`, as a value that never varies needs no enum).
 pub type CommerceDiscountRedemptionResponseObject = String;
 /// How the discount was applied to the subscription item.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommerceDiscountRedemptionResponseSource {
     /// `promotion`
@@ -2038,7 +2038,7 @@ impl From<&str> for CommerceDiscountRedemptionResponseSource {
 }
 runtime::open_enum_impls!(CommerceDiscountRedemptionResponseSource);
 /// Current status of the discount redemption.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommerceDiscountRedemptionResponseStatus {
     /// `active`
@@ -2459,7 +2459,7 @@ impl<'de> serde::Deserialize<'de> for CommercePaymentMethodResponse {
 /// Always `commerce_payment_method` (a constant: a `String`, as a value that never varies needs no enum).
 pub type CommercePaymentMethodResponseObject = String;
 /// The payment method type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommercePaymentMethodResponsePaymentType {
     /// `card`
@@ -2494,7 +2494,7 @@ impl From<&str> for CommercePaymentMethodResponsePaymentType {
 }
 runtime::open_enum_impls!(CommercePaymentMethodResponsePaymentType);
 /// Status of the payment method.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommercePaymentMethodResponseStatus {
     /// `active`
@@ -2659,7 +2659,7 @@ impl<'de> serde::Deserialize<'de> for CommercePaymentSourceResponse {
 /// Always `commerce_source` (a constant: a `String`, as a value that never varies needs no enum).
 pub type CommercePaymentSourceResponseObject = String;
 /// The payment method type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommercePaymentSourceResponsePaymentMethod {
     /// `card`
@@ -2694,7 +2694,7 @@ impl From<&str> for CommercePaymentSourceResponsePaymentMethod {
 }
 runtime::open_enum_impls!(CommercePaymentSourceResponsePaymentMethod);
 /// Status of the payment source.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommercePaymentSourceResponseStatus {
     /// `active`
@@ -3357,7 +3357,7 @@ impl<'de> serde::Deserialize<'de> for CommercePriceTransitionDetails {
     }
 }
 /// When the new price takes effect.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommercePriceTransitionDetailsEffectiveMode {
     /// `immediate`
@@ -3388,7 +3388,7 @@ impl From<&str> for CommercePriceTransitionDetailsEffectiveMode {
 }
 runtime::open_enum_impls!(CommercePriceTransitionDetailsEffectiveMode);
 /// The status of the previous subscription item after transition.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommercePriceTransitionDetailsPreviousSubscriptionItemStatus {
     /// `canceled`
@@ -4155,7 +4155,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemNextPaymentRespons
 /// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
 pub type CommerceSubscriptionItemObject = String;
 /// The billing period for this subscription item.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommerceSubscriptionItemPlanPeriod {
     /// `month`
@@ -4230,7 +4230,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionItemSeatsResponse {
     }
 }
 /// Current status of the subscription item.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommerceSubscriptionItemStatus {
     /// `active`
@@ -4343,7 +4343,7 @@ impl<'de> serde::Deserialize<'de> for CommerceSubscriptionNextPayment {
 /// Always `commerce_subscription` (a constant: a `String`, as a value that never varies needs no enum).
 pub type CommerceSubscriptionObject = String;
 /// The current status of the subscription.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CommerceSubscriptionStatus {
     /// `active`
@@ -4981,7 +4981,7 @@ impl<'de> serde::Deserialize<'de> for CreateAgentTaskBodyOnBehalfOf {
     }
 }
 /// The permissions granted to the agent task. Must be "*" (all permissions).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateAgentTaskBodyPermissions {
     /// `*`
@@ -5340,7 +5340,7 @@ impl<'de> serde::Deserialize<'de> for CreateBillingPriceRequest {
     }
 }
 /// Which billing periods this price supports. Inferred from amounts if omitted.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateBillingPriceRequestSupportedBillingPeriods {
     /// `month`
@@ -5496,7 +5496,7 @@ impl<'de> serde::Deserialize<'de> for CreateBulkInvitationsBodyItem {
     }
 }
 /// The slug of the email template to use for the invitation email.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateBulkInvitationsBodyItemTemplateSlug {
     /// `invitation`
@@ -6102,7 +6102,7 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBodyOidc {
     }
 }
 /// The identity provider (e.g. saml_custom, oidc_custom, oidc_github_enterprise, oidc_gitlab)
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEnterpriseConnectionBodyProvider {
     /// `saml_custom`
@@ -6360,7 +6360,7 @@ impl<'de> serde::Deserialize<'de> for CreateEnterpriseConnectionBodySamlLoginHin
     }
 }
 /// Controls the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateEnterpriseConnectionBodySamlLoginHintMode {
     /// `email_address`
@@ -6474,7 +6474,7 @@ impl<'de> serde::Deserialize<'de> for CreateInvitationBody {
     }
 }
 /// The slug of the email template to use for the invitation email.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateInvitationBodyTemplateSlug {
     /// `invitation`
@@ -6649,7 +6649,7 @@ impl<'de> serde::Deserialize<'de> for CreateM2mTokenBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateM2mTokenBodyTokenFormat {
     /// `opaque`
@@ -7628,7 +7628,7 @@ impl<'de> serde::Deserialize<'de> for CreateRoleSetBody {
 }
 /// The type of the role set. "initial" role sets are the default for new organizations.
 /// Only one role set can be "initial" per instance.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateRoleSetBodyType {
     /// `initial`
@@ -7875,7 +7875,7 @@ impl<'de> serde::Deserialize<'de> for CreateSamlConnectionBodyLoginHint {
     }
 }
 /// Controls the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateSamlConnectionBodyLoginHintMode {
     /// `email_address`
@@ -7910,7 +7910,7 @@ impl From<&str> for CreateSamlConnectionBodyLoginHintMode {
 }
 runtime::open_enum_impls!(CreateSamlConnectionBodyLoginHintMode);
 /// The IdP provider of the connection.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateSamlConnectionBodyProvider {
     /// `saml_custom`
@@ -8757,7 +8757,7 @@ impl<'de> serde::Deserialize<'de> for CreateUserBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUserBodyEmailAddressIdentificationStatusItem {
     /// `verified`
@@ -8787,7 +8787,7 @@ impl From<&str> for CreateUserBodyEmailAddressIdentificationStatusItem {
     }
 }
 runtime::open_enum_impls!(CreateUserBodyEmailAddressIdentificationStatusItem);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUserBodyPhoneNumberIdentificationStatusItem {
     /// `verified`
@@ -10005,7 +10005,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseAccountConnection {
 /// Always `enterprise_account` (a constant: a `String`, as a value that never varies needs no enum).
 pub type EnterpriseAccountObject = String;
 /// The authentication protocol used to sign in.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnterpriseAccountProtocol {
     /// `oauth`
@@ -10546,7 +10546,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionSamlConnectionLoginHin
     }
 }
 /// Controls the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnterpriseConnectionSamlConnectionLoginHintMode {
     /// `email_address`
@@ -10662,7 +10662,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRun {
     }
 }
 /// The type of enterprise connection the test run was performed against
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnterpriseConnectionTestRunConnectionType {
     /// `saml`
@@ -10949,7 +10949,7 @@ impl<'de> serde::Deserialize<'de> for EnterpriseConnectionTestRunSaml {
     }
 }
 /// The status of the test run
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnterpriseConnectionTestRunStatus {
     /// `pending`
@@ -11236,7 +11236,7 @@ impl<'de> serde::Deserialize<'de> for ExternalAccountWithVerification {
     }
 }
 /// String representing the object's type. Objects of the same type share the same value.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ExternalAccountWithVerificationObject {
     /// `external_account`
@@ -11525,7 +11525,7 @@ impl<'de> serde::Deserialize<'de> for GetApiKeySecretResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetApiKeysIncludeInvalid {
     /// `true`
@@ -11702,7 +11702,7 @@ impl<'de> serde::Deserialize<'de> for GetApiKeysResponseDataItem {
 }
 /// Always `api_key` (a constant: a `String`, as a value that never varies needs no enum).
 pub type GetApiKeysResponseDataItemObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCommercePlanListPayerType {
     /// `user`
@@ -11732,7 +11732,7 @@ impl From<&str> for GetCommercePlanListPayerType {
     }
 }
 runtime::open_enum_impls!(GetCommercePlanListPayerType);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCommerceSubscriptionItemListPayerType {
     /// `user`
@@ -11762,7 +11762,7 @@ impl From<&str> for GetCommerceSubscriptionItemListPayerType {
     }
 }
 runtime::open_enum_impls!(GetCommerceSubscriptionItemListPayerType);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCommerceSubscriptionItemListStatus {
     /// `active`
@@ -11936,7 +11936,7 @@ impl<'de> serde::Deserialize<'de> for GetM2mTokensResponseM2mTokensItem {
 }
 /// Always `machine_to_machine_token` (a constant: a `String`, as a value that never varies needs no enum).
 pub type GetM2mTokensResponseM2mTokensItemObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetSessionListStatus {
     /// `abandoned`
@@ -11986,7 +11986,7 @@ impl From<&str> for GetSessionListStatus {
     }
 }
 runtime::open_enum_impls!(GetSessionListStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetTemplateListTemplateType {
     /// `email`
@@ -12016,7 +12016,7 @@ impl From<&str> for GetTemplateListTemplateType {
     }
 }
 runtime::open_enum_impls!(GetTemplateListTemplateType);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetTemplateTemplateType {
     /// `email`
@@ -12047,7 +12047,7 @@ impl From<&str> for GetTemplateTemplateType {
 }
 runtime::open_enum_impls!(GetTemplateTemplateType);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetUserListOrderBy {
     /// `created_at`
@@ -12260,7 +12260,7 @@ impl<'de> serde::Deserialize<'de> for InstanceCommunication {
 /// Always `instance_communication` (a constant: a `String`, as a value that never varies needs no enum).
 pub type InstanceCommunicationObject = String;
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InstanceGetOrganizationMembershipsOrderBy {
     /// `phone_number`
@@ -12679,7 +12679,7 @@ impl<'de> serde::Deserialize<'de> for InvitationRevokedResponse {
 }
 /// Always `revoked` (a constant: a `String`, as a value that never varies needs no enum).
 pub type InvitationRevokedResponseStatus = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum InvitationStatus {
     /// `pending`
@@ -13509,7 +13509,7 @@ impl<'de> serde::Deserialize<'de> for JwtTemplate {
 }
 /// Always `jwt_template` (a constant: a `String`, as a value that never varies needs no enum).
 pub type JwtTemplateObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsEnrollmentModeItem {
     /// `manual_invitation`
@@ -13564,7 +13564,7 @@ impl From<&str> for ListAllOrganizationDomainsEnrollmentModeItem {
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsEnrollmentModeItem);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsOrderBy {
     /// `name`
@@ -13594,7 +13594,7 @@ impl From<&str> for ListAllOrganizationDomainsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsOrderBy);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsVerified {
     /// `true`
@@ -13624,7 +13624,7 @@ impl From<&str> for ListAllOrganizationDomainsVerified {
     }
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsVerified);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListEnterpriseConnectionTestRunsStatusItem {
     /// `pending`
@@ -13659,7 +13659,7 @@ impl From<&str> for ListEnterpriseConnectionTestRunsStatusItem {
 }
 runtime::open_enum_impls!(ListEnterpriseConnectionTestRunsStatusItem);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListInstanceOrganizationInvitationsOrderBy {
     /// `created_at`
@@ -13689,7 +13689,7 @@ impl From<&str> for ListInstanceOrganizationInvitationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListInstanceOrganizationInvitationsOrderBy);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListInstanceOrganizationInvitationsStatus {
     /// `pending`
@@ -13728,7 +13728,7 @@ impl From<&str> for ListInstanceOrganizationInvitationsStatus {
 }
 runtime::open_enum_impls!(ListInstanceOrganizationInvitationsStatus);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListInvitationsOrderBy {
     /// `created_at`
@@ -13762,7 +13762,7 @@ impl From<&str> for ListInvitationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListInvitationsOrderBy);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListInvitationsStatus {
     /// `pending`
@@ -13801,7 +13801,7 @@ impl From<&str> for ListInvitationsStatus {
 }
 runtime::open_enum_impls!(ListInvitationsStatus);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListMachinesOrderBy {
     /// `name`
@@ -13832,7 +13832,7 @@ impl From<&str> for ListMachinesOrderBy {
 }
 runtime::open_enum_impls!(ListMachinesOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOAuthApplicationsOrderBy {
     /// `created_at`
@@ -13863,7 +13863,7 @@ impl From<&str> for ListOAuthApplicationsOrderBy {
 }
 runtime::open_enum_impls!(ListOAuthApplicationsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationInvitationsOrderBy {
     /// `created_at`
@@ -13893,7 +13893,7 @@ impl From<&str> for ListOrganizationInvitationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOrganizationInvitationsOrderBy);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationInvitationsStatus {
     /// `pending`
@@ -13932,7 +13932,7 @@ impl From<&str> for ListOrganizationInvitationsStatus {
 }
 runtime::open_enum_impls!(ListOrganizationInvitationsStatus);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationMembershipsOrderBy {
     /// `phone_number`
@@ -13979,7 +13979,7 @@ impl From<&str> for ListOrganizationMembershipsOrderBy {
 }
 runtime::open_enum_impls!(ListOrganizationMembershipsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationPermissionsOrderBy {
     /// `created_at`
@@ -14014,7 +14014,7 @@ impl From<&str> for ListOrganizationPermissionsOrderBy {
 }
 runtime::open_enum_impls!(ListOrganizationPermissionsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationRolesOrderBy {
     /// `created_at`
@@ -14049,7 +14049,7 @@ impl From<&str> for ListOrganizationRolesOrderBy {
 }
 runtime::open_enum_impls!(ListOrganizationRolesOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationsOrderBy {
     /// `name`
@@ -14084,7 +14084,7 @@ impl From<&str> for ListOrganizationsOrderBy {
 }
 runtime::open_enum_impls!(ListOrganizationsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListRoleSetsOrderBy {
     /// `created_at`
@@ -14119,7 +14119,7 @@ impl From<&str> for ListRoleSetsOrderBy {
 }
 runtime::open_enum_impls!(ListRoleSetsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListSamlConnectionsOrderBy {
     /// `phone_number`
@@ -14166,7 +14166,7 @@ impl From<&str> for ListSamlConnectionsOrderBy {
 }
 runtime::open_enum_impls!(ListSamlConnectionsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListWaitlistEntriesOrderBy {
     /// `created_at`
@@ -14200,7 +14200,7 @@ impl From<&str> for ListWaitlistEntriesOrderBy {
     }
 }
 runtime::open_enum_impls!(ListWaitlistEntriesOrderBy);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListWaitlistEntriesStatus {
     /// `pending`
@@ -15630,7 +15630,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationDomain {
     }
 }
 /// Mode of enrollment for the domain
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrganizationDomainEnrollmentMode {
     /// `manual_invitation`
@@ -16554,7 +16554,7 @@ impl<'de> serde::Deserialize<'de> for OrganizationSettings {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OrganizationSettingsDomainsEnrollmentModesItem {
     /// `manual_invitation`
@@ -17622,7 +17622,7 @@ impl<'de> serde::Deserialize<'de> for RefreshSessionBody {
     }
 }
 /// The format of the response.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RefreshSessionBodyFormat {
     /// `token`
@@ -18095,7 +18095,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserEmailAddressBody {
 /// identifier, they will be unable to authenticate and unable to verify this address.
 /// Prefer `reserved` unless you specifically need the address left unclaimed — for
 /// example so that another user can also hold it until one of them verifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReplaceUserEmailAddressBodyIdentificationStatus {
     /// `verified`
@@ -18254,7 +18254,7 @@ impl<'de> serde::Deserialize<'de> for ReplaceUserPhoneNumberBody {
 /// identifier, they will be unable to authenticate and unable to verify this number.
 /// Prefer `reserved` unless you specifically need the number left unclaimed — for
 /// example so that another user can also hold it until one of them verifies it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ReplaceUserPhoneNumberBodyIdentificationStatus {
     /// `verified`
@@ -18288,7 +18288,7 @@ impl From<&str> for ReplaceUserPhoneNumberBodyIdentificationStatus {
     }
 }
 runtime::open_enum_impls!(ReplaceUserPhoneNumberBodyIdentificationStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RevertTemplateTemplateType {
     /// `email`
@@ -19207,7 +19207,7 @@ pub type RoleSetMigrationObject = String;
 /// Always `role_set` (a constant: a `String`, as a value that never varies needs no enum).
 pub type RoleSetObject = String;
 /// The type of the role set ("initial" or "custom")
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RoleSetType {
     /// `initial`
@@ -19886,7 +19886,7 @@ impl<'de> serde::Deserialize<'de> for SamlConnectionLoginHint {
     }
 }
 /// Controls the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SamlConnectionLoginHintMode {
     /// `email_address`
@@ -20642,7 +20642,7 @@ pub enum SessionRefresh {
     /// A shape no variant of this version of the crate matches, as raw JSON.
     Unknown(serde_json::Value),
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SessionStatus {
     /// `active`
@@ -20876,7 +20876,7 @@ impl<'de> serde::Deserialize<'de> for SignInToken {
 }
 /// Always `sign_in_token` (a constant: a `String`, as a value that never varies needs no enum).
 pub type SignInTokenObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignInTokenStatus {
     /// `pending`
@@ -21063,7 +21063,7 @@ impl<'de> serde::Deserialize<'de> for SignUp {
 }
 /// Always `sign_up_attempt` (a constant: a `String`, as a value that never varies needs no enum).
 pub type SignUpObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignUpStatus {
     /// `missing_requirements`
@@ -21142,7 +21142,7 @@ impl<'de> serde::Deserialize<'de> for SignUpVerification {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SignUpVerificationNextAction {
     /// `needs_prepare`
@@ -21553,7 +21553,7 @@ impl<'de> serde::Deserialize<'de> for ToggleTemplateDeliveryBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ToggleTemplateDeliveryTemplateType {
     /// `email`
@@ -21820,7 +21820,7 @@ impl<'de> serde::Deserialize<'de> for TrustedDeviceListResponse {
 ///
 /// Always `trusted_device` (a constant: a `String`, as a value that never varies needs no enum).
 pub type TrustedDeviceObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TrustedDevicePlatform {
     /// `ios`
@@ -21850,7 +21850,7 @@ impl From<&str> for TrustedDevicePlatform {
     }
 }
 runtime::open_enum_impls!(TrustedDevicePlatform);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TrustedDeviceStatus {
     /// `active`
@@ -22720,7 +22720,7 @@ impl<'de> serde::Deserialize<'de> for UpdateEnterpriseConnectionBodySamlLoginHin
     }
 }
 /// Controls the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateEnterpriseConnectionBodySamlLoginHintMode {
     /// `email_address`
@@ -22920,7 +22920,7 @@ impl<'de> serde::Deserialize<'de> for UpdateInstanceBody {
     }
 }
 /// When password is required at the instance level, sets the preferred sign-in strategy surfaced to Clerk components. Has no effect when password is not required. Defaults to `password`. Set to an empty string to clear the override.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired {
     /// `password`
@@ -23977,7 +23977,7 @@ impl<'de> serde::Deserialize<'de> for UpdateRoleSetBody {
 }
 /// Set to "initial" to make this the default role set for new organizations.
 /// Only one role set can be "initial" per instance; setting this will change any existing initial role set to "custom".
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateRoleSetBodyType {
     /// `initial`
@@ -24270,7 +24270,7 @@ impl<'de> serde::Deserialize<'de> for UpdateSamlConnectionBodyLoginHint {
     }
 }
 /// Controls the login_hint sent to the IdP on SSO sign-in
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpdateSamlConnectionBodyLoginHintMode {
     /// `email_address`
@@ -24853,7 +24853,7 @@ impl<'de> serde::Deserialize<'de> for UpsertTemplateBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UpsertTemplateTemplateType {
     /// `email`
@@ -25226,7 +25226,7 @@ impl<'de> serde::Deserialize<'de> for UsersBanBody {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum UsersGetOrganizationInvitationsStatus {
     /// `pending`
@@ -25433,7 +25433,7 @@ impl<'de> serde::Deserialize<'de> for VerificationEmailLink {
 }
 /// Always `verification_email_link` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationEmailLinkObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationEmailLinkStatus {
     /// `unverified`
@@ -25541,7 +25541,7 @@ impl<'de> serde::Deserialize<'de> for VerificationFromOauth {
 }
 /// Always `verification_from_oauth` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationFromOauthObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationFromOauthStatus {
     /// `unverified`
@@ -25639,7 +25639,7 @@ impl<'de> serde::Deserialize<'de> for VerificationGoogleOneTap {
 }
 /// Always `verification_google_one_tap` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationGoogleOneTapObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationGoogleOneTapStatus {
     /// `unverified`
@@ -25746,7 +25746,7 @@ impl<'de> serde::Deserialize<'de> for VerificationOauth {
 }
 /// Always `verification_oauth` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationOauthObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationOauthStatus {
     /// `unverified`
@@ -25857,7 +25857,7 @@ impl<'de> serde::Deserialize<'de> for VerificationOtp {
 }
 /// Always `verification_otp` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationOtpObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationOtpStatus {
     /// `unverified`
@@ -25895,7 +25895,7 @@ impl From<&str> for VerificationOtpStatus {
     }
 }
 runtime::open_enum_impls!(VerificationOtpStatus);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationOtpStrategy {
     /// `phone_code`
@@ -26159,7 +26159,7 @@ impl<'de> serde::Deserialize<'de> for VerificationSaml {
 }
 /// Always `verification_saml` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationSamlObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationSamlStatus {
     /// `unverified`
@@ -26326,7 +26326,7 @@ impl<'de> serde::Deserialize<'de> for VerificationTicket {
 }
 /// Always `verification_ticket` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationTicketObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationTicketStatus {
     /// `unverified`
@@ -26435,7 +26435,7 @@ impl<'de> serde::Deserialize<'de> for VerificationWeb3 {
 }
 /// Always `verification_web3` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationWeb3Object = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationWeb3Status {
     /// `unverified`
@@ -26473,7 +26473,7 @@ impl From<&str> for VerificationWeb3Status {
     }
 }
 runtime::open_enum_impls!(VerificationWeb3Status);
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationWeb3Strategy {
     /// `web3_metamask_signature`
@@ -27265,7 +27265,7 @@ impl<'de> serde::Deserialize<'de> for VerifyTotpResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerifyTotpResponseCodeType {
     /// `totp`
@@ -27409,7 +27409,7 @@ impl<'de> serde::Deserialize<'de> for WaitlistEntry {
 }
 /// Always `waitlist_entry` (a constant: a `String`, as a value that never varies needs no enum).
 pub type WaitlistEntryObject = String;
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum WaitlistEntryStatus {
     /// `pending`

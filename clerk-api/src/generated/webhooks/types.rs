@@ -342,7 +342,7 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentSource {
     }
 }
 /// Type of payment method (e.g., "card")
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingPaymentSourcePaymentMethod {
     /// `link`
@@ -373,7 +373,7 @@ impl From<&str> for BillingPaymentSourcePaymentMethod {
 }
 runtime::open_enum_impls!(BillingPaymentSourcePaymentMethod);
 /// Current status of the payment source
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingPaymentSourceStatus {
     /// `active`
@@ -853,7 +853,7 @@ pub type BillingSubscriptionItemEventPayloadObject = String;
 /// * **incomplete**: a subscription item that requires more user action before it can be active.
 /// * **past_due**: a subscription item that a payment is overdue on.
 /// * **upcoming**: a subscription item that is scheduled to start but has not started yet.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingSubscriptionItemEventPayloadStatus {
     /// `abandoned`
@@ -1078,7 +1078,7 @@ impl<'de> serde::Deserialize<'de> for BillingSubscriptionItemEventPlanUnitPriceT
     }
 }
 /// How frequently the payer will be charged while this subscription item is active
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingSubscriptionItemInterval {
     /// `month`
@@ -1113,7 +1113,7 @@ runtime::open_enum_impls!(BillingSubscriptionItemInterval);
 /// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
 pub type BillingSubscriptionItemObject = String;
 /// Current status of the subscription item
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum BillingSubscriptionItemStatus {
     /// `abandoned`
@@ -1815,7 +1815,7 @@ impl<'de> serde::Deserialize<'de> for PaymentAttemptEventPayload {
     }
 }
 /// The type of charge being processed
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentAttemptEventPayloadChargeType {
     /// `checkout`
@@ -1846,7 +1846,7 @@ impl From<&str> for PaymentAttemptEventPayloadChargeType {
 }
 runtime::open_enum_impls!(PaymentAttemptEventPayloadChargeType);
 /// Current status of the payment attempt (e.g., "pending", "paid", "failed")
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PaymentAttemptEventPayloadStatus {
     /// `pending`
@@ -2270,7 +2270,7 @@ impl<'de> serde::Deserialize<'de> for SubscriptionEventPayload {
 /// Always `commerce_subscription` (a constant: a `String`, as a value that never varies needs no enum).
 pub type SubscriptionEventPayloadObject = String;
 /// Current status of the subscription
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SubscriptionEventPayloadStatus {
     /// `ended`
