@@ -258,6 +258,29 @@ fn reports_between_consecutive_api_versions() {
     });
 }
 
+/// What `spec/overrides.yaml` renames, as a drift report from the spec's own names to the
+/// names clerk-api uses (every old name is still there one release, deprecated).
+#[test]
+fn report_of_the_names_the_overrides_change() {
+    let spec = read_spec("bapi/2026-05-12.yml").expect("spec");
+    let spec_names = api(&spec);
+    let ours = clerk_api_tests::pinned_api("bapi/2026-05-12.yml").expect("spec");
+    let report = diff(&spec_names, &ours);
+    let renamed =
+        |from: &str, to: &str| report.changes.iter().any(|c| c.what == format!("renamed from `{from}` to `{to}`"));
+    assert!(renamed("get_api_keys", "list") && renamed("get_o_auth_access_token", "get_oauth_access_token"));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(clerk_api_tests::workspace_root().join("docs/api-changes"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "2026-05-12_overrides",
+            render(&report, "2026-05-12 (spec names)", "2026-05-12 (clerk-api names, old ones deprecated)")
+        );
+    });
+}
+
 #[test]
 fn spot_checks_on_the_real_versions() {
     let old = api(&read_spec("bapi/2025-03-12.yml").expect("spec"));

@@ -41,19 +41,27 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
             continue;
         };
         let (was, is) = (call(old_group, old_op), call(new_group, new_op));
+        // An old name the overrides keep as a deprecated alias still compiles: not breaking.
+        let kept = new_group.aliases.contains(&old_group.name) || new_group.name == old_group.name;
+        let kept = kept && (new_op.aliases.contains(&old_op.method) || new_op.method == old_op.method);
+        let fix = if kept {
+            format!("`{was}` is now `{is}` (the old name is deprecated)")
+        } else {
+            format!("`{was}` is now `{is}`")
+        };
         if old_group.name != new_group.name {
             out.push(change(
-                true,
+                !kept,
                 new_op,
                 format!("moved from group `{}` to `{}`", old_group.name, new_group.name),
-                Some(format!("`{was}` is now `{is}`")),
+                Some(fix),
             ));
         } else if old_op.method != new_op.method {
             out.push(change(
-                true,
+                !kept,
                 new_op,
                 format!("renamed from `{}` to `{}`", old_op.method, new_op.method),
-                Some(format!("`{was}` is now `{is}`")),
+                Some(fix),
             ));
         }
         params(&mut out, new_op, &is, &old_op.path_params, &new_op.path_params, true);

@@ -25,13 +25,23 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
     let sent = Directions::of(&new.types, &new.groups);
     let mut out = Vec::new();
     for (name, def) in &before {
-        if !after.contains_key(name) {
-            out.push(change(
+        if after.contains_key(name) {
+            continue;
+        }
+        // A name the overrides changed stays, deprecated, as an alias of the new type.
+        match new.type_aliases.iter().find(|a| &a.old == name) {
+            Some(alias) => out.push(change(
+                false,
+                def,
+                format!("{} {}", kind_name(&def.kind), alias.note),
+                Some(format!("`types::{name}` is a deprecated alias of `types::{}`", alias.new)),
+            )),
+            None => out.push(change(
                 true,
                 def,
                 format!("{} removed", kind_name(&def.kind)),
                 Some(format!("`types::{name}` no longer exists")),
-            ));
+            )),
         }
     }
     for (name, def) in &after {
