@@ -59,7 +59,7 @@ impl Overrides {
             let note = format!("renamed to `{}`", over.name);
             api.type_aliases.push(Alias { old: old.clone(), new: over.name.clone(), note });
         }
-        self.rename_groups(&mut api)?;
+        self.rename_groups(&mut api);
         for group in &mut api.groups {
             for op in &mut group.operations {
                 let Some(method) = self.operations.get(&op.operation_id) else { continue };
@@ -83,25 +83,23 @@ impl Overrides {
         Ok(api)
     }
 
-    fn rename_groups(&self, api: &mut Api) -> Result<()> {
+    fn rename_groups(&self, api: &mut Api) {
         let mut merged: Vec<Group> = Vec::new();
         for group in std::mem::take(&mut api.groups) {
             let Some(new) = self.groups.get(&group.name).filter(|new| **new != group.name) else {
                 merge_into(&mut merged, group);
                 continue;
             };
-            let mut renamed = Group {
+            let renamed = Group {
                 name: new.clone(),
                 type_name: crate::names::type_name(new),
                 aliases: vec![group.name.clone()],
                 ..group
             };
-            renamed.aliases.retain(|a| !a.is_empty());
             merge_into(&mut merged, renamed);
         }
         merged.sort_by(|a, b| a.name.cmp(&b.name));
         api.groups = merged;
-        Ok(())
     }
 }
 
