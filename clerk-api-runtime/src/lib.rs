@@ -74,7 +74,7 @@ pub mod __private {
     pub use crate::params::{path_json, path_object, path_segment, ParamValue};
     pub use crate::Method;
     pub use crate::{
-        open_enum_impls, Bytes, CallOptions, Client, Credential, Error, FilePart, ListRequest, OrderBy, ParamLocation,
-        Redirect, Request, ResponseFuture, RetryPolicy, Stream,
+        open_enum_deserialize, open_enum_impls, open_enum_serialize, Bytes, CallOptions, Client, Credential, Error,
+        FilePart, ListRequest, OrderBy, ParamLocation, Redirect, Request, ResponseFuture, RetryPolicy, Stream,
     };
 }

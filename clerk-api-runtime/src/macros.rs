@@ -1,8 +1,8 @@
 //! Trait impls shared by generated open enums and tagged unions, so generated files spell out
 //! only what differs from type to type.
 
-/// `FromStr`, `Display`, serde and parameter encoding for an open enum that has `as_str()` and
-/// `From<&str>`.
+/// `FromStr`, `Display` and parameter encoding for an open enum that has `as_str()` and
+/// `From<&str>` (serde: `open_enum_serialize!`, `open_enum_deserialize!`).
 #[macro_export]
 macro_rules! open_enum_impls {
     ($name:ident) => {
@@ -27,14 +27,28 @@ macro_rules! open_enum_impls {
                 std::borrow::Cow::Borrowed(self.as_str())
             }
         }
+    };
+}
 
+/// `Serialize` for an open enum, as its wire text. Generated code invokes it only for enums
+/// that are sent (or with the `full-serde` feature), as it derives serde for structs.
+#[macro_export]
+macro_rules! open_enum_serialize {
+    ($name:ident) => {
         #[allow(deprecated)]
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
+    };
+}
 
+/// `Deserialize` for an open enum: any text, unknown values kept. Invoked only for enums that
+/// are received (or with the `full-serde` feature).
+#[macro_export]
+macro_rules! open_enum_deserialize {
+    ($name:ident) => {
         #[allow(deprecated)]
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -70,7 +70,9 @@ async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
 
 #[test]
 fn fixture_types_decode_as_generated() {
-    let unknown: enums::types::Status = serde_json::from_str(r#""archived""#).unwrap();
+    // `Status` is only a query parameter: it parses from text, and has no serde impls without
+    // `full-serde` (nothing sends it in a body or receives it).
+    let unknown: enums::types::Status = "archived".parse().unwrap();
     assert_eq!(unknown.as_str(), "archived");
     // A tagged union reached by an operation decodes by its mapping (types no operation reaches
     // get their serde impls only with `full-serde`, as in a generated crate).

@@ -222,6 +222,9 @@ impl From<&str> for RefreshSessionBodyFormat {
     }
 }
 runtime::open_enum_impls!(RefreshSessionBodyFormat);
+runtime::open_enum_serialize!(RefreshSessionBodyFormat);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(RefreshSessionBodyFormat);
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Deserialize)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

@@ -135,6 +135,9 @@ impl From<&str> for ActorTokenStatus {
     }
 }
 runtime::open_enum_impls!(ActorTokenStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ActorTokenStatus);
+runtime::open_enum_deserialize!(ActorTokenStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct AddDomainBody {
@@ -329,6 +332,9 @@ impl From<&str> for AdjustCreditBalanceRequestAction {
     }
 }
 runtime::open_enum_impls!(AdjustCreditBalanceRequestAction);
+runtime::open_enum_serialize!(AdjustCreditBalanceRequestAction);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(AdjustCreditBalanceRequestAction);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct AgentTask {
@@ -501,6 +507,9 @@ impl From<&str> for AllowlistIdentifierIdentifierType {
     }
 }
 runtime::open_enum_impls!(AllowlistIdentifierIdentifierType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(AllowlistIdentifierIdentifierType);
+runtime::open_enum_deserialize!(AllowlistIdentifierIdentifierType);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `allowlist_identifier` (a constant: a `String`, as a value that never varies needs no enum).
@@ -871,6 +880,9 @@ impl From<&str> for BillingPaymentAttemptStatus {
     }
 }
 runtime::open_enum_impls!(BillingPaymentAttemptStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingPaymentAttemptStatus);
+runtime::open_enum_deserialize!(BillingPaymentAttemptStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPriceResponse {
@@ -1024,6 +1036,9 @@ impl From<&str> for BillingPriceResponseSupportedBillingPeriods {
     }
 }
 runtime::open_enum_impls!(BillingPriceResponseSupportedBillingPeriods);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingPriceResponseSupportedBillingPeriods);
+runtime::open_enum_deserialize!(BillingPriceResponseSupportedBillingPeriods);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingProrationDiscountDetail {
@@ -1243,6 +1258,9 @@ impl From<&str> for BillingStatementStatus {
     }
 }
 runtime::open_enum_impls!(BillingStatementStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingStatementStatus);
+runtime::open_enum_deserialize!(BillingStatementStatus);
 /// Totals for the statement.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1399,6 +1417,9 @@ impl From<&str> for BlocklistIdentifierIdentifierType {
     }
 }
 runtime::open_enum_impls!(BlocklistIdentifierIdentifierType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BlocklistIdentifierIdentifierType);
+runtime::open_enum_deserialize!(BlocklistIdentifierIdentifierType);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `blocklist_identifier` (a constant: a `String`, as a value that never varies needs no enum).
@@ -1998,6 +2019,9 @@ impl From<&str> for CommerceDiscountRedemptionResponseEffect {
     }
 }
 runtime::open_enum_impls!(CommerceDiscountRedemptionResponseEffect);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommerceDiscountRedemptionResponseEffect);
+runtime::open_enum_deserialize!(CommerceDiscountRedemptionResponseEffect);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `commerce_discount_redemption` (a constant: a `String`, as a value that never varies needs no enum).
@@ -2037,6 +2061,9 @@ impl From<&str> for CommerceDiscountRedemptionResponseSource {
     }
 }
 runtime::open_enum_impls!(CommerceDiscountRedemptionResponseSource);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommerceDiscountRedemptionResponseSource);
+runtime::open_enum_deserialize!(CommerceDiscountRedemptionResponseSource);
 /// Current status of the discount redemption.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2072,6 +2099,9 @@ impl From<&str> for CommerceDiscountRedemptionResponseStatus {
     }
 }
 runtime::open_enum_impls!(CommerceDiscountRedemptionResponseStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommerceDiscountRedemptionResponseStatus);
+runtime::open_enum_deserialize!(CommerceDiscountRedemptionResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceDiscountsResponse {
@@ -2493,6 +2523,9 @@ impl From<&str> for CommercePaymentMethodResponsePaymentType {
     }
 }
 runtime::open_enum_impls!(CommercePaymentMethodResponsePaymentType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommercePaymentMethodResponsePaymentType);
+runtime::open_enum_deserialize!(CommercePaymentMethodResponsePaymentType);
 /// Status of the payment method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2524,6 +2557,9 @@ impl From<&str> for CommercePaymentMethodResponseStatus {
     }
 }
 runtime::open_enum_impls!(CommercePaymentMethodResponseStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommercePaymentMethodResponseStatus);
+runtime::open_enum_deserialize!(CommercePaymentMethodResponseStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePaymentSourceResponse {
@@ -2693,6 +2729,9 @@ impl From<&str> for CommercePaymentSourceResponsePaymentMethod {
     }
 }
 runtime::open_enum_impls!(CommercePaymentSourceResponsePaymentMethod);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommercePaymentSourceResponsePaymentMethod);
+runtime::open_enum_deserialize!(CommercePaymentSourceResponsePaymentMethod);
 /// Status of the payment source.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -2724,6 +2763,9 @@ impl From<&str> for CommercePaymentSourceResponseStatus {
     }
 }
 runtime::open_enum_impls!(CommercePaymentSourceResponseStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommercePaymentSourceResponseStatus);
+runtime::open_enum_deserialize!(CommercePaymentSourceResponseStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePerUnitTotal {
@@ -3387,6 +3429,9 @@ impl From<&str> for CommercePriceTransitionDetailsEffectiveMode {
     }
 }
 runtime::open_enum_impls!(CommercePriceTransitionDetailsEffectiveMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommercePriceTransitionDetailsEffectiveMode);
+runtime::open_enum_deserialize!(CommercePriceTransitionDetailsEffectiveMode);
 /// The status of the previous subscription item after transition.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -3422,6 +3467,13 @@ impl From<&str> for CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
     }
 }
 runtime::open_enum_impls!(CommercePriceTransitionDetailsPreviousSubscriptionItemStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(
+    CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
+);
+runtime::open_enum_deserialize!(
+    CommercePriceTransitionDetailsPreviousSubscriptionItemStatus
+);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommercePriceTransitionResponse {
@@ -4185,6 +4237,9 @@ impl From<&str> for CommerceSubscriptionItemPlanPeriod {
     }
 }
 runtime::open_enum_impls!(CommerceSubscriptionItemPlanPeriod);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommerceSubscriptionItemPlanPeriod);
+runtime::open_enum_deserialize!(CommerceSubscriptionItemPlanPeriod);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionItemSeatsResponse {
@@ -4284,6 +4339,9 @@ impl From<&str> for CommerceSubscriptionItemStatus {
     }
 }
 runtime::open_enum_impls!(CommerceSubscriptionItemStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommerceSubscriptionItemStatus);
+runtime::open_enum_deserialize!(CommerceSubscriptionItemStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceSubscriptionNextPayment {
@@ -4389,6 +4447,9 @@ impl From<&str> for CommerceSubscriptionStatus {
     }
 }
 runtime::open_enum_impls!(CommerceSubscriptionStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(CommerceSubscriptionStatus);
+runtime::open_enum_deserialize!(CommerceSubscriptionStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CommerceTotalsResponse {
@@ -5007,6 +5068,9 @@ impl From<&str> for CreateAgentTaskBodyPermissions {
     }
 }
 runtime::open_enum_impls!(CreateAgentTaskBodyPermissions);
+runtime::open_enum_serialize!(CreateAgentTaskBodyPermissions);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateAgentTaskBodyPermissions);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateAllowlistIdentifierBody {
@@ -5374,6 +5438,9 @@ impl From<&str> for CreateBillingPriceRequestSupportedBillingPeriods {
     }
 }
 runtime::open_enum_impls!(CreateBillingPriceRequestSupportedBillingPeriods);
+runtime::open_enum_serialize!(CreateBillingPriceRequestSupportedBillingPeriods);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateBillingPriceRequestSupportedBillingPeriods);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateBlocklistIdentifierBody {
@@ -5526,6 +5593,9 @@ impl From<&str> for CreateBulkInvitationsBodyItemTemplateSlug {
     }
 }
 runtime::open_enum_impls!(CreateBulkInvitationsBodyItemTemplateSlug);
+runtime::open_enum_serialize!(CreateBulkInvitationsBodyItemTemplateSlug);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateBulkInvitationsBodyItemTemplateSlug);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateBulkWaitlistEntriesBodyItem {
@@ -6152,6 +6222,9 @@ impl From<&str> for CreateEnterpriseConnectionBodyProvider {
     }
 }
 runtime::open_enum_impls!(CreateEnterpriseConnectionBodyProvider);
+runtime::open_enum_serialize!(CreateEnterpriseConnectionBodyProvider);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateEnterpriseConnectionBodyProvider);
 /// SAML connection-specific properties. Only applied when the enterprise connection uses SAML (e.g. provider is saml_custom).
 /// Use this to set IdP configuration, attribute mapping, and other SAML-specific settings at creation time.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -6394,6 +6467,9 @@ impl From<&str> for CreateEnterpriseConnectionBodySamlLoginHintMode {
     }
 }
 runtime::open_enum_impls!(CreateEnterpriseConnectionBodySamlLoginHintMode);
+runtime::open_enum_serialize!(CreateEnterpriseConnectionBodySamlLoginHintMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateEnterpriseConnectionBodySamlLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateInvitationBody {
@@ -6504,6 +6580,9 @@ impl From<&str> for CreateInvitationBodyTemplateSlug {
     }
 }
 runtime::open_enum_impls!(CreateInvitationBodyTemplateSlug);
+runtime::open_enum_serialize!(CreateInvitationBodyTemplateSlug);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateInvitationBodyTemplateSlug);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateJwtTemplateBody {
@@ -6679,6 +6758,9 @@ impl From<&str> for CreateM2mTokenBodyTokenFormat {
     }
 }
 runtime::open_enum_impls!(CreateM2mTokenBodyTokenFormat);
+runtime::open_enum_serialize!(CreateM2mTokenBodyTokenFormat);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateM2mTokenBodyTokenFormat);
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct CreateM2mTokenResponse {
@@ -7658,6 +7740,9 @@ impl From<&str> for CreateRoleSetBodyType {
     }
 }
 runtime::open_enum_impls!(CreateRoleSetBodyType);
+runtime::open_enum_serialize!(CreateRoleSetBodyType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateRoleSetBodyType);
 #[derive(Debug, Clone, PartialEq)]
 #[derive(serde::Serialize)]
 pub struct CreateSamlConnectionBody {
@@ -7909,6 +7994,9 @@ impl From<&str> for CreateSamlConnectionBodyLoginHintMode {
     }
 }
 runtime::open_enum_impls!(CreateSamlConnectionBodyLoginHintMode);
+runtime::open_enum_serialize!(CreateSamlConnectionBodyLoginHintMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateSamlConnectionBodyLoginHintMode);
 /// The IdP provider of the connection.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -7948,6 +8036,9 @@ impl From<&str> for CreateSamlConnectionBodyProvider {
     }
 }
 runtime::open_enum_impls!(CreateSamlConnectionBodyProvider);
+runtime::open_enum_serialize!(CreateSamlConnectionBodyProvider);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateSamlConnectionBodyProvider);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateScimDirectoryBody {
@@ -8787,6 +8878,9 @@ impl From<&str> for CreateUserBodyEmailAddressIdentificationStatusItem {
     }
 }
 runtime::open_enum_impls!(CreateUserBodyEmailAddressIdentificationStatusItem);
+runtime::open_enum_serialize!(CreateUserBodyEmailAddressIdentificationStatusItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateUserBodyEmailAddressIdentificationStatusItem);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum CreateUserBodyPhoneNumberIdentificationStatusItem {
@@ -8817,6 +8911,9 @@ impl From<&str> for CreateUserBodyPhoneNumberIdentificationStatusItem {
     }
 }
 runtime::open_enum_impls!(CreateUserBodyPhoneNumberIdentificationStatusItem);
+runtime::open_enum_serialize!(CreateUserBodyPhoneNumberIdentificationStatusItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(CreateUserBodyPhoneNumberIdentificationStatusItem);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct CreateWaitlistEntryBody {
@@ -10035,6 +10132,9 @@ impl From<&str> for EnterpriseAccountProtocol {
     }
 }
 runtime::open_enum_impls!(EnterpriseAccountProtocol);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(EnterpriseAccountProtocol);
+runtime::open_enum_deserialize!(EnterpriseAccountProtocol);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum EnterpriseAccountVerification {
@@ -10580,6 +10680,9 @@ impl From<&str> for EnterpriseConnectionSamlConnectionLoginHintMode {
     }
 }
 runtime::open_enum_impls!(EnterpriseConnectionSamlConnectionLoginHintMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(EnterpriseConnectionSamlConnectionLoginHintMode);
+runtime::open_enum_deserialize!(EnterpriseConnectionSamlConnectionLoginHintMode);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRun {
@@ -10692,6 +10795,9 @@ impl From<&str> for EnterpriseConnectionTestRunConnectionType {
     }
 }
 runtime::open_enum_impls!(EnterpriseConnectionTestRunConnectionType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(EnterpriseConnectionTestRunConnectionType);
+runtime::open_enum_deserialize!(EnterpriseConnectionTestRunConnectionType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRunLogsItem {
@@ -10983,6 +11089,9 @@ impl From<&str> for EnterpriseConnectionTestRunStatus {
     }
 }
 runtime::open_enum_impls!(EnterpriseConnectionTestRunStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(EnterpriseConnectionTestRunStatus);
+runtime::open_enum_deserialize!(EnterpriseConnectionTestRunStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct EnterpriseConnectionTestRuns {
@@ -11270,6 +11379,9 @@ impl From<&str> for ExternalAccountWithVerificationObject {
     }
 }
 runtime::open_enum_impls!(ExternalAccountWithVerificationObject);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ExternalAccountWithVerificationObject);
+runtime::open_enum_deserialize!(ExternalAccountWithVerificationObject);
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ExternalAccountWithVerificationVerification {
@@ -11555,6 +11667,10 @@ impl From<&str> for GetApiKeysIncludeInvalid {
     }
 }
 runtime::open_enum_impls!(GetApiKeysIncludeInvalid);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetApiKeysIncludeInvalid);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetApiKeysIncludeInvalid);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetApiKeysResponse {
@@ -11732,6 +11848,10 @@ impl From<&str> for GetCommercePlanListPayerType {
     }
 }
 runtime::open_enum_impls!(GetCommercePlanListPayerType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetCommercePlanListPayerType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetCommercePlanListPayerType);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCommerceSubscriptionItemListPayerType {
@@ -11762,6 +11882,10 @@ impl From<&str> for GetCommerceSubscriptionItemListPayerType {
     }
 }
 runtime::open_enum_impls!(GetCommerceSubscriptionItemListPayerType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetCommerceSubscriptionItemListPayerType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetCommerceSubscriptionItemListPayerType);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetCommerceSubscriptionItemListStatus {
@@ -11804,6 +11928,10 @@ impl From<&str> for GetCommerceSubscriptionItemListStatus {
     }
 }
 runtime::open_enum_impls!(GetCommerceSubscriptionItemListStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetCommerceSubscriptionItemListStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetCommerceSubscriptionItemListStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct GetM2mTokensResponse {
@@ -11986,6 +12114,10 @@ impl From<&str> for GetSessionListStatus {
     }
 }
 runtime::open_enum_impls!(GetSessionListStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetSessionListStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetSessionListStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetTemplateListTemplateType {
@@ -12016,6 +12148,10 @@ impl From<&str> for GetTemplateListTemplateType {
     }
 }
 runtime::open_enum_impls!(GetTemplateListTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetTemplateListTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetTemplateListTemplateType);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum GetTemplateTemplateType {
@@ -12046,6 +12182,10 @@ impl From<&str> for GetTemplateTemplateType {
     }
 }
 runtime::open_enum_impls!(GetTemplateTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetTemplateTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetTemplateTemplateType);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -12113,6 +12253,10 @@ impl From<&str> for GetUserListOrderBy {
     }
 }
 runtime::open_enum_impls!(GetUserListOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(GetUserListOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(GetUserListOrderBy);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct IdentificationLink {
@@ -12306,6 +12450,10 @@ impl From<&str> for InstanceGetOrganizationMembershipsOrderBy {
     }
 }
 runtime::open_enum_impls!(InstanceGetOrganizationMembershipsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(InstanceGetOrganizationMembershipsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(InstanceGetOrganizationMembershipsOrderBy);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `instance` (a constant: a `String`, as a value that never varies needs no enum).
@@ -12717,6 +12865,9 @@ impl From<&str> for InvitationStatus {
     }
 }
 runtime::open_enum_impls!(InvitationStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(InvitationStatus);
+runtime::open_enum_deserialize!(InvitationStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct InviteWaitlistEntryBody {
@@ -13563,6 +13714,10 @@ impl From<&str> for ListAllOrganizationDomainsEnrollmentModeItem {
     }
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsEnrollmentModeItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListAllOrganizationDomainsEnrollmentModeItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListAllOrganizationDomainsEnrollmentModeItem);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13594,6 +13749,10 @@ impl From<&str> for ListAllOrganizationDomainsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListAllOrganizationDomainsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListAllOrganizationDomainsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListAllOrganizationDomainsVerified {
@@ -13624,6 +13783,10 @@ impl From<&str> for ListAllOrganizationDomainsVerified {
     }
 }
 runtime::open_enum_impls!(ListAllOrganizationDomainsVerified);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListAllOrganizationDomainsVerified);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListAllOrganizationDomainsVerified);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListEnterpriseConnectionTestRunsStatusItem {
@@ -13658,6 +13821,10 @@ impl From<&str> for ListEnterpriseConnectionTestRunsStatusItem {
     }
 }
 runtime::open_enum_impls!(ListEnterpriseConnectionTestRunsStatusItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListEnterpriseConnectionTestRunsStatusItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListEnterpriseConnectionTestRunsStatusItem);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13689,6 +13856,10 @@ impl From<&str> for ListInstanceOrganizationInvitationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListInstanceOrganizationInvitationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListInstanceOrganizationInvitationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListInstanceOrganizationInvitationsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListInstanceOrganizationInvitationsStatus {
@@ -13727,6 +13898,10 @@ impl From<&str> for ListInstanceOrganizationInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(ListInstanceOrganizationInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListInstanceOrganizationInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListInstanceOrganizationInvitationsStatus);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13762,6 +13937,10 @@ impl From<&str> for ListInvitationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListInvitationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListInvitationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListInvitationsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListInvitationsStatus {
@@ -13800,6 +13979,10 @@ impl From<&str> for ListInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(ListInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListInvitationsStatus);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13831,6 +14014,10 @@ impl From<&str> for ListMachinesOrderBy {
     }
 }
 runtime::open_enum_impls!(ListMachinesOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListMachinesOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListMachinesOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13862,6 +14049,10 @@ impl From<&str> for ListOAuthApplicationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOAuthApplicationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOAuthApplicationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOAuthApplicationsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13893,6 +14084,10 @@ impl From<&str> for ListOrganizationInvitationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOrganizationInvitationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOrganizationInvitationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOrganizationInvitationsOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListOrganizationInvitationsStatus {
@@ -13931,6 +14126,10 @@ impl From<&str> for ListOrganizationInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(ListOrganizationInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOrganizationInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOrganizationInvitationsStatus);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -13978,6 +14177,10 @@ impl From<&str> for ListOrganizationMembershipsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOrganizationMembershipsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOrganizationMembershipsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOrganizationMembershipsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14013,6 +14216,10 @@ impl From<&str> for ListOrganizationPermissionsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOrganizationPermissionsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOrganizationPermissionsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOrganizationPermissionsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14048,6 +14255,10 @@ impl From<&str> for ListOrganizationRolesOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOrganizationRolesOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOrganizationRolesOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOrganizationRolesOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14083,6 +14294,10 @@ impl From<&str> for ListOrganizationsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListOrganizationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListOrganizationsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListOrganizationsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14118,6 +14333,10 @@ impl From<&str> for ListRoleSetsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListRoleSetsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListRoleSetsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListRoleSetsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14165,6 +14384,10 @@ impl From<&str> for ListSamlConnectionsOrderBy {
     }
 }
 runtime::open_enum_impls!(ListSamlConnectionsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListSamlConnectionsOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListSamlConnectionsOrderBy);
 /// The fields `order_by` sorts by, as the spec's description lists them. Pick a direction with `.asc()` / `.desc()`; a field alone sorts ascending.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -14200,6 +14423,10 @@ impl From<&str> for ListWaitlistEntriesOrderBy {
     }
 }
 runtime::open_enum_impls!(ListWaitlistEntriesOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListWaitlistEntriesOrderBy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListWaitlistEntriesOrderBy);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ListWaitlistEntriesStatus {
@@ -14238,6 +14465,10 @@ impl From<&str> for ListWaitlistEntriesStatus {
     }
 }
 runtime::open_enum_impls!(ListWaitlistEntriesStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ListWaitlistEntriesStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ListWaitlistEntriesStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Machine {
@@ -15668,6 +15899,9 @@ impl From<&str> for OrganizationDomainEnrollmentMode {
     }
 }
 runtime::open_enum_impls!(OrganizationDomainEnrollmentMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(OrganizationDomainEnrollmentMode);
+runtime::open_enum_deserialize!(OrganizationDomainEnrollmentMode);
 /// String representing the object's type. Objects of the same type share the same value. Always `organization_domain`
 ///
 /// Always `organization_domain` (a constant: a `String`, as a value that never varies needs no enum).
@@ -16588,6 +16822,9 @@ impl From<&str> for OrganizationSettingsDomainsEnrollmentModesItem {
     }
 }
 runtime::open_enum_impls!(OrganizationSettingsDomainsEnrollmentModesItem);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(OrganizationSettingsDomainsEnrollmentModesItem);
+runtime::open_enum_deserialize!(OrganizationSettingsDomainsEnrollmentModesItem);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `organization_settings` (a constant: a `String`, as a value that never varies needs no enum).
@@ -17652,6 +17889,9 @@ impl From<&str> for RefreshSessionBodyFormat {
     }
 }
 runtime::open_enum_impls!(RefreshSessionBodyFormat);
+runtime::open_enum_serialize!(RefreshSessionBodyFormat);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(RefreshSessionBodyFormat);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RemoveUserPasswordBody {
@@ -18129,6 +18369,9 @@ impl From<&str> for ReplaceUserEmailAddressBodyIdentificationStatus {
     }
 }
 runtime::open_enum_impls!(ReplaceUserEmailAddressBodyIdentificationStatus);
+runtime::open_enum_serialize!(ReplaceUserEmailAddressBodyIdentificationStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ReplaceUserEmailAddressBodyIdentificationStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ReplaceUserMetadataBody {
@@ -18288,6 +18531,9 @@ impl From<&str> for ReplaceUserPhoneNumberBodyIdentificationStatus {
     }
 }
 runtime::open_enum_impls!(ReplaceUserPhoneNumberBodyIdentificationStatus);
+runtime::open_enum_serialize!(ReplaceUserPhoneNumberBodyIdentificationStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ReplaceUserPhoneNumberBodyIdentificationStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RevertTemplateTemplateType {
@@ -18318,6 +18564,10 @@ impl From<&str> for RevertTemplateTemplateType {
     }
 }
 runtime::open_enum_impls!(RevertTemplateTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(RevertTemplateTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(RevertTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct RevokeAdminPortalLinkTokenBody {
@@ -19237,6 +19487,9 @@ impl From<&str> for RoleSetType {
     }
 }
 runtime::open_enum_impls!(RoleSetType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(RoleSetType);
+runtime::open_enum_deserialize!(RoleSetType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct RoleSets {
@@ -19920,6 +20173,9 @@ impl From<&str> for SamlConnectionLoginHintMode {
     }
 }
 runtime::open_enum_impls!(SamlConnectionLoginHintMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(SamlConnectionLoginHintMode);
+runtime::open_enum_deserialize!(SamlConnectionLoginHintMode);
 /// Always `saml_connection` (a constant: a `String`, as a value that never varies needs no enum).
 pub type SamlConnectionObject = String;
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -20696,6 +20952,9 @@ impl From<&str> for SessionStatus {
     }
 }
 runtime::open_enum_impls!(SessionStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(SessionStatus);
+runtime::open_enum_deserialize!(SessionStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SessionTask {
@@ -20910,6 +21169,9 @@ impl From<&str> for SignInTokenStatus {
     }
 }
 runtime::open_enum_impls!(SignInTokenStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(SignInTokenStatus);
+runtime::open_enum_deserialize!(SignInTokenStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUp {
@@ -21097,6 +21359,9 @@ impl From<&str> for SignUpStatus {
     }
 }
 runtime::open_enum_impls!(SignUpStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(SignUpStatus);
+runtime::open_enum_deserialize!(SignUpStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUpVerification {
@@ -21176,6 +21441,9 @@ impl From<&str> for SignUpVerificationNextAction {
     }
 }
 runtime::open_enum_impls!(SignUpVerificationNextAction);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(SignUpVerificationNextAction);
+runtime::open_enum_deserialize!(SignUpVerificationNextAction);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignUpVerifications {
@@ -21583,6 +21851,10 @@ impl From<&str> for ToggleTemplateDeliveryTemplateType {
     }
 }
 runtime::open_enum_impls!(ToggleTemplateDeliveryTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(ToggleTemplateDeliveryTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(ToggleTemplateDeliveryTemplateType);
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Token {
@@ -21850,6 +22122,9 @@ impl From<&str> for TrustedDevicePlatform {
     }
 }
 runtime::open_enum_impls!(TrustedDevicePlatform);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(TrustedDevicePlatform);
+runtime::open_enum_deserialize!(TrustedDevicePlatform);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TrustedDeviceStatus {
@@ -21880,6 +22155,9 @@ impl From<&str> for TrustedDeviceStatus {
     }
 }
 runtime::open_enum_impls!(TrustedDeviceStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(TrustedDeviceStatus);
+runtime::open_enum_deserialize!(TrustedDeviceStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateApiKeyBody {
@@ -22754,6 +23032,9 @@ impl From<&str> for UpdateEnterpriseConnectionBodySamlLoginHintMode {
     }
 }
 runtime::open_enum_impls!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
+runtime::open_enum_serialize!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(UpdateEnterpriseConnectionBodySamlLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateInstanceAuthConfigBody {
@@ -22954,6 +23235,13 @@ impl From<&str> for UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequire
     }
 }
 runtime::open_enum_impls!(UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired);
+runtime::open_enum_serialize!(
+    UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired
+);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(
+    UpdateInstanceBodyPreferredSignInStrategyWhenPasswordRequired
+);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateInstanceCommunicationBody {
@@ -24003,6 +24291,9 @@ impl From<&str> for UpdateRoleSetBodyType {
     }
 }
 runtime::open_enum_impls!(UpdateRoleSetBodyType);
+runtime::open_enum_serialize!(UpdateRoleSetBodyType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(UpdateRoleSetBodyType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateSamlConnectionBody {
@@ -24304,6 +24595,9 @@ impl From<&str> for UpdateSamlConnectionBodyLoginHintMode {
     }
 }
 runtime::open_enum_impls!(UpdateSamlConnectionBodyLoginHintMode);
+runtime::open_enum_serialize!(UpdateSamlConnectionBodyLoginHintMode);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(UpdateSamlConnectionBodyLoginHintMode);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateScimDirectoryBody {
@@ -24883,6 +25177,10 @@ impl From<&str> for UpsertTemplateTemplateType {
     }
 }
 runtime::open_enum_impls!(UpsertTemplateTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(UpsertTemplateTemplateType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(UpsertTemplateTemplateType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct User {
@@ -25264,6 +25562,10 @@ impl From<&str> for UsersGetOrganizationInvitationsStatus {
     }
 }
 runtime::open_enum_impls!(UsersGetOrganizationInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(UsersGetOrganizationInvitationsStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_deserialize!(UsersGetOrganizationInvitationsStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UsersUnbanBody {
@@ -25471,6 +25773,9 @@ impl From<&str> for VerificationEmailLinkStatus {
     }
 }
 runtime::open_enum_impls!(VerificationEmailLinkStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationEmailLinkStatus);
+runtime::open_enum_deserialize!(VerificationEmailLinkStatus);
 /// Always `email_link` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationEmailLinkStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
@@ -25571,6 +25876,9 @@ impl From<&str> for VerificationFromOauthStatus {
     }
 }
 runtime::open_enum_impls!(VerificationFromOauthStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationFromOauthStatus);
+runtime::open_enum_deserialize!(VerificationFromOauthStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationGoogleOneTap {
@@ -25669,6 +25977,9 @@ impl From<&str> for VerificationGoogleOneTapStatus {
     }
 }
 runtime::open_enum_impls!(VerificationGoogleOneTapStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationGoogleOneTapStatus);
+runtime::open_enum_deserialize!(VerificationGoogleOneTapStatus);
 /// Always `google_one_tap` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationGoogleOneTapStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
@@ -25788,6 +26099,9 @@ impl From<&str> for VerificationOauthStatus {
     }
 }
 runtime::open_enum_impls!(VerificationOauthStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationOauthStatus);
+runtime::open_enum_deserialize!(VerificationOauthStatus);
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationOtp {
@@ -25895,6 +26209,9 @@ impl From<&str> for VerificationOtpStatus {
     }
 }
 runtime::open_enum_impls!(VerificationOtpStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationOtpStatus);
+runtime::open_enum_deserialize!(VerificationOtpStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationOtpStrategy {
@@ -25929,6 +26246,9 @@ impl From<&str> for VerificationOtpStrategy {
     }
 }
 runtime::open_enum_impls!(VerificationOtpStrategy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationOtpStrategy);
+runtime::open_enum_deserialize!(VerificationOtpStrategy);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct VerificationPasskey {
@@ -26201,6 +26521,9 @@ impl From<&str> for VerificationSamlStatus {
     }
 }
 runtime::open_enum_impls!(VerificationSamlStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationSamlStatus);
+runtime::open_enum_deserialize!(VerificationSamlStatus);
 /// Always `saml` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationSamlStrategy = String;
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -26360,6 +26683,9 @@ impl From<&str> for VerificationTicketStatus {
     }
 }
 runtime::open_enum_impls!(VerificationTicketStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationTicketStatus);
+runtime::open_enum_deserialize!(VerificationTicketStatus);
 /// Always `ticket` (a constant: a `String`, as a value that never varies needs no enum).
 pub type VerificationTicketStrategy = String;
 #[derive(Debug, Clone, PartialEq)]
@@ -26473,6 +26799,9 @@ impl From<&str> for VerificationWeb3Status {
     }
 }
 runtime::open_enum_impls!(VerificationWeb3Status);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationWeb3Status);
+runtime::open_enum_deserialize!(VerificationWeb3Status);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum VerificationWeb3Strategy {
@@ -26515,6 +26844,9 @@ impl From<&str> for VerificationWeb3Strategy {
     }
 }
 runtime::open_enum_impls!(VerificationWeb3Strategy);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerificationWeb3Strategy);
+runtime::open_enum_deserialize!(VerificationWeb3Strategy);
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct VerifyApiKeyBody {
@@ -27295,6 +27627,9 @@ impl From<&str> for VerifyTotpResponseCodeType {
     }
 }
 runtime::open_enum_impls!(VerifyTotpResponseCodeType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(VerifyTotpResponseCodeType);
+runtime::open_enum_deserialize!(VerifyTotpResponseCodeType);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct WaitlistEntriesResponse {
@@ -27447,6 +27782,9 @@ impl From<&str> for WaitlistEntryStatus {
     }
 }
 runtime::open_enum_impls!(WaitlistEntryStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(WaitlistEntryStatus);
+runtime::open_enum_deserialize!(WaitlistEntryStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Web3Wallet {

@@ -67,7 +67,10 @@ fn type_def(def: &TypeDef, defaultable: &HashSet<&str>, directions: &Directions<
     let deprecated = deprecated(def.deprecated);
     match &def.kind {
         TypeKind::Struct(s) => structure(def, s, defaultable.contains(def.name.as_str()), directions),
-        TypeKind::Enum(variants) => open_enum(&name, docs, deprecated, def.deprecated, variants),
+        TypeKind::Enum(variants) => {
+            let cfgs = (directions.serialize_cfg(&def.name), directions.deserialize_cfg(&def.name));
+            open_enum(&name, (docs, deprecated), def.deprecated, variants, cfgs)
+        }
         TypeKind::Tagged { tag, variants } => {
             let cfgs = (directions.serialize_cfg(&def.name), directions.deserialize_cfg(&def.name));
             tagged_union(&name, docs, deprecated, def.deprecated, tag, variants, cfgs)
@@ -119,10 +122,10 @@ fn allow_deprecated(flag: bool) -> TokenStream {
 /// trait impls shared by every open enum come from `open_enum_impls!`.
 fn open_enum(
     name: &Ident,
-    docs: TokenStream,
-    deprecated: TokenStream,
+    (docs, deprecated): (TokenStream, TokenStream),
     is_deprecated: bool,
     variants: &[EnumVariant],
+    (serialize_cfg, deserialize_cfg): (TokenStream, TokenStream),
 ) -> TokenStream {
     let allow = allow_deprecated(is_deprecated);
     let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
@@ -163,6 +166,11 @@ fn open_enum(
         }
 
         runtime::open_enum_impls!(#name);
+        // serde only in the directions the enum travels, as for structs (`full-serde`: both).
+        #serialize_cfg
+        runtime::open_enum_serialize!(#name);
+        #deserialize_cfg
+        runtime::open_enum_deserialize!(#name);
     }
 }
 

@@ -372,6 +372,9 @@ impl From<&str> for BillingPaymentSourcePaymentMethod {
     }
 }
 runtime::open_enum_impls!(BillingPaymentSourcePaymentMethod);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingPaymentSourcePaymentMethod);
+runtime::open_enum_deserialize!(BillingPaymentSourcePaymentMethod);
 /// Current status of the payment source
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -403,6 +406,9 @@ impl From<&str> for BillingPaymentSourceStatus {
     }
 }
 runtime::open_enum_impls!(BillingPaymentSourceStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingPaymentSourceStatus);
+runtime::open_enum_deserialize!(BillingPaymentSourceStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingPlan {
@@ -903,6 +909,9 @@ impl From<&str> for BillingSubscriptionItemEventPayloadStatus {
     }
 }
 runtime::open_enum_impls!(BillingSubscriptionItemEventPayloadStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingSubscriptionItemEventPayloadStatus);
+runtime::open_enum_deserialize!(BillingSubscriptionItemEventPayloadStatus);
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct BillingSubscriptionItemEventPlan {
@@ -1108,6 +1117,9 @@ impl From<&str> for BillingSubscriptionItemInterval {
     }
 }
 runtime::open_enum_impls!(BillingSubscriptionItemInterval);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingSubscriptionItemInterval);
+runtime::open_enum_deserialize!(BillingSubscriptionItemInterval);
 /// String representing the object's type
 ///
 /// Always `commerce_subscription_item` (a constant: a `String`, as a value that never varies needs no enum).
@@ -1167,6 +1179,9 @@ impl From<&str> for BillingSubscriptionItemStatus {
     }
 }
 runtime::open_enum_impls!(BillingSubscriptionItemStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(BillingSubscriptionItemStatus);
+runtime::open_enum_deserialize!(BillingSubscriptionItemStatus);
 /// Account credit applied to a subscription item charge
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -1845,6 +1860,9 @@ impl From<&str> for PaymentAttemptEventPayloadChargeType {
     }
 }
 runtime::open_enum_impls!(PaymentAttemptEventPayloadChargeType);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(PaymentAttemptEventPayloadChargeType);
+runtime::open_enum_deserialize!(PaymentAttemptEventPayloadChargeType);
 /// Current status of the payment attempt (e.g., "pending", "paid", "failed")
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -1880,6 +1898,9 @@ impl From<&str> for PaymentAttemptEventPayloadStatus {
     }
 }
 runtime::open_enum_impls!(PaymentAttemptEventPayloadStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(PaymentAttemptEventPayloadStatus);
+runtime::open_enum_deserialize!(PaymentAttemptEventPayloadStatus);
 /// The webhook payloads' own `Role`, not [`crate::types::Role`]: the API type requires `is_creator_eligible`, which these payloads may omit or send as null.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -2316,6 +2337,9 @@ impl From<&str> for SubscriptionEventPayloadStatus {
     }
 }
 runtime::open_enum_impls!(SubscriptionEventPayloadStatus);
+#[cfg(feature = "full-serde")]
+runtime::open_enum_serialize!(SubscriptionEventPayloadStatus);
+runtime::open_enum_deserialize!(SubscriptionEventPayloadStatus);
 /// The webhook payloads' own `WaitlistEntry`, not [`crate::types::WaitlistEntry`]: the field `invitation` is a `Invitation`, which differs.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
