@@ -68,15 +68,20 @@ pub(crate) fn header(source: &Source) -> String {
     )
 }
 
+/// The API of a spec as `clerk-api` names it: loaded, normalized, `overrides` applied.
+pub fn api(spec: &str, overrides: &Overrides) -> Result<model::Api> {
+    overrides.apply(normalize(&load(spec)?)?)
+}
+
 /// Generates the Rust API for a spec, with `overrides`' names.
 pub fn generate(spec: &str, source: &Source, overrides: &Overrides) -> Result<Output> {
-    emit_output(overrides.apply(normalize(&load(spec)?)?)?, source)
+    emit_output(api(spec, overrides)?, source)
 }
 
 /// Generates the Rust API of the operations `operation_ids` alone (and the types they reach),
 /// for a crate that needs a few calls without the whole API.
 pub fn generate_subset(spec: &str, source: &Source, overrides: &Overrides, operation_ids: &[&str]) -> Result<Output> {
-    emit_output(subset(&overrides.apply(normalize(&load(spec)?)?)?, operation_ids)?, source)
+    emit_output(subset(&api(spec, overrides)?, operation_ids)?, source)
 }
 
 /// The files of the generated module for `api`, formatted under the `@generated` header.

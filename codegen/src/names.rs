@@ -26,6 +26,7 @@ const SUFFIXED: &[&str] = &[
     "into_stream",
     "collect_all",
     "into_future",
+    "clone",
 ];
 
 /// Keeps only characters valid in an identifier, so `heck` sees word boundaries.

@@ -30,9 +30,7 @@ pub fn overrides() -> codegen::Overrides {
 
 /// A pinned version's API as `clerk-api` names it: normalized, with the overrides applied.
 pub fn pinned_api(path: &str) -> Result<codegen::model::Api, String> {
-    let spec = read_spec(path)?;
-    let api = codegen::load(&spec).and_then(|d| codegen::normalize(&d)).map_err(|e| format!("{path}: {e}"))?;
-    overrides().apply(api).map_err(|e| format!("{path}: {e}"))
+    codegen::api(&read_spec(path)?, &overrides()).map_err(|e| format!("{path}: {e}"))
 }
 
 /// The text of a fetched spec file such as `bapi/2026-05-12.yml`.

@@ -31,12 +31,7 @@ pub fn report(root: &Path, pins: &Pins, mirror: Option<&Path>, old: &str, new: &
     let (old_text, old_label) = side(root, pins, mirror, old)?;
     let (new_text, new_label) = side(root, pins, mirror, new)?;
     let overrides = crate::pins::overrides(root)?;
-    let api = |text: &str, name: &str| {
-        codegen::load(text)
-            .and_then(|d| codegen::normalize(&d))
-            .and_then(|api| overrides.apply(api))
-            .map_err(|e| format!("{name}: {e}"))
-    };
+    let api = |text: &str, name: &str| codegen::api(text, &overrides).map_err(|e| format!("{name}: {e}"));
     let (old_api, new_api) = (api(&old_text, old)?, api(&new_text, new)?);
     Ok(codegen::diff::render(&codegen::diff::diff(&old_api, &new_api), &old_label, &new_label))
 }

@@ -73,10 +73,7 @@ fn run(args: &[String]) -> Result<(), String> {
             let spec = flag_value(args, "--spec").ok_or("surface needs --spec FILE")?;
             let text = std::fs::read_to_string(spec).map_err(|e| format!("{spec}: {e}"))?;
             let overrides = pins::overrides(&root)?;
-            let api = codegen::load(&text)
-                .and_then(|d| codegen::normalize(&d))
-                .and_then(|api| overrides.apply(api))
-                .map_err(|e| format!("{spec}: {e}"))?;
+            let api = codegen::api(&text, &overrides).map_err(|e| format!("{spec}: {e}"))?;
             print!("{}", codegen::surface(&api));
             Ok(())
         }

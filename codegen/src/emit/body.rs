@@ -25,10 +25,6 @@ impl<'a> Structs<'a> {
     }
 }
 
-/// Method names every builder has, which a body field's setter must not take.
-const BUILDER_METHODS: [&str; 8] =
-    ["body", "send", "timeout", "retry_policy", "into_future", "into_stream", "collect_all", "clone"];
-
 /// An operation whose body is a struct, built field by field.
 pub(crate) struct FluentBody<'a> {
     /// The body struct's name.
@@ -39,7 +35,8 @@ pub(crate) struct FluentBody<'a> {
 pub(crate) struct BodyField<'a> {
     pub field: &'a Field,
     /// The argument or setter name: the field's own, or `body_<field>` where the operation
-    /// already uses that name for a parameter or a builder method.
+    /// already uses that name for a parameter (builder methods' names are kept free by
+    /// `names.rs`, which suffixes fields named like them).
     pub name: String,
 }
 
@@ -58,14 +55,7 @@ pub(crate) fn fluent<'a>(op: &'a Operation, structs: &Structs<'a>) -> Option<Flu
     }
     let TypeRef::Named(ty) = &body.ty else { return None };
     let s = structs.0.get(ty.as_str())?;
-    let taken: HashSet<&str> = op
-        .path_params
-        .iter()
-        .chain(&op.params)
-        .map(|p| p.name.as_str())
-        .chain(BUILDER_METHODS)
-        .map(crate::names::unraw)
-        .collect();
+    let taken: HashSet<&str> = op.path_params.iter().chain(&op.params).map(|p| crate::names::unraw(&p.name)).collect();
     let fields = s
         .fields
         .iter()

@@ -57,9 +57,10 @@ pub(crate) fn group_module(group: &Group, structs: &Structs<'_>) -> TokenStream 
         group.name.trim_start_matches("r#"),
         group.name.trim_start_matches("r#")
     );
-    let methods = group.operations.iter().map(|op| constructor(op, body::fluent(op, structs).as_ref()));
-    let builders = group.operations.iter().map(|op| {
-        let builder = builder(&group.name, op, body::fluent(op, structs).as_ref());
+    let fluent: Vec<Option<FluentBody<'_>>> = group.operations.iter().map(|op| body::fluent(op, structs)).collect();
+    let methods = group.operations.iter().zip(&fluent).map(|(op, fluent)| constructor(op, fluent.as_ref()));
+    let builders = group.operations.iter().zip(&fluent).map(|(op, fluent)| {
+        let builder = builder(&group.name, op, fluent.as_ref());
         let outcomes = op.outcomes.as_ref().filter(|o| single_body(o).is_none()).map(|o| outcomes_enum(op, o));
         let sorts = sort_impls(op);
         quote!(#builder #outcomes #sorts)
