@@ -24,9 +24,16 @@ struct Cli {
 #[derive(clap::Args, Debug, Clone)]
 struct Target {
     /// A DuckDB file, a postgres:// URL, or parquet:DIR (Parquet files per table, state kept in
-    /// DIR/clerk-sync.duckdb).
+    /// DIR/clerk-sync.duckdb), or parquet:s3://BUCKET/PREFIX, parquet:gs://BUCKET/PREFIX,
+    /// parquet:az://CONTAINER/PREFIX (the same files in object storage, state in
+    /// PREFIX/clerk-sync.duckdb; credentials and endpoint from the provider's environment
+    /// variables: AWS_*, GOOGLE_*, AZURE_*).
     #[arg(long, default_value = "clerk.duckdb")]
     db: String,
+    /// For parquet: destinations, keep the working database (the state reruns resume from) in
+    /// this file instead of beside the files: a volume that outlives the container, say.
+    #[arg(long)]
+    state: Option<PathBuf>,
     /// The schema the tables go in.
     #[arg(long, default_value = "clerk_data")]
     dataset: String,
@@ -163,8 +170,8 @@ async fn run(clerk: &clerk_api::Clerk, args: &RunArgs) -> Result<(), String> {
     let resources = clerk_sync::select(&args.resources)?;
     // Database drivers block (PostgreSQL's runs its own runtime), so they live off the async
     // threads, from opening on.
-    let db = args.target.db.clone();
-    let destination = tokio::task::spawn_blocking(move || dest::open(&db))
+    let (db, state) = (args.target.db.clone(), args.target.state.clone());
+    let destination = tokio::task::spawn_blocking(move || dest::open_with_state(&db, state.as_deref()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
@@ -198,6 +205,9 @@ async fn serve(
     )?)
     .map_err(|e| e.to_string())?;
     if let Some(dir) = target.db.strip_prefix(dest::PARQUET_PREFIX) {
+        if ["s3://", "gs://", "az://"].iter().any(|scheme| dir.starts_with(scheme)) {
+            return Err(format!("serve keeps a database current, not files in object storage ({dir}): schedule `run --db parquet:{dir}`, which fetches only what changed"));
+        }
         return Err(format!(
             "serve keeps a database current, not Parquet files: point it at {dir}/clerk-sync.duckdb (the state `run --db parquet:{dir}` keeps there) and the next run writes the files"
         ));
@@ -248,7 +258,7 @@ async fn shutdown_signal() {
 }
 
 fn show(target: &Target) -> Result<(), String> {
-    let mut destination = dest::open(&target.db).map_err(|e| e.to_string())?;
+    let mut destination = dest::open_with_state(&target.db, target.state.as_deref()).map_err(|e| e.to_string())?;
     let tables = dest::sql::summarize(destination.as_mut(), &target.dataset).map_err(|e| e.to_string())?;
     print!("{}", summary::show(&tables, &destination.describe(), &target.dataset));
     Ok(())
@@ -278,10 +288,10 @@ async fn demo(users: usize, db: &str, dataset: &str) -> Result<(), String> {
     let clerk = client("sk_test_demo".to_owned(), Some(&fake.base_url))?;
     let args = RunArgs {
         resources: "all".into(),
-        target: Target { db: db.to_owned(), dataset: dataset.to_owned() },
+        target: Target { db: db.to_owned(), dataset: dataset.to_owned(), state: None },
         full_refresh: false,
         reconcile: false,
-        reconcile_after: sync_run::DEFAULT_RECONCILE_AFTER,
+        reconcile_every: sync_run::DEFAULT_RECONCILE_AFTER,
         page_size: 500,
         batch_rows: 5000,
         quiet: false,

@@ -2,6 +2,8 @@
 //! bulk-load rows into a table; the SQL of creating, staging and merging is shared
 //! ([`sql`]), with the few differences between DuckDB and PostgreSQL in [`Dialect`].
 
+#[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
+pub mod bucket;
 pub mod comments;
 #[cfg(feature = "duckdb-engine")]
 pub mod duckdb;
@@ -244,13 +246,25 @@ pub fn query_i64(destination: &mut dyn Destination, sql: &str) -> Result<i64> {
 pub const PARQUET_PREFIX: &str = "parquet:";
 
 /// Opens the destination a `--db` value names: a `postgres://` or `postgresql://` URL,
-/// `parquet:DIR`, or a DuckDB file path.
+/// `parquet:DIR`, `parquet:s3://BUCKET/PREFIX` (or `gs://`, `az://`), or a DuckDB file path.
 pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {
+    open_with_state(db, None)
+}
+
+/// [`open`], with the working database of a `parquet:` destination kept in `state` instead of
+/// beside the files (`--state FILE`).
+pub fn open_with_state(db: &str, state: Option<&std::path::Path>) -> Result<Box<dyn Destination + Send>> {
     if let Some(dir) = db.strip_prefix(PARQUET_PREFIX) {
         #[cfg(feature = "duckdb-engine")]
-        return Ok(Box::new(parquet::Parquet::open(dir)?));
+        return Ok(Box::new(parquet::Parquet::open(dir, state)?));
         #[cfg(not(feature = "duckdb-engine"))]
         return Err(DestinationError { destination: "parquet", message: format!("this build writes Parquet ({dir}) through DuckDB, which it lacks (feature `duckdb`, or `duckdb-system` to link a DuckDB library you have)") });
+    }
+    if let Some(state) = state {
+        return Err(DestinationError {
+            destination: "state",
+            message: format!("--state ({}) is for `parquet:` destinations; {db} keeps its state in itself", state.display()),
+        });
     }
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {
         #[cfg(feature = "postgres")]

@@ -4,7 +4,8 @@
 //! are incremental and `serve` can keep that file current; after each run every data table of
 //! the dataset is written out as `DIR/<dataset>/<table>/<table>.parquet`, typed as in the
 //! database (DuckDB's own Parquet writer), each file replaced whole by a rename so a reader never
-//! sees half of one.
+//! sees half of one. `parquet:s3://BUCKET/PREFIX`, `gs://` and `az://` work the same on local
+//! files, then put them in the bucket ([`super::bucket`]).
 
 use super::duckdb::DuckDb;
 use super::{Destination, DestinationError, Dialect, Result, Statement};
@@ -18,7 +19,15 @@ pub const WORKING_FILE: &str = "clerk-sync.duckdb";
 #[derive(Debug)]
 pub struct Parquet {
     working: DuckDb,
-    dir: PathBuf,
+    place: Place,
+}
+
+/// Where the files go.
+#[derive(Debug)]
+enum Place {
+    Folder(PathBuf),
+    #[cfg(feature = "object-store")]
+    Bucket(Box<super::bucket::Bucket>),
 }
 
 fn error(message: impl std::fmt::Display) -> DestinationError {
@@ -26,15 +35,37 @@ fn error(message: impl std::fmt::Display) -> DestinationError {
 }
 
 impl Parquet {
-    pub fn open(dir: &str) -> Result<Parquet> {
-        if dir.is_empty() {
-            return Err(error("`parquet:` needs a folder: `--db parquet:DIR`"));
+    /// Opens `parquet:PLACE`: a folder, or a bucket URL. The working database is
+    /// `PLACE/clerk-sync.duckdb` unless `state` names another file.
+    pub fn open(place: &str, state: Option<&Path>) -> Result<Parquet> {
+        if place.is_empty() {
+            return Err(error("`parquet:` needs a folder or a bucket: `--db parquet:DIR` or `parquet:s3://BUCKET/PREFIX`"));
         }
-        let dir = PathBuf::from(dir);
+        #[cfg(feature = "object-store")]
+        if super::bucket::is_bucket(place) {
+            let bucket = super::bucket::Bucket::open(place, state)?;
+            let working = DuckDb::open(&bucket.working_file().to_string_lossy())?;
+            return Ok(Parquet { working, place: Place::Bucket(Box::new(bucket)) });
+        }
+        #[cfg(not(feature = "object-store"))]
+        if ["s3://", "gs://", "az://"].iter().any(|scheme| place.starts_with(scheme)) {
+            return Err(error(format!("this build has no object storage support ({place}): features `s3`, `gcs`, `azure`")));
+        }
+        let dir = PathBuf::from(place);
         std::fs::create_dir_all(&dir).map_err(|e| error(format!("creating {}: {e}", dir.display())))?;
-        let working = dir.join(WORKING_FILE);
+        let working = state.map_or_else(|| dir.join(WORKING_FILE), Path::to_owned);
         let working = DuckDb::open(&working.to_string_lossy())?;
-        Ok(Parquet { working, dir })
+        Ok(Parquet { working, place: Place::Folder(dir) })
+    }
+
+    /// The folder the files are written into: the destination itself, or the scratch folder
+    /// they go up from.
+    fn files_dir(&self) -> PathBuf {
+        match &self.place {
+            Place::Folder(dir) => dir.clone(),
+            #[cfg(feature = "object-store")]
+            Place::Bucket(bucket) => bucket.files_dir(),
+        }
     }
 
     /// Writes one table to its file through a temporary name.
@@ -82,7 +113,11 @@ impl Destination for Parquet {
     }
 
     fn describe(&self) -> String {
-        format!("Parquet files in {} (state in {WORKING_FILE} there)", self.dir.display())
+        match &self.place {
+            Place::Folder(dir) => format!("Parquet files in {} (state in {WORKING_FILE} there)", dir.display()),
+            #[cfg(feature = "object-store")]
+            Place::Bucket(bucket) => bucket.describe(),
+        }
     }
 
     fn execute(&mut self, sql: &str) -> Result<()> {
@@ -150,10 +185,22 @@ impl Destination for Parquet {
             .filter_map(|row| row.into_iter().next().flatten())
             .filter(|table| !sql::is_internal(table))
             .collect();
-        let folder = self.dir.join(dataset);
+        let folder = self.files_dir().join(dataset);
         for table in &tables {
             self.write_table(dataset, table, &folder)?;
         }
-        Ok(Some(format!("{} tables as {}/<table>/<table>.parquet", tables.len(), folder.display())))
+        let shown = match &mut self.place {
+            Place::Folder(_) => folder.display().to_string(),
+            #[cfg(feature = "object-store")]
+            Place::Bucket(bucket) => {
+                bucket.upload_tables(dataset, &tables)?;
+                // The database file holds every committed change once checkpointed (nothing
+                // left in its write-ahead log), so the copy that goes up is whole.
+                self.working.execute("CHECKPOINT")?;
+                bucket.upload_state()?;
+                bucket.dataset_url(dataset)
+            }
+        };
+        Ok(Some(format!("{} tables as {shown}/<table>/<table>.parquet", tables.len())))
     }
 }

@@ -1,0 +1,419 @@
+//! Object storage for the Parquet destination: `--db parquet:s3://BUCKET/PREFIX` (and
+//! S3-compatible stores such as MinIO or R2, through `AWS_ENDPOINT_URL`),
+//! `parquet:gs://BUCKET/PREFIX` and `parquet:az://CONTAINER/PREFIX`, through the Apache Arrow
+//! project's `object_store`.
+//!
+//! The run works on local files as `parquet:DIR` does: the working DuckDB database (downloaded
+//! from `PREFIX/clerk-sync.duckdb` at the start, so a fresh container resumes where the last
+//! run stopped) and each table's file, written into a scratch folder. [`Bucket::upload_tables`]
+//! then puts each file at `PREFIX/<dataset>/<table>/<table>.parquet` with one PUT, or one
+//! multipart upload for large files: either way the object store switches to the new object
+//! only when the upload completes (S3's CompleteMultipartUpload, Azure's Put Block List, GCS's
+//! multipart completion), so a reader sees the old file or the new one, never part of one, and
+//! a failed upload leaves the old file in place. The working database goes up last
+//! ([`Bucket::upload_state`]): a run that fails before it leaves the state of the run before,
+//! and the next run does the work again.
+//!
+//! Credentials come from each provider's usual environment variables and files, as
+//! `object_store` reads them (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`,
+//! web identity and instance credentials; `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's
+//! application default credentials; `AZURE_STORAGE_ACCOUNT_NAME` with
+//! `AZURE_STORAGE_ACCOUNT_KEY`, a SAS, a service principal or the Azure CLI). They never reach
+//! a message: every error text goes through [`Redactor`].
+
+use super::{DestinationError, Result};
+use futures_util::StreamExt;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The URL schemes this module serves, after `parquet:`.
+pub const SCHEMES: [&str; 3] = ["s3://", "gs://", "az://"];
+
+/// The working database's object name under the prefix (the local form's file name).
+const STATE_OBJECT: &str = super::parquet::WORKING_FILE;
+
+/// Files up to this size go up in one PUT; larger ones in parts of this size (S3's parts must
+/// be at least 5 MiB), a few at a time, so memory stays flat whatever the file's size.
+const PART_SIZE: usize = 8 * 1024 * 1024;
+/// Parts in flight at once.
+const PARTS_IN_FLIGHT: usize = 4;
+
+/// Whether a `parquet:` place names object storage rather than a folder.
+pub fn is_bucket(place: &str) -> bool {
+    SCHEMES.iter().any(|scheme| place.starts_with(scheme))
+}
+
+fn error(message: impl std::fmt::Display) -> DestinationError {
+    DestinationError { destination: "parquet", message: message.to_string() }
+}
+
+/// Where the working database lives between runs.
+#[derive(Debug)]
+enum State {
+    /// In the bucket, downloaded at the start: `version` is what was there then (`None`: no
+    /// state yet), checked again before uploading, so two runs that overlap cannot silently
+    /// undo each other's work.
+    InBucket { version: Option<Version> },
+    /// In a file the user named (`--state FILE`): nothing to download or upload.
+    File(PathBuf),
+}
+
+/// What identifies one upload of an object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Version {
+    e_tag: Option<String>,
+    version: Option<String>,
+    size: u64,
+    last_modified: i64,
+}
+
+impl Version {
+    fn of(meta: &object_store::ObjectMeta) -> Version {
+        Version {
+            e_tag: meta.e_tag.clone(),
+            version: meta.version.clone(),
+            size: meta.size,
+            last_modified: meta.last_modified.timestamp_millis(),
+        }
+    }
+}
+
+/// A bucket (or container) and prefix the dataset's files and state go to.
+#[derive(Debug)]
+pub struct Bucket {
+    store: Arc<dyn ObjectStore>,
+    /// `scheme://bucket/prefix`, as given, without a trailing slash: no secret is ever in it.
+    url: String,
+    prefix: ObjectPath,
+    state: State,
+    /// The working database (unless kept elsewhere) and the files before they go up.
+    scratch: tempfile::TempDir,
+    redactor: Redactor,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Bucket {
+    /// Connects to the store `url` names and fetches the state there, if any (unless `state`
+    /// names a file to keep it in instead).
+    pub fn open(url: &str, state: Option<&Path>) -> Result<Bucket> {
+        let redactor = Redactor::from_env();
+        let (scheme, bucket, prefix) = split_url(url)?;
+        // The store's HTTP client is reqwest with rustls and no provider of its own (as
+        // clerk-api's), so ring goes in first.
+        clerk_api::install_tls_provider();
+        let store = build_store(scheme, bucket).map_err(|e| error(redactor.clean(&format!("{url}: {e}"))))?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| error(format!("starting the upload runtime: {e}")))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("clerk-sync-")
+            .tempdir()
+            .map_err(|e| error(format!("creating a scratch folder: {e}")))?;
+        let url = format!("{scheme}{bucket}{}{prefix}", if prefix.is_empty() { "" } else { "/" });
+        let prefix = ObjectPath::parse(prefix).map_err(|e| error(format!("{url}: the prefix: {e}")))?;
+        let mut bucket = Bucket {
+            store,
+            url,
+            prefix,
+            state: State::InBucket { version: None },
+            scratch,
+            redactor,
+            runtime,
+        };
+        bucket.state = match state {
+            Some(file) => State::File(file.to_owned()),
+            None => State::InBucket { version: bucket.download_state()? },
+        };
+        Ok(bucket)
+    }
+
+    /// The working DuckDB database's local path.
+    pub fn working_file(&self) -> PathBuf {
+        match &self.state {
+            State::File(file) => file.clone(),
+            State::InBucket { .. } => self.scratch.path().join(STATE_OBJECT),
+        }
+    }
+
+    /// The local folder tables are written into before they go up, laid out as in the bucket.
+    pub fn files_dir(&self) -> PathBuf {
+        self.scratch.path().join("files")
+    }
+
+    /// Where the dataset's files go, for messages.
+    pub fn describe(&self) -> String {
+        match &self.state {
+            State::InBucket { .. } => format!("Parquet files in {} (state in {}/{STATE_OBJECT} there)", self.url, self.url),
+            State::File(file) => format!("Parquet files in {} (state in {})", self.url, file.display()),
+        }
+    }
+
+    /// The URL of the dataset's folder in the store.
+    pub fn dataset_url(&self, dataset: &str) -> String {
+        format!("{}/{dataset}", self.url)
+    }
+
+    /// Puts each table's local file (under [`Bucket::files_dir`]) in its place, one table at a
+    /// time, each replaced whole; the local copy is removed once it is up.
+    pub fn upload_tables(&mut self, dataset: &str, tables: &[String]) -> Result<()> {
+        for table in tables {
+            let local = self.files_dir().join(dataset).join(table).join(format!("{table}.parquet"));
+            let key = self.key(&[dataset, table, &format!("{table}.parquet")]);
+            self.upload(&local, &key)?;
+            std::fs::remove_file(&local).map_err(|e| error(format!("removing {}: {e}", local.display())))?;
+        }
+        Ok(())
+    }
+
+    /// Puts the working database (checkpointed by the caller) at `PREFIX/clerk-sync.duckdb`,
+    /// unless another run has replaced it since this one fetched it.
+    pub fn upload_state(&mut self) -> Result<()> {
+        let State::InBucket { version } = &self.state else { return Ok(()) };
+        let key = self.key(&[STATE_OBJECT]);
+        let now = self.head(&key)?;
+        if now != *version {
+            return Err(error(format!(
+                "{}/{STATE_OBJECT} changed while this run worked (another run?); the files are up, the state is not: run again",
+                self.url
+            )));
+        }
+        let local = self.working_file();
+        self.upload(&local, &key)?;
+        let uploaded = self.head(&key)?;
+        self.state = State::InBucket { version: uploaded };
+        Ok(())
+    }
+
+    fn key(&self, parts: &[&str]) -> ObjectPath {
+        let mut key = self.prefix.clone();
+        for part in parts {
+            key = key.join(*part);
+        }
+        key
+    }
+
+    fn describe_key(&self, key: &ObjectPath) -> String {
+        let (scheme, rest) = self.url.split_once("://").unwrap_or(("", &self.url));
+        let bucket = rest.split('/').next().unwrap_or(rest);
+        format!("{scheme}://{bucket}/{key}")
+    }
+
+    /// The object's version, `None` when there is none.
+    fn head(&self, key: &ObjectPath) -> Result<Option<Version>> {
+        match self.runtime.block_on(self.store.head(key)) {
+            Ok(meta) => Ok(Some(Version::of(&meta))),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.failed("reading", key, &e)),
+        }
+    }
+
+    /// Fetches the state into the scratch folder; `None` when the bucket has none yet.
+    fn download_state(&self) -> Result<Option<Version>> {
+        let key = self.key(&[STATE_OBJECT]);
+        let local = self.working_file();
+        let result = self.runtime.block_on(async {
+            let got = match self.store.get(&key).await {
+                Ok(got) => got,
+                Err(object_store::Error::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(e.to_string()),
+            };
+            let version = Version::of(&got.meta);
+            let mut file = std::fs::File::create(&local).map_err(|e| format!("creating {}: {e}", local.display()))?;
+            let mut stream = got.into_stream();
+            while let Some(chunk) = stream.next().await {
+                let chunk = chunk.map_err(|e| e.to_string())?;
+                file.write_all(&chunk).map_err(|e| format!("writing {}: {e}", local.display()))?;
+            }
+            file.sync_all().map_err(|e| format!("writing {}: {e}", local.display()))?;
+            Ok(Some(version))
+        });
+        result.map_err(|e| error(self.redactor.clean(&format!("fetching {}: {e}", self.describe_key(&key)))))
+    }
+
+    /// Uploads `local` to `key`: one PUT for a small file, else a multipart upload, aborted
+    /// when a part fails. The object changes only when the upload completes.
+    fn upload(&self, local: &Path, key: &ObjectPath) -> Result<()> {
+        let mut file = std::fs::File::open(local).map_err(|e| error(format!("reading {}: {e}", local.display())))?;
+        let size = file.metadata().map_err(|e| error(format!("reading {}: {e}", local.display())))?.len();
+        let result = self.runtime.block_on(async {
+            if size <= PART_SIZE as u64 {
+                let mut bytes = Vec::with_capacity(size as usize);
+                file.read_to_end(&mut bytes).map_err(|e| Failure::Local(e.to_string()))?;
+                self.store.put(key, PutPayload::from(bytes)).await.map_err(Failure::Store)?;
+                return Ok(());
+            }
+            let upload = self.store.put_multipart(key).await.map_err(Failure::Store)?;
+            let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_SIZE);
+            let mut buffer = vec![0; PART_SIZE];
+            loop {
+                let read = match file.read(&mut buffer) {
+                    Ok(0) => break,
+                    Ok(read) => read,
+                    Err(e) => {
+                        let _ = writer.abort().await;
+                        return Err(Failure::Local(e.to_string()));
+                    }
+                };
+                if let Err(e) = writer.wait_for_capacity(PARTS_IN_FLIGHT).await {
+                    let _ = writer.abort().await;
+                    return Err(Failure::Store(e));
+                }
+                writer.write(&buffer[..read]);
+            }
+            // `finish` aborts the upload itself when a part failed.
+            writer.finish().await.map(|_| ()).map_err(Failure::Store)
+        });
+        result.map_err(|failure| match failure {
+            Failure::Local(e) => error(format!("reading {}: {e}", local.display())),
+            Failure::Store(e) => self.failed("uploading", key, &e),
+        })
+    }
+
+    fn failed(&self, doing: &str, key: &ObjectPath, e: &object_store::Error) -> DestinationError {
+        error(self.redactor.clean(&format!("{doing} {}: {e}", self.describe_key(key))))
+    }
+}
+
+enum Failure {
+    Local(String),
+    Store(object_store::Error),
+}
+
+/// `scheme://bucket/prefix` split into its parts (prefix without leading or trailing `/`).
+fn split_url(url: &str) -> Result<(&'static str, &str, &str)> {
+    let Some(scheme) = SCHEMES.iter().copied().find(|scheme| url.starts_with(scheme)) else {
+        return Err(error(format!("`{url}`: expected s3://, gs:// or az://")));
+    };
+    let rest = &url[scheme.len()..];
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() || bucket.contains(['?', '#', '@', ':']) {
+        return Err(error(format!(
+            "`{scheme}{bucket}`: name a bucket (or container), as in `parquet:{scheme}BUCKET/PREFIX`; credentials and endpoints come from the environment"
+        )));
+    }
+    Ok((scheme, bucket, prefix.trim_matches('/')))
+}
+
+fn build_store(scheme: &str, bucket: &str) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+    match scheme {
+        #[cfg(feature = "s3")]
+        "s3://" => object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+            .map_err(|e| e.to_string()),
+        #[cfg(feature = "gcs")]
+        "gs://" => object_store::gcp::GoogleCloudStorageBuilder::from_env()
+            .with_bucket_name(bucket)
+            .build()
+            .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+            .map_err(|e| e.to_string()),
+        #[cfg(feature = "azure")]
+        "az://" => object_store::azure::MicrosoftAzureBuilder::from_env()
+            .with_container_name(bucket)
+            .build()
+            .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+            .map_err(|e| e.to_string()),
+        _ => {
+            let feature = match scheme {
+                "s3://" => "s3",
+                "gs://" => "gcs",
+                _ => "azure",
+            };
+            let _ = bucket;
+            Err(format!("this build has no {scheme} support (feature `{feature}`)"))
+        }
+    }
+}
+
+/// Takes the credentials in the environment out of any text: an object store's error can
+/// quote a request (an Azure SAS rides in the URL's query).
+#[derive(Debug)]
+struct Redactor {
+    secrets: Vec<String>,
+}
+
+/// Words in a variable's name that mark its value secret.
+const SECRET_WORDS: [&str; 5] = ["SECRET", "TOKEN", "KEY", "PASSWORD", "SAS"];
+/// The providers' variable prefixes.
+const PROVIDERS: [&str; 3] = ["AWS_", "GOOGLE_", "AZURE_"];
+
+impl Redactor {
+    fn from_env() -> Redactor {
+        Redactor::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
+    }
+
+    fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Redactor {
+        let mut secrets = Vec::new();
+        for (name, value) in vars {
+            let upper = name.to_ascii_uppercase();
+            let secret = PROVIDERS.iter().any(|p| upper.starts_with(p))
+                && SECRET_WORDS.iter().any(|w| upper.contains(w))
+                && !upper.ends_with("_FILE")
+                && !upper.ends_with("_PATH");
+            if !secret {
+                continue;
+            }
+            // A SAS is a query string: its parts travel one by one.
+            for part in std::iter::once(value.as_str()).chain(value.split('&').filter_map(|p| p.split_once('=').map(|(_, v)| v))) {
+                let part = part.trim_start_matches('?');
+                if part.len() >= 8 && !secrets.iter().any(|s| s == part) {
+                    secrets.push(part.to_owned());
+                }
+            }
+        }
+        // Longest first, so a secret that holds another is taken out whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Redactor { secrets }
+    }
+
+    fn clean(&self, text: &str) -> String {
+        let mut text = self.secrets.iter().fold(text.to_owned(), |text, secret| text.replace(secret.as_str(), "[redacted]"));
+        // A signature in a URL, whatever its encoding, goes too.
+        let mut from = 0;
+        while let Some(at) = text[from..].find("sig=").map(|at| from + at + 4) {
+            let end = text[at..].find(|c: char| c == '&' || c == '"' || c.is_whitespace()).map_or(text.len(), |e| at + e);
+            text.replace_range(at..end, "[redacted]");
+            from = at + "[redacted]".len();
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_bucket_and_prefix() {
+        assert_eq!(split_url("s3://b/x/y/").unwrap(), ("s3://", "b", "x/y"));
+        assert_eq!(split_url("gs://b").unwrap(), ("gs://", "b", ""));
+        assert_eq!(split_url("az://c/p").unwrap(), ("az://", "c", "p"));
+        assert!(split_url("s3:///p").unwrap_err().to_string().contains("name a bucket"));
+        assert!(split_url("s3://key:secret@b/p").is_err(), "credentials never come in the URL");
+        assert!(split_url("ftp://b").is_err());
+        assert!(is_bucket("s3://b") && !is_bucket("/data/out") && !is_bucket("s3.local/x"));
+    }
+
+    #[test]
+    fn secrets_in_the_environment_never_reach_a_message() {
+        let vars = [
+            ("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+            ("AWS_REGION", "us-east-1"),
+            ("AZURE_STORAGE_SAS_KEY", "?sv=2024-01-01&sig=abc%2Bdef%3D123456"),
+            ("GOOGLE_SERVICE_ACCOUNT", "/path/to/key.json"),
+            ("CLERK_SECRET_KEY", "sk_test_not_a_provider_variable"),
+        ];
+        let redactor = Redactor::from_vars(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let text = "failed: key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY at https://a.blob/c/x?sv=2024-01-01&sig=abc%2Bdef%3D123456 in us-east-1, /path/to/key.json, sig=other+encoding&x=1";
+        let clean = redactor.clean(text);
+        assert!(!clean.contains("wJalrXUtnFEMI"), "{clean}");
+        assert!(!clean.contains("abc%2Bdef") && !clean.contains("other+encoding"), "{clean}");
+        assert!(clean.contains("us-east-1") && clean.contains("/path/to/key.json") && clean.contains("&x=1"), "{clean}");
+    }
+}
