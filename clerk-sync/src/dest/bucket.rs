@@ -96,15 +96,23 @@ pub struct Bucket {
 }
 
 impl Bucket {
-    /// Connects to the store `url` names and fetches the state there, if any (unless `state`
-    /// names a file to keep it in instead).
+    /// Connects to the store `url` names, configured from the process's environment, and
+    /// fetches the state there, if any (unless `state` names a file to keep it in instead).
     pub fn open(url: &str, state: Option<&Path>) -> Result<Bucket> {
-        let redactor = Redactor::from_env();
+        let vars: Vec<(String, String)> =
+            std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))).collect();
+        Bucket::open_with_env(url, state, &vars)
+    }
+
+    /// [`Bucket::open`] with the environment variables given (`AWS_*`, `GOOGLE_*`, `AZURE_*`,
+    /// as the providers name them), not read from the process.
+    pub fn open_with_env(url: &str, state: Option<&Path>, vars: &[(String, String)]) -> Result<Bucket> {
+        let redactor = Redactor::from_vars(vars.iter().cloned());
         let (scheme, bucket, prefix) = split_url(url)?;
         // The store's HTTP client is reqwest with rustls and no provider of its own (as
         // clerk-api's), so ring goes in first.
         clerk_api::install_tls_provider();
-        let store = build_store(scheme, bucket).map_err(|e| error(redactor.clean(&format!("{url}: {e}"))))?;
+        let store = build_store(scheme, bucket, vars).map_err(|e| error(redactor.clean(&format!("{url}: {e}"))))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -234,6 +242,12 @@ impl Bucket {
         result.map_err(|e| error(self.redactor.clean(&format!("fetching {}: {e}", self.describe_key(&key)))))
     }
 
+    /// Uploads `local` to `name` under the prefix (`a/b.parquet`), as the tables go up.
+    pub fn put_file(&self, local: &Path, name: &str) -> Result<()> {
+        let parts: Vec<&str> = name.split('/').filter(|p| !p.is_empty()).collect();
+        self.upload(local, &self.key(&parts))
+    }
+
     /// Uploads `local` to `key`: one PUT for a small file, else a multipart upload, aborted
     /// when a part fails. The object changes only when the upload completes.
     fn upload(&self, local: &Path, key: &ObjectPath) -> Result<()> {
@@ -298,33 +312,62 @@ fn split_url(url: &str) -> Result<(&'static str, &str, &str)> {
     Ok((scheme, bucket, prefix.trim_matches('/')))
 }
 
-fn build_store(scheme: &str, bucket: &str) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+/// The store for `scheme`, configured as each builder's `from_env` would be, from `vars`.
+fn build_store(scheme: &str, bucket: &str, vars: &[(String, String)]) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+    // Each provider's variables, by their prefix, lower-cased into the builders' config keys
+    // (`AWS_ENDPOINT_URL` -> `aws_endpoint_url`); names a builder does not know are skipped.
+    let config = |prefix: &str| {
+        vars.iter()
+            .filter(move |(name, _)| name.starts_with(prefix))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
+            .collect::<Vec<_>>()
+    };
     match scheme {
         #[cfg(feature = "s3")]
-        "s3://" => object_store::aws::AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .build()
-            .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
-            .map_err(|e| e.to_string()),
+        "s3://" => {
+            let mut builder = object_store::aws::AmazonS3Builder::new();
+            for (key, value) in config("AWS_") {
+                if let Ok(key) = key.parse() {
+                    builder = builder.with_config(key, value);
+                }
+            }
+            builder.with_bucket_name(bucket).build().map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
+        }
         #[cfg(feature = "gcs")]
-        "gs://" => object_store::gcp::GoogleCloudStorageBuilder::from_env()
-            .with_bucket_name(bucket)
-            .build()
-            .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
-            .map_err(|e| e.to_string()),
+        "gs://" => {
+            let mut builder = object_store::gcp::GoogleCloudStorageBuilder::new();
+            // The older name `from_env` still reads.
+            if let Some((_, path)) = vars.iter().find(|(name, _)| name == "SERVICE_ACCOUNT") {
+                builder = builder.with_service_account_path(path);
+            }
+            for (key, value) in config("GOOGLE_") {
+                if let Ok(key) = key.parse() {
+                    builder = builder.with_config(key, value);
+                }
+            }
+            builder.with_bucket_name(bucket).build().map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
+        }
         #[cfg(feature = "azure")]
-        "az://" => object_store::azure::MicrosoftAzureBuilder::from_env()
-            .with_container_name(bucket)
-            .build()
-            .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
-            .map_err(|e| e.to_string()),
+        "az://" => {
+            let mut builder = object_store::azure::MicrosoftAzureBuilder::new();
+            for (key, value) in config("AZURE_") {
+                if let Ok(key) = key.parse() {
+                    builder = builder.with_config(key, value);
+                }
+            }
+            // App Service's managed identity endpoint, as `from_env` reads it.
+            if let Some((_, endpoint)) = vars.iter().find(|(name, _)| name == "IDENTITY_ENDPOINT") {
+                builder = builder.with_msi_endpoint(endpoint);
+            }
+            builder.with_container_name(bucket).build().map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
+        }
         _ => {
             let feature = match scheme {
                 "s3://" => "s3",
                 "gs://" => "gcs",
                 _ => "azure",
             };
-            let _ = bucket;
+            let _ = (bucket, config);
             Err(format!("this build has no {scheme} support (feature `{feature}`)"))
         }
     }
@@ -343,10 +386,6 @@ const SECRET_WORDS: [&str; 5] = ["SECRET", "TOKEN", "KEY", "PASSWORD", "SAS"];
 const PROVIDERS: [&str; 3] = ["AWS_", "GOOGLE_", "AZURE_"];
 
 impl Redactor {
-    fn from_env() -> Redactor {
-        Redactor::from_vars(std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))))
-    }
-
     fn from_vars(vars: impl Iterator<Item = (String, String)>) -> Redactor {
         let mut secrets = Vec::new();
         for (name, value) in vars {
