@@ -20,9 +20,12 @@ use std::sync::Arc;
 const RESOURCES: [&str; 2] = ["--resources", "users,organizations,organization_memberships"];
 
 async fn fake() -> FakeClerk {
-    FakeClerk::start(Seed { users: 500, organizations: 20, memberships_per_organization: 5, ..Seed::default() }, Faults::default())
-        .await
-        .unwrap()
+    FakeClerk::start(
+        Seed { users: 500, organizations: 20, memberships_per_organization: 5, ..Seed::default() },
+        Faults::default(),
+    )
+    .await
+    .unwrap()
 }
 
 /// `clerk-sync ARGS` with the store's environment; its output.
@@ -41,7 +44,8 @@ async fn clerk_sync(args: Vec<String>, env: Vec<(String, String)>) -> Output {
 
 /// `clerk-sync run` into `db` from the fake.
 async fn run(fake: &FakeClerk, db: &str, env: &[(String, String)]) -> Output {
-    let mut args: Vec<String> = ["run", "--quiet", "--base-url", &fake.base_url, "--db", db].map(str::to_owned).to_vec();
+    let mut args: Vec<String> =
+        ["run", "--quiet", "--base-url", &fake.base_url, "--db", db].map(str::to_owned).to_vec();
     args.extend(RESOURCES.map(str::to_owned));
     clerk_sync(args, env.to_vec()).await
 }
@@ -172,8 +176,7 @@ async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(Stri
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     tables.sort();
-    let mut expected: Vec<String> =
-        tables.iter().map(|t| format!("{prefix}/clerk_data/{t}/{t}.parquet")).collect();
+    let mut expected: Vec<String> = tables.iter().map(|t| format!("{prefix}/clerk_data/{t}/{t}.parquet")).collect();
     expected.push(format!("{prefix}/clerk-sync.duckdb"));
     expected.sort();
     assert_eq!(list(store.as_ref(), prefix).await, expected, "one object per table and the state, nothing else");
@@ -185,7 +188,11 @@ async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(Stri
         download(store.as_ref(), &format!("{prefix}/clerk_data/{table}/{table}.parquet"), &file).await;
         let local_file = local.join("clerk_data").join(table).join(format!("{table}.parquet"));
         assert_eq!(rows(&dir, &file), rows(&dir, &local_file), "{table}");
-        assert_eq!(differing_rows(&dir, &file, &local_file), 0, "{table}: the bucket's file is the local one, row for row");
+        assert_eq!(
+            differing_rows(&dir, &file, &local_file),
+            0,
+            "{table}: the bucket's file is the local one, row for row"
+        );
     }
     let users = fetched.join("users.parquet");
     assert_eq!(rows(&dir, &users), 500);
@@ -203,7 +210,8 @@ async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(Stri
     download(store.as_ref(), &format!("{prefix}/clerk_data/users/users.parquet"), &users).await;
     assert_eq!(rows(&dir, &users), 525);
 
-    let show = succeeded(&clerk_sync(["show", "--db", &format!("parquet:{url}")].map(str::to_owned).to_vec(), env).await);
+    let show =
+        succeeded(&clerk_sync(["show", "--db", &format!("parquet:{url}")].map(str::to_owned).to_vec(), env).await);
     let line = show.lines().find(|l| l.starts_with("users ")).unwrap();
     assert_eq!(line.split_whitespace().nth(1), Some("525"), "{show}");
 }
@@ -332,7 +340,10 @@ async fn an_azure_sas_never_reaches_the_error() {
     let signature = "NotARealSignatureButSecretAll0fTheSame%3D";
     let env = vec![
         ("AZURE_STORAGE_ACCOUNT_NAME".to_owned(), stores::AZURITE_ACCOUNT.to_owned()),
-        ("AZURE_STORAGE_SAS_KEY".to_owned(), format!("sv=2024-08-04&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig={signature}")),
+        (
+            "AZURE_STORAGE_SAS_KEY".to_owned(),
+            format!("sv=2024-08-04&ss=b&srt=sco&sp=rwdlac&se=2030-01-01T00:00:00Z&sig={signature}"),
+        ),
         ("AZURE_STORAGE_ENDPOINT".to_owned(), format!("{}/{}", azurite.url, stores::AZURITE_ACCOUNT)),
         ("AZURE_ALLOW_HTTP".to_owned(), "true".to_owned()),
     ];

@@ -65,7 +65,15 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     // `cargo run -p clerk-sync` do: built in a workspace-wide command, the build-script
     // dependencies it shares with codegen (serde's derive, syn) get other features, and the
     // whole of DuckDB would be compiled a second time for the same profile.
+    step("install Azurite for clerk-sync's parquet:az:// tests (npm ci in clerk-sync/tests/azurite)", || {
+        npm_ci(root, "clerk-sync/tests/azurite", "node_modules/.bin/azurite-blob")
+    })?;
     step("cargo test -p clerk-sync", || cargo(root, &["test", "-p", "clerk-sync", "--all-targets"]))?;
+    // Without DuckDB (so no second C++ build): the `demo` command and the code paths a
+    // PostgreSQL-only build keeps, which the default build does not compile.
+    step("cargo check -p clerk-sync --no-default-features --features postgres,demo", || {
+        cargo(root, &["check", "-p", "clerk-sync", "--no-default-features", "--features", "postgres,demo"])
+    })?;
     step("clippy -p clerk-sync, warnings denied", || {
         cargo(root, &["clippy", "-p", "clerk-sync", "--all-targets", "--", "-D", "warnings"])
     })?;

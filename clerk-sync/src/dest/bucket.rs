@@ -123,15 +123,8 @@ impl Bucket {
             .map_err(|e| error(format!("creating a scratch folder: {e}")))?;
         let url = format!("{scheme}{bucket}{}{prefix}", if prefix.is_empty() { "" } else { "/" });
         let prefix = ObjectPath::parse(prefix).map_err(|e| error(format!("{url}: the prefix: {e}")))?;
-        let mut bucket = Bucket {
-            store,
-            url,
-            prefix,
-            state: State::InBucket { version: None },
-            scratch,
-            redactor,
-            runtime,
-        };
+        let mut bucket =
+            Bucket { store, url, prefix, state: State::InBucket { version: None }, scratch, redactor, runtime };
         bucket.state = match state {
             Some(file) => State::File(file.to_owned()),
             None => State::InBucket { version: bucket.download_state()? },
@@ -155,7 +148,9 @@ impl Bucket {
     /// Where the dataset's files go, for messages.
     pub fn describe(&self) -> String {
         match &self.state {
-            State::InBucket { .. } => format!("Parquet files in {} (state in {}/{STATE_OBJECT} there)", self.url, self.url),
+            State::InBucket { .. } => {
+                format!("Parquet files in {} (state in {}/{STATE_OBJECT} there)", self.url, self.url)
+            }
             State::File(file) => format!("Parquet files in {} (state in {})", self.url, file.display()),
         }
     }
@@ -313,7 +308,11 @@ fn split_url(url: &str) -> Result<(&'static str, &str, &str)> {
 }
 
 /// The store for `scheme`, configured as each builder's `from_env` would be, from `vars`.
-fn build_store(scheme: &str, bucket: &str, vars: &[(String, String)]) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+fn build_store(
+    scheme: &str,
+    bucket: &str,
+    vars: &[(String, String)],
+) -> std::result::Result<Arc<dyn ObjectStore>, String> {
     // Each provider's variables, by their prefix, lower-cased into the builders' config keys
     // (`AWS_ENDPOINT_URL` -> `aws_endpoint_url`); names a builder does not know are skipped.
     let config = |prefix: &str| {
@@ -331,7 +330,11 @@ fn build_store(scheme: &str, bucket: &str, vars: &[(String, String)]) -> std::re
                     builder = builder.with_config(key, value);
                 }
             }
-            builder.with_bucket_name(bucket).build().map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
+            builder
+                .with_bucket_name(bucket)
+                .build()
+                .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+                .map_err(|e| e.to_string())
         }
         #[cfg(feature = "gcs")]
         "gs://" => {
@@ -345,7 +348,11 @@ fn build_store(scheme: &str, bucket: &str, vars: &[(String, String)]) -> std::re
                     builder = builder.with_config(key, value);
                 }
             }
-            builder.with_bucket_name(bucket).build().map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
+            builder
+                .with_bucket_name(bucket)
+                .build()
+                .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+                .map_err(|e| e.to_string())
         }
         #[cfg(feature = "azure")]
         "az://" => {
@@ -359,7 +366,11 @@ fn build_store(scheme: &str, bucket: &str, vars: &[(String, String)]) -> std::re
             if let Some((_, endpoint)) = vars.iter().find(|(name, _)| name == "IDENTITY_ENDPOINT") {
                 builder = builder.with_msi_endpoint(endpoint);
             }
-            builder.with_container_name(bucket).build().map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
+            builder
+                .with_container_name(bucket)
+                .build()
+                .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
+                .map_err(|e| e.to_string())
         }
         _ => {
             let feature = match scheme {
@@ -398,7 +409,9 @@ impl Redactor {
                 continue;
             }
             // A SAS is a query string: its parts travel one by one.
-            for part in std::iter::once(value.as_str()).chain(value.split('&').filter_map(|p| p.split_once('=').map(|(_, v)| v))) {
+            for part in std::iter::once(value.as_str())
+                .chain(value.split('&').filter_map(|p| p.split_once('=').map(|(_, v)| v)))
+            {
                 let part = part.trim_start_matches('?');
                 if part.len() >= 8 && !secrets.iter().any(|s| s == part) {
                     secrets.push(part.to_owned());
@@ -411,11 +424,13 @@ impl Redactor {
     }
 
     fn clean(&self, text: &str) -> String {
-        let mut text = self.secrets.iter().fold(text.to_owned(), |text, secret| text.replace(secret.as_str(), "[redacted]"));
+        let mut text =
+            self.secrets.iter().fold(text.to_owned(), |text, secret| text.replace(secret.as_str(), "[redacted]"));
         // A signature in a URL, whatever its encoding, goes too.
         let mut from = 0;
         while let Some(at) = text[from..].find("sig=").map(|at| from + at + 4) {
-            let end = text[at..].find(|c: char| c == '&' || c == '"' || c.is_whitespace()).map_or(text.len(), |e| at + e);
+            let end =
+                text[at..].find(|c: char| c == '&' || c == '"' || c.is_whitespace()).map_or(text.len(), |e| at + e);
             text.replace_range(at..end, "[redacted]");
             from = at + "[redacted]".len();
         }
@@ -453,6 +468,9 @@ mod tests {
         let clean = redactor.clean(text);
         assert!(!clean.contains("wJalrXUtnFEMI"), "{clean}");
         assert!(!clean.contains("abc%2Bdef") && !clean.contains("other+encoding"), "{clean}");
-        assert!(clean.contains("us-east-1") && clean.contains("/path/to/key.json") && clean.contains("&x=1"), "{clean}");
+        assert!(
+            clean.contains("us-east-1") && clean.contains("/path/to/key.json") && clean.contains("&x=1"),
+            "{clean}"
+        );
     }
 }

@@ -263,7 +263,10 @@ pub fn open_with_state(db: &str, state: Option<&std::path::Path>) -> Result<Box<
     if let Some(state) = state {
         return Err(DestinationError {
             destination: "state",
-            message: format!("--state ({}) is for `parquet:` destinations; {db} keeps its state in itself", state.display()),
+            message: format!(
+                "--state ({}) is for `parquet:` destinations; {db} keeps its state in itself",
+                state.display()
+            ),
         });
     }
     if db.starts_with("postgres://") || db.starts_with("postgresql://") {

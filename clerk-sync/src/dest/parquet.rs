@@ -39,7 +39,9 @@ impl Parquet {
     /// `PLACE/clerk-sync.duckdb` unless `state` names another file.
     pub fn open(place: &str, state: Option<&Path>) -> Result<Parquet> {
         if place.is_empty() {
-            return Err(error("`parquet:` needs a folder or a bucket: `--db parquet:DIR` or `parquet:s3://BUCKET/PREFIX`"));
+            return Err(error(
+                "`parquet:` needs a folder or a bucket: `--db parquet:DIR` or `parquet:s3://BUCKET/PREFIX`",
+            ));
         }
         #[cfg(feature = "object-store")]
         if super::bucket::is_bucket(place) {
@@ -49,7 +51,9 @@ impl Parquet {
         }
         #[cfg(not(feature = "object-store"))]
         if ["s3://", "gs://", "az://"].iter().any(|scheme| place.starts_with(scheme)) {
-            return Err(error(format!("this build has no object storage support ({place}): features `s3`, `gcs`, `azure`")));
+            return Err(error(format!(
+                "this build has no object storage support ({place}): features `s3`, `gcs`, `azure`"
+            )));
         }
         let dir = PathBuf::from(place);
         std::fs::create_dir_all(&dir).map_err(|e| error(format!("creating {}: {e}", dir.display())))?;

@@ -93,7 +93,8 @@ pub fn azurite(container: &str) -> Option<Server> {
     let python = python_tool("python")?;
     let port = free_port();
     let mut command = Command::new(tool);
-    command.args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"])
+    command
+        .args(["--blobHost", "127.0.0.1", "--blobPort", &port.to_string(), "--inMemoryPersistence", "--silent"])
         // Azure's Python SDK may speak a newer API version than this Azurite knows.
         .arg("--skipApiVersionCheck");
     let server = start(command, port, "azurite-blob");
@@ -111,7 +112,16 @@ pub fn gcs_emulator(bucket: &str) -> Option<Server> {
     let tool = python_tool("gcp-storage-emulator")?;
     let port = free_port();
     let mut command = Command::new(tool);
-    command.args(["start", "--host", "127.0.0.1", "--port", &port.to_string(), "--in-memory", "--default-bucket", bucket]);
+    command.args([
+        "start",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+        "--in-memory",
+        "--default-bucket",
+        bucket,
+    ]);
     Some(start(command, port, "gcp-storage-emulator"))
 }
 
@@ -162,7 +172,8 @@ pub fn http_text(base: &str, method: &str, path: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let host = base.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(host).unwrap();
-    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+    write!(stream, "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
