@@ -44,9 +44,14 @@ async fn clerk_sync(args: Vec<String>, env: Vec<(String, String)>) -> Output {
 
 /// `clerk-sync run` into `db` from the fake.
 async fn run(fake: &FakeClerk, db: &str, env: &[(String, String)]) -> Output {
+    run_with(fake, db, env, &[]).await
+}
+
+async fn run_with(fake: &FakeClerk, db: &str, env: &[(String, String)], extra: &[&str]) -> Output {
     let mut args: Vec<String> =
         ["run", "--quiet", "--base-url", &fake.base_url, "--db", db].map(str::to_owned).to_vec();
     args.extend(RESOURCES.map(str::to_owned));
+    args.extend(extra.iter().map(|a| a.to_string()));
     clerk_sync(args, env.to_vec()).await
 }
 
@@ -389,4 +394,78 @@ async fn gcs_runs_reach_the_configured_store_and_fail_whole_where_the_emulator_d
     assert!(stderr.contains("Last-Modified Header missing"), "the emulator's difference, not ours: {stderr}");
     let now = client.get(&object).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(now.as_ref(), state.as_slice(), "the state in the bucket is untouched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_does_not_put_back_a_state_another_run_replaced_meanwhile() {
+    let Some(moto) = stores::moto("warehouse") else { return };
+    let (dir, _cleanup) = scratch("clerk-sync-s3-overlap");
+    let env = stores::s3_env(&moto.url);
+    let fake = fake().await;
+    succeeded(&run(&fake, "parquet:s3://warehouse/p", &env).await);
+    let store = store("s3", "warehouse", &env);
+    let state_before = download(store.as_ref(), "p/clerk-sync.duckdb", &dir.join("state")).await;
+
+    let refused = tokio::task::spawn_blocking(move || {
+        // This run fetched the state; another one replaces it before this one puts it back.
+        let mut slow = Bucket::open_with_env("s3://warehouse/p", None, &env).unwrap();
+        let other = Bucket::open_with_env("s3://warehouse/p", Some(&dir.join("state")), &env).unwrap();
+        std::fs::write(dir.join("other-state"), b"another run's state").unwrap();
+        other.put_file(&dir.join("other-state"), "clerk-sync.duckdb").unwrap();
+        slow.upload_state().unwrap_err()
+    })
+    .await
+    .unwrap();
+    assert!(refused.to_string().contains("changed while this run worked"), "{refused}");
+    let now = store.get(&object_store::path::Path::from("p/clerk-sync.duckdb")).await.unwrap().bytes().await.unwrap();
+    assert_eq!(now.as_ref(), b"another run's state", "the other run's state stays");
+    assert_ne!(now.as_ref(), state_before.as_slice());
+}
+
+#[test]
+fn serve_refuses_a_bucket() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync"))
+        .args(["serve", "--db", "parquet:s3://warehouse/p"])
+        .env("CLERK_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("schedule `run --db parquet:s3://warehouse/p`"), "{stderr}");
+}
+
+#[test]
+fn state_is_refused_for_databases() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_clerk-sync"))
+        .args(["show", "--db", "/tmp/clerk-sync-never-created.duckdb", "--state", "/tmp/x.duckdb"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--state (/tmp/x.duckdb) is for `parquet:` destinations"), "{stderr}");
+    assert!(!std::path::Path::new("/tmp/clerk-sync-never-created.duckdb").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_file_of_your_own_keeps_the_working_database_out_of_the_bucket() {
+    let Some(moto) = stores::moto("warehouse") else { return };
+    let (dir, _cleanup) = scratch("clerk-sync-s3-state");
+    let env = stores::s3_env(&moto.url);
+    let state = dir.join("kept.duckdb");
+    let state_arg = state.to_string_lossy().into_owned();
+    let fake = fake().await;
+    succeeded(&run_with(&fake, "parquet:s3://warehouse/p", &env, &["--state", &state_arg]).await);
+    assert!(state.exists());
+    let store = store("s3", "warehouse", &env);
+    let keys = list(store.as_ref(), "p").await;
+    assert!(!keys.iter().any(|k| k.ends_with("clerk-sync.duckdb")), "{keys:?}");
+    assert!(keys.contains(&"p/clerk_data/users/users.parquet".to_owned()), "{keys:?}");
+    {
+        let mut store = fake.state.store.write().unwrap();
+        for n in 500..510 {
+            store.push_user(n);
+        }
+    }
+    let stdout = succeeded(&run_with(&fake, "parquet:s3://warehouse/p", &env, &["--state", &state_arg]).await);
+    assert_eq!(users_line(&stdout), ("changes".into(), "10".into(), "0".into()), "resumed from the file: {stdout}");
 }

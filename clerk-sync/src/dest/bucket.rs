@@ -16,7 +16,7 @@
 //!
 //! Credentials come from each provider's usual environment variables and files, as
 //! `object_store` reads them (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`,
-//! web identity and instance credentials; `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's
+//! web identity and instance credentials, plus the AWS CLI's shared files, [`super::aws_files`]; `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's
 //! application default credentials; `AZURE_STORAGE_ACCOUNT_NAME` with
 //! `AZURE_STORAGE_ACCOUNT_KEY`, a SAS, a service principal or the Azure CLI). They never reach
 //! a message: every error text goes through [`Redactor`].
@@ -107,8 +107,15 @@ impl Bucket {
     /// [`Bucket::open`] with the environment variables given (`AWS_*`, `GOOGLE_*`, `AZURE_*`,
     /// as the providers name them), not read from the process.
     pub fn open_with_env(url: &str, state: Option<&Path>, vars: &[(String, String)]) -> Result<Bucket> {
-        let redactor = Redactor::from_vars(vars.iter().cloned());
         let (scheme, bucket, prefix) = split_url(url)?;
+        let mut vars = vars.to_vec();
+        #[cfg(feature = "s3")]
+        if scheme == "s3://" {
+            let from_files = super::aws_files::profile_vars(&vars).map_err(error)?;
+            vars.extend(from_files);
+        }
+        let vars = vars.as_slice();
+        let redactor = Redactor::from_vars(vars.iter().cloned());
         // The store's HTTP client is reqwest with rustls and no provider of its own (as
         // clerk-api's), so ring goes in first.
         clerk_api::install_tls_provider();

@@ -2,6 +2,8 @@
 //! bulk-load rows into a table; the SQL of creating, staging and merging is shared
 //! ([`sql`]), with the few differences between DuckDB and PostgreSQL in [`Dialect`].
 
+#[cfg(all(feature = "duckdb-engine", feature = "s3"))]
+mod aws_files;
 #[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
 pub mod bucket;
 pub mod comments;
