@@ -42,15 +42,15 @@ async fn clerk_sync(args: Vec<String>, env: Vec<(String, String)>) -> Output {
     .unwrap()
 }
 
-/// `clerk-sync run` into `db` from the fake.
+/// `clerk-sync run` of [`RESOURCES`] into `db` from the fake.
 async fn run(fake: &FakeClerk, db: &str, env: &[(String, String)]) -> Output {
-    run_with(fake, db, env, &[]).await
+    run_with(fake, db, env, &RESOURCES).await
 }
 
+/// `clerk-sync run` into `db` with `extra` arguments (the resources among them).
 async fn run_with(fake: &FakeClerk, db: &str, env: &[(String, String)], extra: &[&str]) -> Output {
     let mut args: Vec<String> =
         ["run", "--quiet", "--base-url", &fake.base_url, "--db", db].map(str::to_owned).to_vec();
-    args.extend(RESOURCES.map(str::to_owned));
     args.extend(extra.iter().map(|a| a.to_string()));
     clerk_sync(args, env.to_vec()).await
 }
@@ -166,13 +166,26 @@ fn scratch(name: &str) -> (PathBuf, TempDir) {
 /// folder reads only the new users, from the state in the bucket.
 async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(String, String)>) {
     let (dir, _cleanup) = scratch(&format!("clerk-sync-{scheme}"));
-    let fake = fake().await;
+    // `clerk-sync demo`'s data at 500 users, and every resource, as the demo syncs.
+    let users = 500;
+    let seed = Seed {
+        users,
+        organizations: users / 20,
+        memberships_per_organization: 8,
+        invitations: users / 10,
+        sessions: users / 2,
+        clients: users / 4,
+        invitations_per_organization: 3,
+        allowlist_identifiers: 25,
+    };
+    let fake = FakeClerk::start(seed, Faults::default()).await.unwrap();
+    let all = ["--resources", "all"];
     let local = dir.join("local");
-    succeeded(&run(&fake, &format!("parquet:{}", local.display()), &[]).await);
+    succeeded(&run_with(&fake, &format!("parquet:{}", local.display()), &[], &all).await);
 
     let prefix = "nightly/clerk";
     let url = format!("{scheme}://{bucket}/{prefix}");
-    let stdout = succeeded(&run(&fake, &format!("parquet:{url}"), &env).await);
+    let stdout = succeeded(&run_with(&fake, &format!("parquet:{url}"), &env, &all).await);
     assert!(stdout.contains(&format!("as {url}/clerk_data/<table>/<table>.parquet")), "{stdout}");
 
     let store = store(scheme, bucket, &env);
@@ -199,6 +212,7 @@ async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(Stri
             "{table}: the bucket's file is the local one, row for row"
         );
     }
+    assert!(tables.len() > 40, "every resource's tables: {tables:?}");
     let users = fetched.join("users.parquet");
     assert_eq!(rows(&dir, &users), 500);
 
@@ -210,7 +224,7 @@ async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(Stri
             store.push_user(n);
         }
     }
-    let stdout = succeeded(&run(&fake, &format!("parquet:{url}"), &env).await);
+    let stdout = succeeded(&run_with(&fake, &format!("parquet:{url}"), &env, &all).await);
     assert_eq!(users_line(&stdout), ("changes".into(), "25".into(), "0".into()), "{stdout}");
     download(store.as_ref(), &format!("{prefix}/clerk_data/users/users.parquet"), &users).await;
     assert_eq!(rows(&dir, &users), 525);
@@ -454,7 +468,9 @@ async fn a_state_file_of_your_own_keeps_the_working_database_out_of_the_bucket()
     let state = dir.join("kept.duckdb");
     let state_arg = state.to_string_lossy().into_owned();
     let fake = fake().await;
-    succeeded(&run_with(&fake, "parquet:s3://warehouse/p", &env, &["--state", &state_arg]).await);
+    succeeded(
+        &run_with(&fake, "parquet:s3://warehouse/p", &env, &[RESOURCES[0], RESOURCES[1], "--state", &state_arg]).await,
+    );
     assert!(state.exists());
     let store = store("s3", "warehouse", &env);
     let keys = list(store.as_ref(), "p").await;
@@ -466,6 +482,8 @@ async fn a_state_file_of_your_own_keeps_the_working_database_out_of_the_bucket()
             store.push_user(n);
         }
     }
-    let stdout = succeeded(&run_with(&fake, "parquet:s3://warehouse/p", &env, &["--state", &state_arg]).await);
+    let stdout = succeeded(
+        &run_with(&fake, "parquet:s3://warehouse/p", &env, &[RESOURCES[0], RESOURCES[1], "--state", &state_arg]).await,
+    );
     assert_eq!(users_line(&stdout), ("changes".into(), "10".into(), "0".into()), "resumed from the file: {stdout}");
 }
