@@ -3,6 +3,7 @@
 //! run row for row (read back by DuckDB), reruns resume from the state in the bucket, a store
 //! that fails in the middle of a run leaves the previous files and state readable, large files
 //! go up in parts and a refused part leaves the old object, and no credential is printed.
+//! GCS only as far as its registry emulator allows (see the test).
 #![cfg(all(feature = "duckdb-engine", feature = "s3", feature = "azure", feature = "gcs"))]
 
 mod common;
