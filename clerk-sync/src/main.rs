@@ -1,4 +1,4 @@
-//! `clerk-sync`: load a Clerk instance into DuckDB or PostgreSQL.
+//! `clerk-sync`: load a Clerk instance into DuckDB, PostgreSQL or Parquet files.
 //!
 //! ```sh
 //! clerk-sync demo                                   # built with `--features demo`: a fake Clerk, clerk-demo.duckdb
@@ -6,6 +6,7 @@
 //! clerk-sync run --reconcile                        # and remove the users Clerk deleted, now (else once a day)
 //! clerk-sync run --resources users,organizations --db postgres://me@localhost/warehouse
 //! clerk-sync show --db clerk.duckdb
+//! clerk-sync run --db parquet:s3://my-bucket/clerk     # Parquet files in S3 (gs://, az://), state beside them
 //! CLERK_WEBHOOK_SECRET=whsec_... clerk-sync serve --listen 127.0.0.1:8088   # live, from webhooks
 //! ```
 
@@ -15,7 +16,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "clerk-sync", version, about = "Load Clerk data into DuckDB or PostgreSQL, incrementally")]
+#[command(
+    name = "clerk-sync",
+    version,
+    about = "Load Clerk data into DuckDB, PostgreSQL or Parquet files (a folder, S3, GCS, Azure Blob), incrementally"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
