@@ -69,6 +69,23 @@ pub(crate) fn rust_type(ty: &TypeRef) -> String {
     ty.rust()
 }
 
+/// `ty` with each type name that `new` keeps as a deprecated alias (`codegen::overrides`)
+/// spelled by its new name: a change that is only such a rename still compiles.
+pub(crate) fn through_aliases(new: &Api, ty: &TypeRef) -> TypeRef {
+    match ty {
+        TypeRef::Named(name) => match new.type_aliases.iter().find(|alias| &alias.old == name) {
+            Some(alias) => TypeRef::Named(alias.new.clone()),
+            None => ty.clone(),
+        },
+        TypeRef::Array(inner) => TypeRef::Array(Box::new(through_aliases(new, inner))),
+        TypeRef::Map(inner) => TypeRef::Map(Box::new(through_aliases(new, inner))),
+        other => other.clone(),
+    }
+}
+
+/// The note a change that is only a kept rename carries.
+pub(crate) const ALIAS_KEPT: &str = "the old name stays one release as a deprecated alias";
+
 /// A value's Rust type given whether it may be absent.
 pub(crate) fn optional(ty: &TypeRef, option: bool) -> String {
     if option {

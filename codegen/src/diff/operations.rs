@@ -1,6 +1,6 @@
 //! Operation changes: added, removed, renamed, moved, parameters, bodies and responses.
 
-use super::{rust_type, Change, Section};
+use super::{rust_type, through_aliases, Change, Section, ALIAS_KEPT};
 use crate::emit::body::{self, Structs};
 use crate::model::{Api, Group, Operation, Param};
 use std::collections::BTreeMap;
@@ -64,17 +64,28 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
                 Some(fix),
             ));
         }
-        params(&mut out, new_op, &is, &old_op.path_params, &new_op.path_params, true);
-        params(&mut out, new_op, &is, &old_op.params, &new_op.params, false);
-        body(&mut out, old_op, (new_op, &structs), &is);
+        params(&mut out, (new, new_op), &is, (&old_op.path_params, &new_op.path_params), true);
+        params(&mut out, (new, new_op), &is, (&old_op.params, &new_op.params), false);
+        body(&mut out, (new, old_op), (new_op, &structs), &is);
         if old_op.response != new_op.response {
             let show = |r: &Option<crate::model::TypeRef>| r.as_ref().map_or("()".to_owned(), rust_type);
-            out.push(change(
-                true,
-                new_op,
-                format!("response type changed from `{}` to `{}`", show(&old_op.response), show(&new_op.response)),
-                Some(format!("`{is}.await` now returns `{}`", show(&new_op.response))),
-            ));
+            let renamed = old_op.response.as_ref().map(|ty| through_aliases(new, ty)) == new_op.response;
+            let (old_type, new_type) = (show(&old_op.response), show(&new_op.response));
+            out.push(if renamed {
+                change(
+                    false,
+                    new_op,
+                    format!("response type renamed from `{old_type}` to `{new_type}` ({ALIAS_KEPT})"),
+                    None,
+                )
+            } else {
+                change(
+                    true,
+                    new_op,
+                    format!("response type changed from `{old_type}` to `{new_type}`"),
+                    Some(format!("`{is}.await` now returns `{new_type}`")),
+                )
+            });
         }
     }
     out
@@ -89,7 +100,13 @@ fn shape(p: &Param) -> String {
     }
 }
 
-fn params(out: &mut Vec<Change>, op: &Operation, call: &str, old: &[Param], new: &[Param], path: bool) {
+fn params(
+    out: &mut Vec<Change>,
+    (api, op): (&Api, &Operation),
+    call: &str,
+    (old, new): (&[Param], &[Param]),
+    path: bool,
+) {
     let kind = if path { "path parameter" } else { "query parameter" };
     let by_wire = |params: &[Param]| params.iter().map(|p| (p.wire.clone(), p.clone())).collect::<BTreeMap<_, _>>();
     let (before, after) = (by_wire(old), by_wire(new));
@@ -122,7 +139,18 @@ fn params(out: &mut Vec<Change>, op: &Operation, call: &str, old: &[Param], new:
                         Some(format!("`{call}`: the {} is now an {}", shape(was), shape(p))),
                     ));
                 }
-                if was.ty != p.ty {
+                if was.ty != p.ty && through_aliases(api, &was.ty) == p.ty {
+                    out.push(change(
+                        false,
+                        op,
+                        format!(
+                            "{kind} `{wire}` type renamed from `{}` to `{}` ({ALIAS_KEPT})",
+                            rust_type(&was.ty),
+                            rust_type(&p.ty)
+                        ),
+                        None,
+                    ));
+                } else if was.ty != p.ty {
                     out.push(change(
                         true,
                         op,
@@ -153,8 +181,18 @@ fn takes(new: &Operation, structs: &Structs<'_>, ty: &crate::model::TypeRef) -> 
     }
 }
 
-fn body(out: &mut Vec<Change>, old: &Operation, (new, structs): (&Operation, &Structs<'_>), call: &str) {
+fn body(out: &mut Vec<Change>, (api, old): (&Api, &Operation), (new, structs): (&Operation, &Structs<'_>), call: &str) {
     match (&old.body, &new.body) {
+        (Some(was), Some(is)) if was.ty != is.ty && through_aliases(api, &was.ty) == is.ty => out.push(change(
+            false,
+            new,
+            format!(
+                "request body type renamed from `{}` to `{}` ({ALIAS_KEPT})",
+                rust_type(&was.ty),
+                rust_type(&is.ty)
+            ),
+            None,
+        )),
         (None, Some(body)) => out.push(change(
             true,
             new,

@@ -1,6 +1,6 @@
 //! Type changes: types added or removed, struct fields, enum values, union variants, aliases.
 
-use super::{optional, rust_type, Change, Section};
+use super::{optional, rust_type, through_aliases, Change, Section, ALIAS_KEPT};
 use crate::emit::directions::Directions;
 use crate::model::{Api, Field, TypeDef, TypeKind};
 use std::collections::BTreeMap;
@@ -50,7 +50,9 @@ pub(super) fn diff(old: &Api, new: &Api) -> Vec<Change> {
             continue;
         };
         match (&was.kind, &def.kind) {
-            (TypeKind::Struct(a), TypeKind::Struct(b)) => fields(&mut out, def, &a.fields, &b.fields, sent.sends(name)),
+            (TypeKind::Struct(a), TypeKind::Struct(b)) => {
+                fields(&mut out, new, def, (&a.fields, &b.fields), sent.sends(name))
+            }
             (TypeKind::Enum(a), TypeKind::Enum(b)) => {
                 let wires = |variants: &[crate::model::EnumVariant]| {
                     variants.iter().map(|v| (v.wire.clone(), v.name.clone())).collect::<BTreeMap<_, _>>()
@@ -126,7 +128,7 @@ fn is_option(field: &Field) -> bool {
     !field.required || field.nullable
 }
 
-fn fields(out: &mut Vec<Change>, def: &TypeDef, old: &[Field], new: &[Field], sent: bool) {
+fn fields(out: &mut Vec<Change>, api: &Api, def: &TypeDef, (old, new): (&[Field], &[Field]), sent: bool) {
     let name = &def.name;
     let by_wire = |fields: &[Field]| fields.iter().map(|f| (f.wire.clone(), f.clone())).collect::<BTreeMap<_, _>>();
     let (before, after) = (by_wire(old), by_wire(new));
@@ -156,7 +158,14 @@ fn fields(out: &mut Vec<Change>, def: &TypeDef, old: &[Field], new: &[Field], se
             continue;
         };
         let was_rust = optional(&was.ty, is_option(was));
-        if was_rust != rust {
+        if was_rust != rust && optional(&through_aliases(api, &was.ty), is_option(was)) == rust {
+            out.push(change(
+                false,
+                def,
+                format!("field `{wire}` type renamed: `{was_rust}` -> `{rust}` ({ALIAS_KEPT})"),
+                None,
+            ));
+        } else if was_rust != rust {
             let what = match (is_option(was), is_option(field)) {
                 (true, false) => "made required",
                 (false, true) => "made optional",
