@@ -13,6 +13,8 @@ pub mod duckdb;
 pub mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
+mod redact;
 pub mod sql;
 pub mod state;
 
