@@ -210,7 +210,7 @@ async fn serve(
     )?)
     .map_err(|e| e.to_string())?;
     if let Some(dir) = target.db.strip_prefix(dest::PARQUET_PREFIX) {
-        if ["s3://", "gs://", "az://"].iter().any(|scheme| dir.starts_with(scheme)) {
+        if dest::is_bucket(dir) {
             return Err(format!("serve keeps a database current, not files in object storage ({dir}): schedule `run --db parquet:{dir}`, which fetches only what changed"));
         }
         return Err(format!(

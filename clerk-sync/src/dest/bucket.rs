@@ -30,9 +30,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// The URL schemes this module serves, after `parquet:`.
-pub const SCHEMES: [&str; 3] = ["s3://", "gs://", "az://"];
-
 /// The working database's object name under the prefix (the local form's file name).
 const STATE_OBJECT: &str = super::parquet::WORKING_FILE;
 
@@ -41,11 +38,6 @@ const STATE_OBJECT: &str = super::parquet::WORKING_FILE;
 const PART_SIZE: usize = 8 * 1024 * 1024;
 /// Parts in flight at once.
 const PARTS_IN_FLIGHT: usize = 4;
-
-/// Whether a `parquet:` place names object storage rather than a folder.
-pub fn is_bucket(place: &str) -> bool {
-    SCHEMES.iter().any(|scheme| place.starts_with(scheme))
-}
 
 fn error(message: impl std::fmt::Display) -> DestinationError {
     DestinationError { destination: "parquet", message: message.to_string() }
@@ -302,7 +294,7 @@ enum Failure {
 
 /// `scheme://bucket/prefix` split into its parts (prefix without leading or trailing `/`).
 fn split_url(url: &str) -> Result<(&'static str, &str, &str)> {
-    let Some(scheme) = SCHEMES.iter().copied().find(|scheme| url.starts_with(scheme)) else {
+    let Some(scheme) = super::BUCKET_SCHEMES.iter().copied().find(|scheme| url.starts_with(scheme)) else {
         return Err(error(format!("`{url}`: expected s3://, gs:// or az://")));
     };
     let rest = &url[scheme.len()..];
@@ -405,6 +397,7 @@ mod tests {
         assert!(split_url("s3:///p").unwrap_err().to_string().contains("name a bucket"));
         assert!(split_url("s3://key:secret@b/p").is_err(), "credentials never come in the URL");
         assert!(split_url("ftp://b").is_err());
-        assert!(is_bucket("s3://b") && !is_bucket("/data/out") && !is_bucket("s3.local/x"));
+        assert!(super::super::is_bucket("s3://b") && !super::super::is_bucket("/data/out"));
+        assert!(!super::super::is_bucket("s3.local/x"));
     }
 }

@@ -249,6 +249,14 @@ pub fn query_i64(destination: &mut dyn Destination, sql: &str) -> Result<i64> {
 /// The prefix of a `--db` value naming a folder of Parquet files.
 pub const PARQUET_PREFIX: &str = "parquet:";
 
+/// The URL schemes of object storage after `parquet:` (features `s3`, `gcs`, `azure`).
+pub const BUCKET_SCHEMES: [&str; 3] = ["s3://", "gs://", "az://"];
+
+/// Whether a `parquet:` place names object storage rather than a folder.
+pub fn is_bucket(place: &str) -> bool {
+    BUCKET_SCHEMES.iter().any(|scheme| place.starts_with(scheme))
+}
+
 /// Opens the destination a `--db` value names: a `postgres://` or `postgresql://` URL,
 /// `parquet:DIR`, `parquet:s3://BUCKET/PREFIX` (or `gs://`, `az://`), or a DuckDB file path.
 pub fn open(db: &str) -> Result<Box<dyn Destination + Send>> {

@@ -25,7 +25,8 @@ pub struct Parquet {
 /// Where the files go.
 #[derive(Debug)]
 enum Place {
-    Folder(PathBuf),
+    /// A folder, and the working database's file when `--state` put it elsewhere.
+    Folder(PathBuf, Option<PathBuf>),
     #[cfg(feature = "object-store")]
     Bucket(Box<super::bucket::Bucket>),
 }
@@ -44,13 +45,13 @@ impl Parquet {
             ));
         }
         #[cfg(feature = "object-store")]
-        if super::bucket::is_bucket(place) {
+        if super::is_bucket(place) {
             let bucket = super::bucket::Bucket::open(place, state)?;
             let working = DuckDb::open(&bucket.working_file().to_string_lossy())?;
             return Ok(Parquet { working, place: Place::Bucket(Box::new(bucket)) });
         }
         #[cfg(not(feature = "object-store"))]
-        if ["s3://", "gs://", "az://"].iter().any(|scheme| place.starts_with(scheme)) {
+        if super::is_bucket(place) {
             return Err(error(format!(
                 "this build has no object storage support ({place}): features `s3`, `gcs`, `azure`"
             )));
@@ -59,14 +60,14 @@ impl Parquet {
         std::fs::create_dir_all(&dir).map_err(|e| error(format!("creating {}: {e}", dir.display())))?;
         let working = state.map_or_else(|| dir.join(WORKING_FILE), Path::to_owned);
         let working = DuckDb::open(&working.to_string_lossy())?;
-        Ok(Parquet { working, place: Place::Folder(dir) })
+        Ok(Parquet { working, place: Place::Folder(dir, state.map(Path::to_owned)) })
     }
 
     /// The folder the files are written into: the destination itself, or the scratch folder
     /// they go up from.
     fn files_dir(&self) -> PathBuf {
         match &self.place {
-            Place::Folder(dir) => dir.clone(),
+            Place::Folder(dir, _) => dir.clone(),
             #[cfg(feature = "object-store")]
             Place::Bucket(bucket) => bucket.files_dir(),
         }
@@ -118,7 +119,10 @@ impl Destination for Parquet {
 
     fn describe(&self) -> String {
         match &self.place {
-            Place::Folder(dir) => format!("Parquet files in {} (state in {WORKING_FILE} there)", dir.display()),
+            Place::Folder(dir, None) => format!("Parquet files in {} (state in {WORKING_FILE} there)", dir.display()),
+            Place::Folder(dir, Some(state)) => {
+                format!("Parquet files in {} (state in {})", dir.display(), state.display())
+            }
             #[cfg(feature = "object-store")]
             Place::Bucket(bucket) => bucket.describe(),
         }
@@ -194,7 +198,7 @@ impl Destination for Parquet {
             self.write_table(dataset, table, &folder)?;
         }
         let shown = match &mut self.place {
-            Place::Folder(_) => folder.display().to_string(),
+            Place::Folder(..) => folder.display().to_string(),
             #[cfg(feature = "object-store")]
             Place::Bucket(bucket) => {
                 bucket.upload_tables(dataset, &tables)?;
