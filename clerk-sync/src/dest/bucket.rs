@@ -31,7 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The working database's object name under the prefix (the local form's file name).
-const STATE_OBJECT: &str = super::parquet::WORKING_FILE;
+const STATE_OBJECT: &str = super::WORKING_FILE;
 
 /// Files up to this size go up in one PUT; larger ones in parts of this size (S3's parts must
 /// be at least 5 MiB), a few at a time, so memory stays flat whatever the file's size.

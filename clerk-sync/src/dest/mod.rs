@@ -249,6 +249,10 @@ pub fn query_i64(destination: &mut dyn Destination, sql: &str) -> Result<i64> {
 /// The prefix of a `--db` value naming a folder of Parquet files.
 pub const PARQUET_PREFIX: &str = "parquet:";
 
+/// The working database's file name beside a `parquet:` destination's files (in the folder, or
+/// under the bucket's prefix).
+pub const WORKING_FILE: &str = "clerk-sync.duckdb";
+
 /// The URL schemes of object storage after `parquet:` (features `s3`, `gcs`, `azure`).
 pub const BUCKET_SCHEMES: [&str; 3] = ["s3://", "gs://", "az://"];
 

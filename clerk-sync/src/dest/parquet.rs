@@ -8,13 +8,10 @@
 //! files, then put them in the bucket ([`super::bucket`]).
 
 use super::duckdb::DuckDb;
-use super::{Destination, DestinationError, Dialect, Result, Statement};
+use super::{Destination, DestinationError, Dialect, Result, Statement, WORKING_FILE};
 use crate::dest::{comments, sql};
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
-
-/// The working database's file name inside the folder.
-pub const WORKING_FILE: &str = "clerk-sync.duckdb";
 
 #[derive(Debug)]
 pub struct Parquet {
