@@ -26,12 +26,7 @@ for _ in $(seq 100); do grep -q listening "$work/fake.log" && curl -s -o /dev/nu
 curl -s -X PUT -o /dev/null "http://127.0.0.1:$moto_port/bench"
 export CLERK_SECRET_KEY=sk_test_benchmark AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret AWS_REGION=us-east-1 \
     AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port" AWS_ALLOW_HTTP=true
-measure() { # name, command...
-    local name="$1"; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
-    read -r wall rss <"$work/time"
-    printf '%-12s wall %7.2f s   peak RSS %8.1f MB\n' "$name" "$wall" "$(echo "$rss / 1024" | bc -l)"
-}
+. clerk-sync/bench/measure.sh
 for round in $(seq "$rounds"); do
     echo "round $round ($users users, pages of 500)"
     measure folder "$target/clerk-sync" run --quiet --resources users --base-url "http://127.0.0.1:$fake_port" --db "parquet:$work/folder-$round"

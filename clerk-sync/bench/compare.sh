@@ -18,12 +18,7 @@ fake=$!
 trap 'kill $fake 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do grep -q listening "$work/fake.log" && break; sleep 0.2; done
 export CLERK_SECRET_KEY=sk_test_benchmark
-measure() { # name, command...
-    local name="$1"; shift
-    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >"$work/$name.out" 2>"$work/$name.err" || { cat "$work/$name.err" >&2; exit 1; }
-    read -r wall rss <"$work/time"
-    printf '%-12s wall %7.2f s   peak RSS %8.1f MB\n' "$name" "$wall" "$(echo "$rss / 1024" | bc -l)"
-}
+. clerk-sync/bench/measure.sh
 for round in $(seq "$rounds"); do
     echo "round $round ($users users, pages of 500)"
     rm -rf "$work"/*.duckdb "$work/dlt"

@@ -276,16 +276,7 @@ async fn demo(_users: usize, _db: &str, _dataset: &str) -> Result<(), String> {
 
 #[cfg(feature = "demo")]
 async fn demo(users: usize, db: &str, dataset: &str) -> Result<(), String> {
-    let seed = fake_clerk::Seed {
-        users,
-        organizations: (users / 20).max(1),
-        memberships_per_organization: 8,
-        invitations: users / 10,
-        sessions: users / 2,
-        clients: users / 4,
-        invitations_per_organization: 3,
-        allowlist_identifiers: 25,
-    };
+    let seed = fake_clerk::Seed::demo(users);
     println!("Starting a fake Clerk with {} users, {} organizations ...", seed.users, seed.organizations);
     let fake = fake_clerk::FakeClerk::start(seed, fake_clerk::Faults::default())
         .await

@@ -168,18 +168,7 @@ fn scratch(name: &str) -> (PathBuf, TempDir) {
 async fn agrees_with_the_local_folder(scheme: &str, bucket: &str, env: Vec<(String, String)>) {
     let (dir, _cleanup) = scratch(&format!("clerk-sync-{scheme}"));
     // `clerk-sync demo`'s data at 500 users, and every resource, as the demo syncs.
-    let users = 500;
-    let seed = Seed {
-        users,
-        organizations: users / 20,
-        memberships_per_organization: 8,
-        invitations: users / 10,
-        sessions: users / 2,
-        clients: users / 4,
-        invitations_per_organization: 3,
-        allowlist_identifiers: 25,
-    };
-    let fake = FakeClerk::start(seed, Faults::default()).await.unwrap();
+    let fake = FakeClerk::start(Seed::demo(500), Faults::default()).await.unwrap();
     let all = ["--resources", "all"];
     let local = dir.join("local");
     succeeded(&run_with(&fake, &format!("parquet:{}", local.display()), &[], &all).await);

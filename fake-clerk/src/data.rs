@@ -47,6 +47,24 @@ impl Default for Seed {
     }
 }
 
+impl Seed {
+    /// `users` users and the rest in `clerk-sync demo`'s proportions: an organization per 20
+    /// users with 8 members and 3 pending invitations each, an invitation per 10 users, a
+    /// session per 2, a client per 4, 25 allowlist identifiers.
+    pub fn demo(users: usize) -> Seed {
+        Seed {
+            users,
+            organizations: (users / 20).max(1),
+            memberships_per_organization: 8,
+            invitations: users / 10,
+            sessions: users / 2,
+            clients: users / 4,
+            invitations_per_organization: 3,
+            allowlist_identifiers: 25,
+        }
+    }
+}
+
 /// All records, each list in ascending `created_at` order (ties impossible: each is unique).
 #[derive(Debug, Default)]
 pub struct Store {

@@ -313,64 +313,33 @@ fn build_store(
     bucket: &str,
     vars: &[(String, String)],
 ) -> std::result::Result<Arc<dyn ObjectStore>, String> {
-    // Each provider's variables, by their prefix, lower-cased into the builders' config keys
-    // (`AWS_ENDPOINT_URL` -> `aws_endpoint_url`); names a builder does not know are skipped.
-    let config = |prefix: &str| {
-        vars.iter()
-            .filter(move |(name, _)| name.starts_with(prefix))
-            .map(|(name, value)| (name.to_ascii_lowercase(), value.clone()))
-            .collect::<Vec<_>>()
-    };
+    let var = |wanted: &str| vars.iter().find(|(name, _)| name == wanted).map(|(_, value)| value);
     match scheme {
         #[cfg(feature = "s3")]
         "s3://" => {
-            let mut builder = object_store::aws::AmazonS3Builder::new();
-            for (key, value) in config("AWS_") {
-                if let Ok(key) = key.parse() {
-                    builder = builder.with_config(key, value);
-                }
-            }
-            builder
-                .with_bucket_name(bucket)
-                .build()
-                .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
-                .map_err(|e| e.to_string())
+            let builder = object_store::aws::AmazonS3Builder::new();
+            let builder = with_vars(builder, vars, "AWS_", |b, key, value| b.with_config(key, value));
+            shared(builder.with_bucket_name(bucket).build())
         }
         #[cfg(feature = "gcs")]
         "gs://" => {
             let mut builder = object_store::gcp::GoogleCloudStorageBuilder::new();
             // The older name `from_env` still reads.
-            if let Some((_, path)) = vars.iter().find(|(name, _)| name == "SERVICE_ACCOUNT") {
+            if let Some(path) = var("SERVICE_ACCOUNT") {
                 builder = builder.with_service_account_path(path);
             }
-            for (key, value) in config("GOOGLE_") {
-                if let Ok(key) = key.parse() {
-                    builder = builder.with_config(key, value);
-                }
-            }
-            builder
-                .with_bucket_name(bucket)
-                .build()
-                .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
-                .map_err(|e| e.to_string())
+            let builder = with_vars(builder, vars, "GOOGLE_", |b, key, value| b.with_config(key, value));
+            shared(builder.with_bucket_name(bucket).build())
         }
         #[cfg(feature = "azure")]
         "az://" => {
             let mut builder = object_store::azure::MicrosoftAzureBuilder::new();
-            for (key, value) in config("AZURE_") {
-                if let Ok(key) = key.parse() {
-                    builder = builder.with_config(key, value);
-                }
-            }
+            builder = with_vars(builder, vars, "AZURE_", |b, key, value| b.with_config(key, value));
             // App Service's managed identity endpoint, as `from_env` reads it.
-            if let Some((_, endpoint)) = vars.iter().find(|(name, _)| name == "IDENTITY_ENDPOINT") {
+            if let Some(endpoint) = var("IDENTITY_ENDPOINT") {
                 builder = builder.with_msi_endpoint(endpoint);
             }
-            builder
-                .with_container_name(bucket)
-                .build()
-                .map(|store| Arc::new(store) as Arc<dyn ObjectStore>)
-                .map_err(|e| e.to_string())
+            shared(builder.with_container_name(bucket).build())
         }
         _ => {
             let feature = match scheme {
@@ -378,10 +347,34 @@ fn build_store(
                 "gs://" => "gcs",
                 _ => "azure",
             };
-            let _ = (bucket, config);
+            let _ = (bucket, var);
             Err(format!("this build has no {scheme} support (feature `{feature}`)"))
         }
     }
+}
+
+/// `builder` given each of `vars` whose name starts with `prefix`, lower-cased into the
+/// builder's config key (`AWS_ENDPOINT_URL` -> `aws_endpoint_url`); names it does not know are
+/// skipped, as its `from_env` skips them.
+#[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+fn with_vars<B, K: std::str::FromStr>(
+    builder: B,
+    vars: &[(String, String)],
+    prefix: &str,
+    apply: impl Fn(B, K, &str) -> B,
+) -> B {
+    vars.iter().filter(|(name, _)| name.starts_with(prefix)).fold(builder, |builder, (name, value)| {
+        match name.to_ascii_lowercase().parse() {
+            Ok(key) => apply(builder, key, value),
+            Err(_) => builder,
+        }
+    })
+}
+
+/// A built store, shared, or the builder's complaint.
+#[cfg(any(feature = "s3", feature = "gcs", feature = "azure"))]
+fn shared(built: object_store::Result<impl ObjectStore>) -> std::result::Result<Arc<dyn ObjectStore>, String> {
+    built.map(|store| Arc::new(store) as Arc<dyn ObjectStore>).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
