@@ -44,6 +44,9 @@
 mod authorization;
 /// Browser requests: the cookie path, the handshake and its return leg, organization sync.
 mod browser;
+/// The latency budget of an authentication.
+mod budget;
+mod error;
 #[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 #[rustfmt::skip] // Formatted by the generator (prettyplease), checked by `cargo xtask check`.
                  // The calls' builders are generated whole; this crate uses only what its calls need of them.
@@ -68,9 +71,9 @@ mod web;
 
 // Every concern's modules by their own names, for the paths between them (`crate::jwt`).
 use browser::{handshake, handshake_payload, organization_sync, publishable_key, refresh};
+use token::{category, claims, claims_view, client_key, encoding, extract, jwks, jwt, key, machine_jwt, token_type};
 #[cfg(feature = "machine-tokens")]
-use token::machine;
-use token::{category, claims, claims_view, encoding, extract, jwks, jwt, key, machine_jwt, token_type};
+use token::{limiter, machine, verdicts};
 #[cfg(any(feature = "axum", feature = "actix"))]
 use web::protect;
 
@@ -109,11 +112,19 @@ pub mod types {
 pub use generated::{API_VERSION, SPEC};
 
 pub use authorization::{Check, FactorLevel, Reverification, REVERIFICATION_ERROR_REASON};
+pub use budget::DEFAULT_REQUEST_BUDGET;
 pub use category::{CATEGORY_IGNORE, CATEGORY_JWT_TEMPLATE, CATEGORY_M2M_TOKEN, CATEGORY_SESSION_TOKEN};
 pub use claims::{Actor, OrganizationClaim, SessionClaims};
-pub use jwks::{JwksCache, DEFAULT_JWKS_TTL, DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL};
+pub use client_key::ClientKey;
+pub use error::{AuthError, Unavailable};
+pub use jwks::{
+    JwksCache, KeysStatus, DEFAULT_JWKS_MAX_STALENESS, DEFAULT_JWKS_RETRY_INITIAL, DEFAULT_JWKS_RETRY_MAX,
+    DEFAULT_JWKS_TTL, DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL,
+};
 pub use jwt::MAX_TOKEN_BYTES;
 pub use key::{JwtKey, KeyError};
+#[cfg(feature = "machine-tokens")]
+pub use limiter::MachineTokenLimiter;
 pub use machine_jwt::{MachineClaims, MachineJwt};
 pub use options::{AuthenticateOptions, DEFAULT_CLOCK_SKEW};
 pub use organization_sync::{OrganizationSync, PatternError};
@@ -124,51 +135,27 @@ pub use reason::Reason;
 pub use session::SessionAuth;
 pub use state::{Auth, Handshake, RequestState, SignedOut};
 pub use token_type::{TokenType, UnknownTokenType};
+#[cfg(feature = "machine-tokens")]
+pub use verdicts::{MachineTokenCache, DEFAULT_INVALID_TOKEN_TTL, DEFAULT_MACHINE_TOKEN_CACHE_ENTRIES};
 
 use category::Category;
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// A failure to reach a verdict: the request is neither signed in nor signed out. Answer it
-/// with a 5xx, not a 401: the token may well be valid.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AuthError {
-    /// A machine token of an accepted type arrived, but the options have no client to verify
-    /// it with.
-    #[error("accepting {0} tokens needs a Clerk client: they are verified by the Backend API")]
-    ClientRequired(TokenType),
-    /// A machine token of an accepted type arrived, but this build verifies no opaque machine
-    /// tokens (feature `machine-tokens` of `clerk-api-auth`, on by default and in `clerk-api`).
-    #[error("accepting {0} tokens needs the `machine-tokens` feature")]
-    MachineTokensDisabled(TokenType),
-    /// The instance's JWKS could not be fetched.
-    #[error("could not fetch the instance's JWKS from Clerk: {0}")]
-    Jwks(#[source] crate::Error),
-    /// Clerk could not be asked about a machine token (unreachable, 5xx, rejected secret key).
-    #[error("Clerk could not verify the {token_type} token: {source}")]
-    MachineVerification {
-        /// The token's type.
-        token_type: TokenType,
-        /// What went wrong with the call.
-        #[source]
-        source: crate::Error,
-    },
-    /// A bug in this crate.
-    #[error("internal error: {0}")]
-    Internal(&'static str),
-}
 
 /// Authenticates a request from the `http` crate: finds its token and verifies it.
 ///
 /// With a [publishable key](AuthenticateOptions::publishable_key), a request without an
 /// `Authorization` header is decided by its cookies as Clerk's JS SDK decides it, and may get
 /// a [`RequestState::Handshake`]; its URL is rebuilt from `Host` and `X-Forwarded-*`.
+///
+/// A [`ClientKey`] in the request's extensions names the client for the
+/// [machine-token limiter](AuthenticateOptions::machine_token_limiter).
 pub async fn authenticate_request<B>(
     request: &http::Request<B>,
     options: &AuthenticateOptions,
 ) -> Result<RequestState, AuthError> {
-    authenticate_parts(request.method(), request.uri(), request.headers(), options).await
+    let client_key = request.extensions().get::<ClientKey>();
+    authenticate_parts(request.method(), request.uri(), request.headers(), client_key, options).await
 }
 
 /// [`authenticate_request`] on a request's parts (a body need not be shared across threads).
@@ -176,16 +163,18 @@ pub(crate) async fn authenticate_parts(
     method: &http::Method,
     uri: &http::Uri,
     headers: &http::HeaderMap,
+    client_key: Option<&ClientKey>,
     options: &AuthenticateOptions,
 ) -> Result<RequestState, AuthError> {
+    let scope = budget::Scope::start(options, client_key);
     if let Some(key) = &options.publishable_key {
         if !headers.contains_key(http::header::AUTHORIZATION) {
             if let Some(browser) = browser::BrowserRequest::new(method, uri, headers) {
-                return handshake::authenticate(&browser, key, options).await;
+                return handshake::authenticate(&browser, key, options, &scope).await;
             }
         }
     }
-    authenticate_headers(headers, options).await
+    authenticate_scoped(headers, options, &scope).await
 }
 
 /// Authenticates a request by its headers alone.
@@ -193,8 +182,16 @@ pub async fn authenticate_headers(
     headers: &http::HeaderMap,
     options: &AuthenticateOptions,
 ) -> Result<RequestState, AuthError> {
+    authenticate_scoped(headers, options, &budget::Scope::start(options, None)).await
+}
+
+async fn authenticate_scoped(
+    headers: &http::HeaderMap,
+    options: &AuthenticateOptions,
+    scope: &budget::Scope<'_>,
+) -> Result<RequestState, AuthError> {
     match extract::token(headers, options.cookie_suffix.as_deref()) {
-        Ok(token) => verify_checked(token, options).await,
+        Ok(token) => verify_checked(token, options, scope).await,
         Err(out) => Ok(RequestState::SignedOut(out)),
     }
 }
@@ -202,14 +199,18 @@ pub async fn authenticate_headers(
 /// Verifies a token found elsewhere (a WebSocket subprotocol, a query parameter), with the same
 /// rules as a request's.
 pub async fn authenticate_token(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
-    verify_checked(token, options).await
+    verify_checked(token, options, &budget::Scope::start(options, None)).await
 }
 
-async fn verify_checked(token: &str, options: &AuthenticateOptions) -> Result<RequestState, AuthError> {
+async fn verify_checked(
+    token: &str,
+    options: &AuthenticateOptions,
+    scope: &budget::Scope<'_>,
+) -> Result<RequestState, AuthError> {
     let token_type = TokenType::of(token);
     let verdict = if token_type == TokenType::SessionToken {
         // Session tokens and machine tokens in JWT form: which one is decided by the token.
-        verify_jwt(token, options).await?
+        verify_jwt(token, options, scope).await?
     } else if !options.accepts(token_type) {
         Err(SignedOut { token_type: Some(token_type), ..mismatch("the options do not accept this token type") })
     } else {
@@ -220,11 +221,11 @@ async fn verify_checked(token: &str, options: &AuthenticateOptions) -> Result<Re
         };
         #[cfg(feature = "machine-tokens")]
         {
-            machine::verify(client, token_type, token).await?
+            machine::authenticate(options, client, token_type, token, scope).await?
         }
         #[cfg(not(feature = "machine-tokens"))]
         {
-            let _ = client;
+            let _ = (client, scope);
             return Err(AuthError::MachineTokensDisabled(token_type));
         }
     };
@@ -242,7 +243,11 @@ fn mismatch(message: &'static str) -> SignedOut {
 /// (`typ: at+jwt`), each only if the options accept its kind. A kind the header decides is
 /// refused before any key is looked up; a kind the subject decides, once the signature has
 /// verified, before any other claim is checked.
-async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result<Auth, SignedOut>, AuthError> {
+async fn verify_jwt(
+    token: &str,
+    options: &AuthenticateOptions,
+    scope: &budget::Scope<'_>,
+) -> Result<Result<Auth, SignedOut>, AuthError> {
     let jwt = match jwt::parse(token, &options.header_cache) {
         Ok(jwt) => jwt,
         Err(out) => return Ok(Err(as_session(out))),
@@ -260,7 +265,7 @@ async fn verify_jwt(token: &str, options: &AuthenticateOptions) -> Result<Result
         }
         None => {}
     }
-    Ok(match signing_key(&jwt, options).await? {
+    Ok(match signing_key(&jwt, options, scope).await? {
         Ok(key) => verify_signed(&jwt, &key, options),
         Err(out) => Err(as_session(out)),
     })
@@ -327,6 +332,7 @@ fn accepted(kind: category::Kind, options: &AuthenticateOptions) -> Result<Token
 async fn signing_key(
     jwt: &jwt::UnverifiedJwt<'_>,
     options: &AuthenticateOptions,
+    scope: &budget::Scope<'_>,
 ) -> Result<Result<Arc<JwtKey>, SignedOut>, AuthError> {
     let key = match (&options.jwt_key, &options.client) {
         (Some(key), _) => key.clone(),
@@ -334,7 +340,7 @@ async fn signing_key(
             let Some(kid) = jwt.kid() else {
                 return Ok(Err(SignedOut::new(Reason::TokenInvalid, "the token has no `kid` to find its key by")));
             };
-            match client.cache.key(&client.instance, &client.clerk, &kid).await.map_err(AuthError::Jwks)? {
+            match client.cache.key(&client.instance, &client.clerk, &kid, scope.deadline).await? {
                 jwks::Lookup::Found(key) => key,
                 jwks::Lookup::Unknown => {
                     return Ok(Err(SignedOut::new(

@@ -1,11 +1,16 @@
 //! What `authenticate_request` accepts: keys, parties, audiences, clock skew, token types.
 
+use crate::budget::DEFAULT_REQUEST_BUDGET;
 use crate::jwks::{InstanceId, InstanceKeys, JwksCache};
 use crate::jwt::HeaderCache;
 use crate::key::JwtKey;
+#[cfg(feature = "machine-tokens")]
+use crate::limiter::MachineTokenLimiter;
 use crate::organization_sync::OrganizationSync;
 use crate::publishable_key::PublishableKey;
 use crate::token_type::TokenType;
+#[cfg(feature = "machine-tokens")]
+use crate::verdicts::MachineTokenCache;
 use crate::Clerk;
 use clerk_api_runtime::ApiClient;
 use std::fmt;
@@ -51,6 +56,13 @@ pub struct AuthenticateOptions {
     pub(crate) sign_in_url: Option<String>,
     pub(crate) sign_up_url: Option<String>,
     pub(crate) organization_sync: Option<Arc<OrganizationSync>>,
+    /// How long an authentication may wait on Clerk in all.
+    pub(crate) request_budget: Duration,
+    /// Shared by clones: verdicts on opaque machine tokens and the calls in flight.
+    #[cfg(feature = "machine-tokens")]
+    pub(crate) machine_token_cache: Arc<MachineTokenCache>,
+    #[cfg(feature = "machine-tokens")]
+    pub(crate) machine_token_limiter: Option<Arc<MachineTokenLimiter>>,
 }
 
 /// A client and its instance's entry in a JWKS cache, resolved once.
@@ -70,7 +82,8 @@ impl ClientKeys {
 
 impl fmt::Debug for AuthenticateOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AuthenticateOptions")
+        let mut debug = f.debug_struct("AuthenticateOptions");
+        debug
             .field("jwt_key", &self.jwt_key)
             .field("client", &self.client.as_ref().map(|c| c.clerk.base_url()))
             .field("authorized_parties", &self.authorized_parties)
@@ -87,7 +100,12 @@ impl fmt::Debug for AuthenticateOptions {
             .field("sign_in_url", &self.sign_in_url)
             .field("sign_up_url", &self.sign_up_url)
             .field("organization_sync", &self.organization_sync)
-            .finish()
+            .field("request_budget", &self.request_budget);
+        #[cfg(feature = "machine-tokens")]
+        debug
+            .field("machine_token_cache", &self.machine_token_cache)
+            .field("machine_token_limiter", &self.machine_token_limiter);
+        debug.finish()
     }
 }
 
@@ -112,6 +130,11 @@ impl AuthenticateOptions {
             sign_in_url: None,
             sign_up_url: None,
             organization_sync: None,
+            request_budget: DEFAULT_REQUEST_BUDGET,
+            #[cfg(feature = "machine-tokens")]
+            machine_token_cache: Arc::default(),
+            #[cfg(feature = "machine-tokens")]
+            machine_token_limiter: None,
         }
     }
 
@@ -263,6 +286,36 @@ impl AuthenticateOptions {
     /// requests only (it needs a [publishable key](Self::publishable_key)).
     pub fn organization_sync(mut self, sync: OrganizationSync) -> Self {
         self.organization_sync = Some(Arc::new(sync));
+        self
+    }
+
+    /// How long authenticating one request may wait on Clerk, in all: the JWKS when no cached
+    /// key can verify the token, a machine token's verification, a browser session's refresh.
+    /// Each call made for a request gets this as its timeout and at most one retry within it
+    /// (not the client's own retry policy, sized for batch work). A request not decided in time
+    /// gets an [`AuthError`](crate::AuthError) (the framework layers answer `503` with
+    /// `Retry-After`), never a signed-out verdict. Default [`DEFAULT_REQUEST_BUDGET`] (2 s).
+    /// Requests whose key is cached never wait on Clerk, whatever the budget.
+    pub fn request_budget(mut self, budget: Duration) -> Self {
+        self.request_budget = budget;
+        self
+    }
+
+    #[cfg(feature = "machine-tokens")]
+    /// Remembers machine-token verdicts in `cache` (configured as you choose: how long invalid
+    /// tokens are remembered, whether valid ones are) instead of the options' own default one.
+    /// Pass an `Arc` to keep a handle on it (its [`len`](MachineTokenCache::len), for
+    /// metrics), or to share it between options of the same instance.
+    pub fn machine_token_cache(mut self, cache: impl Into<Arc<MachineTokenCache>>) -> Self {
+        self.machine_token_cache = cache.into();
+        self
+    }
+
+    #[cfg(feature = "machine-tokens")]
+    /// Caps the verification calls opaque machine tokens cause per client (by the request's
+    /// [`ClientKey`](crate::ClientKey)); see [`MachineTokenLimiter`]. Off by default.
+    pub fn machine_token_limiter(mut self, limiter: MachineTokenLimiter) -> Self {
+        self.machine_token_limiter = Some(Arc::new(limiter));
         self
     }
 

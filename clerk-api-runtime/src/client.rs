@@ -150,7 +150,8 @@ impl Client {
         let idempotent =
             matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
         let may_repeat = idempotent || policy.retry_non_idempotent;
-        let started = std::time::Instant::now();
+        // Tokio's clock, as the waits between attempts are: a paused test clock bounds both.
+        let started = tokio::time::Instant::now();
         let mut attempt = 0;
         loop {
             attempt += 1;

@@ -4,6 +4,7 @@
 //! cookie and comes back.
 
 use crate::browser::{self, BrowserRequest, Unverified};
+use crate::budget::Scope;
 use crate::category::Category;
 use crate::handshake_payload;
 use crate::options::AuthenticateOptions;
@@ -27,6 +28,7 @@ struct Context<'a> {
     request: &'a BrowserRequest<'a>,
     key: &'a PublishableKey,
     options: &'a AuthenticateOptions,
+    scope: &'a Scope<'a>,
     /// The Frontend API the handshake goes to (the proxy or the satellite's domain when set).
     frontend_api: String,
     suffixed: bool,
@@ -62,6 +64,7 @@ pub(crate) async fn authenticate(
     request: &BrowserRequest<'_>,
     key: &PublishableKey,
     options: &AuthenticateOptions,
+    scope: &Scope<'_>,
 ) -> Result<RequestState, AuthError> {
     let suffixed = uses_suffixed_cookies(request, key, &instance_frontend_api(key, options));
     let cookie = |name| chosen_cookie(request, key, suffixed, name);
@@ -69,6 +72,7 @@ pub(crate) async fn authenticate(
         request,
         key,
         options,
+        scope,
         frontend_api: frontend_api(key, options, request),
         suffixed,
         session: cookie(browser::SESSION),
@@ -86,7 +90,7 @@ pub(crate) async fn authenticate(
 async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
     let request = c.request;
     // Back from the Frontend API with a payload: apply it, or go on without it if it fails.
-    if let Some(state) = handshake_payload::resolve(request, c.key.instance_type(), c.options).await? {
+    if let Some(state) = handshake_payload::resolve(request, c.key.instance_type(), c.options, c.scope).await? {
         return Ok(state);
     }
     let has_cookies = c.session.is_some() || c.client_uat != 0;
@@ -143,7 +147,7 @@ async fn decide(c: &Context<'_>) -> Result<RequestState, AuthError> {
     if Unverified::number(&unverified.iat).is_some_and(|iat| iat < c.client_uat as f64) {
         return Ok(maybe_handshake(c, Reason::SessionTokenIatBeforeClientUat, "", None));
     }
-    let state = crate::verify_checked(token, c.options).await?;
+    let state = crate::verify_checked(token, c.options, c.scope).await?;
     Ok(match state {
         RequestState::SignedOut(out) => match out.reason {
             Reason::TokenExpired => match expired(c, token).await? {
@@ -195,7 +199,7 @@ async fn expired(c: &Context<'_>, token: &str) -> Result<Result<RequestState, Re
     }
     match c.request.suffixed_cookie(browser::REFRESH, c.key) {
         None => Ok(Err(Reason::SessionTokenExpiredNoRefreshCookie)),
-        Some(refresh_token) => refresh::refresh(c.request, token, refresh_token, c.options).await,
+        Some(refresh_token) => refresh::refresh(c.request, token, refresh_token, c.options, c.scope).await,
     }
 }
 

@@ -4,13 +4,14 @@
 //! JS SDK (`handshake.ts`, `resolveHandshake`).
 
 use crate::browser::{self, BrowserRequest};
+use crate::budget::Scope;
 use crate::category::Category;
 use crate::options::AuthenticateOptions;
 use crate::publishable_key::InstanceType;
 use crate::reason::Reason;
 use crate::state::{Handshake, RequestState, SignedOut};
 use crate::{jwt, signing_key, verify_checked, AuthError};
-use clerk_api_runtime::{CallOptions, Request};
+use clerk_api_runtime::Request;
 use http::header::{CACHE_CONTROL, LOCATION};
 use http::{HeaderMap, HeaderValue};
 use reqwest::Method;
@@ -22,13 +23,14 @@ pub(crate) async fn resolve(
     request: &BrowserRequest<'_>,
     instance: InstanceType,
     options: &AuthenticateOptions,
+    scope: &Scope<'_>,
 ) -> Result<Option<RequestState>, AuthError> {
     let nonce =
         request.query(browser::HANDSHAKE_NONCE).or_else(|| request.cookie(browser::HANDSHAKE_NONCE).map(str::to_owned));
     let token = request.query(browser::HANDSHAKE).or_else(|| request.cookie(browser::HANDSHAKE).map(str::to_owned));
     let directives = match (nonce, token) {
-        (Some(nonce), _) => from_nonce(&nonce, options).await,
-        (None, Some(token)) => match from_token(&token, options).await? {
+        (Some(nonce), _) => from_nonce(&nonce, options, scope).await,
+        (None, Some(token)) => match from_token(&token, options, scope).await? {
             Some(directives) => directives,
             None => return Ok(None),
         },
@@ -53,7 +55,7 @@ pub(crate) async fn resolve(
             headers,
         )));
     };
-    Ok(match verify_checked(&session, options).await? {
+    Ok(match verify_checked(&session, options, scope).await? {
         state @ RequestState::SignedIn(_) => Some(with_cookies(state, headers)),
         // A session cookie that does not verify: as if no payload had come.
         _ => None,
@@ -78,22 +80,27 @@ struct NoncePayload {
 }
 
 /// The directives behind a nonce, through the Backend API; none without a client or when the
-/// call fails (the JS SDK logs the failure and goes on).
-async fn from_nonce(nonce: &str, options: &AuthenticateOptions) -> Vec<String> {
+/// call fails or runs out of the request's budget (the JS SDK logs the failure and goes on).
+async fn from_nonce(nonce: &str, options: &AuthenticateOptions, scope: &Scope<'_>) -> Vec<String> {
     let Some(client) = &options.client else { return Vec::new() };
     let mut request = Request::new(
         Method::GET,
         "GetHandshakePayload",
         "/clients/handshake_payload",
         "/clients/handshake_payload".to_owned(),
-        CallOptions::default(),
+        scope.deadline.call_options(),
     );
     request.query("nonce", Some(nonce));
-    match client.clerk.client().execute_json::<NoncePayload>(request).await {
-        Ok(payload) => payload.directives,
-        Err(_error) => {
+    match scope.deadline.wait(client.clerk.client().execute_json::<NoncePayload>(request)).await {
+        Ok(Ok(payload)) => payload.directives,
+        Ok(Err(_error)) => {
             #[cfg(feature = "tracing")]
             tracing::warn!(error = %_error, "could not fetch the handshake payload");
+            Vec::new()
+        }
+        Err(_deadline) => {
+            #[cfg(feature = "tracing")]
+            tracing::warn!(error = %_deadline, "could not fetch the handshake payload");
             Vec::new()
         }
     }
@@ -107,12 +114,16 @@ struct TokenPayload {
 
 /// The directives of a handshake JWT: RS256 from the instance key, a session token's category
 /// (or none), signature checked; `None` when it fails any of these.
-async fn from_token(token: &str, options: &AuthenticateOptions) -> Result<Option<Vec<String>>, AuthError> {
+async fn from_token(
+    token: &str,
+    options: &AuthenticateOptions,
+    scope: &Scope<'_>,
+) -> Result<Option<Vec<String>>, AuthError> {
     let Ok(parsed) = jwt::parse(token, &options.header_cache) else { return Ok(None) };
     if !matches!(parsed.category, Category::Session | Category::Unmarked | Category::Ignore) {
         return Ok(None);
     }
-    let Ok(key) = signing_key(&parsed, options).await? else { return Ok(None) };
+    let Ok(key) = signing_key(&parsed, options, scope).await? else { return Ok(None) };
     let Ok(payload) = jwt::verify(&parsed, &key) else { return Ok(None) };
     Ok(serde_json::from_str::<TokenPayload>(&payload).ok().map(|p| p.handshake.unwrap_or_default()))
 }

@@ -3,6 +3,7 @@
 //! and a client to call Clerk with (`tokens/request.ts`, `refreshToken`).
 
 use crate::browser::{self, BrowserRequest, Unverified};
+use crate::budget::Scope;
 use crate::options::AuthenticateOptions;
 use crate::reason::Reason;
 use crate::state::RequestState;
@@ -16,6 +17,7 @@ pub(crate) async fn refresh(
     expired: &str,
     refresh_token: &str,
     options: &AuthenticateOptions,
+    scope: &Scope<'_>,
 ) -> Result<Result<RequestState, Reason>, AuthError> {
     let Some(client) = &options.client else { return Ok(Err(Reason::SessionTokenExpiredNoApiClient)) };
     let Some(session_id) =
@@ -36,8 +38,14 @@ pub(crate) async fn refresh(
         .sessions()
         .refresh(session_id, expired, refresh_token, request.origin())
         .request_headers(serde_json::Value::Object(headers))
-        .format(RefreshSessionBodyFormat::Cookie);
-    let cookies = match refresh.await {
+        .format(RefreshSessionBodyFormat::Cookie)
+        .timeout(scope.deadline.remaining().max(std::time::Duration::from_millis(1)))
+        .retry_policy(crate::budget::request_retry_policy(scope.deadline.budget()));
+    // Out of budget, the refresh failed as a fetch fails: the browser goes through the handshake.
+    let Ok(refreshed) = scope.deadline.wait(refresh.send()).await else {
+        return Ok(Err(Reason::SessionTokenExpiredRefreshFetchError));
+    };
+    let cookies = match refreshed {
         Ok(SessionRefresh::Cookies(cookies)) => cookies.cookies,
         Ok(_) => return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)),
         Err(crate::Error::Api(error)) if error.errors.first().is_some_and(|e| e.code == "unexpected_error") => {
@@ -48,7 +56,7 @@ pub(crate) async fn refresh(
     };
     let (set_cookies, session) = browser::set_cookies(&cookies);
     let Some(session) = session else { return Ok(Err(Reason::SessionTokenExpiredRefreshInvalid)) };
-    Ok(match verify_checked(&session, options).await? {
+    Ok(match verify_checked(&session, options, scope).await? {
         state @ RequestState::SignedIn(_) => Ok(state.with_cookies(set_cookies)),
         _ => Err(Reason::SessionTokenExpiredRefreshInvalid),
     })

@@ -1,12 +1,17 @@
 pub(crate) mod category;
 pub(crate) mod claims;
 pub(crate) mod claims_view;
+pub(crate) mod client_key;
 pub(crate) mod encoding;
 pub(crate) mod extract;
 pub(crate) mod jwks;
 pub(crate) mod jwt;
 pub(crate) mod key;
 #[cfg(feature = "machine-tokens")]
+pub(crate) mod limiter;
+#[cfg(feature = "machine-tokens")]
 pub(crate) mod machine;
 pub(crate) mod machine_jwt;
 pub(crate) mod token_type;
+#[cfg(feature = "machine-tokens")]
+pub(crate) mod verdicts;

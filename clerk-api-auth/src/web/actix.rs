@@ -32,7 +32,7 @@
 use crate::protect::{GuardedRequest, LayerOptions};
 pub use crate::web::ClerkAuth;
 use crate::web::{sign_in_redirect, Answer};
-use crate::{authenticate_parts, AuthenticateOptions, Protect, RequestState, Reverification, SignedOut};
+use crate::{authenticate_parts, AuthenticateOptions, ClientKey, Protect, RequestState, Reverification, SignedOut};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{forward_ready, Payload, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header::{HeaderName as ActixName, HeaderValue as ActixValue};
@@ -118,7 +118,10 @@ where
         Box::pin(async move {
             // actix-web speaks `http` 0.2: the request's parts are carried over by their bytes.
             let (method, uri, headers) = parts(request.request());
-            let state = match authenticate_parts(&method, &uri, &headers, &options).await {
+            // The limiter's client: one the app put in the extensions, else the peer address.
+            let client_key =
+                request.extensions().get::<ClientKey>().cloned().or_else(|| request.peer_addr().map(ClientKey::from));
+            let state = match authenticate_parts(&method, &uri, &headers, client_key.as_ref(), &options).await {
                 Ok(state) => state,
                 Err(error) => {
                     return Ok(request.into_response(response(Answer::unavailable(&error))).map_into_right_body())

@@ -38,7 +38,7 @@
 use crate::protect::{GuardedRequest, LayerOptions};
 pub use crate::web::ClerkAuth;
 use crate::web::{sign_in_redirect, Answer};
-use crate::{authenticate_parts, AuthenticateOptions, Protect, RequestState, Reverification, SignedOut};
+use crate::{authenticate_parts, AuthenticateOptions, ClientKey, Protect, RequestState, Reverification, SignedOut};
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
@@ -106,7 +106,9 @@ where
         let require = self.require;
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            let state = match authenticate_parts(&parts.method, &parts.uri, &parts.headers, &options).await {
+            let client_key = parts.extensions.get::<ClientKey>();
+            let state = match authenticate_parts(&parts.method, &parts.uri, &parts.headers, client_key, &options).await
+            {
                 Ok(state) => state,
                 Err(error) => return Ok(response(Answer::unavailable(&error))),
             };

@@ -11,7 +11,7 @@ use crate::browser::BrowserRequest;
 use crate::handshake::eligible;
 use crate::state::Auth;
 use crate::{AuthError, AuthenticateOptions, Reason, Reverification};
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use std::ops::Deref;
 use std::sync::Arc;
@@ -88,18 +88,25 @@ impl Answer {
         }
     }
 
-    /// `503`: no verdict could be reached (the JWKS or a machine-token check unreachable).
+    /// No verdict could be reached: `503` (the JWKS or a machine-token check unreachable in
+    /// the request's budget), or `429` when the limiter refused the client another
+    /// verification; with `Retry-After` when waiting can help. Never `401`: the token may be
+    /// valid, and clients sign their users out on a `401`.
     pub(crate) fn unavailable(error: &AuthError) -> Answer {
         // The error names what failed (never a secret); the caller only learns that it did.
         #[cfg(feature = "tracing")]
         tracing::warn!(error = %error, "request authentication unavailable");
-        #[cfg(not(feature = "tracing"))]
-        let _ = error;
-        Answer {
-            status: StatusCode::SERVICE_UNAVAILABLE,
-            headers: HeaderMap::new(),
-            body: "authentication is unavailable\n".to_owned(),
+        let (status, body) = match error {
+            AuthError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "too many tokens to verify\n"),
+            _ => (StatusCode::SERVICE_UNAVAILABLE, "authentication is unavailable\n"),
+        };
+        let mut headers = HeaderMap::new();
+        if let Some(after) = error.retry_after() {
+            // Whole seconds, rounded up: `Retry-After: 0` would invite an immediate retry.
+            let seconds = after.as_secs() + u64::from(after.subsec_nanos() > 0);
+            headers.insert(RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         }
+        Answer { status, headers, body: body.to_owned() }
     }
 }
 

@@ -1,0 +1,178 @@
+//! A Backend API that fails on demand, for the outage tests of request authentication: it
+//! serves `GET /jwks` and the machine-token verify endpoints, and can switch to answering 500,
+//! refusing connections (its listener closed, the port reopened on recovery), accepting and
+//! never answering, or answering late. It counts what reaches it.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+/// How the fake answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// As Clerk does.
+    Serve,
+    /// `500 Internal Server Error` to everything.
+    Fail500,
+    /// No listener: connections are refused.
+    Refuse,
+    /// Connections are accepted and requests read, but never answered.
+    Hang,
+    /// Answers as Clerk does, this much later (on Tokio's clock, so a paused test clock
+    /// advances through it).
+    Slow(Duration),
+}
+
+#[derive(Debug)]
+struct Shared {
+    mode: Mutex<Mode>,
+    keys: Mutex<Vec<Value>>,
+    /// Verify answers by token: status and body; others get 404.
+    machine: Mutex<HashMap<String, (u16, Value)>>,
+    jwks_requests: AtomicU64,
+    verify_requests: AtomicU64,
+}
+
+/// The failing fake; stopped when dropped.
+#[derive(Debug)]
+pub struct FlakyClerk {
+    pub base_url: String,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    accepting: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl FlakyClerk {
+    /// Starts serving `keys` on a free port of 127.0.0.1.
+    pub async fn start(keys: Vec<Value>) -> FlakyClerk {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await.expect("bind 127.0.0.1");
+        let addr = listener.local_addr().expect("local addr");
+        let shared = Arc::new(Shared {
+            mode: Mutex::new(Mode::Serve),
+            keys: Mutex::new(keys),
+            machine: Mutex::default(),
+            jwks_requests: AtomicU64::new(0),
+            verify_requests: AtomicU64::new(0),
+        });
+        let accepting = tokio::spawn(accept(listener, Arc::clone(&shared)));
+        FlakyClerk { base_url: format!("http://{addr}"), addr, shared, accepting: Mutex::new(Some(accepting)) }
+    }
+
+    /// Switches how the fake answers. Refusing closes the listener and every open connection;
+    /// leaving it listens on the same port again.
+    pub async fn set_mode(&self, mode: Mode) {
+        let before = std::mem::replace(&mut *self.shared.mode.lock().expect("lock"), mode);
+        if mode == Mode::Refuse && before != Mode::Refuse {
+            let accepting = self.accepting.lock().expect("lock").take();
+            if let Some(task) = accepting {
+                task.abort();
+                let _ = task.await;
+            }
+        }
+        if mode != Mode::Refuse && before == Mode::Refuse {
+            // The listener set SO_REUSEADDR (Tokio does on Unix), so the port is free again.
+            let listener = TcpListener::bind(self.addr).await.expect("listen on the same port again");
+            *self.accepting.lock().expect("lock") = Some(tokio::spawn(accept(listener, Arc::clone(&self.shared))));
+        }
+    }
+
+    /// Replaces the JWKS's keys (a rotation).
+    pub fn set_keys(&self, keys: Vec<Value>) {
+        *self.shared.keys.lock().expect("lock") = keys;
+    }
+
+    /// What `POST .../verify` answers for `token`.
+    pub fn machine_token(&self, token: &str, status: u16, body: Value) {
+        self.shared.machine.lock().expect("lock").insert(token.to_owned(), (status, body));
+    }
+
+    /// `GET /jwks` requests that reached the fake (answered or not).
+    pub fn jwks_requests(&self) -> u64 {
+        self.shared.jwks_requests.load(Ordering::SeqCst)
+    }
+
+    /// Machine-token verify requests that reached the fake (answered or not).
+    pub fn verify_requests(&self) -> u64 {
+        self.shared.verify_requests.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for FlakyClerk {
+    fn drop(&mut self) {
+        if let Some(task) = self.accepting.lock().expect("lock").take() {
+            task.abort();
+        }
+    }
+}
+
+/// Accepts connections until aborted; aborting drops the listener and, with the join set,
+/// every connection's task.
+async fn accept(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else { continue };
+        let shared = Arc::clone(&shared);
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, std::convert::Infallible>(handle(&shared, request).await) }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+        // Reap finished connections so the set does not grow over a long test.
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+fn reply(status: u16, body: &Value) -> Response<Full<Bytes>> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body.to_string())))
+        .unwrap_or_default()
+}
+
+async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+    let path = request.uri().path().to_owned();
+    let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let verify = path.ends_with("/verify");
+    if path == "/jwks" {
+        shared.jwks_requests.fetch_add(1, Ordering::SeqCst);
+    } else if verify {
+        shared.verify_requests.fetch_add(1, Ordering::SeqCst);
+    }
+    let mode = *shared.mode.lock().expect("lock");
+    match mode {
+        Mode::Fail500 => return reply(500, &json!({ "errors": [{ "code": "internal_error", "message": "down" }] })),
+        Mode::Hang => std::future::pending::<()>().await,
+        Mode::Slow(delay) => tokio::time::sleep(delay).await,
+        Mode::Serve | Mode::Refuse => {}
+    }
+    if path == "/jwks" {
+        let keys = shared.keys.lock().expect("lock").clone();
+        return reply(200, &json!({ "keys": keys }));
+    }
+    if verify {
+        let sent: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let token = ["secret", "token", "access_token"]
+            .iter()
+            .find_map(|k| sent.get(*k).and_then(Value::as_str))
+            .unwrap_or("")
+            .to_owned();
+        return match shared.machine.lock().expect("lock").get(&token) {
+            Some((status, body)) => reply(*status, body),
+            None => reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "not found" }] })),
+        };
+    }
+    reply(404, &json!({ "errors": [{ "code": "resource_not_found", "message": "no route" }] }))
+}
