@@ -260,6 +260,26 @@ mod with_clerk {
     }
 
     #[tokio::test]
+    async fn a_refresh_the_api_never_answers_ends_in_a_handshake_within_the_budget() {
+        use clerk_api_tests::auth_support::{FlakyClerk, Mode};
+        let server = FlakyClerk::start(Vec::new()).await;
+        server.set_mode(Mode::Hang).await;
+        // The client's own retry policy (5 attempts over up to 60 s) is not the request's.
+        let clerk = Clerk::builder("sk_test_web").base_url(&server.base_url).build().expect("client");
+        let expired = key().session_token("user_1").expired_for(Duration::from_secs(30)).sign();
+        let cookie = format!("{}; __session={expired}; __refresh_{}=rt_1", uat(), suffix());
+        tokio::time::pause();
+        let started = tokio::time::Instant::now();
+        let answer = get_with(app(options().client(clerk)), "/dashboard", true, &cookie).await;
+        let took = started.elapsed();
+        // Tokio's timers round the deadline up to the millisecond.
+        assert!(took <= clerk_api::auth::DEFAULT_REQUEST_BUDGET + Duration::from_millis(1), "{took:?}");
+        assert_eq!(answer.status, StatusCode::TEMPORARY_REDIRECT);
+        assert_eq!(answer.header("x-clerk-auth-reason"), Some("session-token-expired-refresh-fetch-error"));
+        tokio::time::resume();
+    }
+
+    #[tokio::test]
     async fn a_handshake_nonce_is_exchanged_for_its_payload() {
         let server = server().await;
         let session = key().session_token("user_3").sign();

@@ -84,3 +84,45 @@ async fn each_request_has_one_span_with_its_shape_and_no_secrets() {
         assert!(!everything.contains(secret), "{secret} leaked into tracing: {everything}");
     }
 }
+
+/// Request authentication says when a JWKS refresh fails while cached keys keep verifying
+/// tokens, and when it recovers; never with the secret key.
+#[tokio::test(flavor = "current_thread")]
+async fn a_failing_jwks_refresh_and_its_recovery_are_logged() {
+    use clerk_api::auth::{authenticate_token, AuthenticateOptions, JwksCache};
+    use clerk_api_tests::auth_support::{now, FlakyClerk, Mode, TestKey};
+
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let [a, ..] = TestKey::three();
+    let server = FlakyClerk::start(vec![a.jwk("kid_a")]).await;
+    let secret = "sk_test_logged_never";
+    let clerk = Clerk::builder(secret).base_url(&server.base_url).build().unwrap();
+    let cache = Arc::new(JwksCache::new().with_ttl(Duration::from_secs(60)));
+    let options = AuthenticateOptions::with_client(clerk.clone()).jwks_cache(Arc::clone(&cache));
+    let token = a.token("kid_a", &serde_json::json!({ "sub": "user_1", "exp": now() + 600, "iat": now() - 1 }));
+    let signed_in = || async { authenticate_token(&token, &options).await.unwrap().is_signed_in() };
+    let settle = || async {
+        while cache.status(&clerk).refreshing {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    };
+    assert!(signed_in().await);
+    server.set_mode(Mode::Fail500).await;
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(61)).await;
+    assert!(signed_in().await);
+    tokio::time::resume();
+    settle().await;
+    let failed = recorder.events.lock().unwrap().iter().any(|e| e.contains("the cached keys keep verifying tokens"));
+    assert!(failed, "{:?}", recorder.events.lock().unwrap());
+    server.set_mode(Mode::Serve).await;
+    tokio::time::pause();
+    tokio::time::advance(Duration::from_secs(31)).await;
+    tokio::time::resume();
+    assert!(signed_in().await);
+    settle().await;
+    let events = recorder.events.lock().unwrap();
+    assert!(events.iter().any(|e| e.contains("the keys are fresh")), "{events:?}");
+    assert!(!events.iter().any(|e| e.contains(secret)), "{events:?}");
+}
