@@ -170,7 +170,8 @@ pub(crate) async fn authenticate_parts(
     if let Some(key) = &options.publishable_key {
         if !headers.contains_key(http::header::AUTHORIZATION) {
             if let Some(browser) = browser::BrowserRequest::new(method, uri, headers) {
-                return handshake::authenticate(&browser, key, options, &scope).await;
+                // Boxed, as the machine-token path: the bearer path's future stays small.
+                return Box::pin(handshake::authenticate(&browser, key, options, &scope)).await;
             }
         }
     }
@@ -221,7 +222,8 @@ async fn verify_checked(
         };
         #[cfg(feature = "machine-tokens")]
         {
-            machine::authenticate(options, client, token_type, token, scope).await?
+            // Boxed: its waits are large, and every request's future would carry them.
+            Box::pin(machine::authenticate(options, client, token_type, token, scope)).await?
         }
         #[cfg(not(feature = "machine-tokens"))]
         {

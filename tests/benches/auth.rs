@@ -1,11 +1,13 @@
 //! Networkless verification throughput: `authenticate_request` on a request with a valid
 //! session token, and reading its user, session and organization, against the raw call
 //! underneath it (`ring`'s RS256 verify of the same token),
-//! single thread. Run: `cargo bench -p clerk-api-tests --bench auth`.
+//! single thread; and the same call with the instance's keys from a warm JWKS cache (the
+//! `with_client` options, after one fetch from a local fake). Run:
+//! `cargo bench -p clerk-api-tests --bench auth`.
 
 use base64::Engine;
-use clerk_api::auth::{authenticate_request, AuthenticateOptions, JwtKey};
-use clerk_api_tests::auth_support::{now, TestKey};
+use clerk_api::auth::{authenticate_request, AuthenticateOptions, JwksCache, JwtKey};
+use clerk_api_tests::auth_support::{now, AuthServer, Instance, TestKey};
 use futures_util::FutureExt;
 use serde_json::json;
 use std::hint::black_box;
@@ -76,6 +78,24 @@ fn main() {
         let auth = state.auth().expect("signed in");
         black_box((auth.user_id(), auth.session_id(), auth.org_id()));
     };
+    // The same with the keys of a warm JWKS cache: one fetch from a local fake, then every call
+    // is answered from the cache, without awaiting anything.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let server = runtime.block_on(AuthServer::start());
+    server.instance("sk_test_bench", Instance { keys: vec![key.jwk("ins_2xhFjEI5X2qWRvtV13BzSj8H6Dk")] });
+    let clerk = clerk_api::Clerk::builder("sk_test_bench").base_url(&server.base_url).build().expect("client");
+    let jwks_options = AuthenticateOptions::with_client(clerk)
+        .jwks_cache(std::sync::Arc::new(JwksCache::new()))
+        .authorized_party("https://app.example.com");
+    assert!(runtime.block_on(authenticate_request(&request, &jwks_options)).expect("verdict").is_signed_in());
+    let full_jwks = || {
+        let state = authenticate_request(black_box(&request), &jwks_options)
+            .now_or_never()
+            .expect("cached keys answer at once")
+            .expect("verdict");
+        let auth = state.auth().expect("signed in");
+        black_box((auth.user_id(), auth.session_id(), auth.org_id()));
+    };
     // For scale: the usual Rust JWT crate (jsonwebtoken 9, on the same ring), decode + validate.
     let jwt_key = jsonwebtoken::DecodingKey::from_rsa_components(&key.n, &key.e).expect("jwk");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
@@ -85,18 +105,27 @@ fn main() {
         black_box(data);
     };
     full();
+    full_jwks();
     raw();
     jsonwebtoken();
-    // `--profile N`: only the full path, N times, for `valgrind --tool=callgrind`.
-    if let Some(n) = std::env::args().skip_while(|a| a != "--profile").nth(1).and_then(|n| n.parse::<usize>().ok()) {
+    // `--profile N` (`--profile-jwks N`): only the full path (with JWKS keys), N times, for
+    // `valgrind --tool=callgrind`.
+    let count = |flag: &str| std::env::args().skip_while(|a| a != flag).nth(1).and_then(|n| n.parse::<usize>().ok());
+    if let Some(n) = count("--profile") {
         for _ in 0..n {
             full();
         }
         return;
     }
+    if let Some(n) = count("--profile-jwks") {
+        for _ in 0..n {
+            full_jwks();
+        }
+        return;
+    }
 
-    let (mut full_rates, mut raw_rates, mut library_rates, mut ratios) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut full_rates, mut raw_rates, mut library_rates, mut jwks_rates, mut ratios) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 0..ROUNDS {
         let (raw_rate, full_rate) = if round % 2 == 0 {
             let raw_rate = rate(raw);
@@ -110,6 +139,7 @@ fn main() {
         raw_rates.push(raw_rate);
         if round % 4 == 0 {
             library_rates.push(rate(jsonwebtoken));
+            jwks_rates.push(rate(full_jwks));
         }
     }
     let (full_rate, raw_rate, library_rate) = (median(full_rates), median(raw_rates), median(library_rates));
@@ -123,6 +153,7 @@ fn main() {
     );
     println!("  ring RS256 verify (raw call)          {raw_rate:>9.0} verifications/s");
     println!("  authenticate_request (networkless)    {full_rate:>9.0} verifications/s");
+    println!("  authenticate_request (JWKS, cached)   {:>9.0} verifications/s", median(jwks_rates));
     println!("  jsonwebtoken 9 decode (for scale)     {library_rate:>9.0} verifications/s");
     println!(
         "  authenticate_request / raw call       {:>9.1} % (median of the rounds' ratios; quartiles {:.1}-{:.1} %)",

@@ -292,21 +292,48 @@ impl JwksCache {
         kid: &str,
         deadline: Deadline,
     ) -> Result<Lookup, AuthError> {
-        let max_staleness = self.max_staleness.max(self.ttl);
-        let (found, age) = self.cached(instance, kid);
-        match (found, age) {
-            (Some(key), Some(age)) if age < self.ttl => return Ok(Lookup::Found(key)),
-            (Some(key), Some(age)) if age < max_staleness => {
-                // Stale but usable: served now, refreshed for the next requests.
-                // Started, running or backing off: nothing to wait for here.
-                let _ = self.fetch(instance, client, deadline);
-                return Ok(Lookup::Found(key));
-            }
-            // A `kid` fresh keys lack, fetched less than the refetch interval ago: not the
-            // instance's (yet), and not worth another fetch.
-            (None, Some(age)) if age < self.ttl && age < self.refetch_interval => return Ok(Lookup::Unknown),
-            _ => {}
+        match self.answer_from_cache(instance, client, kid, deadline) {
+            Some(answer) => Ok(answer),
+            // Boxed: the state of a wait is large, and moving it with every request's future
+            // cost the cached path more than the lookup itself.
+            None => Box::pin(self.fetched_key(instance, client, kid, deadline)).await,
         }
+    }
+
+    /// The answer the cache gives without waiting, if it gives one: a fresh key; a stale one
+    /// (starting a refresh); or `Unknown` for a `kid` fresh keys lack, fetched less than the
+    /// refetch interval ago (not the instance's, and not worth another fetch).
+    fn answer_from_cache(
+        &self,
+        instance: &Arc<InstanceKeys>,
+        client: &Clerk,
+        kid: &str,
+        deadline: Deadline,
+    ) -> Option<Lookup> {
+        let (found, age) = self.cached(instance, kid);
+        match (found, age?) {
+            (Some(key), age) if age < self.ttl => Some(Lookup::Found(key)),
+            (Some(key), age) if age < self.max_staleness.max(self.ttl) => {
+                // Stale but usable: served now, refreshed for the next requests (started,
+                // running or backing off: nothing to wait for here).
+                let _ = self.fetch(instance, client, deadline);
+                Some(Lookup::Found(key))
+            }
+            (None, age) if age < self.ttl && age < self.refetch_interval => Some(Lookup::Unknown),
+            _ => None,
+        }
+    }
+
+    /// The key after a fetch (joined, started, or refused by the backoff), waited for until
+    /// `deadline`.
+    async fn fetched_key(
+        &self,
+        instance: &Arc<InstanceKeys>,
+        client: &Clerk,
+        kid: &str,
+        deadline: Deadline,
+    ) -> Result<Lookup, AuthError> {
+        let max_staleness = self.max_staleness.max(self.ttl);
         let started = Instant::now();
         let mut ended = match self.fetch(instance, client, deadline) {
             Fetch::Wait(ended) => ended,
