@@ -40,7 +40,7 @@ pub enum AuthError {
         #[source]
         source: Unavailable,
     },
-    /// The [limiter](crate::MachineTokenLimiter) refused to spend another verification call
+    /// The machine-token limiter (`MachineTokenLimiter`) refused to spend another verification call
     /// on this client: answer `429 Too Many Requests`.
     #[error("too many {token_type} tokens to verify from this client; retry in {retry_after:?}")]
     RateLimited {

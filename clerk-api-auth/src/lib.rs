@@ -149,7 +149,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// a [`RequestState::Handshake`]; its URL is rebuilt from `Host` and `X-Forwarded-*`.
 ///
 /// A [`ClientKey`] in the request's extensions names the client for the
-/// [machine-token limiter](AuthenticateOptions::machine_token_limiter).
+/// machine-token limiter (`AuthenticateOptions::machine_token_limiter`, feature `machine-tokens`).
 pub async fn authenticate_request<B>(
     request: &http::Request<B>,
     options: &AuthenticateOptions,

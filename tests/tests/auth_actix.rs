@@ -198,3 +198,30 @@ fn signed_out_page_loads_go_to_the_sign_in_page_when_one_is_set() {
 fn url_encoded(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[test]
+fn the_limiter_keys_clients_by_peer_address_and_answers_429_with_retry_after() {
+    use clerk_api::auth::{MachineTokenLimiter, TokenType};
+    use clerk_api_tests::auth_support::FlakyClerk;
+    run(async {
+        let server = FlakyClerk::start(Vec::new()).await;
+        let clerk = clerk_api::Clerk::builder("sk_test_actix").base_url(&server.base_url).build().expect("client");
+        let options = AuthenticateOptions::with_client(clerk)
+            .accepts_token(TokenType::ALL)
+            .machine_token_limiter(MachineTokenLimiter::new(0.5, 1));
+        let app =
+            init_service(App::new().service(web::resource("/me").wrap(ClerkMiddleware::new(options)).to(me))).await;
+        let call = |token: &'static str, peer: &'static str| {
+            TestRequest::get()
+                .uri("/me")
+                .peer_addr(peer.parse().expect("address"))
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .to_request()
+        };
+        assert_eq!(answer(call_service(&app, call("ak_junk_1", "192.0.2.1:5000")).await).await.status, 401);
+        let limited = answer(call_service(&app, call("ak_junk_2", "192.0.2.1:5001")).await).await;
+        assert_eq!((limited.status, limited.header("retry-after")), (429, Some("2")), "the same address, another port");
+        assert_eq!(answer(call_service(&app, call("ak_junk_3", "198.51.100.7:5000")).await).await.status, 401);
+        assert_eq!(server.verify_requests(), 2);
+    });
+}

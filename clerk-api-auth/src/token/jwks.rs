@@ -95,7 +95,8 @@ impl InstanceId {
     }
 }
 
-/// One instance's keys, its fetch in flight and its failures.
+/// One instance's keys, its fetch in flight and its failures. Lock order: `refresh` before
+/// `keys`, never the other way round.
 pub(crate) struct InstanceKeys {
     keys: RwLock<KeySet>,
     refresh: Mutex<Refresh>,
@@ -249,11 +250,15 @@ impl JwksCache {
     pub fn status(&self, client: &impl AsRef<clerk_api_runtime::Client>) -> KeysStatus {
         let instance = self.instance(&InstanceId::of(client.as_ref()));
         let now = Instant::now();
-        let keys = instance.keys.read().unwrap_or_else(PoisonError::into_inner);
+        // One lock at a time: a fetch's end takes `refresh`, then `keys`.
+        let (count, fetched_at) = {
+            let keys = instance.keys.read().unwrap_or_else(PoisonError::into_inner);
+            (keys.keys.len(), keys.fetched_at)
+        };
         let refresh = instance.refresh.lock().unwrap_or_else(PoisonError::into_inner);
-        let age = keys.fetched_at.map(|at| now.saturating_duration_since(at));
+        let age = fetched_at.map(|at| now.saturating_duration_since(at));
         KeysStatus {
-            keys: keys.keys.len(),
+            keys: count,
             age,
             stale: age.is_some_and(|age| age >= self.ttl),
             refreshing: refresh.in_flight,
@@ -447,7 +452,12 @@ impl Drop for FetchEnd {
                     Some(Err(error)) => error,
                     _ => crate::Error::Request("the JWKS fetch was abandoned".to_owned()),
                 };
-                let age = self.instance.keys.read().map(|k| k.fetched_at.map(|at| now - at)).unwrap_or(None);
+                let age = self
+                    .instance
+                    .keys
+                    .read()
+                    .map(|k| k.fetched_at.map(|at| now.saturating_duration_since(at)))
+                    .unwrap_or(None);
                 log_failure(&error, refresh.failures, wait, age, self.max_staleness);
                 refresh.last_error = Some(Arc::new(error));
             }

@@ -1,5 +1,5 @@
 //! actix-web integration (feature `actix`): [`ClerkMiddleware`] authenticates each request of
-//! the scopes it wraps, and the [`ClerkAuth`] extractor hands the verified [`Auth`] to
+//! the scopes it wraps, and the [`ClerkAuth`] extractor hands the verified [`Auth`](crate::Auth) to
 //! handlers. The same semantics as the [axum layer](crate::axum):
 //!
 //! ```no_run

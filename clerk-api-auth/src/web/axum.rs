@@ -1,5 +1,5 @@
 //! axum integration: [`ClerkAuthLayer`] authenticates each request of the routes it wraps, and
-//! the [`ClerkAuth`] extractor hands the verified [`Auth`] to handlers.
+//! the [`ClerkAuth`] extractor hands the verified [`Auth`](crate::Auth) to handlers.
 //!
 //! Which routes are protected is decided by the router, with `route_layer`, never by matching
 //! path strings:
