@@ -28,8 +28,12 @@ impl Deadline {
         Deadline { at, budget }
     }
 
-    /// `future`'s output, or `Unavailable::Deadline` once the budget is spent.
+    /// `future`'s output, or `Unavailable::Deadline` once the budget is spent
+    /// (`Unavailable::NoRuntime` outside a Tokio runtime, whose timer this needs).
     pub(crate) async fn wait<F: Future>(&self, future: F) -> Result<F::Output, Unavailable> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Unavailable::NoRuntime);
+        }
         tokio::time::timeout_at(self.at, future).await.map_err(|_| Unavailable::Deadline(self.budget))
     }
 
@@ -43,8 +47,9 @@ impl Deadline {
         self.at.saturating_duration_since(Instant::now())
     }
 
-    /// What a call made for a request sends with: a timeout of the budget left (at least a
-    /// millisecond, as zero would mean "the client's default") and [`request_retry_policy`].
+    /// What a call made for this request alone sends with: a timeout of the budget left (a
+    /// zero timeout fails at once; at least a millisecond keeps the error a timeout) and
+    /// [`request_retry_policy`].
     pub(crate) fn call_options(&self) -> CallOptions {
         call_options(self.remaining().max(Duration::from_millis(1)), self.budget)
     }

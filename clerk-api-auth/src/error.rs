@@ -93,4 +93,7 @@ pub enum Unavailable {
     /// The call was abandoned before it answered (the runtime it ran on shut down).
     #[error("the call was abandoned before Clerk answered")]
     Abandoned,
+    /// Not inside a Tokio runtime, which calling Clerk (its HTTP client) and waiting need.
+    #[error("calling Clerk needs a Tokio runtime, and this was not called inside one")]
+    NoRuntime,
 }

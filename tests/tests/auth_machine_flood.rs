@@ -249,3 +249,21 @@ async fn a_limited_verdict_is_an_error_not_a_signed_out_state() {
     assert!(matches!(error, AuthError::RateLimited { token_type: TokenType::M2mToken, .. }), "{error:?}");
     assert!(error.retry_after().is_some_and(|after| after <= Duration::from_secs(1)));
 }
+
+#[tokio::test]
+async fn a_verdict_for_one_instance_is_never_another_instances() {
+    let a = FlakyClerk::start(Vec::new()).await;
+    let b = FlakyClerk::start(Vec::new()).await;
+    a.machine_token("ak_for_a", 200, api_key(false));
+    // Options of instance A, remembering valid verdicts, and a clone pointed at instance B:
+    // clones share their cache.
+    let for_a = options(&a).machine_token_cache(MachineTokenCache::new().valid_for(Duration::from_secs(60)));
+    let for_b = for_a.clone().client(client(&b));
+    // At once and one after the other, in both orders.
+    let (on_a, on_b) = tokio::join!(authenticate_token("ak_for_a", &for_a), authenticate_token("ak_for_a", &for_b));
+    assert!(on_a.expect("verdict").is_signed_in());
+    assert_eq!(on_b.expect("verdict").reason(), Some(Reason::TokenInvalid));
+    assert_eq!(authenticate_token("ak_for_a", &for_b).await.expect("verdict").reason(), Some(Reason::TokenInvalid));
+    assert!(authenticate_token("ak_for_a", &for_a).await.expect("verdict").is_signed_in());
+    assert_eq!((a.verify_requests(), b.verify_requests()), (1, 1));
+}

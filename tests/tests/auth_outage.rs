@@ -128,7 +128,7 @@ async fn signed_in_while_the_api_answers_too_late() {
 async fn until_fresh(cache: &JwksCache, client: &Clerk) {
     for _ in 0..500 {
         let status = cache.status(client);
-        if !status.stale && status.failures == 0 {
+        if status.keys > 0 && !status.stale && status.failures == 0 && !status.refreshing {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -317,4 +317,48 @@ async fn keys_past_their_maximum_staleness_are_not_used() {
     assert!(matches!(result, Err(AuthError::Jwks { .. })), "past it: {result:?}");
     assert!(took <= BUDGET, "{took:?}");
     tokio::time::resume();
+}
+
+#[tokio::test]
+async fn a_tiny_budget_fails_its_requests_but_not_the_cache() {
+    let [a, ..] = TestKey::three();
+    let server = FlakyClerk::start(vec![a.jwk("kid_a")]).await;
+    server.set_mode(Mode::Slow(Duration::from_millis(100))).await;
+    let cache = Arc::new(JwksCache::new());
+    let options = Arc::new(
+        AuthenticateOptions::with_client(client(&server)).jwks_cache(Arc::clone(&cache)).request_budget(Duration::ZERO),
+    );
+    let token = a.token("kid_a", &claims());
+    let (result, _) = timed(&token, &options).await;
+    assert!(matches!(result, Err(AuthError::Jwks { .. })), "{result:?}");
+    // The detached fetch gets at least the default budget, and fills the cache for the next ones.
+    until_fresh(&cache, &client(&server)).await;
+    assert!(signed_in(&timed(&token, &options).await.0));
+}
+
+#[tokio::test]
+async fn clear_empties_the_keys_of_options_built_before() {
+    let [a, ..] = TestKey::three();
+    let server = FlakyClerk::start(vec![a.jwk("kid_a")]).await;
+    let cache = Arc::new(JwksCache::new());
+    let options = options(&server, &cache);
+    let token = a.token("kid_a", &claims());
+    assert!(signed_in(&timed(&token, &options).await.0));
+    cache.clear();
+    assert_eq!(cache.status(&client(&server)).keys, 0);
+    assert!(signed_in(&timed(&token, &options).await.0));
+    assert_eq!(cache.fetch_count(&client(&server)), 2, "the options fetched again");
+}
+
+#[test]
+fn outside_a_tokio_runtime_a_fetch_is_an_error_not_a_panic() {
+    use futures_util::FutureExt;
+    let [a, ..] = TestKey::three();
+    let clerk = Clerk::builder(SECRET).base_url("http://127.0.0.1:9").build().expect("client");
+    let options = AuthenticateOptions::with_client(clerk).jwks_cache(Arc::new(JwksCache::new()));
+    let result = authenticate_token(&a.token("kid_a", &claims()), &options).now_or_never().expect("no waiting");
+    assert!(
+        matches!(result, Err(AuthError::Jwks { source: clerk_api::auth::Unavailable::NoRuntime, .. })),
+        "{result:?}"
+    );
 }

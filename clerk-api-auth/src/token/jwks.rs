@@ -267,9 +267,15 @@ impl JwksCache {
         }
     }
 
-    /// Forgets every cached key.
+    /// Forgets every cached key and past failure (options built earlier included: they hold
+    /// their instance's entry, which is emptied in place).
     pub fn clear(&self) {
-        self.instances.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        let instances = self.instances.lock().unwrap_or_else(PoisonError::into_inner);
+        for instance in instances.values() {
+            let mut refresh = instance.refresh.lock().unwrap_or_else(PoisonError::into_inner);
+            *refresh = Refresh { in_flight: refresh.in_flight, ..Refresh::default() };
+            *instance.keys.write().unwrap_or_else(PoisonError::into_inner) = KeySet::default();
+        }
     }
 
     pub(crate) fn instance(&self, id: &InstanceId) -> Arc<InstanceKeys> {
@@ -350,11 +356,7 @@ impl JwksCache {
                 return Err(AuthError::Jwks { source, retry_after: due_in.max(DEFAULT_RETRY_AFTER) });
             }
             Fetch::NoRuntime => {
-                let error = crate::Error::Request("fetching the JWKS needs a Tokio runtime".to_owned());
-                return Err(AuthError::Jwks {
-                    source: Unavailable::Failed(Arc::new(error)),
-                    retry_after: DEFAULT_RETRY_AFTER,
-                });
+                return Err(AuthError::Jwks { source: Unavailable::NoRuntime, retry_after: DEFAULT_RETRY_AFTER });
             }
         };
         let waited = deadline.wait(ended.changed()).await;
@@ -391,6 +393,10 @@ impl JwksCache {
     /// forbids it. The fetch runs detached, bounded by its own timeout (the budget of the
     /// request that started it), so that waiters giving up do not cancel it.
     fn fetch(&self, instance: &Arc<InstanceKeys>, client: &Clerk, deadline: Deadline) -> Fetch {
+        if tokio::runtime::Handle::try_current().is_err() {
+            // The HTTP client needs a Tokio runtime, and so does waiting: nothing to do here.
+            return Fetch::NoRuntime;
+        }
         let now = Instant::now();
         let mut refresh = instance.refresh.lock().unwrap_or_else(PoisonError::into_inner);
         let ended = instance.fetch_ended.subscribe();
@@ -399,10 +405,6 @@ impl JwksCache {
         }
         if let Some(at) = refresh.next_attempt.filter(|at| *at > now) {
             return Fetch::BackingOff { last: refresh.last_error.clone(), due_in: at - now };
-        }
-        if tokio::runtime::Handle::try_current().is_err() {
-            // The HTTP client needs a Tokio runtime too: nothing can be fetched here.
-            return Fetch::NoRuntime;
         }
         refresh.in_flight = true;
         drop(refresh);
@@ -413,7 +415,10 @@ impl JwksCache {
             backoff: self.backoff,
             max_staleness: self.max_staleness.max(self.ttl),
         };
-        let call = budget::call_options(deadline.budget(), deadline.budget());
+        // Detached and shared, the fetch is not any one request's: it gets at least the default
+        // budget, so that a request with a tiny one cannot keep the cache from filling.
+        let timeout = deadline.budget().max(budget::DEFAULT_REQUEST_BUDGET);
+        let call = budget::call_options(timeout, timeout);
         // The guard moves into the task: dropped unpolled (its runtime shut down first), it
         // still ends the fetch.
         let _ = budget::detach(run_fetch(end, client.clone(), call));
@@ -462,8 +467,10 @@ impl Drop for FetchEnd {
                 refresh.last_error = Some(Arc::new(error));
             }
         }
-        drop(refresh);
+        // Still under the lock: a request that finds no fetch in flight and starts the next one
+        // subscribes after this, so only the end of its own fetch wakes it.
         self.instance.fetch_ended.send_modify(|generation| *generation = generation.wrapping_add(1));
+        drop(refresh);
     }
 }
 

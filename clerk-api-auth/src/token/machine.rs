@@ -24,7 +24,7 @@ pub(crate) async fn authenticate(
     token: &str,
     scope: &Scope<'_>,
 ) -> Result<Result<Auth, SignedOut>, AuthError> {
-    let digest = digest(token);
+    let digest = digest(clerk, token);
     let limiter = options.machine_token_limiter.as_deref();
     let allow = || match limiter.map(|limiter| limiter.take(scope.client_key)) {
         Some(Err(retry_after)) => Err(AuthError::RateLimited { token_type, retry_after }),
@@ -35,7 +35,11 @@ pub(crate) async fn authenticate(
         Begin::Remembered(verdict) => return Ok(verdict),
         Begin::Join(receiver) => receiver,
         Begin::Lead(lead, receiver) => {
-            let call = call(lead, clerk.clone(), token_type, token.to_owned(), scope.deadline.call_options());
+            // The call is shared with every request that joins it: it gets the whole budget,
+            // each waiter its own deadline.
+            let budget = scope.deadline.budget().max(std::time::Duration::from_millis(1));
+            let options = crate::budget::call_options(budget, budget);
+            let call = call(lead, clerk.clone(), token_type, token.to_owned(), options);
             if crate::budget::detach(call).is_some() {
                 // No Tokio runtime, which the HTTP client needs too: the call (dropped here)
                 // is withdrawn.
@@ -58,9 +62,20 @@ pub(crate) async fn authenticate(
     }
 }
 
-fn digest(token: &str) -> Digest {
+/// What verdicts are remembered by: the token as the client that verifies it sees it. One
+/// token can be valid for one instance (or machine secret key) and not for another, and
+/// options that share a cache may verify with different clients (`client`,
+/// `machine_secret_key`). Lengths are hashed too, so no two (URL, key, token) triples collide
+/// by where one ends.
+fn digest(clerk: &Clerk, token: &str) -> Digest {
+    let client = clerk.client();
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [client.base_url().as_bytes(), client.credential(), token.as_bytes()] {
+        context.update(&(part.len() as u64).to_le_bytes());
+        context.update(part);
+    }
     let mut digest = [0; 32];
-    digest.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref());
+    digest.copy_from_slice(context.finish().as_ref());
     digest
 }
 

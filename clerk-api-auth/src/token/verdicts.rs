@@ -15,7 +15,7 @@ pub const DEFAULT_INVALID_TOKEN_TTL: Duration = Duration::from_secs(60);
 /// How many verdicts are remembered at most unless configured.
 pub const DEFAULT_MACHINE_TOKEN_CACHE_ENTRIES: usize = 10_000;
 
-/// A token's SHA-256: the cache never holds a token itself.
+/// A SHA-256 of the token and the client verifying it: the cache never holds a token itself.
 pub(crate) type Digest = [u8; 32];
 
 /// What asking Clerk about a token gave: a verdict, or why there is none.
@@ -31,8 +31,10 @@ pub(crate) type Outcome = Result<Result<Auth, SignedOut>, Unavailable>;
 ///   past its own expiration). Off by default, so that revocation takes effect at once.
 /// - Failures (Clerk unreachable, 5xx) are never remembered.
 ///
-/// Entries hold a SHA-256 of the token, never the token, and are bounded in number (default
-/// 10,000, the oldest dropped first), so a flood of distinct tokens bounds memory.
+/// Entries are keyed by a SHA-256 of the token together with the verifying client's URL and
+/// key (a token valid for one instance says nothing about another), never the token itself, and
+/// are bounded in number (default 10,000, the oldest dropped first), so a flood of distinct
+/// tokens bounds memory.
 ///
 /// One cache is made for each [`AuthenticateOptions`](crate::AuthenticateOptions) and shared
 /// by its clones: build the options once.
