@@ -26,6 +26,8 @@
 //! not part of the stable API.
 
 // Library code reports bad input as errors; it never panics on it.
+// docs.rs builds with `--cfg docsrs` on nightly: items behind a feature say which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;

@@ -38,6 +38,8 @@
 //! each release targets, and `docs/api-changes/` what changed between API versions.
 
 // Library code reports bad input as errors; it never panics on it.
+// docs.rs builds with `--cfg docsrs` on nightly: items behind a feature say which one.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 /// Request authentication, the `clerk-api-auth` crate (feature `auth`, on by default).

@@ -2,6 +2,7 @@
 //! files or the network.
 
 mod diff;
+mod docs;
 mod fetch_spec;
 mod generate;
 mod msrv;
@@ -27,6 +28,7 @@ commands:
                                      write a standalone crate for any Clerk-style spec
   generate-all [--mirror DIR]        generate and `cargo check` a crate for every pinned API version
   public-api                         check that clerk-api's public API names no reqwest type and Clerk has no Deref
+  docs                               build the published crates' docs as docs.rs does (every feature, --cfg docsrs), warnings denied
   surface --spec FILE                print the API-surface summary of a spec
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
@@ -68,6 +70,7 @@ fn run(args: &[String]) -> Result<(), String> {
             generate::run(&root, Path::new(spec), Path::new(out), name)
         }
         Some("public-api") => public_api::run(&root),
+        Some("docs") => docs::run(&root),
         Some("generate-all") => test::generate_all(&root, &pins, mirror),
         Some("surface") => {
             let spec = flag_value(args, "--spec").ok_or("surface needs --spec FILE")?;

@@ -40,6 +40,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("public API: no reqwest type in clerk-api's or clerk-api-auth's, no Deref on Clerk", || {
         crate::public_api::run(root)
     })?;
+    step("docs as docs.rs builds them (every feature, --cfg docsrs), warnings denied", || crate::docs::run(root))?;
     step("cargo test --workspace (but clerk-sync)", || {
         cargo(
             root,
