@@ -10,6 +10,7 @@ mod pins;
 mod public_api;
 mod regen;
 mod test;
+mod tools;
 
 use std::path::{Path, PathBuf};
 

@@ -2,10 +2,12 @@
 
 use crate::pins::Pins;
 use crate::regen::{self, Mode};
+use crate::tools;
 use std::path::Path;
 use std::process::Command;
 
 pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String> {
+    tools::report_root_skips();
     step("cargo fmt --check (hand-written code; generated modules are skipped)", || {
         cargo(root, &["fmt", "--all", "--check"])
     })?;
@@ -35,7 +37,10 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
                 crate::msrv::check(root, &toolchain)
             })?
         }
-        None => eprintln!("==> MSRV check skipped: CLERK_MSRV_TOOLCHAIN is not set (.ci/run sets it)"),
+        None => tools::skipped(
+            "the MSRV check",
+            "set CLERK_MSRV_TOOLCHAIN to the folder of a rustc 1.85; .ci/run installs Debian's rustc-web",
+        ),
     }
     step("public API: no reqwest type in clerk-api's or clerk-api-auth's, no Deref on Clerk", || {
         crate::public_api::run(root)
@@ -69,7 +74,12 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("install Azurite for clerk-sync's parquet:az:// tests (npm ci in clerk-sync/tests/azurite)", || {
         npm_ci(root, "clerk-sync/tests/azurite", "node_modules/.bin/azurite-blob")
     })?;
-    step("cargo test -p clerk-sync", || cargo(root, &["test", "-p", "clerk-sync", "--all-targets"]))?;
+    let python = step("the Python venv of clerk-sync's Parquet and object-storage tests", || tools::test_python(root))?;
+    step("cargo test -p clerk-sync", || {
+        let env: Vec<(&str, &std::ffi::OsStr)> =
+            python.iter().map(|p| ("CLERK_SYNC_TEST_PYTHON", p.as_os_str())).collect();
+        cargo_env(root, &["test", "-p", "clerk-sync", "--all-targets"], &env)
+    })?;
     // Without DuckDB (so no second C++ build): the `demo` command and the code paths a
     // PostgreSQL-only build keeps, which the default build does not compile.
     step("cargo check -p clerk-sync --no-default-features --features postgres,demo", || {
@@ -124,9 +134,10 @@ const ADVISORY_DB_DIR: &str = "advisory-db-3157b0e258782691";
 /// snapshot, cloned afresh into `target/advisory-dbs`; without it cargo-deny fetches the
 /// current database.
 fn deny(root: &Path) -> Result<(), String> {
+    let tools = tools::cargo_deny()?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(&cargo);
-    command.current_dir(root);
+    command.current_dir(root).env("PATH", tools::path_with(&tools));
     match std::env::var_os("CLERK_ADVISORY_DB_BUNDLE") {
         Some(bundle) => {
             let dbs = root.join("target/advisory-dbs");
@@ -182,7 +193,7 @@ fn npm_ci(root: &Path, dir: &str, installed: &str) -> Result<(), String> {
     }
 }
 
-fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {
+fn step<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
     eprintln!("==> {name}");
     let started = std::time::Instant::now();
     let result = f();
@@ -192,6 +203,22 @@ fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String
 
 pub fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
     cargo_in(root, args, None)
+}
+
+/// `cargo` with these variables set.
+fn cargo_env(root: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .args(args)
+        .current_dir(root)
+        .envs(env.iter().copied())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+    }
 }
 
 fn cargo_in(dir: &Path, args: &[&str], target_dir: Option<&Path>) -> Result<(), String> {
