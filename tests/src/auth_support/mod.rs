@@ -2,6 +2,7 @@
 //! (they sign only these tests' tokens), RS256 token minting, and a fake Clerk that serves per-instance
 //! JWKS and the machine-token verify endpoints, and one that fails on demand.
 
+mod http;
 mod keys;
 mod outage;
 mod server;

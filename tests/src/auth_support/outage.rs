@@ -3,6 +3,7 @@
 //! refusing connections (its listener closed, the port reopened on recovery), accepting and
 //! never answering, or answering late. It counts what reaches it.
 
+use super::http::{reply, serve};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
@@ -13,7 +14,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
 
 /// How the fake answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl FlakyClerk {
             jwks_requests: AtomicU64::new(0),
             verify_requests: AtomicU64::new(0),
         });
-        let accepting = tokio::spawn(accept(listener, Arc::clone(&shared)));
+        let accepting = tokio::spawn(serve(listener, Arc::clone(&shared), handle));
         FlakyClerk { base_url: format!("http://{addr}"), addr, shared, accepting: Mutex::new(Some(accepting)) }
     }
 
@@ -80,7 +80,8 @@ impl FlakyClerk {
         if mode != Mode::Refuse && before == Mode::Refuse {
             // The listener set SO_REUSEADDR (Tokio does on Unix), so the port is free again.
             let listener = TcpListener::bind(self.addr).await.expect("listen on the same port again");
-            *self.accepting.lock().expect("lock") = Some(tokio::spawn(accept(listener, Arc::clone(&self.shared))));
+            *self.accepting.lock().expect("lock") =
+                Some(tokio::spawn(serve(listener, Arc::clone(&self.shared), handle)));
         }
     }
 
@@ -113,36 +114,7 @@ impl Drop for FlakyClerk {
     }
 }
 
-/// Accepts connections until aborted; aborting drops the listener and, with the join set,
-/// every connection's task.
-async fn accept(listener: TcpListener, shared: Arc<Shared>) {
-    let mut connections = JoinSet::new();
-    loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        let shared = Arc::clone(&shared);
-        connections.spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let shared = Arc::clone(&shared);
-                async move { Ok::<_, std::convert::Infallible>(handle(&shared, request).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-        });
-        // Reap finished connections so the set does not grow over a long test.
-        while connections.try_join_next().is_some() {}
-    }
-}
-
-fn reply(status: u16, body: &Value) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap_or_default()
-}
-
-async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: Arc<Shared>, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     let body = request.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let verify = path.ends_with("/verify");

@@ -1,6 +1,7 @@
 //! A fake Clerk for authentication tests: `GET /jwks` answers the JWKS of the instance whose
 //! secret key authorizes the request, and the verify endpoints answer for known machine tokens.
 
+use super::http::{reply, serve};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
@@ -51,22 +52,7 @@ impl AuthServer {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind 127.0.0.1");
         let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
         let shared = Arc::new(Shared::default());
-        let state = Arc::clone(&shared);
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else { continue };
-                let state = Arc::clone(&state);
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let state = Arc::clone(&state);
-                        async move { Ok::<_, std::convert::Infallible>(handle(&state, request).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let task = tokio::spawn(serve(listener, Arc::clone(&shared), handle));
         AuthServer { base_url, shared, task }
     }
 
@@ -109,15 +95,7 @@ impl Drop for AuthServer {
     }
 }
 
-fn reply(status: u16, body: &Value) -> Response<Full<Bytes>> {
-    Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap_or_default()
-}
-
-async fn handle(shared: &Shared, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
+async fn handle(shared: Arc<Shared>, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {
     let secret = request.headers().get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
     let path = request.uri().path().to_owned();
     let path_and_query = request.uri().path_and_query().map_or(path.clone(), |p| p.as_str().to_owned());
