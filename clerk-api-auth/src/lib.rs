@@ -49,13 +49,11 @@ mod browser;
 /// The latency budget of an authentication.
 mod budget;
 mod error;
-#[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 #[rustfmt::skip] // Formatted by the generator (prettyplease), checked by `cargo xtask check`.
                  // The calls' builders are generated whole; this crate uses only what its calls need of them.
 #[allow(dead_code)]
 mod generated;
 #[cfg(feature = "machine-tokens")]
-#[allow(rustdoc::bare_urls)]
 #[rustfmt::skip]
 #[allow(dead_code)]
 mod generated_machine;

@@ -45,7 +45,6 @@
 /// Request authentication, the `clerk-api-auth` crate (feature `auth`, on by default).
 #[cfg(feature = "auth")]
 pub use clerk_api_auth as auth;
-#[allow(rustdoc::bare_urls)] // Descriptions are upstream spec text.
 #[rustfmt::skip] // Formatted by the generator (prettyplease), checked by `cargo xtask check`.
 mod generated;
 #[cfg(feature = "testing")]

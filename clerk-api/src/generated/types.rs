@@ -1515,7 +1515,7 @@ impl<'de> serde::Deserialize<'de> for CNameTarget {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct ChangeProductionInstanceDomainBody {
-    /// The new home URL of the production instance e.g. https://www.example.com
+    /// The new home URL of the production instance e.g. <https://www.example.com>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home_url: Option<String>,
     /// Whether this is a domain for a secondary app, meaning that any subdomain provided is significant and
@@ -23118,7 +23118,7 @@ pub struct UpdateInstanceBody {
     pub clerk_js_version: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub development_origin: Option<String>,
-    /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is http://localhost:3000. For Capacitor, the origin is capacitor://localhost.
+    /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is <http://localhost:3000>. For Capacitor, the origin is capacitor://localhost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_origins: Option<Vec<String>>,
     /// Whether the instance should operate in cookieless development mode (i.e. without third-party cookies).
@@ -24147,7 +24147,7 @@ impl<'de> serde::Deserialize<'de> for UpdatePhoneNumberBody {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct UpdateProductionInstanceDomainBody {
-    /// The new home URL of the production instance e.g. https://www.example.com
+    /// The new home URL of the production instance e.g. <https://www.example.com>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub home_url: Option<String>,
     /// Whether the domain is a secondary app.
@@ -27051,7 +27051,7 @@ pub struct VerifyDomainProxyBody {
     /// The ID of the domain that will be updated.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub domain_id: Option<String>,
-    /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. https://example.com/__clerk
+    /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. <https://example.com/__clerk>
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proxy_url: Option<String>,
 }

@@ -29,7 +29,7 @@ mod event;
 #[path = "../generated/webhooks/mod.rs"]
 #[rustfmt::skip]
 // Deprecated schemas are still fields of others; users of them get the warning.
-#[allow(rustdoc::bare_urls, deprecated)]
+#[allow(deprecated)]
 mod events;
 mod signature;
 

@@ -7,7 +7,8 @@ use quote::quote;
 ///
 /// Spec text is Markdown written for a web page, not for rustdoc: an unlabelled code fence
 /// would become a doctest and an indented line an (also tested) code block, so fences are
-/// labelled `text` and lines are unindented.
+/// labelled `text` and lines are unindented; a bare URL, which rustdoc leaves unlinked (and
+/// warns about), is made an autolink.
 pub(crate) fn doc(text: Option<&str>) -> TokenStream {
     let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else {
         return TokenStream::new();
@@ -38,7 +39,7 @@ fn lines(text: &str) -> TokenStream {
         } else if in_fence {
             line.to_owned()
         } else {
-            trimmed.to_owned()
+            autolink(trimmed)
         };
         let line = format!(" {line}");
         let line = line.trim_end();
@@ -49,4 +50,62 @@ fn lines(text: &str) -> TokenStream {
         tokens.extend(quote!(#[doc = " ```"]));
     }
     tokens
+}
+
+/// `line` with every bare `http(s)://` URL outside inline code made an autolink (`<url>`).
+/// URLs already in a link (`](url)`, `<url>`) are left alone; trailing punctuation stays
+/// outside.
+fn autolink(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    let mut in_code = false;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('`') {
+            in_code = !in_code;
+            out.push('`');
+            rest = after;
+            continue;
+        }
+        let bare = !in_code
+            && (rest.starts_with("https://") || rest.starts_with("http://"))
+            && !out.ends_with("](")
+            && !out.ends_with('<');
+        if bare {
+            let end =
+                rest.find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '`')).unwrap_or(rest.len());
+            let url = rest[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', '\'']);
+            let url = if url.ends_with(')') && !url.contains('(') { &url[..url.len() - 1] } else { url };
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            rest = &rest[url.len()..];
+            continue;
+        }
+        let Some(c) = rest.chars().next() else { break };
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::autolink;
+
+    #[test]
+    fn bare_urls_become_autolinks_and_links_stay_as_they_are() {
+        assert_eq!(autolink("e.g. https://www.example.com"), "e.g. <https://www.example.com>");
+        assert_eq!(autolink("is http://localhost:3000. For"), "is <http://localhost:3000>. For");
+        assert_eq!(autolink("(see https://a.example/x)"), "(see <https://a.example/x>)");
+        assert_eq!(autolink("[docs](https://clerk.com/docs#a)"), "[docs](https://clerk.com/docs#a)");
+        assert_eq!(autolink("<https://clerk.com>"), "<https://clerk.com>");
+        assert_eq!(autolink("[active] (https://clerk.com/a)"), "[active] (<https://clerk.com/a>)");
+        assert_eq!(
+            autolink("prefixed with `https://` or `\"https://my-app.com\"`"),
+            "prefixed with `https://` or `\"https://my-app.com\"`"
+        );
+        assert_eq!(autolink("chrome-extension://id stays"), "chrome-extension://id stays");
+        assert_eq!(autolink("a https://w.example/f_(x) b"), "a <https://w.example/f_(x)> b");
+        assert_eq!(autolink("ünïcode https://é.example"), "ünïcode <https://é.example>");
+    }
 }

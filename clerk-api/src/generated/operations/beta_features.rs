@@ -144,7 +144,7 @@ pub struct UpdateProductionInstanceDomain {
     body: types::UpdateProductionInstanceDomainBody,
 }
 impl UpdateProductionInstanceDomain {
-    /// The new home URL of the production instance e.g. https://www.example.com
+    /// The new home URL of the production instance e.g. <https://www.example.com>
     pub fn home_url(mut self, home_url: impl Into<String>) -> Self {
         self.body.home_url = Some(home_url.into());
         self

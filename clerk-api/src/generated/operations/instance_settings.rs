@@ -297,7 +297,7 @@ impl UpdateInstance {
         self.body.development_origin = Some(development_origin.into());
         self
     }
-    /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is http://localhost:3000. For Capacitor, the origin is capacitor://localhost.
+    /// For browser-like stacks such as browser extensions, Electron (not officially supported), or Capacitor.js (not officially supported), the instance allowed origins need to be updated with the request origin value. For Chrome extensions popup, background, or service worker pages, the origin is chrome-extension://extension_uuid. For Electron apps the default origin is <http://localhost:3000>. For Capacitor, the origin is capacitor://localhost.
     pub fn allowed_origins(
         mut self,
         allowed_origins: impl IntoIterator<Item = impl Into<String>>,
@@ -919,7 +919,7 @@ pub struct ChangeProductionInstanceDomain {
     body: types::ChangeProductionInstanceDomainBody,
 }
 impl ChangeProductionInstanceDomain {
-    /// The new home URL of the production instance e.g. https://www.example.com
+    /// The new home URL of the production instance e.g. <https://www.example.com>
     pub fn home_url(mut self, home_url: impl Into<String>) -> Self {
         self.body.home_url = Some(home_url.into());
         self

@@ -46,7 +46,7 @@ impl VerifyDomainProxy {
         self.body.domain_id = Some(domain_id.into());
         self
     }
-    /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. https://example.com/__clerk
+    /// The full URL of the proxy which will forward requests to the Clerk Frontend API for this domain. e.g. <https://example.com/__clerk>
     pub fn proxy_url(mut self, proxy_url: impl Into<String>) -> Self {
         self.body.proxy_url = Some(proxy_url.into());
         self
