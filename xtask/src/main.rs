@@ -6,6 +6,7 @@ mod docs;
 mod fetch_spec;
 mod generate;
 mod msrv;
+mod package;
 mod pins;
 mod public_api;
 mod regen;
@@ -30,6 +31,7 @@ commands:
   generate-all [--mirror DIR]        generate and `cargo check` a crate for every pinned API version
   public-api                         check that clerk-api's public API names no reqwest type and Clerk has no Deref
   docs                               build the published crates' docs as docs.rs does (every feature, --cfg docsrs), warnings denied
+  package                            pack clerk-api, clerk-api-auth and the runtime, then build and test the packed crates outside the workspace
   surface --spec FILE                print the API-surface summary of a spec
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
@@ -72,6 +74,7 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("public-api") => public_api::run(&root),
         Some("docs") => docs::run(&root),
+        Some("package") => package::run(&root),
         Some("generate-all") => test::generate_all(&root, &pins, mirror),
         Some("surface") => {
             let spec = flag_value(args, "--spec").ok_or("surface needs --spec FILE")?;
