@@ -43,15 +43,21 @@ impl Deadline {
     }
 
     /// The budget left.
-    pub(crate) fn remaining(&self) -> Duration {
+    fn remaining(&self) -> Duration {
         self.at.saturating_duration_since(Instant::now())
     }
 
-    /// What a call made for this request alone sends with: a timeout of the budget left (a
-    /// zero timeout fails at once; at least a millisecond keeps the error a timeout) and
+    /// The budget left, as the timeout of a call made for this request alone: at least a
+    /// millisecond (the HTTP client fails a zero timeout at once, and the error stays a
+    /// timeout).
+    pub(crate) fn timeout(&self) -> Duration {
+        self.remaining().max(Duration::from_millis(1))
+    }
+
+    /// What a call made for this request alone sends with: [`timeout`](Self::timeout) and
     /// [`request_retry_policy`].
     pub(crate) fn call_options(&self) -> CallOptions {
-        call_options(self.remaining().max(Duration::from_millis(1)), self.budget)
+        call_options(self.timeout(), self.budget)
     }
 }
 

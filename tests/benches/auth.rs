@@ -37,6 +37,18 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// `authenticate_request` on `request`, then what a handler reads of the verdict: user,
+/// session, organization. The options must answer without awaiting (a PEM key, or a warm
+/// JWKS cache).
+fn verify_and_read(request: &http::Request<()>, options: &AuthenticateOptions) {
+    let state = authenticate_request(black_box(request), options)
+        .now_or_never()
+        .expect("answered at once, without awaiting")
+        .expect("verdict");
+    let auth = state.auth().expect("signed in");
+    black_box((auth.user_id(), auth.session_id(), auth.org_id()));
+}
+
 fn main() {
     if !std::env::args().any(|a| a == "--bench") {
         return; // `cargo test --all-targets` runs benches once without --bench: skip.
@@ -70,14 +82,7 @@ fn main() {
             .expect("valid");
     };
     // The verdict and what a handler reads of it: user, session, organization.
-    let full = || {
-        let state = authenticate_request(black_box(&request), &options)
-            .now_or_never()
-            .expect("networkless completes at once")
-            .expect("verdict");
-        let auth = state.auth().expect("signed in");
-        black_box((auth.user_id(), auth.session_id(), auth.org_id()));
-    };
+    let full = || verify_and_read(&request, &options);
     // The same with the keys of a warm JWKS cache: one fetch from a local fake, then every call
     // is answered from the cache, without awaiting anything.
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
@@ -88,14 +93,7 @@ fn main() {
         .jwks_cache(std::sync::Arc::new(JwksCache::new()))
         .authorized_party("https://app.example.com");
     assert!(runtime.block_on(authenticate_request(&request, &jwks_options)).expect("verdict").is_signed_in());
-    let full_jwks = || {
-        let state = authenticate_request(black_box(&request), &jwks_options)
-            .now_or_never()
-            .expect("cached keys answer at once")
-            .expect("verdict");
-        let auth = state.auth().expect("signed in");
-        black_box((auth.user_id(), auth.session_id(), auth.org_id()));
-    };
+    let full_jwks = || verify_and_read(&request, &jwks_options);
     // For scale: the usual Rust JWT crate (jsonwebtoken 9, on the same ring), decode + validate.
     let jwt_key = jsonwebtoken::DecodingKey::from_rsa_components(&key.n, &key.e).expect("jwk");
     let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);

@@ -9,7 +9,7 @@
 
 use clerk_api::auth::{authenticate_token, AuthenticateOptions, JwksCache, TokenType};
 use clerk_api::Clerk;
-use clerk_api_tests::auth_support::{now, FlakyClerk, Mode, TestKey};
+use clerk_api_tests::auth_support::{all_at_once, now, FlakyClerk, Mode, TestKey};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,19 +19,17 @@ const CAP: Duration = Duration::from_secs(20);
 /// `n` requests with `token` at once: how many were signed in, and the latencies, sorted (a
 /// request still waiting at the cap counts as the cap).
 async fn at_once(n: usize, token: &str, options: &Arc<AuthenticateOptions>) -> (usize, Vec<Duration>) {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let (token, options) = (token.to_owned(), Arc::clone(options));
-            tokio::spawn(async move {
-                let started = Instant::now();
-                let verdict = tokio::time::timeout(CAP, authenticate_token(&token, &options)).await;
-                (matches!(verdict, Ok(Ok(ref state)) if state.is_signed_in()), started.elapsed().min(CAP))
-            })
-        })
-        .collect();
+    let outcomes = all_at_once((0..n).map(|_| {
+        let (token, options) = (token.to_owned(), Arc::clone(options));
+        async move {
+            let started = Instant::now();
+            let verdict = tokio::time::timeout(CAP, authenticate_token(&token, &options)).await;
+            (matches!(verdict, Ok(Ok(ref state)) if state.is_signed_in()), started.elapsed().min(CAP))
+        }
+    }))
+    .await;
     let (mut signed_in, mut latencies) = (0, Vec::new());
-    for task in tasks {
-        let (ok, took) = task.await.expect("task");
+    for (ok, took) in outcomes {
         signed_in += usize::from(ok);
         latencies.push(took);
     }

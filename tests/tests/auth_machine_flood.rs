@@ -12,7 +12,7 @@ use clerk_api::auth::{
     MachineTokenLimiter, Reason, RequestState, TokenType, Unavailable,
 };
 use clerk_api::Clerk;
-use clerk_api_tests::auth_support::{FlakyClerk, Mode};
+use clerk_api_tests::auth_support::{all_at_once, FlakyClerk, Mode};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,16 +60,13 @@ async fn two_hundred_invalid_tokens_one_of_them_a_hundred_times_cost_101_calls()
         .flat_map(|i| [format!("{}_junk_{i}", ["oat", "ak", "mt"][i % 3]), "oat_the_same_junk".to_owned()])
         .collect();
     for batch in tokens.chunks(50) {
-        let tasks: Vec<_> = batch
-            .iter()
-            .map(|token| {
-                let (token, options) = (token.clone(), Arc::clone(&options));
-                tokio::spawn(async move { authenticate_token(&token, &options).await })
-            })
-            .collect();
-        for task in tasks {
-            let state = task.await.expect("task").expect("a verdict");
-            assert_eq!(state.reason(), Some(Reason::TokenInvalid));
+        let verdicts = all_at_once(batch.iter().map(|token| {
+            let (token, options) = (token.clone(), Arc::clone(&options));
+            async move { authenticate_token(&token, &options).await }
+        }))
+        .await;
+        for verdict in verdicts {
+            assert_eq!(verdict.expect("a verdict").reason(), Some(Reason::TokenInvalid));
         }
     }
     assert_eq!(server.verify_requests(), 101, "one call per distinct token");
@@ -189,18 +186,16 @@ async fn machine_tokens_during(mode: Mode) {
     server.set_mode(mode).await;
     let options = Arc::new(options(&server));
     tokio::time::pause();
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let options = Arc::clone(&options);
-            tokio::spawn(async move {
-                let started = Instant::now();
-                (authenticate_token("ak_valid", &options).await, started.elapsed())
-            })
-        })
-        .collect();
+    let outcomes = all_at_once((0..20).map(|_| {
+        let options = Arc::clone(&options);
+        async move {
+            let started = Instant::now();
+            (authenticate_token("ak_valid", &options).await, started.elapsed())
+        }
+    }))
+    .await;
     let budget = clerk_api::auth::DEFAULT_REQUEST_BUDGET + Duration::from_millis(1);
-    for task in tasks {
-        let (result, took) = task.await.expect("task");
+    for (result, took) in outcomes {
         let error = result.expect_err("no verdict while Clerk is down");
         assert!(
             matches!(

@@ -11,7 +11,7 @@ use axum::Router;
 use clerk_api::auth::axum::ClerkAuthLayer;
 use clerk_api::auth::{authenticate_token, AuthError, AuthenticateOptions, JwksCache, Reason, RequestState};
 use clerk_api::Clerk;
-use clerk_api_tests::auth_support::{now, FlakyClerk, Mode, TestKey};
+use clerk_api_tests::auth_support::{all_at_once, now, FlakyClerk, Mode, TestKey};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -58,20 +58,14 @@ async fn cache_then_go_stale(token: &str, options: &AuthenticateOptions) {
 
 /// `n` requests with `token` at once, each with how long it took.
 async fn at_once(n: usize, token: &Arc<String>, options: &Arc<AuthenticateOptions>) -> Vec<(bool, Duration)> {
-    let tasks: Vec<_> = (0..n)
-        .map(|_| {
-            let (token, options) = (Arc::clone(token), Arc::clone(options));
-            tokio::spawn(async move {
-                let (result, took) = timed(&token, &options).await;
-                (signed_in(&result), took)
-            })
-        })
-        .collect();
-    let mut results = Vec::new();
-    for task in tasks {
-        results.push(task.await.expect("task"));
-    }
-    results
+    all_at_once((0..n).map(|_| {
+        let (token, options) = (Arc::clone(token), Arc::clone(options));
+        async move {
+            let (result, took) = timed(&token, &options).await;
+            (signed_in(&result), took)
+        }
+    }))
+    .await
 }
 
 /// Signed in through ten minutes of `mode`, never waiting; the refreshes back off.

@@ -4,8 +4,8 @@
 //! yet on crates.io, dependencies resolved afresh (the newest compatible versions, as a user's
 //! first build resolves them).
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use crate::test::{cargo_env, target_dir};
+use std::path::Path;
 
 /// The library crates users depend on, in dependency order, with the features their packed
 /// tests run with.
@@ -16,15 +16,13 @@ const PUBLISHED: [(&str, &[&str]); 3] = [
 ];
 
 pub fn run(root: &Path) -> Result<(), String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let target = target_dir(root);
     // Packing verifies each crate: its packed sources build on their own.
-    let mut pack = Command::new(&cargo);
-    pack.arg("package").current_dir(root);
+    let mut pack = vec!["package"];
     for (package, _) in PUBLISHED {
-        pack.args(["-p", package]);
+        pack.extend(["-p", package]);
     }
-    run_command(&mut pack, "cargo package")?;
+    cargo_env(root, &pack, &[])?;
     // Then their tests, in copies made their own workspaces, sharing a target directory of
     // their own (their dependencies resolve differently from the workspace's).
     let copies = target.join("packaged");
@@ -39,12 +37,14 @@ pub fn run(root: &Path) -> Result<(), String> {
         let mut text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
         text.push_str("\n[workspace]\n");
         std::fs::write(&manifest, text).map_err(|e| format!("{}: {e}", manifest.display()))?;
-        let mut test = Command::new(&cargo);
-        test.args(["test", "-q"]).args(features).current_dir(&copy).env("CARGO_TARGET_DIR", copies.join("target"));
+        let mut test = vec!["test", "-q"];
+        test.extend(features);
         for patch in &patches {
-            test.args(["--config", patch]);
+            test.extend(["--config", patch.as_str()]);
         }
-        run_command(&mut test, &format!("cargo test of the packed {package}"))?;
+        let packed_target = copies.join("target");
+        cargo_env(&copy, &test, &[("CARGO_TARGET_DIR", packed_target.as_os_str())])
+            .map_err(|e| format!("the packed {package}: {e}"))?;
         patches.push(format!("patch.crates-io.{package}.path=\"{}\"", copy.display()));
     }
     Ok(())
@@ -75,13 +75,4 @@ fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn run_command(command: &mut Command, what: &str) -> Result<(), String> {
-    let status = command.status().map_err(|e| format!("cannot run {what}: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({status})"))
-    }
 }

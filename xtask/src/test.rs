@@ -208,12 +208,17 @@ pub fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
     cargo_in(root, args, None)
 }
 
-/// `cargo` with these variables set.
-fn cargo_env(root: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
+/// Cargo's target directory: `CARGO_TARGET_DIR`, else `target` in the workspace.
+pub fn target_dir(root: &Path) -> std::path::PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), std::path::PathBuf::from)
+}
+
+/// `cargo` in `dir` with these variables set.
+pub fn cargo_env(dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
         .args(args)
-        .current_dir(root)
+        .current_dir(dir)
         .envs(env.iter().copied())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -225,18 +230,12 @@ fn cargo_env(root: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Re
 }
 
 fn cargo_in(dir: &Path, args: &[&str], target_dir: Option<&Path>) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let mut command = Command::new(cargo);
-    command.args(args).current_dir(dir);
-    if let Some(target) = target_dir {
+    match target_dir {
         // Generated crates must compile without a single warning.
-        command.env("CARGO_TARGET_DIR", target).env("RUSTFLAGS", "-D warnings");
-    }
-    let status = command.status().map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
+        Some(target) => {
+            cargo_env(dir, args, &[("CARGO_TARGET_DIR", target.as_os_str()), ("RUSTFLAGS", "-D warnings".as_ref())])
+        }
+        None => cargo_env(dir, args, &[]),
     }
 }
 

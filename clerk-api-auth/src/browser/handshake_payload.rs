@@ -6,6 +6,7 @@
 use crate::browser::{self, BrowserRequest};
 use crate::budget::Scope;
 use crate::category::Category;
+use crate::error::Unavailable;
 use crate::options::AuthenticateOptions;
 use crate::publishable_key::InstanceType;
 use crate::reason::Reason;
@@ -16,6 +17,7 @@ use http::header::{CACHE_CONTROL, LOCATION};
 use http::{HeaderMap, HeaderValue};
 use reqwest::Method;
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// What resolving a payload gave: a verdict, or nothing usable (the decision goes on as if no
 /// payload had come, as the JS SDK does in production).
@@ -91,16 +93,12 @@ async fn from_nonce(nonce: &str, options: &AuthenticateOptions, scope: &Scope<'_
         scope.deadline.call_options(),
     );
     request.query("nonce", Some(nonce));
-    match scope.deadline.wait(client.clerk.client().execute_json::<NoncePayload>(request)).await {
-        Ok(Ok(payload)) => payload.directives,
-        Ok(Err(_error)) => {
+    let fetched = scope.deadline.wait(client.clerk.client().execute_json::<NoncePayload>(request)).await;
+    match fetched.and_then(|answer| answer.map_err(|error| Unavailable::Failed(Arc::new(error)))) {
+        Ok(payload) => payload.directives,
+        Err(_error) => {
             #[cfg(feature = "tracing")]
             tracing::warn!(error = %_error, "could not fetch the handshake payload");
-            Vec::new()
-        }
-        Err(_deadline) => {
-            #[cfg(feature = "tracing")]
-            tracing::warn!(error = %_deadline, "could not fetch the handshake payload");
             Vec::new()
         }
     }

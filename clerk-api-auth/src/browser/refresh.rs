@@ -39,7 +39,7 @@ pub(crate) async fn refresh(
         .refresh(session_id, expired, refresh_token, request.origin())
         .request_headers(serde_json::Value::Object(headers))
         .format(RefreshSessionBodyFormat::Cookie)
-        .timeout(scope.deadline.remaining().max(std::time::Duration::from_millis(1)))
+        .timeout(scope.deadline.timeout())
         .retry_policy(crate::budget::request_retry_policy(scope.deadline.budget()));
     // Out of budget, the refresh failed as a fetch fails: the browser goes through the handshake.
     let Ok(refreshed) = scope.deadline.wait(refresh.send()).await else {

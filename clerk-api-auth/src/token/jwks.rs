@@ -324,10 +324,10 @@ impl JwksCache {
         let (found, age) = self.cached(instance, kid);
         match (found, age?) {
             (Some(key), age) if age < self.ttl => Some(Lookup::Found(key)),
-            (Some(key), age) if age < self.max_staleness.max(self.ttl) => {
+            (Some(key), age) if age < self.max_age() => {
                 // Stale but usable: served now, refreshed for the next requests (started,
                 // running or backing off: nothing to wait for here).
-                let _ = self.fetch(instance, client, deadline);
+                let _ = self.fetch(instance, client, deadline.budget());
                 Some(Lookup::Found(key))
             }
             (None, age) if age < self.ttl && age < self.refetch_interval => Some(Lookup::Unknown),
@@ -344,9 +344,8 @@ impl JwksCache {
         kid: &str,
         deadline: Deadline,
     ) -> Result<Lookup, AuthError> {
-        let max_staleness = self.max_staleness.max(self.ttl);
         let started = Instant::now();
-        let mut ended = match self.fetch(instance, client, deadline) {
+        let mut ended = match self.fetch(instance, client, deadline.budget()) {
             Fetch::Wait(ended) => ended,
             Fetch::BackingOff { last, due_in } => {
                 let source = match last {
@@ -363,7 +362,7 @@ impl JwksCache {
         let (found, age) = self.cached(instance, kid);
         let fetched_since = age.is_some_and(|age| age <= started.elapsed());
         match (found, age) {
-            (Some(key), Some(age)) if age < max_staleness => Ok(Lookup::Found(key)),
+            (Some(key), Some(age)) if age < self.max_age() => Ok(Lookup::Found(key)),
             (None, _) if fetched_since => Ok(Lookup::Unknown),
             _ => Err(self.unavailable(instance, waited.err())),
         }
@@ -389,10 +388,16 @@ impl JwksCache {
         AuthError::Jwks { source, retry_after: retry_after.max(DEFAULT_RETRY_AFTER) }
     }
 
+    /// How old keys may be and still answer: the maximum staleness, never less than the TTL.
+    fn max_age(&self) -> Duration {
+        self.max_staleness.max(self.ttl)
+    }
+
     /// Joins the instance's fetch in flight or starts one, unless the backoff after a failure
     /// forbids it. The fetch runs detached, bounded by its own timeout (the budget of the
-    /// request that started it), so that waiters giving up do not cancel it.
-    fn fetch(&self, instance: &Arc<InstanceKeys>, client: &Clerk, deadline: Deadline) -> Fetch {
+    /// request that started it, at least the default one), so that waiters giving up do not
+    /// cancel it.
+    fn fetch(&self, instance: &Arc<InstanceKeys>, client: &Clerk, request_budget: Duration) -> Fetch {
         if tokio::runtime::Handle::try_current().is_err() {
             // The HTTP client needs a Tokio runtime, and so does waiting: nothing to do here.
             return Fetch::NoRuntime;
@@ -413,11 +418,11 @@ impl JwksCache {
             instance: Arc::clone(instance),
             outcome: None,
             backoff: self.backoff,
-            max_staleness: self.max_staleness.max(self.ttl),
+            max_staleness: self.max_age(),
         };
         // Detached and shared, the fetch is not any one request's: it gets at least the default
         // budget, so that a request with a tiny one cannot keep the cache from filling.
-        let timeout = deadline.budget().max(budget::DEFAULT_REQUEST_BUDGET);
+        let timeout = request_budget.max(budget::DEFAULT_REQUEST_BUDGET);
         let call = budget::call_options(timeout, timeout);
         // The guard moves into the task: dropped unpolled (its runtime shut down first), it
         // still ends the fetch.

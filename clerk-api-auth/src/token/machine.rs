@@ -10,7 +10,7 @@ use crate::state::{Auth, SignedOut};
 use crate::token::verdicts::{Begin, Digest, Lead};
 use crate::token_type::TokenType;
 use crate::Clerk;
-use clerk_api_runtime::{ApiClient, CallOptions};
+use clerk_api_runtime::ApiClient;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -37,14 +37,12 @@ pub(crate) async fn authenticate(
         Begin::Lead(lead, receiver) => {
             // The call is shared with every request that joins it: it gets the whole budget,
             // each waiter its own deadline.
-            let budget = scope.deadline.budget().max(std::time::Duration::from_millis(1));
-            let options = crate::budget::call_options(budget, budget);
-            let call = call(lead, clerk.clone(), token_type, token.to_owned(), options);
+            let budget = scope.deadline.budget().max(Duration::from_millis(1));
+            let call = call(lead, clerk.clone(), token_type, token.to_owned(), budget);
             if crate::budget::detach(call).is_some() {
                 // No Tokio runtime, which the HTTP client needs too: the call (dropped here)
                 // is withdrawn.
-                let error = crate::Error::Request("verifying machine tokens needs a Tokio runtime".to_owned());
-                return Err(failed(Unavailable::Failed(Arc::new(error))));
+                return Err(failed(Unavailable::NoRuntime));
             }
             receiver
         }
@@ -81,8 +79,8 @@ fn digest(clerk: &Clerk, token: &str) -> Digest {
 
 /// The call for one token, detached from the request that started it; hands its outcome to
 /// every request waiting for it.
-async fn call(lead: Lead, clerk: Clerk, token_type: TokenType, token: String, options: CallOptions) {
-    let outcome = verify(&clerk, token_type, &token, options).await;
+async fn call(lead: Lead, clerk: Clerk, token_type: TokenType, token: String, budget: Duration) {
+    let outcome = verify(&clerk, token_type, &token, budget).await;
     let valid_until = outcome.as_ref().ok().and_then(|verdict| verdict.as_ref().ok()).and_then(expires_in);
     lead.finish(outcome.map_err(|error| Unavailable::Failed(Arc::new(error))), valid_until);
 }
@@ -99,19 +97,19 @@ fn expires_in(auth: &Auth) -> Option<Duration> {
     Some(Duration::from_millis(((expiration_ms - now_ms).max(0.0)) as u64))
 }
 
-/// Asks Clerk about `token`. Clerk's 400 and 404 mean the token is not valid; any other failure
-/// says nothing about the token and is handed back.
+/// Asks Clerk about `token`, within `budget` and the request path's retry policy. Clerk's 400
+/// and 404 mean the token is not valid; any other failure says nothing about the token and is
+/// handed back.
 async fn verify(
     clerk: &Clerk,
     token_type: TokenType,
     token: &str,
-    options: CallOptions,
+    budget: Duration,
 ) -> Result<Result<Auth, SignedOut>, crate::Error> {
     // The verify calls are generated in a module of their own (feature `machine-tokens`), on its
     // own client type over the same runtime client.
     let clerk = MachineApi::from_client(clerk.client().clone());
-    let timeout = options.timeout.unwrap_or(crate::budget::DEFAULT_REQUEST_BUDGET);
-    let retry = options.retry.unwrap_or_default();
+    let (timeout, retry) = (budget, crate::budget::request_retry_policy(budget));
     let verdict = match token_type {
         TokenType::ApiKey => clerk
             .api_keys()
