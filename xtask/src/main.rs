@@ -10,6 +10,7 @@ mod package;
 mod pins;
 mod public_api;
 mod regen;
+mod smoke;
 mod test;
 mod tools;
 
@@ -31,7 +32,8 @@ commands:
   generate-all [--mirror DIR]        generate and `cargo check` a crate for every pinned API version
   public-api                         check that clerk-api's public API names no reqwest type and Clerk has no Deref
   docs                               build the published crates' docs as docs.rs does (every feature, --cfg docsrs), warnings denied
-  package                            pack clerk-api, clerk-api-auth and the runtime, then build and test the packed crates outside the workspace
+  package                            pack the published crates (the libraries, clerk-sync), test the packed crates
+                                     outside the workspace, `cargo install` the packed clerk-sync and run its demo
   surface --spec FILE                print the API-surface summary of a spec
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
@@ -74,7 +76,7 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("public-api") => public_api::run(&root),
         Some("docs") => docs::run(&root),
-        Some("package") => package::run(&root),
+        Some("package") => package::run(&root, tools::test_python(&root)?.as_deref()),
         Some("generate-all") => test::generate_all(&root, &pins, mirror),
         Some("surface") => {
             let spec = flag_value(args, "--spec").ok_or("surface needs --spec FILE")?;
@@ -122,6 +124,16 @@ fn demo(root: &Path, extra: &[String]) -> Result<(), String> {
 /// The value after `--flag` in the arguments.
 pub fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
     args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map(String::as_str)
+}
+
+/// The package version in `crate_dir`'s manifest: its first `version = "..."` line, which is
+/// `[package]`'s in ours.
+pub fn package_version(crate_dir: &Path) -> Result<String, String> {
+    let path = crate_dir.join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .find_map(|line| line.strip_prefix("version = \"")?.strip_suffix('"').map(str::to_owned))
+        .ok_or_else(|| format!("{}: no package version", path.display()))
 }
 
 fn workspace_root() -> PathBuf {

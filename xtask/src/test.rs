@@ -95,8 +95,8 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
         cargo(root, &["test", "--doc", "-p", "clerk-api-auth", "--features", "axum,actix,testing"])
     })?;
     step("cargo test --doc -p clerk-api-runtime", || cargo(root, &["test", "--doc", "-p", "clerk-api-runtime"]))?;
-    step("pack clerk-api, clerk-api-auth and the runtime; test the packed crates outside the workspace", || {
-        crate::package::run(root)
+    step("pack the published crates; test them outside the workspace; install the packed clerk-sync", || {
+        crate::package::run(root, python.as_deref())
     })?;
     step("install Clerk's JS SDK (npm ci in tests/js-sdk)", || {
         npm_ci(root, "tests/js-sdk", "node_modules/@clerk/backend/package.json")

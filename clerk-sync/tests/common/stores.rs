@@ -82,7 +82,11 @@ pub fn moto(bucket: &str) -> Option<Server> {
 
 /// Azurite's blob service, in memory, with `container` created (through Azure's Python SDK).
 pub fn azurite(container: &str) -> Option<Server> {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/azurite/node_modules/.bin/azurite-blob");
+    // `CLERK_SYNC_TEST_AZURITE` names an installed one: the packed crate's tests (run outside
+    // the workspace by `cargo xtask package`) use the workspace's.
+    let tool = std::env::var_os("CLERK_SYNC_TEST_AZURITE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/azurite/node_modules/.bin/azurite-blob"));
     if !tool.exists() {
         if std::env::var_os("CI").is_some() {
             panic!("{} is missing: CI installs it (npm ci in clerk-sync/tests/azurite)", tool.display());
