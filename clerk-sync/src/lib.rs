@@ -1,7 +1,7 @@
 //! `clerk-sync`: loads Clerk data into DuckDB or PostgreSQL through `clerk-api`'s client and
 //! list walker, one table per Backend API list, with the table layout generated from the same spec
 //! as the client. See the crate's README section and `ARCHITECTURE.md`.
-
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code reports bad input as errors; it never panics on it.
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

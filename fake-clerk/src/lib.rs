@@ -9,6 +9,7 @@
 //! `starting_after` (the id of the last user of the previous page), which needs a `created_at`
 //! ordering and no non-zero `offset` (422 otherwise, and for an unknown id). Organizations and
 //! memberships answer `{data, total_count}`; the other lists a bare array.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod changes;
 mod data;

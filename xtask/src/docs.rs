@@ -5,8 +5,16 @@
 use crate::test::{cargo_env, target_dir};
 use std::path::Path;
 
-/// The crates users depend on, as docs.rs documents them.
-const PUBLISHED: [&str; 3] = ["clerk-api-runtime", "clerk-api-auth", "clerk-api"];
+/// The published crates and their features, as their `[package.metadata.docs.rs]` asks docs.rs
+/// to document them.
+const PUBLISHED: [(&str, &[&str]); 6] = [
+    ("clerk-api-runtime", &["--all-features"]),
+    ("clerk-api-auth", &["--all-features"]),
+    ("clerk-api", &["--all-features"]),
+    ("clerk-sync-layout", &[]),
+    ("fake-clerk", &["--all-features"]),
+    ("clerk-sync", &["--no-default-features", "--features", "postgres,demo"]),
+];
 
 pub fn run(root: &Path) -> Result<(), String> {
     // `--cfg docsrs` turns on the nightly `doc_cfg` feature, which stable rustdoc accepts with
@@ -18,8 +26,10 @@ pub fn run(root: &Path) -> Result<(), String> {
         ("RUSTDOCFLAGS", "--cfg docsrs -D warnings".as_ref()),
         ("CARGO_TARGET_DIR", target.as_os_str()),
     ];
-    for package in PUBLISHED {
-        cargo_env(root, &["doc", "-q", "--no-deps", "--all-features", "-p", package], &env)?;
+    for (package, features) in PUBLISHED {
+        let mut doc = vec!["doc", "-q", "--no-deps", "-p", package];
+        doc.extend(features);
+        cargo_env(root, &doc, &env)?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! files or the network.
 
 mod diff;
+mod dist;
 mod docs;
 mod fetch_spec;
 mod generate;
@@ -34,6 +35,8 @@ commands:
   docs                               build the published crates' docs as docs.rs does (every feature, --cfg docsrs), warnings denied
   package                            pack the published crates (the libraries, clerk-sync), test the packed crates
                                      outside the workspace, `cargo install` the packed clerk-sync and run its demo
+  dist [--target TRIPLE] [--check]   clerk-sync's release archive (.tar.gz or .zip, and its .sha256) in target/dist,
+                                     as the release workflow builds it; --check unpacks it and runs its demo
   surface --spec FILE                print the API-surface summary of a spec
   diff OLD NEW [--mirror DIR]        the changes to the generated Rust API from OLD to NEW (pinned
                                      version names such as 2025-11-10, or spec file paths), as Markdown
@@ -76,6 +79,7 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         Some("public-api") => public_api::run(&root),
         Some("docs") => docs::run(&root),
+        Some("dist") => dist::run(&root, flag_value(args, "--target"), args.iter().any(|a| a == "--check")),
         Some("package") => package::run(&root, tools::test_python(&root)?.as_deref()),
         Some("generate-all") => test::generate_all(&root, &pins, mirror),
         Some("surface") => {

@@ -98,6 +98,18 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("pack the published crates; test them outside the workspace; install the packed clerk-sync", || {
         crate::package::run(root, python.as_deref())
     })?;
+    // A second DuckDB build, in the release profile: once per machine, but tens of minutes
+    // the first time, so a developer's run leaves it to CI.
+    if tools::in_ci() {
+        step("clerk-sync's release archive (cargo xtask dist --check): built, unpacked, run", || {
+            crate::dist::run(root, None, true)
+        })?;
+    } else {
+        tools::skipped(
+            "clerk-sync's release archive",
+            "`cargo xtask dist --check`; its first run compiles DuckDB again, for the release profile",
+        );
+    }
     step("install Clerk's JS SDK (npm ci in tests/js-sdk)", || {
         npm_ci(root, "tests/js-sdk", "node_modules/@clerk/backend/package.json")
     })?;
