@@ -42,39 +42,10 @@ enum Slot {
     Child(usize),
 }
 
-type Fields = HashMap<&'static str, Slot, BuildKeyHasher>;
-
-/// Hashes the object keys of every item (dozens per item): short, trusted names from the
-/// layout, so a multiply-rotate hash serves where SipHash's DoS resistance buys nothing (keys
-/// not in the layout are looked up too, but a collision only costs a comparison).
-#[derive(Debug, Clone, Copy, Default)]
-struct BuildKeyHasher;
-
-impl std::hash::BuildHasher for BuildKeyHasher {
-    type Hasher = KeyHasher;
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(0)
-    }
-}
-
-#[derive(Debug)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u8(&mut self, byte: u8) {
-        self.write(&[byte]);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// Keyed by the layout's field names, looked up for every key of every item (dozens per item):
+/// short, trusted names, so FxHash serves where SipHash's DoS resistance buys nothing (keys not
+/// in the layout are looked up too, but a collision only costs a comparison).
+type Fields = HashMap<&'static str, Slot, rustc_hash::FxBuildHasher>;
 
 /// How to read one table's objects.
 #[derive(Debug)]

@@ -1,7 +1,6 @@
 //! Fault injection: scripted faults for the next requests, or random ones at a rate.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -31,13 +30,17 @@ impl Fault {
 pub struct Faults {
     script: Mutex<VecDeque<Fault>>,
     random: Option<(f64, Vec<Fault>)>,
-    state: AtomicU64,
+    rng: Mutex<fastrand::Rng>,
 }
 
 impl Faults {
     /// Faults drawn at random for a `rate` (0 to 1) of requests, from `kinds`.
     pub fn random(rate: f64, kinds: Vec<Fault>, seed: u64) -> Faults {
-        Faults { script: Mutex::default(), random: Some((rate, kinds)), state: AtomicU64::new(seed | 1) }
+        Faults {
+            script: Mutex::default(),
+            random: Some((rate, kinds)),
+            rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+        }
     }
 
     pub fn push(&self, faults: impl IntoIterator<Item = Fault>) {
@@ -54,21 +57,10 @@ impl Faults {
             return Some(fault);
         }
         let (rate, kinds) = self.random.as_ref()?;
-        let draw = self.draw();
-        if kinds.is_empty() || draw >= *rate {
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        if kinds.is_empty() || rng.f64() >= *rate {
             return None;
         }
-        let index = ((self.draw() * kinds.len() as f64) as usize).min(kinds.len() - 1);
-        Some(kinds[index].clone())
-    }
-
-    /// xorshift64*: deterministic for a seed, good enough to spread faults.
-    fn draw(&self) -> f64 {
-        let mut x = self.state.load(Ordering::Relaxed);
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.state.store(x, Ordering::Relaxed);
-        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+        Some(kinds[rng.usize(..kinds.len())].clone())
     }
 }

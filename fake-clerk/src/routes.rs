@@ -162,23 +162,18 @@ fn page(listing: Listing<'_>, query: &ListQuery) -> Result<Bytes, String> {
 /// of its own for this request.
 fn shuffle_ties<'a>(order: Arc<Vec<usize>>, get: impl Fn(usize) -> &'a Record) -> Arc<Vec<usize>> {
     static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let salt = REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let request = REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tied = order.windows(2).any(|pair| get(pair[0]).updated_at == get(pair[1]).updated_at);
     if !tied {
         return order;
     }
+    let mut rng = fastrand::Rng::with_seed(request);
     let mut shuffled = order.as_ref().clone();
     let mut start = 0;
     while start < shuffled.len() {
         let at = get(shuffled[start]).updated_at;
         let end = start + shuffled[start..].iter().take_while(|&&i| get(i).updated_at == at).count();
-        shuffled[start..end].sort_by_key(|&i| {
-            let mut hash = salt ^ 0xcbf2_9ce4_8422_2325;
-            for b in get(i).id.bytes() {
-                hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-            }
-            hash
-        });
+        rng.shuffle(&mut shuffled[start..end]);
         start = end;
     }
     Arc::new(shuffled)
