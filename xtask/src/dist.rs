@@ -6,7 +6,7 @@
 //! `sha256sum`'s format (`<archive>.sha256`). `--check` then unpacks the archive into a
 //! temporary folder, checks the digest and runs `--version`, `demo` and `show` from it.
 
-use crate::test::{cargo_env, target_dir};
+use crate::cargo::{cargo_env, target_dir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -2,7 +2,7 @@
 //! with rustdoc's warnings denied: broken intra-doc links, bare URLs and HTML that rustdoc
 //! would misread, in hand-written docs and in the spec's descriptions alike.
 
-use crate::test::{cargo_env, target_dir};
+use crate::cargo::{cargo_env, target_dir};
 use std::path::Path;
 
 /// The published crates and their features, as their `[package.metadata.docs.rs]` asks docs.rs

@@ -1,6 +1,7 @@
 //! Maintainer tasks: `cargo xtask <command>`. The only part of the workspace that touches
 //! files or the network.
 
+mod cargo;
 mod diff;
 mod dist;
 mod docs;
@@ -13,6 +14,8 @@ mod public_api;
 mod regen;
 mod smoke;
 mod test;
+#[cfg(test)]
+mod tidy;
 mod tools;
 
 use std::path::{Path, PathBuf};
@@ -122,7 +125,7 @@ fn demo(root: &Path, extra: &[String]) -> Result<(), String> {
     );
     let mut args = vec!["run", "-p", "clerk-sync", "--features", "demo", "--", "demo"];
     args.extend(extra.iter().map(String::as_str));
-    test::cargo(root, &args)
+    cargo::cargo(root, &args)
 }
 
 /// The value after `--flag` in the arguments.

@@ -10,7 +10,7 @@
 //! README says), in the workspace's target directory with the workspace's profiles, so
 //! DuckDB's C++ build is reused rather than repeated.
 
-use crate::test::{cargo_env, target_dir};
+use crate::cargo::{cargo_env, target_dir};
 use std::path::{Path, PathBuf};
 
 /// A crate users depend on or install.

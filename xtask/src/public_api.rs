@@ -25,7 +25,7 @@ const CHECKED: [(&str, &str, &str, &[&str]); 3] = [
 pub fn run(root: &Path) -> Result<(), String> {
     // A target directory of its own (under the usual one, so CI's cache keeps it):
     // RUSTC_BOOTSTRAP would otherwise invalidate the usual build.
-    let target = crate::test::target_dir(root).join("public-api");
+    let target = crate::cargo::target_dir(root).join("public-api");
     let mut problems = Vec::new();
     for (package, crate_name, features, allowed) in CHECKED {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

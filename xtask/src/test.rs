@@ -1,5 +1,6 @@
 //! `cargo xtask test`: everything CI runs, in order, stopping at the first failure.
 
+use crate::cargo::{cargo, cargo_env};
 use crate::pins::Pins;
 use crate::regen::{self, Mode};
 use crate::tools;
@@ -214,31 +215,6 @@ fn step<T>(name: &str, f: impl FnOnce() -> Result<T, String>) -> Result<T, Strin
     let result = f();
     eprintln!("<== {name}: {} in {:.1?}", if result.is_ok() { "ok" } else { "FAILED" }, started.elapsed());
     result.map_err(|e| format!("{name}: {e}"))
-}
-
-pub fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    cargo_in(root, args, None)
-}
-
-/// Cargo's target directory: `CARGO_TARGET_DIR`, else `target` in the workspace.
-pub fn target_dir(root: &Path) -> std::path::PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), std::path::PathBuf::from)
-}
-
-/// `cargo` in `dir` with these variables set.
-pub fn cargo_env(dir: &Path, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> Result<(), String> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(dir)
-        .envs(env.iter().copied())
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`cargo {}` failed ({status})", args.join(" ")))
-    }
 }
 
 fn cargo_in(dir: &Path, args: &[&str], target_dir: Option<&Path>) -> Result<(), String> {
