@@ -1,10 +1,12 @@
-//! The client: configuration, authentication headers and the one place requests are sent.
+//! The client: configuration and the one place requests are sent. Whether an attempt is
+//! repeated is `retry.rs`'s to decide, how credentials are sent `credential.rs`'s, and what a
+//! non-success answer says `error.rs`'s.
 
-use crate::credential::Credential;
-use crate::decode::{decode, excerpt};
-use crate::error::{ApiError, ClerkError, ConfigError, Error, TransportError};
+use crate::credential::{authorization, AuthParts, Credential, SecretKey};
+use crate::decode::decode;
+use crate::error::{ApiError, ConfigError, Error, TransportError};
 use crate::request::{Request, RequestBody};
-use crate::retry::{self, RetryPolicy};
+use crate::retry::{Decision, Outcome, RetryClassifier, RetryPolicy};
 use crate::telemetry::RequestSpan;
 use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE, USER_AGENT};
 use reqwest::Method;
@@ -24,8 +26,9 @@ const API_VERSION_HEADER: &str = "Clerk-API-Version";
 /// The HTTP side of a Clerk API client: one connection pool, the secret key, the base URL,
 /// timeouts and retries. Cheap to clone: clones share the pool.
 ///
-/// Generated clients (`clerk_api::Clerk`) wrap a `Client` and add one method per operation;
-/// they dereference to it, so its methods ([`base_url`](Client::base_url), ...) are theirs.
+/// Generated clients (`clerk_api::Clerk`) wrap a `Client` and add one method per operation
+/// group. They do not dereference to it (their API stays their own): `Clerk::client()` and
+/// `AsRef<Client>` hand it out, for requests the spec does not describe.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -147,9 +150,7 @@ impl Client {
             RequestBody::Raw(bytes, content_type) => Some(AttemptBody::Raw(bytes, content_type)),
             RequestBody::None => None,
         };
-        let idempotent =
-            matches!(request.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
-        let may_repeat = idempotent || policy.retry_non_idempotent;
+        let classifier = RetryClassifier::new(&request.method, policy);
         // Tokio's clock, as the waits between attempts are: a paused test clock bounds both.
         let started = tokio::time::Instant::now();
         let mut attempt = 0;
@@ -157,23 +158,15 @@ impl Client {
             attempt += 1;
             span.attempt(attempt);
             let outcome = self.attempt(&request.method, &url, &parameters, body.as_ref(), timeout).await;
-            // Whether to retry, with the wait the server asked for, if any.
-            let (retry, server_wait, reason) = match &outcome {
-                Ok((status, _, _)) if accepted(*status) => (false, None, ""),
-                Ok((429, headers, _)) => (true, retry::server_wait(headers), "429 Too Many Requests"),
-                Ok((status, headers, _)) if *status >= 500 => (may_repeat, retry::server_wait(headers), "server error"),
-                Ok(_) => (false, None, ""),
-                // The connection was never made, so the request was never sent.
-                Err(error) if error.is_connect() => (true, None, "connection failed"),
-                Err(_) => (may_repeat, None, "connection broke or timed out"),
+            // The classifier decides; the loop only waits or hands the outcome back.
+            let seen = match &outcome {
+                Ok((status, headers, _)) => Outcome::Answered { status: *status, headers },
+                Err(error) => Outcome::of_transport(error),
             };
-            if retry && attempt < policy.max_attempts {
-                let wait = server_wait.unwrap_or_else(|| policy.backoff(attempt));
-                if started.elapsed() + wait <= policy.max_elapsed {
-                    span.retrying(attempt, wait, reason);
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
+            if let Decision::RetryAfter { wait, reason } = classifier.decide(attempt, started.elapsed(), seen) {
+                span.retrying(attempt, wait, reason);
+                tokio::time::sleep(wait).await;
+                continue;
             }
             return match outcome {
                 Ok((status, headers, body)) if accepted(status) => {
@@ -182,7 +175,7 @@ impl Client {
                 }
                 Ok((status, headers, body)) => {
                     span.status(status);
-                    let error = api_error(status, headers, &body, attempt);
+                    let error = ApiError::from_response(status, headers, &body, attempt);
                     if let Some(trace_id) = &error.clerk_trace_id {
                         span.trace_id(trace_id);
                     }
@@ -227,10 +220,7 @@ impl Client {
         if let Some(authorization) = &inner.authorization {
             builder = builder.header(AUTHORIZATION, authorization.clone());
         }
-        if let Some((username, password)) = &inner.auth.basic {
-            builder = builder.basic_auth(username, Some(password));
-        }
-        builder = builder.headers(inner.auth.headers.clone());
+        builder = inner.auth.apply(builder);
         if let Some(version) = &inner.api_version {
             builder = builder.header(API_VERSION_HEADER, version.clone());
         }
@@ -305,9 +295,10 @@ impl Answer {
         Redirect { status: self.status, location }
     }
 
-    /// The error for an answer whose status the operation does not declare.
+    /// The error for an answer whose status the operation does not declare: a response-side
+    /// error ([`Error::UnexpectedStatus`]), since the request itself was sent and answered.
     pub fn unexpected(&self) -> Error {
-        Error::Request(format!("Clerk answered with HTTP {}, which this operation does not declare", self.status))
+        Error::UnexpectedStatus { status: self.status }
     }
 }
 
@@ -326,122 +317,6 @@ enum AttemptBody {
     Form(bytes::Bytes),
     Raw(bytes::Bytes, &'static str),
     Multipart(crate::multipart::Multipart),
-}
-
-/// Parses a `ClerkErrors` body (`{"errors": [...], "clerk_trace_id": "..."}`) leniently: a
-/// body of another shape keeps its first bytes instead.
-fn api_error(status: u16, headers: reqwest::header::HeaderMap, body: &[u8], attempts: u32) -> ApiError {
-    #[derive(serde::Deserialize)]
-    struct ClerkErrors {
-        #[serde(default)]
-        errors: Vec<ClerkError>,
-        #[serde(default)]
-        clerk_trace_id: Option<String>,
-    }
-    match serde_json::from_slice::<ClerkErrors>(body) {
-        Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => ApiError {
-            status,
-            errors: parsed.errors,
-            clerk_trace_id: parsed.clerk_trace_id,
-            raw_body: None,
-            headers,
-            attempts,
-        },
-        _ => ApiError {
-            status,
-            errors: Vec::new(),
-            clerk_trace_id: None,
-            raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)),
-            headers,
-            attempts,
-        },
-    }
-}
-
-/// The credentials' parts as each request needs them.
-#[derive(Clone, Default)]
-struct AuthParts {
-    basic: Option<(String, String)>,
-    headers: reqwest::header::HeaderMap,
-    query: Vec<(&'static str, String)>,
-    cookies: Vec<(&'static str, String)>,
-    /// What is sent, without values, for `Debug`.
-    names: Vec<String>,
-}
-
-impl AuthParts {
-    /// Splits the credentials; a bearer token fills `authorization` (two `Authorization`
-    /// credentials are refused).
-    fn of(credentials: &[Credential], authorization: &mut Option<HeaderValue>) -> Result<AuthParts, Error> {
-        let mut parts = AuthParts::default();
-        let claim_authorization = |parts: &AuthParts, authorization: &Option<HeaderValue>| {
-            if authorization.is_some() || parts.basic.is_some() {
-                return Err(Error::from(ConfigError::InvalidHeader(
-                    "Authorization (two credentials would both send it)".to_owned(),
-                )));
-            }
-            Ok(())
-        };
-        for credential in credentials {
-            match credential {
-                Credential::Bearer(token) => {
-                    claim_authorization(&parts, authorization)?;
-                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.trim()))
-                        .map_err(|_| ConfigError::InvalidHeader("Authorization".to_owned()))?;
-                    value.set_sensitive(true);
-                    *authorization = Some(value);
-                    parts.names.push("bearer".to_owned());
-                }
-                Credential::Basic { username, password } => {
-                    claim_authorization(&parts, authorization)?;
-                    parts.basic = Some((username.clone(), password.clone()));
-                    parts.names.push("basic".to_owned());
-                }
-                Credential::Header { name, value } => {
-                    let header = reqwest::header::HeaderName::from_bytes(name.as_bytes())
-                        .map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
-                    let mut value =
-                        HeaderValue::from_str(value).map_err(|_| ConfigError::InvalidHeader((*name).to_owned()))?;
-                    value.set_sensitive(true);
-                    parts.headers.insert(header, value);
-                    parts.names.push(format!("header {name}"));
-                }
-                Credential::Query { name, value } => {
-                    parts.query.push((name, value.clone()));
-                    parts.names.push(format!("query {name}"));
-                }
-                Credential::Cookie { name, value } => {
-                    parts.cookies.push((name, value.clone()));
-                    parts.names.push(format!("cookie {name}"));
-                }
-            }
-        }
-        Ok(parts)
-    }
-}
-
-/// The secret key, kept out of `Debug` output.
-struct SecretKey(String);
-
-impl fmt::Debug for SecretKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-/// The `Authorization` header for a secret key, marked sensitive.
-fn authorization(secret_key: &str) -> Result<HeaderValue, Error> {
-    let key = secret_key.trim();
-    if key.is_empty() {
-        return Err(ConfigError::MissingSecretKey.into());
-    }
-    if key.starts_with("pk_") {
-        return Err(ConfigError::PublishableKey.into());
-    }
-    let mut authorization =
-        HeaderValue::from_str(&format!("Bearer {key}")).map_err(|_| ConfigError::InvalidSecretKey)?;
-    authorization.set_sensitive(true);
-    Ok(authorization)
 }
 
 /// A client type [`ClientBuilder`] can build: [`Client`] itself, or a generated client that

@@ -6,7 +6,7 @@
 //! about half again the decoding time of a large page, and a second instantiation of every
 //! response type's `Deserialize`).
 
-use crate::error::{DecodeError, Error};
+use crate::error::{excerpt, DecodeError, Error};
 
 /// Decodes a success body, naming the path of the first field that does not fit.
 pub(crate) fn decode<'b, T: serde::Deserialize<'b>>(status: u16, body: &'b [u8]) -> Result<T, Error> {
@@ -27,13 +27,6 @@ pub(crate) fn decode<'b, T: serde::Deserialize<'b>>(status: u16, body: &'b [u8])
 fn offset_of(body: &[u8], line: usize, column: usize) -> usize {
     let line_start: usize = body.split(|b| *b == b'\n').take(line.saturating_sub(1)).map(|l| l.len() + 1).sum();
     (line_start + column).min(body.len())
-}
-
-/// Text of `len` bytes from `start`, lossily decoded.
-pub(crate) fn excerpt(body: &[u8], start: usize, len: usize) -> String {
-    let start = start.min(body.len());
-    let end = (start + len).min(body.len());
-    String::from_utf8_lossy(&body[start..end]).into_owned()
 }
 
 enum Frame {

@@ -1,4 +1,4 @@
-//! The error type of every call.
+//! The error type of every call, and how Clerk's error bodies become [`ApiError`]s.
 
 use std::fmt;
 
@@ -31,6 +31,15 @@ pub enum Error {
     /// A success response whose body is not what the spec says.
     #[error(transparent)]
     Decode(Box<DecodeError>),
+    /// Clerk answered with a success or redirect status that the operation does not declare
+    /// (the API moved on from the spec the client was generated from), so there is no type to
+    /// decode the answer into. The request was sent and answered: not a failure to build it.
+    #[error("Clerk answered with HTTP {status}, which this operation does not declare")]
+    #[non_exhaustive]
+    UnexpectedStatus {
+        /// HTTP status of the answer.
+        status: u16,
+    },
     /// The request could not be built from the arguments given (a body that does not serialize,
     /// an invalid base URL).
     #[error("could not build the request: {0}")]
@@ -58,11 +67,13 @@ impl Error {
         }
     }
 
-    /// The HTTP status of an API error.
+    /// The HTTP status Clerk answered with, for errors about an answer (an API error, a body
+    /// that does not decode, a status the operation does not declare).
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api(api) => Some(api.status),
             Error::Decode(decode) => Some(decode.status),
+            Error::UnexpectedStatus { status } => Some(*status),
             _ => None,
         }
     }
@@ -156,6 +167,39 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
+impl ApiError {
+    /// The error for a non-success answer. Parses a `ClerkErrors` body
+    /// (`{"errors": [...], "clerk_trace_id": "..."}`) leniently: a body of another shape (a
+    /// proxy's HTML page, say) keeps its first bytes instead, so the error still says something.
+    pub(crate) fn from_response(status: u16, headers: http::HeaderMap, body: &[u8], attempts: u32) -> ApiError {
+        #[derive(serde::Deserialize)]
+        struct ClerkErrors {
+            #[serde(default)]
+            errors: Vec<ClerkError>,
+            #[serde(default)]
+            clerk_trace_id: Option<String>,
+        }
+        match serde_json::from_slice::<ClerkErrors>(body) {
+            Ok(parsed) if !parsed.errors.is_empty() || parsed.clerk_trace_id.is_some() => ApiError {
+                status,
+                errors: parsed.errors,
+                clerk_trace_id: parsed.clerk_trace_id,
+                raw_body: None,
+                headers,
+                attempts,
+            },
+            _ => ApiError {
+                status,
+                errors: Vec::new(),
+                clerk_trace_id: None,
+                raw_body: (!body.is_empty()).then(|| excerpt(body, 0, 512)),
+                headers,
+                attempts,
+            },
+        }
+    }
+}
+
 /// One entry of Clerk's `errors` list (the spec's `ClerkError` schema: `clerk_api::types` and
 /// webhook payloads name this type).
 #[derive(Debug, Clone, PartialEq, Default, serde::Deserialize, serde::Serialize)]
@@ -217,4 +261,40 @@ pub enum ConfigError {
     /// The HTTP client could not be built (TLS initialisation failed).
     #[error("could not build the HTTP client: {0}")]
     HttpClient(String),
+}
+
+/// Text of `len` bytes from `start`, lossily decoded: what an error shows of a body.
+pub(crate) fn excerpt(body: &[u8], start: usize, len: usize) -> String {
+    let start = start.min(body.len());
+    let end = (start + len).min(body.len());
+    String::from_utf8_lossy(&body[start..end]).into_owned()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_clerk_errors_body_is_parsed_and_another_kept_as_an_excerpt() {
+        let body = br#"{"errors":[{"code":"not_found","message":"gone"}],"clerk_trace_id":"tr_1"}"#;
+        let parsed = ApiError::from_response(404, http::HeaderMap::new(), body, 2);
+        assert_eq!((parsed.status, parsed.attempts, parsed.errors[0].code.as_str()), (404, 2, "not_found"));
+        assert_eq!((parsed.clerk_trace_id.as_deref(), parsed.raw_body), (Some("tr_1"), None));
+        let html = ApiError::from_response(502, http::HeaderMap::new(), b"<html>bad gateway</html>", 1);
+        assert!(html.errors.is_empty() && html.clerk_trace_id.is_none());
+        assert_eq!(html.raw_body.as_deref(), Some("<html>bad gateway</html>"));
+        // Valid JSON without Clerk's fields says nothing either: its bytes are kept.
+        assert_eq!(ApiError::from_response(500, http::HeaderMap::new(), b"{}", 1).raw_body.as_deref(), Some("{}"));
+        assert_eq!(ApiError::from_response(500, http::HeaderMap::new(), b"", 1).raw_body, None);
+        let long = ApiError::from_response(500, http::HeaderMap::new(), &[b'x'; 2000], 1);
+        assert_eq!(long.raw_body.map(|raw| raw.len()), Some(512));
+    }
+
+    #[test]
+    fn an_undeclared_status_is_an_error_about_the_answer() {
+        let error = Error::UnexpectedStatus { status: 202 };
+        assert_eq!(error.to_string(), "Clerk answered with HTTP 202, which this operation does not declare");
+        assert_eq!((error.status(), error.attempts()), (Some(202), None));
+    }
 }

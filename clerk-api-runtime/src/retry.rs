@@ -1,5 +1,6 @@
 //! When and how long to wait before trying a request again.
 
+use http::Method;
 use std::time::{Duration, SystemTime};
 
 /// How failed requests are retried.
@@ -101,7 +102,8 @@ pub(crate) fn server_wait(headers: &reqwest::header::HeaderMap) -> Option<Durati
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(ms) = text("retry-after-ms").and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite() && *v >= 0.0)
     {
-        return Some(Duration::from_secs_f64(ms / 1000.0));
+        // A wait too long to represent is longer than any time budget, not a panic.
+        return Some(Duration::try_from_secs_f64(ms / 1000.0).unwrap_or(Duration::MAX));
     }
     let value = text("retry-after")?;
     if let Ok(seconds) = value.parse::<u64>() {
@@ -109,6 +111,97 @@ pub(crate) fn server_wait(headers: &reqwest::header::HeaderMap) -> Option<Durati
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// How one attempt ended, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Outcome<'a> {
+    /// Clerk answered: the status, and the headers that may say how long to wait.
+    Answered { status: u16, headers: &'a reqwest::header::HeaderMap },
+    /// No connection could be made (DNS, refused, TLS handshake): the request was never sent.
+    ConnectFailed,
+    /// The attempt ran out of time, possibly after the request went out.
+    TimedOut,
+    /// The connection broke, possibly after the request went out.
+    Broken,
+}
+
+impl<'a> Outcome<'a> {
+    /// The kind of a transport failure. A connection that could not be made counts as such
+    /// even when it was a connect timeout: nothing was sent either way.
+    pub(crate) fn of_transport(error: &reqwest::Error) -> Outcome<'a> {
+        if error.is_connect() {
+            Outcome::ConnectFailed
+        } else if error.is_timeout() {
+            Outcome::TimedOut
+        } else {
+            Outcome::Broken
+        }
+    }
+}
+
+/// What to do after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Decision {
+    /// Try again after this wait; `reason` is for the request's span.
+    RetryAfter { wait: Duration, reason: &'static str },
+    /// Hand the outcome to the caller.
+    Stop,
+}
+
+/// Decides, for one request, whether an attempt's outcome is worth another attempt and how
+/// long to wait first (in the spirit of smithy-rs's retry classifiers, with the policy's
+/// limits applied in the same place). Built once per request: the method's idempotency and
+/// the policy do not change between attempts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RetryClassifier<'p> {
+    policy: &'p RetryPolicy,
+    /// Whether sending the request twice is harmless (or the policy accepts the risk).
+    may_repeat: bool,
+}
+
+impl<'p> RetryClassifier<'p> {
+    pub(crate) fn new(method: &Method, policy: &'p RetryPolicy) -> Self {
+        // The methods HTTP defines as idempotent (RFC 9110, 9.2.2): repeating one that Clerk
+        // may have applied already changes nothing.
+        let idempotent = matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS);
+        RetryClassifier { policy, may_repeat: idempotent || policy.retry_non_idempotent }
+    }
+
+    /// The decision after attempt number `attempt` (1 for the first), `elapsed` after the
+    /// first attempt started.
+    pub(crate) fn decide(&self, attempt: u32, elapsed: Duration, outcome: Outcome<'_>) -> Decision {
+        let Some((reason, server_wait)) = self.retryable(outcome) else { return Decision::Stop };
+        if attempt >= self.policy.max_attempts {
+            return Decision::Stop;
+        }
+        // The server's wait replaces the computed one, uncapped by `max_interval`; only the
+        // time budget bounds it, so a wait that would end past it is not taken at all.
+        let wait = server_wait.unwrap_or_else(|| self.policy.backoff(attempt));
+        // Saturating: a server may ask for a wait no `Duration` sum can hold.
+        if elapsed.saturating_add(wait) > self.policy.max_elapsed {
+            return Decision::Stop;
+        }
+        Decision::RetryAfter { wait, reason }
+    }
+
+    /// Whether the outcome is worth retrying at all (why, and the wait the server asked for),
+    /// before the policy's limits.
+    fn retryable(&self, outcome: Outcome<'_>) -> Option<(&'static str, Option<Duration>)> {
+        match outcome {
+            // Refused, not applied: safe to repeat whatever the method.
+            Outcome::Answered { status: 429, headers } => Some(("429 Too Many Requests", server_wait(headers))),
+            // Clerk may have applied the request before failing.
+            Outcome::Answered { status, headers } if status >= 500 => {
+                self.may_repeat.then(|| ("server error", server_wait(headers)))
+            }
+            // Success, a redirect or a client error: the same request would get the same answer.
+            Outcome::Answered { .. } => None,
+            // Nothing was sent.
+            Outcome::ConnectFailed => Some(("connection failed", None)),
+            Outcome::TimedOut | Outcome::Broken => self.may_repeat.then_some(("connection broke or timed out", None)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -144,5 +237,145 @@ mod tests {
         assert_eq!(server_wait(&headers), Some(Duration::ZERO), "a date in the past means now");
         headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
         assert_eq!(server_wait(&headers), Some(Duration::from_millis(1500)), "retry-after-ms wins");
+    }
+
+    /// Fixed waits (initial = max interval, multiplier 1), so the computed wait is known up to
+    /// its jitter: between 50 and 100 ms.
+    fn policy() -> RetryPolicy {
+        RetryPolicy::default().with_intervals(Duration::from_millis(100), 1.0, Duration::from_millis(100))
+    }
+
+    fn answered(status: u16, headers: &HeaderMap) -> Outcome<'_> {
+        Outcome::Answered { status, headers }
+    }
+
+    fn computed_wait(decision: Decision) -> Duration {
+        let Decision::RetryAfter { wait, .. } = decision else { panic!("not retried: {decision:?}") };
+        assert!(wait >= Duration::from_millis(50) && wait <= Duration::from_millis(100), "{wait:?}");
+        wait
+    }
+
+    fn reason(decision: Decision) -> &'static str {
+        let Decision::RetryAfter { reason, .. } = decision else { panic!("not retried: {decision:?}") };
+        reason
+    }
+
+    #[test]
+    fn answers_that_would_not_change_are_not_retried() {
+        let policy = policy();
+        let none = HeaderMap::new();
+        for method in [Method::GET, Method::POST] {
+            let classifier = RetryClassifier::new(&method, &policy);
+            for status in [200, 201, 204, 302, 400, 401, 404, 409, 422] {
+                assert_eq!(classifier.decide(1, Duration::ZERO, answered(status, &none)), Decision::Stop, "{status}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_429_is_retried_whatever_the_method() {
+        let policy = policy();
+        let none = HeaderMap::new();
+        for method in [Method::GET, Method::POST, Method::PATCH] {
+            let decision = RetryClassifier::new(&method, &policy).decide(1, Duration::ZERO, answered(429, &none));
+            computed_wait(decision);
+            assert_eq!(reason(decision), "429 Too Many Requests");
+        }
+    }
+
+    #[test]
+    fn a_5xx_is_retried_for_idempotent_methods_only_unless_the_policy_opts_in() {
+        let policy = policy();
+        let none = HeaderMap::new();
+        for method in [Method::GET, Method::HEAD, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            for status in [500, 502, 503, 504] {
+                let decision =
+                    RetryClassifier::new(&method, &policy).decide(1, Duration::ZERO, answered(status, &none));
+                computed_wait(decision);
+                assert_eq!(reason(decision), "server error");
+            }
+        }
+        for method in [Method::POST, Method::PATCH] {
+            let classifier = RetryClassifier::new(&method, &policy);
+            assert_eq!(classifier.decide(1, Duration::ZERO, answered(503, &none)), Decision::Stop, "{method}");
+        }
+        let opted_in = policy.clone().with_retry_non_idempotent(true);
+        computed_wait(RetryClassifier::new(&Method::POST, &opted_in).decide(1, Duration::ZERO, answered(503, &none)));
+    }
+
+    #[test]
+    fn timeouts_and_broken_connections_are_retried_for_idempotent_methods_only() {
+        let policy = policy();
+        for outcome in [Outcome::TimedOut, Outcome::Broken] {
+            let decision = RetryClassifier::new(&Method::GET, &policy).decide(1, Duration::ZERO, outcome);
+            computed_wait(decision);
+            assert_eq!(reason(decision), "connection broke or timed out");
+            let post = RetryClassifier::new(&Method::POST, &policy);
+            assert_eq!(post.decide(1, Duration::ZERO, outcome), Decision::Stop, "{outcome:?}");
+            let opted_in = policy.clone().with_retry_non_idempotent(true);
+            computed_wait(RetryClassifier::new(&Method::POST, &opted_in).decide(1, Duration::ZERO, outcome));
+        }
+    }
+
+    #[test]
+    fn a_connection_never_made_is_retried_even_for_a_post() {
+        let policy = policy();
+        let decision = RetryClassifier::new(&Method::POST, &policy).decide(1, Duration::ZERO, Outcome::ConnectFailed);
+        computed_wait(decision);
+        assert_eq!(reason(decision), "connection failed");
+    }
+
+    #[test]
+    fn the_servers_wait_replaces_the_computed_one_even_past_the_interval_cap() {
+        let policy = policy();
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("7"));
+        for (status, method) in [(429, Method::POST), (503, Method::GET)] {
+            let decision = RetryClassifier::new(&method, &policy).decide(1, Duration::ZERO, answered(status, &headers));
+            let Decision::RetryAfter { wait, .. } = decision else { panic!("not retried: {decision:?}") };
+            assert_eq!(wait, Duration::from_secs(7), "{status}");
+        }
+        headers.insert("retry-after-ms", HeaderValue::from_static("0"));
+        let decision = RetryClassifier::new(&Method::GET, &policy).decide(1, Duration::ZERO, answered(429, &headers));
+        assert_eq!(decision, Decision::RetryAfter { wait: Duration::ZERO, reason: "429 Too Many Requests" });
+    }
+
+    #[test]
+    fn a_wait_that_would_end_past_the_time_budget_is_not_taken() {
+        let policy = policy().with_max_elapsed(Duration::from_secs(10));
+        let classifier = RetryClassifier::new(&Method::GET, &policy);
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after", HeaderValue::from_static("3600"));
+        assert_eq!(classifier.decide(1, Duration::ZERO, answered(503, &headers)), Decision::Stop);
+        headers.insert("retry-after", HeaderValue::from_static("4"));
+        let decision = classifier.decide(1, Duration::from_secs(6), answered(503, &headers));
+        assert_eq!(
+            decision,
+            Decision::RetryAfter { wait: Duration::from_secs(4), reason: "server error" },
+            "ends at the budget"
+        );
+        assert_eq!(classifier.decide(1, Duration::from_millis(6001), answered(503, &headers)), Decision::Stop);
+        // Waits beyond any `Duration` are refused, not a panic.
+        headers.insert("retry-after", HeaderValue::from_static("18446744073709551615"));
+        assert_eq!(classifier.decide(1, Duration::from_secs(1), answered(503, &headers)), Decision::Stop);
+        headers.insert("retry-after-ms", HeaderValue::from_static("1e300"));
+        assert_eq!(classifier.decide(1, Duration::from_secs(1), answered(503, &headers)), Decision::Stop);
+        // The computed wait is bounded the same way.
+        assert_eq!(classifier.decide(1, Duration::from_secs(10), Outcome::ConnectFailed), Decision::Stop);
+    }
+
+    #[test]
+    fn the_last_attempt_is_not_retried() {
+        let policy = policy().with_max_attempts(3);
+        let classifier = RetryClassifier::new(&Method::GET, &policy);
+        let none = HeaderMap::new();
+        computed_wait(classifier.decide(2, Duration::ZERO, answered(503, &none)));
+        assert_eq!(classifier.decide(3, Duration::ZERO, answered(503, &none)), Decision::Stop);
+        assert_eq!(classifier.decide(3, Duration::ZERO, Outcome::ConnectFailed), Decision::Stop);
+        let never = RetryPolicy::none();
+        assert_eq!(
+            RetryClassifier::new(&Method::GET, &never).decide(1, Duration::ZERO, answered(429, &none)),
+            Decision::Stop
+        );
     }
 }

@@ -111,3 +111,17 @@ fn configuration_errors_are_typed() {
         Err(Error::Config(clerk_api_runtime::ConfigError::InvalidHeader(_)))
     ));
 }
+
+/// An answer the caller accepts but the operation does not declare (generated code calls
+/// `unexpected()` for it) is an error about the response, with its status, not a request that
+/// could not be built.
+#[tokio::test]
+async fn an_undeclared_status_is_a_response_side_error() {
+    let stub = stub(vec![(202, "{}")]).await;
+    let client = Client::builder(SECRET).base_url(&stub.url).build().unwrap();
+    let answer = client.execute_answer(get("/things/t")).await.unwrap();
+    let error = answer.unexpected();
+    assert!(matches!(error, Error::UnexpectedStatus { status: 202, .. }), "{error:?}");
+    assert_eq!(error.status(), Some(202));
+    assert_eq!(error.to_string(), "Clerk answered with HTTP 202, which this operation does not declare");
+}

@@ -165,6 +165,7 @@ async fn undeclared_answers_are_errors() {
         .build()
         .unwrap();
     let error = clerk.sessions().create().send().await.unwrap_err();
+    assert!(matches!(&error, clerk_api_runtime::Error::UnexpectedStatus { status: 202, .. }), "{error:?}");
     assert!(error.to_string().contains("HTTP 202, which this operation does not declare"), "{error}");
     let error = clerk.exports().download("e").send().await.unwrap_err();
     assert!(matches!(&error, clerk_api_runtime::Error::Api(api) if api.status == 307), "{error:?}");
