@@ -3,14 +3,14 @@
 //! fixture snapshots, a user's build script) instead of a folder of files.
 
 use crate::error::{Error, Result};
-use crate::{emit, load, normalize, Source};
+use crate::model::Api;
+use crate::{emit, Source};
 use proc_macro2::TokenStream;
 use std::collections::HashMap;
 
-/// Generates the module for `spec` as one formatted file under the `@generated` header.
-pub fn generate_single_file(spec: &str, source: &Source) -> Result<String> {
-    let api = normalize(&load(spec)?)?;
-    let files: HashMap<String, TokenStream> = emit::files(&api, source).into_iter().collect();
+/// The module generated for `api` as one formatted file under the `@generated` header.
+pub(crate) fn single_file(api: &Api, source: &Source) -> Result<String> {
+    let files: HashMap<String, TokenStream> = emit::files(api, source).into_iter().collect();
     let root = inline("mod.rs", &files)?;
     let mut text = crate::header(source);
     text.push_str(&prettyplease::unparse(&root));

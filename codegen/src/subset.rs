@@ -7,7 +7,7 @@ use crate::model::{self, Api, Operation, TypeRef};
 
 /// `api` reduced to the operations named by `operation_ids` and the types they send, receive or
 /// name in their parameters and error bodies. Every id must name an operation of `api`.
-pub fn subset(api: &Api, operation_ids: &[&str]) -> Result<Api> {
+pub(crate) fn subset(api: &Api, operation_ids: &[&str]) -> Result<Api> {
     if let Some(missing) =
         operation_ids.iter().find(|id| !api.groups.iter().flat_map(|g| &g.operations).any(|o| o.operation_id == **id))
     {

@@ -4,7 +4,8 @@
 use crate::model::{Api, Param, TypeKind, TypeRef};
 use std::fmt::Write;
 
-pub fn surface(api: &Api) -> String {
+/// The summary of `api`: a header line, then a line per operation and per type.
+pub(crate) fn surface(api: &Api) -> String {
     let operations: usize = api.groups.iter().map(|g| g.operations.len()).sum();
     let mut out = format!(
         "{} {}: {} operations in {} groups, {} types\n\n",

@@ -1,5 +1,6 @@
-//! The shapes of clerk-sync's table layout, declared once: the generator (`codegen::sync`)
-//! derives a [`Resource`] per synced list from the spec and writes them as static data
+//! The shapes of clerk-sync's table layout, declared once: the generator's warehouse module
+//! (`codegen::warehouse`, clerk-sync's policy applied to the generator's model) derives a
+//! [`Resource`] per synced list from the spec and writes them as static data
 //! (`clerk-sync/src/generated/resources.rs`); clerk-sync reads that data to page each list and
 //! to flatten its items into rows. No dependencies, so the generator and the loader share it
 //! without sharing anything else.

@@ -28,9 +28,17 @@ pub fn overrides() -> codegen::Overrides {
     codegen::Overrides::parse(&text, "spec/overrides.yaml").unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A pinned version's generator, as `cargo xtask regen` builds it: normalized, with the
+/// overrides applied, every operation.
+pub fn pinned_generator(path: &str) -> Result<codegen::Generator, String> {
+    let source = codegen::Source { path: path.to_owned(), origin: "test".to_owned() };
+    codegen::Generator::new(&read_spec(path)?, &source, &overrides(), &codegen::GenerationSettings::default())
+        .map_err(|e| format!("{path}: {e}"))
+}
+
 /// A pinned version's API as `clerk-api` names it: normalized, with the overrides applied.
 pub fn pinned_api(path: &str) -> Result<codegen::model::Api, String> {
-    codegen::api(&read_spec(path)?, &overrides()).map_err(|e| format!("{path}: {e}"))
+    pinned_generator(path).map(|generator| generator.api().clone())
 }
 
 /// The text of a fetched spec file such as `bapi/2026-05-12.yml`.

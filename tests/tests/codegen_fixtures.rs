@@ -12,19 +12,24 @@ fn assert_snapshot_current(fixture: &str) {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let spec = std::fs::read_to_string(dir.join(fixture)).unwrap();
     let source = codegen::Source { path: format!("tests/fixtures/{fixture}"), origin: "fixture".into() };
-    let fresh = codegen::generate_single_file(&spec, &source).unwrap();
+    let fresh = generator(&spec, &source).single_file().unwrap();
     let stem = fixture.trim_end_matches(".yaml");
     let checked_in = std::fs::read_to_string(dir.join("generated").join(format!("{stem}.rs"))).unwrap_or_default();
     assert!(checked_in == fresh, "tests/fixtures/generated/{stem}.rs is stale: run `cargo xtask regen`");
+}
+
+/// The generator of a fixture spec, as `cargo xtask regen` builds it for the snapshots.
+fn generator(spec: &str, source: &codegen::Source) -> codegen::Generator {
+    codegen::Generator::new(spec, source, &codegen::Overrides::default(), &codegen::GenerationSettings::default())
+        .unwrap()
 }
 
 fn generate(fixture: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(fixture);
     let spec = std::fs::read_to_string(&path).unwrap();
     let source = codegen::Source { path: format!("tests/fixtures/{fixture}"), origin: "fixture".into() };
-    let output = codegen::generate(&spec, &source, &codegen::Overrides::default()).unwrap();
-    output
-        .files
+    let files = generator(&spec, &source).files().unwrap();
+    files
         .iter()
         .filter(|f| f.path != "mod.rs" && f.path != "client.rs")
         .map(|f| format!("// ===== {} =====\n{}", f.path, f.contents))

@@ -31,7 +31,12 @@ pub fn report(root: &Path, pins: &Pins, mirror: Option<&Path>, old: &str, new: &
     let (old_text, old_label) = side(root, pins, mirror, old)?;
     let (new_text, new_label) = side(root, pins, mirror, new)?;
     let overrides = crate::pins::overrides(root)?;
-    let api = |text: &str, name: &str| codegen::api(text, &overrides).map_err(|e| format!("{name}: {e}"));
-    let (old_api, new_api) = (api(&old_text, old)?, api(&new_text, new)?);
-    Ok(codegen::diff::render(&codegen::diff::diff(&old_api, &new_api), &old_label, &new_label))
+    let generator = |text: &str, name: &str| {
+        // Only the model is compared: the source would only head generated files.
+        let source = codegen::Source { path: name.to_owned(), origin: "cargo xtask diff".to_owned() };
+        codegen::Generator::new(text, &source, &overrides, &codegen::GenerationSettings::default())
+            .map_err(|e| format!("{name}: {e}"))
+    };
+    let (old_generator, new_generator) = (generator(&old_text, old)?, generator(&new_text, new)?);
+    Ok(codegen::diff::render(&old_generator.diff(&new_generator), &old_label, &new_label))
 }

@@ -23,22 +23,29 @@ pub use generated::{operations, types, API_VERSION, SPEC};
 pub fn run(root: &Path, spec: &Path, out: &Path, name: &str) -> Result<(), String> {
     let text = std::fs::read_to_string(spec).map_err(|e| format!("{}: {e}", spec.display()))?;
     let source = codegen::Source { path: spec.display().to_string(), origin: "a local file".to_owned() };
-    let output = codegen::generate(&text, &source, &codegen::Overrides::default())
-        .map_err(|e| format!("{}: {e}", spec.display()))?;
+    let generator = codegen::Generator::new(
+        &text,
+        &source,
+        &codegen::Overrides::default(),
+        &codegen::GenerationSettings::default(),
+    )
+    .map_err(|e| format!("{}: {e}", spec.display()))?;
+    let files = generator.files().map_err(|e| format!("{}: {e}", spec.display()))?;
     let src = out.join("src");
     let generated = src.join("generated");
     if generated.exists() {
         std::fs::remove_dir_all(&generated).map_err(|e| format!("{}: {e}", generated.display()))?;
     }
-    for file in &output.files {
+    for file in &files {
         write(&generated.join(&file.path), &file.contents)?;
     }
     write(&src.join("lib.rs"), LIB_RS)?;
     let runtime = root.join("clerk-api-runtime");
     let runtime = runtime.canonicalize().map_err(|e| format!("{}: {e}", runtime.display()))?;
     write(&out.join("Cargo.toml"), &manifest(name, &runtime))?;
-    let operations: usize = output.api.groups.iter().map(|g| g.operations.len()).sum();
-    eprintln!("generated {} ({} operations, {} types) in {}", name, operations, output.api.types.len(), out.display());
+    let api = generator.api();
+    let operations: usize = api.groups.iter().map(|g| g.operations.len()).sum();
+    eprintln!("generated {} ({} operations, {} types) in {}", name, operations, api.types.len(), out.display());
     Ok(())
 }
 

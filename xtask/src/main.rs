@@ -89,8 +89,11 @@ fn run(args: &[String]) -> Result<(), String> {
             let spec = flag_value(args, "--spec").ok_or("surface needs --spec FILE")?;
             let text = std::fs::read_to_string(spec).map_err(|e| format!("{spec}: {e}"))?;
             let overrides = pins::overrides(&root)?;
-            let api = codegen::api(&text, &overrides).map_err(|e| format!("{spec}: {e}"))?;
-            print!("{}", codegen::surface(&api));
+            let source = codegen::Source { path: spec.to_owned(), origin: "a local file".to_owned() };
+            let generator =
+                codegen::Generator::new(&text, &source, &overrides, &codegen::GenerationSettings::default())
+                    .map_err(|e| format!("{spec}: {e}"))?;
+            print!("{}", generator.surface());
             Ok(())
         }
         Some("diff") => {

@@ -33,33 +33,39 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     let spec = read_pinned(root, pins, &pins.generate, mirror)?;
     let source = codegen::Source { path: pins.generate.clone(), origin: pins.origin() };
     let overrides = crate::pins::overrides(root)?;
-    let output = codegen::generate(&spec, &source, &overrides).map_err(|e| format!("{}: {e}", pins.generate))?;
-    let mut files: Vec<(PathBuf, String)> =
-        output.files.into_iter().map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents)).collect();
-    let auth = codegen::generate_subset(&spec, &source, &overrides, &AUTH_OPERATIONS)
-        .map_err(|e| format!("{}: {e}", pins.generate))?;
-    files.extend(auth.files.into_iter().map(|f| (Path::new(AUTH_GENERATED_DIR).join(f.path), f.contents)));
-    let machine = codegen::generate_subset(&spec, &source, &overrides, &AUTH_MACHINE_OPERATIONS)
-        .map_err(|e| format!("{}: {e}", pins.generate))?;
-    files.extend(machine.files.into_iter().map(|f| (Path::new(AUTH_MACHINE_GENERATED_DIR).join(f.path), f.contents)));
+    let in_spec = |e: codegen::Error| format!("{}: {e}", pins.generate);
+    // The spec is loaded, normalized and renamed once; every output below is made from it.
+    let generator = codegen::Generator::new(&spec, &source, &overrides, &codegen::GenerationSettings::default())
+        .map_err(in_spec)?;
+    let mut files: Vec<(PathBuf, String)> = generator
+        .files()
+        .map_err(in_spec)?
+        .into_iter()
+        .map(|f| (Path::new(GENERATED_DIR).join(f.path), f.contents))
+        .collect();
+    for (dir, operations) in
+        [(AUTH_GENERATED_DIR, &AUTH_OPERATIONS[..]), (AUTH_MACHINE_GENERATED_DIR, &AUTH_MACHINE_OPERATIONS[..])]
+    {
+        let settings = codegen::GenerationSettings::default().with_operations(codegen::Operations::only(operations));
+        let subset = generator.with_settings(&settings).and_then(|g| g.files()).map_err(in_spec)?;
+        files.extend(subset.into_iter().map(|f| (Path::new(dir).join(f.path), f.contents)));
+    }
     let header = header_of(&files[0].1);
     let mut modules = String::new();
-    let test_files = codegen::test_harness(&output.api, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
-    for file in test_files {
+    for file in generator.test_harness().map_err(in_spec)? {
         modules.push_str(&format!("pub mod {};\n", file.path.trim_end_matches(".rs")));
         files.push((Path::new(TEST_GENERATED_DIR).join(file.path), file.contents));
     }
     files.push((Path::new(TEST_GENERATED_DIR).join("mod.rs"), format!("{header}{modules}")));
-    // clerk-sync's resources and table layouts, from the same spec as the client.
-    let synced = codegen::sync::generate(&spec, &source).map_err(|e| format!("{}: {e}", pins.generate))?;
+    // clerk-sync's resources and table layouts, from the same model as the client.
+    let synced = codegen::warehouse::files(&generator).map_err(in_spec)?;
     files.extend(synced.into_iter().map(|f| (Path::new(SYNC_GENERATED_DIR).join(f.path), f.contents)));
     files.extend(fixture_files(root)?);
     // The typed webhook events, from the newest pinned webhooks spec.
     if let Some(webhooks) = pins.webhooks() {
         let spec = read_pinned(root, pins, &webhooks.path, mirror)?;
         let source = codegen::Source { path: webhooks.path.clone(), origin: pins.origin() };
-        let generated =
-            codegen::webhooks::generate(&spec, &source, &output.api).map_err(|e| format!("{}: {e}", webhooks.path))?;
+        let generated = generator.webhooks(&spec, &source).map_err(|e| format!("{}: {e}", webhooks.path))?;
         files.extend(
             generated.into_iter().map(|f| (Path::new(GENERATED_DIR).join("webhooks").join(f.path), f.contents)),
         );
@@ -97,7 +103,14 @@ fn fixture_files(root: &Path) -> Result<Vec<(PathBuf, String)>, String> {
     for (stem, spec) in fixture_specs(root)? {
         let text = std::fs::read_to_string(&spec).map_err(|e| format!("{}: {e}", spec.display()))?;
         let source = codegen::Source { path: format!("tests/fixtures/{stem}.yaml"), origin: "fixture".to_owned() };
-        let code = codegen::generate_single_file(&text, &source).map_err(|e| format!("{}: {e}", spec.display()))?;
+        let code = codegen::Generator::new(
+            &text,
+            &source,
+            &codegen::Overrides::default(),
+            &codegen::GenerationSettings::default(),
+        )
+        .and_then(|g| g.single_file())
+        .map_err(|e| format!("{}: {e}", spec.display()))?;
         out.push((Path::new(FIXTURES_GENERATED_DIR).join(format!("{stem}.rs")), code));
     }
     Ok(out)

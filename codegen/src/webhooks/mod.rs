@@ -100,8 +100,9 @@ pub fn model(spec: &str, bapi: &Api) -> Result<(Api, Vec<Event>, Sharing)> {
 
 /// The files of the generated webhooks module (`mod.rs`, `types.rs`), paths relative to it.
 /// Payload types that the Backend API's types (`bapi`, generated into `crate::types`) decode
-/// without loss are re-exported from there instead of generated again.
-pub fn generate(spec: &str, source: &Source, bapi: &Api) -> Result<Vec<File>> {
+/// without loss are re-exported from there instead of generated again. Called through
+/// [`Generator::webhooks`](crate::Generator::webhooks), which gives `bapi`.
+pub(crate) fn files(spec: &str, source: &Source, bapi: &Api) -> Result<Vec<File>> {
     let (api, events, sharing) = model(spec, bapi)?;
     let header = crate::header(source);
     let shared: Vec<Ident> =
