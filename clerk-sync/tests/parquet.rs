@@ -43,16 +43,10 @@ fn differing_rows(dir: &Path, table: &str) -> i64 {
 
 /// pyarrow's view of each file: rows and column types, as JSON.
 fn pyarrow(dir: &Path) -> Option<serde_json::Value> {
-    let python = match std::env::var("CLERK_SYNC_TEST_PYTHON") {
-        Ok(python) => python,
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("CLERK_SYNC_TEST_PYTHON is not set: CI must install pyarrow (.ci/run)")
-        }
-        Err(_) => {
-            eprintln!("skipped pyarrow: set CLERK_SYNC_TEST_PYTHON to a Python with pyarrow");
-            return None;
-        }
-    };
+    let python = fake_clerk::support::env_or_skip(
+        "CLERK_SYNC_TEST_PYTHON",
+        "a Python with pyarrow for the pyarrow read-backs (CI installs one: .ci/run)",
+    )?;
     let script = "import json, sys\nimport pyarrow.parquet as pq\nout = {}\nfor path in sys.argv[1:]:\n    t = pq.read_table(path)\n    meta = {k.decode(): v.decode() for k, v in (pq.read_metadata(path).metadata or {}).items()}\n    out[path] = {'rows': t.num_rows, 'types': {f.name: str(f.type) for f in t.schema}, 'metadata': meta}\nprint(json.dumps(out))";
     let files: Vec<String> = TABLES.iter().map(|t| file(dir, t)).collect();
     let output = std::process::Command::new(python).arg("-c").arg(script).args(&files).output().unwrap();

@@ -9,6 +9,10 @@
 //! `starting_after` (the id of the last user of the previous page), which needs a `created_at`
 //! ordering and no non-zero `offset` (422 otherwise, and for an unknown id). Organizations and
 //! memberships answer `{data, total_count}`; the other lists a bare array.
+//!
+//! Beside the fake, what other client tests share: [`stub`], a scripted HTTP server that
+//! records what it received, with endpoints that refuse or never answer; [`support`], the rule
+//! for tests that need a tool from outside Rust (skipped outside CI, failing in CI).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod changes;
@@ -17,6 +21,8 @@ mod faults;
 #[cfg(feature = "frontend")]
 mod frontend;
 mod routes;
+pub mod stub;
+pub mod support;
 
 pub use changes::{Change, Delivery};
 pub use data::{user_json, Record, Seed, Store};
@@ -124,21 +130,12 @@ impl Drop for FakeClerk {
     }
 }
 
-/// Accepts connections until the task is aborted, one HTTP/1.1 connection task each.
+/// Accepts connections until the task is aborted ([`stub::serve_connections`]), which closes
+/// the open ones too.
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else { continue };
-        let _ = stream.set_nodelay(true);
+    stub::serve_connections(listener, move |request| {
         let state = Arc::clone(&state);
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let state = Arc::clone(&state);
-                async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, request).await) }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .keep_alive(true)
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
-        });
-    }
+        async move { Ok::<_, std::convert::Infallible>(routes::handle(&state, request).await) }
+    })
+    .await;
 }

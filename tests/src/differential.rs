@@ -225,12 +225,10 @@ pub fn run_js_sdk(script: &str, input: &Value) -> Option<Value> {
     use std::process::{Command, Stdio};
     let dir = crate::workspace_root().join("tests/js-sdk");
     if !dir.join("node_modules/@clerk/backend").exists() {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tests/js-sdk has no node_modules: run `npm ci` there (cargo xtask test does)"
+        return fake_clerk::support::skip_outside_ci(
+            "tests/js-sdk has no node_modules",
+            "run `npm ci` there for the JS SDK differentials (cargo xtask test does)",
         );
-        eprintln!("skipped: run `npm ci` in tests/js-sdk for the JS SDK differentials");
-        return None;
     }
     let mut child = Command::new("node")
         .arg(script)

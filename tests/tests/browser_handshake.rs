@@ -8,10 +8,9 @@
 //! Needs `chromium` (`.ci/run` installs it); without it the test fails on CI and is skipped
 //! elsewhere.
 
-use bytes::Bytes;
 use clerk_api::testing::{TestKey, PUBLISHABLE_KEY};
+use fake_clerk::stub::{Reply, Stub};
 use fake_clerk::{FakeClerk, Faults, Seed};
-use http_body_util::Full;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -54,28 +53,11 @@ fn start_app(fake: &str) -> (App, String) {
 
 /// A page on 127.0.0.1 that leaves the browser an expired session (cookies are per host, not
 /// per port, so the app sees them) and sends it on to `next`.
-async fn start_cookie_setter(cookies: Vec<String>, next: String) -> String {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        loop {
-            let Ok((stream, _)) = listener.accept().await else { continue };
-            let (cookies, next) = (cookies.clone(), next.clone());
-            tokio::spawn(async move {
-                let service = hyper::service::service_fn(move |_request| {
-                    let mut response = hyper::Response::builder().status(302).header("location", next.as_str());
-                    for cookie in &cookies {
-                        response = response.header("set-cookie", cookie.as_str());
-                    }
-                    std::future::ready(response.body(Full::new(Bytes::new())))
-                });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
-            });
-        }
+async fn start_cookie_setter(cookies: Vec<String>, next: String) -> Stub {
+    let reply = cookies.iter().fold(Reply::empty(302).with_header("location", &next), |reply, cookie| {
+        reply.with_header("set-cookie", cookie)
     });
-    url
+    Stub::always(reply).await
 }
 
 /// Opens `url` in headless Chromium with a fresh profile named `profile` and returns the DOM of
@@ -121,12 +103,12 @@ async fn browse(chromium: &Path, profile: &str, url: &str) -> String {
 }
 
 fn chromium_or_skip() -> Option<PathBuf> {
-    let found = chromium();
-    if found.is_none() {
-        assert!(std::env::var_os("CI").is_none(), "chromium is not installed (.ci/run installs Debian's package)");
-        eprintln!("skipped: install chromium for the browser test");
-    }
-    found
+    chromium().or_else(|| {
+        fake_clerk::support::skip_outside_ci(
+            "chromium is not installed",
+            "install it for the browser test (Debian: apt-get install chromium; .ci/run does)",
+        )
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,7 +127,7 @@ async fn an_expired_session_comes_back_through_the_handshake_in_a_real_browser()
         format!("__client_uat={}; Path=/; SameSite=Lax", now - 300),
     ];
     let start = start_cookie_setter(cookies, format!("{app_url}/dashboard")).await;
-    let dom = browse(&chromium, "expired", &format!("{start}/start")).await;
+    let dom = browse(&chromium, "expired", &format!("{}/start", start.base_url)).await;
     assert!(dom.contains("Signed in as user_browser"), "the page: {dom}");
     assert!(dom.contains("Session sess_browser"), "{dom}");
     // Once through the handshake and back, its nonce exchanged once.
@@ -171,7 +153,7 @@ async fn an_organization_named_in_the_url_becomes_active_through_the_handshake_i
         format!("__client_uat={}; Path=/; SameSite=Lax", now - 300),
     ];
     let start = start_cookie_setter(cookies, format!("{app_url}/orgs/globex")).await;
-    let dom = browse(&chromium, "org-sync", &format!("{start}/start")).await;
+    let dom = browse(&chromium, "org-sync", &format!("{}/start", start.base_url)).await;
     assert!(dom.contains("Signed in as user_browser"), "the page: {dom}");
     assert!(dom.contains("Organization globex"), "{dom}");
     assert_eq!(fake.requests("GET", "/v1/client/handshake"), 1);

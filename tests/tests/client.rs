@@ -2,7 +2,7 @@
 //! answer becomes a value or a typed error.
 
 use clerk_api::{types, Clerk, Error, FilePart};
-use clerk_api_tests::http_stub::{serve, Reply};
+use fake_clerk::stub::{Refused, Reply, Stub};
 use std::time::Duration;
 
 const SECRET: &str = "sk_test_supersecretvalue123";
@@ -26,7 +26,7 @@ fn user_json(extra: &str) -> String {
 
 #[tokio::test]
 async fn requests_carry_auth_version_and_user_agent_and_encode_parameters() {
-    let stub = serve(vec![Reply::json(200, &format!("[{}]", user_json("")))]);
+    let stub = Stub::start(vec![Reply::json(200, &format!("[{}]", user_json("")))]).await;
     let users = client(&stub.base_url)
         .users()
         .list()
@@ -38,7 +38,7 @@ async fn requests_carry_auth_version_and_user_agent_and_encode_parameters() {
         .unwrap();
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].first_name.as_deref(), Some("Ada"));
-    let request = stub.requests.lock().unwrap()[0].clone();
+    let request = stub.request(0);
     assert_eq!(request.method, "GET");
     assert_eq!(
         request.target,
@@ -52,16 +52,16 @@ async fn requests_carry_auth_version_and_user_agent_and_encode_parameters() {
 
 #[tokio::test]
 async fn path_parameters_are_percent_encoded() {
-    let stub = serve(vec![Reply::json(200, &user_json(""))]);
+    let stub = Stub::start(vec![Reply::json(200, &user_json(""))]).await;
     client(&stub.base_url).users().get("user_1/../../admin?x").send().await.unwrap();
-    assert_eq!(stub.requests.lock().unwrap()[0].target, "/users/user_1%2F..%2F..%2Fadmin%3Fx");
+    assert_eq!(stub.request(0).target, "/users/user_1%2F..%2F..%2Fadmin%3Fx");
 }
 
 #[tokio::test]
 async fn unknown_fields_and_enum_values_from_the_server_still_decode() {
     let body =
         user_json(r#","a_field_from_the_future":{"x":1}"#).replace(r#""object":"user""#, r#""object":"user_v2""#);
-    let stub = serve(vec![Reply::json(200, &body)]);
+    let stub = Stub::start(vec![Reply::json(200, &body)]).await;
     let user = client(&stub.base_url).users().get("user_1").send().await.unwrap();
     // `object` is a constant per type (a `String` alias): a newer server's value is kept.
     assert_eq!(user.object, "user_v2");
@@ -73,10 +73,10 @@ async fn unknown_fields_and_enum_values_from_the_server_still_decode() {
 #[tokio::test]
 async fn json_bodies_are_sent_as_json() {
     let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;
-    let stub = serve(vec![Reply::json(200, org)]);
+    let stub = Stub::start(vec![Reply::json(200, org)]).await;
     let created = client(&stub.base_url).organizations().create("Acme").max_allowed_memberships(5).await.unwrap();
     assert_eq!(created.id, "org_1");
-    let request = stub.requests.lock().unwrap()[0].clone();
+    let request = stub.request(0);
     assert_eq!(request.method, "POST");
     assert_eq!(request.header("content-type"), Some("application/json"));
     let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
@@ -90,14 +90,19 @@ async fn json_bodies_are_sent_as_json() {
 #[tokio::test]
 async fn order_by_takes_a_named_field_with_a_direction_or_text() {
     use types::GetUserListOrderBy as Field;
-    let stub =
-        serve(vec![Reply::json(200, "[]"), Reply::json(200, "[]"), Reply::json(200, "[]"), Reply::json(200, "[]")]);
+    let stub = Stub::start(vec![
+        Reply::json(200, "[]"),
+        Reply::json(200, "[]"),
+        Reply::json(200, "[]"),
+        Reply::json(200, "[]"),
+    ])
+    .await;
     let clerk = client(&stub.base_url);
     clerk.users().list().order_by(Field::EmailAddress.desc()).await.unwrap();
     clerk.users().list().order_by(Field::LastSignInAt).await.unwrap();
     clerk.users().list().order_by("-created_at").await.unwrap();
     clerk.users().list().order_by("-a_field_from_the_future").await.unwrap();
-    let targets: Vec<String> = stub.requests.lock().unwrap().iter().map(|r| r.target.clone()).collect();
+    let targets: Vec<String> = stub.requests().iter().map(|r| r.target.clone()).collect();
     assert_eq!(
         targets,
         [
@@ -121,13 +126,13 @@ fn a_builder_prints_its_operation_and_route_not_its_values() {
 #[tokio::test]
 async fn a_body_built_elsewhere_replaces_the_fields_set_before() {
     let org = r#"{"object":"organization","id":"org_1","name":"Acme","slug":"acme","has_image":false,"max_allowed_memberships":5,"admin_delete_enabled":true,"public_metadata":{},"created_at":1,"updated_at":1}"#;
-    let stub = serve(vec![Reply::json(200, org), Reply::json(200, org)]);
+    let stub = Stub::start(vec![Reply::json(200, org), Reply::json(200, org)]).await;
     let whole =
         types::CreateOrganizationBody { name: "Globex".into(), slug: Some("globex".into()), ..Default::default() };
     let clerk = client(&stub.base_url);
     clerk.organizations().create("Acme").max_allowed_memberships(5).body(whole.clone()).send().await.unwrap();
     clerk.organizations().create("Acme").body(whole).await.unwrap();
-    let requests = stub.requests.lock().unwrap().clone();
+    let requests = stub.requests();
     for request in &requests {
         let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
         assert_eq!(sent, serde_json::json!({"name": "Globex", "slug": "globex"}));
@@ -137,10 +142,10 @@ async fn a_body_built_elsewhere_replaces_the_fields_set_before() {
 
 #[tokio::test]
 async fn multipart_bodies_carry_the_file() {
-    let stub = serve(vec![Reply::json(200, &user_json(""))]);
+    let stub = Stub::start(vec![Reply::json(200, &user_json(""))]).await;
     let file = FilePart::new("me.png", b"\x89PNG-bytes".to_vec()).content_type("image/png");
     client(&stub.base_url).users().set_profile_image("user_1").file(file).await.unwrap();
-    let request = stub.requests.lock().unwrap()[0].clone();
+    let request = stub.request(0);
     assert!(request.header("content-type").unwrap().starts_with("multipart/form-data; boundary="));
     let text = String::from_utf8_lossy(&request.body);
     assert!(text.contains(r#"name="file"; filename="me.png""#), "{text}");
@@ -150,15 +155,15 @@ async fn multipart_bodies_carry_the_file() {
 
 #[tokio::test]
 async fn empty_success_responses_give_unit() {
-    let stub = serve(vec![Reply::json(204, "")]);
+    let stub = Stub::start(vec![Reply::json(204, "")]).await;
     client(&stub.base_url).webhooks().delete_svix_app().send().await.unwrap();
-    assert_eq!(stub.requests.lock().unwrap()[0].method, "DELETE");
+    assert_eq!(stub.request(0).method, "DELETE");
 }
 
 #[tokio::test]
 async fn api_errors_carry_status_errors_and_trace_id() {
     let body = r#"{"errors":[{"code":"form_identifier_not_found","message":"not found","long_message":"Couldn't find your account.","meta":{"param_name":"email_address"}}],"clerk_trace_id":"trace_abc"}"#;
-    let stub = serve(vec![Reply::json(422, body)]);
+    let stub = Stub::start(vec![Reply::json(422, body)]).await;
     let error = client(&stub.base_url).users().get("user_1").send().await.unwrap_err();
     assert_eq!(error.status(), Some(422));
     let api = error.api().expect("an API error");
@@ -176,7 +181,7 @@ async fn api_errors_carry_status_errors_and_trace_id() {
 
 #[tokio::test]
 async fn non_clerk_error_bodies_are_kept_raw() {
-    let stub = serve(vec![Reply::json(502, "<html>bad gateway</html>")]);
+    let stub = Stub::start(vec![Reply::json(502, "<html>bad gateway</html>")]).await;
     let error = client(&stub.base_url).users().get("user_1").send().await.unwrap_err();
     let api = error.api().unwrap();
     assert_eq!(api.status, 502);
@@ -187,7 +192,7 @@ async fn non_clerk_error_bodies_are_kept_raw() {
 #[tokio::test]
 async fn decode_errors_name_the_failing_field() {
     let body = user_json("").replace(r#""has_image":false"#, r#""has_image":"yes""#);
-    let stub = serve(vec![Reply::json(200, &body)]);
+    let stub = Stub::start(vec![Reply::json(200, &body)]).await;
     let error = client(&stub.base_url).users().get("user_1").send().await.unwrap_err();
     let Error::Decode(decode) = &error else { panic!("expected a decode error, got {error:?}") };
     assert_eq!(decode.path, "has_image");
@@ -198,7 +203,7 @@ async fn decode_errors_name_the_failing_field() {
 
 #[tokio::test]
 async fn slow_responses_time_out_with_their_own_error_kind() {
-    let stub = serve(vec![Reply { delay: Duration::from_millis(1500), ..Reply::json(200, "{}") }]);
+    let stub = Stub::start(vec![Reply::json(200, "{}").delayed(Duration::from_millis(1500))]).await;
     let error =
         client(&stub.base_url).users().get("user_1").timeout(Duration::from_millis(200)).send().await.unwrap_err();
     assert!(matches!(error, Error::Timeout { attempts: 1, .. }), "{error:?}");
@@ -208,8 +213,8 @@ async fn slow_responses_time_out_with_their_own_error_kind() {
 
 #[tokio::test]
 async fn unreachable_servers_give_transport_errors() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let error = client(&format!("http://127.0.0.1:{port}")).users().get("user_1").send().await.unwrap_err();
+    let refused = Refused::new().unwrap();
+    let error = client(&refused.base_url()).users().get("user_1").send().await.unwrap_err();
     assert!(matches!(error, Error::Transport { .. }), "{error:?}");
     let Error::Transport { source, .. } = &error else { unreachable!() };
     // The questions callers ask, answered without naming the HTTP client's type; no URL in it.
@@ -237,10 +242,12 @@ async fn the_secret_key_never_appears_in_debug_or_errors() {
     let shown = format!("{builder:?}");
     assert!(!shown.contains("supersecret") && !shown.contains("proxysecret"), "{shown}");
     assert!(shown.contains("Proxy-Authorization"), "header names are shown: {shown}");
-    let stub = serve(vec![Reply::json(401, r#"{"errors":[{"code":"authentication_invalid","message":"bad key"}]}"#)]);
+    let stub =
+        Stub::start(vec![Reply::json(401, r#"{"errors":[{"code":"authentication_invalid","message":"bad key"}]}"#)])
+            .await;
     let error = client(&stub.base_url).users().get("user_1").send().await.unwrap_err();
     assert!(!format!("{error:?} {error}").contains("supersecret"));
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let error = client(&format!("http://127.0.0.1:{port}")).users().list().send().await.unwrap_err();
+    let refused = Refused::new().unwrap();
+    let error = client(&refused.base_url()).users().list().send().await.unwrap_err();
     assert!(!format!("{error:?} {error}").contains("supersecret"));
 }

@@ -3,6 +3,7 @@
 //! ambiguous failure, and nothing hangs.
 
 use clerk_api::{Clerk, Error, RetryPolicy};
+use clerk_api_tests::fake_clerk::stub::Refused;
 use clerk_api_tests::fake_clerk::{FakeClerk, Fault, Faults, Seed};
 use std::time::{Duration, Instant};
 
@@ -140,12 +141,8 @@ async fn a_slow_server_times_out_each_attempt_and_the_retries_are_bounded() {
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_a_post_since_nothing_was_sent() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let clerk = Clerk::builder("sk_test_fake")
-        .base_url(format!("http://127.0.0.1:{port}"))
-        .retry_policy(quick())
-        .build()
-        .unwrap();
+    let refused = Refused::new().unwrap();
+    let clerk = Clerk::builder("sk_test_fake").base_url(refused.base_url()).retry_policy(quick()).build().unwrap();
     let error = bounded(create_user(&clerk).send()).await.unwrap_err();
     assert!(matches!(error, Error::Transport { attempts: 4, .. }), "{error:?}");
 }

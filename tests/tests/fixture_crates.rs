@@ -34,7 +34,7 @@ mod operations_fixture;
 #[rustfmt::skip]
 mod unions;
 
-use clerk_api_tests::http_stub::{serve, Reply};
+use fake_clerk::stub::{Reply, Stub};
 
 fn client(base_url: &str) -> operations_fixture::client::Clerk {
     operations_fixture::client::Clerk::builder("sk_test_fixture").base_url(base_url).build().unwrap()
@@ -42,8 +42,12 @@ fn client(base_url: &str) -> operations_fixture::client::Clerk {
 
 #[tokio::test]
 async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
-    let stub =
-        serve(vec![Reply::json(200, r#"[{"id":"t_1"}]"#), Reply::json(201, r#"{"id":"t_2"}"#), Reply::json(204, "")]);
+    let stub = Stub::start(vec![
+        Reply::json(200, r#"[{"id":"t_1"}]"#),
+        Reply::json(201, r#"{"id":"t_2"}"#),
+        Reply::json(204, ""),
+    ])
+    .await;
     let clerk = client(&stub.base_url);
     let things = clerk
         .things()
@@ -60,7 +64,7 @@ async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
     assert_eq!(created.id, "t_2");
     // An operation of a path item given by `$ref`, with a `$ref`'d path-level parameter.
     clerk.things().archive("t 2").send().await.unwrap();
-    let requests = stub.requests.lock().unwrap().clone();
+    let requests = stub.requests();
     assert_eq!(requests[0].target, "/things?tag=a&tag=b&ids=x%2Cy&limit=2&owner=me");
     assert_eq!(requests[0].header("clerk-api-version"), Some("2000-01-01"), "the fixture's own API version");
     assert_eq!(requests[0].header("x-request-tags"), Some("t1,t2"), "an array header joins its values with commas");
@@ -84,7 +88,7 @@ fn fixture_types_decode_as_generated() {
 /// encoding), header parameters and a cookie parameter.
 #[tokio::test]
 async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
-    let stub = serve(vec![Reply::json(200, r#"{"access_token":"at_1"}"#)]);
+    let stub = Stub::start(vec![Reply::json(200, r#"{"access_token":"at_1"}"#)]).await;
     let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
     let token = clerk
         .oauth()
@@ -98,7 +102,7 @@ async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
         .await
         .unwrap();
     assert_eq!(token.access_token, "at_1");
-    let request = stub.requests.lock().unwrap()[0].clone();
+    let request = stub.request(0);
     assert_eq!(request.header("content-type"), Some("application/x-www-form-urlencoded"));
     let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
     fields.sort();
@@ -124,14 +128,15 @@ async fn form_bodies_headers_and_cookies_go_on_the_wire_as_the_spec_says() {
 #[tokio::test]
 async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
     use frontend::operations::{oauth::AuthorizeResponse, sessions::CreateSessionResponse};
-    let stub = serve(vec![
+    let stub = Stub::start(vec![
         Reply::typed(200, "text/html", "<p>consent</p>"),
         Reply::typed(302, "text/html", "").with_header("location", "https://app.example/cb?code=1"),
         Reply::json(201, r#"{"id":"s_1","token":"t"}"#),
         Reply::json(204, ""),
         Reply::typed(200, "application/octet-stream", "\u{1}bytes"),
         Reply::json(200, r#"{"id":"s_2"}"#),
-    ]);
+    ])
+    .await;
     let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
     let page = clerk.oauth().authorize("app").send().await.unwrap();
     assert_eq!(page, AuthorizeResponse::Ok("<p>consent</p>".into()));
@@ -150,15 +155,18 @@ async fn answers_are_decoded_by_status_and_redirects_are_handed_back() {
     };
     assert_eq!(existing.id, "s_2");
     // The redirect was not followed: six requests for six answers, none to the Location.
-    assert!(stub.requests.lock().unwrap().iter().all(|r| !r.target.contains("/cb")));
+    assert!(stub.requests().iter().all(|r| !r.target.contains("/cb")));
 }
 
 /// A status the operation does not declare is an error that says so, and a 3xx is an error
 /// for an operation that declares none.
 #[tokio::test]
 async fn undeclared_answers_are_errors() {
-    let stub =
-        serve(vec![Reply::json(202, "{}"), Reply::typed(307, "text/html", "").with_header("location", "/elsewhere")]);
+    let stub = Stub::start(vec![
+        Reply::json(202, "{}"),
+        Reply::typed(307, "text/html", "").with_header("location", "/elsewhere"),
+    ])
+    .await;
     let clerk = frontend::client::Clerk::builder("sk_test_fixture")
         .base_url(&stub.base_url)
         .retry_policy(clerk_api_runtime::RetryPolicy::none())
@@ -175,10 +183,10 @@ async fn undeclared_answers_are_errors() {
 /// its content type.
 #[tokio::test]
 async fn raw_bodies_are_sent_as_given_with_their_media_type() {
-    let stub = serve(vec![Reply::json(204, "")]);
+    let stub = Stub::start(vec![Reply::json(204, "")]).await;
     let clerk = frontend::client::Clerk::builder("sk_test_fixture").base_url(&stub.base_url).build().unwrap();
     clerk.exports().upload("e_1", b"\x00\x01raw".to_vec()).send().await.unwrap();
-    let request = stub.requests.lock().unwrap()[0].clone();
+    let request = stub.request(0);
     assert_eq!((request.method.as_str(), request.target.as_str()), ("PUT", "/exports/e_1"));
     assert_eq!(request.header("content-type"), Some("application/octet-stream"));
     assert_eq!(request.body, b"\x00\x01raw");
@@ -190,7 +198,9 @@ async fn raw_bodies_are_sent_as_given_with_their_media_type() {
 #[tokio::test]
 async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
     use frontend::client::{Clerk, ClerkBuilder};
-    let stub = serve(vec![Reply::json(200, r#"{"access_token":"a"}"#), Reply::json(200, r#"{"access_token":"b"}"#)]);
+    let stub =
+        Stub::start(vec![Reply::json(200, r#"{"access_token":"a"}"#), Reply::json(200, r#"{"access_token":"b"}"#)])
+            .await;
     let body = || frontend::types::CreateTokenBodyGrantType::RefreshToken;
     let browser = ClerkBuilder::without_secret_key()
         .base_url(&stub.base_url)
@@ -208,7 +218,7 @@ async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
         .build()
         .unwrap();
     basic.oauth().token("https://a.example", body()).send().await.unwrap();
-    let requests = stub.requests.lock().unwrap().clone();
+    let requests = stub.requests();
     assert_eq!(requests[0].target, "/oauth/token?__dev_session=dvb_secret&_is_native=true");
     assert_eq!(requests[0].header("cookie"), Some("__client=cl_1; __session_token=cookie_secret"));
     assert_eq!(requests[0].header("authorization"), Some("Bearer bearer_secret"));
@@ -229,7 +239,7 @@ async fn each_security_scheme_sends_its_credential_where_the_spec_says() {
 #[tokio::test]
 async fn object_and_content_parameters_are_written_in_their_styles() {
     use operations_fixture::types::{ListThingsFilter, ListThingsPage, ListThingsWhere, ListThingsXMeta};
-    let stub = serve(vec![Reply::json(200, "[]")]);
+    let stub = Stub::start(vec![Reply::json(200, "[]")]).await;
     client(&stub.base_url)
         .things()
         .list("me")
@@ -240,7 +250,7 @@ async fn object_and_content_parameters_are_written_in_their_styles() {
         .send()
         .await
         .unwrap();
-    let request = stub.requests.lock().unwrap()[0].clone();
+    let request = stub.request(0);
     let mut query: Vec<(String, String)> =
         url::form_urlencoded::parse(request.target.split_once('?').unwrap().1.as_bytes()).into_owned().collect();
     query.sort();
@@ -257,7 +267,7 @@ async fn object_and_content_parameters_are_written_in_their_styles() {
 async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
     use frontend::client::{Clerk, ClerkBuilder};
     use frontend::types::{LookupThingKey as LookupKey, LookupThingWhere as LookupWhere};
-    let stub = serve(vec![Reply::json(204, ""), Reply::typed(200, "text/html", "<p>wait</p>")]);
+    let stub = Stub::start(vec![Reply::json(204, ""), Reply::typed(200, "text/html", "<p>wait</p>")]).await;
     let clerk = ClerkBuilder::without_secret_key()
         .base_url(&stub.base_url)
         .credential(Clerk::digest_credential("username=\"a\", response=\"r\""))
@@ -274,7 +284,7 @@ async fn path_objects_ref_path_items_and_other_http_schemes_work_on_the_wire() {
         .await
         .unwrap();
     assert_eq!(clerk.public().interstitial().send().await.unwrap(), "<p>wait</p>");
-    let requests = stub.requests.lock().unwrap().clone();
+    let requests = stub.requests();
     let (path, query) = requests[0].target.split_once('?').unwrap();
     assert!(path == "/lookup/kind=user,id=u%2F1" || path == "/lookup/id=u%2F1,kind=user", "{path}");
     let query: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();

@@ -2,7 +2,7 @@
 //! a local stub: it creates a user, an organization with a member and an invitation with fluent
 //! bodies, awaiting each builder directly. The test checks every request it sent.
 
-use clerk_api_tests::http_stub::{serve, Reply};
+use fake_clerk::stub::{Reply, Stub};
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -19,33 +19,40 @@ fn user() -> String {
         .to_owned()
 }
 
-#[test]
-fn the_quickstart_sends_fluent_bodies_and_awaits_builders() {
+#[tokio::test]
+async fn the_quickstart_sends_fluent_bodies_and_awaits_builders() {
     let membership = format!(
         r#"{{"id":"orgmem_1","object":"organization_membership","role":"org:member","permissions":[],"public_metadata":{{}},"organization":{ORGANIZATION},"created_at":1,"updated_at":1}}"#
     );
     let invitation = r#"{"object":"invitation","id":"inv_1","email_address":"linus@example.com","public_metadata":{},"status":"pending","created_at":1,"updated_at":1}"#;
     let not_found =
         r#"{"errors":[{"message":"not found","long_message":"No user was found","code":"resource_not_found"}]}"#;
-    let stub = serve(vec![
+    let stub = Stub::start(vec![
         Reply::json(200, &format!("[{}]", user())),
         Reply::json(200, &user()),
         Reply::json(200, ORGANIZATION),
         Reply::json(200, &membership),
         Reply::json(200, invitation),
         Reply::json(404, not_found),
-    ]);
-    let output = Command::new(clerk_api_tests::examples::example_binary("quickstart"))
-        .env("CLERK_SECRET_KEY", "sk_test_quickstart")
-        .env("CLERK_API_URL", &stub.base_url)
-        .output()
-        .expect("run the quickstart");
+    ])
+    .await;
+    let base_url = stub.base_url.clone();
+    // The example runs (and is built) off the runtime's thread, which serves the stub meanwhile.
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(clerk_api_tests::examples::example_binary("quickstart"))
+            .env("CLERK_SECRET_KEY", "sk_test_quickstart")
+            .env("CLERK_API_URL", &base_url)
+            .output()
+            .expect("run the quickstart")
+    })
+    .await
+    .expect("join");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "{stdout}{}", String::from_utf8_lossy(&output.stderr));
     assert!(stdout.contains("created Acme (org_1) for user_1"), "{stdout}");
     assert!(stdout.contains("as expected:"), "the 404 is a typed API error: {stdout}");
 
-    let requests = stub.requests.lock().unwrap().clone();
+    let requests = stub.requests();
     let calls: Vec<(&str, &str)> = requests.iter().map(|r| (r.method.as_str(), r.target.as_str())).collect();
     assert_eq!(
         calls,

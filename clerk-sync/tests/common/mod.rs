@@ -65,16 +65,11 @@ pub fn duckdb_target(name: &str) -> Target {
 
 /// The PostgreSQL URL, or `None` to skip outside CI; in CI a missing server is a failure.
 pub fn postgres_target(name: &str) -> Option<Target> {
-    match std::env::var("CLERK_SYNC_TEST_POSTGRES") {
-        Ok(url) => Some(Target { db: url, dataset: unique(name), _dir: None }),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("CLERK_SYNC_TEST_POSTGRES is not set: CI must start PostgreSQL (.ci/start-postgres)")
-        }
-        Err(_) => {
-            eprintln!("skipped: set CLERK_SYNC_TEST_POSTGRES=postgres://... to run the PostgreSQL tests");
-            None
-        }
-    }
+    let url = fake_clerk::support::env_or_skip(
+        "CLERK_SYNC_TEST_POSTGRES",
+        "postgres://... to run the PostgreSQL tests (CI starts one: .ci/start-postgres)",
+    )?;
+    Some(Target { db: url, dataset: unique(name), _dir: None })
 }
 
 /// Runs a query on its own thread: the PostgreSQL driver cannot block inside the async runtime.

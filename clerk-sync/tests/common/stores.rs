@@ -52,16 +52,10 @@ fn start(mut command: Command, port: u16, what: &str) -> Server {
 
 /// The venv's executable `name`, or `None` (skip) outside CI.
 fn python_tool(name: &str) -> Option<PathBuf> {
-    let python = match std::env::var("CLERK_SYNC_TEST_PYTHON") {
-        Ok(python) => PathBuf::from(python),
-        Err(_) if std::env::var_os("CI").is_some() => {
-            panic!("CLERK_SYNC_TEST_PYTHON is not set: CI must install the test venv (.ci/run)")
-        }
-        Err(_) => {
-            eprintln!("skipped: set CLERK_SYNC_TEST_PYTHON to a Python with tests/requirements.txt installed");
-            return None;
-        }
-    };
+    let python = PathBuf::from(fake_clerk::support::env_or_skip(
+        "CLERK_SYNC_TEST_PYTHON",
+        "a Python with clerk-sync/tests/requirements.txt installed (CI makes the venv: .ci/run)",
+    )?);
     let tool = python.parent().unwrap().join(name);
     assert!(tool.exists(), "{} is missing: pip install -r clerk-sync/tests/requirements.txt", tool.display());
     Some(tool)
@@ -88,11 +82,10 @@ pub fn azurite(container: &str) -> Option<Server> {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/azurite/node_modules/.bin/azurite-blob"));
     if !tool.exists() {
-        if std::env::var_os("CI").is_some() {
-            panic!("{} is missing: CI installs it (npm ci in clerk-sync/tests/azurite)", tool.display());
-        }
-        eprintln!("skipped: `npm ci` in clerk-sync/tests/azurite to run the Azure tests");
-        return None;
+        return fake_clerk::support::skip_outside_ci(
+            &format!("{} is missing", tool.display()),
+            "run `npm ci` in clerk-sync/tests/azurite for the Azure tests (cargo xtask test does)",
+        );
     }
     let python = python_tool("python")?;
     let port = free_port();
@@ -209,19 +202,9 @@ impl FaultProxy {
         let refused: Arc<Mutex<Vec<String>>> = Arc::default();
         let (upstream, client) = (upstream.to_owned(), reqwest::Client::new());
         let (armed, log) = (refuse.clone(), refused.clone());
-        let task = tokio::spawn(async move {
-            while let Ok((stream, _)) = listener.accept().await {
-                let (upstream, client, armed, log) = (upstream.clone(), client.clone(), armed.clone(), log.clone());
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        forward(request, upstream.clone(), client.clone(), armed.clone(), log.clone())
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
+        let task = tokio::spawn(fake_clerk::stub::serve_connections(listener, move |request| {
+            forward(request, upstream.clone(), client.clone(), armed.clone(), log.clone())
+        }));
         FaultProxy { url, refuse, refused, task }
     }
 

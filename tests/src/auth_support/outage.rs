@@ -1,10 +1,12 @@
 //! A Backend API that fails on demand, for the outage tests of request authentication: it
 //! serves `GET /jwks` and the machine-token verify endpoints, and can switch to answering 500,
-//! refusing connections (its listener closed, the port reopened on recovery), accepting and
-//! never answering, or answering late. It counts what reaches it.
+//! refusing connections (its listener closed, the port held by a socket that does not listen
+//! until recovery, `fake_clerk::stub::Refused`), accepting and never answering, or answering
+//! late. It counts what reaches it.
 
-use super::http::{reply, serve};
+use super::http::reply;
 use bytes::Bytes;
+use fake_clerk::stub::{serve_connections, Refused};
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use serde_json::{json, Value};
@@ -22,7 +24,7 @@ pub enum Mode {
     Serve,
     /// `500 Internal Server Error` to everything.
     Fail500,
-    /// No listener: connections are refused.
+    /// No listener (the port held, not listening): connections are refused.
     Refuse,
     /// Connections are accepted and requests read, but never answered.
     Hang,
@@ -48,6 +50,8 @@ pub struct FlakyClerk {
     addr: SocketAddr,
     shared: Arc<Shared>,
     accepting: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// While refusing: the port, held so that nothing else takes it.
+    held: Mutex<Option<Refused>>,
 }
 
 impl FlakyClerk {
@@ -62,12 +66,18 @@ impl FlakyClerk {
             jwks_requests: AtomicU64::new(0),
             verify_requests: AtomicU64::new(0),
         });
-        let accepting = tokio::spawn(serve(listener, Arc::clone(&shared), handle));
-        FlakyClerk { base_url: format!("http://{addr}"), addr, shared, accepting: Mutex::new(Some(accepting)) }
+        let accepting = spawn_serving(listener, Arc::clone(&shared));
+        FlakyClerk {
+            base_url: format!("http://{addr}"),
+            addr,
+            shared,
+            accepting: Mutex::new(Some(accepting)),
+            held: Mutex::new(None),
+        }
     }
 
-    /// Switches how the fake answers. Refusing closes the listener and every open connection;
-    /// leaving it listens on the same port again.
+    /// Switches how the fake answers. Refusing closes the listener and every open connection
+    /// and holds the port with a socket that does not listen; leaving it listens on that socket.
     pub async fn set_mode(&self, mode: Mode) {
         let before = std::mem::replace(&mut *self.shared.mode.lock().expect("lock"), mode);
         if mode == Mode::Refuse && before != Mode::Refuse {
@@ -76,12 +86,14 @@ impl FlakyClerk {
                 task.abort();
                 let _ = task.await;
             }
+            // The listener set SO_REUSEADDR (Tokio does on Unix), and so does `Refused`, so the
+            // port can be bound again at once.
+            *self.held.lock().expect("lock") = Some(Refused::at(self.addr).expect("hold the port"));
         }
         if mode != Mode::Refuse && before == Mode::Refuse {
-            // The listener set SO_REUSEADDR (Tokio does on Unix), so the port is free again.
-            let listener = TcpListener::bind(self.addr).await.expect("listen on the same port again");
-            *self.accepting.lock().expect("lock") =
-                Some(tokio::spawn(serve(listener, Arc::clone(&self.shared), handle)));
+            let held = self.held.lock().expect("lock").take().expect("the port held while refusing");
+            let listener = held.listen().expect("listen on the held port");
+            *self.accepting.lock().expect("lock") = Some(spawn_serving(listener, Arc::clone(&self.shared)));
         }
     }
 
@@ -112,6 +124,14 @@ impl Drop for FlakyClerk {
             task.abort();
         }
     }
+}
+
+/// Serves `listener` until the task is aborted.
+fn spawn_serving(listener: TcpListener, shared: Arc<Shared>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(serve_connections(listener, move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, std::convert::Infallible>(handle(shared, request).await) }
+    }))
 }
 
 async fn handle(shared: Arc<Shared>, request: Request<hyper::body::Incoming>) -> Response<Full<Bytes>> {

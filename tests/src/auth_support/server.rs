@@ -1,7 +1,7 @@
 //! A fake Clerk for authentication tests: `GET /jwks` answers the JWKS of the instance whose
 //! secret key authorizes the request, and the verify endpoints answer for known machine tokens.
 
-use super::http::{reply, serve};
+use super::http::reply;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
@@ -52,7 +52,11 @@ impl AuthServer {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("bind 127.0.0.1");
         let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
         let shared = Arc::new(Shared::default());
-        let task = tokio::spawn(serve(listener, Arc::clone(&shared), handle));
+        let handler = Arc::clone(&shared);
+        let task = tokio::spawn(fake_clerk::stub::serve_connections(listener, move |request| {
+            let shared = Arc::clone(&handler);
+            async move { Ok::<_, std::convert::Infallible>(handle(shared, request).await) }
+        }));
         AuthServer { base_url, shared, task }
     }
 
