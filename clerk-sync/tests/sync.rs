@@ -314,6 +314,30 @@ fn show_lists_tables_with_counts() {
     assert!(!text.contains("_clerk_sync"), "internal tables are not listed: {text}");
 }
 
+#[cfg(feature = "duckdb-engine")]
+#[test]
+fn show_reads_an_older_state_table_as_it_is_and_writes_nothing() {
+    let target = duckdb_target("show-older");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime.block_on(FakeClerk::start(Seed { users: 20, ..Seed::default() }, Faults::default())).unwrap();
+    run(&fake.base_url, &target.db, &target.dataset, &["--resources", "users"]);
+    // The state table as a clerk-sync that did not record reconciles made it.
+    let older = format!("ALTER TABLE \"{}\"._clerk_sync_state DROP COLUMN reconciled_ms", target.dataset);
+    clerk_sync::dest::open(&target.db).unwrap().execute(&older).unwrap();
+    let reconciled_column = format!(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = '{}' AND table_name = '_clerk_sync_state' AND column_name = 'reconciled_ms'",
+        target.dataset
+    );
+    assert_eq!(number(&target, &reconciled_column), 0);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_clerk-sync")).args(["show", "--db", &target.db]).output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{text}{}", String::from_utf8_lossy(&output.stderr));
+    let users = text.lines().find(|l| l.starts_with("users ")).unwrap();
+    assert!(users.split_whitespace().nth(1) == Some("20") && users.contains(&today()), "{text}");
+    assert_eq!(number(&target, &reconciled_column), 0, "show added a column: it must only read");
+}
+
 #[test]
 fn a_missing_secret_key_is_a_clear_error() {
     let output = Command::new(env!("CARGO_BIN_EXE_clerk-sync"))

@@ -6,6 +6,7 @@
 mod aws_files;
 #[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
 pub mod bucket;
+pub mod columns;
 pub mod comments;
 #[cfg(feature = "duckdb-engine")]
 pub mod duckdb;
@@ -17,9 +18,25 @@ pub mod postgres;
 mod redact;
 pub mod sql;
 pub mod state;
+pub mod summary;
 
 use crate::rows::Cell;
 use crate::schema::{ColumnType, Table};
+
+/// A SQL string literal.
+pub(crate) fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `dataset.table`, each quoted as the destination needs.
+pub(crate) fn qualified(dialect: Dialect, dataset: &str, table: &str) -> String {
+    format!("{}.{}", dialect.ident(dataset), dialect.ident(table))
+}
+
+/// Whether a table is the sync's own (state and staging), not data.
+pub fn is_internal(table: &str) -> bool {
+    table.starts_with("_clerk_sync")
+}
 
 /// A destination failed; the message names the statement or table.
 #[derive(Debug, thiserror::Error)]
@@ -223,7 +240,7 @@ impl Statement {
                 .and_then(|i| self.lists.get(i));
             match list {
                 Some(list) => {
-                    let items: Vec<String> = list.iter().map(|item| sql::literal(item)).collect();
+                    let items: Vec<String> = list.iter().map(|item| literal(item)).collect();
                     match d {
                         Dialect::DuckDb => out.push_str(&format!("[{}]", items.join(", "))),
                         Dialect::Postgres => out.push_str(&format!("ARRAY[{}]", items.join(", "))),

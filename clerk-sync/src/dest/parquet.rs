@@ -9,7 +9,7 @@
 
 use super::duckdb::DuckDb;
 use super::{Destination, DestinationError, Dialect, Result, Statement, WORKING_FILE};
-use crate::dest::{comments, sql};
+use crate::dest::comments;
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
 
@@ -81,7 +81,7 @@ impl Parquet {
             "COPY {}.{} TO {} (FORMAT PARQUET{})",
             d.ident(dataset),
             d.ident(table),
-            sql::literal(&partial.to_string_lossy()),
+            super::literal(&partial.to_string_lossy()),
             key_value_metadata(table)
         ))?;
         std::fs::rename(&partial, &file).map_err(|e| error(format!("replacing {}: {e}", file.display())))
@@ -96,12 +96,12 @@ fn key_value_metadata(table: &str) -> String {
     let mut entries: Vec<String> = layout
         .description
         .iter()
-        .map(|d| format!("{}: {}", sql::literal("description"), sql::literal(d.trim())))
+        .map(|d| format!("{}: {}", super::literal("description"), super::literal(d.trim())))
         .collect();
     entries.extend(
         comments::column_descriptions(layout, child)
             .into_iter()
-            .map(|(column, d)| format!("{}: {}", sql::literal(&format!("description:{column}")), sql::literal(d))),
+            .map(|(column, d)| format!("{}: {}", super::literal(&format!("description:{column}")), super::literal(d))),
     );
     if entries.is_empty() {
         return String::new();
@@ -184,11 +184,11 @@ impl Destination for Parquet {
             .working
             .query(&format!(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name",
-                sql::literal(dataset)
+                super::literal(dataset)
             ))?
             .into_iter()
             .filter_map(|row| row.into_iter().next().flatten())
-            .filter(|table| !sql::is_internal(table))
+            .filter(|table| !super::is_internal(table))
             .collect();
         let folder = self.files_dir().join(dataset);
         for table in &tables {

@@ -1,13 +1,14 @@
 //! The SQL building blocks every destination shares: tables from the generated layout, staging
 //! tables and how their rows move into the real tables, names and literals. What to write and
-//! when is decided by the write engine ([`crate::write`]); the state row is [`super::state`].
+//! when is decided by the write engine ([`crate::write`]); the state row is [`super::state`],
+//! what `show` reads [`super::summary`].
 //!
 //! Rows are bulk-loaded into staging tables (`_clerk_sync_stage__<table>`) where a destination
 //! cannot append to its tables directly (PostgreSQL, by `COPY`), then moved by one
 //! `INSERT ... SELECT` inside the engine's transaction.
 
-use super::state::{Times, STATE_TABLE};
-use super::{query_i64, Destination, Dialect, Result};
+use super::columns::{add_columns, column_names};
+use super::{literal, qualified, Destination, Dialect, Result};
 use crate::rows::Batch;
 use crate::schema::{Column, ColumnType, Resource, Table, PARENT_ID, POSITION};
 
@@ -18,14 +19,6 @@ pub const DELIVERIES_TABLE: &str = "_clerk_sync_deliveries";
 pub const STAGE_PREFIX: &str = "_clerk_sync_stage__";
 /// `serve`'s own staging tables, apart from a run's.
 pub const SERVE_STAGE_PREFIX: &str = "_clerk_sync_live__";
-pub(crate) fn literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
-pub(crate) fn qualified(dialect: Dialect, dataset: &str, table: &str) -> String {
-    format!("{}.{}", dialect.ident(dataset), dialect.ident(table))
-}
-
 pub fn stage_name(table: &str) -> String {
     format!("{STAGE_PREFIX}{table}")
 }
@@ -34,11 +27,6 @@ pub fn stage_name(table: &str) -> String {
 /// are ordered by.
 pub(crate) fn has_updated_at(table: &Table) -> bool {
     table.columns.iter().any(|c| c.name == "updated_at" && c.ty == ColumnType::BigInt)
-}
-
-/// Whether a table is the sync's own (state and staging), not data.
-pub fn is_internal(table: &str) -> bool {
-    table.starts_with("_clerk_sync")
 }
 
 /// Names and types of a table's columns: the parent id and position first for child tables.
@@ -115,44 +103,6 @@ fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child:
         return Ok(());
     }
     add_columns(dest, &target, &existing, &wanted)
-}
-
-/// Adds to `dataset.table` the columns of `wanted` it lacks (a newer spec's, a newer clerk-sync's).
-pub(crate) fn add_missing_columns(
-    dest: &mut dyn Destination,
-    dataset: &str,
-    table: &str,
-    wanted: &[(String, ColumnType)],
-) -> Result<()> {
-    let existing = column_names(dest, dataset, table)?;
-    let target = qualified(dest.dialect(), dataset, table);
-    add_columns(dest, &target, &existing, wanted)
-}
-
-fn add_columns(
-    dest: &mut dyn Destination,
-    target: &str,
-    existing: &[String],
-    wanted: &[(String, ColumnType)],
-) -> Result<()> {
-    let d = dest.dialect();
-    for (name, ty) in wanted.iter().filter(|(name, _)| !existing.contains(&d.name(name))) {
-        dest.execute(&format!("ALTER TABLE {target} ADD COLUMN {} {}", d.ident(name), d.type_name(*ty)))?;
-    }
-    Ok(())
-}
-
-fn column_names(dest: &mut dyn Destination, dataset: &str, table: &str) -> Result<Vec<String>> {
-    let d = dest.dialect();
-    Ok(dest
-        .query(&format!(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = {} AND table_name = {}",
-            literal(&d.name(dataset)),
-            literal(&d.name(table))
-        ))?
-        .into_iter()
-        .filter_map(|row| row.into_iter().next().flatten())
-        .collect())
 }
 
 /// (Re)creates the empty staging tables of a resource.
@@ -258,41 +208,4 @@ pub(crate) fn load_final_batch(dest: &mut dyn Destination, dataset: &str, batch:
         dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
     }
     Ok(())
-}
-
-/// A data table's name, its row count, and when its resource was last changed by a run, read in
-/// full and reconciled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TableSummary {
-    pub table: String,
-    pub rows: i64,
-    pub times: Times,
-}
-
-/// Every data table of the dataset, for `clerk-sync show`.
-pub fn summarize(dest: &mut dyn Destination, dataset: &str) -> Result<Vec<TableSummary>> {
-    let d = dest.dialect();
-    let tables: Vec<String> = dest
-        .query(&format!(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = {} ORDER BY table_name",
-            literal(&d.name(dataset))
-        ))?
-        .into_iter()
-        .filter_map(|row| row.into_iter().next().flatten())
-        .collect();
-    let times = if tables.iter().any(|t| t == STATE_TABLE) {
-        // A state table an older clerk-sync made lacks the columns until the next run.
-        super::state::prepare(dest, dataset)?;
-        super::state::times(dest, dataset)?
-    } else {
-        Vec::new()
-    };
-    let mut out = Vec::new();
-    for table in tables.into_iter().filter(|t| !is_internal(t)) {
-        let rows = query_i64(dest, &format!("SELECT count(*) FROM {}", qualified(d, dataset, &table)))?;
-        let resource = table.split("__").next().unwrap_or(&table);
-        let times = times.iter().find(|(name, _)| name == resource).map(|(_, times)| times.clone()).unwrap_or_default();
-        out.push(TableSummary { table, rows, times });
-    }
-    Ok(out)
 }

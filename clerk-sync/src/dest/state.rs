@@ -2,8 +2,8 @@
 //! It is written in the same transaction as the rows it describes, so after a crash it is exactly
 //! as true as the tables.
 
-use super::sql::{add_missing_columns, literal, qualified};
-use super::{query_i64, Destination, Dialect, Result};
+use super::columns::{add_missing_columns, column_names};
+use super::{literal, qualified, query_i64, Destination, Dialect, Result};
 use crate::schema::{ColumnType, Resource};
 
 pub const STATE_TABLE: &str = "_clerk_sync_state";
@@ -222,11 +222,17 @@ pub fn times(dest: &mut dyn Destination, dataset: &str) -> Result<Vec<(String, T
             Dialect::Postgres => format!("to_char({at} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"),
         }
     };
+    // Read as it is: a state table an older clerk-sync made lacks some of these columns until
+    // the next run adds them, and `show` never writes.
+    let present = column_names(dest, dataset, STATE_TABLE)?;
+    // A typed NULL: DuckDB's Rust driver cannot read a column of its NULL type.
+    let missing = format!("CAST(NULL AS {})", d.type_name(ColumnType::Text));
+    let time = |column: &str| if present.contains(&d.name(column)) { as_text(column) } else { missing.clone() };
     let rows = dest.query(&format!(
         "SELECT resource, {}, {}, {} FROM {}",
-        as_text("changed_ms"),
-        as_text("read_in_full_ms"),
-        as_text("reconciled_ms"),
+        time("changed_ms"),
+        time("read_in_full_ms"),
+        time("reconciled_ms"),
         qualified(d, dataset, STATE_TABLE)
     ))?;
     Ok(rows

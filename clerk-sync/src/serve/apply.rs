@@ -6,7 +6,8 @@
 //! recording its version), and the group's delivery ids go in with the same commit.
 
 use super::event::{Change, Delivery};
-use crate::dest::sql::{qualified, DELIVERIES_TABLE, SERVE_STAGE_PREFIX};
+use crate::dest::qualified;
+use crate::dest::sql::{DELIVERIES_TABLE, SERVE_STAGE_PREFIX};
 use crate::dest::{Destination, DestinationError, Result, Statement};
 use crate::rows::Batch;
 use crate::rows::Cell;

@@ -91,7 +91,7 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
         if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             if let Ok(dest) = connected(&mut destination, &setup) {
                 let d = dest.dialect();
-                let table = sql::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
+                let table = crate::dest::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
                 match dest.execute(&format!(
                     "DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES_DAYS} days'",
                     d.now()

@@ -2,7 +2,8 @@
 //! tables that `serve` has not touched. DuckDB appends them straight into the tables; other
 //! destinations stage them and move them with one `INSERT ... SELECT`.
 
-use crate::dest::sql::{self, literal, qualified, OBJECTS_TABLE};
+use crate::dest::sql::{self, OBJECTS_TABLE};
+use crate::dest::{literal, qualified};
 use crate::dest::{query_i64, Destination, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::Resource;

@@ -8,7 +8,7 @@ use super::replace::recorded;
 use super::rule::removable_by_reconcile;
 use super::stored;
 use super::upsert::{self, Change, Group, Written};
-use crate::dest::sql::qualified;
+use crate::dest::qualified;
 use crate::dest::{Destination, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::Resource;

@@ -5,8 +5,9 @@
 //! since the listing began.
 
 use super::rule::{is_stale, kept_by_replace, Incoming, Recorded};
-use crate::dest::sql::{self, literal, qualified, stage_name, OBJECTS_TABLE};
+use crate::dest::sql::{self, stage_name, OBJECTS_TABLE};
 use crate::dest::state::Counts;
+use crate::dest::{literal, qualified};
 use crate::dest::{query_i64, Destination, Result, Statement};
 use crate::schema::{Resource, PARENT_ID};
 use std::collections::{HashMap, HashSet};

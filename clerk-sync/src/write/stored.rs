@@ -7,7 +7,8 @@
 //! travel as list parameters, so DuckDB keeps it prepared.
 
 use super::rule::Recorded;
-use crate::dest::sql::{has_updated_at, literal, qualified, DELIVERIES_TABLE, OBJECTS_TABLE};
+use crate::dest::sql::{has_updated_at, DELIVERIES_TABLE, OBJECTS_TABLE};
+use crate::dest::{literal, qualified};
 use crate::dest::{Destination, Result, Statement};
 use crate::schema::{ColumnType, Resource, PARENT_ID};
 use std::collections::{HashMap, HashSet};

@@ -9,7 +9,8 @@
 
 use super::rule::{is_stale, Incoming};
 use super::stored::Stored;
-use crate::dest::sql::{self, literal, qualified, OBJECTS_TABLE};
+use crate::dest::sql::{self, OBJECTS_TABLE};
+use crate::dest::{literal, qualified};
 use crate::dest::{Destination, Dialect, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::{Resource, PARENT_ID};
