@@ -18,7 +18,6 @@ pub mod schema;
 pub mod serve;
 pub mod summary;
 pub mod write;
-mod writer;
 
 use schema::Resource;
 

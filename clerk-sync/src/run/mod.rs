@@ -12,10 +12,11 @@
 //! - [`replace`]: every other list (and `--full-refresh`) is read whole, staged, and swapped in
 //!   by one transaction.
 //!
-//! Rows are written by the write engine ([`crate::write`]), on the writer thread, while the
-//! next pages are fetched and flattened.
+//! Rows are written by the write engine ([`crate::write`]), on the destination's thread
+//! (`destination_thread.rs`), while the next pages are fetched and flattened.
 
 pub mod changes;
+mod destination_thread;
 pub mod full_read;
 mod listing;
 pub mod reconcile;
@@ -28,7 +29,7 @@ use crate::progress::{Progress, ResourceProgress};
 use crate::rows::Batch;
 use crate::schema::Resource;
 use crate::write::{self, rule::Incoming, stored, upsert};
-use crate::writer::Writer;
+use destination_thread::Writer;
 use std::time::{Duration, Instant};
 
 /// What to sync and how.
