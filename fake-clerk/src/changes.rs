@@ -51,170 +51,195 @@ impl Store {
     /// Applies a change and returns the events it causes, in the order Clerk sends them. A
     /// change on an empty list does nothing.
     pub fn apply(&mut self, change: Change) -> Vec<Delivery> {
-        let mut events = Vec::new();
         match change {
-            Change::CreateUser => {
-                let n = self.next_user_number();
-                let json = self.push_user(n).json.clone();
-                events.push(self.event("user.created", parse(&json)));
-            }
-            Change::UpdateUser(at) => {
-                let Some(index) = pick(at, self.users.len()) else { return events };
-                let now = self.tick();
-                let mut user = parse(&self.users[index].json);
-                let count = user["email_addresses"].as_array().map_or(0, Vec::len);
-                user["first_name"] = json!(format!("Renamed{now}"));
-                user["updated_at"] = json!(now);
-                if let Some(addresses) = user["email_addresses"].as_array_mut() {
-                    addresses.push(json!({
-                        "id": format!("idn_x{now:0>26}"), "object": "email_address", "email_address": format!("alias{count}.{now}@example.com"),
-                        "reserved": false, "verification": null, "linked_to": [], "created_at": now, "updated_at": now
-                    }));
-                }
-                self.users[index].name = user["first_name"].as_str().unwrap_or_default().to_owned();
-                events.push(self.replace_user(index, user));
-            }
-            Change::UpdateUsersAtOnce(at, count) => {
-                let now = self.tick();
-                for offset in 0..count {
-                    let Some(index) = pick(at + offset, self.users.len()) else { return events };
-                    let mut user = parse(&self.users[index].json);
-                    user["last_name"] = json!(format!("Bulk{now}"));
-                    user["updated_at"] = json!(now);
-                    events.push(self.replace_user(index, user));
-                }
-            }
-            Change::RemoveUserEmail(at) => {
-                let Some(index) = pick(at, self.users.len()) else { return events };
-                let now = self.tick();
-                let mut user = parse(&self.users[index].json);
-                if let Some(addresses) = user["email_addresses"].as_array_mut() {
-                    addresses.pop();
-                }
-                user["updated_at"] = json!(now);
-                events.push(self.replace_user(index, user));
-            }
-            Change::SetUserMetadata(at) => {
-                let Some(index) = pick(at, self.users.len()) else { return events };
-                let now = self.tick();
-                let mut user = parse(&self.users[index].json);
-                user["public_metadata"] = json!({"plan": "enterprise", "changed_at": now});
-                user["updated_at"] = json!(now);
-                events.push(self.replace_user(index, user));
-            }
-            Change::DeleteUser(at) => {
-                let Some(index) = pick(at, self.users.len()) else { return events };
-                let id = self.users[index].id.clone();
-                events.extend(self.remove_memberships(|m| user_of(m) == id));
-                self.users.remove(index);
-                self.reindex_users();
-                self.users_changed();
-                events.push(self.event("user.deleted", json!({"deleted": true, "id": id, "object": "user"})));
-            }
-            Change::CreateOrganization => {
-                let now = self.tick();
-                let id = format!("org_new{now:0>24}");
-                let name = format!("New organization {now}");
-                let value = crate::data::organization_json(&id, self.organizations.len(), now, &name);
-                self.organizations.push(Record {
-                    id,
-                    created_at: value["created_at"].as_i64().unwrap_or(now),
-                    updated_at: now,
-                    name,
-                    json: bytes(value.clone()),
-                });
-                events.push(self.event("organization.created", value));
-            }
-            Change::UpdateOrganization(at) => {
-                let Some(index) = pick(at, self.organizations.len()) else { return events };
-                let now = self.tick();
-                let mut organization = parse(&self.organizations[index].json);
-                organization["name"] = json!(format!("Renamed organization {now}"));
-                organization["public_metadata"] = json!({"renamed_at": now});
-                organization["updated_at"] = json!(now);
-                self.organizations[index].name = organization["name"].as_str().unwrap_or_default().to_owned();
-                self.organizations[index].updated_at = now;
-                self.organizations[index].json = bytes(organization.clone());
-                events.push(self.event("organization.updated", organization));
-            }
-            Change::DeleteOrganization(at) => {
-                let Some(index) = pick(at, self.organizations.len()) else { return events };
-                let id = self.organizations[index].id.clone();
-                events.extend(self.remove_memberships(|m| organization_of(m) == id));
-                self.organizations.remove(index);
-                events.push(
-                    self.event("organization.deleted", json!({"deleted": true, "id": id, "object": "organization"})),
-                );
-            }
-            Change::CreateMembership(user_at, organization_at) => {
-                let (Some(user), Some(organization)) =
-                    (pick(user_at, self.users.len()), pick(organization_at, self.organizations.len()))
-                else {
-                    return events;
-                };
-                let now = self.tick();
-                let user = parse(&self.users[user].json);
-                let organization_record = &self.organizations[organization];
-                let id = format!("orgmem_new{now:0>21}");
-                let created_at = now;
-                let value = json!({
-                    "id": id, "object": "organization_membership", "role": "org:member", "permissions": [], "public_metadata": {},
-                    "organization": parse(&organization_record.json),
-                    "public_user_data": {"user_id": user["id"], "first_name": user["first_name"], "last_name": user["last_name"], "profile_image_url": null,
-                                         "image_url": "https://img.clerk.com/u.png", "has_image": false, "identifier": user["email_addresses"][0]["email_address"]},
-                    "created_at": created_at, "updated_at": created_at
-                });
-                let organization_id = organization_record.id.clone();
-                let name = user["first_name"].as_str().unwrap_or_default().to_owned();
-                self.memberships_by_organization.entry(organization_id).or_default().push(self.memberships.len());
-                self.memberships.push(Record {
-                    id,
-                    created_at,
-                    updated_at: created_at,
-                    name,
-                    json: bytes(value.clone()),
-                });
-                events.push(self.event("organizationMembership.created", value));
-            }
-            Change::UpdateMembership(at) => {
-                let Some(index) = pick(at, self.memberships.len()) else { return events };
-                let now = self.tick();
-                let mut membership = parse(&self.memberships[index].json);
-                let role = if membership["role"] == "org:admin" { "org:member" } else { "org:admin" };
-                membership["role"] = json!(role);
-                membership["updated_at"] = json!(now);
-                self.memberships[index].updated_at = now;
-                self.memberships[index].json = bytes(membership.clone());
-                events.push(self.event("organizationMembership.updated", membership));
-            }
-            Change::DeleteMembership(at) => {
-                let Some(index) = pick(at, self.memberships.len()) else { return events };
-                let id = self.memberships[index].id.clone();
-                events.extend(self.remove_memberships(|m| m.id == id));
-            }
-            Change::EndSession(at) => {
-                let Some(index) = pick(at, self.sessions.len()) else { return events };
-                let now = self.tick();
-                let mut session = parse(&self.sessions[index].json);
-                session["status"] = json!("ended");
-                session["updated_at"] = json!(now);
-                self.sessions[index].updated_at = now;
-                self.sessions[index].json = bytes(session.clone());
-                // Session events carry the user too; the sessions table keeps the session's fields.
-                let user = session["user_id"]
-                    .as_str()
-                    .and_then(|id| self.user_index.get(id))
-                    .map_or(Value::Null, |&i| parse(&self.users[i].json));
-                let mut payload = session;
-                payload["user"] = user;
-                events.push(self.event("session.ended", payload));
-            }
-            Change::SendEmail(at) => {
-                let now = self.tick();
-                events.push(self.event("email.created", json!({"object": "email", "id": format!("ema_{now}_{at}"), "status": "queued", "to_email_address": "someone@example.com"})));
-            }
+            Change::CreateUser => self.create_user(),
+            Change::UpdateUser(at) => self.update_user(at),
+            Change::UpdateUsersAtOnce(at, count) => self.update_users_at_once(at, count),
+            Change::RemoveUserEmail(at) => self.remove_user_email(at),
+            Change::SetUserMetadata(at) => self.set_user_metadata(at),
+            Change::DeleteUser(at) => self.delete_user(at),
+            Change::CreateOrganization => self.create_organization(),
+            Change::UpdateOrganization(at) => self.update_organization(at),
+            Change::DeleteOrganization(at) => self.delete_organization(at),
+            Change::CreateMembership(user_at, organization_at) => self.create_membership(user_at, organization_at),
+            Change::UpdateMembership(at) => self.update_membership(at),
+            Change::DeleteMembership(at) => self.delete_membership(at),
+            Change::EndSession(at) => self.end_session(at),
+            Change::SendEmail(at) => self.send_email(at),
+        }
+    }
+
+    // One method per `Change` (documented on its variant), each returning the events it causes.
+
+    fn create_user(&mut self) -> Vec<Delivery> {
+        let n = self.next_user_number();
+        let json = self.push_user(n).json.clone();
+        vec![self.event("user.created", parse(&json))]
+    }
+
+    fn update_user(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.users.len()) else { return Vec::new() };
+        let now = self.tick();
+        let mut user = parse(&self.users[index].json);
+        let count = user["email_addresses"].as_array().map_or(0, Vec::len);
+        user["first_name"] = json!(format!("Renamed{now}"));
+        user["updated_at"] = json!(now);
+        if let Some(addresses) = user["email_addresses"].as_array_mut() {
+            addresses.push(json!({
+                "id": format!("idn_x{now:0>26}"), "object": "email_address", "email_address": format!("alias{count}.{now}@example.com"),
+                "reserved": false, "verification": null, "linked_to": [], "created_at": now, "updated_at": now
+            }));
+        }
+        self.users[index].name = user["first_name"].as_str().unwrap_or_default().to_owned();
+        vec![self.replace_user(index, user)]
+    }
+
+    fn update_users_at_once(&mut self, at: usize, count: usize) -> Vec<Delivery> {
+        let mut events = Vec::new();
+        let now = self.tick();
+        for offset in 0..count {
+            let Some(index) = pick(at + offset, self.users.len()) else { return events };
+            let mut user = parse(&self.users[index].json);
+            user["last_name"] = json!(format!("Bulk{now}"));
+            user["updated_at"] = json!(now);
+            events.push(self.replace_user(index, user));
         }
         events
+    }
+
+    fn remove_user_email(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.users.len()) else { return Vec::new() };
+        let now = self.tick();
+        let mut user = parse(&self.users[index].json);
+        if let Some(addresses) = user["email_addresses"].as_array_mut() {
+            addresses.pop();
+        }
+        user["updated_at"] = json!(now);
+        vec![self.replace_user(index, user)]
+    }
+
+    fn set_user_metadata(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.users.len()) else { return Vec::new() };
+        let now = self.tick();
+        let mut user = parse(&self.users[index].json);
+        user["public_metadata"] = json!({"plan": "enterprise", "changed_at": now});
+        user["updated_at"] = json!(now);
+        vec![self.replace_user(index, user)]
+    }
+
+    fn delete_user(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.users.len()) else { return Vec::new() };
+        let id = self.users[index].id.clone();
+        let mut events = self.remove_memberships(|m| user_of(m) == id);
+        self.users.remove(index);
+        self.reindex_users();
+        self.users_changed();
+        events.push(self.event("user.deleted", json!({"deleted": true, "id": id, "object": "user"})));
+        events
+    }
+
+    fn create_organization(&mut self) -> Vec<Delivery> {
+        let now = self.tick();
+        let id = format!("org_new{now:0>24}");
+        let name = format!("New organization {now}");
+        let value = crate::data::organization_json(&id, self.organizations.len(), now, &name);
+        self.organizations.push(Record {
+            id,
+            created_at: value["created_at"].as_i64().unwrap_or(now),
+            updated_at: now,
+            name,
+            json: bytes(value.clone()),
+        });
+        vec![self.event("organization.created", value)]
+    }
+
+    fn update_organization(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.organizations.len()) else { return Vec::new() };
+        let now = self.tick();
+        let mut organization = parse(&self.organizations[index].json);
+        organization["name"] = json!(format!("Renamed organization {now}"));
+        organization["public_metadata"] = json!({"renamed_at": now});
+        organization["updated_at"] = json!(now);
+        self.organizations[index].name = organization["name"].as_str().unwrap_or_default().to_owned();
+        self.organizations[index].updated_at = now;
+        self.organizations[index].json = bytes(organization.clone());
+        vec![self.event("organization.updated", organization)]
+    }
+
+    fn delete_organization(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.organizations.len()) else { return Vec::new() };
+        let id = self.organizations[index].id.clone();
+        let mut events = self.remove_memberships(|m| organization_of(m) == id);
+        self.organizations.remove(index);
+        events.push(self.event("organization.deleted", json!({"deleted": true, "id": id, "object": "organization"})));
+        events
+    }
+
+    fn create_membership(&mut self, user_at: usize, organization_at: usize) -> Vec<Delivery> {
+        let (Some(user), Some(organization)) =
+            (pick(user_at, self.users.len()), pick(organization_at, self.organizations.len()))
+        else {
+            return Vec::new();
+        };
+        let now = self.tick();
+        let user = parse(&self.users[user].json);
+        let organization_record = &self.organizations[organization];
+        let id = format!("orgmem_new{now:0>21}");
+        let created_at = now;
+        let value = json!({
+            "id": id, "object": "organization_membership", "role": "org:member", "permissions": [], "public_metadata": {},
+            "organization": parse(&organization_record.json),
+            "public_user_data": {"user_id": user["id"], "first_name": user["first_name"], "last_name": user["last_name"], "profile_image_url": null,
+                                 "image_url": "https://img.clerk.com/u.png", "has_image": false, "identifier": user["email_addresses"][0]["email_address"]},
+            "created_at": created_at, "updated_at": created_at
+        });
+        let organization_id = organization_record.id.clone();
+        let name = user["first_name"].as_str().unwrap_or_default().to_owned();
+        self.memberships_by_organization.entry(organization_id).or_default().push(self.memberships.len());
+        self.memberships.push(Record { id, created_at, updated_at: created_at, name, json: bytes(value.clone()) });
+        vec![self.event("organizationMembership.created", value)]
+    }
+
+    fn update_membership(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.memberships.len()) else { return Vec::new() };
+        let now = self.tick();
+        let mut membership = parse(&self.memberships[index].json);
+        let role = if membership["role"] == "org:admin" { "org:member" } else { "org:admin" };
+        membership["role"] = json!(role);
+        membership["updated_at"] = json!(now);
+        self.memberships[index].updated_at = now;
+        self.memberships[index].json = bytes(membership.clone());
+        vec![self.event("organizationMembership.updated", membership)]
+    }
+
+    fn delete_membership(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.memberships.len()) else { return Vec::new() };
+        let id = self.memberships[index].id.clone();
+        self.remove_memberships(|m| m.id == id)
+    }
+
+    fn end_session(&mut self, at: usize) -> Vec<Delivery> {
+        let Some(index) = pick(at, self.sessions.len()) else { return Vec::new() };
+        let now = self.tick();
+        let mut session = parse(&self.sessions[index].json);
+        session["status"] = json!("ended");
+        session["updated_at"] = json!(now);
+        self.sessions[index].updated_at = now;
+        self.sessions[index].json = bytes(session.clone());
+        // Session events carry the user too; the sessions table keeps the session's fields.
+        let user = session["user_id"]
+            .as_str()
+            .and_then(|id| self.user_index.get(id))
+            .map_or(Value::Null, |&i| parse(&self.users[i].json));
+        let mut payload = session;
+        payload["user"] = user;
+        vec![self.event("session.ended", payload)]
+    }
+
+    fn send_email(&mut self, at: usize) -> Vec<Delivery> {
+        let now = self.tick();
+        let email = json!({"object": "email", "id": format!("ema_{now}_{at}"), "status": "queued", "to_email_address": "someone@example.com"});
+        vec![self.event("email.created", email)]
     }
 
     /// A pseudo-random mix of `count` changes from `seed`, weighted like a live instance:

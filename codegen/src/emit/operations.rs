@@ -492,87 +492,10 @@ fn send(group: &str, op: &Operation, output: &TokenStream) -> TokenStream {
     let operation = format!("{}.{}", group, op.method.trim_start_matches("r#"));
     let path_template = &op.path;
     let method = ident(&op.http_method);
-    let mut template = op.path.clone();
-    for p in &op.path_params {
-        template = template.replace(&format!("{{{}}}", p.wire), "{}");
-    }
-    let segments = op.path_params.iter().map(|p| {
-        let name = ident(&p.name);
-        match p.encoding {
-            ParamEncoding::Plain => quote!(runtime::path_segment(&self.#name)),
-            ParamEncoding::Object { .. } => {
-                let explode = p.explode;
-                quote!(runtime::path_object(&self.#name, #explode)?)
-            }
-            ParamEncoding::Json => quote!(runtime::path_json(&self.#name)?),
-        }
-    });
-    let path = if op.path_params.is_empty() {
-        quote!(#template.to_owned())
-    } else {
-        quote!(format!(#template, #(#segments),*))
-    };
-    let queries = op.params.iter().map(|p| {
-        let name = ident(&p.name);
-        let wire = &p.wire;
-        let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
-        let location = match p.location {
-            ParamLocation::Header => quote!(runtime::ParamLocation::Header),
-            ParamLocation::Cookie => quote!(runtime::ParamLocation::Cookie),
-            ParamLocation::Query | ParamLocation::Path => quote!(runtime::ParamLocation::Query),
-        };
-        match p.encoding {
-            ParamEncoding::Json => return quote!(request.param_json(#location, #wire, #value);),
-            ParamEncoding::Object { deep_object } => {
-                let explode = p.explode;
-                return quote!(request.param_object(#location, #wire, #value, #deep_object, #explode););
-            }
-            ParamEncoding::Plain => {}
-        }
-        let (one, list) = match p.location {
-            ParamLocation::Header => (quote!(header), quote!(header_list)),
-            ParamLocation::Cookie => (quote!(cookie), quote!(cookie_list)),
-            ParamLocation::Query | ParamLocation::Path => (quote!(query), quote!(query_list)),
-        };
-        match &p.ty {
-            TypeRef::Array(_) => {
-                let explode = p.explode;
-                let values =
-                    if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
-                quote!(request.#list(#wire, #values, #explode);)
-            }
-            _ => {
-                let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
-                quote!(request.#one(#wire, #value);)
-            }
-        }
-    });
-    let body = op.body.as_ref().map(|b| match &b.media {
-        BodyMedia::Multipart => quote!(request.multipart(self.body.into_multipart());),
-        BodyMedia::Json => quote!(request.json(&self.body);),
-        BodyMedia::Raw(media) => quote!(request.raw(self.body, #media);),
-        BodyMedia::Form(encodings) => {
-            let encodings = encodings.iter().map(|e| {
-                let property = &e.property;
-                let style = ident(&e.style.to_upper_camel_case());
-                let explode = e.explode;
-                quote!(runtime::FormEncoding { property: #property, style: runtime::FormStyle::#style, explode: #explode })
-            });
-            quote!(request.form(&self.body, &[#(#encodings),*]);)
-        }
-    });
-    let execute = match (&op.outcomes, &op.response) {
-        (Some(outcomes), _) => {
-            let decode = match single_body(outcomes) {
-                Some(OutcomeBody::Text) => quote!(|answer| answer.text()),
-                Some(_) => quote!(|answer| Ok(answer.bytes())),
-                None => outcomes_match(outcomes),
-            };
-            quote!(runtime::send_answer(client, request, #decode))
-        }
-        (None, Some(_)) => quote!(runtime::send_json(client, request)),
-        (None, None) => quote!(runtime::send_empty(client, request)),
-    };
+    let path = request_path(op);
+    let queries = op.params.iter().map(param_statement);
+    let body = op.body.as_ref().map(|b| body_statement(&b.media));
+    let execute = send_and_decode(op);
     let redirects = op.outcomes.as_ref().is_some_and(|o| o.variants.iter().any(|v| v.body == OutcomeBody::Redirect));
     let accept_redirects = if redirects { quote!(request.accept_redirects();) } else { TokenStream::new() };
     let deprecated_use =
@@ -600,6 +523,100 @@ fn send(group: &str, op: &Operation, output: &TokenStream) -> TokenStream {
             #body
             Ok(request)
         }
+    }
+}
+
+/// The request's path as `into_request` builds it: the template with each path parameter's
+/// value, encoded by its style, in its placeholder.
+fn request_path(op: &Operation) -> TokenStream {
+    let mut template = op.path.clone();
+    for p in &op.path_params {
+        template = template.replace(&format!("{{{}}}", p.wire), "{}");
+    }
+    let segments = op.path_params.iter().map(|p| {
+        let name = ident(&p.name);
+        match p.encoding {
+            ParamEncoding::Plain => quote!(runtime::path_segment(&self.#name)),
+            ParamEncoding::Object { .. } => {
+                let explode = p.explode;
+                quote!(runtime::path_object(&self.#name, #explode)?)
+            }
+            ParamEncoding::Json => quote!(runtime::path_json(&self.#name)?),
+        }
+    });
+    if op.path_params.is_empty() {
+        quote!(#template.to_owned())
+    } else {
+        quote!(format!(#template, #(#segments),*))
+    }
+}
+
+/// The statement of `into_request` that adds a query, header or cookie parameter to the
+/// request: as JSON text, as an object, as a list or as one value.
+fn param_statement(p: &Param) -> TokenStream {
+    let name = ident(&p.name);
+    let wire = &p.wire;
+    let value = if p.required { quote!(Some(&self.#name)) } else { quote!(self.#name.as_ref()) };
+    let location = match p.location {
+        ParamLocation::Header => quote!(runtime::ParamLocation::Header),
+        ParamLocation::Cookie => quote!(runtime::ParamLocation::Cookie),
+        ParamLocation::Query | ParamLocation::Path => quote!(runtime::ParamLocation::Query),
+    };
+    match p.encoding {
+        ParamEncoding::Json => return quote!(request.param_json(#location, #wire, #value);),
+        ParamEncoding::Object { deep_object } => {
+            let explode = p.explode;
+            return quote!(request.param_object(#location, #wire, #value, #deep_object, #explode););
+        }
+        ParamEncoding::Plain => {}
+    }
+    let (one, list) = match p.location {
+        ParamLocation::Header => (quote!(header), quote!(header_list)),
+        ParamLocation::Cookie => (quote!(cookie), quote!(cookie_list)),
+        ParamLocation::Query | ParamLocation::Path => (quote!(query), quote!(query_list)),
+    };
+    match &p.ty {
+        TypeRef::Array(_) => {
+            let explode = p.explode;
+            let values = if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
+            quote!(request.#list(#wire, #values, #explode);)
+        }
+        _ => quote!(request.#one(#wire, #value);),
+    }
+}
+
+/// The statement of `into_request` that encodes the body as its media type says.
+fn body_statement(media: &BodyMedia) -> TokenStream {
+    match media {
+        BodyMedia::Multipart => quote!(request.multipart(self.body.into_multipart());),
+        BodyMedia::Json => quote!(request.json(&self.body);),
+        BodyMedia::Raw(media) => quote!(request.raw(self.body, #media);),
+        BodyMedia::Form(encodings) => {
+            let encodings = encodings.iter().map(|e| {
+                let property = &e.property;
+                let style = ident(&e.style.to_upper_camel_case());
+                let explode = e.explode;
+                quote!(runtime::FormEncoding { property: #property, style: runtime::FormStyle::#style, explode: #explode })
+            });
+            quote!(request.form(&self.body, &[#(#encodings),*]);)
+        }
+    }
+}
+
+/// The runtime future `send()` returns: one of the three generic senders, with the decoding of
+/// an answer by status when the operation has several kinds of answer.
+fn send_and_decode(op: &Operation) -> TokenStream {
+    match (&op.outcomes, &op.response) {
+        (Some(outcomes), _) => {
+            let decode = match single_body(outcomes) {
+                Some(OutcomeBody::Text) => quote!(|answer| answer.text()),
+                Some(_) => quote!(|answer| Ok(answer.bytes())),
+                None => outcomes_match(outcomes),
+            };
+            quote!(runtime::send_answer(client, request, #decode))
+        }
+        (None, Some(_)) => quote!(runtime::send_json(client, request)),
+        (None, None) => quote!(runtime::send_empty(client, request)),
     }
 }
 

@@ -170,97 +170,130 @@ fn parameters<'a>(
     let mut path_params = Vec::new();
     let mut others = Vec::new();
     for ((param, at), name) in params.iter().zip(rust_names) {
-        let data = param.parameter_data_ref();
-        // OpenAPI: header parameters named Accept, Content-Type or Authorization are ignored
-        // (the media types and the security scheme decide those).
-        if matches!(param, Parameter::Header { .. })
-            && ["accept", "content-type", "authorization"].contains(&data.name.to_ascii_lowercase().as_str())
-        {
+        if is_ignored_header(param) {
             continue;
         }
-        let base = format!("{builder}{}", names::type_name(&data.name));
-        let (ty, content) = match &data.format {
-            ParameterSchemaOrContent::Schema(schema) => {
-                (types.type_of(SchemaRef::from(schema), &base, &join(at, "schema"))?.0, false)
-            }
-            // `content`: one media type whose schema types the value, sent as its JSON text.
-            ParameterSchemaOrContent::Content(content) => {
-                let Some((media, item)) = content.first() else {
-                    return Err(Error::at(join(at, "content"), "a parameter `content` with no media type"));
-                };
-                let ty = match &item.schema {
-                    Some(schema) => {
-                        types
-                            .type_of(
-                                SchemaRef::from(schema),
-                                &base,
-                                &join(&join(&join(at, "content"), media), "schema"),
-                            )?
-                            .0
-                    }
-                    None => TypeRef::Json,
-                };
-                (ty, true)
-            }
-        };
-        let shape = if content { Shape::Other } else { shape(&ty, &types.defs, at)? };
-        if let Some(value) = &data.example {
-            types.examples.push(Example {
-                pointer: join(at, "example"),
-                ty: ty.clone(),
-                nullable: false,
-                value: value.clone(),
-            });
-        }
-        // `explode` matters for arrays: in the query, repeated names (`form`'s default) or one
-        // comma-joined value; headers (`simple`) and cookies (`form`, one value) join with commas.
-        let (explode, location, deep_object) = match param {
-            Parameter::Query { style, .. } => (
-                data.explode.unwrap_or(matches!(style, QueryStyle::Form)),
-                ParamLocation::Query,
-                matches!(style, QueryStyle::DeepObject),
-            ),
-            Parameter::Path { .. } => (data.explode.unwrap_or(false), ParamLocation::Path, false),
-            Parameter::Header { .. } => (data.explode.unwrap_or(false), ParamLocation::Header, false),
-            Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
-        };
-        let is_path = location == ParamLocation::Path;
-        let encoding = match shape {
-            Shape::Scalar => ParamEncoding::Plain,
-            Shape::Object => ParamEncoding::Object { deep_object },
-            // Unions, arrays of objects, `content`: no OpenAPI style writes them; JSON text does.
-            Shape::Other => ParamEncoding::Json,
-        };
-        let sort = (data.name == "order_by" && location == ParamLocation::Query && ty == TypeRef::String)
-            .then(|| data.description.as_deref().and_then(super::sort::sort_fields))
-            .flatten()
-            .map(|fields| {
-                let doc = format!(
-                    "The fields `{}` sorts by, as the spec's description lists them. Pick a direction with \
-                     `.asc()` / `.desc()`; a field alone sorts ascending.",
-                    data.name
-                );
-                types.implied_enum(&format!("{builder}OrderBy"), doc, &fields, &join(at, "description"))
-            });
-        let param = Param {
-            sort,
-            name,
-            wire: data.name.clone(),
-            location,
-            encoding,
-            ty,
-            required: data.required || is_path,
-            explode,
-            doc: data.description.clone(),
-            deprecated: data.deprecated.unwrap_or(false),
-        };
-        if is_path {
+        let param = parameter(types, param, at, name, builder)?;
+        if param.location == ParamLocation::Path {
             path_params.push(param)
         } else {
             others.push(param)
         }
     }
     Ok((path_params, others))
+}
+
+/// OpenAPI: header parameters named Accept, Content-Type or Authorization are ignored (the media
+/// types and the security scheme decide those).
+fn is_ignored_header(param: &Parameter) -> bool {
+    matches!(param, Parameter::Header { .. })
+        && ["accept", "content-type", "authorization"]
+            .contains(&param.parameter_data_ref().name.to_ascii_lowercase().as_str())
+}
+
+/// One parameter, named `name`: its type, where it goes and how its value is written.
+fn parameter<'a>(types: &mut Types<'a>, param: &'a Parameter, at: &str, name: String, builder: &str) -> Result<Param> {
+    let data = param.parameter_data_ref();
+    let base = format!("{builder}{}", names::type_name(&data.name));
+    let (ty, content) = parameter_type(types, &data.format, &base, at)?;
+    let shape = if content { Shape::Other } else { shape(&ty, &types.defs, at)? };
+    if let Some(value) = &data.example {
+        types.examples.push(Example {
+            pointer: join(at, "example"),
+            ty: ty.clone(),
+            nullable: false,
+            value: value.clone(),
+        });
+    }
+    let (explode, location, deep_object) = location_and_style(param);
+    let is_path = location == ParamLocation::Path;
+    let encoding = match shape {
+        Shape::Scalar => ParamEncoding::Plain,
+        Shape::Object => ParamEncoding::Object { deep_object },
+        // Unions, arrays of objects, `content`: no OpenAPI style writes them; JSON text does.
+        Shape::Other => ParamEncoding::Json,
+    };
+    let sort = order_by_fields(types, data, location, &ty, builder, at);
+    Ok(Param {
+        sort,
+        name,
+        wire: data.name.clone(),
+        location,
+        encoding,
+        ty,
+        required: data.required || is_path,
+        explode,
+        doc: data.description.clone(),
+        deprecated: data.deprecated.unwrap_or(false),
+    })
+}
+
+/// A parameter's type, and whether it came from `content` (one media type whose schema types
+/// the value, sent as its JSON text) rather than `schema`.
+fn parameter_type<'a>(
+    types: &mut Types<'a>,
+    format: &'a ParameterSchemaOrContent,
+    base: &str,
+    at: &str,
+) -> Result<(TypeRef, bool)> {
+    Ok(match format {
+        ParameterSchemaOrContent::Schema(schema) => {
+            (types.type_of(SchemaRef::from(schema), base, &join(at, "schema"))?.0, false)
+        }
+        ParameterSchemaOrContent::Content(content) => {
+            let Some((media, item)) = content.first() else {
+                return Err(Error::at(join(at, "content"), "a parameter `content` with no media type"));
+            };
+            let ty = match &item.schema {
+                Some(schema) => {
+                    types.type_of(SchemaRef::from(schema), base, &join(&join(&join(at, "content"), media), "schema"))?.0
+                }
+                None => TypeRef::Json,
+            };
+            (ty, true)
+        }
+    })
+}
+
+/// Where a parameter goes, whether its arrays are exploded, and whether it is a `deepObject`.
+///
+/// `explode` matters for arrays: in the query, repeated names (`form`'s default) or one
+/// comma-joined value; headers (`simple`) and cookies (`form`, one value) join with commas.
+fn location_and_style(param: &Parameter) -> (bool, ParamLocation, bool) {
+    let data = param.parameter_data_ref();
+    match param {
+        Parameter::Query { style, .. } => (
+            data.explode.unwrap_or(matches!(style, QueryStyle::Form)),
+            ParamLocation::Query,
+            matches!(style, QueryStyle::DeepObject),
+        ),
+        Parameter::Path { .. } => (data.explode.unwrap_or(false), ParamLocation::Path, false),
+        Parameter::Header { .. } => (data.explode.unwrap_or(false), ParamLocation::Header, false),
+        Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
+    }
+}
+
+/// For a text `order_by` query parameter whose description lists the fields it sorts by: the
+/// open enum of those fields (its name).
+fn order_by_fields(
+    types: &mut Types<'_>,
+    data: &openapiv3::ParameterData,
+    location: ParamLocation,
+    ty: &TypeRef,
+    builder: &str,
+    at: &str,
+) -> Option<String> {
+    (data.name == "order_by" && location == ParamLocation::Query && *ty == TypeRef::String)
+        .then(|| data.description.as_deref().and_then(super::sort::sort_fields))
+        .flatten()
+        .map(|fields| {
+            let doc = format!(
+                "The fields `{}` sorts by, as the spec's description lists them. Pick a direction with \
+                 `.asc()` / `.desc()`; a field alone sorts ascending.",
+                data.name
+            );
+            types.implied_enum(&format!("{builder}OrderBy"), doc, &fields, &join(at, "description"))
+        })
 }
 
 /// The request body: JSON, else a URL-encoded form, else multipart form data, else the bytes
