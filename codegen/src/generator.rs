@@ -158,32 +158,7 @@ impl Generator {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    const SPEC: &str = r##"
-openapi: 3.0.3
-info: { title: t, version: "2025-01-01" }
-paths:
-  /jwks:
-    get:
-      operationId: GetJWKS
-      tags: [JWKS]
-      responses:
-        "200": { description: ok, content: { application/json: { schema: { $ref: "#/components/schemas/JWKS" } } } }
-  /users:
-    get:
-      operationId: GetUsers
-      tags: [Users]
-      responses:
-        "200": { description: ok, content: { application/json: { schema: { type: array, items: { $ref: "#/components/schemas/User" } } } } }
-components:
-  schemas:
-    JWKS:
-      type: object
-      properties: { keys: { type: array, items: { type: string } } }
-    User:
-      type: object
-      properties: { id: { type: string } }
-"##;
+    use crate::subset::tests::SPEC;
 
     #[test]
     fn a_subset_from_the_loaded_model_is_the_subset_loaded_afresh() {

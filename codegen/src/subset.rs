@@ -57,10 +57,11 @@ pub(crate) fn subset(api: &Api, operation_ids: &[&str]) -> Result<Api> {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    const SPEC: &str = r##"
+    /// Two groups, one of which reaches a nested type: also the generator's subset test's spec.
+    pub(crate) const SPEC: &str = r##"
 openapi: 3.0.3
 info: { title: t, version: "2025-01-01" }
 paths:
