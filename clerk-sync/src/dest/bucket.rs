@@ -16,10 +16,10 @@
 //!
 //! Credentials come from each provider's usual environment variables and files, as
 //! `object_store` reads them (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`/`AWS_SESSION_TOKEN`,
-//! web identity and instance credentials, plus the AWS CLI's shared files, [`super::aws_files`]; `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's
-//! application default credentials; `AZURE_STORAGE_ACCOUNT_NAME` with
+//! web identity and instance credentials, plus the AWS CLI's shared files, `dest/aws_files.rs`;
+//! `GOOGLE_APPLICATION_CREDENTIALS` or gcloud's application default credentials; `AZURE_STORAGE_ACCOUNT_NAME` with
 //! `AZURE_STORAGE_ACCOUNT_KEY`, a SAS, a service principal or the Azure CLI). They never reach
-//! a message: every error text goes through [`Redactor`].
+//! a message: every error text goes through the redactor (`dest/redact.rs`).
 
 use super::redact::Redactor;
 use super::{DestinationError, Result};

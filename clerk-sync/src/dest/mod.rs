@@ -6,18 +6,18 @@
 mod aws_files;
 #[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
 pub mod bucket;
-pub mod columns;
-pub mod comments;
+pub(crate) mod columns;
+pub(crate) mod comments;
 #[cfg(feature = "duckdb-engine")]
 pub mod duckdb;
 #[cfg(feature = "duckdb-engine")]
-pub mod parquet;
+pub(crate) mod parquet;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 #[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
 mod redact;
 pub mod sql;
-pub mod state;
+pub(crate) mod state;
 pub mod summary;
 
 use crate::rows::Cell;

@@ -1,26 +1,26 @@
 //! `clerk-sync run`: brings every selected table up to date with Clerk, one resource after
 //! another, each by the strategy that fits it:
 //!
-//! - [`full_read`]: a list that can be read incrementally (`users`) and has never been read in
+//! - `full_read`: a list that can be read incrementally (`users`) and has never been read in
 //!   full is read oldest first by its cursor, committed every `batch_rows` items (appended
 //!   straight into empty tables, else upserted), so a killed run goes on from its last batch.
-//! - [`changes`]: after that, a plain run reads only what changed since the last run, newest
+//! - `changes`: after that, a plain run reads only what changed since the last run, newest
 //!   `updated_at` first, and upserts it (new objects included); see that module for why
 //!   nothing is missed while the list reorders itself under the reading.
-//! - [`reconcile`]: Clerk lists nothing that was deleted, so every `reconcile_after` (or on
+//! - `reconcile`: Clerk lists nothing that was deleted, so every `reconcile_after` (or on
 //!   `--reconcile`) a run reads the ids of the whole list and removes the rows of the others.
-//! - [`replace`]: every other list (and `--full-refresh`) is read whole, staged, and swapped in
+//! - `replace`: every other list (and `--full-refresh`) is read whole, staged, and swapped in
 //!   by one transaction.
 //!
 //! Rows are written by the write engine ([`crate::write`]), on the destination's thread
 //! (`destination_thread.rs`), while the next pages are fetched and flattened.
 
-pub mod changes;
+pub(crate) mod changes;
 mod destination_thread;
-pub mod full_read;
+pub(crate) mod full_read;
 mod listing;
-pub mod reconcile;
-pub mod replace;
+pub(crate) mod reconcile;
+pub(crate) mod replace;
 
 use crate::dest::sql;
 use crate::dest::state::{self, Counts, RowCount, State};

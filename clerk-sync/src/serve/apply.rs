@@ -2,7 +2,7 @@
 //!
 //! Per delivery: a message id already committed (or repeated in the group) is a duplicate and
 //! changes nothing; per object, only the newest change of the group is considered. The write
-//! engine weighs that change against what is stored and writes it ([`crate::write::upsert`],
+//! engine weighs that change against what is stored and writes it (`crate::write::upsert`,
 //! recording its version), and the group's delivery ids go in with the same commit.
 
 use super::event::{Change, Delivery};

@@ -1,24 +1,24 @@
 //! The write engine: the one place that changes data rows, for `run` and `serve` alike.
 //!
 //! - [`transaction`]: every write happens in one, with the resources' locks taken first.
-//! - [`rule`]: the staleness rule (which version of an object wins) and what a replace or a
+//! - `rule`: the staleness rule (which version of an object wins) and what a replace or a
 //!   reconcile must spare.
 //! - [`stored`]: what the database holds about a set of objects, read in one query.
-//! - [`upsert`]: versioned upserts and deletions of objects, with tombstones.
-//! - [`append`]: rows of objects known to be new (a first load), without looking up anything.
-//! - [`replace`]: a table made equal to a listing of it.
-//! - [`reconcile`]: rows of objects a full listing no longer has, removed.
+//! - `upsert`: versioned upserts and deletions of objects, with tombstones.
+//! - `append`: rows of objects known to be new (a first load), without looking up anything.
+//! - `replace`: a table made equal to a listing of it.
+//! - `reconcile`: rows of objects a full listing no longer has, removed.
 //!
 //! `serve` records what it applied in `_clerk_sync_objects` (each object's version, whether it
 //! was a deletion, when it was applied); a reconcile's deletions leave a tombstone there too.
 //! Those records and the rows' own `updated_at` are what the rule weighs.
 
-pub mod append;
-pub mod reconcile;
-pub mod replace;
-pub mod rule;
+pub(crate) mod append;
+pub(crate) mod reconcile;
+pub(crate) mod replace;
+pub(crate) mod rule;
 pub mod stored;
-pub mod upsert;
+pub(crate) mod upsert;
 
 use crate::dest::sql;
 use crate::dest::{Destination, Result, Statement};
