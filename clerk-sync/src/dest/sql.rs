@@ -8,7 +8,7 @@
 //! `INSERT ... SELECT` inside the engine's transaction.
 
 use super::columns::{add_columns, column_names};
-use super::{literal, qualified, Destination, Dialect, Result};
+use super::{literal, qualified, Destination, Dialect, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::{Column, ColumnType, Resource, Table, PARENT_ID, POSITION};
 
@@ -208,4 +208,29 @@ pub(crate) fn load_final_batch(dest: &mut dyn Destination, dataset: &str, batch:
         dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
     }
     Ok(())
+}
+
+/// Records delivery ids (with their event types) as committed: `serve` inserts a group's with
+/// its commit.
+pub(crate) fn record_deliveries(d: Dialect, dataset: &str, ids: Vec<String>, event_types: Vec<String>) -> Statement {
+    Statement::new(
+        format!(
+            "INSERT INTO {} (delivery_id, event_type, received_at) SELECT id, event_type, {} FROM (SELECT unnest({}) AS id, unnest({}) AS event_type) AS v",
+            qualified(d, dataset, DELIVERIES_TABLE),
+            d.now(),
+            Statement::param(d, 1),
+            Statement::param(d, 2)
+        ),
+        vec![ids, event_types],
+    )
+}
+
+/// Drops the delivery ids recorded more than `keep` ago.
+pub(crate) fn prune_deliveries(d: Dialect, dataset: &str, keep: std::time::Duration) -> String {
+    format!(
+        "DELETE FROM {} WHERE received_at < {} - INTERVAL '{} seconds'",
+        qualified(d, dataset, DELIVERIES_TABLE),
+        d.now(),
+        keep.as_secs()
+    )
 }

@@ -3,7 +3,7 @@
 //! as true as the tables.
 
 use super::columns::{add_missing_columns, column_names};
-use super::{literal, qualified, query_i64, Destination, Dialect, Result};
+use super::{literal, qualified, Destination, Dialect, Result, Statement};
 use crate::schema::{ColumnType, Resource};
 
 pub const STATE_TABLE: &str = "_clerk_sync_state";
@@ -98,9 +98,11 @@ pub enum RowCount {
     Adjust,
 }
 
-/// Replaces a resource's row with `state`, in the caller's transaction. The counts are the
-/// run's: `counts` (this write's) added to what the row held for the same `run_id`. Returns
-/// what was written.
+/// Replaces a resource's row with `state`, in the caller's transaction: the statements go to
+/// `trailing`, after the rows' own, so the row is written with the commit and a count sees
+/// the rows it describes. The counts are the run's: `counts` (this write's) added to what the
+/// row held for the same `run_id`. Returns what is written and whether its `rows` is counted
+/// with the commit (then [`read`] it after).
 pub fn write(
     dest: &mut dyn Destination,
     dataset: &str,
@@ -108,7 +110,8 @@ pub fn write(
     state: &State,
     counts: Counts,
     rows: RowCount,
-) -> Result<State> {
+    trailing: &mut Vec<Statement>,
+) -> Result<(State, bool)> {
     let d = dest.dialect();
     let (resource, table) = (&*resource.name, &*resource.table.name);
     let stored = read(dest, dataset, resource)?;
@@ -117,9 +120,12 @@ pub fn write(
         updated: s.updated,
         deleted: s.deleted,
     });
-    let rows = match (rows, &stored) {
-        (RowCount::Adjust, Some(stored)) => stored.rows + counts.inserted - counts.deleted,
-        _ => count_rows(dest, dataset, table)?,
+    let (rows, rows_sql, counted) = match (rows, &stored) {
+        (RowCount::Adjust, Some(stored)) => {
+            let rows = stored.rows + counts.inserted - counts.deleted;
+            (rows, rows.to_string(), false)
+        }
+        _ => (0, format!("(SELECT count(*) FROM {})", qualified(d, dataset, table)), true),
     };
     let written = State {
         rows,
@@ -129,28 +135,31 @@ pub fn write(
         ..state.clone()
     };
     let table = qualified(d, dataset, STATE_TABLE);
-    dest.execute(&format!("DELETE FROM {table} WHERE resource = {}", literal(resource)))?;
+    trailing.push(Statement::new(format!("DELETE FROM {table} WHERE resource = {}", literal(resource)), Vec::new()));
     let names: Vec<String> = COLUMNS.iter().map(|(name, _, _)| d.ident(name)).collect();
-    dest.execute(&format!(
-        "INSERT INTO {table} ({}) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
-        names.join(", "),
-        literal(resource),
-        written.cursor_id.as_deref().map_or_else(|| "NULL".to_owned(), literal),
-        number(written.cursor_created_at),
-        literal(&written.run_id),
-        written.rows,
-        written.inserted,
-        written.updated,
-        written.deleted,
-        written.complete,
-        d.now(),
-        number(written.changes_mark),
-        number(written.pending_mark),
-        number(written.changed_ms),
-        number(written.read_in_full_ms),
-        number(written.reconciled_ms),
-    ))?;
-    Ok(written)
+    trailing.push(Statement::new(
+        format!(
+            "INSERT INTO {table} ({}) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})",
+            names.join(", "),
+            literal(resource),
+            written.cursor_id.as_deref().map_or_else(|| "NULL".to_owned(), literal),
+            number(written.cursor_created_at),
+            literal(&written.run_id),
+            rows_sql,
+            written.inserted,
+            written.updated,
+            written.deleted,
+            written.complete,
+            d.now(),
+            number(written.changes_mark),
+            number(written.pending_mark),
+            number(written.changed_ms),
+            number(written.read_in_full_ms),
+            number(written.reconciled_ms),
+        ),
+        Vec::new(),
+    ));
+    Ok((written, counted))
 }
 
 /// The stored row of a resource, if it was ever synced.
@@ -195,12 +204,6 @@ pub fn read(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result
         read_in_full_ms: number(12),
         reconciled_ms: number(13),
     }))
-}
-
-/// The rows of a resource's table.
-pub fn count_rows(dest: &mut dyn Destination, dataset: &str, table: &str) -> Result<i64> {
-    let d = dest.dialect();
-    query_i64(dest, &format!("SELECT count(*) FROM {}", qualified(d, dataset, table)))
 }
 
 /// When a resource's tables were last changed by a run, read in full and reconciled, as UTC

@@ -33,9 +33,10 @@
 //! finished (the batches it committed stay).
 
 use super::listing::{self, Key, NEWEST_CHANGE_FIRST};
-use super::{BatchWrite, Done, Failure, Job, Pending};
+use super::{Done, Failure, Job, Pending};
 use crate::dest::state::{RowCount, State};
 use crate::rows::Batch;
+use crate::write::listed::BatchWrite;
 use clerk_api::runtime::RawItem;
 use std::collections::{HashMap, HashSet};
 

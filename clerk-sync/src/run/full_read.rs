@@ -7,11 +7,12 @@
 //! on from there, keeping the mark it took first.
 
 use super::listing::{self, Key};
-use super::{BatchWrite, Done, Failure, Job};
+use super::{Done, Failure, Job};
 use crate::dest::state::{RowCount, State};
 use crate::rows::Batch;
 use crate::schema::PageStart;
 use crate::write;
+use crate::write::listed::BatchWrite;
 use futures_util::StreamExt;
 
 impl Job<'_> {
@@ -37,7 +38,7 @@ impl Job<'_> {
         let dataset = self.dataset();
         let new_tables = self
             .writer
-            .call(move |dest| write::append::tables_are_new(dest, &dataset, resource))
+            .call(move |dest| write::listed::tables_are_new(dest, &dataset, resource))
             .await
             .map_err(Failure::from)?;
         let write = if new_tables { BatchWrite::Append } else { BatchWrite::Upsert { listed_from_ms } };

@@ -22,13 +22,12 @@ mod listing;
 pub(crate) mod reconcile;
 pub(crate) mod replace;
 
-use crate::dest::sql;
 use crate::dest::state::{self, Counts, RowCount, State};
-use crate::dest::{Destination, DestinationError, Statement};
+use crate::dest::{Destination, DestinationError};
 use crate::progress::{Progress, ResourceProgress};
 use crate::rows::Batch;
 use crate::schema::Resource;
-use crate::write::{self, rule::Incoming, stored, upsert};
+use crate::write::{self, listed::BatchWrite};
 use destination_thread::Writer;
 use std::time::{Duration, Instant};
 
@@ -141,7 +140,7 @@ pub async fn execute(
     let mut writer = Writer::start(destination, 2);
     let resources = options.resources.clone();
     let dataset = options.dataset.clone();
-    writer.call(move |dest| sql::prepare(dest, &dataset, &resources).and_then(|()| dest.start_bulk_load())).await?;
+    writer.call(move |dest| write::listed::prepare(dest, &dataset, &resources)).await?;
     let mut reports = Vec::new();
     for &resource in &options.resources {
         let mut job = Job {
@@ -265,7 +264,7 @@ impl Job<'_> {
         };
         {
             let dataset = self.dataset();
-            self.writer.call(move |dest| sql::create_staging(dest, &dataset, resource)).await?;
+            self.writer.call(move |dest| write::listed::begin(dest, &dataset, resource)).await?;
         }
         let result = match strategy {
             Strategy::Replace => self.replace(previous.clone()).await,
@@ -276,7 +275,7 @@ impl Job<'_> {
             Ok(done) => done,
             Err(Failure::Skipped(reason)) => {
                 let dataset = self.dataset();
-                self.writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+                self.writer.call(move |dest| write::listed::end(dest, &dataset, resource)).await?;
                 self.bar.finish("skipped");
                 let report = ResourceReport {
                     name: self.name(),
@@ -313,7 +312,7 @@ impl Job<'_> {
             reconciled = true;
         }
         let dataset = self.dataset();
-        self.writer.call(move |dest| sql::drop_staging(dest, &dataset, resource)).await?;
+        self.writer.call(move |dest| write::listed::end(dest, &dataset, resource)).await?;
         self.bar.finish("done");
         Ok(ResourceReport {
             name: self.name(),
@@ -349,7 +348,10 @@ impl Job<'_> {
         rows: RowCount,
     ) -> Result<Pending, SyncError> {
         let (dataset, resource) = (self.dataset(), self.resource);
-        Ok(self.writer.submit(move |dest| commit_batch(dest, &dataset, resource, write, batch, &state, rows)).await?)
+        Ok(self
+            .writer
+            .submit(move |dest| write::listed::batch(dest, &dataset, resource, write, batch, &state, rows))
+            .await?)
     }
 
     /// Waits for queued writes, in order: their counts added up, and the state the last wrote.
@@ -366,77 +368,3 @@ impl Job<'_> {
 }
 
 pub(super) type Pending = tokio::sync::oneshot::Receiver<(Counts, State)>;
-
-/// How a batch of listed items is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BatchWrite {
-    /// All new: appended without looking anything up.
-    Append,
-    /// Versioned upserts, from a listing that began at `listed_from_ms`.
-    Upsert { listed_from_ms: i64 },
-}
-
-/// Writes a batch and the resource's state row in one transaction.
-fn commit_batch(
-    dest: &mut dyn Destination,
-    dataset: &str,
-    resource: &'static Resource,
-    write: BatchWrite,
-    batch: Batch,
-    state: &State,
-    rows: RowCount,
-) -> crate::dest::Result<(Counts, State)> {
-    write::transaction(dest, dataset, &[&resource.name], |dest, trailing| {
-        let counts = match write {
-            BatchWrite::Append => {
-                write::append::write(dest, dataset, &batch, sql::STAGE_PREFIX, trailing)?;
-                Counts { inserted: batch.len() as i64, ..Counts::default() }
-            }
-            BatchWrite::Upsert { listed_from_ms } => {
-                upsert_listed(dest, dataset, resource, batch, listed_from_ms, trailing)?
-            }
-        };
-        // The rows are in before they are counted.
-        dest.execute_statements(&std::mem::take(trailing))?;
-        let state = state::write(dest, dataset, resource, state, counts, rows)?;
-        Ok((counts, state))
-    })
-}
-
-/// Upserts listed items by their versions.
-fn upsert_listed(
-    dest: &mut dyn Destination,
-    dataset: &str,
-    resource: &'static Resource,
-    batch: Batch,
-    listed_from_ms: i64,
-    trailing: &mut Vec<Statement>,
-) -> crate::dest::Result<Counts> {
-    let keys: Vec<(String, Option<i64>)> = batch.keys().map(|(id, at)| (id.to_owned(), at)).collect();
-    let ids: Vec<String> = keys.iter().map(|(id, _)| id.clone()).collect();
-    let stored = stored::read(dest, dataset, &[(resource, ids)], &[])?;
-    let changes = keys
-        .into_iter()
-        .map(|(id, updated_at)| upsert::Change::Upsert {
-            id,
-            incoming: Incoming::Listed { updated_at, listed_from_ms },
-        })
-        .collect();
-    let mut groups = [upsert::Group { resource, changes, rows: batch }];
-    let options = upsert::Options {
-        record_upserts: false,
-        rewrite_same_version: false,
-        stage_prefix: sql::STAGE_PREFIX,
-        applied_ms: crate::now_ms(),
-    };
-    let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
-    let mut counts = Counts::default();
-    for outcome in written.iter().flatten() {
-        match outcome {
-            upsert::Written::Inserted => counts.inserted += 1,
-            upsert::Written::Updated => counts.updated += 1,
-            _ => {}
-        }
-    }
-    Ok(counts)
-}

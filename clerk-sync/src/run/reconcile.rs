@@ -3,7 +3,7 @@
 
 use super::listing::{self, Key};
 use super::{Failure, Job};
-use crate::dest::state::{self, Counts, RowCount, State};
+use crate::dest::state::{Counts, State};
 use crate::schema::PageStart;
 use crate::write;
 use futures_util::StreamExt;
@@ -32,16 +32,7 @@ impl Job<'_> {
         let state = State { run_id: self.run_id.to_owned(), reconciled_ms: Some(began_ms), ..previous };
         let result = self
             .writer
-            .call(move |dest| {
-                write::transaction(dest, &dataset, &[&resource.name], |dest, trailing| {
-                    let deleted =
-                        write::reconcile::write(dest, &dataset, resource, &listed, began_ms, version, trailing)?;
-                    dest.execute_statements(&std::mem::take(trailing))?;
-                    let counts = Counts { deleted, ..Counts::default() };
-                    let state = state::write(dest, &dataset, resource, &state, counts, RowCount::Count)?;
-                    Ok((counts, state))
-                })
-            })
+            .call(move |dest| write::listed::reconcile(dest, &dataset, resource, &listed, began_ms, version, &state))
             .await
             .map_err(Failure::from)?;
         Ok(result)

@@ -4,8 +4,7 @@
 
 use super::listing::{self, Key};
 use super::{Done, Failure, Job};
-use crate::dest::sql;
-use crate::dest::state::{self, RowCount, State};
+use crate::dest::state::State;
 use crate::rows::Batch;
 use crate::schema::PageStart;
 use crate::write::{self, replace::Listing};
@@ -45,7 +44,7 @@ impl Job<'_> {
             if batch.len() >= options.batch_rows {
                 let full = std::mem::replace(&mut batch, Batch::new(&resource.table));
                 let dataset = self.dataset();
-                staged.push(self.writer.submit(move |dest| sql::stage(dest, &dataset, &full)).await?);
+                staged.push(self.writer.submit(move |dest| write::listed::stage(dest, &dataset, &full)).await?);
             }
         }
         self.pages += listing.items.len() as u64 / options.page_size.max(1) as u64 + 1;
@@ -73,14 +72,7 @@ impl Job<'_> {
         let dataset = self.dataset();
         let (counts, state) = self
             .writer
-            .call(move |dest| {
-                sql::stage(dest, &dataset, &batch)?;
-                write::transaction(dest, &dataset, &[&resource.name], |dest, _| {
-                    let counts = write::replace::write(dest, &dataset, resource, &listing)?;
-                    let state = state::write(dest, &dataset, resource, &state, counts, RowCount::Count)?;
-                    Ok((counts, state))
-                })
-            })
+            .call(move |dest| write::listed::replace(dest, &dataset, resource, &batch, &listing, &state))
             .await
             .map_err(Failure::from)?;
         Ok(Done { fetched, counts, state: Some(state) })

@@ -10,8 +10,9 @@
 use super::apply::{apply_group, Outcome};
 use super::event::Delivery;
 use super::Stats;
-use crate::dest::{sql, Destination, DestinationError};
+use crate::dest::{Destination, DestinationError};
 use crate::schema::Resource;
+use crate::write;
 use crate::write::stored::Mirror;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -80,7 +81,7 @@ impl Committer {
 const KEEP_DELIVERIES_DAYS: u64 = 7;
 
 /// How often old delivery ids are dropped.
-const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
     let mut destination: Option<Box<dyn Destination + Send>> = None;
@@ -90,24 +91,13 @@ fn commit_loop(mut receiver: mpsc::Receiver<(Delivery, Reply)>, setup: Setup) {
     while let Some(first) = receiver.blocking_recv() {
         if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
             if let Ok(dest) = connected(&mut destination, &setup) {
-                let d = dest.dialect();
-                let table = crate::dest::qualified(d, &setup.dataset, sql::DELIVERIES_TABLE);
-                match dest.execute(&format!(
-                    "DELETE FROM {table} WHERE received_at < {} - INTERVAL '{KEEP_DELIVERIES_DAYS} days'",
-                    d.now()
-                )) {
-                    Ok(()) => {
-                        pruned = Some(std::time::Instant::now());
-                        if let Some(mirror) = mirror.as_mut() {
-                            mirror.prune_deliveries(Duration::from_secs(KEEP_DELIVERIES_DAYS * 86_400));
-                        }
-                    }
-                    Err(error) => {
-                        eprintln!(
-                            "serve: dropping delivery ids older than {KEEP_DELIVERIES_DAYS} days: {}",
-                            first_line(&error)
-                        )
-                    }
+                let keep = Duration::from_secs(KEEP_DELIVERIES_DAYS * 86_400);
+                match write::deliveries::prune(dest, &setup.dataset, keep, mirror.as_mut()) {
+                    Ok(()) => pruned = Some(Instant::now()),
+                    Err(error) => eprintln!(
+                        "serve: dropping delivery ids older than {KEEP_DELIVERIES_DAYS} days: {}",
+                        first_line(&error)
+                    ),
                 }
             }
         }
@@ -184,14 +174,7 @@ fn connected<'a>(
 ) -> crate::dest::Result<&'a mut dyn Destination> {
     if destination.is_none() {
         let mut opened = (setup.open)()?;
-        opened.start_serving()?;
-        sql::prepare(opened.as_mut(), &setup.dataset, &setup.resources)?;
-        // A destination that appends to its tables directly needs no staging tables.
-        if !opened.loads_final_tables() {
-            for resource in &setup.resources {
-                sql::create_stage_tables(opened.as_mut(), &setup.dataset, resource, sql::SERVE_STAGE_PREFIX)?;
-            }
-        }
+        write::deliveries::prepare(opened.as_mut(), &setup.dataset, &setup.resources)?;
         *destination = Some(opened);
     }
     match destination {

@@ -14,6 +14,8 @@
 //! Those records and the rows' own `updated_at` are what the rule weighs.
 
 pub(crate) mod append;
+pub(crate) mod deliveries;
+pub(crate) mod listed;
 pub(crate) mod reconcile;
 pub(crate) mod replace;
 pub(crate) mod rule;

@@ -20,8 +20,15 @@ pub struct Listing {
     pub listed_from_ms: i64,
 }
 
-/// Replaces the rows of `resource` with what is staged for it; returns the counts.
-pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, listing: &Listing) -> Result<Counts> {
+/// Replaces the rows of `resource` with what is staged for it; returns the counts. The swap's
+/// statements are left in `trailing`, to run with the commit.
+pub fn write(
+    dest: &mut dyn Destination,
+    dataset: &str,
+    resource: &Resource,
+    listing: &Listing,
+    trailing: &mut Vec<Statement>,
+) -> Result<Counts> {
     let d = dest.dialect();
     let target = qualified(d, dataset, &resource.table.name);
     let recorded = recorded(dest, dataset, &resource.name)?;
@@ -76,11 +83,10 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, lis
     let inserted = staged - existing;
     let counts = Counts { inserted, updated: (new_or_changed - inserted).max(0), deleted: deleted as i64 };
 
-    let mut statements = Vec::new();
     for (index, table) in resource.tables().enumerate() {
         let key = if index == 0 { "\"id\"".to_owned() } else { d.ident(PARENT_ID) };
         let table = qualified(d, dataset, &table.name);
-        statements.push(if kept.is_empty() {
+        trailing.push(if kept.is_empty() {
             Statement::new(format!("DELETE FROM {table}"), Vec::new())
         } else {
             Statement::new(
@@ -90,12 +96,11 @@ pub fn write(dest: &mut dyn Destination, dataset: &str, resource: &Resource, lis
         });
     }
     for (index, table) in resource.tables().enumerate() {
-        statements.extend(
+        trailing.extend(
             sql::insert_staged_statements(d, dataset, table, index > 0, sql::STAGE_PREFIX)
                 .map(|statement| Statement::new(statement, Vec::new())),
         );
     }
-    dest.execute_statements(&statements)?;
     Ok(counts)
 }
 
