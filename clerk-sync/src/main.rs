@@ -264,7 +264,7 @@ async fn shutdown_signal() {
 
 fn show(target: &Target) -> Result<(), String> {
     let mut destination = dest::open_with_state(&target.db, target.state.as_deref()).map_err(|e| e.to_string())?;
-    let tables = dest::summary::summarize(destination.as_mut(), &target.dataset).map_err(|e| e.to_string())?;
+    let tables = dest::sql::summary::summarize(destination.as_mut(), &target.dataset).map_err(|e| e.to_string())?;
     print!("{}", summary::show(&tables, &destination.describe(), &target.dataset));
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The text printed after a run and by `clerk-sync show`.
 
-use crate::dest::summary::TableSummary;
+use crate::dest::sql::summary::TableSummary;
 use crate::run::{Outcome, Report};
 use std::fmt::Write;
 

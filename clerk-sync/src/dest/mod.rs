@@ -6,8 +6,6 @@
 mod aws_files;
 #[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
 pub mod bucket;
-pub(crate) mod columns;
-pub(crate) mod comments;
 #[cfg(feature = "duckdb-engine")]
 pub mod duckdb;
 #[cfg(feature = "duckdb-engine")]
@@ -17,8 +15,6 @@ pub mod postgres;
 #[cfg(all(feature = "duckdb-engine", feature = "object-store"))]
 mod redact;
 pub mod sql;
-pub(crate) mod state;
-pub mod summary;
 
 use crate::rows::Cell;
 use crate::schema::{ColumnType, Table};

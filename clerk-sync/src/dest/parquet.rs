@@ -9,7 +9,7 @@
 
 use super::duckdb::DuckDb;
 use super::{Destination, DestinationError, Dialect, Result, Statement, WORKING_FILE};
-use crate::dest::comments;
+use crate::dest::sql::comments;
 use crate::rows::Cell;
 use std::path::{Path, PathBuf};
 

@@ -34,7 +34,7 @@
 
 use super::listing::{self, Key, NEWEST_CHANGE_FIRST};
 use super::{Done, Failure, Job, Pending};
-use crate::dest::state::{RowCount, State};
+use crate::dest::sql::state::{RowCount, State};
 use crate::rows::Batch;
 use crate::write::listed::BatchWrite;
 use clerk_api::runtime::RawItem;

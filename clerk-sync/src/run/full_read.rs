@@ -8,7 +8,7 @@
 
 use super::listing::{self, Key};
 use super::{Done, Failure, Job};
-use crate::dest::state::{RowCount, State};
+use crate::dest::sql::state::{RowCount, State};
 use crate::rows::Batch;
 use crate::schema::PageStart;
 use crate::write;

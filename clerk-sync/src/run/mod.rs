@@ -22,7 +22,7 @@ mod listing;
 pub(crate) mod reconcile;
 pub(crate) mod replace;
 
-use crate::dest::state::{self, Counts, RowCount, State};
+use crate::dest::sql::state::{self, Counts, RowCount, State};
 use crate::dest::{Destination, DestinationError};
 use crate::progress::{Progress, ResourceProgress};
 use crate::rows::Batch;

@@ -3,7 +3,7 @@
 
 use super::listing::{self, Key};
 use super::{Failure, Job};
-use crate::dest::state::{Counts, State};
+use crate::dest::sql::state::{Counts, State};
 use crate::schema::PageStart;
 use crate::write;
 use futures_util::StreamExt;

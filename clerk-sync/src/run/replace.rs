@@ -4,7 +4,7 @@
 
 use super::listing::{self, Key};
 use super::{Done, Failure, Job};
-use crate::dest::state::State;
+use crate::dest::sql::state::State;
 use crate::rows::Batch;
 use crate::schema::PageStart;
 use crate::write::{self, replace::Listing};

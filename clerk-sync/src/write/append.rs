@@ -2,8 +2,7 @@
 //! tables that `serve` has not touched. DuckDB appends them straight into the tables; other
 //! destinations stage them and move them with one `INSERT ... SELECT`.
 
-use crate::dest::sql::{self, OBJECTS_TABLE};
-use crate::dest::{literal, qualified};
+use crate::dest::sql;
 use crate::dest::{query_i64, Destination, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::Resource;
@@ -12,16 +11,9 @@ use crate::schema::Resource;
 /// recorded nothing about it.
 pub fn tables_are_new(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<bool> {
     let d = dest.dialect();
-    let mut rows = query_i64(
-        dest,
-        &format!(
-            "SELECT count(*) FROM {} WHERE resource = {}",
-            qualified(d, dataset, OBJECTS_TABLE),
-            literal(&resource.name)
-        ),
-    )?;
+    let mut rows = query_i64(dest, &sql::objects::count(d, dataset, &resource.name))?;
     for table in resource.tables() {
-        rows += query_i64(dest, &format!("SELECT count(*) FROM {}", qualified(d, dataset, &table.name)))?;
+        rows += query_i64(dest, &sql::rows::count(d, dataset, &table.name))?;
     }
     Ok(rows == 0)
 }

@@ -122,7 +122,7 @@ pub(crate) fn apply(
             .map(|(delivery, _)| (delivery.id.to_owned(), delivery.event_type.to_owned()))
             .unzip();
         if !fresh_ids.is_empty() {
-            trailing.push(sql::record_deliveries(dest.dialect(), dataset, fresh_ids.clone(), fresh_types));
+            trailing.push(sql::deliveries::record(dest.dialect(), dataset, fresh_ids.clone(), fresh_types));
         }
         let applied =
             Applied { committed_before, written: order.into_iter().zip(results.into_iter().flatten()).collect() };
@@ -143,7 +143,7 @@ pub(crate) fn prune(
     keep: Duration,
     mirror: Option<&mut Mirror>,
 ) -> Result<()> {
-    dest.execute(&sql::prune_deliveries(dest.dialect(), dataset, keep))?;
+    dest.execute(&sql::deliveries::prune(dest.dialect(), dataset, keep))?;
     if let Some(mirror) = mirror {
         mirror.prune_deliveries(keep);
     }

@@ -7,7 +7,7 @@ use super::replace::Listing;
 use super::rule::Incoming;
 use super::{append, reconcile, replace, stored, transaction, upsert};
 use crate::dest::sql;
-use crate::dest::state::{self, Counts, RowCount, State};
+use crate::dest::sql::state::{self, Counts, RowCount, State};
 use crate::dest::{Destination, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::Resource;

@@ -8,7 +8,7 @@ use super::replace::recorded;
 use super::rule::removable_by_reconcile;
 use super::stored;
 use super::upsert::{self, Change, Group, Written};
-use crate::dest::qualified;
+use crate::dest::sql;
 use crate::dest::{Destination, Result, Statement};
 use crate::rows::Batch;
 use crate::schema::Resource;
@@ -26,11 +26,9 @@ pub fn write(
     version: i64,
     trailing: &mut Vec<Statement>,
 ) -> Result<i64> {
-    let d = dest.dialect();
-    let target = qualified(d, dataset, &resource.table.name);
     let recorded = recorded(dest, dataset, &resource.name)?;
     let doomed: Vec<String> = dest
-        .query(&format!("SELECT \"id\" FROM {target}"))?
+        .query(&sql::rows::ids(dest.dialect(), dataset, &resource.table.name))?
         .into_iter()
         .filter_map(|row| row.into_iter().next().flatten())
         .filter(|id| !listed.contains(id) && removable_by_reconcile(recorded.get(id).copied(), began_ms))
@@ -44,7 +42,7 @@ pub fn write(
     let options = upsert::Options {
         record_upserts: false,
         rewrite_same_version: false,
-        stage_prefix: crate::dest::sql::STAGE_PREFIX,
+        stage_prefix: sql::STAGE_PREFIX,
         applied_ms: crate::now_ms(),
     };
     let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;

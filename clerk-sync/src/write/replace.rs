@@ -5,11 +5,10 @@
 //! since the listing began.
 
 use super::rule::{is_stale, kept_by_replace, Incoming, Recorded};
-use crate::dest::sql::{self, stage_name, OBJECTS_TABLE};
-use crate::dest::state::Counts;
-use crate::dest::{literal, qualified};
+use crate::dest::sql::state::Counts;
+use crate::dest::sql::{self, stage_name};
 use crate::dest::{query_i64, Destination, Result, Statement};
-use crate::schema::{Resource, PARENT_ID};
+use crate::schema::Resource;
 use std::collections::{HashMap, HashSet};
 
 /// The staged listing: each item's id and `updated_at`, and when the listing began (this
@@ -30,10 +29,9 @@ pub fn write(
     trailing: &mut Vec<Statement>,
 ) -> Result<Counts> {
     let d = dest.dialect();
-    let target = qualified(d, dataset, &resource.table.name);
     let recorded = recorded(dest, dataset, &resource.name)?;
     let rows: HashSet<String> = dest
-        .query(&format!("SELECT \"id\" FROM {target}"))?
+        .query(&sql::rows::ids(d, dataset, &resource.table.name))?
         .into_iter()
         .filter_map(|row| row.into_iter().next().flatten())
         .collect();
@@ -61,39 +59,24 @@ pub fn write(
     let kept_set: HashSet<&str> = kept.iter().map(String::as_str).collect();
     let deleted = rows.iter().filter(|id| !listed.contains(id.as_str()) && !kept_set.contains(id.as_str())).count();
 
-    let stage = qualified(d, dataset, &stage_name(&resource.table.name));
+    let stage = stage_name(&resource.table.name);
     if !stale.is_empty() {
-        let mut statements = vec![Statement::new(
-            format!("DELETE FROM {stage} WHERE {}", Statement::member(d, "\"id\"", 1)),
-            vec![stale.clone()],
-        )];
+        let mut statements = vec![sql::rows::delete_objects(d, dataset, &stage, false, stale.clone())];
         for child in resource.table.children.iter() {
-            let child_stage = qualified(d, dataset, &stage_name(&child.table.name));
-            statements.push(Statement::new(
-                format!("DELETE FROM {child_stage} WHERE {}", Statement::member(d, &d.ident(PARENT_ID), 1)),
-                vec![stale.clone()],
-            ));
+            statements.push(sql::rows::delete_objects(d, dataset, &stage_name(&child.table.name), true, stale.clone()));
         }
         dest.execute_statements(&statements)?;
     }
-    let staged = query_i64(dest, &format!("SELECT count(*) FROM {stage}"))?;
+    let staged = query_i64(dest, &sql::rows::count(d, dataset, &stage))?;
     let existing =
         listing.items.iter().filter(|(id, _)| rows.contains(id) && !kept_set.contains(id.as_str())).count() as i64;
-    let new_or_changed = if existing == 0 { staged } else { changed_rows(dest, dataset, resource)? };
+    let new_or_changed =
+        if existing == 0 { staged } else { query_i64(dest, &sql::rows::count_changed(d, dataset, &resource.table))? };
     let inserted = staged - existing;
     let counts = Counts { inserted, updated: (new_or_changed - inserted).max(0), deleted: deleted as i64 };
 
     for (index, table) in resource.tables().enumerate() {
-        let key = if index == 0 { "\"id\"".to_owned() } else { d.ident(PARENT_ID) };
-        let table = qualified(d, dataset, &table.name);
-        trailing.push(if kept.is_empty() {
-            Statement::new(format!("DELETE FROM {table}"), Vec::new())
-        } else {
-            Statement::new(
-                format!("DELETE FROM {table} WHERE NOT ({})", Statement::member(d, &key, 1)),
-                vec![kept.clone()],
-            )
-        });
+        trailing.push(sql::rows::delete_all_but(d, dataset, &table.name, index > 0, &kept));
     }
     for (index, table) in resource.tables().enumerate() {
         trailing.extend(
@@ -104,31 +87,9 @@ pub fn write(
     Ok(counts)
 }
 
-/// Staged rows that are new or differ from the table's in some column (the rest are written
-/// again unchanged and not counted as updates).
-fn changed_rows(dest: &mut dyn Destination, dataset: &str, resource: &Resource) -> Result<i64> {
-    let d = dest.dialect();
-    let target = qualified(d, dataset, &resource.table.name);
-    let stage = qualified(d, dataset, &stage_name(&resource.table.name));
-    let (names, values) = sql::select_list(d, &resource.table, false);
-    query_i64(
-        dest,
-        &format!(
-            "SELECT count(*) FROM (SELECT {} FROM {stage} EXCEPT SELECT {} FROM {target} WHERE \"id\" IN (SELECT \"id\" FROM {stage})) AS changed",
-            values.join(", "),
-            names.join(", ")
-        ),
-    )
-}
-
 /// What `serve` recorded about a resource's objects, by id.
 pub(crate) fn recorded(dest: &mut dyn Destination, dataset: &str, resource: &str) -> Result<HashMap<String, Recorded>> {
-    let d = dest.dialect();
-    let rows = dest.query(&format!(
-        "SELECT id, version, CASE WHEN deleted THEN 1 ELSE 0 END, applied_ms FROM {} WHERE resource = {}",
-        qualified(d, dataset, OBJECTS_TABLE),
-        literal(resource)
-    ))?;
+    let rows = dest.query(&sql::objects::recorded(dest.dialect(), dataset, resource))?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {

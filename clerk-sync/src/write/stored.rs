@@ -2,15 +2,13 @@
 //! write: their rows (with each row's `updated_at`), which child tables hold rows of them, what
 //! `serve` recorded about them, and which of a group's delivery ids were committed before.
 //!
-//! One query, as a write commits while more work waits (DuckDB pays for each statement it plans,
-//! PostgreSQL for each round trip). Its text depends only on which resources it covers; the ids
-//! travel as list parameters, so DuckDB keeps it prepared.
+//! One query (`crate::dest::sql::lookup`), as a write commits while more work waits (DuckDB pays
+//! for each statement it plans, PostgreSQL for each round trip).
 
 use super::rule::Recorded;
-use crate::dest::sql::{has_updated_at, DELIVERIES_TABLE, OBJECTS_TABLE};
-use crate::dest::{literal, qualified};
-use crate::dest::{Destination, Result, Statement};
-use crate::schema::{ColumnType, Resource, PARENT_ID};
+use crate::dest::sql;
+use crate::dest::{Destination, Result};
+use crate::schema::Resource;
 use std::collections::{HashMap, HashSet};
 
 /// An object: its resource's name and its id.
@@ -47,51 +45,11 @@ pub fn read(
     objects: &[(&Resource, Vec<String>)],
     deliveries: &[String],
 ) -> Result<Stored> {
-    let d = dest.dialect();
-    let null_text = format!("CAST(NULL AS {})", d.type_name(ColumnType::Text));
-    let mut lists: Vec<Vec<String>> = Vec::new();
-    let mut parts = Vec::new();
-    if !deliveries.is_empty() {
-        lists.push(deliveries.to_vec());
-        parts.push(format!(
-            "SELECT 'delivery', {null_text}, delivery_id, CAST(NULL AS BIGINT), 0, CAST(NULL AS BIGINT) FROM {} WHERE {}",
-            qualified(d, dataset, DELIVERIES_TABLE),
-            Statement::member(d, "delivery_id", lists.len())
-        ));
-    }
-    let mut recorded_where = Vec::new();
-    for (resource, ids) in objects {
-        lists.push(ids.clone());
-        let n = lists.len();
-        let name = literal(&resource.name);
-        recorded_where.push(format!("(resource = {name} AND {})", Statement::member(d, "id", n)));
-        let updated_at = if has_updated_at(&resource.table) { "\"updated_at\"" } else { "CAST(NULL AS BIGINT)" };
-        parts.push(format!(
-            "SELECT 'row', {name}, \"id\", {updated_at}, 0, CAST(NULL AS BIGINT) FROM {} WHERE {}",
-            qualified(d, dataset, &resource.table.name),
-            Statement::member(d, "\"id\"", n)
-        ));
-        for child in resource.table.children.iter() {
-            let table = qualified(d, dataset, &child.table.name);
-            parts.push(format!(
-                "SELECT 'child', {name}, {}, CAST(NULL AS BIGINT), 0, CAST(NULL AS BIGINT) FROM (SELECT 1 FROM {table} WHERE {} LIMIT 1) AS any_row",
-                literal(&child.table.name),
-                Statement::member(d, &d.ident(PARENT_ID), n)
-            ));
-        }
-    }
-    if !recorded_where.is_empty() {
-        parts.push(format!(
-            "SELECT 'object', resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END, applied_ms FROM {} WHERE {}",
-            qualified(d, dataset, OBJECTS_TABLE),
-            recorded_where.join(" OR ")
-        ));
-    }
     let mut stored = Stored::default();
-    if parts.is_empty() {
+    let Some(statement) = sql::lookup::statement(dest.dialect(), dataset, objects, deliveries) else {
         return Ok(stored);
-    }
-    for row in dest.query_statement(&Statement::new(parts.join(" UNION ALL "), lists))? {
+    };
+    for row in dest.query_statement(&statement)? {
         let [Some(kind), resource, Some(id), version, flag, applied] =
             <[Option<String>; 6]>::try_from(row).unwrap_or_default()
         else {
@@ -153,15 +111,12 @@ impl Mirror {
         let d = dest.dialect();
         let mut mirror = Mirror::default();
         let now = std::time::Instant::now();
-        for row in dest.query(&format!("SELECT delivery_id FROM {}", qualified(d, dataset, DELIVERIES_TABLE)))? {
+        for row in dest.query(&sql::deliveries::all(d, dataset))? {
             if let Some(Some(id)) = row.into_iter().next() {
                 mirror.deliveries.insert(id, now);
             }
         }
-        let objects = dest.query(&format!(
-            "SELECT resource, id, version, CASE WHEN deleted THEN 1 ELSE 0 END, applied_ms FROM {}",
-            qualified(d, dataset, OBJECTS_TABLE)
-        ))?;
+        let objects = dest.query(&sql::objects::all(d, dataset))?;
         for row in objects {
             let number = |i: usize| row.get(i).cloned().flatten().and_then(|v| v.parse::<i64>().ok());
             let (Some(Some(resource)), Some(Some(id))) = (row.first().cloned(), row.get(1).cloned()) else { continue };
@@ -173,21 +128,14 @@ impl Mirror {
             mirror.recorded.insert((resource, id), record);
         }
         for resource in resources {
-            let updated_at = if has_updated_at(&resource.table) { "\"updated_at\"" } else { "CAST(NULL AS BIGINT)" };
-            for row in dest
-                .query(&format!("SELECT \"id\", {updated_at} FROM {}", qualified(d, dataset, &resource.table.name)))?
-            {
+            for row in dest.query(&sql::rows::ids_and_versions(d, dataset, &resource.table))? {
                 let mut values = row.into_iter();
                 let Some(Some(id)) = values.next() else { continue };
                 let version = values.next().flatten().and_then(|v| v.parse::<i64>().ok());
                 mirror.rows.insert((resource.name.to_string(), id), version);
             }
             for child in resource.table.children.iter() {
-                let parents = dest.query(&format!(
-                    "SELECT DISTINCT {} FROM {}",
-                    d.ident(PARENT_ID),
-                    qualified(d, dataset, &child.table.name)
-                ))?;
+                let parents = dest.query(&sql::rows::parents(d, dataset, &child.table.name))?;
                 mirror.children.insert(
                     child.table.name.to_string(),
                     parents.into_iter().filter_map(|row| row.into_iter().next().flatten()).collect(),

@@ -9,11 +9,10 @@
 
 use super::rule::{is_stale, Incoming};
 use super::stored::Stored;
-use crate::dest::sql::{self, OBJECTS_TABLE};
-use crate::dest::{literal, qualified};
+use crate::dest::sql;
 use crate::dest::{Destination, Dialect, Result, Statement};
 use crate::rows::Batch;
-use crate::schema::{Resource, PARENT_ID};
+use crate::schema::Resource;
 use std::collections::HashSet;
 
 /// A change to one object.
@@ -84,101 +83,127 @@ pub fn write(
     trailing: &mut Vec<Statement>,
 ) -> Result<Vec<Vec<Written>>> {
     let d = dest.dialect();
-    let now = options.applied_ms.to_string();
     let mut deletes = Vec::new();
-    // `_clerk_sync_objects`' new rows, column by column.
-    let mut records: [Vec<String>; 5] = Default::default();
+    let mut records = Records::default();
     let mut outcomes = Vec::with_capacity(groups.len());
     for group in groups.iter_mut() {
-        let name = &*group.resource.name;
-        let mut written = Vec::with_capacity(group.changes.len());
-        let mut applied: Vec<&str> = Vec::new();
-        for change in &group.changes {
-            let recorded = stored.recorded(name, change.id());
-            let row = stored.row(name, change.id());
-            let outcome = match change {
-                Change::Upsert { incoming, .. } if is_stale(*incoming, recorded, row.flatten()) => Written::Stale,
-                Change::Delete { version, .. }
-                    if is_stale(Incoming::Event { version: *version }, recorded, row.flatten()) =>
-                {
-                    Written::Stale
-                }
-                Change::Upsert { incoming, .. } => match (row, incoming) {
-                    (None, _) => Written::Inserted,
-                    (
-                        Some(Some(at)),
-                        Incoming::Event { version } | Incoming::Listed { updated_at: Some(version), .. },
-                    ) if at == *version => Written::Rewritten,
-                    (Some(_), _) => Written::Updated,
-                },
-                Change::Delete { .. } => Written::Deleted { had_row: row.is_some() },
-            };
-            let outcome = if outcome == Written::Rewritten && !options.rewrite_same_version {
-                Written::Unchanged
-            } else {
-                outcome
-            };
-            if !matches!(outcome, Written::Stale | Written::Unchanged) {
-                applied.push(change.id());
-                let (deleted, version) = match change {
-                    Change::Upsert { incoming: Incoming::Event { version }, .. } => (false, Some(*version)),
-                    Change::Upsert { .. } => (false, None),
-                    Change::Delete { version, .. } => (true, Some(*version)),
-                };
-                if let Some(version) = version.filter(|_| deleted || options.record_upserts) {
-                    for (column, value) in records.iter_mut().zip([
-                        name.to_owned(),
-                        change.id().to_owned(),
-                        version.to_string(),
-                        deleted.to_string(),
-                        now.clone(),
-                    ]) {
-                        column.push(value);
-                    }
-                }
-            }
-            written.push(outcome);
-        }
-        let with_rows: Vec<String> =
-            applied.iter().filter(|id| stored.row(name, id).is_some()).map(|id| (*id).to_owned()).collect();
-        if !with_rows.is_empty() {
-            deletes.push(Statement::new(
-                format!(
-                    "DELETE FROM {} WHERE {}",
-                    qualified(d, dataset, &group.resource.table.name),
-                    Statement::member(d, "\"id\"", 1)
-                ),
-                vec![with_rows],
-            ));
-        }
-        let ids: Vec<String> = applied.iter().map(|id| (*id).to_owned()).collect();
-        for child in
-            group.resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name))
-        {
-            deletes.push(Statement::new(
-                format!(
-                    "DELETE FROM {} WHERE {}",
-                    qualified(d, dataset, &child.table.name),
-                    Statement::member(d, &d.ident(PARENT_ID), 1)
-                ),
-                vec![ids.clone()],
-            ));
-        }
-        let upserted: HashSet<&str> = group
+        let written: Vec<Written> =
+            group.changes.iter().map(|change| weigh(stored, group.resource, change, options)).collect();
+        let applied: Vec<&Change> = group
             .changes
             .iter()
             .zip(&written)
-            .filter(|(change, outcome)| {
-                matches!(change, Change::Upsert { .. }) && !matches!(outcome, Written::Stale | Written::Unchanged)
-            })
-            .map(|(change, _)| change.id())
+            .filter(|(_, outcome)| !matches!(outcome, Written::Stale | Written::Unchanged))
+            .map(|(change, _)| change)
             .collect();
+        for change in &applied {
+            records.push(&group.resource.name, change, options);
+        }
+        deletes.extend(old_rows(d, dataset, stored, group.resource, &applied));
+        let upserted: HashSet<&str> =
+            applied.iter().filter(|change| matches!(change, Change::Upsert { .. })).map(|change| change.id()).collect();
         group.rows.retain(|id| upserted.contains(id));
         outcomes.push(written);
     }
     load(dest, dataset, groups, deletes, options.stage_prefix, trailing)?;
-    record(dest, dataset, stored, &records, trailing);
+    if !records.columns[0].is_empty() {
+        let old = records.old(stored);
+        trailing.extend(sql::objects::replace(d, dataset, old, records.columns));
+    }
     Ok(outcomes)
+}
+
+/// What becomes of `change`, given what is `stored`: the staleness rule, then whether it
+/// inserts, replaces or deletes a row.
+fn weigh(stored: &Stored, resource: &Resource, change: &Change, options: Options<'_>) -> Written {
+    let recorded = stored.recorded(&resource.name, change.id());
+    let row = stored.row(&resource.name, change.id());
+    let outcome = match change {
+        Change::Upsert { incoming, .. } if is_stale(*incoming, recorded, row.flatten()) => Written::Stale,
+        Change::Delete { version, .. } if is_stale(Incoming::Event { version: *version }, recorded, row.flatten()) => {
+            Written::Stale
+        }
+        Change::Upsert { incoming, .. } => match (row, incoming) {
+            (None, _) => Written::Inserted,
+            (Some(Some(at)), Incoming::Event { version } | Incoming::Listed { updated_at: Some(version), .. })
+                if at == *version =>
+            {
+                Written::Rewritten
+            }
+            (Some(_), _) => Written::Updated,
+        },
+        Change::Delete { .. } => Written::Deleted { had_row: row.is_some() },
+    };
+    if outcome == Written::Rewritten && !options.rewrite_same_version {
+        Written::Unchanged
+    } else {
+        outcome
+    }
+}
+
+/// The deletes of the rows (and child rows) the `applied` changes replace or remove: only in
+/// tables the stored state says hold some.
+fn old_rows(d: Dialect, dataset: &str, stored: &Stored, resource: &Resource, applied: &[&Change]) -> Vec<Statement> {
+    let name = &*resource.name;
+    let mut deletes = Vec::new();
+    let with_rows: Vec<String> = applied
+        .iter()
+        .filter(|change| stored.row(name, change.id()).is_some())
+        .map(|change| change.id().to_owned())
+        .collect();
+    if !with_rows.is_empty() {
+        deletes.push(sql::rows::delete_objects(d, dataset, &resource.table.name, false, with_rows));
+    }
+    let ids: Vec<String> = applied.iter().map(|change| change.id().to_owned()).collect();
+    for child in resource.table.children.iter().filter(|child| stored.children_with_rows.contains(&*child.table.name)) {
+        deletes.push(sql::rows::delete_objects(d, dataset, &child.table.name, true, ids.clone()));
+    }
+    deletes
+}
+
+/// `_clerk_sync_objects`' new rows, column by column: resource, id, version, deleted,
+/// applied_ms.
+#[derive(Default)]
+struct Records {
+    columns: [Vec<String>; 5],
+}
+
+impl Records {
+    /// Records an applied change's version: every deletion (a tombstone), and upserts from
+    /// events where `record_upserts`.
+    fn push(&mut self, resource: &str, change: &Change, options: Options<'_>) {
+        let (deleted, version) = match change {
+            Change::Upsert { incoming: Incoming::Event { version }, .. } => (false, Some(*version)),
+            Change::Upsert { .. } => (false, None),
+            Change::Delete { version, .. } => (true, Some(*version)),
+        };
+        let Some(version) = version.filter(|_| deleted || options.record_upserts) else { return };
+        let values = [
+            resource.to_owned(),
+            change.id().to_owned(),
+            version.to_string(),
+            deleted.to_string(),
+            options.applied_ms.to_string(),
+        ];
+        for (column, value) in self.columns.iter_mut().zip(values) {
+            column.push(value);
+        }
+    }
+
+    /// The recorded objects that already have a record, ids by resource.
+    fn old(&self, stored: &Stored) -> Vec<(String, Vec<String>)> {
+        let mut old: Vec<(String, Vec<String>)> = Vec::new();
+        for (resource, id) in self.columns[0].iter().zip(&self.columns[1]) {
+            if stored.recorded(resource, id).is_none() {
+                continue;
+            }
+            match old.iter_mut().find(|(name, _)| name == resource) {
+                Some((_, ids)) => ids.push(id.clone()),
+                None => old.push((resource.clone(), vec![id.clone()])),
+            }
+        }
+        old
+    }
 }
 
 /// Deletes the replaced rows and loads the new ones.
@@ -211,60 +236,4 @@ fn load(
         }
     }
     Ok(())
-}
-
-/// Replaces the records of the objects in `records` (resource, id, version, deleted, applied_ms,
-/// column by column).
-fn record(
-    dest: &mut dyn Destination,
-    dataset: &str,
-    stored: &Stored,
-    records: &[Vec<String>; 5],
-    trailing: &mut Vec<Statement>,
-) {
-    if records[0].is_empty() {
-        return;
-    }
-    let d = dest.dialect();
-    let objects = qualified(d, dataset, OBJECTS_TABLE);
-    // The old records of those objects, by resource.
-    let mut old: Vec<(&str, Vec<String>)> = Vec::new();
-    for (resource, id) in records[0].iter().zip(&records[1]) {
-        if stored.recorded(resource, id).is_none() {
-            continue;
-        }
-        match old.iter_mut().find(|(name, _)| name == resource) {
-            Some((_, ids)) => ids.push(id.clone()),
-            None => old.push((resource, vec![id.clone()])),
-        }
-    }
-    if !old.is_empty() {
-        trailing.push(match d {
-            // PostgreSQL finds each resource's ids by the (resource, id) index.
-            Dialect::Postgres => {
-                let conditions: Vec<String> = old.iter().enumerate().map(|(i, (resource, _))| format!("(resource = {} AND {})", literal(resource), Statement::member(d, "id", i + 1))).collect();
-                Statement::new(format!("DELETE FROM {objects} WHERE {}", conditions.join(" OR ")), old.into_iter().map(|(_, ids)| ids).collect())
-            }
-            // DuckDB: one join on both columns, as a join per resource costs three times more.
-            Dialect::DuckDb => {
-                let (resources, ids): (Vec<String>, Vec<String>) = old.into_iter().flat_map(|(resource, ids)| ids.into_iter().map(move |id| (resource.to_owned(), id))).unzip();
-                Statement::new(
-                    format!("DELETE FROM {objects} USING (SELECT unnest({}) AS resource, unnest({}) AS id) AS old WHERE {objects}.resource = old.resource AND {objects}.id = old.id", Statement::param(d, 1), Statement::param(d, 2)),
-                    vec![resources, ids],
-                )
-            }
-        });
-    }
-    trailing.push(Statement::new(
-        format!(
-            "INSERT INTO {objects} (resource, id, version, deleted, applied_ms) SELECT resource, id, CAST(version AS BIGINT), CAST(deleted AS BOOLEAN), CAST(applied_ms AS BIGINT) \
-             FROM (SELECT unnest({}) AS resource, unnest({}) AS id, unnest({}) AS version, unnest({}) AS deleted, unnest({}) AS applied_ms) AS v",
-            Statement::param(d, 1),
-            Statement::param(d, 2),
-            Statement::param(d, 3),
-            Statement::param(d, 4),
-            Statement::param(d, 5)
-        ),
-        records.to_vec(),
-    ));
 }

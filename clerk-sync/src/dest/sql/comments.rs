@@ -3,7 +3,7 @@
 //! `locked` means. Comments are read back in one query and only those that differ are written,
 //! so a run on tables that are already described writes none.
 
-use super::{literal, qualified, Destination, Dialect, Result};
+use crate::dest::{literal, qualified, Destination, Dialect, Result};
 use crate::schema::{Resource, Table, PARENT_ID, POSITION};
 use std::collections::HashMap;
 

@@ -2,7 +2,7 @@
 //! only: a state table an older clerk-sync made is read as it is, its missing times empty.
 
 use super::state::{times, Times, STATE_TABLE};
-use super::{is_internal, literal, qualified, query_i64, Destination, Result};
+use crate::dest::{is_internal, literal, qualified, query_i64, Destination, Result};
 
 /// A data table's name, its row count, and when its resource was last changed by a run, read in
 /// full and reconciled.

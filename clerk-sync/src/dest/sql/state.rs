@@ -3,7 +3,7 @@
 //! as true as the tables.
 
 use super::columns::{add_missing_columns, column_names};
-use super::{literal, qualified, Destination, Dialect, Result, Statement};
+use crate::dest::{literal, qualified, Destination, Dialect, Result, Statement};
 use crate::schema::{ColumnType, Resource};
 
 pub const STATE_TABLE: &str = "_clerk_sync_state";

@@ -1,16 +1,25 @@
 //! The SQL building blocks every destination shares: tables from the generated layout, staging
 //! tables and how their rows move into the real tables, names and literals. What to write and
-//! when is decided by the write engine ([`crate::write`]); the state row is `dest::state`,
+//! when is decided by the write engine ([`crate::write`]); the state row is `dest::sql::state`,
 //! what `show` reads [`super::summary`].
 //!
 //! Rows are bulk-loaded into staging tables (`_clerk_sync_stage__<table>`) where a destination
 //! cannot append to its tables directly (PostgreSQL, by `COPY`), then moved by one
 //! `INSERT ... SELECT` inside the engine's transaction.
 
-use super::columns::{add_columns, column_names};
-use super::{literal, qualified, Destination, Dialect, Result, Statement};
+pub(crate) mod columns;
+pub(crate) mod comments;
+pub(crate) mod deliveries;
+pub(crate) mod lookup;
+pub(crate) mod objects;
+pub(crate) mod rows;
+pub(crate) mod state;
+pub mod summary;
+
+use crate::dest::{literal, qualified, Destination, Dialect, Result};
 use crate::rows::Batch;
 use crate::schema::{Column, ColumnType, Resource, Table, PARENT_ID, POSITION};
+use columns::{add_columns, column_names};
 
 /// Per object: the version `serve` last applied, whether that was a deletion, and when.
 pub const OBJECTS_TABLE: &str = "_clerk_sync_objects";
@@ -49,7 +58,7 @@ fn staged_columns(table: &Table, child: bool) -> Vec<(String, ColumnType)> {
 pub fn prepare(dest: &mut dyn Destination, dataset: &str, resources: &[&Resource]) -> Result<()> {
     let d = dest.dialect();
     dest.execute(&format!("CREATE SCHEMA IF NOT EXISTS {}", d.ident(dataset)))?;
-    super::state::prepare(dest, dataset)?;
+    state::prepare(dest, dataset)?;
     dest.execute(&format!(
         "CREATE TABLE IF NOT EXISTS {} (resource {text} NOT NULL, id {text} NOT NULL, version BIGINT NOT NULL, deleted BOOLEAN NOT NULL, applied_ms BIGINT NOT NULL)",
         qualified(d, dataset, OBJECTS_TABLE),
@@ -78,7 +87,7 @@ pub fn prepare(dest: &mut dyn Destination, dataset: &str, resources: &[&Resource
             ensure_table(dest, dataset, table, index > 0)?;
         }
     }
-    super::comments::describe(dest, dataset, resources)
+    comments::describe(dest, dataset, resources)
 }
 
 fn ensure_table(dest: &mut dyn Destination, dataset: &str, table: &Table, child: bool) -> Result<()> {
@@ -208,29 +217,4 @@ pub(crate) fn load_final_batch(dest: &mut dyn Destination, dataset: &str, batch:
         dest.load_final(&d.name(dataset), rows.table, index > 0, &rows.rows)?;
     }
     Ok(())
-}
-
-/// Records delivery ids (with their event types) as committed: `serve` inserts a group's with
-/// its commit.
-pub(crate) fn record_deliveries(d: Dialect, dataset: &str, ids: Vec<String>, event_types: Vec<String>) -> Statement {
-    Statement::new(
-        format!(
-            "INSERT INTO {} (delivery_id, event_type, received_at) SELECT id, event_type, {} FROM (SELECT unnest({}) AS id, unnest({}) AS event_type) AS v",
-            qualified(d, dataset, DELIVERIES_TABLE),
-            d.now(),
-            Statement::param(d, 1),
-            Statement::param(d, 2)
-        ),
-        vec![ids, event_types],
-    )
-}
-
-/// Drops the delivery ids recorded more than `keep` ago.
-pub(crate) fn prune_deliveries(d: Dialect, dataset: &str, keep: std::time::Duration) -> String {
-    format!(
-        "DELETE FROM {} WHERE received_at < {} - INTERVAL '{} seconds'",
-        qualified(d, dataset, DELIVERIES_TABLE),
-        d.now(),
-        keep.as_secs()
-    )
 }

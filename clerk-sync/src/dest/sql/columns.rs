@@ -1,7 +1,7 @@
 //! The columns of tables that exist already: read from `information_schema`, and added when a
 //! newer spec or clerk-sync wants more (never dropped).
 
-use super::{literal, qualified, Destination, Result};
+use crate::dest::{literal, qualified, Destination, Result};
 use crate::schema::ColumnType;
 
 /// Adds to `dataset.table` the columns of `wanted` it lacks (a newer spec's, a newer clerk-sync's).
