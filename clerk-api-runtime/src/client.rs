@@ -2,6 +2,7 @@
 //! repeated is `retry.rs`'s to decide, how credentials are sent `credential.rs`'s, and what a
 //! non-success answer says `error.rs`'s.
 
+use crate::client_token::ClientToken;
 use crate::credential::{authorization, AuthParts, Credential, SecretKey};
 use crate::decode::decode;
 use crate::error::{ApiError, ConfigError, Error, TransportError};
@@ -41,6 +42,8 @@ struct Inner {
     authorization: Option<HeaderValue>,
     /// The other credentials' parts.
     auth: AuthParts,
+    /// A client token sent as a bearer token and kept current from every response.
+    client_token: Option<ClientToken>,
     user_agent: HeaderValue,
     api_version: Option<HeaderValue>,
     timeout: Duration,
@@ -54,6 +57,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base_url)
             .field("secret_key", &self.inner.authorization.as_ref().map(|_| "[redacted]"))
             .field("credentials", &self.inner.auth.names)
+            .field("client_token", &self.inner.client_token)
             .field("api_version", &self.inner.api_version)
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
@@ -83,6 +87,7 @@ impl Client {
                 base_url: inner.base_url.clone(),
                 authorization,
                 auth: inner.auth.clone(),
+                client_token: None,
                 user_agent: inner.user_agent.clone(),
                 api_version: inner.api_version.clone(),
                 timeout: inner.timeout,
@@ -157,7 +162,17 @@ impl Client {
         loop {
             attempt += 1;
             span.attempt(attempt);
-            let outcome = self.attempt(&request.method, &url, &parameters, body.as_ref(), timeout).await;
+            // Read at each attempt: an answer to another request may have rotated it.
+            let token = inner.client_token.as_ref().and_then(ClientToken::get);
+            let bearer = match &token {
+                Some(token) => Some(bearer(token)?),
+                None => None,
+            };
+            let outcome =
+                self.attempt(&request.method, &url, &parameters, body.as_ref(), bearer.as_ref(), timeout).await;
+            if let (Some(holder), Ok((_, headers, _))) = (&inner.client_token, &outcome) {
+                holder.answered(token.as_deref(), headers.get(AUTHORIZATION).map(HeaderValue::as_bytes));
+            }
             // The classifier decides; the loop only waits or hands the outcome back.
             let seen = match &outcome {
                 Ok((status, headers, _)) => Outcome::Answered { status: *status, headers },
@@ -196,6 +211,7 @@ impl Client {
         url: &reqwest::Url,
         parameters: &reqwest::header::HeaderMap,
         body: Option<&AttemptBody>,
+        client_token: Option<&HeaderValue>,
         timeout: Duration,
     ) -> Result<(u16, reqwest::header::HeaderMap, bytes::Bytes), reqwest::Error> {
         let inner = &*self.inner;
@@ -217,7 +233,7 @@ impl Client {
             }
             Some(AttemptBody::Multipart(form)) => builder.multipart(form.clone().into_form()),
         };
-        if let Some(authorization) = &inner.authorization {
+        if let Some(authorization) = inner.authorization.as_ref().or(client_token) {
             builder = builder.header(AUTHORIZATION, authorization.clone());
         }
         builder = inner.auth.apply(builder);
@@ -226,12 +242,28 @@ impl Client {
         }
         let response = builder.send().await?;
         let status = response.status().as_u16();
-        // A 2xx's headers are never read: not copied.
-        let headers =
-            if (200..300).contains(&status) { reqwest::header::HeaderMap::new() } else { response.headers().clone() };
+        // A 2xx's headers are never read but for a rotated client token: not copied.
+        let headers = if !(200..300).contains(&status) {
+            response.headers().clone()
+        } else if let (Some(_), Some(value)) = (&inner.client_token, response.headers().get(AUTHORIZATION)) {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(AUTHORIZATION, value.clone());
+            headers
+        } else {
+            reqwest::header::HeaderMap::new()
+        };
         let body = response.bytes().await?;
         Ok((status, headers, body))
     }
+}
+
+/// `Authorization: Bearer <client token>`, marked sensitive.
+fn bearer(token: &str) -> Result<HeaderValue, Error> {
+    let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+        Error::Request("the client token holds characters that cannot be sent in an HTTP header".into())
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// The request's header and cookie parameters as headers (cookies in one `Cookie` header).
@@ -326,6 +358,10 @@ pub trait ApiClient: Sized {
     const API_VERSION: Option<&'static str>;
     /// The product token at the end of `User-Agent`, such as `clerk-api-rust/0.1.0`.
     const PRODUCT: &'static str;
+    /// Where requests go unless [`ClientBuilder::base_url`] says otherwise: Clerk's production
+    /// Backend API, or `None` for an API with a host per instance (the Frontend API), whose
+    /// builder must be given one.
+    const DEFAULT_BASE_URL: Option<&'static str> = Some(DEFAULT_BASE_URL);
     /// Wraps a configured client.
     fn from_client(client: Client) -> Self;
 }
@@ -346,7 +382,9 @@ pub struct ClientBuilder<C = Client> {
     /// authenticates with other credentials, or not at all.
     secret_key: Option<SecretKey>,
     credentials: Vec<Credential>,
-    base_url: String,
+    client_token: Option<ClientToken>,
+    /// `None`: the client type's default.
+    base_url: Option<String>,
     timeout: Duration,
     user_agent: Option<String>,
     http: Option<reqwest::Client>,
@@ -362,6 +400,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
         f.debug_struct("ClientBuilder")
             .field("secret_key", &self.secret_key)
             .field("credentials", &self.credentials)
+            .field("client_token", &self.client_token)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
@@ -378,7 +417,8 @@ impl<C> ClientBuilder<C> {
         ClientBuilder {
             secret_key: Some(SecretKey(secret_key.into())),
             credentials: Vec::new(),
-            base_url: DEFAULT_BASE_URL.to_owned(),
+            client_token: None,
+            base_url: None,
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
             http: None,
@@ -403,6 +443,15 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Sends this client token as a bearer token (`Authorization: Bearer <token>`) with every
+    /// request, and keeps it current from the `Authorization` header of every response, as
+    /// Clerk's Frontend API rotates it for native apps (see [`ClientToken`]). Not with a
+    /// secret key or another credential that sends `Authorization`.
+    pub fn client_token(mut self, token: ClientToken) -> Self {
+        self.client_token = Some(token);
+        self
+    }
+
     /// A builder configured from the environment: the secret key from `CLERK_SECRET_KEY`, and
     /// the base URL from `CLERK_API_URL` when set. A missing key is reported by
     /// [`build`](Self::build).
@@ -423,7 +472,7 @@ impl<C> ClientBuilder<C> {
 
     /// Sends requests to this base URL instead of `https://api.clerk.com/v1` (a proxy, a mock server).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
+        self.base_url = Some(url.into());
         self
     }
 
@@ -469,10 +518,19 @@ impl<C> ClientBuilder<C> {
             None => None,
         };
         let auth = AuthParts::of(&self.credentials, &mut authorization)?;
-        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        if self.client_token.is_some() && (authorization.is_some() || auth.sends_authorization()) {
+            return Err(ConfigError::InvalidHeader(
+                "Authorization (the client token and another credential would both send it)".to_owned(),
+            )
+            .into());
+        }
+        let Some(given) = self.base_url.or_else(|| C::DEFAULT_BASE_URL.map(str::to_owned)) else {
+            return Err(ConfigError::MissingBaseUrl.into());
+        };
+        let base_url = given.trim_end_matches('/').to_owned();
         match reqwest::Url::parse(&base_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            _ => return Err(ConfigError::InvalidBaseUrl(self.base_url).into()),
+            _ => return Err(ConfigError::InvalidBaseUrl(given).into()),
         }
         let product = C::PRODUCT;
         let user_agent = match &self.user_agent {
@@ -515,6 +573,7 @@ impl<C> ClientBuilder<C> {
             base_url,
             authorization,
             auth,
+            client_token: self.client_token,
             user_agent,
             api_version,
             timeout: self.timeout,

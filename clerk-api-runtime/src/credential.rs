@@ -100,6 +100,11 @@ impl AuthParts {
         Ok(parts)
     }
 
+    /// Whether a credential here sends `Authorization` (HTTP Basic).
+    pub(crate) fn sends_authorization(&self) -> bool {
+        self.basic.is_some()
+    }
+
     /// Adds the parts that go in headers (HTTP Basic, API key headers) to a request; the
     /// query and cookie parts join the request's own parameters where those are encoded.
     pub(crate) fn apply(&self, mut builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {

@@ -255,6 +255,9 @@ pub enum ConfigError {
     /// An extra header has an invalid name or value, or would replace one the client sets.
     #[error("invalid or reserved extra header `{0}`")]
     InvalidHeader(String),
+    /// The client's API has a host per instance (Clerk's Frontend API) and none was given.
+    #[error("no base URL: this API has a host per instance (a Frontend API client gets it from the publishable key)")]
+    MissingBaseUrl,
     /// The base URL does not parse.
     #[error("invalid base URL `{0}`")]
     InvalidBaseUrl(String),

@@ -31,6 +31,7 @@
 #![warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod client;
+mod client_token;
 mod credential;
 mod decode;
 mod error;
@@ -50,6 +51,7 @@ mod tls;
 
 pub use bytes::Bytes;
 pub use client::{Answer, ApiClient, Client, ClientBuilder, Redirect, DEFAULT_BASE_URL, DEFAULT_TIMEOUT};
+pub use client_token::ClientToken;
 pub use credential::Credential;
 pub use error::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
 pub use file_part::FilePart;

@@ -125,6 +125,70 @@ fn configuration_errors_are_typed() {
     ));
 }
 
+/// A client type for an API with a host per instance, as the generated Frontend API client is.
+#[derive(Debug)]
+struct PerInstance(Client);
+
+impl ApiClient for PerInstance {
+    const API_VERSION: Option<&'static str> = Some("2026-05-12");
+    const PRODUCT: &'static str = "per-instance-rust/0.1.0";
+    const DEFAULT_BASE_URL: Option<&'static str> = None;
+    fn from_client(client: Client) -> Self {
+        PerInstance(client)
+    }
+}
+
+/// The Frontend API's native client token: sent as a bearer token, replaced by the
+/// `Authorization` header of any answer (a success or an error), kept when an answer has none,
+/// cleared by a bare `Bearer`; a holder's clone sees every change; never printed.
+#[tokio::test]
+async fn a_client_token_is_sent_and_kept_current_from_the_answers() {
+    let stub = Stub::start([
+        Reply::json(200, "{}").with_header("authorization", "tok_first"),
+        Reply::json(200, "{}"),
+        Reply::json(422, r#"{"errors":[{"code":"form_code_incorrect","message":"m"}]}"#)
+            .with_header("authorization", "Bearer tok_second"),
+        Reply::json(200, "{}").with_header("authorization", "Bearer"),
+        Reply::json(200, "{}"),
+    ])
+    .await;
+    let token = clerk_api_runtime::ClientToken::new(None);
+    let client = clerk_api_runtime::ClientBuilder::<PerInstance>::without_secret_key()
+        .base_url(&stub.base_url)
+        .client_token(token.clone())
+        .build()
+        .unwrap()
+        .0;
+    let generation = token.generation();
+    client.execute_empty(get("/v1/client")).await.unwrap();
+    assert_eq!(token.changed(generation).await, generation + 1);
+    assert_eq!(token.get().as_deref(), Some("tok_first"));
+    client.execute_empty(get("/v1/client")).await.unwrap();
+    assert!(client.execute_empty(get("/v1/client")).await.is_err());
+    assert_eq!(token.get().as_deref(), Some("tok_second"));
+    client.execute_empty(get("/v1/client")).await.unwrap();
+    assert_eq!(token.get(), None);
+    client.execute_empty(get("/v1/client")).await.unwrap();
+    let sent: Vec<Option<String>> =
+        stub.requests().iter().map(|request| request.header("authorization").map(str::to_owned)).collect();
+    let bearer = |t: &str| Some(format!("Bearer {t}"));
+    assert_eq!(sent, [None, bearer("tok_first"), bearer("tok_first"), bearer("tok_second"), None]);
+    assert!(!format!("{client:?}").contains("tok_"), "{client:?}");
+}
+
+#[test]
+fn a_client_token_needs_a_base_url_where_the_api_has_none_and_shares_authorization_with_nothing() {
+    let token = clerk_api_runtime::ClientToken::new(Some("tok".into()));
+    assert!(matches!(
+        clerk_api_runtime::ClientBuilder::<PerInstance>::without_secret_key().client_token(token.clone()).build(),
+        Err(Error::Config(clerk_api_runtime::ConfigError::MissingBaseUrl))
+    ));
+    assert!(matches!(
+        Client::builder(SECRET).base_url("http://127.0.0.1:9").client_token(token).build(),
+        Err(Error::Config(clerk_api_runtime::ConfigError::InvalidHeader(_)))
+    ));
+}
+
 /// An answer the caller accepts but the operation does not declare (generated code calls
 /// `unexpected()` for it) is an error about the response, with its status, not a request that
 /// could not be built.
