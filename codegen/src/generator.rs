@@ -4,22 +4,49 @@
 //! load the spec again.
 
 use crate::error::Result;
-use crate::model::Api;
+use crate::model::{Api, ClientSettings};
 use crate::{diff, emit, load, normalize, single_file, subset, surface, webhooks, File, Overrides, Source};
 use proc_macro2::TokenStream;
 use std::sync::Arc;
 
-/// What a [`Generator`] generates. The default: every operation.
+/// What a [`Generator`] generates. The default: every operation, the Backend API's client
+/// (`Clerk`, from a secret key), the spec's `info.version` as the API version.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GenerationSettings {
     /// Which operations the outputs contain.
     pub operations: Operations,
+    /// The client type.
+    pub client: ClientSettings,
+    /// The API version sent as `Clerk-API-Version`, where it is not the spec's `info.version`
+    /// (the Frontend API's spec says `v1`; its SDKs send the date of the spec's version).
+    pub api_version: Option<String>,
 }
 
 impl GenerationSettings {
     /// These settings with `operations`.
     pub fn with_operations(mut self, operations: Operations) -> GenerationSettings {
         self.operations = operations;
+        self
+    }
+
+    /// Clerk's Frontend API: the client `FrontendApi`, built per instance (the publishable
+    /// key's host) with the credentials of the spec's schemes, sending `api_version` (the date
+    /// of the pinned spec: its `info.version` says `v1`, Clerk's native SDKs send the date).
+    pub fn frontend_api(api_version: impl Into<String>) -> GenerationSettings {
+        GenerationSettings::default()
+            .with_client(ClientSettings { name: "FrontendApi".to_owned(), kind: crate::model::ClientKind::PerInstance })
+            .with_api_version(api_version)
+    }
+
+    /// These settings with the client type `client`.
+    pub fn with_client(mut self, client: ClientSettings) -> GenerationSettings {
+        self.client = client;
+        self
+    }
+
+    /// These settings with the API version `version`.
+    pub fn with_api_version(mut self, version: impl Into<String>) -> GenerationSettings {
+        self.api_version = Some(version.into());
         self
     }
 }
@@ -80,13 +107,20 @@ impl Generator {
     }
 
     fn select(whole: Arc<Api>, source: Source, settings: GenerationSettings) -> Result<Generator> {
-        let api = match &settings.operations {
+        let mut api = match &settings.operations {
             Operations::All => Arc::clone(&whole),
             Operations::Only(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 Arc::new(subset::subset(&whole, &ids)?)
             }
         };
+        if api.client != settings.client || settings.api_version.as_ref().is_some_and(|v| *v != api.version) {
+            let api = Arc::make_mut(&mut api);
+            api.client = settings.client.clone();
+            if let Some(version) = &settings.api_version {
+                api.version = version.clone();
+            }
+        }
         Ok(Generator { source, settings, whole, api })
     }
 

@@ -35,6 +35,7 @@ pub use error::{Error, Result};
 pub use format::format;
 pub use generator::{GenerationSettings, Generator, Operations};
 pub use load::load;
+pub use model::{ClientKind, ClientSettings};
 pub use normalize::normalize;
 pub use overrides::Overrides;
 

@@ -20,6 +20,35 @@ pub struct Api {
     pub constants: std::collections::BTreeMap<String, String>,
     /// Type names that changed (`codegen::overrides`), kept one release as deprecated aliases.
     pub type_aliases: Vec<Alias>,
+    /// The client type to generate (from the generator's settings).
+    pub client: ClientSettings,
+}
+
+/// The generated client type: its name and how it is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Its name; the builder is `<name>Builder`.
+    pub name: String,
+    pub kind: ClientKind,
+}
+
+impl Default for ClientSettings {
+    /// The Backend API's: `Clerk`, built from a secret key.
+    fn default() -> ClientSettings {
+        ClientSettings { name: "Clerk".to_owned(), kind: ClientKind::SecretKey }
+    }
+}
+
+/// How a generated client is built.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClientKind {
+    /// From a secret key, sent as a bearer token, to Clerk's production host unless told (the
+    /// Backend API): `new(secret_key)`, `from_env()`, `builder(secret_key)`.
+    #[default]
+    SecretKey,
+    /// With the credentials of the spec's schemes only, to a host given per instance (the
+    /// Frontend API): `builder()`, whose `base_url` must be set.
+    PerInstance,
 }
 
 /// An old name kept as a deprecated alias of a new one.

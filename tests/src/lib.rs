@@ -35,6 +35,17 @@ pub fn pinned_generator(path: &str) -> Result<codegen::Generator, String> {
         .map_err(|e| format!("{path}: {e}"))
 }
 
+/// The pinned Frontend API spec's generator, as `cargo xtask regen` builds it for clerk-fapi.
+pub fn pinned_frontend_generator() -> Result<codegen::Generator, String> {
+    const PATH: &str = "fapi/2026-05-12.yml";
+    let overrides_path = workspace_root().join("spec/overrides-frontend.yaml");
+    let text = std::fs::read_to_string(&overrides_path).map_err(|e| format!("{}: {e}", overrides_path.display()))?;
+    let overrides = codegen::Overrides::parse(&text, "spec/overrides-frontend.yaml").map_err(|e| e.to_string())?;
+    let source = codegen::Source { path: PATH.to_owned(), origin: "test".to_owned() };
+    let settings = codegen::GenerationSettings::frontend_api("2026-05-12");
+    codegen::Generator::new(&read_spec(PATH)?, &source, &overrides, &settings).map_err(|e| format!("{PATH}: {e}"))
+}
+
 /// A pinned version's API as `clerk-api` names it: normalized, with the overrides applied.
 pub fn pinned_api(path: &str) -> Result<codegen::model::Api, String> {
     pinned_generator(path).map(|generator| generator.api().clone())

@@ -24,6 +24,15 @@ surface_snapshot! {
     surface_2026_05_12 => "2026-05-12",
 }
 
+/// The Frontend API's, as clerk-fapi is generated.
+#[test]
+fn frontend_surface_2026_05_12() {
+    insta::assert_snapshot!(
+        "frontend_surface_2026-05-12",
+        clerk_api_tests::pinned_frontend_generator().unwrap().surface()
+    );
+}
+
 #[test]
 fn newest_version_has_every_operation_and_component_schema() {
     let spec = clerk_api_tests::read_spec("bapi/2026-05-12.yml").unwrap();

@@ -7,10 +7,11 @@ use std::path::Path;
 
 /// The published crates and their features, as their `[package.metadata.docs.rs]` asks docs.rs
 /// to document them.
-const PUBLISHED: [(&str, &[&str]); 6] = [
+const PUBLISHED: [(&str, &[&str]); 7] = [
     ("clerk-api-runtime", &["--all-features"]),
     ("clerk-api-auth", &["--all-features"]),
     ("clerk-api", &["--all-features"]),
+    ("clerk-fapi", &["--all-features"]),
     ("clerk-sync-layout", &[]),
     ("fake-clerk", &["--all-features"]),
     ("clerk-sync", &["--no-default-features", "--features", "postgres,demo"]),

@@ -87,6 +87,7 @@ pub fn update_pins(root: &Path, pins: &Pins, mirror: Option<&Path>, commit: Opti
         repository: pins.repository.clone(),
         commit: commit.unwrap_or(&pins.commit).to_owned(),
         generate: pins.generate.clone(),
+        generate_frontend: pins.generate_frontend.clone(),
         files: Vec::new(),
     };
     let mut paths: Vec<String> = pins.files.iter().map(|f| f.path.clone()).collect();
@@ -165,6 +166,7 @@ mod tests {
             repository: "clerk/openapi-specs".into(),
             commit: "abc".into(),
             generate: "bapi/x.yml".into(),
+            generate_frontend: "bapi/x.yml".into(),
             files: vec![PinnedFile { path: "bapi/x.yml".into(), sha256: sha256_hex(content) }],
         }
     }

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The crates users build, checked as a workspace of their own under `target/msrv`.
-const MEMBERS: [&str; 3] = ["clerk-api", "clerk-api-auth", "clerk-api-runtime"];
+const MEMBERS: [&str; 4] = ["clerk-api", "clerk-api-auth", "clerk-api-runtime", "clerk-fapi"];
 /// clerk-api's features CI builds (its TLS alternatives aside: `rustls-ring` is the default).
 const FEATURES: &str = "clerk-api/axum,clerk-api/actix,clerk-api/testing,clerk-api/tracing,clerk-api/full-serde";
 
@@ -55,6 +55,8 @@ pub fn check(root: &Path, toolchain: &Path) -> Result<(), String> {
         "clerk-api-auth",
         "-p",
         "clerk-api-runtime",
+        "-p",
+        "clerk-fapi",
         "--features",
         FEATURES,
     ])

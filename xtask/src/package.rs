@@ -23,11 +23,12 @@ struct Published {
 }
 
 /// The libraries, in dependency order.
-const LIBRARIES: [Published; 5] = [
+const LIBRARIES: [Published; 6] = [
     // With aws-lc-rs beside the default ring, so the test that the post-quantum provider wins runs.
     Published { package: "clerk-api-runtime", dir: "clerk-api-runtime", test_args: &["--features", "rustls-aws-lc"] },
     Published { package: "clerk-api-auth", dir: "clerk-api-auth", test_args: &["--all-features"] },
     Published { package: "clerk-api", dir: "clerk-api", test_args: &["--features", "axum,actix,testing"] },
+    Published { package: "clerk-fapi", dir: "clerk-fapi", test_args: &["--all-features"] },
     Published { package: "clerk-sync-layout", dir: "sync-layout", test_args: &[] },
     Published { package: "fake-clerk", dir: "fake-clerk", test_args: &["--all-features"] },
 ];

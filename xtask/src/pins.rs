@@ -10,6 +10,8 @@ pub struct Pins {
     pub repository: String,
     pub commit: String,
     pub generate: String,
+    /// The Frontend API spec clerk-fapi is generated from.
+    pub generate_frontend: String,
     pub files: Vec<PinnedFile>,
 }
 
@@ -27,8 +29,13 @@ impl Pins {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Pins, String> {
-        let mut pins =
-            Pins { repository: String::new(), commit: String::new(), generate: String::new(), files: Vec::new() };
+        let mut pins = Pins {
+            repository: String::new(),
+            commit: String::new(),
+            generate: String::new(),
+            generate_frontend: String::new(),
+            files: Vec::new(),
+        };
         for (number, line) in text.lines().enumerate() {
             let line = line.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -45,6 +52,7 @@ impl Pins {
                 ("repository", None) => pins.repository = value,
                 ("commit", None) => pins.commit = value,
                 ("generate", None) => pins.generate = value,
+                ("generate_frontend", None) => pins.generate_frontend = value,
                 ("path", Some(file)) => file.path = value,
                 ("sha256", Some(file)) => file.sha256 = value,
                 (other, _) => return Err(format!("{}:{}: unknown key `{other}`", path.display(), number + 1)),
@@ -52,6 +60,11 @@ impl Pins {
         }
         if pins.files.iter().any(|f| f.path.is_empty() || f.sha256.len() != 64) || pins.commit.is_empty() {
             return Err(format!("{}: every [[file]] needs a path and a 64-digit sha256", path.display()));
+        }
+        for (key, file) in [("generate", &pins.generate), ("generate_frontend", &pins.generate_frontend)] {
+            if pins.file(file).is_none() {
+                return Err(format!("{}: `{key}` names `{file}`, which no [[file]] pins", path.display()));
+            }
         }
         Ok(pins)
     }
@@ -67,6 +80,10 @@ impl Pins {
         );
         out.push_str(&format!("repository = \"{}\"\ncommit = \"{}\"\n", self.repository, self.commit));
         out.push_str(&format!("# The spec clerk-api is generated from.\ngenerate = \"{}\"\n", self.generate));
+        out.push_str(&format!(
+            "# The spec clerk-fapi (the Frontend API) is generated from.\ngenerate_frontend = \"{}\"\n",
+            self.generate_frontend
+        ));
         for file in &self.files {
             out.push_str(&format!("\n[[file]]\npath = \"{}\"\nsha256 = \"{}\"\n", file.path, file.sha256));
         }
@@ -98,15 +115,25 @@ impl Pins {
 }
 
 /// Where fetched spec files live (gitignored).
-/// The reviewed name overrides applied to every pinned version (`spec/overrides.yaml`).
+/// The reviewed name overrides applied to every pinned Backend API version (`spec/overrides.yaml`).
 pub fn overrides(root: &Path) -> Result<codegen::Overrides, String> {
-    let path = root.join(OVERRIDES);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    codegen::Overrides::parse(&text, OVERRIDES).map_err(|e| e.to_string())
+    overrides_at(root, OVERRIDES)
 }
 
-/// Where the overrides file lives, from the repository root.
+/// The Frontend API's name overrides (`spec/overrides-frontend.yaml`).
+pub fn frontend_overrides(root: &Path) -> Result<codegen::Overrides, String> {
+    overrides_at(root, FRONTEND_OVERRIDES)
+}
+
+fn overrides_at(root: &Path, file: &str) -> Result<codegen::Overrides, String> {
+    let path = root.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    codegen::Overrides::parse(&text, file).map_err(|e| e.to_string())
+}
+
+/// Where the overrides files live, from the repository root.
 pub const OVERRIDES: &str = "spec/overrides.yaml";
+pub const FRONTEND_OVERRIDES: &str = "spec/overrides-frontend.yaml";
 
 pub fn cache_path(root: &Path, file: &str) -> PathBuf {
     root.join("spec/cache").join(file)
@@ -122,8 +149,8 @@ mod tests {
         let pins = Pins::parse(&text, Path::new("pins.toml")).unwrap();
         let again = Pins::parse(&pins.to_toml(), Path::new("pins.toml")).unwrap();
         assert_eq!(
-            (again.repository, again.commit, again.generate),
-            (pins.repository.clone(), pins.commit.clone(), pins.generate.clone())
+            (again.repository, again.commit, again.generate, again.generate_frontend),
+            (pins.repository.clone(), pins.commit.clone(), pins.generate.clone(), pins.generate_frontend.clone())
         );
         assert_eq!(
             again.files.iter().map(|f| (&f.path, &f.sha256)).collect::<Vec<_>>(),

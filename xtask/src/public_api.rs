@@ -13,9 +13,10 @@ const FORBIDDEN_CRATES: [&str; 1] = ["reqwest"];
 
 /// The crates checked, with the features that widen their public API, and the items allowed
 /// to name a forbidden crate's type.
-const CHECKED: [(&str, &str, &str, &[&str]); 3] = [
+const CHECKED: [(&str, &str, &str, &[&str]); 4] = [
     ("clerk-api", "clerk_api", "axum,actix,testing,tracing,full-serde,webhooks,auth", &[]),
     ("clerk-api-auth", "clerk_api_auth", "axum,actix,testing,machine-tokens", &[]),
+    ("clerk-fapi", "clerk_fapi", "tracing,full-serde", &[]),
     // Reached as `clerk_api::runtime`. `ClientBuilder::http_client` takes the caller's own
     // reqwest client on purpose (its docs say why); `Multipart::into_form` is in the hidden
     // `__private` module, for generated code.

@@ -17,6 +17,8 @@ pub const AUTH_OPERATIONS: [&str; 1] = ["RefreshSession"];
 pub const AUTH_MACHINE_GENERATED_DIR: &str = "clerk-api-auth/src/generated_machine";
 pub const AUTH_MACHINE_OPERATIONS: [&str; 3] = ["verifyApiKey", "verifyM2MToken", "verifyOAuthAccessToken"];
 pub const TEST_GENERATED_DIR: &str = "tests/src/generated";
+/// The Frontend API client, from the pinned Frontend API spec.
+pub const FRONTEND_GENERATED_DIR: &str = "clerk-fapi/src/generated";
 pub const SYNC_GENERATED_DIR: &str = "clerk-sync/src/generated";
 /// The codegen fixtures' generated modules, one file each: compiled snapshots, built by
 /// `cargo test` (`tests/tests/fixture_crates.rs`).
@@ -60,6 +62,7 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
     // clerk-sync's resources and table layouts, from the same model as the client.
     let synced = codegen::warehouse::files(&generator).map_err(in_spec)?;
     files.extend(synced.into_iter().map(|f| (Path::new(SYNC_GENERATED_DIR).join(f.path), f.contents)));
+    files.extend(frontend_files(root, pins, mirror)?);
     files.extend(fixture_files(root)?);
     // The typed webhook events, from the newest pinned webhooks spec.
     if let Some(webhooks) = pins.webhooks() {
@@ -71,6 +74,25 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
         );
     }
     Ok(files)
+}
+
+/// The Frontend API's generator: its own overrides, its client type, and the version date of
+/// the spec's file name as the API version (its `info.version` says `v1`; Clerk's native SDKs
+/// send the date).
+pub fn frontend_generator(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<codegen::Generator, String> {
+    let path = &pins.generate_frontend;
+    let spec = read_pinned(root, pins, path, mirror)?;
+    let source = codegen::Source { path: path.clone(), origin: pins.origin() };
+    let overrides = crate::pins::frontend_overrides(root)?;
+    let version = Path::new(path).file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+    let settings = codegen::GenerationSettings::frontend_api(version);
+    codegen::Generator::new(&spec, &source, &overrides, &settings).map_err(|e| format!("{path}: {e}"))
+}
+
+fn frontend_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<Vec<(PathBuf, String)>, String> {
+    let generator = frontend_generator(root, pins, mirror)?;
+    let files = generator.files().map_err(|e| format!("{}: {e}", pins.generate_frontend))?;
+    Ok(files.into_iter().map(|f| (Path::new(FRONTEND_GENERATED_DIR).join(f.path), f.contents)).collect())
 }
 
 /// The codegen fixtures, `tests/fixtures/*.yaml`, by name (the file stem), sorted.
@@ -140,6 +162,7 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>, mode: Mode) -> Resul
         AUTH_MACHINE_GENERATED_DIR,
         TEST_GENERATED_DIR,
         SYNC_GENERATED_DIR,
+        FRONTEND_GENERATED_DIR,
         FIXTURES_GENERATED_DIR,
     ] {
         for stale in rust_files(&root.join(dir)).into_iter().filter(|p| !expected.contains(p)) {

@@ -27,8 +27,16 @@ pub(crate) fn paragraphs<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -
 
 fn lines(text: &str) -> TokenStream {
     let mut in_fence = false;
+    // Inside a list item: its indented continuation lines keep an indent of two, which
+    // Markdown reads as the item going on (unindented, clippy calls it a lazy continuation).
+    let mut in_item = false;
     let rendered = text.lines().map(|line| {
         let trimmed = line.trim_start();
+        let indented = trimmed.len() < line.len();
+        let item = ["- ", "* ", "+ "].iter().any(|marker| trimmed.starts_with(marker))
+            || trimmed.split_once(". ").is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        let continues = !in_fence && in_item && indented && !item && !trimmed.is_empty();
+        in_item = !in_fence && !trimmed.is_empty() && (item || continues);
         let line = if let Some(label) = trimmed.strip_prefix("```") {
             in_fence = !in_fence;
             if in_fence && label.trim().is_empty() {
@@ -38,6 +46,8 @@ fn lines(text: &str) -> TokenStream {
             }
         } else if in_fence {
             line.to_owned()
+        } else if continues {
+            format!("  {}", autolink(trimmed))
         } else {
             autolink(trimmed)
         };
@@ -81,6 +91,21 @@ fn autolink(line: &str) -> String {
             rest = &rest[url.len()..];
             continue;
         }
+        // `[RFC7519]`, `oauth_[provider]`: brackets the prose means as brackets, which rustdoc
+        // would take for a link to an item and warn about; escaped. A link (`[text](url)`,
+        // `[text][ref]`) is left as it is.
+        if !in_code && rest.starts_with('[') && !out.ends_with(']') {
+            if let Some(close) = rest.find(']') {
+                let inner = &rest[1..close];
+                let after = rest[close + 1..].chars().next();
+                let word = !inner.is_empty() && inner.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-'));
+                if word && !matches!(after, Some('(' | '[' | ':')) {
+                    out.push_str(&format!("\\[{inner}\\]"));
+                    rest = &rest[close + 1..];
+                    continue;
+                }
+            }
+        }
         let Some(c) = rest.chars().next() else { break };
         out.push(c);
         rest = &rest[c.len_utf8()..];
@@ -99,7 +124,9 @@ mod tests {
         assert_eq!(autolink("(see https://a.example/x)"), "(see <https://a.example/x>)");
         assert_eq!(autolink("[docs](https://clerk.com/docs#a)"), "[docs](https://clerk.com/docs#a)");
         assert_eq!(autolink("<https://clerk.com>"), "<https://clerk.com>");
-        assert_eq!(autolink("[active] (https://clerk.com/a)"), "[active] (<https://clerk.com/a>)");
+        assert_eq!(autolink("[active] (https://clerk.com/a)"), "\\[active\\] (<https://clerk.com/a>)");
+        assert_eq!(autolink("JWT [RFC7519]. oauth_[provider]"), "JWT \\[RFC7519\\]. oauth_\\[provider\\]");
+        assert_eq!(autolink("[a link](x) [ref][r] `[code]`"), "[a link](x) [ref][r] `[code]`");
         assert_eq!(
             autolink("prefixed with `https://` or `\"https://my-app.com\"`"),
             "prefixed with `https://` or `\"https://my-app.com\"`"

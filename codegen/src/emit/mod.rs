@@ -38,17 +38,17 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
                 pub const SPEC: &str = #spec;
             },
         ),
-        ("client.rs".to_owned(), client::client_module(&api.security_schemes)),
+        ("client.rs".to_owned(), client::client_module(&api.security_schemes, &api.client)),
         ("types.rs".to_owned(), {
             let mut module = types::types_module(&api.types, &api.groups);
             module.extend(types::deprecated_aliases(&api.type_aliases));
             module
         }),
-        ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups)),
+        ("operations/mod.rs".to_owned(), operations::operations_module(&api.groups, &api.client.name)),
     ];
     let structs = body::Structs::of(&api.types);
     for group in &api.groups {
-        let module = operations::group_module(group, &structs);
+        let module = operations::group_module(group, &structs, &api.client.name);
         files.push((format!("operations/{}.rs", group.name.trim_start_matches("r#")), module));
     }
     files

@@ -10,8 +10,9 @@ use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{quote, ToTokens};
 
-/// `operations/mod.rs`: the group modules and their accessors on `Clerk`.
-pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
+/// `operations/mod.rs`: the group modules and their accessors on the client type (`Clerk`).
+pub(crate) fn operations_module(groups: &[Group], client: &str) -> TokenStream {
+    let client = ident(client);
     let modules = groups.iter().map(|g| {
         let module = ident(&g.name);
         quote!(pub mod #module;)
@@ -42,17 +43,17 @@ pub(crate) fn operations_module(groups: &[Group]) -> TokenStream {
         //! Every operation of the spec, grouped as the official SDKs group them.
         #(#modules)*
 
-        impl super::client::Clerk {
+        impl super::client::#client {
             #(#accessors)*
         }
     }
 }
 
 /// One group's module: its handle and the builders of its operations.
-pub(crate) fn group_module(group: &Group, structs: &Structs<'_>) -> TokenStream {
+pub(crate) fn group_module(group: &Group, structs: &Structs<'_>, client: &str) -> TokenStream {
     let handle = ident(&group.type_name);
     let handle_doc = format!(
-        " Operations of the `{}` group: get it with [`Clerk::{}`](super::super::client::Clerk::{}).",
+        " Operations of the `{}` group: get it with [`{client}::{}`](super::super::client::{client}::{}).",
         group.name,
         group.name.trim_start_matches("r#"),
         group.name.trim_start_matches("r#")
@@ -77,15 +78,16 @@ pub(crate) fn group_module(group: &Group, structs: &Structs<'_>) -> TokenStream 
     } else {
         TokenStream::new()
     };
+    let client_type = ident(client);
     quote! {
         #import
         use clerk_api_runtime::__private as runtime;
-        use super::super::client::Clerk;
+        use super::super::client::#client_type;
 
         #[doc = #handle_doc]
         #[derive(Debug, Clone, Copy)]
         pub struct #handle<'a> {
-            pub(crate) client: &'a Clerk,
+            pub(crate) client: &'a #client_type,
         }
 
         impl #handle<'_> {
@@ -648,9 +650,15 @@ fn outcomes_enum(op: &Operation, outcomes: &Outcomes) -> TokenStream {
             OutcomeBody::Empty => quote!(#[doc = #doc] #variant,),
         }
     });
+    // A decoded body beside a redirect or an empty answer: the enum is moved once, from the
+    // response to the caller, so boxing the body would cost an allocation for nothing.
+    let mixed = outcomes.variants.iter().any(|v| matches!(v.body, OutcomeBody::Json(_)))
+        && outcomes.variants.iter().any(|v| !matches!(v.body, OutcomeBody::Json(_)));
+    let allow = mixed.then(|| quote!(#[allow(clippy::large_enum_variant)]));
     quote! {
         #[doc = #doc_text]
         #[derive(Debug, Clone, PartialEq)]
+        #allow
         pub enum #name {
             #(#variants)*
         }

@@ -41,6 +41,7 @@ pub fn normalize(api: &openapiv3::OpenAPI) -> Result<Api> {
         examples,
         security_schemes,
         constants,
+        client: crate::model::ClientSettings::default(),
     })
 }
 
