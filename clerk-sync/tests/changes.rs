@@ -264,6 +264,64 @@ async fn duckdb_small_pages_and_ties_at_their_boundaries_lose_nothing() {
     assert_eq!(rows(&target, &gone), fresh_read(&fake, &target.other_dataset("fresh")).await);
 }
 
+/// The ids of the organization memberships a run of that resource alone leaves in `target`.
+async fn memberships_after_a_run(fake: &FakeClerk, target: &Target, extra: &[&str]) -> BTreeSet<String> {
+    let (base_url, db, dataset) = (fake.base_url.clone(), target.db.clone(), target.dataset.clone());
+    let mut args = vec!["--resources".to_owned(), "organization_memberships".to_owned()];
+    args.extend(extra.iter().map(|s| (*s).to_owned()));
+    tokio::task::spawn_blocking(move || {
+        run(&base_url, &db, &dataset, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    })
+    .await
+    .unwrap();
+    query(target, "SELECT \"id\" FROM {ds}.\"organization_memberships\"")
+        .into_iter()
+        .map(|r| r[0].clone().unwrap())
+        .collect()
+}
+
+/// Organization memberships are paged by offset only, newest first, and replaced whole on
+/// every run: memberships deleted while a run reads, among those it has read, pull the rest of
+/// the list forward, and the next page must not pass over as many unread ones (which the
+/// replace would remove): first fewer deletions than a page's overlap, then more.
+async fn deletions_while_a_replace_reads_skip_nothing(target: Target) {
+    let fake = FakeClerk::start(seed(), Faults::default()).await.unwrap();
+    memberships_after_a_run(&fake, &target, &[]).await;
+    for deleted in [5, 25] {
+        let before: BTreeSet<String> =
+            fake.state.store.read().unwrap().memberships.iter().map(|m| m.id.clone()).collect();
+        let newest = before.len();
+        // The newest memberships, on the first page; last position first, so each deletion
+        // leaves the others' positions as they were.
+        let requests = fake.requests("GET", "/organization_memberships");
+        let during = (newest - deleted..newest).rev().map(Change::DeleteMembership).collect();
+        fake.change_before("GET", "/organization_memberships", requests + 2, during);
+        let stored = memberships_after_a_run(&fake, &target, &["--page-size", "40"]).await;
+        let after: BTreeSet<String> =
+            fake.state.store.read().unwrap().memberships.iter().map(|m| m.id.clone()).collect();
+        assert_eq!(before.len() - after.len(), deleted);
+        let missing: Vec<&String> = after.difference(&stored).collect();
+        assert!(missing.is_empty(), "{deleted} deletions while the run read: {missing:?} missing");
+        // Those deleted after the run read them stay until the next run.
+        assert_eq!(stored, before, "{deleted} deletions");
+    }
+    assert_eq!(memberships_after_a_run(&fake, &target, &[]).await.len(), 300 - 30);
+}
+
+#[cfg(feature = "duckdb-engine")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duckdb_deletions_while_a_replace_reads_skip_nothing() {
+    deletions_while_a_replace_reads_skip_nothing(duckdb_target("replace_deletions")).await;
+}
+
+#[cfg(feature = "postgres")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_deletions_while_a_replace_reads_skip_nothing() {
+    if let Some(target) = postgres_target("replace_deletions") {
+        deletions_while_a_replace_reads_skip_nothing(target).await;
+    }
+}
+
 #[cfg(feature = "duckdb-engine")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duckdb_killed_changes_pass_loses_nothing() {

@@ -245,18 +245,9 @@ impl Store {
     /// A pseudo-random mix of `count` changes from `seed`, weighted like a live instance:
     /// mostly user updates and sign-outs, some sign-ups, deletions and organization changes.
     pub fn random_changes(count: usize, seed: u64) -> Vec<Change> {
-        // xorshift64*, kept (not `fastrand`, as elsewhere in this crate) because the tests'
-        // sequences come from it: drawn by `fastrand` instead, the seeds of clerk-sync's
-        // `postgres_runs_beside_serve_lose_nothing` make it fail in about a quarter of runs
-        // (organization memberships missing after full refreshes beside `serve`), a failure
-        // not yet diagnosed; these sequences pass.
-        let mut state = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407) | 1;
-        let mut next = move || {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 16) as usize
-        };
+        // An index into a collection; each change takes it modulo the collection's length.
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let mut next = move || rng.usize(..);
         (0..count)
             .map(|_| match next() % 100 {
                 0..=29 => Change::UpdateUser(next()),

@@ -28,7 +28,9 @@ impl Job<'_> {
             starting_after: None,
             created_at_after: None,
         };
-        let mut stream = listing::stream(self.clerk, resource, &start);
+        // Offset pages overlap (`listing::OffsetWalk`): a deletion while the list is read must not
+        // make it skip an item, which the replace would then remove.
+        let mut stream = listing::whole(self.clerk, resource, &start);
         let (mut batch, mut seen, mut first) = (Batch::new(&resource.table), HashSet::new(), true);
         let mut staged = Vec::new();
         while let Some(item) = stream.next().await {
