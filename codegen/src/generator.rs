@@ -20,6 +20,9 @@ pub struct GenerationSettings {
     /// The API version sent as `Clerk-API-Version`, where it is not the spec's `info.version`
     /// (the Frontend API's spec says `v1`; its SDKs send the date of the spec's version).
     pub api_version: Option<String>,
+    /// The crate was never released: the overrides' old names are not kept as deprecated
+    /// aliases (nobody's code uses them).
+    pub new_crate: bool,
 }
 
 impl GenerationSettings {
@@ -36,6 +39,13 @@ impl GenerationSettings {
         GenerationSettings::default()
             .with_client(ClientSettings { name: "FrontendApi".to_owned(), kind: crate::model::ClientKind::PerInstance })
             .with_api_version(api_version)
+            .as_new_crate()
+    }
+
+    /// These settings for a crate never released (see [`new_crate`](Self::new_crate)).
+    pub fn as_new_crate(mut self) -> GenerationSettings {
+        self.new_crate = true;
+        self
     }
 
     /// These settings with the client type `client`.
@@ -119,6 +129,16 @@ impl Generator {
             api.client = settings.client.clone();
             if let Some(version) = &settings.api_version {
                 api.version = version.clone();
+            }
+        }
+        if settings.new_crate {
+            let api = Arc::make_mut(&mut api);
+            api.type_aliases.clear();
+            for group in &mut api.groups {
+                group.aliases.clear();
+                for operation in &mut group.operations {
+                    operation.aliases.clear();
+                }
             }
         }
         Ok(Generator { source, settings, whole, api })

@@ -32,6 +32,18 @@ pub struct ClientSettings {
     pub kind: ClientKind,
 }
 
+impl ClientSettings {
+    /// The client type's method handing out the runtime's `Client` underneath: `client()` on
+    /// the Backend API's `Clerk`; `runtime()` where the API has a group named `client` (the
+    /// Frontend API's `FrontendApi::client()` is the `/v1/client` resource).
+    pub fn runtime_accessor(&self) -> &'static str {
+        match self.kind {
+            ClientKind::SecretKey => "client",
+            ClientKind::PerInstance => "runtime",
+        }
+    }
+}
+
 impl Default for ClientSettings {
     /// The Backend API's: `Clerk`, built from a secret key.
     fn default() -> ClientSettings {
@@ -107,7 +119,9 @@ pub enum TypeKind {
     Struct(Struct),
     /// A string enum, open: unknown values are kept in a catch-all variant.
     Enum(Vec<EnumVariant>),
-    /// `oneOf` with a discriminator: dispatch on the value of `tag`.
+    /// `oneOf` with a discriminator, or a `oneOf`/`anyOf` whose variants each require a property
+    /// `tag` with values of their own (a one-value `enum` such as `strategy: [password]`, an
+    /// `enum` of several, at most one open string): dispatch on the value of `tag`.
     Tagged {
         tag: String,
         variants: Vec<UnionVariant>,
@@ -147,9 +161,26 @@ pub struct EnumVariant {
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnionVariant {
     pub name: String,
-    /// The discriminator value for tagged unions; empty for untagged ones.
+    /// The discriminator value for tagged unions; empty for untagged ones. On a tagged union's
+    /// open variant (`open_tag`) a label of the values it takes (`oauth_*`), not a value.
     pub tag_value: String,
+    /// More values of the tag that select this variant besides `tag_value` (an inferred tag
+    /// whose `enum` in this variant has several: `phone_code`, `email_code`).
+    pub more_tag_values: Vec<String>,
+    /// On the one variant of a tagged union whose tag is an open string (`strategy: string`
+    /// beside `strategy: [password]`): it takes the values no other variant names that start
+    /// with this prefix (the literal start of the tag's `pattern`, `oauth_`; empty: any value),
+    /// and a value it cannot decode is kept as raw JSON (`Unknown`).
+    pub open_tag: Option<String>,
     pub ty: TypeRef,
+}
+
+impl UnionVariant {
+    /// The tag values that select this variant in a tagged union (none for the open variant).
+    pub fn tag_values(&self) -> impl Iterator<Item = &str> {
+        let named = self.open_tag.is_none().then_some(self.tag_value.as_str());
+        named.into_iter().chain(self.more_tag_values.iter().map(String::as_str))
+    }
 }
 
 /// A reference to a Rust type.

@@ -11,12 +11,13 @@ const RAW_KEYWORDS: &[&str] = &[
     "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
-/// Keywords that cannot be raw identifiers, and names our own generated items use.
-const SUFFIXED: &[&str] = &[
-    "self",
-    "Self",
-    "super",
-    "crate",
+/// Keywords that cannot be raw identifiers: suffixed (`self_`) wherever they appear.
+const UNRAWABLE: &[&str] = &["self", "Self", "super", "crate"];
+
+/// Names the generated builders and client use for their own methods and fields: a method,
+/// setter or argument of that name would clash with them, so those get a `_` suffix
+/// (`body_()`). Struct fields live in another namespace and keep the plain name (`client`).
+const BUILDER_NAMES: &[&str] = &[
     "client",
     "send",
     "body",
@@ -45,8 +46,15 @@ pub(crate) fn type_name(raw: &str) -> String {
     }
 }
 
-/// `frontendApi` -> `frontend_api`; `type` -> `r#type`. For fields, parameters and methods.
+/// `frontendApi` -> `frontend_api`; `type` -> `r#type`; `send` -> `send_`. For parameters,
+/// methods and groups: anything that becomes a method of a builder or of the client.
 pub(crate) fn snake_name(raw: &str) -> String {
+    setter_name(&field_name(raw))
+}
+
+/// `frontendApi` -> `frontend_api`; `type` -> `r#type`; `self` -> `self_`; `client` stays
+/// `client`. For struct fields, which only have to be identifiers.
+pub(crate) fn field_name(raw: &str) -> String {
     let name = words(raw).to_snake_case();
     let name = match name.chars().next() {
         None => "value".to_owned(),
@@ -55,10 +63,20 @@ pub(crate) fn snake_name(raw: &str) -> String {
     };
     if RAW_KEYWORDS.contains(&name.as_str()) {
         format!("r#{name}")
-    } else if SUFFIXED.contains(&name.as_str()) {
+    } else if UNRAWABLE.contains(&name.as_str()) {
         format!("{name}_")
     } else {
         name
+    }
+}
+
+/// The builder method (setter or argument) for a struct field named `field`: the field's name,
+/// suffixed where a builder already has a method of that name (`body` -> `body_`).
+pub(crate) fn setter_name(field: &str) -> String {
+    if BUILDER_NAMES.contains(&field) {
+        format!("{field}_")
+    } else {
+        field.to_owned()
     }
 }
 
@@ -93,13 +111,26 @@ impl Scope {
 
 /// Names a list of wire names in one scope: names whose wire form is already snake_case keep
 /// the plain name, so `frontend_api` stays `frontend_api` and `frontendApi` becomes
-/// `frontend_api_2`, whatever their order in the spec.
+/// `frontend_api_2`, whatever their order in the spec. Parameters' names ([`snake_name`]).
 pub(crate) fn snake_names<'a>(wires: impl IntoIterator<Item = &'a str> + Clone, scope: &mut Scope) -> Vec<String> {
+    names_in_scope(wires, scope, snake_name)
+}
+
+/// [`snake_names`] for struct fields ([`field_name`]: keywords escaped, nothing else).
+pub(crate) fn field_names<'a>(wires: impl IntoIterator<Item = &'a str> + Clone, scope: &mut Scope) -> Vec<String> {
+    names_in_scope(wires, scope, field_name)
+}
+
+fn names_in_scope<'a>(
+    wires: impl IntoIterator<Item = &'a str> + Clone,
+    scope: &mut Scope,
+    name: fn(&str) -> String,
+) -> Vec<String> {
     let wires: Vec<&str> = wires.into_iter().collect();
     let mut names = vec![String::new(); wires.len()];
     for pass in [true, false] {
         for (index, wire) in wires.iter().enumerate() {
-            let snake = snake_name(wire);
+            let snake = name(wire);
             if (snake.trim_start_matches("r#") == *wire) == pass {
                 names[index] = scope.claim_snake(&snake);
             }
@@ -137,6 +168,18 @@ mod tests {
         let mut scope = Scope::default();
         let names = snake_names(["frontendApi", "frontend_api", "type"], &mut scope);
         assert_eq!(names, ["frontend_api_2", "frontend_api", "r#type"]);
+    }
+
+    #[test]
+    fn struct_fields_escape_keywords_only_and_builder_methods_keep_their_suffix() {
+        let mut scope = Scope::default();
+        let fields = field_names(["client", "body", "type", "self", "send"], &mut scope);
+        assert_eq!(fields, ["client", "body", "r#type", "self_", "send"]);
+        let mut scope = Scope::default();
+        let params = snake_names(["client", "body", "type", "self"], &mut scope);
+        assert_eq!(params, ["client_", "body_", "r#type", "self_"]);
+        assert_eq!(setter_name("body"), "body_");
+        assert_eq!(setter_name("r#type"), "r#type");
     }
 
     #[test]

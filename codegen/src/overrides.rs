@@ -237,6 +237,13 @@ fn rename_type(api: &mut Api, old: &str, new: &str) {
     if let Some(value) = api.constants.remove(old) {
         api.constants.insert(new.to_owned(), value);
     }
+    // An alias kept for an earlier rename or merge points at the final name, not at another
+    // (deprecated) alias.
+    for alias in &mut api.type_aliases {
+        if alias.new == old {
+            alias.new = new.to_owned();
+        }
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +322,15 @@ components:
         assert!(item.doc.as_deref().unwrap().starts_with("An item."));
         let get = plans.operations.iter().find(|o| o.operation_id == "GetPlan").unwrap();
         assert_eq!(get.response, Some(TypeRef::Named("PricedItem".into())));
+    }
+
+    #[test]
+    fn renaming_a_type_a_duplicate_was_merged_into_keeps_the_old_alias_pointing_at_the_new_name() {
+        let overrides = Overrides::parse("types: { Plan: { name: PricedPlan, doc: A plan. } }", "test").unwrap();
+        let api = overrides.apply(api()).unwrap();
+        let aliases: Vec<(&str, &str)> = api.type_aliases.iter().map(|a| (a.old.as_str(), a.new.as_str())).collect();
+        assert!(aliases.contains(&("Plan2", "PricedPlan")), "not to the deprecated `Plan`: {aliases:?}");
+        assert!(aliases.contains(&("Plan", "PricedPlan")), "{aliases:?}");
     }
 
     #[test]

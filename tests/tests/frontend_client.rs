@@ -26,11 +26,11 @@ async fn a_native_client_sends_its_flag_version_and_token_and_keeps_the_rotated_
     .await;
     let token = ClientToken::new(None);
     let fapi = native(&stub.base_url, &token);
-    let client = fapi.client_().get_client().await.unwrap();
-    assert!(client.response.is_none() && client.client_.is_none());
+    let client = fapi.client().get().await.unwrap();
+    assert!(client.response.is_none() && client.client.is_none());
     assert_eq!(token.get().as_deref(), Some("client_jwt_1"));
 
-    let refused = fapi.sign_ins().create_sign_in().identifier("ada@example.com").password("wrong horse").await;
+    let refused = fapi.sign_ins().create().identifier("ada@example.com").password("wrong horse").await;
     let Err(Error::Api(error)) = refused else { panic!("expected Clerk's error, got {refused:?}") };
     assert_eq!(error.status, 422);
     assert_eq!(error.errors[0].code, "form_password_incorrect");

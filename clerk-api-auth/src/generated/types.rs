@@ -226,15 +226,36 @@ runtime::open_enum_serialize!(RefreshSessionBodyFormat);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_deserialize!(RefreshSessionBodyFormat);
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum SessionRefresh {
+    /// `object: token`
     Token(Token),
+    /// `object: cookies`
     Cookies(Cookies),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for SessionRefresh {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Token(value) => value.serialize(serializer),
+            Self::Cookies(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SessionRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("token") => runtime::variant::<_, D>(value).map(Self::Token),
+            Some("cookies") => runtime::variant::<_, D>(value).map(Self::Cookies),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]

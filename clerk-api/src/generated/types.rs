@@ -17541,8 +17541,8 @@ pub struct PreviewTemplateBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The template body before variable interpolation
-    #[serde(rename = "body", skip_serializing_if = "Option::is_none")]
-    pub body_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
     /// The local part of the From email address that will be used for emails.
     /// For example, in the address 'hello@example.com', the local part is 'hello'.
     /// Applicable only to email templates.
@@ -17589,7 +17589,7 @@ impl<'de> serde::Deserialize<'de> for PreviewTemplateBody {
                 }
                 Ok(PreviewTemplateBody {
                     subject: field0.flatten(),
-                    body_: field1.flatten(),
+                    body: field1.flatten(),
                     from_email_name: field2.flatten(),
                     reply_to_email_name: field3.flatten(),
                 })
@@ -20888,15 +20888,36 @@ impl<'de> serde::Deserialize<'de> for SessionActivityResponse {
 /// Always `session` (a constant: a `String`, as a value that never varies needs no enum).
 pub type SessionObject = String;
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum SessionRefresh {
+    /// `object: token`
     Token(Token),
+    /// `object: cookies`
     Cookies(Cookies),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for SessionRefresh {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Token(value) => value.serialize(serializer),
+            Self::Cookies(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SessionRefresh {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "object")?;
+        match tag.as_deref() {
+            Some("token") => runtime::variant::<_, D>(value).map(Self::Token),
+            Some("cookies") => runtime::variant::<_, D>(value).map(Self::Cookies),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -21575,11 +21596,8 @@ pub struct Template {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub markup: Option<String>,
     /// the template body before variable interpolation
-    #[cfg_attr(
-        feature = "full-serde",
-        serde(rename = "body", skip_serializing_if = "Option::is_none")
-    )]
-    pub body_: Option<String>,
+    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub body: Option<String>,
     /// list of variables that are available for use in the template body
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub available_variables: Option<Vec<String>>,
@@ -21698,7 +21716,7 @@ impl<'de> serde::Deserialize<'de> for Template {
                     can_toggle: field11.flatten(),
                     subject: field12.flatten(),
                     markup: field13.flatten(),
-                    body_: field14.flatten(),
+                    body: field14.flatten(),
                     available_variables: field15.flatten(),
                     required_variables: field16.flatten(),
                     from_email_name: field17.flatten(),
@@ -25076,8 +25094,8 @@ pub struct UpsertTemplateBody {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub markup: Option<String>,
     /// The template body before variable interpolation
-    #[serde(rename = "body", skip_serializing_if = "Option::is_none")]
-    pub body_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
     /// Whether Clerk should deliver emails or SMS messages based on the current template
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered_by_clerk: Option<bool>,
@@ -25137,7 +25155,7 @@ impl<'de> serde::Deserialize<'de> for UpsertTemplateBody {
                     name: field0.flatten(),
                     subject: field1.flatten(),
                     markup: field2.flatten(),
-                    body_: field3.flatten(),
+                    body: field3.flatten(),
                     delivered_by_clerk: field4.flatten(),
                     from_email_name: field5.flatten(),
                     reply_to_email_name: field6.flatten(),

@@ -5,7 +5,7 @@ use clerk_api_runtime::{ApiClient, Client, ClientBuilder};
 /// A client of an API with a host per instance. Cheap to clone: clones share one connection pool.
 ///
 /// Every request sends `Clerk-API-Version` with the [`API_VERSION`](super::API_VERSION)
-/// this code was generated from. [`client`](FrontendApi::client) gives the runtime's
+/// this code was generated from. [`runtime`](FrontendApi::runtime) gives the runtime's
 /// [`Client`] underneath, the escape hatch for requests the spec does not describe.
 #[derive(Clone, Debug)]
 pub struct FrontendApi {
@@ -32,7 +32,7 @@ impl FrontendApi {
     }
     /// The runtime client every request goes through: its escape hatch for requests
     /// the spec does not describe (`execute_json`, `execute_answer`).
-    pub fn client(&self) -> &Client {
+    pub fn runtime(&self) -> &Client {
         &self.client
     }
     /// The base URL requests go to.

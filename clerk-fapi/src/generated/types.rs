@@ -4441,7 +4441,7 @@ pub struct ClientActiveSession {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSessionBaseObject,
-    pub status: ClientSessionBase2Status,
+    pub status: SessionStatus,
     pub expire_at: i64,
     pub abandon_at: i64,
     pub last_active_at: i64,
@@ -4450,7 +4450,7 @@ pub struct ClientActiveSession {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub actor: Option<serde_json::Value>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub tasks: Option<Vec<ClientSessionTask>>,
+    pub tasks: Option<Vec<SessionTask>>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub latest_activity: Option<ClientSessionActivity>,
 }
@@ -4471,13 +4471,13 @@ impl<'de> serde::Deserialize<'de> for ClientActiveSession {
             ) -> Result<ClientActiveSession, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientSessionBaseObject> = None;
-                let mut field2: Option<ClientSessionBase2Status> = None;
+                let mut field2: Option<SessionStatus> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<Token>> = None;
                 let mut field7: Option<Option<serde_json::Value>> = None;
-                let mut field8: Option<Option<Vec<ClientSessionTask>>> = None;
+                let mut field8: Option<Option<Vec<SessionTask>>> = None;
                 let mut field9: Option<Option<ClientSessionActivity>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
@@ -4952,8 +4952,7 @@ runtime::open_enum_deserialize!(ClientAuthConfigUsername);
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingCheckout {
     pub response: BillingCheckout,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingCheckout {
@@ -4971,7 +4970,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingCheckout {
                 mut map: A,
             ) -> Result<ClientBillingCheckout, A::Error> {
                 let mut field0: Option<BillingCheckout> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -4983,7 +4982,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingCheckout {
                 }
                 Ok(ClientBillingCheckout {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -4994,8 +4993,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingCheckout {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingGenericArray {
     pub response: ClientBillingGenericArrayResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingGenericArray {
@@ -5013,7 +5011,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingGenericArray {
                 mut map: A,
             ) -> Result<ClientBillingGenericArray, A::Error> {
                 let mut field0: Option<ClientBillingGenericArrayResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5025,7 +5023,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingGenericArray {
                 }
                 Ok(ClientBillingGenericArray {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5077,8 +5075,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingGenericArrayResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingGenericObject {
     pub response: Option<serde_json::Value>,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingGenericObject {
@@ -5096,7 +5093,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingGenericObject {
                 mut map: A,
             ) -> Result<ClientBillingGenericObject, A::Error> {
                 let mut field0: Option<Option<serde_json::Value>> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5108,7 +5105,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingGenericObject {
                 }
                 Ok(ClientBillingGenericObject {
                     response: field0.flatten(),
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5119,8 +5116,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingGenericObject {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingPaymentAttempt {
     pub response: BillingPaymentAttempt,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttempt {
@@ -5138,7 +5134,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttempt {
                 mut map: A,
             ) -> Result<ClientBillingPaymentAttempt, A::Error> {
                 let mut field0: Option<BillingPaymentAttempt> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5150,7 +5146,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttempt {
                 }
                 Ok(ClientBillingPaymentAttempt {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5161,8 +5157,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttempt {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingPaymentAttemptList {
     pub response: ClientBillingPaymentAttemptListResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttemptList {
@@ -5180,7 +5175,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttemptList {
                 mut map: A,
             ) -> Result<ClientBillingPaymentAttemptList, A::Error> {
                 let mut field0: Option<ClientBillingPaymentAttemptListResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5192,7 +5187,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttemptList {
                 }
                 Ok(ClientBillingPaymentAttemptList {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5247,8 +5242,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentAttemptListResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingPaymentMethod {
     pub response: Option<BillingPaymentMethod>,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethod {
@@ -5266,7 +5260,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethod {
                 mut map: A,
             ) -> Result<ClientBillingPaymentMethod, A::Error> {
                 let mut field0: Option<Option<BillingPaymentMethod>> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5278,7 +5272,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethod {
                 }
                 Ok(ClientBillingPaymentMethod {
                     response: field0.flatten(),
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5289,8 +5283,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethod {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingPaymentMethodInitialize {
     pub response: BillingPaymentMethodInitialize,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodInitialize {
@@ -5308,7 +5301,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodInitialize {
                 mut map: A,
             ) -> Result<ClientBillingPaymentMethodInitialize, A::Error> {
                 let mut field0: Option<BillingPaymentMethodInitialize> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5320,7 +5313,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodInitialize {
                 }
                 Ok(ClientBillingPaymentMethodInitialize {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5331,8 +5324,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodInitialize {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingPaymentMethodList {
     pub response: ClientBillingPaymentMethodListResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodList {
@@ -5350,7 +5342,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodList {
                 mut map: A,
             ) -> Result<ClientBillingPaymentMethodList, A::Error> {
                 let mut field0: Option<ClientBillingPaymentMethodListResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5362,7 +5354,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodList {
                 }
                 Ok(ClientBillingPaymentMethodList {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5417,8 +5409,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingPaymentMethodListResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingStatement {
     pub response: BillingStatement,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingStatement {
@@ -5436,7 +5427,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingStatement {
                 mut map: A,
             ) -> Result<ClientBillingStatement, A::Error> {
                 let mut field0: Option<BillingStatement> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5448,7 +5439,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingStatement {
                 }
                 Ok(ClientBillingStatement {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5459,8 +5450,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingStatement {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingStatementList {
     pub response: ClientBillingStatementListResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingStatementList {
@@ -5478,7 +5468,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingStatementList {
                 mut map: A,
             ) -> Result<ClientBillingStatementList, A::Error> {
                 let mut field0: Option<ClientBillingStatementListResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5490,7 +5480,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingStatementList {
                 }
                 Ok(ClientBillingStatementList {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5545,8 +5535,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingStatementListResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingSubscription {
     pub response: BillingSubscription,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingSubscription {
@@ -5564,7 +5553,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscription {
                 mut map: A,
             ) -> Result<ClientBillingSubscription, A::Error> {
                 let mut field0: Option<BillingSubscription> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5576,7 +5565,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscription {
                 }
                 Ok(ClientBillingSubscription {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5587,8 +5576,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscription {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingSubscriptionItem {
     pub response: BillingSubscriptionItem,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItem {
@@ -5606,7 +5594,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItem {
                 mut map: A,
             ) -> Result<ClientBillingSubscriptionItem, A::Error> {
                 let mut field0: Option<BillingSubscriptionItem> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5618,7 +5606,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItem {
                 }
                 Ok(ClientBillingSubscriptionItem {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5629,8 +5617,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItem {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientBillingSubscriptionItemList {
     pub response: ClientBillingSubscriptionItemListResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItemList {
@@ -5648,7 +5635,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItemList {
                 mut map: A,
             ) -> Result<ClientBillingSubscriptionItemList, A::Error> {
                 let mut field0: Option<ClientBillingSubscriptionItemListResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5660,7 +5647,7 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItemList {
                 }
                 Ok(ClientBillingSubscriptionItemList {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -5711,16 +5698,17 @@ impl<'de> serde::Deserialize<'de> for ClientBillingSubscriptionItemListResponse 
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A client as a few endpoints still declare it: its sessions without `tasks`, its sign-in without the `email_link` second factor. `Client` decodes every value of it.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClient {
+pub struct LegacyClient {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientClientObject,
     /// String representing the identifier of the session.
     pub id: String,
-    pub sessions: Vec<ClientSession>,
-    pub sign_in: Option<ClientSignIn>,
-    pub sign_up: Option<ClientSignUp>,
+    pub sessions: Vec<LegacySession>,
+    pub sign_in: Option<LegacySignIn>,
+    pub sign_up: Option<SignUp>,
     /// Last active session_id.
     pub last_active_session_id: Option<String>,
     /// The authentication strategy that was last used to authenticate the user on this client.
@@ -5735,25 +5723,25 @@ pub struct ClientClient {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClient {
+impl<'de> serde::Deserialize<'de> for LegacyClient {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClient;
+            type Value = LegacyClient;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClient)")
+                f.write_str("an object (LegacyClient)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClient, A::Error> {
+            ) -> Result<LegacyClient, A::Error> {
                 let mut field0: Option<ClientClientObject> = None;
                 let mut field1: Option<String> = None;
-                let mut field2: Option<Vec<ClientSession>> = None;
-                let mut field3: Option<Option<ClientSignIn>> = None;
-                let mut field4: Option<Option<ClientSignUp>> = None;
+                let mut field2: Option<Vec<LegacySession>> = None;
+                let mut field3: Option<Option<LegacySignIn>> = None;
+                let mut field4: Option<Option<SignUp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<i64>> = None;
@@ -5784,7 +5772,7 @@ impl<'de> serde::Deserialize<'de> for ClientClient {
                         }
                     }
                 }
-                Ok(ClientClient {
+                Ok(LegacyClient {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     sessions: runtime::required(field2, "sessions")?,
@@ -5802,17 +5790,19 @@ impl<'de> serde::Deserialize<'de> for ClientClient {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The client: the device's sessions and the sign-in or sign-up in progress (clerk-js `Client`).
+///
 /// Another shape of [`ClientClient`], which cannot stand in for it: read as one, the field `sessions` is a `ClientSession`, which differs.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClient2 {
+pub struct Client {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientClientObject,
     /// String representing the identifier of the session.
     pub id: String,
-    pub sessions: Vec<ClientSession2>,
-    pub sign_in: Option<ClientSignIn2>,
-    pub sign_up: Option<ClientSignUp>,
+    pub sessions: Vec<Session>,
+    pub sign_in: Option<SignIn>,
+    pub sign_up: Option<SignUp>,
     /// Last active session_id.
     pub last_active_session_id: Option<String>,
     /// The authentication strategy that was last used to authenticate the user on this client.
@@ -5827,25 +5817,25 @@ pub struct ClientClient2 {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClient2 {
+impl<'de> serde::Deserialize<'de> for Client {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClient2;
+            type Value = Client;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClient2)")
+                f.write_str("an object (Client)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClient2, A::Error> {
+            ) -> Result<Client, A::Error> {
                 let mut field0: Option<ClientClientObject> = None;
                 let mut field1: Option<String> = None;
-                let mut field2: Option<Vec<ClientSession2>> = None;
-                let mut field3: Option<Option<ClientSignIn2>> = None;
-                let mut field4: Option<Option<ClientSignUp>> = None;
+                let mut field2: Option<Vec<Session>> = None;
+                let mut field3: Option<Option<SignIn>> = None;
+                let mut field4: Option<Option<SignUp>> = None;
                 let mut field5: Option<Option<String>> = None;
                 let mut field6: Option<Option<String>> = None;
                 let mut field7: Option<Option<i64>> = None;
@@ -5876,7 +5866,7 @@ impl<'de> serde::Deserialize<'de> for ClientClient2 {
                         }
                     }
                 }
-                Ok(ClientClient2 {
+                Ok(Client {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     sessions: runtime::required(field2, "sessions")?,
@@ -5898,30 +5888,30 @@ impl<'de> serde::Deserialize<'de> for ClientClient2 {
 ///
 /// Always `client` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientClientObject = String;
+/// Backup codes, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedBackupCodes {
+pub struct ClientWrappedBackupCodes {
     pub response: BackupCodes,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedBackupCodes {
+impl<'de> serde::Deserialize<'de> for ClientWrappedBackupCodes {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedBackupCodes;
+            type Value = ClientWrappedBackupCodes;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedBackupCodes)")
+                f.write_str("an object (ClientWrappedBackupCodes)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedBackupCodes, A::Error> {
+            ) -> Result<ClientWrappedBackupCodes, A::Error> {
                 let mut field0: Option<BackupCodes> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5931,39 +5921,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedBackupCodes {
                         }
                     }
                 }
-                Ok(ClientClientWrappedBackupCodes {
+                Ok(ClientWrappedBackupCodes {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A client, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedClient {
-    pub response: Option<ClientClient2>,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedClient {
+    pub response: Option<Client>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedClient {
+impl<'de> serde::Deserialize<'de> for ClientWrappedClient {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedClient;
+            type Value = ClientWrappedClient;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedClient)")
+                f.write_str("an object (ClientWrappedClient)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedClient, A::Error> {
-                let mut field0: Option<Option<ClientClient2>> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedClient, A::Error> {
+                let mut field0: Option<Option<Client>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -5973,39 +5963,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedClient {
                         }
                     }
                 }
-                Ok(ClientClientWrappedClient {
+                Ok(ClientWrappedClient {
                     response: field0.flatten(),
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// What a delete returns, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedDeletedObject {
-    pub response: ClientDeletedObject,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedDeletedObject {
+    pub response: DeletedObject,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedDeletedObject {
+impl<'de> serde::Deserialize<'de> for ClientWrappedDeletedObject {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedDeletedObject;
+            type Value = ClientWrappedDeletedObject;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedDeletedObject)")
+                f.write_str("an object (ClientWrappedDeletedObject)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedDeletedObject, A::Error> {
-                let mut field0: Option<ClientDeletedObject> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedDeletedObject, A::Error> {
+                let mut field0: Option<DeletedObject> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6015,39 +6005,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedDeletedObject {
                         }
                     }
                 }
-                Ok(ClientClientWrappedDeletedObject {
+                Ok(ClientWrappedDeletedObject {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// An email address, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedEmailAddress {
-    pub response: ClientEmailAddress,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedEmailAddress {
+    pub response: EmailAddress,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedEmailAddress {
+impl<'de> serde::Deserialize<'de> for ClientWrappedEmailAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedEmailAddress;
+            type Value = ClientWrappedEmailAddress;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedEmailAddress)")
+                f.write_str("an object (ClientWrappedEmailAddress)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedEmailAddress, A::Error> {
-                let mut field0: Option<ClientEmailAddress> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedEmailAddress, A::Error> {
+                let mut field0: Option<EmailAddress> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6057,9 +6047,9 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEmailAddress {
                         }
                     }
                 }
-                Ok(ClientClientWrappedEmailAddress {
+                Ok(ClientWrappedEmailAddress {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6070,8 +6060,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEmailAddress {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedEnterpriseConnection {
     pub response: EnterpriseConnectionResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnection {
@@ -6089,7 +6078,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnection {
                 mut map: A,
             ) -> Result<ClientClientWrappedEnterpriseConnection, A::Error> {
                 let mut field0: Option<EnterpriseConnectionResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6101,7 +6090,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnection {
                 }
                 Ok(ClientClientWrappedEnterpriseConnection {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6112,8 +6101,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnection {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedEnterpriseConnectionTestRun {
     pub response: EnterpriseConnectionTestRunResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnectionTestRun {
@@ -6131,7 +6119,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnectionTes
                 mut map: A,
             ) -> Result<ClientClientWrappedEnterpriseConnectionTestRun, A::Error> {
                 let mut field0: Option<EnterpriseConnectionTestRunResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6143,7 +6131,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnectionTes
                 }
                 Ok(ClientClientWrappedEnterpriseConnectionTestRun {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6154,8 +6142,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnectionTes
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedEnterpriseConnectionTestRunsList {
     pub response: EnterpriseConnectionTestRunsPaginatedResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de>
@@ -6176,7 +6163,7 @@ for ClientClientWrappedEnterpriseConnectionTestRunsList {
                 mut map: A,
             ) -> Result<ClientClientWrappedEnterpriseConnectionTestRunsList, A::Error> {
                 let mut field0: Option<EnterpriseConnectionTestRunsPaginatedResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6188,7 +6175,7 @@ for ClientClientWrappedEnterpriseConnectionTestRunsList {
                 }
                 Ok(ClientClientWrappedEnterpriseConnectionTestRunsList {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6200,8 +6187,7 @@ for ClientClientWrappedEnterpriseConnectionTestRunsList {
 pub struct ClientClientWrappedEnterpriseConnections {
     /// List of active enterprise connections for the current user's primary email domain
     pub response: Vec<EnterpriseConnectionResponse>,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnections {
@@ -6219,7 +6205,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnections {
                 mut map: A,
             ) -> Result<ClientClientWrappedEnterpriseConnections, A::Error> {
                 let mut field0: Option<Vec<EnterpriseConnectionResponse>> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6231,37 +6217,37 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedEnterpriseConnections {
                 }
                 Ok(ClientClientWrappedEnterpriseConnections {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// An external account, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedExternalAccount {
+pub struct ClientWrappedExternalAccount {
     pub response: ExternalAccountWithVerification,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedExternalAccount {
+impl<'de> serde::Deserialize<'de> for ClientWrappedExternalAccount {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedExternalAccount;
+            type Value = ClientWrappedExternalAccount;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedExternalAccount)")
+                f.write_str("an object (ClientWrappedExternalAccount)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedExternalAccount, A::Error> {
+            ) -> Result<ClientWrappedExternalAccount, A::Error> {
                 let mut field0: Option<ExternalAccountWithVerification> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6271,39 +6257,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedExternalAccount {
                         }
                     }
                 }
-                Ok(ClientClientWrappedExternalAccount {
+                Ok(ClientWrappedExternalAccount {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// An image, with the (legacy-shaped) client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedImage {
+pub struct ClientWrappedImage {
     pub response: Image,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient>,
+    pub client: Option<LegacyClient>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedImage {
+impl<'de> serde::Deserialize<'de> for ClientWrappedImage {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedImage;
+            type Value = ClientWrappedImage;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedImage)")
+                f.write_str("an object (ClientWrappedImage)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedImage, A::Error> {
+            ) -> Result<ClientWrappedImage, A::Error> {
                 let mut field0: Option<Image> = None;
-                let mut field1: Option<Option<ClientClient>> = None;
+                let mut field1: Option<Option<LegacyClient>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6313,39 +6299,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedImage {
                         }
                     }
                 }
-                Ok(ClientClientWrappedImage {
+                Ok(ClientWrappedImage {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// An organization, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedOrganization {
-    pub response: ClientOrganization,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedOrganization {
+    pub response: Organization,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganization {
+impl<'de> serde::Deserialize<'de> for ClientWrappedOrganization {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedOrganization;
+            type Value = ClientWrappedOrganization;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedOrganization)")
+                f.write_str("an object (ClientWrappedOrganization)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedOrganization, A::Error> {
-                let mut field0: Option<ClientOrganization> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedOrganization, A::Error> {
+                let mut field0: Option<Organization> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6355,40 +6341,41 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganization {
                         }
                     }
                 }
-                Ok(ClientClientWrappedOrganization {
+                Ok(ClientWrappedOrganization {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// An organization as the logo upload returns it, with the client.
+///
 /// Another shape of [`ClientClientWrappedOrganization`], which cannot stand in for it: read as one, the field `client` is a `ClientClient`, which differs.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedOrganization2 {
-    pub response: ClientOrganization,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient>,
+pub struct LegacyClientWrappedOrganization {
+    pub response: Organization,
+    pub client: Option<LegacyClient>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganization2 {
+impl<'de> serde::Deserialize<'de> for LegacyClientWrappedOrganization {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedOrganization2;
+            type Value = LegacyClientWrappedOrganization;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedOrganization2)")
+                f.write_str("an object (LegacyClientWrappedOrganization)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedOrganization2, A::Error> {
-                let mut field0: Option<ClientOrganization> = None;
-                let mut field1: Option<Option<ClientClient>> = None;
+            ) -> Result<LegacyClientWrappedOrganization, A::Error> {
+                let mut field0: Option<Organization> = None;
+                let mut field1: Option<Option<LegacyClient>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6398,9 +6385,9 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganization2 {
                         }
                     }
                 }
-                Ok(ClientClientWrappedOrganization2 {
+                Ok(LegacyClientWrappedOrganization {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6411,8 +6398,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganization2 {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationDomain {
     pub response: ClientOrganizationDomain,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomain {
@@ -6430,7 +6416,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomain {
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationDomain, A::Error> {
                 let mut field0: Option<ClientOrganizationDomain> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6442,7 +6428,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomain {
                 }
                 Ok(ClientClientWrappedOrganizationDomain {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6453,8 +6439,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomain {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationDomainBulkCreate {
     pub response: ClientOrganizationDomainBulkCreate,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomainBulkCreate {
@@ -6474,7 +6459,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomainBulkC
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationDomainBulkCreate, A::Error> {
                 let mut field0: Option<ClientOrganizationDomainBulkCreate> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6486,7 +6471,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomainBulkC
                 }
                 Ok(ClientClientWrappedOrganizationDomainBulkCreate {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6497,8 +6482,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomainBulkC
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationDomainBulkOwnershipVerification {
     pub response: ClientOrganizationDomainBulkOwnershipVerification,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de>
@@ -6524,7 +6508,7 @@ for ClientClientWrappedOrganizationDomainBulkOwnershipVerification {
                 let mut field0: Option<
                     ClientOrganizationDomainBulkOwnershipVerification,
                 > = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6536,7 +6520,7 @@ for ClientClientWrappedOrganizationDomainBulkOwnershipVerification {
                 }
                 Ok(ClientClientWrappedOrganizationDomainBulkOwnershipVerification {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6547,8 +6531,7 @@ for ClientClientWrappedOrganizationDomainBulkOwnershipVerification {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationDomains {
     pub response: ClientClientWrappedOrganizationDomainsResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomains {
@@ -6566,7 +6549,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomains {
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationDomains, A::Error> {
                 let mut field0: Option<ClientClientWrappedOrganizationDomainsResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6578,7 +6561,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomains {
                 }
                 Ok(ClientClientWrappedOrganizationDomains {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6632,8 +6615,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationDomainsResp
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationInvitation {
     pub response: ClientOrganizationInvitation,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitation {
@@ -6651,7 +6633,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitation 
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationInvitation, A::Error> {
                 let mut field0: Option<ClientOrganizationInvitation> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6663,7 +6645,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitation 
                 }
                 Ok(ClientClientWrappedOrganizationInvitation {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6674,8 +6656,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitation 
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationInvitationUserContext {
     pub response: ClientOrganizationInvitationUserContext,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de>
@@ -6696,7 +6677,7 @@ for ClientClientWrappedOrganizationInvitationUserContext {
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationInvitationUserContext, A::Error> {
                 let mut field0: Option<ClientOrganizationInvitationUserContext> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6708,7 +6689,7 @@ for ClientClientWrappedOrganizationInvitationUserContext {
                 }
                 Ok(ClientClientWrappedOrganizationInvitationUserContext {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6719,8 +6700,7 @@ for ClientClientWrappedOrganizationInvitationUserContext {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationInvitations {
     pub response: ClientClientWrappedOrganizationInvitationsResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitations {
@@ -6740,7 +6720,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitations
                 let mut field0: Option<
                     ClientClientWrappedOrganizationInvitationsResponse,
                 > = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6752,7 +6732,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationInvitations
                 }
                 Ok(ClientClientWrappedOrganizationInvitations {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6823,8 +6803,7 @@ for ClientClientWrappedOrganizationInvitationsResponseData {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationInvitationsUserContext {
     pub response: ClientClientWrappedOrganizationInvitationsUserContextResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de>
@@ -6850,7 +6829,7 @@ for ClientClientWrappedOrganizationInvitationsUserContext {
                 let mut field0: Option<
                     ClientClientWrappedOrganizationInvitationsUserContextResponse,
                 > = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6862,7 +6841,7 @@ for ClientClientWrappedOrganizationInvitationsUserContext {
                 }
                 Ok(ClientClientWrappedOrganizationInvitationsUserContext {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6924,8 +6903,7 @@ for ClientClientWrappedOrganizationInvitationsUserContextResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationMembership {
     pub response: ClientOrganizationMembership,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembership {
@@ -6943,7 +6921,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembership 
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationMembership, A::Error> {
                 let mut field0: Option<ClientOrganizationMembership> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6955,7 +6933,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembership 
                 }
                 Ok(ClientClientWrappedOrganizationMembership {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -6966,8 +6944,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembership 
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationMembershipRequest {
     pub response: ClientOrganizationMembershipRequest,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipRequest {
@@ -6987,7 +6964,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipR
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationMembershipRequest, A::Error> {
                 let mut field0: Option<ClientOrganizationMembershipRequest> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -6999,7 +6976,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipR
                 }
                 Ok(ClientClientWrappedOrganizationMembershipRequest {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7010,8 +6987,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipR
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationMembershipRequests {
     pub response: ClientClientWrappedOrganizationMembershipRequestsResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipRequests {
@@ -7033,7 +7009,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipR
                 let mut field0: Option<
                     ClientClientWrappedOrganizationMembershipRequestsResponse,
                 > = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7045,7 +7021,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMembershipR
                 }
                 Ok(ClientClientWrappedOrganizationMembershipRequests {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7107,8 +7083,7 @@ for ClientClientWrappedOrganizationMembershipRequestsResponse {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationMemberships {
     pub response: ClientClientWrappedOrganizationMembershipsResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMemberships {
@@ -7128,7 +7103,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMemberships
                 let mut field0: Option<
                     ClientClientWrappedOrganizationMembershipsResponse,
                 > = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7140,7 +7115,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationMemberships
                 }
                 Ok(ClientClientWrappedOrganizationMemberships {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7211,8 +7186,7 @@ for ClientClientWrappedOrganizationMembershipsResponseData {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationSuggestion {
     pub response: ClientOrganizationSuggestion,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestion {
@@ -7230,7 +7204,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestion 
                 mut map: A,
             ) -> Result<ClientClientWrappedOrganizationSuggestion, A::Error> {
                 let mut field0: Option<ClientOrganizationSuggestion> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7242,7 +7216,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestion 
                 }
                 Ok(ClientClientWrappedOrganizationSuggestion {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7253,8 +7227,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestion 
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedOrganizationSuggestions {
     pub response: ClientClientWrappedOrganizationSuggestionsResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestions {
@@ -7274,7 +7247,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestions
                 let mut field0: Option<
                     ClientClientWrappedOrganizationSuggestionsResponse,
                 > = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7286,7 +7259,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedOrganizationSuggestions
                 }
                 Ok(ClientClientWrappedOrganizationSuggestions {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7339,30 +7312,30 @@ for ClientClientWrappedOrganizationSuggestionsResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A passkey, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedPasskey {
-    pub response: ClientPasskey,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedPasskey {
+    pub response: Passkey,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedPasskey {
+impl<'de> serde::Deserialize<'de> for ClientWrappedPasskey {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedPasskey;
+            type Value = ClientWrappedPasskey;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedPasskey)")
+                f.write_str("an object (ClientWrappedPasskey)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedPasskey, A::Error> {
-                let mut field0: Option<ClientPasskey> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedPasskey, A::Error> {
+                let mut field0: Option<Passkey> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7372,39 +7345,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedPasskey {
                         }
                     }
                 }
-                Ok(ClientClientWrappedPasskey {
+                Ok(ClientWrappedPasskey {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A phone number, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedPhoneNumber {
-    pub response: ClientPhoneNumber,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedPhoneNumber {
+    pub response: PhoneNumber,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedPhoneNumber {
+impl<'de> serde::Deserialize<'de> for ClientWrappedPhoneNumber {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedPhoneNumber;
+            type Value = ClientWrappedPhoneNumber;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedPhoneNumber)")
+                f.write_str("an object (ClientWrappedPhoneNumber)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedPhoneNumber, A::Error> {
-                let mut field0: Option<ClientPhoneNumber> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedPhoneNumber, A::Error> {
+                let mut field0: Option<PhoneNumber> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7414,9 +7387,9 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedPhoneNumber {
                         }
                     }
                 }
-                Ok(ClientClientWrappedPhoneNumber {
+                Ok(ClientWrappedPhoneNumber {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7427,8 +7400,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedPhoneNumber {
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientClientWrappedRoles {
     pub response: ClientClientWrappedRolesResponse,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientClientWrappedRoles {
@@ -7446,7 +7418,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedRoles {
                 mut map: A,
             ) -> Result<ClientClientWrappedRoles, A::Error> {
                 let mut field0: Option<ClientClientWrappedRolesResponse> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7458,7 +7430,7 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedRoles {
                 }
                 Ok(ClientClientWrappedRoles {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -7516,30 +7488,30 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedRolesResponse {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A session, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedSession {
-    pub response: ClientSession2,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedSession {
+    pub response: Session,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedSession {
+impl<'de> serde::Deserialize<'de> for ClientWrappedSession {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedSession;
+            type Value = ClientWrappedSession;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedSession)")
+                f.write_str("an object (ClientWrappedSession)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedSession, A::Error> {
-                let mut field0: Option<ClientSession2> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedSession, A::Error> {
+                let mut field0: Option<Session> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7549,39 +7521,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedSession {
                         }
                     }
                 }
-                Ok(ClientClientWrappedSession {
+                Ok(ClientWrappedSession {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A reverification, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedSessionReverification {
-    pub response: ClientSessionReverification,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedSessionReverification {
+    pub response: SessionReverification,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedSessionReverification {
+impl<'de> serde::Deserialize<'de> for ClientWrappedSessionReverification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedSessionReverification;
+            type Value = ClientWrappedSessionReverification;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedSessionReverification)")
+                f.write_str("an object (ClientWrappedSessionReverification)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedSessionReverification, A::Error> {
-                let mut field0: Option<ClientSessionReverification> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedSessionReverification, A::Error> {
+                let mut field0: Option<SessionReverification> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7591,39 +7563,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedSessionReverification {
                         }
                     }
                 }
-                Ok(ClientClientWrappedSessionReverification {
+                Ok(ClientWrappedSessionReverification {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A sign-in, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedSignIn {
-    pub response: ClientSignIn2,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedSignIn {
+    pub response: SignIn,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedSignIn {
+impl<'de> serde::Deserialize<'de> for ClientWrappedSignIn {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedSignIn;
+            type Value = ClientWrappedSignIn;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedSignIn)")
+                f.write_str("an object (ClientWrappedSignIn)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedSignIn, A::Error> {
-                let mut field0: Option<ClientSignIn2> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedSignIn, A::Error> {
+                let mut field0: Option<SignIn> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7633,40 +7605,41 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedSignIn {
                         }
                     }
                 }
-                Ok(ClientClientWrappedSignIn {
+                Ok(ClientWrappedSignIn {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A sign-in as `reset_password` returns it, with the client.
+///
 /// Another shape of [`ClientClientWrappedSignIn`], which cannot stand in for it: read as one, the field `client` is a `ClientClient`, which differs.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedSignIn2 {
-    pub response: ClientSignIn,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient>,
+pub struct LegacyClientWrappedSignIn {
+    pub response: LegacySignIn,
+    pub client: Option<LegacyClient>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedSignIn2 {
+impl<'de> serde::Deserialize<'de> for LegacyClientWrappedSignIn {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedSignIn2;
+            type Value = LegacyClientWrappedSignIn;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedSignIn2)")
+                f.write_str("an object (LegacyClientWrappedSignIn)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedSignIn2, A::Error> {
-                let mut field0: Option<ClientSignIn> = None;
-                let mut field1: Option<Option<ClientClient>> = None;
+            ) -> Result<LegacyClientWrappedSignIn, A::Error> {
+                let mut field0: Option<LegacySignIn> = None;
+                let mut field1: Option<Option<LegacyClient>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7676,39 +7649,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedSignIn2 {
                         }
                     }
                 }
-                Ok(ClientClientWrappedSignIn2 {
+                Ok(LegacyClientWrappedSignIn {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A sign-up, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedSignUp {
-    pub response: ClientSignUp,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedSignUp {
+    pub response: SignUp,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedSignUp {
+impl<'de> serde::Deserialize<'de> for ClientWrappedSignUp {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedSignUp;
+            type Value = ClientWrappedSignUp;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedSignUp)")
+                f.write_str("an object (ClientWrappedSignUp)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedSignUp, A::Error> {
-                let mut field0: Option<ClientSignUp> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedSignUp, A::Error> {
+                let mut field0: Option<SignUp> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7718,39 +7691,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedSignUp {
                         }
                     }
                 }
-                Ok(ClientClientWrappedSignUp {
+                Ok(ClientWrappedSignUp {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A TOTP secret, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedTotp {
+pub struct ClientWrappedTotp {
     pub response: Totp,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedTotp {
+impl<'de> serde::Deserialize<'de> for ClientWrappedTotp {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedTotp;
+            type Value = ClientWrappedTotp;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedTotp)")
+                f.write_str("an object (ClientWrappedTotp)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedTotp, A::Error> {
+            ) -> Result<ClientWrappedTotp, A::Error> {
                 let mut field0: Option<Totp> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7760,39 +7733,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedTotp {
                         }
                     }
                 }
-                Ok(ClientClientWrappedTotp {
+                Ok(ClientWrappedTotp {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A trusted device, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedTrustedDevice {
-    pub response: ClientTrustedDevice,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedTrustedDevice {
+    pub response: TrustedDevice,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDevice {
+impl<'de> serde::Deserialize<'de> for ClientWrappedTrustedDevice {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedTrustedDevice;
+            type Value = ClientWrappedTrustedDevice;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedTrustedDevice)")
+                f.write_str("an object (ClientWrappedTrustedDevice)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedTrustedDevice, A::Error> {
-                let mut field0: Option<ClientTrustedDevice> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedTrustedDevice, A::Error> {
+                let mut field0: Option<TrustedDevice> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7802,39 +7775,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDevice {
                         }
                     }
                 }
-                Ok(ClientClientWrappedTrustedDevice {
+                Ok(ClientWrappedTrustedDevice {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A trusted-device challenge, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedTrustedDeviceChallenge {
+pub struct ClientWrappedTrustedDeviceChallenge {
     pub response: ClientTrustedDeviceChallenge,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDeviceChallenge {
+impl<'de> serde::Deserialize<'de> for ClientWrappedTrustedDeviceChallenge {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedTrustedDeviceChallenge;
+            type Value = ClientWrappedTrustedDeviceChallenge;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedTrustedDeviceChallenge)")
+                f.write_str("an object (ClientWrappedTrustedDeviceChallenge)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedTrustedDeviceChallenge, A::Error> {
+            ) -> Result<ClientWrappedTrustedDeviceChallenge, A::Error> {
                 let mut field0: Option<ClientTrustedDeviceChallenge> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7844,39 +7817,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDeviceChallenge 
                         }
                     }
                 }
-                Ok(ClientClientWrappedTrustedDeviceChallenge {
+                Ok(ClientWrappedTrustedDeviceChallenge {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A trusted-device validation, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedTrustedDeviceValidation {
+pub struct ClientWrappedTrustedDeviceValidation {
     pub response: ClientTrustedDeviceValidation,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDeviceValidation {
+impl<'de> serde::Deserialize<'de> for ClientWrappedTrustedDeviceValidation {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedTrustedDeviceValidation;
+            type Value = ClientWrappedTrustedDeviceValidation;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedTrustedDeviceValidation)")
+                f.write_str("an object (ClientWrappedTrustedDeviceValidation)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedTrustedDeviceValidation, A::Error> {
+            ) -> Result<ClientWrappedTrustedDeviceValidation, A::Error> {
                 let mut field0: Option<ClientTrustedDeviceValidation> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7886,39 +7859,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDeviceValidation
                         }
                     }
                 }
-                Ok(ClientClientWrappedTrustedDeviceValidation {
+                Ok(ClientWrappedTrustedDeviceValidation {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// Trusted devices, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedTrustedDevices {
-    pub response: Vec<ClientTrustedDevice>,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedTrustedDevices {
+    pub response: Vec<TrustedDevice>,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDevices {
+impl<'de> serde::Deserialize<'de> for ClientWrappedTrustedDevices {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedTrustedDevices;
+            type Value = ClientWrappedTrustedDevices;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedTrustedDevices)")
+                f.write_str("an object (ClientWrappedTrustedDevices)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedTrustedDevices, A::Error> {
-                let mut field0: Option<Vec<ClientTrustedDevice>> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedTrustedDevices, A::Error> {
+                let mut field0: Option<Vec<TrustedDevice>> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7928,39 +7901,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedTrustedDevices {
                         }
                     }
                 }
-                Ok(ClientClientWrappedTrustedDevices {
+                Ok(ClientWrappedTrustedDevices {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The user, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedUser {
-    pub response: ClientUser,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedUser {
+    pub response: User,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedUser {
+impl<'de> serde::Deserialize<'de> for ClientWrappedUser {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedUser;
+            type Value = ClientWrappedUser;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedUser)")
+                f.write_str("an object (ClientWrappedUser)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedUser, A::Error> {
-                let mut field0: Option<ClientUser> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedUser, A::Error> {
+                let mut field0: Option<User> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -7970,40 +7943,41 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedUser {
                         }
                     }
                 }
-                Ok(ClientClientWrappedUser {
+                Ok(ClientWrappedUser {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The user as the password calls return it, with the client.
+///
 /// Another shape of [`ClientClientWrappedUser`], which cannot stand in for it: read as one, the field `client` is a `ClientClient`, which differs.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedUser2 {
-    pub response: ClientUser,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient>,
+pub struct LegacyClientWrappedUser {
+    pub response: User,
+    pub client: Option<LegacyClient>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedUser2 {
+impl<'de> serde::Deserialize<'de> for LegacyClientWrappedUser {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedUser2;
+            type Value = LegacyClientWrappedUser;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedUser2)")
+                f.write_str("an object (LegacyClientWrappedUser)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedUser2, A::Error> {
-                let mut field0: Option<ClientUser> = None;
-                let mut field1: Option<Option<ClientClient>> = None;
+            ) -> Result<LegacyClientWrappedUser, A::Error> {
+                let mut field0: Option<User> = None;
+                let mut field1: Option<Option<LegacyClient>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -8013,39 +7987,39 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedUser2 {
                         }
                     }
                 }
-                Ok(ClientClientWrappedUser2 {
+                Ok(LegacyClientWrappedUser {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A Web3 wallet, with the client.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientClientWrappedWeb3Wallet {
-    pub response: ClientWeb3Wallet,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedWeb3Wallet {
+    pub response: Web3Wallet,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientClientWrappedWeb3Wallet {
+impl<'de> serde::Deserialize<'de> for ClientWrappedWeb3Wallet {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientClientWrappedWeb3Wallet;
+            type Value = ClientWrappedWeb3Wallet;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientClientWrappedWeb3Wallet)")
+                f.write_str("an object (ClientWrappedWeb3Wallet)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientClientWrappedWeb3Wallet, A::Error> {
-                let mut field0: Option<ClientWeb3Wallet> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedWeb3Wallet, A::Error> {
+                let mut field0: Option<Web3Wallet> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -8055,9 +8029,9 @@ impl<'de> serde::Deserialize<'de> for ClientClientWrappedWeb3Wallet {
                         }
                     }
                 }
-                Ok(ClientClientWrappedWeb3Wallet {
+                Ok(ClientWrappedWeb3Wallet {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -8249,9 +8223,8 @@ impl<'de> serde::Deserialize<'de> for ClientCommerceSettingsBillingUser {
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct ClientDeleteSession {
-    pub response: Option<ClientClient2>,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<serde_json::Value>,
+    pub response: Option<Client>,
+    pub client: Option<serde_json::Value>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientDeleteSession {
@@ -8268,7 +8241,7 @@ impl<'de> serde::Deserialize<'de> for ClientDeleteSession {
                 self,
                 mut map: A,
             ) -> Result<ClientDeleteSession, A::Error> {
-                let mut field0: Option<Option<ClientClient2>> = None;
+                let mut field0: Option<Option<Client>> = None;
                 let mut field1: Option<Option<serde_json::Value>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
@@ -8281,16 +8254,17 @@ impl<'de> serde::Deserialize<'de> for ClientDeleteSession {
                 }
                 Ok(ClientDeleteSession {
                     response: field0.flatten(),
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// What a delete returns.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientDeletedObject {
+pub struct DeletedObject {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub id: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -8299,20 +8273,20 @@ pub struct ClientDeletedObject {
     pub deleted: bool,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientDeletedObject {
+impl<'de> serde::Deserialize<'de> for DeletedObject {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientDeletedObject;
+            type Value = DeletedObject;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientDeletedObject)")
+                f.write_str("an object (DeletedObject)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientDeletedObject, A::Error> {
+            ) -> Result<DeletedObject, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<String> = None;
@@ -8328,7 +8302,7 @@ impl<'de> serde::Deserialize<'de> for ClientDeletedObject {
                         }
                     }
                 }
-                Ok(ClientDeletedObject {
+                Ok(DeletedObject {
                     id: field0.flatten(),
                     slug: field1.flatten(),
                     object: runtime::required(field2, "object")?,
@@ -8758,9 +8732,10 @@ runtime::open_enum_impls!(ClientDisplayConfigPreferredSignInStrategy);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_serialize!(ClientDisplayConfigPreferredSignInStrategy);
 runtime::open_enum_deserialize!(ClientDisplayConfigPreferredSignInStrategy);
+/// An email address of the user.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientEmailAddress {
+pub struct EmailAddress {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientEmailAddressObject,
@@ -8777,20 +8752,20 @@ pub struct ClientEmailAddress {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientEmailAddress {
+impl<'de> serde::Deserialize<'de> for EmailAddress {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientEmailAddress;
+            type Value = EmailAddress;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientEmailAddress)")
+                f.write_str("an object (EmailAddress)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientEmailAddress, A::Error> {
+            ) -> Result<EmailAddress, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientEmailAddressObject> = None;
                 let mut field2: Option<String> = None;
@@ -8818,7 +8793,7 @@ impl<'de> serde::Deserialize<'de> for ClientEmailAddress {
                         }
                     }
                 }
-                Ok(ClientEmailAddress {
+                Ok(EmailAddress {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     email_address: runtime::required(field2, "email_address")?,
@@ -8839,25 +8814,85 @@ impl<'de> serde::Deserialize<'de> for ClientEmailAddress {
 /// Always `email_address` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientEmailAddressObject = String;
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientEmailAddressVerification {
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
     StubsVerificationOtp(StubsVerificationOtp),
-    StubsVerificationLink(StubsVerificationLink),
+    /// `strategy: invitation`
     StubsVerificationInvitation(StubsVerificationInvitation),
+    /// `strategy: email_link`
+    StubsVerificationLink(StubsVerificationLink),
+    /// `strategy: ticket`
     StubsVerificationTicket(StubsVerificationTicket),
+    /// `strategy: admin`
     StubsVerificationAdmin(StubsVerificationAdmin),
+    /// `strategy`: any other value starting with `from_oauth_`
     StubsVerificationFromOauth(StubsVerificationFromOauth),
+    /// `strategy: saml`
     StubsVerificationSaml(StubsVerificationSaml),
+    /// `strategy: scim`
     StubsVerificationScim(StubsVerificationScim),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientEmailAddressVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationInvitation(value) => value.serialize(serializer),
+            Self::StubsVerificationLink(value) => value.serialize(serializer),
+            Self::StubsVerificationTicket(value) => value.serialize(serializer),
+            Self::StubsVerificationAdmin(value) => value.serialize(serializer),
+            Self::StubsVerificationFromOauth(value) => value.serialize(serializer),
+            Self::StubsVerificationSaml(value) => value.serialize(serializer),
+            Self::StubsVerificationScim(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientEmailAddressVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("invitation") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationInvitation)
+            }
+            Some("email_link") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationLink)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTicket)
+            }
+            Some("admin") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationAdmin)
+            }
+            Some("saml") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationSaml)
+            }
+            Some("scim") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationScim)
+            }
+            Some(tag) if tag.starts_with("from_oauth_") => {
+                match serde::Deserialize::deserialize(&value) {
+                    Ok(variant) => Ok(Self::StubsVerificationFromOauth(variant)),
+                    Err(_) => Ok(Self::Unknown(value)),
+                }
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+/// The instance's settings the client needs (clerk-js `Environment`).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientEnvironment {
+pub struct Environment {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub auth_config: Option<ClientAuthConfig>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -8882,20 +8917,20 @@ pub struct ClientEnvironment {
     pub maintenance_mode: Option<bool>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientEnvironment {
+impl<'de> serde::Deserialize<'de> for Environment {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientEnvironment;
+            type Value = Environment;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientEnvironment)")
+                f.write_str("an object (Environment)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientEnvironment, A::Error> {
+            ) -> Result<Environment, A::Error> {
                 let mut field0: Option<Option<ClientAuthConfig>> = None;
                 let mut field1: Option<Option<ClientDisplayConfig>> = None;
                 let mut field2: Option<Option<ClientUserSettings>> = None;
@@ -8937,7 +8972,7 @@ impl<'de> serde::Deserialize<'de> for ClientEnvironment {
                         }
                     }
                 }
-                Ok(ClientEnvironment {
+                Ok(Environment {
                     auth_config: field0.flatten(),
                     display_config: field1.flatten(),
                     user_settings: field2.flatten(),
@@ -9072,9 +9107,10 @@ impl<'de> serde::Deserialize<'de> for ClientNativeSettings {
 }
 /// Always `native_settings` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientNativeSettingsObject = String;
+/// An organization.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientOrganization {
+pub struct Organization {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientOrganizationObject,
@@ -9103,20 +9139,20 @@ pub struct ClientOrganization {
     pub logo_url: Option<String>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientOrganization {
+impl<'de> serde::Deserialize<'de> for Organization {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientOrganization;
+            type Value = Organization;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientOrganization)")
+                f.write_str("an object (Organization)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientOrganization, A::Error> {
+            ) -> Result<Organization, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientOrganizationObject> = None;
                 let mut field2: Option<String> = None;
@@ -9162,7 +9198,7 @@ impl<'de> serde::Deserialize<'de> for ClientOrganization {
                         }
                     }
                 }
-                Ok(ClientOrganization {
+                Ok(Organization {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     name: runtime::required(field2, "name")?,
@@ -9856,9 +9892,9 @@ pub struct ClientOrganizationMembership {
     pub created_at: i64,
     /// Unix timestamp of last update.
     pub updated_at: i64,
-    pub organization: ClientOrganization,
+    pub organization: Organization,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub public_user_data: Option<ClientPublicUserData>,
+    pub public_user_data: Option<PublicUserData>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for ClientOrganizationMembership {
@@ -9883,8 +9919,8 @@ impl<'de> serde::Deserialize<'de> for ClientOrganizationMembership {
                 let mut field5: Option<Option<Vec<String>>> = None;
                 let mut field6: Option<i64> = None;
                 let mut field7: Option<i64> = None;
-                let mut field8: Option<ClientOrganization> = None;
-                let mut field9: Option<Option<ClientPublicUserData>> = None;
+                let mut field8: Option<Organization> = None;
+                let mut field9: Option<Option<PublicUserData>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "id" => runtime::next_value(&mut map, &mut field0)?,
@@ -9930,7 +9966,7 @@ pub struct ClientOrganizationMembershipRequest {
     pub id: String,
     pub organization_id: String,
     pub status: String,
-    pub public_user_data: Option<ClientPublicUserData>,
+    pub public_user_data: Option<PublicUserData>,
     /// Unix timestamp of creation.
     pub created_at: i64,
     /// Unix timestamp of last update.
@@ -9955,7 +9991,7 @@ impl<'de> serde::Deserialize<'de> for ClientOrganizationMembershipRequest {
                 let mut field1: Option<String> = None;
                 let mut field2: Option<String> = None;
                 let mut field3: Option<String> = None;
-                let mut field4: Option<Option<ClientPublicUserData>> = None;
+                let mut field4: Option<Option<PublicUserData>> = None;
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<i64> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
@@ -10120,9 +10156,10 @@ impl<'de> serde::Deserialize<'de> for ClientOrganizationSuggestion {
 }
 /// Always `organization_suggestion` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientOrganizationSuggestionObject = String;
+/// A passkey of the user.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientPasskey {
+pub struct Passkey {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientPasskeyObject,
@@ -10139,20 +10176,20 @@ pub struct ClientPasskey {
     pub updated_at: Option<i64>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientPasskey {
+impl<'de> serde::Deserialize<'de> for Passkey {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientPasskey;
+            type Value = Passkey;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientPasskey)")
+                f.write_str("an object (Passkey)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientPasskey, A::Error> {
+            ) -> Result<Passkey, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientPasskeyObject> = None;
                 let mut field2: Option<String> = None;
@@ -10174,7 +10211,7 @@ impl<'de> serde::Deserialize<'de> for ClientPasskey {
                         }
                     }
                 }
-                Ok(ClientPasskey {
+                Ok(Passkey {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     name: runtime::required(field2, "name")?,
@@ -10294,9 +10331,10 @@ runtime::open_enum_impls!(ClientPermissionType);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_serialize!(ClientPermissionType);
 runtime::open_enum_deserialize!(ClientPermissionType);
+/// A phone number of the user.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientPhoneNumber {
+pub struct PhoneNumber {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientPhoneNumberObject,
@@ -10316,20 +10354,20 @@ pub struct ClientPhoneNumber {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientPhoneNumber {
+impl<'de> serde::Deserialize<'de> for PhoneNumber {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientPhoneNumber;
+            type Value = PhoneNumber;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientPhoneNumber)")
+                f.write_str("an object (PhoneNumber)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientPhoneNumber, A::Error> {
+            ) -> Result<PhoneNumber, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientPhoneNumberObject> = None;
                 let mut field2: Option<String> = None;
@@ -10363,7 +10401,7 @@ impl<'de> serde::Deserialize<'de> for ClientPhoneNumber {
                         }
                     }
                 }
-                Ok(ClientPhoneNumber {
+                Ok(PhoneNumber {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     phone_number: runtime::required(field2, "phone_number")?,
@@ -10386,15 +10424,41 @@ impl<'de> serde::Deserialize<'de> for ClientPhoneNumber {
 /// Always `phone_number` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientPhoneNumberObject = String;
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientPhoneNumberVerification {
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
     StubsVerificationOtp(StubsVerificationOtp),
+    /// `strategy: admin`
     StubsVerificationAdmin(StubsVerificationAdmin),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientPhoneNumberVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationAdmin(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientPhoneNumberVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("admin") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationAdmin)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -10553,9 +10617,10 @@ impl<'de> serde::Deserialize<'de> for ClientPublicOrganizationData {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// What anyone may see of a user.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientPublicUserData {
+pub struct PublicUserData {
     pub first_name: Option<String>,
     pub last_name: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
@@ -10577,20 +10642,20 @@ pub struct ClientPublicUserData {
     pub deprovisioned: Option<bool>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientPublicUserData {
+impl<'de> serde::Deserialize<'de> for PublicUserData {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientPublicUserData;
+            type Value = PublicUserData;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientPublicUserData)")
+                f.write_str("an object (PublicUserData)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientPublicUserData, A::Error> {
+            ) -> Result<PublicUserData, A::Error> {
                 let mut field0: Option<Option<String>> = None;
                 let mut field1: Option<Option<String>> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -10620,7 +10685,7 @@ impl<'de> serde::Deserialize<'de> for ClientPublicUserData {
                         }
                     }
                 }
-                Ok(ClientPublicUserData {
+                Ok(PublicUserData {
                     first_name: field0.flatten(),
                     last_name: field1.flatten(),
                     image_url: field2.flatten(),
@@ -10814,23 +10879,49 @@ impl<'de> serde::Deserialize<'de> for ClientSamlAccount {
 /// Always `saml_account` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientSamlAccountObject = String;
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientSamlAccountVerification {
+    /// `strategy: saml`
     StubsVerificationSaml(StubsVerificationSaml),
+    /// `strategy: ticket`
     StubsVerificationTicket(StubsVerificationTicket),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientSamlAccountVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationSaml(value) => value.serialize(serializer),
+            Self::StubsVerificationTicket(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSamlAccountVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some("saml") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationSaml)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTicket)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+/// A session without `tasks`, as `LegacyClient` holds it.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSession {
+pub struct LegacySession {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSessionBaseObject,
-    pub status: ClientSessionBaseStatus,
+    pub status: LegacySessionStatus,
     pub expire_at: i64,
     pub abandon_at: i64,
     pub last_active_at: i64,
@@ -10840,8 +10931,8 @@ pub struct ClientSession {
     pub actor: Option<serde_json::Value>,
     pub last_active_organization_id: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub user: Option<ClientUser>,
-    pub public_user_data: Option<ClientPublicUserData>,
+    pub user: Option<User>,
+    pub public_user_data: Option<PublicUserData>,
     /// Each item represents the minutes that have passed since the last time a first or second factor were verified.
     pub factor_verification_age: Vec<i64>,
     /// Unix timestamp of creation.
@@ -10850,31 +10941,31 @@ pub struct ClientSession {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSession {
+impl<'de> serde::Deserialize<'de> for LegacySession {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSession;
+            type Value = LegacySession;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSession)")
+                f.write_str("an object (LegacySession)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSession, A::Error> {
+            ) -> Result<LegacySession, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientSessionBaseObject> = None;
-                let mut field2: Option<ClientSessionBaseStatus> = None;
+                let mut field2: Option<LegacySessionStatus> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<Token>> = None;
                 let mut field7: Option<Option<serde_json::Value>> = None;
                 let mut field8: Option<Option<String>> = None;
-                let mut field9: Option<Option<ClientUser>> = None;
-                let mut field10: Option<Option<ClientPublicUserData>> = None;
+                let mut field9: Option<Option<User>> = None;
+                let mut field10: Option<Option<PublicUserData>> = None;
                 let mut field11: Option<Vec<i64>> = None;
                 let mut field12: Option<i64> = None;
                 let mut field13: Option<i64> = None;
@@ -10907,7 +10998,7 @@ impl<'de> serde::Deserialize<'de> for ClientSession {
                         }
                     }
                 }
-                Ok(ClientSession {
+                Ok(LegacySession {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     status: runtime::required(field2, "status")?,
@@ -10931,14 +11022,16 @@ impl<'de> serde::Deserialize<'de> for ClientSession {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A session of the client (clerk-js `Session`).
+///
 /// Another shape of [`ClientSession`], which cannot stand in for it: read as one, the field `tasks` is not in `ClientSession`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSession2 {
+pub struct Session {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSessionBaseObject,
-    pub status: ClientSessionBase2Status,
+    pub status: SessionStatus,
     pub expire_at: i64,
     pub abandon_at: i64,
     pub last_active_at: i64,
@@ -10947,11 +11040,11 @@ pub struct ClientSession2 {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub actor: Option<serde_json::Value>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub tasks: Option<Vec<ClientSessionTask>>,
+    pub tasks: Option<Vec<SessionTask>>,
     pub last_active_organization_id: Option<String>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub user: Option<ClientUser>,
-    pub public_user_data: Option<ClientPublicUserData>,
+    pub user: Option<User>,
+    pub public_user_data: Option<PublicUserData>,
     /// Each item represents the minutes that have passed since the last time a first or second factor were verified.
     pub factor_verification_age: Vec<i64>,
     /// Unix timestamp of creation.
@@ -10960,32 +11053,32 @@ pub struct ClientSession2 {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSession2 {
+impl<'de> serde::Deserialize<'de> for Session {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSession2;
+            type Value = Session;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSession2)")
+                f.write_str("an object (Session)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSession2, A::Error> {
+            ) -> Result<Session, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientSessionBaseObject> = None;
-                let mut field2: Option<ClientSessionBase2Status> = None;
+                let mut field2: Option<SessionStatus> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<Token>> = None;
                 let mut field7: Option<Option<serde_json::Value>> = None;
-                let mut field8: Option<Option<Vec<ClientSessionTask>>> = None;
+                let mut field8: Option<Option<Vec<SessionTask>>> = None;
                 let mut field9: Option<Option<String>> = None;
-                let mut field10: Option<Option<ClientUser>> = None;
-                let mut field11: Option<Option<ClientPublicUserData>> = None;
+                let mut field10: Option<Option<User>> = None;
+                let mut field11: Option<Option<PublicUserData>> = None;
                 let mut field12: Option<Vec<i64>> = None;
                 let mut field13: Option<i64> = None;
                 let mut field14: Option<i64> = None;
@@ -11019,7 +11112,7 @@ impl<'de> serde::Deserialize<'de> for ClientSession2 {
                         }
                     }
                 }
-                Ok(ClientSession2 {
+                Ok(Session {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     status: runtime::required(field2, "status")?,
@@ -11119,13 +11212,14 @@ impl<'de> serde::Deserialize<'de> for ClientSessionActivity {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The fields every session has, without `tasks`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSessionBase {
+pub struct LegacySessionBase {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSessionBaseObject,
-    pub status: ClientSessionBaseStatus,
+    pub status: LegacySessionStatus,
     pub expire_at: i64,
     pub abandon_at: i64,
     pub last_active_at: i64,
@@ -11136,23 +11230,23 @@ pub struct ClientSessionBase {
 }
 #[cfg(feature = "full-serde")]
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSessionBase {
+impl<'de> serde::Deserialize<'de> for LegacySessionBase {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSessionBase;
+            type Value = LegacySessionBase;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSessionBase)")
+                f.write_str("an object (LegacySessionBase)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSessionBase, A::Error> {
+            ) -> Result<LegacySessionBase, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientSessionBaseObject> = None;
-                let mut field2: Option<ClientSessionBaseStatus> = None;
+                let mut field2: Option<LegacySessionStatus> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
@@ -11175,7 +11269,7 @@ impl<'de> serde::Deserialize<'de> for ClientSessionBase {
                         }
                     }
                 }
-                Ok(ClientSessionBase {
+                Ok(LegacySessionBase {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     status: runtime::required(field2, "status")?,
@@ -11190,14 +11284,16 @@ impl<'de> serde::Deserialize<'de> for ClientSessionBase {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The fields every session has.
+///
 /// Another shape of [`ClientSessionBase`], which cannot stand in for it: read as one, the field `tasks` is not in `ClientSessionBase`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSessionBase2 {
+pub struct SessionBase {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSessionBaseObject,
-    pub status: ClientSessionBase2Status,
+    pub status: SessionStatus,
     pub expire_at: i64,
     pub abandon_at: i64,
     pub last_active_at: i64,
@@ -11206,32 +11302,32 @@ pub struct ClientSessionBase2 {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub actor: Option<serde_json::Value>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
-    pub tasks: Option<Vec<ClientSessionTask>>,
+    pub tasks: Option<Vec<SessionTask>>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSessionBase2 {
+impl<'de> serde::Deserialize<'de> for SessionBase {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSessionBase2;
+            type Value = SessionBase;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSessionBase2)")
+                f.write_str("an object (SessionBase)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSessionBase2, A::Error> {
+            ) -> Result<SessionBase, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientSessionBaseObject> = None;
-                let mut field2: Option<ClientSessionBase2Status> = None;
+                let mut field2: Option<SessionStatus> = None;
                 let mut field3: Option<i64> = None;
                 let mut field4: Option<i64> = None;
                 let mut field5: Option<i64> = None;
                 let mut field6: Option<Option<Token>> = None;
                 let mut field7: Option<Option<serde_json::Value>> = None;
-                let mut field8: Option<Option<Vec<ClientSessionTask>>> = None;
+                let mut field8: Option<Option<Vec<SessionTask>>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "id" => runtime::next_value(&mut map, &mut field0)?,
@@ -11250,7 +11346,7 @@ impl<'de> serde::Deserialize<'de> for ClientSessionBase2 {
                         }
                     }
                 }
-                Ok(ClientSessionBase2 {
+                Ok(SessionBase {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     status: runtime::required(field2, "status")?,
@@ -11266,10 +11362,12 @@ impl<'de> serde::Deserialize<'de> for ClientSessionBase2 {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// The state of a session.
+///
 /// Another shape of [`ClientSessionBaseStatus`], which cannot stand in for it: read as one, the value `pending` is not in `ClientSessionBaseStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ClientSessionBase2Status {
+pub enum SessionStatus {
     /// `active`
     Active,
     /// `revoked`
@@ -11287,7 +11385,7 @@ pub enum ClientSessionBase2Status {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-impl ClientSessionBase2Status {
+impl SessionStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -11302,7 +11400,7 @@ impl ClientSessionBase2Status {
         }
     }
 }
-impl From<&str> for ClientSessionBase2Status {
+impl From<&str> for SessionStatus {
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -11316,17 +11414,18 @@ impl From<&str> for ClientSessionBase2Status {
         }
     }
 }
-runtime::open_enum_impls!(ClientSessionBase2Status);
+runtime::open_enum_impls!(SessionStatus);
 #[cfg(feature = "full-serde")]
-runtime::open_enum_serialize!(ClientSessionBase2Status);
-runtime::open_enum_deserialize!(ClientSessionBase2Status);
+runtime::open_enum_serialize!(SessionStatus);
+runtime::open_enum_deserialize!(SessionStatus);
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `session` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientSessionBaseObject = String;
+/// The state of a session, without `pending`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ClientSessionBaseStatus {
+pub enum LegacySessionStatus {
     /// `active`
     Active,
     /// `revoked`
@@ -11342,7 +11441,7 @@ pub enum ClientSessionBaseStatus {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-impl ClientSessionBaseStatus {
+impl LegacySessionStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -11356,7 +11455,7 @@ impl ClientSessionBaseStatus {
         }
     }
 }
-impl From<&str> for ClientSessionBaseStatus {
+impl From<&str> for LegacySessionStatus {
     fn from(value: &str) -> Self {
         match value {
             "active" => Self::Active,
@@ -11369,13 +11468,14 @@ impl From<&str> for ClientSessionBaseStatus {
         }
     }
 }
-runtime::open_enum_impls!(ClientSessionBaseStatus);
+runtime::open_enum_impls!(LegacySessionStatus);
 #[cfg(feature = "full-serde")]
-runtime::open_enum_serialize!(ClientSessionBaseStatus);
-runtime::open_enum_deserialize!(ClientSessionBaseStatus);
+runtime::open_enum_serialize!(LegacySessionStatus);
+runtime::open_enum_deserialize!(LegacySessionStatus);
+/// A session's reverification in progress.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSessionReverification {
+pub struct SessionReverification {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSessionReverificationObject,
     /// The level used for the session reverification
@@ -11389,23 +11489,23 @@ pub struct ClientSessionReverification {
     pub second_factor_verification: Option<
         ClientSessionReverificationSecondFactorVerification,
     >,
-    pub session: ClientSessionBase2,
+    pub session: SessionBase,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSessionReverification {
+impl<'de> serde::Deserialize<'de> for SessionReverification {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSessionReverification;
+            type Value = SessionReverification;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSessionReverification)")
+                f.write_str("an object (SessionReverification)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSessionReverification, A::Error> {
+            ) -> Result<SessionReverification, A::Error> {
                 let mut field0: Option<ClientSessionReverificationObject> = None;
                 let mut field1: Option<String> = None;
                 let mut field2: Option<ClientSessionReverificationStatus> = None;
@@ -11417,7 +11517,7 @@ impl<'de> serde::Deserialize<'de> for ClientSessionReverification {
                 let mut field6: Option<
                     Option<ClientSessionReverificationSecondFactorVerification>,
                 > = None;
-                let mut field7: Option<ClientSessionBase2> = None;
+                let mut field7: Option<SessionBase> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "object" => runtime::next_value(&mut map, &mut field0)?,
@@ -11441,7 +11541,7 @@ impl<'de> serde::Deserialize<'de> for ClientSessionReverification {
                         }
                     }
                 }
-                Ok(ClientSessionReverification {
+                Ok(SessionReverification {
                     object: runtime::required(field0, "object")?,
                     level: runtime::required(field1, "level")?,
                     status: runtime::required(field2, "status")?,
@@ -11457,34 +11557,108 @@ impl<'de> serde::Deserialize<'de> for ClientSessionReverification {
     }
 }
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientSessionReverificationFirstFactorVerification {
-    StubsVerificationOtp(StubsVerificationOtp),
-    StubsVerificationPasskey(StubsVerificationPasskey),
-    StubsVerificationTrustedDevice(StubsVerificationTrustedDevice),
+    /// `strategy: password`
     StubsVerificationPassword(StubsVerificationPassword),
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
+    StubsVerificationOtp(StubsVerificationOtp),
+    /// `strategy: passkey`
+    StubsVerificationPasskey(StubsVerificationPasskey),
+    /// `strategy: trusted_device`
+    StubsVerificationTrustedDevice(StubsVerificationTrustedDevice),
+    /// `strategy: saml`
     StubsVerificationSaml(StubsVerificationSaml),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientSessionReverificationFirstFactorVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationPassword(value) => value.serialize(serializer),
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationPasskey(value) => value.serialize(serializer),
+            Self::StubsVerificationTrustedDevice(value) => value.serialize(serializer),
+            Self::StubsVerificationSaml(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for ClientSessionReverificationFirstFactorVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some("password") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationPassword)
+            }
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("passkey") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationPasskey)
+            }
+            Some("trusted_device") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTrustedDevice)
+            }
+            Some("saml") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationSaml)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `session_reverification` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientSessionReverificationObject = String;
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientSessionReverificationSecondFactorVerification {
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
     StubsVerificationOtp(StubsVerificationOtp),
+    /// `strategy: totp`
     StubsVerificationTotp(StubsVerificationTotp),
+    /// `strategy: backup_code`
     StubsVerificationBackupCode(StubsVerificationBackupCode),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientSessionReverificationSecondFactorVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationTotp(value) => value.serialize(serializer),
+            Self::StubsVerificationBackupCode(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de>
+for ClientSessionReverificationSecondFactorVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("totp") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTotp)
+            }
+            Some("backup_code") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationBackupCode)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -11523,26 +11697,27 @@ runtime::open_enum_impls!(ClientSessionReverificationStatus);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_serialize!(ClientSessionReverificationStatus);
 runtime::open_enum_deserialize!(ClientSessionReverificationStatus);
+/// A task the user must complete before the session is active.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSessionTask {
+pub struct SessionTask {
     pub key: String,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSessionTask {
+impl<'de> serde::Deserialize<'de> for SessionTask {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSessionTask;
+            type Value = SessionTask;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSessionTask)")
+                f.write_str("an object (SessionTask)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSessionTask, A::Error> {
+            ) -> Result<SessionTask, A::Error> {
                 let mut field0: Option<String> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
@@ -11552,7 +11727,7 @@ impl<'de> serde::Deserialize<'de> for ClientSessionTask {
                         }
                     }
                 }
-                Ok(ClientSessionTask {
+                Ok(SessionTask {
                     key: runtime::required(field0, "key")?,
                 })
             }
@@ -11560,19 +11735,20 @@ impl<'de> serde::Deserialize<'de> for ClientSessionTask {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A sign-in as `reset_password` declares it: no `email_link` second factor. `SignIn` decodes every value of it.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSignIn {
+pub struct LegacySignIn {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSignInObject,
     pub id: String,
-    pub status: ClientSignInStatus,
+    pub status: SignInStatus,
     /// List of supported identifiers that can be used to sign in.
     pub supported_identifiers: Vec<ClientSignInSupportedIdentifiersItem>,
     pub supported_first_factors: Option<Vec<StubsSignInFactor>>,
     pub supported_second_factors: Option<Vec<StubsSignInFactor>>,
-    pub first_factor_verification: Option<ClientSignInFirstFactorVerification>,
-    pub second_factor_verification: Option<ClientSignInSecondFactorVerification>,
+    pub first_factor_verification: Option<SignInFirstFactorVerification>,
+    pub second_factor_verification: Option<LegacySignInSecondFactorVerification>,
     pub identifier: Option<String>,
     pub user_data: Option<ClientSignInUserData>,
     pub created_session_id: Option<String>,
@@ -11583,28 +11759,28 @@ pub struct ClientSignIn {
     pub client_trust_state: Option<ClientSignInClientTrustState>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSignIn {
+impl<'de> serde::Deserialize<'de> for LegacySignIn {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSignIn;
+            type Value = LegacySignIn;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSignIn)")
+                f.write_str("an object (LegacySignIn)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSignIn, A::Error> {
+            ) -> Result<LegacySignIn, A::Error> {
                 let mut field0: Option<ClientSignInObject> = None;
                 let mut field1: Option<String> = None;
-                let mut field2: Option<ClientSignInStatus> = None;
+                let mut field2: Option<SignInStatus> = None;
                 let mut field3: Option<Vec<ClientSignInSupportedIdentifiersItem>> = None;
                 let mut field4: Option<Option<Vec<StubsSignInFactor>>> = None;
                 let mut field5: Option<Option<Vec<StubsSignInFactor>>> = None;
-                let mut field6: Option<Option<ClientSignInFirstFactorVerification>> = None;
-                let mut field7: Option<Option<ClientSignInSecondFactorVerification>> = None;
+                let mut field6: Option<Option<SignInFirstFactorVerification>> = None;
+                let mut field7: Option<Option<LegacySignInSecondFactorVerification>> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<ClientSignInUserData>> = None;
                 let mut field10: Option<Option<String>> = None;
@@ -11644,7 +11820,7 @@ impl<'de> serde::Deserialize<'de> for ClientSignIn {
                         }
                     }
                 }
-                Ok(ClientSignIn {
+                Ok(LegacySignIn {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     status: runtime::required(field2, "status")?,
@@ -11667,20 +11843,22 @@ impl<'de> serde::Deserialize<'de> for ClientSignIn {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A sign-in attempt (clerk-js `SignIn`).
+///
 /// Another shape of [`ClientSignIn`], which cannot stand in for it: read as one, the field `second_factor_verification` is a `ClientSignInSecondFactorVerification`, which differs.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSignIn2 {
+pub struct SignIn {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSignInObject,
     pub id: String,
-    pub status: ClientSignInStatus,
+    pub status: SignInStatus,
     /// List of supported identifiers that can be used to sign in.
     pub supported_identifiers: Vec<ClientSignInSupportedIdentifiersItem>,
     pub supported_first_factors: Option<Vec<StubsSignInFactor>>,
     pub supported_second_factors: Option<Vec<StubsSignInFactor>>,
-    pub first_factor_verification: Option<ClientSignInFirstFactorVerification>,
-    pub second_factor_verification: Option<ClientSignIn2SecondFactorVerification>,
+    pub first_factor_verification: Option<SignInFirstFactorVerification>,
+    pub second_factor_verification: Option<SignInSecondFactorVerification>,
     pub identifier: Option<String>,
     pub user_data: Option<ClientSignInUserData>,
     pub created_session_id: Option<String>,
@@ -11691,28 +11869,28 @@ pub struct ClientSignIn2 {
     pub client_trust_state: Option<ClientSignInClientTrustState>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSignIn2 {
+impl<'de> serde::Deserialize<'de> for SignIn {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSignIn2;
+            type Value = SignIn;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSignIn2)")
+                f.write_str("an object (SignIn)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSignIn2, A::Error> {
+            ) -> Result<SignIn, A::Error> {
                 let mut field0: Option<ClientSignInObject> = None;
                 let mut field1: Option<String> = None;
-                let mut field2: Option<ClientSignInStatus> = None;
+                let mut field2: Option<SignInStatus> = None;
                 let mut field3: Option<Vec<ClientSignInSupportedIdentifiersItem>> = None;
                 let mut field4: Option<Option<Vec<StubsSignInFactor>>> = None;
                 let mut field5: Option<Option<Vec<StubsSignInFactor>>> = None;
-                let mut field6: Option<Option<ClientSignInFirstFactorVerification>> = None;
-                let mut field7: Option<Option<ClientSignIn2SecondFactorVerification>> = None;
+                let mut field6: Option<Option<SignInFirstFactorVerification>> = None;
+                let mut field7: Option<Option<SignInSecondFactorVerification>> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<ClientSignInUserData>> = None;
                 let mut field10: Option<Option<String>> = None;
@@ -11752,7 +11930,7 @@ impl<'de> serde::Deserialize<'de> for ClientSignIn2 {
                         }
                     }
                 }
-                Ok(ClientSignIn2 {
+                Ok(SignIn {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     status: runtime::required(field2, "status")?,
@@ -11775,20 +11953,63 @@ impl<'de> serde::Deserialize<'de> for ClientSignIn2 {
         deserializer.deserialize_map(Visitor)
     }
 }
-/// Another shape of [`ClientSignInSecondFactorVerification`], which cannot stand in for it: read as one, it is another kind of type.
+/// A sign-in's second-factor verification, by `strategy`.
+///
+/// Another shape of [`ClientSignInSecondFactorVerification`], which cannot stand in for it: read as one, the variant tagged `email_link` is not in `ClientSignInSecondFactorVerification`.
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
-pub enum ClientSignIn2SecondFactorVerification {
+pub enum SignInSecondFactorVerification {
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
     StubsVerificationOtp(StubsVerificationOtp),
+    /// `strategy: email_link`
     StubsVerificationLink(StubsVerificationLink),
+    /// `strategy: totp`
     StubsVerificationTotp(StubsVerificationTotp),
+    /// `strategy: ticket`
     StubsVerificationTicket(StubsVerificationTicket),
+    /// `strategy: backup_code`
     StubsVerificationBackupCode(StubsVerificationBackupCode),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for SignInSecondFactorVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationLink(value) => value.serialize(serializer),
+            Self::StubsVerificationTotp(value) => value.serialize(serializer),
+            Self::StubsVerificationTicket(value) => value.serialize(serializer),
+            Self::StubsVerificationBackupCode(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SignInSecondFactorVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("email_link") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationLink)
+            }
+            Some("totp") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTotp)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTicket)
+            }
+            Some("backup_code") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationBackupCode)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 /// The Device Trust state of this sign-in attempt. - `pending`: The identifier has not been set yet. - `new`: The user has not had a session on this device before. - `known`: The user has had a session on this device before.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -11828,45 +12049,157 @@ runtime::open_enum_impls!(ClientSignInClientTrustState);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_serialize!(ClientSignInClientTrustState);
 runtime::open_enum_deserialize!(ClientSignInClientTrustState);
+/// A sign-in's first-factor verification, by `strategy`.
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
-pub enum ClientSignInFirstFactorVerification {
-    StubsVerificationOauth(StubsVerificationOauth),
-    StubsVerificationOtp(StubsVerificationOtp),
-    StubsVerificationLink(StubsVerificationLink),
-    StubsVerificationPasskey(StubsVerificationPasskey),
-    StubsVerificationTrustedDevice(StubsVerificationTrustedDevice),
+pub enum SignInFirstFactorVerification {
+    /// `strategy: password`
     StubsVerificationPassword(StubsVerificationPassword),
+    /// `strategy`: any other value starting with `oauth_`
+    StubsVerificationOauth(StubsVerificationOauth),
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
+    StubsVerificationOtp(StubsVerificationOtp),
+    /// `strategy: email_link`
+    StubsVerificationLink(StubsVerificationLink),
+    /// `strategy`: `web3_metamask_signature`, `web3_base_signature`, `web3_coinbase_wallet_signature`, `web3_okx_wallet_signature`, `web3_solana_signature`
     StubsVerificationWeb3Signature(StubsVerificationWeb3Signature),
+    /// `strategy: ticket`
     StubsVerificationTicket(StubsVerificationTicket),
+    /// `strategy: saml`
     StubsVerificationSaml(StubsVerificationSaml),
+    /// `strategy: passkey`
+    StubsVerificationPasskey(StubsVerificationPasskey),
+    /// `strategy: trusted_device`
+    StubsVerificationTrustedDevice(StubsVerificationTrustedDevice),
+    /// `strategy: google_one_tap`
     StubsVerificationGoogleOneTap(StubsVerificationGoogleOneTap),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for SignInFirstFactorVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationPassword(value) => value.serialize(serializer),
+            Self::StubsVerificationOauth(value) => value.serialize(serializer),
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationLink(value) => value.serialize(serializer),
+            Self::StubsVerificationWeb3Signature(value) => value.serialize(serializer),
+            Self::StubsVerificationTicket(value) => value.serialize(serializer),
+            Self::StubsVerificationSaml(value) => value.serialize(serializer),
+            Self::StubsVerificationPasskey(value) => value.serialize(serializer),
+            Self::StubsVerificationTrustedDevice(value) => value.serialize(serializer),
+            Self::StubsVerificationGoogleOneTap(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for SignInFirstFactorVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some("password") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationPassword)
+            }
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("email_link") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationLink)
+            }
+            Some(
+                "web3_metamask_signature" | "web3_base_signature"
+                | "web3_coinbase_wallet_signature" | "web3_okx_wallet_signature"
+                | "web3_solana_signature",
+            ) => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationWeb3Signature)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTicket)
+            }
+            Some("saml") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationSaml)
+            }
+            Some("passkey") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationPasskey)
+            }
+            Some("trusted_device") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTrustedDevice)
+            }
+            Some("google_one_tap") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationGoogleOneTap)
+            }
+            Some(tag) if tag.starts_with("oauth_") => {
+                match serde::Deserialize::deserialize(&value) {
+                    Ok(variant) => Ok(Self::StubsVerificationOauth(variant)),
+                    Err(_) => Ok(Self::Unknown(value)),
+                }
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 /// String representing the object's type. Objects of the same type share the same value.
 ///
 /// Always `sign_in_attempt` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientSignInObject = String;
+/// A second-factor verification without `email_link`, as `LegacySignIn` holds it.
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
-pub enum ClientSignInSecondFactorVerification {
+pub enum LegacySignInSecondFactorVerification {
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
     StubsVerificationOtp(StubsVerificationOtp),
+    /// `strategy: totp`
     StubsVerificationTotp(StubsVerificationTotp),
+    /// `strategy: ticket`
     StubsVerificationTicket(StubsVerificationTicket),
+    /// `strategy: backup_code`
     StubsVerificationBackupCode(StubsVerificationBackupCode),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
 }
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for LegacySignInSecondFactorVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationOtp(value) => value.serialize(serializer),
+            Self::StubsVerificationTotp(value) => value.serialize(serializer),
+            Self::StubsVerificationTicket(value) => value.serialize(serializer),
+            Self::StubsVerificationBackupCode(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for LegacySignInSecondFactorVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),
+            Some("totp") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTotp)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTicket)
+            }
+            Some("backup_code") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationBackupCode)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
+}
+/// The state of a sign-in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ClientSignInStatus {
+pub enum SignInStatus {
     /// `abandoned`
     Abandoned,
     /// `needs_identifier`
@@ -11886,7 +12219,7 @@ pub enum ClientSignInStatus {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-impl ClientSignInStatus {
+impl SignInStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -11902,7 +12235,7 @@ impl ClientSignInStatus {
         }
     }
 }
-impl From<&str> for ClientSignInStatus {
+impl From<&str> for SignInStatus {
     fn from(value: &str) -> Self {
         match value {
             "abandoned" => Self::Abandoned,
@@ -11917,10 +12250,10 @@ impl From<&str> for ClientSignInStatus {
         }
     }
 }
-runtime::open_enum_impls!(ClientSignInStatus);
+runtime::open_enum_impls!(SignInStatus);
 #[cfg(feature = "full-serde")]
-runtime::open_enum_serialize!(ClientSignInStatus);
-runtime::open_enum_deserialize!(ClientSignInStatus);
+runtime::open_enum_serialize!(SignInStatus);
+runtime::open_enum_deserialize!(SignInStatus);
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ClientSignInSupportedIdentifiersItem {
@@ -12025,14 +12358,15 @@ impl<'de> serde::Deserialize<'de> for ClientSignInUserData {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A sign-up attempt (clerk-js `SignUp`).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSignUp {
+pub struct SignUp {
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientSignUpObject,
     /// Unique identifier for this sign up.
     pub id: String,
-    pub status: ClientSignUpStatus,
+    pub status: SignUpStatus,
     /// List of required fields which need to be supplied to the current sign-up. These fields are mandatory in order for the sign-up to satisfy the attached registration policy and be marked as complete.
     pub required_fields: Vec<String>,
     /// List of optional fields which can be supplied to the current sign-up. These fields are not required and their absence does not prevent the sign-up to be marked as complete.
@@ -12042,7 +12376,7 @@ pub struct ClientSignUp {
     /// List of fields which are already supplied to the current sign-up but they need to be verified. Example of such fields are email addresses and phone numbers.
     pub unverified_fields: Vec<String>,
     /// Group for all available verifications.
-    pub verifications: ClientSignUpVerifications,
+    pub verifications: SignUpVerifications,
     pub username: Option<String>,
     pub email_address: Option<String>,
     pub phone_number: Option<String>,
@@ -12066,28 +12400,28 @@ pub struct ClientSignUp {
     pub legal_accepted_at: Option<i64>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSignUp {
+impl<'de> serde::Deserialize<'de> for SignUp {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSignUp;
+            type Value = SignUp;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSignUp)")
+                f.write_str("an object (SignUp)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSignUp, A::Error> {
+            ) -> Result<SignUp, A::Error> {
                 let mut field0: Option<ClientSignUpObject> = None;
                 let mut field1: Option<String> = None;
-                let mut field2: Option<ClientSignUpStatus> = None;
+                let mut field2: Option<SignUpStatus> = None;
                 let mut field3: Option<Vec<String>> = None;
                 let mut field4: Option<Vec<String>> = None;
                 let mut field5: Option<Vec<String>> = None;
                 let mut field6: Option<Vec<String>> = None;
-                let mut field7: Option<ClientSignUpVerifications> = None;
+                let mut field7: Option<SignUpVerifications> = None;
                 let mut field8: Option<Option<String>> = None;
                 let mut field9: Option<Option<String>> = None;
                 let mut field10: Option<Option<String>> = None;
@@ -12141,7 +12475,7 @@ impl<'de> serde::Deserialize<'de> for ClientSignUp {
                         }
                     }
                 }
-                Ok(ClientSignUp {
+                Ok(SignUp {
                     object: runtime::required(field0, "object")?,
                     id: runtime::required(field1, "id")?,
                     status: runtime::required(field2, "status")?,
@@ -12175,9 +12509,10 @@ impl<'de> serde::Deserialize<'de> for ClientSignUp {
 ///
 /// Always `sign_up_attempt` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientSignUpObject = String;
+/// The state of a sign-up.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ClientSignUpStatus {
+pub enum SignUpStatus {
     /// `abandoned`
     Abandoned,
     /// `missing_requirements`
@@ -12187,7 +12522,7 @@ pub enum ClientSignUpStatus {
     /// A value this version of the crate does not know.
     Unknown(String),
 }
-impl ClientSignUpStatus {
+impl SignUpStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -12198,7 +12533,7 @@ impl ClientSignUpStatus {
         }
     }
 }
-impl From<&str> for ClientSignUpStatus {
+impl From<&str> for SignUpStatus {
     fn from(value: &str) -> Self {
         match value {
             "abandoned" => Self::Abandoned,
@@ -12208,33 +12543,34 @@ impl From<&str> for ClientSignUpStatus {
         }
     }
 }
-runtime::open_enum_impls!(ClientSignUpStatus);
+runtime::open_enum_impls!(SignUpStatus);
 #[cfg(feature = "full-serde")]
-runtime::open_enum_serialize!(ClientSignUpStatus);
-runtime::open_enum_deserialize!(ClientSignUpStatus);
+runtime::open_enum_serialize!(SignUpStatus);
+runtime::open_enum_deserialize!(SignUpStatus);
+/// A sign-up's verifications of its identifiers.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientSignUpVerifications {
+pub struct SignUpVerifications {
     pub email_address: Option<ClientSignUpVerificationsEmailAddress>,
     pub phone_number: Option<ClientSignUpVerificationsPhoneNumber>,
     pub web3_wallet: Option<ClientSignUpVerificationsWeb3Wallet>,
     pub external_account: Option<ClientSignUpVerificationsExternalAccount>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientSignUpVerifications {
+impl<'de> serde::Deserialize<'de> for SignUpVerifications {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientSignUpVerifications;
+            type Value = SignUpVerifications;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientSignUpVerifications)")
+                f.write_str("an object (SignUpVerifications)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientSignUpVerifications, A::Error> {
+            ) -> Result<SignUpVerifications, A::Error> {
                 let mut field0: Option<Option<ClientSignUpVerificationsEmailAddress>> = None;
                 let mut field1: Option<Option<ClientSignUpVerificationsPhoneNumber>> = None;
                 let mut field2: Option<Option<ClientSignUpVerificationsWeb3Wallet>> = None;
@@ -12252,7 +12588,7 @@ impl<'de> serde::Deserialize<'de> for ClientSignUpVerifications {
                         }
                     }
                 }
-                Ok(ClientSignUpVerifications {
+                Ok(SignUpVerifications {
                     email_address: field0.flatten(),
                     phone_number: field1.flatten(),
                     web3_wallet: field2.flatten(),
@@ -12264,18 +12600,60 @@ impl<'de> serde::Deserialize<'de> for ClientSignUpVerifications {
     }
 }
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientSignUpVerificationsEmailAddress {
+    /// `strategy`: `phone_code`, `email_code`, `reset_password_email_code`, `reset_password_phone_code`
     VerificationOtp(ClientSignUpVerificationsEmailAddressVerificationOtp),
+    /// `strategy: email_link`
     VerificationEmailLink(ClientSignUpVerificationsEmailAddressVerificationEmailLink),
+    /// `strategy: ticket`
     VerificationTicket(ClientSignUpVerificationsEmailAddressVerificationTicket),
+    /// `strategy`: any other value starting with `from_oauth_`
     VerificationFromOauth(ClientSignUpVerificationsEmailAddressVerificationFromOauth),
+    /// `strategy: saml`
     VerificationSaml(ClientSignUpVerificationsEmailAddressVerificationSaml),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientSignUpVerificationsEmailAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::VerificationOtp(value) => value.serialize(serializer),
+            Self::VerificationEmailLink(value) => value.serialize(serializer),
+            Self::VerificationTicket(value) => value.serialize(serializer),
+            Self::VerificationFromOauth(value) => value.serialize(serializer),
+            Self::VerificationSaml(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSignUpVerificationsEmailAddress {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "phone_code" | "email_code" | "reset_password_email_code"
+                | "reset_password_phone_code",
+            ) => runtime::variant::<_, D>(value).map(Self::VerificationOtp),
+            Some("email_link") => {
+                runtime::variant::<_, D>(value).map(Self::VerificationEmailLink)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::VerificationTicket)
+            }
+            Some("saml") => runtime::variant::<_, D>(value).map(Self::VerificationSaml),
+            Some(tag) if tag.starts_with("from_oauth_") => {
+                match serde::Deserialize::deserialize(&value) {
+                    Ok(variant) => Ok(Self::VerificationFromOauth(variant)),
+                    Err(_) => Ok(Self::Unknown(value)),
+                }
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -12677,17 +13055,55 @@ for ClientSignUpVerificationsEmailAddressVerificationTicket {
     }
 }
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientSignUpVerificationsExternalAccount {
+    /// `strategy`: any other value starting with `oauth_`
     StubsVerificationOauth(StubsVerificationOauth),
+    /// `strategy: saml`
     StubsVerificationSaml(StubsVerificationSaml),
+    /// `strategy: ticket`
     StubsVerificationTicket(StubsVerificationTicket),
+    /// `strategy: google_one_tap`
     StubsVerificationGoogleOneTap(StubsVerificationGoogleOneTap),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientSignUpVerificationsExternalAccount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationOauth(value) => value.serialize(serializer),
+            Self::StubsVerificationSaml(value) => value.serialize(serializer),
+            Self::StubsVerificationTicket(value) => value.serialize(serializer),
+            Self::StubsVerificationGoogleOneTap(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientSignUpVerificationsExternalAccount {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some("saml") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationSaml)
+            }
+            Some("ticket") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationTicket)
+            }
+            Some("google_one_tap") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationGoogleOneTap)
+            }
+            Some(tag) if tag.starts_with("oauth_") => {
+                match serde::Deserialize::deserialize(&value) {
+                    Ok(variant) => Ok(Self::StubsVerificationOauth(variant)),
+                    Err(_) => Ok(Self::Unknown(value)),
+                }
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -12840,30 +13256,30 @@ impl<'de> serde::Deserialize<'de> for ClientSignUpVerificationsWeb3Wallet {
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A touched session, with the client.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientTouchWrappedSession {
-    pub response: ClientSession2,
-    #[cfg_attr(feature = "full-serde", serde(rename = "client"))]
-    pub client_: Option<ClientClient2>,
+pub struct ClientWrappedTouchedSession {
+    pub response: Session,
+    pub client: Option<Client>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientTouchWrappedSession {
+impl<'de> serde::Deserialize<'de> for ClientWrappedTouchedSession {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientTouchWrappedSession;
+            type Value = ClientWrappedTouchedSession;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientTouchWrappedSession)")
+                f.write_str("an object (ClientWrappedTouchedSession)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientTouchWrappedSession, A::Error> {
-                let mut field0: Option<ClientSession2> = None;
-                let mut field1: Option<Option<ClientClient2>> = None;
+            ) -> Result<ClientWrappedTouchedSession, A::Error> {
+                let mut field0: Option<Session> = None;
+                let mut field1: Option<Option<Client>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -12873,18 +13289,19 @@ impl<'de> serde::Deserialize<'de> for ClientTouchWrappedSession {
                         }
                     }
                 }
-                Ok(ClientTouchWrappedSession {
+                Ok(ClientWrappedTouchedSession {
                     response: runtime::required(field0, "response")?,
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
         deserializer.deserialize_map(Visitor)
     }
 }
+/// A device the user trusts.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientTrustedDevice {
+pub struct TrustedDevice {
     pub id: String,
     pub object: ClientTrustedDeviceObject,
     pub platform: ClientTrustedDevicePlatform,
@@ -12900,20 +13317,20 @@ pub struct ClientTrustedDevice {
     pub revoked_at: Option<i64>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientTrustedDevice {
+impl<'de> serde::Deserialize<'de> for TrustedDevice {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientTrustedDevice;
+            type Value = TrustedDevice;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientTrustedDevice)")
+                f.write_str("an object (TrustedDevice)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientTrustedDevice, A::Error> {
+            ) -> Result<TrustedDevice, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientTrustedDeviceObject> = None;
                 let mut field2: Option<ClientTrustedDevicePlatform> = None;
@@ -12943,7 +13360,7 @@ impl<'de> serde::Deserialize<'de> for ClientTrustedDevice {
                         }
                     }
                 }
-                Ok(ClientTrustedDevice {
+                Ok(TrustedDevice {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     platform: runtime::required(field2, "platform")?,
@@ -13144,9 +13561,10 @@ impl<'de> serde::Deserialize<'de> for ClientTrustedDeviceValidation {
 }
 /// Always `trusted_device_validation` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientTrustedDeviceValidationObject = String;
+/// The signed-in user (clerk-js `User`).
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientUser {
+pub struct User {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientUserObject,
@@ -13163,10 +13581,10 @@ pub struct ClientUser {
     pub two_factor_enabled: bool,
     pub totp_enabled: bool,
     pub backup_code_enabled: bool,
-    pub email_addresses: Vec<ClientEmailAddress>,
-    pub phone_numbers: Vec<ClientPhoneNumber>,
-    pub web3_wallets: Vec<ClientWeb3Wallet>,
-    pub passkeys: Vec<ClientPasskey>,
+    pub email_addresses: Vec<EmailAddress>,
+    pub phone_numbers: Vec<PhoneNumber>,
+    pub web3_wallets: Vec<Web3Wallet>,
+    pub passkeys: Vec<Passkey>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub organization_memberships: Option<Vec<ClientOrganizationMembership>>,
     pub external_accounts: Vec<ExternalAccountWithVerification>,
@@ -13218,20 +13636,20 @@ pub struct ClientUser {
     pub profile_image_url: Option<String>,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientUser {
+impl<'de> serde::Deserialize<'de> for User {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientUser;
+            type Value = User;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientUser)")
+                f.write_str("an object (User)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientUser, A::Error> {
+            ) -> Result<User, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientUserObject> = None;
                 let mut field2: Option<Option<String>> = None;
@@ -13246,10 +13664,10 @@ impl<'de> serde::Deserialize<'de> for ClientUser {
                 let mut field11: Option<bool> = None;
                 let mut field12: Option<bool> = None;
                 let mut field13: Option<bool> = None;
-                let mut field14: Option<Vec<ClientEmailAddress>> = None;
-                let mut field15: Option<Vec<ClientPhoneNumber>> = None;
-                let mut field16: Option<Vec<ClientWeb3Wallet>> = None;
-                let mut field17: Option<Vec<ClientPasskey>> = None;
+                let mut field14: Option<Vec<EmailAddress>> = None;
+                let mut field15: Option<Vec<PhoneNumber>> = None;
+                let mut field16: Option<Vec<Web3Wallet>> = None;
+                let mut field17: Option<Vec<Passkey>> = None;
                 let mut field18: Option<Option<Vec<ClientOrganizationMembership>>> = None;
                 let mut field19: Option<Vec<ExternalAccountWithVerification>> = None;
                 let mut field20: Option<Vec<ClientSamlAccount>> = None;
@@ -13357,7 +13775,7 @@ impl<'de> serde::Deserialize<'de> for ClientUser {
                         }
                     }
                 }
-                Ok(ClientUser {
+                Ok(User {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     username: field2.flatten(),
@@ -13554,9 +13972,10 @@ impl<'de> serde::Deserialize<'de> for ClientWaitlistEntry {
 }
 /// Always `waitlist_entry` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientWaitlistEntryObject = String;
+/// A Web3 wallet of the user.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-pub struct ClientWeb3Wallet {
+pub struct Web3Wallet {
     pub id: String,
     /// String representing the object's type. Objects of the same type share the same value.
     pub object: ClientWeb3WalletObject,
@@ -13568,20 +13987,20 @@ pub struct ClientWeb3Wallet {
     pub updated_at: i64,
 }
 #[allow(deprecated)]
-impl<'de> serde::Deserialize<'de> for ClientWeb3Wallet {
+impl<'de> serde::Deserialize<'de> for Web3Wallet {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
         struct Visitor;
         impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ClientWeb3Wallet;
+            type Value = Web3Wallet;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object (ClientWeb3Wallet)")
+                f.write_str("an object (Web3Wallet)")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
                 mut map: A,
-            ) -> Result<ClientWeb3Wallet, A::Error> {
+            ) -> Result<Web3Wallet, A::Error> {
                 let mut field0: Option<String> = None;
                 let mut field1: Option<ClientWeb3WalletObject> = None;
                 let mut field2: Option<String> = None;
@@ -13601,7 +14020,7 @@ impl<'de> serde::Deserialize<'de> for ClientWeb3Wallet {
                         }
                     }
                 }
-                Ok(ClientWeb3Wallet {
+                Ok(Web3Wallet {
                     id: runtime::required(field0, "id")?,
                     object: runtime::required(field1, "object")?,
                     web3_wallet: runtime::required(field2, "web3_wallet")?,
@@ -13619,15 +14038,44 @@ impl<'de> serde::Deserialize<'de> for ClientWeb3Wallet {
 /// Always `web3_wallet` (a constant: a `String`, as a value that never varies needs no enum).
 pub type ClientWeb3WalletObject = String;
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum ClientWeb3WalletVerification {
+    /// `strategy`: `web3_metamask_signature`, `web3_base_signature`, `web3_coinbase_wallet_signature`, `web3_okx_wallet_signature`, `web3_solana_signature`
     StubsVerificationWeb3Signature(StubsVerificationWeb3Signature),
+    /// `strategy: admin`
     StubsVerificationAdmin(StubsVerificationAdmin),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for ClientWeb3WalletVerification {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::StubsVerificationWeb3Signature(value) => value.serialize(serializer),
+            Self::StubsVerificationAdmin(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for ClientWeb3WalletVerification {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "strategy")?;
+        match tag.as_deref() {
+            Some(
+                "web3_metamask_signature" | "web3_base_signature"
+                | "web3_coinbase_wallet_signature" | "web3_okx_wallet_signature"
+                | "web3_solana_signature",
+            ) => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationWeb3Signature)
+            }
+            Some("admin") => {
+                runtime::variant::<_, D>(value).map(Self::StubsVerificationAdmin)
+            }
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
@@ -17349,11 +17797,8 @@ impl<'de> serde::Deserialize<'de> for GetOAuthTokenInfoBody {
 pub struct GetOrganizationCreationDefaultsResponse {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub response: Option<GetOrganizationCreationDefaultsResponseResponse>,
-    #[cfg_attr(
-        feature = "full-serde",
-        serde(rename = "client", skip_serializing_if = "Option::is_none")
-    )]
-    pub client_: Option<ClientClient>,
+    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub client: Option<LegacyClient>,
 }
 #[allow(deprecated)]
 impl<'de> serde::Deserialize<'de> for GetOrganizationCreationDefaultsResponse {
@@ -17373,7 +17818,7 @@ impl<'de> serde::Deserialize<'de> for GetOrganizationCreationDefaultsResponse {
                 let mut field0: Option<
                     Option<GetOrganizationCreationDefaultsResponseResponse>,
                 > = None;
-                let mut field1: Option<Option<ClientClient>> = None;
+                let mut field1: Option<Option<LegacyClient>> = None;
                 while let Some(key) = map.next_key::<runtime::FieldName<'de>>()? {
                     match key.as_str() {
                         "response" => runtime::next_value(&mut map, &mut field0)?,
@@ -17385,7 +17830,7 @@ impl<'de> serde::Deserialize<'de> for GetOrganizationCreationDefaultsResponse {
                 }
                 Ok(GetOrganizationCreationDefaultsResponse {
                     response: field0.flatten(),
-                    client_: field1.flatten(),
+                    client: field1.flatten(),
                 })
             }
         }
@@ -17639,15 +18084,36 @@ runtime::open_enum_serialize!(GetOrganizationInvitationsStatus);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_deserialize!(GetOrganizationInvitationsStatus);
 #[derive(Debug, Clone, PartialEq)]
-#[derive(serde::Deserialize)]
-#[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
-#[serde(untagged)]
 #[non_exhaustive]
 pub enum GetProxyHealthResponse {
+    /// `status: healthy`
     Healthy(GetProxyHealthResponseHealthy),
+    /// `status: unhealthy`
     Unhealthy(GetProxyHealthResponseUnhealthy),
-    /// A shape no variant of this version of the crate matches, as raw JSON.
+    /// A variant this version of the crate does not know, as raw JSON.
     Unknown(serde_json::Value),
+}
+#[cfg(feature = "full-serde")]
+impl serde::Serialize for GetProxyHealthResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Healthy(value) => value.serialize(serializer),
+            Self::Unhealthy(value) => value.serialize(serializer),
+            Self::Unknown(value) => value.serialize(serializer),
+        }
+    }
+}
+impl<'de> serde::Deserialize<'de> for GetProxyHealthResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        let (tag, value) = runtime::tagged::<D>(deserializer, "status")?;
+        match tag.as_deref() {
+            Some("healthy") => runtime::variant::<_, D>(value).map(Self::Healthy),
+            Some("unhealthy") => runtime::variant::<_, D>(value).map(Self::Unhealthy),
+            _ => Ok(Self::Unknown(value)),
+        }
+    }
 }
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
@@ -21725,10 +22191,10 @@ runtime::open_enum_impls!(SendVerificationSmsBodyStrategy);
 runtime::open_enum_serialize!(SendVerificationSmsBodyStrategy);
 #[cfg(feature = "full-serde")]
 runtime::open_enum_deserialize!(SendVerificationSmsBodyStrategy);
-pub type ServerSessions = Vec<ClientSession2>;
-pub type ServerUserEmailAddresses = Vec<ClientEmailAddress>;
-pub type ServerUserPhoneNumbers = Vec<ClientPhoneNumber>;
-pub type ServerUserWeb3Wallets = Vec<ClientWeb3Wallet>;
+pub type ServerSessions = Vec<Session>;
+pub type ServerUserEmailAddresses = Vec<EmailAddress>;
+pub type ServerUserPhoneNumbers = Vec<PhoneNumber>;
+pub type ServerUserWeb3Wallets = Vec<Web3Wallet>;
 #[derive(Debug, Clone, PartialEq, Default)]
 #[derive(serde::Serialize)]
 pub struct SetOrganizationDefaultPaymentMethodBody {
@@ -27677,35 +28143,3 @@ impl<'de> serde::Deserialize<'de> for WellKnownWebAuthn {
         deserializer.deserialize_map(Visitor)
     }
 }
-#[deprecated(
-    note = "merged into `ClientClientObject`, which decodes every value it did"
-)]
-pub type ClientClient2Object = ClientClientObject;
-#[deprecated(
-    note = "merged into `ClientSessionBaseObject`, which decodes every value it did"
-)]
-pub type ClientSessionBase2Object = ClientSessionBaseObject;
-#[deprecated(
-    note = "merged into `ClientSignInClientTrustState`, which decodes every value it did"
-)]
-pub type ClientSignIn2ClientTrustState = ClientSignInClientTrustState;
-#[deprecated(
-    note = "merged into `ClientSignInFirstFactorVerification`, which decodes every value it did"
-)]
-pub type ClientSignIn2FirstFactorVerification = ClientSignInFirstFactorVerification;
-#[deprecated(
-    note = "merged into `ClientSignInObject`, which decodes every value it did"
-)]
-pub type ClientSignIn2Object = ClientSignInObject;
-#[deprecated(
-    note = "merged into `ClientSignInStatus`, which decodes every value it did"
-)]
-pub type ClientSignIn2Status = ClientSignInStatus;
-#[deprecated(
-    note = "merged into `ClientSignInSupportedIdentifiersItem`, which decodes every value it did"
-)]
-pub type ClientSignIn2SupportedIdentifiersItem = ClientSignInSupportedIdentifiersItem;
-#[deprecated(
-    note = "merged into `ClientSignInUserData`, which decodes every value it did"
-)]
-pub type ClientSignIn2UserData = ClientSignInUserData;

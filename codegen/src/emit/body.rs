@@ -34,9 +34,9 @@ pub(crate) struct FluentBody<'a> {
 
 pub(crate) struct BodyField<'a> {
     pub field: &'a Field,
-    /// The argument or setter name: the field's own, or `body_<field>` where the operation
-    /// already uses that name for a parameter (builder methods' names are kept free by
-    /// `names.rs`, which suffixes fields named like them).
+    /// The argument or setter name: the field's own (suffixed where a builder method has that
+    /// name, `names::setter_name`), or `body_<field>` where the operation already uses that
+    /// name for a parameter.
     pub name: String,
 }
 
@@ -60,8 +60,9 @@ pub(crate) fn fluent<'a>(op: &'a Operation, structs: &Structs<'a>) -> Option<Flu
         .fields
         .iter()
         .map(|field| {
+            let setter = crate::names::setter_name(&field.name);
             let own = crate::names::unraw(&field.name);
-            let name = if taken.contains(own) { format!("body_{own}") } else { field.name.clone() };
+            let name = if taken.contains(crate::names::unraw(&setter)) { format!("body_{own}") } else { setter };
             BodyField { field, name }
         })
         .collect();

@@ -57,8 +57,10 @@ pub(crate) fn client_module(schemes: &[SecurityScheme], settings: &ClientSetting
         format!(" Configures a [`{}`] client: base URL, timeout, retries, user agent, extra", settings.name);
     let builder_doc_end =
         format!(" headers or your own `reqwest` client. Get one from [`{}::builder`].", settings.name);
+    let accessor = settings.runtime_accessor();
     let handle_doc =
-        format!(" this code was generated from. [`client`]({}::client) gives the runtime's", settings.name);
+        format!(" this code was generated from. [`{accessor}`]({}::{accessor}) gives the runtime's", settings.name);
+    let runtime_accessor = ident(accessor);
     let error = (settings.kind == ClientKind::SecretKey).then(|| quote!(, Error));
     quote! {
         //! The client: the runtime's [`Client`] with one method per operation group.
@@ -93,7 +95,7 @@ pub(crate) fn client_module(schemes: &[SecurityScheme], settings: &ClientSetting
 
             /// The runtime client every request goes through: its escape hatch for requests
             /// the spec does not describe (`execute_json`, `execute_answer`).
-            pub fn client(&self) -> &Client {
+            pub fn #runtime_accessor(&self) -> &Client {
                 &self.client
             }
 

@@ -48,7 +48,7 @@ pub(crate) fn files(api: &Api, source: &crate::Source) -> Vec<(String, TokenStre
     ];
     let structs = body::Structs::of(&api.types);
     for group in &api.groups {
-        let module = operations::group_module(group, &structs, &api.client.name);
+        let module = operations::group_module(group, &structs, &api.client);
         files.push((format!("operations/{}.rs", group.name.trim_start_matches("r#")), module));
     }
     files

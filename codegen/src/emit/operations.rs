@@ -4,7 +4,8 @@ use super::body::{self, FluentBody, Structs};
 use super::docs::{doc, paragraphs};
 use super::idents::{ident, type_tokens, Site};
 use crate::model::{
-    BodyMedia, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamEncoding, ParamLocation, TypeRef,
+    BodyMedia, ClientSettings, Group, Operation, OutcomeBody, Outcomes, Pagination, Param, ParamEncoding,
+    ParamLocation, TypeRef,
 };
 use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
@@ -50,7 +51,9 @@ pub(crate) fn operations_module(groups: &[Group], client: &str) -> TokenStream {
 }
 
 /// One group's module: its handle and the builders of its operations.
-pub(crate) fn group_module(group: &Group, structs: &Structs<'_>, client: &str) -> TokenStream {
+pub(crate) fn group_module(group: &Group, structs: &Structs<'_>, settings: &ClientSettings) -> TokenStream {
+    let client = settings.name.as_str();
+    let runtime_accessor = ident(settings.runtime_accessor());
     let handle = ident(&group.type_name);
     let handle_doc = format!(
         " Operations of the `{}` group: get it with [`{client}::{}`](super::super::client::{client}::{}).",
@@ -59,7 +62,8 @@ pub(crate) fn group_module(group: &Group, structs: &Structs<'_>, client: &str) -
         group.name.trim_start_matches("r#")
     );
     let fluent: Vec<Option<FluentBody<'_>>> = group.operations.iter().map(|op| body::fluent(op, structs)).collect();
-    let methods = group.operations.iter().zip(&fluent).map(|(op, fluent)| constructor(op, fluent.as_ref()));
+    let methods =
+        group.operations.iter().zip(&fluent).map(|(op, fluent)| constructor(op, fluent.as_ref(), &runtime_accessor));
     let builders = group.operations.iter().zip(&fluent).map(|(op, fluent)| {
         let builder = builder(&group.name, op, fluent.as_ref());
         let outcomes = op.outcomes.as_ref().filter(|o| single_body(o).is_none()).map(|o| outcomes_enum(op, o));
@@ -163,7 +167,7 @@ fn body_type(op: &Operation) -> Option<TokenStream> {
     })
 }
 
-fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
+fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>, runtime_accessor: &proc_macro2::Ident) -> TokenStream {
     let method = ident(&op.method);
     let builder = ident(&op.builder);
     let route = format!("`{} {}`", op.http_method, op.path);
@@ -222,7 +226,7 @@ fn constructor(op: &Operation, fluent: Option<&FluentBody<'_>>) -> TokenStream {
         #allow
         pub fn #method(&self, #(#inputs),*) -> #builder {
             #builder {
-                client: self.client.client().clone(),
+                client: self.client.#runtime_accessor().clone(),
                 options: runtime::CallOptions::default(),
                 #(#stores)*
                 #body_store

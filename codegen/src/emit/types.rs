@@ -174,8 +174,9 @@ fn open_enum(
     }
 }
 
-/// A `oneOf` with a discriminator: decoded by the value of the tag property, an unknown tag
-/// kept as raw JSON in `Unknown`.
+/// A tagged union: decoded by the value of the tag property, an unknown tag kept as raw JSON
+/// in `Unknown`. Each variant is chosen by its values; the open variant, if any, takes the
+/// other values (with its prefix) and keeps what it cannot decode as `Unknown` too.
 fn tagged_union(
     name: &Ident,
     docs: TokenStream,
@@ -188,8 +189,32 @@ fn tagged_union(
     let allow = allow_deprecated(is_deprecated);
     let idents: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
     let types = variants.iter().map(|v| type_tokens(&v.ty, Site::Types));
-    let wires: Vec<&str> = variants.iter().map(|v| v.tag_value.as_str()).collect();
-    let variant_docs = wires.iter().map(|w| format!(" `{tag}: {w}`"));
+    let variant_docs = variants.iter().map(|v| match &v.open_tag {
+        None => {
+            let values: Vec<String> = v.tag_values().map(|value| format!("`{value}`")).collect();
+            match values.as_slice() {
+                [one] => format!(" `{tag}: {}`", one.trim_matches('`')),
+                _ => format!(" `{tag}`: {}", values.join(", ")),
+            }
+        }
+        Some(prefix) if prefix.is_empty() => format!(" `{tag}`: any other value"),
+        Some(prefix) => format!(" `{tag}`: any other value starting with `{prefix}`"),
+    });
+    let arms = variants.iter().zip(&idents).filter(|(v, _)| v.open_tag.is_none()).map(|(v, id)| {
+        let values = v.tag_values();
+        quote!(Some(#(#values)|*) => runtime::variant::<_, D>(value).map(Self::#id),)
+    });
+    // Chosen for want of another, the open variant is tried: a value it cannot decode is kept.
+    let open = variants.iter().zip(&idents).find_map(|(v, id)| {
+        let prefix = v.open_tag.as_deref()?;
+        let guard = if prefix.is_empty() { quote!(Some(_)) } else { quote!(Some(tag) if tag.starts_with(#prefix)) };
+        Some(quote! {
+            #guard => match serde::Deserialize::deserialize(&value) {
+                Ok(variant) => Ok(Self::#id(variant)),
+                Err(_) => Ok(Self::Unknown(value)),
+            },
+        })
+    });
     quote! {
         #docs
         #deprecated
@@ -218,7 +243,8 @@ fn tagged_union(
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 let (tag, value) = runtime::tagged::<D>(deserializer, #tag)?;
                 match tag.as_deref() {
-                    #(Some(#wires) => runtime::variant::<_, D>(value).map(Self::#idents),)*
+                    #(#arms)*
+                    #open
                     _ => Ok(Self::Unknown(value)),
                 }
             }

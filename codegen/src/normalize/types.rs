@@ -332,7 +332,7 @@ impl<'a> Types<'a> {
         let mut required = Vec::new();
         self.collect(SchemaRef::Item(schema), &name, pointer, &mut properties, &mut required, 0)?;
         let mut scope = Scope::default();
-        let field_names = names::snake_names(properties.iter().map(|p| p.wire), &mut scope);
+        let field_names = names::field_names(properties.iter().map(|p| p.wire), &mut scope);
         let mut fields = Vec::with_capacity(properties.len());
         for (property, field_name) in properties.iter().zip(field_names) {
             let base = format!("{}{}", property.owner, names::type_name(property.wire));
@@ -374,21 +374,43 @@ impl<'a> Types<'a> {
         let mut variants = Vec::new();
         let mut specificity = Vec::new();
         let labels = self.content_labels(alternatives)?;
-        for ((alternative, at), label) in alternatives.iter().zip(labels) {
+        let inferred = match &view.data.discriminator {
+            Some(_) => None,
+            None => self.inferred_tag(alternatives)?,
+        };
+        for (index, ((alternative, at), label)) in alternatives.iter().zip(labels).enumerate() {
             let (ty, _) = self.type_of(*alternative, &format!("{name}{label}"), at)?;
             // An inline object is named after its content; anything else after its type.
             let inline_object = matches!(alternative, SchemaRef::Item(_)) && matches!(ty, TypeRef::Named(_));
             let variant_name = scope.claim(&if inline_object { label } else { variant_label(&ty) });
-            let tag_value = match &view.data.discriminator {
-                Some(d) => self.tag_value(d, *alternative, at)?,
-                None => String::new(),
+            let mut variant = UnionVariant {
+                name: variant_name,
+                tag_value: String::new(),
+                more_tag_values: Vec::new(),
+                open_tag: None,
+                ty,
             };
+            match (&view.data.discriminator, &inferred) {
+                (Some(d), _) => variant.tag_value = self.tag_value(d, *alternative, at)?,
+                (None, Some((_, tags))) => match &tags[index] {
+                    TagValues::Values(values) => {
+                        variant.tag_value = values[0].clone();
+                        variant.more_tag_values = values[1..].to_vec();
+                    }
+                    TagValues::Open(prefix) => {
+                        variant.tag_value = format!("{prefix}*");
+                        variant.open_tag = Some(prefix.clone());
+                    }
+                },
+                (None, None) => {}
+            }
             specificity.push(self.required_count(*alternative, at)?);
-            variants.push(UnionVariant { name: variant_name, tag_value, ty });
+            variants.push(variant);
         }
-        let kind = match &view.data.discriminator {
-            Some(d) => TypeKind::Tagged { tag: d.property_name.clone(), variants },
-            None => {
+        let kind = match (&view.data.discriminator, inferred) {
+            (Some(d), _) => TypeKind::Tagged { tag: d.property_name.clone(), variants },
+            (None, Some((tag, _))) => TypeKind::Tagged { tag, variants },
+            (None, None) => {
                 // serde tries untagged variants in order and struct decoding ignores unknown
                 // fields, so the variant that requires the most fields must be tried first.
                 let mut order: Vec<usize> = (0..variants.len()).collect();
@@ -404,6 +426,84 @@ impl<'a> Types<'a> {
             kind,
         });
         Ok(TypeRef::Named(name))
+    }
+
+    /// The property a union without a discriminator can be told apart by: one that every
+    /// alternative requires, as a string whose values (an `enum` of one or more) no other
+    /// alternative has, except for at most one alternative where it is an open string (the
+    /// `oauth_*` strategies beside `password`, `email_code`, ...), which takes the rest.
+    /// Clerk's verifications are such unions: `strategy: [password]`, `strategy: [totp]`,
+    /// told apart by nothing else, since struct decoding ignores unknown fields. Of several
+    /// such properties: one without an open alternative first, then one of one-value enums,
+    /// then the first in the first alternative's order.
+    fn inferred_tag(&self, alternatives: &[(SchemaRef<'a>, String)]) -> Result<Option<(String, Vec<TagValues>)>> {
+        // Each alternative's required string properties and their values.
+        let mut candidates: Vec<Vec<(&'a str, TagValues)>> = Vec::new();
+        for (alternative, at) in alternatives {
+            let mut properties = Vec::new();
+            let mut required = Vec::new();
+            self.collect(*alternative, "", at, &mut properties, &mut required, 0)?;
+            let mut tags = Vec::new();
+            for property in properties.iter().filter(|p| required.iter().any(|r| r == p.wire)) {
+                if let Some(values) = self.tag_values_of(property.schema, &property.pointer, 0)? {
+                    tags.push((property.wire, values));
+                }
+            }
+            candidates.push(tags);
+        }
+        let Some(first) = candidates.first() else { return Ok(None) };
+        let mut best: Option<((usize, bool), &str, Vec<TagValues>)> = None;
+        for (wire, _) in first {
+            let found: Option<Vec<&TagValues>> =
+                candidates.iter().map(|tags| tags.iter().find(|(w, _)| w == wire).map(|(_, v)| v)).collect();
+            let Some(values) = found else { continue };
+            let open = values.iter().filter(|v| matches!(v, TagValues::Open(_))).count();
+            let mut seen = std::collections::HashSet::new();
+            let distinct = values.iter().all(|v| match v {
+                TagValues::Values(values) => values.iter().all(|value| seen.insert(value.as_str())),
+                TagValues::Open(_) => true,
+            });
+            if open > 1 || !distinct || seen.is_empty() {
+                continue;
+            }
+            let rank = (open, values.iter().any(|v| matches!(v, TagValues::Values(values) if values.len() > 1)));
+            if best.as_ref().is_none_or(|(best, _, _)| rank < *best) {
+                best = Some((rank, wire, values.into_iter().cloned().collect()));
+            }
+        }
+        Ok(best.map(|(_, wire, values)| (wire.to_owned(), values)))
+    }
+
+    /// What a property allows, when it can be a union's tag: a string `enum`, or an open string
+    /// (with the literal start of its `pattern`). `None` for anything else, nullable included.
+    fn tag_values_of(&self, schema: SchemaRef<'a>, pointer: &str, depth: usize) -> Result<Option<TagValues>> {
+        let (schema, at, _) = self.resolve(schema, pointer)?;
+        let view = View::of(schema);
+        if view.data.nullable || depth > 8 {
+            return Ok(None);
+        }
+        // `allOf: [$ref]` beside a description: the referenced schema.
+        if let [only] = view.all_of {
+            if view.properties.is_none() && view.enumeration.is_empty() {
+                return self.tag_values_of(only.into(), &join(&at, "allOf/0"), depth + 1);
+            }
+        }
+        if !matches!(view.typ, Some(Primitive::String) | None) || !view.all_of.is_empty() {
+            return Ok(None);
+        }
+        if !view.enumeration.is_empty() {
+            let values: Option<Vec<String>> = view.enumeration.iter().map(|v| v.as_str().map(str::to_owned)).collect();
+            return Ok(values.map(TagValues::Values));
+        }
+        if view.typ != Some(Primitive::String) || !view.one_of.is_empty() || !view.any_of.is_empty() {
+            return Ok(None);
+        }
+        let pattern = match &schema.schema_kind {
+            openapiv3::SchemaKind::Type(openapiv3::Type::String(s)) => s.pattern.as_deref(),
+            openapiv3::SchemaKind::Any(any) => any.pattern.as_deref(),
+            _ => None,
+        };
+        Ok(Some(TagValues::Open(pattern.map(literal_prefix).unwrap_or_default())))
     }
 
     /// The discriminator value of one alternative: from the mapping, else the single `enum`
@@ -501,6 +601,47 @@ impl<'a> Types<'a> {
     }
 }
 
+/// The values of a union's tag property in one alternative.
+#[derive(Clone, Debug, PartialEq)]
+enum TagValues {
+    /// An `enum`: these values select the alternative.
+    Values(Vec<String>),
+    /// An open string: the values no other alternative names that start with this prefix.
+    Open(String),
+}
+
+/// The text every value matching `pattern` starts with: `^oauth_(?:token_)?[a-z]+$` ->
+/// `oauth_`; empty when the pattern is not anchored or has an alternation outside a group.
+fn literal_prefix(pattern: &str) -> String {
+    let Some(rest) = pattern.strip_prefix('^') else { return String::new() };
+    let mut depth = 0usize;
+    let mut scan = rest.chars();
+    while let Some(c) = scan.next() {
+        match c {
+            '\\' => {
+                scan.next();
+            }
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth = depth.saturating_sub(1),
+            '|' if depth == 0 => return String::new(),
+            _ => {}
+        }
+    }
+    let mut prefix = String::new();
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !(c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            break;
+        }
+        // A character a quantifier follows may be absent or repeated: not part of the prefix.
+        if matches!(chars.peek(), Some('?' | '*' | '+' | '{')) {
+            break;
+        }
+        prefix.push(c);
+    }
+    prefix
+}
+
 /// A variant name for a union alternative of type `ty`.
 fn variant_label(ty: &TypeRef) -> String {
     match ty {
@@ -513,5 +654,303 @@ fn variant_label(ty: &TypeRef) -> String {
         TypeRef::Json => "Json".into(),
         TypeRef::Array(_) => "List".into(),
         TypeRef::Map(_) => "Map".into(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+mod tests {
+    use super::literal_prefix;
+    use crate::model::{Api, TypeKind, UnionVariant};
+    use serde_json::{json, Value};
+
+    /// Clerk's Frontend API verifications, cut down: told apart by `strategy` alone (`object` is
+    /// optional), one of them (`oauth_*`) an open string, one (`Otp`) an enum of several values.
+    const SPEC: &str = r##"
+openapi: 3.0.3
+info: { title: t, version: v1 }
+paths:
+  /v1/client/sign_ins:
+    post:
+      operationId: createSignIn
+      tags: [Sign Ins]
+      responses:
+        "200": { description: ok, content: { application/json: { schema: { $ref: "#/components/schemas/Client.SignIn" } } } }
+components:
+  schemas:
+    Client.SignIn:
+      type: object
+      required: [object, first_factor_verification, second_factor_verification]
+      properties:
+        object: { type: string, enum: [sign_in_attempt] }
+        first_factor_verification:
+          nullable: true
+          oneOf:
+            - $ref: "#/components/schemas/Stubs.Verification.Password"
+            - $ref: "#/components/schemas/Stubs.Verification.Oauth"
+            - $ref: "#/components/schemas/Stubs.Verification.OTP"
+            - $ref: "#/components/schemas/Stubs.Verification.Link"
+            - $ref: "#/components/schemas/Stubs.Verification.Passkey"
+            - $ref: "#/components/schemas/Stubs.Verification.TrustedDevice"
+        second_factor_verification:
+          nullable: true
+          oneOf:
+            - $ref: "#/components/schemas/Stubs.Verification.OTP"
+            - $ref: "#/components/schemas/Stubs.Verification.TOTP"
+            - $ref: "#/components/schemas/Stubs.Verification.BackupCode"
+        # `kty` repeats (a public and a private key of one kind): no tag.
+        key:
+          oneOf:
+            - { type: object, title: public, required: [kty, x], properties: { kty: { type: string, enum: [OKP] }, x: { type: string } } }
+            - { type: object, title: private, required: [kty, x, d], properties: { kty: { type: string, enum: [OKP] }, x: { type: string }, d: { type: string } } }
+        # Not every alternative has the property: no tag.
+        loose:
+          oneOf:
+            - $ref: "#/components/schemas/Stubs.Verification.Password"
+            - { type: string }
+        # Two open alternatives: no tag.
+        opens:
+          oneOf:
+            - $ref: "#/components/schemas/Stubs.Verification.Oauth"
+            - { type: object, required: [strategy, id], properties: { strategy: { type: string }, id: { type: string } } }
+        # A nullable tag: no tag.
+        nullable_tag:
+          anyOf:
+            - { type: object, required: [kind], properties: { kind: { type: string, nullable: true, enum: [a] } } }
+            - { type: object, required: [kind], properties: { kind: { type: string, enum: [b] } } }
+    Stubs.Verification.Password:
+      type: object
+      additionalProperties: false
+      required: [status, strategy]
+      properties:
+        object: { type: string, enum: [verification_password] }
+        status: { type: string, enum: [unverified, verified] }
+        strategy: { type: string, enum: [password] }
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+    Stubs.Verification.Oauth:
+      type: object
+      required: [status, strategy, expire_at]
+      properties:
+        object: { type: string, enum: [verification_oauth] }
+        status: { type: string, enum: [unverified, verified, failed, expired, transferable] }
+        strategy: { type: string, pattern: "^oauth_(?:(?:token_)|(?:custom_))?[a-z0-9_]+$" }
+        external_verification_redirect_url: { type: string, nullable: true }
+        expire_at: { type: integer }
+        attempts: { type: integer, nullable: true }
+    Stubs.Verification.OTP:
+      type: object
+      required: [status, strategy, attempts, expire_at]
+      properties:
+        object: { type: string, enum: [verification_otp] }
+        status: { type: string, enum: [unverified, verified, failed, expired] }
+        strategy: { type: string, enum: [phone_code, email_code, reset_password_email_code, reset_password_phone_code] }
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+    Stubs.Verification.Link:
+      type: object
+      required: [status, strategy, attempts, expire_at]
+      properties:
+        object: { type: string, enum: [verification_email_link] }
+        status: { type: string, enum: [unverified, verified, failed, expired, transferable] }
+        strategy: { type: string, enum: [email_link] }
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+        verified_at_client: { type: string, nullable: true }
+    Stubs.Verification.Passkey:
+      type: object
+      required: [status, strategy, attempts, expire_at]
+      properties:
+        object: { type: string, enum: [verification_passkey] }
+        status: { type: string, enum: [unverified, verified, failed, expired] }
+        strategy:
+          description: The strategy, behind an `allOf` as Clerk's specs sometimes write it.
+          allOf: [{ $ref: "#/components/schemas/PasskeyStrategy" }]
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+        nonce: { type: string, nullable: true }
+    PasskeyStrategy: { type: string, enum: [passkey] }
+    Stubs.Verification.TrustedDevice:
+      type: object
+      required: [status, strategy, expire_at]
+      properties:
+        status: { type: string, enum: [unverified, verified, failed, expired] }
+        strategy: { type: string, enum: [trusted_device] }
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+    Stubs.Verification.TOTP:
+      type: object
+      required: [status, strategy]
+      properties:
+        object: { type: string, enum: [verification_totp] }
+        status: { type: string, enum: [unverified, verified] }
+        strategy: { type: string, enum: [totp] }
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+    Stubs.Verification.BackupCode:
+      type: object
+      required: [status, strategy]
+      properties:
+        object: { type: string, enum: [verification_backup_code] }
+        status: { type: string, enum: [unverified, verified] }
+        strategy: { type: string, enum: [backup_code] }
+        attempts: { type: integer, nullable: true }
+        expire_at: { type: integer, nullable: true }
+"##;
+
+    fn api() -> Api {
+        crate::normalize(&crate::load(SPEC).unwrap()).unwrap()
+    }
+
+    fn kind<'a>(api: &'a Api, name: &str) -> &'a TypeKind {
+        &api.types.iter().find(|t| t.name == name).unwrap_or_else(|| panic!("no type {name}")).kind
+    }
+
+    /// What the generated `Deserialize` of the union `name` makes of `value`, in model terms
+    /// (the dispatch `emit/types.rs` writes: a variant's values, else the open variant's
+    /// prefix, else `Unknown`; untagged: the first variant whose struct decodes it). Returns
+    /// the variant, and the JSON fields its struct drops.
+    fn decode(api: &Api, name: &str, value: &Value) -> (String, Vec<String>) {
+        let variant: Option<&UnionVariant> = match kind(api, name) {
+            TypeKind::Tagged { tag, variants } => match value.get(tag).and_then(Value::as_str) {
+                None => None,
+                Some(tag) => variants.iter().find(|v| v.tag_values().any(|value| value == tag)).or_else(|| {
+                    variants.iter().find(|v| v.open_tag.as_deref().is_some_and(|prefix| tag.starts_with(prefix)))
+                }),
+            },
+            TypeKind::Untagged(variants) => variants.iter().find(|v| dropped(api, &v.ty, value).is_some()),
+            other => panic!("{name} is not a union: {other:?}"),
+        };
+        match variant {
+            None => ("Unknown".to_owned(), Vec::new()),
+            Some(v) => {
+                let lost = dropped(api, &v.ty, value).unwrap_or_else(|| panic!("{} cannot decode {value}", v.name));
+                (v.name.clone(), lost)
+            }
+        }
+    }
+
+    /// The fields of `value` the struct `ty` ignores, or `None` when it lacks a required one.
+    fn dropped(api: &Api, ty: &crate::model::TypeRef, value: &Value) -> Option<Vec<String>> {
+        let crate::model::TypeRef::Named(name) = ty else { return None };
+        let TypeKind::Struct(s) = kind(api, name) else { return None };
+        let object = value.as_object()?;
+        if s.fields.iter().any(|f| f.required && !f.nullable && object.get(&f.wire).is_none_or(Value::is_null)) {
+            return None;
+        }
+        Some(object.keys().filter(|key| !s.fields.iter().any(|f| &f.wire == *key)).cloned().collect())
+    }
+
+    #[test]
+    fn sign_in_first_factors_decode_into_the_variant_their_strategy_names_and_keep_every_field() {
+        let api = api();
+        let union = "ClientSignInFirstFactorVerification";
+        let TypeKind::Tagged { tag, .. } = kind(&api, union) else { panic!("{:?}", kind(&api, union)) };
+        assert_eq!(tag, "strategy", "`object` is optional: the required `strategy` tells them apart");
+        for (value, expected) in [
+            (
+                json!({"object": "verification_password", "status": "verified", "strategy": "password", "attempts": 1, "expire_at": null}),
+                "StubsVerificationPassword",
+            ),
+            (
+                json!({"status": "unverified", "strategy": "email_code", "attempts": 0, "expire_at": 1}),
+                "StubsVerificationOtp",
+            ),
+            (
+                json!({"status": "unverified", "strategy": "passkey", "attempts": 0, "expire_at": 1, "nonce": "n"}),
+                "StubsVerificationPasskey",
+            ),
+            (
+                json!({"status": "unverified", "strategy": "email_link", "attempts": 0, "expire_at": 1, "verified_at_client": "c"}),
+                "StubsVerificationLink",
+            ),
+            (
+                json!({"status": "unverified", "strategy": "oauth_google", "external_verification_redirect_url": "https://x", "expire_at": 1}),
+                "StubsVerificationOauth",
+            ),
+            (
+                json!({"status": "unverified", "strategy": "oauth_custom_acme", "expire_at": 1}),
+                "StubsVerificationOauth",
+            ),
+            (
+                json!({"status": "verified", "strategy": "trusted_device", "attempts": null, "expire_at": 1}),
+                "StubsVerificationTrustedDevice",
+            ),
+            // A strategy this spec does not know, outside `oauth_*`: kept whole as raw JSON.
+            (json!({"status": "unverified", "strategy": "sms_magic", "expire_at": 1}), "Unknown"),
+        ] {
+            let (variant, lost) = decode(&api, union, &value);
+            assert_eq!((variant.as_str(), lost.as_slice()), (expected, &[] as &[String]), "{value}");
+        }
+    }
+
+    #[test]
+    fn second_factors_backup_code_and_totp_are_told_apart() {
+        let api = api();
+        let union = "ClientSignInSecondFactorVerification";
+        for (strategy, expected) in [
+            ("backup_code", "StubsVerificationBackupCode"),
+            ("totp", "StubsVerificationTotp"),
+            ("phone_code", "StubsVerificationOtp"),
+        ] {
+            let value = json!({"status": "verified", "strategy": strategy, "attempts": 1, "expire_at": null});
+            let (variant, lost) = decode(&api, union, &value);
+            assert_eq!((variant.as_str(), lost.as_slice()), (expected, &[] as &[String]), "{value}");
+        }
+    }
+
+    #[test]
+    fn an_inferred_tag_takes_several_values_per_variant_and_one_open_variant() {
+        let api = api();
+        let TypeKind::Tagged { variants, .. } = kind(&api, "ClientSignInFirstFactorVerification") else { panic!() };
+        let otp = variants.iter().find(|v| v.name == "StubsVerificationOtp").unwrap();
+        assert_eq!(
+            otp.tag_values().collect::<Vec<_>>(),
+            ["phone_code", "email_code", "reset_password_email_code", "reset_password_phone_code"]
+        );
+        let oauth = variants.iter().find(|v| v.name == "StubsVerificationOauth").unwrap();
+        assert_eq!((oauth.open_tag.as_deref(), oauth.tag_value.as_str()), (Some("oauth_"), "oauth_*"));
+        assert_eq!(oauth.tag_values().count(), 0);
+        let order: Vec<&str> = variants.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(order[..2], ["StubsVerificationPassword", "StubsVerificationOauth"], "spec order is kept");
+    }
+
+    #[test]
+    fn unions_no_property_tells_apart_stay_untagged() {
+        let api = api();
+        for union in ["ClientSignInKey", "ClientSignInLoose", "ClientSignInOpens", "ClientSignInNullableTag"] {
+            assert!(matches!(kind(&api, union), TypeKind::Untagged(_)), "{union}: {:?}", kind(&api, union));
+        }
+    }
+
+    #[test]
+    fn the_generated_union_dispatches_on_the_tag() {
+        let source = crate::Source { path: "t.yml".into(), origin: "o".into() };
+        let generator =
+            crate::Generator::new(SPEC, &source, &crate::Overrides::default(), &crate::GenerationSettings::default())
+                .unwrap();
+        let files = generator.files().unwrap();
+        let types = &files.iter().find(|f| f.path == "types.rs").unwrap().contents;
+        let code: String = types.split_whitespace().collect::<Vec<_>>().join(" ");
+        for expected in [
+            r#"runtime::tagged::<D>(deserializer, "strategy")?"#,
+            r#"Some("password") => { runtime::variant::<_, D>(value).map(Self::StubsVerificationPassword) }"#,
+            r#"Some( "phone_code" | "email_code" | "reset_password_email_code" | "reset_password_phone_code", ) => runtime::variant::<_, D>(value).map(Self::StubsVerificationOtp),"#,
+            r#"Some(tag) if tag.starts_with("oauth_") => { match serde::Deserialize::deserialize(&value) { Ok(variant) => Ok(Self::StubsVerificationOauth(variant)), Err(_) => Ok(Self::Unknown(value)), } }"#,
+            r#"/// `strategy`: any other value starting with `oauth_` StubsVerificationOauth(StubsVerificationOauth),"#,
+            "/// `strategy: backup_code` StubsVerificationBackupCode(StubsVerificationBackupCode),",
+        ] {
+            assert!(code.contains(expected), "{expected} in {types}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_gives_the_prefix_every_value_has() {
+        assert_eq!(literal_prefix("^oauth_(?:(?:token_)|(?:custom_))?[a-z0-9_]+$"), "oauth_");
+        assert_eq!(literal_prefix("^from_oauth_[a-z0-9_]+$"), "from_oauth_");
+        assert_eq!(literal_prefix("^oauth_?x"), "oauth", "a quantified character may be absent");
+        assert_eq!(literal_prefix("oauth_.*"), "", "not anchored");
+        assert_eq!(literal_prefix("^a_x|b_y"), "", "an alternation");
+        assert_eq!(literal_prefix(r"^a\|b"), "a", "an escaped bar is no alternation");
     }
 }

@@ -29,7 +29,7 @@ impl Templates<'_> {
                 name: None,
                 subject: None,
                 markup: None,
-                body_: None,
+                body: None,
                 delivered_by_clerk: None,
                 from_email_name: None,
                 reply_to_email_name: None,
@@ -142,7 +142,7 @@ impl Templates<'_> {
             slug: slug.into(),
             body: types::PreviewTemplateBody {
                 subject: None,
-                body_: None,
+                body: None,
                 from_email_name: None,
                 reply_to_email_name: None,
             },
@@ -178,7 +178,7 @@ impl UpsertTemplate {
     }
     /// The template body before variable interpolation
     pub fn body_(mut self, body_: impl Into<String>) -> Self {
-        self.body.body_ = Some(body_.into());
+        self.body.body = Some(body_.into());
         self
     }
     /// Whether Clerk should deliver emails or SMS messages based on the current template
@@ -614,7 +614,7 @@ impl PreviewTemplate {
     }
     /// The template body before variable interpolation
     pub fn body_(mut self, body_: impl Into<String>) -> Self {
-        self.body.body_ = Some(body_.into());
+        self.body.body = Some(body_.into());
         self
     }
     /// The local part of the From email address that will be used for emails.

@@ -1364,11 +1364,8 @@ pub struct EmailEventPayload {
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub subject: Option<String>,
     /// The email body in HTML format
-    #[cfg_attr(
-        feature = "full-serde",
-        serde(rename = "body", skip_serializing_if = "Option::is_none")
-    )]
-    pub body_: Option<String>,
+    #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
+    pub body: Option<String>,
     /// The email body in plain text format
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub body_plain: Option<String>,
@@ -1444,7 +1441,7 @@ impl<'de> serde::Deserialize<'de> for EmailEventPayload {
                     email_address_id: field6.flatten(),
                     user_id: field7.flatten(),
                     subject: field8.flatten(),
-                    body_: field9.flatten(),
+                    body: field9.flatten(),
                     body_plain: field10.flatten(),
                     status: field11.flatten(),
                     data: runtime::required(field12, "data")?,

@@ -14,9 +14,9 @@ impl ActiveSessions<'_> {
     /// Returns all active session for user, including activity information.
     ///
     /// `GET /v1/me/sessions/active`
-    pub fn get_sessions(&self) -> GetSessions {
+    pub fn list_active(&self) -> GetSessions {
         GetSessions {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
         }
@@ -26,9 +26,9 @@ impl ActiveSessions<'_> {
     /// Revokes given session.
     ///
     /// `POST /v1/me/sessions/{session_id}/revoke`
-    pub fn revoke_session(&self, session_id: impl Into<String>) -> RevokeSession {
+    pub fn revoke(&self, session_id: impl Into<String>) -> RevokeSession {
         RevokeSession {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             clerk_session_id: None,
@@ -39,9 +39,9 @@ impl ActiveSessions<'_> {
     /// Get all the sessions of the current user.
     ///
     /// `GET /v1/me/sessions`
-    pub fn get_users_sessions(&self) -> GetUsersSessions {
+    pub fn list(&self) -> GetUsersSessions {
         GetUsersSessions {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
         }
@@ -87,7 +87,7 @@ impl GetSessions {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "active_sessions.get_sessions",
+            "active_sessions.list_active",
             "/v1/me/sessions/active",
             "/v1/me/sessions/active".to_owned(),
             self.options,
@@ -140,7 +140,7 @@ impl RevokeSession {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSession, runtime::Error>,
+        Output = Result<types::ClientWrappedSession, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -151,7 +151,7 @@ impl RevokeSession {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "active_sessions.revoke_session",
+            "active_sessions.revoke",
             "/v1/me/sessions/{session_id}/revoke",
             format!(
                 "/v1/me/sessions/{}/revoke", runtime::path_segment(& self.session_id)
@@ -168,8 +168,8 @@ impl std::fmt::Debug for RevokeSession {
     }
 }
 impl std::future::IntoFuture for RevokeSession {
-    type Output = Result<types::ClientClientWrappedSession, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSession>;
+    type Output = Result<types::ClientWrappedSession, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSession>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -216,7 +216,7 @@ impl GetUsersSessions {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "active_sessions.get_users_sessions",
+            "active_sessions.list",
             "/v1/me/sessions",
             "/v1/me/sessions".to_owned(),
             self.options,

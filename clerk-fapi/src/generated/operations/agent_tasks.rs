@@ -20,7 +20,7 @@ impl AgentTasks<'_> {
     /// `GET /v1/agents/tasks`
     pub fn create(&self, ticket: impl Into<String>) -> CreateAgentTask {
         CreateAgentTask {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             ticket: ticket.into(),
         }

@@ -12,9 +12,9 @@ impl ApiKeys<'_> {
     /// Get API Keys
     ///
     /// `GET /api_keys`
-    pub fn get_api_keys(&self, subject: impl Into<String>) -> GetApiKeys {
+    pub fn list(&self, subject: impl Into<String>) -> GetApiKeys {
         GetApiKeys {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             subject: subject.into(),
             r#type: None,
@@ -27,13 +27,13 @@ impl ApiKeys<'_> {
     /// Create an API Key
     ///
     /// `POST /api_keys`
-    pub fn create_api_key(
+    pub fn create(
         &self,
         name: impl Into<String>,
         subject: impl Into<String>,
     ) -> CreateApiKey {
         CreateApiKey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateApiKeyBody {
                 r#type: None,
@@ -47,9 +47,9 @@ impl ApiKeys<'_> {
     /// Update an API Key
     ///
     /// `PATCH /api_keys/{apiKeyID}`
-    pub fn update_api_key(&self, api_key_id: impl Into<String>) -> UpdateApiKey {
+    pub fn update(&self, api_key_id: impl Into<String>) -> UpdateApiKey {
         UpdateApiKey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
             body: types::UpdateApiKeyBody {
@@ -60,9 +60,9 @@ impl ApiKeys<'_> {
     /// Revoke an API Key
     ///
     /// `POST /api_keys/{apiKeyID}/revoke`
-    pub fn revoke_api_key(&self, api_key_id: impl Into<String>) -> RevokeApiKey {
+    pub fn revoke(&self, api_key_id: impl Into<String>) -> RevokeApiKey {
         RevokeApiKey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             api_key_id: api_key_id.into(),
             body: types::RevokeApiKeyBody {
@@ -134,7 +134,7 @@ impl GetApiKeys {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "api_keys.get_api_keys",
+            "api_keys.list",
             "/api_keys",
             "/api_keys".to_owned(),
             self.options,
@@ -269,7 +269,7 @@ impl CreateApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "api_keys.create_api_key",
+            "api_keys.create",
             "/api_keys",
             "/api_keys".to_owned(),
             self.options,
@@ -337,7 +337,7 @@ impl UpdateApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "api_keys.update_api_key",
+            "api_keys.update",
             "/api_keys/{apiKeyID}",
             format!("/api_keys/{}", runtime::path_segment(& self.api_key_id)),
             self.options,
@@ -405,7 +405,7 @@ impl RevokeApiKey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "api_keys.revoke_api_key",
+            "api_keys.revoke",
             "/api_keys/{apiKeyID}/revoke",
             format!("/api_keys/{}/revoke", runtime::path_segment(& self.api_key_id)),
             self.options,

@@ -15,9 +15,9 @@ impl BackupCodes<'_> {
     /// A two factor authentication method must be enabled for the environment. Otherwise the endpoint will return an error.
     ///
     /// `POST /v1/me/backup_codes`
-    pub fn create_backup_codes(&self) -> CreateBackupCodes {
+    pub fn create(&self) -> CreateBackupCodes {
         CreateBackupCodes {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -45,7 +45,7 @@ impl CreateBackupCodes {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedBackupCodes, runtime::Error>,
+        Output = Result<types::ClientWrappedBackupCodes, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -56,7 +56,7 @@ impl CreateBackupCodes {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "backup_codes.create_backup_codes",
+            "backup_codes.create",
             "/v1/me/backup_codes",
             "/v1/me/backup_codes".to_owned(),
             self.options,
@@ -70,8 +70,8 @@ impl std::fmt::Debug for CreateBackupCodes {
     }
 }
 impl std::future::IntoFuture for CreateBackupCodes {
-    type Output = Result<types::ClientClientWrappedBackupCodes, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedBackupCodes>;
+    type Output = Result<types::ClientWrappedBackupCodes, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedBackupCodes>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

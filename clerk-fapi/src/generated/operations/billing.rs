@@ -16,7 +16,7 @@ impl Billing<'_> {
     /// `GET /v1/me/billing/subscription`
     pub fn get_user_main_subscription(&self) -> GetUserMainBillingSubscription {
         GetUserMainBillingSubscription {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -27,7 +27,7 @@ impl Billing<'_> {
     /// `GET /v1/me/billing/subscription_items`
     pub fn list_user_subscription_items(&self) -> GetUserBillingSubscriptionItems {
         GetUserBillingSubscriptionItems {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -44,7 +44,7 @@ impl Billing<'_> {
         subscription_item_id: impl Into<String>,
     ) -> DeleteUserBillingSubscriptionItem {
         DeleteUserBillingSubscriptionItem {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             subscription_item_id: subscription_item_id.into(),
         }
@@ -56,7 +56,7 @@ impl Billing<'_> {
     /// `GET /v1/me/billing/payment_methods`
     pub fn list_user_payment_methods(&self) -> GetUserPaymentMethods {
         GetUserPaymentMethods {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -73,7 +73,7 @@ impl Billing<'_> {
         gateway: impl Into<String>,
     ) -> CreateUserPaymentMethod {
         CreateUserPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateUserPaymentMethodBody {
                 gateway: gateway.into(),
@@ -89,7 +89,7 @@ impl Billing<'_> {
     /// `POST /v1/me/billing/payment_methods/initialize`
     pub fn initialize_user_payment_method(&self) -> InitializeUserPaymentMethod {
         InitializeUserPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -103,7 +103,7 @@ impl Billing<'_> {
         payment_method_id: impl Into<String>,
     ) -> DeleteUserPaymentMethod {
         DeleteUserPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             payment_method_id: payment_method_id.into(),
         }
@@ -119,7 +119,7 @@ impl Billing<'_> {
         plan_period: types::CreateUserBillingCheckoutBodyPlanPeriod,
     ) -> CreateUserBillingCheckout {
         CreateUserBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateUserBillingCheckoutBody {
                 plan_id: plan_id.into(),
@@ -139,7 +139,7 @@ impl Billing<'_> {
         checkout_id: impl Into<String>,
     ) -> GetUserBillingCheckout {
         GetUserBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             checkout_id: checkout_id.into(),
         }
@@ -155,7 +155,7 @@ impl Billing<'_> {
         checkout_id: impl Into<String>,
     ) -> UpdateUserBillingCheckout {
         UpdateUserBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             checkout_id: checkout_id.into(),
             body: types::UpdateUserBillingCheckoutBody {
@@ -173,7 +173,7 @@ impl Billing<'_> {
         checkout_id: impl Into<String>,
     ) -> ConfirmUserBillingCheckout {
         ConfirmUserBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             checkout_id: checkout_id.into(),
             body: types::ConfirmUserBillingCheckoutBody {
@@ -191,7 +191,7 @@ impl Billing<'_> {
     /// `GET /v1/me/billing/payment_attempts`
     pub fn list_user_payment_attempts(&self) -> GetUserPaymentAttempts {
         GetUserPaymentAttempts {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -208,7 +208,7 @@ impl Billing<'_> {
         payment_attempt_id: impl Into<String>,
     ) -> GetUserPaymentAttempt {
         GetUserPaymentAttempt {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             payment_attempt_id: payment_attempt_id.into(),
         }
@@ -220,7 +220,7 @@ impl Billing<'_> {
     /// `PUT /v1/me/billing/payers/default_payment_method`
     pub fn set_user_default_payment_method(&self) -> SetUserDefaultPaymentMethod {
         SetUserDefaultPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -231,7 +231,7 @@ impl Billing<'_> {
     /// `GET /v1/me/billing/statements`
     pub fn list_user_statements(&self) -> GetUserStatements {
         GetUserStatements {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -248,7 +248,7 @@ impl Billing<'_> {
         statement_id: impl Into<String>,
     ) -> GetUserStatement {
         GetUserStatement {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             statement_id: statement_id.into(),
         }
@@ -265,7 +265,7 @@ impl Billing<'_> {
         plan_period: types::CreateOrganizationBillingCheckoutBodyPlanPeriod,
     ) -> CreateOrganizationBillingCheckout {
         CreateOrganizationBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationBillingCheckoutBody {
@@ -286,7 +286,7 @@ impl Billing<'_> {
         checkout_id: impl Into<String>,
     ) -> GetOrganizationBillingCheckout {
         GetOrganizationBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             checkout_id: checkout_id.into(),
@@ -304,7 +304,7 @@ impl Billing<'_> {
         checkout_id: impl Into<String>,
     ) -> UpdateOrganizationBillingCheckout {
         UpdateOrganizationBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             checkout_id: checkout_id.into(),
@@ -324,7 +324,7 @@ impl Billing<'_> {
         checkout_id: impl Into<String>,
     ) -> ConfirmOrganizationBillingCheckout {
         ConfirmOrganizationBillingCheckout {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             checkout_id: checkout_id.into(),
@@ -346,7 +346,7 @@ impl Billing<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationPaymentMethods {
         GetOrganizationPaymentMethods {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -363,7 +363,7 @@ impl Billing<'_> {
         gateway: types::CreateOrganizationPaymentMethodBodyGateway,
     ) -> CreateOrganizationPaymentMethod {
         CreateOrganizationPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationPaymentMethodBody {
@@ -382,7 +382,7 @@ impl Billing<'_> {
         organization_id: impl Into<String>,
     ) -> InitializeOrganizationPaymentMethod {
         InitializeOrganizationPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -398,7 +398,7 @@ impl Billing<'_> {
         payment_method_id: impl Into<String>,
     ) -> DeleteOrganizationPaymentMethod {
         DeleteOrganizationPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             payment_method_id: payment_method_id.into(),
@@ -414,7 +414,7 @@ impl Billing<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationStatements {
         GetOrganizationStatements {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -430,7 +430,7 @@ impl Billing<'_> {
         statement_id: impl Into<String>,
     ) -> GetOrganizationStatement {
         GetOrganizationStatement {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             statement_id: statement_id.into(),
@@ -447,7 +447,7 @@ impl Billing<'_> {
         payment_method_id: impl Into<String>,
     ) -> SetOrganizationDefaultPaymentMethod {
         SetOrganizationDefaultPaymentMethod {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::SetOrganizationDefaultPaymentMethodBody {
@@ -465,7 +465,7 @@ impl Billing<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationBillingSubscription {
         GetOrganizationBillingSubscription {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -480,7 +480,7 @@ impl Billing<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationBillingSubscriptionItems {
         GetOrganizationBillingSubscriptionItems {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -496,7 +496,7 @@ impl Billing<'_> {
         subscription_item_id: impl Into<String>,
     ) -> DeleteOrganizationBillingSubscriptionItem {
         DeleteOrganizationBillingSubscriptionItem {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             subscription_item_id: subscription_item_id.into(),
@@ -509,7 +509,7 @@ impl Billing<'_> {
     /// `GET /v1/billing/plans`
     pub fn list_plans(&self) -> GetBillingPlanList {
         GetBillingPlanList {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             payer_type: None,
         }
@@ -521,7 +521,7 @@ impl Billing<'_> {
     /// `GET /v1/billing/plans/{planIdOrSlug}`
     pub fn get_plan(&self, plan_id_or_slug: impl Into<String>) -> GetBillingPlan {
         GetBillingPlan {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             plan_id_or_slug: plan_id_or_slug.into(),
         }

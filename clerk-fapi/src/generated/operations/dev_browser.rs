@@ -16,9 +16,9 @@ impl DevBrowser<'_> {
     /// It must be set before making any request to a dev instance, even for endpoints that are public.
     ///
     /// `POST /v1/dev_browser`
-    pub fn create_dev_browser(&self) -> CreateDevBrowser {
+    pub fn create(&self) -> CreateDevBrowser {
         CreateDevBrowser {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -55,7 +55,7 @@ impl CreateDevBrowser {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "dev_browser.create_dev_browser",
+            "dev_browser.create",
             "/v1/dev_browser",
             "/v1/dev_browser".to_owned(),
             self.options,

@@ -21,7 +21,7 @@ impl Domains<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationDomains {
         ListOrganizationDomains {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,
@@ -43,7 +43,7 @@ impl Domains<'_> {
         name: impl Into<String>,
     ) -> CreateOrganizationDomain {
         CreateOrganizationDomain {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationDomainBody {
@@ -70,7 +70,7 @@ impl Domains<'_> {
         names: impl IntoIterator<Item = impl Into<String>>,
     ) -> CreateOrganizationDomainsBulk {
         CreateOrganizationDomainsBulk {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationDomainsBulkBody {
@@ -100,7 +100,7 @@ impl Domains<'_> {
         organization_domain_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> PrepareOrganizationDomainsOwnershipVerification {
         PrepareOrganizationDomainsOwnershipVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::PrepareOrganizationDomainsOwnershipVerificationBody {
@@ -125,7 +125,7 @@ impl Domains<'_> {
         organization_domain_ids: impl IntoIterator<Item = impl Into<String>>,
     ) -> AttemptOrganizationDomainsOwnershipVerification {
         AttemptOrganizationDomainsOwnershipVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::AttemptOrganizationDomainsOwnershipVerificationBody {
@@ -149,7 +149,7 @@ impl Domains<'_> {
         domain_id: impl Into<String>,
     ) -> GetOrganizationDomain {
         GetOrganizationDomain {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -168,7 +168,7 @@ impl Domains<'_> {
         domain_id: impl Into<String>,
     ) -> DeleteOrganizationDomain {
         DeleteOrganizationDomain {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -190,7 +190,7 @@ impl Domains<'_> {
         enrollment_mode: impl Into<String>,
     ) -> UpdateOrganizationDomainEnrollmentMode {
         UpdateOrganizationDomainEnrollmentMode {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -214,7 +214,7 @@ impl Domains<'_> {
         affiliation_email_address: impl Into<String>,
     ) -> PrepareOrganizationDomainVerification {
         PrepareOrganizationDomainVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -237,7 +237,7 @@ impl Domains<'_> {
         code: impl Into<String>,
     ) -> AttemptOrganizationDomainVerification {
         AttemptOrganizationDomainVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -264,7 +264,7 @@ impl Domains<'_> {
         domain_id: impl Into<String>,
     ) -> PrepareOrganizationDomainOwnershipVerification {
         PrepareOrganizationDomainOwnershipVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -288,7 +288,7 @@ impl Domains<'_> {
         domain_id: impl Into<String>,
     ) -> AttemptOrganizationDomainOwnershipVerification {
         AttemptOrganizationDomainOwnershipVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             domain_id: domain_id.into(),
@@ -804,7 +804,7 @@ impl DeleteOrganizationDomain {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -834,8 +834,8 @@ impl std::fmt::Debug for DeleteOrganizationDomain {
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationDomain {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

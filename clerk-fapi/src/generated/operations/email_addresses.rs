@@ -14,9 +14,9 @@ impl EmailAddresses<'_> {
     /// Retrieve all the email addresses associated with the current user.
     ///
     /// `GET /v1/me/email_addresses`
-    pub fn get_email_addresses(&self) -> GetEmailAddresses {
+    pub fn list(&self) -> GetEmailAddresses {
         GetEmailAddresses {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
         }
@@ -26,12 +26,9 @@ impl EmailAddresses<'_> {
     /// Add an email address to the current user. The address then needs to be verified using the `prepare_verification` and `attempt_verification` endpoints.
     ///
     /// `POST /v1/me/email_addresses`
-    pub fn create_email_addresses(
-        &self,
-        email_address: impl Into<String>,
-    ) -> CreateEmailAddresses {
+    pub fn create(&self, email_address: impl Into<String>) -> CreateEmailAddresses {
         CreateEmailAddresses {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateEmailAddressesBody {
                 email_address: email_address.into(),
@@ -44,13 +41,13 @@ impl EmailAddresses<'_> {
     /// Attempt to verify an email address that was previously created.
     ///
     /// `POST /v1/me/email_addresses/{email_id}/attempt_verification`
-    pub fn verify_email_address(
+    pub fn attempt_verification(
         &self,
         email_id: impl Into<String>,
         code: impl Into<String>,
     ) -> VerifyEmailAddress {
         VerifyEmailAddress {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             email_id: email_id.into(),
             body: types::VerifyEmailAddressBody {
@@ -65,13 +62,13 @@ impl EmailAddresses<'_> {
     /// In particular, * for `email_code`, the API will send a verification email to the address containing a code. * for `email_link`, the API will send a verification email to the address containing a link to the verification attempt endpoint. * for `enterprise_sso`, the API will send an external redirect URL to the browser containing a link to the SSO verification endpoint.
     ///
     /// `POST /v1/me/email_addresses/{email_id}/prepare_verification`
-    pub fn send_verification_email(
+    pub fn prepare_verification(
         &self,
         email_id: impl Into<String>,
         strategy: types::SendVerificationEmailBodyStrategy,
     ) -> SendVerificationEmail {
         SendVerificationEmail {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             email_id: email_id.into(),
             body: types::SendVerificationEmailBody {
@@ -87,9 +84,9 @@ impl EmailAddresses<'_> {
     /// Retrieve an email address by ID.
     ///
     /// `GET /v1/me/email_addresses/{email_id}`
-    pub fn get_email_address(&self, email_id: impl Into<String>) -> GetEmailAddress {
+    pub fn get(&self, email_id: impl Into<String>) -> GetEmailAddress {
         GetEmailAddress {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             email_id: email_id.into(),
             clerk_session_id: None,
@@ -100,12 +97,9 @@ impl EmailAddresses<'_> {
     /// Delete an email address by ID.
     ///
     /// `DELETE /v1/me/email_addresses/{email_id}`
-    pub fn delete_email_address(
-        &self,
-        email_id: impl Into<String>,
-    ) -> DeleteEmailAddress {
+    pub fn delete(&self, email_id: impl Into<String>) -> DeleteEmailAddress {
         DeleteEmailAddress {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             email_id: email_id.into(),
             clerk_session_id: None,
@@ -152,7 +146,7 @@ impl GetEmailAddresses {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "email_addresses.get_email_addresses",
+            "email_addresses.list",
             "/v1/me/email_addresses",
             "/v1/me/email_addresses".to_owned(),
             self.options,
@@ -210,7 +204,7 @@ impl CreateEmailAddresses {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>,
+        Output = Result<types::ClientWrappedEmailAddress, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -221,7 +215,7 @@ impl CreateEmailAddresses {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "email_addresses.create_email_addresses",
+            "email_addresses.create",
             "/v1/me/email_addresses",
             "/v1/me/email_addresses".to_owned(),
             self.options,
@@ -237,8 +231,8 @@ impl std::fmt::Debug for CreateEmailAddresses {
     }
 }
 impl std::future::IntoFuture for CreateEmailAddresses {
-    type Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedEmailAddress>;
+    type Output = Result<types::ClientWrappedEmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedEmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -281,7 +275,7 @@ impl VerifyEmailAddress {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>,
+        Output = Result<types::ClientWrappedEmailAddress, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -292,7 +286,7 @@ impl VerifyEmailAddress {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "email_addresses.verify_email_address",
+            "email_addresses.attempt_verification",
             "/v1/me/email_addresses/{email_id}/attempt_verification",
             format!(
                 "/v1/me/email_addresses/{}/attempt_verification", runtime::path_segment(&
@@ -313,8 +307,8 @@ impl std::fmt::Debug for VerifyEmailAddress {
     }
 }
 impl std::future::IntoFuture for VerifyEmailAddress {
-    type Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedEmailAddress>;
+    type Output = Result<types::ClientWrappedEmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedEmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -372,7 +366,7 @@ impl SendVerificationEmail {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>,
+        Output = Result<types::ClientWrappedEmailAddress, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -383,7 +377,7 @@ impl SendVerificationEmail {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "email_addresses.send_verification_email",
+            "email_addresses.prepare_verification",
             "/v1/me/email_addresses/{email_id}/prepare_verification",
             format!(
                 "/v1/me/email_addresses/{}/prepare_verification", runtime::path_segment(&
@@ -404,8 +398,8 @@ impl std::fmt::Debug for SendVerificationEmail {
     }
 }
 impl std::future::IntoFuture for SendVerificationEmail {
-    type Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedEmailAddress>;
+    type Output = Result<types::ClientWrappedEmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedEmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -442,7 +436,7 @@ impl GetEmailAddress {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>,
+        Output = Result<types::ClientWrappedEmailAddress, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -453,7 +447,7 @@ impl GetEmailAddress {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "email_addresses.get_email_address",
+            "email_addresses.get",
             "/v1/me/email_addresses/{email_id}",
             format!("/v1/me/email_addresses/{}", runtime::path_segment(& self.email_id)),
             self.options,
@@ -468,8 +462,8 @@ impl std::fmt::Debug for GetEmailAddress {
     }
 }
 impl std::future::IntoFuture for GetEmailAddress {
-    type Output = Result<types::ClientClientWrappedEmailAddress, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedEmailAddress>;
+    type Output = Result<types::ClientWrappedEmailAddress, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedEmailAddress>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -506,7 +500,7 @@ impl DeleteEmailAddress {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -517,7 +511,7 @@ impl DeleteEmailAddress {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::DELETE,
-            "email_addresses.delete_email_address",
+            "email_addresses.delete",
             "/v1/me/email_addresses/{email_id}",
             format!("/v1/me/email_addresses/{}", runtime::path_segment(& self.email_id)),
             self.options,
@@ -534,8 +528,8 @@ impl std::fmt::Debug for DeleteEmailAddress {
     }
 }
 impl std::future::IntoFuture for DeleteEmailAddress {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -22,7 +22,7 @@ impl EnterpriseConnections<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationEnterpriseConnections {
         ListOrganizationEnterpriseConnections {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             clerk_session_id: None,
@@ -41,7 +41,7 @@ impl EnterpriseConnections<'_> {
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> CreateOrganizationEnterpriseConnection {
         CreateOrganizationEnterpriseConnection {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationEnterpriseConnectionBody {
@@ -80,7 +80,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> DeleteOrganizationEnterpriseConnection {
         DeleteOrganizationEnterpriseConnection {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             enterprise_connection_id: enterprise_connection_id.into(),
@@ -99,7 +99,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> UpdateOrganizationEnterpriseConnection {
         UpdateOrganizationEnterpriseConnection {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             enterprise_connection_id: enterprise_connection_id.into(),
@@ -141,7 +141,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> ListOrganizationEnterpriseConnectionTestRuns {
         ListOrganizationEnterpriseConnectionTestRuns {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             enterprise_connection_id: enterprise_connection_id.into(),
@@ -163,7 +163,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> CreateOrganizationEnterpriseConnectionTestRun {
         CreateOrganizationEnterpriseConnectionTestRun {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             enterprise_connection_id: enterprise_connection_id.into(),
@@ -181,7 +181,7 @@ impl EnterpriseConnections<'_> {
     #[deprecated]
     pub fn get_me_enterprise_connections(&self) -> GetMeEnterpriseConnections {
         GetMeEnterpriseConnections {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
         }
@@ -200,7 +200,7 @@ impl EnterpriseConnections<'_> {
         domains: impl IntoIterator<Item = impl Into<String>>,
     ) -> CreateMeEnterpriseConnection {
         CreateMeEnterpriseConnection {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateMeEnterpriseConnectionBody {
                 provider,
@@ -240,7 +240,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> DeleteMeEnterpriseConnection {
         DeleteMeEnterpriseConnection {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             clerk_session_id: None,
@@ -259,7 +259,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> UpdateMeEnterpriseConnection {
         UpdateMeEnterpriseConnection {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             body: types::UpdateMeEnterpriseConnectionBody {
@@ -303,7 +303,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> ListMeEnterpriseConnectionTestRuns {
         ListMeEnterpriseConnectionTestRuns {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             clerk_session_id: None,
@@ -326,7 +326,7 @@ impl EnterpriseConnections<'_> {
         enterprise_connection_id: impl Into<String>,
     ) -> CreateMeEnterpriseConnectionTestRun {
         CreateMeEnterpriseConnectionTestRun {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             clerk_session_id: None,
@@ -344,7 +344,7 @@ impl EnterpriseConnections<'_> {
         ticket: impl Into<String>,
     ) -> InitEnterpriseConnectionTestRun {
         InitEnterpriseConnectionTestRun {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             ticket: ticket.into(),
@@ -363,7 +363,7 @@ impl EnterpriseConnections<'_> {
         token: impl Into<String>,
     ) -> GetEnterpriseConnectionTestRunResult {
         GetEnterpriseConnectionTestRunResult {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             enterprise_connection_id: enterprise_connection_id.into(),
             test_run_id: test_run_id.into(),
@@ -650,7 +650,7 @@ impl DeleteOrganizationEnterpriseConnection {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -682,8 +682,8 @@ impl std::fmt::Debug for DeleteOrganizationEnterpriseConnection {
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationEnterpriseConnection {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -1352,7 +1352,7 @@ impl DeleteMeEnterpriseConnection {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -1383,8 +1383,8 @@ impl std::fmt::Debug for DeleteMeEnterpriseConnection {
     }
 }
 impl std::future::IntoFuture for DeleteMeEnterpriseConnection {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -14,9 +14,9 @@ impl Environment<'_> {
     /// Get the current environment. The environment contains information about the settings and features enabled for the current instance.
     ///
     /// `GET /v1/environment`
-    pub fn get_environment(&self) -> GetEnvironment {
+    pub fn get(&self) -> GetEnvironment {
         GetEnvironment {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -25,9 +25,9 @@ impl Environment<'_> {
     /// Update environment using request origin
     ///
     /// `PATCH /v1/environment`
-    pub fn update_environment(&self, origin: impl Into<String>) -> UpdateEnvironment {
+    pub fn update(&self, origin: impl Into<String>) -> UpdateEnvironment {
         UpdateEnvironment {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             origin: origin.into(),
         }
@@ -56,7 +56,7 @@ impl GetEnvironment {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientEnvironment, runtime::Error>,
+        Output = Result<types::Environment, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -67,7 +67,7 @@ impl GetEnvironment {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "environment.get_environment",
+            "environment.get",
             "/v1/environment",
             "/v1/environment".to_owned(),
             self.options,
@@ -81,8 +81,8 @@ impl std::fmt::Debug for GetEnvironment {
     }
 }
 impl std::future::IntoFuture for GetEnvironment {
-    type Output = Result<types::ClientEnvironment, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientEnvironment>;
+    type Output = Result<types::Environment, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Environment>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -113,7 +113,7 @@ impl UpdateEnvironment {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientEnvironment, runtime::Error>,
+        Output = Result<types::Environment, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -124,7 +124,7 @@ impl UpdateEnvironment {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "environment.update_environment",
+            "environment.update",
             "/v1/environment",
             "/v1/environment".to_owned(),
             self.options,
@@ -139,8 +139,8 @@ impl std::fmt::Debug for UpdateEnvironment {
     }
 }
 impl std::future::IntoFuture for UpdateEnvironment {
-    type Output = Result<types::ClientEnvironment, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientEnvironment>;
+    type Output = Result<types::Environment, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::Environment>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

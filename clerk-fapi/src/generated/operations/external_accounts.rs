@@ -14,9 +14,9 @@ impl ExternalAccounts<'_> {
     /// Connect a new External Account from the OAuth providers enabled.
     ///
     /// `POST /v1/me/external_accounts`
-    pub fn post_o_auth_accounts(&self) -> PostOAuthAccounts {
+    pub fn create(&self) -> PostOAuthAccounts {
         PostOAuthAccounts {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PostOAuthAccountsBody {
                 strategy: None,
@@ -37,13 +37,13 @@ impl ExternalAccounts<'_> {
     /// Reauthorize an external account by ID.
     ///
     /// `PATCH /v1/me/external_accounts/{external_account_id}/reauthorize`
-    pub fn reauthorize_external_account(
+    pub fn reauthorize(
         &self,
         external_account_id: impl Into<String>,
         redirect_url: impl Into<String>,
     ) -> ReauthorizeExternalAccount {
         ReauthorizeExternalAccount {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             external_account_id: external_account_id.into(),
             body: types::ReauthorizeExternalAccountBody {
@@ -60,12 +60,12 @@ impl ExternalAccounts<'_> {
     /// Delete an external account by ID.
     ///
     /// `DELETE /v1/me/external_accounts/{external_account_id}`
-    pub fn delete_external_account(
+    pub fn delete(
         &self,
         external_account_id: impl Into<String>,
     ) -> DeleteExternalAccount {
         DeleteExternalAccount {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             external_account_id: external_account_id.into(),
         }
@@ -75,12 +75,12 @@ impl ExternalAccounts<'_> {
     /// Revoke the OAuth access and refresh token of an external account by ID, if supported by the provider.
     ///
     /// `DELETE /v1/me/external_accounts/{external_account_id}/tokens`
-    pub fn revoke_external_account_tokens(
+    pub fn revoke_tokens(
         &self,
         external_account_id: impl Into<String>,
     ) -> RevokeExternalAccountTokens {
         RevokeExternalAccountTokens {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             external_account_id: external_account_id.into(),
         }
@@ -174,7 +174,7 @@ impl PostOAuthAccounts {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedExternalAccount, runtime::Error>,
+        Output = Result<types::ClientWrappedExternalAccount, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -185,7 +185,7 @@ impl PostOAuthAccounts {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "external_accounts.post_o_auth_accounts",
+            "external_accounts.create",
             "/v1/me/external_accounts",
             "/v1/me/external_accounts".to_owned(),
             self.options,
@@ -201,8 +201,8 @@ impl std::fmt::Debug for PostOAuthAccounts {
     }
 }
 impl std::future::IntoFuture for PostOAuthAccounts {
-    type Output = Result<types::ClientClientWrappedExternalAccount, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedExternalAccount>;
+    type Output = Result<types::ClientWrappedExternalAccount, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedExternalAccount>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -267,7 +267,7 @@ impl ReauthorizeExternalAccount {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedExternalAccount, runtime::Error>,
+        Output = Result<types::ClientWrappedExternalAccount, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -278,7 +278,7 @@ impl ReauthorizeExternalAccount {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "external_accounts.reauthorize_external_account",
+            "external_accounts.reauthorize",
             "/v1/me/external_accounts/{external_account_id}/reauthorize",
             format!(
                 "/v1/me/external_accounts/{}/reauthorize", runtime::path_segment(& self
@@ -298,8 +298,8 @@ impl std::fmt::Debug for ReauthorizeExternalAccount {
     }
 }
 impl std::future::IntoFuture for ReauthorizeExternalAccount {
-    type Output = Result<types::ClientClientWrappedExternalAccount, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedExternalAccount>;
+    type Output = Result<types::ClientWrappedExternalAccount, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedExternalAccount>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -330,7 +330,7 @@ impl DeleteExternalAccount {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -341,7 +341,7 @@ impl DeleteExternalAccount {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "external_accounts.delete_external_account",
+            "external_accounts.delete",
             "/v1/me/external_accounts/{external_account_id}",
             format!(
                 "/v1/me/external_accounts/{}", runtime::path_segment(& self
@@ -360,8 +360,8 @@ impl std::fmt::Debug for DeleteExternalAccount {
     }
 }
 impl std::future::IntoFuture for DeleteExternalAccount {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -392,7 +392,7 @@ impl RevokeExternalAccountTokens {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedUser, runtime::Error>,
+        Output = Result<types::ClientWrappedUser, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -403,7 +403,7 @@ impl RevokeExternalAccountTokens {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "external_accounts.revoke_external_account_tokens",
+            "external_accounts.revoke_tokens",
             "/v1/me/external_accounts/{external_account_id}/tokens",
             format!(
                 "/v1/me/external_accounts/{}/tokens", runtime::path_segment(& self
@@ -422,8 +422,8 @@ impl std::fmt::Debug for RevokeExternalAccountTokens {
     }
 }
 impl std::future::IntoFuture for RevokeExternalAccountTokens {
-    type Output = Result<types::ClientClientWrappedUser, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedUser>;
+    type Output = Result<types::ClientWrappedUser, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedUser>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -16,7 +16,7 @@ impl Health<'_> {
     /// `GET /v1/health`
     pub fn get_health(&self) -> GetHealth {
         GetHealth {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }

@@ -21,7 +21,7 @@ impl Invitations<'_> {
         organization_id: impl Into<String>,
     ) -> GetOrganizationInvitations {
         GetOrganizationInvitations {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,
@@ -43,7 +43,7 @@ impl Invitations<'_> {
         role: impl Into<String>,
     ) -> CreateOrganizationInvitations {
         CreateOrganizationInvitations {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationInvitationsBody {
@@ -67,7 +67,7 @@ impl Invitations<'_> {
         role: impl Into<String>,
     ) -> BulkCreateOrganizationInvitations {
         BulkCreateOrganizationInvitations {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::BulkCreateOrganizationInvitationsBody {
@@ -91,7 +91,7 @@ impl Invitations<'_> {
         organization_id: impl Into<String>,
     ) -> GetAllPendingOrganizationInvitations {
         GetAllPendingOrganizationInvitations {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -109,7 +109,7 @@ impl Invitations<'_> {
         invitation_id: impl Into<String>,
     ) -> RevokePendingOrganizationInvitation {
         RevokePendingOrganizationInvitation {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             invitation_id: invitation_id.into(),

@@ -21,7 +21,7 @@ impl Members<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationMemberships {
         ListOrganizationMemberships {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,
@@ -43,7 +43,7 @@ impl Members<'_> {
         organization_id: impl Into<String>,
     ) -> CreateOrganizationMembership {
         CreateOrganizationMembership {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::CreateOrganizationMembershipBody {
@@ -65,7 +65,7 @@ impl Members<'_> {
         user_id: impl Into<String>,
     ) -> RemoveOrganizationMember {
         RemoveOrganizationMember {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),
@@ -83,7 +83,7 @@ impl Members<'_> {
         user_id: impl Into<String>,
     ) -> UpdateOrganizationMembership {
         UpdateOrganizationMembership {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             user_id: user_id.into(),

@@ -21,7 +21,7 @@ impl MembershipRequests<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationMembershipRequests {
         ListOrganizationMembershipRequests {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,
@@ -42,7 +42,7 @@ impl MembershipRequests<'_> {
         request_id: impl Into<String>,
     ) -> AcceptOrganizationMembershipRequest {
         AcceptOrganizationMembershipRequest {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             request_id: request_id.into(),
@@ -61,7 +61,7 @@ impl MembershipRequests<'_> {
         request_id: impl Into<String>,
     ) -> RejectOrganizationMembershipRequest {
         RejectOrganizationMembershipRequest {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             request_id: request_id.into(),

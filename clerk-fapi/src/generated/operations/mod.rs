@@ -6,8 +6,7 @@ pub mod agent_tasks;
 pub mod api_keys;
 pub mod backup_codes;
 pub mod billing;
-pub mod client_;
-pub mod default;
+pub mod client;
 pub mod dev_browser;
 pub mod domains;
 pub mod email_addresses;
@@ -18,11 +17,12 @@ pub mod health;
 pub mod invitations;
 pub mod members;
 pub mod membership_requests;
-pub mod o_auth2_callbacks;
-pub mod o_auth2_identity_provider;
+pub mod oauth;
+pub mod oauth_callbacks;
 pub mod organization;
 pub mod organization_creation_defaults;
-pub mod organizations_memberships;
+pub mod organization_memberships;
+pub mod other;
 pub mod passkeys;
 pub mod phone_numbers;
 pub mod redirect;
@@ -64,13 +64,9 @@ impl super::client::FrontendApi {
     pub fn billing(&self) -> billing::Billing<'_> {
         billing::Billing { client: self }
     }
-    /// Operations of the `client_` group.
-    pub fn client_(&self) -> client_::Client<'_> {
-        client_::Client { client: self }
-    }
-    /// Operations of the `default` group.
-    pub fn default(&self) -> default::Default2<'_> {
-        default::Default2 { client: self }
+    /// Operations of the `client` group.
+    pub fn client(&self) -> client::Client<'_> {
+        client::Client { client: self }
     }
     /// Operations of the `dev_browser` group.
     pub fn dev_browser(&self) -> dev_browser::DevBrowser<'_> {
@@ -128,17 +124,13 @@ impl super::client::FrontendApi {
             client: self,
         }
     }
-    /// Operations of the `o_auth2_callbacks` group.
-    pub fn o_auth2_callbacks(&self) -> o_auth2_callbacks::OAuth2Callbacks<'_> {
-        o_auth2_callbacks::OAuth2Callbacks {
-            client: self,
-        }
+    /// Operations of the `oauth` group.
+    pub fn oauth(&self) -> oauth::Oauth<'_> {
+        oauth::Oauth { client: self }
     }
-    /// Operations of the `o_auth2_identity_provider` group.
-    pub fn o_auth2_identity_provider(
-        &self,
-    ) -> o_auth2_identity_provider::OAuth2IdentityProvider<'_> {
-        o_auth2_identity_provider::OAuth2IdentityProvider {
+    /// Operations of the `oauth_callbacks` group.
+    pub fn oauth_callbacks(&self) -> oauth_callbacks::OauthCallbacks<'_> {
+        oauth_callbacks::OauthCallbacks {
             client: self,
         }
     }
@@ -156,13 +148,17 @@ impl super::client::FrontendApi {
             client: self,
         }
     }
-    /// Operations of the `organizations_memberships` group.
-    pub fn organizations_memberships(
+    /// Operations of the `organization_memberships` group.
+    pub fn organization_memberships(
         &self,
-    ) -> organizations_memberships::OrganizationsMemberships<'_> {
-        organizations_memberships::OrganizationsMemberships {
+    ) -> organization_memberships::OrganizationMemberships<'_> {
+        organization_memberships::OrganizationMemberships {
             client: self,
         }
+    }
+    /// Operations of the `other` group.
+    pub fn other(&self) -> other::Other<'_> {
+        other::Other { client: self }
     }
     /// Operations of the `passkeys` group.
     pub fn passkeys(&self) -> passkeys::Passkeys<'_> {

@@ -14,9 +14,9 @@ impl Organization<'_> {
     /// Create an organization and add the current user as admin.
     ///
     /// `POST /v1/organizations`
-    pub fn create_organization(&self) -> CreateOrganization {
+    pub fn create(&self) -> CreateOrganization {
         CreateOrganization {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateOrganizationBody {
                 name: None,
@@ -29,12 +29,9 @@ impl Organization<'_> {
     /// Retrieve all properties of an organization that the current user is member of.
     ///
     /// `GET /v1/organizations/{organization_id}`
-    pub fn get_organization(
-        &self,
-        organization_id: impl Into<String>,
-    ) -> GetOrganization {
+    pub fn get(&self, organization_id: impl Into<String>) -> GetOrganization {
         GetOrganization {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -46,12 +43,9 @@ impl Organization<'_> {
     /// The current user must be an admin in the organization.
     ///
     /// `DELETE /v1/organizations/{organization_id}`
-    pub fn delete_organization(
-        &self,
-        organization_id: impl Into<String>,
-    ) -> DeleteOrganization {
+    pub fn delete(&self, organization_id: impl Into<String>) -> DeleteOrganization {
         DeleteOrganization {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -63,12 +57,9 @@ impl Organization<'_> {
     /// The current user must be an admin in the organization.
     ///
     /// `PATCH /v1/organizations/{organization_id}`
-    pub fn update_organization(
-        &self,
-        organization_id: impl Into<String>,
-    ) -> UpdateOrganization {
+    pub fn update(&self, organization_id: impl Into<String>) -> UpdateOrganization {
         UpdateOrganization {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::UpdateOrganizationBody {
@@ -84,12 +75,12 @@ impl Organization<'_> {
     /// The current user must be an admin in the organization.
     ///
     /// `PUT /v1/organizations/{organization_id}/logo`
-    pub fn update_organization_logo(
+    pub fn set_logo(
         &self,
         organization_id: impl Into<String>,
     ) -> UpdateOrganizationLogo {
         UpdateOrganizationLogo {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             body: types::UpdateOrganizationLogoBody {
@@ -104,12 +95,12 @@ impl Organization<'_> {
     /// The current user must be an admin in the organization.
     ///
     /// `DELETE /v1/organizations/{organization_id}/logo`
-    pub fn delete_organization_logo(
+    pub fn delete_logo(
         &self,
         organization_id: impl Into<String>,
     ) -> DeleteOrganizationLogo {
         DeleteOrganizationLogo {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -155,7 +146,7 @@ impl CreateOrganization {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedOrganization, runtime::Error>,
+        Output = Result<types::ClientWrappedOrganization, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -166,7 +157,7 @@ impl CreateOrganization {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "organization.create_organization",
+            "organization.create",
             "/v1/organizations",
             "/v1/organizations".to_owned(),
             self.options,
@@ -181,8 +172,8 @@ impl std::fmt::Debug for CreateOrganization {
     }
 }
 impl std::future::IntoFuture for CreateOrganization {
-    type Output = Result<types::ClientClientWrappedOrganization, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedOrganization>;
+    type Output = Result<types::ClientWrappedOrganization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedOrganization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -213,7 +204,7 @@ impl GetOrganization {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedOrganization, runtime::Error>,
+        Output = Result<types::ClientWrappedOrganization, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -224,7 +215,7 @@ impl GetOrganization {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "organization.get_organization",
+            "organization.get",
             "/v1/organizations/{organization_id}",
             format!(
                 "/v1/organizations/{}", runtime::path_segment(& self.organization_id)
@@ -240,8 +231,8 @@ impl std::fmt::Debug for GetOrganization {
     }
 }
 impl std::future::IntoFuture for GetOrganization {
-    type Output = Result<types::ClientClientWrappedOrganization, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedOrganization>;
+    type Output = Result<types::ClientWrappedOrganization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedOrganization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -272,7 +263,7 @@ impl DeleteOrganization {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -283,7 +274,7 @@ impl DeleteOrganization {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "organization.delete_organization",
+            "organization.delete",
             "/v1/organizations/{organization_id}",
             format!(
                 "/v1/organizations/{}", runtime::path_segment(& self.organization_id)
@@ -301,8 +292,8 @@ impl std::fmt::Debug for DeleteOrganization {
     }
 }
 impl std::future::IntoFuture for DeleteOrganization {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -350,7 +341,7 @@ impl UpdateOrganization {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedOrganization, runtime::Error>,
+        Output = Result<types::ClientWrappedOrganization, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -361,7 +352,7 @@ impl UpdateOrganization {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "organization.update_organization",
+            "organization.update",
             "/v1/organizations/{organization_id}",
             format!(
                 "/v1/organizations/{}", runtime::path_segment(& self.organization_id)
@@ -380,8 +371,8 @@ impl std::fmt::Debug for UpdateOrganization {
     }
 }
 impl std::future::IntoFuture for UpdateOrganization {
-    type Output = Result<types::ClientClientWrappedOrganization, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedOrganization>;
+    type Output = Result<types::ClientWrappedOrganization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedOrganization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -422,7 +413,7 @@ impl UpdateOrganizationLogo {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedOrganization2, runtime::Error>,
+        Output = Result<types::LegacyClientWrappedOrganization, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -433,7 +424,7 @@ impl UpdateOrganizationLogo {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
-            "organization.update_organization_logo",
+            "organization.set_logo",
             "/v1/organizations/{organization_id}/logo",
             format!(
                 "/v1/organizations/{}/logo", runtime::path_segment(& self
@@ -453,8 +444,8 @@ impl std::fmt::Debug for UpdateOrganizationLogo {
     }
 }
 impl std::future::IntoFuture for UpdateOrganizationLogo {
-    type Output = Result<types::ClientClientWrappedOrganization2, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedOrganization2>;
+    type Output = Result<types::LegacyClientWrappedOrganization, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::LegacyClientWrappedOrganization>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -485,7 +476,7 @@ impl DeleteOrganizationLogo {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -496,7 +487,7 @@ impl DeleteOrganizationLogo {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "organization.delete_organization_logo",
+            "organization.delete_logo",
             "/v1/organizations/{organization_id}/logo",
             format!(
                 "/v1/organizations/{}/logo", runtime::path_segment(& self
@@ -515,8 +506,8 @@ impl std::fmt::Debug for DeleteOrganizationLogo {
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationLogo {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -17,7 +17,7 @@ impl OrganizationCreationDefaults<'_> {
     /// `GET /v1/me/organization_creation_defaults`
     pub fn get_organization_creation_defaults(&self) -> GetOrganizationCreationDefaults {
         GetOrganizationCreationDefaults {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }

@@ -14,9 +14,9 @@ impl Passkeys<'_> {
     /// Create a new passkey.
     ///
     /// `POST /v1/me/passkeys`
-    pub fn post_passkey(&self) -> PostPasskey {
+    pub fn create(&self) -> PostPasskey {
         PostPasskey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
             origin: None,
@@ -28,9 +28,9 @@ impl Passkeys<'_> {
     /// Retrieve all properties associated with a specific passkey.
     ///
     /// `GET /v1/me/passkeys/{passkey_id}`
-    pub fn read_passkey(&self, passkey_id: impl Into<String>) -> ReadPasskey {
+    pub fn get(&self, passkey_id: impl Into<String>) -> ReadPasskey {
         ReadPasskey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             passkey_id: passkey_id.into(),
         }
@@ -40,9 +40,9 @@ impl Passkeys<'_> {
     /// Delete a passkey by ID.
     ///
     /// `DELETE /v1/me/passkeys/{passkey_id}`
-    pub fn delete_passkey(&self, passkey_id: impl Into<String>) -> DeletePasskey {
+    pub fn delete(&self, passkey_id: impl Into<String>) -> DeletePasskey {
         DeletePasskey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             passkey_id: passkey_id.into(),
         }
@@ -52,9 +52,9 @@ impl Passkeys<'_> {
     /// Update properties of a specific passkey.
     ///
     /// `PATCH /v1/me/passkeys/{passkey_id}`
-    pub fn patch_passkey(&self, passkey_id: impl Into<String>) -> PatchPasskey {
+    pub fn update(&self, passkey_id: impl Into<String>) -> PatchPasskey {
         PatchPasskey {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             passkey_id: passkey_id.into(),
             body: types::PatchPasskeyBody {
@@ -67,12 +67,12 @@ impl Passkeys<'_> {
     /// Attempts to verify the provided passkey.
     ///
     /// `POST /v1/me/passkeys/{passkey_id}/attempt_verification`
-    pub fn attempt_passkey_verification(
+    pub fn attempt_verification(
         &self,
         passkey_id: impl Into<String>,
     ) -> AttemptPasskeyVerification {
         AttemptPasskeyVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             passkey_id: passkey_id.into(),
             body: types::AttemptPasskeyVerificationBody {
@@ -124,7 +124,7 @@ impl PostPasskey {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPasskey, runtime::Error>,
+        Output = Result<types::ClientWrappedPasskey, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -135,7 +135,7 @@ impl PostPasskey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "passkeys.post_passkey",
+            "passkeys.create",
             "/v1/me/passkeys",
             "/v1/me/passkeys".to_owned(),
             self.options,
@@ -152,8 +152,8 @@ impl std::fmt::Debug for PostPasskey {
     }
 }
 impl std::future::IntoFuture for PostPasskey {
-    type Output = Result<types::ClientClientWrappedPasskey, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPasskey>;
+    type Output = Result<types::ClientWrappedPasskey, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPasskey>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -184,7 +184,7 @@ impl ReadPasskey {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPasskey, runtime::Error>,
+        Output = Result<types::ClientWrappedPasskey, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -195,7 +195,7 @@ impl ReadPasskey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "passkeys.read_passkey",
+            "passkeys.get",
             "/v1/me/passkeys/{passkey_id}",
             format!("/v1/me/passkeys/{}", runtime::path_segment(& self.passkey_id)),
             self.options,
@@ -209,8 +209,8 @@ impl std::fmt::Debug for ReadPasskey {
     }
 }
 impl std::future::IntoFuture for ReadPasskey {
-    type Output = Result<types::ClientClientWrappedPasskey, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPasskey>;
+    type Output = Result<types::ClientWrappedPasskey, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPasskey>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -241,7 +241,7 @@ impl DeletePasskey {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -252,7 +252,7 @@ impl DeletePasskey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "passkeys.delete_passkey",
+            "passkeys.delete",
             "/v1/me/passkeys/{passkey_id}",
             format!("/v1/me/passkeys/{}", runtime::path_segment(& self.passkey_id)),
             self.options,
@@ -266,8 +266,8 @@ impl std::fmt::Debug for DeletePasskey {
     }
 }
 impl std::future::IntoFuture for DeletePasskey {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -309,7 +309,7 @@ impl PatchPasskey {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPasskey, runtime::Error>,
+        Output = Result<types::ClientWrappedPasskey, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -320,7 +320,7 @@ impl PatchPasskey {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "passkeys.patch_passkey",
+            "passkeys.update",
             "/v1/me/passkeys/{passkey_id}",
             format!("/v1/me/passkeys/{}", runtime::path_segment(& self.passkey_id)),
             self.options,
@@ -335,8 +335,8 @@ impl std::fmt::Debug for PatchPasskey {
     }
 }
 impl std::future::IntoFuture for PatchPasskey {
-    type Output = Result<types::ClientClientWrappedPasskey, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPasskey>;
+    type Output = Result<types::ClientWrappedPasskey, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPasskey>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -395,7 +395,7 @@ impl AttemptPasskeyVerification {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPasskey, runtime::Error>,
+        Output = Result<types::ClientWrappedPasskey, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -406,7 +406,7 @@ impl AttemptPasskeyVerification {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "passkeys.attempt_passkey_verification",
+            "passkeys.attempt_verification",
             "/v1/me/passkeys/{passkey_id}/attempt_verification",
             format!(
                 "/v1/me/passkeys/{}/attempt_verification", runtime::path_segment(& self
@@ -427,8 +427,8 @@ impl std::fmt::Debug for AttemptPasskeyVerification {
     }
 }
 impl std::future::IntoFuture for AttemptPasskeyVerification {
-    type Output = Result<types::ClientClientWrappedPasskey, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPasskey>;
+    type Output = Result<types::ClientWrappedPasskey, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPasskey>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -14,9 +14,9 @@ impl PhoneNumbers<'_> {
     /// Retrieve all phone numbers associated with the current user.
     ///
     /// `GET /v1/me/phone_numbers`
-    pub fn get_phone_numbers(&self) -> GetPhoneNumbers {
+    pub fn list(&self) -> GetPhoneNumbers {
         GetPhoneNumbers {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
         }
@@ -26,12 +26,9 @@ impl PhoneNumbers<'_> {
     /// Add a phone number to the current user. The phone number then needs to be verified using the sms `prepare_verification` and `attempt_verification` endpoints.
     ///
     /// `POST /v1/me/phone_numbers`
-    pub fn post_phone_numbers(
-        &self,
-        phone_number: impl Into<String>,
-    ) -> PostPhoneNumbers {
+    pub fn create(&self, phone_number: impl Into<String>) -> PostPhoneNumbers {
         PostPhoneNumbers {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PostPhoneNumbersBody {
                 phone_number: phone_number.into(),
@@ -45,13 +42,13 @@ impl PhoneNumbers<'_> {
     /// Attempt to verify the given phone number using the code sent during the `prepare_verification` step.
     ///
     /// `POST /v1/me/phone_numbers/{phone_number_id}/attempt_verification`
-    pub fn verify_phone_number(
+    pub fn attempt_verification(
         &self,
         phone_number_id: impl Into<String>,
         code: impl Into<String>,
     ) -> VerifyPhoneNumber {
         VerifyPhoneNumber {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body: types::VerifyPhoneNumberBody {
@@ -65,13 +62,13 @@ impl PhoneNumbers<'_> {
     /// Sends an SMS to the phone number with the code needed to verify it.
     ///
     /// `POST /v1/me/phone_numbers/{phone_number_id}/prepare_verification`
-    pub fn send_verification_sms(
+    pub fn prepare_verification(
         &self,
         phone_number_id: impl Into<String>,
         strategy: types::SendVerificationSmsBodyStrategy,
     ) -> SendVerificationSms {
         SendVerificationSms {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body: types::SendVerificationSmsBody {
@@ -86,12 +83,9 @@ impl PhoneNumbers<'_> {
     /// Retrieve all properties for the given phone number.
     ///
     /// `GET /v1/me/phone_numbers/{phone_number_id}`
-    pub fn read_phone_number(
-        &self,
-        phone_number_id: impl Into<String>,
-    ) -> ReadPhoneNumber {
+    pub fn get(&self, phone_number_id: impl Into<String>) -> ReadPhoneNumber {
         ReadPhoneNumber {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             clerk_session_id: None,
@@ -102,12 +96,9 @@ impl PhoneNumbers<'_> {
     /// Deletes the phone number with the given ID.
     ///
     /// `DELETE /v1/me/phone_numbers/{phone_number_id}`
-    pub fn delete_phone_number(
-        &self,
-        phone_number_id: impl Into<String>,
-    ) -> DeletePhoneNumber {
+    pub fn delete(&self, phone_number_id: impl Into<String>) -> DeletePhoneNumber {
         DeletePhoneNumber {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             clerk_session_id: None,
@@ -118,12 +109,9 @@ impl PhoneNumbers<'_> {
     /// Update the properties of the given phone number.
     ///
     /// `PATCH /v1/me/phone_numbers/{phone_number_id}`
-    pub fn update_phone_number(
-        &self,
-        phone_number_id: impl Into<String>,
-    ) -> UpdatePhoneNumber {
+    pub fn update(&self, phone_number_id: impl Into<String>) -> UpdatePhoneNumber {
         UpdatePhoneNumber {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             phone_number_id: phone_number_id.into(),
             body: types::UpdatePhoneNumberBody {
@@ -174,7 +162,7 @@ impl GetPhoneNumbers {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "phone_numbers.get_phone_numbers",
+            "phone_numbers.list",
             "/v1/me/phone_numbers",
             "/v1/me/phone_numbers".to_owned(),
             self.options,
@@ -240,7 +228,7 @@ impl PostPhoneNumbers {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>,
+        Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -251,7 +239,7 @@ impl PostPhoneNumbers {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "phone_numbers.post_phone_numbers",
+            "phone_numbers.create",
             "/v1/me/phone_numbers",
             "/v1/me/phone_numbers".to_owned(),
             self.options,
@@ -267,8 +255,8 @@ impl std::fmt::Debug for PostPhoneNumbers {
     }
 }
 impl std::future::IntoFuture for PostPhoneNumbers {
-    type Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPhoneNumber>;
+    type Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -311,7 +299,7 @@ impl VerifyPhoneNumber {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>,
+        Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -322,7 +310,7 @@ impl VerifyPhoneNumber {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "phone_numbers.verify_phone_number",
+            "phone_numbers.attempt_verification",
             "/v1/me/phone_numbers/{phone_number_id}/attempt_verification",
             format!(
                 "/v1/me/phone_numbers/{}/attempt_verification", runtime::path_segment(&
@@ -343,8 +331,8 @@ impl std::fmt::Debug for VerifyPhoneNumber {
     }
 }
 impl std::future::IntoFuture for VerifyPhoneNumber {
-    type Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPhoneNumber>;
+    type Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -392,7 +380,7 @@ impl SendVerificationSms {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>,
+        Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -403,7 +391,7 @@ impl SendVerificationSms {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "phone_numbers.send_verification_sms",
+            "phone_numbers.prepare_verification",
             "/v1/me/phone_numbers/{phone_number_id}/prepare_verification",
             format!(
                 "/v1/me/phone_numbers/{}/prepare_verification", runtime::path_segment(&
@@ -424,8 +412,8 @@ impl std::fmt::Debug for SendVerificationSms {
     }
 }
 impl std::future::IntoFuture for SendVerificationSms {
-    type Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPhoneNumber>;
+    type Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -462,7 +450,7 @@ impl ReadPhoneNumber {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>,
+        Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -473,7 +461,7 @@ impl ReadPhoneNumber {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "phone_numbers.read_phone_number",
+            "phone_numbers.get",
             "/v1/me/phone_numbers/{phone_number_id}",
             format!(
                 "/v1/me/phone_numbers/{}", runtime::path_segment(& self.phone_number_id)
@@ -490,8 +478,8 @@ impl std::fmt::Debug for ReadPhoneNumber {
     }
 }
 impl std::future::IntoFuture for ReadPhoneNumber {
-    type Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPhoneNumber>;
+    type Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -528,7 +516,7 @@ impl DeletePhoneNumber {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -539,7 +527,7 @@ impl DeletePhoneNumber {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::DELETE,
-            "phone_numbers.delete_phone_number",
+            "phone_numbers.delete",
             "/v1/me/phone_numbers/{phone_number_id}",
             format!(
                 "/v1/me/phone_numbers/{}", runtime::path_segment(& self.phone_number_id)
@@ -558,8 +546,8 @@ impl std::fmt::Debug for DeletePhoneNumber {
     }
 }
 impl std::future::IntoFuture for DeletePhoneNumber {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -615,7 +603,7 @@ impl UpdatePhoneNumber {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>,
+        Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -626,7 +614,7 @@ impl UpdatePhoneNumber {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "phone_numbers.update_phone_number",
+            "phone_numbers.update",
             "/v1/me/phone_numbers/{phone_number_id}",
             format!(
                 "/v1/me/phone_numbers/{}", runtime::path_segment(& self.phone_number_id)
@@ -646,8 +634,8 @@ impl std::fmt::Debug for UpdatePhoneNumber {
     }
 }
 impl std::future::IntoFuture for UpdatePhoneNumber {
-    type Output = Result<types::ClientClientWrappedPhoneNumber, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedPhoneNumber>;
+    type Output = Result<types::ClientWrappedPhoneNumber, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedPhoneNumber>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

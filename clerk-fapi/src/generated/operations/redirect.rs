@@ -15,7 +15,7 @@ impl Redirect<'_> {
     /// `GET /v1/redirect`
     pub fn redirect_to_url(&self) -> RedirectToUrl {
         RedirectToUrl {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             redirect_url: None,
         }

@@ -19,7 +19,7 @@ impl Roles<'_> {
         organization_id: impl Into<String>,
     ) -> ListOrganizationRoles {
         ListOrganizationRoles {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
             limit: None,

@@ -15,7 +15,7 @@ impl Saml<'_> {
     /// `GET /v1/saml/metadata/{saml_connection_id}.xml`
     pub fn saml_metadata(&self, saml_connection_id: impl Into<String>) -> SamlMetadata {
         SamlMetadata {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
         }
@@ -27,7 +27,7 @@ impl Saml<'_> {
     /// `POST /v1/saml/acs/{saml_connection_id}`
     pub fn acs(&self, saml_connection_id: impl Into<String>) -> Acs {
         Acs {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             saml_connection_id: saml_connection_id.into(),
         }

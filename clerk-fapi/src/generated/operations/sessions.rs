@@ -14,11 +14,9 @@ impl Sessions<'_> {
     /// Removes all the sessions of the current client without removing the __client cookie
     ///
     /// `DELETE /v1/client/sessions`
-    pub fn remove_client_sessions_and_retain_cookie(
-        &self,
-    ) -> RemoveClientSessionsAndRetainCookie {
+    pub fn remove_all(&self) -> RemoveClientSessionsAndRetainCookie {
         RemoveClientSessionsAndRetainCookie {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -27,9 +25,9 @@ impl Sessions<'_> {
     /// Returns the session with the given id
     ///
     /// `GET /v1/client/sessions/{session_id}`
-    pub fn get_session(&self, session_id: impl Into<String>) -> GetSession {
+    pub fn get(&self, session_id: impl Into<String>) -> GetSession {
         GetSession {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
@@ -42,9 +40,9 @@ impl Sessions<'_> {
     /// the session will keep the previous active organization and will not attempt to switch to a personal account.
     ///
     /// `POST /v1/client/sessions/{session_id}/touch`
-    pub fn touch_session(&self, session_id: impl Into<String>) -> TouchSession {
+    pub fn touch(&self, session_id: impl Into<String>) -> TouchSession {
         TouchSession {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::TouchSessionBody {
@@ -58,9 +56,9 @@ impl Sessions<'_> {
     /// Marks the given session as ended.
     ///
     /// `POST /v1/client/sessions/{session_id}/end`
-    pub fn end_session(&self, session_id: impl Into<String>) -> EndSession {
+    pub fn end(&self, session_id: impl Into<String>) -> EndSession {
         EndSession {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
@@ -70,9 +68,9 @@ impl Sessions<'_> {
     /// Delete the given session.
     ///
     /// `POST /v1/client/sessions/{session_id}/remove`
-    pub fn remove_session(&self, session_id: impl Into<String>) -> RemoveSession {
+    pub fn remove(&self, session_id: impl Into<String>) -> RemoveSession {
         RemoveSession {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
         }
@@ -85,12 +83,9 @@ impl Sessions<'_> {
     /// the token will be created with the previous active organization and will not attempt to switch to a personal account.
     ///
     /// `POST /v1/client/sessions/{session_id}/tokens`
-    pub fn create_session_token(
-        &self,
-        session_id: impl Into<String>,
-    ) -> CreateSessionToken {
+    pub fn create_token(&self, session_id: impl Into<String>) -> CreateSessionToken {
         CreateSessionToken {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::CreateSessionTokenBody {
@@ -103,13 +98,13 @@ impl Sessions<'_> {
     /// Create a session JWT for the authenticated requested user.
     ///
     /// `POST /v1/client/sessions/{session_id}/tokens/{template_name}`
-    pub fn create_session_token_with_template(
+    pub fn create_token_with_template(
         &self,
         session_id: impl Into<String>,
         template_name: impl Into<String>,
     ) -> CreateSessionTokenWithTemplate {
         CreateSessionTokenWithTemplate {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             template_name: template_name.into(),
@@ -123,13 +118,13 @@ impl Sessions<'_> {
     /// doesn't have any available second factor, then we fall back to 'firstFactor'
     ///
     /// `POST /v1/client/sessions/{session_id}/verify`
-    pub fn start_session_reverification(
+    pub fn start_verification(
         &self,
         session_id: impl Into<String>,
         level: types::StartSessionReverificationBodyLevel,
     ) -> StartSessionReverification {
         StartSessionReverification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::StartSessionReverificationBody {
@@ -147,12 +142,12 @@ impl Sessions<'_> {
     /// If the strategy equals phone_code then this request will send an SMS with an OTP code.
     ///
     /// `POST /v1/client/sessions/{session_id}/verify/prepare_first_factor`
-    pub fn prepare_session_reverification_first_factor(
+    pub fn prepare_first_factor_verification(
         &self,
         session_id: impl Into<String>,
     ) -> PrepareSessionReverificationFirstFactor {
         PrepareSessionReverificationFirstFactor {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::PrepareSessionReverificationFirstFactorBody {
@@ -174,13 +169,13 @@ impl Sessions<'_> {
     /// If the strategy equals `password` then a password is required.
     ///
     /// `POST /v1/client/sessions/{session_id}/verify/attempt_first_factor`
-    pub fn attempt_session_reverification_first_factor(
+    pub fn attempt_first_factor_verification(
         &self,
         session_id: impl Into<String>,
         strategy: types::AttemptSessionReverificationFirstFactorBodyStrategy,
     ) -> AttemptSessionReverificationFirstFactor {
         AttemptSessionReverificationFirstFactor {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::AttemptSessionReverificationFirstFactorBody {
@@ -198,12 +193,12 @@ impl Sessions<'_> {
     /// Requires the `status` to be equal to `needs_second_factor`.
     ///
     /// `POST /v1/client/sessions/{session_id}/verify/prepare_second_factor`
-    pub fn prepare_session_reverification_second_factor(
+    pub fn prepare_second_factor_verification(
         &self,
         session_id: impl Into<String>,
     ) -> PrepareSessionReverificationSecondFactor {
         PrepareSessionReverificationSecondFactor {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::PrepareSessionReverificationSecondFactorBody {
@@ -219,12 +214,12 @@ impl Sessions<'_> {
     /// Requires the `status` to be equal to `needs_second_factor` and for the preparation step to have been called.
     ///
     /// `POST /v1/client/sessions/{session_id}/verify/attempt_second_factor`
-    pub fn attempt_session_reverification_second_factor(
+    pub fn attempt_second_factor_verification(
         &self,
         session_id: impl Into<String>,
     ) -> AttemptSessionReverificationSecondFactor {
         AttemptSessionReverificationSecondFactor {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             session_id: session_id.into(),
             body: types::AttemptSessionReverificationSecondFactorBody {
@@ -268,7 +263,7 @@ impl RemoveClientSessionsAndRetainCookie {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "sessions.remove_client_sessions_and_retain_cookie",
+            "sessions.remove_all",
             "/v1/client/sessions",
             "/v1/client/sessions".to_owned(),
             self.options,
@@ -316,7 +311,7 @@ impl GetSession {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSession, runtime::Error>,
+        Output = Result<types::ClientWrappedSession, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -327,7 +322,7 @@ impl GetSession {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "sessions.get_session",
+            "sessions.get",
             "/v1/client/sessions/{session_id}",
             format!("/v1/client/sessions/{}", runtime::path_segment(& self.session_id)),
             self.options,
@@ -341,8 +336,8 @@ impl std::fmt::Debug for GetSession {
     }
 }
 impl std::future::IntoFuture for GetSession {
-    type Output = Result<types::ClientClientWrappedSession, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSession>;
+    type Output = Result<types::ClientWrappedSession, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSession>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -395,7 +390,7 @@ impl TouchSession {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientTouchWrappedSession, runtime::Error>,
+        Output = Result<types::ClientWrappedTouchedSession, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -406,7 +401,7 @@ impl TouchSession {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.touch_session",
+            "sessions.touch",
             "/v1/client/sessions/{session_id}/touch",
             format!(
                 "/v1/client/sessions/{}/touch", runtime::path_segment(& self.session_id)
@@ -423,8 +418,8 @@ impl std::fmt::Debug for TouchSession {
     }
 }
 impl std::future::IntoFuture for TouchSession {
-    type Output = Result<types::ClientTouchWrappedSession, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientTouchWrappedSession>;
+    type Output = Result<types::ClientWrappedTouchedSession, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedTouchedSession>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -455,7 +450,7 @@ impl EndSession {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSession, runtime::Error>,
+        Output = Result<types::ClientWrappedSession, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -466,7 +461,7 @@ impl EndSession {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.end_session",
+            "sessions.end",
             "/v1/client/sessions/{session_id}/end",
             format!(
                 "/v1/client/sessions/{}/end", runtime::path_segment(& self.session_id)
@@ -482,8 +477,8 @@ impl std::fmt::Debug for EndSession {
     }
 }
 impl std::future::IntoFuture for EndSession {
-    type Output = Result<types::ClientClientWrappedSession, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSession>;
+    type Output = Result<types::ClientWrappedSession, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSession>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -514,7 +509,7 @@ impl RemoveSession {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSession, runtime::Error>,
+        Output = Result<types::ClientWrappedSession, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -525,7 +520,7 @@ impl RemoveSession {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.remove_session",
+            "sessions.remove",
             "/v1/client/sessions/{session_id}/remove",
             format!(
                 "/v1/client/sessions/{}/remove", runtime::path_segment(& self.session_id)
@@ -541,8 +536,8 @@ impl std::fmt::Debug for RemoveSession {
     }
 }
 impl std::future::IntoFuture for RemoveSession {
-    type Output = Result<types::ClientClientWrappedSession, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSession>;
+    type Output = Result<types::ClientWrappedSession, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSession>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -600,7 +595,7 @@ impl CreateSessionToken {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.create_session_token",
+            "sessions.create_token",
             "/v1/client/sessions/{session_id}/tokens",
             format!(
                 "/v1/client/sessions/{}/tokens", runtime::path_segment(& self.session_id)
@@ -663,7 +658,7 @@ impl CreateSessionTokenWithTemplate {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.create_session_token_with_template",
+            "sessions.create_token_with_template",
             "/v1/client/sessions/{session_id}/tokens/{template_name}",
             format!(
                 "/v1/client/sessions/{}/tokens/{}", runtime::path_segment(& self
@@ -722,7 +717,7 @@ impl StartSessionReverification {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSessionReverification, runtime::Error>,
+        Output = Result<types::ClientWrappedSessionReverification, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -733,7 +728,7 @@ impl StartSessionReverification {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.start_session_reverification",
+            "sessions.start_verification",
             "/v1/client/sessions/{session_id}/verify",
             format!(
                 "/v1/client/sessions/{}/verify", runtime::path_segment(& self.session_id)
@@ -752,13 +747,8 @@ impl std::fmt::Debug for StartSessionReverification {
     }
 }
 impl std::future::IntoFuture for StartSessionReverification {
-    type Output = Result<
-        types::ClientClientWrappedSessionReverification,
-        runtime::Error,
-    >;
-    type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedSessionReverification,
-    >;
+    type Output = Result<types::ClientWrappedSessionReverification, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSessionReverification>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -827,7 +817,7 @@ impl PrepareSessionReverificationFirstFactor {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSessionReverification, runtime::Error>,
+        Output = Result<types::ClientWrappedSessionReverification, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -838,7 +828,7 @@ impl PrepareSessionReverificationFirstFactor {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.prepare_session_reverification_first_factor",
+            "sessions.prepare_first_factor_verification",
             "/v1/client/sessions/{session_id}/verify/prepare_first_factor",
             format!(
                 "/v1/client/sessions/{}/verify/prepare_first_factor",
@@ -859,13 +849,8 @@ impl std::fmt::Debug for PrepareSessionReverificationFirstFactor {
     }
 }
 impl std::future::IntoFuture for PrepareSessionReverificationFirstFactor {
-    type Output = Result<
-        types::ClientClientWrappedSessionReverification,
-        runtime::Error,
-    >;
-    type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedSessionReverification,
-    >;
+    type Output = Result<types::ClientWrappedSessionReverification, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSessionReverification>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -929,7 +914,7 @@ impl AttemptSessionReverificationFirstFactor {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSessionReverification, runtime::Error>,
+        Output = Result<types::ClientWrappedSessionReverification, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -940,7 +925,7 @@ impl AttemptSessionReverificationFirstFactor {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.attempt_session_reverification_first_factor",
+            "sessions.attempt_first_factor_verification",
             "/v1/client/sessions/{session_id}/verify/attempt_first_factor",
             format!(
                 "/v1/client/sessions/{}/verify/attempt_first_factor",
@@ -961,13 +946,8 @@ impl std::fmt::Debug for AttemptSessionReverificationFirstFactor {
     }
 }
 impl std::future::IntoFuture for AttemptSessionReverificationFirstFactor {
-    type Output = Result<
-        types::ClientClientWrappedSessionReverification,
-        runtime::Error,
-    >;
-    type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedSessionReverification,
-    >;
+    type Output = Result<types::ClientWrappedSessionReverification, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSessionReverification>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -1025,7 +1005,7 @@ impl PrepareSessionReverificationSecondFactor {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSessionReverification, runtime::Error>,
+        Output = Result<types::ClientWrappedSessionReverification, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -1036,7 +1016,7 @@ impl PrepareSessionReverificationSecondFactor {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.prepare_session_reverification_second_factor",
+            "sessions.prepare_second_factor_verification",
             "/v1/client/sessions/{session_id}/verify/prepare_second_factor",
             format!(
                 "/v1/client/sessions/{}/verify/prepare_second_factor",
@@ -1056,13 +1036,8 @@ impl std::fmt::Debug for PrepareSessionReverificationSecondFactor {
     }
 }
 impl std::future::IntoFuture for PrepareSessionReverificationSecondFactor {
-    type Output = Result<
-        types::ClientClientWrappedSessionReverification,
-        runtime::Error,
-    >;
-    type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedSessionReverification,
-    >;
+    type Output = Result<types::ClientWrappedSessionReverification, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSessionReverification>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -1115,7 +1090,7 @@ impl AttemptSessionReverificationSecondFactor {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSessionReverification, runtime::Error>,
+        Output = Result<types::ClientWrappedSessionReverification, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -1126,7 +1101,7 @@ impl AttemptSessionReverificationSecondFactor {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sessions.attempt_session_reverification_second_factor",
+            "sessions.attempt_second_factor_verification",
             "/v1/client/sessions/{session_id}/verify/attempt_second_factor",
             format!(
                 "/v1/client/sessions/{}/verify/attempt_second_factor",
@@ -1146,13 +1121,8 @@ impl std::fmt::Debug for AttemptSessionReverificationSecondFactor {
     }
 }
 impl std::future::IntoFuture for AttemptSessionReverificationSecondFactor {
-    type Output = Result<
-        types::ClientClientWrappedSessionReverification,
-        runtime::Error,
-    >;
-    type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedSessionReverification,
-    >;
+    type Output = Result<types::ClientWrappedSessionReverification, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSessionReverification>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -36,9 +36,9 @@ impl SignIns<'_> {
     /// If the strategy equals `google_one_tap` then token is required.
     ///
     /// `POST /v1/client/sign_ins`
-    pub fn create_sign_in(&self) -> CreateSignIn {
+    pub fn create(&self) -> CreateSignIn {
         CreateSignIn {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateSignInBody {
                 strategy: None,
@@ -64,9 +64,9 @@ impl SignIns<'_> {
     /// The sign in is returned only if it belongs to the requesting client and is not abandoned.
     ///
     /// `GET /v1/client/sign_ins/{sign_in_id}`
-    pub fn get_sign_in(&self, sign_in_id: impl Into<String>) -> GetSignIn {
+    pub fn get(&self, sign_in_id: impl Into<String>) -> GetSignIn {
         GetSignIn {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_in_id: sign_in_id.into(),
         }
@@ -82,7 +82,7 @@ impl SignIns<'_> {
         password: impl Into<String>,
     ) -> ResetPassword {
         ResetPassword {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_in_id: sign_in_id.into(),
             body: types::ResetPasswordBody {
@@ -108,13 +108,13 @@ impl SignIns<'_> {
     /// If the strategy equals `oauth_[provider]` then a redirect_url is required, and an action_complete_redirect_url is optional.
     ///
     /// `POST /v1/client/sign_ins/{sign_in_id}/prepare_first_factor`
-    pub fn prepare_sign_in_factor_one(
+    pub fn prepare_first_factor(
         &self,
         sign_in_id: impl Into<String>,
         strategy: impl Into<String>,
     ) -> PrepareSignInFactorOne {
         PrepareSignInFactorOne {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_in_id: sign_in_id.into(),
             body: types::PrepareSignInFactorOneBody {
@@ -145,13 +145,13 @@ impl SignIns<'_> {
     ///
     /// `POST /v1/client/sign_ins/{sign_in_id}/attempt_first_factor`
     #[allow(deprecated)]
-    pub fn attempt_sign_in_factor_one(
+    pub fn attempt_first_factor(
         &self,
         sign_in_id: impl Into<String>,
         strategy: impl Into<String>,
     ) -> AttemptSignInFactorOne {
         AttemptSignInFactorOne {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_in_id: sign_in_id.into(),
             body: types::AttemptSignInFactorOneBody {
@@ -175,12 +175,12 @@ impl SignIns<'_> {
     /// Requires the sign in attempt `status` to be equal to `needs_second_factor` or `needs_client_trust`.
     ///
     /// `POST /v1/client/sign_ins/{sign_in_id}/prepare_second_factor`
-    pub fn prepare_sign_in_factor_two(
+    pub fn prepare_second_factor(
         &self,
         sign_in_id: impl Into<String>,
     ) -> PrepareSignInFactorTwo {
         PrepareSignInFactorTwo {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_in_id: sign_in_id.into(),
             body: types::PrepareSignInFactorTwoBody {
@@ -198,12 +198,12 @@ impl SignIns<'_> {
     /// Requires the sign in attempt `status` to be equal to `needs_second_factor` or `needs_client_trust`, and for the preparation step to have been called.
     ///
     /// `POST /v1/client/sign_ins/{sign_in_id}/attempt_second_factor`
-    pub fn attempt_sign_in_factor_two(
+    pub fn attempt_second_factor(
         &self,
         sign_in_id: impl Into<String>,
     ) -> AttemptSignInFactorTwo {
         AttemptSignInFactorTwo {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_in_id: sign_in_id.into(),
             body: types::AttemptSignInFactorTwoBody {
@@ -221,7 +221,7 @@ impl SignIns<'_> {
     /// `GET /v1/tickets/accept`
     pub fn accept_ticket(&self, ticket: impl Into<String>) -> AcceptTicket {
         AcceptTicket {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             ticket: ticket.into(),
         }
@@ -233,7 +233,7 @@ impl SignIns<'_> {
     /// `GET /v1/verify`
     pub fn verify(&self, token: impl Into<String>) -> Verify {
         Verify {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             token: token.into(),
         }
@@ -361,7 +361,7 @@ impl CreateSignIn {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ins.create_sign_in",
+            "sign_ins.create",
             "/v1/client/sign_ins",
             "/v1/client/sign_ins".to_owned(),
             self.options,
@@ -391,7 +391,7 @@ impl std::future::IntoFuture for CreateSignIn {
 #[allow(clippy::large_enum_variant)]
 pub enum CreateSignInResponse {
     /// `200`
-    Ok(types::ClientClientWrappedSignIn),
+    Ok(types::ClientWrappedSignIn),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }
@@ -419,7 +419,7 @@ impl GetSignIn {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSignIn, runtime::Error>,
+        Output = Result<types::ClientWrappedSignIn, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -430,7 +430,7 @@ impl GetSignIn {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "sign_ins.get_sign_in",
+            "sign_ins.get",
             "/v1/client/sign_ins/{sign_in_id}",
             format!("/v1/client/sign_ins/{}", runtime::path_segment(& self.sign_in_id)),
             self.options,
@@ -444,8 +444,8 @@ impl std::fmt::Debug for GetSignIn {
     }
 }
 impl std::future::IntoFuture for GetSignIn {
-    type Output = Result<types::ClientClientWrappedSignIn, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSignIn>;
+    type Output = Result<types::ClientWrappedSignIn, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSignIn>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -489,7 +489,7 @@ impl ResetPassword {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSignIn2, runtime::Error>,
+        Output = Result<types::LegacyClientWrappedSignIn, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -520,8 +520,8 @@ impl std::fmt::Debug for ResetPassword {
     }
 }
 impl std::future::IntoFuture for ResetPassword {
-    type Output = Result<types::ClientClientWrappedSignIn2, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSignIn2>;
+    type Output = Result<types::LegacyClientWrappedSignIn, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::LegacyClientWrappedSignIn>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -619,7 +619,7 @@ impl PrepareSignInFactorOne {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSignIn, runtime::Error>,
+        Output = Result<types::ClientWrappedSignIn, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -630,7 +630,7 @@ impl PrepareSignInFactorOne {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ins.prepare_sign_in_factor_one",
+            "sign_ins.prepare_first_factor",
             "/v1/client/sign_ins/{sign_in_id}/prepare_first_factor",
             format!(
                 "/v1/client/sign_ins/{}/prepare_first_factor", runtime::path_segment(&
@@ -651,8 +651,8 @@ impl std::fmt::Debug for PrepareSignInFactorOne {
     }
 }
 impl std::future::IntoFuture for PrepareSignInFactorOne {
-    type Output = Result<types::ClientClientWrappedSignIn, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSignIn>;
+    type Output = Result<types::ClientWrappedSignIn, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSignIn>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -772,7 +772,7 @@ impl AttemptSignInFactorOne {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ins.attempt_sign_in_factor_one",
+            "sign_ins.attempt_first_factor",
             "/v1/client/sign_ins/{sign_in_id}/attempt_first_factor",
             format!(
                 "/v1/client/sign_ins/{}/attempt_first_factor", runtime::path_segment(&
@@ -807,7 +807,7 @@ impl std::future::IntoFuture for AttemptSignInFactorOne {
 #[allow(clippy::large_enum_variant)]
 pub enum AttemptSignInFactorOneResponse {
     /// `200`
-    Ok(types::ClientClientWrappedSignIn),
+    Ok(types::ClientWrappedSignIn),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }
@@ -869,7 +869,7 @@ impl PrepareSignInFactorTwo {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSignIn, runtime::Error>,
+        Output = Result<types::ClientWrappedSignIn, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -880,7 +880,7 @@ impl PrepareSignInFactorTwo {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ins.prepare_sign_in_factor_two",
+            "sign_ins.prepare_second_factor",
             "/v1/client/sign_ins/{sign_in_id}/prepare_second_factor",
             format!(
                 "/v1/client/sign_ins/{}/prepare_second_factor", runtime::path_segment(&
@@ -900,8 +900,8 @@ impl std::fmt::Debug for PrepareSignInFactorTwo {
     }
 }
 impl std::future::IntoFuture for PrepareSignInFactorTwo {
-    type Output = Result<types::ClientClientWrappedSignIn, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSignIn>;
+    type Output = Result<types::ClientWrappedSignIn, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSignIn>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -976,7 +976,7 @@ impl AttemptSignInFactorTwo {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ins.attempt_sign_in_factor_two",
+            "sign_ins.attempt_second_factor",
             "/v1/client/sign_ins/{sign_in_id}/attempt_second_factor",
             format!(
                 "/v1/client/sign_ins/{}/attempt_second_factor", runtime::path_segment(&
@@ -1010,7 +1010,7 @@ impl std::future::IntoFuture for AttemptSignInFactorTwo {
 #[allow(clippy::large_enum_variant)]
 pub enum AttemptSignInFactorTwoResponse {
     /// `200`
-    Ok(types::ClientClientWrappedSignIn),
+    Ok(types::ClientWrappedSignIn),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }

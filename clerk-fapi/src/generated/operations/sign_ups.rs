@@ -14,9 +14,9 @@ impl SignUps<'_> {
     /// Creates or replaces the sign-up on the current Client object.
     ///
     /// `POST /v1/client/sign_ups`
-    pub fn create_sign_ups(&self) -> CreateSignUps {
+    pub fn create(&self) -> CreateSignUps {
         CreateSignUps {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateSignUpsBody {
                 transfer: None,
@@ -51,9 +51,9 @@ impl SignUps<'_> {
     /// Returns the sign-up by ID. Must be associated with the current Client object.
     ///
     /// `GET /v1/client/sign_ups/{sign_up_id}`
-    pub fn get_sign_ups(&self, sign_up_id: impl Into<String>) -> GetSignUps {
+    pub fn get(&self, sign_up_id: impl Into<String>) -> GetSignUps {
         GetSignUps {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_up_id: sign_up_id.into(),
         }
@@ -63,9 +63,9 @@ impl SignUps<'_> {
     /// Updates the sign-up object specified by ID, with the supplied parameters.
     ///
     /// `PATCH /v1/client/sign_ups/{sign_up_id}`
-    pub fn update_sign_ups(&self, sign_up_id: impl Into<String>) -> UpdateSignUps {
+    pub fn update(&self, sign_up_id: impl Into<String>) -> UpdateSignUps {
         UpdateSignUps {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_up_id: sign_up_id.into(),
             body: types::UpdateSignUpsBody {
@@ -102,12 +102,12 @@ impl SignUps<'_> {
     /// * for `phone_code`, the API will send a verification SMS to the phone number currently load up in the sign-up
     ///
     /// `POST /v1/client/sign_ups/{sign_up_id}/prepare_verification`
-    pub fn prepare_sign_ups_verification(
+    pub fn prepare_verification(
         &self,
         sign_up_id: impl Into<String>,
     ) -> PrepareSignUpsVerification {
         PrepareSignUpsVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_up_id: sign_up_id.into(),
             body: types::PrepareSignUpsVerificationBody {
@@ -126,12 +126,12 @@ impl SignUps<'_> {
     /// Attempts to verify the identification that corresponds to the given strategy using the given verification code.
     ///
     /// `POST /v1/client/sign_ups/{sign_up_id}/attempt_verification`
-    pub fn attempt_sign_ups_verification(
+    pub fn attempt_verification(
         &self,
         sign_up_id: impl Into<String>,
     ) -> AttemptSignUpsVerification {
         AttemptSignUpsVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             sign_up_id: sign_up_id.into(),
             body: types::AttemptSignUpsVerificationBody {
@@ -311,7 +311,7 @@ impl CreateSignUps {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ups.create_sign_ups",
+            "sign_ups.create",
             "/v1/client/sign_ups",
             "/v1/client/sign_ups".to_owned(),
             self.options,
@@ -341,7 +341,7 @@ impl std::future::IntoFuture for CreateSignUps {
 #[allow(clippy::large_enum_variant)]
 pub enum CreateSignUpsResponse {
     /// `200`
-    Ok(types::ClientClientWrappedSignUp),
+    Ok(types::ClientWrappedSignUp),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }
@@ -369,7 +369,7 @@ impl GetSignUps {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSignUp, runtime::Error>,
+        Output = Result<types::ClientWrappedSignUp, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -380,7 +380,7 @@ impl GetSignUps {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "sign_ups.get_sign_ups",
+            "sign_ups.get",
             "/v1/client/sign_ups/{sign_up_id}",
             format!("/v1/client/sign_ups/{}", runtime::path_segment(& self.sign_up_id)),
             self.options,
@@ -394,8 +394,8 @@ impl std::fmt::Debug for GetSignUps {
     }
 }
 impl std::future::IntoFuture for GetSignUps {
-    type Output = Result<types::ClientClientWrappedSignUp, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSignUp>;
+    type Output = Result<types::ClientWrappedSignUp, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSignUp>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -551,7 +551,7 @@ impl UpdateSignUps {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "sign_ups.update_sign_ups",
+            "sign_ups.update",
             "/v1/client/sign_ups/{sign_up_id}",
             format!("/v1/client/sign_ups/{}", runtime::path_segment(& self.sign_up_id)),
             self.options,
@@ -581,7 +581,7 @@ impl std::future::IntoFuture for UpdateSignUps {
 #[allow(clippy::large_enum_variant)]
 pub enum UpdateSignUpsResponse {
     /// `200`
-    Ok(types::ClientClientWrappedSignUp),
+    Ok(types::ClientWrappedSignUp),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }
@@ -664,7 +664,7 @@ impl PrepareSignUpsVerification {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedSignUp, runtime::Error>,
+        Output = Result<types::ClientWrappedSignUp, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -675,7 +675,7 @@ impl PrepareSignUpsVerification {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ups.prepare_sign_ups_verification",
+            "sign_ups.prepare_verification",
             "/v1/client/sign_ups/{sign_up_id}/prepare_verification",
             format!(
                 "/v1/client/sign_ups/{}/prepare_verification", runtime::path_segment(&
@@ -696,8 +696,8 @@ impl std::fmt::Debug for PrepareSignUpsVerification {
     }
 }
 impl std::future::IntoFuture for PrepareSignUpsVerification {
-    type Output = Result<types::ClientClientWrappedSignUp, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedSignUp>;
+    type Output = Result<types::ClientWrappedSignUp, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedSignUp>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -788,7 +788,7 @@ impl AttemptSignUpsVerification {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "sign_ups.attempt_sign_ups_verification",
+            "sign_ups.attempt_verification",
             "/v1/client/sign_ups/{sign_up_id}/attempt_verification",
             format!(
                 "/v1/client/sign_ups/{}/attempt_verification", runtime::path_segment(&
@@ -823,7 +823,7 @@ impl std::future::IntoFuture for AttemptSignUpsVerification {
 #[allow(clippy::large_enum_variant)]
 pub enum AttemptSignUpsVerificationResponse {
     /// `200`
-    Ok(types::ClientClientWrappedSignUp),
+    Ok(types::ClientWrappedSignUp),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }

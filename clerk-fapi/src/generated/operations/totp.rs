@@ -14,9 +14,9 @@ impl Totp<'_> {
     /// Initializes TOTP by generating a new secret. This then needs to be added to an authenticator app and verified. A user can have only one TOTP secret and this endpoint will return an error if it is already present.
     ///
     /// `POST /v1/me/totp`
-    pub fn post_totp(&self) -> PostTotp {
+    pub fn create(&self) -> PostTotp {
         PostTotp {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -25,9 +25,9 @@ impl Totp<'_> {
     /// Deletes the current TOTP secret. This will invalidate all authenticators that where previously added.
     ///
     /// `DELETE /v1/me/totp`
-    pub fn delete_totp(&self) -> DeleteTotp {
+    pub fn delete(&self) -> DeleteTotp {
         DeleteTotp {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -36,9 +36,9 @@ impl Totp<'_> {
     /// Attempts to verify the TOTP secret previously created using a code from an authenticator.
     ///
     /// `POST /v1/me/totp/attempt_verification`
-    pub fn verify_totp(&self) -> VerifyTotp {
+    pub fn attempt_verification(&self) -> VerifyTotp {
         VerifyTotp {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::VerifyTotpBody {
                 code: None,
@@ -69,7 +69,7 @@ impl PostTotp {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedTotp, runtime::Error>,
+        Output = Result<types::ClientWrappedTotp, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -80,7 +80,7 @@ impl PostTotp {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "totp.post_totp",
+            "totp.create",
             "/v1/me/totp",
             "/v1/me/totp".to_owned(),
             self.options,
@@ -94,8 +94,8 @@ impl std::fmt::Debug for PostTotp {
     }
 }
 impl std::future::IntoFuture for PostTotp {
-    type Output = Result<types::ClientClientWrappedTotp, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedTotp>;
+    type Output = Result<types::ClientWrappedTotp, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedTotp>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -125,7 +125,7 @@ impl DeleteTotp {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -136,7 +136,7 @@ impl DeleteTotp {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "totp.delete_totp",
+            "totp.delete",
             "/v1/me/totp",
             "/v1/me/totp".to_owned(),
             self.options,
@@ -150,8 +150,8 @@ impl std::fmt::Debug for DeleteTotp {
     }
 }
 impl std::future::IntoFuture for DeleteTotp {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -191,7 +191,7 @@ impl VerifyTotp {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedTotp, runtime::Error>,
+        Output = Result<types::ClientWrappedTotp, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -202,7 +202,7 @@ impl VerifyTotp {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "totp.verify_totp",
+            "totp.attempt_verification",
             "/v1/me/totp/attempt_verification",
             "/v1/me/totp/attempt_verification".to_owned(),
             self.options,
@@ -217,8 +217,8 @@ impl std::fmt::Debug for VerifyTotp {
     }
 }
 impl std::future::IntoFuture for VerifyTotp {
-    type Output = Result<types::ClientClientWrappedTotp, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedTotp>;
+    type Output = Result<types::ClientWrappedTotp, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedTotp>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

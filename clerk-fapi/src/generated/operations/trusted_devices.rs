@@ -14,12 +14,12 @@ impl TrustedDevices<'_> {
     /// Validates that a local trusted-device credential can be used by the current native client.
     ///
     /// `POST /v1/client/trusted_devices/validate`
-    pub fn validate_trusted_device(
+    pub fn validate(
         &self,
         trusted_device_id: impl Into<String>,
     ) -> ValidateTrustedDevice {
         ValidateTrustedDevice {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::ValidateTrustedDeviceBody {
                 trusted_device_id: trusted_device_id.into(),
@@ -31,9 +31,9 @@ impl TrustedDevices<'_> {
     /// Retrieve active trusted-device credentials associated with the current user.
     ///
     /// `GET /v1/me/trusted_devices`
-    pub fn list_trusted_devices(&self) -> ListTrustedDevices {
+    pub fn list(&self) -> ListTrustedDevices {
         ListTrustedDevices {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -42,7 +42,7 @@ impl TrustedDevices<'_> {
     /// Issues a one-time challenge for enrolling a native trusted-device credential.
     ///
     /// `POST /v1/me/trusted_devices/prepare`
-    pub fn prepare_trusted_device(
+    pub fn prepare(
         &self,
         platform: types::PrepareTrustedDeviceBodyPlatform,
         app_identifier: impl Into<String>,
@@ -50,7 +50,7 @@ impl TrustedDevices<'_> {
         public_key_jwk: impl Into<String>,
     ) -> PrepareTrustedDevice {
         PrepareTrustedDevice {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PrepareTrustedDeviceBody {
                 platform,
@@ -66,7 +66,7 @@ impl TrustedDevices<'_> {
     /// Verifies a signed enrollment challenge and creates a trusted-device credential.
     ///
     /// `POST /v1/me/trusted_devices/attempt`
-    pub fn attempt_trusted_device(
+    pub fn attempt(
         &self,
         platform: types::AttemptTrustedDeviceBodyPlatform,
         app_identifier: impl Into<String>,
@@ -76,7 +76,7 @@ impl TrustedDevices<'_> {
         signature: impl Into<String>,
     ) -> AttemptTrustedDevice {
         AttemptTrustedDevice {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::AttemptTrustedDeviceBody {
                 platform,
@@ -94,12 +94,9 @@ impl TrustedDevices<'_> {
     /// Revokes a trusted-device credential so it can no longer authenticate.
     ///
     /// `DELETE /v1/me/trusted_devices/{trusted_device_id}`
-    pub fn revoke_trusted_device(
-        &self,
-        trusted_device_id: impl Into<String>,
-    ) -> RevokeTrustedDevice {
+    pub fn revoke(&self, trusted_device_id: impl Into<String>) -> RevokeTrustedDevice {
         RevokeTrustedDevice {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             trusted_device_id: trusted_device_id.into(),
         }
@@ -134,10 +131,7 @@ impl ValidateTrustedDevice {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<
-            types::ClientClientWrappedTrustedDeviceValidation,
-            runtime::Error,
-        >,
+        Output = Result<types::ClientWrappedTrustedDeviceValidation, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -148,7 +142,7 @@ impl ValidateTrustedDevice {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "trusted_devices.validate_trusted_device",
+            "trusted_devices.validate",
             "/v1/client/trusted_devices/validate",
             "/v1/client/trusted_devices/validate".to_owned(),
             self.options,
@@ -165,12 +159,9 @@ impl std::fmt::Debug for ValidateTrustedDevice {
     }
 }
 impl std::future::IntoFuture for ValidateTrustedDevice {
-    type Output = Result<
-        types::ClientClientWrappedTrustedDeviceValidation,
-        runtime::Error,
-    >;
+    type Output = Result<types::ClientWrappedTrustedDeviceValidation, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedTrustedDeviceValidation,
+        types::ClientWrappedTrustedDeviceValidation,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
@@ -201,7 +192,7 @@ impl ListTrustedDevices {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedTrustedDevices, runtime::Error>,
+        Output = Result<types::ClientWrappedTrustedDevices, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -212,7 +203,7 @@ impl ListTrustedDevices {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "trusted_devices.list_trusted_devices",
+            "trusted_devices.list",
             "/v1/me/trusted_devices",
             "/v1/me/trusted_devices".to_owned(),
             self.options,
@@ -226,8 +217,8 @@ impl std::fmt::Debug for ListTrustedDevices {
     }
 }
 impl std::future::IntoFuture for ListTrustedDevices {
-    type Output = Result<types::ClientClientWrappedTrustedDevices, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedTrustedDevices>;
+    type Output = Result<types::ClientWrappedTrustedDevices, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedTrustedDevices>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -268,7 +259,7 @@ impl PrepareTrustedDevice {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedTrustedDeviceChallenge, runtime::Error>,
+        Output = Result<types::ClientWrappedTrustedDeviceChallenge, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -279,7 +270,7 @@ impl PrepareTrustedDevice {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "trusted_devices.prepare_trusted_device",
+            "trusted_devices.prepare",
             "/v1/me/trusted_devices/prepare",
             "/v1/me/trusted_devices/prepare".to_owned(),
             self.options,
@@ -294,12 +285,9 @@ impl std::fmt::Debug for PrepareTrustedDevice {
     }
 }
 impl std::future::IntoFuture for PrepareTrustedDevice {
-    type Output = Result<
-        types::ClientClientWrappedTrustedDeviceChallenge,
-        runtime::Error,
-    >;
+    type Output = Result<types::ClientWrappedTrustedDeviceChallenge, runtime::Error>;
     type IntoFuture = runtime::ResponseFuture<
-        types::ClientClientWrappedTrustedDeviceChallenge,
+        types::ClientWrappedTrustedDeviceChallenge,
     >;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
@@ -341,7 +329,7 @@ impl AttemptTrustedDevice {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedTrustedDevice, runtime::Error>,
+        Output = Result<types::ClientWrappedTrustedDevice, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -352,7 +340,7 @@ impl AttemptTrustedDevice {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "trusted_devices.attempt_trusted_device",
+            "trusted_devices.attempt",
             "/v1/me/trusted_devices/attempt",
             "/v1/me/trusted_devices/attempt".to_owned(),
             self.options,
@@ -367,8 +355,8 @@ impl std::fmt::Debug for AttemptTrustedDevice {
     }
 }
 impl std::future::IntoFuture for AttemptTrustedDevice {
-    type Output = Result<types::ClientClientWrappedTrustedDevice, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedTrustedDevice>;
+    type Output = Result<types::ClientWrappedTrustedDevice, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedTrustedDevice>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -399,7 +387,7 @@ impl RevokeTrustedDevice {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedTrustedDevice, runtime::Error>,
+        Output = Result<types::ClientWrappedTrustedDevice, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -410,7 +398,7 @@ impl RevokeTrustedDevice {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "trusted_devices.revoke_trusted_device",
+            "trusted_devices.revoke",
             "/v1/me/trusted_devices/{trusted_device_id}",
             format!(
                 "/v1/me/trusted_devices/{}", runtime::path_segment(& self
@@ -429,8 +417,8 @@ impl std::fmt::Debug for RevokeTrustedDevice {
     }
 }
 impl std::future::IntoFuture for RevokeTrustedDevice {
-    type Output = Result<types::ClientClientWrappedTrustedDevice, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedTrustedDevice>;
+    type Output = Result<types::ClientWrappedTrustedDevice, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedTrustedDevice>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

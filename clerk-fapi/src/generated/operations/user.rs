@@ -14,9 +14,9 @@ impl User<'_> {
     /// Returns all attributes of the current user.
     ///
     /// `GET /v1/me`
-    pub fn get_user(&self) -> GetUser {
+    pub fn get(&self) -> GetUser {
         GetUser {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -25,9 +25,9 @@ impl User<'_> {
     /// Delete the current user.
     ///
     /// `DELETE /v1/me`
-    pub fn delete_user(&self) -> DeleteUser {
+    pub fn delete(&self) -> DeleteUser {
         DeleteUser {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -39,9 +39,9 @@ impl User<'_> {
     /// Use `PATCH /v1/me/metadata` to update `unsafe_metadata`.
     ///
     /// `PATCH /v1/me`
-    pub fn patch_user(&self) -> PatchUser {
+    pub fn update(&self) -> PatchUser {
         PatchUser {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PatchUserBody {
                 username: None,
@@ -67,12 +67,12 @@ impl User<'_> {
     /// Only `unsafe_metadata` can be updated through the Frontend API. `public_metadata` and `private_metadata` must be modified through the Backend API.
     ///
     /// `PATCH /v1/me/metadata`
-    pub fn patch_user_metadata(
+    pub fn update_metadata(
         &self,
         unsafe_metadata: impl Into<String>,
     ) -> PatchUserMetadata {
         PatchUserMetadata {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PatchUserMetadataBody {
                 unsafe_metadata: unsafe_metadata.into(),
@@ -87,7 +87,7 @@ impl User<'_> {
         service: impl Into<String>,
     ) -> CreateServiceToken {
         CreateServiceToken {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::CreateServiceTokenBody {
                 service: service.into(),
@@ -100,9 +100,9 @@ impl User<'_> {
     /// Update the current user's profile image.
     ///
     /// `POST /v1/me/profile_image`
-    pub fn update_profile_image(&self) -> UpdateProfileImage {
+    pub fn set_profile_image(&self) -> UpdateProfileImage {
         UpdateProfileImage {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::UpdateProfileImageBody {
                 file: None,
@@ -116,7 +116,7 @@ impl User<'_> {
     /// `DELETE /v1/me/profile_image`
     pub fn delete_profile_image(&self) -> DeleteProfileImage {
         DeleteProfileImage {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -125,9 +125,9 @@ impl User<'_> {
     /// Update the current user's password.
     ///
     /// `POST /v1/me/change_password`
-    pub fn change_password(&self) -> ChangePassword {
+    pub fn update_password(&self) -> ChangePassword {
         ChangePassword {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::ChangePasswordBody {
                 current_password: None,
@@ -143,7 +143,7 @@ impl User<'_> {
     /// `POST /v1/me/remove_password`
     pub fn remove_password(&self) -> RemovePassword {
         RemovePassword {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::RemovePasswordBody {
                 current_password: None,
@@ -174,7 +174,7 @@ impl GetUser {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedUser, runtime::Error>,
+        Output = Result<types::ClientWrappedUser, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -185,7 +185,7 @@ impl GetUser {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "user.get_user",
+            "user.get",
             "/v1/me",
             "/v1/me".to_owned(),
             self.options,
@@ -199,8 +199,8 @@ impl std::fmt::Debug for GetUser {
     }
 }
 impl std::future::IntoFuture for GetUser {
-    type Output = Result<types::ClientClientWrappedUser, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedUser>;
+    type Output = Result<types::ClientWrappedUser, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedUser>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -230,7 +230,7 @@ impl DeleteUser {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -241,7 +241,7 @@ impl DeleteUser {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "user.delete_user",
+            "user.delete",
             "/v1/me",
             "/v1/me".to_owned(),
             self.options,
@@ -255,8 +255,8 @@ impl std::fmt::Debug for DeleteUser {
     }
 }
 impl std::future::IntoFuture for DeleteUser {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -325,7 +325,7 @@ impl PatchUser {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedUser, runtime::Error>,
+        Output = Result<types::ClientWrappedUser, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -336,7 +336,7 @@ impl PatchUser {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "user.patch_user",
+            "user.update",
             "/v1/me",
             "/v1/me".to_owned(),
             self.options,
@@ -351,8 +351,8 @@ impl std::fmt::Debug for PatchUser {
     }
 }
 impl std::future::IntoFuture for PatchUser {
-    type Output = Result<types::ClientClientWrappedUser, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedUser>;
+    type Output = Result<types::ClientWrappedUser, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedUser>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -388,7 +388,7 @@ impl PatchUserMetadata {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedUser, runtime::Error>,
+        Output = Result<types::ClientWrappedUser, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -399,7 +399,7 @@ impl PatchUserMetadata {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PATCH,
-            "user.patch_user_metadata",
+            "user.update_metadata",
             "/v1/me/metadata",
             "/v1/me/metadata".to_owned(),
             self.options,
@@ -414,8 +414,8 @@ impl std::fmt::Debug for PatchUserMetadata {
     }
 }
 impl std::future::IntoFuture for PatchUserMetadata {
-    type Output = Result<types::ClientClientWrappedUser, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedUser>;
+    type Output = Result<types::ClientWrappedUser, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedUser>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -525,7 +525,7 @@ impl UpdateProfileImage {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedImage, runtime::Error>,
+        Output = Result<types::ClientWrappedImage, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -536,7 +536,7 @@ impl UpdateProfileImage {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "user.update_profile_image",
+            "user.set_profile_image",
             "/v1/me/profile_image",
             "/v1/me/profile_image".to_owned(),
             self.options,
@@ -551,8 +551,8 @@ impl std::fmt::Debug for UpdateProfileImage {
     }
 }
 impl std::future::IntoFuture for UpdateProfileImage {
-    type Output = Result<types::ClientClientWrappedImage, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedImage>;
+    type Output = Result<types::ClientWrappedImage, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedImage>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -582,7 +582,7 @@ impl DeleteProfileImage {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -607,8 +607,8 @@ impl std::fmt::Debug for DeleteProfileImage {
     }
 }
 impl std::future::IntoFuture for DeleteProfileImage {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -659,7 +659,7 @@ impl ChangePassword {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedUser2, runtime::Error>,
+        Output = Result<types::LegacyClientWrappedUser, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -670,7 +670,7 @@ impl ChangePassword {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "user.change_password",
+            "user.update_password",
             "/v1/me/change_password",
             "/v1/me/change_password".to_owned(),
             self.options,
@@ -685,8 +685,8 @@ impl std::fmt::Debug for ChangePassword {
     }
 }
 impl std::future::IntoFuture for ChangePassword {
-    type Output = Result<types::ClientClientWrappedUser2, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedUser2>;
+    type Output = Result<types::LegacyClientWrappedUser, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::LegacyClientWrappedUser>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -726,7 +726,7 @@ impl RemovePassword {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedUser2, runtime::Error>,
+        Output = Result<types::LegacyClientWrappedUser, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -752,8 +752,8 @@ impl std::fmt::Debug for RemovePassword {
     }
 }
 impl std::future::IntoFuture for RemovePassword {
-    type Output = Result<types::ClientClientWrappedUser2, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedUser2>;
+    type Output = Result<types::LegacyClientWrappedUser, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::LegacyClientWrappedUser>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

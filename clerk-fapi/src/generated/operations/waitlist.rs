@@ -17,7 +17,7 @@ impl Waitlist<'_> {
     /// `POST /v1/waitlist`
     pub fn join_waitlist(&self, email_address: impl Into<String>) -> JoinWaitlist {
         JoinWaitlist {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::JoinWaitlistBody {
                 email_address: email_address.into(),

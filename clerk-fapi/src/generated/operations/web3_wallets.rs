@@ -14,9 +14,9 @@ impl Web3Wallets<'_> {
     /// Retrieve all web3 wallets associated with the current user.
     ///
     /// `GET /v1/me/web3_wallets`
-    pub fn get_web3_wallets(&self) -> GetWeb3Wallets {
+    pub fn list(&self) -> GetWeb3Wallets {
         GetWeb3Wallets {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_session_id: None,
         }
@@ -26,9 +26,9 @@ impl Web3Wallets<'_> {
     /// Create a new web3 wallet.
     ///
     /// `POST /v1/me/web3_wallets`
-    pub fn post_web3_wallets(&self, web3_wallet: impl Into<String>) -> PostWeb3Wallets {
+    pub fn create(&self, web3_wallet: impl Into<String>) -> PostWeb3Wallets {
         PostWeb3Wallets {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PostWeb3WalletsBody {
                 web3_wallet: web3_wallet.into(),
@@ -41,9 +41,9 @@ impl Web3Wallets<'_> {
     /// Retrieve all properties associated with a specific web3 wallet.
     ///
     /// `GET /v1/me/web3_wallets/{web3_wallet_id}`
-    pub fn read_web3_wallet(&self, web3_wallet_id: impl Into<String>) -> ReadWeb3Wallet {
+    pub fn get(&self, web3_wallet_id: impl Into<String>) -> ReadWeb3Wallet {
         ReadWeb3Wallet {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             web3_wallet_id: web3_wallet_id.into(),
         }
@@ -53,12 +53,9 @@ impl Web3Wallets<'_> {
     /// Delete a web3 wallet by ID.
     ///
     /// `DELETE /v1/me/web3_wallets/{web3_wallet_id}`
-    pub fn delete_web3_wallet(
-        &self,
-        web3_wallet_id: impl Into<String>,
-    ) -> DeleteWeb3Wallet {
+    pub fn delete(&self, web3_wallet_id: impl Into<String>) -> DeleteWeb3Wallet {
         DeleteWeb3Wallet {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             web3_wallet_id: web3_wallet_id.into(),
         }
@@ -68,13 +65,13 @@ impl Web3Wallets<'_> {
     /// Prepares verification for the provided web3 wallet.
     ///
     /// `POST /v1/me/web3_wallets/{web3_wallet_id}/prepare_verification`
-    pub fn prepare_web3_wallet_verification(
+    pub fn prepare_verification(
         &self,
         web3_wallet_id: impl Into<String>,
         strategy: impl Into<String>,
     ) -> PrepareWeb3WalletVerification {
         PrepareWeb3WalletVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             web3_wallet_id: web3_wallet_id.into(),
             body: types::PrepareWeb3WalletVerificationBody {
@@ -89,13 +86,13 @@ impl Web3Wallets<'_> {
     /// Attempts to verify the provided web3 wallet.
     ///
     /// `POST /v1/me/web3_wallets/{web3_wallet_id}/attempt_verification`
-    pub fn attempt_web3_wallet_verification(
+    pub fn attempt_verification(
         &self,
         web3_wallet_id: impl Into<String>,
         signature: impl Into<String>,
     ) -> AttemptWeb3WalletVerification {
         AttemptWeb3WalletVerification {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             web3_wallet_id: web3_wallet_id.into(),
             body: types::AttemptWeb3WalletVerificationBody {
@@ -145,7 +142,7 @@ impl GetWeb3Wallets {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "web3_wallets.get_web3_wallets",
+            "web3_wallets.list",
             "/v1/me/web3_wallets",
             "/v1/me/web3_wallets".to_owned(),
             self.options,
@@ -203,7 +200,7 @@ impl PostWeb3Wallets {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>,
+        Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -214,7 +211,7 @@ impl PostWeb3Wallets {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "web3_wallets.post_web3_wallets",
+            "web3_wallets.create",
             "/v1/me/web3_wallets",
             "/v1/me/web3_wallets".to_owned(),
             self.options,
@@ -230,8 +227,8 @@ impl std::fmt::Debug for PostWeb3Wallets {
     }
 }
 impl std::future::IntoFuture for PostWeb3Wallets {
-    type Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedWeb3Wallet>;
+    type Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedWeb3Wallet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -262,7 +259,7 @@ impl ReadWeb3Wallet {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>,
+        Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -273,7 +270,7 @@ impl ReadWeb3Wallet {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "web3_wallets.read_web3_wallet",
+            "web3_wallets.get",
             "/v1/me/web3_wallets/{web3_wallet_id}",
             format!(
                 "/v1/me/web3_wallets/{}", runtime::path_segment(& self.web3_wallet_id)
@@ -289,8 +286,8 @@ impl std::fmt::Debug for ReadWeb3Wallet {
     }
 }
 impl std::future::IntoFuture for ReadWeb3Wallet {
-    type Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedWeb3Wallet>;
+    type Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedWeb3Wallet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -321,7 +318,7 @@ impl DeleteWeb3Wallet {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -332,7 +329,7 @@ impl DeleteWeb3Wallet {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "web3_wallets.delete_web3_wallet",
+            "web3_wallets.delete",
             "/v1/me/web3_wallets/{web3_wallet_id}",
             format!(
                 "/v1/me/web3_wallets/{}", runtime::path_segment(& self.web3_wallet_id)
@@ -350,8 +347,8 @@ impl std::fmt::Debug for DeleteWeb3Wallet {
     }
 }
 impl std::future::IntoFuture for DeleteWeb3Wallet {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -399,7 +396,7 @@ impl PrepareWeb3WalletVerification {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>,
+        Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -410,7 +407,7 @@ impl PrepareWeb3WalletVerification {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "web3_wallets.prepare_web3_wallet_verification",
+            "web3_wallets.prepare_verification",
             "/v1/me/web3_wallets/{web3_wallet_id}/prepare_verification",
             format!(
                 "/v1/me/web3_wallets/{}/prepare_verification", runtime::path_segment(&
@@ -431,8 +428,8 @@ impl std::fmt::Debug for PrepareWeb3WalletVerification {
     }
 }
 impl std::future::IntoFuture for PrepareWeb3WalletVerification {
-    type Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedWeb3Wallet>;
+    type Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedWeb3Wallet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -475,7 +472,7 @@ impl AttemptWeb3WalletVerification {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>,
+        Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -486,7 +483,7 @@ impl AttemptWeb3WalletVerification {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "web3_wallets.attempt_web3_wallet_verification",
+            "web3_wallets.attempt_verification",
             "/v1/me/web3_wallets/{web3_wallet_id}/attempt_verification",
             format!(
                 "/v1/me/web3_wallets/{}/attempt_verification", runtime::path_segment(&
@@ -507,8 +504,8 @@ impl std::fmt::Debug for AttemptWeb3WalletVerification {
     }
 }
 impl std::future::IntoFuture for AttemptWeb3WalletVerification {
-    type Output = Result<types::ClientClientWrappedWeb3Wallet, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedWeb3Wallet>;
+    type Output = Result<types::ClientWrappedWeb3Wallet, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedWeb3Wallet>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {

@@ -16,7 +16,7 @@ impl WellKnown<'_> {
     /// `GET /.well-known/assetlinks.json`
     pub fn get_android_asset_links(&self) -> GetAndroidAssetLinks {
         GetAndroidAssetLinks {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -27,7 +27,7 @@ impl WellKnown<'_> {
     /// `GET /.well-known/jwks.json`
     pub fn get_jwks(&self) -> GetJwks {
         GetJwks {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -38,7 +38,7 @@ impl WellKnown<'_> {
     /// `GET /.well-known/apple-app-site-association`
     pub fn get_apple_app_site_association(&self) -> GetAppleAppSiteAssociation {
         GetAppleAppSiteAssociation {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -47,9 +47,9 @@ impl WellKnown<'_> {
     /// Get a basic OpenID configuration payload
     ///
     /// `GET /.well-known/openid-configuration`
-    pub fn get_open_id_configuration(&self) -> GetOpenIdConfiguration {
+    pub fn get_openid_configuration(&self) -> GetOpenIdConfiguration {
         GetOpenIdConfiguration {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -58,11 +58,11 @@ impl WellKnown<'_> {
     /// Get the OAuth 2.0 Authorization Server Metadata according to RFC 8414
     ///
     /// `GET /.well-known/oauth-authorization-server`
-    pub fn get_o_auth2_authorization_server_metadata(
+    pub fn get_oauth_authorization_server_metadata(
         &self,
     ) -> GetOAuth2AuthorizationServerMetadata {
         GetOAuth2AuthorizationServerMetadata {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -73,9 +73,9 @@ impl WellKnown<'_> {
     /// found error otherwise.
     ///
     /// `GET /.well-known/webauthn`
-    pub fn get_web_authn_related_origins(&self) -> GetWebAuthnRelatedOrigins {
+    pub fn get_webauthn_related_origins(&self) -> GetWebAuthnRelatedOrigins {
         GetWebAuthnRelatedOrigins {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -284,7 +284,7 @@ impl GetOpenIdConfiguration {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "well_known.get_open_id_configuration",
+            "well_known.get_openid_configuration",
             "/.well-known/openid-configuration",
             "/.well-known/openid-configuration".to_owned(),
             self.options,
@@ -345,7 +345,7 @@ impl GetOAuth2AuthorizationServerMetadata {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "well_known.get_o_auth2_authorization_server_metadata",
+            "well_known.get_oauth_authorization_server_metadata",
             "/.well-known/oauth-authorization-server",
             "/.well-known/oauth-authorization-server".to_owned(),
             self.options,
@@ -408,7 +408,7 @@ impl GetWebAuthnRelatedOrigins {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "well_known.get_web_authn_related_origins",
+            "well_known.get_webauthn_related_origins",
             "/.well-known/webauthn",
             "/.well-known/webauthn".to_owned(),
             self.options,

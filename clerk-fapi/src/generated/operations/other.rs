@@ -3,12 +3,12 @@
 use super::super::types;
 use clerk_api_runtime::__private as runtime;
 use super::super::client::FrontendApi;
-/// Operations of the `default` group: get it with [`FrontendApi::default`](super::super::client::FrontendApi::default).
+/// Operations of the `other` group: get it with [`FrontendApi::other`](super::super::client::FrontendApi::other).
 #[derive(Debug, Clone, Copy)]
-pub struct Default2<'a> {
+pub struct Other<'a> {
     pub(crate) client: &'a FrontendApi,
 }
-impl Default2<'_> {
+impl Other<'_> {
     /// Get account portal
     ///
     /// Get users account portal
@@ -16,7 +16,7 @@ impl Default2<'_> {
     /// `GET /v1/account_portal`
     pub fn get_account_portal(&self) -> GetAccountPortal {
         GetAccountPortal {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -34,7 +34,7 @@ impl Default2<'_> {
         x_forwarded_for: impl Into<String>,
     ) -> GetProxyHealth {
         GetProxyHealth {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             domain_id: domain_id.into(),
             clerk_proxy_url: clerk_proxy_url.into(),
@@ -49,7 +49,7 @@ impl Default2<'_> {
     /// `GET /v1/client/sync`
     pub fn sync_client(&self) -> SyncClient {
         SyncClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             link_domain: None,
             redirect_url: None,
@@ -62,7 +62,7 @@ impl Default2<'_> {
     /// `GET /v1/client/link`
     pub fn link_client(&self) -> LinkClient {
         LinkClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_token: None,
         }
@@ -74,7 +74,7 @@ impl Default2<'_> {
     /// `POST /v1/dev_browser/set_first_party_cookie`
     pub fn post_dev_browser_init_set_cookie(&self) -> PostDevBrowserInitSetCookie {
         PostDevBrowserInitSetCookie {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -85,7 +85,7 @@ impl Default2<'_> {
     /// `GET /v1/dev_browser/init`
     pub fn get_dev_browser_init(&self) -> GetDevBrowserInit {
         GetDevBrowserInit {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             origin: None,
         }
@@ -97,7 +97,7 @@ impl Default2<'_> {
     /// `GET /v1/clear-site-data`
     pub fn clear_site_data(&self) -> ClearSiteData {
         ClearSiteData {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -136,7 +136,7 @@ impl GetAccountPortal {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "default.get_account_portal",
+            "other.get_account_portal",
             "/v1/account_portal",
             "/v1/account_portal".to_owned(),
             self.options,
@@ -196,7 +196,7 @@ impl GetProxyHealth {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "default.get_proxy_health",
+            "other.get_proxy_health",
             "/v1/proxy-health",
             "/v1/proxy-health".to_owned(),
             self.options,
@@ -275,7 +275,7 @@ impl SyncClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "default.sync_client",
+            "other.sync_client",
             "/v1/client/sync",
             "/v1/client/sync".to_owned(),
             self.options,
@@ -353,7 +353,7 @@ impl LinkClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "default.link_client",
+            "other.link_client",
             "/v1/client/link",
             "/v1/client/link".to_owned(),
             self.options,
@@ -415,7 +415,7 @@ impl PostDevBrowserInitSetCookie {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "default.post_dev_browser_init_set_cookie",
+            "other.post_dev_browser_init_set_cookie",
             "/v1/dev_browser/set_first_party_cookie",
             "/v1/dev_browser/set_first_party_cookie".to_owned(),
             self.options,
@@ -477,7 +477,7 @@ impl GetDevBrowserInit {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "default.get_dev_browser_init",
+            "other.get_dev_browser_init",
             "/v1/dev_browser/init",
             "/v1/dev_browser/init".to_owned(),
             self.options,
@@ -532,7 +532,7 @@ impl ClearSiteData {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "default.clear_site_data",
+            "other.clear_site_data",
             "/v1/clear-site-data",
             "/v1/clear-site-data".to_owned(),
             self.options,

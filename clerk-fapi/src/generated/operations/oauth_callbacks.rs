@@ -3,20 +3,20 @@
 use super::super::types;
 use clerk_api_runtime::__private as runtime;
 use super::super::client::FrontendApi;
-/// Operations of the `o_auth2_callbacks` group: get it with [`FrontendApi::o_auth2_callbacks`](super::super::client::FrontendApi::o_auth2_callbacks).
+/// Operations of the `oauth_callbacks` group: get it with [`FrontendApi::oauth_callbacks`](super::super::client::FrontendApi::oauth_callbacks).
 #[derive(Debug, Clone, Copy)]
-pub struct OAuth2Callbacks<'a> {
+pub struct OauthCallbacks<'a> {
     pub(crate) client: &'a FrontendApi,
 }
-impl OAuth2Callbacks<'_> {
+impl OauthCallbacks<'_> {
     /// OAuth Callback
     ///
     /// The endpoint where the OAuth providers redirect to after a successful authentication attempt.
     ///
     /// `GET /v1/oauth_callback`
-    pub fn get_oauth_callback(&self) -> GetOauthCallback {
+    pub fn get(&self) -> GetOauthCallback {
         GetOauthCallback {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             scope: None,
             code: None,
@@ -29,9 +29,9 @@ impl OAuth2Callbacks<'_> {
     /// Converts a POST to a GET, because if it's a POST coming from an external account. This is necessary because some providers (e.g. Apple) issue a POST instead of a GET request.
     ///
     /// `POST /v1/oauth_callback`
-    pub fn post_oauth_callback(&self) -> PostOauthCallback {
+    pub fn post(&self) -> PostOauthCallback {
         PostOauthCallback {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::PostOauthCallbackBody {
                 code: None,
@@ -110,7 +110,7 @@ impl GetOauthCallback {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "o_auth2_callbacks.get_oauth_callback",
+            "oauth_callbacks.get",
             "/v1/oauth_callback",
             "/v1/oauth_callback".to_owned(),
             self.options,
@@ -216,7 +216,7 @@ impl PostOauthCallback {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_callbacks.post_oauth_callback",
+            "oauth_callbacks.post",
             "/v1/oauth_callback",
             "/v1/oauth_callback".to_owned(),
             self.options,

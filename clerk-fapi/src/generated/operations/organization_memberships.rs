@@ -3,20 +3,20 @@
 use super::super::types;
 use clerk_api_runtime::__private as runtime;
 use super::super::client::FrontendApi;
-/// Operations of the `organizations_memberships` group: get it with [`FrontendApi::organizations_memberships`](super::super::client::FrontendApi::organizations_memberships).
+/// Operations of the `organization_memberships` group: get it with [`FrontendApi::organization_memberships`](super::super::client::FrontendApi::organization_memberships).
 #[derive(Debug, Clone, Copy)]
-pub struct OrganizationsMemberships<'a> {
+pub struct OrganizationMemberships<'a> {
     pub(crate) client: &'a FrontendApi,
 }
-impl OrganizationsMemberships<'_> {
+impl OrganizationMemberships<'_> {
     /// Get Organization Memberships
     ///
     /// Get a list of the organization memberships of the current user.
     ///
     /// `GET /v1/me/organization_memberships`
-    pub fn get_organization_memberships(&self) -> GetOrganizationMemberships {
+    pub fn list(&self) -> GetOrganizationMemberships {
         GetOrganizationMemberships {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -28,12 +28,12 @@ impl OrganizationsMemberships<'_> {
     /// Delete the membership of the given organization.
     ///
     /// `DELETE /v1/me/organization_memberships/{organization_id}`
-    pub fn delete_organization_memberships(
+    pub fn leave(
         &self,
         organization_id: impl Into<String>,
     ) -> DeleteOrganizationMemberships {
         DeleteOrganizationMemberships {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             organization_id: organization_id.into(),
         }
@@ -43,9 +43,9 @@ impl OrganizationsMemberships<'_> {
     /// Get a list of the organization invitations of the current user.
     ///
     /// `GET /v1/me/organization_invitations`
-    pub fn get_users_organization_invitations(&self) -> GetUsersOrganizationInvitations {
+    pub fn list_invitations(&self) -> GetUsersOrganizationInvitations {
         GetUsersOrganizationInvitations {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -57,12 +57,12 @@ impl OrganizationsMemberships<'_> {
     /// Accept an organization invitation for the current user.
     ///
     /// `POST /v1/me/organization_invitations/{invitation_id}/accept`
-    pub fn accept_organization_invitation(
+    pub fn accept_invitation(
         &self,
         invitation_id: impl Into<String>,
     ) -> AcceptOrganizationInvitation {
         AcceptOrganizationInvitation {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             invitation_id: invitation_id.into(),
         }
@@ -72,9 +72,9 @@ impl OrganizationsMemberships<'_> {
     /// Get a list of the organization suggestions of the current user.
     ///
     /// `GET /v1/me/organization_suggestions`
-    pub fn get_organization_suggestions(&self) -> GetOrganizationSuggestions {
+    pub fn list_suggestions(&self) -> GetOrganizationSuggestions {
         GetOrganizationSuggestions {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             limit: None,
             offset: None,
@@ -86,12 +86,12 @@ impl OrganizationsMemberships<'_> {
     /// Accept an organization suggestion for the current user.
     ///
     /// `POST /v1/me/organization_suggestions/{suggestion_id}/accept`
-    pub fn accept_organization_suggestion(
+    pub fn accept_suggestion(
         &self,
         suggestion_id: impl Into<String>,
     ) -> AcceptOrganizationSuggestion {
         AcceptOrganizationSuggestion {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             suggestion_id: suggestion_id.into(),
         }
@@ -157,7 +157,7 @@ impl GetOrganizationMemberships {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "organizations_memberships.get_organization_memberships",
+            "organization_memberships.list",
             "/v1/me/organization_memberships",
             "/v1/me/organization_memberships".to_owned(),
             self.options,
@@ -213,7 +213,7 @@ impl DeleteOrganizationMemberships {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>,
+        Output = Result<types::ClientWrappedDeletedObject, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -224,7 +224,7 @@ impl DeleteOrganizationMemberships {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::DELETE,
-            "organizations_memberships.delete_organization_memberships",
+            "organization_memberships.leave",
             "/v1/me/organization_memberships/{organization_id}",
             format!(
                 "/v1/me/organization_memberships/{}", runtime::path_segment(& self
@@ -243,8 +243,8 @@ impl std::fmt::Debug for DeleteOrganizationMemberships {
     }
 }
 impl std::future::IntoFuture for DeleteOrganizationMemberships {
-    type Output = Result<types::ClientClientWrappedDeletedObject, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedDeletedObject>;
+    type Output = Result<types::ClientWrappedDeletedObject, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedDeletedObject>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -309,7 +309,7 @@ impl GetUsersOrganizationInvitations {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "organizations_memberships.get_users_organization_invitations",
+            "organization_memberships.list_invitations",
             "/v1/me/organization_invitations",
             "/v1/me/organization_invitations".to_owned(),
             self.options,
@@ -379,7 +379,7 @@ impl AcceptOrganizationInvitation {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "organizations_memberships.accept_organization_invitation",
+            "organization_memberships.accept_invitation",
             "/v1/me/organization_invitations/{invitation_id}/accept",
             format!(
                 "/v1/me/organization_invitations/{}/accept", runtime::path_segment(& self
@@ -468,7 +468,7 @@ impl GetOrganizationSuggestions {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "organizations_memberships.get_organization_suggestions",
+            "organization_memberships.list_suggestions",
             "/v1/me/organization_suggestions",
             "/v1/me/organization_suggestions".to_owned(),
             self.options,
@@ -535,7 +535,7 @@ impl AcceptOrganizationSuggestion {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "organizations_memberships.accept_organization_suggestion",
+            "organization_memberships.accept_suggestion",
             "/v1/me/organization_suggestions/{suggestion_id}/accept",
             format!(
                 "/v1/me/organization_suggestions/{}/accept", runtime::path_segment(& self

@@ -3,24 +3,24 @@
 use super::super::types;
 use clerk_api_runtime::__private as runtime;
 use super::super::client::FrontendApi;
-/// Operations of the `o_auth2_identity_provider` group: get it with [`FrontendApi::o_auth2_identity_provider`](super::super::client::FrontendApi::o_auth2_identity_provider).
+/// Operations of the `oauth` group: get it with [`FrontendApi::oauth`](super::super::client::FrontendApi::oauth).
 #[derive(Debug, Clone, Copy)]
-pub struct OAuth2IdentityProvider<'a> {
+pub struct Oauth<'a> {
     pub(crate) client: &'a FrontendApi,
 }
-impl OAuth2IdentityProvider<'_> {
+impl Oauth<'_> {
     /// Request OAuth2 authorization
     ///
     /// Request OAuth2 authorization. If successful, receive authorization grant via redirect.
     ///
     /// `GET /oauth/authorize`
-    pub fn request_o_auth_authorize(
+    pub fn authorize(
         &self,
         response_type: types::RequestOAuthAuthorizeResponseType,
         client_id: impl Into<String>,
     ) -> RequestOAuthAuthorize {
         RequestOAuthAuthorize {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             response_type,
             client_id: client_id.into(),
@@ -39,13 +39,13 @@ impl OAuth2IdentityProvider<'_> {
     /// Request OAuth2 authorization. If successful, receive authorization grant via redirect.
     ///
     /// `POST /oauth/authorize`
-    pub fn request_o_auth_authorize_post(
+    pub fn authorize_with_post(
         &self,
         response_type: types::RequestOAuthAuthorizePostBodyResponseType,
         client_id: impl Into<String>,
     ) -> RequestOAuthAuthorizePost {
         RequestOAuthAuthorizePost {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::RequestOAuthAuthorizePostBody {
                 response_type,
@@ -91,12 +91,12 @@ impl OAuth2IdentityProvider<'_> {
     /// See [RFC 7591](https://datatracker.ietf.org/doc/html/rfc7591) for complete specification details.
     ///
     /// `POST /oauth/register`
-    pub fn register_o_auth_client(
+    pub fn register_client(
         &self,
         redirect_uris: impl IntoIterator<Item = impl Into<String>>,
     ) -> RegisterOAuthClient {
         RegisterOAuthClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::OAuthDynamicClientRegistrationRequest {
                 redirect_uris: redirect_uris.into_iter().map(Into::into).collect(),
@@ -160,12 +160,9 @@ impl OAuth2IdentityProvider<'_> {
     /// The `id_token` will be refreshed along with the access token when using the `refresh_token` grant type.
     ///
     /// `POST /oauth/token`
-    pub fn get_o_auth_token(
-        &self,
-        grant_type: types::GetOAuthTokenBodyGrantType,
-    ) -> GetOAuthToken {
+    pub fn token(&self, grant_type: types::GetOAuthTokenBodyGrantType) -> GetOAuthToken {
         GetOAuthToken {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::GetOAuthTokenBody {
                 grant_type,
@@ -184,9 +181,9 @@ impl OAuth2IdentityProvider<'_> {
     /// Get user info in exchange for a valid OAuth2 access token.
     ///
     /// `GET /oauth/userinfo`
-    pub fn get_o_auth_user_info(&self) -> GetOAuthUserInfo {
+    pub fn user_info(&self) -> GetOAuthUserInfo {
         GetOAuthUserInfo {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -195,9 +192,9 @@ impl OAuth2IdentityProvider<'_> {
     /// Get user info in exchange for a valid OAuth2 access token.
     ///
     /// `POST /oauth/userinfo`
-    pub fn get_o_auth_user_info_post(&self) -> GetOAuthUserInfoPost {
+    pub fn user_info_with_post(&self) -> GetOAuthUserInfoPost {
         GetOAuthUserInfoPost {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -206,9 +203,9 @@ impl OAuth2IdentityProvider<'_> {
     /// Get information for an access or refresh token
     ///
     /// `POST /oauth/token_info`
-    pub fn get_o_auth_token_info(&self, token: impl Into<String>) -> GetOAuthTokenInfo {
+    pub fn token_info(&self, token: impl Into<String>) -> GetOAuthTokenInfo {
         GetOAuthTokenInfo {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::GetOAuthTokenInfoBody {
                 token: token.into(),
@@ -226,9 +223,9 @@ impl OAuth2IdentityProvider<'_> {
     /// - **Confidential clients**: Must authenticate using HTTP Basic Authentication with Client ID as username and Client Secret as password in the Authorization header.
     ///
     /// `POST /oauth/token/revoke`
-    pub fn revoke_o_auth_token(&self) -> RevokeOAuthToken {
+    pub fn revoke_token(&self) -> RevokeOAuthToken {
         RevokeOAuthToken {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body: types::RevokeOAuthTokenBody {
                 token: None,
@@ -243,9 +240,9 @@ impl OAuth2IdentityProvider<'_> {
     /// The OAuth application must have consent screen enabled.
     ///
     /// `GET /v1/me/oauth/consent/{client_id}`
-    pub fn get_o_auth_consent(&self, client_id: impl Into<String>) -> GetOAuthConsent {
+    pub fn get_consent(&self, client_id: impl Into<String>) -> GetOAuthConsent {
         GetOAuthConsent {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             client_id: client_id.into(),
             scope: None,
@@ -270,13 +267,13 @@ impl OAuth2IdentityProvider<'_> {
     /// are forwarded as-is to the authorize flow.
     ///
     /// `POST /v1/me/oauth/consent/{client_id}`
-    pub fn submit_o_auth_consent(
+    pub fn submit_consent(
         &self,
         client_id: impl Into<String>,
         consented: bool,
     ) -> SubmitOAuthConsent {
         SubmitOAuthConsent {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             client_id: client_id.into(),
             body: types::SubmitOAuthConsentBody {
@@ -391,7 +388,7 @@ impl RequestOAuthAuthorize {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "o_auth2_identity_provider.request_o_auth_authorize",
+            "oauth.authorize",
             "/oauth/authorize",
             "/oauth/authorize".to_owned(),
             self.options,
@@ -529,7 +526,7 @@ impl RequestOAuthAuthorizePost {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.request_o_auth_authorize_post",
+            "oauth.authorize_with_post",
             "/oauth/authorize",
             "/oauth/authorize".to_owned(),
             self.options,
@@ -641,7 +638,7 @@ impl RegisterOAuthClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.register_o_auth_client",
+            "oauth.register_client",
             "/oauth/register",
             "/oauth/register".to_owned(),
             self.options,
@@ -753,7 +750,7 @@ impl GetOAuthToken {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.get_o_auth_token",
+            "oauth.token",
             "/oauth/token",
             "/oauth/token".to_owned(),
             self.options,
@@ -810,7 +807,7 @@ impl GetOAuthUserInfo {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "o_auth2_identity_provider.get_o_auth_user_info",
+            "oauth.user_info",
             "/oauth/userinfo",
             "/oauth/userinfo".to_owned(),
             self.options,
@@ -866,7 +863,7 @@ impl GetOAuthUserInfoPost {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.get_o_auth_user_info_post",
+            "oauth.user_info_with_post",
             "/oauth/userinfo",
             "/oauth/userinfo".to_owned(),
             self.options,
@@ -938,7 +935,7 @@ impl GetOAuthTokenInfo {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.get_o_auth_token_info",
+            "oauth.token_info",
             "/oauth/token_info",
             "/oauth/token_info".to_owned(),
             self.options,
@@ -1012,7 +1009,7 @@ impl RevokeOAuthToken {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.revoke_o_auth_token",
+            "oauth.revoke_token",
             "/oauth/token/revoke",
             "/oauth/token/revoke".to_owned(),
             self.options,
@@ -1085,7 +1082,7 @@ impl GetOAuthConsent {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "o_auth2_identity_provider.get_o_auth_consent",
+            "oauth.get_consent",
             "/v1/me/oauth/consent/{client_id}",
             format!("/v1/me/oauth/consent/{}", runtime::path_segment(& self.client_id)),
             self.options,
@@ -1166,7 +1163,7 @@ impl SubmitOAuthConsent {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "o_auth2_identity_provider.submit_o_auth_consent",
+            "oauth.submit_consent",
             "/v1/me/oauth/consent/{client_id}",
             format!("/v1/me/oauth/consent/{}", runtime::path_segment(& self.client_id)),
             self.options,

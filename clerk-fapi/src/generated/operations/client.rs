@@ -3,7 +3,7 @@
 use super::super::types;
 use clerk_api_runtime::__private as runtime;
 use super::super::client::FrontendApi;
-/// Operations of the `client_` group: get it with [`FrontendApi::client_`](super::super::client::FrontendApi::client_).
+/// Operations of the `client` group: get it with [`FrontendApi::client`](super::super::client::FrontendApi::client).
 #[derive(Debug, Clone, Copy)]
 pub struct Client<'a> {
     pub(crate) client: &'a FrontendApi,
@@ -14,9 +14,9 @@ impl Client<'_> {
     /// Returns the current client that is present either in the browser cookies or authorization header.
     ///
     /// `GET /v1/client`
-    pub fn get_client(&self) -> GetClient {
+    pub fn get(&self) -> GetClient {
         GetClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -25,9 +25,9 @@ impl Client<'_> {
     /// Creates a new Client and sets it either in the response cookies or the response authorization header.
     ///
     /// `PUT /v1/client`
-    pub fn put_client(&self) -> PutClient {
+    pub fn create(&self) -> PutClient {
         PutClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -36,9 +36,9 @@ impl Client<'_> {
     /// Creates a new Client and sets it either in the response cookies or the response authorization header.
     ///
     /// `POST /v1/client`
-    pub fn post_client(&self, body: serde_json::Value) -> PostClient {
+    pub fn create_with_post(&self, body: serde_json::Value) -> PostClient {
         PostClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             body,
         }
@@ -48,9 +48,9 @@ impl Client<'_> {
     /// Ends all Sessions of the Current Client
     ///
     /// `DELETE /v1/client`
-    pub fn delete_client_sessions(&self) -> DeleteClientSessions {
+    pub fn destroy(&self) -> DeleteClientSessions {
         DeleteClientSessions {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
         }
     }
@@ -59,9 +59,9 @@ impl Client<'_> {
     /// When the authentication status cannot be determined from the current session token, we initiate a handshake to refresh the token and send it back to the application. Called in server environments.
     ///
     /// `GET /v1/client/handshake`
-    pub fn handshake_client(&self) -> HandshakeClient {
+    pub fn handshake(&self) -> HandshakeClient {
         HandshakeClient {
-            client: self.client.client().clone(),
+            client: self.client.runtime().clone(),
             options: runtime::CallOptions::default(),
             clerk_proxy_url: None,
             clerk_secret_key: None,
@@ -95,7 +95,7 @@ impl GetClient {
     pub fn send(
         self,
     ) -> impl std::future::Future<
-        Output = Result<types::ClientClientWrappedClient, runtime::Error>,
+        Output = Result<types::ClientWrappedClient, runtime::Error>,
     > + Send + 'static {
         let client = self.client.clone();
         let request = self.into_request();
@@ -106,7 +106,7 @@ impl GetClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let request = runtime::Request::new(
             runtime::Method::GET,
-            "client_.get_client",
+            "client.get",
             "/v1/client",
             "/v1/client".to_owned(),
             self.options,
@@ -120,8 +120,8 @@ impl std::fmt::Debug for GetClient {
     }
 }
 impl std::future::IntoFuture for GetClient {
-    type Output = Result<types::ClientClientWrappedClient, runtime::Error>;
-    type IntoFuture = runtime::ResponseFuture<types::ClientClientWrappedClient>;
+    type Output = Result<types::ClientWrappedClient, runtime::Error>;
+    type IntoFuture = runtime::ResponseFuture<types::ClientWrappedClient>;
     /// Sends the request: `builder.await` is `builder.send().await`, boxed.
     #[inline]
     fn into_future(self) -> Self::IntoFuture {
@@ -170,7 +170,7 @@ impl PutClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::PUT,
-            "client_.put_client",
+            "client.create",
             "/v1/client",
             "/v1/client".to_owned(),
             self.options,
@@ -198,7 +198,7 @@ impl std::future::IntoFuture for PutClient {
 #[allow(clippy::large_enum_variant)]
 pub enum PutClientResponse {
     /// `200`
-    Ok(types::ClientClientWrappedClient),
+    Ok(types::ClientWrappedClient),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }
@@ -245,7 +245,7 @@ impl PostClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::POST,
-            "client_.post_client",
+            "client.create_with_post",
             "/v1/client",
             "/v1/client".to_owned(),
             self.options,
@@ -274,7 +274,7 @@ impl std::future::IntoFuture for PostClient {
 #[allow(clippy::large_enum_variant)]
 pub enum PostClientResponse {
     /// `200`
-    Ok(types::ClientClientWrappedClient),
+    Ok(types::ClientWrappedClient),
     /// `307`
     TemporaryRedirect(runtime::Redirect),
 }
@@ -326,7 +326,7 @@ impl DeleteClientSessions {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::DELETE,
-            "client_.delete_client_sessions",
+            "client.destroy",
             "/v1/client",
             "/v1/client".to_owned(),
             self.options,
@@ -437,7 +437,7 @@ impl HandshakeClient {
     fn into_request(self) -> Result<runtime::Request, runtime::Error> {
         let mut request = runtime::Request::new(
             runtime::Method::GET,
-            "client_.handshake_client",
+            "client.handshake",
             "/v1/client/handshake",
             "/v1/client/handshake".to_owned(),
             self.options,
