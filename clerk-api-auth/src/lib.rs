@@ -121,7 +121,7 @@ pub use jwks::{
     JwksCache, KeysStatus, DEFAULT_JWKS_MAX_STALENESS, DEFAULT_JWKS_RETRY_INITIAL, DEFAULT_JWKS_RETRY_MAX,
     DEFAULT_JWKS_TTL, DEFAULT_UNKNOWN_KID_REFETCH_INTERVAL,
 };
-pub use jwt::MAX_TOKEN_BYTES;
+pub use jwt::{unverified_expiry, MAX_TOKEN_BYTES};
 pub use key::{JwtKey, KeyError};
 #[cfg(feature = "machine-tokens")]
 pub use limiter::MachineTokenLimiter;

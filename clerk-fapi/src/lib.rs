@@ -29,6 +29,7 @@
 
 #[rustfmt::skip] // Formatted by the generator (prettyplease), checked by `cargo xtask check`.
 mod generated;
+pub mod native;
 
 /// The runtime every request goes through (`FrontendApi::client()` is its `Client`).
 pub use clerk_api_runtime as runtime;

@@ -198,11 +198,17 @@ fn for_each_ref(kind: &mut TypeKind, f: &mut dyn FnMut(&mut TypeRef)) {
 fn rename_type(api: &mut Api, old: &str, new: &str) {
     let rename = |name: &str| (name == old).then(|| new.to_owned());
     let mut fix = |ty: &mut TypeRef| *ty = map_ref(ty, &rename);
+    // The generator's own notes name types in code spans (`Another shape of [`X`]`): they
+    // follow the rename, so no link points at a name that is gone.
+    let (old_code, new_code) = (format!("`{old}`"), format!("`{new}`"));
     for def in &mut api.types {
         if def.name == old {
             def.name = new.to_owned();
         }
         for_each_ref(&mut def.kind, &mut fix);
+        if let Some(doc) = def.doc.as_mut().filter(|doc| doc.contains(&old_code)) {
+            *doc = doc.replace(&old_code, &new_code);
+        }
     }
     for op in api.groups.iter_mut().flat_map(|g| &mut g.operations) {
         for param in op.path_params.iter_mut().chain(&mut op.params) {

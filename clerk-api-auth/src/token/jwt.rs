@@ -340,3 +340,53 @@ mod tests {
         assert_eq!(parse(&unmarked, &HeaderCache::default()).unwrap().category, Category::Unmarked);
     }
 }
+
+/// When a JWT expires (its `exp`), read without verifying anything: for a client that holds its
+/// own session tokens (a native app, `clerk-fapi`'s session) to know when to fetch the next one.
+/// Never decide who is signed in by it: a backend verifies the token (`authenticate_request`).
+/// `None` if the token is not a JWT whose payload has a numeric `exp`.
+pub fn unverified_expiry(token: &str) -> Option<std::time::SystemTime> {
+    #[derive(Deserialize)]
+    struct Expiry {
+        exp: f64,
+    }
+    if token.len() > MAX_TOKEN_BYTES {
+        return None;
+    }
+    let payload = Segments::split(token)?.decode_payload()?;
+    let exp = serde_json::from_slice::<Expiry>(&payload).ok()?.exp;
+    if !exp.is_finite() || !(0.0..=1e12).contains(&exp) {
+        return None;
+    }
+    Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs_f64(exp))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod expiry_tests {
+    use super::unverified_expiry;
+    use crate::encoding::{Engine, BASE64URL};
+    use std::time::{Duration, UNIX_EPOCH};
+
+    fn jwt(payload: &str) -> String {
+        format!("{}.{}.sig", BASE64URL.encode(r#"{"alg":"RS256"}"#), BASE64URL.encode(payload))
+    }
+
+    #[test]
+    fn the_expiry_is_read_and_junk_is_none() {
+        assert_eq!(
+            unverified_expiry(&jwt(r#"{"exp":1700000000}"#)),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+        for junk in [
+            jwt(r#"{"exp":"soon"}"#),
+            jwt(r#"{"exp":1e300}"#),
+            jwt(r#"{"exp":-1}"#),
+            jwt("[]"),
+            "a.b".into(),
+            "x.y.z".into(),
+        ] {
+            assert_eq!(unverified_expiry(&junk), None, "{junk}");
+        }
+    }
+}

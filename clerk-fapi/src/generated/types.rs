@@ -5792,7 +5792,7 @@ impl<'de> serde::Deserialize<'de> for LegacyClient {
 }
 /// The client: the device's sessions and the sign-in or sign-up in progress (clerk-js `Client`).
 ///
-/// Another shape of [`ClientClient`], which cannot stand in for it: read as one, the field `sessions` is a `ClientSession`, which differs.
+/// Another shape of [`LegacyClient`], which cannot stand in for it: read as one, the field `sessions` is a `LegacySession`, which differs.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Client {
@@ -6352,7 +6352,7 @@ impl<'de> serde::Deserialize<'de> for ClientWrappedOrganization {
 }
 /// An organization as the logo upload returns it, with the client.
 ///
-/// Another shape of [`ClientClientWrappedOrganization`], which cannot stand in for it: read as one, the field `client` is a `ClientClient`, which differs.
+/// Another shape of [`ClientWrappedOrganization`], which cannot stand in for it: read as one, the field `client` is a `LegacyClient`, which differs.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LegacyClientWrappedOrganization {
@@ -7616,7 +7616,7 @@ impl<'de> serde::Deserialize<'de> for ClientWrappedSignIn {
 }
 /// A sign-in as `reset_password` returns it, with the client.
 ///
-/// Another shape of [`ClientClientWrappedSignIn`], which cannot stand in for it: read as one, the field `client` is a `ClientClient`, which differs.
+/// Another shape of [`ClientWrappedSignIn`], which cannot stand in for it: read as one, the field `client` is a `LegacyClient`, which differs.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LegacyClientWrappedSignIn {
@@ -7954,7 +7954,7 @@ impl<'de> serde::Deserialize<'de> for ClientWrappedUser {
 }
 /// The user as the password calls return it, with the client.
 ///
-/// Another shape of [`ClientClientWrappedUser`], which cannot stand in for it: read as one, the field `client` is a `ClientClient`, which differs.
+/// Another shape of [`ClientWrappedUser`], which cannot stand in for it: read as one, the field `client` is a `LegacyClient`, which differs.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct LegacyClientWrappedUser {
@@ -11024,7 +11024,7 @@ impl<'de> serde::Deserialize<'de> for LegacySession {
 }
 /// A session of the client (clerk-js `Session`).
 ///
-/// Another shape of [`ClientSession`], which cannot stand in for it: read as one, the field `tasks` is not in `ClientSession`.
+/// Another shape of [`LegacySession`], which cannot stand in for it: read as one, the field `tasks` is not in `LegacySession`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct Session {
@@ -11286,7 +11286,7 @@ impl<'de> serde::Deserialize<'de> for LegacySessionBase {
 }
 /// The fields every session has.
 ///
-/// Another shape of [`ClientSessionBase`], which cannot stand in for it: read as one, the field `tasks` is not in `ClientSessionBase`.
+/// Another shape of [`LegacySessionBase`], which cannot stand in for it: read as one, the field `tasks` is not in `LegacySessionBase`.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SessionBase {
@@ -11364,7 +11364,7 @@ impl<'de> serde::Deserialize<'de> for SessionBase {
 }
 /// The state of a session.
 ///
-/// Another shape of [`ClientSessionBaseStatus`], which cannot stand in for it: read as one, the value `pending` is not in `ClientSessionBaseStatus`.
+/// Another shape of [`LegacySessionStatus`], which cannot stand in for it: read as one, the value `pending` is not in `LegacySessionStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum SessionStatus {
@@ -11845,7 +11845,7 @@ impl<'de> serde::Deserialize<'de> for LegacySignIn {
 }
 /// A sign-in attempt (clerk-js `SignIn`).
 ///
-/// Another shape of [`ClientSignIn`], which cannot stand in for it: read as one, the field `second_factor_verification` is a `ClientSignInSecondFactorVerification`, which differs.
+/// Another shape of [`LegacySignIn`], which cannot stand in for it: read as one, the field `second_factor_verification` is a `LegacySignInSecondFactorVerification`, which differs.
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "full-serde", derive(serde::Serialize))]
 pub struct SignIn {
@@ -11955,7 +11955,7 @@ impl<'de> serde::Deserialize<'de> for SignIn {
 }
 /// A sign-in's second-factor verification, by `strategy`.
 ///
-/// Another shape of [`ClientSignInSecondFactorVerification`], which cannot stand in for it: read as one, the variant tagged `email_link` is not in `ClientSignInSecondFactorVerification`.
+/// Another shape of [`LegacySignInSecondFactorVerification`], which cannot stand in for it: read as one, the variant tagged `email_link` is not in `LegacySignInSecondFactorVerification`.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum SignInSecondFactorVerification {
