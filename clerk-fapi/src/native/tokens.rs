@@ -82,6 +82,51 @@ impl TokenCache {
     }
 }
 
+impl super::NativeClient {
+    /// The active session's token (a JWT to send your backend as `Authorization: Bearer`), or
+    /// `None` when signed out. Reused while more than the refresh margin is left of it, else
+    /// fetched again (`POST /v1/client/sessions/{id}/tokens`), one fetch at a time.
+    pub async fn token(&self) -> Result<Option<String>, super::NativeError> {
+        self.session_token(None).await
+    }
+
+    /// A token of the JWT template `template` for the active session, cached like
+    /// [`token`](Self::token).
+    pub async fn token_with_template(&self, template: &str) -> Result<Option<String>, super::NativeError> {
+        self.session_token(Some(template)).await
+    }
+
+    async fn session_token(&self, template: Option<&str>) -> Result<Option<String>, super::NativeError> {
+        let state = self.state();
+        let Some(session) = state.active_session() else { return Ok(None) };
+        let key = TokenKey {
+            session: session.id.clone(),
+            organization: session.last_active_organization_id.clone(),
+            template: template.map(str::to_owned),
+        };
+        // The client carries the session's last plain token: a start needs no fetch.
+        let seed = template.is_none().then(|| session.last_active_token.as_ref().map(|t| t.jwt.clone())).flatten();
+        let fetch = || async {
+            let sessions = self.inner.fapi.sessions();
+            let jwt = match (&key.template, &key.organization) {
+                (Some(template), _) => {
+                    let answer = sessions.create_token_with_template(&key.session, template).await;
+                    self.after(answer)?.jwt
+                }
+                (None, organization) => {
+                    let mut request = sessions.create_token(&key.session);
+                    if let Some(organization) = organization {
+                        request = request.organization_id(organization);
+                    }
+                    self.after(request.await)?.jwt
+                }
+            };
+            jwt.ok_or_else(|| super::NativeError::Flow("the Frontend API answered without a token".to_owned()))
+        };
+        self.inner.tokens.get(key.clone(), seed, fetch).await.map(Some)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -134,50 +179,5 @@ mod tests {
         cache.forget_session("sess_1");
         cache.get(key(), None, fetch(60)).await.unwrap();
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
-    }
-}
-
-impl super::NativeClient {
-    /// The active session's token (a JWT to send your backend as `Authorization: Bearer`), or
-    /// `None` when signed out. Reused while more than the refresh margin is left of it, else
-    /// fetched again (`POST /v1/client/sessions/{id}/tokens`), one fetch at a time.
-    pub async fn token(&self) -> Result<Option<String>, super::NativeError> {
-        self.session_token(None).await
-    }
-
-    /// A token of the JWT template `template` for the active session, cached like
-    /// [`token`](Self::token).
-    pub async fn token_with_template(&self, template: &str) -> Result<Option<String>, super::NativeError> {
-        self.session_token(Some(template)).await
-    }
-
-    async fn session_token(&self, template: Option<&str>) -> Result<Option<String>, super::NativeError> {
-        let state = self.state();
-        let Some(session) = state.active_session() else { return Ok(None) };
-        let key = TokenKey {
-            session: session.id.clone(),
-            organization: session.last_active_organization_id.clone(),
-            template: template.map(str::to_owned),
-        };
-        // The client carries the session's last plain token: a start needs no fetch.
-        let seed = template.is_none().then(|| session.last_active_token.as_ref().map(|t| t.jwt.clone())).flatten();
-        let fetch = || async {
-            let sessions = self.inner.fapi.sessions();
-            let jwt = match (&key.template, &key.organization) {
-                (Some(template), _) => {
-                    let answer = sessions.create_token_with_template(&key.session, template).await;
-                    self.after(answer)?.jwt
-                }
-                (None, organization) => {
-                    let mut request = sessions.create_token(&key.session);
-                    if let Some(organization) = organization {
-                        request = request.organization_id(organization);
-                    }
-                    self.after(request.await)?.jwt
-                }
-            };
-            jwt.ok_or_else(|| super::NativeError::Flow("the Frontend API answered without a token".to_owned()))
-        };
-        self.inner.tokens.get(key.clone(), seed, fetch).await.map(Some)
     }
 }
