@@ -10,6 +10,10 @@
 //! ordering and no non-zero `offset` (422 otherwise, and for an unknown id). Organizations and
 //! memberships answer `{data, total_count}`; the other lists a bare array.
 //!
+//! With feature `frontend`, the fake also answers the Frontend API: the handshake of web apps,
+//! and what a native app signs in with ([`native`]: client tokens, sign-ins, sign-ups, sessions
+//! and session tokens, OAuth through the system browser).
+//!
 //! Beside the fake, what other client tests share: [`stub`], a scripted HTTP server that
 //! records what it received, with endpoints that refuse or never answer; [`support`], the rule
 //! for tests that need a tool from outside Rust (skipped outside CI, failing in CI).
@@ -20,6 +24,8 @@ mod data;
 mod faults;
 #[cfg(feature = "frontend")]
 mod frontend;
+#[cfg(feature = "frontend")]
+pub mod native;
 mod routes;
 pub mod stub;
 pub mod support;
@@ -44,6 +50,9 @@ pub struct State {
     /// The handshake's nonces.
     #[cfg(feature = "frontend")]
     pub frontend: frontend::Frontend,
+    /// The native Frontend API's clients, sign-ins and sessions ([`native`]).
+    #[cfg(feature = "frontend")]
+    pub native: native::Native,
 }
 
 impl State {
@@ -56,6 +65,8 @@ impl State {
             scheduled: Mutex::default(),
             #[cfg(feature = "frontend")]
             frontend: frontend::Frontend::default(),
+            #[cfg(feature = "frontend")]
+            native: native::Native::default(),
         }
     }
 }
@@ -117,6 +128,12 @@ impl FakeClerk {
     /// Queues faults for the next requests.
     pub fn inject(&self, faults: impl IntoIterator<Item = Fault>) {
         self.state.faults.push(faults);
+    }
+
+    /// The native Frontend API's state: token lifetimes, tokens minted, sessions ([`native`]).
+    #[cfg(feature = "frontend")]
+    pub fn native(&self) -> &native::Native {
+        &self.state.native
     }
 
     pub fn addr(&self) -> Option<SocketAddr> {

@@ -254,6 +254,18 @@ pub(super) async fn handle(state: &State, request: Request<hyper::body::Incoming
         Some(Fault::Delay(delay)) => tokio::time::sleep(*delay).await,
         _ => {}
     }
+    #[cfg(feature = "frontend")]
+    if super::native::serves(&path) {
+        let (parts, body) = request.into_parts();
+        // A body that breaks off is read as empty: the handler then answers as Clerk does to a
+        // form missing its fields.
+        let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let reply = super::native::handle(state, &method, &path, parts.uri.query(), &parts.headers, &body);
+        return match fault {
+            Some(Fault::ResetMidResponse) => broken(Bytes::from(reply.body)),
+            _ => reply_response(reply),
+        };
+    }
     let authorized = request
         .headers()
         .get("authorization")
@@ -339,11 +351,17 @@ fn frontend(state: &State, method: &str, path: &str, query: Option<&str>, author
         ("GET", "/jwks") => state.frontend.jwks(),
         _ => return None,
     };
+    Some(reply_response(reply))
+}
+
+/// A [`frontend::Reply`](super::frontend::Reply) (handshake or native Frontend API) as a response.
+#[cfg(feature = "frontend")]
+fn reply_response(reply: super::frontend::Reply) -> Response<Body> {
     let mut response = json(reply.status, Bytes::from(reply.body));
     for (name, value) in reply.headers {
         if let Ok(value) = hyper::header::HeaderValue::from_str(&value) {
             response.headers_mut().append(name, value);
         }
     }
-    Some(response)
+    response
 }

@@ -1,5 +1,5 @@
-//! Builds clerk-api's command-line examples the way `cargo run -p clerk-api --example NAME`
-//! does (with clerk-api's own features; `cargo test --all-targets` compiles examples as test
+//! Builds the command-line examples the way `cargo run -p clerk-api --example NAME` does (with
+//! the package's own features; `cargo test --all-targets` compiles examples as test
 //! harnesses, which cannot be run with arguments), once per test process.
 
 use std::collections::HashMap;
@@ -14,6 +14,11 @@ pub fn example_binary(name: &str) -> PathBuf {
 
 /// The path of the built example `name`, built with clerk-api's `features` besides its defaults.
 pub fn example_binary_with(name: &str, features: &[&str]) -> PathBuf {
+    package_example("clerk-api", name, features)
+}
+
+/// The path of the built example `name` of `package` (with its `features` besides its defaults).
+pub fn package_example(package: &str, name: &str, features: &[&str]) -> PathBuf {
     static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(path) = built.get_or_insert_with(HashMap::new).get(name) {
@@ -22,7 +27,7 @@ pub fn example_binary_with(name: &str, features: &[&str]) -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target profile directory").to_path_buf();
     let features = features.join(",");
-    let mut args = vec!["build", "--quiet", "-p", "clerk-api", "--example", name];
+    let mut args = vec!["build", "--quiet", "-p", package, "--example", name];
     if !features.is_empty() {
         args.extend(["--features", features.as_str()]);
     }

@@ -37,7 +37,13 @@ impl Failure {
     }
 
     pub(crate) fn identifier_not_found() -> Failure {
-        failure(422, "form_identifier_not_found", "Couldn't find your account.", "Couldn't find your account.", Some("identifier"))
+        failure(
+            422,
+            "form_identifier_not_found",
+            "Couldn't find your account.",
+            "Couldn't find your account.",
+            Some("identifier"),
+        )
     }
 
     pub(crate) fn code_incorrect() -> Failure {
@@ -45,7 +51,13 @@ impl Failure {
     }
 
     pub(crate) fn verification_expired() -> Failure {
-        failure(422, "verification_expired", "expired", "This verification has expired. You must create a new one.", None)
+        failure(
+            422,
+            "verification_expired",
+            "expired",
+            "This verification has expired. You must create a new one.",
+            None,
+        )
     }
 
     /// An attempt at a code that was never sent (no prepare step first).
@@ -60,7 +72,13 @@ impl Failure {
     }
 
     pub(crate) fn already_verified() -> Failure {
-        failure(400, "verification_already_verified", "already verified", "This verification has already been verified.", None)
+        failure(
+            400,
+            "verification_already_verified",
+            "already verified",
+            "This verification has already been verified.",
+            None,
+        )
     }
 
     pub(crate) fn param_missing(param: &str) -> Failure {
@@ -87,7 +105,13 @@ impl Failure {
     }
 
     pub(crate) fn identifier_exists(param: &str) -> Failure {
-        failure(422, "form_identifier_exists", "is taken", "That email address is taken. Please try another.", Some(param))
+        failure(
+            422,
+            "form_identifier_exists",
+            "is taken",
+            "That email address is taken. Please try another.",
+            Some(param),
+        )
     }
 
     pub(crate) fn password_too_short() -> Failure {

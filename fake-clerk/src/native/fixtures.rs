@@ -9,8 +9,9 @@
 //! by a sign-up keep the password they chose and have no second factor. The Backend API's JSON
 //! of a user is not changed by the rule (it keeps `two_factor_enabled: false`); the Frontend
 //! API's shows it.
-
-use super::world::{Account, World};
+//!
+//! A leaf: the rule is pure, so every layer can know it. A user's secrets with the world
+//! consulted too (a sign-up's own password) are the `accounts` module's.
 
 /// The email and TOTP code that always verifies, as `424242` does in Clerk's test mode.
 pub const TEST_CODE: &str = "424242";
@@ -79,15 +80,4 @@ pub fn has_two_factor(n: usize) -> bool {
 /// The number in a generated user id.
 pub(crate) fn user_number(user_id: &str) -> Option<usize> {
     user_id.strip_prefix("user_")?.parse().ok()
-}
-
-/// A user's secrets: a sign-up's own, else the fixture rule's.
-pub(crate) fn account(world: &World, user_id: &str) -> Account {
-    if let Some(account) = world.accounts.get(user_id) {
-        return account.clone();
-    }
-    match user_number(user_id) {
-        Some(n) => Account { password: Some(password_of(n)), two_factor: has_two_factor(n) },
-        None => Account { password: None, two_factor: false },
-    }
 }

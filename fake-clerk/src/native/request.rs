@@ -21,7 +21,8 @@ pub(crate) struct Call {
 
 impl Call {
     pub(crate) fn new(method: &str, path: &str, query: Option<&str>, headers: &HeaderMap, body: &[u8]) -> Call {
-        let query: Vec<(String, String)> = form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(query.unwrap_or("").as_bytes()).into_owned().collect();
         let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
         let json = header("content-type").is_some_and(|t| t.contains("json"));
         let form = if json { json_params(body) } else { form_urlencoded::parse(body).into_owned().collect() };

@@ -3,7 +3,7 @@
 //! sign-in factors of the fixture rule and the user's organization memberships), and created by
 //! a completed sign-up, so the Backend API lists them too.
 
-use super::world::Account;
+use super::state::Account;
 use crate::data::{Record, Store};
 use serde_json::{json, Value};
 
@@ -13,10 +13,9 @@ fn parse(record: &Record) -> Option<Value> {
 
 /// Whether the user JSON `user` answers to `identifier` (an email address or the username).
 fn answers_to(user: &Value, identifier: &str) -> bool {
-    let lower = identifier.to_ascii_lowercase();
-    user["username"].as_str().is_some_and(|name| name.eq_ignore_ascii_case(&lower))
+    user["username"].as_str().is_some_and(|name| name.eq_ignore_ascii_case(identifier))
         || user["email_addresses"].as_array().is_some_and(|addresses| {
-            addresses.iter().any(|a| a["email_address"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(&lower)))
+            addresses.iter().any(|a| a["email_address"].as_str().is_some_and(|e| e.eq_ignore_ascii_case(identifier)))
         })
 }
 
@@ -117,7 +116,8 @@ pub(crate) fn fapi_user(store: &Store, user_id: &str, account: &Account) -> Opti
 
 /// What a session or sign-in shows of a user (`public_user_data`).
 pub(crate) fn public_data(user: &Value) -> Value {
-    let identifier = primary_email(user).map(|(_, email)| email).or_else(|| user["username"].as_str().map(str::to_owned));
+    let identifier =
+        primary_email(user).map(|(_, email)| email).or_else(|| user["username"].as_str().map(str::to_owned));
     json!({
         "first_name": user["first_name"], "last_name": user["last_name"], "image_url": user["image_url"],
         "has_image": user["has_image"].as_bool().unwrap_or(false), "identifier": identifier.unwrap_or_default(),

@@ -1,26 +1,17 @@
 //! Everything the native Frontend API remembers, kept behind one lock so that a request sees
 //! and changes it as a whole: clients and their tokens, sign-ins, sign-ups, sessions, OAuth
 //! nonces, the accounts made by sign-ups, spent backup codes and the tokens minted. Ids and
-//! tokens are random, so two fakes (or two runs) never share one by accident.
+//! tokens are random, so two fakes (or two runs) never share one by accident. Only storage:
+//! the records are [`state`](super::state)'s, what is done with them the modules above.
 
-use super::clients::ClientState;
-use super::sessions::SessionState;
-use super::sign_ins::SignInState;
-use super::sign_ups::SignUpState;
+use super::state::{Account, ClientState, SessionState, SignInState, SignUpState};
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Session tokens last this long unless a test says otherwise, as Clerk's do.
-pub(crate) const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(60);
 /// Email codes expire this long after they are sent, as Clerk's do.
-pub(crate) const DEFAULT_CODE_LIFETIME: Duration = Duration::from_secs(600);
-
-/// A user's sign-in secrets when they are not the fixture rule's (users made by a sign-up).
-#[derive(Debug, Clone)]
-pub(crate) struct Account {
-    pub(crate) password: Option<String>,
-    pub(crate) two_factor: bool,
-}
+pub const DEFAULT_CODE_LIFETIME: Duration = Duration::from_secs(600);
 
 #[derive(Debug)]
 pub(crate) struct World {
@@ -79,14 +70,4 @@ impl World {
     pub(crate) fn client_of(&self, token: Option<&str>) -> Option<String> {
         token.and_then(|token| self.tokens.get(token)).cloned()
     }
-}
-
-/// Milliseconds since the Unix epoch, the Frontend API's timestamps.
-pub(crate) fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
-
-/// `duration` in milliseconds, saturating.
-pub(crate) fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
