@@ -39,7 +39,7 @@ impl Outcome {
 }
 
 /// Applies `deliveries` and commits, or changes nothing and returns the error (see
-/// [`crate::write::deliveries::apply`] for what the transaction holds). With a `mirror` (the
+/// `crate::write::deliveries::apply` for what the transaction holds). With a `mirror` (the
 /// destination's only writer keeps what it holds in memory), the lookup comes from it.
 pub fn apply_group(
     dest: &mut dyn Destination,

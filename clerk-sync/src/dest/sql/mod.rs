@@ -1,7 +1,7 @@
 //! The SQL building blocks every destination shares: tables from the generated layout, staging
 //! tables and how their rows move into the real tables, names and literals. What to write and
 //! when is decided by the write engine ([`crate::write`]); the state row is `dest::sql::state`,
-//! what `show` reads [`super::summary`].
+//! what `show` reads [`summary`].
 //!
 //! Rows are bulk-loaded into staging tables (`_clerk_sync_stage__<table>`) where a destination
 //! cannot append to its tables directly (PostgreSQL, by `COPY`), then moved by one
