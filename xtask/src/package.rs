@@ -44,6 +44,16 @@ pub fn run(root: &Path, python: Option<&Path>) -> Result<(), String> {
     std::fs::write(&profiles, workspace_profiles(root)?).map_err(|e| format!("{}: {e}", profiles.display()))?;
     let profiles = profiles.display().to_string();
 
+    // A packed library reaches the verification of the crates packed after it through a local
+    // registry, and cargo takes a registry crate of a given name and version for immutable: it
+    // would reuse what an earlier run built from older sources (a warm target directory then
+    // verifies clerk-fapi against last week's runtime). Their build output goes first.
+    let mut clean = vec!["clean", "--quiet"];
+    for library in &LIBRARIES {
+        clean.extend(["-p", library.package]);
+    }
+    cargo_env(root, &clean, &[])?;
+
     // Packing verifies each crate: its packed sources build on their own.
     let mut pack = vec!["package", "--config", profiles.as_str()];
     for crate_ in LIBRARIES.iter().chain([&TOOL]) {
