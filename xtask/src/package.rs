@@ -46,8 +46,9 @@ pub fn run(root: &Path, python: Option<&Path>) -> Result<(), String> {
 
     // A packed library reaches the verification of the crates packed after it through a local
     // registry, and cargo takes a registry crate of a given name and version for immutable: it
-    // would reuse what an earlier run built from older sources (a warm target directory then
-    // verifies clerk-fapi against last week's runtime). Their build output goes first.
+    // would reuse the sources an earlier run extracted, and what it built from them (a warm
+    // machine then verifies clerk-fapi against last week's runtime). Both go first.
+    forget_local_registry_copies(root)?;
     let mut clean = vec!["clean", "--quiet"];
     for library in &LIBRARIES {
         clean.extend(["-p", library.package]);
@@ -109,6 +110,27 @@ pub fn run(root: &Path, python: Option<&Path>) -> Result<(), String> {
     install.extend(&config);
     cargo_env(&copy, &install, &env).map_err(|e| format!("cargo install of the packed clerk-sync: {e}"))?;
     crate::smoke::run(&installed.join("bin").join(format!("clerk-sync{}", std::env::consts::EXE_SUFFIX)), root)
+}
+
+/// Removes the sources cargo extracted from the local registries of earlier `cargo package`
+/// runs (`$CARGO_HOME/registry/src/-<hash>/<crate>-<version>`; crates.io's are in
+/// `index.crates.io-...` and stay).
+fn forget_local_registry_copies(root: &Path) -> Result<(), String> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = std::fs::read_dir(home.join("registry/src")) else { return Ok(()) };
+    for registry in registries.flatten().filter(|r| r.file_name().to_string_lossy().starts_with('-')) {
+        for library in &LIBRARIES {
+            let name = format!("{}-{}", library.package, crate::package_version(&root.join(library.dir))?);
+            let copy = registry.path().join(name);
+            if copy.exists() {
+                std::fs::remove_dir_all(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A fresh copy of `crate_`'s unpacked package under `<target>/packaged/`, made a workspace of
