@@ -49,13 +49,7 @@ impl ClientToken {
     /// Replaces the token (an empty text clears it), as a sign-out that forgets the client does.
     pub fn set(&self, token: Option<String>) {
         let token = token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
-        let mut state = self.state();
-        if state.token != token {
-            state.token = token;
-            state.generation += 1;
-            drop(state);
-            self.shared.changes.notify_waiters();
-        }
+        self.replace(self.state(), token);
     }
 
     /// How many times the token changed: a value to pass to [`changed`](Self::changed).
@@ -83,12 +77,17 @@ impl ClientToken {
         let Ok(text) = std::str::from_utf8(header) else { return };
         let text = text.trim();
         let token = text.strip_prefix("Bearer").map_or(text, str::trim_start).trim();
-        let mut state = self.state();
+        let state = self.state();
         // An answer to a request sent with another token than the one now held is stale.
         if state.token.as_deref() != sent {
             return;
         }
         let token = (!token.is_empty()).then(|| token.to_owned());
+        self.replace(state, token);
+    }
+
+    /// Puts `token` in `state` (locked by the caller) if it differs, and wakes the waiters.
+    fn replace(&self, mut state: std::sync::MutexGuard<'_, State>, token: Option<String>) {
         if state.token != token {
             state.token = token;
             state.generation += 1;

@@ -21,7 +21,8 @@ pub fn example_binary_with(name: &str, features: &[&str]) -> PathBuf {
 pub fn package_example(package: &str, name: &str, features: &[&str]) -> PathBuf {
     static BUILT: Mutex<Option<HashMap<String, PathBuf>>> = Mutex::new(None);
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = built.get_or_insert_with(HashMap::new).get(name) {
+    let key = format!("{package}/{name}");
+    if let Some(path) = built.get_or_insert_with(HashMap::new).get(&key) {
         return path.clone();
     }
     let exe = std::env::current_exe().expect("test binary path");
@@ -39,6 +40,6 @@ pub fn package_example(package: &str, name: &str, features: &[&str]) -> PathBuf 
         Command::new(cargo).args(&args).current_dir(env!("CARGO_MANIFEST_DIR")).output().expect("run cargo build");
     assert!(output.status.success(), "cargo build --example {name}: {}", String::from_utf8_lossy(&output.stderr));
     let path = profile_dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    built.get_or_insert_with(HashMap::new).insert(name.to_owned(), path.clone());
+    built.get_or_insert_with(HashMap::new).insert(key, path.clone());
     path
 }

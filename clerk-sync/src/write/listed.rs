@@ -147,13 +147,7 @@ fn upsert_listed(
         })
         .collect();
     let mut groups = [upsert::Group { resource, changes, rows: batch }];
-    let options = upsert::Options {
-        record_upserts: false,
-        rewrite_same_version: false,
-        stage_prefix: sql::STAGE_PREFIX,
-        applied_ms: crate::now_ms(),
-    };
-    let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
+    let written = upsert::write(dest, dataset, &stored, &mut groups, upsert::Options::for_run(), trailing)?;
     let mut counts = Counts::default();
     for outcome in written.iter().flatten() {
         match outcome {

@@ -39,12 +39,6 @@ pub fn write(
     let stored = stored::read(dest, dataset, &[(resource, doomed.clone())], &[])?;
     let changes = doomed.into_iter().map(|id| Change::Delete { id, version }).collect();
     let mut groups = [Group { resource, changes, rows: Batch::new(&resource.table) }];
-    let options = upsert::Options {
-        record_upserts: false,
-        rewrite_same_version: false,
-        stage_prefix: sql::STAGE_PREFIX,
-        applied_ms: crate::now_ms(),
-    };
-    let written = upsert::write(dest, dataset, &stored, &mut groups, options, trailing)?;
+    let written = upsert::write(dest, dataset, &stored, &mut groups, upsert::Options::for_run(), trailing)?;
     Ok(written.iter().flatten().filter(|outcome| matches!(outcome, Written::Deleted { had_row: true })).count() as i64)
 }

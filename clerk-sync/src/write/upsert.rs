@@ -72,6 +72,19 @@ pub struct Options<'a> {
     pub applied_ms: i64,
 }
 
+impl Options<'static> {
+    /// A run's writes: listings' versions are not recorded (only tombstones are), rows of the
+    /// same version stay as they are, staged in the run's staging tables.
+    pub fn for_run() -> Options<'static> {
+        Options {
+            record_upserts: false,
+            rewrite_same_version: false,
+            stage_prefix: crate::dest::sql::STAGE_PREFIX,
+            applied_ms: crate::now_ms(),
+        }
+    }
+}
+
 /// Writes `groups` against `stored` (read in the same transaction). Statements that can wait
 /// for the commit are left in `trailing`. Returns what became of each change, group by group.
 pub fn write(
