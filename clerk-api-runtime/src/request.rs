@@ -97,8 +97,14 @@ impl Request {
     pub fn query_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, explode: bool) {
         match values {
             Some(values) if explode => self.query.extend(values.iter().map(|v| (name, v.param_string().into_owned()))),
-            _ => push_joined(&mut self.query, name, values),
+            _ => push_joined(&mut self.query, name, values, ","),
         }
+    }
+
+    /// Adds an array as one value, its items joined by `separator`: OpenAPI's `spaceDelimited`
+    /// (`name=a%20b`) and `pipeDelimited` (`name=a|b`) styles, not exploded.
+    pub fn query_list_separated<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, separator: &str) {
+        push_joined(&mut self.query, name, values, separator);
     }
 
     /// An object parameter (a struct or map, serialized): in the query as OpenAPI's `form`
@@ -166,7 +172,7 @@ impl Request {
 
     /// An array header: OpenAPI's `simple` style joins the values with commas.
     pub fn header_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, _explode: bool) {
-        push_joined(&mut self.headers, name, values);
+        push_joined(&mut self.headers, name, values, ",");
     }
 
     /// Sets cookie `name` when a value is set.
@@ -178,7 +184,7 @@ impl Request {
 
     /// An array cookie: one value, the items joined with commas (`form`, not exploded).
     pub fn cookie_list<T: ParamValue>(&mut self, name: &'static str, values: Option<&[T]>, _explode: bool) {
-        push_joined(&mut self.cookies, name, values);
+        push_joined(&mut self.cookies, name, values, ",");
     }
 
     pub fn json<T: serde::Serialize>(&mut self, body: &T) {
@@ -206,9 +212,14 @@ impl Request {
 }
 
 /// Adds `name` with the values joined by commas, unless there are none.
-fn push_joined<T: ParamValue>(list: &mut Vec<(&'static str, String)>, name: &'static str, values: Option<&[T]>) {
+fn push_joined<T: ParamValue>(
+    list: &mut Vec<(&'static str, String)>,
+    name: &'static str,
+    values: Option<&[T]>,
+    separator: &str,
+) {
     if let Some(values) = values.filter(|v| !v.is_empty()) {
         let joined: Vec<_> = values.iter().map(|v| v.param_string()).collect();
-        list.push((name, joined.join(",")));
+        list.push((name, joined.join(separator)));
     }
 }

@@ -196,8 +196,14 @@ impl Generator {
     pub fn test_harness(&self) -> Result<Vec<File>> {
         Ok(vec![
             self.file("type_registry.rs".to_owned(), emit::registry(&self.api.types))?,
-            self.file("conformance.rs".to_owned(), emit::conformance(&self.api))?,
+            self.file("conformance.rs".to_owned(), emit::conformance(&self.api, "clerk_api"))?,
         ])
+    }
+
+    /// The conformance dispatch table of the crate `krate` generated from this model (the test
+    /// crate's `fapi_conformance.rs` for `clerk_fapi`).
+    pub fn conformance_harness(&self, krate: &str, path: &str) -> Result<File> {
+        self.file(path.to_owned(), emit::conformance(&self.api, krate))
     }
 
     /// `tokens` as the file `path`, formatted under this spec's `@generated` header: for the

@@ -25,6 +25,7 @@ pub fn load(text: &str) -> Result<openapiv3::OpenAPI> {
             document.insert(paths, serde_yaml::Value::Mapping(serde_yaml::Mapping::new()));
         }
     }
+    nullable_references(&mut value);
     match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(value.clone()) {
         Ok(document) => Ok(document),
         Err(err) => {
@@ -34,6 +35,31 @@ pub fn load(text: &str) -> Result<openapiv3::OpenAPI> {
                 narrow(&value).unwrap_or_else(|| (path_to_pointer(&err.path().to_string()), err.inner().to_string()));
             Err(Error::at(pointer, format!("not a valid OpenAPI 3.0 node: {message}")))
         }
+    }
+}
+
+/// Rewrites `{$ref: X, nullable: true, ...}` as `{allOf: [{$ref: X}], nullable: true, ...}`.
+/// OpenAPI 3.0 ignores a reference's siblings, and `openapiv3` drops them, but Clerk's specs mean
+/// them (the Frontend API's `BillingPaymentAttempt.payment_method` is sent as `null`, and Prism
+/// serves it so): the wrapper is the 3.0 way to say it, which the generator already reads.
+fn nullable_references(value: &mut serde_yaml::Value) {
+    match value {
+        serde_yaml::Value::Mapping(mapping) => {
+            let (reference, nullable) = (serde_yaml::Value::from("$ref"), serde_yaml::Value::from("nullable"));
+            if mapping.contains_key(&reference) && mapping.get(&nullable) == Some(&serde_yaml::Value::Bool(true)) {
+                if let Some(target) = mapping.remove(&reference) {
+                    let mut inner = serde_yaml::Mapping::new();
+                    inner.insert(reference, target);
+                    let all_of = serde_yaml::Value::Sequence(vec![serde_yaml::Value::Mapping(inner)]);
+                    mapping.insert(serde_yaml::Value::from("allOf"), all_of);
+                }
+            }
+            for (_, child) in mapping.iter_mut() {
+                nullable_references(child);
+            }
+        }
+        serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(nullable_references),
+        _ => {}
     }
 }
 

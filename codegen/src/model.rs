@@ -358,6 +358,9 @@ pub struct Param {
     pub required: bool,
     /// For arrays in the query: `a=1&a=2` (true) or `a=1,2` (false).
     pub explode: bool,
+    /// For arrays in the query, not exploded, of the `spaceDelimited` or `pipeDelimited` style:
+    /// what joins the items instead of a comma.
+    pub separator: Option<&'static str>,
     pub doc: Option<String>,
     pub deprecated: bool,
     /// For an `order_by` whose description lists the fields it accepts: the open enum of those

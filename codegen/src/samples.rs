@@ -34,14 +34,21 @@ pub fn operation_arguments(api: &OpenAPI) -> Result<Vec<(String, Arguments)>> {
                 let param = sampler.parameter(param, &pointer)?;
                 let data = param.parameter_data_ref();
                 let ParameterSchemaOrContent::Schema(schema) = &data.format else { continue };
-                let value = match &data.example {
+                let mut value = match &data.example {
                     Some(example) => example.clone(),
                     None => sampler.sample(SchemaRef::from(schema), &pointer, 0)?,
                 };
+                // One item for a `spaceDelimited` array: Prism 5 decodes the query, then splits
+                // the value on the text `%20`, so `a%20b` (or `a+b`) reads as the one item `a b`.
+                if let (Parameter::Query { style: openapiv3::QueryStyle::SpaceDelimited, .. }, Value::Array(items)) =
+                    (param, &mut value)
+                {
+                    items.truncate(1);
+                }
                 match param {
                     Parameter::Path { .. } => args.path.insert(data.name.clone(), value),
-                    Parameter::Query { .. } => args.query.insert(data.name.clone(), value),
-                    _ => None,
+                    // Header and cookie parameters are set through the builder as query ones are.
+                    _ => args.query.insert(data.name.clone(), value),
                 };
             }
             if let Some(body) = &op.request_body {
@@ -55,7 +62,9 @@ pub fn operation_arguments(api: &OpenAPI) -> Result<Vec<(String, Arguments)>> {
                         }
                     }
                 };
-                let media = body.content.get("application/json").or_else(|| body.content.get("multipart/form-data"));
+                let media = ["application/json", "multipart/form-data", "application/x-www-form-urlencoded"]
+                    .iter()
+                    .find_map(|media| body.content.get(*media));
                 if let Some(schema) = media.and_then(|m| m.schema.as_ref()) {
                     args.body = Some(sampler.sample(SchemaRef::from(schema), &pointer, 0)?);
                 }

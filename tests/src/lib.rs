@@ -3,6 +3,7 @@
 
 pub mod auth_support;
 pub mod conformance;
+pub mod conformance_suite;
 pub mod differential;
 pub mod examples;
 pub use fake_clerk;

@@ -54,6 +54,8 @@ async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
         .list("me")
         .tag(["a", "b"])
         .ids(["x", "y"])
+        .scope(["email", "profile"])
+        .kinds(["p", "q"])
         .limit(2)
         .x_request_tags(["t1", "t2"])
         .send()
@@ -65,7 +67,7 @@ async fn a_generated_fixture_client_sends_its_operations_on_the_runtime() {
     // An operation of a path item given by `$ref`, with a `$ref`'d path-level parameter.
     clerk.things().archive("t 2").send().await.unwrap();
     let requests = stub.requests();
-    assert_eq!(requests[0].target, "/things?tag=a&tag=b&ids=x%2Cy&limit=2&owner=me");
+    assert_eq!(requests[0].target, "/things?tag=a&tag=b&ids=x%2Cy&scope=email+profile&kinds=p%7Cq&limit=2&owner=me");
     assert_eq!(requests[0].header("clerk-api-version"), Some("2000-01-01"), "the fixture's own API version");
     assert_eq!(requests[0].header("x-request-tags"), Some("t1,t2"), "an array header joins its values with commas");
     assert_eq!((requests[1].method.as_str(), requests[1].body.as_slice()), ("POST", br#"{"name":"n"}"#.as_slice()));

@@ -58,6 +58,12 @@ pub fn expected_files(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result
         modules.push_str(&format!("pub mod {};\n", file.path.trim_end_matches(".rs")));
         files.push((Path::new(TEST_GENERATED_DIR).join(file.path), file.contents));
     }
+    // The Frontend API's conformance table, beside the Backend API's.
+    let fapi = frontend_generator(root, pins, mirror)?
+        .conformance_harness("clerk_fapi", "fapi_conformance.rs")
+        .map_err(|e| format!("{}: {e}", pins.generate_frontend))?;
+    modules.push_str(&format!("pub mod {};\n", fapi.path.trim_end_matches(".rs")));
+    files.push((Path::new(TEST_GENERATED_DIR).join(fapi.path), fapi.contents));
     files.push((Path::new(TEST_GENERATED_DIR).join("mod.rs"), format!("{header}{modules}")));
     // clerk-sync's resources and table layouts, from the same model as the client.
     let synced = codegen::warehouse::files(&generator).map_err(in_spec)?;

@@ -60,6 +60,8 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
                 "--skip",
                 CONFORMANCE_TEST,
                 "--skip",
+                FRONTEND_CONFORMANCE_TEST,
+                "--skip",
                 FIXTURE_PRISM_TEST,
                 "--skip",
                 DIFFERENTIAL_TEST,
@@ -124,6 +126,9 @@ pub fn run(root: &Path, pins: &Pins, mirror: Option<&Path>) -> Result<(), String
     step("conformance against Prism", || {
         cargo(root, &["test", "-p", "clerk-api-tests", "--test", "conformance", "--", "--nocapture"])
     })?;
+    step("Frontend API conformance against Prism", || {
+        cargo(root, &["test", "-p", "clerk-api-tests", "--test", "fapi_conformance", "--", "--nocapture"])
+    })?;
     step("generate and compile every pinned API version", || generate_all(root, pins, mirror))?;
     Ok(())
 }
@@ -134,6 +139,8 @@ const CLIPPY_FEATURES: &str = "clerk-api/axum,clerk-api/actix,clerk-api/testing,
 
 /// The conformance test, run on its own with its table printed.
 const CONFORMANCE_TEST: &str = "every_operation_conforms_to_the_spec";
+/// The Frontend API's conformance test, likewise.
+const FRONTEND_CONFORMANCE_TEST: &str = "every_frontend_operation_conforms_to_the_spec";
 /// The fixture requests validated by Prism: with the conformance test, once Prism is installed.
 const FIXTURE_PRISM_TEST: &str = "fixture_requests_pass_prisms_validation";
 /// The differential test against Clerk's JS SDK, run on its own with its summary printed.

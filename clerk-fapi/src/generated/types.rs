@@ -2082,7 +2082,8 @@ pub struct BillingPaymentAttempt {
     pub totals: Option<BillingTotalsResponse>,
     /// Unique identifier for the payment method used
     pub payment_method_id: String,
-    pub payment_method: BillingPaymentMethod,
+    /// The payment method used for this payment
+    pub payment_method: Option<BillingPaymentMethod>,
     /// Unique identifier for the statement
     pub statement_id: String,
     /// External ID from the payment gateway
@@ -2132,7 +2133,7 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
                 let mut field11: Option<BillingMoneyResponse> = None;
                 let mut field12: Option<Option<BillingTotalsResponse>> = None;
                 let mut field13: Option<String> = None;
-                let mut field14: Option<BillingPaymentMethod> = None;
+                let mut field14: Option<Option<BillingPaymentMethod>> = None;
                 let mut field15: Option<String> = None;
                 let mut field16: Option<Option<String>> = None;
                 let mut field17: Option<Option<String>> = None;
@@ -2201,7 +2202,7 @@ impl<'de> serde::Deserialize<'de> for BillingPaymentAttempt {
                     amount: runtime::required(field11, "amount")?,
                     totals: field12.flatten(),
                     payment_method_id: runtime::required(field13, "payment_method_id")?,
-                    payment_method: runtime::required(field14, "payment_method")?,
+                    payment_method: field14.flatten(),
                     statement_id: runtime::required(field15, "statement_id")?,
                     gateway_external_id: field16.flatten(),
                     gateway_external_url: field17.flatten(),
@@ -3499,6 +3500,7 @@ pub struct BillingSubscriptionItem {
     pub lifetime_paid: Option<BillingFee>,
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub amount: Option<BillingFee>,
+    /// Information about the next payment
     #[cfg_attr(feature = "full-serde", serde(skip_serializing_if = "Option::is_none"))]
     pub next_payment: Option<BillingSubscriptionItemNextPayment>,
     /// Unique identifier for the payer

@@ -7,7 +7,11 @@ use crate::model::{Api, Operation, TypeRef};
 use proc_macro2::TokenStream;
 use quote::quote;
 
-pub(crate) fn conformance(api: &Api) -> TokenStream {
+/// The dispatch table over the client of the crate `krate` (`clerk_api`, `clerk_fapi`), which
+/// exports the client type and `types`.
+pub(crate) fn conformance(api: &Api, krate: &str) -> TokenStream {
+    let krate = ident(krate);
+    let client = ident(&api.client.name);
     let structs = Structs::of(&api.types);
     let operations: Vec<(&str, &Operation)> =
         api.groups.iter().flat_map(|g| g.operations.iter().map(move |op| (g.name.as_str(), op))).collect();
@@ -15,7 +19,7 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
         let function = function_name(op);
         let call = call(group, op, &structs);
         quote! {
-            async fn #function(clerk: &clerk_api::Clerk, args: &Args) -> Result<(), Failure> {
+            async fn #function(clerk: &#krate::#client, args: &Args) -> Result<(), Failure> {
                 #call
             }
         }
@@ -32,13 +36,13 @@ pub(crate) fn conformance(api: &Api) -> TokenStream {
         #![allow(deprecated, unused_mut, unused_variables, clippy::let_unit_value)]
 
         use crate::conformance::{Args, Failure};
-        use clerk_api::types;
+        use #krate::types;
         use std::future::Future;
         use std::pin::Pin;
 
         /// Sends the operation with these arguments, decodes its response, and checks that no
         /// union of it fell back to `Unknown` (a response the spec describes must match a variant).
-        pub fn call<'a>(clerk: &'a clerk_api::Clerk, operation_id: &str, args: &'a Args) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>> {
+        pub fn call<'a>(clerk: &'a #krate::#client, operation_id: &str, args: &'a Args) -> Pin<Box<dyn Future<Output = Result<(), Failure>> + Send + 'a>> {
             match operation_id {
                 #(#arms)*
                 other => {

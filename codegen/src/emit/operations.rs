@@ -585,7 +585,10 @@ fn param_statement(p: &Param) -> TokenStream {
         TypeRef::Array(_) => {
             let explode = p.explode;
             let values = if p.required { quote!(Some(self.#name.as_slice())) } else { quote!(self.#name.as_deref()) };
-            quote!(request.#list(#wire, #values, #explode);)
+            match p.separator {
+                Some(separator) => quote!(request.query_list_separated(#wire, #values, #separator);),
+                None => quote!(request.#list(#wire, #values, #explode);),
+            }
         }
         _ => quote!(request.#one(#wire, #value);),
     }

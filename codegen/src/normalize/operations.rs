@@ -223,6 +223,7 @@ fn parameter<'a>(types: &mut Types<'a>, param: &'a Parameter, at: &str, name: St
         ty,
         required: data.required || is_path,
         explode,
+        separator: separator(param, explode),
         doc: data.description.clone(),
         deprecated: data.deprecated.unwrap_or(false),
     })
@@ -270,6 +271,16 @@ fn location_and_style(param: &Parameter) -> (bool, ParamLocation, bool) {
         Parameter::Path { .. } => (data.explode.unwrap_or(false), ParamLocation::Path, false),
         Parameter::Header { .. } => (data.explode.unwrap_or(false), ParamLocation::Header, false),
         Parameter::Cookie { .. } => (data.explode.unwrap_or(false), ParamLocation::Cookie, false),
+    }
+}
+
+/// What joins a query array's items when the style is not `form` and the array not exploded
+/// (exploded, every style repeats the name).
+fn separator(param: &Parameter, explode: bool) -> Option<&'static str> {
+    match param {
+        Parameter::Query { style: QueryStyle::SpaceDelimited, .. } if !explode => Some(" "),
+        Parameter::Query { style: QueryStyle::PipeDelimited, .. } if !explode => Some("|"),
+        _ => None,
     }
 }
 

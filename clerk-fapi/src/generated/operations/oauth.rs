@@ -397,9 +397,9 @@ impl RequestOAuthAuthorize {
         request.query("response_type", Some(&self.response_type));
         request.query("client_id", Some(&self.client_id));
         request.query("redirect_uri", self.redirect_uri.as_ref());
-        request.query_list("scope", self.scope.as_deref(), false);
+        request.query_list_separated("scope", self.scope.as_deref(), " ");
         request.query("state", self.state.as_ref());
-        request.query_list("prompt", self.prompt.as_deref(), false);
+        request.query_list_separated("prompt", self.prompt.as_deref(), " ");
         request.query("code_challenge", self.code_challenge.as_ref());
         request.query("code_challenge_method", self.code_challenge_method.as_ref());
         request.query("response_mode", self.response_mode.as_ref());
