@@ -5,6 +5,7 @@
 use crate::client_token::ClientToken;
 use crate::credential::{authorization, AuthParts, Credential, SecretKey};
 use crate::decode::decode;
+use crate::dev_browser::DevBrowser;
 use crate::error::{ApiError, ConfigError, Error, TransportError};
 use crate::request::{Request, RequestBody};
 use crate::retry::{Decision, Outcome, RetryClassifier, RetryPolicy};
@@ -44,6 +45,8 @@ struct Inner {
     auth: AuthParts,
     /// A client token sent as a bearer token and kept current from every response.
     client_token: Option<ClientToken>,
+    /// A development instance's dev browser token, sent as a query parameter and kept current.
+    dev_browser: Option<DevBrowser>,
     user_agent: HeaderValue,
     api_version: Option<HeaderValue>,
     timeout: Duration,
@@ -58,6 +61,7 @@ impl fmt::Debug for Client {
             .field("secret_key", &self.inner.authorization.as_ref().map(|_| "[redacted]"))
             .field("credentials", &self.inner.auth.names)
             .field("client_token", &self.inner.client_token)
+            .field("dev_browser", &self.inner.dev_browser)
             .field("api_version", &self.inner.api_version)
             .field("timeout", &self.inner.timeout)
             .field("retry", &self.inner.retry)
@@ -88,6 +92,7 @@ impl Client {
                 authorization,
                 auth: inner.auth.clone(),
                 client_token: None,
+                dev_browser: None,
                 user_agent: inner.user_agent.clone(),
                 api_version: inner.api_version.clone(),
                 timeout: inner.timeout,
@@ -159,6 +164,7 @@ impl Client {
         // Tokio's clock, as the waits between attempts are: a paused test clock bounds both.
         let started = tokio::time::Instant::now();
         let mut attempt = 0;
+        let mut dev_browser_renewed = false;
         loop {
             attempt += 1;
             span.attempt(attempt);
@@ -168,10 +174,32 @@ impl Client {
                 Some(token) => Some(bearer(token)?),
                 None => None,
             };
+            let dev_browser = match &inner.dev_browser {
+                Some(holder) => Some(holder.current(|| self.create_dev_browser(timeout)).await?),
+                None => None,
+            };
+            let url = match &dev_browser {
+                Some(token) => {
+                    let mut url = url.clone();
+                    url.query_pairs_mut().append_pair(crate::dev_browser::PARAMETER, token);
+                    std::borrow::Cow::Owned(url)
+                }
+                None => std::borrow::Cow::Borrowed(&url),
+            };
             let outcome =
                 self.attempt(&request.method, &url, &parameters, body.as_ref(), bearer.as_ref(), timeout).await;
             if let (Some(holder), Ok((_, headers, _))) = (&inner.client_token, &outcome) {
                 holder.answered(token.as_deref(), headers.get(AUTHORIZATION).map(HeaderValue::as_bytes));
+            }
+            if let (Some(holder), Some(sent), Ok((status, headers, body))) =
+                (&inner.dev_browser, &dev_browser, &outcome)
+            {
+                holder.answered(sent, headers.get(crate::dev_browser::HEADER).map(HeaderValue::as_bytes));
+                // A token the instance no longer knows: a new one, and the refused request once more.
+                if holder.refused(sent, *status, body) && !dev_browser_renewed {
+                    dev_browser_renewed = true;
+                    continue;
+                }
             }
             // The classifier decides; the loop only waits or hands the outcome back.
             let seen = match &outcome {
@@ -245,15 +273,48 @@ impl Client {
         // A 2xx's headers are never read but for a rotated client token: not copied.
         let headers = if !(200..300).contains(&status) {
             response.headers().clone()
-        } else if let (Some(_), Some(value)) = (&inner.client_token, response.headers().get(AUTHORIZATION)) {
-            let mut headers = reqwest::header::HeaderMap::new();
-            headers.insert(AUTHORIZATION, value.clone());
-            headers
         } else {
-            reqwest::header::HeaderMap::new()
+            let mut headers = reqwest::header::HeaderMap::new();
+            if let (Some(_), Some(value)) = (&inner.client_token, response.headers().get(AUTHORIZATION)) {
+                headers.insert(AUTHORIZATION, value.clone());
+            }
+            if let (Some(_), Some(value)) = (&inner.dev_browser, response.headers().get(crate::dev_browser::HEADER)) {
+                headers.insert(crate::dev_browser::HEADER, value.clone());
+            }
+            headers
         };
         let body = response.bytes().await?;
         Ok((status, headers, body))
+    }
+
+    /// A new dev browser token from `POST /v1/dev_browser` (one attempt: a failure is the
+    /// request's error).
+    async fn create_dev_browser(&self, timeout: Duration) -> Result<String, Error> {
+        let inner = &*self.inner;
+        let mut builder = inner
+            .http
+            .post(format!("{}/v1/dev_browser", inner.base_url))
+            .header(USER_AGENT, inner.user_agent.clone())
+            .headers(inner.extra_headers.clone())
+            .timeout(timeout);
+        if let Some(version) = &inner.api_version {
+            builder = builder.header(API_VERSION_HEADER, version.clone());
+        }
+        let sent = async {
+            let response = builder.send().await?;
+            let (status, headers) = (response.status().as_u16(), response.headers().clone());
+            Ok::<_, reqwest::Error>((status, headers, response.bytes().await?))
+        };
+        match sent.await {
+            Ok((status, _, body)) if (200..300).contains(&status) => {
+                decode::<crate::dev_browser::Created>(status, &body).map(|created| created.token)
+            }
+            Ok((status, headers, body)) => {
+                Err(Error::Api(Box::new(ApiError::from_response(status, headers, &body, 1))))
+            }
+            Err(error) if error.is_timeout() => Err(Error::Timeout { attempts: 1, source: TransportError::new(error) }),
+            Err(error) => Err(Error::Transport { attempts: 1, source: TransportError::new(error) }),
+        }
     }
 }
 
@@ -383,6 +444,7 @@ pub struct ClientBuilder<C = Client> {
     secret_key: Option<SecretKey>,
     credentials: Vec<Credential>,
     client_token: Option<ClientToken>,
+    dev_browser: Option<DevBrowser>,
     /// `None`: the client type's default.
     base_url: Option<String>,
     timeout: Duration,
@@ -401,6 +463,7 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("secret_key", &self.secret_key)
             .field("credentials", &self.credentials)
             .field("client_token", &self.client_token)
+            .field("dev_browser", &self.dev_browser)
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("user_agent", &self.user_agent)
@@ -418,6 +481,7 @@ impl<C> ClientBuilder<C> {
             secret_key: Some(SecretKey(secret_key.into())),
             credentials: Vec::new(),
             client_token: None,
+            dev_browser: None,
             base_url: None,
             timeout: DEFAULT_TIMEOUT,
             user_agent: None,
@@ -449,6 +513,16 @@ impl<C> ClientBuilder<C> {
     /// secret key or another credential that sends `Authorization`.
     pub fn client_token(mut self, token: ClientToken) -> Self {
         self.client_token = Some(token);
+        self
+    }
+
+    /// Identifies the client to a Clerk development instance as a browser does: the client
+    /// creates a dev browser token (`POST /v1/dev_browser`) when `dev_browser` has none, sends
+    /// it as the `__clerk_db_jwt` query parameter with every request, and keeps it current (see
+    /// [`DevBrowser`]). For Frontend API clients not in native mode; production instances and
+    /// native apps (`_is_native` with a client token) do not use it.
+    pub fn dev_browser(mut self, dev_browser: DevBrowser) -> Self {
+        self.dev_browser = Some(dev_browser);
         self
     }
 
@@ -574,6 +648,7 @@ impl<C> ClientBuilder<C> {
             authorization,
             auth,
             client_token: self.client_token,
+            dev_browser: self.dev_browser,
             user_agent,
             api_version,
             timeout: self.timeout,

@@ -21,6 +21,24 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! A client that is not in native mode (a web view, an app that keeps Clerk's cookies) talks
+//! to a development instance with a dev browser token, which the client creates, sends and
+//! renews itself given a [`DevBrowser`]:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), clerk_fapi::Error> {
+//! use clerk_fapi::{DevBrowser, FrontendApi};
+//!
+//! let fapi = FrontendApi::builder()
+//!     .base_url("https://example.clerk.accounts.dev")
+//!     .dev_browser(DevBrowser::new(None))
+//!     .build()?;
+//! let environment = fapi.environment().get().await?;
+//! # let _ = environment;
+//! # Ok(())
+//! # }
+//! ```
 
 // Library code reports bad input as errors; it never panics on it.
 // docs.rs builds with `--cfg docsrs` on nightly: items behind a feature say which one.
@@ -35,6 +53,8 @@ pub mod native;
 pub use clerk_api_runtime as runtime;
 pub use clerk_api_runtime::install_tls_provider;
 pub use clerk_api_runtime::{ApiError, ClerkError, ConfigError, DecodeError, Error, TransportError};
-pub use clerk_api_runtime::{ClientToken, Credential, FilePart, ResponseFuture, RetryPolicy, DEFAULT_TIMEOUT};
+pub use clerk_api_runtime::{
+    ClientToken, Credential, DevBrowser, FilePart, ResponseFuture, RetryPolicy, DEFAULT_TIMEOUT,
+};
 pub use generated::client::{FrontendApi, FrontendApiBuilder};
 pub use generated::{operations, types, API_VERSION, SPEC};
