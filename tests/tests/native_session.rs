@@ -1,5 +1,5 @@
 //! clerk-fapi's native session end to end against fake-clerk's Frontend API: the flows a native
-//! app offers (password, email code, a second factor, sign-up, OAuth through the browser), the
+//! app offers (password, email code, SMS code, a second factor, sign-up, OAuth through the browser), the
 //! token refreshed near its expiry, sign-out, a client token restored from storage, and the round
 //! trip: the session token the native client holds is a signed-in session to `clerk_api::auth`.
 //! Last, the `native_sign_in` example run as a user runs it, calling a protected axum route.
@@ -7,7 +7,7 @@
 use clerk_api::auth::{AuthenticateOptions, RequestState};
 use clerk_api::testing::{TestKey, PUBLISHABLE_KEY};
 use clerk_fapi::native::{ErrorCode, FileStore, MemoryStore, NativeClient, NativeError, SignUpDetails};
-use clerk_fapi::types::SignInStatus;
+use clerk_fapi::types::{SignInFirstFactorVerification, SignInStatus};
 use fake_clerk::native::{user_with_two_factor, user_without_two_factor, BACKUP_CODES, TEST_CODE};
 use fake_clerk::{FakeClerk, Faults, Seed};
 use std::time::Duration;
@@ -59,6 +59,38 @@ async fn clerk_refusals_are_typed_by_code() {
     let bad_code = attempt.clone().verify_email_code("000000").await.unwrap_err();
     assert_eq!(bad_code.code(), Some(&ErrorCode::CodeIncorrect), "{bad_code}");
     assert!(attempt.verify_email_code(TEST_CODE).await.unwrap().is_complete());
+}
+
+#[tokio::test]
+async fn an_sms_code_sign_in_resends_refuses_a_wrong_code_and_goes_on_to_the_second_factor() {
+    let fake = fake().await;
+    let clerk = native(&fake);
+    let user = user_with_two_factor();
+    let attempt = clerk.sign_in_with_phone_code(&user.phone).await.unwrap();
+    assert_eq!(attempt.status(), &SignInStatus::NeedsFirstFactor);
+    let sent = match attempt.sign_in().first_factor_verification.as_ref() {
+        Some(SignInFirstFactorVerification::StubsVerificationOtp(otp)) => Some(otp.strategy.as_str()),
+        _ => None,
+    };
+    assert_eq!(sent, Some("phone_code"), "the create sends the code");
+    let attempt = attempt.send_phone_code().await.unwrap();
+    let bad_code = attempt.clone().verify_phone_code("000000").await.unwrap_err();
+    assert_eq!(bad_code.code(), Some(&ErrorCode::CodeIncorrect), "{bad_code}");
+    let attempt = attempt.verify_phone_code(TEST_CODE).await.unwrap();
+    assert_eq!(attempt.status(), &SignInStatus::NeedsSecondFactor);
+    assert!(attempt.verify_totp(TEST_CODE).await.unwrap().is_complete());
+    let phones: Vec<String> = clerk
+        .state()
+        .user()
+        .map(|u| u.phone_numbers.iter().map(|p| p.phone_number.clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(phones, std::slice::from_ref(&user.phone));
+    let token = clerk.token().await.unwrap().expect("a session token");
+    assert_eq!(verified_user(&token).await.as_deref(), Some(user.id.as_str()));
+
+    // A number no user has is refused as an unknown identifier.
+    let unknown = native(&fake).sign_in_with_phone_code("+15559999999").await.unwrap_err();
+    assert_eq!(unknown.code(), Some(&ErrorCode::IdentifierNotFound), "{unknown}");
 }
 
 #[tokio::test]

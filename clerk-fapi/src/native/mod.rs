@@ -13,8 +13,8 @@
 //!
 //! Where this follows the native SDKs (and where not) is written beside each step; the order of
 //! calls is theirs: load with `GET /v1/client`; sign in by creating the sign-in with the
-//! identifier and the strategy (a password, or `email_code`, which sends the code), then the
-//! attempts; a second factor (`totp`, `backup_code`) attempted without a prepare; OAuth through
+//! identifier and the strategy (a password, or `email_code` / `phone_code`, which sends the
+//! code), then the attempts; a second factor (`totp`, `backup_code`) attempted without a prepare; OAuth through
 //! the system browser completed by reloading the sign-in with the callback's
 //! `rotating_token_nonce`; sign out with `DELETE /v1/client/sessions`.
 

@@ -1,7 +1,7 @@
 //! Sign-in as a small state machine over the Frontend API's sign-in object: each step sends one
 //! request and hands back the sign-in as the server now has it; `status()` says what it needs
-//! next. The steps are the native SDKs': a password or an email code on create (the code is sent
-//! then), a first factor attempted, a second factor (`totp`, `backup_code`) attempted without a
+//! next. The steps are the native SDKs': a password, an email code or an SMS code on create (the
+//! code is sent then), a first factor attempted, a second factor (`totp`, `backup_code`) attempted without a
 //! prepare; on `complete`, the client the server sent along holds the new session, now active.
 
 use super::{NativeClient, NativeError};
@@ -29,6 +29,13 @@ impl NativeClient {
     /// [`SignInAttempt::verify_email_code`].
     pub async fn sign_in_with_email_code(&self, email_address: &str) -> Result<SignInAttempt, NativeError> {
         let create = self.inner.fapi.sign_ins().create().strategy("email_code").identifier(email_address);
+        self.created(create.await)
+    }
+
+    /// Starts a sign-in by a code sent by SMS to `phone_number` (E.164, such as `+15550100`):
+    /// the code is sent now; finish with [`SignInAttempt::verify_phone_code`].
+    pub async fn sign_in_with_phone_code(&self, phone_number: &str) -> Result<SignInAttempt, NativeError> {
+        let create = self.inner.fapi.sign_ins().create().strategy("phone_code").identifier(phone_number);
         self.created(create.await)
     }
 
@@ -71,22 +78,41 @@ impl SignInAttempt {
     /// Sends a code to the email address the sign-in identified (again, for a "resend"), as
     /// `prepare_first_factor` with the address's id from the supported first factors.
     pub async fn send_email_code(self) -> Result<SignInAttempt, NativeError> {
-        let factor = self
-            .sign_in
-            .supported_first_factors
-            .iter()
-            .flatten()
-            .find(|factor| factor.strategy == types::StubsSignInFactorStrategy::EmailCode)
-            .and_then(|factor| factor.email_address_id.clone())
-            .ok_or_else(|| NativeError::Flow("this sign-in offers no email code".to_owned()))?;
+        let id = self.first_factor_of(types::StubsSignInFactorStrategy::EmailCode, |f| &f.email_address_id)?;
         let prepare = self.native.inner.fapi.sign_ins().prepare_first_factor(&self.sign_in.id, "email_code");
-        let answer = self.native.after(prepare.email_address_id(factor).await)?;
+        let answer = self.native.after(prepare.email_address_id(id).await)?;
         Ok(self.native.sign_in(answer))
+    }
+
+    /// Sends a code by SMS to the phone number the sign-in identified (again, for a "resend"),
+    /// as `prepare_first_factor` with the number's id from the supported first factors.
+    pub async fn send_phone_code(self) -> Result<SignInAttempt, NativeError> {
+        let id = self.first_factor_of(types::StubsSignInFactorStrategy::PhoneCode, |f| &f.phone_number_id)?;
+        let prepare = self.native.inner.fapi.sign_ins().prepare_first_factor(&self.sign_in.id, "phone_code");
+        let answer = self.native.after(prepare.phone_number_id(id).await)?;
+        Ok(self.native.sign_in(answer))
+    }
+
+    /// The id (`id_of`) of the supported first factor with this strategy.
+    fn first_factor_of(
+        &self,
+        strategy: types::StubsSignInFactorStrategy,
+        id_of: impl Fn(&types::StubsSignInFactor) -> &Option<String>,
+    ) -> Result<String, NativeError> {
+        let factors = self.sign_in.supported_first_factors.iter().flatten();
+        let factor = factors.filter(|factor| factor.strategy == strategy).find_map(|factor| id_of(factor).clone());
+        factor.ok_or_else(|| NativeError::Flow(format!("this sign-in offers no {}", strategy.as_str())))
     }
 
     /// Attempts the first factor with the emailed code.
     pub async fn verify_email_code(self, code: &str) -> Result<SignInAttempt, NativeError> {
         let attempt = self.native.inner.fapi.sign_ins().attempt_first_factor(&self.sign_in.id, "email_code").code(code);
+        self.first_factor(attempt.await)
+    }
+
+    /// Attempts the first factor with the code sent by SMS.
+    pub async fn verify_phone_code(self, code: &str) -> Result<SignInAttempt, NativeError> {
+        let attempt = self.native.inner.fapi.sign_ins().attempt_first_factor(&self.sign_in.id, "phone_code").code(code);
         self.first_factor(attempt.await)
     }
 

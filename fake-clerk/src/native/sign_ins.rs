@@ -1,5 +1,5 @@
 //! Sign-ins, as Clerk's native SDKs drive them: `POST /v1/client/sign_ins` (with `identifier`
-//! and `password` in one call, or `strategy=email_code` to send a code at once, or
+//! and `password` in one call, or `strategy=email_code` / `phone_code` to send a code at once, or
 //! `strategy=oauth_google` and `redirect_url` for the system browser), then
 //! `prepare_first_factor` / `attempt_first_factor`, `prepare_second_factor` /
 //! `attempt_second_factor`, and `GET /v1/client/sign_ins/{id}` (with `rotating_token_nonce`
@@ -110,6 +110,9 @@ pub(crate) fn create(world: &mut World, store: &Store, call: &Call) -> Result<An
                 (None | Some("password"), Some(_)) => return Err(Failure::password_incorrect()),
                 (Some("password"), None) => return Err(Failure::param_missing("password")),
                 (Some("email_code"), _) => Some(Verification::code_sent("email_code", world.code_lifetime)),
+                (Some("phone_code"), _) if known.phone.is_some() => {
+                    Some(Verification::code_sent("phone_code", world.code_lifetime))
+                }
                 (None, None) => None,
                 (Some(_), _) => return Err(Failure::strategy_invalid()),
             };
@@ -162,7 +165,18 @@ fn email_address(store: &Store, user_id: &str, call: &Call) -> Result<(), Failur
     }
 }
 
-/// `POST /v1/client/sign_ins/{id}/prepare_first_factor`: `email_code` sends a code,
+/// The user's phone number `phone_number_id` names (the primary one if none is given).
+fn phone_number(world: &World, user_id: &str, call: &Call) -> Result<(), Failure> {
+    let Some((known, _)) = account(world, user_id).phone else { return Err(Failure::strategy_invalid()) };
+    match call.given("phone_number_id") {
+        Some(id) if id != known => {
+            Err(Failure::param_invalid("phone_number_id", "is not one of the user's phone numbers"))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `POST /v1/client/sign_ins/{id}/prepare_first_factor`: `email_code` or `phone_code` sends a code,
 /// `oauth_google` (with `redirect_url`) points the browser at the fake's page again.
 pub(crate) fn prepare_first(world: &mut World, store: &Store, call: &Call, id: &str) -> Result<Answer, Failure> {
     owned(world, call, id)?;
@@ -184,6 +198,10 @@ pub(crate) fn prepare_first(world: &mut World, store: &Store, call: &Call, id: &
                 email_address(store, &user, call)?;
                 Some(Verification::code_sent("email_code", world.code_lifetime))
             }
+            "phone_code" => {
+                phone_number(world, &user, call)?;
+                Some(Verification::code_sent("phone_code", world.code_lifetime))
+            }
             "password" => None,
             _ => return Err(Failure::strategy_invalid()),
         }
@@ -197,7 +215,7 @@ pub(crate) fn prepare_first(world: &mut World, store: &Store, call: &Call, id: &
     Ok(answer(world, store, id))
 }
 
-/// `POST /v1/client/sign_ins/{id}/attempt_first_factor`: `password` or `email_code`.
+/// `POST /v1/client/sign_ins/{id}/attempt_first_factor`: `password`, `email_code` or `phone_code`.
 pub(crate) fn attempt_first(world: &mut World, store: &Store, call: &Call, id: &str) -> Result<Answer, Failure> {
     owned(world, call, id)?;
     let strategy = call.required("strategy")?;
@@ -212,9 +230,9 @@ pub(crate) fn attempt_first(world: &mut World, store: &Store, call: &Call, id: &
             }
             sign_in.first = Some(Verification::verified("password"));
         }
-        "email_code" => {
+        "email_code" | "phone_code" => {
             let code = call.required("code")?;
-            let sent = sign_in.first.as_mut().filter(|v| v.strategy == "email_code");
+            let sent = sign_in.first.as_mut().filter(|v| v.strategy == strategy);
             sent.ok_or_else(Failure::verification_missing)?.attempt(code)?;
         }
         _ => return Err(Failure::strategy_invalid()),

@@ -165,7 +165,9 @@ fn complete(world: &mut World, store: &mut Store, id: &str, origin: Option<&str>
     let user_id = users::create(store, &new);
     let verified_at = sign_up.verification.as_ref().and_then(|v| v.verified_at).unwrap_or_else(now_ms);
     let client_id = sign_up.client_id.clone();
-    world.accounts.insert(user_id.clone(), Account { password: sign_up.password.clone(), two_factor: false });
+    world
+        .accounts
+        .insert(user_id.clone(), Account { password: sign_up.password.clone(), two_factor: false, phone: None });
     let start = Start {
         client_id: &client_id,
         user_id: &user_id,

@@ -110,4 +110,6 @@ impl SignUpState {
 pub(crate) struct Account {
     pub(crate) password: Option<String>,
     pub(crate) two_factor: bool,
+    /// The verified phone number an SMS code goes to: its id and the number.
+    pub(crate) phone: Option<(String, String)>,
 }

@@ -3,6 +3,7 @@
 //! sign-in factors of the fixture rule and the user's organization memberships), and created by
 //! a completed sign-up, so the Backend API lists them too.
 
+use super::fixtures::number_of_phone;
 use super::state::Account;
 use crate::data::{Record, Store};
 use serde_json::{json, Value};
@@ -19,12 +20,16 @@ fn answers_to(user: &Value, identifier: &str) -> bool {
         })
 }
 
-/// The user an identifier names: generated users by their number first (`user{n}` or
-/// `user{n}@example.com`), then any user whose JSON holds it.
+/// The user an identifier names: generated users by their number first (`user{n}`,
+/// `user{n}@example.com` or the fixture rule's phone number), then any user whose JSON holds it.
 pub(crate) fn find(store: &Store, identifier: &str) -> Option<(String, Value)> {
     let identifier = identifier.trim();
     if identifier.is_empty() {
         return None;
+    }
+    if let Some(n) = number_of_phone(identifier) {
+        let id = format!("user_{n:0>27}");
+        return store.user_index.get(&id).and_then(|&i| parse(&store.users[i])).map(|user| (id, user));
     }
     let lower = identifier.to_ascii_lowercase();
     let local = lower.strip_suffix("@example.com").unwrap_or(&lower);
@@ -100,6 +105,17 @@ pub(crate) fn fapi_user(store: &Store, user_id: &str, account: &Account) -> Opti
     fields.insert("password_enabled".into(), account.password.is_some().into());
     for flag in ["two_factor_enabled", "totp_enabled", "backup_code_enabled"] {
         fields.insert(flag.into(), account.two_factor.into());
+    }
+    if let Some((id, phone)) = &account.phone {
+        let created_at = fields.get("created_at").and_then(Value::as_i64).unwrap_or_default();
+        let number = json!({
+            "id": id, "object": "phone_number", "phone_number": phone, "reserved": false,
+            "reserved_for_second_factor": false, "default_second_factor": false,
+            "verification": {"object": "verification_otp", "status": "verified", "strategy": "phone_code", "attempts": 1, "expire_at": created_at + 600_000},
+            "linked_to": [], "created_at": created_at, "updated_at": created_at,
+        });
+        fields.insert("primary_phone_number_id".into(), id.as_str().into());
+        fields.insert("phone_numbers".into(), json!([number]));
     }
     let organization_memberships: Vec<Value> = memberships(store, user_id)
         .into_iter()

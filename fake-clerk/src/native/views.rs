@@ -62,7 +62,10 @@ pub(crate) fn sign_in_json(world: &World, store: &Store, sign_in: &SignInState) 
     });
     let first_factors = account.as_ref().map(|account| {
         let password = account.password.as_ref().map(|_| json!({ "strategy": "password" }));
-        password.into_iter().chain(email_factor.clone()).collect::<Vec<_>>()
+        let phone = account.phone.as_ref().map(|(id, phone)| {
+            json!({ "strategy": "phone_code", "safe_identifier": phone, "phone_number_id": id, "primary": true })
+        });
+        password.into_iter().chain(email_factor.clone()).chain(phone).collect::<Vec<_>>()
     });
     let second_factors = account.as_ref().filter(|a| a.two_factor).map(|_| {
         let fixed = [json!({ "strategy": "totp" }), json!({ "strategy": "backup_code" })];
