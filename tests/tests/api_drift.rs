@@ -240,16 +240,22 @@ fn reports_are_sorted_breaking_first_and_deterministic() {
     );
 }
 
+/// Snapshots in `docs/api-changes/`, named by the caller, holding only the report.
+fn api_changes_settings() -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(clerk_api_tests::workspace_root().join("docs/api-changes"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings
+}
+
 /// The committed reports: one per consecutive pair of pinned versions.
 #[test]
 fn reports_between_consecutive_api_versions() {
     // As `cargo xtask diff` reports them: with the names clerk-api uses (the overrides applied).
     let apis: Vec<_> =
         BAPI_VERSIONS.iter().map(|v| clerk_api_tests::pinned_api(&format!("bapi/{v}.yml")).expect("spec")).collect();
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(clerk_api_tests::workspace_root().join("docs/api-changes"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
+    let settings = api_changes_settings();
     settings.bind(|| {
         for (pair, window) in BAPI_VERSIONS.windows(2).zip(apis.windows(2)) {
             let report = render(&diff(&window[0], &window[1]), pair[0], pair[1]);
@@ -269,14 +275,31 @@ fn report_of_the_names_the_overrides_change() {
     let renamed =
         |from: &str, to: &str| report.changes.iter().any(|c| c.what == format!("renamed from `{from}` to `{to}`"));
     assert!(renamed("get_api_keys", "list") && renamed("get_o_auth_access_token", "get_oauth_access_token"));
-    let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(clerk_api_tests::workspace_root().join("docs/api-changes"));
-    settings.set_prepend_module_to_snapshot(false);
-    settings.set_omit_expression(true);
+    let settings = api_changes_settings();
     settings.bind(|| {
         insta::assert_snapshot!(
             "2026-05-12_overrides",
             render(&report, "2026-05-12 (spec names)", "2026-05-12 (clerk-api names, old ones deprecated)")
+        );
+    });
+}
+
+/// What `spec/overrides-frontend.yaml` renames, as a drift report from the Frontend API spec's
+/// own names to the names clerk-fapi uses (a new crate: the spec's names were never published,
+/// so no deprecated aliases).
+#[test]
+fn report_of_the_names_the_frontend_overrides_change() {
+    let spec_names = api(&read_spec("fapi/2026-05-12.yml").expect("spec"));
+    let ours = clerk_api_tests::pinned_frontend_generator().expect("spec").api().clone();
+    let report = diff(&spec_names, &ours);
+    let renamed =
+        |from: &str, to: &str| report.changes.iter().any(|c| c.what == format!("renamed from `{from}` to `{to}`"));
+    assert!(renamed("get_session", "get") && renamed("remove_client_sessions_and_retain_cookie", "remove_all"));
+    let settings = api_changes_settings();
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "fapi_2026-05-12_overrides",
+            render(&report, "2026-05-12 (Frontend API spec names)", "2026-05-12 (clerk-fapi names)")
         );
     });
 }
