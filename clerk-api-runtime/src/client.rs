@@ -270,7 +270,7 @@ impl Client {
         }
         let response = builder.send().await?;
         let status = response.status().as_u16();
-        // A 2xx's headers are never read but for a rotated client token: not copied.
+        // A 2xx's headers are never read but for a rotated client or dev browser token: not copied.
         let headers = if !(200..300).contains(&status) {
             response.headers().clone()
         } else {
