@@ -6,7 +6,9 @@
 
 use clerk_api::auth::{AuthenticateOptions, RequestState};
 use clerk_api::testing::{TestKey, PUBLISHABLE_KEY};
-use clerk_fapi::native::{ErrorCode, FileStore, MemoryStore, NativeClient, NativeError, SignUpDetails};
+use clerk_fapi::native::{
+    ErrorCode, FileStore, MemoryStore, NativeClient, NativeError, OAuthCompletion, SignUpDetails,
+};
 use clerk_fapi::types::{SignInFirstFactorVerification, SignInStatus};
 use fake_clerk::native::{user_with_two_factor, user_without_two_factor, BACKUP_CODES, TEST_CODE};
 use fake_clerk::{FakeClerk, Faults, Seed};
@@ -205,13 +207,48 @@ async fn an_oauth_sign_in_completes_from_the_browser_callback_and_rotates_the_to
     let callback = answer.headers()["location"].to_str().unwrap().to_owned();
     assert!(callback.starts_with("com.example.app://callback?"), "{callback}");
 
-    let attempt = clerk.complete_oauth(&start, &callback).await.unwrap();
+    let completion = clerk.complete_oauth(&start, &callback).await.unwrap();
+    let OAuthCompletion::SignedIn(attempt) = &completion else { panic!("an existing user signs in: {completion:?}") };
     assert!(attempt.is_complete(), "{:?}", attempt.status());
     let after = clerk_fapi::native::TokenStore::load(&*store).unwrap();
     assert!(after.is_some() && after != before, "the nonce rotated the client token");
     assert_eq!(clerk.state().user().map(|u| u.id.clone()), Some(fake_clerk::native::oauth_user().id));
     let wrong = clerk.complete_oauth(&start, "https://elsewhere.example/?rotating_token_nonce=x").await;
     assert!(matches!(wrong, Err(NativeError::Flow(_))));
+}
+
+/// A provider account no user has, as Clerk's native SDKs handle it: the callback comes back
+/// without a nonce, the sign-in's verification is `transferable`, and a sign-up with
+/// `transfer=true` creates the user, signed in, with no password asked.
+#[tokio::test]
+async fn an_oauth_sign_in_for_a_new_account_becomes_a_sign_up() {
+    let fake = fake().await;
+    let clerk = native(&fake);
+    let start = clerk.start_oauth("oauth_google", "com.example.app://callback").await.unwrap();
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = format!("{}&identifier=new.person@example.com", start.url());
+    let answer = browser.get(&page).send().await.unwrap();
+    let callback = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(!callback.contains("rotating_token_nonce"), "{callback}");
+
+    let completion = clerk.complete_oauth(&start, &callback).await.unwrap();
+    let OAuthCompletion::SignedUp(sign_up) = &completion else { panic!("a new account signs up: {completion:?}") };
+    assert!(completion.is_complete(), "{:?}", sign_up.status());
+    assert_eq!(sign_up.sign_up().email_address.as_deref(), Some("new.person@example.com"));
+    let user = clerk.state().user().map(|u| u.id.clone()).expect("signed in");
+    let token = clerk.token().await.unwrap().expect("a session token");
+    assert_eq!(verified_user(&token).await, Some(user.clone()));
+    // The Backend API knows the new user.
+    let backend = clerk_api::Clerk::builder("sk_test_fake").base_url(&fake.base_url).build().unwrap();
+    let created = backend.users().get(&user).await.unwrap();
+    assert_eq!(created.email_addresses[0].email_address, "new.person@example.com");
+
+    // A cancelled consent is an error, not a sign-up.
+    let start = clerk.start_oauth("oauth_google", "com.example.app://callback").await.unwrap();
+    let denied = browser.get(format!("{}&deny=true", start.url())).send().await.unwrap();
+    let callback = denied.headers()["location"].to_str().unwrap().to_owned();
+    let refused = clerk.complete_oauth(&start, &callback).await.unwrap_err();
+    assert!(refused.to_string().contains("access_denied"), "{refused}");
 }
 
 /// A store the test can read beside the client.

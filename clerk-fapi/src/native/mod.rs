@@ -27,7 +27,7 @@ mod store;
 mod tokens;
 
 pub use error::{ErrorCode, NativeError};
-pub use oauth::OAuthStart;
+pub use oauth::{OAuthCompletion, OAuthStart};
 pub use sign_in::SignInAttempt;
 pub use sign_up::{SignUpAttempt, SignUpDetails};
 pub use state::SessionState;

@@ -85,7 +85,7 @@ impl NativeClient {
         created.send_email_code().await
     }
 
-    fn sign_up(&self, wrapped: types::ClientWrappedSignUp) -> SignUpAttempt {
+    pub(super) fn sign_up(&self, wrapped: types::ClientWrappedSignUp) -> SignUpAttempt {
         self.take_client(wrapped.client);
         SignUpAttempt { native: self.clone(), sign_up: wrapped.response }
     }

@@ -10,6 +10,10 @@
 //! The page signs in [`OAUTH_USER`] (user 2, no second factor) unless the
 //! URL names another with `user_id=` or `identifier=` (an email address or username).
 //! `deny=true` plays a user who cancels: 303 to `redirect_url` with `error=access_denied`.
+//! `identifier=` an email address no user has plays a provider account new to the instance:
+//! as Clerk does, the sign-in's verification turns `transferable` (error
+//! `external_account_not_found`) and the browser goes back without a nonce; a sign-up created
+//! with `transfer=true` then makes the user (see [`sign_ups`](super::sign_ups)).
 //!
 //! Below the client and sign-in endpoints, which both redeem nonces; it moves the sign-in on
 //! through [`sign_in_progress`](super::sign_in_progress), never through those endpoints.
@@ -47,6 +51,14 @@ pub(crate) fn authorize(world: &mut World, store: &Store, call: &Call) -> Result
             users::get(store, &id).map(|_| id)
         }
     };
+    let new_account = call.given("identifier").filter(|i| user_id.is_none() && i.contains('@'));
+    if let (Some(email), Some(sign_in)) = (new_account, world.sign_ins.get_mut(id)) {
+        if let Some(first) = sign_in.first.as_mut() {
+            first.make_transferable();
+        }
+        sign_in.oauth_new_account = Some(email.to_owned());
+        return Ok(Answer::redirect(back));
+    }
     let user_id = user_id.ok_or_else(Failure::identifier_not_found)?;
     let nonce = world.random(32);
     world.nonces.insert(nonce.clone(), id.to_owned());

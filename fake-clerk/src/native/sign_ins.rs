@@ -90,6 +90,7 @@ pub(crate) fn create(world: &mut World, store: &Store, call: &Call) -> Result<An
         created_session_id: None,
         redirect_url: None,
         oauth_user: None,
+        oauth_new_account: None,
         created_at: now_ms(),
     };
     match (strategy, identifier) {

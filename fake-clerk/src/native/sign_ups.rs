@@ -82,9 +82,32 @@ fn take_fields(store: &Store, call: &Call, sign_up: &mut SignUpState) -> Result<
     Ok(())
 }
 
-/// `POST /v1/client/sign_ups`.
+/// The client's sign-in whose OAuth account no user has: its verification and email address,
+/// for a sign-up with `transfer=true`.
+fn transferable(world: &World, call: &Call) -> Result<(Verification, String), Failure> {
+    let client = world.client_of(call.token.as_deref()).and_then(|id| world.clients.get(&id));
+    let sign_in = client.and_then(|c| c.sign_in.as_ref()).and_then(|id| world.sign_ins.get(id));
+    let found = sign_in.and_then(|s| {
+        let first = s.first.as_ref().filter(|v| v.is_transferable())?;
+        Some((first.clone(), s.oauth_new_account.clone()?))
+    });
+    found.ok_or_else(|| Failure::param_invalid("transfer", "There is no sign-in to transfer."))
+}
+
+/// `POST /v1/client/sign_ups`; with `transfer=true`, from the client's transferable OAuth
+/// sign-in (the provider's account and its verified email address).
 pub(crate) fn create(world: &mut World, store: &mut Store, call: &Call) -> Result<Answer, Failure> {
     let mut sign_up = SignUpState { created_at: now_ms(), ..SignUpState::default() };
+    if call.given("transfer").is_some_and(|t| t == "true") {
+        let (mut verification, email) = transferable(world, call)?;
+        if users::find(store, &email).is_some() {
+            return Err(Failure::identifier_exists("email_address"));
+        }
+        verification.verify();
+        verification.error = None;
+        sign_up.email_address = Some(email);
+        sign_up.external_account = Some(verification);
+    }
     take_fields(store, call, &mut sign_up)?;
     if call.given("strategy").is_some_and(|s| s != "email_code") {
         return Err(Failure::strategy_invalid());
@@ -101,6 +124,7 @@ pub(crate) fn create(world: &mut World, store: &mut Store, call: &Call) -> Resul
         client.sign_up = Some(id.clone());
         client.updated_at = now_ms();
     }
+    complete(world, store, &id, call.origin.as_deref());
     Ok(answer(world, store, &id).with_token(token))
 }
 
@@ -163,7 +187,9 @@ fn complete(world: &mut World, store: &mut Store, id: &str, origin: Option<&str>
         username: sign_up.username.as_deref(),
     };
     let user_id = users::create(store, &new);
-    let verified_at = sign_up.verification.as_ref().and_then(|v| v.verified_at).unwrap_or_else(now_ms);
+    let verified = sign_up.external_account.as_ref().or(sign_up.verification.as_ref());
+    let verified_at = verified.and_then(|v| v.verified_at).unwrap_or_else(now_ms);
+    let strategy = verified.map_or_else(|| "email_code".to_owned(), |v| v.strategy.clone());
     let client_id = sign_up.client_id.clone();
     world
         .accounts
@@ -184,6 +210,6 @@ fn complete(world: &mut World, store: &mut Store, id: &str, origin: Option<&str>
         if client.sign_up.as_deref() == Some(id) {
             client.sign_up = None;
         }
-        client.last_authentication_strategy = Some("email_code".to_owned());
+        client.last_authentication_strategy = Some(strategy);
     }
 }

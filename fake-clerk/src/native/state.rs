@@ -68,6 +68,8 @@ pub(crate) struct SignInState {
     pub(crate) redirect_url: Option<String>,
     /// The user the OAuth page signed in, until the nonce is redeemed.
     pub(crate) oauth_user: Option<String>,
+    /// The email address of a provider account no user has: a sign-up may take it over.
+    pub(crate) oauth_new_account: Option<String>,
     pub(crate) created_at: i64,
 }
 
@@ -82,6 +84,8 @@ pub(crate) struct SignUpState {
     pub(crate) last_name: Option<String>,
     pub(crate) username: Option<String>,
     pub(crate) verification: Option<Verification>,
+    /// The OAuth verification a transferred sign-in brought (its email address is verified).
+    pub(crate) external_account: Option<Verification>,
     pub(crate) created_user_id: Option<String>,
     pub(crate) created_session_id: Option<String>,
     pub(crate) created_at: i64,
@@ -94,14 +98,15 @@ impl SignUpState {
         if self.email_address.is_none() {
             missing.push("email_address");
         }
-        if self.password.is_none() {
+        // A user signing up through a provider needs no password.
+        if self.password.is_none() && self.external_account.is_none() {
             missing.push("password");
         }
         missing
     }
 
     pub(crate) fn email_verified(&self) -> bool {
-        self.verification.as_ref().is_some_and(Verification::is_verified)
+        self.verification.iter().chain(&self.external_account).any(Verification::is_verified)
     }
 }
 

@@ -21,6 +21,8 @@ pub(crate) struct Verification {
     /// Where the browser goes (OAuth), while unverified.
     pub(crate) redirect_url: Option<String>,
     pub(crate) verified_at: Option<i64>,
+    /// The error code an OAuth verification ended with (`external_account_not_found`).
+    pub(crate) error: Option<&'static str>,
 }
 
 impl Verification {
@@ -33,6 +35,7 @@ impl Verification {
             expire_at: None,
             redirect_url: None,
             verified_at: Some(now_ms()),
+            error: None,
         }
     }
 
@@ -45,6 +48,7 @@ impl Verification {
             expire_at: Some(now_ms().saturating_add(millis(lifetime))),
             redirect_url: None,
             verified_at: None,
+            error: None,
         }
     }
 
@@ -66,6 +70,18 @@ impl Verification {
         self.status = "verified";
         self.verified_at = Some(now_ms());
         self.redirect_url = None;
+    }
+
+    /// An OAuth verification whose provider account has no user yet: `transferable`, so a
+    /// sign-up with `transfer=true` can create the user from it.
+    pub(crate) fn make_transferable(&mut self) {
+        self.status = "transferable";
+        self.redirect_url = None;
+        self.error = Some("external_account_not_found");
+    }
+
+    pub(crate) fn is_transferable(&self) -> bool {
+        self.status == "transferable"
     }
 
     /// An attempt at the code.
@@ -100,7 +116,10 @@ impl Verification {
         });
         if self.is_oauth() {
             value["external_verification_redirect_url"] = self.redirect_url.clone().map_or(Value::Null, Value::from);
-            value["error"] = Value::Null;
+            value["error"] = self.error.map_or(Value::Null, |code| {
+                let message = "The External Account was not found.";
+                json!({ "code": code, "message": message, "long_message": message, "meta": {} })
+            });
         }
         value
     }

@@ -111,7 +111,10 @@ pub(crate) fn sign_up_json(sign_up: &SignUpState) -> Value {
         "optional_fields": ["first_name", "last_name", "username"],
         "missing_fields": sign_up.missing_fields(),
         "unverified_fields": unverified,
-        "verifications": { "email_address": email, "phone_number": null, "web3_wallet": null, "external_account": null },
+        "verifications": {
+            "email_address": email, "phone_number": null, "web3_wallet": null,
+            "external_account": sign_up.external_account.as_ref().map(Verification::json),
+        },
         "username": sign_up.username, "email_address": sign_up.email_address, "phone_number": null, "web3_wallet": null,
         "password_enabled": sign_up.password.is_some(),
         "first_name": sign_up.first_name, "last_name": sign_up.last_name,
