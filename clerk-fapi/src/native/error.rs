@@ -111,7 +111,7 @@ pub enum ErrorCode {
     /// `too_many_requests`
     TooManyRequests,
     /// `external_account_not_found`: an OAuth sign-in for an account that does not exist yet
-    /// (transfer it to a sign-up).
+    /// ([`complete_oauth`](super::NativeClient::complete_oauth) signs such a user up).
     ExternalAccountNotFound,
     /// Any other code.
     Other(String),
