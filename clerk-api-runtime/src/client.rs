@@ -224,10 +224,7 @@ impl Client {
                     }
                     Err(Error::Api(Box::new(error)))
                 }
-                Err(error) if error.is_timeout() => {
-                    Err(Error::Timeout { attempts: attempt, source: TransportError::new(error) })
-                }
-                Err(error) => Err(Error::Transport { attempts: attempt, source: TransportError::new(error) }),
+                Err(error) => Err(transport_error(error, attempt)),
             };
         }
     }
@@ -290,31 +287,28 @@ impl Client {
     /// A new dev browser token from `POST /v1/dev_browser` (one attempt: a failure is the
     /// request's error).
     async fn create_dev_browser(&self, timeout: Duration) -> Result<String, Error> {
-        let inner = &*self.inner;
-        let mut builder = inner
-            .http
-            .post(format!("{}/v1/dev_browser", inner.base_url))
-            .header(USER_AGENT, inner.user_agent.clone())
-            .headers(inner.extra_headers.clone())
-            .timeout(timeout);
-        if let Some(version) = &inner.api_version {
-            builder = builder.header(API_VERSION_HEADER, version.clone());
-        }
-        let sent = async {
-            let response = builder.send().await?;
-            let (status, headers) = (response.status().as_u16(), response.headers().clone());
-            Ok::<_, reqwest::Error>((status, headers, response.bytes().await?))
-        };
-        match sent.await {
+        let path = "/v1/dev_browser";
+        let url = reqwest::Url::parse(&format!("{}{path}", self.inner.base_url))
+            .map_err(|e| Error::Request(format!("invalid URL for path `{path}`: {e}")))?;
+        let no_parameters = reqwest::header::HeaderMap::new();
+        match self.attempt(&Method::POST, &url, &no_parameters, None, None, timeout).await {
             Ok((status, _, body)) if (200..300).contains(&status) => {
                 decode::<crate::dev_browser::Created>(status, &body).map(|created| created.token)
             }
             Ok((status, headers, body)) => {
                 Err(Error::Api(Box::new(ApiError::from_response(status, headers, &body, 1))))
             }
-            Err(error) if error.is_timeout() => Err(Error::Timeout { attempts: 1, source: TransportError::new(error) }),
-            Err(error) => Err(Error::Transport { attempts: 1, source: TransportError::new(error) }),
+            Err(error) => Err(transport_error(error, 1)),
         }
+    }
+}
+
+/// A request that got no answer after `attempts` attempts: timed out, or failed in transport.
+fn transport_error(error: reqwest::Error, attempts: u32) -> Error {
+    if error.is_timeout() {
+        Error::Timeout { attempts, source: TransportError::new(error) }
+    } else {
+        Error::Transport { attempts, source: TransportError::new(error) }
     }
 }
 

@@ -98,17 +98,10 @@ impl DevBrowser {
     }
 }
 
-/// Whether a Clerk error body lists an error with this code.
+/// Whether a Clerk error body lists an error with this code (read as every error is).
 fn has_error_code(body: &[u8], code: &str) -> bool {
-    #[derive(serde::Deserialize)]
-    struct Errors {
-        errors: Vec<Code>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Code {
-        code: Option<String>,
-    }
-    serde_json::from_slice::<Errors>(body).is_ok_and(|e| e.errors.iter().any(|e| e.code.as_deref() == Some(code)))
+    let parsed = crate::error::ApiError::from_response(401, http::HeaderMap::new(), body, 0);
+    parsed.errors.iter().any(|error| error.code == code)
 }
 
 /// What `POST /v1/dev_browser` answers (other fields are ignored).

@@ -10,7 +10,6 @@
 
 use super::{NativeClient, NativeError, SignInAttempt, SignUpAttempt};
 use crate::operations::sign_ins::CreateSignInResponse;
-use crate::operations::sign_ups::CreateSignUpsResponse;
 use crate::types;
 
 /// An OAuth sign-in waiting for the browser: open [`url`](Self::url), then hand the callback
@@ -127,13 +126,7 @@ impl NativeClient {
             let error = oauth_error(attempt.sign_in());
             return Err(error.unwrap_or_else(|| NativeError::Flow("the OAuth callback carried no nonce".to_owned())));
         }
-        let create = self.inner.fapi.sign_ups().create().transfer(true);
-        let sign_up = match self.after(create.await)? {
-            CreateSignUpsResponse::Ok(wrapped) => self.sign_up(wrapped),
-            CreateSignUpsResponse::TemporaryRedirect(redirect) => {
-                return Err(NativeError::Redirect { location: redirect.location })
-            }
-        };
+        let sign_up = self.created_sign_up(self.inner.fapi.sign_ups().create().transfer(true).await)?;
         if let Some(types::ClientSignUpVerificationsExternalAccount::StubsVerificationOauth(oauth)) =
             &sign_up.sign_up().verifications.external_account
         {

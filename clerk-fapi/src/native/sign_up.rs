@@ -76,16 +76,23 @@ impl NativeClient {
         if let Some(username) = details.username {
             create = create.username(username);
         }
-        let created = match self.after(create.await)? {
-            CreateSignUpsResponse::Ok(wrapped) => self.sign_up(wrapped),
-            CreateSignUpsResponse::TemporaryRedirect(redirect) => {
-                return Err(NativeError::Redirect { location: redirect.location })
-            }
-        };
-        created.send_email_code().await
+        self.created_sign_up(create.await)?.send_email_code().await
     }
 
-    pub(super) fn sign_up(&self, wrapped: types::ClientWrappedSignUp) -> SignUpAttempt {
+    /// The sign-up a create answered with, taking in the client sent along.
+    pub(super) fn created_sign_up(
+        &self,
+        answer: Result<CreateSignUpsResponse, crate::Error>,
+    ) -> Result<SignUpAttempt, NativeError> {
+        match self.after(answer)? {
+            CreateSignUpsResponse::Ok(wrapped) => Ok(self.sign_up(wrapped)),
+            CreateSignUpsResponse::TemporaryRedirect(redirect) => {
+                Err(NativeError::Redirect { location: redirect.location })
+            }
+        }
+    }
+
+    fn sign_up(&self, wrapped: types::ClientWrappedSignUp) -> SignUpAttempt {
         self.take_client(wrapped.client);
         SignUpAttempt { native: self.clone(), sign_up: wrapped.response }
     }
